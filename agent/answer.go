@@ -1,0 +1,87 @@
+package agent
+
+import (
+	"time"
+
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Mode says how an answer was made.
+const (
+	ModeLLM     = "llm"
+	ModeOffline = "offline"
+)
+
+// Request is one question asked in a thread.
+type Request struct {
+	// ThreadKey identifies the conversation: "slack:C123:1700000000.000100",
+	// "console:<id>", "cli:<id>". Follow-ups in the same thread share memory.
+	ThreadKey string
+	// Channel is the Slack channel (or console channel) the question came from.
+	Channel string
+	// UserID is who asked.
+	UserID string
+	// Question is the user's text, mentions removed.
+	Question string
+	// Scope narrows tools and searches (a channel bound to a line or asset).
+	Scope tools.Scope
+	// AllowedTools, when not empty, limits the tools offered (channel setting).
+	AllowedTools []string
+	// Now is the moment the question was asked; zero means time.Now.
+	Now time.Time
+}
+
+// Step is one numbered next step of a prescriptive answer.
+type Step struct {
+	// Text says what to do.
+	Text string `json:"text"`
+	// Reason says why, with the numbers from the tool results.
+	Reason string `json:"reason,omitempty"`
+	// Citations are ids of store documents (incidents, runbooks) behind the step.
+	Citations []string `json:"citations,omitempty"`
+	// TouchesEquipment marks steps that act on a machine; SOP names the runbook they come from.
+	TouchesEquipment bool   `json:"touches_equipment,omitempty"`
+	SOP              string `json:"sop,omitempty"`
+}
+
+// ToolTrace is the audit record of one tool call within an answer.
+type ToolTrace struct {
+	Tool       string         `json:"tool"`
+	Args       map[string]any `json:"args"`
+	DurationMS int64          `json:"duration_ms"`
+	Summary    string         `json:"summary,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	ResultSize int            `json:"result_bytes,omitempty"`
+}
+
+// Answer is Gemba's reply to one question: Situation, Likely cause, Next
+// steps (3–5 first, the rest as Detail), Confidence and when to escalate.
+type Answer struct {
+	// ID is the stored answer's id (feedback and "more detail" refer to it).
+	ID int64 `json:"id,omitempty"`
+	// Lang is the language of the question and the answer ("en", "ko").
+	Lang string `json:"lang"`
+	// Mode is ModeLLM or ModeOffline.
+	Mode string `json:"mode"`
+	// Model names the LLM used, empty offline.
+	Model string `json:"model,omitempty"`
+
+	Situation  string `json:"situation"`
+	Cause      string `json:"cause,omitempty"`
+	Steps      []Step `json:"steps"`
+	Detail     []Step `json:"detail,omitempty"`
+	Confidence string `json:"confidence,omitempty"` // high, medium, low
+	Escalate   string `json:"escalate,omitempty"`
+	// Text is the whole answer as plain text (Markdown), for the CLI and memory.
+	Text string `json:"answer"`
+
+	Citations []tools.Citation `json:"citations"`
+	Charts    []tools.Chart    `json:"-"`
+	// Warnings lists what grounding checks flagged or dropped.
+	Warnings []string    `json:"warnings,omitempty"`
+	Trace    []ToolTrace `json:"steps_trace"`
+
+	PromptTokens     int   `json:"prompt_tokens,omitempty"`
+	CompletionTokens int   `json:"completion_tokens,omitempty"`
+	LatencyMS        int64 `json:"latency_ms"`
+}

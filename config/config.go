@@ -1,0 +1,396 @@
+// Package config loads Gemba's configuration from GEMBA_* environment
+// variables. It is read once in the composition root (cli) and passed down;
+// no other package reads the environment. Missing Slack or LLM settings are
+// not errors: they select local and offline mode.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole of Gemba's configuration.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection string (GEMBA_DATABASE_URL).
+	DatabaseURL string
+	// DBMaxConns caps the pool size (GEMBA_DB_MAX_CONNS).
+	DBMaxConns int
+	// HTTPAddr is where the HTTP server listens: Slack HTTP transport,
+	// console, /healthz, /readyz and /metrics (GEMBA_HTTP_ADDR).
+	HTTPAddr string
+	// ConsoleToken protects the local console when it is bound to a
+	// non-loopback address (GEMBA_CONSOLE_TOKEN).
+	ConsoleToken string
+	// LogLevel is debug, info, warn or error (GEMBA_LOG_LEVEL).
+	LogLevel string
+	// LogFormat is json or text (GEMBA_LOG_FORMAT).
+	LogFormat string
+	// ShutdownTimeout bounds a graceful stop (GEMBA_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// MigrateOnStart applies migrations when the server starts (GEMBA_MIGRATE_ON_START).
+	MigrateOnStart bool
+
+	Slack SlackConfig
+	LLM   LLMConfig
+	Embed EmbedConfig
+	Agent AgentConfig
+}
+
+// SlackConfig holds the Slack app's credentials and endpoint.
+type SlackConfig struct {
+	BotToken      string // GEMBA_SLACK_BOT_TOKEN (xoxb-…)
+	AppToken      string // GEMBA_SLACK_APP_TOKEN (xapp-…, Socket Mode)
+	SigningSecret string // GEMBA_SLACK_SIGNING_SECRET (HTTP transport)
+	APIURL        string // GEMBA_SLACK_API_URL, must end in "/"
+	Workers       int    // GEMBA_SLACK_WORKERS: size of the worker pool
+	UserRate      int    // GEMBA_SLACK_USER_RATE: questions per user per minute
+}
+
+// Enabled reports whether a Slack workspace is configured.
+func (s SlackConfig) Enabled() bool { return s.BotToken != "" }
+
+// SocketMode reports whether the Socket Mode transport should be used.
+func (s SlackConfig) SocketMode() bool { return s.BotToken != "" && s.AppToken != "" }
+
+// LLMConfig selects the chat model provider.
+type LLMConfig struct {
+	Provider   string        // GEMBA_LLM_PROVIDER: openai, azure, anthropic, or "" (offline)
+	Model      string        // GEMBA_LLM_MODEL
+	BaseURL    string        // GEMBA_LLM_BASE_URL (OpenAI-compatible servers: …/v1)
+	APIKey     string        // GEMBA_LLM_API_KEY
+	APIVersion string        // GEMBA_LLM_API_VERSION (Azure)
+	Timeout    time.Duration // GEMBA_LLM_TIMEOUT: one model call
+	MaxRetries int           // GEMBA_LLM_MAX_RETRIES
+}
+
+// Enabled reports whether an LLM is configured; when not, Gemba answers offline.
+func (l LLMConfig) Enabled() bool { return l.Provider != "" }
+
+// EmbedConfig selects the embedding provider.
+type EmbedConfig struct {
+	Provider string // GEMBA_EMBED_PROVIDER: local (default), openai, ollama
+	Model    string // GEMBA_EMBED_MODEL
+	BaseURL  string // GEMBA_EMBED_BASE_URL
+	APIKey   string // GEMBA_EMBED_API_KEY
+	Dim      int    // GEMBA_EMBED_DIM: dimension of the local embedder
+}
+
+// AgentConfig bounds one agent turn.
+type AgentConfig struct {
+	MaxSteps    int           // GEMBA_AGENT_MAX_STEPS
+	Deadline    time.Duration // GEMBA_AGENT_DEADLINE: a whole answer
+	ToolTimeout time.Duration // GEMBA_AGENT_TOOL_TIMEOUT: one tool call
+}
+
+// Var documents one environment variable.
+type Var struct {
+	Name    string
+	Default string
+	Secret  bool
+	Help    string
+}
+
+// Vars lists every environment variable Gemba reads, in README order.
+var Vars = []Var{
+	{"GEMBA_DATABASE_URL", "postgres:///gemba", true, "PostgreSQL connection URL (with pgvector). The default uses the local socket and your OS user."},
+	{"GEMBA_DB_MAX_CONNS", "10", false, "Maximum connections in the pool."},
+	{"GEMBA_HTTP_ADDR", "127.0.0.1:8080", false, "Listen address of the HTTP server (console, /slack/*, /healthz, /readyz, /metrics)."},
+	{"GEMBA_CONSOLE_TOKEN", "", true, "Token required by the console when GEMBA_HTTP_ADDR is not a loopback address."},
+	{"GEMBA_LOG_LEVEL", "info", false, "debug, info, warn or error."},
+	{"GEMBA_LOG_FORMAT", "json", false, "json or text."},
+	{"GEMBA_SHUTDOWN_TIMEOUT", "20s", false, "How long a graceful stop may take."},
+	{"GEMBA_MIGRATE_ON_START", "true", false, "Apply migrations (under an advisory lock) when the server starts."},
+	{"GEMBA_SLACK_BOT_TOKEN", "", true, "Bot token (xoxb-…). Unset: no Slack, local console only."},
+	{"GEMBA_SLACK_APP_TOKEN", "", true, "App-level token (xapp-…). Set: Socket Mode transport."},
+	{"GEMBA_SLACK_SIGNING_SECRET", "", true, "Signing secret for the HTTP transport (/slack/events, /slack/interactions, /slack/commands)."},
+	{"GEMBA_SLACK_API_URL", "https://slack.com/api/", false, "Slack Web API base URL (ends in /); tests and staging point it at a local server."},
+	{"GEMBA_SLACK_WORKERS", "8", false, "Size of the worker pool that answers questions."},
+	{"GEMBA_SLACK_USER_RATE", "10", false, "Questions per user per minute before a friendly refusal."},
+	{"GEMBA_LLM_PROVIDER", "", false, "openai, azure, anthropic (openai also covers vLLM, llama.cpp, Ollama /v1). Unset: offline planner."},
+	{"GEMBA_LLM_MODEL", "", false, "Chat model name (required with a provider; for azure, the deployment)."},
+	{"GEMBA_LLM_BASE_URL", "", false, "Base URL for OpenAI-compatible servers, ending in /v1; Azure endpoint for azure."},
+	{"GEMBA_LLM_API_KEY", "", true, "API key (any non-empty value for local servers)."},
+	{"GEMBA_LLM_API_VERSION", "2024-06-01", false, "Azure OpenAI API version."},
+	{"GEMBA_LLM_TIMEOUT", "60s", false, "Deadline of one model call."},
+	{"GEMBA_LLM_MAX_RETRIES", "2", false, "Retries with backoff on 429 and 5xx before falling back to offline mode."},
+	{"GEMBA_EMBED_PROVIDER", "local", false, "local (built-in, no network), openai or ollama."},
+	{"GEMBA_EMBED_MODEL", "", false, "Embedding model for openai/ollama."},
+	{"GEMBA_EMBED_BASE_URL", "", false, "Base URL of the embedding server."},
+	{"GEMBA_EMBED_API_KEY", "", true, "API key of the embedding provider."},
+	{"GEMBA_EMBED_DIM", "384", false, "Dimension of the local embedder."},
+	{"GEMBA_AGENT_MAX_STEPS", "6", false, "Model calls per answer before the agent stops."},
+	{"GEMBA_AGENT_DEADLINE", "90s", false, "Deadline of one whole answer."},
+	{"GEMBA_AGENT_TOOL_TIMEOUT", "15s", false, "Deadline of one tool call."},
+}
+
+// Getenv is the environment lookup used by Load; os.LookupEnv in production.
+type Getenv func(string) (string, bool)
+
+// ValidationError lists every bad or missing value found by Load.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "config: invalid configuration:\n  - " + strings.Join(e.Problems, "\n  - ")
+}
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (*Config, error) { return Load(os.LookupEnv) }
+
+// Load reads every variable through get, applies defaults and _FILE
+// variants, and validates the result. All problems are reported at once in
+// a *ValidationError.
+func Load(get Getenv) (*Config, error) {
+	l := loader{get: get}
+	c := &Config{
+		DatabaseURL:     l.str("GEMBA_DATABASE_URL"),
+		DBMaxConns:      l.int("GEMBA_DB_MAX_CONNS", 1),
+		HTTPAddr:        l.str("GEMBA_HTTP_ADDR"),
+		ConsoleToken:    l.str("GEMBA_CONSOLE_TOKEN"),
+		LogLevel:        l.oneOf("GEMBA_LOG_LEVEL", "debug", "info", "warn", "error"),
+		LogFormat:       l.oneOf("GEMBA_LOG_FORMAT", "json", "text"),
+		ShutdownTimeout: l.dur("GEMBA_SHUTDOWN_TIMEOUT"),
+		MigrateOnStart:  l.bool("GEMBA_MIGRATE_ON_START"),
+		Slack: SlackConfig{
+			BotToken:      l.str("GEMBA_SLACK_BOT_TOKEN"),
+			AppToken:      l.str("GEMBA_SLACK_APP_TOKEN"),
+			SigningSecret: l.str("GEMBA_SLACK_SIGNING_SECRET"),
+			APIURL:        l.url("GEMBA_SLACK_API_URL"),
+			Workers:       l.int("GEMBA_SLACK_WORKERS", 1),
+			UserRate:      l.int("GEMBA_SLACK_USER_RATE", 0),
+		},
+		LLM: LLMConfig{
+			Provider:   l.oneOf("GEMBA_LLM_PROVIDER", "", "openai", "azure", "anthropic"),
+			Model:      l.str("GEMBA_LLM_MODEL"),
+			BaseURL:    l.url("GEMBA_LLM_BASE_URL"),
+			APIKey:     l.str("GEMBA_LLM_API_KEY"),
+			APIVersion: l.str("GEMBA_LLM_API_VERSION"),
+			Timeout:    l.dur("GEMBA_LLM_TIMEOUT"),
+			MaxRetries: l.int("GEMBA_LLM_MAX_RETRIES", 0),
+		},
+		Embed: EmbedConfig{
+			Provider: l.oneOf("GEMBA_EMBED_PROVIDER", "local", "openai", "ollama"),
+			Model:    l.str("GEMBA_EMBED_MODEL"),
+			BaseURL:  l.url("GEMBA_EMBED_BASE_URL"),
+			APIKey:   l.str("GEMBA_EMBED_API_KEY"),
+			Dim:      l.int("GEMBA_EMBED_DIM", 8),
+		},
+		Agent: AgentConfig{
+			MaxSteps:    l.int("GEMBA_AGENT_MAX_STEPS", 1),
+			Deadline:    l.dur("GEMBA_AGENT_DEADLINE"),
+			ToolTimeout: l.dur("GEMBA_AGENT_TOOL_TIMEOUT"),
+		},
+	}
+	c.validate(&l)
+	if len(l.problems) > 0 {
+		return c, &ValidationError{Problems: l.problems}
+	}
+	return c, nil
+}
+
+func (c *Config) validate(l *loader) {
+	if c.DatabaseURL != "" {
+		if _, err := url.Parse(c.DatabaseURL); err != nil || !(strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")) {
+			l.bad("GEMBA_DATABASE_URL", "must be a postgres:// or postgresql:// URL")
+		}
+	}
+	if c.HTTPAddr != "" {
+		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			l.bad("GEMBA_HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			l.bad("GEMBA_HTTP_ADDR", "port must be a number from 0 to 65535")
+		}
+	}
+	if c.Slack.APIURL != "" && !strings.HasSuffix(c.Slack.APIURL, "/") {
+		l.bad("GEMBA_SLACK_API_URL", "must end in /")
+	}
+	if c.Slack.AppToken != "" && c.Slack.BotToken == "" {
+		l.bad("GEMBA_SLACK_BOT_TOKEN", "is required when GEMBA_SLACK_APP_TOKEN is set")
+	}
+	if c.Slack.AppToken != "" && !strings.HasPrefix(c.Slack.AppToken, "xapp-") {
+		l.bad("GEMBA_SLACK_APP_TOKEN", "must start with xapp-")
+	}
+	if c.Slack.BotToken != "" && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
+		l.bad("GEMBA_SLACK_SIGNING_SECRET", "is required for the HTTP transport when GEMBA_SLACK_APP_TOKEN (Socket Mode) is not set")
+	}
+	if c.LLM.Provider != "" && c.LLM.Model == "" {
+		l.bad("GEMBA_LLM_MODEL", "is required when GEMBA_LLM_PROVIDER is set")
+	}
+	if (c.LLM.Provider == "azure" || c.LLM.Provider == "anthropic") && c.LLM.APIKey == "" {
+		l.bad("GEMBA_LLM_API_KEY", "is required for provider "+c.LLM.Provider)
+	}
+	if c.LLM.Provider == "azure" && c.LLM.BaseURL == "" {
+		l.bad("GEMBA_LLM_BASE_URL", "is required for provider azure (the resource endpoint)")
+	}
+	if c.Embed.Provider != "local" && c.Embed.Model == "" {
+		l.bad("GEMBA_EMBED_MODEL", "is required when GEMBA_EMBED_PROVIDER is "+c.Embed.Provider)
+	}
+}
+
+// Redacted returns the effective configuration as name/value pairs in the
+// order of Vars, with secrets masked.
+func (c *Config) Redacted() [][2]string {
+	vals := map[string]string{
+		"GEMBA_DATABASE_URL":         maskURL(c.DatabaseURL),
+		"GEMBA_DB_MAX_CONNS":         strconv.Itoa(c.DBMaxConns),
+		"GEMBA_HTTP_ADDR":            c.HTTPAddr,
+		"GEMBA_CONSOLE_TOKEN":        mask(c.ConsoleToken),
+		"GEMBA_LOG_LEVEL":            c.LogLevel,
+		"GEMBA_LOG_FORMAT":           c.LogFormat,
+		"GEMBA_SHUTDOWN_TIMEOUT":     c.ShutdownTimeout.String(),
+		"GEMBA_MIGRATE_ON_START":     strconv.FormatBool(c.MigrateOnStart),
+		"GEMBA_SLACK_BOT_TOKEN":      mask(c.Slack.BotToken),
+		"GEMBA_SLACK_APP_TOKEN":      mask(c.Slack.AppToken),
+		"GEMBA_SLACK_SIGNING_SECRET": mask(c.Slack.SigningSecret),
+		"GEMBA_SLACK_API_URL":        c.Slack.APIURL,
+		"GEMBA_SLACK_WORKERS":        strconv.Itoa(c.Slack.Workers),
+		"GEMBA_SLACK_USER_RATE":      strconv.Itoa(c.Slack.UserRate),
+		"GEMBA_LLM_PROVIDER":         c.LLM.Provider,
+		"GEMBA_LLM_MODEL":            c.LLM.Model,
+		"GEMBA_LLM_BASE_URL":         c.LLM.BaseURL,
+		"GEMBA_LLM_API_KEY":          mask(c.LLM.APIKey),
+		"GEMBA_LLM_API_VERSION":      c.LLM.APIVersion,
+		"GEMBA_LLM_TIMEOUT":          c.LLM.Timeout.String(),
+		"GEMBA_LLM_MAX_RETRIES":      strconv.Itoa(c.LLM.MaxRetries),
+		"GEMBA_EMBED_PROVIDER":       c.Embed.Provider,
+		"GEMBA_EMBED_MODEL":          c.Embed.Model,
+		"GEMBA_EMBED_BASE_URL":       c.Embed.BaseURL,
+		"GEMBA_EMBED_API_KEY":        mask(c.Embed.APIKey),
+		"GEMBA_EMBED_DIM":            strconv.Itoa(c.Embed.Dim),
+		"GEMBA_AGENT_MAX_STEPS":      strconv.Itoa(c.Agent.MaxSteps),
+		"GEMBA_AGENT_DEADLINE":       c.Agent.Deadline.String(),
+		"GEMBA_AGENT_TOOL_TIMEOUT":   c.Agent.ToolTimeout.String(),
+	}
+	out := make([][2]string, 0, len(Vars))
+	for _, v := range Vars {
+		out = append(out, [2]string{v.Name, vals[v.Name]})
+	}
+	return out
+}
+
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "****"
+}
+
+// maskURL hides a password in a connection URL but keeps the rest readable.
+func maskURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+type loader struct {
+	get      Getenv
+	problems []string
+}
+
+func (l *loader) bad(name, why string) {
+	l.problems = append(l.problems, fmt.Sprintf("%s: %s", name, why))
+}
+
+// raw returns the value of name, reading NAME_FILE when NAME is unset.
+func (l *loader) raw(name string) string {
+	if v, ok := l.get(name); ok {
+		return strings.TrimSpace(v)
+	}
+	if path, ok := l.get(name + "_FILE"); ok && path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			l.bad(name+"_FILE", fmt.Sprintf("cannot read %s: %v", path, errors.Unwrap(err)))
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	for _, v := range Vars {
+		if v.Name == name {
+			return v.Default
+		}
+	}
+	return ""
+}
+
+func (l *loader) str(name string) string { return l.raw(name) }
+
+func (l *loader) url(name string) string {
+	v := l.raw(name)
+	if v == "" {
+		return v
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		l.bad(name, fmt.Sprintf("%q is not an http(s) URL", v))
+	}
+	return v
+}
+
+func (l *loader) int(name string, min int) int {
+	v := l.raw(name)
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		l.bad(name, fmt.Sprintf("%q is not a whole number", v))
+		return 0
+	}
+	if n < min {
+		l.bad(name, fmt.Sprintf("%d is below the minimum %d", n, min))
+	}
+	return n
+}
+
+func (l *loader) dur(name string) time.Duration {
+	v := l.raw(name)
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.bad(name, fmt.Sprintf("%q is not a duration such as 30s or 2m", v))
+		return 0
+	}
+	if d <= 0 {
+		l.bad(name, fmt.Sprintf("%s must be positive", v))
+	}
+	return d
+}
+
+func (l *loader) bool(name string) bool {
+	v := l.raw(name)
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		l.bad(name, fmt.Sprintf("%q is not true or false", v))
+	}
+	return b
+}
+
+func (l *loader) oneOf(name string, allowed ...string) string {
+	v := strings.ToLower(l.raw(name))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	var show []string
+	for _, a := range allowed {
+		if a != "" {
+			show = append(show, a)
+		}
+	}
+	l.bad(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(show, ", ")))
+	return v
+}

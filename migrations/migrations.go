@@ -1,0 +1,15 @@
+// Package migrations embeds Gemba's SQL migrations. They are goose files
+// (NNNNN_name.sql with -- +goose Up / Down sections), applied by
+// `gemba migrate up` and at server start under an advisory lock (see db.Migrate).
+//
+// Each domain owns its file: 00001 extensions, 00002 documents (rag),
+// 00003 series and models (series, predict registry), 00004 conversations
+// and audit (agent), 00005 Slack events, channels and digests (bot).
+package migrations
+
+import "embed"
+
+// FS holds every migration file.
+//
+//go:embed *.sql
+var FS embed.FS
