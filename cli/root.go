@@ -1,0 +1,24 @@
+package cli
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gemba",
+		Short: "Gemba: a Slack assistant for the shop floor that explains why and says what to do next",
+		Long: `Gemba pairs predictive models (anomaly detection, forecasts) on the plant's time series
+with an LLM agent and the plant's memory of past incidents, and answers in Slack or in the
+local console with a short list of next steps backed by data and cited incidents.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCmd(app),
+		newConfigCmd(app),
+		newMigrateCmd(app),
+		newServeCmd(app),
+	)
+	return root
+}

@@ -1,0 +1,137 @@
+// Package ops holds what operators watch: Prometheus metrics for every stage
+// of an answer, and the /healthz and /readyz handlers. Components receive a
+// *Metrics (nil-safe) instead of reaching for global collectors.
+package ops
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are Gemba's Prometheus collectors, on a registry of their own.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	// Stage observes durations per stage: ack, retrieval, tool, llm, answer, digest.
+	Stage *prometheus.HistogramVec
+	// Tool observes each tool call's duration by tool name.
+	Tool *prometheus.HistogramVec
+	// Questions counts questions by source (slack, console, cli) and mode (llm, offline).
+	Questions *prometheus.CounterVec
+	// ToolErrors counts tool calls that failed, by tool.
+	ToolErrors *prometheus.CounterVec
+	// LLMTokens counts tokens by direction (prompt, completion).
+	LLMTokens *prometheus.CounterVec
+	// DedupeHits counts Slack deliveries dropped as duplicates.
+	DedupeHits prometheus.Counter
+	// DigestPosts counts digests posted.
+	DigestPosts prometheus.Counter
+	// SlackEvents counts events received by type.
+	SlackEvents *prometheus.CounterVec
+}
+
+// NewMetrics builds the collectors (plus Go and process collectors).
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	buckets := []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}
+	m := &Metrics{
+		reg: reg,
+		Stage: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gemba_stage_duration_seconds", Help: "Duration of each stage of handling a question.", Buckets: buckets,
+		}, []string{"stage"}),
+		Tool: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gemba_tool_duration_seconds", Help: "Duration of each tool call.", Buckets: buckets,
+		}, []string{"tool"}),
+		Questions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_questions_total", Help: "Questions answered, by source and mode.",
+		}, []string{"source", "mode"}),
+		ToolErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_tool_errors_total", Help: "Tool calls that returned an error.",
+		}, []string{"tool"}),
+		LLMTokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_llm_tokens_total", Help: "LLM tokens used, by direction.",
+		}, []string{"direction"}),
+		DedupeHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gemba_slack_dedupe_hits_total", Help: "Slack deliveries dropped as duplicates.",
+		}),
+		DigestPosts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gemba_digest_posts_total", Help: "Digests posted.",
+		}),
+		SlackEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_slack_events_total", Help: "Slack events received, by type.",
+		}, []string{"type"}),
+	}
+	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// ObserveStage records how long a stage took; safe on a nil *Metrics.
+func (m *Metrics) ObserveStage(stage string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.Stage.WithLabelValues(stage).Observe(d.Seconds())
+}
+
+// ObserveTool records one tool call; safe on a nil *Metrics.
+func (m *Metrics) ObserveTool(tool string, d time.Duration, failed bool) {
+	if m == nil {
+		return
+	}
+	m.Tool.WithLabelValues(tool).Observe(d.Seconds())
+	m.Stage.WithLabelValues("tool").Observe(d.Seconds())
+	if failed {
+		m.ToolErrors.WithLabelValues(tool).Inc()
+	}
+}
+
+// CountQuestion counts one answered question; safe on a nil *Metrics.
+func (m *Metrics) CountQuestion(source, mode string) {
+	if m == nil {
+		return
+	}
+	m.Questions.WithLabelValues(source, mode).Inc()
+}
+
+// CountTokens adds LLM token use; safe on a nil *Metrics.
+func (m *Metrics) CountTokens(prompt, completion int) {
+	if m == nil {
+		return
+	}
+	m.LLMTokens.WithLabelValues("prompt").Add(float64(prompt))
+	m.LLMTokens.WithLabelValues("completion").Add(float64(completion))
+}
+
+// CountDedupe counts a duplicate delivery; safe on a nil *Metrics.
+func (m *Metrics) CountDedupe() {
+	if m == nil {
+		return
+	}
+	m.DedupeHits.Inc()
+}
+
+// CountDigest counts a posted digest; safe on a nil *Metrics.
+func (m *Metrics) CountDigest() {
+	if m == nil {
+		return
+	}
+	m.DigestPosts.Inc()
+}
+
+// CountEvent counts a received Slack event; safe on a nil *Metrics.
+func (m *Metrics) CountEvent(typ string) {
+	if m == nil {
+		return
+	}
+	m.SlackEvents.WithLabelValues(typ).Inc()
+}
+
+// Handler serves the metrics in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
