@@ -1,0 +1,250 @@
+package predict
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Series is one regularly spaced time series. Values holds NaN for a missing
+// point. Times is either nil (the series is indexed by position only) or has
+// the same length as Values.
+type Series struct {
+	// Times are the timestamps of Values; nil for a series known only by index.
+	Times []time.Time
+	// Values are the observations; NaN marks a missing one.
+	Values []float64
+}
+
+// Multi is a set of aligned series from one asset: Values[j][t] is sensor
+// Names[j] at time t. NaN marks a missing reading.
+type Multi struct {
+	// Names label the sensors, one per row of Values.
+	Names []string
+	// Times are the shared timestamps; nil for a position-indexed set.
+	Times []time.Time
+	// Values holds one row per sensor, all of the same length.
+	Values [][]float64
+}
+
+// Event kinds, as reported in Event.Kind.
+const (
+	// KindSpike is a short excursion from the expected value.
+	KindSpike = "spike"
+	// KindLevelShift is an abrupt, sustained change of level.
+	KindLevelShift = "level_shift"
+	// KindDrift is a gradual, sustained departure from the baseline.
+	KindDrift = "drift"
+)
+
+// DetectOptions tune [Detect] and [DetectMulti]. The zero value is a sensible
+// default: automatic period, batch mode, threshold 0.9.
+type DetectOptions struct {
+	// Period is the seasonal period in points: 0 detects it, 1 disables
+	// seasonality, larger values are used as given.
+	Period int
+	// Online scores each point only from the points before it and itself.
+	Online bool
+	// Threshold is the Score at or above which a point is anomalous
+	// (default 0.9, i.e. robust |z| ≈ 4.29).
+	Threshold float64
+	// MinEventGap is the largest run of normal points that still joins two
+	// anomalous runs into one event (default 3).
+	MinEventGap int
+	// Window is the length in points of the trailing baseline used by the
+	// shift detector and, in online mode, by every statistic (default
+	// max(7·period, 168)).
+	Window int
+	// ShiftThreshold is the CUSUM decision interval h in units of the
+	// residual scale (default 10); lower catches smaller shifts sooner at
+	// the price of more false events. Negative disables shift detection.
+	ShiftThreshold float64
+}
+
+// PointScore is the verdict on one point.
+type PointScore struct {
+	// Score is in [0,1]: 1 − exp(−z²/8) of the larger of the spike z and the
+	// shift statistic expressed as an equivalent z. 0 for missing points.
+	Score float64
+	// IsAnomaly reports Score >= the threshold.
+	IsAnomaly bool
+	// Z is the signed robust z of the residual (NaN for a missing point).
+	// For multivariate detection it is the non-negative equivalent z of the
+	// Mahalanobis distance.
+	Z float64
+}
+
+// Contribution is one sensor's share of an anomaly score.
+type Contribution struct {
+	// Sensor is the sensor name from Multi.Names.
+	Sensor string
+	// Share is in [0,1]; the shares of one event sum to 1.
+	Share float64
+}
+
+// Event is a run of anomalous points (allowing gaps of MinEventGap).
+type Event struct {
+	// Start and End are the times of StartIdx and EndIdx (zero when the
+	// input has no Times).
+	Start, End time.Time
+	// PeakTime is the time of PeakIdx.
+	PeakTime time.Time
+	// StartIdx and EndIdx are inclusive point indices. For level shifts and
+	// drifts StartIdx is the estimated change point, which may precede the
+	// first flagged point: CUSUM raises its alarm some points after the
+	// change began.
+	StartIdx, EndIdx int
+	// PeakIdx is the index of the highest-scoring point.
+	PeakIdx int
+	// PeakValue is the observed value at PeakIdx (univariate) or NaN
+	// (multivariate; see Contributions).
+	PeakValue float64
+	// Score is the peak score of the event.
+	Score float64
+	// Kind is KindSpike, KindLevelShift or KindDrift.
+	Kind string
+	// Contributions rank the sensors by their share of the event's score,
+	// largest first; nil for univariate detection.
+	Contributions []Contribution
+}
+
+// Detection is the result of [Detect] or [DetectMulti].
+type Detection struct {
+	// Period is the seasonal period used (1 when none).
+	Period int
+	// Points has one entry per input point, in order.
+	Points []PointScore
+	// Events are the runs of anomalous points, in time order.
+	Events []Event
+	// Contributions holds, for multivariate detection, each point's
+	// per-sensor shares ([t][sensor], in Multi.Names order); nil otherwise.
+	Contributions [][]float64
+}
+
+// ForecastOptions tune [ForecastSeries].
+type ForecastOptions struct {
+	// Horizon is the number of steps to forecast (required, > 0).
+	Horizon int
+	// Season is the seasonal period in points: 0 detects it, 1 disables
+	// seasonality.
+	Season int
+	// Model forces one model by name (see the Model* constants); "" picks
+	// the model with the best backtest MASE.
+	Model string
+	// Backtest is the number of rolling origins used to choose and score
+	// the model (default 3).
+	Backtest int
+}
+
+// Model names reported in Forecast.Model and accepted by ForecastOptions.Model.
+const (
+	// ModelNaive repeats the last value.
+	ModelNaive = "naive"
+	// ModelSeasonalNaive repeats the last season.
+	ModelSeasonalNaive = "seasonal_naive"
+	// ModelSES is simple exponential smoothing, ETS(A,N,N).
+	ModelSES = "ses"
+	// ModelHoltDamped is Holt's damped trend, ETS(A,Ad,N).
+	ModelHoltDamped = "holt_damped"
+	// ModelHWAdditive is Holt-Winters with additive season, ETS(A,A,A).
+	ModelHWAdditive = "hw_additive"
+	// ModelHWAdditiveDamped is Holt-Winters, additive season, damped trend, ETS(A,Ad,A).
+	ModelHWAdditiveDamped = "hw_additive_damped"
+	// ModelHWMultiplicative is Holt-Winters with multiplicative season, ETS(A,A,M).
+	ModelHWMultiplicative = "hw_multiplicative"
+	// ModelHWMultiplicativeDamped is Holt-Winters, multiplicative season, damped trend, ETS(A,Ad,M).
+	ModelHWMultiplicativeDamped = "hw_multiplicative_damped"
+)
+
+// Backtest is one candidate model's rolling-origin score.
+type Backtest struct {
+	// Model is the candidate's name.
+	Model string
+	// MASE is the mean absolute scaled error over the backtest origins,
+	// scaled by the in-sample seasonal-naive (or naive) MAE.
+	MASE float64
+	// SMAPE is the symmetric mean absolute percentage error, in percent (0–200).
+	SMAPE float64
+}
+
+// Forecast is the result of [ForecastSeries].
+type Forecast struct {
+	// Model is the model that produced Mean.
+	Model string
+	// Season is the seasonal period used (1 when none).
+	Season int
+	// Cutoff is the time of the last observation used (zero without Times).
+	Cutoff time.Time
+	// Step is the inferred sampling interval (zero without Times).
+	Step time.Duration
+	// Times are the forecast timestamps (nil without input Times).
+	Times []time.Time
+	// Mean is the point forecast, Horizon values.
+	Mean []float64
+	// Lo80, Hi80, Lo95 and Hi95 bound the 80% and 95% prediction intervals.
+	Lo80, Hi80, Lo95, Hi95 []float64
+	// MASE and SMAPE are the chosen model's backtest errors (NaN when the
+	// history was too short to backtest).
+	MASE, SMAPE float64
+	// Candidates are all models' backtest scores, best first.
+	Candidates []Backtest
+	// Params are the fitted smoothing parameters (alpha, beta, gamma, phi)
+	// for ETS models, nil for the baselines.
+	Params map[string]float64
+}
+
+// Decomposition splits a series into trend + season + residual (additive).
+type Decomposition struct {
+	// Period is the seasonal period used (1 when none).
+	Period int
+	// Trend, Seasonal and Residual have one entry per input point; NaN
+	// where the input is missing.
+	Trend, Seasonal, Residual []float64
+}
+
+// SensorDelta compares one sensor between a window and the same window one
+// period earlier.
+type SensorDelta struct {
+	// Sensor is the sensor name.
+	Sensor string
+	// Current and Previous are the windows' means (missing points skipped).
+	Current, Previous float64
+	// Delta is Current − Previous.
+	Delta float64
+	// RelDelta is Delta / |Previous| (NaN when Previous is 0).
+	RelDelta float64
+	// Effect is Delta in units of the previous window's robust scale, so
+	// sensors with different units can be ranked.
+	Effect float64
+	// N and PrevN count the non-missing points in each window.
+	N, PrevN int
+}
+
+// Sentinel errors callers can branch on with errors.Is.
+var (
+	// ErrTooShort means the series has too few (non-missing) points.
+	ErrTooShort = errors.New("series too short")
+	// ErrHorizonTooLong means the horizon is too long for the history; the
+	// concrete error is a *HorizonError carrying the allowed maximum.
+	ErrHorizonTooLong = errors.New("horizon too long for the history")
+	// ErrBadInput means the arguments are inconsistent (length mismatch,
+	// unknown model, non-positive horizon).
+	ErrBadInput = errors.New("bad input")
+)
+
+// HorizonError reports a horizon longer than the history supports, with the
+// largest one that would be accepted so a tool can tell the user.
+type HorizonError struct {
+	// Horizon is the requested horizon.
+	Horizon int
+	// Max is the largest accepted horizon for this history.
+	Max int
+}
+
+// Error describes the rejected horizon.
+func (e *HorizonError) Error() string {
+	return fmt.Sprintf("horizon %d exceeds the maximum %d for this history", e.Horizon, e.Max)
+}
+
+// Is makes errors.Is(err, ErrHorizonTooLong) true.
+func (e *HorizonError) Is(target error) bool { return target == ErrHorizonTooLong }
