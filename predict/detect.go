@@ -400,18 +400,24 @@ func classifyShift(tr uniTrack, alarm, end int) (kind string, changeIdx int) {
 	for c > 0 && s[c-1] > 0 {
 		c--
 	}
+	return classifyFrom(tr, c, end), c
+}
+
+// classifyFrom labels a sustained change that began at c and lasted to end
+// as a level shift or a drift (see classifyShift).
+func classifyFrom(tr uniTrack, c, end int) string {
 	base := tr.ref[c]
 	hi := min(len(tr.des), max(end+1, c+24))
 	a, b, ok := fitLine(tr.des[c:hi])
 	if !ok || math.IsNaN(base) {
-		return KindLevelShift, c
+		return KindLevelShift
 	}
 	jump := a - base
 	total := a + b*float64(hi-c-1) - base
 	if math.Abs(jump) < 0.5*math.Abs(total) {
-		return KindDrift, c
+		return KindDrift
 	}
-	return KindLevelShift, c
+	return KindLevelShift
 }
 
 // fitLine fits y = a + b·i by least squares over the non-NaN points.
@@ -436,4 +442,3 @@ func fitLine(y []float64) (a, b float64, ok bool) {
 	a = (sy - b*sx) / n
 	return a, b, true
 }
-

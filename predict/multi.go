@@ -1,0 +1,392 @@
+package predict
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+const (
+	// mewmaLambda is the multivariate EWMA weight: an effective memory of
+	// about 2/λ = 20 points, long enough to pile up a one-sigma shift, short
+	// enough to report it within a day of hourly data.
+	mewmaLambda = 0.1
+	// corrShrink pulls robust correlation matrices towards the identity, so
+	// they stay invertible with collinear or nearly constant sensors.
+	corrShrink = 0.01
+	maxSensors = 64
+)
+
+// DetectMulti scores all sensors of one asset together. Each sensor is first
+// reduced, exactly as in [Detect], to a robust residual z (spikes) and a
+// standardised deviation from its slow baseline (shifts). A robust
+// Mahalanobis distance of the residual vector, using a shrunk correlation of
+// Huber-clipped residuals, catches points that are unusual jointly (even
+// when each sensor alone is not); a multivariate EWMA of the deviations
+// catches sustained shifts and drifts. Both are turned into an equivalent z
+// with the Wilson–Hilferty approximation of the χ² tail (degrees of freedom =
+// sensors present), so missing sensors just lower the dimension.
+//
+// The squared distance d² = rᵀΣ⁻¹r splits exactly into per-sensor terms
+// r_j·(Σ⁻¹r)_j. Terms can be negative when a correlated sensor moved the
+// expected way; each point's shares are the positive terms normalised to sum
+// to 1, which answers "which sensors drove this". An event's contributions
+// are the score-weighted mean of its anomalous points' shares.
+func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
+	n, err := m.validate()
+	if err != nil {
+		return nil, fmt.Errorf("predict: detect multi: %w", err)
+	}
+	k := len(m.Values)
+	p := opt.Period
+	if p == 0 {
+		p = commonPeriod(m.Values, opt)
+	}
+	if p < 2 || 2*p > n {
+		p = 1
+	}
+	d := newDetector(opt, p)
+	tracks := make([]uniTrack, k)
+	var wg sync.WaitGroup
+	for j := range k {
+		wg.Go(func() { tracks[j] = d.analyze(m.Values[j]) })
+	}
+	wg.Wait()
+
+	res := &Detection{Period: p, Points: make([]PointScore, n), Contributions: make([][]float64, n)}
+	zD, zT := make([]float64, n), make([]float64, n)
+	shares := make([]float64, n*k)
+	r := make([]float64, k)
+	u := make([]float64, k)
+	zm := make([]float64, k) // MEWMA state
+	var rCorr, uCorr *corrCache
+	refresh := max(16, p)
+	corrWin := max(2*d.window, 336)
+	for t := range n {
+		if rCorr == nil || (d.online && t%refresh == 0) {
+			lo, hi := 0, n
+			if d.online {
+				lo, hi = max(0, t-corrWin), t
+			}
+			rCorr = newCorrCache(tracks, func(tr uniTrack) []float64 { return tr.z }, lo, hi, cusumClip)
+			uCorr = newCorrCache(tracks, func(tr uniTrack) []float64 { return tr.u }, lo, hi, 4)
+		}
+		present := 0
+		for j := range k {
+			r[j] = tracks[j].z[t]
+			if !math.IsNaN(r[j]) {
+				present++
+			}
+			v := tracks[j].u[t]
+			if math.IsNaN(v) {
+				v = 0 // an unknown deviation neither pushes nor relaxes the shift memory
+			}
+			zm[j] = mewmaLambda*clip(v, 4) + (1-mewmaLambda)*zm[j]
+			u[j] = zm[j] * math.Sqrt((2-mewmaLambda)/mewmaLambda)
+		}
+		row := shares[t*k : (t+1)*k]
+		res.Contributions[t] = row
+		if present == 0 {
+			res.Points[t] = PointScore{Z: math.NaN()}
+			zD[t], zT[t] = math.NaN(), math.NaN()
+			continue
+		}
+		d2, dfD := rCorr.distance(r, nil)
+		t2, dfT := uCorr.distance(u, nil)
+		zD[t], zT[t] = whZ(d2, dfD), whZ(t2, dfT)
+		if d.h <= 0 {
+			zT[t] = 0
+		}
+		z := math.Max(zD[t], zT[t])
+		sc := scoreOf(z)
+		if zD[t] >= zT[t] {
+			rCorr.distance(r, row)
+		} else {
+			uCorr.distance(u, row)
+		}
+		res.Points[t] = PointScore{Score: sc, IsAnomaly: sc >= d.threshold, Z: z}
+	}
+	res.Events = d.multiEvents(res, zD, zT, tracks, m)
+	return res, nil
+}
+
+// commonPeriod detects each sensor's period and returns the most common one
+// above 1 (ties go to the smaller), or 1 when no sensor is seasonal.
+func commonPeriod(values [][]float64, opt DetectOptions) int {
+	count := map[int]int{}
+	for _, x := range values {
+		if p := detectPeriodFor(x, opt); p > 1 {
+			count[p]++
+		}
+	}
+	best, bestN := 1, 0
+	for p, c := range count {
+		if c > bestN || (c == bestN && p < best) {
+			best, bestN = p, c
+		}
+	}
+	return best
+}
+
+func clip(v, c float64) float64 { return math.Max(-c, math.Min(c, v)) }
+
+// whZ turns a χ²-distributed statistic with df degrees of freedom into an
+// equivalent standard-normal z (Wilson–Hilferty): cheap, accurate in the
+// tail, and it never underflows the way an exact p-value does.
+func whZ(x float64, df int) float64 {
+	if df <= 0 || math.IsNaN(x) {
+		return 0
+	}
+	k := float64(df)
+	v := 2 / (9 * k)
+	z := (math.Cbrt(math.Max(x, 0)/k) - (1 - v)) / math.Sqrt(v)
+	return math.Max(z, 0)
+}
+
+func (m Multi) validate() (int, error) {
+	if len(m.Values) == 0 {
+		return 0, fmt.Errorf("%w: no sensors", ErrBadInput)
+	}
+	if len(m.Values) > maxSensors {
+		return 0, fmt.Errorf("%w: %d sensors, at most %d", ErrBadInput, len(m.Values), maxSensors)
+	}
+	if len(m.Names) != len(m.Values) {
+		return 0, fmt.Errorf("%w: %d names for %d sensors", ErrBadInput, len(m.Names), len(m.Values))
+	}
+	n := len(m.Values[0])
+	for j, v := range m.Values {
+		if len(v) != n {
+			return 0, fmt.Errorf("%w: sensor %q has %d points, want %d", ErrBadInput, m.Names[j], len(v), n)
+		}
+	}
+	if m.Times != nil && len(m.Times) != n {
+		return 0, fmt.Errorf("%w: %d times for %d points", ErrBadInput, len(m.Times), n)
+	}
+	any := 0
+	for t := range n {
+		for _, v := range m.Values {
+			if !math.IsNaN(v[t]) {
+				any++
+				break
+			}
+		}
+	}
+	if any < minDetectPoints {
+		return 0, fmt.Errorf("%d points with data: %w", any, ErrTooShort)
+	}
+	return n, nil
+}
+
+// corrCache holds a shrunk robust correlation matrix and the inverses of its
+// sub-matrices, one per pattern of present sensors.
+type corrCache struct {
+	k    int
+	corr []float64 // k×k row-major
+	inv  map[uint64][]float64
+	idx  []int
+	sub  []float64
+}
+
+// newCorrCache estimates the correlation of the clipped values get(track)
+// over rows lo..hi-1, pairwise over the rows where both sensors are
+// present. The values are already robust z's (unit scale by construction),
+// so clipping them at ±c is a Huber-type M-estimate of their co-movement.
+func newCorrCache(tracks []uniTrack, get func(uniTrack) []float64, lo, hi int, c float64) *corrCache {
+	k := len(tracks)
+	cc := &corrCache{k: k, corr: make([]float64, k*k), inv: map[uint64][]float64{}}
+	for a := range k {
+		cc.corr[a*k+a] = 1
+		xa := get(tracks[a])
+		for b := a + 1; b < k; b++ {
+			xb := get(tracks[b])
+			var sab, saa, sbb float64
+			cnt := 0
+			for t := lo; t < hi; t++ {
+				va, vb := xa[t], xb[t]
+				if math.IsNaN(va) || math.IsNaN(vb) {
+					continue
+				}
+				va, vb = clip(va, c), clip(vb, c)
+				sab += va * vb
+				saa += va * va
+				sbb += vb * vb
+				cnt++
+			}
+			rho := 0.0
+			if cnt >= 10 && saa > 0 && sbb > 0 {
+				rho = sab / math.Sqrt(saa*sbb)
+			}
+			rho *= 1 - corrShrink
+			cc.corr[a*k+b], cc.corr[b*k+a] = rho, rho
+		}
+	}
+	return cc
+}
+
+// distance returns xᵀΣ⁻¹x over the present (non-NaN) entries of x and their
+// count; when shares is non-nil it also fills each entry's share of the
+// distance (positive terms normalised to 1, 0 for absent sensors).
+func (cc *corrCache) distance(x []float64, shares []float64) (float64, int) {
+	var mask uint64
+	cc.idx = cc.idx[:0]
+	for j, v := range x {
+		if !math.IsNaN(v) {
+			mask |= 1 << uint(j)
+			cc.idx = append(cc.idx, j)
+		}
+	}
+	q := len(cc.idx)
+	if q == 0 {
+		return 0, 0
+	}
+	inv, ok := cc.inv[mask]
+	if !ok {
+		inv = cc.invert(cc.idx)
+		cc.inv[mask] = inv
+	}
+	var d2, pos float64
+	if shares != nil {
+		clear(shares)
+	}
+	for a, ja := range cc.idx {
+		var s float64
+		row := inv[a*q : (a+1)*q]
+		for b, jb := range cc.idx {
+			s += row[b] * x[jb]
+		}
+		term := x[ja] * s
+		d2 += term
+		if shares != nil && term > 0 {
+			shares[ja] = term
+			pos += term
+		}
+	}
+	if shares != nil && pos > 0 {
+		for _, j := range cc.idx {
+			shares[j] /= pos
+		}
+	}
+	return d2, q
+}
+
+// invert returns the inverse of the correlation sub-matrix on idx, shrinking
+// harder towards the identity if it is not positive definite.
+func (cc *corrCache) invert(idx []int) []float64 {
+	q := len(idx)
+	for _, extra := range []float64{0, 0.2, 1} {
+		s := mat.NewSymDense(q, nil)
+		for a, ja := range idx {
+			for b, jb := range idx {
+				v := cc.corr[ja*cc.k+jb]
+				if a != b {
+					v *= 1 - extra
+				}
+				s.SetSym(a, b, v)
+			}
+		}
+		var ch mat.Cholesky
+		if !ch.Factorize(s) {
+			continue
+		}
+		var inv mat.SymDense
+		if err := ch.InverseTo(&inv); err != nil {
+			continue
+		}
+		out := make([]float64, q*q)
+		for a := range q {
+			for b := range q {
+				out[a*q+b] = inv.At(a, b)
+			}
+		}
+		return out
+	}
+	out := make([]float64, q*q)
+	for a := range q {
+		out[a*q+a] = 1
+	}
+	return out
+}
+
+// multiEvents groups anomalous points into events and explains each.
+func (d detector) multiEvents(res *Detection, zD, zT []float64, tracks []uniTrack, m Multi) []Event {
+	var evs []Event
+	start, last := -1, -1
+	flush := func() {
+		if start < 0 {
+			return
+		}
+		evs = append(evs, d.makeMultiEvent(start, last, res, zD, zT, tracks, m))
+		start = -1
+	}
+	for i, p := range res.Points {
+		if !p.IsAnomaly {
+			continue
+		}
+		if start >= 0 && i-last-1 > d.gap {
+			flush()
+		}
+		if start < 0 {
+			start = i
+		}
+		last = i
+	}
+	flush()
+	return mergeEvents(evs, d.gap)
+}
+
+func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tracks []uniTrack, m Multi) Event {
+	k := len(m.Names)
+	peak := a
+	nShift, nSpike, firstShift := 0, 0, -1
+	total := make([]float64, k)
+	for i := a; i <= b; i++ {
+		p := res.Points[i]
+		if p.Score > res.Points[peak].Score {
+			peak = i
+		}
+		if !p.IsAnomaly {
+			continue
+		}
+		for j, s := range res.Contributions[i] {
+			total[j] += p.Score * s
+		}
+		if zT[i] > zD[i] {
+			nShift++
+			if firstShift < 0 {
+				firstShift = i
+			}
+		} else {
+			nSpike++
+		}
+	}
+	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, PeakValue: math.NaN(), Score: res.Points[peak].Score, Kind: KindSpike}
+	var sum float64
+	for _, v := range total {
+		sum += v
+	}
+	for j, v := range total {
+		if sum > 0 && v > 0 {
+			ev.Contributions = append(ev.Contributions, Contribution{Sensor: m.Names[j], Share: v / sum})
+		}
+	}
+	sort.SliceStable(ev.Contributions, func(x, y int) bool { return ev.Contributions[x].Share > ev.Contributions[y].Share })
+	if nShift > 0 && nShift >= nSpike && len(ev.Contributions) > 0 {
+		top := slices.Index(m.Names, ev.Contributions[0].Sensor)
+		// Walk back while the shift statistic is still above its mean level
+		// (about 1 standard deviation in z terms): that is where it began.
+		c := firstShift
+		for c > 0 && zT[c-1] > 1 {
+			c--
+		}
+		ev.Kind = classifyFrom(tracks[top], c, b)
+		ev.StartIdx = min(c, a)
+	}
+	if m.Times != nil {
+		ev.Start, ev.End, ev.PeakTime = m.Times[ev.StartIdx], m.Times[ev.EndIdx], m.Times[ev.PeakIdx]
+	}
+	return ev
+}
