@@ -98,7 +98,11 @@ func (a *App) Close() {
 
 // Run executes the command line args and returns the process exit code.
 func Run(ctx context.Context, args []string, out, errw io.Writer) int {
-	app := NewApp(out, errw, os.LookupEnv)
+	return run(ctx, args, out, errw, os.LookupEnv)
+}
+
+func run(ctx context.Context, args []string, out, errw io.Writer, getenv config.Getenv) int {
+	app := NewApp(out, errw, getenv)
 	defer app.Close()
 	root := newRootCmd(app)
 	root.SetArgs(args)
