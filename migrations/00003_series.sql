@@ -8,13 +8,15 @@ CREATE TABLE series (
     line       text NOT NULL DEFAULT '',
     asset      text NOT NULL DEFAULT '',
     sensor     text NOT NULL DEFAULT '',
-    kind       text NOT NULL DEFAULT 'sensor',
+    kind       text NOT NULL DEFAULT 'sensor',   -- sensor | production | plan
     interval   interval,
+    source     text NOT NULL DEFAULT '',         -- 'demo' for generated series, '' for imports
     metadata   jsonb NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX series_asset_idx ON series (asset);
 CREATE INDEX series_line_idx ON series (line);
+CREATE INDEX series_source_idx ON series (source);
 
 CREATE TABLE points (
     series_id bigint NOT NULL REFERENCES series (id) ON DELETE CASCADE,
@@ -47,6 +49,12 @@ CREATE TABLE model_evaluations (
     drifted     boolean NOT NULL DEFAULT false
 );
 CREATE INDEX model_evaluations_model_idx ON model_evaluations (model_id, evaluated_at DESC);
+
+-- Built-in models are always registered (and active) so that every number a
+-- tool reports can name the model version that produced it.
+INSERT INTO models (name, version, kind, task, input_schema, metrics, active) VALUES
+    ('holt-winters', '1', 'builtin', 'forecast', '{"description": "ETS family (Holt-Winters additive/multiplicative, damped trend, SES) with naive baselines, chosen by rolling-origin backtest"}', '{}', true),
+    ('robust-detector', '1', 'builtin', 'detect', '{"description": "seasonal robust z (median/MAD) plus CUSUM shifts; multivariate robust Mahalanobis per asset"}', '{}', true);
 
 -- +goose Down
 DROP TABLE model_evaluations;
