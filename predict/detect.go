@@ -229,8 +229,8 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 	p := d.p
 	h := trendHalfWidth(p)
 	m := 2*h + 1
-	seasonWin := max(d.window, 10*p)
-	refresh := max(16, p)
+	seasonWin := max(d.window, 20*p)
+	refresh := max(48, p)
 	warm := max(2*p, 2*h, 24)
 
 	prof := make([]float64, max(p, 1))
@@ -245,8 +245,10 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 		tr.z[i], tr.u[i], resid[i], dev[i], tr.ref[i] = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 		if i >= warm && (i-warm)%refresh == 0 {
 			lo := max(0, i-seasonWin)
-			if p > 1 {
-				_, prof, _ = decomposeRobust(x[lo:i], p, lo%p)
+			// The season changes slowly; re-estimating it every fourth
+			// refresh keeps the cost down without going stale.
+			if p > 1 && (i-warm)%(4*refresh) == 0 {
+				prof = profileOf(x[lo:i], p, lo%p)
 			}
 			rMed, rSig = d.trailingScale(resid[max(0, i-seasonWin):i], x[lo:i], buf)
 			_, uSig = d.trailingScale(dev[max(0, i-seasonWin):i], x[lo:i], buf)
@@ -275,6 +277,17 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 	tr.sp, tr.sn = d.cusum(tr.u)
 	tr.des = des
 	return tr
+}
+
+// profileOf estimates the seasonal profile of x (phase of x[0] = offset) as
+// in decomposeRobust, without the final trend it does not need.
+func profileOf(x []float64, p, offset int) []float64 {
+	t0 := rollingMedianCentered(x, max(p/2, 1))
+	detr := make([]float64, len(x))
+	for i := range x {
+		detr[i] = x[i] - t0[i]
+	}
+	return seasonalProfile(detr, p, offset)
 }
 
 // trailingScale returns the median and robust scale of the past values v,

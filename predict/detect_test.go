@@ -63,7 +63,7 @@ func TestDetectSpikes(t *testing.T) {
 		require.Equal(t, spikes, peaks, "online=%v", online)
 		for _, i := range spikes {
 			require.True(t, det.Points[i].IsAnomaly)
-			require.Greater(t, math.Abs(det.Points[i].Z), 6.0)
+			require.Greater(t, math.Abs(det.Points[i].Z), 5.0)
 		}
 		require.False(t, det.Points[1200].IsAnomaly)
 		require.True(t, math.IsNaN(det.Points[1200].Z))

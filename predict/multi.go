@@ -63,17 +63,33 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 	r := make([]float64, k)
 	u := make([]float64, k)
 	zm := make([]float64, k) // MEWMA state
+	// Pairwise co-moment sums of the clipped residuals and deviations.
+	// Batch mode sums every row once; online mode keeps running sums over
+	// the trailing window (add the newest row, drop the oldest), so a
+	// refresh costs O(k²) rather than O(window·k²).
+	rz := clippedRows(tracks, func(tr uniTrack) []float64 { return tr.z }, cusumClip)
+	uz := clippedRows(tracks, func(tr uniTrack) []float64 { return tr.u }, 4)
+	rSum, uSum := newComoments(k), newComoments(k)
+	if !d.online {
+		for t := range n {
+			rSum.add(rz[t*k:(t+1)*k], 1)
+			uSum.add(uz[t*k:(t+1)*k], 1)
+		}
+	}
 	var rCorr, uCorr *corrCache
 	refresh := max(16, p)
 	corrWin := max(2*d.window, 336)
 	for t := range n {
-		if rCorr == nil || (d.online && t%refresh == 0) {
-			lo, hi := 0, n
-			if d.online {
-				lo, hi = max(0, t-corrWin), t
+		if d.online && t > 0 {
+			rSum.add(rz[(t-1)*k:t*k], 1)
+			uSum.add(uz[(t-1)*k:t*k], 1)
+			if old := t - 1 - corrWin; old >= 0 {
+				rSum.add(rz[old*k:(old+1)*k], -1)
+				uSum.add(uz[old*k:(old+1)*k], -1)
 			}
-			rCorr = newCorrCache(tracks, func(tr uniTrack) []float64 { return tr.z }, lo, hi, cusumClip)
-			uCorr = newCorrCache(tracks, func(tr uniTrack) []float64 { return tr.u }, lo, hi, 4)
+		}
+		if rCorr == nil || (d.online && t%refresh == 0) {
+			rCorr, uCorr = rSum.corr(), uSum.corr()
 		}
 		present := 0
 		for j := range k {
@@ -132,7 +148,16 @@ func commonPeriod(values [][]float64, opt DetectOptions) int {
 	return best
 }
 
-func clip(v, c float64) float64 { return math.Max(-c, math.Min(c, v)) }
+// clip limits v to [-c, c]; NaN passes through.
+func clip(v, c float64) float64 {
+	if v > c {
+		return c
+	}
+	if v < -c {
+		return -c
+	}
+	return v
+}
 
 // whZ turns a χ²-distributed statistic with df degrees of freedom into an
 // equivalent standard-normal z (Wilson–Hilferty): cheap, accurate in the
@@ -191,36 +216,67 @@ type corrCache struct {
 	sub  []float64
 }
 
-// newCorrCache estimates the correlation of the clipped values get(track)
-// over rows lo..hi-1, pairwise over the rows where both sensors are
-// present. The values are already robust z's (unit scale by construction),
-// so clipping them at ±c is a Huber-type M-estimate of their co-movement.
-func newCorrCache(tracks []uniTrack, get func(uniTrack) []float64, lo, hi int, c float64) *corrCache {
+// clippedRows lays the clipped values get(track) out row by row ([t·k+j]).
+// The values are robust z's (unit scale by construction), so clipping at ±c
+// makes their co-moments a Huber-type M-estimate of the correlation.
+func clippedRows(tracks []uniTrack, get func(uniTrack) []float64, c float64) []float64 {
 	k := len(tracks)
+	n := len(get(tracks[0]))
+	out := make([]float64, n*k)
+	for j, tr := range tracks {
+		for t, v := range get(tr) {
+			out[t*k+j] = clip(v, c)
+		}
+	}
+	return out
+}
+
+// comoments accumulates, for each pair of sensors, the sums over rows where
+// both are present of a·b, a² and b², and the count of such rows.
+type comoments struct {
+	k                 int
+	ab, aa, bb, count []float64
+}
+
+func newComoments(k int) *comoments {
+	return &comoments{k: k, ab: make([]float64, k*k), aa: make([]float64, k*k), bb: make([]float64, k*k), count: make([]float64, k*k)}
+}
+
+// add adds (w = 1) or removes (w = −1) one row.
+func (c *comoments) add(row []float64, w float64) {
+	k := c.k
+	for a := range k {
+		va := row[a]
+		if math.IsNaN(va) {
+			continue
+		}
+		for b := a + 1; b < k; b++ {
+			vb := row[b]
+			if math.IsNaN(vb) {
+				continue
+			}
+			i := a*k + b
+			c.ab[i] += w * va * vb
+			c.aa[i] += w * va * va
+			c.bb[i] += w * vb * vb
+			c.count[i] += w
+		}
+	}
+}
+
+// corr returns the shrunk correlation matrix of the accumulated rows.
+func (c *comoments) corr() *corrCache {
+	k := c.k
 	cc := &corrCache{k: k, corr: make([]float64, k*k), inv: map[uint64][]float64{}}
 	for a := range k {
 		cc.corr[a*k+a] = 1
-		xa := get(tracks[a])
 		for b := a + 1; b < k; b++ {
-			xb := get(tracks[b])
-			var sab, saa, sbb float64
-			cnt := 0
-			for t := lo; t < hi; t++ {
-				va, vb := xa[t], xb[t]
-				if math.IsNaN(va) || math.IsNaN(vb) {
-					continue
-				}
-				va, vb = clip(va, c), clip(vb, c)
-				sab += va * vb
-				saa += va * va
-				sbb += vb * vb
-				cnt++
-			}
+			i := a*k + b
 			rho := 0.0
-			if cnt >= 10 && saa > 0 && sbb > 0 {
-				rho = sab / math.Sqrt(saa*sbb)
+			if c.count[i] >= 10 && c.aa[i] > 1e-12 && c.bb[i] > 1e-12 {
+				rho = c.ab[i] / math.Sqrt(c.aa[i]*c.bb[i])
 			}
-			rho *= 1 - corrShrink
+			rho = clip(rho, 1) * (1 - corrShrink)
 			cc.corr[a*k+b], cc.corr[b*k+a] = rho, rho
 		}
 	}

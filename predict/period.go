@@ -6,6 +6,9 @@ import (
 	"gonum.org/v1/gonum/dsp/fourier"
 )
 
+// periodPoints caps the history DetectPeriod looks at.
+const periodPoints = 20_000
+
 // DetectPeriod returns the dominant seasonal period of values in points, or 0
 // when there is none. It removes a linear trend and a long moving average
 // (so slow wander does not dominate), computes the autocorrelation up to
@@ -13,8 +16,13 @@ import (
 // 85% of the highest one: multiples of the true period peak almost as high,
 // and the smallest is the period. maxLag <= 0 means len(values)/3; it is
 // capped at len(values)/2 because a period needs two full cycles to show.
-// NaN values are interpolated.
+// NaN values are interpolated. Only the most recent 20,000 points are used:
+// enough for any period the caller could act on, and it keeps detection
+// cheap on long series.
 func DetectPeriod(values []float64, maxLag int) int {
+	if len(values) > periodPoints {
+		values = values[len(values)-periodPoints:]
+	}
 	x := interpolate(values)
 	n := len(x)
 	if n < 8 {
