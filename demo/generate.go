@@ -234,7 +234,7 @@ func production(line Line, start, end time.Time, seed uint64, sched []Scheduled)
 	if h0.Before(start) {
 		h0 = h0.Add(time.Hour)
 	}
-	nOut := int(end.Sub(h0)/time.Hour) // complete hours before end
+	nOut := int(end.Sub(h0) / time.Hour) // complete hours before end
 	nPlan := nOut + int(PlanAhead/time.Hour)
 	round := 10.0
 	if line.Rate < 100 {
