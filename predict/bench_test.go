@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -40,6 +41,23 @@ func BenchmarkDetectMulti8x50k(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := DetectMulti(m, DetectOptions{Online: online}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkForecast10k(b *testing.B) {
+	x := synth(10_000, 24, 100, 10, 2, 1)
+	for i := range x {
+		x[i] += 0.001 * float64(i)
+	}
+	ts := hourly(len(x))
+	for _, h := range []int{24, 168} {
+		b.Run(fmt.Sprintf("h%d", h), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: h}); err != nil {
 					b.Fatal(err)
 				}
 			}

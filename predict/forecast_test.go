@@ -1,0 +1,174 @@
+package predict
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestForecastHoltWintersAdditive(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 1))
+	n, m, h := 480, 24, 48
+	truth := func(i int) float64 {
+		return 100 + 0.2*float64(i) + 10*math.Sin(2*math.Pi*float64(i)/float64(m))
+	}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = truth(i) + r.NormFloat64()
+	}
+	fc, err := ForecastSeries(Series{Values: x, Times: hourly(n)}, ForecastOptions{Horizon: h})
+	require.NoError(t, err)
+	require.Equal(t, m, fc.Season)
+	require.Contains(t, []string{ModelHWAdditive, ModelHWAdditiveDamped, ModelHWMultiplicativeDamped}, fc.Model)
+	for k := range h {
+		require.InDelta(t, truth(n+k), fc.Mean[k], 3, "step %d", k+1)
+		require.Less(t, fc.Lo95[k], fc.Lo80[k])
+		require.Less(t, fc.Lo80[k], fc.Mean[k])
+		require.Less(t, fc.Mean[k], fc.Hi80[k])
+		require.Less(t, fc.Hi80[k], fc.Hi95[k])
+	}
+	require.Equal(t, hourly(n)[n-1], fc.Cutoff)
+	require.Equal(t, time.Hour, fc.Step)
+	require.Equal(t, hourly(n)[n-1].Add(time.Hour), fc.Times[0])
+	require.Less(t, fc.MASE, 0.5)
+	require.Greater(t, fc.SMAPE, 0.0)
+	var snaive float64
+	for _, c := range fc.Candidates {
+		if c.Model == ModelSeasonalNaive {
+			snaive = c.MASE
+		}
+	}
+	require.Less(t, fc.MASE, snaive)
+	require.Contains(t, fc.Params, "alpha")
+}
+
+// TestForecastKnownParameters simulates ETS(A,A,A) with known smoothing
+// parameters and checks the fit recovers a model that forecasts like the
+// true one.
+func TestForecastKnownParameters(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(2, 2))
+	m, n, h := 12, 360, 12
+	alpha, beta, gamma := 0.3, 0.02, 0.2
+	l, b := 50.0, 0.3
+	s := make([]float64, m)
+	for j := range s {
+		s[j] = 8 * math.Cos(2*math.Pi*float64(j)/float64(m))
+	}
+	x := make([]float64, n+h)
+	for i := range x {
+		e := r.NormFloat64()
+		if i >= n {
+			e = 0 // the future without shocks is the true model's point forecast
+		}
+		k := i % m
+		x[i] = l + b + s[k] + e
+		l, b, s[k] = l+b+alpha*e, b+beta*e, s[k]+gamma*e
+	}
+	fc, err := ForecastSeries(Series{Values: x[:n]}, ForecastOptions{Horizon: h, Season: m, Model: ModelHWAdditive})
+	require.NoError(t, err)
+	require.Equal(t, ModelHWAdditive, fc.Model)
+	for k := range h {
+		require.InDelta(t, x[n+k], fc.Mean[k], 2.5, "step %d", k+1)
+	}
+	require.InDelta(t, alpha, fc.Params["alpha"], 0.2)
+	require.InDelta(t, gamma, fc.Params["gamma"], 0.25)
+}
+
+func TestForecastMultiplicative(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 3))
+	n, m, h := 360, 12, 24
+	truth := func(i int) float64 {
+		return (50 + 0.5*float64(i)) * (1 + 0.3*math.Sin(2*math.Pi*float64(i)/float64(m)))
+	}
+	x := make([]float64, n)
+	for i := range x {
+		x[i] = truth(i) * (1 + 0.01*r.NormFloat64())
+	}
+	fc, err := ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: h, Model: ModelHWMultiplicative})
+	require.NoError(t, err)
+	require.Equal(t, m, fc.Season)
+	for k := range h {
+		require.InDelta(t, truth(n+k), fc.Mean[k], 0.05*truth(n+k), "step %d", k+1)
+	}
+	auto, err := ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: h})
+	require.NoError(t, err)
+	require.NotEqual(t, ModelSeasonalNaive, auto.Model)
+	require.NotEqual(t, ModelNaive, auto.Model)
+}
+
+// TestForecastIntervalCoverage checks that on white noise the 80% and 95%
+// intervals cover about 80% and 95% of what happens next.
+func TestForecastIntervalCoverage(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(4, 4))
+	var in80, in95, total int
+	for range 150 {
+		n, h := 200, 10
+		x := make([]float64, n+h)
+		for i := range x {
+			x[i] = 10 + r.NormFloat64()
+		}
+		fc, err := ForecastSeries(Series{Values: x[:n]}, ForecastOptions{Horizon: h, Season: 1})
+		require.NoError(t, err)
+		for k := range h {
+			y := x[n+k]
+			if y >= fc.Lo80[k] && y <= fc.Hi80[k] {
+				in80++
+			}
+			if y >= fc.Lo95[k] && y <= fc.Hi95[k] {
+				in95++
+			}
+			total++
+		}
+	}
+	c80, c95 := float64(in80)/float64(total), float64(in95)/float64(total)
+	t.Logf("coverage 80%%: %.3f, 95%%: %.3f", c80, c95)
+	require.InDelta(t, 0.80, c80, 0.06)
+	require.InDelta(t, 0.95, c95, 0.035)
+}
+
+func TestForecastErrors(t *testing.T) {
+	t.Parallel()
+	x := synth(100, 1, 10, 0, 1, 5)
+	_, err := ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: 51})
+	require.ErrorIs(t, err, ErrHorizonTooLong)
+	var he *HorizonError
+	require.ErrorAs(t, err, &he)
+	require.Equal(t, 50, he.Max)
+	_, err = ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: 0})
+	require.ErrorIs(t, err, ErrBadInput)
+	_, err = ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: 5, Model: "prophet"})
+	require.ErrorIs(t, err, ErrBadInput)
+	_, err = ForecastSeries(Series{Values: []float64{1, 2, math.NaN()}}, ForecastOptions{Horizon: 1})
+	require.ErrorIs(t, err, ErrTooShort)
+}
+
+func TestForecastGapsAndBaselines(t *testing.T) {
+	t.Parallel()
+	x := synth(300, 24, 20, 5, 0.5, 6)
+	for i := 100; i < 110; i++ {
+		x[i] = math.NaN()
+	}
+	x = append(x, math.NaN()) // trailing gap: cutoff is the last real point
+	ts := hourly(len(x))
+	for _, model := range []string{ModelNaive, ModelSeasonalNaive, ModelSES, ModelHoltDamped, ""} {
+		fc, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: 24, Model: model})
+		require.NoError(t, err, model)
+		require.Len(t, fc.Mean, 24)
+		require.Equal(t, ts[299], fc.Cutoff)
+		for _, v := range fc.Mean {
+			require.False(t, math.IsNaN(v), model)
+		}
+		require.False(t, math.IsNaN(fc.MASE), model)
+	}
+	fc, err := ForecastSeries(Series{Values: x}, ForecastOptions{Horizon: 24, Model: ModelSeasonalNaive})
+	require.NoError(t, err)
+	require.InDelta(t, x[299-23], fc.Mean[0], 1e-12)
+	require.Nil(t, fc.Times)
+}
