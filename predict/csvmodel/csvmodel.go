@@ -360,7 +360,6 @@ func (t *Table) grid(values []float64, lines []int) error {
 		}
 		if i > 0 && slot <= t.Slot[i-1] {
 			pe.add(lines[i], "timestamp %q is less than one interval (%v) after line %d: irregular sampling", t.RawTimes[i], t.Step, lines[i-1])
-			slot = t.Slot[i-1] + 1
 		}
 		t.Slot[i] = slot
 	}
@@ -382,11 +381,25 @@ func (t *Table) grid(values []float64, lines []int) error {
 	return nil
 }
 
+// medianSpacing is the sampling interval: the most common spacing between
+// consecutive timestamps (ties to the shorter), which a few gaps or a few
+// irregular rows cannot move; the median when no spacing repeats.
 func medianSpacing(ts []time.Time) time.Duration {
 	d := make([]time.Duration, 0, len(ts)-1)
 	for i := 1; i < len(ts); i++ {
 		d = append(d, ts[i].Sub(ts[i-1]))
 	}
 	slices.Sort(d)
-	return d[(len(d)-1)/2] // the lower median: an ambiguous spacing becomes gaps, not collisions
+	best, bestN := d[(len(d)-1)/2], 1
+	for i := 0; i < len(d); {
+		j := i
+		for j < len(d) && d[j] == d[i] {
+			j++
+		}
+		if j-i > bestN {
+			best, bestN = d[i], j-i
+		}
+		i = j
+	}
+	return best
 }
