@@ -81,7 +81,24 @@ type Answer struct {
 	Warnings []string    `json:"warnings,omitempty"`
 	Trace    []ToolTrace `json:"steps_trace"`
 
+	// Grounding counts the numbers in the answer and how many of them were
+	// found in tool results (the eval's numeric grounding).
+	Grounding Grounding `json:"grounding"`
+
 	PromptTokens     int   `json:"prompt_tokens,omitempty"`
 	CompletionTokens int   `json:"completion_tokens,omitempty"`
 	LatencyMS        int64 `json:"latency_ms"`
+
+	// modelCitations are the answer-level ids the model listed, checked in grounding.
+	modelCitations []string
+}
+
+// Grounding is the outcome of the numeric grounding check.
+type Grounding struct {
+	// Numbers is how many numbers the answer's text fields hold.
+	Numbers int `json:"numbers"`
+	// Grounded is how many of them match a number in a tool result (or the question).
+	Grounded int `json:"grounded"`
+	// Ungrounded lists the numbers that matched nothing.
+	Ungrounded []string `json:"ungrounded,omitempty"`
 }

@@ -25,8 +25,13 @@ CREATE TABLE answers (
     conversation_id   bigint NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     question_id       bigint REFERENCES messages (id) ON DELETE SET NULL,
     message_id        bigint REFERENCES messages (id) ON DELETE SET NULL,
+    thread_key        text NOT NULL DEFAULT '',
+    user_id           text NOT NULL DEFAULT '',
+    question          text NOT NULL DEFAULT '',
+    lang              text NOT NULL DEFAULT '',
     mode              text NOT NULL CHECK (mode IN ('llm', 'offline')),
     model             text NOT NULL DEFAULT '',
+    warnings          text[] NOT NULL DEFAULT '{}',
     answer            jsonb NOT NULL,
     citations         text[] NOT NULL DEFAULT '{}',
     prompt_tokens     integer NOT NULL DEFAULT 0,
@@ -35,24 +40,30 @@ CREATE TABLE answers (
     created_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX answers_conversation_idx ON answers (conversation_id, id);
+CREATE INDEX answers_created_idx ON answers (created_at DESC);
 
 CREATE TABLE model_calls (
     id                bigserial PRIMARY KEY,
     answer_id         bigint REFERENCES answers (id) ON DELETE CASCADE,
     conversation_id   bigint NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     model             text NOT NULL,
+    step              integer NOT NULL DEFAULT 0,
+    attempt           integer NOT NULL DEFAULT 1,
+    tool_calls        integer NOT NULL DEFAULT 0,
     prompt_tokens     integer NOT NULL DEFAULT 0,
     completion_tokens integer NOT NULL DEFAULT 0,
     latency_ms        integer NOT NULL DEFAULT 0,
     error             text NOT NULL DEFAULT '',
     created_at        timestamptz NOT NULL DEFAULT now()
 );
+CREATE INDEX model_calls_answer_idx ON model_calls (answer_id);
 
 CREATE TABLE tool_calls (
     id              bigserial PRIMARY KEY,
     answer_id       bigint REFERENCES answers (id) ON DELETE CASCADE,
     conversation_id bigint NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
     tool            text NOT NULL,
+    seq             integer NOT NULL DEFAULT 0,
     args            jsonb NOT NULL DEFAULT '{}',
     duration_ms     integer NOT NULL DEFAULT 0,
     result_bytes    integer NOT NULL DEFAULT 0,

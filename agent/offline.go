@@ -1,0 +1,636 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Tool names the offline planner knows. The LLM may use any registered tool;
+// the planner uses these when they are registered.
+const (
+	ToolListSeries      = "list_series"
+	ToolDetectAnomalies = "detect_anomalies"
+	ToolExplainAnomaly  = "explain_anomaly"
+	ToolForecastSeries  = "forecast_series"
+	ToolCompareToPlan   = "compare_to_plan"
+	ToolSearchIncidents = "search_incidents"
+	ToolGetDocument     = "get_document"
+)
+
+// args holds the planner's idea of a call's arguments by concept; argsFor
+// maps them onto the property names of the tool's own schema.
+type args struct {
+	Series, Asset, Line, Query, ID, Kind string
+	Since, Until                         time.Time
+	Horizon                              time.Duration
+	K                                    int
+}
+
+var conceptNames = map[string][]string{
+	"series":  {"series", "series_name", "name"},
+	"asset":   {"asset", "asset_name", "machine"},
+	"line":    {"line", "line_name"},
+	"query":   {"query", "q", "text", "symptom"},
+	"id":      {"id", "doc_id", "document_id"},
+	"kind":    {"kind"},
+	"since":   {"since", "start", "from", "window_start"},
+	"until":   {"until", "end", "to", "window_end"},
+	"hours":   {"hours", "window_hours", "lookback_hours", "last_hours"},
+	"window":  {"window", "lookback", "last"},
+	"horizon": {"horizon", "horizon_hours", "hours_ahead"},
+	"k":       {"k", "limit", "top_k", "n"},
+}
+
+// argsFor builds a JSON argument object for tool from the concepts, using
+// only properties its schema declares (and their declared types).
+func argsFor(tool tools.Tool, a args) string {
+	props, _ := tool.Schema()["properties"].(map[string]any)
+	out := map[string]any{}
+	used := map[string]bool{}
+	set := func(concept string, val func(typ string) any) {
+		for _, name := range conceptNames[concept] {
+			p, ok := props[name].(map[string]any)
+			if !ok || used[name] {
+				continue
+			}
+			typ, _ := p["type"].(string)
+			if v := val(typ); v != nil {
+				out[name] = v
+				used[name] = true
+			}
+			return
+		}
+	}
+	str := func(s string) func(string) any {
+		return func(string) any {
+			if s == "" {
+				return nil
+			}
+			return s
+		}
+	}
+	set("series", str(a.Series))
+	set("asset", str(a.Asset))
+	set("line", str(a.Line))
+	set("query", str(a.Query))
+	set("id", str(a.ID))
+	set("kind", str(a.Kind))
+	if !a.Since.IsZero() {
+		hours := a.Until.Sub(a.Since).Hours()
+		if a.Until.IsZero() {
+			hours = 24
+		}
+		set("since", func(typ string) any { return a.Since.UTC().Format(time.RFC3339) })
+		if !a.Until.IsZero() {
+			set("until", func(typ string) any { return a.Until.UTC().Format(time.RFC3339) })
+		}
+		if _, ok := out["since"]; !ok && !used["start"] && !used["from"] && !used["window_start"] {
+			set("hours", func(typ string) any {
+				if typ == "string" {
+					return fmt.Sprintf("%gh", hours)
+				}
+				return int(hours + 0.5)
+			})
+			set("window", func(typ string) any {
+				if typ == "integer" || typ == "number" {
+					return int(hours + 0.5)
+				}
+				return fmt.Sprintf("%dh", int(hours+0.5))
+			})
+		}
+	}
+	if a.Horizon > 0 {
+		h := a.Horizon.Hours()
+		set("horizon", func(typ string) any {
+			if typ == "string" {
+				return fmt.Sprintf("%dh", int(h+0.5))
+			}
+			return int(h + 0.5)
+		})
+	}
+	if a.K > 0 {
+		set("k", func(string) any { return a.K })
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// plan answers a question without an LLM: it reads intent and entities,
+// runs the same tools the model would, and composes the answer from their
+// results and the recorded actions of the best-matching incidents. Text of
+// retrieved documents is only ever quoted, never acted upon.
+func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
+	step := 100 // planner steps are numbered apart from model steps in the trace
+	call := func(calls ...pendingCall) []callOutcome {
+		step++
+		var run []pendingCall
+		for i, c := range calls {
+			if c.Name == "" {
+				continue
+			}
+			c.ID = fmt.Sprintf("plan_%d_%d", step, i)
+			c.Step = step
+			run = append(run, c)
+		}
+		if len(run) == 0 {
+			return nil
+		}
+		return r.runCalls(ctx, t, run)
+	}
+	mk := func(name string, a args) pendingCall {
+		tl, ok := t.registry.Get(name)
+		if !ok {
+			return pendingCall{}
+		}
+		return pendingCall{Name: name, Args: argsFor(tl, a)}
+	}
+
+	var cat Catalog
+	if _, ok := t.registry.Get(ToolListSeries); ok {
+		outs := call(mk(ToolListSeries, args{}))
+		if len(outs) == 1 && outs[0].ok {
+			cat = catalogFromData(outs[0].res.Data)
+		}
+	}
+	q := ParseQuestion(t.req.Question, t.now, cat)
+	// Follow-ups inherit from the latest earlier question that named something.
+	for i := len(t.history) - 1; i >= 0; i-- {
+		if t.history[i].Role != RoleUser {
+			continue
+		}
+		prev := ParseQuestion(t.history[i].Content, t.now, cat)
+		if len(prev.Assets)+len(prev.Lines)+len(prev.Series) > 0 || len(prev.Intents) > 0 {
+			q.inherit(prev, t.req.Question)
+			break
+		}
+	}
+	// A channel bound to an asset or line scopes unnamed questions.
+	if len(q.Assets)+len(q.Lines)+len(q.Series) == 0 {
+		if s := t.req.Scope; s.Asset != "" {
+			q.Assets = []string{s.Asset}
+		} else if s.Line != "" {
+			q.Lines = []string{s.Line}
+		}
+	}
+	q.resolve(cat)
+	if q.Window.IsZero() {
+		q.Window = Window{Since: t.now.Add(-24 * time.Hour), Until: t.now, Phrase: "last 24 hours"}
+	}
+	if q.Horizon == 0 {
+		q.Horizon = 24 * time.Hour
+	}
+	t.query = &q
+
+	// Phase 1: the evidence tools, concurrently.
+	var first []pendingCall
+	if q.Has(IntentAnomalies) || q.Has(IntentExplain) {
+		targets := 0
+		for _, s := range q.Series {
+			if targets < 4 {
+				first = append(first, mk(ToolDetectAnomalies, args{Series: s, Since: q.Window.Since, Until: q.Window.Until}))
+				targets++
+			}
+		}
+		if targets == 0 {
+			for _, a := range q.Assets {
+				if targets < 4 {
+					first = append(first, mk(ToolDetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
+					targets++
+				}
+			}
+		}
+	}
+	if q.Has(IntentPlan) {
+		for _, s := range q.Series {
+			line := strings.TrimSuffix(s, ".output")
+			first = append(first, mk(ToolCompareToPlan, args{Series: s, Line: line, Horizon: q.Horizon, Since: q.Window.Since, Until: q.Window.Until}))
+		}
+	}
+	if q.Has(IntentForecast) {
+		for _, s := range q.Series {
+			first = append(first, mk(ToolForecastSeries, args{Series: s, Horizon: q.Horizon}))
+		}
+	}
+	symptom := q.Has(IntentAnomalies) || q.Has(IntentExplain) || q.Has(IntentIncidents)
+	if symptom {
+		sq := args{Query: searchText(t.req.Question, q), K: 5}
+		if len(q.Assets) == 1 {
+			sq.Asset = q.Assets[0]
+		}
+		first = append(first, mk(ToolSearchIncidents, sq))
+	}
+	outs := call(first...)
+
+	// Phase 2: explain the anomaly found and read the best documents.
+	var second []pendingCall
+	if q.Has(IntentExplain) || (q.Has(IntentAnomalies) && len(q.Assets)+len(q.Series) <= 2) {
+		for _, o := range outs {
+			if o.name != ToolDetectAnomalies || !o.ok || !hasEvents(o.res.Data) {
+				continue
+			}
+			a := args{Since: q.Window.Since, Until: q.Window.Until}
+			a.Series, _ = o.trace.Args["series"].(string)
+			a.Asset, _ = o.trace.Args["asset"].(string)
+			second = append(second, mk(ToolExplainAnomaly, a))
+			break
+		}
+	}
+	incident, runbook := pickDocs(outs)
+	for _, id := range []string{incident.ID, runbook.ID} {
+		if id != "" {
+			second = append(second, mk(ToolGetDocument, args{ID: id}))
+		}
+	}
+	outs = append(outs, call(second...)...)
+
+	ans := r.compose(ctx, t, &q)
+	ans.Mode = ModeOffline
+	return ans, nil
+}
+
+// searchText is the incident query: the question plus the entities and
+// sensors it names, which the store's full-text leg matches on.
+func searchText(question string, q Query) string {
+	parts := []string{question}
+	parts = append(parts, q.Assets...)
+	for _, s := range q.Sensors {
+		if s != "output" {
+			parts = append(parts, strings.ReplaceAll(s, "_", " "))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// hasEvents reports whether a detection result holds at least one event or anomaly.
+func hasEvents(data any) bool {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return false
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return false
+	}
+	found := false
+	var walk func(any)
+	walk = func(x any) {
+		switch m := x.(type) {
+		case map[string]any:
+			for k, e := range m {
+				lk := strings.ToLower(k)
+				if lk == "events" || lk == "anomalies" {
+					if arr, ok := e.([]any); ok && len(arr) > 0 {
+						found = true
+					}
+				}
+				if (lk == "event_count" || lk == "events_count" || lk == "anomaly_count") && asFloat(e) > 0 {
+					found = true
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range m {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return found
+}
+
+func asFloat(v any) float64 {
+	f, _ := v.(float64)
+	return f
+}
+
+// pickDocs returns the best incident and the best runbook that
+// search_incidents returned (in rank order).
+func pickDocs(outs []callOutcome) (incident, runbook tools.Citation) {
+	for _, o := range outs {
+		if o.name != ToolSearchIncidents || !o.ok {
+			continue
+		}
+		for _, c := range o.res.Citations {
+			k := strings.ToLower(c.Kind)
+			switch {
+			case isRunbook(c.ID, c.Kind):
+				if runbook.ID == "" {
+					runbook = c
+				}
+			case k == "incident" || k == "" || k == "work_order":
+				if incident.ID == "" {
+					incident = c
+				}
+			}
+		}
+	}
+	return incident, runbook
+}
+
+// docText returns the body text of a get_document result, whatever its shape.
+func docText(data any) (id, kind, body string) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return "", "", ""
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return "", "", ""
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch m := x.(type) {
+		case map[string]any:
+			for _, k := range []string{"body", "content", "text", "markdown"} {
+				if s, ok := m[k].(string); ok && len(s) > len(body) {
+					body = s
+				}
+			}
+			if s, ok := m["id"].(string); ok && id == "" {
+				id = s
+			}
+			if s, ok := m["kind"].(string); ok && kind == "" {
+				kind = s
+			}
+			for _, e := range m {
+				if _, isMap := e.(map[string]any); isMap {
+					walk(e)
+				}
+			}
+		}
+	}
+	walk(v)
+	return id, kind, body
+}
+
+var (
+	mdHeadingRe = regexp.MustCompile(`^\s*#{1,6}\s*(.+?)\s*#*\s*$|^\s*\*\*(.+?)\*\*\s*:?\s*$|^\s*([A-Za-z가-힣 /()]+):\s*$`)
+	listItemRe  = regexp.MustCompile(`^\s*(?:\d+[.)]|[-*•]|\[[ x]\])\s+(.+)$`)
+)
+
+// sections splits a Markdown body into heading → text.
+func sections(body string) map[string][]string {
+	out := map[string][]string{}
+	cur := ""
+	for _, line := range strings.Split(body, "\n") {
+		if m := mdHeadingRe.FindStringSubmatch(line); m != nil {
+			h := m[1] + m[2] + m[3]
+			cur = strings.ToLower(strings.TrimSpace(h))
+			continue
+		}
+		if strings.TrimSpace(line) != "" {
+			out[cur] = append(out[cur], line)
+		}
+	}
+	return out
+}
+
+// sectionLines returns the lines of the first section whose heading
+// contains one of the names.
+func sectionLines(secs map[string][]string, names ...string) []string {
+	keys := make([]string, 0, len(secs))
+	for k := range secs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, n := range names {
+		for _, k := range keys {
+			if strings.Contains(k, n) {
+				return secs[k]
+			}
+		}
+	}
+	return nil
+}
+
+// actionItems reads the recorded actions of an incident ("Actions",
+// "Actions taken", "조치", "조치 사항") or a runbook's procedure.
+func actionItems(body string) []string {
+	secs := sections(body)
+	lines := sectionLines(secs, "actions", "action taken", "corrective", "fix", "조치", "procedure", "steps", "절차", "resolution", "해결")
+	var items []string
+	for _, l := range lines {
+		if m := listItemRe.FindStringSubmatch(l); m != nil {
+			items = append(items, strings.TrimSpace(m[1]))
+		} else if n := len(items); n > 0 && strings.HasPrefix(l, "  ") {
+			items[n-1] += " " + strings.TrimSpace(l)
+		}
+	}
+	if len(items) == 0 {
+		for _, l := range lines {
+			if s := strings.TrimSpace(l); s != "" {
+				items = append(items, s)
+			}
+		}
+	}
+	return items
+}
+
+func firstSentence(lines []string) string {
+	s := strings.TrimSpace(strings.Join(lines, " "))
+	s = strings.TrimLeft(s, "-*• ")
+	if m := sentenceEnd.FindStringIndex(s); m != nil {
+		return strings.TrimSpace(s[:m[1]])
+	}
+	if r := []rune(s); len(r) > 240 {
+		return string(r[:240]) + "…"
+	}
+	return s
+}
+
+// compose builds an answer from the turn's tool results: used by the
+// offline planner and when the model runs out of steps.
+func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
+	ko := t.lang == "ko"
+	a := &Answer{}
+	var situation []string
+	var errs []string
+	var explain string
+	anomalyFound := false
+	var incident, runbook struct {
+		cit  tools.Citation
+		body string
+	}
+	cits := map[string]tools.Citation{}
+	for _, o := range t.outcomes {
+		for _, c := range o.res.Citations {
+			if _, ok := cits[c.ID]; !ok {
+				cits[c.ID] = c
+			}
+		}
+	}
+	for _, o := range t.outcomes {
+		if !o.ok {
+			if o.trace.Error != "" && o.name != ToolListSeries {
+				errs = append(errs, fmt.Sprintf("%s: %s", o.name, o.trace.Error))
+			}
+			continue
+		}
+		switch o.name {
+		case ToolListSeries, ToolSearchIncidents:
+		case ToolGetDocument:
+			id, kind, body := docText(o.res.Data)
+			if id == "" {
+				id, _ = o.trace.Args["id"].(string)
+			}
+			c, ok := cits[id]
+			if !ok {
+				c = tools.Citation{ID: id, Kind: kind}
+				for _, rc := range o.res.Citations {
+					c = rc
+				}
+			}
+			if c.Kind == "" {
+				c.Kind = kind
+			}
+			if isRunbook(c.ID, c.Kind) {
+				if runbook.cit.ID == "" {
+					runbook.cit, runbook.body = c, body
+				}
+			} else if incident.cit.ID == "" {
+				incident.cit, incident.body = c, body
+			}
+		case ToolExplainAnomaly:
+			if o.res.Summary != "" {
+				explain = o.res.Summary
+			}
+		default:
+			if o.name == ToolDetectAnomalies && hasEvents(o.res.Data) {
+				anomalyFound = true
+			}
+			if o.res.Summary != "" {
+				situation = append(situation, strings.TrimSpace(o.res.Summary))
+			}
+		}
+	}
+	if incident.cit.ID == "" || runbook.cit.ID == "" {
+		// Documents found but not read (e.g. step limit): cite the best of them.
+		inc, rb := pickDocs(t.outcomes)
+		if incident.cit.ID == "" && inc.ID != "" {
+			incident.cit = inc
+		}
+		if runbook.cit.ID == "" && rb.ID != "" {
+			runbook.cit = rb
+		}
+	}
+
+	a.Situation = strings.Join(situation, " ")
+	if a.Situation == "" && len(errs) > 0 {
+		a.Situation = strings.Join(errs, "; ")
+	}
+	if a.Situation == "" && incident.cit.ID != "" {
+		if ko {
+			a.Situation = fmt.Sprintf("센서 데이터에서 확인된 내용은 없지만 비슷한 과거 사례가 있습니다: %s %s.", incident.cit.ID, incident.cit.Title)
+		} else {
+			a.Situation = fmt.Sprintf("No sensor evidence was requested or found, but a similar past case exists: %s %s.", incident.cit.ID, incident.cit.Title)
+		}
+	}
+	if len(errs) > 0 && len(situation) > 0 {
+		if ko {
+			a.Situation += " (일부 도구 오류: " + strings.Join(errs, "; ") + ")"
+		} else {
+			a.Situation += " (some tools failed: " + strings.Join(errs, "; ") + ")"
+		}
+	}
+
+	// Likely cause: the explanation, else the matching incident's root cause.
+	incSecs := sections(incident.body)
+	switch {
+	case explain != "":
+		a.Cause = explain
+	case incident.body != "":
+		if rc := firstSentence(sectionLines(incSecs, "root cause", "cause", "원인")); rc != "" {
+			if ko {
+				a.Cause = fmt.Sprintf("과거 사례 %s 기준: %s", incident.cit.ID, rc)
+			} else {
+				a.Cause = fmt.Sprintf("As in %s: %s", incident.cit.ID, rc)
+			}
+		}
+	}
+
+	// Next steps: the recorded actions of the best incident, else the runbook's procedure.
+	addSteps := func(items []string, cite tools.Citation) {
+		for _, it := range items {
+			if injectionRe.MatchString(it) {
+				t.warn("ignored text in %s that looked like instructions to the assistant", cite.ID)
+				continue
+			}
+			s := Step{Text: it, Citations: []string{cite.ID}}
+			if isRunbook(cite.ID, cite.Kind) {
+				s.SOP = cite.ID
+			}
+			a.Steps = append(a.Steps, s)
+		}
+	}
+	if incident.body != "" {
+		addSteps(actionItems(incident.body), incident.cit)
+		for i := range a.Steps {
+			if ko {
+				a.Steps[i].Reason = fmt.Sprintf("%s에서 효과가 있었던 조치", incident.cit.ID)
+			} else {
+				a.Steps[i].Reason = fmt.Sprintf("recorded action in %s", incident.cit.ID)
+			}
+		}
+	}
+	if len(a.Steps) == 0 && runbook.body != "" {
+		addSteps(actionItems(runbook.body), runbook.cit)
+	}
+	if runbook.cit.ID != "" {
+		for i := range a.Steps {
+			if a.Steps[i].SOP == "" && equipmentRe.MatchString(a.Steps[i].Text) {
+				a.Steps[i].TouchesEquipment = true
+				a.Steps[i].SOP = runbook.cit.ID
+			}
+		}
+		if runbook.body == "" || len(a.Steps) > 0 && a.Steps[0].SOP != runbook.cit.ID {
+			a.modelCitations = append(a.modelCitations, runbook.cit.ID)
+		}
+	}
+	if incident.cit.ID != "" {
+		a.modelCitations = append(a.modelCitations, incident.cit.ID)
+	}
+	if runbook.cit.ID != "" {
+		a.modelCitations = appendUnique(a.modelCitations, runbook.cit.ID)
+	}
+
+	// Escalation: the documents' own words, else a plain rule.
+	esc := firstSentence(sectionLines(sections(runbook.body), "escalat", "에스컬레이션", "보고"))
+	if esc == "" {
+		esc = firstSentence(sectionLines(incSecs, "escalat", "에스컬레이션", "보고"))
+	}
+	if esc == "" {
+		if ko {
+			esc = "수치가 계속 오르거나 설비가 정지하면 보전 담당 리더에게 바로 알리세요."
+		} else {
+			esc = "Call the maintenance lead if the readings keep rising or the machine trips."
+		}
+	}
+	a.Escalate = esc
+
+	switch {
+	case anomalyFound && incident.cit.ID != "":
+		a.Confidence = "high"
+	case anomalyFound || incident.cit.ID != "" || len(situation) > 0:
+		a.Confidence = "medium"
+	default:
+		a.Confidence = "low"
+	}
+	if q != nil && q.FollowUp {
+		if ko {
+			a.Situation = "(이전 질문의 대상 기준) " + a.Situation
+		} else {
+			a.Situation = "(following up on the earlier question) " + a.Situation
+		}
+	}
+	if ko && len(situation) > 0 && q != nil && !q.Window.IsZero() && q.Window.Phrase != "" {
+		a.Situation = fmt.Sprintf("[%s ~ %s] ", q.Window.Since.Format("01-02 15:04"), q.Window.Until.Format("01-02 15:04")) + a.Situation
+	}
+	return a
+}
