@@ -1,0 +1,462 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Slack's limits (https://api.slack.com/reference/block-kit/blocks and
+// chat.postMessage): characters in one section's text, blocks in one
+// message, characters in a message's text.
+const (
+	MaxSectionText = 3000
+	MaxBlocks      = 50
+	MaxMessageText = 40000
+)
+
+// Action ids of the answer's buttons.
+const (
+	ActionHelpful    = "gemba_helpful"
+	ActionNotHelpful = "gemba_not_helpful"
+	ActionMore       = "gemba_more"
+	ActionResolve    = "gemba_resolve"
+)
+
+// RenderOptions shapes one rendered answer.
+type RenderOptions struct {
+	// Detail renders the Detail steps (the "More detail" follow-up) instead
+	// of the main answer.
+	Detail bool
+	// NoButtons leaves out the feedback and resolve buttons (digests,
+	// previews).
+	NoButtons bool
+	// MaxCitations caps the sources line; zero means 5.
+	MaxCitations int
+}
+
+// labels holds the headings in the answer's language.
+type labels struct {
+	situation, cause, steps, more, why, sources, confidence, escalate, equipment, offline,
+	helpful, notHelpful, moreButton, resolve, noSteps string
+}
+
+var labelSets = map[string]labels{
+	"en": {
+		situation: "Situation", cause: "Likely cause", steps: "Next steps", more: "More detail", why: "Why",
+		sources: "Sources", confidence: "Confidence", escalate: "Escalate", equipment: "Touches equipment — follow SOP",
+		offline: "offline — made without an LLM", helpful: "Helpful", notHelpful: "Not helpful", moreButton: "More detail",
+		resolve: "Mark resolved", noSteps: "No next step could be backed by the data.",
+	},
+	"ko": {
+		situation: "상황", cause: "추정 원인", steps: "다음 조치", more: "추가 조치", why: "근거",
+		sources: "출처", confidence: "신뢰도", escalate: "에스컬레이션", equipment: "설비 조작 — SOP 준수",
+		offline: "오프라인 — LLM 없이 작성", helpful: "도움됨", notHelpful: "도움 안 됨", moreButton: "더 보기",
+		resolve: "해결됨으로 표시", noSteps: "데이터로 뒷받침되는 조치를 찾지 못했습니다.",
+	},
+}
+
+func labelsFor(lang string) labels {
+	if l, ok := labelSets[strings.ToLower(strings.TrimSpace(lang))]; ok {
+		return l
+	}
+	return labelSets["en"]
+}
+
+// RenderAnswer builds the Block Kit blocks of an answer: Situation, Likely
+// cause, numbered Next steps with their reasons and citations (⚠ marks a
+// step that touches equipment, with its SOP), Confidence and escalation,
+// the sources, a context line saying how the answer was made, and the
+// Helpful / Not helpful / More detail / Mark resolved buttons. It is pure:
+// the same answer always gives the same blocks, which the local console
+// renders too. Long texts are split over several sections so that none
+// passes Slack's 3,000-character limit; Messages splits the result over
+// messages of at most 50 blocks.
+func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
+	if a == nil {
+		return nil
+	}
+	l := labelsFor(a.Lang)
+	var blocks []slack.Block
+	add := func(text string) { blocks = append(blocks, sections(text)...) }
+
+	if o.Detail {
+		add("*" + l.more + "*")
+		blocks = append(blocks, stepBlocks(a.Detail, len(a.Steps)+1, l)...)
+	} else {
+		if s := strings.TrimSpace(a.Situation); s != "" {
+			add(":factory: *" + l.situation + "*\n" + Mrkdwn(s))
+		} else if a.Text != "" && len(a.Steps) == 0 {
+			add(Mrkdwn(a.Text))
+		}
+		if c := strings.TrimSpace(a.Cause); c != "" {
+			add(":mag: *" + l.cause + "*\n" + Mrkdwn(c))
+		}
+		if len(a.Steps) > 0 {
+			add(":white_check_mark: *" + l.steps + "*")
+			blocks = append(blocks, stepBlocks(a.Steps, 1, l)...)
+		} else if a.Situation != "" {
+			add("_" + l.noSteps + "_")
+		}
+		var ce []string
+		if a.Confidence != "" {
+			ce = append(ce, "*"+l.confidence+":* "+a.Confidence)
+		}
+		if a.Escalate != "" {
+			ce = append(ce, "*"+l.escalate+":* "+Mrkdwn(a.Escalate))
+		}
+		if len(ce) > 0 {
+			add(strings.Join(ce, "\n"))
+		}
+	}
+	if src := sourcesLine(a.Citations, o.MaxCitations); src != "" {
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, truncate(l.sources+": "+src, MaxSectionText), false, false)))
+	}
+	blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, modeLine(a, l), false, false)))
+	if !o.NoButtons && !o.Detail {
+		val := strconv.FormatInt(a.ID, 10)
+		els := []slack.BlockElement{
+			slack.NewButtonBlockElement(ActionHelpful, val, slack.NewTextBlockObject(slack.PlainTextType, ":+1: "+l.helpful, true, false)),
+			slack.NewButtonBlockElement(ActionNotHelpful, val, slack.NewTextBlockObject(slack.PlainTextType, ":-1: "+l.notHelpful, true, false)),
+		}
+		if len(a.Detail) > 0 {
+			els = append(els, slack.NewButtonBlockElement(ActionMore, val, slack.NewTextBlockObject(slack.PlainTextType, l.moreButton, false, false)))
+		}
+		resolve := slack.NewButtonBlockElement(ActionResolve, val, slack.NewTextBlockObject(slack.PlainTextType, l.resolve, false, false))
+		resolve.Style = slack.StylePrimary
+		els = append(els, resolve)
+		blocks = append(blocks, slack.NewActionBlock("gemba_answer_actions", els...))
+	}
+	return blocks
+}
+
+// RenderAnswerJSON is RenderAnswer encoded as the JSON array of blocks
+// Slack (and the console) receives.
+func RenderAnswerJSON(a *agent.Answer, o RenderOptions) ([]byte, error) {
+	b, err := json.Marshal(RenderAnswer(a, o))
+	if err != nil {
+		return nil, fmt.Errorf("bot: render answer: %w", err)
+	}
+	return b, nil
+}
+
+func stepBlocks(steps []agent.Step, first int, l labels) []slack.Block {
+	var out []slack.Block
+	for i, s := range steps {
+		var sb strings.Builder
+		fmt.Fprintf(&sb, "*%d.* ", first+i)
+		if s.TouchesEquipment {
+			sb.WriteString(":warning: ")
+		}
+		sb.WriteString(Mrkdwn(s.Text))
+		if s.Reason != "" {
+			sb.WriteString("\n_" + l.why + ":_ " + Mrkdwn(s.Reason))
+		}
+		if len(s.Citations) > 0 {
+			sb.WriteString("\n" + codeList(s.Citations))
+		}
+		if s.TouchesEquipment {
+			sop := s.SOP
+			if sop == "" {
+				sop = "?"
+			}
+			sb.WriteString("\n:warning: _" + l.equipment + "_ `" + sop + "`")
+		}
+		out = append(out, sections(sb.String())...)
+	}
+	return out
+}
+
+func codeList(ids []string) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = "`" + strings.ReplaceAll(id, "`", "'") + "`"
+	}
+	return ":page_facing_up: " + strings.Join(parts, " ")
+}
+
+func sourcesLine(cs []tools.Citation, max int) string {
+	if max <= 0 {
+		max = 5
+	}
+	var parts []string
+	for i, c := range cs {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("+%d more", len(cs)-max))
+			break
+		}
+		p := "`" + c.ID + "`"
+		if c.Title != "" {
+			p += " " + escape(c.Title)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func modeLine(a *agent.Answer, l labels) string {
+	mode := l.offline
+	if a.Mode == agent.ModeLLM {
+		mode = "LLM"
+		if a.Model != "" {
+			mode += " " + a.Model
+		}
+	}
+	parts := []string{":robot_face: " + mode}
+	if a.LatencyMS > 0 {
+		parts = append(parts, formatLatency(a.LatencyMS))
+	}
+	if n := len(a.Trace); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d tool call(s)", n))
+	}
+	if n := len(a.Warnings); n > 0 {
+		parts = append(parts, fmt.Sprintf(":grey_exclamation: %d claim(s) flagged", n))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func formatLatency(ms int64) string {
+	if ms < 1000 {
+		return fmt.Sprintf("%d ms", ms)
+	}
+	return fmt.Sprintf("%.1f s", float64(ms)/1000)
+}
+
+// sections turns text into one or more mrkdwn sections, splitting at line
+// (then word) boundaries so that none passes MaxSectionText; a code block
+// cut in two is closed and reopened.
+func sections(text string) []slack.Block {
+	var out []slack.Block
+	for _, part := range SplitText(text, MaxSectionText) {
+		out = append(out, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, part, false, false), nil, nil))
+	}
+	return out
+}
+
+// SplitText cuts text into pieces of at most max characters (runes),
+// preferring line boundaries, then spaces; a ``` code block split across
+// pieces is closed at the end of one and reopened in the next.
+func SplitText(text string, max int) []string {
+	if max < 16 {
+		max = 16
+	}
+	var out []string
+	rest := text
+	for runeLen(rest) > max {
+		cut := cutPoint(rest, max-4) // room to close a code block
+		piece, next := rest[:cut], strings.TrimLeft(rest[cut:], "\n ")
+		if strings.Count(piece, "```")%2 == 1 {
+			piece += "\n```"
+			next = "```\n" + next
+		}
+		out = append(out, piece)
+		rest = next
+	}
+	if strings.TrimSpace(rest) != "" || len(out) == 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// cutPoint returns a byte index at most max runes into s, at a newline or
+// space when one is in the second half.
+func cutPoint(s string, max int) int {
+	end, n := len(s), 0
+	for i := range s {
+		if n == max {
+			end = i
+			break
+		}
+		n++
+	}
+	if i := strings.LastIndex(s[:end], "\n"); i > end/2 {
+		return i
+	}
+	if i := strings.LastIndex(s[:end], " "); i > end/2 {
+		return i
+	}
+	return end
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
+
+func truncate(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max-1]) + "…"
+}
+
+// escape makes text safe inside mrkdwn: &, < and > are control characters.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+var (
+	reBold    = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
+	reBoldU   = regexp.MustCompile(`__([^_\n]+)__`)
+	reLink    = regexp.MustCompile(`\[([^\]\n]+)\]\((https?://[^)\s]+)\)`)
+	reHeading = regexp.MustCompile(`^#{1,6}\s+(.+)$`)
+	reTableSp = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
+	reBullet  = regexp.MustCompile(`^(\s*)[-*+]\s+`)
+)
+
+// Mrkdwn converts the Markdown an LLM writes into Slack's mrkdwn: **bold**
+// becomes *bold*, [text](url) becomes <url|text>, headings become bold
+// lines, bullets become •, and Markdown tables become aligned code blocks
+// (Slack has no tables). &, < and > are escaped outside links.
+func Mrkdwn(md string) string {
+	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
+	var out []string
+	inCode := false
+	for i := 0; i < len(lines); i++ {
+		ln := lines[i]
+		if strings.HasPrefix(strings.TrimSpace(ln), "```") {
+			inCode = !inCode
+			out = append(out, "```")
+			continue
+		}
+		if inCode {
+			out = append(out, ln)
+			continue
+		}
+		// A table: a row of cells followed by a separator row.
+		if strings.Contains(ln, "|") && i+1 < len(lines) && reTableSp.MatchString(lines[i+1]) {
+			j := i + 2
+			rows := [][]string{cells(ln)}
+			for ; j < len(lines) && strings.Contains(lines[j], "|") && strings.TrimSpace(lines[j]) != ""; j++ {
+				rows = append(rows, cells(lines[j]))
+			}
+			out = append(out, "```\n"+table(rows)+"\n```")
+			i = j - 1
+			continue
+		}
+		out = append(out, inline(ln))
+	}
+	return strings.Join(out, "\n")
+}
+
+func inline(ln string) string {
+	if m := reHeading.FindStringSubmatch(ln); m != nil {
+		ln = "**" + strings.TrimSpace(m[1]) + "**"
+	}
+	ln = reBullet.ReplaceAllString(ln, "$1• ")
+	// Protect links while escaping the rest.
+	var links []string
+	ln = reLink.ReplaceAllStringFunc(ln, func(s string) string {
+		m := reLink.FindStringSubmatch(s)
+		links = append(links, "<"+m[2]+"|"+strings.NewReplacer("|", "¦", ">", "›", "<", "‹").Replace(m[1])+">")
+		return "\x00" + strconv.Itoa(len(links)-1) + "\x00"
+	})
+	ln = escape(ln)
+	ln = reBold.ReplaceAllString(ln, "*$1*")
+	ln = reBoldU.ReplaceAllString(ln, "*$1*")
+	for i, l := range links {
+		ln = strings.Replace(ln, "\x00"+strconv.Itoa(i)+"\x00", l, 1)
+	}
+	return ln
+}
+
+func cells(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimPrefix(row, "|")
+	row = strings.TrimSuffix(row, "|")
+	parts := strings.Split(row, "|")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(strings.ReplaceAll(parts[i], "**", ""))
+	}
+	return parts
+}
+
+func table(rows [][]string) string {
+	var widths []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], runeLen(c))
+		}
+	}
+	var sb strings.Builder
+	for ri, r := range rows {
+		for i, c := range r {
+			if i > 0 {
+				sb.WriteString("  ")
+			}
+			sb.WriteString(c)
+			if i < len(r)-1 {
+				sb.WriteString(strings.Repeat(" ", widths[i]-runeLen(c)))
+			}
+		}
+		if ri < len(rows)-1 {
+			sb.WriteString("\n")
+		}
+	}
+	return sb.String()
+}
+
+// Messages splits blocks over as many messages as Slack's limits need (at
+// most 50 blocks and 40,000 characters of text each), in order. Nothing is
+// dropped: the caller posts the first as the answer and the rest as
+// follow-ups in the thread.
+func Messages(blocks []slack.Block) [][]slack.Block {
+	var out [][]slack.Block
+	var cur []slack.Block
+	size := 0
+	for _, b := range blocks {
+		n := blockTextLen(b)
+		if len(cur) > 0 && (len(cur) == MaxBlocks || size+n > MaxMessageText) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, b)
+		size += n
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+func blockTextLen(b slack.Block) int {
+	switch v := b.(type) {
+	case *slack.SectionBlock:
+		if v.Text != nil {
+			return runeLen(v.Text.Text)
+		}
+	case *slack.ContextBlock:
+		n := 0
+		for _, e := range v.ContextElements.Elements {
+			if t, ok := e.(*slack.TextBlockObject); ok {
+				n += runeLen(t.Text)
+			}
+		}
+		return n
+	}
+	return 0
+}
+
+// PlainText is the fallback text of a message (notifications, screen
+// readers, clients without Block Kit): the answer's first lines.
+func PlainText(a *agent.Answer) string {
+	if a == nil {
+		return ""
+	}
+	t := a.Situation
+	if t == "" {
+		t = a.Text
+	}
+	if len(a.Steps) > 0 {
+		t += "\n1. " + a.Steps[0].Text
+	}
+	return truncate(t, 2900)
+}

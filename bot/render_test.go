@@ -1,0 +1,144 @@
+package bot
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slack-go/slack"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// golden compares got with testdata/name.golden, rewriting it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./bot -run %s -update to create it", t.Name())
+	require.Equal(t, string(want), string(got))
+}
+
+func sampleAnswer() *agent.Answer {
+	return &agent.Answer{
+		ID: 42, Lang: "en", Mode: agent.ModeLLM, Model: "gpt-4o-mini",
+		Situation: "Vibration on **press-3** rose from 4.1 to 9.3 mm/s since 06:10 (score 0.97).\n\n| sensor | share |\n|---|---|\n| vibration | 71% |\n| current | 18% |",
+		Cause:     "Bearing wear, as in [INC-2024-031](https://wiki.example/INC-2024-031): the same rise over 3 days before a seizure.",
+		Steps: []agent.Step{
+			{Text: "Check the bearing temperature on press-3 with the handheld probe.", Reason: "Temperature rose 6 °C with the vibration.", Citations: []string{"INC-2024-031"}},
+			{Text: "Stop press-3 and replace the drive-end bearing.", Reason: "INC-2024-031 seized 40 h after the same pattern.", Citations: []string{"INC-2024-031", "RB-PRESS-07"}, TouchesEquipment: true, SOP: "RB-PRESS-07"},
+			{Text: "Log the reading in the shift book & tell maintenance.", Reason: "Keeps the <next shift> informed."},
+		},
+		Detail:     []agent.Step{{Text: "Order a spare bearing (SKF 6205).", Reason: "Only one in stock.", Citations: []string{"RB-PRESS-07"}}},
+		Confidence: "medium",
+		Escalate:   "Call the maintenance lead if vibration passes 11 mm/s.",
+		Citations:  []tools.Citation{{ID: "INC-2024-031", Title: "Press-3 bearing seizure", Kind: "incident"}, {ID: "RB-PRESS-07", Title: "Press bearing replacement SOP", Kind: "runbook"}},
+		Trace:      []agent.ToolTrace{{Tool: "detect_anomalies"}, {Tool: "search_incidents"}},
+		LatencyMS:  2345,
+	}
+}
+
+func renderJSON(t *testing.T, a *agent.Answer, o RenderOptions) []byte {
+	t.Helper()
+	b, err := RenderAnswerJSON(a, o)
+	require.NoError(t, err)
+	var pretty any
+	require.NoError(t, json.Unmarshal(b, &pretty))
+	out, err := json.MarshalIndent(pretty, "", "  ")
+	require.NoError(t, err)
+	return append(out, '\n')
+}
+
+func TestRenderAnswerGolden(t *testing.T) {
+	t.Parallel()
+	korean := &agent.Answer{
+		Lang: "ko", Mode: agent.ModeOffline,
+		Situation: "지난 24시간 동안 라인 2 생산량은 계획 대비 8% 낮습니다 (1,840 vs 2,000).",
+		Steps:     []agent.Step{{Text: "컨베이어 벨트 장력을 점검하세요.", Reason: "모터 전류가 12% 떨어졌습니다.", Citations: []string{"INC-2025-004"}, TouchesEquipment: true, SOP: "RB-CONV-02"}},
+		Citations: []tools.Citation{{ID: "INC-2025-004", Title: "라인 2 벨트 미끄러짐"}},
+		LatencyMS: 120,
+	}
+	noEvidence := &agent.Answer{Lang: "en", Mode: agent.ModeOffline, Situation: "No series or incident matches \"coffee machine\".", Confidence: "low"}
+	for name, tc := range map[string]struct {
+		a *agent.Answer
+		o RenderOptions
+	}{
+		"answer_en":          {sampleAnswer(), RenderOptions{}},
+		"answer_en_detail":   {sampleAnswer(), RenderOptions{Detail: true}},
+		"answer_ko_offline":  {korean, RenderOptions{}},
+		"answer_no_evidence": {noEvidence, RenderOptions{NoButtons: true}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			golden(t, name, renderJSON(t, tc.a, tc.o))
+		})
+	}
+}
+
+func TestRenderRespectsSlackLimits(t *testing.T) {
+	t.Parallel()
+	a := sampleAnswer()
+	a.Situation = strings.Repeat("Pressure on filter F-2 keeps drifting upwards. ", 400) // ~19k chars
+	for i := 0; i < 70; i++ {
+		a.Steps = append(a.Steps, agent.Step{Text: strings.Repeat("step ", 100), Citations: []string{"INC-1"}})
+	}
+	blocks := RenderAnswer(a, RenderOptions{})
+	msgs := Messages(blocks)
+	require.Greater(t, len(msgs), 1, "too many blocks for one message")
+	total := 0
+	var text strings.Builder
+	for _, m := range msgs {
+		require.LessOrEqual(t, len(m), MaxBlocks)
+		n := 0
+		for _, b := range m {
+			l := blockTextLen(b)
+			require.LessOrEqual(t, l, MaxSectionText)
+			n += l
+			if s, ok := b.(*slack.SectionBlock); ok {
+				text.WriteString(s.Text.Text)
+			}
+		}
+		require.LessOrEqual(t, n, MaxMessageText)
+		total += len(m)
+	}
+	require.Equal(t, len(blocks), total, "no block dropped")
+	require.Equal(t, 400, strings.Count(text.String(), "Pressure"), "no text dropped")
+}
+
+func TestSplitTextKeepsCodeBlocksClosed(t *testing.T) {
+	t.Parallel()
+	text := "```\n" + strings.Repeat("row 1234567890\n", 50) + "```"
+	parts := SplitText(text, 200)
+	require.Greater(t, len(parts), 1)
+	for _, p := range parts {
+		require.LessOrEqual(t, runeLen(p), 200)
+		require.Equal(t, 0, strings.Count(p, "```")%2, "unbalanced fence in %q", p)
+	}
+	require.Equal(t, []string{""}, SplitText("", 100))
+}
+
+func TestMrkdwn(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"**bold** and __also__":         "*bold* and *also*",
+		"# Heading":                     "*Heading*",
+		"- one\n* two":                  "• one\n• two",
+		"see [the SOP](https://x.y/z)":  "see <https://x.y/z|the SOP>",
+		"a < b & c > d":                 "a &lt; b &amp; c &gt; d",
+		"| a | bb |\n|---|---|\n| 1 | 2 |": "```\na  bb\n1  2\n```",
+		"```\n**not bold** <x>\n```":    "```\n**not bold** <x>\n```",
+	}
+	for in, want := range cases {
+		require.Equal(t, want, Mrkdwn(in), "input %q", in)
+	}
+}
