@@ -11,10 +11,10 @@ import (
 )
 
 const (
-	// mewmaLambda is the multivariate EWMA weight: an effective memory of
-	// about 2/λ = 20 points, long enough to pile up a one-sigma shift, short
-	// enough to report it within a day of hourly data.
-	mewmaLambda = 0.1
+	// defaultShiftMemory gives the multivariate EWMA weight λ = 0.1: long
+	// enough to pile up a one-sigma shift, short enough to report it within
+	// a day of hourly data.
+	defaultShiftMemory = 19
 	// corrShrink pulls robust correlation matrices towards the identity, so
 	// they stay invertible with collinear or nearly constant sensors.
 	corrShrink = 0.01
@@ -57,6 +57,10 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 	}
 	wg.Wait()
 
+	lambda := 2 / float64(defaultShiftMemory+1)
+	if opt.ShiftMemory > 0 {
+		lambda = 2 / float64(opt.ShiftMemory+1)
+	}
 	res := &Detection{Period: p, Points: make([]PointScore, n), Contributions: make([][]float64, n)}
 	zD, zT := make([]float64, n), make([]float64, n)
 	shares := make([]float64, n*k)
@@ -101,8 +105,8 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 			if math.IsNaN(v) {
 				v = 0 // an unknown deviation neither pushes nor relaxes the shift memory
 			}
-			zm[j] = mewmaLambda*clip(v, 4) + (1-mewmaLambda)*zm[j]
-			u[j] = zm[j] * math.Sqrt((2-mewmaLambda)/mewmaLambda)
+			zm[j] = lambda*clip(v, 4) + (1-lambda)*zm[j]
+			u[j] = zm[j] * math.Sqrt((2-lambda)/lambda)
 		}
 		row := shares[t*k : (t+1)*k]
 		res.Contributions[t] = row

@@ -59,6 +59,10 @@ type DetectOptions struct {
 	// residual scale (default 10); lower catches smaller shifts sooner at
 	// the price of more false events. Negative disables shift detection.
 	ShiftThreshold float64
+	// ShiftMemory is the effective memory, in points, of the multivariate
+	// shift detector (an EWMA with weight λ = 2/(ShiftMemory+1)); longer
+	// memory finds smaller sustained shifts, later. Default 19 (λ = 0.1).
+	ShiftMemory int
 }
 
 // PointScore is the verdict on one point.
