@@ -64,3 +64,20 @@ func BenchmarkForecast10k(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkForecast10kWeekly(b *testing.B) {
+	x := synth(10_000, 168, 100, 10, 2, 1)
+	ts := hourly(len(x))
+	for b.Loop() {
+		if _, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: 168}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDetectPeriod100k(b *testing.B) {
+	x := synth(100_000, 24, 50, 10, 1, 1)
+	for b.Loop() {
+		DetectPeriod(x, 0)
+	}
+}

@@ -122,3 +122,18 @@ func TestDetectMultiErrors(t *testing.T) {
 	_, err = DetectMulti(Multi{Names: []string{"a"}, Values: [][]float64{{1, 2}}}, DetectOptions{})
 	require.ErrorIs(t, err, ErrTooShort)
 }
+
+func TestDetectMultiDeadSensor(t *testing.T) {
+	t.Parallel()
+	m := plant(500, 4)
+	for i := range m.Values[2] {
+		m.Values[2][i] = math.NaN()
+	}
+	m.Values[0][250] += 4
+	for _, online := range []bool{false, true} {
+		det, err := DetectMulti(m, DetectOptions{Online: online})
+		require.NoError(t, err)
+		require.True(t, det.Points[250].IsAnomaly)
+		require.Zero(t, det.Contributions[250][2])
+	}
+}

@@ -56,7 +56,7 @@ type DetectOptions struct {
 	// max(7·period, 168)).
 	Window int
 	// ShiftThreshold is the CUSUM decision interval h in units of the
-	// residual scale (default 10); lower catches smaller shifts sooner at
+	// residual scale (default 12); lower catches smaller shifts sooner at
 	// the price of more false events. Negative disables shift detection.
 	ShiftThreshold float64
 	// ShiftMemory is the effective memory, in points, of the multivariate

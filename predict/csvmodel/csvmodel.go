@@ -105,7 +105,7 @@ type Table struct {
 	Times []time.Time
 	// Layout is the time layout the timestamps were written in.
 	Layout string
-	// Step is the sampling interval: the median spacing of the timestamps
+	// Step is the sampling interval: the most common spacing of the timestamps
 	// (zero without a time column).
 	Step time.Duration
 	// Grid is the regularly spaced series the models see: one slot per
