@@ -111,7 +111,6 @@ func normConfidence(s string) string {
 }
 
 var (
-	headingRe  = regexp.MustCompile(`^\s*(?:#{1,6}\s*|\*\*|\*|__)?\s*([^:*#_]{2,30}?)\s*(?:\*\*|\*|__)?\s*[:：]?\s*(?:\*\*|\*|__)?\s*(.*)$`)
 	numberedRe = regexp.MustCompile(`^\s*(?:\d+[.)]|[-*•])\s+(.*)$`)
 	bracketRe  = regexp.MustCompile(`\[([A-Za-z][A-Za-z0-9_.:-]*-[A-Za-z0-9_.:-]+)\]`)
 )
@@ -125,6 +124,26 @@ var sectionNames = map[string]string{
 	"escalate": "escalate", "escalation": "escalate", "when to escalate": "escalate", "에스컬레이션": "escalate", "보고": "escalate",
 }
 
+// headingOf recognises a section heading ("## Situation", "**Likely
+// cause:** text", "상황: text") and returns its section and the text after it.
+func headingOf(line string) (section, rest string, ok bool) {
+	s := strings.TrimLeft(line, "#*_ \t")
+	ls := strings.ToLower(s)
+	best := ""
+	for name := range sectionNames {
+		if len(name) > len(best) && strings.HasPrefix(ls, name) {
+			after := s[len(name):]
+			if after == "" || strings.ContainsAny(after[:1], "*_:：") {
+				best = name
+			}
+		}
+	}
+	if best == "" {
+		return "", "", false
+	}
+	return sectionNames[best], strings.TrimSpace(strings.TrimLeft(s[len(best):], "*_:： \t")), true
+}
+
 func parseMarkdownAnswer(text string) *Answer {
 	a := &Answer{}
 	section := ""
@@ -135,13 +154,11 @@ func parseMarkdownAnswer(text string) *Answer {
 		if trimmed == "" {
 			continue
 		}
-		if m := headingRe.FindStringSubmatch(trimmed); m != nil {
-			if name, ok := sectionNames[strings.ToLower(strings.TrimSpace(m[1]))]; ok {
-				section, found = name, true
-				trimmed = strings.TrimSpace(m[2])
-				if trimmed == "" {
-					continue
-				}
+		if name, rest, ok := headingOf(trimmed); ok {
+			section, found = name, true
+			trimmed = rest
+			if trimmed == "" {
+				continue
 			}
 		}
 		switch section {

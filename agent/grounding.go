@@ -34,14 +34,15 @@ func extractNumbers(s string) []number {
 		i, j := m[0], m[1]
 		if i > 0 {
 			prev, _ := utf8.DecodeLastRuneInString(s[:i])
-			if prev < unicode.MaxASCII && (unicode.IsLetter(prev) || prev == '_') {
-				continue
+			before, _ := utf8.DecodeLastRuneInString(s[:i-1])
+			if i == 1 {
+				before = ' '
 			}
-			if prev == '-' || prev == '.' || prev == '/' || prev == '#' {
-				before := s[:i-1]
-				if p2, _ := utf8.DecodeLastRuneInString(before); before != "" && p2 < unicode.MaxASCII && (unicode.IsLetter(p2) || unicode.IsDigit(p2)) {
-					continue
-				}
+			if prev < unicode.MaxASCII && (unicode.IsLetter(prev) || prev == '_') && !(prev == 'T' && unicode.IsDigit(before)) {
+				continue // P3, v2, but not the hour of 2026-11-27T14:30
+			}
+			if (prev == '-' || prev == '.' || prev == '#') && before < unicode.MaxASCII && unicode.IsLetter(before) {
+				continue // press-3, line-1, INC-2024
 			}
 		}
 		// Digits glued to a following '-' plus letter are identifiers too (3-phase is fine, 2024-INC rare).

@@ -181,7 +181,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	}
 	q.resolve(cat)
 	if q.Window.IsZero() {
-		q.Window = Window{Since: t.now.Add(-24 * time.Hour), Until: t.now, Phrase: "last 24 hours"}
+		q.Window = Window{Since: t.now.Add(-24 * time.Hour), Until: t.now}
 	}
 	if q.Horizon == 0 {
 		q.Horizon = 24 * time.Hour
@@ -629,7 +629,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 			a.Situation = "(following up on the earlier question) " + a.Situation
 		}
 	}
-	if ko && len(situation) > 0 && q != nil && !q.Window.IsZero() && q.Window.Phrase != "" {
+	if ko && len(situation) > 0 && q != nil && q.Window.Phrase != "" && (q.Has(IntentAnomalies) || q.Has(IntentExplain)) {
 		a.Situation = fmt.Sprintf("[%s ~ %s] ", q.Window.Since.Format("01-02 15:04"), q.Window.Until.Format("01-02 15:04")) + a.Situation
 	}
 	return a

@@ -169,7 +169,7 @@ func ParseHorizon(q string, now time.Time) time.Duration {
 	switch {
 	case strings.Contains(lq, "end of shift") || strings.Contains(lq, "end of the shift") || strings.Contains(lq, "this shift") || strings.Contains(q, "교대 끝") || strings.Contains(q, "이번 교대"):
 		if d := shiftStart(now).Add(8 * time.Hour).Sub(now); d > 0 {
-			return d.Round(time.Hour) + time.Hour
+			return (d + time.Hour - 1).Truncate(time.Hour)
 		}
 		return 8 * time.Hour
 	case strings.Contains(lq, "tomorrow") || strings.Contains(q, "내일"):
