@@ -55,9 +55,9 @@ func (p *plainAgent) Ask(_ context.Context, r agent.Request) (*agent.Answer, err
 		return nil, errors.New("agent: scripted failure")
 	}
 	a := &agent.Answer{Lang: "en", Mode: agent.ModeOffline, Confidence: "medium", LatencyMS: 412,
-		Situation:  "press-3 vibration rose from 2.1 to 4.8 mm/s over the last 6 hours (peak 5.2 mm/s at 09:40).",
-		Cause:      "Bearing wear on the drive end, as in INC-0007: vibration led temperature by about 2 hours.",
-		Escalate:   "Escalate to maintenance if vibration passes 7.1 mm/s.",
+		Situation: "press-3 vibration rose from 2.1 to 4.8 mm/s over the last 6 hours (peak 5.2 mm/s at 09:40).",
+		Cause:     "Bearing wear on the drive end, as in INC-0007: vibration led temperature by about 2 hours.",
+		Escalate:  "Escalate to maintenance if vibration passes 7.1 mm/s.",
 		Steps: []agent.Step{
 			{Text: "Check the drive-end bearing temperature with the handheld IR gun", Reason: "temperature is up 6 °C with vibration", Citations: []string{"INC-0007"}},
 			{Text: "Re-grease the drive-end bearing per RB-012", Reason: "the same pattern cleared after greasing in INC-0007", Citations: []string{"RB-012"}, TouchesEquipment: true, SOP: "RB-012"},
