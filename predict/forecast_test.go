@@ -172,3 +172,36 @@ func TestForecastGapsAndBaselines(t *testing.T) {
 	require.InDelta(t, x[299-23], fc.Mean[0], 1e-12)
 	require.Nil(t, fc.Times)
 }
+
+// TestForecastSeasonalIntervalCoverage checks the ETS horizon-variance
+// intervals of the seasonal models on a noisy daily pattern.
+func TestForecastSeasonalIntervalCoverage(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(5, 5))
+	for _, model := range []string{"", ModelHWAdditiveDamped, ModelHWMultiplicativeDamped, ModelSeasonalNaive} {
+		var in80, in95, total int
+		for range 40 {
+			n, h, m := 24*15, 24, 24
+			x := make([]float64, n+h)
+			for i := range x {
+				x[i] = 50 + 10*math.Sin(2*math.Pi*float64(i)/float64(m)) + 2*r.NormFloat64()
+			}
+			fc, err := ForecastSeries(Series{Values: x[:n]}, ForecastOptions{Horizon: h, Model: model})
+			require.NoError(t, err)
+			for k := range h {
+				y := x[n+k]
+				if y >= fc.Lo80[k] && y <= fc.Hi80[k] {
+					in80++
+				}
+				if y >= fc.Lo95[k] && y <= fc.Hi95[k] {
+					in95++
+				}
+				total++
+			}
+		}
+		c80, c95 := float64(in80)/float64(total), float64(in95)/float64(total)
+		t.Logf("%q: coverage 80%%: %.3f, 95%%: %.3f", model, c80, c95)
+		require.InDelta(t, 0.80, c80, 0.05, model)
+		require.InDelta(t, 0.95, c95, 0.03, model)
+	}
+}
