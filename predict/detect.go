@@ -88,8 +88,7 @@ func detectPeriodFor(x []float64, opt DetectOptions) int {
 		return resolvePeriod(x, opt.Period)
 	}
 	m := min(len(x), max(len(x)/4, 500))
-	p := resolvePeriod(x[:m], 0)
-	return p
+	return resolvePeriod(x[:m], 0)
 }
 
 // scorePoints fills pts from the track and returns the shift statistic as an
@@ -97,20 +96,17 @@ func detectPeriodFor(x []float64, opt DetectOptions) int {
 func (d detector) scorePoints(tr uniTrack, x []float64, pts []PointScore) []float64 {
 	shiftZ := make([]float64, len(x))
 	for i := range x {
-		if math.IsNaN(x[i]) || math.IsNaN(tr.z[i]) {
+		if math.IsNaN(x[i]) {
 			pts[i] = PointScore{Z: math.NaN()}
-			if math.IsNaN(x[i]) {
-				continue
-			}
+			continue
 		}
-		zs := 0.0
+		// While the online warm-up lasts z is NaN and scores 0; the shift
+		// statistic is then 0 too.
 		if d.h > 0 {
-			zs = d.zThr * math.Max(tr.sp[i], tr.sn[i]) / d.h
+			shiftZ[i] = d.zThr * math.Max(tr.sp[i], tr.sn[i]) / d.h
 		}
-		shiftZ[i] = zs
-		z := tr.z[i]
-		sc := math.Max(scoreOf(z), scoreOf(zs))
-		pts[i] = PointScore{Score: sc, IsAnomaly: sc >= d.threshold, Z: z}
+		sc := math.Max(scoreOf(tr.z[i]), scoreOf(shiftZ[i]))
+		pts[i] = PointScore{Score: sc, IsAnomaly: sc >= d.threshold, Z: tr.z[i]}
 	}
 	return shiftZ
 }
