@@ -205,3 +205,49 @@ func TestForecastSeasonalIntervalCoverage(t *testing.T) {
 		require.InDelta(t, 0.95, c95, 0.03, model)
 	}
 }
+
+// plantOutput is hourly line output with three shifts (night lower) and idle
+// weekends, slowly growing: the shape of the demo plant's production series.
+func plantOutput(n int, seed uint64) []float64 {
+	r := rand.New(rand.NewPCG(seed, 1))
+	x := make([]float64, n)
+	for i := range x {
+		base := 100.0
+		if h := i % 24; h < 6 || h >= 22 {
+			base = 60
+		}
+		if d := (i / 24) % 7; d >= 5 {
+			base *= 0.3
+		}
+		x[i] = base*(1+0.0005*float64(i)/24) + 5*r.NormFloat64()
+	}
+	return x
+}
+
+// TestForecastBeatsSeasonalNaive runs a rolling-origin evaluation outside
+// the model choice (each forecast sees only the history before its origin)
+// and requires the automatic forecaster to beat seasonal naive on MASE.
+func TestForecastBeatsSeasonalNaive(t *testing.T) {
+	t.Parallel()
+	var auto, snaive float64
+	cnt := 0
+	for seed := range uint64(3) {
+		x := plantOutput(24*90, seed)
+		require.Equal(t, 168, DetectPeriod(x, 0))
+		for k := 5; k >= 1; k-- {
+			origin := len(x) - k*24
+			hist, test := x[:origin], x[origin:origin+24]
+			fc, err := ForecastSeries(Series{Values: hist}, ForecastOptions{Horizon: 24})
+			require.NoError(t, err)
+			scale := maeLag(hist, 168)
+			for i := range test {
+				auto += math.Abs(test[i]-fc.Mean[i]) / scale
+				snaive += math.Abs(test[i]-hist[len(hist)-168+i]) / scale
+			}
+			cnt += len(test)
+		}
+	}
+	auto, snaive = auto/float64(cnt), snaive/float64(cnt)
+	t.Logf("MASE auto %.3f, seasonal naive %.3f", auto, snaive)
+	require.Less(t, auto, snaive)
+}
