@@ -5,7 +5,7 @@
 #      default values and each value set in deploy/helm/ci-values/, every
 #      rendered document checked by deploy/yamlcheck (parses, has apiVersion,
 #      kind and name; the kinds a value set's "# expect:" / "# forbid:" lines
-#      name are / are not rendered);
+#      name are / are not rendered); helm lint also renders NOTES.txt;
 #   3. a build with the Dockerfile's flags, checked by deploy/elfcheck to be
 #      statically linked (what the distroless static image can run).
 # Idempotent; prints what it does. After the first run (helm build, a few
