@@ -1,0 +1,235 @@
+package rag
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// IngestOptions steer Ingest.
+type IngestOptions struct {
+	// Parse chooses the default kind and the CSV column mapping.
+	Parse ParseOptions
+	// Prune deletes stored documents whose source lies under one of the
+	// given paths but which no file provides any more.
+	Prune bool
+	// BatchSize is how many documents are written per transaction (default 200).
+	BatchSize int
+	// Progress, when set, is called after each file with the files done so far.
+	Progress func(done, total int)
+}
+
+// FileError is one input file that could not be ingested, and why.
+type FileError struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+func (e FileError) Error() string { return e.Path + ": " + e.Reason }
+
+// IngestReport sums up an ingest.
+type IngestReport struct {
+	Files     int         `json:"files"`
+	Added     []string    `json:"added"`
+	Updated   []string    `json:"updated"`
+	Unchanged int         `json:"unchanged"`
+	Pruned    []string    `json:"pruned"`
+	Chunks    int         `json:"chunks_written"`
+	Failed    []FileError `json:"failed"`
+	Warnings  []string    `json:"warnings"`
+}
+
+// ingestExts are the extensions picked up when walking a folder; a file
+// named explicitly is read whatever its extension (as plain text if unknown).
+var ingestExts = map[string]bool{".md": true, ".markdown": true, ".json": true, ".jsonl": true, ".ndjson": true, ".csv": true, ".txt": true}
+
+// Ingest reads files and folders (recursively) and stores their documents.
+// Unchanged documents write nothing; changed ones replace their chunks.
+// A file that cannot be read or parsed is recorded in the report's Failed
+// list with its reason while the others go in; an empty one is a warning.
+// The returned error is only for infrastructure failures (the database).
+func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (IngestReport, error) {
+	var rep IngestReport
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = 200
+	}
+	files, roots, walkErrs := collectFiles(paths)
+	rep.Failed = append(rep.Failed, walkErrs...)
+	rep.Files = len(files)
+
+	seen := map[string]string{} // id -> source
+	failedSources := []string{}
+	var batch []Document
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		st, n, err := s.upsertBatch(ctx, batch)
+		if err != nil {
+			return err
+		}
+		rep.Chunks += n
+		for i, x := range st {
+			switch x {
+			case StatusAdded:
+				rep.Added = append(rep.Added, batch[i].ID)
+			case StatusUpdated:
+				rep.Updated = append(rep.Updated, batch[i].ID)
+			default:
+				rep.Unchanged++
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		docs, warns, err := ParseFile(f, opt.Parse)
+		rep.Warnings = append(rep.Warnings, warns...)
+		switch {
+		case errors.Is(err, ErrEmpty):
+			rep.Warnings = append(rep.Warnings, f+": no text; skipped")
+			failedSources = append(failedSources, f) // keep what the store has
+		case err != nil:
+			rep.Failed = append(rep.Failed, FileError{Path: f, Reason: reason(err)})
+			failedSources = append(failedSources, f)
+		default:
+			var dup error
+			for _, d := range docs {
+				if other, ok := seen[d.ID]; ok {
+					dup = fmt.Errorf("document id %q is also used by %s", d.ID, other)
+					break
+				}
+			}
+			if dup != nil {
+				rep.Failed = append(rep.Failed, FileError{Path: f, Reason: dup.Error()})
+				failedSources = append(failedSources, f)
+				break
+			}
+			for _, d := range docs {
+				seen[d.ID] = f
+			}
+			batch = append(batch, docs...)
+			if len(batch) >= opt.BatchSize {
+				if err := flush(); err != nil {
+					return rep, err
+				}
+			}
+		}
+		if opt.Progress != nil {
+			opt.Progress(i+1, len(files))
+		}
+	}
+	if err := flush(); err != nil {
+		return rep, err
+	}
+	if opt.Prune {
+		// Never prune what sits under a folder that could not be read.
+		unreadable := []string{}
+		for _, fe := range walkErrs {
+			unreadable = append(unreadable, escapeLike(fe.Path)+"%")
+		}
+		ids := make([]string, 0, len(seen))
+		for id := range seen {
+			ids = append(ids, id)
+		}
+		for _, root := range roots {
+			rows, err := s.db.Query(ctx, `
+DELETE FROM documents
+WHERE (source = $1 OR source LIKE $2 ESCAPE '\')
+  AND NOT (id = ANY($3)) AND NOT (source = ANY($4)) AND NOT (source LIKE ANY($5))
+RETURNING id`, root, escapeLike(strings.TrimSuffix(root, string(filepath.Separator)))+"/%", ids, failedSources, unreadable)
+			if err != nil {
+				return rep, fmt.Errorf("rag: prune: %w", err)
+			}
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return rep, fmt.Errorf("rag: prune: %w", err)
+				}
+				rep.Pruned = append(rep.Pruned, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return rep, fmt.Errorf("rag: prune: %w", err)
+			}
+		}
+		sort.Strings(rep.Pruned)
+	}
+	return rep, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// reason turns a parse or read error into a short line without the path
+// (the report carries it).
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// collectFiles expands paths into absolute file paths (folders walked
+// recursively, hidden entries skipped) and the absolute roots for pruning.
+func collectFiles(paths []string) (files, roots []string, failed []FileError) {
+	seen := map[string]bool{}
+	for _, p := range paths {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			failed = append(failed, FileError{Path: p, Reason: err.Error()})
+			continue
+		}
+		info, err := os.Stat(abs)
+		if err != nil {
+			failed = append(failed, FileError{Path: p, Reason: reason(err)})
+			continue
+		}
+		roots = append(roots, abs)
+		if !info.IsDir() {
+			if !seen[abs] {
+				seen[abs] = true
+				files = append(files, abs)
+			}
+			continue
+		}
+		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				failed = append(failed, FileError{Path: path, Reason: reason(err)})
+				if d != nil && d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			name := d.Name()
+			if path != abs && strings.HasPrefix(name, ".") {
+				if d.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			if d.IsDir() || !ingestExts[strings.ToLower(filepath.Ext(name))] || seen[path] {
+				return nil
+			}
+			seen[path] = true
+			files = append(files, path)
+			return nil
+		})
+		if err != nil {
+			failed = append(failed, FileError{Path: p, Reason: err.Error()})
+		}
+	}
+	sort.Strings(files)
+	return files, roots, failed
+}

@@ -1,0 +1,589 @@
+package rag
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ParseOptions steer how files become documents.
+type ParseOptions struct {
+	// Kind is used for documents that do not state their kind (--kind).
+	Kind Kind
+	// CSV maps CSV columns to document fields; nil matches headers by name.
+	CSV CSVMapping
+}
+
+// ErrEmpty marks a document or file with no text; ingestion skips it with a
+// warning rather than failing.
+var ErrEmpty = errors.New("empty document")
+
+// ParseFile reads one file and returns its documents, chosen by extension:
+// .md/.markdown (YAML front matter), .json, .jsonl/.ndjson, .csv, and
+// anything else as plain text. Sources are set to the file's path.
+//
+// Records of a multi-document file (JSON, JSONL, CSV) that have no text are
+// skipped and described in warnings; an empty single-document file returns
+// ErrEmpty.
+func ParseFile(path string, opt ParseOptions) (docs []Document, warnings []string, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !utf8.Valid(data) {
+		return nil, nil, errors.New("not valid UTF-8 text")
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".md", ".markdown":
+		var d Document
+		d, err = ParseMarkdown(data, baseID(path), opt.Kind)
+		docs = []Document{d}
+	case ".json":
+		docs, err = ParseJSON(data, opt.Kind)
+	case ".jsonl", ".ndjson":
+		docs, err = ParseJSONL(data, opt.Kind)
+	case ".csv":
+		docs, err = ParseCSV(bytes.NewReader(data), opt.CSV, opt.Kind)
+	default:
+		d := ParseText(data, baseID(path), opt.Kind)
+		if d.Body == "" {
+			err = ErrEmpty
+		} else {
+			err = d.Validate()
+		}
+		docs = []Document{d}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := docs[:0]
+	for _, d := range docs {
+		if d.Body == "" {
+			warnings = append(warnings, fmt.Sprintf("%s: record %q has no text; skipped", path, d.ID))
+			continue
+		}
+		d.Source = path
+		kept = append(kept, d)
+	}
+	if len(kept) == 0 {
+		return nil, warnings, ErrEmpty
+	}
+	return kept, warnings, nil
+}
+
+var nonID = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// baseID derives a document id from a file name.
+func baseID(path string) string {
+	b := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return strings.Trim(nonID.ReplaceAllString(b, "-"), "-")
+}
+
+// ParseMarkdown reads a Markdown document with optional YAML front matter
+// (between --- lines). Known fields fill the Document; other fields go to
+// Metadata. A missing id falls back to defaultID and a missing title to the
+// first "# " heading. A bad field comes back as a *FieldError.
+func ParseMarkdown(data []byte, defaultID string, defaultKind Kind) (Document, error) {
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	d := Document{ID: defaultID, Kind: defaultKind}
+	if strings.HasPrefix(text, "---\n") {
+		end := strings.Index(text[4:], "\n---")
+		if end < 0 {
+			return d, errors.New("front matter starts with --- but never ends")
+		}
+		fm := text[4 : 4+end]
+		text = text[4+end+4:]
+		if i := strings.IndexByte(text, '\n'); i >= 0 {
+			text = text[i+1:]
+		} else {
+			text = ""
+		}
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(fm), &m); err != nil {
+			return d, fmt.Errorf("front matter is not valid YAML: %w", err)
+		}
+		if err := applyFields(&d, m, false); err != nil {
+			return d, err
+		}
+	}
+	d.Body = strings.TrimSpace(text)
+	if d.Title == "" {
+		for _, l := range strings.Split(d.Body, "\n") {
+			if strings.HasPrefix(l, "# ") {
+				d.Title = strings.TrimSpace(l[2:])
+				break
+			}
+		}
+	}
+	if d.Body == "" {
+		return d, ErrEmpty
+	}
+	return d, d.Validate()
+}
+
+// ParseText reads a plain-text note: the first line is its title.
+func ParseText(data []byte, id string, kind Kind) Document {
+	text := strings.TrimSpace(strings.ReplaceAll(string(data), "\r\n", "\n"))
+	title, _, _ := strings.Cut(text, "\n")
+	if utf8.RuneCountInString(title) > 120 {
+		title = string([]rune(title)[:120])
+	}
+	return Document{ID: id, Kind: kind, Title: strings.TrimSpace(title), Body: text}
+}
+
+// ParseJSON reads one document object or an array of them.
+func ParseJSON(data []byte, kind Kind) ([]Document, error) {
+	t := bytes.TrimSpace(data)
+	if len(t) == 0 {
+		return nil, ErrEmpty
+	}
+	var raws []map[string]any
+	if t[0] == '[' {
+		if err := json.Unmarshal(t, &raws); err != nil {
+			return nil, fmt.Errorf("not a JSON array of objects: %w", err)
+		}
+	} else {
+		var m map[string]any
+		if err := json.Unmarshal(t, &m); err != nil {
+			return nil, fmt.Errorf("not a JSON object: %w", err)
+		}
+		raws = []map[string]any{m}
+	}
+	out := make([]Document, 0, len(raws))
+	for i, m := range raws {
+		d, err := docFromMap(m, kind)
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i+1, err)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// ParseJSONL reads one JSON document object per line; blank lines are skipped.
+func ParseJSONL(data []byte, kind Kind) ([]Document, error) {
+	var out []Document
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal(line, &m); err != nil {
+			return nil, fmt.Errorf("line %d: not a JSON object: %w", n, err)
+		}
+		d, err := docFromMap(m, kind)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		out = append(out, d)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, ErrEmpty
+	}
+	return out, nil
+}
+
+func docFromMap(m map[string]any, kind Kind) (Document, error) {
+	d := Document{Kind: kind}
+	if err := applyFields(&d, m, true); err != nil {
+		return d, err
+	}
+	d.Body = strings.TrimSpace(d.Body)
+	return d, d.Validate()
+}
+
+// applyFields copies known fields from a decoded map into d, naming the
+// field on any type or format error. withBody also reads body/content/text.
+func applyFields(d *Document, m map[string]any, withBody bool) error {
+	for k, v := range m {
+		key := strings.ToLower(strings.TrimSpace(k))
+		if v == nil {
+			continue
+		}
+		var err error
+		switch key {
+		case "id":
+			d.ID, err = asString(v)
+		case "title":
+			d.Title, err = asString(v)
+		case "kind", "type":
+			var s string
+			if s, err = asString(v); err == nil {
+				d.Kind, err = ParseKind(s)
+			}
+		case "site":
+			d.Site, err = asString(v)
+		case "line":
+			d.Line, err = asString(v)
+		case "asset", "equipment":
+			d.Asset, err = asString(v)
+		case "failure_mode", "failure-mode", "failuremode":
+			d.FailureMode, err = asString(v)
+		case "severity", "priority":
+			d.Severity, err = asString(v)
+		case "occurred_at", "occurred", "date", "started_at":
+			d.OccurredAt, err = asTime(v)
+		case "resolved_at", "resolved", "closed_at":
+			d.ResolvedAt, err = asTime(v)
+		case "downtime_minutes", "downtime", "downtime_min":
+			d.DowntimeMinutes, err = asInt(v)
+		case "tags", "labels":
+			d.Tags, err = asStrings(v)
+		case "outcome", "result":
+			var s string
+			if s, err = asString(v); err == nil {
+				d.Outcome, err = ParseOutcome(s)
+			}
+		case "lang", "language":
+			d.Lang, err = asString(v)
+		case "source", "url":
+			// The ingesting file path wins; a stated URL is kept as metadata.
+			if d.Metadata == nil {
+				d.Metadata = map[string]any{}
+			}
+			d.Metadata["url"] = v
+		case "body", "content", "text", "description":
+			if !withBody {
+				goto meta
+			}
+			d.Body, err = asString(v)
+		default:
+			goto meta
+		}
+		if err != nil {
+			return &FieldError{Field: key, Reason: err.Error()}
+		}
+		continue
+	meta:
+		if d.Metadata == nil {
+			d.Metadata = map[string]any{}
+		}
+		d.Metadata[key] = jsonSafe(v)
+	}
+	return nil
+}
+
+// jsonSafe converts YAML-decoded values (map[string]any with any keys,
+// times) into values encoding/json accepts.
+func jsonSafe(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonSafe(e)
+		}
+		return x
+	case map[any]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[fmt.Sprint(k)] = jsonSafe(e)
+		}
+		return out
+	case []any:
+		for i := range x {
+			x[i] = jsonSafe(x[i])
+		}
+		return x
+	case time.Time:
+		return x.UTC().Format(time.RFC3339)
+	}
+	return v
+}
+
+func asString(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return strings.TrimSpace(x), nil
+	case int, int64, float64, bool:
+		return fmt.Sprint(x), nil
+	case time.Time:
+		return x.UTC().Format(time.RFC3339), nil
+	}
+	return "", fmt.Errorf("want text, got %T", v)
+}
+
+var timeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02", "2006/01/02 15:04", "2006/01/02", "01/02/2006 15:04", "01/02/2006"}
+
+func asTime(v any) (*time.Time, error) {
+	switch x := v.(type) {
+	case time.Time:
+		t := x.UTC()
+		return &t, nil
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return nil, nil
+		}
+		for _, l := range timeLayouts {
+			if t, err := time.Parse(l, s); err == nil {
+				t = t.UTC()
+				return &t, nil
+			}
+		}
+		return nil, fmt.Errorf("%q is not a date (use 2024-03-05 or 2024-03-05T14:20:00Z)", s)
+	}
+	return nil, fmt.Errorf("want a date, got %T", v)
+}
+
+func asInt(v any) (*int, error) {
+	var n int
+	switch x := v.(type) {
+	case int:
+		n = x
+	case int64:
+		n = int(x)
+	case float64:
+		if x != float64(int(x)) {
+			return nil, fmt.Errorf("%v is not a whole number", x)
+		}
+		n = int(x)
+	case string:
+		s := strings.TrimSpace(x)
+		if s == "" {
+			return nil, nil
+		}
+		i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(s, "min"), " "))
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a whole number of minutes", s)
+		}
+		n = i
+	default:
+		return nil, fmt.Errorf("want a number, got %T", v)
+	}
+	return &n, nil
+}
+
+func asStrings(v any) ([]string, error) {
+	switch x := v.(type) {
+	case string:
+		var out []string
+		for _, p := range strings.FieldsFunc(x, func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out, nil
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, err := asString(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("want a list, got %T", v)
+}
+
+// CSVMapping maps document fields (id, title, kind, asset, occurred_at,
+// body, …) to CSV column headers. "body" may name several columns, joined
+// as labelled paragraphs.
+type CSVMapping map[string][]string
+
+// ParseCSVMapping reads a mapping from a flag value such as
+// "id=WO Number,title=Summary,body=Problem+Action" (several columns joined by +).
+func ParseCSVMapping(s string) (CSVMapping, error) {
+	m := CSVMapping{}
+	for _, pair := range strings.Split(s, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		f, cols, ok := strings.Cut(pair, "=")
+		if !ok {
+			return nil, fmt.Errorf("rag: csv mapping %q: want field=column", pair)
+		}
+		f = strings.ToLower(strings.TrimSpace(f))
+		for _, c := range strings.Split(cols, "+") {
+			m[f] = append(m[f], strings.TrimSpace(c))
+		}
+	}
+	return m, m.check()
+}
+
+// LoadCSVMapping reads a mapping file: YAML (or JSON) of field: column or
+// field: [column, …].
+func LoadCSVMapping(path string) (CSVMapping, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("rag: csv mapping: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("rag: csv mapping %s: %w", path, err)
+	}
+	m := CSVMapping{}
+	for f, v := range raw {
+		cols, err := asStrings(v)
+		if s, ok := v.(string); ok {
+			cols, err = []string{s}, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("rag: csv mapping %s: field %q: %w", path, f, err)
+		}
+		m[strings.ToLower(f)] = cols
+	}
+	return m, m.check()
+}
+
+var csvFields = map[string]bool{"id": true, "title": true, "kind": true, "site": true, "line": true, "asset": true,
+	"failure_mode": true, "severity": true, "occurred_at": true, "resolved_at": true, "downtime_minutes": true,
+	"tags": true, "outcome": true, "lang": true, "body": true}
+
+func (m CSVMapping) check() error {
+	for f := range m {
+		if !csvFields[f] {
+			return fmt.Errorf("rag: csv mapping: unknown field %q", f)
+		}
+	}
+	return nil
+}
+
+// csvSynonyms match common work-order export headers when no mapping is given.
+var csvSynonyms = map[string][]string{
+	"id":               {"id", "work order", "work_order", "wo", "wo number", "wo_number", "order", "ticket"},
+	"title":            {"title", "summary", "subject", "short description"},
+	"kind":             {"kind", "type"},
+	"site":             {"site", "plant"},
+	"line":             {"line", "production line"},
+	"asset":            {"asset", "equipment", "machine", "asset id", "equipment id"},
+	"failure_mode":     {"failure_mode", "failure mode", "failure code", "problem code"},
+	"severity":         {"severity", "priority"},
+	"occurred_at":      {"occurred_at", "reported", "reported at", "created", "start", "date"},
+	"resolved_at":      {"resolved_at", "completed", "closed", "finished", "end"},
+	"downtime_minutes": {"downtime_minutes", "downtime", "downtime (min)", "downtime min"},
+	"tags":             {"tags", "labels"},
+	"outcome":          {"outcome", "result", "status of fix"},
+	"body":             {"body", "description", "problem", "cause", "root cause", "action", "actions", "action taken", "resolution", "notes", "comments"},
+}
+
+// ParseCSV reads a work-order export: one document per row. Columns come
+// from mapping or, without one, by matching header names; unmapped columns
+// become metadata. Errors name the row and the field.
+func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, ErrEmpty
+	}
+	if err != nil {
+		return nil, fmt.Errorf("csv header: %w", err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		idx[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	cols := map[string][]int{}
+	used := map[int]bool{}
+	if mapping != nil {
+		for f, names := range mapping {
+			for _, n := range names {
+				i, ok := idx[strings.ToLower(n)]
+				if !ok {
+					return nil, &FieldError{Field: f, Reason: fmt.Sprintf("mapped column %q is not in the header %q", n, strings.Join(header, ","))}
+				}
+				cols[f] = append(cols[f], i)
+				used[i] = true
+			}
+		}
+	} else {
+		for f, syns := range csvSynonyms {
+			for _, s := range syns {
+				if i, ok := idx[s]; ok && !used[i] {
+					cols[f] = append(cols[f], i)
+					used[i] = true
+					if f != "body" {
+						break
+					}
+				}
+			}
+		}
+	}
+	if len(cols["id"]) == 0 {
+		return nil, &FieldError{Field: "id", Reason: "no column maps to the document id (use --csv-map id=COLUMN)"}
+	}
+	var out []Document
+	row := 1
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		row++
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", row, err)
+		}
+		get := func(i int) string {
+			if i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		m := map[string]any{}
+		for f, is := range cols {
+			if f == "body" {
+				continue
+			}
+			m[f] = get(is[0])
+		}
+		var body []string
+		for _, i := range cols["body"] {
+			if v := get(i); v != "" {
+				if len(cols["body"]) > 1 {
+					body = append(body, "## "+header[i]+"\n\n"+v)
+				} else {
+					body = append(body, v)
+				}
+			}
+		}
+		m["body"] = strings.Join(body, "\n\n")
+		for i, h := range header {
+			if !used[i] && get(i) != "" {
+				m[strings.ToLower(strings.TrimSpace(h))] = get(i)
+			}
+		}
+		if (m["title"] == nil || m["title"] == "") && len(body) > 0 {
+			first := body[0]
+			if strings.HasPrefix(first, "## ") {
+				_, first, _ = strings.Cut(first, "\n\n")
+			}
+			t, _, _ := strings.Cut(first, "\n")
+			if utf8.RuneCountInString(t) > 100 {
+				t = string([]rune(t)[:100])
+			}
+			m["title"] = t
+		}
+		d, err := docFromMap(m, kind)
+		if err != nil {
+			return nil, fmt.Errorf("row %d: %w", row, err)
+		}
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, ErrEmpty
+	}
+	return out, nil
+}
