@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # Gemba's container image: one static Go binary on distroless, non-root, no shell.
 #
 #   docker build -t gemba:local --build-arg VERSION=$(git describe --tags --always) .
@@ -8,8 +6,10 @@
 # The migrations are embedded in the binary (go:embed in migrations/), so the
 # image needs no files besides /gemba. `gemba serve` applies them at start under
 # a Postgres advisory lock; `gemba migrate up` does it as a one-shot.
-# The same build flags are checked without Docker by deploy/check.sh and
-# deploy/deploy_test.go (CGO_ENABLED=0, no ELF interpreter).
+# Needs BuildKit (the default builder since Docker 23) for the cache mounts;
+# there is deliberately no `# syntax=` line, so no frontend image is pulled
+# (air-gapped builders). The same build flags are checked without Docker by
+# deploy/check.sh and deploy/deploy_test.go (CGO_ENABLED=0, no ELF interpreter).
 
 ARG GO_IMAGE=golang:1.26-bookworm
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
