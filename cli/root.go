@@ -19,6 +19,9 @@ local console with a short list of next steps backed by data and cited incidents
 		newConfigCmd(app),
 		newMigrateCmd(app),
 		newServeCmd(app),
+		newAskCmd(app),
+		newAuditCmd(app),
+		newEvalCmd(app),
 	)
 	return root
 }

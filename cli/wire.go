@@ -1,0 +1,113 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/config"
+	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/rag"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// runnerDeps are the optional parts buildRunner can be given (serve passes
+// its metrics; tests and eval pass a clock or a model of their own).
+type runnerDeps struct {
+	metrics *ops.Metrics
+	model   agent.Model
+	offline bool // ignore the configured LLM
+	options func(*agent.Options)
+}
+
+// buildRunner builds the agent from the configuration and the pool: the
+// incident store and its tools, the plant tools, the audit store and the
+// chat model (none configured: offline planner only).
+func buildRunner(ctx context.Context, app *App) (*agent.Runner, error) {
+	return buildRunnerWith(ctx, app, runnerDeps{})
+}
+
+func buildRunnerWith(ctx context.Context, app *App, deps runnerDeps) (*agent.Runner, error) {
+	cfg, err := app.Config()
+	if err != nil {
+		return nil, err
+	}
+	pool, err := app.Pool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := newDocStore(ctx, cfg, pool, app)
+	if err != nil {
+		return nil, err
+	}
+	reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
+	model := deps.model
+	if model == nil && !deps.offline {
+		model, err = agent.NewModel(cfg.LLM, &http.Client{})
+		if err != nil {
+			return nil, err
+		}
+	}
+	name := cfg.LLM.Model
+	if model == nil {
+		name = ""
+	}
+	o := agent.Options{
+		Model:       model,
+		ModelName:   name,
+		Tools:       reg,
+		Store:       agent.NewStore(pool),
+		Docs:        docs,
+		Logger:      app.Logger(),
+		Metrics:     deps.metrics,
+		MaxSteps:    cfg.Agent.MaxSteps,
+		Deadline:    cfg.Agent.Deadline,
+		ToolTimeout: cfg.Agent.ToolTimeout,
+		LLMTimeout:  cfg.LLM.Timeout,
+		MaxRetries:  cfg.LLM.MaxRetries,
+	}
+	if cfg.LLM.MaxRetries == 0 {
+		o.MaxRetries = -1 // configured as "no retries"
+	}
+	if deps.options != nil {
+		deps.options(&o)
+	}
+	return agent.New(o)
+}
+
+// newDocStore opens the incident store with the configured embedder.
+func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App) (*rag.Store, error) {
+	var emb rag.Embedder
+	switch cfg.Embed.Provider {
+	case "", "local":
+		e, err := rag.NewLocalEmbedder(cfg.Embed.Dim)
+		if err != nil {
+			return nil, err
+		}
+		emb = e
+	case "openai":
+		e, err := rag.NewOpenAIEmbedder(ctx, rag.OpenAIOptions{BaseURL: cfg.Embed.BaseURL, APIKey: cfg.Embed.APIKey, Model: cfg.Embed.Model})
+		if err != nil {
+			return nil, err
+		}
+		emb = e
+	case "ollama":
+		e, err := rag.NewOllamaEmbedder(ctx, cfg.Embed.BaseURL, cfg.Embed.Model)
+		if err != nil {
+			return nil, err
+		}
+		emb = e
+	default:
+		return nil, fmt.Errorf("unknown embedding provider %q", cfg.Embed.Provider)
+	}
+	return rag.New(pool, emb, rag.Options{Logger: app.Logger()}), nil
+}
+
+// plantTools are the predictive tools on the series store.
+func plantTools(pool db.DBTX, app *App) []tools.Tool {
+	_ = pool
+	_ = app
+	return nil
+}
