@@ -375,3 +375,42 @@ func TestFollowUpInTheSameThreadSeesEarlierTurns(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, srv.Requests()[3].Messages, 2)
 }
+
+func TestBigToolResultsAreCapped(t *testing.T) {
+	t.Parallel()
+	big := tools.New("raw_points", "returns far too much", map[string]any{"type": "object", "properties": map[string]any{}},
+		func(context.Context, struct{}) (tools.Result, error) {
+			pts := make([]float64, 20000)
+			for i := range pts {
+				pts[i] = float64(i) / 7
+			}
+			return tools.Result{Summary: "20000 points", Data: map[string]any{"points": pts, "note": strings.Repeat("x", 50000)}}, nil
+		})
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("raw_points", `{}`)),
+		llmtest.Final(`{"situation":"There are 20000 points.","steps":[]}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil, func(o *Options) {
+		o.Tools = tools.NewRegistry(big)
+		o.MaxResultBytes = 3000
+	})
+	a := ask(t, r, "how many points?")
+	require.Greater(t, a.Trace[0].ResultSize, 100000, "the audit records the full size")
+	msgs := srv.Requests()[1].Messages
+	content := msgs[len(msgs)-1].Content
+	require.LessOrEqual(t, len(content), 3000)
+	var env map[string]any
+	require.NoError(t, json.Unmarshal([]byte(content), &env), "a capped result is still valid JSON")
+	require.Equal(t, true, env["truncated"])
+	require.Equal(t, "20000 points", env["summary"])
+}
+
+func TestKoreanQuestionAsksForAKoreanAnswer(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Final("## 상황\n데이터 없음\n## 다음 단계\n1. 설비 이름을 알려 주세요"))
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	a := ask(t, r, "설비 상태 어때요?")
+	require.Equal(t, "ko", a.Lang)
+	require.Contains(t, srv.Requests()[0].Messages[0].Content, "in Korean")
+	require.Contains(t, a.Text, "*상황:*")
+}

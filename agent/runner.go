@@ -55,7 +55,8 @@ type Options struct {
 	RetryBase time.Duration
 	// MaxRetryWait caps one backoff, Retry-After included (default 10s).
 	MaxRetryWait time.Duration
-	// MaxResultBytes caps each tool result as sent to the model (default 6000).
+	// MaxResultBytes caps each tool result as sent to the model (default 16000,
+	// about 4000 tokens: a full runbook fits, a raw series does not).
 	MaxResultBytes int
 	// MemoryTokens is the budget of earlier turns replayed to the model (default 1500).
 	MemoryTokens int
@@ -98,7 +99,7 @@ func New(o Options) (*Runner, error) {
 		o.MaxRetryWait = 10 * time.Second
 	}
 	if o.MaxResultBytes <= 0 {
-		o.MaxResultBytes = 6000
+		o.MaxResultBytes = 16000
 	}
 	if o.MemoryTokens <= 0 {
 		o.MemoryTokens = 1500

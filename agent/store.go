@@ -439,10 +439,12 @@ func (r *Runner) Trace(ctx context.Context, answerID int64) (*Trace, error) {
 	return r.o.Store.Trace(ctx, answerID)
 }
 
-// RecordFeedback stores a rating; see Store.RecordFeedback.
-func (r *Runner) RecordFeedback(ctx context.Context, answerID int64, userID, rating, comment string) error {
+// RecordFeedback stores a user's rating (RatingHelpful or
+// RatingNotHelpful) of an answer without a comment; Store.RecordFeedback
+// takes one as well.
+func (r *Runner) RecordFeedback(ctx context.Context, answerID int64, userID, rating string) error {
 	if r.o.Store == nil {
 		return fmt.Errorf("agent: feedback on answer %d: %w (no store)", answerID, ErrNotFound)
 	}
-	return r.o.Store.RecordFeedback(ctx, answerID, userID, rating, comment)
+	return r.o.Store.RecordFeedback(ctx, answerID, userID, rating, "")
 }

@@ -49,11 +49,11 @@ func TestAuditTrail(t *testing.T) {
 	require.Len(t, again.Trace, 2)
 
 	// Feedback: stored, replaced on a second vote, validated.
-	require.NoError(t, r.RecordFeedback(ctx, a.ID, "U7", RatingHelpful, ""))
-	require.NoError(t, r.RecordFeedback(ctx, a.ID, "U7", RatingNotHelpful, "wrong press"))
-	err = r.RecordFeedback(ctx, a.ID, "U7", "meh", "")
+	require.NoError(t, r.RecordFeedback(ctx, a.ID, "U7", RatingHelpful))
+	require.NoError(t, store.RecordFeedback(ctx, a.ID, "U7", RatingNotHelpful, "wrong press"))
+	err = r.RecordFeedback(ctx, a.ID, "U7", "meh")
 	require.ErrorContains(t, err, "rating must be")
-	require.ErrorIs(t, r.RecordFeedback(ctx, a.ID+1000, "U7", RatingHelpful, ""), ErrNotFound)
+	require.ErrorIs(t, r.RecordFeedback(ctx, a.ID+1000, "U7", RatingHelpful), ErrNotFound)
 	tr, err = store.Trace(ctx, a.ID)
 	require.NoError(t, err)
 	require.Len(t, tr.Feedback, 1)
