@@ -64,6 +64,9 @@ func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) callOutcom
 		d := time.Since(began)
 		out.trace.DurationMS = d.Milliseconds()
 		r.o.Metrics.ObserveTool(c.Name, d, out.trace.Error != "")
+		if c.Name == ToolSearchIncidents || c.Name == ToolGetDocument {
+			r.o.Metrics.ObserveStage("retrieval", d)
+		}
 	}()
 
 	tool, known := t.registry.Get(c.Name)

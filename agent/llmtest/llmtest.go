@@ -110,9 +110,11 @@ type ToolDef struct {
 
 // Request is one recorded chat-completions request.
 type Request struct {
-	Model    string
-	Messages []Message
-	Tools    []ToolDef
+	Model string
+	// Deployment is the Azure deployment of the URL path (empty for /v1).
+	Deployment string
+	Messages   []Message
+	Tools      []ToolDef
 	// Header is a copy of the HTTP headers (Authorization included).
 	Header http.Header
 	// Raw is the request body.
@@ -147,6 +149,8 @@ type Server struct {
 	URL string
 	// Token is the API key to give openai.WithToken.
 	Token string
+	// AzureEndpoint is the base URL for an Azure OpenAI client (no /v1).
+	AzureEndpoint string
 
 	srv  *httptest.Server
 	done chan struct{}
@@ -174,8 +178,11 @@ func NewServer(replies ...Reply) *Server {
 	s := &Server{Token: Token, queue: replies, done: make(chan struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/chat/completions", s.handle)
+	// Azure OpenAI's form: the deployment in the path, api-version in the query, an api-key header.
+	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.handle)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v1"
+	s.AzureEndpoint = s.srv.URL
 	return s
 }
 
@@ -278,7 +285,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer "+s.Token {
+	azure := r.PathValue("deployment") != ""
+	switch {
+	case azure && (r.Header.Get("api-key") != s.Token || r.URL.Query().Get("api-version") == ""):
+		writeError(w, http.StatusUnauthorized, "invalid api key or missing api-version")
+		return
+	case !azure && r.Header.Get("Authorization") != "Bearer "+s.Token:
 		writeError(w, http.StatusUnauthorized, "invalid api key")
 		return
 	}
@@ -287,7 +299,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid request: "+err.Error())
 		return
 	}
-	req := Request{Model: wr.Model, Header: r.Header.Clone(), Raw: body}
+	req := Request{Model: wr.Model, Deployment: r.PathValue("deployment"), Header: r.Header.Clone(), Raw: body}
 	for _, m := range wr.Messages {
 		msg := Message{Role: m.Role, Content: contentText(m.Content), Name: m.Name, ToolCallID: m.ToolCallID}
 		for _, tc := range m.ToolCalls {
