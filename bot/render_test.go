@@ -130,13 +130,13 @@ func TestSplitTextKeepsCodeBlocksClosed(t *testing.T) {
 func TestMrkdwn(t *testing.T) {
 	t.Parallel()
 	cases := map[string]string{
-		"**bold** and __also__":         "*bold* and *also*",
-		"# Heading":                     "*Heading*",
-		"- one\n* two":                  "• one\n• two",
-		"see [the SOP](https://x.y/z)":  "see <https://x.y/z|the SOP>",
-		"a < b & c > d":                 "a &lt; b &amp; c &gt; d",
+		"**bold** and __also__":            "*bold* and *also*",
+		"# Heading":                        "*Heading*",
+		"- one\n* two":                     "• one\n• two",
+		"see [the SOP](https://x.y/z)":     "see <https://x.y/z|the SOP>",
+		"a < b & c > d":                    "a &lt; b &amp; c &gt; d",
 		"| a | bb |\n|---|---|\n| 1 | 2 |": "```\na  bb\n1  2\n```",
-		"```\n**not bold** <x>\n```":    "```\n**not bold** <x>\n```",
+		"```\n**not bold** <x>\n```":       "```\n**not bold** <x>\n```",
 	}
 	for in, want := range cases {
 		require.Equal(t, want, Mrkdwn(in), "input %q", in)

@@ -59,6 +59,19 @@ CREATE TABLE slack_threads (
 );
 CREATE INDEX slack_threads_open_idx ON slack_threads (channel_id, last_answer_at) WHERE resolved_at IS NULL;
 
+-- Answers as posted (by message), so "More detail" and feedback work on
+-- any replica, with or without the agent's audit store.
+CREATE TABLE slack_answers (
+    channel_id text NOT NULL,
+    message_ts text NOT NULL,
+    thread_ts  text NOT NULL,
+    answer_id  bigint,
+    answer     jsonb NOT NULL,
+    feedback   jsonb NOT NULL DEFAULT '{}', -- user id -> helpful | not_helpful
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (channel_id, message_ts)
+);
+
 CREATE TABLE digest_schedules (
     id         bigserial PRIMARY KEY,
     channel_id text NOT NULL UNIQUE,
@@ -85,6 +98,7 @@ CREATE TABLE digest_posts (
 -- +goose Down
 DROP TABLE digest_posts;
 DROP TABLE digest_schedules;
+DROP TABLE slack_answers;
 DROP TABLE slack_threads;
 DROP TABLE channel_settings;
 DROP TABLE slack_events;

@@ -1,0 +1,253 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Delivery kinds stored in slack_events.kind.
+const (
+	kindEvent       = "event"
+	kindCommand     = "command"
+	kindInteraction = "interaction"
+)
+
+// job is one claimed delivery waiting for (or in) a worker.
+type job struct {
+	id      string
+	kind    string
+	payload []byte
+	attempt int
+	replyTS string
+}
+
+// claimSQL writes a delivery before it is acked. A new id is inserted and
+// belongs to this replica. An id already there is a duplicate (Slack retry,
+// another replica) and is dropped — unless its processing crashed: then
+// its lease has expired and this replica takes it over. Both cases are one
+// statement, so two replicas can never both win.
+const claimSQL = `
+INSERT INTO slack_events (event_id, team_id, kind, payload, owner, lease_until)
+VALUES ($1, $2, $3, $4, $5, now() + $6::interval)
+ON CONFLICT (event_id) DO UPDATE
+   SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until, attempts = slack_events.attempts + 1
+ WHERE slack_events.status = 'processing' AND slack_events.lease_until < now()
+   AND slack_events.attempts < $7
+RETURNING attempts, reply_ts`
+
+// accept records a delivery and hands it to a worker. It reports false for
+// a duplicate. An error means the delivery could not be recorded: the
+// caller must not ack it, so Slack delivers it again.
+func (b *Bot) accept(ctx context.Context, id, team, kind string, payload []byte) (bool, error) {
+	j := job{id: id, kind: kind, payload: payload}
+	err := b.o.DB.QueryRow(ctx, claimSQL, id, team, kind, payload, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts).
+		Scan(&j.attempt, &j.replyTS)
+	if errors.Is(err, pgx.ErrNoRows) {
+		b.metrics.CountDedupe()
+		b.log.Debug("duplicate delivery dropped", "id", id)
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("bot: record delivery %s: %w", id, err)
+	}
+	b.enqueue(ctx, j)
+	return true, nil
+}
+
+// enqueue gives j to a worker, or, when the queue is full or the bot is
+// stopping, releases its lease so that the sweeper of any replica takes it.
+func (b *Bot) enqueue(ctx context.Context, j job) {
+	if !b.stopped.Load() {
+		select {
+		case b.queue <- j:
+			return
+		default:
+		}
+	}
+	b.log.Warn("worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
+	b.release(ctx, j)
+}
+
+// release gives up this replica's lease on j.
+func (b *Bot) release(ctx context.Context, j job) {
+	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = ''
+		WHERE event_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner)
+	if err != nil {
+		b.log.Error("release delivery", "id", j.id, "err", err)
+	}
+}
+
+// releaseQueued releases the deliveries still queued when the bot stops.
+func (b *Bot) releaseQueued(ctx context.Context) {
+	for {
+		select {
+		case j := <-b.queue:
+			b.release(ctx, j)
+		default:
+			return
+		}
+	}
+}
+
+// finish marks a delivery done (or failed, with the reason), if this
+// replica still owns it.
+func (b *Bot) finish(ctx context.Context, j job, failure error) {
+	status, msg := "done", ""
+	if failure != nil {
+		status, msg = "failed", truncate(failure.Error(), 1000)
+	}
+	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = $3, error = $4, finished_at = now()
+		WHERE event_id = $1 AND owner = $2 AND attempts = $5`, j.id, b.o.Owner, status, msg, j.attempt)
+	if err != nil {
+		b.log.Error("finish delivery", "id", j.id, "err", err)
+	}
+}
+
+// owns reports whether this replica still holds j's lease: checked just
+// before the answer is posted, so a replica whose lease ran out (and whose
+// work was taken over) does not post a second answer.
+func (b *Bot) owns(ctx context.Context, j job) bool {
+	var ok bool
+	err := b.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM slack_events WHERE event_id = $1 AND owner = $2
+		AND attempts = $3 AND status = 'processing')`, j.id, b.o.Owner, j.attempt).Scan(&ok)
+	if err != nil {
+		b.log.Error("check lease", "id", j.id, "err", err)
+		return false
+	}
+	return ok
+}
+
+// setReplyTS remembers the placeholder message so that a retry updates it
+// instead of posting another.
+func (b *Bot) setReplyTS(ctx context.Context, j job, ts string) {
+	if j.id == "" {
+		return
+	}
+	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET reply_ts = $2 WHERE event_id = $1`, j.id, ts); err != nil {
+		b.log.Error("remember placeholder", "id", j.id, "err", err)
+	}
+}
+
+// sweepSQL takes over deliveries whose lease expired (their replica died,
+// or let them go when its queue was full), at most $3 at a time; SKIP
+// LOCKED lets replicas sweep side by side.
+const sweepSQL = `
+UPDATE slack_events e
+   SET owner = $1, lease_until = now() + $2::interval, attempts = e.attempts + 1
+ WHERE e.event_id IN (
+       SELECT event_id FROM slack_events
+        WHERE status = 'processing' AND lease_until < now() AND attempts < $4
+        ORDER BY received_at
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+RETURNING e.event_id, e.kind, e.payload, e.attempts, e.reply_ts`
+
+// Sweep claims expired deliveries for free workers and gives up on those
+// that failed MaxAttempts times. It returns how many it took over. Run
+// calls it every SweepEvery; tests call it directly.
+func (b *Bot) Sweep(ctx context.Context) (int, error) {
+	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
+		WHERE status = 'processing' AND lease_until < now() AND attempts >= $1`, b.o.MaxAttempts); err != nil {
+		return 0, fmt.Errorf("bot: sweep: %w", err)
+	}
+	free := cap(b.queue) - len(b.queue)
+	if free <= 0 || b.stopped.Load() {
+		return 0, nil
+	}
+	rows, err := b.o.DB.Query(ctx, sweepSQL, b.o.Owner, interval(b.o.Lease), free, b.o.MaxAttempts)
+	if err != nil {
+		return 0, fmt.Errorf("bot: sweep: %w", err)
+	}
+	var jobs []job
+	for rows.Next() {
+		var j job
+		if err := rows.Scan(&j.id, &j.kind, &j.payload, &j.attempt, &j.replyTS); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("bot: sweep: %w", err)
+		}
+		jobs = append(jobs, j)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("bot: sweep: %w", err)
+	}
+	for _, j := range jobs {
+		b.log.Info("retrying a delivery whose lease expired", "id", j.id, "attempt", j.attempt)
+		b.enqueue(ctx, j)
+	}
+	return len(jobs), nil
+}
+
+func (b *Bot) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(b.o.SweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := b.Sweep(ctx); err != nil && ctx.Err() == nil {
+				b.log.Error("sweep", "err", err)
+			}
+		}
+	}
+}
+
+// worker processes queued deliveries until the bot stops and the queue is
+// empty.
+func (b *Bot) worker(ctx context.Context) {
+	for {
+		select {
+		case j := <-b.queue:
+			b.process(ctx, j)
+		case <-b.stopping:
+			for {
+				select {
+				case j := <-b.queue:
+					b.process(ctx, j)
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// process runs one delivery with the answer deadline; a panic is logged
+// and the delivery marked failed rather than crashing the process.
+func (b *Bot) process(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, b.o.AnswerTimeout)
+	defer cancel()
+	var err error
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		switch j.kind {
+		case kindEvent:
+			err = b.handleEvent(ctx, j)
+		case kindCommand:
+			err = b.handleCommand(ctx, j)
+		case kindInteraction:
+			err = b.handleInteraction(ctx, j)
+		default:
+			err = fmt.Errorf("unknown delivery kind %q", j.kind)
+		}
+	}()
+	if err != nil {
+		b.log.Error("delivery failed", "id", j.id, "kind", j.kind, "err", err)
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && err != nil {
+		// Stopped mid-way (drain timeout): keep the lease so another replica retries.
+		return
+	}
+	b.finish(context.WithoutCancel(ctx), j, err)
+}
+
+func interval(d time.Duration) string { return fmt.Sprintf("%d milliseconds", d.Milliseconds()) }
