@@ -230,15 +230,15 @@ func (c *Console) work(replyID string, q message, isCommand bool) {
 		})
 		return
 	}
-	c.fill(replyID, rep, false)
+	c.fill(replyID, rep)
 }
 
 // fill renders rep into the message with id: blocks from the reply (or
 // the answer through the Renderer), then its files and charts as images.
-func (c *Console) fill(id string, rep Reply, detail bool) {
+func (c *Console) fill(id string, rep Reply) {
 	blocks := rep.Blocks
 	if len(blocks) == 0 && rep.Answer != nil {
-		blocks = c.o.Renderer(rep.Answer, RenderOptions{Detail: detail})
+		blocks = c.o.Renderer(rep.Answer, RenderOptions{})
 	}
 	var refs []chartRef
 	for _, f := range rep.Files {
@@ -269,7 +269,6 @@ func (c *Console) fill(id string, rep Reply, detail bool) {
 		m.Text = text
 		m.Ephemeral = rep.Ephemeral
 		m.charts = refs
-		m.Detail = detail
 		if rep.Answer != nil {
 			m.answer = rep.Answer
 			m.AnswerID = rep.Answer.ID
@@ -450,22 +449,30 @@ func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"message": upd, "notice": notice})
 	case kindDetail:
+		// As in Slack, the rest of the steps come as a new message in the
+		// thread (the renderer's Detail view), once.
+		if m.Detail {
+			writeJSON(w, http.StatusOK, map[string]any{"message": m, "notice": "The detail is already in the thread."})
+			return
+		}
 		a, _, err := c.loadAnswer(r.Context(), m)
 		if err != nil {
 			writeError(w, http.StatusBadGateway, "console: more detail: "+err.Error())
 			return
 		}
-		if m.answer != nil && len(a.Charts) == 0 {
-			a.Charts = m.answer.Charts
-		}
-		blocks := c.o.Renderer(a, RenderOptions{Detail: true})
-		raw := blocksJSON(blocks, m.charts)
-		upd, _ := c.msgs.update(m.ID, func(m *message) { m.Blocks, m.Detail = raw, true })
-		notice := ""
 		if len(a.Detail) == 0 {
-			notice = "There is no more detail for this answer."
+			writeJSON(w, http.StatusOK, map[string]any{"message": m, "notice": "There is no more detail for this answer."})
+			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"message": upd, "notice": notice})
+		raw := blocksJSON(c.o.Renderer(a, RenderOptions{Detail: true}), nil)
+		upd, _ := c.msgs.update(m.ID, func(m *message) { m.Detail = true })
+		root := m.Thread
+		if root == "" {
+			root = m.ID
+		}
+		more := c.msgs.add(&message{Channel: m.Channel, Thread: root, ThreadKey: m.ThreadKey, Author: authorBot, User: "gemba",
+			Text: "More detail", Blocks: raw, AnswerID: m.AnswerID, answer: m.answer})
+		writeJSON(w, http.StatusOK, map[string]any{"message": upd, "detail": more})
 	case kindResolve:
 		if c.o.Resolve == nil {
 			writeError(w, http.StatusServiceUnavailable, "mark resolved is not connected in this build")

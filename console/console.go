@@ -46,7 +46,8 @@ const (
 
 // RenderOptions say how much of an answer a Renderer shows.
 type RenderOptions struct {
-	// Detail includes the steps held back for "More detail".
+	// Detail renders only the steps held back for "More detail" (posted
+	// as a follow-up in the thread).
 	Detail bool
 }
 
@@ -316,7 +317,7 @@ func (c *Console) Close() { c.cancel() }
 // ServeHTTP applies the security checks and routes the request.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin") // no-referrer would make browsers send "Origin: null" on form posts
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	if !c.auth.allowHost(r) {

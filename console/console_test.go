@@ -260,6 +260,7 @@ func TestAskAnswerButtonsAndTrace(t *testing.T) {
 	}
 	c.json("GET", "/api/messages/"+follow.Reply.ID+"/thread", nil, http.StatusOK, &th)
 	require.Len(t, th.Messages, 4)
+	th.Messages = nil
 
 	// Helpful stores feedback with the stored answer.
 	var act struct {
@@ -275,9 +276,19 @@ func TestAskAnswerButtonsAndTrace(t *testing.T) {
 	require.Equal(t, "not_helpful", f.agent.rating(1))
 
 	// More detail re-renders from the stored answer with the rest of the steps.
-	c.json("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": console.ActionMoreDetail}, http.StatusOK, &act)
-	require.Contains(t, blocksText(act.Message), "plan a bearing change")
-	require.NotContains(t, blocksText(act.Message), console.ActionMoreDetail)
+	// More detail posts the rest of the steps, from the stored answer, in the thread, once.
+	var more struct {
+		Message apiMessage `json:"message"`
+		Detail  apiMessage `json:"detail"`
+		Notice  string     `json:"notice"`
+	}
+	c.json("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": console.ActionMoreDetail}, http.StatusOK, &more)
+	require.Contains(t, blocksText(more.Detail), "plan a bearing change")
+	require.Contains(t, blocksText(more.Detail), "4. ")
+	require.Equal(t, posted.Message.ID, more.Detail.Thread)
+	require.Equal(t, blocksText(reply), blocksText(more.Message), "the answer itself is unchanged")
+	c.json("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": "gemba_more"}, http.StatusOK, &more)
+	require.Contains(t, more.Notice, "already")
 
 	// The trace comes from the audit trail.
 	var tr struct {

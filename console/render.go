@@ -10,14 +10,15 @@ import (
 	"github.com/gemba-ai/gemba/agent"
 )
 
-// Action ids of the answer buttons. The console also recognises the bot's
-// own ids by what they contain (helpful, not_helpful, detail, resolve), so
-// a renderer with other names still gets working buttons.
+// Action ids of the answer buttons, the same as the bot's. The console
+// also recognises other ids by what they contain (helpful, not_helpful,
+// detail or more, resolve), so a renderer with other names still gets
+// working buttons.
 const (
 	ActionHelpful    = "gemba_helpful"
 	ActionNotHelpful = "gemba_not_helpful"
-	ActionMoreDetail = "gemba_more_detail"
-	ActionResolve    = "gemba_mark_resolved"
+	ActionMoreDetail = "gemba_more"
+	ActionResolve    = "gemba_resolve"
 )
 
 // Kinds of button action the console handles.
@@ -45,8 +46,9 @@ func actionKind(actionID string) string {
 }
 
 // RenderAnswer is the console's fallback Block Kit renderer, used when no
-// Renderer is configured: Situation, Likely cause, the first steps (all of
-// them with Detail), confidence and sources, and the four buttons.
+// Renderer is configured: Situation, Likely cause, the first steps,
+// confidence and sources, and the four buttons; with Detail, only the
+// steps held back (the "More detail" follow-up), as the bot renders them.
 func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 	if a == nil {
 		return nil
@@ -62,6 +64,11 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 	section := func(s string) {
 		blocks = append(blocks, slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, clip(s, 3000), false, false), nil, nil))
 	}
+	if o.Detail {
+		// The "More detail" follow-up: only the steps held back.
+		section("*" + label("More detail", "추가 조치") + "*\n" + renderSteps(a.Detail, len(a.Steps)+1))
+		return blocks
+	}
 	if a.Situation != "" {
 		section("*" + label("Situation", "상황") + "*\n" + escapeMrkdwn(a.Situation))
 	} else if a.Text != "" {
@@ -72,9 +79,6 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 	}
 	if len(a.Steps) > 0 {
 		section("*" + label("Next steps", "다음 조치") + "*\n" + renderSteps(a.Steps, 1))
-	}
-	if o.Detail && len(a.Detail) > 0 {
-		section("*" + label("More detail", "추가 조치") + "*\n" + renderSteps(a.Detail, len(a.Steps)+1))
 	}
 	var ctx []string
 	if a.Confidence != "" {
@@ -104,7 +108,7 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 		return slack.NewButtonBlockElement(action, id, slack.NewTextBlockObject(slack.PlainTextType, text, true, false))
 	}
 	els := []slack.BlockElement{btn(ActionHelpful, label("Helpful", "도움됨")), btn(ActionNotHelpful, label("Not helpful", "도움 안 됨"))}
-	if len(a.Detail) > 0 && !o.Detail {
+	if len(a.Detail) > 0 {
 		els = append(els, btn(ActionMoreDetail, label("More detail", "자세히")))
 	}
 	resolve := btn(ActionResolve, label("Mark resolved", "해결됨으로 표시"))

@@ -58,7 +58,7 @@
   function avatar(m) {
     const a = document.createElement("div");
     a.className = "avatar " + (m.author === "bot" ? "bot" : "user");
-    a.textContent = m.author === "bot" ? "G" : (m.user || "?").slice(0, 1).toUpperCase();
+    a.textContent = m.author === "bot" ? "G" : m.user === "console" ? "Y" : (m.user || "?").slice(0, 1).toUpperCase();
     a.setAttribute("aria-hidden", "true");
     return a;
   }
@@ -94,9 +94,9 @@
     const foot = document.createElement("div");
     foot.className = "msg-foot";
     if (m.rating) {
-      foot.appendChild(chip(m.rating === "helpful" ? "👍 You marked this helpful" : "👎 You marked this not helpful", "rated"));
+      foot.appendChild(chip(m.rating === "helpful" ? "✓ You marked this helpful" : "✓ You marked this not helpful", "rated"));
     }
-    if (m.resolved) foot.appendChild(chip("✅ Resolved as " + m.resolved, "resolved"));
+    if (m.resolved) foot.appendChild(chip("✓ Resolved as incident " + m.resolved, "resolved"));
     if (m.has_trace) {
       const b = document.createElement("button");
       b.type = "button";
@@ -533,6 +533,7 @@
     for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === view || a.dataset.nav === "c/" + state.channel && view === "channel");
   }
   function route() {
+    if (state.drawer && !/^#?\/?(c\/|$)/.test(location.hash)) closeDrawer();
     const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
     switch (parts[0]) {
       case "plant": show("plant"); showPlant(parts[1] || ""); break;
@@ -559,8 +560,15 @@
   }
   function wireComposer(form, input, thread) {
     input.addEventListener("input", () => autosize(input));
+    // Enter sends, Shift+Enter breaks the line. Some input paths deliver the
+    // line break as a separate event after keydown, so swallow that too.
+    let swallow = false;
     input.addEventListener("keydown", (e) => {
-      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+      if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); swallow = true; form.requestSubmit(); }
+    });
+    input.addEventListener("keyup", () => { swallow = false; });
+    input.addEventListener("beforeinput", (e) => {
+      if (swallow && (e.inputType === "insertLineBreak" || e.inputType === "insertParagraph" || e.data === "\r" || e.data === "\n")) e.preventDefault();
     });
     form.addEventListener("submit", async (e) => {
       e.preventDefault();

@@ -54,24 +54,18 @@
     const ext = /^https?:/i.test(url) ? ' target="_blank" rel="noopener noreferrer"' : "";
     return '<a href="' + esc(url) + '"' + ext + ">" + text + "</a>";
   }
-  // One line of text: `code`, <links>, then styles on the rest.
+  // One line of text: `code` spans and <links> become placeholders first,
+  // so that *bold `code` text* still reads as bold; styles apply to the
+  // escaped rest; then the placeholders come back.
   function inline(s, markdown) {
-    let out = "";
-    const parts = s.split(/`([^`\n]+)`/);
-    parts.forEach((p, i) => {
-      if (i % 2 === 1) { out += "<code>" + esc(decode(p)) + "</code>"; return; }
-      let last = 0;
-      const re = markdown ? /\[([^\]]+)\]\(([^)\s]+)\)|<([^<>\n]+)>/g : /<([^<>\n]+)>/g;
-      let m;
-      while ((m = re.exec(p)) !== null) {
-        out += styles(esc(decode(p.slice(last, m.index))), markdown);
-        if (markdown && m[1] !== undefined) out += link(m[2] + "|" + m[1]);
-        else out += link(markdown ? m[3] : m[1]);
-        last = re.lastIndex;
-      }
-      out += styles(esc(decode(p.slice(last))), markdown);
-    });
-    return out;
+    const held = [];
+    const hold = (html) => "\u0001" + (held.push(html) - 1) + "\u0002";
+    let t = String(s).replace(/`([^`\n]+)`/g, (m, code) => hold("<code>" + esc(decode(code)) + "</code>"));
+    if (markdown) t = t.replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, (m, label, url) => hold(link(url + "|" + label)));
+    t = t.replace(/<([^<>\n]+)>/g, (m, inner) => hold(link(inner)));
+    let html = styles(esc(decode(t)), markdown);
+    html = html.replace(/\u0001(\d+)\u0002/g, (m, i) => held[Number(i)]);
+    return html;
   }
   // Lines: bullet and numbered lists, quotes, headings (markdown), breaks.
   function lines(text, markdown) {
@@ -108,8 +102,14 @@
     const parts = String(text || "").split("```");
     let html = "";
     parts.forEach((p, i) => {
-      if (i % 2 === 1) html += '<pre class="bk-pre">' + esc(decode(p.replace(/^[a-z]*\n/, ""))) + "</pre>";
-      else html += lines(p, markdown);
+      if (i % 2 === 1 && i < parts.length - 1) {
+        html += '<pre class="bk-pre">' + esc(decode(p.replace(/^[a-z]*\n/, "").replace(/\n$/, ""))) + "</pre>";
+        return;
+      }
+      if (i % 2 === 1) p = "```" + p; // an unclosed fence is text
+      if (i > 0) p = p.replace(/^\n/, "");
+      if (i < parts.length - 1) p = p.replace(/\n$/, "");
+      if (p !== "") html += lines(p, markdown);
     });
     return html;
   }
