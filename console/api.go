@@ -207,7 +207,7 @@ func (c *Console) work(replyID string, q message, isCommand bool) {
 	var rep Reply
 	var err error
 	if isCommand {
-		rep, err = c.o.Commands(ctx, q.Channel, q.User, q.Text)
+		rep, err = c.o.Commands(ctx, Command{Channel: q.Channel, User: q.User, Text: q.Text, ThreadKey: q.ThreadKey})
 	} else {
 		var a *agent.Answer
 		a, err = c.o.Asker.Ask(ctx, agent.Request{

@@ -86,10 +86,20 @@ type Reply struct {
 	Ephemeral bool
 }
 
-// CommandFunc runs a slash command line such as "/gemba forecast
-// line-1.output 24" for a user in a channel, as the bot's command handler
-// does for Slack.
-type CommandFunc func(ctx context.Context, channel, user, text string) (Reply, error)
+// Command is one slash command typed in the console.
+type Command struct {
+	// Channel and User say where and who.
+	Channel, User string
+	// Text is the whole line, e.g. "/gemba forecast line-1.output 24".
+	Text string
+	// ThreadKey is the conversation of the command's thread
+	// ("console:<id>"), for commands that ask the agent.
+	ThreadKey string
+}
+
+// CommandFunc runs a slash command as the bot's command handler does for
+// Slack, returning the reply instead of posting it.
+type CommandFunc func(ctx context.Context, c Command) (Reply, error)
 
 // Resolution is what the "Mark resolved" form collects about a thread.
 type Resolution struct {

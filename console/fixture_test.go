@@ -157,8 +157,8 @@ func forecastChart(name string, h int) tools.Chart {
 }
 
 // commands is a small /gemba command runner in the shape of the bot's.
-func commands(_ context.Context, channel, user, text string) (console.Reply, error) {
-	f := strings.Fields(text)
+func commands(_ context.Context, c console.Command) (console.Reply, error) {
+	f := strings.Fields(c.Text)
 	usage := console.Reply{Ephemeral: true, Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
 		"Usage: `/gemba forecast <series> [horizon]`, `/gemba anomalies [asset]`, `/gemba help`", false, false), nil, nil)}}
 	if len(f) < 2 {
