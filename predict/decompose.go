@@ -63,12 +63,7 @@ func decomposeRobust(x []float64, p, offset int) (trend, prof, resid []float64) 
 	prof = make([]float64, max(p, 1))
 	des := x
 	if p > 1 {
-		t0 := rollingMedianCentered(x, max(p/2, 1))
-		detr := make([]float64, n)
-		for i := range x {
-			detr[i] = x[i] - t0[i]
-		}
-		prof = seasonalProfile(detr, p, offset)
+		prof = profileOf(x, p, offset)
 		des = make([]float64, n)
 		for i := range x {
 			des[i] = x[i] - prof[(i+offset)%p]
@@ -80,6 +75,78 @@ func decomposeRobust(x []float64, p, offset int) (trend, prof, resid []float64) 
 		resid[i] = des[i] - trend[i]
 	}
 	return trend, prof, resid
+}
+
+// firstTrend is the rough trend the seasonal profile is measured against:
+// a centred rolling median over one period, robust to spikes. Above 100
+// points per period the median's cost grows with the period, so a centred
+// moving average over exactly one period (which cancels a periodic signal
+// exactly) takes over; the per-phase medians that follow keep the profile
+// robust either way.
+func firstTrend(x []float64, p int) []float64 {
+	if p <= 100 {
+		return rollingMedianCentered(x, max(p/2, 1))
+	}
+	return movingAverageNaN(x, p)
+}
+
+// movingAverageNaN is the centred mean of the non-NaN values in a window of
+// p points (p+1 for even p, with half weight on the two ends, the classical
+// 2×p filter), clipped at the ends of x.
+func movingAverageNaN(x []float64, p int) []float64 {
+	n := len(x)
+	sum := make([]float64, n+1)
+	cnt := make([]float64, n+1)
+	for i, v := range x {
+		sum[i+1], cnt[i+1] = sum[i], cnt[i]
+		if !math.IsNaN(v) {
+			sum[i+1] += v
+			cnt[i+1]++
+		}
+	}
+	h := p / 2
+	out := make([]float64, n)
+	for i := range x {
+		lo, hi := max(0, i-h), min(n, i+h+1)
+		s, c := sum[hi]-sum[lo], cnt[hi]-cnt[lo]
+		if p%2 == 0 {
+			// Half weight on the two end points of the p+1 window.
+			for _, j := range []int{i - h, i + h} {
+				if j >= lo && j < hi && !math.IsNaN(x[j]) {
+					s -= x[j] / 2
+					c -= 0.5
+				}
+			}
+		}
+		if c > 0 {
+			out[i] = s / c
+		} else {
+			out[i] = math.NaN()
+		}
+	}
+	return out
+}
+
+// profileOf estimates the seasonal profile of x (phase of x[0] = offset):
+// the per-phase medians of x minus its first trend. Within half a period of
+// either end the trend window is truncated and leans towards the season, so
+// those points are left out whenever at least two full periods remain.
+func profileOf(x []float64, p, offset int) []float64 {
+	n := len(x)
+	t0 := firstTrend(x, p)
+	h := p / 2
+	lo, hi := 0, n
+	if n-2*h >= 2*p {
+		lo, hi = h, n-h
+	}
+	detr := make([]float64, n)
+	for i := range x {
+		detr[i] = math.NaN()
+		if i >= lo && i < hi {
+			detr[i] = x[i] - t0[i]
+		}
+	}
+	return seasonalProfile(detr, p, offset)
 }
 
 // Decompose splits s into trend, season and residual with the same robust

@@ -42,7 +42,9 @@ func newDetector(opt DetectOptions, p int) detector {
 	}
 	d.window = opt.Window
 	if d.window <= 0 {
-		d.window = max(7*p, 168)
+		// A week of hourly data, or seven seasons, but at most 2,016 points
+		// (two weeks of 10-minute data) so minute-level series stay fast.
+		d.window = min(max(7*p, 168), 2016)
 	}
 	d.h = opt.ShiftThreshold
 	if d.h == 0 {
@@ -80,14 +82,14 @@ func Detect(s Series, opt DetectOptions) (*Detection, error) {
 }
 
 // detectPeriodFor resolves the period option. Online mode looks only at a
-// prefix (the first quarter, at least 500 points) so the period, too, is
+// prefix (the first half, at least 500 points) so the period, too, is
 // known before most of the points it is used on; strictly online callers
 // should pass Period from history.
 func detectPeriodFor(x []float64, opt DetectOptions) int {
 	if opt.Period != 0 || !opt.Online {
 		return resolvePeriod(x, opt.Period)
 	}
-	m := min(len(x), max(len(x)/4, 500))
+	m := min(len(x), max(len(x)/2, 500))
 	return resolvePeriod(x[:m], 0)
 }
 
@@ -226,8 +228,15 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 	h := trendHalfWidth(p)
 	m := 2*h + 1
 	seasonWin := max(d.window, 20*p)
-	refresh := max(48, p)
-	warm := max(2*p, 2*h, 24)
+	scaleWin := min(max(d.window, 500), 5000)
+	refresh := max(96, p)
+	// Residuals start once three seasons give a first profile (warm0); scores
+	// start a season later (warm), when the residual scale can come from
+	// those out-of-sample residuals. An in-sample scale would be too small:
+	// with few seasons the profile fits its own points closely.
+	warm0 := max(3*p, 2*h, 24)
+	warm := warm0 + max(p, 24)
+	profAt := 0 // where the profile was last estimated
 
 	prof := make([]float64, max(p, 1))
 	des := make([]float64, n)   // deseasonalised values, with the profile at the time
@@ -239,21 +248,43 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 	rMed, rSig, uSig := 0.0, math.NaN(), math.NaN()
 	for i := range n {
 		tr.z[i], tr.u[i], resid[i], dev[i], tr.ref[i] = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
-		if i >= warm && (i-warm)%refresh == 0 {
+		// Scales are refreshed every refresh points, and every 24 while the
+		// scale window is still filling, when each new residual matters.
+		early := i >= warm && i < warm+scaleWin && (i-warm)%24 == 0
+		if i >= warm0 && ((i-warm0)%refresh == 0 || early) {
 			lo := max(0, i-seasonWin)
 			// The season changes slowly; re-estimating it every fourth
-			// refresh keeps the cost down without going stale.
-			if p > 1 && (i-warm)%(4*refresh) == 0 {
+			// refresh keeps the cost down without going stale. Early on,
+			// while the history is short, each 50% more history improves
+			// the profile a lot, so it is re-estimated then too.
+			if p > 1 && (i-warm0)%refresh == 0 && ((i-warm0)%(4*refresh) == 0 || (i < seasonWin && 2*i >= 3*profAt)) {
 				prof = profileOf(x[lo:i], p, lo%p)
+				profAt = i
+				// While the profile is young it changes a lot: re-express
+				// the recent past with it so the level and baseline
+				// windows compare like with like (at the first estimate
+				// they held raw, seasonal values). Later updates are small
+				// and the old values age out of the windows on their own.
+				if i < seasonWin {
+					back := max(0, i-max(m, d.window, scaleWin))
+					for j := back; j < i; j++ {
+						des[j] = x[j] - prof[j%p]
+					}
+					lvl.reset(des[max(0, i-m):i])
+					ref.reset(des[max(0, i-d.window):i])
+				}
 			}
-			rMed, rSig = d.trailingScale(resid[max(0, i-seasonWin):i], x[lo:i], buf)
-			_, uSig = d.trailingScale(dev[max(0, i-seasonWin):i], x[lo:i], buf)
+			sl := max(0, i-scaleWin)
+			rMed, rSig = d.trailingScale(resid[sl:i], des[sl:i], buf)
+			_, uSig = d.trailingScale(dev[sl:i], des[sl:i], buf)
 		}
 		des[i] = x[i] - prof[i%len(prof)]
-		if i >= warm && !math.IsNaN(x[i]) {
+		if i >= warm0 && !math.IsNaN(x[i]) {
 			resid[i] = des[i] - lvl.median()
 			tr.ref[i] = ref.median()
 			dev[i] = des[i] - tr.ref[i]
+		}
+		if i >= warm && !math.IsNaN(x[i]) {
 			if !math.IsNaN(rSig) {
 				tr.z[i] = (resid[i] - rMed) / rSig
 			}
@@ -275,25 +306,18 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 	return tr
 }
 
-// profileOf estimates the seasonal profile of x (phase of x[0] = offset) as
-// in decomposeRobust, without the final trend it does not need.
-func profileOf(x []float64, p, offset int) []float64 {
-	t0 := rollingMedianCentered(x, max(p/2, 1))
-	detr := make([]float64, len(x))
-	for i := range x {
-		detr[i] = x[i] - t0[i]
-	}
-	return seasonalProfile(detr, p, offset)
-}
-
 // trailingScale returns the median and robust scale of the past values v,
-// or NaN scale while fewer than onlineMinResiduals are known. A first scale
-// comes from the raw window's MAD of first differences (/√2), so scoring can
-// start as soon as the warm-up ends.
+// or NaN scale while fewer than onlineMinResiduals are known. Until then
+// the scale comes from the MAD of the first differences (/√2) of the
+// deseasonalised window raw, so scoring can start as soon as the warm-up
+// ends.
 func (d detector) trailingScale(v, raw []float64, buf []float64) (float64, float64) {
-	if countFinite(v) >= onlineMinResiduals {
+	if c := countFinite(v); c >= onlineMinResiduals {
 		med, mad := medianMAD(v, buf)
-		return med, guardScale(robustScale(v, med, mad), raw)
+		// A MAD from c points is off by about 1.17/√c of itself; erring
+		// on the wide side keeps a young scale from raising false alarms.
+		sig := robustScale(v, med, mad) * (1 + 1/math.Sqrt(float64(c)))
+		return med, guardScale(sig, raw)
 	}
 	diff := make([]float64, 0, len(raw))
 	for i := 1; i < len(raw); i++ {

@@ -7,7 +7,7 @@ import (
 )
 
 // periodPoints caps the history DetectPeriod looks at.
-const periodPoints = 20_000
+const periodPoints = 50_000
 
 // DetectPeriod returns the dominant seasonal period of values in points, or 0
 // when there is none. It removes a linear trend and a long moving average
@@ -16,7 +16,7 @@ const periodPoints = 20_000
 // 85% of the highest one: multiples of the true period peak almost as high,
 // and the smallest is the period. maxLag <= 0 means len(values)/3; it is
 // capped at len(values)/2 because a period needs two full cycles to show.
-// NaN values are interpolated. Only the most recent 20,000 points are used:
+// NaN values are interpolated. Only the most recent 50,000 points are used:
 // enough for any period the caller could act on, and it keeps detection
 // cheap on long series.
 func DetectPeriod(values []float64, maxLag int) int {
@@ -66,7 +66,16 @@ func DetectPeriod(values []float64, maxLag int) int {
 	}
 	for k := 2; k < maxLag; k++ {
 		if peak[k] && r[k] >= 0.85*best {
-			return refinePeriod(r, k)
+			// A long season's hump is broad and its rising edge can carry
+			// noise wiggles that pass as local maxima: climb to the top of
+			// the hump (±10%), then polish with the multiples.
+			top := k
+			for c := max(2, k-k/10); c <= min(maxLag, k+k/10); c++ {
+				if r[c] > r[top] {
+					top = c
+				}
+			}
+			return refinePeriod(r, top, n)
 		}
 	}
 	return 0
@@ -153,18 +162,20 @@ func autocorr(x []float64, maxLag int) []float64 {
 
 // refinePeriod polishes a peak lag k: the top of a long season's peak is flat
 // and noisy, but the true period also peaks at its multiples, so the lag near
-// k (±5%) with the highest mean autocorrelation over its multiples wins.
-func refinePeriod(r []float64, k int) int {
+// k (±2%) with the highest mean autocorrelation over its multiples wins. The
+// autocorrelations are un-biased here (×n/(n−lag)): the biased estimator
+// shrinks long lags and would pull the choice one or two lags short.
+func refinePeriod(r []float64, k, n int) int {
 	maxLag := len(r) - 1
 	best, bestScore := k, math.Inf(-1)
-	for c := max(2, k-k/20); c <= min(maxLag, k+k/20); c++ {
+	for c := max(2, k-k/50-1); c <= min(maxLag, k+k/50+1); c++ {
 		var s float64
-		n := 0
+		cnt := 0
 		for j := c; j <= maxLag; j += c {
-			s += r[j]
-			n++
+			s += r[j] * float64(n) / float64(n-j)
+			cnt++
 		}
-		if sc := s / float64(n); sc > bestScore {
+		if sc := s / float64(cnt); sc > bestScore {
 			best, bestScore = c, sc
 		}
 	}

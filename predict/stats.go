@@ -177,6 +177,18 @@ func (w *sortedWindow) remove(x float64) {
 	}
 }
 
+// reset refills the window with the non-NaN values of x in one sort,
+// rather than len(x) insertions.
+func (w *sortedWindow) reset(x []float64) {
+	w.v = w.v[:0]
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			w.v = append(w.v, v)
+		}
+	}
+	sort.Float64s(w.v)
+}
+
 func (w *sortedWindow) median() float64 {
 	n := len(w.v)
 	if n == 0 {

@@ -53,7 +53,7 @@ type DetectOptions struct {
 	MinEventGap int
 	// Window is the length in points of the trailing baseline used by the
 	// shift detector and, in online mode, by every statistic (default
-	// max(7·period, 168)).
+	// max(7·period, 168), at most 2,016).
 	Window int
 	// ShiftThreshold is the CUSUM decision interval h in units of the
 	// residual scale (default 12); lower catches smaller shifts sooner at

@@ -26,6 +26,7 @@ import (
 const (
 	pdmMachines     = 20
 	pdmLead         = 48 * time.Hour
+	pdmHistory      = 7 * 24 * time.Hour
 	pdmHorizon      = 24
 	pdmOrigins      = 7
 	pdmSeason       = 24
@@ -70,6 +71,12 @@ type PdMReport struct {
 	Detected int
 	// DetectionRate is Detected / Failures.
 	DetectionRate float64
+	// WithHistory counts the failures at least 7 days after the start of
+	// the telemetry: an online detector cannot judge the first days, for
+	// it has no past to compare them with.
+	WithHistory int
+	// DetectedWithHistory counts those of them that were detected.
+	DetectedWithHistory int
 	// Events counts all anomaly events.
 	Events int
 	// FalseEvents counts events not followed by a failure within 48 hours
@@ -85,6 +92,11 @@ type PdMReport struct {
 	BeforeErrorEvents int
 	// FalseEventsPerMachineMonth is FalseEvents / MachineMonths.
 	FalseEventsPerMachineMonth float64
+	// BatchDetected and BatchFalseEvents are Detected and FalseEvents for
+	// the same detector in batch mode (each machine's whole window judged
+	// at once, as when explaining what happened): an upper reference, not
+	// a live result.
+	BatchDetected, BatchFalseEvents int
 	// Forecast holds the forecasting backtest.
 	Forecast PdMForecast
 }
@@ -121,9 +133,11 @@ func (r *PdMReport) String() string {
 	fmt.Fprintf(&b, "Azure PdM telemetry, %d machines, %s to %s (%.1f machine-months)\n", r.Machines, r.Start.Format(time.DateOnly), r.End.Format(time.DateOnly), r.MachineMonths)
 	fmt.Fprintf(&b, "detector: %s, threshold %.2f\n", r.Detector, r.Options.Threshold)
 	fmt.Fprintf(&b, "failures preceded by an event within 48 h: %d of %d (%.0f%%)\n", r.Detected, r.Failures, 100*r.DetectionRate)
+	fmt.Fprintf(&b, "  of the %d with at least 7 days of telemetry before them: %d\n", r.WithHistory, r.DetectedWithHistory)
 	fmt.Fprintf(&b, "failure records (components): %d\n", r.ComponentFailures)
 	fmt.Fprintf(&b, "events: %d, not followed by a failure within 48 h: %d = %.2f per machine-month (%d of them just after a repair, %d followed by a logged error)\n",
 		r.Events, r.FalseEvents, r.FalseEventsPerMachineMonth, r.AfterRepairEvents, r.BeforeErrorEvents)
+	fmt.Fprintf(&b, "batch mode (whole window at once, for reference): %d of %d failures, %.2f false events per machine-month\n", r.BatchDetected, r.Failures, float64(r.BatchFalseEvents)/r.MachineMonths)
 	f := r.Forecast
 	fmt.Fprintf(&b, "forecast backtest (%s, %d series, horizon %d h, %d origins): MASE %.3f vs seasonal naive %.3f, naive %.3f; sMAPE %.2f%% vs %.2f%%\n",
 		f.Aggregation, f.Series, f.Horizon, f.Origins, f.MASE, f.SeasonalNaiveMASE, f.NaiveMASE, f.SMAPE, f.SeasonalNaiveSMAPE)
@@ -170,6 +184,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 	}
 	type detOut struct {
 		failures, detected, events, falseEv, afterRepair, beforeErr int
+		withHist, detectedHist, batchDetected, batchFalse           int
 		err                                                         error
 	}
 	outs := make([]detOut, len(ms))
@@ -183,6 +198,21 @@ func EvalPdM(dir string) (*PdMReport, error) {
 			return
 		}
 		o.failures, o.detected, o.events, o.falseEv, o.afterRepair, o.beforeErr = scoreEvents(det.Events, m.failures, m.errors)
+		var late []time.Time
+		for _, f := range m.failures {
+			if f.Sub(m.times[0]) >= pdmHistory {
+				late = append(late, f)
+			}
+		}
+		o.withHist, o.detectedHist, _, _, _, _ = scoreEvents(det.Events, late, nil)
+		batch := PdMDetectOptions
+		batch.Online = false
+		bdet, err := predict.DetectMulti(predict.Multi{Names: pdmSensors, Times: m.times, Values: m.values}, batch)
+		if err != nil {
+			o.err = fmt.Errorf("machine %d: batch: %w", m.id, err)
+			return
+		}
+		_, o.batchDetected, _, o.batchFalse, _, _ = scoreEvents(bdet.Events, m.failures, nil)
 		fcs[i], o.err = backtestMachine(m)
 	})
 	rep.Forecast = PdMForecast{Aggregation: "hourly", Horizon: pdmHorizon, Origins: pdmOrigins, Models: map[string]int{}}
@@ -197,6 +227,10 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		rep.FalseEvents += o.falseEv
 		rep.AfterRepairEvents += o.afterRepair
 		rep.BeforeErrorEvents += o.beforeErr
+		rep.WithHistory += o.withHist
+		rep.DetectedWithHistory += o.detectedHist
+		rep.BatchDetected += o.batchDetected
+		rep.BatchFalseEvents += o.batchFalse
 		rep.ComponentFailures += ms[i].records
 		all = append(all, fcs[i]...)
 	}
