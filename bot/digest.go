@@ -439,4 +439,3 @@ func timeFromSlack(sec float64) time.Time {
 	whole, frac := math.Modf(sec)
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC()
 }
-

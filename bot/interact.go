@@ -111,7 +111,9 @@ func (b *Bot) handleInteraction(ctx context.Context, j job) error {
 // ResolveModal is the "Mark resolved" form: what was done, the root cause,
 // downtime in minutes, and whether it worked.
 func ResolveModal(meta string) slack.ModalViewRequest {
-	pt := func(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.PlainTextType, s, false, false) }
+	pt := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
+	}
 	actions := slack.NewPlainTextInputBlockElement(pt("Replaced the drive-end bearing, re-tensioned the belt…"), inputID)
 	actions.Multiline = true
 	cause := slack.NewPlainTextInputBlockElement(pt("Worn bearing"), inputID)

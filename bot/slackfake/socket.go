@@ -162,6 +162,9 @@ func Mention(m Message) map[string]any {
 	if m.ThreadTS != "" {
 		ev["thread_ts"] = m.ThreadTS
 	}
+	if m.BotID != "" {
+		ev["bot_id"] = m.BotID
+	}
 	return ev
 }
 
