@@ -185,3 +185,20 @@ func TestDecompose(t *testing.T) {
 		require.InDelta(t, x[i], d.Trend[i]+d.Seasonal[i]+d.Residual[i], 1e-9)
 	}
 }
+
+// TestDetectMinuteData covers a long period (1-minute data, daily season):
+// the period must come out exact, or the season smears and noise turns into
+// events.
+func TestDetectMinuteData(t *testing.T) {
+	t.Parallel()
+	x := synth(1440*12, 1440, 50, 10, 1, 71)
+	require.Equal(t, 1440, DetectPeriod(x, 0))
+	x[1440*10+7] += 9
+	for _, online := range []bool{false, true} {
+		det, err := Detect(Series{Values: x}, DetectOptions{Online: online})
+		require.NoError(t, err)
+		require.Equal(t, 1440, det.Period)
+		require.LessOrEqual(t, len(det.Events), 2, "online=%v: %+v", online, det.Events)
+		require.True(t, det.Points[1440*10+7].IsAnomaly, "online=%v", online)
+	}
+}

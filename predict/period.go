@@ -165,9 +165,16 @@ func autocorr(x []float64, maxLag int) []float64 {
 // k (±2%) with the highest mean autocorrelation over its multiples wins. The
 // autocorrelations are un-biased here (×n/(n−lag)): the biased estimator
 // shrinks long lags and would pull the choice one or two lags short.
+//
+// Even so, a few cycles of a long season cannot tell 1440 from 1443: the
+// autocorrelations differ by less than their noise. Plant data is sampled on
+// a clock, so a calendar period (a day or a week at a common sampling
+// interval) within the window whose score is within noise of the best is
+// taken instead.
 func refinePeriod(r []float64, k, n int) int {
 	maxLag := len(r) - 1
 	best, bestScore := k, math.Inf(-1)
+	cal, calScore := 0, math.Inf(-1)
 	for c := max(2, k-k/50-1); c <= min(maxLag, k+k/50+1); c++ {
 		var s float64
 		cnt := 0
@@ -175,9 +182,27 @@ func refinePeriod(r []float64, k, n int) int {
 			s += r[j] * float64(n) / float64(n-j)
 			cnt++
 		}
-		if sc := s / float64(cnt); sc > bestScore {
+		sc := s / float64(cnt)
+		if sc > bestScore {
 			best, bestScore = c, sc
 		}
+		if calendarPeriods[c] && sc > calScore {
+			cal, calScore = c, sc
+		}
+	}
+	if cal > 0 && calScore >= bestScore-3/math.Sqrt(float64(n)) {
+		return cal
 	}
 	return best
 }
+
+// calendarPeriods are the points per day and per week at common sampling
+// intervals (1 s to 12 h), plus the yearly and weekly cycles of daily data.
+var calendarPeriods = func() map[int]bool {
+	m := map[int]bool{7: true, 12: true, 52: true, 365: true}
+	for _, step := range []int{1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 14400, 21600, 43200} {
+		m[86400/step] = true
+		m[7*86400/step] = true
+	}
+	return m
+}()
