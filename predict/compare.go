@@ -58,16 +58,22 @@ func CompareLag(m Multi, from, to, lag int) ([]SensorDelta, error) {
 }
 
 func delta(name string, cur, prev []float64, buf []float64) SensorDelta {
-	d := SensorDelta{Sensor: name, Current: nanMean(cur), Previous: nanMean(prev), N: countFinite(cur), PrevN: countFinite(prev)}
+	d := SensorDelta{Sensor: name, N: countFinite(cur), PrevN: countFinite(prev)}
+	if d.N > 0 {
+		d.Current = nanMean(cur)
+	}
+	if d.PrevN > 0 {
+		d.Previous = nanMean(prev)
+	}
+	if d.N == 0 || d.PrevN == 0 {
+		return d // nothing to compare; N and PrevN say why
+	}
 	d.Delta = d.Current - d.Previous
-	d.RelDelta = math.NaN()
-	if d.Previous != 0 && !math.IsNaN(d.Previous) {
+	if d.Previous != 0 {
 		d.RelDelta = d.Delta / math.Abs(d.Previous)
 	}
 	med, mad := medianMAD(prev, buf)
-	scale := robustScale(prev, med, mad)
-	d.Effect = math.NaN()
-	if scale > 0 {
+	if scale := robustScale(prev, med, mad); scale > 0 {
 		d.Effect = d.Delta / scale
 	}
 	return d
@@ -88,13 +94,7 @@ func nanMean(x []float64) float64 {
 	return s / float64(n)
 }
 
-// sortDeltas orders by |Effect| descending, unknown effects last.
+// sortDeltas orders by |Effect| descending.
 func sortDeltas(d []SensorDelta) {
-	key := func(x SensorDelta) float64 {
-		if math.IsNaN(x.Effect) {
-			return -1
-		}
-		return math.Abs(x.Effect)
-	}
-	sort.SliceStable(d, func(i, j int) bool { return key(d[i]) > key(d[j]) })
+	sort.SliceStable(d, func(i, j int) bool { return math.Abs(d[i].Effect) > math.Abs(d[j].Effect) })
 }

@@ -161,13 +161,14 @@ func Decompose(s Series, period int) (*Decomposition, error) {
 	}
 	p := resolvePeriod(s.Values, period)
 	trend, prof, resid := decomposeRobust(s.Values, p, 0)
-	d := &Decomposition{Period: p, Trend: trend, Seasonal: make([]float64, len(s.Values)), Residual: resid}
+	n := len(s.Values)
+	d := &Decomposition{Period: p, Trend: interpolate(trend), Seasonal: make([]float64, n), Residual: resid, Missing: make([]bool, n)}
 	for i, v := range s.Values {
-		if math.IsNaN(v) {
-			d.Trend[i], d.Seasonal[i], d.Residual[i] = math.NaN(), math.NaN(), math.NaN()
-			continue
-		}
 		d.Seasonal[i] = prof[i%len(prof)]
+		if math.IsNaN(v) {
+			d.Missing[i] = true
+			d.Residual[i] = 0
+		}
 	}
 	return d, nil
 }

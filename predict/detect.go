@@ -98,12 +98,10 @@ func detectPeriodFor(x []float64, opt DetectOptions) int {
 func (d detector) scorePoints(tr uniTrack, x []float64, pts []PointScore) []float64 {
 	shiftZ := make([]float64, len(x))
 	for i := range x {
-		if math.IsNaN(x[i]) {
-			pts[i] = PointScore{Z: math.NaN()}
+		if math.IsNaN(x[i]) || math.IsNaN(tr.z[i]) {
+			pts[i] = PointScore{Missing: true}
 			continue
 		}
-		// While the online warm-up lasts z is NaN and scores 0; the shift
-		// statistic is then 0 too.
 		if d.h > 0 {
 			shiftZ[i] = d.zThr * math.Max(tr.sp[i], tr.sn[i]) / d.h
 		}
@@ -404,8 +402,6 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: pts[peak].Score, Kind: KindSpike}
 	if x != nil {
 		ev.PeakValue = x[peak]
-	} else {
-		ev.PeakValue = math.NaN()
 	}
 	if nShift > 0 && nShift >= nSpike {
 		ev.Kind, ev.StartIdx = classifyShift(tr, firstShift, b)

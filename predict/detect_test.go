@@ -66,7 +66,7 @@ func TestDetectSpikes(t *testing.T) {
 			require.Greater(t, math.Abs(det.Points[i].Z), 5.0)
 		}
 		require.False(t, det.Points[1200].IsAnomaly)
-		require.True(t, math.IsNaN(det.Points[1200].Z))
+		require.True(t, det.Points[1200].Missing)
 	}
 }
 

@@ -12,7 +12,8 @@
 // A [Series] is a slice of values with optional timestamps. NaN marks a
 // missing point (a sensor dropout or a gap in the timestamps); detectors
 // skip such points and forecasters interpolate across them, so a gap never
-// shifts the points after it.
+// shifts the points after it. Results never contain NaN (missing points are
+// flagged instead), so they encode as JSON as they are.
 //
 // # Anomaly detection
 //

@@ -77,7 +77,7 @@ func ForecastSeries(s Series, opt ForecastOptions) (*Forecast, error) {
 	if m < 2 || n < 2*m+2 {
 		m = 1
 	}
-	fc := &Forecast{Season: m, MASE: math.NaN(), SMAPE: math.NaN()}
+	fc := &Forecast{Season: m}
 	if s.Times != nil {
 		fc.Cutoff = s.Times[last]
 		fc.Step = medianStep(s.Times[first : last+1])
@@ -90,6 +90,7 @@ func ForecastSeries(s Series, opt ForecastOptions) (*Forecast, error) {
 		fc.Candidates = bt.scores
 		chosen = bt.scores[0].Model
 		fc.MASE, fc.SMAPE = bt.scores[0].MASE, bt.scores[0].SMAPE
+		fc.Backtested = true
 	}
 	fc.Model = chosen
 	w := x[n-fitWindow(n, m):]

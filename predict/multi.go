@@ -111,8 +111,7 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 		row := shares[t*k : (t+1)*k]
 		res.Contributions[t] = row
 		if present == 0 {
-			res.Points[t] = PointScore{Z: math.NaN()}
-			zD[t], zT[t] = math.NaN(), math.NaN()
+			res.Points[t] = PointScore{Missing: true}
 			continue
 		}
 		d2, dfD := rCorr.distance(r, nil)
@@ -423,7 +422,7 @@ func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tra
 			nSpike++
 		}
 	}
-	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, PeakValue: math.NaN(), Score: res.Points[peak].Score, Kind: KindSpike}
+	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: res.Points[peak].Score, Kind: KindSpike}
 	var sum float64
 	for _, v := range total {
 		sum += v

@@ -109,7 +109,7 @@ func TestDetectMultiShiftAndGaps(t *testing.T) {
 		require.Equal(t, "pressure", shift.Contributions[0].Sensor)
 		require.InDelta(t, 2000, shift.StartIdx, 30)
 		require.False(t, det.Points[802].IsAnomaly)
-		require.True(t, math.IsNaN(det.Points[802].Z))
+		require.True(t, det.Points[802].Missing)
 	}
 }
 

@@ -72,10 +72,14 @@ type PointScore struct {
 	Score float64
 	// IsAnomaly reports Score >= the threshold.
 	IsAnomaly bool
-	// Z is the signed robust z of the residual (NaN for a missing point).
-	// For multivariate detection it is the non-negative equivalent z of the
-	// Mahalanobis distance.
+	// Z is the signed robust z of the residual. For multivariate detection
+	// it is the non-negative equivalent z of the larger of the two
+	// statistics (Mahalanobis distance, shift). 0 for a missing point.
 	Z float64
+	// Missing reports a point without data (or, online, still in the
+	// warm-up before there is a past to judge it by); it is never an
+	// anomaly. Results hold no NaN, so they encode as JSON as they are.
+	Missing bool
 }
 
 // Contribution is one sensor's share of an anomaly score.
@@ -100,7 +104,7 @@ type Event struct {
 	StartIdx, EndIdx int
 	// PeakIdx is the index of the highest-scoring point.
 	PeakIdx int
-	// PeakValue is the observed value at PeakIdx (univariate) or NaN
+	// PeakValue is the observed value at PeakIdx (univariate) or 0
 	// (multivariate; see Contributions).
 	PeakValue float64
 	// Score is the peak score of the event.
@@ -187,9 +191,12 @@ type Forecast struct {
 	Mean []float64
 	// Lo80, Hi80, Lo95 and Hi95 bound the 80% and 95% prediction intervals.
 	Lo80, Hi80, Lo95, Hi95 []float64
-	// MASE and SMAPE are the chosen model's backtest errors (NaN when the
-	// history was too short to backtest).
+	// MASE and SMAPE are the chosen model's backtest errors; both 0 when
+	// Backtested is false.
 	MASE, SMAPE float64
+	// Backtested reports whether the history was long enough for at least
+	// one rolling origin; without it the model is a default, not a choice.
+	Backtested bool
 	// Candidates are all models' backtest scores, best first.
 	Candidates []Backtest
 	// Params are the fitted smoothing parameters (alpha, beta, gamma, phi)
@@ -201,9 +208,13 @@ type Forecast struct {
 type Decomposition struct {
 	// Period is the seasonal period used (1 when none).
 	Period int
-	// Trend, Seasonal and Residual have one entry per input point; NaN
-	// where the input is missing.
+	// Trend, Seasonal and Residual have one entry per input point. Where
+	// the input is missing the trend is interpolated, the season is the
+	// phase's value and the residual is 0 (see Missing), so the components
+	// chart without holes and encode as JSON.
 	Trend, Seasonal, Residual []float64
+	// Missing marks the input points without data.
+	Missing []bool
 }
 
 // SensorDelta compares one sensor between a window and the same window one
@@ -211,14 +222,15 @@ type Decomposition struct {
 type SensorDelta struct {
 	// Sensor is the sensor name.
 	Sensor string
-	// Current and Previous are the windows' means (missing points skipped).
+	// Current and Previous are the windows' means (missing points
+	// skipped; 0 for a window without data, see N and PrevN).
 	Current, Previous float64
 	// Delta is Current − Previous.
 	Delta float64
-	// RelDelta is Delta / |Previous| (NaN when Previous is 0).
+	// RelDelta is Delta / |Previous| (0 when Previous is 0).
 	RelDelta float64
 	// Effect is Delta in units of the previous window's robust scale, so
-	// sensors with different units can be ranked.
+	// sensors with different units can be ranked (0 when that scale is 0).
 	Effect float64
 	// N and PrevN count the non-missing points in each window.
 	N, PrevN int
