@@ -137,3 +137,25 @@ func TestDetectMultiDeadSensor(t *testing.T) {
 		require.Zero(t, det.Contributions[250][2])
 	}
 }
+
+// TestDetectMultiOnlineUsesOnlyThePast checks the online contract for the
+// multivariate detector: appending points never changes earlier scores.
+func TestDetectMultiOnlineUsesOnlyThePast(t *testing.T) {
+	t.Parallel()
+	m := plant(1200, 6)
+	m.Values[1][700] += 8
+	full, err := DetectMulti(m, DetectOptions{Online: true, Period: 24})
+	require.NoError(t, err)
+	for _, k := range []int{300, 701, 1000} {
+		part := Multi{Names: m.Names}
+		for _, v := range m.Values {
+			part.Values = append(part.Values, v[:k])
+		}
+		det, err := DetectMulti(part, DetectOptions{Online: true, Period: 24})
+		require.NoError(t, err)
+		for i := range k {
+			require.InDelta(t, full.Points[i].Score, det.Points[i].Score, 1e-9, "k=%d i=%d", k, i)
+			require.Equal(t, full.Points[i].IsAnomaly, det.Points[i].IsAnomaly, "k=%d i=%d", k, i)
+		}
+	}
+}

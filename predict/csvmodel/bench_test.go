@@ -1,0 +1,26 @@
+package csvmodel
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func BenchmarkDetectCSV100k(b *testing.B) {
+	in := seasonalCSV(100_000, 5000, true, nil)
+	b.SetBytes(int64(len(in)))
+	for b.Loop() {
+		if err := Detect(strings.NewReader(in), io.Discard, DetectOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkForecastCSV10k(b *testing.B) {
+	in := seasonalCSV(10_000, -1, true, nil)
+	for b.Loop() {
+		if _, err := Forecast(strings.NewReader(in), io.Discard, ForecastOptions{Horizon: 24}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
