@@ -55,7 +55,8 @@ type Options struct {
 	Now     func() time.Time
 
 	// Workers bounds concurrent answers (default 8); QueueSize bounds the
-	// work waiting for a worker (default 4×Workers).
+	// work waiting for a worker (default 4×Workers, at least 128); beyond
+	// it deliveries wait in Postgres for the sweeper.
 	Workers   int
 	QueueSize int
 	// UserRate is how many questions one user may ask per minute (0: no limit).
@@ -151,7 +152,7 @@ func New(o Options) (*Bot, error) {
 		o.Workers = 8
 	}
 	if o.QueueSize <= 0 {
-		o.QueueSize = 4 * o.Workers
+		o.QueueSize = max(4*o.Workers, 128)
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 3

@@ -34,7 +34,7 @@ const secret = "test-signing-secret"
 // incident store, the real agent (offline planner) over real tools, and
 // any number of bot instances sharing them.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	slack   *slackfake.Server
 	pool    *pgxpool.Pool
 	rag     *rag.Store
@@ -44,7 +44,7 @@ type env struct {
 	gate    chan struct{} // when set, forecast_series waits on it
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	e := &env{t: t, slack: slackfake.New(slackfake.WithPingInterval(200 * time.Millisecond)), pool: dbtest.Pool(t), metrics: ops.NewMetrics()}
 	t.Cleanup(e.slack.Close)
@@ -111,7 +111,7 @@ func (e *env) start(mod ...func(*bot.Options)) *instance {
 	return &instance{bot: b, url: srv.URL, stop: stop}
 }
 
-type testWriter struct{ t *testing.T }
+type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -134,7 +134,7 @@ func waitFor(timeout time.Duration, cond func() bool) error {
 }
 
 // post sends a signed request to an instance and returns status and body.
-func post(t *testing.T, base, path, contentType string, body []byte, at time.Time) (int, string) {
+func post(t testing.TB, base, path, contentType string, body []byte, at time.Time) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
 	require.NoError(t, err)
@@ -149,7 +149,7 @@ func post(t *testing.T, base, path, contentType string, body []byte, at time.Tim
 	return resp.StatusCode, string(b)
 }
 
-func postEvent(t *testing.T, inst *instance, payload []byte) (int, string) {
+func postEvent(t testing.TB, inst *instance, payload []byte) (int, string) {
 	return post(t, inst.url, "/slack/events", "application/json", payload, time.Now())
 }
 

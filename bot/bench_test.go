@@ -1,0 +1,89 @@
+package bot_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/agent/llmtest"
+	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/bot/slackfake"
+	"github.com/gemba-ai/gemba/config"
+)
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[min(len(d)-1, int(float64(len(d))*p))]
+}
+
+// BenchmarkAck50Concurrent measures how fast the HTTP transport acks when
+// 50 signed app_mention events arrive at once on loopback (each ack writes
+// the delivery to Postgres first), while the workers answer them.
+func BenchmarkAck50Concurrent(b *testing.B) {
+	e := newEnv(b)
+	inst := e.start()
+	var mu sync.Mutex
+	var lat []time.Duration
+	n := 0
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range 50 {
+			n++
+			id := fmt.Sprintf("EvBench%d", n)
+			m := slackfake.Message{Channel: "CB", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing?", TS: fmt.Sprintf("1764100000.%06d", n)}
+			payload := slackfake.EventPayload(id, slackfake.Mention(m))
+			wg.Go(func() {
+				start := time.Now()
+				code, _ := postEvent(b, inst, payload)
+				d := time.Since(start)
+				if code != http.StatusOK {
+					b.Errorf("status %d", code)
+				}
+				mu.Lock()
+				lat = append(lat, d)
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
+}
+
+// BenchmarkMentionToAnswer measures the time from a mention to the answer
+// in the thread, through the real agent with a scripted LLM that answers at
+// once (one tool call, then the final answer).
+func BenchmarkMentionToAnswer(b *testing.B) {
+	e := newEnv(b)
+	llm := llmtest.NewServer()
+	b.Cleanup(llm.Close)
+	llm.Respond(func(r llmtest.Request) llmtest.Reply {
+		if len(r.ByRole("tool")) == 0 {
+			return llmtest.CallTools(llmtest.Call("search_incidents", `{"query":"press-3 bearing vibration"}`))
+		}
+		return llmtest.Final(`{"situation":"Vibration on press-3 matches INC-2024-031.","cause":"Bearing wear.","steps":[{"text":"Check the bearing temperature.","reason":"INC-2024-031 started the same way.","citations":["INC-2024-031"]}],"confidence":"medium"}`)
+	})
+	model, err := agent.NewModel(config.LLMConfig{Provider: "openai", Model: "scripted", BaseURL: llm.URL, APIKey: llm.Token, Timeout: 10 * time.Second}, nil)
+	require.NoError(b, err)
+	runner, err := agent.New(agent.Options{Model: model, ModelName: "scripted", Tools: e.reg, Store: agent.NewStore(e.pool)})
+	require.NoError(b, err)
+	inst := e.start(func(o *bot.Options) { o.Asker = runner })
+	n := 0
+	var lat []time.Duration
+	for b.Loop() {
+		n++
+		q := e.slack.AddMessage(slackfake.Message{Channel: "CE", User: "U1", Text: "<@" + slackfake.BotUserID + "> why is press-3 vibrating?"})
+		start := time.Now()
+		postEvent(b, inst, slackfake.EventPayload(fmt.Sprintf("EvE2E%d", n), slackfake.Mention(q)))
+		e.answered("CE", q.TS)
+		lat = append(lat, time.Since(start))
+	}
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-answer-ms")
+	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-answer-ms")
+}
