@@ -127,6 +127,17 @@ func ForecastSeries(s Series, opt ForecastOptions) (*Forecast, error) {
 // seasons need strictly positive data.
 func candidates(m int, x []float64, forced string) []string {
 	if forced != "" {
+		// A seasonal model asked for on a series without a season becomes
+		// its non-seasonal counterpart, and the forecast says so.
+		if m == 1 && forced == ModelSeasonalNaive {
+			return []string{ModelNaive}
+		}
+		if spec, ok := etsSpecs[forced]; ok && m == 1 && spec.season != seasonNone {
+			return []string{ModelHoltDamped}
+		}
+		if spec, ok := etsSpecs[forced]; ok && spec.season == seasonMul && slices.Min(x) <= 0 {
+			return []string{ModelHWAdditiveDamped}
+		}
 		return []string{forced}
 	}
 	if m == 1 {
@@ -151,9 +162,6 @@ func fitForecast(name string, w []float64, m, h int, warm []float64, maxEval int
 		return mu, sd, nil, nil
 	}
 	spec := etsSpecs[name]
-	if spec.season != seasonNone && m < 2 {
-		spec = etsSpecs[ModelHoltDamped]
-	}
 	f := fitETS(w, m, spec, warm, maxEval)
 	if f == nil {
 		return nil, nil, nil, nil

@@ -251,3 +251,22 @@ func TestForecastBeatsSeasonalNaive(t *testing.T) {
 	t.Logf("MASE auto %.3f, seasonal naive %.3f", auto, snaive)
 	require.Less(t, auto, snaive)
 }
+
+func TestForecastForcedModelFallbacks(t *testing.T) {
+	t.Parallel()
+	noise := synth(200, 1, 10, 0, 1, 13)
+	for forced, want := range map[string]string{
+		ModelHWAdditive:       ModelHoltDamped,
+		ModelSeasonalNaive:    ModelNaive,
+		ModelSES:              ModelSES,
+		ModelHWMultiplicative: ModelHoltDamped,
+	} {
+		fc, err := ForecastSeries(Series{Values: noise}, ForecastOptions{Horizon: 5, Season: 1, Model: forced})
+		require.NoError(t, err)
+		require.Equal(t, want, fc.Model, forced)
+	}
+	neg := synth(200, 12, -5, 3, 0.5, 14)
+	fc, err := ForecastSeries(Series{Values: neg}, ForecastOptions{Horizon: 5, Model: ModelHWMultiplicativeDamped})
+	require.NoError(t, err)
+	require.Equal(t, ModelHWAdditiveDamped, fc.Model)
+}
