@@ -168,14 +168,14 @@ func (r *Registry) evaluate(ctx context.Context, m Model, s series.Series, now t
 		met = EvalMetrics{Points: met.Points, Cutoff: met.Cutoff, Error: err.Error()}
 		r.log.Warn("modelreg: evaluation failed", "model", m.Ref(), "series", s.Name, "err", err)
 	} else {
-		ref, err := r.reference(ctx, m, s.ID)
+		ref, known, err := r.reference(ctx, m, s.ID)
 		if err != nil {
 			return Evaluation{}, false, err
 		}
 		met.Reference = ref
-		if ref > 0 {
+		if known {
 			if m.Task == TaskForecast {
-				drifted = value > ref*DriftRatio
+				drifted = ref > 0 && value > ref*DriftRatio
 			} else {
 				drifted = value > ref*FlagRatio && value > ref+0.01
 			}
@@ -192,13 +192,13 @@ func (r *Registry) evaluate(ctx context.Context, m Model, s series.Series, now t
 }
 
 // reference is the registered metric of m, or its first successful
-// evaluation on the series.
-func (r *Registry) reference(ctx context.Context, m Model, seriesID int64) (float64, error) {
+// evaluation on the series; known is false when there is neither.
+func (r *Registry) reference(ctx context.Context, m Model, seriesID int64) (ref float64, known bool, err error) {
 	if m.Task == TaskForecast && m.Metrics.MASE > 0 {
-		return m.Metrics.MASE, nil
+		return m.Metrics.MASE, true, nil
 	}
 	if m.Task == TaskDetect && m.Metrics.FlaggedShare > 0 {
-		return m.Metrics.FlaggedShare, nil
+		return m.Metrics.FlaggedShare, true, nil
 	}
 	var raw []byte
 	err := r.db.QueryRow(ctx, `
@@ -206,19 +206,19 @@ SELECT metrics FROM model_evaluations
 WHERE model_id = $1 AND series_id = $2 AND NOT metrics ? 'error'
 ORDER BY evaluated_at, id LIMIT 1`, m.ID, seriesID).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return 0, nil
+		return 0, false, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("modelreg: reference: %w", err)
+		return 0, false, fmt.Errorf("modelreg: reference: %w", err)
 	}
 	var first EvalMetrics
 	if err := json.Unmarshal(raw, &first); err != nil {
-		return 0, fmt.Errorf("modelreg: reference: %w", err)
+		return 0, false, fmt.Errorf("modelreg: reference: %w", err)
 	}
 	if m.Task == TaskForecast {
-		return first.MASE, nil
+		return first.MASE, true, nil
 	}
-	return first.FlaggedShare, nil
+	return first.FlaggedShare, true, nil
 }
 
 func (r *Registry) insertEvaluation(ctx context.Context, m Model, s series.Series, now time.Time, met EvalMetrics, drifted bool) (Evaluation, error) {
