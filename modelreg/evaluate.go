@@ -201,7 +201,7 @@ func (r *Registry) reference(ctx context.Context, m Model, seriesID int64) (ref 
 		return m.Metrics.FlaggedShare, true, nil
 	}
 	var raw []byte
-	err := r.db.QueryRow(ctx, `
+	err = r.db.QueryRow(ctx, `
 SELECT metrics FROM model_evaluations
 WHERE model_id = $1 AND series_id = $2 AND NOT metrics ? 'error'
 ORDER BY evaluated_at, id LIMIT 1`, m.ID, seriesID).Scan(&raw)
