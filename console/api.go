@@ -363,6 +363,8 @@ type traceView struct {
 	Documents        []tools.Citation  `json:"documents"`
 	Warnings         []string          `json:"warnings,omitempty"`
 	Confidence       string            `json:"confidence,omitempty"`
+	// ModelCalls are the LLM calls (empty offline), from the audit trail.
+	ModelCalls []agent.ModelCall `json:"model_calls"`
 }
 
 func (c *Console) getTrace(w http.ResponseWriter, r *http.Request) {
@@ -385,8 +387,29 @@ func (c *Console) getTrace(w http.ResponseWriter, r *http.Request) {
 		PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens, LatencyMS: a.LatencyMS,
 		Tools: a.Trace, Documents: a.Citations, Warnings: a.Warnings, Confidence: a.Confidence,
 	}
+	if m.AnswerID > 0 && c.o.Traces != nil {
+		if tr, err := c.o.Traces.Trace(r.Context(), m.AnswerID); err == nil && tr != nil {
+			tv.Source, tv.Mode, tv.Model, tv.LatencyMS = "audit", tr.Mode, tr.Model, tr.LatencyMS
+			tv.PromptTokens, tv.CompletionTokens = tr.Tokens[0], tr.Tokens[1]
+			tv.ModelCalls = tr.ModelCalls
+			if len(tr.Warnings) > 0 {
+				tv.Warnings = tr.Warnings
+			}
+			if len(tr.ToolCalls) > 0 {
+				tv.Tools = tv.Tools[:0:0]
+				for _, tc := range tr.ToolCalls {
+					tv.Tools = append(tv.Tools, agent.ToolTrace{Tool: tc.Tool, Args: tc.Args, DurationMS: tc.DurationMS, Summary: tc.Summary, Error: tc.Error, ResultSize: tc.ResultSize})
+				}
+			}
+		} else if err != nil {
+			c.log.Warn("console: no audit trail for answer, showing the stored answer", "answer_id", m.AnswerID, "err", err)
+		}
+	}
 	if tv.Tools == nil {
 		tv.Tools = []agent.ToolTrace{}
+	}
+	if tv.ModelCalls == nil {
+		tv.ModelCalls = []agent.ModelCall{}
 	}
 	if tv.Documents == nil {
 		tv.Documents = []tools.Citation{}

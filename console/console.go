@@ -32,6 +32,14 @@ type AnswerStore interface {
 	Answer(ctx context.Context, id int64) (*agent.Answer, error)
 }
 
+// TraceStore reads the whole audit trail of a stored answer: the model
+// calls with their tokens and latency as well as the tool calls. Optional;
+// *agent.Runner satisfies it. Without it the trace panel shows what the
+// stored answer holds.
+type TraceStore interface {
+	Trace(ctx context.Context, answerID int64) (*agent.Trace, error)
+}
+
 // FeedbackStore records a Helpful / Not helpful vote on a stored answer.
 // Rating is RatingHelpful or RatingNotHelpful.
 type FeedbackStore interface {
@@ -230,6 +238,8 @@ type Options struct {
 	Asker Asker
 	// Answers loads stored answers and their audit trail.
 	Answers AnswerStore
+	// Traces reads the full audit trail (model calls) for the trace panel.
+	Traces TraceStore
 	// Feedback stores Helpful / Not helpful.
 	Feedback FeedbackStore
 	// Renderer builds Block Kit from an answer; nil uses RenderAnswer.

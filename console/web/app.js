@@ -346,6 +346,25 @@
       tl.appendChild(li);
     }
     d.appendChild(tl);
+    if (t.model_calls && t.model_calls.length) {
+      const mh = document.createElement("h3");
+      mh.innerHTML = 'Model calls <span class="count">' + t.model_calls.length + "</span>";
+      d.appendChild(mh);
+      const ml = document.createElement("ol");
+      ml.className = "tool-calls model-calls";
+      for (const c of t.model_calls) {
+        const li = document.createElement("li");
+        li.className = "tool-call" + (c.error ? " err" : "");
+        li.innerHTML = '<div class="tool-head"><code class="tool-name">' + esc(c.model || "model") + "</code>" +
+          '<span class="muted">step ' + esc(c.step) + (c.attempt > 1 ? " · try " + esc(c.attempt) : "") + "</span>" +
+          '<span class="dur">' + esc(c.latency_ms) + " ms</span></div>" +
+          '<div class="summary">' + esc(c.prompt_tokens) + " tokens in · " + esc(c.completion_tokens) + " out" +
+          (c.tool_calls ? " · asked for " + esc(c.tool_calls) + " tool call(s)" : "") + "</div>" +
+          (c.error ? '<div class="error">' + esc(c.error) + "</div>" : "");
+        ml.appendChild(li);
+      }
+      d.appendChild(ml);
+    }
     const h = document.createElement("h3");
     h.innerHTML = 'Documents retrieved <span class="count">' + t.documents.length + "</span>";
     d.appendChild(h);

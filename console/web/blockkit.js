@@ -15,6 +15,9 @@
     factory: "🏭", gear: "⚙️", fire: "🔥", zap: "⚡", eyes: "👀", hourglass_flowing_sand: "⏳",
     arrow_up: "⬆️", arrow_down: "⬇️", arrow_right: "➡️", small_red_triangle: "🔺", small_red_triangle_down: "🔻",
     point_right: "👉", sparkles: "✨", link: "🔗", pushpin: "📌", no_entry: "⛔", stopwatch: "⏱️",
+    page_facing_up: "📄", clipboard: "📋", bell: "🔔", no_bell: "🔕", grey_exclamation: "❕", raised_hands: "🙌",
+    speech_balloon: "💬", sweat_smile: "😅", thread: "🧵", heavy_exclamation_mark: "❗", exclamation: "❗", question: "❓",
+    large_blue_circle: "🔵", white_circle: "⚪", black_circle: "⚫", arrow_forward: "▶️", repeat: "🔁", tada: "🎉",
   };
 
   function esc(s) {
