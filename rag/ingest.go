@@ -22,6 +22,10 @@ type IngestOptions struct {
 	BatchSize int
 	// Progress, when set, is called after each file with the files done so far.
 	Progress func(done, total int)
+	// BulkFiles is the number of files from which an ingest that at least
+	// doubles the store counts as a bulk load: the HNSW index is dropped
+	// and rebuilt once at the end (default 1000; negative never).
+	BulkFiles int
 }
 
 // FileError is one input file that could not be ingested, and why.
@@ -53,14 +57,37 @@ var ingestExts = map[string]bool{".md": true, ".markdown": true, ".json": true, 
 // A file that cannot be read or parsed is recorded in the report's Failed
 // list with its reason while the others go in; an empty one is a warning.
 // The returned error is only for infrastructure failures (the database).
-func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (IngestReport, error) {
-	var rep IngestReport
+func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (rep IngestReport, err error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 200
 	}
 	files, roots, walkErrs := collectFiles(paths)
 	rep.Failed = append(rep.Failed, walkErrs...)
 	rep.Files = len(files)
+
+	if opt.BulkFiles == 0 {
+		opt.BulkFiles = 1000
+	}
+	bulk := false
+	if opt.BulkFiles > 0 && len(files) >= opt.BulkFiles {
+		var docs int
+		if err := s.db.QueryRow(ctx, `SELECT count(*) FROM documents`).Scan(&docs); err != nil {
+			return rep, fmt.Errorf("rag: ingest: %w", err)
+		}
+		bulk = len(files) >= docs
+	}
+	if bulk {
+		dim := s.emb.Dim()
+		if err := s.dropIndex(ctx, dim); err != nil {
+			return rep, err
+		}
+		// Rebuild even when the ingest fails halfway: what went in is searchable.
+		defer func() {
+			if berr := s.buildIndex(context.WithoutCancel(ctx), dim); berr != nil && err == nil {
+				err = berr
+			}
+		}()
+	}
 
 	seen := map[string]string{} // id -> source
 	failedSources := []string{}
@@ -69,7 +96,7 @@ func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (
 		if len(batch) == 0 {
 			return nil
 		}
-		st, n, err := s.upsertBatch(ctx, batch)
+		st, n, err := s.upsertBatch(ctx, batch, bulk)
 		if err != nil {
 			return err
 		}
@@ -129,6 +156,15 @@ func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (
 	}
 	if err := flush(); err != nil {
 		return rep, err
+	}
+	if rep.Chunks >= 1000 {
+		// Fresh statistics let search prune common terms (see textBudget).
+		if _, err := s.db.Exec(ctx, `ANALYZE chunks`); err != nil {
+			return rep, fmt.Errorf("rag: ingest: analyze: %w", err)
+		}
+		s.statsMu.Lock()
+		s.stats = nil
+		s.statsMu.Unlock()
 	}
 	if opt.Prune {
 		// Never prune what sits under a folder that could not be read.

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/pgvector/pgvector-go"
 )
 
@@ -86,6 +88,9 @@ type candidate struct {
 	outcome      Outcome
 	vRank, tRank int
 	score        float64
+	dist         float64 // cosine distance, vector leg only
+	text         float64 // full-text rank, text leg only
+	inText       bool
 }
 
 // filterSQL renders the document filters of q as SQL over alias d,
@@ -133,6 +138,16 @@ func filterSQL(q Query, args []any) (string, []any) {
 	return strings.Join(w, " AND "), args
 }
 
+// docFilter renders q's filters as a condition on chunks c: a semi-join on
+// documents only when there is something to filter.
+func docFilter(q Query, args []any) (string, []any) {
+	where, args := filterSQL(q, args)
+	if where == "TRUE" {
+		return "TRUE", args
+	}
+	return "c.document_id IN (SELECT d.id FROM documents d WHERE " + where + ")", args
+}
+
 // Search runs a hybrid (or single-leg) search and returns at most q.K
 // results, best first; none is an empty slice, not an error. Incidents
 // whose fix worked are ranked above equally relevant ones whose fix failed.
@@ -160,32 +175,73 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 	if strings.TrimSpace(q.Text) == "" || tsq == "" && q.Mode == ModeFullText {
 		return s.browse(ctx, q)
 	}
-	cands := map[int64]*candidate{}
-	if q.Mode != ModeFullText {
-		vs, err := s.vectorLeg(ctx, q)
-		if err != nil {
-			return nil, err
+	var vs, ts []*candidate
+	var verr, terr error
+	runVector := q.Mode != ModeFullText
+	runText := q.Mode != ModeVector && tsq != ""
+	if _, pool := s.db.(*pgxpool.Pool); pool && runVector && runText {
+		// Two connections, two cores: the legs overlap.
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ts, terr = s.textLeg(ctx, q, tsq)
+		}()
+		vs, verr = s.vectorLeg(ctx, q)
+		wg.Wait()
+	} else {
+		if runVector {
+			vs, verr = s.vectorLeg(ctx, q)
 		}
-		for i, c := range vs {
-			c.vRank = i + 1
+		if runText && verr == nil {
+			ts, terr = s.textLeg(ctx, q, tsq)
+		}
+	}
+	if verr != nil {
+		return nil, verr
+	}
+	if terr != nil {
+		return nil, terr
+	}
+	cands := map[int64]*candidate{}
+	for _, c := range vs {
+		cands[c.chunkID] = c
+	}
+	for _, c := range ts {
+		if have, ok := cands[c.chunkID]; ok {
+			have.text = c.text
+			have.inText = true
+		} else {
 			cands[c.chunkID] = c
 		}
 	}
-	if q.Mode != ModeVector && tsq != "" {
-		ts, err := s.textLeg(ctx, q, tsq)
-		if err != nil {
-			return nil, err
-		}
-		for i, c := range ts {
-			if have, ok := cands[c.chunkID]; ok {
-				have.tRank = i + 1
-			} else {
-				c.tRank = i + 1
-				cands[c.chunkID] = c
+	if err := s.docInfo(ctx, cands); err != nil {
+		return nil, err
+	}
+	rankLegs(vs, ts, cands)
+	return s.details(ctx, q.Text, fuse(cands, q.K, q.MaxPerDoc))
+}
+
+// rankLegs numbers each leg's chunks by score; exact ties (the same text
+// filed twice) go to the incident whose fix worked.
+func rankLegs(vs, ts []*candidate, cands map[int64]*candidate) {
+	order := func(list []*candidate, score func(*candidate) float64, set func(*candidate, int)) {
+		sort.SliceStable(list, func(i, j int) bool {
+			a, b := cands[list[i].chunkID], cands[list[j].chunkID]
+			if score(a) != score(b) {
+				return score(a) > score(b)
 			}
+			if a.outcome.boost() != b.outcome.boost() {
+				return a.outcome.boost() > b.outcome.boost()
+			}
+			return a.chunkID < b.chunkID
+		})
+		for i, c := range list {
+			set(cands[c.chunkID], i+1)
 		}
 	}
-	return s.details(ctx, q.Text, fuse(cands, q.K, q.MaxPerDoc))
+	order(vs, func(c *candidate) float64 { return -c.dist }, func(c *candidate, r int) { c.vRank = r })
+	order(ts, func(c *candidate) float64 { return c.text }, func(c *candidate, r int) { c.tRank = r })
 }
 
 // fuse ranks documents by reciprocal rank fusion of their best chunk's
@@ -281,13 +337,13 @@ func (s *Store) vectorLeg(ctx context.Context, q Query) ([]*candidate, error) {
 		return nil, fmt.Errorf("%w: query vector has %d dimensions, embedder declares %d", ErrDimension, len(v), dim)
 	}
 	args := []any{pgvector.NewVector(v), s.emb.Model()}
-	where, args := filterSQL(q, args)
+	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
 	// The dimension is inlined: the partial HNSW index's predicate and
 	// expression must match literally for the planner to use it.
 	d := strconv.Itoa(dim)
-	sql := `SELECT c.id, c.document_id, d.kind, d.outcome
-FROM chunks c JOIN documents d ON d.id = c.document_id
+	sql := `SELECT c.id, c.document_id, c.embedding::vector(` + d + `) <=> $1
+FROM chunks c
 WHERE c.embed_dim = ` + d + ` AND c.embed_model = $2 AND ` + where + `
 ORDER BY c.embedding::vector(` + d + `) <=> $1
 LIMIT $` + strconv.Itoa(len(args))
@@ -296,17 +352,26 @@ LIMIT $` + strconv.Itoa(len(args))
 			strconv.Itoa(max(s.opt.EFSearch, q.Candidates))); err != nil {
 			return nil, err
 		}
-		return collect(tx.Query(ctx, sql, args...))
+		return collectDist(tx.Query(ctx, sql, args...))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: vector: %w", err)
 	}
+	// Nearest neighbours always exist; below the floor they are noise, and
+	// a question about nothing in the store should find nothing.
 	if len(out) == 0 {
 		if err := s.checkModel(ctx); err != nil {
 			return nil, err
 		}
 	}
-	return out, nil
+	floor := s.minSimilarity()
+	kept := out[:0]
+	for _, c := range out {
+		if 1-c.dist >= floor {
+			kept = append(kept, c)
+		}
+	}
+	return kept, nil
 }
 
 // checkModel refuses a vector query when the store holds only vectors of
@@ -332,28 +397,151 @@ func (s *Store) checkModel(ctx context.Context) error {
 		ErrDimension, other, s.emb.Model(), s.emb.Dim())
 }
 
-// textLeg returns the best full-text matches of the OR query tsq.
+// textBudget bounds the rows the full-text leg ranks. PostgreSQL ranks
+// every row that matches, and an OR over common words ("press", "pressure")
+// matches most of a large store; so only the rarest query terms, up to
+// about this many estimated rows, select the rows, and all terms rank them.
+// Documents matching only common words are left to the vector leg.
+const textBudget = 2000
+
+// textLeg returns the best full-text matches of q's terms.
 func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate, error) {
-	args := []any{tsq}
-	where, args := filterSQL(q, args)
+	match := s.selectiveTerms(ctx, q.Text)
+	args := []any{tsq, match}
+	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
-	sql := `SELECT c.id, c.document_id, d.kind, d.outcome
-FROM chunks c JOIN documents d ON d.id = c.document_id, to_tsquery('simple', $1) tq
-WHERE c.tsv @@ tq AND ` + where + `
-ORDER BY ts_rank_cd(c.tsv, tq, 1) DESC, c.id
+	sql := `WITH m AS MATERIALIZED (
+    SELECT c.id, c.document_id, c.tsv FROM chunks c
+    WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
+    LIMIT ` + strconv.Itoa(4*textBudget) + `)
+SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM m, to_tsquery('simple', $1) tq
+ORDER BY r DESC, m.id
 LIMIT $` + strconv.Itoa(len(args))
-	out, err := collect(s.db.Query(ctx, sql, args...))
+	out, err := collectText(s.db.Query(ctx, sql, args...))
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: full text: %w", err)
 	}
 	return out, nil
 }
 
+// termStats are the planner's statistics of chunks.tsv: the frequencies of
+// its most common lexemes, refreshed at most once a minute.
+type termStats struct {
+	at      time.Time
+	rows    float64
+	freq    map[string]float64
+	minFreq float64
+}
+
+// selectiveTerms returns the OR query of the rarest terms of text whose
+// estimated matches fit textBudget (at least one term), or the whole query
+// when the store is small or has no statistics yet.
+func (s *Store) selectiveTerms(ctx context.Context, text string) string {
+	st := s.termStats(ctx)
+	seen := map[string]bool{}
+	type est struct {
+		term string
+		rows float64
+	}
+	var ts []est
+	total := 0.0
+	for _, t := range analyze(text) {
+		if seen[t.text] {
+			continue
+		}
+		seen[t.text] = true
+		f, ok := st.freq[t.text]
+		if !ok {
+			f = st.minFreq / 2
+		}
+		ts = append(ts, est{t.text, f * st.rows})
+		total += f * st.rows
+	}
+	if total > textBudget {
+		sort.SliceStable(ts, func(i, j int) bool { return ts[i].rows < ts[j].rows })
+		cum, n := 0.0, 0
+		for n < len(ts) && (n == 0 || cum+ts[n].rows <= textBudget) {
+			cum += ts[n].rows
+			n++
+		}
+		ts = ts[:n]
+	}
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = "'" + strings.ReplaceAll(t.term, "'", "''") + "'"
+	}
+	return strings.Join(parts, " | ")
+}
+
+func (s *Store) termStats(ctx context.Context) termStats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	if s.stats != nil && s.opt.Now().Sub(s.stats.at) < time.Minute {
+		return *s.stats
+	}
+	st := termStats{at: s.opt.Now(), freq: map[string]float64{}}
+	var elems []string
+	var freqs []float32
+	err := s.db.QueryRow(ctx, `
+SELECT coalesce((SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass), 0),
+       coalesce(s.most_common_elems::text::text[], '{}'), coalesce(s.most_common_elem_freqs, '{}')
+FROM (SELECT 1) one LEFT JOIN pg_stats s
+  ON s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'`).Scan(&st.rows, &elems, &freqs)
+	if err != nil {
+		s.log.Warn("reading full-text statistics", "err", err)
+	}
+	if st.rows < 0 {
+		st.rows = 0
+	}
+	// The last three frequencies are the minimum, the maximum and the null share.
+	for i, e := range elems {
+		if i < len(freqs) {
+			st.freq[e] = float64(freqs[i])
+		}
+	}
+	if n := len(freqs); n >= 3 {
+		st.minFreq = float64(freqs[n-3])
+	}
+	s.stats = &st
+	return st
+}
+
+// docInfo fills in the kind and outcome of the candidates' documents.
+func (s *Store) docInfo(ctx context.Context, cands map[int64]*candidate) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(cands))
+	for _, c := range cands {
+		ids = append(ids, c.docID)
+	}
+	rows, err := s.db.Query(ctx, `SELECT id, kind, outcome FROM documents WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return fmt.Errorf("rag: search: %w", err)
+	}
+	defer rows.Close()
+	info := map[string][2]string{}
+	for rows.Next() {
+		var id, kind, outcome string
+		if err := rows.Scan(&id, &kind, &outcome); err != nil {
+			return fmt.Errorf("rag: search: %w", err)
+		}
+		info[id] = [2]string{kind, outcome}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("rag: search: %w", err)
+	}
+	for _, c := range cands {
+		c.kind, c.outcome = Kind(info[c.docID][0]), Outcome(info[c.docID][1])
+	}
+	return nil
+}
+
 // browse lists documents matching the filters alone, newest first.
 func (s *Store) browse(ctx context.Context, q Query) ([]Result, error) {
 	where, args := filterSQL(q, nil)
 	args = append(args, q.K)
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.document_id, d.kind, d.outcome
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.document_id
 FROM documents d JOIN chunks c ON c.document_id = d.id AND c.ord = 0
 WHERE `+where+`
 ORDER BY d.occurred_at DESC NULLS LAST, d.id
@@ -362,10 +550,63 @@ LIMIT $`+strconv.Itoa(len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("rag: browse: %w", err)
 	}
+	m := make(map[int64]*candidate, len(cs))
+	for _, c := range cs {
+		m[c.chunkID] = c
+	}
+	if err := s.docInfo(ctx, m); err != nil {
+		return nil, err
+	}
 	for i, c := range cs {
 		c.score = 1 / float64(rrfK+i+1)
 	}
 	return s.details(ctx, "", cs)
+}
+
+func collectDist(rows pgx.Rows, err error) ([]*candidate, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*candidate
+	for rows.Next() {
+		c := &candidate{}
+		if err := rows.Scan(&c.chunkID, &c.docID, &c.dist); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func collectText(rows pgx.Rows, err error) ([]*candidate, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*candidate
+	for rows.Next() {
+		c := &candidate{inText: true}
+		var r float32
+		if err := rows.Scan(&c.chunkID, &c.docID, &r); err != nil {
+			return nil, err
+		}
+		c.text = float64(r)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// minSimilarity is the cosine similarity below which a vector hit is
+// dropped: Options.MinSimilarity, else the embedder's own floor.
+func (s *Store) minSimilarity() float64 {
+	if s.opt.MinSimilarity != 0 {
+		return s.opt.MinSimilarity
+	}
+	if f, ok := s.emb.(interface{ MinSimilarity() float64 }); ok {
+		return f.MinSimilarity()
+	}
+	return 0
 }
 
 func collect(rows pgx.Rows, err error) ([]*candidate, error) {
@@ -376,11 +617,9 @@ func collect(rows pgx.Rows, err error) ([]*candidate, error) {
 	var out []*candidate
 	for rows.Next() {
 		c := &candidate{}
-		var kind, outcome string
-		if err := rows.Scan(&c.chunkID, &c.docID, &kind, &outcome); err != nil {
+		if err := rows.Scan(&c.chunkID, &c.docID); err != nil {
 			return nil, err
 		}
-		c.kind, c.outcome = Kind(kind), Outcome(outcome)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -82,7 +82,7 @@ func stem(w string) string {
 			break
 		}
 	}
-	if strings.HasSuffix(w, "e") && len(w) > 4 {
+	if strings.HasSuffix(w, "e") && len(w) > 3 {
 		w = w[:len(w)-1]
 	}
 	return w
@@ -196,7 +196,7 @@ func appendLatin(out []term, w string) []term {
 		}
 		return out
 	}
-	if stopwords[w] || len(w) == 1 && isDigits(w) {
+	if stopwords[w] || len(w) == 1 {
 		return out
 	}
 	return append(out, term{text: stem(w), word: w})

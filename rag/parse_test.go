@@ -1,0 +1,180 @@
+package rag
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseMarkdown(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		in        string
+		wantID    string
+		wantTitle string
+		wantField string // a *FieldError naming this field
+		wantErr   string // or an error containing this
+		empty     bool
+	}{
+		{name: "full front matter", in: "---\nid: INC-1\ntitle: Pump clogged\nkind: incident\nasset: pump-1\noccurred_at: 2024-03-05\ndowntime_minutes: 30\ntags: [a, b]\noutcome: fixed\nshift: night\n---\n# Pump\n\nBody.", wantID: "INC-1", wantTitle: "Pump clogged"},
+		{name: "no front matter takes id from file and title from heading", in: "# Belt slip on conveyor\n\ntext", wantID: "file-id", wantTitle: "Belt slip on conveyor"},
+		{name: "bad date names the field", in: "---\nid: X\noccurred_at: yesterday\n---\nbody", wantField: "occurred_at"},
+		{name: "bad kind names the field", in: "---\nid: X\nkind: memo\n---\nbody", wantField: "kind"},
+		{name: "bad downtime names the field", in: "---\nid: X\ndowntime_minutes: lots\n---\nbody", wantField: "downtime_minutes"},
+		{name: "bad outcome names the field", in: "---\nid: X\noutcome: maybe\n---\nbody", wantField: "outcome"},
+		{name: "bad id names the field", in: "---\nid: has spaces in it\n---\nbody", wantField: "id"},
+		{name: "resolved before occurred", in: "---\nid: X\noccurred_at: 2024-03-05\nresolved_at: 2024-03-01\n---\nbody", wantField: "resolved_at"},
+		{name: "unterminated front matter", in: "---\nid: X\nbody", wantErr: "never ends"},
+		{name: "invalid YAML", in: "---\nid: [X\n---\nbody", wantErr: "not valid YAML"},
+		{name: "empty body", in: "---\nid: X\n---\n\n", empty: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := ParseMarkdown([]byte(tc.in), "file-id", "")
+			switch {
+			case tc.wantField != "":
+				var fe *FieldError
+				require.ErrorAs(t, err, &fe)
+				require.Equal(t, tc.wantField, fe.Field)
+			case tc.wantErr != "":
+				require.ErrorContains(t, err, tc.wantErr)
+			case tc.empty:
+				require.ErrorIs(t, err, ErrEmpty)
+			default:
+				require.NoError(t, err)
+				require.Equal(t, tc.wantID, d.ID)
+				require.Equal(t, tc.wantTitle, d.Title)
+			}
+		})
+	}
+	d, err := ParseMarkdown([]byte(tests[0].in), "f", "")
+	require.NoError(t, err)
+	require.Equal(t, KindIncident, d.Kind)
+	require.Equal(t, OutcomeWorked, d.Outcome)
+	require.Equal(t, 30, *d.DowntimeMinutes)
+	require.Equal(t, []string{"a", "b"}, d.Tags)
+	require.Equal(t, "2024-03-05", d.OccurredAt.Format("2006-01-02"))
+	require.Equal(t, "night", d.Metadata["shift"])
+	require.Equal(t, "en", d.Lang)
+}
+
+func TestParseCSV(t *testing.T) {
+	t.Parallel()
+	in := "WO Number,Equipment,Reported,Summary,Problem,Action Taken,Result\n" +
+		"WO-1,pump-1,2024-01-02 10:00,Low pressure,Strainer full,Cleaned,worked\n" +
+		"WO-2,pump-2,2024-01-03,,,,\n" + // no text: skipped
+		"WO-3,press-1,2024-01-04,Squeal,Belt loose,Tensioned,failed\n"
+	docs, err := ParseCSV(strings.NewReader(in), nil, KindIncident)
+	require.NoError(t, err)
+	require.Len(t, docs, 3)
+	require.Equal(t, "WO-1", docs[0].ID)
+	require.Equal(t, "pump-1", docs[0].Asset)
+	require.Equal(t, "Low pressure", docs[0].Title)
+	require.Contains(t, docs[0].Body, "## Problem")
+	require.Contains(t, docs[0].Body, "Cleaned")
+	require.Equal(t, OutcomeFailed, docs[2].Outcome)
+	require.Empty(t, docs[1].Body)
+
+	m, err := ParseCSVMapping("id=WO Number,title=Summary,body=Problem+Action Taken,asset=Equipment")
+	require.NoError(t, err)
+	docs, err = ParseCSV(strings.NewReader(in), m, KindIncident)
+	require.NoError(t, err)
+	require.Equal(t, "press-1", docs[2].Asset)
+	require.Equal(t, "2024-01-04", docs[2].Metadata["reported"])
+
+	_, err = ParseCSVMapping("id=WO,colour=Red")
+	require.ErrorContains(t, err, `unknown field "colour"`)
+	m, _ = ParseCSVMapping("id=Order")
+	_, err = ParseCSV(strings.NewReader(in), m, "")
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "id", fe.Field)
+
+	_, err = ParseCSV(strings.NewReader("WO Number,Reported\nW1,not a date\n"), nil, "")
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "occurred_at", fe.Field)
+	require.ErrorContains(t, err, "row 2")
+}
+
+func TestParseJSON(t *testing.T) {
+	t.Parallel()
+	docs, err := ParseJSONL([]byte(`{"id":"A","title":"t","body":"x","asset":"cnc-1"}`+"\n\n"+`{"id":"B","content":"y","kind":"runbook"}`), "")
+	require.NoError(t, err)
+	require.Len(t, docs, 2)
+	require.Equal(t, KindRunbook, docs[1].Kind)
+	_, err = ParseJSONL([]byte(`{"id":"A","body":"x"}`+"\n"+`{"id":`), "")
+	require.ErrorContains(t, err, "line 2")
+	_, err = ParseJSONL([]byte(`{"id":"A","body":"x","downtime_minutes":1.5}`), "")
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "downtime_minutes", fe.Field)
+	docs, err = ParseJSON([]byte(`[{"id":"A","body":"x"},{"id":"B","body":"y"}]`), KindNote)
+	require.NoError(t, err)
+	require.Len(t, docs, 2)
+	_, err = ParseJSON([]byte(`"just a string"`), "")
+	require.Error(t, err)
+}
+
+func TestChunkMarkdown(t *testing.T) {
+	t.Parallel()
+	var rows []string
+	for i := 0; i < 40; i++ {
+		rows = append(rows, "| press-"+strings.Repeat("x", 3)+" | row "+string(rune('A'+i%26))+" | 4.5 mm/s alert level for this row |")
+	}
+	var items []string
+	for i := 0; i < 30; i++ {
+		items = append(items, "1. **[LOTO]** step number with enough words to make it long\n   continued on the next line")
+	}
+	body := "Intro text.\n\n# Title\n\n## Symptoms\n\nShort.\n\n## Table\n\n| a | b | c |\n|---|---|---|\n" + strings.Join(rows, "\n") +
+		"\n\n## Steps\n\n" + strings.Join(items, "\n") + "\n\n### Sub\n\nText under sub."
+	cs := ChunkMarkdown(body, ChunkOptions{Max: 500})
+	require.Equal(t, "", cs[0].Heading)
+	require.Equal(t, "Intro text.", cs[0].Content)
+	require.Equal(t, "Title > Symptoms", cs[1].Heading)
+	var tableChunks, stepChunks int
+	for i, c := range cs {
+		require.Equal(t, i, c.Ord)
+		switch c.Heading {
+		case "Title > Table":
+			tableChunks++
+			lines := strings.Split(c.Content, "\n")
+			require.Equal(t, "| a | b | c |", lines[0], "every table piece repeats the header")
+			for _, l := range lines {
+				require.True(t, strings.HasPrefix(l, "|") && strings.HasSuffix(l, "|"), "row cut: %q", l)
+			}
+		case "Title > Steps":
+			stepChunks++
+			require.True(t, strings.HasPrefix(c.Content, "1. "), "list piece starts mid-item: %q", c.Content[:20])
+			require.True(t, strings.HasSuffix(c.Content, "continued on the next line"))
+		}
+	}
+	require.Greater(t, tableChunks, 1)
+	require.Greater(t, stepChunks, 1)
+	require.Equal(t, "Title > Steps > Sub", cs[len(cs)-1].Heading)
+}
+
+func TestAnalyze(t *testing.T) {
+	t.Parallel()
+	terms := func(s string) []string {
+		var out []string
+		for _, t := range analyze(s) {
+			out = append(out, t.text)
+		}
+		return out
+	}
+	require.Equal(t, terms("bearings rising"), terms("bearing rise"))
+	require.Contains(t, terms("press 3 vibrating"), "press3")
+	require.Contains(t, terms("press-3"), "press3")
+	require.Contains(t, terms("vibration"), terms("vibrating")[0])
+	// Korean: particles do not matter, bigrams match, glossary bridges languages.
+	require.Contains(t, terms("베어링의"), "베어")
+	require.Contains(t, terms("베어링을"), "베어")
+	require.Contains(t, terms("베어링을 교체"), "bear")
+	require.Equal(t, "", tsQuery("!!! ..."))
+	require.Equal(t, "'brien' | 'pump'", tsQuery("O'Brien's pump"))
+	require.False(t, errors.Is(nil, ErrEmpty))
+}
