@@ -2,7 +2,8 @@
 // server that speaks the parts of the Slack Web API Gemba uses (auth.test,
 // chat.postMessage, chat.update, chat.postEphemeral, reactions.add and
 // reactions.remove, conversations.replies, views.open, the three-step file
-// upload, apps.connections.open) and the Socket Mode websocket. A slack-go
+// upload, usergroups.users.list, apps.connections.open) and the Socket Mode
+// websocket. A slack-go
 // client reaches it through slack.OptionAPIURL(server.URL).
 //
 // It records every call for assertions, keeps the messages of each channel
@@ -109,6 +110,7 @@ type Server struct {
 	conns    []*sockConn
 	acks     map[string]Ack
 	pingEach time.Duration
+	groups   map[string][]string
 	closed   bool
 }
 
@@ -138,6 +140,7 @@ func New(opts ...Option) *Server {
 		limits:   map[string]*limit{},
 		failures: map[string][]string{},
 		acks:     map[string]Ack{},
+		groups:   map[string][]string{},
 		pingEach: 2 * time.Second,
 		nextTS:   100,
 	}
@@ -180,6 +183,13 @@ func (s *Server) FailNext(method, errCode string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failures[method] = append(s.failures[method], errCode)
+}
+
+// SetUserGroup sets the members usergroups.users.list returns for a group.
+func (s *Server) SetUserGroup(id string, users ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groups[id] = users
 }
 
 // AddMessage stores a message written by someone else (a user, another
@@ -382,6 +392,7 @@ func (s *Server) handle(method string, p map[string]string, r *http.Request) map
 		return m
 	}
 	fail := func(code string) map[string]any { return map[string]any{"ok": false, "error": code} }
+	ok2 := ok
 
 	switch method {
 	case "auth.test":
@@ -467,6 +478,12 @@ func (s *Server) handle(method string, p map[string]string, r *http.Request) map
 			out = append(out, map[string]string{"id": f.ID, "title": f.Title})
 		}
 		return ok("files", out)
+	case "usergroups.users.list":
+		users, ok := s.groups[p["usergroup"]]
+		if !ok {
+			return fail("no_such_subteam")
+		}
+		return ok2("users", users)
 	case "apps.connections.open":
 		return ok("url", "ws://"+r.Host+"/socket")
 	default:
