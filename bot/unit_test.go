@@ -43,8 +43,8 @@ func TestLooksLikeQuestion(t *testing.T) {
 	for s, want := range map[string]bool{
 		"why is press-3 vibrating":   true,
 		"press-3 is loud?":           true,
-		"프레스 3호기 진동이 왜 높아":          true,
-		"라인 2 생산량 어떻게 돼요":           true,
+		"프레스 3호기 진동이 왜 높아":           true,
+		"라인 2 생산량 어떻게 돼요":            true,
 		"lunch is at noon":           false,
 		"ok":                         false,
 		"Shipping the order at 3pm.": false,
