@@ -8,7 +8,8 @@ import (
 
 // Series is one regularly spaced time series. Values holds NaN for a missing
 // point. Times is either nil (the series is indexed by position only) or has
-// the same length as Values.
+// the same length as Values. Points read from a store that omits missing
+// rows must be put on a regular grid with [Regularize] first.
 type Series struct {
 	// Times are the timestamps of Values; nil for a series known only by index.
 	Times []time.Time
