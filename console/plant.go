@@ -164,7 +164,17 @@ func (p *SeriesPlant) Chart(ctx context.Context, name string, from, to time.Time
 		return tools.Chart{}, err
 	}
 	ch := tools.Chart{Title: w.Series.Name, Unit: w.Series.Unit}
-	if det, err := predict.Detect(w.Data, predict.DetectOptions{}); err == nil {
+	// A machine's sensor shows the asset's events (all its sensors judged
+	// together, as the events table lists them): one sensor alone flags
+	// every shift change as a level shift.
+	if n := len(w.Data.Times); w.Series.Asset != "" && n > 0 {
+		evs, err := p.Events(ctx, w.Series.Asset, w.Data.Times[0], w.Data.Times[n-1].Add(w.Step))
+		if err == nil {
+			for _, e := range evs {
+				ch.Marks = append(ch.Marks, tools.ChartMark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
+			}
+		}
+	} else if det, err := predict.Detect(w.Data, predict.DetectOptions{}); err == nil {
 		for _, e := range det.Events {
 			ch.Marks = append(ch.Marks, tools.ChartMark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
 		}

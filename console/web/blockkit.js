@@ -39,9 +39,11 @@
   // Bold, italic and strike on already escaped text.
   function styles(html, markdown) {
     if (markdown) html = html.replace(/\*\*(?=\S)([^*\n]+?)\*\*/g, "<b>$1</b>");
-    html = html.replace(/(^|[^\p{L}\p{N}*])\*(?=\S)([^*\n]+?)\*(?=[^\p{L}\p{N}*]|$)/gu, "$1<b>$2</b>");
-    html = html.replace(/(^|[^\p{L}\p{N}_])_(?=\S)([^_\n]+?)_(?=[^\p{L}\p{N}_]|$)/gu, "$1<i>$2</i>");
-    html = html.replace(/(^|[^\p{L}\p{N}~])~(?=\S)([^~\n]+?)~(?=[^\p{L}\p{N}~]|$)/gu, "$1<s>$2</s>");
+    // A closing mark must not be followed by a letter or digit, so marks
+    // inside words (detect_anomalies, 2*3) neither open nor close.
+    html = html.replace(/(^|[^\p{L}\p{N}*])\*(?=\S)([^\n]*?\S)\*(?![\p{L}\p{N}*])/gu, "$1<b>$2</b>");
+    html = html.replace(/(^|[^\p{L}\p{N}_])_(?=\S)([^\n]*?\S)_(?![\p{L}\p{N}_])/gu, "$1<i>$2</i>");
+    html = html.replace(/(^|[^\p{L}\p{N}~])~(?=\S)([^\n]*?\S)~(?![\p{L}\p{N}~])/gu, "$1<s>$2</s>");
     return emoji(html);
   }
   function link(inner) {
