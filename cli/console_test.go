@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/console"
 	"github.com/gemba-ai/gemba/console/consoletest"
 	"github.com/gemba-ai/gemba/db/dbtest"
 	"github.com/gemba-ai/gemba/demo"
@@ -159,4 +160,23 @@ func consoleRegistry(t *testing.T, app *App) bool {
 func jsQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestConsoleRefusesOpenNonLoopback: bound for other machines without a
+// token, the console (and so serve) does not start, and says why.
+func TestConsoleRefusesOpenNonLoopback(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GEMBA_DATABASE_URL": dbtest.NewDatabase(t), "GEMBA_LOG_LEVEL": "error", "GEMBA_HTTP_ADDR": "0.0.0.0:8080"}
+	app := NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	t.Cleanup(app.Close)
+	_, err := buildConsole(context.Background(), app, nil)
+	require.ErrorIs(t, err, console.ErrTokenRequired)
+	require.Contains(t, err.Error(), "GEMBA_CONSOLE_TOKEN")
+
+	env["GEMBA_CONSOLE_TOKEN"] = "a-long-console-token"
+	app = NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	t.Cleanup(app.Close)
+	con, err := buildConsole(context.Background(), app, nil)
+	require.NoError(t, err)
+	con.Close()
 }
