@@ -30,6 +30,7 @@ const (
 	pdmHorizon      = 24
 	pdmOrigins      = 7
 	pdmSeason       = 24
+	pdmDailyOrigins = 4
 	pdmTimeLayout   = "2006-01-02 15:04:05"
 	pdmTelemetry    = "PdM_telemetry.csv"
 	pdmFailures     = "PdM_failures.csv"
@@ -97,8 +98,11 @@ type PdMReport struct {
 	// at once, as when explaining what happened): an upper reference, not
 	// a live result.
 	BatchDetected, BatchFalseEvents int
-	// Forecast holds the forecasting backtest.
+	// Forecast holds the hourly forecasting backtest (the headline).
 	Forecast PdMForecast
+	// ForecastDaily holds the backtest on daily means (a week ahead from
+	// four weekly origins, seasonal naive with a weekly season).
+	ForecastDaily PdMForecast
 }
 
 // PdMForecast is the rolling-origin forecasting backtest on the telemetry.
@@ -107,17 +111,18 @@ type PdMForecast struct {
 	Aggregation string
 	// Series counts the machine×sensor series backtested.
 	Series int
-	// Horizon is the forecast horizon in hours.
+	// Horizon is the forecast horizon in steps (hours or days).
 	Horizon int
-	// Origins is the number of rolling origins per series (one a day at
-	// the end of the window).
+	// Origins is the number of rolling origins per series, one horizon
+	// apart at the end of the window.
 	Origins int
 	// MASE is the mean MASE of ForecastSeries' automatic choice. Every
 	// forecast is made only from the history before its origin (and the
 	// model choice inside it backtests on that history alone).
 	MASE float64
 	// SeasonalNaiveMASE is the mean MASE of the seasonal-naive forecast
-	// (season 24 h) on the same origins, with the same scale.
+	// (a daily season for hourly data, weekly for daily means) on the same
+	// origins, with the same scale.
 	SeasonalNaiveMASE float64
 	// NaiveMASE is the mean MASE of the naive forecast (last value).
 	NaiveMASE float64
@@ -138,19 +143,20 @@ func (r *PdMReport) String() string {
 	fmt.Fprintf(&b, "events: %d, not followed by a failure within 48 h: %d = %.2f per machine-month (%d of them just after a repair, %d followed by a logged error)\n",
 		r.Events, r.FalseEvents, r.FalseEventsPerMachineMonth, r.AfterRepairEvents, r.BeforeErrorEvents)
 	fmt.Fprintf(&b, "batch mode (whole window at once, for reference): %d of %d failures, %.2f false events per machine-month\n", r.BatchDetected, r.Failures, float64(r.BatchFalseEvents)/r.MachineMonths)
-	f := r.Forecast
-	fmt.Fprintf(&b, "forecast backtest (%s, %d series, horizon %d h, %d origins): MASE %.3f vs seasonal naive %.3f, naive %.3f; sMAPE %.2f%% vs %.2f%%\n",
-		f.Aggregation, f.Series, f.Horizon, f.Origins, f.MASE, f.SeasonalNaiveMASE, f.NaiveMASE, f.SMAPE, f.SeasonalNaiveSMAPE)
-	var names []string
-	for m := range f.Models {
-		names = append(names, m)
+	for _, f := range []PdMForecast{r.Forecast, r.ForecastDaily} {
+		fmt.Fprintf(&b, "forecast backtest (%s, %d series, horizon %d, %d origins): MASE %.3f vs seasonal naive %.3f, naive %.3f; sMAPE %.2f%% vs %.2f%%\n",
+			f.Aggregation, f.Series, f.Horizon, f.Origins, f.MASE, f.SeasonalNaiveMASE, f.NaiveMASE, f.SMAPE, f.SeasonalNaiveSMAPE)
+		var names []string
+		for m := range f.Models {
+			names = append(names, m)
+		}
+		sort.Strings(names)
+		b.WriteString("  models chosen:")
+		for _, m := range names {
+			fmt.Fprintf(&b, " %s=%d", m, f.Models[m])
+		}
+		b.WriteString("\n")
 	}
-	sort.Strings(names)
-	b.WriteString("models chosen:")
-	for _, m := range names {
-		fmt.Fprintf(&b, " %s=%d", m, f.Models[m])
-	}
-	b.WriteString("\n")
 	return b.String()
 }
 
@@ -189,6 +195,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 	}
 	outs := make([]detOut, len(ms))
 	fcs := make([][]fcScore, len(ms))
+	fcsDaily := make([][]fcScore, len(ms))
 	parallel(len(ms), func(i int) {
 		m := ms[i]
 		o := &outs[i]
@@ -213,10 +220,9 @@ func EvalPdM(dir string) (*PdMReport, error) {
 			return
 		}
 		_, o.batchDetected, _, o.batchFalse, _, _ = scoreEvents(bdet.Events, m.failures, nil)
-		fcs[i], o.err = backtestMachine(m)
+		fcs[i], fcsDaily[i], o.err = backtestMachine(m)
 	})
-	rep.Forecast = PdMForecast{Aggregation: "hourly", Horizon: pdmHorizon, Origins: pdmOrigins, Models: map[string]int{}}
-	var all []fcScore
+	var all, allDaily []fcScore
 	for i, o := range outs {
 		if o.err != nil {
 			return nil, fmt.Errorf("eval: pdm: %w", o.err)
@@ -233,6 +239,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		rep.BatchFalseEvents += o.batchFalse
 		rep.ComponentFailures += ms[i].records
 		all = append(all, fcs[i]...)
+		allDaily = append(allDaily, fcsDaily[i]...)
 	}
 	if rep.Failures > 0 {
 		rep.DetectionRate = float64(rep.Detected) / float64(rep.Failures)
@@ -240,23 +247,8 @@ func EvalPdM(dir string) (*PdMReport, error) {
 	if rep.MachineMonths > 0 {
 		rep.FalseEventsPerMachineMonth = float64(rep.FalseEvents) / rep.MachineMonths
 	}
-	f := &rep.Forecast
-	f.Series = len(all) / pdmOrigins
-	for _, s := range all {
-		f.MASE += s.mase
-		f.SeasonalNaiveMASE += s.snaive
-		f.NaiveMASE += s.naive
-		f.SMAPE += s.smape
-		f.SeasonalNaiveSMAPE += s.snaiveSMAPE
-		f.Models[s.model]++
-	}
-	if n := float64(len(all)); n > 0 {
-		f.MASE /= n
-		f.SeasonalNaiveMASE /= n
-		f.NaiveMASE /= n
-		f.SMAPE /= n
-		f.SeasonalNaiveSMAPE /= n
-	}
+	rep.Forecast = summarize(all, "hourly", pdmHorizon, pdmOrigins)
+	rep.ForecastDaily = summarize(allDaily, "daily means", 7, pdmDailyOrigins)
 	return rep, nil
 }
 
@@ -301,39 +293,104 @@ type fcScore struct {
 	mase, snaive, naive, smape, snaiveSMAPE float64
 }
 
-// backtestMachine forecasts each sensor of m from pdmOrigins daily origins
-// at the end of the window, pdmHorizon hours ahead, comparing the automatic
-// model with the seasonal-naive and naive baselines on the same scale
-// (in-sample seasonal-naive MAE of the history before each origin).
-func backtestMachine(m *machine) ([]fcScore, error) {
-	var out []fcScore
-	n := len(m.times)
+// backtestMachine forecasts each sensor of m hourly (pdmOrigins daily
+// origins at the end of the window, pdmHorizon hours ahead) and as daily
+// means (pdmDailyOrigins weekly origins, a week ahead).
+func backtestMachine(m *machine) (hourly, daily []fcScore, err error) {
 	for j, x := range m.values {
-		for k := pdmOrigins; k >= 1; k-- {
-			origin := n - k*pdmHorizon
-			hist, test := x[:origin], x[origin:origin+pdmHorizon]
-			fc, err := predict.ForecastSeries(predict.Series{Values: hist}, predict.ForecastOptions{Horizon: pdmHorizon})
-			if err != nil {
-				return nil, fmt.Errorf("machine %d %s origin %d: %w", m.id, pdmSensors[j], origin, err)
-			}
-			scale := maeLag(hist, pdmSeason)
-			sn := make([]float64, pdmHorizon)
-			nv := make([]float64, pdmHorizon)
-			for i := range sn {
-				sn[i] = hist[len(hist)-pdmSeason+i%pdmSeason]
-				nv[i] = hist[len(hist)-1]
-			}
-			out = append(out, fcScore{
-				model:       fc.Model,
-				mase:        mae(test, fc.Mean) / scale,
-				snaive:      mae(test, sn) / scale,
-				naive:       mae(test, nv) / scale,
-				smape:       smape(test, fc.Mean),
-				snaiveSMAPE: smape(test, sn),
-			})
+		h, err := backtestSeries(x, pdmHorizon, pdmSeason, pdmOrigins)
+		if err != nil {
+			return nil, nil, fmt.Errorf("machine %d %s hourly: %w", m.id, pdmSensors[j], err)
 		}
+		hourly = append(hourly, h...)
+		d, err := backtestSeries(dailyMeans(x, m.times), 7, 7, pdmDailyOrigins)
+		if err != nil {
+			return nil, nil, fmt.Errorf("machine %d %s daily: %w", m.id, pdmSensors[j], err)
+		}
+		daily = append(daily, d...)
+	}
+	return hourly, daily, nil
+}
+
+// backtestSeries forecasts x from origins rolling origins h apart at its
+// end, h steps ahead, and scores the automatic model against the
+// seasonal-naive (season m) and naive baselines on one scale: the in-sample
+// seasonal-naive MAE of the history before each origin.
+func backtestSeries(x []float64, h, m, origins int) ([]fcScore, error) {
+	var out []fcScore
+	n := len(x)
+	for k := origins; k >= 1; k-- {
+		origin := n - k*h
+		hist, test := x[:origin], x[origin:origin+h]
+		fc, err := predict.ForecastSeries(predict.Series{Values: hist}, predict.ForecastOptions{Horizon: h})
+		if err != nil {
+			return nil, fmt.Errorf("origin %d: %w", origin, err)
+		}
+		scale := maeLag(hist, m)
+		sn := make([]float64, h)
+		nv := make([]float64, h)
+		for i := range sn {
+			sn[i] = hist[len(hist)-m+i%m]
+			nv[i] = hist[len(hist)-1]
+		}
+		out = append(out, fcScore{
+			model:       fc.Model,
+			mase:        mae(test, fc.Mean) / scale,
+			snaive:      mae(test, sn) / scale,
+			naive:       mae(test, nv) / scale,
+			smape:       smape(test, fc.Mean),
+			snaiveSMAPE: smape(test, sn),
+		})
 	}
 	return out, nil
+}
+
+// dailyMeans averages x over calendar days (UTC), skipping missing hours;
+// the partial first and last days are dropped so every day is comparable.
+func dailyMeans(x []float64, times []time.Time) []float64 {
+	var out []float64
+	var sum float64
+	cnt, hours := 0, 0
+	day := times[0].Truncate(24 * time.Hour)
+	for i, t := range times {
+		if d := t.Truncate(24 * time.Hour); !d.Equal(day) {
+			if hours == 24 && cnt > 0 {
+				out = append(out, sum/float64(cnt))
+			}
+			sum, cnt, hours, day = 0, 0, 0, d
+		}
+		hours++
+		if !math.IsNaN(x[i]) {
+			sum += x[i]
+			cnt++
+		}
+	}
+	if hours == 24 && cnt > 0 {
+		out = append(out, sum/float64(cnt))
+	}
+	return out
+}
+
+// summarize averages the scores of one backtest into a PdMForecast.
+func summarize(all []fcScore, agg string, h, origins int) PdMForecast {
+	f := PdMForecast{Aggregation: agg, Horizon: h, Origins: origins, Models: map[string]int{}}
+	f.Series = len(all) / origins
+	for _, s := range all {
+		f.MASE += s.mase
+		f.SeasonalNaiveMASE += s.snaive
+		f.NaiveMASE += s.naive
+		f.SMAPE += s.smape
+		f.SeasonalNaiveSMAPE += s.snaiveSMAPE
+		f.Models[s.model]++
+	}
+	if n := float64(len(all)); n > 0 {
+		f.MASE /= n
+		f.SeasonalNaiveMASE /= n
+		f.NaiveMASE /= n
+		f.SMAPE /= n
+		f.SeasonalNaiveSMAPE /= n
+	}
+	return f
 }
 
 func mae(y, f []float64) float64 {

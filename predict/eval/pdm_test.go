@@ -22,7 +22,8 @@ func TestEvalPdM(t *testing.T) {
 	t.Log("\n" + rep.String())
 	require.Equal(t, 20, rep.Machines)
 	require.Positive(t, rep.Failures)
-	require.Less(t, rep.Forecast.MASE, rep.Forecast.SeasonalNaiveMASE, "the forecaster must beat seasonal naive")
+	require.Less(t, rep.Forecast.MASE, rep.Forecast.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (hourly)")
+	require.Less(t, rep.ForecastDaily.MASE, rep.ForecastDaily.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (daily)")
 	require.GreaterOrEqual(t, rep.DetectionRate, 0.5)
 	require.LessOrEqual(t, rep.FalseEventsPerMachineMonth, 3.0)
 }
