@@ -67,8 +67,9 @@ func buildConsole(ctx context.Context, app *App, metrics *ops.Metrics) (*console
 // newConsole wires the console: the agent answers, the bot's Block Kit
 // renderer draws the replies, the bot's command parser reads /gemba
 // commands, "mark resolved" stores incidents the way the bot does, and the
-// plant, incident and digest pages read the same stores. It refuses a
-// non-loopback GEMBA_HTTP_ADDR without GEMBA_CONSOLE_TOKEN.
+// plant, incident and digest pages read the same stores. It answers a
+// non-loopback GEMBA_HTTP_ADDR without GEMBA_CONSOLE_TOKEN by disabling
+// itself (see console.Console.Disabled).
 func newConsole(app *App, p consoleParts) (*console.Console, error) {
 	cfg, err := app.Config()
 	if err != nil {

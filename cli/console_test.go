@@ -162,21 +162,25 @@ func jsQuote(s string) string {
 	return string(b)
 }
 
-// TestConsoleRefusesOpenNonLoopback: bound for other machines without a
-// token, the console (and so serve) does not start, and says why.
-func TestConsoleRefusesOpenNonLoopback(t *testing.T) {
+// TestConsoleDisabledOpenNonLoopback: bound for other machines without a
+// token, the console is disabled (serve still starts for Slack and health)
+// and says why.
+func TestConsoleDisabledOpenNonLoopback(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"GEMBA_DATABASE_URL": dbtest.NewDatabase(t), "GEMBA_LOG_LEVEL": "error", "GEMBA_HTTP_ADDR": "0.0.0.0:8080"}
 	app := NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	t.Cleanup(app.Close)
-	_, err := buildConsole(context.Background(), app, nil)
-	require.ErrorIs(t, err, console.ErrTokenRequired)
-	require.Contains(t, err.Error(), "GEMBA_CONSOLE_TOKEN")
+	con, err := buildConsole(context.Background(), app, nil)
+	require.NoError(t, err)
+	require.ErrorIs(t, con.Disabled(), console.ErrTokenRequired)
+	require.Contains(t, con.Disabled().Error(), "GEMBA_CONSOLE_TOKEN")
+	con.Close()
 
 	env["GEMBA_CONSOLE_TOKEN"] = "a-long-console-token"
 	app = NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	t.Cleanup(app.Close)
-	con, err := buildConsole(context.Background(), app, nil)
+	con, err = buildConsole(context.Background(), app, nil)
 	require.NoError(t, err)
+	require.NoError(t, con.Disabled())
 	con.Close()
 }

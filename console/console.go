@@ -273,8 +273,8 @@ type Options struct {
 	AskTimeout time.Duration
 }
 
-// ErrTokenRequired is returned by New when the console would be reachable
-// from other machines without a token.
+// ErrTokenRequired is why a console is disabled (see Console.Disabled): it
+// would be reachable from other machines without a token.
 var ErrTokenRequired = errors.New("console: GEMBA_CONSOLE_TOKEN is required when GEMBA_HTTP_ADDR is not a loopback address")
 
 // Console is the console's http.Handler, to be mounted at "/" of the
@@ -291,14 +291,16 @@ type Console struct {
 	// bg bounds background answers to the server's life (Close cancels it).
 	bg     context.Context
 	cancel context.CancelFunc
+	// disabled, when set, is why every request is refused.
+	disabled error
 }
 
-// New builds the console. It fails with ErrTokenRequired when Addr is not a
-// loopback address and no Token is set.
+// New builds the console. When Addr is not a loopback address and no Token
+// is set, the console is disabled rather than open to the network: every
+// request gets 403 saying how to enable it, and Disabled reports why. The
+// rest of the server (Slack endpoints, health, metrics) is not affected, so
+// a Slack-only deployment without a console token still starts.
 func New(o Options) (*Console, error) {
-	if o.Token == "" && o.Addr != "" && !IsLoopback(o.Addr) {
-		return nil, fmt.Errorf("%w (listening on %s)", ErrTokenRequired, o.Addr)
-	}
 	if o.Renderer == nil {
 		o.Renderer = RenderAnswer
 	}
@@ -316,6 +318,10 @@ func New(o Options) (*Console, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.log = c.log.With("component", "console")
+	if o.Token == "" && o.Addr != "" && !IsLoopback(o.Addr) {
+		c.disabled = fmt.Errorf("%w (listening on %s); the console is disabled", ErrTokenRequired, o.Addr)
+		c.log.Warn("console disabled: set GEMBA_CONSOLE_TOKEN to use it on a non-loopback address", "addr", o.Addr)
+	}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -334,8 +340,16 @@ func New(o Options) (*Console, error) {
 // Close stops answers still being worked on in the background.
 func (c *Console) Close() { c.cancel() }
 
+// Disabled returns why the console refuses every request (an error wrapping
+// ErrTokenRequired), or nil when it serves.
+func (c *Console) Disabled() error { return c.disabled }
+
 // ServeHTTP applies the security checks and routes the request.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if c.disabled != nil {
+		http.Error(w, "The Gemba console is disabled: this server listens on a non-loopback address and GEMBA_CONSOLE_TOKEN is not set.\nSet GEMBA_CONSOLE_TOKEN (a long random string) and restart to use the console; you will be asked for the token.", http.StatusForbidden)
+		return
+	}
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin") // no-referrer would make browsers send "Origin: null" on form posts
 	w.Header().Set("X-Frame-Options", "DENY")

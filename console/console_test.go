@@ -7,6 +7,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -118,11 +119,11 @@ func blocksText(ms ...apiMessage) string {
 	return b.String()
 }
 
-func TestNewRefusesNonLoopbackWithoutToken(t *testing.T) {
+func TestConsoleDisabledOnNonLoopbackWithoutToken(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		addr, token string
-		ok          bool
+		serves      bool
 	}{
 		{"127.0.0.1:8080", "", true},
 		{"localhost:8080", "", true},
@@ -132,12 +133,19 @@ func TestNewRefusesNonLoopbackWithoutToken(t *testing.T) {
 		{"10.1.2.3:8080", "", false},
 		{"0.0.0.0:8080", "s3cret", true},
 	} {
-		_, err := console.New(console.Options{Addr: tc.addr, Token: tc.token})
-		if tc.ok {
-			require.NoError(t, err, tc.addr)
-		} else {
-			require.ErrorIs(t, err, console.ErrTokenRequired, tc.addr)
-			require.Contains(t, err.Error(), tc.addr)
+		c, err := console.New(console.Options{Addr: tc.addr, Token: tc.token})
+		require.NoError(t, err, tc.addr)
+		if tc.serves {
+			require.NoError(t, c.Disabled(), tc.addr)
+			continue
+		}
+		require.ErrorIs(t, c.Disabled(), console.ErrTokenRequired, tc.addr)
+		require.Contains(t, c.Disabled().Error(), tc.addr)
+		for _, path := range []string{"/", "/api/info", "/assets/app.css", "/login"} {
+			rec := httptest.NewRecorder()
+			c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			require.Equal(t, http.StatusForbidden, rec.Code, "%s %s", tc.addr, path)
+			require.Contains(t, rec.Body.String(), "GEMBA_CONSOLE_TOKEN")
 		}
 	}
 }

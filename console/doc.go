@@ -20,8 +20,8 @@
 // missing one only disables its page. The assets under web/ are plain
 // HTML, CSS and JavaScript embedded in the binary: no Node build step.
 //
-// Security: the console refuses to start on a non-loopback address without
-// a token (GEMBA_CONSOLE_TOKEN); with a token every request needs it, as a
+// Security: on a non-loopback address without a token (GEMBA_CONSOLE_TOKEN)
+// the console is disabled and answers 403; with a token every request needs it, as a
 // bearer header or as the HttpOnly cookie set by the login form. Without a
 // token only loopback Host headers are served (a DNS-rebinding guard), and
 // state-changing requests must come from the console's own origin. The
