@@ -26,8 +26,9 @@ const (
 // standardised deviation from its slow baseline (shifts). A robust
 // Mahalanobis distance of the residual vector, using a shrunk correlation of
 // Huber-clipped residuals, catches points that are unusual jointly (even
-// when each sensor alone is not); a multivariate EWMA of the deviations
-// catches sustained shifts and drifts. Both are turned into an equivalent z
+// when each sensor alone is not); a multivariate EWMA of the deviations and
+// each sensor's own CUSUM (whichever is stronger) catch sustained shifts
+// and drifts. Both are turned into an equivalent z
 // with the Wilson–Hilferty approximation of the χ² tail (degrees of freedom =
 // sensors present), so missing sensors just lower the dimension.
 //
@@ -35,7 +36,9 @@ const (
 // r_j·(Σ⁻¹r)_j. Terms can be negative when a correlated sensor moved the
 // expected way; each point's shares are the positive terms normalised to sum
 // to 1, which answers "which sensors drove this". An event's contributions
-// are the score-weighted mean of its anomalous points' shares.
+// are the score-weighted mean of its anomalous points' shares. When a
+// sensor's CUSUM drives a point, the shares are the sensors' CUSUM
+// statistics, normalised.
 func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 	n, err := m.validate()
 	if err != nil {
@@ -117,20 +120,55 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 		d2, dfD := rCorr.distance(r, nil)
 		t2, dfT := uCorr.distance(u, nil)
 		zD[t], zT[t] = whZ(d2, dfD), whZ(t2, dfT)
+		// Each sensor's own CUSUM also counts as shift evidence: a
+		// sustained change in one sensor builds up there faster than in
+		// the joint EWMA, whose distance is spread over all dimensions.
+		zC, cs := 0.0, -1
+		for j := range k {
+			if c := math.Max(tracks[j].sp[t], tracks[j].sn[t]); c > 0 && d.h > 0 {
+				if zc := d.zThr * c / d.h; zc > zC {
+					zC, cs = zc, j
+				}
+			}
+		}
 		if d.h <= 0 {
 			zT[t] = 0
 		}
+		useCusum := zC > zT[t]
+		zT[t] = math.Max(zT[t], zC)
 		z := math.Max(zD[t], zT[t])
 		sc := scoreOf(z)
-		if zD[t] >= zT[t] {
+		switch {
+		case zD[t] >= zT[t]:
 			rCorr.distance(r, row)
-		} else {
+		case useCusum:
+			cusumShares(tracks, t, row, cs)
+		default:
 			uCorr.distance(u, row)
 		}
 		res.Points[t] = PointScore{Score: sc, IsAnomaly: sc >= d.threshold, Z: z}
 	}
 	res.Events = d.multiEvents(res, zD, zT, tracks, m)
 	return res, nil
+}
+
+// cusumShares splits a CUSUM-driven score among the sensors by their CUSUM
+// statistics at t (the alarming sensor top, others by how far their own
+// CUSUM has climbed).
+func cusumShares(tracks []uniTrack, t int, row []float64, top int) {
+	var sum float64
+	for j, tr := range tracks {
+		row[j] = math.Max(tr.sp[t], tr.sn[t])
+		sum += row[j]
+	}
+	if sum <= 0 {
+		clear(row)
+		row[top] = 1
+		return
+	}
+	for j := range row {
+		row[j] /= sum
+	}
 }
 
 // commonPeriod detects each sensor's period and returns the most common one
