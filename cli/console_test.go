@@ -119,10 +119,36 @@ func TestConsoleOnDemoPlant(t *testing.T) {
 	require.Contains(t, tr, "search_incidents")
 	b.Shot("demo-04-trace")
 
+	// A follow-up in the thread continues the same conversation in the agent's memory.
+	b.Click("reply in thread", consoletest.Group(1)+" .reply-btn")
+	b.Run("follow-up", chromedp.WaitVisible(chromedp.ID("thread-input")), chromedp.SendKeys(chromedp.ID("thread-input"), "and what about the cooling fan?\r"))
+	b.Until("follow-up answered", `(() => { const ms = document.querySelectorAll("#drawer-body .msg.user"); return ms.length === 2 && !document.querySelector("#drawer-body .msg.pending"); })()`)
+	root := consoletest.Eval[string](b, "root id", `document.querySelector("#messages > .thread-group").dataset.thread`)
+	var turns int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.thread_key = $1 AND m.role = 'user'`, "console:"+root).Scan(&turns))
+	require.Equal(t, 2, turns, "both questions are in the thread's conversation")
+
+	// Mark resolved stores the thread as an incident the store can find.
+	b.Click("Mark resolved", consoletest.Group(1)+` .msg.bot button[data-action-id="gemba_resolve"]`)
+	b.Run("fill the form", chromedp.WaitVisible(chromedp.ID("resolve-form")),
+		chromedp.SendKeys(chromedp.ID("rf-actions"), "Replaced the cooling fan filter mat and the fan unit"),
+		chromedp.SendKeys(chromedp.ID("rf-cause"), "Clogged fan filter"),
+		chromedp.SendKeys(chromedp.ID("rf-downtime"), "90"),
+		chromedp.Click(chromedp.CSS("#resolve-form button[type=submit]")))
+	b.Until("resolved", `!!document.querySelector(`+jsQuote(consoletest.Group(1)+" .chip.resolved")+`)`)
+	docs, err := openDocs(ctx, app)
+	require.NoError(t, err)
+	stored, err := docs.Get(ctx, "console-"+root)
+	require.NoError(t, err)
+	require.Equal(t, rag.KindIncident, stored.Kind)
+	require.Equal(t, rag.OutcomeWorked, stored.Outcome)
+	require.Contains(t, stored.Body, "Replaced the cooling fan filter mat")
+	b.Shot("demo-05-thread-resolved")
+
 	// The plant page shows the demo assets with charts.
 	b.Run("plant", chromedp.Navigate(srv.URL+"/#/plant/press-3"), chromedp.WaitVisible(chromedp.CSS(".asset-item.active")))
 	b.Until("plant charts loaded", `(() => { const is = [...document.querySelectorAll(".chart-card img")]; return is.length > 0 && is.every(i => i.complete && i.naturalWidth > 0); })()`)
-	b.Shot("demo-05-plant")
+	b.Shot("demo-06-plant")
 
 	// The incident store: search in Korean, open a document.
 	b.Run("incidents", chromedp.Navigate(srv.URL+"/#/incidents"), chromedp.WaitVisible(chromedp.CSS(".doc-item")))
@@ -130,14 +156,14 @@ func TestConsoleOnDemoPlant(t *testing.T) {
 	b.Until("search results", `[...document.querySelectorAll(".doc-item")].some(d => d.textContent.includes("INC-"))`)
 	b.Click("open document", ".doc-item")
 	b.Run("document", chromedp.WaitVisible(chromedp.CSS(".doc-view h2")))
-	b.Shot("demo-06-incident")
+	b.Shot("demo-07-incident")
 
 	// Digests: preview one now.
 	b.Run("digests", chromedp.Navigate(srv.URL+"/#/digests"), chromedp.WaitVisible(chromedp.CSS("[data-preview]")))
 	b.Click("preview now", "[data-preview]")
 	b.Run("preview", chromedp.WaitVisible(chromedp.CSS(".preview-card .bk-section")))
 	require.Contains(t, b.Text(".preview-card"), "Shift digest")
-	b.Shot("demo-07-digest")
+	b.Shot("demo-08-digest")
 
 	require.Empty(t, b.PageErrors())
 }
