@@ -201,6 +201,12 @@ func (c *Console) postMessage(w http.ResponseWriter, r *http.Request) {
 
 // work produces the reply to q and fills the pending message.
 func (c *Console) work(replyID string, q message, isCommand bool) {
+	select {
+	case c.busy <- struct{}{}:
+		defer func() { <-c.busy }()
+	case <-c.bg.Done():
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.bg, c.o.AskTimeout)
 	defer cancel()
 	start := time.Now()

@@ -293,7 +293,14 @@ type Console struct {
 	cancel context.CancelFunc
 	// disabled, when set, is why every request is refused.
 	disabled error
+	// busy bounds the replies worked on at once; more wait their turn
+	// (still shown as pending), so a burst of questions cannot start an
+	// unbounded number of agent turns.
+	busy chan struct{}
 }
+
+// maxBusy is how many questions and commands the console works on at once.
+const maxBusy = 4
 
 // New builds the console. When Addr is not a loopback address and no Token
 // is set, the console is disabled rather than open to the network: every
@@ -313,7 +320,7 @@ func New(o Options) (*Console, error) {
 	if o.AskTimeout <= 0 {
 		o.AskTimeout = 2 * time.Minute
 	}
-	c := &Console{o: o, log: o.Logger, now: o.Now, files: newFileStore(256)}
+	c := &Console{o: o, log: o.Logger, now: o.Now, files: newFileStore(256), busy: make(chan struct{}, maxBusy)}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"image/png"
@@ -11,11 +12,13 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/agent"
 	"github.com/gemba-ai/gemba/console"
 	"github.com/gemba-ai/gemba/db/dbtest"
 	"github.com/gemba-ai/gemba/series"
@@ -565,4 +568,63 @@ func mustJSON(t *testing.T, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// gateAsker blocks every question until released and records how many
+// were in flight at once.
+type gateAsker struct {
+	mu       sync.Mutex
+	in, most int
+	entered  chan struct{}
+	release  chan struct{}
+	answered int
+}
+
+func (g *gateAsker) Ask(ctx context.Context, _ agent.Request) (*agent.Answer, error) {
+	g.mu.Lock()
+	g.in++
+	g.most = max(g.most, g.in)
+	g.mu.Unlock()
+	g.entered <- struct{}{}
+	select {
+	case <-g.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	g.mu.Lock()
+	g.in--
+	g.answered++
+	g.mu.Unlock()
+	return &agent.Answer{Lang: "en", Mode: agent.ModeOffline, Situation: "ok", Steps: []agent.Step{{Text: "wait"}}}, nil
+}
+
+func TestRepliesInFlightAreBounded(t *testing.T) {
+	t.Parallel()
+	g := &gateAsker{entered: make(chan struct{}, 16), release: make(chan struct{})}
+	f := newFixture(t, nil, func(o *console.Options) { o.Asker = g })
+	c := newClient(t, f.srv.URL)
+	var ids []string
+	for i := range 6 {
+		var posted struct{ Message, Reply apiMessage }
+		c.json("POST", "/api/channels/shop-floor/messages", map[string]string{"text": "question " + strconv.Itoa(i)}, http.StatusAccepted, &posted)
+		ids = append(ids, posted.Reply.ID)
+	}
+	for range 4 {
+		select {
+		case <-g.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatal("four questions should be worked on at once")
+		}
+	}
+	select {
+	case <-g.entered:
+		t.Fatal("a fifth question started while four were in flight")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(g.release)
+	for _, id := range ids {
+		c.waitReply(id)
+	}
+	require.Equal(t, 4, g.most)
+	require.Equal(t, 6, g.answered)
 }
