@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
@@ -212,8 +215,20 @@ func (b *Bot) Ready(_ context.Context) error {
 // answers finished, or DrainTimeout passed (unfinished deliveries are left
 // to another replica through their leases).
 func (b *Bot) Run(ctx context.Context) error {
-	if err := b.identify(ctx); err != nil {
-		return err
+	for {
+		err := b.identify(ctx)
+		if err == nil {
+			break
+		}
+		if !transient(err) {
+			return err
+		}
+		b.log.Warn("Slack unreachable; retrying", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(5 * time.Second):
+		}
 	}
 	b.running.Store(true)
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -300,6 +315,32 @@ func (b *Bot) retry(ctx context.Context, method string, call func(context.Contex
 		case <-t.C:
 		}
 	}
+}
+
+// transient reports whether err may go away on its own (network trouble,
+// Slack 5xx or rate limits, a database connection lost) rather than being
+// a permanent answer such as invalid_auth or channel_not_found.
+func transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	var sc slack.StatusCodeError
+	var rl *slack.RateLimitedError
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, context.Canceled):
+		return false
+	case errors.As(err, &rl), errors.As(err, &ne):
+		return true
+	case errors.As(err, &sc):
+		return sc.Code >= 500
+	case errors.As(err, &pe):
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") // connection, shutdown
+	case pgconn.SafeToRetry(err):
+		return true
+	}
+	return false
 }
 
 // slogLogger adapts slog to slack-go's logger interface (debug level).

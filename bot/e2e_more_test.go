@@ -57,6 +57,7 @@ func TestMentionMidThreadReadsTheThread(t *testing.T) {
 		WHERE c.thread_key = $1 AND m.role = 'user' ORDER BY m.id LIMIT 1`, "slack:CT:"+root.TS).Scan(&content))
 	require.Contains(t, content, "grinding noise")
 	require.Contains(t, content, "what should we check?")
+	e.settled()
 
 	// A follow-up in the thread without a mention is answered from memory, without rereading it.
 	f := e.slack.AddMessage(slackfake.Message{Channel: "CT", User: "U2", Text: "and what caused it last time?", ThreadTS: root.TS})

@@ -240,6 +240,13 @@ func (b *Bot) process(ctx context.Context, j job) {
 			err = fmt.Errorf("unknown delivery kind %q", j.kind)
 		}
 	}()
+	if err != nil && transient(err) && j.attempt < b.o.MaxAttempts && !errors.Is(err, errLostLease) {
+		// Slack or the database hiccuped: let the sweeper try again (the
+		// placeholder, if any, is reused).
+		b.log.Warn("delivery hit a transient error; will retry", "id", j.id, "attempt", j.attempt, "err", err)
+		b.release(context.WithoutCancel(ctx), j)
+		return
+	}
 	if err != nil {
 		b.log.Error("delivery failed", "id", j.id, "kind", j.kind, "err", err)
 	}

@@ -52,6 +52,9 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 		}
 		b.setReplyTS(ctx, j, replyTS)
 	}
+	if err := b.joinThread(ctx, q.channel, q.threadTS, q.user, q.text); err != nil {
+		return err
+	}
 
 	text := q.text
 	if q.midThread {

@@ -143,13 +143,10 @@ func (b *Bot) runTool(ctx context.Context, j job, cmd slack.SlashCommand, s Chan
 	if b.o.Tools != nil && (len(s.AllowedTools) == 0 || contains(s.AllowedTools, name)) {
 		tool, _ = b.o.Tools.Get(name)
 	}
-	root := j.replyTS
 	if tool == nil {
-		if root == "" {
-			var err error
-			if root, err = b.post(ctx, cmd.ChannelID, "", slack.MsgOptionText(header, false)); err != nil {
-				return err
-			}
+		root, err := b.post(ctx, cmd.ChannelID, "", slack.MsgOptionText(header, false))
+		if err != nil {
+			return err
 		}
 		return b.ask(ctx, job{id: j.id, attempt: j.attempt}, question{channel: cmd.ChannelID, user: cmd.UserID, text: fallbackQ, ts: root, threadTS: root, source: "command"})
 	}
@@ -174,6 +171,7 @@ func (b *Bot) runTool(ctx context.Context, j job, cmd slack.SlashCommand, s Chan
 	if j.id != "" && !b.owns(ctx, j) {
 		return errLostLease
 	}
+	root := j.replyTS
 	if root == "" {
 		if root, err = b.post(ctx, cmd.ChannelID, "", slack.MsgOptionText(header, false)); err != nil {
 			return err

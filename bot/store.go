@@ -193,6 +193,18 @@ func (b *Bot) recordAnswer(ctx context.Context, channel, threadTS, messageTS, us
 	return nil
 }
 
+// joinThread records that Gemba takes part in a thread as soon as it starts
+// answering, so that a quick follow-up is not missed.
+func (b *Bot) joinThread(ctx context.Context, channel, threadTS, user, question string) error {
+	_, err := b.o.DB.Exec(ctx, `INSERT INTO slack_threads (channel_id, thread_ts, thread_key, started_by, question)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (channel_id, thread_ts) DO NOTHING`,
+		channel, threadTS, threadKey(channel, threadTS), user, truncate(question, 2000))
+	if err != nil {
+		return fmt.Errorf("bot: join thread: %w", err)
+	}
+	return nil
+}
+
 // loadAnswer returns the answer posted as message ts in channel.
 func (b *Bot) loadAnswer(ctx context.Context, channel, ts string) (*agent.Answer, string, error) {
 	var body []byte
