@@ -160,3 +160,25 @@ func TestAgentFailureGetsAnApology(t *testing.T) {
 	require.Equal(t, "failed", status)
 	require.NotEmpty(t, msg)
 }
+
+func TestSlackOutageIsRetriedBySweeper(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.start()
+	ctx := context.Background()
+	e.slack.ServerError("chat.postMessage", 1)
+	q := e.slack.AddMessage(slackfake.Message{Channel: "CX", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 incidents?"})
+	postEvent(t, a, slackfake.EventPayload("EvOutage", slackfake.Mention(q)))
+	// The first attempt fails on Slack's 500 and gives its lease back.
+	require.NoError(t, waitFor(20*time.Second, func() bool {
+		var owner string
+		_ = e.pool.QueryRow(ctx, `SELECT owner FROM slack_events WHERE event_id = 'EvOutage'`).Scan(&owner)
+		return owner == ""
+	}))
+	n, err := a.bot.Sweep(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	e.answered("CX", q.TS)
+	e.settled()
+	require.Len(t, e.slack.BotReplies("CX", q.TS), 1)
+}

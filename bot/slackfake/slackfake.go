@@ -106,6 +106,7 @@ type Server struct {
 	nextTS   int
 	nextID   int
 	limits   map[string]*limit
+	outages  map[string]int
 	failures map[string][]string
 	conns    []*sockConn
 	acks     map[string]Ack
@@ -138,6 +139,7 @@ func New(opts ...Option) *Server {
 		changed:  make(chan struct{}),
 		files:    map[string]*File{},
 		limits:   map[string]*limit{},
+		outages:  map[string]int{},
 		failures: map[string][]string{},
 		acks:     map[string]Ack{},
 		groups:   map[string][]string{},
@@ -176,6 +178,13 @@ func (s *Server) RateLimit(method string, n, retryAfterSeconds int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits[method] = &limit{n: n, retryAfter: retryAfterSeconds}
+}
+
+// ServerError makes the next n calls of method answer HTTP 500.
+func (s *Server) ServerError(method string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outages[method] = n
 }
 
 // FailNext makes the next call of method answer {"ok":false,"error":errCode}.
@@ -364,6 +373,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		record(http.StatusTooManyRequests)
 		w.Header().Set("Retry-After", strconv.Itoa(l.retryAfter))
 		http.Error(w, "ratelimited", http.StatusTooManyRequests)
+		return
+	}
+	if s.outages[method] > 0 {
+		s.outages[method]--
+		record(http.StatusInternalServerError)
+		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	if fs := s.failures[method]; len(fs) > 0 {
