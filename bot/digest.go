@@ -92,12 +92,19 @@ func (b *Bot) buildDigest(ctx context.Context, channel string) (*Digest, error) 
 	}
 	sctx := tools.WithScope(ctx, s.Scope)
 	anomArgs := map[string]any{"since": d.Since.UTC().Format(time.RFC3339)}
-	if s.Scope.Asset != "" {
+	planArgs := map[string]any{}
+	switch {
+	case s.Scope.Asset != "":
 		anomArgs["asset"] = s.Scope.Asset
+	case s.Scope.Line != "":
+		anomArgs["line"] = s.Scope.Line
+	}
+	if s.Scope.Line != "" {
+		planArgs["line"] = s.Scope.Line
 	}
 	var anomRes, planRes tools.Result
 	d.Anomalies, anomRes = b.digestTool(sctx, "detect_anomalies", anomArgs)
-	d.Plan, planRes = b.digestTool(sctx, "compare_to_plan", map[string]any{})
+	d.Plan, planRes = b.digestTool(sctx, "compare_to_plan", planArgs)
 	d.Charts = append(append(d.Charts, anomRes.Charts...), planRes.Charts...)
 
 	threads, err := b.openThreads(ctx, channel, now.Add(-7*24*time.Hour), 10)

@@ -256,13 +256,14 @@ func sum(xs []float64) float64 {
 type anomalyArgs struct {
 	Series string `json:"series,omitempty"`
 	Asset  string `json:"asset,omitempty"`
+	Line   string `json:"line,omitempty"`
 	Since  string `json:"since,omitempty"`
 	Until  string `json:"until,omitempty"`
 }
 
 func anomalyTool() tools.Tool {
 	schema := map[string]any{"type": "object", "properties": map[string]any{
-		"series": map[string]any{"type": "string"}, "asset": map[string]any{"type": "string"},
+		"series": map[string]any{"type": "string"}, "asset": map[string]any{"type": "string"}, "line": map[string]any{"type": "string"},
 		"since": map[string]any{"type": "string"}, "until": map[string]any{"type": "string"},
 	}}
 	return tools.New("detect_anomalies", "Anomaly events of an asset or series in a window.", schema, func(ctx context.Context, a anomalyArgs) (tools.Result, error) {

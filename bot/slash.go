@@ -123,6 +123,8 @@ func (b *Bot) runAnomalies(ctx context.Context, j job, cmd slack.SlashCommand, c
 	}
 	if asset != "" {
 		args["asset"] = asset
+	} else if s.Scope.Line != "" {
+		args["line"] = s.Scope.Line
 	}
 	what := "the plant"
 	if asset != "" {
