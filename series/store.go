@@ -213,3 +213,32 @@ func (st *Store) DeleteSource(ctx context.Context, source string) (int64, error)
 	}
 	return tag.RowsAffected(), nil
 }
+
+// Point is one stored reading.
+type Point struct {
+	TS    time.Time `json:"ts"`
+	Value float64   `json:"value"`
+}
+
+// Latest returns the newest point of each series in ids (series without
+// points are absent), one index probe per series.
+func (st *Store) Latest(ctx context.Context, ids []int64) (map[int64]Point, error) {
+	rows, err := st.db.Query(ctx, `
+SELECT s.id, p.ts, p.value FROM unnest($1::bigint[]) AS s(id)
+CROSS JOIN LATERAL (SELECT ts, value FROM points WHERE series_id = s.id ORDER BY ts DESC LIMIT 1) p`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("series: latest: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]Point, len(ids))
+	for rows.Next() {
+		var id int64
+		var p Point
+		if err := rows.Scan(&id, &p.TS, &p.Value); err != nil {
+			return nil, fmt.Errorf("series: latest: %w", err)
+		}
+		p.TS = p.TS.UTC()
+		out[id] = p
+	}
+	return out, rows.Err()
+}

@@ -125,6 +125,11 @@ func (st *Store) emptyErr(ctx context.Context, s Series, from, to time.Time) err
 }
 
 func (st *Store) points(ctx context.Context, id int64, from, to time.Time) ([]tsv, error) {
+	// PostgreSQL keeps microseconds: round an exclusive bound up so that
+	// "to + 1ns" still includes a point at to.
+	if t := to.Truncate(time.Microsecond); !t.Equal(to) {
+		to = t.Add(time.Microsecond)
+	}
 	rows, err := st.db.Query(ctx, rangeQuery, id, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("series: window: %w", err)

@@ -1,0 +1,350 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/modelreg"
+	"github.com/gemba-ai/gemba/predict"
+	"github.com/gemba-ai/gemba/series"
+)
+
+// Limits that keep tool results compact and requests sane.
+const (
+	maxListed      = 50  // series in one list_series answer
+	maxEvents      = 8   // events in one detect_anomalies answer
+	maxPoints      = 48  // forecast points listed in a result
+	maxChartPoints = 600 // points per chart line
+	maxWindow      = 92 * 24 * time.Hour
+	detectContext  = 7 * 24 * time.Hour // history before a window that warms the detector up
+)
+
+// predictive holds what the predictive tools share.
+type predictive struct {
+	store *series.Store
+	reg   *modelreg.Registry
+	now   func() time.Time
+}
+
+// Predictive returns the tools built on the series store, the predict
+// package and the model registry: list_series, detect_anomalies,
+// explain_anomaly, forecast_series and compare_to_plan. now is the clock
+// ("last 24 hours" is relative to it); reg may be nil, in which case
+// results do not name registry versions or drift.
+func Predictive(store *series.Store, reg *modelreg.Registry, now func() time.Time) []Tool {
+	if now == nil {
+		now = time.Now
+	}
+	p := &predictive{store: store, reg: reg, now: now}
+	return []Tool{
+		New("list_series", listSeriesDesc, listSeriesSchema, p.listSeries),
+		New("detect_anomalies", detectDesc, detectSchema, p.detectAnomalies),
+		New("explain_anomaly", explainDesc, explainSchema, p.explainAnomaly),
+		New("forecast_series", forecastDesc, forecastSchema, p.forecastSeries),
+		New("compare_to_plan", planDesc, planSchema, p.compareToPlan),
+	}
+}
+
+// userErr turns the typed errors of the store and of predict into a
+// readable tool result; other errors are infrastructure failures and are
+// returned as Go errors.
+func userErr(err error) (Result, error) {
+	var nf *series.NotFoundError
+	var ew *series.EmptyWindowError
+	var he *predict.HorizonError
+	switch {
+	case errors.As(err, &nf):
+		msg := fmt.Sprintf("There is no %s called %q.", nf.What, nf.Name)
+		if len(nf.Suggestions) > 0 {
+			msg += " Did you mean " + strings.Join(nf.Suggestions, ", ") + "?"
+		} else {
+			msg += " Call list_series to see the available names."
+		}
+		return Result{UserError: msg, Summary: "unknown " + nf.What + " " + nf.Name}, nil
+	case errors.As(err, &ew):
+		msg := fmt.Sprintf("%s has no data between %s and %s.", ew.Name, stamp(ew.From), stamp(ew.To))
+		if !ew.First.IsZero() {
+			msg += fmt.Sprintf(" Its data runs from %s to %s; ask for a window inside that.", stamp(ew.First), stamp(ew.Last))
+		} else {
+			msg += " It has no data at all."
+		}
+		return Result{UserError: msg, Summary: "no data for " + ew.Name}, nil
+	case errors.As(err, &he):
+		return Result{UserError: fmt.Sprintf("A horizon of %d steps is too long for this history: at most %d steps can be forecast (half the history). Ask for a shorter horizon.", he.Horizon, he.Max), Summary: "horizon too long"}, nil
+	case errors.Is(err, predict.ErrTooShort):
+		return Result{UserError: "The window has too few readings to analyse; widen it (e.g. hours: 72).", Summary: "too few points"}, nil
+	}
+	return Result{}, err
+}
+
+// stamp formats an instant for results: UTC, to the minute.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04Z")
+}
+
+// sig rounds v to 3 significant digits (finite values only), so results
+// carry what matters and not float noise.
+func sig(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	d := math.Ceil(math.Log10(math.Abs(v)))
+	p := math.Pow(10, 3-d)
+	return math.Round(v*p) / p
+}
+
+// num formats v with 3 significant digits for summaries.
+func num(v float64) string {
+	return strconv.FormatFloat(sig(v), 'f', -1, 64)
+}
+
+// windowArgs are the time-window arguments shared by the tools.
+type windowArgs struct {
+	Since string  `json:"since,omitempty"`
+	Until string  `json:"until,omitempty"`
+	Hours float64 `json:"hours,omitempty"`
+}
+
+var windowProps = map[string]any{
+	"since": map[string]any{"type": "string", "description": "Start of the window: an ISO time (2026-03-02T06:00Z, 2026-03-02 06:00, 2026-03-02) or a time ago (36h, 2d, 90m, 1w). Default: hours before until."},
+	"until": map[string]any{"type": "string", "description": "End of the window: an ISO time or a time ago; default now."},
+	"hours": map[string]any{"type": "number", "description": "Length of the window in hours when since is not given (default 24)."},
+}
+
+// parseWhen reads an instant: "now", ISO forms, "15:04" (today), or a
+// duration ago ("36h", "2d", "1w", "90m", optionally "-36h" or "36h ago").
+func parseWhen(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	iso := strings.ToUpper(s)
+	s = strings.ToLower(s)
+	s = strings.TrimSpace(strings.TrimSuffix(s, "ago"))
+	if s == "" || s == "now" {
+		return now, nil
+	}
+	for _, l := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.Parse(l, iso); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if t, err := time.Parse("15:04", s); err == nil {
+		d := now.UTC().Truncate(24 * time.Hour)
+		at := d.Add(time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute)
+		if at.After(now) {
+			at = at.Add(-24 * time.Hour)
+		}
+		return at, nil
+	}
+	rel := strings.TrimPrefix(s, "-")
+	unit := map[byte]time.Duration{'m': time.Minute, 'h': time.Hour, 'd': 24 * time.Hour, 'w': 7 * 24 * time.Hour}
+	if len(rel) >= 2 {
+		if u, ok := unit[rel[len(rel)-1]]; ok {
+			if f, err := strconv.ParseFloat(rel[:len(rel)-1], 64); err == nil && f >= 0 {
+				return now.Add(-time.Duration(f * float64(u))), nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read the time %q; use an ISO time like 2026-03-02T06:00Z or a time ago like 36h or 2d", s)
+}
+
+// window resolves the window arguments against the clock; def is the
+// length when neither since nor hours is given.
+func (p *predictive) window(a windowArgs, def time.Duration) (from, to time.Time, msg string) {
+	now := p.now().UTC()
+	to, err := parseWhen(a.Until, now)
+	if err != nil {
+		return from, to, err.Error()
+	}
+	switch {
+	case a.Since != "":
+		if from, err = parseWhen(a.Since, now); err != nil {
+			return from, to, err.Error()
+		}
+	case a.Hours < 0:
+		return from, to, fmt.Sprintf("hours must be positive, not %v", a.Hours)
+	case a.Hours > 0:
+		from = to.Add(-time.Duration(a.Hours * float64(time.Hour)))
+	default:
+		from = to.Add(-def)
+	}
+	if !from.Before(to) {
+		return from, to, fmt.Sprintf("the window is empty: since (%s) must be before until (%s)", stamp(from), stamp(to))
+	}
+	if to.Sub(from) > maxWindow {
+		return from, to, fmt.Sprintf("the window of %.0f days is too long; ask for at most 92 days", to.Sub(from).Hours()/24)
+	}
+	return from, to, ""
+}
+
+// --- list_series -----------------------------------------------------------
+
+type listSeriesArgs struct {
+	Asset  string `json:"asset,omitempty"`
+	Line   string `json:"line,omitempty"`
+	Sensor string `json:"sensor,omitempty"`
+	Kind   string `json:"kind,omitempty"`
+	Text   string `json:"text,omitempty"`
+}
+
+const listSeriesDesc = "List the plant's time series (sensor readings per asset, production output and plan per line) with unit, interval and latest value. Use it to find the exact series or asset names before calling the other tools."
+
+var listSeriesSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"asset":  map[string]any{"type": "string", "description": "Only this asset, e.g. press-3."},
+		"line":   map[string]any{"type": "string", "description": "Only this line, e.g. line-1."},
+		"sensor": map[string]any{"type": "string", "description": "Only this sensor kind, e.g. vibration, temperature, pressure, motor_current, speed, output, plan."},
+		"kind":   map[string]any{"type": "string", "enum": []string{"sensor", "production", "plan"}},
+		"text":   map[string]any{"type": "string", "description": "Free text matched against names, assets, sensors and units."},
+	},
+	"additionalProperties": false,
+}
+
+type seriesItem struct {
+	Name       string  `json:"name"`
+	Unit       string  `json:"unit,omitempty"`
+	Asset      string  `json:"asset,omitempty"`
+	Line       string  `json:"line,omitempty"`
+	Sensor     string  `json:"sensor,omitempty"`
+	Kind       string  `json:"kind"`
+	Interval   string  `json:"interval,omitempty"`
+	Latest     float64 `json:"latest"`
+	LatestTime string  `json:"latest_at,omitempty"`
+}
+
+func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, error) {
+	sc := ScopeFrom(ctx)
+	f := series.Filter{Asset: a.Asset, Line: a.Line, Sensor: a.Sensor, Kind: a.Kind, Text: a.Text}
+	if f.Asset == "" && f.Line == "" {
+		f.Asset, f.Line = sc.Asset, sc.Line
+	}
+	if f.Asset != "" {
+		asset, err := p.store.ResolveAsset(ctx, f.Asset)
+		if err != nil {
+			return userErr(err)
+		}
+		f.Asset = asset
+	}
+	ss, err := p.store.List(ctx, f)
+	if err != nil {
+		return Result{}, fmt.Errorf("tools: list_series: %w", err)
+	}
+	if len(ss) == 0 {
+		return Result{UserError: "No series match those filters. Call list_series with no arguments to see everything.", Summary: "no matching series"}, nil
+	}
+	shown := ss
+	if len(shown) > maxListed {
+		shown = shown[:maxListed]
+	}
+	ids := make([]int64, len(shown))
+	for i, s := range shown {
+		ids[i] = s.ID
+	}
+	latest, err := p.store.Latest(ctx, ids)
+	if err != nil {
+		return Result{}, fmt.Errorf("tools: list_series: %w", err)
+	}
+	items := make([]seriesItem, len(shown))
+	assets := map[string]bool{}
+	for i, s := range shown {
+		it := seriesItem{Name: s.Name, Unit: s.Unit, Asset: s.Asset, Line: s.Line, Sensor: s.Sensor, Kind: s.Kind}
+		if s.Interval > 0 {
+			it.Interval = s.Interval.String()
+		}
+		if lp, ok := latest[s.ID]; ok {
+			it.Latest, it.LatestTime = sig(lp.Value), stamp(lp.TS)
+		}
+		if s.Asset != "" {
+			assets[s.Asset] = true
+		}
+		items[i] = it
+	}
+	data := map[string]any{"series": items, "total": len(ss)}
+	sum := fmt.Sprintf("%d series", len(ss))
+	if len(assets) > 0 {
+		sum += fmt.Sprintf(" on %d asset(s)", len(assets))
+	}
+	if len(ss) > len(shown) {
+		data["note"] = fmt.Sprintf("showing the first %d of %d; filter by asset, line or sensor to see the rest", len(shown), len(ss))
+	}
+	return Result{Data: data, Summary: sum}, nil
+}
+
+// --- shared helpers --------------------------------------------------------
+
+// indexAt returns the first index of times at or after t (len when none).
+func indexAt(times []time.Time, t time.Time) int {
+	return sort.Search(len(times), func(i int) bool { return !times[i].Before(t) })
+}
+
+// robust returns the median and the robust scale (1.4826·MAD) of the
+// finite values of x.
+func robust(x []float64) (med, scale float64) {
+	v := make([]float64, 0, len(x))
+	for _, f := range x {
+		if !math.IsNaN(f) {
+			v = append(v, f)
+		}
+	}
+	if len(v) == 0 {
+		return math.NaN(), math.NaN()
+	}
+	sort.Float64s(v)
+	med = v[len(v)/2]
+	dev := make([]float64, len(v))
+	for i, f := range v {
+		dev[i] = math.Abs(f - med)
+	}
+	sort.Float64s(dev)
+	return med, 1.4826 * dev[len(dev)/2]
+}
+
+func mean(x []float64) float64 {
+	s, n := 0.0, 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+// chartLine thins a series to at most maxChartPoints (bucket means, NaN
+// buckets dropped) for drawing.
+func chartLine(name, style string, times []time.Time, values []float64) ChartLine {
+	l := ChartLine{Name: name, Style: style}
+	k := max(1, (len(values)+maxChartPoints-1)/maxChartPoints)
+	for i := 0; i < len(values); i += k {
+		j := min(len(values), i+k)
+		m := mean(values[i:j])
+		if math.IsNaN(m) {
+			continue
+		}
+		l.Times = append(l.Times, times[i].Unix())
+		l.Values = append(l.Values, sig(m))
+	}
+	return l
+}
+
+func hoursText(d time.Duration) string {
+	h := d.Hours()
+	switch {
+	case h < 1:
+		return fmt.Sprintf("%.0f min", d.Minutes())
+	case h < 48:
+		return fmt.Sprintf("%s h", num(h))
+	}
+	return fmt.Sprintf("%s days", num(h/24))
+}

@@ -1,0 +1,512 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/modelreg"
+	"github.com/gemba-ai/gemba/predict"
+	"github.com/gemba-ai/gemba/series"
+)
+
+// maxHorizonSteps caps any forecast horizon regardless of history.
+const maxHorizonSteps = 2000
+
+// --- forecast_series -------------------------------------------------------
+
+type forecastArgs struct {
+	Series       string  `json:"series,omitempty"`
+	Horizon      int     `json:"horizon,omitempty"`
+	HorizonHours float64 `json:"horizon_hours,omitempty"`
+	Season       int     `json:"season,omitempty"`
+	HistoryDays  float64 `json:"history_days,omitempty"`
+}
+
+const forecastDesc = "Forecast a series (e.g. line-1.output or pump-1.pressure) with 80% and 95% prediction intervals. The model (Holt-Winters/ETS family or a naive baseline) is chosen by rolling-origin backtest; the result reports the model, its registry version and drift status, the data cutoff and the backtest error (MASE below 1 beats the seasonal-naive baseline)."
+
+var forecastSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"series":        map[string]any{"type": "string", "description": "Series name, e.g. line-1.output. Default: the output of the channel's line."},
+		"horizon":       map[string]any{"type": "integer", "minimum": 1, "description": "Steps ahead, in the series' interval (hourly output: hours)."},
+		"horizon_hours": map[string]any{"type": "number", "description": "Alternatively the horizon in hours (default 24)."},
+		"season":        map[string]any{"type": "integer", "minimum": 1, "description": "Seasonal period in steps (24 for a daily pattern in hourly data, 168 weekly); default detected; 1 disables."},
+		"history_days":  map[string]any{"type": "number", "description": "How much history to fit on (default 28 days, at most 92)."},
+	},
+	"additionalProperties": false,
+}
+
+type fcPoint struct {
+	T    string  `json:"t"`
+	Mean float64 `json:"mean"`
+	Lo80 float64 `json:"lo80"`
+	Hi80 float64 `json:"hi80"`
+	Lo95 float64 `json:"lo95"`
+	Hi95 float64 `json:"hi95"`
+}
+
+// runForecast is what forecast_series and compare_to_plan share.
+type runForecast struct {
+	s       series.Series
+	w       series.Window
+	fc      *predict.Forecast
+	horizon int
+}
+
+// defaultSeriesForScope is the output series of the caller's line.
+func defaultOutput(ctx context.Context) string {
+	if l := ScopeFrom(ctx).Line; l != "" {
+		return l + ".output"
+	}
+	return ""
+}
+
+func (p *predictive) forecast(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64) (runForecast, *Result, error) {
+	bad := func(msg string) (runForecast, *Result, error) {
+		return runForecast{}, &Result{UserError: msg, Summary: "bad arguments"}, nil
+	}
+	if horizon < 0 || horizonHours < 0 || season < 0 || historyDays < 0 {
+		return bad("horizon, horizon_hours, season and history_days must be positive")
+	}
+	s, err := p.store.Lookup(ctx, name)
+	if err != nil {
+		r, err := userErr(err)
+		return runForecast{}, &r, err
+	}
+	step := s.Interval
+	if step <= 0 {
+		step = time.Hour
+	}
+	hist := 28 * 24 * time.Hour
+	if historyDays > 0 {
+		hist = time.Duration(historyDays * 24 * float64(time.Hour))
+	}
+	if hist > maxWindow {
+		return bad(fmt.Sprintf("history_days %.0f is too long; at most 92", historyDays))
+	}
+	switch {
+	case horizon > 0:
+	case horizonHours > 0:
+		horizon = int(math.Ceil(horizonHours * float64(time.Hour) / float64(step)))
+	default:
+		horizon = int(24 * time.Hour / step)
+	}
+	if horizon > maxHorizonSteps {
+		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
+	}
+	now := p.now().UTC()
+	w, err := p.store.WindowOf(ctx, s, now.Add(-hist), now.Add(time.Nanosecond))
+	if err != nil {
+		r, err := userErr(err)
+		return runForecast{}, &r, err
+	}
+	if n := len(w.Data.Values); horizon > predict.MaxHorizon(n) {
+		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long for %s of history: at most %d steps (%s). Ask for a shorter horizon or more history_days.",
+			horizon, hoursText(time.Duration(horizon)*w.Step), hoursText(time.Duration(n)*w.Step), predict.MaxHorizon(n), hoursText(time.Duration(predict.MaxHorizon(n))*w.Step)))
+	}
+	fc, err := predict.ForecastSeries(w.Data, predict.ForecastOptions{Horizon: horizon, Season: season})
+	if err != nil {
+		r, uerr := userErr(err)
+		if uerr == nil && r.UserError != "" {
+			return runForecast{}, &r, nil
+		}
+		if errors.Is(err, predict.ErrBadInput) {
+			return bad("cannot forecast " + s.Name + ": " + err.Error())
+		}
+		return runForecast{}, nil, fmt.Errorf("tools: forecast %s: %w", s.Name, err)
+	}
+	return runForecast{s: s, w: w, fc: fc, horizon: horizon}, nil, nil
+}
+
+// registryInfo names the registry version of the built-in forecaster and
+// its latest evaluation on the series.
+func (p *predictive) registryInfo(ctx context.Context, seriesName string) (string, map[string]any) {
+	if p.reg == nil {
+		return modelreg.BuiltinForecaster, nil
+	}
+	ref := modelreg.BuiltinForecaster
+	if m, err := p.reg.Get(ctx, modelreg.BuiltinForecaster, ""); err == nil {
+		ref = m.Ref()
+	}
+	ev, err := p.reg.LatestEvaluation(ctx, modelreg.BuiltinForecaster, seriesName)
+	if err != nil {
+		return ref, nil
+	}
+	info := map[string]any{
+		"evaluated_at": stamp(ev.EvaluatedAt), "version": ev.ModelRef(), "drifted": ev.Drifted,
+	}
+	if ev.Metrics.Error != "" {
+		info["error"] = ev.Metrics.Error
+	} else {
+		info["mase"], info["reference_mase"] = sig(ev.Metrics.MASE), sig(ev.Metrics.Reference)
+	}
+	return ref, info
+}
+
+// externalForecasts runs the active external forecasters registered for
+// the series, so an answer can set them beside the built-in one.
+func (p *predictive) externalForecasts(ctx context.Context, rf runForecast) []map[string]any {
+	if p.reg == nil {
+		return nil
+	}
+	ms, err := p.reg.Active(ctx, modelreg.TaskForecast)
+	if err != nil {
+		return nil
+	}
+	var out []map[string]any
+	for _, m := range ms {
+		if m.Kind == modelreg.KindBuiltin || !slices.Contains(m.InputSchema.Series, rf.s.Name) {
+			continue
+		}
+		vals, err := p.reg.Forecast(ctx, m, rf.w.Data.Values, rf.horizon)
+		if err != nil {
+			out = append(out, map[string]any{"model": m.Ref(), "error": err.Error()})
+			continue
+		}
+		pts := make([]float64, 0, min(len(vals), maxPoints))
+		for _, v := range vals[:min(len(vals), maxPoints)] {
+			pts = append(pts, sig(v))
+		}
+		out = append(out, map[string]any{"model": m.Ref(), "total": sig(sum(vals)), "mean": pts})
+	}
+	return out
+}
+
+func sum(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += v
+		}
+	}
+	return s
+}
+
+// pick returns up to maxPoints indices spread evenly over 0..n-1.
+func pick(n int) []int {
+	if n <= maxPoints {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := make([]int, maxPoints)
+	for i := range out {
+		out[i] = int(math.Round(float64(i) * float64(n-1) / float64(maxPoints-1)))
+	}
+	return out
+}
+
+func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result, error) {
+	name := a.Series
+	if name == "" {
+		name = defaultOutput(ctx)
+	}
+	if name == "" {
+		return Result{UserError: "Name the series to forecast, e.g. line-1.output (call list_series to see them).", Summary: "no series named"}, nil
+	}
+	rf, bad, err := p.forecast(ctx, name, a.Horizon, a.HorizonHours, a.Season, a.HistoryDays)
+	if bad != nil || err != nil {
+		return derefResult(bad), err
+	}
+	fc := rf.fc
+	ref, eval := p.registryInfo(ctx, rf.s.Name)
+	var pts []fcPoint
+	for _, i := range pick(len(fc.Mean)) {
+		pts = append(pts, fcPoint{T: stamp(fc.Times[i]), Mean: sig(fc.Mean[i]), Lo80: sig(fc.Lo80[i]), Hi80: sig(fc.Hi80[i]), Lo95: sig(fc.Lo95[i]), Hi95: sig(fc.Hi95[i])})
+	}
+	var cands []map[string]any
+	for _, c := range fc.Candidates[:min(3, len(fc.Candidates))] {
+		cands = append(cands, map[string]any{"model": c.Model, "mase": sig(c.MASE), "smape": sig(c.SMAPE)})
+	}
+	step := rf.w.Step
+	data := map[string]any{
+		"series":       rf.s.Name,
+		"unit":         rf.s.Unit,
+		"model":        fc.Model,
+		"registry":     ref,
+		"cutoff":       stamp(fc.Cutoff),
+		"step":         step.String(),
+		"horizon":      rf.horizon,
+		"season":       fc.Season,
+		"mase":         sig(fc.MASE),
+		"smape_pct":    sig(fc.SMAPE),
+		"candidates":   cands,
+		"points":       pts,
+		"mean_of_mean": sig(mean(fc.Mean)),
+	}
+	if rf.s.Kind == series.KindProduction || rf.s.Kind == series.KindPlan {
+		data["total"] = sig(sum(fc.Mean))
+		data["total_lo80"], data["total_hi80"] = sig(sum(fc.Lo80)), sig(sum(fc.Hi80))
+	}
+	if len(fc.Mean) > len(pts) {
+		data["note"] = fmt.Sprintf("%d of %d forecast points listed, evenly spaced", len(pts), len(fc.Mean))
+	}
+	if eval != nil {
+		data["evaluation"] = eval
+	}
+	if ext := p.externalForecasts(ctx, rf); len(ext) > 0 {
+		data["external"] = ext
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s forecast for the next %s by %s (%s, backtest MASE %s, sMAPE %s%%, data to %s)",
+		rf.s.Name, hoursText(time.Duration(rf.horizon)*step), ref, fc.Model, num(fc.MASE), num(fc.SMAPE), stamp(fc.Cutoff))
+	if _, ok := data["total"]; ok {
+		fmt.Fprintf(&b, ": total %s%s (80%%: %s–%s)", num(sum(fc.Mean)), suffixTotal(rf.s.Unit), num(sum(fc.Lo80)), num(sum(fc.Hi80)))
+	} else {
+		last := len(fc.Mean) - 1
+		fmt.Fprintf(&b, ": %s%s at %s (80%%: %s–%s)", num(fc.Mean[last]), suffix(rf.s.Unit), stamp(fc.Times[last]), num(fc.Lo80[last]), num(fc.Hi80[last]))
+	}
+	if eval != nil && eval["drifted"] == true {
+		fmt.Fprintf(&b, "; note: the model drifted at its last evaluation (%s)", eval["evaluated_at"])
+	}
+	res := Result{Data: data, Summary: b.String()}
+	res.Charts = []Chart{forecastChart(rf, nil)}
+	return res, nil
+}
+
+// suffixTotal turns a rate unit into the unit of its sum ("parts/h" → "parts").
+func suffixTotal(unit string) string {
+	if u, ok := strings.CutSuffix(unit, "/h"); ok {
+		return " " + u
+	}
+	return suffix(unit)
+}
+
+// forecastChart draws the recent history, the forecast with its 80% and
+// 95% bands, the cutoff and, when given, the plan.
+func forecastChart(rf runForecast, plan *ChartLine) Chart {
+	fc := rf.fc
+	times, vals := rf.w.Data.Times, rf.w.Data.Values
+	show := max(3*fc.Season, 3*len(fc.Mean), 48)
+	i0 := max(0, len(times)-show)
+	unix := make([]int64, len(fc.Times))
+	for i, t := range fc.Times {
+		unix[i] = t.Unix()
+	}
+	round := func(x []float64) []float64 {
+		out := make([]float64, len(x))
+		for i, v := range x {
+			out[i] = sig(v)
+		}
+		return out
+	}
+	c := Chart{
+		Title: rf.s.Name + " forecast", Unit: rf.s.Unit,
+		Lines: []ChartLine{
+			chartLine("actual", "history", times[i0:], vals[i0:]),
+			{Name: "forecast (" + fc.Model + ")", Times: unix, Values: round(fc.Mean), Style: "forecast"},
+		},
+		Bands: []ChartBand{
+			{Name: "95%", Times: unix, Lo: round(fc.Lo95), Hi: round(fc.Hi95)},
+			{Name: "80%", Times: unix, Lo: round(fc.Lo80), Hi: round(fc.Hi80)},
+		},
+		Cutoff: &ChartInstant{Label: "data cutoff", Time: fc.Cutoff.Unix()},
+	}
+	if plan != nil {
+		c.Lines = append(c.Lines, *plan)
+	}
+	return c
+}
+
+// --- compare_to_plan -------------------------------------------------------
+
+type planArgs struct {
+	Line         string   `json:"line,omitempty"`
+	Series       string   `json:"series,omitempty"`
+	Plan         string   `json:"plan,omitempty"`
+	HorizonHours float64  `json:"horizon_hours,omitempty"`
+	PastHours    *float64 `json:"past_hours,omitempty"`
+}
+
+const planDesc = "Compare a line's production with its plan: actual vs plan over the past hours (default 24) and the forecast vs plan for the coming hours (default 24), with the expected shortfall and its 80% range and the hours at risk. Use it for 'will line 1 make its plan today?'."
+
+var planSchema = map[string]any{
+	"type": "object",
+	"properties": map[string]any{
+		"line":          map[string]any{"type": "string", "description": "Line name, e.g. line-1 (uses line-1.output and line-1.plan). Default: the channel's line."},
+		"series":        map[string]any{"type": "string", "description": "Output series, if not <line>.output."},
+		"plan":          map[string]any{"type": "string", "description": "Plan series, if not <line>.plan."},
+		"horizon_hours": map[string]any{"type": "number", "description": "Hours ahead to forecast (default 24)."},
+		"past_hours":    map[string]any{"type": "number", "description": "Hours back to compare actual output with plan (default 24; 0 skips)."},
+	},
+	"additionalProperties": false,
+}
+
+// planValues maps the plan's timestamps to values over [from, to].
+func (p *predictive) planValues(ctx context.Context, plan series.Series, from, to time.Time) (map[int64]float64, error) {
+	w, err := p.store.WindowOf(ctx, plan, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]float64, len(w.Data.Times))
+	for i, t := range w.Data.Times {
+		if !math.IsNaN(w.Data.Values[i]) {
+			out[t.Unix()] = w.Data.Values[i]
+		}
+	}
+	return out, nil
+}
+
+func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, error) {
+	pastHours := 24.0
+	if a.PastHours != nil {
+		pastHours = *a.PastHours
+	}
+	if a.HorizonHours < 0 || pastHours < 0 {
+		return Result{UserError: "horizon_hours and past_hours must be positive", Summary: "bad arguments"}, nil
+	}
+	line := a.Line
+	if line == "" && a.Series == "" {
+		line = ScopeFrom(ctx).Line
+	}
+	outName := a.Series
+	if outName == "" {
+		if line == "" {
+			return Result{UserError: "Name a line (e.g. line-1) or an output series to compare with its plan.", Summary: "no line named"}, nil
+		}
+		outName = line + ".output"
+	}
+	out, err := p.store.Lookup(ctx, outName)
+	if err != nil {
+		return userErr(err)
+	}
+	if out.Kind != series.KindProduction {
+		return Result{UserError: fmt.Sprintf("%s is a %s series, not a production output; compare_to_plan works on output series such as line-1.output.", out.Name, out.Kind), Summary: "not an output series"}, nil
+	}
+	planName := a.Plan
+	if planName == "" {
+		planName = strings.TrimSuffix(out.Name, ".output") + ".plan"
+	}
+	plan, err := p.store.Lookup(ctx, planName)
+	if err != nil {
+		if errors.Is(err, series.ErrNotFound) {
+			return Result{UserError: fmt.Sprintf("%s has no plan series %q; name one with plan (list_series kind=plan shows them).", out.Name, planName), Summary: "no plan"}, nil
+		}
+		return Result{}, fmt.Errorf("tools: compare_to_plan: %w", err)
+	}
+	horizonHours := a.HorizonHours
+	if horizonHours == 0 {
+		horizonHours = 24
+	}
+	now := p.now().UTC()
+	data := map[string]any{"output": out.Name, "plan": plan.Name, "unit": out.Unit}
+	var b strings.Builder
+	var planLine ChartLine
+	planLine.Name, planLine.Style = "plan", "plan"
+
+	// The past: actual against plan.
+	if pastHours > 0 {
+		step := out.Interval
+		if step <= 0 {
+			step = time.Hour
+		}
+		// Whole steps: the last 24 hours of hourly output are 24 points.
+		from := now.Truncate(step).Add(-time.Duration(pastHours * float64(time.Hour)))
+		w, err := p.store.WindowOf(ctx, out, from, now.Add(time.Nanosecond))
+		if err != nil {
+			return userErr(err)
+		}
+		pv, err := p.planValues(ctx, plan, from, now.Add(time.Nanosecond))
+		if err != nil && !errors.Is(err, series.ErrEmptyWindow) {
+			return Result{}, fmt.Errorf("tools: compare_to_plan: %w", err)
+		}
+		var act, pl float64
+		hours, below := 0, 0
+		for i, t := range w.Data.Times {
+			v := w.Data.Values[i]
+			pvv, ok := pv[t.Unix()]
+			if math.IsNaN(v) || !ok {
+				continue
+			}
+			act += v
+			pl += pvv
+			hours++
+			if v < pvv {
+				below++
+			}
+		}
+		if hours > 0 {
+			past := map[string]any{
+				"from": stamp(from), "to": stamp(now), "hours": hours,
+				"actual": sig(act), "plan": sig(pl), "shortfall": sig(pl - act),
+				"attainment_pct": sig(100 * act / pl), "hours_below_plan": below,
+			}
+			data["past"] = past
+			fmt.Fprintf(&b, "%s: last %d h produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), hours, num(act), num(pl), num(100*act/pl))
+			if pl > act {
+				fmt.Fprintf(&b, ", %s short)", num(pl-act))
+			} else {
+				fmt.Fprintf(&b, ", %s ahead)", num(act-pl))
+			}
+		}
+	}
+
+	// The future: forecast against plan.
+	rf, bad, err := p.forecast(ctx, out.Name, 0, horizonHours, 0, 0)
+	if bad != nil || err != nil {
+		return derefResult(bad), err
+	}
+	fc := rf.fc
+	pv, err := p.planValues(ctx, plan, fc.Times[0], fc.Times[len(fc.Times)-1].Add(time.Nanosecond))
+	if err != nil && !errors.Is(err, series.ErrEmptyWindow) {
+		return Result{}, fmt.Errorf("tools: compare_to_plan: %w", err)
+	}
+	if len(pv) == 0 {
+		return Result{UserError: fmt.Sprintf("The plan %s has no values after %s, so the forecast cannot be compared with it.", plan.Name, stamp(fc.Cutoff)), Summary: "plan does not cover the horizon"}, nil
+	}
+	var fSum, lo, hi, pSum float64
+	covered, atRisk := 0, 0
+	for i, t := range fc.Times {
+		pvv, ok := pv[t.Unix()]
+		if !ok {
+			continue
+		}
+		covered++
+		fSum += fc.Mean[i]
+		lo += fc.Lo80[i]
+		hi += fc.Hi80[i]
+		pSum += pvv
+		if fc.Hi80[i] < pvv {
+			atRisk++
+		}
+		planLine.Times = append(planLine.Times, t.Unix())
+		planLine.Values = append(planLine.Values, pvv)
+	}
+	ref, eval := p.registryInfo(ctx, out.Name)
+	ahead := map[string]any{
+		"from": stamp(fc.Times[0]), "to": stamp(fc.Times[len(fc.Times)-1]), "hours": covered,
+		"forecast": sig(fSum), "forecast_lo80": sig(lo), "forecast_hi80": sig(hi), "plan": sig(pSum),
+		"shortfall": sig(pSum - fSum), "attainment_pct": sig(100 * fSum / pSum), "hours_at_risk": atRisk,
+		"model": fc.Model, "registry": ref, "mase": sig(fc.MASE), "cutoff": stamp(fc.Cutoff),
+	}
+	if covered < len(fc.Times) {
+		ahead["note"] = fmt.Sprintf("the plan covers %d of the %d forecast hours", covered, len(fc.Times))
+	}
+	if eval != nil {
+		ahead["evaluation"] = eval
+	}
+	data["ahead"] = ahead
+	if b.Len() > 0 {
+		b.WriteString("; ")
+	} else {
+		b.WriteString(strings.TrimSuffix(out.Name, ".output") + ": ")
+	}
+	fmt.Fprintf(&b, "next %d h forecast %s vs plan %s (%s%%, 80%%: %s–%s)", covered, num(fSum), num(pSum), num(100*fSum/pSum), num(lo), num(hi))
+	if pSum > fSum {
+		fmt.Fprintf(&b, ", expected shortfall %s%s", num(pSum-fSum), suffixTotal(out.Unit))
+	}
+	if atRisk > 0 {
+		fmt.Fprintf(&b, "; %d h below plan even at the upper 80%% bound", atRisk)
+	}
+	fmt.Fprintf(&b, " (%s, %s, MASE %s)", ref, fc.Model, num(fc.MASE))
+	res := Result{Data: data, Summary: b.String()}
+	res.Charts = []Chart{forecastChart(rf, &planLine)}
+	return res, nil
+}

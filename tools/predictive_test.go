@@ -1,0 +1,273 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/db/dbtest"
+	"github.com/gemba-ai/gemba/demo"
+	"github.com/gemba-ai/gemba/modelreg"
+	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+var plantNow = time.Date(2026, 11, 27, 12, 47, 13, 0, time.UTC)
+
+// call runs a tool with JSON arguments and returns its result with the
+// data re-decoded as generic JSON (what the model sees).
+func call(t *testing.T, ctx context.Context, reg *tools.Registry, name, args string) (tools.Result, map[string]any) {
+	t.Helper()
+	tool, ok := reg.Get(name)
+	require.True(t, ok, name)
+	res, err := tool.Call(ctx, json.RawMessage(args))
+	require.NoError(t, err, "%s %s", name, args)
+	var data map[string]any
+	if res.Data != nil {
+		b, err := json.Marshal(res.Data)
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, &data))
+		require.Less(t, len(b), 12000, "%s result must stay compact", name)
+	}
+	t.Logf("%s %s → %s%s", name, args, res.Summary, func() string {
+		if res.UserError != "" {
+			return " ERROR: " + res.UserError
+		}
+		return ""
+	}())
+	return res, data
+}
+
+// TestPredictiveTools runs every predictive tool on the seeded demo plant,
+// with good and bad arguments. One seeding is shared by the subtests.
+func TestPredictiveTools(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	store := series.New(tx)
+	mreg := modelreg.New(tx, modelreg.WithSeries(store))
+	_, err = mreg.Reevaluate(ctx, plantNow)
+	require.NoError(t, err)
+	reg := tools.NewRegistry(tools.Predictive(store, mreg, func() time.Time { return plantNow })...)
+	require.Len(t, reg.List(), 5)
+	for _, tl := range reg.List() {
+		require.NotEmpty(t, tl.Description())
+		require.Equal(t, "object", tl.Schema()["type"])
+	}
+
+	t.Run("list_series", func(t *testing.T) {
+		res, data := call(t, ctx, reg, "list_series", `{"asset": "Press 3"}`)
+		require.Empty(t, res.UserError)
+		items := data["series"].([]any)
+		require.Len(t, items, 4)
+		first := items[0].(map[string]any)
+		require.Equal(t, "press-3.motor_current", first["name"])
+		require.Equal(t, "2026-11-27T12:40Z", first["latest_at"])
+
+		_, data = call(t, ctx, reg, "list_series", `{"kind": "plan"}`)
+		require.EqualValues(t, 3, data["total"])
+
+		// The channel's scope applies when the arguments name nothing.
+		_, data = call(t, tools.WithScope(ctx, tools.Scope{Line: "line-2"}), reg, "list_series", `{}`)
+		require.EqualValues(t, 18, data["total"], "16 sensors, output and plan")
+		_, data = call(t, ctx, reg, "list_series", `{}`)
+		require.EqualValues(t, 54, data["total"])
+		require.Len(t, data["series"], 50)
+		require.Contains(t, data["note"], "showing the first 50 of 54")
+
+		res, _ = call(t, ctx, reg, "list_series", `{"asset": "press-9"}`)
+		require.Contains(t, res.UserError, `no asset called "press-9"`)
+		require.Contains(t, res.UserError, "press-1")
+		res, _ = call(t, ctx, reg, "list_series", `{"text": "zzz"}`)
+		require.Contains(t, res.UserError, "No series match")
+		res, _ = call(t, ctx, reg, "list_series", `{"asset": 3}`)
+		require.Contains(t, res.UserError, "do not match its schema")
+	})
+
+	t.Run("detect_anomalies live precursor", func(t *testing.T) {
+		res, data := call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3"}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, "online", data["mode"])
+		require.Equal(t, "robust-detector@1", data["model"])
+		events := data["events"].([]any)
+		require.NotEmpty(t, events)
+		var live map[string]any
+		for _, e := range events {
+			e := e.(map[string]any)
+			if e["ongoing"] == true {
+				live = e
+			}
+		}
+		require.NotNil(t, live, "the in-progress bearing wear must show as an ongoing event")
+		require.Equal(t, "vibration", live["sensor"])
+		require.Greater(t, live["sigma"].(float64), 2.0)
+		require.Contains(t, live["summary"], "press-3 vibration up")
+		require.Contains(t, res.Summary, "press-3 vibration up")
+		require.Len(t, res.Charts, 1)
+		require.NotEmpty(t, res.Charts[0].Marks)
+		require.LessOrEqual(t, len(res.Charts[0].Lines[0].Values), 600)
+
+		// The same through the channel scope, and on the single series.
+		res, _ = call(t, tools.WithScope(ctx, tools.Scope{Asset: "press-3"}), reg, "detect_anomalies", `{"hours": 12}`)
+		require.Contains(t, res.Summary, "press-3 vibration up")
+		res, data = call(t, ctx, reg, "detect_anomalies", `{"series": "press-3.vibration", "hours": 12}`)
+		require.Contains(t, res.Summary, "vibration up")
+		require.Equal(t, []any{"press-3.vibration"}, data["checked"])
+	})
+
+	t.Run("detect_anomalies line and past window", func(t *testing.T) {
+		_, data := call(t, ctx, reg, "detect_anomalies", `{"line": "line-1", "hours": 24}`)
+		require.Len(t, data["checked"], 3)
+		require.LessOrEqual(t, len(data["events"].([]any)), 8)
+
+		// The recorded press-3 bearing failure (INC-1003), in batch mode.
+		var inc demo.Scheduled
+		for _, f := range demo.Schedule(plantNow) {
+			if f.ID == "INC-1003" {
+				inc = f
+			}
+		}
+		args := `{"asset": "press-3", "since": "` + inc.PrecursorStart.Format(time.RFC3339) + `", "until": "` + inc.At.Format(time.RFC3339) + `"}`
+		res, data := call(t, ctx, reg, "detect_anomalies", args)
+		require.Equal(t, "batch", data["mode"])
+		require.NotEmpty(t, data["events"], res.Summary)
+	})
+
+	t.Run("detect_anomalies bad arguments", func(t *testing.T) {
+		res, _ := call(t, ctx, reg, "detect_anomalies", `{"series": "press-3.vibraton"}`)
+		require.Contains(t, res.UserError, "Did you mean press-3.vibration")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "2020-01-01", "until": "2020-01-02"}`)
+		require.Contains(t, res.UserError, "has no data between 2020-01-01T00:00Z and 2020-01-02T00:00Z")
+		require.Contains(t, res.UserError, "Its data runs from")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "2h", "until": "3h"}`)
+		require.Contains(t, res.UserError, "must be before until")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "last tuesday"}`)
+		require.Contains(t, res.UserError, "cannot read the time")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": 5000}`)
+		require.Contains(t, res.UserError, "too long")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{}`)
+		require.Contains(t, res.UserError, "Name an asset")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"line": "line-9"}`)
+		require.Contains(t, res.UserError, `Line "line-9" has no sensor series`)
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "mode": "fast"}`)
+		require.Contains(t, res.UserError, "mode must be online or batch")
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "window": "1d"}`)
+		require.Contains(t, res.UserError, "unknown field")
+	})
+
+	t.Run("explain_anomaly", func(t *testing.T) {
+		res, data := call(t, ctx, reg, "explain_anomaly", `{"asset": "press-3", "hours": 36}`)
+		require.Empty(t, res.UserError)
+		ev := data["event"].(map[string]any)
+		require.Equal(t, "vibration", ev["sensor"])
+		dec := data["decomposition"].(map[string]any)
+		require.Equal(t, "vibration", dec["sensor"])
+		require.Greater(t, dec["trend_change"].(float64), 1.0, "bearing wear shows as a rising trend")
+		require.Contains(t, dec["verdict"], "trend change")
+		prev := data["vs_previous_period"].(map[string]any)
+		require.Equal(t, "168h0m0s", prev["lag"])
+		top := prev["sensors"].([]any)[0].(map[string]any)
+		require.Equal(t, "vibration", top["sensor"])
+		require.Greater(t, top["rel_pct"].(float64), 30.0)
+		sim := data["similar_past_events"].([]any)
+		t.Logf("similar: %v", sim)
+		require.NotEmpty(t, sim)
+		// The closest past event is the recorded bearing failure INC-1003.
+		var inc demo.Scheduled
+		for _, f := range demo.Schedule(plantNow) {
+			if f.ID == "INC-1003" {
+				inc = f
+			}
+		}
+		top0, err := time.Parse("2006-01-02T15:04Z", sim[0].(map[string]any)["start"].(string))
+		require.NoError(t, err)
+		require.True(t, top0.After(inc.PrecursorStart.Add(-24*time.Hour)) && top0.Before(inc.At), "top similar event %s vs INC-1003 precursor %s–%s", top0, inc.PrecursorStart, inc.At)
+		require.Contains(t, res.Summary, "most similar past event")
+		require.Len(t, res.Charts, 1)
+
+		res, _ = call(t, ctx, reg, "explain_anomaly", `{"asset": "press-3", "at": "2020-01-01T00:00Z"}`)
+		require.Contains(t, res.UserError, "has no data")
+		res, _ = call(t, ctx, reg, "explain_anomaly", `{"series": "nope.nothing"}`)
+		require.Contains(t, res.UserError, "no series called")
+		res, _ = call(t, ctx, reg, "explain_anomaly", `{"asset": "press-3", "at": "soon"}`)
+		require.Contains(t, res.UserError, "cannot read the time")
+	})
+
+	t.Run("forecast_series", func(t *testing.T) {
+		res, data := call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon": 24}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, "holt-winters@1", data["registry"])
+		require.Len(t, data["points"], 24)
+		require.Equal(t, "2026-11-27T11:00Z", data["cutoff"], "the last complete hour of output")
+		pt := data["points"].([]any)[0].(map[string]any)
+		require.Equal(t, "2026-11-27T12:00Z", pt["t"])
+		require.Less(t, pt["lo95"].(float64), pt["lo80"].(float64))
+		require.Less(t, pt["lo80"].(float64), pt["hi80"].(float64))
+		require.Greater(t, data["total"].(float64), 0.0)
+		require.Less(t, data["mase"].(float64), 2.0)
+		eval := data["evaluation"].(map[string]any)
+		require.Equal(t, false, eval["drifted"])
+		require.Contains(t, res.Summary, "line-1.output forecast for the next 24 h by holt-winters@1")
+		require.Len(t, res.Charts, 1)
+		require.Len(t, res.Charts[0].Bands, 2)
+		require.NotNil(t, res.Charts[0].Cutoff)
+
+		// The line scope picks the line's output; a sensor forecast lists
+		// at most 48 points.
+		_, data = call(t, tools.WithScope(ctx, tools.Scope{Line: "line-2"}), reg, "forecast_series", `{"horizon_hours": 12}`)
+		require.Equal(t, "line-2.output", data["series"])
+		_, data = call(t, ctx, reg, "forecast_series", `{"series": "pump-1.pressure", "horizon_hours": 24}`)
+		require.Len(t, data["points"], 48)
+		require.EqualValues(t, 144, data["horizon"])
+		require.Contains(t, data["note"], "48 of 144")
+
+		res, _ = call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon": 1000}`)
+		require.Contains(t, res.UserError, "too long for 28 days of history: at most 335 steps")
+		res, _ = call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon": 50000}`)
+		require.Contains(t, res.UserError, "too long")
+		res, _ = call(t, ctx, reg, "forecast_series", `{"series": "line-1.outptu"}`)
+		require.Contains(t, res.UserError, "Did you mean line-1.output")
+		res, _ = call(t, ctx, reg, "forecast_series", `{}`)
+		require.Contains(t, res.UserError, "Name the series")
+		res, _ = call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon": -3}`)
+		require.Contains(t, res.UserError, "must be positive")
+	})
+
+	t.Run("compare_to_plan", func(t *testing.T) {
+		res, data := call(t, ctx, reg, "compare_to_plan", `{"line": "line-1"}`)
+		require.Empty(t, res.UserError)
+		past := data["past"].(map[string]any)
+		require.EqualValues(t, 24, past["hours"])
+		require.Greater(t, past["shortfall"].(float64), 0.0, "press-3's wear slows line-1")
+		ahead := data["ahead"].(map[string]any)
+		require.EqualValues(t, 24, ahead["hours"])
+		require.Greater(t, ahead["plan"].(float64), 0.0)
+		require.Contains(t, res.Summary, "line-1: last 24 h produced")
+		require.Contains(t, res.Summary, "next 24 h forecast")
+		require.Len(t, res.Charts[0].Lines, 3)
+
+		_, data = call(t, tools.WithScope(ctx, tools.Scope{Line: "line-3"}), reg, "compare_to_plan", `{"past_hours": 0, "horizon_hours": 8}`)
+		require.Nil(t, data["past"])
+		require.EqualValues(t, 8, data["ahead"].(map[string]any)["hours"])
+
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"series": "press-3.vibration"}`)
+		require.Contains(t, res.UserError, "press-3.vibration is a sensor series, not a production output")
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "plan": "line-1.plann"}`)
+		require.Contains(t, res.UserError, `has no plan series "line-1.plann"`)
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-7"}`)
+		require.Contains(t, res.UserError, `no series called "line-7.output"`)
+		require.True(t, strings.Contains(res.UserError, "line-1.output") || strings.Contains(res.UserError, "list_series"))
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{}`)
+		require.Contains(t, res.UserError, "Name a line")
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "horizon_hours": 400}`)
+		require.Contains(t, res.UserError, "too long")
+		_, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "horizon_hours": 200}`)
+		require.Contains(t, data["ahead"].(map[string]any)["note"], "the plan covers 168 of the 200 forecast hours")
+	})
+}
