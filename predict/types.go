@@ -58,7 +58,9 @@ type DetectOptions struct {
 	Window int
 	// ShiftThreshold is the CUSUM decision interval h in units of the
 	// residual scale (default 12); lower catches smaller shifts sooner at
-	// the price of more false events. Negative disables shift detection.
+	// the price of more false events. The CUSUM statistic S is scored as
+	// the z = zThreshold·S/h, so a point is flagged exactly when S reaches
+	// h, whatever Threshold is. Negative disables shift detection.
 	ShiftThreshold float64
 	// ShiftMemory is the effective memory, in points, of the multivariate
 	// shift detector (an EWMA with weight λ = 2/(ShiftMemory+1)); longer
