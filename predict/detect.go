@@ -3,6 +3,7 @@ package predict
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 )
 
@@ -351,7 +352,43 @@ func (d detector) events(pts []PointScore, shiftZ []float64, tr uniTrack, times 
 		last = i
 	}
 	flush()
-	return mergeEvents(evs, d.gap)
+	evs = mergeEvents(evs, d.gap)
+	// Label shifts on the merged extent: a run cut short by a flicker
+	// below the threshold shows too little of a ramp to call it a drift.
+	for i := range evs {
+		if evs[i].Kind != KindSpike {
+			evs[i].Kind = classifyFrom(tr, evs[i].StartIdx, evs[i].EndIdx)
+		}
+	}
+	return evs
+}
+
+// blendShares mixes two events' contributions in proportion to their
+// lengths, largest share first.
+func blendShares(a []Contribution, wa float64, b []Contribution, wb float64) []Contribution {
+	sum := map[string]float64{}
+	var order []string
+	for _, side := range []struct {
+		c []Contribution
+		w float64
+	}{{a, wa}, {b, wb}} {
+		for _, c := range side.c {
+			if _, ok := sum[c.Sensor]; !ok {
+				order = append(order, c.Sensor)
+			}
+			sum[c.Sensor] += c.Share * side.w
+		}
+	}
+	var total float64
+	for _, v := range sum {
+		total += v
+	}
+	out := make([]Contribution, 0, len(order))
+	for _, name := range order {
+		out = append(out, Contribution{Sensor: name, Share: sum[name] / total})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Share > out[j].Share })
+	return out
 }
 
 // mergeEvents joins events that overlap once shift events are extended back
@@ -367,6 +404,9 @@ func mergeEvents(evs []Event, gap int) []Event {
 		if e.StartIdx > last.EndIdx+gap {
 			out = append(out, e)
 			continue
+		}
+		if last.Contributions != nil || e.Contributions != nil {
+			last.Contributions = blendShares(last.Contributions, float64(last.EndIdx-last.StartIdx+1), e.Contributions, float64(e.EndIdx-e.StartIdx+1))
 		}
 		last.EndIdx, last.End = e.EndIdx, e.End
 		if e.Score > last.Score {
@@ -416,10 +456,10 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 // classifyShift finds the change point behind a CUSUM alarm at index alarm
 // (the last point before it where the alarming path was zero) and tells an
 // abrupt level shift from a gradual drift by a line fitted to the
-// deseasonalised values from the change point to the event's end (at least
-// 24 points): a step jumps at once, so the line starts near its final
-// level; a ramp starts near the old baseline. The jump at the change point
-// must be at least half the total change for a level shift.
+// deseasonalised values from the change point to end (at least 24 points):
+// a step jumps at once, so the line starts near its final level; a ramp
+// starts near the old baseline. The jump at the change point must be at
+// least half the total change for a level shift.
 func classifyShift(tr uniTrack, alarm, end int) (kind string, changeIdx int) {
 	s := tr.sp
 	if tr.sn[alarm] > tr.sp[alarm] {

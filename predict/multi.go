@@ -432,7 +432,16 @@ func (d detector) multiEvents(res *Detection, zD, zT []float64, tracks []uniTrac
 		last = i
 	}
 	flush()
-	return mergeEvents(evs, d.gap)
+	evs = mergeEvents(evs, d.gap)
+	// As in the univariate case, label shifts on the merged extent, by
+	// the sensor that drove the event.
+	for i, e := range evs {
+		if e.Kind != KindSpike && len(e.Contributions) > 0 {
+			top := slices.Index(m.Names, e.Contributions[0].Sensor)
+			evs[i].Kind = classifyFrom(tracks[top], e.StartIdx, e.EndIdx)
+		}
+	}
+	return evs
 }
 
 func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tracks []uniTrack, m Multi) Event {

@@ -159,3 +159,24 @@ func TestDetectMultiOnlineUsesOnlyThePast(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectMultiDrift(t *testing.T) {
+	t.Parallel()
+	for _, online := range []bool{false, true} {
+		m := plant(3000, 8)
+		for t := 2000; t < 3000; t++ {
+			m.Values[0][t] += 0.004 * float64(t-2000) // vibration creeps up: bearing wear
+		}
+		det, err := DetectMulti(m, DetectOptions{Online: online})
+		require.NoError(t, err)
+		var drift *Event
+		for i, e := range det.Events {
+			if e.Kind == KindDrift && drift == nil {
+				drift = &det.Events[i]
+			}
+		}
+		require.NotNil(t, drift, "online=%v events=%+v", online, det.Events)
+		require.Equal(t, "vibration", drift.Contributions[0].Sensor)
+		require.InDelta(t, 2000, drift.StartIdx, 150)
+	}
+}
