@@ -48,9 +48,11 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_tsv_idx ON chunks USING gin (tsv);
 CREATE INDEX chunks_model_idx ON chunks (embed_model, embed_dim);
 -- HNSW needs a fixed dimension: one partial expression index per dimension in
--- use. 384 is the local embedder's default; rag.Store creates others on demand.
+-- use. 384 is the local embedder's default; rag.Store creates others on demand
+-- with the same definition (rag/store.go indexSQL). Half precision halves the
+-- index so it stays in shared buffers; the table keeps full precision.
 CREATE INDEX chunks_embedding_384_idx ON chunks
-    USING hnsw ((embedding::vector(384)) vector_cosine_ops) WITH (m = 16, ef_construction = 64)
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 40)
     WHERE embed_dim = 384;
 
 -- +goose Down

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // IngestOptions steer Ingest.
@@ -46,6 +48,9 @@ type IngestReport struct {
 	Chunks    int         `json:"chunks_written"`
 	Failed    []FileError `json:"failed"`
 	Warnings  []string    `json:"warnings"`
+	// IndexSeconds is the time spent rebuilding the HNSW index after a
+	// bulk load (0 otherwise).
+	IndexSeconds float64 `json:"index_seconds,omitempty"`
 }
 
 // ingestExts are the extensions picked up when walking a folder; a file
@@ -57,11 +62,58 @@ var ingestExts = map[string]bool{".md": true, ".markdown": true, ".json": true, 
 // A file that cannot be read or parsed is recorded in the report's Failed
 // list with its reason while the others go in; an empty one is a warning.
 // The returned error is only for infrastructure failures (the database).
-func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (rep IngestReport, err error) {
+func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (IngestReport, error) {
+	files, roots, walkErrs := collectFiles(paths)
+	return s.ingest(ctx, files, roots, walkErrs, ParseFile, opt)
+}
+
+// IngestFS ingests the documents under root in fsys (an embedded corpus,
+// such as the demo documents compiled into the binary). A document's source
+// is prefix joined with its slash-separated path inside fsys (prefix
+// "demo/docs" gives "demo/docs/incidents/INC-1003.md"); --prune semantics
+// apply under prefix/root.
+func (s *Store) IngestFS(ctx context.Context, fsys fs.FS, root, prefix string, opt IngestOptions) (IngestReport, error) {
+	var files []string
+	var failed []FileError
+	err := fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			failed = append(failed, FileError{Path: path, Reason: reason(err)})
+			return nil
+		}
+		if path != root && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() && ingestExts[strings.ToLower(filepath.Ext(path))] {
+			files = append(files, pathpkg.Join(prefix, path))
+		}
+		return nil
+	})
+	if err != nil {
+		return IngestReport{}, fmt.Errorf("rag: ingest: %w", err)
+	}
+	parse := func(source string, opt ParseOptions) ([]Document, []string, error) {
+		inner := source
+		if prefix != "" {
+			inner = strings.TrimPrefix(strings.TrimPrefix(source, pathpkg.Clean(prefix)), "/")
+		}
+		data, err := fs.ReadFile(fsys, inner)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ParseBytes(source, data, opt)
+	}
+	return s.ingest(ctx, files, []string{pathpkg.Join(prefix, root)}, failed, parse, opt)
+}
+
+type parseFunc func(path string, opt ParseOptions) ([]Document, []string, error)
+
+func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []FileError, parse parseFunc, opt IngestOptions) (rep IngestReport, err error) {
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 200
 	}
-	files, roots, walkErrs := collectFiles(paths)
 	rep.Failed = append(rep.Failed, walkErrs...)
 	rep.Files = len(files)
 
@@ -83,9 +135,11 @@ func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (
 		}
 		// Rebuild even when the ingest fails halfway: what went in is searchable.
 		defer func() {
+			t0 := time.Now()
 			if berr := s.buildIndex(context.WithoutCancel(ctx), dim); berr != nil && err == nil {
 				err = berr
 			}
+			rep.IndexSeconds = time.Since(t0).Seconds()
 		}()
 	}
 
@@ -118,7 +172,7 @@ func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		docs, warns, err := ParseFile(f, opt.Parse)
+		docs, warns, err := parse(f, opt.Parse)
 		rep.Warnings = append(rep.Warnings, warns...)
 		switch {
 		case errors.Is(err, ErrEmpty):

@@ -43,6 +43,11 @@ func ParseFile(path string, opt ParseOptions) (docs []Document, warnings []strin
 	if err != nil {
 		return nil, nil, err
 	}
+	return ParseBytes(path, data, opt)
+}
+
+// ParseBytes parses the content of a file named path, as ParseFile does.
+func ParseBytes(path string, data []byte, opt ParseOptions) (docs []Document, warnings []string, err error) {
 	if !utf8.Valid(data) {
 		return nil, nil, errors.New("not valid UTF-8 text")
 	}

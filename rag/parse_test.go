@@ -1,9 +1,11 @@
 package rag
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -177,4 +179,24 @@ func TestAnalyze(t *testing.T) {
 	require.Equal(t, "", tsQuery("!!! ..."))
 	require.Equal(t, "'brien' | 'pump'", tsQuery("O'Brien's pump"))
 	require.False(t, errors.Is(nil, ErrEmpty))
+}
+
+func TestSelectiveTerms(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	emb, err := NewLocalEmbedder(0)
+	require.NoError(t, err)
+	s := New(nil, emb, Options{Now: func() time.Time { return now }})
+	set := func(rows float64, freq map[string]float64) {
+		s.stats = &termStats{at: now, rows: rows, freq: freq, minFreq: 0.001}
+	}
+	// A small store: every term, OR-ed.
+	set(200, map[string]float64{"pump": 0.3, "strainer": 0.1})
+	require.Equal(t, "'pump' | 'strainer'", s.selectiveTerms(context.Background(), "pump strainer"))
+	// A large store: the rare terms select, the common ones only rank.
+	set(100_000, map[string]float64{"pump": 0.3, "pressur": 0.4, "strainer": 0.003})
+	require.Equal(t, "'impeller' | 'strainer'", s.selectiveTerms(context.Background(), "pump pressure strainer impeller"))
+	// Every term common: pairs must occur together.
+	set(100_000, map[string]float64{"pump": 0.05, "pressur": 0.06, "strainer": 0.04})
+	require.Equal(t, "('strainer' & 'pump')", s.selectiveTerms(context.Background(), "pump pressure strainer"))
 }

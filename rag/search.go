@@ -340,12 +340,17 @@ func (s *Store) vectorLeg(ctx context.Context, q Query) ([]*candidate, error) {
 	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
 	// The dimension is inlined: the partial HNSW index's predicate and
-	// expression must match literally for the planner to use it.
+	// expression (half precision, see indexSQL) must match literally for
+	// the planner to use it.
 	d := strconv.Itoa(dim)
-	sql := `SELECT c.id, c.document_id, c.embedding::vector(` + d + `) <=> $1
+	typ := "halfvec(" + d + ")"
+	if dim > maxIndexDim {
+		typ = "vector(" + d + ")"
+	}
+	sql := `SELECT c.id, c.document_id, c.embedding::` + typ + ` <=> $1::` + typ + `
 FROM chunks c
 WHERE c.embed_dim = ` + d + ` AND c.embed_model = $2 AND ` + where + `
-ORDER BY c.embedding::vector(` + d + `) <=> $1
+ORDER BY c.embedding::` + typ + ` <=> $1::` + typ + `
 LIMIT $` + strconv.Itoa(len(args))
 	out, err := s.inTx(ctx, func(tx pgx.Tx) ([]*candidate, error) {
 		if _, err := tx.Exec(ctx, `SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)`,
@@ -398,11 +403,13 @@ func (s *Store) checkModel(ctx context.Context) error {
 }
 
 // textBudget bounds the rows the full-text leg ranks. PostgreSQL ranks
-// every row that matches, and an OR over common words ("press", "pressure")
-// matches most of a large store; so only the rarest query terms, up to
-// about this many estimated rows, select the rows, and all terms rank them.
-// Documents matching only common words are left to the vector leg.
-const textBudget = 2000
+// every row that matches, reading each one's tsvector from the heap, and an
+// OR over common words ("press", "pressure") matches most of a large store.
+// So the rows are selected by the rarest query terms (or, when every term
+// is common, by pairs of them that must occur together) up to about this
+// many estimated rows, and ranked by all terms; documents that match only
+// common words are left to the vector leg. A small store is not pruned.
+const textBudget = 400
 
 // textLeg returns the best full-text matches of q's terms.
 func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate, error) {
@@ -410,11 +417,11 @@ func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate,
 	args := []any{tsq, match}
 	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
-	sql := `WITH m AS MATERIALIZED (
+	// The subquery's LIMIT is a backstop for estimates that were too low.
+	sql := `SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
-    LIMIT ` + strconv.Itoa(4*textBudget) + `)
-SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM m, to_tsquery('simple', $1) tq
+    LIMIT ` + strconv.Itoa(2*textBudget) + `) m, to_tsquery('simple', $1) tq
 ORDER BY r DESC, m.id
 LIMIT $` + strconv.Itoa(len(args))
 	out, err := collectText(s.db.Query(ctx, sql, args...))
@@ -457,18 +464,53 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		ts = append(ts, est{t.text, f * st.rows})
 		total += f * st.rows
 	}
-	if total > textBudget {
-		sort.SliceStable(ts, func(i, j int) bool { return ts[i].rows < ts[j].rows })
+	if total <= textBudget || st.rows == 0 {
+		return orQuery(ts, func(e est) string { return e.term })
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].rows < ts[j].rows })
+	if ts[0].rows <= textBudget {
 		cum, n := 0.0, 0
 		for n < len(ts) && (n == 0 || cum+ts[n].rows <= textBudget) {
 			cum += ts[n].rows
 			n++
 		}
-		ts = ts[:n]
+		return orQuery(ts[:n], func(e est) string { return e.term })
 	}
-	parts := make([]string, len(ts))
-	for i, t := range ts {
-		parts[i] = "'" + strings.ReplaceAll(t.term, "'", "''") + "'"
+	// Every term is common: require two of the rarest four together,
+	// assuming independence to estimate how many rows a pair matches.
+	type pair struct {
+		a, b string
+		rows float64
+	}
+	var pairs []pair
+	for i := 0; i < len(ts) && i < 4; i++ {
+		for j := i + 1; j < len(ts) && j < 4; j++ {
+			pairs = append(pairs, pair{ts[i].term, ts[j].term, ts[i].rows * ts[j].rows / st.rows})
+		}
+	}
+	if len(pairs) == 0 {
+		return orQuery(ts[:1], func(e est) string { return e.term })
+	}
+	sort.SliceStable(pairs, func(i, j int) bool { return pairs[i].rows < pairs[j].rows })
+	cum, n := 0.0, 0
+	for n < len(pairs) && (n == 0 || cum+pairs[n].rows <= textBudget) {
+		cum += pairs[n].rows
+		n++
+	}
+	return orQuery(pairs[:n], func(p pair) string { return "(" + quoteTerm(p.a) + " & " + quoteTerm(p.b) + ")" })
+}
+
+func quoteTerm(t string) string { return "'" + strings.ReplaceAll(t, "'", "''") + "'" }
+
+// orQuery joins the rendered items with |; plain terms are quoted.
+func orQuery[T any](items []T, render func(T) string) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		r := render(it)
+		if !strings.HasPrefix(r, "(") {
+			r = quoteTerm(r)
+		}
+		parts[i] = r
 	}
 	return strings.Join(parts, " | ")
 }

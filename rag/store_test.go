@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/db/dbtest"
+	"github.com/gemba-ai/gemba/demo/docs"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -554,4 +555,33 @@ func TestEvalHybridBeatsBothLegs(t *testing.T) {
 	require.Greater(t, all[ModeHybrid].Recall5, all[ModeVector].Recall5)
 	require.Greater(t, all[ModeHybrid].Recall5, all[ModeFullText].Recall5)
 	require.Greater(t, all[ModeHybrid].MRR, 0.8)
+}
+
+func TestIngestEmbeddedCorpus(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := localStore(t, nil)
+	rep, err := s.IngestFS(ctx, docs.FS, ".", "demo/docs", IngestOptions{})
+	require.NoError(t, err)
+	require.Empty(t, rep.Failed)
+	require.GreaterOrEqual(t, len(rep.Added), 60)
+	d, err := s.Get(ctx, "INC-1003")
+	require.NoError(t, err)
+	require.Equal(t, "demo/docs/incidents/INC-1003.md", d.Source)
+	st, err := s.Stats(ctx)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, st.ByLang["ko"], 12)
+	require.GreaterOrEqual(t, st.ByKind["incident"], 30)
+	require.GreaterOrEqual(t, st.ByKind["runbook"], 10)
+	require.GreaterOrEqual(t, st.ByKind["usecase"], 5)
+	// A Slack-made incident outside the corpus survives a pruning re-ingest.
+	_, err = s.Upsert(ctx, Document{ID: "INC-SLACK-9", Kind: KindIncident, Title: "t", Source: "slack://C1/123", Body: "belt slipped"})
+	require.NoError(t, err)
+	rep, err = s.IngestFS(ctx, docs.FS, ".", "demo/docs", IngestOptions{Prune: true})
+	require.NoError(t, err)
+	require.Empty(t, rep.Pruned)
+	require.Equal(t, len(rep.Added)+rep.Unchanged, rep.Unchanged)
+	ex, err := s.Exists(ctx, []string{"INC-SLACK-9"})
+	require.NoError(t, err)
+	require.True(t, ex["INC-SLACK-9"])
 }
