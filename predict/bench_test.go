@@ -3,8 +3,35 @@ package predict
 import (
 	"fmt"
 	"math"
+	"syscall"
 	"testing"
+	"time"
 )
+
+// cpuTime is the process's user+system CPU time. Benchmarks report it per
+// op beside the wall time: on a shared machine the wall time includes other
+// processes' load, the CPU time does not.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// loop runs f b.N times and reports CPU milliseconds per op.
+func loop(b *testing.B, f func() error) {
+	b.Helper()
+	start := cpuTime()
+	n := 0
+	for b.Loop() {
+		if err := f(); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(n), "cpu-ms/op")
+}
 
 func BenchmarkDetect100k(b *testing.B) {
 	x := synth(100_000, 24, 50, 10, 1, 1)
@@ -14,11 +41,7 @@ func BenchmarkDetect100k(b *testing.B) {
 			name = "online"
 		}
 		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := Detect(Series{Values: x}, DetectOptions{Online: online}); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { _, err := Detect(Series{Values: x}, DetectOptions{Online: online}); return err })
 		})
 	}
 }
@@ -39,11 +62,7 @@ func BenchmarkDetectMulti8x50k(b *testing.B) {
 			name = "online"
 		}
 		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := DetectMulti(m, DetectOptions{Online: online}); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error { _, err := DetectMulti(m, DetectOptions{Online: online}); return err })
 		})
 	}
 }
@@ -56,11 +75,10 @@ func BenchmarkForecast10k(b *testing.B) {
 	ts := hourly(len(x))
 	for _, h := range []int{24, 168} {
 		b.Run(fmt.Sprintf("h%d", h), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: h}); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loop(b, func() error {
+				_, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: h})
+				return err
+			})
 		})
 	}
 }
@@ -68,16 +86,13 @@ func BenchmarkForecast10k(b *testing.B) {
 func BenchmarkForecast10kWeekly(b *testing.B) {
 	x := synth(10_000, 168, 100, 10, 2, 1)
 	ts := hourly(len(x))
-	for b.Loop() {
-		if _, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: 168}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	loop(b, func() error {
+		_, err := ForecastSeries(Series{Values: x, Times: ts}, ForecastOptions{Horizon: 168})
+		return err
+	})
 }
 
 func BenchmarkDetectPeriod100k(b *testing.B) {
 	x := synth(100_000, 24, 50, 10, 1, 1)
-	for b.Loop() {
-		DetectPeriod(x, 0)
-	}
+	loop(b, func() error { DetectPeriod(x, 0); return nil })
 }
