@@ -143,6 +143,8 @@ type Query struct {
 	Horizon time.Duration
 	// FollowUp is set when entities or intents were carried over from an earlier turn.
 	FollowUp bool
+	// Procedure is set for "how do I…" questions, which want a runbook's steps.
+	Procedure bool
 }
 
 // Has reports whether q has intent i.
@@ -250,6 +252,7 @@ func ParseQuestion(question string, now time.Time, cat Catalog) Query {
 	if anomalyRe.MatchString(question) && !q.Has(IntentForecast) && !q.Has(IntentPlan) {
 		q.Intents = append(q.Intents, IntentAnomalies)
 	}
+	q.Procedure = procedureRe.MatchString(question)
 	q.Window = ParseWindow(question, now)
 	q.Horizon = ParseHorizon(question, now)
 	return q
@@ -297,16 +300,28 @@ func (q *Query) resolve(cat Catalog) {
 			}
 		}
 	}
-	if (q.Has(IntentAnomalies) || q.Has(IntentExplain)) && len(q.Assets) == 0 && len(q.Series) == 0 && len(q.Lines) > 0 {
-		// A line-level symptom: look at every asset of the line.
-		for _, s := range cat.Series {
-			for _, l := range q.Lines {
-				if s.Line == l && s.Asset != "" {
-					q.Assets = appendUnique(q.Assets, s.Asset)
-				}
-			}
+}
+
+// merge returns c with the series of o it does not have yet.
+func (c Catalog) merge(o Catalog) Catalog {
+	out := Catalog{Series: append([]SeriesInfo(nil), c.Series...)}
+	for _, s := range o.Series {
+		if !c.has(s.Name) {
+			out.Series = append(out.Series, s)
 		}
 	}
+	return out
+}
+
+// lineAssets returns the assets of the named lines.
+func (c Catalog) lineAssets(lines []string) []string {
+	var out []string
+	for _, s := range c.Series {
+		if s.Asset != "" && contains(lines, s.Line) {
+			out = appendUnique(out, s.Asset)
+		}
+	}
+	return out
 }
 
 // inherit carries entities and intents over from an earlier question of

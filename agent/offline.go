@@ -28,9 +28,11 @@ const (
 // maps them onto the property names of the tool's own schema.
 type args struct {
 	Series, Asset, Line, Query, ID, Kind string
-	Since, Until                         time.Time
+	Since, Until, At                     time.Time
 	Horizon                              time.Duration
 	K                                    int
+	// Past asks compare_to_plan to look back over the window too.
+	Past bool
 }
 
 var conceptNames = map[string][]string{
@@ -44,7 +46,9 @@ var conceptNames = map[string][]string{
 	"until":   {"until", "end", "to", "window_end"},
 	"hours":   {"hours", "window_hours", "lookback_hours", "last_hours"},
 	"window":  {"window", "lookback", "last"},
-	"horizon": {"horizon", "horizon_hours", "hours_ahead"},
+	"horizon": {"horizon_hours", "hours_ahead", "horizon"},
+	"past":    {"past_hours", "lookback_hours"},
+	"at":      {"at", "time", "when"},
 	"k":       {"k", "limit", "top_k", "n"},
 }
 
@@ -82,7 +86,7 @@ func argsFor(tool tools.Tool, a args) string {
 	set("query", str(a.Query))
 	set("id", str(a.ID))
 	set("kind", str(a.Kind))
-	if !a.Since.IsZero() {
+	if !a.Since.IsZero() && a.At.IsZero() {
 		hours := a.Until.Sub(a.Since).Hours()
 		if a.Until.IsZero() {
 			hours = 24
@@ -105,6 +109,22 @@ func argsFor(tool tools.Tool, a args) string {
 				return fmt.Sprintf("%dh", int(hours+0.5))
 			})
 		}
+	}
+	if !a.At.IsZero() {
+		set("at", func(string) any { return a.At.UTC().Format(time.RFC3339) })
+	}
+	if a.Past && !a.Since.IsZero() {
+		until := a.Until
+		if until.IsZero() {
+			until = time.Now()
+		}
+		set("past", func(typ string) any {
+			h := until.Sub(a.Since).Hours()
+			if typ == "integer" {
+				return int(h + 0.5)
+			}
+			return float64(int(h*10+0.5)) / 10
+		})
 	}
 	if a.Horizon > 0 {
 		h := a.Horizon.Hours()
@@ -157,6 +177,18 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		outs := call(mk(ToolListSeries, args{}))
 		if len(outs) == 1 && outs[0].ok {
 			cat = catalogFromData(outs[0].res.Data)
+			// A long catalog comes in pages: ask again line by line.
+			if total := totalOf(outs[0].res.Data); total > len(cat.Series) && hasProp(t.registry, ToolListSeries, "line") {
+				var more []pendingCall
+				for _, l := range cat.Lines() {
+					more = append(more, mk(ToolListSeries, args{Line: l}))
+				}
+				for _, o := range call(more...) {
+					if o.ok {
+						cat = cat.merge(catalogFromData(o.res.Data))
+					}
+				}
+			}
 		}
 	}
 	q := ParseQuestion(t.req.Question, t.now, cat)
@@ -206,11 +238,27 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 				}
 			}
 		}
+		if targets == 0 && len(q.Lines) > 0 {
+			if hasProp(t.registry, ToolDetectAnomalies, "line") {
+				for _, l := range q.Lines {
+					first = append(first, mk(ToolDetectAnomalies, args{Line: l, Since: q.Window.Since, Until: q.Window.Until}))
+				}
+			} else {
+				for i, a := range cat.lineAssets(q.Lines) {
+					if i < 6 {
+						first = append(first, mk(ToolDetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
+					}
+				}
+			}
+		}
 	}
 	if q.Has(IntentPlan) {
 		for _, s := range q.Series {
-			line := strings.TrimSuffix(s, ".output")
-			first = append(first, mk(ToolCompareToPlan, args{Series: s, Line: line, Horizon: q.Horizon, Since: q.Window.Since, Until: q.Window.Until}))
+			a := args{Series: s, Horizon: q.Horizon, Since: q.Window.Since, Until: q.Window.Until, Past: q.Window.Phrase != ""}
+			if line, ok := strings.CutSuffix(s, ".output"); ok {
+				a = args{Line: line, Horizon: q.Horizon, Since: q.Window.Since, Until: q.Window.Until, Past: q.Window.Phrase != ""}
+			}
+			first = append(first, mk(ToolCompareToPlan, a))
 		}
 	}
 	if q.Has(IntentForecast) {
@@ -223,8 +271,13 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		sq := args{Query: searchText(t.req.Question, q), K: 5}
 		if len(q.Assets) == 1 {
 			sq.Asset = q.Assets[0]
+		} else if len(q.Assets) == 0 && len(q.Lines) == 1 {
+			sq.Line = q.Lines[0]
 		}
 		first = append(first, mk(ToolSearchIncidents, sq))
+		// Runbooks are seldom tied to one asset: search them on their own,
+		// so the steps that touch equipment can name their SOP.
+		first = append(first, mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 3}))
 	}
 	outs := call(first...)
 
@@ -238,6 +291,15 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			a := args{Since: q.Window.Since, Until: q.Window.Until}
 			a.Series, _ = o.trace.Args["series"].(string)
 			a.Asset, _ = o.trace.Args["asset"].(string)
+			if ev, ok := firstEvent(o.res.Data); ok {
+				if a.Asset == "" && a.Series == "" {
+					a.Asset = ev.asset
+				}
+				a.At = ev.peak
+			}
+			if a.Asset == "" && a.Series == "" {
+				continue
+			}
 			second = append(second, mk(ToolExplainAnomaly, a))
 			break
 		}
@@ -255,10 +317,47 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	return ans, nil
 }
 
+var (
+	outcomeLineRe = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)[^.:]{0,40}:|after (?:the )?restart|재가동 후`)
+	sopRefRe      = regexp.MustCompile(`\b(?:RB|SOP)-[A-Za-z0-9-]*[A-Za-z0-9]`)
+)
+
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should) (?:i|we)|procedure|\bsop\b|runbook|instructions|steps to|절차|방법|매뉴얼`)
+
+// searchSynonyms widen the incident query with the words the documents use.
+var searchSynonyms = []struct {
+	re  *regexp.Regexp
+	add string
+}{
+	{regexp.MustCompile(`(?i)lock ?out|tag ?out|잠금|표지`), "lockout LOTO"},
+	{regexp.MustCompile(`(?i)escalat|who (?:do i|should i) call|line stop|에스컬레이션|보고`), "escalation matrix"},
+	{regexp.MustCompile(`(?i)vibrat|진동`), "vibration bearing"},
+	{regexp.MustCompile(`(?i)hot\b|overheat|temperature|과열|온도`), "overheating temperature"},
+	{regexp.MustCompile(`(?i)slip|미끄러|슬립`), "belt slip"},
+	{regexp.MustCompile(`(?i)strainer|clog|막힘|필터`), "filter clogging"},
+}
+
+// hasProp reports whether the named tool's schema declares the property.
+func hasProp(reg *tools.Registry, tool, prop string) bool {
+	tl, ok := reg.Get(tool)
+	if !ok {
+		return false
+	}
+	props, _ := tl.Schema()["properties"].(map[string]any)
+	_, ok = props[prop]
+	return ok
+}
+
 // searchText is the incident query: the question plus the entities and
-// sensors it names, which the store's full-text leg matches on.
+// sensors it names and a few synonyms, which the store's full-text leg
+// matches on.
 func searchText(question string, q Query) string {
 	parts := []string{question}
+	for _, s := range searchSynonyms {
+		if s.re.MatchString(question) {
+			parts = append(parts, s.add)
+		}
+	}
 	parts = append(parts, q.Assets...)
 	for _, s := range q.Sensors {
 		if s != "output" {
@@ -305,6 +404,53 @@ func hasEvents(data any) bool {
 	return found
 }
 
+// totalOf reads the "total" count of a paged result (0 when absent).
+func totalOf(data any) int {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return 0
+	}
+	var v struct {
+		Total int `json:"total"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return v.Total
+}
+
+type eventRef struct {
+	asset string
+	peak  time.Time
+}
+
+// firstEvent returns the asset and peak time of the first event of a detection result.
+func firstEvent(data any) (eventRef, bool) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		return eventRef{}, false
+	}
+	var v struct {
+		Events []struct {
+			Asset string `json:"asset"`
+			Peak  string `json:"peak"`
+			Start string `json:"start"`
+		} `json:"events"`
+	}
+	if json.Unmarshal(b, &v) != nil || len(v.Events) == 0 {
+		return eventRef{}, false
+	}
+	e := v.Events[0]
+	ref := eventRef{asset: e.Asset}
+	for _, s := range []string{e.Peak, e.Start} {
+		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02 15:04", "2006-01-02T15:04"} {
+			if t, err := time.Parse(layout, s); err == nil {
+				ref.peak = t
+				return ref, true
+			}
+		}
+	}
+	return ref, true
+}
+
 func asFloat(v any) float64 {
 	f, _ := v.(float64)
 	return f
@@ -313,6 +459,13 @@ func asFloat(v any) float64 {
 // pickDocs returns the best incident and the best runbook that
 // search_incidents returned (in rank order).
 func pickDocs(outs []callOutcome) (incident, runbook tools.Citation) {
+	// A runbook-only search (asked for "how do I…") ranks runbooks best.
+	for _, o := range outs {
+		if o.name == ToolSearchIncidents && o.ok && o.trace.Args["kind"] == "runbook" && len(o.res.Citations) > 0 {
+			runbook = o.res.Citations[0]
+			break
+		}
+	}
 	for _, o := range outs {
 		if o.name != ToolSearchIncidents || !o.ok {
 			continue
@@ -434,7 +587,13 @@ func actionItems(body string) []string {
 }
 
 func firstSentence(lines []string) string {
-	s := strings.TrimSpace(strings.Join(lines, " "))
+	var prose []string
+	for _, l := range lines {
+		if !strings.HasPrefix(strings.TrimSpace(l), "|") { // tables do not read as a sentence
+			prose = append(prose, l)
+		}
+	}
+	s := strings.TrimSpace(strings.Join(prose, " "))
 	s = strings.TrimLeft(s, "-*• ")
 	if m := sentenceEnd.FindStringIndex(s); m != nil {
 		return strings.TrimSpace(s[:m[1]])
@@ -525,6 +684,13 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	if a.Situation == "" && len(errs) > 0 {
 		a.Situation = strings.Join(errs, "; ")
 	}
+	if q != nil && q.Procedure && runbook.body != "" && len(situation) == 0 {
+		if ko {
+			a.Situation = fmt.Sprintf("절차: %s %s.", runbook.cit.ID, runbook.cit.Title)
+		} else {
+			a.Situation = fmt.Sprintf("Procedure: %s %s.", runbook.cit.ID, runbook.cit.Title)
+		}
+	}
 	if a.Situation == "" && incident.cit.ID != "" {
 		if ko {
 			a.Situation = fmt.Sprintf("센서 데이터에서 확인된 내용은 없지만 비슷한 과거 사례가 있습니다: %s %s.", incident.cit.ID, incident.cit.Title)
@@ -545,7 +711,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	switch {
 	case explain != "":
 		a.Cause = explain
-	case incident.body != "":
+	case incident.body != "" && (q == nil || !q.Procedure):
 		if rc := firstSentence(sectionLines(incSecs, "root cause", "cause", "원인")); rc != "" {
 			if ko {
 				a.Cause = fmt.Sprintf("과거 사례 %s 기준: %s", incident.cit.ID, rc)
@@ -562,24 +728,33 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 				t.warn("ignored text in %s that looked like instructions to the assistant", cite.ID)
 				continue
 			}
+			if outcomeLineRe.MatchString(it) {
+				continue // a reading after the fix, not an action
+			}
 			s := Step{Text: it, Citations: []string{cite.ID}}
 			if isRunbook(cite.ID, cite.Kind) {
 				s.SOP = cite.ID
 			}
+			if m := sopRefRe.FindString(it); m != "" && equipmentRe.MatchString(it) {
+				s.TouchesEquipment, s.SOP = true, m // "Lock-out per RB-LOTO": the SOP the step names
+			}
 			a.Steps = append(a.Steps, s)
 		}
 	}
-	if incident.body != "" {
+	if q != nil && q.Procedure && runbook.body != "" {
+		addSteps(actionItems(runbook.body), runbook.cit)
+	}
+	if incident.body != "" && len(a.Steps) == 0 {
 		addSteps(actionItems(incident.body), incident.cit)
 		for i := range a.Steps {
 			if ko {
-				a.Steps[i].Reason = fmt.Sprintf("%s에서 효과가 있었던 조치", incident.cit.ID)
+				a.Steps[i].Reason = fmt.Sprintf("%s에서 기록된 조치", incident.cit.ID)
 			} else {
 				a.Steps[i].Reason = fmt.Sprintf("recorded action in %s", incident.cit.ID)
 			}
 		}
 	}
-	if len(a.Steps) == 0 && runbook.body != "" {
+	if len(a.Steps) < 3 && runbook.body != "" && (q == nil || !q.Procedure) {
 		addSteps(actionItems(runbook.body), runbook.cit)
 	}
 	if runbook.cit.ID != "" {

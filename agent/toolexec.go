@@ -56,8 +56,8 @@ func (r *Runner) runCalls(ctx context.Context, t *turn, calls []pendingCall) []c
 	return outs
 }
 
-func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) callOutcome {
-	out := callOutcome{id: c.ID, name: c.Name, step: c.Step}
+func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) (out callOutcome) {
+	out = callOutcome{id: c.ID, name: c.Name, step: c.Step}
 	out.trace = ToolTrace{Tool: c.Name, Args: argsMap(c.Args)}
 	began := time.Now()
 	defer func() {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gemba-ai/gemba/agent"
 	"github.com/gemba-ai/gemba/config"
 	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/modelreg"
 	"github.com/gemba-ai/gemba/ops"
 	"github.com/gemba-ai/gemba/rag"
+	"github.com/gemba-ai/gemba/series"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -105,9 +108,9 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 	return rag.New(pool, emb, rag.Options{Logger: app.Logger()}), nil
 }
 
-// plantTools are the predictive tools on the series store.
+// plantTools are the predictive tools on the series store, naming the
+// model registry's versions and drift in their results.
 func plantTools(pool db.DBTX, app *App) []tools.Tool {
-	_ = pool
 	_ = app
-	return nil
+	return tools.Predictive(series.New(pool), modelreg.New(pool), time.Now)
 }

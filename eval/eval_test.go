@@ -1,0 +1,170 @@
+package eval
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/agent/llmtest"
+	"github.com/gemba-ai/gemba/config"
+)
+
+func TestEvalSetIsWellFormed(t *testing.T) {
+	t.Parallel()
+	cases, err := Load()
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(cases), 40)
+	korean, followUps := 0, 0
+	threads := map[string]int{}
+	for _, c := range cases {
+		if agent.DetectLang(c.Question) == "ko" {
+			korean++
+		}
+		if c.Thread != "" {
+			threads[c.Thread]++
+		}
+	}
+	for _, n := range threads {
+		followUps += n - 1
+	}
+	require.GreaterOrEqual(t, korean, 8)
+	require.GreaterOrEqual(t, followUps, 4)
+
+	_, err = Parse([]byte("cases:\n  - id: a\n    question: q\n"))
+	require.ErrorContains(t, err, "no expected tools")
+	_, err = Parse([]byte("cases:\n  - {id: a, question: q, tools: [x]}\n  - {id: a, question: q, tools: [x]}\n"))
+	require.ErrorContains(t, err, "duplicate id")
+	_, err = Parse([]byte("cases:\n  - {id: a, question: q, tools: [x], typo: 1}\n"))
+	require.ErrorContains(t, err, "typo")
+}
+
+func newRunner(t testing.TB, d *demoPlant, model agent.Model) *agent.Runner {
+	t.Helper()
+	r, err := agent.New(agent.Options{
+		Model: model, ModelName: "scripted", Tools: d.registry(), Store: agent.NewStore(d.pool), Docs: d.docs,
+		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now },
+	})
+	require.NoError(t, err)
+	return r
+}
+
+// TestOfflineEval runs the whole evaluation set through the offline planner
+// on the seeded demo plant and holds the figures to a floor.
+func TestOfflineEval(t *testing.T) {
+	d := openDemo(t)
+	cases, err := Load()
+	require.NoError(t, err)
+	rep := Run(context.Background(), newRunner(t, d, nil), cases, fmt.Sprint(time.Now().UnixNano()))
+	var buf bytes.Buffer
+	WriteText(&buf, rep)
+	t.Log("\n" + buf.String())
+	require.Equal(t, "offline", rep.Mode)
+	require.Zero(t, rep.Errors)
+	require.GreaterOrEqual(t, rep.ToolRouting, 0.9)
+	require.GreaterOrEqual(t, rep.CitationHit, 0.75)
+	require.GreaterOrEqual(t, rep.NumericGrounding, 0.97)
+	require.GreaterOrEqual(t, rep.Facts, 0.9)
+	b, err := json.Marshal(rep)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"tool_routing_accuracy"`)
+}
+
+// scriptedModel answers like a quick model: three tool calls on the first
+// step of a turn, then a short grounded answer built from the tool results.
+func scriptedModel(req llmtest.Request) llmtest.Reply {
+	if req.Last().Role != "tool" {
+		return llmtest.CallTools(
+			llmtest.Call("detect_anomalies", `{"asset":"press-3"}`),
+			llmtest.Call("search_incidents", `{"query":"press-3 vibration rising bearing","asset":"press-3"}`),
+			llmtest.Call("get_document", `{"id":"RB-bearing-inspection"}`),
+		)
+	}
+	return llmtest.Final(`{"situation":"press-3 vibration is rising (see detect_anomalies).","cause":"Bearing wear, as in INC-1003.",
+"steps":[{"text":"Check lubrication and trend vibration every shift","reason":"alert level per the runbook","citations":["RB-bearing-inspection"]},
+{"text":"Plan a bearing replacement at the next stop","citations":["INC-1003","RB-bearing-inspection"],"touches_equipment":true,"sop":"RB-bearing-inspection"}],
+"confidence":"medium","escalate":"If it reaches the Danger level, call the maintenance lead."}`)
+}
+
+// BenchmarkAgentOverhead measures what the agent adds to one answer when
+// the model answers instantly: a turn with three tool calls on the demo
+// data, then the final answer, grounding, and the audit write. Overhead is
+// the answer's latency minus the slowest tool call (they run concurrently).
+func BenchmarkAgentOverhead(b *testing.B) {
+	d := openDemo(b)
+	srv := llmtest.NewServer()
+	defer srv.Close()
+	srv.Respond(scriptedModel)
+	model, err := agent.NewModel(config.LLMConfig{Provider: "openai", BaseURL: srv.URL, APIKey: srv.Token, Model: "scripted"}, nil)
+	require.NoError(b, err)
+	r := newRunner(b, d, model)
+	ctx := context.Background()
+	var overhead, total []time.Duration
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		a, err := r.Ask(ctx, agent.Request{ThreadKey: fmt.Sprintf("bench:%d:%d", time.Now().UnixNano(), i), Question: "press 3 vibration is rising, what now?"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if a.Mode != agent.ModeLLM || len(a.Trace) != 3 {
+			b.Fatalf("mode %s, %d tool calls: %v", a.Mode, len(a.Trace), a.Warnings)
+		}
+		var slowest int64
+		for _, tr := range a.Trace {
+			if tr.Error != "" {
+				b.Fatalf("%s: %s", tr.Tool, tr.Error)
+			}
+			slowest = max(slowest, tr.DurationMS)
+		}
+		lat := time.Duration(a.LatencyMS) * time.Millisecond
+		total = append(total, lat)
+		overhead = append(overhead, lat-time.Duration(slowest)*time.Millisecond)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(pct(overhead, 50).Microseconds())/1000, "p50-overhead-ms")
+	b.ReportMetric(float64(pct(overhead, 95).Microseconds())/1000, "p95-overhead-ms")
+	b.ReportMetric(float64(pct(total, 95).Microseconds())/1000, "p95-total-ms")
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, (len(s)*p+99)/100-1)]
+}
+
+// TestScriptedTurnOnDemoData is the benchmark's turn as a test: the model's
+// three calls run on the real demo tools and the answer keeps its citations.
+func TestScriptedTurnOnDemoData(t *testing.T) {
+	d := openDemo(t)
+	srv := llmtest.New(t)
+	srv.Respond(scriptedModel)
+	model, err := agent.NewModel(config.LLMConfig{Provider: "openai", BaseURL: srv.URL, APIKey: srv.Token, Model: "scripted"}, nil)
+	require.NoError(t, err)
+	r := newRunner(t, d, model)
+	a, err := r.Ask(context.Background(), agent.Request{ThreadKey: "eval:turn", Question: "press 3 vibration is rising, what now?"})
+	require.NoError(t, err)
+	require.Equal(t, agent.ModeLLM, a.Mode)
+	require.Len(t, a.Trace, 3)
+	for _, tr := range a.Trace {
+		require.Empty(t, tr.Error, tr.Tool)
+	}
+	var ids []string
+	for _, c := range a.Citations {
+		ids = append(ids, c.ID)
+	}
+	require.Contains(t, ids, "INC-1003")
+	require.Contains(t, ids, "RB-bearing-inspection")
+	require.True(t, a.Steps[1].TouchesEquipment)
+	require.Empty(t, a.Warnings, strings.Join(a.Warnings, "; "))
+}
