@@ -68,7 +68,7 @@ func (c *Console) index(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)}) //nolint:gosec // Secure follows the request's scheme; see secure
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -98,9 +98,9 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
 		tok := r.PostFormValue("token")
 		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(c.auth.token)) == 1 {
-			http.SetCookie(w, &http.Cookie{
+			http.SetCookie(w, &http.Cookie{ //nolint:gosec // Secure follows the request's scheme; see secure
 				Name: cookieName, Value: c.auth.cookie, Path: "/",
-				HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
+				HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
 				Expires: c.now().Add(30 * 24 * time.Hour),
 			})
 			http.Redirect(w, r, "/", http.StatusSeeOther)
@@ -130,4 +130,12 @@ func loginPage(msg string) []byte {
 <input id="token" name="token" type="password" autocomplete="current-password" autofocus required>
 <button type="submit" class="btn primary">Log in</button></form></body></html>`)
 	return []byte(b.String())
+}
+
+// secure reports whether the browser reached the console over HTTPS
+// (directly or through a TLS-terminating proxy), so the session cookie is
+// marked Secure there; on plain HTTP (localhost, a lab LAN) a Secure
+// cookie would be dropped and nobody could log in.
+func secure(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

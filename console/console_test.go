@@ -72,7 +72,7 @@ func (c *client) do(method, path string, body any) (int, []byte) {
 	}
 	res, err := c.hc.Do(req)
 	require.NoError(c.t, err)
-	defer res.Body.Close()
+	defer func() { require.NoError(c.t, res.Body.Close()) }()
 	b, err := io.ReadAll(res.Body)
 	require.NoError(c.t, err)
 	return res.StatusCode, b
@@ -177,7 +177,7 @@ func TestTokenRequiredEverywhereWhenSet(t *testing.T) {
 	req, _ := http.NewRequest("GET", f.srv.URL+"/", nil)
 	res, err := c.hc.Do(req)
 	require.NoError(t, err)
-	res.Body.Close()
+	require.NoError(t, res.Body.Close())
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	require.Equal(t, "/login", res.Header.Get("Location"))
 	status, body = c.do("GET", "/login", nil)
@@ -190,12 +190,12 @@ func TestTokenRequiredEverywhereWhenSet(t *testing.T) {
 	// cookie that does not contain the token and opens the API.
 	res, err = c.hc.PostForm(f.srv.URL+"/login", url.Values{"token": {"nope"}})
 	require.NoError(t, err)
-	res.Body.Close()
+	require.NoError(t, res.Body.Close())
 	require.Equal(t, http.StatusUnauthorized, res.StatusCode)
 	require.Empty(t, res.Cookies())
 	res, err = c.hc.PostForm(f.srv.URL+"/login", url.Values{"token": {token}})
 	require.NoError(t, err)
-	res.Body.Close()
+	require.NoError(t, res.Body.Close())
 	require.Equal(t, http.StatusSeeOther, res.StatusCode)
 	cks := res.Cookies()
 	require.Len(t, cks, 1)
@@ -220,7 +220,7 @@ func TestOpenConsoleGuardsHostAndOrigin(t *testing.T) {
 	req.Host = "evil.example:8080"
 	res, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	res.Body.Close()
+	require.NoError(t, res.Body.Close())
 	require.Equal(t, http.StatusMisdirectedRequest, res.StatusCode)
 
 	// Cross-site POSTs are refused; same-origin ones pass.
@@ -233,7 +233,7 @@ func TestOpenConsoleGuardsHostAndOrigin(t *testing.T) {
 	// Security headers are set on every response.
 	res, err = http.Get(f.srv.URL + "/")
 	require.NoError(t, err)
-	res.Body.Close()
+	require.NoError(t, res.Body.Close())
 	require.Contains(t, res.Header.Get("Content-Security-Policy"), "default-src 'self'")
 	require.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"))
 }
@@ -455,7 +455,7 @@ func TestSlashCommandChart(t *testing.T) {
 	require.Equal(t, "image", img.Type)
 	res, err := http.Get(f.srv.URL + img.ImageURL)
 	require.NoError(t, err)
-	defer res.Body.Close()
+	defer func() { require.NoError(t, res.Body.Close()) }()
 	require.Equal(t, "image/png", res.Header.Get("Content-Type"))
 	pic, err := png.Decode(res.Body)
 	require.NoError(t, err)
@@ -527,7 +527,7 @@ func TestPlantPagesOnSeriesStore(t *testing.T) {
 
 	res, err := http.Get(f.srv.URL + "/api/plant/chart?series=press-3.vibration&hours=72")
 	require.NoError(t, err)
-	defer res.Body.Close()
+	defer func() { require.NoError(t, res.Body.Close()) }()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	_, err = png.Decode(res.Body)
 	require.NoError(t, err)

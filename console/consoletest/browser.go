@@ -42,7 +42,7 @@ func ArtifactsDir(t testing.TB) string {
 		}
 		dir = filepath.Join(root, "artifacts", "console")
 	}
-	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.MkdirAll(dir, 0o750)) //nolint:gosec // the test runner chooses where its artifacts go
 	return dir
 }
 
@@ -146,7 +146,7 @@ func (b *Browser) Shot(name string) {
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(b.t, err, "screenshot %s", name)
 	p := filepath.Join(b.dir, name+".png")
-	require.NoError(b.t, os.WriteFile(p, png, 0o644))
+	require.NoError(b.t, os.WriteFile(p, png, 0o600))
 	b.t.Logf("screenshot %s", p)
 }
 
