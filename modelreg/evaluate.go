@@ -34,7 +34,7 @@ const (
 // Evaluation windows.
 const (
 	forecastLookback = 28 * 24 * time.Hour
-	detectLookback   = 14 * 24 * time.Hour
+	detectLookback   = 28 * 24 * time.Hour
 	backtestOrigins  = 3
 	defaultHorizon   = 24
 	flagThreshold    = 0.9
@@ -81,8 +81,7 @@ type Evaluation struct {
 func (e Evaluation) ModelRef() string { return e.Model + "@" + e.Version }
 
 // Reevaluate runs a rolling backtest of every active model on the latest
-// data of each series it serves (the 28 days before now for forecasters,
-// 14 for detectors), stores one evaluation per model and series and marks
+// data of each series it serves (the 28 days before now), stores one evaluation per model and series and marks
 // drift against the registered metrics (or the first evaluation when none
 // were registered). A failing external model is recorded as an evaluation
 // with Error set, not returned as an error; only database failures are.
@@ -305,7 +304,12 @@ func naiveScale(v []float64, season int) float64 {
 }
 
 // flagged is the share of the last 7 days' points that m scores anomalous.
+// Without a configured season the built-in detector gets a weekly one when
+// the window holds three weeks (see tools.seasonFor for why).
 func (r *Registry) flagged(ctx context.Context, m Model, w series.Window) (float64, error) {
+	if m.InputSchema.Season == 0 && w.Step > 0 && time.Duration(len(w.Data.Values))*w.Step >= 21*24*time.Hour {
+		m.InputSchema.Season = int(7 * 24 * time.Hour / w.Step)
+	}
 	scores, err := r.Score(ctx, m, w.Data.Values)
 	if err != nil {
 		return 0, err

@@ -57,6 +57,13 @@ type ImportError struct {
 	Total int
 }
 
+// ErrBadFile marks an import file that cannot be read as a series CSV
+// (no header, no timestamp column, malformed rows); *ImportError matches it.
+var ErrBadFile = errors.New("bad series file")
+
+// Is makes errors.Is(err, ErrBadFile) true.
+func (e *ImportError) Is(target error) bool { return target == ErrBadFile }
+
 // maxProblems caps the problems kept in an ImportError.
 const maxProblems = 20
 
@@ -149,14 +156,14 @@ type parsedPoint struct {
 func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
 	data, format, perr, err := parseCSV(r, opt)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+		return ImportResult{}, fmt.Errorf("series: import: %w: %w", ErrBadFile, err)
 	}
 	if perr.Total > 0 {
 		return ImportResult{}, fmt.Errorf("series: import: %w", perr)
 	}
 	res := ImportResult{Format: format, Rows: data.rows}
 	if len(data.points) == 0 {
-		return res, errors.New("series: import: the file has no data rows")
+		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
 	}
 
 	tx, err := st.db.Begin(ctx)

@@ -22,7 +22,8 @@ const (
 	maxPoints      = 48  // forecast points listed in a result
 	maxChartPoints = 600 // points per chart line
 	maxWindow      = 92 * 24 * time.Hour
-	detectContext  = 7 * 24 * time.Hour // history before a window that warms the detector up
+	detectContext  = 28 * 24 * time.Hour // history before a window that warms the detector up
+	baselineSpan   = 7 * 24 * time.Hour  // history an event's "usual level" is measured on
 )
 
 // predictive holds what the predictive tools share.
@@ -279,6 +280,27 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 }
 
 // --- shared helpers --------------------------------------------------------
+
+// seasonFor picks the seasonal period, in points, for n points spaced step
+// apart: a week when at least three weeks are there (plants run shift and
+// weekend patterns), else a day when at least three days are, else 0
+// (let predict detect it). Automatic detection on a few weeks of shift
+// data is unreliable (it often finds no period and every shift change
+// becomes an event), so the tools name the period.
+func seasonFor(step time.Duration, n int) int {
+	if step <= 0 {
+		return 0
+	}
+	span := time.Duration(n) * step
+	week, day := int(7*24*time.Hour/step), int(24*time.Hour/step)
+	switch {
+	case span >= 21*24*time.Hour && week >= 2:
+		return week
+	case span >= 3*24*time.Hour && day >= 2:
+		return day
+	}
+	return 0
+}
 
 // indexAt returns the first index of times at or after t (len when none).
 func indexAt(times []time.Time, t time.Time) int {

@@ -183,7 +183,7 @@ func analyze(sub subject, opt predict.DetectOptions) ([]finding, error) {
 func levelStats(sub subject, j int, e predict.Event) (level, med, scale, sigma float64) {
 	vals := sub.data.Values[j]
 	step := stepOf(sub.data.Times)
-	base0 := max(0, e.StartIdx-int(detectContext/step))
+	base0 := max(0, e.StartIdx-int(baselineSpan/step))
 	med, scale = robust(vals[base0:e.StartIdx])
 	if e.StartIdx-base0 < 12 { // too little before the event: use the whole window
 		med, scale = robust(vals)
@@ -446,7 +446,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 			lastErr = &series.EmptyWindowError{Name: sub.label, From: from, To: to, First: sub.data.Times[0], Last: sub.data.Times[len(sub.data.Times)-1]}
 			continue
 		}
-		found, err := analyze(sub, predict.DetectOptions{Online: online})
+		found, err := analyze(sub, predict.DetectOptions{Online: online, Period: seasonFor(stepOf(sub.data.Times), len(sub.data.Times))})
 		if err != nil {
 			if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 				noData = append(noData, sub.label)
@@ -640,7 +640,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	if i0 >= i1 {
 		return userErr(&series.EmptyWindowError{Name: sub.label, From: from, To: to, First: times[0], Last: times[len(times)-1]})
 	}
-	found, err := analyze(sub, predict.DetectOptions{})
+	found, err := analyze(sub, predict.DetectOptions{Period: seasonFor(stepOf(sub.data.Times), len(sub.data.Times))})
 	if err != nil {
 		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 			return r, nil
@@ -689,8 +689,8 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 
 	// Decomposition of the leading sensor: the week before the window and the window.
 	leadName := sub.data.Names[lead]
-	d0 := max(0, i0-int(detectContext/stepOf(times)))
-	dec, derr := predict.Decompose(predict.Series{Times: times[d0:i1], Values: sub.data.Values[lead][d0:i1]}, 0)
+	d0 := max(0, i0-int(baselineSpan/stepOf(times)))
+	dec, derr := predict.Decompose(predict.Series{Times: times[d0:i1], Values: sub.data.Values[lead][d0:i1]}, seasonFor(stepOf(times), i1-d0))
 	if derr == nil {
 		w0 := i0 - d0
 		tr := dec.Trend[w0:]
