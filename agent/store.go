@@ -121,23 +121,7 @@ func (s *Store) SaveAnswer(ctx context.Context, req Request, a *Answer, calls []
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 
-	var convID int64
-	if err := tx.QueryRow(ctx, `
-		INSERT INTO conversations (thread_key, channel, scope) VALUES ($1, $2, $3)
-		ON CONFLICT (thread_key) DO UPDATE SET updated_at = now()
-		RETURNING id`, req.ThreadKey, req.Channel, scopeString(req)).Scan(&convID); err != nil {
-		return 0, fmt.Errorf("agent: save answer: conversation: %w", err)
-	}
-	var qID, mID int64
-	if err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, role, user_id, content, tokens) VALUES ($1, 'user', $2, $3, $4) RETURNING id`,
-		convID, req.UserID, req.Question, EstimateTokens(req.Question)).Scan(&qID); err != nil {
-		return 0, fmt.Errorf("agent: save answer: question: %w", err)
-	}
 	memo := memoryText(a)
-	if err := tx.QueryRow(ctx, `INSERT INTO messages (conversation_id, role, content, tokens) VALUES ($1, 'assistant', $2, $3) RETURNING id`,
-		convID, memo, EstimateTokens(memo)).Scan(&mID); err != nil {
-		return 0, fmt.Errorf("agent: save answer: message: %w", err)
-	}
 	body, err := json.Marshal(a)
 	if err != nil {
 		return 0, fmt.Errorf("agent: save answer: encode: %w", err)
@@ -150,18 +134,30 @@ func (s *Store) SaveAnswer(ctx context.Context, req Request, a *Answer, calls []
 	if warnings == nil {
 		warnings = []string{}
 	}
-	var id int64
+	// One round trip for the conversation, both messages and the answer.
+	var id, convID int64
 	if err := tx.QueryRow(ctx, `
+		WITH conv AS (
+			INSERT INTO conversations (thread_key, channel, scope) VALUES ($1, $2, $3)
+			ON CONFLICT (thread_key) DO UPDATE SET updated_at = now()
+			RETURNING id
+		), msgs AS (
+			-- One INSERT, rows in order, so the question's id is below the answer's.
+			INSERT INTO messages (conversation_id, role, user_id, content, tokens)
+			SELECT conv.id, v.role, v.user_id, v.content, v.tokens
+			FROM conv, (VALUES (1, 'user', $4, $5, $6::integer), (2, 'assistant', '', $7, $8::integer)) AS v (ord, role, user_id, content, tokens)
+			ORDER BY v.ord
+			RETURNING id, role
+		)
 		INSERT INTO answers (conversation_id, question_id, message_id, thread_key, user_id, question, lang, mode, model,
 			warnings, answer, citations, prompt_tokens, completion_tokens, latency_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-		RETURNING id`,
-		convID, qID, mID, req.ThreadKey, req.UserID, req.Question, a.Lang, a.Mode, a.Model,
-		warnings, body, cits, a.PromptTokens, a.CompletionTokens, a.LatencyMS).Scan(&id); err != nil {
-		return 0, fmt.Errorf("agent: save answer: %w", err)
-	}
-	// The stored JSON carries its own id, so Answer(id) round-trips.
-	if _, err := tx.Exec(ctx, `UPDATE answers SET answer = jsonb_set(answer, '{id}', to_jsonb(id)) WHERE id = $1`, id); err != nil {
+		SELECT conv.id, (SELECT id FROM msgs WHERE role = 'user'), (SELECT id FROM msgs WHERE role = 'assistant'),
+			$1, $4, $5, $9, $10, $11, $12, $13, $14, $15, $16, $17
+		FROM conv
+		RETURNING id, conversation_id`,
+		req.ThreadKey, req.Channel, scopeString(req), req.UserID, req.Question, EstimateTokens(req.Question),
+		memo, EstimateTokens(memo), a.Lang, a.Mode, a.Model,
+		warnings, body, cits, a.PromptTokens, a.CompletionTokens, a.LatencyMS).Scan(&id, &convID); err != nil {
 		return 0, fmt.Errorf("agent: save answer: %w", err)
 	}
 	batch := &pgx.Batch{}
