@@ -191,8 +191,8 @@ func (s *Store) upsertBatch(ctx context.Context, docs []Document, bulk bool) ([]
 
 const upsertDocSQL = `
 INSERT INTO documents (id, kind, title, source, site, line, asset, failure_mode, severity,
-    occurred_at, resolved_at, downtime_minutes, tags, outcome, lang, body, metadata, content_hash)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    occurred_at, resolved_at, downtime_minutes, tags, outcome, lang, body, metadata, content_hash, outcome_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 ON CONFLICT (id) DO UPDATE SET
     kind = EXCLUDED.kind, title = EXCLUDED.title, source = EXCLUDED.source, site = EXCLUDED.site,
     line = EXCLUDED.line, asset = EXCLUDED.asset, failure_mode = EXCLUDED.failure_mode,
@@ -200,6 +200,7 @@ ON CONFLICT (id) DO UPDATE SET
     downtime_minutes = EXCLUDED.downtime_minutes, tags = EXCLUDED.tags,
     -- An outcome recorded in Slack survives re-ingesting a file that states none.
     outcome = CASE WHEN EXCLUDED.outcome = '' THEN documents.outcome ELSE EXCLUDED.outcome END,
+    outcome_by = CASE WHEN EXCLUDED.outcome = '' THEN documents.outcome_by ELSE EXCLUDED.outcome_by END,
     lang = EXCLUDED.lang, body = EXCLUDED.body, metadata = EXCLUDED.metadata,
     content_hash = EXCLUDED.content_hash, updated_at = now()`
 
@@ -228,7 +229,7 @@ func (s *Store) write(ctx context.Context, work []*prepared) (int, error) {
 			tags = []string{}
 		}
 		b.Queue(upsertDocSQL, d.ID, string(d.Kind), d.Title, d.Source, d.Site, d.Line, d.Asset, d.FailureMode,
-			d.Severity, d.OccurredAt, d.ResolvedAt, d.DowntimeMinutes, tags, string(d.Outcome), d.Lang, d.Body, mj, p.hash)
+			d.Severity, d.OccurredAt, d.ResolvedAt, d.DowntimeMinutes, tags, string(d.Outcome), d.Lang, d.Body, mj, p.hash, d.OutcomeBy)
 	}
 	b.Queue(`DELETE FROM chunks WHERE document_id = ANY($1)`, ids)
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {

@@ -149,7 +149,7 @@ func TestUpsertGetSetOutcome(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := localStore(t, nil)
-	doc := Document{ID: "INC-SLACK-1", Kind: KindIncident, Title: "conveyor-1 belt slip", Asset: "conveyor-1",
+	doc := Document{ID: "INC-SLACK-1", Kind: KindIncident, Title: "conveyor-1 belt slip", Asset: "conveyor-1", Outcome: OutcomePartial, OutcomeBy: "U9",
 		Source: "https://example.slack.com/archives/C1/p1", Body: "Motor current dropped from 8 A to 5.5 A. Belt replaced."}
 	st, err := s.Upsert(ctx, doc)
 	require.NoError(t, err)
@@ -157,13 +157,25 @@ func TestUpsertGetSetOutcome(t *testing.T) {
 	st, err = s.Upsert(ctx, doc)
 	require.NoError(t, err)
 	require.Equal(t, StatusUnchanged, st)
-
-	require.NoError(t, s.SetOutcome(ctx, "INC-SLACK-1", "worked", "U123"))
 	got, err := s.Get(ctx, "INC-SLACK-1")
+	require.NoError(t, err)
+	require.Equal(t, OutcomePartial, got.Outcome)
+	require.Equal(t, "U9", got.OutcomeBy)
+
+	doc.Outcome, doc.OutcomeBy = "", ""
+	require.NoError(t, s.SetOutcome(ctx, "INC-SLACK-1", "worked", "U123"))
+	got, err = s.Get(ctx, "INC-SLACK-1")
 	require.NoError(t, err)
 	require.Equal(t, OutcomeWorked, got.Outcome)
 	require.Equal(t, "U123", got.OutcomeBy)
-	// Re-upserting the unchanged document keeps the outcome set in Slack.
+	// Re-upserting a document that states no outcome keeps the one set in Slack.
+	st, err = s.Upsert(ctx, doc)
+	require.NoError(t, err)
+	require.Equal(t, StatusUpdated, st)
+	got, err = s.Get(ctx, "INC-SLACK-1")
+	require.NoError(t, err)
+	require.Equal(t, OutcomeWorked, got.Outcome)
+	require.Equal(t, "U123", got.OutcomeBy)
 	st, err = s.Upsert(ctx, doc)
 	require.NoError(t, err)
 	require.Equal(t, StatusUnchanged, st)
