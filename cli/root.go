@@ -22,6 +22,10 @@ local console with a short list of next steps backed by data and cited incidents
 		newAskCmd(app),
 		newAuditCmd(app),
 		newEvalCmd(app),
+		newIngestCmd(app),
+		newSearchCmd(app),
+		newRagCmd(app),
+		newDigestCmd(app),
 	)
 	return root
 }
