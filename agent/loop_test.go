@@ -414,3 +414,27 @@ func TestKoreanQuestionAsksForAKoreanAnswer(t *testing.T) {
 	require.Contains(t, srv.Requests()[0].Messages[0].Content, "in Korean")
 	require.Contains(t, a.Text, "*상황:*")
 }
+
+func TestSlowToolTimesOutAlone(t *testing.T) {
+	t.Parallel()
+	slow := tools.New("slow_tool", "never finishes", map[string]any{"type": "object", "properties": map[string]any{}},
+		func(ctx context.Context, _ struct{}) (tools.Result, error) {
+			<-ctx.Done()
+			return tools.Result{}, ctx.Err()
+		})
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("slow_tool", `{}`), llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
+		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s; the other check timed out.","steps":[]}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil, func(o *Options) {
+		o.Tools = fixtureTools(slow)
+		o.ToolTimeout = 100 * time.Millisecond
+	})
+	began := time.Now()
+	a := ask(t, r, "press 3?")
+	require.Less(t, time.Since(began), 3*time.Second)
+	require.Contains(t, a.Trace[0].Error, "timed out after 100ms")
+	require.Empty(t, a.Trace[1].Error, "the other call is unaffected")
+	msgs := srv.Requests()[1].Messages
+	require.Contains(t, msgs[len(msgs)-2].Content, "timed out")
+}
