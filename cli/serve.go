@@ -107,7 +107,9 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			Metrics:       metrics,
 			Workers:       cfg.Slack.Workers,
 			UserRate:      cfg.Slack.UserRate,
-			AnswerTimeout: cfg.Agent.Deadline + 30*time.Second,
+			AnswerTimeout: cfg.Agent.Deadline + 10*time.Second,
+			Lease:         cfg.Slack.Lease,
+			SweepEvery:    min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
 			DrainTimeout:  cfg.ShutdownTimeout,
 		})
 		if err != nil {

@@ -50,6 +50,9 @@ type SlackConfig struct {
 	APIURL        string // GEMBA_SLACK_API_URL, must end in "/"
 	Workers       int    // GEMBA_SLACK_WORKERS: size of the worker pool
 	UserRate      int    // GEMBA_SLACK_USER_RATE: questions per user per minute
+	// Lease is how long a replica owns a delivery it claimed before another
+	// replica may take it over (GEMBA_SLACK_LEASE).
+	Lease time.Duration
 }
 
 // Enabled reports whether a Slack workspace is configured.
@@ -111,7 +114,8 @@ var Vars = []Var{
 	{"GEMBA_SLACK_SIGNING_SECRET", "", true, "Signing secret for the HTTP transport (/slack/events, /slack/interactions, /slack/commands)."},
 	{"GEMBA_SLACK_API_URL", "https://slack.com/api/", false, "Slack Web API base URL (ends in /); tests and staging point it at a local server."},
 	{"GEMBA_SLACK_WORKERS", "8", false, "Size of the worker pool that answers questions."},
-	{"GEMBA_SLACK_USER_RATE", "10", false, "Questions per user per minute before a friendly refusal."},
+	{"GEMBA_SLACK_USER_RATE", "10", false, "Questions per user per minute before a friendly refusal (0: no limit)."},
+	{"GEMBA_SLACK_LEASE", "3m", false, "How long a replica owns a delivery it claimed; a crashed replica's work is taken over by another after it. Keep it longer than GEMBA_AGENT_DEADLINE."},
 	{"GEMBA_LLM_PROVIDER", "", false, "openai, azure, anthropic (openai also covers vLLM, llama.cpp, Ollama /v1). Unset: offline planner."},
 	{"GEMBA_LLM_MODEL", "", false, "Chat model name (required with a provider; for azure, the deployment)."},
 	{"GEMBA_LLM_BASE_URL", "", false, "Base URL for OpenAI-compatible servers, ending in /v1; Azure endpoint for azure."},
@@ -165,6 +169,7 @@ func Load(get Getenv) (*Config, error) {
 			APIURL:        l.url("GEMBA_SLACK_API_URL"),
 			Workers:       l.int("GEMBA_SLACK_WORKERS", 1),
 			UserRate:      l.int("GEMBA_SLACK_USER_RATE", 0),
+			Lease:         l.dur("GEMBA_SLACK_LEASE"),
 		},
 		LLM: LLMConfig{
 			Provider:   l.oneOf("GEMBA_LLM_PROVIDER", "", "openai", "azure", "anthropic"),
@@ -208,7 +213,7 @@ func (c *Config) validate(l *loader) {
 			l.bad("GEMBA_HTTP_ADDR", "port must be a number from 0 to 65535")
 		}
 	}
-	if c.Slack.APIURL != "" && !strings.HasSuffix(c.Slack.APIURL, "/") {
+	if c.Slack.APIURL != "" && strings.HasPrefix(c.Slack.APIURL, "http") && !strings.HasSuffix(c.Slack.APIURL, "/") {
 		l.bad("GEMBA_SLACK_API_URL", "must end in /")
 	}
 	if c.Slack.AppToken != "" && c.Slack.BotToken == "" {
@@ -219,6 +224,9 @@ func (c *Config) validate(l *loader) {
 	}
 	if c.Slack.BotToken != "" && c.Slack.AppToken == "" && c.Slack.SigningSecret == "" {
 		l.bad("GEMBA_SLACK_SIGNING_SECRET", "is required for the HTTP transport when GEMBA_SLACK_APP_TOKEN (Socket Mode) is not set")
+	}
+	if c.Slack.Lease > 0 && c.Agent.Deadline > 0 && c.Slack.Lease < c.Agent.Deadline+15*time.Second {
+		l.bad("GEMBA_SLACK_LEASE", fmt.Sprintf("%s must be at least GEMBA_AGENT_DEADLINE + 15s (%s), or a slow answer would be taken over and answered twice", c.Slack.Lease, c.Agent.Deadline+15*time.Second))
 	}
 	if c.LLM.Provider != "" && c.LLM.Model == "" {
 		l.bad("GEMBA_LLM_MODEL", "is required when GEMBA_LLM_PROVIDER is set")
@@ -252,6 +260,7 @@ func (c *Config) Redacted() [][2]string {
 		"GEMBA_SLACK_API_URL":        c.Slack.APIURL,
 		"GEMBA_SLACK_WORKERS":        strconv.Itoa(c.Slack.Workers),
 		"GEMBA_SLACK_USER_RATE":      strconv.Itoa(c.Slack.UserRate),
+		"GEMBA_SLACK_LEASE":          c.Slack.Lease.String(),
 		"GEMBA_LLM_PROVIDER":         c.LLM.Provider,
 		"GEMBA_LLM_MODEL":            c.LLM.Model,
 		"GEMBA_LLM_BASE_URL":         c.LLM.BaseURL,
