@@ -23,37 +23,46 @@ func percentile(d []time.Duration, p float64) time.Duration {
 }
 
 // BenchmarkAck50Concurrent measures how fast the HTTP transport acks when
-// 50 signed app_mention events arrive at once on loopback (each ack writes
-// the delivery to Postgres first), while the workers answer them.
+// 50 signed events arrive at once on loopback (each ack writes the delivery
+// to Postgres first): "mentions" while the workers answer them, "ignored"
+// with plain channel messages that need no answer (the ack path alone).
 func BenchmarkAck50Concurrent(b *testing.B) {
-	e := newEnv(b)
-	inst := e.start()
-	var mu sync.Mutex
-	var lat []time.Duration
-	n := 0
-	for b.Loop() {
-		var wg sync.WaitGroup
-		for range 50 {
-			n++
-			id := fmt.Sprintf("EvBench%d", n)
-			m := slackfake.Message{Channel: "CB", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing?", TS: fmt.Sprintf("1764100000.%06d", n)}
-			payload := slackfake.EventPayload(id, slackfake.Mention(m))
-			wg.Go(func() {
-				start := time.Now()
-				code, _ := postEvent(b, inst, payload)
-				d := time.Since(start)
-				if code != http.StatusOK {
-					b.Errorf("status %d", code)
+	for _, kind := range []string{"mentions", "ignored"} {
+		b.Run(kind, func(b *testing.B) {
+			e := newEnv(b)
+			inst := e.start()
+			var mu sync.Mutex
+			var lat []time.Duration
+			n := 0
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range 50 {
+					n++
+					m := slackfake.Message{Channel: "CB", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing?", TS: fmt.Sprintf("1764100000.%06d", n)}
+					ev := slackfake.Mention(m)
+					if kind == "ignored" {
+						m.Text = "shift change at six"
+						ev = slackfake.MessageEvent(m, "channel")
+					}
+					payload := slackfake.EventPayload(fmt.Sprintf("EvBench%d", n), ev)
+					wg.Go(func() {
+						start := time.Now()
+						code, _ := postEvent(b, inst, payload)
+						d := time.Since(start)
+						if code != http.StatusOK {
+							b.Errorf("status %d", code)
+						}
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+					})
 				}
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			})
-		}
-		wg.Wait()
+				wg.Wait()
+			}
+			b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
+			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
+		})
 	}
-	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
-	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
 }
 
 // BenchmarkMentionToAnswer measures the time from a mention to the answer
@@ -86,4 +95,41 @@ func BenchmarkMentionToAnswer(b *testing.B) {
 	}
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-answer-ms")
 	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-answer-ms")
+}
+
+// BenchmarkSocketAck50Concurrent measures Socket Mode: 50 envelopes written
+// to the websocket at once, timed from the write to the bot's ack.
+func BenchmarkSocketAck50Concurrent(b *testing.B) {
+	e := newEnv(b)
+	e.start(func(o *bot.Options) { o.AppToken = "xapp-test" })
+	require.NoError(b, e.slack.WaitConnections(10*time.Second, 1))
+	var mu sync.Mutex
+	var lat []time.Duration
+	n := 0
+	for b.Loop() {
+		var wg sync.WaitGroup
+		for range 50 {
+			n++
+			m := slackfake.Message{Channel: "CSB", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing?", TS: fmt.Sprintf("1764200000.%06d", n)}
+			payload := slackfake.EventPayload(fmt.Sprintf("EvSB%d", n), slackfake.Mention(m))
+			wg.Go(func() {
+				start := time.Now()
+				id, err := e.slack.Deliver(0, slackfake.EnvelopeEvents, payload, 0)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := e.slack.WaitAck(10*time.Second, id); err != nil {
+					b.Error(err)
+					return
+				}
+				mu.Lock()
+				lat = append(lat, time.Since(start))
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
 }

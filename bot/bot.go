@@ -117,6 +117,10 @@ type Bot struct {
 	botUserID string
 	botID     string
 
+	claimMu  sync.Mutex
+	pending  []claimReq
+	flushers int
+
 	connected atomic.Bool
 	limiter   *limiter
 	groups    *groupCache

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Delivery kinds stored in slack_events.kind.
@@ -25,37 +23,132 @@ type job struct {
 	replyTS string
 }
 
-// claimSQL writes a delivery before it is acked. A new id is inserted and
+// claimSQL writes deliveries before they are acked, many in one statement
+// (one round trip and one WAL flush for a burst). A new id is inserted and
 // belongs to this replica. An id already there is a duplicate (Slack retry,
-// another replica) and is dropped — unless its processing crashed: then
-// its lease has expired and this replica takes it over. Both cases are one
+// another replica) and is dropped — unless its processing crashed: then its
+// lease has expired and this replica takes it over. Both cases are one
 // statement, so two replicas can never both win.
 const claimSQL = `
 INSERT INTO slack_events (event_id, team_id, kind, payload, owner, lease_until)
-VALUES ($1, $2, $3, $4, $5, now() + $6::interval)
+SELECT e, t, k, p, $5, now() + $6::interval FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS x(e, t, k, p)
 ON CONFLICT (event_id) DO UPDATE
    SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until, attempts = slack_events.attempts + 1
  WHERE slack_events.status = 'processing' AND slack_events.lease_until < now()
    AND slack_events.attempts < $7
-RETURNING attempts, reply_ts`
+RETURNING event_id, attempts, reply_ts`
+
+// claimReq is one delivery waiting to be written.
+type claimReq struct {
+	j    job
+	team string
+	done chan claimRes
+}
+
+type claimRes struct {
+	j   job
+	won bool
+	err error
+}
+
+// maxClaimBatch bounds the deliveries written in one statement.
+const maxClaimBatch = 200
 
 // accept records a delivery and hands it to a worker. It reports false for
 // a duplicate. An error means the delivery could not be recorded: the
 // caller must not ack it, so Slack delivers it again.
+//
+// Deliveries arriving together are written together (group commit): the
+// first caller becomes the flusher and writes everything pending, and at
+// most two flushers run at once, so a burst of 50 events costs a few round
+// trips instead of 50 commits.
 func (b *Bot) accept(ctx context.Context, id, team, kind string, payload []byte) (bool, error) {
-	j := job{id: id, kind: kind, payload: payload}
-	err := b.o.DB.QueryRow(ctx, claimSQL, id, team, kind, payload, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts).
-		Scan(&j.attempt, &j.replyTS)
-	if errors.Is(err, pgx.ErrNoRows) {
+	req := claimReq{j: job{id: id, kind: kind, payload: payload}, team: team, done: make(chan claimRes, 1)}
+	b.claimMu.Lock()
+	b.pending = append(b.pending, req)
+	lead := b.flushers < 2
+	if lead {
+		b.flushers++
+	}
+	b.claimMu.Unlock()
+	if lead {
+		b.flushClaims()
+	}
+	res := <-req.done
+	if res.err != nil {
+		return false, res.err
+	}
+	if !res.won {
 		b.metrics.CountDedupe()
 		b.log.Debug("duplicate delivery dropped", "id", id)
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("bot: record delivery %s: %w", id, err)
-	}
-	b.enqueue(ctx, j)
+	b.enqueue(ctx, res.j)
 	return true, nil
+}
+
+// flushClaims writes pending deliveries until none is left.
+func (b *Bot) flushClaims() {
+	for {
+		b.claimMu.Lock()
+		n := min(len(b.pending), maxClaimBatch)
+		if n == 0 {
+			b.flushers--
+			b.claimMu.Unlock()
+			return
+		}
+		batch := append([]claimReq(nil), b.pending[:n]...)
+		b.pending = b.pending[n:]
+		b.claimMu.Unlock()
+		b.claimBatch(batch)
+	}
+}
+
+func (b *Bot) claimBatch(batch []claimReq) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// The same id twice in one statement would be an error; later copies
+	// are duplicates of the first.
+	first := map[string]int{}
+	var ids, teams, kinds []string
+	var payloads [][]byte
+	for i, r := range batch {
+		if _, dup := first[r.j.id]; dup {
+			continue
+		}
+		first[r.j.id] = i
+		ids, teams, kinds, payloads = append(ids, r.j.id), append(teams, r.team), append(kinds, r.j.kind), append(payloads, r.j.payload)
+	}
+	won := map[string]job{}
+	rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts)
+	if err == nil {
+		for rows.Next() {
+			var id string
+			var j job
+			if err = rows.Scan(&id, &j.attempt, &j.replyTS); err != nil {
+				break
+			}
+			won[id] = j
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	for i, r := range batch {
+		if err != nil {
+			r.done <- claimRes{err: fmt.Errorf("bot: record delivery %s: %w", r.j.id, err)}
+			continue
+		}
+		w, ok := won[r.j.id]
+		if !ok || first[r.j.id] != i {
+			r.done <- claimRes{}
+			continue
+		}
+		j := r.j
+		j.attempt, j.replyTS = w.attempt, w.replyTS
+		r.done <- claimRes{j: j, won: true}
+	}
 }
 
 // enqueue gives j to a worker, or, when the queue is full or the bot is
