@@ -11,6 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // ImportOptions describe the series of a CSV file.
@@ -141,10 +144,6 @@ func parseValue(s string) (float64, error) {
 	return v, nil
 }
 
-type parsedPoint struct {
-	ts time.Time
-	v  float64
-}
 
 // Import reads a CSV file in long form (header with series, timestamp and
 // value columns) or wide form (a timestamp column and one column per
@@ -153,58 +152,139 @@ type parsedPoint struct {
 // bad timestamps, a (series, timestamp) pair repeated in the file) are
 // all reported in an *ImportError with their line numbers, and nothing is
 // written.
+//
+// The file is streamed: rows go through COPY into a temporary staging
+// table as they are read (with their line numbers) and one INSERT … ON
+// CONFLICT moves the points into place. Duplicates and sampling intervals
+// are tracked while reading when each series runs in time order (the
+// usual case), else found in SQL on the staging table. Memory stays flat
+// however large the file.
 func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
-	data, format, perr, err := parseCSV(r, opt)
+	src, err := newCSVSource(r, opt)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w: %w", ErrBadFile, err)
 	}
-	if perr.Total > 0 {
-		return ImportResult{}, fmt.Errorf("series: import: %w", perr)
-	}
-	res := ImportResult{Format: format, Rows: data.rows}
-	if len(data.points) == 0 {
-		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
-	}
-
 	tx, err := st.db.Begin(ctx)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	txs := New(tx)
-	var rows []Row
-	names := make([]string, 0, len(data.points))
-	for name := range data.points {
-		names = append(names, name)
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_stage
+(name text NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, line integer NOT NULL) ON COMMIT DROP`); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: stage: %w", err)
 	}
-	sort.Strings(names)
-	for _, name := range names {
-		pts := data.points[name]
+	if _, err := tx.Exec(ctx, `DELETE FROM import_stage`); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: stage: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, []string{"name", "ts", "value", "line"}, src); err != nil {
+		if src.fatal != nil {
+			return ImportResult{}, fmt.Errorf("series: import: %w: %w", ErrBadFile, src.fatal)
+		}
+		return ImportResult{}, fmt.Errorf("series: import: copy: %w", err)
+	}
+	if src.unsorted {
+		if err := findDuplicates(ctx, tx, src.perr); err != nil {
+			return ImportResult{}, err
+		}
+	}
+	if src.perr.Total > 0 {
+		sort.SliceStable(src.perr.Problems, func(i, j int) bool { return src.perr.Problems[i].Line < src.perr.Problems[j].Line })
+		if len(src.perr.Problems) > maxProblems {
+			src.perr.Problems = src.perr.Problems[:maxProblems]
+		}
+		return ImportResult{}, fmt.Errorf("series: import: %w", src.perr)
+	}
+	res := ImportResult{Format: src.format, Rows: src.rows}
+	intervals := src.intervals()
+	if src.unsorted {
+		if intervals, err = stagedIntervals(ctx, tx); err != nil {
+			return ImportResult{}, err
+		}
+	}
+	if len(intervals) == 0 {
+		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
+	}
+	txs := New(tx)
+	for name, iv := range intervals {
 		desc := describe(name, opt)
-		desc.Interval = inferInterval(pts)
-		s, err := txs.Upsert(ctx, desc)
-		if err != nil {
+		desc.Interval = iv
+		if _, err := txs.Upsert(ctx, desc); err != nil {
 			return ImportResult{}, fmt.Errorf("series: import: %w", err)
 		}
-		for _, p := range pts {
-			rows = append(rows, Row{SeriesID: s.ID, TS: p.ts, Value: p.v})
-		}
+		res.Series = append(res.Series, name)
 	}
-	n, err := upsertPoints(ctx, tx, rows)
+	sort.Strings(res.Series)
+	// Statistics let the planner hash-join the staged names; inserting in
+	// key order keeps the primary-key index writes local.
+	if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: analyze: %w", err)
+	}
+	tag, err := tx.Exec(ctx, `
+INSERT INTO points (series_id, ts, value)
+SELECT s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
+ORDER BY s.id, i.ts
+ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`)
 	if err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+		return ImportResult{}, fmt.Errorf("series: import: upsert points: %w", err)
 	}
+	res.Points = tag.RowsAffected()
 	if err := tx.Commit(ctx); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: commit: %w", err)
 	}
-	res.Series = names
-	res.Points = n
 	return res, nil
 }
 
-type parsed struct {
-	points map[string][]parsedPoint
-	rows   int
+// findDuplicates adds a problem for every staged row that repeats a
+// (series, timestamp) pair of an earlier line.
+func findDuplicates(ctx context.Context, tx pgx.Tx, perr *ImportError) error {
+	rows, err := tx.Query(ctx, `
+SELECT name, ts, line, first_line, count(*) OVER () FROM (
+  SELECT name, ts, line, min(line) OVER (PARTITION BY name, ts) AS first_line FROM import_stage
+) d WHERE line <> first_line ORDER BY line LIMIT $1`, maxProblems)
+	if err != nil {
+		return fmt.Errorf("series: import: duplicates: %w", err)
+	}
+	defer rows.Close()
+	total := 0
+	kept := 0
+	for rows.Next() {
+		var name string
+		var ts time.Time
+		var line, first, n int
+		if err := rows.Scan(&name, &ts, &line, &first, &n); err != nil {
+			return fmt.Errorf("series: import: duplicates: %w", err)
+		}
+		total = n
+		kept++
+		perr.Problems = append(perr.Problems, Problem{Line: line, Msg: fmt.Sprintf("duplicate timestamp %s for %s (first on line %d)", ts.UTC().Format(time.RFC3339), name, first)})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("series: import: duplicates: %w", err)
+	}
+	perr.Total += total
+	return nil
+}
+
+// stagedIntervals returns each staged series with its median spacing.
+func stagedIntervals(ctx context.Context, tx pgx.Tx) (map[string]time.Duration, error) {
+	rows, err := tx.Query(ctx, `
+SELECT name, COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY d) FILTER (WHERE d > interval '0'), interval '0')
+FROM (SELECT name, ts - lag(ts) OVER (PARTITION BY name ORDER BY ts) AS d FROM import_stage) x
+GROUP BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("series: import: intervals: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]time.Duration{}
+	for rows.Next() {
+		var name string
+		var iv pgtype.Interval
+		if err := rows.Scan(&name, &iv); err != nil {
+			return nil, fmt.Errorf("series: import: intervals: %w", err)
+		}
+		out[name] = time.Duration(iv.Microseconds)*time.Microsecond + time.Duration(iv.Days)*24*time.Hour
+	}
+	return out, rows.Err()
 }
 
 // describe fills the plant fields of a series from its name and the options.
@@ -242,141 +322,202 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// inferInterval is the median spacing of the points.
-func inferInterval(pts []parsedPoint) time.Duration {
-	if len(pts) < 2 {
-		return 0
-	}
-	ts := make([]time.Time, len(pts))
-	for i, p := range pts {
-		ts[i] = p.ts
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
-	d := make([]time.Duration, 0, len(ts)-1)
-	for i := 1; i < len(ts); i++ {
-		if g := ts[i].Sub(ts[i-1]); g > 0 {
-			d = append(d, g)
-		}
-	}
-	if len(d) == 0 {
-		return 0
-	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d[(len(d)-1)/2]
+// csvSource streams the data rows of an import file to COPY: one staged
+// row per value, malformed rows recorded as problems and skipped.
+type csvSource struct {
+	cr       *csv.Reader
+	long     bool
+	tcol     int
+	scol     int
+	vcol     int
+	cols     []int
+	colNames []string
+	nfields  int
+	format   string
+
+	perr    *ImportError
+	fatal   error
+	rows    int
+	pending [][]any
+	cur     []any
+
+	// Per series, while the file runs in time order: the last timestamp
+	// and its line (adjacent duplicates are caught here) and a histogram of
+	// spacings (the interval). An out-of-order series leaves the duplicate
+	// and interval checks to SQL on the staging table.
+	track    map[string]*seriesTrack
+	unsorted bool
 }
 
-func parseCSV(r io.Reader, opt ImportOptions) (parsed, string, *ImportError, error) {
+type seriesTrack struct {
+	last     time.Time
+	lastLine int
+	steps    map[time.Duration]int
+}
+
+// maxStepKinds caps the spacing histogram of one series.
+const maxStepKinds = 256
+
+func (s *csvSource) observe(name string, ts time.Time, line int) bool {
+	tr := s.track[name]
+	if tr == nil {
+		s.track[name] = &seriesTrack{last: ts, lastLine: line, steps: map[time.Duration]int{}}
+		return true
+	}
+	d := ts.Sub(tr.last)
+	switch {
+	case d == 0:
+		s.perr.add(line, "duplicate timestamp %s for %s (first on line %d)", ts.UTC().Format(time.RFC3339), name, tr.lastLine)
+		return false
+	case d < 0:
+		s.unsorted = true
+	default:
+		if _, ok := tr.steps[d]; ok || len(tr.steps) < maxStepKinds {
+			tr.steps[d]++
+		}
+	}
+	tr.last, tr.lastLine = ts, line
+	return true
+}
+
+// intervals returns each series with its median spacing (from the
+// histogram, for files in time order).
+func (s *csvSource) intervals() map[string]time.Duration {
+	out := make(map[string]time.Duration, len(s.track))
+	for name, tr := range s.track {
+		ds := make([]time.Duration, 0, len(tr.steps))
+		total := 0
+		for d, n := range tr.steps {
+			ds = append(ds, d)
+			total += n
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		acc, med := 0, time.Duration(0)
+		for _, d := range ds {
+			acc += tr.steps[d]
+			if 2*acc >= total {
+				med = d
+				break
+			}
+		}
+		out[name] = med
+	}
+	return out
+}
+
+func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
-	perr := &ImportError{}
-	out := parsed{points: map[string][]parsedPoint{}}
 	header, err := cr.Read()
 	if err == io.EOF {
-		return out, "", nil, errors.New("empty file")
+		return nil, errors.New("empty file")
 	}
 	if err != nil {
-		return out, "", nil, fmt.Errorf("line 1: %w", err)
+		return nil, fmt.Errorf("line 1: %w", err)
 	}
 	header = append([]string(nil), header...)
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
-	tcol := findCol(header, timeHeaders)
-	if tcol < 0 {
-		return out, "", nil, fmt.Errorf("line 1: no timestamp column (expected one of %s) in header %q", strings.Join(timeHeaders, ", "), strings.Join(header, ","))
+	s := &csvSource{cr: cr, perr: &ImportError{}, nfields: len(header), track: map[string]*seriesTrack{}}
+	s.tcol = findCol(header, timeHeaders)
+	if s.tcol < 0 {
+		return nil, fmt.Errorf("line 1: no timestamp column (expected one of %s) in header %q", strings.Join(timeHeaders, ", "), strings.Join(header, ","))
 	}
-	scol := findCol(header, seriesHeaders)
-	vcol := findCol(header, []string{"value"})
-	long := scol >= 0 && vcol >= 0 && opt.Asset == ""
-	format := "wide"
-	if long {
-		format = "long"
+	s.scol = findCol(header, seriesHeaders)
+	s.vcol = findCol(header, []string{"value"})
+	s.long = s.scol >= 0 && s.vcol >= 0 && opt.Asset == ""
+	s.format = "wide"
+	if s.long {
+		s.format = "long"
+		return s, nil
 	}
-	var cols []int // wide: data columns
-	var colNames []string
-	if !long {
-		for i, h := range header {
-			if i == tcol {
-				continue
-			}
-			h = strings.TrimSpace(h)
-			if h == "" {
-				return out, "", nil, fmt.Errorf("line 1: column %d has no name", i+1)
-			}
-			name := h
-			if opt.Asset != "" {
-				name = opt.Asset + "." + h
-			}
-			cols = append(cols, i)
-			colNames = append(colNames, name)
+	for i, h := range header {
+		if i == s.tcol {
+			continue
 		}
-		if len(cols) == 0 {
-			return out, "", nil, errors.New("line 1: no value columns besides the timestamp")
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return nil, fmt.Errorf("line 1: column %d has no name", i+1)
 		}
+		name := h
+		if opt.Asset != "" {
+			name = opt.Asset + "." + h
+		}
+		s.cols = append(s.cols, i)
+		s.colNames = append(s.colNames, name)
 	}
-	type key struct {
-		name string
-		ts   int64
+	if len(s.cols) == 0 {
+		return nil, errors.New("line 1: no value columns besides the timestamp")
 	}
-	seen := map[key]int{}
-	for {
-		rec, err := cr.Read()
+	return s, nil
+}
+
+// Next reads records until one yields a value to stage.
+func (s *csvSource) Next() bool {
+	for len(s.pending) == 0 {
+		rec, err := s.cr.Read()
 		if err == io.EOF {
-			break
+			return false
 		}
-		line, _ := cr.FieldPos(0)
+		line, _ := s.cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				perr.add(pe.Line, "%v", pe.Err)
+				s.perr.add(pe.Line, "%v", pe.Err)
 				continue
 			}
-			return out, "", nil, err
+			s.fatal = err
+			return false
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		out.rows++
-		if len(rec) != len(header) {
-			perr.add(line, "has %d fields, the header has %d", len(rec), len(header))
+		s.rows++
+		if len(rec) != s.nfields {
+			s.perr.add(line, "has %d fields, the header has %d", len(rec), s.nfields)
 			continue
 		}
-		ts, err := ParseTime(rec[tcol])
+		ts, err := ParseTime(rec[s.tcol])
 		if err != nil {
-			perr.add(line, "%v", err)
+			s.perr.add(line, "%v", err)
 			continue
 		}
 		add := func(name, cell string) {
 			v, err := parseValue(cell)
 			if err != nil {
-				perr.add(line, "%s: %v", name, err)
+				s.perr.add(line, "%s: %v", name, err)
 				return
 			}
-			k := key{name, ts.UnixNano()}
-			if prev, dup := seen[k]; dup {
-				perr.add(line, "duplicate timestamp %s for %s (first on line %d)", ts.Format(time.RFC3339), name, prev)
+			if !s.observe(name, ts, line) {
 				return
 			}
-			seen[k] = line
-			out.points[name] = append(out.points[name], parsedPoint{ts, v})
+			s.pending = append(s.pending, []any{name, ts, v, int32(line)})
 		}
-		if long {
-			name := strings.TrimSpace(rec[scol])
+		if s.long {
+			name := strings.TrimSpace(rec[s.scol])
 			if name == "" {
-				perr.add(line, "empty series name")
+				s.perr.add(line, "empty series name")
 				continue
 			}
-			add(name, rec[vcol])
+			add(name, rec[s.vcol])
 			continue
 		}
-		for j, c := range cols {
+		for j, c := range s.cols {
 			if strings.TrimSpace(rec[c]) == "" {
 				continue // a missing reading in a wide file
 			}
-			add(colNames[j], rec[c])
+			add(s.colNames[j], rec[c])
 		}
 	}
-	return out, format, perr, nil
+	s.cur, s.pending = s.pending[0], s.pending[1:]
+	return true
 }
+
+// Values returns the current staged row.
+func (s *csvSource) Values() ([]any, error) { return s.cur, nil }
+
+// Err reports a failure to read the input (not a malformed row).
+func (s *csvSource) Err() error { return s.fatal }

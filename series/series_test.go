@@ -233,3 +233,33 @@ func TestWindowUsesIndex(t *testing.T) {
 	require.Len(t, w.Data.Values, 120)
 	require.Equal(t, 60.0, w.Data.Values[0])
 }
+
+// TestImportUnsorted covers files not in time order: duplicates and the
+// interval are then found in SQL on the staging table.
+func TestImportUnsorted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := series.New(dbtest.Tx(t))
+	dup := "series,timestamp,value\n" +
+		"u.x,2026-03-02T00:00:00Z,1\n" +
+		"u.x,2026-03-02T00:10:00Z,2\n" +
+		"u.x,2026-03-02T00:00:00Z,3\n"
+	_, err := st.Import(ctx, strings.NewReader(dup), series.ImportOptions{})
+	var ie *series.ImportError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, 1, ie.Total)
+	require.Equal(t, 4, ie.Problems[0].Line)
+	require.Contains(t, ie.Problems[0].Msg, "duplicate timestamp 2026-03-02T00:00:00Z for u.x (first on line 2)")
+
+	ok := "series,timestamp,value\n" +
+		"u.x,2026-03-02T00:20:00Z,3\n" +
+		"u.x,2026-03-02T00:00:00Z,1\n" +
+		"u.x,2026-03-02T00:05:00Z,2\n" +
+		"u.x,2026-03-02T00:25:00Z,4\n"
+	res, err := st.Import(ctx, strings.NewReader(ok), series.ImportOptions{})
+	require.NoError(t, err)
+	require.EqualValues(t, 4, res.Points)
+	s, err := st.Lookup(ctx, "u.x")
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Minute, s.Interval)
+}
