@@ -144,7 +144,6 @@ func parseValue(s string) (float64, error) {
 	return v, nil
 }
 
-
 // Import reads a CSV file in long form (header with series, timestamp and
 // value columns) or wide form (a timestamp column and one column per
 // sensor) and upserts its points in one transaction. Empty cells of a wide
