@@ -145,6 +145,9 @@ type Query struct {
 	FollowUp bool
 	// Procedure is set for "how do I…" questions, which want a runbook's steps.
 	Procedure bool
+	// Check is set for status questions ("any anomalies?", "is press 1 ok?"),
+	// which report a symptom of nobody's: with no anomaly found there is nothing to do.
+	Check bool
 }
 
 // Has reports whether q has intent i.
@@ -163,6 +166,7 @@ var (
 	incidentsRe = regexp.MustCompile(`(?i)happened before|seen (?:this|that) before|before\?|past (?:incidents?|cases?|failures?)|previous|similar|last time|history|incident|work order|runbook|sop\b|procedure|how (?:do|did|should) (?:i|we)|what did we do|과거|이전|비슷한|유사|사례|이력|지난번|절차|매뉴얼|방법`)
 	explainRe   = regexp.MustCompile(`(?i)\bwhy\b|cause|explain|what(?:'s| is) (?:driving|behind)|reason|root|왜|원인|이유|설명`)
 	anomalyRe   = regexp.MustCompile(`(?i)anomal|unusual|abnormal|strange|weird|odd\b|noise|noisy|vibrat|shak|hot\b|overheat|temperature|leak|alarm|trip|wrong|problem|issue|spike|drift|rising|dropp|low pressure|high|status|check|okay|ok\?|healthy|이상|진동|소음|떨림|온도|과열|누설|누유|알람|경보|문제|고장|급증|상승|하락|괜찮|상태|점검`)
+	checkRe     = regexp.MustCompile(`(?i)any (?:anomal|problem|issue)|anything (?:wrong|unusual|odd|in the data)|\bis .{1,30}\b(?:ok|okay|fine|healthy|running normally)\b|\bstatus\b|이상이? ?(?:있었|있나|없나|있어)|괜찮|정상인가|상태`)
 	followUpRe  = regexp.MustCompile(`(?i)^(?:and|what about|how about|same for|also|ok,? and|then)\b|^(?:그럼|그러면|그리고|또|그건|그것)|(?:은|는)\?$|(?:는요|은요)\??$`)
 )
 
@@ -253,6 +257,7 @@ func ParseQuestion(question string, now time.Time, cat Catalog) Query {
 		q.Intents = append(q.Intents, IntentAnomalies)
 	}
 	q.Procedure = procedureRe.MatchString(question)
+	q.Check = checkRe.MatchString(question)
 	q.Window = ParseWindow(question, now)
 	q.Horizon = ParseHorizon(question, now)
 	return q

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -285,7 +286,9 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	var second []pendingCall
 	if q.Has(IntentExplain) || (q.Has(IntentAnomalies) && len(q.Assets)+len(q.Series) <= 2) {
 		for _, o := range outs {
-			if o.name != ToolDetectAnomalies || !o.ok || !hasEvents(o.res.Data) {
+			// "Why…" gets an explanation even without a detected event
+			// (the decomposition and the comparison with last week still tell).
+			if o.name != ToolDetectAnomalies || !o.ok || (!hasEvents(o.res.Data) && !q.Has(IntentExplain)) {
 				continue
 			}
 			a := args{Since: q.Window.Since, Until: q.Window.Until}
@@ -305,8 +308,14 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		}
 	}
 	incident, runbook := pickDocs(outs)
+	quiet := q.Check && !q.Has(IntentIncidents)
+	for _, o := range outs {
+		if o.name == ToolDetectAnomalies && (!o.ok || hasEvents(o.res.Data)) {
+			quiet = false
+		}
+	}
 	for _, id := range []string{incident.ID, runbook.ID} {
-		if id != "" {
+		if id != "" && !quiet { // a status check that found nothing needs no documents
 			second = append(second, mk(ToolGetDocument, args{ID: id}))
 		}
 	}
@@ -422,23 +431,58 @@ type eventRef struct {
 	peak  time.Time
 }
 
-// firstEvent returns the asset and peak time of the first event of a detection result.
-func firstEvent(data any) (eventRef, bool) {
+// detectEvent is the part of a detect_anomalies event the planner reads.
+type detectEvent struct {
+	Asset   string  `json:"asset"`
+	Sensor  string  `json:"sensor"`
+	Start   string  `json:"start"`
+	End     string  `json:"end"`
+	Peak    string  `json:"peak"`
+	Ongoing bool    `json:"ongoing"`
+	Score   float64 `json:"score"`
+	Value   float64 `json:"value"`
+	Usual   float64 `json:"usual"`
+	Unit    string  `json:"unit"`
+}
+
+type detectData struct {
+	Checked []string      `json:"checked"`
+	Events  []detectEvent `json:"events"`
+}
+
+func readDetect(data any) (detectData, bool) {
+	var d detectData
 	b, err := json.Marshal(data)
-	if err != nil {
+	if err != nil || json.Unmarshal(b, &d) != nil {
+		return d, false
+	}
+	return d, true
+}
+
+// strongest returns the event that matters most: ongoing first, then by score.
+func (d detectData) strongest() (detectEvent, bool) {
+	if len(d.Events) == 0 {
+		return detectEvent{}, false
+	}
+	best := d.Events[0]
+	for _, e := range d.Events[1:] {
+		if (e.Ongoing && !best.Ongoing) || (e.Ongoing == best.Ongoing && e.Score > best.Score) {
+			best = e
+		}
+	}
+	return best, true
+}
+
+// firstEvent returns the asset and peak time of the strongest event of a detection result.
+func firstEvent(data any) (eventRef, bool) {
+	d, ok := readDetect(data)
+	if !ok {
 		return eventRef{}, false
 	}
-	var v struct {
-		Events []struct {
-			Asset string `json:"asset"`
-			Peak  string `json:"peak"`
-			Start string `json:"start"`
-		} `json:"events"`
-	}
-	if json.Unmarshal(b, &v) != nil || len(v.Events) == 0 {
+	e, ok := d.strongest()
+	if !ok {
 		return eventRef{}, false
 	}
-	e := v.Events[0]
 	ref := eventRef{asset: e.Asset}
 	for _, s := range []string{e.Peak, e.Start} {
 		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02 15:04", "2006-01-02T15:04"} {
@@ -450,6 +494,29 @@ func firstEvent(data any) (eventRef, bool) {
 	}
 	return ref, true
 }
+
+// koDetect says a detection result in Korean, with the tool's own numbers.
+func koDetect(data any) string {
+	d, ok := readDetect(data)
+	if !ok || (len(d.Events) == 0 && len(d.Checked) == 0) {
+		return ""
+	}
+	e, ok := d.strongest()
+	if !ok {
+		return strings.Join(d.Checked, ", ") + ": 기간 중 이상 없음."
+	}
+	who := strings.TrimSpace(e.Asset + " " + e.Sensor)
+	unit := ""
+	if e.Unit != "" {
+		unit = " " + e.Unit
+	}
+	if e.Ongoing {
+		return fmt.Sprintf("%s 이상 %d건 중 가장 중요한 것: %s부터 계속 중, 현재 %s%s (평소 %s).", who, len(d.Events), e.Start, fmtNum(e.Value), unit, fmtNum(e.Usual))
+	}
+	return fmt.Sprintf("%s 이상 %d건 중 가장 큰 것: %s ~ %s, %s%s (평소 %s).", who, len(d.Events), e.Start, e.End, fmtNum(e.Value), unit, fmtNum(e.Usual))
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func asFloat(v any) float64 {
 	f, _ := v.(float64)
@@ -664,8 +731,17 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 			if o.name == ToolDetectAnomalies && hasEvents(o.res.Data) {
 				anomalyFound = true
 			}
-			if o.res.Summary != "" {
-				situation = append(situation, strings.TrimSpace(o.res.Summary))
+			if ko && o.name == ToolDetectAnomalies {
+				if k := koDetect(o.res.Data); k != "" {
+					situation = append(situation, k)
+					continue
+				}
+			}
+			if sum := strings.TrimSpace(o.res.Summary); sum != "" {
+				if line, _ := o.trace.Args["line"].(string); line != "" && !strings.Contains(sum, line) {
+					sum = line + ": " + sum
+				}
+				situation = append(situation, sum)
 			}
 		}
 	}
@@ -704,6 +780,19 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		} else {
 			a.Situation += " (some tools failed: " + strings.Join(errs, "; ") + ")"
 		}
+	}
+
+	// A status check that found nothing asks for no action: do not dress
+	// unrelated past incidents up as next steps.
+	detected := false
+	for _, o := range t.outcomes {
+		if o.name == ToolDetectAnomalies && o.ok {
+			detected = true
+		}
+	}
+	if q != nil && q.Check && detected && !anomalyFound && !q.Has(IntentIncidents) {
+		incident.body, runbook.body = "", ""
+		incident.cit, runbook.cit = tools.Citation{}, tools.Citation{}
 	}
 
 	// Likely cause: the explanation, else the matching incident's root cause.

@@ -175,3 +175,48 @@ func TestScriptedTurnOnDemoData(t *testing.T) {
 	require.True(t, a.Steps[1].TouchesEquipment)
 	require.Empty(t, a.Warnings, strings.Join(a.Warnings, "; "))
 }
+
+// TestLLMModeEvalCountsUngroundedNumbers runs a few cases through the LLM
+// path with a scripted model that searches, cites the first document it got
+// and invents one number: the report must show the citation and count the
+// invented number against numeric grounding.
+func TestLLMModeEvalCountsUngroundedNumbers(t *testing.T) {
+	d := openDemo(t)
+	srv := llmtest.New(t)
+	srv.Respond(func(req llmtest.Request) llmtest.Reply {
+		last := req.Last()
+		if last.Role != "tool" {
+			return llmtest.CallTools(llmtest.Call("search_incidents", fmt.Sprintf(`{"query":%q}`, last.Content)))
+		}
+		var env struct {
+			Citations []struct{ ID string } `json:"citations"`
+		}
+		_ = json.Unmarshal([]byte(last.Content), &env)
+		id := ""
+		if len(env.Citations) > 0 {
+			id = env.Citations[0].ID
+		}
+		return llmtest.Final(fmt.Sprintf(`{"situation":"Similar to %s; failure expected in 42.7 hours.","steps":[{"text":"Follow %s","citations":[%q]}],"confidence":"low"}`, id, id, id))
+	})
+	model, err := agent.NewModel(config.LLMConfig{Provider: "openai", BaseURL: srv.URL, APIKey: srv.Token, Model: "scripted"}, nil)
+	require.NoError(t, err)
+	cases, err := Load()
+	require.NoError(t, err)
+	var pick []Case
+	for _, c := range cases {
+		if len(c.Docs) > 0 && c.Thread == "" && len(pick) < 4 {
+			pick = append(pick, c)
+		}
+	}
+	rep := Run(context.Background(), newRunner(t, d, model), pick, fmt.Sprint(time.Now().UnixNano()))
+	var buf bytes.Buffer
+	WriteText(&buf, rep)
+	t.Log("\n" + buf.String())
+	require.Equal(t, "llm", rep.Mode)
+	require.Less(t, rep.NumericGrounding, 1.0)
+	for _, r := range rep.Results {
+		require.Contains(t, r.Ungrounded, "42.7")
+		require.NotEmpty(t, r.Cited)
+	}
+	require.Less(t, rep.ToolRouting, 1.0, "the scripted model never calls detect_anomalies")
+}
