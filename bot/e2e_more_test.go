@@ -182,3 +182,15 @@ func TestSlackOutageIsRetriedBySweeper(t *testing.T) {
 	e.settled()
 	require.Len(t, e.slack.BotReplies("CX", q.TS), 1)
 }
+
+func TestKoreanQuestionGetsKoreanPlaceholderAndAnswer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.start()
+	q := e.slack.AddMessage(slackfake.Message{Channel: "CK", User: "U1", Text: "<@" + slackfake.BotUserID + "> 프레스 3호기 베어링 진동 과거 사례 알려줘"})
+	postEvent(t, a, slackfake.EventPayload("EvKo", slackfake.Mention(q)))
+	e.answered("CK", q.TS)
+	posts := e.slack.Calls("chat.postMessage")
+	require.NotEmpty(t, posts)
+	require.Contains(t, posts[0].Params["text"], "확인하고 있습니다")
+}

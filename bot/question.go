@@ -20,22 +20,20 @@ import (
 // replica (its lease ran out): that replica answers instead.
 var errLostLease = errors.New("bot: lease lost to another replica; not posting")
 
-const placeholderText = ":hourglass_flowing_sand: Looking into it…"
-
 // ask answers one question in its thread: rate limit, 👀, placeholder,
 // thread history when first called mid-thread, the agent, then the
 // rendered answer, its charts and the thread's memory.
 func (b *Bot) ask(ctx context.Context, j job, q question) error {
 	start := time.Now()
+	tx := textFor(q.text)
 	if strings.TrimSpace(q.text) == "" {
-		return b.postThread(ctx, q.channel, q.threadTS, "Hi! Ask me about the plant, e.g. _why is press-3 vibrating?_ or _forecast line-2 output for the next shift_. `/gemba help` lists the commands.")
+		return b.postThread(ctx, q.channel, q.threadTS, tx.greeting)
 	}
 	if b.o.Asker == nil {
-		return b.postThread(ctx, q.channel, q.threadTS, "Gemba's agent is not configured in this process, so I can't answer questions here.")
+		return b.postThread(ctx, q.channel, q.threadTS, tx.noAgent)
 	}
 	if ok, wait := b.limiter.allow(q.user); !ok {
-		return b.postThread(ctx, q.channel, q.threadTS, fmt.Sprintf(
-			"<@%s> you're asking faster than I can dig through the data :sweat_smile: Please wait about %s and ask again.", q.user, max(wait, time.Second)))
+		return b.postThread(ctx, q.channel, q.threadTS, tx.slow(q.user, wait))
 	}
 	settings, err := b.Settings(ctx, q.channel)
 	if err != nil {
@@ -46,7 +44,7 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 
 	replyTS := j.replyTS
 	if replyTS == "" {
-		replyTS, err = b.post(ctx, q.channel, q.threadTS, slack.MsgOptionText(placeholderText, false))
+		replyTS, err = b.post(ctx, q.channel, q.threadTS, slack.MsgOptionText(tx.placeholder, false))
 		if err != nil {
 			return err
 		}
@@ -71,7 +69,7 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 		err = errors.New("the agent returned no answer")
 	}
 	if err != nil {
-		b.apologize(context.WithoutCancel(ctx), q.channel, q.threadTS, replyTS, err)
+		b.apologize(context.WithoutCancel(ctx), q.channel, q.threadTS, replyTS, tx, err)
 		return fmt.Errorf("ask: %w", err)
 	}
 	if j.id != "" && !b.owns(ctx, j) {
@@ -227,13 +225,10 @@ func (b *Bot) onOutcome(ctx context.Context, j job, th *thread, q question, outc
 
 // apologize replaces the placeholder (or posts) a short message saying
 // that something went wrong and what to try; Gemba never stays silent.
-func (b *Bot) apologize(ctx context.Context, channel, threadTS, replyTS string, cause error) {
-	text := ":warning: Sorry — I couldn't finish this answer"
-	switch {
-	case errors.Is(cause, context.DeadlineExceeded):
-		text += " in time. Try a narrower question (one asset, a shorter window), or ask again in a minute."
-	default:
-		text += ". Please try again in a minute; if it keeps failing, `/gemba help` shows other ways to ask, and an admin can check Gemba's logs."
+func (b *Bot) apologize(ctx context.Context, channel, threadTS, replyTS string, tx botText, cause error) {
+	text := tx.failed
+	if errors.Is(cause, context.DeadlineExceeded) {
+		text = tx.timeout
 	}
 	if replyTS != "" {
 		err := b.retry(ctx, "chat.update", func(ctx context.Context) error {
