@@ -886,6 +886,10 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	default:
 		a.Confidence = "low"
 	}
+	if strings.TrimSpace(a.Situation) == "" {
+		a.Situation = noEvidence(t)
+		a.Confidence = "low"
+	}
 	if q != nil && q.FollowUp {
 		if ko {
 			a.Situation = "(이전 질문의 대상 기준) " + a.Situation
