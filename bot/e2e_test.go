@@ -361,6 +361,17 @@ func TestIgnoresBotsEditsAndUnaddressedMessages(t *testing.T) {
 	}
 	e.settled()
 	require.Empty(t, e.slack.Calls("chat.postMessage", "reactions.add"), "mention-only channel: nothing answered")
+	var recorded int
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&recorded))
+	require.Equal(t, 2, recorded, "bots' messages and edits are acked without being recorded")
+
+	// Finished deliveries older than a day are pruned by the sweeper.
+	_, err := e.pool.Exec(context.Background(), `UPDATE slack_events SET received_at = now() - interval '2 days'`)
+	require.NoError(t, err)
+	_, err = a.bot.Sweep(context.Background())
+	require.NoError(t, err)
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&recorded))
+	require.Zero(t, recorded)
 }
 
 func TestDirectMessageAndEveryQuestionChannel(t *testing.T) {

@@ -37,6 +37,31 @@ type question struct {
 	source    string
 }
 
+// ignorable reports, from the raw Events API payload alone, that an event
+// can never need an answer (another bot's or Gemba's own message, an edit,
+// a join …): it is acked without being recorded, which keeps slack_events
+// small in busy channels.
+func ignorable(payload []byte) bool {
+	var outer struct {
+		Event innerEvent `json:"event"`
+	}
+	if json.Unmarshal(payload, &outer) != nil {
+		return false
+	}
+	ev := outer.Event
+	if ev.Type != "app_mention" && ev.Type != "message" {
+		return true
+	}
+	if ev.BotID != "" || len(ev.Edited) > 0 && string(ev.Edited) != "null" {
+		return true
+	}
+	switch ev.Subtype {
+	case "", "thread_broadcast", "file_share":
+		return false
+	}
+	return true
+}
+
 var reMention = regexp.MustCompile(`<@[A-Z0-9]+(\|[^>]*)?>`)
 
 // stripMentions removes user mentions and tidies the spaces left behind.

@@ -122,6 +122,10 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	b.metrics.CountEvent(outer.Event.Type)
+	if ignorable(body) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	if _, err := b.accept(r.Context(), outer.EventID, outer.TeamID, kindEvent, body); err != nil {
 		b.log.Error("could not record event; Slack will retry", "event_id", outer.EventID, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)

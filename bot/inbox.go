@@ -239,13 +239,19 @@ UPDATE slack_events e
         FOR UPDATE SKIP LOCKED)
 RETURNING e.event_id, e.kind, e.payload, e.attempts, e.reply_ts`
 
-// Sweep claims expired deliveries for free workers and gives up on those
-// that failed MaxAttempts times. It returns how many it took over. Run
+// Sweep claims expired deliveries for free workers, gives up on those
+// that failed MaxAttempts times, and prunes finished ones older than a day. It returns how many it took over. Run
 // calls it every SweepEvery; tests call it directly.
 func (b *Bot) Sweep(ctx context.Context) (int, error) {
 	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
 		WHERE status = 'processing' AND lease_until < now() AND attempts >= $1`, b.o.MaxAttempts); err != nil {
 		return 0, fmt.Errorf("bot: sweep: %w", err)
+	}
+	// Finished deliveries are kept a day (Slack retries for about an hour),
+	// then pruned a batch at a time.
+	if _, err := b.o.DB.Exec(ctx, `DELETE FROM slack_events WHERE event_id IN (
+		SELECT event_id FROM slack_events WHERE status <> 'processing' AND received_at < now() - interval '1 day' LIMIT 1000)`); err != nil {
+		return 0, fmt.Errorf("bot: prune deliveries: %w", err)
 	}
 	free := cap(b.queue) - len(b.queue)
 	if free <= 0 || b.stopped.Load() {

@@ -75,6 +75,9 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 			break
 		}
 		b.metrics.CountEvent(outer.Event.Type)
+		if ignorable(req.Payload) {
+			break
+		}
 		_, err = b.accept(ctx, outer.EventID, outer.TeamID, kindEvent, req.Payload)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := ev.Data.(slack.SlashCommand)
