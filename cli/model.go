@@ -268,37 +268,56 @@ func newModelEvaluateCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-// csvIO opens the --csv input and the --out output ("-" or empty: stdout).
-func csvIO(app *App, in, out string) (io.ReadCloser, io.Writer, func() error, error) {
+// csvIn opens the --csv input ("-" is standard input).
+func csvIn(cmd *cobra.Command, in string) (io.ReadCloser, error) {
 	if in == "" {
-		return nil, nil, nil, exitCode(2, "--csv FILE is required")
+		return nil, exitCode(2, "--csv FILE is required")
 	}
-	var r io.ReadCloser
 	if in == "-" {
-		r = io.NopCloser(os.Stdin)
-	} else {
-		f, err := os.Open(in)
-		if err != nil {
-			return nil, nil, nil, exitCode(1, err.Error())
-		}
-		r = f
+		return io.NopCloser(cmd.InOrStdin()), nil
 	}
+	f, err := os.Open(in)
+	if err != nil {
+		return nil, exitCode(1, err.Error())
+	}
+	return f, nil
+}
+
+// csvOut is the --out destination: standard output, or a temporary file
+// beside the target renamed into place by commit, so a failed run leaves
+// no half-written file.
+type csvOut struct {
+	w    io.Writer
+	tmp  *os.File
+	path string
+}
+
+func newCSVOut(app *App, out string) (*csvOut, error) {
 	if out == "" || out == "-" {
-		return r, app.Out, func() error { return nil }, nil
+		return &csvOut{w: app.Out}, nil
 	}
-	// Write next to the target and rename, so a failed run leaves no half file.
 	tmp, err := os.CreateTemp(dirOf(out), ".gemba-*.csv")
 	if err != nil {
-		r.Close()
-		return nil, nil, nil, exitCode(1, err.Error())
+		return nil, exitCode(1, err.Error())
 	}
-	done := func() error {
-		if err := tmp.Close(); err != nil {
-			return err
-		}
-		return os.Rename(tmp.Name(), out)
+	return &csvOut{w: tmp, tmp: tmp, path: out}, nil
+}
+
+func (o *csvOut) commit() error {
+	if o.tmp == nil {
+		return nil
 	}
-	return r, tmp, done, nil
+	if err := o.tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(o.tmp.Name(), o.path)
+}
+
+func (o *csvOut) abort() {
+	if o.tmp != nil {
+		_ = o.tmp.Close()
+		_ = os.Remove(o.tmp.Name())
+	}
 }
 
 func dirOf(path string) string {
@@ -330,19 +349,20 @@ only from the rows before it (what a live monitor would have said). Malformed ro
 timestamps, duplicates) are reported with their line numbers and nothing is written.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, w, done, err := csvIO(app, in, out)
+			r, err := csvIn(cmd, in)
 			if err != nil {
 				return err
 			}
-			defer r.Close()
-			if err := csvmodel.Detect(r, w, opt); err != nil {
-				if f, ok := w.(*os.File); ok && f != os.Stdout {
-					f.Close()
-					os.Remove(f.Name())
-				}
+			defer func() { _ = r.Close() }()
+			o, err := newCSVOut(app, out)
+			if err != nil {
+				return err
+			}
+			if err := csvmodel.Detect(r, o.w, opt); err != nil {
+				o.abort()
 				return csvFailure(err)
 			}
-			return done()
+			return o.commit()
 		},
 	}
 	f := cmd.Flags()
@@ -373,20 +393,21 @@ and the data cutoff are printed on standard error.`,
 			if opt.Horizon <= 0 {
 				return exitCode(2, "--horizon N (a positive number of steps) is required")
 			}
-			r, w, done, err := csvIO(app, in, out)
+			r, err := csvIn(cmd, in)
 			if err != nil {
 				return err
 			}
-			defer r.Close()
-			fc, err := csvmodel.Forecast(r, w, opt)
+			defer func() { _ = r.Close() }()
+			o, err := newCSVOut(app, out)
 			if err != nil {
-				if f, ok := w.(*os.File); ok && f != os.Stdout {
-					f.Close()
-					os.Remove(f.Name())
-				}
+				return err
+			}
+			fc, err := csvmodel.Forecast(r, o.w, opt)
+			if err != nil {
+				o.abort()
 				return csvFailure(err)
 			}
-			if err := done(); err != nil {
+			if err := o.commit(); err != nil {
 				return err
 			}
 			cut := "row index"
@@ -425,9 +446,8 @@ the false-event rate per machine-month, and the forecasters' backtest MASE again
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(app.Out, rep.String())
-			fmt.Fprintf(app.Out, "took %s\n", time.Since(began).Round(time.Millisecond))
-			return nil
+			_, err = fmt.Fprintf(app.Out, "%stook %s\n", rep.String(), time.Since(began).Round(time.Millisecond))
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&dir, "data", "../shared/data/azure_pdm", "folder with the PdM CSV files")

@@ -93,7 +93,7 @@ nothing from that file is imported; the exit status is then 1. "-" reads standar
 			var results []map[string]any
 			for _, path := range args {
 				began := time.Now()
-				var r io.ReadCloser = io.NopCloser(cmd.InOrStdin())
+				r := io.NopCloser(cmd.InOrStdin())
 				if path != "-" {
 					f, err := os.Open(path)
 					if err != nil {

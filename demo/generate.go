@@ -69,7 +69,7 @@ func Generate(now time.Time, seed uint64) []Data {
 func rng(seed uint64, name string) *rand.Rand {
 	h := fnv.New64a()
 	h.Write([]byte(name))
-	return rand.New(rand.NewPCG(seed, h.Sum64()))
+	return rand.New(rand.NewPCG(seed, h.Sum64())) //nolint:gosec // deterministic demo data: reproducibility is the point, not secrecy
 }
 
 // ambient is the daily outside-temperature swing, warmest mid-afternoon.

@@ -77,7 +77,7 @@ func postJSON(ctx context.Context, hc *http.Client, timeout time.Duration, proto
 		}
 		return fmt.Errorf("%s POST %s: %w", protocol, u, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -89,7 +89,7 @@ func postJSON(ctx context.Context, hc *http.Client, timeout time.Duration, proto
 		return &HTTPError{Protocol: protocol, URL: u, Status: resp.StatusCode, Body: excerpt(b)}
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s POST %s: %w: %v: %s", protocol, u, ErrMalformed, err, excerpt(b))
+		return fmt.Errorf("%s POST %s: %w: %w: %s", protocol, u, ErrMalformed, err, excerpt(b))
 	}
 	return nil
 }
@@ -276,7 +276,7 @@ func (c MLflow) Invoke(ctx context.Context, body any, field string) ([]float64, 
 	}
 	out, err := flatten(preds, field)
 	if err != nil {
-		return nil, fmt.Errorf("%s POST %s: %w: %v", KindMLflow, u, ErrMalformed, err)
+		return nil, fmt.Errorf("%s POST %s: %w: %w", KindMLflow, u, ErrMalformed, err)
 	}
 	return out, nil
 }

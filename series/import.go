@@ -410,7 +410,7 @@ func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
 	header, err := cr.Read()
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return nil, errors.New("empty file")
 	}
 	if err != nil {
@@ -458,7 +458,7 @@ func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
 func (s *csvSource) Next() bool {
 	for len(s.pending) == 0 {
 		rec, err := s.cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			return false
 		}
 		line, _ := s.cr.FieldPos(0)

@@ -51,18 +51,16 @@ func normalize(s string) string {
 	var b strings.Builder
 	prevSep := false
 	for i, r := range s {
-		switch {
-		case r == ' ' || r == '_' || r == '-':
-			// "press 3" → "press-3", but "press-3 vibration" → "press-3.vibration"
-			// is handled below by trying both separators.
+		if r == ' ' || r == '_' || r == '-' {
+			// "press 3" → "press-3"; matchLoose also reads the last
+			// separator as the asset/sensor dot.
 			if !prevSep && i > 0 {
 				b.WriteByte('-')
 			}
 			prevSep = true
 			continue
-		default:
-			b.WriteRune(r)
 		}
+		b.WriteRune(r)
 		prevSep = false
 	}
 	return strings.Trim(b.String(), "-")
