@@ -38,7 +38,7 @@ func extractNumbers(s string) []number {
 			if i == 1 {
 				before = ' '
 			}
-			if prev < unicode.MaxASCII && (unicode.IsLetter(prev) || prev == '_') && !(prev == 'T' && unicode.IsDigit(before)) {
+			if prev < unicode.MaxASCII && (unicode.IsLetter(prev) || prev == '_') && (prev != 'T' || !unicode.IsDigit(before)) {
 				continue // P3, v2, but not the hour of 2026-11-27T14:30
 			}
 			if (prev == '-' || prev == '.' || prev == '#') && before < unicode.MaxASCII && unicode.IsLetter(before) {
@@ -112,7 +112,7 @@ func (e *evidence) has(n number) bool {
 }
 
 var (
-	equipmentRe = regexp.MustCompile(`(?i)\b(stop|shut ?down|restart|reset|lock ?out|loto|replace|swap|adjust|tighten|loosen|lubricat\w*|grease|re-?align|align|clean|flush|bleed|drain|remove|install|re-?tension|tension|calibrat\w*|disassembl\w*|isolate|power (?:off|down)|open the)\b|정지|교체|조정|조임|체결|윤활|그리스|정렬|청소|세척|분해|장착|설치|교환|재시작|리셋|차단|잠금|재조정`)
+	equipmentRe = regexp.MustCompile(`(?i)\b(stop|shut ?down|restart|reset|lock ?out|loto|replace|swap|adjust|tighten|loosen|lubricate|lubrication|lubricating|grease|re-?align|align|clean|flush|bleed|drain|remove|install|re-?tension|tension|calibrat\w*|disassembl\w*|isolate|power (?:off|down)|open the)\b|정지|교체|조정|조임|체결|윤활|그리스|정렬|청소|세척|분해|장착|설치|교환|재시작|리셋|차단|잠금|재조정`)
 	injectionRe = regexp.MustCompile(`(?i)ignore (?:all |any )?(?:the )?(?:previous|prior|above|earlier) (?:instructions|rules)|disregard (?:all |the )?(?:previous|prior|above)|system prompt|you are now|new instructions:|이전 지시(?:를|사항을)? ?무시|지시를 무시`)
 )
 

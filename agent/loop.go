@@ -122,7 +122,7 @@ func (r *Runner) generate(ctx context.Context, t *turn, step int, msgs []llms.Me
 	for attempt := 0; attempt <= r.o.MaxRetries; attempt++ {
 		if attempt > 0 {
 			wait := r.o.RetryBase << (attempt - 1)
-			wait += time.Duration(rand.Int64N(int64(wait)/4 + 1))
+			wait += time.Duration(rand.Int64N(int64(wait)/4 + 1)) //nolint:gosec // jitter, not a secret
 			if last != nil && last.RetryAfter > wait {
 				wait = last.RetryAfter
 			}

@@ -319,7 +319,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			second = append(second, mk(ToolGetDocument, args{ID: id}))
 		}
 	}
-	outs = append(outs, call(second...)...)
+	call(second...)
 
 	ans := r.compose(ctx, t, &q)
 	ans.Mode = ModeOffline

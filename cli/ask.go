@@ -111,9 +111,8 @@ Follow-up questions with the same --thread see the earlier turns.
 				enc.SetEscapeHTML(false)
 				return enc.Encode(toAskJSON(a, thread))
 			}
-			fmt.Fprintln(app.Out, a.Text)
-			fmt.Fprintf(app.Out, "\n(answer %d · %s · %d tool calls · %d ms · thread %s)\n", a.ID, a.Mode, len(a.Trace), a.LatencyMS, thread)
-			return nil
+			_, err = fmt.Fprintf(app.Out, "%s\n\n(answer %d · %s · %d tool calls · %d ms · thread %s)\n", a.Text, a.ID, a.Mode, len(a.Trace), a.LatencyMS, thread)
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&thread, "thread", "", "conversation id: questions with the same id share memory")

@@ -41,14 +41,16 @@ func newAuditCmd(app *App) *cobra.Command {
 				return enc.Encode(trs)
 			}
 			if len(trs) == 0 {
-				fmt.Fprintln(app.Out, "no answers recorded yet")
-				return nil
+				_, err := fmt.Fprintln(app.Out, "no answers recorded yet")
+				return err
 			}
 			// Oldest first, like a log.
+			var b strings.Builder
 			for i := len(trs) - 1; i >= 0; i-- {
-				writeTrace(app.Out, trs[i])
+				writeTrace(&b, trs[i])
 			}
-			return nil
+			_, err = io.WriteString(app.Out, b.String())
+			return err
 		},
 	}
 	tail.Flags().IntVar(&n, "n", 10, "how many answers")
@@ -57,7 +59,7 @@ func newAuditCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func writeTrace(w io.Writer, tr *agent.Trace) {
+func writeTrace(w *strings.Builder, tr *agent.Trace) {
 	model := tr.Model
 	if model == "" {
 		model = "-"

@@ -47,8 +47,7 @@ configured LLM when there is one and the offline planner otherwise (or with --of
 				enc.SetEscapeHTML(false)
 				return enc.Encode(rep)
 			}
-			eval.WriteText(app.Out, rep)
-			return nil
+			return eval.WriteText(app.Out, rep)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")

@@ -244,13 +244,14 @@ func score(res *Result, c Case, a *agent.Answer) {
 }
 
 // WriteText prints the report for people.
-func WriteText(w io.Writer, rep Report) {
-	fmt.Fprintf(w, "Gemba eval · mode %s · %d cases · %s\n", rep.Mode, rep.Cases, rep.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "  tool routing accuracy  %5.1f%%\n", 100*rep.ToolRouting)
-	fmt.Fprintf(w, "  citation hit rate      %5.1f%%   (recall of expected documents %.1f%%)\n", 100*rep.CitationHit, 100*rep.CitationRecall)
-	fmt.Fprintf(w, "  numeric grounding      %5.1f%%   (%d numbers)\n", 100*rep.NumericGrounding, rep.Numbers)
-	fmt.Fprintf(w, "  facts present          %5.1f%%\n", 100*rep.Facts)
-	fmt.Fprintf(w, "  latency p50 %d ms, p95 %d ms; errors %d\n", rep.P50LatencyMS, rep.P95LatencyMS, rep.Errors)
+func WriteText(out io.Writer, rep Report) error {
+	var w strings.Builder
+	fmt.Fprintf(&w, "Gemba eval · mode %s · %d cases · %s\n", rep.Mode, rep.Cases, rep.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(&w, "  tool routing accuracy  %5.1f%%\n", 100*rep.ToolRouting)
+	fmt.Fprintf(&w, "  citation hit rate      %5.1f%%   (recall of expected documents %.1f%%)\n", 100*rep.CitationHit, 100*rep.CitationRecall)
+	fmt.Fprintf(&w, "  numeric grounding      %5.1f%%   (%d numbers)\n", 100*rep.NumericGrounding, rep.Numbers)
+	fmt.Fprintf(&w, "  facts present          %5.1f%%\n", 100*rep.Facts)
+	fmt.Fprintf(&w, "  latency p50 %d ms, p95 %d ms; errors %d\n", rep.P50LatencyMS, rep.P95LatencyMS, rep.Errors)
 	for _, r := range rep.Results {
 		var problems []string
 		if r.Error != "" {
@@ -272,10 +273,12 @@ func WriteText(w io.Writer, rep Report) {
 		if len(problems) > 0 {
 			mark = "MISS"
 		}
-		fmt.Fprintf(w, "  %s %-24s %s", mark, r.ID, r.Mode)
+		fmt.Fprintf(&w, "  %s %-24s %s", mark, r.ID, r.Mode)
 		if len(problems) > 0 {
-			fmt.Fprintf(w, "  %s", strings.Join(problems, "; "))
+			fmt.Fprintf(&w, "  %s", strings.Join(problems, "; "))
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintln(&w)
 	}
+	_, err := io.WriteString(out, w.String())
+	return err
 }

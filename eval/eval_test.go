@@ -65,7 +65,7 @@ func TestOfflineEval(t *testing.T) {
 	require.NoError(t, err)
 	rep := Run(context.Background(), newRunner(t, d, nil), cases, fmt.Sprint(time.Now().UnixNano()))
 	var buf bytes.Buffer
-	WriteText(&buf, rep)
+	require.NoError(t, WriteText(&buf, rep))
 	t.Log("\n" + buf.String())
 	require.Equal(t, "offline", rep.Mode)
 	require.Zero(t, rep.Errors)
@@ -210,7 +210,7 @@ func TestLLMModeEvalCountsUngroundedNumbers(t *testing.T) {
 	}
 	rep := Run(context.Background(), newRunner(t, d, model), pick, fmt.Sprint(time.Now().UnixNano()))
 	var buf bytes.Buffer
-	WriteText(&buf, rep)
+	require.NoError(t, WriteText(&buf, rep))
 	t.Log("\n" + buf.String())
 	require.Equal(t, "llm", rep.Mode)
 	require.Less(t, rep.NumericGrounding, 1.0)
