@@ -13,15 +13,22 @@ import (
 
 // ModelCall is the audit record of one model call (one attempt).
 type ModelCall struct {
-	Model            string    `json:"model"`
-	Step             int       `json:"step"`
-	Attempt          int       `json:"attempt"`
-	PromptTokens     int       `json:"prompt_tokens"`
-	CompletionTokens int       `json:"completion_tokens"`
-	LatencyMS        int64     `json:"latency_ms"`
-	ToolCalls        int       `json:"tool_calls"`
-	Error            string    `json:"error,omitempty"`
-	At               time.Time `json:"at"`
+	// Model is the model (or Azure deployment) called.
+	Model string `json:"model"`
+	// Step is the loop step (1-based); Attempt counts retries of that step.
+	Step    int `json:"step"`
+	Attempt int `json:"attempt"`
+	// PromptTokens and CompletionTokens are the provider's usage figures.
+	PromptTokens     int `json:"prompt_tokens"`
+	CompletionTokens int `json:"completion_tokens"`
+	// LatencyMS is how long the call took.
+	LatencyMS int64 `json:"latency_ms"`
+	// ToolCalls is how many tool calls the model asked for.
+	ToolCalls int `json:"tool_calls"`
+	// Error says why the call failed, empty when it did not.
+	Error string `json:"error,omitempty"`
+	// At is when the call started.
+	At time.Time `json:"at"`
 }
 
 // askLLM runs the tool-calling loop. It returns an error only when the

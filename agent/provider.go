@@ -106,6 +106,7 @@ type noteDoer struct {
 	hc *http.Client
 }
 
+// Do sends the request and notes an error response's status and Retry-After.
 func (d *noteDoer) Do(req *http.Request) (*http.Response, error) {
 	resp, err := d.hc.Do(req) //nolint:gosec // the URL is the operator's configured LLM endpoint
 	if err != nil {
@@ -144,9 +145,11 @@ type ModelError struct {
 	Timeout bool
 	// RetryAfter is the server's requested wait, if any.
 	RetryAfter time.Duration
-	Err        error
+	// Err is the error langchaingo returned.
+	Err error
 }
 
+// Error says what failed in words fit for a log line.
 func (e *ModelError) Error() string {
 	switch {
 	case e.Timeout:
@@ -158,6 +161,7 @@ func (e *ModelError) Error() string {
 	}
 }
 
+// Unwrap returns the client's error.
 func (e *ModelError) Unwrap() error { return e.Err }
 
 // Retryable reports whether another attempt may succeed: rate limits,

@@ -31,9 +31,12 @@ var ErrNotFound = errors.New("agent: not found")
 
 // Turn is one earlier message of a thread, replayed as memory.
 type Turn struct {
-	Role    string `json:"role"`
+	// Role is RoleUser or RoleAssistant.
+	Role string `json:"role"`
+	// Content is the question, or the answer's text.
 	Content string `json:"content"`
-	Tokens  int    `json:"tokens"`
+	// Tokens is the content's estimated size (EstimateTokens).
+	Tokens int `json:"tokens"`
 }
 
 // Store keeps conversations, messages and the audit trail (answers, model
@@ -257,6 +260,7 @@ func (s *Store) RecordFeedback(ctx context.Context, answerID int64, userID, rati
 
 // ToolCallRecord is one stored tool call.
 type ToolCallRecord struct {
+	// Seq orders the calls of one answer (1-based).
 	Seq        int            `json:"seq"`
 	Tool       string         `json:"tool"`
 	Args       map[string]any `json:"args"`
@@ -277,6 +281,8 @@ type FeedbackRecord struct {
 // Trace is "what the bot did" for one answer: the question, every model
 // call, every tool call, the answer and its feedback.
 type Trace struct {
+	// AnswerID is the stored answer's id; the other fields mirror the
+	// answers table, with the calls and feedback behind the answer.
 	AnswerID   int64            `json:"answer_id"`
 	ThreadKey  string           `json:"thread_key"`
 	UserID     string           `json:"user_id,omitempty"`
