@@ -10,7 +10,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // IngestOptions steer Ingest.
@@ -146,15 +149,52 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 	seen := map[string]string{} // id -> source
 	failedSources := []string{}
 	var batch []Document
+	// On a pool, a batch is written on its own connection while the next
+	// one is parsed, chunked and embedded: the database and Go overlap.
+	_, pipelined := s.db.(*pgxpool.Pool)
+	var (
+		writing  chan error
+		written  atomic.Int64
+		pipeline = func(work []*prepared) error {
+			if writing != nil {
+				if err := <-writing; err != nil {
+					return err
+				}
+				writing = nil
+			}
+			if !pipelined {
+				n, err := s.write(ctx, work)
+				written.Add(int64(n))
+				return err
+			}
+			writing = make(chan error, 1)
+			go func(ch chan error) {
+				n, err := s.write(ctx, work)
+				written.Add(int64(n))
+				ch <- err
+			}(writing)
+			return nil
+		}
+	)
+	defer func() {
+		if writing != nil {
+			if werr := <-writing; werr != nil && err == nil {
+				err = werr
+			}
+		}
+		rep.Chunks = int(written.Load())
+	}()
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		st, n, err := s.upsertBatch(ctx, batch, bulk)
+		st, work, err := s.prepare(ctx, batch, bulk)
 		if err != nil {
 			return err
 		}
-		rep.Chunks += n
+		if err := pipeline(work); err != nil {
+			return err
+		}
 		for i, x := range st {
 			switch x {
 			case StatusAdded:
@@ -211,6 +251,14 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 	if err := flush(); err != nil {
 		return rep, err
 	}
+	if writing != nil {
+		if err := <-writing; err != nil {
+			writing = nil
+			return rep, err
+		}
+		writing = nil
+	}
+	rep.Chunks = int(written.Load())
 	if rep.Chunks >= 1000 {
 		// Fresh statistics let search prune common terms (see textBudget).
 		if _, err := s.db.Exec(ctx, `ANALYZE chunks`); err != nil {

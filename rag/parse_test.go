@@ -200,3 +200,26 @@ func TestSelectiveTerms(t *testing.T) {
 	set(100_000, map[string]float64{"pump": 0.05, "pressur": 0.06, "strainer": 0.04})
 	require.Equal(t, "('strainer' & 'pump')", s.selectiveTerms(context.Background(), "pump pressure strainer"))
 }
+
+func TestCSVMappingFile(t *testing.T) {
+	t.Parallel()
+	m, err := LoadCSVMapping("testdata/workorders-map.yaml")
+	require.NoError(t, err)
+	require.Equal(t, []string{"Problem", "Action Taken"}, m["body"])
+	docs, warns, err := ParseFile("../demo/docs/workorders.csv", ParseOptions{CSV: m})
+	require.NoError(t, err)
+	require.Empty(t, warns)
+	require.Len(t, docs, 6)
+	d := docs[1]
+	require.Equal(t, "WO-24-1203", d.ID)
+	require.Equal(t, KindIncident, d.Kind)
+	require.Equal(t, "pump-2", d.Asset)
+	require.Equal(t, "filter_clogging", d.FailureMode)
+	require.Equal(t, OutcomePartial, d.Outcome)
+	require.Equal(t, 90, *d.DowntimeMinutes)
+	require.Equal(t, "2024-04-02 15:40", d.ResolvedAt.Format("2006-01-02 15:04"))
+	require.Contains(t, d.Body, "## Action Taken")
+	require.Equal(t, "../demo/docs/workorders.csv", d.Source)
+	_, err = LoadCSVMapping("testdata/missing.yaml")
+	require.Error(t, err)
+}

@@ -90,8 +90,11 @@ func (s *Store) Upsert(ctx context.Context, d Document) (Status, error) {
 	if strings.TrimSpace(d.Body) == "" {
 		return "", fmt.Errorf("rag: upsert %s: %w", d.ID, ErrEmpty)
 	}
-	st, _, err := s.upsertBatch(ctx, []Document{d}, false)
+	st, work, err := s.prepare(ctx, []Document{d}, false)
 	if err != nil {
+		return "", err
+	}
+	if _, err := s.write(ctx, work); err != nil {
 		return "", err
 	}
 	return st[0], nil
@@ -106,10 +109,10 @@ type prepared struct {
 	vecs   [][]float32
 }
 
-// upsertBatch writes documents in one transaction with bulk statements:
-// unchanged ones are skipped, the chunks of the others are COPYed in.
+// prepare finds which documents changed (by content hash) and chunks and
+// embeds those; write then stores them. Unchanged documents get no work.
 // In bulk mode the HNSW index has been dropped and is rebuilt by the caller.
-func (s *Store) upsertBatch(ctx context.Context, docs []Document, bulk bool) ([]Status, int, error) {
+func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Status, []*prepared, error) {
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = d.ID
@@ -117,19 +120,19 @@ func (s *Store) upsertBatch(ctx context.Context, docs []Document, bulk bool) ([]
 	existing := map[string]string{}
 	rows, err := s.db.Query(ctx, `SELECT id, content_hash FROM documents WHERE id = ANY($1)`, ids)
 	if err != nil {
-		return nil, 0, fmt.Errorf("rag: upsert: %w", err)
+		return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 	}
 	for rows.Next() {
 		var id, h string
 		if err := rows.Scan(&id, &h); err != nil {
 			rows.Close()
-			return nil, 0, fmt.Errorf("rag: upsert: %w", err)
+			return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 		}
 		existing[id] = h
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("rag: upsert: %w", err)
+		return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 	}
 
 	status := make([]Status, len(docs))
@@ -159,19 +162,19 @@ func (s *Store) upsertBatch(ctx context.Context, docs []Document, bulk bool) ([]
 		work = append(work, p)
 	}
 	if len(work) == 0 {
-		return status, 0, nil
+		return status, nil, nil
 	}
 	vecs, err := s.emb.EmbedDocuments(ctx, texts)
 	if err != nil {
-		return nil, 0, fmt.Errorf("rag: upsert: %w", err)
+		return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 	}
 	if len(vecs) != len(texts) {
-		return nil, 0, fmt.Errorf("rag: upsert: embedder returned %d vectors for %d chunks", len(vecs), len(texts))
+		return nil, nil, fmt.Errorf("rag: upsert: embedder returned %d vectors for %d chunks", len(vecs), len(texts))
 	}
 	dim := s.emb.Dim()
 	for _, v := range vecs {
 		if len(v) != dim {
-			return nil, 0, fmt.Errorf("%w: a %d-dimensional vector from %s, which declares %d", ErrDimension, len(v), s.emb.Model(), dim)
+			return nil, nil, fmt.Errorf("%w: a %d-dimensional vector from %s, which declares %d", ErrDimension, len(v), s.emb.Model(), dim)
 		}
 	}
 	k := 0
@@ -181,14 +184,10 @@ func (s *Store) upsertBatch(ctx context.Context, docs []Document, bulk bool) ([]
 	}
 	if !bulk {
 		if err := s.ensureIndex(ctx, dim); err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 	}
-	n, err := s.write(ctx, work)
-	if err != nil {
-		return nil, 0, err
-	}
-	return status, n, nil
+	return status, work, nil
 }
 
 const upsertDocSQL = `
@@ -206,8 +205,12 @@ ON CONFLICT (id) DO UPDATE SET
     lang = EXCLUDED.lang, body = EXCLUDED.body, metadata = EXCLUDED.metadata,
     content_hash = EXCLUDED.content_hash, updated_at = now()`
 
-// write stores prepared documents and their chunks in one transaction.
+// write stores prepared documents and their chunks in one transaction:
+// the documents in one batch of statements, their chunks with COPY.
 func (s *Store) write(ctx context.Context, work []*prepared) (int, error) {
+	if len(work) == 0 {
+		return 0, nil
+	}
 	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("rag: write: %w", err)
