@@ -263,3 +263,37 @@ func TestImportUnsorted(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, s.Interval)
 }
+
+func TestUpsertPoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := series.New(dbtest.Tx(t))
+	s, err := st.Upsert(ctx, series.Series{Name: "w.v", Interval: time.Minute})
+	require.NoError(t, err)
+	rows := func(from, n int, v float64) []series.Row {
+		var out []series.Row
+		for k := from; k < from+n; k++ {
+			out = append(out, series.Row{SeriesID: s.ID, TS: t0.Add(time.Duration(k) * time.Minute), Value: v})
+		}
+		return out
+	}
+	n, err := st.UpsertPoints(ctx, rows(0, 10, 1))
+	require.NoError(t, err)
+	require.EqualValues(t, 10, n)
+	n, err = st.UpsertPoints(ctx, rows(5, 10, 2)) // 5 overlap, 5 new
+	require.NoError(t, err)
+	require.EqualValues(t, 10, n)
+	w, err := st.WindowOf(ctx, s, t0, t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Len(t, w.Data.Values, 15)
+	require.Equal(t, 1.0, w.Data.Values[4])
+	require.Equal(t, 2.0, w.Data.Values[5])
+	latest, err := st.Latest(ctx, []int64{s.ID, 999999})
+	require.NoError(t, err)
+	require.Len(t, latest, 1)
+	require.Equal(t, t0.Add(14*time.Minute), latest[s.ID].TS)
+
+	// Append refuses points that already exist (use UpsertPoints for overlaps).
+	_, err = st.Append(ctx, rows(0, 1, 3))
+	require.Error(t, err)
+}

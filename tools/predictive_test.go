@@ -3,6 +3,8 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -226,6 +228,35 @@ func TestPredictiveTools(t *testing.T) {
 		require.Len(t, data["points"], 48)
 		require.EqualValues(t, 144, data["horizon"])
 		require.Contains(t, data["note"], "48 of 144")
+
+		// An active external model serving the series is set beside the
+		// built-in forecast; a failing one is reported, not fatal.
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var body struct {
+				Params map[string]float64 `json:"params"`
+			}
+			_ = json.NewDecoder(r.Body).Decode(&body)
+			preds := make([]float64, int(body.Params["horizon"]))
+			for i := range preds {
+				preds[i] = 40
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"predictions": preds})
+		}))
+		defer srv.Close()
+		_, err := mreg.Register(ctx, modelreg.Model{Name: "ext-ml", Version: "1", Kind: modelreg.KindMLflow, Task: modelreg.TaskForecast,
+			Endpoint: srv.URL, Active: true, InputSchema: modelreg.Schema{Series: []string{"line-2.output"}}})
+		require.NoError(t, err)
+		_, err = mreg.Register(ctx, modelreg.Model{Name: "ext-down", Version: "1", Kind: modelreg.KindKServeV2, Task: modelreg.TaskForecast,
+			Endpoint: "http://127.0.0.1:1", Active: true, InputSchema: modelreg.Schema{Series: []string{"line-2.output"}}})
+		require.NoError(t, err)
+		_, data = call(t, ctx, reg, "forecast_series", `{"series": "line-2.output", "horizon": 6}`)
+		ext := data["external"].([]any)
+		require.Len(t, ext, 2)
+		down, ml := ext[0].(map[string]any), ext[1].(map[string]any)
+		require.Equal(t, "ext-ml@1", ml["model"])
+		require.EqualValues(t, 240, ml["total"])
+		require.Equal(t, "ext-down@1", down["model"])
+		require.Contains(t, down["error"], "kserve_v2 POST http://127.0.0.1:1/v2/models/ext-down/infer")
 
 		res, _ = call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon": 1000}`)
 		require.Contains(t, res.UserError, "too long for 28 days of history: at most 335 steps")
