@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -89,12 +90,24 @@ func (r *Runner) askLLM(ctx context.Context, t *turn) (*Answer, error) {
 			if c.Type == "" {
 				c.Type = "function"
 			}
-			ai.Parts = append(ai.Parts, c)
 			pending = append(pending, pendingCall{ID: c.ID, Name: c.FunctionCall.Name, Args: c.FunctionCall.Arguments, Step: step})
+			if r.splitToolTurns && !json.Valid([]byte(c.FunctionCall.Arguments)) {
+				// Anthropic's client re-parses the arguments; the tool result says what was wrong.
+				fc := *c.FunctionCall
+				fc.Arguments = "{}"
+				c.FunctionCall = &fc
+			}
+			calls[i] = c
+			ai.Parts = append(ai.Parts, c)
 		}
-		msgs = append(msgs, ai)
 		outs := r.runCalls(ctx, t, pending)
-		for _, o := range outs {
+		if !r.splitToolTurns {
+			msgs = append(msgs, ai)
+		}
+		for i, o := range outs {
+			if r.splitToolTurns {
+				msgs = append(msgs, llms.MessageContent{Role: llms.ChatMessageTypeAI, Parts: []llms.ContentPart{calls[i]}})
+			}
 			msgs = append(msgs, llms.MessageContent{
 				Role:  llms.ChatMessageTypeTool,
 				Parts: []llms.ContentPart{llms.ToolCallResponse{ToolCallID: o.id, Name: o.name, Content: o.content}},
@@ -117,7 +130,7 @@ func (r *Runner) askLLM(ctx context.Context, t *turn) (*Answer, error) {
 
 // generate makes one model call with retries and backoff on 429, 5xx and timeouts.
 func (r *Runner) generate(ctx context.Context, t *turn, step int, msgs []llms.MessageContent, toolDefs []llms.Tool) (*llms.ContentResponse, error) {
-	opts := []llms.CallOption{llms.WithTemperature(0)}
+	opts := []llms.CallOption{llms.WithTemperature(0), llms.WithMaxTokens(r.o.MaxTokens)}
 	if r.o.ModelName != "" {
 		// Azure routes by deployment, which langchaingo takes from the call's model.
 		opts = append(opts, llms.WithModel(r.o.ModelName))

@@ -61,3 +61,47 @@ func TestModelErrorRetryable(t *testing.T) {
 	}
 	require.True(t, (&ModelError{Timeout: true}).Retryable())
 }
+
+// Anthropic puts each tool call in a choice of its own and langchaingo's
+// client replays only the first tool call of an assistant message: the
+// runner must read every choice and replay each call with its own result.
+func TestAnthropicParallelToolCalls(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t,
+		llmtest.Reply{Content: "Let me look.", ToolCalls: []llmtest.ToolCall{
+			llmtest.Call("detect_anomalies", `{"asset":"press-3"}`),
+			llmtest.Call("search_incidents", `{"query":"press vibration"}`),
+		}},
+		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s, like INC-2025-031.","steps":[{"text":"Grease the main drive bearing","citations":["INC-2025-031"]}]}`),
+	)
+	m, err := NewModel(config.LLMConfig{Provider: "anthropic", Model: "claude-test", BaseURL: srv.URL, APIKey: srv.Token}, nil)
+	require.NoError(t, err)
+	r := newTestRunner(t, m, nil)
+	a := ask(t, r, "press 3 is shaking")
+	require.Equal(t, ModeLLM, a.Mode)
+	require.Len(t, a.Trace, 2)
+	require.Equal(t, "detect_anomalies", a.Trace[0].Tool)
+	require.Equal(t, "search_incidents", a.Trace[1].Tool)
+	require.Equal(t, "press-3 vibration is 6.9 mm/s, like INC-2025-031.", a.Situation)
+	require.Positive(t, a.PromptTokens)
+
+	reqs := srv.Requests()
+	require.True(t, reqs[0].Anthropic)
+	require.Equal(t, 2048, reqs[0].MaxTokens)
+	require.Equal(t, "system", reqs[0].Messages[0].Role)
+	// Second request: user question, then (tool_use, tool_result) twice, ids matching.
+	var uses []llmtest.RecordedCall
+	var results []llmtest.Message
+	for _, msg := range reqs[1].Messages {
+		uses = append(uses, msg.ToolCalls...)
+		if msg.Role == "tool" {
+			results = append(results, msg)
+		}
+	}
+	require.Len(t, uses, 2)
+	require.Len(t, results, 2)
+	for i := range uses {
+		require.Equal(t, uses[i].ID, results[i].ToolCallID)
+	}
+	require.Contains(t, results[0].Content, "6.9 mm/s")
+}

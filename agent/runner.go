@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tmc/langchaingo/llms/anthropic"
+
 	"github.com/gemba-ai/gemba/ops"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -60,6 +62,8 @@ type Options struct {
 	MaxResultBytes int
 	// MemoryTokens is the budget of earlier turns replayed to the model (default 1500).
 	MemoryTokens int
+	// MaxTokens caps each model reply (default 2048; Anthropic requires a cap).
+	MaxTokens int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -68,6 +72,10 @@ type Options struct {
 type Runner struct {
 	o   Options
 	log *slog.Logger
+	// splitToolTurns replays each tool call as its own assistant message
+	// followed by its result: langchaingo's Anthropic client sends only the
+	// first tool call of an assistant message.
+	splitToolTurns bool
 }
 
 // New returns a Runner; it fails only on a missing tool registry.
@@ -104,6 +112,9 @@ func New(o Options) (*Runner, error) {
 	if o.MemoryTokens <= 0 {
 		o.MemoryTokens = 1500
 	}
+	if o.MaxTokens <= 0 {
+		o.MaxTokens = 2048
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -111,7 +122,8 @@ func New(o Options) (*Runner, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{o: o, log: log.With("component", "agent")}, nil
+	_, split := o.Model.(*anthropic.LLM)
+	return &Runner{o: o, log: log.With("component", "agent"), splitToolTurns: split}, nil
 }
 
 // Online reports whether a chat model is configured.

@@ -113,8 +113,12 @@ type Request struct {
 	Model string
 	// Deployment is the Azure deployment of the URL path (empty for /v1).
 	Deployment string
-	Messages   []Message
-	Tools      []ToolDef
+	// Anthropic is set for requests to the Messages API.
+	Anthropic bool
+	// MaxTokens is the reply cap the client asked for.
+	MaxTokens int
+	Messages  []Message
+	Tools     []ToolDef
 	// Header is a copy of the HTTP headers (Authorization included).
 	Header http.Header
 	// Raw is the request body.
@@ -180,6 +184,8 @@ func NewServer(replies ...Reply) *Server {
 	mux.HandleFunc("POST /v1/chat/completions", s.handle)
 	// Azure OpenAI's form: the deployment in the path, api-version in the query, an api-key header.
 	mux.HandleFunc("POST /openai/deployments/{deployment}/chat/completions", s.handle)
+	// Anthropic's Messages API (anthropic.WithBaseURL(srv.URL)).
+	mux.HandleFunc("POST /v1/messages", s.handleAnthropic)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL + "/v1"
 	s.AzureEndpoint = s.srv.URL
@@ -311,47 +317,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		req.Tools = append(req.Tools, t.Function)
 	}
 
-	s.mu.Lock()
-	s.requests = append(s.requests, req)
-	var reply Reply
-	var ok bool
-	if len(s.queue) > 0 {
-		reply, s.queue, ok = s.queue[0], s.queue[1:], true
-	} else if s.responder != nil {
-		reply, ok = s.responder(req), true
-	}
-	s.calls++
-	n := s.calls
-	s.mu.Unlock()
-
+	reply, n, ok := s.next(w, r, req)
 	if !ok {
-		writeError(w, http.StatusInternalServerError, "llmtest: script exhausted")
 		return
 	}
-	if reply.Delay > 0 {
-		select {
-		case <-time.After(reply.Delay):
-		case <-r.Context().Done():
-			return
-		case <-s.done:
-			return
-		}
-	}
-	if reply.Hang {
-		select {
-		case <-r.Context().Done():
-		case <-s.done:
-		}
-		return
-	}
-	if reply.Status != 0 && reply.Status != http.StatusOK {
-		if reply.RetryAfter != "" {
-			w.Header().Set("Retry-After", reply.RetryAfter)
-		}
-		writeError(w, reply.Status, fmt.Sprintf("llmtest: scripted status %d", reply.Status))
-		return
-	}
-
 	prompt, completion := reply.PromptTokens, reply.CompletionTokens
 	if prompt == 0 {
 		prompt = len(body)/4 + 1
@@ -377,6 +346,167 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// next records the request and plays the next reply, handling delays,
+// hangs and error statuses; ok is false when the reply has been written.
+func (s *Server) next(w http.ResponseWriter, r *http.Request, req Request) (reply Reply, n int, ok bool) {
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	if len(s.queue) > 0 {
+		reply, s.queue, ok = s.queue[0], s.queue[1:], true
+	} else if s.responder != nil {
+		reply, ok = s.responder(req), true
+	}
+	s.calls++
+	n = s.calls
+	s.mu.Unlock()
+
+	if !ok {
+		writeError(w, http.StatusInternalServerError, "llmtest: script exhausted")
+		return reply, n, false
+	}
+	if reply.Delay > 0 {
+		select {
+		case <-time.After(reply.Delay):
+		case <-r.Context().Done():
+			return reply, n, false
+		case <-s.done:
+			return reply, n, false
+		}
+	}
+	if reply.Hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.done:
+		}
+		return reply, n, false
+	}
+	if reply.Status != 0 && reply.Status != http.StatusOK {
+		if reply.RetryAfter != "" {
+			w.Header().Set("Retry-After", reply.RetryAfter)
+		}
+		writeError(w, reply.Status, fmt.Sprintf("llmtest: scripted status %d", reply.Status))
+		return reply, n, false
+	}
+	return reply, n, true
+}
+
+type anthropicBlock struct {
+	Type      string          `json:"type"`
+	Text      string          `json:"text,omitempty"`
+	ID        string          `json:"id,omitempty"`
+	Name      string          `json:"name,omitempty"`
+	Input     json.RawMessage `json:"input,omitempty"`
+	ToolUseID string          `json:"tool_use_id,omitempty"`
+	Content   json.RawMessage `json:"content,omitempty"`
+}
+
+type anthropicRequest struct {
+	Model     string `json:"model"`
+	System    string `json:"system"`
+	MaxTokens int    `json:"max_tokens"`
+	Messages  []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	Tools []struct {
+		Name        string         `json:"name"`
+		Description string         `json:"description"`
+		InputSchema map[string]any `json:"input_schema"`
+	} `json:"tools"`
+}
+
+// handleAnthropic speaks Anthropic's Messages API: tool calls are tool_use
+// content blocks, results come back as tool_result blocks in user turns.
+func (s *Server) handleAnthropic(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "read body: "+err.Error())
+		return
+	}
+	if r.Header.Get("x-api-key") != s.Token || r.Header.Get("anthropic-version") == "" {
+		writeError(w, http.StatusUnauthorized, "invalid x-api-key or missing anthropic-version")
+		return
+	}
+	var ar anthropicRequest
+	if err := json.Unmarshal(body, &ar); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid request: "+err.Error())
+		return
+	}
+	if ar.MaxTokens <= 0 {
+		writeError(w, http.StatusBadRequest, "max_tokens: field required")
+		return
+	}
+	req := Request{Model: ar.Model, Anthropic: true, MaxTokens: ar.MaxTokens, Header: r.Header.Clone(), Raw: body}
+	if ar.System != "" {
+		req.Messages = append(req.Messages, Message{Role: "system", Content: ar.System})
+	}
+	for _, m := range ar.Messages {
+		var blocks []anthropicBlock
+		if json.Unmarshal(m.Content, &blocks) != nil {
+			req.Messages = append(req.Messages, Message{Role: m.Role, Content: contentText(m.Content)})
+			continue
+		}
+		var text strings.Builder
+		var calls []RecordedCall
+		for _, b := range blocks {
+			switch b.Type {
+			case "text":
+				text.WriteString(b.Text)
+			case "tool_use":
+				calls = append(calls, RecordedCall{ID: b.ID, Name: b.Name, Arguments: string(b.Input)})
+			case "tool_result":
+				req.Messages = append(req.Messages, Message{Role: "tool", ToolCallID: b.ToolUseID, Content: contentText(b.Content)})
+			}
+		}
+		if text.Len() > 0 || len(calls) > 0 {
+			req.Messages = append(req.Messages, Message{Role: m.Role, Content: text.String(), ToolCalls: calls})
+		}
+	}
+	for _, t := range ar.Tools {
+		req.Tools = append(req.Tools, ToolDef{Name: t.Name, Description: t.Description, Parameters: t.InputSchema})
+	}
+	reply, n, ok := s.next(w, r, req)
+	if !ok {
+		return
+	}
+	var content []map[string]any
+	if reply.Content != "" {
+		content = append(content, map[string]any{"type": "text", "text": reply.Content})
+	}
+	all := append([]ToolCall(nil), reply.ToolCalls...)
+	for _, extra := range reply.ExtraChoices {
+		all = append(all, extra...)
+	}
+	for i, c := range all {
+		id := c.ID
+		if id == "" {
+			id = fmt.Sprintf("toolu_%d_%d", n, i)
+		}
+		input := json.RawMessage(c.Arguments)
+		if !json.Valid(input) {
+			b, _ := json.Marshal(map[string]string{"_invalid": c.Arguments})
+			input = b
+		}
+		content = append(content, map[string]any{"type": "tool_use", "id": id, "name": c.Name, "input": input})
+	}
+	stop := "end_turn"
+	if len(all) > 0 {
+		stop = "tool_use"
+	}
+	in, out := reply.PromptTokens, reply.CompletionTokens
+	if in == 0 {
+		in = len(body)/4 + 1
+	}
+	if out == 0 {
+		out = len(reply.Content)/4 + 1
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"id": fmt.Sprintf("msg_llmtest_%d", n), "type": "message", "role": "assistant", "model": ar.Model,
+		"content": content, "stop_reason": stop, "usage": map[string]any{"input_tokens": in, "output_tokens": out},
+	})
 }
 
 func choice(index, n int, content string, calls []ToolCall) map[string]any {
