@@ -203,6 +203,20 @@ func levelStats(sub subject, j int, e predict.Event) (level, med, scale, sigma f
 	return level, med, scale, sigma
 }
 
+// detectOptions are the detector settings of the tools: the operating
+// point measured on the predictive-maintenance evaluation (threshold 0.99,
+// CUSUM interval 18, see predict/eval), which halves false events on the
+// demo plant against the defaults while catching the same precursors, and
+// the period named by seasonFor.
+func detectOptions(sub subject, online bool) predict.DetectOptions {
+	return predict.DetectOptions{
+		Online:         online,
+		Threshold:      0.99,
+		ShiftThreshold: 18,
+		Period:         seasonFor(stepOf(sub.data.Times), len(sub.data.Times)),
+	}
+}
+
 // targets resolves which assets or series a call is about: the arguments,
 // else the caller's scope (asset, then every asset of the line).
 func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]string, string, *Result, error) {
@@ -446,7 +460,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 			lastErr = &series.EmptyWindowError{Name: sub.label, From: from, To: to, First: sub.data.Times[0], Last: sub.data.Times[len(sub.data.Times)-1]}
 			continue
 		}
-		found, err := analyze(sub, predict.DetectOptions{Online: online, Period: seasonFor(stepOf(sub.data.Times), len(sub.data.Times))})
+		found, err := analyze(sub, detectOptions(sub, online))
 		if err != nil {
 			if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 				noData = append(noData, sub.label)
@@ -558,17 +572,19 @@ func anomalyChart(sub subject, events []eventOut, from, to time.Time) Chart {
 type explainArgs struct {
 	Asset  string `json:"asset,omitempty"`
 	Series string `json:"series,omitempty"`
+	Line   string `json:"line,omitempty"`
 	At     string `json:"at,omitempty"`
 	windowArgs
 }
 
-const explainDesc = "Explain an anomaly on an asset or series: split the leading sensor into trend, daily/weekly pattern and residual, list the sensors that drove it, compare the window with the same window one period earlier, and find similar past events on the same asset (with their dates, to look up in incident reports). Give the time of the event (at) or a window; default the last 24 hours."
+const explainDesc = "Explain an anomaly on an asset or series: split the leading sensor into trend, daily/weekly pattern and residual, list the sensors that drove it, compare the window with the same window one period earlier, and find similar past events on the same asset (with their dates, to look up in incident reports). Give the time of the event (at) or a window; default the last 24 hours. With only a line, it explains the asset of the line with the strongest anomaly in the window."
 
 var explainSchema = map[string]any{
 	"type": "object",
 	"properties": mergeProps(map[string]any{
 		"asset":  map[string]any{"type": "string", "description": "Asset name, e.g. press-3."},
 		"series": map[string]any{"type": "string", "description": "One series, e.g. press-3.vibration."},
+		"line":   map[string]any{"type": "string", "description": "A line, e.g. line-1: explains its asset with the strongest anomaly."},
 		"at":     map[string]any{"type": "string", "description": "A time inside the event (ISO time or a time ago like 3h); the window is then 12 hours either side."},
 	}, windowProps),
 	"additionalProperties": false,
@@ -616,6 +632,28 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 			return Result{UserError: msg, Summary: "bad window"}, nil
 		}
 	}
+	if sc := ScopeFrom(ctx); a.Asset == "" && a.Series == "" && a.Line == "" && sc.Asset == "" {
+		a.Line = sc.Line
+	}
+	if a.Asset == "" && a.Series == "" && a.Line != "" {
+		// A line: explain the asset with the strongest anomaly in the window.
+		res, err := p.detectAnomalies(ctx, detectArgs{Line: a.Line, windowArgs: windowArgs{Since: stamp(from), Until: stamp(to)}})
+		if err != nil || res.UserError != "" {
+			return res, err
+		}
+		data, _ := res.Data.(map[string]any)
+		events, _ := data["events"].([]eventOut)
+		var best *eventOut
+		for i := range events {
+			if best == nil || events[i].score > best.score || (events[i].score == best.score && math.Abs(events[i].Sigma) > math.Abs(best.Sigma)) {
+				best = &events[i]
+			}
+		}
+		if best == nil {
+			return Result{Data: data, Summary: fmt.Sprintf("%s: no anomaly on any asset between %s and %s, nothing to explain", a.Line, stamp(from), stamp(to))}, nil
+		}
+		a.Asset = best.Asset
+	}
 	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, "")
 	if bad != nil || err != nil {
 		return derefResult(bad), err
@@ -640,7 +678,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	if i0 >= i1 {
 		return userErr(&series.EmptyWindowError{Name: sub.label, From: from, To: to, First: times[0], Last: times[len(times)-1]})
 	}
-	found, err := analyze(sub, predict.DetectOptions{Period: seasonFor(stepOf(sub.data.Times), len(sub.data.Times))})
+	found, err := analyze(sub, detectOptions(sub, false))
 	if err != nil {
 		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 			return r, nil

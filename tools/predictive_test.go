@@ -193,6 +193,14 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.Summary, "most similar past event")
 		require.Len(t, res.Charts, 1)
 
+		// A line (argument or channel scope) explains its most anomalous asset.
+		res, data = call(t, tools.WithScope(ctx, tools.Scope{Line: "line-1"}), reg, "explain_anomaly", `{"hours": 24}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, "press-3", data["subject"])
+		require.Contains(t, res.Summary, "press-3 vibration up")
+		res, _ = call(t, ctx, reg, "explain_anomaly", `{"line": "line-1", "since": "2020-01-01", "until": "2020-01-02"}`)
+		require.Contains(t, res.UserError, "no data")
+
 		res, _ = call(t, ctx, reg, "explain_anomaly", `{"asset": "press-3", "at": "2020-01-01T00:00Z"}`)
 		require.Contains(t, res.UserError, "has no data")
 		res, _ = call(t, ctx, reg, "explain_anomaly", `{"series": "nope.nothing"}`)
