@@ -151,7 +151,7 @@ func (b *Bot) digestTool(ctx context.Context, name string, args map[string]any) 
 
 func noneFound(s string) bool {
 	l := strings.ToLower(s)
-	return strings.HasPrefix(l, "no anomal") || strings.Contains(l, "no events") || strings.Contains(l, "0 events")
+	return strings.Contains(l, "no anomal") || strings.Contains(l, "no events") || strings.Contains(l, " 0 events") || strings.HasPrefix(l, "0 events")
 }
 
 func firstLine(s string) string {
