@@ -332,7 +332,37 @@ func (r *Runner) evidenceOf(t *turn) *evidence {
 	for _, h := range t.history {
 		texts = append(texts, h.Content)
 	}
-	return newEvidence(texts...)
+	ev := newEvidence(texts...)
+	ev.addElapsed(t.now, texts...)
+	return ev
+}
+
+var stampRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?`)
+
+// addElapsed lets an answer say how long ago a time in the evidence was
+// ("rising for the last 36 hours" when a tool said "since 02:30 yesterday"):
+// the hours and days from each timestamp to now count as evidence.
+func (e *evidence) addElapsed(now time.Time, texts ...string) {
+	for _, t := range texts {
+		for _, m := range stampRe.FindAllString(t, 64) {
+			var at time.Time
+			for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z", "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02T15:04:05"} {
+				if x, err := time.Parse(layout, m); err == nil {
+					at = x
+					break
+				}
+			}
+			if at.IsZero() {
+				continue
+			}
+			d := now.Sub(at)
+			if d < 0 {
+				d = -d
+			}
+			e.vals = append(e.vals, math.Round(d.Hours()), math.Round(d.Hours()*10)/10, math.Round(d.Hours()/24), math.Round(d.Minutes()))
+		}
+	}
+	sort.Float64s(e.vals)
 }
 
 var sentenceEnd = regexp.MustCompile(`([.!?。]|다\.)\s+`)

@@ -73,6 +73,13 @@ func (r *Runner) askLLM(ctx context.Context, t *turn) (*Answer, error) {
 			}
 		}
 		if len(calls) == 0 {
+			if strings.TrimSpace(text.String()) == "" {
+				// An empty reply (cut off, or a model that only talks in tool calls): answer from the evidence.
+				t.warn("the model returned no answer text; this answer was composed from the tool results")
+				ans := r.compose(ctx, t, nil)
+				ans.Mode, ans.Model = ModeLLM, r.o.ModelName
+				return ans, nil
+			}
 			ans := ParseAnswer(text.String())
 			ans.Mode, ans.Model = ModeLLM, r.o.ModelName
 			return ans, nil

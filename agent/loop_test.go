@@ -438,3 +438,23 @@ func TestSlowToolTimesOutAlone(t *testing.T) {
 	msgs := srv.Requests()[1].Messages
 	require.Contains(t, msgs[len(msgs)-2].Content, "timed out")
 }
+
+func TestElapsedTimeAndEmptyReplies(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
+		// testNow is 2026-11-27 14:30; the event started 2026-11-26 02:30: 36 hours ago.
+		llmtest.Final(`{"situation":"press-3 vibration has been rising for 36 hours, now 6.9 mm/s.","steps":[]}`),
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
+		llmtest.Final(""),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	a := ask(t, r, "press 3?")
+	require.Empty(t, a.Grounding.Ungrounded)
+	require.Contains(t, a.Situation, "36 hours")
+
+	a = ask(t, r, "press 3 again?")
+	require.Contains(t, strings.Join(a.Warnings, " "), "no answer text")
+	require.Contains(t, a.Situation, "6.9 mm/s")
+	require.Equal(t, ModeLLM, a.Mode)
+}
