@@ -61,6 +61,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 	if o.Location == nil {
 		o.Location = time.UTC
 	}
+	c = focus(c)
 	xmin, xmax, ymin, ymax, n := bounds(c)
 	if n == 0 {
 		return nil, ErrEmpty
@@ -72,6 +73,8 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 		xmin, xmax = xmin-60, xmax+60
 	}
 	pad := (ymax - ymin) * 0.05
+	// Headroom for the legend in the top-left corner, so it covers no data.
+	top := pad + (ymax-ymin)*0.08*float64(len(c.Lines)+len(c.Bands))
 
 	p := plot.New()
 	p.Title.Text = c.Title
@@ -80,7 +83,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 	}
 	p.X.Tick.Marker = plot.TimeTicks{Format: timeFormat(xmax - xmin), Time: plot.UnixTimeIn(o.Location)}
 	p.X.Min, p.X.Max = xmin, xmax
-	p.Y.Min, p.Y.Max = ymin-pad, ymax+pad
+	p.Y.Min, p.Y.Max = ymin-pad, ymax+top
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
@@ -111,7 +114,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 		if end <= start {
 			end = start + (xmax-xmin)*0.005
 		}
-		lo, hi := ymin-pad, ymax+pad
+		lo, hi := ymin-pad, ymax+top
 		poly, err := plotter.NewPolygon(plotter.XYs{{X: start, Y: lo}, {X: end, Y: lo}, {X: end, Y: hi}, {X: start, Y: hi}})
 		if err != nil {
 			return nil, fmt.Errorf("chart: mark: %w", err)
@@ -163,7 +166,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 
 	if c.Cutoff != nil {
 		x := float64(c.Cutoff.Time)
-		cut, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin - pad}, {X: x, Y: ymax + pad}})
+		cut, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin - pad}, {X: x, Y: ymax + top}})
 		if err != nil {
 			return nil, fmt.Errorf("chart: cutoff: %w", err)
 		}
@@ -185,6 +188,50 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 		return nil, fmt.Errorf("chart: encode png: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// focus trims a long history before a short forecast so the forecast stays
+// readable: at most four forecast spans (and at least two days) of history
+// are kept before the cutoff.
+func focus(c tools.Chart) tools.Chart {
+	var fmin, fmax int64
+	have := false
+	for _, l := range c.Lines {
+		if l.Style != "forecast" || len(l.Times) == 0 {
+			continue
+		}
+		lo, hi := l.Times[0], l.Times[len(l.Times)-1]
+		if !have || lo < fmin {
+			fmin = lo
+		}
+		if !have || hi > fmax {
+			fmax = hi
+		}
+		have = true
+	}
+	if !have {
+		return c
+	}
+	start := fmin - max(4*(fmax-fmin), 2*86400)
+	if c.Cutoff != nil && c.Cutoff.Time < fmin {
+		start = c.Cutoff.Time - max(4*(fmax-c.Cutoff.Time), 2*86400)
+	}
+	out := c
+	out.Lines = make([]tools.ChartLine, len(c.Lines))
+	for i, l := range c.Lines {
+		j := 0
+		for j < len(l.Times) && l.Times[j] < start {
+			j++
+		}
+		l.Times = l.Times[j:]
+		if j <= len(l.Values) {
+			l.Values = l.Values[j:]
+		} else {
+			l.Values = nil
+		}
+		out.Lines[i] = l
+	}
+	return out
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
