@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -346,6 +347,9 @@ func Table(c tools.Chart, loc *time.Location, maxRows int) string {
 	if maxRows <= 0 {
 		maxRows = 12
 	}
+	// Narrow bands (80%) before wide ones (95%), whatever the tool's order.
+	c.Bands = append([]tools.ChartBand(nil), c.Bands...)
+	sort.SliceStable(c.Bands, func(i, j int) bool { return bandWidth(c.Bands[i]) < bandWidth(c.Bands[j]) })
 	var sb strings.Builder
 	for _, l := range c.Lines {
 		if l.Style != "forecast" {
@@ -368,7 +372,7 @@ func Table(c tools.Chart, loc *time.Location, maxRows int) string {
 					row += fmt.Sprintf(" %21s", "")
 					continue
 				}
-				row += fmt.Sprintf(" %21s", num(b.Lo[j])+" – "+num(b.Hi[j]))
+				row += " " + padLeft(num(b.Lo[j])+" – "+num(b.Hi[j]), 21)
 			}
 			sb.WriteString(strings.TrimRight(row, " ") + "\n")
 		}
@@ -402,6 +406,15 @@ func spread(n, k int) []int {
 		out = append(out, int(math.Round(float64(i)*float64(n-1)/float64(k-1))))
 	}
 	return out
+}
+
+// padLeft right-aligns s in n columns, counting runes (fmt counts bytes,
+// which misaligns the en dash).
+func padLeft(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return strings.Repeat(" ", n-k) + s
+	}
+	return s
 }
 
 func indexOf(ts []int64, t int64) int {

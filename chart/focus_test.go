@@ -35,3 +35,13 @@ func TestFocusTrimsLongHistory(t *testing.T) {
 	c.Lines = c.Lines[:1]
 	require.Len(t, focus(c).Lines[0].Times, 30*24)
 }
+
+func TestTableOrdersBandsNarrowFirst(t *testing.T) {
+	t.Parallel()
+	c := tools.Chart{
+		Lines: []tools.ChartLine{{Name: "forecast", Style: "forecast", Times: []int64{0}, Values: []float64{10}}},
+		Bands: []tools.ChartBand{{Name: "95%", Times: []int64{0}, Lo: []float64{6}, Hi: []float64{14}}, {Name: "80%", Times: []int64{0}, Lo: []float64{8}, Hi: []float64{12}}},
+	}
+	require.Equal(t, "time               forecast                   80%                   95%\n"+
+		"1970-01-01 00:00       10.0           8.00 – 12.0           6.00 – 14.0", Table(c, nil, 5))
+}
