@@ -174,7 +174,7 @@ func (b *Bot) recordAnswer(ctx context.Context, channel, threadTS, messageTS, us
 	_, err := b.o.DB.Exec(ctx, `INSERT INTO slack_threads (channel_id, thread_ts, thread_key, started_by, question, answer_id, citations, step_citations)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (channel_id, thread_ts) DO UPDATE SET answer_id = coalesce(EXCLUDED.answer_id, slack_threads.answer_id),
-			citations = (SELECT array_agg(DISTINCT c) FROM unnest(slack_threads.citations || EXCLUDED.citations) c),
+			citations = coalesce((SELECT array_agg(DISTINCT c) FROM unnest(slack_threads.citations || EXCLUDED.citations) c), '{}'),
 			step_citations = EXCLUDED.step_citations, last_answer_at = now()`,
 		channel, threadTS, threadKey(channel, threadTS), user, truncate(question, 2000), answerID, nonNil(cites), stepJSON)
 	if err != nil {

@@ -1,0 +1,48 @@
+package loadtest_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/db/dbtest"
+	"github.com/gemba-ai/gemba/loadtest"
+)
+
+// TestLoadTwoInstances sends signed app_mention events to two `gemba serve`
+// processes sharing one database, with a fifth of them delivered to both
+// instances at once and a tenth redelivered as Slack retries, and checks
+// that every question is answered exactly once. The normal suite sends 300
+// events; `make loadtest` sends 3,000 over three minutes
+// (GEMBA_LOAD_EVENTS, GEMBA_LOAD_DURATION).
+func TestLoadTwoInstances(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.NewDatabase(t)
+	seed(t, url)
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
+	require.NoError(t, err)
+	defer h.Close()
+
+	events := envInt("GEMBA_LOAD_EVENTS", 300)
+	rep, err := h.Load(ctx, loadtest.LoadOptions{
+		Events:            events,
+		Duration:          envDuration("GEMBA_LOAD_DURATION", 15*time.Second),
+		DuplicateFraction: 0.2,
+		RetryFraction:     0.1,
+	})
+	if rep != nil {
+		t.Logf("load report:\n%s", rep)
+	}
+	require.NoError(t, err, "instance 0 log:\n%s", h.Instances[0].Log(20))
+	require.Zero(t, rep.Lost, "lost")
+	require.Zero(t, rep.Duplicated, "answered twice")
+	require.Zero(t, rep.Stale, "placeholders left")
+	require.Zero(t, rep.Non2xx)
+	require.Less(t, rep.AckP99, time.Second, "acks stay fast under load (the figure for the closing note comes from a quiet machine)")
+
+	// Every question went through the scripted LLM with three tool calls.
+	llmCalls := len(h.LLM.Requests())
+	require.GreaterOrEqual(t, llmCalls, 2*events)
+}
