@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -518,6 +519,95 @@ func koDetect(data any) string {
 
 func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
+// koForecast says a forecast_series result in Korean, with the tool's numbers.
+func koForecast(data any) string {
+	var d struct {
+		Series  string   `json:"series"`
+		Unit    string   `json:"unit"`
+		Model   string   `json:"model"`
+		Step    string   `json:"step"`
+		Horizon int      `json:"horizon"`
+		MASE    float64  `json:"mase"`
+		Total   *float64 `json:"total"`
+		TotalLo float64  `json:"total_lo80"`
+		TotalHi float64  `json:"total_hi80"`
+		Cutoff  string   `json:"cutoff"`
+		Points  []struct {
+			T    string  `json:"t"`
+			Mean float64 `json:"mean"`
+			Lo80 float64 `json:"lo80"`
+			Hi80 float64 `json:"hi80"`
+		} `json:"points"`
+	}
+	b, err := json.Marshal(data)
+	if err != nil || json.Unmarshal(b, &d) != nil || d.Series == "" {
+		return ""
+	}
+	step, err := time.ParseDuration(d.Step)
+	if err != nil || d.Horizon <= 0 {
+		return ""
+	}
+	hours := fmtNum(math.Round(float64(d.Horizon)*step.Hours()*10) / 10)
+	head := fmt.Sprintf("%s 예측 (앞으로 %s시간, 모델 %s, 백테스트 MASE %s, 데이터 기준 %s)", d.Series, hours, d.Model, fmtNum(d.MASE), d.Cutoff)
+	if d.Total != nil {
+		return fmt.Sprintf("%s: 합계 %s (80%% 구간 %s–%s).", head, fmtNum(*d.Total), fmtNum(d.TotalLo), fmtNum(d.TotalHi))
+	}
+	if n := len(d.Points); n > 0 {
+		p := d.Points[n-1]
+		return fmt.Sprintf("%s: %s에 %s %s (80%% 구간 %s–%s).", head, p.T, fmtNum(p.Mean), d.Unit, fmtNum(p.Lo80), fmtNum(p.Hi80))
+	}
+	return ""
+}
+
+// koPlan says a compare_to_plan result in Korean, with the tool's numbers.
+func koPlan(data any) string {
+	type span struct {
+		Hours     int      `json:"hours"`
+		Actual    float64  `json:"actual"`
+		Forecast  float64  `json:"forecast"`
+		Lo        float64  `json:"forecast_lo80"`
+		Hi        float64  `json:"forecast_hi80"`
+		Plan      float64  `json:"plan"`
+		Shortfall float64  `json:"shortfall"`
+		Pct       float64  `json:"attainment_pct"`
+		AtRisk    int      `json:"hours_at_risk"`
+		Below     *int     `json:"hours_below_plan"`
+		_         struct{} `json:"-"`
+	}
+	var d struct {
+		Output string `json:"output"`
+		Past   *span  `json:"past"`
+		Ahead  *span  `json:"ahead"`
+	}
+	b, err := json.Marshal(data)
+	if err != nil || json.Unmarshal(b, &d) != nil || d.Output == "" {
+		return ""
+	}
+	line := strings.TrimSuffix(d.Output, ".output")
+	var parts []string
+	if p := d.Past; p != nil {
+		gap := fmt.Sprintf("%s 부족", fmtNum(p.Shortfall))
+		if p.Shortfall < 0 {
+			gap = fmt.Sprintf("%s 초과", fmtNum(-p.Shortfall))
+		}
+		parts = append(parts, fmt.Sprintf("지난 %d시간 생산 %s / 계획 %s (달성률 %s%%, %s)", p.Hours, fmtNum(p.Actual), fmtNum(p.Plan), fmtNum(p.Pct), gap))
+	}
+	if a := d.Ahead; a != nil {
+		s := fmt.Sprintf("앞으로 %d시간 예측 %s / 계획 %s (달성률 %s%%, 80%% 구간 %s–%s)", a.Hours, fmtNum(a.Forecast), fmtNum(a.Plan), fmtNum(a.Pct), fmtNum(a.Lo), fmtNum(a.Hi))
+		if a.Shortfall > 0 {
+			s += fmt.Sprintf(", 예상 부족 %s", fmtNum(a.Shortfall))
+		}
+		if a.AtRisk > 0 {
+			s += fmt.Sprintf(", 80%% 상한으로도 계획 미달인 시간 %d시간", a.AtRisk)
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return line + ": " + strings.Join(parts, "; ") + "."
+}
+
 func asFloat(v any) float64 {
 	f, _ := v.(float64)
 	return f
@@ -731,8 +821,17 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 			if o.name == ToolDetectAnomalies && hasEvents(o.res.Data) {
 				anomalyFound = true
 			}
-			if ko && o.name == ToolDetectAnomalies {
-				if k := koDetect(o.res.Data); k != "" {
+			if ko {
+				var k string
+				switch o.name {
+				case ToolDetectAnomalies:
+					k = koDetect(o.res.Data)
+				case ToolForecastSeries:
+					k = koForecast(o.res.Data)
+				case ToolCompareToPlan:
+					k = koPlan(o.res.Data)
+				}
+				if k != "" {
 					situation = append(situation, k)
 					continue
 				}
@@ -869,12 +968,17 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	if esc == "" {
 		esc = firstSentence(sectionLines(incSecs, "escalat", "에스컬레이션", "보고"))
 	}
-	if esc == "" {
-		if ko {
-			esc = "수치가 계속 오르거나 설비가 정지하면 보전 담당 리더에게 바로 알리세요."
-		} else {
-			esc = "Call the maintenance lead if the readings keep rising or the machine trips."
-		}
+	production := q != nil && (q.Has(IntentForecast) || q.Has(IntentPlan)) && !q.Has(IntentAnomalies)
+	switch {
+	case esc != "":
+	case production && ko:
+		esc = "예측이 계속 계획보다 낮으면 교대 리더와 생산 계획 담당에게 알리세요."
+	case production:
+		esc = "Tell the shift lead and production planning if the forecast stays below plan."
+	case ko:
+		esc = "수치가 계속 오르거나 설비가 정지하면 보전 담당 리더에게 바로 알리세요."
+	default:
+		esc = "Call the maintenance lead if the readings keep rising or the machine trips."
 	}
 	a.Escalate = esc
 
