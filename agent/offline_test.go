@@ -258,3 +258,22 @@ func TestOfflineWithoutEvidenceSaysSo(t *testing.T) {
 	require.Equal(t, "low", a.Confidence)
 	require.Empty(t, a.Steps)
 }
+
+func TestKoreanLeads(t *testing.T) {
+	t.Parallel()
+	det := map[string]any{"checked": []any{"press-3"}, "events": []any{
+		map[string]any{"asset": "press-3", "sensor": "vibration", "start": "2026-11-25T12:00Z", "ongoing": true, "score": 0.9, "value": 6.33, "usual": 2.49, "unit": "mm/s"},
+		map[string]any{"asset": "press-3", "sensor": "temperature", "start": "2026-11-20T12:00Z", "end": "2026-11-20T14:00Z", "score": 0.95, "value": 50, "usual": 40, "unit": "°C"},
+	}}
+	require.Equal(t, "press-3 vibration 이상 2건 중 가장 중요한 것: 2026-11-25T12:00Z부터 계속 중, 현재 6.33 mm/s (평소 2.49).", koDetect(det))
+	require.Equal(t, "pump-2: 기간 중 이상 없음.", koDetect(map[string]any{"checked": []any{"pump-2"}, "events": []any{}}))
+
+	fc := map[string]any{"series": "line-1.output", "model": "hw_additive", "step": "1h0m0s", "horizon": 8, "mase": 0.8, "total": 4200, "total_lo80": 4000, "total_hi80": 4400, "cutoff": "2026-11-27T12:00Z"}
+	require.Equal(t, "line-1.output 예측 (앞으로 8시간, 모델 hw_additive, 백테스트 MASE 0.8, 데이터 기준 2026-11-27T12:00Z): 합계 4200 (80% 구간 4000–4400).", koForecast(fc))
+
+	plan := map[string]any{"output": "line-1.output",
+		"past":  map[string]any{"hours": 24, "actual": 11700, "plan": 13200, "shortfall": 1500, "attainment_pct": 88.6},
+		"ahead": map[string]any{"hours": 8, "forecast": 4200, "forecast_lo80": 4000, "forecast_hi80": 4400, "plan": 4800, "shortfall": 600, "attainment_pct": 87.5, "hours_at_risk": 3}}
+	require.Equal(t, "line-1: 지난 24시간 생산 11700 / 계획 13200 (달성률 88.6%, 1500 부족); 앞으로 8시간 예측 4200 / 계획 4800 (달성률 87.5%, 80% 구간 4000–4400), 예상 부족 600, 80% 상한으로도 계획 미달인 시간 3시간.", koPlan(plan))
+	require.Empty(t, koPlan(map[string]any{"nothing": true}))
+}
