@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/gemba-ai/gemba/cli.Version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: run test setup build lint bench fuzz clean
+.PHONY: run test setup build lint bench loadtest fuzz clean
 
 ## run: set up Postgres+pgvector, load the demo plant, and start Gemba (console at http://127.0.0.1:8080)
 run: setup build
@@ -38,6 +38,10 @@ lint:
 ## bench: the performance benchmarks named in the issues (figures go in closing notes)
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+
+## loadtest: 3,000 Slack events over 3 minutes to two gemba processes (exactly-once, latency, throughput)
+loadtest: setup build
+	$(BIN) bench serve --events 3000 --duration 3m
 
 ## fuzz: run each fuzzer for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

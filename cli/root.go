@@ -26,7 +26,10 @@ local console with a short list of next steps backed by data and cited incidents
 		newSearchCmd(app),
 		newRagCmd(app),
 		newDigestCmd(app),
-		newSeriesCmd(app), newModelCmd(app), newDemoCmd(app),
+		newSeriesCmd(app),
+		newModelCmd(app),
+		newDemoCmd(app),
+		newBenchCmd(app),
 	)
 	return root
 }
