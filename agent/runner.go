@@ -160,9 +160,10 @@ func (t *turn) warn(format string, args ...any) {
 }
 
 // Ask answers one question. It always returns an answer unless the
-// question is empty or the context is cancelled before anything could be
-// done: a failing model falls back to the offline planner, and failing
-// tools are reported in the answer.
+// question is empty or the context is cancelled: a failing model falls back
+// to the offline planner, and failing tools are reported in the answer. When
+// the answer cannot be stored, Ask returns it together with the error, so
+// the user still gets it.
 func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 	start := time.Now()
 	req.Question = strings.TrimSpace(req.Question)
