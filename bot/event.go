@@ -37,18 +37,11 @@ type question struct {
 	source    string
 }
 
-// ignorable reports, from the raw Events API payload alone, that an event
-// can never need an answer (another bot's or Gemba's own message, an edit,
-// a join …): it is acked without being recorded, which keeps slack_events
-// small in busy channels.
-func ignorable(payload []byte) bool {
-	var outer struct {
-		Event innerEvent `json:"event"`
-	}
-	if json.Unmarshal(payload, &outer) != nil {
-		return false
-	}
-	ev := outer.Event
+// ignorableEvent reports, from the event alone, that it can never need an
+// answer (another bot's or Gemba's own message, an edit, a join …): it is
+// acked without being recorded, which keeps slack_events small in busy
+// channels.
+func ignorableEvent(ev innerEvent) bool {
 	if ev.Type != "app_mention" && ev.Type != "message" {
 		return true
 	}

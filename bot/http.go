@@ -96,13 +96,11 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 
 func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 	var outer struct {
-		Type      string `json:"type"`
-		Challenge string `json:"challenge"`
-		EventID   string `json:"event_id"`
-		TeamID    string `json:"team_id"`
-		Event     struct {
-			Type string `json:"type"`
-		} `json:"event"`
+		Type      string     `json:"type"`
+		Challenge string     `json:"challenge"`
+		EventID   string     `json:"event_id"`
+		TeamID    string     `json:"team_id"`
+		Event     innerEvent `json:"event"`
 	}
 	if err := json.Unmarshal(body, &outer); err != nil {
 		http.Error(w, "bad JSON", http.StatusBadRequest)
@@ -122,7 +120,7 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 		return
 	}
 	b.metrics.CountEvent(outer.Event.Type)
-	if ignorable(body) {
+	if ignorableEvent(outer.Event) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}

@@ -63,11 +63,9 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 	switch ev.Type {
 	case socketmode.EventTypeEventsAPI:
 		var outer struct {
-			EventID string `json:"event_id"`
-			TeamID  string `json:"team_id"`
-			Event   struct {
-				Type string `json:"type"`
-			} `json:"event"`
+			EventID string     `json:"event_id"`
+			TeamID  string     `json:"team_id"`
+			Event   innerEvent `json:"event"`
 		}
 		if err = json.Unmarshal(req.Payload, &outer); err != nil || outer.EventID == "" {
 			b.log.Warn("socket mode event without event_id; acked and dropped", "err", err)
@@ -75,7 +73,7 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 			break
 		}
 		b.metrics.CountEvent(outer.Event.Type)
-		if ignorable(req.Payload) {
+		if ignorableEvent(outer.Event) {
 			break
 		}
 		_, err = b.accept(ctx, outer.EventID, outer.TeamID, kindEvent, req.Payload)
