@@ -16,9 +16,10 @@ run: setup build
 	$(BIN) demo seed
 	$(BIN) serve
 
-## test: set up Postgres+pgvector and run every test
+## test: set up Postgres+pgvector (and headless Chromium for the console test) and run every test
 test: setup
-	$(GO) test -count=1 ./...
+	bash deploy/local/test-deps.sh
+	$(GO) test -count=1 -timeout 20m ./...
 
 ## setup: make a local PostgreSQL with pgvector available (skipped when GEMBA_DATABASE_URL is set)
 setup:
