@@ -58,6 +58,7 @@ func TestBrowserConsole(t *testing.T) {
 	// More detail posts the remaining steps in the thread; Helpful is stored.
 	b.Click("More detail", consoletest.Group(1)+` button[data-action-id="`+"gemba_more"+`"]`)
 	b.Until("detail in thread 1", `document.querySelector(`+"`"+consoletest.Group(1)+"`"+`).textContent.includes("plan a bearing change")`)
+	require.False(t, consoletest.Eval[bool](b, "more detail gone", `!!document.querySelector(`+"`"+consoletest.Group(1)+` button[data-action-id="gemba_more"]`+"`"+`)`), "More detail has done its job")
 	b.Click("Helpful", consoletest.Group(1)+` .msg.bot button[data-action-id="gemba_helpful"]`)
 	b.Until("helpful chip", `!!document.querySelector(`+"`"+consoletest.Group(1)+` .chip.rated`+"`"+`)`)
 	require.Equal(t, "helpful", f.agent.rating(1))

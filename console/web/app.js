@@ -86,13 +86,13 @@
       let blocks = [];
       try { blocks = typeof m.blocks === "string" ? JSON.parse(m.blocks) : (m.blocks || []); } catch (e) { blocks = []; }
       if (blocks.length) content.appendChild(window.BlockKit.render(blocks, { onAction: (b, btn) => onAction(m, b, btn) }));
+      else content.innerHTML = window.BlockKit.mrkdwn(m.text || "");
       if (m.detail) {
         // The detail is already in the thread: the button has done its job.
         for (const b of content.querySelectorAll("button[data-action-id]")) {
           if (/detail|more/i.test(b.dataset.actionId)) b.remove();
         }
       }
-      else content.innerHTML = window.BlockKit.mrkdwn(m.text || "");
     } else {
       content.innerHTML = '<div class="user-text">' + esc(m.text).replace(/\n/g, "<br>") + "</div>";
     }
