@@ -487,6 +487,15 @@ func TestSocketModeAnswersOnceAndDrains(t *testing.T) {
 	require.NoError(t, e.slack.WaitConnections(10*time.Second, 1))
 	require.NoError(t, waitFor(5*time.Second, func() bool { return a.bot.Ready(context.Background()) == nil }))
 
+	// Bad arguments are answered in the ack itself (ephemeral).
+	bad, _ := json.Marshal(map[string]string{"command": "/gemba", "text": "forecast", "channel_id": "C15", "user_id": "U1", "trigger_id": "trig-s0"})
+	envBad, err := e.slack.Deliver(0, slackfake.EnvelopeSlash, bad, 0)
+	require.NoError(t, err)
+	ack, err := e.slack.WaitAck(5*time.Second, envBad)
+	require.NoError(t, err)
+	require.Contains(t, string(ack.Payload), "forecast needs a series name")
+	require.Contains(t, string(ack.Payload), `"response_type":"ephemeral"`)
+
 	// A slash command over the websocket: acked at once, even though the
 	// forecast itself is held at the gate.
 	cmd, _ := json.Marshal(map[string]string{"command": "/gemba", "text": "forecast line-2.output 6", "channel_id": "C15", "user_id": "U1",

@@ -24,6 +24,9 @@ func (b *Bot) runSocket(ctx context.Context) error {
 			return nil
 		case err := <-errc:
 			b.connected.Store(false)
+			if err != nil && ctx.Err() == nil {
+				b.log.Error("socket mode stopped; Slack events will not arrive until Gemba restarts (check GEMBA_SLACK_APP_TOKEN)", "err", err)
+			}
 			return err
 		case ev := <-b.sm.Events:
 			switch ev.Type {
