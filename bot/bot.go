@@ -116,6 +116,7 @@ type Bot struct {
 	idMu      sync.Mutex
 	botUserID string
 	botID     string
+	teamURL   string
 
 	claimMu  sync.Mutex
 	pending  []claimReq
@@ -289,9 +290,20 @@ func (b *Bot) identify(ctx context.Context) error {
 		return fmt.Errorf("bot: slack auth.test (check GEMBA_SLACK_BOT_TOKEN): %w", err)
 	}
 	b.idMu.Lock()
-	b.botUserID, b.botID = resp.UserID, resp.BotID
+	b.botUserID, b.botID, b.teamURL = resp.UserID, resp.BotID, resp.URL
 	b.idMu.Unlock()
 	return nil
+}
+
+// threadLink is a link to a thread in the workspace, or "" when unknown.
+func (b *Bot) threadLink(channel, ts string) string {
+	b.idMu.Lock()
+	base := b.teamURL
+	b.idMu.Unlock()
+	if base == "" || channel == "" || ts == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
 }
 
 func (b *Bot) identity() string {

@@ -53,6 +53,8 @@ type Digest struct {
 type DigestThread struct {
 	TS, User, Question string
 	Since              time.Time
+	// Link opens the thread in Slack (empty when the workspace URL is unknown).
+	Link string
 }
 
 // DigestSource is what a digest is built from: the bot's database and the
@@ -112,7 +114,8 @@ func (b *Bot) buildDigest(ctx context.Context, channel string) (*Digest, error) 
 		return nil, err
 	}
 	for _, t := range threads {
-		d.OpenThreads = append(d.OpenThreads, DigestThread{TS: t.TS, User: t.StartedBy, Question: t.Question, Since: t.LastAnswerAt})
+		d.OpenThreads = append(d.OpenThreads, DigestThread{TS: t.TS, User: t.StartedBy, Question: t.Question, Since: t.LastAnswerAt,
+			Link: b.threadLink(channel, t.TS)})
 	}
 	if anomRes.UserError == "" && anomRes.Summary != "" && !noneFound(anomRes.Summary) {
 		d.LookFirst = append(d.LookFirst, "Anomalies: "+firstLine(anomRes.Summary))
@@ -185,7 +188,11 @@ func RenderDigest(d *Digest) (header []slack.Block, details []slack.Block) {
 		var sb strings.Builder
 		sb.WriteString(":speech_balloon: *Open threads*")
 		for _, t := range d.OpenThreads {
-			fmt.Fprintf(&sb, "\n• %s — <@%s>, last answer %s", escape(truncate(t.Question, 120)), t.User, t.Since.UTC().Format("Jan 2 15:04"))
+			q := escape(truncate(t.Question, 120))
+			if t.Link != "" {
+				q = "<" + t.Link + "|" + strings.NewReplacer("|", "¦", ">", "›").Replace(q) + ">"
+			}
+			fmt.Fprintf(&sb, "\n• %s — <@%s>, last answer %s", q, t.User, t.Since.UTC().Format("Jan 2 15:04"))
 		}
 		add(sb.String())
 	}

@@ -100,6 +100,12 @@ func TestBadSignatureIsRejected(t *testing.T) {
 	unsigned.Body.Close()
 	require.Equal(t, http.StatusUnauthorized, unsigned.StatusCode)
 
+	// Slack's periodic certificate check is answered without a signature.
+	check, err := http.Post(a.url+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("ssl_check=1&token=x"))
+	require.NoError(t, err)
+	check.Body.Close()
+	require.Equal(t, http.StatusOK, check.StatusCode)
+
 	// Nothing was recorded or posted.
 	var n int
 	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&n))
@@ -267,6 +273,9 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	require.NoError(t, a.bot.SetSchedule(ctx, "C7", "0 6,14,22 * * *", "UTC", "U1"))
 	_, err := e.pool.Exec(ctx, `UPDATE digest_schedules SET created_at = $1`, slot.Add(-24*time.Hour))
 	require.NoError(t, err)
+	_, err = e.pool.Exec(ctx, `INSERT INTO slack_threads (channel_id, thread_ts, thread_key, started_by, question, last_answer_at)
+		VALUES ('C7', '1764000000.000042', 'slack:C7:1764000000.000042', 'U4', 'filler-1 pressure drifting?', $1)`, slot.Add(-2*time.Hour))
+	require.NoError(t, err)
 
 	var wg sync.WaitGroup
 	counts := make(chan int, 4)
@@ -295,6 +304,7 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	require.NotEmpty(t, details, "details in the header's thread")
 	require.Contains(t, string(details[0].Blocks), "Anomaly events since the last digest")
 	require.Contains(t, string(details[0].Blocks), "press-3 vibration")
+	require.Contains(t, string(details[0].Blocks), "https://gemba-test.slack.com/archives/C7/p1764000000000042|filler-1 pressure drifting?")
 
 	// A restart (new instance, same slot) posts nothing more.
 	c := e.start(func(o *bot.Options) { o.Now = clock })
