@@ -194,7 +194,7 @@ func TestSelectiveTerms(t *testing.T) {
 	set(200, map[string]float64{"pump": 0.3, "strainer": 0.1})
 	require.Equal(t, "'pump' | 'strainer'", s.selectiveTerms(context.Background(), "pump strainer"))
 	// A large store: the rare terms select, the common ones only rank.
-	set(100_000, map[string]float64{"pump": 0.3, "pressur": 0.4, "strainer": 0.003})
+	set(100_000, map[string]float64{"pump": 0.3, "pressur": 0.4, "strainer": 0.002})
 	require.Equal(t, "'impeller' | 'strainer'", s.selectiveTerms(context.Background(), "pump pressure strainer impeller"))
 	// Every term common: pairs must occur together.
 	set(100_000, map[string]float64{"pump": 0.05, "pressur": 0.06, "strainer": 0.04})

@@ -90,7 +90,6 @@ type candidate struct {
 	score        float64
 	dist         float64 // cosine distance, vector leg only
 	text         float64 // full-text rank, text leg only
-	inText       bool
 }
 
 // filterSQL renders the document filters of q as SQL over alias d,
@@ -172,8 +171,11 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		q.Kind = k
 	}
 	tsq := tsQuery(q.Text)
-	if strings.TrimSpace(q.Text) == "" || tsq == "" && q.Mode == ModeFullText {
+	if strings.TrimSpace(q.Text) == "" {
 		return s.browse(ctx, q)
+	}
+	if tsq == "" && q.Mode == ModeFullText {
+		return []Result{}, nil // nothing searchable in the words
 	}
 	var vs, ts []*candidate
 	var verr, terr error
@@ -210,7 +212,6 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 	for _, c := range ts {
 		if have, ok := cands[c.chunkID]; ok {
 			have.text = c.text
-			have.inText = true
 		} else {
 			cands[c.chunkID] = c
 		}
@@ -409,7 +410,7 @@ func (s *Store) checkModel(ctx context.Context) error {
 // is common, by pairs of them that must occur together) up to about this
 // many estimated rows, and ranked by all terms; documents that match only
 // common words are left to the vector leg. A small store is not pruned.
-const textBudget = 400
+const textBudget = 300
 
 // textLeg returns the best full-text matches of q's terms.
 func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate, error) {
@@ -421,7 +422,7 @@ func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate,
 	sql := `SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
-    LIMIT ` + strconv.Itoa(2*textBudget) + `) m, to_tsquery('simple', $1) tq
+    LIMIT ` + strconv.Itoa(textBudget) + `) m, to_tsquery('simple', $1) tq
 ORDER BY r DESC, m.id
 LIMIT $` + strconv.Itoa(len(args))
 	out, err := collectText(s.db.Query(ctx, sql, args...))
@@ -476,15 +477,15 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		}
 		return orQuery(ts[:n], func(e est) string { return e.term })
 	}
-	// Every term is common: require two of the rarest four together,
+	// Every term is common: require two of the rarest three together,
 	// assuming independence to estimate how many rows a pair matches.
 	type pair struct {
 		a, b string
 		rows float64
 	}
 	var pairs []pair
-	for i := 0; i < len(ts) && i < 4; i++ {
-		for j := i + 1; j < len(ts) && j < 4; j++ {
+	for i := 0; i < len(ts) && i < 3; i++ {
+		for j := i + 1; j < len(ts) && j < 3; j++ {
 			pairs = append(pairs, pair{ts[i].term, ts[j].term, ts[i].rows * ts[j].rows / st.rows})
 		}
 	}
@@ -628,7 +629,7 @@ func collectText(rows pgx.Rows, err error) ([]*candidate, error) {
 	defer rows.Close()
 	var out []*candidate
 	for rows.Next() {
-		c := &candidate{inText: true}
+		c := &candidate{}
 		var r float32
 		if err := rows.Scan(&c.chunkID, &c.docID, &r); err != nil {
 			return nil, err
