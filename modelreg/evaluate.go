@@ -34,10 +34,9 @@ const (
 // Evaluation windows.
 const (
 	forecastLookback = 28 * 24 * time.Hour
-	detectLookback   = 28 * 24 * time.Hour
+	detectLookback   = 35 * 24 * time.Hour // four weekly seasons of online warm-up, then the week scored
 	backtestOrigins  = 3
 	defaultHorizon   = 24
-	flagThreshold    = 0.9
 )
 
 // EvalMetrics are the numbers of one evaluation.
@@ -45,8 +44,8 @@ type EvalMetrics struct {
 	// MASE and SMAPE are the rolling-origin backtest errors (forecasters).
 	MASE  float64 `json:"mase,omitempty"`
 	SMAPE float64 `json:"smape,omitempty"`
-	// FlaggedShare is the share of the last 7 days' points scored
-	// anomalous (detectors).
+	// FlaggedShare is the share of the last 7 days' points scored at or
+	// above the built-in detector's threshold, 0.99 (detectors).
 	FlaggedShare float64 `json:"flagged_share,omitempty"`
 	// Reference is the value the metric was compared with: the registered
 	// metric, or the model's first evaluation on this series.
@@ -81,7 +80,8 @@ type Evaluation struct {
 func (e Evaluation) ModelRef() string { return e.Model + "@" + e.Version }
 
 // Reevaluate runs a rolling backtest of every active model on the latest
-// data of each series it serves (the 28 days before now), stores one evaluation per model and series and marks
+// data of each series it serves (the 28 days before now for forecasters,
+// 35 for detectors, whose online warm-up takes four weekly seasons), stores one evaluation per model and series and marks
 // drift against the registered metrics (or the first evaluation when none
 // were registered). A failing external model is recorded as an evaluation
 // with Error set, not returned as an error; only database failures are.
@@ -321,7 +321,7 @@ func (r *Registry) flagged(ctx context.Context, m Model, w series.Window) (float
 			continue
 		}
 		n++
-		if scores[i] >= flagThreshold {
+		if scores[i] >= builtinDetectOptions().Threshold {
 			k++
 		}
 	}

@@ -87,6 +87,13 @@ func (r *Registry) Forecast(ctx context.Context, m Model, history []float64, hor
 	return out[:horizon], nil
 }
 
+// builtinDetectOptions are the built-in detector's settings when the
+// registry scores with it: the operating point measured on the
+// predictive-maintenance evaluation (predict/eval), which the tools use too.
+func builtinDetectOptions() predict.DetectOptions {
+	return predict.DetectOptions{Threshold: 0.99, ShiftThreshold: 18}
+}
+
 // Score runs detection model m on values and returns one anomaly score in
 // [0,1] per point. Built-in models run predict.Detect; external ones must
 // return exactly one score per input value.
@@ -95,7 +102,9 @@ func (r *Registry) Score(ctx context.Context, m Model, values []float64) ([]floa
 		return nil, fmt.Errorf("modelreg: score with %s: %w: it is a %s model", m.Ref(), ErrInvalid, m.Task)
 	}
 	if m.Kind == KindBuiltin {
-		det, err := predict.Detect(predict.Series{Values: values}, predict.DetectOptions{Period: m.InputSchema.Season, Online: true})
+		opt := builtinDetectOptions()
+		opt.Period, opt.Online = m.InputSchema.Season, true
+		det, err := predict.Detect(predict.Series{Values: values}, opt)
 		if err != nil {
 			return nil, fmt.Errorf("modelreg: score with %s: %w", m.Ref(), err)
 		}

@@ -21,6 +21,7 @@ type subject struct {
 	asset  string
 	series []series.Series // in the order of data.Names
 	data   predict.Multi
+	past   bool // the window ends before now: "ongoing" means "at the window's end"
 }
 
 func (s subject) unit(sensor string) string {
@@ -176,31 +177,74 @@ func analyze(sub subject, opt predict.DetectOptions) ([]finding, error) {
 	return out, nil
 }
 
-// levelStats measures sensor j during e against its robust baseline over
-// the week before: the level (the latest hour when the event is still
-// running, the peak for a spike, else the mean), the baseline median and
-// scale, and the difference in units of that scale.
-func levelStats(sub subject, j int, e predict.Event) (level, med, scale, sigma float64) {
+// levelStats measures sensor j during e: the level (the latest hour when
+// the event is still running, the peak for a spike, else the mean), the
+// usual value at those times of the week (the median of the same phase in
+// up to four earlier seasons), and how far the level is from usual in
+// units of the robust scale of those seasonal residuals over the week
+// before the event. Measured against the seasonal expectation, a night
+// shift's low current is not "down 2σ"; a bearing's rising vibration is.
+func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma float64) {
 	vals := sub.data.Values[j]
 	step := stepOf(sub.data.Times)
-	base0 := max(0, e.StartIdx-int(baselineSpan/step))
-	med, scale = robust(vals[base0:e.StartIdx])
-	if e.StartIdx-base0 < 12 { // too little before the event: use the whole window
-		med, scale = robust(vals)
-	}
+	p := seasonFor(step, len(vals))
 	last := lastFinite(sub.data)
+	a, b := e.StartIdx, e.EndIdx
 	switch {
 	case e.EndIdx >= last-3:
-		level = mean(vals[max(e.StartIdx, e.EndIdx-int(time.Hour/step)) : e.EndIdx+1])
+		a = max(e.StartIdx, e.EndIdx-int(time.Hour/step))
 	case e.Kind == predict.KindSpike && e.PeakIdx < len(vals) && !math.IsNaN(vals[e.PeakIdx]):
-		level = vals[e.PeakIdx]
-	default:
-		level = mean(vals[e.StartIdx : e.EndIdx+1])
+		a, b = e.PeakIdx, e.PeakIdx
+	}
+	level = mean(vals[a : b+1])
+	base0 := max(0, e.StartIdx-int(baselineSpan/step))
+	if p > 1 {
+		expect := func(t int) float64 {
+			var xs []float64
+			for k := 1; k <= 4 && t-k*p >= 0; k++ {
+				if v := vals[t-k*p]; !math.IsNaN(v) {
+					xs = append(xs, v)
+				}
+			}
+			if len(xs) == 0 {
+				return math.NaN()
+			}
+			m, _ := robust(xs)
+			return m
+		}
+		var exp, res, base []float64
+		for t := a; t <= b; t++ {
+			x := expect(t)
+			exp = append(exp, x)
+			res = append(res, vals[t]-x)
+		}
+		for t := base0; t < e.StartIdx; t++ {
+			base = append(base, vals[t]-expect(t))
+		}
+		med, sc := robust(base)
+		if u := mean(exp); !math.IsNaN(u) && sc > 0 && countFinite(base) >= 12 {
+			return level, u, sc, (mean(res) - med) / sc
+		}
+	}
+	// Without seasons to compare with: the raw level against the week before.
+	usual, scale = robust(vals[base0:e.StartIdx])
+	if e.StartIdx-base0 < 12 {
+		usual, scale = robust(vals)
 	}
 	if scale > 0 {
-		sigma = (level - med) / scale
+		sigma = (level - usual) / scale
 	}
-	return level, med, scale, sigma
+	return level, usual, scale, sigma
+}
+
+func countFinite(x []float64) int {
+	n := 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			n++
+		}
+	}
+	return n
 }
 
 // detectOptions are the detector settings of the tools: the operating
@@ -365,7 +409,11 @@ func describeEvent(sub subject, f finding) eventOut {
 	}
 	fmt.Fprintf(&b, "%s %s %s %.1fσ", who, name, dir, math.Abs(sigma))
 	if ongoing {
-		fmt.Fprintf(&b, " since %s (now %s%s, usual %s)", stamp(e.Start), num(level), suffix(unit), num(med))
+		when := "now"
+		if sub.past {
+			when = "at " + stamp(e.End)
+		}
+		fmt.Fprintf(&b, " since %s (%s %s%s, usual %s)", stamp(e.Start), when, num(level), suffix(unit), num(med))
 	} else {
 		fmt.Fprintf(&b, " from %s to %s (%s: %s%s, usual %s)", stamp(e.Start), stamp(e.End), strings.ReplaceAll(e.Kind, "_", " "), num(level), suffix(unit), num(med))
 	}
@@ -442,6 +490,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	)
 	for _, j := range jobs {
 		sub, err := p.load(ctx, j.asset, j.name, from.Add(-detectContext), to)
+		sub.past = to.Before(p.now().Add(-time.Hour))
 		var ew *series.EmptyWindowError
 		if errors.As(err, &ew) {
 			ew.From = from // report the window asked for, not the warm-up
@@ -484,7 +533,20 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if len(checked) == 0 {
 		return userErr(lastErr)
 	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].score > events[j].score })
+	// Events whose leading sensor stays within minSigma of its usual
+	// weekly pattern are statistically unusual but not worth a
+	// technician's attention; they are counted, not listed.
+	minor := 0
+	kept := events[:0]
+	for _, e := range events {
+		if math.Abs(e.Sigma) < minSigma {
+			minor++
+			continue
+		}
+		kept = append(kept, e)
+	}
+	events = kept
+	sort.SliceStable(events, func(i, j int) bool { return math.Abs(events[i].Sigma) > math.Abs(events[j].Sigma) })
 	total := len(events)
 	if len(events) > maxEvents {
 		events = events[:maxEvents]
@@ -504,6 +566,10 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if total > len(events) {
 		data["note"] = fmt.Sprintf("%d events in all; the %d strongest are listed", total, len(events))
 	}
+	if minor > 0 {
+		data["minor_events"] = minor
+		data["minor_note"] = fmt.Sprintf("%d detector event(s) within %.0fσ of the usual weekly pattern are not listed", minor, minSigma)
+	}
 	if len(noData) > 0 {
 		data["no_data"] = noData
 	}
@@ -513,11 +579,15 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		what = fmt.Sprintf("%d assets", len(checked))
 	}
 	if len(events) == 0 {
-		res.Summary = fmt.Sprintf("%s: no anomalies between %s and %s (%s mode)", what, stamp(from), stamp(to), mode)
+		res.Summary = fmt.Sprintf("%s: no significant anomalies between %s and %s (%s mode", what, stamp(from), stamp(to), mode)
+		if minor > 0 {
+			res.Summary += fmt.Sprintf("; %d minor deviation(s) under %.0fσ", minor, minSigma)
+		}
+		res.Summary += ")"
 	} else {
 		best := events[0]
 		for _, e := range events {
-			if e.score > best.score || (e.Ongoing && !best.Ongoing) {
+			if math.Abs(e.Sigma) > math.Abs(best.Sigma) {
 				best = e
 			}
 		}
@@ -542,7 +612,7 @@ func anomalyChart(sub subject, events []eventOut, from, to time.Time) Chart {
 	lead := 0
 	var best *eventOut
 	for i := range events {
-		if events[i].Asset == sub.asset && (best == nil || events[i].score > best.score) {
+		if events[i].Asset == sub.asset && (best == nil || math.Abs(events[i].Sigma) > math.Abs(best.Sigma)) {
 			best = &events[i]
 		}
 	}
@@ -645,12 +715,12 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		events, _ := data["events"].([]eventOut)
 		var best *eventOut
 		for i := range events {
-			if best == nil || events[i].score > best.score || (events[i].score == best.score && math.Abs(events[i].Sigma) > math.Abs(best.Sigma)) {
+			if best == nil || math.Abs(events[i].Sigma) > math.Abs(best.Sigma) {
 				best = &events[i]
 			}
 		}
 		if best == nil {
-			return Result{Data: data, Summary: fmt.Sprintf("%s: no anomaly on any asset between %s and %s, nothing to explain", a.Line, stamp(from), stamp(to))}, nil
+			return Result{Data: data, Summary: fmt.Sprintf("%s: no significant anomaly on any asset between %s and %s, nothing to explain", a.Line, stamp(from), stamp(to))}, nil
 		}
 		a.Asset = best.Asset
 	}
@@ -663,6 +733,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		asset = assets[0]
 	}
 	sub, err := p.load(ctx, asset, name, to.Add(-explainHistory), to)
+	sub.past = to.Before(p.now().Add(-time.Hour))
 	var ew *series.EmptyWindowError
 	if errors.As(err, &ew) {
 		ew.From = from
@@ -691,7 +762,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	for k := range found {
 		f := &found[k]
 		if f.ev.EndIdx >= i0 && f.ev.StartIdx < i1 {
-			if focusF == nil || f.ev.Score > focusF.ev.Score || (f.ev.Score == focusF.ev.Score && math.Abs(f.sigma) > math.Abs(focusF.sigma)) {
+			if focusF == nil || math.Abs(f.sigma) > math.Abs(focusF.sigma) {
 				focusF = f
 			}
 		}

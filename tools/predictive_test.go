@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,28 @@ func TestPredictiveTools(t *testing.T) {
 		res, data := call(t, ctx, reg, "detect_anomalies", args)
 		require.Equal(t, "batch", data["mode"])
 		require.NotEmpty(t, data["events"], res.Summary)
+	})
+
+	t.Run("every recorded precursor is a significant event", func(t *testing.T) {
+		for _, f := range demo.Schedule(plantNow) {
+			for _, mode := range []string{"online", "batch"} {
+				args := `{"asset": "` + f.Asset + `", "mode": "` + mode + `", "since": "` + f.PrecursorStart.Format(time.RFC3339) + `", "until": "` + f.At.Format(time.RFC3339) + `"}`
+				res, data := call(t, ctx, reg, "detect_anomalies", args)
+				require.Empty(t, res.UserError)
+				events, _ := data["events"].([]any)
+				require.NotEmpty(t, events, "%s %s: %s", f.ID, mode, res.Summary)
+				found := false
+				for _, e := range events {
+					if slices.Contains(f.Sensors, e.(map[string]any)["sensor"].(string)) {
+						found = true
+					}
+				}
+				require.True(t, found, "%s %s: the leading sensor should be one of %v: %s", f.ID, mode, f.Sensors, res.Summary)
+			}
+		}
+		// Quiet lines report no significant anomaly, only minor deviations.
+		res, _ := call(t, ctx, reg, "detect_anomalies", `{"line": "line-2"}`)
+		require.Contains(t, res.Summary, "no significant anomalies")
 	})
 
 	t.Run("detect_anomalies bad arguments", func(t *testing.T) {
