@@ -458,3 +458,27 @@ func TestElapsedTimeAndEmptyReplies(t *testing.T) {
 	require.Contains(t, a.Situation, "6.9 mm/s")
 	require.Equal(t, ModeLLM, a.Mode)
 }
+
+func TestTurnBudgetShrinksLaterResults(t *testing.T) {
+	t.Parallel()
+	wide := tools.New("wide", "returns a lot", map[string]any{"type": "object", "properties": map[string]any{}},
+		func(context.Context, struct{}) (tools.Result, error) {
+			return tools.Result{Summary: "wide result", Data: map[string]any{"text": strings.Repeat("y", 5000)}}, nil
+		})
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("wide", `{}`)),
+		llmtest.CallTools(llmtest.Call("wide", `{}`)),
+		llmtest.Final(`{"situation":"done","steps":[]}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil, func(o *Options) {
+		o.Tools = tools.NewRegistry(wide)
+		o.MaxResultBytes = 6000
+		o.MaxTurnBytes = 6000
+	})
+	ask(t, r, "go wide")
+	first := srv.Requests()[1].Last().Content
+	second := srv.Requests()[2].Last().Content
+	require.Greater(t, len(first), 4000)
+	require.LessOrEqual(t, len(second), 1000, "the turn's budget is spent")
+	require.Contains(t, second, "wide result")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tmc/langchaingo/llms/anthropic"
@@ -60,6 +61,10 @@ type Options struct {
 	// MaxResultBytes caps each tool result as sent to the model (default 16000,
 	// about 4000 tokens: a full runbook fits, a raw series does not).
 	MaxResultBytes int
+	// MaxTurnBytes caps all tool results of one answer together (default
+	// 64000, about 16000 tokens): once spent, later results are cut to
+	// their summary, so a long loop cannot overflow a small context.
+	MaxTurnBytes int
 	// MemoryTokens is the budget of earlier turns replayed to the model (default 1500).
 	MemoryTokens int
 	// MaxTokens caps each model reply (default 2048; Anthropic requires a cap).
@@ -109,6 +114,9 @@ func New(o Options) (*Runner, error) {
 	if o.MaxResultBytes <= 0 {
 		o.MaxResultBytes = 16000
 	}
+	if o.MaxTurnBytes <= 0 {
+		o.MaxTurnBytes = 64000
+	}
 	if o.MemoryTokens <= 0 {
 		o.MemoryTokens = 1500
 	}
@@ -144,6 +152,9 @@ type turn struct {
 
 	outcomes   []callOutcome
 	modelCalls []ModelCall
+	// sentBytes is how much tool output went to the model so far (guarded by sentMu).
+	sentMu     sync.Mutex
+	sentBytes  int
 	warnings   []string
 	prompt     int
 	completion int

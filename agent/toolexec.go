@@ -124,8 +124,20 @@ func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) (out callO
 	if rep.res.UserError != "" {
 		out.trace.Error = rep.res.UserError
 	}
-	out.content = capJSON(env, r.o.MaxResultBytes)
+	out.content = capJSON(env, r.budget(t, r.o.MaxResultBytes))
+	t.sentMu.Lock()
+	t.sentBytes += len(out.content)
+	t.sentMu.Unlock()
 	return out
+}
+
+// budget is the size the next result may take: its own cap, or what is
+// left of the turn's, but never less than room for a summary.
+func (r *Runner) budget(t *turn, limit int) int {
+	t.sentMu.Lock()
+	left := r.o.MaxTurnBytes - t.sentBytes
+	t.sentMu.Unlock()
+	return max(min(limit, left), 800)
 }
 
 func (o *callOutcome) setError(msg string, limit int) {
