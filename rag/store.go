@@ -485,3 +485,22 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	}
 	return st, nil
 }
+
+// SetOccurrence moves an incident in time: the demo seeder aligns the demo
+// incidents with the failures it generates relative to the seed time. Like
+// SetOutcome it leaves the content hash alone, so re-ingesting the
+// unchanged file keeps the new times. A zero resolvedAt clears it.
+func (s *Store) SetOccurrence(ctx context.Context, docID string, occurredAt, resolvedAt time.Time) error {
+	var res *time.Time
+	if !resolvedAt.IsZero() {
+		res = &resolvedAt
+	}
+	tag, err := s.db.Exec(ctx, `UPDATE documents SET occurred_at = $2, resolved_at = $3, updated_at = now() WHERE id = $1`, docID, occurredAt, res)
+	if err != nil {
+		return fmt.Errorf("rag: set occurrence of %s: %w", docID, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("%w: %s", ErrNotFound, docID)
+	}
+	return nil
+}
