@@ -81,6 +81,11 @@ type Options struct {
 	// DigestGrace is how late a slot may still be posted (default 15 min).
 	DigestEvery time.Duration
 	DigestGrace time.Duration
+	// FollowUpAfter is how long after an answer that cited documents Gemba
+	// asks in the thread whether the advice worked, when nobody said so
+	// (default 4 h; negative disables). The reply is recorded as the
+	// outcome on the cited documents.
+	FollowUpAfter time.Duration
 	// Permissions limits forecasts and digest schedules.
 	Permissions Permissions
 	// MaxRetryWait caps how long one Slack 429 may make the bot wait (default 60 s).
@@ -172,6 +177,9 @@ func New(o Options) (*Bot, error) {
 	def(&o.DigestEvery, 30*time.Second)
 	def(&o.DigestGrace, 15*time.Minute)
 	def(&o.MaxRetryWait, 60*time.Second)
+	if o.FollowUpAfter == 0 {
+		o.FollowUpAfter = 4 * time.Hour
+	}
 	if o.Owner == "" {
 		host, _ := os.Hostname()
 		buf := make([]byte, 4)

@@ -412,6 +412,9 @@ func (b *Bot) digestLoop(ctx context.Context) {
 			if _, err := b.DigestTick(ctx); err != nil && ctx.Err() == nil {
 				b.log.Error("digest tick", "err", err)
 			}
+			if _, err := b.FollowUpTick(ctx); err != nil && ctx.Err() == nil {
+				b.log.Error("follow-up tick", "err", err)
+			}
 		}
 	}
 }
@@ -452,4 +455,74 @@ func (b *Bot) runDigestCommand(ctx context.Context, cmd slack.SlashCommand, c Co
 func timeFromSlack(sec float64) time.Time {
 	whole, frac := math.Modf(sec)
 	return time.Unix(int64(whole), int64(frac*1e9)).UTC()
+}
+
+// followUpSQL claims, atomically across replicas, the threads whose answer
+// cited documents some hours ago and whose outcome nobody reported yet.
+const followUpSQL = `
+UPDATE slack_threads SET followup_at = now()
+ WHERE (channel_id, thread_ts) IN (
+       SELECT channel_id, thread_ts FROM slack_threads
+        WHERE followup_at IS NULL AND resolved_at IS NULL AND outcome = '' AND cardinality(citations) > 0
+          AND last_answer_at < $1 AND last_answer_at > $2
+        ORDER BY last_answer_at
+        LIMIT 20
+        FOR UPDATE SKIP LOCKED)
+RETURNING channel_id, thread_ts, started_by, citations`
+
+// FollowUpTick asks, in each thread answered FollowUpAfter ago with cited
+// documents and no reported outcome, whether the advice worked; the reply
+// ("yes, step 2 fixed it", "no") is then recorded on the cited documents.
+// Each thread is asked once, by one replica. It returns how many it asked.
+func (b *Bot) FollowUpTick(ctx context.Context) (int, error) {
+	if b.o.FollowUpAfter < 0 {
+		return 0, nil
+	}
+	now := b.now()
+	rows, err := b.o.DB.Query(ctx, followUpSQL, now.Add(-b.o.FollowUpAfter), now.Add(-b.o.FollowUpAfter-24*time.Hour))
+	if err != nil {
+		return 0, fmt.Errorf("bot: follow-ups: %w", err)
+	}
+	type due struct {
+		channel, ts, user string
+		cites             []string
+	}
+	var list []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.channel, &d.ts, &d.user, &d.cites); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("bot: follow-ups: %w", err)
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("bot: follow-ups: %w", err)
+	}
+	asked := 0
+	for _, d := range list {
+		s, err := b.Settings(ctx, d.channel)
+		if err == nil && s.Quiet(now) {
+			// Ask later, outside quiet hours.
+			_, _ = b.o.DB.Exec(ctx, `UPDATE slack_threads SET followup_at = NULL WHERE channel_id = $1 AND thread_ts = $2`, d.channel, d.ts)
+			continue
+		}
+		who := ""
+		if d.user != "" {
+			who = "<@" + d.user + "> "
+		}
+		cites := make([]string, 0, len(d.cites))
+		for _, c := range d.cites {
+			cites = append(cites, "`"+c+"`")
+		}
+		text := fmt.Sprintf("%sdid the steps help? Reply here with *yes*, *partly* or *no* (e.g. \"yes, step 2 fixed it\"). "+
+			"I'll record it on %s so the next answer ranks what worked.", who, strings.Join(cites, ", "))
+		if err := b.postThread(ctx, d.channel, d.ts, text); err != nil {
+			b.log.Warn("follow-up not posted", "channel", d.channel, "thread", d.ts, "err", err)
+			continue
+		}
+		asked++
+	}
+	return asked, nil
 }

@@ -194,3 +194,56 @@ func TestKoreanQuestionGetsKoreanPlaceholderAndAnswer(t *testing.T) {
 	require.NotEmpty(t, posts)
 	require.Contains(t, posts[0].Params["text"], "확인하고 있습니다")
 }
+
+func TestFollowUpAskedOnceThenReplyRecorded(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a, b := e.start(), e.start()
+	ctx := context.Background()
+	q := e.slack.AddMessage(slackfake.Message{Channel: "CF", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing vibration, past fixes?"})
+	postEvent(t, a, slackfake.EventPayload("EvF", slackfake.Mention(q)))
+	e.answered("CF", q.TS)
+	e.settled()
+	var cites []string
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT citations FROM slack_threads WHERE channel_id = 'CF'`).Scan(&cites))
+	require.NotEmpty(t, cites)
+
+	// Too early: nothing asked.
+	n, err := a.bot.FollowUpTick(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	// Five hours later both replicas tick; the thread is asked once.
+	_, err = e.pool.Exec(ctx, `UPDATE slack_threads SET last_answer_at = now() - interval '5 hours'`)
+	require.NoError(t, err)
+	na, err := a.bot.FollowUpTick(ctx)
+	require.NoError(t, err)
+	nb, err := b.bot.FollowUpTick(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, na+nb)
+	var asks []slackfake.Message
+	for _, m := range e.slack.BotReplies("CF", q.TS) {
+		if strings.Contains(m.Text, "did the steps help?") {
+			asks = append(asks, m)
+		}
+	}
+	require.Len(t, asks, 1)
+	require.Contains(t, asks[0].Text, "<@U1>")
+
+	r := e.slack.AddMessage(slackfake.Message{Channel: "CF", User: "U1", Text: "no", ThreadTS: q.TS})
+	postEvent(t, b, slackfake.EventPayload("EvFR", slackfake.MessageEvent(r, "channel")))
+	require.NoError(t, e.slack.Wait(20*time.Second, func(s *slackfake.Server) bool {
+		for _, m := range s.BotReplies("CF", q.TS) {
+			if strings.Contains(m.Text, "*did not work*") {
+				return true
+			}
+		}
+		return false
+	}))
+	var outcome string
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT outcome FROM documents WHERE id = $1`, cites[0]).Scan(&outcome))
+	require.Equal(t, "failed", outcome)
+	// Answered threads are not asked again.
+	n, err = a.bot.FollowUpTick(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+}

@@ -162,9 +162,9 @@ const (
 
 var (
 	reStep     = regexp.MustCompile(`(?i)(?:step|#)\s*(\d{1,2})|(\d{1,2})\s*번`)
-	reNegative = regexp.MustCompile(`(?i)(didn'?t|did not|doesn'?t|does not|not)\s+(work|help|fix)|no luck|still (broken|failing|high|there|bad|vibrating)|no change|안\s*(됐|됨|돼)|해결\s*안|효과\s*없|그대로`)
+	reNegative = regexp.MustCompile(`(?i)(didn'?t|did not|doesn'?t|does not|not)\s+(work|help|fix)|^(no|nope|nah)\b|no luck|still (broken|failing|high|there|bad|vibrating)|no change|안\s*(됐|됨|돼)|해결\s*안|효과\s*없|그대로|^아니`)
 	rePartly   = regexp.MustCompile(`(?i)partly|partially|somewhat|a bit better|부분적|조금\s*나아`)
-	rePositive = regexp.MustCompile(`(?i)\b(it|that|this|step \d+)\s+(worked|fixed it|did it|helped)\b|^(yes|yep|yeah)\b|\bworked\b|\bfixed\b|\bsolved\b|\bresolved\b|해결(됐|되었|했)|효과\s*있|됐어요|됐습니다|고쳐졌`)
+	rePositive = regexp.MustCompile(`(?i)\b(it|that|this|step \d+)\s+(worked|fixed it|did it|helped)\b|^(yes|yep|yeah)\b|^(네|예)(\s|,|\.|!|$)|\bworked\b|\bfixed\b|\bsolved\b|\bresolved\b|해결(됐|되었|했)|효과\s*있|됐어요|됐습니다|고쳐졌`)
 	reAsking   = regexp.MustCompile(`(?i)^(did|does|do|is|was|will|can|could|should|why|what|how)\b`)
 )
 

@@ -54,6 +54,7 @@ CREATE TABLE slack_threads (
     incident_id    text NOT NULL DEFAULT '',
     outcome        text NOT NULL DEFAULT '',
     outcome_by     text NOT NULL DEFAULT '',
+    followup_at    timestamptz,                 -- when Gemba asked "did it help?"
     created_at     timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (channel_id, thread_ts)
 );
