@@ -388,9 +388,12 @@ func TestDirectMessageAndEveryQuestionChannel(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	a := e.start()
-	dm := e.slack.AddMessage(slackfake.Message{Channel: "D1", User: "U1", Text: "what happened on press-3 last night?"})
+	dm := e.slack.AddMessage(slackfake.Message{Channel: "D1", User: "U1", Text: "<@" + slackfake.BotUserID + "> what happened on press-3 last night?"})
 	postEvent(t, a, slackfake.EventPayload("EvDM", slackfake.MessageEvent(dm, "im")))
+	postEvent(t, a, slackfake.EventPayload("EvDMMention", slackfake.Mention(dm))) // if Slack also sends the mention
 	e.answered("D1", dm.TS)
+	e.settled()
+	require.Len(t, e.slack.BotReplies("D1", dm.TS), 1, "a direct message is answered once")
 
 	require.NoError(t, a.bot.SaveSettings(context.Background(), bot.ChannelSettings{Channel: "C11", MentionOnly: false, TZ: "UTC"}))
 	q := e.slack.AddMessage(slackfake.Message{Channel: "C11", User: "U1", Text: "why is press-3 vibrating again?"})

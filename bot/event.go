@@ -94,6 +94,9 @@ func (b *Bot) handleEvent(ctx context.Context, j job) error {
 	}
 	switch ev.Type {
 	case "app_mention":
+		if strings.HasPrefix(q.channel, "D") {
+			return nil // direct messages are answered from their message.im event
+		}
 		if q.midThread {
 			th, err := b.loadThread(ctx, q.channel, q.threadTS)
 			if err != nil {
