@@ -226,7 +226,8 @@ func dropouts(vals []float64, name, line string, seed uint64, n int) {
 
 // production builds the hourly output and plan of a line. Plan follows the
 // shift pattern and runs PlanAhead past the seed time; output is plan times
-// an efficiency around 93%, minus lost hours while an asset of the line is
+// an efficiency around 98.5% (a plan the line normally meets, give or
+// take), minus lost hours while an asset of the line is
 // repaired and a little while one is degrading.
 func production(line Line, start, end time.Time, seed uint64, sched []Scheduled) []Data {
 	r := rng(seed, line.Name+".output")
@@ -252,7 +253,7 @@ func production(line Line, start, end time.Time, seed uint64, sched []Scheduled)
 		if i >= nOut {
 			continue
 		}
-		eff := min(1.02, max(0.7, 0.93+0.03*r.NormFloat64()))
+		eff := min(1.06, max(0.8, 0.985+0.025*r.NormFloat64()))
 		for _, f := range sched {
 			if !onLine[f.Asset] {
 				continue
@@ -260,7 +261,7 @@ func production(line Line, start, end time.Time, seed uint64, sched []Scheduled)
 			mid := t.Add(30 * time.Minute)
 			switch p, prog := phase(f, mid); p {
 			case 1:
-				eff *= 1 - 0.06*prog
+				eff *= 1 - 0.1*prog // slowed down, stopped for checks
 			case 2:
 				eff *= 0.35
 			}
