@@ -33,10 +33,25 @@ func TestSocketModeMentionAndRedeliveryAnswerOnce(t *testing.T) {
 		_, err = e.slack.WaitAck(5*time.Second, id)
 		require.NoError(t, err, "every envelope is acked")
 	}
-	e.answered("CS", q.TS)
+	replies := e.answered("CS", q.TS)
 	e.settled()
 	require.Len(t, e.slack.BotReplies("CS", q.TS), 1)
 	require.NoError(t, a.bot.Ready(context.Background()))
+
+	// A button click over the websocket.
+	click, _ := json.Marshal(map[string]any{
+		"type": "block_actions", "trigger_id": "trig-sock", "team": map[string]any{"id": slackfake.TeamID},
+		"user": map[string]any{"id": "U5"}, "channel": map[string]any{"id": "CS"},
+		"container": map[string]any{"type": "message", "message_ts": replies[0].TS, "channel_id": "CS"},
+		"actions":   []map[string]any{{"action_id": bot.ActionNotHelpful, "block_id": "gemba_answer_actions", "value": "0", "type": "button"}},
+	})
+	id, err := e.slack.Deliver(1, slackfake.EnvelopeInteractive, click, 0)
+	require.NoError(t, err)
+	_, err = e.slack.WaitAck(5*time.Second, id)
+	require.NoError(t, err)
+	eph, err := e.slack.WaitCalls(10*time.Second, "chat.postEphemeral", 1)
+	require.NoError(t, err)
+	require.Contains(t, eph[0].Params["text"], "Thanks for telling me")
 }
 
 func TestMentionMidThreadReadsTheThread(t *testing.T) {
