@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
@@ -141,4 +142,22 @@ func TestMrkdwn(t *testing.T) {
 	for in, want := range cases {
 		require.Equal(t, want, Mrkdwn(in), "input %q", in)
 	}
+}
+
+func TestRenderDigestGolden(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+	d := &Digest{
+		Channel: "C1", Scope: tools.Scope{Line: "line-2"}, Since: at.Add(-8 * time.Hour), Now: at,
+		Anomalies: "1 anomaly event on press-3: vibration up 11.7σ since 02:10 (ongoing)",
+		Plan:      "line-2: next 24 h forecast 843 vs plan 892 (94.5%), expected shortfall 49 parts",
+		OpenThreads: []DigestThread{{TS: "1764000000.000042", User: "U4", Question: "filler-1 pressure drifting?", Since: at.Add(-3 * time.Hour),
+			Link: "https://gemba-test.slack.com/archives/C1/p1764000000000042"}},
+		LookFirst: []string{"Anomalies: 1 anomaly event on press-3", "Plan: line-2 is 5.5% under plan"},
+	}
+	header, details := RenderDigest(d)
+	b, err := json.MarshalIndent(map[string]any{"header": header, "details": details}, "", "  ")
+	require.NoError(t, err)
+	golden(t, "digest", append(b, '\n'))
+	require.Contains(t, DigestText(d), "What to look at first")
 }
