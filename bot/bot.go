@@ -352,8 +352,9 @@ func transient(err error) bool {
 	var sc slack.StatusCodeError
 	var rl *slack.RateLimitedError
 	var pe *pgconn.PgError
+	var told *toldUser
 	switch {
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.As(err, &told):
 		return false
 	case errors.As(err, &rl), errors.As(err, &ne):
 		return true
@@ -366,6 +367,13 @@ func transient(err error) bool {
 	}
 	return false
 }
+
+// toldUser wraps an error the user was already told about (an apology in
+// the thread): retrying it would only confuse the thread.
+type toldUser struct{ err error }
+
+func (e *toldUser) Error() string { return e.err.Error() }
+func (e *toldUser) Unwrap() error { return e.err }
 
 // slogLogger adapts slog to slack-go's logger interface (debug level).
 type slogLogger struct{ l *slog.Logger }

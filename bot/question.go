@@ -70,7 +70,7 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 	}
 	if err != nil {
 		b.apologize(context.WithoutCancel(ctx), q.channel, q.threadTS, replyTS, tx, err)
-		return fmt.Errorf("ask: %w", err)
+		return &toldUser{fmt.Errorf("ask: %w", err)}
 	}
 	if j.id != "" && !b.owns(ctx, j) {
 		return errLostLease

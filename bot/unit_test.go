@@ -1,10 +1,15 @@
 package bot
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 )
@@ -158,4 +163,16 @@ func TestManifest(t *testing.T) {
 	for _, e := range []string{"app_mention", "message.channels", "message.groups", "message.im"} {
 		require.Contains(t, m.Settings.Events.Events, e)
 	}
+}
+
+func TestTransient(t *testing.T) {
+	t.Parallel()
+	require.True(t, transient(&slack.RateLimitedError{RetryAfter: time.Second}))
+	require.True(t, transient(slack.StatusCodeError{Code: 503}))
+	require.True(t, transient(fmt.Errorf("post: %w", &net.OpError{Op: "dial", Err: errors.New("refused")})))
+	require.False(t, transient(slack.StatusCodeError{Code: 404}))
+	require.False(t, transient(errors.New("channel_not_found")))
+	require.False(t, transient(context.DeadlineExceeded), "a timed-out answer is not retried")
+	require.False(t, transient(&toldUser{slack.StatusCodeError{Code: 503}}), "the user already got an apology")
+	require.False(t, transient(nil))
 }
