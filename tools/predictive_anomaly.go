@@ -70,7 +70,10 @@ type finding struct {
 // detector's per-point contributions. Each sensor is judged on its own
 // seasonal baseline (a technician asks "is vibration high?"), while the
 // shares say which sensors moved together.
-func analyze(sub subject, opt predict.DetectOptions) ([]finding, error) {
+//
+// Events ending before index from are merged too (they may join a later
+// one) but their size is not measured: callers drop them.
+func analyze(sub subject, opt predict.DetectOptions, from int) ([]finding, error) {
 	type uniEvent struct {
 		j     int
 		e     predict.Event
@@ -88,7 +91,10 @@ func analyze(sub subject, opt predict.DetectOptions) ([]finding, error) {
 		}
 		ran++
 		for _, e := range det.Events {
-			_, _, _, sigma := levelStats(sub, j, e)
+			sigma := 0.0
+			if e.EndIdx >= from {
+				_, _, _, sigma = levelStats(sub, j, e)
+			}
 			all = append(all, uniEvent{j, e, sigma})
 		}
 	}
@@ -200,17 +206,27 @@ func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma
 	base0 := max(0, e.StartIdx-int(baselineSpan/step))
 	if p > 1 {
 		expect := func(t int) float64 {
-			var xs []float64
+			var xs [4]float64
+			n := 0
 			for k := 1; k <= 4 && t-k*p >= 0; k++ {
 				if v := vals[t-k*p]; !math.IsNaN(v) {
-					xs = append(xs, v)
+					// insertion sort: at most four values
+					i := n
+					for i > 0 && xs[i-1] > v {
+						xs[i] = xs[i-1]
+						i--
+					}
+					xs[i] = v
+					n++
 				}
 			}
-			if len(xs) == 0 {
+			switch {
+			case n == 0:
 				return math.NaN()
+			case n%2 == 1:
+				return xs[n/2]
 			}
-			m, _ := robust(xs)
-			return m
+			return (xs[n/2-1] + xs[n/2]) / 2
 		}
 		var exp, res, base []float64
 		for t := a; t <= b; t++ {
@@ -509,7 +525,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 			lastErr = &series.EmptyWindowError{Name: sub.label, From: from, To: to, First: sub.data.Times[0], Last: sub.data.Times[len(sub.data.Times)-1]}
 			continue
 		}
-		found, err := analyze(sub, detectOptions(sub, online))
+		found, err := analyze(sub, detectOptions(sub, online), i0)
 		if err != nil {
 			if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 				noData = append(noData, sub.label)
@@ -749,7 +765,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	if i0 >= i1 {
 		return userErr(&series.EmptyWindowError{Name: sub.label, From: from, To: to, First: times[0], Last: times[len(times)-1]})
 	}
-	found, err := analyze(sub, detectOptions(sub, false))
+	found, err := analyze(sub, detectOptions(sub, false), 0)
 	if err != nil {
 		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
 			return r, nil
