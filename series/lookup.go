@@ -134,6 +134,24 @@ func (st *Store) Assets(ctx context.Context) ([]string, error) {
 	return out, rows.Err()
 }
 
+// Lines returns the distinct line names, sorted.
+func (st *Store) Lines(ctx context.Context) ([]string, error) {
+	rows, err := st.db.Query(ctx, `SELECT DISTINCT line FROM series WHERE line <> '' ORDER BY line`)
+	if err != nil {
+		return nil, fmt.Errorf("series: lines: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, fmt.Errorf("series: lines: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
 // ResolveAsset returns the stored asset name matching name loosely
 // ("Press 3" → "press-3"), or a *NotFoundError with suggestions.
 func (st *Store) ResolveAsset(ctx context.Context, name string) (string, error) {

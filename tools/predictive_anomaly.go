@@ -314,7 +314,17 @@ func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]s
 			}
 		}
 		if len(assets) == 0 {
-			r := Result{UserError: fmt.Sprintf("Line %q has no sensor series. Call list_series to see the lines and assets.", line), Summary: "unknown line " + line}
+			msg := fmt.Sprintf("Line %q has no sensor series.", line)
+			lines, err := p.store.Lines(ctx)
+			if err != nil {
+				return nil, "", nil, fmt.Errorf("tools: %w", err)
+			}
+			if near := series.Nearest(line, lines, 3); len(near) > 0 {
+				msg += " Did you mean " + strings.Join(near, ", ") + "?"
+			} else {
+				msg += " The lines are " + strings.Join(lines, ", ") + "."
+			}
+			r := Result{UserError: msg, Summary: "unknown line " + line}
 			return nil, "", &r, nil
 		}
 		return assets, "", nil, nil
