@@ -202,7 +202,7 @@ func assetPattern(name string) *regexp.Regexp {
 	alts := []string{`(?:^|[^\p{L}\d])` + regexp.QuoteMeta(base) + `[\s\-#_no.]*` + num + `(?:$|\D)`}
 	for _, ko := range koTypeAliases[strings.ToLower(base)] {
 		k := regexp.QuoteMeta(ko)
-		alts = append(alts, k+`\s*`+num+`(?:\s*(?:번|호기))?(?:$|\D)`, `(?:^|\D)`+num+`\s*(?:번|호기)?\s*`+k)
+		alts = append(alts, k+`[\s\-#]*`+num+`(?:\s*(?:번|호기))?(?:$|\D)`, `(?:^|\D)`+num+`\s*(?:번|호기)?\s*`+k)
 	}
 	return regexp.MustCompile(`(?i)` + strings.Join(alts, "|"))
 }

@@ -240,13 +240,21 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 				}
 			}
 		}
-		if targets == 0 && len(q.Lines) > 0 {
+		lines := q.Lines
+		if targets == 0 && len(lines) == 0 && len(q.Assets) == 0 {
+			// "Is anything wrong in the plant?": every line.
+			lines = cat.Lines()
+			if len(lines) > 4 {
+				lines = lines[:4]
+			}
+		}
+		if targets == 0 && len(lines) > 0 {
 			if hasProp(t.registry, ToolDetectAnomalies, "line") {
-				for _, l := range q.Lines {
+				for _, l := range lines {
 					first = append(first, mk(ToolDetectAnomalies, args{Line: l, Since: q.Window.Since, Until: q.Window.Until}))
 				}
 			} else {
-				for i, a := range cat.lineAssets(q.Lines) {
+				for i, a := range cat.lineAssets(lines) {
 					if i < 6 {
 						first = append(first, mk(ToolDetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
 					}
@@ -269,19 +277,43 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		}
 	}
 	symptom := q.Has(IntentAnomalies) || q.Has(IntentExplain) || q.Has(IntentIncidents)
-	if symptom {
-		sq := args{Query: searchText(t.req.Question, q), K: 5}
-		if len(q.Assets) == 1 {
-			sq.Asset = q.Assets[0]
-		} else if len(q.Assets) == 0 && len(q.Lines) == 1 {
-			sq.Line = q.Lines[0]
-		}
-		first = append(first, mk(ToolSearchIncidents, sq))
+	searches := func(sq args) []pendingCall {
 		// Runbooks are seldom tied to one asset: search them on their own,
 		// so the steps that touch equipment can name their SOP.
-		first = append(first, mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 3}))
+		return []pendingCall{mk(ToolSearchIncidents, sq), mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 3})}
+	}
+	detecting := false
+	for _, c := range first {
+		detecting = detecting || c.Name == ToolDetectAnomalies
+	}
+	// With no machine named, search for what detection finds, not for the question's words alone.
+	deferSearch := symptom && detecting && len(q.Assets)+len(q.Series) == 0
+	sq := args{Query: searchText(t.req.Question, q), K: 5}
+	if len(q.Assets) == 1 {
+		sq.Asset = q.Assets[0]
+	} else if len(q.Assets) == 0 && len(q.Lines) == 1 {
+		sq.Line = q.Lines[0]
+	}
+	if symptom && !deferSearch {
+		first = append(first, searches(sq)...)
 	}
 	outs := call(first...)
+	if deferSearch {
+		var best detectEvent
+		found := false
+		for _, o := range outs {
+			if d, ok := readDetect(o.res.Data); ok && o.name == ToolDetectAnomalies && o.ok {
+				if e, ok := d.strongest(); ok && (!found || (e.Ongoing && !best.Ongoing) || (e.Ongoing == best.Ongoing && e.Score > best.Score)) {
+					best, found = e, true
+				}
+			}
+		}
+		if found && best.Asset != "" {
+			sq.Asset, sq.Line = best.Asset, ""
+			sq.Query += " " + best.Asset + " " + strings.ReplaceAll(best.Sensor, "_", " ")
+		}
+		outs = append(outs, call(searches(sq)...)...)
+	}
 
 	// Phase 2: explain the anomaly found and read the best documents.
 	var second []pendingCall
@@ -328,7 +360,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 }
 
 var (
-	outcomeLineRe = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)[^.:]{0,40}:|after (?:the )?restart|재가동 후`)
+	outcomeLineRe = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)(?:[^.:]{0,40}:|[^.]{0,30}\b(?:fell|dropped|rose|settled|returned|back to|stayed)\b)|after (?:the )?restart|재가동 후|떨어졌|안정되었`)
 	sopRefRe      = regexp.MustCompile(`\b(?:RB|SOP)-[A-Za-z0-9-]*[A-Za-z0-9]`)
 )
 

@@ -49,6 +49,8 @@ func TestParseQuestion(t *testing.T) {
 		{q: "1라인 생산량이 내일 계획을 달성할까요?", lang: "ko", intents: []Intent{IntentForecast, IntentPlan}, lines: []string{"line-1"}, series: []string{"line-1.output"}, horizon: 34 * time.Hour},
 		{q: "압축기 1 압력이 낮은 원인이 뭐예요?", lang: "ko", intents: []Intent{IntentExplain}, assets: []string{"compressor-1"}, sensors: []string{"pressure"}},
 		{q: "펌프 2 씰 누설 과거 사례 있나요?", lang: "ko", intents: []Intent{IntentIncidents, IntentAnomalies}, assets: []string{"pump-2"}},
+		{q: "압축기-1 과열 과거 사례 있나요?", lang: "ko", intents: []Intent{IntentIncidents, IntentAnomalies}, assets: []string{"compressor-1"}, sensors: []string{"temperature"}},
+		{q: "Which machine is vibrating the most right now?", lang: "en", intents: []Intent{IntentAnomalies}, sensors: []string{"vibration"}},
 	}
 	for _, c := range cases {
 		t.Run(c.q, func(t *testing.T) {
