@@ -133,3 +133,24 @@ func BenchmarkSocketAck50Concurrent(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
 }
+
+// BenchmarkAckOne measures one signed app_mention at a time: the ack's own
+// cost (verify, decode, record in Postgres) without queueing behind others.
+func BenchmarkAckOne(b *testing.B) {
+	e := newEnv(b)
+	inst := e.start()
+	n := 0
+	var lat []time.Duration
+	for b.Loop() {
+		n++
+		m := slackfake.Message{Channel: "C1B", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3?", TS: fmt.Sprintf("1764300000.%06d", n)}
+		payload := slackfake.EventPayload(fmt.Sprintf("EvOne%d", n), slackfake.Mention(m))
+		start := time.Now()
+		if code, _ := postEvent(b, inst, payload); code != http.StatusOK {
+			b.Fatalf("status %d", code)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ack-ms")
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ack-ms")
+}
