@@ -205,29 +205,7 @@ func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma
 	level = mean(vals[a : b+1])
 	base0 := max(0, e.StartIdx-int(baselineSpan/step))
 	if p > 1 {
-		expect := func(t int) float64 {
-			var xs [4]float64
-			n := 0
-			for k := 1; k <= 4 && t-k*p >= 0; k++ {
-				if v := vals[t-k*p]; !math.IsNaN(v) {
-					// insertion sort: at most four values
-					i := n
-					for i > 0 && xs[i-1] > v {
-						xs[i] = xs[i-1]
-						i--
-					}
-					xs[i] = v
-					n++
-				}
-			}
-			switch {
-			case n == 0:
-				return math.NaN()
-			case n%2 == 1:
-				return xs[n/2]
-			}
-			return (xs[n/2-1] + xs[n/2]) / 2
-		}
+		expect := func(t int) float64 { return usualAt(vals, p, t) }
 		var exp, res, base []float64
 		for t := a; t <= b; t++ {
 			x := expect(t)
@@ -251,6 +229,47 @@ func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma
 		sigma = (level - usual) / scale
 	}
 	return level, usual, scale, sigma
+}
+
+// usualAt is the usual value of vals at t: the median of the same phase
+// of the season p in up to four earlier seasons (NaN when there is none).
+func usualAt(vals []float64, p, t int) float64 {
+	var xs [4]float64
+	n := 0
+	for k := 1; k <= 4 && t-k*p >= 0; k++ {
+		if v := vals[t-k*p]; !math.IsNaN(v) {
+			// insertion sort: at most four values
+			i := n
+			for i > 0 && xs[i-1] > v {
+				xs[i] = xs[i-1]
+				i--
+			}
+			xs[i] = v
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return math.NaN()
+	case n%2 == 1:
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
+}
+
+// usualLine is the chart line of the usual values of sensor j over
+// points i0..i1-1 (nil when the history has no season to compare with).
+func usualLine(sub subject, j, i0, i1 int) []ChartLine {
+	vals := sub.data.Values[j]
+	p := seasonFor(stepOf(sub.data.Times), len(vals))
+	if p <= 1 || i0 < p {
+		return nil
+	}
+	u := make([]float64, i1-i0)
+	for t := i0; t < i1; t++ {
+		u[t-i0] = usualAt(vals, p, t)
+	}
+	return []ChartLine{chartLine("usual (same time, previous weeks)", "plan", sub.data.Times[i0:i1], u)}
 }
 
 func countFinite(x []float64) int {
@@ -653,7 +672,7 @@ func anomalyChart(sub subject, events []eventOut, from, to time.Time) Chart {
 	i1 := indexAt(sub.data.Times, to.Add(time.Nanosecond))
 	name := sub.data.Names[lead]
 	c := Chart{Title: sub.label + " " + name, Unit: sub.unit(name),
-		Lines: []ChartLine{chartLine(name, "history", sub.data.Times[i0:i1], sub.data.Values[lead][i0:i1])}}
+		Lines: append([]ChartLine{chartLine(name, "history", sub.data.Times[i0:i1], sub.data.Values[lead][i0:i1])}, usualLine(sub, lead, i0, i1)...)}
 	for _, e := range events {
 		if e.Asset != sub.asset {
 			continue
@@ -927,7 +946,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	}
 	res := Result{Data: data, Summary: sum.String()}
 	c := Chart{Title: sub.label + " " + leadName, Unit: sub.unit(leadName),
-		Lines: []ChartLine{chartLine(leadName, "history", times[d0:i1], sub.data.Values[lead][d0:i1])}}
+		Lines: append([]ChartLine{chartLine(leadName, "history", times[d0:i1], sub.data.Values[lead][d0:i1])}, usualLine(sub, lead, d0, i1)...)}
 	if focus != nil {
 		c.Marks = []ChartMark{{Label: focus.Kind, Start: focus.Start.Unix(), End: focus.End.Unix()}}
 	}

@@ -279,13 +279,19 @@ func suffixTotal(unit string) string {
 	return suffix(unit)
 }
 
+// chartStart is the first history point a forecast chart shows: three
+// seasons or three horizons back, at least 48 points.
+func chartStart(rf runForecast) int {
+	show := max(3*rf.fc.Season, 3*len(rf.fc.Mean), 48)
+	return max(0, len(rf.w.Data.Times)-show)
+}
+
 // forecastChart draws the recent history, the forecast with its 80% and
 // 95% bands, the cutoff and, when given, the plan.
 func forecastChart(rf runForecast, plan *ChartLine) Chart {
 	fc := rf.fc
 	times, vals := rf.w.Data.Times, rf.w.Data.Values
-	show := max(3*fc.Season, 3*len(fc.Mean), 48)
-	i0 := max(0, len(times)-show)
+	i0 := chartStart(rf)
 	unix := make([]int64, len(fc.Times))
 	for i, t := range fc.Times {
 		unix[i] = t.Unix()
@@ -476,8 +482,6 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 		if fc.Hi80[i] < pvv {
 			atRisk++
 		}
-		planLine.Times = append(planLine.Times, t.Unix())
-		planLine.Values = append(planLine.Values, pvv)
 	}
 	ref, eval := p.registryInfo(ctx, out.Name)
 	ahead := map[string]any{
@@ -507,6 +511,18 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	}
 	fmt.Fprintf(&b, " (%s, %s, MASE %s)", ref, fc.Model, num(fc.MASE))
 	res := Result{Data: data, Summary: b.String()}
+	// The chart shows the plan over the history shown as well as ahead.
+	if cpv, err := p.planValues(ctx, plan, rf.w.Data.Times[chartStart(rf)], fc.Times[len(fc.Times)-1].Add(time.Nanosecond)); err == nil {
+		ts := make([]int64, 0, len(cpv))
+		for t := range cpv {
+			ts = append(ts, t)
+		}
+		slices.Sort(ts)
+		for _, t := range ts {
+			planLine.Times = append(planLine.Times, t)
+			planLine.Values = append(planLine.Values, cpv[t])
+		}
+	}
 	res.Charts = []Chart{forecastChart(rf, &planLine)}
 	return res, nil
 }

@@ -115,6 +115,8 @@ func TestPredictiveTools(t *testing.T) {
 		require.Len(t, res.Charts, 1)
 		require.NotEmpty(t, res.Charts[0].Marks)
 		require.LessOrEqual(t, len(res.Charts[0].Lines[0].Values), 600)
+		require.Len(t, res.Charts[0].Lines, 2, "the reading and its usual weekly pattern")
+		require.Equal(t, "plan", res.Charts[0].Lines[1].Style)
 
 		// The same through the channel scope, and on the single series.
 		res, _ = call(t, tools.WithScope(ctx, tools.Scope{Asset: "press-3"}), reg, "detect_anomalies", `{"hours": 12}`)
