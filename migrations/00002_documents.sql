@@ -52,7 +52,7 @@ CREATE INDEX chunks_model_idx ON chunks (embed_model, embed_dim);
 -- with the same definition (rag/store.go indexSQL). Half precision halves the
 -- index so it stays in shared buffers; the table keeps full precision.
 CREATE INDEX chunks_embedding_384_idx ON chunks
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 40)
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 64)
     WHERE embed_dim = 384;
 
 -- +goose Down

@@ -117,6 +117,8 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 	if opt.BatchSize <= 0 {
 		opt.BatchSize = 200
 	}
+	// Empty lists, not nulls, in the JSON report.
+	rep = IngestReport{Added: []string{}, Updated: []string{}, Pruned: []string{}, Failed: []FileError{}, Warnings: []string{}}
 	rep.Failed = append(rep.Failed, walkErrs...)
 	rep.Files = len(files)
 
