@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/demo/docs"
 	"github.com/gemba-ai/gemba/rag"
 )
 
@@ -228,7 +230,7 @@ func newSearchCmd(app *App) *cobra.Command {
 				if r.Heading != "" {
 					fmt.Fprintf(app.Out, "   § %s\n", r.Heading)
 				}
-				fmt.Fprintf(app.Out, "   %s\n   source: %s\n", r.Snippet, r.Source)
+				fmt.Fprintf(app.Out, "   %s\n   source: %s\n", r.Snippet, relPath(r.Source))
 			}
 			return nil
 		},
@@ -338,7 +340,13 @@ and prints recall@5 and MRR overall and per language. Your own store is not touc
 				return err
 			}
 			return withScratchDB(ctx, app, false, func(store *rag.Store) error {
-				rep, err := store.Ingest(ctx, []string{docsPath}, rag.IngestOptions{})
+				var rep rag.IngestReport
+				var err error
+				if docsPath == "" {
+					rep, err = store.IngestFS(ctx, docs.FS, ".", "demo/docs", rag.IngestOptions{})
+				} else {
+					rep, err = store.Ingest(ctx, []string{docsPath}, rag.IngestOptions{})
+				}
 				if err != nil {
 					return err
 				}
@@ -369,7 +377,7 @@ and prints recall@5 and MRR overall and per language. Your own store is not touc
 		},
 	}
 	eval.Flags().StringVar(&setPath, "set", "rag/testdata/eval.jsonl", "labelled query set")
-	eval.Flags().StringVar(&docsPath, "docs", "demo/docs", "corpus to ingest")
+	eval.Flags().StringVar(&docsPath, "docs", "", "corpus folder to ingest (default: the demo corpus built into the binary)")
 	eval.Flags().BoolVar(&evalJSON, "json", false, "print as JSON")
 
 	var (
@@ -434,6 +442,21 @@ recall@10 against exact search for each --ef value. The scratch database is drop
 
 	cmd.AddCommand(stats, reembed, eval, bench)
 	return cmd
+}
+
+// relPath shows a source under the working directory relative to it.
+func relPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
 }
 
 func joinCounts(m map[string]int) string {
