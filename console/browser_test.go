@@ -31,6 +31,10 @@ func TestBrowserConsole(t *testing.T) {
 	b.Run("open the console", chromedp.Navigate(f.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".empty .suggestion")))
 	require.Contains(t, b.Text("#channel-title"), "shop-floor")
 	require.Contains(t, b.Text("#about"), "Offline planner")
+	b.Click("connect help", "#connect-btn")
+	require.Contains(t, b.Text("#drawer-body"), "GEMBA_SLACK_BOT_TOKEN")
+	b.Shot("00-connect-help")
+	b.Click("close the drawer", "#drawer-close")
 	b.Shot("01-empty-channel")
 
 	// An English question: an answer with steps and citations, in its thread.

@@ -90,7 +90,7 @@ func (c *client) json(method, path string, body any, want int, out any) {
 // waitReply long-polls until the message with id is no longer pending.
 func (c *client) waitReply(id string) apiMessage {
 	c.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(45 * time.Second)
 	version := int64(0)
 	for time.Now().Before(deadline) {
 		var res struct {
@@ -105,7 +105,7 @@ func (c *client) waitReply(id string) apiMessage {
 		}
 		version = res.Version
 	}
-	c.t.Fatalf("reply %s still pending after 20s", id)
+	c.t.Fatalf("reply %s still pending after 45s", id)
 	return apiMessage{}
 }
 

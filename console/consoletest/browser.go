@@ -17,6 +17,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// stepTimeout bounds one browser step. It is generous because the test
+// machines are shared: a step normally takes milliseconds.
+const stepTimeout = 60 * time.Second
+
 // ChromiumPath is where Debian's chromium package puts the browser.
 const ChromiumPath = "/usr/bin/chromium"
 
@@ -84,7 +88,7 @@ func NewBrowser(t testing.TB, base string) *Browser {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -123,7 +127,7 @@ func (b *Browser) PageErrors() []string {
 // Run runs actions and fails the test with what was being done.
 func (b *Browser) Run(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	require.NoError(b.t, chromedp.Do(ctx, actions...), "browser: %s (page errors: %v)", what, b.PageErrors())
 }
@@ -131,7 +135,7 @@ func (b *Browser) Run(what string, actions ...chromedp.Action[chromedp.Void]) {
 // Eval evaluates a JavaScript expression in the page.
 func Eval[T any](b *Browser, what, expr string) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	require.NoError(b.t, err, "browser: %s", what)
@@ -141,7 +145,7 @@ func Eval[T any](b *Browser, what, expr string) T {
 // Shot writes a screenshot of the viewport as an artifact name.png.
 func (b *Browser) Shot(name string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	require.NoError(b.t, err, "screenshot %s", name)
@@ -153,7 +157,7 @@ func (b *Browser) Shot(name string) {
 // Text returns the text of the first visible node matching the CSS selector.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
 	require.NoError(b.t, err, "browser: read %s (page errors: %v)", sel, b.PageErrors())
@@ -163,9 +167,9 @@ func (b *Browser) Text(sel string) string {
 // Until polls a JavaScript expression until it is true.
 func (b *Browser) Until(what, expr string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
 	defer cancel()
-	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(25*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
+	ok, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(stepTimeout-5*time.Second), chromedp.WithPollingInterval(100*time.Millisecond)))
 	require.NoError(b.t, err, "browser: wait for %s (page errors: %v)", what, b.PageErrors())
 	require.True(b.t, ok, what)
 }

@@ -292,6 +292,7 @@
     $("app").classList.add("with-drawer");
     $("drawer-title").textContent = title;
     $("thread-composer").hidden = kind !== "thread";
+    $("drawer-body").innerHTML = "";
   }
   function closeDrawer() {
     state.drawer = null;
@@ -395,6 +396,21 @@
     }
     return d;
   }
+  // openConnect explains how to connect Slack and an LLM (settings only;
+  // the console never shows their values).
+  function openConnect() {
+    openDrawer("connect", "", "Connect Slack or an LLM");
+    const ab = (state.info && state.info.about) || {};
+    $("drawer-body").innerHTML = '<div class="trace connect">' +
+      "<h3>LLM</h3><p>" + (ab.llm ? "Connected: <code>" + esc(ab.llm) + "</code>." : "Not configured: answers come from the offline planner, which runs the same tools and cites the same documents.") + "</p>" +
+      "<p>Set these environment variables and restart <code>gemba serve</code>:</p>" +
+      "<pre class=\"args\">GEMBA_LLM_PROVIDER=openai      # or azure, anthropic\nGEMBA_LLM_MODEL=gpt-4o-mini\nGEMBA_LLM_API_KEY=…\n# OpenAI-compatible servers (vLLM, llama.cpp, Ollama):\nGEMBA_LLM_BASE_URL=http://localhost:11434/v1</pre>" +
+      "<h3>Slack</h3><p>" + (ab.slack ? "Connected." : "Not connected: the console is the only way in for now.") + "</p>" +
+      "<p>Create the Slack app from the manifest in <code>deploy/</code>, then set:</p>" +
+      "<pre class=\"args\">GEMBA_SLACK_BOT_TOKEN=xoxb-…\nGEMBA_SLACK_APP_TOKEN=xapp-…   # Socket Mode, no public URL\n# or, for the HTTP transport:\nGEMBA_SLACK_SIGNING_SECRET=…</pre>" +
+      "<h3>This console</h3><p>It listens where <code>GEMBA_HTTP_ADDR</code> says (default <code>127.0.0.1:8080</code>). On any other address it stays disabled until <code>GEMBA_CONSOLE_TOKEN</code> is set, and then asks for that token.</p></div>";
+  }
+
   function stat(k, v) { return '<div class="stat"><div class="label">' + esc(k) + '</div><div class="value">' + esc(v) + "</div></div>"; }
 
   // ---- plant -------------------------------------------------------------
@@ -636,7 +652,9 @@
       '<div class="status"><span class="dot ' + (ab.llm ? "on" : "off") + '"></span>' + (ab.llm ? "LLM: " + esc(ab.llm) : "Offline planner (no LLM)") + "</div>" +
       '<div class="status"><span class="dot ' + (ab.slack ? "on" : "off") + '"></span>' + (ab.slack ? "Slack connected" : "Slack not connected") + "</div>" +
       (ab.version ? '<div class="status muted">' + esc(ab.version) + "</div>" : "") +
+      '<button class="link-btn" type="button" id="connect-btn">Connect Slack or an LLM</button>' +
       (state.info.auth ? '<form method="post" action="/logout"><button class="link-btn" type="submit">Log out</button></form>' : "");
+    $("connect-btn").addEventListener("click", openConnect);
     wireComposer($("composer"), $("composer-input"), () => "");
     wireComposer($("thread-composer"), $("thread-input"), () => (state.drawer && state.drawer.kind === "thread" ? state.drawer.id : ""));
     $("drawer-close").addEventListener("click", closeDrawer);
