@@ -76,7 +76,7 @@ func (s *Store) Bench(ctx context.Context, opt BenchOptions) (BenchReport, error
 			opt.Progress(fmt.Sprintf(f, a...))
 		}
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, 42))
+	rng := rand.New(rand.NewPCG(opt.Seed, 42)) //nolint:gosec // a reproducible synthetic corpus, not secrets
 	sentences := benchSentences(opt.Corpus)
 	dir := opt.Dir
 	if dir == "" {
@@ -84,7 +84,7 @@ func (s *Store) Bench(ctx context.Context, opt BenchOptions) (BenchReport, error
 		if err != nil {
 			return BenchReport{}, fmt.Errorf("rag: bench: %w", err)
 		}
-		defer os.RemoveAll(d)
+		defer func() { _ = os.RemoveAll(d) }()
 		dir = d
 	}
 	const perDoc = 4
@@ -95,11 +95,11 @@ func (s *Store) Bench(ctx context.Context, opt BenchOptions) (BenchReport, error
 		text, q := benchDoc(rng, sentences, i, perDoc)
 		sub := filepath.Join(dir, fmt.Sprintf("%03d", i/1000))
 		if i%1000 == 0 {
-			if err := os.MkdirAll(sub, 0o755); err != nil {
+			if err := os.MkdirAll(sub, 0o750); err != nil {
 				return BenchReport{}, fmt.Errorf("rag: bench: %w", err)
 			}
 		}
-		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("BENCH-%06d.md", i)), []byte(text), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("BENCH-%06d.md", i)), []byte(text), 0o600); err != nil {
 			return BenchReport{}, fmt.Errorf("rag: bench: %w", err)
 		}
 		if len(queries) < opt.Queries+opt.RecallQueries && rng.IntN(max(1, nDocs/(opt.Queries+opt.RecallQueries))) == 0 {
@@ -118,7 +118,7 @@ func (s *Store) Bench(ctx context.Context, opt BenchOptions) (BenchReport, error
 		return BenchReport{}, err
 	}
 	if len(rep.Failed) > 0 {
-		return BenchReport{}, fmt.Errorf("rag: bench: %d synthetic files failed, first: %v", len(rep.Failed), rep.Failed[0])
+		return BenchReport{}, fmt.Errorf("rag: bench: %d synthetic files failed, first: %s", len(rep.Failed), rep.Failed[0].Error())
 	}
 	el := time.Since(start)
 	out := BenchReport{Chunks: rep.Chunks, Documents: len(rep.Added) + len(rep.Updated), Files: rep.Files, IngestSeconds: el.Seconds(),

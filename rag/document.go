@@ -160,7 +160,7 @@ func (d *Document) Hash() string {
 	tags := append([]string(nil), d.Tags...)
 	sort.Strings(tags)
 	meta, _ := json.Marshal(d.Metadata) // map keys are sorted by encoding/json
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s\x00%s",
+	_, _ = fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%v\x00%s\x00%s\x00%s\x00%s\x00%s",
 		chunkerVersion, d.ID, d.Kind, d.Title, d.Source, d.Site, d.Line, d.Asset, d.FailureMode, d.Severity,
 		fmtTime(d.OccurredAt), fmtTime(d.ResolvedAt), fmtInt(d.DowntimeMinutes), strings.Join(tags, "\x01"),
 		d.Outcome, d.Lang, meta, d.Body)

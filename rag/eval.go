@@ -22,7 +22,7 @@ func LoadEvalSet(path string) ([]EvalCase, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rag: eval set: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var out []EvalCase
 	sc := bufio.NewScanner(f)
 	n := 0

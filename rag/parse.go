@@ -534,7 +534,7 @@ func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
 	row := 1
 	for {
 		rec, err := cr.Read()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		row++

@@ -2,6 +2,7 @@ package rag
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -386,7 +387,7 @@ func (s *Store) checkModel(ctx context.Context) error {
 	var other string
 	err := s.db.QueryRow(ctx, `SELECT embed_model || '/' || embed_dim FROM chunks WHERE NOT (embed_model = $1 AND embed_dim = $2) LIMIT 1`,
 		s.emb.Model(), s.emb.Dim()).Scan(&other)
-	if err == pgx.ErrNoRows {
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
 	if err != nil {

@@ -93,7 +93,7 @@ func isVowel(b byte) bool { return strings.IndexByte("aeiou", b) >= 0 }
 func isASCIIWord(w string) bool {
 	for i := 0; i < len(w); i++ {
 		c := w[i]
-		if !(c >= 'a' && c <= 'z') {
+		if c < 'a' || c > 'z' {
 			return false
 		}
 	}
