@@ -114,6 +114,7 @@ type countingAsker struct {
 	m *ops.Metrics
 }
 
+// Ask answers through the runner and counts the question.
 func (c countingAsker) Ask(ctx context.Context, req agent.Request) (*agent.Answer, error) {
 	a, err := c.r.Ask(ctx, req)
 	if err == nil && a != nil {
@@ -294,6 +295,7 @@ type ragDocs struct {
 	s *rag.Store
 }
 
+// Search runs a hybrid search; an empty query lists the newest documents.
 func (r ragDocs) Search(ctx context.Context, q string, k int) ([]console.DocHit, error) {
 	res, err := r.s.Search(ctx, rag.Query{Text: q, K: k})
 	if err != nil {
@@ -306,6 +308,7 @@ func (r ragDocs) Search(ctx context.Context, q string, k int) ([]console.DocHit,
 	return out, nil
 }
 
+// Get reads one document.
 func (r ragDocs) Get(ctx context.Context, id string) (*console.Doc, error) {
 	d, err := r.s.Get(ctx, id)
 	if err != nil {
