@@ -118,17 +118,19 @@ func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Stat
 		ids[i] = d.ID
 	}
 	existing := map[string]string{}
-	rows, err := s.db.Query(ctx, `SELECT id, content_hash FROM documents WHERE id = ANY($1)`, ids)
+	sources := map[string]string{}
+	rows, err := s.db.Query(ctx, `SELECT id, content_hash, source FROM documents WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 	}
 	for rows.Next() {
-		var id, h string
-		if err := rows.Scan(&id, &h); err != nil {
+		var id, h, src string
+		if err := rows.Scan(&id, &h, &src); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 		}
 		existing[id] = h
+		sources[id] = src
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -147,6 +149,9 @@ func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Stat
 			continue
 		case ok:
 			status[i] = StatusUpdated
+			if prev := sources[d.ID]; prev != "" && prev != d.Source {
+				s.log.Warn("document moved to another source", "id", d.ID, "from", prev, "to", d.Source)
+			}
 		default:
 			status[i] = StatusAdded
 		}

@@ -37,7 +37,7 @@ var searchSchema = map[string]any{
 		"line":         map[string]any{"type": "string", "description": "Only documents about this production line, e.g. line-1."},
 		"failure_mode": map[string]any{"type": "string", "description": "Only this failure mode: bearing_wear, filter_clogging, belt_slip, motor_overheating, cavitation, ..."},
 		"k":            map[string]any{"type": "integer", "minimum": 1, "maximum": 20, "description": "How many documents (default 5)."},
-		"since":        map[string]any{"type": "string", "description": "Only incidents since a date (2024-06-01) or a span back from now (90d, 12w, 6m, 1y)."},
+		"since":        map[string]any{"type": "string", "description": "Only incidents that occurred since a date (2024-06-01) or a span back from now (90d, 12w, 6m, 1y); undated runbooks and use cases stay."},
 	},
 	"required":             []string{"query"},
 	"additionalProperties": false,
