@@ -42,3 +42,15 @@ func textFor(question string) botText {
 func (t botText) slow(user string, wait time.Duration) string {
 	return fmt.Sprintf(t.slowDown, user, max(wait, time.Second))
 }
+
+// IsPlaceholder reports whether text is the "looking into it" message the
+// bot posts before an answer is ready, in any of its languages (load and
+// fault tests use it to tell a finished answer from one still pending).
+func IsPlaceholder(text string) bool {
+	for _, t := range botTexts {
+		if text == t.placeholder {
+			return true
+		}
+	}
+	return false
+}

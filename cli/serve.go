@@ -109,8 +109,15 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			UserRate:      cfg.Slack.UserRate,
 			AnswerTimeout: cfg.Agent.Deadline + 10*time.Second,
 			Lease:         cfg.Slack.Lease,
-			SweepEvery:    min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
-			DrainTimeout:  cfg.ShutdownTimeout,
+			FollowUpAfter: cfg.Slack.FollowUpAfter,
+			Permissions: bot.Permissions{
+				ForecastChannels: cfg.Slack.ForecastChannels,
+				ForecastUsers:    cfg.Slack.ForecastUsers,
+				DigestChannels:   cfg.Slack.DigestChannels,
+				DigestUsers:      cfg.Slack.DigestUsers,
+			},
+			SweepEvery:   min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
+			DrainTimeout: cfg.ShutdownTimeout,
 		})
 		if err != nil {
 			return err

@@ -53,6 +53,13 @@ type SlackConfig struct {
 	// Lease is how long a replica owns a delivery it claimed before another
 	// replica may take it over (GEMBA_SLACK_LEASE).
 	Lease time.Duration
+	// Who may ask for forecasts and change digest schedules: channel ids,
+	// user ids or user group ids; empty means everyone
+	// (GEMBA_SLACK_FORECAST_CHANNELS, _FORECAST_USERS, _DIGEST_CHANNELS, _DIGEST_USERS).
+	ForecastChannels, ForecastUsers, DigestChannels, DigestUsers []string
+	// FollowUpAfter is when Gemba asks in a thread whether its steps helped
+	// (GEMBA_SLACK_FOLLOW_UP_AFTER).
+	FollowUpAfter time.Duration
 }
 
 // Enabled reports whether a Slack workspace is configured.
@@ -115,6 +122,11 @@ var Vars = []Var{
 	{"GEMBA_SLACK_API_URL", "https://slack.com/api/", false, "Slack Web API base URL (ends in /); tests and staging point it at a local server."},
 	{"GEMBA_SLACK_WORKERS", "8", false, "Size of the worker pool that answers questions."},
 	{"GEMBA_SLACK_USER_RATE", "10", false, "Questions per user per minute before a friendly refusal (0: no limit)."},
+	{"GEMBA_SLACK_FORECAST_CHANNELS", "", false, "Comma-separated channel ids where forecasts may be asked (empty: all)."},
+	{"GEMBA_SLACK_FORECAST_USERS", "", false, "Comma-separated user or user-group ids who may ask for forecasts (empty: everyone)."},
+	{"GEMBA_SLACK_DIGEST_CHANNELS", "", false, "Comma-separated channel ids whose digest schedules may be changed (empty: all)."},
+	{"GEMBA_SLACK_DIGEST_USERS", "", false, "Comma-separated user or user-group ids who may change digest schedules (empty: everyone)."},
+	{"GEMBA_SLACK_FOLLOW_UP_AFTER", "4h", false, "When Gemba asks in a thread whether its steps helped (the answer is recorded on the cited incidents)."},
 	{"GEMBA_SLACK_LEASE", "3m", false, "How long a replica owns a delivery it claimed; a crashed replica's work is taken over by another after it. Keep it longer than GEMBA_AGENT_DEADLINE."},
 	{"GEMBA_LLM_PROVIDER", "", false, "openai, azure, anthropic (openai also covers vLLM, llama.cpp, Ollama /v1). Unset: offline planner."},
 	{"GEMBA_LLM_MODEL", "", false, "Chat model name (required with a provider; for azure, the deployment)."},
@@ -163,13 +175,18 @@ func Load(get Getenv) (*Config, error) {
 		ShutdownTimeout: l.dur("GEMBA_SHUTDOWN_TIMEOUT"),
 		MigrateOnStart:  l.bool("GEMBA_MIGRATE_ON_START"),
 		Slack: SlackConfig{
-			BotToken:      l.str("GEMBA_SLACK_BOT_TOKEN"),
-			AppToken:      l.str("GEMBA_SLACK_APP_TOKEN"),
-			SigningSecret: l.str("GEMBA_SLACK_SIGNING_SECRET"),
-			APIURL:        l.url("GEMBA_SLACK_API_URL"),
-			Workers:       l.int("GEMBA_SLACK_WORKERS", 1),
-			UserRate:      l.int("GEMBA_SLACK_USER_RATE", 0),
-			Lease:         l.dur("GEMBA_SLACK_LEASE"),
+			BotToken:         l.str("GEMBA_SLACK_BOT_TOKEN"),
+			AppToken:         l.str("GEMBA_SLACK_APP_TOKEN"),
+			SigningSecret:    l.str("GEMBA_SLACK_SIGNING_SECRET"),
+			APIURL:           l.url("GEMBA_SLACK_API_URL"),
+			Workers:          l.int("GEMBA_SLACK_WORKERS", 1),
+			UserRate:         l.int("GEMBA_SLACK_USER_RATE", 0),
+			Lease:            l.dur("GEMBA_SLACK_LEASE"),
+			ForecastChannels: l.list("GEMBA_SLACK_FORECAST_CHANNELS"),
+			ForecastUsers:    l.list("GEMBA_SLACK_FORECAST_USERS"),
+			DigestChannels:   l.list("GEMBA_SLACK_DIGEST_CHANNELS"),
+			DigestUsers:      l.list("GEMBA_SLACK_DIGEST_USERS"),
+			FollowUpAfter:    l.dur("GEMBA_SLACK_FOLLOW_UP_AFTER"),
 		},
 		LLM: LLMConfig{
 			Provider:   l.oneOf("GEMBA_LLM_PROVIDER", "", "openai", "azure", "anthropic"),
@@ -246,36 +263,41 @@ func (c *Config) validate(l *loader) {
 // order of Vars, with secrets masked.
 func (c *Config) Redacted() [][2]string {
 	vals := map[string]string{
-		"GEMBA_DATABASE_URL":         maskURL(c.DatabaseURL),
-		"GEMBA_DB_MAX_CONNS":         strconv.Itoa(c.DBMaxConns),
-		"GEMBA_HTTP_ADDR":            c.HTTPAddr,
-		"GEMBA_CONSOLE_TOKEN":        mask(c.ConsoleToken),
-		"GEMBA_LOG_LEVEL":            c.LogLevel,
-		"GEMBA_LOG_FORMAT":           c.LogFormat,
-		"GEMBA_SHUTDOWN_TIMEOUT":     c.ShutdownTimeout.String(),
-		"GEMBA_MIGRATE_ON_START":     strconv.FormatBool(c.MigrateOnStart),
-		"GEMBA_SLACK_BOT_TOKEN":      mask(c.Slack.BotToken),
-		"GEMBA_SLACK_APP_TOKEN":      mask(c.Slack.AppToken),
-		"GEMBA_SLACK_SIGNING_SECRET": mask(c.Slack.SigningSecret),
-		"GEMBA_SLACK_API_URL":        c.Slack.APIURL,
-		"GEMBA_SLACK_WORKERS":        strconv.Itoa(c.Slack.Workers),
-		"GEMBA_SLACK_USER_RATE":      strconv.Itoa(c.Slack.UserRate),
-		"GEMBA_SLACK_LEASE":          c.Slack.Lease.String(),
-		"GEMBA_LLM_PROVIDER":         c.LLM.Provider,
-		"GEMBA_LLM_MODEL":            c.LLM.Model,
-		"GEMBA_LLM_BASE_URL":         c.LLM.BaseURL,
-		"GEMBA_LLM_API_KEY":          mask(c.LLM.APIKey),
-		"GEMBA_LLM_API_VERSION":      c.LLM.APIVersion,
-		"GEMBA_LLM_TIMEOUT":          c.LLM.Timeout.String(),
-		"GEMBA_LLM_MAX_RETRIES":      strconv.Itoa(c.LLM.MaxRetries),
-		"GEMBA_EMBED_PROVIDER":       c.Embed.Provider,
-		"GEMBA_EMBED_MODEL":          c.Embed.Model,
-		"GEMBA_EMBED_BASE_URL":       c.Embed.BaseURL,
-		"GEMBA_EMBED_API_KEY":        mask(c.Embed.APIKey),
-		"GEMBA_EMBED_DIM":            strconv.Itoa(c.Embed.Dim),
-		"GEMBA_AGENT_MAX_STEPS":      strconv.Itoa(c.Agent.MaxSteps),
-		"GEMBA_AGENT_DEADLINE":       c.Agent.Deadline.String(),
-		"GEMBA_AGENT_TOOL_TIMEOUT":   c.Agent.ToolTimeout.String(),
+		"GEMBA_DATABASE_URL":            maskURL(c.DatabaseURL),
+		"GEMBA_DB_MAX_CONNS":            strconv.Itoa(c.DBMaxConns),
+		"GEMBA_HTTP_ADDR":               c.HTTPAddr,
+		"GEMBA_CONSOLE_TOKEN":           mask(c.ConsoleToken),
+		"GEMBA_LOG_LEVEL":               c.LogLevel,
+		"GEMBA_LOG_FORMAT":              c.LogFormat,
+		"GEMBA_SHUTDOWN_TIMEOUT":        c.ShutdownTimeout.String(),
+		"GEMBA_MIGRATE_ON_START":        strconv.FormatBool(c.MigrateOnStart),
+		"GEMBA_SLACK_BOT_TOKEN":         mask(c.Slack.BotToken),
+		"GEMBA_SLACK_APP_TOKEN":         mask(c.Slack.AppToken),
+		"GEMBA_SLACK_SIGNING_SECRET":    mask(c.Slack.SigningSecret),
+		"GEMBA_SLACK_API_URL":           c.Slack.APIURL,
+		"GEMBA_SLACK_WORKERS":           strconv.Itoa(c.Slack.Workers),
+		"GEMBA_SLACK_USER_RATE":         strconv.Itoa(c.Slack.UserRate),
+		"GEMBA_SLACK_LEASE":             c.Slack.Lease.String(),
+		"GEMBA_SLACK_FORECAST_CHANNELS": strings.Join(c.Slack.ForecastChannels, ","),
+		"GEMBA_SLACK_FORECAST_USERS":    strings.Join(c.Slack.ForecastUsers, ","),
+		"GEMBA_SLACK_DIGEST_CHANNELS":   strings.Join(c.Slack.DigestChannels, ","),
+		"GEMBA_SLACK_DIGEST_USERS":      strings.Join(c.Slack.DigestUsers, ","),
+		"GEMBA_SLACK_FOLLOW_UP_AFTER":   c.Slack.FollowUpAfter.String(),
+		"GEMBA_LLM_PROVIDER":            c.LLM.Provider,
+		"GEMBA_LLM_MODEL":               c.LLM.Model,
+		"GEMBA_LLM_BASE_URL":            c.LLM.BaseURL,
+		"GEMBA_LLM_API_KEY":             mask(c.LLM.APIKey),
+		"GEMBA_LLM_API_VERSION":         c.LLM.APIVersion,
+		"GEMBA_LLM_TIMEOUT":             c.LLM.Timeout.String(),
+		"GEMBA_LLM_MAX_RETRIES":         strconv.Itoa(c.LLM.MaxRetries),
+		"GEMBA_EMBED_PROVIDER":          c.Embed.Provider,
+		"GEMBA_EMBED_MODEL":             c.Embed.Model,
+		"GEMBA_EMBED_BASE_URL":          c.Embed.BaseURL,
+		"GEMBA_EMBED_API_KEY":           mask(c.Embed.APIKey),
+		"GEMBA_EMBED_DIM":               strconv.Itoa(c.Embed.Dim),
+		"GEMBA_AGENT_MAX_STEPS":         strconv.Itoa(c.Agent.MaxSteps),
+		"GEMBA_AGENT_DEADLINE":          c.Agent.Deadline.String(),
+		"GEMBA_AGENT_TOOL_TIMEOUT":      c.Agent.ToolTimeout.String(),
 	}
 	out := make([][2]string, 0, len(Vars))
 	for _, v := range Vars {
@@ -376,6 +398,17 @@ func (l *loader) dur(name string) time.Duration {
 		l.bad(name, fmt.Sprintf("%s must be positive", v))
 	}
 	return d
+}
+
+// list reads a comma-separated list, dropping blanks.
+func (l *loader) list(name string) []string {
+	var out []string
+	for _, p := range strings.Split(l.raw(name), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (l *loader) bool(name string) bool {

@@ -28,14 +28,12 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/agent/llmtest"
+	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/bot/slackfake"
 )
 
 // Secret is the signing secret the harness and its instances share.
 const Secret = "loadtest-signing-secret"
-
-// placeholder is the text the bot posts before the answer is ready.
-const placeholder = "Looking into it"
 
 // Config describes one harness.
 type Config struct {
@@ -337,7 +335,7 @@ func (h *Harness) Send(ctx context.Context, in *Instance, ev Event, retry int) D
 func (h *Harness) Answers(ev Event) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range h.Slack.BotReplies(ev.Channel, ev.TS) {
-		if !strings.Contains(m.Text, placeholder) {
+		if !bot.IsPlaceholder(m.Text) {
 			out = append(out, m)
 		}
 	}
@@ -348,7 +346,7 @@ func (h *Harness) Answers(ev Event) []slackfake.Message {
 func (h *Harness) Placeholders(ev Event) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range h.Slack.BotReplies(ev.Channel, ev.TS) {
-		if strings.Contains(m.Text, placeholder) {
+		if bot.IsPlaceholder(m.Text) {
 			out = append(out, m)
 		}
 	}
@@ -365,7 +363,7 @@ func (h *Harness) Tally(channels []string) (answers, placeholders map[string]int
 				continue
 			}
 			key := c + "/" + m.ThreadTS
-			if strings.Contains(m.Text, placeholder) {
+			if bot.IsPlaceholder(m.Text) {
 				placeholders[key]++
 			} else {
 				answers[key]++

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"fmt"
+	"github.com/gemba-ai/gemba/bot"
 	"math/rand/v2"
 	"net/http"
 	"sort"
@@ -223,7 +224,7 @@ func answerTimes(h *Harness, channels []string) map[string]time.Time {
 	}
 	out := map[string]time.Time{}
 	for _, call := range h.Slack.Calls("chat.update", "chat.postMessage") {
-		if call.Status != http.StatusOK || strings.Contains(call.Params["text"], placeholder) {
+		if call.Status != http.StatusOK || bot.IsPlaceholder(call.Params["text"]) {
 			continue
 		}
 		var key string
