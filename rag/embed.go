@@ -15,7 +15,7 @@ import (
 // model name and dimension stored beside each chunk, so that a query is
 // only ever compared with vectors of the same model.
 type Embedder interface {
-	// Model names the embedding model, e.g. "local-ngram-v1" or "text-embedding-3-small".
+	// Model names the embedding model, e.g. "local-ngram-v2" or "text-embedding-3-small".
 	Model() string
 	// Dim is the length of every vector the embedder returns.
 	Dim() int
@@ -56,7 +56,7 @@ func NewLocalEmbedder(dim int) (*LocalEmbedder, error) {
 
 // Model names the algorithm and its version; change the version when the
 // features change so that `gemba rag reembed` knows to redo the chunks.
-func (e *LocalEmbedder) Model() string { return "local-ngram-v1" }
+func (e *LocalEmbedder) Model() string { return "local-ngram-v2" }
 
 // Dim returns the vector length.
 func (e *LocalEmbedder) Dim() int { return e.dim }
@@ -96,6 +96,7 @@ const (
 	wPair    = 0.5
 	wTrigram = 0.15
 	wSyll    = 0.2
+	wConcept = 1.5
 )
 
 func (e *LocalEmbedder) embed(text string) []float32 {
@@ -103,7 +104,7 @@ func (e *LocalEmbedder) embed(text string) []float32 {
 	terms := analyze(text)
 	prev := ""
 	for _, t := range terms {
-		acc[hash64("t:", t.text)] += wTerm
+		acc[hash64("t:", t.text)] += wTerm * cw(t)
 		if t.concept {
 			continue
 		}
@@ -198,4 +199,12 @@ func embedText(title, heading, content string) string {
 	b.WriteString("\n")
 	b.WriteString(content)
 	return b.String()
+}
+
+// cw weighs glossary concepts, the bridge between Korean and English text.
+func cw(t term) float64 {
+	if t.concept {
+		return wConcept
+	}
+	return 1
 }

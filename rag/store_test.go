@@ -436,7 +436,7 @@ func TestEmbedderDimensionsAndReembed(t *testing.T) {
 	require.Equal(t, 1, n)
 	st, err = sl.Stats(ctx)
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{"test-embed-48/48": 2, "local-ngram-v1/384": 1}, st.Models)
+	require.Equal(t, map[string]int{"test-embed-48/48": 2, "local-ngram-v2/384": 1}, st.Models)
 	// Mid-way, vector search uses the chunks of the current model only.
 	res, err = sl.Search(ctx, Query{Text: "strainer clogged"})
 	require.NoError(t, err)
@@ -448,7 +448,7 @@ func TestEmbedderDimensionsAndReembed(t *testing.T) {
 	require.Equal(t, []string{"1/2", "2/2"}, done)
 	st, err = sl.Stats(ctx)
 	require.NoError(t, err)
-	require.Equal(t, map[string]int{"local-ngram-v1/384": 3}, st.Models)
+	require.Equal(t, map[string]int{"local-ngram-v2/384": 3}, st.Models)
 	res, err = sl.Search(ctx, Query{Text: "belt slipped motor current", Mode: ModeVector})
 	require.NoError(t, err)
 	require.Equal(t, "INC-B", res[0].DocumentID)
