@@ -26,8 +26,9 @@ type Embedder interface {
 }
 
 // ErrDimension marks a vector whose length differs from what the store or
-// the query expects; mixing dimensions in one query is refused.
-var ErrDimension = errors.New("rag: embedding dimension mismatch")
+// the query expects, or a store that holds only another model's vectors:
+// mixing models or dimensions in one query is refused.
+var ErrDimension = errors.New("rag: embedding model or dimension mismatch")
 
 // DefaultLocalDim is the local embedder's default dimension; the migration
 // creates its HNSW index.
