@@ -12,7 +12,6 @@ import (
 
 	"github.com/gemba-ai/gemba/db"
 	"github.com/gemba-ai/gemba/demo"
-	"github.com/gemba-ai/gemba/demo/docs"
 	"github.com/gemba-ai/gemba/loadtest"
 	"github.com/gemba-ai/gemba/rag"
 )
@@ -91,14 +90,19 @@ func seedDemoInto(ctx context.Context, u string) error {
 		return err
 	}
 	defer pool.Close()
-	if _, err := demo.Seed(ctx, pool, demo.Options{}); err != nil {
+	res, err := demo.Seed(ctx, pool, demo.Options{})
+	if err != nil {
+		return err
+	}
+	corpus, err := demo.Docs(res.End)
+	if err != nil {
 		return err
 	}
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	if err != nil {
 		return err
 	}
-	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, docs.FS, ".", "demo/docs", rag.IngestOptions{})
+	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 	return err
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/demo"
-	"github.com/gemba-ai/gemba/demo/docs"
 	"github.com/gemba-ai/gemba/modelreg"
 	"github.com/gemba-ai/gemba/rag"
 )
@@ -37,7 +36,7 @@ func parseNow(s string) (time.Time, error) {
 
 // seedDocs loads the embedded demo corpus into the incident store. It is
 // idempotent: unchanged documents write nothing.
-func seedDocs(ctx context.Context, app *App) (rag.IngestReport, error) {
+func seedDocs(ctx context.Context, app *App, now time.Time) (rag.IngestReport, error) {
 	cfg, err := app.Config()
 	if err != nil {
 		return rag.IngestReport{}, err
@@ -50,7 +49,12 @@ func seedDocs(ctx context.Context, app *App) (rag.IngestReport, error) {
 	if err != nil {
 		return rag.IngestReport{}, err
 	}
-	return store.IngestFS(ctx, docs.FS, ".", "demo/docs", rag.IngestOptions{})
+	// The incidents are dated to match the failures of this seed window.
+	corpus, err := demo.Docs(now)
+	if err != nil {
+		return rag.IngestReport{}, err
+	}
+	return store.IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 }
 
 func newDemoSeedCmd(app *App) *cobra.Command {
@@ -90,7 +94,7 @@ The same --seed and --now always give the same data.`,
 			}
 			var rep *rag.IngestReport
 			if !noDocs {
-				r, err := seedDocs(ctx, app)
+				r, err := seedDocs(ctx, app, res.End)
 				if err != nil {
 					return fmt.Errorf("demo documents: %w", err)
 				}

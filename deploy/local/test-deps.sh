@@ -3,7 +3,7 @@
 # console's browser test (Debian's chromium package). Idempotent; prints what it does.
 set -euo pipefail
 say() { printf '[test-deps] %s\n' "$*"; }
-if [ -x /usr/bin/chromium ] && { ! command -v dpkg >/dev/null 2>&1 || dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then
+if [ -x /usr/bin/chromium ] && { ! command -v dpkg >/dev/null 2>&1 || dpkg -s fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1; }; then
   say "chromium present: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
   exit 0
 fi
@@ -18,5 +18,5 @@ if ! command -v apt-get >/dev/null 2>&1; then
 fi
 say "installing chromium and CJK fonts (headless browser for the console test; Korean answers)"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null
 say "chromium installed: $(chromium --version 2>/dev/null)"
