@@ -288,12 +288,7 @@ func countFinite(x []float64) int {
 // demo plant against the defaults while catching the same precursors, and
 // the period named by seasonFor.
 func detectOptions(sub subject, online bool) predict.DetectOptions {
-	return predict.DetectOptions{
-		Online:         online,
-		Threshold:      0.99,
-		ShiftThreshold: 18,
-		Period:         seasonFor(stepOf(sub.data.Times), len(sub.data.Times)),
-	}
+	return DetectorSettings(sub.data.Times, online)
 }
 
 // targets resolves which assets or series a call is about: the arguments,
@@ -990,4 +985,17 @@ func rangeOf(x []float64) float64 {
 		return 0
 	}
 	return hi - lo
+}
+
+// DetectorSettings are the detector settings the anomaly tools use for a
+// window with these timestamps (period from the sampling step and length,
+// the operating point measured on the PdM evaluation), exported so that the
+// console's plant page and digests judge anomalies exactly as answers do.
+func DetectorSettings(times []time.Time, online bool) predict.DetectOptions {
+	return predict.DetectOptions{
+		Online:         online,
+		Threshold:      0.99,
+		ShiftThreshold: 18,
+		Period:         seasonFor(stepOf(times), len(times)),
+	}
 }
