@@ -17,6 +17,7 @@ import (
 
 	"github.com/gemba-ai/gemba/config"
 	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/ops"
 )
 
 // App carries what every command shares: configuration, logger, the lazily
@@ -58,12 +59,7 @@ func (a *App) Logger() *slog.Logger {
 		_ = level.UnmarshalText([]byte(cfg.LogLevel))
 		format = cfg.LogFormat
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	if format == "json" {
-		a.logger = slog.New(slog.NewJSONHandler(a.Err, opts))
-	} else {
-		a.logger = slog.New(slog.NewTextHandler(a.Err, opts))
-	}
+	a.logger = ops.NewLogger(a.Err, format, level)
 	return a.logger
 }
 

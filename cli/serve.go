@@ -103,7 +103,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			Feedback:      runner,
 			Incidents:     bot.RAGIncidents{Store: docs},
 			Tools:         reg,
-			Logger:        log.With("component", "bot"),
+			Logger:        log,
 			Metrics:       metrics,
 			Workers:       cfg.Slack.Workers,
 			UserRate:      cfg.Slack.UserRate,
