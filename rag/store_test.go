@@ -607,3 +607,42 @@ func TestIngestEmbeddedCorpus(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, ex["INC-SLACK-9"])
 }
+
+// TestOllamaEmbedder runs the Ollama provider against a local server
+// speaking Ollama's POST /api/embed.
+func TestOllamaEmbedder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var calls atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/api/embed" {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		var req struct {
+			Model string `json:"model"`
+			Input string `json:"input"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.Model != "nomic-embed-text" {
+			http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
+			return
+		}
+		calls.Add(1)
+		local, _ := NewLocalEmbedder(16)
+		v, _ := local.EmbedQuery(r.Context(), req.Input)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"model": req.Model, "embeddings": [][]float32{v}})
+	}))
+	t.Cleanup(srv.Close)
+	e, err := NewOllamaEmbedder(ctx, srv.URL, "nomic-embed-text")
+	require.NoError(t, err)
+	require.Equal(t, 16, e.Dim())
+	require.Equal(t, "ollama/nomic-embed-text", e.Model())
+	vs, err := e.EmbedDocuments(ctx, []string{"pump pressure", "펌프 압력"})
+	require.NoError(t, err)
+	require.Len(t, vs, 2)
+	require.Len(t, vs[1], 16)
+	require.GreaterOrEqual(t, calls.Load(), int64(3))
+	_, err = NewOllamaEmbedder(ctx, srv.URL, "no-such-model")
+	require.Error(t, err)
+}
