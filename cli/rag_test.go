@@ -77,3 +77,25 @@ func TestIngestAndSearchCommands(t *testing.T) {
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "0 chunk(s) re-embedded")
 }
+
+// TestRagEvalCommand runs the retrieval evaluation on its scratch database.
+func TestRagEvalCommand(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GEMBA_DATABASE_URL": dbtest.NewDatabase(t), "GEMBA_LOG_LEVEL": "warn"}
+	code, out, errOut := gemba(t, env, "rag", "eval", "--set", filepath.Join("..", "rag", "testdata", "eval.jsonl"), "--json")
+	require.Equal(t, 0, code, errOut)
+	var ms []struct {
+		Mode    string  `json:"mode"`
+		Lang    string  `json:"lang"`
+		Recall5 float64 `json:"recall_at_5"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &ms))
+	all := map[string]float64{}
+	for _, m := range ms {
+		if m.Lang == "" {
+			all[m.Mode] = m.Recall5
+		}
+	}
+	require.Greater(t, all["hybrid"], all["vector"])
+	require.Greater(t, all["hybrid"], all["fulltext"])
+}
