@@ -236,7 +236,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		if !transient(err) {
 			return err
 		}
-		b.log.Warn("Slack unreachable; retrying", "err", err)
+		b.log.WarnContext(ctx, "Slack unreachable; retrying", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -257,7 +257,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if b.sm != nil {
 		bg.Go(func() { sockErr = b.runSocket(ctx) })
 	}
-	b.log.Info("slack bot running", "socket_mode", b.sm != nil, "workers", b.o.Workers, "owner", b.o.Owner)
+	b.log.InfoContext(ctx, "slack bot running", "socket_mode", b.sm != nil, "workers", b.o.Workers, "owner", b.o.Owner)
 
 	<-ctx.Done()
 	b.stopped.Store(true)
@@ -269,9 +269,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer t.Stop()
 	select {
 	case <-done:
-		b.log.Info("slack bot drained")
+		b.log.InfoContext(ctx, "slack bot drained")
 	case <-t.C:
-		b.log.Warn("slack bot drain timed out; leaving unfinished work to other replicas", "timeout", b.o.DrainTimeout)
+		b.log.WarnContext(ctx, "slack bot drain timed out; leaving unfinished work to other replicas", "timeout", b.o.DrainTimeout)
 		cancelWork()
 		<-done
 	}
@@ -330,7 +330,7 @@ func (b *Bot) retry(ctx context.Context, method string, call func(context.Contex
 			return err
 		}
 		wait := min(max(rl.RetryAfter, 100*time.Millisecond), b.o.MaxRetryWait)
-		b.log.Warn("slack rate limited; waiting", "method", method, "retry_after", rl.RetryAfter, "attempt", attempt+1)
+		b.log.WarnContext(ctx, "slack rate limited; waiting", "method", method, "retry_after", rl.RetryAfter, "attempt", attempt+1)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

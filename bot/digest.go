@@ -144,7 +144,7 @@ func (b *Bot) digestTool(ctx context.Context, name string, args map[string]any) 
 	b.metrics.ObserveTool(name, time.Since(start), err != nil)
 	switch {
 	case err != nil:
-		b.log.Warn("digest tool failed", "tool", name, "err", err)
+		b.log.WarnContext(ctx, "digest tool failed", "tool", name, "err", err)
 		return "_unavailable right now (" + name + " failed)_", tools.Result{UserError: err.Error()}
 	case res.UserError != "":
 		return "_" + escape(res.UserError) + "_", res
@@ -397,7 +397,7 @@ func (b *Bot) postSlot(ctx context.Context, s Schedule, slot time.Time) (bool, e
 	if err := tx.Commit(ctx); err != nil {
 		return false, fmt.Errorf("bot: digest slot commit: %w", err)
 	}
-	b.log.Info("digest posted", "channel", s.Channel, "slot", slot, "ts", ts)
+	b.log.InfoContext(ctx, "digest posted", "channel", s.Channel, "slot", slot, "ts", ts)
 	return true, nil
 }
 
@@ -410,10 +410,10 @@ func (b *Bot) digestLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if _, err := b.DigestTick(ctx); err != nil && ctx.Err() == nil {
-				b.log.Error("digest tick", "err", err)
+				b.log.ErrorContext(ctx, "digest tick", "err", err)
 			}
 			if _, err := b.FollowUpTick(ctx); err != nil && ctx.Err() == nil {
-				b.log.Error("follow-up tick", "err", err)
+				b.log.ErrorContext(ctx, "follow-up tick", "err", err)
 			}
 		}
 	}
@@ -519,7 +519,7 @@ func (b *Bot) FollowUpTick(ctx context.Context) (int, error) {
 		text := fmt.Sprintf("%sdid the steps help? Reply here with *yes*, *partly* or *no* (e.g. \"yes, step 2 fixed it\"). "+
 			"I'll record it on %s so the next answer ranks what worked.", who, strings.Join(cites, ", "))
 		if err := b.postThread(ctx, d.channel, d.ts, text); err != nil {
-			b.log.Warn("follow-up not posted", "channel", d.channel, "thread", d.ts, "err", err)
+			b.log.WarnContext(ctx, "follow-up not posted", "channel", d.channel, "thread", d.ts, "err", err)
 			continue
 		}
 		asked++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gemba-ai/gemba/ops"
 	"time"
 )
 
@@ -80,7 +81,7 @@ func (b *Bot) accept(ctx context.Context, id, team, kind string, payload []byte)
 	}
 	if !res.won {
 		b.metrics.CountDedupe()
-		b.log.Debug("duplicate delivery dropped", "id", id)
+		b.log.DebugContext(ctx, "duplicate delivery dropped", "id", id)
 		return false, nil
 	}
 	b.enqueue(ctx, res.j)
@@ -161,7 +162,7 @@ func (b *Bot) enqueue(ctx context.Context, j job) {
 		default:
 		}
 	}
-	b.log.Warn("worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
+	b.log.WarnContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
 	b.release(ctx, j)
 }
 
@@ -170,7 +171,7 @@ func (b *Bot) release(ctx context.Context, j job) {
 	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = ''
 		WHERE event_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner)
 	if err != nil {
-		b.log.Error("release delivery", "id", j.id, "err", err)
+		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
 }
 
@@ -196,7 +197,7 @@ func (b *Bot) finish(ctx context.Context, j job, failure error) {
 	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = $3, error = $4, finished_at = now()
 		WHERE event_id = $1 AND owner = $2 AND attempts = $5`, j.id, b.o.Owner, status, msg, j.attempt)
 	if err != nil {
-		b.log.Error("finish delivery", "id", j.id, "err", err)
+		b.log.ErrorContext(ctx, "finish delivery", "id", j.id, "err", err)
 	}
 }
 
@@ -208,7 +209,7 @@ func (b *Bot) owns(ctx context.Context, j job) bool {
 	err := b.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM slack_events WHERE event_id = $1 AND owner = $2
 		AND attempts = $3 AND status = 'processing')`, j.id, b.o.Owner, j.attempt).Scan(&ok)
 	if err != nil {
-		b.log.Error("check lease", "id", j.id, "err", err)
+		b.log.ErrorContext(ctx, "check lease", "id", j.id, "err", err)
 		return false
 	}
 	return ok
@@ -221,7 +222,7 @@ func (b *Bot) setReplyTS(ctx context.Context, j job, ts string) {
 		return
 	}
 	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET reply_ts = $2 WHERE event_id = $1`, j.id, ts); err != nil {
-		b.log.Error("remember placeholder", "id", j.id, "err", err)
+		b.log.ErrorContext(ctx, "remember placeholder", "id", j.id, "err", err)
 	}
 }
 
@@ -275,7 +276,7 @@ func (b *Bot) Sweep(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("bot: sweep: %w", err)
 	}
 	for _, j := range jobs {
-		b.log.Info("retrying a delivery whose lease expired", "id", j.id, "attempt", j.attempt)
+		b.log.InfoContext(ctx, "retrying a delivery whose lease expired", "id", j.id, "attempt", j.attempt)
 		b.enqueue(ctx, j)
 	}
 	return len(jobs), nil
@@ -290,7 +291,7 @@ func (b *Bot) sweepLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if _, err := b.Sweep(ctx); err != nil && ctx.Err() == nil {
-				b.log.Error("sweep", "err", err)
+				b.log.ErrorContext(ctx, "sweep", "err", err)
 			}
 		}
 	}
@@ -319,6 +320,7 @@ func (b *Bot) worker(ctx context.Context) {
 // process runs one delivery with the answer deadline; a panic is logged
 // and the delivery marked failed rather than crashing the process.
 func (b *Bot) process(ctx context.Context, j job) {
+	ctx = ops.WithLogAttrs(ctx, "delivery", j.id, "kind", j.kind, "attempt", j.attempt)
 	ctx, cancel := context.WithTimeout(ctx, b.o.AnswerTimeout)
 	defer cancel()
 	var err error
@@ -342,12 +344,12 @@ func (b *Bot) process(ctx context.Context, j job) {
 	if err != nil && transient(err) && j.attempt < b.o.MaxAttempts && !errors.Is(err, errLostLease) {
 		// Slack or the database hiccuped: let the sweeper try again (the
 		// placeholder, if any, is reused).
-		b.log.Warn("delivery hit a transient error; will retry", "id", j.id, "attempt", j.attempt, "err", err)
+		b.log.WarnContext(ctx, "delivery hit a transient error; will retry", "id", j.id, "attempt", j.attempt, "err", err)
 		b.release(context.WithoutCancel(ctx), j)
 		return
 	}
 	if err != nil {
-		b.log.Error("delivery failed", "id", j.id, "kind", j.kind, "err", err)
+		b.log.ErrorContext(ctx, "delivery failed", "id", j.id, "kind", j.kind, "err", err)
 	}
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && err != nil {
 		// Stopped mid-way (drain timeout): keep the lease so another replica retries.

@@ -81,7 +81,7 @@ func (b *Bot) handleInteraction(ctx context.Context, j job) error {
 			}
 			if id, _ := strconv.ParseInt(a.Value, 10, 64); id > 0 && b.o.Feedback != nil {
 				if err := b.o.Feedback.RecordFeedback(ctx, id, cb.User.ID, rating); err != nil {
-					b.log.Warn("feedback not stored with the answer's audit", "answer", id, "err", err)
+					b.log.WarnContext(ctx, "feedback not stored with the answer's audit", "answer", id, "err", err)
 				}
 			}
 			msg := "Thanks — glad it helped. :raised_hands:"
@@ -157,7 +157,7 @@ func (b *Bot) openResolveModal(ctx context.Context, cb slack.InteractionCallback
 		return err
 	})
 	if err != nil {
-		b.log.Error("could not open the resolve form", "err", err)
+		b.log.ErrorContext(ctx, "could not open the resolve form", "err", err)
 		_ = b.postEphemeral(ctx, channel, cb.User.ID, "", "Sorry — I couldn't open the form. Please click *Mark resolved* again.")
 	}
 }
@@ -247,7 +247,7 @@ func (b *Bot) resolve(ctx context.Context, cb slack.InteractionCallback) error {
 			continue
 		}
 		if err := b.o.Incidents.SetOutcome(ctx, d, outcome, user); err != nil {
-			b.log.Warn("outcome not recorded", "doc", d, "err", err)
+			b.log.WarnContext(ctx, "outcome not recorded", "doc", d, "err", err)
 			continue
 		}
 		recorded = append(recorded, "`"+d+"`")

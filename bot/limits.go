@@ -112,7 +112,7 @@ func (b *Bot) permitted(ctx context.Context, what, user, channel string, channel
 		if strings.HasPrefix(u, "S") {
 			ok, err := b.groups.has(ctx, u, user)
 			if err != nil {
-				b.log.Warn("could not check user group", "group", u, "err", err)
+				b.log.WarnContext(ctx, "could not check user group", "group", u, "err", err)
 				continue
 			}
 			if ok {

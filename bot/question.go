@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gemba-ai/gemba/ops"
 	"regexp"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ var errLostLease = errors.New("bot: lease lost to another replica; not posting")
 // rendered answer, its charts and the thread's memory.
 func (b *Bot) ask(ctx context.Context, j job, q question) error {
 	start := time.Now()
+	ctx = ops.WithLogAttrs(ctx, "thread", threadKey(q.channel, q.threadTS), "user", q.user)
 	tx := textFor(q.text)
 	if strings.TrimSpace(q.text) == "" {
 		return b.postThread(ctx, q.channel, q.threadTS, tx.greeting)
@@ -79,11 +81,11 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 		return err
 	}
 	if err := b.recordAnswer(ctx, q.channel, q.threadTS, replyTS, q.user, q.text, a); err != nil {
-		b.log.Error("remember the thread", "err", err)
+		b.log.ErrorContext(ctx, "remember the thread", "err", err)
 	}
 	b.metrics.CountQuestion("slack", a.Mode)
 	b.metrics.ObserveStage("answer", time.Since(start))
-	b.log.Info("answered", "channel", q.channel, "thread", q.threadTS, "source", q.source, "mode", a.Mode,
+	b.log.InfoContext(ctx, "answered", "channel", q.channel, "thread", q.threadTS, "source", q.source, "mode", a.Mode,
 		"steps", len(a.Steps), "charts", len(a.Charts), "ms", time.Since(start).Milliseconds())
 	return nil
 }
@@ -106,7 +108,7 @@ func (b *Bot) postAnswer(ctx context.Context, channel, threadTS, replyTS string,
 			if err == nil {
 				continue
 			}
-			b.log.Warn("could not update the placeholder; posting the answer instead", "err", err)
+			b.log.WarnContext(ctx, "could not update the placeholder; posting the answer instead", "err", err)
 		}
 		if _, err := b.post(ctx, channel, threadTS, opts...); err != nil {
 			return err
@@ -121,7 +123,7 @@ func (b *Bot) uploadCharts(ctx context.Context, channel, threadTS string, charts
 	for _, c := range charts {
 		png, err := chart.PNG(c, chart.Options{})
 		if err != nil {
-			b.log.Warn("chart not drawn", "title", c.Title, "err", err)
+			b.log.WarnContext(ctx, "chart not drawn", "title", c.Title, "err", err)
 			continue
 		}
 		comment := "*" + escape(c.Title) + "*"
@@ -138,7 +140,7 @@ func (b *Bot) uploadCharts(ctx context.Context, channel, threadTS string, charts
 			return err
 		})
 		if err != nil {
-			b.log.Error("chart upload failed", "title", c.Title, "err", err)
+			b.log.ErrorContext(ctx, "chart upload failed", "title", c.Title, "err", err)
 			_ = b.postThread(ctx, channel, threadTS, "I couldn't upload the chart _"+escape(c.Title)+"_; here are its numbers:\n```\n"+chart.Table(c, nil, 12)+"\n```")
 		}
 	}
@@ -164,7 +166,7 @@ func (b *Bot) threadHistory(ctx context.Context, channel, threadTS, exclude stri
 		return err
 	})
 	if err != nil {
-		b.log.Warn("could not read the thread", "channel", channel, "thread", threadTS, "err", err)
+		b.log.WarnContext(ctx, "could not read the thread", "channel", channel, "thread", threadTS, "err", err)
 		return ""
 	}
 	var lines []string
@@ -196,7 +198,7 @@ func (b *Bot) onOutcome(ctx context.Context, j job, th *thread, q question, outc
 	if b.o.Incidents != nil {
 		for _, d := range docs {
 			if err := b.o.Incidents.SetOutcome(ctx, d, outcome, q.user); err != nil {
-				b.log.Warn("could not record outcome", "doc", d, "err", err)
+				b.log.WarnContext(ctx, "could not record outcome", "doc", d, "err", err)
 				continue
 			}
 			recorded = append(recorded, "`"+d+"`")
@@ -294,6 +296,6 @@ func (b *Bot) react(ctx context.Context, channel, ts, name string, add bool) {
 		return b.api.RemoveReactionContext(ctx, name, ref)
 	})
 	if err != nil && err.Error() != "already_reacted" && err.Error() != "no_reaction" {
-		b.log.Debug("reaction failed", "name", name, "add", add, "err", err)
+		b.log.DebugContext(ctx, "reaction failed", "name", name, "add", add, "err", err)
 	}
 }

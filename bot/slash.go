@@ -163,7 +163,7 @@ func (b *Bot) runTool(ctx context.Context, j job, cmd slack.SlashCommand, s Chan
 	if res.UserError != "" {
 		if strings.Contains(res.UserError, "do not match its schema") {
 			// This build's tool takes other arguments: let the agent call it.
-			b.log.Warn("tool rejected the command's arguments; asking the agent", "tool", name, "err", res.UserError)
+			b.log.WarnContext(ctx, "tool rejected the command's arguments; asking the agent", "tool", name, "err", res.UserError)
 			noTool := s
 			noTool.AllowedTools = []string{"(agent only)"}
 			return b.runTool(ctx, j, cmd, noTool, name, args, fallbackQ, header)
@@ -191,7 +191,7 @@ func (b *Bot) runTool(ctx context.Context, j job, cmd slack.SlashCommand, s Chan
 	}
 	b.uploadCharts(ctx, cmd.ChannelID, root, a.Charts)
 	if err := b.recordAnswer(ctx, cmd.ChannelID, root, ts, cmd.UserID, fallbackQ, a); err != nil {
-		b.log.Error("remember the thread", "err", err)
+		b.log.ErrorContext(ctx, "remember the thread", "err", err)
 	}
 	b.metrics.CountQuestion("slack", agent.ModeOffline)
 	return nil

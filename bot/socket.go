@@ -25,19 +25,19 @@ func (b *Bot) runSocket(ctx context.Context) error {
 		case err := <-errc:
 			b.connected.Store(false)
 			if err != nil && ctx.Err() == nil {
-				b.log.Error("socket mode stopped; Slack events will not arrive until Gemba restarts (check GEMBA_SLACK_APP_TOKEN)", "err", err)
+				b.log.ErrorContext(ctx, "socket mode stopped; Slack events will not arrive until Gemba restarts (check GEMBA_SLACK_APP_TOKEN)", "err", err)
 			}
 			return err
 		case ev := <-b.sm.Events:
 			switch ev.Type {
 			case socketmode.EventTypeConnected:
 				b.connected.Store(true)
-				b.log.Info("socket mode connected")
+				b.log.InfoContext(ctx, "socket mode connected")
 			case socketmode.EventTypeConnecting:
-				b.log.Debug("socket mode connecting")
+				b.log.DebugContext(ctx, "socket mode connecting")
 			case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError:
 				b.connected.Store(false)
-				b.log.Warn("socket mode connection problem", "type", ev.Type, "data", ev.Data)
+				b.log.WarnContext(ctx, "socket mode connection problem", "type", ev.Type, "data", ev.Data)
 			case socketmode.EventTypeDisconnect:
 				b.connected.Store(false)
 			case socketmode.EventTypeEventsAPI, socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive:
@@ -71,7 +71,7 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 			Event   innerEvent `json:"event"`
 		}
 		if err = json.Unmarshal(req.Payload, &outer); err != nil || outer.EventID == "" {
-			b.log.Warn("socket mode event without event_id; acked and dropped", "err", err)
+			b.log.WarnContext(ctx, "socket mode event without event_id; acked and dropped", "err", err)
 			err = nil
 			break
 		}
@@ -97,7 +97,7 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 		resp, err = b.onInteraction(ctx, cb, req.Payload)
 	}
 	if err != nil {
-		b.log.Error("could not record delivery; not acking so Slack redelivers it", "envelope", req.EnvelopeID, "err", err)
+		b.log.ErrorContext(ctx, "could not record delivery; not acking so Slack redelivers it", "envelope", req.EnvelopeID, "err", err)
 		return
 	}
 	if resp != nil {
@@ -106,7 +106,7 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 		err = b.sm.Ack(req)
 	}
 	if err != nil {
-		b.log.Error("socket mode ack failed", "envelope", req.EnvelopeID, "err", err)
+		b.log.ErrorContext(ctx, "socket mode ack failed", "envelope", req.EnvelopeID, "err", err)
 	}
 	b.metrics.ObserveStage("ack", time.Since(start))
 }
