@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gemba-ai/gemba/demo"
 	"github.com/gemba-ai/gemba/modelreg"
 	"github.com/gemba-ai/gemba/predict/csvmodel"
 	"github.com/gemba-ai/gemba/predict/eval"
@@ -26,7 +27,7 @@ func newModelCmd(app *App) *cobra.Command {
 		Short: "The model registry (built-in and external models) and the CSV model commands",
 	}
 	cmd.AddCommand(newModelListCmd(app), newModelRegisterCmd(app), newModelActivateCmd(app), newModelEvaluateCmd(app),
-		newModelDetectCmd(app), newModelForecastCmd(app), newModelPdMCmd(app))
+		newModelDetectCmd(app), newModelForecastCmd(app), newModelPdMCmd(app), newModelDemoEvalCmd(app))
 	return cmd
 }
 
@@ -451,5 +452,35 @@ the false-event rate per machine-month, and the forecasters' backtest MASE again
 		},
 	}
 	cmd.Flags().StringVar(&dir, "data", "../shared/data/azure_pdm", "folder with the PdM CSV files")
+	return cmd
+}
+
+func newModelDemoEvalCmd(app *App) *cobra.Command {
+	var nowArg string
+	cmd := &cobra.Command{
+		Use:   "evaluate-demo",
+		Short: "Backtest the forecaster on the demo plant's production output against seasonal naive",
+		Long: `evaluate-demo generates the demo plant's hourly output of each line (no database needed) and
+forecasts a day ahead from each of the last 14 days, every forecast made only from the history
+before it, reporting the mean MASE and sMAPE of the automatically chosen model against seasonal
+naive (weekly season) and naive, per line and overall.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			now, err := parseNow(nowArg)
+			if err != nil {
+				return exitCode(2, err.Error())
+			}
+			if now.IsZero() {
+				now = time.Now()
+			}
+			rep, err := demo.EvalOutputForecasts(now)
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(app.Out, rep.String())
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&nowArg, "now", "", "end of the generated window, RFC 3339 (default now)")
 	return cmd
 }

@@ -144,6 +144,9 @@ func candidates(m int, x []float64, forced string) []string {
 		return []string{ModelNaive, ModelSES, ModelHoltDamped}
 	}
 	c := []string{ModelNaive, ModelSeasonalNaive, ModelSES, ModelHoltDamped, ModelHWAdditive}
+	if len(x) >= 3*m {
+		c = append(c, ModelSeasonalMean)
+	}
 	if slices.Min(x) > 0 {
 		c = append(c, ModelHWMultiplicativeDamped)
 	}
@@ -160,6 +163,9 @@ func fitForecast(name string, w []float64, m, h int, warm []float64, maxEval int
 	case ModelSeasonalNaive:
 		mu, sd = naiveForecast(w, m, h)
 		return mu, sd, nil, nil
+	case ModelSeasonalMean:
+		mu, sd = seasonalMeanForecast(w, m, h)
+		return mu, sd, map[string]float64{"seasons": float64(seasonsAveraged(len(w), m))}, nil
 	}
 	spec := etsSpecs[name]
 	f := fitETS(w, m, spec, warm, maxEval)
@@ -194,6 +200,46 @@ func naiveForecast(w []float64, m, h int) (mu, sd []float64) {
 	for k := 1; k <= h; k++ {
 		mu[k-1] = w[n-m+(k-1)%m]
 		sd[k-1] = math.Sqrt(sigma2 * float64((k-1)/m+1))
+	}
+	return mu, sd
+}
+
+// maxSeasonsAveraged bounds how many past seasons seasonal_mean averages:
+// enough to cancel most noise, few enough to follow a slowly changing pattern.
+const maxSeasonsAveraged = 4
+
+func seasonsAveraged(n, m int) int { return max(1, min(maxSeasonsAveraged, (n-1)/m)) }
+
+// seasonalMeanForecast averages the same phase over the last K whole
+// seasons (K = seasonsAveraged). Its σ² is the in-sample mean squared error
+// of the same predictor, growing with the seasons ahead like seasonal naive.
+func seasonalMeanForecast(w []float64, m, h int) (mu, sd []float64) {
+	n := len(w)
+	k := seasonsAveraged(n, m)
+	pred := func(t int) float64 { // mean of w[t-m], …, w[t-k·m]
+		var s float64
+		for j := 1; j <= k; j++ {
+			s += w[t-j*m]
+		}
+		return s / float64(k)
+	}
+	var ss float64
+	cnt := 0
+	for t := k * m; t < n; t++ {
+		d := w[t] - pred(t)
+		ss += d * d
+		cnt++
+	}
+	sigma2 := ss / float64(max(cnt, 1))
+	mu, sd = make([]float64, h), make([]float64, h)
+	for i := range h {
+		phase := n - m + i%m // the same phase in the last season
+		var s float64
+		for j := 0; j < k; j++ {
+			s += w[phase-j*m]
+		}
+		mu[i] = s / float64(k)
+		sd[i] = math.Sqrt(sigma2 * float64(i/m+1))
 	}
 	return mu, sd
 }

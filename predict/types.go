@@ -153,6 +153,10 @@ const (
 	ModelNaive = "naive"
 	// ModelSeasonalNaive repeats the last season.
 	ModelSeasonalNaive = "seasonal_naive"
+	// ModelSeasonalMean forecasts each step as the mean of the same phase
+	// over the last few whole seasons: seasonal naive with the noise of a
+	// single season averaged out (series whose pattern simply repeats).
+	ModelSeasonalMean = "seasonal_mean"
 	// ModelSES is simple exponential smoothing, ETS(A,N,N).
 	ModelSES = "ses"
 	// ModelHoltDamped is Holt's damped trend, ETS(A,Ad,N).
