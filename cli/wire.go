@@ -90,8 +90,9 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 			return nil, err
 		}
 		emb = e
-	case "openai":
-		e, err := rag.NewOpenAIEmbedder(ctx, rag.OpenAIOptions{BaseURL: cfg.Embed.BaseURL, APIKey: cfg.Embed.APIKey, Model: cfg.Embed.Model})
+	case "openai", "azure":
+		e, err := rag.NewOpenAIEmbedder(ctx, rag.OpenAIOptions{BaseURL: cfg.Embed.BaseURL, APIKey: cfg.Embed.APIKey, Model: cfg.Embed.Model,
+			Azure: cfg.Embed.Provider == "azure", APIVersion: cfg.LLM.APIVersion})
 		if err != nil {
 			return nil, err
 		}

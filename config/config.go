@@ -84,7 +84,7 @@ func (l LLMConfig) Enabled() bool { return l.Provider != "" }
 
 // EmbedConfig selects the embedding provider.
 type EmbedConfig struct {
-	Provider string // GEMBA_EMBED_PROVIDER: local (default), openai, ollama
+	Provider string // GEMBA_EMBED_PROVIDER: local (default), openai, azure, ollama
 	Model    string // GEMBA_EMBED_MODEL
 	BaseURL  string // GEMBA_EMBED_BASE_URL
 	APIKey   string // GEMBA_EMBED_API_KEY
@@ -135,7 +135,7 @@ var Vars = []Var{
 	{"GEMBA_LLM_API_VERSION", "2024-06-01", false, "Azure OpenAI API version."},
 	{"GEMBA_LLM_TIMEOUT", "60s", false, "Deadline of one model call."},
 	{"GEMBA_LLM_MAX_RETRIES", "2", false, "Retries with backoff on 429 and 5xx before falling back to offline mode."},
-	{"GEMBA_EMBED_PROVIDER", "local", false, "local (built-in, no network), openai or ollama."},
+	{"GEMBA_EMBED_PROVIDER", "local", false, "local (built-in, no network), openai (also OpenAI-compatible servers), azure (uses GEMBA_LLM_API_VERSION) or ollama."},
 	{"GEMBA_EMBED_MODEL", "", false, "Embedding model for openai/ollama."},
 	{"GEMBA_EMBED_BASE_URL", "", false, "Base URL of the embedding server."},
 	{"GEMBA_EMBED_API_KEY", "", true, "API key of the embedding provider."},
@@ -198,7 +198,7 @@ func Load(get Getenv) (*Config, error) {
 			MaxRetries: l.int("GEMBA_LLM_MAX_RETRIES", 0),
 		},
 		Embed: EmbedConfig{
-			Provider: l.oneOf("GEMBA_EMBED_PROVIDER", "local", "openai", "ollama"),
+			Provider: l.oneOf("GEMBA_EMBED_PROVIDER", "local", "openai", "azure", "ollama"),
 			Model:    l.str("GEMBA_EMBED_MODEL"),
 			BaseURL:  l.url("GEMBA_EMBED_BASE_URL"),
 			APIKey:   l.str("GEMBA_EMBED_API_KEY"),
