@@ -461,7 +461,6 @@ func (s *csvSource) Next() bool {
 		if errors.Is(err, io.EOF) {
 			return false
 		}
-		line, _ := s.cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -471,6 +470,10 @@ func (s *csvSource) Next() bool {
 			s.fatal = err
 			return false
 		}
+		// Only a record read without error is sure to have field
+		// positions: FieldPos panics after a quoting error in its first
+		// field.
+		line, _ := s.cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}

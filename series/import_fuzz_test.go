@@ -1,0 +1,134 @@
+package series
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// FuzzImportParse feeds arbitrary bytes to the parse step of Import (the
+// csvSource that streams rows to COPY), which needs no database. Its seed
+// corpus is testdata/fuzz/FuzzImportParse/.
+func FuzzImportParse(f *testing.F) {
+	f.Add([]byte("timestamp,series,value\n2025-01-01T00:00:00Z,pump-1.vibration,1.5\n"), "")
+	f.Add([]byte("time,vibration,temp\n2025-01-01 00:00,1,\n2025-01-01 01:00,2,40\n"), "pump-1")
+	f.Fuzz(func(t *testing.T, data []byte, asset string) {
+		opt := ImportOptions{Asset: asset}
+		src, err := newCSVSource(bytes.NewReader(data), opt)
+		if err != nil {
+			require.Nil(t, src)
+			require.NotEmpty(t, err.Error())
+			return
+		}
+		var staged [][]any
+		for src.Next() {
+			v, err := src.Values()
+			require.NoError(t, err)
+			staged = append(staged, slices.Clone(v))
+		}
+		require.NoError(t, src.Err(), "an in-memory file never fails to read")
+		require.Contains(t, []string{"long", "wide"}, src.format)
+
+		// Problems: counted, capped, each on a real line with a message.
+		require.GreaterOrEqual(t, src.perr.Total, len(src.perr.Problems))
+		require.LessOrEqual(t, len(src.perr.Problems), maxProblems)
+		for _, p := range src.perr.Problems {
+			require.Positive(t, p.Line)
+			require.NotEmpty(t, p.Msg)
+		}
+
+		// Staged rows: a named series, a timestamp, a finite value and
+		// the data line it came from, in file order.
+		lastLine := int32(1)
+		names := map[string]bool{}
+		byName := map[string][]time.Time{}
+		for _, row := range staged {
+			require.Len(t, row, 4)
+			name, ok := row[0].(string)
+			require.True(t, ok)
+			require.NotEmpty(t, name)
+			if src.long {
+				require.Equal(t, strings.TrimSpace(name), name)
+			} else {
+				require.Contains(t, src.colNames, name)
+				if asset != "" {
+					require.True(t, strings.HasPrefix(name, asset+"."))
+				}
+			}
+			ts, ok := row[1].(time.Time)
+			require.True(t, ok)
+			require.Equal(t, time.UTC, ts.Location())
+			v, ok := row[2].(float64)
+			require.True(t, ok)
+			require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "value %v", v)
+			line, ok := row[3].(int32)
+			require.True(t, ok)
+			require.GreaterOrEqual(t, line, lastLine, "rows stay in file order")
+			require.Greater(t, line, int32(1), "the header is not data")
+			lastLine = line
+			names[name] = true
+			byName[name] = append(byName[name], ts)
+		}
+		require.LessOrEqual(t, len(staged), src.rows*max(1, len(src.cols)))
+
+		// When every series runs in time order the duplicates were caught
+		// while reading, so what is staged is strictly increasing per series.
+		if !src.unsorted {
+			for name, tss := range byName {
+				for i := 1; i < len(tss); i++ {
+					require.True(t, tss[i].After(tss[i-1]), "%s: %s after %s", name, tss[i], tss[i-1])
+				}
+			}
+		}
+		iv := src.intervals()
+		require.Len(t, iv, len(names), "one interval per staged series")
+		for name, d := range iv {
+			require.True(t, names[name], "interval for %q, which has no points", name)
+			require.GreaterOrEqual(t, d, time.Duration(0))
+		}
+
+		// Nothing is lost: a file without problems stages every value cell.
+		if src.perr.Total == 0 {
+			require.Equal(t, valueCells(t, data, src), len(staged))
+		}
+	})
+}
+
+// valueCells counts the non-empty value cells of a well-formed import
+// file, reading it independently of csvSource.
+func valueCells(t *testing.T, data []byte, src *csvSource) int {
+	t.Helper()
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	_, err := cr.Read()
+	require.NoError(t, err)
+	n := 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return n
+		}
+		require.NoError(t, err, "a file without problems is valid CSV")
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if src.long {
+			n++
+			continue
+		}
+		for _, c := range src.cols {
+			if strings.TrimSpace(rec[c]) != "" {
+				n++
+			}
+		}
+	}
+}
