@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -268,7 +270,7 @@ func applyFields(d *Document, m map[string]any, withBody bool) error {
 			if d.Metadata == nil {
 				d.Metadata = map[string]any{}
 			}
-			d.Metadata["url"] = v
+			d.Metadata["url"] = jsonSafe(v)
 		case "body", "content", "text", "description":
 			if !withBody {
 				goto meta
@@ -291,9 +293,14 @@ func applyFields(d *Document, m map[string]any, withBody bool) error {
 }
 
 // jsonSafe converts YAML-decoded values (map[string]any with any keys,
-// times) into values encoding/json accepts.
+// times, .nan and .inf) into values encoding/json accepts.
 func jsonSafe(v any) any {
 	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return strconv.FormatFloat(x, 'g', -1, 64) // JSON has no NaN: keep it as text
+		}
+		return x
 	case map[string]any:
 		for k, e := range x {
 			x[k] = jsonSafe(e)
@@ -565,9 +572,14 @@ func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
 			}
 		}
 		m["body"] = strings.Join(body, "\n\n")
+		// Unmapped columns go straight to metadata: read as fields, a
+		// column named like one ("equipment" beside "asset", "type" beside a
+		// mapped kind) would override the mapped value or fail the row, in
+		// map order.
+		extra := map[string]any{}
 		for i, h := range header {
 			if !used[i] && get(i) != "" {
-				m[strings.ToLower(strings.TrimSpace(h))] = get(i)
+				extra[strings.ToLower(strings.TrimSpace(h))] = get(i)
 			}
 		}
 		if (m["title"] == nil || m["title"] == "") && len(body) > 0 {
@@ -584,6 +596,12 @@ func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
 		d, err := docFromMap(m, kind)
 		if err != nil {
 			return nil, fmt.Errorf("row %d: %w", row, err)
+		}
+		if len(extra) > 0 {
+			if d.Metadata == nil {
+				d.Metadata = map[string]any{}
+			}
+			maps.Copy(d.Metadata, extra)
 		}
 		out = append(out, d)
 	}
