@@ -98,15 +98,29 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 	})
 }
 
-func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
-	var outer struct {
-		Type      string     `json:"type"`
-		Challenge string     `json:"challenge"`
-		EventID   string     `json:"event_id"`
-		TeamID    string     `json:"team_id"`
-		Event     innerEvent `json:"event"`
-	}
+// eventEnvelope is the outer body of an Events API request: a URL
+// verification challenge or an event callback wrapping one event.
+type eventEnvelope struct {
+	Type      string     `json:"type"`
+	Challenge string     `json:"challenge"`
+	EventID   string     `json:"event_id"`
+	TeamID    string     `json:"team_id"`
+	Event     innerEvent `json:"event"`
+}
+
+// decodeEvent decodes an Events API request body. It is kept apart from
+// the handler so that the decoding can be fuzzed on its own.
+func decodeEvent(body []byte) (eventEnvelope, error) {
+	var outer eventEnvelope
 	if err := json.Unmarshal(body, &outer); err != nil {
+		return outer, fmt.Errorf("bot: decode event: %w", err)
+	}
+	return outer, nil
+}
+
+func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
+	outer, err := decodeEvent(body)
+	if err != nil {
 		http.Error(w, "bad JSON", http.StatusBadRequest)
 		return
 	}
@@ -136,10 +150,20 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 	w.WriteHeader(http.StatusOK)
 }
 
-func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
+// decodeCommand decodes a slash command from its form body (already read
+// from r, whose headers and URL ParseForm still consults).
+func decodeCommand(r *http.Request, body []byte) (slack.SlashCommand, error) {
 	r2 := r.Clone(r.Context())
 	r2.Body = io.NopCloser(bytes.NewReader(body))
 	cmd, err := slack.SlashCommandParse(r2)
+	if err != nil {
+		return cmd, fmt.Errorf("bot: decode command: %w", err)
+	}
+	return cmd, nil
+}
+
+func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte) {
+	cmd, err := decodeCommand(r, body)
 	if err != nil {
 		http.Error(w, "bad slash command form", http.StatusBadRequest)
 		return
@@ -157,15 +181,32 @@ func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte)
 	writeJSON(w, resp)
 }
 
-func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
+// errNoPayload is decodeInteraction's error for a body that is not a form
+// with a payload field.
+var errNoPayload = errors.New("bot: decode interaction: missing payload")
+
+// decodeInteraction decodes an interaction request body: a form whose
+// payload field holds the callback's JSON, returned too (raw) because it is
+// what gets recorded.
+func decodeInteraction(body []byte) (cb slack.InteractionCallback, raw []byte, err error) {
 	form, err := url.ParseQuery(string(body))
 	if err != nil || form.Get("payload") == "" {
+		return cb, nil, errNoPayload
+	}
+	raw = []byte(form.Get("payload"))
+	if err := json.Unmarshal(raw, &cb); err != nil {
+		return cb, raw, fmt.Errorf("bot: decode interaction: bad payload: %w", err)
+	}
+	return cb, raw, nil
+}
+
+func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []byte) {
+	cb, raw, err := decodeInteraction(body)
+	if errors.Is(err, errNoPayload) {
 		http.Error(w, "missing payload", http.StatusBadRequest)
 		return
 	}
-	raw := []byte(form.Get("payload"))
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal(raw, &cb); err != nil {
+	if err != nil {
 		http.Error(w, "bad payload", http.StatusBadRequest)
 		return
 	}
