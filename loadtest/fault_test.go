@@ -44,7 +44,7 @@ func TestFaultLLMErrorsAndHangs(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
-	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
 		"GEMBA_LLM_TIMEOUT":     "2s",
 		"GEMBA_LLM_MAX_RETRIES": "1",
 		"GEMBA_AGENT_DEADLINE":  "8s",
@@ -84,7 +84,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	seed(t, pg.URL())
 	// A short lease so that work interrupted by the outage (an answer whose
 	// delivery could not be marked done) is taken over within the test.
-	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: pg.URL(), Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: pg.URL(), Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
 		"GEMBA_AGENT_DEADLINE": "5s",
 		"GEMBA_SLACK_LEASE":    "20s",
 	}})
@@ -136,7 +136,7 @@ func TestFaultInstanceKilledMidAnswer(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
-	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
 		"GEMBA_AGENT_DEADLINE": "10s",
 		"GEMBA_SLACK_LEASE":    "25s",
 	}})
@@ -178,7 +178,7 @@ func TestFaultSlack429(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
-	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
 	require.NoError(t, err)
 	defer h.Close()
 	h.Slack.RateLimit("chat.postMessage", 4, 1)

@@ -71,6 +71,26 @@ type Report struct {
 	Lost       int // events never answered
 	Duplicated int // events answered more than once
 	Stale      int // placeholders never replaced
+	// CPU time spent during the run (first delivery to last answer) by the
+	// instances, by the PostgreSQL backends of the load database and by
+	// the harness itself (local Slack, scripted LLM, load generator); per
+	// answer, the instances' and Postgres' share is what Gemba costs.
+	InstanceCPU time.Duration
+	PostgresCPU time.Duration
+	HarnessCPU  time.Duration
+	// LoadBefore and LoadAfter are the machine's 1-minute load averages
+	// around the run: figures from a shared machine must say so.
+	LoadBefore, LoadAfter float64
+}
+
+// CPUPerAnswer is the instances' and PostgreSQL's CPU time per answered
+// question (0 when nothing was answered).
+func (r *Report) CPUPerAnswer() time.Duration {
+	n := r.Events - r.Lost
+	if n <= 0 {
+		return 0
+	}
+	return (r.InstanceCPU + r.PostgresCPU) / time.Duration(n)
 }
 
 // String renders the report for a terminal or a closing note.
@@ -81,6 +101,12 @@ func (r *Report) String() string {
 	fmt.Fprintf(&b, "ack p50 %s, p99 %s\n", r.AckP50.Round(10*time.Microsecond), r.AckP99.Round(10*time.Microsecond))
 	fmt.Fprintf(&b, "end-to-end p50 %s, p95 %s, p99 %s\n", r.E2EP50.Round(time.Millisecond), r.E2EP95.Round(time.Millisecond), r.E2EP99.Round(time.Millisecond))
 	fmt.Fprintf(&b, "lost %d, answered twice %d, stale placeholders %d\n", r.Lost, r.Duplicated, r.Stale)
+	if n := r.Events - r.Lost; n > 0 {
+		fmt.Fprintf(&b, "CPU: instances %s, postgres %s, harness %s; per answer %.1f ms (instances %.1f, postgres %.1f)\n",
+			r.InstanceCPU.Round(10*time.Millisecond), r.PostgresCPU.Round(10*time.Millisecond), r.HarnessCPU.Round(10*time.Millisecond),
+			ms(r.CPUPerAnswer()), ms(r.InstanceCPU/time.Duration(n)), ms(r.PostgresCPU/time.Duration(n)))
+	}
+	fmt.Fprintf(&b, "load average %.2f before, %.2f after\n", r.LoadBefore, r.LoadAfter)
 	return b.String()
 }
 
@@ -92,6 +118,9 @@ var questions = []string{
 	"will line 1 make its plan today?",
 	"cnc-2 sounds rough since this morning",
 }
+
+// Questions returns the questions the load sends, in order (a copy).
+func Questions() []string { return append([]string(nil), questions...) }
 
 // MakeEvents returns n distinct app_mention events spread over channels.
 func MakeEvents(prefix string, n, channels int) []Event {
@@ -143,6 +172,9 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].at.Before(jobs[j].at) })
 	rep.Deliveries = len(jobs)
 
+	rep.LoadBefore = loadAvg()
+	cpu0 := h.snapshotCPU(ctx)
+
 	var mu sync.Mutex
 	first := map[string]time.Time{}
 	var acks []time.Duration
@@ -176,6 +208,8 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 	}
 	wg.Wait()
 	pending := h.WaitAnswered(ctx, evs, o.AnswerTimeout)
+	rep.InstanceCPU, rep.PostgresCPU, rep.HarnessCPU = cpuUsed(cpu0, h.snapshotCPU(ctx))
+	rep.LoadAfter = loadAvg()
 	// Give late duplicates (if any) a moment to show before counting.
 	time.Sleep(500 * time.Millisecond)
 	answers, placeholders := h.Tally(channelsOf(evs))
@@ -245,6 +279,8 @@ func answerTimes(h *Harness, channels []string) map[string]time.Time {
 	}
 	return out
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func percentile(xs []time.Duration, p float64) time.Duration {
 	if len(xs) == 0 {

@@ -21,7 +21,7 @@ func TestLoadTwoInstances(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
-	h, err := loadtest.Start(ctx, loadtest.Config{Binary: binary, DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
 	require.NoError(t, err)
 	defer h.Close()
 

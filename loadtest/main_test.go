@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,24 +17,43 @@ import (
 	"github.com/gemba-ai/gemba/rag"
 )
 
-// binary is the gemba executable built once for the package.
-var binary string
+// build holds the gemba executable, built once for the package on first
+// use (benchmarks that run in process do not wait for it), or
+// GEMBA_LOAD_BINARY when set (to compare two builds under the same load).
+var build struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+// gembaBinary returns the gemba executable, building it on first use.
+func gembaBinary(t testing.TB) string {
+	t.Helper()
+	build.once.Do(func() {
+		if b := os.Getenv("GEMBA_LOAD_BINARY"); b != "" {
+			build.path = b
+			return
+		}
+		build.dir, build.err = os.MkdirTemp("", "gemba-loadtest-bin-")
+		if build.err != nil {
+			return
+		}
+		build.path = filepath.Join(build.dir, "gemba")
+		out, err := exec.Command("go", "build", "-o", build.path, "../cmd/gemba").CombinedOutput()
+		if err != nil {
+			build.err = fmt.Errorf("loadtest: building gemba: %w\n%s", err, out)
+		}
+	})
+	require.NoError(t, build.err)
+	return build.path
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "gemba-loadtest-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "gemba")
-	cmd := exec.Command("go", "build", "-o", binary, "../cmd/gemba")
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "loadtest: building gemba:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	_ = os.RemoveAll(dir)
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
 	os.Exit(code)
 }
 

@@ -232,6 +232,65 @@ func TestWindowUsesIndex(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, w.Data.Values, 120)
 	require.Equal(t, 60.0, w.Data.Values[0])
+
+	// Several series in one query: still index scans on the primary key.
+	plan = plan[:0]
+	r, err = tx.Query(ctx, "EXPLAIN "+series.RangeQueryMany, ids[2:5], t0.Add(time.Hour), t0.Add(3*time.Hour))
+	require.NoError(t, err)
+	for r.Next() {
+		var line string
+		require.NoError(t, r.Scan(&line))
+		plan = append(plan, line)
+	}
+	require.NoError(t, r.Err())
+	joined = strings.Join(plan, "\n")
+	t.Log(joined)
+	require.Contains(t, joined, "points_pkey")
+	require.NotContains(t, joined, "Seq Scan")
+
+	// WindowBounds: the edges of each series' points inside a window.
+	b, err := st.WindowBounds(ctx, []int64{ids[0], ids[1]}, t0.Add(time.Hour), t0.Add(3*time.Hour+30*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, series.Bounds{First: t0.Add(time.Hour), Last: t0.Add(3 * time.Hour)}, b[ids[0]])
+	require.Equal(t, b[ids[0]], b[ids[1]])
+	b, err = st.WindowBounds(ctx, []int64{ids[0]}, t0.Add(-2*time.Hour), t0.Add(-time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, series.Bounds{}, b[ids[0]], "no points in the window: zero bounds")
+}
+
+// TestAssetWindowOneQuery checks that AssetWindowOf (one query for all
+// sensors) returns the same grid as reading each series on its own.
+func TestAssetWindowOneQuery(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := series.New(dbtest.Tx(t))
+	var rows []series.Row
+	for i, sensor := range []string{"vibration", "temperature", "current"} {
+		s, err := st.Upsert(ctx, series.Series{Name: "aw-1." + sensor, Asset: "aw-1", Sensor: sensor, Kind: series.KindSensor, Interval: 10 * time.Minute})
+		require.NoError(t, err)
+		for k := range 300 {
+			if (k+i)%37 == 0 {
+				continue // dropouts, different per sensor
+			}
+			rows = append(rows, series.Row{SeriesID: s.ID, TS: t0.Add(time.Duration(k) * 10 * time.Minute), Value: float64(i*1000 + k)})
+		}
+	}
+	_, err := st.Append(ctx, rows)
+	require.NoError(t, err)
+	from, to := t0.Add(time.Hour), t0.Add(40*time.Hour)
+	mw, err := st.AssetWindow(ctx, "aw-1", from, to)
+	require.NoError(t, err)
+	require.Len(t, mw.Data.Names, 3)
+	for j, s := range mw.Series {
+		w, err := st.WindowOf(ctx, s, from, to)
+		require.NoError(t, err)
+		require.Equal(t, w.Data.Times, mw.Data.Times, s.Name)
+		require.Equal(t, fmt.Sprint(w.Data.Values), fmt.Sprint(mw.Data.Values[j]), s.Name)
+	}
+	_, err = st.AssetWindow(ctx, "aw-1", t0.Add(-48*time.Hour), t0.Add(-24*time.Hour))
+	var ew *series.EmptyWindowError
+	require.ErrorAs(t, err, &ew)
+	require.Equal(t, t0, ew.First)
 }
 
 // TestImportUnsorted covers files not in time order: duplicates and the

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/gemba-ai/gemba/predict"
 )
 
@@ -125,12 +127,7 @@ func (st *Store) emptyErr(ctx context.Context, s Series, from, to time.Time) err
 }
 
 func (st *Store) points(ctx context.Context, id int64, from, to time.Time) ([]tsv, error) {
-	// PostgreSQL keeps microseconds: round an exclusive bound up so that
-	// "to + 1ns" still includes a point at to.
-	if t := to.Truncate(time.Microsecond); !t.Equal(to) {
-		to = t.Add(time.Microsecond)
-	}
-	rows, err := st.db.Query(ctx, rangeQuery, id, from, to)
+	rows, err := st.db.Query(ctx, rangeQuery, id, from, exclusiveBound(to))
 	if err != nil {
 		return nil, fmt.Errorf("series: window: %w", err)
 	}
@@ -163,16 +160,28 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 	if err != nil {
 		return MultiWindow{}, err
 	}
+	return st.AssetWindowOf(ctx, a, ss, from, to)
+}
+
+// AssetWindowOf is AssetWindow for an asset already resolved, with its
+// sensor series already listed (ss, as List returns them): the points of
+// every series are read in one query.
+func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, from, to time.Time) (MultiWindow, error) {
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	all, err := st.pointsOf(ctx, ids, from, to)
+	if err != nil {
+		return MultiWindow{}, err
+	}
 	var (
 		kept []Series
 		sets [][]tsv
 		step time.Duration
 	)
 	for _, s := range ss {
-		pts, err := st.points(ctx, s.ID, from, to)
-		if err != nil {
-			return MultiWindow{}, err
-		}
+		pts := all[s.ID]
 		if len(pts) == 0 {
 			continue
 		}
@@ -187,7 +196,7 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 		sets = append(sets, pts)
 	}
 	if len(kept) == 0 {
-		e := &EmptyWindowError{Name: a, From: from, To: to}
+		e := &EmptyWindowError{Name: asset, From: from, To: to}
 		for _, s := range ss {
 			if ext, err := st.Extent(ctx, s.ID); err == nil && !ext.First.IsZero() {
 				if e.First.IsZero() || ext.First.Before(e.First) {
@@ -202,7 +211,7 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 	}
 	times, grids, err := grid(sets, step)
 	if err != nil {
-		return MultiWindow{}, fmt.Errorf("series: window %s: %w", a, err)
+		return MultiWindow{}, fmt.Errorf("series: window %s: %w", asset, err)
 	}
 	names := make([]string, len(kept))
 	for i, s := range kept {
@@ -211,7 +220,108 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 			names[i] = s.Name
 		}
 	}
-	return MultiWindow{Asset: a, Series: kept, Data: predict.Multi{Names: names, Times: times, Values: grids}, Step: step}, nil
+	return MultiWindow{Asset: asset, Series: kept, Data: predict.Multi{Names: names, Times: times, Values: grids}, Step: step}, nil
+}
+
+// rangeQueryMany reads the points of several series in [from, to), one
+// index range scan per series (the planner probes the primary key once
+// per array element).
+const rangeQueryMany = `SELECT series_id, ts, value FROM points WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3 ORDER BY series_id, ts`
+
+// pointsOf reads the points of several series in [from, to) in one round
+// trip, by series id.
+func (st *Store) pointsOf(ctx context.Context, ids []int64, from, to time.Time) (map[int64][]tsv, error) {
+	out := make(map[int64][]tsv, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := st.db.Query(ctx, rangeQueryMany, ids, from, exclusiveBound(to))
+	if err != nil {
+		return nil, fmt.Errorf("series: window: %w", err)
+	}
+	defer rows.Close()
+	var (
+		id  int64
+		cur []tsv
+		cid int64 = -1
+	)
+	for rows.Next() {
+		var p tsv
+		if err := rows.Scan(&id, &p.ts, &p.v); err != nil {
+			return nil, fmt.Errorf("series: window: %w", err)
+		}
+		if id != cid {
+			if cid >= 0 {
+				out[cid] = cur
+			}
+			cid, cur = id, make([]tsv, 0, 1024)
+		}
+		p.ts = p.ts.UTC()
+		cur = append(cur, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("series: window: %w", err)
+	}
+	if cid >= 0 {
+		out[cid] = cur
+	}
+	return out, nil
+}
+
+// Bounds are the first and last stored timestamps of one series inside a
+// window (both zero when the window holds none of its points).
+type Bounds struct {
+	First, Last time.Time
+}
+
+// WindowBounds returns, for each series id, the first and last timestamps
+// of its points in [from, to): two one-row index probes per series, so a
+// caller can tell cheaply whether a window it has read before still holds
+// the same points at its edges (a new reading moves Last, the window
+// sliding past an old one moves First). Ids without points in the window
+// map to zero Bounds.
+func (st *Store) WindowBounds(ctx context.Context, ids []int64, from, to time.Time) (map[int64]Bounds, error) {
+	out := make(map[int64]Bounds, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := st.db.Query(ctx, `
+SELECT s.id,
+       (SELECT ts FROM points WHERE series_id = s.id AND ts >= $2 AND ts < $3 ORDER BY ts ASC LIMIT 1),
+       (SELECT ts FROM points WHERE series_id = s.id AND ts >= $2 AND ts < $3 ORDER BY ts DESC LIMIT 1)
+FROM unnest($1::bigint[]) AS s(id)`, ids, from, exclusiveBound(to))
+	if err != nil {
+		return nil, fmt.Errorf("series: window bounds: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var first, last pgtype.Timestamptz
+		if err := rows.Scan(&id, &first, &last); err != nil {
+			return nil, fmt.Errorf("series: window bounds: %w", err)
+		}
+		var b Bounds
+		if first.Valid {
+			b.First = first.Time.UTC()
+		}
+		if last.Valid {
+			b.Last = last.Time.UTC()
+		}
+		out[id] = b
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("series: window bounds: %w", err)
+	}
+	return out, nil
+}
+
+// exclusiveBound rounds an exclusive upper bound up to PostgreSQL's
+// microseconds, so that "to + 1ns" still includes a point at to.
+func exclusiveBound(to time.Time) time.Time {
+	if t := to.Truncate(time.Microsecond); !t.Equal(to) {
+		return t.Add(time.Microsecond)
+	}
+	return to
 }
 
 // medianStep is the median spacing of sorted points (1 minute if unknown).

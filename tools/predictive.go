@@ -32,18 +32,63 @@ type predictive struct {
 	store *series.Store
 	reg   *modelreg.Registry
 	now   func() time.Time
+	// cache holds detections and forecasts keyed by the points they read
+	// (nil: disabled).
+	cache *memo
+}
+
+// PredictiveOptions tune the predictive tools.
+type PredictiveOptions struct {
+	// Now is the clock ("last 24 hours" is relative to it); default time.Now.
+	Now func() time.Time
+	// CacheSize bounds the cache of detections and forecasts (default
+	// DefaultCacheSize; negative disables the cache).
+	CacheSize int
+	// CacheTTL bounds how long a cached detection or forecast is reused
+	// (default DefaultCacheTTL; negative disables the cache).
+	CacheTTL time.Duration
+	// CacheClock measures the TTL (default time.Now, also when Now is a
+	// fixed clock).
+	CacheClock func() time.Time
 }
 
 // Predictive returns the tools built on the series store, the predict
 // package and the model registry: list_series, detect_anomalies,
 // explain_anomaly, forecast_series and compare_to_plan. now is the clock
 // ("last 24 hours" is relative to it); reg may be nil, in which case
-// results do not name registry versions or drift.
+// results do not name registry versions or drift. Detections and forecasts
+// are cached with the defaults of PredictiveOptions.
 func Predictive(store *series.Store, reg *modelreg.Registry, now func() time.Time) []Tool {
-	if now == nil {
-		now = time.Now
+	return PredictiveWith(store, reg, PredictiveOptions{Now: now})
+}
+
+// PredictiveWith is Predictive with options. The cache reuses the anomaly
+// detection of an asset or series, and the fitted forecast of a series,
+// while the points the computation read are unchanged: its key holds the
+// series, the options and the first and last timestamps of each series
+// inside the window read (a cheap index probe), so a new reading, or the
+// window sliding past an old one, computes afresh; the TTL bounds reuse
+// when points inside the window are rewritten. Everything that depends on
+// the clock itself (window stamps, charts, plan sums) is computed on every
+// call, so a cached answer is the answer a fresh computation would give.
+func PredictiveWith(store *series.Store, reg *modelreg.Registry, o PredictiveOptions) []Tool {
+	return newPredictive(store, reg, o).tools()
+}
+
+func newPredictive(store *series.Store, reg *modelreg.Registry, o PredictiveOptions) *predictive {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	p := &predictive{store: store, reg: reg, now: now}
+	if o.CacheSize == 0 {
+		o.CacheSize = DefaultCacheSize
+	}
+	if o.CacheTTL == 0 {
+		o.CacheTTL = DefaultCacheTTL
+	}
+	return &predictive{store: store, reg: reg, now: o.Now, cache: newMemo(o.CacheSize, o.CacheTTL, o.CacheClock)}
+}
+
+func (p *predictive) tools() []Tool {
 	return []Tool{
 		New("list_series", listSeriesDesc, listSeriesSchema, p.listSeries),
 		New("detect_anomalies", detectDesc, detectSchema, p.detectAnomalies),
@@ -51,6 +96,30 @@ func Predictive(store *series.Store, reg *modelreg.Registry, now func() time.Tim
 		New("forecast_series", forecastDesc, forecastSchema, p.forecastSeries),
 		New("compare_to_plan", planDesc, planSchema, p.compareToPlan),
 	}
+}
+
+// pointsKey identifies the points a computation reads from the series ids
+// in [from, to): the first and last timestamp of each inside the window.
+// ok is false when the probe failed (the caller then computes uncached).
+func (p *predictive) pointsKey(ctx context.Context, ids []int64, from, to time.Time) (key string, ok bool) {
+	if p.cache == nil || len(ids) == 0 {
+		return "", false
+	}
+	b, err := p.store.WindowBounds(ctx, ids, from, to)
+	if err != nil {
+		return "", false
+	}
+	var sb strings.Builder
+	for _, id := range ids {
+		e := b[id]
+		sb.WriteString(strconv.FormatInt(id, 10))
+		sb.WriteByte(':')
+		sb.WriteString(strconv.FormatInt(e.First.UnixNano(), 36))
+		sb.WriteByte('-')
+		sb.WriteString(strconv.FormatInt(e.Last.UnixNano(), 36))
+		sb.WriteByte(';')
+	}
+	return sb.String(), true
 }
 
 // userErr turns the typed errors of the store and of predict into a

@@ -528,47 +528,23 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		firstSub *subject
 		lastErr  error
 	)
+	past := to.Before(p.now().Add(-time.Hour))
 	for _, j := range jobs {
-		sub, err := p.load(ctx, j.asset, j.name, from.Add(-detectContext), to)
-		sub.past = to.Before(p.now().Add(-time.Hour))
-		var ew *series.EmptyWindowError
-		if errors.As(err, &ew) {
-			ew.From = from // report the window asked for, not the warm-up
-		}
+		d, err := p.detectOne(ctx, j.asset, j.name, from, to, online, past)
 		if err != nil {
-			if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
-				noData = append(noData, j.asset+j.name)
-				lastErr = err
-				continue
-			}
-			return Result{}, fmt.Errorf("tools: detect_anomalies: %w", err)
+			return Result{}, err
 		}
-		i0 := indexAt(sub.data.Times, from)
-		if i0 >= len(sub.data.Times) {
-			noData = append(noData, sub.label)
-			lastErr = &series.EmptyWindowError{Name: sub.label, From: from, To: to, First: sub.data.Times[0], Last: sub.data.Times[len(sub.data.Times)-1]}
+		if d.noData != nil {
+			noData = append(noData, d.noLabel)
+			lastErr = d.noData
 			continue
 		}
-		found, err := analyze(sub, detectOptions(sub, online), i0)
-		if err != nil {
-			if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
-				noData = append(noData, sub.label)
-				lastErr = err
-				continue
-			}
-			return Result{}, fmt.Errorf("tools: detect_anomalies %s: %w", sub.label, err)
-		}
-		checked = append(checked, sub.label)
+		checked = append(checked, d.sub.label)
 		if firstSub == nil {
-			s := sub
+			s := d.sub
 			firstSub = &s
 		}
-		for _, f := range found {
-			if f.ev.EndIdx < i0 {
-				continue
-			}
-			events = append(events, describeEvent(sub, f))
-		}
+		events = append(events, d.events...)
 	}
 	if len(checked) == 0 {
 		return userErr(lastErr)
@@ -637,6 +613,149 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		res.Charts = []Chart{anomalyChart(*firstSub, events, from, to)}
 	}
 	return res, nil
+}
+
+// detection is what detect_anomalies finds on one subject; cached values
+// are shared, so nothing in it is modified after it is built.
+type detection struct {
+	sub    subject
+	events []eventOut // events ending inside the window
+	// noData is the user-facing reason the subject could not be checked
+	// (nil when it was), noLabel the name it is reported under.
+	noData  error
+	noLabel string
+}
+
+// detectOne runs the detection of one subject (an asset's sensors, or one
+// series) over [from, to) with detectContext of history before it, from the
+// cache when the points it would read are unchanged. Errors are
+// infrastructure failures; a subject without usable data comes back in
+// noData.
+func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to time.Time, online, past bool) (detection, error) {
+	var ss []series.Series
+	var err error
+	if name != "" {
+		var s series.Series
+		s, err = p.store.Lookup(ctx, name)
+		ss = []series.Series{s}
+	} else {
+		ss, err = p.store.List(ctx, series.Filter{Asset: asset, Kind: series.KindSensor})
+	}
+	if err != nil {
+		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
+			return detection{noData: err, noLabel: asset + name}, nil
+		}
+		return detection{}, fmt.Errorf("tools: detect_anomalies: %w", err)
+	}
+	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, from, to, online, past) }
+	key, ok := p.detectKey(ctx, asset, name, ss, from, to, online, past)
+	var v any
+	if ok {
+		v, err = p.cache.do(ctx, key, compute)
+	} else {
+		v, err = compute()
+	}
+	if err != nil {
+		return detection{}, err
+	}
+	d := v.(detection)
+	// A cached refusal names the window asked for now.
+	var ew *series.EmptyWindowError
+	if errors.As(d.noData, &ew) {
+		c := *ew
+		c.From, c.To = from, to
+		d.noData = &c
+	}
+	return d, nil
+}
+
+// detectKey is the cache key of a detection: the subject, the mode, the
+// grid slot of the window's start (which decides the first index a result
+// lists) and the points read. ok is false when the detection cannot be
+// cached (a series without a known interval, a disabled cache).
+func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (string, bool) {
+	if p.cache == nil || len(ss) == 0 {
+		return "", false
+	}
+	// The grid step is the smallest interval of the series with points;
+	// the smallest of all is never larger, so slots counted in it are at
+	// least as fine as the grid's.
+	var step time.Duration
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		if s.Interval <= 0 {
+			return "", false
+		}
+		if step == 0 || s.Interval < step {
+			step = s.Interval
+		}
+		ids[i] = s.ID
+	}
+	pk, ok := p.pointsKey(ctx, ids, from.Add(-detectContext), to)
+	if !ok {
+		return "", false
+	}
+	slot := from.UnixNano() / int64(step)
+	if from.UnixNano()%int64(step) != 0 {
+		slot++ // the first grid time at or after from
+	}
+	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%s", asset, name, online, past, step, slot, pk), true
+}
+
+// runDetection loads the subject and detects its anomalies (the uncached
+// path of detectOne).
+func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (detection, error) {
+	var sub subject
+	var err error
+	if name != "" {
+		var w series.Window
+		w, err = p.store.WindowOf(ctx, ss[0], from.Add(-detectContext), to)
+		if err == nil {
+			sensor := w.Series.Sensor
+			if sensor == "" {
+				sensor = w.Series.Name
+			}
+			sub = subject{label: w.Series.Name, asset: w.Series.Asset, series: []series.Series{w.Series},
+				data: predict.Multi{Names: []string{sensor}, Times: w.Data.Times, Values: [][]float64{w.Data.Values}}}
+		}
+	} else {
+		var mw series.MultiWindow
+		mw, err = p.store.AssetWindowOf(ctx, asset, ss, from.Add(-detectContext), to)
+		if err == nil {
+			sub = subject{label: mw.Asset, asset: mw.Asset, series: mw.Series, data: mw.Data}
+		}
+	}
+	sub.past = past
+	var ew *series.EmptyWindowError
+	if errors.As(err, &ew) {
+		ew.From = from // report the window asked for, not the warm-up
+	}
+	if err != nil {
+		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
+			return detection{noData: err, noLabel: asset + name}, nil
+		}
+		return detection{}, fmt.Errorf("tools: detect_anomalies: %w", err)
+	}
+	i0 := indexAt(sub.data.Times, from)
+	if i0 >= len(sub.data.Times) {
+		return detection{noLabel: sub.label, noData: &series.EmptyWindowError{Name: sub.label, From: from, To: to,
+			First: sub.data.Times[0], Last: sub.data.Times[len(sub.data.Times)-1]}}, nil
+	}
+	found, err := analyze(sub, detectOptions(sub, online), i0)
+	if err != nil {
+		if r, uerr := userErr(err); uerr == nil && r.UserError != "" {
+			return detection{noData: err, noLabel: sub.label}, nil
+		}
+		return detection{}, fmt.Errorf("tools: detect_anomalies %s: %w", sub.label, err)
+	}
+	d := detection{sub: sub}
+	for _, f := range found {
+		if f.ev.EndIdx < i0 {
+			continue
+		}
+		d.events = append(d.events, describeEvent(sub, f))
+	}
+	return d, nil
 }
 
 func derefResult(r *Result) Result {

@@ -100,7 +100,41 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
 	}
 	now := p.now().UTC()
-	w, err := p.store.WindowOf(ctx, s, now.Add(-hist), now.Add(time.Nanosecond))
+	from, to := now.Add(-hist), now.Add(time.Nanosecond)
+	key, cacheable := p.pointsKey(ctx, []int64{s.ID}, from, to)
+	if !cacheable {
+		return p.fitForecast(ctx, s, from, to, horizon, season)
+	}
+	// Only fitted forecasts are cached: refusals name the clock's window.
+	var (
+		refused *Result
+		ferr    error
+	)
+	v, err := p.cache.do(ctx, fmt.Sprintf("forecast|%d|%d|%s", horizon, season, key), func() (any, error) {
+		var rf runForecast
+		rf, refused, ferr = p.fitForecast(ctx, s, from, to, horizon, season)
+		if refused != nil || ferr != nil {
+			return nil, errUncached
+		}
+		return rf, nil
+	})
+	switch {
+	case refused != nil || ferr != nil:
+		return runForecast{}, refused, ferr
+	case errors.Is(err, errUncached):
+		return p.fitForecast(ctx, s, from, to, horizon, season)
+	case err != nil:
+		return runForecast{}, nil, fmt.Errorf("tools: forecast %s: %w", s.Name, err)
+	}
+	return v.(runForecast), nil, nil
+}
+
+// fitForecast reads s in [from, to) and fits the forecast of horizon steps.
+func (p *predictive) fitForecast(ctx context.Context, s series.Series, from, to time.Time, horizon, season int) (runForecast, *Result, error) {
+	bad := func(msg string) (runForecast, *Result, error) {
+		return runForecast{}, &Result{UserError: msg, Summary: "bad arguments"}, nil
+	}
+	w, err := p.store.WindowOf(ctx, s, from, to)
 	if err != nil {
 		r, err := userErr(err)
 		return runForecast{}, &r, err
