@@ -45,6 +45,12 @@ func (b *Bot) ask(ctx context.Context, j job, q question) error {
 	defer b.react(context.WithoutCancel(ctx), q.channel, q.ts, "eyes", false)
 
 	replyTS := j.replyTS
+	if replyTS == "" && j.attempt > 1 {
+		// An earlier attempt may have posted its placeholder without being
+		// able to record it (the database was down, or the replica died in
+		// between): find it in the thread so it is replaced, not left behind.
+		replyTS = b.findPlaceholder(ctx, q.channel, q.threadTS)
+	}
 	if replyTS == "" {
 		replyTS, err = b.post(ctx, q.channel, q.threadTS, slack.MsgOptionText(tx.placeholder, false))
 		if err != nil {
@@ -298,4 +304,29 @@ func (b *Bot) react(ctx context.Context, channel, ts, name string, add bool) {
 	if err != nil && err.Error() != "already_reacted" && err.Error() != "no_reaction" {
 		b.log.DebugContext(ctx, "reaction failed", "name", name, "add", add, "err", err)
 	}
+}
+
+// findPlaceholder returns the ts of this bot's placeholder still waiting in
+// the thread, or "" when there is none (or the thread cannot be read).
+func (b *Bot) findPlaceholder(ctx context.Context, channel, threadTS string) string {
+	var msgs []slack.Message
+	err := b.retry(ctx, "conversations.replies", func(ctx context.Context) error {
+		var err error
+		msgs, _, _, err = b.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: threadTS, Limit: 200})
+		return err
+	})
+	if err != nil {
+		b.log.WarnContext(ctx, "could not look for an earlier placeholder", "err", err)
+		return ""
+	}
+	me := b.identity()
+	b.idMu.Lock()
+	botID := b.botID
+	b.idMu.Unlock()
+	for _, m := range msgs {
+		if m.Timestamp != threadTS && IsPlaceholder(m.Text) && (m.User == me || (m.BotID != "" && m.BotID == botID)) {
+			return m.Timestamp
+		}
+	}
+	return ""
 }
