@@ -103,7 +103,9 @@ type Table struct {
 	RawTimes, RawValues []string
 	// Times are the parsed timestamps, one per data row (nil without a time column).
 	Times []time.Time
-	// Layout is the time layout the timestamps were written in.
+	// Layout is the time layout the timestamps were written in: the most
+	// precise one when rows mix them (midnight written as a bare date), so
+	// that forecast timestamps in it keep their time of day.
 	Layout string
 	// Step is the sampling interval: the most common spacing of the timestamps
 	// (zero without a time column).
@@ -226,6 +228,7 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	}
 	values := make([]float64, 0, len(recs))
 	lines := make([]int, 0, len(recs))
+	last := "" // the layout that parsed the previous timestamp, tried first
 	for _, rec := range recs {
 		raw := rec.fields[vc]
 		v, ok := parseValue(raw)
@@ -236,7 +239,14 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 		if tc >= 0 {
 			rawT := rec.fields[tc]
 			var okT bool
-			ts, t.Layout, okT = parseTime(rawT, t.Layout)
+			var layout string
+			ts, layout, okT = parseTime(rawT, last)
+			if okT {
+				last = layout
+				if t.Layout == "" || slices.Index(layouts, layout) < slices.Index(layouts, t.Layout) {
+					t.Layout = layout
+				}
+			}
 			if !okT {
 				pe.add(rec.line, "bad timestamp %q in column %q", rawT, t.TimeCol)
 				continue
@@ -340,7 +350,9 @@ func (t *Table) grid(values []float64, lines []int) error {
 		t.Grid = predict.Series{Values: values}
 		return nil
 	}
-	t.Step = medianSpacing(t.Times)
+	if n > 1 { // one row has no spacing (and medianSpacing needs two)
+		t.Step = medianSpacing(t.Times)
+	}
 	if n == 1 || t.Step <= 0 {
 		t.Grid = predict.Series{Values: values, Times: t.Times}
 		for i := range t.Slot {
