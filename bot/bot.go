@@ -131,6 +131,7 @@ type Bot struct {
 	limiter   *limiter
 	groups    *groupCache
 	acceptSem chan struct{}
+	charts    chartCache // drawn chart PNGs by content
 }
 
 // New checks the options and builds a Bot; it makes no network call.

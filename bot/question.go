@@ -127,7 +127,7 @@ func (b *Bot) postAnswer(ctx context.Context, channel, threadTS, replyTS string,
 // uploadCharts uploads each chart as a PNG in the thread with its numbers.
 func (b *Bot) uploadCharts(ctx context.Context, channel, threadTS string, charts []tools.Chart) {
 	for _, c := range charts {
-		png, err := chart.PNG(c, chart.Options{})
+		png, err := b.charts.png(c)
 		if err != nil {
 			b.log.WarnContext(ctx, "chart not drawn", "title", c.Title, "err", err)
 			continue

@@ -1,0 +1,125 @@
+package bot
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"math"
+	"sync"
+
+	"github.com/gemba-ai/gemba/chart"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// chartCacheSize bounds the drawn charts kept (about 50 KB each).
+const chartCacheSize = 32
+
+// chartCache keeps the PNGs of recently drawn charts by their content.
+// chart.PNG is a pure function of the chart (the options are fixed), so a
+// hit gives the bytes a fresh drawing would. Under load, drawing and
+// encoding the two charts of an answer was about 70% of an instance's CPU
+// once the tools' results were cached, and the charts about one asset or
+// line stay the same within a sampling interval, so most are drawn once.
+// The zero value is ready to use.
+type chartCache struct {
+	mu     sync.Mutex
+	byKey  map[[sha256.Size]byte][]byte
+	order  [][sha256.Size]byte // insertion order, oldest first
+	hits   int
+	misses int
+}
+
+// png returns the chart drawn as PNG, from the cache when the same chart
+// was drawn before. The bytes are shared: callers must not modify them.
+func (cc *chartCache) png(c tools.Chart) ([]byte, error) {
+	key := chartKey(c)
+	cc.mu.Lock()
+	if b, ok := cc.byKey[key]; ok {
+		cc.hits++
+		cc.mu.Unlock()
+		return b, nil
+	}
+	cc.misses++
+	cc.mu.Unlock()
+	b, err := chart.PNG(c, chart.Options{})
+	if err != nil {
+		return nil, err
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.byKey == nil {
+		cc.byKey = map[[sha256.Size]byte][]byte{}
+	}
+	if _, ok := cc.byKey[key]; !ok {
+		if len(cc.order) >= chartCacheSize {
+			delete(cc.byKey, cc.order[0])
+			cc.order = cc.order[1:]
+		}
+		cc.byKey[key] = b
+		cc.order = append(cc.order, key)
+	}
+	return b, nil
+}
+
+// chartKey hashes every field of c (NaN and infinities included, which JSON
+// cannot encode).
+func chartKey(c tools.Chart) [sha256.Size]byte {
+	h := sha256.New()
+	var buf [8]byte
+	num := func(v uint64) {
+		binary.LittleEndian.PutUint64(buf[:], v)
+		h.Write(buf[:])
+	}
+	str := func(s string) {
+		num(uint64(len(s)))
+		h.Write([]byte(s))
+	}
+	ints := func(xs []int64) {
+		num(uint64(len(xs)))
+		for _, x := range xs {
+			num(uint64(x))
+		}
+	}
+	floats := func(xs []float64) {
+		num(uint64(len(xs)))
+		for _, x := range xs {
+			num(math.Float64bits(x))
+		}
+	}
+	str(c.Title)
+	str(c.Unit)
+	num(uint64(len(c.Lines)))
+	for _, l := range c.Lines {
+		str(l.Name)
+		str(l.Style)
+		ints(l.Times)
+		floats(l.Values)
+	}
+	num(uint64(len(c.Bands)))
+	for _, b := range c.Bands {
+		str(b.Name)
+		ints(b.Times)
+		floats(b.Lo)
+		floats(b.Hi)
+	}
+	num(uint64(len(c.Marks)))
+	for _, m := range c.Marks {
+		str(m.Label)
+		num(uint64(m.Start))
+		num(uint64(m.End))
+	}
+	if c.Cutoff != nil {
+		num(1)
+		str(c.Cutoff.Label)
+		num(uint64(c.Cutoff.Time))
+	} else {
+		num(0)
+	}
+	return sum(h)
+}
+
+func sum(h hash.Hash) [sha256.Size]byte {
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}

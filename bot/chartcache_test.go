@@ -1,0 +1,76 @@
+package bot
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/chart"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+func testChart(shift float64) tools.Chart {
+	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()
+	var ts []int64
+	var vs, lo, hi []float64
+	for i := range 48 {
+		ts = append(ts, t0+int64(i)*600)
+		v := 3 + math.Sin(float64(i)/5) + shift
+		vs = append(vs, v)
+		lo, hi = append(lo, v-1), append(hi, v+1)
+	}
+	lo[3] = math.NaN()
+	return tools.Chart{Title: "press-3 vibration", Unit: "mm/s",
+		Lines: []tools.ChartLine{{Name: "vibration", Style: "history", Times: ts, Values: vs}},
+		Bands: []tools.ChartBand{{Name: "80%", Times: ts, Lo: lo, Hi: hi}},
+		Marks: []tools.ChartMark{{Label: "drift", Start: ts[30], End: ts[40]}},
+	}
+}
+
+// TestChartCache checks that a cached drawing is byte for byte what
+// chart.PNG draws, that a changed chart is drawn afresh, and that the cache
+// stays bounded.
+func TestChartCache(t *testing.T) {
+	t.Parallel()
+	var cc chartCache
+	c := testChart(0)
+	want, err := chart.PNG(c, chart.Options{})
+	require.NoError(t, err)
+	got, err := cc.png(c)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	again, err := cc.png(testChart(0))
+	require.NoError(t, err)
+	require.Equal(t, want, again)
+	require.Equal(t, [2]int{1, 1}, [2]int{cc.hits, cc.misses})
+
+	// Any change, down to one mark or one value, is another chart.
+	moved := testChart(0)
+	moved.Marks[0].End++
+	require.NotEqual(t, chartKey(c), chartKey(moved))
+	other := testChart(0)
+	other.Lines[0].Values[7] = math.Nextafter(other.Lines[0].Values[7], 10)
+	require.NotEqual(t, chartKey(c), chartKey(other))
+	withCutoff := testChart(0)
+	withCutoff.Cutoff = &tools.ChartInstant{Label: "data cutoff", Time: 1}
+	require.NotEqual(t, chartKey(c), chartKey(withCutoff))
+	shifted, err := cc.png(testChart(0.5))
+	require.NoError(t, err)
+	require.NotEqual(t, want, shifted)
+
+	// An empty chart is an error and is not kept.
+	_, err = cc.png(tools.Chart{Title: "empty"})
+	require.ErrorIs(t, err, chart.ErrEmpty)
+
+	// Bounded: the oldest drawings go first.
+	for i := range chartCacheSize + 5 {
+		_, err := cc.png(testChart(float64(i + 1)))
+		require.NoError(t, err)
+	}
+	require.Len(t, cc.byKey, chartCacheSize)
+	require.Len(t, cc.order, chartCacheSize)
+	_, kept := cc.byKey[chartKey(testChart(0))]
+	require.False(t, kept, "the first chart was evicted")
+}
