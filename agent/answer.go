@@ -76,7 +76,11 @@ type Answer struct {
 	Text string `json:"answer"`
 
 	Citations []tools.Citation `json:"citations"`
-	Charts    []tools.Chart    `json:"-"`
+	// DocAssets names the asset of each cited document that is about one
+	// (document id → asset), so a reader can tell the asked machine's own
+	// incidents from similar cases on other machines.
+	DocAssets map[string]string `json:"doc_assets,omitempty"`
+	Charts    []tools.Chart     `json:"-"`
 	// Warnings lists what grounding checks flagged or dropped.
 	Warnings []string    `json:"warnings,omitempty"`
 	Trace    []ToolTrace `json:"steps_trace"`

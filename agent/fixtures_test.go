@@ -24,10 +24,15 @@ var testNow = time.Date(2026, 11, 27, 14, 30, 0, 0, time.UTC)
 // fixtureDoc is one document of the fixture incident store.
 type fixtureDoc struct {
 	ID, Title, Kind, Asset, Body string
+	// Line and FailureMode are the document's metadata, as search hits carry them.
+	Line, FailureMode string
+	// Keys are query words that find the document (the older documents
+	// have their own rules in the search tool).
+	Keys []string
 }
 
 var fixtureDocs = []fixtureDoc{
-	{ID: "INC-2025-031", Title: "Press 3 bearing wear: rising vibration", Kind: "incident", Asset: "press-3", Body: `# Press 3 bearing wear
+	{ID: "INC-2025-031", Title: "Press 3 bearing wear: rising vibration", Kind: "incident", Asset: "press-3", Line: "line-1", FailureMode: "bearing_wear", Body: `# Press 3 bearing wear
 ## Symptoms
 Vibration on press-3 rose from 2.8 to 6.9 mm/s over 36 hours.
 ## Root cause
@@ -38,12 +43,38 @@ Worn main drive bearing on press-3 due to lubrication starvation.
 3. Replace the bearing at the next planned stop if vibration stays above 4.5 mm/s.
 ## Outcome
 Fixed; downtime 95 minutes.`},
-	{ID: "RB-007", Title: "Runbook: press bearing lubrication and replacement", Kind: "runbook", Asset: "", Body: `# Press bearing lubrication
+	{ID: "RB-007", Title: "Runbook: press bearing lubrication and replacement", Kind: "runbook", Asset: "", FailureMode: "bearing_wear", Body: `# Press bearing lubrication
 ## Procedure
 1. Lock out the press (LOTO) before opening the guard.
 2. Grease the bearing with 20 g of EP2 grease.
 ## Escalation
 Escalate to the maintenance lead if vibration exceeds 7.1 mm/s.`},
+	// A belt slip on press-2 recorded in the past tense, with no press-3
+	// belt incident: a press-3 belt question may cite it only as a similar case.
+	{ID: "INC-2025-050", Title: "Press 2 V-belt slip, belt set replaced", Kind: "incident", Asset: "press-2", Line: "line-1", FailureMode: "belt_slip",
+		Keys: []string{"belt", "벨트"}, Body: `# Press 2 V-belt slip
+## Symptoms
+Motor current on press-2 dropped from 67 A to 51 A and the belts squealed.
+## Root cause
+Mixed old and new V-belts; one belt rode low in a worn pulley groove.
+## Actions taken
+1. Press locked out (RB-LOTO), guard removed.
+2. Belt set replaced with a matched set of five; pulley replaced.
+3. Tension set to 48 Hz and rechecked after 8 hours.
+## Outcome
+Worked; current back to 67 A.`},
+	{ID: "RB-BELT", Title: "Drive belt inspection and tensioning", Kind: "runbook", FailureMode: "belt_slip", Keys: []string{"belt"}, Body: `# Drive belt inspection
+## Steps
+1. Apply RB-LOTO and remove the guard.
+2. Inspect the belts for glazing, cracks and oil.
+3. Replace the complete matched belt set; never mix old and new belts.
+4. Set tension with the frequency meter to 48 Hz.`},
+	{ID: "RB-BELT-KO", Title: "구동 벨트 점검 및 장력 조정", Kind: "runbook", FailureMode: "belt_slip", Keys: []string{"벨트"}, Body: `# 구동 벨트 점검
+## 절차
+1. RB-LOTO 잠금·표지 후 가드를 분리한다.
+2. 벨트의 글레이징, 균열, 오일을 점검한다.
+3. 매칭된 벨트 세트 전체를 교체한다.
+4. 주파수 측정기로 장력을 48 Hz로 맞춘다.`},
 	{ID: "INC-2025-044", Title: "Pump 2 seal leak", Kind: "incident", Asset: "pump-2", Body: `# Pump 2 seal leak
 ## Root cause
 Mechanical seal worn.
@@ -103,8 +134,14 @@ func fixtureTools(extra ...tools.Tool) *tools.Registry {
 			}),
 		tools.New("explain_anomaly", "Explain an anomaly.", seriesSchema,
 			func(ctx context.Context, a seriesArgs) (tools.Result, error) {
-				return tools.Result{Data: map[string]any{"contributors": []any{map[string]any{"sensor": "vibration", "share": 0.72}}},
-					Summary: "vibration drove 72% of the score; temperature 18%."}, nil
+				return tools.Result{Data: map[string]any{
+					"subject": "press-3",
+					"event": map[string]any{"asset": "press-3", "sensor": "vibration", "start": "2026-11-26T02:30Z", "ongoing": true,
+						"value": 6.9, "usual": 2.8, "sigma": 9.5, "unit": "mm/s",
+						"contributors": []any{map[string]any{"sensor": "vibration", "share_pct": 72}, map[string]any{"sensor": "temperature", "share_pct": 18}}},
+					"decomposition":      map[string]any{"sensor": "vibration", "unit": "mm/s", "trend_change": 4.1, "verdict": "a trend change (+4.1 mm/s over the window), not the usual daily/weekly pattern"},
+					"vs_previous_period": map[string]any{"lag": "168h0m0s", "sensors": []any{map[string]any{"sensor": "vibration", "rel_pct": 146}}},
+				}, Summary: "vibration drove 72% of the score; temperature 18%."}, nil
 			}),
 		tools.New("forecast_series", "Forecast a series.", map[string]any{"type": "object", "properties": map[string]any{
 			"series": map[string]any{"type": "string"}, "horizon": map[string]any{"type": "integer"}}},
@@ -128,24 +165,41 @@ func fixtureTools(extra ...tools.Tool) *tools.Registry {
 					Summary: "line-1 is forecast at 10450 parts against a plan of 11200 (gap -750)."}, nil
 			}),
 		tools.New("search_incidents", "Search past incidents and runbooks.", map[string]any{"type": "object", "properties": map[string]any{
-			"query": map[string]any{"type": "string"}, "asset": map[string]any{"type": "string"}, "k": map[string]any{"type": "integer"}}},
+			"query": map[string]any{"type": "string"}, "asset": map[string]any{"type": "string"}, "k": map[string]any{"type": "integer"},
+			"kind": map[string]any{"type": "string"}, "failure_mode": map[string]any{"type": "string"}, "line": map[string]any{"type": "string"}}},
 			func(ctx context.Context, a struct {
-				Query string `json:"query"`
-				Asset string `json:"asset"`
-				K     int    `json:"k"`
+				Query       string `json:"query"`
+				Asset       string `json:"asset"`
+				Line        string `json:"line"`
+				Kind        string `json:"kind"`
+				FailureMode string `json:"failure_mode"`
+				K           int    `json:"k"`
 			}) (tools.Result, error) {
 				q := strings.ToLower(a.Query)
+				if sc := tools.ScopeFrom(ctx); a.Asset == "" && a.Line == "" && sc.Asset != "" {
+					a.Asset = sc.Asset
+				}
 				var res tools.Result
 				var hits []any
 				for _, d := range fixtureDocs {
-					match := (a.Asset != "" && d.Asset == a.Asset) ||
+					keyed := false
+					for _, k := range d.Keys {
+						keyed = keyed || strings.Contains(q, k)
+					}
+					match := (a.Asset != "" && d.Asset == a.Asset) || a.FailureMode != "" && d.FailureMode == a.FailureMode ||
 						(strings.Contains(q, "vibrat") || strings.Contains(q, "진동")) && (d.ID == "INC-2025-031") ||
-						d.Kind == "runbook" && (strings.Contains(q, "press") || strings.Contains(q, "프레스")) ||
+						d.Kind == "runbook" && d.Keys == nil && (strings.Contains(q, "press") || strings.Contains(q, "프레스")) ||
 						strings.Contains(q, "compressor") && d.Asset == "compressor-1" ||
-						(strings.Contains(q, "pump") || strings.Contains(q, "펌프")) && d.Asset == "pump-2"
+						(strings.Contains(q, "pump") || strings.Contains(q, "펌프")) && d.Asset == "pump-2" ||
+						keyed && (a.Asset == "" || d.Asset == "" || d.Asset == a.Asset)
+					if a.Asset != "" && d.Asset != "" && d.Asset != a.Asset || a.Kind != "" && d.Kind != a.Kind ||
+						a.FailureMode != "" && d.FailureMode != a.FailureMode || a.Line != "" && d.Line != "" && d.Line != a.Line {
+						match = false // the real tool's filters
+					}
 					if match {
 						res.Citations = append(res.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind, Score: 0.9})
-						hits = append(hits, map[string]any{"id": d.ID, "title": d.Title, "kind": d.Kind, "snippet": firstSentence(strings.Split(d.Body, "\n")[1:])})
+						hits = append(hits, map[string]any{"id": d.ID, "title": d.Title, "kind": d.Kind, "asset": d.Asset, "line": d.Line,
+							"failure_mode": d.FailureMode, "snippet": firstSentence(strings.Split(d.Body, "\n")[1:])})
 					}
 				}
 				if len(hits) == 0 {
@@ -162,7 +216,7 @@ func fixtureTools(extra ...tools.Tool) *tools.Registry {
 			}) (tools.Result, error) {
 				for _, d := range fixtureDocs {
 					if d.ID == a.ID {
-						return tools.Result{Data: map[string]any{"id": d.ID, "title": d.Title, "kind": d.Kind, "body": d.Body},
+						return tools.Result{Data: map[string]any{"id": d.ID, "title": d.Title, "kind": d.Kind, "asset": d.Asset, "line": d.Line, "failure_mode": d.FailureMode, "body": d.Body},
 							Summary: d.Title, Citations: []tools.Citation{{ID: d.ID, Title: d.Title, Kind: d.Kind}}}, nil
 					}
 				}

@@ -266,6 +266,15 @@ func (r *Runner) ground(ctx context.Context, t *turn, a *Answer) {
 		}
 	}
 	a.Citations = cits
+	metas := docMetas(t.outcomes)
+	for _, c := range cits {
+		if m := metas[c.ID]; m.Asset != "" {
+			if a.DocAssets == nil {
+				a.DocAssets = map[string]string{}
+			}
+			a.DocAssets[c.ID] = m.Asset
+		}
+	}
 	if len(dropped) > 0 {
 		var ids []string
 		for id := range dropped {

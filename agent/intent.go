@@ -148,6 +148,10 @@ type Query struct {
 	// Check is set for status questions ("any anomalies?", "is press 1 ok?"),
 	// which report a symptom of nobody's: with no anomaly found there is nothing to do.
 	Check bool
+
+	// target is what the evidence should be about (asset, line, failure
+	// mode), set by the planner once detection has run.
+	target docTarget
 }
 
 // Has reports whether q has intent i.

@@ -30,6 +30,7 @@ const (
 // maps them onto the property names of the tool's own schema.
 type args struct {
 	Series, Asset, Line, Query, ID, Kind string
+	FailureMode                          string
 	Since, Until, At                     time.Time
 	Horizon                              time.Duration
 	K                                    int
@@ -44,6 +45,7 @@ var conceptNames = map[string][]string{
 	"query":   {"query", "q", "text", "symptom"},
 	"id":      {"id", "doc_id", "document_id"},
 	"kind":    {"kind"},
+	"mode":    {"failure_mode", "mode"},
 	"since":   {"since", "start", "from", "window_start"},
 	"until":   {"until", "end", "to", "window_end"},
 	"hours":   {"hours", "window_hours", "lookback_hours", "last_hours"},
@@ -88,6 +90,7 @@ func argsFor(tool tools.Tool, a args) string {
 	set("query", str(a.Query))
 	set("id", str(a.ID))
 	set("kind", str(a.Kind))
+	set("mode", str(a.FailureMode))
 	if !a.Since.IsZero() && a.At.IsZero() {
 		hours := a.Until.Sub(a.Since).Hours()
 		if a.Until.IsZero() {
@@ -277,10 +280,30 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		}
 	}
 	symptom := q.Has(IntentAnomalies) || q.Has(IntentExplain) || q.Has(IntentIncidents)
+	q.target = docTarget{FailureMode: FailureModeOf(t.req.Question), Lang: t.lang}
+	if len(q.Assets) == 1 {
+		q.target.Asset = q.Assets[0]
+		q.target.Line = cat.lineOf(q.Assets[0])
+	} else if len(q.Assets) == 0 && len(q.Lines) == 1 {
+		q.target.Line = q.Lines[0]
+	}
 	searches := func(sq args) []pendingCall {
 		// Runbooks are seldom tied to one asset: search them on their own,
 		// so the steps that touch equipment can name their SOP.
-		return []pendingCall{mk(ToolSearchIncidents, sq), mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 3})}
+		calls := []pendingCall{mk(ToolSearchIncidents, sq), mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 5})}
+		// An asset-bound search finds only that asset's incidents: look for
+		// the same failure mode elsewhere too, cited as a similar case when
+		// the asset has none of its own.
+		if sq.Asset != "" && q.target.FailureMode != "" && hasProp(t.registry, ToolSearchIncidents, "failure_mode") {
+			similar := args{Query: sq.Query, FailureMode: q.target.FailureMode, Kind: "incident", K: 3}
+			if !t.req.Scope.IsZero() {
+				// A channel's scope would narrow an unbound search to its own
+				// asset: name the line, so the sister machines count.
+				similar.Line = q.target.Line
+			}
+			calls = append(calls, mk(ToolSearchIncidents, similar))
+		}
+		return calls
 	}
 	detecting := false
 	for _, c := range first {
@@ -309,6 +332,10 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			}
 		}
 		if found && best.Asset != "" {
+			q.target.Asset, q.target.Line = best.Asset, cat.lineOf(best.Asset)
+			if q.target.FailureMode == "" {
+				q.target.FailureMode = sensorFailureMode(best.Sensor)
+			}
 			sq.Asset, sq.Line = best.Asset, ""
 			sq.Query += " " + best.Asset + " " + strings.ReplaceAll(best.Sensor, "_", " ")
 		}
@@ -340,15 +367,43 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			break
 		}
 	}
-	incident, runbook := pickDocs(outs)
+	if q.target.Asset == "" {
+		// Several machines (or a line) asked about: the evidence is about
+		// the one with the strongest anomaly.
+		var best detectEvent
+		found := false
+		for _, o := range outs {
+			if d, ok := readDetect(o.res.Data); ok && o.name == ToolDetectAnomalies && o.ok {
+				if e, ok := d.strongest(); ok && e.Asset != "" && (!found || (e.Ongoing && !best.Ongoing) || (e.Ongoing == best.Ongoing && e.Score > best.Score)) {
+					best, found = e, true
+				}
+			}
+		}
+		if found {
+			q.target.Asset, q.target.Line = best.Asset, cat.lineOf(best.Asset)
+			if q.target.FailureMode == "" {
+				q.target.FailureMode = sensorFailureMode(best.Sensor)
+			}
+		}
+	}
+	incs, rbs := rankDocs(outs, targetOf(t, &q))
 	quiet := q.Check && !q.Has(IntentIncidents)
 	for _, o := range outs {
 		if o.name == ToolDetectAnomalies && (!o.ok || hasEvents(o.res.Data)) {
 			quiet = false
 		}
 	}
-	for _, id := range []string{incident.ID, runbook.ID} {
-		if id != "" && !quiet { // a status check that found nothing needs no documents
+	// The best incident and the two best runbooks: a runbook without
+	// numbered steps (a checklist by interval, a matrix) gives way to the next.
+	var read []string
+	if len(incs) > 0 {
+		read = append(read, incs[0].ID)
+	}
+	for i := 0; i < len(rbs) && i < 2; i++ {
+		read = append(read, rbs[i].ID)
+	}
+	for _, id := range read {
+		if !quiet { // a status check that found nothing needs no documents
 			second = append(second, mk(ToolGetDocument, args{ID: id}))
 		}
 	}
@@ -360,7 +415,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 }
 
 var (
-	outcomeLineRe = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)(?:[^.:]{0,40}:|[^.]{0,30}\b(?:fell|dropped|rose|settled|returned|back to|stayed)\b)|after (?:the )?restart|재가동 후|떨어졌|안정되었`)
+	outcomeLineRe = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)(?:[^.:]{0,40}:|[^.]{0,30}\b(?:fell|dropped|rose|settled|returned|back to|stayed)\b)|after (?:the )?(?:restart|repair)|재가동 후|떨어졌|안정되었`)
 	sopRefRe      = regexp.MustCompile(`\b(?:RB|SOP)-[A-Za-z0-9-]*[A-Za-z0-9]`)
 )
 
@@ -645,37 +700,6 @@ func asFloat(v any) float64 {
 	return f
 }
 
-// pickDocs returns the best incident and the best runbook that
-// search_incidents returned (in rank order).
-func pickDocs(outs []callOutcome) (incident, runbook tools.Citation) {
-	// A runbook-only search (asked for "how do I…") ranks runbooks best.
-	for _, o := range outs {
-		if o.name == ToolSearchIncidents && o.ok && o.trace.Args["kind"] == "runbook" && len(o.res.Citations) > 0 {
-			runbook = o.res.Citations[0]
-			break
-		}
-	}
-	for _, o := range outs {
-		if o.name != ToolSearchIncidents || !o.ok {
-			continue
-		}
-		for _, c := range o.res.Citations {
-			k := strings.ToLower(c.Kind)
-			switch {
-			case isRunbook(c.ID, c.Kind):
-				if runbook.ID == "" {
-					runbook = c
-				}
-			case k == "incident" || k == "" || k == "work_order":
-				if incident.ID == "" {
-					incident = c
-				}
-			}
-		}
-	}
-	return incident, runbook
-}
-
 // docText returns the body text of a get_document result, whatever its shape.
 func docText(data any) (id, kind, body string) {
 	b, err := json.Marshal(data)
@@ -765,11 +789,39 @@ func actionItems(body string) []string {
 			items[n-1] += " " + strings.TrimSpace(l)
 		}
 	}
+	if len(items) == 0 && lines == nil {
+		// No steps section: a short runbook numbers its steps right under
+		// its title.
+		items = topLevelSteps(body)
+	}
 	if len(items) == 0 {
 		for _, l := range lines {
 			if s := strings.TrimSpace(l); s != "" {
 				items = append(items, s)
 			}
+		}
+	}
+	return items
+}
+
+var numberedItemRe = regexp.MustCompile(`^\s*\d+[.)]\s+(.+)$`)
+
+// topLevelSteps returns the numbered items that stand under the document's
+// title (or before any heading), not those of a sub-section.
+func topLevelSteps(body string) []string {
+	var items []string
+	top := true
+	for _, l := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "#") {
+			top = !strings.HasPrefix(t, "##")
+			continue
+		}
+		if !top {
+			continue
+		}
+		if m := numberedItemRe.FindStringSubmatch(l); m != nil {
+			items = append(items, strings.TrimSpace(m[1]))
 		}
 	}
 	return items
@@ -806,6 +858,9 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		cit  tools.Citation
 		body string
 	}
+	// Documents read, by id, in reading order.
+	incBodies, rbBodies := map[string]string{}, map[string]string{}
+	var incRead, rbRead []tools.Citation
 	cits := map[string]tools.Citation{}
 	for _, o := range t.outcomes {
 		for _, c := range o.res.Citations {
@@ -839,14 +894,20 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 				c.Kind = kind
 			}
 			if isRunbook(c.ID, c.Kind) {
-				if runbook.cit.ID == "" {
-					runbook.cit, runbook.body = c, body
+				if _, ok := rbBodies[c.ID]; !ok {
+					rbBodies[c.ID] = body
+					rbRead = append(rbRead, c)
 				}
-			} else if incident.cit.ID == "" {
-				incident.cit, incident.body = c, body
+			} else if _, ok := incBodies[c.ID]; !ok {
+				incBodies[c.ID] = body
+				incRead = append(incRead, c)
 			}
 		case ToolExplainAnomaly:
-			if o.res.Summary != "" {
+			if k := koExplain(o.res.Data); ko && k != "" {
+				explain = k
+			} else if ko && o.res.Summary != "" {
+				explain = koToolLabel(o.name) + " 결과(원문): " + o.res.Summary
+			} else if o.res.Summary != "" {
 				explain = o.res.Summary
 			}
 		default:
@@ -872,13 +933,35 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 				if line, _ := o.trace.Args["line"].(string); line != "" && !strings.Contains(sum, line) {
 					sum = line + ": " + sum
 				}
+				if ko && !hasHangul(sum) {
+					sum = koToolLabel(o.name) + " 결과(원문): " + sum // a result the Korean wording could not read, framed
+				}
 				situation = append(situation, sum)
 			}
 		}
 	}
+	tg := targetOf(t, q)
+	// The documents to build on: the best-ranked read incident, and the
+	// best-ranked read runbook that has steps (else the best read one).
+	incRank, rbRank := rankDocs(t.outcomes, tg)
+	for _, c := range append(incRank, incRead...) {
+		if b, ok := incBodies[c.ID]; ok {
+			incident.cit, incident.body = c, b
+			if len(incRead) > 0 && incRead[0].ID == c.ID {
+				incident.cit = incRead[0] // the citation get_document returned
+			}
+			break
+		}
+	}
+	for _, c := range append(rbRank, rbRead...) {
+		// What "how do I…" asked for stays, steps or not.
+		if b, ok := rbBodies[c.ID]; ok && (runbook.cit.ID == "" || (q == nil || !q.Procedure) && len(actionItems(runbook.body)) == 0 && len(actionItems(b)) > 0) {
+			runbook.cit, runbook.body = c, b
+		}
+	}
 	if incident.cit.ID == "" || runbook.cit.ID == "" {
 		// Documents found but not read (e.g. step limit): cite the best of them.
-		inc, rb := pickDocs(t.outcomes)
+		inc, rb := pickDocs(t.outcomes, tg)
 		if incident.cit.ID == "" && inc.ID != "" {
 			incident.cit = inc
 		}
@@ -898,10 +981,18 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 			a.Situation = fmt.Sprintf("Procedure: %s %s.", runbook.cit.ID, runbook.cit.Title)
 		}
 	}
+	metas := docMetas(t.outcomes)
+	incMeta := metas[incident.cit.ID]
+	similar := similarTo(incMeta, tg, ko)
 	if a.Situation == "" && incident.cit.ID != "" {
-		if ko {
+		switch {
+		case ko && similar != "":
+			a.Situation = fmt.Sprintf("센서 데이터에서 확인된 내용은 없고 %s 자체의 과거 사례도 없지만 %s가 있습니다: %s %s.", tg.Asset, similar, incident.cit.ID, incident.cit.Title)
+		case ko:
 			a.Situation = fmt.Sprintf("센서 데이터에서 확인된 내용은 없지만 비슷한 과거 사례가 있습니다: %s %s.", incident.cit.ID, incident.cit.Title)
-		} else {
+		case similar != "":
+			a.Situation = fmt.Sprintf("No sensor evidence was requested or found, and %s has no past case of its own, but there is a %s: %s %s.", tg.Asset, similar, incident.cit.ID, incident.cit.Title)
+		default:
 			a.Situation = fmt.Sprintf("No sensor evidence was requested or found, but a similar past case exists: %s %s.", incident.cit.ID, incident.cit.Title)
 		}
 	}
@@ -933,50 +1024,23 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		a.Cause = explain
 	case incident.body != "" && (q == nil || !q.Procedure):
 		if rc := firstSentence(sectionLines(incSecs, "root cause", "cause", "원인")); rc != "" {
-			if ko {
+			switch {
+			case ko && similar != "":
+				a.Cause = fmt.Sprintf("%s 자체 사례는 아니며, %s %s 기준: %s", tg.Asset, similar, incident.cit.ID, rc)
+			case ko:
 				a.Cause = fmt.Sprintf("과거 사례 %s 기준: %s", incident.cit.ID, rc)
-			} else {
+			case similar != "":
+				a.Cause = fmt.Sprintf("Not a %s case: in a %s (%s), %s", tg.Asset, similar, incident.cit.ID, lowerFirst(rc))
+			default:
 				a.Cause = fmt.Sprintf("As in %s: %s", incident.cit.ID, rc)
 			}
 		}
 	}
 
-	// Next steps: the recorded actions of the best incident, else the runbook's procedure.
-	addSteps := func(items []string, cite tools.Citation) {
-		for _, it := range items {
-			if injectionRe.MatchString(it) {
-				t.warn("ignored text in %s that looked like instructions to the assistant", cite.ID)
-				continue
-			}
-			if outcomeLineRe.MatchString(it) {
-				continue // a reading after the fix, not an action
-			}
-			s := Step{Text: it, Citations: []string{cite.ID}}
-			if isRunbook(cite.ID, cite.Kind) {
-				s.SOP = cite.ID
-			}
-			if m := sopRefRe.FindString(it); m != "" && equipmentRe.MatchString(it) {
-				s.TouchesEquipment, s.SOP = true, m // "Lock-out per RB-LOTO": the SOP the step names
-			}
-			a.Steps = append(a.Steps, s)
-		}
-	}
-	if q != nil && q.Procedure && runbook.body != "" {
-		addSteps(actionItems(runbook.body), runbook.cit)
-	}
-	if incident.body != "" && len(a.Steps) == 0 {
-		addSteps(actionItems(incident.body), incident.cit)
-		for i := range a.Steps {
-			if ko {
-				a.Steps[i].Reason = fmt.Sprintf("%s에서 기록된 조치", incident.cit.ID)
-			} else {
-				a.Steps[i].Reason = fmt.Sprintf("recorded action in %s", incident.cit.ID)
-			}
-		}
-	}
-	if len(a.Steps) < 3 && runbook.body != "" && (q == nil || !q.Procedure) {
-		addSteps(actionItems(runbook.body), runbook.cit)
-	}
+	// Next steps: the runbook's numbered steps (instructions) backed by the
+	// incident's recorded actions as evidence, else the recorded actions
+	// rewritten as instructions.
+	a.Steps = r.nextSteps(t, q, incident.cit, incident.body, runbook.cit, runbook.body, incMeta, similar)
 	if runbook.cit.ID != "" {
 		for i := range a.Steps {
 			if a.Steps[i].SOP == "" && equipmentRe.MatchString(a.Steps[i].Text) {
@@ -996,9 +1060,12 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	}
 
 	// Escalation: the documents' own words, else a plain rule.
-	esc := firstSentence(sectionLines(sections(runbook.body), "escalat", "에스컬레이션", "보고"))
+	esc, escFrom := firstSentence(sectionLines(sections(runbook.body), "escalat", "에스컬레이션", "보고")), runbook.cit.ID
 	if esc == "" {
-		esc = firstSentence(sectionLines(incSecs, "escalat", "에스컬레이션", "보고"))
+		esc, escFrom = firstSentence(sectionLines(incSecs, "escalat", "에스컬레이션", "보고")), incident.cit.ID
+	}
+	if ko && esc != "" && !hasHangul(esc) {
+		esc = fmt.Sprintf("%s의 에스컬레이션 기준: %s", escFrom, esc) // the document's own words, framed
 	}
 	production := q != nil && (q.Has(IntentForecast) || q.Has(IntentPlan)) && !q.Has(IntentAnomalies)
 	switch {
@@ -1015,7 +1082,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	a.Escalate = esc
 
 	switch {
-	case anomalyFound && incident.cit.ID != "":
+	case anomalyFound && incident.cit.ID != "" && similar == "":
 		a.Confidence = "high"
 	case anomalyFound || incident.cit.ID != "" || len(situation) > 0:
 		a.Confidence = "medium"

@@ -146,7 +146,7 @@ func TestOfflinePlanner(t *testing.T) {
 	}{
 		{q: "Press 3 is vibrating a lot, what should I do?", lang: "en",
 			tools:     []string{"list_series", "detect_anomalies", "search_incidents", "explain_anomaly", "get_document"},
-			situation: "6.9 mm/s", steps: []string{"Reduce press-3 stroke rate to 80%", "Grease the main drive bearing per RB-007"},
+			situation: "6.9 mm/s", steps: []string{"Reduce press-3 stroke rate to 80%", "Grease the bearing with 20 g of EP2 grease."},
 			cites: []string{"INC-2025-031", "RB-007"}, conf: "high"},
 		{q: "프레스 3호기 진동이 심해요. 어떻게 해야 하나요?", lang: "ko",
 			tools:     []string{"list_series", "detect_anomalies", "search_incidents", "get_document"},

@@ -16,6 +16,7 @@ import (
 	"github.com/gemba-ai/gemba/agent"
 	"github.com/gemba-ai/gemba/agent/llmtest"
 	"github.com/gemba-ai/gemba/config"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 func TestEvalSetIsWellFormed(t *testing.T) {
@@ -73,10 +74,71 @@ func TestOfflineEval(t *testing.T) {
 	require.GreaterOrEqual(t, rep.CitationHit, 0.75)
 	require.GreaterOrEqual(t, rep.NumericGrounding, 0.97)
 	require.GreaterOrEqual(t, rep.Facts, 0.9)
+	require.GreaterOrEqual(t, rep.Language, 0.95)
+	require.GreaterOrEqual(t, rep.AssetMatch, 0.95)
+	require.GreaterOrEqual(t, rep.Imperative, 0.9)
 	b, err := json.Marshal(rep)
 	require.NoError(t, err)
 	require.Contains(t, string(b), `"tool_routing_accuracy"`)
 }
+
+// TestChecksCatchKnownProblems: the eval's checks flag a Korean answer
+// with an English section, another machine's incident cited as the asked
+// machine's, and steps copied from past-tense records; and pass the fixed forms.
+func TestChecksCatchKnownProblems(t *testing.T) {
+	t.Parallel()
+	inc2 := tools.Citation{ID: "INC-2024-059", Title: "press-2 crankshaft bearing vibration caught early", Kind: "incident"}
+	inc3 := tools.Citation{ID: "INC-1003", Title: "press-3 main crankshaft bearing failed", Kind: "incident"}
+	rb := tools.Citation{ID: "RB-011", Title: "베어링 점검 및 교체 절차", Kind: "runbook"}
+	cases := []struct {
+		name    string
+		c       Case
+		a       agent.Answer
+		langOK  *bool
+		assetOK *bool
+		records int
+	}{
+		{name: "Korean answer with an English cause",
+			c: Case{Question: "프레스 3호기 진동이 심해요", Asset: "press-3"},
+			a: agent.Answer{Lang: "ko", Situation: "press-3 진동 이상", Cause: "press-3 vibration up 26.8σ since 2026-11-25",
+				Steps:     []agent.Step{{Text: "Press locked out (RB-LOTO), flywheel brought to rest and blocked.", Citations: []string{"INC-1003"}}},
+				Citations: []tools.Citation{inc3}, Escalate: "보전 리더에게 알리세요."},
+			langOK: ptr(false), assetOK: ptr(true), records: 1},
+		{name: "Korean answer, every section Korean, English quote framed",
+			c: Case{Question: "프레스 3호기 진동이 심해요", Asset: "press-3", Incident: "INC-1003"},
+			a: agent.Answer{Lang: "ko", Situation: "press-3 진동 이상", Cause: "과거 사례 INC-1003 기준: worn bearing",
+				Steps:     []agent.Step{{Text: "그리스 공급을 확인한다.", Citations: []string{"RB-011", "INC-1003"}, Reason: "INC-1003의 기록된 조치: Bearing replaced."}},
+				Citations: []tools.Citation{rb, inc3}, Escalate: "보전 리더에게 알리세요."},
+			langOK: ptr(true), assetOK: ptr(true)},
+		{name: "press-2 incident cited as if it were press-3's",
+			c: Case{Question: "press 3 vibration, seen before?", Asset: "press-3", Incident: "INC-1003"},
+			a: agent.Answer{Lang: "en", Situation: "press-3 vibration is rising", Cause: "As in INC-2024-059: worn bearing",
+				Steps:     []agent.Step{{Text: "Bearing replaced during the planned stop.", Citations: []string{"INC-2024-059"}}},
+				Citations: []tools.Citation{inc2}},
+			assetOK: ptr(false), records: 1},
+		{name: "press-2 incident cited as a similar case",
+			c: Case{Question: "press 3 V-belt slipping, seen before?", Asset: "press-3"},
+			a: agent.Answer{Lang: "en", Situation: "No sensor evidence", Cause: "Not a press-3 case: in a similar case on press-2 (INC-2024-059), worn bearing",
+				Steps:     []agent.Step{{Text: "Replace the bearing at the next planned stop.", Citations: []string{"INC-2024-059"}}},
+				Citations: []tools.Citation{inc2}, DocAssets: map[string]string{"INC-2024-059": "press-2"}},
+			assetOK: ptr(true)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.c.ID, c.c.Tools = "x", []string{"search_incidents"}
+			var res Result
+			score(&res, c.c, &c.a)
+			require.Equal(t, c.langOK, res.LangOK, "not Korean: %v", res.NotKorean)
+			require.Equal(t, c.assetOK, res.AssetOK, "mislabelled: %v", res.Mislabelled)
+			require.Equal(t, c.records, res.Records, "records: %v", res.RecordOut)
+		})
+	}
+	require.Equal(t, "press-2", assetOf(&agent.Answer{}, tools.Citation{Title: "프레스-2 크랭크축 베어링 마모"}))
+	require.Equal(t, "filler-1", assetOf(&agent.Answer{}, tools.Citation{Title: "충전기 1 필터"}))
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // scriptedModel answers like a quick model: three tool calls on the first
 // step of a turn, then a short grounded answer built from the tool results.
