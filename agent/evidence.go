@@ -195,6 +195,10 @@ func rankDocs(outs []callOutcome, t docTarget) (incidents, runbooks []tools.Cita
 		tier int
 		lang bool
 		rank int
+		// group holds equally relevant documents: same failure mode (and,
+		// for incidents, same asset); "" when nothing says they are alike.
+		group string
+		lead  int // the best rank in the group
 	}
 	var incs, rbs []cand
 	seen := map[string]bool{}
@@ -217,17 +221,39 @@ func rankDocs(outs []callOutcome, t docTarget) (incidents, runbooks []tools.Cita
 				k := strings.ToLower(c.Kind)
 				switch {
 				case isRunbook(c.ID, c.Kind):
-					rbs = append(rbs, cand{c, runbookTier(m, t), lang, len(rbs)})
+					rbs = append(rbs, cand{c: c, tier: runbookTier(m, t), lang: lang, rank: len(rbs), group: m.FailureMode})
 				case k == "incident" || k == "" || k == "work_order":
-					incs = append(incs, cand{c, incidentTier(m, t), lang, len(incs)})
+					g := ""
+					if m.FailureMode != "" && m.Asset != "" {
+						g = m.FailureMode + "@" + m.Asset
+					}
+					incs = append(incs, cand{c: c, tier: incidentTier(m, t), lang: lang, rank: len(incs), group: g})
 				}
 			}
 		}
 	}
+	// Within a tier the search's order holds, except that among equally
+	// relevant documents the question's language comes first.
 	order := func(cs []cand) []tools.Citation {
+		lead := map[string]int{}
+		for _, c := range cs {
+			k := fmt.Sprint(c.tier, "/", c.group)
+			if l, ok := lead[k]; !ok || c.rank < l {
+				lead[k] = c.rank
+			}
+		}
+		for i := range cs {
+			cs[i].lead = cs[i].rank
+			if cs[i].group != "" {
+				cs[i].lead = lead[fmt.Sprint(cs[i].tier, "/", cs[i].group)]
+			}
+		}
 		sort.SliceStable(cs, func(i, j int) bool {
 			if cs[i].tier != cs[j].tier {
 				return cs[i].tier < cs[j].tier
+			}
+			if cs[i].lead != cs[j].lead {
+				return cs[i].lead < cs[j].lead
 			}
 			if cs[i].lang != cs[j].lang {
 				return cs[i].lang

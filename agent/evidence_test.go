@@ -247,3 +247,15 @@ func TestRankDocs(t *testing.T) {
 	incs, _ = rankDocs(outs, docTarget{Lang: "en"})
 	require.Equal(t, []string{"INC-A", "INC-B", "INC-C"}, ids(incs), "no target: the search's own order")
 }
+
+// TestTableRunbookSteps: a runbook that is one three-column table (an
+// escalation matrix) reads as one step per row; a runbook whose steps
+// stand under its title reads them from there.
+func TestTableRunbookSteps(t *testing.T) {
+	t.Parallel()
+	matrix := "# Escalation matrix\n\n| Situation | Who | Within |\n|---|---|---|\n| Safety event | Shift manager | immediately |\n| Line stopped, cause unknown | Maintenance on-call (ext. 4411) | 10 minutes |\n\nAny step that needs a machine opened follows RB-LOTO.\n"
+	require.Equal(t, []string{"Safety event: Shift manager, immediately.", "Line stopped, cause unknown: Maintenance on-call (ext. 4411), within 10 minutes."}, actionItems(matrix))
+	short := "# Compressor intake air filter\n\nSigns: low pressure.\n\n1. Switch to the backup compressor.\n2. **[LOTO]** Replace the filter element.\n\n## Notes\n1. Not a step.\n"
+	require.Equal(t, []string{"Switch to the backup compressor.", "**[LOTO]** Replace the filter element."}, actionItems(short))
+	require.Nil(t, tableSteps("| a | b |\n|---|---|\n| 1 | 2 |\n"), "only three-column matrices")
+}

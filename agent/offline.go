@@ -419,7 +419,7 @@ var (
 	sopRefRe      = regexp.MustCompile(`\b(?:RB|SOP)-[A-Za-z0-9-]*[A-Za-z0-9]`)
 )
 
-var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should) (?:i|we)|procedure|\bsop\b|runbook|instructions|steps to|절차|방법|매뉴얼`)
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should) (?:i|we)|procedure|\bsop\b|runbook|instructions|steps to|who (?:do|should) (?:i|we) (?:call|tell|inform)|절차|방법|매뉴얼|누구에게|에스컬레이션`)
 
 // searchSynonyms widen the incident query with the words the documents use.
 var searchSynonyms = []struct {
@@ -824,6 +824,52 @@ func topLevelSteps(body string) []string {
 			items = append(items, strings.TrimSpace(m[1]))
 		}
 	}
+	if len(items) == 0 {
+		items = tableSteps(body)
+	}
+	return items
+}
+
+// tableSteps reads a runbook that is one table of three columns (an
+// escalation matrix: situation, who, within) as one step per row:
+// "Line stopped, cause unknown: Maintenance on-call (ext. 4411), within 10 minutes".
+func tableSteps(body string) []string {
+	var rows [][]string
+	for _, l := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(l)
+		if !strings.HasPrefix(t, "|") {
+			if len(rows) > 0 {
+				break
+			}
+			continue
+		}
+		cells := strings.Split(strings.Trim(t, "|"), "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if strings.Trim(strings.Join(cells, ""), "-: ") == "" {
+			continue // the separator row
+		}
+		rows = append(rows, cells)
+	}
+	if len(rows) < 2 || len(rows[0]) != 3 {
+		return nil
+	}
+	var items []string
+	for _, r := range rows[1:] {
+		if len(r) != 3 || r[0] == "" || r[1] == "" {
+			continue
+		}
+		s := r[0] + ": " + r[1]
+		switch {
+		case r[2] == "":
+		case r[2][0] >= '0' && r[2][0] <= '9':
+			s += ", " + strings.ToLower(rows[0][2]) + " " + r[2] // "within 10 minutes"
+		default:
+			s += ", " + r[2] // "immediately"
+		}
+		items = append(items, s+".")
+	}
 	return items
 }
 
@@ -1052,7 +1098,13 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 			a.modelCitations = append(a.modelCitations, runbook.cit.ID)
 		}
 	}
-	if incident.cit.ID != "" {
+	usedIncident := !(q != nil && q.Procedure && runbook.body != "")
+	for _, s := range a.Steps {
+		for _, id := range s.Citations {
+			usedIncident = usedIncident || id == incident.cit.ID
+		}
+	}
+	if incident.cit.ID != "" && usedIncident { // "how do I…" answered from the runbook alone cites the runbook
 		a.modelCitations = append(a.modelCitations, incident.cit.ID)
 	}
 	if runbook.cit.ID != "" {
