@@ -167,7 +167,7 @@ func (q Query) Has(i Intent) bool {
 var (
 	forecastRe  = regexp.MustCompile(`(?i)forecast|predict|projection|project(?:ed)?\b|will (?:we|it|the|line|output)|going to|expect(?:ed)?\b|next \d*\s*(?:hours?|days?|weeks?|shifts?)|tomorrow|by (?:the )?end of|예측|전망|예상|앞으로|내일|향후`)
 	planRe      = regexp.MustCompile(`(?i)\bplan(?:ned)?\b|target|behind|ahead of|on track|schedule|quota|vs\.? plan|against plan|계획|목표|달성|미달|초과`)
-	incidentsRe = regexp.MustCompile(`(?i)happened before|seen (?:this|that) before|before\?|past (?:incidents?|cases?|failures?)|previous|similar|last time|history|incident|work order|runbook|sop\b|procedure|how (?:do|did|should) (?:i|we)|what did we do|과거|이전|비슷한|유사|사례|이력|지난번|절차|매뉴얼|방법`)
+	incidentsRe = regexp.MustCompile(`(?i)happened before|seen (?:this|that) before|before\?|past (?:incidents?|cases?|failures?)|previous|similar|last time|history|incident|work order|runbook|sop\b|procedure|how (?:do|did|should) (?:i|we)|what did we do|과거|이전|전에도|예전에|비슷한|유사|사례|이력|지난번|절차|매뉴얼|방법`)
 	explainRe   = regexp.MustCompile(`(?i)\bwhy\b|cause|explain|what(?:'s| is) (?:driving|behind)|reason|root|왜|원인|이유|설명`)
 	anomalyRe   = regexp.MustCompile(`(?i)anomal|unusual|abnormal|strange|weird|odd\b|noise|noisy|vibrat|shak|hot\b|overheat|temperature|leak|alarm|trip|wrong|problem|issue|spike|drift|rising|dropp|low pressure|high|status|check|okay|ok\?|healthy|이상|진동|소음|떨림|온도|과열|누설|누유|알람|경보|문제|고장|급증|상승|하락|괜찮|상태|점검`)
 	checkRe     = regexp.MustCompile(`(?i)any (?:anomal|problem|issue)|anything (?:wrong|unusual|odd|in the data)|\bis .{1,30}\b(?:ok|okay|fine|healthy|running normally)\b|\bstatus\b|이상이? ?(?:있었|있나|없나|있어)|괜찮|정상인가|상태`)
@@ -211,6 +211,39 @@ func assetPattern(name string) *regexp.Regexp {
 	return regexp.MustCompile(`(?i)` + strings.Join(alts, "|"))
 }
 
+var (
+	// coordRe finds "press 2 and 3", "프레스 2호기랑 3호기", "pumps 1/2": a
+	// machine type, a number, then more numbers joined to it.
+	coordRe = regexp.MustCompile(`(?i)(\p{L}+)s?[\s\-#]*(\d+)\s*(?:번|호기)?((?:\s*(?:,|/|&|and|or|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+\s*(?:번|호기)?)+)`)
+	numRe   = regexp.MustCompile(`\d+`)
+)
+
+// coordinatedAssets returns the assets named by a shared type word and a
+// list of numbers ("press 2 and 3" → press-2, press-3) that are in the catalog.
+func coordinatedAssets(question string, cat Catalog) []string {
+	known := map[string]bool{}
+	for _, a := range cat.Assets() {
+		known[a] = true
+	}
+	var out []string
+	for _, m := range coordRe.FindAllStringSubmatch(question, -1) {
+		base := strings.ToLower(m[1])
+		for en, kos := range koTypeAliases {
+			for _, ko := range kos {
+				if strings.EqualFold(m[1], ko) {
+					base = en
+				}
+			}
+		}
+		for _, n := range append([]string{m[2]}, numRe.FindAllString(m[3], -1)...) {
+			if a := base + "-" + n; known[a] {
+				out = appendUnique(out, a)
+			}
+		}
+	}
+	return out
+}
+
 func linePattern(name string) *regexp.Regexp {
 	i := strings.LastIndexByte(name, '-')
 	if i <= 0 {
@@ -229,6 +262,9 @@ func ParseQuestion(question string, now time.Time, cat Catalog) Query {
 		if assetPattern(a).MatchString(question) {
 			q.Assets = append(q.Assets, a)
 		}
+	}
+	for _, a := range coordinatedAssets(question, cat) {
+		q.Assets = appendUnique(q.Assets, a)
 	}
 	for _, l := range cat.Lines() {
 		if linePattern(l).MatchString(question) {

@@ -386,6 +386,17 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			}
 		}
 	}
+	if q.target.Asset != "" && symptom {
+		// The machine the evidence is about was not searched on its own
+		// (several were named): look for its own incidents too.
+		own := false
+		for _, o := range outs {
+			own = own || o.name == ToolSearchIncidents && o.trace.Args["asset"] == q.target.Asset
+		}
+		if !own {
+			outs = append(outs, call(mk(ToolSearchIncidents, args{Query: sq.Query, Asset: q.target.Asset, K: 5}))...)
+		}
+	}
 	incs, rbs := rankDocs(outs, targetOf(t, &q))
 	quiet := q.Check && !q.Has(IntentIncidents)
 	for _, o := range outs {

@@ -51,6 +51,8 @@ func TestParseQuestion(t *testing.T) {
 		{q: "펌프 2 씰 누설 과거 사례 있나요?", lang: "ko", intents: []Intent{IntentIncidents, IntentAnomalies}, assets: []string{"pump-2"}},
 		{q: "압축기-1 과열 과거 사례 있나요?", lang: "ko", intents: []Intent{IntentIncidents, IntentAnomalies}, assets: []string{"compressor-1"}, sensors: []string{"temperature"}},
 		{q: "Which machine is vibrating the most right now?", lang: "en", intents: []Intent{IntentAnomalies}, sensors: []string{"vibration"}},
+		{q: "press 2 and 3 vibration, seen before?", lang: "en", intents: []Intent{IntentAnomalies, IntentIncidents}, assets: []string{"press-2", "press-3"}, sensors: []string{"vibration"}},
+		{q: "프레스 2호기랑 3호기 진동, 전에도 있었나요?", lang: "ko", intents: []Intent{IntentAnomalies, IntentIncidents}, assets: []string{"press-2", "press-3"}, sensors: []string{"vibration"}},
 	}
 	for _, c := range cases {
 		t.Run(c.q, func(t *testing.T) {
