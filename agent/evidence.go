@@ -53,6 +53,9 @@ func sensorFailureMode(sensor string) string {
 // channel's), its line, the failure mode and the question's language.
 type docTarget struct {
 	Asset, Line, FailureMode, Lang string
+	// Procedure is set for "how do I…" questions: the runbook asked for
+	// stays first whatever the incidents say.
+	Procedure bool
 }
 
 // docMeta is what the planner knows of one document from search hits and
@@ -157,6 +160,15 @@ func runbookTier(d docMeta, t docTarget) int {
 	sameMode := t.FailureMode != "" && d.FailureMode == t.FailureMode
 	own := t.Asset != "" && d.Asset == t.Asset || d.Asset == "" && t.Line != "" && d.Line == t.Line
 	fits := (d.Asset == "" || t.Asset == "" || d.Asset == t.Asset) && (d.Line == "" || t.Line == "" || d.Line == t.Line)
+	// "Pump suction strainer cleaning (pump-1, pump-2)": a title that
+	// lists its machines says which ones it is for.
+	if named := titleAssetRe.FindAllString(strings.ToLower(d.Title), -1); len(named) > 0 && t.Asset != "" {
+		mine := false
+		for _, n := range named {
+			mine = mine || n == t.Asset
+		}
+		own, fits = mine && fits, mine && fits
+	}
 	switch {
 	case sameMode && own:
 		return 0
@@ -169,6 +181,8 @@ func runbookTier(d docMeta, t docTarget) int {
 	}
 	return 4
 }
+
+var titleAssetRe = regexp.MustCompile(`\b(?:press|pump|cnc|conveyor|filler|compressor)-\d+\b`)
 
 // pickDocs returns the best incident and the best runbook that
 // search_incidents returned for the target (see rankDocs).
@@ -221,7 +235,11 @@ func rankDocs(outs []callOutcome, t docTarget) (incidents, runbooks []tools.Cita
 				k := strings.ToLower(c.Kind)
 				switch {
 				case isRunbook(c.ID, c.Kind):
-					rbs = append(rbs, cand{c: c, tier: runbookTier(m, t), lang: lang, rank: len(rbs), group: m.FailureMode})
+					tier := runbookTier(m, t)
+					if t.Lang != "ko" && !lang {
+						tier = 9 // Korean steps are no use to an English reader; the reverse comes framed
+					}
+					rbs = append(rbs, cand{c: c, tier: tier, lang: lang, rank: len(rbs), group: m.FailureMode})
 				case k == "incident" || k == "" || k == "work_order":
 					g := ""
 					if m.FailureMode != "" && m.Asset != "" {
@@ -266,7 +284,20 @@ func rankDocs(outs []callOutcome, t docTarget) (incidents, runbooks []tools.Cita
 		}
 		return out
 	}
-	return order(incs), order(rbs)
+	incidents = order(incs)
+	if t.FailureMode == "" && !t.Procedure && len(incidents) > 0 {
+		// The question named no failure mode: the runbooks that fit are
+		// those of the incident the answer builds on.
+		if m := metas[incidents[0].ID]; m.FailureMode != "" && (t.Asset == "" || m.Asset == t.Asset) {
+			t.FailureMode = m.FailureMode
+			for i := range rbs {
+				if rbs[i].tier != 9 {
+					rbs[i].tier = runbookTier(metas[rbs[i].c.ID], t)
+				}
+			}
+		}
+	}
+	return incidents, order(rbs)
 }
 
 // targetOf is what the turn's evidence should be about.
@@ -288,6 +319,7 @@ func targetOf(t *turn, q *Query) docTarget {
 	if tg.FailureMode == "" {
 		tg.FailureMode = FailureModeOf(t.req.Question)
 	}
+	tg.Procedure = q != nil && q.Procedure
 	return tg
 }
 
@@ -407,8 +439,11 @@ func imperativeStart(action string) bool {
 		return false
 	}
 	w := strings.ToLower(strings.Trim(f[0], ",.:;"))
-	if _, past := pastVerbs[strings.ToLower(strings.Trim(f[1], ",.:;"))]; past && !ambiguousVerbs[strings.ToLower(f[1])] {
-		return false // "Set screws replaced": a record
+	for _, x := range f[1:min(len(f), 6)] {
+		x = strings.ToLower(strings.Trim(x, ",.:;()"))
+		if _, past := pastVerbs[x]; past && !ambiguousVerbs[x] {
+			return false // "Grease flow to the bearing confirmed": a record
+		}
 	}
 	return imperativeVerbs[w]
 }
@@ -715,10 +750,15 @@ func (r *Runner) nextSteps(t *turn, q *Query, inc tools.Citation, incBody string
 		incItems = clean(actionItems(incBody), inc.ID)
 	}
 	worked := incMeta.Outcome == "" || strings.EqualFold(incMeta.Outcome, "worked")
+	failed := strings.EqualFold(incMeta.Outcome, "failed")
 	// evidence says what the incident's record shows, in the answer's language.
 	evidence := func(actions []string) string {
 		rec := strings.Join(actions, " ")
 		switch {
+		case ko && failed:
+			return fmt.Sprintf("%s의 기록된 조치는 효과가 없었음: %s", inc.ID, rec)
+		case failed:
+			return fmt.Sprintf("in %s this did not fix it: %s", inc.ID, rec)
 		case ko && similar != "":
 			return fmt.Sprintf("%s(%s)의 기록된 조치: %s", inc.ID, similar, rec)
 		case ko && worked:
@@ -791,7 +831,9 @@ func (r *Runner) nextSteps(t *turn, q *Query, inc tools.Citation, incBody string
 		// own fix, else at the end.
 		var extra []Step
 		for _, a := range unmatched {
-			extra = append(extra, fromRecord(a))
+			if !failed { // an action that did not fix it is no next step
+				extra = append(extra, fromRecord(a))
+			}
 		}
 		if len(extra) > 0 && similar == "" && !procedure && len(steps) > 2 {
 			steps = append(steps[:2], append(extra, steps[2:]...)...)
@@ -801,7 +843,18 @@ func (r *Runner) nextSteps(t *turn, q *Query, inc tools.Citation, incBody string
 		return steps
 	}
 	for _, a := range incItems {
-		steps = append(steps, fromRecord(a))
+		s := fromRecord(a)
+		if failed {
+			// What did not fix it is worth knowing, not worth repeating.
+			s.Text = strings.TrimSuffix(evidence([]string{a}), ": ")
+			if ko {
+				s.Text += " — 같은 조치만 반복하지 말고 원인을 다시 확인하세요."
+			} else {
+				s.Text += " — do not just repeat it; check for another cause."
+			}
+			s.Reason = ""
+		}
+		steps = append(steps, s)
 	}
 	return steps
 }

@@ -187,6 +187,7 @@ func TestImperative(t *testing.T) {
 	require.Equal(t, "모터 풀리 교체", koImperative("모터 풀리 교체"))
 	require.True(t, imperativeStart("Reduce press-3 stroke rate to 80% and keep running."))
 	require.False(t, imperativeStart("Bearing replaced with a new unit."))
+	require.False(t, imperativeStart("Grease flow to the bearing confirmed; vibration checked every shift."))
 }
 
 func TestFailureModeOf(t *testing.T) {
@@ -239,9 +240,9 @@ func TestRankDocs(t *testing.T) {
 	}
 	incs, rbs := rankDocs(outs, docTarget{Asset: "press-3", Line: "line-1", FailureMode: "belt_slip", Lang: "en"})
 	require.Equal(t, []string{"INC-C", "INC-A", "INC-B"}, ids(incs))
-	require.Equal(t, []string{"RB-EN", "RB-KO", "RB-X"}, ids(rbs))
+	require.Equal(t, []string{"RB-EN", "RB-X", "RB-KO"}, ids(rbs), "an English question gets Korean steps last")
 	_, rbs = rankDocs(outs, docTarget{Asset: "press-3", Line: "line-1", FailureMode: "belt_slip", Lang: "ko"})
-	require.Equal(t, []string{"RB-KO", "RB-EN", "RB-X"}, ids(rbs))
+	require.Equal(t, []string{"RB-KO", "RB-EN", "RB-X"}, ids(rbs), "a Korean question prefers the Korean one of equally relevant runbooks")
 	incs, _ = rankDocs(outs, docTarget{Asset: "press-3", Line: "line-1", FailureMode: "motor_overheating", Lang: "en"})
 	require.Equal(t, "INC-B", incs[0].ID)
 	incs, _ = rankDocs(outs, docTarget{Lang: "en"})

@@ -281,6 +281,11 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	}
 	symptom := q.Has(IntentAnomalies) || q.Has(IntentExplain) || q.Has(IntentIncidents)
 	q.target = docTarget{FailureMode: FailureModeOf(t.req.Question), Lang: t.lang}
+	for i := len(t.history) - 1; i >= 0 && q.FollowUp && q.target.FailureMode == ""; i-- {
+		if t.history[i].Role == RoleUser {
+			q.target.FailureMode = FailureModeOf(t.history[i].Content) // "has this happened before?"
+		}
+	}
 	if len(q.Assets) == 1 {
 		q.target.Asset = q.Assets[0]
 		q.target.Line = cat.lineOf(q.Assets[0])
@@ -367,9 +372,10 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			break
 		}
 	}
-	if q.target.Asset == "" {
+	{
 		// Several machines (or a line) asked about: the evidence is about
-		// the one with the strongest anomaly.
+		// the one with the strongest anomaly; a question that names no
+		// failure mode takes the one its sensor points at.
 		var best detectEvent
 		found := false
 		for _, o := range outs {
@@ -379,11 +385,11 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 				}
 			}
 		}
-		if found {
+		if found && q.target.Asset == "" {
 			q.target.Asset, q.target.Line = best.Asset, cat.lineOf(best.Asset)
-			if q.target.FailureMode == "" {
-				q.target.FailureMode = sensorFailureMode(best.Sensor)
-			}
+		}
+		if found && q.target.FailureMode == "" && best.Asset == q.target.Asset {
+			q.target.FailureMode = sensorFailureMode(best.Sensor)
 		}
 	}
 	if q.target.Asset != "" && symptom {
@@ -1001,6 +1007,12 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	// The documents to build on: the best-ranked read incident, and the
 	// best-ranked read runbook that has steps (else the best read one).
 	incRank, rbRank := rankDocs(t.outcomes, tg)
+	if tg.FailureMode == "" && !tg.Procedure && len(incRank) > 0 {
+		// As rankDocs does: the runbooks that fit are those of the incident.
+		if m := docMetas(t.outcomes)[incRank[0].ID]; m.FailureMode != "" && (tg.Asset == "" || m.Asset == tg.Asset) {
+			tg.FailureMode = m.FailureMode
+		}
+	}
 	for _, c := range append(incRank, incRead...) {
 		if b, ok := incBodies[c.ID]; ok {
 			incident.cit, incident.body = c, b
@@ -1012,7 +1024,10 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	}
 	for _, c := range append(rbRank, rbRead...) {
 		// What "how do I…" asked for stays, steps or not.
-		if b, ok := rbBodies[c.ID]; ok && (runbook.cit.ID == "" || (q == nil || !q.Procedure) && len(actionItems(runbook.body)) == 0 && len(actionItems(b)) > 0) {
+		// Another runbook replaces one without steps only when it is for the
+		// same failure mode (a generic LOTO sheet is no bearing procedure).
+		sameMode := tg.FailureMode != "" && docMetas(t.outcomes)[c.ID].FailureMode == tg.FailureMode && (ko || !hasHangul(c.Title))
+		if b, ok := rbBodies[c.ID]; ok && (runbook.cit.ID == "" || (q == nil || !q.Procedure) && sameMode && len(actionItems(runbook.body)) == 0 && len(actionItems(b)) > 0) {
 			runbook.cit, runbook.body = c, b
 		}
 	}
