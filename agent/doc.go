@@ -19,8 +19,12 @@
 //     with backoff on 429, 5xx and timeouts, honouring Retry-After;
 //  3. without one, or when the model failed for good: the offline planner
 //     reads intent, entities and time windows (English and Korean), runs the
-//     same tools and composes the answer from their results and the best
-//     incident's recorded actions;
+//     same tools and composes the answer from their results: evidence about
+//     the asked machine first (its own incidents, then the same failure mode
+//     on a sister machine, cited only as "similar case on press-2"), the
+//     fitting runbook's numbered steps as instructions with the incident's
+//     recorded actions as their reason, and every section in the question's
+//     language (English document text quoted inside Korean framing);
 //  4. grounds the answer: cited documents must exist, numbers must appear in
 //     a tool result (or the question, or earlier turns), steps repeating
 //     instructions found in documents are dropped, and an answer with no

@@ -260,3 +260,31 @@ func TestTableRunbookSteps(t *testing.T) {
 	require.Equal(t, []string{"Switch to the backup compressor.", "**[LOTO]** Replace the filter element."}, actionItems(short))
 	require.Nil(t, tableSteps("| a | b |\n|---|---|\n| 1 | 2 |\n"), "only three-column matrices")
 }
+
+// TestFailedRecordedActionsAreNoSteps: an incident whose fix did not work
+// warns instead of prescribing the same action again.
+func TestFailedRecordedActionsAreNoSteps(t *testing.T) {
+	t.Parallel()
+	body := "# Conveyor slip\n## Actions taken\n1. Belt tension adjusted only.\n## Outcome\nRecurred after two days.\n"
+	inc := tools.Citation{ID: "INC-9", Kind: "incident"}
+	r := &Runner{}
+	for _, lang := range []string{"en", "ko"} {
+		tr := &turn{lang: lang}
+		steps := r.nextSteps(tr, nil, inc, body, tools.Citation{}, "", docMeta{Outcome: "failed"}, "")
+		require.Len(t, steps, 1)
+		if lang == "ko" {
+			require.Contains(t, steps[0].Text, "INC-9의 기록된 조치는 효과가 없었음")
+			require.Contains(t, steps[0].Text, "반복하지 말고")
+		} else {
+			require.Contains(t, steps[0].Text, "in INC-9 this did not fix it: Belt tension adjusted only.")
+			require.Contains(t, steps[0].Text, "do not just repeat it")
+		}
+		// With a runbook, the failed action backs no step and adds none.
+		rb := "# Belt\n## Steps\n1. Inspect the belts.\n2. Set the tension with the meter.\n"
+		steps = r.nextSteps(tr, nil, inc, body, tools.Citation{ID: "RB-B", Kind: "runbook"}, rb, docMeta{Outcome: "failed"}, "")
+		require.Len(t, steps, 2)
+		for _, s := range steps {
+			require.NotContains(t, s.Reason, "this fixed it")
+		}
+	}
+}
