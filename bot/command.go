@@ -368,7 +368,7 @@ func ParseScope(s string) (tools.Scope, error) {
 	for _, f := range fields {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok {
-			k, v = "", f
+			v = f
 			lv := strings.ToLower(v)
 			switch {
 			case strings.HasPrefix(lv, "line"):
