@@ -26,9 +26,9 @@ func TestMentionGetsOneAnswerInThread(t *testing.T) {
 	code, _ := postEvent(t, a, slackfake.EventPayload("Ev1", slackfake.Mention(q)))
 	require.Equal(t, http.StatusOK, code)
 
-	replies := e.answered("C1", q.TS)
+	require.NotEmpty(t, e.answered("C1", q.TS))
 	e.settled()
-	replies = e.slack.BotReplies("C1", q.TS)
+	replies := e.slack.BotReplies("C1", q.TS)
 	require.Len(t, replies, 1, "exactly one answer message in the thread")
 	require.True(t, replies[0].Edited, "the placeholder was updated with the answer")
 	require.Contains(t, string(replies[0].Blocks), "gemba_helpful")

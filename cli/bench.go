@@ -126,7 +126,7 @@ func withScratchURL(ctx context.Context, app *App, keep bool, fn func(url string
 	if err != nil {
 		return db.Describe(cc, err)
 	}
-	defer admin.Close(context.WithoutCancel(ctx))
+	defer func() { _ = admin.Close(context.WithoutCancel(ctx)) }()
 	name := fmt.Sprintf("gemba_scratch_%d", time.Now().UnixNano())
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return fmt.Errorf("scratch database: create: %w", err)

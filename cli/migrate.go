@@ -26,7 +26,7 @@ func newMigrateCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer m.Close()
+			defer func() { _ = m.Close() }()
 			n, err := m.Up(cmd.Context())
 			if err != nil {
 				return err
@@ -46,7 +46,7 @@ func newMigrateCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer m.Close()
+			defer func() { _ = m.Close() }()
 			var n int
 			switch {
 			case all:
@@ -78,7 +78,7 @@ func newMigrateCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer m.Close()
+			defer func() { _ = m.Close() }()
 			st, err := m.Status(cmd.Context())
 			if err != nil {
 				return err

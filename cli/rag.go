@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,7 +13,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/db"
@@ -351,7 +349,7 @@ and prints recall@5 and MRR overall and per language. Your own store is not touc
 					return err
 				}
 				if len(rep.Failed) > 0 {
-					return fmt.Errorf("rag eval: %d corpus file(s) failed, first: %v", len(rep.Failed), rep.Failed[0])
+					return fmt.Errorf("rag eval: %d corpus file(s) failed, first: %w", len(rep.Failed), rep.Failed[0])
 				}
 				ms, err := store.Evaluate(ctx, cases)
 				if err != nil {
@@ -478,49 +476,21 @@ func joinCounts(m map[string]int) string {
 // withScratchDB creates a migrated scratch database beside the configured
 // one, opens a store on it with the configured embedder, runs fn and drops
 // the database, so measurements never touch real data.
-func withScratchDB(ctx context.Context, app *App, keep bool, fn func(*rag.Store) error) (err error) {
+func withScratchDB(ctx context.Context, app *App, keep bool, fn func(*rag.Store) error) error {
 	cfg, err := app.Config()
 	if err != nil {
 		return err
 	}
-	u, err := url.Parse(cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("bad GEMBA_DATABASE_URL: %w", err)
-	}
-	admin, err := pgx.Connect(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("scratch database: %w", err)
-	}
-	defer admin.Close(context.WithoutCancel(ctx))
-	name := fmt.Sprintf("gemba_scratch_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return fmt.Errorf("scratch database: create: %w", err)
-	}
-	defer func() {
-		if keep {
-			fmt.Fprintf(app.Err, "kept scratch database %s\n", name)
-			return
+	return withScratchURL(ctx, app, keep, func(u string) error {
+		pool, err := db.Open(ctx, u, db.Options{MaxConns: 4})
+		if err != nil {
+			return err
 		}
-		_, derr := admin.Exec(context.WithoutCancel(ctx), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-		if derr != nil && err == nil {
-			err = fmt.Errorf("scratch database: drop %s: %w", name, derr)
+		defer pool.Close()
+		store, err := newDocStore(ctx, cfg, pool, app)
+		if err != nil {
+			return err
 		}
-	}()
-	u.Path = "/" + name
-	if _, err := db.Migrate(ctx, u.String(), app.Logger()); err != nil {
-		return err
-	}
-	pool, err := db.Open(ctx, u.String(), db.Options{MaxConns: 4})
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-	store, err := newDocStore(ctx, cfg, pool, app)
-	if err != nil {
-		return err
-	}
-	if err := fn(store); err != nil {
-		return err
-	}
-	return nil
+		return fn(store)
+	})
 }

@@ -126,7 +126,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		health.Add("slack", b.Ready)
 	}
 
-	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
@@ -184,7 +184,7 @@ func migrationsCurrent(url string) ops.Check {
 		if err != nil {
 			return err
 		}
-		defer m.Close()
+		defer func() { _ = m.Close() }()
 		pending, err := m.Pending(ctx)
 		if err != nil {
 			return err

@@ -161,6 +161,6 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer m.Close()
+	defer func() { _ = m.Close() }()
 	return m.Up(ctx)
 }

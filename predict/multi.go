@@ -254,7 +254,6 @@ type corrCache struct {
 	corr []float64 // k×k row-major
 	inv  map[uint64][]float64
 	idx  []int
-	sub  []float64
 }
 
 // clippedRows lays the clipped values get(track) out row by row ([t·k+j]).

@@ -95,7 +95,7 @@ func template() (string, error) {
 			tmplErr = fmt.Errorf("dbtest: %w (run deploy/local/setup.sh)", err)
 			return
 		}
-		defer admin.Close(ctx)
+		defer func() { _ = admin.Close(ctx) }()
 		if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLockID); err != nil {
 			tmplErr = fmt.Errorf("dbtest: lock: %w", err)
 			return
@@ -143,7 +143,7 @@ func NewDatabase(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }()
 	var lastErr error
 	for attempt := 0; attempt < 20; attempt++ {
 		_, lastErr = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
@@ -161,7 +161,7 @@ func NewDatabase(t testing.TB) string {
 		if err != nil {
 			return
 		}
-		defer c.Close(context.Background())
+		defer func() { _ = c.Close(context.Background()) }()
 		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 	})
 	return WithDatabase(BaseURL(), name)
@@ -219,7 +219,7 @@ func DropStale(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer admin.Close(ctx)
+	defer func() { _ = admin.Close(ctx) }()
 	rows, err := admin.Query(ctx, `
 SELECT d.datname FROM pg_database d
 WHERE (d.datname LIKE 'gemba\_t\_%' OR (d.datname LIKE 'gemba\_tmpl\_%' AND d.datname <> $1))

@@ -556,7 +556,7 @@ func readCSV(path string, row func([]string) error) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	r := csv.NewReader(f)
 	r.ReuseRecord = true
 	if _, err := r.Read(); err != nil {
