@@ -682,6 +682,7 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 	// least as fine as the grid's.
 	var step time.Duration
 	ids := make([]int64, len(ss))
+	var desc strings.Builder // what results show of the series
 	for i, s := range ss {
 		if s.Interval <= 0 {
 			return "", false
@@ -690,6 +691,7 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 			step = s.Interval
 		}
 		ids[i] = s.ID
+		fmt.Fprintf(&desc, "%q,%q,%q,%q;", s.Name, s.Asset, s.Sensor, s.Unit)
 	}
 	pk, ok := p.pointsKey(ctx, ids, from.Add(-detectContext), to)
 	if !ok {
@@ -699,7 +701,7 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 	if from.UnixNano()%int64(step) != 0 {
 		slot++ // the first grid time at or after from
 	}
-	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%s", asset, name, online, past, step, slot, pk), true
+	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%s|%s", asset, name, online, past, step, slot, pk, desc.String()), true
 }
 
 // runDetection loads the subject and detects its anomalies (the uncached

@@ -110,7 +110,8 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 		refused *Result
 		ferr    error
 	)
-	v, err := p.cache.do(ctx, fmt.Sprintf("forecast|%d|%d|%s", horizon, season, key), func() (any, error) {
+	key = fmt.Sprintf("forecast|%d|%d|%s|%q,%q,%q,%d", horizon, season, key, s.Name, s.Unit, s.Kind, s.Interval)
+	v, err := p.cache.do(ctx, key, func() (any, error) {
 		var rf runForecast
 		rf, refused, ferr = p.fitForecast(ctx, s, from, to, horizon, season)
 		if refused != nil || ferr != nil {
