@@ -162,14 +162,28 @@ func (b *Bot) enqueue(ctx context.Context, j job) {
 		default:
 		}
 	}
-	b.log.WarnContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
-	b.release(ctx, j)
+	b.log.DebugContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
+	b.releaseUnstarted(ctx, j)
 }
 
-// release gives up this replica's lease on j.
+// release gives up this replica's lease on j after an attempt that failed
+// in a way worth retrying; the attempt counts towards MaxAttempts.
 func (b *Bot) release(ctx context.Context, j job) {
 	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = ''
 		WHERE event_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner)
+	if err != nil {
+		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
+	}
+}
+
+// releaseUnstarted gives up the lease on j without having worked on it (the
+// queue was full, or the bot is stopping), and takes back the attempt its
+// claim counted: only attempts that ran count towards MaxAttempts, so a
+// burst larger than the queue delays deliveries but never gives up on one.
+func (b *Bot) releaseUnstarted(ctx context.Context, j job) {
+	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = '',
+		attempts = greatest(attempts - 1, 0)
+		WHERE event_id = $1 AND owner = $2 AND status = 'processing' AND attempts = $3`, j.id, b.o.Owner, j.attempt)
 	if err != nil {
 		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
@@ -180,7 +194,7 @@ func (b *Bot) releaseQueued(ctx context.Context) {
 	for {
 		select {
 		case j := <-b.queue:
-			b.release(ctx, j)
+			b.releaseUnstarted(ctx, j)
 		default:
 			return
 		}

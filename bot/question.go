@@ -316,7 +316,9 @@ func (b *Bot) findPlaceholder(ctx context.Context, channel, threadTS string) str
 		return err
 	})
 	if err != nil {
-		b.log.WarnContext(ctx, "could not look for an earlier placeholder", "err", err)
+		if err.Error() != "thread_not_found" { // no replies yet: nothing to find
+			b.log.WarnContext(ctx, "could not look for an earlier placeholder", "err", err)
+		}
 		return ""
 	}
 	me := b.identity()
