@@ -46,3 +46,24 @@ func TestLoadTwoInstances(t *testing.T) {
 	llmCalls := len(h.LLM.Requests())
 	require.GreaterOrEqual(t, llmCalls, 2*events)
 }
+
+// TestLoadBurstLargerThanQueues sends 300 events at once to two instances
+// with small worker queues, so most deliveries are handed to the sweeper:
+// they are answered later, but every one is answered exactly once.
+func TestLoadBurstLargerThanQueues(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.NewDatabase(t)
+	seed(t, url)
+	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, Workers: 2, LogDir: t.TempDir(),
+		Env: map[string]string{"GEMBA_SLACK_LEASE": "2m"}})
+	require.NoError(t, err)
+	defer h.Close()
+	rep, err := h.Load(ctx, loadtest.LoadOptions{Events: 300, Duration: time.Millisecond, Concurrency: 100, DuplicateFraction: 0.2, RetryFraction: 0.1})
+	if rep != nil {
+		t.Logf("burst report:\n%s", rep)
+	}
+	require.NoError(t, err, "instance 0 log:\n%s", h.Instances[0].Log(20))
+	require.Zero(t, rep.Lost)
+	require.Zero(t, rep.Duplicated)
+	require.Zero(t, rep.Stale)
+}
