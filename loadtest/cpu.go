@@ -135,7 +135,7 @@ func backendCPU(ctx context.Context, url string) map[int]time.Duration {
 	if err != nil {
 		return out
 	}
-	defer conn.Close(cctx)
+	defer func() { _ = conn.Close(cctx) }()
 	rows, err := conn.Query(cctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
 	if err != nil {
 		return out

@@ -113,7 +113,7 @@ func freeAddr() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	return ln.Addr().String(), nil
 }
 
@@ -172,12 +172,12 @@ func (h *Harness) launch(ctx context.Context, in *Instance) error {
 	cmd.Stderr = logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close()
 		return fmt.Errorf("loadtest: start instance %d: %w", in.Index, err)
 	}
 	in.cmd = cmd
 	in.done = make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(in.done) }()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(in.done) }()
 	if err := h.WaitReady(ctx, in, 90*time.Second); err != nil {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("%w (log: %s)", err, tail(in.log, 20))
@@ -213,7 +213,7 @@ func (h *Harness) Ready(ctx context.Context, in *Instance) (int, string) {
 	if err != nil {
 		return 0, err.Error()
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
@@ -266,7 +266,7 @@ func tail(path string, n int) string {
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var lines []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -324,7 +324,7 @@ func (h *Harness) Send(ctx context.Context, in *Instance, ev Event, retry int) D
 	if err == nil {
 		d.Status = resp.StatusCode
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 	}
 	return d
 }

@@ -81,7 +81,7 @@ func NewCluster(ctx context.Context) (*Cluster, error) {
 		return nil, err
 	}
 	c.Port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	_ = ln.Close()
 	if out, err := c.run(ctx, "initdb", "-D", c.Dir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"); err != nil {
 		return nil, fmt.Errorf("loadtest: initdb: %w: %s", err, out)
 	}
@@ -92,7 +92,7 @@ func NewCluster(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close(ctx)
+	defer func() { _ = conn.Close(ctx) }()
 	me := currentUser()
 	for _, q := range []string{
 		"CREATE ROLE " + pgx.Identifier{me}.Sanitize() + " LOGIN SUPERUSER",
