@@ -102,7 +102,7 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 		if len(a.Steps) > 0 {
 			add(":white_check_mark: *" + l.steps + "*")
 			blocks = append(blocks, stepBlocks(a.Steps, 1, l)...)
-		} else if a.Situation != "" {
+		} else if a.Situation != "" && (a.Cause != "" || a.Confidence != "") { // a prescriptive answer that found no step (a forecast or anomaly report from a slash command has none to give)
 			add("_" + l.noSteps + "_")
 		}
 		var ce []string
