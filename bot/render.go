@@ -63,6 +63,19 @@ var labelSets = map[string]labels{
 	},
 }
 
+// confidenceWords translates the confidence levels the agent reports.
+var confidenceWords = map[string]map[string]string{
+	"ko": {"high": "높음", "medium": "보통", "low": "낮음"},
+}
+
+// confidenceIn returns the confidence level in the answer's language.
+func confidenceIn(lang, level string) string {
+	if w, ok := confidenceWords[strings.ToLower(strings.TrimSpace(lang))][strings.ToLower(strings.TrimSpace(level))]; ok {
+		return w
+	}
+	return level
+}
+
 func labelsFor(lang string) labels {
 	if l, ok := labelSets[strings.ToLower(strings.TrimSpace(lang))]; ok {
 		return l
@@ -107,7 +120,7 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 		}
 		var ce []string
 		if a.Confidence != "" {
-			ce = append(ce, "*"+l.confidence+":* "+a.Confidence)
+			ce = append(ce, "*"+l.confidence+":* "+confidenceIn(a.Lang, a.Confidence))
 		}
 		if a.Escalate != "" {
 			ce = append(ce, "*"+l.escalate+":* "+Mrkdwn(a.Escalate))
