@@ -69,23 +69,35 @@ func hours(r *http.Request, def int) (time.Duration, error) {
 	return time.Duration(h) * time.Hour, nil
 }
 
-func (c *Console) plantEvents(w http.ResponseWriter, r *http.Request) {
+// plantWindow checks that the series store is connected and reads the
+// required query parameter param (example shows a valid one) and the
+// window of hours ending now; it writes the error and returns false when
+// any of them is missing or wrong.
+func (c *Console) plantWindow(w http.ResponseWriter, r *http.Request, param, example string) (string, time.Time, time.Time, bool) {
 	if c.o.Plant == nil {
 		writeError(w, http.StatusServiceUnavailable, "the series store is not connected in this build")
-		return
+		return "", time.Time{}, time.Time{}, false
 	}
-	asset := strings.TrimSpace(r.URL.Query().Get("asset"))
-	if asset == "" {
-		writeError(w, http.StatusBadRequest, "asset is required, e.g. ?asset=press-3")
-		return
+	v := strings.TrimSpace(r.URL.Query().Get(param))
+	if v == "" {
+		writeError(w, http.StatusBadRequest, param+" is required, e.g. ?"+param+"="+example)
+		return "", time.Time{}, time.Time{}, false
 	}
 	span, err := hours(r, 72)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return "", time.Time{}, time.Time{}, false
 	}
 	now := c.now()
-	evs, err := c.o.Plant.Events(r.Context(), asset, now.Add(-span), now)
+	return v, now.Add(-span), now, true
+}
+
+func (c *Console) plantEvents(w http.ResponseWriter, r *http.Request) {
+	asset, from, to, ok := c.plantWindow(w, r, "asset", "press-3")
+	if !ok {
+		return
+	}
+	evs, err := c.o.Plant.Events(r.Context(), asset, from, to)
 	if err != nil {
 		c.log.Error("console plant events", "asset", asset, "err", err)
 		writeError(w, http.StatusBadGateway, "console: events: "+err.Error())
@@ -98,22 +110,11 @@ func (c *Console) plantEvents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) plantChart(w http.ResponseWriter, r *http.Request) {
-	if c.o.Plant == nil {
-		writeError(w, http.StatusServiceUnavailable, "the series store is not connected in this build")
+	name, from, to, ok := c.plantWindow(w, r, "series", "press-3.vibration")
+	if !ok {
 		return
 	}
-	name := strings.TrimSpace(r.URL.Query().Get("series"))
-	if name == "" {
-		writeError(w, http.StatusBadRequest, "series is required, e.g. ?series=press-3.vibration")
-		return
-	}
-	span, err := hours(r, 72)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	now := c.now()
-	ch, err := c.o.Plant.Chart(r.Context(), name, now.Add(-span), now)
+	ch, err := c.o.Plant.Chart(r.Context(), name, from, to)
 	if err != nil {
 		writeError(w, http.StatusNotFound, "console: chart: "+err.Error())
 		return
