@@ -25,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
@@ -322,17 +323,12 @@ func (b *Bot) DigestTick(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bot: digest schedules: %w", err)
 	}
-	var due []Schedule
-	for rows.Next() {
+	due, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Schedule, error) {
 		var s Schedule
-		if err := rows.Scan(&s.ID, &s.Channel, &s.Cron, &s.TZ, &s.CreatedAt); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("bot: digest schedules: %w", err)
-		}
-		due = append(due, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&s.ID, &s.Channel, &s.Cron, &s.TZ, &s.CreatedAt)
+		return s, err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("bot: digest schedules: %w", err)
 	}
 	posted := 0
@@ -487,17 +483,12 @@ func (b *Bot) FollowUpTick(ctx context.Context) (int, error) {
 		channel, ts, user string
 		cites             []string
 	}
-	var list []due
-	for rows.Next() {
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (due, error) {
 		var d due
-		if err := rows.Scan(&d.channel, &d.ts, &d.user, &d.cites); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("bot: follow-ups: %w", err)
-		}
-		list = append(list, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&d.channel, &d.ts, &d.user, &d.cites)
+		return d, err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("bot: follow-ups: %w", err)
 	}
 	asked := 0

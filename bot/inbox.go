@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gemba-ai/gemba/ops"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gemba-ai/gemba/ops"
 )
 
 // Delivery kinds stored in slack_events.kind.
@@ -276,17 +279,12 @@ func (b *Bot) Sweep(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bot: sweep: %w", err)
 	}
-	var jobs []job
-	for rows.Next() {
+	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
 		var j job
-		if err := rows.Scan(&j.id, &j.kind, &j.payload, &j.attempt, &j.replyTS); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("bot: sweep: %w", err)
-		}
-		jobs = append(jobs, j)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		err := r.Scan(&j.id, &j.kind, &j.payload, &j.attempt, &j.replyTS)
+		return j, err
+	})
+	if err != nil {
 		return 0, fmt.Errorf("bot: sweep: %w", err)
 	}
 	for _, j := range jobs {
