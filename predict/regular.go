@@ -34,7 +34,7 @@ func Regularize(times []time.Time, values []float64, step time.Duration) (s Seri
 		}
 	}
 	if step <= 0 {
-		step = commonStep(times)
+		step = CommonStep(times)
 	}
 	if step <= 0 {
 		return Series{Times: slices.Clone(times), Values: slices.Clone(values)}, identity(n), nil
@@ -63,9 +63,11 @@ func Regularize(times []time.Time, values []float64, step time.Duration) (s Seri
 	return s, slot, nil
 }
 
-// commonStep is the most common spacing of ts (ties to the shorter), or the
-// median spacing when no spacing repeats; 0 for fewer than two points.
-func commonStep(ts []time.Time) time.Duration {
+// CommonStep is the sampling interval of ts: the most common spacing between
+// consecutive timestamps (ties to the shorter), which a few gaps or a few
+// irregular points cannot move, or the median spacing when no spacing
+// repeats; 0 for fewer than two points.
+func CommonStep(ts []time.Time) time.Duration {
 	if len(ts) < 2 {
 		return 0
 	}

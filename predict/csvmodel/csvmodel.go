@@ -350,8 +350,8 @@ func (t *Table) grid(values []float64, lines []int) error {
 		t.Grid = predict.Series{Values: values}
 		return nil
 	}
-	if n > 1 { // one row has no spacing (and medianSpacing needs two)
-		t.Step = medianSpacing(t.Times)
+	if n > 1 { // one row has no spacing
+		t.Step = predict.CommonStep(t.Times)
 	}
 	if n == 1 || t.Step <= 0 {
 		t.Grid = predict.Series{Values: values, Times: t.Times}
@@ -391,27 +391,4 @@ func (t *Table) grid(values []float64, lines []int) error {
 	}
 	t.Grid = predict.Series{Values: g, Times: ts}
 	return nil
-}
-
-// medianSpacing is the sampling interval: the most common spacing between
-// consecutive timestamps (ties to the shorter), which a few gaps or a few
-// irregular rows cannot move; the median when no spacing repeats.
-func medianSpacing(ts []time.Time) time.Duration {
-	d := make([]time.Duration, 0, len(ts)-1)
-	for i := 1; i < len(ts); i++ {
-		d = append(d, ts[i].Sub(ts[i-1]))
-	}
-	slices.Sort(d)
-	best, bestN := d[(len(d)-1)/2], 1
-	for i := 0; i < len(d); {
-		j := i
-		for j < len(d) && d[j] == d[i] {
-			j++
-		}
-		if j-i > bestN {
-			best, bestN = d[i], j-i
-		}
-		i = j
-	}
-	return best
 }
