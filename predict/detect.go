@@ -327,23 +327,25 @@ func (d detector) trailingScale(v, raw []float64, buf []float64) (float64, float
 	return 0, guardScale(sig, raw)
 }
 
-// events groups anomalous points into events, allowing gaps of d.gap normal
-// points, and labels each one's kind.
-func (d detector) events(pts []PointScore, shiftZ []float64, tr uniTrack, times []time.Time, x []float64) []Event {
+// anomalyRuns groups the anomalous points of pts into runs, allowing gaps
+// of up to gap normal points inside one, builds an event of each run with
+// mk (from its first to its last anomalous index) and merges the events
+// with mergeEvents.
+func anomalyRuns(pts []PointScore, gap int, mk func(start, last int) Event) []Event {
 	var evs []Event
 	start, last := -1, -1
 	flush := func() {
 		if start < 0 {
 			return
 		}
-		evs = append(evs, d.makeEvent(start, last, pts, shiftZ, tr, times, x))
+		evs = append(evs, mk(start, last))
 		start = -1
 	}
 	for i, p := range pts {
 		if !p.IsAnomaly {
 			continue
 		}
-		if start >= 0 && i-last-1 > d.gap {
+		if start >= 0 && i-last-1 > gap {
 			flush()
 		}
 		if start < 0 {
@@ -352,7 +354,15 @@ func (d detector) events(pts []PointScore, shiftZ []float64, tr uniTrack, times 
 		last = i
 	}
 	flush()
-	evs = mergeEvents(evs, d.gap)
+	return mergeEvents(evs, gap)
+}
+
+// events groups anomalous points into events, allowing gaps of d.gap normal
+// points, and labels each one's kind.
+func (d detector) events(pts []PointScore, shiftZ []float64, tr uniTrack, times []time.Time, x []float64) []Event {
+	evs := anomalyRuns(pts, d.gap, func(start, last int) Event {
+		return d.makeEvent(start, last, pts, shiftZ, tr, times, x)
+	})
 	// Label shifts on the merged extent: a run cut short by a flicker
 	// below the threshold shows too little of a ramp to call it a drift.
 	for i := range evs {

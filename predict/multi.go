@@ -409,29 +409,9 @@ func (cc *corrCache) invert(idx []int) []float64 {
 
 // multiEvents groups anomalous points into events and explains each.
 func (d detector) multiEvents(res *Detection, zD, zT []float64, tracks []uniTrack, m Multi) []Event {
-	var evs []Event
-	start, last := -1, -1
-	flush := func() {
-		if start < 0 {
-			return
-		}
-		evs = append(evs, d.makeMultiEvent(start, last, res, zD, zT, tracks, m))
-		start = -1
-	}
-	for i, p := range res.Points {
-		if !p.IsAnomaly {
-			continue
-		}
-		if start >= 0 && i-last-1 > d.gap {
-			flush()
-		}
-		if start < 0 {
-			start = i
-		}
-		last = i
-	}
-	flush()
-	evs = mergeEvents(evs, d.gap)
+	evs := anomalyRuns(res.Points, d.gap, func(start, last int) Event {
+		return d.makeMultiEvent(start, last, res, zD, zT, tracks, m)
+	})
 	// As in the univariate case, label shifts on the merged extent, by
 	// the sensor that drove the event.
 	for i, e := range evs {
