@@ -607,7 +607,9 @@ LIMIT $`+strconv.Itoa(len(args)), args...)
 	return s.details(ctx, "", cs)
 }
 
-func collectDist(rows pgx.Rows, err error) ([]*candidate, error) {
+// scanCandidates reads one candidate a row, each filled in by scan; err is
+// the error of the query that gave rows, returned as it is.
+func scanCandidates(rows pgx.Rows, err error, scan func(pgx.Rows, *candidate) error) ([]*candidate, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -615,7 +617,7 @@ func collectDist(rows pgx.Rows, err error) ([]*candidate, error) {
 	var out []*candidate
 	for rows.Next() {
 		c := &candidate{}
-		if err := rows.Scan(&c.chunkID, &c.docID, &c.dist); err != nil {
+		if err := scan(rows, c); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -623,22 +625,21 @@ func collectDist(rows pgx.Rows, err error) ([]*candidate, error) {
 	return out, rows.Err()
 }
 
+func collectDist(rows pgx.Rows, err error) ([]*candidate, error) {
+	return scanCandidates(rows, err, func(r pgx.Rows, c *candidate) error {
+		return r.Scan(&c.chunkID, &c.docID, &c.dist)
+	})
+}
+
 func collectText(rows pgx.Rows, err error) ([]*candidate, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*candidate
-	for rows.Next() {
-		c := &candidate{}
-		var r float32
-		if err := rows.Scan(&c.chunkID, &c.docID, &r); err != nil {
-			return nil, err
+	return scanCandidates(rows, err, func(r pgx.Rows, c *candidate) error {
+		var rank float32
+		if err := r.Scan(&c.chunkID, &c.docID, &rank); err != nil {
+			return err
 		}
-		c.text = float64(r)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+		c.text = float64(rank)
+		return nil
+	})
 }
 
 // minSimilarity is the cosine similarity below which a vector hit is
@@ -654,19 +655,9 @@ func (s *Store) minSimilarity() float64 {
 }
 
 func collect(rows pgx.Rows, err error) ([]*candidate, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*candidate
-	for rows.Next() {
-		c := &candidate{}
-		if err := rows.Scan(&c.chunkID, &c.docID); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanCandidates(rows, err, func(r pgx.Rows, c *candidate) error {
+		return r.Scan(&c.chunkID, &c.docID)
+	})
 }
 
 // inTx runs fn in a transaction (a savepoint when the store already runs
