@@ -44,24 +44,11 @@ type consoleParts struct {
 // its own runner, tools and incident store (serve may build the parts once
 // and call newConsole to share them with the bot).
 func buildConsole(ctx context.Context, app *App, metrics *ops.Metrics) (*console.Console, error) {
-	cfg, err := app.Config()
+	p, err := buildParts(ctx, app, runnerDeps{metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
-	pool, err := app.Pool(ctx)
-	if err != nil {
-		return nil, err
-	}
-	docs, err := newDocStore(ctx, cfg, pool, app)
-	if err != nil {
-		return nil, err
-	}
-	runner, err := buildRunnerWith(ctx, app, runnerDeps{metrics: metrics})
-	if err != nil {
-		return nil, err
-	}
-	reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
-	return newConsole(app, consoleParts{Runner: runner, Tools: reg, Docs: docs, Pool: pool, Metrics: metrics})
+	return newConsole(app, consoleParts{Runner: p.runner, Tools: p.tools, Docs: p.docs, Pool: p.pool, Metrics: metrics})
 }
 
 // newConsole wires the console: the agent answers, the bot's Block Kit

@@ -17,22 +17,28 @@ func newMigrateCmd(app *App) *cobra.Command {
 		}
 		return db.NewMigrator(cmd.Context(), cfg.DatabaseURL, app.Logger())
 	}
+	// with runs fn on a migrator for the command's database and closes it.
+	with := func(cmd *cobra.Command, fn func(m *db.Migrator) error) error {
+		m, err := open(cmd)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = m.Close() }()
+		return fn(m)
+	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "up",
 		Short: "Apply every pending migration (safe to run from several processes at once)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = m.Close() }()
-			n, err := m.Up(cmd.Context())
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Out, "applied %d migration(s)\n", n)
-			return nil
+			return with(cmd, func(m *db.Migrator) error {
+				n, err := m.Up(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Out, "applied %d migration(s)\n", n)
+				return nil
+			})
 		},
 	})
 	var to int64
@@ -42,28 +48,26 @@ func newMigrateCmd(app *App) *cobra.Command {
 		Short: "Roll back the latest migration (--to N rolls back to version N, --all to zero)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := open(cmd)
-			if err != nil {
-				return err
+			if cmd.Flags().Changed("to") && to < 0 {
+				return exitCode(2, "--to must be 0 or a migration version")
 			}
-			defer func() { _ = m.Close() }()
-			var n int
-			switch {
-			case all:
-				n, err = m.DownTo(cmd.Context(), 0)
-			case cmd.Flags().Changed("to"):
-				if to < 0 {
-					return exitCode(2, "--to must be 0 or a migration version")
+			return with(cmd, func(m *db.Migrator) error {
+				var n int
+				var err error
+				switch {
+				case all:
+					n, err = m.DownTo(cmd.Context(), 0)
+				case cmd.Flags().Changed("to"):
+					n, err = m.DownTo(cmd.Context(), to)
+				default:
+					n, err = m.Down(cmd.Context())
 				}
-				n, err = m.DownTo(cmd.Context(), to)
-			default:
-				n, err = m.Down(cmd.Context())
-			}
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(app.Out, "rolled back %d migration(s)\n", n)
-			return nil
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(app.Out, "rolled back %d migration(s)\n", n)
+				return nil
+			})
 		},
 	}
 	down.Flags().Int64Var(&to, "to", 0, "roll back to this version (0 = everything)")
@@ -74,26 +78,23 @@ func newMigrateCmd(app *App) *cobra.Command {
 		Short: "List migrations and whether each is applied",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			m, err := open(cmd)
-			if err != nil {
-				return err
-			}
-			defer func() { _ = m.Close() }()
-			st, err := m.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			pending := 0
-			for _, s := range st {
-				state := "applied"
-				if !s.Applied {
-					state = "pending"
-					pending++
+			return with(cmd, func(m *db.Migrator) error {
+				st, err := m.Status(cmd.Context())
+				if err != nil {
+					return err
 				}
-				fmt.Fprintf(app.Out, "%05d  %-8s %s\n", s.Version, state, s.Name)
-			}
-			fmt.Fprintf(app.Out, "%d applied, %d pending\n", len(st)-pending, pending)
-			return nil
+				pending := 0
+				for _, s := range st {
+					state := "applied"
+					if !s.Applied {
+						state = "pending"
+						pending++
+					}
+					fmt.Fprintf(app.Out, "%05d  %-8s %s\n", s.Version, state, s.Name)
+				}
+				fmt.Fprintf(app.Out, "%d applied, %d pending\n", len(st)-pending, pending)
+				return nil
+			})
 		},
 	})
 	return cmd

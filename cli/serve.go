@@ -17,9 +17,7 @@ import (
 	"github.com/gemba-ai/gemba/db"
 	"github.com/gemba-ai/gemba/modelreg"
 	"github.com/gemba-ai/gemba/ops"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/series"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -66,15 +64,11 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	health.Add("database", func(ctx context.Context) error { return pool.Ping(ctx) })
 	health.Add("migrations", migrationsCurrent(cfg.DatabaseURL))
 
-	docs, err := newDocStore(ctx, cfg, pool, app)
+	p, err := buildParts(ctx, app, runnerDeps{metrics: metrics})
 	if err != nil {
 		return err
 	}
-	runner, err := buildRunnerWith(ctx, app, runnerDeps{metrics: metrics})
-	if err != nil {
-		return err
-	}
-	reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
+	docs, reg, runner := p.docs, p.tools, p.runner
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Healthz)

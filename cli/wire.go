@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"time"
 
@@ -33,6 +34,26 @@ func buildRunner(ctx context.Context, app *App) (*agent.Runner, error) {
 }
 
 func buildRunnerWith(ctx context.Context, app *App, deps runnerDeps) (*agent.Runner, error) {
+	p, err := buildParts(ctx, app, deps)
+	if err != nil {
+		return nil, err
+	}
+	return p.runner, nil
+}
+
+// parts are the components the front ends (Slack bot, console, CLI) share,
+// built once per process so that they share one incident store, one tool
+// registry (and its caches) and one agent.
+type parts struct {
+	pool   *pgxpool.Pool
+	docs   *rag.Store
+	tools  *tools.Registry
+	runner *agent.Runner
+}
+
+// buildParts builds the incident store and its tools, the plant tools, the
+// audit store and the chat model (none configured: offline planner only).
+func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) {
 	cfg, err := app.Config()
 	if err != nil {
 		return nil, err
@@ -77,7 +98,11 @@ func buildRunnerWith(ctx context.Context, app *App, deps runnerDeps) (*agent.Run
 	if deps.options != nil {
 		deps.options(&o)
 	}
-	return agent.New(o)
+	runner, err := agent.New(o)
+	if err != nil {
+		return nil, err
+	}
+	return &parts{pool: pool, docs: docs, tools: reg, runner: runner}, nil
 }
 
 // newDocStore opens the incident store with the configured embedder.
