@@ -143,42 +143,30 @@ func Assets() []Asset {
 // full, 14–22 slightly lower, the night shift lower still), a lighter
 // Saturday and a skeleton Sunday.
 func load(t time.Time) float64 {
-	h := t.Hour()
-	var l float64
-	switch {
-	case h >= 6 && h < 14:
-		l = 1.0
-	case h >= 14 && h < 22:
-		l = 0.92
-	default:
-		l = 0.72
-	}
-	switch t.Weekday() {
-	case time.Saturday:
-		l *= 0.75
-	case time.Sunday:
-		l *= 0.5
-	}
-	return l
+	return shiftFactor(t, 1.0, 0.92, 0.72, 0.75, 0.5)
 }
 
 // planFactor is the planned share of the line rate in the hour starting at t.
 func planFactor(t time.Time) float64 {
+	return shiftFactor(t, 1.0, 0.95, 0.8, 0.7, 0.35)
+}
+
+// shiftFactor is day, late or night by the shift t falls in (06–14, 14–22,
+// 22–06), times sat on a Saturday and sun on a Sunday.
+func shiftFactor(t time.Time, day, late, night, sat, sun float64) float64 {
 	h := t.Hour()
-	var p float64
+	f := night
 	switch {
 	case h >= 6 && h < 14:
-		p = 1.0
+		f = day
 	case h >= 14 && h < 22:
-		p = 0.95
-	default:
-		p = 0.8
+		f = late
 	}
 	switch t.Weekday() {
 	case time.Saturday:
-		p *= 0.7
+		f *= sat
 	case time.Sunday:
-		p *= 0.35
+		f *= sun
 	}
-	return p
+	return f
 }
