@@ -58,12 +58,12 @@ func CompareLag(m Multi, from, to, lag int) ([]SensorDelta, error) {
 }
 
 func delta(name string, cur, prev []float64, buf []float64) SensorDelta {
-	d := SensorDelta{Sensor: name, N: countFinite(cur), PrevN: countFinite(prev)}
+	d := SensorDelta{Sensor: name, N: CountFinite(cur), PrevN: CountFinite(prev)}
 	if d.N > 0 {
-		d.Current = nanMean(cur)
+		d.Current = NaNMean(cur)
 	}
 	if d.PrevN > 0 {
-		d.Previous = nanMean(prev)
+		d.Previous = NaNMean(prev)
 	}
 	if d.N == 0 || d.PrevN == 0 {
 		return d // nothing to compare; N and PrevN say why
@@ -79,7 +79,9 @@ func delta(name string, cur, prev []float64, buf []float64) SensorDelta {
 	return d
 }
 
-func nanMean(x []float64) float64 {
+// NaNMean is the mean of the values of x that are not NaN, or NaN when
+// there are none.
+func NaNMean(x []float64) float64 {
 	var s float64
 	n := 0
 	for _, v := range x {

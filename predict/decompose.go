@@ -156,7 +156,7 @@ func Decompose(s Series, period int) (*Decomposition, error) {
 	if err := s.validate(); err != nil {
 		return nil, fmt.Errorf("predict: decompose: %w", err)
 	}
-	if countFinite(s.Values) < 8 {
+	if CountFinite(s.Values) < 8 {
 		return nil, fmt.Errorf("predict: decompose: %w", ErrTooShort)
 	}
 	p := resolvePeriod(s.Values, period)

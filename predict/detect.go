@@ -70,8 +70,8 @@ func Detect(s Series, opt DetectOptions) (*Detection, error) {
 	if err := s.validate(); err != nil {
 		return nil, fmt.Errorf("predict: detect: %w", err)
 	}
-	if countFinite(s.Values) < minDetectPoints {
-		return nil, fmt.Errorf("predict: detect: %d points: %w", countFinite(s.Values), ErrTooShort)
+	if CountFinite(s.Values) < minDetectPoints {
+		return nil, fmt.Errorf("predict: detect: %d points: %w", CountFinite(s.Values), ErrTooShort)
 	}
 	p := detectPeriodFor(s.Values, opt)
 	d := newDetector(opt, p)
@@ -167,7 +167,7 @@ func blockScale(v []float64, w int, buf []float64) float64 {
 	var scales []float64
 	for lo := 0; lo < len(v); lo += w {
 		b := v[lo:min(len(v), lo+w)]
-		if countFinite(b) < 8 {
+		if CountFinite(b) < 8 {
 			continue
 		}
 		med, mad := medianMAD(b, buf)
@@ -311,7 +311,7 @@ func (d detector) analyzeOnline(x []float64) uniTrack {
 // deseasonalised window raw, so scoring can start as soon as the warm-up
 // ends.
 func (d detector) trailingScale(v, raw []float64, buf []float64) (float64, float64) {
-	if c := countFinite(v); c >= onlineMinResiduals {
+	if c := CountFinite(v); c >= onlineMinResiduals {
 		med, mad := medianMAD(v, buf)
 		// A MAD from c points is off by about 1.17/√c of itself; erring
 		// on the wide side keeps a young scale from raising false alarms.

@@ -270,8 +270,8 @@ func interpolate(x []float64) []float64 {
 	return out
 }
 
-// countFinite counts the non-NaN values of x.
-func countFinite(x []float64) int {
+// CountFinite counts the values of x that are not NaN.
+func CountFinite(x []float64) int {
 	n := 0
 	for _, v := range x {
 		if !math.IsNaN(v) {
