@@ -399,20 +399,6 @@ func robust(x []float64) (med, scale float64) {
 	return med, 1.4826 * dev[len(dev)/2]
 }
 
-func mean(x []float64) float64 {
-	s, n := 0.0, 0
-	for _, v := range x {
-		if !math.IsNaN(v) {
-			s += v
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return s / float64(n)
-}
-
 // chartLine thins a series to at most maxChartPoints (bucket means, NaN
 // buckets dropped) for drawing.
 func chartLine(name, style string, times []time.Time, values []float64) ChartLine {
@@ -420,7 +406,7 @@ func chartLine(name, style string, times []time.Time, values []float64) ChartLin
 	k := max(1, (len(values)+maxChartPoints-1)/maxChartPoints)
 	for i := 0; i < len(values); i += k {
 		j := min(len(values), i+k)
-		m := mean(values[i:j])
+		m := predict.NaNMean(values[i:j])
 		if math.IsNaN(m) {
 			continue
 		}

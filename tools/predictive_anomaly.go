@@ -202,7 +202,7 @@ func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma
 	case e.Kind == predict.KindSpike && e.PeakIdx < len(vals) && !math.IsNaN(vals[e.PeakIdx]):
 		a, b = e.PeakIdx, e.PeakIdx
 	}
-	level = mean(vals[a : b+1])
+	level = predict.NaNMean(vals[a : b+1])
 	base0 := max(0, e.StartIdx-int(baselineSpan/step))
 	if p > 1 {
 		expect := func(t int) float64 { return usualAt(vals, p, t) }
@@ -216,8 +216,8 @@ func levelStats(sub subject, j int, e predict.Event) (level, usual, scale, sigma
 			base = append(base, vals[t]-expect(t))
 		}
 		med, sc := robust(base)
-		if u := mean(exp); !math.IsNaN(u) && sc > 0 && countFinite(base) >= 12 {
-			return level, u, sc, (mean(res) - med) / sc
+		if u := predict.NaNMean(exp); !math.IsNaN(u) && sc > 0 && predict.CountFinite(base) >= 12 {
+			return level, u, sc, (predict.NaNMean(res) - med) / sc
 		}
 	}
 	// Without seasons to compare with: the raw level against the week before.
@@ -270,16 +270,6 @@ func usualLine(sub subject, j, i0, i1 int) []ChartLine {
 		u[t-i0] = usualAt(vals, p, t)
 	}
 	return []ChartLine{chartLine("usual (same time, previous weeks)", "plan", sub.data.Times[i0:i1], u)}
-}
-
-func countFinite(x []float64) int {
-	n := 0
-	for _, v := range x {
-		if !math.IsNaN(v) {
-			n++
-		}
-	}
-	return n
 }
 
 // detectOptions are the detector settings of the tools: the operating

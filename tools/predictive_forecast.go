@@ -274,7 +274,7 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 		"smape_pct":    sig(fc.SMAPE),
 		"candidates":   cands,
 		"points":       pts,
-		"mean_of_mean": sig(mean(fc.Mean)),
+		"mean_of_mean": sig(predict.NaNMean(fc.Mean)),
 	}
 	if rf.s.Kind == series.KindProduction || rf.s.Kind == series.KindPlan {
 		data["total"] = sig(sum(fc.Mean))
