@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -1042,7 +1043,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		}
 	}
 
-	a.Situation = strings.Join(situation, " ")
+	a.Situation = joinSentences(situation)
 	if a.Situation == "" && len(errs) > 0 {
 		a.Situation = strings.Join(errs, "; ")
 	}
@@ -1182,4 +1183,21 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		a.Situation = fmt.Sprintf("[%s ~ %s] ", q.Window.Since.Format("01-02 15:04"), q.Window.Until.Format("01-02 15:04")) + a.Situation
 	}
 	return a
+}
+
+// joinSentences joins tool summaries into one paragraph, ending each that
+// lacks it with a full stop so that two results never run together.
+func joinSentences(parts []string) string {
+	out := make([]string, 0, len(parts))
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if r, _ := utf8.DecodeLastRuneInString(p); !strings.ContainsRune(".!?。", r) {
+			p += "."
+		}
+		out = append(out, p)
+	}
+	return strings.Join(out, " ")
 }
