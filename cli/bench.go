@@ -94,15 +94,11 @@ func seedDemoInto(ctx context.Context, u string) error {
 	if err != nil {
 		return err
 	}
-	corpus, err := demo.Docs(res.End)
-	if err != nil {
-		return err
-	}
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	if err != nil {
 		return err
 	}
-	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
+	_, err = demo.IngestDocs(ctx, rag.New(pool, emb, rag.Options{}), res.End)
 	return err
 }
 

@@ -50,11 +50,7 @@ func seedDocs(ctx context.Context, app *App, now time.Time) (rag.IngestReport, e
 		return rag.IngestReport{}, err
 	}
 	// The incidents are dated to match the failures of this seed window.
-	corpus, err := demo.Docs(now)
-	if err != nil {
-		return rag.IngestReport{}, err
-	}
-	return store.IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
+	return demo.IngestDocs(ctx, store, now)
 }
 
 func newDemoSeedCmd(app *App) *cobra.Command {

@@ -68,11 +68,11 @@ func seed(t testing.TB, url string) {
 	pool, err := db.Open(ctx, url, db.Options{MaxConns: 4})
 	require.NoError(t, err)
 	defer pool.Close()
-	_, err = demo.Seed(ctx, pool, demo.Options{})
+	res, err := demo.Seed(ctx, pool, demo.Options{})
 	require.NoError(t, err)
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	require.NoError(t, err)
-	_, err = rag.New(pool, emb, rag.Options{}).Ingest(ctx, []string{"../demo/docs"}, rag.IngestOptions{})
+	_, err = demo.IngestDocs(ctx, rag.New(pool, emb, rag.Options{}), res.End)
 	require.NoError(t, err)
 }
 
