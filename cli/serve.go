@@ -62,7 +62,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	metrics := ops.NewMetrics()
 	health := ops.NewHealth()
 	health.Add("database", func(ctx context.Context) error { return pool.Ping(ctx) })
-	health.Add("migrations", migrationsCurrent(cfg.DatabaseURL))
+	health.Add("migrations", func(ctx context.Context) error { return db.CheckCurrent(ctx, pool) })
 
 	p, err := buildParts(ctx, app, runnerDeps{metrics: metrics})
 	if err != nil {
@@ -169,25 +169,6 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// migrationsCurrent is a readiness check: no migration is pending.
-func migrationsCurrent(url string) ops.Check {
-	return func(ctx context.Context) error {
-		m, err := db.NewMigrator(ctx, url, nil)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = m.Close() }()
-		pending, err := m.Pending(ctx)
-		if err != nil {
-			return err
-		}
-		if pending {
-			return errors.New("migrations pending")
-		}
-		return nil
-	}
 }
 
 // reevaluateLockID elects the one replica that re-evaluates models.

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -163,4 +166,45 @@ func Migrate(ctx context.Context, url string, log *slog.Logger) (int, error) {
 	}
 	defer func() { _ = m.Close() }()
 	return m.Up(ctx)
+}
+
+// LatestVersion returns the version of the newest embedded migration.
+func LatestVersion() (int64, error) {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return 0, fmt.Errorf("db: migrations: %w", err)
+	}
+	var latest int64
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if !ok || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		v, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			continue
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
+}
+
+// ErrMigrationsPending says the database lacks embedded migrations.
+var ErrMigrationsPending = errors.New("migrations pending")
+
+// CheckCurrent reports (nil) whether every embedded migration is applied,
+// with one query on an existing pool: cheap enough for a readiness probe.
+func CheckCurrent(ctx context.Context, q DBTX) error {
+	latest, err := LatestVersion()
+	if err != nil {
+		return err
+	}
+	var current int64
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(version_id), 0) FROM goose_db_version`).Scan(&current); err != nil {
+		return fmt.Errorf("db: migration version: %w", err)
+	}
+	if current < latest {
+		return fmt.Errorf("%w: database at %d, binary needs %d", ErrMigrationsPending, current, latest)
+	}
+	return nil
 }

@@ -116,3 +116,24 @@ func TestConnectionFailureIsOneClearLine(t *testing.T) {
 	require.ErrorIs(t, err, db.ErrUnreachable)
 	require.Contains(t, err.Error(), "does not exist")
 }
+
+func TestCheckCurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := dbtest.NewDatabase(t)
+	pool, err := db.Open(ctx, u, db.Options{MaxConns: 2})
+	require.NoError(t, err)
+	defer pool.Close()
+	require.NoError(t, db.CheckCurrent(ctx, pool))
+
+	m, err := db.NewMigrator(ctx, u, nil)
+	require.NoError(t, err)
+	defer func() { _ = m.Close() }()
+	n, err := m.Down(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.ErrorIs(t, db.CheckCurrent(ctx, pool), db.ErrMigrationsPending)
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	require.NoError(t, db.CheckCurrent(ctx, pool))
+}
