@@ -40,6 +40,10 @@ type Config struct {
 	LLM   LLMConfig
 	Embed EmbedConfig
 	Agent AgentConfig
+
+	// effective holds each variable's value as read (after _FILE and
+	// defaults), so that Redacted shows exactly what was configured.
+	effective map[string]string
 }
 
 // SlackConfig holds the Slack app's credentials and endpoint.
@@ -210,6 +214,7 @@ func Load(get Getenv) (*Config, error) {
 			ToolTimeout: l.dur("GEMBA_AGENT_TOOL_TIMEOUT"),
 		},
 	}
+	c.effective = l.effective
 	c.validate(&l)
 	if len(l.problems) > 0 {
 		return c, &ValidationError{Problems: l.problems}
@@ -262,46 +267,16 @@ func (c *Config) validate(l *loader) {
 // Redacted returns the effective configuration as name/value pairs in the
 // order of Vars, with secrets masked.
 func (c *Config) Redacted() [][2]string {
-	vals := map[string]string{
-		"GEMBA_DATABASE_URL":            maskURL(c.DatabaseURL),
-		"GEMBA_DB_MAX_CONNS":            strconv.Itoa(c.DBMaxConns),
-		"GEMBA_HTTP_ADDR":               c.HTTPAddr,
-		"GEMBA_CONSOLE_TOKEN":           mask(c.ConsoleToken),
-		"GEMBA_LOG_LEVEL":               c.LogLevel,
-		"GEMBA_LOG_FORMAT":              c.LogFormat,
-		"GEMBA_SHUTDOWN_TIMEOUT":        c.ShutdownTimeout.String(),
-		"GEMBA_MIGRATE_ON_START":        strconv.FormatBool(c.MigrateOnStart),
-		"GEMBA_SLACK_BOT_TOKEN":         mask(c.Slack.BotToken),
-		"GEMBA_SLACK_APP_TOKEN":         mask(c.Slack.AppToken),
-		"GEMBA_SLACK_SIGNING_SECRET":    mask(c.Slack.SigningSecret),
-		"GEMBA_SLACK_API_URL":           c.Slack.APIURL,
-		"GEMBA_SLACK_WORKERS":           strconv.Itoa(c.Slack.Workers),
-		"GEMBA_SLACK_USER_RATE":         strconv.Itoa(c.Slack.UserRate),
-		"GEMBA_SLACK_LEASE":             c.Slack.Lease.String(),
-		"GEMBA_SLACK_FORECAST_CHANNELS": strings.Join(c.Slack.ForecastChannels, ","),
-		"GEMBA_SLACK_FORECAST_USERS":    strings.Join(c.Slack.ForecastUsers, ","),
-		"GEMBA_SLACK_DIGEST_CHANNELS":   strings.Join(c.Slack.DigestChannels, ","),
-		"GEMBA_SLACK_DIGEST_USERS":      strings.Join(c.Slack.DigestUsers, ","),
-		"GEMBA_SLACK_FOLLOW_UP_AFTER":   c.Slack.FollowUpAfter.String(),
-		"GEMBA_LLM_PROVIDER":            c.LLM.Provider,
-		"GEMBA_LLM_MODEL":               c.LLM.Model,
-		"GEMBA_LLM_BASE_URL":            c.LLM.BaseURL,
-		"GEMBA_LLM_API_KEY":             mask(c.LLM.APIKey),
-		"GEMBA_LLM_API_VERSION":         c.LLM.APIVersion,
-		"GEMBA_LLM_TIMEOUT":             c.LLM.Timeout.String(),
-		"GEMBA_LLM_MAX_RETRIES":         strconv.Itoa(c.LLM.MaxRetries),
-		"GEMBA_EMBED_PROVIDER":          c.Embed.Provider,
-		"GEMBA_EMBED_MODEL":             c.Embed.Model,
-		"GEMBA_EMBED_BASE_URL":          c.Embed.BaseURL,
-		"GEMBA_EMBED_API_KEY":           mask(c.Embed.APIKey),
-		"GEMBA_EMBED_DIM":               strconv.Itoa(c.Embed.Dim),
-		"GEMBA_AGENT_MAX_STEPS":         strconv.Itoa(c.Agent.MaxSteps),
-		"GEMBA_AGENT_DEADLINE":          c.Agent.Deadline.String(),
-		"GEMBA_AGENT_TOOL_TIMEOUT":      c.Agent.ToolTimeout.String(),
-	}
 	out := make([][2]string, 0, len(Vars))
 	for _, v := range Vars {
-		out = append(out, [2]string{v.Name, vals[v.Name]})
+		val := c.effective[v.Name]
+		switch {
+		case v.Name == "GEMBA_DATABASE_URL":
+			val = maskURL(val) // the server and database stay readable
+		case v.Secret:
+			val = mask(val)
+		}
+		out = append(out, [2]string{v.Name, val})
 	}
 	return out
 }
@@ -331,8 +306,9 @@ func maskURL(s string) string {
 }
 
 type loader struct {
-	get      Getenv
-	problems []string
+	get       Getenv
+	problems  []string
+	effective map[string]string // each variable's value as read, for Redacted
 }
 
 func (l *loader) bad(name, why string) {
@@ -341,6 +317,16 @@ func (l *loader) bad(name, why string) {
 
 // raw returns the value of name, reading NAME_FILE when NAME is unset.
 func (l *loader) raw(name string) string {
+	v := l.lookup(name)
+	if l.effective == nil {
+		l.effective = map[string]string{}
+	}
+	l.effective[name] = v
+	return v
+}
+
+// lookup reads name, else NAME_FILE, else the documented default.
+func (l *loader) lookup(name string) string {
 	if v, ok := l.get(name); ok {
 		return strings.TrimSpace(v)
 	}
