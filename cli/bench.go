@@ -98,7 +98,7 @@ func seedDemoInto(ctx context.Context, u string) error {
 	if err != nil {
 		return err
 	}
-	_, err = demo.IngestDocs(ctx, rag.New(pool, emb, rag.Options{}), res.End)
+	_, err = ingestDemoDocs(ctx, rag.New(pool, emb, rag.Options{}), res.End)
 	return err
 }
 

@@ -49,8 +49,18 @@ func seedDocs(ctx context.Context, app *App, now time.Time) (rag.IngestReport, e
 	if err != nil {
 		return rag.IngestReport{}, err
 	}
-	// The incidents are dated to match the failures of this seed window.
-	return demo.IngestDocs(ctx, store, now)
+	return ingestDemoDocs(ctx, store, now)
+}
+
+// ingestDemoDocs loads the embedded demo corpus, its incidents dated to
+// match the failures of a seed window ending at now (gemba demo seed and
+// gemba bench serve share it).
+func ingestDemoDocs(ctx context.Context, store *rag.Store, now time.Time) (rag.IngestReport, error) {
+	corpus, err := demo.Docs(now)
+	if err != nil {
+		return rag.IngestReport{}, err
+	}
+	return store.IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 }
 
 func newDemoSeedCmd(app *App) *cobra.Command {

@@ -1,11 +1,8 @@
 package demo
 
 import (
-	"context"
-
 	"bytes"
 	"fmt"
-	"github.com/gemba-ai/gemba/rag"
 	"io/fs"
 	"path"
 	"regexp"
@@ -67,15 +64,4 @@ func shiftDates(b []byte, days int) []byte {
 		}
 		return line
 	})
-}
-
-// IngestDocs loads the demo corpus, dated for a seed window ending at now,
-// into the incident store. It is idempotent: unchanged documents write
-// nothing. `gemba demo seed`, `gemba bench serve` and the load tests share it.
-func IngestDocs(ctx context.Context, store *rag.Store, now time.Time) (rag.IngestReport, error) {
-	corpus, err := Docs(now)
-	if err != nil {
-		return rag.IngestReport{}, err
-	}
-	return store.IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 }

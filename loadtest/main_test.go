@@ -72,7 +72,9 @@ func seed(t testing.TB, url string) {
 	require.NoError(t, err)
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	require.NoError(t, err)
-	_, err = demo.IngestDocs(ctx, rag.New(pool, emb, rag.Options{}), res.End)
+	corpus, err := demo.Docs(res.End)
+	require.NoError(t, err)
+	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 	require.NoError(t, err)
 }
 
