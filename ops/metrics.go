@@ -32,6 +32,10 @@ type Metrics struct {
 	DigestPosts prometheus.Counter
 	// SlackEvents counts events received by type.
 	SlackEvents *prometheus.CounterVec
+	// DBRetries counts statements or transactions run again after
+	// PostgreSQL aborted them for a conflict with another transaction
+	// (deadlock or serialization failure), by operation.
+	DBRetries *prometheus.CounterVec
 }
 
 // NewMetrics builds the collectors (plus Go and process collectors).
@@ -64,8 +68,11 @@ func NewMetrics() *Metrics {
 		SlackEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gemba_slack_events_total", Help: "Slack events received, by type.",
 		}, []string{"type"}),
+		DBRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_db_conflict_retries_total", Help: "Database work retried after a deadlock or serialization failure, by operation.",
+		}, []string{"op"}),
 	}
-	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents,
+	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents, m.DBRetries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -129,6 +136,15 @@ func (m *Metrics) CountEvent(typ string) {
 		return
 	}
 	m.SlackEvents.WithLabelValues(typ).Inc()
+}
+
+// CountDBRetry counts one retry of op after a database conflict; safe on
+// a nil *Metrics.
+func (m *Metrics) CountDBRetry(op string) {
+	if m == nil {
+		return
+	}
+	m.DBRetries.WithLabelValues(op).Inc()
 }
 
 // Handler serves the metrics in Prometheus' text format.
