@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gemba-ai/gemba/db"
 	"github.com/gemba-ai/gemba/ops"
 )
 
@@ -33,9 +35,15 @@ type job struct {
 // another replica) and is dropped — unless its processing crashed: then its
 // lease has expired and this replica takes it over. Both cases are one
 // statement, so two replicas can never both win.
+//
+// Rows are inserted in event-id order (the ids arrive sorted, and ORDER BY
+// keeps the insert in that order), so every statement on every replica
+// takes its row locks in one global order: two batches that overlap wait
+// for each other instead of deadlocking.
 const claimSQL = `
 INSERT INTO slack_events (event_id, team_id, kind, payload, owner, lease_until)
 SELECT e, t, k, p, $5, now() + $6::interval FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS x(e, t, k, p)
+ORDER BY e COLLATE "C"
 ON CONFLICT (event_id) DO UPDATE
    SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until, attempts = slack_events.attempts + 1
  WHERE slack_events.status = 'processing' AND slack_events.lease_until < now()
@@ -114,31 +122,44 @@ func (b *Bot) claimBatch(batch []claimReq) {
 	// The same id twice in one statement would be an error; later copies
 	// are duplicates of the first.
 	first := map[string]int{}
-	var ids, teams, kinds []string
-	var payloads [][]byte
+	var ids []string
 	for i, r := range batch {
 		if _, dup := first[r.j.id]; dup {
 			continue
 		}
 		first[r.j.id] = i
-		ids, teams, kinds, payloads = append(ids, r.j.id), append(teams, r.team), append(kinds, r.j.kind), append(payloads, r.j.payload)
+		ids = append(ids, r.j.id)
 	}
-	won := map[string]job{}
-	rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts)
-	if err == nil {
+	slices.Sort(ids) // byte order, as COLLATE "C" in claimSQL
+	teams, kinds, payloads := make([]string, len(ids)), make([]string, len(ids)), make([][]byte, len(ids))
+	for i, id := range ids {
+		r := batch[first[id]]
+		teams[i], kinds[i], payloads[i] = r.team, r.j.kind, r.j.payload
+	}
+	var won map[string]job
+	// A conflict with another transaction (a deadlock with a statement
+	// outside this ordering, a serialization failure) is nobody's fault:
+	// run the statement again before refusing the whole batch.
+	err := db.RetryConflicts(ctx, db.RetryPolicy{OnRetry: func(attempt int, err error) {
+		b.metrics.CountDBRetry("claim")
+		b.log.WarnContext(ctx, "recording deliveries conflicted with another transaction; retrying", "attempt", attempt, "deliveries", len(ids), "err", err)
+	}}, func(ctx context.Context) error {
+		won = map[string]job{}
+		rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
 		for rows.Next() {
 			var id string
 			var j job
-			if err = rows.Scan(&id, &j.attempt, &j.replyTS); err != nil {
-				break
+			if err := rows.Scan(&id, &j.attempt, &j.replyTS); err != nil {
+				return err
 			}
 			won[id] = j
 		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
+		return rows.Err()
+	})
 	for i, r := range batch {
 		if err != nil {
 			r.done <- claimRes{err: fmt.Errorf("bot: record delivery %s: %w", r.j.id, err)}
@@ -261,14 +282,20 @@ RETURNING e.event_id, e.kind, e.payload, e.attempts, e.reply_ts`
 // that failed MaxAttempts times, and prunes finished ones older than a day. It returns how many it took over. Run
 // calls it every SweepEvery; tests call it directly.
 func (b *Bot) Sweep(ctx context.Context) (int, error) {
+	// Both statements below touch many rows that claims may be locking at
+	// the same moment: SKIP LOCKED leaves those to the next sweep instead
+	// of waiting (or deadlocking) on them.
 	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
-		WHERE status = 'processing' AND lease_until < now() AND attempts >= $1`, b.o.MaxAttempts); err != nil {
+		WHERE event_id IN (SELECT event_id FROM slack_events
+			WHERE status = 'processing' AND lease_until < now() AND attempts >= $1
+			ORDER BY event_id FOR UPDATE SKIP LOCKED)`, b.o.MaxAttempts); err != nil {
 		return 0, fmt.Errorf("bot: sweep: %w", err)
 	}
 	// Finished deliveries are kept a day (Slack retries for about an hour),
 	// then pruned a batch at a time.
 	if _, err := b.o.DB.Exec(ctx, `DELETE FROM slack_events WHERE event_id IN (
-		SELECT event_id FROM slack_events WHERE status <> 'processing' AND received_at < now() - interval '1 day' LIMIT 1000)`); err != nil {
+		SELECT event_id FROM slack_events WHERE status <> 'processing' AND received_at < now() - interval '1 day'
+		LIMIT 1000 FOR UPDATE SKIP LOCKED)`); err != nil {
 		return 0, fmt.Errorf("bot: prune deliveries: %w", err)
 	}
 	free := cap(b.queue) - len(b.queue)
