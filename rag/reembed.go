@@ -75,9 +75,12 @@ ORDER BY c.document_id, c.ord`, model, dim, batchDocs)
 			pv[i] = pgvector.NewVector(v)
 		}
 		// All chunks of a document change together, in one statement.
+		// The rows are locked in id order first, so that two re-embedding
+		// processes working on overlapping batches cannot deadlock.
 		if _, err := s.db.Exec(ctx, `
+WITH locked AS (SELECT id FROM chunks WHERE id = ANY($1) ORDER BY id FOR UPDATE)
 UPDATE chunks c SET embedding = u.v, embed_model = $3, embed_dim = $4
-FROM unnest($1::bigint[], $2::vector[]) AS u(id, v) WHERE c.id = u.id`, ids, pv, model, dim); err != nil {
+FROM unnest($1::bigint[], $2::vector[]) AS u(id, v), locked l WHERE c.id = u.id AND l.id = u.id`, ids, pv, model, dim); err != nil {
 			return chunks, fmt.Errorf("rag: reembed: %w", err)
 		}
 		chunks += len(ids)

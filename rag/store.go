@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -221,6 +222,10 @@ func (s *Store) write(ctx context.Context, work []*prepared) (int, error) {
 		return 0, fmt.Errorf("rag: write: %w", err)
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
+	// Documents are written in id order, so that two ingests of
+	// overlapping documents lock their rows in the same order and wait for
+	// each other instead of deadlocking.
+	work = slices.SortedFunc(slices.Values(work), func(a, b *prepared) int { return strings.Compare(a.doc.ID, b.doc.ID) })
 	b := &pgx.Batch{}
 	ids := make([]string, len(work))
 	for i, p := range work {

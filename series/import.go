@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -204,9 +206,11 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
 	}
 	txs := New(tx)
-	for name, iv := range intervals {
+	// Series rows are upserted in name order, so that two imports of
+	// overlapping files lock them in the same order and cannot deadlock.
+	for _, name := range slices.Sorted(maps.Keys(intervals)) {
 		desc := describe(name, opt)
-		desc.Interval = iv
+		desc.Interval = intervals[name]
 		if _, err := txs.Upsert(ctx, desc); err != nil {
 			return ImportResult{}, fmt.Errorf("series: import: %w", err)
 		}

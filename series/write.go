@@ -72,6 +72,7 @@ func upsertPoints(ctx context.Context, tx pgx.Tx, rows []Row) (int64, error) {
 	tag, err := tx.Exec(ctx, `
 INSERT INTO points (series_id, ts, value)
 SELECT series_id, ts, value FROM points_stage
+ORDER BY series_id, ts -- one lock order for every writer of overlapping points
 ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`)
 	if err != nil {
 		return 0, fmt.Errorf("series: upsert points: %w", err)
