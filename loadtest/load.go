@@ -33,6 +33,28 @@ type LoadOptions struct {
 	AnswerTimeout time.Duration
 	// Seed makes the run repeatable.
 	Seed uint64
+	// SlackRetries is how Slack redelivers a delivery that got no 2xx in
+	// time (default SlackPolicy(1.0/60): Slack's schedule, sixty times
+	// faster).
+	SlackRetries *RetryPolicy
+}
+
+// RetryPolicy is Slack's redelivery of Events API requests: a delivery
+// answered with a non-2xx, not answered, or acknowledged later than
+// AckTimeout is sent again after Delays[0], then Delays[1], and so on,
+// with X-Slack-Retry-Num counting up. Only when every redelivery fails too
+// is the event lost for good.
+type RetryPolicy struct {
+	AckTimeout time.Duration
+	Delays     []time.Duration
+}
+
+// SlackPolicy is Slack's documented schedule (3 s to acknowledge; retries
+// nearly at once, after one minute and after five) with the delays scaled
+// by scale, so that a test sees the same sequence in seconds.
+func SlackPolicy(scale float64) *RetryPolicy {
+	d := func(x time.Duration) time.Duration { return time.Duration(float64(x) * scale) }
+	return &RetryPolicy{AckTimeout: 3 * time.Second, Delays: []time.Duration{d(time.Second), d(time.Minute), d(5 * time.Minute)}}
 }
 
 func (o *LoadOptions) defaults() {
@@ -51,6 +73,9 @@ func (o *LoadOptions) defaults() {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
+	if o.SlackRetries == nil {
+		o.SlackRetries = SlackPolicy(1.0 / 60)
+	}
 }
 
 // Report is what a load run measured.
@@ -59,18 +84,25 @@ type Report struct {
 	Events     int // distinct questions
 	Deliveries int // POSTs, duplicates and retries included
 	Duplicates int // extra deliveries of the same event to another instance
-	Retries    int // redeliveries with X-Slack-Retry-Num
+	Retries    int // scripted redeliveries with X-Slack-Retry-Num (a late ack as Slack saw it)
 	Non2xx     int // deliveries not acknowledged with 2xx
-	Elapsed    time.Duration
-	Throughput float64 // answers per second, first delivery to last answer
-	AckP50     time.Duration
-	AckP99     time.Duration
-	E2EP50     time.Duration
-	E2EP95     time.Duration
-	E2EP99     time.Duration
-	Lost       int // events never answered
-	Duplicated int // events answered more than once
-	Stale      int // placeholders never replaced
+	SlowAcks   int // deliveries acknowledged with 2xx, but later than Slack waits
+	// Redelivered counts Slack's own redeliveries of deliveries that got
+	// no 2xx in time (Non2xx + SlowAcks, as far as the retries reach).
+	Redelivered int
+	// AnsweredLate counts events answered only thanks to Slack's
+	// redelivery: none of their first deliveries was acknowledged in time.
+	AnsweredLate int
+	Elapsed      time.Duration
+	Throughput   float64 // answers per second, first delivery to last answer
+	AckP50       time.Duration
+	AckP99       time.Duration
+	E2EP50       time.Duration
+	E2EP95       time.Duration
+	E2EP99       time.Duration
+	Lost         int // events never answered
+	Duplicated   int // events answered more than once
+	Stale        int // placeholders never replaced
 	// CPU time spent during the run (first delivery to last answer) by the
 	// instances, by the PostgreSQL backends of the load database and by
 	// the harness itself (local Slack, scripted LLM, load generator); per
@@ -96,11 +128,12 @@ func (r *Report) CPUPerAnswer() time.Duration {
 // String renders the report for a terminal or a closing note.
 func (r *Report) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "instances %d, events %d, deliveries %d (duplicates %d, retries %d, non-2xx %d)\n", r.Instances, r.Events, r.Deliveries, r.Duplicates, r.Retries, r.Non2xx)
+	fmt.Fprintf(&b, "instances %d, events %d, deliveries %d (duplicates %d, retries %d, non-2xx %d, slow acks %d, Slack redeliveries %d)\n",
+		r.Instances, r.Events, r.Deliveries, r.Duplicates, r.Retries, r.Non2xx, r.SlowAcks, r.Redelivered)
 	fmt.Fprintf(&b, "elapsed %s, throughput %.1f answers/s\n", r.Elapsed.Round(time.Millisecond), r.Throughput)
 	fmt.Fprintf(&b, "ack p50 %s, p99 %s\n", r.AckP50.Round(10*time.Microsecond), r.AckP99.Round(10*time.Microsecond))
 	fmt.Fprintf(&b, "end-to-end p50 %s, p95 %s, p99 %s\n", r.E2EP50.Round(time.Millisecond), r.E2EP95.Round(time.Millisecond), r.E2EP99.Round(time.Millisecond))
-	fmt.Fprintf(&b, "lost %d, answered twice %d, stale placeholders %d\n", r.Lost, r.Duplicated, r.Stale)
+	fmt.Fprintf(&b, "lost %d (after Slack's redeliveries), answered late %d, answered twice %d, stale placeholders %d\n", r.Lost, r.AnsweredLate, r.Duplicated, r.Stale)
 	if n := r.Events - r.Lost; n > 0 {
 		fmt.Fprintf(&b, "CPU: instances %s, postgres %s, harness %s; per answer %.1f ms (instances %.1f, postgres %.1f)\n",
 			r.InstanceCPU.Round(10*time.Millisecond), r.PostgresCPU.Round(10*time.Millisecond), r.HarnessCPU.Round(10*time.Millisecond),
@@ -149,6 +182,7 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 		ev    Event
 		in    int
 		retry int
+		slack bool // a redelivery by Slack's retry policy, not a scripted one
 		at    time.Time
 	}
 	var jobs []job
@@ -170,16 +204,60 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].at.Before(jobs[j].at) })
-	rep.Deliveries = len(jobs)
 
 	rep.LoadBefore = loadAvg()
 	cpu0 := h.snapshotCPU(ctx)
 
 	var mu sync.Mutex
 	first := map[string]time.Time{}
+	inTime := map[string]bool{} // events with a first-round delivery acknowledged in time
 	var acks []time.Duration
 	sem := make(chan struct{}, o.Concurrency)
 	var wg sync.WaitGroup
+	var send func(j job)
+	send = func(j job) {
+		sem <- struct{}{}
+		sent := time.Now()
+		d := h.Send(ctx, h.Instances[j.in], j.ev, j.retry)
+		<-sem
+		mu.Lock()
+		defer mu.Unlock()
+		rep.Deliveries++
+		key := j.ev.Channel + "/" + j.ev.TS
+		if t, ok := first[key]; !ok || sent.Before(t) {
+			first[key] = sent
+		}
+		failed := d.Err != nil || d.Status < 200 || d.Status >= 300
+		switch {
+		case failed:
+			rep.Non2xx++
+		case d.Ack > o.SlackRetries.AckTimeout:
+			rep.SlowAcks++
+			acks = append(acks, d.Ack)
+		default:
+			acks = append(acks, d.Ack)
+			if !j.slack {
+				inTime[key] = true
+			}
+			return
+		}
+		// Slack redelivers, to whichever replica its load balancer picks,
+		// until its retries are used up.
+		if j.retry >= len(o.SlackRetries.Delays) || ctx.Err() != nil {
+			return
+		}
+		rep.Redelivered++
+		next := job{ev: j.ev, in: rng.IntN(n), retry: j.retry + 1, slack: true}
+		delay := o.SlackRetries.Delays[j.retry]
+		wg.Go(func() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			send(next)
+		})
+	}
 	for _, j := range jobs {
 		if d := time.Until(j.at); d > 0 {
 			select {
@@ -188,23 +266,7 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 			case <-time.After(d):
 			}
 		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			sent := time.Now()
-			d := h.Send(ctx, h.Instances[j.in], j.ev, j.retry)
-			mu.Lock()
-			defer mu.Unlock()
-			key := j.ev.Channel + "/" + j.ev.TS
-			if t, ok := first[key]; !ok || sent.Before(t) {
-				first[key] = sent
-			}
-			if d.Err != nil || d.Status < 200 || d.Status >= 300 {
-				rep.Non2xx++
-				return
-			}
-			acks = append(acks, d.Ack)
-		})
+		wg.Go(func() { send(j) })
 	}
 	wg.Wait()
 	pending := h.WaitAnswered(ctx, evs, o.AnswerTimeout)
@@ -218,6 +280,9 @@ func (h *Harness) Load(ctx context.Context, o LoadOptions) (*Report, error) {
 		k := ev.Channel + "/" + ev.TS
 		if answers[k] > 1 {
 			rep.Duplicated++
+		}
+		if answers[k] > 0 && !inTime[k] {
+			rep.AnsweredLate++
 		}
 		rep.Stale += placeholders[k]
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gemba-ai/gemba/db"
 	"github.com/gemba-ai/gemba/demo"
+	"github.com/gemba-ai/gemba/loadtest"
 	"github.com/gemba-ai/gemba/rag"
 )
 
@@ -76,6 +77,21 @@ func seed(t testing.TB, url string) {
 	require.NoError(t, err)
 	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
 	require.NoError(t, err)
+}
+
+// cpuHog starts GEMBA_LOAD_CPU_HOG spinning processes beside the test
+// (none by default), so that the load and fault tests can be run the way a
+// busy CI machine runs them: GEMBA_LOAD_CPU_HOG=2 go test ./loadtest.
+func cpuHog(t testing.TB) {
+	t.Helper()
+	n := envInt("GEMBA_LOAD_CPU_HOG", 0)
+	if n == 0 {
+		return
+	}
+	hog, err := loadtest.StartCPUHog(n)
+	require.NoError(t, err)
+	t.Cleanup(hog.Stop)
+	t.Logf("CPU hog: %d spinning processes beside the test", hog.N())
 }
 
 func envInt(name string, def int) int {
