@@ -28,7 +28,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -buildvcs=false \
-      -ldflags "-s -w -X github.com/gemba-ai/gemba/cli.Version=${VERSION}" \
+      -ldflags "-s -w -X github.com/gemba-ai/gemba/internal/app.Version=${VERSION}" \
       -o /out/gemba ./cmd/gemba
 
 # ---- runtime: CA certificates and tzdata included, user 65532 (nonroot), no shell.

@@ -5,7 +5,7 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 GO ?= go
 BIN := bin/gemba
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -s -w -X github.com/gemba-ai/gemba/cli.Version=$(VERSION)
+LDFLAGS := -s -w -X github.com/gemba-ai/gemba/internal/app.Version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
 .PHONY: run test setup build lint bench loadtest fuzz clean

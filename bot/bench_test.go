@@ -10,11 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/agent"
-	"github.com/gemba-ai/gemba/agent/llmtest"
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/bot/slackfake"
-	"github.com/gemba-ai/gemba/config"
+	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/config"
 )
 
 func percentile(d []time.Duration, p float64) time.Duration {

@@ -19,8 +19,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
-	"github.com/gemba-ai/gemba/db"
-	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/tools"
 )
 

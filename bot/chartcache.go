@@ -7,7 +7,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/gemba-ai/gemba/chart"
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/tools"
 )
 

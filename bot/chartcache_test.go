@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/chart"
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/tools"
 )
 

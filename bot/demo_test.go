@@ -8,12 +8,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/bot/slackfake"
-	"github.com/gemba-ai/gemba/demo"
+	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/rag"
-	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
 )
 

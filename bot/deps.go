@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 )
 
 // Asker answers one question; *agent.Runner satisfies it.

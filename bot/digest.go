@@ -29,7 +29,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
-	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/tools"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/bot/slackfake"
+	"github.com/gemba-ai/gemba/internal/slackfake"
 	"github.com/gemba-ai/gemba/rag"
 )
 

@@ -19,11 +19,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/bot/slackfake"
-	"github.com/gemba-ai/gemba/db/dbtest"
-	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )

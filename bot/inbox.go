@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/gemba-ai/gemba/db"
-	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/ops"
 )
 
 // Delivery kinds stored in slack_events.kind.

@@ -9,8 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/db/dbtest"
-	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/ops"
 )
 
 // TestClaimBurstAcrossReplicasDoesNotDeadlock reproduces issue 21: two

@@ -5,15 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gemba-ai/gemba/ops"
+	"github.com/gemba-ai/gemba/internal/ops"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
-	"github.com/gemba-ai/gemba/agent"
-	"github.com/gemba-ai/gemba/chart"
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/tools"
 )
 

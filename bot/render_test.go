@@ -12,7 +12,7 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
 )
 

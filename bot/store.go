@@ -11,7 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
 )
 

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/gemba-ai/gemba/agent"
+	"github.com/gemba-ai/gemba/internal/agent"
 )
 
 // botText holds what the bot itself says (not the agent's answer), in the

@@ -73,9 +73,9 @@ done
 
 # 3. Static binary with the Dockerfile's build flags.
 out=${GEMBA_STATIC_OUT:-/tmp/gemba-static}
-say "CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w -X .../cli.Version=check\" -o $out ./cmd/gemba"
+say "CGO_ENABLED=0 go build -trimpath -ldflags \"-s -w -X .../internal/app.Version=check\" -o $out ./cmd/gemba"
 CGO_ENABLED=0 go build -trimpath -buildvcs=false \
-  -ldflags "-s -w -X github.com/gemba-ai/gemba/cli.Version=check" -o "$out" ./cmd/gemba
+  -ldflags "-s -w -X github.com/gemba-ai/gemba/internal/app.Version=check" -o "$out" ./cmd/gemba
 "$work/elfcheck" "$out" | sed 's/^/[deploy-check] /' || die "$out is not static"
 "$out" version | grep -q '^gemba check ' || die "$out version does not report the -X version"
 say "$out version: $("$out" version)"

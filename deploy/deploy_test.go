@@ -21,7 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/gemba-ai/gemba/config"
+	"github.com/gemba-ai/gemba/internal/config"
 )
 
 // repoRoot is the repository root as seen from this package's directory.
@@ -249,10 +249,10 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, goBuild, "a RUN go build")
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X github.com/gemba-ai/gemba/cli.Version=${VERSION}", "./cmd/gemba", "--mount=type=cache"} {
+	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X github.com/gemba-ai/gemba/internal/app.Version=${VERSION}", "./cmd/gemba", "--mount=type=cache"} {
 		require.Contains(t, goBuild, want)
 	}
-	require.Contains(t, string(readFile(t, "cli/version.go")), "var Version =", "the -X target must exist")
+	require.Contains(t, string(readFile(t, "internal/app/version.go")), "var Version =", "the -X target must exist")
 
 	// Final stage: distroless static, non-root, /gemba serve.
 	require.Equal(t, "gcr.io/distroless/static-debian12:nonroot", expand(froms[len(froms)-1]))
@@ -292,7 +292,7 @@ func TestDockerignore(t *testing.T) {
 		require.Contains(t, patterns, p, "the build context must leave out %s", p)
 	}
 	// What the build needs must stay in the context.
-	for _, need := range []string{"go.mod", "go.sum", "cmd", "cli", "migrations", "config", "db"} {
+	for _, need := range []string{"go.mod", "go.sum", "cmd", "internal", "bot", "rag", "tools", "migrations"} {
 		for _, p := range patterns {
 			match, err := filepath.Match(p, need)
 			require.NoError(t, err)
@@ -443,7 +443,7 @@ func TestStaticBuild(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-buildvcs=false",
-		"-ldflags", "-s -w -X github.com/gemba-ai/gemba/cli.Version=v0.0.0-deploytest",
+		"-ldflags", "-s -w -X github.com/gemba-ai/gemba/internal/app.Version=v0.0.0-deploytest",
 		"-o", out, "./cmd/gemba")
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

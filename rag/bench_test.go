@@ -6,7 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
 )
 
 // TestBenchSmall runs the load benchmark at a size fit for the test suite
@@ -20,7 +20,7 @@ func TestBenchSmall(t *testing.T) {
 	s := New(dbtest.Pool(t), emb, Options{})
 	var lines []string
 	rep, err := s.Bench(context.Background(), BenchOptions{Chunks: 1200, Queries: 20, RecallQueries: 10, EFSearch: []int{100},
-		Corpus: "../demo/docs", Seed: 7, Progress: func(l string) { lines = append(lines, l) }})
+		Corpus: "../internal/demo/docs", Seed: 7, Progress: func(l string) { lines = append(lines, l) }})
 	require.NoError(t, err)
 	t.Logf("%+v", rep)
 	require.GreaterOrEqual(t, rep.Chunks, 1200)
@@ -40,7 +40,7 @@ func BenchmarkSearchHybrid(b *testing.B) {
 	require.NoError(b, err)
 	s := New(dbtest.Pool(b), emb, Options{})
 	ctx := context.Background()
-	_, err = s.Ingest(ctx, []string{"../demo/docs"}, IngestOptions{})
+	_, err = s.Ingest(ctx, []string{"../internal/demo/docs"}, IngestOptions{})
 	require.NoError(b, err)
 	qs := []string{"press-3 vibration rising for days", "펌프 압력이 서서히 떨어짐", "conveyor motor current dropped", "how do I lock out a machine"}
 	b.ResetTimer()

@@ -206,7 +206,7 @@ func TestCSVMappingFile(t *testing.T) {
 	m, err := LoadCSVMapping("testdata/workorders-map.yaml")
 	require.NoError(t, err)
 	require.Equal(t, []string{"Problem", "Action Taken"}, m["body"])
-	docs, warns, err := ParseFile("../demo/docs/workorders.csv", ParseOptions{CSV: m})
+	docs, warns, err := ParseFile("../internal/demo/docs/workorders.csv", ParseOptions{CSV: m})
 	require.NoError(t, err)
 	require.Empty(t, warns)
 	require.Len(t, docs, 6)
@@ -219,7 +219,7 @@ func TestCSVMappingFile(t *testing.T) {
 	require.Equal(t, 90, *d.DowntimeMinutes)
 	require.Equal(t, "2024-04-02 15:40", d.ResolvedAt.Format("2006-01-02 15:04"))
 	require.Contains(t, d.Body, "## Action Taken")
-	require.Equal(t, "../demo/docs/workorders.csv", d.Source)
+	require.Equal(t, "../internal/demo/docs/workorders.csv", d.Source)
 	_, err = LoadCSVMapping("testdata/missing.yaml")
 	require.Error(t, err)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
 
-	"github.com/gemba-ai/gemba/db"
+	"github.com/gemba-ai/gemba/internal/db"
 )
 
 // ErrNotFound is returned by Get and SetOutcome for an unknown document id.

@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/db/dbtest"
-	"github.com/gemba-ai/gemba/demo/docs"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/demo/docs"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -215,7 +215,7 @@ func TestUpsertGetSetOutcome(t *testing.T) {
 func demoStore(t *testing.T) *Store {
 	t.Helper()
 	s := localStore(t, nil)
-	rep, err := s.Ingest(context.Background(), []string{"../demo/docs"}, IngestOptions{})
+	rep, err := s.Ingest(context.Background(), []string{"../internal/demo/docs"}, IngestOptions{})
 	require.NoError(t, err)
 	require.Empty(t, rep.Failed)
 	require.GreaterOrEqual(t, len(rep.Added), 60)

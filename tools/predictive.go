@@ -10,9 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gemba-ai/gemba/modelreg"
-	"github.com/gemba-ai/gemba/predict"
-	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/predict"
+	"github.com/gemba-ai/gemba/internal/series"
 )
 
 // Limits that keep tool results compact and requests sane.

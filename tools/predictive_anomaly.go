@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gemba-ai/gemba/modelreg"
-	"github.com/gemba-ai/gemba/predict"
-	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/predict"
+	"github.com/gemba-ai/gemba/internal/series"
 )
 
 // subject is what a detection runs on: one series, or all sensors of one

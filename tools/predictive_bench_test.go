@@ -8,10 +8,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/db/dbtest"
-	"github.com/gemba-ai/gemba/demo"
-	"github.com/gemba-ai/gemba/modelreg"
-	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/demo"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
 )
 

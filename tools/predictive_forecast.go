@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gemba-ai/gemba/modelreg"
-	"github.com/gemba-ai/gemba/predict"
-	"github.com/gemba-ai/gemba/series"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/predict"
+	"github.com/gemba-ai/gemba/internal/series"
 )
 
 // maxHorizonSteps caps any forecast horizon regardless of history.

@@ -1,0 +1,74 @@
+package app
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/rag"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// newDigestCmd is `gemba digest --channel C [--dry-run]`: one channel's
+// shift digest, built now from the same tools and stores the bot uses,
+// posted to Slack (header, details in its thread, charts) or printed.
+func newDigestCmd(app *App) *cobra.Command {
+	var channel string
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "digest --channel C [--dry-run]",
+		Short: "Build a channel's shift digest now and post it to Slack (or print it with --dry-run)",
+		Long: `Builds the shift digest of a Slack channel now: anomaly events since its last digest,
+forecast against plan for the channel's bound scope, open threads, and what to look at first.
+It is posted to the channel (a short header, details in its thread) outside any schedule;
+with --dry-run it is printed instead and nothing is posted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if channel == "" {
+				return exitCode(2, "digest: --channel is required (a Slack channel id such as C0123456789)")
+			}
+			ctx := cmd.Context()
+			cfg, err := app.Config()
+			if err != nil {
+				return err
+			}
+			if !dryRun && !cfg.Slack.Enabled() {
+				return exitCode(2, "digest: GEMBA_SLACK_BOT_TOKEN is not set, so nothing can be posted; use --dry-run to print the digest")
+			}
+			pool, err := app.Pool(ctx)
+			if err != nil {
+				return err
+			}
+			docs, err := newDocStore(ctx, cfg, pool, app)
+			if err != nil {
+				return err
+			}
+			reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
+			if dryRun {
+				d, err := bot.BuildDigest(ctx, bot.DigestSource{DB: pool, Tools: reg}, channel)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(app.Out, bot.DigestText(d))
+				if n := len(d.Charts); n > 0 {
+					fmt.Fprintf(app.Out, "\n(%d chart(s) would be uploaded in the thread)\n", n)
+				}
+				return nil
+			}
+			b, err := bot.New(bot.Options{BotToken: cfg.Slack.BotToken, APIURL: cfg.Slack.APIURL, DB: pool, Tools: reg, Logger: app.Logger()})
+			if err != nil {
+				return err
+			}
+			ts, err := b.PostDigest(ctx, channel)
+			if err != nil {
+				return fmt.Errorf("digest: %w", err)
+			}
+			fmt.Fprintf(app.Out, "Posted the digest to %s (message %s).\n", channel, ts)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&channel, "channel", "", "Slack channel id (required)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the digest instead of posting it")
+	return cmd
+}

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gemba-ai/gemba/internal/eval"
+)
+
+func newEvalCmd(app *App) *cobra.Command {
+	var asJSON, offline bool
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Run the evaluation set over the demo plant: tool routing, citation hits, numeric grounding",
+		Long: `Ask every question of the built-in evaluation set (run "gemba demo seed" first) and
+report tool-routing accuracy, citation hit rate, numeric grounding and facts. It uses the
+configured LLM when there is one and the offline planner otherwise (or with --offline).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cases, err := eval.Load()
+			if err != nil {
+				return err
+			}
+			pool, err := app.Pool(ctx)
+			if err != nil {
+				return err
+			}
+			var nSeries, nDocs int
+			if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM series), (SELECT count(*) FROM documents)`).Scan(&nSeries, &nDocs); err != nil {
+				return fmt.Errorf("eval: check demo data: %w", err)
+			}
+			if nSeries == 0 || nDocs == 0 {
+				return exitCode(1, fmt.Sprintf("eval: the database has %d series and %d documents; run `gemba demo seed` first", nSeries, nDocs))
+			}
+			r, err := buildRunnerWith(ctx, app, runnerDeps{offline: offline})
+			if err != nil {
+				return err
+			}
+			rep := eval.Run(ctx, r, cases, time.Now().UTC().Format("20060102T150405"))
+			if asJSON {
+				enc := json.NewEncoder(app.Out)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				return enc.Encode(rep)
+			}
+			return eval.WriteText(app.Out, rep)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&offline, "offline", false, "use the offline planner even when an LLM is configured")
+	return cmd
+}

@@ -1,0 +1,238 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+
+	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/series"
+)
+
+func newServeCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run Gemba: the local console, the Slack bot when configured, /healthz, /readyz and /metrics",
+		Long: `serve applies pending migrations (under an advisory lock, safe with several replicas),
+then starts one HTTP server carrying the local console (/), the Slack HTTP endpoints
+(/slack/events, /slack/interactions, /slack/commands), /healthz, /readyz and /metrics.
+With GEMBA_SLACK_BOT_TOKEN set it also runs the Slack bot (Socket Mode when
+GEMBA_SLACK_APP_TOKEN is set), its digest scheduler and the model re-evaluation.
+SIGTERM stops taking new work, finishes in-flight answers, and closes the pool
+within GEMBA_SHUTDOWN_TIMEOUT.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), app, nil)
+		},
+	}
+}
+
+// serve is the long-running composition: migrate, open the pool, build the
+// agent, console and bot once, start the HTTP server, and stop in order on
+// SIGTERM within the shutdown timeout. ready, when not nil, receives the
+// listening address (tests and the load harness use it).
+func serve(ctx context.Context, app *App, ready chan<- string) error {
+	cfg, err := app.Config()
+	if err != nil {
+		return err
+	}
+	log := app.Logger()
+	if cfg.MigrateOnStart {
+		n, err := db.Migrate(ctx, cfg.DatabaseURL, log)
+		if err != nil {
+			return err
+		}
+		log.Info("migrations current", "applied_now", n)
+	}
+	pool, err := app.Pool(ctx)
+	if err != nil {
+		return err
+	}
+	metrics := ops.NewMetrics()
+	health := ops.NewHealth()
+	health.Add("database", func(ctx context.Context) error { return pool.Ping(ctx) })
+	health.Add("migrations", func(ctx context.Context) error { return db.CheckCurrent(ctx, pool) })
+
+	p, err := buildParts(ctx, app, runnerDeps{metrics: metrics})
+	if err != nil {
+		return err
+	}
+	docs, reg, runner := p.docs, p.tools, p.runner
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", health.Healthz)
+	mux.HandleFunc("GET /readyz", health.Readyz)
+	mux.Handle("GET /metrics", metrics.Handler())
+
+	cons, err := newConsole(app, consoleParts{Runner: runner, Tools: reg, Docs: docs, Pool: pool, Metrics: metrics})
+	if err != nil {
+		return err
+	}
+	defer cons.Close()
+	mux.Handle("/", cons)
+	if derr := cons.Disabled(); derr != nil {
+		log.Warn("console disabled", "reason", derr)
+	}
+
+	var b *bot.Bot
+	if cfg.Slack.Enabled() {
+		b, err = bot.New(bot.Options{
+			BotToken:      cfg.Slack.BotToken,
+			AppToken:      cfg.Slack.AppToken,
+			SigningSecret: cfg.Slack.SigningSecret,
+			APIURL:        cfg.Slack.APIURL,
+			DB:            pool,
+			Asker:         runner,
+			Feedback:      runner,
+			Incidents:     bot.RAGIncidents{Store: docs},
+			Tools:         reg,
+			Logger:        log,
+			Metrics:       metrics,
+			Workers:       cfg.Slack.Workers,
+			UserRate:      cfg.Slack.UserRate,
+			AnswerTimeout: cfg.Agent.Deadline + 10*time.Second,
+			Lease:         cfg.Slack.Lease,
+			FollowUpAfter: cfg.Slack.FollowUpAfter,
+			Permissions: bot.Permissions{
+				ForecastChannels: cfg.Slack.ForecastChannels,
+				ForecastUsers:    cfg.Slack.ForecastUsers,
+				DigestChannels:   cfg.Slack.DigestChannels,
+				DigestUsers:      cfg.Slack.DigestUsers,
+			},
+			SweepEvery:   min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
+			DrainTimeout: cfg.ShutdownTimeout,
+		})
+		if err != nil {
+			return err
+		}
+		b.Routes(mux)
+		health.Add("slack", b.Ready)
+	}
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	var bg sync.WaitGroup
+	var botErr error
+	if b != nil {
+		bg.Go(func() { botErr = b.Run(runCtx) })
+	}
+	bg.Go(func() { reevaluateLoop(runCtx, pool, log) })
+
+	printBanner(app, ln.Addr().String(), b != nil)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			stopRun()
+			bg.Wait()
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	health.Drain()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	// Stop taking HTTP requests first (in-flight acks complete), then let
+	// the bot finish its answers and the scheduler stop; the pool closes
+	// last in App.Close.
+	shutErr := srv.Shutdown(sctx)
+	stopRun()
+	bg.Wait()
+	if botErr != nil {
+		return botErr
+	}
+	if shutErr != nil {
+		return fmt.Errorf("http shutdown: %w", shutErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// reevaluateLockID elects the one replica that re-evaluates models.
+const reevaluateLockID int64 = 0x67656d6272
+
+// reevaluateLoop re-runs the model registry's rolling backtests every six
+// hours (and once shortly after start) on whichever replica wins a
+// transaction-scoped advisory lock, so several replicas do the work once.
+func reevaluateLoop(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
+	reg := modelreg.New(pool, modelreg.WithSeries(series.New(pool)), modelreg.WithLogger(log))
+	t := time.NewTimer(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		t.Reset(6 * time.Hour)
+		func() {
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+			defer cancel()
+			tx, err := pool.Begin(rctx)
+			if err != nil {
+				log.Warn("model re-evaluation: begin", "err", err)
+				return
+			}
+			defer func() { _ = tx.Rollback(context.WithoutCancel(rctx)) }()
+			var won bool
+			if err := tx.QueryRow(rctx, "SELECT pg_try_advisory_xact_lock($1)", reevaluateLockID).Scan(&won); err != nil || !won {
+				return
+			}
+			evals, err := reg.Reevaluate(rctx, time.Now())
+			if err != nil {
+				log.Warn("model re-evaluation failed", "err", err)
+				return
+			}
+			drifted := 0
+			for _, e := range evals {
+				if e.Drifted {
+					drifted++
+				}
+			}
+			log.Info("models re-evaluated", "evaluations", len(evals), "drifted", drifted)
+		}()
+	}
+}
+
+func printBanner(app *App, addr string, slackOn bool) {
+	cfg, _ := app.Config()
+	fmt.Fprintf(app.Out, "\nGemba is running.\n  Console:  http://%s\n  Health:   http://%s/healthz  Ready: /readyz  Metrics: /metrics\n", addr, addr)
+	if slackOn {
+		transport := "HTTP Events API at /slack/events, /slack/interactions, /slack/commands"
+		if cfg.Slack.SocketMode() {
+			transport = "Socket Mode"
+		}
+		fmt.Fprintf(app.Out, "  Slack:    connected via %s\n", transport)
+	} else {
+		fmt.Fprintf(app.Out, "  Slack:    not configured — set GEMBA_SLACK_BOT_TOKEN and GEMBA_SLACK_APP_TOKEN (Socket Mode) or GEMBA_SLACK_SIGNING_SECRET (HTTP); see README \"Connect to Slack\"\n")
+	}
+	if cfg.LLM.Enabled() {
+		fmt.Fprintf(app.Out, "  Answers:  %s %s (offline planner if it fails)\n", cfg.LLM.Provider, cfg.LLM.Model)
+	} else {
+		fmt.Fprintf(app.Out, "  Answers:  offline planner — set GEMBA_LLM_PROVIDER, GEMBA_LLM_MODEL and GEMBA_LLM_API_KEY (or GEMBA_LLM_BASE_URL for a local OpenAI-compatible server) to use an LLM\n")
+	}
+	fmt.Fprintln(app.Out)
+}

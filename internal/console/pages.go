@@ -1,0 +1,232 @@
+package console
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/chart"
+)
+
+// assetGroup is one machine (or a line, for line-level series) with its series.
+type assetGroup struct {
+	Name   string       `json:"name"`
+	Line   string       `json:"line,omitempty"`
+	Site   string       `json:"site,omitempty"`
+	Series []SeriesInfo `json:"series"`
+}
+
+func (c *Console) plantSeries(w http.ResponseWriter, r *http.Request) {
+	if c.o.Plant == nil {
+		writeError(w, http.StatusServiceUnavailable, "the series store is not connected in this build")
+		return
+	}
+	ss, err := c.o.Plant.Series(r.Context())
+	if err != nil {
+		c.log.Error("console plant series", "err", err)
+		writeError(w, http.StatusBadGateway, "console: plant: "+err.Error())
+		return
+	}
+	groups := map[string]*assetGroup{}
+	var names []string
+	for _, s := range ss {
+		key := s.Asset
+		if key == "" {
+			key = s.Line
+		}
+		if key == "" {
+			key = "other"
+		}
+		g, ok := groups[key]
+		if !ok {
+			g = &assetGroup{Name: key, Line: s.Line, Site: s.Site}
+			groups[key] = g
+			names = append(names, key)
+		}
+		g.Series = append(g.Series, s)
+	}
+	sort.Strings(names)
+	out := make([]*assetGroup, 0, len(names))
+	for _, n := range names {
+		out = append(out, groups[n])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"assets": out})
+}
+
+// hours reads the lookback in hours (default def, at most 90 days).
+func hours(r *http.Request, def int) (time.Duration, error) {
+	h := def
+	if s := r.URL.Query().Get("hours"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 24*90 {
+			return 0, errors.New("hours must be a whole number from 1 to 2160")
+		}
+		h = n
+	}
+	return time.Duration(h) * time.Hour, nil
+}
+
+// plantWindow checks that the series store is connected and reads the
+// required query parameter param (example shows a valid one) and the
+// window of hours ending now; it writes the error and returns false when
+// any of them is missing or wrong.
+func (c *Console) plantWindow(w http.ResponseWriter, r *http.Request, param, example string) (string, time.Time, time.Time, bool) {
+	if c.o.Plant == nil {
+		writeError(w, http.StatusServiceUnavailable, "the series store is not connected in this build")
+		return "", time.Time{}, time.Time{}, false
+	}
+	v := strings.TrimSpace(r.URL.Query().Get(param))
+	if v == "" {
+		writeError(w, http.StatusBadRequest, param+" is required, e.g. ?"+param+"="+example)
+		return "", time.Time{}, time.Time{}, false
+	}
+	span, err := hours(r, 72)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return "", time.Time{}, time.Time{}, false
+	}
+	now := c.now()
+	return v, now.Add(-span), now, true
+}
+
+func (c *Console) plantEvents(w http.ResponseWriter, r *http.Request) {
+	asset, from, to, ok := c.plantWindow(w, r, "asset", "press-3")
+	if !ok {
+		return
+	}
+	evs, err := c.o.Plant.Events(r.Context(), asset, from, to)
+	if err != nil {
+		c.log.Error("console plant events", "asset", asset, "err", err)
+		writeError(w, http.StatusBadGateway, "console: events: "+err.Error())
+		return
+	}
+	if evs == nil {
+		evs = []Event{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"asset": asset, "events": evs})
+}
+
+func (c *Console) plantChart(w http.ResponseWriter, r *http.Request) {
+	name, from, to, ok := c.plantWindow(w, r, "series", "press-3.vibration")
+	if !ok {
+		return
+	}
+	ch, err := c.o.Plant.Chart(r.Context(), name, from, to)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "console: chart: "+err.Error())
+		return
+	}
+	png, err := chart.PNG(ch, chart.Options{})
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, "console: chart: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	_, _ = w.Write(png) //nolint:gosec // a PNG we drew, served as image/png with nosniff, not HTML
+}
+
+func (c *Console) searchDocs(w http.ResponseWriter, r *http.Request) {
+	if c.o.Docs == nil {
+		writeError(w, http.StatusServiceUnavailable, "the incident store is not connected in this build")
+		return
+	}
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 500 {
+		writeError(w, http.StatusBadRequest, "the search text is too long (500 bytes at most)")
+		return
+	}
+	k := 20
+	if s := r.URL.Query().Get("k"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			writeError(w, http.StatusBadRequest, "k must be a whole number from 1 to 100")
+			return
+		}
+		k = n
+	}
+	hits, err := c.o.Docs.Search(r.Context(), q, k)
+	if err != nil {
+		c.log.Error("console docs search", "err", err)
+		writeError(w, http.StatusBadGateway, "console: search: "+err.Error())
+		return
+	}
+	if hits == nil {
+		hits = []DocHit{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "hits": hits})
+}
+
+func (c *Console) getDoc(w http.ResponseWriter, r *http.Request) {
+	if c.o.Docs == nil {
+		writeError(w, http.StatusServiceUnavailable, "the incident store is not connected in this build")
+		return
+	}
+	id := r.PathValue("id")
+	d, err := c.o.Docs.Get(r.Context(), id)
+	if err != nil || d == nil {
+		msg := "no document " + strconv.Quote(id)
+		if err != nil {
+			msg += ": " + err.Error()
+		}
+		writeError(w, http.StatusNotFound, msg)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (c *Console) listDigests(w http.ResponseWriter, r *http.Request) {
+	if c.o.Digests == nil {
+		writeError(w, http.StatusServiceUnavailable, "digests are not connected in this build")
+		return
+	}
+	ss, err := c.o.Digests.Schedules(r.Context())
+	if err != nil {
+		c.log.Error("console digests", "err", err)
+		writeError(w, http.StatusBadGateway, "console: digests: "+err.Error())
+		return
+	}
+	if ss == nil {
+		ss = []DigestSchedule{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"schedules": ss, "channels": c.o.Channels})
+}
+
+type previewBody struct {
+	Channel string `json:"channel"`
+}
+
+// previewDigest renders a digest now, without posting it anywhere.
+func (c *Console) previewDigest(w http.ResponseWriter, r *http.Request) {
+	if c.o.Digests == nil {
+		writeError(w, http.StatusServiceUnavailable, "digests are not connected in this build")
+		return
+	}
+	var b previewBody
+	if !readJSON(w, r, &b) {
+		return
+	}
+	if strings.TrimSpace(b.Channel) == "" {
+		writeError(w, http.StatusBadRequest, "channel is required")
+		return
+	}
+	rep, err := c.o.Digests.Preview(r.Context(), b.Channel)
+	if err != nil {
+		c.log.Error("console digest preview", "channel", b.Channel, "err", err)
+		writeError(w, http.StatusBadGateway, "console: digest preview: "+err.Error())
+		return
+	}
+	var refs []chartRef
+	for _, f := range rep.Files {
+		refs = append(refs, chartRef{URL: c.files.put(f), Title: f.Title})
+	}
+	for _, ch := range rep.Charts {
+		if png, err := chart.PNG(ch, chart.Options{}); err == nil {
+			refs = append(refs, chartRef{URL: c.files.put(File{Title: ch.Title, MIME: "image/png", Data: png}), Title: ch.Title})
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channel": b.Channel, "text": rep.Text, "blocks": blocksJSON(rep.Blocks, refs)})
+}

@@ -1,0 +1,98 @@
+package eval
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/demo"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/rag"
+	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// demoPlant is one database holding the seeded demo plant and corpus,
+// shared by the tests and benchmarks of this package (seeding takes seconds).
+type demoPlant struct {
+	pool *pgxpool.Pool
+	docs *rag.Store
+	now  time.Time
+}
+
+var (
+	demoOnce sync.Once
+	demoDB   *demoPlant
+	demoErr  error
+)
+
+func openDemo(t testing.TB) *demoPlant {
+	t.Helper()
+	demoOnce.Do(func() {
+		ctx := context.Background()
+		// The database outlives the first test that asks for it; TestMain
+		// drops it when the package's tests are done.
+		url := dbtest.NewDatabase(keepTB{TB: t})
+		pool, err := db.Open(ctx, url, db.Options{MaxConns: 8})
+		if err != nil {
+			demoErr = err
+			return
+		}
+		atExit = append([]func(){pool.Close}, atExit...)
+		now := time.Now().UTC()
+		if _, err := demo.Seed(ctx, pool, demo.Options{Now: now}); err != nil {
+			demoErr = err
+			return
+		}
+		emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
+		if err != nil {
+			demoErr = err
+			return
+		}
+		docs := rag.New(pool, emb, rag.Options{Logger: slog.New(slog.DiscardHandler)})
+		rep, err := docs.Ingest(ctx, []string{"../demo/docs/incidents", "../demo/docs/runbooks", "../demo/docs/usecases"}, rag.IngestOptions{})
+		if err != nil {
+			demoErr = err
+			return
+		}
+		if len(rep.Failed) > 0 {
+			demoErr = rep.Failed[0]
+			return
+		}
+		demoDB = &demoPlant{pool: pool, docs: docs, now: now}
+	})
+	require.NoError(t, demoErr)
+	return demoDB
+}
+
+// atExit are the shared fixture's cleanups, run by TestMain.
+var atExit []func()
+
+// keepTB keeps the shared demo database alive past the first test's
+// cleanup: its cleanups run at the end of the package instead.
+type keepTB struct{ testing.TB }
+
+func (keepTB) Cleanup(f func()) { atExit = append(atExit, f) }
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, f := range atExit {
+		f()
+	}
+	os.Exit(code)
+}
+
+// registry is the tool set the composition root builds: plant tools on the
+// series store and the incident store's tools.
+func (d *demoPlant) registry() *tools.Registry {
+	now := func() time.Time { return d.now }
+	return tools.NewRegistry(append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), rag.Tools(d.docs)...)...)
+}

@@ -1,0 +1,146 @@
+package csvmodel
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/predict"
+)
+
+// DetectOptions configure [Detect].
+type DetectOptions struct {
+	// ReadOptions choose the time and value columns.
+	ReadOptions
+	// Period is the seasonal period in rows (intervals): 0 detects it, 1
+	// disables seasonality.
+	Period int
+	// Online scores each row only from the rows before it and itself.
+	Online bool
+	// Threshold is the anomaly score cut (0 means the default, 0.9).
+	Threshold float64
+}
+
+// ForecastOptions configure [Forecast].
+type ForecastOptions struct {
+	// ReadOptions choose the time and value columns.
+	ReadOptions
+	// Horizon is the number of steps to forecast (required).
+	Horizon int
+	// Season is the seasonal period in rows: 0 detects it, 1 disables it.
+	Season int
+}
+
+// DetectHeader is the header Detect writes.
+var DetectHeader = []string{"timestamp", "value", "score", "is_anomaly"}
+
+// ForecastHeader is the header Forecast writes.
+var ForecastHeader = []string{"step", "timestamp", "forecast", "lo80", "hi80", "lo95", "hi95"}
+
+// Detect reads a series from r, scores it with [predict.Detect] and writes
+// one CSV row per input row, in input order, to w: the input's timestamp
+// (empty when there is none) and value cells as given, the score with four
+// decimals (empty for a missing value) and is_anomaly as 0 or 1.
+func Detect(r io.Reader, w io.Writer, opt DetectOptions) error {
+	t, err := Read(r, opt.ReadOptions)
+	if err != nil {
+		return fmt.Errorf("csvmodel: detect: %w", err)
+	}
+	det, err := predict.Detect(t.Grid, predict.DetectOptions{Period: opt.Period, Online: opt.Online, Threshold: opt.Threshold})
+	if err != nil {
+		return fmt.Errorf("csvmodel: detect: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(DetectHeader); err != nil {
+		return fmt.Errorf("csvmodel: detect: write: %w", err)
+	}
+	row := make([]string, 4)
+	for i, slot := range t.Slot {
+		p := det.Points[slot]
+		row[0] = ""
+		if t.RawTimes != nil {
+			row[0] = t.RawTimes[i]
+		}
+		row[1] = t.RawValues[i]
+		row[2] = ""
+		if !math.IsNaN(t.Grid.Values[slot]) {
+			row[2] = strconv.FormatFloat(p.Score, 'f', 4, 64)
+		}
+		row[3] = "0"
+		if p.IsAnomaly {
+			row[3] = "1"
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("csvmodel: detect: write: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("csvmodel: detect: write: %w", err)
+	}
+	return nil
+}
+
+// Forecast reads a series from r, forecasts it with [predict.ForecastSeries]
+// and writes Horizon rows to w: the step (1…Horizon), its timestamp (the
+// last input timestamp plus step intervals, in the input's format; empty
+// when the input has none), the point forecast and the 80% and 95%
+// interval bounds. It returns the forecast too, so a caller can report the
+// model, its backtest error and the cutoff.
+func Forecast(r io.Reader, w io.Writer, opt ForecastOptions) (*predict.Forecast, error) {
+	t, err := Read(r, opt.ReadOptions)
+	if err != nil {
+		return nil, fmt.Errorf("csvmodel: forecast: %w", err)
+	}
+	// Rows at the end with an empty value still count: step 1 is the
+	// interval after the last row, so forecast through them and drop them.
+	skip := 0
+	for k := len(t.Grid.Values) - 1; k >= 0 && math.IsNaN(t.Grid.Values[k]); k-- {
+		skip++
+	}
+	h := opt.Horizon
+	if h > 0 {
+		h += skip
+	}
+	fc, err := predict.ForecastSeries(predict.Series{Values: t.Grid.Values}, predict.ForecastOptions{Horizon: h, Season: opt.Season})
+	if err != nil {
+		return nil, fmt.Errorf("csvmodel: forecast: %w", err)
+	}
+	fc.Mean, fc.Lo80, fc.Hi80, fc.Lo95, fc.Hi95 = fc.Mean[skip:], fc.Lo80[skip:], fc.Hi80[skip:], fc.Lo95[skip:], fc.Hi95[skip:]
+	// The grid ends at the last input row, so the forecast continues from
+	// the last timestamp at the inferred interval.
+	if t.Times != nil {
+		fc.Cutoff = t.Times[len(t.Times)-1]
+		fc.Step = t.Step
+		fc.Times = make([]time.Time, len(fc.Mean))
+		for i := range fc.Times {
+			fc.Times[i] = fc.Cutoff.Add(time.Duration(i+1) * t.Step)
+		}
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ForecastHeader); err != nil {
+		return nil, fmt.Errorf("csvmodel: forecast: write: %w", err)
+	}
+	row := make([]string, 7)
+	for i := range fc.Mean {
+		row[0] = strconv.Itoa(i + 1)
+		row[1] = ""
+		if fc.Times != nil {
+			row[1] = fc.Times[i].Format(t.Layout)
+		}
+		for j, v := range []float64{fc.Mean[i], fc.Lo80[i], fc.Hi80[i], fc.Lo95[i], fc.Hi95[i]} {
+			row[2+j] = strconv.FormatFloat(v, 'g', 10, 64)
+		}
+		if err := cw.Write(row); err != nil {
+			return nil, fmt.Errorf("csvmodel: forecast: write: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, fmt.Errorf("csvmodel: forecast: write: %w", err)
+	}
+	return fc, nil
+}
