@@ -40,9 +40,10 @@ lint:
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
 
-## loadtest: 3,000 Slack events over 3 minutes to two gemba processes (exactly-once, latency, throughput)
+## loadtest: 3,000 Slack events over 3 minutes to two gemba processes (exactly-once, latency, throughput);
+## the harness is its own command, so its local Slack and scripted LLM never enter the gemba binary
 loadtest: setup build
-	$(BIN) bench serve --events 3000 --duration 3m
+	$(GO) run ./cmd/gemba-loadtest --gemba $(BIN) --events 3000 --duration 3m
 
 ## fuzz: run each fuzzer for FUZZTIME (default 30s)
 FUZZTIME ?= 30s

@@ -10,11 +10,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
+	"github.com/gemba-ai/gemba/internal/llmtest"
+	"github.com/gemba-ai/gemba/internal/slackfake"
 )
 
 func percentile(d []time.Duration, p float64) time.Duration {

@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/gemba-ai/gemba/internal/chart"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // chartCacheSize bounds the drawn charts kept (about 50 KB each).
@@ -31,7 +30,7 @@ type chartCache struct {
 
 // png returns the chart drawn as PNG, from the cache when the same chart
 // was drawn before. The bytes are shared: callers must not modify them.
-func (cc *chartCache) png(c tools.Chart) ([]byte, error) {
+func (cc *chartCache) png(c chart.Chart) ([]byte, error) {
 	key := chartKey(c)
 	cc.mu.Lock()
 	if b, ok := cc.byKey[key]; ok {
@@ -63,7 +62,7 @@ func (cc *chartCache) png(c tools.Chart) ([]byte, error) {
 
 // chartKey hashes every field of c (NaN and infinities included, which JSON
 // cannot encode).
-func chartKey(c tools.Chart) [sha256.Size]byte {
+func chartKey(c chart.Chart) [sha256.Size]byte {
 	h := sha256.New()
 	var buf [8]byte
 	num := func(v uint64) {

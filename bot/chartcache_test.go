@@ -8,10 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/chart"
-	"github.com/gemba-ai/gemba/tools"
 )
 
-func testChart(shift float64) tools.Chart {
+func testChart(shift float64) chart.Chart {
 	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()
 	var ts []int64
 	var vs, lo, hi []float64
@@ -22,10 +21,10 @@ func testChart(shift float64) tools.Chart {
 		lo, hi = append(lo, v-1), append(hi, v+1)
 	}
 	lo[3] = math.NaN()
-	return tools.Chart{Title: "press-3 vibration", Unit: "mm/s",
-		Lines: []tools.ChartLine{{Name: "vibration", Style: "history", Times: ts, Values: vs}},
-		Bands: []tools.ChartBand{{Name: "80%", Times: ts, Lo: lo, Hi: hi}},
-		Marks: []tools.ChartMark{{Label: "drift", Start: ts[30], End: ts[40]}},
+	return chart.Chart{Title: "press-3 vibration", Unit: "mm/s",
+		Lines: []chart.Line{{Name: "vibration", Style: "history", Times: ts, Values: vs}},
+		Bands: []chart.Band{{Name: "80%", Times: ts, Lo: lo, Hi: hi}},
+		Marks: []chart.Mark{{Label: "drift", Start: ts[30], End: ts[40]}},
 	}
 }
 
@@ -54,14 +53,14 @@ func TestChartCache(t *testing.T) {
 	other.Lines[0].Values[7] = math.Nextafter(other.Lines[0].Values[7], 10)
 	require.NotEqual(t, chartKey(c), chartKey(other))
 	withCutoff := testChart(0)
-	withCutoff.Cutoff = &tools.ChartInstant{Label: "data cutoff", Time: 1}
+	withCutoff.Cutoff = &chart.Instant{Label: "data cutoff", Time: 1}
 	require.NotEqual(t, chartKey(c), chartKey(withCutoff))
 	shifted, err := cc.png(testChart(0.5))
 	require.NoError(t, err)
 	require.NotEqual(t, want, shifted)
 
 	// An empty chart is an error and is not kept.
-	_, err = cc.png(tools.Chart{Title: "empty"})
+	_, err = cc.png(chart.Chart{Title: "empty"})
 	require.ErrorIs(t, err, chart.ErrEmpty)
 
 	// Bounded: the oldest drawings go first.

@@ -8,12 +8,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/demo"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/internal/slackfake"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -28,7 +27,7 @@ func TestDemoPlantCommandsAndDigest(t *testing.T) {
 	clock := func() time.Time { return now }
 	_, err := demo.Seed(ctx, e.pool, demo.Options{Now: now})
 	require.NoError(t, err)
-	e.reg = tools.NewRegistry(append(tools.Predictive(series.New(e.pool), nil, clock), rag.Tools(e.rag)...)...)
+	e.reg = tools.NewRegistry(append(tools.Predictive(series.New(e.pool), nil, clock), tools.Incidents(e.rag)...)...)
 	e.runner, err = agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(e.pool), Now: clock})
 	require.NoError(t, err)
 	a := e.start(func(o *bot.Options) { o.Now = clock })

@@ -29,6 +29,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -43,7 +44,7 @@ type Digest struct {
 	// unavailable); their charts are uploaded with the details.
 	Anomalies string
 	Plan      string
-	Charts    []tools.Chart
+	Charts    []chart.Chart
 	// OpenThreads are the channel's unresolved threads of the last week.
 	OpenThreads []DigestThread
 	// LookFirst is the short priority list.
@@ -106,8 +107,8 @@ func (b *Bot) buildDigest(ctx context.Context, channel string) (*Digest, error) 
 		planArgs["line"] = s.Scope.Line
 	}
 	var anomRes, planRes tools.Result
-	d.Anomalies, anomRes = b.digestTool(sctx, "detect_anomalies", anomArgs)
-	d.Plan, planRes = b.digestTool(sctx, "compare_to_plan", planArgs)
+	d.Anomalies, anomRes = b.digestTool(sctx, tools.DetectAnomalies, anomArgs)
+	d.Plan, planRes = b.digestTool(sctx, tools.CompareToPlan, planArgs)
 	d.Charts = append(append(d.Charts, anomRes.Charts...), planRes.Charts...)
 
 	threads, err := b.openThreads(ctx, channel, now.Add(-7*24*time.Hour), 10)

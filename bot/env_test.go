@@ -19,11 +19,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/internal/slackfake"
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/slackfake"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -61,7 +62,7 @@ func newEnv(t testing.TB) *env {
 		_, err := e.rag.Upsert(ctx, d)
 		require.NoError(t, err)
 	}
-	e.reg = tools.NewRegistry(append(rag.Tools(e.rag), e.forecastTool(), anomalyTool())...)
+	e.reg = tools.NewRegistry(append(tools.Incidents(e.rag), e.forecastTool(), anomalyTool())...)
 	e.runner, err = agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(e.pool), Metrics: e.metrics})
 	require.NoError(t, err)
 	return e
@@ -236,12 +237,12 @@ func (e *env) forecastTool() tools.Tool {
 			ft, fv = append(ft, t), append(fv, v)
 			lo80, hi80, lo95, hi95 = append(lo80, v-w), append(hi80, v+w), append(lo95, v-2*w), append(hi95, v+2*w)
 		}
-		c := tools.Chart{Title: "line-2.output forecast", Unit: "units/h",
-			Lines:  []tools.ChartLine{{Name: "history", Times: ht, Values: hv, Style: "history"}, {Name: "forecast", Times: ft, Values: fv, Style: "forecast"}},
-			Bands:  []tools.ChartBand{{Name: "80%", Times: ft, Lo: lo80, Hi: hi80}, {Name: "95%", Times: ft, Lo: lo95, Hi: hi95}},
-			Cutoff: &tools.ChartInstant{Label: "data cutoff", Time: ht[47]}}
+		c := chart.Chart{Title: "line-2.output forecast", Unit: "units/h",
+			Lines:  []chart.Line{{Name: "history", Times: ht, Values: hv, Style: "history"}, {Name: "forecast", Times: ft, Values: fv, Style: "forecast"}},
+			Bands:  []chart.Band{{Name: "80%", Times: ft, Lo: lo80, Hi: hi80}, {Name: "95%", Times: ft, Lo: lo95, Hi: hi95}},
+			Cutoff: &chart.Instant{Label: "data cutoff", Time: ht[47]}}
 		return tools.Result{Summary: fmt.Sprintf("line-2.output: next %d h forecast %.0f units (80%%: %.0f–%.0f), model holt-winters, MASE 0.71", h, sum(fv), sum(lo80), sum(hi80)),
-			Data: map[string]any{"series": a.Series, "horizon": h}, Charts: []tools.Chart{c}}, nil
+			Data: map[string]any{"series": a.Series, "horizon": h}, Charts: []chart.Chart{c}}, nil
 	})
 }
 
@@ -278,10 +279,10 @@ func anomalyTool() tools.Tool {
 			}
 			vs = append(vs, v)
 		}
-		c := tools.Chart{Title: "press-3 vibration", Unit: "mm/s", Lines: []tools.ChartLine{{Name: "vibration", Times: ts, Values: vs}},
-			Marks: []tools.ChartMark{{Label: "anomaly", Start: ts[70], End: ts[114]}}}
+		c := chart.Chart{Title: "press-3 vibration", Unit: "mm/s", Lines: []chart.Line{{Name: "vibration", Times: ts, Values: vs}},
+			Marks: []chart.Mark{{Label: "anomaly", Start: ts[70], End: ts[114]}}}
 		return tools.Result{Summary: "1 anomaly event on press-3 vibration 06:10–06:55, peak 9.3 mm/s (score 0.97)",
 			Data:   map[string]any{"events": []map[string]any{{"asset": "press-3", "series": "press-3.vibration", "start": "2026-11-27T06:10:00Z", "peak": 9.3, "score": 0.97}}},
-			Charts: []tools.Chart{c}}, nil
+			Charts: []chart.Chart{c}}, nil
 	})
 }

@@ -5,8 +5,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/agent"
 )
 
 func ExampleParseCommand() {

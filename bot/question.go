@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gemba-ai/gemba/internal/ops"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/gemba-ai/gemba/internal/ops"
 
 	"github.com/slack-go/slack"
 
@@ -125,7 +126,7 @@ func (b *Bot) postAnswer(ctx context.Context, channel, threadTS, replyTS string,
 }
 
 // uploadCharts uploads each chart as a PNG in the thread with its numbers.
-func (b *Bot) uploadCharts(ctx context.Context, channel, threadTS string, charts []tools.Chart) {
+func (b *Bot) uploadCharts(ctx context.Context, channel, threadTS string, charts []chart.Chart) {
 	for _, c := range charts {
 		png, err := b.charts.png(c)
 		if err != nil {

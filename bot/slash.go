@@ -104,7 +104,7 @@ func (b *Bot) runForecast(ctx context.Context, j job, cmd slack.SlashCommand, c 
 	if c.Season > 0 {
 		q += fmt.Sprintf(" with a season of %d steps", c.Season)
 	}
-	return b.runTool(ctx, j, cmd, s, "forecast_series", args, q, fmt.Sprintf(":chart_with_upwards_trend: <@%s> asked for a forecast of `%s`", cmd.UserID, c.Series))
+	return b.runTool(ctx, j, cmd, s, tools.ForecastSeries, args, q, fmt.Sprintf(":chart_with_upwards_trend: <@%s> asked for a forecast of `%s`", cmd.UserID, c.Series))
 }
 
 func (b *Bot) runAnomalies(ctx context.Context, j job, cmd slack.SlashCommand, c Command) error {
@@ -133,7 +133,7 @@ func (b *Bot) runAnomalies(ctx context.Context, j job, cmd slack.SlashCommand, c
 		what = "`" + FormatScope(s.Scope) + "`"
 	}
 	q := fmt.Sprintf("What anomalies happened on %s since %s?", strings.Trim(what, "`"), since.UTC().Format("2006-01-02 15:04 MST"))
-	return b.runTool(ctx, j, cmd, s, "detect_anomalies", args, q, fmt.Sprintf(":rotating_light: <@%s> asked for anomalies on %s since %s", cmd.UserID, what, since.UTC().Format("Jan 2 15:04 MST")))
+	return b.runTool(ctx, j, cmd, s, tools.DetectAnomalies, args, q, fmt.Sprintf(":rotating_light: <@%s> asked for anomalies on %s since %s", cmd.UserID, what, since.UTC().Format("Jan 2 15:04 MST")))
 }
 
 // runTool answers a forecast or anomalies command: the tool runs directly
@@ -161,7 +161,7 @@ func (b *Bot) runTool(ctx context.Context, j job, cmd slack.SlashCommand, s Chan
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if res.UserError != "" {
-		if strings.Contains(res.UserError, "do not match its schema") {
+		if res.InvalidArgs {
 			// This build's tool takes other arguments: let the agent call it.
 			b.log.WarnContext(ctx, "tool rejected the command's arguments; asking the agent", "tool", name, "err", res.UserError)
 			noTool := s

@@ -71,6 +71,10 @@ func New(dbtx db.DBTX, emb Embedder, opt Options) *Store {
 // Embedder returns the store's embedder.
 func (s *Store) Embedder() Embedder { return s.emb }
 
+// Now is the store's clock (Options.Now), which relative search filters
+// such as "since 90d" are counted back from.
+func (s *Store) Now() time.Time { return s.opt.Now() }
+
 // Status says what an upsert did to a document.
 type Status string
 

@@ -18,7 +18,6 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo/docs"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 func localStore(t *testing.T, _ any) *Store {
@@ -489,61 +488,16 @@ func (f *failingEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([
 	return f.Embedder.EmbedDocuments(ctx, texts)
 }
 
-func TestTools(t *testing.T) {
+func TestParseSince(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	s := demoStore(t)
-	reg := tools.NewRegistry(Tools(s)...)
-	search, ok := reg.Get("search_incidents")
-	require.True(t, ok)
-	get, ok := reg.Get("get_document")
-	require.True(t, ok)
-
-	res, err := search.Call(ctx, json.RawMessage(`{"query":"press-3 vibration rising","k":3}`))
-	require.NoError(t, err)
-	require.Empty(t, res.UserError)
-	require.Len(t, res.Citations, 3)
-	require.Equal(t, "INC-1003", res.Citations[0].ID)
-	require.Contains(t, res.Summary, "INC-1003 (worked)")
-
-	// A channel scoped to line-3 sees line-3 documents and plant-wide ones.
-	scoped := tools.WithScope(ctx, tools.Scope{Line: "line-3"})
-	res, err = search.Call(scoped, json.RawMessage(`{"query":"vibration rising bearing","k":5}`))
-	require.NoError(t, err)
-	for _, c := range res.Citations {
-		d, err := s.Get(ctx, c.ID)
-		require.NoError(t, err)
-		require.Contains(t, []string{"line-3", ""}, d.Line, c.ID)
-	}
-	// Arguments that name an asset override the scope.
-	res, err = search.Call(scoped, json.RawMessage(`{"query":"vibration","asset":"press-3","kind":"incident","since":"2024-01-01"}`))
-	require.NoError(t, err)
-	require.NotEmpty(t, res.Citations)
-	for _, c := range res.Citations {
-		d, _ := s.Get(ctx, c.ID)
-		require.Equal(t, "press-3", d.Asset)
-	}
-
-	for _, bad := range []string{`{"query":""}`, `{"query":"x","kind":"memo"}`, `{"query":"x","since":"soon"}`, `{"query":"x","colour":"red"}`} {
-		res, err = search.Call(ctx, json.RawMessage(bad))
-		require.NoError(t, err)
-		require.NotEmpty(t, res.UserError, bad)
-	}
-	res, err = search.Call(ctx, json.RawMessage(`{"query":"xyzzy qwerty"}`))
-	require.NoError(t, err)
-	require.Contains(t, res.Summary, "no documents match")
-
-	res, err = get.Call(ctx, json.RawMessage(`{"id":"RB-LOTO"}`))
-	require.NoError(t, err)
-	require.Contains(t, res.Data.(map[string]any)["body"], "[LOTO]")
-	require.Equal(t, "RB-LOTO", res.Citations[0].ID)
-	res, err = get.Call(ctx, json.RawMessage(`{"id":"INC-404"}`))
-	require.NoError(t, err)
-	require.Contains(t, res.UserError, "no document")
-
-	since, err := parseSince("90d", time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
+	since, err := ParseSince("90d", time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Equal(t, "2024-10-02", since.Format("2006-01-02"))
+	since, err = ParseSince("2024-06-01", time.Now())
+	require.NoError(t, err)
+	require.Equal(t, "2024-06-01", since.Format("2006-01-02"))
+	_, err = ParseSince("soon", time.Now())
+	require.Error(t, err)
 }
 
 func TestEvalHybridBeatsBothLegs(t *testing.T) {

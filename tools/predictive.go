@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -90,11 +91,11 @@ func newPredictive(store *series.Store, reg *modelreg.Registry, o PredictiveOpti
 
 func (p *predictive) tools() []Tool {
 	return []Tool{
-		New("list_series", listSeriesDesc, listSeriesSchema, p.listSeries),
-		New("detect_anomalies", detectDesc, detectSchema, p.detectAnomalies),
-		New("explain_anomaly", explainDesc, explainSchema, p.explainAnomaly),
-		New("forecast_series", forecastDesc, forecastSchema, p.forecastSeries),
-		New("compare_to_plan", planDesc, planSchema, p.compareToPlan),
+		New(ListSeries, listSeriesDesc, listSeriesSchema, p.listSeries),
+		New(DetectAnomalies, detectDesc, detectSchema, p.detectAnomalies),
+		New(ExplainAnomaly, explainDesc, explainSchema, p.explainAnomaly),
+		New(ForecastSeries, forecastDesc, forecastSchema, p.forecastSeries),
+		New(CompareToPlan, planDesc, planSchema, p.compareToPlan),
 	}
 }
 
@@ -401,8 +402,8 @@ func robust(x []float64) (med, scale float64) {
 
 // chartLine thins a series to at most maxChartPoints (bucket means, NaN
 // buckets dropped) for drawing.
-func chartLine(name, style string, times []time.Time, values []float64) ChartLine {
-	l := ChartLine{Name: name, Style: style}
+func chartLine(name, style string, times []time.Time, values []float64) chart.Line {
+	l := chart.Line{Name: name, Style: style}
 	k := max(1, (len(values)+maxChartPoints-1)/maxChartPoints)
 	for i := 0; i < len(values); i += k {
 		j := min(len(values), i+k)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -259,7 +260,7 @@ func usualAt(vals []float64, p, t int) float64 {
 
 // usualLine is the chart line of the usual values of sensor j over
 // points i0..i1-1 (nil when the history has no season to compare with).
-func usualLine(sub subject, j, i0, i1 int) []ChartLine {
+func usualLine(sub subject, j, i0, i1 int) []chart.Line {
 	vals := sub.data.Values[j]
 	p := seasonFor(stepOf(sub.data.Times), len(vals))
 	if p <= 1 || i0 < p {
@@ -269,7 +270,7 @@ func usualLine(sub subject, j, i0, i1 int) []ChartLine {
 	for t := i0; t < i1; t++ {
 		u[t-i0] = usualAt(vals, p, t)
 	}
-	return []ChartLine{chartLine("usual (same time, previous weeks)", "plan", sub.data.Times[i0:i1], u)}
+	return []chart.Line{chartLine("usual (same time, previous weeks)", "plan", sub.data.Times[i0:i1], u)}
 }
 
 // detectOptions are the detector settings of the tools: the operating
@@ -600,7 +601,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Summary)
 	}
 	if firstSub != nil {
-		res.Charts = []Chart{anomalyChart(*firstSub, events, from, to)}
+		res.Charts = []chart.Chart{anomalyChart(*firstSub, events, from, to)}
 	}
 	return res, nil
 }
@@ -759,7 +760,7 @@ func derefResult(r *Result) Result {
 
 // anomalyChart draws the leading sensor of the strongest event (or the
 // first sensor) over the window with the events marked.
-func anomalyChart(sub subject, events []eventOut, from, to time.Time) Chart {
+func anomalyChart(sub subject, events []eventOut, from, to time.Time) chart.Chart {
 	lead := 0
 	var best *eventOut
 	for i := range events {
@@ -777,13 +778,13 @@ func anomalyChart(sub subject, events []eventOut, from, to time.Time) Chart {
 	i0 := indexAt(sub.data.Times, from)
 	i1 := indexAt(sub.data.Times, to.Add(time.Nanosecond))
 	name := sub.data.Names[lead]
-	c := Chart{Title: sub.label + " " + name, Unit: sub.unit(name),
-		Lines: append([]ChartLine{chartLine(name, "history", sub.data.Times[i0:i1], sub.data.Values[lead][i0:i1])}, usualLine(sub, lead, i0, i1)...)}
+	c := chart.Chart{Title: sub.label + " " + name, Unit: sub.unit(name),
+		Lines: append([]chart.Line{chartLine(name, "history", sub.data.Times[i0:i1], sub.data.Values[lead][i0:i1])}, usualLine(sub, lead, i0, i1)...)}
 	for _, e := range events {
 		if e.Asset != sub.asset {
 			continue
 		}
-		c.Marks = append(c.Marks, ChartMark{Label: e.Kind, Start: e.start.Unix(), End: e.end.Unix()})
+		c.Marks = append(c.Marks, chart.Mark{Label: e.Kind, Start: e.start.Unix(), End: e.end.Unix()})
 	}
 	return c
 }
@@ -1051,12 +1052,12 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		}
 	}
 	res := Result{Data: data, Summary: sum.String()}
-	c := Chart{Title: sub.label + " " + leadName, Unit: sub.unit(leadName),
-		Lines: append([]ChartLine{chartLine(leadName, "history", times[d0:i1], sub.data.Values[lead][d0:i1])}, usualLine(sub, lead, d0, i1)...)}
+	c := chart.Chart{Title: sub.label + " " + leadName, Unit: sub.unit(leadName),
+		Lines: append([]chart.Line{chartLine(leadName, "history", times[d0:i1], sub.data.Values[lead][d0:i1])}, usualLine(sub, lead, d0, i1)...)}
 	if focus != nil {
-		c.Marks = []ChartMark{{Label: focus.Kind, Start: focus.Start.Unix(), End: focus.End.Unix()}}
+		c.Marks = []chart.Mark{{Label: focus.Kind, Start: focus.Start.Unix(), End: focus.End.Unix()}}
 	}
-	res.Charts = []Chart{c}
+	res.Charts = []chart.Chart{c}
 	return res, nil
 }
 

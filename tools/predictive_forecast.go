@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -302,7 +303,7 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 		fmt.Fprintf(&b, "; note: the model drifted at its last evaluation (%s)", eval["evaluated_at"])
 	}
 	res := Result{Data: data, Summary: b.String()}
-	res.Charts = []Chart{forecastChart(rf, nil)}
+	res.Charts = []chart.Chart{forecastChart(rf, nil)}
 	return res, nil
 }
 
@@ -323,7 +324,7 @@ func chartStart(rf runForecast) int {
 
 // forecastChart draws the recent history, the forecast with its 80% and
 // 95% bands, the cutoff and, when given, the plan.
-func forecastChart(rf runForecast, plan *ChartLine) Chart {
+func forecastChart(rf runForecast, plan *chart.Line) chart.Chart {
 	fc := rf.fc
 	times, vals := rf.w.Data.Times, rf.w.Data.Values
 	i0 := chartStart(rf)
@@ -338,17 +339,17 @@ func forecastChart(rf runForecast, plan *ChartLine) Chart {
 		}
 		return out
 	}
-	c := Chart{
+	c := chart.Chart{
 		Title: rf.s.Name + " forecast", Unit: rf.s.Unit,
-		Lines: []ChartLine{
+		Lines: []chart.Line{
 			chartLine("actual", "history", times[i0:], vals[i0:]),
 			{Name: "forecast (" + fc.Model + ")", Times: unix, Values: round(fc.Mean), Style: "forecast"},
 		},
-		Bands: []ChartBand{
+		Bands: []chart.Band{
 			{Name: "95%", Times: unix, Lo: round(fc.Lo95), Hi: round(fc.Hi95)},
 			{Name: "80%", Times: unix, Lo: round(fc.Lo80), Hi: round(fc.Hi80)},
 		},
-		Cutoff: &ChartInstant{Label: "data cutoff", Time: fc.Cutoff.Unix()},
+		Cutoff: &chart.Instant{Label: "data cutoff", Time: fc.Cutoff.Unix()},
 	}
 	if plan != nil {
 		c.Lines = append(c.Lines, *plan)
@@ -439,7 +440,7 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	now := p.now().UTC()
 	data := map[string]any{"output": out.Name, "plan": plan.Name, "unit": out.Unit}
 	var b strings.Builder
-	var planLine ChartLine
+	var planLine chart.Line
 	planLine.Name, planLine.Style = "plan", "plan"
 
 	// The past: actual against plan.
@@ -558,6 +559,6 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 			planLine.Values = append(planLine.Values, cpv[t])
 		}
 	}
-	res.Charts = []Chart{forecastChart(rf, &planLine)}
+	res.Charts = []chart.Chart{forecastChart(rf, &planLine)}
 	return res, nil
 }

@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+
+	"github.com/gemba-ai/gemba/internal/chart"
 )
 
 // Tool is one capability offered to the agent.
@@ -36,46 +38,6 @@ type Citation struct {
 	Score float64 `json:"score,omitempty"`
 }
 
-// Chart is a time-series picture a tool result can ask the front end to draw
-// (forecasts with bands, an anomaly window with its event marked).
-type Chart struct {
-	Title  string        `json:"title"`
-	Unit   string        `json:"unit,omitempty"`
-	Lines  []ChartLine   `json:"lines"`
-	Bands  []ChartBand   `json:"bands,omitempty"`
-	Marks  []ChartMark   `json:"marks,omitempty"`
-	Cutoff *ChartInstant `json:"cutoff,omitempty"`
-}
-
-// ChartLine is one drawn series.
-type ChartLine struct {
-	Name   string    `json:"name"`
-	Times  []int64   `json:"t"` // Unix seconds
-	Values []float64 `json:"v"`
-	Style  string    `json:"style,omitempty"` // "history", "forecast", "plan"
-}
-
-// ChartBand is a shaded interval such as an 80% or 95% prediction interval.
-type ChartBand struct {
-	Name  string    `json:"name"`
-	Times []int64   `json:"t"`
-	Lo    []float64 `json:"lo"`
-	Hi    []float64 `json:"hi"`
-}
-
-// ChartMark highlights a span, e.g. an anomaly event.
-type ChartMark struct {
-	Label string `json:"label"`
-	Start int64  `json:"start"`
-	End   int64  `json:"end"`
-}
-
-// ChartInstant marks one moment, e.g. the data cutoff of a forecast.
-type ChartInstant struct {
-	Label string `json:"label"`
-	Time  int64  `json:"t"`
-}
-
 // Result is what a tool hands back to the agent.
 type Result struct {
 	// Data is the compact structured result given to the model as JSON.
@@ -85,10 +47,16 @@ type Result struct {
 	// UserError, when set, says in words what was wrong with the request
 	// (unknown series, empty window, horizon too long) and how to fix it.
 	UserError string `json:"error,omitempty"`
+	// InvalidArgs marks a UserError about the arguments themselves: they do
+	// not decode into the tool's Args (a wrong type, an unknown field), as
+	// opposed to a valid request the plant cannot answer (an unknown
+	// series, an empty window). Callers that built the arguments
+	// themselves branch on it, never on the message's words.
+	InvalidArgs bool `json:"-"`
 	// Citations are store documents the result refers to.
 	Citations []Citation `json:"citations,omitempty"`
 	// Charts are pictures the front end may draw for the user.
-	Charts []Chart `json:"-"`
+	Charts []chart.Chart `json:"-"`
 }
 
 // Func is the typed body of a tool.
@@ -120,7 +88,7 @@ func (t *typed[A]) Call(ctx context.Context, raw json.RawMessage) (Result, error
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&args); err != nil {
-		return Result{UserError: fmt.Sprintf("arguments for %s do not match its schema: %v", t.name, err)}, nil
+		return Result{UserError: fmt.Sprintf("arguments for %s do not match its schema: %v", t.name, err), InvalidArgs: true}, nil
 	}
 	return t.fn(ctx, args)
 }

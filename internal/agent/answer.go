@@ -3,6 +3,7 @@ package agent
 import (
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -80,7 +81,7 @@ type Answer struct {
 	// (document id → asset), so a reader can tell the asked machine's own
 	// incidents from similar cases on other machines.
 	DocAssets map[string]string `json:"doc_assets,omitempty"`
-	Charts    []tools.Chart     `json:"-"`
+	Charts    []chart.Chart     `json:"-"`
 	// Warnings lists what grounding checks flagged or dropped.
 	Warnings []string    `json:"warnings,omitempty"`
 	Trace    []ToolTrace `json:"steps_trace"`

@@ -107,7 +107,7 @@ func docMetas(outs []callOutcome) map[string]docMeta {
 		Outcome     string `json:"outcome"`
 	}
 	for _, o := range outs {
-		if !o.ok || (o.name != ToolSearchIncidents && o.name != ToolGetDocument) {
+		if !o.ok || (o.name != tools.SearchIncidents && o.name != tools.GetDocument) {
 			continue
 		}
 		b, err := json.Marshal(o.res.Data)
@@ -219,7 +219,7 @@ func rankDocs(outs []callOutcome, t docTarget) (incidents, runbooks []tools.Cita
 	// Runbook-only searches first, so their order is the runbooks' rank.
 	for pass := 0; pass < 2; pass++ {
 		for _, o := range outs {
-			if o.name != ToolSearchIncidents || !o.ok || (o.trace.Args["kind"] == "runbook") != (pass == 0) {
+			if o.name != tools.SearchIncidents || !o.ok || (o.trace.Args["kind"] == "runbook") != (pass == 0) {
 				continue
 			}
 			for _, c := range o.res.Citations {
@@ -607,13 +607,13 @@ func koImperative(action string) string {
 // Korean wording could not read.
 func koToolLabel(tool string) string {
 	switch tool {
-	case ToolDetectAnomalies:
+	case tools.DetectAnomalies:
 		return "이상 감지"
-	case ToolExplainAnomaly:
+	case tools.ExplainAnomaly:
 		return "이상 원인 분석"
-	case ToolForecastSeries:
+	case tools.ForecastSeries:
 		return "예측"
-	case ToolCompareToPlan:
+	case tools.CompareToPlan:
 		return "계획 대비"
 	}
 	return tool

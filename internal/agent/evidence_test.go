@@ -230,7 +230,7 @@ func TestRankDocs(t *testing.T) {
 		cits = append(cits, tools.Citation{ID: d["id"].(string), Kind: d["kind"].(string), Title: d["title"].(string)})
 		results = append(results, d)
 	}
-	outs := []callOutcome{{name: ToolSearchIncidents, ok: true, res: tools.Result{Data: map[string]any{"results": results}, Citations: cits}}}
+	outs := []callOutcome{{name: tools.SearchIncidents, ok: true, res: tools.Result{Data: map[string]any{"results": results}, Citations: cits}}}
 	ids := func(cs []tools.Citation) []string {
 		var out []string
 		for _, c := range cs {

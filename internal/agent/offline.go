@@ -15,18 +15,6 @@ import (
 	"github.com/gemba-ai/gemba/tools"
 )
 
-// Tool names the offline planner knows. The LLM may use any registered tool;
-// the planner uses these when they are registered.
-const (
-	ToolListSeries      = "list_series"
-	ToolDetectAnomalies = "detect_anomalies"
-	ToolExplainAnomaly  = "explain_anomaly"
-	ToolForecastSeries  = "forecast_series"
-	ToolCompareToPlan   = "compare_to_plan"
-	ToolSearchIncidents = "search_incidents"
-	ToolGetDocument     = "get_document"
-)
-
 // args holds the planner's idea of a call's arguments by concept; argsFor
 // maps them onto the property names of the tool's own schema.
 type args struct {
@@ -179,15 +167,15 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	}
 
 	var cat Catalog
-	if _, ok := t.registry.Get(ToolListSeries); ok {
-		outs := call(mk(ToolListSeries, args{}))
+	if _, ok := t.registry.Get(tools.ListSeries); ok {
+		outs := call(mk(tools.ListSeries, args{}))
 		if len(outs) == 1 && outs[0].ok {
 			cat = catalogFromData(outs[0].res.Data)
 			// A long catalog comes in pages: ask again line by line.
-			if total := totalOf(outs[0].res.Data); total > len(cat.Series) && hasProp(t.registry, ToolListSeries, "line") {
+			if total := totalOf(outs[0].res.Data); total > len(cat.Series) && hasProp(t.registry, tools.ListSeries, "line") {
 				var more []pendingCall
 				for _, l := range cat.Lines() {
-					more = append(more, mk(ToolListSeries, args{Line: l}))
+					more = append(more, mk(tools.ListSeries, args{Line: l}))
 				}
 				for _, o := range call(more...) {
 					if o.ok {
@@ -232,14 +220,14 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		targets := 0
 		for _, s := range q.Series {
 			if targets < 4 {
-				first = append(first, mk(ToolDetectAnomalies, args{Series: s, Since: q.Window.Since, Until: q.Window.Until}))
+				first = append(first, mk(tools.DetectAnomalies, args{Series: s, Since: q.Window.Since, Until: q.Window.Until}))
 				targets++
 			}
 		}
 		if targets == 0 {
 			for _, a := range q.Assets {
 				if targets < 4 {
-					first = append(first, mk(ToolDetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
+					first = append(first, mk(tools.DetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
 					targets++
 				}
 			}
@@ -253,14 +241,14 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			}
 		}
 		if targets == 0 && len(lines) > 0 {
-			if hasProp(t.registry, ToolDetectAnomalies, "line") {
+			if hasProp(t.registry, tools.DetectAnomalies, "line") {
 				for _, l := range lines {
-					first = append(first, mk(ToolDetectAnomalies, args{Line: l, Since: q.Window.Since, Until: q.Window.Until}))
+					first = append(first, mk(tools.DetectAnomalies, args{Line: l, Since: q.Window.Since, Until: q.Window.Until}))
 				}
 			} else {
 				for i, a := range cat.lineAssets(lines) {
 					if i < 6 {
-						first = append(first, mk(ToolDetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
+						first = append(first, mk(tools.DetectAnomalies, args{Asset: a, Since: q.Window.Since, Until: q.Window.Until}))
 					}
 				}
 			}
@@ -272,12 +260,12 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			if line, ok := strings.CutSuffix(s, ".output"); ok {
 				a = args{Line: line, Horizon: q.Horizon, Since: q.Window.Since, Until: q.Window.Until, Past: q.Window.Phrase != ""}
 			}
-			first = append(first, mk(ToolCompareToPlan, a))
+			first = append(first, mk(tools.CompareToPlan, a))
 		}
 	}
 	if q.Has(IntentForecast) {
 		for _, s := range q.Series {
-			first = append(first, mk(ToolForecastSeries, args{Series: s, Horizon: q.Horizon}))
+			first = append(first, mk(tools.ForecastSeries, args{Series: s, Horizon: q.Horizon}))
 		}
 	}
 	symptom := q.Has(IntentAnomalies) || q.Has(IntentExplain) || q.Has(IntentIncidents)
@@ -296,24 +284,24 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	searches := func(sq args) []pendingCall {
 		// Runbooks are seldom tied to one asset: search them on their own,
 		// so the steps that touch equipment can name their SOP.
-		calls := []pendingCall{mk(ToolSearchIncidents, sq), mk(ToolSearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 5})}
+		calls := []pendingCall{mk(tools.SearchIncidents, sq), mk(tools.SearchIncidents, args{Query: sq.Query, Kind: "runbook", K: 5})}
 		// An asset-bound search finds only that asset's incidents: look for
 		// the same failure mode elsewhere too, cited as a similar case when
 		// the asset has none of its own.
-		if sq.Asset != "" && q.target.FailureMode != "" && hasProp(t.registry, ToolSearchIncidents, "failure_mode") {
+		if sq.Asset != "" && q.target.FailureMode != "" && hasProp(t.registry, tools.SearchIncidents, "failure_mode") {
 			similar := args{Query: sq.Query, FailureMode: q.target.FailureMode, Kind: "incident", K: 3}
 			if !t.req.Scope.IsZero() {
 				// A channel's scope would narrow an unbound search to its own
 				// asset: name the line, so the sister machines count.
 				similar.Line = q.target.Line
 			}
-			calls = append(calls, mk(ToolSearchIncidents, similar))
+			calls = append(calls, mk(tools.SearchIncidents, similar))
 		}
 		return calls
 	}
 	detecting := false
 	for _, c := range first {
-		detecting = detecting || c.Name == ToolDetectAnomalies
+		detecting = detecting || c.Name == tools.DetectAnomalies
 	}
 	// With no machine named, search for what detection finds, not for the question's words alone.
 	deferSearch := symptom && detecting && len(q.Assets)+len(q.Series) == 0
@@ -331,7 +319,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		var best detectEvent
 		found := false
 		for _, o := range outs {
-			if d, ok := readDetect(o.res.Data); ok && o.name == ToolDetectAnomalies && o.ok {
+			if d, ok := readDetect(o.res.Data); ok && o.name == tools.DetectAnomalies && o.ok {
 				if e, ok := d.strongest(); ok && (!found || (e.Ongoing && !best.Ongoing) || (e.Ongoing == best.Ongoing && e.Score > best.Score)) {
 					best, found = e, true
 				}
@@ -354,7 +342,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		for _, o := range outs {
 			// "Why…" gets an explanation even without a detected event
 			// (the decomposition and the comparison with last week still tell).
-			if o.name != ToolDetectAnomalies || !o.ok || (!hasEvents(o.res.Data) && !q.Has(IntentExplain)) {
+			if o.name != tools.DetectAnomalies || !o.ok || (!hasEvents(o.res.Data) && !q.Has(IntentExplain)) {
 				continue
 			}
 			a := args{Since: q.Window.Since, Until: q.Window.Until}
@@ -369,7 +357,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 			if a.Asset == "" && a.Series == "" {
 				continue
 			}
-			second = append(second, mk(ToolExplainAnomaly, a))
+			second = append(second, mk(tools.ExplainAnomaly, a))
 			break
 		}
 	}
@@ -380,7 +368,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		var best detectEvent
 		found := false
 		for _, o := range outs {
-			if d, ok := readDetect(o.res.Data); ok && o.name == ToolDetectAnomalies && o.ok {
+			if d, ok := readDetect(o.res.Data); ok && o.name == tools.DetectAnomalies && o.ok {
 				if e, ok := d.strongest(); ok && e.Asset != "" && (!found || (e.Ongoing && !best.Ongoing) || (e.Ongoing == best.Ongoing && e.Score > best.Score)) {
 					best, found = e, true
 				}
@@ -398,16 +386,16 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 		// (several were named): look for its own incidents too.
 		own := false
 		for _, o := range outs {
-			own = own || o.name == ToolSearchIncidents && o.trace.Args["asset"] == q.target.Asset
+			own = own || o.name == tools.SearchIncidents && o.trace.Args["asset"] == q.target.Asset
 		}
 		if !own {
-			outs = append(outs, call(mk(ToolSearchIncidents, args{Query: sq.Query, Asset: q.target.Asset, K: 5}))...)
+			outs = append(outs, call(mk(tools.SearchIncidents, args{Query: sq.Query, Asset: q.target.Asset, K: 5}))...)
 		}
 	}
 	incs, rbs := rankDocs(outs, targetOf(t, &q))
 	quiet := q.Check && !q.Has(IntentIncidents)
 	for _, o := range outs {
-		if o.name == ToolDetectAnomalies && (!o.ok || hasEvents(o.res.Data)) {
+		if o.name == tools.DetectAnomalies && (!o.ok || hasEvents(o.res.Data)) {
 			quiet = false
 		}
 	}
@@ -422,7 +410,7 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 	}
 	for _, id := range read {
 		if !quiet { // a status check that found nothing needs no documents
-			second = append(second, mk(ToolGetDocument, args{ID: id}))
+			second = append(second, mk(tools.GetDocument, args{ID: id}))
 		}
 	}
 	call(second...)
@@ -935,14 +923,14 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	}
 	for _, o := range t.outcomes {
 		if !o.ok {
-			if o.trace.Error != "" && o.name != ToolListSeries {
+			if o.trace.Error != "" && o.name != tools.ListSeries {
 				errs = append(errs, fmt.Sprintf("%s: %s", o.name, o.trace.Error))
 			}
 			continue
 		}
 		switch o.name {
-		case ToolListSeries, ToolSearchIncidents:
-		case ToolGetDocument:
+		case tools.ListSeries, tools.SearchIncidents:
+		case tools.GetDocument:
 			id, kind, body := docText(o.res.Data)
 			if id == "" {
 				id, _ = o.trace.Args["id"].(string)
@@ -966,7 +954,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 				incBodies[c.ID] = body
 				incRead = append(incRead, c)
 			}
-		case ToolExplainAnomaly:
+		case tools.ExplainAnomaly:
 			if k := koExplain(o.res.Data); ko && k != "" {
 				explain = k
 			} else if ko && o.res.Summary != "" {
@@ -975,17 +963,17 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 				explain = o.res.Summary
 			}
 		default:
-			if o.name == ToolDetectAnomalies && hasEvents(o.res.Data) {
+			if o.name == tools.DetectAnomalies && hasEvents(o.res.Data) {
 				anomalyFound = true
 			}
 			if ko {
 				var k string
 				switch o.name {
-				case ToolDetectAnomalies:
+				case tools.DetectAnomalies:
 					k = koDetect(o.res.Data)
-				case ToolForecastSeries:
+				case tools.ForecastSeries:
 					k = koForecast(o.res.Data)
-				case ToolCompareToPlan:
+				case tools.CompareToPlan:
 					k = koPlan(o.res.Data)
 				}
 				if k != "" {
@@ -1081,7 +1069,7 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 	// unrelated past incidents up as next steps.
 	detected := false
 	for _, o := range t.outcomes {
-		if o.name == ToolDetectAnomalies && o.ok {
+		if o.name == tools.DetectAnomalies && o.ok {
 			detected = true
 		}
 	}

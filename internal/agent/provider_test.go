@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/config"
+	"github.com/gemba-ai/gemba/internal/llmtest"
 )
 
 func TestNewModelProviders(t *testing.T) {

@@ -64,7 +64,7 @@ func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) (out callO
 		d := time.Since(began)
 		out.trace.DurationMS = d.Milliseconds()
 		r.o.Metrics.ObserveTool(c.Name, d, out.trace.Error != "")
-		if c.Name == ToolSearchIncidents || c.Name == ToolGetDocument {
+		if c.Name == tools.SearchIncidents || c.Name == tools.GetDocument {
 			r.o.Metrics.ObserveStage("retrieval", d)
 		}
 	}()

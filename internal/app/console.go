@@ -12,12 +12,12 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/slack-go/slack"
 
-	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/console"
 	"github.com/gemba-ai/gemba/internal/ops"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -154,7 +154,7 @@ func (cc consoleCommands) run(ctx context.Context, c console.Command) (console.R
 			args["season"] = cmd.Season
 			q += fmt.Sprintf(" with a season of %d steps", cmd.Season)
 		}
-		return cc.tool(ctx, c, "forecast_series", args, q)
+		return cc.tool(ctx, c, tools.ForecastSeries, args, q)
 	case bot.SubAnomalies:
 		since := cmd.SinceTime
 		if since.IsZero() {
@@ -166,7 +166,7 @@ func (cc consoleCommands) run(ctx context.Context, c console.Command) (console.R
 			args["asset"] = cmd.Asset
 			what = cmd.Asset
 		}
-		return cc.tool(ctx, c, "detect_anomalies", args, fmt.Sprintf("What anomalies happened on %s since %s?", what, since.UTC().Format("2006-01-02 15:04 MST")))
+		return cc.tool(ctx, c, tools.DetectAnomalies, args, fmt.Sprintf("What anomalies happened on %s since %s?", what, since.UTC().Format("2006-01-02 15:04 MST")))
 	case bot.SubDigest:
 		if cmd.DigestAction == "" || cmd.DigestAction == "now" {
 			return consoleDigests(cc).Preview(ctx, c.Channel)
@@ -211,7 +211,7 @@ func (cc consoleCommands) tool(ctx context.Context, c console.Command, name stri
 		return console.Reply{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if res.UserError != "" {
-		if strings.Contains(res.UserError, "do not match its schema") {
+		if res.InvalidArgs {
 			return cc.ask(ctx, c, question)
 		}
 		return ephemeralReply(":information_source: " + res.UserError), nil

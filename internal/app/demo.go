@@ -54,7 +54,7 @@ func seedDocs(ctx context.Context, app *App, now time.Time) (rag.IngestReport, e
 
 // ingestDemoDocs loads the embedded demo corpus, its incidents dated to
 // match the failures of a seed window ending at now (gemba demo seed and
-// gemba bench serve share it).
+// the load test share it).
 func ingestDemoDocs(ctx context.Context, store *rag.Store, now time.Time) (rag.IngestReport, error) {
 	corpus, err := demo.Docs(now)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -44,7 +43,7 @@ with --dry-run it is printed instead and nothing is posted.`,
 			if err != nil {
 				return err
 			}
-			reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
+			reg := tools.NewRegistry(append(plantTools(pool, app), tools.Incidents(docs)...)...)
 			if dryRun {
 				d, err := bot.BuildDigest(ctx, bot.DigestSource{DB: pool, Tools: reg}, channel)
 				if err != nil {

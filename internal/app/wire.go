@@ -3,17 +3,18 @@ package app
 import (
 	"context"
 	"fmt"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"net/http"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -66,7 +67,7 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if err != nil {
 		return nil, err
 	}
-	reg := tools.NewRegistry(append(plantTools(pool, app), rag.Tools(docs)...)...)
+	reg := tools.NewRegistry(append(plantTools(pool, app), tools.Incidents(docs)...)...)
 	model := deps.model
 	if model == nil && !deps.offline {
 		model, err = agent.NewModel(cfg.LLM, &http.Client{})

@@ -1,6 +1,6 @@
 // Package chart draws the pictures Gemba attaches to answers: a forecast
 // with its history, the 80% and 95% prediction bands and the data cutoff,
-// or an anomaly window with the event marked. It turns a tools.Chart (what
+// or an anomaly window with the event marked. It turns a Chart (what
 // a tool asked to show) into PNG bytes with gonum.org/v1/plot, so the Slack
 // bot and the local console draw the same picture. It knows nothing of
 // Slack, the LLM or SQL.
@@ -21,8 +21,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // ErrEmpty is returned when a chart has no point to draw.
@@ -52,7 +50,7 @@ var (
 // bands, such as 95%, lighter and behind narrower ones), marks are red
 // spans with their label, and the cutoff is a vertical dashed line.
 // Non-finite values are skipped, not drawn as zero.
-func PNG(c tools.Chart, o Options) ([]byte, error) {
+func PNG(c Chart, o Options) ([]byte, error) {
 	if o.Width == 0 {
 		o.Width = 8 * vg.Inch
 	}
@@ -90,7 +88,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 	p.Add(plotter.NewGrid())
 
 	// Bands: widest first so narrower ones stay visible on top.
-	bands := append([]tools.ChartBand(nil), c.Bands...)
+	bands := append([]Band(nil), c.Bands...)
 	sort.SliceStable(bands, func(i, j int) bool { return bandWidth(bands[i]) > bandWidth(bands[j]) })
 	for i, b := range bands {
 		poly, err := bandPolygon(b)
@@ -194,7 +192,7 @@ func PNG(c tools.Chart, o Options) ([]byte, error) {
 // focus trims a long history before a short forecast so the forecast stays
 // readable: at most four forecast spans (and at least two days) of history
 // are kept before the cutoff.
-func focus(c tools.Chart) tools.Chart {
+func focus(c Chart) Chart {
 	var fmin, fmax int64
 	have := false
 	for _, l := range c.Lines {
@@ -218,7 +216,7 @@ func focus(c tools.Chart) tools.Chart {
 		start = c.Cutoff.Time - max(4*(fmax-c.Cutoff.Time), 2*86400)
 	}
 	out := c
-	out.Lines = make([]tools.ChartLine, len(c.Lines))
+	out.Lines = make([]Line, len(c.Lines))
 	for i, l := range c.Lines {
 		j := 0
 		for j < len(l.Times) && l.Times[j] < start {
@@ -238,7 +236,7 @@ func focus(c tools.Chart) tools.Chart {
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // bounds returns the extent of every finite point of the chart and how many there are.
-func bounds(c tools.Chart) (xmin, xmax, ymin, ymax float64, n int) {
+func bounds(c Chart) (xmin, xmax, ymin, ymax float64, n int) {
 	xmin, ymin = math.Inf(1), math.Inf(1)
 	xmax, ymax = math.Inf(-1), math.Inf(-1)
 	add := func(t int64, v float64) {
@@ -277,7 +275,7 @@ func bounds(c tools.Chart) (xmin, xmax, ymin, ymax float64, n int) {
 	return xmin, xmax, ymin, ymax, n
 }
 
-func lineXYs(l tools.ChartLine) plotter.XYs {
+func lineXYs(l Line) plotter.XYs {
 	var xys plotter.XYs
 	for i := 0; i < len(l.Times) && i < len(l.Values); i++ {
 		if finite(l.Values[i]) {
@@ -287,7 +285,7 @@ func lineXYs(l tools.ChartLine) plotter.XYs {
 	return xys
 }
 
-func bandWidth(b tools.ChartBand) float64 {
+func bandWidth(b Band) float64 {
 	var w float64
 	for i := 0; i < len(b.Lo) && i < len(b.Hi); i++ {
 		if finite(b.Lo[i]) && finite(b.Hi[i]) {
@@ -299,7 +297,7 @@ func bandWidth(b tools.ChartBand) float64 {
 
 // bandPolygon builds the closed outline of a band: along hi forwards, then
 // along lo backwards.
-func bandPolygon(b tools.ChartBand) (*plotter.Polygon, error) {
+func bandPolygon(b Band) (*plotter.Polygon, error) {
 	var upper, lower plotter.XYs
 	for i := 0; i < len(b.Times) && i < len(b.Lo) && i < len(b.Hi); i++ {
 		if finite(b.Lo[i]) && finite(b.Hi[i]) {
@@ -340,7 +338,7 @@ func timeFormat(spanSeconds float64) string {
 // the band bounds at the same instants; for an anomaly chart, each mark.
 // Slack shows it in a code block beside the PNG, so the numbers stay
 // readable where images are off.
-func Table(c tools.Chart, loc *time.Location, maxRows int) string {
+func Table(c Chart, loc *time.Location, maxRows int) string {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -348,7 +346,7 @@ func Table(c tools.Chart, loc *time.Location, maxRows int) string {
 		maxRows = 12
 	}
 	// Narrow bands (80%) before wide ones (95%), whatever the tool's order.
-	c.Bands = append([]tools.ChartBand(nil), c.Bands...)
+	c.Bands = append([]Band(nil), c.Bands...)
 	sort.SliceStable(c.Bands, func(i, j int) bool { return bandWidth(c.Bands[i]) < bandWidth(c.Bands[j]) })
 	var sb strings.Builder
 	for _, l := range c.Lines {

@@ -13,12 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/chart"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // ForecastChart returns a small forecast picture: 48 hourly points of
 // history, 12 of forecast with 80% and 95% bands, and the cutoff.
-func forecastChart() tools.Chart {
+func forecastChart() chart.Chart {
 	start := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC).Unix()
 	var ht, ft []int64
 	var hv, fv, lo80, hi80, lo95, hi95 []float64
@@ -36,17 +35,17 @@ func forecastChart() tools.Chart {
 		lo80, hi80 = append(lo80, v-w), append(hi80, v+w)
 		lo95, hi95 = append(lo95, v-2*w), append(hi95, v+2*w)
 	}
-	return tools.Chart{
+	return chart.Chart{
 		Title: "line-2 output forecast", Unit: "units/h",
-		Lines: []tools.ChartLine{
+		Lines: []chart.Line{
 			{Name: "history", Times: ht, Values: hv, Style: "history"},
 			{Name: "forecast", Times: ft, Values: fv, Style: "forecast"},
 		},
-		Bands: []tools.ChartBand{
+		Bands: []chart.Band{
 			{Name: "80%", Times: ft, Lo: lo80, Hi: hi80},
 			{Name: "95%", Times: ft, Lo: lo95, Hi: hi95},
 		},
-		Cutoff: &tools.ChartInstant{Label: "data cutoff", Time: cut},
+		Cutoff: &chart.Instant{Label: "data cutoff", Time: cut},
 	}
 }
 
@@ -99,10 +98,10 @@ func TestPNGAnomalyWindow(t *testing.T) {
 		vs = append(vs, v)
 	}
 	vs[10] = math.NaN() // a gap must not break the picture
-	c := tools.Chart{
+	c := chart.Chart{
 		Title: "press-3 vibration", Unit: "mm/s",
-		Lines: []tools.ChartLine{{Name: "vibration", Times: ts, Values: vs}},
-		Marks: []tools.ChartMark{{Label: "anomaly", Start: ts[60], End: ts[74]}},
+		Lines: []chart.Line{{Name: "vibration", Times: ts, Values: vs}},
+		Marks: []chart.Mark{{Label: "anomaly", Start: ts[60], End: ts[74]}},
 	}
 	b, err := chart.PNG(c, chart.Options{Width: 400, Height: 200})
 	require.NoError(t, err)
@@ -115,15 +114,15 @@ func TestPNGAnomalyWindow(t *testing.T) {
 
 func TestPNGEmpty(t *testing.T) {
 	t.Parallel()
-	_, err := chart.PNG(tools.Chart{Title: "nothing"}, chart.Options{})
+	_, err := chart.PNG(chart.Chart{Title: "nothing"}, chart.Options{})
 	require.ErrorIs(t, err, chart.ErrEmpty)
-	_, err = chart.PNG(tools.Chart{Lines: []tools.ChartLine{{Times: []int64{1, 2}, Values: []float64{math.NaN(), math.Inf(1)}}}}, chart.Options{})
+	_, err = chart.PNG(chart.Chart{Lines: []chart.Line{{Times: []int64{1, 2}, Values: []float64{math.NaN(), math.Inf(1)}}}}, chart.Options{})
 	require.ErrorIs(t, err, chart.ErrEmpty)
 }
 
 func TestPNGSinglePointAndFlat(t *testing.T) {
 	t.Parallel()
-	b, err := chart.PNG(tools.Chart{Lines: []tools.ChartLine{{Name: "x", Times: []int64{1700000000}, Values: []float64{3}}}}, chart.Options{})
+	b, err := chart.PNG(chart.Chart{Lines: []chart.Line{{Name: "x", Times: []int64{1700000000}, Values: []float64{3}}}}, chart.Options{})
 	require.NoError(t, err)
 	decode(t, b)
 }
@@ -141,9 +140,9 @@ func TestTable(t *testing.T) {
 }
 
 func ExampleTable() {
-	c := tools.Chart{
-		Lines: []tools.ChartLine{{Name: "forecast", Style: "forecast", Times: []int64{1764201600}, Values: []float64{42}}},
-		Bands: []tools.ChartBand{{Name: "80%", Times: []int64{1764201600}, Lo: []float64{40}, Hi: []float64{44}}},
+	c := chart.Chart{
+		Lines: []chart.Line{{Name: "forecast", Style: "forecast", Times: []int64{1764201600}, Values: []float64{42}}},
+		Bands: []chart.Band{{Name: "80%", Times: []int64{1764201600}, Lo: []float64{40}, Hi: []float64{44}}},
 	}
 	fmt.Println(chart.Table(c, time.UTC, 5))
 	// Output:

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/gemba-ai/gemba/tools"
 )
 
 func TestFocusTrimsLongHistory(t *testing.T) {
@@ -17,12 +15,12 @@ func TestFocusTrimsLongHistory(t *testing.T) {
 		hv = append(hv, float64(i))
 	}
 	cut := ht[len(ht)-1]
-	c := tools.Chart{
-		Lines: []tools.ChartLine{
+	c := Chart{
+		Lines: []Line{
 			{Name: "history", Times: ht, Values: hv},
 			{Name: "forecast", Style: "forecast", Times: []int64{cut + 3600, cut + 24*3600}, Values: []float64{1, 2}},
 		},
-		Cutoff: &tools.ChartInstant{Time: cut},
+		Cutoff: &Instant{Time: cut},
 	}
 	f := focus(c)
 	h := f.Lines[0]
@@ -38,9 +36,9 @@ func TestFocusTrimsLongHistory(t *testing.T) {
 
 func TestTableOrdersBandsNarrowFirst(t *testing.T) {
 	t.Parallel()
-	c := tools.Chart{
-		Lines: []tools.ChartLine{{Name: "forecast", Style: "forecast", Times: []int64{0}, Values: []float64{10}}},
-		Bands: []tools.ChartBand{{Name: "95%", Times: []int64{0}, Lo: []float64{6}, Hi: []float64{14}}, {Name: "80%", Times: []int64{0}, Lo: []float64{8}, Hi: []float64{12}}},
+	c := Chart{
+		Lines: []Line{{Name: "forecast", Style: "forecast", Times: []int64{0}, Values: []float64{10}}},
+		Bands: []Band{{Name: "95%", Times: []int64{0}, Lo: []float64{6}, Hi: []float64{14}}, {Name: "80%", Times: []int64{0}, Lo: []float64{8}, Hi: []float64{12}}},
 	}
 	require.Equal(t, "time               forecast                   80%                   95%\n"+
 		"1970-01-01 00:00       10.0           8.00 – 12.0           6.00 – 14.0", Table(c, nil, 5))

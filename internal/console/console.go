@@ -15,7 +15,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/tools"
+	"github.com/gemba-ai/gemba/internal/chart"
 )
 
 //go:embed web
@@ -86,7 +86,7 @@ type Reply struct {
 	// Files are uploaded with the message (charts).
 	Files []File
 	// Charts are drawn by the console as PNG (tools' chart requests).
-	Charts []tools.Chart
+	Charts []chart.Chart
 	// Answer, when the command asked the agent, is its answer (the trace
 	// panel and buttons then work on it).
 	Answer *agent.Answer
@@ -201,7 +201,7 @@ type Event struct {
 type Plant interface {
 	Series(ctx context.Context) ([]SeriesInfo, error)
 	Events(ctx context.Context, asset string, from, to time.Time) ([]Event, error)
-	Chart(ctx context.Context, series string, from, to time.Time) (tools.Chart, error)
+	Chart(ctx context.Context, series string, from, to time.Time) (chart.Chart, error)
 }
 
 // DigestSchedule is one channel's shift digest schedule.

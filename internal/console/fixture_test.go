@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/console"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
@@ -85,7 +86,7 @@ func (p *plainAgent) Ask(_ context.Context, r agent.Request) (*agent.Answer, err
 		}
 	}
 	if strings.Contains(strings.ToLower(r.Question), "forecast") {
-		a.Charts = []tools.Chart{forecastChart("line-1.output", 24)}
+		a.Charts = []chart.Chart{forecastChart("line-1.output", 24)}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -136,8 +137,8 @@ func (p *plainAgent) lastRequest() agent.Request {
 }
 
 // forecastChart is a history + forecast chart with bands and a cutoff.
-func forecastChart(name string, h int) tools.Chart {
-	c := tools.Chart{Title: "Forecast " + name, Unit: "parts/h"}
+func forecastChart(name string, h int) chart.Chart {
+	c := chart.Chart{Title: "Forecast " + name, Unit: "parts/h"}
 	var ht, ft []int64
 	var hv, fv, lo, hi []float64
 	start := now.Add(-72 * time.Hour)
@@ -150,9 +151,9 @@ func forecastChart(name string, h int) tools.Chart {
 		v := 120 + 20*math.Sin(float64(72+i)*2*math.Pi/24)
 		fv, lo, hi = append(fv, v), append(lo, v-8-float64(i)/4), append(hi, v+8+float64(i)/4)
 	}
-	c.Lines = []tools.ChartLine{{Name: "history", Times: ht, Values: hv, Style: "history"}, {Name: "forecast", Times: ft, Values: fv, Style: "forecast"}}
-	c.Bands = []tools.ChartBand{{Name: "80%", Times: ft, Lo: lo, Hi: hi}}
-	c.Cutoff = &tools.ChartInstant{Label: "data cutoff", Time: now.Unix()}
+	c.Lines = []chart.Line{{Name: "history", Times: ht, Values: hv, Style: "history"}, {Name: "forecast", Times: ft, Values: fv, Style: "forecast"}}
+	c.Bands = []chart.Band{{Name: "80%", Times: ft, Lo: lo, Hi: hi}}
+	c.Cutoff = &chart.Instant{Label: "data cutoff", Time: now.Unix()}
 	return c
 }
 
@@ -186,7 +187,7 @@ func commands(_ context.Context, c console.Command) (console.Reply, error) {
 			Text: "forecast",
 			Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
 				fmt.Sprintf(":chart_with_upwards_trend: *Forecast of `%s`* for the next %d hours: 2,870 parts (80%%: 2,700–3,040). Model: Holt-Winters, MASE 0.71.", f[2], h), false, false), nil, nil)},
-			Charts: []tools.Chart{forecastChart(f[2], h)},
+			Charts: []chart.Chart{forecastChart(f[2], h)},
 		}, nil
 	}
 	return usage, nil

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
@@ -158,12 +159,12 @@ func (p *SeriesPlant) window(ctx context.Context, name string, from, to time.Tim
 const maxChartPoints = 1500
 
 // Chart draws a series window with its anomaly events marked.
-func (p *SeriesPlant) Chart(ctx context.Context, name string, from, to time.Time) (tools.Chart, error) {
+func (p *SeriesPlant) Chart(ctx context.Context, name string, from, to time.Time) (chart.Chart, error) {
 	w, err := p.window(ctx, name, from, to)
 	if err != nil {
-		return tools.Chart{}, err
+		return chart.Chart{}, err
 	}
-	ch := tools.Chart{Title: w.Series.Name, Unit: w.Series.Unit}
+	ch := chart.Chart{Title: w.Series.Name, Unit: w.Series.Unit}
 	// A machine's sensor shows the asset's events (all its sensors judged
 	// together, as the events table lists them): one sensor alone flags
 	// every shift change as a level shift.
@@ -171,16 +172,16 @@ func (p *SeriesPlant) Chart(ctx context.Context, name string, from, to time.Time
 		evs, err := p.Events(ctx, w.Series.Asset, w.Data.Times[0], w.Data.Times[n-1].Add(w.Step))
 		if err == nil {
 			for _, e := range evs {
-				ch.Marks = append(ch.Marks, tools.ChartMark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
+				ch.Marks = append(ch.Marks, chart.Mark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
 			}
 		}
 	} else if det, err := predict.Detect(w.Data, tools.DetectorSettings(w.Data.Times, false)); err == nil {
 		for _, e := range det.Events {
-			ch.Marks = append(ch.Marks, tools.ChartMark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
+			ch.Marks = append(ch.Marks, chart.Mark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
 		}
 	}
 	times, vals := downsample(w.Data, maxChartPoints)
-	ch.Lines = []tools.ChartLine{{Name: w.Series.Name, Times: times, Values: vals, Style: "history"}}
+	ch.Lines = []chart.Line{{Name: w.Series.Name, Times: times, Values: vals, Style: "history"}}
 	return ch, nil
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/modelreg"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -94,5 +94,5 @@ func TestMain(m *testing.M) {
 // series store and the incident store's tools.
 func (d *demoPlant) registry() *tools.Registry {
 	now := func() time.Time { return d.now }
-	return tools.NewRegistry(append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), rag.Tools(d.docs)...)...)
+	return tools.NewRegistry(append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), tools.Incidents(d.docs)...)...)
 }

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/config"
+	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/tools"
 )
 

@@ -9,14 +9,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/loadtest"
 	"github.com/gemba-ai/gemba/internal/modelreg"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -54,7 +54,7 @@ func BenchmarkAnswerPath(b *testing.B) {
 		{"cached", tools.PredictiveOptions{}},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			reg := tools.NewRegistry(append(tools.PredictiveWith(series.New(pool), modelreg.New(pool), c.opts), rag.Tools(docs)...)...)
+			reg := tools.NewRegistry(append(tools.PredictiveWith(series.New(pool), modelreg.New(pool), c.opts), tools.Incidents(docs)...)...)
 			r, err := agent.New(agent.Options{Model: model, ModelName: "scripted", Tools: reg, Store: agent.NewStore(pool), Docs: docs})
 			require.NoError(b, err)
 			meter := loadtest.StartCPU(ctx, url)

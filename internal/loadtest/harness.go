@@ -5,7 +5,7 @@
 // measures throughput, ack and end-to-end latency, and proves that every
 // event is answered exactly once. The fault tests (LLM errors and hangs,
 // PostgreSQL restarts, an instance killed mid-answer, Slack 429s) use the
-// same harness. `gemba bench serve` and `make loadtest` run it.
+// same harness. cmd/gemba-loadtest (`make loadtest`) runs it outside the tests.
 package loadtest
 
 import (
@@ -27,8 +27,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/slackfake"
 )
 

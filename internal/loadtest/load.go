@@ -3,13 +3,14 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"github.com/gemba-ai/gemba/bot"
 	"math/rand/v2"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gemba-ai/gemba/bot"
 )
 
 // LoadOptions shape one load run.

@@ -12,10 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/db"
-	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/loadtest"
-	"github.com/gemba-ai/gemba/rag"
 )
 
 // build holds the gemba executable, built once for the package on first
@@ -62,21 +59,7 @@ func TestMain(m *testing.M) {
 // documents, so that the scripted model's tool calls run on real data.
 func seed(t testing.TB, url string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	_, err := db.Migrate(ctx, url, nil)
-	require.NoError(t, err)
-	pool, err := db.Open(ctx, url, db.Options{MaxConns: 4})
-	require.NoError(t, err)
-	defer pool.Close()
-	res, err := demo.Seed(ctx, pool, demo.Options{})
-	require.NoError(t, err)
-	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
-	require.NoError(t, err)
-	corpus, err := demo.Docs(res.End)
-	require.NoError(t, err)
-	_, err = rag.New(pool, emb, rag.Options{}).IngestFS(ctx, corpus, ".", "demo/docs", rag.IngestOptions{})
-	require.NoError(t, err)
+	require.NoError(t, loadtest.SeedDemo(context.Background(), url))
 }
 
 // cpuHog starts GEMBA_LOAD_CPU_HOG spinning processes beside the test

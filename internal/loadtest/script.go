@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/llmtest"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 // ScriptedAnswer is the scripted model used under load: for a new question
@@ -24,8 +25,8 @@ func ScriptedAnswer(req llmtest.Request) llmtest.Reply {
 			}
 		}
 		return llmtest.CallTools(
-			llmtest.Call("detect_anomalies", fmt.Sprintf(`{"asset":%q,"hours":24}`, asset)),
-			llmtest.Call("search_incidents", fmt.Sprintf(`{"query":%q,"k":3}`, asset+" vibration")),
+			llmtest.Call(tools.DetectAnomalies, fmt.Sprintf(`{"asset":%q,"hours":24}`, asset)),
+			llmtest.Call(tools.SearchIncidents, fmt.Sprintf(`{"query":%q,"k":3}`, asset+" vibration")),
 			llmtest.Call("compare_to_plan", `{"line":"line-1"}`),
 		)
 	}

@@ -1,24 +1,24 @@
-package rag
+package tools
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
-	"github.com/gemba-ai/gemba/tools"
+	"github.com/gemba-ai/gemba/rag"
 )
 
-// Tools returns the store's agent tools: search_incidents and get_document.
-func Tools(s *Store) []tools.Tool {
-	return []tools.Tool{SearchTool(s), GetDocumentTool(s)}
+// Incidents returns the incident store's tools: search_incidents and
+// get_document.
+func Incidents(s *rag.Store) []Tool {
+	return []Tool{SearchIncidentsTool(s), GetDocumentTool(s)}
 }
 
-// SearchArgs are the arguments of search_incidents.
-type SearchArgs struct {
+// SearchIncidentsArgs are the arguments of search_incidents.
+type SearchIncidentsArgs struct {
 	Query       string `json:"query"`
 	Kind        string `json:"kind,omitempty"`
 	Asset       string `json:"asset,omitempty"`
@@ -43,44 +43,44 @@ var searchSchema = map[string]any{
 	"additionalProperties": false,
 }
 
-// SearchTool is search_incidents: hybrid search over past incidents,
-// runbooks and use cases. The caller's tools.Scope (a channel bound to a
+// SearchIncidentsTool is search_incidents: hybrid search over past incidents,
+// runbooks and use cases. The caller's Scope (a channel bound to a
 // line) narrows the search unless the arguments name an asset or line.
-func SearchTool(s *Store) tools.Tool {
-	return tools.New("search_incidents",
+func SearchIncidentsTool(s *rag.Store) Tool {
+	return New(SearchIncidents,
 		"Search the plant's memory of past incidents (symptoms, sensor evidence, root cause, actions, whether the fix worked), runbooks/SOPs and use cases. Use it to find what happened before with a similar symptom and what fixed it; cite the returned ids.",
 		searchSchema,
-		func(ctx context.Context, a SearchArgs) (tools.Result, error) {
-			q := Query{Text: strings.TrimSpace(a.Query), K: a.K, Asset: a.Asset, Line: a.Line, FailureMode: a.FailureMode}
+		func(ctx context.Context, a SearchIncidentsArgs) (Result, error) {
+			q := rag.Query{Text: strings.TrimSpace(a.Query), K: a.K, Asset: a.Asset, Line: a.Line, FailureMode: a.FailureMode}
 			if q.K > 20 {
 				q.K = 20
 			}
 			if a.Kind != "" {
-				k, err := ParseKind(a.Kind)
+				k, err := rag.ParseKind(a.Kind)
 				if err != nil {
-					return tools.Result{UserError: err.Error()}, nil
+					return Result{UserError: err.Error()}, nil
 				}
 				q.Kind = k
 			}
 			if a.Since != "" {
-				t, err := parseSince(a.Since, s.opt.Now())
+				t, err := rag.ParseSince(a.Since, s.Now())
 				if err != nil {
-					return tools.Result{UserError: err.Error()}, nil
+					return Result{UserError: err.Error()}, nil
 				}
 				q.Since = t
 			}
 			if q.Text == "" && q.Asset == "" && q.Line == "" && q.FailureMode == "" {
-				return tools.Result{UserError: "query is empty: describe the symptom or name an asset, line or failure_mode"}, nil
+				return Result{UserError: "query is empty: describe the symptom or name an asset, line or failure_mode"}, nil
 			}
-			if sc := tools.ScopeFrom(ctx); !sc.IsZero() && q.Asset == "" && q.Line == "" {
+			if sc := ScopeFrom(ctx); !sc.IsZero() && q.Asset == "" && q.Line == "" {
 				q.Site, q.Line, q.Asset, q.Lenient = sc.Site, sc.Line, sc.Asset, true
 			}
 			res, err := s.Search(ctx, q)
 			if err != nil {
-				if errors.Is(err, ErrDimension) {
-					return tools.Result{UserError: err.Error()}, nil
+				if errors.Is(err, rag.ErrDimension) {
+					return Result{UserError: err.Error()}, nil
 				}
-				return tools.Result{}, err
+				return Result{}, err
 			}
 			return searchResult(q, res), nil
 		})
@@ -88,29 +88,29 @@ func SearchTool(s *Store) tools.Tool {
 
 // hit is the compact form of a result given to the model.
 type hit struct {
-	ID          string  `json:"id"`
-	Title       string  `json:"title"`
-	Kind        Kind    `json:"kind"`
-	Score       float64 `json:"score"`
-	Asset       string  `json:"asset,omitempty"`
-	Line        string  `json:"line,omitempty"`
-	FailureMode string  `json:"failure_mode,omitempty"`
-	Outcome     Outcome `json:"outcome,omitempty"`
-	OccurredAt  string  `json:"occurred_at,omitempty"`
-	Section     string  `json:"section,omitempty"`
-	Snippet     string  `json:"snippet"`
-	Source      string  `json:"source"`
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Kind        rag.Kind    `json:"kind"`
+	Score       float64     `json:"score"`
+	Asset       string      `json:"asset,omitempty"`
+	Line        string      `json:"line,omitempty"`
+	FailureMode string      `json:"failure_mode,omitempty"`
+	Outcome     rag.Outcome `json:"outcome,omitempty"`
+	OccurredAt  string      `json:"occurred_at,omitempty"`
+	Section     string      `json:"section,omitempty"`
+	Snippet     string      `json:"snippet"`
+	Source      string      `json:"source"`
 }
 
-func searchResult(q Query, res []Result) tools.Result {
+func searchResult(q rag.Query, res []rag.Result) Result {
 	if len(res) == 0 {
-		return tools.Result{
+		return Result{
 			Data:    map[string]any{"results": []hit{}},
 			Summary: fmt.Sprintf("no documents match %q%s", q.Text, filterWords(q)),
 		}
 	}
 	hits := make([]hit, len(res))
-	cites := make([]tools.Citation, len(res))
+	cites := make([]Citation, len(res))
 	var names []string
 	for i, r := range res {
 		h := hit{ID: r.DocumentID, Title: r.Title, Kind: r.Kind, Score: round3(r.Score), Asset: r.Asset, Line: r.Line,
@@ -119,21 +119,21 @@ func searchResult(q Query, res []Result) tools.Result {
 			h.OccurredAt = r.OccurredAt.Format("2006-01-02")
 		}
 		hits[i] = h
-		cites[i] = tools.Citation{ID: r.DocumentID, Title: r.Title, Kind: string(r.Kind), Score: h.Score}
+		cites[i] = Citation{ID: r.DocumentID, Title: r.Title, Kind: string(r.Kind), Score: h.Score}
 		n := r.DocumentID
 		if r.Outcome != "" {
 			n += " (" + string(r.Outcome) + ")"
 		}
 		names = append(names, n)
 	}
-	return tools.Result{
+	return Result{
 		Data:      map[string]any{"results": hits},
 		Summary:   fmt.Sprintf("%d documents for %q%s: %s", len(res), q.Text, filterWords(q), strings.Join(names, ", ")),
 		Citations: cites,
 	}
 }
 
-func filterWords(q Query) string {
+func filterWords(q rag.Query) string {
 	var f []string
 	for _, kv := range [][2]string{{"kind", string(q.Kind)}, {"site", q.Site}, {"line", q.Line}, {"asset", q.Asset}, {"failure mode", q.FailureMode}} {
 		if kv[1] != "" {
@@ -151,32 +151,8 @@ func filterWords(q Query) string {
 
 func round3(x float64) float64 { return float64(int(x*1000+0.5)) / 1000 }
 
-// parseSince reads an absolute date or a span back from now: 90d, 12w, 6m, 1y.
-func parseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(strings.ToLower(s))
-	if t, err := asTime(s); err == nil && t != nil {
-		return *t, nil
-	}
-	if len(s) >= 2 {
-		n, err := strconv.Atoi(s[:len(s)-1])
-		if err == nil && n > 0 {
-			switch s[len(s)-1] {
-			case 'd':
-				return now.AddDate(0, 0, -n), nil
-			case 'w':
-				return now.AddDate(0, 0, -7*n), nil
-			case 'm':
-				return now.AddDate(0, -n, 0), nil
-			case 'y':
-				return now.AddDate(-n, 0, 0), nil
-			}
-		}
-	}
-	return time.Time{}, fmt.Errorf("since %q is neither a date (2024-06-01) nor a span (90d, 12w, 6m, 1y)", s)
-}
-
-// GetArgs are the arguments of get_document.
-type GetArgs struct {
+// GetDocumentArgs are the arguments of get_document.
+type GetDocumentArgs struct {
 	ID string `json:"id"`
 }
 
@@ -185,8 +161,8 @@ const maxToolBody = 6000
 
 // GetDocumentTool is get_document: the full text and metadata of one
 // document by id, for reading a runbook's steps or an incident's details.
-func GetDocumentTool(s *Store) tools.Tool {
-	return tools.New("get_document",
+func GetDocumentTool(s *rag.Store) Tool {
+	return New(GetDocument,
 		"Read one document of the plant's memory in full (incident, runbook/SOP or use case) by its id, e.g. INC-1003 or RB-LOTO. Use it after search_incidents to read the steps of a runbook or the details of a past incident.",
 		map[string]any{
 			"type":                 "object",
@@ -194,17 +170,17 @@ func GetDocumentTool(s *Store) tools.Tool {
 			"required":             []string{"id"},
 			"additionalProperties": false,
 		},
-		func(ctx context.Context, a GetArgs) (tools.Result, error) {
+		func(ctx context.Context, a GetDocumentArgs) (Result, error) {
 			id := strings.TrimSpace(a.ID)
 			if id == "" {
-				return tools.Result{UserError: "id is empty: pass a document id such as INC-1003 from search_incidents"}, nil
+				return Result{UserError: "id is empty: pass a document id such as INC-1003 from search_incidents"}, nil
 			}
 			d, err := s.Get(ctx, id)
-			if errors.Is(err, ErrNotFound) {
-				return tools.Result{UserError: fmt.Sprintf("no document %q; use search_incidents to find document ids", id)}, nil
+			if errors.Is(err, rag.ErrNotFound) {
+				return Result{UserError: fmt.Sprintf("no document %q; use search_incidents to find document ids", id)}, nil
 			}
 			if err != nil {
-				return tools.Result{}, err
+				return Result{}, err
 			}
 			body := d.Body
 			truncated := false
@@ -230,6 +206,6 @@ func GetDocumentTool(s *Store) tools.Tool {
 			if d.Outcome != "" {
 				sum += " (outcome: " + string(d.Outcome) + ")"
 			}
-			return tools.Result{Data: data, Summary: sum, Citations: []tools.Citation{{ID: d.ID, Title: d.Title, Kind: string(d.Kind)}}}, nil
+			return Result{Data: data, Summary: sum, Citations: []Citation{{ID: d.ID, Title: d.Title, Kind: string(d.Kind)}}}, nil
 		})
 }
