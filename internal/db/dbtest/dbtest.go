@@ -224,7 +224,8 @@ func DropStale(ctx context.Context) (int, error) {
 SELECT d.datname FROM pg_database d
 WHERE (d.datname LIKE 'gemba\_t\_%' OR (d.datname LIKE 'gemba\_tmpl\_%' AND d.datname <> $1))
   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)
-  AND (pg_stat_file('base/' || d.oid || '/PG_VERSION')).modification < now() - interval '1 hour'`, "gemba_tmpl_"+migrationsHash())
+  -- missing_ok: a database another process drops meanwhile has no file, and is skipped
+  AND (pg_stat_file('base/' || d.oid || '/PG_VERSION', true)).modification < now() - interval '1 hour'`, "gemba_tmpl_"+migrationsHash())
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package bot
+package blockkit
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -26,7 +27,7 @@ func golden(t *testing.T, name string, got []byte) {
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 	}
 	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./bot -run %s -update to create it", t.Name())
+	require.NoError(t, err, "run go test ./internal/blockkit -run %s -update to create it", t.Name())
 	require.Equal(t, string(want), string(got))
 }
 
@@ -147,11 +148,11 @@ func TestMrkdwn(t *testing.T) {
 func TestRenderDigestGolden(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
-	d := &Digest{
+	d := &conversation.Digest{
 		Channel: "C1", Scope: tools.Scope{Line: "line-2"}, Since: at.Add(-8 * time.Hour), Now: at,
 		Anomalies: "1 anomaly event on press-3: vibration up 11.7σ since 02:10 (ongoing)",
 		Plan:      "line-2: next 24 h forecast 843 vs plan 892 (94.5%), expected shortfall 49 parts",
-		OpenThreads: []DigestThread{{TS: "1764000000.000042", User: "U4", Question: "filler-1 pressure drifting?", Since: at.Add(-3 * time.Hour),
+		OpenThreads: []conversation.DigestThread{{Ref: "1764000000.000042", User: "U4", Mention: "<@U4>", Question: "filler-1 pressure drifting?", Since: at.Add(-3 * time.Hour),
 			Link: "https://gemba-test.slack.com/archives/C1/p1764000000000042"}},
 		LookFirst: []string{"Anomalies: 1 anomaly event on press-3", "Plan: line-2 is 5.5% under plan"},
 	}

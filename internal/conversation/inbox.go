@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -13,20 +13,16 @@ import (
 	"github.com/gemba-ai/gemba/internal/ops"
 )
 
-// Delivery kinds stored in slack_events.kind.
-const (
-	kindEvent       = "event"
-	kindCommand     = "command"
-	kindInteraction = "interaction"
-)
-
-// job is one claimed delivery waiting for (or in) a worker.
+// job is one claimed delivery waiting for (or in) a worker; a job with no
+// id is an inbound handled at once (Core.Handle), which nothing recorded.
 type job struct {
+	source  string
 	id      string
 	kind    string
 	payload []byte
 	attempt int
-	replyTS string
+	// replyRef is the placeholder an earlier attempt posted.
+	replyRef string
 }
 
 // claimSQL writes deliveries before they are acked, many in one statement
@@ -41,14 +37,14 @@ type job struct {
 // takes its row locks in one global order: two batches that overlap wait
 // for each other instead of deadlocking.
 const claimSQL = `
-INSERT INTO slack_events (event_id, team_id, kind, payload, owner, lease_until)
-SELECT e, t, k, p, $5, now() + $6::interval FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS x(e, t, k, p)
+INSERT INTO deliveries (source, delivery_id, team_id, kind, payload, owner, lease_until)
+SELECT $8, e, t, k, p, $5, now() + $6::interval FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[]) AS x(e, t, k, p)
 ORDER BY e COLLATE "C"
-ON CONFLICT (event_id) DO UPDATE
-   SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until, attempts = slack_events.attempts + 1
- WHERE slack_events.status = 'processing' AND slack_events.lease_until < now()
-   AND slack_events.attempts < $7
-RETURNING event_id, attempts, reply_ts`
+ON CONFLICT (source, delivery_id) DO UPDATE
+   SET owner = EXCLUDED.owner, lease_until = EXCLUDED.lease_until, attempts = deliveries.attempts + 1
+ WHERE deliveries.status = 'processing' AND deliveries.lease_until < now()
+   AND deliveries.attempts < $7
+RETURNING delivery_id, attempts, reply_ref`
 
 // claimReq is one delivery waiting to be written.
 type claimReq struct {
@@ -66,16 +62,21 @@ type claimRes struct {
 // maxClaimBatch bounds the deliveries written in one statement.
 const maxClaimBatch = 200
 
-// accept records a delivery and hands it to a worker. It reports false for
-// a duplicate. An error means the delivery could not be recorded: the
-// caller must not ack it, so Slack delivers it again.
+// Accept records a delivery of a registered transport and hands it to a
+// worker, which decodes it with the transport and handles it. It reports
+// false for a duplicate (a retry, or a copy sent to another replica). An
+// error means the delivery could not be recorded: the transport must not
+// acknowledge it, so that the platform delivers it again.
 //
 // Deliveries arriving together are written together (group commit): the
 // first caller becomes the flusher and writes everything pending, and at
 // most two flushers run at once, so a burst of 50 events costs a few round
 // trips instead of 50 commits.
-func (b *Bot) accept(ctx context.Context, id, team, kind string, payload []byte) (bool, error) {
-	req := claimReq{j: job{id: id, kind: kind, payload: payload}, team: team, done: make(chan claimRes, 1)}
+func (b *Core) Accept(ctx context.Context, source, id, team, kind string, payload []byte) (bool, error) {
+	if _, ok := b.transport(source); !ok {
+		return false, fmt.Errorf("conversation: no transport %q registered", source)
+	}
+	req := claimReq{j: job{source: source, id: id, kind: kind, payload: payload}, team: team, done: make(chan claimRes, 1)}
 	b.claimMu.Lock()
 	b.pending = append(b.pending, req)
 	lead := b.flushers < 2
@@ -99,8 +100,9 @@ func (b *Bot) accept(ctx context.Context, id, team, kind string, payload []byte)
 	return true, nil
 }
 
-// flushClaims writes pending deliveries until none is left.
-func (b *Bot) flushClaims() {
+// flushClaims writes pending deliveries until none is left, a batch per
+// source at a time.
+func (b *Core) flushClaims() {
 	for {
 		b.claimMu.Lock()
 		n := min(len(b.pending), maxClaimBatch)
@@ -109,14 +111,22 @@ func (b *Bot) flushClaims() {
 			b.claimMu.Unlock()
 			return
 		}
-		batch := append([]claimReq(nil), b.pending[:n]...)
-		b.pending = b.pending[n:]
+		src := b.pending[0].j.source
+		var batch, rest []claimReq
+		for i, r := range b.pending {
+			if i < n && r.j.source == src {
+				batch = append(batch, r)
+			} else {
+				rest = append(rest, r)
+			}
+		}
+		b.pending = rest
 		b.claimMu.Unlock()
 		b.claimBatch(batch)
 	}
 }
 
-func (b *Bot) claimBatch(batch []claimReq) {
+func (b *Core) claimBatch(batch []claimReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// The same id twice in one statement would be an error; later copies
@@ -145,7 +155,7 @@ func (b *Bot) claimBatch(batch []claimReq) {
 		b.log.WarnContext(ctx, "recording deliveries conflicted with another transaction; retrying", "attempt", attempt, "deliveries", len(ids), "err", err)
 	}}, func(ctx context.Context) error {
 		won = map[string]job{}
-		rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts)
+		rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts, batch[0].j.source)
 		if err != nil {
 			return err
 		}
@@ -153,7 +163,7 @@ func (b *Bot) claimBatch(batch []claimReq) {
 		for rows.Next() {
 			var id string
 			var j job
-			if err := rows.Scan(&id, &j.attempt, &j.replyTS); err != nil {
+			if err := rows.Scan(&id, &j.attempt, &j.replyRef); err != nil {
 				return err
 			}
 			won[id] = j
@@ -162,7 +172,7 @@ func (b *Bot) claimBatch(batch []claimReq) {
 	})
 	for i, r := range batch {
 		if err != nil {
-			r.done <- claimRes{err: fmt.Errorf("bot: record delivery %s: %w", r.j.id, err)}
+			r.done <- claimRes{err: fmt.Errorf("conversation: record delivery %s: %w", r.j.id, err)}
 			continue
 		}
 		w, ok := won[r.j.id]
@@ -171,14 +181,14 @@ func (b *Bot) claimBatch(batch []claimReq) {
 			continue
 		}
 		j := r.j
-		j.attempt, j.replyTS = w.attempt, w.replyTS
+		j.attempt, j.replyRef = w.attempt, w.replyRef
 		r.done <- claimRes{j: j, won: true}
 	}
 }
 
 // enqueue gives j to a worker, or, when the queue is full or the bot is
 // stopping, releases its lease so that the sweeper of any replica takes it.
-func (b *Bot) enqueue(ctx context.Context, j job) {
+func (b *Core) enqueue(ctx context.Context, j job) {
 	if !b.stopped.Load() {
 		select {
 		case b.queue <- j:
@@ -186,15 +196,15 @@ func (b *Bot) enqueue(ctx context.Context, j job) {
 		default:
 		}
 	}
-	b.log.DebugContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "id", j.id)
+	b.log.DebugContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "source", j.source, "id", j.id)
 	b.releaseUnstarted(ctx, j)
 }
 
 // release gives up this replica's lease on j after an attempt that failed
 // in a way worth retrying; the attempt counts towards MaxAttempts.
-func (b *Bot) release(ctx context.Context, j job) {
-	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = ''
-		WHERE event_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner)
+func (b *Core) release(ctx context.Context, j job) {
+	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = ''
+		WHERE source = $3 AND delivery_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner, j.source)
 	if err != nil {
 		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
@@ -204,17 +214,17 @@ func (b *Bot) release(ctx context.Context, j job) {
 // queue was full, or the bot is stopping), and takes back the attempt its
 // claim counted: only attempts that ran count towards MaxAttempts, so a
 // burst larger than the queue delays deliveries but never gives up on one.
-func (b *Bot) releaseUnstarted(ctx context.Context, j job) {
-	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET lease_until = now() - interval '1 millisecond', owner = '',
+func (b *Core) releaseUnstarted(ctx context.Context, j job) {
+	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = '',
 		attempts = greatest(attempts - 1, 0)
-		WHERE event_id = $1 AND owner = $2 AND status = 'processing' AND attempts = $3`, j.id, b.o.Owner, j.attempt)
+		WHERE source = $4 AND delivery_id = $1 AND owner = $2 AND status = 'processing' AND attempts = $3`, j.id, b.o.Owner, j.attempt, j.source)
 	if err != nil {
 		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
 }
 
 // releaseQueued releases the deliveries still queued when the bot stops.
-func (b *Bot) releaseQueued(ctx context.Context) {
+func (b *Core) releaseQueued(ctx context.Context) {
 	for {
 		select {
 		case j := <-b.queue:
@@ -227,13 +237,13 @@ func (b *Bot) releaseQueued(ctx context.Context) {
 
 // finish marks a delivery done (or failed, with the reason), if this
 // replica still owns it.
-func (b *Bot) finish(ctx context.Context, j job, failure error) {
+func (b *Core) finish(ctx context.Context, j job, failure error) {
 	status, msg := "done", ""
 	if failure != nil {
 		status, msg = "failed", truncate(failure.Error(), 1000)
 	}
-	_, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = $3, error = $4, finished_at = now()
-		WHERE event_id = $1 AND owner = $2 AND attempts = $5`, j.id, b.o.Owner, status, msg, j.attempt)
+	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET status = $3, error = $4, finished_at = now()
+		WHERE source = $6 AND delivery_id = $1 AND owner = $2 AND attempts = $5`, j.id, b.o.Owner, status, msg, j.attempt, j.source)
 	if err != nil {
 		b.log.ErrorContext(ctx, "finish delivery", "id", j.id, "err", err)
 	}
@@ -242,10 +252,13 @@ func (b *Bot) finish(ctx context.Context, j job, failure error) {
 // owns reports whether this replica still holds j's lease: checked just
 // before the answer is posted, so a replica whose lease ran out (and whose
 // work was taken over) does not post a second answer.
-func (b *Bot) owns(ctx context.Context, j job) bool {
+func (b *Core) owns(ctx context.Context, j job) bool {
 	var ok bool
-	err := b.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM slack_events WHERE event_id = $1 AND owner = $2
-		AND attempts = $3 AND status = 'processing')`, j.id, b.o.Owner, j.attempt).Scan(&ok)
+	if j.id == "" {
+		return true // handled at once: nobody else can have it
+	}
+	err := b.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE source = $4 AND delivery_id = $1 AND owner = $2
+		AND attempts = $3 AND status = 'processing')`, j.id, b.o.Owner, j.attempt, j.source).Scan(&ok)
 	if err != nil {
 		b.log.ErrorContext(ctx, "check lease", "id", j.id, "err", err)
 		return false
@@ -253,13 +266,13 @@ func (b *Bot) owns(ctx context.Context, j job) bool {
 	return ok
 }
 
-// setReplyTS remembers the placeholder message so that a retry updates it
+// setReplyRef remembers the placeholder message so that a retry updates it
 // instead of posting another.
-func (b *Bot) setReplyTS(ctx context.Context, j job, ts string) {
+func (b *Core) setReplyRef(ctx context.Context, j job, ref string) {
 	if j.id == "" {
 		return
 	}
-	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET reply_ts = $2 WHERE event_id = $1`, j.id, ts); err != nil {
+	if _, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET reply_ref = $2 WHERE source = $3 AND delivery_id = $1`, j.id, ref, j.source); err != nil {
 		b.log.ErrorContext(ctx, "remember placeholder", "id", j.id, "err", err)
 	}
 }
@@ -268,60 +281,78 @@ func (b *Bot) setReplyTS(ctx context.Context, j job, ts string) {
 // or let them go when its queue was full), at most $3 at a time; SKIP
 // LOCKED lets replicas sweep side by side.
 const sweepSQL = `
-UPDATE slack_events e
+UPDATE deliveries e
    SET owner = $1, lease_until = now() + $2::interval, attempts = e.attempts + 1
- WHERE e.event_id IN (
-       SELECT event_id FROM slack_events
-        WHERE status = 'processing' AND lease_until < now() AND attempts < $4
+ WHERE (e.source, e.delivery_id) IN (
+       SELECT source, delivery_id FROM deliveries
+        WHERE status = 'processing' AND lease_until < now() AND attempts < $4 AND source = ANY($5)
         ORDER BY received_at
         LIMIT $3
         FOR UPDATE SKIP LOCKED)
-RETURNING e.event_id, e.kind, e.payload, e.attempts, e.reply_ts`
+RETURNING e.source, e.delivery_id, e.kind, e.payload, e.attempts, e.reply_ref`
 
-// Sweep claims expired deliveries for free workers, gives up on those
-// that failed MaxAttempts times, and prunes finished ones older than a day. It returns how many it took over. Run
-// calls it every SweepEvery; tests call it directly.
-func (b *Bot) Sweep(ctx context.Context) (int, error) {
-	// Both statements below touch many rows that claims may be locking at
+// Sweep claims expired deliveries of the transports registered here for
+// free workers (a replica that died, or one whose queue was full, left
+// them) and gives up on those that failed MaxAttempts times. It returns
+// how many it took over. Every replica sweeps: this spreads the work, it
+// is not periodic upkeep. Run calls it every SweepEvery; tests call it
+// directly.
+func (b *Core) Sweep(ctx context.Context) (int, error) {
+	// The statement below touches many rows that claims may be locking at
 	// the same moment: SKIP LOCKED leaves those to the next sweep instead
 	// of waiting (or deadlocking) on them.
-	if _, err := b.o.DB.Exec(ctx, `UPDATE slack_events SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
-		WHERE event_id IN (SELECT event_id FROM slack_events
+	if _, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
+		WHERE (source, delivery_id) IN (SELECT source, delivery_id FROM deliveries
 			WHERE status = 'processing' AND lease_until < now() AND attempts >= $1
-			ORDER BY event_id FOR UPDATE SKIP LOCKED)`, b.o.MaxAttempts); err != nil {
-		return 0, fmt.Errorf("bot: sweep: %w", err)
-	}
-	// Finished deliveries are kept a day (Slack retries for about an hour),
-	// then pruned a batch at a time.
-	if _, err := b.o.DB.Exec(ctx, `DELETE FROM slack_events WHERE event_id IN (
-		SELECT event_id FROM slack_events WHERE status <> 'processing' AND received_at < now() - interval '1 day'
-		LIMIT 1000 FOR UPDATE SKIP LOCKED)`); err != nil {
-		return 0, fmt.Errorf("bot: prune deliveries: %w", err)
+			ORDER BY source, delivery_id FOR UPDATE SKIP LOCKED)`, b.o.MaxAttempts); err != nil {
+		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
 	free := cap(b.queue) - len(b.queue)
 	if free <= 0 || b.stopped.Load() {
 		return 0, nil
 	}
-	rows, err := b.o.DB.Query(ctx, sweepSQL, b.o.Owner, interval(b.o.Lease), free, b.o.MaxAttempts)
+	rows, err := b.o.DB.Query(ctx, sweepSQL, b.o.Owner, interval(b.o.Lease), free, b.o.MaxAttempts, b.sources())
 	if err != nil {
-		return 0, fmt.Errorf("bot: sweep: %w", err)
+		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
 	jobs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (job, error) {
 		var j job
-		err := r.Scan(&j.id, &j.kind, &j.payload, &j.attempt, &j.replyTS)
+		err := r.Scan(&j.source, &j.id, &j.kind, &j.payload, &j.attempt, &j.replyRef)
 		return j, err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("bot: sweep: %w", err)
+		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
 	for _, j := range jobs {
-		b.log.InfoContext(ctx, "retrying a delivery whose lease expired", "id", j.id, "attempt", j.attempt)
+		b.log.InfoContext(ctx, "retrying a delivery whose lease expired", "source", j.source, "id", j.id, "attempt", j.attempt)
 		b.enqueue(ctx, j)
 	}
 	return len(jobs), nil
 }
 
-func (b *Bot) sweepLoop(ctx context.Context) {
+// prune deletes finished deliveries older than a day (platforms retry for
+// about an hour), a batch at a time; it is leader-only upkeep.
+func (b *Core) prune(ctx context.Context) error {
+	if _, err := b.o.DB.Exec(ctx, `DELETE FROM deliveries WHERE (source, delivery_id) IN (
+		SELECT source, delivery_id FROM deliveries WHERE status <> 'processing' AND received_at < now() - interval '1 day'
+		LIMIT 1000 FOR UPDATE SKIP LOCKED)`); err != nil {
+		return fmt.Errorf("conversation: prune deliveries: %w", err)
+	}
+	return nil
+}
+
+// sources lists the registered transports' names.
+func (b *Core) sources() []string {
+	b.trMu.RLock()
+	defer b.trMu.RUnlock()
+	out := make([]string, 0, len(b.transports))
+	for s := range b.transports {
+		out = append(out, s)
+	}
+	return out
+}
+
+func (b *Core) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(b.o.SweepEvery)
 	defer t.Stop()
 	for {
@@ -330,7 +361,7 @@ func (b *Bot) sweepLoop(ctx context.Context) {
 			return
 		case <-t.C:
 			if _, err := b.Sweep(ctx); err != nil && ctx.Err() == nil {
-				b.log.ErrorContext(ctx, "sweep", "err", err)
+				b.log.ErrorContext(ctx, "sweep deliveries", "err", err)
 			}
 		}
 	}
@@ -338,7 +369,7 @@ func (b *Bot) sweepLoop(ctx context.Context) {
 
 // worker processes queued deliveries until the bot stops and the queue is
 // empty.
-func (b *Bot) worker(ctx context.Context) {
+func (b *Core) worker(ctx context.Context) {
 	for {
 		select {
 		case j := <-b.queue:
@@ -358,8 +389,8 @@ func (b *Bot) worker(ctx context.Context) {
 
 // process runs one delivery with the answer deadline; a panic is logged
 // and the delivery marked failed rather than crashing the process.
-func (b *Bot) process(ctx context.Context, j job) {
-	ctx = ops.WithLogAttrs(ctx, "delivery", j.id, "kind", j.kind, "attempt", j.attempt)
+func (b *Core) process(ctx context.Context, j job) {
+	ctx = ops.WithLogAttrs(ctx, "delivery", j.id, "source", j.source, "kind", j.kind, "attempt", j.attempt)
 	ctx, cancel := context.WithTimeout(ctx, b.o.AnswerTimeout)
 	defer cancel()
 	var err error
@@ -369,26 +400,27 @@ func (b *Bot) process(ctx context.Context, j job) {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		switch j.kind {
-		case kindEvent:
-			err = b.handleEvent(ctx, j)
-		case kindCommand:
-			err = b.handleCommand(ctx, j)
-		case kindInteraction:
-			err = b.handleInteraction(ctx, j)
-		default:
-			err = fmt.Errorf("unknown delivery kind %q", j.kind)
+		t, ok := b.transport(j.source)
+		if !ok {
+			err = fmt.Errorf("no transport %q registered", j.source)
+			return
 		}
+		var in Inbound
+		if in, err = t.Decode(ctx, j.kind, j.payload); err != nil {
+			err = fmt.Errorf("decode %s delivery: %w", j.kind, err)
+			return
+		}
+		err = b.handle(ctx, t, j, in)
 	}()
 	if err != nil && transient(err) && j.attempt < b.o.MaxAttempts && !errors.Is(err, errLostLease) {
-		// Slack or the database hiccuped: let the sweeper try again (the
-		// placeholder, if any, is reused).
-		b.log.WarnContext(ctx, "delivery hit a transient error; will retry", "id", j.id, "attempt", j.attempt, "err", err)
+		// The platform or the database hiccuped: let the sweeper try again
+		// (the placeholder, if any, is reused).
+		b.log.WarnContext(ctx, "delivery hit a transient error; will retry", "err", err)
 		b.release(context.WithoutCancel(ctx), j)
 		return
 	}
 	if err != nil {
-		b.log.ErrorContext(ctx, "delivery failed", "id", j.id, "kind", j.kind, "err", err)
+		b.log.ErrorContext(ctx, "delivery failed", "err", err)
 	}
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && err != nil {
 		// Stopped mid-way (drain timeout): keep the lease so another replica retries.

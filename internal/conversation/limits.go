@@ -1,8 +1,9 @@
-package bot
+package conversation
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -51,91 +52,71 @@ func (l *limiter) allow(user string) (bool, time.Duration) {
 	return false, wait.Round(time.Second)
 }
 
-// groupCache resolves user group members (usergroups.users.list), cached.
+// groupCache remembers user group membership answers for a while, so
+// that a permission check does not ask the platform every time.
 type groupCache struct {
-	b   *Bot
 	ttl time.Duration
+	now func() time.Time
 
 	mu      sync.Mutex
-	members map[string]groupEntry
+	answers map[string]groupEntry // source/group/user -> answer
 }
 
 type groupEntry struct {
-	users map[string]bool
-	at    time.Time
+	member bool
+	at     time.Time
 }
 
-func newGroupCache(b *Bot, ttl time.Duration) *groupCache {
-	return &groupCache{b: b, ttl: ttl, members: map[string]groupEntry{}}
+func newGroupCache(ttl time.Duration, now func() time.Time) *groupCache {
+	return &groupCache{ttl: ttl, now: now, answers: map[string]groupEntry{}}
 }
 
-func (g *groupCache) has(ctx context.Context, group, user string) (bool, error) {
+func (g *groupCache) has(ctx context.Context, t Transport, group, user string) (bool, error) {
+	key := t.Source() + "/" + group + "/" + user
 	g.mu.Lock()
-	e, ok := g.members[group]
+	e, ok := g.answers[key]
 	g.mu.Unlock()
-	if ok && g.b.now().Sub(e.at) < g.ttl {
-		return e.users[user], nil
+	if ok && g.now().Sub(e.at) < g.ttl {
+		return e.member, nil
 	}
-	var ids []string
-	err := g.b.retry(ctx, "usergroups.users.list", func(ctx context.Context) error {
-		var err error
-		ids, err = g.b.api.GetUserGroupMembersContext(ctx, group)
-		return err
-	})
+	member, err := t.MemberOf(ctx, group, user)
 	if err != nil {
-		return false, fmt.Errorf("bot: members of user group %s: %w", group, err)
-	}
-	e = groupEntry{users: map[string]bool{}, at: g.b.now()}
-	for _, id := range ids {
-		e.users[id] = true
+		return false, fmt.Errorf("conversation: members of user group %s: %w", group, err)
 	}
 	g.mu.Lock()
-	g.members[group] = e
+	g.answers[key] = groupEntry{member: member, at: g.now()}
 	g.mu.Unlock()
-	return e.users[user], nil
+	return member, nil
 }
 
 // permitted checks a user in a channel against allowed channels and users
-// (user ids or user group ids). It returns a polite reason when not.
-func (b *Bot) permitted(ctx context.Context, what, user, channel string, channels, users []string) (bool, string) {
-	if len(channels) > 0 && !contains(channels, channel) {
+// (user ids or user group ids, which the transport recognises). It
+// returns a polite reason when not.
+func (c *Core) permitted(ctx context.Context, t Transport, what, user, channel string, channels, users []string) (bool, string) {
+	if len(channels) > 0 && !slices.Contains(channels, channel) {
 		list := make([]string, len(channels))
-		for i, c := range channels {
-			list[i] = "<#" + c + ">"
+		for i, ch := range channels {
+			list[i] = t.ChannelRef(ch)
 		}
 		return false, fmt.Sprintf("Sorry, %s are only available in %s in this workspace. Please ask there.", what, strings.Join(list, ", "))
 	}
-	if len(users) == 0 || contains(users, user) {
+	if len(users) == 0 || slices.Contains(users, user) {
 		return true, ""
-	}
-	for _, u := range users {
-		if strings.HasPrefix(u, "S") {
-			ok, err := b.groups.has(ctx, u, user)
-			if err != nil {
-				b.log.WarnContext(ctx, "could not check user group", "group", u, "err", err)
-				continue
-			}
-			if ok {
-				return true, ""
-			}
-		}
 	}
 	var who []string
 	for _, u := range users {
-		if strings.HasPrefix(u, "S") {
-			who = append(who, "<!subteam^"+u+">")
+		ok, err := c.groups.has(ctx, t, u, user)
+		if err != nil {
+			c.log.WarnContext(ctx, "could not check user group", "group", u, "err", err)
+		}
+		if ok {
+			return true, ""
+		}
+		if g := t.GroupRef(u); g != "" {
+			who = append(who, g)
 		} else {
-			who = append(who, "<@"+u+">")
+			who = append(who, t.Mention(u))
 		}
 	}
 	return false, fmt.Sprintf("Sorry, %s are limited to %s here, so I can't run this for you. One of them can, or an admin can change it.", what, strings.Join(who, ", "))
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -16,24 +16,27 @@ type RAGIncidents struct {
 var _ Incidents = RAGIncidents{}
 
 // SaveIncident upserts the incident as a rag document of kind incident,
-// tagged "slack" and linked to its thread.
+// tagged with its front door and linked to its thread.
 func (r RAGIncidents) SaveIncident(ctx context.Context, inc Incident) (string, error) {
 	occurred, resolved, down := inc.OccurredAt, inc.ResolvedAt, inc.Downtime
 	d := rag.Document{
 		ID: inc.ID, Kind: rag.KindIncident, Title: inc.Title, Source: inc.Source,
 		Site: inc.Site, Line: inc.Line, Asset: inc.Asset, FailureMode: inc.RootCause,
 		OccurredAt: &occurred, ResolvedAt: &resolved, DowntimeMinutes: &down,
-		Outcome: rag.Outcome(inc.Outcome), OutcomeBy: inc.ResolvedBy, Tags: []string{"slack"},
+		Outcome: rag.Outcome(inc.Outcome), OutcomeBy: inc.ResolvedBy, Tags: []string{inc.Via},
 		Body:     inc.Body,
 		Metadata: map[string]any{"thread": inc.Source, "resolved_by": inc.ResolvedBy, "cites": inc.Cites},
 	}
 	if _, err := r.Store.Upsert(ctx, d); err != nil {
-		return "", fmt.Errorf("bot: save incident %s: %w", inc.ID, err)
+		return "", fmt.Errorf("conversation: save incident %s: %w", inc.ID, err)
 	}
 	return inc.ID, nil
 }
 
 // SetOutcome records the outcome on a document of the store.
 func (r RAGIncidents) SetOutcome(ctx context.Context, docID, outcome, by string) error {
-	return r.Store.SetOutcome(ctx, docID, outcome, by)
+	if err := r.Store.SetOutcome(ctx, docID, outcome, by); err != nil {
+		return fmt.Errorf("conversation: record outcome on %s: %w", docID, err)
+	}
+	return nil
 }

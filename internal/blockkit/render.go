@@ -1,4 +1,8 @@
-package bot
+// Package blockkit renders what the conversation core says — answers,
+// digests, notes — as Slack Block Kit: the blocks the Slack transport
+// sends and the local console draws, so that both show the same thing. It
+// is pure: the same input always gives the same blocks.
+package blockkit
 
 import (
 	"encoding/json"
@@ -10,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -22,12 +27,12 @@ const (
 	MaxMessageText = 40000
 )
 
-// Action ids of the answer's buttons.
+// Action ids of the answer's buttons (the conversation core's).
 const (
-	ActionHelpful    = "gemba_helpful"
-	ActionNotHelpful = "gemba_not_helpful"
-	ActionMore       = "gemba_more"
-	ActionResolve    = "gemba_resolve"
+	ActionHelpful    = conversation.ActionHelpful
+	ActionNotHelpful = conversation.ActionNotHelpful
+	ActionMore       = conversation.ActionMore
+	ActionResolve    = conversation.ActionResolve
 )
 
 // RenderOptions shapes one rendered answer.
@@ -472,4 +477,102 @@ func PlainText(a *agent.Answer) string {
 		t += "\n1. " + a.Steps[0].Text
 	}
 	return truncate(t, 2900)
+}
+
+// RenderDigest returns the digest's short header message and the details
+// posted in its thread.
+func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack.Block) {
+	scope := conversation.FormatScope(d.Scope)
+	if scope == "" {
+		scope = "whole plant"
+	}
+	head := fmt.Sprintf(":clipboard: *Shift digest* — `%s` · since %s", escape(scope), d.Since.UTC().Format("Jan 2 15:04 MST"))
+	if len(d.LookFirst) > 0 {
+		head += "\n*Look first:* " + escape(d.LookFirst[0])
+	} else {
+		head += "\nNothing needs attention. :white_check_mark:"
+	}
+	header = []slack.Block{
+		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(head, MaxSectionText), false, false), nil, nil),
+		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf("%d open thread(s) · details in the thread :thread:", len(d.OpenThreads)), false, false)),
+	}
+	add := func(text string) { details = append(details, sections(text)...) }
+	check := func(text string, note bool) string {
+		if note {
+			return "_" + escape(text) + "_"
+		}
+		return Mrkdwn(text)
+	}
+	add(":rotating_light: *Anomaly events since the last digest*\n" + check(d.Anomalies, d.AnomaliesNote))
+	add(":chart_with_upwards_trend: *Forecast vs plan*\n" + check(d.Plan, d.PlanNote))
+	if len(d.OpenThreads) == 0 {
+		add(":speech_balloon: *Open threads*\nNone.")
+	} else {
+		var sb strings.Builder
+		sb.WriteString(":speech_balloon: *Open threads*")
+		for _, t := range d.OpenThreads {
+			q := escape(truncate(t.Question, 120))
+			if t.Link != "" {
+				q = "<" + t.Link + "|" + strings.NewReplacer("|", "¦", ">", "›").Replace(q) + ">"
+			}
+			who := t.Mention
+			if who == "" {
+				who = "<@" + t.User + ">"
+			}
+			fmt.Fprintf(&sb, "\n• %s — %s, last answer %s", q, who, t.Since.UTC().Format("Jan 2 15:04"))
+		}
+		add(sb.String())
+	}
+	if len(d.LookFirst) > 0 {
+		var sb strings.Builder
+		sb.WriteString(":eyes: *What to look at first*")
+		for i, l := range d.LookFirst {
+			fmt.Fprintf(&sb, "\n%d. %s", i+1, escape(l))
+		}
+		add(sb.String())
+	}
+	return header, details
+}
+
+// DigestText renders a digest as plain text (for --dry-run).
+func DigestText(d *conversation.Digest) string {
+	h, det := RenderDigest(d)
+	var parts []string
+	for _, b := range append(h, det...) {
+		switch v := b.(type) {
+		case *slack.SectionBlock:
+			parts = append(parts, v.Text.Text)
+		case *slack.ContextBlock:
+			for _, e := range v.ContextElements.Elements {
+				if t, ok := e.(*slack.TextBlockObject); ok {
+					parts = append(parts, t.Text)
+				}
+			}
+		}
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+// Message renders what the core says as Block Kit blocks and the message's
+// plain-text fallback: an answer (or its held-back detail), a digest's
+// header or details, or a text note.
+func Message(m conversation.Message) (blocks []slack.Block, text string) {
+	switch {
+	case m.Answer != nil:
+		return RenderAnswer(m.Answer, RenderOptions{Detail: m.Detail}), PlainText(m.Answer)
+	case m.Digest != nil:
+		header, details := RenderDigest(m.Digest)
+		if m.DigestDetails {
+			return details, orText(m.Text, "Shift digest details")
+		}
+		return header, orText(m.Text, "Shift digest")
+	}
+	return nil, m.Text
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -1,4 +1,4 @@
-package bot
+package conversation
 
 import (
 	"context"
@@ -24,12 +24,13 @@ func TestClaimBurstAcrossReplicasDoesNotDeadlock(t *testing.T) {
 	t.Parallel()
 	pool := dbtest.Pool(t)
 	metrics := ops.NewMetrics()
-	mk := func(owner string) *Bot {
-		b, err := New(Options{BotToken: "xoxb-test", DB: pool, Owner: owner, QueueSize: 100000, Metrics: metrics})
+	mk := func(owner string) *Core {
+		c, err := New(Options{DB: pool, Owner: owner, QueueSize: 100000, Metrics: metrics})
 		require.NoError(t, err)
-		return b
+		c.Register(newMemTransport("slack"))
+		return c
 	}
-	replicas := []*Bot{mk("replica-a"), mk("replica-b")}
+	replicas := []*Core{mk("replica-a"), mk("replica-b")}
 	ctx := context.Background()
 
 	const rounds, n = 6, 400
@@ -59,7 +60,7 @@ func TestClaimBurstAcrossReplicasDoesNotDeadlock(t *testing.T) {
 					var inner sync.WaitGroup
 					for _, id := range order {
 						inner.Go(func() {
-							ok, err := b.accept(ctx, id, "T1", kindEvent, []byte(`{}`))
+							ok, err := b.Accept(ctx, "slack", id, "T1", KindMessage, []byte(`{}`))
 							mu.Lock()
 							defer mu.Unlock()
 							if err != nil {

@@ -1,23 +1,13 @@
-package bot_test
+package blockkit_test
 
 import (
 	"fmt"
 
 	"github.com/slack-go/slack"
 
-	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/blockkit"
 )
-
-func ExampleParseCommand() {
-	c, err := bot.ParseCommand(`forecast line-2.output 24 --season 168`)
-	fmt.Println(c.Sub, c.Series, c.Horizon, c.Season, err)
-	_, err = bot.ParseCommand(`forecast line-2.output soon`)
-	fmt.Println(err)
-	// Output:
-	// forecast line-2.output 24 168 <nil>
-	// the horizon must be a whole number of steps from 1 to 1000, not "soon"
-}
 
 func ExampleRenderAnswer() {
 	a := &agent.Answer{
@@ -25,7 +15,7 @@ func ExampleRenderAnswer() {
 		Situation: "Vibration on press-3 is 9.3 mm/s (usual 4.1).",
 		Steps:     []agent.Step{{Text: "Replace the drive-end bearing.", Citations: []string{"INC-2024-031"}, TouchesEquipment: true, SOP: "RB-PRESS-07"}},
 	}
-	for _, b := range bot.RenderAnswer(a, bot.RenderOptions{}) {
+	for _, b := range blockkit.RenderAnswer(a, blockkit.RenderOptions{}) {
 		switch v := b.(type) {
 		case *slack.SectionBlock:
 			fmt.Printf("section: %q\n", v.Text.Text)
