@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/llmtest"
@@ -82,7 +81,7 @@ func BenchmarkMentionToAnswer(b *testing.B) {
 	require.NoError(b, err)
 	runner, err := agent.New(agent.Options{Model: model, ModelName: "scripted", Tools: e.reg, Store: agent.NewStore(e.pool)})
 	require.NoError(b, err)
-	inst := e.start(func(o *bot.Options) { o.Asker = runner })
+	inst := e.start(func(o *opts) { o.Asker = runner })
 	n := 0
 	var lat []time.Duration
 	for b.Loop() {
@@ -101,7 +100,7 @@ func BenchmarkMentionToAnswer(b *testing.B) {
 // to the websocket at once, timed from the write to the bot's ack.
 func BenchmarkSocketAck50Concurrent(b *testing.B) {
 	e := newEnv(b)
-	e.start(func(o *bot.Options) { o.AppToken = "xapp-test" })
+	e.start(func(o *opts) { o.appToken = "xapp-test" })
 	require.NoError(b, e.slack.WaitConnections(10*time.Second, 1))
 	var mu sync.Mutex
 	var lat []time.Duration

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 )
@@ -143,8 +144,8 @@ func FuzzDecodeCommand(f *testing.F) {
 		if valid {
 			require.Equal(t, cmd, back)
 		}
-		if _, err := ParseCommand(cmd.Text); err != nil {
-			var ue *UsageError
+		if _, err := conversation.ParseCommand(cmd.Text); err != nil {
+			var ue *conversation.UsageError
 			require.ErrorAs(t, err, &ue, "bad arguments are a usage error shown to the caller")
 		}
 	})

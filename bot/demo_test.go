@@ -10,6 +10,8 @@ import (
 
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/blockkit"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/internal/slackfake"
@@ -30,7 +32,7 @@ func TestDemoPlantCommandsAndDigest(t *testing.T) {
 	e.reg = tools.NewRegistry(append(tools.Predictive(series.New(e.pool), nil, clock), tools.Incidents(e.rag)...)...)
 	e.runner, err = agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(e.pool), Now: clock})
 	require.NoError(t, err)
-	a := e.start(func(o *bot.Options) { o.Now = clock })
+	a := e.start(func(o *opts) { o.Now = clock })
 
 	postCommand(t, a, "CD", "U1", "forecast line-2.output 24", "trig-d1")
 	_, err = e.slack.WaitCalls(60*time.Second, "files.completeUploadExternal", 1)
@@ -49,10 +51,10 @@ func TestDemoPlantCommandsAndDigest(t *testing.T) {
 	}
 	require.True(t, found, "the anomaly summary names press-3")
 
-	require.NoError(t, a.bot.SaveSettings(ctx, bot.ChannelSettings{Channel: "CD2", Scope: tools.Scope{Line: "line-2"}, MentionOnly: true, TZ: "UTC"}))
-	d, err := bot.BuildDigest(ctx, bot.DigestSource{DB: e.pool, Tools: e.reg, Now: clock}, "CD2")
+	require.NoError(t, a.core.SaveSettings(ctx, conversation.ChannelSettings{Source: bot.Source, Channel: "CD2", Scope: tools.Scope{Line: "line-2"}, MentionOnly: true, TZ: "UTC"}))
+	d, err := a.core.BuildDigest(ctx, a.bot, "CD2")
 	require.NoError(t, err)
-	text := bot.DigestText(d)
+	text := blockkit.DigestText(d)
 	require.NotContains(t, text, "not available")
 	require.NotContains(t, text, "do not match its schema")
 	require.NotEmpty(t, d.LookFirst, "something to look at on line 2")

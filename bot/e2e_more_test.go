@@ -13,6 +13,7 @@ import (
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/slackfake"
@@ -21,8 +22,8 @@ import (
 func TestSocketModeMentionAndRedeliveryAnswerOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := e.start(func(o *bot.Options) { o.AppToken = "xapp-test" })
-	b := e.start(func(o *bot.Options) { o.AppToken = "xapp-test" })
+	a := e.start(func(o *opts) { o.appToken = "xapp-test" })
+	b := e.start(func(o *opts) { o.appToken = "xapp-test" })
 	require.NoError(t, e.slack.WaitConnections(10*time.Second, 2))
 	_ = b
 	q := e.slack.AddMessage(slackfake.Message{Channel: "CS", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing incidents?"})
@@ -43,7 +44,7 @@ func TestSocketModeMentionAndRedeliveryAnswerOnce(t *testing.T) {
 		"type": "block_actions", "trigger_id": "trig-sock", "team": map[string]any{"id": slackfake.TeamID},
 		"user": map[string]any{"id": "U5"}, "channel": map[string]any{"id": "CS"},
 		"container": map[string]any{"type": "message", "message_ts": replies[0].TS, "channel_id": "CS"},
-		"actions":   []map[string]any{{"action_id": bot.ActionNotHelpful, "block_id": "gemba_answer_actions", "value": "0", "type": "button"}},
+		"actions":   []map[string]any{{"action_id": conversation.ActionNotHelpful, "block_id": "gemba_answer_actions", "value": "0", "type": "button"}},
 	})
 	id, err := e.slack.Deliver(1, slackfake.EnvelopeInteractive, click, 0)
 	require.NoError(t, err)
@@ -80,7 +81,7 @@ func TestMentionMidThreadReadsTheThread(t *testing.T) {
 	require.NoError(t, e.slack.Wait(20*time.Second, func(s *slackfake.Server) bool {
 		n := 0
 		for _, m := range s.BotReplies("CT", root.TS) {
-			if strings.Contains(string(m.Blocks), bot.ActionResolve) {
+			if strings.Contains(string(m.Blocks), conversation.ActionResolve) {
 				n++
 			}
 		}
@@ -92,7 +93,7 @@ func TestMentionMidThreadReadsTheThread(t *testing.T) {
 func TestSlashBindSettingsAndDigestSchedule(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := e.start(func(o *bot.Options) { o.Permissions.DigestUsers = []string{"UADMIN", "SLEADS"} })
+	a := e.start(func(o *opts) { o.Permissions.DigestUsers = []string{"UADMIN", "SLEADS"} })
 	ctx := context.Background()
 	code, _ := postCommand(t, a, "CB1", "U1", "bind line=line-2 asset=press-3", "trig-b1")
 	require.Equal(t, http.StatusOK, code)
@@ -100,7 +101,7 @@ func TestSlashBindSettingsAndDigestSchedule(t *testing.T) {
 		m := s.Messages("CB1")
 		return len(m) == 1 && strings.Contains(m[0].Text, "bound this channel to `line=line-2 asset=press-3`")
 	}))
-	s, err := a.bot.Settings(ctx, "CB1")
+	s, err := a.core.Settings(ctx, bot.Source, "CB1")
 	require.NoError(t, err)
 	require.Equal(t, "press-3", s.Scope.Asset)
 	require.Equal(t, "U1", s.UpdatedBy)
@@ -148,7 +149,7 @@ func TestLLMOutageStillAnswersOffline(t *testing.T) {
 	require.NoError(t, err)
 	runner, err := agent.New(agent.Options{Model: model, ModelName: "down", Tools: e.reg, Store: agent.NewStore(e.pool), MaxRetries: -1})
 	require.NoError(t, err)
-	a := e.start(func(o *bot.Options) { o.Asker = runner })
+	a := e.start(func(o *opts) { o.Asker = runner })
 	q := e.slack.AddMessage(slackfake.Message{Channel: "CO", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing incidents?"})
 	postEvent(t, a, slackfake.EventPayload("EvOut", slackfake.Mention(q)))
 	replies := e.answered("CO", q.TS)
@@ -162,7 +163,7 @@ func TestAgentFailureGetsAnApology(t *testing.T) {
 	broken.Close() // the agent's memory is unreachable
 	runner, err := agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(broken)})
 	require.NoError(t, err)
-	a := e.start(func(o *bot.Options) { o.Asker = runner })
+	a := e.start(func(o *opts) { o.Asker = runner })
 	q := e.slack.AddMessage(slackfake.Message{Channel: "CA", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3?"})
 	postEvent(t, a, slackfake.EventPayload("EvFail", slackfake.Mention(q)))
 	require.NoError(t, e.slack.Wait(20*time.Second, func(s *slackfake.Server) bool {
@@ -171,7 +172,7 @@ func TestAgentFailureGetsAnApology(t *testing.T) {
 	}))
 	e.settled()
 	var status, msg string
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT status, error FROM slack_events WHERE event_id = 'EvFail'`).Scan(&status, &msg))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT status, error FROM deliveries WHERE delivery_id = 'EvFail'`).Scan(&status, &msg))
 	require.Equal(t, "failed", status)
 	require.NotEmpty(t, msg)
 }
@@ -187,10 +188,10 @@ func TestSlackOutageIsRetriedBySweeper(t *testing.T) {
 	// The first attempt fails on Slack's 500 and gives its lease back.
 	require.NoError(t, waitFor(20*time.Second, func() bool {
 		var owner string
-		_ = e.pool.QueryRow(ctx, `SELECT owner FROM slack_events WHERE event_id = 'EvOutage'`).Scan(&owner)
+		_ = e.pool.QueryRow(ctx, `SELECT owner FROM deliveries WHERE delivery_id = 'EvOutage'`).Scan(&owner)
 		return owner == ""
 	}))
-	n, err := a.bot.Sweep(ctx)
+	n, err := a.core.Sweep(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	e.answered("CX", q.TS)
@@ -220,19 +221,19 @@ func TestFollowUpAskedOnceThenReplyRecorded(t *testing.T) {
 	e.answered("CF", q.TS)
 	e.settled()
 	var cites []string
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT citations FROM slack_threads WHERE channel_id = 'CF'`).Scan(&cites))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT citations FROM threads WHERE channel_id = 'CF'`).Scan(&cites))
 	require.NotEmpty(t, cites)
 
 	// Too early: nothing asked.
-	n, err := a.bot.FollowUpTick(ctx)
+	n, err := a.core.FollowUpTick(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n)
 	// Five hours later both replicas tick; the thread is asked once.
-	_, err = e.pool.Exec(ctx, `UPDATE slack_threads SET last_answer_at = now() - interval '5 hours'`)
+	_, err = e.pool.Exec(ctx, `UPDATE threads SET last_answer_at = now() - interval '5 hours'`)
 	require.NoError(t, err)
-	na, err := a.bot.FollowUpTick(ctx)
+	na, err := a.core.FollowUpTick(ctx)
 	require.NoError(t, err)
-	nb, err := b.bot.FollowUpTick(ctx)
+	nb, err := b.core.FollowUpTick(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, na+nb)
 	var asks []slackfake.Message
@@ -258,7 +259,7 @@ func TestFollowUpAskedOnceThenReplyRecorded(t *testing.T) {
 	require.NoError(t, e.pool.QueryRow(ctx, `SELECT outcome FROM documents WHERE id = $1`, cites[0]).Scan(&outcome))
 	require.Equal(t, "failed", outcome)
 	// Answered threads are not asked again.
-	n, err = a.bot.FollowUpTick(ctx)
+	n, err = a.core.FollowUpTick(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n)
 }

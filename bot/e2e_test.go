@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/slackfake"
 	"github.com/gemba-ai/gemba/rag"
 )
@@ -41,10 +42,10 @@ func TestMentionGetsOneAnswerInThread(t *testing.T) {
 	require.NoError(t, err)
 	// The delivery is done and the thread is remembered with the answer.
 	var status string
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT status FROM slack_events WHERE event_id = 'Ev1'`).Scan(&status))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT status FROM deliveries WHERE delivery_id = 'Ev1'`).Scan(&status))
 	require.Equal(t, "done", status)
 	var n int
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_answers WHERE channel_id = 'C1' AND thread_ts = $1`, q.TS).Scan(&n))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM posted_answers WHERE channel_id = 'C1' AND thread_ref = $1`, q.TS).Scan(&n))
 	require.Equal(t, 1, n)
 }
 
@@ -108,7 +109,7 @@ func TestBadSignatureIsRejected(t *testing.T) {
 
 	// Nothing was recorded or posted.
 	var n int
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&n))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries`).Scan(&n))
 	require.Zero(t, n)
 	require.Empty(t, e.slack.Calls("chat.postMessage", "reactions.add"))
 
@@ -184,7 +185,7 @@ func TestSlashForecastUploadsChartInThread(t *testing.T) {
 func TestForecastPermissionRefusal(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := e.start(func(o *bot.Options) { o.Permissions.ForecastUsers = []string{"UBOSS"} })
+	a := e.start(func(o *opts) { o.Permissions.ForecastUsers = []string{"UBOSS"} })
 	code, _ := postCommand(t, a, "C5", "U1", "forecast line-2.output", "trig-p1")
 	require.Equal(t, http.StatusOK, code)
 	eph, err := e.slack.WaitCalls(20*time.Second, "chat.postEphemeral", 1)
@@ -210,7 +211,7 @@ func TestResolveModalStoresSearchableIncident(t *testing.T) {
 		"user": map[string]any{"id": "U2"}, "channel": map[string]any{"id": "C6"},
 		"container": map[string]any{"type": "message", "message_ts": answerTS, "channel_id": "C6", "thread_ts": q.TS},
 		"message":   map[string]any{"ts": answerTS, "thread_ts": q.TS},
-		"actions":   []map[string]any{{"action_id": bot.ActionResolve, "block_id": "gemba_answer_actions", "value": "1", "type": "button"}},
+		"actions":   []map[string]any{{"action_id": conversation.ActionResolve, "block_id": "gemba_answer_actions", "value": "1", "type": "button"}},
 	}
 	code, _ := postInteraction(t, a, click)
 	require.Equal(t, http.StatusOK, code)
@@ -257,7 +258,7 @@ func TestResolveModalStoresSearchableIncident(t *testing.T) {
 	}
 	require.True(t, found, "the new incident is searchable: %+v", res)
 	var resolvedBy, incident string
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT resolved_by, incident_id FROM slack_threads WHERE channel_id = 'C6' AND thread_ts = $1`, q.TS).Scan(&resolvedBy, &incident))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT resolved_by, incident_id FROM threads WHERE channel_id = 'C6' AND thread_ref = $1`, q.TS).Scan(&resolvedBy, &incident))
 	require.Equal(t, "U2", resolvedBy)
 	require.Equal(t, id, incident)
 }
@@ -267,13 +268,13 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	e := newEnv(t)
 	slot := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return slot.Add(90 * time.Second) }
-	a := e.start(func(o *bot.Options) { o.Now = clock })
-	b := e.start(func(o *bot.Options) { o.Now = clock })
+	a := e.start(func(o *opts) { o.Now = clock })
+	b := e.start(func(o *opts) { o.Now = clock })
 	ctx := context.Background()
-	require.NoError(t, a.bot.SetSchedule(ctx, "C7", "0 6,14,22 * * *", "UTC", "U1"))
+	require.NoError(t, a.core.SetSchedule(ctx, bot.Source, "C7", "0 6,14,22 * * *", "UTC", "U1"))
 	_, err := e.pool.Exec(ctx, `UPDATE digest_schedules SET created_at = $1`, slot.Add(-24*time.Hour))
 	require.NoError(t, err)
-	_, err = e.pool.Exec(ctx, `INSERT INTO slack_threads (channel_id, thread_ts, thread_key, started_by, question, last_answer_at)
+	_, err = e.pool.Exec(ctx, `INSERT INTO threads (channel_id, thread_ref, thread_key, started_by, question, last_answer_at)
 		VALUES ('C7', '1764000000.000042', 'slack:C7:1764000000.000042', 'U4', 'filler-1 pressure drifting?', $1)`, slot.Add(-2*time.Hour))
 	require.NoError(t, err)
 
@@ -281,7 +282,7 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	counts := make(chan int, 4)
 	for _, inst := range []*instance{a, b, a, b} {
 		wg.Go(func() {
-			n, err := inst.bot.DigestTick(ctx)
+			n, err := inst.core.DigestTick(ctx)
 			require.NoError(t, err)
 			counts <- n
 		})
@@ -307,8 +308,8 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	require.Contains(t, string(details[0].Blocks), "https://gemba-test.slack.com/archives/C7/p1764000000000042|filler-1 pressure drifting?")
 
 	// A restart (new instance, same slot) posts nothing more.
-	c := e.start(func(o *bot.Options) { o.Now = clock })
-	n, err := c.bot.DigestTick(ctx)
+	c := e.start(func(o *opts) { o.Now = clock })
+	n, err := c.core.DigestTick(ctx)
 	require.NoError(t, err)
 	require.Zero(t, n)
 }
@@ -336,10 +337,10 @@ func TestCrashedDeliveryIsRetriedByAnotherReplica(t *testing.T) {
 	q := e.slack.AddMessage(slackfake.Message{Channel: "C9", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing history?"})
 	payload := slackfake.EventPayload("EvCrash", slackfake.Mention(q))
 	// A replica recorded the event, acked it, and died before answering.
-	_, err := e.pool.Exec(ctx, `INSERT INTO slack_events (event_id, kind, payload, owner, lease_until) VALUES ('EvCrash', 'event', $1, 'dead-replica', now() - interval '1 second')`, payload)
+	_, err := e.pool.Exec(ctx, `INSERT INTO deliveries (delivery_id, kind, payload, owner, lease_until) VALUES ('EvCrash', 'event', $1, 'dead-replica', now() - interval '1 second')`, payload)
 	require.NoError(t, err)
 	a := e.start()
-	n, err := a.bot.Sweep(ctx)
+	n, err := a.core.Sweep(ctx)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	e.answered("C9", q.TS)
@@ -349,7 +350,7 @@ func TestCrashedDeliveryIsRetriedByAnotherReplica(t *testing.T) {
 	e.settled()
 	require.Len(t, e.slack.BotReplies("C9", q.TS), 1)
 	var attempts int
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT attempts FROM slack_events WHERE event_id = 'EvCrash'`).Scan(&attempts))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT attempts FROM deliveries WHERE delivery_id = 'EvCrash'`).Scan(&attempts))
 	require.Equal(t, 2, attempts)
 }
 
@@ -372,15 +373,14 @@ func TestIgnoresBotsEditsAndUnaddressedMessages(t *testing.T) {
 	e.settled()
 	require.Empty(t, e.slack.Calls("chat.postMessage", "reactions.add"), "mention-only channel: nothing answered")
 	var recorded int
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&recorded))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries`).Scan(&recorded))
 	require.Equal(t, 2, recorded, "bots' messages and edits are acked without being recorded")
 
-	// Finished deliveries older than a day are pruned by the sweeper.
-	_, err := e.pool.Exec(context.Background(), `UPDATE slack_events SET received_at = now() - interval '2 days'`)
+	// Finished deliveries older than a day are pruned by the leader's upkeep.
+	_, err := e.pool.Exec(context.Background(), `UPDATE deliveries SET received_at = now() - interval '2 days'`)
 	require.NoError(t, err)
-	_, err = a.bot.Sweep(context.Background())
-	require.NoError(t, err)
-	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events`).Scan(&recorded))
+	require.NoError(t, a.core.Prune(context.Background()))
+	require.NoError(t, e.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries`).Scan(&recorded))
 	require.Zero(t, recorded)
 }
 
@@ -395,7 +395,7 @@ func TestDirectMessageAndEveryQuestionChannel(t *testing.T) {
 	e.settled()
 	require.Len(t, e.slack.BotReplies("D1", dm.TS), 1, "a direct message is answered once")
 
-	require.NoError(t, a.bot.SaveSettings(context.Background(), bot.ChannelSettings{Channel: "C11", MentionOnly: false, TZ: "UTC"}))
+	require.NoError(t, a.core.SaveSettings(context.Background(), conversation.ChannelSettings{Source: bot.Source, Channel: "C11", MentionOnly: false, TZ: "UTC"}))
 	q := e.slack.AddMessage(slackfake.Message{Channel: "C11", User: "U1", Text: "why is press-3 vibrating again?"})
 	postEvent(t, a, slackfake.EventPayload("EvEvery", slackfake.MessageEvent(q, "channel")))
 	e.answered("C11", q.TS)
@@ -411,7 +411,7 @@ func TestFollowUpOutcomeIsRecordedOnCitedIncidents(t *testing.T) {
 	e.answered("C12", q.TS)
 	e.settled()
 	var cites []string
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT citations FROM slack_threads WHERE channel_id = 'C12' AND thread_ts = $1`, q.TS).Scan(&cites))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT citations FROM threads WHERE channel_id = 'C12' AND thread_ref = $1`, q.TS).Scan(&cites))
 	require.NotEmpty(t, cites, "the answer cited incidents")
 
 	// Hours later, in the thread, without a mention.
@@ -434,7 +434,7 @@ func TestFollowUpOutcomeIsRecordedOnCitedIncidents(t *testing.T) {
 func TestUserRateLimitIsFriendly(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	a := e.start(func(o *bot.Options) { o.UserRate = 1 })
+	a := e.start(func(o *opts) { o.UserRate = 1 })
 	q1 := e.slack.AddMessage(slackfake.Message{Channel: "C13", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3?"})
 	postEvent(t, a, slackfake.EventPayload("EvRate1", slackfake.Mention(q1)))
 	e.answered("C13", q1.TS)
@@ -456,7 +456,7 @@ func TestFeedbackAndMoreDetail(t *testing.T) {
 	replies := e.answered("C14", q.TS)
 	e.settled()
 	var answerID int64
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT coalesce(answer_id, 0) FROM slack_answers WHERE channel_id = 'C14'`).Scan(&answerID))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT coalesce(answer_id, 0) FROM posted_answers WHERE channel_id = 'C14'`).Scan(&answerID))
 	click := func(trigger, action string) {
 		code, _ := postInteraction(t, a, map[string]any{
 			"type": "block_actions", "trigger_id": trigger, "team": map[string]any{"id": slackfake.TeamID},
@@ -466,19 +466,19 @@ func TestFeedbackAndMoreDetail(t *testing.T) {
 		})
 		require.Equal(t, http.StatusOK, code)
 	}
-	click("trig-h", bot.ActionHelpful)
+	click("trig-h", conversation.ActionHelpful)
 	_, err := e.slack.WaitCalls(10*time.Second, "chat.postEphemeral", 1)
 	require.NoError(t, err)
 	e.settled()
 	var fb string
-	require.NoError(t, e.pool.QueryRow(ctx, `SELECT feedback->>'U5' FROM slack_answers WHERE channel_id = 'C14'`).Scan(&fb))
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT feedback->>'U5' FROM posted_answers WHERE channel_id = 'C14'`).Scan(&fb))
 	require.Equal(t, "helpful", fb)
 	if answerID > 0 {
 		var rating string
 		require.NoError(t, e.pool.QueryRow(ctx, `SELECT rating FROM feedback WHERE answer_id = $1 AND user_id = 'U5'`, answerID).Scan(&rating))
 		require.Equal(t, "helpful", rating)
 	}
-	click("trig-m", bot.ActionMore)
+	click("trig-m", conversation.ActionMore)
 	_, err = e.slack.WaitCalls(10*time.Second, "chat.postEphemeral", 2)
 	if err != nil { // the answer had detail steps: they were posted in the thread instead
 		require.NoError(t, e.slack.Wait(10*time.Second, func(s *slackfake.Server) bool {
@@ -496,7 +496,7 @@ func TestSocketModeAnswersOnceAndDrains(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.gate = make(chan struct{})
-	a := e.start(func(o *bot.Options) { o.AppToken = "xapp-test" })
+	a := e.start(func(o *opts) { o.appToken = "xapp-test" })
 	require.NoError(t, e.slack.WaitConnections(10*time.Second, 1))
 	require.NoError(t, waitFor(5*time.Second, func() bool { return a.bot.Ready(context.Background()) == nil }))
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/slackfake"
@@ -71,36 +73,51 @@ func newEnv(t testing.TB) *env {
 // instance is one running bot with its HTTP endpoint.
 type instance struct {
 	bot  *bot.Bot
+	core *conversation.Core
 	url  string
 	stop func() error
 }
 
-func (e *env) start(mod ...func(*bot.Options)) *instance {
+// opts shape one instance: the core's options and, for Socket Mode, an
+// app token.
+type opts struct {
+	appToken string
+	conversation.Options
+}
+
+func (e *env) start(mod ...func(*opts)) *instance {
 	e.t.Helper()
-	o := bot.Options{
-		BotToken: "xoxb-test", SigningSecret: secret, APIURL: e.slack.URL, DB: e.pool,
-		Asker: e.runner, Feedback: e.runner, Incidents: bot.RAGIncidents{Store: e.rag}, Tools: e.reg,
-		Logger: slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn})), Metrics: e.metrics,
+	log := slog.New(slog.NewTextHandler(testWriter{e.t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	o := opts{Options: conversation.Options{
+		DB: e.pool, Asker: e.runner, Feedback: e.runner, Answers: e.runner.Store(), Incidents: conversation.RAGIncidents{Store: e.rag}, Tools: e.reg,
+		Logger: log, Metrics: e.metrics,
 		Workers: 4, SweepEvery: time.Hour, DigestEvery: time.Hour, DrainTimeout: 10 * time.Second,
-	}
+	}}
 	for _, m := range mod {
 		m(&o)
 	}
-	b, err := bot.New(o)
+	core, err := conversation.New(o.Options)
+	require.NoError(e.t, err)
+	b, err := bot.New(bot.Options{BotToken: "xoxb-test", AppToken: o.appToken, SigningSecret: secret, APIURL: e.slack.URL, Core: core,
+		Logger: log, Metrics: e.metrics, Now: o.Now})
 	require.NoError(e.t, err)
 	srv := httptest.NewServer(b.Handler())
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	done := make(chan error, 2)
+	go func() { done <- core.Run(ctx) }()
 	go func() { done <- b.Run(ctx) }()
 	var once sync.Once
 	var runErr error
 	stop := func() error {
 		once.Do(func() {
 			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(30 * time.Second):
-				runErr = fmt.Errorf("bot did not stop")
+			for range 2 {
+				select {
+				case err := <-done:
+					runErr = errors.Join(runErr, err)
+				case <-time.After(30 * time.Second):
+					runErr = errors.Join(runErr, fmt.Errorf("bot did not stop"))
+				}
 			}
 			srv.Close()
 		})
@@ -108,8 +125,8 @@ func (e *env) start(mod ...func(*bot.Options)) *instance {
 	}
 	e.t.Cleanup(func() { _ = stop() })
 	// Wait until the bot knows who it is (auth.test answered).
-	require.NoError(e.t, waitFor(5*time.Second, func() bool { return b.Ready(ctx) == nil || o.AppToken != "" }))
-	return &instance{bot: b, url: srv.URL, stop: stop}
+	require.NoError(e.t, waitFor(5*time.Second, func() bool { return b.Ready(ctx) == nil || o.appToken != "" }))
+	return &instance{bot: b, core: core, url: srv.URL, stop: stop}
 }
 
 type testWriter struct{ t testing.TB }
@@ -175,7 +192,7 @@ func (e *env) answered(channel, threadTS string) []slackfake.Message {
 	err := e.slack.Wait(20*time.Second, func(s *slackfake.Server) bool {
 		replies = s.BotReplies(channel, threadTS)
 		for _, r := range replies {
-			if len(r.Blocks) > 0 && strings.Contains(string(r.Blocks), bot.ActionResolve) {
+			if len(r.Blocks) > 0 && strings.Contains(string(r.Blocks), conversation.ActionResolve) {
 				return true
 			}
 		}
@@ -190,7 +207,7 @@ func (e *env) settled() {
 	e.t.Helper()
 	require.NoError(e.t, waitFor(20*time.Second, func() bool {
 		var n int
-		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM slack_events WHERE status = 'processing'`).Scan(&n)
+		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM deliveries WHERE status = 'processing'`).Scan(&n)
 		return n == 0
 	}))
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/gemba-ai/gemba/internal/conversation"
 )
 
 // maxBody bounds a Slack request body (Slack's own payloads are far smaller).
@@ -89,7 +91,7 @@ func (b *Bot) verified(next func(w http.ResponseWriter, r *http.Request, body []
 			return
 		}
 		if err := Verify(r.Header, body, b.o.SigningSecret, b.now()); err != nil {
-			b.log.Warn("rejected unsigned Slack request", "path", r.URL.Path, "err", err, "remote", r.RemoteAddr)
+			b.log.WarnContext(r.Context(), "rejected unsigned Slack request", "path", r.URL.Path, "err", err, "remote", r.RemoteAddr)
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
@@ -142,8 +144,8 @@ func (b *Bot) serveEvents(w http.ResponseWriter, r *http.Request, body []byte) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	if _, err := b.accept(r.Context(), outer.EventID, outer.TeamID, kindEvent, body); err != nil {
-		b.log.Error("could not record event; Slack will retry", "event_id", outer.EventID, "err", err)
+	if _, err := b.core.Accept(r.Context(), Source, outer.EventID, outer.TeamID, conversation.KindMessage, body); err != nil {
+		b.log.ErrorContext(r.Context(), "could not record event; Slack will retry", "event_id", outer.EventID, "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}
@@ -170,7 +172,7 @@ func (b *Bot) serveCommands(w http.ResponseWriter, r *http.Request, body []byte)
 	}
 	resp, err := b.onCommand(r.Context(), cmd)
 	if err != nil {
-		b.log.Error("could not record command", "err", err)
+		b.log.ErrorContext(r.Context(), "could not record command", "err", err)
 		writeJSON(w, ephemeral(":warning: Gemba could not take this command right now (its database is unreachable). Please try again in a minute."))
 		return
 	}
@@ -212,7 +214,7 @@ func (b *Bot) serveInteractions(w http.ResponseWriter, r *http.Request, body []b
 	}
 	resp, err := b.onInteraction(r.Context(), cb, raw)
 	if err != nil {
-		b.log.Error("could not record interaction; Slack shows an error to the user", "err", err)
+		b.log.ErrorContext(r.Context(), "could not record interaction; Slack shows an error to the user", "err", err)
 		http.Error(w, "temporarily unavailable", http.StatusServiceUnavailable)
 		return
 	}

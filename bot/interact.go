@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/slack-go/slack"
 )
 
@@ -29,17 +30,26 @@ type resolveMeta struct {
 
 // onInteraction acks a button click or a modal submission. "Mark resolved"
 // opens its modal at once (the trigger expires in 3 s); a modal with bad
-// input is answered with field errors; the rest is recorded for a worker.
+// input is answered with field errors; the rest is recorded for the core.
 func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback, raw []byte) (any, error) {
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
 		for _, a := range cb.ActionCallback.BlockActions {
 			switch a.ActionID {
-			case ActionResolve:
-				go b.openResolveModal(context.WithoutCancel(ctx), cb)
+			case conversation.ActionResolve:
+				in, err := inboundAction(cb)
+				if err != nil {
+					return nil, err
+				}
+				go func() {
+					if err := b.OpenForm(context.WithoutCancel(ctx), cb.TriggerID, conversation.Form{Channel: in.Channel, Thread: in.Thread, Message: in.Ref}); err != nil {
+						b.log.ErrorContext(ctx, "could not open the resolve form", "err", err)
+						_ = b.Ephemeral(context.WithoutCancel(ctx), in.Channel, cb.User.ID, "", conversation.Message{Text: "Sorry — I couldn't open the form. Please click *Mark resolved* again."})
+					}
+				}()
 				return nil, nil
-			case ActionHelpful, ActionNotHelpful, ActionMore:
-				_, err := b.accept(ctx, "act:"+cb.TriggerID+":"+a.ActionID, cb.Team.ID, kindInteraction, raw)
+			case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore:
+				_, err := b.core.Accept(ctx, Source, "act:"+cb.TriggerID+":"+a.ActionID, cb.Team.ID, conversation.KindAction, raw)
 				return nil, err
 			}
 		}
@@ -50,62 +60,40 @@ func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback, r
 		if errs := validateResolve(cb.View.State); len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs), nil
 		}
-		_, err := b.accept(ctx, "act:"+cb.TriggerID+":"+cb.View.ID, cb.Team.ID, kindInteraction, raw)
+		_, err := b.core.Accept(ctx, Source, "act:"+cb.TriggerID+":"+cb.View.ID, cb.Team.ID, conversation.KindAction, raw)
 		return nil, err
 	}
 	return nil, nil
 }
 
-// handleInteraction runs a recorded click or submission.
-func (b *Bot) handleInteraction(ctx context.Context, j job) error {
-	var cb slack.InteractionCallback
-	if err := json.Unmarshal(j.payload, &cb); err != nil {
-		return fmt.Errorf("decode interaction: %w", err)
-	}
+// inboundAction reads a recorded click or form submission.
+func inboundAction(cb slack.InteractionCallback) (conversation.Inbound, error) {
 	if cb.Type == slack.InteractionTypeViewSubmission {
-		return b.resolve(ctx, cb)
+		var meta resolveMeta
+		if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" || meta.ThreadTS == "" {
+			return conversation.Inbound{}, fmt.Errorf("resolve: bad form metadata %q", cb.View.PrivateMetadata)
+		}
+		r := resolution(cb.View.State)
+		r.Channel, r.Thread, r.Message, r.User = meta.Channel, meta.ThreadTS, meta.MessageTS, cb.User.ID
+		return conversation.Inbound{Kind: conversation.KindAction, Channel: meta.Channel, User: cb.User.ID, Thread: meta.ThreadTS, Resolution: &r}, nil
 	}
-	channel, ts := cb.Channel.ID, cb.Container.MessageTs
+	ts := cb.Container.MessageTs
 	if ts == "" {
 		ts = cb.Message.Timestamp
 	}
+	thread := cb.Container.ThreadTs
+	if thread == "" {
+		thread = cb.Message.ThreadTimestamp
+	}
+	in := conversation.Inbound{Kind: conversation.KindAction, Channel: cb.Channel.ID, User: cb.User.ID, Ref: ts, Thread: thread, Trigger: cb.TriggerID}
 	for _, a := range cb.ActionCallback.BlockActions {
 		switch a.ActionID {
-		case ActionHelpful, ActionNotHelpful:
-			rating := "helpful"
-			if a.ActionID == ActionNotHelpful {
-				rating = "not_helpful"
-			}
-			if err := b.recordFeedback(ctx, channel, ts, cb.User.ID, rating); err != nil {
-				return err
-			}
-			if id, _ := strconv.ParseInt(a.Value, 10, 64); id > 0 && b.o.Feedback != nil {
-				if err := b.o.Feedback.RecordFeedback(ctx, id, cb.User.ID, rating); err != nil {
-					b.log.WarnContext(ctx, "feedback not stored with the answer's audit", "answer", id, "err", err)
-				}
-			}
-			msg := "Thanks — glad it helped. :raised_hands:"
-			if rating == "not_helpful" {
-				msg = "Thanks for telling me. Reply in the thread with what was wrong or missing and I'll try again."
-			}
-			return b.postEphemeral(ctx, channel, cb.User.ID, "", msg)
-		case ActionMore:
-			a, threadTS, err := b.loadAnswer(ctx, channel, ts)
-			if err != nil {
-				return err
-			}
-			if a == nil || len(a.Detail) == 0 {
-				return b.postEphemeral(ctx, channel, cb.User.ID, "", "There is no more detail for this answer — ask a follow-up question in the thread.")
-			}
-			for _, blocks := range Messages(RenderAnswer(a, RenderOptions{Detail: true})) {
-				if _, err := b.post(ctx, channel, threadTS, slack.MsgOptionText("More detail", false), slack.MsgOptionBlocks(blocks...)); err != nil {
-					return err
-				}
-			}
-			return nil
+		case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore, conversation.ActionResolve:
+			in.Action, in.Value = a.ActionID, a.Value
+			return in, nil
 		}
 	}
-	return nil
+	return conversation.Inbound{}, nil
 }
 
 // ResolveModal is the "Mark resolved" form: what was done, the root cause,
@@ -119,9 +107,9 @@ func ResolveModal(meta string) slack.ModalViewRequest {
 	cause := slack.NewPlainTextInputBlockElement(pt("Worn bearing"), inputID)
 	downtime := slack.NewPlainTextInputBlockElement(pt("45"), inputID)
 	worked := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, pt("Choose"), inputID,
-		slack.NewOptionBlockObject(OutcomeWorked, pt("Yes, it worked"), nil),
-		slack.NewOptionBlockObject(OutcomePartial, pt("Partly"), nil),
-		slack.NewOptionBlockObject(OutcomeFailed, pt("No, it did not work"), nil))
+		slack.NewOptionBlockObject(conversation.OutcomeWorked, pt("Yes, it worked"), nil),
+		slack.NewOptionBlockObject(conversation.OutcomePartial, pt("Partly"), nil),
+		slack.NewOptionBlockObject(conversation.OutcomeFailed, pt("No, it did not work"), nil))
 	causeBlock := slack.NewInputBlock(blockCause, pt("Root cause"), nil, cause)
 	causeBlock.Optional = true
 	downBlock := slack.NewInputBlock(blockDowntime, pt("Downtime (minutes)"), pt("A whole number; 0 if there was none."), downtime)
@@ -139,27 +127,17 @@ func ResolveModal(meta string) slack.ModalViewRequest {
 	}
 }
 
-func (b *Bot) openResolveModal(ctx context.Context, cb slack.InteractionCallback) {
-	channel, ts := cb.Channel.ID, cb.Container.MessageTs
-	if ts == "" {
-		ts = cb.Message.Timestamp
+// OpenForm opens the "Mark resolved" modal for the click's trigger.
+func (b *Bot) OpenForm(ctx context.Context, trigger string, f conversation.Form) error {
+	thread := f.Thread
+	if thread == "" {
+		thread = f.Message
 	}
-	threadTS := cb.Container.ThreadTs
-	if threadTS == "" {
-		threadTS = cb.Message.ThreadTimestamp
-	}
-	if threadTS == "" {
-		threadTS = ts
-	}
-	meta, _ := json.Marshal(resolveMeta{Channel: channel, ThreadTS: threadTS, MessageTS: ts})
-	err := b.retry(ctx, "views.open", func(ctx context.Context) error {
-		_, err := b.api.OpenViewContext(ctx, cb.TriggerID, ResolveModal(string(meta)))
+	meta, _ := json.Marshal(resolveMeta{Channel: f.Channel, ThreadTS: thread, MessageTS: f.Message})
+	return b.retry(ctx, "views.open", func(ctx context.Context) error {
+		_, err := b.api.OpenViewContext(ctx, trigger, ResolveModal(string(meta)))
 		return err
 	})
-	if err != nil {
-		b.log.ErrorContext(ctx, "could not open the resolve form", "err", err)
-		_ = b.postEphemeral(ctx, channel, cb.User.ID, "", "Sorry — I couldn't open the form. Please click *Mark resolved* again.")
-	}
 }
 
 func stateValue(st *slack.ViewState, block string) string {
@@ -176,122 +154,36 @@ func stateValue(st *slack.ViewState, block string) string {
 	return strings.TrimSpace(a.Value)
 }
 
-// validateResolve returns the modal's field errors (empty when valid).
-func validateResolve(st *slack.ViewState) map[string]string {
-	errs := map[string]string{}
-	if stateValue(st, blockActions) == "" {
-		errs[blockActions] = "Say what was done, so the next person can repeat it."
-	}
+// resolution reads the modal's fields.
+func resolution(st *slack.ViewState) conversation.Resolution {
+	r := conversation.Resolution{Actions: stateValue(st, blockActions), RootCause: stateValue(st, blockCause), Outcome: stateValue(st, blockWorked)}
 	if d := stateValue(st, blockDowntime); d != "" {
-		if n, err := strconv.Atoi(d); err != nil || n < 0 || n > 100000 {
-			errs[blockDowntime] = "Downtime must be a whole number of minutes, e.g. 45."
+		n, err := strconv.Atoi(d)
+		if err != nil {
+			n = -1 // not a whole number: refused as such
 		}
+		r.Downtime = &n
 	}
-	switch stateValue(st, blockWorked) {
-	case OutcomeWorked, OutcomePartial, OutcomeFailed:
-	default:
-		errs[blockWorked] = "Choose whether it worked."
+	return r
+}
+
+// formBlocks maps the core's form fields to the modal's blocks.
+var formBlocks = map[string]string{
+	conversation.FieldActions:  blockActions,
+	conversation.FieldDowntime: blockDowntime,
+	conversation.FieldOutcome:  blockWorked,
+}
+
+// validateResolve returns the modal's field errors (empty when valid): the
+// core's checks, plus that Slack's form always says whether it worked.
+func validateResolve(st *slack.ViewState) map[string]string {
+	r := resolution(st)
+	if r.Outcome == "" {
+		r.Outcome = "(none)"
+	}
+	errs := map[string]string{}
+	for f, msg := range conversation.ValidateResolution(r) {
+		errs[formBlocks[f]] = capitalise(msg) + "."
 	}
 	return errs
-}
-
-// resolve stores a resolved thread as a new incident document, records
-// the outcome on the documents the thread's answers cited, and says so in
-// the thread.
-func (b *Bot) resolve(ctx context.Context, cb slack.InteractionCallback) error {
-	var meta resolveMeta
-	if err := json.Unmarshal([]byte(cb.View.PrivateMetadata), &meta); err != nil || meta.Channel == "" || meta.ThreadTS == "" {
-		return fmt.Errorf("resolve: bad form metadata %q", cb.View.PrivateMetadata)
-	}
-	st := cb.View.State
-	user := cb.User.ID
-	actions, cause, outcome := stateValue(st, blockActions), stateValue(st, blockCause), stateValue(st, blockWorked)
-	downtime, _ := strconv.Atoi(stateValue(st, blockDowntime))
-	if b.o.Incidents == nil {
-		return b.postThread(ctx, meta.Channel, meta.ThreadTS, fmt.Sprintf("<@%s> marked this resolved, but this Gemba has no incident store configured, so I couldn't save it. An admin can enable it.", user))
-	}
-	th, err := b.loadThread(ctx, meta.Channel, meta.ThreadTS)
-	if err != nil {
-		return err
-	}
-	settings, err := b.Settings(ctx, meta.Channel)
-	if err != nil {
-		return err
-	}
-	var q string
-	var cites []string
-	occurred := b.now()
-	if th != nil {
-		q, cites = th.Question, th.Citations
-	}
-	if sec, err := strconv.ParseFloat(meta.ThreadTS, 64); err == nil {
-		occurred = timeFromSlack(sec)
-	}
-	history := b.threadHistory(ctx, meta.Channel, meta.ThreadTS, "")
-	inc := Incident{
-		ID: "slack-" + strings.ToLower(meta.Channel) + "-" + meta.ThreadTS, Title: incidentTitle(q, cause),
-		Site: settings.Scope.Site, Line: settings.Scope.Line, Asset: settings.Scope.Asset,
-		RootCause: cause, Actions: actions, Downtime: downtime, Outcome: outcome,
-		OccurredAt: occurred, ResolvedAt: b.now(), ResolvedBy: user,
-		Source: threadKey(meta.Channel, meta.ThreadTS), Cites: cites,
-	}
-	inc.Body = incidentBody(inc, q, history)
-	id, err := b.o.Incidents.SaveIncident(ctx, inc)
-	if err != nil {
-		_ = b.postThread(ctx, meta.Channel, meta.ThreadTS, ":warning: Sorry — I couldn't save this incident just now. Please try *Mark resolved* again in a minute.")
-		return fmt.Errorf("resolve: save incident: %w", err)
-	}
-	var recorded []string
-	for _, d := range cites {
-		if d == id {
-			continue
-		}
-		if err := b.o.Incidents.SetOutcome(ctx, d, outcome, user); err != nil {
-			b.log.WarnContext(ctx, "outcome not recorded", "doc", d, "err", err)
-			continue
-		}
-		recorded = append(recorded, "`"+d+"`")
-	}
-	if err := b.markResolved(ctx, meta.Channel, meta.ThreadTS, user, id, outcome); err != nil {
-		return err
-	}
-	msg := fmt.Sprintf(":white_check_mark: <@%s> marked this resolved. Saved as incident `%s`", user, id)
-	if downtime > 0 {
-		msg += fmt.Sprintf(" (%d min downtime)", downtime)
-	}
-	msg += "."
-	if len(recorded) > 0 {
-		msg += " Outcome recorded on " + strings.Join(recorded, ", ") + "."
-	}
-	return b.postThread(ctx, meta.Channel, meta.ThreadTS, msg)
-}
-
-func incidentTitle(question, cause string) string {
-	t := strings.TrimSpace(question)
-	if t == "" {
-		t = "Incident resolved in Slack"
-	}
-	if cause != "" {
-		t += " — " + cause
-	}
-	return truncate(t, 120)
-}
-
-func incidentBody(inc Incident, question, history string) string {
-	var sb strings.Builder
-	if question != "" {
-		sb.WriteString("## Symptom\n" + question + "\n\n")
-	}
-	sb.WriteString("## Actions taken\n" + inc.Actions + "\n\n")
-	if inc.RootCause != "" {
-		sb.WriteString("## Root cause\n" + inc.RootCause + "\n\n")
-	}
-	fmt.Fprintf(&sb, "## Outcome\n%s (downtime %d min), resolved by %s.\n", map[string]string{OutcomeWorked: "Worked", OutcomePartial: "Partly worked", OutcomeFailed: "Did not work"}[inc.Outcome], inc.Downtime, inc.ResolvedBy)
-	if len(inc.Cites) > 0 {
-		sb.WriteString("\nRelated documents: " + strings.Join(inc.Cites, ", ") + "\n")
-	}
-	if history != "" {
-		sb.WriteString("\n## Slack thread\n" + history + "\n")
-	}
-	return sb.String()
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/gemba-ai/gemba/internal/conversation"
 )
 
 // runSocket connects over Socket Mode and acks every envelope as soon as
@@ -79,7 +81,7 @@ func (b *Bot) onEnvelope(ctx context.Context, ev socketmode.Event) {
 		if ignorableEvent(outer.Event) {
 			break
 		}
-		_, err = b.accept(ctx, outer.EventID, outer.TeamID, kindEvent, req.Payload)
+		_, err = b.core.Accept(ctx, Source, outer.EventID, outer.TeamID, conversation.KindMessage, req.Payload)
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := ev.Data.(slack.SlashCommand)
 		if !ok {

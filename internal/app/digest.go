@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/bot"
-	"github.com/gemba-ai/gemba/tools"
+	"github.com/gemba-ai/gemba/internal/blockkit"
 )
 
 // newDigestCmd is `gemba digest --channel C [--dry-run]`: one channel's
@@ -35,31 +35,26 @@ with --dry-run it is printed instead and nothing is posted.`,
 			if !dryRun && !cfg.Slack.Enabled() {
 				return exitCode(2, "digest: GEMBA_SLACK_BOT_TOKEN is not set, so nothing can be posted; use --dry-run to print the digest")
 			}
-			pool, err := app.Pool(ctx)
+			p, err := buildParts(ctx, app, runnerDeps{offline: true})
 			if err != nil {
 				return err
 			}
-			docs, err := newDocStore(ctx, cfg, pool, app)
-			if err != nil {
-				return err
-			}
-			reg := tools.NewRegistry(append(plantTools(pool, app), tools.Incidents(docs)...)...)
 			if dryRun {
-				d, err := bot.BuildDigest(ctx, bot.DigestSource{DB: pool, Tools: reg}, channel)
+				d, err := p.core.BuildDigest(ctx, bot.Names{}, channel)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(app.Out, bot.DigestText(d))
+				fmt.Fprintln(app.Out, blockkit.DigestText(d))
 				if n := len(d.Charts); n > 0 {
 					fmt.Fprintf(app.Out, "\n(%d chart(s) would be uploaded in the thread)\n", n)
 				}
 				return nil
 			}
-			b, err := bot.New(bot.Options{BotToken: cfg.Slack.BotToken, APIURL: cfg.Slack.APIURL, DB: pool, Tools: reg, Logger: app.Logger()})
+			b, err := bot.New(bot.Options{BotToken: cfg.Slack.BotToken, APIURL: cfg.Slack.APIURL, Core: p.core, Logger: app.Logger()})
 			if err != nil {
 				return err
 			}
-			ts, err := b.PostDigest(ctx, channel)
+			ts, err := p.core.PostDigest(ctx, b, channel)
 			if err != nil {
 				return fmt.Errorf("digest: %w", err)
 			}

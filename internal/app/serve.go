@@ -4,20 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/db"
-	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
-	"github.com/gemba-ai/gemba/internal/series"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -28,7 +24,8 @@ func newServeCmd(app *App) *cobra.Command {
 then starts one HTTP server carrying the local console (/), the Slack HTTP endpoints
 (/slack/events, /slack/interactions, /slack/commands), /healthz, /readyz and /metrics.
 With GEMBA_SLACK_BOT_TOKEN set it also runs the Slack bot (Socket Mode when
-GEMBA_SLACK_APP_TOKEN is set), its digest scheduler and the model re-evaluation.
+GEMBA_SLACK_APP_TOKEN is set). The conversation core behind both answers, posts
+digests and follow-ups, and re-evaluates the models (on one replica at a time).
 SIGTERM stops taking new work, finishes in-flight answers, and closes the pool
 within GEMBA_SHUTDOWN_TIMEOUT.`,
 		Args: cobra.NoArgs,
@@ -68,14 +65,15 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	if err != nil {
 		return err
 	}
-	docs, reg, runner := p.docs, p.tools, p.runner
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Healthz)
 	mux.HandleFunc("GET /readyz", health.Readyz)
 	mux.Handle("GET /metrics", metrics.Handler())
 
-	cons, err := newConsole(app, consoleParts{Runner: runner, Tools: reg, Docs: docs, Pool: pool, Metrics: metrics})
+	// The front doors: the console always, Slack when configured. Both
+	// register with the conversation core, which does the work.
+	cons, err := newConsole(app, p)
 	if err != nil {
 		return err
 	}
@@ -84,7 +82,6 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	if derr := cons.Disabled(); derr != nil {
 		log.Warn("console disabled", "reason", derr)
 	}
-
 	var b *bot.Bot
 	if cfg.Slack.Enabled() {
 		b, err = bot.New(bot.Options{
@@ -92,26 +89,9 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			AppToken:      cfg.Slack.AppToken,
 			SigningSecret: cfg.Slack.SigningSecret,
 			APIURL:        cfg.Slack.APIURL,
-			DB:            pool,
-			Asker:         runner,
-			Feedback:      runner,
-			Incidents:     bot.RAGIncidents{Store: docs},
-			Tools:         reg,
+			Core:          p.core,
 			Logger:        log,
 			Metrics:       metrics,
-			Workers:       cfg.Slack.Workers,
-			UserRate:      cfg.Slack.UserRate,
-			AnswerTimeout: cfg.Agent.Deadline + 10*time.Second,
-			Lease:         cfg.Slack.Lease,
-			FollowUpAfter: cfg.Slack.FollowUpAfter,
-			Permissions: bot.Permissions{
-				ForecastChannels: cfg.Slack.ForecastChannels,
-				ForecastUsers:    cfg.Slack.ForecastUsers,
-				DigestChannels:   cfg.Slack.DigestChannels,
-				DigestUsers:      cfg.Slack.DigestUsers,
-			},
-			SweepEvery:   min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
-			DrainTimeout: cfg.ShutdownTimeout,
 		})
 		if err != nil {
 			return err
@@ -132,10 +112,14 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	defer stopRun()
 	var bg sync.WaitGroup
 	var botErr error
+	bg.Go(func() {
+		if err := p.core.Run(runCtx); err != nil {
+			log.Error("conversation core stopped", "err", err)
+		}
+	})
 	if b != nil {
 		bg.Go(func() { botErr = b.Run(runCtx) })
 	}
-	bg.Go(func() { reevaluateLoop(runCtx, pool, log) })
 
 	printBanner(app, ln.Addr().String(), b != nil)
 	if ready != nil {
@@ -156,8 +140,8 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
 	// Stop taking HTTP requests first (in-flight acks complete), then let
-	// the bot finish its answers and the scheduler stop; the pool closes
-	// last in App.Close.
+	// the core finish its answers and its periodic work stop; the pool
+	// closes last in App.Close.
 	shutErr := srv.Shutdown(sctx)
 	stopRun()
 	bg.Wait()
@@ -169,52 +153,6 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// reevaluateLockID elects the one replica that re-evaluates models.
-const reevaluateLockID int64 = 0x67656d6272
-
-// reevaluateLoop re-runs the model registry's rolling backtests every six
-// hours (and once shortly after start) on whichever replica wins a
-// transaction-scoped advisory lock, so several replicas do the work once.
-func reevaluateLoop(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) {
-	reg := modelreg.New(pool, modelreg.WithSeries(series.New(pool)), modelreg.WithLogger(log))
-	t := time.NewTimer(time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		t.Reset(6 * time.Hour)
-		func() {
-			rctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-			defer cancel()
-			tx, err := pool.Begin(rctx)
-			if err != nil {
-				log.Warn("model re-evaluation: begin", "err", err)
-				return
-			}
-			defer func() { _ = tx.Rollback(context.WithoutCancel(rctx)) }()
-			var won bool
-			if err := tx.QueryRow(rctx, "SELECT pg_try_advisory_xact_lock($1)", reevaluateLockID).Scan(&won); err != nil || !won {
-				return
-			}
-			evals, err := reg.Reevaluate(rctx, time.Now())
-			if err != nil {
-				log.Warn("model re-evaluation failed", "err", err)
-				return
-			}
-			drifted := 0
-			for _, e := range evals {
-				if e.Drifted {
-					drifted++
-				}
-			}
-			log.Info("models re-evaluated", "evaluations", len(evals), "drifted", drifted)
-		}()
-	}
 }
 
 func printBanner(app *App, addr string, slackOn bool) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
@@ -50,6 +51,7 @@ type parts struct {
 	docs   *rag.Store
 	tools  *tools.Registry
 	runner *agent.Runner
+	core   *conversation.Core
 }
 
 // buildParts builds the incident store and its tools, the plant tools, the
@@ -103,7 +105,65 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &parts{pool: pool, docs: docs, tools: reg, runner: runner}, nil
+	p := &parts{pool: pool, docs: docs, tools: reg, runner: runner}
+	if p.core, err = newCore(cfg, p, app, deps.metrics); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// newCore builds the conversation core every front door runs on: the
+// agent answers, its audit store keeps feedback and command answers,
+// resolved threads go to the incident store, and the leader re-evaluates
+// the models.
+func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*conversation.Core, error) {
+	log := app.Logger()
+	reg := modelreg.New(p.pool, modelreg.WithSeries(series.New(p.pool)), modelreg.WithLogger(log))
+	o := conversation.Options{
+		DB:            p.pool,
+		Asker:         p.runner,
+		Feedback:      p.runner,
+		Incidents:     conversation.RAGIncidents{Store: p.docs},
+		Tools:         p.tools,
+		Logger:        log,
+		Metrics:       metrics,
+		Workers:       cfg.Slack.Workers,
+		UserRate:      cfg.Slack.UserRate,
+		AnswerTimeout: cfg.Agent.Deadline + 10*time.Second,
+		Lease:         cfg.Slack.Lease,
+		FollowUpAfter: cfg.Slack.FollowUpAfter,
+		Permissions: conversation.Permissions{
+			ForecastChannels: cfg.Slack.ForecastChannels,
+			ForecastUsers:    cfg.Slack.ForecastUsers,
+			DigestChannels:   cfg.Slack.DigestChannels,
+			DigestUsers:      cfg.Slack.DigestUsers,
+		},
+		SweepEvery:   min(10*time.Second, max(cfg.Slack.Lease/4, time.Second)),
+		DrainTimeout: cfg.ShutdownTimeout,
+		Periodic: []conversation.Periodic{{
+			// The registry's rolling backtests, every six hours and once a
+			// minute after start, on the leader only.
+			Name: "model-reevaluation", Every: 6 * time.Hour, FirstAfter: time.Minute,
+			Run: func(ctx context.Context) error {
+				evals, err := reg.Reevaluate(ctx, time.Now())
+				if err != nil {
+					return fmt.Errorf("model re-evaluation: %w", err)
+				}
+				drifted := 0
+				for _, e := range evals {
+					if e.Drifted {
+						drifted++
+					}
+				}
+				log.InfoContext(ctx, "models re-evaluated", "evaluations", len(evals), "drifted", drifted)
+				return nil
+			},
+		}},
+	}
+	if st := p.runner.Store(); st != nil {
+		o.Answers = st
+	}
+	return conversation.New(o)
 }
 
 // newDocStore opens the incident store with the configured embedder.

@@ -1,4 +1,4 @@
-package bot
+package chart
 
 import (
 	"crypto/sha256"
@@ -6,21 +6,19 @@ import (
 	"hash"
 	"math"
 	"sync"
-
-	"github.com/gemba-ai/gemba/internal/chart"
 )
 
-// chartCacheSize bounds the drawn charts kept (about 50 KB each).
-const chartCacheSize = 32
+// cacheSize bounds the drawn charts kept (about 50 KB each).
+const cacheSize = 32
 
-// chartCache keeps the PNGs of recently drawn charts by their content.
-// chart.PNG is a pure function of the chart (the options are fixed), so a
+// Cache keeps the PNGs of recently drawn charts by their content, for the
+// front doors that draw them (Slack uploads, the console). PNG is a pure function of the chart (the options are fixed), so a
 // hit gives the bytes a fresh drawing would. Under load, drawing and
 // encoding the two charts of an answer was about 70% of an instance's CPU
 // once the tools' results were cached, and the charts about one asset or
 // line stay the same within a sampling interval, so most are drawn once.
 // The zero value is ready to use.
-type chartCache struct {
+type Cache struct {
 	mu     sync.Mutex
 	byKey  map[[sha256.Size]byte][]byte
 	order  [][sha256.Size]byte // insertion order, oldest first
@@ -28,9 +26,9 @@ type chartCache struct {
 	misses int
 }
 
-// png returns the chart drawn as PNG, from the cache when the same chart
+// PNG returns the chart drawn as PNG, from the cache when the same chart
 // was drawn before. The bytes are shared: callers must not modify them.
-func (cc *chartCache) png(c chart.Chart) ([]byte, error) {
+func (cc *Cache) PNG(c Chart) ([]byte, error) {
 	key := chartKey(c)
 	cc.mu.Lock()
 	if b, ok := cc.byKey[key]; ok {
@@ -40,7 +38,7 @@ func (cc *chartCache) png(c chart.Chart) ([]byte, error) {
 	}
 	cc.misses++
 	cc.mu.Unlock()
-	b, err := chart.PNG(c, chart.Options{})
+	b, err := PNG(c, Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +48,7 @@ func (cc *chartCache) png(c chart.Chart) ([]byte, error) {
 		cc.byKey = map[[sha256.Size]byte][]byte{}
 	}
 	if _, ok := cc.byKey[key]; !ok {
-		if len(cc.order) >= chartCacheSize {
+		if len(cc.order) >= cacheSize {
 			delete(cc.byKey, cc.order[0])
 			cc.order = cc.order[1:]
 		}
@@ -62,7 +60,7 @@ func (cc *chartCache) png(c chart.Chart) ([]byte, error) {
 
 // chartKey hashes every field of c (NaN and infinities included, which JSON
 // cannot encode).
-func chartKey(c chart.Chart) [sha256.Size]byte {
+func chartKey(c Chart) [sha256.Size]byte {
 	h := sha256.New()
 	var buf [8]byte
 	num := func(v uint64) {

@@ -1,4 +1,4 @@
-package bot
+package chart
 
 import (
 	"math"
@@ -6,11 +6,9 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/gemba-ai/gemba/internal/chart"
 )
 
-func testChart(shift float64) chart.Chart {
+func testChart(shift float64) Chart {
 	t0 := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()
 	var ts []int64
 	var vs, lo, hi []float64
@@ -21,10 +19,10 @@ func testChart(shift float64) chart.Chart {
 		lo, hi = append(lo, v-1), append(hi, v+1)
 	}
 	lo[3] = math.NaN()
-	return chart.Chart{Title: "press-3 vibration", Unit: "mm/s",
-		Lines: []chart.Line{{Name: "vibration", Style: "history", Times: ts, Values: vs}},
-		Bands: []chart.Band{{Name: "80%", Times: ts, Lo: lo, Hi: hi}},
-		Marks: []chart.Mark{{Label: "drift", Start: ts[30], End: ts[40]}},
+	return Chart{Title: "press-3 vibration", Unit: "mm/s",
+		Lines: []Line{{Name: "vibration", Style: "history", Times: ts, Values: vs}},
+		Bands: []Band{{Name: "80%", Times: ts, Lo: lo, Hi: hi}},
+		Marks: []Mark{{Label: "drift", Start: ts[30], End: ts[40]}},
 	}
 }
 
@@ -33,14 +31,14 @@ func testChart(shift float64) chart.Chart {
 // stays bounded.
 func TestChartCache(t *testing.T) {
 	t.Parallel()
-	var cc chartCache
+	var cc Cache
 	c := testChart(0)
-	want, err := chart.PNG(c, chart.Options{})
+	want, err := PNG(c, Options{})
 	require.NoError(t, err)
-	got, err := cc.png(c)
+	got, err := cc.PNG(c)
 	require.NoError(t, err)
 	require.Equal(t, want, got)
-	again, err := cc.png(testChart(0))
+	again, err := cc.PNG(testChart(0))
 	require.NoError(t, err)
 	require.Equal(t, want, again)
 	require.Equal(t, [2]int{1, 1}, [2]int{cc.hits, cc.misses})
@@ -53,23 +51,23 @@ func TestChartCache(t *testing.T) {
 	other.Lines[0].Values[7] = math.Nextafter(other.Lines[0].Values[7], 10)
 	require.NotEqual(t, chartKey(c), chartKey(other))
 	withCutoff := testChart(0)
-	withCutoff.Cutoff = &chart.Instant{Label: "data cutoff", Time: 1}
+	withCutoff.Cutoff = &Instant{Label: "data cutoff", Time: 1}
 	require.NotEqual(t, chartKey(c), chartKey(withCutoff))
-	shifted, err := cc.png(testChart(0.5))
+	shifted, err := cc.PNG(testChart(0.5))
 	require.NoError(t, err)
 	require.NotEqual(t, want, shifted)
 
 	// An empty chart is an error and is not kept.
-	_, err = cc.png(chart.Chart{Title: "empty"})
-	require.ErrorIs(t, err, chart.ErrEmpty)
+	_, err = cc.PNG(Chart{Title: "empty"})
+	require.ErrorIs(t, err, ErrEmpty)
 
 	// Bounded: the oldest drawings go first.
-	for i := range chartCacheSize + 5 {
-		_, err := cc.png(testChart(float64(i + 1)))
+	for i := range cacheSize + 5 {
+		_, err := cc.PNG(testChart(float64(i + 1)))
 		require.NoError(t, err)
 	}
-	require.Len(t, cc.byKey, chartCacheSize)
-	require.Len(t, cc.order, chartCacheSize)
+	require.Len(t, cc.byKey, cacheSize)
+	require.Len(t, cc.order, cacheSize)
 	_, kept := cc.byKey[chartKey(testChart(0))]
 	require.False(t, kept, "the first chart was evicted")
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -80,14 +80,14 @@ func (c *Console) info(w http.ResponseWriter, _ *http.Request) {
 		"about":    c.o.About,
 		"auth":     c.auth.enabled(),
 		"features": map[string]bool{
-			"ask":      c.o.Asker != nil,
-			"commands": c.o.Commands != nil,
-			"feedback": c.o.Feedback != nil,
-			"resolve":  c.o.Resolve != nil,
+			"ask":      c.o.Core != nil,
+			"commands": c.o.Core != nil,
+			"feedback": c.o.Core != nil,
+			"resolve":  c.o.Core != nil,
 			"trace":    true,
 			"docs":     c.o.Docs != nil,
 			"plant":    c.o.Plant != nil,
-			"digests":  c.o.Digests != nil,
+			"digests":  c.o.Core != nil,
 		},
 	})
 }
@@ -168,12 +168,12 @@ func (c *Console) postMessage(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown command %q: the console knows /gemba (try /gemba help)", strings.Fields(text)[0]))
 		return
 	}
-	if isCommand && c.o.Commands == nil {
-		writeError(w, http.StatusServiceUnavailable, "slash commands are not connected in this build")
-		return
-	}
-	if !isCommand && c.o.Asker == nil {
-		writeError(w, http.StatusServiceUnavailable, "no agent is connected: questions cannot be answered")
+	if c.o.Core == nil {
+		if isCommand {
+			writeError(w, http.StatusServiceUnavailable, "slash commands are not connected in this build")
+		} else {
+			writeError(w, http.StatusServiceUnavailable, "no agent is connected: questions cannot be answered")
+		}
 		return
 	}
 	threadKey := ""
@@ -199,7 +199,8 @@ func (c *Console) postMessage(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]any{"message": q, "reply": pending})
 }
 
-// work produces the reply to q and fills the pending message.
+// work hands q to the conversation core, which fills the pending reply
+// (or says in it why it could not).
 func (c *Console) work(replyID string, q message, isCommand bool) {
 	select {
 	case c.busy <- struct{}{}:
@@ -209,76 +210,48 @@ func (c *Console) work(replyID string, q message, isCommand bool) {
 	}
 	ctx, cancel := context.WithTimeout(c.bg, c.o.AskTimeout)
 	defer cancel()
-	start := time.Now()
-	var rep Reply
-	var err error
+	ctx, rep := withReply(ctx, replyID)
+	root := q.ID
+	if q.Thread != "" {
+		root = q.Thread
+	}
+	in := conversation.Inbound{Kind: conversation.KindMessage, Channel: q.Channel, User: q.User, Text: q.Text,
+		Ref: q.ID, Thread: root, Addressed: true, Placeholder: replyID}
 	if isCommand {
-		rep, err = c.o.Commands(ctx, Command{Channel: q.Channel, User: q.User, Text: q.Text, ThreadKey: q.ThreadKey})
-	} else {
-		var a *agent.Answer
-		a, err = c.o.Asker.Ask(ctx, agent.Request{
-			ThreadKey: q.ThreadKey, Channel: q.Channel, UserID: q.User, Question: q.Text, Now: c.now(),
-		})
-		rep.Answer = a
+		in.Kind, in.Text, in.Ref = conversation.KindCommand, strings.TrimSpace(strings.TrimPrefix(q.Text, "/gemba")), ""
 	}
-	if err == nil && !isCommand && rep.Answer == nil {
-		err = errors.New("the agent returned no answer")
-	}
+	start := time.Now()
+	err := c.o.Core.Handle(ctx, c, in)
 	if err != nil {
-		c.log.Error("console reply failed", "command", isCommand, "err", err, "took", time.Since(start))
-		msg := "Gemba could not answer: " + err.Error()
-		if errors.Is(err, context.DeadlineExceeded) {
-			msg = fmt.Sprintf("Gemba took longer than %s and stopped. Try a narrower question.", c.o.AskTimeout)
-		}
-		blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+escapeMrkdwn(msg), false, false), nil, nil)})
+		c.log.ErrorContext(ctx, "console reply failed", "command", isCommand, "err", err, "took", time.Since(start))
+	}
+	rep.mu.Lock()
+	filled := rep.filled
+	rep.mu.Unlock()
+	if filled {
 		c.msgs.update(replyID, func(m *message) {
-			m.Pending, m.Error, m.Text, m.Blocks = false, msg, msg, blocks
+			m.Pending = false
+			if err != nil {
+				m.Error = err.Error()
+			}
 		})
 		return
 	}
-	c.fill(replyID, rep)
-}
-
-// fill renders rep into the message with id: blocks from the reply (or
-// the answer through the Renderer), then its files and charts as images.
-func (c *Console) fill(id string, rep Reply) {
-	blocks := rep.Blocks
-	if len(blocks) == 0 && rep.Answer != nil {
-		blocks = c.o.Renderer(rep.Answer, RenderOptions{})
+	// The core left the reply pending: it failed before saying anything.
+	msg := "Gemba could not answer"
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		msg = fmt.Sprintf("Gemba took longer than %s and stopped. Try a narrower question.", c.o.AskTimeout)
+	case err != nil:
+		msg += ": " + err.Error()
+	default:
+		msg = "Nothing to answer."
 	}
-	var refs []chartRef
-	for _, f := range rep.Files {
-		if f.MIME == "" || strings.HasPrefix(f.MIME, "image/") {
-			refs = append(refs, chartRef{URL: c.files.put(f), Title: f.Title})
-		}
-	}
-	charts := rep.Charts
-	if rep.Answer != nil && len(rep.Files) == 0 {
-		charts = append(charts, rep.Answer.Charts...)
-	}
-	for _, ch := range charts {
-		png, err := chart.PNG(ch, chart.Options{})
+	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+escapeMrkdwn(msg), false, false), nil, nil)})
+	c.msgs.update(replyID, func(m *message) {
+		m.Pending, m.Text, m.Blocks = false, msg, blocks
 		if err != nil {
-			c.log.Warn("console chart failed", "title", ch.Title, "err", err)
-			continue
-		}
-		refs = append(refs, chartRef{URL: c.files.put(File{Name: "chart.png", Title: ch.Title, MIME: "image/png", Data: png}), Title: ch.Title})
-	}
-	raw := blocksJSON(blocks, refs)
-	text := rep.Text
-	if text == "" && rep.Answer != nil {
-		text = rep.Answer.Text
-	}
-	c.msgs.update(id, func(m *message) {
-		m.Pending = false
-		m.Blocks = raw
-		m.Text = text
-		m.Ephemeral = rep.Ephemeral
-		m.charts = refs
-		if rep.Answer != nil {
-			m.answer = rep.Answer
-			m.AnswerID = rep.Answer.ID
-			m.HasTrace = true
+			m.Error = err.Error()
 		}
 	})
 }
@@ -306,6 +279,33 @@ func blocksJSON(blocks []slack.Block, refs []chartRef) json.RawMessage {
 		b, _ = json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.PlainTextType, "(this reply could not be shown: "+err.Error()+")", false, false), nil, nil)})
 	}
 	return b
+}
+
+// withImages adds image blocks for refs to a message's Block Kit JSON,
+// before a trailing actions block (the buttons stay last).
+func withImages(raw json.RawMessage, refs []chartRef) json.RawMessage {
+	var blocks []json.RawMessage
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		blocks = nil
+	}
+	var tail []json.RawMessage
+	if n := len(blocks); n > 0 {
+		var last struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(blocks[n-1], &last) == nil && last.Type == string(slack.MBTAction) {
+			blocks, tail = blocks[:n-1], blocks[n-1:]
+		}
+	}
+	var imgs []json.RawMessage
+	if err := json.Unmarshal(blocksJSON(nil, refs), &imgs); err == nil {
+		blocks = append(blocks, imgs...)
+	}
+	out, err := json.Marshal(append(blocks, tail...))
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 func (c *Console) message(w http.ResponseWriter, r *http.Request) (message, bool) {
@@ -437,7 +437,10 @@ type actionBody struct {
 	Value    string `json:"value,omitempty"`
 }
 
-// postAction handles a button of a message, as Slack interactivity does.
+// postAction handles a button of a message, as Slack interactivity does:
+// the conversation core does what the button asks, and the response
+// carries what it said (the updated message, a detail message, a notice,
+// or the form to open).
 func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 	m, ok := c.message(w, r)
 	if !ok {
@@ -456,59 +459,51 @@ func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "this message is not an answer")
 		return
 	}
+	if c.o.Core == nil {
+		writeError(w, http.StatusServiceUnavailable, "buttons are not connected in this build")
+		return
+	}
+	if kind == kindDetail && m.Detail {
+		// As in Slack, the rest of the steps come once, as a new message in the thread.
+		writeJSON(w, http.StatusOK, map[string]any{"message": m, "notice": "The detail is already in the thread."})
+		return
+	}
+	root := m.Thread
+	if root == "" {
+		root = m.ID
+	}
+	in := conversation.Inbound{Kind: conversation.KindAction, Channel: m.Channel, User: c.o.User, Ref: m.ID, Thread: root,
+		Action: map[string]string{kindHelpful: conversation.ActionHelpful, kindNotHelpful: conversation.ActionNotHelpful,
+			kindDetail: conversation.ActionMore, kindResolve: conversation.ActionResolve}[kind]}
+	if m.AnswerID > 0 {
+		in.Value = strconv.FormatInt(m.AnswerID, 10)
+	}
+	ctx, rep := withReply(r.Context(), "")
+	if err := c.o.Core.Handle(ctx, c, in); err != nil {
+		c.log.ErrorContext(ctx, "console action", "action", kind, "message", m.ID, "err", err)
+		status := http.StatusBadGateway
+		if errors.Is(err, conversation.ErrNotAnswer) {
+			status = http.StatusConflict
+		}
+		writeError(w, status, "console: "+kind+": "+err.Error())
+		return
+	}
+	out := map[string]any{"message": m}
+	if rep.notice != "" {
+		out["notice"] = rep.notice
+	}
 	switch kind {
 	case kindHelpful, kindNotHelpful:
-		if c.o.Feedback == nil {
-			writeError(w, http.StatusServiceUnavailable, "feedback is not connected in this build")
-			return
-		}
-		if m.AnswerID == 0 {
-			writeError(w, http.StatusConflict, "this answer was not stored, so feedback cannot be recorded")
-			return
-		}
-		if err := c.o.Feedback.RecordFeedback(r.Context(), m.AnswerID, c.o.User, kind, ""); err != nil {
-			c.log.Error("console feedback", "answer_id", m.AnswerID, "err", err)
-			writeError(w, http.StatusBadGateway, "console: feedback: "+err.Error())
-			return
-		}
-		upd, _ := c.msgs.update(m.ID, func(m *message) { m.Rating = kind })
-		notice := "Thanks, recorded as helpful."
-		if kind == kindNotHelpful {
-			notice = "Thanks, recorded as not helpful. A follow-up in the thread saying what was wrong helps most."
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"message": upd, "notice": notice})
+		out["message"], _ = c.msgs.update(m.ID, func(m *message) { m.Rating = kind })
 	case kindDetail:
-		// As in Slack, the rest of the steps come as a new message in the
-		// thread (the renderer's Detail view), once.
-		if m.Detail {
-			writeJSON(w, http.StatusOK, map[string]any{"message": m, "notice": "The detail is already in the thread."})
-			return
+		if len(rep.posted) > 0 {
+			out["message"], _ = c.msgs.update(m.ID, func(m *message) { m.Detail = true })
+			out["detail"], _ = c.msgs.get(rep.posted[0])
 		}
-		a, _, err := c.loadAnswer(r.Context(), m)
-		if err != nil {
-			writeError(w, http.StatusBadGateway, "console: more detail: "+err.Error())
-			return
-		}
-		if len(a.Detail) == 0 {
-			writeJSON(w, http.StatusOK, map[string]any{"message": m, "notice": "There is no more detail for this answer."})
-			return
-		}
-		raw := blocksJSON(c.o.Renderer(a, RenderOptions{Detail: true}), nil)
-		upd, _ := c.msgs.update(m.ID, func(m *message) { m.Detail = true })
-		root := m.Thread
-		if root == "" {
-			root = m.ID
-		}
-		more := c.msgs.add(&message{Channel: m.Channel, Thread: root, ThreadKey: m.ThreadKey, Author: authorBot, User: "gemba",
-			Text: "More detail", Blocks: raw, AnswerID: m.AnswerID, answer: m.answer})
-		writeJSON(w, http.StatusOK, map[string]any{"message": upd, "detail": more})
 	case kindResolve:
-		if c.o.Resolve == nil {
-			writeError(w, http.StatusServiceUnavailable, "mark resolved is not connected in this build")
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"open": "resolve", "message": m})
+		out["open"] = rep.open
 	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 type resolveBody struct {
@@ -518,13 +513,14 @@ type resolveBody struct {
 	Outcome         string `json:"outcome"`
 }
 
-// postResolve stores the "mark resolved" form as an incident.
+// postResolve stores the "mark resolved" form as an incident, through the
+// conversation core as Slack's modal does.
 func (c *Console) postResolve(w http.ResponseWriter, r *http.Request) {
 	m, ok := c.message(w, r)
 	if !ok {
 		return
 	}
-	if c.o.Resolve == nil {
+	if c.o.Core == nil {
 		writeError(w, http.StatusServiceUnavailable, "mark resolved is not connected in this build")
 		return
 	}
@@ -532,55 +528,35 @@ func (c *Console) postResolve(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &b) {
 		return
 	}
-	var problems []string
-	if strings.TrimSpace(b.Actions) == "" {
-		problems = append(problems, "say what was done")
-	}
-	if b.DowntimeMinutes != nil && (*b.DowntimeMinutes < 0 || *b.DowntimeMinutes > 60*24*365) {
-		problems = append(problems, "downtime must be between 0 and 525600 minutes")
-	}
-	switch b.Outcome {
-	case "worked", "partial", "failed", "unknown":
-	case "":
-		b.Outcome = "unknown"
-	default:
-		problems = append(problems, "did it work must be worked, partial, failed or unknown")
-	}
-	if len(problems) > 0 {
-		writeError(w, http.StatusBadRequest, strings.Join(problems, "; "))
-		return
-	}
-	res := Resolution{
-		AnswerID: m.AnswerID, ThreadKey: m.ThreadKey, Channel: m.Channel, UserID: c.o.User,
-		Actions: strings.TrimSpace(b.Actions), RootCause: strings.TrimSpace(b.RootCause),
-		DowntimeMinutes: b.DowntimeMinutes, Outcome: b.Outcome,
-	}
 	root := m.Thread
 	if root == "" {
 		root = m.ID
 	}
-	for _, t := range c.msgs.thread(root) {
-		if t.Author == authorUser && res.Question == "" {
-			res.Question = t.Text
+	res := conversation.Resolution{Channel: m.Channel, Thread: root, Message: m.ID, User: c.o.User,
+		Actions: b.Actions, RootCause: b.RootCause, Downtime: b.DowntimeMinutes, Outcome: b.Outcome}
+	if errs := conversation.ValidateResolution(res); len(errs) > 0 {
+		var problems []string
+		for _, f := range []string{conversation.FieldActions, conversation.FieldDowntime, conversation.FieldOutcome} {
+			if e, ok := errs[f]; ok {
+				problems = append(problems, e)
+			}
 		}
+		writeError(w, http.StatusBadRequest, strings.Join(problems, "; "))
+		return
 	}
-	if a, _, err := c.loadAnswer(r.Context(), m); err == nil {
-		res.Answer = a.Text
-		for _, ci := range a.Citations {
-			res.Citations = append(res.Citations, ci.ID)
-		}
-	}
-	id, err := c.o.Resolve(r.Context(), res)
+	ctx, rep := withReply(r.Context(), "")
+	id, err := c.o.Core.Resolve(ctx, c, res)
 	if err != nil {
-		c.log.Error("console resolve", "thread", m.ThreadKey, "err", err)
+		c.log.ErrorContext(ctx, "console resolve", "thread", root, "err", err)
 		writeError(w, http.StatusBadGateway, "console: mark resolved: "+err.Error())
 		return
 	}
 	upd, _ := c.msgs.update(m.ID, func(m *message) { m.Resolved = id })
-	text := fmt.Sprintf(":white_check_mark: Stored as incident `%s` (outcome: %s). Future answers can cite it.", escapeMrkdwn(id), b.Outcome)
-	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)})
-	note := c.msgs.add(&message{Channel: m.Channel, Thread: root, ThreadKey: m.ThreadKey, Author: authorBot, User: "gemba", Text: text, Blocks: blocks})
-	writeJSON(w, http.StatusOK, map[string]any{"doc_id": id, "message": upd, "note": note})
+	out := map[string]any{"doc_id": id, "message": upd}
+	if len(rep.posted) > 0 {
+		out["note"], _ = c.msgs.get(rep.posted[len(rep.posted)-1])
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (c *Console) getFile(w http.ResponseWriter, r *http.Request) {

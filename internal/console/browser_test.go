@@ -7,7 +7,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/gemba-ai/gemba/internal/console"
 	"github.com/gemba-ai/gemba/internal/console/consoletest"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -135,7 +134,7 @@ func TestBrowserLogin(t *testing.T) {
 	t.Parallel()
 	const token = "console-token-7731"
 	// A console bound for other machines: the page asks for the token first.
-	g := newFixture(t, nil, func(o *console.Options) { o.Addr, o.Token = "0.0.0.0:8080", token })
+	g := newFixture(t, nil, func(o *fixtureOptions) { o.console.Addr, o.console.Token = "0.0.0.0:8080", token })
 	b := consoletest.NewBrowser(t, g.srv.URL)
 	b.Run("open", chromedp.Navigate(g.srv.URL+"/"), chromedp.WaitVisible(chromedp.ID("token")))
 	b.Run("wrong token", chromedp.SendKeys(chromedp.ID("token"), "nope\r"), chromedp.WaitVisible(chromedp.CSS(".login-error")))

@@ -12,19 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/conversation"
 )
 
 //go:embed web
 var webFS embed.FS
-
-// Asker answers one question; *agent.Runner satisfies it.
-type Asker interface {
-	Ask(ctx context.Context, r agent.Request) (*agent.Answer, error)
-}
 
 // AnswerStore loads a stored answer with its audit trail (tool calls,
 // citations with scores, mode, tokens, latency) by id.
@@ -40,30 +34,6 @@ type TraceStore interface {
 	Trace(ctx context.Context, answerID int64) (*agent.Trace, error)
 }
 
-// FeedbackStore records a Helpful / Not helpful vote on a stored answer.
-// Rating is RatingHelpful or RatingNotHelpful.
-type FeedbackStore interface {
-	RecordFeedback(ctx context.Context, answerID int64, userID, rating, comment string) error
-}
-
-// The ratings a FeedbackStore receives (the feedback table's values).
-const (
-	RatingHelpful    = "helpful"
-	RatingNotHelpful = "not_helpful"
-)
-
-// RenderOptions say how much of an answer a Renderer shows.
-type RenderOptions struct {
-	// Detail renders only the steps held back for "More detail" (posted
-	// as a follow-up in the thread).
-	Detail bool
-}
-
-// Renderer turns an answer into the Block Kit blocks Slack would receive.
-// The bot's renderer is plugged in here so the console shows exactly what
-// Slack shows; RenderAnswer is the console's own fallback.
-type Renderer func(a *agent.Answer, o RenderOptions) []slack.Block
-
 // File is a file a reply carries (Slack uploads it; the console serves it
 // and shows images inline).
 type File struct {
@@ -76,64 +46,6 @@ type File struct {
 	// Data holds the bytes.
 	Data []byte
 }
-
-// Reply is what a slash command or a digest preview produces.
-type Reply struct {
-	// Text is the plain-text fallback (Slack's "text" field).
-	Text string
-	// Blocks are the Block Kit blocks.
-	Blocks []slack.Block
-	// Files are uploaded with the message (charts).
-	Files []File
-	// Charts are drawn by the console as PNG (tools' chart requests).
-	Charts []chart.Chart
-	// Answer, when the command asked the agent, is its answer (the trace
-	// panel and buttons then work on it).
-	Answer *agent.Answer
-	// Ephemeral marks replies only the caller sees (usage messages).
-	Ephemeral bool
-}
-
-// Command is one slash command typed in the console.
-type Command struct {
-	// Channel and User say where and who.
-	Channel, User string
-	// Text is the whole line, e.g. "/gemba forecast line-1.output 24".
-	Text string
-	// ThreadKey is the conversation of the command's thread
-	// ("console:<id>"), for commands that ask the agent.
-	ThreadKey string
-}
-
-// CommandFunc runs a slash command as the bot's command handler does for
-// Slack, returning the reply instead of posting it.
-type CommandFunc func(ctx context.Context, c Command) (Reply, error)
-
-// Resolution is what the "Mark resolved" form collects about a thread.
-type Resolution struct {
-	// AnswerID is the stored answer the button belonged to (0 if none).
-	AnswerID int64
-	// ThreadKey is the conversation, e.g. console:<id>.
-	ThreadKey string
-	// Channel and UserID say where and by whom.
-	Channel, UserID string
-	// Question and Answer are the thread's first question and Gemba's answer text.
-	Question, Answer string
-	// Asset is the asset the answer was about, when known.
-	Asset string
-	// Actions says what was done; RootCause what caused it.
-	Actions, RootCause string
-	// DowntimeMinutes is the downtime, nil when not given.
-	DowntimeMinutes *int
-	// Outcome is worked, partial, failed or unknown.
-	Outcome string
-	// Citations are the documents the answer cited.
-	Citations []string
-}
-
-// ResolveFunc stores a resolved thread as a new incident document and
-// returns its id (the bot's "mark resolved" modal handler does the same).
-type ResolveFunc func(ctx context.Context, r Resolution) (docID string, err error)
 
 // DocHit is one search result of the incident store.
 type DocHit struct {
@@ -204,22 +116,6 @@ type Plant interface {
 	Chart(ctx context.Context, series string, from, to time.Time) (chart.Chart, error)
 }
 
-// DigestSchedule is one channel's shift digest schedule.
-type DigestSchedule struct {
-	Channel  string    `json:"channel"`
-	Cron     string    `json:"cron"`
-	TimeZone string    `json:"time_zone"`
-	Scope    string    `json:"scope,omitempty"`
-	Enabled  bool      `json:"enabled"`
-	Next     time.Time `json:"next,omitzero"`
-}
-
-// Digests lists digest schedules and renders a digest now without posting it.
-type Digests interface {
-	Schedules(ctx context.Context) ([]DigestSchedule, error)
-	Preview(ctx context.Context, channel string) (Reply, error)
-}
-
 // About is what the console shows about the running instance: modes and
 // versions, never secrets.
 type About struct {
@@ -234,26 +130,17 @@ type About struct {
 // Options configure the console. Only Addr matters for security; every
 // other dependency may be nil, which disables what needs it.
 type Options struct {
-	// Asker answers questions (the agent).
-	Asker Asker
+	// Core answers questions, commands and buttons: the console is one of
+	// its front doors (New registers it). Nil disables chat.
+	Core *conversation.Core
 	// Answers loads stored answers and their audit trail.
 	Answers AnswerStore
 	// Traces reads the full audit trail (model calls) for the trace panel.
 	Traces TraceStore
-	// Feedback stores Helpful / Not helpful.
-	Feedback FeedbackStore
-	// Renderer builds Block Kit from an answer; nil uses RenderAnswer.
-	Renderer Renderer
-	// Commands runs /gemba commands.
-	Commands CommandFunc
-	// Resolve stores "mark resolved" forms as incidents.
-	Resolve ResolveFunc
 	// Docs is the incident store.
 	Docs Docs
 	// Plant is the series store with anomaly detection.
 	Plant Plant
-	// Digests lists and previews shift digests.
-	Digests Digests
 	// About describes the instance.
 	About About
 	// Channels are the console's channels; empty means ["shop-floor"].
@@ -297,6 +184,8 @@ type Console struct {
 	// (still shown as pending), so a burst of questions cannot start an
 	// unbounded number of agent turns.
 	busy chan struct{}
+	// charts keeps drawn chart PNGs by content.
+	charts chart.Cache
 }
 
 // maxBusy is how many questions and commands the console works on at once.
@@ -308,9 +197,6 @@ const maxBusy = 4
 // rest of the server (Slack endpoints, health, metrics) is not affected, so
 // a Slack-only deployment without a console token still starts.
 func New(o Options) (*Console, error) {
-	if o.Renderer == nil {
-		o.Renderer = RenderAnswer
-	}
 	if len(o.Channels) == 0 {
 		o.Channels = []string{"shop-floor"}
 	}
@@ -341,6 +227,9 @@ func New(o Options) (*Console, error) {
 	c.assets = http.StripPrefix("/assets/", http.FileServer(http.FS(sub)))
 	c.bg, c.cancel = context.WithCancel(context.Background())
 	c.routes()
+	if o.Core != nil {
+		o.Core.Register(c)
+	}
 	return c, nil
 }
 

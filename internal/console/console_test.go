@@ -156,7 +156,7 @@ func TestConsoleDisabledOnNonLoopbackWithoutToken(t *testing.T) {
 func TestTokenRequiredEverywhereWhenSet(t *testing.T) {
 	t.Parallel()
 	const token = "tok-9f2c1d"
-	f := newFixture(t, nil, func(o *console.Options) { o.Addr, o.Token = "0.0.0.0:8080", token })
+	f := newFixture(t, nil, func(o *fixtureOptions) { o.console.Addr, o.console.Token = "0.0.0.0:8080", token })
 	c := newClient(t, f.srv.URL)
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -303,7 +303,7 @@ func TestAskAnswerButtonsAndTrace(t *testing.T) {
 	}
 	c.json("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": console.ActionMoreDetail}, http.StatusOK, &more)
 	require.Contains(t, blocksText(more.Detail), "plan a bearing change")
-	require.Contains(t, blocksText(more.Detail), "4. ")
+	require.Contains(t, blocksText(more.Detail), "*4.*", "numbered after the steps shown first")
 	require.Equal(t, posted.Message.ID, more.Detail.Thread)
 	require.Equal(t, blocksText(reply), blocksText(more.Message), "the answer itself is unchanged")
 	c.json("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": "gemba_more"}, http.StatusOK, &more)
@@ -355,14 +355,17 @@ func TestAskAnswerButtonsAndTrace(t *testing.T) {
 		Note  apiMessage `json:"note"`
 	}
 	c.json("POST", "/api/messages/"+reply.ID+"/resolve", map[string]any{"actions": "Re-greased the bearing", "root_cause": "dry bearing", "downtime_minutes": 35, "outcome": "worked"}, http.StatusOK, &rs)
-	require.Equal(t, "INC-CONSOLE-1", rs.DocID)
+	require.Equal(t, "console-"+posted.Message.ID, rs.DocID, "the incident is named after its thread")
 	require.Equal(t, posted.Message.ID, rs.Note.Thread)
+	require.Contains(t, blocksText(rs.Note), rs.DocID)
 	got := f.resolver.got[0]
-	require.Equal(t, "console:"+posted.Message.ID, got.ThreadKey)
-	require.Equal(t, "Why is press-3 vibrating?", got.Question)
-	require.Equal(t, 35, *got.DowntimeMinutes)
-	require.Equal(t, []string{"INC-0007", "RB-012"}, got.Citations)
-	require.EqualValues(t, 1, got.AnswerID)
+	require.Equal(t, "console:"+posted.Message.ID, got.Source)
+	require.Contains(t, got.Body, "## Symptom\nWhy is press-3 vibrating?")
+	require.Contains(t, got.Title, "Why is press-3 vibrating? — dry bearing")
+	require.Equal(t, 35, got.Downtime)
+	require.Equal(t, "worked", got.Outcome)
+	require.ElementsMatch(t, []string{"INC-0007", "INC-0011", "RB-012"}, got.Cites, "every document the thread's answers cited")
+	require.Equal(t, "worked", f.resolver.outcomes["INC-0007"], "the outcome is recorded on the cited documents")
 }
 
 // ActionIDs quotes an action id as it appears in block JSON.
@@ -404,7 +407,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 		{"GET", "/api/docs/INC-9999", nil, 404, "no document"},
 		{"GET", "/api/docs?k=0", nil, 400, "k must be"},
 		{"POST", "/api/digests/preview", map[string]string{"channel": ""}, 400, "channel is required"},
-		{"POST", "/api/digests/preview", map[string]string{"channel": "nowhere"}, 502, "no channel nowhere"},
+		{"POST", "/api/digests/preview", map[string]string{"channel": "nowhere"}, 404, "no channel nowhere"},
 		{"GET", "/api/plant/series", nil, 503, "not connected"},
 	} {
 		status, body := c.do(tc.method, tc.path, tc.body)
@@ -417,7 +420,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	c.json("POST", "/api/channels/shop-floor/messages", map[string]string{"text": "please explode"}, http.StatusAccepted, &posted)
 	reply := c.waitReply(posted.Reply.ID)
 	require.Contains(t, reply.Error, "scripted failure")
-	require.Contains(t, blocksText(reply), "Gemba could not answer")
+	require.Contains(t, blocksText(reply), "couldn't finish this answer")
 	status, body := c.do("POST", "/api/messages/"+reply.ID+"/actions", map[string]string{"action_id": "launch_rocket"})
 	require.Equal(t, http.StatusBadRequest, status)
 	require.Contains(t, string(body), "unknown action")
@@ -427,9 +430,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 
 func TestMissingPartsDisableFeatures(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, nil, func(o *console.Options) {
-		o.Asker, o.Commands, o.Docs, o.Digests, o.Feedback, o.Resolve = nil, nil, nil, nil, nil, nil
-	})
+	f := newFixture(t, nil, func(o *fixtureOptions) { o.core, o.console.Docs = nil, nil })
 	c := newClient(t, f.srv.URL)
 	var info struct {
 		Features map[string]bool `json:"features"`
@@ -453,14 +454,22 @@ func TestSlashCommandChart(t *testing.T) {
 	c.json("POST", "/api/channels/shop-floor/messages", map[string]string{"text": "/gemba forecast line-1.output 24"}, http.StatusAccepted, &posted)
 	reply := c.waitReply(posted.Reply.ID)
 	require.Empty(t, reply.Error)
-	require.False(t, reply.HasTrace)
+	require.True(t, reply.HasTrace, "a forecast answer has a trace (its tool call)")
+	require.Contains(t, blocksText(reply), "Forecast of")
 	var img struct {
 		Type     string `json:"type"`
 		ImageURL string `json:"image_url"`
 	}
-	require.Len(t, reply.Blocks, 2)
-	require.NoError(t, json.Unmarshal(reply.Blocks[1], &img))
-	require.Equal(t, "image", img.Type)
+	for _, b := range reply.Blocks {
+		var probe struct {
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(b, &probe))
+		if probe.Type == "image" {
+			require.NoError(t, json.Unmarshal(b, &img))
+		}
+	}
+	require.Equal(t, "image", img.Type, "the chart is shown in the answer")
 	res, err := http.Get(f.srv.URL + img.ImageURL)
 	require.NoError(t, err)
 	defer func() { require.NoError(t, res.Body.Close()) }()
@@ -472,7 +481,7 @@ func TestSlashCommandChart(t *testing.T) {
 	c.json("POST", "/api/channels/shop-floor/messages", map[string]string{"text": "/gemba"}, http.StatusAccepted, &posted)
 	reply = c.waitReply(posted.Reply.ID)
 	require.True(t, reply.Ephemeral)
-	require.Contains(t, blocksText(reply), "Usage")
+	require.Contains(t, blocksText(reply), "Gemba commands", "/gemba alone shows the help")
 }
 
 func TestDocsAndDigests(t *testing.T) {
@@ -492,16 +501,25 @@ func TestDocsAndDigests(t *testing.T) {
 	require.Contains(t, d.Body, "Re-greased")
 
 	var ds struct {
-		Schedules []console.DigestSchedule `json:"schedules"`
+		Schedules []struct {
+			Source   string    `json:"source"`
+			Channel  string    `json:"channel"`
+			TimeZone string    `json:"time_zone"`
+			Next     time.Time `json:"next"`
+		} `json:"schedules"`
 	}
 	c.json("GET", "/api/digests", nil, http.StatusOK, &ds)
 	require.Equal(t, "Asia/Seoul", ds.Schedules[0].TimeZone)
+	require.Equal(t, "console", ds.Schedules[0].Source)
+	require.True(t, ds.Schedules[0].Next.After(now), "the next slot is shown")
 	var pv struct {
+		Text   string            `json:"text"`
 		Blocks []json.RawMessage `json:"blocks"`
 	}
 	c.json("POST", "/api/digests/preview", map[string]string{"channel": "shop-floor"}, http.StatusOK, &pv)
-	require.Len(t, pv.Blocks, 2)
-	require.Contains(t, string(pv.Blocks[1]), "2 anomaly events")
+	require.Contains(t, string(pv.Blocks[0]), `"header"`)
+	require.Contains(t, pv.Text, "2 anomaly events")
+	require.Contains(t, pv.Text, "line-1: next 24 h forecast")
 }
 
 func TestPlantPagesOnSeriesStore(t *testing.T) {
@@ -609,7 +627,7 @@ func (g *gateAsker) Ask(ctx context.Context, _ agent.Request) (*agent.Answer, er
 func TestRepliesInFlightAreBounded(t *testing.T) {
 	t.Parallel()
 	g := &gateAsker{entered: make(chan struct{}, 16), release: make(chan struct{})}
-	f := newFixture(t, nil, func(o *console.Options) { o.Asker = g })
+	f := newFixture(t, nil, func(o *fixtureOptions) { o.core.Asker = g })
 	c := newClient(t, f.srv.URL)
 	var ids []string
 	for i := range 6 {

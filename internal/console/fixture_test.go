@@ -6,19 +6,19 @@ import (
 	"fmt"
 	"math"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 	"unicode"
 
-	"github.com/slack-go/slack"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/console"
+	"github.com/gemba-ai/gemba/internal/conversation"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -114,7 +114,7 @@ func (p *plainAgent) Answer(_ context.Context, id int64) (*agent.Answer, error) 
 	return &cp, nil
 }
 
-func (p *plainAgent) RecordFeedback(_ context.Context, id int64, _, rating, _ string) error {
+func (p *plainAgent) RecordFeedback(_ context.Context, id int64, _, rating string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.answers[id]; !ok {
@@ -157,53 +157,67 @@ func forecastChart(name string, h int) chart.Chart {
 	return c
 }
 
-// commands is a small /gemba command runner in the shape of the bot's.
-func commands(_ context.Context, c console.Command) (console.Reply, error) {
-	f := strings.Fields(c.Text)
-	usage := console.Reply{Ephemeral: true, Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
-		"Usage: `/gemba forecast <series> [horizon]`, `/gemba anomalies [asset]`, `/gemba help`", false, false), nil, nil)}}
-	if len(f) < 2 {
-		return usage, nil
+// forecastTool is forecast_series over the fixture's clock: a summary and
+// a chart, as the real tool gives.
+func forecastTool() tools.Tool {
+	type args struct {
+		Series  string `json:"series"`
+		Horizon int    `json:"horizon,omitempty"`
+		Season  int    `json:"season,omitempty"`
 	}
-	switch f[1] {
-	case "help":
-		return console.Reply{Ephemeral: true, Blocks: []slack.Block{
-			slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Gemba commands", false, false)),
-			slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "• `/gemba forecast <series> [horizon]`\n• `/gemba anomalies [asset]`\n• `/gemba help`", false, false), nil, nil),
-		}}, nil
-	case "forecast":
-		if len(f) < 3 {
-			return usage, nil
+	return tools.New(tools.ForecastSeries, "Forecast a series.", map[string]any{"type": "object"}, func(_ context.Context, a args) (tools.Result, error) {
+		if a.Series != "line-1.output" {
+			return tools.Result{UserError: fmt.Sprintf("unknown series %q; try line-1.output", a.Series)}, nil
 		}
-		h := 24
-		if len(f) > 3 {
-			n, err := strconv.Atoi(f[3])
-			if err != nil {
-				return usage, nil
-			}
-			h = n
+		h := a.Horizon
+		if h == 0 {
+			h = 24
 		}
-		return console.Reply{
-			Text: "forecast",
-			Blocks: []slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType,
-				fmt.Sprintf(":chart_with_upwards_trend: *Forecast of `%s`* for the next %d hours: 2,870 parts (80%%: 2,700–3,040). Model: Holt-Winters, MASE 0.71.", f[2], h), false, false), nil, nil)},
-			Charts: []chart.Chart{forecastChart(f[2], h)},
-		}, nil
-	}
-	return usage, nil
+		return tools.Result{Summary: fmt.Sprintf("*Forecast of `%s`* for the next %d hours: 2,870 parts (80%%: 2,700–3,040). Model: Holt-Winters, MASE 0.71.", a.Series, h),
+			Charts: []chart.Chart{forecastChart(a.Series, h)}}, nil
+	})
 }
 
-// resolver records resolutions like the bot's "mark resolved" handler.
+// digestTools are the checks a digest runs, with fixed findings.
+func digestTools() []tools.Tool {
+	type args struct {
+		Asset string `json:"asset,omitempty"`
+		Line  string `json:"line,omitempty"`
+		Since string `json:"since,omitempty"`
+	}
+	return []tools.Tool{
+		tools.New(tools.DetectAnomalies, "Anomaly events.", map[string]any{"type": "object"}, func(context.Context, args) (tools.Result, error) {
+			return tools.Result{Summary: "2 anomaly events since the last digest: press-3 vibration drift (open), pump-2 pressure spike (resolved)"}, nil
+		}),
+		tools.New(tools.CompareToPlan, "Output against plan.", map[string]any{"type": "object"}, func(context.Context, args) (tools.Result, error) {
+			return tools.Result{Summary: "line-1: next 24 h forecast 2,870 vs plan 2,900 (99%)"}, nil
+		}),
+	}
+}
+
+// resolver is the incident store the fixture's core stores resolved
+// threads in.
 type resolver struct {
-	mu  sync.Mutex
-	got []console.Resolution
+	mu       sync.Mutex
+	got      []conversation.Incident
+	outcomes map[string]string
 }
 
-func (r *resolver) resolve(_ context.Context, res console.Resolution) (string, error) {
+func (r *resolver) SaveIncident(_ context.Context, inc conversation.Incident) (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.got = append(r.got, res)
-	return fmt.Sprintf("INC-CONSOLE-%d", len(r.got)), nil
+	r.got = append(r.got, inc)
+	return inc.ID, nil
+}
+
+func (r *resolver) SetOutcome(_ context.Context, docID, outcome, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.outcomes == nil {
+		r.outcomes = map[string]string{}
+	}
+	r.outcomes[docID] = outcome
+	return nil
 }
 
 // memDocs is a tiny incident store.
@@ -237,23 +251,6 @@ var demoDocs = memDocs{docs: []console.Doc{
 	{ID: "RB-012", Title: "Bearing lubrication runbook", Kind: "runbook", Body: "# Bearing lubrication\n- Lock out the press\n- Grease 2 shots of EP2"},
 	{ID: "INC-0031", Title: "2라인 필터 막힘으로 압력 상승", Kind: "incident", Asset: "pump-2", Outcome: "worked", Body: "필터 차압이 0.8 bar까지 상승. 필터 교체 후 정상."},
 }}
-
-// memDigests is a digest scheduler with one schedule.
-type memDigests struct{}
-
-func (memDigests) Schedules(context.Context) ([]console.DigestSchedule, error) {
-	return []console.DigestSchedule{{Channel: "shop-floor", Cron: "0 6,14,22 * * *", TimeZone: "Asia/Seoul", Enabled: true, Next: now.Add(2 * time.Hour)}}, nil
-}
-
-func (memDigests) Preview(_ context.Context, channel string) (console.Reply, error) {
-	if channel == "nowhere" {
-		return console.Reply{}, errors.New("no channel nowhere")
-	}
-	return console.Reply{Blocks: []slack.Block{
-		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Shift digest · #"+channel, false, false)),
-		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, "*2 anomaly events* since the last digest\n• press-3 vibration drift (open)\n• pump-2 pressure spike (resolved)", false, false), nil, nil),
-	}}, nil
-}
 
 // seedPlant writes a small plant: press-3 with two sensors every 10
 // minutes over 4 days (a vibration drift in the last 8 hours) and line-1's
@@ -289,30 +286,47 @@ func seedPlant(t *testing.T, st *series.Store) {
 	require.NoError(t, err)
 }
 
-// fixture is a console on the small agent, commands, stores and a plant.
+// fixture is a console on the conversation core (on a database of its
+// own), with the small agent, test tools, stores and a plant.
 type fixture struct {
 	agent    *plainAgent
 	resolver *resolver
+	core     *conversation.Core
 	console  *console.Console
 	srv      *httptest.Server
 }
 
-func newFixture(t *testing.T, st *series.Store, mod func(*console.Options)) *fixture {
+// fixtureOptions are what a test may change: the console's options, and
+// the core's (Asker, Tools …); a nil core means no chat at all.
+type fixtureOptions struct {
+	console console.Options
+	core    *conversation.Options
+}
+
+func newFixture(t *testing.T, st *series.Store, mod func(*fixtureOptions)) *fixture {
 	t.Helper()
 	f := &fixture{agent: newPlainAgent(), resolver: &resolver{}}
-	o := console.Options{
-		Asker: f.agent, Answers: f.agent, Feedback: f.agent, Commands: commands, Resolve: f.resolver.resolve,
-		Docs: demoDocs, Digests: memDigests{}, Addr: "127.0.0.1:0", Now: func() time.Time { return now },
-		About: console.About{Version: "test"},
+	o := fixtureOptions{
+		console: console.Options{Answers: f.agent, Docs: demoDocs, Addr: "127.0.0.1:0", Now: func() time.Time { return now }, About: console.About{Version: "test"}},
+		core: &conversation.Options{DB: dbtest.Pool(t), Asker: f.agent, Feedback: f.agent, Incidents: f.resolver,
+			Tools: tools.NewRegistry(append(digestTools(), forecastTool())...), Now: func() time.Time { return now }},
 	}
 	if st != nil {
-		o.Plant = console.NewSeriesPlant(st)
+		o.console.Plant = console.NewSeriesPlant(st)
 	}
 	if mod != nil {
 		mod(&o)
 	}
-	c, err := console.New(o)
+	if o.core != nil {
+		core, err := conversation.New(*o.core)
+		require.NoError(t, err)
+		f.core, o.console.Core = core, core
+	}
+	c, err := console.New(o.console)
 	require.NoError(t, err)
+	if f.core != nil {
+		require.NoError(t, f.core.SetSchedule(context.Background(), console.Source, "shop-floor", "0 6,14,22 * * *", "Asia/Seoul", "console"))
+	}
 	f.console = c
 	f.srv = httptest.NewServer(c)
 	t.Cleanup(func() {

@@ -2,13 +2,18 @@ package console
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/blockkit"
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/conversation"
+	"github.com/slack-go/slack"
 )
 
 // assetGroup is one machine (or a line, for line-level series) with its series.
@@ -179,18 +184,18 @@ func (c *Console) getDoc(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) listDigests(w http.ResponseWriter, r *http.Request) {
-	if c.o.Digests == nil {
+	if c.o.Core == nil {
 		writeError(w, http.StatusServiceUnavailable, "digests are not connected in this build")
 		return
 	}
-	ss, err := c.o.Digests.Schedules(r.Context())
+	ss, err := c.o.Core.Schedules(r.Context())
 	if err != nil {
-		c.log.Error("console digests", "err", err)
+		c.log.ErrorContext(r.Context(), "console digests", "err", err)
 		writeError(w, http.StatusBadGateway, "console: digests: "+err.Error())
 		return
 	}
 	if ss == nil {
-		ss = []DigestSchedule{}
+		ss = []conversation.Schedule{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"schedules": ss, "channels": c.o.Channels})
 }
@@ -199,9 +204,10 @@ type previewBody struct {
 	Channel string `json:"channel"`
 }
 
-// previewDigest renders a digest now, without posting it anywhere.
+// previewDigest renders a console channel's digest now, without posting
+// it: the header and, after a divider, the details, then its charts.
 func (c *Console) previewDigest(w http.ResponseWriter, r *http.Request) {
-	if c.o.Digests == nil {
+	if c.o.Core == nil {
 		writeError(w, http.StatusServiceUnavailable, "digests are not connected in this build")
 		return
 	}
@@ -213,20 +219,24 @@ func (c *Console) previewDigest(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "channel is required")
 		return
 	}
-	rep, err := c.o.Digests.Preview(r.Context(), b.Channel)
+	if !slices.Contains(c.o.Channels, b.Channel) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no channel %s in the console (channels: %s)", b.Channel, strings.Join(c.o.Channels, ", ")))
+		return
+	}
+	d, err := c.o.Core.BuildDigest(r.Context(), c, b.Channel)
 	if err != nil {
-		c.log.Error("console digest preview", "channel", b.Channel, "err", err)
+		c.log.ErrorContext(r.Context(), "console digest preview", "channel", b.Channel, "err", err)
 		writeError(w, http.StatusBadGateway, "console: digest preview: "+err.Error())
 		return
 	}
+	header, details := blockkit.RenderDigest(d)
 	var refs []chartRef
-	for _, f := range rep.Files {
-		refs = append(refs, chartRef{URL: c.files.put(f), Title: f.Title})
-	}
-	for _, ch := range rep.Charts {
-		if png, err := chart.PNG(ch, chart.Options{}); err == nil {
+	for _, ch := range d.Charts {
+		if png, err := c.charts.PNG(ch); err == nil {
 			refs = append(refs, chartRef{URL: c.files.put(File{Title: ch.Title, MIME: "image/png", Data: png}), Title: ch.Title})
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"channel": b.Channel, "text": rep.Text, "blocks": blocksJSON(rep.Blocks, refs)})
+	title := slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "Shift digest · #"+b.Channel, false, false))
+	blocks := append(append(append([]slack.Block{title}, header...), slack.NewDividerBlock()), details...)
+	writeJSON(w, http.StatusOK, map[string]any{"channel": b.Channel, "text": blockkit.DigestText(d), "blocks": blocksJSON(blocks, refs)})
 }

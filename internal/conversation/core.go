@@ -222,7 +222,7 @@ func (c *Core) Run(ctx context.Context) error {
 	bg.Go(func() { c.sweepLoop(ctx) })
 	periodic := append([]Periodic{
 		{Name: "digests", Every: c.o.DigestEvery, Run: c.digestWork},
-		{Name: "deliveries-prune", Every: time.Hour, Run: c.prune},
+		{Name: "deliveries-prune", Every: time.Hour, Run: c.Prune},
 	}, c.o.Periodic...)
 	for _, p := range periodic {
 		bg.Go(func() { c.runPeriodic(ctx, p) })

@@ -15,4 +15,3 @@ func ExampleParseCommand() {
 	// forecast line-2.output 24 168 <nil>
 	// the horizon must be a whole number of steps from 1 to 1000, not "soon"
 }
-

@@ -72,61 +72,61 @@ const maxClaimBatch = 200
 // first caller becomes the flusher and writes everything pending, and at
 // most two flushers run at once, so a burst of 50 events costs a few round
 // trips instead of 50 commits.
-func (b *Core) Accept(ctx context.Context, source, id, team, kind string, payload []byte) (bool, error) {
-	if _, ok := b.transport(source); !ok {
+func (c *Core) Accept(ctx context.Context, source, id, team, kind string, payload []byte) (bool, error) {
+	if _, ok := c.transport(source); !ok {
 		return false, fmt.Errorf("conversation: no transport %q registered", source)
 	}
 	req := claimReq{j: job{source: source, id: id, kind: kind, payload: payload}, team: team, done: make(chan claimRes, 1)}
-	b.claimMu.Lock()
-	b.pending = append(b.pending, req)
-	lead := b.flushers < 2
+	c.claimMu.Lock()
+	c.pending = append(c.pending, req)
+	lead := c.flushers < 2
 	if lead {
-		b.flushers++
+		c.flushers++
 	}
-	b.claimMu.Unlock()
+	c.claimMu.Unlock()
 	if lead {
-		b.flushClaims()
+		c.flushClaims()
 	}
 	res := <-req.done
 	if res.err != nil {
 		return false, res.err
 	}
 	if !res.won {
-		b.metrics.CountDedupe()
-		b.log.DebugContext(ctx, "duplicate delivery dropped", "id", id)
+		c.metrics.CountDedupe()
+		c.log.DebugContext(ctx, "duplicate delivery dropped", "id", id)
 		return false, nil
 	}
-	b.enqueue(ctx, res.j)
+	c.enqueue(ctx, res.j)
 	return true, nil
 }
 
 // flushClaims writes pending deliveries until none is left, a batch per
 // source at a time.
-func (b *Core) flushClaims() {
+func (c *Core) flushClaims() {
 	for {
-		b.claimMu.Lock()
-		n := min(len(b.pending), maxClaimBatch)
+		c.claimMu.Lock()
+		n := min(len(c.pending), maxClaimBatch)
 		if n == 0 {
-			b.flushers--
-			b.claimMu.Unlock()
+			c.flushers--
+			c.claimMu.Unlock()
 			return
 		}
-		src := b.pending[0].j.source
+		src := c.pending[0].j.source
 		var batch, rest []claimReq
-		for i, r := range b.pending {
+		for i, r := range c.pending {
 			if i < n && r.j.source == src {
 				batch = append(batch, r)
 			} else {
 				rest = append(rest, r)
 			}
 		}
-		b.pending = rest
-		b.claimMu.Unlock()
-		b.claimBatch(batch)
+		c.pending = rest
+		c.claimMu.Unlock()
+		c.claimBatch(batch)
 	}
 }
 
-func (b *Core) claimBatch(batch []claimReq) {
+func (c *Core) claimBatch(batch []claimReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	// The same id twice in one statement would be an error; later copies
@@ -151,11 +151,11 @@ func (b *Core) claimBatch(batch []claimReq) {
 	// outside this ordering, a serialization failure) is nobody's fault:
 	// run the statement again before refusing the whole batch.
 	err := db.RetryConflicts(ctx, db.RetryPolicy{OnRetry: func(attempt int, err error) {
-		b.metrics.CountDBRetry("claim")
-		b.log.WarnContext(ctx, "recording deliveries conflicted with another transaction; retrying", "attempt", attempt, "deliveries", len(ids), "err", err)
+		c.metrics.CountDBRetry("claim")
+		c.log.WarnContext(ctx, "recording deliveries conflicted with another transaction; retrying", "attempt", attempt, "deliveries", len(ids), "err", err)
 	}}, func(ctx context.Context) error {
 		won = map[string]job{}
-		rows, err := b.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, b.o.Owner, interval(b.o.Lease), b.o.MaxAttempts, batch[0].j.source)
+		rows, err := c.o.DB.Query(ctx, claimSQL, ids, teams, kinds, payloads, c.o.Owner, interval(c.o.Lease), c.o.MaxAttempts, batch[0].j.source)
 		if err != nil {
 			return err
 		}
@@ -188,25 +188,25 @@ func (b *Core) claimBatch(batch []claimReq) {
 
 // enqueue gives j to a worker, or, when the queue is full or the bot is
 // stopping, releases its lease so that the sweeper of any replica takes it.
-func (b *Core) enqueue(ctx context.Context, j job) {
-	if !b.stopped.Load() {
+func (c *Core) enqueue(ctx context.Context, j job) {
+	if !c.stopped.Load() {
 		select {
-		case b.queue <- j:
+		case c.queue <- j:
 			return
 		default:
 		}
 	}
-	b.log.DebugContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "source", j.source, "id", j.id)
-	b.releaseUnstarted(ctx, j)
+	c.log.DebugContext(ctx, "worker queue full or stopping; leaving the delivery to the sweeper", "source", j.source, "id", j.id)
+	c.releaseUnstarted(ctx, j)
 }
 
 // release gives up this replica's lease on j after an attempt that failed
 // in a way worth retrying; the attempt counts towards MaxAttempts.
-func (b *Core) release(ctx context.Context, j job) {
-	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = ''
-		WHERE source = $3 AND delivery_id = $1 AND owner = $2 AND status = 'processing'`, j.id, b.o.Owner, j.source)
+func (c *Core) release(ctx context.Context, j job) {
+	_, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = ''
+		WHERE source = $3 AND delivery_id = $1 AND owner = $2 AND status = 'processing'`, j.id, c.o.Owner, j.source)
 	if err != nil {
-		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
+		c.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
 }
 
@@ -214,21 +214,21 @@ func (b *Core) release(ctx context.Context, j job) {
 // queue was full, or the bot is stopping), and takes back the attempt its
 // claim counted: only attempts that ran count towards MaxAttempts, so a
 // burst larger than the queue delays deliveries but never gives up on one.
-func (b *Core) releaseUnstarted(ctx context.Context, j job) {
-	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = '',
+func (c *Core) releaseUnstarted(ctx context.Context, j job) {
+	_, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET lease_until = now() - interval '1 millisecond', owner = '',
 		attempts = greatest(attempts - 1, 0)
-		WHERE source = $4 AND delivery_id = $1 AND owner = $2 AND status = 'processing' AND attempts = $3`, j.id, b.o.Owner, j.attempt, j.source)
+		WHERE source = $4 AND delivery_id = $1 AND owner = $2 AND status = 'processing' AND attempts = $3`, j.id, c.o.Owner, j.attempt, j.source)
 	if err != nil {
-		b.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
+		c.log.ErrorContext(ctx, "release delivery", "id", j.id, "err", err)
 	}
 }
 
 // releaseQueued releases the deliveries still queued when the bot stops.
-func (b *Core) releaseQueued(ctx context.Context) {
+func (c *Core) releaseQueued(ctx context.Context) {
 	for {
 		select {
-		case j := <-b.queue:
-			b.releaseUnstarted(ctx, j)
+		case j := <-c.queue:
+			c.releaseUnstarted(ctx, j)
 		default:
 			return
 		}
@@ -237,30 +237,30 @@ func (b *Core) releaseQueued(ctx context.Context) {
 
 // finish marks a delivery done (or failed, with the reason), if this
 // replica still owns it.
-func (b *Core) finish(ctx context.Context, j job, failure error) {
+func (c *Core) finish(ctx context.Context, j job, failure error) {
 	status, msg := "done", ""
 	if failure != nil {
 		status, msg = "failed", truncate(failure.Error(), 1000)
 	}
-	_, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET status = $3, error = $4, finished_at = now()
-		WHERE source = $6 AND delivery_id = $1 AND owner = $2 AND attempts = $5`, j.id, b.o.Owner, status, msg, j.attempt, j.source)
+	_, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET status = $3, error = $4, finished_at = now()
+		WHERE source = $6 AND delivery_id = $1 AND owner = $2 AND attempts = $5`, j.id, c.o.Owner, status, msg, j.attempt, j.source)
 	if err != nil {
-		b.log.ErrorContext(ctx, "finish delivery", "id", j.id, "err", err)
+		c.log.ErrorContext(ctx, "finish delivery", "id", j.id, "err", err)
 	}
 }
 
 // owns reports whether this replica still holds j's lease: checked just
 // before the answer is posted, so a replica whose lease ran out (and whose
 // work was taken over) does not post a second answer.
-func (b *Core) owns(ctx context.Context, j job) bool {
+func (c *Core) owns(ctx context.Context, j job) bool {
 	var ok bool
 	if j.id == "" {
 		return true // handled at once: nobody else can have it
 	}
-	err := b.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE source = $4 AND delivery_id = $1 AND owner = $2
-		AND attempts = $3 AND status = 'processing')`, j.id, b.o.Owner, j.attempt, j.source).Scan(&ok)
+	err := c.o.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE source = $4 AND delivery_id = $1 AND owner = $2
+		AND attempts = $3 AND status = 'processing')`, j.id, c.o.Owner, j.attempt, j.source).Scan(&ok)
 	if err != nil {
-		b.log.ErrorContext(ctx, "check lease", "id", j.id, "err", err)
+		c.log.ErrorContext(ctx, "check lease", "id", j.id, "err", err)
 		return false
 	}
 	return ok
@@ -268,12 +268,12 @@ func (b *Core) owns(ctx context.Context, j job) bool {
 
 // setReplyRef remembers the placeholder message so that a retry updates it
 // instead of posting another.
-func (b *Core) setReplyRef(ctx context.Context, j job, ref string) {
+func (c *Core) setReplyRef(ctx context.Context, j job, ref string) {
 	if j.id == "" {
 		return
 	}
-	if _, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET reply_ref = $2 WHERE source = $3 AND delivery_id = $1`, j.id, ref, j.source); err != nil {
-		b.log.ErrorContext(ctx, "remember placeholder", "id", j.id, "err", err)
+	if _, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET reply_ref = $2 WHERE source = $3 AND delivery_id = $1`, j.id, ref, j.source); err != nil {
+		c.log.ErrorContext(ctx, "remember placeholder", "id", j.id, "err", err)
 	}
 }
 
@@ -297,21 +297,21 @@ RETURNING e.source, e.delivery_id, e.kind, e.payload, e.attempts, e.reply_ref`
 // how many it took over. Every replica sweeps: this spreads the work, it
 // is not periodic upkeep. Run calls it every SweepEvery; tests call it
 // directly.
-func (b *Core) Sweep(ctx context.Context) (int, error) {
+func (c *Core) Sweep(ctx context.Context) (int, error) {
 	// The statement below touches many rows that claims may be locking at
 	// the same moment: SKIP LOCKED leaves those to the next sweep instead
 	// of waiting (or deadlocking) on them.
-	if _, err := b.o.DB.Exec(ctx, `UPDATE deliveries SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
+	if _, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET status = 'failed', error = 'gave up after repeated crashes', finished_at = now()
 		WHERE (source, delivery_id) IN (SELECT source, delivery_id FROM deliveries
 			WHERE status = 'processing' AND lease_until < now() AND attempts >= $1
-			ORDER BY source, delivery_id FOR UPDATE SKIP LOCKED)`, b.o.MaxAttempts); err != nil {
+			ORDER BY source, delivery_id FOR UPDATE SKIP LOCKED)`, c.o.MaxAttempts); err != nil {
 		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
-	free := cap(b.queue) - len(b.queue)
-	if free <= 0 || b.stopped.Load() {
+	free := cap(c.queue) - len(c.queue)
+	if free <= 0 || c.stopped.Load() {
 		return 0, nil
 	}
-	rows, err := b.o.DB.Query(ctx, sweepSQL, b.o.Owner, interval(b.o.Lease), free, b.o.MaxAttempts, b.sources())
+	rows, err := c.o.DB.Query(ctx, sweepSQL, c.o.Owner, interval(c.o.Lease), free, c.o.MaxAttempts, c.sources())
 	if err != nil {
 		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
@@ -324,16 +324,16 @@ func (b *Core) Sweep(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("conversation: sweep: %w", err)
 	}
 	for _, j := range jobs {
-		b.log.InfoContext(ctx, "retrying a delivery whose lease expired", "source", j.source, "id", j.id, "attempt", j.attempt)
-		b.enqueue(ctx, j)
+		c.log.InfoContext(ctx, "retrying a delivery whose lease expired", "source", j.source, "id", j.id, "attempt", j.attempt)
+		c.enqueue(ctx, j)
 	}
 	return len(jobs), nil
 }
 
-// prune deletes finished deliveries older than a day (platforms retry for
+// Prune deletes finished deliveries older than a day (platforms retry for
 // about an hour), a batch at a time; it is leader-only upkeep.
-func (b *Core) prune(ctx context.Context) error {
-	if _, err := b.o.DB.Exec(ctx, `DELETE FROM deliveries WHERE (source, delivery_id) IN (
+func (c *Core) Prune(ctx context.Context) error {
+	if _, err := c.o.DB.Exec(ctx, `DELETE FROM deliveries WHERE (source, delivery_id) IN (
 		SELECT source, delivery_id FROM deliveries WHERE status <> 'processing' AND received_at < now() - interval '1 day'
 		LIMIT 1000 FOR UPDATE SKIP LOCKED)`); err != nil {
 		return fmt.Errorf("conversation: prune deliveries: %w", err)
@@ -342,26 +342,26 @@ func (b *Core) prune(ctx context.Context) error {
 }
 
 // sources lists the registered transports' names.
-func (b *Core) sources() []string {
-	b.trMu.RLock()
-	defer b.trMu.RUnlock()
-	out := make([]string, 0, len(b.transports))
-	for s := range b.transports {
+func (c *Core) sources() []string {
+	c.trMu.RLock()
+	defer c.trMu.RUnlock()
+	out := make([]string, 0, len(c.transports))
+	for s := range c.transports {
 		out = append(out, s)
 	}
 	return out
 }
 
-func (b *Core) sweepLoop(ctx context.Context) {
-	t := time.NewTicker(b.o.SweepEvery)
+func (c *Core) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(c.o.SweepEvery)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := b.Sweep(ctx); err != nil && ctx.Err() == nil {
-				b.log.ErrorContext(ctx, "sweep deliveries", "err", err)
+			if _, err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
+				c.log.ErrorContext(ctx, "sweep deliveries", "err", err)
 			}
 		}
 	}
@@ -369,16 +369,16 @@ func (b *Core) sweepLoop(ctx context.Context) {
 
 // worker processes queued deliveries until the bot stops and the queue is
 // empty.
-func (b *Core) worker(ctx context.Context) {
+func (c *Core) worker(ctx context.Context) {
 	for {
 		select {
-		case j := <-b.queue:
-			b.process(ctx, j)
-		case <-b.stopping:
+		case j := <-c.queue:
+			c.process(ctx, j)
+		case <-c.stopping:
 			for {
 				select {
-				case j := <-b.queue:
-					b.process(ctx, j)
+				case j := <-c.queue:
+					c.process(ctx, j)
 				default:
 					return
 				}
@@ -389,9 +389,9 @@ func (b *Core) worker(ctx context.Context) {
 
 // process runs one delivery with the answer deadline; a panic is logged
 // and the delivery marked failed rather than crashing the process.
-func (b *Core) process(ctx context.Context, j job) {
+func (c *Core) process(ctx context.Context, j job) {
 	ctx = ops.WithLogAttrs(ctx, "delivery", j.id, "source", j.source, "kind", j.kind, "attempt", j.attempt)
-	ctx, cancel := context.WithTimeout(ctx, b.o.AnswerTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.o.AnswerTimeout)
 	defer cancel()
 	var err error
 	func() {
@@ -400,7 +400,7 @@ func (b *Core) process(ctx context.Context, j job) {
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		t, ok := b.transport(j.source)
+		t, ok := c.transport(j.source)
 		if !ok {
 			err = fmt.Errorf("no transport %q registered", j.source)
 			return
@@ -410,23 +410,23 @@ func (b *Core) process(ctx context.Context, j job) {
 			err = fmt.Errorf("decode %s delivery: %w", j.kind, err)
 			return
 		}
-		err = b.handle(ctx, t, j, in)
+		err = c.handle(ctx, t, j, in)
 	}()
-	if err != nil && transient(err) && j.attempt < b.o.MaxAttempts && !errors.Is(err, errLostLease) {
+	if err != nil && transient(err) && j.attempt < c.o.MaxAttempts && !errors.Is(err, errLostLease) {
 		// The platform or the database hiccuped: let the sweeper try again
 		// (the placeholder, if any, is reused).
-		b.log.WarnContext(ctx, "delivery hit a transient error; will retry", "err", err)
-		b.release(context.WithoutCancel(ctx), j)
+		c.log.WarnContext(ctx, "delivery hit a transient error; will retry", "err", err)
+		c.release(context.WithoutCancel(ctx), j)
 		return
 	}
 	if err != nil {
-		b.log.ErrorContext(ctx, "delivery failed", "err", err)
+		c.log.ErrorContext(ctx, "delivery failed", "err", err)
 	}
 	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && err != nil {
 		// Stopped mid-way (drain timeout): keep the lease so another replica retries.
 		return
 	}
-	b.finish(context.WithoutCancel(ctx), j, err)
+	c.finish(context.WithoutCancel(ctx), j, err)
 }
 
 func interval(d time.Duration) string { return fmt.Sprintf("%d milliseconds", d.Milliseconds()) }

@@ -56,11 +56,11 @@ func (s ChannelSettings) Quiet(t time.Time) bool {
 }
 
 // Settings returns a channel's settings (the defaults when none are stored).
-func (b *Core) Settings(ctx context.Context, source, channel string) (ChannelSettings, error) {
+func (c *Core) Settings(ctx context.Context, source, channel string) (ChannelSettings, error) {
 	s := ChannelSettings{Source: source, Channel: channel, MentionOnly: true, TZ: "UTC"}
 	var scope string
 	var qs, qe pgtype.Time
-	err := b.o.DB.QueryRow(ctx, `SELECT scope, mention_only, coalesce(allowed_tools, '{}'), coalesce(forecast_users, '{}'),
+	err := c.o.DB.QueryRow(ctx, `SELECT scope, mention_only, coalesce(allowed_tools, '{}'), coalesce(forecast_users, '{}'),
 		quiet_start, quiet_end, time_zone, updated_by FROM channel_settings WHERE source = $1 AND channel_id = $2`, source, channel).
 		Scan(&scope, &s.MentionOnly, &s.AllowedTools, &s.ForecastUsers, &qs, &qe, &s.TZ, &s.UpdatedBy)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -81,7 +81,7 @@ func (b *Core) Settings(ctx context.Context, source, channel string) (ChannelSet
 }
 
 // SaveSettings stores a channel's settings.
-func (b *Core) SaveSettings(ctx context.Context, s ChannelSettings) error {
+func (c *Core) SaveSettings(ctx context.Context, s ChannelSettings) error {
 	var qs, qe pgtype.Time
 	if s.QuietStart != s.QuietEnd {
 		qs = pgtype.Time{Microseconds: int64(s.QuietStart) * 60e6, Valid: true}
@@ -90,7 +90,7 @@ func (b *Core) SaveSettings(ctx context.Context, s ChannelSettings) error {
 	if s.TZ == "" {
 		s.TZ = "UTC"
 	}
-	_, err := b.o.DB.Exec(ctx, `INSERT INTO channel_settings (channel_id, scope, mention_only, allowed_tools, forecast_users,
+	_, err := c.o.DB.Exec(ctx, `INSERT INTO channel_settings (channel_id, scope, mention_only, allowed_tools, forecast_users,
 			quiet_start, quiet_end, time_zone, updated_by, updated_at, source)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now(), $10)
 		ON CONFLICT (source, channel_id) DO UPDATE SET scope = EXCLUDED.scope, mention_only = EXCLUDED.mention_only,
@@ -125,12 +125,12 @@ type thread struct {
 }
 
 // loadThread returns the thread, or nil when Gemba is not part of it.
-func (b *Core) loadThread(ctx context.Context, source, channel, ref string) (*thread, error) {
+func (c *Core) loadThread(ctx context.Context, source, channel, ref string) (*thread, error) {
 	t := &thread{Source: source, Channel: channel, Ref: ref}
 	var steps []byte
 	var answerID *int64
 	var resolved *time.Time
-	err := b.o.DB.QueryRow(ctx, `SELECT started_by, question, answer_id, citations, step_citations, resolved_at, incident_id, last_answer_at, created_at
+	err := c.o.DB.QueryRow(ctx, `SELECT started_by, question, answer_id, citations, step_citations, resolved_at, incident_id, last_answer_at, created_at
 		FROM threads WHERE source = $1 AND channel_id = $2 AND thread_ref = $3`, source, channel, ref).
 		Scan(&t.StartedBy, &t.Question, &answerID, &t.Citations, &steps, &resolved, &t.IncidentID, &t.LastAnswerAt, &t.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -174,23 +174,23 @@ type ThreadKeyer interface {
 // recordAnswer remembers that Gemba answered in a thread (for follow-ups,
 // outcomes and the digest's open threads) and keeps the posted answer for
 // "More detail" and feedback.
-func (b *Core) recordAnswer(ctx context.Context, p place, messageRef, user, question string, a *agent.Answer) error {
+func (c *Core) recordAnswer(ctx context.Context, p place, messageRef, user, question string, a *agent.Answer) error {
 	var cites []string
 	seen := map[string]bool{}
 	steps := make([][]string, 0, len(a.Steps)+len(a.Detail))
 	for _, s := range append(append([]agent.Step(nil), a.Steps...), a.Detail...) {
 		steps = append(steps, nonNil(s.Citations))
-		for _, c := range s.Citations {
-			if !seen[c] {
-				seen[c] = true
-				cites = append(cites, c)
+		for _, id := range s.Citations {
+			if !seen[id] {
+				seen[id] = true
+				cites = append(cites, id)
 			}
 		}
 	}
-	for _, c := range a.Citations {
-		if !seen[c.ID] {
-			seen[c.ID] = true
-			cites = append(cites, c.ID)
+	for _, ci := range a.Citations {
+		if !seen[ci.ID] {
+			seen[ci.ID] = true
+			cites = append(cites, ci.ID)
 		}
 	}
 	stepJSON, _ := json.Marshal(steps)
@@ -198,7 +198,7 @@ func (b *Core) recordAnswer(ctx context.Context, p place, messageRef, user, ques
 	if a.ID != 0 {
 		answerID = &a.ID
 	}
-	_, err := b.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, started_by, question, answer_id, citations, step_citations)
+	_, err := c.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, started_by, question, answer_id, citations, step_citations)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (source, channel_id, thread_ref) DO UPDATE SET answer_id = coalesce(EXCLUDED.answer_id, threads.answer_id),
 			citations = coalesce((SELECT array_agg(DISTINCT c) FROM unnest(threads.citations || EXCLUDED.citations) c), '{}'),
@@ -211,7 +211,7 @@ func (b *Core) recordAnswer(ctx context.Context, p place, messageRef, user, ques
 	if err != nil {
 		return fmt.Errorf("conversation: encode answer: %w", err)
 	}
-	_, err = b.o.DB.Exec(ctx, `INSERT INTO posted_answers (source, channel_id, message_ref, thread_ref, answer_id, answer)
+	_, err = c.o.DB.Exec(ctx, `INSERT INTO posted_answers (source, channel_id, message_ref, thread_ref, answer_id, answer)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, channel_id, message_ref) DO UPDATE SET answer = EXCLUDED.answer, answer_id = EXCLUDED.answer_id`,
 		p.source, p.channel, messageRef, p.thread, answerID, body)
 	if err != nil {
@@ -222,8 +222,8 @@ func (b *Core) recordAnswer(ctx context.Context, p place, messageRef, user, ques
 
 // joinThread records that Gemba takes part in a thread as soon as it starts
 // answering, so that a quick follow-up is not missed.
-func (b *Core) joinThread(ctx context.Context, p place, user, question string) error {
-	_, err := b.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, started_by, question)
+func (c *Core) joinThread(ctx context.Context, p place, user, question string) error {
+	_, err := c.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, started_by, question)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, channel_id, thread_ref) DO NOTHING`,
 		p.source, p.channel, p.thread, p.key(), user, truncate(question, 2000))
 	if err != nil {
@@ -235,10 +235,10 @@ func (b *Core) joinThread(ctx context.Context, p place, user, question string) e
 // PostedAnswer returns the answer posted as message ref in a channel of a
 // front door, and the thread it is in (nil when that message is not an
 // answer).
-func (b *Core) PostedAnswer(ctx context.Context, source, channel, ref string) (*agent.Answer, string, error) {
+func (c *Core) PostedAnswer(ctx context.Context, source, channel, ref string) (*agent.Answer, string, error) {
 	var body []byte
 	var thread string
-	err := b.o.DB.QueryRow(ctx, `SELECT answer, thread_ref FROM posted_answers WHERE source = $1 AND channel_id = $2 AND message_ref = $3`,
+	err := c.o.DB.QueryRow(ctx, `SELECT answer, thread_ref FROM posted_answers WHERE source = $1 AND channel_id = $2 AND message_ref = $3`,
 		source, channel, ref).Scan(&body, &thread)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, "", nil
@@ -254,8 +254,8 @@ func (b *Core) PostedAnswer(ctx context.Context, source, channel, ref string) (*
 }
 
 // recordFeedback stores a user's rating of a posted answer (the last click counts).
-func (b *Core) recordFeedback(ctx context.Context, source, channel, ref, user, rating string) error {
-	tag, err := b.o.DB.Exec(ctx, `UPDATE posted_answers SET feedback = feedback || jsonb_build_object($4::text, $5::text)
+func (c *Core) recordFeedback(ctx context.Context, source, channel, ref, user, rating string) error {
+	tag, err := c.o.DB.Exec(ctx, `UPDATE posted_answers SET feedback = feedback || jsonb_build_object($4::text, $5::text)
 		WHERE source = $1 AND channel_id = $2 AND message_ref = $3`, source, channel, ref, user, rating)
 	if err != nil {
 		return fmt.Errorf("conversation: record feedback: %w", err)
@@ -271,8 +271,8 @@ func (b *Core) recordFeedback(ctx context.Context, source, channel, ref, user, r
 var ErrNotAnswer = errors.New("not an answer")
 
 // openThreads lists unresolved threads of a channel answered since since.
-func (b *Core) openThreads(ctx context.Context, source, channel string, since time.Time, limit int) ([]thread, error) {
-	rows, err := b.o.DB.Query(ctx, `SELECT thread_ref, started_by, question, last_answer_at FROM threads
+func (c *Core) openThreads(ctx context.Context, source, channel string, since time.Time, limit int) ([]thread, error) {
+	rows, err := c.o.DB.Query(ctx, `SELECT thread_ref, started_by, question, last_answer_at FROM threads
 		WHERE source = $1 AND channel_id = $2 AND resolved_at IS NULL AND last_answer_at >= $3 ORDER BY last_answer_at LIMIT $4`,
 		source, channel, since, limit)
 	if err != nil {
@@ -290,8 +290,8 @@ func (b *Core) openThreads(ctx context.Context, source, channel string, since ti
 }
 
 // markResolved records who resolved a thread and the incident made of it.
-func (b *Core) markResolved(ctx context.Context, p place, user, incidentID, outcome string) error {
-	_, err := b.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, resolved_at, resolved_by, incident_id, outcome, outcome_by)
+func (c *Core) markResolved(ctx context.Context, p place, user, incidentID, outcome string) error {
+	_, err := c.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, resolved_at, resolved_by, incident_id, outcome, outcome_by)
 		VALUES ($1, $2, $3, $4, now(), $5, $6, $7, $5)
 		ON CONFLICT (source, channel_id, thread_ref) DO UPDATE SET resolved_at = now(), resolved_by = $5, incident_id = $6,
 			outcome = CASE WHEN $7 = '' THEN threads.outcome ELSE $7 END,
@@ -304,8 +304,8 @@ func (b *Core) markResolved(ctx context.Context, p place, user, incidentID, outc
 }
 
 // recordOutcome stores the outcome a user reported in a thread.
-func (b *Core) recordOutcome(ctx context.Context, p place, user, outcome string) error {
-	_, err := b.o.DB.Exec(ctx, `UPDATE threads SET outcome = $4, outcome_by = $5 WHERE source = $1 AND channel_id = $2 AND thread_ref = $3`,
+func (c *Core) recordOutcome(ctx context.Context, p place, user, outcome string) error {
+	_, err := c.o.DB.Exec(ctx, `UPDATE threads SET outcome = $4, outcome_by = $5 WHERE source = $1 AND channel_id = $2 AND thread_ref = $3`,
 		p.source, p.channel, p.thread, outcome, user)
 	if err != nil {
 		return fmt.Errorf("conversation: record outcome: %w", err)

@@ -64,9 +64,11 @@ func TestMigrateUpDownUp(t *testing.T) {
 	require.NoError(t, err)
 	defer pool.Close()
 	var tables int
+	want := []string{"documents", "chunks", "series", "points", "models", "conversations", "messages", "tool_calls", "feedback",
+		"deliveries", "threads", "posted_answers", "channel_settings", "leases", "digest_schedules", "digest_posts"}
 	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_schema='public' AND table_name = ANY($1)`,
-		[]string{"documents", "chunks", "series", "points", "models", "conversations", "messages", "tool_calls", "feedback", "slack_events", "digest_schedules"}).Scan(&tables))
-	require.Equal(t, 11, tables)
+		want).Scan(&tables))
+	require.Equal(t, len(want), tables)
 }
 
 func TestConcurrentMigrateUpAppliesOnce(t *testing.T) {
@@ -136,4 +138,67 @@ func TestCheckCurrent(t *testing.T) {
 	_, err = m.Up(ctx)
 	require.NoError(t, err)
 	require.NoError(t, db.CheckCurrent(ctx, pool))
+}
+
+// TestConversationMigrationKeepsSlackRows: migration 10 renames the Slack
+// tables to the conversation core's and adds a source column. Every Slack
+// row survives up and down; rows of other front doors are dropped going
+// down (the old tables have no place for them).
+func TestConversationMigrationKeepsSlackRows(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := emptyDatabase(t)
+	m, err := db.NewMigrator(ctx, u, nil)
+	require.NoError(t, err)
+	defer m.Close()
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	_, err = m.DownTo(ctx, 5)
+	require.NoError(t, err)
+
+	pool, err := db.Open(ctx, u, db.Options{})
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = pool.Exec(ctx, `
+INSERT INTO slack_events (event_id, team_id, kind, payload, status, owner, attempts, lease_until, reply_ts)
+VALUES ('Ev1', 'T1', 'event', '{}', 'processing', 'replica-a', 2, now() + interval '1 minute', '1700.1'),
+       ('cmd:t1', 'T1', 'command', '{}', 'done', '', 1, NULL, '');
+INSERT INTO channel_settings (channel_id, scope, mention_only) VALUES ('C1', 'line-2', false);
+INSERT INTO slack_threads (channel_id, thread_ts, thread_key, started_by, question, citations)
+VALUES ('C1', '1700.0', 'slack:C1:1700.0', 'U1', 'why?', '{INC-1}');
+INSERT INTO slack_answers (channel_id, message_ts, thread_ts, answer) VALUES ('C1', '1700.1', '1700.0', '{"text":"a"}');
+INSERT INTO digest_schedules (channel_id, cron, time_zone) VALUES ('C1', '0 6 * * *', 'Asia/Seoul');
+INSERT INTO digest_posts (channel_id, slot, message_ts) VALUES ('C1', '2026-11-27T06:00:00+09:00', '1700.5');`)
+	require.NoError(t, err)
+
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	var n int
+	var owner, reply string
+	require.NoError(t, pool.QueryRow(ctx, `SELECT owner, reply_ref FROM deliveries WHERE source = 'slack' AND delivery_id = 'Ev1'`).Scan(&owner, &reply))
+	require.Equal(t, "replica-a", owner, "a delivery in flight keeps its lease")
+	require.Equal(t, "1700.1", reply)
+	for table, want := range map[string]int{"deliveries": 2, "channel_settings": 1, "threads": 1, "posted_answers": 1, "digest_schedules": 1, "digest_posts": 1} {
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM `+table+` WHERE source = 'slack'`).Scan(&n))
+		require.Equal(t, want, n, table)
+	}
+	// Another front door can use the same ids without colliding.
+	_, err = pool.Exec(ctx, `
+INSERT INTO deliveries (source, delivery_id, kind) VALUES ('console', 'Ev1', 'event');
+INSERT INTO threads (source, channel_id, thread_ref, thread_key) VALUES ('console', 'C1', '1700.0', 'console:1700.0');
+INSERT INTO digest_schedules (source, channel_id, cron) VALUES ('console', 'C1', '0 6 * * *');`)
+	require.NoError(t, err)
+
+	_, err = m.DownTo(ctx, 5)
+	require.NoError(t, err)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM slack_events`).Scan(&n))
+	require.Equal(t, 2, n, "the Slack deliveries are back, the console's are gone")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT reply_ts FROM slack_events WHERE event_id = 'Ev1'`).Scan(&reply))
+	require.Equal(t, "1700.1", reply)
+	for _, table := range []string{"slack_threads", "slack_answers", "digest_schedules", "digest_posts", "channel_settings"} {
+		require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM `+table).Scan(&n))
+		require.Equal(t, 1, n, table)
+	}
+	_, err = m.Up(ctx)
+	require.NoError(t, err, "and up again")
 }

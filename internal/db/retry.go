@@ -52,7 +52,7 @@ func RetryConflicts(ctx context.Context, p RetryPolicy, fn func(context.Context)
 		if p.OnRetry != nil {
 			p.OnRetry(attempt, err)
 		}
-		d := wait/2 + rand.N(wait/2+1)
+		d := wait/2 + rand.N(wait/2+1) //nolint:gosec // jitter spreads retries; it needs no unpredictability
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():

@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/slackfake"
 )
@@ -335,7 +335,7 @@ func (h *Harness) Send(ctx context.Context, in *Instance, ev Event, retry int) D
 func (h *Harness) Answers(ev Event) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range h.Slack.BotReplies(ev.Channel, ev.TS) {
-		if !bot.IsPlaceholder(m.Text) {
+		if !conversation.IsPlaceholder(m.Text) {
 			out = append(out, m)
 		}
 	}
@@ -346,7 +346,7 @@ func (h *Harness) Answers(ev Event) []slackfake.Message {
 func (h *Harness) Placeholders(ev Event) []slackfake.Message {
 	var out []slackfake.Message
 	for _, m := range h.Slack.BotReplies(ev.Channel, ev.TS) {
-		if bot.IsPlaceholder(m.Text) {
+		if conversation.IsPlaceholder(m.Text) {
 			out = append(out, m)
 		}
 	}
@@ -363,7 +363,7 @@ func (h *Harness) Tally(channels []string) (answers, placeholders map[string]int
 				continue
 			}
 			key := c + "/" + m.ThreadTS
-			if bot.IsPlaceholder(m.Text) {
+			if conversation.IsPlaceholder(m.Text) {
 				placeholders[key]++
 			} else {
 				answers[key]++

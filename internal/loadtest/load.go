@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/conversation"
 )
 
 // LoadOptions shape one load run.
@@ -324,7 +324,7 @@ func answerTimes(h *Harness, channels []string) map[string]time.Time {
 	}
 	out := map[string]time.Time{}
 	for _, call := range h.Slack.Calls("chat.update", "chat.postMessage") {
-		if call.Status != http.StatusOK || bot.IsPlaceholder(call.Params["text"]) {
+		if call.Status != http.StatusOK || conversation.IsPlaceholder(call.Params["text"]) {
 			continue
 		}
 		var key string

@@ -76,11 +76,19 @@
   function lines(text, markdown) {
     const ls = text.split("\n");
     let html = "", list = null;
-    const close = () => { if (list) { html += "</" + list + ">"; list = null; } };
+    const close = () => { if (list) { html += "</" + (list === "steps" ? "ol" : list) + ">"; list = null; } };
     for (let i = 0; i < ls.length; i++) {
       const l = ls[i];
       let m;
-      if ((m = l.match(/^\s*(?:•|◦|▪|-|\*(?=\s))\s+(.*)$/))) {
+      if ((m = l.match(/^\*(\d+)\.\*\s+(.*)$/))) {
+        // A numbered step as Slack shows it ("*1.* Do this"): a list item
+        // whose bold number stays in the text, as in Slack, and whose
+        // following lines (why, sources, SOP) belong to it.
+        if (list !== "steps") { close(); html += '<ol class="bk-list bk-steps" start="' + Number(m[1]) + '">'; list = "steps"; }
+        html += "<li><b>" + Number(m[1]) + ".</b> " + inline(m[2], markdown) + "</li>";
+      } else if (list === "steps" && l.trim() !== "") {
+        html = html.replace(/<\/li>$/, "") + "<br>" + inline(l.trim(), markdown) + "</li>";
+      } else if ((m = l.match(/^\s*(?:•|◦|▪|-|\*(?=\s))\s+(.*)$/))) {
         if (list !== "ul") { close(); html += '<ul class="bk-list">'; list = "ul"; }
         html += "<li>" + inline(m[1], markdown) + "</li>";
       } else if ((m = l.match(/^\s*(\d+)[.)]\s+(.*)$/))) {
