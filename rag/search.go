@@ -532,7 +532,7 @@ SELECT coalesce((SELECT reltuples FROM pg_class WHERE oid = 'chunks'::regclass),
 FROM (SELECT 1) one LEFT JOIN pg_stats s
   ON s.schemaname = current_schema() AND s.tablename = 'chunks' AND s.attname = 'tsv'`).Scan(&st.rows, &elems, &freqs)
 	if err != nil {
-		s.log.Warn("reading full-text statistics", "err", err)
+		s.log.WarnContext(ctx, "reading full-text statistics", "err", err)
 	}
 	if st.rows < 0 {
 		st.rows = 0

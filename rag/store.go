@@ -155,7 +155,7 @@ func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Stat
 		case ok:
 			status[i] = StatusUpdated
 			if prev := sources[d.ID]; prev != "" && prev != d.Source {
-				s.log.Warn("document moved to another source", "id", d.ID, "from", prev, "to", d.Source)
+				s.log.WarnContext(ctx, "document moved to another source", "id", d.ID, "from", prev, "to", d.Source)
 			}
 		default:
 			status[i] = StatusAdded
@@ -305,7 +305,7 @@ func (s *Store) ensureIndex(ctx context.Context, dim int) error {
 	}
 	if dim > maxIndexDim {
 		// pgvector's HNSW on halfvec is limited to 4,000 dimensions: exact search only.
-		s.log.Warn("embedding dimension above 4000 has no HNSW index; vector search is exact", "dim", dim)
+		s.log.WarnContext(ctx, "embedding dimension above 4000 has no HNSW index; vector search is exact", "dim", dim)
 		s.indexed[dim] = true
 		return nil
 	}

@@ -62,7 +62,7 @@ func run(ctx context.Context, args []string) error {
 	if _, err := os.Stat(*binary); err != nil {
 		return fmt.Errorf("no gemba binary at %s (build it with `make build`, or pass --gemba): %w", *binary, err)
 	}
-	cfg, err := config.Load(os.LookupEnv)
+	cfg, err := config.FromEnv()
 	if err != nil {
 		return err
 	}

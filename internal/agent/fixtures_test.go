@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -241,7 +240,7 @@ func (fixtureDocIndex) Exists(_ context.Context, ids []string) (map[string]bool,
 	return out, nil
 }
 
-func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // newTestModel returns the real langchaingo OpenAI client pointed at srv.
 func newTestModel(t testing.TB, srv *llmtest.Server) Model {

@@ -50,7 +50,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		if err != nil {
 			return err
 		}
-		log.Info("migrations current", "applied_now", n)
+		log.InfoContext(ctx, "migrations current", "applied_now", n)
 	}
 	pool, err := app.Pool(ctx)
 	if err != nil {
@@ -80,7 +80,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	defer cons.Close()
 	mux.Handle("/", cons)
 	if derr := cons.Disabled(); derr != nil {
-		log.Warn("console disabled", "reason", derr)
+		log.WarnContext(ctx, "console disabled", "reason", derr)
 	}
 	var b *bot.Bot
 	if cfg.Slack.Enabled() {
@@ -114,7 +114,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	var botErr error
 	bg.Go(func() {
 		if err := p.core.Run(runCtx); err != nil {
-			log.Error("conversation core stopped", "err", err)
+			log.ErrorContext(ctx, "conversation core stopped", "err", err)
 		}
 	})
 	if b != nil {
@@ -135,7 +135,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			return fmt.Errorf("http server: %w", err)
 		}
 	}
-	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
+	log.InfoContext(ctx, "shutting down", "timeout", cfg.ShutdownTimeout)
 	health.Drain()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancel()
@@ -151,7 +151,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	if shutErr != nil {
 		return fmt.Errorf("http shutdown: %w", shutErr)
 	}
-	log.Info("stopped")
+	log.InfoContext(ctx, "stopped")
 	return nil
 }
 

@@ -346,7 +346,7 @@ func (c *Console) loadAnswer(ctx context.Context, m message) (*agent.Answer, str
 			}
 			return nil, "", fmt.Errorf("load answer %d: %w", m.AnswerID, err)
 		}
-		c.log.Warn("console: answer not in the audit trail, showing the copy in memory", "answer_id", m.AnswerID, "err", err)
+		c.log.WarnContext(ctx, "console: answer not in the audit trail, showing the copy in memory", "answer_id", m.AnswerID, "err", err)
 	}
 	if m.answer == nil {
 		return nil, "", errors.New("this message has no answer")
@@ -384,7 +384,7 @@ func (c *Console) getTrace(w http.ResponseWriter, r *http.Request) {
 	}
 	a, src, err := c.loadAnswer(r.Context(), m)
 	if err != nil {
-		c.log.Error("console trace", "err", err)
+		c.log.ErrorContext(r.Context(), "console trace", "err", err)
 		writeError(w, http.StatusBadGateway, "console: trace: "+err.Error())
 		return
 	}
@@ -408,7 +408,7 @@ func (c *Console) getTrace(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		} else if err != nil {
-			c.log.Warn("console: no audit trail for answer, showing the stored answer", "answer_id", m.AnswerID, "err", err)
+			c.log.WarnContext(r.Context(), "console: no audit trail for answer, showing the stored answer", "answer_id", m.AnswerID, "err", err)
 		}
 	}
 	if tv.Tools == nil {

@@ -106,7 +106,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
-		c.log.Warn("console login failed", "remote", r.RemoteAddr)
+		c.log.WarnContext(r.Context(), "console login failed", "remote", r.RemoteAddr)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write(loginPage("That token is not right. Check GEMBA_CONSOLE_TOKEN on the server."))

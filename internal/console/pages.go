@@ -31,7 +31,7 @@ func (c *Console) plantSeries(w http.ResponseWriter, r *http.Request) {
 	}
 	ss, err := c.o.Plant.Series(r.Context())
 	if err != nil {
-		c.log.Error("console plant series", "err", err)
+		c.log.ErrorContext(r.Context(), "console plant series", "err", err)
 		writeError(w, http.StatusBadGateway, "console: plant: "+err.Error())
 		return
 	}
@@ -104,7 +104,7 @@ func (c *Console) plantEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := c.o.Plant.Events(r.Context(), asset, from, to)
 	if err != nil {
-		c.log.Error("console plant events", "asset", asset, "err", err)
+		c.log.ErrorContext(r.Context(), "console plant events", "asset", asset, "err", err)
 		writeError(w, http.StatusBadGateway, "console: events: "+err.Error())
 		return
 	}
@@ -155,7 +155,7 @@ func (c *Console) searchDocs(w http.ResponseWriter, r *http.Request) {
 	}
 	hits, err := c.o.Docs.Search(r.Context(), q, k)
 	if err != nil {
-		c.log.Error("console docs search", "err", err)
+		c.log.ErrorContext(r.Context(), "console docs search", "err", err)
 		writeError(w, http.StatusBadGateway, "console: search: "+err.Error())
 		return
 	}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"strconv"
@@ -41,7 +40,7 @@ type Migrator struct {
 // NewMigrator connects to url for migrating.
 func NewMigrator(ctx context.Context, url string, log *slog.Logger) (*Migrator, error) {
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	cc, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -87,7 +86,7 @@ func (m *Migrator) Up(ctx context.Context) (int, error) {
 		for _, r := range res {
 			if r.Error == nil {
 				n++
-				m.log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+				m.log.InfoContext(ctx, "migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
 			}
 		}
 		if err != nil {
@@ -107,7 +106,7 @@ func (m *Migrator) DownTo(ctx context.Context, version int64) (int, error) {
 		for _, r := range res {
 			if r.Error == nil {
 				n++
-				m.log.Info("migration rolled back", "version", r.Source.Version, "file", r.Source.Path)
+				m.log.InfoContext(ctx, "migration rolled back", "version", r.Source.Version, "file", r.Source.Path)
 			}
 		}
 		if err != nil {

@@ -56,7 +56,7 @@ func Seed(ctx context.Context, dbtx db.DBTX, opt Options) (Result, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	data := Generate(opt.Now, opt.Seed)
-	log.Debug("demo: generated", "series", len(data), "elapsed", time.Since(began))
+	log.DebugContext(ctx, "demo: generated", "series", len(data), "elapsed", time.Since(began))
 
 	tx, err := dbtx.Begin(ctx)
 	if err != nil {
@@ -97,7 +97,7 @@ func Seed(ctx context.Context, dbtx db.DBTX, opt Options) (Result, error) {
 		return Result{}, fmt.Errorf("demo: seed: commit: %w", err)
 	}
 	res.Elapsed = time.Since(began)
-	log.Info("demo: seeded", "series", res.Series, "points", res.Points, "deleted", res.Deleted,
+	log.InfoContext(ctx, "demo: seeded", "series", res.Series, "points", res.Points, "deleted", res.Deleted,
 		"start", res.Start, "end", res.End, "elapsed", res.Elapsed)
 	return res, nil
 }

@@ -227,13 +227,6 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// Pending returns how many queued replies have not been played.
-func (s *Server) Pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.queue)
-}
-
 type wireRequest struct {
 	Model    string `json:"model"`
 	Messages []struct {

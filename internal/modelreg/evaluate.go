@@ -147,7 +147,7 @@ func (r *Registry) evaluate(ctx context.Context, m Model, s series.Series, now t
 	}
 	w, err := r.series.WindowOf(ctx, s, now.Add(-look), now)
 	if errors.Is(err, series.ErrEmptyWindow) {
-		r.log.Info("modelreg: no recent data to evaluate on", "model", m.Ref(), "series", s.Name)
+		r.log.InfoContext(ctx, "modelreg: no recent data to evaluate on", "model", m.Ref(), "series", s.Name)
 		return Evaluation{}, false, nil
 	}
 	if err != nil {
@@ -165,7 +165,7 @@ func (r *Registry) evaluate(ctx context.Context, m Model, s series.Series, now t
 	drifted := false
 	if err != nil {
 		met = EvalMetrics{Points: met.Points, Cutoff: met.Cutoff, Error: err.Error()}
-		r.log.Warn("modelreg: evaluation failed", "model", m.Ref(), "series", s.Name, "err", err)
+		r.log.WarnContext(ctx, "modelreg: evaluation failed", "model", m.Ref(), "series", s.Name, "err", err)
 	} else {
 		ref, known, err := r.reference(ctx, m, s.ID)
 		if err != nil {
@@ -185,7 +185,7 @@ func (r *Registry) evaluate(ctx context.Context, m Model, s series.Series, now t
 		return Evaluation{}, false, err
 	}
 	if drifted {
-		r.log.Warn("modelreg: model drifted", "model", m.Ref(), "series", s.Name, "value", value, "reference", met.Reference)
+		r.log.WarnContext(ctx, "modelreg: model drifted", "model", m.Ref(), "series", s.Name, "value", value, "reference", met.Reference)
 	}
 	return ev, true, nil
 }

@@ -140,9 +140,6 @@ type Registry struct {
 // Option configures a Registry.
 type Option func(*Registry)
 
-// WithHTTPClient sets the client used for external models.
-func WithHTTPClient(c *http.Client) Option { return func(r *Registry) { r.http = c } }
-
 // WithTimeout sets the per-call timeout for external models (default 10 s).
 func WithTimeout(d time.Duration) Option { return func(r *Registry) { r.timeout = d } }
 
