@@ -81,6 +81,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	defer cons.Close()
 	mux.Handle("/", cons)
+	mountMCP(ctx, app, mux, p, metrics) // /mcp: see mcp.go
 	if derr := cons.Disabled(); derr != nil {
 		log.Warn("console disabled", "reason", derr)
 	}
