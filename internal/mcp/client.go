@@ -139,19 +139,37 @@ func Connect(ctx context.Context, servers []config.MCPServer, o ClientOptions) *
 // their server's prefix; each implements agent.ExternalTool.
 func (e *External) Tools() []tools.Tool { return e.tools }
 
-// Close ends every session (a command's server process is stopped).
+// closeWait bounds how long Close waits for one server to end its
+// session: a stuck remote server must not hold up Gemba's shutdown.
+const closeWait = 3 * time.Second
+
+// Close ends every session (a command's server process is stopped), waiting
+// at most a few seconds for each server.
 func (e *External) Close() error {
-	var errs []error
-	for _, c := range e.conns {
+	errs := make([]error, len(e.conns))
+	var wg sync.WaitGroup
+	for i, c := range e.conns {
 		c.mu.Lock()
-		if c.session != nil {
-			if err := c.session.Close(); err != nil {
-				errs = append(errs, fmt.Errorf("mcp: close %s: %w", c.cfg.Name, err))
-			}
-			c.session = nil
-		}
+		s := c.session
+		c.session = nil
 		c.mu.Unlock()
+		if s == nil {
+			continue
+		}
+		wg.Go(func() {
+			done := make(chan error, 1)
+			go func() { done <- s.Close() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					errs[i] = fmt.Errorf("mcp: close %s: %w", c.cfg.Name, err)
+				}
+			case <-time.After(closeWait):
+				errs[i] = fmt.Errorf("mcp: close %s: no answer within %s; left behind", c.cfg.Name, closeWait)
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
