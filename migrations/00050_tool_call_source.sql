@@ -12,6 +12,11 @@ ALTER TABLE tool_calls
     ADD COLUMN caller text NOT NULL DEFAULT '',
     ADD COLUMN origin text NOT NULL DEFAULT '';
 CREATE INDEX tool_calls_source_idx ON tool_calls (source, id DESC);
+-- After a down and up again, MCP calls are recognised by their session's
+-- thread key (the caller's name is what a down migration loses).
+UPDATE tool_calls t SET source = 'mcp'
+FROM conversations c
+WHERE c.id = t.conversation_id AND t.answer_id IS NULL AND c.thread_key LIKE 'mcp:%';
 
 -- +goose Down
 DROP INDEX tool_calls_source_idx;
