@@ -53,6 +53,10 @@ type ToolTrace struct {
 	Summary    string         `json:"summary,omitempty"`
 	Error      string         `json:"error,omitempty"`
 	ResultSize int            `json:"result_bytes,omitempty"`
+	// Origin is empty for Gemba's own tools and names the system that ran
+	// an external tool ("mcp:cmms"), so the trace panel and the audit
+	// trail show where a result came from.
+	Origin string `json:"origin,omitempty"`
 }
 
 // Answer is Gemba's reply to one question: Situation, Likely cause, Next

@@ -922,6 +922,9 @@ func (r *Runner) compose(_ context.Context, t *turn, q *Query) *Answer {
 		}
 	}
 	for _, o := range t.outcomes {
+		if o.external != "" && o.ok {
+			continue // another system's result never makes a planner answer
+		}
 		if !o.ok {
 			if o.trace.Error != "" && o.name != tools.ListSeries {
 				errs = append(errs, fmt.Sprintf("%s: %s", o.name, o.trace.Error))

@@ -37,6 +37,7 @@ func systemPrompt(t *turn) string {
 	} else {
 		b.WriteString("\nWrite the text fields in English.")
 	}
+	b.WriteString(externalNote(t.registry))
 	fmt.Fprintf(&b, "\nCurrent time: %s.", t.now.Format(time.RFC3339))
 	s := t.req.Scope
 	if !s.IsZero() {

@@ -226,6 +226,7 @@ func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 		}
 	}
 	if ans == nil {
+		t.registry = ownTools(t.registry) // the planner never calls another system's tools
 		a, err := r.plan(ctx, t)
 		if err != nil {
 			return nil, err
@@ -256,6 +257,7 @@ func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 func (r *Runner) finish(ctx context.Context, t *turn, ans *Answer) {
 	ans.Lang = t.lang
 	r.ground(ctx, t, ans)
+	holdExternalEquipment(ans, t)
 	markEquipment(ans, t)
 	if len(ans.Steps) > maxSteps {
 		ans.Detail = append(ans.Steps[maxSteps:], ans.Detail...)

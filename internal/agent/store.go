@@ -174,9 +174,9 @@ func (s *Store) SaveAnswer(ctx context.Context, req Request, a *Answer, calls []
 		if err != nil || tr.Args == nil {
 			args = []byte("{}")
 		}
-		batch.Queue(`INSERT INTO tool_calls (answer_id, conversation_id, tool, seq, args, duration_ms, result_bytes, result_summary, error)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			id, convID, tr.Tool, i+1, args, tr.DurationMS, tr.ResultSize, tr.Summary, tr.Error)
+		batch.Queue(`INSERT INTO tool_calls (answer_id, conversation_id, tool, seq, args, duration_ms, result_bytes, result_summary, error, origin)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			id, convID, tr.Tool, i+1, args, tr.DurationMS, tr.ResultSize, tr.Summary, tr.Error, tr.Origin)
 	}
 	if batch.Len() > 0 {
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
@@ -268,6 +268,9 @@ type ToolCallRecord struct {
 	ResultSize int            `json:"result_bytes"`
 	Summary    string         `json:"summary,omitempty"`
 	Error      string         `json:"error,omitempty"`
+	// Origin names the external system that ran the tool ("mcp:cmms"),
+	// empty for Gemba's own tools.
+	Origin string `json:"origin,omitempty"`
 }
 
 // FeedbackRecord is one stored rating.
@@ -389,7 +392,7 @@ func (s *Store) fillCalls(ctx context.Context, trs []*Trace) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("agent: trace: model calls: %w", err)
 	}
-	rows, err = s.db.Query(ctx, `SELECT answer_id, seq, tool, args, duration_ms, result_bytes, result_summary, error
+	rows, err = s.db.Query(ctx, `SELECT answer_id, seq, tool, args, duration_ms, result_bytes, result_summary, error, origin
 		FROM tool_calls WHERE answer_id = ANY($1) ORDER BY answer_id, seq`, ids)
 	if err != nil {
 		return fmt.Errorf("agent: trace: tool calls: %w", err)
@@ -398,7 +401,7 @@ func (s *Store) fillCalls(ctx context.Context, trs []*Trace) error {
 		var id int64
 		var c ToolCallRecord
 		var args []byte
-		if err := rows.Scan(&id, &c.Seq, &c.Tool, &args, &c.DurationMS, &c.ResultSize, &c.Summary, &c.Error); err != nil {
+		if err := rows.Scan(&id, &c.Seq, &c.Tool, &args, &c.DurationMS, &c.ResultSize, &c.Summary, &c.Error, &c.Origin); err != nil {
 			rows.Close()
 			return fmt.Errorf("agent: trace: tool calls: %w", err)
 		}

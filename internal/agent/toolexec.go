@@ -32,6 +32,9 @@ type callOutcome struct {
 	// evidence is the full result as JSON, used for numeric grounding.
 	evidence string
 	trace    ToolTrace
+	// external is the origin of an external tool ("mcp:cmms"), empty for
+	// Gemba's own; grounding and the offline planner tell results apart by it.
+	external string
 }
 
 // dataNote tells the model how to read a tool result; the envelope keeps
@@ -70,6 +73,10 @@ func (r *Runner) runCall(ctx context.Context, t *turn, c pendingCall) (out callO
 	}()
 
 	tool, known := t.registry.Get(c.Name)
+	if known {
+		out.external = originOf(tool)
+		out.trace.Origin = out.external
+	}
 	switch {
 	case !known:
 		var names []string

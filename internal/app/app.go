@@ -36,6 +36,9 @@ type App struct {
 
 	poolMu sync.Mutex
 	pool   *pgxpool.Pool
+	// closers release what commands opened besides the pool (connections
+	// to external MCP servers), in reverse order, before the pool closes.
+	closers []func()
 }
 
 // NewApp returns an App reading the environment through getenv.
@@ -86,6 +89,10 @@ func (a *App) Pool(ctx context.Context) (*pgxpool.Pool, error) {
 func (a *App) Close() {
 	a.poolMu.Lock()
 	defer a.poolMu.Unlock()
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+	a.closers = nil
 	if a.pool != nil {
 		a.pool.Close()
 		a.pool = nil

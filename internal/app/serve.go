@@ -79,6 +79,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	defer cons.Close()
 	mux.Handle("/", cons)
+	mountMCP(ctx, app, mux, p, metrics) // /mcp: see mcp.go
 	if derr := cons.Disabled(); derr != nil {
 		log.WarnContext(ctx, "console disabled", "reason", derr)
 	}

@@ -81,10 +81,14 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if model == nil {
 		name = ""
 	}
+	agentTools, err := withExternalTools(ctx, app, reg, model != nil) // see mcp.go
+	if err != nil {
+		return nil, err
+	}
 	o := agent.Options{
 		Model:       model,
 		ModelName:   name,
-		Tools:       reg,
+		Tools:       agentTools,
 		Store:       agent.NewStore(pool),
 		Docs:        docs,
 		Logger:      app.Logger(),

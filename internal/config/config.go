@@ -40,6 +40,7 @@ type Config struct {
 	LLM   LLMConfig
 	Embed EmbedConfig
 	Agent AgentConfig
+	MCP   MCPConfig
 
 	// effective holds each variable's value as read (after _FILE and
 	// defaults), so that Redacted shows exactly what was configured.
@@ -147,6 +148,8 @@ var Vars = []Var{
 	{"GEMBA_AGENT_MAX_STEPS", "6", false, "Model calls per answer before the agent stops."},
 	{"GEMBA_AGENT_DEADLINE", "90s", false, "Deadline of one whole answer."},
 	{"GEMBA_AGENT_TOOL_TIMEOUT", "15s", false, "Deadline of one tool call."},
+	{"GEMBA_MCP_TOKEN", "", true, "Bearer token required on /mcp (Gemba's tools for MCP clients). Unset: /mcp answers only when GEMBA_HTTP_ADDR is a loopback address."},
+	{"GEMBA_MCP_SERVERS", "", true, "External MCP servers whose tools the LLM agent may call: a YAML or JSON list (name, command or url, tools, timeout), usually in a file named by GEMBA_MCP_SERVERS_FILE. See README \"MCP\"."},
 }
 
 // Getenv is the environment lookup used by Load; os.LookupEnv in production.
@@ -212,6 +215,10 @@ func Load(get Getenv) (*Config, error) {
 			MaxSteps:    l.int("GEMBA_AGENT_MAX_STEPS", 1),
 			Deadline:    l.dur("GEMBA_AGENT_DEADLINE"),
 			ToolTimeout: l.dur("GEMBA_AGENT_TOOL_TIMEOUT"),
+		},
+		MCP: MCPConfig{
+			Token:   l.str("GEMBA_MCP_TOKEN"),
+			Servers: l.mcpServers("GEMBA_MCP_SERVERS"),
 		},
 	}
 	c.effective = l.effective
