@@ -120,7 +120,7 @@ func withExternalTools(ctx context.Context, app *App, own *tools.Registry, onlin
 	ext := mcp.Connect(ctx, cfg.MCP.Servers, mcp.ClientOptions{Version: Version, Logger: app.Logger(), Reserved: names})
 	app.onClose(func() {
 		if err := ext.Close(); err != nil {
-			app.Logger().Warn("closing MCP servers", "err", err)
+			app.Logger().WarnContext(context.WithoutCancel(ctx), "closing MCP servers", "err", err)
 		}
 	})
 	if len(ext.Tools()) == 0 {
