@@ -10,4 +10,5 @@ const (
 	CompareToPlan   = "compare_to_plan"
 	SearchIncidents = "search_incidents"
 	GetDocument     = "get_document"
+	LatestReadings  = "latest_readings"
 )

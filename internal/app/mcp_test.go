@@ -72,7 +72,7 @@ func TestMCPStdioGivesWhatAskGets(t *testing.T) {
 	}
 	sort.Strings(names)
 	require.Equal(t, []string{tools.CompareToPlan, tools.DetectAnomalies, tools.ExplainAnomaly, tools.ForecastSeries,
-		tools.GetDocument, tools.ListSeries, tools.SearchIncidents}, names)
+		tools.GetDocument, tools.LatestReadings, tools.ListSeries, tools.SearchIncidents}, names)
 
 	// The demo plant's data ends at the real now, and a detection window
 	// slides with it: should a reading fall out of the window between the

@@ -203,5 +203,6 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 // model registry's versions and drift in their results.
 func plantTools(pool db.DBTX, app *App) []tools.Tool {
 	_ = app
-	return tools.Predictive(series.New(pool), modelreg.New(pool), time.Now)
+	store := series.New(pool)
+	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now))
 }
