@@ -231,18 +231,6 @@ func (s slogLogger) Output(_ int, msg string) error {
 	return nil
 }
 
-// truncate cuts s to at most max runes, marking the cut with an ellipsis.
-func truncate(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	if max <= 1 {
-		return string(r[:max])
-	}
-	return string(r[:max-1]) + "…"
-}
-
 // capitalise makes the first letter of s upper case (Slack's field errors
 // are sentences).
 func capitalise(s string) string {

@@ -204,8 +204,8 @@ func (b *Bot) Upload(ctx context.Context, channel, thread string, c chart.Chart)
 	err = b.retry(ctx, "files.upload", func(ctx context.Context) error {
 		_, err := b.api.UploadFileContext(ctx, slack.UploadFileParameters{
 			Reader: bytes.NewReader(png), FileSize: len(png), Filename: name, Title: c.Title,
-			InitialComment: truncate(comment, 3900), Channel: channel, ThreadTimestamp: thread,
-			AltTxt: truncate("Chart: "+c.Title, 1000),
+			InitialComment: conversation.Truncate(comment, 3900), Channel: channel, ThreadTimestamp: thread,
+			AltTxt: conversation.Truncate("Chart: "+c.Title, 1000),
 		})
 		return err
 	})
@@ -223,7 +223,7 @@ func slug(s string) string {
 	if s == "" {
 		return "chart"
 	}
-	return truncate(s, 60)
+	return conversation.Truncate(s, 60)
 }
 
 // History reads a thread's messages, oldest first (at most 200).

@@ -305,18 +305,11 @@ func cutPoint(s string, max int) int {
 
 func runeLen(s string) int { return len([]rune(s)) }
 
-func truncate(s string, max int) string {
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max-1]) + "…"
-}
+// truncate cuts s to at most max runes, marking the cut with an ellipsis.
+func truncate(s string, max int) string { return conversation.Truncate(s, max) }
 
 // escape makes text safe inside mrkdwn: &, < and > are control characters.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+func escape(s string) string { return conversation.Escape(s) }
 
 var (
 	reBold    = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)

@@ -149,7 +149,7 @@ func ParseCommand(text string) (Command, error) {
 	case SubSettings:
 		return parseSettings(c, args)
 	default:
-		return c, usageErr("", "unknown command %q; try one of ask, forecast, anomalies, digest, bind, settings, help", truncate(first, 40))
+		return c, usageErr("", "unknown command %q; try one of ask, forecast, anomalies, digest, bind, settings, help", Truncate(first, 40))
 	}
 }
 
@@ -165,18 +165,18 @@ func parseForecast(c Command, args []string) (Command, error) {
 			i++
 			n, err := strconv.Atoi(args[i])
 			if err != nil || n < 2 || n > MaxSeason {
-				return c, usageErr(SubForecast, "--season must be a whole number from 2 to %d, not %q", MaxSeason, truncate(args[i], 20))
+				return c, usageErr(SubForecast, "--season must be a whole number from 2 to %d, not %q", MaxSeason, Truncate(args[i], 20))
 			}
 			c.Season = n
 		case strings.HasPrefix(a, "--season="):
 			v := strings.TrimPrefix(a, "--season=")
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 2 || n > MaxSeason {
-				return c, usageErr(SubForecast, "--season must be a whole number from 2 to %d, not %q", MaxSeason, truncate(v, 20))
+				return c, usageErr(SubForecast, "--season must be a whole number from 2 to %d, not %q", MaxSeason, Truncate(v, 20))
 			}
 			c.Season = n
 		case strings.HasPrefix(a, "--"):
-			return c, usageErr(SubForecast, "unknown option %q (only --season N)", truncate(a, 20))
+			return c, usageErr(SubForecast, "unknown option %q (only --season N)", Truncate(a, 20))
 		default:
 			pos = append(pos, a)
 		}
@@ -188,13 +188,13 @@ func parseForecast(c Command, args []string) (Command, error) {
 		return c, usageErr(SubForecast, "too many arguments: %q (a series and a horizon at most)", strings.Join(pos[2:], " "))
 	}
 	if !reSeries.MatchString(pos[0]) {
-		return c, usageErr(SubForecast, "%q is not a series name (letters, digits, . _ - : /)", truncate(pos[0], 40))
+		return c, usageErr(SubForecast, "%q is not a series name (letters, digits, . _ - : /)", Truncate(pos[0], 40))
 	}
 	c.Series = pos[0]
 	if len(pos) == 2 {
 		n, err := strconv.Atoi(pos[1])
 		if err != nil || n < 1 || n > MaxHorizon {
-			return c, usageErr(SubForecast, "the horizon must be a whole number of steps from 1 to %d, not %q", MaxHorizon, truncate(pos[1], 20))
+			return c, usageErr(SubForecast, "the horizon must be a whole number of steps from 1 to %d, not %q", MaxHorizon, Truncate(pos[1], 20))
 		}
 		c.Horizon = n
 	}
@@ -212,10 +212,10 @@ func parseAnomalies(c Command, args []string) (Command, error) {
 			continue
 		}
 		if c.Asset != "" {
-			return c, usageErr(SubAnomalies, "%q is neither a time like 12h, 7d or 2026-11-26 nor a second asset", truncate(a, 40))
+			return c, usageErr(SubAnomalies, "%q is neither a time like 12h, 7d or 2026-11-26 nor a second asset", Truncate(a, 40))
 		}
 		if !reSeries.MatchString(a) {
-			return c, usageErr(SubAnomalies, "%q is not an asset name", truncate(a, 40))
+			return c, usageErr(SubAnomalies, "%q is not an asset name", Truncate(a, 40))
 		}
 		c.Asset = a
 	}
@@ -264,15 +264,15 @@ func parseDigest(c Command, args []string) (Command, error) {
 		tz := rest[len(rest)-1]
 		expr := strings.Join(rest[:len(rest)-1], " ")
 		if _, err := time.LoadLocation(tz); err != nil || tz == "" || strings.EqualFold(tz, "local") {
-			return c, usageErr(SubDigest, "%q is not a time zone such as Asia/Seoul, Europe/Berlin or UTC", truncate(tz, 40))
+			return c, usageErr(SubDigest, "%q is not a time zone such as Asia/Seoul, Europe/Berlin or UTC", Truncate(tz, 40))
 		}
 		if _, err := cron.ParseStandard(expr); err != nil || strings.Contains(expr, "TZ=") {
-			return c, usageErr(SubDigest, "%q is not a cron expression with 5 fields (minute hour day month weekday)", truncate(expr, 60))
+			return c, usageErr(SubDigest, "%q is not a cron expression with 5 fields (minute hour day month weekday)", Truncate(expr, 60))
 		}
 		c.DigestAction, c.Cron, c.TZ = "schedule", expr, tz
 		return c, nil
 	default:
-		return c, usageErr(SubDigest, "unknown digest action %q (now, schedule or off)", truncate(args[0], 20))
+		return c, usageErr(SubDigest, "unknown digest action %q (now, schedule or off)", Truncate(args[0], 20))
 	}
 }
 
@@ -310,7 +310,7 @@ func parseSettings(c Command, args []string) (Command, error) {
 		}
 		for _, n := range strings.Split(rest[0], ",") {
 			if n != "all" && !reTool.MatchString(n) {
-				return c, usageErr(SubSettings, "%q is not a tool name (snake_case, e.g. forecast_series)", truncate(n, 40))
+				return c, usageErr(SubSettings, "%q is not a tool name (snake_case, e.g. forecast_series)", Truncate(n, 40))
 			}
 		}
 		c.Value = rest[0]
@@ -328,12 +328,12 @@ func parseSettings(c Command, args []string) (Command, error) {
 		c.Value = rest[0]
 		if len(rest) == 2 {
 			if _, err := time.LoadLocation(rest[1]); err != nil || strings.EqualFold(rest[1], "local") {
-				return c, usageErr(SubSettings, "%q is not a time zone such as Asia/Seoul or UTC", truncate(rest[1], 40))
+				return c, usageErr(SubSettings, "%q is not a time zone such as Asia/Seoul or UTC", Truncate(rest[1], 40))
 			}
 			c.TZ = rest[1]
 		}
 	default:
-		return c, usageErr(SubSettings, "unknown setting %q", truncate(c.Setting, 30))
+		return c, usageErr(SubSettings, "unknown setting %q", Truncate(c.Setting, 30))
 	}
 	return c, nil
 }
@@ -343,7 +343,7 @@ func parseQuiet(s string) (start, end int, err error) {
 	a, b, ok := strings.Cut(s, "-")
 	ma, mb := reClock.FindStringSubmatch(a), reClock.FindStringSubmatch(b)
 	if !ok || ma == nil || mb == nil {
-		return 0, 0, fmt.Errorf("%q is not a range of hours like 22:00-06:00", truncate(s, 30))
+		return 0, 0, fmt.Errorf("%q is not a range of hours like 22:00-06:00", Truncate(s, 30))
 	}
 	h1, _ := strconv.Atoi(ma[1])
 	m1, _ := strconv.Atoi(ma[2])
@@ -380,7 +380,7 @@ func ParseScope(s string) (tools.Scope, error) {
 			}
 		}
 		if !reScopeVal.MatchString(v) {
-			return sc, fmt.Errorf("%q is not a valid %s name", truncate(v, 40), k)
+			return sc, fmt.Errorf("%q is not a valid %s name", Truncate(v, 40), k)
 		}
 		var dst *string
 		switch strings.ToLower(k) {
@@ -391,7 +391,7 @@ func ParseScope(s string) (tools.Scope, error) {
 		case "asset":
 			dst = &sc.Asset
 		default:
-			return sc, fmt.Errorf("unknown scope key %q (site, line or asset)", truncate(k, 20))
+			return sc, fmt.Errorf("unknown scope key %q (site, line or asset)", Truncate(k, 20))
 		}
 		if *dst != "" {
 			return sc, fmt.Errorf("%s is given twice", strings.ToLower(k))

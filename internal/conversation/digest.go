@@ -105,7 +105,7 @@ func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Diges
 	}
 	if len(d.OpenThreads) > 0 {
 		th := d.OpenThreads[0]
-		d.LookFirst = append(d.LookFirst, fmt.Sprintf("Oldest open thread: %s (open since %s)", truncate(th.Question, 80), th.Since.UTC().Format("Jan 2 15:04 MST")))
+		d.LookFirst = append(d.LookFirst, fmt.Sprintf("Oldest open thread: %s (open since %s)", Truncate(th.Question, 80), th.Since.UTC().Format("Jan 2 15:04 MST")))
 	}
 	return d, nil
 }
@@ -141,7 +141,7 @@ func noneFound(s string) bool {
 
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return truncate(s, 160)
+	return Truncate(s, 160)
 }
 
 // PostDigest builds and posts a channel's digest now (header, details in

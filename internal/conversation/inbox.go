@@ -240,7 +240,7 @@ func (c *Core) releaseQueued(ctx context.Context) {
 func (c *Core) finish(ctx context.Context, j job, failure error) {
 	status, msg := "done", ""
 	if failure != nil {
-		status, msg = "failed", truncate(failure.Error(), 1000)
+		status, msg = "failed", Truncate(failure.Error(), 1000)
 	}
 	_, err := c.o.DB.Exec(ctx, `UPDATE deliveries SET status = $3, error = $4, finished_at = now()
 		WHERE source = $6 AND delivery_id = $1 AND owner = $2 AND attempts = $5`, j.id, c.o.Owner, status, msg, j.attempt, j.source)

@@ -169,7 +169,7 @@ func (c *Core) threadHistory(ctx context.Context, t Transport, p place, exclude 
 		if m.Bot {
 			who = "bot"
 		}
-		lines = append(lines, who+": "+truncate(m.Text, 500))
+		lines = append(lines, who+": "+Truncate(m.Text, 500))
 	}
 	if len(lines) > 20 {
 		lines = lines[len(lines)-20:]
@@ -234,8 +234,8 @@ func (c *Core) apologize(ctx context.Context, t Transport, p place, replyRef str
 	}
 }
 
-// truncate cuts s to at most max runes, marking the cut with an ellipsis.
-func truncate(s string, max int) string {
+// Truncate cuts s to at most max runes, marking the cut with an ellipsis.
+func Truncate(s string, max int) string {
 	r := []rune(s)
 	if len(r) <= max {
 		return s

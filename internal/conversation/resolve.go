@@ -202,7 +202,7 @@ func incidentTitle(question, cause, via string) string {
 	if cause = strings.TrimSpace(cause); cause != "" {
 		t += " — " + cause
 	}
-	return truncate(t, 120)
+	return Truncate(t, 120)
 }
 
 var outcomeWords = map[string]string{OutcomeWorked: "Worked", OutcomePartial: "Partly worked", OutcomeFailed: "Did not work", OutcomeUnknown: "Outcome not reported"}

@@ -203,7 +203,7 @@ func (c *Core) recordAnswer(ctx context.Context, p place, messageRef, user, ques
 		ON CONFLICT (source, channel_id, thread_ref) DO UPDATE SET answer_id = coalesce(EXCLUDED.answer_id, threads.answer_id),
 			citations = coalesce((SELECT array_agg(DISTINCT c) FROM unnest(threads.citations || EXCLUDED.citations) c), '{}'),
 			step_citations = EXCLUDED.step_citations, last_answer_at = now()`,
-		p.source, p.channel, p.thread, p.key(), user, truncate(question, 2000), answerID, nonNil(cites), stepJSON)
+		p.source, p.channel, p.thread, p.key(), user, Truncate(question, 2000), answerID, nonNil(cites), stepJSON)
 	if err != nil {
 		return fmt.Errorf("conversation: record thread: %w", err)
 	}
@@ -225,7 +225,7 @@ func (c *Core) recordAnswer(ctx context.Context, p place, messageRef, user, ques
 func (c *Core) joinThread(ctx context.Context, p place, user, question string) error {
 	_, err := c.o.DB.Exec(ctx, `INSERT INTO threads (source, channel_id, thread_ref, thread_key, started_by, question)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (source, channel_id, thread_ref) DO NOTHING`,
-		p.source, p.channel, p.thread, p.key(), user, truncate(question, 2000))
+		p.source, p.channel, p.thread, p.key(), user, Truncate(question, 2000))
 	if err != nil {
 		return fmt.Errorf("conversation: join thread: %w", err)
 	}
