@@ -32,6 +32,8 @@
 #                               the registry; standin: never try the registry
 #   GEMBA_IMAGE_NAME            name of the built image (default localhost/gemba:check)
 #   GEMBA_IMAGE_MAX_MB          size limit in MB (default 40)
+#   GEMBA_IMAGE_SHARE_GO_CACHE  1 (default): the Dockerfile's Go cache mounts are this machine's
+#                               module and build caches; 0: caches of the check's own in $GEMBA_IMAGE_CACHE
 #   GEMBA_DATABASE_URL          PostgreSQL to create the scratch database on (default:
 #                               deploy/local/setup.sh, then postgres:///gemba)
 #   HELM, GEMBA_HELM_VERSION, GEMBA_KUBE_VERSION   as in deploy/check.sh
@@ -239,7 +241,7 @@ in_image() { # runs in a private mount namespace (see run_image): mounts the vie
   local live ready
   live=$(plan_get server probe | awk '$1=="startup" || $1=="liveness" {print $2}' | sort -u | paste -sd, -)
   ready=$(plan_get server probe | awk '$1=="readiness" {print $2}' | sort -u | paste -sd, -)
-  if ! "$IC_WORK/imagecheck" serve -url "http://127.0.0.1:$IC_PORT" -live "$live" -ready "$ready" -page / -pid "$pid" -timeout 90s \
+  if ! "$IC_WORK/imagecheck" serve -url "http://127.0.0.1:$IC_PORT" -live "$live" -ready "$ready" -page / -pid "$pid" -timeout 90s 2>&1 \
     | sed 's/^/[image-check] /'; then
     kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
     tail -30 "$IC_WORK/serve.log" >&2; die "the server from the image did not come up"
@@ -250,7 +252,7 @@ in_image() { # runs in a private mount namespace (see run_image): mounts the vie
     >"$IC_WORK/ask.json" 2>"$IC_WORK/ask.log"; then
     tail -20 "$IC_WORK/ask.log" >&2; kill "$pid" 2>/dev/null || true; die "gemba ask failed in the image"
   fi
-  "$IC_WORK/imagecheck" answer <"$IC_WORK/ask.json" | sed 's/^/[image-check] /' || { kill "$pid" 2>/dev/null || true; die "gemba ask gave no usable answer"; }
+  "$IC_WORK/imagecheck" answer <"$IC_WORK/ask.json" 2>&1 | sed 's/^/[image-check] /' || { kill "$pid" 2>/dev/null || true; die "gemba ask gave no usable answer"; }
 
   say "stopping the server (SIGTERM)"
   kill -TERM "$pid"
@@ -279,6 +281,9 @@ free_port() { # a loopback TCP port nothing listens on
 
 CONTAINERS=()
 DB_CREATED=""
+LAPS=""
+LAP_T=$SECONDS
+lap() { LAPS+="${LAPS:+, }$1 $((SECONDS - LAP_T))s"; LAP_T=$SECONDS; } # lap NAME: time since the previous lap
 cleanup() {
   local c
   for c in "${CONTAINERS[@]}"; do bh rm "$c" >/dev/null 2>&1 || true; done
@@ -292,7 +297,7 @@ cleanup() {
 main() {
   [ "$(uname -s)" = Linux ] || die "needs Linux (buildah, chroot and mount namespaces)"
   [ "$(id -u)" -eq 0 ] || die "needs root: buildah builds with --isolation chroot and the binary runs in a chroot (try sudo)"
-  local t0=$SECONDS t
+  local t0=$SECONDS
   mkdir -p "$CACHE" "$RUNROOT"
   exec 9>"$CACHE/lock"
   flock -w 1200 9 || die "another image check holds $CACHE/lock"
@@ -309,9 +314,9 @@ main() {
   fakes=$(go list -deps ./cmd/gemba | grep -E '/(slackfake|llmtest|loadtest|consoletest|dbtest)$' || true)
   [ -z "$fakes" ] || die "./cmd/gemba imports test packages: $fakes"
   say "go list -deps ./cmd/gemba: no slackfake, llmtest, loadtest, consoletest or dbtest"
+  lap tools
 
   # 2. Base images, under the names the Dockerfile uses.
-  t=$SECONDS
   local go_image runtime_image suite tagver
   go_image=$(qualify "$(dockerfile_arg GO_IMAGE)")
   runtime_image=$(qualify "$(dockerfile_arg RUNTIME_IMAGE)")
@@ -327,18 +332,38 @@ main() {
     die "$go_image cannot be pulled and this machine's Go is $(go env GOVERSION), not $tagver: install Go $tagver or reach the registry"
   fi
   provide_base "$runtime_image" runtime "distroless-static $suite v1" "$suite"
-  say "base images ready in $((SECONDS - t))s"
+  lap "base images"
 
   # 3. Build the real Dockerfile.
-  t=$SECONDS
   local version revision modcache goproxy
   version=$(git describe --tags --always --dirty 2>/dev/null || echo dev)
   revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
-  # The Dockerfile's cache mounts (module and build caches) live in buildah's
-  # cache directory under $TMPDIR: kept in $CACHE between runs. Modules this
-  # machine already has are read from its module cache, mounted read-only at
-  # a path of its own; the rest come from its GOPROXY.
+  # The Dockerfile's cache mounts live in buildah's cache directory under
+  # $TMPDIR ($TMPDIR/buildah-cache/TARGET for a mount without id=, as
+  # Debian's buildah 1.28 keeps them), so in $CACHE between runs. By default
+  # the Go ones are this machine's own caches: the module cache and the
+  # build cache, which is content-addressed (-trimpath keeps paths out of
+  # its keys), so the image is the same as from a cold build, only sooner.
+  # Should another buildah keep its cache elsewhere, the build just runs cold.
   mkdir -p "$CACHE/tmp"
+  local target src link
+  for target in $(grep -o 'type=cache,target=[^ ,]*' Dockerfile | sed 's/.*target=//' | sort -u); do
+    case $target in
+      */pkg/mod) src=$(go env GOMODCACHE) ;;
+      */go-build) src=$(go env GOCACHE) ;;
+      *) continue ;;
+    esac
+    link=$CACHE/tmp/buildah-cache$target
+    if [ "${GEMBA_IMAGE_SHARE_GO_CACHE:-1}" = 1 ]; then
+      mkdir -p "$src" "$(dirname "$link")"
+      [ "$(readlink "$link" 2>/dev/null)" = "$src" ] || { rm -rf "$link"; ln -s "$src" "$link"; }
+      say "cache mount $target: this machine's $src"
+    elif [ -L "$link" ]; then
+      rm "$link"
+    fi
+  done
+  # Modules this machine has are also offered through a read-only file
+  # proxy, at a path of its own; the rest come from its GOPROXY.
   modcache=$(go env GOMODCACHE)/cache/download
   local -a vols=()
   goproxy=$(go env GOPROXY)
@@ -357,7 +382,8 @@ main() {
     die "buildah bud failed (above)"
   fi
   bh rmi --prune >/dev/null 2>&1 || true # the previous check's image, now untagged
-  say "built $IMAGE in $((SECONDS - t))s: $(bh images --format '{{.Size}}' "$IMAGE" | head -1) in buildah's storage"
+  say "built $IMAGE: $(bh images --format '{{.Size}}' "$IMAGE" | head -1) in buildah's storage"
+  lap build
 
   # 4. Check the image: configuration, files, binary.
   local ic bc iroot broot
@@ -366,8 +392,9 @@ main() {
   bc=$(bh from --pull=never --name "gemba-check-base-$$" "$runtime_image"); CONTAINERS+=("$bc")
   iroot=$(bh mount "$ic"); broot=$(bh mount "$bc")
   "$WORK/imagecheck" image -config "$WORK/config.json" -root "$iroot" -base "$broot" -facts "$WORK/facts.json" \
-    -max-mb "$MAX_MB" -version "$version" -revision "$revision" | sed 's/^/[image-check] /' \
+    -max-mb "$MAX_MB" -version "$version" -revision "$revision" 2>&1 | sed 's/^/[image-check] /' \
     || die "the image check failed (above)"
+  lap "image check"
 
   # 5. The Helm chart against the image.
   find_helm
@@ -376,8 +403,9 @@ main() {
   "$HELM" template gemba deploy/helm/gemba --namespace gemba --kube-version "$kube" \
     --set "image.repository=${IMAGE%:*}" --set "image.tag=${IMAGE##*:}" \
     --set database.url=postgres://gemba@db.example:5432/gemba >"$WORK/rendered.yaml" || die "helm template failed"
-  "$WORK/imagecheck" chart -facts "$WORK/facts.json" -image "$IMAGE" -plan "$WORK/plan.txt" <"$WORK/rendered.yaml" \
+  "$WORK/imagecheck" chart -facts "$WORK/facts.json" -image "$IMAGE" -plan "$WORK/plan.txt" <"$WORK/rendered.yaml" 2>&1 \
     | sed 's/^/[image-check] /' || die "the chart does not fit the image (above)"
+  lap chart
 
   # 6. A scratch database and role on the local PostgreSQL.
   if [ -n "${GEMBA_DATABASE_URL:-}" ]; then
@@ -400,14 +428,16 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 SQL
   read -r host port < <(psql "$ADMIN_URL" -qXtA -F ' ' -c "SELECT coalesce(host(inet_server_addr()), '127.0.0.1'), current_setting('port')")
 
+  lap database
+
   # 7. Run the binary from the image, in a private mount namespace.
-  t=$SECONDS
   export IC_ROOT=$iroot IC_WORK=$WORK IC_VERSION=$version IC_PORT
   export IC_DB_URL="postgres://$DB_NAME:$pw@$host:$port/$DB_NAME"
   IC_PORT=$(free_port)
   unshare --mount --propagation private --fork -- "$REPO/deploy/image-check.sh" --in-image 9>&- \
     || die "running the image's binary failed (above)"
-  say "ran the image's binary in $((SECONDS - t))s"
+  lap run
+  say "timing: $LAPS"
   say "ok: image $IMAGE, $(awk -F': ' '/"bytes"/ {gsub(/,/, "", $2); printf "%.1f MB", $2/1e6}' "$WORK/facts.json"), check took $((SECONDS - t0))s"
 }
 
