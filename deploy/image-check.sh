@@ -65,7 +65,9 @@ bh() { "${BH[@]}" "$@"; }
 APT_UPDATED=0
 apt_install() { # apt_install PACKAGE...: Debian packages, updating the lists once if needed
   command -v apt-get >/dev/null 2>&1 || die "no apt-get: install $* yourself"
-  if [ "$APT_UPDATED" -eq 0 ] && ! apt-cache policy "$@" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+  local policy
+  policy=$(apt-cache policy "$@" 2>/dev/null || true)
+  if [ "$APT_UPDATED" -eq 0 ] && ! grep -q 'Candidate: [0-9]' <<<"$policy"; then
     say "apt-get update"; apt-get update -qq; APT_UPDATED=1
   fi
   say "apt-get install $*"
@@ -219,6 +221,8 @@ in_image() { # runs in a private mount namespace (see run_image): mounts the vie
   for p in null zero full random urandom; do touch "$view/dev/$p"; mount --bind "/dev/$p" "$view/dev/$p"; done
   # The volumes the chart mounts (emptyDir): the only writable places.
   while IFS= read -r p; do mount -t tmpfs -o mode=1777,size=256m tmpfs "$view$p"; done < <(plan_get server writable | sort -u)
+  # Even root cannot write to the view outside those volumes.
+  if touch "$view/.image-check-probe" 2>/dev/null; then die "the image root is writable: the read-only mount failed"; fi
 
   local out
   out=$(exec_gemba server -- version) || die "gemba version failed"
