@@ -189,7 +189,7 @@ provide_base() { # provide_base NAME go|runtime KEY SUITE: the real image if it 
 # --- running the image's binary ----------------------------------------------
 
 plan_get() { # plan_get ROLE KEY: the values of a plan line, one per line
-  awk -v r="$1" -v k="$2" '$1==r && $2==k { $1=""; $2=""; sub(/^  /, ""); print }' "$IC_WORK/plan.txt"
+  awk -v r="$1" -v k="$2" '$1==r && $2==k { print substr($0, length($1) + length($2) + 3) }' "$IC_WORK/plan.txt"
 }
 
 exec_gemba() { # exec_gemba ROLE [VAR=VALUE...] -- ARGS...: becomes /gemba run from the read-only
