@@ -204,25 +204,33 @@ exec_gemba() { # exec_gemba ROLE [VAR=VALUE...] -- ARGS...: becomes /gemba run f
   read -r uid gid < <(plan_get "$role" user)
   wd=$(plan_get "$role" workdir)
   exec env -i "${env[@]}" GEMBA_DATABASE_URL="$IC_DB_URL" \
-    "$(command -v unshare)" --root="$IC_WORK/view" --wd="${wd:-/}" --setgid "$gid" --setuid "$uid" /gemba "$@"
+    "$(command -v unshare)" --root="$IC_WORK/view-$role" --wd="${wd:-/}" --setgid "$gid" --setuid "$uid" /gemba "$@"
 }
 
-in_image() { # runs in a private mount namespace (see run_image): mounts the view, runs the binary
-  local view=$IC_WORK/view p
+make_view() { # make_view ROLE: the image root as ROLE's pod sees it, at $IC_WORK/view-ROLE
+  local view=$IC_WORK/view-$1 p
   mkdir -p "$view"
-  # Mount points a container runtime provides, made in the container's own
-  # writable layer (never in the image).
-  mkdir -p "$IC_ROOT/proc" "$IC_ROOT/dev"
-  while IFS= read -r p; do mkdir -p "$IC_ROOT$p"; done < <(plan_get server writable; plan_get job writable)
   mount --bind "$IC_ROOT" "$view"
   mount -o remount,bind,ro "$view"  # readOnlyRootFilesystem
   mount -t proc proc "$view/proc"
   mount -t tmpfs -o mode=755,size=64k tmpfs "$view/dev"
   for p in null zero full random urandom; do touch "$view/dev/$p"; mount --bind "/dev/$p" "$view/dev/$p"; done
   # The volumes the chart mounts (emptyDir): the only writable places.
-  while IFS= read -r p; do mount -t tmpfs -o mode=1777,size=256m tmpfs "$view$p"; done < <(plan_get server writable | sort -u)
+  while IFS= read -r p; do mount -t tmpfs -o mode=1777,size=256m tmpfs "$view$p"; done < <(plan_get "$1" writable)
   # Even root cannot write to the view outside those volumes.
   if touch "$view/.image-check-probe" 2>/dev/null; then die "the image root is writable: the read-only mount failed"; fi
+}
+
+in_image() { # runs in a private mount namespace (main, step 7): mounts the views, runs the binary
+  local p
+  # Mount points a container runtime provides, made in the container's own
+  # writable layer (never in the image, which was checked before).
+  mkdir -p "$IC_ROOT/proc" "$IC_ROOT/dev"
+  while IFS= read -r p; do mkdir -p "$IC_ROOT$p"; done < <(plan_get server writable; plan_get job writable)
+  make_view server
+  make_view job
+  # Whatever fails below, the server does not outlive the check.
+  trap '[ -z "${SERVER_PID:-}" ] || kill "$SERVER_PID" 2>/dev/null || true' EXIT
 
   local out
   out=$(exec_gemba server -- version) || die "gemba version failed"
@@ -242,6 +250,7 @@ in_image() { # runs in a private mount namespace (see run_image): mounts the vie
   say "gemba serve on 127.0.0.1:$IC_PORT"
   exec_gemba server GEMBA_HTTP_ADDR="127.0.0.1:$IC_PORT" -- serve >"$IC_WORK/serve.log" 2>&1 &
   local pid=$!
+  SERVER_PID=$pid
   local live ready
   live=$(plan_get server probe | awk '$1=="startup" || $1=="liveness" {print $2}' | sort -u | paste -sd, -)
   ready=$(plan_get server probe | awk '$1=="readiness" {print $2}' | sort -u | paste -sd, -)
@@ -264,6 +273,7 @@ in_image() { # runs in a private mount namespace (see run_image): mounts the vie
   while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do sleep 0.5; waited=$((waited + 1)); done
   if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; die "the server did not stop within 30 s of SIGTERM"; fi
   wait "$pid" || rc=$?
+  SERVER_PID=""
   [ "$rc" -eq 0 ] || { tail -20 "$IC_WORK/serve.log" >&2; die "the server exited with status $rc after SIGTERM"; }
   if grep -E '"level":"ERROR"|read-only file system|permission denied' "$IC_WORK"/{migrate,seed,serve,ask}.log >"$IC_WORK/errors.txt"; then
     cut -c1-300 "$IC_WORK/errors.txt" >&2

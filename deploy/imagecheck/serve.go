@@ -125,7 +125,13 @@ func waitOK(ctx context.Context, client *http.Client, o serveOptions, path strin
 		if err == nil {
 			return body, nil
 		}
-		last = err
+		var se *statusError
+		if errors.As(err, &se) && se.code == http.StatusNotFound {
+			return nil, err // a wrong path, not a server still starting
+		}
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
 		if o.pid > 0 && syscall.Kill(o.pid, 0) != nil {
 			return nil, fmt.Errorf("%w (last answer: %w)", errExited, last)
 		}
@@ -156,10 +162,18 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, string, 
 		return nil, "", err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return body, "", fmt.Errorf("status %d: %s", resp.StatusCode, oneLine(body, 200))
+		return body, "", &statusError{code: resp.StatusCode, body: oneLine(body, 200)}
 	}
 	return body, resp.Header.Get("Content-Type"), nil
 }
+
+// statusError is an answer other than 200.
+type statusError struct {
+	code int
+	body string
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("status %d: %s", e.code, e.body) }
 
 // oneLine shortens b to one line of at most n bytes for a report.
 func oneLine(b []byte, n int) string {

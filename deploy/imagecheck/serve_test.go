@@ -50,13 +50,15 @@ func TestCheckServe(t *testing.T) {
 		notReady int32
 		missing  string
 		page     string
+		live     string
 		timeout  time.Duration
 		want     string // error substring; empty means success
 	}{
 		{name: "ready at once", page: "/"},
 		{name: "ready after a few 503s", notReady: 3, page: "/"},
-		{name: "never ready", notReady: 1 << 30, page: "/", timeout: 600 * time.Millisecond, want: "ready /readyz: not 200 within"},
+		{name: "never ready", notReady: 1 << 30, page: "/", timeout: 600 * time.Millisecond, want: "ready /readyz: not 200 within 600ms: status 503"},
 		{name: "a missing asset", page: "/", missing: "app.js", want: "console asset /assets/app.js: status 404"},
+		{name: "a wrong probe path fails at once", page: "/", live: "/health", timeout: time.Minute, want: "live /health: status 404"},
 		{name: "a page that is not the console", page: "/healthz", want: `content type "text/plain; charset=utf-8", want text/html`},
 	}
 	for _, tc := range cases {
@@ -64,10 +66,15 @@ func TestCheckServe(t *testing.T) {
 			t.Parallel()
 			srv := consoleServer(t, tc.notReady, tc.missing)
 			o := serveOptions{base: srv.URL, live: []string{"/healthz"}, ready: []string{"/readyz"}, page: tc.page, timeout: tc.timeout}
+			if tc.live != "" {
+				o.live = []string{tc.live}
+			}
 			if o.timeout == 0 {
 				o.timeout = 10 * time.Second
 			}
+			start := time.Now()
 			report, err := checkServe(context.Background(), srv.Client(), o)
+			require.Less(t, time.Since(start), 30*time.Second)
 			if tc.want == "" {
 				require.NoError(t, err)
 				require.Len(t, report, 3)
