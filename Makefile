@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/gemba-ai/gemba/internal/app.Version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: run test setup build lint bench loadtest fuzz clean
+.PHONY: run test setup build lint bench loadtest fuzz image-check clean
 
 ## run: set up Postgres+pgvector, load the demo plant, and start Gemba (console at http://127.0.0.1:8080)
 run: setup build
@@ -44,6 +44,11 @@ bench: setup
 ## the harness is its own command, so its local Slack and scripted LLM never enter the gemba binary
 loadtest: setup build
 	$(GO) run ./cmd/gemba-loadtest --gemba $(BIN) --events 3000 --duration 3m
+
+## image-check: build the container image from the Dockerfile with buildah (no Docker engine; needs root),
+## check it and the Helm chart against it, and run its binary against a scratch database (deploy/image-check.sh)
+image-check:
+	bash deploy/image-check.sh
 
 ## fuzz: run each fuzzer for FUZZTIME (default 30s)
 FUZZTIME ?= 30s
