@@ -41,7 +41,7 @@ var testSupport = map[string]bool{
 }
 
 // tooling are the deployment checks (their own commands and tests).
-var tooling = map[string]bool{"deploy": true, "deploy/elfcheck": true, "deploy/yamlcheck": true}
+var tooling = map[string]bool{"deploy": true, "deploy/elfcheck": true, "deploy/yamlcheck": true, "deploy/imagecheck": true}
 
 // TestLayers checks with `go list` that the import graph flows one way,
 // from the front doors down to the database, with no exception; that the
