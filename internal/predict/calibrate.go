@@ -19,6 +19,8 @@ type calibrator struct {
 	hist    []float64 // ring of the last cap values
 	next    int       // ring position of the next value
 	sorted  []float64 // sorted copy of hist at the last refit
+	in, out []float64 // values added and evicted since the last refit
+	spare   []float64 // scratch for the merge
 	u, beta float64   // tail threshold and mean excess above it
 	k       int       // values above u
 	minBeta float64   // floor of the mean excess, in the statistic's units
@@ -41,20 +43,42 @@ func (c *calibrator) add(v float64) {
 	if len(c.hist) < cap(c.hist) {
 		c.hist = append(c.hist, v)
 	} else {
+		c.out = append(c.out, c.hist[c.next])
 		c.hist[c.next] = v
 		c.next = (c.next + 1) % len(c.hist)
 	}
+	c.in = append(c.in, v)
 	c.since++
 	// Refit often while the history is young, when each value matters.
-	if c.since >= c.every || (len(c.hist) < 4*c.every && c.since >= max(c.every/4, 1)) || c.sorted == nil {
+	if c.since >= c.every || (len(c.hist) < 400 && c.since >= 25) || c.sorted == nil {
 		c.refit()
 	}
 }
 
+// refit brings the sorted copy up to date by merging in the values added
+// and dropping those evicted since the last refit (linear, not a full
+// sort), then refits the tail.
 func (c *calibrator) refit() {
 	c.since = 0
-	c.sorted = append(c.sorted[:0], c.hist...)
-	slices.Sort(c.sorted)
+	slices.Sort(c.in)
+	slices.Sort(c.out)
+	merged := c.spare[:0]
+	i, j, o := 0, 0, 0
+	for i < len(c.sorted) || j < len(c.in) {
+		if i < len(c.sorted) && o < len(c.out) && c.sorted[i] == c.out[o] {
+			i, o = i+1, o+1 // evicted
+			continue
+		}
+		if j >= len(c.in) || (i < len(c.sorted) && c.sorted[i] <= c.in[j]) {
+			merged = append(merged, c.sorted[i])
+			i++
+		} else {
+			merged = append(merged, c.in[j])
+			j++
+		}
+	}
+	c.spare, c.sorted = c.sorted, merged
+	c.in, c.out = c.in[:0], c.out[:0]
 	n := len(c.sorted)
 	if n == 0 {
 		return

@@ -459,7 +459,7 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 			nSpike++
 		}
 	}
-	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: pts[peak].Score, Kind: KindSpike}
+	ev := Event{StartIdx: a, OnsetIdx: a, EndIdx: b, PeakIdx: peak, Score: pts[peak].Score, Kind: KindSpike}
 	if x != nil {
 		ev.PeakValue = x[peak]
 	}
@@ -468,7 +468,7 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 		ev.StartIdx = min(ev.StartIdx, a)
 	}
 	if times != nil {
-		ev.Start, ev.End, ev.PeakTime = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx]
+		ev.Start, ev.End, ev.PeakTime, ev.Onset = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx], times[ev.OnsetIdx]
 	}
 	return ev
 }

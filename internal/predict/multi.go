@@ -458,7 +458,7 @@ func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tra
 			nSpike++
 		}
 	}
-	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: res.Points[peak].Score, Kind: KindSpike}
+	ev := Event{StartIdx: a, OnsetIdx: a, EndIdx: b, PeakIdx: peak, Score: res.Points[peak].Score, Kind: KindSpike}
 	var sum float64
 	for _, v := range total {
 		sum += v
@@ -481,7 +481,7 @@ func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tra
 		ev.StartIdx = min(c, a)
 	}
 	if m.Times != nil {
-		ev.Start, ev.End, ev.PeakTime = m.Times[ev.StartIdx], m.Times[ev.EndIdx], m.Times[ev.PeakIdx]
+		ev.Start, ev.End, ev.PeakTime, ev.Onset = m.Times[ev.StartIdx], m.Times[ev.EndIdx], m.Times[ev.PeakIdx], m.Times[ev.OnsetIdx]
 	}
 	return ev
 }

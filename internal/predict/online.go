@@ -115,7 +115,7 @@ func (d detector) detectOnline(s Series) *Detection {
 
 // onlineEvent describes one event of the online detector.
 func onlineEvent(sp span, raw, z []float64, tests []int, times []time.Time, x []float64) Event {
-	ev := Event{StartIdx: sp.start, EndIdx: sp.last, PeakIdx: sp.peak, Score: raw[sp.peak]}
+	ev := Event{StartIdx: sp.start, OnsetIdx: sp.start, EndIdx: sp.last, PeakIdx: sp.peak, Score: raw[sp.peak]}
 	if x != nil {
 		ev.PeakValue = x[sp.peak]
 	}
@@ -159,7 +159,7 @@ func onlineEvent(sp span, raw, z []float64, tests []int, times []time.Time, x []
 		ev.StartIdx = c
 	}
 	if times != nil {
-		ev.Start, ev.End, ev.PeakTime = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx]
+		ev.Start, ev.End, ev.PeakTime, ev.Onset = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx], times[ev.OnsetIdx]
 	}
 	return ev
 }

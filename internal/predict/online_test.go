@@ -77,8 +77,9 @@ func TestOnlineShiftAndDrift(t *testing.T) {
 			}
 		}
 		require.NotNil(t, first, "%s: %+v", name, det.Events)
-		require.GreaterOrEqual(t, first.PeakIdx, 1000, name)
-		require.LessOrEqual(t, first.PeakIdx, 1000+tc.within, name)
+		require.GreaterOrEqual(t, first.OnsetIdx, 1000, name)
+		require.LessOrEqual(t, first.OnsetIdx, 1000+tc.within, name)
+		require.LessOrEqual(t, first.StartIdx, first.OnsetIdx, "the change began at or before the alarm")
 		require.Contains(t, tc.wantKinds, first.Kind, name)
 		onsets := 0
 		for i := 1000; i < 1000+tc.within; i++ {

@@ -14,7 +14,8 @@ const (
 	streamSeasons     = 4    // past seasons whose phase medians predict the season
 	streamResidualW   = 1000 // residuals the robust centre and scale come from
 	streamCalibW      = 2000 // history of each test statistic for its calibration
-	streamRefresh     = 25   // points between refits of scale and calibration
+	streamRefresh     = 25   // points between refits of a residual scale
+	streamCalibRefit  = 200  // values between refits of a calibration (sooner while young)
 	streamShortM      = 6    // points of the short shift test
 	streamLongM       = 36   // points of the slow drift test
 	streamVarM        = 12   // points of the variance test
@@ -179,12 +180,12 @@ func NewStream(p int) *Stream {
 		s.phaseErrFlat, s.phaseErrSeas, s.phaseSeen = make([]float64, p), make([]float64, p), make([]bool, p)
 	}
 	s.zs = newRing(streamLongM)
-	s.runs = newCalibrator(streamCalibW, 4*streamRefresh, 3)
+	s.runs = newCalibrator(streamCalibW, streamCalibRefit, 3)
 	s.cum = newRing(streamSeasons*p + streamLevelM + 2)
 	s.cnt = newRing(streamSeasons*p + streamLevelM + 2)
 	s.baseLag = newRing(streamLevelBaseW + streamLevelM)
 	for i := range s.cal {
-		s.cal[i] = newCalibrator(streamCalibW, 4*streamRefresh, 0.1)
+		s.cal[i] = newCalibrator(streamCalibW, streamCalibRefit, 0.1)
 	}
 	return s
 }

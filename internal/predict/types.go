@@ -105,6 +105,11 @@ type Event struct {
 	Start, End time.Time
 	// PeakTime is the time of PeakIdx.
 	PeakTime time.Time
+	// Onset is the time of OnsetIdx.
+	Onset time.Time
+	// OnsetIdx is the first point the detector flagged: where an alarm
+	// fires. StartIdx may be earlier (the estimated change point).
+	OnsetIdx int
 	// StartIdx and EndIdx are inclusive point indices. For level shifts and
 	// drifts StartIdx is the estimated change point, which may precede the
 	// first flagged point: CUSUM raises its alarm some points after the

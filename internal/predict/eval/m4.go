@@ -326,11 +326,10 @@ func EvalM4(dir string, opt M4Options) (*M4Report, error) {
 		pick = append(pick, s)
 	}
 	type res struct {
-		model        string
-		m, n2, sn    m4Score
-		err          error
-		frozen       bool
-		hasIntervals bool
+		model     string
+		m, n2, sn m4Score
+		err       error
+		frozen    bool
 	}
 	out := make([]res, len(pick))
 	began := time.Now()
