@@ -353,7 +353,7 @@ tuning and frozen splits (a third of the series, picked by a hash of their ids b
 	}
 	cmd.Flags().StringVar(&dir, "dir", "../shared/data/m4_hourly_dev", "M4 Hourly folder")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().IntVar(&limit, "limit", 0, "score only the first N series of each split (0: all)")
+	cmd.Flags().IntVar(&limit, "limit", 0, "score an evenly spaced sample of N series of each split (0: all)")
 	return cmd
 }
 

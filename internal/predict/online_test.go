@@ -185,3 +185,19 @@ func TestOnlineMulti(t *testing.T) {
 	require.Less(t, shift.StartIdx, 2300)
 	require.LessOrEqual(t, len(det.Events), 4, "%+v", det.Events)
 }
+
+// TestOnlineSpeedFloor is the CI version of BenchmarkOnlineDetect: 20,000
+// points must be scored at 50,000 points per CPU second or more (the
+// benchmark's target is 100,000 on one core; the floor leaves room for a
+// loaded CI machine). It is not parallel: it reads the process's CPU time,
+// which the package's other tests would add to.
+func TestOnlineSpeedFloor(t *testing.T) {
+	x := synth(20_000, 288, 50, 10, 1, 9)
+	start := cpuTime()
+	_, err := Detect(Series{Values: x}, DetectOptions{Online: true, Period: 288})
+	require.NoError(t, err)
+	cpu := cpuTime() - start
+	rate := float64(len(x)) / cpu.Seconds()
+	t.Logf("%.0f points per CPU second", rate)
+	require.GreaterOrEqual(t, rate, 50_000.0)
+}

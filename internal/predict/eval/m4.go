@@ -259,8 +259,8 @@ func classicalIndices(x []float64, m int) []float64 {
 
 // M4Options tune [EvalM4].
 type M4Options struct {
-	// Limit keeps only the first Limit series of each split (0: all), for
-	// a quick run.
+	// Limit keeps an evenly spaced sample of Limit series of each split
+	// (0: all), for a quick run.
 	Limit int
 	// Forecast overrides the forecaster (experiments); nil runs
 	// predict.ForecastSeries as `gemba model forecast` does.
@@ -316,14 +316,19 @@ func EvalM4(dir string, opt M4Options) (*M4Report, error) {
 		}
 	}
 	var pick []M4Series
-	counts := map[bool]int{}
+	bySplit := map[bool][]M4Series{}
 	for _, s := range all {
-		fr := Frozen(s.ID)
-		if opt.Limit > 0 && counts[fr] >= opt.Limit {
+		bySplit[Frozen(s.ID)] = append(bySplit[Frozen(s.ID)], s)
+	}
+	for _, fr := range []bool{false, true} {
+		ss := bySplit[fr]
+		if opt.Limit <= 0 || opt.Limit >= len(ss) {
+			pick = append(pick, ss...)
 			continue
 		}
-		counts[fr]++
-		pick = append(pick, s)
+		for i := range opt.Limit {
+			pick = append(pick, ss[i*len(ss)/opt.Limit])
+		}
 	}
 	type res struct {
 		model     string
