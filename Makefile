@@ -45,15 +45,18 @@ bench-models: bench-nab bench-m4 bench-pdm bench-predict
 
 ## bench-nab: the online detector on all NAB development files, scored as NAB does (three profiles, optimised and fixed threshold, both splits)
 bench-nab:
-	$(GO) run ./cmd/gemba model evaluate nab --dir ../shared/data/nab_dev --per-file all
+	@if [ -d ../shared/data/nab_dev ]; then $(GO) run ./cmd/gemba model evaluate nab --dir ../shared/data/nab_dev --per-file all; \
+	else echo "[bench-nab] ../shared/data/nab_dev not found: skipped"; fi
 
 ## bench-m4: the forecaster on all 207 M4 Hourly development series (sMAPE, MASE, OWA vs Naive2, interval coverage, MSIS)
 bench-m4:
-	$(GO) run ./cmd/gemba model evaluate m4 --dir ../shared/data/m4_hourly_dev
+	@if [ -d ../shared/data/m4_hourly_dev ]; then $(GO) run ./cmd/gemba model evaluate m4 --dir ../shared/data/m4_hourly_dev; \
+	else echo "[bench-m4] ../shared/data/m4_hourly_dev not found: skipped"; fi
 
 ## bench-pdm: failures caught within 48 h and false events per machine-month on the Azure PdM telemetry
 bench-pdm:
-	$(GO) run ./cmd/gemba model evaluate-pdm --data ../shared/data/azure_pdm
+	@if [ -d ../shared/data/azure_pdm ]; then $(GO) run ./cmd/gemba model evaluate-pdm --data ../shared/data/azure_pdm; \
+	else echo "[bench-pdm] ../shared/data/azure_pdm not found: skipped"; fi
 
 ## bench-predict: the models' speed (online detection points per CPU second, fit and forecast of 10,000 hourly points)
 bench-predict:
