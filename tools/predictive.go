@@ -155,29 +155,13 @@ func userErr(err error) (Result, error) {
 	return Result{}, err
 }
 
-// stamp formats an instant for results: UTC, to the minute.
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02T15:04Z")
-}
-
-// sig rounds v to 3 significant digits (finite values only), so results
-// carry what matters and not float noise.
-func sig(v float64) float64 {
-	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0
-	}
-	d := math.Ceil(math.Log10(math.Abs(v)))
-	p := math.Pow(10, 3-d)
-	return math.Round(v*p) / p
-}
-
-// num formats v with 3 significant digits for summaries.
-func num(v float64) string {
-	return strconv.FormatFloat(sig(v), 'f', -1, 64)
-}
+// Formatting shared with predict's records, so a number reads the same in
+// every result.
+var (
+	stamp = predict.Stamp
+	sig   = predict.Sig
+	num   = predict.Num
+)
 
 // windowArgs are the time-window arguments shared by the tools.
 type windowArgs struct {
@@ -352,52 +336,9 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 
 // --- shared helpers --------------------------------------------------------
 
-// seasonFor picks the seasonal period, in points, for n points spaced step
-// apart: a week when at least three weeks are there (plants run shift and
-// weekend patterns), else a day when at least three days are, else 0
-// (let predict detect it). Automatic detection on a few weeks of shift
-// data is unreliable (it often finds no period and every shift change
-// becomes an event), so the tools name the period.
-func seasonFor(step time.Duration, n int) int {
-	if step <= 0 {
-		return 0
-	}
-	span := time.Duration(n) * step
-	week, day := int(7*24*time.Hour/step), int(24*time.Hour/step)
-	switch {
-	case span >= 21*24*time.Hour && week >= 2:
-		return week
-	case span >= 3*24*time.Hour && day >= 2:
-		return day
-	}
-	return 0
-}
-
 // indexAt returns the first index of times at or after t (len when none).
 func indexAt(times []time.Time, t time.Time) int {
 	return sort.Search(len(times), func(i int) bool { return !times[i].Before(t) })
-}
-
-// robust returns the median and the robust scale (1.4826·MAD) of the
-// finite values of x.
-func robust(x []float64) (med, scale float64) {
-	v := make([]float64, 0, len(x))
-	for _, f := range x {
-		if !math.IsNaN(f) {
-			v = append(v, f)
-		}
-	}
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	sort.Float64s(v)
-	med = v[len(v)/2]
-	dev := make([]float64, len(v))
-	for i, f := range v {
-		dev[i] = math.Abs(f - med)
-	}
-	sort.Float64s(dev)
-	return med, 1.4826 * dev[len(dev)/2]
 }
 
 // chartLine thins a series to at most maxChartPoints (bucket means, NaN

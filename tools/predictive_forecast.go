@@ -28,7 +28,7 @@ type forecastArgs struct {
 	HistoryDays  float64 `json:"history_days,omitempty"`
 }
 
-const forecastDesc = "Forecast a series (e.g. line-1.output or pump-1.pressure) with 80% and 95% prediction intervals. The model (Holt-Winters/ETS family or a naive baseline) is chosen by rolling-origin backtest; the result reports the model, its registry version and drift status, the data cutoff and the backtest error (MASE below 1 beats the seasonal-naive baseline)."
+const forecastDesc = "Forecast a series (e.g. line-1.output or pump-1.pressure) with 80% and 95% prediction intervals. The model (ETS/Holt-Winters, a daily-and-weekly decomposition with smoothing, Theta, seasonal naive, or the mean of the best three) is chosen by rolling-origin backtest; the result reports the model, its registry version and drift status, the data cutoff and the backtest error (MASE below 1 beats the seasonal-naive baseline)."
 
 var forecastSchema = map[string]any{
 	"type": "object",

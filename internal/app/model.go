@@ -15,12 +15,13 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/predict/clean"
 	"github.com/gemba-ai/gemba/internal/predict/csvmodel"
 	"github.com/gemba-ai/gemba/internal/predict/eval"
 	"github.com/gemba-ai/gemba/internal/series"
 )
 
-// newModelCmd is `gemba model list|register|activate|evaluate|detect|forecast|evaluate-pdm`.
+// newModelCmd is `gemba model list|register|activate|evaluate [nab|m4]|detect|forecast|evaluate-pdm`.
 func newModelCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "model",
@@ -266,6 +267,93 @@ func newModelEvaluateCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(newModelEvaluateNABCmd(app), newModelEvaluateM4Cmd(app))
+	return cmd
+}
+
+// benchDir checks an evaluation data folder, naming what it should hold.
+func benchDir(dir, holds string) error {
+	if _, err := os.Stat(dir); err != nil {
+		return exitCode(1, fmt.Sprintf("--dir %s: %v (point it at the folder holding %s)", dir, err, holds))
+	}
+	return nil
+}
+
+func newModelEvaluateNABCmd(app *App) *cobra.Command {
+	var (
+		dir     string
+		asJSON  bool
+		perFile string
+	)
+	cmd := &cobra.Command{
+		Use:   "nab --dir DIR",
+		Short: "Score the online detector with the Numenta Anomaly Benchmark's method (three profiles)",
+		Long: `nab runs the online detector on every file of a NAB corpus (data/<category>/*.csv,
+labels/combined_windows.json, config/profiles.json), exactly as 'gemba model detect --online' does,
+and scores it as the corpus' SCORING.md describes: per profile (standard, low false positives, low
+false negatives), with the threshold optimised over the files as NAB does and at the detector's own
+fixed threshold. Results are given on all files and on the tuning and frozen splits (a third of the
+files, picked by a hash of their names before any tuning). Files the detector rejects are listed.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := benchDir(dir, "data/, labels/ and config/ of a NAB corpus"); err != nil {
+				return err
+			}
+			began := time.Now()
+			rep, err := eval.EvalNAB(dir, eval.NABOptions{})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(app.Out, rep)
+			}
+			fmt.Fprint(app.Out, rep.String())
+			if perFile != "" {
+				fmt.Fprintf(app.Out, "per file (%s split, standard profile, fixed threshold), worst first:\n%s", perFile, rep.PerFileString(perFile))
+			}
+			_, err = fmt.Fprintf(app.Out, "took %s\n", time.Since(began).Round(time.Millisecond))
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "../shared/data/nab_dev", "NAB corpus folder")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&perFile, "per-file", "", "also list each file's outcome for this split (all, tune or frozen)")
+	return cmd
+}
+
+func newModelEvaluateM4Cmd(app *App) *cobra.Command {
+	var (
+		dir    string
+		asJSON bool
+		limit  int
+	)
+	cmd := &cobra.Command{
+		Use:   "m4 --dir DIR",
+		Short: "Score the forecaster on M4 Hourly: sMAPE, MASE, OWA against Naive2, interval coverage and MSIS",
+		Long: `m4 forecasts every series of M4 Hourly (Hourly-train.csv, Hourly-test.csv) 48 hours ahead from its
+training values only, exactly as 'gemba model forecast' does, and reports sMAPE, MASE (scaled by the
+in-sample lag-24 MAE), OWA against Naive2 computed on the same series, seasonal naive for reference,
+the coverage of the 80% and 95% intervals and the MSIS of the 95% interval, on all series and on the
+tuning and frozen splits (a third of the series, picked by a hash of their ids before any tuning).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := benchDir(dir, "Hourly-train.csv and Hourly-test.csv"); err != nil {
+				return err
+			}
+			rep, err := eval.EvalM4(dir, eval.M4Options{Limit: limit})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(app.Out, rep)
+			}
+			_, err = fmt.Fprint(app.Out, rep.String())
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "../shared/data/m4_hourly_dev", "M4 Hourly folder")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&limit, "limit", 0, "score an evenly spaced sample of N series of each split (0: all)")
 	return cmd
 }
 
@@ -328,6 +416,13 @@ func dirOf(path string) string {
 	return "."
 }
 
+// printWarnings lists the input-cleaning policy's repairs, one a line.
+func printWarnings(w io.Writer, ws []clean.Warning) {
+	for _, x := range ws {
+		fmt.Fprintf(w, "warning: %s\n", x)
+	}
+}
+
 // csvFailure turns a csvmodel error into exit code 1 with its message: the
 // CSV commands touch no infrastructure, so every failure is about the input
 // (bad rows listed with line numbers, too short, horizon too long).
@@ -344,10 +439,17 @@ func newModelDetectCmd(app *App) *cobra.Command {
 		Use:   "detect --csv FILE",
 		Short: "Score a CSV series for anomalies: writes timestamp,value,score,is_anomaly per input row",
 		Long: `Detect reads a CSV with a header row (a timestamp column is optional; without one the rows are a
-regularly spaced series), scores each row with the robust seasonal detector and writes
-timestamp,value,score,is_anomaly, one row per input row in the same order. --online scores each row
-only from the rows before it (what a live monitor would have said). Malformed rows (bad numbers or
-timestamps, duplicates) are reported with their line numbers and nothing is written.`,
+regularly spaced series), scores each row and writes timestamp,value,score,is_anomaly, one row per
+input row in the same order. --online scores each row only from the rows before it (what a live
+monitor would have said): the score is a calibrated probability (0.5 means a one-in-100,000 point
+for this series) and is_anomaly marks the onset of an event, which is not re-reported while it
+lasts; the first rows are a reported warm-up without a score. Without --online the whole file is
+judged at once (robust seasonal residuals and CUSUM shifts). The detector settings are Gemba's one
+configuration, the same the chat, digests and plant pages use.
+Only unreadable lines (bad numbers or timestamps, wrong field counts) are errors, reported with their
+line numbers, and then nothing is written. Duplicate timestamps, rows out of order, irregular
+sampling, gaps and missing values are repaired as the input-cleaning policy says and reported on
+standard error with their counts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r, err := csvIn(cmd, in)
@@ -359,11 +461,28 @@ timestamps, duplicates) are reported with their line numbers and nothing is writ
 			if err != nil {
 				return err
 			}
-			if err := csvmodel.Detect(r, o.w, opt); err != nil {
+			sc, err := csvmodel.Detect(r, o.w, opt)
+			if err != nil {
 				o.abort()
 				return csvFailure(err)
 			}
-			return o.commit()
+			if err := o.commit(); err != nil {
+				return err
+			}
+			printWarnings(app.Err, sc.Table.Report.Warnings)
+			events, onsets := len(sc.Detection.Events), 0
+			for _, p := range sc.Detection.Points {
+				if p.IsAnomaly {
+					onsets++
+				}
+			}
+			mode := "batch"
+			if opt.Online {
+				mode = fmt.Sprintf("online, warm-up %d rows", sc.Detection.WarmUp)
+			}
+			fmt.Fprintf(app.Err, "%d rows scored (%s, period %d, threshold %.2f): %d event(s), %d row(s) flagged\n",
+				len(sc.Table.Slot), mode, sc.Detection.Period, sc.Options.Threshold, events, onsets)
+			return nil
 		},
 	}
 	f := cmd.Flags()
@@ -373,7 +492,7 @@ timestamps, duplicates) are reported with their line numbers and nothing is writ
 	f.StringVar(&opt.ValueCol, "value-col", "", "value column (default: the first numeric column)")
 	f.IntVar(&opt.Period, "period", 0, "seasonal period in rows (0 detects it, 1 disables)")
 	f.BoolVar(&opt.Online, "online", false, "score each row only from the rows before it")
-	f.Float64Var(&opt.Threshold, "threshold", 0, "anomaly score threshold in (0,1) (default 0.9)")
+	f.Float64Var(&opt.Threshold, "threshold", 0, "anomaly score threshold in (0,1) (default: the detector settings', 0.32 online, 0.99 batch)")
 	return cmd
 }
 
@@ -385,10 +504,12 @@ func newModelForecastCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "forecast --csv FILE --horizon N",
 		Short: "Forecast a CSV series: writes step,timestamp,forecast,lo80,hi80,lo95,hi95",
-		Long: `Forecast reads a CSV series like detect does, picks the best of the Holt-Winters/ETS family and
-the naive baselines by rolling-origin backtest, and writes step,timestamp,forecast,lo80,hi80,lo95,hi95
-for the next N steps (timestamp empty when the input has none). The model, its backtest MASE and sMAPE
-and the data cutoff are printed on standard error.`,
+		Long: `Forecast reads a CSV series like detect does (same input-cleaning policy), picks the best of the
+ETS family, a multi-seasonal decomposition with exponential smoothing, Theta, seasonal naive (a day
+and a week) and their combination by rolling-origin backtest, and writes
+step,timestamp,forecast,lo80,hi80,lo95,hi95 for the next N steps (timestamp empty when the input has
+none). The intervals are widened to the backtest's own error quantiles. The model, its backtest MASE
+and sMAPE, the data cutoff and the cleaning warnings are printed on standard error.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opt.Horizon <= 0 {
@@ -403,7 +524,7 @@ and the data cutoff are printed on standard error.`,
 			if err != nil {
 				return err
 			}
-			fc, err := csvmodel.Forecast(r, o.w, opt)
+			fc, tab, err := csvmodel.Forecast(r, o.w, opt)
 			if err != nil {
 				o.abort()
 				return csvFailure(err)
@@ -411,11 +532,16 @@ and the data cutoff are printed on standard error.`,
 			if err := o.commit(); err != nil {
 				return err
 			}
+			printWarnings(app.Err, tab.Report.Warnings)
 			cut := "row index"
 			if !fc.Cutoff.IsZero() {
 				cut = fc.Cutoff.Format(time.RFC3339)
 			}
-			fmt.Fprintf(app.Err, "model %s (season %d), backtest MASE %.3f, sMAPE %.2f%%, data cutoff %s\n", fc.Model, fc.Season, fc.MASE, fc.SMAPE, cut)
+			model := fc.Model
+			if len(fc.Members) > 0 {
+				model += " of " + strings.Join(fc.Members, ", ")
+			}
+			fmt.Fprintf(app.Err, "model %s (season %d), backtest MASE %.3f, sMAPE %.2f%%, data cutoff %s\n", model, fc.Season, fc.MASE, fc.SMAPE, cut)
 			return nil
 		},
 	}

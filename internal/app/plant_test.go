@@ -138,10 +138,22 @@ func TestModelCSVCommands(t *testing.T) {
 	require.Contains(t, errOut, "no numeric column")
 	code, _, errOut = plantCLI(t, nil, "model", "detect", "--csv", bad, "--value-col", "value", "--out", badOut)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "line 3")
-	require.Contains(t, errOut, "line 4")
+	require.Contains(t, errOut, `line 3: bad number "abc"`, "only the unreadable line is an error")
+	require.NotContains(t, errOut, "line 4", "a duplicate timestamp is repaired, not refused")
 	_, err = os.Stat(badOut)
 	require.True(t, os.IsNotExist(err), "a failed run leaves no output file")
+
+	// Messy but readable input is scored, one row per input row, and the
+	// repairs are reported with their counts.
+	messy := writeFile(t, "messy.csv", strings.Replace(b.String(), "2026-03-02T00:00:00Z,", "2026-03-02T00:00:00Z,\n2026-03-02T00:00:00Z,", 1)+
+		"2026-03-05T00:30:00Z,101\n2026-03-03T00:00:00Z,NaN\n")
+	code, out, errOut = plantCLI(t, nil, "model", "detect", "--csv", messy, "--online")
+	require.Equal(t, 0, code, errOut)
+	require.Len(t, readCSV(t, out), 1+24*14+3)
+	for _, w := range []string{"warning:", "out of time order", "repeat the timestamp", "missing value"} {
+		require.Contains(t, errOut, w)
+	}
+	require.Contains(t, errOut, "warm-up")
 
 	code, _, errOut = plantCLI(t, nil, "model", "forecast", "--csv", in)
 	require.Equal(t, 2, code)
@@ -152,6 +164,12 @@ func TestModelCSVCommands(t *testing.T) {
 	code, _, errOut = plantCLI(t, nil, "model", "detect")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "--csv FILE is required")
+
+	for _, bench := range []string{"nab", "m4"} {
+		code, _, errOut = plantCLI(t, nil, "model", "evaluate", bench, "--dir", filepath.Join(t.TempDir(), "absent"))
+		require.Equal(t, 1, code, bench)
+		require.Contains(t, errOut, "point it at the folder holding", bench)
+	}
 }
 
 func TestDemoSeedAndModelRegistry(t *testing.T) {

@@ -122,6 +122,9 @@ nothing from that file is imported; the exit status is then 1. "-" reads standar
 				}
 				fmt.Fprintf(app.Out, "%s: %s form, %d rows, %d points into %d series in %s (%.0f points/s)\n",
 					path, res.Format, res.Rows, res.Points, len(res.Series), el.Round(time.Millisecond), float64(res.Points)/el.Seconds())
+				for _, w := range res.Warnings {
+					fmt.Fprintf(app.Err, "%s: warning: %s\n", path, w)
+				}
 			}
 			if asJSON {
 				enc := json.NewEncoder(app.Out)

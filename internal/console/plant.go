@@ -11,7 +11,6 @@ import (
 	"github.com/gemba-ai/gemba/internal/chart"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // SeriesSource is what SeriesPlant needs of the series store; *series.Store
@@ -81,9 +80,9 @@ func (p *SeriesPlant) Events(ctx context.Context, asset string, from, to time.Ti
 	}
 	var det *predict.Detection
 	if len(mw.Data.Names) == 1 {
-		det, err = predict.Detect(predict.Series{Times: mw.Data.Times, Values: mw.Data.Values[0]}, tools.DetectorSettings(mw.Data.Times, false))
+		det, err = predict.Detect(predict.Series{Times: mw.Data.Times, Values: mw.Data.Values[0]}, predict.DetectorSettingsFor(mw.Data.Times, false))
 	} else {
-		det, err = predict.DetectMulti(mw.Data, tools.DetectorSettings(mw.Data.Times, false))
+		det, err = predict.DetectMulti(mw.Data, predict.DetectorSettingsFor(mw.Data.Times, false))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("console: events %s: %w", asset, err)
@@ -131,7 +130,7 @@ func (p *SeriesPlant) lineEvents(ctx context.Context, line string, from, to time
 		if err != nil {
 			return nil, err
 		}
-		det, err := predict.Detect(w.Data, tools.DetectorSettings(w.Data.Times, false))
+		det, err := predict.Detect(w.Data, predict.DetectorSettingsFor(w.Data.Times, false))
 		if err != nil {
 			continue // too short to score
 		}
@@ -175,7 +174,7 @@ func (p *SeriesPlant) Chart(ctx context.Context, name string, from, to time.Time
 				ch.Marks = append(ch.Marks, chart.Mark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
 			}
 		}
-	} else if det, err := predict.Detect(w.Data, tools.DetectorSettings(w.Data.Times, false)); err == nil {
+	} else if det, err := predict.Detect(w.Data, predict.DetectorSettingsFor(w.Data.Times, false)); err == nil {
 		for _, e := range det.Events {
 			ch.Marks = append(ch.Marks, chart.Mark{Label: e.Kind, Start: e.Start.Unix(), End: e.End.Unix()})
 		}

@@ -304,11 +304,11 @@ func naiveScale(v []float64, season int) float64 {
 }
 
 // flagged is the share of the last 7 days' points that m scores anomalous.
-// Without a configured season the built-in detector gets a weekly one when
-// the window holds three weeks (see tools.seasonFor for why).
+// Without a configured season the built-in detector gets the calendar's
+// (predict.CalendarPeriod), as everywhere else.
 func (r *Registry) flagged(ctx context.Context, m Model, w series.Window) (float64, error) {
-	if m.InputSchema.Season == 0 && w.Step > 0 && time.Duration(len(w.Data.Values))*w.Step >= 21*24*time.Hour {
-		m.InputSchema.Season = int(7 * 24 * time.Hour / w.Step)
+	if m.InputSchema.Season == 0 {
+		m.InputSchema.Season = predict.CalendarPeriod(w.Step, len(w.Data.Values))
 	}
 	scores, err := r.Score(ctx, m, w.Data.Values)
 	if err != nil {
@@ -321,7 +321,7 @@ func (r *Registry) flagged(ctx context.Context, m Model, w series.Window) (float
 			continue
 		}
 		n++
-		if scores[i] >= builtinDetectOptions().Threshold {
+		if scores[i] >= builtinDetectOptions(len(scores), m.InputSchema.Season).Threshold {
 			k++
 		}
 	}

@@ -87,11 +87,13 @@ func (r *Registry) Forecast(ctx context.Context, m Model, history []float64, hor
 	return out[:horizon], nil
 }
 
-// builtinDetectOptions are the built-in detector's settings when the
-// registry scores with it: the operating point measured on the
-// predictive-maintenance evaluation (predict/eval), which the tools use too.
-func builtinDetectOptions() predict.DetectOptions {
-	return predict.DetectOptions{Threshold: 0.99, ShiftThreshold: 18}
+// builtinDetectOptions are the built-in detector's settings for n points
+// with the given season when the registry scores with it: the one detector
+// configuration (predict.DetectorSettings), online, as the tools use it.
+func builtinDetectOptions(n, season int) predict.DetectOptions {
+	opt := predict.DetectorSettings(0, n, true)
+	opt.Period = season
+	return opt
 }
 
 // Score runs detection model m on values and returns one anomaly score in
@@ -102,9 +104,7 @@ func (r *Registry) Score(ctx context.Context, m Model, values []float64) ([]floa
 		return nil, fmt.Errorf("modelreg: score with %s: %w: it is a %s model", m.Ref(), ErrInvalid, m.Task)
 	}
 	if m.Kind == KindBuiltin {
-		opt := builtinDetectOptions()
-		opt.Period, opt.Online = m.InputSchema.Season, true
-		det, err := predict.Detect(predict.Series{Values: values}, opt)
+		det, err := predict.Detect(predict.Series{Values: values}, builtinDetectOptions(len(values), m.InputSchema.Season))
 		if err != nil {
 			return nil, fmt.Errorf("modelreg: score with %s: %w", m.Ref(), err)
 		}

@@ -9,14 +9,18 @@ import (
 
 // Defaults for DetectOptions; see the field docs.
 const (
-	defaultThreshold   = 0.9
-	defaultEventGap    = 3
-	defaultShiftH      = 12.0
-	cusumK             = 0.5 // CUSUM allowance: shifts below 2k = 1σ are not chased.
-	cusumClip          = 3.0 // Huberised CUSUM: one spike adds at most clip−k, never an alarm alone.
-	cusumCap           = 1.5 // S is capped at cap·h so the alarm ends soon after the baseline adapts.
-	minDetectPoints    = 8
-	onlineMinResiduals = 20
+	defaultThreshold = 0.9
+	// defaultOnlineThreshold is the online detector's own threshold on its
+	// calibrated score (p ≈ 0.003 after the tests' correction), chosen on
+	// the tuning split of the NAB development files.
+	defaultOnlineThreshold = 0.32
+	defaultEventGap        = 3
+	defaultShiftH          = 12.0
+	cusumK                 = 0.5 // CUSUM allowance: shifts below 2k = 1σ are not chased.
+	cusumClip              = 3.0 // Huberised CUSUM: one spike adds at most clip−k, never an alarm alone.
+	cusumCap               = 1.5 // S is capped at cap·h so the alarm ends soon after the baseline adapts.
+	minDetectPoints        = 8
+	onlineMinResiduals     = 20
 )
 
 // detector holds resolved options shared by the univariate and multivariate paths.
@@ -35,6 +39,9 @@ func newDetector(opt DetectOptions, p int) detector {
 	d.threshold = opt.Threshold
 	if d.threshold <= 0 || d.threshold >= 1 {
 		d.threshold = defaultThreshold
+		if opt.Online {
+			d.threshold = defaultOnlineThreshold
+		}
 	}
 	d.zThr = zOfScore(d.threshold)
 	d.gap = opt.MinEventGap
@@ -75,6 +82,9 @@ func Detect(s Series, opt DetectOptions) (*Detection, error) {
 	}
 	p := detectPeriodFor(s.Values, opt)
 	d := newDetector(opt, p)
+	if d.online {
+		return d.detectOnline(s), nil
+	}
 	tr := d.analyze(s.Values)
 	det := &Detection{Period: p, Points: make([]PointScore, len(s.Values))}
 	shiftZ := d.scorePoints(tr, s.Values, det.Points)
@@ -449,7 +459,7 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 			nSpike++
 		}
 	}
-	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: pts[peak].Score, Kind: KindSpike}
+	ev := Event{StartIdx: a, OnsetIdx: a, EndIdx: b, PeakIdx: peak, Score: pts[peak].Score, Kind: KindSpike}
 	if x != nil {
 		ev.PeakValue = x[peak]
 	}
@@ -458,7 +468,7 @@ func (d detector) makeEvent(a, b int, pts []PointScore, shiftZ []float64, tr uni
 		ev.StartIdx = min(ev.StartIdx, a)
 	}
 	if times != nil {
-		ev.Start, ev.End, ev.PeakTime = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx]
+		ev.Start, ev.End, ev.PeakTime, ev.Onset = times[ev.StartIdx], times[ev.EndIdx], times[ev.PeakIdx], times[ev.OnsetIdx]
 	}
 	return ev
 }

@@ -1,75 +1,112 @@
 // Package predict holds Gemba's "traditional AI": anomaly detection,
 // forecasting and the decompositions that explain them.
 //
-// It sits below tools/ in the flow (bot → agent → tools → predict) and is
-// pure Go: it knows nothing of Slack, the LLM, SQL or HTTP. Callers hand it
-// plain series and get back numbers that become the evidence in an answer,
-// so every result carries enough context to be cited (the period used, the
-// model chosen, its backtest error, the data cutoff).
+// It sits below tools/ in the flow (transports → conversation → agent →
+// tools → predict) and is pure Go: it knows nothing of Slack, the LLM, SQL
+// or HTTP. Callers hand it plain series and get back numbers that become the
+// evidence in an answer, so every result carries enough context to be cited
+// (the period used, the model chosen, its backtest error, the data cutoff).
 //
-// # Series and missing data
+// # Input
 //
-// A [Series] is a slice of values with optional timestamps. NaN marks a
-// missing point (a sensor dropout or a gap in the timestamps); detectors
-// skip such points and forecasters interpolate across them, so a gap never
-// shifts the points after it. Results never contain NaN (missing points are
-// flagged instead), so they encode as JSON as they are.
+// A [Series] is a slice of values with optional timestamps; NaN marks a
+// missing point. Data from outside goes through the one input-cleaning
+// policy of package predict/clean first (see [Regularize]): only unreadable
+// lines are errors; duplicates, disorder, irregular sampling, gaps and
+// missing values are repaired and counted. Results never contain NaN
+// (missing points are flagged instead), so they encode as JSON as they are.
 //
-// # Anomaly detection
+// # One configuration
 //
-// [Detect] scores one series. It detects the seasonal period when the caller
-// gives none ([DetectPeriod]: autocorrelation of the detrended series),
-// removes trend and season with an STL-like robust decomposition (rolling
-// median trend, per-phase seasonal medians) and scores the residual with a
-// robust z (median/MAD). A two-sided CUSUM on the deseasonalised series
-// against a slower trailing baseline catches level shifts and drifts that a
-// local residual would absorb. [DetectMulti] scores all sensors of one asset
-// together with a robust Mahalanobis distance (pointwise, for spikes) and a
-// multivariate EWMA (for sustained shifts), and splits each score into
-// per-sensor shares.
+// [DetectorSettings] is the one detector configuration every caller reads:
+// the CSV commands, the tools (and so the chat, digests, plant pages and
+// slash commands), the model registry's re-evaluation and the PdM
+// evaluation. Its period comes from the calendar ([CalendarPeriod]) and its
+// thresholds are the operating points measured on the development data:
+// [SeriesThreshold] for one series online, [AssetThreshold] for an asset's
+// sensors together, [BatchThreshold] in hindsight.
 //
-// Every point gets a Score in [0,1]: Score = 1 − exp(−z²/8), where z is the
-// (equivalent) robust z of the point. The map is monotone in |z|; the
-// default threshold 0.9 corresponds to |z| ≈ 4.29. Runs of anomalous points
-// become [Event]s.
+// # Online detection
 //
-// With DetectOptions.Online set, each point is scored only from the points
-// before it and itself (a trailing window whose robust statistics are
-// refreshed every few points), which is how the detector would have behaved
-// on live data. Batch mode (the default) may look at the whole window, which
-// suits "explain what happened". Online, the first points have no past to be
-// judged by (three seasons for the first profile and one more for an honest
-// residual scale, at least 48 points) and are reported as Missing.
+// Online ([DetectOptions].Online), each point is judged only from the
+// points before it, in constant time per point ([Stream]). Two predictors
+// give the expected value: the median of the last nine points (the level)
+// and the level plus the median deviation at the same phase of the last
+// four seasons (the season); a point is as surprising as the predictor that
+// explains it best, except that a predictor usually far off at this phase
+// (the level on the steep side of a daily wave) has no say. Six tests look
+// at the standardised residual: its size, with an envelope of the values
+// seen near this time of day in past seasons (spikes; a daily job a few
+// minutes late is not news), its mean over 6 and over 36 points (shifts and
+// drifts), the mean of the last 12 points against the same stretch in past
+// seasons or a 200-point baseline (level changes the short-term level has
+// absorbed), its spread over 12 points (variance changes) and runs of
+// identical values against the lengths of past runs (stuck sensors). Each
+// statistic is calibrated on its own recent history (2,000 values):
+// empirically below its top percent and by an exponential fitted to the
+// top percent beyond, the peaks-over-threshold idea, so a series whose
+// history holds spikes judges a new spike against them. This is the
+// calibration Numenta's anomaly likelihood and the conformal detectors (KNN
+// CAD) do on their own raw scores. The smallest p-value, corrected for the
+// six tests, becomes the score S/(S+5) with S = −log10 p: 0.5 means "a
+// one-in-100,000 point here", 0.67 one in 10¹⁰. The first 150 points are a
+// reported warm-up ([Detection].WarmUp).
+//
+// Events fire once, at onset: a point whose score reaches the threshold
+// opens an event, which lasts while scores stay above half the threshold and
+// at least twelve hours, during which nothing new fires; the reported
+// scores inside it are capped below half the threshold, so a threshold
+// picked on the scores finds the same onsets (the rest period NAB's
+// detectors use). [DetectMulti] online runs one stream per sensor plus a
+// joint test of sustained shifts (each sensor's CUSUM against its slow
+// baseline, a multivariate EWMA and a robust Mahalanobis distance, see
+// below), takes the smallest corrected p-value and splits each point among
+// the sensors by their share of its surprise.
+//
+// # Batch detection
+//
+// In batch mode (hindsight, for "explain what happened") [Detect] removes
+// trend and season with an STL-like robust decomposition and scores the
+// residual with a robust z (median/MAD), plus a two-sided CUSUM on the
+// deseasonalised series against a slower baseline for level shifts and
+// drifts; scores are 1 − exp(−z²/8). [DetectMulti] scores all sensors of
+// an asset with a robust Mahalanobis distance and a multivariate EWMA, and
+// splits each score into per-sensor shares.
+//
+// # One event, one record
+//
+// [FindAnomalies] turns detections into [Anomaly] records: the asset, the
+// leading sensor and every sensor's share, start, onset, peak and end, the
+// leading sensor's current value, its usual value at those times of the week
+// and the distance in robust standard deviations. Every consumer reads the
+// same record; its JSON is the compact form the model sees.
 //
 // # Forecasting
 //
-// [ForecastSeries] fits exponential-smoothing models (Holt-Winters with
-// additive or multiplicative season, optionally damped trend, simple
-// exponential smoothing) by Nelder-Mead on the one-step squared error, plus
-// naive and seasonal-naive baselines, and picks the model with the lowest
-// rolling-origin backtest MASE. Prediction intervals (80% and 95%) come from
-// the residual variance and the ETS horizon-variance formulas. Models are
-// fitted on the most recent ten seasons (240 to 2,000 points), which keeps a
-// 10,000-point forecast, backtest included, within a few tens of
-// milliseconds.
-//
-// Horizons longer than [MaxHorizon] (half the history) are rejected with a
-// *[HorizonError], which matches [ErrHorizonTooLong].
+// [ForecastSeries] tries exponential smoothing (simple, damped trend,
+// Holt-Winters with additive or multiplicative season, fitted by
+// Nelder-Mead), a multi-seasonal decomposition (a day and a week of hourly
+// data, robust per-phase medians) with simple exponential smoothing on the
+// adjusted series, on the data or its logarithm, the Theta method on the
+// adjusted series, seasonal naive (a day and a week) and seasonal means;
+// it backtests each at rolling origins, picks the lowest mean MASE or the
+// mean of the best three when that backtests better, and widens the 80% and
+// 95% intervals to the backtest's own standardised error quantiles (never
+// narrower than the model's variance), so their coverage is measured, not
+// assumed. Horizons longer than [MaxHorizon] (half the history) are
+// rejected with a *[HorizonError], which matches [ErrHorizonTooLong].
 //
 // # Explanations
 //
-// [Decompose] splits a window into trend, season and residual; [Compare] and
-// [CompareLag] set a window beside the same window one period earlier, per
-// sensor; [Similar] ranks past events of an asset by their likeness to a new
-// one (same sensors, same kind, similar duration).
+// [Decompose] splits a window into trend, season and residual and
+// [SummarizeDecomposition] reads it; [Compare] and [CompareLag] set a window
+// beside the same window one period earlier, per sensor; [Similar] and
+// [RankSimilar] rank past events of an asset by their likeness to a new one.
 //
-// # Tuning
+// # Evaluation
 //
-// The defaults suit most series. For hourly machine telemetry whose
-// precursors build over a day or two, a higher threshold and a longer CUSUM
-// interval (Threshold 0.99, ShiftThreshold 18, as tuned on Microsoft's Azure
-// PdM data in predict/eval: 34 of 37 failures flagged within 48 hours, 1.25
-// false events per machine-month, online) trade a few spikes for fewer
-// false events. A series that trends throughout the window is reported as a
-// drift: the detector cannot know a trend is intended.
+// Package predict/eval measures all this on data nobody here generated:
+// the Numenta Anomaly Benchmark's scorer on the NAB development files, M4
+// Hourly's sMAPE, MASE, OWA and interval coverage, and failures caught on
+// Microsoft's Azure PdM telemetry, each on a tuning and a frozen split.
 package predict

@@ -270,3 +270,30 @@ func TestForecastForcedModelFallbacks(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, ModelHWAdditiveDamped, fc.Model)
 }
+
+// TestForecastRobustToOutliersAndShift: a noisy daily series with a few
+// outliers in its history and a level shift a few days before the cutoff
+// is forecast at its new level, with the day's shape.
+func TestForecastRobustToOutliersAndShift(t *testing.T) {
+	t.Parallel()
+	n := 24 * 40
+	x := synth(n+48, 24, 100, 20, 2, 77)
+	for i := n - 24*5; i < len(x); i++ {
+		x[i] += 30 // the level moved up five days before the cutoff
+	}
+	for _, i := range []int{100, 333, 517, 702, 850} {
+		x[i] += 80 // outliers in the history
+	}
+	fc, err := ForecastSeries(Series{Values: x[:n]}, ForecastOptions{Horizon: 48, Step: time.Hour})
+	require.NoError(t, err)
+	var mae float64
+	for k, v := range fc.Mean {
+		mae += math.Abs(v - x[n+k])
+	}
+	mae /= 48
+	require.Less(t, mae, 6.0, "model %s", fc.Model)
+	for k := range fc.Mean {
+		require.LessOrEqual(t, fc.Lo80[k], fc.Mean[k])
+		require.LessOrEqual(t, fc.Mean[k], fc.Hi80[k])
+	}
+}

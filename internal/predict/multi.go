@@ -44,7 +44,6 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 	if err != nil {
 		return nil, fmt.Errorf("predict: detect multi: %w", err)
 	}
-	k := len(m.Values)
 	p := opt.Period
 	if p == 0 {
 		p = commonPeriod(m.Values, opt)
@@ -53,6 +52,17 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 		p = 1
 	}
 	d := newDetector(opt, p)
+	if d.online {
+		return d.detectMultiOnline(m, n, opt), nil
+	}
+	return d.jointMulti(m, n, opt), nil
+}
+
+// jointMulti is the joint analysis of all sensors (robust Mahalanobis
+// distance, multivariate EWMA and per-sensor CUSUM), batch or online.
+func (d detector) jointMulti(m Multi, n int, opt DetectOptions) *Detection {
+	k := len(m.Values)
+	p := d.p
 	tracks := make([]uniTrack, k)
 	var wg sync.WaitGroup
 	for j := range k {
@@ -149,7 +159,7 @@ func DetectMulti(m Multi, opt DetectOptions) (*Detection, error) {
 		res.Points[t] = PointScore{Score: sc, IsAnomaly: sc >= d.threshold, Z: z}
 	}
 	res.Events = d.multiEvents(res, zD, zT, tracks, m)
-	return res, nil
+	return res
 }
 
 // cusumShares splits a CUSUM-driven score among the sensors by their CUSUM
@@ -448,7 +458,7 @@ func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tra
 			nSpike++
 		}
 	}
-	ev := Event{StartIdx: a, EndIdx: b, PeakIdx: peak, Score: res.Points[peak].Score, Kind: KindSpike}
+	ev := Event{StartIdx: a, OnsetIdx: a, EndIdx: b, PeakIdx: peak, Score: res.Points[peak].Score, Kind: KindSpike}
 	var sum float64
 	for _, v := range total {
 		sum += v
@@ -471,7 +481,7 @@ func (d detector) makeMultiEvent(a, b int, res *Detection, zD, zT []float64, tra
 		ev.StartIdx = min(c, a)
 	}
 	if m.Times != nil {
-		ev.Start, ev.End, ev.PeakTime = m.Times[ev.StartIdx], m.Times[ev.EndIdx], m.Times[ev.PeakIdx]
+		ev.Start, ev.End, ev.PeakTime, ev.Onset = m.Times[ev.StartIdx], m.Times[ev.EndIdx], m.Times[ev.PeakIdx], m.Times[ev.OnsetIdx]
 	}
 	return ev
 }

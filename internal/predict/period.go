@@ -206,3 +206,34 @@ var calendarPeriods = func() map[int]bool {
 	}
 	return m
 }()
+
+// seasonalAt reports whether x shows a season of p points: the
+// autocorrelation at lag p of x with its slow movement (a centred moving
+// average over p) removed is at least 0.2. It looks only at the first
+// prefix points, so an online caller decides from what it has seen.
+func seasonalAt(x []float64, p, prefix int) bool {
+	if p < 2 {
+		return false
+	}
+	if len(x) < prefix {
+		return true // too short to tell: trust the calendar
+	}
+	x = interpolate(x[:prefix])
+	n := len(x)
+	if x == nil || n < 3*p {
+		return true
+	}
+	ma := movingAverage(x, p/2)
+	d := make([]float64, n)
+	for i := range x {
+		d[i] = x[i] - ma[i]
+	}
+	var s0, sp float64
+	for i := range d {
+		s0 += d[i] * d[i]
+		if i >= p {
+			sp += d[i] * d[i-p]
+		}
+	}
+	return s0 > 0 && sp/s0 >= 0.2
+}

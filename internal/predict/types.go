@@ -46,9 +46,14 @@ type DetectOptions struct {
 	Period int
 	// Online scores each point only from the points before it and itself.
 	Online bool
-	// Threshold is the Score at or above which a point is anomalous
-	// (default 0.9, i.e. robust |z| ≈ 4.29).
+	// Threshold is the Score at or above which a point is anomalous.
+	// Online, scores are calibrated probabilities (see the package
+	// documentation; default 0.32); in batch mode they are robust-z scores,
+	// 1 − exp(−z²/8) (default 0.9, |z| ≈ 4.29).
 	Threshold float64
+	// AssetThreshold is the online threshold of [DetectMulti] (an asset's
+	// sensors together); 0 uses Threshold.
+	AssetThreshold float64
 	// MinEventGap is the largest run of normal points that still joins two
 	// anomalous runs into one event (default 3).
 	MinEventGap int
@@ -100,6 +105,11 @@ type Event struct {
 	Start, End time.Time
 	// PeakTime is the time of PeakIdx.
 	PeakTime time.Time
+	// Onset is the time of OnsetIdx.
+	Onset time.Time
+	// OnsetIdx is the first point the detector flagged: where an alarm
+	// fires. StartIdx may be earlier (the estimated change point).
+	OnsetIdx int
 	// StartIdx and EndIdx are inclusive point indices. For level shifts and
 	// drifts StartIdx is the estimated change point, which may precede the
 	// first flagged point: CUSUM raises its alarm some points after the
@@ -130,6 +140,9 @@ type Detection struct {
 	// Contributions holds, for multivariate detection, each point's
 	// per-sensor shares ([t][sensor], in Multi.Names order); nil otherwise.
 	Contributions [][]float64
+	// WarmUp is, online, the number of leading points the detector could
+	// not yet judge (they are Missing); 0 in batch mode.
+	WarmUp int
 }
 
 // ForecastOptions tune [ForecastSeries].
@@ -145,6 +158,9 @@ type ForecastOptions struct {
 	// Backtest is the number of rolling origins used to choose and score
 	// the model (default 3).
 	Backtest int
+	// Step is the sampling interval when the series has no Times; it lets
+	// the forecaster try the calendar's periods (a day, a week).
+	Step time.Duration
 }
 
 // Model names reported in Forecast.Model and accepted by ForecastOptions.Model.
@@ -184,10 +200,16 @@ type Backtest struct {
 
 // Forecast is the result of [ForecastSeries].
 type Forecast struct {
-	// Model is the model that produced Mean.
+	// Model is the model that produced Mean (ModelCombination for the
+	// mean of several, named in Members).
 	Model string
-	// Season is the seasonal period used (1 when none).
+	// Members are the models averaged when Model is ModelCombination.
+	Members []string
+	// Season is the main seasonal period used (1 when none).
 	Season int
+	// Seasons lists every seasonal period used when there are several
+	// (a day and a week), shortest first.
+	Seasons []int
 	// Cutoff is the time of the last observation used (zero without Times).
 	Cutoff time.Time
 	// Step is the inferred sampling interval (zero without Times).

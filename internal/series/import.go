@@ -7,15 +7,15 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"math"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
 
 // ImportOptions describe the series of a CSV file.
@@ -44,6 +44,10 @@ type ImportResult struct {
 	Rows int `json:"rows"`
 	// Points is the number of points written (inserted or replaced).
 	Points int64 `json:"points"`
+	// Warnings are the repairs the input-cleaning policy made (package
+	// predict/clean): missing and infinite values skipped, duplicate
+	// (series, timestamp) pairs resolved to the last row of the file.
+	Warnings []clean.Warning `json:"warnings,omitempty"`
 }
 
 // Problem is one malformed line of an import file.
@@ -108,51 +112,26 @@ func findCol(header []string, names []string) int {
 	return -1
 }
 
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05-07",
-	"2006-01-02T15:04",
-	"2006-01-02 15:04",
-	"2006-01-02",
-	"1/2/2006 15:04:05",
-	"1/2/2006 3:04:05 PM",
-	"1/2/2006 15:04",
-}
-
 // ParseTime reads a timestamp in the usual CSV spellings (RFC 3339, ISO
-// without zone — taken as UTC —, US dates, Unix seconds).
+// without zone — taken as UTC —, US dates, Unix seconds): the layouts of
+// the one input-cleaning policy, package predict/clean.
 func ParseTime(s string) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t.UTC(), nil
-		}
+	if t, _, ok := clean.ParseTime(s, ""); ok {
+		return t, nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && f > 1e8 && f < 1e11 {
-		sec, frac := math.Modf(f)
-		return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
-}
-
-func parseValue(s string) (float64, error) {
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("bad number %q", s)
-	}
-	return v, nil
+	return time.Time{}, fmt.Errorf("bad timestamp %q", strings.TrimSpace(s))
 }
 
 // Import reads a CSV file in long form (header with series, timestamp and
 // value columns) or wide form (a timestamp column and one column per
-// sensor) and upserts its points in one transaction. Empty cells of a wide
-// file are missing readings and are skipped. Malformed rows (bad numbers,
-// bad timestamps, a (series, timestamp) pair repeated in the file) are
-// all reported in an *ImportError with their line numbers, and nothing is
-// written.
+// sensor) and upserts its points in one transaction, under the one
+// input-cleaning policy of package predict/clean: only unreadable lines (a
+// bad number or timestamp, the wrong number of fields) are errors, all
+// reported in an *ImportError with their line numbers, and then nothing is
+// written; empty cells of a wide file are missing readings and skipped,
+// missing markers (NaN, NA, null…) and infinite values are skipped and
+// counted, and a (series, timestamp) pair repeated in the file keeps its
+// last row, counted; the counts come back as ImportResult.Warnings.
 //
 // The file is streamed: rows go through COPY into a temporary staging
 // table as they are read (with their line numbers) and one INSERT … ON
@@ -184,9 +163,11 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		return ImportResult{}, fmt.Errorf("series: import: copy: %w", err)
 	}
 	if src.unsorted {
-		if err := findDuplicates(ctx, tx, src.perr); err != nil {
+		n, line, err := countDuplicates(ctx, tx)
+		if err != nil {
 			return ImportResult{}, err
 		}
+		src.dups.n, src.dups.line = n, line
 	}
 	if src.perr.Total > 0 {
 		sort.SliceStable(src.perr.Problems, func(i, j int) bool { return src.perr.Problems[i].Line < src.perr.Problems[j].Line })
@@ -195,7 +176,7 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		}
 		return ImportResult{}, fmt.Errorf("series: import: %w", src.perr)
 	}
-	res := ImportResult{Format: src.format, Rows: src.rows}
+	res := ImportResult{Format: src.format, Rows: src.rows, Warnings: src.warnings()}
 	intervals := src.intervals()
 	if src.unsorted {
 		if intervals, err = stagedIntervals(ctx, tx); err != nil {
@@ -222,10 +203,12 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: analyze: %w", err)
 	}
+	// A (series, timestamp) pair repeated in the file keeps its last row,
+	// as the cleaning policy says (a resend or a correction supersedes).
 	tag, err := tx.Exec(ctx, `
 INSERT INTO points (series_id, ts, value)
-SELECT s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
-ORDER BY s.id, i.ts
+SELECT DISTINCT ON (s.id, i.ts) s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
+ORDER BY s.id, i.ts, i.line DESC
 ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: upsert points: %w", err)
@@ -237,35 +220,17 @@ ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`)
 	return res, nil
 }
 
-// findDuplicates adds a problem for every staged row that repeats a
-// (series, timestamp) pair of an earlier line.
-func findDuplicates(ctx context.Context, tx pgx.Tx, perr *ImportError) error {
-	rows, err := tx.Query(ctx, `
-SELECT name, ts, line, first_line, count(*) OVER () FROM (
-  SELECT name, ts, line, min(line) OVER (PARTITION BY name, ts) AS first_line FROM import_stage
-) d WHERE line <> first_line ORDER BY line LIMIT $1`, maxProblems)
+// countDuplicates counts the staged rows that a later row of the same
+// (series, timestamp) supersedes, and the first line of one.
+func countDuplicates(ctx context.Context, tx pgx.Tx) (n, line int, err error) {
+	err = tx.QueryRow(ctx, `
+SELECT count(*), COALESCE(min(line), 0) FROM (
+  SELECT line, max(line) OVER (PARTITION BY name, ts) AS last_line FROM import_stage
+) d WHERE line <> last_line`).Scan(&n, &line)
 	if err != nil {
-		return fmt.Errorf("series: import: duplicates: %w", err)
+		return 0, 0, fmt.Errorf("series: import: duplicates: %w", err)
 	}
-	defer rows.Close()
-	total := 0
-	kept := 0
-	for rows.Next() {
-		var name string
-		var ts time.Time
-		var line, first, n int
-		if err := rows.Scan(&name, &ts, &line, &first, &n); err != nil {
-			return fmt.Errorf("series: import: duplicates: %w", err)
-		}
-		total = n
-		kept++
-		perr.Problems = append(perr.Problems, Problem{Line: line, Msg: fmt.Sprintf("duplicate timestamp %s for %s (first on line %d)", ts.UTC().Format(time.RFC3339), name, first)})
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("series: import: duplicates: %w", err)
-	}
-	perr.Total += total
-	return nil
+	return n, line, nil
 }
 
 // stagedIntervals returns each staged series with its median spacing.
@@ -350,6 +315,38 @@ type csvSource struct {
 	// and interval checks to SQL on the staging table.
 	track    map[string]*seriesTrack
 	unsorted bool
+
+	// Repairs of the cleaning policy: values skipped as missing or
+	// infinite, rows superseded by a later one with the same timestamp.
+	missing, nonFinite, dups tally
+}
+
+// tally counts one kind of repair and its first line.
+type tally struct{ n, line int }
+
+func (t *tally) add(line int) {
+	if t.n == 0 || line < t.line {
+		t.line = line
+	}
+	t.n++
+}
+
+// warnings reports the repairs as the cleaning policy words them.
+func (s *csvSource) warnings() []clean.Warning {
+	var out []clean.Warning
+	if s.missing.n > 0 {
+		out = append(out, clean.Warning{Kind: clean.WarnMissing, Count: s.missing.n, Line: s.missing.line,
+			Msg: fmt.Sprintf("%d empty or missing value(s) skipped (no point written)", s.missing.n)})
+	}
+	if s.nonFinite.n > 0 {
+		out = append(out, clean.Warning{Kind: clean.WarnNonFinite, Count: s.nonFinite.n, Line: s.nonFinite.line,
+			Msg: fmt.Sprintf("%d infinite value(s) skipped", s.nonFinite.n)})
+	}
+	if s.dups.n > 0 {
+		out = append(out, clean.Warning{Kind: clean.WarnDuplicate, Count: s.dups.n, Line: s.dups.line,
+			Msg: fmt.Sprintf("%d row(s) repeat the series and timestamp of a later row; the last row of the file is used", s.dups.n)})
+	}
+	return out
 }
 
 type seriesTrack struct {
@@ -370,8 +367,7 @@ func (s *csvSource) observe(name string, ts time.Time, line int) bool {
 	d := ts.Sub(tr.last)
 	switch {
 	case d == 0:
-		s.perr.add(line, "duplicate timestamp %s for %s (first on line %d)", ts.UTC().Format(time.RFC3339), name, tr.lastLine)
-		return false
+		s.dups.add(tr.lastLine) // the later row supersedes the earlier
 	case d < 0:
 		s.unsorted = true
 	default:
@@ -492,9 +488,16 @@ func (s *csvSource) Next() bool {
 			continue
 		}
 		add := func(name, cell string) {
-			v, err := parseValue(cell)
-			if err != nil {
-				s.perr.add(line, "%s: %v", name, err)
+			v, kind := clean.ParseValue(cell)
+			switch kind {
+			case clean.Unreadable:
+				s.perr.add(line, "%s: bad number %q", name, cell)
+				return
+			case clean.Missing:
+				s.missing.add(line)
+				return
+			case clean.NonFinite:
+				s.nonFinite.add(line)
 				return
 			}
 			if !s.observe(name, ts, line) {
@@ -513,7 +516,7 @@ func (s *csvSource) Next() bool {
 		}
 		for j, c := range s.cols {
 			if strings.TrimSpace(rec[c]) == "" {
-				continue // a missing reading in a wide file
+				continue // a missing reading in a wide file: not a repair
 			}
 			add(s.colNames[j], rec[c])
 		}

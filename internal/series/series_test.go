@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/predict/clean"
 	"github.com/gemba-ai/gemba/internal/series"
 )
 
@@ -120,17 +121,18 @@ func TestImportMalformedWritesNothing(t *testing.T) {
 	_, err := st.Import(ctx, strings.NewReader(csv), series.ImportOptions{})
 	var ie *series.ImportError
 	require.ErrorAs(t, err, &ie)
-	require.Equal(t, 5, ie.Total)
+	// Only unreadable lines are errors: the duplicate (line 5) and the NaN
+	// (line 7) would be repaired, but nothing is written while any line
+	// cannot be read.
+	require.Equal(t, 3, ie.Total)
 	lines := []int{}
 	for _, p := range ie.Problems {
 		lines = append(lines, p.Line)
 	}
-	require.Equal(t, []int{3, 4, 5, 6, 7}, lines)
+	require.Equal(t, []int{3, 4, 6}, lines)
 	require.Contains(t, ie.Problems[0].Msg, "bad timestamp")
 	require.Contains(t, ie.Problems[1].Msg, "bad number")
-	require.Contains(t, ie.Problems[2].Msg, "duplicate timestamp")
-	require.Contains(t, ie.Problems[2].Msg, "first on line 2")
-	require.Contains(t, ie.Problems[3].Msg, "has 2 fields")
+	require.Contains(t, ie.Problems[2].Msg, "has 2 fields")
 	require.Contains(t, err.Error(), "line 4: a.x: bad number")
 
 	list, err := st.List(ctx, series.Filter{})
@@ -303,24 +305,55 @@ func TestImportUnsorted(t *testing.T) {
 		"u.x,2026-03-02T00:00:00Z,1\n" +
 		"u.x,2026-03-02T00:10:00Z,2\n" +
 		"u.x,2026-03-02T00:00:00Z,3\n"
-	_, err := st.Import(ctx, strings.NewReader(dup), series.ImportOptions{})
-	var ie *series.ImportError
-	require.ErrorAs(t, err, &ie)
-	require.Equal(t, 1, ie.Total)
-	require.Equal(t, 4, ie.Problems[0].Line)
-	require.Contains(t, ie.Problems[0].Msg, "duplicate timestamp 2026-03-02T00:00:00Z for u.x (first on line 2)")
+	res, err := st.Import(ctx, strings.NewReader(dup), series.ImportOptions{})
+	require.NoError(t, err, "a duplicate timestamp is repaired, not refused")
+	require.EqualValues(t, 2, res.Points)
+	require.Len(t, res.Warnings, 1)
+	require.Equal(t, clean.WarnDuplicate, res.Warnings[0].Kind)
+	require.Equal(t, 1, res.Warnings[0].Count)
+	require.Equal(t, 2, res.Warnings[0].Line, "line 2 is superseded by line 4")
+	w, err := st.Window(ctx, "u.x", time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 0, 11, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 3.0, w.Data.Values[0], "the last row of the file wins")
 
 	ok := "series,timestamp,value\n" +
 		"u.x,2026-03-02T00:20:00Z,3\n" +
 		"u.x,2026-03-02T00:00:00Z,1\n" +
 		"u.x,2026-03-02T00:05:00Z,2\n" +
 		"u.x,2026-03-02T00:25:00Z,4\n"
-	res, err := st.Import(ctx, strings.NewReader(ok), series.ImportOptions{})
+	res, err = st.Import(ctx, strings.NewReader(ok), series.ImportOptions{})
 	require.NoError(t, err)
 	require.EqualValues(t, 4, res.Points)
 	s, err := st.Lookup(ctx, "u.x")
 	require.NoError(t, err)
 	require.Equal(t, 5*time.Minute, s.Interval)
+}
+
+// TestImportRepairs: a file in time order with a gateway's resend, missing
+// markers and an infinite value is imported under the cleaning policy,
+// with the repairs counted.
+func TestImportRepairs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := series.New(dbtest.Tx(t))
+	in := "time,vibration,temp\n" +
+		"2026-03-02 00:00,1,40\n" +
+		"2026-03-02 01:00,2,NaN\n" +
+		"2026-03-02 01:00,2.5,41\n" +
+		"2026-03-02 02:00,inf,42\n" +
+		"2026-03-02 03:00,4,\n"
+	res, err := st.Import(ctx, strings.NewReader(in), series.ImportOptions{Asset: "pump-7"})
+	require.NoError(t, err)
+	require.EqualValues(t, 6, res.Points, "vibration 00,01,03 and temp 00,01,02")
+	got := map[string]int{}
+	for _, w := range res.Warnings {
+		got[w.Kind] = w.Count
+		require.NotEmpty(t, w.Msg)
+	}
+	require.Equal(t, map[string]int{clean.WarnMissing: 1, clean.WarnNonFinite: 1, clean.WarnDuplicate: 1}, got)
+	w, err := st.Window(ctx, "pump-7.vibration", time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, 2.5, w.Data.Values[1], "the resend supersedes the first row")
 }
 
 func TestUpsertPoints(t *testing.T) {

@@ -3,13 +3,13 @@
 // to check the models on their own data.
 //
 // The input is a CSV file with a header row. A timestamp column is optional:
-// without one the rows are a regularly spaced series. Problems in the file
-// (bad numbers, bad or duplicate timestamps, rows out of order, rows with the
-// wrong number of fields) are all reported at once, with their line numbers,
-// in a *ParseError. Gaps in the timestamps (missing intervals, judged against
-// the median spacing) are filled with missing values for the models, so the
-// points after a gap keep their true position; the output still has exactly
-// one row per input row.
+// without one the rows are a regularly spaced series. The file goes through
+// the one input-cleaning policy of package clean: only lines that cannot be
+// read (bad numbers or timestamps, the wrong number of fields) are errors,
+// all reported at once with their line numbers in a *ParseError; duplicate
+// timestamps, rows out of order, irregular sampling, gaps and missing values
+// are repaired as the policy says and reported as warnings with counts
+// (Table.Report). The output still has exactly one row per input row.
 package csvmodel
 
 import (
@@ -17,13 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/predict"
+	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
 
 // ErrMalformed is matched (errors.Is) by every *ParseError.
@@ -31,10 +29,6 @@ var ErrMalformed = errors.New("malformed CSV")
 
 // maxProblems caps how many problems a ParseError lists; the rest are counted.
 const maxProblems = 20
-
-// maxGapFactor bounds the filled grid at this many slots per input row (plus
-// a fixed allowance), so one absurd timestamp cannot allocate gigabytes.
-const maxGapFactor = 100
 
 // Problem is one defect in the input, at a 1-based line of the file.
 type Problem struct {
@@ -107,72 +101,29 @@ type Table struct {
 	// precise one when rows mix them (midnight written as a bare date), so
 	// that forecast timestamps in it keep their time of day.
 	Layout string
-	// Step is the sampling interval: the most common spacing of the timestamps
-	// (zero without a time column).
+	// Step is the sampling interval (zero without a time column).
 	Step time.Duration
 	// Grid is the regularly spaced series the models see: one slot per
 	// interval from the first timestamp to the last, NaN where no row
 	// (or an empty value) fills it.
 	Grid predict.Series
-	// Slot maps each data row to its index in Grid.
+	// Slot maps each data row to its index in Grid (−1 for a row the
+	// policy set aside).
 	Slot []int
+	// Report holds the cleaning policy's counts and warnings.
+	Report clean.Report
 }
 
-var timeNames = []string{"timestamp", "time", "datetime", "date"}
-
-// layouts are the timestamp formats accepted, most specific first.
-var layouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05Z0700",
-	"2006-01-02 15:04:05Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04:05",
-	"2006-01-02T15:04:05",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006/01/02 15:04:05",
-	"2006/01/02 15:04",
-	"2006-01-02",
-	"2006/01/02",
-}
-
-// parseTime parses s trying the last successful layout first.
-func parseTime(s, last string) (time.Time, string, bool) {
-	if last != "" {
-		if t, err := time.Parse(last, s); err == nil {
-			return t, last, true
-		}
-	}
-	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, l, true
-		}
-	}
-	return time.Time{}, last, false
-}
-
-// parseValue parses a numeric cell; empty, NaN, NA and null are a missing
-// value (ok, NaN), anything else unparsable or infinite is an error.
-func parseValue(s string) (float64, bool) {
-	switch strings.ToLower(s) {
-	case "", "nan", "na", "n/a", "null", "none":
-		return math.NaN(), true
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
-		return 0, false
-	}
-	return v, true
-}
+var timeNames = []string{"timestamp", "time", "datetime", "date", "ts"}
 
 type record struct {
 	line   int
 	fields []string
 }
 
-// Read parses a CSV series from r. Every problem is collected into one
-// *ParseError; a file without a usable header or value column fails at once.
+// Read parses a CSV series from r. Unreadable lines are collected into one
+// *ParseError; a file without a usable header or value column fails at
+// once. Everything readable is cleaned by package clean's policy.
 func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -226,58 +177,42 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	if tc >= 0 {
 		t.TimeCol = header[tc]
 	}
-	values := make([]float64, 0, len(recs))
-	lines := make([]int, 0, len(recs))
+	pts := make([]clean.Point, 0, len(recs))
 	last := "" // the layout that parsed the previous timestamp, tried first
 	for _, rec := range recs {
 		raw := rec.fields[vc]
-		v, ok := parseValue(raw)
-		if !ok {
+		v, cell := clean.ParseValue(raw)
+		if cell == clean.Unreadable {
 			pe.add(rec.line, "bad number %q in column %q", raw, t.ValueCol)
 		}
-		var ts time.Time
+		p := clean.Point{Line: rec.line, Value: v, Cell: cell}
 		if tc >= 0 {
 			rawT := rec.fields[tc]
-			var okT bool
-			var layout string
-			ts, layout, okT = parseTime(rawT, last)
-			if okT {
-				last = layout
-				if t.Layout == "" || slices.Index(layouts, layout) < slices.Index(layouts, t.Layout) {
-					t.Layout = layout
-				}
-			}
-			if !okT {
+			ts, layout, ok := clean.ParseTime(rawT, last)
+			if !ok {
 				pe.add(rec.line, "bad timestamp %q in column %q", rawT, t.TimeCol)
 				continue
 			}
-			if n := len(t.Times); n > 0 {
-				prev := t.Times[n-1]
-				switch {
-				case ts.Equal(prev):
-					pe.add(rec.line, "duplicate timestamp %q (line %d has the same)", rawT, lines[n-1])
-					continue
-				case ts.Before(prev):
-					pe.add(rec.line, "timestamp %q is out of order (before line %d)", rawT, lines[n-1])
-					continue
-				}
+			last = layout
+			if t.Layout == "" || clean.MoreSpecific(layout, t.Layout) {
+				t.Layout = layout
 			}
+			p.Time = ts
 			t.Times = append(t.Times, ts)
 			t.RawTimes = append(t.RawTimes, rawT)
 		}
 		t.RawValues = append(t.RawValues, raw)
-		values = append(values, v)
-		lines = append(lines, rec.line)
+		pts = append(pts, p)
 	}
 	if len(pe.Problems) > 0 {
 		return nil, fmt.Errorf("csvmodel: read: %w", pe)
 	}
-	if len(values) == 0 {
+	if len(pts) == 0 {
 		return nil, fmt.Errorf("csvmodel: read: no data rows: %w", predict.ErrTooShort)
 	}
-	if err := t.grid(values, lines); err != nil {
-		return nil, fmt.Errorf("csvmodel: read: %w", err)
-	}
+	al := clean.Align(pts, clean.Options{Untimed: tc < 0})
+	t.Step, t.Slot, t.Report = al.Step, al.Slot, al.Report
+	t.Grid = predict.Series{Values: al.Values, Times: al.Times}
 	return t, nil
 }
 
@@ -320,11 +255,10 @@ func chooseColumns(header []string, recs []record, opt ReadOptions) (tc, vc int,
 		}
 		nums, bad := 0, 0
 		for _, rec := range recs[:min(len(recs), 50)] {
-			v, ok := parseValue(rec.fields[c])
-			switch {
-			case !ok:
+			switch _, cell := clean.ParseValue(rec.fields[c]); cell {
+			case clean.Unreadable:
 				bad++
-			case !math.IsNaN(v):
+			case clean.Number:
 				nums++
 			}
 		}
@@ -333,62 +267,4 @@ func chooseColumns(header []string, recs []record, opt ReadOptions) (tc, vc int,
 		}
 	}
 	return 0, 0, fmt.Errorf("no numeric column in header %q (name one with the value column option): %w", header, ErrMalformed)
-}
-
-// grid lays the rows on a regular grid. Without timestamps each row is one
-// slot. With timestamps the interval is the median spacing; each row goes
-// to the slot nearest its offset from the first row, and rows that would
-// share a slot (spacing well under the interval) are reported, because
-// silently merging or shifting them would misplace data.
-func (t *Table) grid(values []float64, lines []int) error {
-	n := len(values)
-	t.Slot = make([]int, n)
-	if t.Times == nil {
-		for i := range t.Slot {
-			t.Slot[i] = i
-		}
-		t.Grid = predict.Series{Values: values}
-		return nil
-	}
-	if n > 1 { // one row has no spacing
-		t.Step = predict.CommonStep(t.Times)
-	}
-	if n == 1 || t.Step <= 0 {
-		t.Grid = predict.Series{Values: values, Times: t.Times}
-		for i := range t.Slot {
-			t.Slot[i] = i
-		}
-		return nil
-	}
-	pe := &ParseError{}
-	t0 := t.Times[0]
-	limit := maxGapFactor*n + 100_000
-	for i, ts := range t.Times {
-		off := ts.Sub(t0)
-		slot := int(math.Round(float64(off) / float64(t.Step)))
-		if slot > limit {
-			pe.add(lines[i], "timestamp %q is %d intervals of %v after the first row: too large a gap", t.RawTimes[i], slot, t.Step)
-			break
-		}
-		if i > 0 && slot <= t.Slot[i-1] {
-			pe.add(lines[i], "timestamp %q is less than one interval (%v) after line %d: irregular sampling", t.RawTimes[i], t.Step, lines[i-1])
-		}
-		t.Slot[i] = slot
-	}
-	if len(pe.Problems) > 0 {
-		return pe
-	}
-	size := t.Slot[n-1] + 1
-	g := make([]float64, size)
-	ts := make([]time.Time, size)
-	for k := range g {
-		g[k] = math.NaN()
-		ts[k] = t0.Add(time.Duration(k) * t.Step)
-	}
-	for i, s := range t.Slot {
-		g[s] = values[i]
-		ts[s] = t.Times[i]
-	}
-	t.Grid = predict.Series{Values: g, Times: ts}
-	return nil
 }

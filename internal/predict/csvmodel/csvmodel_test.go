@@ -63,7 +63,7 @@ func TestDetectGood(t *testing.T) {
 	}{
 		{"with time", seasonalCSV(400, 300, true, nil), DetectOptions{}, 400, 300, "2025-03-01 00:00:00"},
 		{"no time", seasonalCSV(400, 300, false, nil), DetectOptions{}, 400, 300, ""},
-		{"online", seasonalCSV(400, 300, true, nil), DetectOptions{Online: true, Period: 24}, 400, 300, "2025-03-01 00:00:00"},
+		{"online", seasonalCSV(400, 300, true, nil), DetectOptions{Online: true, Period: 24, Threshold: 0.5}, 400, 300, "2025-03-01 00:00:00"},
 		// Five missing hours: the spike at hour 300 is data row 295, and
 		// the model still sees it at its true position in the day.
 		{"gap", seasonalCSV(400, 300, true, gap), DetectOptions{}, 395, 295, "2025-03-01 00:00:00"},
@@ -72,7 +72,8 @@ func TestDetectGood(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			require.NoError(t, Detect(strings.NewReader(tc.in), &out, tc.opt))
+			_, err := Detect(strings.NewReader(tc.in), &out, tc.opt)
+			require.NoError(t, err)
 			rows := readCSV(t, out.String())
 			require.Equal(t, DetectHeader, rows[0])
 			require.Len(t, rows, tc.rows+1)
@@ -95,7 +96,8 @@ func TestDetectMissingValue(t *testing.T) {
 	t.Parallel()
 	in := "value\n" + strings.Repeat("1\n2\n3\n", 10) + "\nNaN\n5\n"
 	var out bytes.Buffer
-	require.NoError(t, Detect(strings.NewReader(in), &out, DetectOptions{}))
+	_, err := Detect(strings.NewReader(in), &out, DetectOptions{})
+	require.NoError(t, err)
 	rows := readCSV(t, out.String())
 	require.Len(t, rows, 33) // the blank line is skipped, "NaN" is a row
 	require.Equal(t, []string{"", "NaN", "", "0"}, rows[31])
@@ -117,17 +119,11 @@ func TestReadMalformed(t *testing.T) {
 			[]string{`line 3: bad number "abc" in column "value"`}},
 		{"bad timestamp", "timestamp,value\n2025-01-01 00:00:00,1\nyesterday,2\n", ReadOptions{},
 			[]string{`line 3: bad timestamp "yesterday"`}},
-		{"duplicate", "time,value\n2025-01-01 00:00,1\n2025-01-01 01:00,2\n2025-01-01 01:00,3\n", ReadOptions{},
-			[]string{`line 4: duplicate timestamp "2025-01-01 01:00" (line 3 has the same)`}},
-		{"out of order", "date,value\n2025-01-02,1\n2025-01-03,2\n2025-01-01,3\n", ReadOptions{},
-			[]string{`line 4: timestamp "2025-01-01" is out of order (before line 3)`}},
 		{"field count", "timestamp,value\n2025-01-01 00:00:00,1\n2025-01-01 01:00:00,2,3\n", ReadOptions{},
 			[]string{"line 3: has 3 fields, the header has 2"}},
-		{"several at once", "timestamp,value\n2025-01-01 00:00:00,1\n2025-01-01 01:00:00,zz\nbad,2\n2025-01-01 01:00:00,4\n", ReadOptions{ValueCol: "value"},
-			[]string{"3 problems", "line 3: bad number", "line 4: bad timestamp", "line 5: duplicate timestamp"}},
-		{"capped list", many, ReadOptions{ValueCol: "value"}, []string{"line 21:", "and 16 more"}},
-		{"irregular", "timestamp,value\n2025-01-01 00:00,1\n2025-01-01 01:00,2\n2025-01-01 01:10,2\n2025-01-01 02:00,3\n2025-01-01 03:00,3\n", ReadOptions{},
-			[]string{"line 4: timestamp \"2025-01-01 01:10\" is less than one interval (1h0m0s) after line 3"}},
+		{"several at once", "timestamp,value\n2025-01-01 00:00:00,1\n2025-01-01 01:00:00,zz\nbad,2\n2025-01-01 01:00:00,4,5\n", ReadOptions{ValueCol: "value"},
+			[]string{"3 problems", "line 3: bad number", "line 4: bad timestamp", "line 5: has 3 fields"}},
+		{"capped list", many, ReadOptions{ValueCol: "value"}, []string{"line 21:", "and 10 more"}},
 		{"no numeric column", "timestamp,name\n2025-01-01,a\n", ReadOptions{}, []string{"no numeric column"}},
 		{"unknown column", "timestamp,value\n2025-01-01,1\n", ReadOptions{ValueCol: "flow"}, []string{`no value column "flow"`}},
 		{"unknown time column", "t,value\n2025-01-01,1\n", ReadOptions{TimeCol: "when"}, []string{`no time column "when"`}},
@@ -178,7 +174,7 @@ func TestForecastCSV(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			var out bytes.Buffer
-			fc, err := Forecast(strings.NewReader(tc.in), &out, tc.opt)
+			fc, _, err := Forecast(strings.NewReader(tc.in), &out, tc.opt)
 			require.NoError(t, err)
 			require.NotEmpty(t, fc.Model)
 			rows := readCSV(t, out.String())
@@ -203,10 +199,10 @@ func TestForecastCSV(t *testing.T) {
 
 func TestForecastCSVErrors(t *testing.T) {
 	t.Parallel()
-	_, err := Forecast(strings.NewReader(seasonalCSV(40, -1, false, nil)), &bytes.Buffer{}, ForecastOptions{Horizon: 100})
+	_, _, err := Forecast(strings.NewReader(seasonalCSV(40, -1, false, nil)), &bytes.Buffer{}, ForecastOptions{Horizon: 100})
 	require.ErrorIs(t, err, predict.ErrHorizonTooLong)
-	_, err = Forecast(strings.NewReader("value\n1\nx\n"), &bytes.Buffer{}, ForecastOptions{Horizon: 1, ReadOptions: ReadOptions{ValueCol: "value"}})
+	_, _, err = Forecast(strings.NewReader("value\n1\nx\n"), &bytes.Buffer{}, ForecastOptions{Horizon: 1, ReadOptions: ReadOptions{ValueCol: "value"}})
 	require.ErrorIs(t, err, ErrMalformed)
-	err = Detect(strings.NewReader("value\n1\n2\n"), &bytes.Buffer{}, DetectOptions{})
+	_, err = Detect(strings.NewReader("value\n1\n2\n"), &bytes.Buffer{}, DetectOptions{})
 	require.ErrorIs(t, err, predict.ErrTooShort)
 }

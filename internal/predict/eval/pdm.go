@@ -36,20 +36,17 @@ const (
 	pdmFailures     = "PdM_failures.csv"
 	pdmErrors       = "PdM_errors.csv"
 	hoursPerMonth   = 730.5 // 365.25·24/12
-	pdmDetectorName = "online multivariate (4 sensors per machine: robust Mahalanobis, MEWMA and per-sensor CUSUM)"
+	pdmDetectorName = "online multivariate (4 sensors per machine: a calibrated streaming detector per sensor and a joint shift test, MEWMA and per-sensor CUSUM)"
 )
 
 // pdmSensors are the telemetry columns, in file order.
 var pdmSensors = []string{"volt", "rotate", "pressure", "vibration"}
 
-// PdMDetectOptions are the detector settings the evaluation uses (and that
-// the tools should use for hourly machine telemetry): online, so each hour
-// is judged only from the hours before it, as it would be live.
-// The threshold and the CUSUM decision interval were tuned on this data
-// (thresholds 0.95–0.995, intervals 12–30, shift memories 19 and 39): h = 18
-// keeps nearly all the detections of the default 12 with fewer false events;
-// past 20 detections fall away faster than false events.
-var PdMDetectOptions = predict.DetectOptions{Online: true, Threshold: 0.99, ShiftThreshold: 18}
+// PdMDetectOptions are the detector settings the evaluation uses: the one
+// detector configuration (predict.DetectorSettings) for three months of
+// hourly telemetry, online, so each hour is judged only from the hours
+// before it, as it would be live.
+var PdMDetectOptions = predict.DetectorSettings(time.Hour, 2160, true)
 
 // PdMReport is the outcome of [EvalPdM].
 type PdMReport struct {
@@ -138,7 +135,7 @@ type PdMForecast struct {
 func (r *PdMReport) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Azure PdM telemetry, %d machines, %s to %s (%.1f machine-months)\n", r.Machines, r.Start.Format(time.DateOnly), r.End.Format(time.DateOnly), r.MachineMonths)
-	fmt.Fprintf(&b, "detector: %s, threshold %.2f, CUSUM h %.0f\n", r.Detector, r.Options.Threshold, r.Options.ShiftThreshold)
+	fmt.Fprintf(&b, "detector: %s, asset threshold %.2f (series %.2f), period %d\n", r.Detector, r.Options.AssetThreshold, r.Options.Threshold, r.Options.Period)
 	fmt.Fprintf(&b, "failures preceded by an event within 48 h: %d of %d (%.0f%%)\n", r.Detected, r.Failures, 100*r.DetectionRate)
 	fmt.Fprintf(&b, "  of the %d with at least 7 days of telemetry before them: %d\n", r.WithHistory, r.DetectedWithHistory)
 	fmt.Fprintf(&b, "failure records (components): %d\n", r.ComponentFailures)
@@ -214,8 +211,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 			}
 		}
 		o.withHist, o.detectedHist, _, _, _, _ = scoreEvents(det.Events, late, nil)
-		batch := PdMDetectOptions
-		batch.Online = false
+		batch := predict.DetectorSettings(time.Hour, len(m.times), false)
 		bdet, err := predict.DetectMulti(predict.Multi{Names: pdmSensors, Times: m.times, Values: m.values}, batch)
 		if err != nil {
 			o.err = fmt.Errorf("machine %d: batch: %w", m.id, err)

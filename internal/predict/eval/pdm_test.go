@@ -24,10 +24,11 @@ func TestEvalPdM(t *testing.T) {
 	require.Positive(t, rep.Failures)
 	require.Less(t, rep.Forecast.MASE, rep.Forecast.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (hourly)")
 	require.Less(t, rep.ForecastDaily.MASE, rep.ForecastDaily.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (daily)")
-	// Guard rails a little below the tuned figures (34 of 37, 1.25 per
-	// machine-month), so a regression in the detector shows up here.
-	require.GreaterOrEqual(t, rep.DetectionRate, 0.8)
-	require.LessOrEqual(t, rep.FalseEventsPerMachineMonth, 1.6)
+	// Guard rails a little beyond the measured figures (34 of 37 within 48
+	// hours, 1.34 false events per machine-month), so a regression in the
+	// detector shows up here.
+	require.GreaterOrEqual(t, rep.DetectionRate, 0.85)
+	require.LessOrEqual(t, rep.FalseEventsPerMachineMonth, 1.5)
 }
 
 func TestEvalPdMMissingDir(t *testing.T) {
