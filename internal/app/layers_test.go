@@ -27,7 +27,7 @@ var layers = []struct {
 	{"evaluation of the agent", []string{"internal/eval"}},
 	{"agent", []string{"internal/agent", "internal/planner"}},
 	{"tools", []string{"tools"}},
-	{"models and stores", []string{"internal/predict", "internal/predict/csvmodel", "internal/predict/eval", "internal/series",
+	{"models and stores", []string{"internal/predict", "internal/predict/clean", "internal/predict/csvmodel", "internal/predict/eval", "internal/series",
 		"rag", "internal/vocab", "internal/modelreg", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
 	{"database", []string{"internal/db", "migrations"}},
 	{"leaves", []string{"internal/ops", "internal/config"}},
