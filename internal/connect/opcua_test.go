@@ -49,7 +49,7 @@ func TestOPCUAFollowsAServerRestart(t *testing.T) {
 	conn, err := connect.New(cfg, connect.Options{Store: store})
 	require.NoError(t, err)
 	stop := run(t, conn)
-	waitFor(t, 20*time.Second, "subscribed", func() bool { return conn.Status().Connected && conn.Status().Points >= int64(n) })
+	waitFor(t, 90*time.Second, "subscribed", func() bool { return conn.Status().Connected && conn.Status().Points >= int64(n) })
 	time.Sleep(before)
 
 	srv.Stop()

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/series"
 )
@@ -195,14 +197,14 @@ func (p *pipeline) writeBatch(ctx context.Context, items []*item) {
 // touch a row twice). It returns the id → name map of the batch for the
 // Feed; names is nil when resolving failed (and err is set).
 func (p *pipeline) rows(ctx context.Context, items []*item) ([]series.Row, map[int64]string, error) {
+	if err := p.refresh(ctx, items); err != nil {
+		return nil, nil, err
+	}
 	rows := make([]series.Row, 0, 64)
 	names := map[int64]string{}
 	for _, it := range items {
 		for _, pt := range it.points {
-			id, err := p.resolve(ctx, pt.Series, it.describe)
-			if err != nil {
-				return nil, nil, err
-			}
+			id := p.resolve(pt.Series)
 			if id == 0 {
 				continue
 			}
@@ -224,38 +226,66 @@ func (p *pipeline) rows(ctx context.Context, items []*item) ([]series.Row, map[i
 	return out, names, nil
 }
 
-// absentFor is how long a refused name is remembered before the store is
-// asked again (a series declared meanwhile is picked up).
-const absentFor = time.Minute
-
-// resolve returns the id of the series called name, creating it when the
-// connector may; 0 when the point is to be dropped.
-func (p *pipeline) resolve(ctx context.Context, name string, describe map[string]SeriesInfo) (int64, error) {
-	if id, ok := p.ids[name]; ok {
-		return id, nil
-	}
-	if until, ok := p.absent[name]; ok && p.opts.Now().Before(until) {
-		p.fail("series", fmt.Errorf("no series %q (create_series is false)", name))
-		return 0, nil
-	}
-	// Someone may have created it since the preload.
-	found, err := p.opts.Store.List(ctx, series.Filter{Text: name})
-	if err != nil {
-		return 0, fmt.Errorf("connect: series %s: %w", name, err)
-	}
-	for _, s := range found {
-		if s.Name == name {
-			p.ids[name] = s.ID
-			p.state.setSeries(len(p.ids))
-			return s.ID, nil
+// refresh makes sure the cache holds the batch's series: when it names
+// series the cache does not hold it reloads the cache once (another
+// process may have created them since), then creates the missing ones
+// concurrently, so a burst of new names (a plant's first minute) costs a
+// few round trips, not one commit after another.
+func (p *pipeline) refresh(ctx context.Context, items []*item) error {
+	now := p.opts.Now()
+	missing := map[string]SeriesInfo{}
+	for _, it := range items {
+		for _, pt := range it.points {
+			if _, ok := p.ids[pt.Series]; ok {
+				continue
+			}
+			if until, ok := p.absent[pt.Series]; ok && now.Before(until) {
+				continue
+			}
+			if _, ok := missing[pt.Series]; !ok || it.describe != nil {
+				missing[pt.Series] = it.describe[pt.Series]
+			}
 		}
 	}
-	if !p.create {
-		p.absent[name] = p.opts.Now().Add(absentFor)
-		p.fail("series", fmt.Errorf("no series %q (create_series is false)", name))
-		return 0, nil
+	if len(missing) == 0 {
+		return nil
 	}
-	info := describe[name]
+	if err := p.preload(ctx); err != nil {
+		return fmt.Errorf("connect: load series: %w", err)
+	}
+	if !p.create {
+		return nil // resolve refuses and counts them
+	}
+	for name := range missing {
+		if _, ok := p.ids[name]; ok {
+			delete(missing, name)
+		}
+	}
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(createConcurrency)
+	for name, info := range missing {
+		g.Go(func() error {
+			id, err := p.create1(gctx, name, info)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			p.ids[name] = id
+			mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	p.state.setSeries(len(p.ids))
+	return err
+}
+
+// createConcurrency bounds the series created at once.
+const createConcurrency = 8
+
+// create1 creates the series name, described by info.
+func (p *pipeline) create1(ctx context.Context, name string, info SeriesInfo) (int64, error) {
 	s := series.Series{
 		Name: name, Unit: info.Unit, Site: info.Site, Line: info.Line, Asset: info.Asset, Sensor: info.Sensor,
 		Kind: series.KindSensor, Interval: info.Interval, Metadata: map[string]any{"connector": p.name},
@@ -269,10 +299,26 @@ func (p *pipeline) resolve(ctx context.Context, name string, describe map[string
 	if err != nil {
 		return 0, fmt.Errorf("connect: create series %s: %w", name, err)
 	}
-	p.ids[name] = created.ID
-	p.state.setSeries(len(p.ids))
 	p.opts.Logger.InfoContext(ctx, "connector created a series", "connector", p.name, "series", name)
 	return created.ID, nil
+}
+
+// absentFor is how long a refused name is remembered before the store is
+// asked again (a series declared meanwhile is picked up).
+const absentFor = time.Minute
+
+// resolve returns the id of the series called name (refresh has created
+// it when the connector may); 0 when the point is dropped because the
+// series is not declared.
+func (p *pipeline) resolve(name string) int64 {
+	if id, ok := p.ids[name]; ok {
+		return id
+	}
+	if _, ok := p.absent[name]; !ok || p.opts.Now().After(p.absent[name]) {
+		p.absent[name] = p.opts.Now().Add(absentFor)
+	}
+	p.fail("series", fmt.Errorf("no series %q (create_series is false)", name))
+	return 0
 }
 
 // fail counts an error of kind and keeps it for the status; the log is
