@@ -27,6 +27,7 @@ type OPCUA struct {
 	p     *pipeline
 	state *tracker
 	nodes []*ua.NodeID
+	info  map[string]SeriesInfo // by series name
 	stop  chan struct{}
 }
 
@@ -44,6 +45,10 @@ func NewOPCUA(cfg config.Connector, opts Options) (*OPCUA, error) {
 			return nil, fmt.Errorf("connect: %s: node %q: %w", cfg.Name, n.Node, err)
 		}
 		c.nodes = append(c.nodes, id)
+	}
+	c.info = make(map[string]SeriesInfo, len(cfg.Nodes))
+	for _, n := range cfg.Nodes {
+		c.info[n.Series] = SeriesInfo{Unit: n.Unit, Interval: cfg.Interval}
 	}
 	return c, nil
 }
@@ -223,7 +228,22 @@ func (c *OPCUA) notification(v any) error {
 	now := c.opts.Now()
 	c.state.message(1, now)
 	c.opts.Metrics.CountConnectorMessages(c.cfg.Name, 1)
-	it := &item{arrived: now}
+	it := &item{arrived: now, points: c.points(dcn, now)}
+	if len(it.points) == 0 {
+		return nil
+	}
+	it.describe = make(map[string]SeriesInfo, len(it.points))
+	for _, pt := range it.points {
+		it.describe[pt.Series] = c.info[pt.Series]
+	}
+	return c.p.put(c.stop, it)
+}
+
+// points maps the items of a data change notification to points: the
+// source timestamp (else the server's, else the arrival), numbers and
+// booleans; bad statuses and other types are counted and skipped.
+func (c *OPCUA) points(dcn *ua.DataChangeNotification, now time.Time) []Point {
+	var out []Point
 	for _, mi := range dcn.MonitoredItems {
 		h := int(mi.ClientHandle)
 		if h < 0 || h >= len(c.cfg.Nodes) || mi.Value == nil {
@@ -231,7 +251,7 @@ func (c *OPCUA) notification(v any) error {
 		}
 		node := c.cfg.Nodes[h]
 		dv := mi.Value
-		if dv.Status != ua.StatusOK && dv.Status != 0 {
+		if dv.Status != ua.StatusOK {
 			c.p.fail("status", fmt.Errorf("node %s: %s", node.Node, dv.Status))
 			continue
 		}
@@ -241,22 +261,15 @@ func (c *OPCUA) notification(v any) error {
 			continue
 		}
 		ts := dv.SourceTimestamp
-		if ts.IsZero() || ts.Year() < 1971 {
+		if ts.Year() < 1971 {
 			ts = dv.ServerTimestamp
 		}
-		if ts.IsZero() || ts.Year() < 1971 {
+		if ts.Year() < 1971 {
 			ts = now
 		}
-		it.points = append(it.points, Point{Series: node.Series, TS: ts, Value: x})
-		if it.describe == nil {
-			it.describe = map[string]SeriesInfo{}
-		}
-		it.describe[node.Series] = SeriesInfo{Unit: node.Unit, Interval: c.cfg.Interval}
+		out = append(out, Point{Series: node.Series, TS: ts, Value: x})
 	}
-	if len(it.points) == 0 {
-		return nil
-	}
-	return c.p.put(c.stop, it)
+	return out
 }
 
 // variantNumber reads an OPC UA value as a reading: numbers and booleans.

@@ -94,15 +94,24 @@ type pipeline struct {
 	create bool
 	state  *tracker
 
-	ids    map[string]int64     // series name → id; the writer's alone
-	absent map[string]time.Time // names refused (create_series: false), until when
+	cacheMu sync.Mutex
+	ids     map[string]int64     // series name → id
+	absent  map[string]time.Time // names refused (create_series: false), until when
+
+	takeMu  sync.Mutex
+	taken   uint64 // batches taken from the queue
+	ackMu   sync.Mutex
+	ackCond *sync.Cond
+	acked   uint64 // batches acknowledged (or abandoned), in order
 }
 
 func newPipeline(name string, queuePoints, batchPoints int, linger time.Duration, create bool, opts Options, st *tracker) *pipeline {
-	return &pipeline{
+	p := &pipeline{
 		name: name, opts: opts, q: newQueue(queuePoints), batch: batchPoints, linger: linger, create: create,
 		state: st, ids: map[string]int64{}, absent: map[string]time.Time{},
 	}
+	p.ackCond = sync.NewCond(&p.ackMu)
+	return p
 }
 
 // preload fills the series cache with every stored series, so that first
@@ -128,22 +137,55 @@ func (p *pipeline) put(stop <-chan struct{}, it *item) error {
 // run writes batches until ctx is done and the queue is closed and empty.
 // A batch that fails is retried with backoff until it is written or ctx
 // ends: nothing taken from the queue is ever dropped while running.
+//
+// Two writers overlap one batch's commit with the next batch's statements;
+// batches are numbered as they leave the queue and acknowledged strictly in
+// that order, so the PUBACKs follow the order the messages arrived in.
 func (p *pipeline) run(ctx context.Context) {
-	for {
-		items := p.q.take(ctx, p.batch, p.linger)
-		if items == nil {
-			return
-		}
-		p.writeBatch(ctx, items)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() {
+			for {
+				p.takeMu.Lock()
+				items := p.q.take(ctx, p.batch, p.linger)
+				seq := p.taken
+				p.taken++
+				p.takeMu.Unlock()
+				if items == nil {
+					return
+				}
+				p.writeBatch(ctx, seq, items)
+			}
+		})
 	}
+	wg.Wait()
 }
 
-func (p *pipeline) writeBatch(ctx context.Context, items []*item) {
+// writers is the number of batches written at once.
+const writers = 2
+
+// inOrder runs f once every batch numbered before seq has run its own.
+func (p *pipeline) inOrder(seq uint64, f func()) {
+	p.ackMu.Lock()
+	defer p.ackMu.Unlock()
+	for p.acked != seq {
+		p.ackCond.Wait()
+	}
+	f()
+	p.acked++
+	p.ackCond.Broadcast()
+}
+
+func (p *pipeline) writeBatch(ctx context.Context, seq uint64, items []*item) {
 	n := 0
 	for _, it := range items {
 		n += len(it.points)
 	}
+	committed := false
 	defer func() {
+		if !committed {
+			p.inOrder(seq, func() {}) // abandoned at shutdown: let later batches go
+		}
 		p.q.release(n)
 		p.opts.Metrics.SetConnectorQueue(p.name, p.q.size())
 	}()
@@ -168,11 +210,17 @@ func (p *pipeline) writeBatch(ctx context.Context, items []*item) {
 			rows, names, err = p.rows(ctx, items)
 		}
 	}
-	now := p.opts.Now()
-	for _, it := range items {
-		if it.ack != nil {
-			it.ack()
+	committed = true
+	var now time.Time
+	p.inOrder(seq, func() {
+		now = p.opts.Now()
+		for _, it := range items {
+			if it.ack != nil {
+				it.ack()
+			}
 		}
+	})
+	for _, it := range items {
 		p.opts.Metrics.ObserveConnectorLag(p.name, now.Sub(it.arrived))
 	}
 	var newest time.Time
@@ -197,6 +245,8 @@ func (p *pipeline) writeBatch(ctx context.Context, items []*item) {
 // touch a row twice). It returns the id → name map of the batch for the
 // Feed; names is nil when resolving failed (and err is set).
 func (p *pipeline) rows(ctx context.Context, items []*item) ([]series.Row, map[int64]string, error) {
+	p.cacheMu.Lock() // the writers share the series cache
+	defer p.cacheMu.Unlock()
 	if err := p.refresh(ctx, items); err != nil {
 		return nil, nil, err
 	}
