@@ -3,6 +3,7 @@ package connect_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -295,3 +296,50 @@ func TestMQTTLosesNoMessageAcrossRestarts(t *testing.T) {
 	require.Equal(t, published, countPoints(t, pool))
 	require.GreaterOrEqual(t, conn.Status().Reconnects, int64(1), "the broker restart was a reconnect")
 }
+
+// TestMQTTHoldsBackWhileTheDatabaseIsSlow: while the points table is
+// locked by another transaction (a database that does not answer), the
+// connector holds at most queue_points in memory, acknowledges nothing it
+// has not written (the broker keeps the rest), and once the lock is gone
+// every message is stored once.
+func TestMQTTHoldsBackWhileTheDatabaseIsSlow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	broker := connecttest.StartMosquitto(t)
+	pool := dbtest.Pool(t)
+	const limit = 40
+	cfg := parse(t, loadConfig(broker.URL(), "slow", "gemba-slow", fmt.Sprintf("  queue_points: %d\n  batch_points: 20", limit)))
+	conn, err := connect.New(cfg, connect.Options{Store: series.New(pool), Logger: slog.New(slog.NewTextHandler(tlog{t}, nil))})
+	require.NoError(t, err)
+	run(t, conn)
+	waitFor(t, 10*time.Second, "connected", func() bool { return conn.Status().Connected })
+	pub := connecttest.NewPublisher(t, broker.URL(), "pub-slow")
+	published := 0
+	publish := func(k int) {
+		for range k {
+			require.NoError(t, pub.Publish("load/a", stamp(published, time.Now(), 2)))
+			published++
+		}
+	}
+	publish(5) // creates the two series
+	waitFor(t, 10*time.Second, "first points", func() bool { return conn.Status().Points == 10 })
+
+	// Slow: another transaction holds the points table.
+	lock, err := pool.Begin(ctx)
+	require.NoError(t, err)
+	_, err = lock.Exec(ctx, `LOCK TABLE points IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+	publish(200)
+	waitFor(t, 10*time.Second, "the queue to fill", func() bool { return conn.Status().Queue >= limit-2 })
+	st := conn.Status()
+	require.LessOrEqual(t, st.Queue, limit, "memory stays bounded")
+	require.Equal(t, int64(10), st.Points, "nothing written while the table is locked")
+	require.NoError(t, lock.Rollback(ctx))
+	waitFor(t, 30*time.Second, "catch-up after the lock", func() bool { return conn.Status().Points == int64(published*2) })
+
+	require.Equal(t, published*2, countPoints(t, pool), "every message stored once")
+}
+
+type tlog struct{ t testing.TB }
+
+func (l tlog) Write(b []byte) (int, error) { l.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
