@@ -38,7 +38,11 @@ lint:
 
 ## bench: the performance benchmarks named in the issues (figures go in closing notes)
 bench: setup
+	bash deploy/local/test-deps.sh
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	@# live data at full size: 50,000 MQTT points/s for 60 s through Mosquitto into PostgreSQL (p99
+	@# message-to-queryable), and 1,000 OPC UA nodes at 1 s across a 10 s server restart
+	GEMBA_CONNECT_BENCH=full $(GO) test -count=1 -timeout 20m -v -run 'TestMQTTSustainedThroughput|TestOPCUAFollowsAServerRestart' ./internal/connect/
 
 ## loadtest: 3,000 Slack events over 3 minutes to two gemba processes (exactly-once, latency, throughput);
 ## the harness is its own command, so its local Slack and scripted LLM never enter the gemba binary

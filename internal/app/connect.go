@@ -136,7 +136,6 @@ func checkOne(ctx context.Context, app *App, c config.Connector, points int, tim
 	return true
 }
 
-
 // newConnectors builds the configured connectors for `gemba serve` (nil
 // when none is configured).
 func newConnectors(cfg *config.Config, store *series.Store, metrics *ops.Metrics, log *slog.Logger) (*connect.Runner, error) {

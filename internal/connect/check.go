@@ -141,7 +141,7 @@ func checkMQTT(ctx context.Context, cfg config.Connector, n int, emit func(Sampl
 		filters[f] = byte(*cfg.QoS)
 	}
 	if stok := cl.SubscribeMultiple(filters, nil); !stok.WaitTimeout(10*time.Second) || stok.Error() != nil {
-		return st.report(), fmt.Errorf("subscribe %v: %v", c.Filters(), stok.Error())
+		return st.report(), fmt.Errorf("subscribe %v: %w", c.Filters(), stok.Error())
 	}
 	return st.wait(ctx)
 }

@@ -273,7 +273,7 @@ func (r *topicRule) points(payload []byte, caps []string, arrived time.Time) ([]
 	}
 	var doc any
 	if err := json.Unmarshal(payload, &doc); err != nil {
-		return nil, fmt.Errorf("%w: not JSON: %v", errPayload, err)
+		return nil, fmt.Errorf("%w: not JSON: %w", errPayload, err)
 	}
 	records := []any{doc}
 	if r.m.Records != "" {
@@ -289,7 +289,7 @@ func (r *topicRule) points(payload []byte, caps []string, arrived time.Time) ([]
 		if r.ts != nil {
 			t, err := parseTime(lookup(rec, r.ts))
 			if err != nil {
-				return nil, fmt.Errorf("%w: timestamp %q: %v", errPayload, r.m.Timestamp, err)
+				return nil, fmt.Errorf("%w: timestamp %q: %w", errPayload, r.m.Timestamp, err)
 			}
 			ts = t
 		}

@@ -252,7 +252,7 @@ func (c *OPCUA) points(dcn *ua.DataChangeNotification, now time.Time) []Point {
 		node := c.cfg.Nodes[h]
 		dv := mi.Value
 		if dv.Status != ua.StatusOK {
-			c.p.fail("status", fmt.Errorf("node %s: %s", node.Node, dv.Status))
+			c.p.fail("status", fmt.Errorf("node %s: %w", node.Node, dv.Status))
 			continue
 		}
 		x, ok := variantNumber(dv.Value)

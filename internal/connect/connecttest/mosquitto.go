@@ -8,6 +8,7 @@
 package connecttest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -92,7 +93,7 @@ func (m *Mosquitto) Start() {
 	if m.cmd != nil {
 		m.t.Fatal("connecttest: mosquitto already running")
 	}
-	cmd := exec.Command(m.bin, "-c", m.conf) //nolint:gosec // the test's own broker binary and config
+	cmd := exec.CommandContext(context.Background(), m.bin, "-c", m.conf) //nolint:gosec // the test's own broker binary and config; Stop ends it
 	if err := cmd.Start(); err != nil {
 		m.t.Fatalf("connecttest: start mosquitto: %v", err)
 	}
@@ -135,11 +136,11 @@ func (m *Mosquitto) Restart(down time.Duration) {
 // FreePort returns a loopback TCP port that was free a moment ago.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -154,7 +155,7 @@ func WaitListening(port int, timeout time.Duration, exited <-chan struct{}) erro
 			return fmt.Errorf("the process exited")
 		default:
 		}
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		c, err := (&net.Dialer{Timeout: 200 * time.Millisecond}).DialContext(context.Background(), "tcp", addr)
 		if err == nil {
 			_ = c.Close()
 			return nil

@@ -67,7 +67,7 @@ func (s *OPCUAServer) Start() {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^$") //nolint:gosec // the test binary itself
+	cmd := exec.CommandContext(context.Background(), exe, "-test.run=^$") //nolint:gosec // the test binary itself; Stop kills it
 	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d,%d,%s", childEnv, s.Port, s.n, s.tick))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()

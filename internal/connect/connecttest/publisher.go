@@ -43,7 +43,7 @@ func (p *Publisher) Publish(topic string, payload []byte) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("connecttest: publish %s: no PUBACK within a minute (last error: %v)", topic, tok.Error())
+			return fmt.Errorf("connecttest: publish %s: no PUBACK within a minute (last error: %w)", topic, tok.Error())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
