@@ -23,7 +23,7 @@ func full() bool { return os.Getenv("GEMBA_CONNECT_BENCH") == "full" }
 
 func opcuaConfig(endpoint string, n int, interval time.Duration) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "- name: opc\n  type: opcua\n  endpoint: %s\n  interval: %s\n  reconnect_max: 1s\n  nodes:\n", endpoint, interval)
+	fmt.Fprintf(&b, "- name: opc\n  type: opcua\n  endpoint: %s\n  interval: %s\n  reconnect_max: 500ms\n  nodes:\n", endpoint, interval)
 	for i := range n {
 		fmt.Fprintf(&b, "    - {node: %q, series: \"cell-%d.v\", unit: bar}\n", connecttest.NodeID(i), i)
 	}
@@ -38,7 +38,7 @@ func opcuaConfig(endpoint string, n int, interval time.Duration) string {
 // outage.
 func TestOPCUAFollowsAServerRestart(t *testing.T) {
 	t.Parallel()
-	n, interval, outage, before, after := 200, 500*time.Millisecond, 2*time.Second, 3*time.Second, 4*time.Second
+	n, interval, outage, before, after := 200, time.Second, 2*time.Second, 3*time.Second, 4*time.Second
 	if full() {
 		n, interval, outage, before, after = 1000, time.Second, 10*time.Second, 15*time.Second, 15*time.Second
 	}
