@@ -38,7 +38,11 @@ lint:
 
 ## bench: the performance benchmarks named in the issues (figures go in closing notes) and the full model evaluations
 bench: setup bench-models
+	bash deploy/local/test-deps.sh
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	@# live data at full size: 50,000 MQTT points/s for 60 s through Mosquitto into PostgreSQL (p99
+	@# message-to-queryable), and 1,000 OPC UA nodes at 1 s across a 10 s server restart
+	GEMBA_CONNECT_BENCH=full $(GO) test -count=1 -timeout 20m -v -run 'TestMQTTSustainedThroughput|TestOPCUAFollowsAServerRestart' ./internal/connect/
 
 ## bench-models: the full evaluations of the predictive models on the development data in ../shared/data
 bench-models: bench-nab bench-m4 bench-pdm bench-predict

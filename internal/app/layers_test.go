@@ -27,6 +27,7 @@ var layers = []struct {
 	{"evaluation of the agent", []string{"internal/eval"}},
 	{"agent", []string{"internal/agent", "internal/planner"}},
 	{"tools", []string{"tools"}},
+	{"live data connectors", []string{"internal/connect"}},
 	{"models and stores", []string{"internal/predict", "internal/predict/clean", "internal/predict/csvmodel", "internal/predict/eval", "internal/series",
 		"rag", "internal/vocab", "internal/modelreg", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
 	{"database", []string{"internal/db", "migrations"}},
@@ -37,7 +38,7 @@ var layers = []struct {
 // load-test command may import them, and they never enter the gemba binary.
 var testSupport = map[string]bool{
 	"internal/slackfake": true, "internal/llmtest": true, "internal/loadtest": true,
-	"internal/console/consoletest": true, "internal/db/dbtest": true,
+	"internal/console/consoletest": true, "internal/db/dbtest": true, "internal/connect/connecttest": true,
 }
 
 // tooling are the deployment checks (their own commands and tests).

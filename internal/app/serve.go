@@ -14,6 +14,7 @@ import (
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/series"
 )
 
 func newServeCmd(app *App) *cobra.Command {
@@ -66,7 +67,17 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		return err
 	}
 
+	// Live data: the configured connectors write to the series store; their
+	// state is served as JSON for operators and the console.
+	conns, err := newConnectors(cfg, series.New(pool), metrics, log)
+	if err != nil {
+		return err
+	}
+
 	mux := http.NewServeMux()
+	if conns != nil {
+		mux.Handle("GET /status/connectors", conns)
+	}
 	mux.HandleFunc("GET /healthz", health.Healthz)
 	mux.HandleFunc("GET /readyz", health.Readyz)
 	mux.Handle("GET /metrics", metrics.Handler())
@@ -121,8 +132,18 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	if b != nil {
 		bg.Go(func() { botErr = b.Run(runCtx) })
 	}
+	if conns != nil {
+		bg.Go(func() {
+			if err := conns.Run(runCtx); err != nil {
+				log.ErrorContext(ctx, "connectors stopped", "err", err)
+			}
+		})
+	}
 
 	printBanner(app, ln.Addr().String(), b != nil)
+	if conns != nil {
+		fmt.Fprintf(app.Out, "  Live data: %d connector(s); state at http://%s/status/connectors\n\n", conns.Len(), ln.Addr().String())
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

@@ -42,6 +42,10 @@ type Config struct {
 	Agent AgentConfig
 	MCP   MCPConfig
 
+	// Connectors are the live data sources (MQTT, OPC UA) that `gemba
+	// serve` runs (GEMBA_CONNECTORS, usually GEMBA_CONNECTORS_FILE).
+	Connectors []Connector
+
 	// effective holds each variable's value as read (after _FILE and
 	// defaults), so that Redacted shows exactly what was configured.
 	effective map[string]string
@@ -149,6 +153,7 @@ var Vars = []Var{
 	{"GEMBA_AGENT_DEADLINE", "90s", false, "Deadline of one whole answer."},
 	{"GEMBA_AGENT_TOOL_TIMEOUT", "15s", false, "Deadline of one tool call."},
 	{"GEMBA_MCP_TOKEN", "", true, "Bearer token required on /mcp (Gemba's tools for MCP clients). Unset: /mcp answers only when GEMBA_HTTP_ADDR is a loopback address."},
+	{"GEMBA_CONNECTORS", "", true, "Live data connectors (MQTT brokers, OPC UA servers) and how their topics or nodes map to series: YAML, usually in a file named by GEMBA_CONNECTORS_FILE. Passwords are read from password_file. See README \"Live data\"."},
 	{"GEMBA_MCP_SERVERS", "", true, "External MCP servers whose tools the LLM agent may call: a YAML or JSON list (name, command or url, tools, timeout), usually in a file named by GEMBA_MCP_SERVERS_FILE. See README \"MCP\"."},
 }
 
@@ -220,6 +225,7 @@ func Load(get Getenv) (*Config, error) {
 			Token:   l.str("GEMBA_MCP_TOKEN"),
 			Servers: l.mcpServers("GEMBA_MCP_SERVERS"),
 		},
+		Connectors: l.connectors("GEMBA_CONNECTORS"),
 	}
 	c.effective = l.effective
 	c.validate(&l)

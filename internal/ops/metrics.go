@@ -36,6 +36,24 @@ type Metrics struct {
 	// PostgreSQL aborted them for a conflict with another transaction
 	// (deadlock or serialization failure), by operation.
 	DBRetries *prometheus.CounterVec
+
+	// ConnectorMessages counts messages (MQTT) or notifications (OPC UA)
+	// received, by connector.
+	ConnectorMessages *prometheus.CounterVec
+	// ConnectorPoints counts points committed to the series store.
+	ConnectorPoints *prometheus.CounterVec
+	// ConnectorErrors counts failures by connector and kind (connect,
+	// payload, unmapped, series, write, status).
+	ConnectorErrors *prometheus.CounterVec
+	// ConnectorReconnects counts lost connections that were re-established.
+	ConnectorReconnects *prometheus.CounterVec
+	// ConnectorLag observes the time from a message's arrival to the
+	// commit of its points.
+	ConnectorLag *prometheus.HistogramVec
+	// ConnectorQueue is the number of points held in memory.
+	ConnectorQueue *prometheus.GaugeVec
+	// ConnectorConnected is 1 while a connector has a live session.
+	ConnectorConnected *prometheus.GaugeVec
 }
 
 // NewMetrics builds the collectors (plus Go and process collectors).
@@ -71,8 +89,30 @@ func NewMetrics() *Metrics {
 		DBRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gemba_db_conflict_retries_total", Help: "Database work retried after a deadlock or serialization failure, by operation.",
 		}, []string{"op"}),
+		ConnectorMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_connector_messages_total", Help: "Messages or notifications received by live data connectors.",
+		}, []string{"connector"}),
+		ConnectorPoints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_connector_points_total", Help: "Points committed to the series store by live data connectors.",
+		}, []string{"connector"}),
+		ConnectorErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_connector_errors_total", Help: "Live data connector failures, by kind (connect, payload, unmapped, series, write, status).",
+		}, []string{"connector", "kind"}),
+		ConnectorReconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_connector_reconnects_total", Help: "Connections of live data connectors re-established after a loss.",
+		}, []string{"connector"}),
+		ConnectorLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gemba_connector_lag_seconds", Help: "Time from a message's arrival to the commit of its points.", Buckets: buckets,
+		}, []string{"connector"}),
+		ConnectorQueue: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gemba_connector_queue_points", Help: "Points a live data connector holds in memory (queued or being written).",
+		}, []string{"connector"}),
+		ConnectorConnected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gemba_connector_connected", Help: "1 while a live data connector has a live session.",
+		}, []string{"connector"}),
 	}
 	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents, m.DBRetries,
+		m.ConnectorMessages, m.ConnectorPoints, m.ConnectorErrors, m.ConnectorReconnects, m.ConnectorLag, m.ConnectorQueue, m.ConnectorConnected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -145,6 +185,72 @@ func (m *Metrics) CountDBRetry(op string) {
 		return
 	}
 	m.DBRetries.WithLabelValues(op).Inc()
+}
+
+// CountConnectorMessages counts n messages received by connector; safe on
+// a nil *Metrics.
+func (m *Metrics) CountConnectorMessages(connector string, n int) {
+	if m == nil {
+		return
+	}
+	m.ConnectorMessages.WithLabelValues(connector).Add(float64(n))
+}
+
+// CountConnectorPoints counts n points committed by connector; safe on a
+// nil *Metrics.
+func (m *Metrics) CountConnectorPoints(connector string, n int) {
+	if m == nil {
+		return
+	}
+	m.ConnectorPoints.WithLabelValues(connector).Add(float64(n))
+}
+
+// CountConnectorError counts one failure of kind; safe on a nil *Metrics.
+func (m *Metrics) CountConnectorError(connector, kind string) {
+	if m == nil {
+		return
+	}
+	m.ConnectorErrors.WithLabelValues(connector, kind).Inc()
+}
+
+// CountConnectorReconnect counts one re-established connection; safe on a
+// nil *Metrics.
+func (m *Metrics) CountConnectorReconnect(connector string) {
+	if m == nil {
+		return
+	}
+	m.ConnectorReconnects.WithLabelValues(connector).Inc()
+}
+
+// ObserveConnectorLag records one message's arrival-to-commit time; safe
+// on a nil *Metrics.
+func (m *Metrics) ObserveConnectorLag(connector string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.ConnectorLag.WithLabelValues(connector).Observe(d.Seconds())
+}
+
+// SetConnectorQueue sets the points connector holds in memory; safe on a
+// nil *Metrics.
+func (m *Metrics) SetConnectorQueue(connector string, points int) {
+	if m == nil {
+		return
+	}
+	m.ConnectorQueue.WithLabelValues(connector).Set(float64(points))
+}
+
+// SetConnectorConnected records whether connector has a live session; safe
+// on a nil *Metrics.
+func (m *Metrics) SetConnectorConnected(connector string, up bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.ConnectorConnected.WithLabelValues(connector).Set(v)
 }
 
 // Handler serves the metrics in Prometheus' text format.
