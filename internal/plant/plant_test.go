@@ -147,3 +147,90 @@ func TestVocabulary(t *testing.T) {
 		require.NotEmpty(t, p.KO)
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"Press Three is shaking":        "press 3 is shaking",
+		"next two days":                 "next 2 days",
+		"compressr 1 temperatur":        "compressor 1 temperature",
+		"vibratoin on the conveyr":      "vibration on the conveyor",
+		"프레스 삼호기 진동":                    "프레스 3호기 진동",
+		"검사 라인 이번 교대":                   "검사 라인 이번 교대",
+		"이호기랑 십이호기":                     "2호기랑 12호기",
+		"the plans for the pumps":       "the plans for the pumps",
+		"compressed air":                "compressed air",
+		"twenty-four hours of press #2": "24 hours of press #2",
+	}
+	for in, want := range cases {
+		require.Equal(t, want, Normalize(in), in)
+	}
+	require.Equal(t, "forecast line 3", NormalizeWith("forcast line 3", []string{"forecast"}))
+	require.Equal(t, 1, Distance("vibartion", "vibration"))
+	require.Equal(t, 3, Distance("kitten", "sitting"))
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	p, err := New(append(demoCatalog(),
+		Series{Name: "compressor-1.pressure", Asset: "compressor-1", Line: "line-3", Sensor: "pressure"},
+		Series{Name: "filler-1.pressure", Asset: "filler-1", Line: "line-3", Sensor: "pressure"}), DemoDefaults())
+	require.NoError(t, err)
+	cases := []struct {
+		text    string
+		assets  []string
+		lines   []string
+		series  []string
+		types   []string
+		unknown []string
+	}{
+		{text: "Press 3 is vibrating", assets: []string{"press-3"}},
+		{text: "press-3, press #2 and press3", assets: []string{"press-3", "press-2"}},
+		{text: "press 2 and 3 vibration", assets: []string{"press-2", "press-3"}},
+		{text: "프레스 2호기랑 3호기 진동", assets: []string{"press-2", "press-3"}},
+		{text: "3호기 프레스 상태", assets: []string{"press-3"}},
+		{text: "2번 펌프 압력", assets: []string{}, unknown: []string{"pump-2"}},
+		{text: "프레스 삼호기", assets: []string{"press-3"}},
+		{text: "press three", assets: []string{"press-3"}},
+		{text: "cnc4 temp", assets: []string{"cnc-4"}},
+		{text: "compresser 1", assets: []string{"compressor-1"}},
+		{text: "what's wrong with robot-7 on line-4?", unknown: []string{"line-4", "robot-7"}},
+		{text: "is press 7 ok?", unknown: []string{"press-7"}},
+		{text: "line 1 and 2라인, 3번 라인", lines: []string{"line-1", "line-2", "line-3"}},
+		{text: "the stamping line", lines: []string{"line-1"}},
+		{text: "포장 라인 생산량", lines: []string{"line-3"}},
+		{text: "press-3.vibration and press-3.pressure", series: []string{"press-3.vibration"}, unknown: []string{"press-3.pressure"}},
+		{text: "how is the compressor doing?", types: []string{"compressor"}},
+		{text: "are the presses ok? the boiler?", types: []string{"press"}, unknown: []string{"boiler"}},
+		{text: "INC-1003 and RB-LOTO", assets: []string{}},
+		{text: "line 4 output", unknown: []string{"line-4"}},
+		{text: "4라인 생산량", unknown: []string{"line-4"}},
+		{text: "the pressure on filler-1", assets: []string{"filler-1"}},
+	}
+	for _, c := range cases {
+		m := p.Resolve(c.text)
+		if c.assets != nil || len(m.Assets) > 0 {
+			require.Equal(t, norm(c.assets), norm(m.Assets), "assets of %q", c.text)
+		}
+		require.Equal(t, norm(c.lines), norm(m.Lines), "lines of %q", c.text)
+		require.Equal(t, norm(c.series), norm(m.Series), "series of %q", c.text)
+		require.Equal(t, norm(c.types), norm(m.Types), "types of %q", c.text)
+		var unk []string
+		for _, u := range m.Unknown {
+			unk = append(unk, u.Said)
+		}
+		require.ElementsMatch(t, c.unknown, unk, "unknown of %q", c.text)
+	}
+	m := p.Resolve("is press 7 ok?")
+	require.Equal(t, []string{"press-1", "press-2", "press-3"}, m.Unknown[0].Closest)
+	m = p.Resolve("line-4")
+	require.Equal(t, []string{"line-1", "line-2", "line-3"}, m.Unknown[0].Closest)
+	require.Contains(t, p.Resolve("press 3 vibration, hot").Sensors, "temperature")
+}
+
+func norm(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
