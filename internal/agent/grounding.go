@@ -345,7 +345,7 @@ func (r *Runner) evidenceOf(t *turn, a *Answer) *evidence {
 		texts = append(texts, h.Content)
 	}
 	ev := newEvidence(texts...)
-	ev.addElapsed(t.now, texts...)
+	ev.addElapsed(t.now, r.loc, texts...)
 	return ev
 }
 
@@ -353,8 +353,10 @@ var stampRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:
 
 // addElapsed lets an answer say how long ago a time in the evidence was
 // ("rising for the last 36 hours" when a tool said "since 02:30 yesterday"):
-// the hours and days from each timestamp to now count as evidence.
-func (e *evidence) addElapsed(now time.Time, texts ...string) {
+// the hours and days from each timestamp to now count as evidence; and
+// an answer may write a tool's instant in the plant's time zone (a UTC
+// "2026-11-30T16:10Z" is "12-01 01:10" in Seoul).
+func (e *evidence) addElapsed(now time.Time, loc *time.Location, texts ...string) {
 	for _, t := range texts {
 		for _, m := range stampRe.FindAllString(t, 64) {
 			var at time.Time
@@ -372,6 +374,10 @@ func (e *evidence) addElapsed(now time.Time, texts ...string) {
 				d = -d
 			}
 			e.vals = append(e.vals, math.Round(d.Hours()), math.Round(d.Hours()*10)/10, math.Round(d.Hours()/24), math.Round(d.Minutes()))
+			if loc != nil {
+				l := at.In(loc)
+				e.vals = append(e.vals, float64(l.Year()), float64(l.Month()), float64(l.Day()), float64(l.Hour()), float64(l.Minute()))
+			}
 		}
 	}
 	sort.Float64s(e.vals)

@@ -85,6 +85,8 @@ type Options struct {
 type Runner struct {
 	o   Options
 	log *slog.Logger
+	// loc is the plant's time zone (answers write times in it).
+	loc *time.Location
 	// splitToolTurns replays each tool call as its own assistant message
 	// followed by its result: langchaingo's Anthropic client sends only the
 	// first tool call of an assistant message.
@@ -142,7 +144,11 @@ func New(o Options) (*Runner, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	_, split := o.Model.(*anthropic.LLM)
-	return &Runner{o: o, log: log.With("component", "agent"), splitToolTurns: split}, nil
+	loc, err := time.LoadLocation(o.Plant.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("agent: new runner: plant time zone: %w", err)
+	}
+	return &Runner{o: o, log: log.With("component", "agent"), loc: loc, splitToolTurns: split}, nil
 }
 
 // Online reports whether a chat model is configured.
@@ -287,7 +293,11 @@ func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
 func (r *Runner) finish(ctx context.Context, t *turn, ans *Answer) {
 	ans.Lang = t.lang
 	r.ground(ctx, t, ans)
-	markEquipment(ans, t)
+	if ans.Mode != ModeOffline {
+		// The planner marks its steps from the canonical (English) runbook,
+		// the same in both languages; a model's steps are marked here.
+		markEquipment(ans, t)
+	}
 	r.gate(ctx, t, ans)
 	if len(ans.Steps) > maxSteps {
 		ans.Detail = append(ans.Steps[maxSteps:], ans.Detail...)

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/internal/eval"
+	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 func newEvalCmd(app *App) *cobra.Command {
@@ -41,7 +42,10 @@ configured LLM when there is one and the offline planner otherwise (or with --of
 				return err
 			}
 			now := time.Now()
-			clock := eval.Clock{Now: now, Location: evalLocation(), ShiftStarts: []time.Duration{6 * time.Hour, 14 * time.Hour, 22 * time.Hour}}
+			clock, err := eval.PlantClock(now, plant.DemoDefaults())
+			if err != nil {
+				return err
+			}
 			rep := eval.Run(ctx, r, cases, eval.Options{RunID: now.UTC().Format("20060102T150405"), Clock: clock})
 			if asJSON {
 				enc := json.NewEncoder(app.Out)
@@ -56,12 +60,4 @@ configured LLM when there is one and the offline planner otherwise (or with --of
 	cmd.Flags().BoolVar(&showTest, "show-test", false, "print the frozen test split's cases one by one too (by default only its figures)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "use the offline planner even when an LLM is configured")
 	return cmd
-}
-
-func evalLocation() *time.Location {
-	loc, err := time.LoadLocation("Asia/Seoul")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
 }

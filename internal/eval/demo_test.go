@@ -15,6 +15,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -89,11 +90,15 @@ func evalNow(now time.Time) time.Time {
 
 // clock is the eval's clock on the shared demo plant.
 func (d *demoPlant) clock() Clock {
-	return Clock{Now: d.now, Location: plantLocation(), ShiftStarts: []time.Duration{6 * time.Hour, 14 * time.Hour, 22 * time.Hour}}
+	c, err := PlantClock(d.now, plant.DemoDefaults())
+	if err != nil {
+		panic(err)
+	}
+	return c
 }
 
 func plantLocation() *time.Location {
-	loc, err := time.LoadLocation("Asia/Seoul")
+	loc, err := time.LoadLocation(plant.DemoDefaults().TimeZone)
 	if err != nil {
 		panic(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 // Clock is what an expected window is read against: the moment the
@@ -19,6 +21,20 @@ type Clock struct {
 	Location *time.Location
 	// ShiftStarts are the shift start times of day ("06:00", "14:00", "22:00").
 	ShiftStarts []time.Duration
+}
+
+// PlantClock is the clock of a plant described by its defaults (time zone
+// and shifts) at now.
+func PlantClock(now time.Time, d plant.Defaults) (Clock, error) {
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		return Clock{}, fmt.Errorf("eval: plant time zone: %w", err)
+	}
+	c := Clock{Now: now, Location: loc}
+	for _, s := range d.Shifts {
+		c.ShiftStarts = append(c.ShiftStarts, s.Start)
+	}
+	return c, nil
 }
 
 // At reads one instant of the expectation language, in plant time:

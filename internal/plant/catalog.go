@@ -30,6 +30,8 @@ func SeriesFromData(data any) []Series {
 				s.Sensor, _ = t["sensor"].(string)
 				s.Kind, _ = t["kind"].(string)
 				s.Unit, _ = t["unit"].(string)
+				s.Latest, _ = t["latest"].(float64)
+				s.LatestAt, _ = t["latest_at"].(string)
 				out = append(out, completeSeries(s))
 			}
 			keys := make([]string, 0, len(t))

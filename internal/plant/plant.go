@@ -80,6 +80,10 @@ type Series struct {
 	Sensor string `json:"sensor,omitempty"`
 	Kind   string `json:"kind,omitempty"`
 	Unit   string `json:"unit,omitempty"`
+	// Latest is the series' latest value and LatestAt its time (RFC 3339,
+	// empty when the catalog did not say).
+	Latest   float64 `json:"latest,omitempty"`
+	LatestAt string  `json:"latest_at,omitempty"`
 }
 
 // The kinds of series the catalog has.
