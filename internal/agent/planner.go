@@ -141,28 +141,56 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	if !tt.Has(tools.ListSeries) {
 		return plant.New(nil, tt.r.o.Plant)
 	}
-	first := tt.runUnscoped(ctx, ToolCall{Name: tools.ListSeries, Args: map[string]any{}})
-	if !first[0].OK {
+	// One call for the whole catalog and, beside it, one per kind of
+	// series: a long catalog comes in pages, and the kinds together
+	// usually fit where the whole does not.
+	res := tt.runUnscoped(ctx,
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "sensor"}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}})
+	if !res[0].OK {
 		return plant.New(nil, tt.r.o.Plant)
 	}
-	series := plant.SeriesFromData(first[0].Result.Data)
-	var page struct {
-		Total int `json:"total"`
-	}
-	if b, err := json.Marshal(first[0].Result.Data); err == nil {
-		_ = json.Unmarshal(b, &page)
-	}
-	if page.Total > len(series) {
-		// A long catalog comes in pages: ask again line by line.
-		p, _ := plant.New(series, tt.r.o.Plant)
-		var calls []ToolCall
-		for _, l := range p.LineNames() {
-			calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
+	page := func(r ToolResult) ([]plant.Series, int) {
+		ss := plant.SeriesFromData(r.Result.Data)
+		var p struct {
+			Total int `json:"total"`
 		}
-		for _, r := range tt.runUnscoped(ctx, calls...) {
-			if r.OK {
-				series = append(series, plant.SeriesFromData(r.Result.Data)...)
-			}
+		if b, err := json.Marshal(r.Result.Data); err == nil {
+			_ = json.Unmarshal(b, &p)
+		}
+		return ss, max(p.Total, len(ss))
+	}
+	series, total := page(res[0])
+	if total <= len(series) {
+		return plant.New(series, tt.r.o.Plant)
+	}
+	var byKind []plant.Series
+	complete, sum := true, 0
+	for _, r := range res[1:] {
+		if !r.OK {
+			complete = false
+			continue
+		}
+		ss, n := page(r)
+		complete = complete && n <= len(ss)
+		sum += n
+		byKind = append(byKind, ss...)
+	}
+	if complete && sum == total {
+		return plant.New(byKind, tt.r.o.Plant)
+	}
+	// Still too long: line by line.
+	p, _ := plant.New(series, tt.r.o.Plant)
+	var calls []ToolCall
+	for _, l := range p.LineNames() {
+		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
+	}
+	for _, r := range tt.runUnscoped(ctx, calls...) {
+		if r.OK {
+			ss, _ := page(r)
+			series = append(series, ss...)
 		}
 	}
 	return plant.New(series, tt.r.o.Plant)

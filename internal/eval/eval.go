@@ -268,8 +268,9 @@ func Run(ctx context.Context, a Asker, cases []Case, o Options) Report {
 			thread = c.ID
 		}
 		res := Result{ID: c.ID, Split: Split(c), Question: c.Question}
-		ans, err := a.Ask(ctx, agent.Request{ThreadKey: "eval:" + o.RunID + ":" + thread, Channel: "eval", UserID: "eval", Question: c.Question,
-			Scope: tools.Scope{Asset: c.ScopeAsset, Line: c.ScopeLine}, Now: o.Clock.Now})
+		req := agent.Request{ThreadKey: "eval:" + o.RunID + ":" + thread, Channel: "eval", UserID: "eval", Question: c.Question,
+			Scope: tools.Scope{Asset: c.ScopeAsset, Line: c.ScopeLine}, Now: o.Clock.Now}
+		ans, err := a.Ask(ctx, req)
 		if err != nil {
 			res.Error = err.Error()
 			res.Total = max(1, c.expectations())

@@ -124,45 +124,47 @@ func (r *run) condition() {
 	}
 	r.detect(q.Window, targets)
 	h := r.hypothesis(targets)
-	var x explanation
-	explained := false
-	if len(targets) <= 2 && (h != nil && h.Event != nil || q.Intent == IntentDiagnose && whyRe.MatchString(q.Text)) {
+	// The explanation (a decomposition over 90 days) is for a diagnosis;
+	// a status question gets the event and the limits without it. It runs
+	// beside the document searches.
+	var explain []agent.ToolCall
+	if q.Intent == IntentDiagnose && (h != nil && h.Event != nil || whyRe.MatchString(q.Text) && len(targets) <= 2) {
 		asset := targets[0]
 		if h != nil {
 			asset = h.Asset
 		}
-		for _, res := range r.call(agent.ToolCall{Name: tools.ExplainAnomaly, Args: map[string]any{"asset": asset,
-			"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}}) {
+		explain = append(explain, agent.ToolCall{Name: tools.ExplainAnomaly, Args: map[string]any{"asset": asset,
+			"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+	}
+	var x explanation
+	explained := false
+	if h == nil {
+		for _, res := range r.call(explain...) {
 			x, explained = readExplain(res)
 		}
-	}
-	var sit []string
-	sit = append(sit, r.readings(targets)...)
-	if h == nil {
-		r.a.Situation = joinLines(sit)
+		r.a.Situation = joinLines(r.readings(targets, nil, ""))
 		r.a.Confidence = "medium"
 		if len(r.failures) > 0 && len(r.book.events) == 0 {
 			r.a.Confidence = "low"
 		}
-		switch {
-		case explained && x.Verdict != "":
+		if explained && x.Verdict != "" {
 			r.a.Cause = r.verdict(x, targets[0], "")
-		case q.Vague || len(q.Reported) == 0:
-			r.a.Cause = ""
-		}
-		if len(q.Reported) > 0 && q.Vague {
-			r.a.Cause = ""
 		}
 		r.a.Escalate = r.msg("escalate.quiet")
+		if len(r.book.events) > 0 {
+			r.a.Escalate = r.msg("escalate.default")
+		}
 		return
 	}
-	d := r.readDocs(h)
-	if h.Event != nil {
-		if s := r.limitOutlook(h, d); s != "" {
-			sit = append(sit, s)
-		}
+	d, extra := r.readDocsWith(h, explain...)
+	for _, res := range extra {
+		x, explained = readExplain(res)
 	}
-	r.a.Situation = joinLines(sit)
+	outlook := ""
+	if h.Event != nil {
+		outlook = r.limitOutlook(h, d)
+	}
+	r.a.Situation = joinLines(r.readings(targets, h.Event, outlook))
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
 	r.a.Escalate = r.escalation(h, d)
@@ -249,11 +251,24 @@ type docs struct {
 // not the question's, so a failure gets the same documents in English and
 // in Korean.
 func (r *run) readDocs(h *hypothesis) docs {
+	d, _ := r.readDocsWith(h)
+	return d
+}
+
+// readDocsWith is readDocs running more calls beside the searches; it
+// returns their results too.
+func (r *run) readDocsWith(h *hypothesis, extra ...agent.ToolCall) (docs, []agent.ToolResult) {
 	query := r.modeQuery(h.Mode, h.Asset)
-	r.call(
-		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "incident", "k": 10}},
-		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "runbook", "k": 6}},
-	)
+	res := r.call(append([]agent.ToolCall{
+		{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "incident", "k": 10}},
+		{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "runbook", "k": 6}},
+	}, extra...)...)
+	var more []agent.ToolResult
+	for _, x := range res {
+		if x.Call.Name != tools.SearchIncidents {
+			more = append(more, x)
+		}
+	}
 	var d docs
 	d.canon, d.ko = r.lib.runbooks(h.Mode, h.Asset, r.p)
 	d.incidents = r.lib.incidents(h.Mode, h.Asset, r.p)
@@ -286,7 +301,7 @@ func (r *run) readDocs(h *hypothesis) docs {
 		}
 	}
 	d.rules = r.fire(h, d)
-	return d
+	return d, more
 }
 
 // modeQuery is the search text for a failure mode on an asset, in both languages.
@@ -309,9 +324,10 @@ func (r *run) modeQuery(mode, asset string) string {
 	return strings.Join(append(parts, asset), " ")
 }
 
-// readings says how the targets are: every event, once, from its record;
-// the assets with none, with their latest readings when few were asked.
-func (r *run) readings(targets []string) []string {
+// readings says how the targets are: every event, once, from its record
+// (the main event followed by its outlook to the next limit); the assets
+// with none, with their latest readings when few were asked.
+func (r *run) readings(targets []string, main *Event, outlook string) []string {
 	var out, quiet []string
 	for _, a := range targets {
 		es := r.book.of(a)
@@ -321,6 +337,9 @@ func (r *run) readings(targets []string) []string {
 		}
 		for _, e := range es {
 			out = append(out, r.eventLine(e))
+			if main != nil && e.Asset == main.Asset && e.Sensor == main.Sensor && e.Start.Equal(main.Start) && outlook != "" {
+				out = append(out, outlook)
+			}
 		}
 	}
 	if len(quiet) > 0 && r.detected() {
@@ -461,6 +480,16 @@ func (r *run) cause(h *hypothesis, d docs, x explanation, explained bool) string
 	}
 	if inc := firstWorked(d.incidents); inc != nil && inc.Read {
 		rc := firstSentence(sectionLines(sections(inc.Body), "root cause", "cause", "원인"))
+		if rc == "" && inc.Asset == h.Asset {
+			// A record without a root-cause section: name it, do not quote it.
+			title := inc.Title
+			if !r.ko() && hasHangul(title) {
+				title = r.msg("quote.ko", title)
+			} else if r.ko() && !hasHangul(title) {
+				title = r.msg("quote.en", title)
+			}
+			parts = append(parts, r.msg("cause.own_title", inc.ID, h.Asset, title))
+		}
 		if rc != "" {
 			switch {
 			case r.ko() && !hasHangul(rc):
@@ -529,6 +558,18 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 		}
 		out = append(out, s)
 	}
+	for _, f := range r.q.Facts {
+		if f.RulesDown != "" && f.RulesDown == h.Mode {
+			// What the user says was done rules the failure down: the
+			// runbook that would do it again gives no steps; what to look
+			// at instead does.
+			st := agent.Step{Text: r.msg(f.Instead + ".step")}
+			if equipment(message("en", f.Instead+".step")) {
+				st.TouchesEquipment, st.Basis, st.Evidence, st.Reason = true, h.Basis, evidence, evidence
+			}
+			return append(out, st)
+		}
+	}
 	if d.canon == nil {
 		// No runbook: what a matching incident recorded, as instructions.
 		if len(d.incidents) > 0 && d.incidents[0].Read {
@@ -546,7 +587,11 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 	if len(d.incidents) > 0 && d.incidents[0].Read {
 		inc = d.incidents[0]
 		for _, it := range actionItems(inc.Body) {
-			if !outcomeLineRe.MatchString(it) && !injectionRe.MatchString(it) {
+			if injectionRe.MatchString(it) {
+				r.ignored(inc.ID)
+				continue
+			}
+			if !outcomeLineRe.MatchString(it) {
 				actions = append(actions, it)
 			}
 		}
@@ -602,7 +647,11 @@ func (r *run) incidentSteps(h *hypothesis, inc *doc, evidence string) []agent.St
 		return nil // what did not fix it is no next step
 	}
 	for _, a := range actionItems(inc.Body) {
-		if outcomeLineRe.MatchString(a) || injectionRe.MatchString(a) || r.redone(a) {
+		if injectionRe.MatchString(a) {
+			r.ignored(inc.ID)
+			continue
+		}
+		if outcomeLineRe.MatchString(a) || r.redone(a) {
 			continue
 		}
 		s := agent.Step{Citations: []string{inc.ID}}

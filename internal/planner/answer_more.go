@@ -408,8 +408,8 @@ func (r *run) currentReading(sensors []string) {
 	for _, a := range q.Assets {
 		for _, sensor := range sensors {
 			se, ok := r.p.SeriesNamed(a + "." + sensor)
-			if !ok || se.LatestAt == "" {
-				continue
+			if !ok || se.LatestAt == "" || r.eventOn(a, sensor) {
+				continue // an event states the reading itself: one number
 			}
 			out = append(out, r.msg("reading.now", a, r.sensorName(sensor), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
 		}
@@ -424,6 +424,16 @@ func (r *run) currentReading(sensors []string) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.default")
+}
+
+// eventOn reports whether an ongoing event is on the asset's sensor.
+func (r *run) eventOn(asset, sensor string) bool {
+	for _, e := range r.book.of(asset) {
+		if e.Sensor == sensor && e.Ongoing {
+			return true
+		}
+	}
+	return false
 }
 
 // missingMetric says what a metric needs that the plant lacks, and what
@@ -655,7 +665,11 @@ func (r *run) historyLine(d *doc, asset string) string {
 	if d.Read {
 		var acts []string
 		for _, a := range actionItems(d.Body) {
-			if !outcomeLineRe.MatchString(a) && !injectionRe.MatchString(a) {
+			if injectionRe.MatchString(a) {
+				r.ignored(d.ID)
+				continue
+			}
+			if !outcomeLineRe.MatchString(a) {
 				acts = append(acts, strings.TrimSuffix(a, "."))
 			}
 			if len(acts) == 2 {

@@ -270,7 +270,8 @@ type rule struct {
 // levelRank orders rule levels: a stop before a danger before an alert.
 var levelRank = map[string]int{"stop": 4, "danger": 3, "alarm": 2, "alert": 1}
 
-// stepsOf reads a runbook's numbered steps.
+// stepsOf reads a runbook's numbered steps, leaving out text that tries
+// to instruct the assistant.
 func stepsOf(d *doc) []string {
 	if d == nil || d.Body == "" {
 		return nil

@@ -60,6 +60,7 @@ var messages = map[string][2]string{
 	"cause.pattern":      {"The %s pattern: %s", "%s 패턴: %s"},
 	"cause.report":       {"You report %s on %s; the sensor data does not show it.", "%[2]s에 %[1]s 증상을 보고하셨지만 센서 데이터로는 확인되지 않습니다."},
 	"cause.own":          {"As in %s on %s: %s", "%[2]s의 과거 사례 %[1]s: %[3]s"},
+	"cause.own_title":    {"A past case of the same kind on %[2]s: %[1]s %[3]s.", "%[2]s의 같은 종류 과거 사례: %[1]s %[3]s."},
 	"cause.similar":      {"Not a %s case of its own: in a %s (%s), %s", "%[1]s 자체 사례는 아니며, %[2]s(%[3]s) 기준: %[4]s"},
 	"rank.cause_nolimit": {"%s comes first: its readings show the %s pattern, the strongest anomaly in the plant.", "%s이(가) 가장 먼저입니다: 측정값이 %s 패턴을 보이며 가장 큰 이상입니다."},
 	"rank.cause":         {"%s comes first: its readings show the %s pattern and cross a limit its documents state.", "%s이(가) 가장 먼저입니다: 측정값이 %s 패턴을 보이고 문서에 적힌 기준을 넘었습니다."},
@@ -71,6 +72,13 @@ var messages = map[string][2]string{
 	"fact.belt_tensioned":   {"You said the belt was re-tensioned: tension alone did not cure it, so inspect the belt for glazing or oil and replace it if so.", "벨트 장력을 이미 조정했다고 하셨으므로 장력만으로는 해결되지 않은 것입니다. 벨트의 글레이징이나 오일을 점검하고 해당되면 교체하세요."},
 	"fact.belt_replaced":    {"You said the belt was replaced: belt slip is unlikely; check the pulleys and the load.", "벨트를 교체했다고 하셨으므로 벨트 슬립 가능성은 낮습니다. 풀리와 부하를 확인하세요."},
 	"fact.greased":          {"You said it was regreased: the regreasing steps are left out; if the vibration is still up, the bearing may be worn (regreasing a spalled bearing only hides it).", "이미 그리스를 주입했다고 하셨으므로 재윤활 단계는 제외했습니다. 진동이 여전히 높다면 베어링 마모일 수 있습니다(박리된 베어링은 재윤활로 증상만 가려집니다)."},
+
+	"fact.bearing_replaced.step": {"Check how the new bearing was fitted: grease reaching it, the coupling alignment, loose bolts or housing.", "새 베어링 장착 상태를 확인하세요: 그리스 공급, 커플링 정렬, 볼트·하우징 풀림."},
+	"fact.filter_replaced.step":  {"Check the new element's rating and the valves, and compare the gauge with the sensor reading.", "새 엘리먼트 규격과 밸브를 확인하고, 압력계와 센서 값을 비교하세요."},
+	"fact.strainer_cleaned.step": {"Find where the debris enters (return tank screen), and check the tank level for cavitation.", "이물이 들어오는 곳(회수 탱크 스크린)을 찾고, 캐비테이션 여부를 위해 탱크 수위를 확인하세요."},
+	"fact.belt_replaced.step":    {"Check the pulley grooves and the load on the drive.", "풀리 홈과 구동부 부하를 확인하세요."},
+	"fact.belt_tensioned.step":   {"Inspect the belt for glazing, cracks or oil, and replace a glazed or oil-soaked belt.", "벨트의 글레이징·균열·오일을 점검하고, 글레이징되거나 오일에 젖은 벨트는 교체하세요."},
+	"fact.greased.step":          {"Listen to the bearing and compare its vibration after one hour with before the regreasing.", "베어링 소리를 확인하고 재윤활 한 시간 뒤 진동을 그 전과 비교하세요."},
 
 	// Documents quoted.
 	"quote.en":               {"%s", "(영문 원문) \"%s\""},
@@ -160,6 +168,8 @@ var messages = map[string][2]string{
 	"proc.head": {"Procedure: %s %s.", "절차: %s %s."},
 	"proc.also": {"(Korean version: %s)", "(한국어 절차서: %s)"},
 	"proc.none": {"I found no procedure for that in the runbooks.", "절차서에서 해당 절차를 찾지 못했습니다."},
+
+	"warn.injection": {"ignored text in %s that looked like instructions to the assistant", "%s에서 어시스턴트에 대한 지시처럼 보이는 문장을 무시했습니다"},
 
 	// Out of scope.
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",

@@ -98,6 +98,18 @@ type run struct {
 	failures []string
 }
 
+// ignored notes document text that looked like instructions to the
+// assistant: it is never acted on, and the answer says it was left out.
+func (r *run) ignored(id string) {
+	w := r.msg("warn.injection", id)
+	for _, x := range r.a.Warnings {
+		if x == w {
+			return
+		}
+	}
+	r.a.Warnings = append(r.a.Warnings, w)
+}
+
 func (r *run) ko() bool { return r.lang == "ko" }
 
 // call runs tool calls (those the channel allows) and records their results.
