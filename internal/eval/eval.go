@@ -155,7 +155,7 @@ func Parse(b []byte) ([]Case, error) {
 		}
 		if h := c.Horizon; h != nil {
 			if _, err := probe.At(h.Until); err != nil || h.Tool == "" {
-				return nil, fmt.Errorf("eval: case %s: a horizon needs a tool and a readable until (%v)", c.ID, err)
+				return nil, fmt.Errorf("eval: case %s: a horizon needs a tool and a readable until: %w", c.ID, err)
 			}
 		}
 		seen[c.ID] = true

@@ -272,7 +272,7 @@ func ranked(text string, names []string) (bool, string) {
 }
 
 // equipmentRe finds steps that act on a machine, whatever the agent marked.
-var equipmentRe = regexp.MustCompile(`(?i)\bloto\b|lock(?:ed)? ?out|\b(?:replac\w*|swap\w*|re-?tension\w*|tension(?:ed)?|tighten\w*|loosen\w*|lubricat\w*|regrease\w*|grease[ds]?|re-?align\w*|flush\w*|bleed|drain\w*|disassembl\w*|isolat\w*|open the (?:housing|cover|guard|strainer|enclosure)|remove the (?:bearing|belt|guard|element|basket|filter))\b|잠금|교체|분해|장착|그리스 주입|장력`)
+var equipmentRe = regexp.MustCompile(`(?i)\bloto\b|lock(?:ed)? ?out|\b(?:replac\w*|swap\w*|re-?tension\w*|tension(?:ed)?|tighten\w*|loosen\w*|lubric\w*|regrease\w*|grease[ds]?|re-?align\w*|flush\w*|bleed|drain\w*|disassembl\w*|isolat\w*|open the (?:housing|cover|guard|strainer|enclosure)|remove the (?:bearing|belt|guard|element|basket|filter))\b|잠금|교체|분해|장착|그리스 주입|장력`)
 
 // docIDRe finds document ids, whose words ("RB-belt-tension") are no actions.
 var docIDRe = regexp.MustCompile(`\b(?:RB|SOP|INC|WO|UC)-[A-Za-z0-9-]+`)

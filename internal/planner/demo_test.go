@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -82,7 +83,7 @@ func openDemo(t testing.TB) *demoPlant {
 		docs := rag.New(pool, emb, rag.Options{Logger: slog.New(slog.DiscardHandler)})
 		rep, err := docs.Ingest(ctx, []string{"../demo/docs/incidents", "../demo/docs/runbooks", "../demo/docs/usecases"}, rag.IngestOptions{})
 		if err != nil || len(rep.Failed) > 0 {
-			demoErr = fmt.Errorf("ingest: %v %v", err, rep.Failed)
+			demoErr = errors.Join(err, fmt.Errorf("ingest failed: %v", rep.Failed))
 			return
 		}
 		clock := func() time.Time { return now }

@@ -161,13 +161,6 @@ func (b *eventBook) of(asset string) []Event {
 	return out
 }
 
-// all returns every event, strongest first.
-func (b *eventBook) all() []Event {
-	out := append([]Event(nil), b.events...)
-	sortEvents(out)
-	return out
-}
-
 func sortEvents(es []Event) {
 	sort.SliceStable(es, func(i, j int) bool {
 		if es[i].Ongoing != es[j].Ongoing {

@@ -48,7 +48,7 @@ var factRules = []factRule{
 		RulesDown: "belt_slip", Redo: regexp.MustCompile(`(?i)replace the complete matched|matched set|세트 전체를 교체`), Instead: "fact.belt_replaced"},
 	{Component: "grease", Action: "greased",
 		re:        regexp.MustCompile(`\b(?:re-?greased|greased|lubricated|oiled)\b|(?:그리스|윤활).{0,12}(?:했|주입했|넣었)`),
-		RulesDown: "", Redo: regexp.MustCompile(`(?i)regrease|grease with|lubricat|그리스 주입|재윤활`), Instead: "fact.greased"},
+		RulesDown: "", Redo: regexp.MustCompile(`(?i)regrease|grease with|lubric|그리스 주입|재윤활`), Instead: "fact.greased"},
 }
 
 // factsIn returns the facts a text states.

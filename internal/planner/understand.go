@@ -1,9 +1,7 @@
 package planner
 
 import (
-	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -48,8 +46,6 @@ type Query struct {
 	// Named is set when the question itself named an asset, line or series.
 	Named bool
 }
-
-var plantWideRe = regexp.MustCompile(`\b(?:plant|factory|floor|all (?:the )?(?:lines|machines|assets)|every (?:line|machine)|whole|total|overall|our output|we produce|will we)\b|공장|전체|모든|전 라인`)
 
 // Understand reads a question against the plant: intent, entities, time,
 // reports and facts; earlier user questions of the thread (oldest first)
@@ -310,5 +306,3 @@ func linesOf(q Query, p *plant.Plant) []string {
 	sort.Strings(out)
 	return out
 }
-
-func lower(s string) string { return strings.ToLower(s) }

@@ -69,7 +69,7 @@ func sortByLen(ws []string) {
 // Normalize lowercases a text, writes number words as digits ("press
 // three" → "press 3", "next two days" → "next 2 days", "프레스 삼호기" →
 // "프레스 3호기") and corrects words one edit away from the plant's
-// vocabulary ("compresser" → "compressor", "vibraton" → "vibration").
+// vocabulary ("compressr" → "compressor", "vibraton" → "vibration").
 func Normalize(text string) string { return NormalizeWith(text, nil) }
 
 // NormalizeWith is Normalize with more words to correct towards (a
@@ -96,7 +96,8 @@ func NormalizeWith(text string, extra []string) string {
 			return w
 		}
 		// Only a concept's first word is a target: a listed misspelling
-		// ("compresser") is read, never written ("compressed" stays).
+		// (one of the type's listed misspellings) is read, never written:
+		// "compressed" stays "compressed".
 		best, bestD := w, 2
 		for d, r := range dict {
 			if l := len(d) - len(w); r != 0 || l > 1 || l < -1 {

@@ -140,7 +140,7 @@ func TestVocabulary(t *testing.T) {
 	require.Equal(t, []string{"filter_clogging"}, SupportingModes("pressure", 1, "filler"))
 	require.Contains(t, SupportingModes("pressure", -1, "pump"), "filter_clogging")
 	require.Empty(t, SupportingModes("vibration", -1, "press"))
-	require.True(t, TypeWords("compressor").Matcher().MatchString("the Compresser is hot"))
+	require.True(t, TypeWords("compressor").Matcher().MatchString("the Compresser is hot")) //nolint:misspell // a misspelling people type
 	require.True(t, TypeWords("filler").Matcher().MatchString("충전기 압력"))
 	for _, p := range TermPairs {
 		require.NotEmpty(t, p.EN)
@@ -193,7 +193,7 @@ func TestResolve(t *testing.T) {
 		{text: "프레스 삼호기", assets: []string{"press-3"}},
 		{text: "press three", assets: []string{"press-3"}},
 		{text: "cnc4 temp", assets: []string{"cnc-4"}},
-		{text: "compresser 1", assets: []string{"compressor-1"}},
+		{text: "compresser 1", assets: []string{"compressor-1"}}, //nolint:misspell // a misspelling people type
 		{text: "what's wrong with robot-7 on line-4?", unknown: []string{"line-4", "robot-7"}},
 		{text: "is press 7 ok?", unknown: []string{"press-7"}},
 		{text: "line 1 and 2라인, 3번 라인", lines: []string{"line-1", "line-2", "line-3"}},

@@ -46,7 +46,7 @@ const (
 // separators and none ("press 3", "press-3", "press #3", "press3",
 // "프레스 3호기", "3호기 프레스", "3번 펌프"), lists ("press 2 and 3",
 // "프레스 2호기랑 3호기"), line names ("line 1", "1라인", "stamping
-// line") and common misspellings of the vocabulary ("compresser").
+// line") and misspellings of the vocabulary ("compressr", "conveyer").
 func (p *Plant) Resolve(text string) Mentions {
 	var m Mentions
 	t := Normalize(text)

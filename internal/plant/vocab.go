@@ -54,7 +54,7 @@ var EquipmentTypes = []EquipmentType{
 	{"pump", Words{EN: []string{"pump", "pumps", "pumpe"}, KO: []string{"펌프"}}},
 	{"filler", Words{EN: []string{"filler", "fillers", "filling machine", "filller"}, KO: []string{"충전기", "필러"}}},
 	{"conveyor", Words{EN: []string{"conveyor", "conveyors", "conveyer", "conveyers", "convayor", "belt conveyor"}, KO: []string{"컨베이어", "콘베이어"}}},
-	{"compressor", Words{EN: []string{"compressor", "compressors", "compresser", "compresor", "air compressor"}, KO: []string{"압축기", "컴프레서", "콤프레서", "컴프레샤"}}},
+	{"compressor", Words{EN: []string{"compressor", "compressors", "compresser", "compresor", "air compressor"}, KO: []string{"압축기", "컴프레서", "콤프레서", "컴프레샤"}}}, //nolint:misspell // misspellings people type
 	{"robot", Words{EN: []string{"robot", "robots", "robotic arm", "robot arm", "welding robot"}, KO: []string{"로봇"}}},
 	{"boiler", Words{EN: []string{"boiler", "boilers"}, KO: []string{"보일러"}}},
 	{"chiller", Words{EN: []string{"chiller", "chillers"}, KO: []string{"칠러", "냉동기"}}},
@@ -95,7 +95,9 @@ type SensorWords struct {
 var Sensors = []SensorWords{
 	{"vibration", Words{EN: []string{"vibration", "vibrations", "vibrating", "vibrates", "vibrate", "vibraton", "vibrationn", "shaking", "shakes", "shake", "rattle", "rattling", "knocking", "knock", "noise", "noisy", "louder", "sounds"},
 		KO: []string{"진동", "떨림", "떨려", "소음", "소리", "타격음"}}},
-	{"temperature", Words{EN: []string{"temperature", "temp", "temps", "temprature", "temperture", "hot", "hottest", "heat", "overheating", "overheat", "overheats", "warm", "cold"},
+	{"temperature", Words{EN: []string{"temperature", "temp", "temps",
+		"temprature", "temperture", //nolint:misspell // misspellings people type
+		"hot", "hottest", "heat", "overheating", "overheat", "overheats", "warm", "cold"},
 		KO: []string{"온도", "과열", "뜨거", "열이"}}},
 	{"pressure", Words{EN: []string{"pressure", "pressures", "presure", "psi", "bar"}, KO: []string{"압력", "차압"}}},
 	{"motor_current", Words{EN: []string{"current", "amps", "amp", "amperage", "current draw", "load"}, KO: []string{"전류", "부하"}}},
