@@ -57,6 +57,21 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
 	q.Unknown = m.Unknown
+	if len(p.Assets) == 0 {
+		// No catalog to judge by (no list_series, or an empty store): the
+		// names are taken as said, unverified, rather than all unknown.
+		q.Unknown = nil
+		for _, u := range m.Unknown {
+			switch u.Kind {
+			case plant.UnknownAsset:
+				q.Assets = appendUnique(q.Assets, u.Said)
+			case plant.UnknownLine:
+				q.Lines = appendUnique(q.Lines, u.Said)
+			case plant.UnknownSeries:
+				q.Series = appendUnique(q.Series, u.Said)
+			}
+		}
+	}
 	for _, typ := range m.Types {
 		for _, a := range p.AssetsOfType(typ) {
 			q.Assets = appendUnique(q.Assets, a)
