@@ -384,7 +384,11 @@ func (r *run) outputAnswer() {
 		if plan > 0 {
 			pct = 100 * sum / plan
 		}
-		s = append(s, r.msg("out.total", r.span(w), r.derive("plant output", sum, "sum of the lines' output"), r.derive("plant plan", plan, "sum of the lines' plan"),
+		unit := ""
+		if len(outs) > 0 {
+			unit = r.unitIn(totalUnit(outs[0].Unit))
+		}
+		s = append(s, r.msg("out.total", r.span(w), r.derive("plant output", sum, "sum of the lines' output"), unit, r.derive("plant plan", plan, "sum of the lines' plan"),
 			r.derive("plant attainment", pct, "100 × output ÷ plan")))
 	}
 	if !w.Named {

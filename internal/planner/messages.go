@@ -21,9 +21,9 @@ var messages = map[string][2]string{
 		"%[1]s %[2]s: %[5]s ~ %[6]s 평소보다 %[3]sσ %[4]s (%[7]s: %[8]s%[9]s, 평소 %[10]s)."},
 	"dir.above":      {"above", "높음"},
 	"dir.below":      {"below", "낮음"},
-	"quiet.one":      {"%s: no significant anomalies in %s.", "%s: %s 동안 유의미한 이상 없음."},
-	"quiet.readings": {"%s: no significant anomalies in %s; latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
-	"quiet.many":     {"No significant anomalies on %s in %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
+	"quiet.one":      {"%s: no significant anomalies (%s).", "%s: %s 동안 유의미한 이상 없음."},
+	"quiet.readings": {"%s: no significant anomalies (%s); latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
+	"quiet.many":     {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
 	"tool.failed":    {"Could not check everything: %s", "일부는 확인하지 못했습니다(도구 메시지 원문): %s"},
 	"reading.now":    {"%s %s: %s%s at %s.", "%s %s: %s%s (%s 기준)."},
 
@@ -113,10 +113,10 @@ var messages = map[string][2]string{
 	"escalate.procedure":  {"Stop and call the maintenance lead if anything in the procedure does not match what you find.", "절차 내용과 현장 상황이 다르면 작업을 멈추고 보전 담당 리더에게 연락하세요."},
 
 	// Ranking.
-	"rank.head":       {"Ranked by risk (anomalies in %s, limits from the runbooks):", "위험도 순위 (%s 이상 감지, 기준은 절차서):"},
-	"rank.quiet":      {"No significant anomalies on the other %d asset(s) (%s) in %s.", "나머지 %d대(%s)는 %s 동안 유의미한 이상 없음."},
+	"rank.head":       {"Ranked by risk (anomalies: %s; limits from the runbooks):", "위험도 순위 (%s 이상 감지, 기준은 절차서):"},
+	"rank.quiet":      {"No significant anomalies on the other %d asset(s) (%s; %s).", "나머지 %d대(%s)는 %s 동안 유의미한 이상 없음."},
 	"rank.lines_head": {"Lines ranked by their riskiest machine (%s):", "가장 위험한 설비 기준 라인 순위 (%s):"},
-	"rank.line_quiet": {"no significant anomalies in %s", "%s 동안 유의미한 이상 없음"},
+	"rank.line_quiet": {"no significant anomalies (%s)", "%s 동안 유의미한 이상 없음"},
 	"cmp.furthest":    {"Furthest behind plan: %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%)."},
 	"handover.head":   {"Handover for %s:", "%s 인수인계:"},
 	"handover.watch":  {"Watch first: %s (%s pattern).", "가장 먼저 볼 것: %s (%s 패턴)."},
@@ -136,7 +136,7 @@ var messages = map[string][2]string{
 	"out.line":           {"%s, %s: %s%s produced of %s planned (%s%%, %s).", "%[1]s, %[2]s: 생산 %[3]s%[4]s / 계획 %[5]s (달성률 %[6]s%%, %[7]s)."},
 	"out.short":          {"%s%s short", "%s%s 부족"},
 	"out.ahead":          {"%s%s ahead", "%s%s 초과"},
-	"out.total":          {"Plant, %s: %s produced of %s planned (%s%%).", "공장 전체, %s: 생산 %s / 계획 %s (달성률 %s%%)."},
+	"out.total":          {"Plant, %s: %s%s produced of %s planned (%s%%).", "공장 전체, %[1]s: 생산 %[2]s%[3]s / 계획 %[4]s (달성률 %[5]s%%)."},
 	"out.window_default": {"(No time named: the last 24 hours.)", "(기간을 말하지 않아 지난 24시간 기준입니다.)"},
 
 	// Metrics the plant cannot compute.

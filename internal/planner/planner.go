@@ -156,7 +156,20 @@ func (r *run) span(s Span) string {
 	if r.ko() {
 		label = s.LabelKO
 	}
-	return fmt.Sprintf("%s (%s–%s)", label, r.at(s.From), r.at(s.To))
+	from, to := r.at(s.From), r.at(s.To)
+	r.note("window start, plant time", from, stampUTC(s.From))
+	r.note("window end, plant time", to, stampUTC(s.To))
+	return fmt.Sprintf("%s (%s–%s)", label, from, to)
+}
+
+// note records a value the planner computed (a time in plant time) once.
+func (r *run) note(what, value, from string) {
+	for _, d := range r.derived {
+		if d.Value == value {
+			return
+		}
+	}
+	r.derived = append(r.derived, agent.Derived{What: what, Value: value, From: from})
 }
 
 // derive records a number the planner computed, so grounding accepts it
