@@ -424,7 +424,9 @@ func TestLLMModeEvalCountsUngroundedNumbers(t *testing.T) {
 	t.Log("\n" + buf.String())
 	require.Equal(t, "llm", rep.Mode)
 	for _, s := range rep.Splits {
-		require.Less(t, s.NumericGrounding, 1.0)
+		if s.Cases > 0 {
+			require.Less(t, s.NumericGrounding, 1.0)
+		}
 	}
 	missed := false
 	for _, r := range rep.Results {
