@@ -40,6 +40,10 @@ func (r *run) answer() {
 	case IntentProcedure:
 		r.procedure()
 	default:
+		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
+			r.compare() // "why is line 1 short of plan?": its output, then its machines
+			break
+		}
 		r.condition()
 	}
 	r.noteUnknown()
@@ -235,6 +239,11 @@ func (r *run) hypothesis(targets []string) *hypothesis {
 	if len(q.Reported) > 0 && !q.Vague && len(targets) <= 2 {
 		return &hypothesis{Asset: targets[0], Mode: q.Reported[0], Basis: agent.BasisReport, Reported: true}
 	}
+	// A part named beside a symptom ("motor current is falling, strainer?")
+	// asks about that part's failure mode.
+	if m := r.partMode(); m != "" && !q.Vague && len(targets) <= 2 && (len(q.Sensors) > 0 || q.Intent == IntentDiagnose) {
+		return &hypothesis{Asset: targets[0], Mode: m, Basis: agent.BasisReport, Reported: true}
+	}
 	return nil
 }
 
@@ -347,8 +356,10 @@ func (r *run) readings(targets []string, main *Event, outlook string) []string {
 			for _, a := range quiet {
 				out = append(out, r.quietLine(a))
 			}
+		} else if len(r.q.Lines) == 1 && len(r.q.Assets) == 0 {
+			out = append(out, r.msg("quiet.line", r.q.Lines[0], strings.Join(quiet, ", "), r.spanIn(r.q.Window)))
 		} else {
-			out = append(out, r.msg("quiet.many", strings.Join(quiet, ", "), r.span(r.q.Window)))
+			out = append(out, r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(r.q.Window)))
 		}
 	}
 	for _, f := range r.failures {
@@ -399,9 +410,9 @@ func (r *run) quietLine(asset string) string {
 		latest = s.LatestAt
 	}
 	if len(rd) == 0 {
-		return r.msg("quiet.one", asset, r.span(r.q.Window))
+		return r.msg("quiet.one", asset, r.spanIn(r.q.Window))
 	}
-	return r.msg("quiet.readings", asset, r.span(r.q.Window), r.at(parseStamp(latest)), strings.Join(rd, ", "))
+	return r.msg("quiet.readings", asset, r.spanIn(r.q.Window), r.at(parseStamp(latest)), strings.Join(rd, ", "))
 }
 
 func suffix(unit string) string {
@@ -863,7 +874,7 @@ func (r *run) rank(only []string) {
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
 	var lines []string
 	if len(rs) > 0 {
-		lines = append(lines, r.msg("rank.head", r.span(q.Window)))
+		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
 	}
 	atRisk := map[string]bool{}
 	lineAsked := regexp.MustCompile(`\bline\b|라인`).MatchString(q.Text) && len(q.Lines) == 0 && len(q.Assets) == 0
@@ -890,7 +901,7 @@ func (r *run) rank(only []string) {
 		}
 	}
 	if len(quiet) > 0 && r.detected() {
-		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.span(q.Window)))
+		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.spanIn(q.Window)))
 	}
 	for _, f := range r.failures {
 		lines = append(lines, r.msg("tool.failed", f))
@@ -943,10 +954,10 @@ func (r *run) rankLines(rs []risk) {
 		if rk, ok := best[l]; ok {
 			lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, l, r.eventLine(*rk.Event)))
 		} else {
-			lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, l, r.msg("rank.line_quiet", r.span(r.q.Window))))
+			lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, l, r.msg("rank.line_quiet", r.spanIn(r.q.Window))))
 		}
 	}
-	r.a.Situation = joinLines(append([]string{r.msg("rank.lines_head", r.span(r.q.Window))}, lines...))
+	r.a.Situation = joinLines(append([]string{r.msg("rank.lines_head", r.spanIn(r.q.Window))}, lines...))
 	r.a.Confidence = "medium"
 	r.a.Escalate = r.msg("escalate.default")
 }

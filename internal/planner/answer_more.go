@@ -421,7 +421,7 @@ func (r *run) currentReading(sensors []string) {
 			out = append(out, r.eventLine(e))
 		}
 		if len(r.book.of(a)) == 0 && r.detected() {
-			out = append(out, r.msg("quiet.one", a, r.span(q.Window)))
+			out = append(out, r.msg("quiet.one", a, r.spanIn(q.Window)))
 		}
 	}
 	out = append(out, r.failureLines()...)
@@ -527,11 +527,38 @@ func (r *run) history() {
 	} else if m := r.componentMode(); m != "" {
 		mode = m
 	}
+	if len(targets) > 1 && len(targets) <= 4 {
+		// Several machines: the one whose data shows the failure now is the
+		// subject, the others' cases are similar ones.
+		r.detect(q.Window, targets)
+		for _, a := range targets {
+			for _, e := range r.book.of(a) {
+				if !e.Significant() {
+					continue
+				}
+				if modes := plant.SupportingModes(e.Sensor, e.Dir(), typeOf(a, r.p)); len(modes) > 0 && (mode == "" || contains(modes, mode)) {
+					asset, mode = a, modes[0]
+					break
+				}
+			}
+			if asset != targets[0] {
+				break
+			}
+		}
+	}
+	// The question's words, and what it is about: a follow-up ("has this
+	// happened before?") says nothing of its own.
 	query := r.q.Question
 	for _, s := range searchSynonyms {
 		if s.re.MatchString(q.Text) {
 			query += " " + s.add
 		}
+	}
+	if asset != "" {
+		query += " " + asset + " " + strings.Join(plant.TypeWords(typeOf(asset, r.p)).EN[:1], " ")
+	}
+	for _, s := range q.Sensors {
+		query += " " + strings.ReplaceAll(s, "_", " ")
 	}
 	var calls []agent.ToolCall
 	if asset != "" {
@@ -607,8 +634,9 @@ func histTier(d *doc, asset string, p *plant.Plant) int {
 	return 2
 }
 
-// componentMode is the failure mode the parts a question names point at.
-func (r *run) componentMode() string {
+// partMode is the failure mode the parts a question names point at
+// ("strainer" → filter clogging), "" when it names none.
+func (r *run) partMode() string {
 	for _, fm := range plant.FailureModes {
 		for _, c := range fm.Components {
 			for _, comp := range plant.Components {
@@ -617,6 +645,14 @@ func (r *run) componentMode() string {
 				}
 			}
 		}
+	}
+	return ""
+}
+
+// componentMode is partMode, else the mode the sensor named usually means.
+func (r *run) componentMode() string {
+	if m := r.partMode(); m != "" {
+		return m
 	}
 	for _, s := range r.q.Sensors {
 		switch s {
@@ -741,7 +777,7 @@ func (r *run) handover() {
 		}
 	}
 	if len(quiet) > 0 && r.detected() {
-		out = append(out, "• "+r.msg("quiet.many", strings.Join(quiet, ", "), r.span(w)))
+		out = append(out, "• "+r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(w)))
 	}
 	for _, lo := range r.output(lines, w) {
 		out = append(out, "• "+r.outputLine(lo, w))
@@ -782,7 +818,7 @@ func (r *run) procedure() {
 		}
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
-	mode := r.componentMode()
+	mode := r.partMode()
 	if mode != "" {
 		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": mode, "kind": "runbook", "k": 6}})
 	}

@@ -24,6 +24,7 @@ var messages = map[string][2]string{
 	"quiet.one":      {"%s: no significant anomalies (%s).", "%s: %s 동안 유의미한 이상 없음."},
 	"quiet.readings": {"%s: no significant anomalies (%s); latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
 	"quiet.many":     {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
+	"quiet.line":     {"%s: no significant anomalies on %s (%s).", "%[1]s: %[2]s, %[3]s 동안 유의미한 이상 없음."},
 	"tool.failed":    {"Could not check everything: %s", "일부는 확인하지 못했습니다(도구 메시지 원문): %s"},
 	"reading.now":    {"%s %s: %s%s at %s.", "%s %s: %s%s (%s 기준)."},
 
@@ -58,7 +59,7 @@ var messages = map[string][2]string{
 	"explain.vs_week":    {"%s%% against the same hours a week earlier", "지난주 같은 시간대 대비 %s%%"},
 	"explain.vs_day":     {"%s%% against the same hours a day earlier", "전날 같은 시간대 대비 %s%%"},
 	"cause.pattern":      {"The %s pattern: %s", "%s 패턴: %s"},
-	"cause.report":       {"You report %s on %s; the sensor data does not show it.", "%[2]s에 %[1]s 증상을 보고하셨지만 센서 데이터로는 확인되지 않습니다."},
+	"cause.report":       {"The sensor data does not show %s on %s; what follows rests on what you describe.", "%[2]s의 %[1]s은(는) 센서 데이터로 확인되지 않습니다. 아래는 말씀하신 내용 기준입니다."},
 	"cause.own":          {"As in %s on %s: %s", "%[2]s의 과거 사례 %[1]s: %[3]s"},
 	"cause.own_title":    {"A past case of the same kind on %[2]s: %[1]s %[3]s.", "%[2]s의 같은 종류 과거 사례: %[1]s %[3]s."},
 	"cause.similar":      {"Not a %s case of its own: in a %s (%s), %s", "%[1]s 자체 사례는 아니며, %[2]s(%[3]s) 기준: %[4]s"},

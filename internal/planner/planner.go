@@ -162,6 +162,18 @@ func (r *run) span(s Span) string {
 	return fmt.Sprintf("%s (%s–%s)", label, from, to)
 }
 
+// spanIn writes a window for a parenthesis: "yesterday, 12-05 00:00–12-06 00:00".
+func (r *run) spanIn(s Span) string {
+	label := s.Label
+	if r.ko() {
+		label = s.LabelKO
+	}
+	from, to := r.at(s.From), r.at(s.To)
+	r.note("window start, plant time", from, stampUTC(s.From))
+	r.note("window end, plant time", to, stampUTC(s.To))
+	return fmt.Sprintf("%s, %s–%s", label, from, to)
+}
+
 // note records a value the planner computed (a time in plant time) once.
 func (r *run) note(what, value, from string) {
 	for _, d := range r.derived {

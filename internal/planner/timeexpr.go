@@ -205,7 +205,7 @@ var timeRules = []timeRule{
 			wd, ok := weekdays[w]
 			return Span{From: p.Weekday(now, wd), To: now, Label: m[0], LabelKO: m[0]}, ok
 		}, nil},
-	{regexp.MustCompile(`\b(?:since|from|after) (\d{1,2})(?::(\d{2}))? ?(am|pm|a\.m\.|p\.m\.|o'?clock)?(?: (yesterday|today|this morning))?\b`), past,
+	{regexp.MustCompile(`\b(?:since|from|after) (\d{1,2})(?::(\d{2}))?(?:\s*(am|pm|a\.m\.|p\.m\.|o'?clock))?(?:\s+(yesterday|today|this morning))?\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			c, ok := clock(atoi(m[1]), atoi(m[2]), m[3])
 			off := 0
