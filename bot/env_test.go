@@ -26,6 +26,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/planner"
 	"github.com/gemba-ai/gemba/internal/slackfake"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -65,7 +66,7 @@ func newEnv(t testing.TB) *env {
 		require.NoError(t, err)
 	}
 	e.reg = tools.NewRegistry(append(tools.Incidents(e.rag), e.forecastTool(), anomalyTool())...)
-	e.runner, err = agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(e.pool), Metrics: e.metrics})
+	e.runner, err = agent.New(agent.Options{Tools: e.reg, Store: agent.NewStore(e.pool), Metrics: e.metrics, Planner: planner.New(planner.Options{})})
 	require.NoError(t, err)
 	return e
 }

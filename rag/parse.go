@@ -265,6 +265,11 @@ func applyFields(d *Document, m map[string]any, withBody bool) error {
 			}
 		case "lang", "language":
 			d.Lang, err = asString(v)
+		case "rules":
+			if d.Metadata == nil {
+				d.Metadata = map[string]any{}
+			}
+			d.Metadata["rules"], err = parseRules(v)
 		case "source", "url":
 			// The ingesting file path wins; a stated URL is kept as metadata.
 			if d.Metadata == nil {
@@ -290,6 +295,60 @@ func applyFields(d *Document, m map[string]any, withBody bool) error {
 		d.Metadata[key] = jsonSafe(v)
 	}
 	return nil
+}
+
+// Rule is a limit or decision rule a document states, written in its front
+// matter so that answers can apply it to current readings:
+//
+//	rules:
+//	  - {sensor: vibration, asset_type: press, condition: above_rising, limit: 4.5, unit: mm/s, for: 24h,
+//	     level: alert, action: plan the bearing change, action_ko: 베어링 교체를 계획}
+//
+// Condition is above, below, above_rising (above and rising for at least
+// For) or below_falling. Asset or AssetType narrow the machines it is for.
+type Rule struct {
+	Sensor    string  `json:"sensor"`
+	Asset     string  `json:"asset,omitempty"`
+	AssetType string  `json:"asset_type,omitempty"`
+	Condition string  `json:"condition"`
+	Limit     float64 `json:"limit"`
+	Unit      string  `json:"unit,omitempty"`
+	For       string  `json:"for,omitempty"`
+	Level     string  `json:"level,omitempty"`
+	Action    string  `json:"action"`
+	ActionKO  string  `json:"action_ko,omitempty"`
+}
+
+// parseRules reads a front matter's rules, naming the first bad one, and
+// returns them in their stored (JSON) form.
+func parseRules(v any) (any, error) {
+	b, err := json.Marshal(jsonSafe(v))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var rules []Rule
+	if err := dec.Decode(&rules); err != nil {
+		return nil, fmt.Errorf("want a list of {sensor, condition, limit, action, …}: %w", err)
+	}
+	for i, r := range rules {
+		switch {
+		case r.Sensor == "" || r.Action == "":
+			return nil, fmt.Errorf("rule %d: sensor and action are required", i+1)
+		case r.Condition != "above" && r.Condition != "below" && r.Condition != "above_rising" && r.Condition != "below_falling":
+			return nil, fmt.Errorf("rule %d: condition %q (want above, below, above_rising or below_falling)", i+1, r.Condition)
+		}
+		if r.For != "" {
+			if _, err := time.ParseDuration(r.For); err != nil {
+				return nil, fmt.Errorf("rule %d: for %q is not a duration like 24h", i+1, r.For)
+			}
+		}
+	}
+	var out any
+	b, _ = json.Marshal(rules)
+	_ = json.Unmarshal(b, &out)
+	return out, nil
 }
 
 // jsonSafe converts YAML-decoded values (map[string]any with any keys,

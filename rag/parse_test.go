@@ -32,6 +32,10 @@ func TestParseMarkdown(t *testing.T) {
 		{name: "unterminated front matter", in: "---\nid: X\nbody", wantErr: "never ends"},
 		{name: "invalid YAML", in: "---\nid: [X\n---\nbody", wantErr: "not valid YAML"},
 		{name: "empty body", in: "---\nid: X\n---\n\n", empty: true},
+		{name: "rule without action names the field", in: "---\nid: X\nrules:\n  - {sensor: vibration, condition: above, limit: 4.5}\n---\nbody", wantField: "rules"},
+		{name: "rule with a bad condition names the field", in: "---\nid: X\nrules:\n  - {sensor: vibration, condition: over, limit: 4.5, action: stop}\n---\nbody", wantField: "rules"},
+		{name: "rule with a bad duration names the field", in: "---\nid: X\nrules:\n  - {sensor: vibration, condition: above_rising, limit: 4.5, for: a day, action: plan}\n---\nbody", wantField: "rules"},
+		{name: "rule with an unknown key names the field", in: "---\nid: X\nrules:\n  - {sensor: vibration, condition: above, limit: 4.5, action: plan, color: red}\n---\nbody", wantField: "rules"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +66,12 @@ func TestParseMarkdown(t *testing.T) {
 	require.Equal(t, "2024-03-05", d.OccurredAt.Format("2006-01-02"))
 	require.Equal(t, "night", d.Metadata["shift"])
 	require.Equal(t, "en", d.Lang)
+
+	// Rules in front matter are kept, checked, as metadata (get_document returns them).
+	d, err = ParseMarkdown([]byte("---\nid: RB-1\nrules:\n  - {sensor: vibration, asset_type: press, condition: above_rising, limit: 4.5, unit: mm/s, for: 24h, action: plan the bearing change, action_ko: 베어링 교체 계획}\n---\nbody"), "f", "")
+	require.NoError(t, err)
+	require.Equal(t, []any{map[string]any{"sensor": "vibration", "asset_type": "press", "condition": "above_rising", "limit": 4.5, "unit": "mm/s",
+		"for": "24h", "action": "plan the bearing change", "action_ko": "베어링 교체 계획"}}, d.Metadata["rules"])
 }
 
 func TestParseCSV(t *testing.T) {

@@ -202,6 +202,9 @@ func GetDocumentTool(s *rag.Store) Tool {
 			if d.DowntimeMinutes != nil {
 				data["downtime_minutes"] = *d.DowntimeMinutes
 			}
+			if r, ok := d.Metadata["rules"]; ok {
+				data["rules"] = r // limits and decision rules the document states (rag.Rule)
+			}
 			sum := fmt.Sprintf("%s %s: %s", d.Kind, d.ID, d.Title)
 			if d.Outcome != "" {
 				sum += " (outcome: " + string(d.Outcome) + ")"

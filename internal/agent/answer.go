@@ -43,7 +43,26 @@ type Step struct {
 	// TouchesEquipment marks steps that act on a machine; SOP names the runbook they come from.
 	TouchesEquipment bool   `json:"touches_equipment,omitempty"`
 	SOP              string `json:"sop,omitempty"`
+	// Basis says what allows a step that touches equipment: BasisSensor (an
+	// anomaly on the asset supports the failure mode), BasisRule (a current
+	// reading crosses a limit a document states), BasisReport (the user
+	// reported the failure) or BasisRequest (the user asked for this
+	// procedure). Empty for steps that touch nothing.
+	Basis string `json:"basis,omitempty"`
+	// Evidence says in words what backs the step: the reading, the rule or
+	// the report.
+	Evidence string `json:"evidence,omitempty"`
 }
+
+// The bases of a step that touches equipment (Step.Basis).
+const (
+	BasisSensor = "sensor"
+	BasisRule   = "rule"
+	BasisReport = "report"
+	// BasisRequest marks the steps of a procedure the user asked for ("how
+	// do I lock out a press?"): an answer, not a prescription.
+	BasisRequest = "request"
+)
 
 // ToolTrace is the audit record of one tool call within an answer.
 type ToolTrace struct {
@@ -77,6 +96,19 @@ type Answer struct {
 	Detail     []Step `json:"detail,omitempty"`
 	Confidence string `json:"confidence,omitempty"` // high, medium, low
 	Escalate   string `json:"escalate,omitempty"`
+	// Intent is how the offline planner read the question (status,
+	// diagnose, forecast, compare, rank, history, handover, metric,
+	// procedure, out_of_scope); empty for answers the model wrote.
+	Intent string `json:"intent,omitempty"`
+	// Unknown names what the question asked about that the plant does not
+	// have (an asset, line, sensor or metric), each said plainly in the
+	// answer with the closest known names; never answered as something else.
+	Unknown []string `json:"unknown,omitempty"`
+	// Derived are numbers the planner computed from tool results (a plant
+	// total, a day's output as the difference of two windows, a time in the
+	// plant's time zone), each with how it was computed; grounding accepts
+	// them as it accepts tool results.
+	Derived []Derived `json:"derived,omitempty"`
 	// Text is the whole answer as plain text (Markdown), for the CLI and memory.
 	Text string `json:"answer"`
 
@@ -100,6 +132,16 @@ type Answer struct {
 
 	// modelCitations are the answer-level ids the model listed, checked in grounding.
 	modelCitations []string
+}
+
+// Derived is one number (or time) computed from tool results.
+type Derived struct {
+	// What names the number ("plant total of the forecasts").
+	What string `json:"what"`
+	// Value is the number or time as the answer writes it.
+	Value string `json:"value"`
+	// From says how it was computed from the tool results.
+	From string `json:"from"`
 }
 
 // Grounding is the outcome of the numeric grounding check.

@@ -46,6 +46,8 @@ type wireStep struct {
 	Citations        []string `json:"citations"`
 	TouchesEquipment bool     `json:"touches_equipment"`
 	SOP              string   `json:"sop"`
+	Basis            string   `json:"basis"`
+	Evidence         string   `json:"evidence"`
 }
 
 // ParseAnswer reads the model's final text: the JSON object asked for
@@ -81,7 +83,8 @@ func parseJSONAnswer(text string) *Answer {
 				continue
 			}
 			a.Steps = append(a.Steps, Step{Text: strings.TrimSpace(s.Text), Reason: strings.TrimSpace(s.Reason),
-				Citations: s.Citations, TouchesEquipment: s.TouchesEquipment, SOP: strings.TrimSpace(s.SOP)})
+				Citations: s.Citations, TouchesEquipment: s.TouchesEquipment, SOP: strings.TrimSpace(s.SOP),
+				Basis: normBasis(s.Basis), Evidence: strings.TrimSpace(s.Evidence)})
 		}
 	} else {
 		var strs []string
@@ -95,6 +98,15 @@ func parseJSONAnswer(text string) *Answer {
 	}
 	a.modelCitations = w.Citations
 	return a
+}
+
+// normBasis reads a step's basis as the model wrote it; anything else is none.
+func normBasis(s string) string {
+	switch b := strings.ToLower(strings.TrimSpace(s)); b {
+	case BasisSensor, BasisRule, BasisReport, BasisRequest:
+		return b
+	}
+	return ""
 }
 
 func normConfidence(s string) string {

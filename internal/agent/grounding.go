@@ -172,7 +172,7 @@ func (r *Runner) ground(ctx context.Context, t *turn, a *Answer) {
 		return out
 	}
 
-	ev := r.evidenceOf(t)
+	ev := r.evidenceOf(t, a)
 	a.Grounding = Grounding{}
 	var ungrounded []string
 	check := func(s string) (clean string, bad bool) {
@@ -266,13 +266,13 @@ func (r *Runner) ground(ctx context.Context, t *turn, a *Answer) {
 		}
 	}
 	a.Citations = cits
-	metas := docMetas(t.outcomes)
+	assets := docAssets(t.outcomes)
 	for _, c := range cits {
-		if m := metas[c.ID]; m.Asset != "" {
+		if as := assets[c.ID]; as != "" {
 			if a.DocAssets == nil {
 				a.DocAssets = map[string]string{}
 			}
-			a.DocAssets[c.ID] = m.Asset
+			a.DocAssets[c.ID] = as
 		}
 	}
 	if len(dropped) > 0 {
@@ -326,8 +326,11 @@ func noEvidence(t *turn) string {
 
 // evidenceOf gathers the texts numbers may come from: tool results and
 // their arguments, the question, earlier turns of the thread and the clock.
-func (r *Runner) evidenceOf(t *turn) *evidence {
+func (r *Runner) evidenceOf(t *turn, a *Answer) *evidence {
 	texts := []string{t.req.Question, t.now.Format(time.RFC3339), t.now.Format("2006-01-02 15:04")}
+	for _, d := range a.Derived {
+		texts = append(texts, d.Value) // computed by the planner from tool results, shown in the trace
+	}
 	for _, o := range t.outcomes {
 		texts = append(texts, o.evidence)
 		for _, v := range o.trace.Args {
@@ -342,7 +345,7 @@ func (r *Runner) evidenceOf(t *turn) *evidence {
 		texts = append(texts, h.Content)
 	}
 	ev := newEvidence(texts...)
-	ev.addElapsed(t.now, texts...)
+	ev.addElapsed(t.now, r.loc, texts...)
 	return ev
 }
 
@@ -350,8 +353,10 @@ var stampRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2})?(?:
 
 // addElapsed lets an answer say how long ago a time in the evidence was
 // ("rising for the last 36 hours" when a tool said "since 02:30 yesterday"):
-// the hours and days from each timestamp to now count as evidence.
-func (e *evidence) addElapsed(now time.Time, texts ...string) {
+// the hours and days from each timestamp to now count as evidence; and
+// an answer may write a tool's instant in the plant's time zone (a UTC
+// "2026-11-30T16:10Z" is "12-01 01:10" in Seoul).
+func (e *evidence) addElapsed(now time.Time, loc *time.Location, texts ...string) {
 	for _, t := range texts {
 		for _, m := range stampRe.FindAllString(t, 64) {
 			var at time.Time
@@ -369,6 +374,10 @@ func (e *evidence) addElapsed(now time.Time, texts ...string) {
 				d = -d
 			}
 			e.vals = append(e.vals, math.Round(d.Hours()), math.Round(d.Hours()*10)/10, math.Round(d.Hours()/24), math.Round(d.Minutes()))
+			if loc != nil {
+				l := at.In(loc)
+				e.vals = append(e.vals, float64(l.Year()), float64(l.Month()), float64(l.Day()), float64(l.Hour()), float64(l.Minute()))
+			}
 		}
 	}
 	sort.Float64s(e.vals)
@@ -404,20 +413,15 @@ func dropUngroundedSentences(s string, ev *evidence) string {
 	return strings.TrimSpace(strings.Join(keep, ""))
 }
 
-// markEquipment marks steps that act on a machine and names their SOP:
-// the runbook the step cites, else the first runbook of the answer.
+// markEquipment marks the steps that act on a machine and names their SOP:
+// a runbook the step itself cites, else an SOP id its text names. It never
+// borrows another step's runbook: a bearing step is not tagged with a belt
+// procedure because the answer cites one.
 func markEquipment(a *Answer, t *turn) {
 	kinds := map[string]string{}
 	for _, o := range t.outcomes {
 		for _, c := range o.res.Citations {
 			kinds[c.ID] = c.Kind
-		}
-	}
-	var firstRunbook string
-	for _, c := range a.Citations {
-		if isRunbook(c.ID, kinds[c.ID]) {
-			firstRunbook = c.ID
-			break
 		}
 	}
 	fix := func(steps []Step) {
@@ -436,13 +440,15 @@ func markEquipment(a *Answer, t *turn) {
 				}
 			}
 			if s.SOP == "" {
-				s.SOP = firstRunbook
+				s.SOP = sopRefRe.FindString(s.Text)
 			}
 		}
 	}
 	fix(a.Steps)
 	fix(a.Detail)
 }
+
+var sopRefRe = regexp.MustCompile(`\b(?:RB|SOP)-[A-Za-z0-9-]*[A-Za-z0-9]`)
 
 func isRunbook(id, kind string) bool {
 	k := strings.ToLower(kind)

@@ -76,7 +76,7 @@ func (r *Runner) askLLM(ctx context.Context, t *turn) (*Answer, error) {
 			if strings.TrimSpace(text.String()) == "" {
 				// An empty reply (cut off, or a model that only talks in tool calls): answer from the evidence.
 				t.warn("the model returned no answer text; this answer was composed from the tool results")
-				ans := r.compose(ctx, t, nil)
+				ans := summarize(t)
 				ans.Mode, ans.Model = ModeLLM, r.o.ModelName
 				return ans, nil
 			}
@@ -130,7 +130,7 @@ func (r *Runner) askLLM(ctx context.Context, t *turn) (*Answer, error) {
 	} else {
 		t.warn("the model did not finish within %d steps; this answer was composed from the tool results gathered", r.o.MaxSteps)
 	}
-	ans := r.compose(ctx, t, nil)
+	ans := summarize(t)
 	ans.Mode, ans.Model = ModeLLM, r.o.ModelName
 	return ans, nil
 }

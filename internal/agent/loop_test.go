@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/agent/agenttest"
 	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -179,27 +180,6 @@ func TestRetryOn500ThenSucceed(t *testing.T) {
 	require.Len(t, srv.Requests(), 3)
 }
 
-func TestServerErrorsFallBackOffline(t *testing.T) {
-	t.Parallel()
-	srv := llmtest.New(t, llmtest.Fail(500), llmtest.Fail(502), llmtest.Fail(503))
-	store := NewStore(dbtestTx(t))
-	r := newTestRunner(t, newTestModel(t, srv), store, func(o *Options) { o.MaxRetries = 2 })
-	a := ask(t, r, "Press 3 is vibrating, what should I do?")
-	require.Len(t, srv.Requests(), 3)
-	require.Equal(t, ModeOffline, a.Mode)
-	require.Contains(t, strings.Join(a.Warnings, " "), "LLM was unavailable")
-	require.Contains(t, a.Text, "Made without an LLM")
-	require.Contains(t, a.Situation, "6.9 mm/s")
-	require.NotEmpty(t, a.Steps)
-
-	tr, err := store.Trace(context.Background(), a.ID)
-	require.NoError(t, err)
-	require.Len(t, tr.ModelCalls, 3)
-	for _, mc := range tr.ModelCalls {
-		require.Contains(t, mc.Error, "HTTP 50")
-	}
-}
-
 func TestTimeoutFallsBackOffline(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.New(t, llmtest.Hang(), llmtest.Hang())
@@ -280,23 +260,6 @@ func TestInjectedStepFromModelIsDropped(t *testing.T) {
 	require.Contains(t, strings.Join(a.Warnings, " "), "instructions found in a document")
 }
 
-func TestOfflinePlannerNeverActsOnDocumentText(t *testing.T) {
-	t.Parallel()
-	// A tool named in the document exists in the registry, yet the planner never calls it.
-	called := false
-	setpoint := tools.New("set_setpoint", "test trap", map[string]any{"type": "object", "properties": map[string]any{}},
-		func(context.Context, struct{}) (tools.Result, error) { called = true; return tools.Result{}, nil })
-	r := newTestRunner(t, nil, nil, func(o *Options) { o.Tools = fixtureTools(setpoint) })
-	a := ask(t, r, "compressor 1 pressure is low, has this happened before?")
-	require.False(t, called)
-	require.Equal(t, ModeOffline, a.Mode)
-	for _, s := range append(a.Steps, a.Detail...) {
-		require.NotContains(t, s.Text, "IGNORE")
-	}
-	require.Contains(t, a.Text, "intake filter")
-	require.Contains(t, strings.Join(a.Warnings, " "), "looked like instructions")
-}
-
 func TestGroundingDropsInventedNumbersAndCitations(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.New(t,
@@ -333,15 +296,96 @@ func TestNoEvidenceSaysSo(t *testing.T) {
 func TestEquipmentStepsAreMarkedWithTheirSOP(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.New(t,
-		llmtest.CallTools(llmtest.Call("search_incidents", `{"query":"press vibration"}`)),
-		llmtest.Final(`{"situation":"Similar to INC-2025-031.","steps":[{"text":"Grease the main drive bearing","citations":["INC-2025-031","RB-007"]},{"text":"Tell the shift lead"}]}`),
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`), llmtest.Call("search_incidents", `{"query":"press vibration"}`)),
+		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s, similar to INC-2025-031.","steps":[{"text":"Grease the main drive bearing","citations":["INC-2025-031","RB-007"]},{"text":"Lock out the press and open the guard","citations":["INC-2025-031"]},{"text":"Tell the shift lead"}]}`),
 	)
 	r := newTestRunner(t, newTestModel(t, srv), nil)
 	a := ask(t, r, "press 3 vibration, what now?")
 	require.True(t, a.Steps[0].TouchesEquipment)
 	require.Equal(t, "RB-007", a.Steps[0].SOP)
-	require.False(t, a.Steps[1].TouchesEquipment)
+	require.Equal(t, BasisSensor, a.Steps[0].Basis, "a detector found the drift on press-3")
+	require.Contains(t, a.Steps[0].Reason, "press-3")
+	require.True(t, a.Steps[1].TouchesEquipment)
+	require.Empty(t, a.Steps[1].SOP, "a step is never tagged with another step's runbook")
+	require.False(t, a.Steps[2].TouchesEquipment)
 	require.Contains(t, a.Text, "touches equipment: follow SOP RB-007")
+}
+
+// TestEquipmentStepsWithoutEvidenceAreRemoved: the model prescribes a
+// lockout filter change though the detector found nothing and the user
+// reported no failure; the grounding check removes it and says so.
+func TestEquipmentStepsWithoutEvidenceAreRemoved(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"pump-2"}`)),
+		llmtest.Final(`{"situation":"pump-2 shows no significant anomalies.","cause":"Probably a clogging strainer.",
+"steps":[{"text":"Apply RB-LOTO and clean the suction strainer","citations":["RB-007"],"touches_equipment":true,"sop":"RB-007","basis":"sensor"},
+{"text":"Compare the gauge with the sensor reading"}],"confidence":"high"}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	a := ask(t, r, "pump 2 pressure looks off")
+	require.Len(t, a.Steps, 1)
+	require.Equal(t, "Compare the gauge with the sensor reading", a.Steps[0].Text)
+	require.Equal(t, "medium", a.Confidence, "never high once a step had no evidence")
+	require.Contains(t, strings.Join(a.Warnings, " "), "without evidence")
+}
+
+// TestReportedFailureAllowsStepsAndSaysSo: the user reports a slipping
+// belt the sensors do not show; the model's belt step stays, marked as
+// resting on the report.
+func TestReportedFailureAllowsStepsAndSaysSo(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("search_incidents", `{"query":"press-2 V-belt slip","asset":"press-2"}`)),
+		llmtest.Final(`{"situation":"A similar slip on press-2 is recorded in INC-2025-050.","steps":[{"text":"Replace the complete matched belt set","citations":["RB-BELT"]}],"confidence":"medium"}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	a := ask(t, r, "the press 2 V-belt is slipping, what now?")
+	require.Len(t, a.Steps, 1)
+	require.Equal(t, BasisReport, a.Steps[0].Basis)
+	require.Contains(t, a.Steps[0].Reason, "your report")
+}
+
+// TestUnknownAssetIsNotAnsweredAsAnother: asked about robot-7 on line-4,
+// the model looks at press-3 and answers about it; the answer becomes a
+// plain statement that neither exists, with the closest known names.
+func TestUnknownAssetIsNotAnsweredAsAnother(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
+		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s.","cause":"Bearing wear.","steps":[{"text":"Tell the shift lead"}],"confidence":"high"}`),
+	)
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	a := ask(t, r, "what's wrong with robot-7 on line-4?")
+	require.ElementsMatch(t, []string{"robot-7", "line-4"}, a.Unknown)
+	require.Contains(t, a.Situation, "There is no robot-7")
+	require.Contains(t, a.Situation, "There is no line-4 in this plant (closest known: line-1, line-3)")
+	require.NotContains(t, a.Situation, "6.9")
+	require.Empty(t, a.Steps)
+	require.Equal(t, "low", a.Confidence)
+	require.Equal(t, "list_series", a.Trace[len(a.Trace)-1].Tool, "the catalog the check read is in the trace")
+
+	// A known and an unknown asset: the answer stays, the unknown one is named.
+	srv2 := llmtest.New(t,
+		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
+		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s.","steps":[],"confidence":"high"}`),
+	)
+	r = newTestRunner(t, newTestModel(t, srv2), nil)
+	a = ask(t, r, "compare press 3 and press 5")
+	require.Equal(t, []string{"press-5"}, a.Unknown)
+	require.Contains(t, a.Situation, "There is no press-5 in this plant (closest known: press-1, press-2, press-3). press-3 vibration is 6.9 mm/s.")
+	require.Equal(t, "medium", a.Confidence)
+}
+
+func TestSystemPromptStatesTheGates(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.New(t, llmtest.Final(`{"situation":"Nothing to report.","steps":[]}`))
+	r := newTestRunner(t, newTestModel(t, srv), nil)
+	ask(t, r, "anything new?")
+	sys := srv.Requests()[0].Messages[0].Content
+	for _, want := range []string{`"basis"`, "Steps without evidence are removed", "does not exist", "OEE needs downtime", "plant time Fri 2026-11-27 23:30, Asia/Seoul"} {
+		require.Contains(t, sys, want)
+	}
 }
 
 func TestFollowUpInTheSameThreadSeesEarlierTurns(t *testing.T) {
@@ -427,7 +471,7 @@ func TestSlowToolTimesOutAlone(t *testing.T) {
 		llmtest.Final(`{"situation":"press-3 vibration is 6.9 mm/s; the other check timed out.","steps":[]}`),
 	)
 	r := newTestRunner(t, newTestModel(t, srv), nil, func(o *Options) {
-		o.Tools = fixtureTools(slow)
+		o.Tools = agenttest.Tools(slow)
 		o.ToolTimeout = 100 * time.Millisecond
 	})
 	began := time.Now()
@@ -443,7 +487,7 @@ func TestElapsedTimeAndEmptyReplies(t *testing.T) {
 	t.Parallel()
 	srv := llmtest.New(t,
 		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
-		// testNow is 2026-11-27 14:30; the event started 2026-11-26 02:30: 36 hours ago.
+		// agenttest.Now is 2026-11-27 14:30; the event started 2026-11-26 02:30: 36 hours ago.
 		llmtest.Final(`{"situation":"press-3 vibration has been rising for 36 hours, now 6.9 mm/s.","steps":[]}`),
 		llmtest.CallTools(llmtest.Call("detect_anomalies", `{"asset":"press-3"}`)),
 		llmtest.Final(""),

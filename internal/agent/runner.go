@@ -12,6 +12,7 @@ import (
 	"github.com/tmc/langchaingo/llms/anthropic"
 
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -27,6 +28,13 @@ type DocIndex interface {
 type Options struct {
 	// Model is the chat model; nil answers every question offline.
 	Model Model
+	// Planner answers offline: without a model, or when the model failed
+	// for good. Nil answers those questions with the tool results alone
+	// (none, offline), saying that no planner is configured.
+	Planner Planner
+	// Plant are the plant's time zone, shifts and line names, which the
+	// series catalog does not hold (default plant.DemoDefaults()).
+	Plant plant.Defaults
 	// ModelName is recorded in answers and the audit trail.
 	ModelName string
 	// Tools are the tools offered to the model and used by the offline planner (required).
@@ -77,6 +85,8 @@ type Options struct {
 type Runner struct {
 	o   Options
 	log *slog.Logger
+	// loc is the plant's time zone (answers write times in it).
+	loc *time.Location
 	// splitToolTurns replays each tool call as its own assistant message
 	// followed by its result: langchaingo's Anthropic client sends only the
 	// first tool call of an assistant message.
@@ -126,12 +136,19 @@ func New(o Options) (*Runner, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Plant.TimeZone == "" && len(o.Plant.Shifts) == 0 {
+		o.Plant = plant.DemoDefaults()
+	}
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	_, split := o.Model.(*anthropic.LLM)
-	return &Runner{o: o, log: log.With("component", "agent"), splitToolTurns: split}, nil
+	loc, err := time.LoadLocation(o.Plant.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("agent: new runner: plant time zone: %w", err)
+	}
+	return &Runner{o: o, log: log.With("component", "agent"), loc: loc, splitToolTurns: split}, nil
 }
 
 // Online reports whether a chat model is configured.
@@ -147,8 +164,10 @@ type turn struct {
 	lang     string
 	history  []Turn
 	registry *tools.Registry
-
-	query *Query // the offline planner's reading of the question
+	// tools runs the planner's calls and reads the plant once per turn.
+	tools *turnTools
+	// plantZone is the plant's time zone name (the system prompt says plant time).
+	plantZone string
 
 	outcomes   []callOutcome
 	modelCalls []ModelCall
@@ -191,6 +210,8 @@ func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 	defer cancel()
 
 	t := &turn{req: req, now: req.Now, lang: DetectLang(req.Question), registry: r.o.Tools.Only(req.AllowedTools)}
+	t.tools = &turnTools{r: r, t: t}
+	t.plantZone = r.o.Plant.TimeZone
 	if r.o.Store != nil {
 		h, err := r.o.Store.History(ctx, req.ThreadKey, r.o.MemoryTokens)
 		if err != nil {
@@ -253,12 +274,33 @@ func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 	return ans, nil
 }
 
+// plan answers offline with the configured planner.
+func (r *Runner) plan(ctx context.Context, t *turn) (*Answer, error) {
+	if r.o.Planner == nil {
+		t.warn("no offline planner is configured")
+		a := summarize(t)
+		a.Mode = ModeOffline
+		return a, nil
+	}
+	a, err := r.o.Planner.Plan(ctx, PlanInput{Request: t.req, Lang: t.lang, History: t.history, Tools: t.tools})
+	if err != nil {
+		return nil, fmt.Errorf("agent: offline planner: %w", err)
+	}
+	a.Mode = ModeOffline
+	return a, nil
+}
+
 // finish applies the checks every answer gets, whichever mode made it.
 func (r *Runner) finish(ctx context.Context, t *turn, ans *Answer) {
 	ans.Lang = t.lang
 	r.ground(ctx, t, ans)
 	holdExternalEquipment(ans, t)
-	markEquipment(ans, t)
+	if ans.Mode != ModeOffline {
+		// The planner marks its steps from the canonical (English) runbook,
+		// the same in both languages; a model's steps are marked here.
+		markEquipment(ans, t)
+	}
+	r.gate(ctx, t, ans)
 	if len(ans.Steps) > maxSteps {
 		ans.Detail = append(ans.Steps[maxSteps:], ans.Detail...)
 		ans.Steps = ans.Steps[:maxSteps]

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/agent/agenttest"
 	"github.com/gemba-ai/gemba/internal/llmtest"
 )
 
@@ -72,7 +73,7 @@ func TestAuditTrail(t *testing.T) {
 }
 
 // goodFinalGrounded uses only numbers the fixture tools return.
-var goodFinalGrounded = strings.ReplaceAll(strings.ReplaceAll(goodFinal, "Call the maintenance lead above 7.1 mm/s.", "Call the maintenance lead if it keeps rising."), "Reduce press-3 stroke rate to 80%", "Reduce the press-3 stroke rate")
+var goodFinalGrounded = strings.ReplaceAll(strings.ReplaceAll(agenttest.GoodFinal, "Call the maintenance lead above 7.1 mm/s.", "Call the maintenance lead if it keeps rising."), "Reduce press-3 stroke rate to 80%", "Reduce the press-3 stroke rate")
 
 func TestHistoryBudget(t *testing.T) {
 	t.Parallel()

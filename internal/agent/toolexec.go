@@ -19,6 +19,9 @@ type pendingCall struct {
 	Name string
 	Args string
 	Step int
+	// Unscoped runs the call without the channel's scope (the plant's
+	// catalog is the whole plant's, whatever the channel is bound to).
+	Unscoped bool
 }
 
 // callOutcome is the result of one tool call.
@@ -51,7 +54,11 @@ func (r *Runner) runCalls(ctx context.Context, t *turn, calls []pendingCall) []c
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			outs[i] = r.runCall(scoped, t, c)
+			cctx := scoped
+			if c.Unscoped {
+				cctx = ctx
+			}
+			outs[i] = r.runCall(cctx, t, c)
 		}()
 	}
 	wg.Wait()

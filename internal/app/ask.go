@@ -30,6 +30,9 @@ type askJSON struct {
 	Confidence string          `json:"confidence,omitempty"`
 	Escalate   string          `json:"escalate,omitempty"`
 	Warnings   []string        `json:"warnings,omitempty"`
+	Intent     string          `json:"intent,omitempty"`
+	Unknown    []string        `json:"unknown,omitempty"`
+	Derived    []agent.Derived `json:"derived,omitempty"`
 	Grounding  agent.Grounding `json:"grounding"`
 	Tokens     [2]int          `json:"tokens"`
 	LatencyMS  int64           `json:"latency_ms"`
@@ -50,8 +53,9 @@ type askCitation struct {
 func toAskJSON(a *agent.Answer, thread string) askJSON {
 	out := askJSON{Answer: a.Text, Mode: a.Mode, Steps: []askStep{}, Citations: []askCitation{}, ID: a.ID, Thread: thread,
 		Lang: a.Lang, Model: a.Model, Situation: a.Situation, Cause: a.Cause, NextSteps: a.Steps, Detail: a.Detail,
-		Confidence: a.Confidence, Escalate: a.Escalate, Warnings: a.Warnings, Grounding: a.Grounding,
-		Tokens: [2]int{a.PromptTokens, a.CompletionTokens}, LatencyMS: a.LatencyMS}
+		Confidence: a.Confidence, Escalate: a.Escalate, Warnings: a.Warnings, Intent: a.Intent, Unknown: a.Unknown, Derived: a.Derived,
+		Grounding: a.Grounding,
+		Tokens:    [2]int{a.PromptTokens, a.CompletionTokens}, LatencyMS: a.LatencyMS}
 	if out.NextSteps == nil {
 		out.NextSteps = []agent.Step{}
 	}

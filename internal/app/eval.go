@@ -8,10 +8,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/internal/eval"
+	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 func newEvalCmd(app *App) *cobra.Command {
-	var asJSON, offline bool
+	var asJSON, offline, showTest bool
 	cmd := &cobra.Command{
 		Use:   "eval",
 		Short: "Run the evaluation set over the demo plant: tool routing, citation hits, numeric grounding",
@@ -40,17 +41,23 @@ configured LLM when there is one and the offline planner otherwise (or with --of
 			if err != nil {
 				return err
 			}
-			rep := eval.Run(ctx, r, cases, time.Now().UTC().Format("20060102T150405"))
+			now := time.Now()
+			clock, err := eval.PlantClock(now, plant.DemoDefaults())
+			if err != nil {
+				return err
+			}
+			rep := eval.Run(ctx, r, cases, eval.Options{RunID: now.UTC().Format("20060102T150405"), Clock: clock})
 			if asJSON {
 				enc := json.NewEncoder(app.Out)
 				enc.SetIndent("", "  ")
 				enc.SetEscapeHTML(false)
 				return enc.Encode(rep)
 			}
-			return eval.WriteText(app.Out, rep)
+			return eval.WriteText(app.Out, rep, eval.WriteOptions{ShowTest: showTest})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&showTest, "show-test", false, "print the frozen test split's cases one by one too (by default only its figures)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "use the offline planner even when an LLM is configured")
 	return cmd
 }

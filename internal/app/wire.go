@@ -14,6 +14,8 @@ import (
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/planner"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -88,6 +90,8 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	o := agent.Options{
 		Model:       model,
 		ModelName:   name,
+		Planner:     planner.New(planner.Options{Logger: app.Logger()}),
+		Plant:       plant.DemoDefaults(),
 		Tools:       agentTools,
 		Store:       agent.NewStore(pool),
 		Docs:        docs,

@@ -15,6 +15,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -47,7 +48,7 @@ func openDemo(t testing.TB) *demoPlant {
 			return
 		}
 		atExit = append([]func(){pool.Close}, atExit...)
-		now := time.Now().UTC()
+		now := evalNow(time.Now())
 		if _, err := demo.Seed(ctx, pool, demo.Options{Now: now}); err != nil {
 			demoErr = err
 			return
@@ -71,6 +72,37 @@ func openDemo(t testing.TB) *demoPlant {
 	})
 	require.NoError(t, demoErr)
 	return demoDB
+}
+
+// evalNow is the moment the demo plant is seeded and every question is
+// asked: the latest Wednesday 10:20 in the plant's time zone, so that time
+// words ("this morning", "last shift", "since Monday") mean the same window
+// on every run while the data stays as fresh as the run.
+func evalNow(now time.Time) time.Time {
+	seoul := plantLocation()
+	t := now.In(seoul)
+	d := time.Date(t.Year(), t.Month(), t.Day(), 10, 20, 0, 0, seoul)
+	for d.Weekday() != time.Wednesday || d.After(now) {
+		d = d.AddDate(0, 0, -1)
+	}
+	return d.UTC()
+}
+
+// clock is the eval's clock on the shared demo plant.
+func (d *demoPlant) clock() Clock {
+	c, err := PlantClock(d.now, plant.DemoDefaults())
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func plantLocation() *time.Location {
+	loc, err := time.LoadLocation(plant.DemoDefaults().TimeZone)
+	if err != nil {
+		panic(err)
+	}
+	return loc
 }
 
 // atExit are the shared fixture's cleanups, run by TestMain.

@@ -1,0 +1,255 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// The evidence gates every answer passes, whichever mode made it (the
+// planner applies them while composing; the model's answers are checked
+// here):
+//
+//   - a step that touches equipment stays only with evidence: an anomaly a
+//     detector found in this turn (BasisSensor, or BasisRule when a
+//     document's limit is crossed), the user's explicit report of the
+//     failure (BasisReport), or a procedure the user asked for
+//     (BasisRequest); a step the model left without a basis gets the one
+//     the turn supports, or is dropped;
+//   - a question about things the plant does not have (robot-7, line-4)
+//     is never answered as something else: with nothing known named, the
+//     answer says plainly what is unknown and the closest known names.
+//
+// Numbers no tool returned are handled by ground.
+
+// procedureRe finds a request for a procedure ("how do I…", "절차").
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|하는)`)
+
+// gate applies the evidence gates to an answer.
+func (r *Runner) gate(ctx context.Context, t *turn, a *Answer) {
+	r.gateEquipment(t, a)
+	if a.Mode == ModeLLM {
+		r.gateUnknown(ctx, t, a)
+	}
+}
+
+// gateEquipment keeps a step that touches equipment only with evidence.
+func (r *Runner) gateEquipment(t *turn, a *Answer) {
+	events := eventAssets(t)
+	var userText []string
+	userText = append(userText, t.req.Question)
+	for _, h := range t.history {
+		if h.Role == RoleUser {
+			userText = append(userText, h.Content)
+		}
+	}
+	reported := plant.ReportedModes(strings.Join(userText, "\n"))
+	asked := procedureRe.MatchString(t.req.Question)
+	dropped := 0
+	keep := func(steps []Step) []Step {
+		var out []Step
+		for _, s := range steps {
+			if !s.TouchesEquipment {
+				out = append(out, s)
+				continue
+			}
+			ok := false
+			switch s.Basis {
+			case BasisSensor, BasisRule:
+				ok = len(events) > 0
+			case BasisReport:
+				ok = len(reported) > 0
+			case BasisRequest:
+				ok = asked
+			case "":
+				switch {
+				case len(events) > 0:
+					s.Basis = BasisSensor
+					s.Evidence = evidenceText(t.lang, BasisSensor, strings.Join(events, ", "))
+				case len(reported) > 0:
+					s.Basis = BasisReport
+					s.Evidence = evidenceText(t.lang, BasisReport, "")
+				case asked:
+					s.Basis = BasisRequest
+				}
+				ok = s.Basis != ""
+				if ok && s.Evidence != "" && !strings.Contains(s.Reason, s.Evidence) {
+					s.Reason = strings.TrimPrefix(s.Reason+"; "+s.Evidence, "; ") // readers see the reason, not the field
+				}
+			}
+			if !ok {
+				dropped++
+				continue
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	a.Steps = keep(a.Steps)
+	a.Detail = keep(a.Detail)
+	if dropped > 0 {
+		if t.lang == "ko" {
+			t.warn("근거(센서 이상, 사용자 보고, 요청한 절차) 없이 설비를 다루는 단계 %d개를 제외했습니다", dropped)
+		} else {
+			t.warn("removed %d step(s) that touch equipment without evidence (no anomaly found, no failure reported, no procedure asked for)", dropped)
+		}
+		if a.Confidence == "high" {
+			a.Confidence = "medium"
+		}
+	}
+}
+
+func evidenceText(lang, basis, what string) string {
+	switch {
+	case basis == BasisSensor && lang == "ko":
+		return "센서 근거: " + what + "에서 감지된 이상"
+	case basis == BasisSensor:
+		return "sensor evidence: an anomaly detected on " + what
+	case lang == "ko":
+		return "사용자 보고 기준 (센서 데이터로는 확인되지 않음)"
+	}
+	return "based on your report (not confirmed by the sensor data)"
+}
+
+// eventAssets are the assets (or series) a detector found an event on in this turn.
+func eventAssets(t *turn) []string {
+	var out []string
+	for _, o := range t.outcomes {
+		if !o.ok || (o.name != tools.DetectAnomalies && o.name != tools.ExplainAnomaly) {
+			continue
+		}
+		b, err := json.Marshal(o.res.Data)
+		if err != nil {
+			continue
+		}
+		var d struct {
+			Subject string `json:"subject"`
+			Events  []struct {
+				Asset  string `json:"asset"`
+				Sensor string `json:"sensor"`
+			} `json:"events"`
+			Event *struct {
+				Asset string `json:"asset"`
+			} `json:"event"`
+		}
+		if json.Unmarshal(b, &d) != nil {
+			continue
+		}
+		for _, e := range d.Events {
+			who := e.Asset
+			if who == "" {
+				who = e.Sensor
+			}
+			out = appendUnique(out, who)
+		}
+		if d.Event != nil {
+			who := d.Event.Asset
+			if who == "" {
+				who = d.Subject
+			}
+			out = appendUnique(out, who)
+		}
+	}
+	return out
+}
+
+// gateUnknown keeps a model's answer from presenting something the plant
+// does not have as something it has.
+func (r *Runner) gateUnknown(ctx context.Context, t *turn, a *Answer) {
+	// Names the question mentions, read against no plant: every one is a candidate.
+	named := (&plant.Plant{}).Resolve(t.req.Question)
+	var open []string
+	for _, u := range named.Unknown {
+		if !coveredByTools(t, u.Said) {
+			open = append(open, u.Said)
+		}
+	}
+	if len(open) == 0 {
+		return
+	}
+	p, err := t.tools.Plant(ctx)
+	if err != nil || p == nil || len(p.Assets) == 0 {
+		return // no catalog to judge by
+	}
+	m := p.Resolve(t.req.Question)
+	if len(m.Unknown) == 0 {
+		return
+	}
+	for _, u := range m.Unknown {
+		a.Unknown = appendUnique(a.Unknown, u.Said)
+	}
+	say := UnknownSentence(t.lang, m.Unknown, p)
+	if len(m.Assets)+len(m.Lines)+len(m.Series)+len(m.Types) == 0 {
+		// Nothing the plant has was asked about: whatever the model said
+		// about other machines is not an answer to this question.
+		a.Situation, a.Cause, a.Steps, a.Detail, a.Citations, a.modelCitations = say, "", nil, nil, nil, nil
+		a.Confidence = "low"
+		a.Escalate = ""
+		if t.lang == "ko" {
+			t.warn("모델의 답이 플랜트에 없는 대상을 다른 설비로 답해 바꿨습니다")
+		} else {
+			t.warn("the model's answer was replaced: it answered about something the plant does not have")
+		}
+		return
+	}
+	a.Situation = strings.TrimSpace(say + " " + a.Situation)
+	if a.Confidence == "high" {
+		a.Confidence = "medium"
+	}
+}
+
+// coveredByTools reports whether a tool of the turn ran on the name
+// without being told it does not exist.
+func coveredByTools(t *turn, name string) bool {
+	for _, o := range t.outcomes {
+		if !o.ok {
+			continue
+		}
+		for _, k := range []string{"asset", "series", "line"} {
+			if v, _ := o.trace.Args[k].(string); v != "" && strings.EqualFold(v, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// UnknownSentence says plainly what the plant does not have and the
+// closest names it does, in the answer's language.
+func UnknownSentence(lang string, us []plant.Unknown, p *plant.Plant) string {
+	var parts []string
+	for _, u := range us {
+		close := u.Closest
+		if len(close) == 0 && (u.Kind == plant.UnknownType || u.Kind == plant.UnknownAsset) && p != nil {
+			close = p.AssetNames()
+		}
+		if lang == "ko" {
+			s := fmt.Sprintf("이 플랜트에는 %s이(가) 없습니다", u.Said)
+			if len(close) > 0 {
+				s += fmt.Sprintf(" (가까운 이름: %s)", strings.Join(close, ", "))
+			}
+			parts = append(parts, s+".")
+			continue
+		}
+		s := fmt.Sprintf("There is no %s in this plant", u.Said)
+		if len(close) > 0 {
+			s += fmt.Sprintf(" (closest known: %s)", strings.Join(close, ", "))
+		}
+		parts = append(parts, s+".")
+	}
+	return strings.Join(parts, " ")
+}
+
+func appendUnique(ss []string, s string) []string {
+	for _, x := range ss {
+		if x == s {
+			return ss
+		}
+	}
+	return append(ss, s)
+}

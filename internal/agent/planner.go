@@ -1,0 +1,197 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Planner answers a question without a model: the offline planner
+// (internal/planner) when no LLM is configured or the LLM failed. It calls
+// tools only through in.Tools, so its calls enter the trace and the audit
+// trail like the model's, and its answer gets the same grounding.
+type Planner interface {
+	Plan(ctx context.Context, in PlanInput) (*Answer, error)
+}
+
+// PlanInput is one question as the planner gets it.
+type PlanInput struct {
+	// Request is the question; its Now is set (the runner's clock).
+	Request Request
+	// Lang is the question's language ("en", "ko").
+	Lang string
+	// History are the thread's earlier turns, oldest first.
+	History []Turn
+	// Tools runs tool calls within the turn.
+	Tools Tools
+}
+
+// Tools runs a planner's tool calls within one turn.
+type Tools interface {
+	// Has reports whether a tool is offered in this turn (a channel may
+	// limit the tools).
+	Has(name string) bool
+	// Run runs the calls concurrently, each with its own timeout, and
+	// returns their results in order.
+	Run(ctx context.Context, calls ...ToolCall) []ToolResult
+	// Plant returns the plant as the series catalog (list_series) and the
+	// configured defaults describe it, read once per turn.
+	Plant(ctx context.Context) (*plant.Plant, error)
+}
+
+// ToolCall is one call the planner asks for, with the tool's own argument names.
+type ToolCall struct {
+	Name string
+	Args map[string]any
+}
+
+// ToolResult is the outcome of one call.
+type ToolResult struct {
+	Call ToolCall
+	// OK is set when the tool returned a result without a user error.
+	OK bool
+	// Result is what the tool returned.
+	Result tools.Result
+	// Error says what went wrong (a readable tool error, a failure, a timeout).
+	Error string
+}
+
+// turnTools is the Tools of one turn.
+type turnTools struct {
+	r *Runner
+	t *turn
+
+	mu    sync.Mutex
+	step  int
+	plant *plant.Plant
+	err   error
+	read  bool
+}
+
+func (tt *turnTools) Has(name string) bool {
+	_, ok := tt.t.registry.Get(name)
+	return ok
+}
+
+func (tt *turnTools) Run(ctx context.Context, calls ...ToolCall) []ToolResult {
+	if len(calls) == 0 {
+		return nil
+	}
+	tt.mu.Lock()
+	tt.step++
+	step := 100 + tt.step // planner steps are numbered apart from model steps in the trace
+	tt.mu.Unlock()
+	pending := make([]pendingCall, len(calls))
+	for i, c := range calls {
+		args, err := json.Marshal(c.Args)
+		if err != nil || c.Args == nil {
+			args = []byte("{}")
+		}
+		pending[i] = pendingCall{ID: fmt.Sprintf("plan_%d_%d", step, i), Name: c.Name, Args: string(args), Step: step}
+	}
+	return tt.run(ctx, calls, pending)
+}
+
+// runUnscoped runs calls without the channel's scope.
+func (tt *turnTools) runUnscoped(ctx context.Context, calls ...ToolCall) []ToolResult {
+	tt.mu.Lock()
+	tt.step++
+	step := 100 + tt.step
+	tt.mu.Unlock()
+	pending := make([]pendingCall, len(calls))
+	for i, c := range calls {
+		args, _ := json.Marshal(c.Args)
+		pending[i] = pendingCall{ID: fmt.Sprintf("plan_%d_%d", step, i), Name: c.Name, Args: string(args), Step: step, Unscoped: true}
+	}
+	return tt.run(ctx, calls, pending)
+}
+
+func (tt *turnTools) run(ctx context.Context, calls []ToolCall, pending []pendingCall) []ToolResult {
+	outs := tt.r.runCalls(ctx, tt.t, pending)
+	res := make([]ToolResult, len(outs))
+	for i, o := range outs {
+		res[i] = ToolResult{Call: calls[i], OK: o.ok, Result: o.res, Error: o.trace.Error}
+	}
+	return res
+}
+
+// Plant reads the series catalog through list_series (line by line when
+// one page does not hold it) and builds the plant from it and the
+// runner's plant defaults.
+func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
+	tt.mu.Lock()
+	if tt.read {
+		p, err := tt.plant, tt.err
+		tt.mu.Unlock()
+		return p, err
+	}
+	tt.mu.Unlock()
+	p, err := tt.readPlant(ctx)
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	tt.plant, tt.err, tt.read = p, err, true
+	return p, err
+}
+
+func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
+	if !tt.Has(tools.ListSeries) {
+		return plant.New(nil, tt.r.o.Plant)
+	}
+	// One call for the whole catalog and, beside it, one per kind of
+	// series: a long catalog comes in pages, and the kinds together
+	// usually fit where the whole does not.
+	res := tt.runUnscoped(ctx,
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "sensor"}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
+		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}})
+	if !res[0].OK {
+		return plant.New(nil, tt.r.o.Plant)
+	}
+	page := func(r ToolResult) ([]plant.Series, int) {
+		ss := plant.SeriesFromData(r.Result.Data)
+		var p struct {
+			Total int `json:"total"`
+		}
+		if b, err := json.Marshal(r.Result.Data); err == nil {
+			_ = json.Unmarshal(b, &p)
+		}
+		return ss, max(p.Total, len(ss))
+	}
+	series, total := page(res[0])
+	if total <= len(series) {
+		return plant.New(series, tt.r.o.Plant)
+	}
+	var byKind []plant.Series
+	complete, sum := true, 0
+	for _, r := range res[1:] {
+		if !r.OK {
+			complete = false
+			continue
+		}
+		ss, n := page(r)
+		complete = complete && n <= len(ss)
+		sum += n
+		byKind = append(byKind, ss...)
+	}
+	if complete && sum == total {
+		return plant.New(byKind, tt.r.o.Plant)
+	}
+	// Still too long: line by line.
+	p, _ := plant.New(series, tt.r.o.Plant)
+	var calls []ToolCall
+	for _, l := range p.LineNames() {
+		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
+	}
+	for _, r := range tt.runUnscoped(ctx, calls...) {
+		if r.OK {
+			ss, _ := page(r)
+			series = append(series, ss...)
+		}
+	}
+	return plant.New(series, tt.r.o.Plant)
+}

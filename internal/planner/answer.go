@@ -1,0 +1,966 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// answer dispatches the question to its intent's handler.
+func (r *run) answer() {
+	q := r.q
+	if q.Intent == IntentOutOfScope || q.Intent == "" {
+		r.outOfScope()
+		return
+	}
+	if r.onlyUnknown() {
+		r.unknownOnly()
+		return
+	}
+	switch q.Intent {
+	case IntentMetric:
+		r.metric()
+	case IntentForecast:
+		r.forecast()
+	case IntentCompare:
+		r.compare()
+	case IntentRank:
+		r.rank(nil)
+	case IntentHistory:
+		r.history()
+	case IntentHandover:
+		r.handover()
+	case IntentProcedure:
+		r.procedure()
+	default:
+		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
+			r.compare() // "why is line 1 short of plan?": its output, then its machines
+			break
+		}
+		r.condition()
+	}
+	r.noteUnknown()
+}
+
+// onlyUnknown reports whether the question is about things the plant does
+// not have and nothing it has (a line named as the place of an unknown
+// machine is no subject of its own).
+func (r *run) onlyUnknown() bool {
+	q := r.q
+	unknownThing := false
+	for _, u := range q.Unknown {
+		switch u.Kind {
+		case plant.UnknownAsset, plant.UnknownType, plant.UnknownSeries:
+			unknownThing = true
+		case plant.UnknownLine:
+			unknownThing = unknownThing || len(q.Lines) == 0
+		}
+	}
+	return unknownThing && len(q.Assets)+len(q.Series) == 0
+}
+
+// noteUnknown says what the question named that the plant does not have,
+// before the rest of the answer.
+func (r *run) noteUnknown() {
+	if len(r.q.Unknown) == 0 {
+		return
+	}
+	r.a.Situation = strings.TrimSpace(r.unknownSentence() + "\n" + r.a.Situation)
+	for _, u := range r.q.Unknown {
+		r.a.Unknown = appendUnique(r.a.Unknown, u.Said)
+	}
+	if r.a.Confidence == "high" {
+		r.a.Confidence = "medium"
+	}
+}
+
+func (r *run) unknownSentence() string {
+	var parts []string
+	for _, u := range r.q.Unknown {
+		if u.Kind == "sensor" {
+			sensor, asset, _ := strings.Cut(u.Said, " on ")
+			parts = append(parts, r.msg("unknown.sensor", asset, r.sensorName(sensor), r.sensorList(u.Closest)))
+			continue
+		}
+		parts = append(parts, agent.UnknownSentence(r.lang, []plant.Unknown{u}, r.p))
+	}
+	return strings.Join(parts, " ")
+}
+
+// unknownOnly answers a question about things the plant does not have.
+func (r *run) unknownOnly() {
+	r.a.Situation = r.unknownSentence() + "\n" + r.msg("unknown.instead", strings.Join(r.p.LineNames(), ", "))
+	r.a.Confidence = "low"
+	for _, u := range r.q.Unknown {
+		r.a.Unknown = appendUnique(r.a.Unknown, u.Said)
+	}
+}
+
+// --- Status and diagnosis --------------------------------------------------
+
+// hypothesis is the failure an answer's steps are about, and what backs it.
+type hypothesis struct {
+	Asset, Mode string
+	// Basis is agent.BasisSensor (an event on the asset supports the
+	// mode) or agent.BasisReport (the user reported it).
+	Basis string
+	Event *Event
+	// Reported is set when the user reported the failure too.
+	Reported bool
+}
+
+var whyRe = regexp.MustCompile(`\bwhy\b|\bcause\w*\b|\breason\b|\bexplain\b|왜|원인|이유`)
+
+// condition answers a status or diagnosis question about machines.
+func (r *run) condition() {
+	q := r.q
+	targets := targetsOf(q, r.p)
+	if len(targets) == 0 {
+		r.rank(nil) // nothing named: the plant's state, worst first
+		return
+	}
+	r.detect(q.Window, targets)
+	h := r.hypothesis(targets)
+	// The explanation (a decomposition over 90 days) is for a diagnosis;
+	// a status question gets the event and the limits without it. It runs
+	// beside the document searches.
+	var explain []agent.ToolCall
+	if q.Intent == IntentDiagnose && (h != nil && h.Event != nil || whyRe.MatchString(q.Text) && len(targets) <= 2) {
+		asset := targets[0]
+		if h != nil {
+			asset = h.Asset
+		}
+		explain = append(explain, agent.ToolCall{Name: tools.ExplainAnomaly, Args: map[string]any{"asset": asset,
+			"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+	}
+	var x explanation
+	explained := false
+	if h == nil {
+		for _, res := range r.call(explain...) {
+			x, explained = readExplain(res)
+		}
+		r.a.Situation = joinLines(r.readings(targets, nil, ""))
+		r.a.Confidence = "medium"
+		if len(r.failures) > 0 && len(r.book.events) == 0 {
+			r.a.Confidence = "low"
+		}
+		if explained && x.Verdict != "" {
+			r.a.Cause = r.verdict(x, targets[0], "")
+		}
+		r.a.Escalate = r.msg("escalate.quiet")
+		if len(r.book.events) > 0 {
+			r.a.Escalate = r.msg("escalate.default")
+		}
+		return
+	}
+	d, extra := r.readDocsWith(h, explain...)
+	for _, res := range extra {
+		x, explained = readExplain(res)
+	}
+	outlook := ""
+	if h.Event != nil {
+		outlook = r.limitOutlook(h, d)
+	}
+	r.a.Situation = joinLines(r.readings(targets, h.Event, outlook))
+	r.a.Cause = r.cause(h, d, x, explained)
+	r.a.Steps = r.steps(h, d)
+	r.a.Escalate = r.escalation(h, d)
+	r.a.Confidence = r.confidence(h, d)
+	r.cite(d)
+}
+
+// detect runs detect_anomalies on the targets over the window: per line
+// when whole lines were asked about, else per asset.
+func (r *run) detect(w Span, targets []string) {
+	q := r.q
+	var calls []agent.ToolCall
+	win := map[string]any{"since": stampUTC(w.From), "until": stampUTC(w.To)}
+	with := func(k, v string) map[string]any {
+		m := map[string]any{k: v}
+		for a, b := range win {
+			m[a] = b
+		}
+		return m
+	}
+	switch {
+	case len(q.Series) > 0 && len(q.Assets) == 0:
+		for _, s := range q.Series {
+			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("series", s)})
+		}
+	case len(q.Lines) > 0 && len(q.Assets) == 0:
+		for _, l := range q.Lines {
+			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("line", l)})
+		}
+	default:
+		for i, a := range targets {
+			if i == 12 {
+				break
+			}
+			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("asset", a)})
+		}
+	}
+	r.call(calls...)
+}
+
+// hypothesis picks the failure the answer is about: an event on a target
+// that supports a failure mode (the mode the user reported, if the event
+// supports it), else the user's explicit report on the first target.
+func (r *run) hypothesis(targets []string) *hypothesis {
+	q := r.q
+	for _, a := range targets {
+		typ := typeOf(a, r.p)
+		for _, e := range r.book.of(a) {
+			if !e.Significant() {
+				continue
+			}
+			modes := plant.SupportingModes(e.Sensor, e.Dir(), typ)
+			if len(modes) == 0 {
+				continue
+			}
+			mode := modes[0]
+			reported := false
+			for _, m := range q.Reported {
+				if contains(modes, m) {
+					mode, reported = m, true
+					break
+				}
+			}
+			ev := e
+			return &hypothesis{Asset: a, Mode: mode, Basis: agent.BasisSensor, Event: &ev, Reported: reported}
+		}
+	}
+	if len(q.Reported) > 0 && !q.Vague && len(targets) <= 2 {
+		return &hypothesis{Asset: targets[0], Mode: q.Reported[0], Basis: agent.BasisReport, Reported: true}
+	}
+	// A part named beside a symptom ("motor current is falling, strainer?")
+	// asks about that part's failure mode.
+	if m := r.partMode(); m != "" && !q.Vague && len(targets) <= 2 && (len(q.Sensors) > 0 || q.Intent == IntentDiagnose) {
+		return &hypothesis{Asset: targets[0], Mode: m, Basis: agent.BasisReport, Reported: true}
+	}
+	return nil
+}
+
+// docs are the documents an answer builds on.
+type docs struct {
+	canon, ko *doc
+	incidents []*doc
+	rules     []firing
+}
+
+// readDocs finds and reads the documents for a hypothesis: the failure
+// mode's runbooks and the incidents that count as similar (same mode,
+// same asset or type). The search words are the mode's and the asset's,
+// not the question's, so a failure gets the same documents in English and
+// in Korean.
+func (r *run) readDocs(h *hypothesis) docs {
+	d, _ := r.readDocsWith(h)
+	return d
+}
+
+// readDocsWith is readDocs running more calls beside the searches; it
+// returns their results too.
+func (r *run) readDocsWith(h *hypothesis, extra ...agent.ToolCall) (docs, []agent.ToolResult) {
+	query := r.modeQuery(h.Mode, h.Asset)
+	res := r.call(append([]agent.ToolCall{
+		{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "incident", "k": 10}},
+		{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": h.Mode, "kind": "runbook", "k": 6}},
+	}, extra...)...)
+	var more []agent.ToolResult
+	for _, x := range res {
+		if x.Call.Name != tools.SearchIncidents {
+			more = append(more, x)
+		}
+	}
+	var d docs
+	d.canon, d.ko = r.lib.runbooks(h.Mode, h.Asset, r.p)
+	d.incidents = r.lib.incidents(h.Mode, h.Asset, r.p)
+	var read []agent.ToolCall
+	add := func(x *doc) {
+		if x != nil && !x.Read {
+			read = append(read, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": x.ID}})
+		}
+	}
+	add(d.canon)
+	if r.ko() {
+		add(d.ko)
+	}
+	if len(d.incidents) > 0 {
+		add(d.incidents[0])
+	}
+	r.call(read...)
+	if d.ko != nil && d.canon != nil && d.ko.Read {
+		// A Korean runbook counts as the same procedure only when most of
+		// its steps say what the canonical one's do.
+		en, ko := stepsOf(d.canon), stepsOf(d.ko)
+		matched := 0
+		for _, s := range align(en, ko) {
+			if s != "" {
+				matched++
+			}
+		}
+		if len(ko) == 0 || float64(matched) < 0.6*float64(len(ko)) {
+			d.ko = nil
+		}
+	}
+	d.rules = r.fire(h, d)
+	return d, more
+}
+
+// modeQuery is the search text for a failure mode on an asset, in both languages.
+func (r *run) modeQuery(mode, asset string) string {
+	fm, _ := plant.Mode(mode)
+	parts := append([]string{}, fm.Names.EN...)
+	parts = append(parts, fm.Names.KO...)
+	typ := typeOf(asset, r.p)
+	tw := plant.TypeWords(typ)
+	if len(tw.EN) > 0 {
+		parts = append(parts, tw.EN[0])
+	}
+	if len(tw.KO) > 0 {
+		parts = append(parts, tw.KO[0])
+	}
+	for _, s := range fm.Signs {
+		parts = append(parts, strings.ReplaceAll(s.Sensor, "_", " "))
+	}
+	parts = append(parts, fm.Components...)
+	return strings.Join(append(parts, asset), " ")
+}
+
+// readings says how the targets are: every event, once, from its record
+// (the main event followed by its outlook to the next limit); the assets
+// with none, with their latest readings when few were asked.
+func (r *run) readings(targets []string, main *Event, outlook string) []string {
+	var out, quiet []string
+	for _, a := range targets {
+		es := r.book.of(a)
+		if len(es) == 0 {
+			quiet = append(quiet, a)
+			continue
+		}
+		for _, e := range es {
+			out = append(out, r.eventLine(e))
+			if main != nil && e.Asset == main.Asset && e.Sensor == main.Sensor && e.Start.Equal(main.Start) && outlook != "" {
+				out = append(out, outlook)
+			}
+		}
+	}
+	if len(quiet) > 0 && r.detected() {
+		if len(quiet) <= 2 {
+			for _, a := range quiet {
+				out = append(out, r.quietLine(a))
+			}
+		} else if len(r.q.Lines) == 1 && len(r.q.Assets) == 0 {
+			out = append(out, r.msg("quiet.line", r.q.Lines[0], strings.Join(quiet, ", "), r.spanIn(r.q.Window)))
+		} else {
+			out = append(out, r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(r.q.Window)))
+		}
+	}
+	for _, f := range r.failures {
+		out = append(out, r.msg("tool.failed", f))
+	}
+	return out
+}
+
+// detected reports whether any detection ran and answered.
+func (r *run) detected() bool {
+	for _, x := range r.results {
+		if x.Call.Name == tools.DetectAnomalies && x.OK {
+			return true
+		}
+	}
+	return false
+}
+
+// eventLine states one event from its record.
+func (r *run) eventLine(e Event) string {
+	dir := r.msg("dir.above")
+	if e.Sigma < 0 {
+		dir = r.msg("dir.below")
+	}
+	sigma := val(math.Abs(e.Sigma))
+	unit := suffix(e.Unit)
+	if e.Ongoing && !e.AsOf.IsZero() {
+		return r.msg("event.ongoing_at", e.Asset, r.sensorName(e.Sensor), val(e.Value), unit, r.at(e.AsOf), val(e.Usual), sigma, dir, r.at(e.Start), r.kindName(e.Kind))
+	}
+	if e.Ongoing {
+		return r.msg("event.ongoing", e.Asset, r.sensorName(e.Sensor), val(e.Value), unit, val(e.Usual), sigma, dir, r.at(e.Start), r.hoursSince(e.Start), r.kindName(e.Kind))
+	}
+	if e.Start.Equal(e.End) {
+		return r.msg("event.at", e.Asset, r.sensorName(e.Sensor), sigma, dir, r.at(e.Start), r.kindName(e.Kind), val(e.Value), unit, val(e.Usual))
+	}
+	return r.msg("event.past", e.Asset, r.sensorName(e.Sensor), sigma, dir, r.at(e.Start), r.at(e.End), r.kindName(e.Kind), val(e.Value), unit, val(e.Usual))
+}
+
+// quietLine says an asset showed nothing, with its latest readings.
+func (r *run) quietLine(asset string) string {
+	var rd []string
+	latest := ""
+	for _, s := range r.p.Series {
+		if s.Asset != asset || s.LatestAt == "" {
+			continue
+		}
+		rd = append(rd, r.sensorName(s.Sensor)+" "+val(s.Latest)+suffix(s.Unit))
+		latest = s.LatestAt
+	}
+	if len(rd) == 0 {
+		return r.msg("quiet.one", asset, r.spanIn(r.q.Window))
+	}
+	return r.msg("quiet.readings", asset, r.spanIn(r.q.Window), r.at(parseStamp(latest)), strings.Join(rd, ", "))
+}
+
+func suffix(unit string) string {
+	if unit == "" {
+		return ""
+	}
+	return " " + unit
+}
+
+func (r *run) sensorName(s string) string {
+	if n := message(r.lang, "sensor."+s); n != "sensor."+s {
+		return n
+	}
+	return strings.ReplaceAll(s, "_", " ")
+}
+
+func (r *run) sensorList(ss []string) string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = r.sensorName(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func (r *run) kindName(k string) string {
+	if n := message(r.lang, "kind."+k); n != "kind."+k {
+		return n
+	}
+	return strings.ReplaceAll(k, "_", " ")
+}
+
+func (r *run) modeName(mode string) string {
+	fm, ok := plant.Mode(mode)
+	if !ok {
+		return strings.ReplaceAll(mode, "_", " ")
+	}
+	if r.ko() && len(fm.Names.KO) > 0 {
+		return fm.Names.KO[0]
+	}
+	return fm.Names.EN[0]
+}
+
+// verdict says what explain_anomaly found, in the answer's language.
+func (r *run) verdict(x explanation, asset, mode string) string {
+	var parts []string
+	switch {
+	case x.Trend:
+		parts = append(parts, r.msg("explain.trend", fmt.Sprintf("%+g", x.TrendChange), suffix(x.Unit)))
+	case strings.HasPrefix(x.Verdict, "short irregular"):
+		parts = append(parts, r.msg("explain.irregular"))
+	case x.Verdict != "":
+		parts = append(parts, r.msg("explain.pattern"))
+	}
+	if x.HasLag {
+		key := "explain.vs_week"
+		if x.Lag == "24h0m0s" {
+			key = "explain.vs_day"
+		}
+		parts = append(parts, r.msg(key, fmt.Sprintf("%+.0f", x.LagPct)))
+	}
+	s := strings.Join(parts, "; ")
+	if mode != "" {
+		s = r.msg("cause.pattern", r.modeName(mode), s)
+	}
+	return sentence(s)
+}
+
+// cause explains the hypothesis: the pattern, what a matching past case
+// found, and what the user's facts change.
+func (r *run) cause(h *hypothesis, d docs, x explanation, explained bool) string {
+	var parts []string
+	if explained && h.Event != nil {
+		parts = append(parts, r.verdict(x, h.Asset, h.Mode))
+	} else if h.Basis == agent.BasisReport {
+		parts = append(parts, r.msg("cause.report", r.modeName(h.Mode), h.Asset))
+	}
+	if inc := firstWorked(d.incidents); inc != nil && inc.Read {
+		rc := firstSentence(sectionLines(sections(inc.Body), "root cause", "cause", "원인"))
+		if rc == "" && inc.Asset == h.Asset {
+			// A record without a root-cause section: name it, do not quote it.
+			title := inc.Title
+			if !r.ko() && hasHangul(title) {
+				title = r.msg("quote.ko", title)
+			} else if r.ko() && !hasHangul(title) {
+				title = r.msg("quote.en", title)
+			}
+			parts = append(parts, r.msg("cause.own_title", inc.ID, h.Asset, title))
+		}
+		if rc != "" {
+			switch {
+			case r.ko() && !hasHangul(rc):
+				rc = r.msg("quote.en", rc)
+			case !r.ko() && hasHangul(rc):
+				rc = r.msg("quote.ko", rc)
+			}
+			if inc.Asset == h.Asset {
+				parts = append(parts, r.msg("cause.own", inc.ID, h.Asset, rc))
+			} else {
+				parts = append(parts, r.msg("cause.similar", h.Asset, similarLabel(r.lang, inc.Asset), inc.ID, rc))
+			}
+		}
+	}
+	for _, f := range r.q.Facts {
+		if f.RulesDown == h.Mode || f.RulesDown == "" {
+			parts = append(parts, r.msg(f.Instead))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func firstWorked(ds []*doc) *doc {
+	for _, d := range ds {
+		if d.Read {
+			return d
+		}
+	}
+	if len(ds) > 0 {
+		return ds[0]
+	}
+	return nil
+}
+
+// similarLabel names an incident of another machine as what it is.
+func similarLabel(lang, asset string) string {
+	if lang == "ko" {
+		return asset + " 유사 사례"
+	}
+	return "similar case on " + asset
+}
+
+// steps are the next steps for a hypothesis: the rules documents state
+// that current readings cross, then the canonical runbook's steps (in
+// Korean where a Korean runbook says the same, else quoted), each backed
+// by what a matching incident recorded; steps that redo what the user
+// says was done are left out; steps that touch equipment say their basis.
+func (r *run) steps(h *hypothesis, d docs) []agent.Step {
+	var out []agent.Step
+	evidence := r.evidenceOf(h)
+	seen := map[string]bool{}
+	for _, f := range d.rules {
+		if seen[f.rule.Action] || r.redone(f.rule.Action) {
+			continue
+		}
+		seen[f.rule.Action] = true
+		text := f.rule.Action
+		if r.ko() && f.rule.ActionKO != "" {
+			text = f.rule.ActionKO
+		}
+		s := agent.Step{Text: sentence(capitalize(text)), Citations: []string{f.rule.Doc}, Basis: agent.BasisRule, Evidence: f.says}
+		s.Reason = f.says
+		if equipment(f.rule.Action) {
+			s.TouchesEquipment = true
+			s.SOP = sopOf(r, f.rule.Doc)
+		}
+		out = append(out, s)
+	}
+	for _, f := range r.q.Facts {
+		if f.RulesDown != "" && f.RulesDown == h.Mode {
+			// What the user says was done rules the failure down: the
+			// runbook that would do it again gives no steps; what to look
+			// at instead does.
+			st := agent.Step{Text: r.msg(f.Instead + ".step")}
+			if equipment(message("en", f.Instead+".step")) {
+				st.TouchesEquipment, st.Basis, st.Evidence, st.Reason = true, h.Basis, evidence, evidence
+			}
+			return append(out, st)
+		}
+	}
+	if d.canon == nil {
+		// No runbook: what a matching incident recorded, as instructions.
+		if len(d.incidents) > 0 && d.incidents[0].Read {
+			out = append(out, r.incidentSteps(h, d.incidents[0], evidence)...)
+		}
+		return out
+	}
+	en := stepsOf(d.canon)
+	var koText []string
+	if r.ko() && d.ko != nil {
+		koText = align(en, stepsOf(d.ko))
+	}
+	var actions []string
+	var inc *doc
+	if len(d.incidents) > 0 && d.incidents[0].Read {
+		inc = d.incidents[0]
+		for _, it := range actionItems(inc.Body) {
+			if injectionRe.MatchString(it) {
+				r.ignored(inc.ID)
+				continue
+			}
+			if !outcomeLineRe.MatchString(it) {
+				actions = append(actions, it)
+			}
+		}
+	}
+	byStep, _ := matchActions(en, actions)
+	for i, it := range en {
+		if r.redone(it) {
+			continue
+		}
+		s := agent.Step{Text: it, Citations: []string{d.canon.ID}}
+		var why []string
+		if r.ko() {
+			switch {
+			case koText != nil && koText[i] != "" && !r.redone(koText[i]):
+				s.Text = koText[i]
+				s.Citations = append(s.Citations, d.ko.ID)
+			case hasHangul(it):
+			default:
+				s.Text = r.msg("quote.step", it, d.canon.ID)
+			}
+		}
+		if ev := byStep[i]; len(ev) > 0 && inc != nil {
+			s.Citations = append(s.Citations, inc.ID)
+			why = append(why, r.recorded(inc, h.Asset, ev))
+		}
+		if equipment(it) {
+			s.TouchesEquipment, s.SOP, s.Basis, s.Evidence = true, d.canon.ID, h.Basis, evidence
+			if m := sopRefRe.FindString(it); m != "" {
+				s.SOP = m // "[LOTO] Apply RB-LOTO": the SOP the step names
+			}
+			why = append(why, evidence)
+		}
+		s.Reason = strings.Join(why, "; ")
+		out = append(out, s)
+	}
+	return out
+}
+
+// redone reports whether a step would redo what the user says was done.
+func (r *run) redone(step string) bool {
+	for _, f := range r.q.Facts {
+		if f.Redo != nil && f.Redo.MatchString(step) {
+			return true
+		}
+	}
+	return false
+}
+
+// incidentSteps turns an incident's recorded actions into steps.
+func (r *run) incidentSteps(h *hypothesis, inc *doc, evidence string) []agent.Step {
+	var out []agent.Step
+	if strings.EqualFold(inc.Outcome, "failed") {
+		return nil // what did not fix it is no next step
+	}
+	for _, a := range actionItems(inc.Body) {
+		if injectionRe.MatchString(a) {
+			r.ignored(inc.ID)
+			continue
+		}
+		if outcomeLineRe.MatchString(a) || r.redone(a) {
+			continue
+		}
+		s := agent.Step{Citations: []string{inc.ID}}
+		switch {
+		case hasHangul(a):
+			s.Text = koImperative(a)
+		case imperativeStart(a):
+			s.Text = a
+		case imperative(a) != "":
+			s.Text = imperative(a)
+		default:
+			continue // a record that does not read as an instruction is no step
+		}
+		if r.ko() && !hasHangul(s.Text) {
+			s.Text = r.msg("quote.step", s.Text, inc.ID)
+		}
+		reason := r.recorded(inc, h.Asset, nil)
+		if equipment(a) {
+			s.TouchesEquipment, s.Basis, s.Evidence = true, h.Basis, evidence
+			if m := sopRefRe.FindString(a); m != "" {
+				s.SOP = m
+			}
+			reason += "; " + evidence
+		}
+		s.Reason = reason
+		out = append(out, s)
+	}
+	return out
+}
+
+// recorded says what an incident's record shows, as a step's reason.
+func (r *run) recorded(inc *doc, asset string, actions []string) string {
+	rec := strings.Join(actions, " ")
+	switch {
+	case r.ko() && rec != "" && !hasHangul(rec):
+		rec = r.msg("quote.en", rec)
+	case !r.ko() && hasHangul(rec):
+		rec = r.msg("quote.ko", rec)
+	}
+	who := inc.ID
+	if inc.Asset != "" && inc.Asset != asset {
+		who = inc.ID + " (" + similarLabel(r.lang, inc.Asset) + ")"
+	}
+	key := "recorded.worked"
+	switch strings.ToLower(inc.Outcome) {
+	case "failed":
+		key = "recorded.failed"
+	case "partial":
+		key = "recorded.partial"
+	}
+	if rec == "" {
+		return r.msg(key+".short", who)
+	}
+	return r.msg(key, who, rec)
+}
+
+// evidenceOf says what backs a hypothesis's equipment steps.
+func (r *run) evidenceOf(h *hypothesis) string {
+	if h.Basis == agent.BasisSensor && h.Event != nil {
+		return r.msg("basis.sensor", h.Asset, r.sensorName(h.Event.Sensor), r.modeName(h.Mode))
+	}
+	return r.msg("basis.report", r.modeName(h.Mode))
+}
+
+var (
+	equipmentStepRe = regexp.MustCompile(`(?i)\[loto\]|\b(?:lock ?out|loto|replace|swap|adjust|tighten|loosen|lubricate|lubrication|grease|regrease|re-?align|align|clean|flush|bleed|drain|remove|install|fit|re-?tension|tension|calibrat\w*|disassembl\w*|isolate|open the|depressuris\w*|stop the|stop compressor|switch|restart|refit)\b|정지|교체|조정|조임|체결|윤활|그리스|정렬|청소|세척|분해|장착|설치|교환|재시작|리셋|차단|잠금|재조정`)
+	outcomeLineRe   = regexp.MustCompile(`(?i)^(?:vibration|temperature|pressure|current|speed|output|진동|온도|압력|전류|속도)(?:[^.:]{0,40}:|[^.]{0,30}\b(?:fell|dropped|rose|settled|returned|back to|stayed)\b)|after (?:the )?(?:restart|repair)|재가동 후|떨어졌|안정되었`)
+)
+
+func equipment(text string) bool { return equipmentStepRe.MatchString(text) }
+
+// sopOf is the id of a document when it is a runbook ("" otherwise).
+func sopOf(r *run, id string) string {
+	if d, ok := r.lib.docs[id]; ok && d.runbook() {
+		return id
+	}
+	return ""
+}
+
+// confidence follows the documented rule (README, "How Gemba answers"):
+// high only for sensor evidence on a known asset that a documented limit
+// or a matching past incident supports, and no fact the user added rules
+// the failure down; medium for sensor evidence alone or a reported failure
+// with matching documents; low otherwise.
+func (r *run) confidence(h *hypothesis, d docs) string {
+	ruledDown := false
+	for _, f := range r.q.Facts {
+		ruledDown = ruledDown || f.RulesDown == h.Mode
+	}
+	switch {
+	case h.Basis == agent.BasisSensor && (len(d.rules) > 0 || len(d.incidents) > 0) && !ruledDown:
+		return "high"
+	case h.Basis == agent.BasisSensor:
+		return "medium"
+	case d.canon != nil || len(d.incidents) > 0:
+		return "medium"
+	}
+	return "low"
+}
+
+// escalation is when to escalate: the next limit the documents state,
+// else the plain rule.
+func (r *run) escalation(h *hypothesis, d docs) string {
+	next := r.nextLimits(h, d)
+	if len(next) > 0 {
+		return strings.Join(next, " ")
+	}
+	return r.msg("escalate.default")
+}
+
+// cite lists the documents the answer builds on, for the reader.
+func (r *run) cite(d docs) {
+	add := func(x *doc) {
+		if x == nil {
+			return
+		}
+		for _, c := range r.a.Citations {
+			if c.ID == x.ID {
+				return
+			}
+		}
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: x.ID, Title: x.Title, Kind: x.Kind})
+	}
+	for _, s := range r.a.Steps {
+		for _, id := range s.Citations {
+			add(r.lib.docs[id])
+		}
+	}
+	// An incident the text names (its cause, a step's reason) is a source;
+	// one it does not is not cited, so none is cited unlabelled.
+	text := r.a.Cause
+	for _, s := range r.a.Steps {
+		text += " " + s.Reason
+	}
+	for _, inc := range d.incidents {
+		if strings.Contains(text, inc.ID) {
+			add(inc)
+		}
+	}
+	add(d.canon)
+}
+
+// --- Ranking ---------------------------------------------------------------
+
+// risk is one asset's place in a ranking.
+type risk struct {
+	Asset string
+	Event *Event
+	Mode  string
+	Score float64
+	Fired []firing
+	Docs  docs
+}
+
+// rank answers "which first": every asset of the plant (or of the named
+// lines or types) by risk — current anomaly severity, trend, the limits
+// documents state and the time to the next one.
+func (r *run) rank(only []string) {
+	q := r.q
+	targets := only
+	if len(targets) == 0 {
+		targets = targetsOf(q, r.p)
+	}
+	if len(targets) == 0 {
+		// The whole plant, line by line.
+		var calls []agent.ToolCall
+		for _, l := range r.p.LineNames() {
+			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l,
+				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+		}
+		r.call(calls...)
+		targets = r.p.AssetNames()
+	} else {
+		r.detect(q.Window, targets)
+	}
+	var rs []risk
+	for _, a := range targets {
+		for _, e := range r.book.of(a) {
+			if !e.Significant() {
+				continue
+			}
+			ev := e
+			modes := plant.SupportingModes(e.Sensor, e.Dir(), typeOf(a, r.p))
+			rk := risk{Asset: a, Event: &ev, Score: math.Min(math.Abs(e.Sigma)/10, 3)}
+			if e.Ongoing {
+				rk.Score += 2
+			}
+			if len(modes) > 0 {
+				rk.Mode = modes[0]
+				h := &hypothesis{Asset: a, Mode: rk.Mode, Basis: agent.BasisSensor, Event: &ev}
+				rk.Docs = r.readDocs(h)
+				rk.Fired = rk.Docs.rules
+				for _, f := range rk.Fired {
+					rk.Score += 2 * float64(levelRank[f.rule.Level])
+				}
+				if hrs, ok := r.hoursToNext(h, rk.Docs); ok {
+					switch {
+					case hrs < 24:
+						rk.Score += 2
+					case hrs < 72:
+						rk.Score++
+					}
+				}
+			}
+			rs = append(rs, rk)
+			break
+		}
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
+	var lines []string
+	if len(rs) > 0 {
+		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
+	}
+	atRisk := map[string]bool{}
+	lineAsked := regexp.MustCompile(`\bline\b|라인`).MatchString(q.Text) && len(q.Lines) == 0 && len(q.Assets) == 0
+	if lineAsked {
+		r.rankLines(rs)
+		return
+	}
+	for i, rk := range rs {
+		atRisk[rk.Asset] = true
+		s := fmt.Sprintf("%d. %s", i+1, r.eventLine(*rk.Event))
+		for _, f := range rk.Fired {
+			s += " " + sentence(f.says)
+			break
+		}
+		if out := r.limitOutlook(&hypothesis{Asset: rk.Asset, Mode: rk.Mode, Event: rk.Event}, rk.Docs); out != "" {
+			s += " " + out
+		}
+		lines = append(lines, s)
+	}
+	var quiet []string
+	for _, a := range targets {
+		if !atRisk[a] {
+			quiet = append(quiet, a)
+		}
+	}
+	if len(quiet) > 0 && r.detected() {
+		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.spanIn(q.Window)))
+	}
+	for _, f := range r.failures {
+		lines = append(lines, r.msg("tool.failed", f))
+	}
+	r.a.Situation = joinLines(lines)
+	if len(rs) == 0 {
+		r.a.Confidence = "medium"
+		r.a.Escalate = r.msg("escalate.quiet")
+		return
+	}
+	top := rs[0]
+	h := &hypothesis{Asset: top.Asset, Mode: top.Mode, Basis: agent.BasisSensor, Event: top.Event}
+	if top.Mode != "" {
+		key := "rank.cause"
+		if len(top.Fired) == 0 {
+			key = "rank.cause_nolimit"
+		}
+		r.a.Cause = r.msg(key, top.Asset, r.modeName(top.Mode))
+		// The first steps for the riskiest asset: what its documents say to do now.
+		for _, s := range r.steps(h, top.Docs) {
+			if s.Basis == agent.BasisRule || len(r.a.Steps) < 2 {
+				r.a.Steps = append(r.a.Steps, s)
+			}
+			if len(r.a.Steps) >= 3 {
+				break
+			}
+		}
+		r.a.Escalate = r.escalation(h, top.Docs)
+		r.a.Confidence = r.confidence(h, top.Docs)
+		r.cite(top.Docs)
+	} else {
+		r.a.Confidence = "medium"
+		r.a.Escalate = r.msg("escalate.default")
+	}
+}
+
+// rankLines ranks the lines by their riskiest asset.
+func (r *run) rankLines(rs []risk) {
+	best := map[string]risk{}
+	for _, rk := range rs {
+		a, _ := r.p.Asset(rk.Asset)
+		if b, ok := best[a.Line]; !ok || rk.Score > b.Score {
+			best[a.Line] = rk
+		}
+	}
+	order := r.p.LineNames()
+	sort.SliceStable(order, func(i, j int) bool { return best[order[i]].Score > best[order[j]].Score })
+	var lines []string
+	for i, l := range order {
+		if rk, ok := best[l]; ok {
+			lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, l, r.eventLine(*rk.Event)))
+		} else {
+			lines = append(lines, fmt.Sprintf("%d. %s: %s", i+1, l, r.msg("rank.line_quiet", r.spanIn(r.q.Window))))
+		}
+	}
+	r.a.Situation = joinLines(append([]string{r.msg("rank.lines_head", r.spanIn(r.q.Window))}, lines...))
+	r.a.Confidence = "medium"
+	r.a.Escalate = r.msg("escalate.default")
+}
+
+// stampUTC writes an instant as the tools read it.
+func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -1,0 +1,968 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// --- Forecasts -------------------------------------------------------------
+
+// forecastData is the part of a forecast_series result the planner reads.
+type forecastData struct {
+	Series  string   `json:"series"`
+	Unit    string   `json:"unit"`
+	Model   string   `json:"model"`
+	MASE    float64  `json:"mase"`
+	Total   *float64 `json:"total"`
+	TotalLo float64  `json:"total_lo80"`
+	TotalHi float64  `json:"total_hi80"`
+	Cutoff  string   `json:"cutoff"`
+	Points  []struct {
+		T    string  `json:"t"`
+		Mean float64 `json:"mean"`
+		Lo80 float64 `json:"lo80"`
+		Hi80 float64 `json:"hi80"`
+	} `json:"points"`
+}
+
+// planData is the part of a compare_to_plan result the planner reads.
+type planData struct {
+	Output string    `json:"output"`
+	Unit   string    `json:"unit"`
+	Past   *planSpan `json:"past"`
+	Ahead  *planSpan `json:"ahead"`
+}
+
+type planSpan struct {
+	Hours     int     `json:"hours"`
+	Actual    float64 `json:"actual"`
+	Forecast  float64 `json:"forecast"`
+	Lo        float64 `json:"forecast_lo80"`
+	Hi        float64 `json:"forecast_hi80"`
+	Plan      float64 `json:"plan"`
+	Shortfall float64 `json:"shortfall"`
+	Pct       float64 `json:"attainment_pct"`
+	AtRisk    int     `json:"hours_at_risk"`
+	Model     string  `json:"model"`
+	MASE      float64 `json:"mase"`
+}
+
+func decode[T any](data any) (T, bool) {
+	var v T
+	b, err := json.Marshal(data)
+	if err != nil || json.Unmarshal(b, &v) != nil {
+		return v, false
+	}
+	return v, true
+}
+
+// totalUnit turns a rate unit into the unit of its sum ("parts/h" → "parts").
+func totalUnit(unit string) string {
+	if u, ok := strings.CutSuffix(unit, "/h"); ok {
+		return " " + u
+	}
+	return suffix(unit)
+}
+
+// unitIn writes a unit in the answer's language where the catalogue has
+// it (" parts" → "개").
+func (r *run) unitIn(u string) string {
+	k := "unit." + strings.TrimSpace(u)
+	if n := message(r.lang, k); n != k && r.ko() {
+		return n
+	}
+	return u
+}
+
+// outputLines are the lines the question is about, or every line with an output series.
+func (r *run) outputLines() []string {
+	lines := linesOf(r.q, r.p)
+	if len(lines) == 0 {
+		for _, l := range r.p.LineNames() {
+			if r.p.OutputSeries(l) != "" {
+				lines = append(lines, l)
+			}
+		}
+	}
+	return lines
+}
+
+// forecast answers what will happen: each line's output (every line and
+// their total when none is named), against plan when asked, over the
+// horizon in plant time; or a sensor's forecast.
+func (r *run) forecast() {
+	q := r.q
+	if series := r.sensorSeries(); len(series) > 0 {
+		r.forecastSensor(series)
+		return
+	}
+	lines := r.outputLines()
+	hz := q.Horizon
+	hours := r.hoursTo(hz.To)
+	var out []string
+	worst := 0.0
+	if q.Plan {
+		var calls []agent.ToolCall
+		for _, l := range lines {
+			calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "horizon_hours": hours, "past_hours": 0}})
+		}
+		out = append(out, r.msg("fc.head_plan", r.span(hz)))
+		for _, res := range r.call(calls...) {
+			d, ok := decode[planData](res.Result.Data)
+			if !res.OK || !ok || d.Ahead == nil {
+				continue
+			}
+			a := d.Ahead
+			line := strings.TrimSuffix(d.Output, ".output")
+			s := r.msg("plan.ahead", line, a.Hours, val(a.Forecast), val(a.Plan), val(a.Pct), val(a.Lo), val(a.Hi))
+			if a.Shortfall > 0 {
+				s += r.msg("plan.short", val(a.Shortfall), r.unitIn(totalUnit(d.Unit)))
+			}
+			if a.AtRisk > 0 {
+				s += r.msg("plan.at_risk", a.AtRisk)
+			}
+			out = append(out, sentence(s+r.msg("fc.model", a.Model, val(a.MASE))))
+			worst = math.Max(worst, a.MASE)
+		}
+	} else {
+		sub := hz.From.After(r.now.Add(30 * time.Minute))
+		var calls []agent.ToolCall
+		for _, l := range lines {
+			s := r.p.OutputSeries(l)
+			calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": hours}})
+			if sub {
+				calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.From)}})
+			}
+		}
+		res := r.call(calls...)
+		var sum, sumLo, sumHi float64
+		var parts []string
+		unit := ""
+		n := 0
+		for i := 0; i < len(res); i++ {
+			full, ok := decode[forecastData](res[i].Result.Data)
+			var before forecastData
+			if sub && i+1 < len(res) {
+				before, _ = decode[forecastData](res[i+1].Result.Data)
+				i++
+			}
+			if !res[i].OK || !ok || full.Total == nil {
+				continue
+			}
+			line := strings.TrimSuffix(full.Series, ".output")
+			total, lo, hi := *full.Total, full.TotalLo, full.TotalHi
+			ts, ls, hs := val(total), val(lo), val(hi)
+			if sub && before.Total != nil {
+				total, lo, hi = total-*before.Total, lo-before.TotalLo, hi-before.TotalHi
+				from := "forecast_series " + full.Series + " to " + stampUTC(hz.To) + " minus to " + stampUTC(hz.From)
+				ts = r.derive(line+" forecast for "+hz.Label, total, from+" (totals)")
+				ls = r.derive(line+" lower 80% for "+hz.Label, lo, from+" (lower 80% sums)")
+				hs = r.derive(line+" upper 80% for "+hz.Label, hi, from+" (upper 80% sums)")
+			}
+			out = append(out, sentence(r.msg("fc.line", line, r.span(hz), ts, r.unitIn(totalUnit(full.Unit)), ls, hs)+r.msg("fc.model", full.Model, val(full.MASE))+r.msg("fc.cutoff", r.at(parseStamp(full.Cutoff)))))
+			sum, sumLo, sumHi = sum+total, sumLo+lo, sumHi+hi
+			parts = append(parts, ts)
+			unit = full.Unit
+			n++
+			worst = math.Max(worst, full.MASE)
+		}
+		if n > 1 {
+			from := "sum of " + strings.Join(parts, " + ")
+			out = append(out, r.msg("fc.total", r.span(hz), r.derive("plant total", sum, from), r.unitIn(totalUnit(unit)),
+				r.derive("plant total lower 80%", sumLo, "sum of the lines' lower 80% totals"), r.derive("plant total upper 80%", sumHi, "sum of the lines' upper 80% totals")))
+		}
+	}
+	out = append(out, r.failureLines()...)
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = maseConfidence(worst)
+	if len(out) == 0 || worst == 0 {
+		r.a.Confidence = "low"
+	}
+	r.a.Escalate = r.msg("escalate.production")
+}
+
+// maseConfidence follows the documented rule for forecasts: the backtest
+// error against the seasonal-naive baseline.
+func maseConfidence(mase float64) string {
+	switch {
+	case mase > 0 && mase < 0.8:
+		return "high"
+	case mase > 0 && mase <= 1.2:
+		return "medium"
+	}
+	return "low"
+}
+
+// sensorSeries are the sensor series a forecast is about ("press-3 temperature").
+func (r *run) sensorSeries() []string {
+	var out []string
+	for _, s := range r.q.Series {
+		if se, ok := r.p.SeriesNamed(s); ok && se.Kind == plant.KindSensor {
+			out = append(out, s)
+		}
+	}
+	for _, a := range r.q.Assets {
+		for _, s := range r.q.Sensors {
+			if _, ok := r.p.SeriesNamed(a + "." + s); ok {
+				out = appendUnique(out, a+"."+s)
+			}
+		}
+	}
+	return out
+}
+
+var limitRe = regexp.MustCompile(`(\d+(?:\.\d+)?)\s*(mm/s|bar|°c|a\b|rpm)`)
+
+// forecastSensor forecasts sensor series, and when the question names a
+// level ("when will it reach 7 mm/s?"), the first forecast time at it.
+func (r *run) forecastSensor(series []string) {
+	q := r.q
+	hz := q.Horizon
+	if !hz.Named {
+		hz = Span{From: r.now, To: r.now.Add(72 * time.Hour), Label: "the next 72 hours", LabelKO: "앞으로 72시간"}
+	}
+	var calls []agent.ToolCall
+	for _, s := range series {
+		calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
+	}
+	var out []string
+	worst := 0.0
+	level := 0.0
+	if m := limitRe.FindStringSubmatch(q.Text); m != nil {
+		level, _ = strconv.ParseFloat(m[1], 64)
+	}
+	for _, res := range r.call(calls...) {
+		d, ok := decode[forecastData](res.Result.Data)
+		if !res.OK || !ok || len(d.Points) == 0 {
+			continue
+		}
+		last := d.Points[len(d.Points)-1]
+		out = append(out, sentence(r.msg("fc.sensor", d.Series, r.span(hz), val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.msg("fc.model", d.Model, val(d.MASE))))
+		if level > 0 {
+			reached := ""
+			for _, pt := range d.Points {
+				if pt.Hi80 >= level {
+					reached = r.at(parseStamp(pt.T))
+					break
+				}
+			}
+			if reached != "" {
+				out = append(out, r.msg("fc.reach", d.Series, val(level), suffix(d.Unit), reached))
+			} else {
+				out = append(out, r.msg("fc.noreach", d.Series, val(level), suffix(d.Unit), r.span(hz)))
+			}
+		}
+		worst = math.Max(worst, d.MASE)
+	}
+	out = append(out, r.failureLines()...)
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = maseConfidence(worst)
+	r.a.Escalate = r.msg("escalate.default")
+}
+
+func (r *run) failureLines() []string {
+	var out []string
+	for _, f := range r.failures {
+		out = append(out, r.msg("tool.failed", f))
+	}
+	return out
+}
+
+// --- Output against plan ---------------------------------------------------
+
+// lineOutput is one line's output against plan over a window.
+type lineOutput struct {
+	Line                      string
+	Actual, Plan, Pct, Short  float64
+	SActual, SPlan, SPct, SSh string // as written (tool values or derived)
+	Unit                      string
+}
+
+// output reads each line's output against plan over the window: one
+// compare_to_plan per line from the window's start (and one from its end
+// when it ended before now: the window's output is their difference).
+func (r *run) output(lines []string, w Span) []lineOutput {
+	step := r.now.Truncate(time.Hour)
+	pastFrom := math.Max(1, step.Sub(w.From).Hours())
+	ended := w.To.Before(r.now.Add(-30 * time.Minute))
+	var calls []agent.ToolCall
+	for _, l := range lines {
+		calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "past_hours": pastFrom, "horizon_hours": 1}})
+		if ended {
+			calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "past_hours": math.Max(0.001, step.Sub(w.To).Hours()), "horizon_hours": 1}})
+		}
+	}
+	res := r.call(calls...)
+	var out []lineOutput
+	for i := 0; i < len(res); i++ {
+		a, ok := decode[planData](res[i].Result.Data)
+		var b planData
+		if ended && i+1 < len(res) {
+			b, _ = decode[planData](res[i+1].Result.Data)
+			i++
+		}
+		if !res[i].OK && !ended || !ok || a.Past == nil {
+			continue
+		}
+		lo := lineOutput{Line: strings.TrimSuffix(a.Output, ".output"), Actual: a.Past.Actual, Plan: a.Past.Plan, Pct: a.Past.Pct, Short: a.Past.Shortfall, Unit: a.Unit,
+			SActual: val(a.Past.Actual), SPlan: val(a.Past.Plan), SPct: val(a.Past.Pct), SSh: val(math.Abs(a.Past.Shortfall))}
+		if ended && b.Past != nil {
+			lo.Actual, lo.Plan = a.Past.Actual-b.Past.Actual, a.Past.Plan-b.Past.Plan
+			lo.Short = lo.Plan - lo.Actual
+			from := "compare_to_plan " + a.Output + " from " + stampUTC(w.From) + " minus from " + stampUTC(w.To)
+			lo.SActual = r.derive(lo.Line+" output "+w.Label, lo.Actual, from+" (actual)")
+			lo.SPlan = r.derive(lo.Line+" plan "+w.Label, lo.Plan, from+" (plan)")
+			if lo.Plan > 0 {
+				lo.Pct = 100 * lo.Actual / lo.Plan
+				lo.SPct = r.derive(lo.Line+" attainment "+w.Label, lo.Pct, "100 × actual ÷ plan")
+			}
+			lo.SSh = r.derive(lo.Line+" gap "+w.Label, math.Abs(lo.Short), "plan − actual")
+		}
+		out = append(out, lo)
+	}
+	return out
+}
+
+func (r *run) outputLine(lo lineOutput, w Span) string {
+	gap := r.msg("out.short", lo.SSh, r.unitIn(totalUnit(lo.Unit)))
+	if lo.Short < 0 {
+		gap = r.msg("out.ahead", lo.SSh, r.unitIn(totalUnit(lo.Unit)))
+	}
+	return r.msg("out.line", lo.Line, r.span(w), lo.SActual, r.unitIn(totalUnit(lo.Unit)), lo.SPlan, lo.SPct, gap)
+}
+
+// --- Metrics ---------------------------------------------------------------
+
+// metric answers a number: output or plan attainment over a window, a
+// reading now, or a metric the plant lacks the data for.
+func (r *run) metric() {
+	q := r.q
+	if q.Metric != nil {
+		r.missingMetric()
+		return
+	}
+	var sensors []string
+	for _, s := range q.Sensors {
+		if s != "output" && r.p.HasSensor(s) {
+			sensors = append(sensors, s)
+		}
+	}
+	if len(q.Assets) > 0 {
+		if len(sensors) > 0 && !q.Output {
+			r.currentReading(sensors)
+			return
+		}
+		r.condition()
+		return
+	}
+	r.outputAnswer()
+}
+
+func (r *run) outputAnswer() {
+	q := r.q
+	w := q.Window
+	lines := r.outputLines()
+	outs := r.output(lines, w)
+	var s []string
+	var sum, plan float64
+	for _, lo := range outs {
+		s = append(s, r.outputLine(lo, w))
+		sum, plan = sum+lo.Actual, plan+lo.Plan
+	}
+	if len(outs) > 1 {
+		pct := 0.0
+		if plan > 0 {
+			pct = 100 * sum / plan
+		}
+		unit := ""
+		if len(outs) > 0 {
+			unit = r.unitIn(totalUnit(outs[0].Unit))
+		}
+		s = append(s, r.msg("out.total", r.span(w), r.derive("plant output", sum, "sum of the lines' output"), unit, r.derive("plant plan", plan, "sum of the lines' plan"),
+			r.derive("plant attainment", pct, "100 × output ÷ plan")))
+	}
+	if !w.Named {
+		s = append(s, r.msg("out.window_default"))
+	}
+	s = append(s, r.failureLines()...)
+	r.a.Situation = joinLines(s)
+	r.a.Confidence = "high"
+	if len(outs) == 0 {
+		r.a.Confidence = "low"
+	}
+	r.a.Escalate = r.msg("escalate.production")
+}
+
+// currentReading says a sensor's latest value, with the anomaly
+// detector's view of it.
+func (r *run) currentReading(sensors []string) {
+	q := r.q
+	r.detect(q.Window, q.Assets)
+	var out []string
+	for _, a := range q.Assets {
+		for _, sensor := range sensors {
+			se, ok := r.p.SeriesNamed(a + "." + sensor)
+			if !ok || se.LatestAt == "" || r.eventOn(a, sensor) {
+				continue // an event states the reading itself: one number
+			}
+			out = append(out, r.msg("reading.now", a, r.sensorName(sensor), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+		}
+		for _, e := range r.book.of(a) {
+			out = append(out, r.eventLine(e))
+		}
+		if len(r.book.of(a)) == 0 && r.detected() {
+			out = append(out, r.msg("quiet.one", a, r.spanIn(q.Window)))
+		}
+	}
+	out = append(out, r.failureLines()...)
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.default")
+}
+
+// eventOn reports whether an ongoing event is on the asset's sensor.
+func (r *run) eventOn(asset, sensor string) bool {
+	for _, e := range r.book.of(asset) {
+		if e.Sensor == sensor && e.Ongoing {
+			return true
+		}
+	}
+	return false
+}
+
+// missingMetric says what a metric needs that the plant lacks, and what
+// Gemba answers instead.
+func (r *run) missingMetric() {
+	q := r.q
+	m := q.Metric
+	var out []string
+	out = append(out, r.msg(m.Missing), r.msg(m.Instead))
+	if m.InsteadOutput && len(linesOf(q, r.p)) > 0 {
+		w := q.Window
+		for _, lo := range r.output(linesOf(q, r.p), w) {
+			out = append(out, r.msg("metric.instead_output")+" "+r.outputLine(lo, w))
+		}
+	}
+	if m.Key == "energy" {
+		for _, a := range q.Assets {
+			if se, ok := r.p.SeriesNamed(a + ".motor_current"); ok && se.LatestAt != "" {
+				out = append(out, r.msg("reading.now", a, r.sensorName("motor_current"), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+			}
+		}
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Unknown = append(r.a.Unknown, m.Key)
+	r.a.Confidence = "low"
+}
+
+// --- Comparisons -------------------------------------------------------------
+
+// compare puts lines (output against plan) or machines (their state)
+// side by side.
+func (r *run) compare() {
+	q := r.q
+	targets := targetsOf(q, r.p)
+	if len(q.Assets) > 0 && !q.Output && !q.Plan {
+		r.rank(targets)
+		return
+	}
+	w := q.Window
+	if !w.Named {
+		w = Span{From: r.p.Day(r.now, 0), To: r.now, Label: "today", LabelKO: "오늘"}
+	}
+	outs := r.output(r.outputLines(), w)
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })
+	var s []string
+	for _, lo := range outs {
+		s = append(s, r.outputLine(lo, w))
+	}
+	if len(outs) > 1 {
+		s = append([]string{r.msg("cmp.furthest", outs[0].Line, outs[0].SPct)}, s...)
+	}
+	s = append(s, r.failureLines()...)
+	r.a.Situation = joinLines(s)
+	r.a.Confidence = "high"
+	if len(outs) == 0 {
+		r.a.Confidence = "low"
+	}
+	r.a.Escalate = r.msg("escalate.production")
+	if q.Intent == IntentDiagnose || len(targets) > 0 && q.Plan {
+		// "why is line 1 short of plan?": its machines too.
+		r.detect(q.Window, targets)
+		for _, a := range targets {
+			for _, e := range r.book.of(a) {
+				r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
+			}
+		}
+	}
+}
+
+// --- History ---------------------------------------------------------------
+
+var failedRe = regexp.MustCompile(`did not work|didn't work|not work|failed|효과 없|실패`)
+
+// history lists what happened before: the asset's own incidents of the
+// failure mode, then similar cases on other machines, each with what was
+// done and whether it worked.
+func (r *run) history() {
+	q := r.q
+	targets := targetsOf(q, r.p)
+	asset := ""
+	if len(targets) > 0 {
+		asset = targets[0]
+	}
+	mode := ""
+	if len(q.Reported) > 0 {
+		mode = q.Reported[0]
+	} else if m := r.componentMode(); m != "" {
+		mode = m
+	}
+	if len(targets) > 1 && len(targets) <= 4 {
+		// Several machines: the one whose data shows the failure now is the
+		// subject, the others' cases are similar ones.
+		r.detect(q.Window, targets)
+		for _, a := range targets {
+			for _, e := range r.book.of(a) {
+				if !e.Significant() {
+					continue
+				}
+				if modes := plant.SupportingModes(e.Sensor, e.Dir(), typeOf(a, r.p)); len(modes) > 0 && (mode == "" || contains(modes, mode)) {
+					asset, mode = a, modes[0]
+					break
+				}
+			}
+			if asset != targets[0] {
+				break
+			}
+		}
+	}
+	// The question's words, and what it is about: a follow-up ("has this
+	// happened before?") says nothing of its own.
+	query := r.q.Question
+	for _, s := range searchSynonyms {
+		if s.re.MatchString(q.Text) {
+			query += " " + s.add
+		}
+	}
+	if asset != "" {
+		query += " " + asset + " " + strings.Join(plant.TypeWords(typeOf(asset, r.p)).EN[:1], " ")
+	}
+	for _, s := range q.Sensors {
+		query += " " + strings.ReplaceAll(s, "_", " ")
+	}
+	var calls []agent.ToolCall
+	if asset != "" {
+		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "asset": asset, "kind": "incident", "k": 8}})
+	}
+	if mode != "" {
+		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query + " " + r.modeQuery(mode, asset), "failure_mode": mode, "kind": "incident", "k": 8}})
+	}
+	if len(calls) == 0 {
+		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "incident", "k": 8}})
+	}
+	r.call(calls...)
+	var found []*doc
+	for _, d := range r.sortedDocs() {
+		if !d.incident() || mode != "" && d.Mode != "" && d.Mode != mode {
+			continue
+		}
+		if asset != "" && d.Asset != asset && (mode == "" || d.Mode != mode) {
+			continue
+		}
+		if failedRe.MatchString(q.Text) && !strings.EqualFold(d.Outcome, "failed") {
+			continue
+		}
+		found = append(found, d)
+	}
+	// The asset's own first, then the same type, then the rest of the mode.
+	sort.SliceStable(found, func(i, j int) bool {
+		return histTier(found[i], asset, r.p) < histTier(found[j], asset, r.p)
+	})
+	if len(found) > 4 {
+		found = found[:4]
+	}
+	var read []agent.ToolCall
+	for i, d := range found {
+		if i < 2 {
+			read = append(read, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
+		}
+	}
+	r.call(read...)
+	var out []string
+	own := 0
+	for _, d := range found {
+		if asset != "" && d.Asset == asset {
+			own++
+		}
+		out = append(out, r.historyLine(d, asset))
+	}
+	switch {
+	case len(found) == 0:
+		out = append(out, r.msg("hist.none", r.subject(asset, mode)))
+		r.a.Confidence = "low"
+	case own > 0 || asset == "":
+		out = append([]string{r.msg("hist.head", r.subject(asset, mode))}, out...)
+		r.a.Confidence = "medium"
+	default:
+		out = append([]string{r.msg("hist.none_own", asset, r.subject("", mode))}, out...)
+		r.a.Confidence = "low"
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	for _, d := range found {
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+	}
+	r.a.Escalate = r.msg("escalate.default")
+}
+
+func histTier(d *doc, asset string, p *plant.Plant) int {
+	switch {
+	case asset != "" && d.Asset == asset:
+		return 0
+	case asset != "" && typeOf(d.Asset, p) == typeOf(asset, p):
+		return 1
+	}
+	return 2
+}
+
+// partMode is the failure mode the parts a question names point at
+// ("strainer" → filter clogging), "" when it names none.
+func (r *run) partMode() string {
+	for _, fm := range plant.FailureModes {
+		for _, c := range fm.Components {
+			for _, comp := range plant.Components {
+				if comp.Key == c && comp.Matcher().MatchString(r.q.Text) {
+					return fm.Mode
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// componentMode is partMode, else the mode the sensor named usually means.
+func (r *run) componentMode() string {
+	if m := r.partMode(); m != "" {
+		return m
+	}
+	for _, s := range r.q.Sensors {
+		switch s {
+		case "vibration":
+			return "bearing_wear"
+		case "temperature":
+			return "motor_overheating"
+		}
+	}
+	return ""
+}
+
+func (r *run) subject(asset, mode string) string {
+	var parts []string
+	if mode != "" {
+		parts = append(parts, r.modeName(mode))
+	}
+	if asset != "" {
+		parts = append(parts, asset)
+	}
+	if len(parts) == 0 {
+		return r.msg("hist.this")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (r *run) sortedDocs() []*doc {
+	var out []*doc
+	for _, d := range r.lib.docs {
+		out = append(out, d)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Rank < out[j].Rank })
+	return out
+}
+
+// historyLine says one past incident: when, what, what was done, whether it worked.
+func (r *run) historyLine(d *doc, asset string) string {
+	title := d.Title
+	switch {
+	case r.ko() && !hasHangul(title):
+		title = r.msg("quote.en", title)
+	case !r.ko() && hasHangul(title):
+		title = r.msg("quote.ko", title)
+	}
+	who := d.ID
+	if asset != "" && d.Asset != "" && d.Asset != asset {
+		who = similarLabel(r.lang, d.Asset) + ": " + d.ID
+	}
+	s := r.msg("hist.line", who, d.Occurred, title, r.msg("outcome."+strings.ToLower(orDefault(d.Outcome, "unknown"))))
+	if d.Read {
+		var acts []string
+		for _, a := range actionItems(d.Body) {
+			if injectionRe.MatchString(a) {
+				r.ignored(d.ID)
+				continue
+			}
+			if !outcomeLineRe.MatchString(a) {
+				acts = append(acts, strings.TrimSuffix(a, "."))
+			}
+			if len(acts) == 2 {
+				break
+			}
+		}
+		if len(acts) > 0 {
+			done := strings.Join(acts, "; ")
+			switch {
+			case r.ko() && !hasHangul(done):
+				done = r.msg("quote.en", done)
+			case !r.ko() && hasHangul(done):
+				done = r.msg("quote.ko", done)
+			}
+			s += r.msg("hist.done", done)
+		}
+	}
+	return sentence(s)
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// --- Handover --------------------------------------------------------------
+
+// handover summarises a shift: the anomaly events in it, each line's
+// output against plan, and what to look at first.
+func (r *run) handover() {
+	q := r.q
+	w := q.Window
+	if !w.Named {
+		s := r.p.ShiftAt(r.now, -1)
+		w = Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}
+	}
+	lines := linesOf(q, r.p)
+	if len(lines) == 0 {
+		lines = r.p.LineNames()
+	}
+	var calls []agent.ToolCall
+	for _, l := range lines {
+		calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l, "since": stampUTC(w.From), "until": stampUTC(w.To)}})
+	}
+	r.call(calls...)
+	out := []string{r.msg("handover.head", r.span(w))}
+	var quiet []string
+	var top *Event
+	for _, l := range lines {
+		ln, _ := r.p.Line(l)
+		for _, a := range ln.Assets {
+			es := r.book.of(a)
+			if len(es) == 0 {
+				quiet = append(quiet, a)
+			}
+			for _, e := range es {
+				out = append(out, "• "+r.eventLine(e))
+				if e.Significant() && (top == nil || math.Abs(e.Sigma) > math.Abs(top.Sigma)) {
+					ev := e
+					top = &ev
+				}
+			}
+		}
+	}
+	if len(quiet) > 0 && r.detected() {
+		out = append(out, "• "+r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(w)))
+	}
+	for _, lo := range r.output(lines, w) {
+		out = append(out, "• "+r.outputLine(lo, w))
+	}
+	out = append(out, r.failureLines()...)
+	r.a.Confidence = "medium"
+	r.a.Escalate = r.msg("escalate.default")
+	if top != nil {
+		modes := plant.SupportingModes(top.Sensor, top.Dir(), typeOf(top.Asset, r.p))
+		if len(modes) > 0 {
+			h := &hypothesis{Asset: top.Asset, Mode: modes[0], Basis: agent.BasisSensor, Event: top}
+			d := r.readDocs(h)
+			out = append(out, r.msg("handover.watch", top.Asset, r.modeName(h.Mode)))
+			for _, s := range r.steps(h, d) {
+				if s.Basis == agent.BasisRule {
+					r.a.Steps = append(r.a.Steps, s)
+				}
+			}
+			r.a.Escalate = r.escalation(h, d)
+			r.a.Confidence = r.confidence(h, d)
+			r.cite(d)
+		}
+	}
+	r.a.Situation = joinLines(out)
+}
+
+// --- Procedures --------------------------------------------------------------
+
+// procedure answers how to do something or whom to call: the best
+// runbook's steps (in Korean where a Korean runbook says the same), each
+// that touches equipment marked as asked for.
+func (r *run) procedure() {
+	q := r.q
+	query := q.Question
+	for _, s := range searchSynonyms {
+		if s.re.MatchString(q.Text) {
+			query += " " + s.add
+		}
+	}
+	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
+	mode := r.partMode()
+	if mode != "" {
+		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": mode, "kind": "runbook", "k": 6}})
+	}
+	res := r.call(calls...)
+	var ranked []*doc
+	for _, x := range res[:1] {
+		for _, id := range r.lib.merge(x) {
+			if d := r.lib.docs[id]; d != nil && d.runbook() {
+				ranked = append(ranked, d)
+			}
+		}
+	}
+	if mode != "" {
+		// A part named ("bearing", "filter"): the failure mode's runbook
+		// that fits the machine, whatever the words' language.
+		asset := ""
+		if ts := targetsOf(q, r.p); len(ts) > 0 {
+			asset = ts[0]
+		}
+		if canon, _ := r.lib.runbooks(mode, asset, r.p); canon != nil {
+			ranked = append([]*doc{canon}, ranked...)
+		}
+	}
+	if len(ranked) == 0 {
+		r.a.Situation = r.msg("proc.none")
+		r.a.Confidence = "low"
+		return
+	}
+	if ts := targetsOf(q, r.p); len(ts) > 0 {
+		// The search's order stands; a runbook for other machines drops out.
+		var kept []*doc
+		for _, d := range ranked {
+			if fit(d, ts[0], r.p) >= 0 {
+				kept = append(kept, d)
+			}
+		}
+		if len(kept) > 0 {
+			ranked = kept
+		}
+	}
+	primary := ranked[0]
+	// The canonical procedure is the English one when an English runbook
+	// says the same; the Korean one gives the Korean text.
+	var ko *doc
+	var reads []agent.ToolCall
+	for _, d := range ranked[:min(4, len(ranked))] {
+		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
+	}
+	r.call(reads...)
+	if primary.korean() {
+		for _, d := range ranked[1:min(4, len(ranked))] {
+			if !d.korean() && d.Read && sameProcedure(stepsOf(d), stepsOf(primary)) {
+				primary, ko = d, primary
+				break
+			}
+		}
+	} else {
+		for _, d := range ranked[1:min(4, len(ranked))] {
+			if d.korean() && d.Read && sameProcedure(stepsOf(primary), stepsOf(d)) {
+				ko = d
+				break
+			}
+		}
+	}
+	en := stepsOf(primary)
+	var koText []string
+	if r.ko() && ko != nil {
+		koText = align(en, stepsOf(ko))
+	}
+	for i, it := range en {
+		s := agent.Step{Text: it, Citations: []string{primary.ID}}
+		if r.ko() {
+			switch {
+			case koText != nil && koText[i] != "":
+				s.Text = koText[i]
+				s.Citations = append(s.Citations, ko.ID)
+			case hasHangul(it):
+			default:
+				s.Text = r.msg("quote.step", it, primary.ID)
+			}
+		}
+		if equipment(it) {
+			s.TouchesEquipment, s.SOP, s.Basis, s.Evidence = true, primary.ID, agent.BasisRequest, r.msg("basis.request")
+			if m := sopRefRe.FindString(it); m != "" {
+				s.SOP = m
+			}
+			s.Reason = s.Evidence
+		}
+		r.a.Steps = append(r.a.Steps, s)
+	}
+	title := primary.Title
+	if r.ko() && ko != nil {
+		title = ko.Title
+	} else if r.ko() && !hasHangul(title) {
+		title = r.msg("quote.en", title)
+	}
+	r.a.Situation = r.msg("proc.head", primary.ID, title)
+	if ko != nil && r.ko() {
+		r.a.Situation += " " + r.msg("proc.also", ko.ID)
+	}
+	esc := firstSentence(sectionLines(sections(primary.Body), "escalat", "에스컬레이션", "보고"))
+	if esc != "" && r.ko() && !hasHangul(esc) {
+		esc = r.msg("quote.en", esc)
+	}
+	if esc == "" {
+		esc = r.msg("escalate.procedure")
+	}
+	r.a.Escalate = esc
+	r.a.Confidence = "medium"
+	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
+	if ko != nil {
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: ko.ID, Title: ko.Title, Kind: ko.Kind})
+	}
+}
+
+// sameProcedure reports whether a Korean runbook's steps say what most of
+// the English one's do.
+func sameProcedure(en, ko []string) bool {
+	if len(en) == 0 || len(ko) == 0 {
+		return false
+	}
+	n := 0
+	for _, s := range align(en, ko) {
+		if s != "" {
+			n++
+		}
+	}
+	return float64(n) >= 0.6*float64(len(ko))
+}
+
+// --- Out of scope ------------------------------------------------------------
+
+// outOfScope answers what Gemba does not do: chat, or an order it cannot
+// carry out (it is read-only), with what it can do instead.
+func (r *run) outOfScope() {
+	switch {
+	case r.q.Write:
+		r.a.Situation = r.msg("oos.write")
+	case r.q.Help:
+		r.a.Situation = r.msg("oos.help")
+	default:
+		r.a.Situation = r.msg("oos.general")
+	}
+	r.a.Confidence = ""
+}
+
+var _ = fmt.Sprintf

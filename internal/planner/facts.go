@@ -1,0 +1,63 @@
+package planner
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Fact is something the user says was done ("the bearing was replaced
+// last week", "we already cleaned the filter"): it rules out or down-ranks
+// a failure mode, drops the steps that would do it again, and the answer
+// says what changed.
+type Fact struct {
+	// Component and Action are keys of the plant vocabulary (bearing,
+	// replaced).
+	Component, Action string
+}
+
+// factRule reads one kind of fact.
+type factRule struct {
+	Component, Action string
+	// re finds it said as done (past tense, "already", "what if … was").
+	re *regexp.Regexp
+	// RulesDown is the failure mode the fact makes unlikely.
+	RulesDown string
+	// Redo finds the steps that would do it again.
+	Redo *regexp.Regexp
+	// Instead is the message key of what to look at now.
+	Instead string
+}
+
+// factRules are the facts the planner understands, in English and
+// Korean. A new one is an entry here and its message in messages.go.
+var factRules = []factRule{
+	{Component: "bearing", Action: "replaced",
+		re:        regexp.MustCompile(`\bbearings?\b.{0,30}\b(?:was |were |got |been )?(?:replaced|changed|swapped|renewed)\b|\b(?:replaced|changed|swapped|fitted a new|put in a new|installed a new|new)\b.{0,15}\bbearings?\b|베어링.{0,12}(?:교체|교환|바꿨|바꾸었|새로)`),
+		RulesDown: "bearing_wear", Redo: regexp.MustCompile(`(?i)remove the bearing|fit the new bearing|new bearing|bearing replacement|bearing change|replace the bearing|베어링을 분리|새 베어링|베어링 교체`), Instead: "fact.bearing_replaced"},
+	{Component: "filter", Action: "replaced",
+		re:        regexp.MustCompile(`\b(?:filter|element)s?\b.{0,30}\b(?:was |were |got |been )?(?:replaced|changed|swapped|renewed|cleaned)\b|\b(?:replaced|changed|swapped|cleaned)\b.{0,15}\b(?:filter|element)s?\b|(?:필터|엘리먼트).{0,12}(?:교체|교환|바꿨|청소|세척)`),
+		RulesDown: "filter_clogging", Redo: regexp.MustCompile(`(?i)remove the element|fit the new element|new element|change the (?:product )?filter|replace the intake|filter element|엘리먼트를 빼|새 엘리먼트|필터 (?:엘리먼트)?.{0,6}교체`), Instead: "fact.filter_replaced"},
+	{Component: "strainer", Action: "cleaned",
+		re:        regexp.MustCompile(`\b(?:strainer|screen|basket)s?\b.{0,30}\b(?:was |were |got |been )?(?:cleaned|cleared|replaced|flushed|unblocked)\b|\b(?:cleaned|cleared|replaced)\b.{0,15}\b(?:strainer|screen|basket)s?\b|스트레이너.{0,12}(?:청소|세척|교체)`),
+		RulesDown: "filter_clogging", Redo: regexp.MustCompile(`(?i)clean it with water|lift out the basket|open the strainer|clean the suction strainer|스트레이너 청소`), Instead: "fact.strainer_cleaned"},
+	{Component: "belt", Action: "tensioned",
+		re:        regexp.MustCompile(`\b(?:re-?tensioned|tightened|adjusted the tension)\b|\bbelts?\b.{0,30}\b(?:was |were |got |been )?(?:tensioned|re-?tensioned|tightened|adjusted)\b|(?:벨트|장력).{0,12}(?:조정했|조였|맞췄)`),
+		RulesDown: "", Redo: regexp.MustCompile(`(?i)set tension|re-check tension|tension with the frequency|장력 설정|장력 재확인`), Instead: "fact.belt_tensioned"},
+	{Component: "belt", Action: "replaced",
+		re:        regexp.MustCompile(`\bbelts?\b.{0,30}\b(?:was |were |got |been )?(?:replaced|changed|swapped|renewed)\b|\b(?:replaced|changed|new)\b.{0,15}\bbelts?\b|벨트.{0,12}(?:교체|교환|바꿨)`),
+		RulesDown: "belt_slip", Redo: regexp.MustCompile(`(?i)replace the complete matched|matched set|세트 전체를 교체`), Instead: "fact.belt_replaced"},
+	{Component: "grease", Action: "greased",
+		re:        regexp.MustCompile(`\b(?:re-?greased|greased|lubricated|oiled)\b|(?:그리스|윤활).{0,12}(?:했|주입했|넣었)`),
+		RulesDown: "", Redo: regexp.MustCompile(`(?i)regrease|grease with|lubric|그리스 주입|재윤활`), Instead: "fact.greased"},
+}
+
+// factsIn returns the facts a text states.
+func factsIn(text string) []factRule {
+	var out []factRule
+	for _, r := range factRules {
+		if r.re.MatchString(strings.ToLower(text)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}

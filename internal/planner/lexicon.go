@@ -1,0 +1,149 @@
+package planner
+
+import "regexp"
+
+// Intent is what a question asks for.
+type Intent string
+
+// The intents the planner answers. Each is a table entry below (its
+// phrases in English and Korean) and a handler in answer.go.
+const (
+	// IntentStatus: is a machine, line or the plant all right ("is press 1
+	// ok today?", "공장에 이상 있는 설비 있나요?").
+	IntentStatus Intent = "status"
+	// IntentDiagnose: a symptom, a why, a what-do-I-do ("press 3 is
+	// vibrating, what should I do?", "왜 올라가나요?").
+	IntentDiagnose Intent = "diagnose"
+	// IntentForecast: what will happen ("how much will line 3 make
+	// tomorrow?", "다음 주 생산량 예측해줘"), against plan when asked.
+	IntentForecast Intent = "forecast"
+	// IntentCompare: two or more lines or machines side by side.
+	IntentCompare Intent = "compare"
+	// IntentRank: which first, which worst ("which machine should we
+	// maintain first this week?").
+	IntentRank Intent = "rank"
+	// IntentHistory: what happened before and what fixed it.
+	IntentHistory Intent = "history"
+	// IntentHandover: a shift handover summary.
+	IntentHandover Intent = "handover"
+	// IntentMetric: a number the plant has or lacks (output yesterday,
+	// vibration now; OEE, energy, scrap rate without the data for them).
+	IntentMetric Intent = "metric"
+	// IntentProcedure: how to do something, who to call.
+	IntentProcedure Intent = "procedure"
+	// IntentOutOfScope: not about the plant, or an order Gemba cannot
+	// carry out (it is read-only).
+	IntentOutOfScope Intent = "out_of_scope"
+)
+
+// phrase is a pattern that points at an intent, with its weight.
+type phrase struct {
+	re     *regexp.Regexp
+	weight int
+}
+
+func p(weight int, pattern string) phrase {
+	return phrase{re: regexp.MustCompile(pattern), weight: weight}
+}
+
+// intentPhrases are the phrases of each intent, matched on the normalized
+// question (lowercase, number words as digits, misspellings corrected).
+// The intent with the highest total wins; ties go to the earlier intent
+// in intentOrder. Adding a phrase is adding an entry (and a test case).
+var intentPhrases = map[Intent][]phrase{
+	IntentOutOfScope: {
+		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery)\b`),
+		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식`),
+		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
+		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
+	},
+	IntentHandover: {
+		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b`),
+		p(6, `인수인계|교대 (?:보고|요약)|지난 교대에 무슨`),
+	},
+	IntentProcedure: {
+		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely )?(?:lock|change|replace|clean|clear|tension|adjust|apply|set|do|fit|remove|grease|warm|restart|reset|open|isolate)\b`),
+		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b`),
+		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b`),
+		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)`),
+	},
+	IntentHistory: {
+		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
+		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
+	},
+	IntentMetric: {
+		p(5, `\boee\b|overall equipment effectiveness|\bmtbf\b|\bmttr\b|mean time between|\bcycle time\b|\btakt\b|first pass yield|\byield\b|scrap rate|reject rate|defect rate|\bdowntime\b|\buptime\b|\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bhumidity\b`),
+		p(5, `설비종합효율|종합효율|가동률|불량률|수율|고장 간격|다운타임|정지 시간|사이클 ?타임|택트|전력|에너지|습도`),
+		p(3, `\bhow much did\b|\bhow many (?:parts|units) did\b|\bproduced\b|\bso far today\b|\bplan attainment\b|\battainment\b|\bwhat(?:'s| is) (?:the )?.{0,30}(?:right now|now)\b|\bcurrent (?:value|reading|temperature|pressure|vibration|speed)\b|\bcurrent\s+\w+\s+of\b`),
+		p(3, `생산 실적|실적|생산량 얼마|지금 .{0,10}값|현재 값|얼마야`),
+	},
+	IntentForecast: {
+		p(4, `\bforecast\w*\b|\bpredict\w*\b|\bprojection\b|\bwill (?:we|it|line|the|our|they)\b|\bgoing to\b|\bexpect\w*\b|\bhow (?:much|many) .{0,30}\bwill\b|\bby the end of\b|\brest of (?:the|this)\b|\bwhen will\b|\bkeep up\b`),
+		p(3, `\btomorrow\b|\bday after tomorrow\b|\bnext \d* ?(?:hours?|days?|weeks?|shifts?)\b|\btonight\b|\bnext week\b|\bmake it \d+ (?:hours?|days?)\b`),
+		p(4, `예측|전망|예상|될까|달성할|달성 가능|앞으로|향후|모레|내일`),
+		p(2, `다음 (?:주|교대)`),
+	},
+	IntentRank: {
+		p(5, `\bfirst\b.{0,20}$|\bmaintain first\b|\battention first\b|\btop \d+\b|\bpriorit\w*|\bmost urgent\b|\bat (?:most )?risk\b|\briskiest\b|\bworst\b|\bmost\b|\bhottest\b|\bfurthest\b|\bwhich (?:machine|asset|equipment|one|line)\b`),
+		p(5, `우선순위|먼저|부터 봐|가장|제일|어떤 설비부터`),
+	},
+	IntentCompare: {
+		p(5, `\bcompare\w*\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst each other\b|\bthan last week\b`),
+		p(5, `비교|보다 `),
+	},
+	IntentDiagnose: {
+		p(4, `\bhow long (?:until|till|before)\b|\bhow soon\b|\bwhen will it (?:reach|hit)\b|언제 .{0,10}(?:도달|넘)`),
+		p(3, `\bwhy\b|\bcause\w*\b|\breason\b|\bwhat(?:'s| is) (?:wrong|going on|happening)\b|\bwhat (?:should|do|can) (?:i|we) (?:do|check)\b|\bwhat now\b|\bnext steps?\b|\bwhat to do\b|\bshould (?:i|we) (?:worry|stop)\b|\bis it safe\b|\bwhen should we\b|\bwhat do (?:i|we) do\b`),
+		p(3, `왜|원인|이유|어떻게 (?:해야|하죠|하나요|할까)|세워야|교체해야|걱정`),
+	},
+	IntentStatus: {
+		p(2, `\bstatus\b|\bok\b|\bokay\b|\bfine\b|\bhealthy\b|\bnormal\b|\bany (?:anomal\w*|problems?|issues?)\b|\banything (?:wrong|unusual|odd|on|happen\w*)\b|\bhow(?:'s| is| are| did)\b|\bcheck\b|\bdoing\b|\balright\b|\ball good\b|\banomal\w*\b|\bunusual\b|\btrend\b|\bdrifted\b`),
+		p(2, `괜찮|정상|상태|어때|이상 (?:있|없)|이상이? 있|문제|무슨 일|추이|추세`),
+	},
+}
+
+// intentOrder breaks ties: an earlier intent wins.
+var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
+
+// writeRe finds an order to act on the plant, which Gemba (read-only)
+// cannot carry out: "set press 3 speed to 900", "stop line 2 now",
+// "order 20 bearings", "설정값 8 bar로 바꿔줘".
+var writeRe = regexp.MustCompile(`^\W*(?:please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래)`)
+
+// helpRe finds a question about Gemba itself.
+var helpRe = regexp.MustCompile(`\bwhat can you do\b|\bwhat do you do\b|\bhelp\b|\bwho are you\b|뭘 할 수|무엇을 할 수|도움말|뭐 할 수`)
+
+// planRe finds a question about production against plan.
+var planRe = regexp.MustCompile(`\bplan\b|\bplanned\b|\btarget\b|\bbehind\b|\bahead of\b|\bon track\b|\bquota\b|\bkeep up\b|\bshort of\b|계획|목표|달성|미달|뒤처`)
+
+// outputRe finds a question about production output.
+var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bparts\b|\bunits\b|\bmake\b|\bvolume\b|생산|실적|출하`)
+
+// followUpRe marks a question that continues the thread ("and press 2?",
+// "what about yesterday?", "그럼 2호기는?").
+var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?`)
+
+// vagueRe finds a symptom said without saying what ("looks off",
+// "이상해요"): no report of a failure.
+var vagueRe = regexp.MustCompile(`\blooks? (?:off|odd|weird|strange|funny|wrong|a bit odd)\b|\bseems? (?:weird|odd|off|strange|wrong)\b|\bacting up\b|\bnot right\b|\bsomething(?:'s| is)? (?:off|wrong|not right)\b|이상해|이상한데|이상하|뭔가 이상`)
+
+// searchSynonyms widen a document search with the words documents use.
+var searchSynonyms = []struct {
+	re  *regexp.Regexp
+	add string
+}{
+	{regexp.MustCompile(`lock ?out|tag ?out|loto|잠금|표지`), "lockout LOTO 잠금 표지"},
+	{regexp.MustCompile(`escalat|who (?:do|should) (?:i|we) (?:call|tell)|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
+	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},
+	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},
+	{regexp.MustCompile(`strainer|스트레이너`), "suction strainer cleaning pump"},
+	{regexp.MustCompile(`intake|air filter|흡입`), "intake air filter compressor"},
+	{regexp.MustCompile(`belt|벨트`), "drive belt tension 벨트 장력"},
+	{regexp.MustCompile(`bearing|베어링`), "bearing inspection replacement 베어링 교체"},
+	{regexp.MustCompile(`filter|필터`), "filter change element 필터 교체"},
+}
+
+// vocabulary are the planner's own words that misspellings are
+// corrected towards (the plant's vocabulary is corrected by plant).
+var vocabulary = []string{"forecast", "anomaly", "anomalies", "procedure", "maintain", "maintenance", "tomorrow", "yesterday",
+	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning"}

@@ -1,0 +1,68 @@
+package planner
+
+import (
+	"regexp"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+)
+
+// metric is a number people ask for, what data it needs, and what Gemba
+// answers instead when the plant lacks that data.
+type metric struct {
+	Key string
+	re  *regexp.Regexp
+	// Needs are the sensors (series kinds of the catalog) the metric needs;
+	// the metric can be computed when the plant has one of each group.
+	Needs [][]string
+	// Missing and Instead are message keys: what is missing, what Gemba
+	// can answer instead.
+	Missing, Instead string
+	// InsteadOutput runs output against plan for the named lines instead.
+	InsteadOutput bool
+}
+
+// metrics are the metrics Gemba knows the name of. Output, plan
+// attainment and readings are answered from the tools (see answer.go);
+// these need data the demo plant does not have. A plant with the series
+// named in Needs would still get "no calculation yet" until a tool
+// computes the metric.
+var metrics = []metric{
+	{Key: "oee", re: regexp.MustCompile(`\boee\b|overall equipment effectiveness|설비종합효율|종합효율`),
+		Needs: [][]string{{"state", "downtime", "availability"}, {"good_count", "scrap", "reject"}}, Missing: "metric.oee.missing", Instead: "metric.oee.instead", InsteadOutput: true},
+	{Key: "energy", re: regexp.MustCompile(`\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bpower (?:use|usage|draw)\b|전력|에너지|전기 사용`),
+		Needs: [][]string{{"power", "energy", "kwh"}}, Missing: "metric.energy.missing", Instead: "metric.energy.instead"},
+	{Key: "quality", re: regexp.MustCompile(`\bscrap\b|reject rate|defect rate|\bdefects?\b|\byield\b|first pass|\bquality\b|불량|수율|품질`),
+		Needs: [][]string{{"good_count", "scrap", "reject"}}, Missing: "metric.quality.missing", Instead: "metric.quality.instead", InsteadOutput: true},
+	{Key: "reliability", re: regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 수리`),
+		Needs: [][]string{{"state", "downtime"}}, Missing: "metric.reliability.missing", Instead: "metric.reliability.instead"},
+	{Key: "downtime", re: regexp.MustCompile(`\bdowntime\b|\buptime\b|\bavailability\b|가동률|정지 시간|다운타임`),
+		Needs: [][]string{{"state", "downtime"}}, Missing: "metric.downtime.missing", Instead: "metric.downtime.instead"},
+	{Key: "cycle_time", re: regexp.MustCompile(`\bcycle time\b|\btakt\b|사이클 ?타임|택트`),
+		Needs: [][]string{{"cycle_count", "cycle_time"}}, Missing: "metric.cycle.missing", Instead: "metric.cycle.instead", InsteadOutput: true},
+	{Key: "humidity", re: regexp.MustCompile(`\bhumidity\b|\bmoisture\b|습도`),
+		Needs: [][]string{{"humidity"}}, Missing: "metric.humidity.missing", Instead: "metric.humidity.instead"},
+}
+
+// metricFor returns the metric a text asks for, if any.
+func metricFor(text string) *metric {
+	for i := range metrics {
+		if metrics[i].re.MatchString(text) {
+			return &metrics[i]
+		}
+	}
+	return nil
+}
+
+// available reports whether the plant has the data for the metric.
+func (m *metric) available(p *plant.Plant) bool {
+	for _, group := range m.Needs {
+		ok := false
+		for _, s := range group {
+			ok = ok || p.HasSensor(s)
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

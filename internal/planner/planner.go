@@ -1,0 +1,253 @@
+// Package planner is Gemba's offline planner: it answers a question
+// without an LLM, from the same tools the model would call, with the
+// evidence gates the issue asks of every answer.
+//
+// Understanding is data, not code paths: intents and their phrases
+// (lexicon.go), time expressions (timeexpr.go), metrics the plant can or
+// cannot compute (metrics.go), facts a user adds (facts.go), and the
+// plant's registry and vocabulary (internal/plant: assets, lines, series,
+// aliases in English and Korean, number words, misspellings) are tables
+// with tests beside them. A question becomes a Query (understand.go); one
+// handler per intent runs the tools and composes the answer (answer.go)
+// from one record per anomaly event (events.go), the documents that count
+// as similar (docs.go), the rules documents state (rules.go) and a
+// bilingual message catalogue (messages.go).
+//
+// It sits beside the LLM loop: agent.Runner calls it through the
+// agent.Planner interface, wired in the composition root (internal/app);
+// the agent does not import it.
+package planner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Planner answers questions offline. It keeps no state between questions.
+type Planner struct {
+	log *slog.Logger
+}
+
+// Options configure a Planner.
+type Options struct {
+	// Logger gets the planner's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// New returns a Planner.
+func New(o Options) *Planner {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Planner{log: log.With("component", "planner")}
+}
+
+// Plan answers one question: it reads the plant, understands the
+// question, runs the intent's tools and composes the answer.
+func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer, error) {
+	p, err := in.Tools.Plant(ctx)
+	if err != nil && p == nil {
+		return nil, fmt.Errorf("planner: read the plant: %w", err)
+	}
+	var earlier []string
+	for _, h := range in.History {
+		if h.Role == agent.RoleUser {
+			earlier = append(earlier, h.Content)
+		}
+	}
+	q := Understand(in.Request.Question, in.Request.Now, p, earlier, in.Request.Scope)
+	r := &run{ctx: ctx, in: in, p: p, q: q, now: in.Request.Now, lang: in.Lang, a: &agent.Answer{}}
+	pl.log.DebugContext(ctx, "question understood", "intent", q.Intent, "assets", q.Assets, "lines", q.Lines,
+		"window", q.Window.Label, "horizon", q.Horizon.Label, "unknown", len(q.Unknown))
+	r.answer()
+	a := r.a
+	a.Intent = string(q.Intent)
+	if a.Intent == "" {
+		a.Intent = string(IntentOutOfScope)
+	}
+	a.Derived = r.derived
+	return a, nil
+}
+
+// run is the working state of one answer.
+type run struct {
+	ctx  context.Context
+	in   agent.PlanInput
+	p    *plant.Plant
+	q    Query
+	now  time.Time
+	lang string
+	a    *agent.Answer
+
+	book    eventBook
+	lib     library
+	results []agent.ToolResult
+	derived []agent.Derived
+	// failures are the readable errors of tools that could not answer.
+	failures []string
+}
+
+// ignored notes document text that looked like instructions to the
+// assistant: it is never acted on, and the answer says it was left out.
+func (r *run) ignored(id string) {
+	w := r.msg("warn.injection", id)
+	for _, x := range r.a.Warnings {
+		if x == w {
+			return
+		}
+	}
+	r.a.Warnings = append(r.a.Warnings, w)
+}
+
+func (r *run) ko() bool { return r.lang == "ko" }
+
+// call runs tool calls (those the channel allows) and records their results.
+func (r *run) call(calls ...agent.ToolCall) []agent.ToolResult {
+	var run []agent.ToolCall
+	for _, c := range calls {
+		if r.in.Tools.Has(c.Name) {
+			run = append(run, c)
+		}
+	}
+	if len(run) == 0 {
+		return nil
+	}
+	res := r.in.Tools.Run(r.ctx, run...)
+	for _, x := range res {
+		r.results = append(r.results, x)
+		switch x.Call.Name {
+		case tools.DetectAnomalies:
+			r.book.add(eventsOf(x, r.now)...)
+		case tools.SearchIncidents, tools.GetDocument:
+			r.lib.merge(x)
+		}
+		if !x.OK && x.Error != "" {
+			r.failures = append(r.failures, x.Error)
+		}
+	}
+	return res
+}
+
+// msg is a message of the catalogue in the answer's language.
+func (r *run) msg(key string, args ...any) string { return message(r.lang, key, args...) }
+
+// at writes an instant in plant time ("12-02 10:20").
+func (r *run) at(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return r.p.Local(t).Format("01-02 15:04")
+}
+
+// span writes a window with its label in plant time.
+func (r *run) span(s Span) string {
+	label := s.Label
+	if r.ko() {
+		label = s.LabelKO
+	}
+	from, to := r.at(s.From), r.at(s.To)
+	r.note("window start, plant time", from, stampUTC(s.From))
+	r.note("window end, plant time", to, stampUTC(s.To))
+	return fmt.Sprintf("%s (%s–%s)", label, from, to)
+}
+
+// spanIn writes a window for a parenthesis: "yesterday, 12-05 00:00–12-06 00:00".
+func (r *run) spanIn(s Span) string {
+	label := s.Label
+	if r.ko() {
+		label = s.LabelKO
+	}
+	from, to := r.at(s.From), r.at(s.To)
+	r.note("window start, plant time", from, stampUTC(s.From))
+	r.note("window end, plant time", to, stampUTC(s.To))
+	return fmt.Sprintf("%s, %s–%s", label, from, to)
+}
+
+// note records a value the planner computed (a time in plant time) once.
+func (r *run) note(what, value, from string) {
+	for _, d := range r.derived {
+		if d.Value == value {
+			return
+		}
+	}
+	r.derived = append(r.derived, agent.Derived{What: what, Value: value, From: from})
+}
+
+// derive records a number the planner computed, so grounding accepts it
+// and the trace shows how.
+func (r *run) derive(what string, v float64, from string) string {
+	s := num(v)
+	r.derived = append(r.derived, agent.Derived{What: what, Value: s, From: from})
+	return s
+}
+
+// num writes a number with at most 3 significant digits, as the tools do.
+func num(v float64) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return "0"
+	}
+	d := math.Ceil(math.Log10(math.Abs(v)))
+	p := math.Pow(10, 3-d)
+	return strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
+}
+
+// val writes a number a tool returned exactly as it returned it.
+func val(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func hasHangul(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Hangul, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func capitalize(s string) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) == 0 {
+		return ""
+	}
+	r[0] = unicode.ToUpper(r[0])
+	return string(r)
+}
+
+// sentence ends s with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.HasSuffix(s, ".") || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "!") {
+		return s
+	}
+	return s + "."
+}
+
+func joinLines(parts []string) string {
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// hoursSince is how long ago t was, in whole hours.
+func (r *run) hoursSince(t time.Time) int {
+	return int(math.Round(r.now.Sub(t).Hours()))
+}
+
+// hoursTo is the whole hours from now to t (at least 1).
+func (r *run) hoursTo(t time.Time) int {
+	return max(1, int(math.Ceil(t.Sub(r.now).Hours()-1e-9)))
+}

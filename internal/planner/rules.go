@@ -1,0 +1,203 @@
+package planner
+
+import (
+	"math"
+	"sort"
+	"time"
+)
+
+// firing is a rule a current reading crosses, and what the answer says of it.
+type firing struct {
+	rule rule
+	says string
+}
+
+// reading is a sensor's current value on an asset: the event's record
+// when the event is on that sensor, else the catalog's latest value.
+func (r *run) reading(h *hypothesis, sensor string) (v float64, ok bool) {
+	if h.Event != nil && h.Event.Sensor == sensor && h.Event.Ongoing {
+		return h.Event.Value, true
+	}
+	for _, s := range r.p.Series {
+		if s.Asset == h.Asset && s.Sensor == sensor && s.LatestAt != "" {
+			return s.Latest, true
+		}
+	}
+	return 0, false
+}
+
+// applies reports whether a rule is for the asset.
+func (r *run) applies(ru rule, asset string) bool {
+	if ru.Asset != "" {
+		return ru.Asset == asset
+	}
+	return ru.AssetType == "" || ru.AssetType == typeOf(asset, r.p)
+}
+
+// rulesOf are the rules of the documents an answer builds on: the
+// canonical runbook's and the read incidents' (never the Korean
+// runbook's, so both languages apply the same ones).
+func rulesOf(d docs) []rule {
+	var out []rule
+	if d.canon != nil {
+		out = append(out, d.canon.Rules...)
+	}
+	for i, inc := range d.incidents {
+		if i == 2 {
+			break
+		}
+		out = append(out, inc.Rules...)
+	}
+	return out
+}
+
+// fire applies the documents' rules to the current readings.
+func (r *run) fire(h *hypothesis, d docs) []firing {
+	var out []firing
+	for _, ru := range rulesOf(d) {
+		if !r.applies(ru, h.Asset) {
+			continue
+		}
+		v, ok := r.reading(h, ru.Sensor)
+		if !ok {
+			continue
+		}
+		rising := h.Event != nil && h.Event.Ongoing && h.Event.Sensor == ru.Sensor
+		var dur time.Duration
+		if rising {
+			dur = r.now.Sub(h.Event.Start)
+		}
+		need, _ := time.ParseDuration(ru.For)
+		crossed := false
+		switch ru.Condition {
+		case "above":
+			crossed = v > ru.Limit
+		case "below":
+			crossed = v < ru.Limit
+		case "above_rising":
+			crossed = v > ru.Limit && rising && h.Event.Dir() > 0 && dur >= need
+		case "below_falling":
+			crossed = v < ru.Limit && rising && h.Event.Dir() < 0 && dur >= need
+		}
+		if !crossed {
+			continue
+		}
+		says := r.msg("rule.crossed", h.Asset, r.sensorName(ru.Sensor), val(v), suffix(ru.Unit), r.msg("rule.dir."+ru.Condition), val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc)
+		if ru.Condition == "above_rising" || ru.Condition == "below_falling" {
+			says += r.msg("rule.for", r.hoursSince(h.Event.Start))
+		}
+		out = append(out, firing{rule: ru, says: says})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		li, lj := levelRank[out[i].rule.Level], levelRank[out[j].rule.Level]
+		if li != lj {
+			return li > lj
+		}
+		// The rule that also asks for a trend is the more specific.
+		return len(out[i].rule.For) > len(out[j].rule.For)
+	})
+	return out
+}
+
+func (r *run) levelName(level string) string {
+	if n := message(r.lang, "level."+level); n != "level."+level {
+		return n
+	}
+	return level
+}
+
+// next is the nearest limit ahead of a rising (or falling) reading.
+func (r *run) next(h *hypothesis, d docs) (rule, bool) {
+	if h.Event == nil || !h.Event.Ongoing {
+		return rule{}, false
+	}
+	v := h.Event.Value
+	var best rule
+	found := false
+	for _, ru := range rulesOf(d) {
+		if ru.Sensor != h.Event.Sensor || !r.applies(ru, h.Asset) {
+			continue
+		}
+		up := (ru.Condition == "above" || ru.Condition == "above_rising") && h.Event.Dir() > 0 && ru.Limit > v
+		down := (ru.Condition == "below" || ru.Condition == "below_falling") && h.Event.Dir() < 0 && ru.Limit < v
+		if !up && !down {
+			continue
+		}
+		if !found || math.Abs(ru.Limit-v) < math.Abs(best.Limit-v) {
+			best, found = ru, true
+		}
+	}
+	return best, found
+}
+
+// hoursToNext is how long the reading takes to reach the next limit at
+// the rate it has moved since the event began.
+func (r *run) hoursToNext(h *hypothesis, d docs) (float64, bool) {
+	nx, ok := r.next(h, d)
+	if !ok {
+		return 0, false
+	}
+	elapsed := r.now.Sub(h.Event.Start).Hours()
+	if elapsed < 1 {
+		return 0, false
+	}
+	rate := (h.Event.Value - h.Event.Usual) / elapsed
+	if rate == 0 || math.Signbit(rate) != math.Signbit(nx.Limit-h.Event.Value) {
+		return 0, false
+	}
+	return (nx.Limit - h.Event.Value) / rate, true
+}
+
+// limitOutlook says when the reading reaches the next documented limit at
+// its current rate ("" when it is not moving towards one).
+func (r *run) limitOutlook(h *hypothesis, d docs) string {
+	hrs, ok := r.hoursToNext(h, d)
+	if !ok {
+		return ""
+	}
+	nx, _ := r.next(h, d)
+	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
+		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours since "+stampUTC(h.Event.Start)+")")
+	return r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
+}
+
+// nextLimits are the limits beyond the current reading, for escalation:
+// "At 7 mm/s (danger in RB-bearing-inspection): plan the bearing replacement within 48 h."
+func (r *run) nextLimits(h *hypothesis, d docs) []string {
+	v, ok := 0.0, false
+	sensor := ""
+	if h.Event != nil {
+		v, ok, sensor = h.Event.Value, h.Event.Ongoing, h.Event.Sensor
+	}
+	var rs []rule
+	for _, ru := range rulesOf(d) {
+		if !r.applies(ru, h.Asset) || sensor != "" && ru.Sensor != sensor {
+			continue
+		}
+		if ok && (ru.Condition == "above" || ru.Condition == "above_rising") && ru.Limit <= v {
+			continue
+		}
+		if ok && (ru.Condition == "below" || ru.Condition == "below_falling") && ru.Limit >= v {
+			continue
+		}
+		rs = append(rs, ru)
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return levelRank[rs[i].Level] < levelRank[rs[j].Level] })
+	var out []string
+	seen := map[float64]bool{}
+	for _, ru := range rs {
+		if seen[ru.Limit] || ru.Condition == "above_rising" {
+			continue
+		}
+		seen[ru.Limit] = true
+		action := ru.Action
+		if r.ko() && ru.ActionKO != "" {
+			action = ru.ActionKO
+		}
+		out = append(out, r.msg("escalate.limit", val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc, action))
+		if len(out) == 2 {
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,456 @@
+package planner
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+)
+
+// Span is a stretch of plant time.
+type Span struct {
+	From, To time.Time
+	// Label and LabelKO name it for the answer ("yesterday", "어제").
+	Label, LabelKO string
+	// Named is set when the question said it, not a default.
+	Named bool
+	// Ahead is set for a horizon a phrase puts in the future ("tomorrow",
+	// "next shift"), not one that points either way ("today").
+	Ahead bool
+}
+
+// direction says which way a time phrase points.
+type direction int
+
+const (
+	past   direction = iota // a window behind now
+	future                  // a horizon ahead of now
+	either                  // "today", "this week": past for a status question, ahead for a forecast
+	split                   // "on Friday": the latest such day behind, the next one ahead
+)
+
+// timeRule is one time expression: its pattern (on the normalized
+// question), its direction and how it resolves in the plant's calendar.
+type timeRule struct {
+	re   *regexp.Regexp
+	dir  direction
+	span func(m []string, now time.Time, p *plant.Plant) (Span, bool)
+	// ahead is the horizon of a split rule (span is its window).
+	ahead func(m []string, now time.Time, p *plant.Plant) Span
+}
+
+const month = `(jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december)`
+
+var months = map[string]time.Month{"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4, "may": 5,
+	"jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10,
+	"nov": 11, "november": 11, "dec": 12, "december": 12}
+
+// koCount are Korean counting words for numbers of hours, days, weeks.
+var koCount = map[string]int{"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열두": 12, "스물네": 24,
+	"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "열흘": 10}
+
+const koNum = `(\d+|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열두|열|스물네)`
+const koDays = `(하루|이틀|사흘|나흘|닷새|엿새|이레|열흘)`
+
+var weekdays = map[string]time.Weekday{"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,
+	"friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday,
+	"월": time.Monday, "화": time.Tuesday, "수": time.Wednesday, "목": time.Thursday, "금": time.Friday, "토": time.Saturday, "일": time.Sunday}
+
+func count(s string) int {
+	if n, ok := koCount[s]; ok {
+		return n
+	}
+	switch s {
+	case "", "a", "an":
+		return 1
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n <= 0 {
+		return 1
+	}
+	return n
+}
+
+func unit(u string) time.Duration {
+	switch {
+	case strings.HasPrefix(u, "min"), u == "분":
+		return time.Minute
+	case strings.HasPrefix(u, "h"), u == "시간":
+		return time.Hour
+	case strings.HasPrefix(u, "d"), u == "일", koCount[u] > 0:
+		return 24 * time.Hour
+	case strings.HasPrefix(u, "w"), u == "주":
+		return 7 * 24 * time.Hour
+	case strings.HasPrefix(u, "shift"), u == "교대":
+		return 8 * time.Hour
+	case strings.HasPrefix(u, "month"), u == "달":
+		return 30 * 24 * time.Hour
+	}
+	return time.Hour
+}
+
+// date returns 00:00 of the latest month/day not after now, in plant time.
+func date(p *plant.Plant, now time.Time, m time.Month, d int) (time.Time, bool) {
+	if d < 1 || d > 31 || m < 1 || m > 12 {
+		return time.Time{}, false
+	}
+	l := p.Local(now)
+	t := time.Date(l.Year(), m, d, 0, 0, 0, 0, p.Location)
+	if t.After(now) {
+		t = t.AddDate(-1, 0, 0)
+	}
+	return t, true
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func ago(now time.Time, d time.Duration, label, ko string) Span {
+	return Span{From: now.Add(-d), To: now, Label: label, LabelKO: ko}
+}
+
+func ahead(now time.Time, d time.Duration, label, ko string) Span {
+	return Span{From: now, To: now.Add(d), Label: label, LabelKO: ko}
+}
+
+// clock is the time of day from an hour, minutes and am/pm words.
+func clock(h, m int, ampm string) (time.Duration, bool) {
+	switch strings.ReplaceAll(ampm, ".", "") {
+	case "pm", "오후", "저녁", "밤":
+		if h < 12 {
+			h += 12
+		}
+	case "am", "오전", "아침":
+		if h == 12 {
+			h = 0
+		}
+	}
+	if h > 23 || m > 59 {
+		return 0, false
+	}
+	return time.Duration(h)*time.Hour + time.Duration(m)*time.Minute, true
+}
+
+func since(p *plant.Plant, now time.Time, dayOff int, c time.Duration, label string) Span {
+	from := p.At(now, dayOff, c)
+	if dayOff == 0 && from.After(now) {
+		from = p.At(now, -1, c)
+	}
+	return Span{From: from, To: now, Label: label, LabelKO: label}
+}
+
+// timeRules are the time expressions, most specific first; the first rule
+// of each direction that matches wins. A new time word is an entry here
+// plus a test case.
+var timeRules = []timeRule{
+	// Absolute ranges and dates.
+	{regexp.MustCompile(`\b(?:between|from) ` + month + ` (\d{1,2})(?:st|nd|rd|th)? (?:and|to|until|till|-) (?:` + month + ` )?(\d{1,2})`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			m2 := m[1]
+			if m[3] != "" {
+				m2 = m[3]
+			}
+			a, ok1 := date(p, now, months[m[1]], atoi(m[2]))
+			b, ok2 := date(p, now, months[m2], atoi(m[4]))
+			if b.Before(a) {
+				b = b.AddDate(1, 0, 0)
+			}
+			return Span{From: a, To: p.Day(b, 1), Label: m[0], LabelKO: m[0]}, ok1 && ok2
+		}, nil},
+	{regexp.MustCompile(`(\d{1,2})월\s*(\d{1,2})일\s*(?:부터|~|-|에서)\s*(?:(\d{1,2})월\s*)?(\d{1,2})일`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			m2 := m[1]
+			if m[3] != "" {
+				m2 = m[3]
+			}
+			a, ok1 := date(p, now, time.Month(atoi(m[1])), atoi(m[2]))
+			b, ok2 := date(p, now, time.Month(atoi(m2)), atoi(m[4]))
+			if b.Before(a) {
+				b = b.AddDate(1, 0, 0)
+			}
+			return Span{From: a, To: p.Day(b, 1), Label: m[0], LabelKO: m[0]}, ok1 && ok2
+		}, nil},
+	{regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			t := time.Date(atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3]), 0, 0, 0, 0, p.Location)
+			return Span{From: t, To: p.Day(t, 1), Label: m[0], LabelKO: m[0]}, atoi(m[2]) >= 1 && atoi(m[2]) <= 12
+		}, nil},
+	{regexp.MustCompile(`\b(since |on )?` + month + ` (\d{1,2})(?:st|nd|rd|th)?\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			a, ok := date(p, now, months[m[2]], atoi(m[3]))
+			if strings.HasPrefix(m[1], "since") {
+				return Span{From: a, To: now, Label: m[0], LabelKO: m[0]}, ok
+			}
+			return Span{From: a, To: p.Day(a, 1), Label: strings.TrimSpace(m[0]), LabelKO: m[0]}, ok
+		}, nil},
+	{regexp.MustCompile(`(\d{1,2})월\s*(\d{1,2})일(부터|이후)?`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			a, ok := date(p, now, time.Month(atoi(m[1])), atoi(m[2]))
+			if m[3] != "" {
+				return Span{From: a, To: now, Label: m[0], LabelKO: m[0]}, ok
+			}
+			return Span{From: a, To: p.Day(a, 1), Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
+	// Since a weekday, a clock time.
+	{regexp.MustCompile(`\bsince (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:from|since) (?:last )?(mon|tue|wed|thu|fri|sat|sun)\b|([월화수목금토일])요일\s*(?:부터|이후)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			w := m[1] + m[3]
+			if m[2] != "" {
+				w = map[string]string{"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}[m[2]]
+			}
+			wd, ok := weekdays[w]
+			return Span{From: p.Weekday(now, wd), To: now, Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
+	{regexp.MustCompile(`\b(?:since|from|after) (\d{1,2})(?::(\d{2}))?(?:\s*(am|pm|a\.m\.|p\.m\.|o'?clock))?(?:\s+(yesterday|today|this morning))?\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			c, ok := clock(atoi(m[1]), atoi(m[2]), m[3])
+			off := 0
+			if m[4] == "yesterday" {
+				off = -1
+			}
+			return since(p, now, off, c, m[0]), ok
+		}, nil},
+	{regexp.MustCompile(`(오늘|어제)?\s*(아침|오전|오후|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:부터|이후)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			c, ok := clock(atoi(m[3]), atoi(m[4]), m[2])
+			off := 0
+			if m[1] == "어제" {
+				off = -1
+			}
+			return since(p, now, off, c, m[0]), ok
+		}, nil},
+	// Shifts and nights.
+	{regexp.MustCompile(`\b(?:last|previous|prior) shift\b|지난\s*교대|이전\s*교대|전\s*교대`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.ShiftAt(now, -1)
+			return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast night\b|\bovernight\b|\bnight shift\b|어젯밤|어제\s*밤|간밤|지난밤|밤사이|야간`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.LastNight(now)
+			return Span{From: s.From, To: s.To, Label: "last night's shift", LabelKO: "지난 야간 교대"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:end|rest) of (?:the |this )?shift\b|교대\s*(?:끝|종료|마감)`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: now, To: p.ShiftAt(now, 0).To, Label: "the end of this shift", LabelKO: "이번 교대 끝"}, true
+		}, nil},
+	{regexp.MustCompile(`\bnext shift\b|다음\s*교대`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.ShiftAt(now, 1)
+			return Span{From: s.From, To: s.To, Label: "the next shift (" + s.Name + ")", LabelKO: "다음 교대(" + s.NameKO + ")"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:this|current) shift\b|이번\s*교대|현\s*교대|현재\s*교대|지금\s*교대`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.ShiftAt(now, 0)
+			return Span{From: s.From, To: s.To, Label: "this shift (" + s.Name + ")", LabelKO: "이번 교대(" + s.NameKO + ")"}, true
+		}, nil},
+	// Days ahead.
+	{regexp.MustCompile(`\bday after tomorrow\b|모레`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, 2), To: p.Day(now, 3), Label: "the day after tomorrow", LabelKO: "모레"}, true
+		}, nil},
+	{regexp.MustCompile(`\btomorrow\b|내일`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, 1), To: p.Day(now, 2), Label: "tomorrow", LabelKO: "내일"}, true
+		}, nil},
+	{regexp.MustCompile(`\btonight\b|오늘\s*밤`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.LastNight(p.At(now, 0, 23*time.Hour))
+			return Span{From: s.From, To: p.ShiftAt(s.From, 0).To, Label: "tonight", LabelKO: "오늘 밤"}, true
+		}, nil},
+	{regexp.MustCompile(`\bnext week\b|다음\s*주`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Week(now, 1), To: p.Week(now, 2), Label: "next week", LabelKO: "다음 주"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:rest|end) of (?:the |this )?week\b|이번\s*주\s*(?:남은|말)`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: now, To: p.Week(now, 1), Label: "the rest of this week", LabelKO: "이번 주 남은 기간"}, true
+		}, nil},
+	{regexp.MustCompile(`\bend of (?:the )?day\b`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: now, To: p.Day(now, 1), Label: "the end of today", LabelKO: "오늘 끝"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|days?|weeks?|shifts?)\b`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			d := time.Duration(count(m[1])) * unit(m[2])
+			return ahead(now, d, m[0], m[0]), true
+		}, nil},
+	{regexp.MustCompile(`(?:앞으로|향후)\s*(?:` + koNum + `\s*(시간|일|주|교대)|` + koDays + `)`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			if m[3] != "" {
+				return ahead(now, time.Duration(count(m[3]))*24*time.Hour, m[0], m[0]), true
+			}
+			return ahead(now, time.Duration(count(m[1]))*unit(m[2]), m[0], m[0]), true
+		}, nil},
+	{regexp.MustCompile(`\bmake it (\d+) ?(hours?|days?|weeks?)\b`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return ahead(now, time.Duration(count(m[1]))*unit(m[2]), m[1]+" "+m[2], m[1]+" "+m[2]), true
+		}, nil},
+	// Days behind.
+	{regexp.MustCompile(`\bsince yesterday\b|어제부터|어제 이후`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, -1), To: now, Label: "since yesterday", LabelKO: "어제부터"}, true
+		}, nil},
+	{regexp.MustCompile(`\byesterday (morning|afternoon|evening)\b|어제\s*(아침|오전|오후|저녁)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			part := m[1] + m[2]
+			from, to := map[string][2]int{"morning": {6, 12}, "아침": {6, 12}, "오전": {6, 12}, "afternoon": {12, 18}, "오후": {12, 18}, "evening": {18, 22}, "저녁": {18, 22}}[part][0],
+				map[string][2]int{"morning": {6, 12}, "아침": {6, 12}, "오전": {6, 12}, "afternoon": {12, 18}, "오후": {12, 18}, "evening": {18, 22}, "저녁": {18, 22}}[part][1]
+			return Span{From: p.At(now, -1, time.Duration(from)*time.Hour), To: p.At(now, -1, time.Duration(to)*time.Hour), Label: m[0], LabelKO: m[0]}, true
+		}, nil},
+	{regexp.MustCompile(`\byesterday\b|어제|전날`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, -1), To: p.Day(now, 0), Label: "yesterday", LabelKO: "어제"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis morning\b|오늘\s*아침|아침부터|오전부터`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			from := p.FirstShiftStart(now)
+			if from.After(now) {
+				from = p.Day(now, 0)
+			}
+			return Span{From: from, To: now, Label: "this morning", LabelKO: "오늘 아침"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast week\b|지난\s*주|저번\s*주`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Week(now, -1), To: p.Week(now, 0), Label: "last week", LabelKO: "지난주"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast month\b|지난\s*달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, p.Location)
+			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|days?|weeks?|shifts?)\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			d := time.Duration(count(m[1])) * unit(m[2])
+			return ago(now, d, m[0], m[0]), true
+		}, nil},
+	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `?\s*(분|시간|일|주|교대)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return ago(now, time.Duration(count(m[1]))*unit(m[2]), m[0], m[0]), true
+		}, nil},
+	{regexp.MustCompile(koDays + `\s*(?:간|동안)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return ago(now, time.Duration(count(m[1]))*24*time.Hour, m[0], m[0]), true
+		}, nil},
+	{regexp.MustCompile(`\blast (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|지난\s*([월화수목금토일])요일`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			d := p.Weekday(now, weekdays[m[1]+m[2]])
+			if d.Equal(p.Day(now, 0)) {
+				d = p.Day(d, -7)
+			}
+			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:next|this coming|until|till|by) (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|다음\s*주?\s*([월화수목금토일])요일|([월화수목금토일])요일까지`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			wd := weekdays[m[1]+m[2]+m[3]]
+			d := p.Day(now, 0)
+			for i := 0; i < 8; i++ {
+				if c := p.Day(now, i); c.Weekday() == wd && c.After(now) {
+					d = c
+					break
+				}
+			}
+			if strings.HasPrefix(m[0], "until") || strings.HasPrefix(m[0], "till") || strings.HasPrefix(m[0], "by") || strings.HasSuffix(m[0], "까지") {
+				return Span{From: now, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, true
+			}
+			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, true
+		}, nil},
+	// Either way: a status question looks back, a forecast ahead.
+	{regexp.MustCompile(`\b(?:so far )?today(?:'s)?\b|오늘`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, 0), To: p.Day(now, 1), Label: "today", LabelKO: "오늘"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis week\b|이번\s*주|금주`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Week(now, 0), To: p.Week(now, 1), Label: "this week", LabelKO: "이번 주"}, true
+		}, nil},
+	{re: regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|([월화수목금토일])요일`), dir: split,
+		span: func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			last := p.Weekday(now, weekdays[m[1]+m[2]])
+			return Span{From: last, To: p.Day(last, 1), Label: m[0], LabelKO: m[0]}, true
+		},
+		ahead: func(m []string, now time.Time, p *plant.Plant) Span {
+			next := p.Weekday(now, weekdays[m[1]+m[2]])
+			if !next.After(now) {
+				next = p.Day(next, 7)
+			}
+			return Span{From: next, To: p.Day(next, 1), Label: m[0], LabelKO: m[0]}
+		}},
+	{regexp.MustCompile(`(\d+)\s*(시간|일)|\b(\d+) ?(hours?|days?)\b`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			n, u := m[1]+m[3], m[2]+m[4]
+			d := time.Duration(count(n)) * unit(u)
+			return Span{From: now.Add(-d), To: now.Add(d), Label: n + " " + u, LabelKO: n + u}, d <= 92*24*time.Hour
+		}, nil},
+}
+
+// readTimes finds the window behind now and the horizon ahead of now a
+// question names, in the plant's calendar. A phrase that points either
+// way ("today", "this shift") fills both: the window up to now, the
+// horizon to the span's end.
+func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span) {
+	for _, r := range timeRules {
+		if window.Named && horizon.Named {
+			break
+		}
+		m := r.re.FindStringSubmatch(text)
+		if m == nil {
+			continue
+		}
+		s, ok := r.span(m, now, p)
+		if !ok {
+			continue
+		}
+		s.Named = true
+		switch r.dir {
+		case past:
+			if !window.Named {
+				window = s
+			}
+		case future:
+			if !horizon.Named {
+				s.Ahead = true
+				horizon = s
+			}
+		case split:
+			if !window.Named {
+				w := s
+				if w.To.After(now) {
+					w.To = now
+				}
+				window = w
+			}
+			if !horizon.Named {
+				h := r.ahead(m, now, p)
+				h.Named = true
+				horizon = h
+			}
+		case either:
+			if !window.Named {
+				w := s
+				if w.To.After(now) {
+					w.To = now
+				}
+				if !w.From.Before(now) {
+					w.From = now.Add(-24 * time.Hour)
+				}
+				window = w
+			}
+			if !horizon.Named {
+				h := s
+				if h.From.Before(now) {
+					h.From = now
+				}
+				if h.To.After(now) {
+					horizon = h
+				}
+			}
+		}
+	}
+	return window, horizon
+}

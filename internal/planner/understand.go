@@ -1,0 +1,323 @@
+package planner
+
+import (
+	"sort"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// Query is a question as the planner understands it.
+type Query struct {
+	// Question is as asked; Text normalized (lowercase, number words as
+	// digits, misspellings corrected).
+	Question, Text string
+	Lang           string
+	Intent         Intent
+	// Assets, Lines and Series are what the answer is about: named,
+	// by type ("the compressor"), from the channel's scope or inherited
+	// from the thread.
+	Assets, Lines, Series []string
+	// Sensors are the sensor kinds named.
+	Sensors []string
+	// Unknown are names the plant does not have.
+	Unknown []plant.Unknown
+	// Window is the time behind now the question is about (default: the
+	// last 24 hours), Horizon the time ahead (default: the next 24 hours).
+	Window, Horizon Span
+	// Reported are the failure modes the user reports explicitly; Vague
+	// is set for a symptom said without saying what ("looks off").
+	Reported []string
+	Vague    bool
+	// Plan, Output: the question is about production against plan, or output.
+	Plan, Output bool
+	// Write is an order to act on the plant; Help a question about Gemba.
+	Write, Help bool
+	// Metric is a metric named that needs data (OEE, energy…).
+	Metric *metric
+	// Facts are what the user says was done, in this question or earlier in the thread.
+	Facts []factRule
+	// FollowUp is set when entities or the intent came from earlier turns.
+	FollowUp bool
+	// PlantWide is set when nothing narrower was named.
+	PlantWide bool
+	// Named is set when the question itself named an asset, line or series.
+	Named bool
+}
+
+// Understand reads a question against the plant: intent, entities, time,
+// reports and facts; earlier user questions of the thread (oldest first)
+// fill in what a follow-up leaves out.
+func Understand(question string, now time.Time, p *plant.Plant, earlier []string, scope tools.Scope) Query {
+	q := Query{Question: question, Lang: agent.DetectLang(question)}
+	q.Text = plant.NormalizeWith(question, vocabulary)
+	m := p.Resolve(q.Text)
+	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
+	q.Sensors = m.Sensors
+	q.Unknown = m.Unknown
+	if len(p.Assets) == 0 {
+		// No catalog to judge by (no list_series, or an empty store): the
+		// names are taken as said, unverified, rather than all unknown.
+		q.Unknown = nil
+		for _, u := range m.Unknown {
+			switch u.Kind {
+			case plant.UnknownAsset:
+				q.Assets = appendUnique(q.Assets, u.Said)
+			case plant.UnknownLine:
+				q.Lines = appendUnique(q.Lines, u.Said)
+			case plant.UnknownSeries:
+				q.Series = appendUnique(q.Series, u.Said)
+			}
+		}
+	}
+	for _, typ := range m.Types {
+		for _, a := range p.AssetsOfType(typ) {
+			q.Assets = appendUnique(q.Assets, a)
+		}
+	}
+	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
+	q.Window, q.Horizon = readTimes(q.Text, now, p)
+	q.Reported = plant.ReportedModes(q.Text)
+	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
+	q.Plan = planRe.MatchString(q.Text)
+	q.Output = outputRe.MatchString(q.Text) || contains(q.Sensors, "output")
+	q.Write = writeRe.MatchString(q.Text)
+	q.Help = helpRe.MatchString(q.Text)
+	if mt := metricFor(q.Text); mt != nil && !mt.available(p) {
+		q.Metric = mt
+	}
+	q.Facts = factsIn(q.Text)
+	if len(q.Facts) > 0 {
+		// "replaced last week": the time is when it was done, not the
+		// window the question asks about.
+		q.Window, q.Horizon = Span{}, Span{}
+	}
+	// A sensor named for a machine that has no such sensor ("press 3 pressure").
+	if len(q.Assets) > 0 && q.Metric == nil {
+		for _, s := range q.Sensors {
+			if s == "output" || !p.HasSensor(s) {
+				continue
+			}
+			for _, a := range q.Assets {
+				as, _ := p.Asset(a)
+				if !contains(as.Sensors, s) {
+					q.Unknown = append(q.Unknown, plant.Unknown{Said: s + " on " + a, Kind: "sensor", Closest: as.Sensors})
+				}
+			}
+		}
+	}
+
+	q.Intent = intentOf(q)
+
+	// A follow-up takes what it leaves out from the thread's latest question that had it.
+	if len(earlier) > 0 {
+		q.inherit(earlier, now, p)
+	}
+	if !q.Named && len(q.Unknown) == 0 {
+		switch {
+		case scope.Asset != "":
+			q.Assets = []string{scope.Asset}
+		case scope.Line != "":
+			q.Lines = []string{scope.Line}
+		}
+	}
+	q.PlantWide = len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && len(q.Unknown) == 0
+	if !q.Window.Named {
+		q.Window = Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
+	}
+	if !q.Horizon.Named {
+		q.Horizon = Span{From: now, To: now.Add(24 * time.Hour), Label: "the next 24 hours", LabelKO: "앞으로 24시간"}
+	}
+	return q
+}
+
+// intentOf scores the intent phrases and applies the few rules that
+// depend on what else the question says.
+func intentOf(q Query) Intent {
+	switch {
+	case q.Write:
+		return IntentOutOfScope
+	case q.Help:
+		return IntentOutOfScope
+	case q.Metric != nil:
+		return IntentMetric
+	}
+	scores := map[Intent]int{}
+	for in, ps := range intentPhrases {
+		for _, ph := range ps {
+			if ph.re.MatchString(q.Text) {
+				scores[in] += ph.weight
+			}
+		}
+	}
+	best, bestScore := Intent(""), 0
+	for _, in := range intentOrder {
+		if s := scores[in]; s > bestScore {
+			best, bestScore = in, s
+		}
+	}
+	entities := len(q.Assets)+len(q.Lines)+len(q.Series)+len(q.Unknown) > 0
+	switch best {
+	case "":
+		switch {
+		case q.Horizon.Ahead && (q.Output || q.Plan):
+			return IntentForecast
+		case q.Output || q.Plan:
+			return IntentMetric
+		case len(q.Reported) > 0:
+			return IntentDiagnose
+		case entities || len(q.Sensors) > 0 || q.Vague:
+			return IntentStatus
+		}
+		return ""
+	case IntentStatus, IntentDiagnose, IntentMetric:
+		if q.Horizon.Ahead && (q.Output || q.Plan) {
+			return IntentForecast
+		}
+		if (q.Plan || q.Output) && len(q.Assets) == 0 && best != IntentDiagnose {
+			return IntentMetric
+		}
+		if best == IntentStatus && len(q.Reported) > 0 {
+			return IntentDiagnose
+		}
+	case IntentRank:
+		// "which line is furthest behind plan": a comparison of output against plan.
+		if q.Plan || q.Output {
+			return IntentCompare
+		}
+	case IntentCompare:
+		if scores[IntentForecast] > 0 && (q.Output || q.Plan) && q.Horizon.Ahead {
+			return IntentForecast
+		}
+	case IntentHistory:
+		if scores[IntentProcedure] > scores[IntentHistory] {
+			return IntentProcedure
+		}
+	}
+	return best
+}
+
+// inherit fills a follow-up from the thread: the entities of the latest
+// earlier question that named any, its intent when this one has none (or
+// only says "and …?"), its time when this one names none.
+func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
+	follow := followUpRe.MatchString(q.Text) || len([]rune(q.Question)) < 40
+	if !follow {
+		return
+	}
+	// The previous question as it was understood in its own thread, so
+	// that a chain of follow-ups keeps what the first one named.
+	last := len(earlier) - 1
+	pq := Understand(earlier[last], now, p, earlier[:last], tools.Scope{})
+	prev := &pq
+	if !q.Named && len(q.Unknown) == 0 && prev.Named {
+		q.Assets, q.Lines, q.Series = prev.Assets, prev.Lines, prev.Series
+		if len(q.Sensors) == 0 {
+			q.Sensors = prev.Sensors
+		}
+		if len(q.Reported) == 0 {
+			q.Reported = prev.Reported
+		}
+		q.FollowUp = true
+		q.Named = true
+	}
+	// The intent carries over when this question states none of its own
+	// (a new entity or a new time word: "and press 2?", "and yesterday?"),
+	// or states only a status where the thread was about something else.
+	weak := q.Intent == "" || q.Intent == IntentStatus && followUpRe.MatchString(q.Text) && prev.Intent != IntentStatus
+	if weak && prev.Intent != "" && prev.Intent != IntentOutOfScope {
+		q.Intent = prev.Intent
+		q.FollowUp = true
+	}
+	if q.Intent == IntentDiagnose || q.Intent == IntentStatus {
+		q.Plan = q.Plan || prev.Plan
+	}
+	if q.Intent == IntentForecast || q.Intent == IntentMetric || q.Intent == IntentCompare {
+		q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
+	}
+	if !q.Window.Named && prev.Window.Named && q.FollowUp {
+		q.Window = prev.Window
+	}
+	if !q.Horizon.Named && prev.Horizon.Named && q.FollowUp {
+		q.Horizon = prev.Horizon
+	}
+	// Facts said earlier in the thread still hold.
+	for _, e := range earlier {
+		for _, f := range factsIn(plant.Normalize(e)) {
+			if !hasFact(q.Facts, f) {
+				q.Facts = append(q.Facts, f)
+			}
+		}
+	}
+	// A fact said now about the thread's machine is a follow-up on its symptom.
+	if len(q.Facts) > 0 && q.Intent == "" || len(q.Facts) > 0 && len(factsIn(q.Text)) > 0 {
+		if q.Intent == "" || q.Intent == IntentStatus {
+			q.Intent = IntentDiagnose
+		}
+		if len(q.Reported) == 0 {
+			q.Reported = prev.Reported
+		}
+	}
+}
+
+func hasFact(fs []factRule, f factRule) bool {
+	for _, x := range fs {
+		if x.Component == f.Component && x.Action == f.Action {
+			return true
+		}
+	}
+	return false
+}
+
+func appendUnique(ss []string, s string) []string {
+	if contains(ss, s) {
+		return ss
+	}
+	return append(ss, s)
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// targetsOf are the assets of the query: named ones, else those of the named lines.
+func targetsOf(q Query, p *plant.Plant) []string {
+	out := append([]string(nil), q.Assets...)
+	for _, s := range q.Series {
+		if se, ok := p.SeriesNamed(s); ok && se.Asset != "" {
+			out = appendUnique(out, se.Asset)
+		}
+	}
+	if len(out) == 0 {
+		for _, l := range q.Lines {
+			if ln, ok := p.Line(l); ok {
+				out = append(out, ln.Assets...)
+			}
+		}
+	}
+	return out
+}
+
+// linesOf are the lines of the query: named ones, else those of the named assets.
+func linesOf(q Query, p *plant.Plant) []string {
+	out := append([]string(nil), q.Lines...)
+	for _, a := range q.Assets {
+		if as, ok := p.Asset(a); ok && as.Line != "" {
+			out = appendUnique(out, as.Line)
+		}
+	}
+	for _, s := range q.Series {
+		if se, ok := p.SeriesNamed(s); ok && se.Line != "" {
+			out = appendUnique(out, se.Line)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

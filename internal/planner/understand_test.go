@@ -1,0 +1,277 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// testPlant is the demo plant's registry (its catalog, not its data).
+func testPlant(t testing.TB) *plant.Plant {
+	t.Helper()
+	var series []plant.Series
+	add := func(asset, line string, sensors ...string) {
+		for _, s := range sensors {
+			series = append(series, plant.Series{Name: asset + "." + s, Asset: asset, Line: line, Sensor: s, Kind: plant.KindSensor})
+		}
+	}
+	for _, a := range []string{"press-1", "press-2", "press-3"} {
+		add(a, "line-1", "vibration", "temperature", "motor_current", "speed")
+	}
+	for _, a := range []string{"cnc-1", "cnc-2", "cnc-3", "cnc-4"} {
+		add(a, "line-2", "vibration", "temperature", "motor_current", "speed")
+	}
+	add("filler-1", "line-3", "pressure", "temperature", "motor_current", "speed")
+	add("conveyor-1", "line-3", "motor_current", "speed", "vibration", "temperature")
+	add("compressor-1", "line-3", "pressure", "temperature", "motor_current", "vibration")
+	add("pump-1", "line-3", "pressure", "vibration", "motor_current", "temperature")
+	add("pump-2", "line-3", "pressure", "vibration", "motor_current", "temperature")
+	for _, l := range []string{"line-1", "line-2", "line-3"} {
+		series = append(series, plant.Series{Name: l + ".output", Line: l, Sensor: "output", Kind: plant.KindProduction, Unit: "parts/h"},
+			plant.Series{Name: l + ".plan", Line: l, Sensor: "plan", Kind: plant.KindPlan, Unit: "parts/h"})
+	}
+	p, err := plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	return p
+}
+
+// wednesday is Wednesday 2026-03-04 10:20 in Seoul.
+var wednesday = time.Date(2026, 3, 4, 1, 20, 0, 0, time.UTC)
+
+// TestIntents: each intent from its phrases, in English and Korean, and
+// the rules that depend on the rest of the question.
+func TestIntents(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	cases := map[string]Intent{
+		"is press 1 ok today?":                              IntentStatus,
+		"공장에 지금 이상 있는 설비 있나요?":                              IntentStatus,
+		"press 3 is vibrating a lot, what should I do?":     IntentDiagnose,
+		"프레스 3호기 진동이 왜 올라가나요?":                              IntentDiagnose,
+		"how much will line 3 produce tomorrow?":            IntentForecast,
+		"다음 주 생산량 예측해줘":                                     IntentForecast,
+		"will line 1 hit its plan by the end of the shift?": IntentForecast,
+		"compare line 1 and line 2 output today":            IntentCompare,
+		"which line is furthest behind plan this week?":     IntentCompare,
+		"which machine should we maintain first this week?": IntentRank,
+		"이번 주 정비 우선순위 알려줘":                                  IntentRank,
+		"has press 3 had bearing problems before?":          IntentHistory,
+		"컨베이어 벨트 슬립 전에 어떻게 해결했어?":                           IntentHistory,
+		"shift handover summary please":                     IntentHandover,
+		"교대 인수인계 요약해줘":                                      IntentHandover,
+		"What was line-1's OEE yesterday?":                  IntentMetric,
+		"how much did line 2 produce yesterday?":            IntentMetric,
+		"are we behind plan on line 1 today?":               IntentMetric,
+		"How do I lock out a press safely?":                 IntentProcedure,
+		"라인이 멈추면 누구에게 보고해야 하나요?":                            IntentProcedure,
+		"what's the weather tomorrow?":                      IntentOutOfScope,
+		"set press 3 speed to 900 spm":                      IntentOutOfScope,
+		"오늘 점심 메뉴 추천해줘":                                     IntentOutOfScope,
+		"hi":                                                IntentOutOfScope,
+	}
+	for question, want := range cases {
+		q := Understand(question, wednesday, p, nil, tools.Scope{})
+		require.Equal(t, want, q.Intent, question)
+	}
+}
+
+// TestEntities: names as people write them resolve to the registry;
+// unknown ones stay unknown, with the closest known names.
+func TestEntities(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	q := Understand("presss 3 vibraton is rising", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"press-3"}, q.Assets)
+	require.Contains(t, q.Sensors, "vibration")
+	q = Understand("how is the compressor doing?", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"compressor-1"}, q.Assets, "the only compressor")
+	q = Understand("are the pumps ok?", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"pump-1", "pump-2"}, q.Assets)
+	q = Understand("what's wrong with robot-7 on line-4?", wednesday, p, nil, tools.Scope{})
+	require.Empty(t, q.Assets)
+	var said []string
+	for _, u := range q.Unknown {
+		said = append(said, u.Said)
+	}
+	require.ElementsMatch(t, []string{"robot-7", "line-4"}, said)
+	q = Understand("what's the hydraulic pressure on press 3?", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"press-3"}, q.Assets)
+	require.Equal(t, "pressure on press-3", q.Unknown[0].Said, "press-3 has no pressure sensor")
+	q = Understand("프레스 삼호기 진동", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"press-3"}, q.Assets)
+	q = Understand("the stamping line against plan", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, []string{"line-1"}, q.Lines)
+	q = Understand("anything wrong here?", wednesday, p, nil, tools.Scope{Line: "line-2"})
+	require.Equal(t, []string{"line-2"}, q.Lines, "the channel's scope")
+	q = Understand("and press 3?", wednesday, p, []string{"anything wrong here?"}, tools.Scope{Line: "line-2"})
+	require.Equal(t, []string{"press-3"}, q.Assets, "a named asset wins over the scope")
+}
+
+// TestTimeWords resolves every time word in the plant's calendar
+// (Asia/Seoul, shifts at 06, 14, 22), never in UTC.
+func TestTimeWords(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	f := func(tm time.Time) string { return p.Local(tm).Format("01-02 15:04") }
+	past := map[string]string{
+		"anything on press 1 yesterday?":        "03-03 00:00–03-04 00:00",
+		"press 1 today":                         "03-04 00:00–03-04 10:20",
+		"since this morning":                    "03-04 06:00–03-04 10:20",
+		"press 2 last night":                    "03-03 22:00–03-04 06:00",
+		"press 3 this shift":                    "03-04 06:00–03-04 10:20",
+		"what happened last shift on the pumps": "03-03 22:00–03-04 06:00",
+		"since monday":                          "03-02 00:00–03-04 10:20",
+		"pump 1 this week":                      "03-02 00:00–03-04 10:20",
+		"pump 1 last week":                      "02-23 00:00–03-02 00:00",
+		"since 6 am":                            "03-04 06:00–03-04 10:20",
+		"pump 2 since 14:00 yesterday":          "03-03 14:00–03-04 10:20",
+		"the past twelve hours":                 "03-03 22:20–03-04 10:20",
+		"over the past 3 days":                  "03-01 10:20–03-04 10:20",
+		"between March 18 and 23":               "03-18 00:00–03-24 00:00",
+		"on November 20":                        "11-20 00:00–11-21 00:00",
+		"2026-02-10":                            "02-10 00:00–02-11 00:00",
+		"cnc 3 yesterday afternoon":             "03-03 12:00–03-03 18:00",
+		"어제 2라인":                                "03-03 00:00–03-04 00:00",
+		"오늘 아침부터":                               "03-04 06:00–03-04 10:20",
+		"어젯밤":                                   "03-03 22:00–03-04 06:00",
+		"지난 교대":                                 "03-03 22:00–03-04 06:00",
+		"월요일부터":                                 "03-02 00:00–03-04 10:20",
+		"지난주":                                   "02-23 00:00–03-02 00:00",
+		"최근 사흘간":                                "03-01 10:20–03-04 10:20",
+		"지난 두 시간":                               "03-04 08:20–03-04 10:20",
+		"11월 20일":                               "11-20 00:00–11-21 00:00",
+		"11월 18일부터 23일까지":                       "11-18 00:00–11-24 00:00",
+		"오전 6시 이후":                              "03-04 06:00–03-04 10:20",
+	}
+	for text, want := range past {
+		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
+		require.True(t, w.Named, text)
+		require.Equal(t, want, f(w.From)+"–"+f(w.To), text)
+	}
+	ahead := map[string]string{
+		"tomorrow":                "03-05 00:00–03-06 00:00",
+		"the day after tomorrow":  "03-06 00:00–03-07 00:00",
+		"next two days":           "03-04 10:20–03-06 10:20",
+		"next 8 hours":            "03-04 10:20–03-04 18:20",
+		"next shift":              "03-04 14:00–03-04 22:00",
+		"by the end of the shift": "03-04 10:20–03-04 14:00",
+		"next week":               "03-09 00:00–03-16 00:00",
+		"rest of this week":       "03-04 10:20–03-09 00:00",
+		"this week":               "03-04 10:20–03-09 00:00",
+		"today":                   "03-04 10:20–03-05 00:00",
+		"내일":                      "03-05 00:00–03-06 00:00",
+		"모레":                      "03-06 00:00–03-07 00:00",
+		"앞으로 이틀간":                 "03-04 10:20–03-06 10:20",
+		"앞으로 3일":                  "03-04 10:20–03-07 10:20",
+		"다음 주":                    "03-09 00:00–03-16 00:00",
+		"다음 교대":                   "03-04 14:00–03-04 22:00",
+		"make it 2 days":          "03-04 10:20–03-06 10:20",
+	}
+	for text, want := range ahead {
+		_, h := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
+		require.True(t, h.Named, text)
+		require.Equal(t, want, f(h.From)+"–"+f(h.To), text)
+	}
+	// No time word: the last 24 hours and the next 24.
+	q := Understand("is press 1 ok?", wednesday, p, nil, tools.Scope{})
+	require.False(t, q.Window.Named)
+	require.Equal(t, 24*time.Hour, q.Window.To.Sub(q.Window.From))
+	// The time of a fact is when it was done, not the window asked about.
+	q = Understand("what if the bearing was replaced last week?", wednesday, p, []string{"press 3 is vibrating"}, tools.Scope{})
+	require.False(t, q.Window.Named)
+	require.Equal(t, []string{"press-3"}, q.Assets)
+}
+
+// TestFollowUps carry what a follow-up leaves out from the thread.
+func TestFollowUps(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	thread := []string{"press 3 vibration", "why is that?"}
+	q := Understand("has it happened before?", wednesday, p, thread, tools.Scope{})
+	require.Equal(t, IntentHistory, q.Intent)
+	require.Equal(t, []string{"press-3"}, q.Assets, "through a chain of follow-ups")
+	q = Understand("and press 2?", wednesday, p, []string{"any anomalies on press 3 in the last 24 hours?"}, tools.Scope{})
+	require.Equal(t, []string{"press-2"}, q.Assets)
+	require.Equal(t, IntentStatus, q.Intent)
+	q = Understand("and yesterday?", wednesday, p, []string{"how is line 2 today?"}, tools.Scope{})
+	require.Equal(t, []string{"line-2"}, q.Lines)
+	require.Equal(t, "yesterday", q.Window.Label)
+	q = Understand("make it 2 days", wednesday, p, []string{"forecast line 3 for the next 12 hours"}, tools.Scope{})
+	require.Equal(t, IntentForecast, q.Intent)
+	require.Equal(t, []string{"line-3"}, q.Lines)
+	require.Equal(t, 48*time.Hour, q.Horizon.To.Sub(q.Horizon.From))
+	q = Understand("we already changed the filter this morning", wednesday, p, []string{"filler-1 supply pressure is climbing"}, tools.Scope{})
+	require.Equal(t, []string{"filler-1"}, q.Assets)
+	require.Len(t, q.Facts, 1)
+	require.Equal(t, "filter_clogging", q.Facts[0].RulesDown)
+	q = Understand("베어링은 지난주에 교체했어요", wednesday, p, []string{"프레스 3호기 진동이 심해요"}, tools.Scope{})
+	require.Equal(t, "bearing", q.Facts[0].Component)
+	require.Equal(t, IntentDiagnose, q.Intent)
+}
+
+// TestMetrics: a metric the plant lacks the data for is named as such.
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	for question, key := range map[string]string{
+		"What was line-1's OEE yesterday?": "oee",
+		"how much energy did press 3 use?": "energy",
+		"scrap rate on line 1 this week":   "quality",
+		"MTBF of the pumps":                "reliability",
+		"1라인 어제 설비종합효율(OEE) 얼마야?":          "oee",
+		"프레스 3호기 전력 사용량 알려줘":               "energy",
+		"2라인 불량률 얼마나 돼?":                   "quality",
+		"humidity in the packaging area?":  "humidity",
+	} {
+		q := Understand(question, wednesday, p, nil, tools.Scope{})
+		require.NotNil(t, q.Metric, question)
+		require.Equal(t, key, q.Metric.Key, question)
+		require.Equal(t, IntentMetric, q.Intent, question)
+	}
+	q := Understand("how much did line 2 produce yesterday?", wednesday, p, nil, tools.Scope{})
+	require.Nil(t, q.Metric, "output is computable")
+}
+
+var verbRe = regexp.MustCompile(`%(?:\[\d+\])?[sdvf]`)
+
+// TestMessageCatalogue: every message has both languages, formats its
+// arguments cleanly in both, and no English template text is left in a
+// Korean message.
+func TestMessageCatalogue(t *testing.T) {
+	t.Parallel()
+	for key, m := range messages {
+		require.NotEmpty(t, m[0], key)
+		require.NotEmpty(t, m[1], key)
+		n := len(verbRe.FindAllString(m[0], -1))
+		args := make([]any, n)
+		for i := range args {
+			if strings.Contains(m[0], "%d") && i < n {
+				args[i] = i
+			}
+		}
+		// Fill the arguments by the English verbs' kinds.
+		for i, v := range verbRe.FindAllString(m[0], -1) {
+			if strings.HasSuffix(v, "d") {
+				args[i] = 7
+			} else {
+				args[i] = fmt.Sprintf("x%d", i)
+			}
+		}
+		for _, lang := range []string{"en", "ko"} {
+			out := message(lang, key, args...)
+			require.NotContains(t, out, "%!", "%s (%s): %s", key, lang, out)
+		}
+		if hasHangul(m[1]) || n > 0 {
+			continue
+		}
+		// A Korean message without Hangul must be a format of its arguments only.
+		require.Regexp(t, `^[\s%\[\]\d\w(),.:;"-]*$`, m[1], key)
+	}
+}

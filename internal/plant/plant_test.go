@@ -1,0 +1,236 @@
+package plant
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// demoCatalog is the demo plant's catalog as list_series reports it (names only: the rest is read from them).
+func demoCatalog() []Series {
+	var out []Series
+	add := func(asset, line string, sensors ...string) {
+		for _, s := range sensors {
+			out = append(out, Series{Name: asset + "." + s, Asset: asset, Line: line, Sensor: s, Kind: KindSensor})
+		}
+	}
+	for _, a := range []string{"press-1", "press-2", "press-3"} {
+		add(a, "line-1", "vibration", "temperature", "motor_current", "speed")
+	}
+	for _, a := range []string{"cnc-1", "cnc-2", "cnc-3", "cnc-4"} {
+		add(a, "line-2", "vibration", "temperature", "motor_current", "speed")
+	}
+	add("pump-1", "line-3", "pressure", "vibration", "motor_current", "temperature")
+	add("pump-10", "line-3", "pressure")
+	for _, l := range []string{"line-1", "line-2", "line-3"} {
+		out = append(out, Series{Name: l + ".output"}, Series{Name: l + ".plan"})
+	}
+	return out
+}
+
+func TestNewFromCatalog(t *testing.T) {
+	t.Parallel()
+	p, err := New(demoCatalog(), DemoDefaults())
+	require.NoError(t, err)
+	require.Equal(t, "Asia/Seoul", p.Location.String())
+	require.Equal(t, []string{"press-1", "press-2", "press-3", "cnc-1", "cnc-2", "cnc-3", "cnc-4", "pump-1", "pump-10"}, sortedByLine(p))
+	a, ok := p.Asset("press-3")
+	require.True(t, ok)
+	require.Equal(t, Asset{Name: "press-3", Line: "line-1", Type: "press", Number: 3, Sensors: []string{"motor_current", "speed", "temperature", "vibration"}}, a)
+	l, ok := p.Line("line-1")
+	require.True(t, ok)
+	require.Equal(t, []string{"press-1", "press-2", "press-3"}, l.Assets)
+	require.Contains(t, l.Aliases, "stamping line")
+	require.Equal(t, "line-2.output", p.OutputSeries("line-2"))
+	require.True(t, p.HasPlan("line-3"))
+	s, ok := p.SeriesNamed("line-1.output")
+	require.True(t, ok)
+	require.Equal(t, KindProduction, s.Kind)
+	require.Equal(t, []string{"pump-1", "pump-10"}, p.AssetsOfType("pump"))
+	require.False(t, p.HasSensor("power"))
+
+	_, err = New(nil, DemoDefaults())
+	require.ErrorIs(t, err, ErrEmptyCatalog)
+	_, err = New(demoCatalog(), Defaults{TimeZone: "Mars/Olympus"})
+	require.ErrorContains(t, err, "Mars/Olympus")
+}
+
+func sortedByLine(p *Plant) []string {
+	var out []string
+	for _, l := range p.Lines {
+		out = append(out, l.Assets...)
+	}
+	return out
+}
+
+func TestSeriesFromData(t *testing.T) {
+	t.Parallel()
+	got := SeriesFromData(map[string]any{"total": 2, "series": []any{
+		map[string]any{"name": "press-3.vibration", "unit": "mm/s"},
+		map[string]any{"name": "line-2.output", "kind": "production"},
+		map[string]any{"name": "no-dot"},
+	}})
+	require.Equal(t, []Series{
+		{Name: "press-3.vibration", Asset: "press-3", Sensor: "vibration", Kind: KindSensor, Unit: "mm/s"},
+		{Name: "line-2.output", Line: "line-2", Sensor: "output", Kind: KindProduction},
+	}, got)
+}
+
+// TestCalendar reads days, weeks and shifts in the plant's zone, never in UTC.
+func TestCalendar(t *testing.T) {
+	t.Parallel()
+	p, err := New(demoCatalog(), DemoDefaults())
+	require.NoError(t, err)
+	seoul := p.Location
+	f := func(t time.Time) string { return t.In(seoul).Format("Mon 01-02 15:04") }
+	// Wednesday 2026-03-04 01:20 UTC is 10:20 in Seoul.
+	now := time.Date(2026, 3, 4, 1, 20, 0, 0, time.UTC)
+	require.Equal(t, "Wed 03-04 00:00", f(p.Day(now, 0)))
+	require.Equal(t, "Tue 03-03 00:00", f(p.Day(now, -1)))
+	require.Equal(t, "Wed 03-04 06:00", f(p.At(now, 0, 6*time.Hour)))
+	require.Equal(t, "Mon 03-02 00:00", f(p.Week(now, 0)))
+	require.Equal(t, "Mon 02-23 00:00", f(p.Week(now, -1)))
+	require.Equal(t, "Mon 03-09 00:00", f(p.Week(now, 1)))
+	require.Equal(t, "Mon 03-02 00:00", f(p.Weekday(now, time.Monday)))
+	require.Equal(t, "Wed 03-04 00:00", f(p.Weekday(now, time.Wednesday)))
+	require.Equal(t, "Thu 02-26 00:00", f(p.Weekday(now, time.Thursday)))
+
+	cur := p.ShiftAt(now, 0)
+	require.Equal(t, "day", cur.Name)
+	require.Equal(t, "Wed 03-04 06:00", f(cur.From))
+	require.Equal(t, "Wed 03-04 14:00", f(cur.To))
+	prev := p.ShiftAt(now, -1)
+	require.Equal(t, "night", prev.Name)
+	require.Equal(t, "Tue 03-03 22:00", f(prev.From))
+	require.Equal(t, "Wed 03-04 06:00", f(prev.To))
+	next := p.ShiftAt(now, 1)
+	require.Equal(t, "Wed 03-04 14:00", f(next.From))
+	require.Equal(t, "Wed 03-04 22:00", f(next.To))
+	night := p.LastNight(now)
+	require.Equal(t, "Tue 03-03 22:00", f(night.From))
+	require.Equal(t, "Wed 03-04 06:00", f(night.To))
+	// At 03:00 the night shift is still running: last night is it, up to now.
+	early := time.Date(2026, 3, 3, 18, 0, 0, 0, time.UTC) // 03:00 Wednesday in Seoul
+	night = p.LastNight(early)
+	require.Equal(t, "Tue 03-03 22:00", f(night.From))
+	require.Equal(t, "Wed 03-04 03:00", f(night.To))
+	require.Equal(t, "Tue 03-03 22:00", f(p.ShiftAt(early, 0).From))
+	require.Equal(t, "Wed 03-04 06:00", f(p.FirstShiftStart(now)))
+}
+
+func TestVocabulary(t *testing.T) {
+	t.Parallel()
+	cases := map[string][]string{
+		"the belt is slipping":                            {"belt_slip"},
+		"pump 1 discharge pressure is dropping":           {"filter_clogging"},
+		"filler-1 pressure looks off":                     nil,
+		"press 3 is vibrating a lot":                      {"bearing_wear"},
+		"프레스 3호기 진동이 심해요":                                 {"bearing_wear"},
+		"충전기 압력이 좀 이상해요":                                  nil,
+		"cnc-4 spindle motor is running hot":              {"motor_overheating"},
+		"pump-1 pressure fluctuates when the tank is low": {"cavitation"},
+		"compressor-1 cannot reach 7.2 bar":               {"filter_clogging"},
+		"컨베이어 1 벨트가 미끄러져요":                                {"belt_slip"},
+	}
+	for text, want := range cases {
+		require.Equal(t, want, ReportedModes(text), text)
+	}
+	require.Equal(t, []string{"bearing_wear"}, SupportingModes("vibration", 1, "press"))
+	require.Equal(t, []string{"filter_clogging"}, SupportingModes("pressure", 1, "filler"))
+	require.Contains(t, SupportingModes("pressure", -1, "pump"), "filter_clogging")
+	require.Empty(t, SupportingModes("vibration", -1, "press"))
+	require.True(t, TypeWords("compressor").Matcher().MatchString("the Compresser is hot")) //nolint:misspell // a misspelling people type
+	require.True(t, TypeWords("filler").Matcher().MatchString("충전기 압력"))
+	for _, p := range TermPairs {
+		require.NotEmpty(t, p.EN)
+		require.NotEmpty(t, p.KO)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"Press Three is shaking":        "press 3 is shaking",
+		"next two days":                 "next 2 days",
+		"compressr 1 temperatur":        "compressor 1 temperature",
+		"vibratoin on the conveyr":      "vibration on the conveyor",
+		"프레스 삼호기 진동":                    "프레스 3호기 진동",
+		"검사 라인 이번 교대":                   "검사 라인 이번 교대",
+		"이호기랑 십이호기":                     "2호기랑 12호기",
+		"the plans for the pumps":       "the plans for the pumps",
+		"compressed air":                "compressed air",
+		"twenty-four hours of press #2": "24 hours of press #2",
+	}
+	for in, want := range cases {
+		require.Equal(t, want, Normalize(in), in)
+	}
+	require.Equal(t, "forecast line 3", NormalizeWith("forcast line 3", []string{"forecast"}))
+	require.Equal(t, 1, Distance("vibartion", "vibration"))
+	require.Equal(t, 3, Distance("kitten", "sitting"))
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	p, err := New(append(demoCatalog(),
+		Series{Name: "compressor-1.pressure", Asset: "compressor-1", Line: "line-3", Sensor: "pressure"},
+		Series{Name: "filler-1.pressure", Asset: "filler-1", Line: "line-3", Sensor: "pressure"}), DemoDefaults())
+	require.NoError(t, err)
+	cases := []struct {
+		text    string
+		assets  []string
+		lines   []string
+		series  []string
+		types   []string
+		unknown []string
+	}{
+		{text: "Press 3 is vibrating", assets: []string{"press-3"}},
+		{text: "press-3, press #2 and press3", assets: []string{"press-3", "press-2"}},
+		{text: "press 2 and 3 vibration", assets: []string{"press-2", "press-3"}},
+		{text: "프레스 2호기랑 3호기 진동", assets: []string{"press-2", "press-3"}},
+		{text: "3호기 프레스 상태", assets: []string{"press-3"}},
+		{text: "2번 펌프 압력", assets: []string{}, unknown: []string{"pump-2"}},
+		{text: "프레스 삼호기", assets: []string{"press-3"}},
+		{text: "press three", assets: []string{"press-3"}},
+		{text: "cnc4 temp", assets: []string{"cnc-4"}},
+		{text: "compresser 1", assets: []string{"compressor-1"}}, //nolint:misspell // a misspelling people type
+		{text: "what's wrong with robot-7 on line-4?", unknown: []string{"line-4", "robot-7"}},
+		{text: "is press 7 ok?", unknown: []string{"press-7"}},
+		{text: "line 1 and 2라인, 3번 라인", lines: []string{"line-1", "line-2", "line-3"}},
+		{text: "the stamping line", lines: []string{"line-1"}},
+		{text: "포장 라인 생산량", lines: []string{"line-3"}},
+		{text: "press-3.vibration and press-3.pressure", series: []string{"press-3.vibration"}, unknown: []string{"press-3.pressure"}},
+		{text: "how is the compressor doing?", types: []string{"compressor"}},
+		{text: "are the presses ok? the boiler?", types: []string{"press"}, unknown: []string{"boiler"}},
+		{text: "INC-1003 and RB-LOTO", assets: []string{}},
+		{text: "line 4 output", unknown: []string{"line-4"}},
+		{text: "4라인 생산량", unknown: []string{"line-4"}},
+		{text: "the pressure on filler-1", assets: []string{"filler-1"}},
+	}
+	for _, c := range cases {
+		m := p.Resolve(c.text)
+		if c.assets != nil || len(m.Assets) > 0 {
+			require.Equal(t, norm(c.assets), norm(m.Assets), "assets of %q", c.text)
+		}
+		require.Equal(t, norm(c.lines), norm(m.Lines), "lines of %q", c.text)
+		require.Equal(t, norm(c.series), norm(m.Series), "series of %q", c.text)
+		require.Equal(t, norm(c.types), norm(m.Types), "types of %q", c.text)
+		var unk []string
+		for _, u := range m.Unknown {
+			unk = append(unk, u.Said)
+		}
+		require.ElementsMatch(t, c.unknown, unk, "unknown of %q", c.text)
+	}
+	m := p.Resolve("is press 7 ok?")
+	require.Equal(t, []string{"press-1", "press-2", "press-3"}, m.Unknown[0].Closest)
+	m = p.Resolve("line-4")
+	require.Equal(t, []string{"line-1", "line-2", "line-3"}, m.Unknown[0].Closest)
+	require.Contains(t, p.Resolve("press 3 vibration, hot").Sensors, "temperature")
+}
+
+func norm(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,298 @@
+package plant
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Mentions are the things of the plant a text names.
+type Mentions struct {
+	// Assets, Lines and Series are the known ones, in order of mention.
+	Assets, Lines, Series []string
+	// Sensors are the sensor kinds named (vibration, power…), known to
+	// the plant or not (HasSensor tells).
+	Sensors []string
+	// Types are equipment types named without a number ("the compressor",
+	// "pumps", "프레스"), which the plant has.
+	Types []string
+	// Unknown are the things named that the plant does not have.
+	Unknown []Unknown
+}
+
+// Unknown is a name the plant does not have.
+type Unknown struct {
+	// Said is the name as the answer should repeat it ("robot-7", "line-4").
+	Said string
+	// Kind is asset, line, series or type.
+	Kind string
+	// Closest are the nearest known names (same type, the lines, the
+	// asset's other series); empty when nothing is near.
+	Closest []string
+}
+
+// The kinds of an Unknown.
+const (
+	UnknownAsset  = "asset"
+	UnknownLine   = "line"
+	UnknownSeries = "series"
+	UnknownType   = "type"
+)
+
+// Resolve finds the assets, lines, series, sensors and equipment types a
+// text names, and the names the plant does not have. It reads English and
+// Korean, numbers as digits or words ("press three", "프레스 삼호기"),
+// separators and none ("press 3", "press-3", "press #3", "press3",
+// "프레스 3호기", "3호기 프레스", "3번 펌프"), lists ("press 2 and 3",
+// "프레스 2호기랑 3호기"), line names ("line 1", "1라인", "stamping
+// line") and misspellings of the vocabulary ("compressr", "conveyer").
+func (p *Plant) Resolve(text string) Mentions {
+	var m Mentions
+	t := Normalize(text)
+	taken := make([]bool, len(t)) // bytes already read as part of a name
+
+	take := func(i, j int) {
+		for k := i; k < j && k < len(taken); k++ {
+			taken[k] = true
+		}
+	}
+	free := func(i, j int) bool {
+		for k := i; k < j && k < len(taken); k++ {
+			if taken[k] {
+				return false
+			}
+		}
+		return true
+	}
+
+	// Series by their exact names: press-3.vibration, line-1.output.
+	for _, loc := range seriesNameRe.FindAllStringIndex(t, -1) {
+		name := t[loc[0]:loc[1]]
+		if _, ok := p.SeriesNamed(name); ok {
+			m.Series = appendUnique(m.Series, name)
+		} else {
+			owner := name[:strings.LastIndexByte(name, '.')]
+			var close []string
+			for _, s := range p.Series {
+				if s.Asset == owner || s.Line == owner {
+					close = append(close, s.Name)
+				}
+			}
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownSeries, Closest: close})
+		}
+		take(loc[0], loc[1])
+	}
+
+	// Lines: "line 1", "line-1", "1라인", "라인 1", "1번 라인", aliases.
+	for _, re := range lineRes {
+		for _, sm := range re.FindAllStringSubmatchIndex(t, -1) {
+			if !free(sm[2], sm[3]) {
+				continue
+			}
+			n := t[sm[2]:sm[3]]
+			name := "line-" + n
+			if _, ok := p.Line(name); ok {
+				m.Lines = appendUnique(m.Lines, name)
+			} else {
+				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownLine, Closest: p.LineNames()})
+			}
+			take(sm[0], sm[1])
+		}
+	}
+	for _, l := range p.Lines {
+		for _, a := range l.Aliases {
+			if loc := aliasIndex(t, strings.ToLower(a)); loc != nil && free(loc[0], loc[1]) {
+				m.Lines = appendUnique(m.Lines, l.Name)
+				take(loc[0], loc[1])
+			}
+		}
+	}
+
+	// Assets: a type word and one or more numbers.
+	for _, et := range EquipmentTypes {
+		for _, re := range assetRes(et) {
+			for _, sm := range re.FindAllStringSubmatchIndex(t, -1) {
+				if !free(sm[0], sm[1]) {
+					continue
+				}
+				nums := numbersIn(t[sm[2]:sm[3]])
+				for _, n := range nums {
+					name := et.Type + "-" + strconv.Itoa(n)
+					if _, ok := p.Asset(name); ok {
+						m.Assets = appendUnique(m.Assets, name)
+						continue
+					}
+					close := p.AssetsOfType(et.Type)
+					m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownAsset, Closest: close})
+				}
+				take(sm[0], sm[1])
+			}
+		}
+	}
+	// Any other name-number token ("xj-7") that is not a document id.
+	for _, sm := range genericNameRe.FindAllStringSubmatchIndex(t, -1) {
+		if !free(sm[0], sm[1]) {
+			continue
+		}
+		word := t[sm[2]:sm[3]]
+		if docPrefixes[word] {
+			continue
+		}
+		name := t[sm[0]:sm[1]]
+		if _, ok := p.Asset(name); ok {
+			m.Assets = appendUnique(m.Assets, name)
+		} else {
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownAsset, Closest: nearest(name, p.AssetNames(), 3)})
+		}
+		take(sm[0], sm[1])
+	}
+
+	// Types named without a number.
+	for _, et := range EquipmentTypes {
+		re := typeOnlyRe(et)
+		for _, loc := range re.FindAllStringIndex(t, -1) {
+			if !free(loc[0], loc[1]) {
+				continue
+			}
+			if len(p.AssetsOfType(et.Type)) > 0 {
+				m.Types = appendUnique(m.Types, et.Type)
+			} else {
+				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.TrimSpace(t[loc[0]:loc[1]]), Kind: UnknownType})
+			}
+			take(loc[0], loc[1])
+		}
+	}
+
+	// Sensors.
+	for _, s := range Sensors {
+		if s.Matcher().MatchString(t) {
+			m.Sensors = appendUnique(m.Sensors, s.Sensor)
+		}
+	}
+	return m
+}
+
+func appendUnknown(us []Unknown, u Unknown) []Unknown {
+	for _, x := range us {
+		if x.Said == u.Said {
+			return us
+		}
+	}
+	return append(us, u)
+}
+
+var (
+	seriesNameRe  = regexp.MustCompile(`\b[a-z][a-z0-9]*-\d+\.[a-z_]+\b`)
+	genericNameRe = regexp.MustCompile(`\b([a-z]{2,})-(\d+)\b`)
+	docPrefixes   = map[string]bool{"inc": true, "rb": true, "wo": true, "uc": true, "sop": true, "line": true, "iso": true, "covid": true, "ep": true, "pf": true, "af": true}
+	lineRes       = []*regexp.Regexp{
+		regexp.MustCompile(`\bline[\s\-#_]*(?:no\.?\s*)?(\d+)\b`),
+		regexp.MustCompile(`(\d+)\s*(?:번\s*)?(?:생산\s*)?라인`),
+		regexp.MustCompile(`라인\s*(\d+)`),
+	}
+)
+
+// aliasIndex finds an alias as a whole phrase (English) or a substring (Korean).
+func aliasIndex(t, alias string) []int {
+	i := strings.Index(t, alias)
+	if i < 0 {
+		return nil
+	}
+	j := i + len(alias)
+	if !hasHangulString(alias) {
+		if i > 0 && isWordByte(t[i-1]) || j < len(t) && isWordByte(t[j]) {
+			return nil
+		}
+	}
+	return []int{i, j}
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '_'
+}
+
+func hasHangulString(s string) bool {
+	for _, r := range s {
+		if r >= 0xAC00 && r <= 0xD7A3 || r >= 0x3130 && r <= 0x318F {
+			return true
+		}
+	}
+	return false
+}
+
+var assetReCache = map[string][]*regexp.Regexp{}
+var typeOnlyCache = map[string]*regexp.Regexp{}
+
+func init() {
+	for _, et := range EquipmentTypes {
+		var en, ko []string
+		for _, w := range et.EN {
+			en = append(en, regexp.QuoteMeta(strings.ToLower(w)))
+		}
+		for _, w := range et.KO {
+			ko = append(ko, regexp.QuoteMeta(strings.ToLower(w)))
+		}
+		sort.Slice(en, func(i, j int) bool { return len(en[i]) > len(en[j]) })
+		sort.Slice(ko, func(i, j int) bool { return len(ko[i]) > len(ko[j]) })
+		// A list of numbers after the first: "2 and 3", "2, 3", "2/3", "2호기랑 3호기".
+		list := `\d+(?:\s*(?:호기|번))?(?:\s*(?:,|/|&|\band\b|\bor\b|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+(?:\s*(?:호기|번))?)*`
+		var res []*regexp.Regexp
+		if len(en) > 0 {
+			w := `(?:` + strings.Join(en, "|") + `)`
+			res = append(res, regexp.MustCompile(`\b`+w+`s?[\s\-_#]*(?:no\.?\s*|number\s*)?(`+list+`)`))
+		}
+		if len(ko) > 0 {
+			w := `(?:` + strings.Join(ko, "|") + `)`
+			res = append(res,
+				regexp.MustCompile(w+`[\s\-_#]*(`+list+`)`),
+				regexp.MustCompile(`(\d+)\s*(?:호기|번)\s*`+w))
+		}
+		assetReCache[et.Type] = res
+		var alts []string
+		if len(en) > 0 {
+			alts = append(alts, `\b(?:`+strings.Join(en, "|")+`)\b`)
+		}
+		if len(ko) > 0 {
+			alts = append(alts, `(?:`+strings.Join(ko, "|")+`)`)
+		}
+		typeOnlyCache[et.Type] = regexp.MustCompile(strings.Join(alts, "|"))
+	}
+}
+
+func assetRes(et EquipmentType) []*regexp.Regexp { return assetReCache[et.Type] }
+
+func typeOnlyRe(et EquipmentType) *regexp.Regexp { return typeOnlyCache[et.Type] }
+
+var digitsRe = regexp.MustCompile(`\d+`)
+
+func numbersIn(s string) []int {
+	var out []int
+	for _, d := range digitsRe.FindAllString(s, -1) {
+		if n, err := strconv.Atoi(d); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// nearest returns up to k names closest to s by edit distance (at most
+// half of s's length away).
+func nearest(s string, names []string, k int) []string {
+	type c struct {
+		name string
+		d    int
+	}
+	var cs []c
+	for _, n := range names {
+		if d := Distance(s, n); d <= max(2, len(s)/2) {
+			cs = append(cs, c{n, d})
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].d < cs[j].d })
+	var out []string
+	for i := 0; i < len(cs) && i < k; i++ {
+		out = append(out, cs[i].name)
+	}
+	return out
+}
