@@ -117,10 +117,15 @@ func TestAgentCallsAnExternalMCPTool(t *testing.T) {
 	default:
 		t.Fatal("the hanging tool never started on the CMMS")
 	}
-	require.Len(t, a.Trace, 1)
+	// The model called one tool; the evidence gate may add its own
+	// list_series reads of the plant catalog after it.
+	require.NotEmpty(t, a.Trace)
 	require.Equal(t, "mcp:cmms", a.Trace[0].Origin)
 	require.Equal(t, "tool cmms_slow_report timed out after 700ms", a.Trace[0].Error)
 	require.GreaterOrEqual(t, a.Trace[0].DurationMS, int64(650))
+	for _, tr := range a.Trace[1:] {
+		require.Equal(t, tools.ListSeries, tr.Tool, "only the gate's catalog reads follow the model's call")
+	}
 	require.Equal(t, "The CMMS report did not come back.", a.Situation)
 
 	// A huge external result is capped before it reaches the model.
