@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,6 +94,11 @@ type candidate struct {
 	text         float64 // full-text rank, text leg only
 }
 
+// hasFilter reports whether q restricts documents by anything but its text.
+func (q Query) hasFilter() bool {
+	return q.Kind != "" || q.Site != "" || q.Line != "" || q.Asset != "" || q.FailureMode != "" || !q.Since.IsZero() || !q.Until.IsZero()
+}
+
 // filterSQL renders the document filters of q as SQL over alias d,
 // appending arguments to args.
 func filterSQL(q Query, args []any) (string, []any) {
@@ -171,12 +177,17 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		}
 		q.Kind = k
 	}
-	tsq := tsQuery(q.Text)
+	tsq := s.an.tsQuery(q.Text)
 	if strings.TrimSpace(q.Text) == "" {
 		return s.browse(ctx, q)
 	}
-	if tsq == "" && q.Mode == ModeFullText {
-		return []Result{}, nil // nothing searchable in the words
+	if tsq == "" {
+		// Nothing searchable in the words ("what happened?", "어떻게 됐어요?"):
+		// the filters alone select, if there are any.
+		if q.hasFilter() {
+			return s.browse(ctx, q)
+		}
+		return []Result{}, nil
 	}
 	var vs, ts []*candidate
 	var verr, terr error
@@ -196,9 +207,15 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		if runVector {
 			vs, verr = s.vectorLeg(ctx, q)
 		}
-		if runText && verr == nil {
+		if runText && (verr == nil || errors.Is(verr, ErrDimension)) {
 			ts, terr = s.textLeg(ctx, q, tsq)
 		}
+	}
+	if verr != nil && errors.Is(verr, ErrDimension) && q.Mode == ModeHybrid && terr == nil && runText {
+		// The store holds only another model's vectors (an upgrade or a new
+		// provider before `gemba rag reembed`): full text still answers.
+		s.log.WarnContext(ctx, "vector search skipped until the store is re-embedded", "err", verr)
+		verr, vs = nil, nil
 	}
 	if verr != nil {
 		return nil, verr
@@ -295,6 +312,7 @@ func fuse(cands map[int64]*candidate, k, maxPerDoc int) []*candidate {
 		if c.kind == KindIncident {
 			d *= c.outcome.boost()
 		}
+
 		final[c.docID] = d
 	}
 	sort.Slice(list, func(i, j int) bool {
@@ -330,7 +348,7 @@ func fuse(cands map[int64]*candidate, k, maxPerDoc int) []*candidate {
 // vectorLeg returns the nearest chunks by cosine distance through the HNSW
 // index of the embedder's dimension, with ef_search set for this query only.
 func (s *Store) vectorLeg(ctx context.Context, q Query) ([]*candidate, error) {
-	v, err := s.emb.EmbedQuery(ctx, q.Text)
+	v, err := s.emb.EmbedQuery(ctx, s.expandQuery(q.Text))
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: %w", err)
 	}
@@ -381,6 +399,23 @@ LIMIT $` + strconv.Itoa(len(args))
 	return kept, nil
 }
 
+// expandQuery adds to a question the other language's words for what it
+// names (vocab.Expand: 프레스 3호기 크랭크축 → press-3 crankshaft), for
+// embedders that see only the raw text; the local embedder maps both
+// languages to shared concepts itself.
+func (s *Store) expandQuery(text string) string {
+	if s.opt.NoQueryExpansion {
+		return text
+	}
+	if _, local := s.emb.(analyzerDependent); local {
+		return text
+	}
+	if x := s.an.v.Expand(text); x != "" {
+		return text + "\n" + x
+	}
+	return text
+}
+
 // checkModel refuses a vector query when the store holds only vectors of
 // another model or dimension: comparing them would be meaningless.
 func (s *Store) checkModel(ctx context.Context) error {
@@ -418,9 +453,20 @@ func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate,
 	match := s.selectiveTerms(ctx, q.Text)
 	args := []any{tsq, match}
 	where, args := docFilter(q, args)
+	rank := "ts_rank_cd(m.tsv, tq, 1)"
+	if w := s.idf(ctx, s.an.analyze(q.Text)); len(w) > 0 {
+		// Rare terms say more than common ones: the chunk's score is the
+		// summed IDF of the query terms it holds, scaled by cover density.
+		parts := make([]string, 0, len(w))
+		for _, tw := range w {
+			args = append(args, quoteTerm(tw.term))
+			parts = append(parts, fmt.Sprintf("CASE WHEN m.tsv @@ $%d::tsquery THEN %s ELSE 0 END", len(args), strconv.FormatFloat(tw.idf, 'f', 3, 64)))
+		}
+		rank = "(" + strings.Join(parts, " + ") + ") * (1 + ts_rank_cd(m.tsv, tq, 1))"
+	}
 	args = append(args, q.Candidates)
 	// The subquery's LIMIT is a backstop for estimates that were too low.
-	sql := `SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM (
+	sql := `SELECT m.id, m.document_id, ` + rank + ` AS r FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
     LIMIT ` + strconv.Itoa(textBudget) + `) m, to_tsquery('simple', $1) tq
@@ -431,6 +477,40 @@ LIMIT $` + strconv.Itoa(len(args))
 		return nil, fmt.Errorf("rag: search: full text: %w", err)
 	}
 	return out, nil
+}
+
+type termIDF struct {
+	term string
+	idf  float64
+}
+
+// idf returns the inverse document frequency of each distinct term, from
+// the planner's statistics of chunks.tsv (a term missing from its most
+// common elements is rarer than the least common listed); nil when the
+// store has no statistics yet.
+func (s *Store) idf(ctx context.Context, terms []term) []termIDF {
+	st := s.termStats(ctx)
+	if st.rows <= 0 || len(st.freq) == 0 {
+		return nil
+	}
+	floor := st.minFreq / 2
+	if floor <= 0 {
+		floor = 1 / max(st.rows, 1)
+	}
+	seen := map[string]bool{}
+	var out []termIDF
+	for _, t := range terms {
+		if seen[t.text] {
+			continue
+		}
+		seen[t.text] = true
+		f, ok := st.freq[t.text]
+		if !ok || f < floor {
+			f = floor
+		}
+		out = append(out, termIDF{t.text, math.Log(1 + 1/f)})
+	}
+	return out
 }
 
 // termStats are the planner's statistics of chunks.tsv: the frequencies of
@@ -454,7 +534,7 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 	}
 	var ts []est
 	total := 0.0
-	for _, t := range analyze(text) {
+	for _, t := range s.an.analyze(text) {
 		if seen[t.text] {
 			continue
 		}
@@ -708,14 +788,14 @@ FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)`, id
 		return nil, fmt.Errorf("rag: search: details: %w", err)
 	}
 	terms := map[string]bool{}
-	for _, t := range analyze(text) {
+	for _, t := range s.an.analyze(text) {
 		terms[t.text] = true
 	}
 	for _, c := range cs {
 		d := byID[c.chunkID]
 		out = append(out, Result{
 			DocumentID: c.docID, Title: d.title, Kind: c.kind, Score: c.score, Heading: d.heading,
-			Snippet: snippet(d.content, terms, 240), Source: d.source, Site: d.site, Line: d.line, Asset: d.asset,
+			Snippet: s.an.snippet(d.content, terms, 240), Source: d.source, Site: d.site, Line: d.line, Asset: d.asset,
 			FailureMode: d.fm, Outcome: c.outcome, OccurredAt: d.occ, ChunkID: c.chunkID,
 			VectorRank: c.vRank, TextRank: c.tRank,
 		})
@@ -725,13 +805,13 @@ FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)`, id
 
 // snippet returns about n characters of content starting near the first
 // line that contains a query term, on one line.
-func snippet(content string, terms map[string]bool, n int) string {
+func (a *analyzer) snippet(content string, terms map[string]bool, n int) string {
 	lines := strings.Split(content, "\n")
 	start := 0
 	if len(terms) > 0 {
 	find:
 		for i, l := range lines {
-			for _, t := range analyze(l) {
+			for _, t := range a.analyze(l) {
 				if terms[t.text] {
 					start = i
 					break find
