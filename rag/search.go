@@ -451,22 +451,22 @@ const textBudget = 300
 // textLeg returns the best full-text matches of q's terms.
 func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate, error) {
 	match := s.selectiveTerms(ctx, q.Text)
-	args := []any{tsq, match}
-	where, args := docFilter(q, args)
-	rank := "ts_rank_cd(m.tsv, tq, 1)"
-	if w := s.idf(ctx, s.an.analyze(q.Text)); len(w) > 0 {
-		// Rare terms say more than common ones: the chunk's score is the
-		// summed IDF of the query terms it holds, scaled by cover density.
-		parts := make([]string, 0, len(w))
-		for _, tw := range w {
-			args = append(args, quoteTerm(tw.term))
-			parts = append(parts, fmt.Sprintf("CASE WHEN m.tsv @@ $%d::tsquery THEN %s ELSE 0 END", len(args), strconv.FormatFloat(tw.idf, 'f', 3, 64)))
-		}
-		rank = "(" + strings.Join(parts, " + ") + ") * (1 + ts_rank_cd(m.tsv, tq, 1))"
+	terms, weights := []string{}, []float64{}
+	for _, tw := range s.idf(ctx, s.an.analyze(q.Text)) {
+		terms, weights = append(terms, quoteTerm(tw.term)), append(weights, tw.idf)
 	}
+	args := []any{tsq, match, terms, weights}
+	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
-	// The subquery's LIMIT is a backstop for estimates that were too low.
-	sql := `SELECT m.id, m.document_id, ` + rank + ` AS r FROM (
+	// Rare terms say more than common ones: a chunk scores the summed IDF
+	// of the question's terms it holds, scaled by PostgreSQL's cover
+	// density (term frequency and proximity). Without statistics every
+	// term weighs 1. The subquery's LIMIT is a backstop for estimates that
+	// were too low.
+	sql := `WITH w AS MATERIALIZED (SELECT u.t::tsquery AS t, u.w FROM unnest($3::text[], $4::float8[]) AS u(t, w))
+SELECT m.id, m.document_id,
+       coalesce((SELECT sum(w.w) FROM w WHERE m.tsv @@ w.t), 1) * (1 + ts_rank_cd(m.tsv, tq, 1)) AS r
+FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
     LIMIT ` + strconv.Itoa(textBudget) + `) m, to_tsquery('simple', $1) tq

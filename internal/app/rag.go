@@ -306,7 +306,7 @@ GEMBA_EMBED_PROVIDER, GEMBA_EMBED_MODEL or GEMBA_EMBED_DIM, e.g. from the built-
 to a multilingual model such as bge-m3 on Ollama), and recomputes the full-text terms of chunks
 analysed by older rules or another vocabulary (after an upgrade), with their vectors when the
 embedder is the local one. It commits a batch of documents at a time: run it again to resume.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			store, err := openDocs(cmd.Context(), app)
 			if err != nil {
@@ -399,18 +399,20 @@ read the frozen figures once at the end. Your own store is not touched.`,
 	eval.Flags().BoolVar(&showMis, "misses", false, "list the hybrid queries with no relevant document in the top 5")
 
 	var (
-		bo        rag.BenchOptions
-		efs       string
-		benchJSON bool
-		keep      bool
+		bo           rag.BenchOptions
+		efs          string
+		benchJSON    bool
+		keep         bool
+		questionSets []string
 	)
 	bench := &cobra.Command{
 		Use:   "bench",
 		Short: "Load benchmark: ingest N synthetic chunks, time hybrid queries, measure HNSW recall vs exact",
 		Long: `Bench creates a scratch database on the configured server, ingests --chunks synthetic chunks
-built from the demo corpus's sentences with the local embedder (files written, parsed, chunked,
-embedded and COPYed, as gemba ingest does), times hybrid top-10 queries and measures HNSW
-recall@10 against exact search for each --ef value. The scratch database is dropped at the end.`,
+built from the demo corpus's sentences with the configured embedder (files written, parsed,
+chunked, embedded and COPYed, as gemba ingest does), times hybrid top-10 queries (half of them
+the labelled sets' real questions, Korean and English, with vocabulary expansion) and measures
+HNSW recall@10 against exact search for each --ef value. The scratch database is dropped at the end.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -423,6 +425,15 @@ recall@10 against exact search for each --ef value. The scratch database is drop
 					return exitCode(2, "--ef wants numbers like 40,100")
 				}
 				bo.EFSearch = append(bo.EFSearch, n)
+			}
+			for _, p := range questionSets {
+				cases, err := rag.LoadEvalSet(p)
+				if err != nil {
+					return err
+				}
+				for _, c := range cases {
+					bo.Questions = append(bo.Questions, c.Query)
+				}
 			}
 			bo.Progress = func(s string) { fmt.Fprintln(app.Err, s) }
 			return withScratchDB(ctx, app, keep, func(store *rag.Store) error {
@@ -457,6 +468,8 @@ recall@10 against exact search for each --ef value. The scratch database is drop
 	bench.Flags().StringVar(&bo.Corpus, "docs", "demo/docs", "corpus whose sentences seed the synthetic documents")
 	bench.Flags().BoolVar(&benchJSON, "json", false, "print as JSON")
 	bench.Flags().BoolVar(&keep, "keep", false, "keep the scratch database for inspection (its name is printed)")
+	bench.Flags().StringSliceVar(&questionSets, "questions", []string{"rag/testdata/eval.jsonl", "rag/testdata/eval_ko.jsonl"},
+		"labelled sets whose questions are timed beside the synthetic ones (every other query); empty for synthetic only")
 
 	cmd.AddCommand(stats, reembed, eval, bench)
 	return cmd

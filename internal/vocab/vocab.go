@@ -94,6 +94,9 @@ type Vocabulary struct {
 	// its concept; enMax is the longest phrase in words.
 	en    map[string]*Concept
 	enMax int
+	// enLen is, for a word that starts an English form, the most words a
+	// form starting with it has.
+	enLen map[string]int
 	// ko maps a Korean form to its concept; koMax is the longest in runes.
 	ko    map[string]*Concept
 	koMax int
@@ -153,7 +156,7 @@ func Load(fsys fs.FS, dir string) (*Vocabulary, error) {
 		return nil, fmt.Errorf("vocab: %w", err)
 	}
 	sort.Strings(names)
-	v := &Vocabulary{byID: map[string]*Concept{}, en: map[string]*Concept{}, ko: map[string]*Concept{}, grammar: map[rune]bool{}, stop: map[string]bool{}}
+	v := &Vocabulary{byID: map[string]*Concept{}, en: map[string]*Concept{}, enLen: map[string]int{}, ko: map[string]*Concept{}, grammar: map[rune]bool{}, stop: map[string]bool{}}
 	h := sha256.New()
 	var problems []string
 	bad := func(f string, a ...any) { problems = append(problems, fmt.Sprintf(f, a...)) }
@@ -240,6 +243,7 @@ func (v *Vocabulary) addConcept(file string, c *Concept, bad func(string, ...any
 		}
 		v.en[key] = c
 		v.enMax = max(v.enMax, len(words))
+		v.enLen[words[0]] = max(v.enLen[words[0]], len(words))
 	}
 	for _, f := range c.KO {
 		if !isHangulWord(f) {
@@ -296,8 +300,15 @@ func (v *Vocabulary) Concepts() []*Concept { return append([]*Concept(nil), v.co
 // start of words (lower-case words, as englishWords splits them) and how
 // many words it spans; nil and 0 when none.
 func (v *Vocabulary) LookupEnglish(words []string) (*Concept, int) {
-	for n := min(v.enMax, len(words)); n >= 1; n-- {
-		if c, ok := v.en[strings.Join(words[:n], " ")]; ok {
+	if len(words) == 0 {
+		return nil, 0
+	}
+	for n := min(v.enLen[words[0]], len(words)); n >= 1; n-- {
+		key := words[0]
+		if n > 1 {
+			key = strings.Join(words[:n], " ")
+		}
+		if c, ok := v.en[key]; ok {
 			return c, n
 		}
 	}

@@ -227,3 +227,26 @@ func TestLoadReportsProblems(t *testing.T) {
 	_, err := Load(fstest.MapFS{"d/a.yaml": &fstest.MapFile{Data: []byte("kind: part\nconcepts: []\n")}}, "d")
 	require.ErrorContains(t, err, "korean.yaml is missing")
 }
+
+// TestFormerGlossaryCovered: every entry of the glossary rag used before
+// the vocabulary (Korean term → English word) maps to the same meaning.
+func TestFormerGlossaryCovered(t *testing.T) {
+	t.Parallel()
+	v := Default()
+	for ko, id := range map[string]string{
+		"베어링": "bearing", "진동": "vibration", "필터": "filter", "막힘": "clog", "막혀": "clog", "막혔": "clog",
+		"압력": "pressure", "벨트": "belt", "미끄러": "slip", "슬립": "slip", "장력": "tension",
+		"과열": "overheat", "온도": "temperature", "모터": "motor", "전류": "current", "프레스": "press",
+		"펌프": "pump", "컨베이어": "conveyor", "압축기": "compressor", "컴프레서": "compressor", "충전기": "filler",
+		"필러": "filler", "마모": "wear", "윤활": "lubrication", "그리스": "grease", "교체": "replace",
+		"점검": "inspect", "냉각": "cool", "팬": "fan", "소음": "noise", "잠금": "loto",
+		"회전": "speed", "스핀들": "spindle", "정지": "stop", "가동중지": "downtime", "차압": "differential",
+		"누설": "leak", "누유": "leak", "씰": "seal", "정렬": "alignment", "풀리": "pulley", "권선": "winding",
+		"절연": "insulation", "유량": "flow", "흡입": "suction", "임펠러": "impeller", "캐비테이션": "cavitation",
+	} {
+		ps := v.SegmentKorean(ko)
+		require.Len(t, ps, 1, ko)
+		require.NotNil(t, ps[0].Concept, ko)
+		require.Equal(t, id, ps[0].Concept.ID, ko)
+	}
+}
