@@ -103,6 +103,15 @@ func TestRagEvalCommand(t *testing.T) {
 	}
 	require.Greater(t, all["hybrid"], all["vector"])
 	require.Greater(t, all["hybrid"], all["fulltext"])
+
+	// The Korean set by split: dev only, with the cross-lingual group.
+	code, out, errOut = gemba(t, env, "rag", "eval", "--set", filepath.Join("..", "..", "rag", "testdata", "eval_ko.jsonl"), "--split", "dev")
+	require.Equal(t, 0, code, errOut)
+	require.Regexp(t, `hybrid\s+eval_ko\s+dev\s+ko→en\s+44\s`, out)
+	require.NotContains(t, out, "frozen")
+	code, _, errOut = gemba(t, env, "rag", "eval", "--split", "test")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "--split must be all, dev or frozen")
 }
 
 // TestRagReembedToOllamaCommand switches a store built with the local
