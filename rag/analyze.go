@@ -53,6 +53,10 @@ type term struct {
 	// ko: the term comes from Korean text.
 	ko   bool
 	word string
+	// src numbers the word of the text the term comes from: a joined
+	// identifier and its parts (press3, press), a word and its concept
+	// share it, so they are not taken for two independent words.
+	src int
 }
 
 // analyze splits text into search terms with the default vocabulary.
@@ -71,8 +75,9 @@ func (a *analyzer) analyze(text string) []term {
 	// English words waiting for phrase lookup ("differential pressure"),
 	// with the position in out after each word's own terms.
 	type pending struct {
-		w  string
-		at int
+		w   string
+		at  int
+		src int
 	}
 	var pend []pending
 	type insertion struct {
@@ -100,13 +105,20 @@ func (a *analyzer) analyze(text string) []term {
 					out[at-1].concept = true
 					continue
 				}
-				ins = append(ins, insertion{at, term{text: ct, concept: true, added: true, word: pend[i].w}})
+				ins = append(ins, insertion{at, term{text: ct, concept: true, added: true, word: pend[i].w, src: pend[i].src}})
 			}
 			i += n
 		}
 		pend = pend[:0]
 	}
 	lastAlpha := "" // the previous Latin word when purely alphabetic
+	src := 0        // the number of the current word
+	mark := func(from int) {
+		for k := from; k < len(out); k++ {
+			out[k].src = src
+		}
+		src++
+	}
 	i := 0
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -121,7 +133,7 @@ func (a *analyzer) analyze(text string) []term {
 				}
 				j += s2
 			}
-			out = a.appendHangul(out, text[i:j])
+			out = a.appendHangul(out, text[i:j], &src)
 			lastAlpha = ""
 			i = j
 		case isWordRune(r):
@@ -137,13 +149,15 @@ func (a *analyzer) analyze(text string) []term {
 			w := text[i:j]
 			// "press 3" means press-3: join a short number to the word before it.
 			if lastAlpha != "" && isDigits(w) && len(w) <= 3 {
-				out = append(out, term{text: lastAlpha + w, word: lastAlpha + w})
+				out = append(out, term{text: lastAlpha + w, word: lastAlpha + w, src: src - 1})
 			}
+			from := len(out)
 			out = appendLatin(out, w)
 			lw := strings.ToLower(w)
 			for _, p := range strings.FieldsFunc(lw, func(r rune) bool { return r == '-' || r == '_' }) {
-				pend = append(pend, pending{p, len(out)})
+				pend = append(pend, pending{p, len(out), src})
 			}
+			mark(from)
 			lastAlpha = ""
 			if isASCIIWord(lw) && !stopwords[lw] {
 				lastAlpha = lw
@@ -211,22 +225,21 @@ func isDigits(s string) bool {
 
 // appendHangul adds the terms of one Korean word: its vocabulary concepts
 // and its other stems (with their bigrams when three syllables or longer).
-func (a *analyzer) appendHangul(out []term, w string) []term {
+func (a *analyzer) appendHangul(out []term, w string, src *int) []term {
 	for _, p := range a.v.SegmentKorean(w) {
 		if p.Concept != nil {
 			for k, ct := range a.concepts[p.Concept] {
-				out = append(out, term{text: ct, concept: true, added: k > 0, ko: true, word: p.Text})
+				out = append(out, term{text: ct, concept: true, added: k > 0, ko: true, word: p.Text, src: *src})
 			}
+			*src++
 			continue
 		}
-		out = append(out, term{text: p.Text, hangul: true, ko: true, word: p.Text})
+		out = append(out, term{text: p.Text, hangul: true, ko: true, word: p.Text, src: *src})
 		rs := []rune(p.Text)
-		if len(rs) < 3 {
-			continue
+		for k := 0; len(rs) >= 3 && k+1 < len(rs); k++ {
+			out = append(out, term{text: string(rs[k : k+2]), hangul: true, bigram: true, ko: true, word: p.Text, src: *src})
 		}
-		for k := 0; k+1 < len(rs); k++ {
-			out = append(out, term{text: string(rs[k : k+2]), hangul: true, bigram: true, ko: true, word: p.Text})
-		}
+		*src++
 	}
 	return out
 }

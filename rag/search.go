@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -531,6 +532,7 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 	type est struct {
 		term string
 		rows float64
+		src  int
 	}
 	var ts []est
 	total := 0.0
@@ -543,7 +545,7 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		if !ok {
 			f = st.minFreq / 2
 		}
-		ts = append(ts, est{t.text, f * st.rows})
+		ts = append(ts, est{t.text, f * st.rows, t.src})
 		total += f * st.rows
 	}
 	if total <= textBudget || st.rows == 0 {
@@ -559,15 +561,26 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		return orQuery(ts[:n], func(e est) string { return e.term })
 	}
 	// Every term is common: require two of the rarest three together,
-	// assuming independence to estimate how many rows a pair matches.
+	// assuming independence to estimate how many rows a pair matches. Two
+	// terms of one word (conveyor1 and conveyor, a word and its concept)
+	// are not independent: they never make a pair.
 	type pair struct {
 		a, b string
 		rows float64
 	}
 	var pairs []pair
-	for i := 0; i < len(ts) && i < 3; i++ {
-		for j := i + 1; j < len(ts) && j < 3; j++ {
-			pairs = append(pairs, pair{ts[i].term, ts[j].term, ts[i].rows * ts[j].rows / st.rows})
+	var rarest []est
+	for _, e := range ts {
+		if len(rarest) == 3 {
+			break
+		}
+		if !slices.ContainsFunc(rarest, func(r est) bool { return r.src == e.src }) {
+			rarest = append(rarest, e)
+		}
+	}
+	for i := 0; i < len(rarest); i++ {
+		for j := i + 1; j < len(rarest); j++ {
+			pairs = append(pairs, pair{rarest[i].term, rarest[j].term, rarest[i].rows * rarest[j].rows / st.rows})
 		}
 	}
 	if len(pairs) == 0 {
