@@ -241,3 +241,10 @@ func TestCSVMappingFile(t *testing.T) {
 	_, err = LoadCSVMapping("testdata/missing.yaml")
 	require.Error(t, err)
 }
+
+func TestIDFSQLKeepsQuotesOut(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "CASE WHEN m.tsv @@ '''pump'''::tsquery THEN 1.500 ELSE 0 END + CASE WHEN m.tsv @@ '''압력'''::tsquery THEN 2.250 ELSE 0 END",
+		idfSQL([]termIDF{{"pump", 1.5}, {"o'brien", 9}, {"a b", 9}, {`x\`, 9}, {"", 1}, {"압력", 2.25}}))
+	require.Empty(t, idfSQL(nil))
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -452,32 +453,48 @@ const textBudget = 300
 // textLeg returns the best full-text matches of q's terms.
 func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate, error) {
 	match := s.selectiveTerms(ctx, q.Text)
-	terms, weights := []string{}, []float64{}
-	for _, tw := range s.idf(ctx, s.an.analyze(q.Text)) {
-		terms, weights = append(terms, quoteTerm(tw.term)), append(weights, tw.idf)
-	}
-	args := []any{tsq, match, terms, weights}
+	args := []any{tsq, match}
 	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
 	// Rare terms say more than common ones: a chunk scores the summed IDF
 	// of the question's terms it holds, scaled by PostgreSQL's cover
-	// density (term frequency and proximity). Without statistics every
-	// term weighs 1. The subquery's LIMIT is a backstop for estimates that
-	// were too low.
-	sql := `WITH w AS MATERIALIZED (SELECT u.t::tsquery AS t, u.w FROM unnest($3::text[], $4::float8[]) AS u(t, w))
-SELECT m.id, m.document_id,
-       coalesce((SELECT sum(w.w) FROM w WHERE m.tsv @@ w.t), 1) * (1 + ts_rank_cd(m.tsv, tq, 1)) AS r
-FROM (
+	// density (term frequency and proximity); without statistics, cover
+	// density alone. The weights and terms are literals, so the checks
+	// cost one tsvector lookup each per row; terms are analysed words of
+	// letters and digits only (idfSQL), never free text.
+	rank := "ts_rank_cd(m.tsv, tq, 1)"
+	if w := idfSQL(s.idf(ctx, s.an.analyze(q.Text))); w != "" {
+		rank = "(" + w + ") * (1 + ts_rank_cd(m.tsv, tq, 1))"
+	}
+	// The subquery's LIMIT is a backstop for estimates that were too low.
+	sql := `SELECT m.id, m.document_id, ` + rank + ` AS r FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
     LIMIT ` + strconv.Itoa(textBudget) + `) m, to_tsquery('simple', $1) tq
 ORDER BY r DESC, m.id
 LIMIT $` + strconv.Itoa(len(args))
-	out, err := collectText(s.db.Query(ctx, sql, args...))
+	// One round trip with an unnamed statement: the text differs with
+	// every question, so caching prepared statements would only churn.
+	out, err := collectText(s.db.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...))
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: full text: %w", err)
 	}
 	return out, nil
+}
+
+// idfSQL renders the summed IDF of the terms a chunk m holds as an SQL
+// expression, "" for none. Terms that are not made only of letters and
+// digits are left out (the analyser never makes such terms; this keeps any
+// quote out of the SQL).
+func idfSQL(ws []termIDF) string {
+	parts := make([]string, 0, len(ws))
+	for _, tw := range ws {
+		if tw.term == "" || strings.IndexFunc(tw.term, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0 {
+			continue
+		}
+		parts = append(parts, "CASE WHEN m.tsv @@ '''"+tw.term+"'''::tsquery THEN "+strconv.FormatFloat(tw.idf, 'f', 3, 64)+" ELSE 0 END")
+	}
+	return strings.Join(parts, " + ")
 }
 
 type termIDF struct {
