@@ -2,7 +2,9 @@ package vocab_test
 
 import (
 	"fmt"
+	"strings"
 
+	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/vocab"
 )
 
@@ -64,4 +66,21 @@ func ExampleConcept_Name() {
 	// Output:
 	// 잠금·표지(LOTO)
 	// lockout/tagout (LOTO)
+}
+
+// The demo plant's registry: every asset's Korean name comes back to its
+// id, and so do the ways crews number it.
+func Example_plantRegistry() {
+	v := vocab.Default()
+	ok := 0
+	for _, a := range demo.Assets() {
+		ko := v.AssetName(a.Name, vocab.Korean)
+		if v.NormalizeAssets(ko) == a.Name && v.NormalizeAssets(strings.ToUpper(a.Name)) == a.Name {
+			ok++
+		} else {
+			fmt.Println("not round-tripped:", a.Name, ko)
+		}
+	}
+	fmt.Println(ok == len(demo.Assets()), v.AssetName("compressor-1", vocab.Korean), v.AssetName("filler-1", vocab.Korean))
+	// Output: true 압축기 1호기 충전기 1호기
 }
