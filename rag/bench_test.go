@@ -19,8 +19,14 @@ func TestBenchSmall(t *testing.T) {
 	// Its own database: the benchmark fills and analyses whole tables.
 	s := New(dbtest.Pool(t), emb, Options{})
 	var lines []string
+	cases, err := LoadEvalSet("testdata/eval_ko.jsonl")
+	require.NoError(t, err)
+	var questions []string
+	for _, c := range cases[:10] {
+		questions = append(questions, c.Query)
+	}
 	rep, err := s.Bench(context.Background(), BenchOptions{Chunks: 1200, Queries: 20, RecallQueries: 10, EFSearch: []int{100},
-		Corpus: "../internal/demo/docs", Seed: 7, Progress: func(l string) { lines = append(lines, l) }})
+		Corpus: "../internal/demo/docs", Seed: 7, Questions: questions, Progress: func(l string) { lines = append(lines, l) }})
 	require.NoError(t, err)
 	t.Logf("%+v", rep)
 	require.GreaterOrEqual(t, rep.Chunks, 1200)

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+
+	"github.com/gemba-ai/gemba/internal/vocab"
 )
 
 // Embedder turns texts into vectors. Every implementation reports the
@@ -41,6 +43,7 @@ const DefaultLocalDim = 384
 // as English; hybrid search with full text keeps retrieval good with it.
 type LocalEmbedder struct {
 	dim int
+	an  *analyzer
 }
 
 // NewLocalEmbedder returns a local embedder of the given dimension (8 to
@@ -52,12 +55,23 @@ func NewLocalEmbedder(dim int) (*LocalEmbedder, error) {
 	if dim < 8 || dim > 2000 {
 		return nil, fmt.Errorf("rag: local embedder dimension %d out of range 8..2000", dim)
 	}
-	return &LocalEmbedder{dim: dim}, nil
+	return &LocalEmbedder{dim: dim, an: defaultAnalyzer()}, nil
 }
+
+// WithVocabulary returns a copy of e that analyses text with v (give the
+// store the same one in Options.Vocabulary).
+func (e *LocalEmbedder) WithVocabulary(v *vocab.Vocabulary) *LocalEmbedder {
+	return &LocalEmbedder{dim: e.dim, an: newAnalyzer(v)}
+}
+
+// Analyzer names the text analysis the vectors depend on: when it changes
+// (new rules or vocabulary), stored local vectors are stale and `gemba rag
+// reembed` redoes them.
+func (e *LocalEmbedder) Analyzer() string { return e.an.version }
 
 // Model names the algorithm and its version; change the version when the
 // features change so that `gemba rag reembed` knows to redo the chunks.
-func (e *LocalEmbedder) Model() string { return "local-ngram-v2" }
+func (e *LocalEmbedder) Model() string { return "local-ngram-v3" }
 
 // Dim returns the vector length.
 func (e *LocalEmbedder) Dim() int { return e.dim }
@@ -91,38 +105,40 @@ func (e *LocalEmbedder) EmbedQuery(_ context.Context, text string) ([]float32, e
 }
 
 // Feature weights: whole terms carry the meaning, pairs add phrase sense,
-// character n-grams add tolerance to spelling and inflection.
+// character n-grams add tolerance to spelling and inflection, Korean
+// syllable bigrams to compounds. Vocabulary concepts weigh as any term: on
+// the labelled sets, weighing them 1.5 or 2 (so that the Korean–English
+// bridge counts most) lowered English MRR and did not change Korean recall.
 const (
 	wTerm    = 1.0
 	wPair    = 0.5
 	wTrigram = 0.15
-	wSyll    = 0.2
-	wConcept = 1.5
+	wBigram  = 0.4
 )
 
 func (e *LocalEmbedder) embed(text string) []float32 {
 	acc := make(map[uint64]float64, 64)
-	terms := analyze(text)
 	prev := ""
-	for _, t := range terms {
-		acc[hash64("t:", t.text)] += wTerm * cw(t)
-		if t.concept {
+	for _, t := range e.an.analyze(text) {
+		w := wTerm
+		if t.bigram {
+			w = wBigram
+		}
+		acc[hash64("t:", t.text)] += w
+		if t.bigram || t.added {
+			// A synonym's or broader concept rides on its word's pairs.
 			continue
 		}
-		if !t.hangul {
-			if prev != "" {
-				acc[hash64("p:", prev+" "+t.text)] += wPair
-			}
-			prev = t.text
-			if len(t.word) >= 4 && isASCIIWord(t.word) {
-				w := "^" + t.word + "$"
-				for k := 0; k+3 <= len(w); k++ {
-					acc[hash64("c:", w[k:k+3])] += wTrigram
-				}
-			}
-		} else if n := len([]rune(t.text)); n == 2 {
-			for _, r := range t.text {
-				acc[hash64("s:", string(r))] += wSyll
+		// Neighbouring terms pair up; Korean concepts pair like the English
+		// words they stand for, so 베어링 진동 meets "bearing vibration".
+		if prev != "" {
+			acc[hash64("p:", prev+" "+t.text)] += wPair
+		}
+		prev = t.text
+		if !t.concept && !t.hangul && len(t.word) >= 4 && isASCIIWord(t.word) {
+			w := "^" + t.word + "$"
+			for k := 0; k+3 <= len(w); k++ {
+				acc[hash64("c:", w[k:k+3])] += wTrigram
 			}
 		}
 	}
@@ -200,12 +216,4 @@ func embedText(title, heading, content string) string {
 	b.WriteString("\n")
 	b.WriteString(content)
 	return b.String()
-}
-
-// cw weighs glossary concepts, the bridge between Korean and English text.
-func cw(t term) float64 {
-	if t.concept {
-		return wConcept
-	}
-	return 1
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 
 	"github.com/tmc/langchaingo/embeddings"
 	"github.com/tmc/langchaingo/llms/ollama"
@@ -18,6 +19,24 @@ type ProviderEmbedder struct {
 	model string
 	dim   int
 	inner embeddings.Embedder
+	// queryPrefix and docPrefix are the instructions the model was trained
+	// with (modelConventions).
+	queryPrefix, docPrefix string
+}
+
+// modelConventions are the input conventions of known embedding models,
+// matched on the model name: some were trained with an instruction before
+// every query and passage and retrieve markedly worse without it. bge-m3
+// and OpenAI's models take plain text.
+var modelConventions = []struct {
+	name           *regexp.Regexp
+	query, passage string
+}{
+	// intfloat/multilingual-e5-{small,base,large}[-instruct], e5-* (also as
+	// Ollama tags such as jeffh/intfloat-multilingual-e5-large:f16).
+	{regexp.MustCompile(`(?i)(^|[/_:.-])(multilingual-)?e5([_:.-]|$)`), "query: ", "passage: "},
+	// nomic-embed-text(-v1.5, -v2-moe)
+	{regexp.MustCompile(`(?i)nomic-embed-text`), "search_query: ", "search_document: "},
 }
 
 // NewProviderEmbedder wraps inner, naming its vectors model. It calls the
@@ -31,8 +50,19 @@ func NewProviderEmbedder(ctx context.Context, model string, inner embeddings.Emb
 	if len(v) == 0 || len(v) > 16000 {
 		return nil, fmt.Errorf("rag: embedding provider %s returned a %d-dimensional vector", model, len(v))
 	}
-	return &ProviderEmbedder{model: model, dim: len(v), inner: inner}, nil
+	p := &ProviderEmbedder{model: model, dim: len(v), inner: inner}
+	for _, c := range modelConventions {
+		if c.name.MatchString(model) {
+			p.queryPrefix, p.docPrefix = c.query, c.passage
+			break
+		}
+	}
+	return p, nil
 }
+
+// Prefixes returns what is put before a query and before a document for
+// this model ("query: " and "passage: " for multilingual-e5; none for bge-m3).
+func (p *ProviderEmbedder) Prefixes() (query, document string) { return p.queryPrefix, p.docPrefix }
 
 // Model returns the provider's model name.
 func (p *ProviderEmbedder) Model() string { return p.model }
@@ -43,7 +73,11 @@ func (p *ProviderEmbedder) Dim() int { return p.dim }
 // EmbedDocuments embeds texts through the provider (batched by langchaingo).
 func (p *ProviderEmbedder) EmbedDocuments(ctx context.Context, texts []string) ([][]float32, error) {
 	// langchaingo strips newlines in place: hand it a copy.
-	vs, err := p.inner.EmbedDocuments(ctx, append([]string(nil), texts...))
+	in := make([]string, len(texts))
+	for i, t := range texts {
+		in[i] = p.docPrefix + t
+	}
+	vs, err := p.inner.EmbedDocuments(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("rag: embed with %s: %w", p.model, err)
 	}
@@ -60,7 +94,7 @@ func (p *ProviderEmbedder) EmbedDocuments(ctx context.Context, texts []string) (
 
 // EmbedQuery embeds one question through the provider.
 func (p *ProviderEmbedder) EmbedQuery(ctx context.Context, text string) ([]float32, error) {
-	v, err := p.inner.EmbedQuery(ctx, text)
+	v, err := p.inner.EmbedQuery(ctx, p.queryPrefix+text)
 	if err != nil {
 		return nil, fmt.Errorf("rag: embed query with %s: %w", p.model, err)
 	}

@@ -16,6 +16,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// analyzeAfter is how many chunks an ingest writes before it refreshes the
+// full-text statistics itself rather than waiting for autovacuum.
+const analyzeAfter = 100
+
 // IngestOptions steer Ingest.
 type IngestOptions struct {
 	// Parse chooses the default kind and the CSV column mapping.
@@ -261,8 +265,10 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 		writing = nil
 	}
 	rep.Chunks = int(written.Load())
-	if rep.Chunks >= 1000 {
-		// Fresh statistics let search prune common terms (see textBudget).
+	if _, pool := s.db.(*pgxpool.Pool); pool && rep.Chunks >= analyzeAfter {
+		// Fresh statistics let search weigh terms by rarity (Store.idf) and
+		// prune common ones (see textBudget). Not inside a caller's
+		// transaction: ANALYZE would hold its lock until that ends.
 		if _, err := s.db.Exec(ctx, `ANALYZE chunks`); err != nil {
 			return rep, fmt.Errorf("rag: ingest: analyze: %w", err)
 		}

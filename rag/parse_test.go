@@ -182,10 +182,28 @@ func TestAnalyze(t *testing.T) {
 	require.Contains(t, terms("press 3 vibrating"), "press3")
 	require.Contains(t, terms("press-3"), "press3")
 	require.Contains(t, terms("vibration"), terms("vibrating")[0])
-	// Korean: particles do not matter, bigrams match, glossary bridges languages.
-	require.Contains(t, terms("베어링의"), "베어")
-	require.Contains(t, terms("베어링을"), "베어")
-	require.Contains(t, terms("베어링을 교체"), "bear")
+	// Korean: particles and endings do not matter, and vocabulary terms of
+	// either language share their concept's term.
+	require.Equal(t, []string{"bear"}, terms("베어링의"))
+	require.Equal(t, []string{"bear"}, terms("베어링을"))
+	require.Equal(t, []string{"bear", "replac"}, terms("베어링을 교체했어요"))
+	require.Equal(t, terms("떨어져요"), terms("떨어졌는데요"))
+	require.Contains(t, terms("막혀서"), "clog")
+	require.Contains(t, terms("strainer clogged"), "clog")
+	require.Contains(t, terms("strainer blocked"), "clog", "an English synonym adds its concept")
+	require.Contains(t, terms("strainer blocked"), "block", "and keeps its own word")
+	// Asset numbering and mixed Hangul/Latin tokens.
+	for _, in := range []string{"프레스 3호기", "3호기 프레스", "프레스-3", "press #3", "3번 프레스"} {
+		require.Contains(t, terms(in), "press3", in)
+	}
+	require.Contains(t, terms("1라인 컨베이어"), "line1")
+	require.Contains(t, terms("CNC4호기 스핀들"), "cnc4")
+	require.Contains(t, terms("V벨트 장력"), "belt")
+	// Stems outside the vocabulary keep their syllable bigrams.
+	require.Equal(t, []string{"label", "bottl"}, terms("라벨과 병"))
+	require.Equal(t, []string{"tank", "screen"}, terms("회수탱크스크린이"))
+	require.Equal(t, []string{"클램프", "클램", "램프", "hos"}, terms("클램프를 호스에"))
+	require.Empty(t, terms("어떻게 해야 하나요?"))
 	require.Equal(t, "", tsQuery("!!! ..."))
 	require.Equal(t, "'brien' | 'pump'", tsQuery("O'Brien's pump"))
 	require.False(t, errors.Is(nil, ErrEmpty))
@@ -232,4 +250,11 @@ func TestCSVMappingFile(t *testing.T) {
 	require.Equal(t, "../internal/demo/docs/workorders.csv", d.Source)
 	_, err = LoadCSVMapping("testdata/missing.yaml")
 	require.Error(t, err)
+}
+
+func TestIDFSQLKeepsQuotesOut(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "CASE WHEN m.tsv @@ '''pump'''::tsquery THEN 1.500 ELSE 0 END + CASE WHEN m.tsv @@ '''압력'''::tsquery THEN 2.250 ELSE 0 END",
+		idfSQL([]termIDF{{"pump", 1.5}, {"o'brien", 9}, {"a b", 9}, {`x\`, 9}, {"", 1}, {"압력", 2.25}}))
+	require.Empty(t, idfSQL(nil))
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -93,6 +96,11 @@ type candidate struct {
 	text         float64 // full-text rank, text leg only
 }
 
+// hasFilter reports whether q restricts documents by anything but its text.
+func (q Query) hasFilter() bool {
+	return q.Kind != "" || q.Site != "" || q.Line != "" || q.Asset != "" || q.FailureMode != "" || !q.Since.IsZero() || !q.Until.IsZero()
+}
+
 // filterSQL renders the document filters of q as SQL over alias d,
 // appending arguments to args.
 func filterSQL(q Query, args []any) (string, []any) {
@@ -171,12 +179,17 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		}
 		q.Kind = k
 	}
-	tsq := tsQuery(q.Text)
+	tsq := s.an.tsQuery(q.Text)
 	if strings.TrimSpace(q.Text) == "" {
 		return s.browse(ctx, q)
 	}
-	if tsq == "" && q.Mode == ModeFullText {
-		return []Result{}, nil // nothing searchable in the words
+	if tsq == "" {
+		// Nothing searchable in the words ("what happened?", "어떻게 됐어요?"):
+		// the filters alone select, if there are any.
+		if q.hasFilter() {
+			return s.browse(ctx, q)
+		}
+		return []Result{}, nil
 	}
 	var vs, ts []*candidate
 	var verr, terr error
@@ -196,9 +209,15 @@ func (s *Store) Search(ctx context.Context, q Query) ([]Result, error) {
 		if runVector {
 			vs, verr = s.vectorLeg(ctx, q)
 		}
-		if runText && verr == nil {
+		if runText && (verr == nil || errors.Is(verr, ErrDimension)) {
 			ts, terr = s.textLeg(ctx, q, tsq)
 		}
+	}
+	if verr != nil && errors.Is(verr, ErrDimension) && q.Mode == ModeHybrid && terr == nil && runText {
+		// The store holds only another model's vectors (an upgrade or a new
+		// provider before `gemba rag reembed`): full text still answers.
+		s.log.WarnContext(ctx, "vector search skipped until the store is re-embedded", "err", verr)
+		verr, vs = nil, nil
 	}
 	if verr != nil {
 		return nil, verr
@@ -295,6 +314,7 @@ func fuse(cands map[int64]*candidate, k, maxPerDoc int) []*candidate {
 		if c.kind == KindIncident {
 			d *= c.outcome.boost()
 		}
+
 		final[c.docID] = d
 	}
 	sort.Slice(list, func(i, j int) bool {
@@ -330,7 +350,7 @@ func fuse(cands map[int64]*candidate, k, maxPerDoc int) []*candidate {
 // vectorLeg returns the nearest chunks by cosine distance through the HNSW
 // index of the embedder's dimension, with ef_search set for this query only.
 func (s *Store) vectorLeg(ctx context.Context, q Query) ([]*candidate, error) {
-	v, err := s.emb.EmbedQuery(ctx, q.Text)
+	v, err := s.emb.EmbedQuery(ctx, s.expandQuery(q.Text))
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: %w", err)
 	}
@@ -381,6 +401,23 @@ LIMIT $` + strconv.Itoa(len(args))
 	return kept, nil
 }
 
+// expandQuery adds to a question the other language's words for what it
+// names (vocab.Expand: 프레스 3호기 크랭크축 → press-3 crankshaft), for
+// embedders that see only the raw text; the local embedder maps both
+// languages to shared concepts itself.
+func (s *Store) expandQuery(text string) string {
+	if s.opt.NoQueryExpansion {
+		return text
+	}
+	if _, local := s.emb.(analyzerDependent); local {
+		return text
+	}
+	if x := s.an.v.Expand(text); x != "" {
+		return text + "\n" + x
+	}
+	return text
+}
+
 // checkModel refuses a vector query when the store holds only vectors of
 // another model or dimension: comparing them would be meaningless.
 func (s *Store) checkModel(ctx context.Context) error {
@@ -419,18 +456,79 @@ func (s *Store) textLeg(ctx context.Context, q Query, tsq string) ([]*candidate,
 	args := []any{tsq, match}
 	where, args := docFilter(q, args)
 	args = append(args, q.Candidates)
+	// Rare terms say more than common ones: a chunk scores the summed IDF
+	// of the question's terms it holds, scaled by PostgreSQL's cover
+	// density (term frequency and proximity); without statistics, cover
+	// density alone. The weights and terms are literals, so the checks
+	// cost one tsvector lookup each per row; terms are analysed words of
+	// letters and digits only (idfSQL), never free text.
+	rank := "ts_rank_cd(m.tsv, tq, 1)"
+	if w := idfSQL(s.idf(ctx, s.an.analyze(q.Text))); w != "" {
+		rank = "(" + w + ") * (1 + ts_rank_cd(m.tsv, tq, 1))"
+	}
 	// The subquery's LIMIT is a backstop for estimates that were too low.
-	sql := `SELECT m.id, m.document_id, ts_rank_cd(m.tsv, tq, 1) AS r FROM (
+	sql := `SELECT m.id, m.document_id, ` + rank + ` AS r FROM (
     SELECT c.id, c.document_id, c.tsv FROM chunks c
     WHERE c.tsv @@ to_tsquery('simple', $2) AND ` + where + `
     LIMIT ` + strconv.Itoa(textBudget) + `) m, to_tsquery('simple', $1) tq
 ORDER BY r DESC, m.id
 LIMIT $` + strconv.Itoa(len(args))
-	out, err := collectText(s.db.Query(ctx, sql, args...))
+	// One round trip with an unnamed statement: the text differs with
+	// every question, so caching prepared statements would only churn.
+	out, err := collectText(s.db.Query(ctx, sql, append([]any{pgx.QueryExecModeExec}, args...)...))
 	if err != nil {
 		return nil, fmt.Errorf("rag: search: full text: %w", err)
 	}
 	return out, nil
+}
+
+// idfSQL renders the summed IDF of the terms a chunk m holds as an SQL
+// expression, "" for none. Terms that are not made only of letters and
+// digits are left out (the analyser never makes such terms; this keeps any
+// quote out of the SQL).
+func idfSQL(ws []termIDF) string {
+	parts := make([]string, 0, len(ws))
+	for _, tw := range ws {
+		if tw.term == "" || strings.IndexFunc(tw.term, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0 {
+			continue
+		}
+		parts = append(parts, "CASE WHEN m.tsv @@ '''"+tw.term+"'''::tsquery THEN "+strconv.FormatFloat(tw.idf, 'f', 3, 64)+" ELSE 0 END")
+	}
+	return strings.Join(parts, " + ")
+}
+
+type termIDF struct {
+	term string
+	idf  float64
+}
+
+// idf returns the inverse document frequency of each distinct term, from
+// the planner's statistics of chunks.tsv (a term missing from its most
+// common elements is rarer than the least common listed); nil when the
+// store has no statistics yet.
+func (s *Store) idf(ctx context.Context, terms []term) []termIDF {
+	st := s.termStats(ctx)
+	if st.rows <= 0 || len(st.freq) == 0 {
+		return nil
+	}
+	floor := st.minFreq / 2
+	if floor <= 0 {
+		floor = 1 / max(st.rows, 1)
+	}
+	seen := map[string]bool{}
+	var out []termIDF
+	for _, t := range terms {
+		if seen[t.text] {
+			continue
+		}
+		seen[t.text] = true
+		f, ok := st.freq[t.text]
+		if !ok || f < floor {
+			f = floor
+		}
+		out = append(out, termIDF{t.text, math.Log(1 + 1/f)})
+	}
+	return out
 }
 
 // termStats are the planner's statistics of chunks.tsv: the frequencies of
@@ -451,10 +549,11 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 	type est struct {
 		term string
 		rows float64
+		src  int
 	}
 	var ts []est
 	total := 0.0
-	for _, t := range analyze(text) {
+	for _, t := range s.an.analyze(text) {
 		if seen[t.text] {
 			continue
 		}
@@ -463,7 +562,7 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		if !ok {
 			f = st.minFreq / 2
 		}
-		ts = append(ts, est{t.text, f * st.rows})
+		ts = append(ts, est{t.text, f * st.rows, t.src})
 		total += f * st.rows
 	}
 	if total <= textBudget || st.rows == 0 {
@@ -479,15 +578,26 @@ func (s *Store) selectiveTerms(ctx context.Context, text string) string {
 		return orQuery(ts[:n], func(e est) string { return e.term })
 	}
 	// Every term is common: require two of the rarest three together,
-	// assuming independence to estimate how many rows a pair matches.
+	// assuming independence to estimate how many rows a pair matches. Two
+	// terms of one word (conveyor1 and conveyor, a word and its concept)
+	// are not independent: they never make a pair.
 	type pair struct {
 		a, b string
 		rows float64
 	}
 	var pairs []pair
-	for i := 0; i < len(ts) && i < 3; i++ {
-		for j := i + 1; j < len(ts) && j < 3; j++ {
-			pairs = append(pairs, pair{ts[i].term, ts[j].term, ts[i].rows * ts[j].rows / st.rows})
+	var rarest []est
+	for _, e := range ts {
+		if len(rarest) == 3 {
+			break
+		}
+		if !slices.ContainsFunc(rarest, func(r est) bool { return r.src == e.src }) {
+			rarest = append(rarest, e)
+		}
+	}
+	for i := 0; i < len(rarest); i++ {
+		for j := i + 1; j < len(rarest); j++ {
+			pairs = append(pairs, pair{rarest[i].term, rarest[j].term, rarest[i].rows * rarest[j].rows / st.rows})
 		}
 	}
 	if len(pairs) == 0 {
@@ -708,14 +818,14 @@ FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)`, id
 		return nil, fmt.Errorf("rag: search: details: %w", err)
 	}
 	terms := map[string]bool{}
-	for _, t := range analyze(text) {
+	for _, t := range s.an.analyze(text) {
 		terms[t.text] = true
 	}
 	for _, c := range cs {
 		d := byID[c.chunkID]
 		out = append(out, Result{
 			DocumentID: c.docID, Title: d.title, Kind: c.kind, Score: c.score, Heading: d.heading,
-			Snippet: snippet(d.content, terms, 240), Source: d.source, Site: d.site, Line: d.line, Asset: d.asset,
+			Snippet: s.an.snippet(d.content, terms, 240), Source: d.source, Site: d.site, Line: d.line, Asset: d.asset,
 			FailureMode: d.fm, Outcome: c.outcome, OccurredAt: d.occ, ChunkID: c.chunkID,
 			VectorRank: c.vRank, TextRank: c.tRank,
 		})
@@ -725,13 +835,13 @@ FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)`, id
 
 // snippet returns about n characters of content starting near the first
 // line that contains a query term, on one line.
-func snippet(content string, terms map[string]bool, n int) string {
+func (a *analyzer) snippet(content string, terms map[string]bool, n int) string {
 	lines := strings.Split(content, "\n")
 	start := 0
 	if len(terms) > 0 {
 	find:
 		for i, l := range lines {
-			for _, t := range analyze(l) {
+			for _, t := range a.analyze(l) {
 				if terms[t.text] {
 					start = i
 					break find

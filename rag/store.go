@@ -15,6 +15,7 @@ import (
 	"github.com/pgvector/pgvector-go"
 
 	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/vocab"
 )
 
 // ErrNotFound is returned by Get and SetOutcome for an unknown document id.
@@ -36,6 +37,13 @@ type Options struct {
 	MinSimilarity float64
 	// Now is the clock for relative dates ("since 90d"); time.Now by default.
 	Now func() time.Time
+	// Vocabulary is the bilingual vocabulary text analysis uses (asset
+	// names, Korean particles, concepts shared by both languages);
+	// vocab.Default() when nil. Give the local embedder the same one.
+	Vocabulary *vocab.Vocabulary
+	// NoQueryExpansion turns off adding the other language's words to a
+	// question before a provider embeds it (for measurements).
+	NoQueryExpansion bool
 }
 
 // Store is the document store on PostgreSQL with pgvector. It is safe for
@@ -45,6 +53,7 @@ type Store struct {
 	emb Embedder
 	log *slog.Logger
 	opt Options
+	an  *analyzer
 
 	indexMu sync.Mutex
 	indexed map[int]bool // dimensions known to have an HNSW index
@@ -65,8 +74,16 @@ func New(dbtx db.DBTX, emb Embedder, opt Options) *Store {
 	if opt.EFSearch <= 0 {
 		opt.EFSearch = 200
 	}
-	return &Store{db: dbtx, emb: emb, log: opt.Logger.With("component", "rag"), opt: opt, indexed: map[int]bool{}}
+	an := defaultAnalyzer()
+	if opt.Vocabulary != nil {
+		an = newAnalyzer(opt.Vocabulary)
+	}
+	return &Store{db: dbtx, emb: emb, log: opt.Logger.With("component", "rag"), opt: opt, an: an, indexed: map[int]bool{}}
 }
+
+// Analyzer names the store's text analysis (rules and vocabulary), which
+// every chunk records; chunks with another need `gemba rag reembed`.
+func (s *Store) Analyzer() string { return s.an.version }
 
 // Embedder returns the store's embedder.
 func (s *Store) Embedder() Embedder { return s.emb }
@@ -124,15 +141,23 @@ func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Stat
 	}
 	existing := map[string]string{}
 	sources := map[string]string{}
-	rows, err := s.db.Query(ctx, `SELECT id, content_hash, source FROM documents WHERE id = ANY($1)`, ids)
+	// A document whose chunks were analysed by other rules or another
+	// vocabulary is rewritten even when its content is unchanged.
+	rows, err := s.db.Query(ctx, `SELECT d.id, d.content_hash, d.source,
+    EXISTS (SELECT 1 FROM chunks c WHERE c.document_id = d.id AND c.analyzer <> $2)
+FROM documents d WHERE d.id = ANY($1)`, ids, s.an.version)
 	if err != nil {
 		return nil, nil, fmt.Errorf("rag: upsert: %w", err)
 	}
 	for rows.Next() {
 		var id, h, src string
-		if err := rows.Scan(&id, &h, &src); err != nil {
+		var stale bool
+		if err := rows.Scan(&id, &h, &src, &stale); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("rag: upsert: %w", err)
+		}
+		if stale {
+			h = "stale:" + h
 		}
 		existing[id] = h
 		sources[id] = src
@@ -164,10 +189,9 @@ func (s *Store) prepare(ctx context.Context, docs []Document, bulk bool) ([]Stat
 		if len(p.chunks) == 0 {
 			p.chunks = []Chunk{{Content: d.Title}}
 		}
-		ctxText := d.Title + " " + d.Asset + " " + d.FailureMode + " " + strings.Join(d.Tags, " ")
 		for _, c := range p.chunks {
 			texts = append(texts, embedText(d.Title, c.Heading, c.Content))
-			p.lex = append(p.lex, lexemes(ctxText+" "+c.Heading+" "+c.Content))
+			p.lex = append(p.lex, s.an.chunkLex(d.Title, d.Asset, d.FailureMode, d.Tags, c.Heading, c.Content))
 		}
 		work = append(work, p)
 	}
@@ -262,11 +286,11 @@ func (s *Store) write(ctx context.Context, work []*prepared) (int, error) {
 	src := make([][]any, 0, rowsN)
 	for _, p := range work {
 		for i, c := range p.chunks {
-			src = append(src, []any{p.doc.ID, i, c.Heading, c.Content, p.lex[i], model, dim, pgvector.NewVector(p.vecs[i])})
+			src = append(src, []any{p.doc.ID, i, c.Heading, c.Content, p.lex[i], s.an.version, model, dim, pgvector.NewVector(p.vecs[i])})
 		}
 	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"chunks"},
-		[]string{"document_id", "ord", "heading", "content", "lex", "embed_model", "embed_dim", "embedding"},
+		[]string{"document_id", "ord", "heading", "content", "lex", "analyzer", "embed_model", "embed_dim", "embedding"},
 		pgx.CopyFromRows(src))
 	if err != nil {
 		return 0, fmt.Errorf("rag: write chunks: %w", err)
@@ -452,14 +476,19 @@ type Stats struct {
 	ByOutcome map[string]int `json:"by_outcome"`
 	// Models counts chunks per "model/dimension"; more than one entry
 	// means a reembed is due or under way.
-	Models     map[string]int `json:"models"`
+	Models map[string]int `json:"models"`
+	// Analyzers counts chunks per text-analysis version; any other than
+	// the current one (Analyzer) means a reembed is due.
+	Analyzers  map[string]int `json:"analyzers"`
+	Analyzer   string         `json:"analyzer"`
 	LastUpdate *time.Time     `json:"last_update,omitempty"`
 	TableBytes int64          `json:"table_bytes"`
 }
 
 // Stats counts documents and chunks by kind, language, outcome and model.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{ByKind: map[string]int{}, ByLang: map[string]int{}, ByOutcome: map[string]int{}, Models: map[string]int{}}
+	st := Stats{ByKind: map[string]int{}, ByLang: map[string]int{}, ByOutcome: map[string]int{}, Models: map[string]int{},
+		Analyzers: map[string]int{}, Analyzer: s.an.version}
 	count := func(q string, into map[string]int) error {
 		rows, err := s.db.Query(ctx, q)
 		if err != nil {
@@ -481,6 +510,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		`SELECT lang, count(*) FROM documents GROUP BY 1`:                                                          st.ByLang,
 		`SELECT coalesce(nullif(outcome, ''), 'none'), count(*) FROM documents WHERE kind = 'incident' GROUP BY 1`: st.ByOutcome,
 		`SELECT embed_model || '/' || embed_dim, count(*) FROM chunks GROUP BY 1`:                                  st.Models,
+		`SELECT coalesce(nullif(analyzer, ''), 'none'), count(*) FROM chunks GROUP BY 1`:                           st.Analyzers,
 	} {
 		if err := count(q, m); err != nil {
 			return st, fmt.Errorf("rag: stats: %w", err)

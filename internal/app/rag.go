@@ -276,7 +276,7 @@ func newRagCmd(app *App) *cobra.Command {
 			for _, g := range []struct {
 				name string
 				m    map[string]int
-			}{{"by kind", st.ByKind}, {"by language", st.ByLang}, {"incident outcomes", st.ByOutcome}, {"embedding models", st.Models}} {
+			}{{"by kind", st.ByKind}, {"by language", st.ByLang}, {"incident outcomes", st.ByOutcome}, {"embedding models", st.Models}, {"text analysis", st.Analyzers}} {
 				fmt.Fprintf(tw, "%s\t%s\n", g.name, joinCounts(g.m))
 			}
 			if st.LastUpdate != nil {
@@ -289,6 +289,8 @@ func newRagCmd(app *App) *cobra.Command {
 			e := store.Embedder()
 			if len(st.Models) > 1 || (len(st.Models) == 1 && st.Models[fmt.Sprintf("%s/%d", e.Model(), e.Dim())] == 0) {
 				fmt.Fprintf(app.Out, "note: the configured embedder is %s/%d; run `gemba rag reembed` to bring every chunk to it\n", e.Model(), e.Dim())
+			} else if stale := st.Chunks - st.Analyzers[st.Analyzer]; stale > 0 {
+				fmt.Fprintf(app.Out, "note: %d chunk(s) were analysed by older rules or another vocabulary (current %s); run `gemba rag reembed`\n", stale, st.Analyzer)
 			}
 			return nil
 		},
@@ -298,8 +300,13 @@ func newRagCmd(app *App) *cobra.Command {
 	var batch int
 	reembed := &cobra.Command{
 		Use:   "reembed",
-		Short: "Re-embed every chunk with the configured embedder (resumable: run again after an interruption)",
-		Args:  cobra.NoArgs,
+		Short: "Bring every chunk to the configured embedder and text analysis (resumable: run again after an interruption)",
+		Long: `Reembed re-embeds chunks stored with another embedding model or dimension (after changing
+GEMBA_EMBED_PROVIDER, GEMBA_EMBED_MODEL or GEMBA_EMBED_DIM, e.g. from the built-in local embedder
+to a multilingual model such as bge-m3 on Ollama), and recomputes the full-text terms of chunks
+analysed by older rules or another vocabulary (after an upgrade), with their vectors when the
+embedder is the local one. It commits a batch of documents at a time: run it again to resume.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			store, err := openDocs(cmd.Context(), app)
 			if err != nil {
@@ -311,31 +318,51 @@ func newRagCmd(app *App) *cobra.Command {
 			}
 			n, err := store.Reembed(cmd.Context(), batch, progress)
 			if err != nil {
-				return fmt.Errorf("%w (%d chunks were re-embedded; run again to resume)", err, n)
+				return fmt.Errorf("%w (%d chunks were brought up to date; run again to resume)", err, n)
 			}
 			e := store.Embedder()
-			fmt.Fprintf(app.Out, "%d chunk(s) re-embedded with %s/%d\n", n, e.Model(), e.Dim())
+			fmt.Fprintf(app.Out, "%d chunk(s) brought up to date: embedder %s/%d, text analysis %s\n", n, e.Model(), e.Dim(), store.Analyzer())
 			return nil
 		},
 	}
 	reembed.Flags().IntVar(&batch, "batch", 50, "documents per transaction")
 
 	var (
-		setPath, docsPath string
-		evalJSON          bool
+		setPaths          []string
+		docsPath, split   string
+		evalJSON, showMis bool
 	)
 	eval := &cobra.Command{
 		Use:   "eval",
-		Short: "Measure recall@5 and MRR of vector, full-text and hybrid search on a labelled query set",
+		Short: "Measure recall@5 and MRR of vector, full-text and hybrid search on labelled query sets",
 		Long: `Eval ingests the demo corpus (--docs) into a fresh scratch database on the configured server,
-runs every labelled query (--set, JSON lines of {"query", "relevant": [ids]}) in the three modes
-and prints recall@5 and MRR overall and per language. Your own store is not touched.`,
+runs every labelled query of each --set (JSON lines of {"query", "relevant": [ids], "lang", "split"})
+in the three modes and prints recall@5 and MRR per set and split: over all queries, per language,
+and cross-lingually (ko→en: Korean questions scored on their English documents only).
+
+The Korean set has a frozen split that tuning must not look at: use --split dev while tuning and
+read the frozen figures once at the end. Your own store is not touched.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cases, err := rag.LoadEvalSet(setPath)
-			if err != nil {
-				return err
+			switch split {
+			case "", "all", rag.SplitDev, rag.SplitFrozen:
+			default:
+				return exitCode(2, "--split must be all, dev or frozen")
+			}
+			var cases []rag.EvalCase
+			for _, p := range setPaths {
+				cs, err := rag.LoadEvalSet(p)
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					// Sets without a split count in every run; a split set
+					// contributes only the split asked for.
+					if split == "" || split == "all" || c.Split == "" || c.Split == split {
+						cases = append(cases, c)
+					}
+				}
 			}
 			return withScratchDB(ctx, app, false, func(store *rag.Store) error {
 				var rep rag.IngestReport
@@ -360,37 +387,32 @@ and prints recall@5 and MRR overall and per language. Your own store is not touc
 					enc.SetIndent("", "  ")
 					return enc.Encode(ms)
 				}
-				fmt.Fprintf(app.Out, "%d queries on %d documents\n", len(cases), len(rep.Added)+len(rep.Updated)+rep.Unchanged)
-				tw := tabwriter.NewWriter(app.Out, 0, 2, 2, ' ', 0)
-				fmt.Fprintln(tw, "mode\tlang\tqueries\trecall@5\tMRR")
-				for _, m := range ms {
-					lang := m.Lang
-					if lang == "" {
-						lang = "all"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.3f\n", m.Mode, lang, m.Queries, m.Recall5, m.MRR)
-				}
-				return tw.Flush()
+				printEval(app.Out, ms, len(cases), len(rep.Added)+len(rep.Updated)+rep.Unchanged, store.Embedder(), showMis)
+				return nil
 			})
 		},
 	}
-	eval.Flags().StringVar(&setPath, "set", "rag/testdata/eval.jsonl", "labelled query set")
+	eval.Flags().StringSliceVar(&setPaths, "set", []string{"rag/testdata/eval.jsonl", "rag/testdata/eval_ko.jsonl"}, "labelled query sets (repeat or comma-separate)")
+	eval.Flags().StringVar(&split, "split", "all", "all, dev or frozen: which split of a split set to run")
 	eval.Flags().StringVar(&docsPath, "docs", "", "corpus folder to ingest (default: the demo corpus built into the binary)")
 	eval.Flags().BoolVar(&evalJSON, "json", false, "print as JSON")
+	eval.Flags().BoolVar(&showMis, "misses", false, "list the hybrid queries with no relevant document in the top 5")
 
 	var (
-		bo        rag.BenchOptions
-		efs       string
-		benchJSON bool
-		keep      bool
+		bo           rag.BenchOptions
+		efs          string
+		benchJSON    bool
+		keep         bool
+		questionSets []string
 	)
 	bench := &cobra.Command{
 		Use:   "bench",
 		Short: "Load benchmark: ingest N synthetic chunks, time hybrid queries, measure HNSW recall vs exact",
 		Long: `Bench creates a scratch database on the configured server, ingests --chunks synthetic chunks
-built from the demo corpus's sentences with the local embedder (files written, parsed, chunked,
-embedded and COPYed, as gemba ingest does), times hybrid top-10 queries and measures HNSW
-recall@10 against exact search for each --ef value. The scratch database is dropped at the end.`,
+built from the demo corpus's sentences with the configured embedder (files written, parsed,
+chunked, embedded and COPYed, as gemba ingest does), times hybrid top-10 queries (half of them
+the labelled sets' real questions, Korean and English, with vocabulary expansion) and measures
+HNSW recall@10 against exact search for each --ef value. The scratch database is dropped at the end.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -403,6 +425,15 @@ recall@10 against exact search for each --ef value. The scratch database is drop
 					return exitCode(2, "--ef wants numbers like 40,100")
 				}
 				bo.EFSearch = append(bo.EFSearch, n)
+			}
+			for _, p := range questionSets {
+				cases, err := rag.LoadEvalSet(p)
+				if err != nil {
+					return err
+				}
+				for _, c := range cases {
+					bo.Questions = append(bo.Questions, c.Query)
+				}
 			}
 			bo.Progress = func(s string) { fmt.Fprintln(app.Err, s) }
 			return withScratchDB(ctx, app, keep, func(store *rag.Store) error {
@@ -437,9 +468,38 @@ recall@10 against exact search for each --ef value. The scratch database is drop
 	bench.Flags().StringVar(&bo.Corpus, "docs", "demo/docs", "corpus whose sentences seed the synthetic documents")
 	bench.Flags().BoolVar(&benchJSON, "json", false, "print as JSON")
 	bench.Flags().BoolVar(&keep, "keep", false, "keep the scratch database for inspection (its name is printed)")
+	bench.Flags().StringSliceVar(&questionSets, "questions", []string{"rag/testdata/eval.jsonl", "rag/testdata/eval_ko.jsonl"},
+		"labelled sets whose questions are timed beside the synthetic ones (every other query); empty for synthetic only")
 
 	cmd.AddCommand(stats, reembed, eval, bench)
 	return cmd
+}
+
+// printEval prints the eval table: one row per mode, set, split and group.
+func printEval(w io.Writer, ms []rag.EvalMetrics, queries, documents int, emb rag.Embedder, misses bool) {
+	fmt.Fprintf(w, "%d queries on %d documents, embedder %s/%d\n", queries, documents, emb.Model(), emb.Dim())
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "mode\tset\tsplit\tgroup\tqueries\trecall@5\tMRR")
+	for _, m := range ms {
+		sp := m.Split
+		if sp == "" {
+			sp = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%.3f\t%.3f\n", m.Mode, m.Set, sp, m.Group, m.Queries, m.Recall5, m.MRR)
+	}
+	_ = tw.Flush()
+	if !misses {
+		return
+	}
+	for _, m := range ms {
+		if m.Mode != rag.ModeHybrid || m.Group != rag.GroupAll || len(m.Misses) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\nhybrid misses, %s %s:\n", m.Set, m.Split)
+		for _, q := range m.Misses {
+			fmt.Fprintf(w, "  %s\n", q)
+		}
+	}
 }
 
 // relPath shows a source under the working directory relative to it.
