@@ -38,7 +38,7 @@ var layers = []struct {
 // load-test command may import them, and they never enter the gemba binary.
 var testSupport = map[string]bool{
 	"internal/slackfake": true, "internal/llmtest": true, "internal/loadtest": true,
-	"internal/console/consoletest": true, "internal/db/dbtest": true, "internal/agent/agenttest": true, "internal/connect/connecttest": true,
+	"internal/console/consoletest": true, "internal/db/dbtest": true, "internal/agent/agenttest": true, "internal/connect/connecttest": true, "rag/embedtest": true,
 }
 
 // tooling are the deployment checks (their own commands and tests).

@@ -130,6 +130,15 @@ func Plant() []Line {
 	}
 }
 
+// Assets returns all assets of the plant, line by line.
+func Assets() []Asset {
+	var out []Asset
+	for _, l := range Plant() {
+		out = append(out, l.Assets...)
+	}
+	return out
+}
+
 // load is the production load in [0,1] at t: three 8-hour shifts (06–14
 // full, 14–22 slightly lower, the night shift lower still), a lighter
 // Saturday and a skeleton Sunday.
