@@ -48,7 +48,8 @@ func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback, r
 					}
 				}()
 				return nil, nil
-			case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore:
+			case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore,
+				conversation.ActionAlertAck, conversation.ActionAlertAsk:
 				_, err := b.core.Accept(ctx, Source, "act:"+cb.TriggerID+":"+a.ActionID, cb.Team.ID, conversation.KindAction, raw)
 				return nil, err
 			}
@@ -88,7 +89,8 @@ func inboundAction(cb slack.InteractionCallback) (conversation.Inbound, error) {
 	in := conversation.Inbound{Kind: conversation.KindAction, Channel: cb.Channel.ID, User: cb.User.ID, Ref: ts, Thread: thread, Trigger: cb.TriggerID}
 	for _, a := range cb.ActionCallback.BlockActions {
 		switch a.ActionID {
-		case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore, conversation.ActionResolve:
+		case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore, conversation.ActionResolve,
+			conversation.ActionAlertAck, conversation.ActionAlertAsk:
 			in.Action, in.Value = a.ActionID, a.Value
 			return in, nil
 		}

@@ -303,6 +303,9 @@ func (b *Bot) ChannelRef(channel string) string { return Names{}.ChannelRef(chan
 // GroupRef writes a user group mention, or "" for an id that is not a group.
 func (b *Bot) GroupRef(group string) string { return Names{}.GroupRef(group) }
 
+// Everyone notifies the active members of a channel.
+func (b *Bot) Everyone() string { return Names{}.Everyone() }
+
 // ThreadLink is a link to a thread in the workspace, or "" when unknown.
 func (b *Bot) ThreadLink(channel, thread string) string {
 	b.idMu.Lock()
@@ -340,3 +343,6 @@ func (Names) GroupRef(group string) string {
 
 // ThreadLink is empty: without auth.test the workspace's address is unknown.
 func (Names) ThreadLink(string, string) string { return "" }
+
+// Everyone notifies the active members of a channel.
+func (Names) Everyone() string { return "<!here>" }

@@ -25,7 +25,7 @@ func buildConsole(ctx context.Context, app *App, metrics *ops.Metrics) (*console
 // stores for its plant and incident pages. It answers a non-loopback
 // GEMBA_HTTP_ADDR without GEMBA_CONSOLE_TOKEN by disabling itself (see
 // console.Console.Disabled).
-func newConsole(app *App, p *parts) (*console.Console, error) {
+func newConsole(app *App, p *parts, more ...func(*console.Options)) (*console.Console, error) {
 	cfg, err := app.Config()
 	if err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func newConsole(app *App, p *parts) (*console.Console, error) {
 	if cfg.LLM.Enabled() {
 		about.LLM = strings.TrimSpace(cfg.LLM.Provider + " " + cfg.LLM.Model)
 	}
-	return console.New(console.Options{
+	o := console.Options{
 		Core:    p.core,
 		Answers: p.runner,
 		Traces:  p.runner,
@@ -44,5 +44,9 @@ func newConsole(app *App, p *parts) (*console.Console, error) {
 		Addr:    cfg.HTTPAddr,
 		Token:   cfg.ConsoleToken,
 		Logger:  app.Logger(),
-	})
+	}
+	for _, f := range more {
+		f(&o)
+	}
+	return console.New(o)
 }

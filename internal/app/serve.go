@@ -12,6 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/bot"
+	"github.com/gemba-ai/gemba/internal/connect"
+	"github.com/gemba-ai/gemba/internal/console"
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -84,7 +87,11 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 
 	// The front doors: the console always, Slack when configured. Both
 	// register with the conversation core, which does the work.
-	cons, err := newConsole(app, p)
+	cons, err := newConsole(app, p, func(o *console.Options) {
+		if conns != nil {
+			o.Connectors = func() any { return conns.Status() }
+		}
+	})
 	if err != nil {
 		return err
 	}
@@ -138,6 +145,9 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 				log.ErrorContext(ctx, "connectors stopped", "err", err)
 			}
 		})
+		// Live points make the core look at their asset at once (alerts).
+		sub := conns.Feed().Subscribe(256, nil)
+		bg.Go(func() { noticeAssets(runCtx, sub, series.New(pool), p.core) })
 	}
 
 	printBanner(app, ln.Addr().String(), b != nil)
@@ -195,4 +205,31 @@ func printBanner(app *App, addr string, slackOn bool) {
 		fmt.Fprintf(app.Out, "  Answers:  offline planner — set GEMBA_LLM_PROVIDER, GEMBA_LLM_MODEL and GEMBA_LLM_API_KEY (or GEMBA_LLM_BASE_URL for a local OpenAI-compatible server) to use an LLM\n")
 	}
 	fmt.Fprintln(app.Out)
+}
+
+// noticeAssets hands the assets of live points to the core, which looks
+// at them for new anomaly events, until ctx is done.
+func noticeAssets(ctx context.Context, sub *connect.Subscription, store *series.Store, core *conversation.Core) {
+	defer sub.Close()
+	assetOf := map[string]string{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case batch, ok := <-sub.C:
+			if !ok {
+				return
+			}
+			for _, w := range batch {
+				a, seen := assetOf[w.Series]
+				if !seen {
+					if s, err := store.Lookup(ctx, w.Series); err == nil {
+						a = s.Asset
+					}
+					assetOf[w.Series] = a
+				}
+				core.Notice(a)
+			}
+		}
+	}
 }

@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/conversation"
@@ -170,6 +173,31 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 	}
 	if st := p.runner.Store(); st != nil {
 		o.Answers = st
+	}
+	cal, err := plant.New(nil, plant.DemoDefaults()) // the calendar only: time zone and shifts
+	if err != nil && !errors.Is(err, plant.ErrEmptyCatalog) {
+		return nil, err
+	}
+	o.Calendar = cal
+	store := series.New(p.pool)
+	o.Assets = store.Assets
+	o.LineOf = func(ctx context.Context, asset string) string {
+		ss, err := store.List(ctx, series.Filter{Asset: asset})
+		if err != nil || len(ss) == 0 {
+			return ""
+		}
+		return ss[0].Line
+	}
+	o.Alerts = conversation.AlertOptions{Disabled: !cfg.Alerts.Enabled, Cooldown: cfg.Alerts.Cooldown, EscalateAfter: cfg.Alerts.EscalateAfter}
+	if cfg.Alerts.EscalateAfter == 0 {
+		o.Alerts.EscalateAfter = -1 // configured as "never"
+	}
+	for _, ch := range cfg.Alerts.Channels {
+		src, name, ok := strings.Cut(ch, ":")
+		if !ok {
+			src, name = bot.Source, ch
+		}
+		o.Alerts.Channels = append(o.Alerts.Channels, conversation.Target{Source: src, Channel: name})
 	}
 	return conversation.New(o)
 }

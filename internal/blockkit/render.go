@@ -7,9 +7,11 @@ package blockkit
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -498,6 +500,18 @@ func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack
 	}
 	add(":rotating_light: *Anomaly events since the last digest*\n" + check(d.Anomalies, d.AnomaliesNote))
 	add(":chart_with_upwards_trend: *Forecast vs plan*\n" + check(d.Plan, d.PlanNote))
+	if len(d.Alerts) > 0 {
+		var sb strings.Builder
+		sb.WriteString(":bell: *Alerts this shift*")
+		for _, a := range d.Alerts {
+			status := "open"
+			if a.Status == conversation.AlertAcknowledged {
+				status = "acknowledged by <@" + escape(a.AckedBy) + ">"
+			}
+			fmt.Fprintf(&sb, "\n• %s — %s", escape(a.Summary), status)
+		}
+		add(sb.String())
+	}
 	if len(d.OpenThreads) == 0 {
 		add(":speech_balloon: *Open threads*\nNone.")
 	} else {
@@ -553,6 +567,8 @@ func Message(m conversation.Message) (blocks []slack.Block, text string) {
 	switch {
 	case m.Answer != nil:
 		return RenderAnswer(m.Answer, RenderOptions{Detail: m.Detail}), PlainText(m.Answer)
+	case m.Alert != nil:
+		return RenderAlert(m.Alert), orText(m.Text, "Alert on "+m.Alert.Asset)
 	case m.Digest != nil:
 		header, details := RenderDigest(m.Digest)
 		if m.DigestDetails {
@@ -568,4 +584,66 @@ func orText(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// RenderAlert builds the blocks of a proactive alert: the event with its
+// numbers in plant time, the first steps that touch no equipment, and the
+// Acknowledge and Ask Gemba buttons — or, once acknowledged, who did.
+func RenderAlert(a *conversation.Alert) []slack.Block {
+	zone := a.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	dir := "up"
+	if a.Sigma < 0 {
+		dir = "down"
+	}
+	unit := ""
+	if a.Unit != "" {
+		unit = " " + a.Unit
+	}
+	head := fmt.Sprintf(":rotating_light: *Alert: %s %s %s %.1fσ* since %s\nNow %s%s, usual %s%s (%s).",
+		escape(a.Asset), escape(a.Sensor), dir, math.Abs(a.Sigma), a.Onset.In(zone).Format("Jan 2 15:04 MST"),
+		num(a.Value), escape(unit), num(a.Usual), escape(unit), escape(strings.ReplaceAll(a.Kind, "_", " ")))
+	blocks := []slack.Block{section(head)}
+	if len(a.Steps) > 0 {
+		var sb strings.Builder
+		sb.WriteString("*First safe steps* (no equipment touched)")
+		for i, st := range a.Steps {
+			fmt.Fprintf(&sb, "\n%d. %s", i+1, escape(st.Text))
+		}
+		blocks = append(blocks, section(truncate(sb.String(), MaxSectionText)))
+	}
+	if a.Status == conversation.AlertAcknowledged {
+		when := ""
+		if a.AckedAt != nil {
+			when = " at " + a.AckedAt.In(zone).Format("15:04 MST")
+		}
+		blocks = append(blocks, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
+			fmt.Sprintf(":white_check_mark: Acknowledged by <@%s>%s · alert #%d", escape(a.AckedBy), when, a.ID), false, false)))
+		return blocks
+	}
+	id := strconv.FormatInt(a.ID, 10)
+	ack := slack.NewButtonBlockElement(conversation.ActionAlertAck, id, slack.NewTextBlockObject(slack.PlainTextType, "Acknowledge", false, false))
+	ack.Style = slack.StylePrimary
+	ask := slack.NewButtonBlockElement(conversation.ActionAlertAsk, id, slack.NewTextBlockObject(slack.PlainTextType, "Ask Gemba", false, false))
+	blocks = append(blocks,
+		slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, fmt.Sprintf(":robot_face: Gemba's online detector · alert #%d", a.ID), false, false)),
+		slack.NewActionBlock("alert_actions", ack, ask))
+	return blocks
+}
+
+// section is a mrkdwn section block.
+func section(text string) slack.Block {
+	return slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, text, false, false), nil, nil)
+}
+
+// num writes a reading with three significant digits.
+func num(v float64) string {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	d := math.Ceil(math.Log10(math.Abs(v)))
+	p := math.Pow(10, 3-d)
+	return strconv.FormatFloat(math.Round(v*p)/p, 'f', -1, 64)
 }

@@ -46,6 +46,8 @@ type Config struct {
 	// serve` runs (GEMBA_CONNECTORS, usually GEMBA_CONNECTORS_FILE).
 	Connectors []Connector
 
+	Alerts AlertConfig
+
 	// effective holds each variable's value as read (after _FILE and
 	// defaults), so that Redacted shows exactly what was configured.
 	effective map[string]string
@@ -69,6 +71,21 @@ type SlackConfig struct {
 	// FollowUpAfter is when Gemba asks in a thread whether its steps helped
 	// (GEMBA_SLACK_FOLLOW_UP_AFTER).
 	FollowUpAfter time.Duration
+}
+
+// AlertConfig configures proactive alerts on new anomaly events.
+type AlertConfig struct {
+	// Enabled turns them on (GEMBA_ALERTS).
+	Enabled bool
+	// Channels receive an asset's alerts when no channel is bound to it or
+	// its line (GEMBA_ALERT_CHANNELS): Slack channel ids, or
+	// source:channel such as console:shop-floor.
+	Channels []string
+	// Cooldown is the least time between two alerts on one asset (GEMBA_ALERT_COOLDOWN).
+	Cooldown time.Duration
+	// EscalateAfter is when an unacknowledged alert is escalated in its
+	// thread (GEMBA_ALERT_ESCALATE_AFTER; 0 never).
+	EscalateAfter time.Duration
 }
 
 // Enabled reports whether a Slack workspace is configured.
@@ -154,6 +171,10 @@ var Vars = []Var{
 	{"GEMBA_AGENT_TOOL_TIMEOUT", "15s", false, "Deadline of one tool call."},
 	{"GEMBA_MCP_TOKEN", "", true, "Bearer token required on /mcp (Gemba's tools for MCP clients). Unset: /mcp answers only when GEMBA_HTTP_ADDR is a loopback address."},
 	{"GEMBA_CONNECTORS", "", true, "Live data connectors (MQTT brokers, OPC UA servers) and how their topics or nodes map to series: YAML, usually in a file named by GEMBA_CONNECTORS_FILE. Passwords are read from password_file. See README \"Live data\"."},
+	{"GEMBA_ALERTS", "true", false, "Post an alert when a new anomaly event starts on an asset (to the channels bound to it or its line, else GEMBA_ALERT_CHANNELS)."},
+	{"GEMBA_ALERT_CHANNELS", "", false, "Comma-separated channels for alerts on assets no channel is bound to: Slack channel ids, or source:channel such as console:shop-floor."},
+	{"GEMBA_ALERT_COOLDOWN", "30m", false, "Least time between two alerts on one asset."},
+	{"GEMBA_ALERT_ESCALATE_AFTER", "30m", false, "When an alert nobody acknowledged is escalated in its thread (@here); 0 never."},
 	{"GEMBA_MCP_SERVERS", "", true, "External MCP servers whose tools the LLM agent may call: a YAML or JSON list (name, command or url, tools, timeout), usually in a file named by GEMBA_MCP_SERVERS_FILE. See README \"MCP\"."},
 }
 
@@ -226,6 +247,12 @@ func Load(get Getenv) (*Config, error) {
 			Servers: l.mcpServers("GEMBA_MCP_SERVERS"),
 		},
 		Connectors: l.connectors("GEMBA_CONNECTORS"),
+		Alerts: AlertConfig{
+			Enabled:       l.bool("GEMBA_ALERTS"),
+			Channels:      l.list("GEMBA_ALERT_CHANNELS"),
+			Cooldown:      l.dur("GEMBA_ALERT_COOLDOWN"),
+			EscalateAfter: l.dur("GEMBA_ALERT_ESCALATE_AFTER"),
+		},
 	}
 	c.effective = l.effective
 	c.validate(&l)

@@ -49,6 +49,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /api/docs", c.searchDocs)
 	m.HandleFunc("GET /api/docs/{id...}", c.getDoc)
 	m.HandleFunc("GET /api/digests", c.listDigests)
+	m.HandleFunc("GET /api/live", c.live)
 	m.HandleFunc("POST /api/digests/preview", c.previewDigest)
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such console API: "+r.Method+" "+r.URL.Path)
@@ -455,7 +456,12 @@ func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown action %q", b.ActionID))
 		return
 	}
-	if !m.HasTrace {
+	alert := kind == kindAlertAck || kind == kindAlertAsk
+	if alert && m.AlertID == 0 {
+		writeError(w, http.StatusConflict, "this message is not an alert")
+		return
+	}
+	if !alert && !m.HasTrace {
 		writeError(w, http.StatusConflict, "this message is not an answer")
 		return
 	}
@@ -474,9 +480,13 @@ func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 	}
 	in := conversation.Inbound{Kind: conversation.KindAction, Channel: m.Channel, User: c.o.User, Ref: m.ID, Thread: root,
 		Action: map[string]string{kindHelpful: conversation.ActionHelpful, kindNotHelpful: conversation.ActionNotHelpful,
-			kindDetail: conversation.ActionMore, kindResolve: conversation.ActionResolve}[kind]}
+			kindDetail: conversation.ActionMore, kindResolve: conversation.ActionResolve,
+			kindAlertAck: conversation.ActionAlertAck, kindAlertAsk: conversation.ActionAlertAsk}[kind]}
 	if m.AnswerID > 0 {
 		in.Value = strconv.FormatInt(m.AnswerID, 10)
+	}
+	if alert {
+		in.Value = strconv.FormatInt(m.AlertID, 10)
 	}
 	ctx, rep := withReply(r.Context(), "")
 	if err := c.o.Core.Handle(ctx, c, in); err != nil {
@@ -502,6 +512,8 @@ func (c *Console) postAction(w http.ResponseWriter, r *http.Request) {
 		}
 	case kindResolve:
 		out["open"] = rep.open
+	case kindAlertAck, kindAlertAsk:
+		out["message"], _ = c.msgs.get(m.ID)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

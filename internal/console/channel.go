@@ -34,6 +34,7 @@ type message struct {
 	Error     string    `json:"error,omitempty"`
 	Ephemeral bool      `json:"ephemeral,omitempty"`
 	AnswerID  int64     `json:"answer_id,omitempty"`
+	AlertID   int64     `json:"alert_id,omitempty"`
 	HasTrace  bool      `json:"has_trace,omitempty"`
 	Detail    bool      `json:"detail,omitempty"`
 	Rating    string    `json:"rating,omitempty"`

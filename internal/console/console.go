@@ -141,6 +141,9 @@ type Options struct {
 	Docs Docs
 	// Plant is the series store with anomaly detection.
 	Plant Plant
+	// Connectors reports the live data connectors' state (JSON-able); nil
+	// when none run.
+	Connectors func() any
 	// About describes the instance.
 	About About
 	// Channels are the console's channels; empty means ["shop-floor"].

@@ -240,3 +240,23 @@ func (c *Console) previewDigest(w http.ResponseWriter, r *http.Request) {
 	blocks := append(append(append([]slack.Block{title}, header...), slack.NewDividerBlock()), details...)
 	writeJSON(w, http.StatusOK, map[string]any{"channel": b.Channel, "text": blockkit.DigestText(d), "blocks": blocksJSON(blocks, refs)})
 }
+
+// live serves the alerts of the last week and the connectors' state.
+func (c *Console) live(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{"alerts": []conversation.Alert{}, "connectors": []any{}}
+	if c.o.Core != nil {
+		as, err := c.o.Core.Alerts(r.Context(), c.now().Add(-7*24*time.Hour), 200)
+		if err != nil {
+			c.log.ErrorContext(r.Context(), "console alerts", "err", err)
+			writeError(w, http.StatusBadGateway, "console: alerts: "+err.Error())
+			return
+		}
+		if as != nil {
+			out["alerts"] = as
+		}
+	}
+	if c.o.Connectors != nil {
+		out["connectors"] = c.o.Connectors()
+	}
+	writeJSON(w, http.StatusOK, out)
+}

@@ -2,6 +2,8 @@ package console
 
 import (
 	"strings"
+
+	"github.com/gemba-ai/gemba/internal/conversation"
 )
 
 // Action ids of the answer buttons, the same as the bot's. The console
@@ -21,12 +23,18 @@ const (
 	kindNotHelpful = "not_helpful"
 	kindDetail     = "detail"
 	kindResolve    = "resolve"
+	kindAlertAck   = "alert_ack"
+	kindAlertAsk   = "alert_ask"
 )
 
 // actionKind maps a button's action_id to what it does, or "".
 func actionKind(actionID string) string {
 	id := strings.ToLower(actionID)
 	switch {
+	case id == conversation.ActionAlertAck:
+		return kindAlertAck
+	case id == conversation.ActionAlertAsk:
+		return kindAlertAsk
 	case id == ActionNotHelpful || strings.Contains(id, "not_helpful") || strings.Contains(id, "unhelpful") || strings.Contains(id, "thumbs_down"):
 		return kindNotHelpful
 	case id == ActionHelpful || strings.Contains(id, "helpful") || strings.Contains(id, "thumbs_up"):

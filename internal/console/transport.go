@@ -124,9 +124,12 @@ func answerID(m conversation.Message) int64 {
 	return 0
 }
 
-// setAnswer keeps an answer with its message (the trace panel, the
-// buttons and More detail read it).
+// setAnswer keeps an answer (or an alert's id) with its message (the
+// trace panel, the buttons and More detail read it).
 func setAnswer(msg *message, m conversation.Message) {
+	if m.Alert != nil {
+		msg.AlertID = m.Alert.ID
+	}
 	if m.Answer == nil {
 		return
 	}
@@ -248,6 +251,9 @@ func (c *Console) ChannelRef(channel string) string { return "#" + channel }
 
 // GroupRef writes nothing: the console has no user groups.
 func (c *Console) GroupRef(string) string { return "" }
+
+// Everyone is shown as @here, as Slack shows it.
+func (c *Console) Everyone() string { return "<!here>" }
 
 // ThreadLink is empty: the console shows threads beside their channel.
 func (c *Console) ThreadLink(string, string) string { return "" }

@@ -19,6 +19,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -99,6 +100,16 @@ type Options struct {
 	// Periodic is extra leader-only work (model re-evaluation), run by Run
 	// beside the digests and follow-ups.
 	Periodic []Periodic
+
+	// Alerts configure proactive alerts; Assets lists the plant's assets
+	// (the leader's alert sweep) and LineOf names an asset's line (an
+	// alert goes to the channels bound to either).
+	Alerts AlertOptions
+	Assets func(ctx context.Context) ([]string, error)
+	LineOf func(ctx context.Context, asset string) string
+	// Calendar is the plant's time zone and shifts (alerts, digests and
+	// command replies speak in plant time); nil means UTC.
+	Calendar *plant.Plant
 }
 
 // Permissions limits who may run forecasts and change digest schedules.
@@ -134,6 +145,7 @@ type Core struct {
 
 	limiter *limiter
 	groups  *groupCache
+	alerts  *alerter
 }
 
 // New checks the options and builds a Core; it makes no network call.
@@ -173,12 +185,14 @@ func New(o Options) (*Core, error) {
 	if o.Owner == "" {
 		o.Owner = replicaName()
 	}
+	o.Alerts.defaults()
 	c := &Core{
 		o: o, log: o.Logger.With("component", "conversation"), metrics: o.Metrics, now: o.Now,
 		transports: map[string]Transport{},
 		queue:      make(chan job, o.QueueSize),
 		stopping:   make(chan struct{}),
 		limiter:    newLimiter(o.UserRate, o.Now),
+		alerts:     newAlerter(),
 	}
 	c.groups = newGroupCache(5*time.Minute, o.Now)
 	return c, nil
@@ -224,6 +238,10 @@ func (c *Core) Run(ctx context.Context) error {
 		{Name: "digests", Every: c.o.DigestEvery, Run: c.digestWork},
 		{Name: "deliveries-prune", Every: time.Hour, Run: c.Prune},
 	}, c.o.Periodic...)
+	if !c.o.Alerts.Disabled {
+		periodic = append(periodic, Periodic{Name: "alerts", Every: c.o.Alerts.SweepEvery, Run: c.sweepAlerts})
+		bg.Go(func() { c.alertLoop(ctx) })
+	}
 	for _, p := range periodic {
 		bg.Go(func() { c.runPeriodic(ctx, p) })
 	}
@@ -271,6 +289,9 @@ func (c *Core) handle(ctx context.Context, t Transport, j job, in Inbound) error
 	case KindAction:
 		if in.Resolution != nil {
 			return c.resolve(ctx, t, j, *in.Resolution)
+		}
+		if in.Action == ActionAlertAck || in.Action == ActionAlertAsk {
+			return c.onAlertAction(ctx, t, j, in)
 		}
 		return c.onAction(ctx, t, j, in)
 	}

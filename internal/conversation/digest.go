@@ -40,6 +40,9 @@ type Digest struct {
 	Charts                  []chart.Chart
 	// OpenThreads are the channel's unresolved threads of the last week.
 	OpenThreads []DigestThread
+	// Alerts are the alerts raised since Since on the channel's part of
+	// the plant (all of it when the channel is bound to nothing).
+	Alerts []Alert
 	// LookFirst is the short priority list.
 	LookFirst []string
 }
@@ -89,6 +92,21 @@ func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Diges
 	d.Plan, d.PlanNote, planRes = c.digestTool(sctx, tools.CompareToPlan, planArgs)
 	d.Charts = append(append(d.Charts, anomRes.Charts...), planRes.Charts...)
 
+	alerts, err := c.Alerts(ctx, d.Since, 50)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range alerts {
+		if c.inScope(ctx, s.Scope, a.Asset) {
+			d.Alerts = append(d.Alerts, a)
+		}
+	}
+	for _, a := range d.Alerts {
+		if a.Status == AlertOpen {
+			d.LookFirst = append(d.LookFirst, "Open alert: "+a.Summary)
+			break
+		}
+	}
 	threads, err := c.openThreads(ctx, t.Source(), channel, now.Add(-7*24*time.Hour), 10)
 	if err != nil {
 		return nil, err
@@ -108,6 +126,18 @@ func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Diges
 		d.LookFirst = append(d.LookFirst, fmt.Sprintf("Oldest open thread: %s (open since %s)", Truncate(th.Question, 80), th.Since.UTC().Format("Jan 2 15:04 MST")))
 	}
 	return d, nil
+}
+
+// inScope reports whether an asset is in a channel's scope (all assets for
+// a channel bound to nothing).
+func (c *Core) inScope(ctx context.Context, sc tools.Scope, asset string) bool {
+	switch {
+	case sc.Asset != "":
+		return sc.Asset == asset
+	case sc.Line != "":
+		return c.o.LineOf != nil && c.o.LineOf(ctx, asset) == sc.Line
+	}
+	return true
 }
 
 // digestTool runs one check of a digest. It returns the tool's summary, or

@@ -111,6 +111,7 @@ func (m *memTransport) Mention(user string) string               { return "@" + 
 func (m *memTransport) ChannelRef(channel string) string         { return "#" + channel }
 func (m *memTransport) GroupRef(group string) string             { return "" }
 func (m *memTransport) ThreadLink(channel, thread string) string { return "" }
+func (m *memTransport) Everyone() string                         { return "@here" }
 
 // texts returns what was posted, in order.
 func (m *memTransport) texts() []string {

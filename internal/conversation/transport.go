@@ -66,6 +66,9 @@ type Names interface {
 	ChannelRef(channel string) string
 	GroupRef(group string) string
 	ThreadLink(channel, thread string) string
+	// Everyone notifies everyone present in a channel (an alert's
+	// escalation): Slack's <!here>.
+	Everyone() string
 }
 
 // Message is what the core shows. Exactly one of Text, Answer and Digest
@@ -84,6 +87,9 @@ type Message struct {
 	// Placeholder marks the "looking into it" message (transports may show
 	// it as pending).
 	Placeholder bool
+	// Alert is a proactive alert (with its Acknowledge and Ask Gemba
+	// buttons, or who acknowledged it).
+	Alert *Alert
 }
 
 // Form is the "Mark resolved" form: which thread it resolves and which

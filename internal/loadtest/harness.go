@@ -53,6 +53,9 @@ type Config struct {
 	Env map[string]string
 	// NoLLM starts the instances without an LLM (offline planner).
 	NoLLM bool
+	// InstanceEnv, when set, adds variables for instance i (a connector's
+	// client id, say), after Env.
+	InstanceEnv func(i int) map[string]string
 }
 
 // Instance is one running `gemba serve` process.
@@ -117,7 +120,7 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-func (h *Harness) instanceEnv(addr string) []string {
+func (h *Harness) instanceEnv(i int, addr string) []string {
 	env := map[string]string{
 		"PATH":                       os.Getenv("PATH"),
 		"HOME":                       os.Getenv("HOME"),
@@ -142,6 +145,11 @@ func (h *Harness) instanceEnv(addr string) []string {
 	for k, v := range h.cfg.Env {
 		env[k] = v
 	}
+	if h.cfg.InstanceEnv != nil {
+		for k, v := range h.cfg.InstanceEnv(i) {
+			env[k] = v
+		}
+	}
 	out := make([]string, 0, len(env))
 	for k, v := range env {
 		out = append(out, k+"="+v)
@@ -154,7 +162,7 @@ func (h *Harness) startInstance(ctx context.Context, i int) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Instance{Index: i, URL: "http://" + addr, log: filepath.Join(h.cfg.LogDir, fmt.Sprintf("gemba-%d.log", i)), env: h.instanceEnv(addr)}
+	in := &Instance{Index: i, URL: "http://" + addr, log: filepath.Join(h.cfg.LogDir, fmt.Sprintf("gemba-%d.log", i)), env: h.instanceEnv(i, addr)}
 	if err := h.launch(ctx, in); err != nil {
 		return nil, err
 	}

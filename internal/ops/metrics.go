@@ -5,6 +5,7 @@ package ops
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +37,9 @@ type Metrics struct {
 	// PostgreSQL aborted them for a conflict with another transaction
 	// (deadlock or serialization failure), by operation.
 	DBRetries *prometheus.CounterVec
+	// Alerts counts proactive alerts raised, by whether a channel was
+	// told (posted) or none could be (quiet hours, no channel).
+	Alerts *prometheus.CounterVec
 
 	// ConnectorMessages counts messages (MQTT) or notifications (OPC UA)
 	// received, by connector.
@@ -89,6 +93,9 @@ func NewMetrics() *Metrics {
 		DBRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gemba_db_conflict_retries_total", Help: "Database work retried after a deadlock or serialization failure, by operation.",
 		}, []string{"op"}),
+		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gemba_alerts_total", Help: "Proactive alerts raised, by whether a channel was told.",
+		}, []string{"posted"}),
 		ConnectorMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gemba_connector_messages_total", Help: "Messages or notifications received by live data connectors.",
 		}, []string{"connector"}),
@@ -111,7 +118,7 @@ func NewMetrics() *Metrics {
 			Name: "gemba_connector_connected", Help: "1 while a live data connector has a live session.",
 		}, []string{"connector"}),
 	}
-	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents, m.DBRetries,
+	reg.MustRegister(m.Stage, m.Tool, m.Questions, m.ToolErrors, m.LLMTokens, m.DedupeHits, m.DigestPosts, m.SlackEvents, m.DBRetries, m.Alerts,
 		m.ConnectorMessages, m.ConnectorPoints, m.ConnectorErrors, m.ConnectorReconnects, m.ConnectorLag, m.ConnectorQueue, m.ConnectorConnected,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -251,6 +258,14 @@ func (m *Metrics) SetConnectorConnected(connector string, up bool) {
 		v = 1
 	}
 	m.ConnectorConnected.WithLabelValues(connector).Set(v)
+}
+
+// CountAlert counts one raised alert; safe on a nil *Metrics.
+func (m *Metrics) CountAlert(posted bool) {
+	if m == nil {
+		return
+	}
+	m.Alerts.WithLabelValues(strconv.FormatBool(posted)).Inc()
 }
 
 // Handler serves the metrics in Prometheus' text format.

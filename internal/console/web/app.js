@@ -568,9 +568,45 @@
     }
   }
 
+  // ---- alerts and live data ----------------------------------------------
+  async function showLive() {
+    const alerts = $("alert-list"), conns = $("connector-list");
+    alerts.innerHTML = '<p class="muted">Loading…</p>';
+    conns.innerHTML = "";
+    try {
+      const r = await api("/api/live");
+      let html = "<h3>Alerts</h3>";
+      if (!r.alerts.length) {
+        html += '<p class="muted">No alert in the last week.</p>';
+      } else {
+        html += '<table class="table"><thead><tr><th>Raised</th><th>Asset</th><th>Event</th><th>Status</th></tr></thead><tbody>';
+        for (const a of r.alerts) {
+          const status = a.status === "acknowledged" ? "acknowledged by " + esc(a.acked_by || "") : (a.escalated_at ? "open, escalated" : "open");
+          html += "<tr><td>" + esc(fmtDate(a.created_at)) + "</td><td>" + esc(a.asset) + "</td><td>" + esc(a.summary) + "</td><td>" + status + "</td></tr>";
+        }
+        html += "</tbody></table>";
+      }
+      alerts.innerHTML = html;
+      html = "<h3>Connectors</h3>";
+      if (!r.connectors.length) {
+        html += '<p class="muted">No live data connector runs in this Gemba (see README "Live data").</p>';
+      } else {
+        html += '<table class="table"><thead><tr><th>Connector</th><th>Type</th><th>Connected</th><th>Last message</th><th>Points</th><th>Errors</th></tr></thead><tbody>';
+        for (const c of r.connectors) {
+          html += "<tr><td>" + esc(c.name) + "</td><td>" + esc(c.type) + "</td><td>" + (c.connected ? "yes" : "no") + "</td><td>" +
+            esc(c.last_message ? fmtDate(c.last_message) : "never") + "</td><td>" + esc(String(c.points || 0)) + "</td><td>" + esc(String(c.errors || 0)) + "</td></tr>";
+        }
+        html += "</tbody></table>";
+      }
+      conns.innerHTML = html;
+    } catch (e) {
+      alerts.innerHTML = '<p class="form-error">' + esc(e.message) + "</p>";
+    }
+  }
+
   // ---- routing -----------------------------------------------------------
   function show(view) {
-    for (const v of ["channel", "plant", "incidents", "digests"]) $("view-" + v).hidden = v !== view;
+    for (const v of ["channel", "plant", "incidents", "digests", "live"]) $("view-" + v).hidden = v !== view;
     for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === view || a.dataset.nav === "c/" + state.channel && view === "channel");
   }
   function route() {
@@ -584,6 +620,7 @@
         if (parts[1]) openDoc(parts.slice(1).join("/"));
         break;
       case "digests": show("digests"); showDigests(); break;
+      case "live": show("live"); showLive(); break;
       default: {
         const ch = parts[0] === "c" && parts[1] ? parts[1] : state.channel;
         if (ch !== state.channel) { state.channel = ch; state.version = 0; state.nodes.clear(); $("messages").innerHTML = ""; poll(); }
