@@ -32,8 +32,11 @@ var schemes = []partScheme{
 		start: func(t time.Time) time.Time { return t.UTC().Truncate(blockWeek) },
 		next:  func(t time.Time) time.Time { return t.Add(blockWeek) }},
 	{table: "series_minute", prefix: "series_minute_m", format: "200601",
-		start: func(t time.Time) time.Time { t = t.UTC(); return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC) },
-		next:  func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		start: func(t time.Time) time.Time {
+			t = t.UTC()
+			return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+		},
+		next: func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
 	{table: "series_hour", prefix: "series_hour_y", format: "2006",
 		start: func(t time.Time) time.Time { return time.Date(t.UTC().Year(), 1, 1, 0, 0, 0, 0, time.UTC) },
 		next:  func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},

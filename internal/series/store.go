@@ -242,4 +242,3 @@ ORDER BY name`, f.Site, f.Line, f.Asset, f.Sensor, f.Kind, f.Source, f.Text)
 	}
 	return out, nil
 }
-
