@@ -404,8 +404,8 @@ func (s *Source) Bounds(ctx context.Context, ss []series.Series, from, to time.T
 }
 
 // future is how far ahead of now "latest" and extents look: plans are
-// written ahead, and VictoriaMetrics accepts samples up to two days ahead.
-const future = 2 * 24 * time.Hour
+// written ahead (a month is looked at).
+const future = 31 * 24 * time.Hour
 
 // Latest implements series.Engine: the newest slot at the series'
 // interval, looked for in the last day (and the next two, for plans) and
