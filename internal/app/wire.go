@@ -67,7 +67,12 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if err != nil {
 		return nil, err
 	}
-	reg := tools.NewRegistry(append(plantTools(pool, app), tools.Incidents(docs)...)...)
+	st, src, err := seriesStore(app, pool)
+	if err != nil {
+		return nil, err
+	}
+	prepareSeries(ctx, app, st, src)
+	reg := tools.NewRegistry(append(tools.Predictive(st, modelreg.New(pool), time.Now), tools.Incidents(docs)...)...)
 	model := deps.model
 	if model == nil && !deps.offline {
 		model, err = agent.NewModel(cfg.LLM, &http.Client{})
@@ -138,6 +143,10 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 // plantTools are the predictive tools on the series store, naming the
 // model registry's versions and drift in their results.
 func plantTools(pool db.DBTX, app *App) []tools.Tool {
-	_ = app
-	return tools.Predictive(series.New(pool), modelreg.New(pool), time.Now)
+	st, _, err := seriesStore(app, pool)
+	if err != nil {
+		app.Logger().Error("series: GEMBA_SERIES_SOURCES is unusable; series in the plant's database cannot be read", "err", err)
+		st = series.New(pool)
+	}
+	return tools.Predictive(st, modelreg.New(pool), time.Now)
 }

@@ -81,3 +81,13 @@ prometheus:
 		})
 	}
 }
+
+// TestExampleParses keeps the documented example file valid.
+func TestExampleParses(t *testing.T) {
+	t.Parallel()
+	m, err := prom.LoadFile("example.yaml")
+	require.NoError(t, err)
+	require.Len(t, m.Series, 1)
+	require.Len(t, m.Discover, 1)
+	require.Equal(t, 720*time.Hour, m.Discover[0].Lookback)
+}
