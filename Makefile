@@ -36,9 +36,12 @@ lint:
 	@command -v golangci-lint >/dev/null || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	golangci-lint run ./...
 
-## bench: the performance benchmarks named in the issues (figures go in closing notes)
+## bench: the performance benchmarks named in the issues (figures go in closing notes); the series
+## store at a small plant size (the 100-million-point run: gemba bench series --tags 2000 --days 5)
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	bash deploy/local/test-deps.sh
+	$(GO) run ./cmd/gemba bench series --tags 200 --step 10s --days 3 --long-tags 2 --long-days 92 --samples 100
 
 ## loadtest: 3,000 Slack events over 3 minutes to two gemba processes (exactly-once, latency, throughput);
 ## the harness is its own command, so its local Slack and scripted LLM never enter the gemba binary

@@ -403,9 +403,16 @@ type Profile struct {
 	Level []float64
 }
 
+// at is the usual level at t: each hour's level stands for the middle of
+// the hour, and the levels between are interpolated, so the baseline
+// follows the daily swing within the hour instead of stepping at its end
+// (a step every hour would look like a level shift to the detector).
 func (p Profile) at(t time.Time) float64 {
-	h := int(t.Unix() / 3600)
-	return p.Level[((h%p.Period)+p.Period)%p.Period]
+	x := float64(t.UnixMilli())/3.6e6 - 0.5
+	k := math.Floor(x)
+	frac := x - k
+	i := ((int(k) % p.Period) + p.Period) % p.Period
+	return p.Level[i]*(1-frac) + p.Level[(i+1)%p.Period]*frac
 }
 
 // PredictDetector scans with Gemba's detector (package predict): Fit
