@@ -3,8 +3,10 @@ package series
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -45,17 +47,69 @@ func (e embedded) rawBlocks(ctx context.Context, ss []Series, from, to time.Time
 	}
 	defer rows.Close()
 	out := make(map[int64][]rawBlock, len(ss))
+	fast := binaryColumns(rows, 6, 7)
+	var vals []float64
+	var offs []int64
 	for rows.Next() {
-		r, err := scanRaw(rows)
-		if err != nil {
+		var b rawBlock
+		if !fast {
+			r, err := scanRaw(rows)
+			if err != nil {
+				return nil, fmt.Errorf("series: read: %w", err)
+			}
+			b = r.decode()
+		} else if b, vals, offs, err = scanRawBlock(rows, vals, offs); err != nil {
 			return nil, fmt.Errorf("series: read: %w", err)
 		}
-		out[r.seriesID] = append(out[r.seriesID], r.decode())
+		out[b.seriesID] = append(out[b.seriesID], b)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("series: read: %w", err)
 	}
 	return out, nil
+}
+
+// scanRawBlock decodes the current row of a raw block query (columns as
+// rawColumns) from the binary wire format; vals and offs are scratch
+// buffers, returned for reuse.
+func scanRawBlock(rows pgx.Rows, vals []float64, offs []int64) (rawBlock, []float64, []int64, error) {
+	var (
+		b      rawBlock
+		tfirst time.Time
+		n      int32
+		step   int64
+	)
+	if err := rows.Scan(&b.seriesID, &b.t0, &tfirst, nil, &n, &step, nil, nil); err != nil {
+		return b, vals, offs, err
+	}
+	raw := rows.RawValues()
+	var err error
+	if vals, err = float8s(raw[7], vals); err != nil {
+		return b, vals, offs, err
+	}
+	if step == 0 {
+		if offs, err = int8s(raw[6], offs); err != nil {
+			return b, vals, offs, err
+		}
+		if len(offs) != len(vals) {
+			return b, vals, offs, fmt.Errorf("block of series %d at %s: %d offsets for %d values", b.seriesID, b.t0, len(offs), len(vals))
+		}
+	}
+	first := micros(tfirst)
+	b.t0 = b.t0.UTC()
+	b.ts, b.vs = make([]int64, 0, n), make([]float64, 0, n)
+	for i, v := range vals {
+		if math.IsNaN(v) {
+			continue
+		}
+		if step > 0 {
+			b.ts = append(b.ts, first+int64(i)*step)
+		} else {
+			b.ts = append(b.ts, first+offs[i])
+		}
+		b.vs = append(b.vs, v)
+	}
+	return b, vals, offs, nil
 }
 
 // Points implements Engine: raw blocks for step 0; otherwise hour
@@ -114,7 +168,11 @@ func (e embedded) Points(ctx context.Context, ss []Series, from, to time.Time, s
 			return nil, err
 		}
 		for id, pts := range slots {
-			out[id] = coarsen(pts, step)
+			if step == g.slot {
+				out[id] = pts
+			} else {
+				out[id] = coarsen(pts, step)
+			}
 		}
 	}
 	if len(raw) > 0 {
@@ -179,29 +237,64 @@ WHERE series_id = ANY($1) AND t0 >= $2 AND t0 < $3 ORDER BY series_id, t0`, ids,
 	}
 	defer rows.Close()
 	out := make(map[int64][]Point, len(ss))
+	fast := binaryColumns(rows, 2, 3)
 	var (
-		id     int64
-		t0     time.Time
-		means  []pgtype.Float8
-		counts []pgtype.Int4
+		id, cur = int64(0), int64(-1)
+		t0      time.Time
+		pts     []Point
+		means   []float64
+		counts  []int32
+		nm      []pgtype.Float8
+		nc      []pgtype.Int4
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &t0, &means, &counts); err != nil {
-			return nil, fmt.Errorf("series: read rollups: %w", err)
+		if fast {
+			if err := rows.Scan(&id, &t0, nil, nil); err != nil {
+				return nil, fmt.Errorf("series: read rollups: %w", err)
+			}
+			raw := rows.RawValues()
+			if means, err = float8s(raw[2], means); err == nil {
+				counts, err = int4s(raw[3], counts)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("series: read rollups: %w", err)
+			}
+		} else {
+			if err := rows.Scan(&id, &t0, &nm, &nc); err != nil {
+				return nil, fmt.Errorf("series: read rollups: %w", err)
+			}
+			means, counts = means[:0], counts[:0]
+			for k, m := range nm {
+				means = append(means, math.NaN())
+				counts = append(counts, nc[k].Int32)
+				if m.Valid {
+					means[k] = m.Float64
+				}
+			}
 		}
+		if id != cur {
+			if cur >= 0 && len(pts) > 0 {
+				out[cur] = pts
+			}
+			cur, pts = id, nil
+		}
+		t0 = t0.UTC()
 		for k, m := range means {
-			if !m.Valid {
+			if math.IsNaN(m) || k >= len(counts) {
 				continue
 			}
-			ts := t0.UTC().Add(time.Duration(k) * slot)
+			ts := t0.Add(time.Duration(k) * slot)
 			if ts.Before(from) || !ts.Before(to) {
 				continue
 			}
-			out[id] = append(out[id], Point{TS: ts, Value: m.Float64, Count: int64(counts[k].Int32)})
+			pts = append(pts, Point{TS: ts, Value: m, Count: int64(counts[k])})
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("series: read rollups: %w", err)
+	}
+	if cur >= 0 && len(pts) > 0 {
+		out[cur] = pts
 	}
 	return out, nil
 }

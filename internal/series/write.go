@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"time"
@@ -44,8 +45,9 @@ func (e *TooOldError) Is(target error) bool { return target == ErrTooOld }
 
 // Append writes rows of fresh data: a point that is already stored fails
 // the whole write (use UpsertPoints when the data may overlap what is
-// stored). Rows must not repeat a (series, timestamp) pair. It returns the
-// number of points written.
+// stored). Rows must not repeat a (series, timestamp) pair; a NaN value is
+// a missing reading and is not stored. It returns the number of points
+// written.
 func (st *Store) Append(ctx context.Context, rows []Row) (int64, error) {
 	return st.write(ctx, rows, true)
 }
@@ -58,6 +60,7 @@ func (st *Store) UpsertPoints(ctx context.Context, rows []Row) (int64, error) {
 }
 
 func (st *Store) write(ctx context.Context, rows []Row, appendOnly bool) (int64, error) {
+	rows = dropMissing(rows)
 	if len(rows) == 0 {
 		return 0, nil
 	}
@@ -79,6 +82,23 @@ func (st *Store) write(ctx context.Context, rows []Row, appendOnly bool) (int64,
 		return 0, fmt.Errorf("series: write: commit: %w", err)
 	}
 	return int64(len(rows)), nil
+}
+
+// dropMissing leaves out NaN values: a NaN is a missing reading, which
+// the blocks store as the absence of a point.
+func dropMissing(rows []Row) []Row {
+	for i, r := range rows {
+		if math.IsNaN(r.Value) {
+			kept := slices.Clone(rows[:i])
+			for _, r := range rows[i+1:] {
+				if !math.IsNaN(r.Value) {
+					kept = append(kept, r)
+				}
+			}
+			return kept
+		}
+	}
+	return rows
 }
 
 func (st *Store) checkRetention(rows []Row) error {

@@ -2,7 +2,6 @@ package prom
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -33,13 +32,9 @@ func (s *Source) Catalog(ctx context.Context) (out []series.Series, skipped []st
 			"start":   {promTime(now.Add(-r.Lookback))},
 			"end":     {promTime(now.Add(future))},
 		}
-		data, err := s.call(ctx, "/api/v1/series", form, fmt.Sprintf("discover[%d] %s", i, r.Match))
-		if err != nil {
-			return nil, nil, err
-		}
 		var sets []map[string]string
-		if err := json.Unmarshal(data, &sets); err != nil {
-			return nil, nil, fmt.Errorf("prom: discover[%d]: %w", i, err)
+		if err := s.api(ctx, "/api/v1/series", form, fmt.Sprintf("discover[%d] %s", i, r.Match), &sets); err != nil {
+			return nil, nil, err
 		}
 		sort.Slice(sets, func(a, b int) bool { return labelString(sets[a]) < labelString(sets[b]) })
 		for _, labels := range sets {

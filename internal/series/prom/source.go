@@ -85,7 +85,7 @@ type Source struct {
 type Option func(*Source)
 
 // WithHTTPClient sets the HTTP client (its Timeout is replaced by the
-// mapping's).
+// mapping's; its transport decides compression).
 func WithHTTPClient(hc *http.Client) Option { return func(s *Source) { s.hc = hc } }
 
 // WithClock sets the clock that "latest" is measured on (default time.Now).
@@ -105,7 +105,10 @@ func New(m *Mapping, opts ...Option) (*Source, error) {
 		o(s)
 	}
 	if s.hc == nil {
-		s.hc = &http.Client{}
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableCompression = !m.Compress
+		tr.MaxIdleConnsPerHost = max(m.Concurrency, 2)
+		s.hc = &http.Client{Transport: tr}
 	}
 	hc := *s.hc
 	hc.Timeout = m.Timeout
@@ -125,27 +128,20 @@ type apiResponse struct {
 	Error     string          `json:"error"`
 }
 
-type matrix struct {
-	ResultType string `json:"resultType"`
-	Result     []struct {
-		Metric map[string]string `json:"metric"`
-		Values [][2]any          `json:"values"`
-	} `json:"result"`
-}
-
-// call POSTs form to the API path and returns the data of a success.
-func (s *Source) call(ctx context.Context, path string, form url.Values, what string) (json.RawMessage, error) {
+// call POSTs form to the API path and returns the HTTP status and body;
+// failures to get an answer at all are ErrUnavailable.
+func (s *Source) call(ctx context.Context, path string, form url.Values, what string) (int, []byte, error) {
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return 0, nil, ctx.Err()
 	}
 	defer func() { <-s.sem }()
 	u := *s.base
 	u.Path += path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), strings.NewReader(form.Encode()))
 	if err != nil {
-		return nil, fmt.Errorf("prom: %w", err)
+		return 0, nil, fmt.Errorf("prom: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	for k, v := range s.m.Headers {
@@ -156,39 +152,59 @@ func (s *Source) call(ctx context.Context, path string, form url.Values, what st
 		var ne net.Error
 		switch {
 		case ctx.Err() != nil:
-			return nil, fmt.Errorf("prom: %s: %w", what, ctx.Err())
+			return 0, nil, fmt.Errorf("prom: %s: %w", what, ctx.Err())
 		case errors.As(err, &ne) && ne.Timeout():
-			return nil, fmt.Errorf("prom: %s at %s: no answer within %s: %w", what, s.base.Host, s.m.Timeout, ErrUnavailable)
+			return 0, nil, fmt.Errorf("prom: %s at %s: no answer within %s: %w", what, s.base.Host, s.m.Timeout, ErrUnavailable)
 		}
-		return nil, fmt.Errorf("prom: %s at %s: cannot reach the server (%v): %w", what, s.base.Host, unwrapURL(err), ErrUnavailable)
+		return 0, nil, fmt.Errorf("prom: %s at %s: cannot reach the server (%v): %w", what, s.base.Host, unwrapURL(err), ErrUnavailable)
 	}
 	defer resp.Body.Close() //nolint:errcheck // read-only body
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return nil, fmt.Errorf("prom: %s at %s: reading the answer: %v: %w", what, s.base.Host, err, ErrUnavailable)
+		return 0, nil, fmt.Errorf("prom: %s at %s: reading the answer: %v: %w", what, s.base.Host, err, ErrUnavailable)
 	}
-	var ar apiResponse
-	if jerr := json.Unmarshal(body, &ar); jerr != nil || ar.Status == "" {
+	return resp.StatusCode, body, nil
+}
+
+// answerError turns an answer that is not a success into an error: the
+// engine's own words when it gave some, else what came back.
+func (s *Source) answerError(what string, code int, status, errType, msg string, decodeErr error, body []byte, query string) error {
+	if decodeErr != nil || status == "" {
 		snippet := strings.TrimSpace(string(body))
 		if len(snippet) > 200 {
 			snippet = snippet[:200] + "…"
 		}
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return nil, fmt.Errorf("prom: %s at %s: HTTP %d: %s: %w", what, s.base.Host, resp.StatusCode, snippet, ErrUnavailable)
+		if code >= 500 || code == http.StatusTooManyRequests {
+			return fmt.Errorf("prom: %s at %s: HTTP %d: %s: %w", what, s.base.Host, code, snippet, ErrUnavailable)
 		}
-		return nil, fmt.Errorf("prom: %s at %s: not a Prometheus API answer (HTTP %d): %s", what, s.base.Host, resp.StatusCode, snippet)
+		return fmt.Errorf("prom: %s at %s: not a Prometheus API answer (HTTP %d): %s", what, s.base.Host, code, snippet)
 	}
-	if ar.Status != "success" {
-		qe := &QueryError{Query: form.Get("query"), Status: resp.StatusCode, Type: ar.ErrorType, Msg: ar.Error}
-		if qe.Query == "" {
-			qe.Query = form.Get("match[]")
-		}
-		if resp.StatusCode >= 500 {
-			return nil, fmt.Errorf("prom: %s: %w: %w", what, qe, ErrUnavailable)
-		}
-		return nil, fmt.Errorf("prom: %s: %w", what, qe)
+	if status == "success" {
+		return nil
 	}
-	return ar.Data, nil
+	qe := &QueryError{Query: query, Status: code, Type: errType, Msg: msg}
+	if code >= 500 {
+		return fmt.Errorf("prom: %s: %w: %w", what, qe, ErrUnavailable)
+	}
+	return fmt.Errorf("prom: %s: %w", what, qe)
+}
+
+// api calls an endpoint whose data is small (series) and decodes it with
+// encoding/json.
+func (s *Source) api(ctx context.Context, path string, form url.Values, what string, data any) error {
+	code, body, err := s.call(ctx, path, form, what)
+	if err != nil {
+		return err
+	}
+	var ar apiResponse
+	jerr := json.Unmarshal(body, &ar)
+	if err := s.answerError(what, code, ar.Status, ar.ErrorType, ar.Error, jerr, body, form.Get("match[]")); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(ar.Data, data); err != nil {
+		return fmt.Errorf("prom: %s: %w", what, err)
+	}
+	return nil
 }
 
 // unwrapURL drops the "Post \"url\": " prefix of a *url.Error.
@@ -228,55 +244,41 @@ func (s *Source) slots(ctx context.Context, sr series.Series, fn string, lo, hi 
 			"end":   {promTime(last)},
 			"step":  {promDuration(step)},
 		}
-		data, err := s.call(ctx, "/api/v1/query_range", form, "query_range for "+sr.Name)
+		what := "query_range for " + sr.Name
+		code, body, err := s.call(ctx, "/api/v1/query_range", form, what)
 		if err != nil {
 			return nil, err
 		}
-		var m matrix
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("prom: query_range for %s: %w", sr.Name, err)
+		a, derr := decodeRange(body)
+		if err := s.answerError(what, code, a.status, a.errorType, a.errMsg, derr, body, q); err != nil {
+			return nil, err
 		}
-		if len(m.Result) > 1 {
-			ae := &AmbiguousError{Series: sr.Name, Query: sr.Query, Count: len(m.Result)}
-			for i, r := range m.Result {
+		if len(a.series) > 1 {
+			ae := &AmbiguousError{Series: sr.Name, Query: sr.Query, Count: len(a.series)}
+			for i, r := range a.series {
 				if i == 3 {
 					break
 				}
-				ae.Matched = append(ae.Matched, labelString(r.Metric))
+				ae.Matched = append(ae.Matched, labelString(r.metric))
 			}
 			return nil, ae
 		}
-		if len(m.Result) == 0 {
+		if len(a.series) == 0 {
 			continue
 		}
-		for _, v := range m.Result[0].Values {
-			ts, val, ok := parseSample(v)
-			if !ok {
+		r := a.series[0]
+		if out == nil {
+			out = make([]series.Point, 0, len(r.values))
+		}
+		for i, v := range r.values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
 				continue
 			}
-			at := ts.Add(time.Millisecond - step)
-			out = append(out, series.Point{TS: at, Value: val})
+			at := time.UnixMilli(r.times[i]).UTC().Add(time.Millisecond - step)
+			out = append(out, series.Point{TS: at, Value: v})
 		}
 	}
 	return out, nil
-}
-
-// parseSample reads [unix seconds, "value"]; non-finite values are dropped.
-func parseSample(v [2]any) (time.Time, float64, bool) {
-	sec, ok := v[0].(float64)
-	if !ok {
-		return time.Time{}, 0, false
-	}
-	str, ok := v[1].(string)
-	if !ok {
-		return time.Time{}, 0, false
-	}
-	f, err := strconv.ParseFloat(str, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return time.Time{}, 0, false
-	}
-	ms := int64(math.Round(sec * 1000))
-	return time.UnixMilli(ms).UTC(), f, true
 }
 
 func promTime(t time.Time) string {
