@@ -61,14 +61,14 @@ type rawBlock struct {
 
 // rawRow is the stored form of a rawBlock.
 type rawRow struct {
-	seriesID       int64
-	t0             time.Time
-	tfirst, tlast  time.Time
-	n              int32
-	stepUS         int64
-	offs           []int64 // nil for a regular block
-	vals           []pgtype.Float8
-	existed, dirty bool
+	seriesID      int64
+	t0            time.Time
+	tfirst, tlast time.Time
+	n             int32
+	stepUS        int64
+	offs          []int64 // nil for a regular block
+	vals          []pgtype.Float8
+	existed       bool
 }
 
 // encode picks the smaller of the two stored forms: a regular grid (slot k
@@ -176,14 +176,13 @@ func merge(old, add rawBlock, keep bool) (rawBlock, int64, bool) {
 // (series_minute) or hours of a day (series_hour). Slots without points
 // are NULL in every array.
 type rollupRow struct {
-	seriesID              int64
-	t0                    time.Time
-	mins, maxs, means     []pgtype.Float8
-	counts                []pgtype.Int4
-	lasts                 []pgtype.Float8
-	existed               bool
-	touched               []bool // slots recomputed by this write (hour rows)
-	minSlot, maxSlotPlus1 int
+	seriesID          int64
+	t0                time.Time
+	mins, maxs, means []pgtype.Float8
+	counts            []pgtype.Int4
+	lasts             []pgtype.Float8
+	existed           bool
+	touched           []bool // slots recomputed by this write (hour rows)
 }
 
 func newRollupRow(id int64, t0 time.Time, slots int) *rollupRow {

@@ -156,12 +156,12 @@ func (s *Source) call(ctx context.Context, path string, form url.Values, what st
 		case errors.As(err, &ne) && ne.Timeout():
 			return 0, nil, fmt.Errorf("prom: %s at %s: no answer within %s: %w", what, s.base.Host, s.m.Timeout, ErrUnavailable)
 		}
-		return 0, nil, fmt.Errorf("prom: %s at %s: cannot reach the server (%v): %w", what, s.base.Host, unwrapURL(err), ErrUnavailable)
+		return 0, nil, fmt.Errorf("prom: %s at %s: cannot reach the server (%w): %w", what, s.base.Host, unwrapURL(err), ErrUnavailable)
 	}
 	defer resp.Body.Close() //nolint:errcheck // read-only body
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return 0, nil, fmt.Errorf("prom: %s at %s: reading the answer: %v: %w", what, s.base.Host, err, ErrUnavailable)
+		return 0, nil, fmt.Errorf("prom: %s at %s: reading the answer: %w: %w", what, s.base.Host, err, ErrUnavailable)
 	}
 	return resp.StatusCode, body, nil
 }

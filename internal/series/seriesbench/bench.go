@@ -377,7 +377,7 @@ func benchVM(ctx context.Context, pool *pgxpool.Pool, o Options, all []series.Se
 		return err
 	}
 	defer os.RemoveAll(dir) //nolint:errcheck // best effort
-	vm, err := vmtest.StartIn(dir)
+	vm, err := vmtest.StartIn(ctx, dir)
 	if err != nil {
 		return err
 	}

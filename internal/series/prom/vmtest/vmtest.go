@@ -49,7 +49,8 @@ type Server struct {
 // visible to queries at once (no latency offset, no response cache).
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := start(t.TempDir())
+	// The server outlives any one call of the test: Stop (at cleanup) ends it.
+	s, err := start(context.WithoutCancel(t.Context()), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,23 +59,23 @@ func Start(t testing.TB) *Server {
 }
 
 // StartIn runs VictoriaMetrics with its data in dir (for the benchmark
-// command); call Stop when done.
-func StartIn(dir string) (*Server, error) { return start(dir) }
+// command) until ctx ends or Stop is called.
+func StartIn(ctx context.Context, dir string) (*Server, error) { return start(ctx, dir) }
 
-func start(dir string) (*Server, error) {
+func start(ctx context.Context, dir string) (*Server, error) {
 	bin, err := Binary()
 	if err != nil {
 		return nil, err
 	}
 	var lastErr error
 	for range 3 { // the free port may be taken between asking and binding
-		port, err := freePort()
+		port, err := freePort(ctx)
 		if err != nil {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(port)
 		var logs bytes.Buffer
-		cmd := exec.Command(bin, //nolint:gosec // the test machine's own binary
+		cmd := exec.CommandContext(ctx, bin, //nolint:gosec // the test machine's own binary
 			"-storageDataPath="+dir,
 			"-httpListenAddr="+addr,
 			"-retentionPeriod=100y",
@@ -88,7 +89,7 @@ func start(dir string) (*Server, error) {
 			return nil, fmt.Errorf("vmtest: start %s: %w", bin, err)
 		}
 		s := &Server{URL: "http://" + addr, cmd: cmd, hc: &http.Client{Timeout: 30 * time.Second}}
-		if err := s.waitHealthy(15 * time.Second); err != nil {
+		if err := s.waitHealthy(ctx, 15*time.Second); err != nil {
 			s.Stop()
 			lastErr = fmt.Errorf("%w; server output: %s", err, logs.String())
 			continue
@@ -98,8 +99,8 @@ func start(dir string) (*Server, error) {
 	return nil, lastErr
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(ctx context.Context) (int, error) {
+	l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, fmt.Errorf("vmtest: free port: %w", err)
 	}
@@ -107,10 +108,14 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func (s *Server) waitHealthy(limit time.Duration) error {
+func (s *Server) waitHealthy(ctx context.Context, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		resp, err := s.hc.Get(s.URL + "/health")
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/health", nil)
+		if err != nil {
+			return err
+		}
+		resp, err := s.hc.Do(req)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
