@@ -23,6 +23,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		keep     bool
 		noVM     bool
 		duration string
+		reuseURL string
 	)
 	cmd := &cobra.Command{
 		Use:   "series",
@@ -47,7 +48,7 @@ VictoriaMetrics data are removed at the end. Mind the disk: about 10-15 bytes a 
 				}
 				o.Step = d
 			}
-			return withScratchURL(ctx, app, keep, func(u string) error {
+			measure := func(u string) error {
 				pool, err := db.Open(ctx, u, db.Options{MaxConns: 8})
 				if err != nil {
 					return err
@@ -64,7 +65,12 @@ VictoriaMetrics data are removed at the end. Mind the disk: about 10-15 bytes a 
 				}
 				rep.Print(app.Out)
 				return nil
-			})
+			}
+			if reuseURL != "" {
+				o.Reuse = true
+				return measure(reuseURL)
+			}
+			return withScratchURL(ctx, app, keep, measure)
 		},
 	}
 	f := cmd.Flags()
@@ -80,7 +86,8 @@ VictoriaMetrics data are removed at the end. Mind the disk: about 10-15 bytes a 
 	f.IntVar(&o.VMTags, "vm-tags", 0, "tags loaded into VictoriaMetrics (default all)")
 	f.BoolVar(&noVM, "no-vm", false, "skip VictoriaMetrics")
 	f.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	f.BoolVar(&keep, "keep", false, "keep the scratch database")
+	f.BoolVar(&keep, "keep", false, "keep the scratch database (to measure it again with --reuse)")
+	f.StringVar(&reuseURL, "reuse", "", "measure the plant an earlier run kept in this database instead of loading one")
 	bench.AddCommand(cmd)
 	return bench
 }

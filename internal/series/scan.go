@@ -37,7 +37,7 @@ type ScanOptions struct {
 	// fitted again (default 24 hours).
 	RefitAfter time.Duration
 	// Context is the recent history read before the window so the
-	// detector has a baseline (default 3 hours, and at least 48 steps).
+	// detector has a baseline (default 2 hours, and at least 48 steps).
 	Context time.Duration
 	// MaxPoints caps the points read per series (context and window): the
 	// resolution is the finest of the series' interval, 1, 5 and 15
@@ -59,7 +59,7 @@ func (o *ScanOptions) defaults() {
 		o.RefitAfter = 24 * time.Hour
 	}
 	if o.Context <= 0 {
-		o.Context = 3 * time.Hour
+		o.Context = 2 * time.Hour
 	}
 	if o.MaxPoints <= 0 {
 		o.MaxPoints = 720

@@ -149,7 +149,7 @@ func TestScanGenericAndCoarse(t *testing.T) {
 	sc := series.NewScanner(st, det, series.ScanOptions{FitSpan: 24 * time.Hour})
 	rep, err := sc.Scan(ctx, append(ss, empty), end.Add(-time.Hour), end)
 	require.NoError(t, err)
-	require.Equal(t, map[time.Duration]int{time.Minute: 6}, rep.Steps, "4 hours of 10 s readings exceed 720 points: minute means")
+	require.Equal(t, map[time.Duration]int{time.Minute: 6}, rep.Steps, "3 hours of 10 s readings exceed 720 points: minute means")
 	require.Equal(t, 5, rep.Scanned)
 	require.Equal(t, 1, rep.Skipped)
 	require.Equal(t, []string{"f-empty.v"}, rep.SkippedNames)

@@ -10,6 +10,7 @@ package seriesbench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -17,7 +18,9 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -54,6 +57,9 @@ type Options struct {
 	VMTags int
 	End    time.Time
 	Seed   uint64
+	// Reuse measures a plant loaded by an earlier run (kept with --keep)
+	// instead of generating and loading one; the import is not measured.
+	Reuse bool
 }
 
 func (o *Options) defaults() {
@@ -129,6 +135,12 @@ type Report struct {
 	VMRaw24h  Latency
 	VMScan    time.Duration
 	VMSkipped string
+	// ScanWarmCPU is the CPU time this process spent in the warm scan
+	// (PostgreSQL's share is not counted); LoadAverage is the machine's
+	// one-minute load average when the measurements started, since the
+	// latencies depend on what else runs there.
+	ScanWarmCPU time.Duration
+	LoadAverage string
 }
 
 // Run generates and loads the plant into the store on pool (a scratch
@@ -139,18 +151,31 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (Rep
 	st := series.New(pool)
 	say := func(format string, args ...any) { fmt.Fprintf(log, format+"\n", args...) }
 
-	tags, long, err := catalog(ctx, st, o)
-	if err != nil {
-		return rep, err
+	var tags, long []series.Series
+	var err error
+	if o.Reuse {
+		if tags, long, err = reuse(ctx, pool, st, &o); err != nil {
+			return rep, err
+		}
+		rep.Options = o
+		if err := pool.QueryRow(ctx, `SELECT COALESCE(sum(n), 0)::bigint FROM series_raw`).Scan(&rep.Points); err != nil {
+			return rep, fmt.Errorf("seriesbench: %w", err)
+		}
+		say("reusing %d points of %d tags and %d long tags, ending %s", rep.Points, len(tags), len(long), o.End.Format(time.RFC3339))
+	} else {
+		if tags, long, err = catalog(ctx, st, o); err != nil {
+			return rep, err
+		}
+		say("loading %d tags × %s × %g days and %d tags × %g days …", o.Tags, o.Step, o.Days, o.LongTags, o.LongDays)
+		began := time.Now()
+		if rep.Points, err = load(ctx, st, o, tags, long); err != nil {
+			return rep, err
+		}
+		rep.Import = time.Since(began)
+		rep.PointsPerSecond = float64(rep.Points) / rep.Import.Seconds()
+		say("loaded %d points in %s (%.0f points/s)", rep.Points, rep.Import.Round(time.Millisecond), rep.PointsPerSecond)
 	}
-	say("loading %d tags × %s × %g days and %d tags × %g days …", o.Tags, o.Step, o.Days, o.LongTags, o.LongDays)
-	began := time.Now()
-	if rep.Points, err = load(ctx, st, o, tags, long); err != nil {
-		return rep, err
-	}
-	rep.Import = time.Since(began)
-	rep.PointsPerSecond = float64(rep.Points) / rep.Import.Seconds()
-	say("loaded %d points in %s (%.0f points/s)", rep.Points, rep.Import.Round(time.Millisecond), rep.PointsPerSecond)
+	rep.LoadAverage = loadAverage()
 	if _, err := st.Maintain(ctx); err != nil {
 		return rep, err
 	}
@@ -198,10 +223,12 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (Rep
 	}
 	rep.ScanCold = time.Since(t0)
 	t0 = time.Now()
+	cpu0 := cpuTime()
 	if rep.ScanReport, err = sc.Scan(ctx, scanned, o.End.Add(-time.Hour), o.End); err != nil {
 		return rep, err
 	}
 	rep.ScanWarm = time.Since(t0)
+	rep.ScanWarmCPU = cpuTime() - cpu0
 	index := map[int64]int{}
 	for i, s := range scanned {
 		index[s.ID] = i
@@ -229,6 +256,58 @@ func Run(ctx context.Context, pool *pgxpool.Pool, o Options, log io.Writer) (Rep
 		}
 	}
 	return rep, nil
+}
+
+// reuse finds the plant an earlier run loaded.
+func reuse(ctx context.Context, pool *pgxpool.Pool, st *series.Store, o *Options) (tags, long []series.Series, err error) {
+	all, err := st.List(ctx, series.Filter{Source: "bench"})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, s := range all {
+		switch {
+		case strings.HasPrefix(s.Name, "tag-"):
+			tags = append(tags, s)
+		case strings.HasPrefix(s.Name, "long-"):
+			long = append(long, s)
+		}
+	}
+	if len(tags) == 0 {
+		return nil, nil, errors.New("seriesbench: no bench plant in this database (run once with --keep)")
+	}
+	var last time.Time
+	if err := pool.QueryRow(ctx, `SELECT max(tlast) FROM series_raw`).Scan(&last); err != nil {
+		return nil, nil, fmt.Errorf("seriesbench: %w", err)
+	}
+	o.Tags, o.LongTags, o.Step = len(tags), len(long), tags[0].Interval
+	o.End = last.UTC().Add(o.Step)
+	o.ScanTags = min(o.ScanTags, len(tags))
+	if o.ScanTags <= 0 {
+		o.ScanTags = len(tags)
+	}
+	o.VMTags = len(tags) + len(long)
+	return tags, long, nil
+}
+
+// loadAverage is the one-minute load average (Linux), or "".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// cpuTime is the CPU time this process has used (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func timeWindows(ctx context.Context, n int, fn func() error) (Latency, error) {
@@ -449,16 +528,24 @@ func (r Report) Print(w io.Writer) {
 	o := r.Options
 	fmt.Fprintf(tw, "plant\t%d tags × %s × %g days + %d tags × %g days; readings to %d decimals\n", o.Tags, o.Step, o.Days, o.LongTags, o.LongDays, o.Decimals)
 	fmt.Fprintf(tw, "points\t%d\n", r.Points)
+	if r.LoadAverage != "" {
+		fmt.Fprintf(tw, "machine\t%d cores, load average %s when measuring began\n", runtime.NumCPU(), r.LoadAverage)
+	}
 	fmt.Fprintf(tw, "bytes per point\t%.2f (raw %.2f, minute rollups %.2f, hour rollups %.2f; tables, TOAST and indexes)\n",
 		r.BytesPerPoint, float64(r.RawBytes)/float64(r.Points), float64(r.MinuteBytes)/float64(r.Points), float64(r.HourBytes)/float64(r.Points))
-	fmt.Fprintf(tw, "import\t%.0f points/s (%s, %d writers)\n", r.PointsPerSecond, r.Import.Round(time.Millisecond), o.Writers)
+	if o.Reuse {
+		fmt.Fprintf(tw, "import\tnot measured (an earlier run's plant)\n")
+	} else {
+		fmt.Fprintf(tw, "import\t%.0f points/s (%s, %d writers)\n", r.PointsPerSecond, r.Import.Round(time.Millisecond), o.Writers)
+	}
 	fmt.Fprintf(tw, "raw 24 h window, one sensor\tp50 %s  p95 %s  p99 %s  (n=%d)\n", r.Raw24h.P50, r.Raw24h.P95, r.Raw24h.P99, r.Raw24h.N)
 	if r.Hourly90d.N > 0 {
 		fmt.Fprintf(tw, "90-day hourly view, one sensor\tp50 %s  p95 %s  p99 %s  (n=%d)\n", r.Hourly90d.P50, r.Hourly90d.P95, r.Hourly90d.P99, r.Hourly90d.N)
 	}
 	sr := r.ScanReport
-	fmt.Fprintf(tw, "plant-wide scan, last hour\t%d tags: warm %s (models reused: %d; waiting for reads %s), cold %s (fitting every model); %d skipped; steps %v\n",
-		sr.Scanned+sr.Skipped, r.ScanWarm.Round(time.Millisecond), sr.Reused, sr.Read.Round(time.Millisecond), r.ScanCold.Round(time.Millisecond), sr.Skipped, sr.Steps)
+	fmt.Fprintf(tw, "plant-wide scan, last hour\t%d tags: warm %s (models reused: %d; waiting for reads %s; %s CPU in Gemba), cold %s (fitting every model); %d skipped; steps %v\n",
+		sr.Scanned+sr.Skipped, r.ScanWarm.Round(time.Millisecond), sr.Reused, sr.Read.Round(time.Millisecond), r.ScanWarmCPU.Round(time.Millisecond),
+		r.ScanCold.Round(time.Millisecond), sr.Skipped, sr.Steps)
 	fmt.Fprintf(tw, "scan findings\t%d of %d injected shifts found (%d dated within 10 min), %d findings on the other %d tags\n",
 		r.Caught, r.Injected, r.Onsets, r.Other, sr.Scanned+sr.Skipped-r.Injected)
 	switch {
