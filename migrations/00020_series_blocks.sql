@@ -24,7 +24,7 @@ ALTER TABLE series
 -- slot k at tfirst + k·step_us µs in vals[k+1] (NULL for a missing reading);
 -- an irregular one (step_us = 0) holds each point's µs offset from tfirst in offs.
 CREATE TABLE series_raw (
-    series_id bigint NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    series_id bigint NOT NULL,       -- series.id (no foreign key: see the trigger below)
     t0        timestamptz NOT NULL,  -- block start (UTC-aligned to the block width)
     tfirst    timestamptz NOT NULL,  -- first and last point
     tlast     timestamptz NOT NULL,
@@ -42,7 +42,7 @@ CREATE TABLE series_raw_default PARTITION OF series_raw DEFAULT;
 -- hour blocks) or per day (24 hour slots; every series); slot arrays hold
 -- NULL where no point fell.
 CREATE TABLE series_minute (
-    series_id bigint NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    series_id bigint NOT NULL,
     t0        timestamptz NOT NULL,  -- the hour
     mins      double precision[] NOT NULL,
     maxs      double precision[] NOT NULL,
@@ -55,7 +55,7 @@ ALTER TABLE series_minute ALTER COLUMN means SET COMPRESSION pglz;
 CREATE TABLE series_minute_default PARTITION OF series_minute DEFAULT;
 
 CREATE TABLE series_hour (
-    series_id bigint NOT NULL REFERENCES series (id) ON DELETE CASCADE,
+    series_id bigint NOT NULL,
     t0        timestamptz NOT NULL,  -- the day (UTC)
     mins      double precision[] NOT NULL,
     maxs      double precision[] NOT NULL,
@@ -65,6 +65,18 @@ CREATE TABLE series_hour (
     PRIMARY KEY (series_id, t0)
 ) PARTITION BY RANGE (t0);
 CREATE TABLE series_hour_default PARTITION OF series_hour DEFAULT;
+
+-- No foreign keys to series: attaching a partition would take a SHARE ROW
+-- EXCLUSIVE lock on series to add one, waiting on (and blocking) every
+-- writer of series rows, and each block written would pay the check. A
+-- deleted series takes its blocks and rollups with it through this rule.
+-- +goose StatementBegin
+CREATE RULE series_delete_points AS ON DELETE TO series DO ALSO (
+    DELETE FROM series_raw WHERE series_id = OLD.id;
+    DELETE FROM series_minute WHERE series_id = OLD.id;
+    DELETE FROM series_hour WHERE series_id = OLD.id
+);
+-- +goose StatementEnd
 
 -- Existing points move into blocks, losslessly.
 UPDATE series s SET block = CASE
@@ -178,6 +190,7 @@ SELECT r.series_id,
 FROM series_raw r CROSS JOIN LATERAL unnest(r.vals) WITH ORDINALITY AS u(value, k)
 WHERE u.value IS NOT NULL
 ORDER BY 1, 2;
+DROP RULE series_delete_points ON series;
 DROP TABLE series_hour;
 DROP TABLE series_minute;
 DROP TABLE series_raw;

@@ -25,12 +25,12 @@ func TestBenchSeriesSmall(t *testing.T) {
 	defer app.Close()
 	root := &cobra.Command{Use: "gemba", SilenceUsage: true, SilenceErrors: true}
 	root.AddCommand(newBenchCmd(app))
-	root.SetArgs([]string{"bench", "series", "--tags", "100", "--days", "2", "--long-tags", "1", "--long-days", "92", "--samples", "30", "--json"})
+	root.SetArgs([]string{"bench", "series", "--tags", "100", "--days", "3", "--long-tags", "1", "--long-days", "92", "--samples", "30", "--json"})
 	require.NoError(t, root.ExecuteContext(context.Background()), errb.String())
 	var rep seriesbench.Report
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
 	t.Logf("%s", errb.String())
-	require.EqualValues(t, 100*2*8640+92*8640, rep.Points)
+	require.EqualValues(t, 100*3*8640+92*8640, rep.Points)
 	require.Less(t, rep.BytesPerPoint, 20.0, "bytes per point, rollups and indexes included")
 	require.Greater(t, rep.PointsPerSecond, 50_000.0)
 	require.Less(t, rep.Raw24h.P50.Milliseconds(), int64(200))

@@ -278,3 +278,35 @@ func TestMaintainMovesDefault(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, rep.Created, "nothing left to move")
 }
+
+// TestDeleteSeriesTakesItsPoints checks the cascade that replaces foreign
+// keys on the partitioned tables: deleting a series row deletes its raw
+// blocks and rollups, and nothing of other series.
+func TestDeleteSeriesTakesItsPoints(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	st := series.New(tx)
+	var ids []int64
+	for _, name := range []string{"del.a", "del.b"} {
+		s, err := st.Upsert(ctx, series.Series{Name: name, Interval: 10 * time.Second})
+		require.NoError(t, err)
+		ids = append(ids, s.ID)
+		var rows []series.Row
+		for k := range 720 {
+			rows = append(rows, series.Row{SeriesID: s.ID, TS: t0.Add(time.Duration(k) * 10 * time.Second), Value: float64(k)})
+		}
+		_, err = st.Append(ctx, rows)
+		require.NoError(t, err)
+	}
+	count := func(id int64) (n int) {
+		require.NoError(t, tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM series_raw WHERE series_id = $1) +
+  (SELECT count(*) FROM series_minute WHERE series_id = $1) + (SELECT count(*) FROM series_hour WHERE series_id = $1)`, id).Scan(&n))
+		return n
+	}
+	require.Equal(t, 2+2+1, count(ids[0]))
+	_, err := tx.Exec(ctx, `DELETE FROM series WHERE id = $1`, ids[0])
+	require.NoError(t, err)
+	require.Zero(t, count(ids[0]))
+	require.Equal(t, 5, count(ids[1]))
+}

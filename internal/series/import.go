@@ -205,6 +205,19 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	if len(intervals) == 0 {
 		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
 	}
+	// Before any series row is touched (so this transaction holds no lock a
+	// partition's creation on another connection could wait for): refuse
+	// history past the retention, and make the partitions the points go to.
+	var lo, hi time.Time
+	if err := tx.QueryRow(ctx, `SELECT min(ts), max(ts) FROM import_stage`).Scan(&lo, &hi); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	if err := st.checkRetention([]Row{{TS: lo}}); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	if err := st.ensureRange(ctx, lo, hi); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
 	txs := st.On(tx)
 	// Series rows are upserted in name order, so that two imports of
 	// overlapping files lock them in the same order and cannot deadlock.
@@ -217,16 +230,6 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		res.Series = append(res.Series, name)
 	}
 	sort.Strings(res.Series)
-	var lo, hi time.Time
-	if err := tx.QueryRow(ctx, `SELECT min(ts), max(ts) FROM import_stage`).Scan(&lo, &hi); err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
-	}
-	if err := st.checkRetention([]Row{{TS: lo}}); err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
-	}
-	if err := st.ensureRange(ctx, lo, hi); err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
-	}
 	if res.Points, err = moveStaged(ctx, tx); err != nil {
 		return ImportResult{}, err
 	}

@@ -3,6 +3,7 @@ package series
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -76,7 +77,7 @@ func (st *Store) ensureRange(ctx context.Context, lo, hi time.Time) error {
 		for s := p.start(lo); !s.After(hi); s = p.next(s) {
 			want = append(want, s)
 		}
-		if err := ensurePartitions(ctx, pool, p, want); err != nil {
+		if err := ensurePartitions(ctx, pool, st.opt.log, p, want); err != nil {
 			return err
 		}
 	}
@@ -85,7 +86,7 @@ func (st *Store) ensureRange(ctx context.Context, lo, hi time.Time) error {
 
 // ensurePartitions creates the partitions of p starting at starts that do
 // not exist yet.
-func ensurePartitions(ctx context.Context, pool *pgxpool.Pool, p partScheme, starts []time.Time) error {
+func ensurePartitions(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, p partScheme, starts []time.Time) error {
 	names := make([]string, len(starts))
 	for i, s := range starts {
 		names[i] = p.name(s)
@@ -102,15 +103,29 @@ func ensurePartitions(ctx context.Context, pool *pgxpool.Pool, p partScheme, sta
 		if slices.Contains(have, names[i]) {
 			continue
 		}
-		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			_, err := createPartition(ctx, tx, p, s)
+		// Bounded: with every connection of the pool taken (the caller's
+		// own transaction may hold the last one) or a long transaction
+		// holding the DEFAULT partition, the rows simply land there and
+		// Maintain moves them later.
+		cctx, cancel := context.WithTimeout(ctx, partitionWait)
+		err := pgx.BeginFunc(cctx, pool, func(tx pgx.Tx) error {
+			_, err := createPartition(cctx, tx, p, s)
 			return err
-		}); err != nil {
+		})
+		cancel()
+		if err != nil && ctx.Err() == nil && cctx.Err() != nil {
+			log.WarnContext(ctx, "series: partition not created in time; its blocks go to the DEFAULT partition until maintenance", "partition", names[i])
+			continue
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// partitionWait bounds the creation of a partition before a write.
+const partitionWait = 5 * time.Second
 
 // createPartition creates and attaches the partition of p starting at
 // start, moving into it the rows the DEFAULT partition holds for its

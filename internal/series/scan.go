@@ -430,9 +430,11 @@ type PredictDetector struct {
 
 // Fit implements Detector.
 func (d PredictDetector) Fit(_ Series, h predict.Series) (Profile, error) {
+	// Two days at least: with less, a daily swing cannot be told from a
+	// trend, and every afternoon would look like an anomaly.
 	n := predict.CountFinite(h.Values)
-	if n < 24 {
-		return Profile{}, fmt.Errorf("series: fit: %d hours of history: %w", n, predict.ErrTooShort)
+	if n < 48 {
+		return Profile{}, fmt.Errorf("series: fit: %d hours of history, two days needed: %w", n, predict.ErrTooShort)
 	}
 	period := predict.DetectPeriod(h.Values, min(168, len(h.Values)/2))
 	if period < 2 || period*2 > n {
