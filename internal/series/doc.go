@@ -51,7 +51,7 @@
 // # Plant-wide work
 //
 // Scanner runs a Detector over thousands of series in bounded time and
-// memory: batched reads (one batch read ahead), detectors in parallel up
+// memory: batched reads running concurrently, detectors in parallel up
 // to the cores, models fitted on hourly history once and reused, and the
 // coarsest resolution (raw, minute or hour means) the window allows.
 package series

@@ -44,10 +44,10 @@ type ScanOptions struct {
 	// minutes and 1 hour that stays under it (default 720). Coarser than
 	// the interval reads rollups.
 	MaxPoints int
-	// Batch is how many series one read fetches (default 250): memory
-	// holds at most two batches.
+	// Batch is how many series one read fetches (default 250).
 	Batch int
-	// Workers is how many detectors run at once (default GOMAXPROCS).
+	// Workers is how many detectors, and how many batch reads, run at once
+	// (default GOMAXPROCS): memory holds at most 2·Workers+1 batches.
 	Workers int
 }
 
@@ -176,10 +176,11 @@ type batch struct {
 
 // Scan judges every series in ss over [from, to): it reads each at the
 // coarsest resolution that keeps MaxPoints (rollups where that is coarser
-// than its interval), in batches, one batch read ahead while the previous
-// one is judged by Workers detectors in parallel; it fits the models it
-// has not got or that are older than RefitAfter. Memory is bounded by two
-// batches. Series without enough data are counted as skipped, not errors.
+// than its interval), in batches read concurrently while the batches
+// already read are judged by Workers detectors in parallel; it fits the
+// models it has not got or that are older than RefitAfter. Memory is
+// bounded by 2·Workers+1 batches. Series without enough data are counted
+// as skipped, not errors.
 func (sc *Scanner[M]) Scan(ctx context.Context, ss []Series, from, to time.Time) (ScanReport, error) {
 	began := time.Now()
 	rep := ScanReport{From: from, To: to, Steps: map[time.Duration]int{}}
@@ -188,17 +189,35 @@ func (sc *Scanner[M]) Scan(ctx context.Context, ss []Series, from, to time.Time)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	batches := make(chan *batch, 1) // one read ahead
-	go func() {
-		defer close(batches)
-		for lo := 0; lo < len(ss); lo += sc.opt.Batch {
-			b := sc.read(ctx, ss[lo:min(lo+sc.opt.Batch, len(ss))], from, to)
-			select {
-			case batches <- b:
-			case <-ctx.Done():
-				return
+	// Readers fetch batches concurrently (up to Workers, each on its own
+	// connection) while the detectors judge the batches already read: at
+	// most 2·Workers+1 batches are in memory.
+	readers := min(sc.opt.Workers, (len(ss)+sc.opt.Batch-1)/sc.opt.Batch)
+	batches := make(chan *batch, readers)
+	next := make(chan int)
+	var rwg sync.WaitGroup
+	for range readers {
+		rwg.Go(func() {
+			for lo := range next {
+				b := sc.read(ctx, ss[lo:min(lo+sc.opt.Batch, len(ss))], from, to)
+				select {
+				case batches <- b:
+				case <-ctx.Done():
+					return
+				}
 			}
-			if b.err != nil {
+		})
+	}
+	go func() {
+		defer func() {
+			close(next)
+			rwg.Wait()
+			close(batches)
+		}()
+		for lo := 0; lo < len(ss); lo += sc.opt.Batch {
+			select {
+			case next <- lo:
+			case <-ctx.Done():
 				return
 			}
 		}
