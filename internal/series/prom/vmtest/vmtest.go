@@ -88,7 +88,8 @@ func start(ctx context.Context, dir string) (*Server, error) {
 		if err := cmd.Start(); err != nil {
 			return nil, fmt.Errorf("vmtest: start %s: %w", bin, err)
 		}
-		s := &Server{URL: "http://" + addr, cmd: cmd, hc: &http.Client{Timeout: 30 * time.Second}}
+		// Imports of millions of samples on a busy machine take minutes.
+		s := &Server{URL: "http://" + addr, cmd: cmd, hc: &http.Client{Timeout: 10 * time.Minute}}
 		if err := s.waitHealthy(ctx, 15*time.Second); err != nil {
 			s.Stop()
 			lastErr = fmt.Errorf("%w; server output: %s", err, logs.String())
@@ -172,7 +173,7 @@ func (s *Server) Import(ctx context.Context, ss []Series) (int, error) {
 	}
 	enc := json.NewEncoder(w)
 	for _, sr := range ss {
-		const chunk = 50_000
+		const chunk = 20_000
 		for lo := 0; lo < len(sr.Values); lo += chunk {
 			hi := min(lo+chunk, len(sr.Values))
 			l := line{Metric: sr.Labels}
@@ -190,7 +191,7 @@ func (s *Server) Import(ctx context.Context, ss []Series) (int, error) {
 			if err := enc.Encode(l); err != nil {
 				return total, err
 			}
-			if buf.Len() > 8<<20 {
+			if buf.Len() > 4<<20 {
 				if err := send(); err != nil {
 					return total, err
 				}
