@@ -36,10 +36,12 @@ lint:
 	@command -v golangci-lint >/dev/null || $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	golangci-lint run --allow-serial-runners ./...
 
-## bench: the performance benchmarks named in the issues (figures go in closing notes) and the full model evaluations
+## bench: the performance benchmarks named in the issues (figures go in closing notes), the full model evaluations,
+## and the series store at a small plant size (the 100-million-point run: gemba bench series --tags 2000 --days 5)
 bench: setup bench-models
 	bash deploy/local/test-deps.sh
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./...
+	$(GO) run ./cmd/gemba bench series --tags 200 --step 10s --days 3 --long-tags 2 --long-days 92 --samples 100
 	@# live data at full size: 50,000 MQTT points/s for 60 s through Mosquitto into PostgreSQL (p99
 	@# message-to-queryable), and 1,000 OPC UA nodes at 1 s across a 10 s server restart
 	GEMBA_CONNECT_BENCH=full $(GO) test -count=1 -timeout 20m -v -run 'TestMQTTSustainedThroughput|TestOPCUAFollowsAServerRestart' ./internal/connect/

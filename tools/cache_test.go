@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -136,8 +137,15 @@ func TestCacheNewPointAndTTL(t *testing.T) {
 	require.Equal(t, [2]int64{1, 2}, [2]int64{hits, misses})
 
 	// A rewrite inside the window keeps the edges: reused until the TTL.
-	_, err = tx.Exec(ctx, `UPDATE points SET value = value * 40 WHERE series_id = $1 AND ts > $2 AND ts < $3`,
-		vib.ID, cacheNow.Add(-3*time.Hour), cacheNow.Add(-time.Hour))
+	inside, err := store.WindowOf(ctx, vib, cacheNow.Add(-3*time.Hour+time.Nanosecond), cacheNow.Add(-time.Hour))
+	require.NoError(t, err)
+	var rewrite []series.Row
+	for i, ts := range inside.Data.Times {
+		if v := inside.Data.Values[i]; !math.IsNaN(v) {
+			rewrite = append(rewrite, series.Row{SeriesID: vib.ID, TS: ts, Value: v * 40})
+		}
+	}
+	_, err = store.UpsertPoints(ctx, rewrite)
 	require.NoError(t, err)
 	require.Equal(t, second, callJSON(t, ctx, p, "detect_anomalies", args), "within the TTL")
 	ttlClock.set(ttlClock.now().Add(5 * time.Minute))

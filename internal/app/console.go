@@ -6,7 +6,6 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/console"
 	"github.com/gemba-ai/gemba/internal/ops"
-	"github.com/gemba-ai/gemba/internal/series"
 )
 
 // buildConsole builds the local console on the configured database with
@@ -39,7 +38,7 @@ func newConsole(app *App, p *parts, more ...func(*console.Options)) (*console.Co
 		Answers: p.runner,
 		Traces:  p.runner,
 		Docs:    console.RAGDocs{Store: p.docs},
-		Plant:   console.NewSeriesPlant(series.New(p.pool)),
+		Plant:   console.NewSeriesPlant(p.series),
 		About:   about,
 		Addr:    cfg.HTTPAddr,
 		Token:   cfg.ConsoleToken,

@@ -18,7 +18,6 @@ import (
 	"github.com/gemba-ai/gemba/internal/predict/clean"
 	"github.com/gemba-ai/gemba/internal/predict/csvmodel"
 	"github.com/gemba-ai/gemba/internal/predict/eval"
-	"github.com/gemba-ai/gemba/internal/series"
 )
 
 // newModelCmd is `gemba model list|register|activate|evaluate [nab|m4]|detect|forecast|evaluate-pdm`.
@@ -37,7 +36,11 @@ func openRegistry(cmd *cobra.Command, app *App) (*modelreg.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	return modelreg.New(pool, modelreg.WithSeries(series.New(pool)), modelreg.WithLogger(app.Logger())), nil
+	st, _, err := seriesStore(app, pool)
+	if err != nil {
+		return nil, err
+	}
+	return modelreg.New(pool, modelreg.WithSeries(st), modelreg.WithLogger(app.Logger())), nil
 }
 
 func printJSON(w io.Writer, v any) error {

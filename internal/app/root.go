@@ -31,6 +31,7 @@ local console with a short list of next steps backed by data and cited incidents
 		newDemoCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
+		newBenchCmd(app),
 	)
 	return root
 }

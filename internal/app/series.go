@@ -88,7 +88,10 @@ nothing from that file is imported; the exit status is then 1. "-" reads standar
 			if err != nil {
 				return err
 			}
-			st := series.New(pool)
+			st, _, err := seriesStore(app, pool)
+			if err != nil {
+				return err
+			}
 			failed := 0
 			var results []map[string]any
 			for _, path := range args {
@@ -106,7 +109,7 @@ nothing from that file is imported; the exit status is then 1. "-" reads standar
 				res, err := st.Import(ctx, r, opt)
 				_ = r.Close()
 				switch {
-				case errors.Is(err, series.ErrBadFile):
+				case errors.Is(err, series.ErrBadFile), errors.Is(err, series.ErrTooOld):
 					msg := strings.TrimPrefix(err.Error(), "series: import: ")
 					msg = strings.TrimPrefix(msg, series.ErrBadFile.Error()+": ")
 					fmt.Fprintf(app.Err, "%s: %s\n", path, msg)
@@ -163,7 +166,10 @@ func newSeriesListCmd(app *App) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st := series.New(pool)
+			st, _, err := seriesStore(app, pool)
+			if err != nil {
+				return err
+			}
 			if f.Asset != "" {
 				a, err := st.ResolveAsset(ctx, f.Asset)
 				if err != nil {

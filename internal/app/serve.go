@@ -72,7 +72,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 
 	// Live data: the configured connectors write to the series store; their
 	// state is served as JSON for operators and the console.
-	conns, err := newConnectors(cfg, series.New(pool), metrics, log)
+	conns, err := newConnectors(cfg, p.series, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		})
 		// Live points make the core look at their asset at once (alerts).
 		sub := conns.Feed().Subscribe(256, nil)
-		bg.Go(func() { noticeAssets(runCtx, sub, series.New(pool), p.core) })
+		bg.Go(func() { noticeAssets(runCtx, sub, p.series, p.core) })
 	}
 
 	printBanner(app, ln.Addr().String(), b != nil)

@@ -20,6 +20,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/planner"
 	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/internal/series/prom"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -57,6 +58,8 @@ type parts struct {
 	tools  *tools.Registry
 	runner *agent.Runner
 	core   *conversation.Core
+	series *series.Store // the configured store (retention, the plant's database)
+	source *prom.Source  // the plant's Prometheus-compatible database, or nil
 }
 
 // buildParts builds the incident store and its tools, the plant tools, the
@@ -74,7 +77,12 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if err != nil {
 		return nil, err
 	}
-	reg := tools.NewRegistry(append(plantTools(pool, app), tools.Incidents(docs)...)...)
+	st, src, err := seriesStore(app, pool)
+	if err != nil {
+		return nil, err
+	}
+	prepareSeries(ctx, app, st, src)
+	reg := tools.NewRegistry(append(storeTools(st, pool), tools.Incidents(docs)...)...)
 	model := deps.model
 	if model == nil && !deps.offline {
 		model, err = agent.NewModel(cfg.LLM, &http.Client{})
@@ -116,7 +124,7 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &parts{pool: pool, docs: docs, tools: reg, runner: runner}
+	p := &parts{pool: pool, docs: docs, tools: reg, runner: runner, series: st, source: src}
 	if p.core, err = newCore(cfg, p, app, deps.metrics); err != nil {
 		return nil, err
 	}
@@ -129,7 +137,7 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 // the models.
 func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*conversation.Core, error) {
 	log := app.Logger()
-	reg := modelreg.New(p.pool, modelreg.WithSeries(series.New(p.pool)), modelreg.WithLogger(log))
+	reg := modelreg.New(p.pool, modelreg.WithSeries(p.series), modelreg.WithLogger(log))
 	o := conversation.Options{
 		DB:            p.pool,
 		Asker:         p.runner,
@@ -169,6 +177,14 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 				log.InfoContext(ctx, "models re-evaluated", "evaluations", len(evals), "drifted", drifted)
 				return nil
 			},
+		}, {
+			// The series store's partitions and retention, and the catalog
+			// of the plant's database: hourly (each replica also runs it
+			// once at start, in buildParts).
+			Name: "series-maintenance", Every: time.Hour,
+			Run: func(ctx context.Context) error {
+				return maintainSeries(ctx, log, p.series, p.source)
+			},
 		}},
 	}
 	if st := p.runner.Store(); st != nil {
@@ -179,7 +195,7 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 		return nil, err
 	}
 	o.Calendar = cal
-	store := series.New(p.pool)
+	store := p.series
 	o.Assets = store.Assets
 	o.LineOf = func(ctx context.Context, asset string) string {
 		ss, err := store.List(ctx, series.Filter{Asset: asset})
@@ -234,7 +250,15 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 // plantTools are the predictive tools on the series store, naming the
 // model registry's versions and drift in their results.
 func plantTools(pool db.DBTX, app *App) []tools.Tool {
-	_ = app
-	store := series.New(pool)
-	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now))
+	st, _, err := seriesStore(app, pool)
+	if err != nil {
+		app.Logger().Error("series: GEMBA_SERIES_SOURCES is unusable; series in the plant's database cannot be read", "err", err)
+		st = series.New(pool)
+	}
+	return storeTools(st, pool)
+}
+
+// storeTools are the predictive tools and latest_readings on st.
+func storeTools(st *series.Store, pool db.DBTX) []tools.Tool {
+	return append(tools.Predictive(st, modelreg.New(pool), time.Now), tools.LatestReadingsTool(st, time.Now))
 }

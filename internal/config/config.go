@@ -41,6 +41,8 @@ type Config struct {
 	Embed EmbedConfig
 	Agent AgentConfig
 	MCP   MCPConfig
+	// Series configures the series store (retention, the plant's time-series database).
+	Series SeriesConfig
 
 	// Connectors are the live data sources (MQTT, OPC UA) that `gemba
 	// serve` runs (GEMBA_CONNECTORS, usually GEMBA_CONNECTORS_FILE).
@@ -124,6 +126,20 @@ type AgentConfig struct {
 	ToolTimeout time.Duration // GEMBA_AGENT_TOOL_TIMEOUT: one tool call
 }
 
+// SeriesConfig sizes the embedded time-series store and names the plant's
+// own time-series database.
+type SeriesConfig struct {
+	// RawRetention is how long raw points are kept; 0 keeps them
+	// (GEMBA_SERIES_RAW_RETENTION).
+	RawRetention time.Duration
+	// MinuteRetention is how long minute rollups are kept; 0 keeps them
+	// (GEMBA_SERIES_MINUTE_RETENTION). Hour rollups are always kept.
+	MinuteRetention time.Duration
+	// Sources is the file mapping plant series to the plant's
+	// Prometheus-compatible database (GEMBA_SERIES_SOURCES); empty: none.
+	Sources string
+}
+
 // Var documents one environment variable.
 type Var struct {
 	Name    string
@@ -176,6 +192,9 @@ var Vars = []Var{
 	{"GEMBA_ALERT_COOLDOWN", "30m", false, "Least time between two alerts on one asset."},
 	{"GEMBA_ALERT_ESCALATE_AFTER", "30m", false, "When an alert nobody acknowledged is escalated in its thread (@here); 0 never."},
 	{"GEMBA_MCP_SERVERS", "", true, "External MCP servers whose tools the LLM agent may call: a YAML or JSON list (name, command or url, tools, timeout), usually in a file named by GEMBA_MCP_SERVERS_FILE. See README \"MCP\"."},
+	{"GEMBA_SERIES_RAW_RETENTION", "0", false, "How long raw points are kept (e.g. 30d, 12w, 720h; 0 keeps them). Older points live on in the minute and hour rollups; writes older than this are refused."},
+	{"GEMBA_SERIES_MINUTE_RETENTION", "0", false, "How long minute rollups are kept (0 keeps them; at least GEMBA_SERIES_RAW_RETENTION). Hour rollups are always kept."},
+	{"GEMBA_SERIES_SOURCES", "", false, "YAML file mapping plant series to the plant's Prometheus-compatible database (Prometheus, VictoriaMetrics, Thanos, Mimir); see internal/series/prom/example.yaml. Empty: every series lives in Gemba's store."},
 }
 
 // Getenv is the environment lookup used by Load; os.LookupEnv in production.
@@ -253,6 +272,11 @@ func Load(get Getenv) (*Config, error) {
 			Cooldown:      l.dur("GEMBA_ALERT_COOLDOWN"),
 			EscalateAfter: l.dur("GEMBA_ALERT_ESCALATE_AFTER"),
 		},
+		Series: SeriesConfig{
+			RawRetention:    l.retention("GEMBA_SERIES_RAW_RETENTION"),
+			MinuteRetention: l.retention("GEMBA_SERIES_MINUTE_RETENTION"),
+			Sources:         l.file("GEMBA_SERIES_SOURCES"),
+		},
 	}
 	c.effective = l.effective
 	c.validate(&l)
@@ -301,6 +325,9 @@ func (c *Config) validate(l *loader) {
 	}
 	if c.Embed.Provider != "local" && c.Embed.Model == "" {
 		l.bad("GEMBA_EMBED_MODEL", "is required when GEMBA_EMBED_PROVIDER is "+c.Embed.Provider)
+	}
+	if r, m := c.Series.RawRetention, c.Series.MinuteRetention; m > 0 && r > 0 && m < r {
+		l.bad("GEMBA_SERIES_MINUTE_RETENTION", "must be 0 or at least GEMBA_SERIES_RAW_RETENTION (minute rollups outlive the raw points they summarise)")
 	}
 }
 
@@ -435,6 +462,44 @@ func (l *loader) list(name string) []string {
 		}
 	}
 	return out
+}
+
+// retention reads a period to keep data: a Go duration (720h) or days and
+// weeks (30d, 12w); 0 or empty means forever.
+func (l *loader) retention(name string) time.Duration {
+	v := strings.ToLower(l.raw(name))
+	if v == "" || v == "0" {
+		return 0
+	}
+	unit := time.Duration(0)
+	switch {
+	case strings.HasSuffix(v, "d"):
+		unit = 24 * time.Hour
+	case strings.HasSuffix(v, "w"):
+		unit = 7 * 24 * time.Hour
+	}
+	if unit > 0 {
+		n, err := strconv.ParseFloat(strings.TrimSpace(v[:len(v)-1]), 64)
+		if err == nil && n > 0 {
+			return time.Duration(n * float64(unit))
+		}
+	} else if d, err := time.ParseDuration(v); err == nil && d > 0 {
+		return d
+	}
+	l.bad(name, fmt.Sprintf("%q is not a period such as 30d, 12w or 720h (0 keeps everything)", v))
+	return 0
+}
+
+// file reads the path of a file that must exist when set.
+func (l *loader) file(name string) string {
+	v := l.raw(name)
+	if v == "" {
+		return v
+	}
+	if st, err := os.Stat(v); err != nil || st.IsDir() {
+		l.bad(name, fmt.Sprintf("cannot read the file %s", v))
+	}
+	return v
 }
 
 func (l *loader) bool(name string) bool {

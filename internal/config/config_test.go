@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -46,6 +47,10 @@ func TestValidationNamesEveryBadValue(t *testing.T) {
 		{"http transport without secret", map[string]string{"GEMBA_SLACK_BOT_TOKEN": "xoxb-1"}, []string{"GEMBA_SLACK_SIGNING_SECRET"}},
 		{"api url without slash", map[string]string{"GEMBA_SLACK_API_URL": "http://127.0.0.1:9/api"}, []string{"GEMBA_SLACK_API_URL"}},
 		{"several at once", map[string]string{"GEMBA_DB_MAX_CONNS": "0", "GEMBA_LOG_LEVEL": "loud", "GEMBA_LLM_BASE_URL": "::"}, []string{"GEMBA_DB_MAX_CONNS", "GEMBA_LOG_LEVEL", "GEMBA_LLM_BASE_URL"}},
+		{"bad retention", map[string]string{"GEMBA_SERIES_RAW_RETENTION": "a month"}, []string{"GEMBA_SERIES_RAW_RETENTION", "30d, 12w or 720h"}},
+		{"negative retention", map[string]string{"GEMBA_SERIES_RAW_RETENTION": "-3d"}, []string{"GEMBA_SERIES_RAW_RETENTION"}},
+		{"minute rollups kept shorter than raw", map[string]string{"GEMBA_SERIES_RAW_RETENTION": "30d", "GEMBA_SERIES_MINUTE_RETENTION": "7d"}, []string{"GEMBA_SERIES_MINUTE_RETENTION", "at least GEMBA_SERIES_RAW_RETENTION"}},
+		{"missing sources file", map[string]string{"GEMBA_SERIES_SOURCES": "/nonexistent/sources.yaml"}, []string{"GEMBA_SERIES_SOURCES", "/nonexistent/sources.yaml"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +62,16 @@ func TestValidationNamesEveryBadValue(t *testing.T) {
 				require.Contains(t, err.Error(), w)
 			}
 		})
+	}
+}
+
+func TestSeriesRetention(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]time.Duration{"": 0, "0": 0, "30d": 30 * 24 * time.Hour, "12w": 12 * 7 * 24 * time.Hour, "720h": 720 * time.Hour, "1.5d": 36 * time.Hour} {
+		c, err := config.Load(env(map[string]string{"GEMBA_SERIES_RAW_RETENTION": in, "GEMBA_SERIES_MINUTE_RETENTION": "104w"}))
+		require.NoError(t, err, in)
+		require.Equal(t, want, c.Series.RawRetention, in)
+		require.Equal(t, 104*7*24*time.Hour, c.Series.MinuteRetention)
 	}
 }
 

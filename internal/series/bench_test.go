@@ -46,7 +46,7 @@ func BenchmarkWindow(b *testing.B) {
 	res, err := demo.Seed(ctx, pool, demo.Options{Now: now})
 	require.NoError(b, err)
 	b.Logf("demo seed: %d points in %s", res.Points, res.Elapsed)
-	_, err = pool.Exec(ctx, "ANALYZE points")
+	_, err = pool.Exec(ctx, "ANALYZE series_raw, series_minute, series_hour")
 	require.NoError(b, err)
 	st := series.New(pool)
 	for _, span := range []time.Duration{24 * time.Hour, 7 * 24 * time.Hour, 90 * 24 * time.Hour} {

@@ -186,7 +186,20 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	if len(intervals) == 0 {
 		return res, fmt.Errorf("series: import: %w: the file has no data rows", ErrBadFile)
 	}
-	txs := New(tx)
+	// Before any series row is touched (so this transaction holds no lock a
+	// partition's creation on another connection could wait for): refuse
+	// history past the retention, and make the partitions the points go to.
+	var lo, hi time.Time
+	if err := tx.QueryRow(ctx, `SELECT min(ts), max(ts) FROM import_stage`).Scan(&lo, &hi); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	if err := st.checkRetention([]Row{{TS: lo}}); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	if err := st.ensureRange(ctx, lo, hi); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	txs := st.On(tx)
 	// Series rows are upserted in name order, so that two imports of
 	// overlapping files lock them in the same order and cannot deadlock.
 	for _, name := range slices.Sorted(maps.Keys(intervals)) {
@@ -198,26 +211,65 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		res.Series = append(res.Series, name)
 	}
 	sort.Strings(res.Series)
-	// Statistics let the planner hash-join the staged names; inserting in
-	// key order keeps the primary-key index writes local.
-	if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: analyze: %w", err)
+	if res.Points, err = moveStaged(ctx, tx); err != nil {
+		return ImportResult{}, err
 	}
-	// A (series, timestamp) pair repeated in the file keeps its last row,
-	// as the cleaning policy says (a resend or a correction supersedes).
-	tag, err := tx.Exec(ctx, `
-INSERT INTO points (series_id, ts, value)
-SELECT DISTINCT ON (s.id, i.ts) s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
-ORDER BY s.id, i.ts, i.line DESC
-ON CONFLICT (series_id, ts) DO UPDATE SET value = EXCLUDED.value`)
-	if err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: upsert points: %w", err)
-	}
-	res.Points = tag.RowsAffected()
 	if err := tx.Commit(ctx); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: commit: %w", err)
 	}
 	return res, nil
+}
+
+// importBatch is how many staged points one merge into blocks takes:
+// memory stays flat however large the file.
+const importBatch = 250_000
+
+// moveStaged merges the staged points into the blocks of their series, a
+// batch at a time through a cursor in series and time order.
+func moveStaged(ctx context.Context, tx pgx.Tx) (int64, error) {
+	// Statistics let the planner hash-join the staged names.
+	if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
+		return 0, fmt.Errorf("series: import: analyze: %w", err)
+	}
+	// A (series, timestamp) pair repeated in the file keeps its last row,
+	// as the cleaning policy says (a resend or a correction supersedes).
+	if _, err := tx.Exec(ctx, `DECLARE import_points NO SCROLL CURSOR FOR
+SELECT DISTINCT ON (s.id, i.ts) s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
+ORDER BY s.id, i.ts, i.line DESC`); err != nil {
+		return 0, fmt.Errorf("series: import: %w", err)
+	}
+	var total int64
+	batch := make([]Row, 0, importBatch)
+	for {
+		rows, err := tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM import_points`, importBatch))
+		if err != nil {
+			return 0, fmt.Errorf("series: import: %w", err)
+		}
+		batch = batch[:0]
+		for rows.Next() {
+			var r Row
+			if err := rows.Scan(&r.SeriesID, &r.TS, &r.Value); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("series: import: %w", err)
+			}
+			batch = append(batch, r)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("series: import: %w", err)
+		}
+		if len(batch) == 0 {
+			break
+		}
+		if err := writeRows(ctx, tx, batch, false); err != nil {
+			return 0, fmt.Errorf("series: import: %w", err)
+		}
+		total += int64(len(batch))
+	}
+	if _, err := tx.Exec(ctx, `CLOSE import_points`); err != nil {
+		return 0, fmt.Errorf("series: import: %w", err)
+	}
+	return total, nil
 }
 
 // countDuplicates counts the staged rows that a later row of the same

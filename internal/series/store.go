@@ -1,17 +1,3 @@
-// Package series is Gemba's time-series store in PostgreSQL: the plant's
-// sensor readings and production counts, loaded in bulk with COPY and read
-// back as windows for the predictive models.
-//
-// It sits below tools/ in the flow (tools → series → db): a tool names a
-// series or an asset and a window, the store returns a regularly spaced
-// predict.Series (NaN where a reading is missing) or, for an asset, all its
-// sensors aligned on one time grid as a predict.Multi.
-//
-// Points live in one table keyed by (series_id, ts), so the primary key is
-// the time index: a window query is an index range scan, never a table scan.
-// Imports stage rows with COPY into a temporary table and upsert them in one
-// statement inside one transaction, so a re-import of overlapping points
-// replaces them and a malformed file changes nothing.
 package series
 
 import (
@@ -19,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -60,36 +47,116 @@ type Series struct {
 	Source string `json:"source,omitempty"`
 	// Metadata holds free-form attributes.
 	Metadata map[string]any `json:"metadata,omitempty"`
+	// Engine names where the points live: "" for Gemba's own store, else an
+	// engine given to New with WithEngine (e.g. "prometheus", the plant's
+	// Prometheus-compatible database).
+	Engine string `json:"engine,omitempty"`
+	// Query is the engine's selector of this series (a PromQL series
+	// selector for "prometheus"); empty for Gemba's store.
+	Query string `json:"query,omitempty"`
+
+	// block is the width of its raw blocks (0 until the first write).
+	block time.Duration
 }
 
-// Store reads and writes series and points. It works on a pool or inside a
+// Store is the series catalog (the series table) and the reader and
+// writer of their points. Points of a series live in Gemba's own blocks
+// or, when its Engine says so, in an engine given with WithEngine; every
+// read is routed per series, so tools, digests and plant pages ask the
+// Store whatever holds the data. It works on a pool or inside a
 // transaction (see db.DBTX).
 type Store struct {
-	db db.DBTX
+	db      db.DBTX
+	opt     options
+	engines map[string]Engine
+}
+
+type options struct {
+	RawRetention    time.Duration
+	MinuteRetention time.Duration
+	now             func() time.Time
+	log             *slog.Logger
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithRetention keeps raw points for raw and minute rollups for minute
+// (0: forever); hour rollups are kept forever. Maintain drops what is
+// older, and writes older than the raw retention are refused with a
+// *TooOldError, so nothing is written only to be dropped.
+func WithRetention(raw, minute time.Duration) Option {
+	return func(st *Store) { st.opt.RawRetention, st.opt.MinuteRetention = raw, minute }
+}
+
+// WithClock sets the clock retention is measured on (default time.Now).
+func WithClock(now func() time.Time) Option {
+	return func(st *Store) { st.opt.now = now }
+}
+
+// WithLogger sets the logger of maintenance (default: discard).
+func WithLogger(log *slog.Logger) Option {
+	return func(st *Store) { st.opt.log = log }
+}
+
+// WithEngine routes the reads of series whose Engine is name to e.
+func WithEngine(name string, e Engine) Option {
+	return func(st *Store) {
+		if st.engines == nil {
+			st.engines = map[string]Engine{}
+		}
+		st.engines[name] = e
+	}
 }
 
 // New returns a store on dbtx.
-func New(dbtx db.DBTX) *Store {
-	return &Store{db: dbtx}
+func New(dbtx db.DBTX, opts ...Option) *Store {
+	st := &Store{db: dbtx}
+	for _, o := range opts {
+		o(st)
+	}
+	if st.opt.now == nil {
+		st.opt.now = time.Now
+	}
+	if st.opt.log == nil {
+		st.opt.log = slog.New(slog.DiscardHandler)
+	}
+	return st
 }
 
-const seriesColumns = `id, name, unit, site, line, asset, sensor, kind, interval, source, metadata`
+// On returns a store with the same options on another connection or
+// transaction (an import runs its writes inside its own transaction).
+func (st *Store) On(dbtx db.DBTX) *Store {
+	c := *st
+	c.db = dbtx
+	return &c
+}
+
+func (st *Store) now() time.Time { return st.opt.now() }
+
+const seriesColumns = `id, name, unit, site, line, asset, sensor, kind, interval, source, metadata, engine, query, block`
 
 func scanSeries(row pgx.Row) (Series, error) {
 	var s Series
-	var iv pgtype.Interval
+	var iv, blk pgtype.Interval
 	var meta []byte
-	if err := row.Scan(&s.ID, &s.Name, &s.Unit, &s.Site, &s.Line, &s.Asset, &s.Sensor, &s.Kind, &iv, &s.Source, &meta); err != nil {
+	if err := row.Scan(&s.ID, &s.Name, &s.Unit, &s.Site, &s.Line, &s.Asset, &s.Sensor, &s.Kind, &iv, &s.Source, &meta, &s.Engine, &s.Query, &blk); err != nil {
 		return Series{}, err
 	}
-	if iv.Valid {
-		s.Interval = time.Duration(iv.Microseconds)*time.Microsecond +
-			time.Duration(iv.Days)*24*time.Hour + time.Duration(iv.Months)*30*24*time.Hour
-	}
+	s.Interval, s.block = durationOf(iv), durationOf(blk)
 	if len(meta) > 0 && string(meta) != "{}" {
 		_ = json.Unmarshal(meta, &s.Metadata)
 	}
 	return s, nil
+}
+
+// durationOf converts a stored interval (months counted as 30 days).
+func durationOf(iv pgtype.Interval) time.Duration {
+	if !iv.Valid {
+		return 0
+	}
+	return time.Duration(iv.Microseconds)*time.Microsecond +
+		time.Duration(iv.Days)*24*time.Hour + time.Duration(iv.Months)*30*24*time.Hour
 }
 
 func intervalArg(d time.Duration) pgtype.Interval {
@@ -118,8 +185,8 @@ func (st *Store) Upsert(ctx context.Context, s Series) (Series, error) {
 		meta = b
 	}
 	row := st.db.QueryRow(ctx, `
-INSERT INTO series (name, unit, site, line, asset, sensor, kind, interval, source, metadata)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO series (name, unit, site, line, asset, sensor, kind, interval, source, metadata, engine, query)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 ON CONFLICT (name) DO UPDATE SET
     unit     = COALESCE(NULLIF(EXCLUDED.unit, ''), series.unit),
     site     = COALESCE(NULLIF(EXCLUDED.site, ''), series.site),
@@ -129,9 +196,11 @@ ON CONFLICT (name) DO UPDATE SET
     kind     = EXCLUDED.kind,
     interval = COALESCE(EXCLUDED.interval, series.interval),
     source   = COALESCE(NULLIF(EXCLUDED.source, ''), series.source),
-    metadata = series.metadata || EXCLUDED.metadata
+    metadata = series.metadata || EXCLUDED.metadata,
+    engine   = COALESCE(NULLIF(EXCLUDED.engine, ''), series.engine),
+    query    = COALESCE(NULLIF(EXCLUDED.query, ''), series.query)
 RETURNING `+seriesColumns,
-		s.Name, s.Unit, s.Site, s.Line, s.Asset, s.Sensor, s.Kind, intervalArg(s.Interval), s.Source, meta)
+		s.Name, s.Unit, s.Site, s.Line, s.Asset, s.Sensor, s.Kind, intervalArg(s.Interval), s.Source, meta, s.Engine, s.Query)
 	out, err := scanSeries(row)
 	if err != nil {
 		return Series{}, fmt.Errorf("series: upsert %s: %w", s.Name, err)
@@ -172,73 +241,4 @@ ORDER BY name`, f.Site, f.Line, f.Asset, f.Sensor, f.Kind, f.Source, f.Text)
 		return nil, fmt.Errorf("series: list: %w", err)
 	}
 	return out, nil
-}
-
-// Extent is the time span and size of a series' stored points.
-type Extent struct {
-	First, Last time.Time
-	// Count is the number of stored points.
-	Count int64
-}
-
-// Extent returns the first and last timestamps and the point count of the
-// series with id; First and Last are zero when it has no points. The bounds
-// come from the primary-key index (two one-row index scans).
-func (st *Store) Extent(ctx context.Context, id int64) (Extent, error) {
-	var e Extent
-	var first, last pgtype.Timestamptz
-	err := st.db.QueryRow(ctx, `
-SELECT (SELECT ts FROM points WHERE series_id = $1 ORDER BY ts ASC LIMIT 1),
-       (SELECT ts FROM points WHERE series_id = $1 ORDER BY ts DESC LIMIT 1),
-       (SELECT count(*) FROM points WHERE series_id = $1)`, id).Scan(&first, &last, &e.Count)
-	if err != nil {
-		return Extent{}, fmt.Errorf("series: extent: %w", err)
-	}
-	if first.Valid {
-		e.First = first.Time.UTC()
-	}
-	if last.Valid {
-		e.Last = last.Time.UTC()
-	}
-	return e, nil
-}
-
-// DeleteSource removes every point of the series whose Source is source
-// (e.g. "demo" before re-seeding) and returns how many were removed. The
-// series rows stay, so evaluations that refer to them survive.
-func (st *Store) DeleteSource(ctx context.Context, source string) (int64, error) {
-	tag, err := st.db.Exec(ctx, `DELETE FROM points WHERE series_id IN (SELECT id FROM series WHERE source = $1)`, source)
-	if err != nil {
-		return 0, fmt.Errorf("series: delete %s points: %w", source, err)
-	}
-	return tag.RowsAffected(), nil
-}
-
-// Point is one stored reading.
-type Point struct {
-	TS    time.Time `json:"ts"`
-	Value float64   `json:"value"`
-}
-
-// Latest returns the newest point of each series in ids (series without
-// points are absent), one index probe per series.
-func (st *Store) Latest(ctx context.Context, ids []int64) (map[int64]Point, error) {
-	rows, err := st.db.Query(ctx, `
-SELECT s.id, p.ts, p.value FROM unnest($1::bigint[]) AS s(id)
-CROSS JOIN LATERAL (SELECT ts, value FROM points WHERE series_id = s.id ORDER BY ts DESC LIMIT 1) p`, ids)
-	if err != nil {
-		return nil, fmt.Errorf("series: latest: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]Point, len(ids))
-	for rows.Next() {
-		var id int64
-		var p Point
-		if err := rows.Scan(&id, &p.TS, &p.Value); err != nil {
-			return nil, fmt.Errorf("series: latest: %w", err)
-		}
-		p.TS = p.TS.UTC()
-		out[id] = p
-	}
-	return out, rows.Err()
 }

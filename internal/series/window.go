@@ -8,8 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgtype"
-
 	"github.com/gemba-ai/gemba/internal/predict"
 )
 
@@ -76,14 +74,10 @@ type tsv struct {
 	v  float64
 }
 
-// rangeQuery reads points of one series in [from, to). It is an index
-// range scan on the primary key (series_id, ts); see TestWindowUsesIndex.
-const rangeQuery = `SELECT ts, value FROM points WHERE series_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts`
-
 // Window returns the series called name (loosely matched, see Lookup)
-// between from (inclusive) and to (exclusive) on a regular grid. An unknown
-// name returns a *NotFoundError, a window without points an
-// *EmptyWindowError.
+// between from (inclusive) and to (exclusive) on a regular grid at its
+// sampling interval. An unknown name returns a *NotFoundError, a window
+// without points an *EmptyWindowError.
 func (st *Store) Window(ctx context.Context, name string, from, to time.Time) (Window, error) {
 	s, err := st.Lookup(ctx, name)
 	if err != nil {
@@ -94,16 +88,41 @@ func (st *Store) Window(ctx context.Context, name string, from, to time.Time) (W
 
 // WindowOf is Window for a series already looked up.
 func (st *Store) WindowOf(ctx context.Context, s Series, from, to time.Time) (Window, error) {
-	pts, err := st.points(ctx, s.ID, from, to)
-	if err != nil {
-		return Window{}, err
+	return st.window(ctx, s, from, to, 0)
+}
+
+// WindowStep is s between from and to on a grid of step, each slot the
+// mean of the readings in it (NaN where none), with slots aligned on the
+// Unix epoch. It reads the hour rollups when step is whole hours and the
+// minute rollups when it is whole minutes (for series that keep them), so
+// a 90-day hourly view reads 90 rows, whatever the sampling interval; use
+// ChooseStep to pick a step for a number of points. Slots at the edges
+// cover readings just outside [from, to): rollups are whole slots.
+func (st *Store) WindowStep(ctx context.Context, s Series, from, to time.Time, step time.Duration) (Window, error) {
+	if step <= 0 {
+		return Window{}, fmt.Errorf("series: window %s: step %s must be positive", s.Name, step)
 	}
+	return st.window(ctx, s, from, to, step)
+}
+
+func (st *Store) window(ctx context.Context, s Series, from, to time.Time, step time.Duration) (Window, error) {
+	e, err := st.engine(s)
+	if err != nil {
+		return Window{}, fmt.Errorf("series: window: %w", err)
+	}
+	all, err := e.Points(ctx, []Series{s}, from, to, step)
+	if err != nil {
+		return Window{}, fmt.Errorf("series: window %s: %w", s.Name, err)
+	}
+	pts := toTSV(all[s.ID])
 	if len(pts) == 0 {
 		return Window{}, st.emptyErr(ctx, s, from, to)
 	}
-	step := s.Interval
 	if step <= 0 {
-		step = medianStep(pts)
+		step = s.Interval
+		if step <= 0 {
+			step = medianStep(pts)
+		}
 	}
 	times, grids, err := grid([][]tsv{pts}, step)
 	if err != nil {
@@ -118,33 +137,20 @@ func (st *Store) WindowOf(ctx context.Context, s Series, from, to time.Time) (Wi
 	return w, nil
 }
 
+func toTSV(pts []Point) []tsv {
+	out := make([]tsv, len(pts))
+	for i, p := range pts {
+		out[i] = tsv{p.TS, p.Value}
+	}
+	return out
+}
+
 func (st *Store) emptyErr(ctx context.Context, s Series, from, to time.Time) error {
 	e := &EmptyWindowError{Name: s.Name, From: from, To: to}
-	if ext, err := st.Extent(ctx, s.ID); err == nil {
+	if ext, err := st.extentOf(ctx, s); err == nil {
 		e.First, e.Last = ext.First, ext.Last
 	}
 	return e
-}
-
-func (st *Store) points(ctx context.Context, id int64, from, to time.Time) ([]tsv, error) {
-	rows, err := st.db.Query(ctx, rangeQuery, id, from, exclusiveBound(to))
-	if err != nil {
-		return nil, fmt.Errorf("series: window: %w", err)
-	}
-	defer rows.Close()
-	var out []tsv
-	for rows.Next() {
-		var p tsv
-		if err := rows.Scan(&p.ts, &p.v); err != nil {
-			return nil, fmt.Errorf("series: window: %w", err)
-		}
-		p.ts = p.ts.UTC()
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("series: window: %w", err)
-	}
-	return out, nil
 }
 
 // AssetWindow returns every sensor series of asset (loosely matched, see
@@ -167,13 +173,9 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 // sensor series already listed (ss, as List returns them): the points of
 // every series are read in one query.
 func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, from, to time.Time) (MultiWindow, error) {
-	ids := make([]int64, len(ss))
-	for i, s := range ss {
-		ids[i] = s.ID
-	}
-	all, err := st.pointsOf(ctx, ids, from, to)
+	all, err := st.Points(ctx, ss, from, to, 0)
 	if err != nil {
-		return MultiWindow{}, err
+		return MultiWindow{}, fmt.Errorf("series: window %s: %w", asset, err)
 	}
 	var (
 		kept []Series
@@ -181,7 +183,7 @@ func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, f
 		step time.Duration
 	)
 	for _, s := range ss {
-		pts := all[s.ID]
+		pts := toTSV(all[s.ID])
 		if len(pts) == 0 {
 			continue
 		}
@@ -198,7 +200,7 @@ func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, f
 	if len(kept) == 0 {
 		e := &EmptyWindowError{Name: asset, From: from, To: to}
 		for _, s := range ss {
-			if ext, err := st.Extent(ctx, s.ID); err == nil && !ext.First.IsZero() {
+			if ext, err := st.extentOf(ctx, s); err == nil && !ext.First.IsZero() {
 				if e.First.IsZero() || ext.First.Before(e.First) {
 					e.First = ext.First
 				}
@@ -221,98 +223,6 @@ func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, f
 		}
 	}
 	return MultiWindow{Asset: asset, Series: kept, Data: predict.Multi{Names: names, Times: times, Values: grids}, Step: step}, nil
-}
-
-// rangeQueryMany reads the points of several series in [from, to), one
-// index range scan per series (the planner probes the primary key once
-// per array element).
-const rangeQueryMany = `SELECT series_id, ts, value FROM points WHERE series_id = ANY($1) AND ts >= $2 AND ts < $3 ORDER BY series_id, ts`
-
-// pointsOf reads the points of several series in [from, to) in one round
-// trip, by series id.
-func (st *Store) pointsOf(ctx context.Context, ids []int64, from, to time.Time) (map[int64][]tsv, error) {
-	out := make(map[int64][]tsv, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := st.db.Query(ctx, rangeQueryMany, ids, from, exclusiveBound(to))
-	if err != nil {
-		return nil, fmt.Errorf("series: window: %w", err)
-	}
-	defer rows.Close()
-	var (
-		id  int64
-		cur []tsv
-		cid int64 = -1
-	)
-	for rows.Next() {
-		var p tsv
-		if err := rows.Scan(&id, &p.ts, &p.v); err != nil {
-			return nil, fmt.Errorf("series: window: %w", err)
-		}
-		if id != cid {
-			if cid >= 0 {
-				out[cid] = cur
-			}
-			cid, cur = id, make([]tsv, 0, 1024)
-		}
-		p.ts = p.ts.UTC()
-		cur = append(cur, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("series: window: %w", err)
-	}
-	if cid >= 0 {
-		out[cid] = cur
-	}
-	return out, nil
-}
-
-// Bounds are the first and last stored timestamps of one series inside a
-// window (both zero when the window holds none of its points).
-type Bounds struct {
-	First, Last time.Time
-}
-
-// WindowBounds returns, for each series id, the first and last timestamps
-// of its points in [from, to): two one-row index probes per series, so a
-// caller can tell cheaply whether a window it has read before still holds
-// the same points at its edges (a new reading moves Last, the window
-// sliding past an old one moves First). Ids without points in the window
-// map to zero Bounds.
-func (st *Store) WindowBounds(ctx context.Context, ids []int64, from, to time.Time) (map[int64]Bounds, error) {
-	out := make(map[int64]Bounds, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	rows, err := st.db.Query(ctx, `
-SELECT s.id,
-       (SELECT ts FROM points WHERE series_id = s.id AND ts >= $2 AND ts < $3 ORDER BY ts ASC LIMIT 1),
-       (SELECT ts FROM points WHERE series_id = s.id AND ts >= $2 AND ts < $3 ORDER BY ts DESC LIMIT 1)
-FROM unnest($1::bigint[]) AS s(id)`, ids, from, exclusiveBound(to))
-	if err != nil {
-		return nil, fmt.Errorf("series: window bounds: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var first, last pgtype.Timestamptz
-		if err := rows.Scan(&id, &first, &last); err != nil {
-			return nil, fmt.Errorf("series: window bounds: %w", err)
-		}
-		var b Bounds
-		if first.Valid {
-			b.First = first.Time.UTC()
-		}
-		if last.Valid {
-			b.Last = last.Time.UTC()
-		}
-		out[id] = b
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("series: window bounds: %w", err)
-	}
-	return out, nil
 }
 
 // exclusiveBound rounds an exclusive upper bound up to PostgreSQL's
