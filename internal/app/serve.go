@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -57,7 +58,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		return err
 	}
 	metrics := ops.NewMetrics()
-	health := ops.NewHealth()
+	health := ops.NewHealth(log)
 	health.Add("database", func(ctx context.Context) error { return pool.Ping(ctx) })
 	health.Add("migrations", func(ctx context.Context) error { return db.CheckCurrent(ctx, pool) })
 
@@ -66,20 +67,31 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		return err
 	}
 
+	// Listen before the front doors are built: whether the console and /mcp
+	// open without a token depends on the address actually bound (a name
+	// may resolve to a non-loopback address), never on the configured
+	// string or a request's Host header.
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	bound := ln.Addr().String()
+
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Healthz)
 	mux.HandleFunc("GET /readyz", health.Readyz)
-	mux.Handle("GET /metrics", metrics.Handler())
+	mux.Handle("GET /metrics", bearerOnly(cfg.MetricsToken, "GEMBA_METRICS_TOKEN", metrics.Handler()))
 
 	// The front doors: the console always, Slack when configured. Both
 	// register with the conversation core, which does the work.
-	cons, err := newConsole(app, p)
+	cons, err := newConsole(app, p, bound)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	defer cons.Close()
 	mux.Handle("/", cons)
-	mountMCP(ctx, app, mux, p, metrics) // /mcp: see mcp.go
+	mountMCP(ctx, app, mux, p, metrics, bound) // /mcp: see mcp.go
 	if derr := cons.Disabled(); derr != nil {
 		log.WarnContext(ctx, "console disabled", "reason", derr)
 	}
@@ -95,17 +107,14 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			Metrics:       metrics,
 		})
 		if err != nil {
+			_ = ln.Close()
 			return err
 		}
 		b.Routes(mux)
 		health.Add("slack", b.Ready)
 	}
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, serverTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -122,9 +131,9 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		bg.Go(func() { botErr = b.Run(runCtx) })
 	}
 
-	printBanner(app, ln.Addr().String(), b != nil)
+	printBanner(app, bound, b != nil)
 	if ready != nil {
-		ready <- ln.Addr().String()
+		ready <- bound
 	}
 
 	select {
@@ -154,6 +163,48 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	log.InfoContext(ctx, "stopped")
 	return nil
+}
+
+// httpTimeouts bound how long a client may take to send a request, and how
+// long an idle keep-alive connection is kept.
+type httpTimeouts struct {
+	// Header bounds reading the request line and headers.
+	Header time.Duration
+	// Read bounds reading the whole request, body included: a client that
+	// sends Content-Length: 1000 and then one byte every few seconds is cut
+	// off here, before the Slack signature is even checked.
+	Read time.Duration
+	// Idle closes a keep-alive connection that sends no next request.
+	Idle time.Duration
+}
+
+// serverTimeouts are serve's limits. There is no write timeout: the
+// console's long poll holds a response for up to 25 s and /mcp streams
+// events; each handler bounds its own work instead (Slack acks record and
+// return, answers run in the core's workers with their own deadlines).
+var serverTimeouts = httpTimeouts{Header: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
+
+// newHTTPServer is serve's HTTP server with its timeouts.
+func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.Header, ReadTimeout: t.Read, IdleTimeout: t.Idle}
+}
+
+// bearerOnly requires "Authorization: Bearer <token>" on h when token is
+// set (name is the variable that sets it, for the refusal); an empty token
+// leaves h open.
+func bearerOnly(token, name string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gemba"`)
+			http.Error(w, "a bearer token is required ("+name+")", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func printBanner(app *App, addr string, slackOn bool) {
