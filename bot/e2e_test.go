@@ -179,7 +179,16 @@ func TestSlashForecastUploadsChartInThread(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &usage))
 	require.Equal(t, "ephemeral", usage["response_type"])
 	require.Contains(t, usage["text"], `not "soon"`)
-	require.Contains(t, usage["text"], "/gemba forecast <series>")
+	require.Contains(t, usage["text"], "/gemba forecast &lt;series&gt;", "Slack shows <series>; unescaped it would be a link")
+
+	// What the user typed is echoed escaped: only the caller sees it, but
+	// Slack would still notify the channel for a live <!channel>.
+	code, body = postCommand(t, a, "C4", "U1", "forecast <!channel> <@U2>", "trig-f4")
+	require.Equal(t, http.StatusOK, code)
+	require.NoError(t, json.Unmarshal([]byte(body), &usage))
+	require.Contains(t, usage["text"], "&lt;!channel&gt;")
+	require.NotContains(t, usage["text"], "<!channel>")
+	require.NotContains(t, usage["text"], "<@U2>")
 }
 
 func TestForecastPermissionRefusal(t *testing.T) {

@@ -247,7 +247,7 @@ func (c *Console) work(replyID string, q message, isCommand bool) {
 	default:
 		msg = "Nothing to answer."
 	}
-	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+escapeMrkdwn(msg), false, false), nil, nil)})
+	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+conversation.Escape(msg), false, false), nil, nil)})
 	c.msgs.update(replyID, func(m *message) {
 		m.Pending, m.Text, m.Blocks = false, msg, blocks
 		if err != nil {
