@@ -39,7 +39,6 @@ func actionKind(actionID string) string {
 	return ""
 }
 
-
 // clip shortens s to at most n bytes on a rune boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {
