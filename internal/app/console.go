@@ -40,14 +40,15 @@ func newConsole(app *App, p *parts, addr string) (*console.Console, error) {
 		about.LLM = strings.TrimSpace(cfg.LLM.Provider + " " + cfg.LLM.Model)
 	}
 	return console.New(console.Options{
-		Core:    p.core,
-		Answers: p.runner,
-		Traces:  p.runner,
-		Docs:    console.RAGDocs{Store: p.docs},
-		Plant:   console.NewSeriesPlant(series.New(p.pool)),
-		About:   about,
-		Addr:    addr,
-		Token:   cfg.ConsoleToken,
-		Logger:  app.Logger(),
+		Core:     p.core,
+		Answers:  p.runner,
+		Traces:   p.runner,
+		Docs:     console.RAGDocs{Store: p.docs},
+		Plant:    console.NewSeriesPlant(series.New(p.pool)),
+		About:    about,
+		Addr:     addr,
+		Token:    cfg.ConsoleToken,
+		Sessions: console.NewPGSessions(p.pool),
+		Logger:   app.Logger(),
 	})
 }

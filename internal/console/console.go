@@ -156,6 +156,9 @@ type Options struct {
 	Addr string
 	// Token protects the console (GEMBA_CONSOLE_TOKEN); empty means open on loopback.
 	Token string
+	// Sessions stores login sessions; nil keeps them in memory (one
+	// replica, lost on restart). serve passes NewPGSessions.
+	Sessions Sessions
 	// Logger receives request errors; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -227,7 +230,7 @@ func New(o Options) (*Console, error) {
 		c.now = time.Now
 	}
 	c.msgs = newChannelLog(1000, c.now)
-	c.auth = newAuth(o.Token)
+	c.auth = newAuth(o.Token, o.Sessions, c.now)
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		return nil, fmt.Errorf("console: assets: %w", err)
@@ -267,7 +270,15 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public := r.URL.Path == "/login" || strings.HasPrefix(r.URL.Path, "/assets/")
-	if !public && !c.auth.ok(r) {
+	if public {
+		c.mux.ServeHTTP(w, r)
+		return
+	}
+	switch v, wait := c.auth.check(r); v {
+	case limited:
+		tooMany(w, wait)
+		return
+	case denied:
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gemba-console"`)
 			writeError(w, http.StatusUnauthorized, "a console token is required (Authorization: Bearer <GEMBA_CONSOLE_TOKEN>, or log in at /login)")
