@@ -32,10 +32,7 @@ func liveControls(text string) []string {
 			bad = append(bad, m)
 		}
 	}
-	for _, m := range reBroadcast.FindAllString(text, -1) {
-		bad = append(bad, m)
-	}
-	return bad
+	return append(bad, reBroadcast.FindAllString(text, -1)...)
 }
 
 // attacks are texts a model, a document or a user could write.

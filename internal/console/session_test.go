@@ -45,18 +45,25 @@ func tokenConsole(t *testing.T, token string, clk *clock, withDB bool) *httptest
 	return srv
 }
 
-func login(t *testing.T, base, token string) (*http.Response, string) {
+// loginResult is what the login form answered.
+type loginResult struct {
+	status     int
+	retryAfter string
+}
+
+func login(t *testing.T, base, token string) (loginResult, string) {
 	t.Helper()
 	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := hc.PostForm(base+"/login", url.Values{"token": {token}})
 	require.NoError(t, err)
 	require.NoError(t, res.Body.Close())
+	out := loginResult{status: res.StatusCode, retryAfter: res.Header.Get("Retry-After")}
 	for _, ck := range res.Cookies() {
 		if ck.Value != "" {
-			return res, ck.Name + "=" + ck.Value
+			return out, ck.Name + "=" + ck.Value
 		}
 	}
-	return res, ""
+	return out, ""
 }
 
 func getWith(t *testing.T, base, path, cookie string) int {
@@ -142,11 +149,11 @@ func TestLoginIsRateLimited(t *testing.T) {
 	srv := tokenConsole(t, token, clk, false)
 	for i := range console.MaxLoginFailures {
 		res, _ := login(t, srv.URL, "wrong-"+string(rune('a'+i)))
-		require.Equal(t, http.StatusUnauthorized, res.StatusCode)
+		require.Equal(t, http.StatusUnauthorized, res.status)
 	}
 	res, ck := login(t, srv.URL, token)
-	require.Equal(t, http.StatusTooManyRequests, res.StatusCode)
-	require.NotEmpty(t, res.Header.Get("Retry-After"))
+	require.Equal(t, http.StatusTooManyRequests, res.status)
+	require.NotEmpty(t, res.retryAfter)
 	require.Empty(t, ck)
 	// Wrong bearer tokens on the API count too.
 	req, err := http.NewRequest(http.MethodGet, srv.URL+"/api/info", nil)
@@ -159,7 +166,7 @@ func TestLoginIsRateLimited(t *testing.T) {
 
 	clk.add(console.LoginWindow + time.Second)
 	res, ck = login(t, srv.URL, token)
-	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	require.Equal(t, http.StatusSeeOther, res.status)
 	require.NotEmpty(t, ck)
 }
 
