@@ -139,6 +139,10 @@ func (h *Harness) instanceEnv(addr string) []string {
 		env["GEMBA_LLM_BASE_URL"] = h.LLM.URL
 		env["GEMBA_LLM_API_KEY"] = h.LLM.Token
 	}
+	if v := os.Getenv("GORACE"); v != "" {
+		// A race-enabled build (GEMBA_LOAD_BINARY) reports where GORACE says.
+		env["GORACE"] = v
+	}
 	for k, v := range h.cfg.Env {
 		env[k] = v
 	}
