@@ -179,7 +179,16 @@ func TestSlashForecastUploadsChartInThread(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &usage))
 	require.Equal(t, "ephemeral", usage["response_type"])
 	require.Contains(t, usage["text"], `not "soon"`)
-	require.Contains(t, usage["text"], "/gemba forecast <series>")
+	require.Contains(t, usage["text"], "/gemba forecast &lt;series&gt;", "Slack shows <series>; unescaped it would be a link")
+
+	// What the user typed is echoed escaped: only the caller sees it, but
+	// Slack would still notify the channel for a live <!channel>.
+	code, body = postCommand(t, a, "C4", "U1", "forecast <!channel> <@U2>", "trig-f4")
+	require.Equal(t, http.StatusOK, code)
+	require.NoError(t, json.Unmarshal([]byte(body), &usage))
+	require.Contains(t, usage["text"], "&lt;!channel&gt;")
+	require.NotContains(t, usage["text"], "<!channel>")
+	require.NotContains(t, usage["text"], "<@U2>")
 }
 
 func TestForecastPermissionRefusal(t *testing.T) {
@@ -490,6 +499,43 @@ func TestFeedbackAndMoreDetail(t *testing.T) {
 			return false
 		}))
 	}
+}
+
+// TestClicksWithoutTriggerAreNotDropped: clicks arrive without a
+// trigger_id sometimes; each click still counts (they are told apart by
+// their action_ts), while Slack's redelivery of one click is not counted
+// twice.
+func TestClicksWithoutTriggerAreNotDropped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.start()
+	ctx := context.Background()
+	q := e.slack.AddMessage(slackfake.Message{Channel: "C16", User: "U1", Text: "<@" + slackfake.BotUserID + "> press-3 bearing incidents?"})
+	postEvent(t, a, slackfake.EventPayload("EvNoTrig", slackfake.Mention(q)))
+	replies := e.answered("C16", q.TS)
+	e.settled()
+	var answerID int64
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT coalesce(answer_id, 0) FROM posted_answers WHERE channel_id = 'C16'`).Scan(&answerID))
+	click := func(user, actionTS string) {
+		code, _ := postInteraction(t, a, map[string]any{
+			"type": "block_actions", "trigger_id": "", "team": map[string]any{"id": slackfake.TeamID},
+			"user": map[string]any{"id": user}, "channel": map[string]any{"id": "C16"},
+			"container": map[string]any{"type": "message", "message_ts": replies[0].TS, "channel_id": "C16"},
+			"actions": []map[string]any{{"action_id": conversation.ActionHelpful, "block_id": "gemba_answer_actions", "value": itoa(answerID),
+				"type": "button", "action_ts": actionTS}},
+		})
+		require.Equal(t, http.StatusOK, code)
+	}
+	click("U5", "1764000000.000001")
+	click("U6", "1764000000.000002")
+	click("U6", "1764000000.000002") // Slack redelivers the same click
+	_, err := e.slack.WaitCalls(10*time.Second, "chat.postEphemeral", 2)
+	require.NoError(t, err)
+	e.settled()
+	var fb map[string]string
+	require.NoError(t, e.pool.QueryRow(ctx, `SELECT feedback FROM posted_answers WHERE channel_id = 'C16'`).Scan(&fb))
+	require.Equal(t, map[string]string{"U5": "helpful", "U6": "helpful"}, fb, "both clicks counted")
+	require.Len(t, e.slack.Calls("chat.postEphemeral"), 2, "the redelivered click is not handled twice")
 }
 
 func TestSocketModeAnswersOnceAndDrains(t *testing.T) {

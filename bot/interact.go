@@ -50,7 +50,7 @@ func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback, r
 				return nil, nil
 			case conversation.ActionHelpful, conversation.ActionNotHelpful, conversation.ActionMore,
 				conversation.ActionAlertAck, conversation.ActionAlertAsk:
-				_, err := b.core.Accept(ctx, Source, "act:"+cb.TriggerID+":"+a.ActionID, cb.Team.ID, conversation.KindAction, raw)
+				_, err := b.core.Accept(ctx, Source, clickID(cb, a.ActionID, a.ActionTs), cb.Team.ID, conversation.KindAction, raw)
 				return nil, err
 			}
 		}
@@ -61,10 +61,25 @@ func (b *Bot) onInteraction(ctx context.Context, cb slack.InteractionCallback, r
 		if errs := validateResolve(cb.View.State); len(errs) > 0 {
 			return slack.NewErrorsViewSubmissionResponse(errs), nil
 		}
-		_, err := b.core.Accept(ctx, Source, "act:"+cb.TriggerID+":"+cb.View.ID, cb.Team.ID, conversation.KindAction, raw)
+		_, err := b.core.Accept(ctx, Source, "act:view:"+cb.View.ID, cb.Team.ID, conversation.KindAction, raw)
 		return nil, err
 	}
 	return nil, nil
+}
+
+// clickID is the delivery id of a button click: the same for Slack's
+// redelivery of one click, different for two clicks. trigger_id can be
+// empty, so the key is the click's own action_ts with who clicked what
+// where; a payload with neither gets a random id (counted, never dropped).
+// A form is submitted once per view, so its view id is its key.
+func clickID(cb slack.InteractionCallback, action, actionTS string) string {
+	switch {
+	case actionTS != "":
+		return "act:" + cb.Channel.ID + ":" + cb.User.ID + ":" + actionTS + ":" + action
+	case cb.TriggerID != "":
+		return "act:" + cb.TriggerID + ":" + action
+	}
+	return "act:" + randomID() + ":" + action
 }
 
 // inboundAction reads a recorded click or form submission.

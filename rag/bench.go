@@ -286,7 +286,7 @@ var benchSections = []string{"Symptoms", "Sensor evidence", "Root cause", "Actio
 func benchSentences(corpus string) []string {
 	var out []string
 	if corpus != "" {
-		files, _, _ := collectFiles([]string{corpus})
+		files := collectFiles([]string{corpus}).files
 		for _, f := range files {
 			docs, _, err := ParseFile(f, ParseOptions{})
 			if err != nil {

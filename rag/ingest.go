@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	pathpkg "path"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,6 +37,33 @@ type IngestOptions struct {
 	// doubles the store counts as a bulk load: the HNSW index is dropped
 	// and rebuilt once at the end (default 1000; negative never).
 	BulkFiles int
+}
+
+// Limits of what one ingest reads, so that a mistaken or hostile file
+// cannot hold the ingest for minutes or its memory at hundreds of MB (a
+// 50 MB Markdown file once took 5 minutes and 835 MB, and a 5 MB one
+// wrote 5,733 chunks). A file over its limit is refused before it is
+// read, with a message saying how to split it; the rest of the ingest goes
+// on.
+const (
+	// MaxDocumentFileBytes bounds a file that is one document (Markdown,
+	// plain text): 2 MB is a manual of several hundred pages.
+	MaxDocumentFileBytes = 2 << 20
+	// MaxRecordsFileBytes bounds a file of many documents (JSON, JSONL,
+	// CSV exports of work orders): each record is a document of its own.
+	MaxRecordsFileBytes = 64 << 20
+	// MaxDocumentChunks bounds the chunks one document makes (about 2 MB of
+	// prose; far fewer bytes when every line is a heading).
+	MaxDocumentChunks = 2500
+)
+
+// maxFileBytes is the size limit of a file by its format.
+func maxFileBytes(path string) int64 {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json", ".jsonl", ".ndjson", ".csv":
+		return MaxRecordsFileBytes
+	}
+	return MaxDocumentFileBytes
 }
 
 // FileError is one input file that could not be ingested, and why.
@@ -69,9 +98,76 @@ var ingestExts = map[string]bool{".md": true, ".markdown": true, ".json": true, 
 // A file that cannot be read or parsed is recorded in the report's Failed
 // list with its reason while the others go in; an empty one is a warning.
 // The returned error is only for infrastructure failures (the database).
+//
+// Inside a folder, a symbolic link to a file in the same folder tree is
+// read; links that lead out of it (ln -s /etc/shadow docs/shadow.txt) and
+// links to folders are skipped with a warning. A path named explicitly is
+// read even when it is a link. Only regular files are read (a FIFO named
+// x.txt would block the ingest), and no more than their format's limit
+// (MaxDocumentFileBytes, MaxRecordsFileBytes, MaxDocumentChunks).
 func (s *Store) Ingest(ctx context.Context, paths []string, opt IngestOptions) (IngestReport, error) {
-	files, roots, walkErrs := collectFiles(paths)
-	return s.ingest(ctx, files, roots, walkErrs, ParseFile, opt)
+	w := collectFiles(paths)
+	parse := func(path string, popt ParseOptions) ([]Document, []string, error) {
+		data, err := readFile(path, w.info[path])
+		if err != nil {
+			return nil, nil, err
+		}
+		return ParseBytes(path, data, popt)
+	}
+	rep, err := s.ingest(ctx, w.files, w.roots, w.failed, parse, opt)
+	rep.Warnings = append(w.warnings, rep.Warnings...)
+	return rep, err
+}
+
+// readFile reads a file found by collectFiles: a regular file, the same
+// one the walk saw (when want is set: not swapped for a link since), at
+// most its format's limit.
+func readFile(path string, want fs.FileInfo) ([]byte, error) {
+	pre := want
+	if pre == nil {
+		var err error
+		if pre, err = os.Stat(path); err != nil {
+			return nil, err
+		}
+	}
+	if !pre.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s); skipped", pre.Mode().Type())
+	}
+	// O_NONBLOCK: should the file be swapped for a FIFO after the check,
+	// opening it must not wait for a writer (the Stat below refuses it).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0) //nolint:gosec // the paths to ingest are the operator's choice; links out of a folder were dropped by the walk
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s); skipped", st.Mode().Type())
+	}
+	if want != nil && !os.SameFile(want, st) {
+		return nil, errors.New("the file changed while it was being ingested (replaced by a link?); skipped")
+	}
+	limit := maxFileBytes(path)
+	if st.Size() > limit {
+		return nil, tooBig(st.Size(), limit)
+	}
+	// The limit holds even for a file that grows while it is read.
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, tooBig(int64(len(data)), limit)
+	}
+	return data, nil
+}
+
+func tooBig(size, limit int64) error {
+	mb := func(n int64) string { return fmt.Sprintf("%.2f MB", float64(n)/(1<<20)) }
+	return fmt.Errorf("the file is %s; the limit for files of this kind is %s (split it into several files, e.g. one per section or per year)", mb(size), mb(limit))
 }
 
 // IngestFS ingests the documents under root in fsys (an embedded corpus,
@@ -240,13 +336,22 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 				failedSources = append(failedSources, f)
 				break
 			}
+			if big := s.overChunkLimit(docs); big != nil {
+				rep.Failed = append(rep.Failed, FileError{Path: f, Reason: big.Error()})
+				failedSources = append(failedSources, f)
+				break
+			}
 			for _, d := range docs {
 				seen[d.ID] = f
 			}
-			batch = append(batch, docs...)
-			if len(batch) >= opt.BatchSize {
-				if err := flush(); err != nil {
-					return rep, err
+			// A file of many records goes in batch by batch, so that no
+			// more than BatchSize documents are embedded at once.
+			for _, d := range docs {
+				batch = append(batch, d)
+				if len(batch) >= opt.BatchSize {
+					if err := flush(); err != nil {
+						return rep, err
+					}
 				}
 			}
 		}
@@ -313,6 +418,22 @@ RETURNING id`, root, escapeLike(strings.TrimSuffix(root, string(filepath.Separat
 	return rep, nil
 }
 
+// overChunkLimit returns an error naming the first document that would
+// make more than MaxDocumentChunks chunks. Only bodies long enough to get
+// there are chunked here (a chunk holds at least a heading line and a
+// word, some five bytes).
+func (s *Store) overChunkLimit(docs []Document) error {
+	for _, d := range docs {
+		if len(d.Body) < MaxDocumentChunks*4 {
+			continue
+		}
+		if n := len(ChunkMarkdown(d.Body, s.opt.Chunk)); n > MaxDocumentChunks {
+			return fmt.Errorf("document %q would make %d chunks; the limit is %d per document (split it into several files, e.g. one per chapter)", d.ID, n, MaxDocumentChunks)
+		}
+	}
+	return nil
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -327,55 +448,118 @@ func reason(err error) string {
 	return err.Error()
 }
 
-// collectFiles expands paths into absolute file paths (folders walked
-// recursively, hidden entries skipped) and the absolute roots for pruning.
-func collectFiles(paths []string) (files, roots []string, failed []FileError) {
-	seen := map[string]bool{}
+// walked is what collectFiles found: the files to read (absolute paths,
+// sorted), the roots for pruning, the file information seen by the walk
+// (readFile checks that the same file is read), the paths that failed and
+// the links skipped.
+type walked struct {
+	files, roots []string
+	info         map[string]fs.FileInfo
+	failed       []FileError
+	warnings     []string
+}
+
+// collectFiles expands paths into absolute file paths: folders walked
+// recursively, hidden entries skipped, links followed only to files inside
+// the folder (see Ingest).
+func collectFiles(paths []string) walked {
+	w := walked{info: map[string]fs.FileInfo{}}
+	add := func(path string, info fs.FileInfo) {
+		if _, ok := w.info[path]; ok {
+			return
+		}
+		w.info[path] = info
+		w.files = append(w.files, path)
+	}
 	for _, p := range paths {
 		abs, err := filepath.Abs(p)
 		if err != nil {
-			failed = append(failed, FileError{Path: p, Reason: err.Error()})
+			w.failed = append(w.failed, FileError{Path: p, Reason: err.Error()})
 			continue
 		}
-		info, err := os.Stat(abs)
+		info, err := os.Stat(abs) // a path named explicitly is followed
 		if err != nil {
-			failed = append(failed, FileError{Path: p, Reason: reason(err)})
+			w.failed = append(w.failed, FileError{Path: p, Reason: reason(err)})
 			continue
 		}
-		roots = append(roots, abs)
+		w.roots = append(w.roots, abs)
 		if !info.IsDir() {
-			if !seen[abs] {
-				seen[abs] = true
-				files = append(files, abs)
-			}
+			add(abs, info)
 			continue
 		}
-		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+		// Walk the real folder (the name given may itself be a link) but
+		// name files under the name given, as sources and for pruning.
+		real, err := filepath.EvalSymlinks(abs)
+		if err != nil {
+			w.failed = append(w.failed, FileError{Path: p, Reason: reason(err)})
+			continue
+		}
+		err = filepath.WalkDir(real, func(path string, d fs.DirEntry, err error) error {
+			shown := abs
+			if rel, rerr := filepath.Rel(real, path); rerr == nil && rel != "." {
+				shown = filepath.Join(abs, rel)
+			}
 			if err != nil {
-				failed = append(failed, FileError{Path: path, Reason: reason(err)})
+				w.failed = append(w.failed, FileError{Path: shown, Reason: reason(err)})
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
 			}
 			name := d.Name()
-			if path != abs && strings.HasPrefix(name, ".") {
+			if path != real && strings.HasPrefix(name, ".") {
 				if d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
 			}
-			if d.IsDir() || !ingestExts[strings.ToLower(filepath.Ext(name))] || seen[path] {
+			if d.IsDir() || !ingestExts[strings.ToLower(filepath.Ext(name))] && d.Type()&fs.ModeSymlink == 0 {
 				return nil
 			}
-			seen[path] = true
-			files = append(files, path)
+			if d.Type()&fs.ModeSymlink != 0 {
+				info, why := followLink(real, path)
+				if why != "" {
+					w.warnings = append(w.warnings, shown+": "+why+"; skipped")
+					return nil
+				}
+				if ingestExts[strings.ToLower(filepath.Ext(name))] {
+					add(shown, info)
+				}
+				return nil
+			}
+			info, err := d.Info()
+			if err != nil {
+				w.failed = append(w.failed, FileError{Path: shown, Reason: reason(err)})
+				return nil
+			}
+			add(shown, info)
 			return nil
 		})
 		if err != nil {
-			failed = append(failed, FileError{Path: p, Reason: err.Error()})
+			w.failed = append(w.failed, FileError{Path: p, Reason: err.Error()})
 		}
 	}
-	sort.Strings(files)
-	return files, roots, failed
+	sort.Strings(w.files)
+	return w
+}
+
+// followLink resolves a link met inside root: the target's information
+// when it is a file inside root, or why it is skipped.
+func followLink(root, link string) (fs.FileInfo, string) {
+	target, err := filepath.EvalSymlinks(link)
+	if err != nil {
+		return nil, "a symbolic link that cannot be followed (" + reason(err) + ")"
+	}
+	rel, err := filepath.Rel(root, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return nil, "a symbolic link to " + target + ", outside the folder being ingested (ingest that path itself if it is meant to be read)"
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return nil, "a symbolic link that cannot be followed (" + reason(err) + ")"
+	}
+	if info.IsDir() {
+		return nil, "a symbolic link to a folder (links to folders are not followed; ingest the folder itself)"
+	}
+	return info, ""
 }

@@ -40,8 +40,11 @@ var ErrEmpty = errors.New("empty document")
 // Records of a multi-document file (JSON, JSONL, CSV) that have no text are
 // skipped and described in warnings; an empty single-document file returns
 // ErrEmpty.
+//
+// Only a regular file is read, up to its format's limit
+// (MaxDocumentFileBytes or MaxRecordsFileBytes).
 func ParseFile(path string, opt ParseOptions) (docs []Document, warnings []string, err error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,6 +55,11 @@ func ParseFile(path string, opt ParseOptions) (docs []Document, warnings []strin
 func ParseBytes(path string, data []byte, opt ParseOptions) (docs []Document, warnings []string, err error) {
 	if !utf8.Valid(data) {
 		return nil, nil, errors.New("not valid UTF-8 text")
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		// PostgreSQL text cannot hold NUL: refused here, as this file's
+		// problem, rather than failing the batch it would be written with.
+		return nil, nil, errors.New("contains NUL bytes (a binary file?), not text")
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	switch strings.ToLower(filepath.Ext(path)) {

@@ -39,6 +39,15 @@ func TestConfigCheck(t *testing.T) {
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "GEMBA_DATABASE_URL")
 	require.Contains(t, errOut, "GEMBA_DB_MAX_CONNS")
+
+	// A Compose ${GEMBA_HTTP_ADDR} never set arrives blank: refused by
+	// name, never a server on every interface.
+	code, _, errOut = gemba(t, map[string]string{"GEMBA_HTTP_ADDR": ""}, "config", "check")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "GEMBA_HTTP_ADDR: is set but blank")
+	code, _, errOut = gemba(t, map[string]string{"GEMBA_HTTP_ADDR": ""}, "serve")
+	require.NotEqual(t, 0, code, "serve refuses to start")
+	require.Contains(t, errOut, "GEMBA_HTTP_ADDR")
 }
 
 func TestMigrateCommands(t *testing.T) {

@@ -16,15 +16,20 @@ func buildConsole(ctx context.Context, app *App, metrics *ops.Metrics) (*console
 	if err != nil {
 		return nil, err
 	}
-	return newConsole(app, p)
+	cfg, err := app.Config()
+	if err != nil {
+		return nil, err
+	}
+	return newConsole(app, p, cfg.HTTPAddr)
 }
 
 // newConsole wires the console as a front door of the conversation core,
 // with the audit trail for its trace panel and the series and incident
-// stores for its plant and incident pages. It answers a non-loopback
-// GEMBA_HTTP_ADDR without GEMBA_CONSOLE_TOKEN by disabling itself (see
+// stores for its plant and incident pages. addr is the address the server
+// is bound to (serve passes its listener's); on a non-loopback one without
+// GEMBA_CONSOLE_TOKEN the console disables itself (see
 // console.Console.Disabled).
-func newConsole(app *App, p *parts, more ...func(*console.Options)) (*console.Console, error) {
+func newConsole(app *App, p *parts, addr string, more ...func(*console.Options)) (*console.Console, error) {
 	cfg, err := app.Config()
 	if err != nil {
 		return nil, err
@@ -34,15 +39,16 @@ func newConsole(app *App, p *parts, more ...func(*console.Options)) (*console.Co
 		about.LLM = strings.TrimSpace(cfg.LLM.Provider + " " + cfg.LLM.Model)
 	}
 	o := console.Options{
-		Core:    p.core,
-		Answers: p.runner,
-		Traces:  p.runner,
-		Docs:    console.RAGDocs{Store: p.docs},
-		Plant:   console.NewSeriesPlant(p.series),
-		About:   about,
-		Addr:    cfg.HTTPAddr,
-		Token:   cfg.ConsoleToken,
-		Logger:  app.Logger(),
+		Core:     p.core,
+		Answers:  p.runner,
+		Traces:   p.runner,
+		Docs:     console.RAGDocs{Store: p.docs},
+		Plant:    console.NewSeriesPlant(p.series),
+		About:    about,
+		Addr:     addr,
+		Token:    cfg.ConsoleToken,
+		Sessions: console.NewPGSessions(p.pool),
+		Logger:   app.Logger(),
 	}
 	for _, f := range more {
 		f(&o)

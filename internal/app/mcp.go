@@ -79,9 +79,10 @@ func newMCPServer(ctx context.Context, app *App, p *parts, metrics *ops.Metrics)
 }
 
 // mountMCP mounts Gemba's MCP endpoint on serve's mux at /mcp, behind
-// GEMBA_MCP_TOKEN (or loopback only without it). A failure leaves the rest
-// of the server running and is logged.
-func mountMCP(ctx context.Context, app *App, mux *http.ServeMux, p *parts, metrics *ops.Metrics) {
+// GEMBA_MCP_TOKEN (or, without it, only when bound, the listener's
+// address, is loopback). A failure leaves the rest of the server running
+// and is logged.
+func mountMCP(ctx context.Context, app *App, mux *http.ServeMux, p *parts, metrics *ops.Metrics, bound string) {
 	log := app.Logger()
 	cfg, err := app.Config()
 	if err != nil {
@@ -92,7 +93,7 @@ func mountMCP(ctx context.Context, app *App, mux *http.ServeMux, p *parts, metri
 		log.WarnContext(ctx, "MCP endpoint not mounted", "err", err)
 		return
 	}
-	h, disabled := srv.Handler(ctx, mcp.HTTPOptions{Token: cfg.MCP.Token, Addr: cfg.HTTPAddr})
+	h, disabled := srv.Handler(ctx, mcp.HTTPOptions{Token: cfg.MCP.Token, Addr: bound})
 	mux.Handle(mcp.Path, h)
 	if disabled != nil {
 		log.WarnContext(ctx, "MCP endpoint disabled", "reason", disabled)

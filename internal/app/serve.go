@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
@@ -61,7 +62,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		return err
 	}
 	metrics := ops.NewMetrics()
-	health := ops.NewHealth()
+	health := ops.NewHealth(log)
 	health.Add("database", func(ctx context.Context) error { return pool.Ping(ctx) })
 	health.Add("migrations", func(ctx context.Context) error { return db.CheckCurrent(ctx, pool) })
 
@@ -70,34 +71,46 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		return err
 	}
 
+	// Listen before the front doors are built: whether the console and /mcp
+	// open without a token depends on the address actually bound (a name
+	// may resolve to a non-loopback address), never on the configured
+	// string or a request's Host header.
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
+	}
+	bound := ln.Addr().String()
+
 	// Live data: the configured connectors write to the series store; their
 	// state is served as JSON for operators and the console.
 	conns, err := newConnectors(cfg, p.series, metrics, log)
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 
 	mux := http.NewServeMux()
 	if conns != nil {
-		mux.Handle("GET /status/connectors", conns)
+		mux.Handle("GET /status/connectors", bearerOnly(cfg.MetricsToken, "GEMBA_METRICS_TOKEN", conns))
 	}
 	mux.HandleFunc("GET /healthz", health.Healthz)
 	mux.HandleFunc("GET /readyz", health.Readyz)
-	mux.Handle("GET /metrics", metrics.Handler())
+	mux.Handle("GET /metrics", bearerOnly(cfg.MetricsToken, "GEMBA_METRICS_TOKEN", metrics.Handler()))
 
 	// The front doors: the console always, Slack when configured. Both
 	// register with the conversation core, which does the work.
-	cons, err := newConsole(app, p, func(o *console.Options) {
+	cons, err := newConsole(app, p, bound, func(o *console.Options) {
 		if conns != nil {
 			o.Connectors = func() any { return conns.Status() }
 		}
 	})
 	if err != nil {
+		_ = ln.Close()
 		return err
 	}
 	defer cons.Close()
 	mux.Handle("/", cons)
-	mountMCP(ctx, app, mux, p, metrics) // /mcp: see mcp.go
+	mountMCP(ctx, app, mux, p, metrics, bound) // /mcp: see mcp.go
 	if derr := cons.Disabled(); derr != nil {
 		log.WarnContext(ctx, "console disabled", "reason", derr)
 	}
@@ -113,17 +126,14 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			Metrics:       metrics,
 		})
 		if err != nil {
+			_ = ln.Close()
 			return err
 		}
 		b.Routes(mux)
 		health.Add("slack", b.Ready)
 	}
 
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
-	if err != nil {
-		return fmt.Errorf("listen on %s (GEMBA_HTTP_ADDR): %w", cfg.HTTPAddr, err)
-	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(mux, serverTimeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -150,12 +160,12 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		bg.Go(func() { noticeAssets(runCtx, sub, p.series, p.core) })
 	}
 
-	printBanner(app, ln.Addr().String(), b != nil)
+	printBanner(app, bound, b != nil)
 	if conns != nil {
-		fmt.Fprintf(app.Out, "  Live data: %d connector(s); state at http://%s/status/connectors\n\n", conns.Len(), ln.Addr().String())
+		fmt.Fprintf(app.Out, "  Live data: %d connector(s); state at http://%s/status/connectors\n\n", conns.Len(), bound)
 	}
 	if ready != nil {
-		ready <- ln.Addr().String()
+		ready <- bound
 	}
 
 	select {
@@ -185,6 +195,48 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 	}
 	log.InfoContext(ctx, "stopped")
 	return nil
+}
+
+// httpTimeouts bound how long a client may take to send a request, and how
+// long an idle keep-alive connection is kept.
+type httpTimeouts struct {
+	// Header bounds reading the request line and headers.
+	Header time.Duration
+	// Read bounds reading the whole request, body included: a client that
+	// sends Content-Length: 1000 and then one byte every few seconds is cut
+	// off here, before the Slack signature is even checked.
+	Read time.Duration
+	// Idle closes a keep-alive connection that sends no next request.
+	Idle time.Duration
+}
+
+// serverTimeouts are serve's limits. There is no write timeout: the
+// console's long poll holds a response for up to 25 s and /mcp streams
+// events; each handler bounds its own work instead (Slack acks record and
+// return, answers run in the core's workers with their own deadlines).
+var serverTimeouts = httpTimeouts{Header: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
+
+// newHTTPServer is serve's HTTP server with its timeouts.
+func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: t.Header, ReadTimeout: t.Read, IdleTimeout: t.Idle}
+}
+
+// bearerOnly requires "Authorization: Bearer <token>" on h when token is
+// set (name is the variable that sets it, for the refusal); an empty token
+// leaves h open.
+func bearerOnly(token, name string, h http.Handler) http.Handler {
+	if token == "" {
+		return h
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="gemba"`)
+			http.Error(w, "a bearer token is required ("+name+")", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func printBanner(app *App, addr string, slackOn bool) {

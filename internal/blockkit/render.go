@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -127,7 +128,7 @@ func RenderAnswer(a *agent.Answer, o RenderOptions) []slack.Block {
 		}
 		var ce []string
 		if a.Confidence != "" {
-			ce = append(ce, "*"+l.confidence+":* "+confidenceIn(a.Lang, a.Confidence))
+			ce = append(ce, "*"+l.confidence+":* "+escape(confidenceIn(a.Lang, a.Confidence)))
 		}
 		if a.Escalate != "" {
 			ce = append(ce, "*"+l.escalate+":* "+Mrkdwn(a.Escalate))
@@ -187,7 +188,7 @@ func stepBlocks(steps []agent.Step, first int, l labels) []slack.Block {
 			if sop == "" {
 				sop = "?"
 			}
-			sb.WriteString("\n:warning: _" + l.equipment + "_ `" + sop + "`")
+			sb.WriteString("\n:warning: _" + l.equipment + "_ " + code(sop))
 		}
 		out = append(out, sections(sb.String())...)
 	}
@@ -197,9 +198,16 @@ func stepBlocks(steps []agent.Step, first int, l labels) []slack.Block {
 func codeList(ids []string) string {
 	parts := make([]string, len(ids))
 	for i, id := range ids {
-		parts[i] = "`" + strings.ReplaceAll(id, "`", "'") + "`"
+		parts[i] = code(id)
 	}
 	return ":page_facing_up: " + strings.Join(parts, " ")
+}
+
+// code shows an id as inline code: escaped, on one line, with no backtick
+// that would end the code span early.
+func code(id string) string {
+	id = strings.NewReplacer("`", "'", "\n", " ", "\r", " ").Replace(id)
+	return "`" + escape(id) + "`"
 }
 
 func sourcesLine(cs []tools.Citation, max int) string {
@@ -212,7 +220,7 @@ func sourcesLine(cs []tools.Citation, max int) string {
 			parts = append(parts, fmt.Sprintf("+%d more", len(cs)-max))
 			break
 		}
-		p := "`" + c.ID + "`"
+		p := code(c.ID)
 		if c.Title != "" {
 			p += " " + escape(c.Title)
 		}
@@ -226,7 +234,7 @@ func modeLine(a *agent.Answer, l labels) string {
 	if a.Mode == agent.ModeLLM {
 		mode = "LLM"
 		if a.Model != "" {
-			mode += " " + a.Model
+			mode += " " + escape(a.Model)
 		}
 	}
 	parts := []string{":robot_face: " + mode}
@@ -316,16 +324,22 @@ func escape(s string) string { return conversation.Escape(s) }
 var (
 	reBold    = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
 	reBoldU   = regexp.MustCompile(`__([^_\n]+)__`)
-	reLink    = regexp.MustCompile(`\[([^\]\n]+)\]\((https?://[^)\s]+)\)`)
+	reLink    = regexp.MustCompile(`\[([^\]\n]+)\]\((https?://[^()\s<>|"'` + "`" + `]+)\)`)
 	reHeading = regexp.MustCompile(`^#{1,6}\s+(.+)$`)
 	reTableSp = regexp.MustCompile(`^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$`)
 	reBullet  = regexp.MustCompile(`^(\s*)[-*+]\s+`)
 )
 
 // Mrkdwn converts the Markdown an LLM writes into Slack's mrkdwn: **bold**
-// becomes *bold*, [text](url) becomes <url|text>, headings become bold
-// lines, bullets become •, and Markdown tables become aligned code blocks
-// (Slack has no tables). &, < and > are escaped outside links.
+// becomes *bold*, headings become bold lines, bullets become •, and
+// Markdown tables become aligned code blocks (Slack has no tables).
+//
+// Every character of the input is text, never markup Slack acts on: &, <
+// and > are escaped everywhere — in code blocks and table cells too — so
+// a model (or the document it quotes) cannot mention people, notify a
+// channel or hide a link's target. A Markdown link [text](url) to a plain
+// http(s) URL shows its target: "text (<url>)"; one whose URL holds < > |
+// quotes or spaces stays text.
 func Mrkdwn(md string) string {
 	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
 	var out []string
@@ -338,7 +352,7 @@ func Mrkdwn(md string) string {
 			continue
 		}
 		if inCode {
-			out = append(out, ln)
+			out = append(out, escape(ln))
 			continue
 		}
 		// A table: a row of cells followed by a separator row.
@@ -348,7 +362,9 @@ func Mrkdwn(md string) string {
 			for ; j < len(lines) && strings.Contains(lines[j], "|") && strings.TrimSpace(lines[j]) != ""; j++ {
 				rows = append(rows, cells(lines[j]))
 			}
-			out = append(out, "```\n"+table(rows)+"\n```")
+			// Widths are counted on the text as shown; escaping after
+			// keeps the columns aligned where Slack displays it.
+			out = append(out, "```\n"+escape(table(rows))+"\n```")
 			i = j - 1
 			continue
 		}
@@ -357,23 +373,38 @@ func Mrkdwn(md string) string {
 	return strings.Join(out, "\n")
 }
 
+// linkMark stands for a link while the rest of a line is escaped; NUL
+// cannot come from the input (escape drops it).
+const linkMark = "\x00"
+
 func inline(ln string) string {
+	ln = strings.ReplaceAll(ln, linkMark, "")
 	if m := reHeading.FindStringSubmatch(ln); m != nil {
 		ln = "**" + strings.TrimSpace(m[1]) + "**"
 	}
 	ln = reBullet.ReplaceAllString(ln, "$1• ")
-	// Protect links while escaping the rest.
+	// Links become their text and their target shown in full; the
+	// target is held aside while the rest is escaped.
 	var links []string
 	ln = reLink.ReplaceAllStringFunc(ln, func(s string) string {
 		m := reLink.FindStringSubmatch(s)
-		links = append(links, "<"+m[2]+"|"+strings.NewReplacer("|", "¦", ">", "›", "<", "‹").Replace(m[1])+">")
-		return "\x00" + strconv.Itoa(len(links)-1) + "\x00"
+		u, err := url.Parse(m[2])
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return s
+		}
+		links = append(links, "<"+strings.ReplaceAll(m[2], "&", "&amp;")+">")
+		mark := linkMark + strconv.Itoa(len(links)-1) + linkMark
+		if strings.TrimSpace(m[1]) == m[2] {
+			return mark
+		}
+		return m[1] + " (" + mark + ")"
 	})
-	ln = escape(ln)
+	ln = escape(strings.ReplaceAll(ln, linkMark, "\x01")) // escape drops NUL: keep the marks apart
+	ln = strings.ReplaceAll(ln, "\x01", linkMark)
 	ln = reBold.ReplaceAllString(ln, "*$1*")
 	ln = reBoldU.ReplaceAllString(ln, "*$1*")
 	for i, l := range links {
-		ln = strings.Replace(ln, "\x00"+strconv.Itoa(i)+"\x00", l, 1)
+		ln = strings.Replace(ln, linkMark+strconv.Itoa(i)+linkMark, l, 1)
 	}
 	return ln
 }
@@ -459,7 +490,8 @@ func blockTextLen(b slack.Block) int {
 }
 
 // PlainText is the fallback text of a message (notifications, screen
-// readers, clients without Block Kit): the answer's first lines.
+// readers, clients without Block Kit): the answer's first lines, escaped
+// (Slack parses a message's text for mentions and links too).
 func PlainText(a *agent.Answer) string {
 	if a == nil {
 		return ""
@@ -471,7 +503,7 @@ func PlainText(a *agent.Answer) string {
 	if len(a.Steps) > 0 {
 		t += "\n1. " + a.Steps[0].Text
 	}
-	return truncate(t, 2900)
+	return escape(truncate(t, 2900))
 }
 
 // RenderDigest returns the digest's short header message and the details

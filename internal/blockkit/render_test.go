@@ -135,10 +135,11 @@ func TestMrkdwn(t *testing.T) {
 		"**bold** and __also__":            "*bold* and *also*",
 		"# Heading":                        "*Heading*",
 		"- one\n* two":                     "• one\n• two",
-		"see [the SOP](https://x.y/z)":     "see <https://x.y/z|the SOP>",
+		"see [the SOP](https://x.y/z)":     "see the SOP (<https://x.y/z>)",
+		"[https://x.y/z](https://x.y/z)":   "<https://x.y/z>",
 		"a < b & c > d":                    "a &lt; b &amp; c &gt; d",
 		"| a | bb |\n|---|---|\n| 1 | 2 |": "```\na  bb\n1  2\n```",
-		"```\n**not bold** <x>\n```":       "```\n**not bold** <x>\n```",
+		"```\n**not bold** <x>\n```":       "```\n**not bold** &lt;x&gt;\n```",
 	}
 	for in, want := range cases {
 		require.Equal(t, want, Mrkdwn(in), "input %q", in)

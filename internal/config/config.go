@@ -27,6 +27,9 @@ type Config struct {
 	// ConsoleToken protects the local console when it is bound to a
 	// non-loopback address (GEMBA_CONSOLE_TOKEN).
 	ConsoleToken string
+	// MetricsToken, when set, is required as a bearer token on /metrics
+	// (GEMBA_METRICS_TOKEN); unset, /metrics is open like the probes.
+	MetricsToken string
 	// LogLevel is debug, info, warn or error (GEMBA_LOG_LEVEL).
 	LogLevel string
 	// LogFormat is json or text (GEMBA_LOG_FORMAT).
@@ -152,8 +155,9 @@ type Var struct {
 var Vars = []Var{
 	{"GEMBA_DATABASE_URL", "postgres:///gemba", true, "PostgreSQL connection URL (with pgvector). The default uses the local socket and your OS user."},
 	{"GEMBA_DB_MAX_CONNS", "10", false, "Maximum connections in the pool."},
-	{"GEMBA_HTTP_ADDR", "127.0.0.1:8080", false, "Listen address of the HTTP server (console, /slack/*, /healthz, /readyz, /metrics)."},
+	{"GEMBA_HTTP_ADDR", "127.0.0.1:8080", false, "Listen address of the HTTP server (console, /slack/*, /healthz, /readyz, /metrics). Set but blank is an error, not \"every interface\"."},
 	{"GEMBA_CONSOLE_TOKEN", "", true, "Token required by the console when GEMBA_HTTP_ADDR is not a loopback address."},
+	{"GEMBA_METRICS_TOKEN", "", true, "Bearer token required on /metrics. Unset: /metrics is open (counts and latencies only; see deploy/README.md \"Threat model\")."},
 	{"GEMBA_LOG_LEVEL", "info", false, "debug, info, warn or error."},
 	{"GEMBA_LOG_FORMAT", "json", false, "json or text."},
 	{"GEMBA_SHUTDOWN_TIMEOUT", "20s", false, "How long a graceful stop may take."},
@@ -222,6 +226,7 @@ func Load(get Getenv) (*Config, error) {
 		DBMaxConns:      l.int("GEMBA_DB_MAX_CONNS", 1),
 		HTTPAddr:        l.str("GEMBA_HTTP_ADDR"),
 		ConsoleToken:    l.str("GEMBA_CONSOLE_TOKEN"),
+		MetricsToken:    l.str("GEMBA_METRICS_TOKEN"),
 		LogLevel:        l.oneOf("GEMBA_LOG_LEVEL", "debug", "info", "warn", "error"),
 		LogFormat:       l.oneOf("GEMBA_LOG_FORMAT", "json", "text"),
 		ShutdownTimeout: l.dur("GEMBA_SHUTDOWN_TIMEOUT"),
@@ -292,12 +297,15 @@ func (c *Config) validate(l *loader) {
 			l.bad("GEMBA_DATABASE_URL", "must be a postgres:// or postgresql:// URL")
 		}
 	}
-	if c.HTTPAddr != "" {
-		if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-			l.bad("GEMBA_HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
-		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
-			l.bad("GEMBA_HTTP_ADDR", "port must be a number from 0 to 65535")
-		}
+	if c.HTTPAddr == "" {
+		// Only a variable set to a blank value gets here (unset means the
+		// default). Blank must not silently mean "every interface, any
+		// port", which is what net.Listen makes of it.
+		l.bad("GEMBA_HTTP_ADDR", "is set but blank (a ${VAR} that was never given a value?); unset it for the default 127.0.0.1:8080, or give host:port such as 0.0.0.0:8080")
+	} else if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		l.bad("GEMBA_HTTP_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		l.bad("GEMBA_HTTP_ADDR", "port must be a number from 0 to 65535")
 	}
 	if c.Slack.APIURL != "" && strings.HasPrefix(c.Slack.APIURL, "http") && !strings.HasSuffix(c.Slack.APIURL, "/") {
 		l.bad("GEMBA_SLACK_API_URL", "must end in /")

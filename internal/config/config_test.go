@@ -41,6 +41,10 @@ func TestValidationNamesEveryBadValue(t *testing.T) {
 		{"bad duration", map[string]string{"GEMBA_LLM_TIMEOUT": "soon"}, []string{"GEMBA_LLM_TIMEOUT"}},
 		{"negative duration", map[string]string{"GEMBA_AGENT_DEADLINE": "-1s"}, []string{"GEMBA_AGENT_DEADLINE"}},
 		{"bad addr", map[string]string{"GEMBA_HTTP_ADDR": "localhost"}, []string{"GEMBA_HTTP_ADDR"}},
+		// A Compose ${VAR} never set: blank must not mean "every interface".
+		{"empty addr", map[string]string{"GEMBA_HTTP_ADDR": ""}, []string{"GEMBA_HTTP_ADDR", "blank"}},
+		{"blank addr", map[string]string{"GEMBA_HTTP_ADDR": "  "}, []string{"GEMBA_HTTP_ADDR", "blank"}},
+		{"blank addr from a file", map[string]string{"GEMBA_HTTP_ADDR_FILE": os.DevNull}, []string{"GEMBA_HTTP_ADDR", "blank"}},
 		{"unknown provider", map[string]string{"GEMBA_LLM_PROVIDER": "skynet"}, []string{"GEMBA_LLM_PROVIDER", "skynet"}},
 		{"provider without model", map[string]string{"GEMBA_LLM_PROVIDER": "openai"}, []string{"GEMBA_LLM_MODEL"}},
 		{"app token without bot token", map[string]string{"GEMBA_SLACK_APP_TOKEN": "xapp-1"}, []string{"GEMBA_SLACK_BOT_TOKEN"}},

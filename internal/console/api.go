@@ -68,11 +68,6 @@ func (c *Console) index(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(b)
 }
 
-func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)}) //nolint:gosec // Secure follows the request's scheme; see secure
-	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
 // info tells the page what is connected; it never includes secrets.
 func (c *Console) info(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -248,7 +243,7 @@ func (c *Console) work(replyID string, q message, isCommand bool) {
 	default:
 		msg = "Nothing to answer."
 	}
-	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+escapeMrkdwn(msg), false, false), nil, nil)})
+	blocks, _ := json.Marshal([]slack.Block{slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, ":warning: "+conversation.Escape(msg), false, false), nil, nil)})
 	c.msgs.update(replyID, func(m *message) {
 		m.Pending, m.Text, m.Blocks = false, msg, blocks
 		if err != nil {

@@ -1,13 +1,12 @@
 package console
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,42 +14,66 @@ import (
 // cookieName is the session cookie set by the login form.
 const cookieName = "gemba_console"
 
-// auth checks requests against the console token. The cookie holds an HMAC
-// of a fixed label keyed by the token, not the token itself, so a leaked
-// cookie jar does not reveal GEMBA_CONSOLE_TOKEN, and changing the token
-// logs everyone out.
+// auth checks requests against the console token. A login creates a
+// session of its own: the cookie holds a random id whose hash the session
+// store keeps (never the token), it expires after SessionLifetime, logging
+// out deletes it on the server, and changing the token ends every session.
+// Wrong tokens are rate limited per address (see MaxLoginFailures).
 type auth struct {
-	token  string
-	cookie string
+	token    string
+	tag      []byte
+	sessions Sessions
+	limit    *failLimiter
+	now      func() time.Time
 }
 
-func newAuth(token string) *auth {
-	a := &auth{token: token}
-	if token != "" {
-		m := hmac.New(sha256.New, []byte(token))
-		m.Write([]byte("gemba-console-session-v1"))
-		a.cookie = hex.EncodeToString(m.Sum(nil))
+func newAuth(token string, sessions Sessions, now func() time.Time) *auth {
+	if sessions == nil {
+		sessions = newMemSessions()
 	}
-	return a
+	return &auth{token: token, tag: tokenTag(token), sessions: sessions, limit: newFailLimiter(now), now: now}
 }
 
 // enabled reports whether a token is required.
 func (a *auth) enabled() bool { return a.token != "" }
 
-// ok reports whether r carries the token (bearer header or session cookie).
-func (a *auth) ok(r *http.Request) bool {
+// verdict is what check decided about a request.
+type verdict int
+
+const (
+	allowed verdict = iota
+	denied
+	limited
+)
+
+// check reports whether r carries the token (bearer header) or a live
+// session cookie; an address with too many wrong tokens is limited.
+func (a *auth) check(r *http.Request) (verdict, time.Duration) {
 	if !a.enabled() {
-		return true
+		return allowed, 0
 	}
+	host := remoteHost(r)
 	if h := r.Header.Get("Authorization"); h != "" {
-		if tok, found := strings.CutPrefix(h, "Bearer "); found {
-			return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(a.token)) == 1
+		if block, wait := a.limit.blocked(host); block {
+			return limited, wait
+		}
+		if tok, found := strings.CutPrefix(h, "Bearer "); found && a.tokenOK(tok) {
+			return allowed, 0
+		}
+		a.limit.fail(host)
+		return denied, 0
+	}
+	if ck, err := r.Cookie(cookieName); err == nil && ck.Value != "" {
+		ok, err := a.sessions.Valid(r.Context(), hashID(ck.Value), a.tag, a.now())
+		if err == nil && ok {
+			return allowed, 0
 		}
 	}
-	if ck, err := r.Cookie(cookieName); err == nil {
-		return subtle.ConstantTimeCompare([]byte(ck.Value), []byte(a.cookie)) == 1
-	}
-	return false
+	return denied, 0
+}
+
+func (a *auth) tokenOK(tok string) bool {
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(a.token)) == 1
 }
 
 // allowHost guards an open (token-less) console against DNS rebinding: a
@@ -87,25 +110,31 @@ func sameOrigin(r *http.Request) bool {
 	return strings.EqualFold(u.Host, r.Host)
 }
 
-// login serves the token form (GET) and checks it (POST), setting the
-// HttpOnly session cookie on success.
+// login serves the token form (GET) and checks it (POST), starting a
+// session and setting its HttpOnly cookie on success.
 func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	if !c.auth.enabled() {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	if r.Method == http.MethodPost {
+		host := remoteHost(r)
+		if block, wait := c.auth.limit.blocked(host); block {
+			tooMany(w, wait)
+			c.log.WarnContext(r.Context(), "console login refused: too many wrong tokens", "remote", r.RemoteAddr)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, 4096)
-		tok := r.PostFormValue("token")
-		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(c.auth.token)) == 1 {
-			http.SetCookie(w, &http.Cookie{ //nolint:gosec // Secure follows the request's scheme; see secure
-				Name: cookieName, Value: c.auth.cookie, Path: "/",
-				HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
-				Expires: c.now().Add(30 * 24 * time.Hour),
-			})
+		if c.auth.tokenOK(r.PostFormValue("token")) {
+			if err := c.startSession(w, r); err != nil {
+				c.log.ErrorContext(r.Context(), "console login: could not start a session", "err", err)
+				http.Error(w, "Could not start a session (the database may be unreachable). Please try again in a minute.", http.StatusServiceUnavailable)
+				return
+			}
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 			return
 		}
+		c.auth.limit.fail(host)
 		c.log.WarnContext(r.Context(), "console login failed", "remote", r.RemoteAddr)
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -114,6 +143,48 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(loginPage(""))
+}
+
+// startSession records a new session and sets its cookie.
+func (c *Console) startSession(w http.ResponseWriter, r *http.Request) error {
+	cookie, idHash, err := newSessionID()
+	if err != nil {
+		return err
+	}
+	now := c.now()
+	if err := c.auth.sessions.Create(r.Context(), Session{IDHash: idHash, TokenTag: c.auth.tag, Created: now, Expires: now.Add(SessionLifetime), Remote: remoteHost(r)}); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // Secure follows the request's scheme; see secure
+		Name: cookieName, Value: cookie, Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r),
+		MaxAge: int(SessionLifetime / time.Second),
+	})
+	return nil
+}
+
+// logout ends the request's session on the server (a copy of its cookie
+// stops working) and clears the cookie.
+func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
+	if ck, err := r.Cookie(cookieName); err == nil && ck.Value != "" {
+		if err := c.auth.sessions.Revoke(r.Context(), hashID(ck.Value)); err != nil {
+			c.log.ErrorContext(r.Context(), "console logout: could not end the session", "err", err)
+			http.Error(w, "Could not log out (the database may be unreachable). Please try again.", http.StatusServiceUnavailable)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: secure(r)}) //nolint:gosec // Secure follows the request's scheme; see secure
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// tooMany answers 429 with when to try again.
+func tooMany(w http.ResponseWriter, wait time.Duration) {
+	secs := int(wait.Round(time.Second) / time.Second)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	http.Error(w, fmt.Sprintf("Too many wrong console tokens from this address; try again in %d s.", secs), http.StatusTooManyRequests)
 }
 
 func loginPage(msg string) []byte {

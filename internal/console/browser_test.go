@@ -161,6 +161,16 @@ func TestBlockKitMrkdwnInBrowser(t *testing.T) {
 		{"*x", `<div class="bk-line">*x</div>`},
 		{"<https://example.com/a?b=1&amp;c=2|the runbook>", `<div class="bk-line"><a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer">the runbook</a></div>`},
 		{"<javascript:alert(1)|click>", `<div class="bk-line">click</div>`},
+		// Links leave the console only for http(s); a path must stay a path
+		// on this console in every browser.
+		{"</\\evil.example|click>", `<div class="bk-line">click</div>`},
+		{"</\t/evil.example|tab>", `<div class="bk-line">tab</div>`},
+		{"<//evil.example|two slashes>", `<div class="bk-line">two slashes</div>`},
+		{"</api/files/x\\y.png|backslash inside>", `<div class="bk-line">backslash inside</div>`},
+		{"<mailto:ops@example.com|mail>", `<div class="bk-line">mail</div>`},
+		{"<data:text/html,hi|data>", `<div class="bk-line">data</div>`},
+		{"</incidents/INC-1|an incident>", `<div class="bk-line"><a href="/incidents/INC-1">an incident</a></div>`},
+		{"<HTTPS://ok.example/a|ok>", `<div class="bk-line"><a href="HTTPS://ok.example/a" target="_blank" rel="noopener noreferrer">ok</a></div>`},
 		{"&lt;script&gt;alert(1)&lt;/script&gt; &amp; more", `<div class="bk-line">&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</div>`},
 		{"1. first\n      _why_\n2. second", `<ol class="bk-list" start="1"><li>first<br><i>why</i></li><li>second</li></ol>`},
 		{"• one\n• two", `<ul class="bk-list"><li>one</li><li>two</li></ul>`},

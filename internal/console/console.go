@@ -150,11 +150,18 @@ type Options struct {
 	Channels []string
 	// User is the user id questions are asked as; empty means "console".
 	User string
-	// Addr is the address the HTTP server listens on (GEMBA_HTTP_ADDR).
-	// When it is not loopback, Token is required.
+	// Addr is the address the HTTP server is bound to: the listener's
+	// address (serve passes ln.Addr()), not the configured string, so that
+	// a name that resolves elsewhere cannot open the console. When it is
+	// not a loopback address, or empty (unknown), Token is required. The
+	// request's Host header never takes part in this decision: a remote
+	// client can send "Host: localhost".
 	Addr string
 	// Token protects the console (GEMBA_CONSOLE_TOKEN); empty means open on loopback.
 	Token string
+	// Sessions stores login sessions; nil keeps them in memory (one
+	// replica, lost on restart). serve passes NewPGSessions.
+	Sessions Sessions
 	// Logger receives request errors; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -194,8 +201,8 @@ type Console struct {
 // maxBusy is how many questions and commands the console works on at once.
 const maxBusy = 4
 
-// New builds the console. When Addr is not a loopback address and no Token
-// is set, the console is disabled rather than open to the network: every
+// New builds the console. When Addr is not a loopback address (or is
+// empty) and no Token is set, the console is disabled rather than open to the network: every
 // request gets 403 saying how to enable it, and Disabled reports why. The
 // rest of the server (Slack endpoints, health, metrics) is not affected, so
 // a Slack-only deployment without a console token still starts.
@@ -214,15 +221,19 @@ func New(o Options) (*Console, error) {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	c.log = c.log.With("component", "console")
-	if o.Token == "" && o.Addr != "" && !IsLoopback(o.Addr) {
-		c.disabled = fmt.Errorf("%w (listening on %s); the console is disabled", ErrTokenRequired, o.Addr)
+	if o.Token == "" && !IsLoopback(o.Addr) {
+		where := o.Addr
+		if where == "" {
+			where = "an unknown address"
+		}
+		c.disabled = fmt.Errorf("%w (listening on %s); the console is disabled", ErrTokenRequired, where)
 		c.log.Warn("console disabled: set GEMBA_CONSOLE_TOKEN to use it on a non-loopback address", "addr", o.Addr)
 	}
 	if c.now == nil {
 		c.now = time.Now
 	}
 	c.msgs = newChannelLog(1000, c.now)
-	c.auth = newAuth(o.Token)
+	c.auth = newAuth(o.Token, o.Sessions, c.now)
 	sub, err := fs.Sub(webFS, "web")
 	if err != nil {
 		return nil, fmt.Errorf("console: assets: %w", err)
@@ -262,7 +273,15 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	public := r.URL.Path == "/login" || strings.HasPrefix(r.URL.Path, "/assets/")
-	if !public && !c.auth.ok(r) {
+	if public {
+		c.mux.ServeHTTP(w, r)
+		return
+	}
+	switch v, wait := c.auth.check(r); v {
+	case limited:
+		tooMany(w, wait)
+		return
+	case denied:
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="gemba-console"`)
 			writeError(w, http.StatusUnauthorized, "a console token is required (Authorization: Bearer <GEMBA_CONSOLE_TOKEN>, or log in at /login)")
@@ -275,7 +294,8 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // IsLoopback reports whether a listen address (host:port) only accepts
-// connections from this machine. An empty host ("":8080) listens everywhere.
+// connections from this machine. An empty host (":8080") listens
+// everywhere, and an empty address is not known to be loopback.
 func IsLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -135,6 +135,10 @@ func TestConsoleDisabledOnNonLoopbackWithoutToken(t *testing.T) {
 		{":8080", "", false},
 		{"10.1.2.3:8080", "", false},
 		{"0.0.0.0:8080", "s3cret", true},
+		// serve passes the listener's address; an address it does not know
+		// (or a blank GEMBA_HTTP_ADDR, which listens everywhere) is closed.
+		{"", "", false},
+		{"[::]:41234", "", false},
 	} {
 		c, err := console.New(console.Options{Addr: tc.addr, Token: tc.token})
 		require.NoError(t, err, tc.addr)
@@ -146,7 +150,9 @@ func TestConsoleDisabledOnNonLoopbackWithoutToken(t *testing.T) {
 		require.Contains(t, c.Disabled().Error(), tc.addr)
 		for _, path := range []string{"/", "/api/info", "/assets/app.css", "/login"} {
 			rec := httptest.NewRecorder()
-			c.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+			req := httptest.NewRequest("GET", path, nil)
+			req.Host = "localhost" // a remote client may say anything here
+			c.ServeHTTP(rec, req)
 			require.Equal(t, http.StatusForbidden, rec.Code, "%s %s", tc.addr, path)
 			require.Contains(t, rec.Body.String(), "GEMBA_CONSOLE_TOKEN")
 		}

@@ -47,10 +47,6 @@ func actionKind(actionID string) string {
 	return ""
 }
 
-func escapeMrkdwn(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 // clip shortens s to at most n bytes on a rune boundary.
 func clip(s string, n int) string {
 	if len(s) <= n {

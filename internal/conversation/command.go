@@ -69,7 +69,8 @@ type UsageError struct {
 
 func (e *UsageError) Error() string { return e.Problem }
 
-// Usage returns the usage text of a subcommand (all of them for "").
+// Usage returns the usage text of a subcommand (all of them for ""), as
+// mrkdwn: the <placeholders> are escaped, or Slack would read them as links.
 func Usage(sub string) string {
 	u := map[string]string{
 		SubAsk:       "`/gemba ask <question>` — ask about the plant, e.g. `/gemba ask why is press-3 vibrating?`",
@@ -81,14 +82,20 @@ func Usage(sub string) string {
 		SubHelp:      "`/gemba help` — this help",
 	}
 	if s, ok := u[sub]; ok {
-		return s
+		return escapePlaceholders(s)
 	}
 	order := []string{SubAsk, SubForecast, SubAnomalies, SubDigest, SubBind, SubSettings, SubHelp}
 	lines := make([]string, len(order))
 	for i, k := range order {
 		lines[i] = "• " + u[k]
 	}
-	return "*Gemba commands*\n" + strings.Join(lines, "\n")
+	return escapePlaceholders("*Gemba commands*\n" + strings.Join(lines, "\n"))
+}
+
+// escapePlaceholders escapes the < and > of usage lines Gemba writes itself
+// (they hold no & and nothing from a user).
+func escapePlaceholders(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func usageErr(sub, format string, args ...any) error {

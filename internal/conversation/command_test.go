@@ -113,6 +113,40 @@ func TestUsageNamesEveryCommand(t *testing.T) {
 	}
 }
 
+// TestQuickReplyEchoesNothingLive: usage errors echo what the user typed
+// (only the caller sees them, but Slack still parses them): nothing of it
+// may become a mention, a notification or a link, and the usage lines'
+// <placeholders> are text too.
+func TestQuickReplyEchoesNothingLive(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"<!channel>", "<!here> please", "forecast <!channel>", "forecast x <@U1>", "bind line=<!everyone>",
+		"anomalies <#C1|general> 1h", "settings tools <!channel>", `digest schedule "<!here>" UTC`, "help", "@channel", "forecast @here"} {
+		text, ok := QuickReply(in)
+		require.True(t, ok, in)
+		require.NotContains(t, text, "<", "QuickReply(%q) = %q", in, text)
+		require.NotContains(t, text, ">", "QuickReply(%q) = %q", in, text)
+		require.NotRegexp(t, reBroadcast, text, "QuickReply(%q) = %q", in, text)
+	}
+}
+
+// FuzzEscape: escaped text has no < or >, no broadcast word, and reads the
+// same once Slack decodes it.
+func FuzzEscape(f *testing.F) {
+	for _, s := range []string{"<!channel>", "a & b", "@here", "mail ops@here.example", "&lt;", "\x00<@U1>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		e := Escape(s)
+		if strings.ContainsAny(e, "<>") || reBroadcast.MatchString(e) {
+			t.Fatalf("Escape(%q) = %q", s, e)
+		}
+		back := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", wordJoiner, "").Replace(e)
+		if want := strings.NewReplacer("\x00", "", wordJoiner, "").Replace(s); back != want {
+			t.Fatalf("Escape(%q) decodes to %q", s, back)
+		}
+	})
+}
+
 // FuzzParseCommand checks that no input panics, every failure is a
 // UsageError with a readable problem, and successes are well formed.
 func FuzzParseCommand(f *testing.F) {
@@ -120,6 +154,9 @@ func FuzzParseCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
+		if text, ok := QuickReply(in); ok && (strings.ContainsAny(text, "<>") || reBroadcast.MatchString(text)) {
+			t.Fatalf("QuickReply(%q) = %q echoes something live", in, text)
+		}
 		c, err := ParseCommand(in)
 		if err != nil {
 			var ue *UsageError

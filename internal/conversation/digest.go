@@ -421,7 +421,7 @@ func (c *Core) runDigestCommand(ctx context.Context, t Transport, in Inbound, cm
 		loc, _ := time.LoadLocation(cmd.TZ)
 		next := cs.Next(c.now())
 		return c.announce(ctx, t, in, fmt.Sprintf(":bell: %s scheduled shift digests here: `%s` (%s). Next: %s.",
-			t.Mention(in.User), cmd.Cron, cmd.TZ, next.In(loc).Format("Mon Jan 2 15:04 MST")))
+			t.Mention(in.User), Escape(cmd.Cron), Escape(cmd.TZ), next.In(loc).Format("Mon Jan 2 15:04 MST")))
 	}
 	return nil
 }
@@ -485,7 +485,7 @@ func (c *Core) FollowUpTick(ctx context.Context) (int, error) {
 		}
 		cites := make([]string, 0, len(d.cites))
 		for _, ci := range d.cites {
-			cites = append(cites, "`"+ci+"`")
+			cites = append(cites, "`"+Escape(ci)+"`")
 		}
 		text := fmt.Sprintf("%sdid the steps help? Reply here with *yes*, *partly* or *no* (e.g. \"yes, step 2 fixed it\"). "+
 			"I'll record it on %s so the next answer ranks what worked.", who, strings.Join(cites, ", "))

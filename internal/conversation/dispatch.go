@@ -300,7 +300,7 @@ func describeSettings(s ChannelSettings, changed bool) string {
 	if scope == "" {
 		scope = "whole plant (not bound)"
 	}
-	fmt.Fprintf(&sb, "• Scope: `%s`\n", scope)
+	fmt.Fprintf(&sb, "• Scope: `%s`\n", Escape(scope))
 	if s.MentionOnly {
 		sb.WriteString("• Answers: only when mentioned\n")
 	} else {
@@ -309,12 +309,12 @@ func describeSettings(s ChannelSettings, changed bool) string {
 	if len(s.AllowedTools) == 0 {
 		sb.WriteString("• Tools: all\n")
 	} else {
-		fmt.Fprintf(&sb, "• Tools: %s\n", strings.Join(s.AllowedTools, ", "))
+		fmt.Fprintf(&sb, "• Tools: %s\n", Escape(strings.Join(s.AllowedTools, ", ")))
 	}
 	if s.QuietStart == s.QuietEnd {
 		sb.WriteString("• Quiet hours: none")
 	} else {
-		fmt.Fprintf(&sb, "• Quiet hours: %02d:%02d–%02d:%02d %s", s.QuietStart/60, s.QuietStart%60, s.QuietEnd/60, s.QuietEnd%60, s.TZ)
+		fmt.Fprintf(&sb, "• Quiet hours: %02d:%02d–%02d:%02d %s", s.QuietStart/60, s.QuietStart%60, s.QuietEnd/60, s.QuietEnd%60, Escape(s.TZ))
 	}
 	return sb.String()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/ops"
@@ -47,6 +48,12 @@ func (c *Core) ask(ctx context.Context, t Transport, j job, q question) error {
 	}
 	if strings.TrimSpace(q.text) == "" {
 		return reply(tx.greeting)
+	}
+	if n := utf8.RuneCountInString(q.text); n > MaxQuestion {
+		// Mentions and direct messages have the limit /gemba ask has: a
+		// signed 900 KB mention must not run an agent turn past its
+		// deadline (and through the model's context window).
+		return reply(tx.long(n))
 	}
 	if c.o.Asker == nil {
 		return reply(tx.noAgent)

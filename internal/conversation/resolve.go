@@ -176,13 +176,13 @@ func (c *Core) Resolve(ctx context.Context, t Transport, r Resolution) (string, 
 				c.log.WarnContext(ctx, "outcome not recorded", "doc", d, "err", err)
 				continue
 			}
-			recorded = append(recorded, "`"+d+"`")
+			recorded = append(recorded, "`"+Escape(d)+"`")
 		}
 	}
 	if err := c.markResolved(ctx, p, r.User, id, r.Outcome); err != nil {
 		return id, err
 	}
-	msg := fmt.Sprintf(":white_check_mark: %s marked this resolved. Saved as incident `%s`", t.Mention(r.User), id)
+	msg := fmt.Sprintf(":white_check_mark: %s marked this resolved. Saved as incident `%s`", t.Mention(r.User), Escape(id))
 	if down > 0 {
 		msg += fmt.Sprintf(" (%d min downtime)", down)
 	}

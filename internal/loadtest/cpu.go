@@ -67,8 +67,8 @@ type cpuSnapshot struct {
 func (h *Harness) snapshotCPU(ctx context.Context) cpuSnapshot {
 	s := cpuSnapshot{harness: selfCPU(), backends: backendCPU(ctx, h.cfg.DatabaseURL)}
 	for _, in := range h.Instances {
-		if in.cmd != nil && in.cmd.Process != nil {
-			s.instances += procCPU(in.cmd.Process.Pid)
+		if cmd, _ := in.proc(); cmd != nil && cmd.Process != nil {
+			s.instances += procCPU(cmd.Process.Pid)
 		}
 	}
 	return s

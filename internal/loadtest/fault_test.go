@@ -44,6 +44,7 @@ func TestFaultLLMErrorsAndHangs(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
+	cpuHog(t)
 	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
 		"GEMBA_LLM_TIMEOUT":     "2s",
 		"GEMBA_LLM_MAX_RETRIES": "1",
@@ -82,6 +83,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 	require.NoError(t, err)
 	defer pg.Close()
 	seed(t, pg.URL())
+	cpuHog(t)
 	// A short lease so that work interrupted by the outage (an answer whose
 	// delivery could not be marked done) is taken over within the test.
 	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: pg.URL(), Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
@@ -136,6 +138,7 @@ func TestFaultInstanceKilledMidAnswer(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
+	cpuHog(t)
 	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir(), Env: map[string]string{
 		"GEMBA_AGENT_DEADLINE": "10s",
 		"GEMBA_SLACK_LEASE":    "25s",
@@ -178,6 +181,7 @@ func TestFaultSlack429(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
+	cpuHog(t)
 	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
 	require.NoError(t, err)
 	defer h.Close()

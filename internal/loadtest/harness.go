@@ -62,10 +62,22 @@ type Config struct {
 type Instance struct {
 	Index int
 	URL   string
-	cmd   *exec.Cmd
-	done  chan struct{}
 	log   string
 	env   []string
+
+	// mu guards the process: Restart replaces it while Load may be
+	// reading its CPU time.
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// proc returns the instance's current process (nil before it started) and
+// the channel closed when it exits.
+func (in *Instance) proc() (*exec.Cmd, chan struct{}) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.cmd, in.done
 }
 
 // Harness is a running set of instances with their local Slack and LLM.
@@ -142,6 +154,10 @@ func (h *Harness) instanceEnv(i int, addr string) []string {
 		env["GEMBA_LLM_BASE_URL"] = h.LLM.URL
 		env["GEMBA_LLM_API_KEY"] = h.LLM.Token
 	}
+	if v := os.Getenv("GORACE"); v != "" {
+		// A race-enabled build (GEMBA_LOAD_BINARY) reports where GORACE says.
+		env["GORACE"] = v
+	}
 	for k, v := range h.cfg.Env {
 		env[k] = v
 	}
@@ -183,9 +199,11 @@ func (h *Harness) launch(ctx context.Context, in *Instance) error {
 		_ = logf.Close()
 		return fmt.Errorf("loadtest: start instance %d: %w", in.Index, err)
 	}
-	in.cmd = cmd
-	in.done = make(chan struct{})
-	go func() { _ = cmd.Wait(); _ = logf.Close(); close(in.done) }()
+	done := make(chan struct{})
+	in.mu.Lock()
+	in.cmd, in.done = cmd, done
+	in.mu.Unlock()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(done) }()
 	if err := h.WaitReady(ctx, in, 90*time.Second); err != nil {
 		_ = cmd.Process.Kill()
 		return fmt.Errorf("%w (log: %s)", err, tail(in.log, 20))
@@ -196,9 +214,10 @@ func (h *Harness) launch(ctx context.Context, in *Instance) error {
 // WaitReady polls the instance's /readyz until it answers 200.
 func (h *Harness) WaitReady(ctx context.Context, in *Instance, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
+	_, done := in.proc()
 	for time.Now().Before(deadline) {
 		select {
-		case <-in.done:
+		case <-done:
 			return fmt.Errorf("loadtest: instance %d exited before it was ready", in.Index)
 		default:
 		}
@@ -228,22 +247,23 @@ func (h *Harness) Ready(ctx context.Context, in *Instance) (int, string) {
 
 // Kill ends an instance at once (SIGKILL), as a crashed pod would.
 func (h *Harness) Kill(in *Instance) {
-	if in.cmd != nil && in.cmd.Process != nil {
-		_ = syscall.Kill(-in.cmd.Process.Pid, syscall.SIGKILL)
-		<-in.done
+	if cmd, done := in.proc(); cmd != nil && cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
 	}
 }
 
 // Stop ends an instance gracefully (SIGTERM) and waits for it.
 func (h *Harness) Stop(in *Instance, timeout time.Duration) error {
-	if in.cmd == nil || in.cmd.Process == nil {
+	cmd, done := in.proc()
+	if cmd == nil || cmd.Process == nil {
 		return nil
 	}
-	_ = in.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-in.done:
-		if in.cmd.ProcessState != nil && !in.cmd.ProcessState.Success() {
-			return fmt.Errorf("loadtest: instance %d exited with %s: %s", in.Index, in.cmd.ProcessState, tail(in.log, 10))
+	case <-done:
+		if cmd.ProcessState != nil && !cmd.ProcessState.Success() {
+			return fmt.Errorf("loadtest: instance %d exited with %s: %s", in.Index, cmd.ProcessState, tail(in.log, 10))
 		}
 		return nil
 	case <-time.After(timeout):

@@ -92,6 +92,7 @@ func TestLoadSlackRedeliversRefusedDeliveries(t *testing.T) {
 	ctx := context.Background()
 	url := dbtest.NewDatabase(t)
 	seed(t, url)
+	cpuHog(t)
 	h, err := loadtest.Start(ctx, loadtest.Config{Binary: gembaBinary(t), DatabaseURL: url, Instances: 2, LogDir: t.TempDir()})
 	require.NoError(t, err)
 	defer h.Close()

@@ -64,7 +64,7 @@ func seed(t testing.TB, url string) {
 
 // cpuHog starts GEMBA_LOAD_CPU_HOG spinning processes beside the test
 // (none by default), so that the load and fault tests can be run the way a
-// busy CI machine runs them: GEMBA_LOAD_CPU_HOG=2 go test ./loadtest.
+// busy CI machine runs them: GEMBA_LOAD_CPU_HOG=2 go test ./internal/loadtest.
 func cpuHog(t testing.TB) {
 	t.Helper()
 	n := envInt("GEMBA_LOAD_CPU_HOG", 0)

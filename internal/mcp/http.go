@@ -26,9 +26,10 @@ type HTTPOptions struct {
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every request, whatever the address (GEMBA_MCP_TOKEN).
 	Token string
-	// Addr is the listen address (GEMBA_HTTP_ADDR). Without a token the
-	// endpoint answers only when it is a loopback address; on any other it
-	// is disabled, as the console is without its token.
+	// Addr is the address the server is bound to. Without a token the
+	// endpoint answers only when it is a loopback address; on any other,
+	// or when Addr is empty (unknown), it is disabled, as the console is
+	// without its token.
 	Addr string
 	// SessionTimeout closes sessions idle this long (default 30m).
 	SessionTimeout time.Duration
@@ -39,12 +40,12 @@ type HTTPOptions struct {
 // HTTPOptions.Addr) the handler answers 403 saying how to open it, and
 // disabled wraps ErrTokenRequired; the rest of the server is unaffected.
 func (s *Server) Handler(ctx context.Context, o HTTPOptions) (h http.Handler, disabled error) {
-	if o.Token == "" && o.Addr != "" && !isLoopback(o.Addr) {
+	if o.Token == "" && !isLoopback(o.Addr) {
 		s.log.WarnContext(ctx, "MCP endpoint disabled: set GEMBA_MCP_TOKEN to serve it on a non-loopback address", "addr", o.Addr)
 		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "Gemba's MCP endpoint is disabled: this server listens on a non-loopback address and GEMBA_MCP_TOKEN is not set.\n"+
 				"Set GEMBA_MCP_TOKEN (a long random string), restart, and give MCP clients the header \"Authorization: Bearer <token>\".", http.StatusForbidden)
-		}), fmt.Errorf("%w (listening on %s); /mcp is disabled", ErrTokenRequired, o.Addr)
+		}), fmt.Errorf("%w (listening on %q); /mcp is disabled", ErrTokenRequired, o.Addr)
 	}
 	if o.SessionTimeout <= 0 {
 		o.SessionTimeout = 30 * time.Minute

@@ -183,6 +183,10 @@ func TestHTTPEndpointSecurity(t *testing.T) {
 	require.Equal(t, http.StatusForbidden, rec.Code)
 	require.Contains(t, rec.Body.String(), "GEMBA_MCP_TOKEN")
 
+	// An unknown address counts as off loopback.
+	_, disabled = srv.Handler(ctx, mcp.HTTPOptions{})
+	require.ErrorIs(t, disabled, mcp.ErrTokenRequired)
+
 	// With a token: required, whatever the address.
 	h, disabled = srv.Handler(ctx, mcp.HTTPOptions{Addr: "0.0.0.0:8080", Token: "s3cret-token"})
 	require.NoError(t, disabled)

@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"sort"
 	"sync"
@@ -14,14 +15,24 @@ type Check func(ctx context.Context) error
 
 // Health serves /healthz (the process is up) and /readyz (every registered
 // check passes: database reachable, migrations current, Slack connected).
+// Both answer without a token, so that probes stay cheap: /readyz names a
+// failing check with a fixed word and logs why (an error's text can name
+// hosts, users or a server's message).
 type Health struct {
+	log      *slog.Logger
 	mu       sync.RWMutex
 	checks   map[string]Check
 	draining bool
 }
 
-// NewHealth returns a Health with no checks.
-func NewHealth() *Health { return &Health{checks: map[string]Check{}} }
+// NewHealth returns a Health with no checks that logs failing checks to
+// log (nil discards).
+func NewHealth(log *slog.Logger) *Health {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Health{log: log, checks: map[string]Check{}}
+}
 
 // Add registers a named readiness check.
 func (h *Health) Add(name string, c Check) {
@@ -45,7 +56,8 @@ func (h *Health) Healthz(w http.ResponseWriter, _ *http.Request) {
 }
 
 // Readyz runs every check (2 s each, concurrently) and answers 200 with
-// their states, or 503 naming what failed.
+// their states, or 503 naming what failed ("failing"; the error is logged,
+// not returned).
 func (h *Health) Readyz(w http.ResponseWriter, r *http.Request) {
 	h.mu.RLock()
 	checks := make(map[string]Check, len(h.checks))
@@ -76,7 +88,8 @@ func (h *Health) Readyz(w http.ResponseWriter, r *http.Request) {
 		res := <-out
 		if res.err != nil {
 			ok = false
-			status[res.name] = res.err.Error()
+			status[res.name] = "failing"
+			h.log.WarnContext(r.Context(), "readiness check failing", "check", res.name, "err", res.err)
 		} else {
 			status[res.name] = "ok"
 		}

@@ -1,8 +1,8 @@
 // Block Kit renderer: draws in the browser the same Block Kit JSON that
 // Slack receives from Gemba (section with mrkdwn, header, context, divider,
 // image, actions with buttons, and basic rich_text / markdown blocks).
-// Every piece of text is escaped; links are limited to http(s), mailto and
-// the console's own paths.
+// Every piece of text is escaped; links are limited to absolute http(s)
+// URLs and the console's own paths (see safeURL).
 "use strict";
 
 (function (global) {
@@ -28,9 +28,19 @@
   function decode(s) {
     return String(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   }
+  // safeURL returns u when it is an absolute http(s) URL, or a path or
+  // #/route on this console that no browser reads as another site; else
+  // "". Backslashes, whitespace and control characters are refused
+  // anywhere: browsers read a backslash as "/" and drop tabs and newlines,
+  // so "/<backslash>evil.example" and "/<tab>/evil.example" would leave
+  // the site.
   function safeURL(u) {
-    const t = u.trim();
-    if (/^(https?:|mailto:)/i.test(t) || (t.startsWith("/") && !t.startsWith("//")) || t.startsWith("#/")) return t;
+    const t = String(u).trim();
+    if (t === "" || /[\\\s\u0000-\u001f\u007f]/.test(t)) return "";
+    let url;
+    try { url = new URL(t, location.href); } catch (e) { return ""; }
+    if (/^https?:\/\//i.test(t)) return url.protocol === "http:" || url.protocol === "https:" ? t : "";
+    if ((t.startsWith("/") && !t.startsWith("//")) || t.startsWith("#/")) return url.origin === location.origin ? t : "";
     return "";
   }
   function emoji(html) {
@@ -261,5 +271,5 @@
     return frag;
   }
 
-  global.BlockKit = { render, mrkdwn, esc };
+  global.BlockKit = { render, mrkdwn, esc, safeURL };
 })(window);
