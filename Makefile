@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/gemba-ai/gemba/internal/app.Version=$(VERSION)
 GOLANGCI_LINT_VERSION := v2.15.0
 
-.PHONY: run test setup build lint bench bench-models bench-nab bench-m4 bench-pdm bench-predict loadtest fuzz image-check clean
+.PHONY: run test setup build lint race bench bench-models bench-nab bench-m4 bench-pdm bench-predict loadtest fuzz image-check clean
 
 ## run: set up Postgres+pgvector, load the demo plant, and start Gemba (console at http://127.0.0.1:8080)
 run: setup build
@@ -28,6 +28,11 @@ setup:
 ## build: the static gemba binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/gemba
+
+## race: the race detector on the concurrent packages (CI runs it too)
+race: setup
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./bot ./internal/conversation ./internal/console ./internal/agent \
+		./internal/mcp ./internal/db ./internal/ops ./rag
 
 ## lint: gofmt, go vet and golangci-lint (installed from the Go module proxy)
 lint:
