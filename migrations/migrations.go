@@ -6,6 +6,7 @@
 // 00003 series and models (series, predict registry), 00004 conversations
 // and audit (agent), 00005 Slack events, channels and digests (bot),
 // 00050 who made each tool call and which system ran it (agent, MCP),
+// 00070 the series store's tail for live data (series),
 // 00090 console login sessions (console).
 package migrations
 

@@ -199,6 +199,11 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	if err := st.ensureRange(ctx, lo, hi); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
+	// Points of these series still waiting in the tail (a connector's) are
+	// folded first, so the file's points win over them.
+	if err := st.foldNames(ctx, slices.Collect(maps.Keys(intervals))); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
 	txs := st.On(tx)
 	// Series rows are upserted in name order, so that two imports of
 	// overlapping files lock them in the same order and cannot deadlock.
