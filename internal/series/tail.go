@@ -434,6 +434,11 @@ type CompactOptions struct {
 	// BatchPoints bounds the tail points folded in one transaction
 	// (default 200,000); a bucket is never split.
 	BatchPoints int
+	// Rest spreads the fold out: between transactions Compact waits Rest
+	// times as long as the last one took (0: none), so a fold beside a
+	// busy writer takes at most 1/(1+Rest) of the time it runs over and
+	// leaves the writer the rest.
+	Rest float64
 }
 
 // CompactReport says what Compact did.
@@ -482,6 +487,7 @@ func (st *Store) Compact(ctx context.Context, opt CompactOptions) (CompactReport
 	horizon := st.now().Add(-opt.After)
 	var batch []due
 	var pts int64
+	var rest time.Duration // before the next transaction (none after the last)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -500,7 +506,17 @@ func (st *Store) Compact(ctx context.Context, opt CompactOptions) (CompactReport
 		if err := st.ensureRange(ctx, lo, hi); err != nil {
 			return err
 		}
+		if rest > 0 {
+			t := time.NewTimer(rest)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
 		var n int64
+		began := time.Now()
 		if err := pgx.BeginFunc(ctx, st.db, func(tx pgx.Tx) error {
 			var err error
 			n, err = foldBuckets(ctx, tx, buckets)
@@ -511,6 +527,7 @@ func (st *Store) Compact(ctx context.Context, opt CompactOptions) (CompactReport
 		rep.Buckets += len(batch)
 		rep.Points += n
 		batch, pts = batch[:0], 0
+		rest = time.Duration(float64(time.Since(began)) * opt.Rest)
 		return nil
 	}
 	for _, d := range all {
