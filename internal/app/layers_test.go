@@ -31,7 +31,7 @@ var layers = []struct {
 	{"models and stores", []string{"internal/predict", "internal/predict/clean", "internal/predict/csvmodel", "internal/predict/eval", "internal/series",
 		"rag", "internal/vocab", "internal/modelreg", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
 	{"database", []string{"internal/db", "migrations"}},
-	{"leaves", []string{"internal/ops", "internal/config"}},
+	{"leaves", []string{"internal/ops", "internal/config", "internal/csvmap"}},
 }
 
 // testSupport are the fakes and harnesses: only tests and the separate
