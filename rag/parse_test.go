@@ -2,8 +2,8 @@ package rag
 
 import (
 	"context"
-	"os"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"

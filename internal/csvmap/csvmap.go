@@ -264,6 +264,9 @@ func trimAll(ss []string) []string {
 type File struct {
 	Document Mapping
 	Event    Mapping
+	// Equipment maps a row to an asset of the equipment register (asset,
+	// asset_type, model, line, installed_at or age_years with as_of).
+	Equipment Mapping
 	// TimeZone is the IANA zone of timestamps without an offset (default UTC).
 	TimeZone string
 	// IfExists is "replace" (default) or "skip".
@@ -273,7 +276,7 @@ type File struct {
 	Source string
 }
 
-var fileKeys = map[string]bool{"document": true, "event": true, "time_zone": true, "if_exists": true, "source": true}
+var fileKeys = map[string]bool{"document": true, "event": true, "equipment": true, "time_zone": true, "if_exists": true, "source": true}
 
 // LoadFile reads a mapping file (YAML or JSON); sections names the fields
 // whose lists of columns are labelled sections (a body).
@@ -300,8 +303,9 @@ func ParseFile(data []byte, sections map[string]bool) (File, error) {
 	}
 	_, hasDoc := raw["document"]
 	_, hasEvent := raw["event"]
+	_, hasEquipment := raw["equipment"]
 	f := File{IfExists: "replace"}
-	if !hasDoc && !hasEvent {
+	if !hasDoc && !hasEvent && !hasEquipment {
 		m, err := parseSection(raw, sections)
 		if err != nil {
 			return File{}, err
@@ -311,21 +315,24 @@ func ParseFile(data []byte, sections map[string]bool) (File, error) {
 	}
 	for k, v := range raw {
 		if !fileKeys[k] {
-			return File{}, fmt.Errorf("unknown key %q (want document, event, time_zone, if_exists, source)", k)
+			return File{}, fmt.Errorf("unknown key %q (want document, event, equipment, time_zone, if_exists, source)", k)
 		}
 		var err error
 		switch k {
-		case "document", "event":
+		case "document", "event", "equipment":
 			sec, ok := v.(map[string]any)
 			if !ok {
 				return File{}, fmt.Errorf("%s: want a map of field: template", k)
 			}
 			var m Mapping
 			if m, err = parseSection(sec, sections); err == nil {
-				if k == "document" {
+				switch k {
+				case "document":
 					f.Document = m
-				} else {
+				case "event":
 					f.Event = m
+				default:
+					f.Equipment = m
 				}
 			}
 		case "time_zone":
@@ -625,7 +632,7 @@ type Problems struct {
 	Max int
 }
 
-// Add records a problem on a line.
+// Add records a problem on a line (0: the message names its place itself).
 func (p *Problems) Add(line int, format string, args ...any) {
 	p.total++
 	limit := p.Max
@@ -633,7 +640,11 @@ func (p *Problems) Add(line int, format string, args ...any) {
 		limit = 10
 	}
 	if len(p.list) < limit {
-		p.list = append(p.list, fmt.Sprintf("line %d: ", line)+fmt.Sprintf(format, args...))
+		msg := fmt.Sprintf(format, args...)
+		if line > 0 {
+			msg = fmt.Sprintf("line %d: ", line) + msg
+		}
+		p.list = append(p.list, msg)
 	}
 }
 
