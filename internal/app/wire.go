@@ -12,6 +12,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/planner"
@@ -208,5 +209,6 @@ func newDocStore(ctx context.Context, cfg *config.Config, pool db.DBTX, app *App
 func plantTools(pool db.DBTX, app *App) []tools.Tool {
 	_ = app
 	store := series.New(pool)
-	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now))
+	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now),
+		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now))
 }

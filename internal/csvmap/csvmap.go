@@ -252,7 +252,7 @@ func trimAll(ss []string) []string {
 //	  id: "pdm-{machineID}-{datetime}-{failure}"
 //	  title: "machine-{machineID}: {failure} failed"
 //	event:                         # one maintenance event per row (gemba history import)
-//	  kind: failure
+//	  kind: failure                # text without braces is a constant; columns are {Column}
 //	  asset: "machine-{machineID}"
 //	  opened_at: "{datetime}"
 //	  type: {template: "{WO Type}", map: {PM: preventive, CM: work_order}, default: work_order}
@@ -306,7 +306,7 @@ func ParseFile(data []byte, sections map[string]bool) (File, error) {
 	_, hasEquipment := raw["equipment"]
 	f := File{IfExists: "replace"}
 	if !hasDoc && !hasEvent && !hasEquipment {
-		m, err := parseSection(raw, sections)
+		m, err := parseSection(raw, sections, false)
 		if err != nil {
 			return File{}, err
 		}
@@ -325,7 +325,7 @@ func ParseFile(data []byte, sections map[string]bool) (File, error) {
 				return File{}, fmt.Errorf("%s: want a map of field: template", k)
 			}
 			var m Mapping
-			if m, err = parseSection(sec, sections); err == nil {
+			if m, err = parseSection(sec, sections, true); err == nil {
 				switch k {
 				case "document":
 					f.Document = m
@@ -352,10 +352,17 @@ func ParseFile(data []byte, sections map[string]bool) (File, error) {
 	return f, nil
 }
 
-func parseSection(raw map[string]any, sections map[string]bool) (Mapping, error) {
+// parseSection reads a section's fields. In a sectioned file (literal
+// set) text without braces is a constant ("kind: failure") and columns are
+// written {Column}; in a flat file it is a column name, as it always was.
+func parseSection(raw map[string]any, sections map[string]bool, literal bool) (Mapping, error) {
 	m := Mapping{}
 	for k, v := range raw {
 		name := strings.ToLower(strings.TrimSpace(k))
+		if s, ok := v.(string); ok && literal && !strings.ContainsAny(s, "{}") {
+			m[name] = Field{Template: Template{raw: s, parts: []part{{lit: s}}}}
+			continue
+		}
 		fd, err := parseField(v, sections[name])
 		if err != nil {
 			return nil, fmt.Errorf("field %q: %w", name, err)

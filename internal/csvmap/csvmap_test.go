@@ -62,6 +62,7 @@ event:
   asset: "machine-{machineID}"
   kind: {template: "{type}", map: {PM: preventive, cm: work_order}, default: work_order}
   downtime_minutes: 0
+  code: failure
 document:
   id: machineID
   body: [Problem, Action]
@@ -84,6 +85,7 @@ source: pdm
 	require.Equal(t, "machine-1", b.Value("asset", r1.Record))
 	require.Equal(t, "preventive", b.Value("kind", r1.Record), "value maps match case-insensitively")
 	require.Equal(t, "0", b.Value("downtime_minutes", r1.Record))
+	require.Equal(t, "failure", b.Value("code", r1.Record), "in a sectioned file, text without braces is a constant, not the column failure")
 	r2, err := rd.Next()
 	require.NoError(t, err)
 	require.Equal(t, 3, r2.Line)

@@ -58,7 +58,10 @@ func (s *Store) Upsert(ctx context.Context, events []Event, skip bool) (UpsertRe
 		return UpsertReport{}, fmt.Errorf("maintenance: upsert: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE maintenance_stage (LIKE maintenance_events INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+	// Inside a caller's transaction the stage outlives this call (ON COMMIT
+	// applies to the outermost commit): reuse it, emptied.
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS maintenance_stage (LIKE maintenance_events INCLUDING DEFAULTS) ON COMMIT DROP;
+TRUNCATE maintenance_stage`); err != nil {
 		return UpsertReport{}, fmt.Errorf("maintenance: upsert: %w", err)
 	}
 	rows := make([][]any, len(events))
@@ -162,6 +165,8 @@ func (s *Store) Query(ctx context.Context, f Filter) ([]Event, error) {
 		limit = fmt.Sprint(f.Limit)
 	}
 	types := lowerAll(f.AssetTypes)
+	// A nil slice is NULL, whose cardinality is NULL: pass empty ones.
+	assets, lines := append([]string{}, f.Assets...), append([]string{}, f.Lines...)
 	rows, err := s.db.Query(ctx, `
 SELECT `+prefixed("e.", eventColumns)+`, coalesce(q.asset_type, '')
 FROM maintenance_events e LEFT JOIN equipment q ON q.asset = e.asset
@@ -177,7 +182,7 @@ WHERE (cardinality($1::text[]) = 0 OR e.asset = ANY($1))
   AND (cardinality($10::text[]) = 0 OR lower(coalesce(nullif(e.asset_type, ''), nullif(q.asset_type, ''),
        regexp_replace(lower(e.asset), '[-_ ]?#?[0-9]+$', ''))) = ANY($10))
 ORDER BY `+prefixed("e.", order)+` LIMIT `+limit,
-		f.Assets, f.Lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types)
+		assets, lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types)
 	if err != nil {
 		return nil, fmt.Errorf("maintenance: query: %w", err)
 	}
