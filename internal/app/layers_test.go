@@ -29,7 +29,7 @@ var layers = []struct {
 	{"tools", []string{"tools"}},
 	{"live data connectors", []string{"internal/connect"}},
 	{"models and stores", []string{"internal/predict", "internal/predict/clean", "internal/predict/csvmodel", "internal/predict/eval", "internal/series",
-		"rag", "internal/vocab", "internal/modelreg", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
+		"rag", "internal/vocab", "internal/modelreg", "internal/maintenance", "internal/risk", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
 	{"database", []string{"internal/db", "migrations"}},
 	{"leaves", []string{"internal/ops", "internal/config", "internal/csvmap"}},
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/planner"
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/risk"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -167,6 +169,21 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 				log.InfoContext(ctx, "models re-evaluated", "evaluations", len(evals), "drifted", drifted)
 				return nil
 			},
+		}, {
+			// The failure-risk model on the history recorded since it was
+			// trained, once a day, on the leader only.
+			Name: "risk-reevaluation", Every: 24 * time.Hour, FirstAfter: 2 * time.Minute,
+			Run: func(ctx context.Context) error {
+				ev, err := risk.NewService(p.pool).Reevaluate(ctx, time.Now())
+				if errors.Is(err, risk.ErrNoModel) || err == nil && ev == nil {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("risk re-evaluation: %w", err)
+				}
+				log.InfoContext(ctx, "failure-risk model re-evaluated", "model", ev.ModelRef(), "drifted", ev.Drifted, "figures", ev.Metrics.Risk)
+				return nil
+			},
 		}},
 	}
 	if st := p.runner.Store(); st != nil {
@@ -210,5 +227,5 @@ func plantTools(pool db.DBTX, app *App) []tools.Tool {
 	_ = app
 	store := series.New(pool)
 	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now),
-		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now))
+		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now), tools.FailureRiskTool(risk.NewService(pool), time.Now))
 }
