@@ -387,6 +387,41 @@ var timeRules = []timeRule{
 			d := time.Duration(count(n)) * unit(u)
 			return Span{From: now.Add(-d), To: now.Add(d), Label: n + " " + u, LabelKO: n + u}, d <= 92*24*time.Hour
 		}, nil},
+	// Calendar months, quarters and years, for maintenance history ("this
+	// year", "last quarter", "지난달"): a window up to now or the whole span.
+	{regexp.MustCompile(`this year|year to date|ytd|올해|금년`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this year", LabelKO: "올해"}, true
+		}, nil},
+	{regexp.MustCompile(`last year|past year|작년|지난해`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year()-1, 1, 1, 0, 0, 0, 0, l.Location()), To: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), Label: "last year", LabelKO: "작년"}, true
+		}, nil},
+	{regexp.MustCompile(`this quarter|이번 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q, To: now, Label: "this quarter", LabelKO: "이번 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`last quarter|previous quarter|지난 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q.AddDate(0, -3, 0), To: q, Label: "last quarter", LabelKO: "지난 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`this month|이번 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this month", LabelKO: "이번 달"}, true
+		}, nil},
+	{regexp.MustCompile(`last month|지난 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
+		}, nil},
 }
 
 // readTimes finds the window behind now and the horizon ahead of now a
