@@ -135,6 +135,7 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 		Asker:         p.runner,
 		Feedback:      p.runner,
 		Incidents:     conversation.RAGIncidents{Store: p.docs},
+		Maintenance:   resolvedLog{store: maintenance.New(p.pool)},
 		Tools:         p.tools,
 		Logger:        log,
 		Metrics:       metrics,
@@ -228,4 +229,36 @@ func plantTools(pool db.DBTX, app *App) []tools.Tool {
 	store := series.New(pool)
 	return append(tools.Predictive(store, modelreg.New(pool), time.Now), tools.LatestReadingsTool(store, time.Now),
 		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now), tools.FailureRiskTool(risk.NewService(pool), time.Now))
+}
+
+// resolvedLog records threads resolved with "Mark resolved" as work
+// orders of the maintenance history, linked to their incident documents.
+type resolvedLog struct{ store *maintenance.Store }
+
+// RecordResolved writes the incident's record (replacing it when the
+// thread is resolved again). Without an asset (a channel bound to none)
+// there is nothing to record against.
+func (l resolvedLog) RecordResolved(ctx context.Context, inc conversation.Incident) error {
+	e, ok := maintenanceRecordOf(inc)
+	if !ok {
+		return nil
+	}
+	_, err := l.store.Upsert(ctx, []maintenance.Event{e}, false)
+	return err
+}
+
+// maintenanceRecordOf is the maintenance record of a resolved thread.
+func maintenanceRecordOf(inc conversation.Incident) (maintenance.Event, bool) {
+	if inc.Asset == "" {
+		return maintenance.Event{}, false
+	}
+	closed := inc.ResolvedAt
+	down := inc.Downtime
+	outcome := inc.Outcome
+	if outcome == conversation.OutcomeUnknown {
+		outcome = "unknown"
+	}
+	return maintenance.Event{ID: inc.ID, Kind: maintenance.KindWorkOrder, Status: maintenance.StatusClosed, Site: inc.Site, Line: inc.Line,
+		Asset: inc.Asset, FailureMode: inc.RootCause, Title: inc.Title, OpenedAt: inc.OccurredAt, ClosedAt: &closed, DowntimeMinutes: &down,
+		Outcome: outcome, DocumentID: inc.ID, Source: "resolve:" + inc.Via}, true
 }
