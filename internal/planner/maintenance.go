@@ -112,7 +112,7 @@ func (r *run) maintenance() {
 		args["group_by"] = "asset"
 	case ask.key == "reliability" && len(q.Lines) == 1 && len(targets) == 0:
 		// "MTTR on line 2": the line as a whole.
-	case (ask.key == "reliability" || ask.key == "last_service" || ask.key == "next_service") && len(targets) > 1:
+	case (ask.key == "reliability" || ask.key == "last" || ask.key == "next") && len(targets) > 1:
 		args["group_by"] = "asset"
 	}
 	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
@@ -139,11 +139,11 @@ func (r *run) maintenance() {
 		return
 	}
 	var lines []string
-	for _, x := range res {
+	for i, x := range res {
 		if !x.OK {
 			continue
 		}
-		lines = append(lines, r.maintLines(ask, x)...)
+		lines = append(lines, r.maintLines(ask, x, i == len(res)-1)...)
 		for _, c := range x.Result.Citations {
 			r.a.Citations = appendCitation(r.a.Citations, c)
 		}
@@ -212,8 +212,8 @@ type maintData struct {
 	Filter map[string]any `json:"filter"`
 }
 
-// maintLines writes a result's figures and the records behind them.
-func (r *run) maintLines(ask *maintAsk, x agent.ToolResult) []string {
+// maintLines writes a result's figures and (withRecords) the records behind them.
+func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []string {
 	d, ok := decode[maintData](x.Result.Data)
 	if !ok {
 		return []string{x.Result.Summary}
@@ -236,7 +236,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult) []string {
 			name = scope
 		}
 		switch ask.key {
-		case "last_service", "next":
+		case "last", "next":
 			if f.LastService != nil {
 				out = append(out, r.msg("maint.last", name, f.LastService.At, f.LastService.Title, f.LastService.ID))
 			} else {
@@ -271,7 +271,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult) []string {
 			out = append(out, s)
 		}
 	}
-	if ask.key == "count" || ask.key == "downtime" || ask.key == "reliability" {
+	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability") {
 		var recs []string
 		for i, rec := range d.Records {
 			if i >= 5 {
