@@ -9,7 +9,7 @@ import (
 	"github.com/gemba-ai/gemba/tools"
 )
 
-// IntentMaintenance: counts and dates from the maintenance history ("when
+// IntentMaintenance asks for counts and dates from the maintenance history ("when
 // was cnc-3 last serviced?", "MTBF of the presses", "which line lost the
 // most hours?", "bundle the open work orders for pump-2").
 const IntentMaintenance Intent = "maintenance"

@@ -118,8 +118,8 @@ type Trained struct {
 }
 
 // Find returns the model of a target.
-func (t *Trained) Find(horizonHours int, component string) (TargetModel, bool) {
-	for _, m := range t.Models {
+func (tr *Trained) Find(horizonHours int, component string) (TargetModel, bool) {
+	for _, m := range tr.Models {
 		if m.HorizonHours == horizonHours && m.Component == component {
 			return m, true
 		}
