@@ -29,6 +29,7 @@ local console with a short list of next steps backed by data and cited incidents
 		newSeriesCmd(app),
 		newModelCmd(app),
 		newDemoCmd(app),
+		newHistoryCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
 		newBenchCmd(app),

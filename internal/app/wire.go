@@ -15,10 +15,12 @@ import (
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/ops"
 	"github.com/gemba-ai/gemba/internal/planner"
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/risk"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/internal/series/prom"
 	"github.com/gemba-ai/gemba/rag"
@@ -143,6 +145,7 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 		Asker:         p.runner,
 		Feedback:      p.runner,
 		Incidents:     conversation.RAGIncidents{Store: p.docs},
+		Maintenance:   resolvedLog{store: maintenance.New(p.pool)},
 		Tools:         p.tools,
 		Logger:        log,
 		Metrics:       metrics,
@@ -184,6 +187,21 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 			Name: "series-maintenance", Every: time.Hour,
 			Run: func(ctx context.Context) error {
 				return maintainSeries(ctx, log, p.series, p.source)
+			},
+		}, {
+			// The failure-risk model on the history recorded since it was
+			// trained, once a day, on the leader only.
+			Name: "risk-reevaluation", Every: 24 * time.Hour, FirstAfter: 2 * time.Minute,
+			Run: func(ctx context.Context) error {
+				ev, err := risk.NewService(p.pool).Reevaluate(ctx, time.Now())
+				if errors.Is(err, risk.ErrNoModel) || err == nil && ev == nil {
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("risk re-evaluation: %w", err)
+				}
+				log.InfoContext(ctx, "failure-risk model re-evaluated", "model", ev.ModelRef(), "drifted", ev.Drifted, "figures", ev.Metrics.Risk)
+				return nil
 			},
 		}},
 	}
@@ -258,7 +276,41 @@ func plantTools(pool db.DBTX, app *App) []tools.Tool {
 	return storeTools(st, pool)
 }
 
-// storeTools are the predictive tools and latest_readings on st.
+// storeTools are the predictive tools and latest_readings on st, and the
+// maintenance history and failure-risk tools.
 func storeTools(st *series.Store, pool db.DBTX) []tools.Tool {
-	return append(tools.Predictive(st, modelreg.New(pool), time.Now), tools.LatestReadingsTool(st, time.Now))
+	return append(tools.Predictive(st, modelreg.New(pool), time.Now), tools.LatestReadingsTool(st, time.Now),
+		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now), tools.FailureRiskTool(risk.NewService(pool), time.Now))
+}
+
+// resolvedLog records threads resolved with "Mark resolved" as work
+// orders of the maintenance history, linked to their incident documents.
+type resolvedLog struct{ store *maintenance.Store }
+
+// RecordResolved writes the incident's record (replacing it when the
+// thread is resolved again). Without an asset (a channel bound to none)
+// there is nothing to record against.
+func (l resolvedLog) RecordResolved(ctx context.Context, inc conversation.Incident) error {
+	e, ok := maintenanceRecordOf(inc)
+	if !ok {
+		return nil
+	}
+	_, err := l.store.Upsert(ctx, []maintenance.Event{e}, false)
+	return err
+}
+
+// maintenanceRecordOf is the maintenance record of a resolved thread.
+func maintenanceRecordOf(inc conversation.Incident) (maintenance.Event, bool) {
+	if inc.Asset == "" {
+		return maintenance.Event{}, false
+	}
+	closed := inc.ResolvedAt
+	down := inc.Downtime
+	outcome := inc.Outcome
+	if outcome == conversation.OutcomeUnknown {
+		outcome = "unknown"
+	}
+	return maintenance.Event{ID: inc.ID, Kind: maintenance.KindWorkOrder, Status: maintenance.StatusClosed, Site: inc.Site, Line: inc.Line,
+		Asset: inc.Asset, FailureMode: inc.RootCause, Title: inc.Title, OpenedAt: inc.OccurredAt, ClosedAt: &closed, DowntimeMinutes: &down,
+		Outcome: outcome, DocumentID: inc.ID, Source: "resolve:" + inc.Via}, true
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// Incidents stores resolved threads and outcomes; optional (without it
 	// "Mark resolved" says it cannot store incidents).
 	Incidents Incidents
+	// Maintenance, when set, also records each resolved thread as a
+	// maintenance record beside its incident document (internal/maintenance).
+	Maintenance MaintenanceLog
 	// Tools runs forecast_series, detect_anomalies and compare_to_plan for
 	// the commands and digests; optional (then commands go to the Asker).
 	Tools *tools.Registry

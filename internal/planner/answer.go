@@ -35,6 +35,8 @@ func (r *run) answer() {
 		r.rank(nil)
 	case IntentHistory:
 		r.history()
+	case IntentMaintenance:
+		r.maintenance()
 	case IntentHandover:
 		r.handover()
 	case IntentProcedure:
@@ -871,6 +873,13 @@ func (r *run) rank(only []string) {
 			break
 		}
 	}
+	// With a trained failure-risk model, its 48-hour probability adds to
+	// each asset's score (up to 4, as much as a crossed limit); without one
+	// the answer says the ranking is by anomaly severity.
+	riskLines, p48 := r.riskLines()
+	for i := range rs {
+		rs[i].Score += 4 * p48[rs[i].Asset]
+	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
 	var lines []string
 	if len(rs) > 0 {
@@ -903,6 +912,7 @@ func (r *run) rank(only []string) {
 	if len(quiet) > 0 && r.detected() {
 		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.spanIn(q.Window)))
 	}
+	lines = append(lines, riskLines...)
 	for _, f := range r.failures {
 		lines = append(lines, r.msg("tool.failed", f))
 	}

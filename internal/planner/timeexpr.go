@@ -387,6 +387,41 @@ var timeRules = []timeRule{
 			d := time.Duration(count(n)) * unit(u)
 			return Span{From: now.Add(-d), To: now.Add(d), Label: n + " " + u, LabelKO: n + u}, d <= 92*24*time.Hour
 		}, nil},
+	// Calendar months, quarters and years, for maintenance history ("this
+	// year", "last quarter", "지난달"): a window up to now or the whole span.
+	{regexp.MustCompile(`\bthis year\b|\byear to date\b|\bytd\b|올해|금년`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this year", LabelKO: "올해"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast year\b|\bpast year\b|작년|지난해`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year()-1, 1, 1, 0, 0, 0, 0, l.Location()), To: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), Label: "last year", LabelKO: "작년"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis quarter\b|이번 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q, To: now, Label: "this quarter", LabelKO: "이번 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast quarter\b|\bprevious quarter\b|지난 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q.AddDate(0, -3, 0), To: q, Label: "last quarter", LabelKO: "지난 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis month\b|이번 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this month", LabelKO: "이번 달"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast month\b|지난 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
+		}, nil},
 }
 
 // readTimes finds the window behind now and the horizon ahead of now a
