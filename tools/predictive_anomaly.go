@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
+	"golang.org/x/sync/errgroup"
 )
 
 // The anomaly tools are a thin adapter: they decode arguments, read the
@@ -76,8 +79,9 @@ func usualLine(sub predict.Subject, j, i0, i1 int) []chart.Line {
 }
 
 // targets resolves which assets or series a call is about: the arguments,
-// else the caller's scope (asset, then every asset of the line).
-func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]string, string, *Result, error) {
+// else the caller's scope (asset, then every asset of the line), else —
+// when plant is true — every asset of the plant.
+func (p *predictive) targets(ctx context.Context, asset, name, line string, plant bool) ([]string, string, *Result, error) {
 	if name != "" {
 		s, err := p.store.Lookup(ctx, name)
 		if err != nil {
@@ -131,6 +135,13 @@ func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]s
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("tools: %w", err)
 	}
+	if plant && len(assets) > 0 {
+		return assets, "", nil, nil
+	}
+	if len(assets) == 0 {
+		r := Result{UserError: "The plant has no asset series yet: import data (gemba series import) or connect a live source first.", Summary: "no assets"}
+		return nil, "", &r, nil
+	}
 	r := Result{UserError: "Name an asset (e.g. " + strings.Join(first(assets, 4), ", ") + "), a line or a series.", Summary: "no asset or series named"}
 	return nil, "", &r, nil
 }
@@ -152,7 +163,7 @@ type detectArgs struct {
 	windowArgs
 }
 
-const detectDesc = "Find anomalies on an asset (all its sensors together, with each sensor's share of the anomaly), a single series, or every asset of a line, in a time window (default the last 24 hours). Returns events with start, onset, end, peak, score, kind (spike, level_shift, drift, variance_change, flatline), the sensors that drove them, the leading sensor's current and usual values and how far apart they are (sigma). Use it for 'is anything wrong with press 3?' or 'what is happening on line 2 now?'."
+const detectDesc = "Find anomalies on an asset (all its sensors together, with each sensor's share of the anomaly), a single series, every asset of a line, or, with none of them named (and no channel scope), every asset of the plant, in a time window (default the last 24 hours). Returns events with start, onset, end, peak, score, kind (spike, level_shift, drift, variance_change, flatline), the sensors that drove them, the leading sensor's current and usual values and how far apart they are (sigma). Use it for 'is anything wrong with press 3?', 'what is happening on line 2 now?' or 'is anything wrong anywhere?'."
 
 var detectSchema = map[string]any{
 	"type": "object",
@@ -198,7 +209,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if msg != "" {
 		return Result{UserError: msg, Summary: "bad window"}, nil
 	}
-	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, a.Line)
+	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, a.Line, true)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -221,28 +232,37 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		jobs = append(jobs, job{as, ""})
 	}
 	var (
-		events   []predict.Anomaly
-		checked  []string
-		noData   []string
-		firstSub *predict.Subject
-		lastErr  error
+		events  []predict.Anomaly
+		checked []string
+		noData  []string
+		lastErr error
 	)
 	past := to.Before(p.now().Add(-time.Hour))
-	for _, j := range jobs {
-		d, err := p.detectOne(ctx, j.asset, j.name, from, to, online, past)
-		if err != nil {
-			return Result{}, err
-		}
+	// Subjects are detected concurrently (a line or the whole plant is many
+	// assets) and gathered in their order, so the answer does not depend on
+	// which finished first.
+	dets := make([]detection, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4, p.store.Parallel())))
+	for i, j := range jobs {
+		g.Go(func() error {
+			d, err := p.detectOne(gctx, j.asset, j.name, from, to, online, past)
+			dets[i] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	var subs []predict.Subject
+	for _, d := range dets {
 		if d.noData != nil {
 			noData = append(noData, d.noLabel)
 			lastErr = d.noData
 			continue
 		}
 		checked = append(checked, d.sub.Label)
-		if firstSub == nil {
-			s := d.sub
-			firstSub = &s
-		}
+		subs = append(subs, d.sub)
 		events = append(events, d.events...)
 	}
 	if len(checked) == 0 {
@@ -293,6 +313,10 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if len(checked) > 3 {
 		what = fmt.Sprintf("%d assets", len(checked))
 	}
+	if sc := ScopeFrom(ctx); a.Asset == "" && a.Series == "" && a.Line == "" && sc.Asset == "" && sc.Line == "" {
+		what = fmt.Sprintf("the whole plant (%d assets)", len(checked))
+		data["scope"] = "plant"
+	}
 	if len(events) == 0 {
 		res.Summary = fmt.Sprintf("%s: no significant anomalies between %s and %s (%s mode", what, stamp(from), stamp(to), mode)
 		if minor > 0 {
@@ -308,10 +332,32 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		}
 		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text())
 	}
-	if firstSub != nil {
-		res.Charts = []chart.Chart{anomalyChart(*firstSub, events, from, to)}
+	if len(subs) > 0 {
+		// The chart shows the subject of the strongest event (the first
+		// subject when there is none) with its own events only.
+		sub := subs[0]
+		for _, e := range byStrength(events) {
+			if i := slices.IndexFunc(subs, func(s predict.Subject) bool { return s.Label == e.Asset || s.Asset == e.Asset }); i >= 0 {
+				sub = subs[i]
+				break
+			}
+		}
+		var own []predict.Anomaly
+		for _, e := range events {
+			if len(subs) == 1 || e.Asset == sub.Asset || e.Asset == sub.Label {
+				own = append(own, e)
+			}
+		}
+		res.Charts = []chart.Chart{anomalyChart(sub, own, from, to)}
 	}
 	return res, nil
+}
+
+// byStrength returns the events from the strongest (largest |σ|) down.
+func byStrength(events []predict.Anomaly) []predict.Anomaly {
+	out := slices.Clone(events)
+	sort.SliceStable(out, func(i, j int) bool { return math.Abs(out[i].Sigma) > math.Abs(out[j].Sigma) })
+	return out
 }
 
 // detection is what detect_anomalies finds on one subject; cached values
@@ -392,7 +438,7 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 		ids[i] = s.ID
 		fmt.Fprintf(&desc, "%q,%q,%q,%q;", s.Name, s.Asset, s.Sensor, s.Unit)
 	}
-	pk, ok := p.pointsKey(ctx, ids, from.Add(-detectContext), to)
+	pk, ok := p.pointsKey(ctx, ids, historyStart(from), to)
 	if !ok {
 		return "", false
 	}
@@ -410,12 +456,12 @@ func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []
 	var err error
 	if name != "" {
 		var w series.Window
-		if w, err = p.store.WindowOf(ctx, ss[0], from.Add(-detectContext), to); err == nil {
+		if w, err = p.store.WindowOf(ctx, ss[0], historyStart(from), to); err == nil {
 			sub = subjectOf(w)
 		}
 	} else {
 		var mw series.MultiWindow
-		if mw, err = p.store.AssetWindowOf(ctx, asset, ss, from.Add(-detectContext), to); err == nil {
+		if mw, err = p.store.AssetWindowOf(ctx, asset, ss, historyStart(from), to); err == nil {
 			sub = assetSubject(mw)
 		}
 	}
@@ -443,6 +489,16 @@ func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []
 		return detection{}, fmt.Errorf("tools: detect_anomalies %s: %w", sub.Label, err)
 	}
 	return detection{sub: sub, events: found}, nil
+}
+
+// historyStart is where the detector's history begins for a window
+// starting at from: at least detectContext before it, on a weekly grid
+// (Mondays 00:00 UTC). The online detector's verdict on a point depends on
+// the history it has seen, so windows that start in the same week — a
+// shift's digest, the last 24 hours, an asset's question — judge every
+// point from the same start and report one event with one onset and one σ.
+func historyStart(from time.Time) time.Time {
+	return from.Add(-detectContext).UTC().Truncate(7 * 24 * time.Hour)
 }
 
 func derefResult(r *Result) Result {
@@ -580,7 +636,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		}
 		a.Asset = best.Asset
 	}
-	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, "")
+	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, "", false)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}

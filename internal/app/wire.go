@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -215,6 +216,11 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 	o.Calendar = cal
 	store := p.series
 	o.Assets = store.Assets
+	o.PlannedLines = func(ctx context.Context) ([]string, error) { return plannedLines(ctx, store) }
+	riskSvc := risk.NewService(p.pool)
+	o.Risk = func(ctx context.Context, now time.Time) ([]string, string, error) {
+		return riskSvc.DigestAlarms(ctx, now, 3)
+	}
 	o.LineOf = func(ctx context.Context, asset string) string {
 		ss, err := store.List(ctx, series.Filter{Asset: asset})
 		if err != nil || len(ss) == 0 {
@@ -313,4 +319,30 @@ func maintenanceRecordOf(inc conversation.Incident) (maintenance.Event, bool) {
 	return maintenance.Event{ID: inc.ID, Kind: maintenance.KindWorkOrder, Status: maintenance.StatusClosed, Site: inc.Site, Line: inc.Line,
 		Asset: inc.Asset, FailureMode: inc.RootCause, Title: inc.Title, OpenedAt: inc.OccurredAt, ClosedAt: &closed, DowntimeMinutes: &down,
 		Outcome: outcome, DocumentID: inc.ID, Source: "resolve:" + inc.Via}, true
+}
+
+// plannedLines are the lines with an output series and a plan series
+// (line-1.output and line-1.plan): the lines a digest compares with their
+// plans.
+func plannedLines(ctx context.Context, st *series.Store) ([]string, error) {
+	plans, err := st.List(ctx, series.Filter{Kind: series.KindPlan})
+	if err != nil {
+		return nil, err
+	}
+	has := map[string]bool{}
+	for _, s := range plans {
+		has[strings.TrimSuffix(s.Name, ".plan")] = true
+	}
+	outs, err := st.List(ctx, series.Filter{Kind: series.KindProduction})
+	if err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, s := range outs {
+		if l, ok := strings.CutSuffix(s.Name, ".output"); ok && has[l] {
+			lines = append(lines, l)
+		}
+	}
+	slices.Sort(lines)
+	return slices.Compact(lines), nil
 }

@@ -194,6 +194,7 @@ type detectedEvent struct {
 	Sensor  string  `json:"sensor"`
 	Start   string  `json:"start"`
 	Onset   string  `json:"onset"`
+	End     string  `json:"end"`
 	Ongoing bool    `json:"ongoing"`
 	Kind    string  `json:"kind"`
 	Value   float64 `json:"value"`

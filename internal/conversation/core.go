@@ -113,6 +113,14 @@ type Options struct {
 	// Calendar is the plant's time zone and shifts (alerts, digests and
 	// command replies speak in plant time); nil means UTC.
 	Calendar *plant.Plant
+	// PlannedLines lists the lines with an output and a plan series (a
+	// digest of a channel bound to nothing compares every one with its
+	// plan).
+	PlannedLines func(ctx context.Context) ([]string, error)
+	// Risk returns the failure-risk lines of a digest: the assets above
+	// their alarm threshold, or a note saying why there are none (no
+	// model trained).
+	Risk func(ctx context.Context, now time.Time) (alarms []string, note string, err error)
 }
 
 // Permissions limits who may run forecasts and change digest schedules.

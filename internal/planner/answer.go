@@ -829,11 +829,23 @@ func (r *run) rank(only []string) {
 		targets = targetsOf(q, r.p)
 	}
 	if len(targets) == 0 {
-		// The whole plant, line by line.
+		// The whole plant: line by line, or in one call when some assets
+		// are on no line (a plant without lines, such as a fleet of
+		// machines).
 		var calls []agent.ToolCall
+		onLines := 0
 		for _, l := range r.p.LineNames() {
 			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l,
 				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+		}
+		for _, a := range r.p.AssetNames() {
+			if as, ok := r.p.Asset(a); ok && as.Line != "" {
+				onLines++
+			}
+		}
+		if onLines < len(r.p.AssetNames()) {
+			calls = []agent.ToolCall{{Name: tools.DetectAnomalies, Args: map[string]any{
+				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}}}
 		}
 		r.call(calls...)
 		targets = r.p.AssetNames()

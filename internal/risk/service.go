@@ -313,18 +313,33 @@ func (s *Service) Reevaluate(ctx context.Context, now time.Time) (*modelreg.Eval
 // DigestLines are the lines a shift digest shows about failure risk: the
 // assets whose 48-hour risk is at or above the alarm threshold (at most
 // k), each with its probability and its strongest driver; or why there is
-// no ranking. The digest calls it once per post.
+// no ranking.
 func (s *Service) DigestLines(ctx context.Context, now time.Time, k int) ([]string, error) {
-	rk, err := s.Score(ctx, now)
-	if errors.Is(err, ErrNoModel) {
-		return []string{"Failure risk: no model trained yet (gemba model train risk); machines are ranked by anomaly severity."}, nil
-	}
+	alarms, note, err := s.DigestAlarms(ctx, now, k)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
+	if len(alarms) == 0 {
+		return []string{note}, nil
+	}
+	return alarms, nil
+}
+
+// DigestAlarms returns the assets at or above their 48-hour alarm
+// threshold (at most k, riskiest first), each as one line with its
+// probability and strongest driver; when there are none, note says why
+// (no model trained, or no asset above its threshold). The digest calls
+// it once per post.
+func (s *Service) DigestAlarms(ctx context.Context, now time.Time, k int) (alarms []string, note string, err error) {
+	rk, err := s.Score(ctx, now)
+	if errors.Is(err, ErrNoModel) {
+		return nil, "Failure risk: no model trained yet (gemba model train risk); machines are ranked by anomaly severity.", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
 	for _, a := range rk.Assets {
-		if !a.Alarm || len(out) >= k {
+		if !a.Alarm || len(alarms) >= k {
 			continue
 		}
 		line := fmt.Sprintf("%s: %.0f%% risk of failure within 48 h (7 days: %.0f%%)", a.Asset, 100*a.P48, 100*a.P7d)
@@ -334,10 +349,10 @@ func (s *Service) DigestLines(ctx context.Context, now time.Time, k int) ([]stri
 		if len(a.Drivers) > 0 {
 			line += "; driven by " + strings.ToLower(a.Drivers[0].Feature) + fmt.Sprintf(" (%g)", a.Drivers[0].Value)
 		}
-		out = append(out, line)
+		alarms = append(alarms, line)
 	}
-	if len(out) == 0 {
-		out = append(out, fmt.Sprintf("Failure risk (%s): no asset above its 48-hour alarm threshold.", rk.Model))
+	if len(alarms) == 0 {
+		note = fmt.Sprintf("Failure risk (%s): no asset above its 48-hour alarm threshold.", rk.Model)
 	}
-	return out, nil
+	return alarms, note, nil
 }
