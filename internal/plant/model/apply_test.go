@@ -1,0 +1,298 @@
+package model_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/conversation"
+	"github.com/gemba-ai/gemba/internal/db/dbtest"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/plant/model"
+	"github.com/gemba-ai/gemba/internal/series"
+)
+
+func env(pool *pgxpool.Pool) model.Env {
+	return model.Env{DB: pool, Channels: conversation.PlantChannelsOn}
+}
+
+func apply(t *testing.T, pool *pgxpool.Pool, src string, dry bool) (*model.Report, string) {
+	t.Helper()
+	rep, err := model.Apply(context.Background(), env(pool), []byte(src), model.ApplyOptions{FileName: "plant.yaml", By: "test", DryRun: dry})
+	require.NoError(t, err)
+	var b bytes.Buffer
+	rep.Write(&b, 0)
+	return rep, b.String()
+}
+
+// TestApplyIsIdempotentAndShowsTheDiff applies a file, applies it again
+// (no changes), changes it (a diff of exactly the change, dry and then
+// for real) and removes items (what the file made goes, points stay).
+func TestApplyIsIdempotentAndShowsTheDiff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	st := series.New(pool)
+	// A series the file will describe already has points and no unit.
+	s, err := st.Upsert(ctx, series.Series{Name: "press-3.vibration"})
+	require.NoError(t, err)
+	t0 := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	_, err = st.Append(ctx, []series.Row{{SeriesID: s.ID, TS: t0, Value: 2.1}, {SeriesID: s.ID, TS: t0.Add(10 * time.Minute), Value: 2.2}})
+	require.NoError(t, err)
+
+	rep, out := apply(t, pool, small, false)
+	require.Equal(t, int64(1), rep.Version)
+	require.Contains(t, out, "applied: version 1 (was 0)")
+	require.Contains(t, out, "+ plant model: time zone Europe/Berlin, shifts early 06:00 · late 14:00 (mon,tue,wed,thu,fri), 1 line, 1 asset, 2 sensors, 1 runbook link, 1 binding, 1 digest schedule")
+	require.Contains(t, out, `~ series press-3.vibration: unit "" → "mm/s", site "" → "plant-a", line "" → "line-1", asset "" → "press-3", sensor "" → "vibration", interval unknown → 10m`)
+	require.Contains(t, out, "+ series press-3.temperature: created without points (asset press-3, line line-1, °C)")
+	require.Contains(t, out, "+ series line-1.output: created without points (line line-1, parts/h, every 1h)")
+	require.Contains(t, out, "+ binding slack:C0123456789: → line=line-1")
+	require.Contains(t, out, `+ digest console:stamping: "0 6,14 * * 1-5" Europe/Berlin`)
+
+	got, err := st.Lookup(ctx, "press-3.vibration")
+	require.NoError(t, err)
+	require.Equal(t, "mm/s", got.Unit)
+	require.Equal(t, 10*time.Minute, got.Interval)
+	w, err := st.Window(ctx, "press-3.vibration", t0.Add(-time.Hour), t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []float64{2.1, 2.2}, w.Data.Values, "points are kept")
+	out2, err := st.Lookup(ctx, "line-1.output")
+	require.NoError(t, err)
+	require.Equal(t, series.KindProduction, out2.Kind)
+
+	core, err := conversation.New(conversation.Options{DB: pool})
+	require.NoError(t, err)
+	cs, err := core.Settings(ctx, "slack", "C0123456789")
+	require.NoError(t, err)
+	require.Equal(t, "line-1", cs.Scope.Line)
+	require.Equal(t, model.ByPlantFile, cs.UpdatedBy)
+	scheds, err := core.Schedules(ctx)
+	require.NoError(t, err)
+	require.Len(t, scheds, 1)
+	require.Equal(t, "Europe/Berlin", scheds[0].TZ)
+	require.True(t, scheds[0].Enabled)
+
+	// The same file again: nothing to do, no new version.
+	rep, out = apply(t, pool, small, false)
+	require.True(t, rep.Unchanged(), out)
+	require.Equal(t, "no changes: the plant model in force (version 1) already matches the file\n", out)
+
+	// A change: dry run shows the diff and writes nothing.
+	changed := strings.Replace(small, "unit: mm/s", "unit: in/s", 1)
+	rep, out = apply(t, pool, changed, true)
+	require.True(t, rep.DryRun)
+	require.Contains(t, out, "would apply (dry run: nothing written)")
+	require.Contains(t, out, `~ sensor press-3.vibration: unit "mm/s" → "in/s"`)
+	require.Contains(t, out, `~ series press-3.vibration: unit "mm/s" → "in/s"`)
+	require.Len(t, rep.Changes, 2, out)
+	got, err = st.Lookup(ctx, "press-3.vibration")
+	require.NoError(t, err)
+	require.Equal(t, "mm/s", got.Unit, "a dry run writes nothing")
+	v, err := model.CurrentVersion(ctx, pool)
+	require.NoError(t, err)
+	require.Equal(t, int64(1), v)
+
+	// Removing the binding, the digest and the temperature sensor: the
+	// binding and schedule the file made go; the series and points stay.
+	removed := strings.NewReplacer(
+		"sensors:\n  - {asset: press-3, name: temperature, unit: °C}\n", "",
+		"bindings:\n  - {channel: \"slack:C0123456789\", line: line-1}\n", "",
+		"digests:\n  - {channel: \"console:stamping\", cron: \"0 6,14 * * 1-5\"}\n", "").Replace(small)
+	rep, out = apply(t, pool, removed, false)
+	require.Equal(t, int64(2), rep.Version)
+	require.Contains(t, out, "- sensor press-3.temperature: no longer in the file (its series and points are kept)")
+	require.Contains(t, out, "- binding slack:C0123456789: was line=line-1; no longer in plant.yaml")
+	require.Contains(t, out, `- digest console:stamping: "0 6,14 * * 1-5" Europe/Berlin turned off: no longer in plant.yaml`)
+	cs, err = core.Settings(ctx, "slack", "C0123456789")
+	require.NoError(t, err)
+	require.True(t, cs.Scope.IsZero())
+	scheds, err = core.Schedules(ctx)
+	require.NoError(t, err)
+	require.False(t, scheds[0].Enabled)
+	_, err = st.Lookup(ctx, "press-3.temperature")
+	require.NoError(t, err, "the series the file no longer names is kept")
+	w, err = st.Window(ctx, "press-3.vibration", t0.Add(-time.Hour), t0.Add(time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []float64{2.1, 2.2}, w.Data.Values)
+
+	// Putting them back brings them back.
+	rep, out = apply(t, pool, small, false)
+	require.Equal(t, int64(3), rep.Version)
+	require.Contains(t, out, "+ binding slack:C0123456789")
+	require.Contains(t, out, "~ digest console:stamping: \"0 6,14 * * 1-5\" Europe/Berlin turned back on")
+
+	// A file with problems changes nothing.
+	_, err = model.Apply(ctx, env(pool), []byte(strings.Replace(small, "line: line-1}", "line: line-4}", 1)), model.ApplyOptions{})
+	var ps model.Problems
+	require.ErrorAs(t, err, &ps)
+	require.Contains(t, err.Error(), `line 29: bindings[0].line: slack:C0123456789 is bound to unknown line "line-4"`)
+	v, err = model.CurrentVersion(ctx, pool)
+	require.NoError(t, err)
+	require.Equal(t, int64(3), v)
+}
+
+// TestSlackChangeAgainstTheFile is the documented rule: plant.yaml is the
+// source of truth where it says something. A binding changed in Slack (or
+// the console, or the CLI) lasts until the next apply, which restores the
+// file's and says so; a binding the file no longer names is left as the
+// last hand made it.
+func TestSlackChangeAgainstTheFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	src := strings.Replace(small, "lines:\n", "lines:\n  - {name: line-2}\n", 1)
+	apply(t, pool, src, false)
+
+	core, err := conversation.New(conversation.Options{DB: pool})
+	require.NoError(t, err)
+	// What `/gemba bind line-2` does in Slack, by user U42.
+	s, err := core.Settings(ctx, "slack", "C0123456789")
+	require.NoError(t, err)
+	s.Scope.Line, s.UpdatedBy = "line-2", "U42"
+	require.NoError(t, core.SaveSettings(ctx, s))
+	// And `/gemba digest off` in the console channel.
+	_, err = core.DisableSchedule(ctx, "console", "stamping")
+	require.NoError(t, err)
+
+	admin := &model.Admin{DB: pool, Channels: core.PlantChannels(), ConsoleChannels: []string{"shop-floor"}}
+	views, err := admin.Bindings(ctx)
+	require.NoError(t, err)
+	require.Len(t, views, 1)
+	require.Equal(t, "changed by U42; plant.yaml binds it to line=line-1, which the next apply restores", views[0].Origin)
+
+	st := series.New(pool)
+	shown, err := model.Show(ctx, pool, plant.DemoDefaults(), st, core.PlantChannels())
+	require.NoError(t, err)
+	require.Len(t, shown.Drift, 2, shown.Drift)
+
+	rep, out := apply(t, pool, src, false)
+	require.False(t, rep.Unchanged())
+	require.Contains(t, out, "applied: version 1 stays in force")
+	require.Contains(t, out, "~ binding slack:C0123456789: line=line-2 (changed outside plant.yaml by U42) → line=line-1 (restored from plant.yaml)")
+	require.Contains(t, out, "turned back on (it was turned off outside plant.yaml")
+	s, err = core.Settings(ctx, "slack", "C0123456789")
+	require.NoError(t, err)
+	require.Equal(t, "line-1", s.Scope.Line)
+
+	// Slack changes it again, then the file drops the binding: the
+	// hand-made binding stays, with a note.
+	s.Scope.Line, s.UpdatedBy = "line-2", "U42"
+	require.NoError(t, core.SaveSettings(ctx, s))
+	rep, out = apply(t, pool, strings.Replace(src, "bindings:\n  - {channel: \"slack:C0123456789\", line: line-1}\n", "", 1), false)
+	require.Contains(t, out, "note: slack:C0123456789 is no longer in plant.yaml; its binding to line=line-2 was set by U42 after the file made it, so it is left as it is")
+	require.NotContains(t, out, "- binding")
+	require.Equal(t, int64(2), rep.Version)
+	s, err = core.Settings(ctx, "slack", "C0123456789")
+	require.NoError(t, err)
+	require.Equal(t, "line-2", s.Scope.Line)
+}
+
+// TestWatcherReloadsTheCalendarOfARunningCore applies a new time zone
+// while a core runs with the old one: the watcher sees the new version
+// and the core speaks in the new zone, without a restart.
+func TestWatcherReloadsTheCalendarOfARunningCore(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pool := dbtest.Pool(t)
+	w, err := model.NewWatcher(ctx, pool, plant.DemoDefaults(), model.WatcherOptions{Every: 20 * time.Millisecond})
+	require.NoError(t, err)
+	require.Nil(t, w.Current().Applied)
+	require.Equal(t, "built-in defaults (no plant.yaml applied)", w.Current().Origin())
+	cal, err := plant.New(nil, w.Current().Defaults)
+	require.ErrorIs(t, err, plant.ErrEmptyCatalog)
+	core, err := conversation.New(conversation.Options{DB: pool, Calendar: cal})
+	require.NoError(t, err)
+	require.Equal(t, "Asia/Seoul", core.Calendar().Location.String())
+
+	reloaded := make(chan model.InForce, 4)
+	w.OnChange(func(f model.InForce) {
+		p, _ := plant.New(nil, f.Defaults)
+		core.SetCalendar(p)
+		reloaded <- f
+	})
+	go w.Run(ctx)
+
+	apply(t, pool, small, false)
+	select {
+	case f := <-reloaded:
+		require.Equal(t, int64(1), f.Applied.Version)
+		require.True(t, strings.HasPrefix(f.Origin(), "plant.yaml version 1, applied "), f.Origin())
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watcher did not reload the model")
+	}
+	cal = core.Calendar()
+	require.Equal(t, "Europe/Berlin", cal.Location.String())
+	// Tuesday 2026-03-03 12:00 UTC is 13:00 in Berlin: the early shift.
+	require.Equal(t, "early", cal.ShiftAt(time.Date(2026, 3, 3, 12, 0, 0, 0, time.UTC), 0).Name)
+	// The late shift runs on weekdays only: Saturday 15:00 is still early.
+	require.Equal(t, "early", cal.ShiftAt(time.Date(2026, 3, 7, 14, 0, 0, 0, time.UTC), 0).Name)
+	require.Equal(t, "late", cal.ShiftAt(time.Date(2026, 3, 6, 14, 0, 0, 0, time.UTC), 0).Name)
+
+	// Nothing new: no reload.
+	changed, err := w.Check(ctx)
+	require.NoError(t, err)
+	require.False(t, changed)
+}
+
+// plantFile writes a model of n assets with four sensors each over n/50
+// lines, with aliases and limits.
+func plantFile(n int) string {
+	var b strings.Builder
+	b.WriteString("site: big\ntime_zone: Asia/Seoul\nshifts:\n  - {name: day, start: \"06:00\"}\n  - {name: night, start: \"18:00\"}\nlines:\n")
+	lines := max(1, n/50)
+	for l := range lines {
+		fmt.Fprintf(&b, "  - {name: line-%d, output: line-%d.output, plan: line-%d.plan, unit: parts/h, step: 1h}\n", l+1, l+1, l+1)
+	}
+	b.WriteString("assets:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "  - name: machine-%d\n    line: line-%d\n    type: pump\n    aliases: [\"pump no %d\", \"%d번 펌프\"]\n    sensors:\n", i+1, i%lines+1, i+1, i+1)
+		for _, s := range []string{"vibration", "pressure", "temperature", "motor_current"} {
+			fmt.Fprintf(&b, "      - {name: %s, unit: u, range: [0, 100], step: 1m, limits: [{level: alarm, above: 90, doc: RB-1}]}\n", s)
+		}
+	}
+	b.WriteString("bindings:\n")
+	for l := range min(lines, 20) {
+		fmt.Fprintf(&b, "  - {channel: \"slack:C%08d\", line: line-%d}\n", l+1, l+1)
+	}
+	return b.String()
+}
+
+// TestApplyLargePlant applies a 2,000-asset file twice and reports the
+// timings (the second apply is "no changes").
+func TestApplyLargePlant(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2,000-asset apply: not in -short")
+	}
+	t.Parallel()
+	pool := dbtest.Pool(t)
+	src := plantFile(2000)
+	start := time.Now()
+	_, problems := model.Parse([]byte(src))
+	parse := time.Since(start)
+	require.Empty(t, problems)
+	rep, _ := apply(t, pool, src, false)
+	first := rep.Took
+	require.Equal(t, 1+8000+80+20, len(rep.Changes))
+	rep, out := apply(t, pool, src, false)
+	require.True(t, rep.Unchanged(), out)
+	t.Logf("2,000 assets, 8,000 sensors, %d KiB: parse %s, first apply %s, second apply (no changes) %s", len(src)/1024, parse.Round(time.Millisecond), first.Round(time.Millisecond), rep.Took.Round(time.Millisecond))
+	require.Less(t, first, 2*time.Minute)
+}
+
+// BenchmarkParse2000 parses a 2,000-asset file (about 1 MiB).
+func BenchmarkParse2000(b *testing.B) {
+	src := []byte(plantFile(2000))
+	for b.Loop() {
+		if _, problems := model.Parse(src); len(problems) > 0 {
+			b.Fatal(problems)
+		}
+	}
+}
