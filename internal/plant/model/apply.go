@@ -392,7 +392,9 @@ func (w *work) digestChanges(ctx context.Context, pm, m *Model) ([]Change, []str
 	var notes []string
 	for _, ch := range order {
 		s := want[ch]
-		set := func(ctx context.Context, w *work) error { return w.channels.SetSchedule(ctx, ch, s.Cron, s.TZ, ByPlantFile) }
+		set := func(ctx context.Context, w *work) error {
+			return w.channels.SetSchedule(ctx, ch, s.Cron, s.TZ, ByPlantFile)
+		}
 		have, ok := cur[ch]
 		haveS := schedule{Cron: have.Cron, TZ: have.TZ}
 		switch {
