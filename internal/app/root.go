@@ -31,6 +31,8 @@ local console with a short list of next steps backed by data and cited incidents
 		newDemoCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
+		newPlantCmd(app),
+		newChannelCmd(app),
 		newBenchCmd(app),
 	)
 	return root

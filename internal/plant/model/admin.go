@@ -10,14 +10,16 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/series"
 )
 
-// Catalog names the assets and lines the series store knows, for checking
-// what a channel is bound to on a plant without a model file (or with
-// series beyond it); *series.Store satisfies it.
+// Catalog is the series store's catalog: the assets and lines a channel
+// may be bound to on a plant without a model file (or with series beyond
+// it), and the series the plant page shows; *series.Store satisfies it.
 type Catalog interface {
 	Assets(ctx context.Context) ([]string, error)
 	Lines(ctx context.Context) ([]string, error)
+	List(ctx context.Context, f series.Filter) ([]series.Series, error)
 }
 
 // Admin binds channels and schedules digests for `gemba channel`, `gemba

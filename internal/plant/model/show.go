@@ -42,7 +42,7 @@ type Shown struct {
 
 // Show gathers what Shown holds. st lists the series catalog; ch is the
 // bindings and schedules store (nil: drift is not checked).
-func Show(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, st *series.Store, ch Channels) (Shown, error) {
+func Show(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, st Catalog, ch Channels) (Shown, error) {
 	f, err := Load(ctx, dbtx, fallback)
 	if err != nil {
 		return Shown{}, err
@@ -52,33 +52,7 @@ func Show(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, st *series
 	if err != nil {
 		return out, err
 	}
-	described := map[string]bool{}
-	if f.Applied != nil {
-		for _, s := range wantSeries(f.Applied.Model) {
-			described[s.Name] = true
-		}
-	}
-	var ps []plant.Series
-	for _, s := range all {
-		if !described[s.Name] {
-			ps = append(ps, plant.Series{Name: s.Name, Asset: s.Asset, Line: s.Line, Sensor: s.Sensor, Kind: s.Kind, Unit: s.Unit})
-		}
-	}
-	p, _ := plant.New(ps, plant.Defaults{TimeZone: "UTC"})
-	step := map[string]time.Duration{}
-	for _, s := range all {
-		step[s.Name] = s.Interval
-	}
-	for _, s := range p.Series {
-		in := Inferred{Series: s.Name, Asset: s.Asset, Line: s.Line, Sensor: s.Sensor, Kind: s.Kind, Unit: s.Unit}
-		if a, ok := p.Asset(s.Asset); ok {
-			in.Type = a.Type
-		}
-		if d := step[s.Name]; d > 0 {
-			in.Step = fmtDur(d)
-		}
-		out.Inferred = append(out.Inferred, in)
-	}
+	out.Inferred = inferred(f, all)
 	if ch != nil && f.Applied != nil {
 		admin := &Admin{DB: dbtx, Channels: ch, Fallback: fallback}
 		bs, err := admin.Bindings(ctx)
@@ -101,6 +75,38 @@ func Show(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, st *series
 		}
 	}
 	return out, nil
+}
+
+// inferred are the series of the catalog the model does not describe, as
+// the registry reads them.
+func inferred(f InForce, all []series.Series) []Inferred {
+	described := map[string]bool{}
+	if f.Applied != nil {
+		for _, s := range wantSeries(f.Applied.Model) {
+			described[s.Name] = true
+		}
+	}
+	var ps []plant.Series
+	step := map[string]time.Duration{}
+	for _, s := range all {
+		step[s.Name] = s.Interval
+		if !described[s.Name] {
+			ps = append(ps, plant.Series{Name: s.Name, Asset: s.Asset, Line: s.Line, Sensor: s.Sensor, Kind: s.Kind, Unit: s.Unit})
+		}
+	}
+	p, _ := plant.New(ps, plant.Defaults{TimeZone: "UTC"})
+	var out []Inferred
+	for _, s := range p.Series {
+		in := Inferred{Series: s.Name, Asset: s.Asset, Line: s.Line, Sensor: s.Sensor, Kind: s.Kind, Unit: s.Unit}
+		if a, ok := p.Asset(s.Asset); ok {
+			in.Type = a.Type
+		}
+		if d := step[s.Name]; d > 0 {
+			in.Step = fmtDur(d)
+		}
+		out = append(out, in)
+	}
+	return out
 }
 
 // Write prints what is in force, then the applied file as it was written,

@@ -146,8 +146,11 @@ type WatcherOptions struct {
 	Logger *slog.Logger
 }
 
-// NewWatcher loads what is in force now and returns a Watcher of it.
-func NewWatcher(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, o WatcherOptions) (*Watcher, error) {
+// NewWatcher loads what is in force now and returns a Watcher of it. When
+// the applied model cannot be read (the database is down, or not migrated
+// yet), the fallback is in force, says so in its Origin, and the watcher
+// tries again on each check.
+func NewWatcher(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, o WatcherOptions) *Watcher {
 	if o.Every <= 0 {
 		o.Every = time.Minute
 	}
@@ -157,13 +160,16 @@ func NewWatcher(ctx context.Context, dbtx db.DBTX, fallback plant.Defaults, o Wa
 	w := &Watcher{db: dbtx, fallback: fallback, every: o.Every, log: o.Logger.With("component", "plant-model")}
 	f, err := Load(ctx, dbtx, fallback)
 	if err != nil {
-		return nil, err
+		w.log.ErrorContext(ctx, "the applied plant model cannot be read; the built-in defaults are in force until it can", "err", err)
+		f = InForce{Defaults: fallback}
+		f.Defaults.Origin = "built-in defaults (the applied plant.yaml could not be read: " + err.Error() + ")"
+		w.version = -1
 	}
 	w.cur = f
 	if f.Applied != nil {
 		w.version = f.Applied.Version
 	}
-	return w, nil
+	return w
 }
 
 // Current returns what is in force.
