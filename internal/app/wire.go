@@ -137,12 +137,12 @@ func buildParts(ctx context.Context, app *App, deps runnerDeps) (*parts, error) 
 	// A new plant.yaml reaches the agent and the core without a restart
 	// (serve runs the watcher).
 	log := app.Logger()
-	pw.OnChange(func(f model.InForce) {
+	pw.OnChange(func(ctx context.Context, f model.InForce) {
 		if err := runner.SetPlant(f.Defaults); err != nil {
-			log.Error("plant model: the agent keeps the previous plant", "err", err)
+			log.ErrorContext(ctx, "plant model: the agent keeps the previous plant", "err", err)
 		}
 		if cal, err := calendar(f.Defaults); err != nil {
-			log.Error("plant model: the conversation core keeps the previous calendar", "err", err)
+			log.ErrorContext(ctx, "plant model: the conversation core keeps the previous calendar", "err", err)
 		} else {
 			p.core.SetCalendar(cal)
 		}

@@ -182,14 +182,14 @@ func (k *known) target(s string) (Target, error) {
 			case slices.Contains(k.assets, f):
 				key = "asset"
 			default:
-				return t, inputErr("unknown line or asset %q (lines: %s; closest assets: %s)", f, listOr(k.lines, "none"), listOr(closest(f, k.assets, 5), "none"))
+				return t, inputErr("unknown line or asset %q (lines: %s; closest assets: %s)", f, listOr(first(k.lines, 10), "none"), listOr(closest(f, k.assets, 5), "none"))
 			}
 		}
 		var dst *string
 		switch strings.ToLower(key) {
 		case "line":
 			if !slices.Contains(k.lines, val) {
-				return t, inputErr("unknown line %q (lines: %s)", val, listOr(k.lines, "none known: apply a plant.yaml or import series first"))
+				return t, inputErr("unknown line %q (lines: %s)", val, listOr(first(k.lines, 10), "none known: apply a plant.yaml or import series first"))
 			}
 			dst = &t.Line
 		case "asset":
@@ -217,6 +217,14 @@ func (k *known) target(s string) (Target, error) {
 		return t, inputErr("name a line or an asset to bind to (a site alone does not scope questions)")
 	}
 	return t, nil
+}
+
+// first lists up to n names, and how many more there are.
+func first(names []string, n int) []string {
+	if len(names) <= n {
+		return names
+	}
+	return append(append([]string(nil), names[:n]...), fmt.Sprintf("and %d more", len(names)-n))
 }
 
 // closest are up to n names nearest to s: the same type first (press-9 →

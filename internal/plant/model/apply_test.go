@@ -212,7 +212,7 @@ func TestWatcherReloadsTheCalendarOfARunningCore(t *testing.T) {
 	require.Equal(t, "Asia/Seoul", core.Calendar().Location.String())
 
 	reloaded := make(chan model.InForce, 4)
-	w.OnChange(func(f model.InForce) {
+	w.OnChange(func(_ context.Context, f model.InForce) {
 		p, _ := plant.New(nil, f.Defaults)
 		core.SetCalendar(p)
 		reloaded <- f

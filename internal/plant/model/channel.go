@@ -83,7 +83,7 @@ func checkCron(expr string) error {
 		return fmt.Errorf("cron %q: give the time zone apart (tz), not in the expression", expr)
 	}
 	if _, err := cron.ParseStandard(expr); err != nil {
-		return fmt.Errorf("%q is not a cron expression with 5 fields (minute hour day month weekday), e.g. \"0 6,14,22 * * *\": %v", expr, err)
+		return fmt.Errorf("%q is not a cron expression with 5 fields (minute hour day month weekday), e.g. \"0 6,14,22 * * *\": %w", expr, err)
 	}
 	return nil
 }

@@ -193,26 +193,6 @@ func (s Sensor) SeriesName() string {
 	return s.Asset + "." + s.Name
 }
 
-// asset returns the named asset.
-func (m *Model) asset(name string) (Asset, bool) {
-	for _, a := range m.Assets {
-		if a.Name == name {
-			return a, true
-		}
-	}
-	return Asset{}, false
-}
-
-// line returns the named line.
-func (m *Model) line(name string) (Line, bool) {
-	for _, l := range m.Lines {
-		if l.Name == name {
-			return l, true
-		}
-	}
-	return Line{}, false
-}
-
 // FileLine returns the line of the file where path ("assets[2].line") is
 // written (0 when unknown).
 func (m *Model) FileLine(path string) int { return m.lines[path] }

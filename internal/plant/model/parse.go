@@ -262,9 +262,9 @@ func (v *validator) checkAssets() {
 		}
 		switch {
 		case a.Line == "" && len(m.Lines) > 0:
-			v.bad(p, "asset %s names no line (lines: %s)", a.Name, strings.Join(lineNames(m), ", "))
+			v.bad(p, "asset %s names no line (lines: %s)", a.Name, strings.Join(first(lineNames(m), 10), ", "))
 		case a.Line != "" && !v.lines[a.Line]:
-			v.bad(p+".line", "unknown line %q for asset %s (lines: %s)", a.Line, a.Name, listOr(lineNames(m), "none declared: add lines:"))
+			v.bad(p+".line", "unknown line %q for asset %s (lines: %s)", a.Line, a.Name, listOr(first(lineNames(m), 10), "none declared: add lines:"))
 		}
 		typ := a.Type
 		if typ == "" {
@@ -379,7 +379,7 @@ func (v *validator) checkBindings() {
 			v.bad(p, "bind %s to a line or to an asset, not both", ch)
 		}
 		if b.Line != "" && !v.lines[b.Line] {
-			v.bad(p+".line", "%s is bound to unknown line %q (lines: %s)", ch, b.Line, listOr(lineNames(m), "none declared"))
+			v.bad(p+".line", "%s is bound to unknown line %q (lines: %s)", ch, b.Line, listOr(first(lineNames(m), 10), "none declared"))
 		}
 		if b.Asset != "" && !v.assets[b.Asset] {
 			v.bad(p+".asset", "%s is bound to unknown asset %q (assets: %s)", ch, b.Asset, listOr(assetNames(m, 8), "none declared"))

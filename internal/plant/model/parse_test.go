@@ -1,6 +1,7 @@
 package model_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -222,4 +223,21 @@ func TestDemoPlantFile(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, "RB-bearing-inspection", l.Doc)
 	require.Equal(t, "alert", l.Level)
+}
+
+// TestREADMEExample keeps the README's plant.yaml example valid.
+func TestREADMEExample(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../../README.md")
+	require.NoError(t, err)
+	s := string(b)
+	i := strings.Index(s, "## Plant model")
+	require.GreaterOrEqual(t, i, 0)
+	j := strings.Index(s[i:], "```yaml\n")
+	require.GreaterOrEqual(t, j, 0)
+	body := s[i+j+len("```yaml\n"):]
+	body = body[:strings.Index(body, "```")]
+	m, problems := model.Parse([]byte(body))
+	require.Empty(t, problems)
+	require.Len(t, m.AllSensors(), 3)
 }

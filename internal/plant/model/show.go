@@ -141,12 +141,12 @@ func (s Shown) Write(w io.Writer) error {
 		return nil
 	}
 	fmt.Fprintf(w, "# %d series not described by the plant model, as Gemba reads them from their names:\n", len(s.Inferred))
-	b, err := yaml.Marshal(map[string]any{"inferred": s.Inferred})
-	if err != nil {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	if err := enc.Encode(map[string]any{"inferred": s.Inferred}); err != nil {
 		return fmt.Errorf("plant model: show: %w", err)
 	}
-	_, err = w.Write(b)
-	return err
+	return enc.Close()
 }
 
 func shiftList(ss []plant.Shift) string {

@@ -135,7 +135,7 @@ type Watcher struct {
 	mu       sync.RWMutex
 	cur      InForce
 	version  int64
-	onChange []func(InForce)
+	onChange []func(context.Context, InForce)
 }
 
 // WatcherOptions configure a Watcher.
@@ -181,7 +181,7 @@ func (w *Watcher) Current() InForce {
 
 // OnChange registers fn, called (in the watcher's goroutine) with what is
 // in force after each reload.
-func (w *Watcher) OnChange(fn func(InForce)) {
+func (w *Watcher) OnChange(fn func(context.Context, InForce)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.onChange = append(w.onChange, fn)
@@ -225,11 +225,11 @@ func (w *Watcher) Check(ctx context.Context) (bool, error) {
 	if f.Applied != nil {
 		w.version = f.Applied.Version
 	}
-	fns := append([]func(InForce){}, w.onChange...)
+	fns := append([]func(context.Context, InForce){}, w.onChange...)
 	w.mu.Unlock()
 	w.log.InfoContext(ctx, "plant model reloaded", "origin", f.Origin(), "time_zone", f.Defaults.TimeZone)
 	for _, fn := range fns {
-		fn(f)
+		fn(ctx, f)
 	}
 	return true, nil
 }
