@@ -86,7 +86,7 @@ func connectorsFor(ctx context.Context, app *App, file string) ([]config.Connect
 				return nil, exitCode(2, fmt.Sprintf("%s is not a valid plant model:\n  - %s", file, joinLines(problemLines(problems))))
 			}
 			if len(m.Connectors) == 0 {
-				return nil, exitCode(2, file+" has no connectors:")
+				return nil, exitCode(2, file+" is a plant model without connectors: (add a connectors: list, see README \"Live data\")")
 			}
 			return m.Connectors, nil
 		}

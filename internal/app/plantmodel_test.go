@@ -207,3 +207,18 @@ func TestDemoPlantAppliesClean(t *testing.T) {
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "no changes")
 }
+
+// TestConnectReadsAPlantFile: `gemba connect --file plant.yaml` takes the
+// plant model's connectors, with its problems by line.
+func TestConnectReadsAPlantFile(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GEMBA_DATABASE_URL": dbtest.NewDatabase(t), "GEMBA_LOG_LEVEL": "warn"}
+	code, _, errOut := gemba(t, env, "connect", "--file", writeFile(t, "plant.yaml", cliPlant))
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "is a plant model without connectors:")
+	bad := cliPlant + "connectors:\n  - {name: body-mqtt, type: mqtt, broker: \"mqtt.local\", mappings: [{topic: \"a/{x}\", series: \"{y}.v\"}]}\n"
+	code, _, errOut = gemba(t, env, "connect", "--file", writeFile(t, "plant.yaml", bad))
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, `line 24: connectors: connector "body-mqtt": broker "mqtt.local" must be a URL`)
+	require.Contains(t, errOut, `uses {y}, which the topic "a/{x}" does not capture`)
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/console/consoletest"
@@ -47,7 +49,7 @@ digests:
 
 // modelFixture is a console with the plant model applied and its admin
 // connected, on one database.
-func modelFixture(t *testing.T) (*fixture, *conversation.Core) {
+func modelFixture(t *testing.T) (*fixture, *conversation.Core, *pgxpool.Pool) {
 	t.Helper()
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
@@ -61,13 +63,35 @@ func modelFixture(t *testing.T) (*fixture, *conversation.Core) {
 		o.console.PlantModel = &model.Admin{DB: pool, Channels: conversation.PlantChannelsOn(pool), Catalog: st,
 			ConsoleChannels: []string{"shop-floor"}, Fallback: plant.DemoDefaults()}
 	})
-	return f, f.core
+	return f, f.core, pool
+}
+
+// waitReplyIn long-polls a channel until the message with id is no longer pending.
+func (c *client) waitReplyIn(channel, id string) apiMessage {
+	c.t.Helper()
+	deadline := time.Now().Add(45 * time.Second)
+	version := int64(0)
+	for time.Now().Before(deadline) {
+		var res struct {
+			Version  int64        `json:"version"`
+			Messages []apiMessage `json:"messages"`
+		}
+		c.json("GET", "/api/channels/"+channel+"/messages?after="+itoa(version), nil, http.StatusOK, &res)
+		for _, m := range res.Messages {
+			if m.ID == id && !m.Pending {
+				return m
+			}
+		}
+		version = res.Version
+	}
+	c.t.Fatalf("reply %s still pending after 45s", id)
+	return apiMessage{}
 }
 
 func TestPlantModelPageAndSettings(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	f, core := modelFixture(t)
+	f, core, _ := modelFixture(t)
 	c := newClient(t, f.srv.URL)
 
 	var info struct {
@@ -192,7 +216,7 @@ func TestPlantSettingsNeedTheToken(t *testing.T) {
 // the form lands in the core's settings.
 func TestBrowserPlantModel(t *testing.T) {
 	t.Parallel()
-	f, core := modelFixture(t)
+	f, core, _ := modelFixture(t)
 	b := consoletest.NewBrowser(t, f.srv.URL)
 	b.Run("plant", chromedp.Navigate(f.srv.URL+"/#/plant/press-3"), chromedp.WaitVisible(chromedp.CSS("table.sensors")))
 	text := b.Text("#asset-detail")
@@ -218,4 +242,31 @@ func TestBrowserPlantModel(t *testing.T) {
 	for _, e := range b.PageErrors() {
 		require.Contains(t, e, "400 (Bad Request)", "the refused schedule is the only error")
 	}
+}
+
+// TestSlashBindAgainstPlantFile: `/gemba bind` in a channel plant.yaml
+// binds (the command path Slack takes too) holds until the next apply,
+// which restores the file's binding and says so in its diff.
+func TestSlashBindAgainstPlantFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f, core, pool := modelFixture(t)
+	c := newClient(t, f.srv.URL)
+	var posted struct {
+		Reply apiMessage `json:"reply"`
+	}
+	c.json("POST", "/api/channels/stamping/messages", map[string]string{"text": "/gemba bind line-2"}, http.StatusAccepted, &posted)
+	reply := c.waitReplyIn("stamping", posted.Reply.ID)
+	require.Contains(t, reply.Text+blocksText(reply), "bound this channel to `line=line-2`")
+	s, err := core.Settings(ctx, "console", "stamping")
+	require.NoError(t, err)
+	require.Equal(t, "line-2", s.Scope.Line)
+
+	rep, err := model.Apply(ctx, model.Env{DB: pool, Channels: conversation.PlantChannelsOn}, []byte(consolePlant), model.ApplyOptions{By: "test"})
+	require.NoError(t, err)
+	require.Len(t, rep.Changes, 1)
+	require.Equal(t, "~ binding console:stamping: line=line-2 (changed outside plant.yaml by console) → line=line-1 (restored from plant.yaml)", rep.Changes[0].String())
+	s, err = core.Settings(ctx, "console", "stamping")
+	require.NoError(t, err)
+	require.Equal(t, "line-1", s.Scope.Line)
 }
