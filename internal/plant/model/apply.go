@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -157,12 +158,25 @@ func Apply(ctx context.Context, env Env, src []byte, o ApplyOptions) (*Report, e
 	}
 	w := &work{tx: tx, series: series.New(tx), channels: env.Channels(tx), src: src, o: o}
 	prev, err := Current(ctx, tx)
+	var unreadable Problems
+	if errors.As(err, &unreadable) {
+		// The version in force no longer reads (a check this build added):
+		// the new file replaces it, but what it made cannot be told apart.
+		v, verr := CurrentVersion(ctx, tx)
+		if verr != nil {
+			return nil, verr
+		}
+		prev, err = &Applied{Version: v}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	rep, err := w.plan(ctx, prev, m)
 	if err != nil {
 		return nil, err
+	}
+	if unreadable != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("version %d no longer reads (%s); bindings and digest schedules it made are kept (remove them by hand if the new file drops them)", prev.Version, unreadable[0]))
 	}
 	rep.DryRun = o.DryRun
 	if !o.DryRun {
@@ -194,7 +208,12 @@ func (w *work) plan(ctx context.Context, prev *Applied, m *Model) (*Report, erro
 	if prev != nil {
 		rep.Previous, rep.Version, pm = prev.Version, prev.Version, prev.Model
 	}
-	rep.Changes = append(rep.Changes, modelChanges(pm, m)...)
+	if prev != nil && pm == nil {
+		rep.Changes = append(rep.Changes, Change{Op: "~", Kind: "plant", Name: "model", Detail: "replaces an unreadable version: " + summary(m)})
+	}
+	if prev == nil || pm != nil {
+		rep.Changes = append(rep.Changes, modelChanges(pm, m)...)
+	}
 	if prev != nil && prev.SHA256 != digest(w.src) && len(rep.Changes) == 0 {
 		rep.Changes = append(rep.Changes, Change{Op: "~", Kind: "plant", Name: "plant.yaml", Detail: "the text changed (comments or layout), the model did not"})
 	}

@@ -275,3 +275,28 @@ func TestMigrationDownAndUp(t *testing.T) {
 	require.Len(t, rep.Changes, 1, "only the model itself: series, binding and schedule are already there")
 	require.Contains(t, out, "+ plant model")
 }
+
+// TestUnreadableVersionIsReplaced: a stored version that no longer reads
+// leaves the built-in defaults in force (said so), and a good file still
+// applies over it.
+func TestUnreadableVersionIsReplaced(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	_, err := pool.Exec(ctx, `INSERT INTO plant_models (source, sha256) VALUES ('time_zone: Mars/Olympus', 'x')`)
+	require.NoError(t, err)
+	_, err = model.Load(ctx, pool, plant.DemoDefaults())
+	require.ErrorContains(t, err, "plant model: version 1 no longer reads")
+	w := model.NewWatcher(ctx, pool, plant.DemoDefaults(), model.WatcherOptions{})
+	require.Contains(t, w.Current().Origin(), "built-in defaults (the applied plant.yaml could not be read: ")
+	require.Equal(t, "Asia/Seoul", w.Current().Defaults.TimeZone)
+
+	rep, out := apply(t, pool, small, false)
+	require.Equal(t, int64(2), rep.Version)
+	require.Contains(t, out, "~ plant model: replaces an unreadable version: time zone Europe/Berlin")
+	require.Contains(t, out, "note: version 1 no longer reads (line 1: time_zone: unknown time zone \"Mars/Olympus\"")
+	changed, err := w.Check(ctx)
+	require.NoError(t, err)
+	require.True(t, changed)
+	require.Equal(t, "Europe/Berlin", w.Current().Defaults.TimeZone)
+}
