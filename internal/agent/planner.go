@@ -139,7 +139,7 @@ func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
 
 func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	if !tt.Has(tools.ListSeries) {
-		return plant.New(nil, tt.r.o.Plant)
+		return plant.New(nil, tt.t.plant.d)
 	}
 	// One call for the whole catalog and, beside it, one per kind of
 	// series: a long catalog comes in pages, and the kinds together
@@ -150,7 +150,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
 		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}})
 	if !res[0].OK {
-		return plant.New(nil, tt.r.o.Plant)
+		return plant.New(nil, tt.t.plant.d)
 	}
 	page := func(r ToolResult) ([]plant.Series, int) {
 		ss := plant.SeriesFromData(r.Result.Data)
@@ -164,7 +164,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	}
 	series, total := page(res[0])
 	if total <= len(series) {
-		return plant.New(series, tt.r.o.Plant)
+		return plant.New(series, tt.t.plant.d)
 	}
 	var byKind []plant.Series
 	complete, sum := true, 0
@@ -179,10 +179,10 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 		byKind = append(byKind, ss...)
 	}
 	if complete && sum == total {
-		return plant.New(byKind, tt.r.o.Plant)
+		return plant.New(byKind, tt.t.plant.d)
 	}
 	// Still too long: line by line.
-	p, _ := plant.New(series, tt.r.o.Plant)
+	p, _ := plant.New(series, tt.t.plant.d)
 	var calls []ToolCall
 	for _, l := range p.LineNames() {
 		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
@@ -193,5 +193,5 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 			series = append(series, ss...)
 		}
 	}
-	return plant.New(series, tt.r.o.Plant)
+	return plant.New(series, tt.t.plant.d)
 }

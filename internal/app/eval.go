@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gemba-ai/gemba/internal/eval"
-	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 func newEvalCmd(app *App) *cobra.Command {
@@ -42,7 +41,9 @@ configured LLM when there is one and the offline planner otherwise (or with --of
 				return err
 			}
 			now := time.Now()
-			clock, err := eval.PlantClock(now, plant.DemoDefaults())
+			// The clock of the plant in force: the applied plant.yaml's
+			// time zone and shifts (the demo's after `gemba demo seed`).
+			clock, err := eval.PlantClock(now, r.Plant())
 			if err != nil {
 				return err
 			}

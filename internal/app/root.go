@@ -32,6 +32,8 @@ local console with a short list of next steps backed by data and cited incidents
 		newHistoryCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
+		newPlantCmd(app),
+		newChannelCmd(app),
 		newBenchCmd(app),
 	)
 	return root

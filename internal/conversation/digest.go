@@ -162,7 +162,7 @@ type DigestThread struct {
 // far). Without a calendar: since the last digest of the channel within a
 // week, else the last 8 hours.
 func (c *Core) digestWindow(ctx context.Context, source, channel string, now time.Time) (time.Time, string, error) {
-	if cal := c.o.Calendar; cal != nil && len(cal.Shifts) > 0 {
+	if cal := c.Calendar(); cal != nil && len(cal.Shifts) > 0 {
 		sp := cal.ShiftAt(now.Add(-5*time.Minute), 0)
 		return sp.From, sp.Name, nil
 	}
@@ -193,8 +193,8 @@ func (c *Core) digestLoc(ctx context.Context, source, channel string) *time.Loca
 
 // plantLoc is the plant's time zone (UTC without a calendar).
 func (c *Core) plantLoc() *time.Location {
-	if c.o.Calendar != nil && c.o.Calendar.Location != nil {
-		return c.o.Calendar.Location
+	if cal := c.Calendar(); cal != nil && cal.Location != nil {
+		return cal.Location
 	}
 	return time.UTC
 }
@@ -781,7 +781,7 @@ func (c *Core) runDigestCommand(ctx context.Context, t Transport, in Inbound, cm
 // minutes past the hour need a cron expression per minute, which one
 // schedule cannot hold, so the user is asked for one.
 func (c *Core) shiftsCron() (string, error) {
-	cal := c.o.Calendar
+	cal := c.Calendar()
 	if cal == nil || len(cal.Shifts) == 0 {
 		return "", errors.New("this plant has no shift calendar; give a cron expression instead, e.g. \"0 6,14,22 * * *\"")
 	}
