@@ -18,11 +18,11 @@ import (
 
 // Limits that keep tool results compact and requests sane.
 const (
-	maxListed      = 50  // series in one list_series answer
-	maxEvents      = 8   // events in one detect_anomalies answer
-	minSigma       = 2.0 // smallest departure from the usual weekly pattern worth listing
-	maxPoints      = 48  // forecast points listed in a result
-	maxChartPoints = 600 // points per chart line
+	maxListed      = 50                  // series in one list_series answer
+	maxEvents      = 8                   // events in one detect_anomalies answer
+	minSigma       = 2.0                 // smallest departure from the usual weekly pattern worth listing
+	maxPoints      = 48                  // forecast points listed in a result
+	maxChartPoints = 600                 // points per chart line
 	detectContext  = 30 * 24 * time.Hour // history before a window: the online detector scores after four seasons (4 weeks)
 	baselineSpan   = 7 * 24 * time.Hour  // history an event's "usual level" is measured on
 )
