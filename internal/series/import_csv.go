@@ -47,6 +47,10 @@ type layout struct {
 	// there are any, so names are built per row (and cached per key).
 	keyCols      []int
 	rowDependent bool
+	// assetFromName: the name template was given without an asset
+	// template, so the asset is read from the name (asset.sensor), the
+	// entity's default asset serving only {asset}.
+	assetFromName bool
 }
 
 func newLayout(header []string, opt ImportOptions) (*layout, error) {
@@ -99,6 +103,7 @@ func newLayout(header []string, opt ImportOptions) (*layout, error) {
 		if lay.name.uses(refAsset) && lay.asset == nil {
 			return nil, fmt.Errorf("--name %q uses {asset}, but no --asset or --entity says what it is", opt.Name)
 		}
+		lay.assetFromName = opt.Asset == "" && !lay.name.uses(refAsset)
 	case lay.asset != nil && opt.Entity != "" && scol >= 0 && vcol >= 0:
 		// An entity file in long form (datetime,machineID,sensor,value).
 		lay.name, _ = parseTemplate("--name", "{asset}.{"+header[scol]+"}", header, true)
@@ -106,8 +111,9 @@ func newLayout(header []string, opt ImportOptions) (*layout, error) {
 		lay.name, _ = parseTemplate("--name", "{asset}.{column}", header, true)
 	}
 	keys := map[int]bool{}
+	nameKeys := map[int]bool{} // the columns a series name depends on
 	for _, t := range []*template{lay.asset, lay.name} {
-		if t == nil {
+		if t == nil || (t == lay.asset && lay.assetFromName) {
 			continue
 		}
 		for _, c := range t.columns() {
@@ -115,9 +121,12 @@ func newLayout(header []string, opt ImportOptions) (*layout, error) {
 				return nil, fmt.Errorf("%q reads the timestamp column %s", t.src, header[c])
 			}
 			keys[c] = true
+			if t == lay.name || lay.name == nil || lay.name.uses(refAsset) {
+				nameKeys[c] = true
+			}
 		}
 	}
-	if lay.entity >= 0 && !keys[lay.entity] && !(lay.name != nil && lay.name.uses(refAsset) && lay.asset != nil && len(lay.asset.columns()) > 0) {
+	if lay.entity >= 0 && !nameKeys[lay.entity] {
 		return nil, fmt.Errorf("--name %q does not use the entity column %s (or {asset}): every machine's readings would land in the same series", lay.name.src, header[lay.entity])
 	}
 	if lay.entity >= 0 {
@@ -387,6 +396,9 @@ func (s *csvSource) nameOf(rec []string, c int) (name, asset string) {
 	name, empty := lay.name.render(rec, column, asset)
 	if empty >= 0 {
 		return "", ""
+	}
+	if lay.assetFromName {
+		asset = ""
 	}
 	return name, asset
 }

@@ -59,11 +59,17 @@ func (s *csvSource) entityHint() *EntityHintError {
 	if lay.format != "wide" || lay.rowDependent || s.staged == 0 {
 		return nil
 	}
-	if s.dups.n == 0 || 10*s.dups.n < s.staged || len(s.names) == 0 {
+	read := 0 // series with readings
+	for _, tr := range s.track {
+		if tr != nil {
+			read++
+		}
+	}
+	if s.dups.n == 0 || 10*s.dups.n < s.staged || read == 0 {
 		return nil
 	}
 	// How often each timestamp appears, from the duplicates per series.
-	distinctTS := s.rows - s.dups.n/len(s.names)
+	distinctTS := s.rows - s.dups.n/read
 	if distinctTS <= 0 {
 		return nil
 	}

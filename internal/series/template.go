@@ -60,6 +60,8 @@ func parseTemplate(flag, src string, header []string, allowAsset bool) (*templat
 		ref := strings.TrimSpace(rest[i+1 : i+j])
 		rest = rest[i+j+1:]
 		switch {
+		case strings.IndexByte(ref, '{') >= 0:
+			return nil, fmt.Errorf("%s %q: a { without its }", flag, src)
 		case ref == "":
 			return nil, fmt.Errorf("%s %q: an empty {}", flag, src)
 		case findHeader(header, ref) >= 0:
