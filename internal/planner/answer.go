@@ -833,6 +833,14 @@ func (r *run) rank(only []string) {
 			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l,
 				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
 		}
+		// Machines on no line (an imported history names assets only)
+		// are looked at one by one.
+		for _, a := range r.p.AssetNames() {
+			if as, ok := r.p.Asset(a); ok && as.Line == "" {
+				calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"asset": a,
+					"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+			}
+		}
 		r.call(calls...)
 		targets = r.p.AssetNames()
 	} else {
