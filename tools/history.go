@@ -3,6 +3,7 @@ package tools
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/predict"
@@ -111,4 +112,42 @@ func windowStats(sub predict.Subject, i0, i1 int) []sensorStat {
 		out = append(out, st)
 	}
 	return out
+}
+
+// ParsePeriod reads a stretch of the past written as dates, for slash
+// commands and other terse input: a day (2015-03-18), a month (2015-03),
+// a year (2015) or a range of days (2015-03-18..2015-03-20, also with ~;
+// the last day included), each from midnight in loc (nil: UTC). ok is
+// false for anything else (a duration like 12h, an asset name).
+func ParsePeriod(s string, loc *time.Location) (from, to time.Time, ok bool) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s = strings.TrimSpace(s)
+	for _, sep := range []string{"..", "~"} {
+		if a, b, found := strings.Cut(s, sep); found {
+			f, _, ok1 := ParsePeriod(a, loc)
+			_, t, ok2 := ParsePeriod(b, loc)
+			if !ok1 || !ok2 || !t.After(f) {
+				return time.Time{}, time.Time{}, false
+			}
+			return f, t, true
+		}
+	}
+	for _, p := range []struct {
+		layout string
+		next   func(time.Time) time.Time
+	}{
+		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+	} {
+		if len(s) != len(p.layout) {
+			continue
+		}
+		if t, err := time.ParseInLocation(p.layout, s, loc); err == nil && t.Year() >= 1970 && t.Year() <= 2100 {
+			return t, p.next(t), true
+		}
+	}
+	return time.Time{}, time.Time{}, false
 }

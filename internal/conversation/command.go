@@ -43,10 +43,13 @@ type Command struct {
 	Horizon int
 	Season  int
 	// Asset and Since are anomalies' arguments; Since is a duration back
-	// from now (default 24h) unless SinceTime is set.
+	// from now (default 24h) unless SinceTime is set. Until, when set, ends
+	// the window (a date: 2015-03-18 is that day); for forecast it is the
+	// moment the forecast is made as of (fitted on the data before it).
 	Asset     string
 	Since     time.Duration
 	SinceTime time.Time
+	Until     time.Time
 	// DigestAction is "now", "schedule" or "off"; Cron and TZ go with schedule.
 	DigestAction string
 	Cron         string
@@ -74,8 +77,8 @@ func (e *UsageError) Error() string { return e.Problem }
 func Usage(sub string) string {
 	u := map[string]string{
 		SubAsk:       "`/gemba ask <question>` — ask about the plant, e.g. `/gemba ask why is press-3 vibrating?`",
-		SubForecast:  "`/gemba forecast <series> [horizon] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24`",
-		SubAnomalies: "`/gemba anomalies [asset] [since]` — anomaly events, e.g. `/gemba anomalies press-3 12h` (since: 30m, 12h, 7d or a date 2026-11-26)",
+		SubForecast:  "`/gemba forecast <series> [horizon] [as-of date] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24` or, as of a past day, `/gemba forecast machine-12.rotate 48 2015-03-20`",
+		SubAnomalies: "`/gemba anomalies [asset] [since|date]` — anomaly events, e.g. `/gemba anomalies press-3 12h` (since: 30m, 12h, 7d or a time 2026-11-26T06:00; a date is that day: 2015-03-18, a month 2015-03, a range 2015-03-18..2015-03-20)",
 		SubDigest:    "`/gemba digest [now|schedule <cron> <tz>|off]` — shift digest now, on a schedule (e.g. `/gemba digest schedule \"0 6,14,22 * * *\" Asia/Seoul`) or off",
 		SubBind:      "`/gemba bind <scope>` — bind this channel to part of the plant: `line-2`, `asset=press-3`, `site=busan line=line-2`, or `off`",
 		SubSettings:  "`/gemba settings [show|mention-only|every-question|tools <a,b>|tools all|quiet <HH:MM-HH:MM> [tz]|quiet off]` — this channel's settings",
@@ -185,6 +188,10 @@ func parseForecast(c Command, args []string) (Command, error) {
 		case strings.HasPrefix(a, "--"):
 			return c, usageErr(SubForecast, "unknown option %q (only --season N)", Truncate(a, 20))
 		default:
+			if from, _, ok := tools.ParsePeriod(a, time.UTC); ok && len(pos) > 0 {
+				c.Until = from // as of that day: fitted on the data before it
+				continue
+			}
 			pos = append(pos, a)
 		}
 	}
@@ -214,6 +221,10 @@ func parseAnomalies(c Command, args []string) (Command, error) {
 		return c, usageErr(SubAnomalies, "too many arguments: %q (an asset and a since at most)", strings.Join(args[2:], " "))
 	}
 	for _, a := range args {
+		if from, to, ok := tools.ParsePeriod(a, time.UTC); ok {
+			c.Since, c.SinceTime, c.Until = 0, from, to
+			continue
+		}
 		if d, t, ok := parseSince(a); ok {
 			c.Since, c.SinceTime = d, t
 			continue

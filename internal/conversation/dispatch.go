@@ -109,6 +109,10 @@ func (c *Core) runForecast(ctx context.Context, t Transport, j job, in Inbound, 
 		args["season"] = cmd.Season
 		q += fmt.Sprintf(" with a season of %d steps", cmd.Season)
 	}
+	if !cmd.Until.IsZero() {
+		args["until"] = cmd.Until.UTC().Format(time.RFC3339)
+		q += " as of " + cmd.Until.UTC().Format("2006-01-02 15:04 MST")
+	}
 	return c.runTool(ctx, t, j, in, s, tools.ForecastSeries, args, q,
 		fmt.Sprintf(":chart_with_upwards_trend: %s asked for a forecast of `%s`", t.Mention(in.User), Escape(cmd.Series)))
 }
@@ -123,6 +127,12 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 		since = c.now().Add(-cmd.Since)
 	}
 	args := map[string]any{"since": since.UTC().Format(time.RFC3339)}
+	when, whenShort := "since "+since.UTC().Format("2006-01-02 15:04 MST"), "since "+since.UTC().Format("Jan 2 15:04 MST")
+	if !cmd.Until.IsZero() {
+		args["until"] = cmd.Until.UTC().Format(time.RFC3339)
+		when = "between " + since.UTC().Format("2006-01-02 15:04") + " and " + cmd.Until.UTC().Format("2006-01-02 15:04 MST")
+		whenShort = when
+	}
 	asset := cmd.Asset
 	if asset == "" {
 		asset = s.Scope.Asset
@@ -138,9 +148,9 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 	} else if !s.Scope.IsZero() {
 		what = "`" + FormatScope(s.Scope) + "`"
 	}
-	q := fmt.Sprintf("What anomalies happened on %s since %s?", strings.Trim(what, "`"), since.UTC().Format("2006-01-02 15:04 MST"))
+	q := fmt.Sprintf("What anomalies happened on %s %s?", strings.Trim(what, "`"), when)
 	return c.runTool(ctx, t, j, in, s, tools.DetectAnomalies, args, q,
-		fmt.Sprintf(":rotating_light: %s asked for anomalies on %s since %s", t.Mention(in.User), Escape(what), since.UTC().Format("Jan 2 15:04 MST")))
+		fmt.Sprintf(":rotating_light: %s asked for anomalies on %s %s", t.Mention(in.User), Escape(what), whenShort))
 }
 
 // runTool answers a forecast or anomalies command: the tool runs directly
