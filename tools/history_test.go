@@ -225,3 +225,24 @@ func TestToolsOnLongHistory(t *testing.T) {
 	res, _ = call(t, ctx, tools.NewRegistry(tools.Predictive(st, nil, func() time.Time { return now })...), "detect_anomalies", oneDay)
 	require.Contains(t, res.UserError, "has no data between")
 }
+
+// TestListSeriesPages: a catalog longer than a page is read with offset.
+func TestListSeriesPages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := series.New(dbtest.Tx(t))
+	for m := 100; m < 160; m++ {
+		_, err := st.Upsert(ctx, series.Series{Name: "page-" + strconv.Itoa(m) + ".v", Asset: "page-" + strconv.Itoa(m)})
+		require.NoError(t, err)
+	}
+	reg := tools.NewRegistry(tools.Predictive(st, nil, time.Now)...)
+	_, data := call(t, ctx, reg, "list_series", `{"text": "page-"}`)
+	require.Len(t, data["series"], 50)
+	require.Contains(t, data["note"], "call again with offset 50")
+	_, data = call(t, ctx, reg, "list_series", `{"text": "page-", "offset": 50}`)
+	require.Len(t, data["series"], 10)
+	require.Equal(t, "page-150.v", data["series"].([]any)[0].(map[string]any)["name"])
+	require.Equal(t, "showing 51–60 of 60", data["note"])
+	res, _ := call(t, ctx, reg, "list_series", `{"text": "page-", "offset": 60}`)
+	require.Contains(t, res.UserError, "offset 60 is past the 60 matching series")
+}

@@ -246,6 +246,7 @@ type listSeriesArgs struct {
 	Sensor string `json:"sensor,omitempty"`
 	Kind   string `json:"kind,omitempty"`
 	Text   string `json:"text,omitempty"`
+	Offset int    `json:"offset,omitempty"`
 }
 
 const listSeriesDesc = "List the plant's time series (sensor readings per asset, production output and plan per line) with unit, interval and latest value. Use it to find the exact series or asset names before calling the other tools."
@@ -258,6 +259,7 @@ var listSeriesSchema = map[string]any{
 		"sensor": map[string]any{"type": "string", "description": "Only this sensor kind, e.g. vibration, temperature, pressure, motor_current, speed, output, plan."},
 		"kind":   map[string]any{"type": "string", "enum": []string{"sensor", "production", "plan"}},
 		"text":   map[string]any{"type": "string", "description": "Free text matched against names, assets, sensors and units."},
+		"offset": map[string]any{"type": "integer", "minimum": 0, "description": "Skip this many series (a long catalog comes in pages of 50; the result's total says how many there are)."},
 	},
 	"additionalProperties": false,
 }
@@ -294,7 +296,10 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 	if len(ss) == 0 {
 		return Result{UserError: "No series match those filters. Call list_series with no arguments to see everything.", Summary: "no matching series"}, nil
 	}
-	shown := ss
+	if a.Offset < 0 || a.Offset >= len(ss) {
+		return Result{UserError: fmt.Sprintf("offset %d is past the %d matching series", a.Offset, len(ss)), Summary: "offset past the end"}, nil
+	}
+	shown := ss[a.Offset:]
 	if len(shown) > maxListed {
 		shown = shown[:maxListed]
 	}
@@ -326,8 +331,15 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 	if len(assets) > 0 {
 		sum += fmt.Sprintf(" on %d asset(s)", len(assets))
 	}
-	if len(ss) > len(shown) {
-		data["note"] = fmt.Sprintf("showing the first %d of %d; filter by asset, line or sensor to see the rest", len(shown), len(ss))
+	switch {
+	case a.Offset > 0:
+		data["offset"] = a.Offset
+		data["note"] = fmt.Sprintf("showing %d–%d of %d", a.Offset+1, a.Offset+len(shown), len(ss))
+		if end := a.Offset + len(shown); end < len(ss) {
+			data["note"] = data["note"].(string) + fmt.Sprintf("; call again with offset %d for the next page", end)
+		}
+	case len(ss) > len(shown):
+		data["note"] = fmt.Sprintf("showing the first %d of %d; filter by asset, line or sensor, or call again with offset %d, to see the rest", len(shown), len(ss), len(shown))
 	}
 	return Result{Data: data, Summary: sum}, nil
 }
