@@ -56,17 +56,17 @@ func ResolutionFor(ss []Series, span time.Duration, maxPoints int) Resolution {
 	return Resolution{Step: 24 * time.Hour, Grid: 24 * time.Hour}
 }
 
-// ReadsFrom says what a read of s at step reads: "raw readings" (step 0),
-// "hour rollups", "minute rollups", "raw readings averaged per slot", or
-// for a series in the plant's own database "<engine> (step …)".
+// ReadsFrom says what a read of s at step reads: "raw readings" (step 0,
+// wherever the series lives, so answers read the same from either store),
+// "hour rollups", "minute rollups", "raw readings averaged per slot", or,
+// for a series in the plant's own database, "slot means of the plant's
+// <engine> database".
 func ReadsFrom(s Series, step time.Duration) string {
 	switch {
-	case s.Engine != "" && step <= 0:
-		return s.Engine + " readings"
-	case s.Engine != "":
-		return fmt.Sprintf("%s means per %s", s.Engine, step)
 	case step <= 0:
 		return "raw readings"
+	case s.Engine != "":
+		return "slot means of the plant's " + s.Engine + " database"
 	case step%time.Hour == 0:
 		return "hour rollups"
 	case step%time.Minute == 0 && hasMinutes(s.block):
