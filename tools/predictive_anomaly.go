@@ -42,20 +42,39 @@ func assetSubject(mw series.MultiWindow) predict.Subject {
 	return predict.Subject{Label: mw.Asset, Asset: mw.Asset, Units: units, Data: mw.Data}
 }
 
-// load fetches a subject between from and to.
-func (p *predictive) load(ctx context.Context, asset, name string, from, to time.Time) (predict.Subject, error) {
+// load fetches a subject: the window [from, to) with up to history
+// before it, at the resolution the window needs (planRead).
+func (p *predictive) load(ctx context.Context, asset, name string, from, to time.Time, history time.Duration) (predict.Subject, readPlan, error) {
+	var ss []series.Series
 	if name != "" {
-		w, err := p.store.Window(ctx, name, from, to)
+		s, err := p.store.Lookup(ctx, name)
 		if err != nil {
-			return predict.Subject{}, err
+			return predict.Subject{}, readPlan{}, err
 		}
-		return subjectOf(w), nil
+		ss = []series.Series{s}
+	} else {
+		a, err := p.store.ResolveAsset(ctx, asset)
+		if err != nil {
+			return predict.Subject{}, readPlan{}, err
+		}
+		if ss, err = p.store.List(ctx, series.Filter{Asset: a, Kind: series.KindSensor}); err != nil {
+			return predict.Subject{}, readPlan{}, err
+		}
+		asset = a
 	}
-	mw, err := p.store.AssetWindow(ctx, asset, from, to)
+	plan := planRead(ss, from, to, history)
+	if name != "" {
+		w, err := p.store.WindowAt(ctx, ss[0], plan.from, to, plan.Step)
+		if err != nil {
+			return predict.Subject{}, plan, err
+		}
+		return subjectOf(w), plan, nil
+	}
+	mw, err := p.store.AssetWindowAt(ctx, asset, ss, plan.from, to, plan.Step)
 	if err != nil {
-		return predict.Subject{}, err
+		return predict.Subject{}, plan, err
 	}
-	return assetSubject(mw), nil
+	return assetSubject(mw), plan, nil
 }
 
 // settings are the detector settings for a subject: the one configuration.
@@ -232,10 +251,11 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		jobs = append(jobs, job{as, ""})
 	}
 	var (
-		events  []predict.Anomaly
-		checked []string
-		noData  []string
-		lastErr error
+		events   []predict.Anomaly
+		checked  []string
+		noData   []string
+		firstDet *detection
+		lastErr  error
 	)
 	past := to.Before(p.now().Add(-time.Hour))
 	// Subjects are detected concurrently (a line or the whole plant is many
@@ -263,6 +283,9 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		}
 		checked = append(checked, d.sub.Label)
 		subs = append(subs, d.sub)
+		if firstDet == nil {
+			firstDet = &d
+		}
 		events = append(events, d.events...)
 	}
 	if len(checked) == 0 {
@@ -308,6 +331,19 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if len(noData) > 0 {
 		data["no_data"] = noData
 	}
+	var readAs string
+	if firstDet != nil {
+		data["resolution"] = firstDet.plan.data()
+		readAs = firstDet.plan.readAs()
+		if len(jobs) == 1 {
+			// How the sensors behaved over the window, for "how did it
+			// behave in March?" as much as for "anything wrong?".
+			t := firstDet.sub.Data.Times
+			if st := windowStats(firstDet.sub, indexAt(t, from), indexAt(t, to)); len(st) > 0 {
+				data["sensors"] = st
+			}
+		}
+	}
 	res := Result{Data: data}
 	what := strings.Join(first(checked, 3), ", ")
 	if len(checked) > 3 {
@@ -322,7 +358,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		if minor > 0 {
 			res.Summary += fmt.Sprintf("; %d minor deviation(s) under %.0fσ", minor, predict.MinSigma)
 		}
-		res.Summary += ")"
+		res.Summary += ")" + readAs
 	} else {
 		best := events[0]
 		for _, e := range events {
@@ -330,7 +366,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 				best = e
 			}
 		}
-		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text())
+		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text()) + readAs
 	}
 	if len(subs) > 0 {
 		// The chart shows the subject of the strongest event (the first
@@ -364,6 +400,7 @@ func byStrength(events []predict.Anomaly) []predict.Anomaly {
 // are shared, so nothing in it is modified after it is built.
 type detection struct {
 	sub    predict.Subject
+	plan   readPlan
 	events []predict.Anomaly // events ending inside the window
 	// noData is the user-facing reason the subject could not be checked
 	// (nil when it was), noLabel the name it is reported under.
@@ -372,7 +409,9 @@ type detection struct {
 }
 
 // detectOne runs the detection of one subject (an asset's sensors, or one
-// series) over [from, to) with detectContext of history before it, from the
+// series) over [from, to) with detectContext of history before it (less
+// when a long window leaves no room, see planRead), at the resolution the
+// window needs, from the
 // cache when the points it would read are unchanged. Errors are
 // infrastructure failures; a subject without usable data comes back in
 // noData.
@@ -392,8 +431,14 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 		}
 		return detection{}, fmt.Errorf("tools: detect_anomalies: %w", err)
 	}
-	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, from, to, online, past) }
-	key, ok := p.detectKey(ctx, asset, name, ss, from, to, online, past)
+	plan := planRead(ss, from, to, detectContext)
+	if plan.history >= detectContext {
+		// The full context fits: start it on the weekly grid, so windows
+		// in the same week judge every point from the same history.
+		plan.from = historyStart(from)
+	}
+	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, plan, from, to, online, past) }
+	key, ok := p.detectKey(ctx, asset, name, ss, plan, from, to, online, past)
 	var v any
 	if ok {
 		v, err = p.cache.do(ctx, key, compute)
@@ -418,27 +463,27 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 // grid slot of the window's start (which decides the first index a result
 // lists) and the points read. ok is false when the detection cannot be
 // cached (a series without a known interval, a disabled cache).
-func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (string, bool) {
+func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past bool) (string, bool) {
 	if p.cache == nil || len(ss) == 0 {
 		return "", false
 	}
-	// The grid step is the smallest interval of the series with points;
-	// the smallest of all is never larger, so slots counted in it are at
-	// least as fine as the grid's.
-	var step time.Duration
+	// The grid step is the read's step or the smallest interval of the
+	// series with points; the smallest of all is never larger, so slots
+	// counted in it are at least as fine as the grid's.
+	step := plan.Step
 	ids := make([]int64, len(ss))
 	var desc strings.Builder // what results show of the series
 	for i, s := range ss {
-		if s.Interval <= 0 {
+		if s.Interval <= 0 && plan.Step <= 0 {
 			return "", false
 		}
-		if step == 0 || s.Interval < step {
+		if plan.Step <= 0 && (step == 0 || s.Interval < step) {
 			step = s.Interval
 		}
 		ids[i] = s.ID
 		fmt.Fprintf(&desc, "%q,%q,%q,%q;", s.Name, s.Asset, s.Sensor, s.Unit)
 	}
-	pk, ok := p.pointsKey(ctx, ids, historyStart(from), to)
+	pk, ok := p.pointsKey(ctx, ids, plan.from, to)
 	if !ok {
 		return "", false
 	}
@@ -446,22 +491,22 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 	if from.UnixNano()%int64(step) != 0 {
 		slot++ // the first grid time at or after from
 	}
-	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%s|%s", asset, name, online, past, step, slot, pk, desc.String()), true
+	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%d|%s|%s", asset, name, online, past, plan.Step, step, slot, pk, desc.String()), true
 }
 
 // runDetection loads the subject and detects its anomalies (the uncached
 // path of detectOne).
-func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (detection, error) {
+func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past bool) (detection, error) {
 	var sub predict.Subject
 	var err error
 	if name != "" {
 		var w series.Window
-		if w, err = p.store.WindowOf(ctx, ss[0], historyStart(from), to); err == nil {
+		if w, err = p.store.WindowAt(ctx, ss[0], plan.from, to, plan.Step); err == nil {
 			sub = subjectOf(w)
 		}
 	} else {
 		var mw series.MultiWindow
-		if mw, err = p.store.AssetWindowOf(ctx, asset, ss, historyStart(from), to); err == nil {
+		if mw, err = p.store.AssetWindowAt(ctx, asset, ss, plan.from, to, plan.Step); err == nil {
 			sub = assetSubject(mw)
 		}
 	}
@@ -488,7 +533,7 @@ func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []
 		}
 		return detection{}, fmt.Errorf("tools: detect_anomalies %s: %w", sub.Label, err)
 	}
-	return detection{sub: sub, events: found}, nil
+	return detection{sub: sub, plan: plan, events: found}, nil
 }
 
 // historyStart is where the detector's history begins for a window
@@ -644,7 +689,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	if len(assets) > 0 {
 		asset = assets[0]
 	}
-	sub, err := p.load(ctx, asset, name, to.Add(-explainHistory), to)
+	sub, plan, err := p.load(ctx, asset, name, from, to, max(explainHistory-to.Sub(from), baselineSpan))
 	sub.Past = to.Before(p.now().Add(-time.Hour))
 	var ew *series.EmptyWindowError
 	if errors.As(err, &ew) {
@@ -681,6 +726,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		"window":  map[string]string{"from": stamp(from), "to": stamp(to)},
 		"model":   p.detectorRef(ctx),
 	}
+	data["resolution"] = plan.data()
 	lead := 0
 	var sum strings.Builder
 	var past []predict.Event

@@ -221,8 +221,12 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.UserError, "must be before until")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "last tuesday"}`)
 		require.Contains(t, res.UserError, "cannot read the time")
-		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": 5000}`)
-		require.Contains(t, res.UserError, "too long")
+		// No wall at 92 days: 5,000 hours of 10-minute readings are read
+		// as hour means from the rollups.
+		res, data := call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": 5000}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, map[string]any{"reads": "hour rollups", "step": "1h0m0s"}, data["resolution"])
+		require.Contains(t, res.Summary, "read as 1 h means from the hour rollups")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"line": "line-9"}`)
 		require.Contains(t, res.UserError, `Line "line-9" has no sensor series. Did you mean line-1, line-2, line-3?`)
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"line": "packaging"}`)

@@ -119,9 +119,9 @@ func (tt *turnTools) run(ctx context.Context, calls []ToolCall, pending []pendin
 	return res
 }
 
-// Plant reads the series catalog through list_series (line by line when
-// one page does not hold it) and builds the plant from it and the
-// runner's plant defaults.
+// Plant reads the series catalog through list_series (by kind, then page
+// by page, when one page does not hold it) and builds the plant from it
+// and the runner's plant defaults.
 func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
 	tt.mu.Lock()
 	if tt.read {
@@ -181,11 +181,11 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	if complete && sum == total {
 		return plant.New(byKind, tt.t.plant.d)
 	}
-	// Still too long: line by line.
-	p, _ := plant.New(series, tt.t.plant.d)
+	// Still too long: the whole catalog page by page (an imported plant of
+	// 100 machines × 4 sensors has no lines to split it by).
 	var calls []ToolCall
-	for _, l := range p.LineNames() {
-		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
+	for off := len(series); off < total && len(calls) < maxCatalogPages; off += max(1, len(series)) {
+		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"offset": off}})
 	}
 	for _, r := range tt.runUnscoped(ctx, calls...) {
 		if r.OK {
@@ -195,3 +195,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	}
 	return plant.New(series, tt.t.plant.d)
 }
+
+// maxCatalogPages bounds the pages of list_series one question reads for
+// the plant's catalog (50 series a page: 10,000 series).
+const maxCatalogPages = 200

@@ -44,15 +44,19 @@ type Command struct {
 	Horizon int
 	Season  int
 	// Asset and Since are anomalies' arguments; Since is a duration back
-	// from now (default 24h) unless SinceTime or Day is set. SinceTime
+	// from now (default 24h) unless SinceTime or From is set. SinceTime
 	// with SinceLocal is a wall-clock time of the plant (no zone given).
-	// Day (with DayTo for a range, inclusive) asks for whole plant days:
-	// their dates, at midnight UTC, are read in the plant's time zone.
+	// From and To (exclusive) ask for whole plant days, a month or a year
+	// (2015-03-18, 2015-03, 2015-03-18..2015-03-20): wall-clock dates,
+	// coded at midnight UTC and read in the plant's time zone.
 	Asset      string
 	Since      time.Duration
 	SinceTime  time.Time
 	SinceLocal bool
-	Day, DayTo time.Time
+	From, To   time.Time
+	// AsOf is forecast's as-of date (a plant day, coded like From): the
+	// forecast is made from the data before it.
+	AsOf time.Time
 	// DigestAction is "now", "schedule" or "off"; Cron and TZ go with schedule.
 	DigestAction string
 	Cron         string
@@ -80,8 +84,8 @@ func (e *UsageError) Error() string { return e.Problem }
 func Usage(sub string) string {
 	u := map[string]string{
 		SubAsk:       "`/gemba ask <question>` — ask about the plant, e.g. `/gemba ask why is press-3 vibrating?`",
-		SubForecast:  "`/gemba forecast <series> [horizon] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24`",
-		SubAnomalies: "`/gemba anomalies [asset] [when]` — anomaly events (the whole plant when no asset is named), e.g. `/gemba anomalies press-3 12h`; when: the last 30m, 12h or 7d, a plant day 2026-11-26, days 2026-11-20..2026-11-26, or since 2026-11-26T08:00",
+		SubForecast:  "`/gemba forecast <series> [horizon] [as-of date] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24` or, as of a past day, `/gemba forecast machine-12.rotate 48 2015-03-20`",
+		SubAnomalies: "`/gemba anomalies [asset] [when]` — anomaly events (the whole plant when no asset is named), e.g. `/gemba anomalies press-3 12h`; when: the last 30m, 12h or 7d, a plant day 2015-03-18, a month 2015-03, days 2015-03-18..2015-03-20, or since 2026-11-26T08:00",
 		SubDigest:    "`/gemba digest [now|schedule shifts|schedule <cron> [tz]|off]` — shift digest now, at every shift change, on a schedule (e.g. `/gemba digest schedule \"0 6,14,22 * * *\" Asia/Seoul`; the plant's time zone when none is given) or off",
 		SubBind:      "`/gemba bind <scope>` — bind this channel to part of the plant: `line-2`, `asset=press-3`, `site=busan line=line-2`, or `off`",
 		SubSettings:  "`/gemba settings [show|mention-only|every-question|tools <a,b>|tools all|quiet <HH:MM-HH:MM> [tz]|quiet off]` — this channel's settings",
@@ -191,6 +195,10 @@ func parseForecast(c Command, args []string) (Command, error) {
 		case strings.HasPrefix(a, "--"):
 			return c, usageErr(SubForecast, "unknown option %q (only --season N)", Truncate(a, 20))
 		default:
+			if from, _, ok := tools.ParsePeriod(a, time.UTC); ok && len(pos) > 0 {
+				c.AsOf = from // as of that day: fitted on the data before it
+				continue
+			}
 			pos = append(pos, a)
 		}
 	}
@@ -220,12 +228,12 @@ func parseAnomalies(c Command, args []string) (Command, error) {
 		return c, usageErr(SubAnomalies, "too many arguments: %q (an asset and a time at most)", strings.Join(args[2:], " "))
 	}
 	for _, a := range args {
-		if from, to, ok := parseDays(a); ok {
-			if !to.IsZero() && to.Before(from) {
-				return c, usageErr(SubAnomalies, "%q ends before it starts", Truncate(a, 40))
-			}
-			c.Day, c.DayTo = from, to
+		if from, to, ok := tools.ParsePeriod(a, time.UTC); ok {
+			c.From, c.To = from, to
 			continue
+		}
+		if strings.Contains(a, "..") || strings.Contains(a, "~") {
+			return c, usageErr(SubAnomalies, "%q is not a range of dates (2015-03-18..2015-03-20, first day before the last)", Truncate(a, 40))
 		}
 		if d, t, local, ok := parseSince(a); ok {
 			c.Since, c.SinceTime, c.SinceLocal = d, t, local
@@ -255,25 +263,6 @@ func looksLikeZone(s string) bool {
 	}
 	i := strings.IndexByte(s, '/')
 	return i > 0 && strings.IndexFunc(s[:i], unicode.IsLetter) >= 0
-}
-
-// parseDays reads a plant day (2026-11-26) or a range of days
-// (2026-11-20..2026-11-26, inclusive); the dates come back at midnight UTC
-// for the caller to read in the plant's zone.
-func parseDays(s string) (from, to time.Time, ok bool) {
-	a, b, isRange := strings.Cut(s, "..")
-	from, err := time.Parse("2006-01-02", a)
-	if err != nil {
-		return time.Time{}, time.Time{}, false
-	}
-	if !isRange {
-		return from, time.Time{}, true
-	}
-	to, err = time.Parse("2006-01-02", b)
-	if err != nil {
-		return time.Time{}, time.Time{}, false
-	}
-	return from, to, true
 }
 
 // parseSince reads 30m, 12h, 7d, 2w or a time (RFC 3339, or 2026-11-26T08:00

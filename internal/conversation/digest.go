@@ -88,13 +88,17 @@ func (d *Digest) In(t time.Time) time.Time {
 }
 
 // Clock formats t for the digest: the time of day with the zone's
-// abbreviation, and the date too when it is not the digest's day.
+// abbreviation, the date too when it is not the digest's day, and the
+// year when it is not this year (a question about 2015's data).
 func (d *Digest) Clock(t time.Time) string {
 	lt, ln := d.In(t), d.In(d.Now)
-	if lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year() {
+	switch {
+	case lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year():
 		return lt.Format("15:04 MST")
+	case lt.Year() == ln.Year():
+		return lt.Format("Jan 2 15:04 MST")
 	}
-	return lt.Format("Jan 2 15:04 MST")
+	return lt.Format("2006-01-02 15:04 MST")
 }
 
 // DigestEvent is one anomaly event in a digest.

@@ -109,6 +109,13 @@ func (c *Core) runForecast(ctx context.Context, t Transport, j job, in Inbound, 
 		args["season"] = cmd.Season
 		q += fmt.Sprintf(" with a season of %d steps", cmd.Season)
 	}
+	if !cmd.AsOf.IsZero() {
+		// A plant day: the forecast is made at its midnight, plant time.
+		d := cmd.AsOf
+		asOf := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, c.plantLoc())
+		args["until"] = asOf.UTC().Format(time.RFC3339)
+		q += " as of " + asOf.Format("2006-01-02 15:04 MST")
+	}
 	return c.runTool(ctx, t, j, in, s, tools.ForecastSeries, args, q,
 		fmt.Sprintf(":chart_with_upwards_trend: %s asked for a forecast of `%s`", t.Mention(in.User), Escape(cmd.Series)), nil)
 }
@@ -121,14 +128,11 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 	loc := c.plantLoc()
 	since, until := cmd.SinceTime, time.Time{}
 	switch {
-	case !cmd.Day.IsZero():
-		// Whole plant days, midnight to midnight in the plant's zone.
-		last := cmd.Day
-		if !cmd.DayTo.IsZero() {
-			last = cmd.DayTo
-		}
-		since = time.Date(cmd.Day.Year(), cmd.Day.Month(), cmd.Day.Day(), 0, 0, 0, 0, loc)
-		until = time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, loc)
+	case !cmd.From.IsZero():
+		// Whole plant days (or a month, a year), midnight to midnight in
+		// the plant's zone.
+		since = time.Date(cmd.From.Year(), cmd.From.Month(), cmd.From.Day(), 0, 0, 0, 0, loc)
+		until = time.Date(cmd.To.Year(), cmd.To.Month(), cmd.To.Day(), 0, 0, 0, 0, loc)
 		if until.After(c.now()) {
 			until = time.Time{}
 		}

@@ -129,6 +129,7 @@ var messages = map[string][2]string{
 	"plan.at_risk":       {"; %d h below plan even at the upper 80%% bound", "; 80%% 상한으로도 계획 미달인 시간 %d시간"},
 	"fc.model":           {" (model %s, backtest MASE %s)", " (모델 %s, 백테스트 MASE %s)"},
 	"fc.cutoff":          {", data to %s", ", 데이터 기준 %s"},
+	"fc.from_data_end":   {"the %[2]s after its data ends (%[1]s; there is no newer data)", "데이터가 끝난 %[1]s 이후 %[2]s(더 최근 데이터 없음)"},
 	"fc.line":            {"%s: %s forecast %s%s (80%%: %s–%s)", "%[1]s: %[2]s 예측 생산량 %[3]s%[4]s (80%% 구간 %[5]s–%[6]s)"},
 	"fc.total":           {"Plant total for %s: %s%s (80%%: %s–%s).", "%[1]s 공장 합계: %[2]s%[3]s (80%% 구간 %[4]s–%[5]s)."},
 	"fc.sensor":          {"%s over %s: %s%s by %s (80%%: %s–%s)", "%[1]s 예측(%[2]s): %[5]s에 %[3]s%[4]s (80%% 구간 %[6]s–%[7]s)"},
