@@ -32,7 +32,7 @@ build:
 ## race: the race detector on the concurrent packages (CI runs it too)
 race: setup
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m ./bot ./internal/conversation ./internal/console ./internal/agent \
-		./internal/mcp ./internal/db ./internal/ops ./rag
+		./internal/mcp ./internal/db ./internal/ops ./rag ./internal/plant/model
 
 ## lint: gofmt, go vet and golangci-lint (installed from the Go module proxy)
 lint:

@@ -57,10 +57,12 @@ func TestDemoPlantCommandsAndDigest(t *testing.T) {
 	text := blockkit.DigestText(d)
 	require.NotContains(t, text, "not available")
 	require.NotContains(t, text, "do not match its schema")
-	require.NotEmpty(t, d.LookFirst, "something to look at on line 2")
+	require.Empty(t, d.Unchecked, "every check of line 2 ran")
 	for _, l := range d.LookFirst {
-		require.NotContains(t, l, "no anomalies", "a quiet window is not a priority")
+		require.NotContains(t, l, "press-3", "press-3 is on line 1, not in this channel's scope")
 	}
+	require.Len(t, d.Lines, 1)
+	require.Equal(t, "line-2", d.Lines[0].Line)
 	require.Contains(t, text, "planned")
 
 	// Asked in Slack, the agent answers about press-3 from the same tools.

@@ -312,7 +312,7 @@ func TestDigestSlotPostedOnceAcrossInstances(t *testing.T) {
 	require.Len(t, headers, 1)
 	details := e.slack.BotReplies("C7", headers[0].TS)
 	require.NotEmpty(t, details, "details in the header's thread")
-	require.Contains(t, string(details[0].Blocks), "Anomaly events since the last digest")
+	require.Contains(t, string(details[0].Blocks), "Anomaly events this shift")
 	require.Contains(t, string(details[0].Blocks), "press-3 vibration")
 	require.Contains(t, string(details[0].Blocks), "https://gemba-test.slack.com/archives/C7/p1764000000000042|filler-1 pressure drifting?")
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -189,15 +190,23 @@ func (b *Bot) React(ctx context.Context, channel, ref, name string, add bool) {
 	}
 }
 
+// zone is the plant's time zone (charts' time axes and tables are in it).
+func (b *Bot) zone() *time.Location {
+	if cal := b.core.Calendar(); cal != nil && cal.Location != nil {
+		return cal.Location
+	}
+	return time.UTC
+}
+
 // Upload uploads a chart as a PNG in the thread with its numbers; when the
 // upload fails, the numbers are posted as text instead.
 func (b *Bot) Upload(ctx context.Context, channel, thread string, c chart.Chart) error {
-	png, err := b.charts.PNG(c)
+	png, err := b.charts.PNGIn(c, b.zone())
 	if err != nil {
 		return fmt.Errorf("chart %q not drawn: %w", c.Title, err)
 	}
 	comment := "*" + conversation.Escape(c.Title) + "*"
-	if t := chart.Table(c, nil, 12); t != "" {
+	if t := chart.Table(c, b.zone(), 12); t != "" {
 		comment += "\n```\n" + t + "\n```"
 	}
 	name := slug(c.Title) + ".png"
@@ -210,7 +219,7 @@ func (b *Bot) Upload(ctx context.Context, channel, thread string, c chart.Chart)
 		return err
 	})
 	if err != nil {
-		_, perr := b.Post(ctx, channel, thread, conversation.Message{Text: "I couldn't upload the chart _" + conversation.Escape(c.Title) + "_; here are its numbers:\n```\n" + chart.Table(c, nil, 12) + "\n```"})
+		_, perr := b.Post(ctx, channel, thread, conversation.Message{Text: "I couldn't upload the chart _" + conversation.Escape(c.Title) + "_; here are its numbers:\n```\n" + chart.Table(c, b.zone(), 12) + "\n```"})
 		return errors.Join(fmt.Errorf("upload chart %q: %w", c.Title, err), perr)
 	}
 	return nil

@@ -325,11 +325,19 @@ func (s *Store) ingest(ctx context.Context, files, roots []string, walkErrs []Fi
 			failedSources = append(failedSources, f)
 		default:
 			var dup error
-			for _, d := range docs {
+			inFile := map[string]int{}
+			for i, d := range docs {
 				if other, ok := seen[d.ID]; ok {
 					dup = fmt.Errorf("document id %q is also used by %s", d.ID, other)
 					break
 				}
+				if j, ok := inFile[d.ID]; ok {
+					// Two records of one file with one id would collide in
+					// the store: say which, instead of a database error.
+					dup = fmt.Errorf("records %d and %d both have the document id %q (ids must be unique)", j+1, i+1, d.ID)
+					break
+				}
+				inFile[d.ID] = i
 			}
 			if dup != nil {
 				rep.Failed = append(rep.Failed, FileError{Path: f, Reason: dup.Error()})

@@ -3,14 +3,12 @@ package rag
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -19,6 +17,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gemba-ai/gemba/internal/csvmap"
 )
 
 // ParseOptions steer how files become documents.
@@ -478,64 +478,48 @@ func asStrings(v any) ([]string, error) {
 }
 
 // CSVMapping maps document fields (id, title, kind, asset, occurred_at,
-// body, …) to CSV column headers. "body" may name several columns, joined
-// as labelled paragraphs.
-type CSVMapping map[string][]string
+// body, …) to templates of CSV columns (internal/csvmap): a column name,
+// "{machineID}-{datetime}-{failure}", or several body columns joined as
+// labelled paragraphs.
+type CSVMapping = csvmap.Mapping
+
+// csvSections are the fields whose several columns become labelled sections.
+var csvSections = map[string]bool{"body": true}
 
 // ParseCSVMapping reads a mapping from a flag value such as
-// "id=WO Number,title=Summary,body=Problem+Action" (several columns joined by +).
+// "id=WO Number,title=Summary,body=Problem+Action": several columns joined by
+// + are labelled paragraphs of the body and are joined with "-" for any
+// other field ("id=machineID+datetime+failure" is the id
+// "{machineID}-{datetime}-{failure}"); a field may also be a template,
+// "id={machineID}-{datetime}-{failure}".
 func ParseCSVMapping(s string) (CSVMapping, error) {
-	m := CSVMapping{}
-	for _, pair := range strings.Split(s, ",") {
-		if strings.TrimSpace(pair) == "" {
-			continue
-		}
-		f, cols, ok := strings.Cut(pair, "=")
-		if !ok {
-			return nil, fmt.Errorf("rag: csv mapping %q: want field=column", pair)
-		}
-		f = strings.ToLower(strings.TrimSpace(f))
-		for _, c := range strings.Split(cols, "+") {
-			m[f] = append(m[f], strings.TrimSpace(c))
-		}
+	m, err := csvmap.ParseFlag(s, csvSections)
+	if err != nil {
+		return nil, fmt.Errorf("rag: %w", err)
 	}
-	return m, m.check()
+	return m, checkCSVMapping(m)
 }
 
-// LoadCSVMapping reads a mapping file: YAML (or JSON) of field: column or
-// field: [column, …].
+// LoadCSVMapping reads a mapping file (see csvmap.File): its document
+// section, or field: column pairs written flat.
 func LoadCSVMapping(path string) (CSVMapping, error) {
-	data, err := os.ReadFile(path)
+	f, err := csvmap.LoadFile(path, csvSections)
 	if err != nil {
-		return nil, fmt.Errorf("rag: csv mapping: %w", err)
+		return nil, fmt.Errorf("rag: csv %w", err)
 	}
-	var raw map[string]any
-	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("rag: csv mapping %s: %w", path, err)
+	if len(f.Document) == 0 {
+		return nil, fmt.Errorf("rag: csv mapping file %s has no document section", path)
 	}
-	m := CSVMapping{}
-	for f, v := range raw {
-		cols, err := asStrings(v)
-		if s, ok := v.(string); ok {
-			cols, err = []string{s}, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("rag: csv mapping %s: field %q: %w", path, f, err)
-		}
-		m[strings.ToLower(f)] = cols
-	}
-	return m, m.check()
+	return f.Document, checkCSVMapping(f.Document)
 }
 
 var csvFields = map[string]bool{"id": true, "title": true, "kind": true, "site": true, "line": true, "asset": true,
 	"failure_mode": true, "severity": true, "occurred_at": true, "resolved_at": true, "downtime_minutes": true,
 	"tags": true, "outcome": true, "lang": true, "body": true}
 
-func (m CSVMapping) check() error {
-	for f := range m {
-		if !csvFields[f] {
-			return fmt.Errorf("rag: csv mapping: unknown field %q", f)
-		}
+func checkCSVMapping(m CSVMapping) error {
+	if err := m.Check(csvFields, "csv"); err != nil {
+		return fmt.Errorf("rag: %w", err)
 	}
 	return nil
 }
@@ -558,95 +542,105 @@ var csvSynonyms = map[string][]string{
 	"body":             {"body", "description", "problem", "cause", "root cause", "action", "actions", "action taken", "resolution", "notes", "comments"},
 }
 
+// synonymMapping builds a mapping from header names alone.
+func synonymMapping(header []string) CSVMapping {
+	idx := map[string]string{}
+	for _, h := range header {
+		key := strings.ToLower(strings.TrimSpace(h))
+		if _, dup := idx[key]; !dup {
+			idx[key] = h
+		}
+	}
+	m := CSVMapping{}
+	used := map[string]bool{}
+	for _, f := range []string{"id", "title", "kind", "site", "line", "asset", "failure_mode", "severity", "occurred_at", "resolved_at", "downtime_minutes", "tags", "outcome", "body"} {
+		var cols []string
+		for _, s := range csvSynonyms[f] {
+			if h, ok := idx[s]; ok && !used[s] {
+				used[s] = true
+				cols = append(cols, h)
+				if f != "body" {
+					break
+				}
+			}
+		}
+		switch {
+		case len(cols) == 0:
+		case f == "body" && len(cols) > 1:
+			m[f] = csvmap.Field{Sections: cols, Template: csvmap.Join(cols, "")}
+		default:
+			m[f] = csvmap.Field{Template: csvmap.Join(cols[:1], "")}
+		}
+	}
+	return m
+}
+
 // ParseCSV reads a work-order export: one document per row. Columns come
 // from mapping or, without one, by matching header names; unmapped columns
-// become metadata. Errors name the row and the field.
+// become metadata. Errors name the line and the field; two rows that give
+// the same id are an error naming both lines (a mapping whose id is not
+// unique, e.g. one column where several make the key).
 func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if err == io.EOF {
+	rd, err := csvmap.NewReader(r)
+	if errors.Is(err, io.EOF) {
 		return nil, ErrEmpty
 	}
 	if err != nil {
-		return nil, fmt.Errorf("csv header: %w", err)
+		return nil, err
 	}
-	idx := map[string]int{}
-	for i, h := range header {
-		idx[strings.ToLower(strings.TrimSpace(h))] = i
+	header := rd.Header
+	if mapping == nil {
+		mapping = synonymMapping(header)
 	}
-	cols := map[string][]int{}
-	used := map[int]bool{}
-	if mapping != nil {
-		for f, names := range mapping {
-			for _, n := range names {
-				i, ok := idx[strings.ToLower(n)]
-				if !ok {
-					return nil, &FieldError{Field: f, Reason: fmt.Sprintf("mapped column %q is not in the header %q", n, strings.Join(header, ","))}
-				}
-				cols[f] = append(cols[f], i)
-				used[i] = true
-			}
+	b, err := mapping.Bind(header)
+	if err != nil {
+		var ce *csvmap.ErrColumn
+		if errors.As(err, &ce) {
+			return nil, &FieldError{Field: ce.Field, Reason: fmt.Sprintf("mapped column %q is not in the header %q", ce.Column, strings.Join(header, ","))}
 		}
-	} else {
-		for f, syns := range csvSynonyms {
-			for _, s := range syns {
-				if i, ok := idx[s]; ok && !used[i] {
-					cols[f] = append(cols[f], i)
-					used[i] = true
-					if f != "body" {
-						break
-					}
-				}
-			}
-		}
+		return nil, err
 	}
-	if len(cols["id"]) == 0 {
-		return nil, &FieldError{Field: "id", Reason: "no column maps to the document id (use --csv-map id=COLUMN)"}
+	if !b.Has("id") {
+		return nil, &FieldError{Field: "id", Reason: fmt.Sprintf("no column maps to the document id: name one, or build it from several, e.g. --csv-map 'id={%s}' or a mapping file (header: %s)", header[0], strings.Join(header, ", "))}
 	}
 	var out []Document
-	row := 1
+	var dups csvmap.Duplicates
 	for {
-		rec, err := cr.Read()
+		row, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		row++
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %w", row, err)
+			return nil, err
 		}
-		get := func(i int) string {
-			if i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
+		rec := row.Record
 		m := map[string]any{}
-		for f, is := range cols {
-			if f == "body" {
+		for _, f := range mapping.Fields() {
+			if f == "body" && b.IsSections(f) {
 				continue
 			}
-			m[f] = get(is[0])
+			m[f] = b.Value(f, rec)
+		}
+		if id, _ := m["id"].(string); id != "" && b.Composite("id") {
+			m["id"] = csvmap.Slug(id)
 		}
 		var body []string
-		for _, i := range cols["body"] {
-			if v := get(i); v != "" {
-				if len(cols["body"]) > 1 {
-					body = append(body, "## "+header[i]+"\n\n"+v)
-				} else {
-					body = append(body, v)
-				}
+		if b.IsSections("body") {
+			for _, sec := range b.Sections("body", rec) {
+				body = append(body, "## "+sec[0]+"\n\n"+sec[1])
 			}
+			m["body"] = strings.Join(body, "\n\n")
+		} else if v, _ := m["body"].(string); v != "" {
+			body = []string{v}
 		}
-		m["body"] = strings.Join(body, "\n\n")
 		// Unmapped columns go straight to metadata: read as fields, a
 		// column named like one ("equipment" beside "asset", "type" beside a
 		// mapped kind) would override the mapped value or fail the row, in
 		// map order.
 		extra := map[string]any{}
 		for i, h := range header {
-			if !used[i] && get(i) != "" {
-				extra[strings.ToLower(strings.TrimSpace(h))] = get(i)
+			if i < len(rec) && !b.Used(i) && strings.TrimSpace(rec[i]) != "" {
+				extra[strings.ToLower(strings.TrimSpace(h))] = strings.TrimSpace(rec[i])
 			}
 		}
 		if (m["title"] == nil || m["title"] == "") && len(body) > 0 {
@@ -662,7 +656,10 @@ func ParseCSV(r io.Reader, mapping CSVMapping, kind Kind) ([]Document, error) {
 		}
 		d, err := docFromMap(m, kind)
 		if err != nil {
-			return nil, fmt.Errorf("row %d: %w", row, err)
+			return nil, fmt.Errorf("row %d: %w", row.Line, err)
+		}
+		if prev := dups.See(d.ID, row.Line); prev != 0 {
+			return nil, &FieldError{Field: "id", Reason: fmt.Sprintf("rows %d and %d both give the id %q: the id must be unique per row (build it from more columns, e.g. id={col1}-{col2})", prev, row.Line, d.ID)}
 		}
 		if len(extra) > 0 {
 			if d.Metadata == nil {

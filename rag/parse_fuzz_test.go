@@ -204,7 +204,9 @@ func FuzzParseCSV(f *testing.F) {
 			for j, c := range recs[i] {
 				cells[j] = strings.TrimSpace(c)
 			}
-			require.Contains(t, cells, d.ID, "row %d's id comes from the row", i+2)
+			if f, ok := m["id"]; !ok || !f.Template.Composite() {
+				require.Contains(t, cells, d.ID, "row %d's id comes from the row", i+2)
+			}
 		}
 		again, err := ParseCSV(bytes.NewReader(data), m, Kind(kind))
 		require.NoError(t, err)

@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -233,7 +234,7 @@ func TestCSVMappingFile(t *testing.T) {
 	t.Parallel()
 	m, err := LoadCSVMapping("testdata/workorders-map.yaml")
 	require.NoError(t, err)
-	require.Equal(t, []string{"Problem", "Action Taken"}, m["body"])
+	require.Equal(t, []string{"Problem", "Action Taken"}, m["body"].Sections)
 	docs, warns, err := ParseFile("../internal/demo/docs/workorders.csv", ParseOptions{CSV: m})
 	require.NoError(t, err)
 	require.Empty(t, warns)
@@ -257,4 +258,58 @@ func TestIDFSQLKeepsQuotesOut(t *testing.T) {
 	require.Equal(t, "CASE WHEN m.tsv @@ '''pump'''::tsquery THEN 1.500 ELSE 0 END + CASE WHEN m.tsv @@ '''압력'''::tsquery THEN 2.250 ELSE 0 END",
 		idfSQL([]termIDF{{"pump", 1.5}, {"o'brien", 9}, {"a b", 9}, {`x\`, 9}, {"", 1}, {"압력", 2.25}}))
 	require.Empty(t, idfSQL(nil))
+}
+
+// TestParseCSVPdMFailures reproduces issue 15's report on Azure PdM's
+// failures table (a few of its rows): without a mapping no column names
+// the id, and the error says how to build one; "id=machineID+datetime+failure"
+// builds the id from all three columns (it used the first only, and the
+// repeated ids ended in a database error with no row number); a mapping
+// whose id repeats says which rows.
+func TestParseCSVPdMFailures(t *testing.T) {
+	t.Parallel()
+	in := "\"datetime\",\"machineID\",\"failure\"\n" +
+		"2015-01-05 06:00:00,1,\"comp4\"\n" +
+		"2015-03-06 06:00:00,1,\"comp1\"\n" +
+		"2015-04-20 06:00:00,1,\"comp2\"\n"
+	_, err := ParseCSV(strings.NewReader(in), nil, KindIncident)
+	var fe *FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "id", fe.Field)
+	require.ErrorContains(t, err, "id={datetime}")
+
+	m, err := ParseCSVMapping("id=machineID+datetime+failure,title=failure,asset=machineID,occurred_at=datetime,body=failure")
+	require.NoError(t, err)
+	docs, err := ParseCSV(strings.NewReader(in), m, KindIncident)
+	require.NoError(t, err)
+	require.Len(t, docs, 3)
+	require.Equal(t, "1-2015-01-05-06:00:00-comp4", docs[0].ID)
+	require.Equal(t, "1-2015-03-06-06:00:00-comp1", docs[1].ID)
+
+	m, err = ParseCSVMapping("id=machineID,title=failure,body=failure")
+	require.NoError(t, err)
+	_, err = ParseCSV(strings.NewReader(in), m, KindIncident)
+	require.ErrorAs(t, err, &fe)
+	require.ErrorContains(t, err, "rows 2 and 3 both give the id \"1\"")
+
+	m, err = ParseCSVMapping("id={machineID}-{datetime},title=machine {machineID}: {failure},body=Component {failure} failed.")
+	require.NoError(t, err)
+	docs, err = ParseCSV(strings.NewReader(in), m, KindIncident)
+	require.NoError(t, err)
+	require.Equal(t, "machine 1: comp2", docs[2].Title)
+	require.Equal(t, "Component comp2 failed.", docs[2].Body)
+}
+
+// TestIngestDuplicateIDsInOneFile: two records of one file with one id are
+// the file's error, naming them, never a database error.
+func TestIngestDuplicateIDsInOneFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := dir + "/two.jsonl"
+	require.NoError(t, os.WriteFile(p, []byte(`{"id":"A","title":"a","body":"x"}`+"\n"+`{"id":"A","title":"b","body":"y"}`+"\n"), 0o600))
+	s := localStore(t, nil)
+	rep, err := s.Ingest(context.Background(), []string{p}, IngestOptions{})
+	require.NoError(t, err)
+	require.Len(t, rep.Failed, 1)
+	require.Contains(t, rep.Failed[0].Reason, `records 1 and 2 both have the document id "A"`)
 }

@@ -18,12 +18,11 @@ import (
 
 // Limits that keep tool results compact and requests sane.
 const (
-	maxListed      = 50  // series in one list_series answer
-	maxEvents      = 8   // events in one detect_anomalies answer
-	minSigma       = 2.0 // smallest departure from the usual weekly pattern worth listing
-	maxPoints      = 48  // forecast points listed in a result
-	maxChartPoints = 600 // points per chart line
-	maxWindow      = 92 * 24 * time.Hour
+	maxListed      = 50                  // series in one list_series answer
+	maxEvents      = 8                   // events in one detect_anomalies answer
+	minSigma       = 2.0                 // smallest departure from the usual weekly pattern worth listing
+	maxPoints      = 48                  // forecast points listed in a result
+	maxChartPoints = 600                 // points per chart line
 	detectContext  = 30 * 24 * time.Hour // history before a window: the online detector scores after four seasons (4 weeks)
 	baselineSpan   = 7 * 24 * time.Hour  // history an event's "usual level" is measured on
 )
@@ -171,8 +170,8 @@ type windowArgs struct {
 }
 
 var windowProps = map[string]any{
-	"since": map[string]any{"type": "string", "description": "Start of the window: an ISO time (2026-03-02T06:00Z, 2026-03-02 06:00, 2026-03-02) or a time ago (36h, 2d, 90m, 1w). Default: hours before until."},
-	"until": map[string]any{"type": "string", "description": "End of the window: an ISO time or a time ago; default now."},
+	"since": map[string]any{"type": "string", "description": "Start of the window: an ISO time (2026-03-02T06:00Z, 2026-03-02 06:00, 2026-03-02, 2026-03) or a time ago (36h, 2d, 90m, 1w). Any date in the past works: long windows are read as hourly or daily means. Default: hours before until."},
+	"until": map[string]any{"type": "string", "description": "End of the window (exclusive): an ISO time or a time ago; default now. For a whole past day give since 2015-03-18 and until 2015-03-19."},
 	"hours": map[string]any{"type": "number", "description": "Length of the window in hours when since is not given (default 24)."},
 }
 
@@ -186,7 +185,7 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 	if s == "" || s == "now" {
 		return now, nil
 	}
-	for _, l := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
+	for _, l := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02T15:04Z", "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02", "2006-01"} {
 		if t, err := time.Parse(l, iso); err == nil {
 			return t.UTC(), nil
 		}
@@ -208,7 +207,7 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read the time %q; use an ISO time like 2026-03-02T06:00Z or a time ago like 36h or 2d", s)
+	return time.Time{}, fmt.Errorf("cannot read the time %q; use an ISO time like 2026-03-02T06:00Z, a date like 2026-03-02 or a time ago like 36h or 2d", s)
 }
 
 // window resolves the window arguments against the clock; def is the
@@ -234,9 +233,8 @@ func (p *predictive) window(a windowArgs, def time.Duration) (from, to time.Time
 	if !from.Before(to) {
 		return from, to, fmt.Sprintf("the window is empty: since (%s) must be before until (%s)", stamp(from), stamp(to))
 	}
-	if to.Sub(from) > maxWindow {
-		return from, to, fmt.Sprintf("the window of %.0f days is too long; ask for at most 92 days", to.Sub(from).Hours()/24)
-	}
+	// No limit on the length: a long window is read at a coarser step
+	// (planRead), so a year costs what a month does.
 	return from, to, ""
 }
 
@@ -248,6 +246,7 @@ type listSeriesArgs struct {
 	Sensor string `json:"sensor,omitempty"`
 	Kind   string `json:"kind,omitempty"`
 	Text   string `json:"text,omitempty"`
+	Offset int    `json:"offset,omitempty"`
 }
 
 const listSeriesDesc = "List the plant's time series (sensor readings per asset, production output and plan per line) with unit, interval and latest value. Use it to find the exact series or asset names before calling the other tools."
@@ -260,6 +259,7 @@ var listSeriesSchema = map[string]any{
 		"sensor": map[string]any{"type": "string", "description": "Only this sensor kind, e.g. vibration, temperature, pressure, motor_current, speed, output, plan."},
 		"kind":   map[string]any{"type": "string", "enum": []string{"sensor", "production", "plan"}},
 		"text":   map[string]any{"type": "string", "description": "Free text matched against names, assets, sensors and units."},
+		"offset": map[string]any{"type": "integer", "minimum": 0, "description": "Skip this many series (a long catalog comes in pages of 50; the result's total says how many there are)."},
 	},
 	"additionalProperties": false,
 }
@@ -296,7 +296,10 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 	if len(ss) == 0 {
 		return Result{UserError: "No series match those filters. Call list_series with no arguments to see everything.", Summary: "no matching series"}, nil
 	}
-	shown := ss
+	if a.Offset < 0 || a.Offset >= len(ss) {
+		return Result{UserError: fmt.Sprintf("offset %d is past the %d matching series", a.Offset, len(ss)), Summary: "offset past the end"}, nil
+	}
+	shown := ss[a.Offset:]
 	if len(shown) > maxListed {
 		shown = shown[:maxListed]
 	}
@@ -328,8 +331,15 @@ func (p *predictive) listSeries(ctx context.Context, a listSeriesArgs) (Result, 
 	if len(assets) > 0 {
 		sum += fmt.Sprintf(" on %d asset(s)", len(assets))
 	}
-	if len(ss) > len(shown) {
-		data["note"] = fmt.Sprintf("showing the first %d of %d; filter by asset, line or sensor to see the rest", len(shown), len(ss))
+	switch {
+	case a.Offset > 0:
+		data["offset"] = a.Offset
+		data["note"] = fmt.Sprintf("showing %d–%d of %d", a.Offset+1, a.Offset+len(shown), len(ss))
+		if end := a.Offset + len(shown); end < len(ss) {
+			data["note"] = data["note"].(string) + fmt.Sprintf("; call again with offset %d for the next page", end)
+		}
+	case len(ss) > len(shown):
+		data["note"] = fmt.Sprintf("showing the first %d of %d; filter by asset, line or sensor, or call again with offset %d, to see the rest", len(shown), len(ss), len(shown))
 	}
 	return Result{Data: data, Summary: sum}, nil
 }

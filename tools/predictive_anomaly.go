@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
+	"golang.org/x/sync/errgroup"
 )
 
 // The anomaly tools are a thin adapter: they decode arguments, read the
@@ -39,20 +42,39 @@ func assetSubject(mw series.MultiWindow) predict.Subject {
 	return predict.Subject{Label: mw.Asset, Asset: mw.Asset, Units: units, Data: mw.Data}
 }
 
-// load fetches a subject between from and to.
-func (p *predictive) load(ctx context.Context, asset, name string, from, to time.Time) (predict.Subject, error) {
+// load fetches a subject: the window [from, to) with up to history
+// before it, at the resolution the window needs (planRead).
+func (p *predictive) load(ctx context.Context, asset, name string, from, to time.Time, history time.Duration) (predict.Subject, readPlan, error) {
+	var ss []series.Series
 	if name != "" {
-		w, err := p.store.Window(ctx, name, from, to)
+		s, err := p.store.Lookup(ctx, name)
 		if err != nil {
-			return predict.Subject{}, err
+			return predict.Subject{}, readPlan{}, err
 		}
-		return subjectOf(w), nil
+		ss = []series.Series{s}
+	} else {
+		a, err := p.store.ResolveAsset(ctx, asset)
+		if err != nil {
+			return predict.Subject{}, readPlan{}, err
+		}
+		if ss, err = p.store.List(ctx, series.Filter{Asset: a, Kind: series.KindSensor}); err != nil {
+			return predict.Subject{}, readPlan{}, err
+		}
+		asset = a
 	}
-	mw, err := p.store.AssetWindow(ctx, asset, from, to)
+	plan := planRead(ss, from, to, history)
+	if name != "" {
+		w, err := p.store.WindowAt(ctx, ss[0], plan.from, to, plan.Step)
+		if err != nil {
+			return predict.Subject{}, plan, err
+		}
+		return subjectOf(w), plan, nil
+	}
+	mw, err := p.store.AssetWindowAt(ctx, asset, ss, plan.from, to, plan.Step)
 	if err != nil {
-		return predict.Subject{}, err
+		return predict.Subject{}, plan, err
 	}
-	return assetSubject(mw), nil
+	return assetSubject(mw), plan, nil
 }
 
 // settings are the detector settings for a subject: the one configuration.
@@ -76,8 +98,9 @@ func usualLine(sub predict.Subject, j, i0, i1 int) []chart.Line {
 }
 
 // targets resolves which assets or series a call is about: the arguments,
-// else the caller's scope (asset, then every asset of the line).
-func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]string, string, *Result, error) {
+// else the caller's scope (asset, then every asset of the line), else —
+// when plant is true — every asset of the plant.
+func (p *predictive) targets(ctx context.Context, asset, name, line string, plant bool) ([]string, string, *Result, error) {
 	if name != "" {
 		s, err := p.store.Lookup(ctx, name)
 		if err != nil {
@@ -131,6 +154,13 @@ func (p *predictive) targets(ctx context.Context, asset, name, line string) ([]s
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("tools: %w", err)
 	}
+	if plant && len(assets) > 0 {
+		return assets, "", nil, nil
+	}
+	if len(assets) == 0 {
+		r := Result{UserError: "The plant has no asset series yet: import data (gemba series import) or connect a live source first.", Summary: "no assets"}
+		return nil, "", &r, nil
+	}
 	r := Result{UserError: "Name an asset (e.g. " + strings.Join(first(assets, 4), ", ") + "), a line or a series.", Summary: "no asset or series named"}
 	return nil, "", &r, nil
 }
@@ -152,7 +182,7 @@ type detectArgs struct {
 	windowArgs
 }
 
-const detectDesc = "Find anomalies on an asset (all its sensors together, with each sensor's share of the anomaly), a single series, or every asset of a line, in a time window (default the last 24 hours). Returns events with start, onset, end, peak, score, kind (spike, level_shift, drift, variance_change, flatline), the sensors that drove them, the leading sensor's current and usual values and how far apart they are (sigma). Use it for 'is anything wrong with press 3?' or 'what is happening on line 2 now?'."
+const detectDesc = "Find anomalies on an asset (all its sensors together, with each sensor's share of the anomaly), a single series, every asset of a line, or, with none of them named (and no channel scope), every asset of the plant, in a time window (default the last 24 hours). Returns events with start, onset, end, peak, score, kind (spike, level_shift, drift, variance_change, flatline), the sensors that drove them, the leading sensor's current and usual values and how far apart they are (sigma). Use it for 'is anything wrong with press 3?', 'what is happening on line 2 now?' or 'is anything wrong anywhere?'."
 
 var detectSchema = map[string]any{
 	"type": "object",
@@ -198,7 +228,7 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if msg != "" {
 		return Result{UserError: msg, Summary: "bad window"}, nil
 	}
-	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, a.Line)
+	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, a.Line, true)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -224,24 +254,37 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		events   []predict.Anomaly
 		checked  []string
 		noData   []string
-		firstSub *predict.Subject
+		firstDet *detection
 		lastErr  error
 	)
 	past := to.Before(p.now().Add(-time.Hour))
-	for _, j := range jobs {
-		d, err := p.detectOne(ctx, j.asset, j.name, from, to, online, past)
-		if err != nil {
-			return Result{}, err
-		}
+	// Subjects are detected concurrently (a line or the whole plant is many
+	// assets) and gathered in their order, so the answer does not depend on
+	// which finished first.
+	dets := make([]detection, len(jobs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, min(runtime.GOMAXPROCS(0), 4, p.store.Parallel())))
+	for i, j := range jobs {
+		g.Go(func() error {
+			d, err := p.detectOne(gctx, j.asset, j.name, from, to, online, past)
+			dets[i] = d
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	var subs []predict.Subject
+	for _, d := range dets {
 		if d.noData != nil {
 			noData = append(noData, d.noLabel)
 			lastErr = d.noData
 			continue
 		}
 		checked = append(checked, d.sub.Label)
-		if firstSub == nil {
-			s := d.sub
-			firstSub = &s
+		subs = append(subs, d.sub)
+		if firstDet == nil {
+			firstDet = &d
 		}
 		events = append(events, d.events...)
 	}
@@ -288,17 +331,34 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	if len(noData) > 0 {
 		data["no_data"] = noData
 	}
+	var readAs string
+	if firstDet != nil {
+		data["resolution"] = firstDet.plan.data()
+		readAs = firstDet.plan.readAs()
+		if len(jobs) == 1 {
+			// How the sensors behaved over the window, for "how did it
+			// behave in March?" as much as for "anything wrong?".
+			t := firstDet.sub.Data.Times
+			if st := windowStats(firstDet.sub, indexAt(t, from), indexAt(t, to)); len(st) > 0 {
+				data["sensors"] = st
+			}
+		}
+	}
 	res := Result{Data: data}
 	what := strings.Join(first(checked, 3), ", ")
 	if len(checked) > 3 {
 		what = fmt.Sprintf("%d assets", len(checked))
+	}
+	if sc := ScopeFrom(ctx); a.Asset == "" && a.Series == "" && a.Line == "" && sc.Asset == "" && sc.Line == "" {
+		what = fmt.Sprintf("the whole plant (%d assets)", len(checked))
+		data["scope"] = "plant"
 	}
 	if len(events) == 0 {
 		res.Summary = fmt.Sprintf("%s: no significant anomalies between %s and %s (%s mode", what, stamp(from), stamp(to), mode)
 		if minor > 0 {
 			res.Summary += fmt.Sprintf("; %d minor deviation(s) under %.0fσ", minor, predict.MinSigma)
 		}
-		res.Summary += ")"
+		res.Summary += ")" + readAs
 	} else {
 		best := events[0]
 		for _, e := range events {
@@ -306,18 +366,41 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 				best = e
 			}
 		}
-		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text())
+		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text()) + readAs
 	}
-	if firstSub != nil {
-		res.Charts = []chart.Chart{anomalyChart(*firstSub, events, from, to)}
+	if len(subs) > 0 {
+		// The chart shows the subject of the strongest event (the first
+		// subject when there is none) with its own events only.
+		sub := subs[0]
+		for _, e := range byStrength(events) {
+			if i := slices.IndexFunc(subs, func(s predict.Subject) bool { return s.Label == e.Asset || s.Asset == e.Asset }); i >= 0 {
+				sub = subs[i]
+				break
+			}
+		}
+		var own []predict.Anomaly
+		for _, e := range events {
+			if len(subs) == 1 || e.Asset == sub.Asset || e.Asset == sub.Label {
+				own = append(own, e)
+			}
+		}
+		res.Charts = []chart.Chart{anomalyChart(sub, own, from, to)}
 	}
 	return res, nil
+}
+
+// byStrength returns the events from the strongest (largest |σ|) down.
+func byStrength(events []predict.Anomaly) []predict.Anomaly {
+	out := slices.Clone(events)
+	sort.SliceStable(out, func(i, j int) bool { return math.Abs(out[i].Sigma) > math.Abs(out[j].Sigma) })
+	return out
 }
 
 // detection is what detect_anomalies finds on one subject; cached values
 // are shared, so nothing in it is modified after it is built.
 type detection struct {
 	sub    predict.Subject
+	plan   readPlan
 	events []predict.Anomaly // events ending inside the window
 	// noData is the user-facing reason the subject could not be checked
 	// (nil when it was), noLabel the name it is reported under.
@@ -326,7 +409,9 @@ type detection struct {
 }
 
 // detectOne runs the detection of one subject (an asset's sensors, or one
-// series) over [from, to) with detectContext of history before it, from the
+// series) over [from, to) with detectContext of history before it (less
+// when a long window leaves no room, see planRead), at the resolution the
+// window needs, from the
 // cache when the points it would read are unchanged. Errors are
 // infrastructure failures; a subject without usable data comes back in
 // noData.
@@ -346,8 +431,14 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 		}
 		return detection{}, fmt.Errorf("tools: detect_anomalies: %w", err)
 	}
-	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, from, to, online, past) }
-	key, ok := p.detectKey(ctx, asset, name, ss, from, to, online, past)
+	plan := planRead(ss, from, to, detectContext)
+	if plan.history >= detectContext {
+		// The full context fits: start it on the weekly grid, so windows
+		// in the same week judge every point from the same history.
+		plan.from = historyStart(from)
+	}
+	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, plan, from, to, online, past) }
+	key, ok := p.detectKey(ctx, asset, name, ss, plan, from, to, online, past)
 	var v any
 	if ok {
 		v, err = p.cache.do(ctx, key, compute)
@@ -372,27 +463,27 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 // grid slot of the window's start (which decides the first index a result
 // lists) and the points read. ok is false when the detection cannot be
 // cached (a series without a known interval, a disabled cache).
-func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (string, bool) {
+func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past bool) (string, bool) {
 	if p.cache == nil || len(ss) == 0 {
 		return "", false
 	}
-	// The grid step is the smallest interval of the series with points;
-	// the smallest of all is never larger, so slots counted in it are at
-	// least as fine as the grid's.
-	var step time.Duration
+	// The grid step is the read's step or the smallest interval of the
+	// series with points; the smallest of all is never larger, so slots
+	// counted in it are at least as fine as the grid's.
+	step := plan.Step
 	ids := make([]int64, len(ss))
 	var desc strings.Builder // what results show of the series
 	for i, s := range ss {
-		if s.Interval <= 0 {
+		if s.Interval <= 0 && plan.Step <= 0 {
 			return "", false
 		}
-		if step == 0 || s.Interval < step {
+		if plan.Step <= 0 && (step == 0 || s.Interval < step) {
 			step = s.Interval
 		}
 		ids[i] = s.ID
 		fmt.Fprintf(&desc, "%q,%q,%q,%q;", s.Name, s.Asset, s.Sensor, s.Unit)
 	}
-	pk, ok := p.pointsKey(ctx, ids, from.Add(-detectContext), to)
+	pk, ok := p.pointsKey(ctx, ids, plan.from, to)
 	if !ok {
 		return "", false
 	}
@@ -400,22 +491,22 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 	if from.UnixNano()%int64(step) != 0 {
 		slot++ // the first grid time at or after from
 	}
-	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%s|%s", asset, name, online, past, step, slot, pk, desc.String()), true
+	return fmt.Sprintf("detect|%s|%s|%t|%t|%d|%d|%d|%s|%s", asset, name, online, past, plan.Step, step, slot, pk, desc.String()), true
 }
 
 // runDetection loads the subject and detects its anomalies (the uncached
 // path of detectOne).
-func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, from, to time.Time, online, past bool) (detection, error) {
+func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past bool) (detection, error) {
 	var sub predict.Subject
 	var err error
 	if name != "" {
 		var w series.Window
-		if w, err = p.store.WindowOf(ctx, ss[0], from.Add(-detectContext), to); err == nil {
+		if w, err = p.store.WindowAt(ctx, ss[0], plan.from, to, plan.Step); err == nil {
 			sub = subjectOf(w)
 		}
 	} else {
 		var mw series.MultiWindow
-		if mw, err = p.store.AssetWindowOf(ctx, asset, ss, from.Add(-detectContext), to); err == nil {
+		if mw, err = p.store.AssetWindowAt(ctx, asset, ss, plan.from, to, plan.Step); err == nil {
 			sub = assetSubject(mw)
 		}
 	}
@@ -442,7 +533,17 @@ func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []
 		}
 		return detection{}, fmt.Errorf("tools: detect_anomalies %s: %w", sub.Label, err)
 	}
-	return detection{sub: sub, events: found}, nil
+	return detection{sub: sub, plan: plan, events: found}, nil
+}
+
+// historyStart is where the detector's history begins for a window
+// starting at from: at least detectContext before it, on a weekly grid
+// (Mondays 00:00 UTC). The online detector's verdict on a point depends on
+// the history it has seen, so windows that start in the same week — a
+// shift's digest, the last 24 hours, an asset's question — judge every
+// point from the same start and report one event with one onset and one σ.
+func historyStart(from time.Time) time.Time {
+	return from.Add(-detectContext).UTC().Truncate(7 * 24 * time.Hour)
 }
 
 func derefResult(r *Result) Result {
@@ -580,7 +681,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		}
 		a.Asset = best.Asset
 	}
-	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, "")
+	assets, name, bad, err := p.targets(ctx, a.Asset, a.Series, "", false)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -588,7 +689,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 	if len(assets) > 0 {
 		asset = assets[0]
 	}
-	sub, err := p.load(ctx, asset, name, to.Add(-explainHistory), to)
+	sub, plan, err := p.load(ctx, asset, name, from, to, max(explainHistory-to.Sub(from), baselineSpan))
 	sub.Past = to.Before(p.now().Add(-time.Hour))
 	var ew *series.EmptyWindowError
 	if errors.As(err, &ew) {
@@ -625,6 +726,7 @@ func (p *predictive) explainAnomaly(ctx context.Context, a explainArgs) (Result,
 		"window":  map[string]string{"from": stamp(from), "to": stamp(to)},
 		"model":   p.detectorRef(ctx),
 	}
+	data["resolution"] = plan.data()
 	lead := 0
 	var sum strings.Builder
 	var past []predict.Event

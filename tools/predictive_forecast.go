@@ -26,6 +26,7 @@ type forecastArgs struct {
 	HorizonHours float64 `json:"horizon_hours,omitempty"`
 	Season       int     `json:"season,omitempty"`
 	HistoryDays  float64 `json:"history_days,omitempty"`
+	Until        string  `json:"until,omitempty"`
 }
 
 const forecastDesc = "Forecast a series (e.g. line-1.output or pump-1.pressure) with 80% and 95% prediction intervals. The model (ETS/Holt-Winters, a daily-and-weekly decomposition with smoothing, Theta, seasonal naive, or the mean of the best three) is chosen by rolling-origin backtest; the result reports the model, its registry version and drift status, the data cutoff and the backtest error (MASE below 1 beats the seasonal-naive baseline)."
@@ -37,7 +38,8 @@ var forecastSchema = map[string]any{
 		"horizon":       map[string]any{"type": "integer", "minimum": 1, "description": "Steps ahead, in the series' interval (hourly output: hours)."},
 		"horizon_hours": map[string]any{"type": "number", "description": "Alternatively the horizon in hours (default 24)."},
 		"season":        map[string]any{"type": "integer", "minimum": 1, "description": "Seasonal period in steps (24 for a daily pattern in hourly data, 168 weekly); default detected; 1 disables."},
-		"history_days":  map[string]any{"type": "number", "description": "How much history to fit on (default 28 days, at most 92)."},
+		"history_days":  map[string]any{"type": "number", "description": "How much history to fit on (default 28 days; long histories are fitted on hourly or daily means)."},
+		"until":         map[string]any{"type": "string", "description": "Forecast as of this time: fit only on the data before it (an ISO time like 2015-03-20T06:00Z or a date, or a time ago like 3d), to see what was expected then. Default now, or the end of the series' data when it has none in the history before now."},
 	},
 	"additionalProperties": false,
 }
@@ -57,7 +59,19 @@ type runForecast struct {
 	w       series.Window
 	fc      *predict.Forecast
 	horizon int
+	// asOf is the end of the history fitted on when it is not now (an
+	// until argument, or the end of data that stopped in the past); note
+	// says which.
+	asOf time.Time
+	note string
+	// plan is the resolution the history was read at.
+	plan readPlan
 }
+
+// maxForecastPoints bounds the history a forecast fits on: 28 days of
+// 10-second readings are fitted on minute means, a year of hourly data on
+// its 8,760 readings.
+const maxForecastPoints = 20_000
 
 // defaultSeriesForScope is the output series of the caller's line.
 func defaultOutput(ctx context.Context) string {
@@ -67,54 +81,91 @@ func defaultOutput(ctx context.Context) string {
 	return ""
 }
 
-func (p *predictive) forecast(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64) (runForecast, *Result, error) {
+func (p *predictive) forecast(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64, until string) (runForecast, *Result, error) {
 	bad := func(msg string) (runForecast, *Result, error) {
 		return runForecast{}, &Result{UserError: msg, Summary: "bad arguments"}, nil
 	}
 	if horizon < 0 || horizonHours < 0 || season < 0 || historyDays < 0 {
 		return bad("horizon, horizon_hours, season and history_days must be positive")
 	}
+	now := p.now().UTC()
+	var asOf time.Time
+	if until != "" {
+		t, err := parseWhen(until, now)
+		if err != nil {
+			return bad(err.Error())
+		}
+		if t.After(now) {
+			return bad(fmt.Sprintf("until (%s) is in the future; a forecast can only fit on data that exists", stamp(t)))
+		}
+		asOf = t
+	}
 	s, err := p.store.Lookup(ctx, name)
 	if err != nil {
 		r, err := userErr(err)
 		return runForecast{}, &r, err
 	}
-	step := s.Interval
-	if step <= 0 {
-		step = time.Hour
-	}
 	hist := 28 * 24 * time.Hour
 	if historyDays > 0 {
 		hist = time.Duration(historyDays * 24 * float64(time.Hour))
 	}
-	if hist > maxWindow {
-		return bad(fmt.Sprintf("history_days %.0f is too long; at most 92", historyDays))
+	// The history ends now, at until, or, for data that stopped in the
+	// past (an imported history), at its own end, said in the answer.
+	end, note := now, ""
+	if !asOf.IsZero() {
+		end, note = asOf, "as of "+stamp(asOf)+": fitted only on the data before it"
+	} else if latest, err := p.store.Latest(ctx, []int64{s.ID}); err == nil {
+		if lp, ok := latest[s.ID]; ok && lp.TS.Before(now.Add(-hist)) {
+			end = lp.TS.Add(time.Nanosecond)
+			note = fmt.Sprintf("the data of %s ends at %s, %s before now: the forecast starts from the end of its data", s.Name, stamp(lp.TS), hoursText(now.Sub(lp.TS)))
+		}
+	}
+	plan := readPlan{Resolution: series.ResolutionFor([]series.Series{s}, hist, maxForecastPoints), from: end.Add(-hist), first: s}
+	step := plan.Grid
+	if step <= 0 {
+		step = time.Hour
 	}
 	switch {
 	case horizon > 0:
+		// Steps of the series' interval, counted on the grid read.
+		if s.Interval > 0 {
+			horizon = int(math.Ceil(float64(time.Duration(horizon)*s.Interval) / float64(step)))
+		}
 	case horizonHours > 0:
 		horizon = int(math.Ceil(horizonHours * float64(time.Hour) / float64(step)))
 	default:
-		horizon = int(24 * time.Hour / step)
+		horizon = max(1, int(24*time.Hour/step))
 	}
 	if horizon > maxHorizonSteps {
 		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
 	}
-	now := p.now().UTC()
-	from, to := now.Add(-hist), now.Add(time.Nanosecond)
+	from, to := end.Add(-hist), end
+	if end.Equal(now) {
+		to = now.Add(time.Nanosecond)
+	}
+	fit := func() (runForecast, *Result, error) {
+		rf, bad, err := p.fitForecast(ctx, s, from, to, plan.Step, horizon, season)
+		if bad == nil && err == nil {
+			rf.plan, rf.note = plan, note
+			if note != "" {
+				rf.asOf = end
+			}
+		}
+		return rf, bad, err
+	}
 	key, cacheable := p.pointsKey(ctx, []int64{s.ID}, from, to)
 	if !cacheable {
-		return p.fitForecast(ctx, s, from, to, horizon, season)
+		return fit()
 	}
 	// Only fitted forecasts are cached: refusals name the clock's window.
 	var (
 		refused *Result
 		ferr    error
 	)
-	key = fmt.Sprintf("forecast|%d|%d|%s|%q,%q,%q,%d", horizon, season, key, s.Name, s.Unit, s.Kind, s.Interval)
+	key = fmt.Sprintf("forecast|%d|%d|%d|%d|%s|%q,%q,%q,%d", horizon, season, plan.Step, end.UnixNano(), key, s.Name, s.Unit, s.Kind, s.Interval)
 	v, err := p.cache.do(ctx, key, func() (any, error) {
 		var rf runForecast
-		rf, refused, ferr = p.fitForecast(ctx, s, from, to, horizon, season)
+		rf, refused, ferr = fit()
 		if refused != nil || ferr != nil {
 			return nil, errUncached
 		}
@@ -124,19 +175,20 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 	case refused != nil || ferr != nil:
 		return runForecast{}, refused, ferr
 	case errors.Is(err, errUncached):
-		return p.fitForecast(ctx, s, from, to, horizon, season)
+		return fit()
 	case err != nil:
 		return runForecast{}, nil, fmt.Errorf("tools: forecast %s: %w", s.Name, err)
 	}
 	return v.(runForecast), nil, nil
 }
 
-// fitForecast reads s in [from, to) and fits the forecast of horizon steps.
-func (p *predictive) fitForecast(ctx context.Context, s series.Series, from, to time.Time, horizon, season int) (runForecast, *Result, error) {
+// fitForecast reads s in [from, to) at step (0: its readings) and fits
+// the forecast of horizon steps.
+func (p *predictive) fitForecast(ctx context.Context, s series.Series, from, to time.Time, step time.Duration, horizon, season int) (runForecast, *Result, error) {
 	bad := func(msg string) (runForecast, *Result, error) {
 		return runForecast{}, &Result{UserError: msg, Summary: "bad arguments"}, nil
 	}
-	w, err := p.store.WindowOf(ctx, s, from, to)
+	w, err := p.store.WindowAt(ctx, s, from, to, step)
 	if err != nil {
 		r, err := userErr(err)
 		return runForecast{}, &r, err
@@ -247,7 +299,7 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 	if name == "" {
 		return Result{UserError: "Name the series to forecast, e.g. line-1.output (call list_series to see them).", Summary: "no series named"}, nil
 	}
-	rf, bad, err := p.forecast(ctx, name, a.Horizon, a.HorizonHours, a.Season, a.HistoryDays)
+	rf, bad, err := p.forecast(ctx, name, a.Horizon, a.HorizonHours, a.Season, a.HistoryDays, a.Until)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -287,6 +339,11 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 	if eval != nil {
 		data["evaluation"] = eval
 	}
+	data["resolution"] = rf.plan.data()
+	if !rf.asOf.IsZero() {
+		data["as_of"] = stamp(rf.asOf)
+		data["history_note"] = rf.note
+	}
 	if ext := p.externalForecasts(ctx, rf); len(ext) > 0 {
 		data["external"] = ext
 	}
@@ -302,6 +359,10 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 	if eval != nil && eval["drifted"] == true {
 		fmt.Fprintf(&b, "; note: the model drifted at its last evaluation (%s)", eval["evaluated_at"])
 	}
+	if rf.note != "" {
+		b.WriteString("; " + rf.note)
+	}
+	b.WriteString(rf.plan.readAs())
 	res := Result{Data: data, Summary: b.String()}
 	res.Charts = []chart.Chart{forecastChart(rf, nil)}
 	return res, nil
@@ -491,7 +552,7 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	}
 
 	// The future: forecast against plan.
-	rf, bad, err := p.forecast(ctx, out.Name, 0, horizonHours, 0, 0)
+	rf, bad, err := p.forecast(ctx, out.Name, 0, horizonHours, 0, 0, "")
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}

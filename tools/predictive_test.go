@@ -45,6 +45,19 @@ func call(t *testing.T, ctx context.Context, reg *tools.Registry, name, args str
 	return res, data
 }
 
+// eventsOf is the events of one asset in a detect_anomalies result, as JSON
+// values.
+func eventsOf(data map[string]any, asset string) []any {
+	var out []any
+	evs, _ := data["events"].([]any)
+	for _, e := range evs {
+		if m, ok := e.(map[string]any); ok && m["asset"] == asset {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // TestPredictiveTools runs every predictive tool on the seeded demo plant,
 // with good and bad arguments. One seeding is shared by the subtests.
 func TestPredictiveTools(t *testing.T) {
@@ -166,6 +179,38 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.Summary, "no significant anomalies")
 	})
 
+	t.Run("detect_anomalies on the whole plant", func(t *testing.T) {
+		// Nothing named and no scope: every asset of the plant, and each
+		// asset's events are the same records an asset's own call gives.
+		res, data := call(t, ctx, reg, "detect_anomalies", `{}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, "plant", data["scope"])
+		require.Contains(t, res.Summary, "the whole plant")
+		checked := data["checked"].([]any)
+		require.Len(t, checked, 12, "every asset of the demo plant")
+		plant := eventsOf(data, "press-3")
+		require.NotEmpty(t, plant, "press-3 is in alarm in the demo plant: %s", res.Summary)
+		_, own := call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3"}`)
+		require.Equal(t, eventsOf(own, "press-3"), plant, "one event, one record")
+		require.Len(t, res.Charts, 1)
+		require.Contains(t, res.Charts[0].Title, "press-3", "the chart shows the asset of the strongest event")
+		// Windows that start in the same week judge every point from the
+		// same history: the same event, onset and σ for the last 24 hours,
+		// the last 8 (a shift) and the last 30.
+		var seen []any
+		for _, h := range []string{"24", "8", "30"} {
+			_, d := call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": `+h+`}`)
+			evs := eventsOf(d, "press-3")
+			require.NotEmpty(t, evs)
+			e := evs[len(evs)-1].(map[string]any)
+			rec := []any{e["start"], e["onset"], e["sigma"], e["sensor"]}
+			if seen != nil {
+				require.Equal(t, seen, rec, "one event, one record (hours %s)", h)
+			}
+			seen = rec
+		}
+	})
+
 	t.Run("detect_anomalies bad arguments", func(t *testing.T) {
 		res, _ := call(t, ctx, reg, "detect_anomalies", `{"series": "press-3.vibraton"}`)
 		require.Contains(t, res.UserError, "Did you mean press-3.vibration")
@@ -176,10 +221,12 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.UserError, "must be before until")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "last tuesday"}`)
 		require.Contains(t, res.UserError, "cannot read the time")
-		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": 5000}`)
-		require.Contains(t, res.UserError, "too long")
-		res, _ = call(t, ctx, reg, "detect_anomalies", `{}`)
-		require.Contains(t, res.UserError, "Name an asset")
+		// No wall at 92 days: 5,000 hours of 10-minute readings are read
+		// as hour means from the rollups.
+		res, data := call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "hours": 5000}`)
+		require.Empty(t, res.UserError)
+		require.Equal(t, map[string]any{"reads": "hour rollups", "step": "1h0m0s"}, data["resolution"])
+		require.Contains(t, res.Summary, "read as 1 h means from the hour rollups")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"line": "line-9"}`)
 		require.Contains(t, res.UserError, `Line "line-9" has no sensor series. Did you mean line-1, line-2, line-3?`)
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"line": "packaging"}`)

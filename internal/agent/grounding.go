@@ -345,7 +345,7 @@ func (r *Runner) evidenceOf(t *turn, a *Answer) *evidence {
 		texts = append(texts, h.Content)
 	}
 	ev := newEvidence(texts...)
-	ev.addElapsed(t.now, r.loc, texts...)
+	ev.addElapsed(t.now, t.plant.loc, texts...)
 	return ev
 }
 

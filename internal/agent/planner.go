@@ -119,9 +119,9 @@ func (tt *turnTools) run(ctx context.Context, calls []ToolCall, pending []pendin
 	return res
 }
 
-// Plant reads the series catalog through list_series (line by line when
-// one page does not hold it) and builds the plant from it and the
-// runner's plant defaults.
+// Plant reads the series catalog through list_series (by kind, then page
+// by page, when one page does not hold it) and builds the plant from it
+// and the runner's plant defaults.
 func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
 	tt.mu.Lock()
 	if tt.read {
@@ -139,7 +139,7 @@ func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
 
 func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	if !tt.Has(tools.ListSeries) {
-		return plant.New(nil, tt.r.o.Plant)
+		return plant.New(nil, tt.t.plant.d)
 	}
 	// One call for the whole catalog and, beside it, one per kind of
 	// series: a long catalog comes in pages, and the kinds together
@@ -150,7 +150,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
 		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}})
 	if !res[0].OK {
-		return plant.New(nil, tt.r.o.Plant)
+		return plant.New(nil, tt.t.plant.d)
 	}
 	page := func(r ToolResult) ([]plant.Series, int) {
 		ss := plant.SeriesFromData(r.Result.Data)
@@ -164,7 +164,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	}
 	series, total := page(res[0])
 	if total <= len(series) {
-		return plant.New(series, tt.r.o.Plant)
+		return plant.New(series, tt.t.plant.d)
 	}
 	var byKind []plant.Series
 	complete, sum := true, 0
@@ -179,13 +179,13 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 		byKind = append(byKind, ss...)
 	}
 	if complete && sum == total {
-		return plant.New(byKind, tt.r.o.Plant)
+		return plant.New(byKind, tt.t.plant.d)
 	}
-	// Still too long: line by line.
-	p, _ := plant.New(series, tt.r.o.Plant)
+	// Still too long: the whole catalog page by page (an imported plant of
+	// 100 machines × 4 sensors has no lines to split it by).
 	var calls []ToolCall
-	for _, l := range p.LineNames() {
-		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"line": l}})
+	for off := len(series); off < total && len(calls) < maxCatalogPages; off += max(1, len(series)) {
+		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"offset": off}})
 	}
 	for _, r := range tt.runUnscoped(ctx, calls...) {
 		if r.OK {
@@ -193,5 +193,9 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 			series = append(series, ss...)
 		}
 	}
-	return plant.New(series, tt.r.o.Plant)
+	return plant.New(series, tt.t.plant.d)
 }
+
+// maxCatalogPages bounds the pages of list_series one question reads for
+// the plant's catalog (50 series a page: 10,000 series).
+const maxCatalogPages = 200

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tmc/langchaingo/llms/anthropic"
@@ -32,8 +33,9 @@ type Options struct {
 	// for good. Nil answers those questions with the tool results alone
 	// (none, offline), saying that no planner is configured.
 	Planner Planner
-	// Plant are the plant's time zone, shifts and line names, which the
-	// series catalog does not hold (default plant.DemoDefaults()).
+	// Plant are the plant's time zone, shifts, aliases, types and limits,
+	// which the series catalog does not hold (default plant.DemoDefaults();
+	// the applied plant.yaml in a server, replaced by SetPlant).
 	Plant plant.Defaults
 	// ModelName is recorded in answers and the audit trail.
 	ModelName string
@@ -85,8 +87,9 @@ type Options struct {
 type Runner struct {
 	o   Options
 	log *slog.Logger
-	// loc is the plant's time zone (answers write times in it).
-	loc *time.Location
+	// plant is the plant's defaults and time zone in force (Options.Plant,
+	// then SetPlant's); answers write times in its zone.
+	plant atomic.Pointer[plantInForce]
 	// splitToolTurns replays each tool call as its own assistant message
 	// followed by its result: langchaingo's Anthropic client sends only the
 	// first tool call of an assistant message.
@@ -144,12 +147,34 @@ func New(o Options) (*Runner, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	_, split := o.Model.(*anthropic.LLM)
-	loc, err := time.LoadLocation(o.Plant.TimeZone)
-	if err != nil {
-		return nil, fmt.Errorf("agent: new runner: plant time zone: %w", err)
+	r := &Runner{o: o, log: log.With("component", "agent"), splitToolTurns: split}
+	if err := r.SetPlant(o.Plant); err != nil {
+		return nil, fmt.Errorf("agent: new runner: %w", err)
 	}
-	return &Runner{o: o, log: log.With("component", "agent"), loc: loc, splitToolTurns: split}, nil
+	return r, nil
 }
+
+// plantInForce is the plant's defaults with their time zone loaded.
+type plantInForce struct {
+	d   plant.Defaults
+	loc *time.Location
+}
+
+// SetPlant replaces the plant's time zone, shifts, aliases and limits for
+// the answers that follow (the plant model watcher calls it when a new
+// plant.yaml is applied); an answer under way keeps the plant it began
+// with.
+func (r *Runner) SetPlant(d plant.Defaults) error {
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		return fmt.Errorf("plant time zone: %w", err)
+	}
+	r.plant.Store(&plantInForce{d: d, loc: loc})
+	return nil
+}
+
+// Plant returns the plant's defaults in force.
+func (r *Runner) Plant() plant.Defaults { return r.plant.Load().d }
 
 // Online reports whether a chat model is configured.
 func (r *Runner) Online() bool { return r.o.Model != nil }
@@ -166,7 +191,9 @@ type turn struct {
 	registry *tools.Registry
 	// tools runs the planner's calls and reads the plant once per turn.
 	tools *turnTools
-	// plantZone is the plant's time zone name (the system prompt says plant time).
+	// plant is the plant in force when the turn began; plantZone its time
+	// zone's name (the system prompt says plant time).
+	plant     *plantInForce
 	plantZone string
 
 	outcomes   []callOutcome
@@ -210,8 +237,9 @@ func (r *Runner) Ask(ctx context.Context, req Request) (*Answer, error) {
 	defer cancel()
 
 	t := &turn{req: req, now: req.Now, lang: DetectLang(req.Question), registry: r.o.Tools.Only(req.AllowedTools)}
+	t.plant = r.plant.Load()
 	t.tools = &turnTools{r: r, t: t}
-	t.plantZone = r.o.Plant.TimeZone
+	t.plantZone = t.plant.d.TimeZone
 	if r.o.Store != nil {
 		h, err := r.o.Store.History(ctx, req.ThreadKey, r.o.MemoryTokens)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/connect"
 	"github.com/gemba-ai/gemba/internal/ops"
+	"github.com/gemba-ai/gemba/internal/plant/model"
 	"github.com/gemba-ai/gemba/internal/series"
 )
 
@@ -37,7 +38,7 @@ session and the messages queued for it are left alone. The exit status is 1 when
 cannot connect or maps nothing within --timeout (the first mapping problem is shown).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			conns, err := connectorsFor(app, file)
+			conns, err := connectorsFor(cmd.Context(), app, file)
 			if err != nil {
 				return err
 			}
@@ -73,11 +74,21 @@ cannot connect or maps nothing within --timeout (the first mapping problem is sh
 }
 
 // connectorsFor reads the connectors of file, or the configured ones.
-func connectorsFor(app *App, file string) ([]config.Connector, error) {
+func connectorsFor(ctx context.Context, app *App, file string) ([]config.Connector, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			return nil, exitCode(2, fmt.Sprintf("cannot read %s: %v", file, errors.Unwrap(err)))
+		}
+		if m, problems := model.Parse(b); m.TimeZone != "" {
+			// A plant model file: its connectors.
+			if len(problems) > 0 {
+				return nil, exitCode(2, fmt.Sprintf("%s is not a valid plant model:\n  - %s", file, joinLines(problemLines(problems))))
+			}
+			if len(m.Connectors) == 0 {
+				return nil, exitCode(2, file+" is a plant model without connectors: (add a connectors: list, see README \"Live data\")")
+			}
+			return m.Connectors, nil
 		}
 		conns, problems := config.ParseConnectors(b)
 		if len(problems) > 0 {
@@ -92,13 +103,26 @@ func connectorsFor(app *App, file string) ([]config.Connector, error) {
 	if err != nil {
 		return nil, err
 	}
+	if pool, err := app.Pool(ctx); err == nil {
+		if cur, err := model.Current(ctx, pool); err == nil && cur != nil && len(cur.Model.Connectors) > 0 {
+			return cur.Model.Connectors, nil
+		}
+	}
 	if len(cfg.Connectors) == 0 {
-		return nil, exitCode(2, `no connectors configured: set GEMBA_CONNECTORS_FILE to a connectors YAML file (see README "Live data"), or pass --file`)
+		return nil, exitCode(2, `no connectors configured: add connectors: to plant.yaml and apply it, set GEMBA_CONNECTORS_FILE to a connectors YAML file (see README "Live data"), or pass --file`)
 	}
 	return cfg.Connectors, nil
 }
 
 func joinLines(ss []string) string { return strings.Join(ss, "\n  - ") }
+
+func problemLines(ps model.Problems) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}
 
 func connectorNames(cs []config.Connector) string {
 	names := make([]string, len(cs))
@@ -134,6 +158,28 @@ func checkOne(ctx context.Context, app *App, c config.Connector, points int, tim
 	}
 	fmt.Fprintln(app.Out)
 	return true
+}
+
+// withPlantConnectors is cfg with the connectors in force: the applied
+// plant.yaml's when it has any (the file is the source of truth; a
+// GEMBA_CONNECTORS beside it is ignored, with a warning), else
+// GEMBA_CONNECTORS'.
+func withPlantConnectors(ctx context.Context, cfg *config.Config, f model.InForce, log *slog.Logger) *config.Config {
+	if f.Applied == nil || len(f.Applied.Model.Connectors) == 0 {
+		return cfg
+	}
+	for _, p := range f.Applied.Problems {
+		log.ErrorContext(ctx, "plant model: a connector is unusable on this machine", "problem", p.String())
+	}
+	if f.Applied.Problems.Err() != nil {
+		return cfg
+	}
+	if len(cfg.Connectors) > 0 {
+		log.WarnContext(ctx, "plant.yaml has connectors: GEMBA_CONNECTORS is ignored", "plant_model", f.Origin())
+	}
+	c := *cfg
+	c.Connectors = f.Applied.Model.Connectors
+	return &c
 }
 
 // newConnectors builds the configured connectors for `gemba serve` (nil

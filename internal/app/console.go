@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/console"
@@ -38,17 +39,28 @@ func newConsole(app *App, p *parts, addr string, more ...func(*console.Options))
 	if cfg.LLM.Enabled() {
 		about.LLM = strings.TrimSpace(cfg.LLM.Provider + " " + cfg.LLM.Model)
 	}
+	channels := consoleChannels
+	if f := p.plant.Current(); f.Applied != nil {
+		// The console channels plant.yaml binds or schedules digests to.
+		for _, c := range f.Applied.Model.ConsoleChannels() {
+			if !slices.Contains(channels, c) {
+				channels = append(slices.Clip(channels), c)
+			}
+		}
+	}
 	o := console.Options{
-		Core:     p.core,
-		Answers:  p.runner,
-		Traces:   p.runner,
-		Docs:     console.RAGDocs{Store: p.docs},
-		Plant:    console.NewSeriesPlant(p.series),
-		About:    about,
-		Addr:     addr,
-		Token:    cfg.ConsoleToken,
-		Sessions: console.NewPGSessions(p.pool),
-		Logger:   app.Logger(),
+		Core:       p.core,
+		Answers:    p.runner,
+		Traces:     p.runner,
+		Docs:       console.RAGDocs{Store: p.docs},
+		Plant:      console.NewSeriesPlant(p.series),
+		PlantModel: plantAdmin(p.pool, p.series, p.core.PlantChannels()),
+		Channels:   channels,
+		About:      about,
+		Addr:       addr,
+		Token:      cfg.ConsoleToken,
+		Sessions:   console.NewPGSessions(p.pool),
+		Logger:     app.Logger(),
 	}
 	for _, f := range more {
 		f(&o)

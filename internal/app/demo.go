@@ -10,6 +10,7 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/plant/model"
 	"github.com/gemba-ai/gemba/rag"
 )
 
@@ -77,8 +78,10 @@ func newDemoSeedCmd(app *App) *cobra.Command {
 packaging; 12 assets with vibration, temperature, pressure, motor current and speed every 10 minutes,
 hourly output and plan per line) for the 90 days ending now, with failure precursors before the
 recorded failures and one still developing (press-3 vibration rising over the last 36 hours). Old
-demo points are deleted first, so re-seeding moves the window. It then loads the demo incidents,
-runbooks and use cases into the incident store and makes sure the built-in models are registered.
+demo points are deleted first, so re-seeding moves the window. It then applies the demo plant's model
+(internal/demo/plant.yaml: time zone, shifts, aliases, limits, a console binding and a digest
+schedule) unless another plant.yaml is in force, loads the demo incidents, runbooks and use
+cases into the incident store and makes sure the built-in models are registered.
 The same --seed and --now always give the same data.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -98,6 +101,12 @@ The same --seed and --now always give the same data.`,
 			if err := modelreg.New(pool).EnsureBuiltins(ctx); err != nil {
 				return err
 			}
+			// The demo plant's model: its calendar, aliases, limits, a console
+			// binding and a digest schedule (never over a plant's own file).
+			plantRep, plantNote, err := seedPlantModel(ctx, app)
+			if err != nil {
+				return fmt.Errorf("demo plant model: %w", err)
+			}
 			var rep *rag.IngestReport
 			if !noDocs {
 				r, err := seedDocs(ctx, app, res.End)
@@ -107,7 +116,7 @@ The same --seed and --now always give the same data.`,
 				rep = &r
 			}
 			if asJSON {
-				return printJSON(app.Out, map[string]any{"series": res, "documents": rep})
+				return printJSON(app.Out, map[string]any{"series": res, "documents": rep, "plant_model": plantRep})
 			}
 			fmt.Fprintf(app.Out, "demo plant: %d series, %d points from %s to %s (replaced %d old points) in %s\n",
 				res.Series, res.Points, fmtTime(res.Start), fmtTime(res.End), res.Deleted, res.Elapsed.Round(time.Millisecond))
@@ -122,6 +131,14 @@ The same --seed and --now always give the same data.`,
 			}
 			if err := tw.Flush(); err != nil {
 				return err
+			}
+			switch {
+			case plantNote != "":
+				fmt.Fprintln(app.Out, "demo plant model: "+plantNote)
+			case plantRep.Unchanged():
+				fmt.Fprintf(app.Out, "demo plant model: version %d in force, unchanged (internal/demo/plant.yaml; see `gemba plant show`)\n", plantRep.Version)
+			default:
+				fmt.Fprintf(app.Out, "demo plant model: applied version %d (%d change(s); internal/demo/plant.yaml, see `gemba plant show`)\n", plantRep.Version, len(plantRep.Changes))
 			}
 			if rep != nil {
 				fmt.Fprintf(app.Out, "demo documents: %d files, %d added, %d updated, %d unchanged, %d chunks written\n",
@@ -139,6 +156,24 @@ The same --seed and --now always give the same data.`,
 	f.BoolVar(&noDocs, "no-docs", false, "skip loading the demo documents")
 	f.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// seedPlantModel applies the demo plant's model unless another plant.yaml
+// is in force (then it says so and leaves it).
+func seedPlantModel(ctx context.Context, app *App) (*model.Report, string, error) {
+	pool, err := app.Pool(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	cur, err := model.Current(ctx, pool)
+	if err != nil {
+		return nil, "", err
+	}
+	if cur != nil && cur.FileName != demoPlantFile {
+		return &model.Report{Version: cur.Version, Previous: cur.Version}, fmt.Sprintf("not applied: %s is in force (`gemba plant apply internal/demo/plant.yaml` to use the demo's)", cur.Origin()), nil
+	}
+	rep, err := applyDemoPlant(ctx, app)
+	return rep, "", err
 }
 
 func newDemoFailuresCmd(app *App) *cobra.Command {

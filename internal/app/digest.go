@@ -64,5 +64,6 @@ with --dry-run it is printed instead and nothing is posted.`,
 	}
 	cmd.Flags().StringVar(&channel, "channel", "", "Slack channel id (required)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the digest instead of posting it")
+	cmd.AddCommand(digestScheduleCmds(app)...) // schedule, disable, list: channel.go
 	return cmd
 }

@@ -30,9 +30,9 @@ var layers = []struct {
 	{"live data connectors", []string{"internal/connect"}},
 	{"benchmarks (gemba bench)", []string{"internal/series/seriesbench", "internal/series/prom/vmtest"}},
 	{"models and stores", []string{"internal/predict", "internal/predict/clean", "internal/predict/csvmodel", "internal/predict/eval", "internal/series", "internal/series/prom",
-		"rag", "internal/vocab", "internal/modelreg", "internal/chart", "internal/plant", "internal/demo", "internal/demo/docs"}},
+		"rag", "internal/vocab", "internal/modelreg", "internal/maintenance", "internal/risk", "internal/chart", "internal/plant", "internal/plant/model", "internal/demo", "internal/demo/docs"}},
 	{"database", []string{"internal/db", "migrations"}},
-	{"leaves", []string{"internal/ops", "internal/config"}},
+	{"leaves", []string{"internal/ops", "internal/config", "internal/csvmap"}},
 }
 
 // testSupport are the fakes and harnesses: only tests and the separate

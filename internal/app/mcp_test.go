@@ -71,8 +71,8 @@ func TestMCPStdioGivesWhatAskGets(t *testing.T) {
 		require.Equal(t, "object", tl.InputSchema.(map[string]any)["type"], tl.Name)
 	}
 	sort.Strings(names)
-	require.Equal(t, []string{tools.CompareToPlan, tools.DetectAnomalies, tools.ExplainAnomaly, tools.ForecastSeries,
-		tools.GetDocument, tools.LatestReadings, tools.ListSeries, tools.SearchIncidents}, names)
+	require.Equal(t, []string{tools.CompareToPlan, tools.DetectAnomalies, tools.ExplainAnomaly, tools.FailureRisk, tools.ForecastSeries,
+		tools.GetDocument, tools.LatestReadings, tools.ListSeries, tools.MaintenanceHistory, tools.SearchIncidents}, names)
 
 	// The demo plant's data ends at the real now, and a detection window
 	// slides with it: should a reading fall out of the window between the

@@ -27,7 +27,7 @@ func newModelCmd(app *App) *cobra.Command {
 		Short: "The model registry (built-in and external models) and the CSV model commands",
 	}
 	cmd.AddCommand(newModelListCmd(app), newModelRegisterCmd(app), newModelActivateCmd(app), newModelEvaluateCmd(app),
-		newModelDetectCmd(app), newModelForecastCmd(app), newModelPdMCmd(app), newModelDemoEvalCmd(app))
+		newModelDetectCmd(app), newModelForecastCmd(app), newModelPdMCmd(app), newModelDemoEvalCmd(app), newModelTrainCmd(app), newModelEvaluateRiskCmd(app))
 	return cmd
 }
 

@@ -183,11 +183,13 @@ func TestDemoSeedAndModelRegistry(t *testing.T) {
 	require.Contains(t, out, "LIVE-press-3")
 	require.Contains(t, out, "in progress")
 	require.Contains(t, out, "demo documents:")
+	require.Contains(t, out, "demo plant model: applied version 1 (")
 
 	// Re-seeding replaces the points and leaves the documents unchanged.
 	code, out, errOut = plantCLI(t, env, "demo", "seed", "--now", now)
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "0 added, 0 updated")
+	require.Contains(t, out, "demo plant model: version 1 in force, unchanged")
 	require.NotContains(t, out, "replaced 0 old points")
 
 	code, out, _ = plantCLI(t, env, "series", "list", "--line", "line-1", "--kind", "production")

@@ -29,8 +29,11 @@ local console with a short list of next steps backed by data and cited incidents
 		newSeriesCmd(app),
 		newModelCmd(app),
 		newDemoCmd(app),
+		newHistoryCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
+		newPlantCmd(app),
+		newChannelCmd(app),
 		newBenchCmd(app),
 	)
 	return root

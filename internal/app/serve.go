@@ -83,7 +83,7 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 
 	// Live data: the configured connectors write to the series store; their
 	// state is served as JSON for operators and the console.
-	conns, err := newConnectors(cfg, p.series, metrics, log)
+	conns, err := newConnectors(withPlantConnectors(ctx, cfg, p.plant.Current(), log), p.series, metrics, log)
 	if err != nil {
 		_ = ln.Close()
 		return err
@@ -146,6 +146,8 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 			log.ErrorContext(ctx, "conversation core stopped", "err", err)
 		}
 	})
+	// Every replica reloads the plant model when a new one is applied.
+	bg.Go(func() { p.plant.Run(runCtx) })
 	if b != nil {
 		bg.Go(func() { botErr = b.Run(runCtx) })
 	}

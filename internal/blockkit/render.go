@@ -507,17 +507,30 @@ func PlainText(a *agent.Answer) string {
 }
 
 // RenderDigest returns the digest's short header message and the details
-// posted in its thread.
+// posted in its thread. Times are in the digest's time zone. The header
+// names the worst item; it says that nothing needs attention only when
+// every check ran and was clean, and names the checks that could not run.
 func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack.Block) {
 	scope := conversation.FormatScope(d.Scope)
 	if scope == "" {
 		scope = "whole plant"
 	}
-	head := fmt.Sprintf(":clipboard: *Shift digest* — `%s` · since %s", escape(scope), d.Since.UTC().Format("Jan 2 15:04 MST"))
+	window := "since " + d.Clock(d.Since)
+	if d.Shift != "" {
+		window = d.Shift + " shift, " + window
+	}
+	head := fmt.Sprintf(":clipboard: *Shift digest* — `%s` · %s", escape(scope), escape(window))
 	if len(d.LookFirst) > 0 {
 		head += "\n*Look first:* " + escape(d.LookFirst[0])
-	} else {
-		head += "\nNothing needs attention. :white_check_mark:"
+	}
+	if len(d.Unchecked) > 0 {
+		head += "\n:warning: *Not checked:* " + escape(strings.Join(d.Unchecked, "; "))
+		if len(d.LookFirst) == 0 {
+			head += "\nNothing else found, but this digest is incomplete."
+		}
+	}
+	if d.Clean() {
+		head += "\n" + strings.TrimSpace("Nothing needs attention. :white_check_mark: "+escape(cleanCounts(d)))
 	}
 	header = []slack.Block{
 		slack.NewSectionBlock(slack.NewTextBlockObject(slack.MarkdownType, truncate(head, MaxSectionText), false, false), nil, nil),
@@ -530,8 +543,16 @@ func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack
 		}
 		return Mrkdwn(text)
 	}
-	add(":rotating_light: *Anomaly events since the last digest*\n" + check(d.Anomalies, d.AnomaliesNote))
-	add(":chart_with_upwards_trend: *Forecast vs plan*\n" + check(d.Plan, d.PlanNote))
+	add(":rotating_light: *Anomaly events this shift*\n" + check(d.Anomalies, d.AnomaliesNote))
+	add(":chart_with_upwards_trend: *Output vs plan*\n" + check(d.Plan, d.PlanNote))
+	if len(d.Risk) > 0 {
+		var sb strings.Builder
+		sb.WriteString(":hourglass_flowing_sand: *Failure risk*")
+		for _, l := range d.Risk {
+			sb.WriteString("\n• " + escape(l))
+		}
+		add(sb.String())
+	}
 	if len(d.Alerts) > 0 {
 		var sb strings.Builder
 		sb.WriteString(":bell: *Alerts this shift*")
@@ -558,7 +579,7 @@ func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack
 			if who == "" {
 				who = "<@" + t.User + ">"
 			}
-			fmt.Fprintf(&sb, "\n• %s — %s, last answer %s", q, who, t.Since.UTC().Format("Jan 2 15:04"))
+			fmt.Fprintf(&sb, "\n• %s — %s, last answer %s", q, who, escape(d.Clock(t.Since)))
 		}
 		add(sb.String())
 	}
@@ -571,6 +592,21 @@ func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack
 		add(sb.String())
 	}
 	return header, details
+}
+
+// cleanCounts says what a clean digest checked.
+func cleanCounts(d *conversation.Digest) string {
+	var parts []string
+	if d.Checked > 0 {
+		parts = append(parts, fmt.Sprintf("%d asset(s) checked", d.Checked))
+	}
+	if len(d.Lines) > 0 {
+		parts = append(parts, fmt.Sprintf("%d line(s) on plan", len(d.Lines)))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(parts, ", ") + ")"
 }
 
 // DigestText renders a digest as plain text (for --dry-run).

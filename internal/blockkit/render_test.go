@@ -148,18 +148,50 @@ func TestMrkdwn(t *testing.T) {
 
 func TestRenderDigestGolden(t *testing.T) {
 	t.Parallel()
-	at := time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC)
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC) // 14:00 in Seoul
 	d := &conversation.Digest{
-		Channel: "C1", Scope: tools.Scope{Line: "line-2"}, Since: at.Add(-8 * time.Hour), Now: at,
-		Anomalies: "1 anomaly event on press-3: vibration up 11.7σ since 02:10 (ongoing)",
-		Plan:      "line-2: next 24 h forecast 843 vs plan 892 (94.5%), expected shortfall 49 parts",
-		OpenThreads: []conversation.DigestThread{{Ref: "1764000000.000042", User: "U4", Mention: "<@U4>", Question: "filler-1 pressure drifting?", Since: at.Add(-3 * time.Hour),
+		Channel: "C1", Scope: tools.Scope{Line: "line-2"}, Since: at.Add(-8 * time.Hour), Now: at, Loc: seoul, Shift: "day",
+		Anomalies: "• press-3 vibration up 11.7σ since 11:10 KST (now 5.6 mm/s, usual 2.1)\n_4 asset(s) checked since 06:00 KST._",
+		Plan:      "• line-2: last 8 h produced 780 of 820 planned (95.1%, 40 short); next 24 h forecast 843 vs plan 892 (94.5%, 80%: 801–885), expected shortfall 49 parts",
+		Events:    []conversation.DigestEvent{{Asset: "press-3", Sensor: "vibration", Start: at.Add(-170 * time.Minute), Ongoing: true, Sigma: 11.7, Current: 5.6, Usual: 2.1, Unit: "mm/s"}},
+		Checked:   4,
+		Lines:     []conversation.DigestLine{{Line: "line-2", Attainment: 94.5, Behind: true}},
+		OpenThreads: []conversation.DigestThread{{Ref: "1764000000.000042", User: "U4", Mention: "<@U4>", Question: "filler-1 pressure drifting?", Since: at.Add(-27 * time.Hour),
 			Link: "https://gemba-test.slack.com/archives/C1/p1764000000000042"}},
-		LookFirst: []string{"Anomalies: 1 anomaly event on press-3", "Plan: line-2 is 5.5% under plan"},
+		LookFirst: []string{"press-3 vibration up 11.7σ since 11:10 KST (now 5.6 mm/s, usual 2.1)", "Plan: line-2: next 24 h forecast 843 vs plan 892 (94.5%)"},
 	}
 	header, details := RenderDigest(d)
 	b, err := json.MarshalIndent(map[string]any{"header": header, "details": details}, "", "  ")
 	require.NoError(t, err)
 	golden(t, "digest", append(b, '\n'))
-	require.Contains(t, DigestText(d), "What to look at first")
+	text := DigestText(d)
+	require.Contains(t, text, "What to look at first")
+	require.Contains(t, text, "day shift, since 06:00 KST")
+	require.Contains(t, text, "last answer Nov 26 11:00 KST", "times in the digest's zone, with the date when not today")
+	require.NotContains(t, text, "Nothing needs attention")
+}
+
+// TestDigestHeaderNeverReassuresFalsely: "nothing needs attention" only
+// when every check ran and was clean; a check that could not run is named
+// in the header.
+func TestDigestHeaderNeverReassuresFalsely(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 27, 5, 0, 0, 0, time.UTC)
+	clean := &conversation.Digest{Channel: "C1", Since: at.Add(-8 * time.Hour), Now: at, Checked: 12,
+		Lines: []conversation.DigestLine{{Line: "line-1", Attainment: 101}, {Line: "line-2", Attainment: 99}}}
+	require.True(t, clean.Clean())
+	text := DigestText(clean)
+	require.Contains(t, text, "`whole plant`")
+	require.Contains(t, text, "Nothing needs attention")
+	require.Contains(t, text, "12 asset(s) checked, 2 line(s) on plan")
+
+	failed := &conversation.Digest{Channel: "C1", Since: at.Add(-8 * time.Hour), Now: at, Anomalies: "unavailable right now (detect_anomalies failed)",
+		AnomaliesNote: true, Unchecked: []string{"anomalies (unavailable right now (detect_anomalies failed))"}}
+	require.False(t, failed.Clean())
+	text = DigestText(failed)
+	require.NotContains(t, text, "Nothing needs attention")
+	require.Contains(t, text, "Not checked:* anomalies")
+	require.Contains(t, text, "this digest is incomplete")
 }

@@ -6,13 +6,14 @@ import (
 	"hash"
 	"math"
 	"sync"
+	"time"
 )
 
 // cacheSize bounds the drawn charts kept (about 50 KB each).
 const cacheSize = 32
 
 // Cache keeps the PNGs of recently drawn charts by their content, for the
-// front doors that draw them (Slack uploads, the console). PNG is a pure function of the chart (the options are fixed), so a
+// front doors that draw them (Slack uploads, the console). PNG is a pure function of the chart and the time zone of its axis, so a
 // hit gives the bytes a fresh drawing would. Under load, drawing and
 // encoding the two charts of an answer was about 70% of an instance's CPU
 // once the tools' results were cached, and the charts about one asset or
@@ -26,10 +27,18 @@ type Cache struct {
 	misses int
 }
 
-// PNG returns the chart drawn as PNG, from the cache when the same chart
-// was drawn before. The bytes are shared: callers must not modify them.
-func (cc *Cache) PNG(c Chart) ([]byte, error) {
-	key := chartKey(c)
+// PNG returns the chart drawn as PNG with its time axis in UTC, from the
+// cache when the same chart was drawn before. The bytes are shared:
+// callers must not modify them.
+func (cc *Cache) PNG(c Chart) ([]byte, error) { return cc.PNGIn(c, nil) }
+
+// PNGIn is PNG with the time axis in loc (the plant's time zone; nil is
+// UTC).
+func (cc *Cache) PNGIn(c Chart, loc *time.Location) ([]byte, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	key := chartKey(c, loc.String())
 	cc.mu.Lock()
 	if b, ok := cc.byKey[key]; ok {
 		cc.hits++
@@ -38,7 +47,7 @@ func (cc *Cache) PNG(c Chart) ([]byte, error) {
 	}
 	cc.misses++
 	cc.mu.Unlock()
-	b, err := PNG(c, Options{})
+	b, err := PNG(c, Options{Location: loc})
 	if err != nil {
 		return nil, err
 	}
@@ -60,8 +69,9 @@ func (cc *Cache) PNG(c Chart) ([]byte, error) {
 
 // chartKey hashes every field of c (NaN and infinities included, which JSON
 // cannot encode).
-func chartKey(c Chart) [sha256.Size]byte {
+func chartKey(c Chart, zone string) [sha256.Size]byte {
 	h := sha256.New()
+	h.Write([]byte(zone))
 	var buf [8]byte
 	num := func(v uint64) {
 		binary.LittleEndian.PutUint64(buf[:], v)

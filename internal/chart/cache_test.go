@@ -46,13 +46,22 @@ func TestChartCache(t *testing.T) {
 	// Any change, down to one mark or one value, is another chart.
 	moved := testChart(0)
 	moved.Marks[0].End++
-	require.NotEqual(t, chartKey(c), chartKey(moved))
+	require.NotEqual(t, chartKey(c, "UTC"), chartKey(moved, "UTC"))
 	other := testChart(0)
 	other.Lines[0].Values[7] = math.Nextafter(other.Lines[0].Values[7], 10)
-	require.NotEqual(t, chartKey(c), chartKey(other))
+	require.NotEqual(t, chartKey(c, "UTC"), chartKey(other, "UTC"))
 	withCutoff := testChart(0)
 	withCutoff.Cutoff = &Instant{Label: "data cutoff", Time: 1}
-	require.NotEqual(t, chartKey(c), chartKey(withCutoff))
+	require.NotEqual(t, chartKey(c, "UTC"), chartKey(withCutoff, "UTC"))
+	// The same chart with its time axis in the plant's zone is another drawing.
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	require.NoError(t, err)
+	inSeoul, err := cc.PNGIn(c, seoul)
+	require.NoError(t, err)
+	require.NotEqual(t, want, inSeoul)
+	wantSeoul, err := PNG(c, Options{Location: seoul})
+	require.NoError(t, err)
+	require.Equal(t, wantSeoul, inSeoul)
 	shifted, err := cc.PNG(testChart(0.5))
 	require.NoError(t, err)
 	require.NotEqual(t, want, shifted)
@@ -68,6 +77,6 @@ func TestChartCache(t *testing.T) {
 	}
 	require.Len(t, cc.byKey, cacheSize)
 	require.Len(t, cc.order, cacheSize)
-	_, kept := cc.byKey[chartKey(testChart(0))]
+	_, kept := cc.byKey[chartKey(testChart(0), "UTC")]
 	require.False(t, kept, "the first chart was evicted")
 }

@@ -214,6 +214,14 @@ func ParseConnectors(data []byte) ([]Connector, []string) {
 		}
 		list = found
 	}
+	return ParseConnectorList(list)
+}
+
+// ParseConnectorList reads a YAML sequence node of connectors, as
+// ParseConnectors does for a whole document: the plant model (plant.yaml,
+// internal/plant/model) hands it its "connectors:" node, so that its
+// problems name the lines of that file.
+func ParseConnectorList(list *yaml.Node) ([]Connector, []string) {
 	if list.Kind != yaml.SequenceNode {
 		return nil, []string{fmt.Sprintf("line %d: expected a list of connectors", list.Line)}
 	}

@@ -46,6 +46,9 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /api/plant/series", c.plantSeries)
 	m.HandleFunc("GET /api/plant/events", c.plantEvents)
 	m.HandleFunc("GET /api/plant/chart", c.plantChart)
+	m.HandleFunc("GET /api/plant/model", c.plantModel)
+	m.HandleFunc("POST /api/plant/bindings", c.postBinding)
+	m.HandleFunc("POST /api/plant/digests", c.postSchedule)
 	m.HandleFunc("GET /api/docs", c.searchDocs)
 	m.HandleFunc("GET /api/docs/{id...}", c.getDoc)
 	m.HandleFunc("GET /api/digests", c.listDigests)
@@ -84,6 +87,7 @@ func (c *Console) info(w http.ResponseWriter, _ *http.Request) {
 			"docs":     c.o.Docs != nil,
 			"plant":    c.o.Plant != nil,
 			"digests":  c.o.Core != nil,
+			"model":    c.o.PlantModel != nil,
 		},
 	})
 }

@@ -124,7 +124,7 @@ func TestBrowserConsole(t *testing.T) {
 	b.Run("digests", chromedp.Navigate(f.srv.URL+"/#/digests"), chromedp.WaitVisible(chromedp.CSS("[data-preview]")))
 	b.Click("preview now", "[data-preview]")
 	b.Run("preview", chromedp.WaitVisible(chromedp.CSS(".preview-card .bk-header")))
-	require.Contains(t, b.Text(".preview-card"), "2 anomaly events")
+	require.Contains(t, b.Text(".preview-card"), "press-3 vibration up 11.7σ")
 	b.Shot("10-digest-preview")
 
 	require.Empty(t, b.PageErrors(), "the page logged errors")

@@ -141,6 +141,10 @@ type Options struct {
 	Docs Docs
 	// Plant is the series store with anomaly detection.
 	Plant Plant
+	// PlantModel shows the plant model in force and edits channel
+	// bindings and digest schedules (nil: the plant page shows series only
+	// and the settings cannot be edited here).
+	PlantModel PlantAdmin
 	// Connectors reports the live data connectors' state (JSON-able); nil
 	// when none run.
 	Connectors func() any

@@ -524,7 +524,7 @@ func TestDocsAndDigests(t *testing.T) {
 	}
 	c.json("POST", "/api/digests/preview", map[string]string{"channel": "shop-floor"}, http.StatusOK, &pv)
 	require.Contains(t, string(pv.Blocks[0]), `"header"`)
-	require.Contains(t, pv.Text, "2 anomaly events")
+	require.Contains(t, pv.Text, "press-3 vibration up 11.7σ")
 	require.Contains(t, pv.Text, "line-1: next 24 h forecast")
 }
 

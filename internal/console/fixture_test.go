@@ -181,16 +181,28 @@ func forecastTool() tools.Tool {
 // digestTools are the checks a digest runs, with fixed findings.
 func digestTools() []tools.Tool {
 	type args struct {
-		Asset string `json:"asset,omitempty"`
-		Line  string `json:"line,omitempty"`
-		Since string `json:"since,omitempty"`
+		Asset     string  `json:"asset,omitempty"`
+		Line      string  `json:"line,omitempty"`
+		Since     string  `json:"since,omitempty"`
+		PastHours float64 `json:"past_hours,omitempty"`
 	}
 	return []tools.Tool{
 		tools.New(tools.DetectAnomalies, "Anomaly events.", map[string]any{"type": "object"}, func(context.Context, args) (tools.Result, error) {
-			return tools.Result{Summary: "2 anomaly events since the last digest: press-3 vibration drift (open), pump-2 pressure spike (resolved)"}, nil
+			// The shape of the real tool's data: events as records, and
+			// what was checked.
+			start := now.Add(-3 * time.Hour).UTC().Format("2006-01-02T15:04Z")
+			return tools.Result{Summary: "2 anomaly events: press-3 vibration drift (open), pump-2 pressure spike (ended)", Data: map[string]any{
+				"checked": []string{"press-3", "pump-2", "filler-1"},
+				"events": []map[string]any{
+					{"asset": "press-3", "sensor": "vibration", "start": start, "end": now.UTC().Format("2006-01-02T15:04Z"), "ongoing": true, "kind": "drift",
+						"value": 5.6, "current": 5.6, "usual": 2.1, "sigma": 11.7, "unit": "mm/s"},
+					{"asset": "pump-2", "sensor": "pressure", "start": start, "end": now.Add(-2 * time.Hour).UTC().Format("2006-01-02T15:04Z"), "kind": "spike",
+						"value": 7.9, "current": 6.1, "usual": 6.0, "sigma": 6.2, "unit": "bar"},
+				}}}, nil
 		}),
 		tools.New(tools.CompareToPlan, "Output against plan.", map[string]any{"type": "object"}, func(context.Context, args) (tools.Result, error) {
-			return tools.Result{Summary: "line-1: next 24 h forecast 2,870 vs plan 2,900 (99%)"}, nil
+			return tools.Result{Summary: "line-1: next 24 h forecast 2,870 vs plan 2,900 (99%)",
+				Data: map[string]any{"ahead": map[string]any{"attainment_pct": 99}}}, nil
 		}),
 	}
 }
@@ -309,7 +321,8 @@ func newFixture(t *testing.T, st *series.Store, mod func(*fixtureOptions)) *fixt
 	o := fixtureOptions{
 		console: console.Options{Answers: f.agent, Docs: demoDocs, Addr: "127.0.0.1:0", Now: func() time.Time { return now }, About: console.About{Version: "test"}},
 		core: &conversation.Options{DB: dbtest.Pool(t), Asker: f.agent, Feedback: f.agent, Incidents: f.resolver,
-			Tools: tools.NewRegistry(append(digestTools(), forecastTool())...), Now: func() time.Time { return now }},
+			Tools: tools.NewRegistry(append(digestTools(), forecastTool())...), Now: func() time.Time { return now },
+			PlannedLines: func(context.Context) ([]string, error) { return []string{"line-1"}, nil }},
 	}
 	if st != nil {
 		o.console.Plant = console.NewSeriesPlant(st)

@@ -124,7 +124,7 @@ func (c *Console) plantChart(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "console: chart: "+err.Error())
 		return
 	}
-	png, err := chart.PNG(ch, chart.Options{})
+	png, err := chart.PNG(ch, chart.Options{Location: c.zone()})
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, "console: chart: "+err.Error())
 		return
@@ -232,7 +232,7 @@ func (c *Console) previewDigest(w http.ResponseWriter, r *http.Request) {
 	header, details := blockkit.RenderDigest(d)
 	var refs []chartRef
 	for _, ch := range d.Charts {
-		if png, err := c.charts.PNG(ch); err == nil {
+		if png, err := c.charts.PNGIn(ch, c.zone()); err == nil {
 			refs = append(refs, chartRef{URL: c.files.put(File{Title: ch.Title, MIME: "image/png", Data: png}), Title: ch.Title})
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -180,10 +181,20 @@ func (c *Console) Ephemeral(ctx context.Context, _, _, thread string, m conversa
 // React does nothing: the console shows the pending reply instead of 👀.
 func (c *Console) React(context.Context, string, string, string, bool) {}
 
+// zone is the plant's time zone (charts' time axes are in it).
+func (c *Console) zone() *time.Location {
+	if c.o.Core != nil {
+		if cal := c.o.Core.Calendar(); cal != nil && cal.Location != nil {
+			return cal.Location
+		}
+	}
+	return time.UTC
+}
+
 // Upload draws a chart and shows it in the message the core wrote last in
 // this request (the answer it belongs to), or as a message of its own.
 func (c *Console) Upload(ctx context.Context, channel, thread string, ch chart.Chart) error {
-	png, err := c.charts.PNG(ch)
+	png, err := c.charts.PNGIn(ch, c.zone())
 	if err != nil {
 		return fmt.Errorf("console: chart %q: %w", ch.Title, err)
 	}

@@ -194,6 +194,7 @@ type detectedEvent struct {
 	Sensor  string  `json:"sensor"`
 	Start   string  `json:"start"`
 	Onset   string  `json:"onset"`
+	End     string  `json:"end"`
 	Ongoing bool    `json:"ongoing"`
 	Kind    string  `json:"kind"`
 	Value   float64 `json:"value"`
@@ -393,8 +394,8 @@ func alertText(a *Alert) string {
 
 // zone is the plant's time zone (UTC without a calendar).
 func (c *Core) zone() *time.Location {
-	if c.o.Calendar != nil && c.o.Calendar.Location != nil {
-		return c.o.Calendar.Location
+	if cal := c.Calendar(); cal != nil && cal.Location != nil {
+		return cal.Location
 	}
 	return time.UTC
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/robfig/cron/v3"
@@ -43,10 +44,19 @@ type Command struct {
 	Horizon int
 	Season  int
 	// Asset and Since are anomalies' arguments; Since is a duration back
-	// from now (default 24h) unless SinceTime is set.
-	Asset     string
-	Since     time.Duration
-	SinceTime time.Time
+	// from now (default 24h) unless SinceTime or From is set. SinceTime
+	// with SinceLocal is a wall-clock time of the plant (no zone given).
+	// From and To (exclusive) ask for whole plant days, a month or a year
+	// (2015-03-18, 2015-03, 2015-03-18..2015-03-20): wall-clock dates,
+	// coded at midnight UTC and read in the plant's time zone.
+	Asset      string
+	Since      time.Duration
+	SinceTime  time.Time
+	SinceLocal bool
+	From, To   time.Time
+	// AsOf is forecast's as-of date (a plant day, coded like From): the
+	// forecast is made from the data before it.
+	AsOf time.Time
 	// DigestAction is "now", "schedule" or "off"; Cron and TZ go with schedule.
 	DigestAction string
 	Cron         string
@@ -74,9 +84,9 @@ func (e *UsageError) Error() string { return e.Problem }
 func Usage(sub string) string {
 	u := map[string]string{
 		SubAsk:       "`/gemba ask <question>` — ask about the plant, e.g. `/gemba ask why is press-3 vibrating?`",
-		SubForecast:  "`/gemba forecast <series> [horizon] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24`",
-		SubAnomalies: "`/gemba anomalies [asset] [since]` — anomaly events, e.g. `/gemba anomalies press-3 12h` (since: 30m, 12h, 7d or a date 2026-11-26)",
-		SubDigest:    "`/gemba digest [now|schedule <cron> <tz>|off]` — shift digest now, on a schedule (e.g. `/gemba digest schedule \"0 6,14,22 * * *\" Asia/Seoul`) or off",
+		SubForecast:  "`/gemba forecast <series> [horizon] [as-of date] [--season N]` — forecast a series, e.g. `/gemba forecast line-2.output 24 --season 24` or, as of a past day, `/gemba forecast machine-12.rotate 48 2015-03-20`",
+		SubAnomalies: "`/gemba anomalies [asset] [when]` — anomaly events (the whole plant when no asset is named), e.g. `/gemba anomalies press-3 12h`; when: the last 30m, 12h or 7d, a plant day 2015-03-18, a month 2015-03, days 2015-03-18..2015-03-20, or since 2026-11-26T08:00",
+		SubDigest:    "`/gemba digest [now|schedule shifts|schedule <cron> [tz]|off]` — shift digest now, at every shift change, on a schedule (e.g. `/gemba digest schedule \"0 6,14,22 * * *\" Asia/Seoul`; the plant's time zone when none is given) or off",
 		SubBind:      "`/gemba bind <scope>` — bind this channel to part of the plant: `line-2`, `asset=press-3`, `site=busan line=line-2`, or `off`",
 		SubSettings:  "`/gemba settings [show|mention-only|every-question|tools <a,b>|tools all|quiet <HH:MM-HH:MM> [tz]|quiet off]` — this channel's settings",
 		SubHelp:      "`/gemba help` — this help",
@@ -185,6 +195,10 @@ func parseForecast(c Command, args []string) (Command, error) {
 		case strings.HasPrefix(a, "--"):
 			return c, usageErr(SubForecast, "unknown option %q (only --season N)", Truncate(a, 20))
 		default:
+			if from, _, ok := tools.ParsePeriod(a, time.UTC); ok && len(pos) > 0 {
+				c.AsOf = from // as of that day: fitted on the data before it
+				continue
+			}
 			pos = append(pos, a)
 		}
 	}
@@ -211,11 +225,18 @@ func parseForecast(c Command, args []string) (Command, error) {
 func parseAnomalies(c Command, args []string) (Command, error) {
 	c.Since = 24 * time.Hour
 	if len(args) > 2 {
-		return c, usageErr(SubAnomalies, "too many arguments: %q (an asset and a since at most)", strings.Join(args[2:], " "))
+		return c, usageErr(SubAnomalies, "too many arguments: %q (an asset and a time at most)", strings.Join(args[2:], " "))
 	}
 	for _, a := range args {
-		if d, t, ok := parseSince(a); ok {
-			c.Since, c.SinceTime = d, t
+		if from, to, ok := tools.ParsePeriod(a, time.UTC); ok {
+			c.From, c.To = from, to
+			continue
+		}
+		if strings.Contains(a, "..") || strings.Contains(a, "~") {
+			return c, usageErr(SubAnomalies, "%q is not a range of dates (2015-03-18..2015-03-20, first day before the last)", Truncate(a, 40))
+		}
+		if d, t, local, ok := parseSince(a); ok {
+			c.Since, c.SinceTime, c.SinceLocal = d, t, local
 			continue
 		}
 		if c.Asset != "" {
@@ -229,26 +250,43 @@ func parseAnomalies(c Command, args []string) (Command, error) {
 	return c, nil
 }
 
-// parseSince reads 30m, 12h, 7d, 2w or a date/time (2026-11-26, RFC 3339).
-func parseSince(s string) (time.Duration, time.Time, bool) {
+// ShiftsCron is the Cron of "digest schedule shifts": the dispatcher makes
+// it the plant's shift starts.
+const ShiftsCron = "shifts"
+
+// looksLikeZone tells a time-zone argument from a cron field: zones are
+// UTC, or Area/City names; cron fields never hold a letter and a slash
+// together.
+func looksLikeZone(s string) bool {
+	if strings.EqualFold(s, "UTC") || strings.EqualFold(s, "local") {
+		return true
+	}
+	i := strings.IndexByte(s, '/')
+	return i > 0 && strings.IndexFunc(s[:i], unicode.IsLetter) >= 0
+}
+
+// parseSince reads 30m, 12h, 7d, 2w or a time (RFC 3339, or 2026-11-26T08:00
+// in plant time: local true).
+func parseSince(s string) (time.Duration, time.Time, bool, bool) {
 	if m := reSince.FindStringSubmatch(strings.ToLower(s)); m != nil {
 		n, _ := strconv.Atoi(m[1])
 		if n == 0 {
-			return 0, time.Time{}, false
+			return 0, time.Time{}, false, false
 		}
 		unit := map[string]time.Duration{"m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}[m[2]]
 		d := time.Duration(n) * unit
 		if d > 366*24*time.Hour {
-			return 0, time.Time{}, false
+			return 0, time.Time{}, false, false
 		}
-		return d, time.Time{}, true
+		return d, time.Time{}, false, true
 	}
-	for _, layout := range []string{"2006-01-02", time.RFC3339, "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return 0, t, true
-		}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return 0, t, false, true
 	}
-	return 0, time.Time{}, false
+	if t, err := time.Parse("2006-01-02T15:04", s); err == nil {
+		return 0, t, true, true
+	}
+	return 0, time.Time{}, false, false
 }
 
 func parseDigest(c Command, args []string) (Command, error) {
@@ -265,13 +303,24 @@ func parseDigest(c Command, args []string) (Command, error) {
 		return c, nil
 	case "schedule":
 		rest := args[1:]
-		if len(rest) < 2 {
-			return c, usageErr(SubDigest, "digest schedule needs a cron expression and a time zone, e.g. \"0 6,14,22 * * *\" Asia/Seoul")
+		if len(rest) == 1 && strings.EqualFold(rest[0], "shifts") {
+			// At every shift change of the plant's calendar (see dispatch).
+			c.DigestAction, c.Cron = "schedule", ShiftsCron
+			return c, nil
 		}
-		tz := rest[len(rest)-1]
-		expr := strings.Join(rest[:len(rest)-1], " ")
-		if _, err := time.LoadLocation(tz); err != nil || tz == "" || strings.EqualFold(tz, "local") {
-			return c, usageErr(SubDigest, "%q is not a time zone such as Asia/Seoul, Europe/Berlin or UTC", Truncate(tz, 40))
+		if len(rest) == 0 {
+			return c, usageErr(SubDigest, "digest schedule needs a cron expression (and a time zone, else the plant's), e.g. \"0 6,14,22 * * *\" Asia/Seoul, or shifts")
+		}
+		tz := ""
+		if last := rest[len(rest)-1]; looksLikeZone(last) {
+			if _, err := time.LoadLocation(last); err != nil || strings.EqualFold(last, "local") {
+				return c, usageErr(SubDigest, "%q is not a time zone such as Asia/Seoul, Europe/Berlin or UTC", Truncate(last, 40))
+			}
+			tz, rest = last, rest[:len(rest)-1]
+		}
+		expr := strings.Join(rest, " ")
+		if expr == "" {
+			return c, usageErr(SubDigest, "digest schedule needs a cron expression before the time zone, e.g. \"0 6,14,22 * * *\" %s", tz)
 		}
 		if _, err := cron.ParseStandard(expr); err != nil || strings.Contains(expr, "TZ=") {
 			return c, usageErr(SubDigest, "%q is not a cron expression with 5 fields (minute hour day month weekday)", Truncate(expr, 60))

@@ -57,6 +57,9 @@ type Options struct {
 	// Incidents stores resolved threads and outcomes; optional (without it
 	// "Mark resolved" says it cannot store incidents).
 	Incidents Incidents
+	// Maintenance, when set, also records each resolved thread as a
+	// maintenance record beside its incident document (internal/maintenance).
+	Maintenance MaintenanceLog
 	// Tools runs forecast_series, detect_anomalies and compare_to_plan for
 	// the commands and digests; optional (then commands go to the Asker).
 	Tools *tools.Registry
@@ -108,8 +111,18 @@ type Options struct {
 	Assets func(ctx context.Context) ([]string, error)
 	LineOf func(ctx context.Context, asset string) string
 	// Calendar is the plant's time zone and shifts (alerts, digests and
-	// command replies speak in plant time); nil means UTC.
+	// command replies speak in plant time); nil means UTC. It is the
+	// calendar at start: SetCalendar replaces it when the applied plant
+	// model changes, so read it with Core.Calendar.
 	Calendar *plant.Plant
+	// PlannedLines lists the lines with an output and a plan series (a
+	// digest of a channel bound to nothing compares every one with its
+	// plan).
+	PlannedLines func(ctx context.Context) ([]string, error)
+	// Risk returns the failure-risk lines of a digest: the assets above
+	// their alarm threshold, or a note saying why there are none (no
+	// model trained).
+	Risk func(ctx context.Context, now time.Time) (alarms []string, note string, err error)
 }
 
 // Permissions limits who may run forecasts and change digest schedules.
@@ -146,6 +159,9 @@ type Core struct {
 	limiter *limiter
 	groups  *groupCache
 	alerts  *alerter
+	// calendar is the plant calendar in force (Options.Calendar, then
+	// SetCalendar's).
+	calendar atomic.Pointer[plant.Plant]
 }
 
 // New checks the options and builds a Core; it makes no network call.
@@ -195,8 +211,17 @@ func New(o Options) (*Core, error) {
 		alerts:     newAlerter(),
 	}
 	c.groups = newGroupCache(5*time.Minute, o.Now)
+	c.calendar.Store(o.Calendar)
 	return c, nil
 }
+
+// Calendar returns the plant calendar in force (nil: UTC, no shifts).
+func (c *Core) Calendar() *plant.Plant { return c.calendar.Load() }
+
+// SetCalendar replaces the plant calendar, for the answers, digests and
+// alerts that follow: the plant model watcher calls it when a new
+// plant.yaml is applied.
+func (c *Core) SetCalendar(p *plant.Plant) { c.calendar.Store(p) }
 
 // replicaName names this process in leases: host, pid and a random part.
 func replicaName() string {

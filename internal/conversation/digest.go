@@ -16,13 +16,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/robfig/cron/v3"
 
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -33,19 +39,117 @@ type Digest struct {
 	Scope   tools.Scope
 	Since   time.Time
 	Now     time.Time
-	// Anomalies and Plan are the tools' summaries (Markdown); a Note is
+	// Loc is the time zone the digest speaks in: the channel's digest
+	// schedule's, else the plant's (UTC without a plant calendar).
+	Loc *time.Location
+	// Shift names the shift the digest covers ("" without a calendar).
+	Shift string
+	// Anomalies and Plan are the checks' text (Markdown); a Note is
 	// instead why the check could not run, shown as such.
 	Anomalies, Plan         string
 	AnomaliesNote, PlanNote bool
-	Charts                  []chart.Chart
+	// Events are the significant anomaly events of the window on the
+	// channel's part of the plant, strongest first: the records
+	// detect_anomalies returns, as every other view shows them. Checked
+	// is how many assets (or series) were checked, Minor how many minor
+	// deviations were left out.
+	Events  []DigestEvent
+	Checked int
+	Minor   int
+	// Lines are the lines compared with their plans.
+	Lines []DigestLine
+	// Risk are the failure-risk lines: assets above their alarm threshold,
+	// or a note saying why there is no ranking.
+	Risk []string
+	// Unchecked are the checks that could not run, each with why: while
+	// any is there, the digest never says that nothing needs attention.
+	Unchecked []string
+	Charts    []chart.Chart
 	// OpenThreads are the channel's unresolved threads of the last week.
 	OpenThreads []DigestThread
 	// Alerts are the alerts raised since Since on the channel's part of
 	// the plant (all of it when the channel is bound to nothing).
 	Alerts []Alert
-	// LookFirst is the short priority list.
+	// LookFirst is the short priority list, worst first; the header
+	// names its first item.
 	LookFirst []string
 }
+
+// Clean reports whether every check ran and found nothing to look at:
+// the only case in which a digest says that nothing needs attention.
+func (d *Digest) Clean() bool { return len(d.LookFirst) == 0 && len(d.Unchecked) == 0 }
+
+// In returns t in the digest's time zone.
+func (d *Digest) In(t time.Time) time.Time {
+	if d.Loc == nil {
+		return t.UTC()
+	}
+	return t.In(d.Loc)
+}
+
+// Clock formats t for the digest: the time of day with the zone's
+// abbreviation, the date too when it is not the digest's day, and the
+// year when it is not this year (a question about 2015's data).
+func (d *Digest) Clock(t time.Time) string {
+	lt, ln := d.In(t), d.In(d.Now)
+	switch {
+	case lt.YearDay() == ln.YearDay() && lt.Year() == ln.Year():
+		return lt.Format("15:04 MST")
+	case lt.Year() == ln.Year():
+		return lt.Format("Jan 2 15:04 MST")
+	}
+	return lt.Format("2006-01-02 15:04 MST")
+}
+
+// DigestEvent is one anomaly event in a digest.
+type DigestEvent struct {
+	Asset, Sensor, Kind, Unit string
+	Start, End                time.Time
+	Ongoing                   bool
+	Sigma                     float64
+	Value, Current, Usual     float64
+}
+
+// Text is the event as one line in the digest's time zone, e.g. "press-3
+// vibration up 25.4σ since 20:10 KST (now 5.6 mm/s, usual 2.1)".
+func (e DigestEvent) Text(d *Digest) string {
+	dir := "up"
+	if e.Sigma < 0 {
+		dir = "down"
+	}
+	u := ""
+	if e.Unit != "" {
+		u = " " + e.Unit
+	}
+	s := fmt.Sprintf("%s %s %s %.1fσ", e.Asset, e.Sensor, dir, math.Abs(e.Sigma))
+	if e.Ongoing {
+		return s + fmt.Sprintf(" since %s (now %s%s, usual %s)", d.Clock(e.Start), num(e.Current), u, num(e.Usual))
+	}
+	return s + fmt.Sprintf(" from %s to %s (%s: %s%s, usual %s)", d.Clock(e.Start), d.Clock(e.End), strings.ReplaceAll(e.Kind, "_", " "), num(e.Value), u, num(e.Usual))
+}
+
+func num(v float64) string { return predict.Num(v) }
+
+// DigestLine is one line's output against its plan.
+type DigestLine struct {
+	Line string
+	// Text is compare_to_plan's summary of the line.
+	Text string
+	// Attainment is the lower of the shift's and the forecast's percent
+	// of plan (0 when unknown); Behind says it is under PlanAttention.
+	Attainment float64
+	Behind     bool
+}
+
+// PlanAttention is the percent of plan under which a line is listed among
+// the things to look at first (the shift so far, or the next 24 hours'
+// forecast).
+const PlanAttention = 95.0
+
+// DigestDetectContext is the shortest window a digest's anomaly check
+// covers: a shift that began minutes ago still shows the events of the
+// hours before it that are running now.
+const DigestDetectContext = 2 * time.Hour
 
 // DigestThread is an open thread listed in a digest.
 type DigestThread struct {
@@ -56,41 +160,86 @@ type DigestThread struct {
 	Mention, Link string
 }
 
-// BuildDigest gathers a channel's digest: anomaly events since the last
-// digest (or the last 8 hours), forecast against plan for the channel's
-// scope, open threads, and what to look at first. Tools that are missing
-// or reject the request are reported in the digest, not as errors.
+// digestWindow is the window a digest at now covers and the shift's name:
+// the plant shift holding now − 5 min (a digest posted at a shift change
+// covers the shift that just ended; one asked for mid-shift, the shift so
+// far). Without a calendar: since the last digest of the channel within a
+// week, else the last 8 hours.
+func (c *Core) digestWindow(ctx context.Context, source, channel string, now time.Time) (time.Time, string, error) {
+	if cal := c.Calendar(); cal != nil && len(cal.Shifts) > 0 {
+		sp := cal.ShiftAt(now.Add(-5*time.Minute), 0)
+		return sp.From, sp.Name, nil
+	}
+	since := now.Add(-8 * time.Hour)
+	var last *time.Time
+	err := c.o.DB.QueryRow(ctx, `SELECT max(slot) FROM digest_posts WHERE source = $1 AND channel_id = $2 AND slot < $3`, source, channel, now).Scan(&last)
+	if err != nil {
+		return since, "", fmt.Errorf("conversation: last digest: %w", err)
+	}
+	if last != nil && last.After(now.Add(-7*24*time.Hour)) {
+		since = *last
+	}
+	return since, "", nil
+}
+
+// digestLoc is the time zone of a channel's digest: its schedule's, else
+// the plant's.
+func (c *Core) digestLoc(ctx context.Context, source, channel string) *time.Location {
+	var tz string
+	err := c.o.DB.QueryRow(ctx, `SELECT time_zone FROM digest_schedules WHERE source = $1 AND channel_id = $2 AND enabled`, source, channel).Scan(&tz)
+	if err == nil && tz != "" {
+		if loc, err := time.LoadLocation(tz); err == nil {
+			return loc
+		}
+	}
+	return c.plantLoc()
+}
+
+// plantLoc is the plant's time zone (UTC without a calendar).
+func (c *Core) plantLoc() *time.Location {
+	if cal := c.Calendar(); cal != nil && cal.Location != nil {
+		return cal.Location
+	}
+	return time.UTC
+}
+
+// BuildDigest gathers a channel's digest now; see buildDigest.
 func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Digest, error) {
+	return c.buildDigest(ctx, t, channel, c.now())
+}
+
+// buildDigest gathers a channel's digest at now: the anomaly events of
+// the shift on the channel's part of the plant (every asset when it is
+// bound to nothing), every line of that part against its plan, the
+// failure risk, the shift's alerts and the channel's open threads, and
+// what to look at first, worst first. A check that cannot run is said so
+// (Unchecked), never taken for a clean one.
+func (c *Core) buildDigest(ctx context.Context, t Names, channel string, now time.Time) (*Digest, error) {
 	s, err := c.Settings(ctx, t.Source(), channel)
 	if err != nil {
 		return nil, err
 	}
-	now := c.now()
-	d := &Digest{Source: t.Source(), Channel: channel, Scope: s.Scope, Now: now, Since: now.Add(-8 * time.Hour)}
-	var last *time.Time
-	err = c.o.DB.QueryRow(ctx, `SELECT max(slot) FROM digest_posts WHERE source = $1 AND channel_id = $2 AND slot < $3`, t.Source(), channel, now).Scan(&last)
-	if err != nil {
-		return nil, fmt.Errorf("conversation: last digest: %w", err)
-	}
-	if last != nil && last.After(now.Add(-7*24*time.Hour)) {
-		d.Since = *last
+	d := &Digest{Source: t.Source(), Channel: channel, Scope: s.Scope, Now: now, Loc: c.digestLoc(ctx, t.Source(), channel)}
+	if d.Since, d.Shift, err = c.digestWindow(ctx, t.Source(), channel, now); err != nil {
+		return nil, err
 	}
 	sctx := tools.WithScope(ctx, s.Scope)
-	anomArgs := map[string]any{"since": d.Since.UTC().Format(time.RFC3339)}
-	planArgs := map[string]any{}
-	switch {
-	case s.Scope.Asset != "":
-		anomArgs["asset"] = s.Scope.Asset
-	case s.Scope.Line != "":
-		anomArgs["line"] = s.Scope.Line
+	c.digestAnomalies(sctx, d)
+	c.digestPlan(sctx, d)
+	var riskAlarm string
+	if c.o.Risk != nil && s.Scope.IsZero() {
+		alarms, note, err := c.o.Risk(ctx, now)
+		switch {
+		case err != nil:
+			c.log.WarnContext(ctx, "digest: failure risk unavailable", "err", err)
+			d.Risk = []string{"Failure risk could not be scored right now."}
+		case len(alarms) > 0:
+			d.Risk = alarms
+			riskAlarm = alarms[0]
+		case note != "":
+			d.Risk = []string{note}
+		}
 	}
-	if s.Scope.Line != "" {
-		planArgs["line"] = s.Scope.Line
-	}
-	var anomRes, planRes tools.Result
-	d.Anomalies, d.AnomaliesNote, anomRes = c.digestTool(sctx, tools.DetectAnomalies, anomArgs)
-	d.Plan, d.PlanNote, planRes = c.digestTool(sctx, tools.CompareToPlan, planArgs)
-	d.Charts = append(append(d.Charts, anomRes.Charts...), planRes.Charts...)
 
 	alerts, err := c.Alerts(ctx, d.Since, 50)
 	if err != nil {
@@ -101,12 +250,6 @@ func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Diges
 			d.Alerts = append(d.Alerts, a)
 		}
 	}
-	for _, a := range d.Alerts {
-		if a.Status == AlertOpen {
-			d.LookFirst = append(d.LookFirst, "Open alert: "+a.Summary)
-			break
-		}
-	}
 	threads, err := c.openThreads(ctx, t.Source(), channel, now.Add(-7*24*time.Hour), 10)
 	if err != nil {
 		return nil, err
@@ -115,17 +258,224 @@ func (c *Core) BuildDigest(ctx context.Context, t Names, channel string) (*Diges
 		d.OpenThreads = append(d.OpenThreads, DigestThread{Ref: th.Ref, User: th.StartedBy, Question: th.Question, Since: th.LastAnswerAt,
 			Mention: t.Mention(th.StartedBy), Link: t.ThreadLink(channel, th.Ref)})
 	}
-	if !d.AnomaliesNote && anomRes.Summary != "" && !noneFound(anomRes.Summary) {
-		d.LookFirst = append(d.LookFirst, "Anomalies: "+firstLine(anomRes.Summary))
+
+	// What to look at first, worst first: an alert nobody acknowledged,
+	// the strongest events running now, lines behind plan, events that
+	// ended, the oldest open thread.
+	alerted := map[string]bool{}
+	for _, a := range d.Alerts {
+		if a.Status == AlertOpen {
+			d.LookFirst = append(d.LookFirst, "Open alert: "+a.Summary)
+			alerted[a.Asset] = true
+			break
+		}
 	}
-	if !d.PlanNote && planRes.Summary != "" {
-		d.LookFirst = append(d.LookFirst, "Plan: "+firstLine(planRes.Summary))
+	for _, e := range d.Events {
+		if e.Ongoing && !alerted[e.Asset] && len(d.LookFirst) < 3 {
+			d.LookFirst = append(d.LookFirst, e.Text(d))
+		}
+	}
+	if riskAlarm != "" {
+		d.LookFirst = append(d.LookFirst, "Failure risk: "+riskAlarm)
+	}
+	for _, l := range d.Lines {
+		if l.Behind {
+			d.LookFirst = append(d.LookFirst, "Plan: "+firstLine(l.Text))
+		}
+	}
+	for _, e := range d.Events {
+		if !e.Ongoing {
+			d.LookFirst = append(d.LookFirst, e.Text(d))
+			break
+		}
 	}
 	if len(d.OpenThreads) > 0 {
 		th := d.OpenThreads[0]
-		d.LookFirst = append(d.LookFirst, fmt.Sprintf("Oldest open thread: %s (open since %s)", Truncate(th.Question, 80), th.Since.UTC().Format("Jan 2 15:04 MST")))
+		d.LookFirst = append(d.LookFirst, fmt.Sprintf("Oldest open thread: %s (open since %s)", Truncate(th.Question, 80), d.Clock(th.Since)))
 	}
 	return d, nil
+}
+
+// digestAnomalies runs the anomaly check of a digest: detect_anomalies on
+// the channel's scope (the whole plant when it has none) over the shift,
+// at least DigestDetectContext back.
+func (c *Core) digestAnomalies(ctx context.Context, d *Digest) {
+	since := d.Since
+	if d.Now.Sub(since) < DigestDetectContext {
+		since = d.Now.Add(-DigestDetectContext)
+	}
+	args := map[string]any{"since": since.UTC().Format(time.RFC3339)}
+	switch {
+	case d.Scope.Asset != "":
+		args["asset"] = d.Scope.Asset
+	case d.Scope.Line != "":
+		args["line"] = d.Scope.Line
+	}
+	var res tools.Result
+	d.Anomalies, d.AnomaliesNote, res = c.digestTool(ctx, tools.DetectAnomalies, args)
+	if d.AnomaliesNote {
+		d.Unchecked = append(d.Unchecked, "anomalies ("+d.Anomalies+")")
+		return
+	}
+	found, err := readDetection(res)
+	if err != nil {
+		d.Anomalies, d.AnomaliesNote = "the detector's answer could not be read", true
+		d.Unchecked = append(d.Unchecked, "anomalies (the detector's answer could not be read)")
+		return
+	}
+	if len(found.Checked) == 0 {
+		// Nothing was checked (no asset with data, or a detector that
+		// does not say what it checked): never a clean result.
+		d.Anomalies = res.Summary
+		d.Unchecked = append(d.Unchecked, "anomalies (no asset with data was checked)")
+		return
+	}
+	d.Events, d.Checked, d.Minor = found.Events, len(found.Checked), found.Minor
+	d.Charts = append(d.Charts, res.Charts...)
+	d.Anomalies = found.text(d, fmt.Sprintf("the %d asset(s) checked", d.Checked), since)
+}
+
+// detection is what a detect_anomalies result holds, read back from its
+// data: the events (running first, then by strength), what was checked
+// and how many minor deviations were left out.
+type detection struct {
+	Events  []DigestEvent
+	Checked []string
+	Minor   int
+}
+
+func readDetection(res tools.Result) (detection, error) {
+	var data struct {
+		Events  []detectedEvent `json:"events"`
+		Checked []string        `json:"checked"`
+		Minor   int             `json:"minor_events"`
+	}
+	b, _ := json.Marshal(res.Data)
+	if err := json.Unmarshal(b, &data); err != nil {
+		return detection{}, fmt.Errorf("conversation: read detect_anomalies data: %w", err)
+	}
+	out := detection{Checked: data.Checked, Minor: data.Minor}
+	for _, e := range data.Events {
+		start, err := e.onset()
+		if err != nil {
+			continue
+		}
+		end, _ := time.Parse("2006-01-02T15:04Z", e.End)
+		out.Events = append(out.Events, DigestEvent{Asset: e.Asset, Sensor: e.Sensor, Kind: e.Kind, Unit: e.Unit, Start: start, End: end,
+			Ongoing: e.Ongoing, Sigma: e.Sigma, Value: e.Value, Current: e.Current, Usual: e.Usual})
+	}
+	slices.SortStableFunc(out.Events, func(a, b DigestEvent) int {
+		if a.Ongoing != b.Ongoing {
+			if a.Ongoing {
+				return -1
+			}
+			return 1
+		}
+		return cmpAbs(b.Sigma, a.Sigma)
+	})
+	return out, nil
+}
+
+// text lists the events one per line in d's time zone, then what was
+// checked (what, e.g. "press-3" or "the 12 asset(s) checked") since when.
+func (f detection) text(d *Digest, what string, since time.Time) string {
+	var sb strings.Builder
+	if len(f.Events) == 0 {
+		fmt.Fprintf(&sb, "No significant anomaly on %s since %s.", what, d.Clock(since))
+	} else {
+		for i, e := range f.Events {
+			if i > 0 {
+				sb.WriteString("\n")
+			}
+			sb.WriteString("• " + e.Text(d))
+		}
+		fmt.Fprintf(&sb, "\n_%s, since %s._", upperFirst(what), d.Clock(since))
+	}
+	if f.Minor > 0 {
+		fmt.Fprintf(&sb, " %d minor deviation(s) not listed.", f.Minor)
+	}
+	return sb.String()
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func cmpAbs(a, b float64) int {
+	switch a, b := math.Abs(a), math.Abs(b); {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// digestPlan compares each line of the channel's scope with its plan: the
+// shift so far and the forecast of the next 24 hours.
+func (c *Core) digestPlan(ctx context.Context, d *Digest) {
+	var lines []string
+	switch {
+	case d.Scope.Line != "":
+		lines = []string{d.Scope.Line}
+	case d.Scope.Asset != "":
+		if c.o.LineOf != nil {
+			if l := c.o.LineOf(ctx, d.Scope.Asset); l != "" {
+				lines = []string{l}
+			}
+		}
+	case c.o.PlannedLines != nil:
+		ls, err := c.o.PlannedLines(ctx)
+		if err != nil {
+			c.log.WarnContext(ctx, "digest: planned lines", "err", err)
+			d.Plan, d.PlanNote = "unavailable right now (the lines could not be listed)", true
+			d.Unchecked = append(d.Unchecked, "plan (the lines could not be listed)")
+			return
+		}
+		lines = ls
+	}
+	if len(lines) == 0 {
+		d.Plan = "No line with an output and a plan series here."
+		return
+	}
+	past := max(1, math.Round(d.Now.Sub(d.Since).Hours()))
+	var sb strings.Builder
+	for _, l := range lines {
+		text, note, res := c.digestTool(ctx, tools.CompareToPlan, map[string]any{"line": l, "past_hours": past})
+		if sb.Len() > 0 {
+			sb.WriteString("\n")
+		}
+		if note {
+			fmt.Fprintf(&sb, "• %s: _%s_", l, text)
+			d.Unchecked = append(d.Unchecked, "plan of "+l+" ("+text+")")
+			continue
+		}
+		sb.WriteString("• " + text)
+		d.Charts = append(d.Charts, res.Charts...)
+		var data struct {
+			Past struct {
+				Attainment float64 `json:"attainment_pct"`
+			} `json:"past"`
+			Ahead struct {
+				Attainment float64 `json:"attainment_pct"`
+			} `json:"ahead"`
+		}
+		b, _ := json.Marshal(res.Data)
+		_ = json.Unmarshal(b, &data)
+		dl := DigestLine{Line: l, Text: text}
+		for _, a := range []float64{data.Past.Attainment, data.Ahead.Attainment} {
+			if a > 0 && (dl.Attainment == 0 || a < dl.Attainment) {
+				dl.Attainment = a
+			}
+		}
+		dl.Behind = dl.Attainment > 0 && dl.Attainment < PlanAttention
+		d.Lines = append(d.Lines, dl)
+	}
+	d.Plan = sb.String()
 }
 
 // inScope reports whether an asset is in a channel's scope (all assets for
@@ -162,11 +512,6 @@ func (c *Core) digestTool(ctx context.Context, name string, args map[string]any)
 		return res.UserError, true, res
 	}
 	return res.Summary, false, res
-}
-
-func noneFound(s string) bool {
-	l := strings.ToLower(s)
-	return strings.Contains(l, "no anomal") || strings.Contains(l, "no events") || strings.Contains(l, " 0 events") || strings.HasPrefix(l, "0 events")
 }
 
 func firstLine(s string) string {
@@ -367,11 +712,10 @@ func (c *Core) postSlot(ctx context.Context, t Transport, s Schedule, slot time.
 	}
 	ref := "skipped: quiet hours"
 	if !settings.Quiet(slot) {
-		d, err := c.BuildDigest(ctx, t, s.Channel)
+		d, err := c.buildDigest(ctx, t, s.Channel, slot)
 		if err != nil {
 			return false, err
 		}
-		d.Now = slot
 		if ref, err = c.postDigest(ctx, t, d); err != nil {
 			return false, fmt.Errorf("conversation: post digest to %s: %w", s.Channel, err)
 		}
@@ -414,16 +758,48 @@ func (c *Core) runDigestCommand(ctx context.Context, t Transport, in Inbound, cm
 			}
 			return c.announce(ctx, t, in, fmt.Sprintf(":no_bell: %s turned this channel's shift digests off.", t.Mention(in.User)))
 		}
-		if err := c.SetSchedule(ctx, t.Source(), in.Channel, cmd.Cron, cmd.TZ, in.User); err != nil {
+		expr, tz := cmd.Cron, cmd.TZ
+		if tz == "" {
+			tz = c.plantLoc().String() // no zone given: the plant's
+		}
+		if expr == ShiftsCron {
+			var err error
+			if expr, err = c.shiftsCron(); err != nil {
+				return c.ephemeral(ctx, t, in, ":information_source: "+Escape(err.Error()))
+			}
+		}
+		if err := c.SetSchedule(ctx, t.Source(), in.Channel, expr, tz, in.User); err != nil {
 			return err
 		}
-		cs, _ := parseSchedule(cmd.Cron, cmd.TZ)
-		loc, _ := time.LoadLocation(cmd.TZ)
+		cs, _ := parseSchedule(expr, tz)
+		loc, _ := time.LoadLocation(tz)
 		next := cs.Next(c.now())
 		return c.announce(ctx, t, in, fmt.Sprintf(":bell: %s scheduled shift digests here: `%s` (%s). Next: %s.",
-			t.Mention(in.User), Escape(cmd.Cron), Escape(cmd.TZ), next.In(loc).Format("Mon Jan 2 15:04 MST")))
+			t.Mention(in.User), Escape(expr), Escape(tz), next.In(loc).Format("Mon Jan 2 15:04 MST")))
 	}
 	return nil
+}
+
+// shiftsCron is the cron expression of the plant's shift starts, in the
+// plant's zone (e.g. "0 6,14,22 * * *"); shifts starting at different
+// minutes past the hour need a cron expression per minute, which one
+// schedule cannot hold, so the user is asked for one.
+func (c *Core) shiftsCron() (string, error) {
+	cal := c.Calendar()
+	if cal == nil || len(cal.Shifts) == 0 {
+		return "", errors.New("this plant has no shift calendar; give a cron expression instead, e.g. \"0 6,14,22 * * *\"")
+	}
+	minute := -1
+	var hours []string
+	for _, sh := range cal.Shifts {
+		h, m := int(sh.Start/time.Hour), int(sh.Start%time.Hour/time.Minute)
+		if minute >= 0 && m != minute {
+			return "", errors.New("the plant's shifts start at different minutes past the hour; give a cron expression instead")
+		}
+		minute = m
+		hours = append(hours, strconv.Itoa(h))
+	}
+	return fmt.Sprintf("%d %s * * *", minute, strings.Join(hours, ",")), nil
 }
 
 // followUpSQL claims, atomically across replicas, the threads whose answer

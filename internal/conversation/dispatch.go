@@ -109,8 +109,15 @@ func (c *Core) runForecast(ctx context.Context, t Transport, j job, in Inbound, 
 		args["season"] = cmd.Season
 		q += fmt.Sprintf(" with a season of %d steps", cmd.Season)
 	}
+	if !cmd.AsOf.IsZero() {
+		// A plant day: the forecast is made at its midnight, plant time.
+		d := cmd.AsOf
+		asOf := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, c.plantLoc())
+		args["until"] = asOf.UTC().Format(time.RFC3339)
+		q += " as of " + asOf.Format("2006-01-02 15:04 MST")
+	}
 	return c.runTool(ctx, t, j, in, s, tools.ForecastSeries, args, q,
-		fmt.Sprintf(":chart_with_upwards_trend: %s asked for a forecast of `%s`", t.Mention(in.User), Escape(cmd.Series)))
+		fmt.Sprintf(":chart_with_upwards_trend: %s asked for a forecast of `%s`", t.Mention(in.User), Escape(cmd.Series)), nil)
 }
 
 func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound, cmd Command) error {
@@ -118,11 +125,26 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 	if err != nil {
 		return err
 	}
-	since := cmd.SinceTime
-	if since.IsZero() {
+	loc := c.plantLoc()
+	since, until := cmd.SinceTime, time.Time{}
+	switch {
+	case !cmd.From.IsZero():
+		// Whole plant days (or a month, a year), midnight to midnight in
+		// the plant's zone.
+		since = time.Date(cmd.From.Year(), cmd.From.Month(), cmd.From.Day(), 0, 0, 0, 0, loc)
+		until = time.Date(cmd.To.Year(), cmd.To.Month(), cmd.To.Day(), 0, 0, 0, 0, loc)
+		if until.After(c.now()) {
+			until = time.Time{}
+		}
+	case cmd.SinceLocal:
+		since = time.Date(since.Year(), since.Month(), since.Day(), since.Hour(), since.Minute(), 0, 0, loc)
+	case since.IsZero():
 		since = c.now().Add(-cmd.Since)
 	}
 	args := map[string]any{"since": since.UTC().Format(time.RFC3339)}
+	if !until.IsZero() {
+		args["until"] = until.UTC().Format(time.RFC3339)
+	}
 	asset := cmd.Asset
 	if asset == "" {
 		asset = s.Scope.Asset
@@ -132,15 +154,43 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 	} else if s.Scope.Line != "" {
 		args["line"] = s.Scope.Line
 	}
-	what := "the plant"
+	what := "the whole plant"
 	if asset != "" {
 		what = "`" + asset + "`"
 	} else if !s.Scope.IsZero() {
 		what = "`" + FormatScope(s.Scope) + "`"
 	}
-	q := fmt.Sprintf("What anomalies happened on %s since %s?", strings.Trim(what, "`"), since.UTC().Format("2006-01-02 15:04 MST"))
+	// Times in the plant's zone; the events are detect_anomalies' records,
+	// as the digest and the answers show them.
+	view := &Digest{Now: c.now(), Loc: c.plantLoc()}
+	format := func(res tools.Result) string {
+		f, err := readDetection(res)
+		if err != nil {
+			return res.Summary
+		}
+		subject := strings.Trim(what, "`")
+		if len(f.Checked) > 1 {
+			subject = fmt.Sprintf("%s (%d assets checked)", subject, len(f.Checked))
+		}
+		head := fmt.Sprintf("%d anomaly event(s) on %s", len(f.Events), subject)
+		body := f.text(view, subject, since)
+		if !until.IsZero() {
+			body = strings.Replace(body, "since "+view.Clock(since), "between "+view.Clock(since)+" and "+view.Clock(until), 1)
+		}
+		if len(f.Events) == 0 {
+			return body
+		}
+		return head + ":\n" + body
+	}
+	window := "since " + view.Clock(since)
+	qWindow := "since " + view.In(since).Format("2006-01-02 15:04 MST")
+	if !until.IsZero() {
+		window = "between " + view.Clock(since) + " and " + view.Clock(until)
+		qWindow = "between " + view.In(since).Format("2006-01-02 15:04") + " and " + view.In(until).Format("2006-01-02 15:04 MST")
+	}
+	q := fmt.Sprintf("What anomalies happened on %s %s?", strings.Trim(what, "`"), qWindow)
 	return c.runTool(ctx, t, j, in, s, tools.DetectAnomalies, args, q,
-		fmt.Sprintf(":rotating_light: %s asked for anomalies on %s since %s", t.Mention(in.User), Escape(what), since.UTC().Format("Jan 2 15:04 MST")))
+		fmt.Sprintf(":rotating_light: %s asked for anomalies on %s %s", t.Mention(in.User), Escape(what), window), format)
 }
 
 // runTool answers a forecast or anomalies command: the tool runs directly
@@ -148,7 +198,11 @@ func (c *Core) runAnomalies(ctx context.Context, t Transport, j job, in Inbound,
 // and it accepts the arguments; otherwise the question goes to the agent.
 // A readable tool error (unknown series, empty window) goes back to the
 // caller only.
-func (c *Core) runTool(ctx context.Context, t Transport, j job, in Inbound, s ChannelSettings, name string, args map[string]any, q, header string) error {
+//
+// format, when not nil, writes the answer's text from the result (times
+// in plant time); nil uses the tool's summary.
+func (c *Core) runTool(ctx context.Context, t Transport, j job, in Inbound, s ChannelSettings, name string, args map[string]any, q, header string,
+	format func(tools.Result) string) error {
 	var tool tools.Tool
 	if c.o.Tools != nil && (len(s.AllowedTools) == 0 || slices.Contains(s.AllowedTools, name)) {
 		tool, _ = c.o.Tools.Get(name)
@@ -194,8 +248,12 @@ func (c *Core) runTool(ctx context.Context, t Transport, j job, in Inbound, s Ch
 		return err
 	}
 	took := time.Since(start)
+	text := res.Summary
+	if format != nil {
+		text = format(res)
+	}
 	a := &agent.Answer{
-		Lang: "en", Mode: agent.ModeOffline, Situation: res.Summary, Text: res.Summary, Citations: res.Citations, Charts: res.Charts,
+		Lang: "en", Mode: agent.ModeOffline, Situation: text, Text: text, Citations: res.Citations, Charts: res.Charts,
 		Trace:     []agent.ToolTrace{{Tool: name, Args: args, DurationMS: took.Milliseconds(), Summary: res.Summary}},
 		LatencyMS: took.Milliseconds(),
 	}
@@ -276,8 +334,9 @@ func (c *Core) runSettings(ctx context.Context, t Transport, in Inbound, cmd Com
 			s.QuietStart, s.QuietEnd = 0, 0
 		} else {
 			s.QuietStart, s.QuietEnd, _ = parseQuiet(cmd.Value)
-			if cmd.TZ != "" {
-				s.TZ = cmd.TZ
+			s.TZ = cmd.TZ
+			if s.TZ == "" {
+				s.TZ = c.plantLoc().String() // quiet hours without a zone are plant time
 			}
 		}
 	}

@@ -99,6 +99,13 @@ type Incidents interface {
 	SetOutcome(ctx context.Context, docID, outcome, by string) error
 }
 
+// MaintenanceLog records a resolved thread in the maintenance history (a
+// work order linked to its incident document); internal/app adapts the
+// maintenance store to it.
+type MaintenanceLog interface {
+	RecordResolved(ctx context.Context, inc Incident) error
+}
+
 // resolve stores a form submitted through a recorded delivery.
 func (c *Core) resolve(ctx context.Context, t Transport, j job, r Resolution) error {
 	if !c.owns(ctx, j) {
@@ -165,6 +172,12 @@ func (c *Core) Resolve(ctx context.Context, t Transport, r Resolution) (string, 
 	if err != nil {
 		_, _ = t.Post(ctx, r.Channel, r.Thread, Message{Text: ":warning: Sorry — I couldn't save this incident just now. Please try *Mark resolved* again in a minute."})
 		return "", &toldUser{fmt.Errorf("conversation: resolve: save incident: %w", err)}
+	}
+	if c.o.Maintenance != nil {
+		// The record beside the document: counted in reliability figures.
+		if err := c.o.Maintenance.RecordResolved(ctx, inc); err != nil {
+			c.log.WarnContext(ctx, "maintenance record not saved", "incident", id, "err", err)
+		}
 	}
 	var recorded []string
 	if r.Outcome != OutcomeUnknown {

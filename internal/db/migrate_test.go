@@ -202,3 +202,47 @@ INSERT INTO digest_schedules (source, channel_id, cron) VALUES ('console', 'C1',
 	_, err = m.Up(ctx)
 	require.NoError(t, err, "and up again")
 }
+
+// TestMaintenanceAndRiskMigrationsDownWithData: with maintenance records,
+// a trained risk model and its artifact stored, migrating down below 00080
+// removes them (they have no place in the older schema) and keeps the
+// detect and forecast models; up again restores an empty history.
+func TestMaintenanceAndRiskMigrationsDownWithData(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	u := emptyDatabase(t)
+	m, err := db.NewMigrator(ctx, u, nil)
+	require.NoError(t, err)
+	defer m.Close()
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	pool, err := db.Open(ctx, u, db.Options{})
+	require.NoError(t, err)
+	defer pool.Close()
+	_, err = pool.Exec(ctx, `
+INSERT INTO maintenance_events (id, kind, asset, opened_at) VALUES ('WO-1', 'work_order', 'press-3', now());
+INSERT INTO equipment (asset, asset_type) VALUES ('press-3', 'press');
+INSERT INTO models (name, version, kind, task) VALUES ('stl-mad', 'v1', 'builtin', 'detect'), ('failure-risk', 'v1', 'builtin', 'risk');
+INSERT INTO model_artifacts (model_id, artifact) SELECT id, '{"w":[1]}' FROM models WHERE task = 'risk';`)
+	require.NoError(t, err)
+
+	_, err = m.DownTo(ctx, 79)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM models WHERE task = 'risk'`).Scan(&n))
+	require.Zero(t, n, "the risk model goes with its task")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM models WHERE name = 'stl-mad'`).Scan(&n))
+	require.Equal(t, 1, n, "the detect model stays")
+	var exists bool
+	require.NoError(t, pool.QueryRow(ctx, `SELECT to_regclass('maintenance_events') IS NOT NULL`).Scan(&exists))
+	require.False(t, exists)
+	_, err = pool.Exec(ctx, `INSERT INTO models (name, version, kind, task) VALUES ('x', 'v1', 'builtin', 'risk')`)
+	require.Error(t, err, "the older schema's task check is back")
+
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM maintenance_events`).Scan(&n))
+	require.Zero(t, n)
+	_, err = pool.Exec(ctx, `INSERT INTO models (name, version, kind, task) VALUES ('failure-risk', 'v2', 'builtin', 'risk')`)
+	require.NoError(t, err)
+}

@@ -35,6 +35,8 @@ type Result struct {
 	End   time.Time `json:"end"`
 	// Failures is the failure schedule placed in this window.
 	Failures []Scheduled `json:"failures"`
+	// History is the number of maintenance records written (History).
+	History int `json:"history"`
 	// Elapsed is how long seeding took.
 	Elapsed time.Duration `json:"elapsed"`
 }
@@ -91,6 +93,9 @@ func Seed(ctx context.Context, dbtx db.DBTX, opt Options) (Result, error) {
 		}
 	}
 	if res.Points, err = st.Append(ctx, rows); err != nil {
+		return Result{}, fmt.Errorf("demo: seed: %w", err)
+	}
+	if res.History, err = SeedHistory(ctx, tx, opt.Now, opt.Seed); err != nil {
 		return Result{}, fmt.Errorf("demo: seed: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -14,8 +14,10 @@ import (
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/risk"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
@@ -126,5 +128,7 @@ func TestMain(m *testing.M) {
 // series store and the incident store's tools.
 func (d *demoPlant) registry() *tools.Registry {
 	now := func() time.Time { return d.now }
-	return tools.NewRegistry(append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), tools.Incidents(d.docs)...)...)
+	ts := append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), tools.Incidents(d.docs)...)
+	ts = append(ts, tools.MaintenanceHistoryTool(maintenance.New(d.pool), now), tools.FailureRiskTool(risk.NewService(d.pool), now))
+	return tools.NewRegistry(ts...)
 }

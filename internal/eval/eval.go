@@ -34,6 +34,9 @@ import (
 //go:embed questions.yaml
 var questionsYAML []byte
 
+//go:embed history.yaml
+var historyYAML []byte
+
 // Case is one evaluation question and the behaviours its answer must show.
 // Every field but ID and Question is optional; a case needs at least one
 // expectation.
@@ -118,6 +121,11 @@ const (
 
 // Load returns the embedded evaluation set.
 func Load() ([]Case, error) { return Parse(questionsYAML) }
+
+// LoadHistory returns the embedded evaluation set over an imported
+// history (the committed Azure PdM slice; see history.yaml): questions
+// about dates in the past, asked long after the data ends.
+func LoadHistory() ([]Case, error) { return Parse(historyYAML) }
 
 // Parse reads an evaluation set; every case needs an id, a question and at
 // least one expectation, ids are unique and expected times readable.

@@ -45,6 +45,7 @@ func PlantClock(now time.Time, d plant.Defaults) (Clock, error) {
 //	shift, shift-1, shift+1      start of the current, previous, next shift
 //	week, week-1, week+1         Monday 00:00 of this, last, next week
 //	date:03-18, date:11-20@06:00 the latest such date not after now
+//	date:2015-03-18              that day of that year (imported history)
 func (c Clock) At(expr string) (time.Time, error) {
 	expr = strings.TrimSpace(expr)
 	m := atRe.FindStringSubmatch(expr)
@@ -75,9 +76,17 @@ func (c Clock) At(expr string) (time.Time, error) {
 		at = d.AddDate(0, 0, -wd+7*off)
 	case "shift":
 		at = c.shiftStart(now, off)
-	default: // date:MM-DD
-		mo, _ := strconv.Atoi(m[1][5:7])
-		dd, _ := strconv.Atoi(m[1][8:10])
+	default: // date:MM-DD, or date:YYYY-MM-DD for a day of a given year
+		d := strings.TrimPrefix(m[1], "date:")
+		if len(d) == 10 {
+			yy, _ := strconv.Atoi(d[:4])
+			mo, _ := strconv.Atoi(d[5:7])
+			dd, _ := strconv.Atoi(d[8:10])
+			at = time.Date(yy, time.Month(mo), dd, 0, 0, 0, 0, c.Location)
+			break
+		}
+		mo, _ := strconv.Atoi(d[:2])
+		dd, _ := strconv.Atoi(d[3:5])
 		at = time.Date(now.Year(), time.Month(mo), dd, 0, 0, 0, 0, c.Location)
 		if at.After(now) {
 			at = at.AddDate(-1, 0, 0)
@@ -93,7 +102,7 @@ func (c Clock) At(expr string) (time.Time, error) {
 
 // atRe reads an instant: 1 the anchor, 2 a count of days, weeks or shifts,
 // 3 a duration from now, 4 and 5 a time of day.
-var atRe = regexp.MustCompile(`^(now|day|week|shift|date:\d{2}-\d{2})([+-]\d+)?([+-]\d+[hm])?(?:@(\d{2}):(\d{2}))?$`)
+var atRe = regexp.MustCompile(`^(now|day|week|shift|date:(?:\d{4}-)?\d{2}-\d{2})([+-]\d+)?([+-]\d+[hm])?(?:@(\d{2}):(\d{2}))?$`)
 
 func midnight(t time.Time) time.Time {
 	y, m, d := t.Date()

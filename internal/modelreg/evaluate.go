@@ -53,6 +53,9 @@ type EvalMetrics struct {
 	// Origins and Horizon describe the backtest.
 	Origins int `json:"origins,omitempty"`
 	Horizon int `json:"horizon,omitempty"`
+	// Risk are a failure-risk model's figures on the history since it was
+	// trained (see Metrics.Risk).
+	Risk map[string]float64 `json:"risk,omitempty"`
 	// Points is the number of points evaluated on.
 	Points int `json:"points"`
 	// Cutoff is the time of the last point used.

@@ -52,6 +52,8 @@ const (
 	TaskDetect Task = "detect"
 	// TaskForecast predicts future values.
 	TaskForecast Task = "forecast"
+	// TaskRisk gives each asset a probability of failing soon (internal/risk).
+	TaskRisk Task = "risk"
 )
 
 // Built-in model names, registered by the migrations and EnsureBuiltins.
@@ -62,6 +64,10 @@ const (
 	// BuiltinDetector is the robust seasonal detector (predict.Detect and
 	// predict.DetectMulti).
 	BuiltinDetector = "robust-detector"
+	// BuiltinRisk is the failure-risk model trained on the plant's own
+	// history (internal/risk); each training registers a new version with
+	// its parameters as an artifact.
+	BuiltinRisk = "failure-risk"
 )
 
 // Schema describes how to call a model and what it serves. Every field is
@@ -99,6 +105,9 @@ type Metrics struct {
 	SMAPE float64 `json:"smape,omitempty"`
 	// FlaggedShare is the share of points flagged anomalous (detectors).
 	FlaggedShare float64 `json:"flagged_share,omitempty"`
+	// Risk are a failure-risk model's test figures by name (precision_48h,
+	// event_recall_48h, pr_auc_48h, …).
+	Risk map[string]float64 `json:"risk,omitempty"`
 }
 
 // Model is one registered model version.
@@ -190,8 +199,8 @@ func (m Model) Validate() error {
 	}
 	switch m.Kind {
 	case KindBuiltin:
-		if m.Name != BuiltinForecaster && m.Name != BuiltinDetector {
-			probs = append(probs, fmt.Sprintf("builtin models are %q and %q", BuiltinForecaster, BuiltinDetector))
+		if m.Name != BuiltinForecaster && m.Name != BuiltinDetector && m.Name != BuiltinRisk {
+			probs = append(probs, fmt.Sprintf("builtin models are %q, %q and %q", BuiltinForecaster, BuiltinDetector, BuiltinRisk))
 		}
 	case KindKServeV2, KindMLflow:
 		u, err := url.Parse(m.Endpoint)
@@ -201,8 +210,8 @@ func (m Model) Validate() error {
 	default:
 		probs = append(probs, fmt.Sprintf("kind %q must be builtin, kserve_v2 or mlflow", m.Kind))
 	}
-	if m.Task != TaskDetect && m.Task != TaskForecast {
-		probs = append(probs, fmt.Sprintf("task %q must be detect or forecast", m.Task))
+	if m.Task != TaskDetect && m.Task != TaskForecast && m.Task != TaskRisk {
+		probs = append(probs, fmt.Sprintf("task %q must be detect, forecast or risk", m.Task))
 	}
 	if f := m.InputSchema.Format; f != "" && f != "dataframe_split" && f != "inputs" {
 		probs = append(probs, fmt.Sprintf("format %q must be dataframe_split or inputs", f))

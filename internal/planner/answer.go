@@ -35,6 +35,8 @@ func (r *run) answer() {
 		r.rank(nil)
 	case IntentHistory:
 		r.history()
+	case IntentMaintenance:
+		r.maintenance()
 	case IntentHandover:
 		r.handover()
 	case IntentProcedure:
@@ -827,11 +829,23 @@ func (r *run) rank(only []string) {
 		targets = targetsOf(q, r.p)
 	}
 	if len(targets) == 0 {
-		// The whole plant, line by line.
+		// The whole plant: line by line, or in one call when some assets
+		// are on no line (a plant without lines, such as a fleet of
+		// machines).
 		var calls []agent.ToolCall
+		onLines := 0
 		for _, l := range r.p.LineNames() {
 			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l,
 				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+		}
+		for _, a := range r.p.AssetNames() {
+			if as, ok := r.p.Asset(a); ok && as.Line != "" {
+				onLines++
+			}
+		}
+		if onLines < len(r.p.AssetNames()) {
+			calls = []agent.ToolCall{{Name: tools.DetectAnomalies, Args: map[string]any{
+				"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}}}
 		}
 		r.call(calls...)
 		targets = r.p.AssetNames()
@@ -871,6 +885,13 @@ func (r *run) rank(only []string) {
 			break
 		}
 	}
+	// With a trained failure-risk model, its 48-hour probability adds to
+	// each asset's score (up to 4, as much as a crossed limit); without one
+	// the answer says the ranking is by anomaly severity.
+	riskLines, p48 := r.riskLines()
+	for i := range rs {
+		rs[i].Score += 4 * p48[rs[i].Asset]
+	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
 	var lines []string
 	if len(rs) > 0 {
@@ -903,6 +924,7 @@ func (r *run) rank(only []string) {
 	if len(quiet) > 0 && r.detected() {
 		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.spanIn(q.Window)))
 	}
+	lines = append(lines, riskLines...)
 	for _, f := range r.failures {
 		lines = append(lines, r.msg("tool.failed", f))
 	}

@@ -27,7 +27,10 @@ type forecastData struct {
 	TotalLo float64  `json:"total_lo80"`
 	TotalHi float64  `json:"total_hi80"`
 	Cutoff  string   `json:"cutoff"`
-	Points  []struct {
+	// AsOf is set when the history ends before now (data that stopped in
+	// the past, or an until argument): the forecast runs from it.
+	AsOf   string `json:"as_of"`
+	Points []struct {
 		T    string  `json:"t"`
 		Mean float64 `json:"mean"`
 		Lo80 float64 `json:"lo80"`
@@ -247,7 +250,13 @@ func (r *run) forecastSensor(series []string) {
 			continue
 		}
 		last := d.Points[len(d.Points)-1]
-		out = append(out, sentence(r.msg("fc.sensor", d.Series, r.span(hz), val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.msg("fc.model", d.Model, val(d.MASE))))
+		span := r.span(hz)
+		if d.AsOf != "" {
+			// Data that ends in the past is forecast from its own end,
+			// and the answer says so rather than name a window from now.
+			span = r.msg("fc.from_data_end", r.at(parseStamp(d.Cutoff)), hoursText(hz.To.Sub(hz.From), r.ko()))
+		}
+		out = append(out, sentence(r.msg("fc.sensor", d.Series, span, val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.msg("fc.model", d.Model, val(d.MASE))))
 		if level > 0 {
 			reached := ""
 			for _, pt := range d.Points {

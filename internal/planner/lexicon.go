@@ -67,6 +67,14 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)`),
 	},
+	IntentMaintenance: {
+		// The maintenance history's records (maintenance.go's maintAsks):
+		// they outweigh history's "how many times" and the metric names.
+		p(7, `\bmtbf\b|\bmttr\b|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
+		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
+		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
+		p(7, `고장 간격|평균 수리|작업 ?지시|정지 시간|다운타임|비가동|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)|다음 (?:점검|정비)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
+	},
 	IntentHistory: {
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
@@ -103,7 +111,7 @@ var intentPhrases = map[Intent][]phrase{
 }
 
 // intentOrder breaks ties: an earlier intent wins.
-var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
+var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
 
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",

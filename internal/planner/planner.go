@@ -142,12 +142,18 @@ func (r *run) call(calls ...agent.ToolCall) []agent.ToolResult {
 // msg is a message of the catalogue in the answer's language.
 func (r *run) msg(key string, args ...any) string { return message(r.lang, key, args...) }
 
-// at writes an instant in plant time ("12-02 10:20").
+// at writes an instant in plant time ("12-02 10:20"), with its year when
+// that is not the year of the question ("2015-03-21 13:00": a question
+// about an imported history must not read as this year).
 func (r *run) at(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return r.p.Local(t).Format("01-02 15:04")
+	l := r.p.Local(t)
+	if l.Year() != r.p.Local(r.now).Year() {
+		return l.Format("2006-01-02 15:04")
+	}
+	return l.Format("01-02 15:04")
 }
 
 // span writes a window with its label in plant time.

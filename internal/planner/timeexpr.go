@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -104,6 +105,45 @@ func date(p *plant.Plant, now time.Time, m time.Month, d int) (time.Time, bool) 
 	return t, true
 }
 
+// ymd is 00:00 of a date written with its year, in plant time.
+func ymd(p *plant.Plant, y, m, d string) (time.Time, bool) {
+	yy, mm, dd := atoi(y), atoi(m), atoi(d)
+	t := time.Date(yy, time.Month(mm), dd, 0, 0, 0, 0, p.Location)
+	return t, yy >= 1970 && yy <= 2100 && mm >= 1 && mm <= 12 && dd >= 1 && t.Day() == dd
+}
+
+// sinceOr turns a span into "since its start" when the question said
+// since or from.
+func sinceOr(s Span, ok bool) func(prefix string, now time.Time) (Span, bool) {
+	return func(prefix string, now time.Time) (Span, bool) {
+		if prefix != "" && ok {
+			s.To, s.Label, s.LabelKO = now, "since "+s.Label, s.LabelKO+"부터"
+		}
+		return s, ok
+	}
+}
+
+// monthNames name months in answers.
+var monthNames = [...]string{"", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+
+// daySpan is one whole day of a given year in plant time.
+func daySpan(p *plant.Plant, y int, m time.Month, d int) (Span, bool) {
+	t, ok := ymd(p, strconv.Itoa(y), strconv.Itoa(int(m)), strconv.Itoa(d))
+	if !ok {
+		return Span{}, false
+	}
+	return Span{From: t, To: p.Day(t, 1), Label: fmt.Sprintf("%s %d, %d", monthNames[m], d, y), LabelKO: fmt.Sprintf("%d년 %d월 %d일", y, m, d)}, true
+}
+
+// monthSpan is one whole month of a given year in plant time.
+func monthSpan(p *plant.Plant, y int, m time.Month) (Span, bool) {
+	if y < 1970 || y > 2100 || m < 1 || m > 12 {
+		return Span{}, false
+	}
+	from := time.Date(y, m, 1, 0, 0, 0, 0, p.Location)
+	return Span{From: from, To: from.AddDate(0, 1, 0), Label: fmt.Sprintf("%s %d", monthNames[m], y), LabelKO: fmt.Sprintf("%d년 %d월", y, m)}, true
+}
+
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
@@ -147,6 +187,51 @@ func since(p *plant.Plant, now time.Time, dayOff int, c time.Duration, label str
 // of each direction that matches wins. A new time word is an entry here
 // plus a test case.
 var timeRules = []timeRule{
+	// Dates with a year: any stretch of the past (an imported history),
+	// before the rules that read a month and day as the latest such date.
+	{regexp.MustCompile(`\b(?:from |between )?(\d{4})-(\d{2})-(\d{2}) ?(?:\.\.|~|to|until|till|and|-) ?(\d{4})-(\d{2})-(\d{2})\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			a, ok1 := ymd(p, m[1], m[2], m[3])
+			b, ok2 := ymd(p, m[4], m[5], m[6])
+			return Span{From: a, To: p.Day(b, 1), Label: m[0], LabelKO: m[0]}, ok1 && ok2 && !b.Before(a)
+		}, nil},
+	{regexp.MustCompile(`\b(since |from )?` + month + ` (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return sinceOr(daySpan(p, atoi(m[4]), months[m[2]], atoi(m[3])))(m[1], now)
+		}, nil},
+	{regexp.MustCompile(`\b(\d{1,2})(?:st|nd|rd|th)? (?:of )?` + month + `,? (\d{4})\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return daySpan(p, atoi(m[3]), months[m[2]], atoi(m[1]))
+		}, nil},
+	{regexp.MustCompile(`(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return daySpan(p, atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3]))
+		}, nil},
+	{regexp.MustCompile(`(\d{1,2})\s*월\s*(\d{1,2})\s*일\s*,?\s*(\d{4})(?:\s*년)?`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return daySpan(p, atoi(m[3]), time.Month(atoi(m[1])), atoi(m[2]))
+		}, nil},
+	{regexp.MustCompile(`\b(since |from )?` + month + `,? (\d{4})\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return sinceOr(monthSpan(p, atoi(m[3]), months[m[2]]))(m[1], now)
+		}, nil},
+	{regexp.MustCompile(`(\d{4})\s*년\s*(\d{1,2})\s*월|(\d{1,2})\s*월\s*,?\s*(\d{4})\s*년`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			if m[1] != "" {
+				return monthSpan(p, atoi(m[1]), time.Month(atoi(m[2])))
+			}
+			return monthSpan(p, atoi(m[4]), time.Month(atoi(m[3])))
+		}, nil},
+	{regexp.MustCompile(`\b(\d{4})-(\d{2})(?:[^-\d]|$)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return monthSpan(p, atoi(m[1]), time.Month(atoi(m[2])))
+		}, nil},
+	{regexp.MustCompile(`\b(?:in|during|throughout|all of) (\d{4})(?:\s*[?.!,]|\s*$)|(\d{4})\s*년`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			y := atoi(m[1] + m[2])
+			from := time.Date(y, 1, 1, 0, 0, 0, 0, p.Location)
+			return Span{From: from, To: from.AddDate(1, 0, 0), Label: strconv.Itoa(y), LabelKO: strconv.Itoa(y) + "년"}, y >= 1970 && y <= 2100
+		}, nil},
 	// Absolute ranges and dates.
 	{regexp.MustCompile(`\b(?:between|from) ` + month + ` (\d{1,2})(?:st|nd|rd|th)? (?:and|to|until|till|-) (?:` + month + ` )?(\d{1,2})`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -386,6 +471,41 @@ var timeRules = []timeRule{
 			n, u := m[1]+m[3], m[2]+m[4]
 			d := time.Duration(count(n)) * unit(u)
 			return Span{From: now.Add(-d), To: now.Add(d), Label: n + " " + u, LabelKO: n + u}, d <= 92*24*time.Hour
+		}, nil},
+	// Calendar months, quarters and years, for maintenance history ("this
+	// year", "last quarter", "지난달"): a window up to now or the whole span.
+	{regexp.MustCompile(`\bthis year\b|\byear to date\b|\bytd\b|올해|금년`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this year", LabelKO: "올해"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast year\b|\bpast year\b|작년|지난해`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year()-1, 1, 1, 0, 0, 0, 0, l.Location()), To: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), Label: "last year", LabelKO: "작년"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis quarter\b|이번 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q, To: now, Label: "this quarter", LabelKO: "이번 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast quarter\b|\bprevious quarter\b|지난 ?분기`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			q := time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+1), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: q.AddDate(0, -3, 0), To: q, Label: "last quarter", LabelKO: "지난 분기"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthis month\b|이번 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this month", LabelKO: "이번 달"}, true
+		}, nil},
+	{regexp.MustCompile(`\blast month\b|지난 ?달`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location())
+			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
 		}, nil},
 }
 

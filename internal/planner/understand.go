@@ -141,7 +141,7 @@ func intentOf(q Query) Intent {
 		return IntentOutOfScope
 	case q.Help:
 		return IntentOutOfScope
-	case q.Metric != nil:
+	case q.Metric != nil && maintAskOf(q.Text) == nil:
 		return IntentMetric
 	}
 	scores := map[Intent]int{}

@@ -233,9 +233,33 @@ func TestMetrics(t *testing.T) {
 		q := Understand(question, wednesday, p, nil, tools.Scope{})
 		require.NotNil(t, q.Metric, question)
 		require.Equal(t, key, q.Metric.Key, question)
+		if key == "reliability" {
+			// Since issue 20 the maintenance records answer MTBF and MTTR; the
+			// metric is what the answer falls back to without records.
+			require.Equal(t, IntentMaintenance, q.Intent, question)
+			continue
+		}
 		require.Equal(t, IntentMetric, q.Intent, question)
 	}
-	q := Understand("how much did line 2 produce yesterday?", wednesday, p, nil, tools.Scope{})
+	for question, want := range map[string]string{
+		"when was cnc-3 last serviced?":                              "last_service",
+		"how many times did pump-2's strainer clog this year?":       "count",
+		"what is the MTBF of the presses?":                           "reliability",
+		"which line lost the most hours to breakdowns last quarter?": "downtime",
+		"bundle the open work orders for pump 2 into one visit":      "bundle",
+		"CNC 3호기 마지막 정비 언제였어?":                                       "last_service",
+		"when is press 1 due for service?":                           "next_service",
+	} {
+		q := Understand(question, wednesday, p, nil, tools.Scope{})
+		require.Equal(t, IntentMaintenance, q.Intent, question)
+		require.Equal(t, want, maintAskOf(q.Text).aggregate, question)
+	}
+	q := Understand("how many times did pump-2's strainer clog this year?", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, "this year", q.Window.Label)
+	q = Understand("which line lost the most hours to breakdowns last quarter?", wednesday, p, nil, tools.Scope{})
+	require.Equal(t, "last quarter", q.Window.Label)
+	require.True(t, q.Window.To.Before(wednesday))
+	q = Understand("how much did line 2 produce yesterday?", wednesday, p, nil, tools.Scope{})
 	require.Nil(t, q.Metric, "output is computable")
 }
 

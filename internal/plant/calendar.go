@@ -47,19 +47,50 @@ type ShiftSpan struct {
 	From, To time.Time
 }
 
+// RunsOn reports whether the shift runs on a weekday (every day when its
+// Days are empty).
+func (s Shift) RunsOn(wd time.Weekday) bool {
+	if len(s.Days) == 0 {
+		return true
+	}
+	for _, d := range s.Days {
+		if d == wd {
+			return true
+		}
+	}
+	return false
+}
+
 // ShiftAt returns the shift holding t, moved by off shifts (ShiftAt(t, -1)
-// is the previous shift, ShiftAt(t, 1) the next).
+// is the previous shift, ShiftAt(t, 1) the next). A shift lasts until the
+// next one starts; shifts that run on some weekdays only (Shift.Days) are
+// left out of the other days, so Friday's night shift of a plant idle at
+// the weekend lasts until Monday's first shift.
 func (p *Plant) ShiftAt(t time.Time, off int) ShiftSpan {
 	shifts := p.Shifts
 	if len(shifts) == 0 {
 		shifts = []Shift{{Name: "day", NameKO: "주간"}}
 	}
-	// Shift starts from two days before to two days after, in order.
-	var starts []ShiftSpan
-	for d := -2; d <= 2; d++ {
-		for _, s := range shifts {
-			starts = append(starts, ShiftSpan{Shift: s, From: p.At(t, d, s.Start)})
+	// Shift starts from two days before to two days after, in order (a
+	// week and a half each way when some shifts skip days).
+	span := 2
+	for _, s := range shifts {
+		if len(s.Days) > 0 {
+			span = 10
 		}
+	}
+	var starts []ShiftSpan
+	for d := -span; d <= span; d++ {
+		wd := p.Day(t, d).Weekday()
+		for _, s := range shifts {
+			if s.RunsOn(wd) {
+				starts = append(starts, ShiftSpan{Shift: s, From: p.At(t, d, s.Start)})
+			}
+		}
+	}
+	if len(starts) < 2 {
+		// No shift runs on any day: the plant's day is one shift.
+		return ShiftSpan{Shift: shifts[0], From: p.Day(t, 0), To: p.Day(t, 1)}
 	}
 	cur := 0
 	for i, s := range starts {
@@ -91,8 +122,11 @@ func (p *Plant) LastNight(t time.Time) ShiftSpan {
 // FirstShiftStart returns the start of the day's first shift on the day
 // holding t ("this morning" starts there).
 func (p *Plant) FirstShiftStart(t time.Time) time.Time {
-	if len(p.Shifts) == 0 {
-		return p.Day(t, 0)
+	wd := p.Day(t, 0).Weekday()
+	for _, s := range p.Shifts {
+		if s.RunsOn(wd) {
+			return p.At(t, 0, s.Start)
+		}
 	}
-	return p.At(t, 0, p.Shifts[0].Start)
+	return p.Day(t, 0)
 }

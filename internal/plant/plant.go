@@ -6,10 +6,11 @@
 //
 // A Plant is a plain value built from the series catalog (list_series, or
 // the series store) plus Defaults for what the catalog does not say: the
-// time zone, the shifts and the process names of the lines. The demo plant
-// is Asia/Seoul with shifts at 06, 14 and 22 (DemoDefaults). A later plant
-// model file (plant.yaml) will fill Defaults instead; nothing else needs
-// to change.
+// time zone, the shifts, the other names of lines and assets, the assets'
+// types and the sensors' units, ranges and documented limits. The applied
+// plant model file (plant.yaml, internal/plant/model) fills Defaults; a
+// plant without one gets DemoDefaults (Asia/Seoul, shifts at 06, 14 and
+// 22) and infers its assets and lines from the series names.
 //
 // It imports nothing of Gemba's: the planner (internal/planner), the agent
 // (internal/agent) and the eval read it; it reads nobody.
@@ -40,6 +41,12 @@ type Plant struct {
 	Assets []Asset
 	// Series are the catalog's series.
 	Series []Series
+	// Specs are what the plant model says of each sensor: unit, expected
+	// range, documented limits (see Spec, Limits and Crossed).
+	Specs []SensorSpec
+	// Origin says where the calendar and registry come from ("plant.yaml
+	// version 3", "built-in defaults"), for answers and `gemba plant show`.
+	Origin string
 }
 
 // Shift is one shift of the plant's day.
@@ -49,6 +56,8 @@ type Shift struct {
 	Name, NameKO string
 	// Start is the time of day the shift starts.
 	Start time.Duration
+	// Days are the weekdays the shift runs on; empty means every day.
+	Days []time.Weekday
 }
 
 // Line is one production line.
@@ -65,11 +74,15 @@ type Line struct {
 type Asset struct {
 	Name, Line string
 	// Type is the equipment type ("press"), Number its number in the type
-	// ("3" for press-3); both come from the name.
+	// ("3" for press-3); both come from the name unless the plant model
+	// gives the type.
 	Type   string
 	Number int
-	// Sensors are the sensors the catalog has for it.
+	// Sensors are the sensors the catalog (or the plant model) has for it.
 	Sensors []string
+	// Aliases are the plant's own names for it ("800t press", "메인 프레스"),
+	// from the plant model.
+	Aliases []string
 }
 
 // Series is one catalog entry.
@@ -101,6 +114,22 @@ type Defaults struct {
 	Shifts   []Shift
 	// LineAliases are other names of lines, by line name.
 	LineAliases map[string][]string
+	// Lines and Assets are declared by the plant model: they are part of
+	// the plant even before their series have points, and an asset's Type
+	// and Line here win over what its name and series say.
+	Lines  []string
+	Assets []AssetSpec
+	// Sensors are the plant model's sensors with units, ranges and limits.
+	Sensors []SensorSpec
+	// Origin says where these defaults come from (Plant.Origin).
+	Origin string
+}
+
+// AssetSpec is one asset as the plant model declares it.
+type AssetSpec struct {
+	Name, Line, Type string
+	// Aliases are the plant's own names for the asset, in any language.
+	Aliases []string
 }
 
 // DemoDefaults are the demo plant's: site plant-1 in Asia/Seoul, shifts at
@@ -146,7 +175,7 @@ func New(series []Series, d Defaults) (*Plant, error) {
 			return nil, fmt.Errorf("plant: shift %s starts at %s, outside the day", s.Name, s.Start)
 		}
 	}
-	p := &Plant{Site: d.Site, Location: loc, Shifts: shifts}
+	p := &Plant{Site: d.Site, Location: loc, Shifts: shifts, Specs: d.Sensors, Origin: d.Origin}
 	assets := map[string]*Asset{}
 	lines := map[string]*Line{}
 	line := func(name string) *Line {
@@ -156,6 +185,22 @@ func New(series []Series, d Defaults) (*Plant, error) {
 			lines[name] = l
 		}
 		return l
+	}
+	for _, l := range d.Lines {
+		line(l)
+	}
+	for _, as := range d.Assets {
+		a := newAsset(as.Name, as.Line)
+		if as.Type != "" {
+			a.Type = as.Type
+		}
+		a.Aliases = as.Aliases
+		assets[as.Name] = a
+	}
+	for _, s := range d.Sensors {
+		if a, ok := assets[s.Asset]; ok {
+			a.Sensors = appendUnique(a.Sensors, s.Sensor)
+		}
 	}
 	seen := map[string]bool{}
 	for _, s := range series {
@@ -173,13 +218,7 @@ func New(series []Series, d Defaults) (*Plant, error) {
 		}
 		a, ok := assets[s.Asset]
 		if !ok {
-			a = &Asset{Name: s.Asset, Line: s.Line}
-			if m := assetNameRe.FindStringSubmatch(s.Asset); m != nil {
-				a.Type = strings.ToLower(m[1])
-				a.Number, _ = strconv.Atoi(m[2])
-			} else {
-				a.Type = strings.ToLower(s.Asset)
-			}
+			a = newAsset(s.Asset, s.Line)
 			assets[s.Asset] = a
 		}
 		if a.Line == "" {
@@ -207,6 +246,24 @@ func New(series []Series, d Defaults) (*Plant, error) {
 		return p, ErrEmptyCatalog
 	}
 	return p, nil
+}
+
+// newAsset is an asset whose type and number come from its name.
+func newAsset(name, line string) *Asset {
+	a := &Asset{Name: name, Line: line}
+	a.Type, a.Number = NameParts(name)
+	return a
+}
+
+// NameParts reads an asset's equipment type and number from its name
+// (press-3 → press, 3; machine12 → machine, 12; a name without a number is
+// its own type, number 0): how assets are typed when no plant model says.
+func NameParts(name string) (typ string, number int) {
+	if m := assetNameRe.FindStringSubmatch(name); m != nil && m[1] != "" {
+		n, _ := strconv.Atoi(m[2])
+		return strings.ToLower(strings.TrimRight(m[1], "-_ ")), n
+	}
+	return strings.ToLower(name), 0
 }
 
 // ErrEmptyCatalog is returned (with a usable, empty plant) when the catalog

@@ -234,3 +234,56 @@ func norm(s []string) []string {
 	}
 	return s
 }
+
+// TestDeclaredAssetsAndAliases: assets a plant model declares resolve by
+// their names (also ones the type-and-number rules cannot read) and by
+// the plant's own aliases, before any of their series has points.
+func TestDeclaredAssetsAndAliases(t *testing.T) {
+	t.Parallel()
+	p, err := New(nil, Defaults{TimeZone: "UTC", Lines: []string{"line-1"}, Assets: []AssetSpec{
+		{Name: "M12-A", Line: "line-1", Type: "press", Aliases: []string{"main press", "메인 프레스"}},
+		{Name: "press-3", Line: "line-1", Type: "press", Aliases: []string{"800t press"}},
+	}})
+	require.ErrorIs(t, err, ErrEmptyCatalog)
+	a, ok := p.Asset("M12-A")
+	require.True(t, ok)
+	require.Equal(t, "press", a.Type)
+	require.Equal(t, []string{"M12-A", "press-3"}, p.AssetsOfType("press"))
+	for q, want := range map[string][]string{
+		"is m12-a running hot?":          {"M12-A"},
+		"main press vibration":           {"M12-A"},
+		"메인 프레스 진동이 커요":                  {"M12-A"},
+		"is the 800t press ok?":          {"press-3"},
+		"compare press 3 and main press": {"M12-A", "press-3"},
+	} {
+		got := p.Resolve(q).Assets
+		require.ElementsMatch(t, want, got, q)
+	}
+	l, ok := p.Line("line-1")
+	require.True(t, ok)
+	require.Equal(t, []string{"M12-A", "press-3"}, l.Assets)
+}
+
+// TestWeekdayShifts: a shift that runs on weekdays only is skipped at the
+// weekend, where the previous shift lasts until the next one starts.
+func TestWeekdayShifts(t *testing.T) {
+	t.Parallel()
+	p, err := New(nil, Defaults{TimeZone: "Europe/Berlin", Shifts: []Shift{
+		{Name: "early", Start: 6 * time.Hour},
+		{Name: "late", Start: 14 * time.Hour, Days: []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday}},
+	}})
+	require.ErrorIs(t, err, ErrEmptyCatalog)
+	f := func(t time.Time) string { return t.In(p.Location).Format("Mon 15:04") }
+	fri := time.Date(2026, 3, 6, 15, 0, 0, 0, time.UTC) // Friday 16:00 in Berlin
+	s := p.ShiftAt(fri, 0)
+	require.Equal(t, "late", s.Name)
+	require.Equal(t, "Fri 14:00", f(s.From))
+	require.Equal(t, "Sat 06:00", f(s.To))
+	sat := time.Date(2026, 3, 7, 15, 0, 0, 0, time.UTC) // Saturday 16:00
+	s = p.ShiftAt(sat, 0)
+	require.Equal(t, "early", s.Name)
+	require.Equal(t, "Sat 06:00", f(s.From))
+	require.Equal(t, "Sun 06:00", f(s.To))
+	require.Equal(t, "Sun 06:00", f(p.ShiftAt(sat, 1).From))
+	require.Equal(t, "Sat 06:00", f(p.FirstShiftStart(sat)))
+}

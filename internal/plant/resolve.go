@@ -109,6 +109,33 @@ func (p *Plant) Resolve(text string) Mentions {
 		}
 	}
 
+	// Assets by the plant's own names for them ("800t press", "메인
+	// 프레스"), longest first so that a longer name wins over a shorter
+	// one inside it; before the type-and-number rules, which would read
+	// "press" in "800t press" as a type.
+	type named struct{ alias, asset string }
+	var aliases []named
+	for _, a := range p.Assets {
+		names := a.Aliases
+		if n := Normalize(a.Name); !plainNameRe.MatchString(n) {
+			// A name the type-and-number rules cannot read ("p3-a",
+			// "line1_press") is found as it is written.
+			names = append([]string{a.Name}, names...)
+		}
+		for _, al := range names {
+			if n := Normalize(al); strings.TrimSpace(n) != "" {
+				aliases = append(aliases, named{n, a.Name})
+			}
+		}
+	}
+	sort.SliceStable(aliases, func(i, j int) bool { return len(aliases[i].alias) > len(aliases[j].alias) })
+	for _, al := range aliases {
+		if loc := aliasIndex(t, al.alias); loc != nil && free(loc[0], loc[1]) {
+			m.Assets = appendUnique(m.Assets, al.asset)
+			take(loc[0], loc[1])
+		}
+	}
+
 	// Assets: a type word and one or more numbers.
 	for _, et := range EquipmentTypes {
 		for _, re := range assetRes(et) {
@@ -185,6 +212,7 @@ func appendUnknown(us []Unknown, u Unknown) []Unknown {
 var (
 	seriesNameRe  = regexp.MustCompile(`\b[a-z][a-z0-9]*-\d+\.[a-z_]+\b`)
 	genericNameRe = regexp.MustCompile(`\b([a-z]{2,})-(\d+)\b`)
+	plainNameRe   = regexp.MustCompile(`^[a-z]{2,}-\d+$`)
 	docPrefixes   = map[string]bool{"inc": true, "rb": true, "wo": true, "uc": true, "sop": true, "line": true, "iso": true, "covid": true, "ep": true, "pf": true, "af": true}
 	lineRes       = []*regexp.Regexp{
 		regexp.MustCompile(`\bline[\s\-#_]*(?:no\.?\s*)?(\d+)\b`),

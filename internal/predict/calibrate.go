@@ -12,9 +12,15 @@ import (
 // Up to the history's top percent the probability is empirical (the share
 // of past values at least as large, with the +1 of a conformal p-value);
 // beyond it the tail is extrapolated with an exponential fitted to the top
-// values' excesses (peaks over a high threshold). A series whose history
-// holds spikes therefore judges a new spike against them, and a quiet one
-// finds the same spike very rare. Refitting is batched.
+// values' excesses (peaks over a high threshold). Its scale comes from the
+// median excess, not the mean: one gross outlier in the history (a sensor
+// glitch a thousand times the noise) would otherwise stretch the tail and
+// hide every later anomaly until it left the history. A series whose
+// history holds spikes therefore judges a new spike against them, and a
+// quiet one finds the same spike very rare. A statistic that is the size
+// of a mean (the shift, drift and level tests) is never called rarer than
+// the normal tail of its own robust scale says: a few excursions of a
+// slowly moving mean are too few to fit a tail to. Refitting is batched.
 type calibrator struct {
 	hist    []float64 // ring of the last cap values
 	next    int       // ring position of the next value
@@ -24,6 +30,8 @@ type calibrator struct {
 	u, beta float64   // tail threshold and mean excess above it
 	k       int       // values above u
 	minBeta float64   // floor of the mean excess, in the statistic's units
+	mean    bool      // the statistic is |a mean|: floor p at its normal tail
+	sigma   float64   // the statistic's normal scale (median/0.6745), when mean
 	since   int       // values added since the last refit
 	every   int       // refit period
 }
@@ -86,14 +94,24 @@ func (c *calibrator) refit() {
 	// The top 1% (at least 10 values) make the tail.
 	c.k = min(max(n/100, 10), n-1)
 	c.u = c.sorted[n-1-c.k]
-	var s float64
-	for _, v := range c.sorted[n-c.k:] {
-		s += v - c.u
+	// An exponential's median is β·ln 2.
+	c.beta = math.Max((medianSorted(c.sorted[n-c.k:])-c.u)/math.Ln2, c.minBeta)
+	if c.mean {
+		// |X| of a centred normal X has median 0.6745σ.
+		c.sigma = medianSorted(c.sorted) / 0.6745
 	}
-	c.beta = c.minBeta
-	if c.k > 0 {
-		c.beta = math.Max(s/float64(c.k), c.minBeta)
+}
+
+// medianSorted is the median of sorted values (NaN for none).
+func medianSorted(v []float64) float64 {
+	n := len(v)
+	switch {
+	case n == 0:
+		return math.NaN()
+	case n%2 == 1:
+		return v[n/2]
 	}
+	return (v[n/2-1] + v[n/2]) / 2
 }
 
 // log10p returns log10 of the probability, under the history, of a value at
@@ -107,7 +125,11 @@ func (c *calibrator) log10p(v float64) float64 {
 		ge := n - sort.SearchFloat64s(c.sorted, v)
 		return math.Log10(float64(ge+1) / float64(n+1))
 	}
-	return math.Log10(float64(c.k+1)/float64(n+1)) - (v-c.u)/c.beta/math.Ln10
+	lp := math.Log10(float64(c.k+1)/float64(n+1)) - (v-c.u)/c.beta/math.Ln10
+	if c.mean && c.sigma > 0 {
+		lp = math.Max(lp, log10NormalTail2(v/c.sigma))
+	}
+	return lp
 }
 
 // log10NormalTail2 is log10 of the two-sided standard normal tail

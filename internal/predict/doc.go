@@ -39,25 +39,32 @@
 // seen near this time of day in past seasons (spikes; a daily job a few
 // minutes late is not news), its mean over 6 and over 36 points (shifts and
 // drifts), the mean of the last 12 points against the same stretch in past
-// seasons or a 200-point baseline (level changes the short-term level has
-// absorbed), its spread over 12 points (variance changes) and runs of
-// identical values against the lengths of past runs (stuck sensors). Each
-// statistic is calibrated on its own recent history (2,000 values):
-// empirically below its top percent and by an exponential fitted to the
-// top percent beyond, the peaks-over-threshold idea, so a series whose
-// history holds spikes judges a new spike against them. This is the
-// calibration Numenta's anomaly likelihood and the conformal detectors (KNN
-// CAD) do on their own raw scores. The smallest p-value, corrected for the
-// six tests, becomes the score S/(S+5) with S = −log10 p: 0.5 means "a
-// one-in-100,000 point here", 0.67 one in 10¹⁰. The first 150 points are a
-// reported warm-up ([Detection].WarmUp).
+// seasons and against a 200-point baseline, whichever is nearer (level
+// changes the short-term level has absorbed; a season's regular step or a
+// lost season is not news), its spread over 12 points (variance changes)
+// and runs of identical values against the lengths of past runs (stuck
+// sensors). Each statistic is calibrated on its own recent history (2,000
+// values): empirically below its top percent and by an exponential fitted
+// to the top percent beyond, the peaks-over-threshold idea, so a series
+// whose history holds spikes judges a new spike against them. The
+// exponential's scale comes from the median excess, so one gross glitch in
+// the history does not hide every later anomaly; the statistics that are
+// means (shift, drift, level) are never called rarer than the normal tail
+// of their robust scale. This is the calibration Numenta's anomaly
+// likelihood and the conformal detectors (KNN CAD) do on their own raw
+// scores. The smallest p-value, corrected for the six tests, becomes the
+// score S/(S+5) with S = −log10 p: 0.5 means "a one-in-100,000 point here",
+// 0.67 one in 10¹⁰. The first 150 points are a reported warm-up
+// ([Detection].WarmUp).
 //
 // Events fire once, at onset: a point whose score reaches the threshold
 // opens an event, which lasts while scores stay above half the threshold and
-// at least twelve hours, during which nothing new fires; the reported
-// scores inside it are capped below half the threshold, so a threshold
-// picked on the scores finds the same onsets (the rest period NAB's
-// detectors use). [DetectMulti] online runs one stream per sensor plus a
+// at least twelve hours, during which nothing new fires (the rest period
+// NAB's detectors use), unless, once the event has had six points to
+// develop, a point comes at least twice as surprising (in −log10 p) as
+// anything since the onset: a new, far stronger anomaly is news. The
+// reported scores inside an event are capped below half the threshold, so
+// a threshold picked on the scores finds the same onsets. [DetectMulti] online runs one stream per sensor plus a
 // joint test of sustained shifts (each sensor's CUSUM against its slow
 // baseline, a multivariate EWMA and a robust Mahalanobis distance, see
 // below), takes the smallest corrected p-value and splits each point among

@@ -23,18 +23,29 @@ type span struct{ start, last, peak int }
 // while scores stay above half the threshold (allowing gaps of up to gap
 // points) and, whatever the scores, for at least hold points, during which
 // nothing new fires: one anomaly is one event, however long it lasts. The
-// reported score of the points inside an event after its onset is capped
-// below half the threshold, so a threshold picked on the scores finds the
-// same onsets.
+// one exception is escalation: once the event has had escalateAfter points
+// to develop, a point at least escalation times as surprising (in
+// −log10 p) as anything seen since the onset opens a new event. Squaring a
+// probability is no longer the same anomaly going on: a level drop held
+// by an earlier blip, then a spike far beyond both, is news. The reported
+// score of the points inside an event after its onset is capped below half
+// the threshold, so a threshold picked on the scores finds the same onsets.
 type alarm struct {
 	thr, low  float64
 	hold, gap int
 	active    bool
 	cur       span
 	peakScore float64
-	until     int // no new event up to this index
+	maxSeen   float64 // the highest score since the current onset
+	until     int     // no new event up to this index
 	done      []span
 }
+
+// Escalation inside an event (see alarm).
+const (
+	escalation    = 2.0          // surprise (−log10 p) ratio that opens a new event
+	escalateAfter = streamShortM // points an event has to develop first
+)
 
 func newAlarm(thr float64, hold, gap int) *alarm {
 	return &alarm{thr: thr, low: thr / 2, hold: hold, gap: gap, until: -1}
@@ -50,7 +61,16 @@ func (a *alarm) step(i int, raw float64, missing bool) (reported float64, onset 
 	if missing {
 		return 0, false
 	}
-	if a.active || i <= a.until {
+	held := a.active || i <= a.until
+	if held && raw >= a.thr && i-a.cur.start >= escalateAfter &&
+		scoreSurprise(raw) >= escalation*scoreSurprise(a.maxSeen) {
+		if a.active {
+			a.done = append(a.done, a.cur)
+		}
+		held = false
+	}
+	if held {
+		a.maxSeen = math.Max(a.maxSeen, raw)
 		if a.active && raw >= a.low {
 			a.cur.last = i
 			if raw > a.peakScore {
@@ -60,7 +80,7 @@ func (a *alarm) step(i int, raw float64, missing bool) (reported float64, onset 
 		return math.Min(raw, a.low*0.999), false
 	}
 	if raw >= a.thr {
-		a.active, a.cur, a.peakScore, a.until = true, span{i, i, i}, raw, i+a.hold
+		a.active, a.cur, a.peakScore, a.maxSeen, a.until = true, span{i, i, i}, raw, raw, i+a.hold
 		return raw, true
 	}
 	return raw, false

@@ -2,6 +2,7 @@ package predict
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -200,4 +201,44 @@ func TestOnlineSpeedFloor(t *testing.T) {
 	rate := float64(len(x)) / cpu.Seconds()
 	t.Logf("%.0f points per CPU second", rate)
 	require.GreaterOrEqual(t, rate, 50_000.0)
+}
+
+// TestOnlineQuietAfterAnomalousDay: a daily square wave (a plant's day
+// shift) whose day part comes at half height one day is reported on that
+// day, and the days after it stay quiet, though the anomalous day now sits
+// in the seasons the detector compares with; and a series without a daily
+// pattern, judged with a daily period, does not fire on one point's level.
+func TestOnlineQuietAfterAnomalousDay(t *testing.T) {
+	t.Parallel()
+	const p, day = 48, 30 // half-hourly, the anomalous day
+	r := rand.New(rand.NewPCG(17, 19))
+	x := make([]float64, 45*p)
+	for i := range x {
+		v := 20.0
+		if h := i % p; h >= 16 && h < 40 {
+			v = 80
+			if i/p == day {
+				v = 50
+			}
+		}
+		x[i] = v + 2*r.NormFloat64()
+	}
+	det, err := Detect(Series{Values: x}, DetectOptions{Online: true, Period: p})
+	require.NoError(t, err)
+	var onDay, after int
+	for _, e := range det.Events {
+		switch d := e.OnsetIdx / p; {
+		case d == day:
+			onDay++
+		case d > day:
+			after++
+		}
+	}
+	require.Equal(t, 1, onDay, "the half-height day is one event: %+v", det.Events)
+	require.Zero(t, after, "the days after it are quiet: %+v", det.Events)
+
+	flat := synth(30*p, 1, 50, 0, 1, 23)
+	det, err = Detect(Series{Values: flat}, DetectOptions{Online: true, Period: p})
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(det.Events), 1, "%+v", det.Events)
 }

@@ -99,11 +99,12 @@ func (t *robustTrack) z(e float64, floor float64) float64 {
 // last few points (the level) and the level plus the median deviation from
 // the level at the same phase of the last few seasons (the season); the one
 // with the smaller recent error is used, so a series that loses its daily
-// pattern is judged without it. Five tests look at the standardised
+// pattern is judged without it. Six tests look at the standardised
 // residual: its size (spikes, the onset of a level shift), its mean over a
 // few points (a shift) and over a longer stretch (a drift or trend change),
-// its spread (a variance change) and a run of identical values (a stuck or
-// flat-lined sensor). Each test statistic is calibrated against its own
+// the recent mean against past seasons and a trailing baseline (a level
+// change the short-term level has absorbed), its spread (a variance change)
+// and a run of identical values (a stuck or flat-lined sensor). Each test statistic is calibrated against its own
 // recent history (see calibrator), the smallest p-value is corrected for
 // the number of tests, and the point's score is S/(S+5) with S = −log10 p:
 // a score of 0.5 means "as surprising as a one-in-100,000 point here".
@@ -187,6 +188,9 @@ func NewStream(p int) *Stream {
 	for i := range s.cal {
 		s.cal[i] = newCalibrator(streamCalibW, streamCalibRefit, 0.1)
 	}
+	for _, i := range []int{TestShift, TestDrift, TestLevel} {
+		s.cal[i].mean = true
+	}
 	return s
 }
 
@@ -234,14 +238,20 @@ func (s *Stream) Push(x float64) StreamPoint {
 	// twice the other's does not get a say: its errors are so large that
 	// it would excuse anything by chance.
 	zsc := s.flat.sc
+	seasonOnly := false
 	if !math.IsNaN(zSeas) {
 		ph := (s.n - 1) % s.p
 		ef, es := s.phaseErrFlat[ph], s.phaseErrSeas[ph]
 		switch {
 		case math.IsNaN(zFlat) || ef > 4*es:
 			// At this phase the level is usually far off (the steep side
-			// of a daily wave): it cannot vouch for the point.
+			// of a daily wave): it cannot vouch for the point. The level
+			// test, too, then compares with the season alone, if the
+			// season is worth having at all: on a series without one, a
+			// phase where the level happened to be off by chance must not
+			// make a single point's level jump.
 			z, pt.Expected, zsc = zSeas, lvl+seasDev, s.seas.sc
+			seasonOnly = s.errSeas < s.errFlat
 		case math.Abs(zSeas) < math.Abs(zFlat):
 			z, pt.Expected, zsc = zSeas, lvl+seasDev, s.seas.sc
 		}
@@ -292,7 +302,7 @@ func (s *Stream) Push(x float64) StreamPoint {
 		stat[TestShift] = math.Abs(s.meanZ(streamShortM)) * math.Sqrt(streamShortM)
 		stat[TestDrift] = math.Abs(s.meanZ(streamLongM)) * math.Sqrt(streamLongM)
 		stat[TestVariance] = s.spread(streamVarM)
-		stat[TestLevel] = s.levelStat(x)
+		stat[TestLevel] = s.levelStat(x, seasonOnly)
 	}
 	if s.run > 0 {
 		stat[TestStuck] = float64(s.run)
@@ -398,11 +408,14 @@ func (s *Stream) windowMean(a, b int) float64 {
 	return (hiS - loS) / n
 }
 
-// levelStat compares the mean of the last streamLevelM points (x included) with
-// the same stretch in past seasons (their median), or, without a season,
-// with the median of the points before them: a level shift or a drift that
-// the short-term level has absorbed still stands out here.
-func (s *Stream) levelStat(x float64) float64 {
+// levelStat compares the mean of the last streamLevelM points (x included)
+// with two baselines: the same stretch in past seasons (their median) and
+// the median of the points before them. A level shift or a drift that the
+// short-term level has absorbed stands out against both; a change that
+// either baseline explains (the season's regular step, or a series whose
+// season has gone) is not news, so the nearer baseline counts, unless the
+// season alone can judge this phase (seasonOnly, see Push).
+func (s *Stream) levelStat(x float64, seasonOnly bool) float64 {
 	m := streamLevelM
 	// The recent mean: x and the m−1 points before it.
 	prev := s.windowMean(1, m-1)
@@ -410,8 +423,8 @@ func (s *Stream) levelStat(x float64) float64 {
 		return math.NaN()
 	}
 	cur := (prev*float64(m-1) + x) / float64(m)
-	var base float64
-	if s.p > 1 && s.errSeas < s.errFlat {
+	d := math.Inf(1)
+	if s.p > 1 {
 		var b [streamSeasons]float64
 		k := 0
 		for j := 1; j <= streamSeasons; j++ {
@@ -422,17 +435,19 @@ func (s *Stream) levelStat(x float64) float64 {
 				k++
 			}
 		}
-		if k < 2 {
-			return math.NaN()
-		}
-		base = medianSmall(b[:k])
-	} else {
-		base = s.base.median()
-		if math.IsNaN(base) || len(s.base.v) < streamLevelBaseW/2 {
-			return math.NaN()
+		if k >= 2 {
+			d = math.Abs(cur - medianSmall(b[:k]))
 		}
 	}
-	return math.Abs(cur-base) / math.Max(s.flat.sc, s.floor) * math.Sqrt(float64(m))
+	if !seasonOnly || math.IsInf(d, 1) {
+		if base := s.base.median(); !math.IsNaN(base) && len(s.base.v) >= streamLevelBaseW/2 {
+			d = math.Min(d, math.Abs(cur-base))
+		}
+	}
+	if math.IsInf(d, 1) {
+		return math.NaN()
+	}
+	return d / math.Max(s.flat.sc, s.floor) * math.Sqrt(float64(m))
 }
 
 // envelopeHalf is the half-width, in points, of the time-of-day
@@ -506,6 +521,14 @@ func surpriseScore(log10p float64) float64 {
 		return 0
 	}
 	return s / (s + streamHalfDecades)
+}
+
+// scoreSurprise inverts surpriseScore: S = −log10 p of a score.
+func scoreSurprise(score float64) float64 {
+	if score <= 0 {
+		return 0
+	}
+	return streamHalfDecades * score / (1 - score)
 }
 
 // medianSmall is the median of a few values (reorders them).

@@ -2,11 +2,9 @@ package series
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -18,12 +16,45 @@ import (
 	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
 
-// ImportOptions describe the series of a CSV file.
+// ImportOptions describe the series of a CSV file. The file comes in one
+// of three forms:
+//
+//   - long: a series column, a timestamp column and a value column, one
+//     reading a row (series,timestamp,value);
+//   - wide: a timestamp column and one column per sensor; the headers are
+//     the series names, or with Asset the sensors of that asset;
+//   - entity: a wide file holding several machines, told apart by an
+//     entity column (Azure PdM: datetime,machineID,volt,rotate,…): each
+//     row's series are named by the Name template (default
+//     "<asset>.{column}", the asset from the Asset template, by default
+//     "machine-{machineID}" for a numeric machineID column).
 type ImportOptions struct {
-	// Asset, for a wide file, names the machine its columns belong to: the
-	// column "vibration" becomes the series "<asset>.vibration". Without it
-	// the column headers are the series names.
+	// Asset names the machine the value columns belong to: a literal name
+	// ("press-3": the column vibration becomes press-3.vibration) or a
+	// template over the row's cells ("machine-{machineID}").
 	Asset string
+	// Entity is the column that tells a row's machine (entity form).
+	Entity string
+	// Name is the naming template of a value column's series:
+	// "machine-{machineID}.{column}" uses any column of the file, {column}
+	// (the value column's name) and {asset}. Without Asset, the asset and
+	// sensor are read from the name (asset.sensor).
+	Name string
+	// TimeColumn names the timestamp column (default: the first column
+	// called timestamp, time, ts, datetime or date).
+	TimeColumn string
+	// Columns, when set, are the only value columns read (the others are
+	// ignored); by default every column that is not the timestamp, the
+	// entity or read by a template.
+	Columns []string
+	// Location is the time zone of naive timestamps (no offset, no Z);
+	// nil reads them as UTC. Timestamps with an offset are that instant.
+	Location *time.Location
+	// OnDuplicate is the policy for a (series, timestamp) pair repeated in
+	// the file (default DupKeepLast).
+	OnDuplicate DupPolicy
+	// Comma is the field delimiter (default ',').
+	Comma rune
 	// Site and Line place the imported series in the plant.
 	Site, Line string
 	// Unit is the unit of every imported series unless Units names one.
@@ -34,19 +65,64 @@ type ImportOptions struct {
 	Source string
 }
 
+// DupPolicy says what an import does with a (series, timestamp) pair
+// repeated in the file: the policy of issue 12 keeps the last row (a
+// gateway's resend or a correction supersedes what came before).
+type DupPolicy string
+
+// The duplicate policies.
+const (
+	// DupKeepLast keeps the last row of the file (the default).
+	DupKeepLast DupPolicy = "keep-last"
+	// DupKeepFirst keeps the first row of the file.
+	DupKeepFirst DupPolicy = "keep-first"
+	// DupMean stores the mean of the repeated rows.
+	DupMean DupPolicy = "mean"
+	// DupError refuses the file, listing the repeated rows.
+	DupError DupPolicy = "error"
+)
+
+// ParseDupPolicy reads a policy name ("" is DupKeepLast).
+func ParseDupPolicy(s string) (DupPolicy, error) {
+	switch p := DupPolicy(strings.ToLower(strings.TrimSpace(s))); p {
+	case "":
+		return DupKeepLast, nil
+	case DupKeepLast, DupKeepFirst, DupMean, DupError:
+		return p, nil
+	}
+	return "", fmt.Errorf("unknown duplicate policy %q (keep-last, keep-first, mean or error)", s)
+}
+
 // ImportResult reports what an import wrote.
 type ImportResult struct {
-	// Format is "long" or "wide".
+	// Format is "long", "wide" or "entity".
 	Format string `json:"format"`
+	// Entity is the entity column of an entity file.
+	Entity string `json:"entity,omitempty"`
+	// NameTemplate and AssetTemplate are the templates the names were
+	// built with (empty when the names are the headers).
+	NameTemplate  string `json:"name_template,omitempty"`
+	AssetTemplate string `json:"asset_template,omitempty"`
 	// Series are the names of the series written, sorted.
 	Series []string `json:"series"`
+	// Assets are the assets of the series written, sorted.
+	Assets []string `json:"assets,omitempty"`
 	// Rows is the number of data rows read.
 	Rows int `json:"rows"`
 	// Points is the number of points written (inserted or replaced).
 	Points int64 `json:"points"`
+	// First and Last bound the timestamps written.
+	First time.Time `json:"first"`
+	Last  time.Time `json:"last"`
+	// Zone is the time zone naive timestamps were read in; Naive counts
+	// them (0: every timestamp had its offset, the zone did not matter).
+	Zone  string `json:"zone"`
+	Naive int    `json:"naive_timestamps"`
+	// OnDuplicate is the duplicate policy applied.
+	OnDuplicate DupPolicy `json:"on_duplicate"`
 	// Warnings are the repairs the input-cleaning policy made (package
 	// predict/clean): missing and infinite values skipped, duplicate
-	// (series, timestamp) pairs resolved to the last row of the file.
+	// (series, timestamp) pairs resolved by OnDuplicate.
 	Warnings []clean.Warning `json:"warnings,omitempty"`
 }
 
@@ -54,6 +130,8 @@ type ImportResult struct {
 type Problem struct {
 	// Line is the 1-based line number in the file (the header is line 1).
 	Line int `json:"line"`
+	// Column is the header of the cell at fault ("" for the whole line).
+	Column string `json:"column,omitempty"`
 	// Msg says what is wrong.
 	Msg string `json:"msg"`
 }
@@ -64,10 +142,13 @@ type ImportError struct {
 	Problems []Problem
 	// Total counts all problems (Problems is capped).
 	Total int
+	// Hint, when set, says what most likely fixes the file.
+	Hint string
 }
 
 // ErrBadFile marks an import file that cannot be read as a series CSV
-// (no header, no timestamp column, malformed rows); *ImportError matches it.
+// (no header, no timestamp column, malformed rows); *ImportError and
+// *EntityHintError match it.
 var ErrBadFile = errors.New("bad series file")
 
 // Is makes errors.Is(err, ErrBadFile) true.
@@ -82,64 +163,55 @@ func (e *ImportError) Error() string {
 	fmt.Fprintf(&b, "%d malformed row(s), nothing imported", e.Total)
 	for _, p := range e.Problems {
 		fmt.Fprintf(&b, "\n  line %d: %s", p.Line, p.Msg)
+		if p.Column != "" {
+			fmt.Fprintf(&b, " (column %s)", p.Column)
+		}
 	}
 	if e.Total > len(e.Problems) {
 		fmt.Fprintf(&b, "\n  … and %d more", e.Total-len(e.Problems))
 	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "\n  hint: %s", e.Hint)
+	}
 	return b.String()
 }
 
-func (e *ImportError) add(line int, format string, args ...any) {
+func (e *ImportError) add(line int, column, format string, args ...any) {
 	e.Total++
 	if len(e.Problems) < maxProblems {
-		e.Problems = append(e.Problems, Problem{Line: line, Msg: fmt.Sprintf(format, args...)})
+		e.Problems = append(e.Problems, Problem{Line: line, Column: column, Msg: fmt.Sprintf(format, args...)})
 	}
 }
 
-var (
-	timeHeaders   = []string{"timestamp", "time", "ts", "datetime", "date"}
-	seriesHeaders = []string{"series", "name", "series_name", "sensor"}
-)
-
-func findCol(header []string, names []string) int {
-	for _, n := range names {
-		for i, h := range header {
-			if strings.EqualFold(strings.TrimSpace(h), n) {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-// ParseTime reads a timestamp in the usual CSV spellings (RFC 3339, ISO
-// without zone — taken as UTC —, US dates, Unix seconds): the layouts of
-// the one input-cleaning policy, package predict/clean.
-func ParseTime(s string) (time.Time, error) {
-	if t, _, ok := clean.ParseTime(s, ""); ok {
-		return t, nil
-	}
-	return time.Time{}, fmt.Errorf("bad timestamp %q", strings.TrimSpace(s))
-}
-
-// Import reads a CSV file in long form (header with series, timestamp and
-// value columns) or wide form (a timestamp column and one column per
-// sensor) and upserts its points in one transaction, under the one
-// input-cleaning policy of package predict/clean: only unreadable lines (a
-// bad number or timestamp, the wrong number of fields) are errors, all
-// reported in an *ImportError with their line numbers, and then nothing is
-// written; empty cells of a wide file are missing readings and skipped,
+// Import reads a CSV file in long, wide or entity form (see ImportOptions)
+// and upserts its points in one transaction, under the one input-cleaning
+// policy of package predict/clean: only unreadable lines (a bad number or
+// timestamp, the wrong number of fields, an empty entity) are errors, all
+// reported in an *ImportError with their line and column, and then nothing
+// is written; empty cells of a wide file are missing readings and skipped,
 // missing markers (NaN, NA, null…) and infinite values are skipped and
-// counted, and a (series, timestamp) pair repeated in the file keeps its
-// last row, counted; the counts come back as ImportResult.Warnings.
+// counted, and a (series, timestamp) pair repeated in the file is resolved
+// by opt.OnDuplicate (default: the last row), counted; the counts come back
+// as ImportResult.Warnings. A wide file whose rows repeat timestamps
+// because it holds several machines, told apart by a column that looks
+// like an id, is refused with an *EntityHintError naming that column.
 //
 // The file is streamed: rows go through COPY into a temporary staging
-// table as they are read (with their line numbers) and one INSERT … ON
-// CONFLICT moves the points into place. Duplicates and sampling intervals
-// are tracked while reading when each series runs in time order (the
-// usual case), else found in SQL on the staging table. Memory stays flat
-// however large the file.
+// table as they are read (with their line numbers) and are merged into
+// blocks a batch at a time. Duplicates and sampling intervals are tracked
+// while reading when each series runs in time order (the usual case), else
+// found in SQL on the staging table. Memory stays flat however large the
+// file.
 func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (ImportResult, error) {
+	policy, err := ParseDupPolicy(string(opt.OnDuplicate))
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
+	explicitPolicy := opt.OnDuplicate != ""
+	opt.OnDuplicate = policy
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
 	src, err := newCSVSource(r, opt)
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w: %w", ErrBadFile, err)
@@ -149,14 +221,14 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // no-op after commit
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_stage
-(name text NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, line integer NOT NULL) ON COMMIT DROP`); err != nil {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS import_points
+(k integer NOT NULL, ts timestamptz NOT NULL, value double precision NOT NULL, line integer NOT NULL) ON COMMIT DROP`); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: stage: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM import_stage`); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM import_points`); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: stage: %w", err)
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, []string{"name", "ts", "value", "line"}, src); err != nil {
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_points"}, []string{"k", "ts", "value", "line"}, src); err != nil {
 		if src.fatal != nil {
 			return ImportResult{}, fmt.Errorf("series: import: %w: %w", ErrBadFile, src.fatal)
 		}
@@ -169,14 +241,36 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 		}
 		src.dups.n, src.dups.line = n, line
 	}
+	// A wide file that is really several machines' rows: say which column
+	// tells them apart, rather than list its "bad numbers" or keep one
+	// machine's reading per timestamp.
+	if !explicitPolicy || policy == DupError {
+		if h := src.entityHint(); h != nil {
+			return ImportResult{}, fmt.Errorf("series: import: %w", h)
+		}
+	}
 	if src.perr.Total > 0 {
 		sort.SliceStable(src.perr.Problems, func(i, j int) bool { return src.perr.Problems[i].Line < src.perr.Problems[j].Line })
 		if len(src.perr.Problems) > maxProblems {
 			src.perr.Problems = src.perr.Problems[:maxProblems]
 		}
+		src.perr.Hint = src.textColumnHint()
 		return ImportResult{}, fmt.Errorf("series: import: %w", src.perr)
 	}
-	res := ImportResult{Format: src.format, Rows: src.rows, Warnings: src.warnings()}
+	if src.dups.n > 0 && policy == DupError {
+		return ImportResult{}, fmt.Errorf("series: import: %w", duplicateProblems(ctx, tx, src))
+	}
+	res := ImportResult{Format: src.lay.format, Rows: src.rows, Warnings: src.warnings(policy), First: src.first, Last: src.last,
+		Zone: opt.Location.String(), Naive: src.tp.naive, OnDuplicate: policy}
+	if src.lay.entity >= 0 {
+		res.Entity = src.lay.header[src.lay.entity]
+	}
+	if src.lay.name != nil {
+		res.NameTemplate = src.lay.name.String()
+	}
+	if src.lay.asset != nil {
+		res.AssetTemplate = src.lay.asset.String()
+	}
 	intervals := src.intervals()
 	if src.unsorted {
 		if intervals, err = stagedIntervals(ctx, tx); err != nil {
@@ -189,34 +283,50 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	// Before any series row is touched (so this transaction holds no lock a
 	// partition's creation on another connection could wait for): refuse
 	// history past the retention, and make the partitions the points go to.
-	var lo, hi time.Time
-	if err := tx.QueryRow(ctx, `SELECT min(ts), max(ts) FROM import_stage`).Scan(&lo, &hi); err != nil {
+	if err := st.checkRetention([]Row{{TS: src.first}}); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
-	if err := st.checkRetention([]Row{{TS: lo}}); err != nil {
-		return ImportResult{}, fmt.Errorf("series: import: %w", err)
-	}
-	if err := st.ensureRange(ctx, lo, hi); err != nil {
+	if err := st.ensureRange(ctx, src.first, src.last); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
 	// Points of these series still waiting in the tail (a connector's) are
 	// folded first, so the file's points win over them.
-	if err := st.foldNames(ctx, slices.Collect(maps.Keys(intervals))); err != nil {
+	names := make([]string, 0, len(intervals))
+	for k := range intervals {
+		names = append(names, src.names[k])
+	}
+	if err := st.foldNames(ctx, names); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
 	txs := st.On(tx)
 	// Series rows are upserted in name order, so that two imports of
 	// overlapping files lock them in the same order and cannot deadlock.
-	for _, name := range slices.Sorted(maps.Keys(intervals)) {
-		desc := describe(name, opt)
-		desc.Interval = intervals[name]
-		if _, err := txs.Upsert(ctx, desc); err != nil {
+	order := make([]int32, 0, len(intervals))
+	for k := range intervals {
+		order = append(order, k)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(src.names[a], src.names[b]) })
+	ks := make([]int32, 0, len(order))
+	ids := make([]int64, 0, len(order))
+	assets := map[string]bool{}
+	for _, k := range order {
+		desc := describe(src.names[k], src.assets[k], opt)
+		desc.Interval = intervals[k]
+		s, err := txs.Upsert(ctx, desc)
+		if err != nil {
 			return ImportResult{}, fmt.Errorf("series: import: %w", err)
 		}
-		res.Series = append(res.Series, name)
+		ks, ids = append(ks, k), append(ids, s.ID)
+		res.Series = append(res.Series, s.Name)
+		if s.Asset != "" {
+			assets[s.Asset] = true
+		}
 	}
-	sort.Strings(res.Series)
-	if res.Points, err = moveStaged(ctx, tx); err != nil {
+	for a := range assets {
+		res.Assets = append(res.Assets, a)
+	}
+	sort.Strings(res.Assets)
+	if res.Points, err = moveStaged(ctx, tx, ks, ids, policy); err != nil {
 		return ImportResult{}, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -229,24 +339,34 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 // memory stays flat however large the file.
 const importBatch = 250_000
 
-// moveStaged merges the staged points into the blocks of their series, a
-// batch at a time through a cursor in series and time order.
-func moveStaged(ctx context.Context, tx pgx.Tx) (int64, error) {
-	// Statistics let the planner hash-join the staged names.
-	if _, err := tx.Exec(ctx, `ANALYZE import_stage`); err != nil {
+// stagedQuery reads the staged points in series and time order, one per
+// (series, timestamp) under the duplicate policy.
+func stagedQuery(policy DupPolicy) string {
+	const from = ` FROM import_points i JOIN unnest($1::integer[], $2::bigint[]) AS m(k, id) ON m.k = i.k`
+	switch policy {
+	case DupMean:
+		return `SELECT m.id, i.ts, avg(i.value)` + from + ` GROUP BY m.id, i.ts ORDER BY m.id, i.ts`
+	case DupKeepFirst:
+		return `SELECT DISTINCT ON (m.id, i.ts) m.id, i.ts, i.value` + from + ` ORDER BY m.id, i.ts, i.line`
+	}
+	return `SELECT DISTINCT ON (m.id, i.ts) m.id, i.ts, i.value` + from + ` ORDER BY m.id, i.ts, i.line DESC`
+}
+
+// moveStaged merges the staged points into the blocks of their series
+// (staged key ks[i] is series ids[i]), a batch at a time through a cursor
+// in series and time order.
+func moveStaged(ctx context.Context, tx pgx.Tx, ks []int32, ids []int64, policy DupPolicy) (int64, error) {
+	// Statistics let the planner hash-join the staged keys.
+	if _, err := tx.Exec(ctx, `ANALYZE import_points`); err != nil {
 		return 0, fmt.Errorf("series: import: analyze: %w", err)
 	}
-	// A (series, timestamp) pair repeated in the file keeps its last row,
-	// as the cleaning policy says (a resend or a correction supersedes).
-	if _, err := tx.Exec(ctx, `DECLARE import_points NO SCROLL CURSOR FOR
-SELECT DISTINCT ON (s.id, i.ts) s.id, i.ts, i.value FROM import_stage i JOIN series s ON s.name = i.name
-ORDER BY s.id, i.ts, i.line DESC`); err != nil {
+	if _, err := tx.Exec(ctx, `DECLARE import_cursor NO SCROLL CURSOR FOR `+stagedQuery(policy), ks, ids); err != nil {
 		return 0, fmt.Errorf("series: import: %w", err)
 	}
 	var total int64
 	batch := make([]Row, 0, importBatch)
 	for {
-		rows, err := tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM import_points`, importBatch))
+		rows, err := tx.Query(ctx, fmt.Sprintf(`FETCH %d FROM import_cursor`, importBatch))
 		if err != nil {
 			return 0, fmt.Errorf("series: import: %w", err)
 		}
@@ -271,18 +391,18 @@ ORDER BY s.id, i.ts, i.line DESC`); err != nil {
 		}
 		total += int64(len(batch))
 	}
-	if _, err := tx.Exec(ctx, `CLOSE import_points`); err != nil {
+	if _, err := tx.Exec(ctx, `CLOSE import_cursor`); err != nil {
 		return 0, fmt.Errorf("series: import: %w", err)
 	}
 	return total, nil
 }
 
-// countDuplicates counts the staged rows that a later row of the same
-// (series, timestamp) supersedes, and the first line of one.
+// countDuplicates counts the staged rows that share a (series, timestamp)
+// with a later row, and the first line of one.
 func countDuplicates(ctx context.Context, tx pgx.Tx) (n, line int, err error) {
 	err = tx.QueryRow(ctx, `
 SELECT count(*), COALESCE(min(line), 0) FROM (
-  SELECT line, max(line) OVER (PARTITION BY name, ts) AS last_line FROM import_stage
+  SELECT line, max(line) OVER (PARTITION BY k, ts) AS last_line FROM import_points
 ) d WHERE line <> last_line`).Scan(&n, &line)
 	if err != nil {
 		return 0, 0, fmt.Errorf("series: import: duplicates: %w", err)
@@ -290,37 +410,71 @@ SELECT count(*), COALESCE(min(line), 0) FROM (
 	return n, line, nil
 }
 
-// stagedIntervals returns each staged series with its median spacing.
-func stagedIntervals(ctx context.Context, tx pgx.Tx) (map[string]time.Duration, error) {
+// duplicateProblems lists the repeated (series, timestamp) pairs of a file
+// refused under DupError, each with the line it repeats.
+func duplicateProblems(ctx context.Context, tx pgx.Tx, src *csvSource) error {
 	rows, err := tx.Query(ctx, `
-SELECT name, COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY d) FILTER (WHERE d > interval '0'), interval '0')
-FROM (SELECT name, ts - lag(ts) OVER (PARTITION BY name ORDER BY ts) AS d FROM import_stage) x
-GROUP BY name`)
+SELECT k, ts, line, first_line FROM (
+  SELECT k, ts, line, min(line) OVER (PARTITION BY k, ts) AS first_line FROM import_points
+) d WHERE line <> first_line ORDER BY line LIMIT $1`, maxProblems)
+	if err != nil {
+		return fmt.Errorf("series: import: duplicates: %w", err)
+	}
+	defer rows.Close()
+	e := &ImportError{Total: src.dups.n}
+	for rows.Next() {
+		var (
+			k           int32
+			ts          time.Time
+			line, first int
+		)
+		if err := rows.Scan(&k, &ts, &line, &first); err != nil {
+			return fmt.Errorf("series: import: duplicates: %w", err)
+		}
+		e.Problems = append(e.Problems, Problem{Line: line, Column: src.cols[k],
+			Msg: fmt.Sprintf("%s at %s repeats line %d", src.names[k], ts.UTC().Format(time.RFC3339), first)})
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("series: import: duplicates: %w", err)
+	}
+	e.Hint = "the file repeats timestamps (--on-duplicate error); keep-last, keep-first or mean resolve them"
+	return e
+}
+
+// stagedIntervals returns each staged series with its median spacing.
+func stagedIntervals(ctx context.Context, tx pgx.Tx) (map[int32]time.Duration, error) {
+	rows, err := tx.Query(ctx, `
+SELECT k, COALESCE(percentile_disc(0.5) WITHIN GROUP (ORDER BY d) FILTER (WHERE d > interval '0'), interval '0')
+FROM (SELECT k, ts - lag(ts) OVER (PARTITION BY k ORDER BY ts) AS d FROM import_points) x
+GROUP BY k`)
 	if err != nil {
 		return nil, fmt.Errorf("series: import: intervals: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]time.Duration{}
+	out := map[int32]time.Duration{}
 	for rows.Next() {
-		var name string
+		var k int32
 		var iv pgtype.Interval
-		if err := rows.Scan(&name, &iv); err != nil {
+		if err := rows.Scan(&k, &iv); err != nil {
 			return nil, fmt.Errorf("series: import: intervals: %w", err)
 		}
-		out[name] = time.Duration(iv.Microseconds)*time.Microsecond + time.Duration(iv.Days)*24*time.Hour
+		out[k] = durationOf(iv)
 	}
 	return out, rows.Err()
 }
 
-// describe fills the plant fields of a series from its name and the options.
-func describe(name string, opt ImportOptions) Series {
+// describe fills the plant fields of a series from its name, its asset
+// (from the asset template; "" reads it from the name) and the options.
+func describe(name, asset string, opt ImportOptions) Series {
 	s := Series{Name: name, Site: opt.Site, Line: opt.Line, Source: opt.Source, Kind: KindSensor}
-	asset, sensor := name, ""
+	fromName, sensor := name, ""
 	if i := strings.LastIndexByte(name, '.'); i > 0 {
-		asset, sensor = name[:i], name[i+1:]
+		fromName, sensor = name[:i], name[i+1:]
 	}
-	if opt.Asset != "" {
-		asset = opt.Asset
+	if asset == "" {
+		asset = fromName
+	} else if p, ok := strings.CutPrefix(name, asset+"."); ok {
+		sensor = p
 	}
 	s.Asset, s.Sensor = asset, sensor
 	switch sensor {
@@ -346,244 +500,3 @@ func firstNonEmpty(ss ...string) string {
 	}
 	return ""
 }
-
-// csvSource streams the data rows of an import file to COPY: one staged
-// row per value, malformed rows recorded as problems and skipped.
-type csvSource struct {
-	cr       *csv.Reader
-	long     bool
-	tcol     int
-	scol     int
-	vcol     int
-	cols     []int
-	colNames []string
-	nfields  int
-	format   string
-
-	perr    *ImportError
-	fatal   error
-	rows    int
-	pending [][]any
-	cur     []any
-
-	// Per series, while the file runs in time order: the last timestamp
-	// and its line (adjacent duplicates are caught here) and a histogram of
-	// spacings (the interval). An out-of-order series leaves the duplicate
-	// and interval checks to SQL on the staging table.
-	track    map[string]*seriesTrack
-	unsorted bool
-
-	// Repairs of the cleaning policy: values skipped as missing or
-	// infinite, rows superseded by a later one with the same timestamp.
-	missing, nonFinite, dups tally
-}
-
-// tally counts one kind of repair and its first line.
-type tally struct{ n, line int }
-
-func (t *tally) add(line int) {
-	if t.n == 0 || line < t.line {
-		t.line = line
-	}
-	t.n++
-}
-
-// warnings reports the repairs as the cleaning policy words them.
-func (s *csvSource) warnings() []clean.Warning {
-	var out []clean.Warning
-	if s.missing.n > 0 {
-		out = append(out, clean.Warning{Kind: clean.WarnMissing, Count: s.missing.n, Line: s.missing.line,
-			Msg: fmt.Sprintf("%d empty or missing value(s) skipped (no point written)", s.missing.n)})
-	}
-	if s.nonFinite.n > 0 {
-		out = append(out, clean.Warning{Kind: clean.WarnNonFinite, Count: s.nonFinite.n, Line: s.nonFinite.line,
-			Msg: fmt.Sprintf("%d infinite value(s) skipped", s.nonFinite.n)})
-	}
-	if s.dups.n > 0 {
-		out = append(out, clean.Warning{Kind: clean.WarnDuplicate, Count: s.dups.n, Line: s.dups.line,
-			Msg: fmt.Sprintf("%d row(s) repeat the series and timestamp of a later row; the last row of the file is used", s.dups.n)})
-	}
-	return out
-}
-
-type seriesTrack struct {
-	last     time.Time
-	lastLine int
-	steps    map[time.Duration]int
-}
-
-// maxStepKinds caps the spacing histogram of one series.
-const maxStepKinds = 256
-
-func (s *csvSource) observe(name string, ts time.Time, line int) bool {
-	tr := s.track[name]
-	if tr == nil {
-		s.track[name] = &seriesTrack{last: ts, lastLine: line, steps: map[time.Duration]int{}}
-		return true
-	}
-	d := ts.Sub(tr.last)
-	switch {
-	case d == 0:
-		s.dups.add(tr.lastLine) // the later row supersedes the earlier
-	case d < 0:
-		s.unsorted = true
-	default:
-		if _, ok := tr.steps[d]; ok || len(tr.steps) < maxStepKinds {
-			tr.steps[d]++
-		}
-	}
-	tr.last, tr.lastLine = ts, line
-	return true
-}
-
-// intervals returns each series with its median spacing (from the
-// histogram, for files in time order).
-func (s *csvSource) intervals() map[string]time.Duration {
-	out := make(map[string]time.Duration, len(s.track))
-	for name, tr := range s.track {
-		ds := make([]time.Duration, 0, len(tr.steps))
-		total := 0
-		for d, n := range tr.steps {
-			ds = append(ds, d)
-			total += n
-		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		acc, med := 0, time.Duration(0)
-		for _, d := range ds {
-			acc += tr.steps[d]
-			if 2*acc >= total {
-				med = d
-				break
-			}
-		}
-		out[name] = med
-	}
-	return out
-}
-
-func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, errors.New("empty file")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("line 1: %w", err)
-	}
-	header = append([]string(nil), header...)
-	if len(header) > 0 {
-		header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	}
-	s := &csvSource{cr: cr, perr: &ImportError{}, nfields: len(header), track: map[string]*seriesTrack{}}
-	s.tcol = findCol(header, timeHeaders)
-	if s.tcol < 0 {
-		return nil, fmt.Errorf("line 1: no timestamp column (expected one of %s) in header %q", strings.Join(timeHeaders, ", "), strings.Join(header, ","))
-	}
-	s.scol = findCol(header, seriesHeaders)
-	s.vcol = findCol(header, []string{"value"})
-	s.long = s.scol >= 0 && s.vcol >= 0 && opt.Asset == ""
-	s.format = "wide"
-	if s.long {
-		s.format = "long"
-		return s, nil
-	}
-	for i, h := range header {
-		if i == s.tcol {
-			continue
-		}
-		h = strings.TrimSpace(h)
-		if h == "" {
-			return nil, fmt.Errorf("line 1: column %d has no name", i+1)
-		}
-		name := h
-		if opt.Asset != "" {
-			name = opt.Asset + "." + h
-		}
-		s.cols = append(s.cols, i)
-		s.colNames = append(s.colNames, name)
-	}
-	if len(s.cols) == 0 {
-		return nil, errors.New("line 1: no value columns besides the timestamp")
-	}
-	return s, nil
-}
-
-// Next reads records until one yields a value to stage.
-func (s *csvSource) Next() bool {
-	for len(s.pending) == 0 {
-		rec, err := s.cr.Read()
-		if errors.Is(err, io.EOF) {
-			return false
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				s.perr.add(pe.Line, "%v", pe.Err)
-				continue
-			}
-			s.fatal = err
-			return false
-		}
-		// Only a record read without error is sure to have field
-		// positions: FieldPos panics after a quoting error in its first
-		// field.
-		line, _ := s.cr.FieldPos(0)
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		s.rows++
-		if len(rec) != s.nfields {
-			s.perr.add(line, "has %d fields, the header has %d", len(rec), s.nfields)
-			continue
-		}
-		ts, err := ParseTime(rec[s.tcol])
-		if err != nil {
-			s.perr.add(line, "%v", err)
-			continue
-		}
-		add := func(name, cell string) {
-			v, kind := clean.ParseValue(cell)
-			switch kind {
-			case clean.Unreadable:
-				s.perr.add(line, "%s: bad number %q", name, cell)
-				return
-			case clean.Missing:
-				s.missing.add(line)
-				return
-			case clean.NonFinite:
-				s.nonFinite.add(line)
-				return
-			}
-			if !s.observe(name, ts, line) {
-				return
-			}
-			s.pending = append(s.pending, []any{name, ts, v, int32(line)})
-		}
-		if s.long {
-			name := strings.TrimSpace(rec[s.scol])
-			if name == "" {
-				s.perr.add(line, "empty series name")
-				continue
-			}
-			add(name, rec[s.vcol])
-			continue
-		}
-		for j, c := range s.cols {
-			if strings.TrimSpace(rec[c]) == "" {
-				continue // a missing reading in a wide file: not a repair
-			}
-			add(s.colNames[j], rec[c])
-		}
-	}
-	s.cur, s.pending = s.pending[0], s.pending[1:]
-	return true
-}
-
-// Values returns the current staged row.
-func (s *csvSource) Values() ([]any, error) { return s.cur, nil }
-
-// Err reports a failure to read the input (not a malformed row).
-func (s *csvSource) Err() error { return s.fatal }

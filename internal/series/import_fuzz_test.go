@@ -35,7 +35,7 @@ func FuzzImportParse(f *testing.F) {
 			staged = append(staged, slices.Clone(v))
 		}
 		require.NoError(t, src.Err(), "an in-memory file never fails to read")
-		require.Contains(t, []string{"long", "wide"}, src.format)
+		require.Contains(t, []string{"long", "wide"}, src.lay.format)
 
 		// Problems: counted, capped, each on a real line with a message.
 		require.GreaterOrEqual(t, src.perr.Total, len(src.perr.Problems))
@@ -52,20 +52,23 @@ func FuzzImportParse(f *testing.F) {
 		byName := map[string][]time.Time{}
 		for _, row := range staged {
 			require.Len(t, row, 4)
-			name, ok := row[0].(string)
+			k, ok := row[0].(int32)
 			require.True(t, ok)
+			require.Less(t, int(k), len(src.names))
+			name := src.names[k]
 			require.NotEmpty(t, name)
-			if src.long {
+			if src.lay.format == "long" {
 				require.Equal(t, strings.TrimSpace(name), name)
 			} else {
-				require.Contains(t, src.colNames, name)
-				if asset != "" {
+				require.NotEmpty(t, strings.TrimSpace(src.cols[k]), "a value column has a name")
+				if asset != "" && !strings.Contains(asset, "{") {
 					require.True(t, strings.HasPrefix(name, asset+"."))
 				}
 			}
 			ts, ok := row[1].(time.Time)
 			require.True(t, ok)
 			require.Equal(t, time.UTC, ts.Location())
+			require.False(t, ts.Before(src.first) || ts.After(src.last), "first and last bound the staged times")
 			v, ok := row[2].(float64)
 			require.True(t, ok)
 			require.False(t, math.IsNaN(v) || math.IsInf(v, 0), "value %v", v)
@@ -77,7 +80,8 @@ func FuzzImportParse(f *testing.F) {
 			names[name] = true
 			byName[name] = append(byName[name], ts)
 		}
-		require.LessOrEqual(t, len(staged), src.rows*max(1, len(src.cols)))
+		require.LessOrEqual(t, len(staged), src.rows*max(1, len(src.lay.cols)))
+		require.Equal(t, len(staged), src.staged)
 
 		// When every series runs in time order the duplicates were counted
 		// while reading (the last row of a timestamp is kept in SQL), so
@@ -96,7 +100,8 @@ func FuzzImportParse(f *testing.F) {
 		}
 		iv := src.intervals()
 		require.Len(t, iv, len(names), "one interval per staged series")
-		for name, d := range iv {
+		for k, d := range iv {
+			name := src.names[k]
 			require.True(t, names[name], "interval for %q, which has no points", name)
 			require.GreaterOrEqual(t, d, time.Duration(0))
 		}
@@ -128,11 +133,11 @@ func valueCells(t *testing.T, data []byte, src *csvSource) int {
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
 		}
-		if src.long {
+		if src.lay.format == "long" {
 			n++
 			continue
 		}
-		for _, c := range src.cols {
+		for _, c := range src.lay.cols {
 			if strings.TrimSpace(rec[c]) != "" {
 				n++
 			}

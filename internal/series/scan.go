@@ -197,7 +197,7 @@ func (sc *Scanner[M]) Scan(ctx context.Context, ss []Series, from, to time.Time)
 	// Readers fetch batches concurrently (up to Workers, each on its own
 	// connection) while the detectors judge the batches already read: at
 	// most 2·Workers+1 batches are in memory.
-	readers := min(sc.opt.Workers, (len(ss)+sc.opt.Batch-1)/sc.opt.Batch)
+	readers := min(sc.opt.Workers, (len(ss)+sc.opt.Batch-1)/sc.opt.Batch, sc.st.Parallel())
 	batches := make(chan *batch, readers)
 	next := make(chan int)
 	var rwg sync.WaitGroup

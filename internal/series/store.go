@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/gemba-ai/gemba/internal/db"
 )
@@ -244,4 +245,14 @@ ORDER BY name`, f.Site, f.Line, f.Asset, f.Sensor, f.Kind, f.Source, f.Text)
 		return nil, fmt.Errorf("series: list: %w", err)
 	}
 	return out, nil
+}
+
+// Parallel is how many reads of the store may run at once: one on a single
+// connection or transaction (pgx allows one query at a time there), up to
+// half the pool's connections on a pool (the rest stay free for others).
+func (st *Store) Parallel() int {
+	if p, ok := st.db.(*pgxpool.Pool); ok {
+		return max(1, int(p.Config().MaxConns)/2)
+	}
+	return 1
 }

@@ -173,26 +173,34 @@ func (st *Store) AssetWindow(ctx context.Context, asset string, from, to time.Ti
 // sensor series already listed (ss, as List returns them): the points of
 // every series are read in one query.
 func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, from, to time.Time) (MultiWindow, error) {
-	all, err := st.Points(ctx, ss, from, to, 0)
+	return st.assetWindow(ctx, asset, ss, from, to, 0)
+}
+
+// assetWindow reads ss between from and to, at their readings (step 0)
+// or as slot means of step (see WindowStep), on one grid.
+func (st *Store) assetWindow(ctx context.Context, asset string, ss []Series, from, to time.Time, step time.Duration) (MultiWindow, error) {
+	all, err := st.Points(ctx, ss, from, to, step)
 	if err != nil {
 		return MultiWindow{}, fmt.Errorf("series: window %s: %w", asset, err)
 	}
 	var (
-		kept []Series
-		sets [][]tsv
-		step time.Duration
+		kept  []Series
+		sets  [][]tsv
+		grid0 time.Duration
 	)
 	for _, s := range ss {
 		pts := toTSV(all[s.ID])
 		if len(pts) == 0 {
 			continue
 		}
-		iv := s.Interval
+		iv := step
 		if iv <= 0 {
-			iv = medianStep(pts)
+			if iv = s.Interval; iv <= 0 {
+				iv = medianStep(pts)
+			}
 		}
-		if step == 0 || iv < step {
-			step = iv
+		if grid0 == 0 || iv < grid0 {
+			grid0 = iv
 		}
 		kept = append(kept, s)
 		sets = append(sets, pts)
@@ -211,7 +219,7 @@ func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, f
 		}
 		return MultiWindow{}, e
 	}
-	times, grids, err := grid(sets, step)
+	times, grids, err := grid(sets, grid0)
 	if err != nil {
 		return MultiWindow{}, fmt.Errorf("series: window %s: %w", asset, err)
 	}
@@ -222,7 +230,7 @@ func (st *Store) AssetWindowOf(ctx context.Context, asset string, ss []Series, f
 			names[i] = s.Name
 		}
 	}
-	return MultiWindow{Asset: asset, Series: kept, Data: predict.Multi{Names: names, Times: times, Values: grids}, Step: step}, nil
+	return MultiWindow{Asset: asset, Series: kept, Data: predict.Multi{Names: names, Times: times, Values: grids}, Step: grid0}, nil
 }
 
 // exclusiveBound rounds an exclusive upper bound up to PostgreSQL's

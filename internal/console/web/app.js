@@ -48,6 +48,16 @@
     if (isNaN(d)) return "";
     return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   }
+  // fmtIn writes an instant in a time zone (a schedule's, the plant's).
+  function fmtIn(s, tz) {
+    const d = new Date(s);
+    if (isNaN(d)) return "";
+    try {
+      return d.toLocaleString([], { timeZone: tz, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+    } catch (e) {
+      return fmtDate(s);
+    }
+  }
   function fmtDate(s) {
     const d = new Date(s);
     if (isNaN(d) || d.getFullYear() < 2000) return "";
@@ -415,11 +425,65 @@
 
   // ---- plant -------------------------------------------------------------
   let assets = [];
+  let plantModel = null;
+  async function loadModel() {
+    if (!state.info || !state.info.features.model) return null;
+    try { plantModel = await api("/api/plant/model"); } catch (e) { plantModel = { error: e.message }; }
+    return plantModel;
+  }
+  function modelAsset(name) {
+    return plantModel && plantModel.assets ? plantModel.assets.find((x) => x.name === name) : null;
+  }
+  function limitText(l) { return l.level + " " + l.side + " " + l.value + (l.doc ? " (" + l.doc + ")" : ""); }
+  function renderModelSummary() {
+    const box = $("plant-model");
+    if (!plantModel) { box.innerHTML = ""; return; }
+    if (plantModel.error) { box.innerHTML = '<p class="form-error pad">' + esc(plantModel.error) + "</p>"; return; }
+    const m = plantModel;
+    const shifts = m.shifts.map((x) => x.name + " " + x.start + (x.days && x.days.length ? " (" + x.days.join(",") + ")" : "")).join(" · ");
+    let html = '<div class="model-head"><span class="tag">' + (m.from_file ? "plant model" : "inferred") + "</span> In force: " + esc(m.origin) +
+      '</div><div class="model-stats">' + stat("Time zone", m.time_zone) + stat("Shifts", shifts || "one day-long shift") +
+      stat("Lines", String(m.lines.length)) + stat("Assets", String(m.assets.length)) + "</div>";
+    if (m.lines.length) {
+      html += '<table class="table model-lines"><thead><tr><th>Line</th><th>Also called</th><th>Output · plan</th><th>Assets</th></tr></thead><tbody>';
+      for (const l of m.lines) {
+        const out = [l.output, l.plan].filter(Boolean).join(" · ");
+        html += "<tr><td>" + esc(l.name) + "</td><td>" + esc((l.aliases || []).join(", ")) + "</td><td>" + (out ? "<code>" + esc(out) + "</code>" : "") +
+          "</td><td>" + esc(l.assets.join(", ")) + "</td></tr>";
+      }
+      html += "</tbody></table>";
+    }
+    if (m.problems && m.problems.length) html += '<p class="form-error">' + m.problems.map(esc).join("<br>") + "</p>";
+    if (!m.from_file) html += '<p class="muted">No plant.yaml is applied: lines and assets come from the series names (<code>asset.sensor</code>, <code>line-N.output</code>). Apply one with <code>gemba plant apply plant.yaml</code>.</p>';
+    box.innerHTML = html;
+  }
+  function modelAssetHTML(ma) {
+    if (!ma) return "";
+    let html = '<h3>From the plant model</h3><dl class="doc-fields"><dt>Type</dt><dd>' + esc(ma.type) + "</dd>" +
+      (ma.aliases && ma.aliases.length ? "<dt>Also called</dt><dd>" + esc(ma.aliases.join(", ")) + "</dd>" : "") +
+      (ma.runbooks && ma.runbooks.length ? "<dt>Runbooks</dt><dd>" + ma.runbooks.map((d) => /^https?:/.test(d) ? '<a href="' + esc(d) + '" rel="noopener noreferrer" target="_blank">' + esc(d) + "</a>" : '<a href="#/incidents/' + encodeURIComponent(d) + '">' + esc(d) + "</a>").join(", ") + "</dd>" : "") +
+      "</dl>";
+    if (ma.sensors.length) {
+      html += '<table class="table sensors"><thead><tr><th>Sensor</th><th>Series</th><th>Unit</th><th>Expected range</th><th>Step</th><th>Limits</th></tr></thead><tbody>';
+      for (const x of ma.sensors) {
+        html += "<tr><td>" + esc(x.name) + "</td><td><code>" + esc(x.series) + "</code></td><td>" + esc(x.unit || "") + "</td><td>" +
+          esc(x.range ? x.range[0] + " – " + x.range[1] : "") + "</td><td>" + esc(x.step || "") + "</td><td>" + esc((x.limits || []).map(limitText).join("; ")) + "</td></tr>";
+      }
+      html += "</tbody></table>";
+    }
+    return html;
+  }
   async function showPlant(name) {
     const list = $("asset-list");
     if (!assets.length) {
       list.innerHTML = '<p class="muted pad">Loading…</p>';
       try { assets = (await api("/api/plant/series")).assets; } catch (e) { list.innerHTML = '<p class="form-error pad">' + esc(e.message) + "</p>"; return; }
+      await loadModel();
+      // Assets the plant model declares before they have series.
+      for (const ma of (plantModel && plantModel.assets) || []) {
+        if (!assets.find((x) => x.name === ma.name)) assets.push({ name: ma.name, line: ma.line, series: [] });
+      }
+      renderModelSummary();
     }
     list.innerHTML = "";
     if (!assets.length) list.innerHTML = '<p class="muted pad">No series yet. Load the demo plant with <code>gemba demo seed</code>.</p>';
@@ -438,7 +502,9 @@
   async function showAsset(a) {
     const hours = $("plant-hours").value;
     const box = $("asset-detail");
-    box.innerHTML = '<div class="asset-head"><h2>' + esc(a.name) + '</h2><span class="muted">' + esc([a.site, a.line].filter(Boolean).join(" · ")) + '</span></div><h3>Recent anomaly events</h3><div class="events muted">Running the detectors…</div><h3>Series</h3><div class="charts"></div>';
+    const ma = modelAsset(a.name);
+    box.innerHTML = '<div class="asset-head"><h2>' + esc(a.name) + '</h2><span class="muted">' + esc([a.site, a.line, ma && ma.type].filter(Boolean).join(" · ")) + "</span></div>" +
+      modelAssetHTML(ma) + '<h3>Recent anomaly events</h3><div class="events muted">Running the detectors…</div><h3>Series</h3><div class="charts"></div>';
     const charts = box.querySelector(".charts");
     for (const s of a.series) {
       const f = document.createElement("figure");
@@ -523,25 +589,103 @@
     }
   }
 
-  // ---- digests -----------------------------------------------------------
+  // ---- channels and digests ---------------------------------------------
+  // A change goes through the same checks as `gemba channel` and `gemba
+  // digest schedule`; the reply's note says when plant.yaml claims it.
+  async function changeSetting(path, body, done) {
+    try {
+      const r = await api(path, { json: body });
+      toast(r.note ? "Saved. " + r.note : "Saved.");
+      done();
+    } catch (e) {
+      toast(e.message, true);
+    }
+  }
+  function settingsForm(id, fields, label, onSubmit) {
+    const f = document.createElement("form");
+    f.className = "settings-form";
+    f.id = id;
+    f.autocomplete = "off";
+    for (const x of fields) {
+      const l = document.createElement("label");
+      l.textContent = x.label;
+      const i = document.createElement("input");
+      i.name = x.name;
+      i.placeholder = x.placeholder || "";
+      if (x.required) i.required = true;
+      l.appendChild(i);
+      f.appendChild(l);
+    }
+    const b = document.createElement("button");
+    b.className = "btn primary";
+    b.type = "submit";
+    b.textContent = label;
+    f.appendChild(b);
+    f.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const v = {};
+      for (const x of fields) v[x.name] = f.elements[x.name].value.trim();
+      onSubmit(v);
+    });
+    return f;
+  }
+  async function showBindings() {
+    const box = $("binding-list");
+    if (!state.info.features.model) { box.innerHTML = ""; return null; }
+    box.innerHTML = '<p class="muted">Loading…</p>';
+    const m = await loadModel();
+    if (!m || m.error) { box.innerHTML = '<p class="form-error">' + esc(m ? m.error : "") + "</p>"; return null; }
+    let html = "<h3>Channel bindings</h3>";
+    if (!m.bindings.length) html += '<p class="muted">No channel is bound: every channel covers the whole plant.</p>';
+    else {
+      html += '<table class="table"><thead><tr><th>Channel</th><th>Bound to</th><th>Origin</th><th></th></tr></thead><tbody>';
+      for (const b of m.bindings) {
+        const ch = b.channel.source + ":" + b.channel.channel;
+        const to = [b.target.site && "site=" + b.target.site, b.target.line && "line=" + b.target.line, b.target.asset && "asset=" + b.target.asset].filter(Boolean).join(" ");
+        html += "<tr><td><code>" + esc(ch) + "</code></td><td>" + esc(to || "—") + "</td><td>" + esc(b.origin) + "</td><td>" +
+          (to ? '<button type="button" class="btn small" data-unbind="' + esc(ch) + '">Unbind</button>' : "") + "</td></tr>";
+      }
+      html += "</tbody></table>";
+    }
+    box.innerHTML = html;
+    for (const b of box.querySelectorAll("[data-unbind]")) b.addEventListener("click", () => changeSetting("/api/plant/bindings", { channel: b.dataset.unbind, unbind: true }, showDigests));
+    box.appendChild(settingsForm("bind-form", [
+      { name: "channel", label: "Channel", placeholder: "slack:C0123456789 or console:stamping", required: true },
+      { name: "target", label: "Line or asset", placeholder: "line-1 or asset=press-3", required: true },
+    ], "Bind", (v) => changeSetting("/api/plant/bindings", v, showDigests)));
+    return m;
+  }
   async function showDigests() {
+    const m = await showBindings();
     const box = $("digest-list");
     box.innerHTML = '<p class="muted">Loading…</p>';
     try {
       const r = await api("/api/digests");
-      let html = '<table class="table"><thead><tr><th>Channel</th><th>Schedule</th><th>Time zone</th><th>Scope</th><th>Next</th><th></th></tr></thead><tbody>';
-      const chans = new Set(r.schedules.map((s) => s.channel));
+      const origin = {};
+      for (const d of (m && m.digests) || []) origin[d.channel.source + ":" + d.channel.channel] = d.origin;
+      let html = '<h3>Digest schedules</h3><table class="table"><thead><tr><th>Channel</th><th>Schedule</th><th>Time zone</th><th>Scope</th><th>Next</th><th>Origin</th><th></th></tr></thead><tbody>';
+      const chans = new Set(r.schedules.filter((s) => s.source === "console").map((s) => s.channel));
       for (const s of r.schedules) {
-        html += "<tr><td>#" + esc(s.channel) + "</td><td><code>" + esc(s.cron) + "</code>" + (s.enabled ? "" : ' <span class="muted">(off)</span>') +
-          "</td><td>" + esc(s.time_zone) + "</td><td>" + esc(s.scope || "whole plant") + "</td><td>" + esc(s.next ? fmtDate(s.next) : "") +
-          '</td><td><button type="button" class="btn small" data-preview="' + esc(s.channel) + '">Preview now</button></td></tr>';
+        const key = s.source + ":" + s.channel;
+        html += "<tr><td><code>" + esc(key) + "</code></td><td><code>" + esc(s.cron) + "</code>" + (s.enabled ? "" : ' <span class="muted">(off)</span>') +
+          "</td><td>" + esc(s.time_zone) + "</td><td>" + esc(s.scope || "whole plant") + "</td><td>" + esc(s.next ? fmtIn(s.next, s.time_zone) : "") + "</td><td>" + esc(origin[key] || "") + "</td><td>" +
+          (s.source === "console" ? '<button type="button" class="btn small" data-preview="' + esc(s.channel) + '">Preview now</button> ' : "") +
+          (s.enabled && m ? '<button type="button" class="btn small" data-disable="' + esc(key) + '">Turn off</button>' : "") + "</td></tr>";
       }
       for (const c of r.channels) if (!chans.has(c)) {
-        html += "<tr><td>#" + esc(c) + '</td><td class="muted" colspan="4">No schedule (set one with <code>/gemba digest schedule "0 6,14,22 * * *" Asia/Seoul</code>)</td>' +
+        html += "<tr><td><code>console:" + esc(c) + '</code></td><td class="muted" colspan="5">No schedule</td>' +
           '<td><button type="button" class="btn small" data-preview="' + esc(c) + '">Preview now</button></td></tr>';
       }
       box.innerHTML = html + "</tbody></table>";
       for (const b of box.querySelectorAll("[data-preview]")) b.addEventListener("click", () => previewDigest(b.dataset.preview, b));
+      for (const b of box.querySelectorAll("[data-disable]")) b.addEventListener("click", () => changeSetting("/api/plant/digests", { channel: b.dataset.disable, disable: true }, showDigests));
+      if (m) {
+        box.appendChild(settingsForm("schedule-form", [
+          { name: "channel", label: "Channel", placeholder: "slack:C0123456789 or console:shop-floor", required: true },
+          { name: "cron", label: "Cron (minute hour day month weekday)", placeholder: "0 6,14,22 * * *", required: true },
+          { name: "tz", label: "Time zone", placeholder: m.time_zone + " (the plant's)" },
+        ], "Schedule", (v) => changeSetting("/api/plant/digests", v, showDigests)));
+      }
     } catch (e) {
       box.innerHTML = '<p class="form-error">' + esc(e.message) + "</p>";
     }

@@ -1,0 +1,372 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// IntentMaintenance asks for counts and dates from the maintenance history ("when
+// was cnc-3 last serviced?", "MTBF of the presses", "which line lost the
+// most hours?", "bundle the open work orders for pump-2").
+const IntentMaintenance Intent = "maintenance"
+
+// maintAsk is one kind of maintenance question: its phrases and the
+// maintenance_history aggregate that answers it. The first that matches wins.
+type maintAsk struct {
+	key       string
+	re        *regexp.Regexp
+	aggregate string
+}
+
+var maintAsks = []maintAsk{
+	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
+	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 (?:수리|고장)`), "reliability"},
+	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
+	{"count", regexp.MustCompile(`\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
+	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
+}
+
+// maintAskOf returns the maintenance question a text asks, if any.
+func maintAskOf(text string) *maintAsk {
+	for i := range maintAsks {
+		if maintAsks[i].re.MatchString(text) {
+			return &maintAsks[i]
+		}
+	}
+	return nil
+}
+
+// componentWords are parts people name in maintenance questions, as the
+// records name them (a part of the component's name matches).
+var componentWords = []struct {
+	re   *regexp.Regexp
+	part string
+}{
+	{regexp.MustCompile(`strainer|스트레이너`), "strainer"},
+	{regexp.MustCompile(`filter|필터`), "filter"},
+	{regexp.MustCompile(`bearing|베어링`), "bearing"},
+	{regexp.MustCompile(`\bbelt|벨트`), "belt"},
+	{regexp.MustCompile(`\bseal\b|씰`), "seal"},
+	{regexp.MustCompile(`impeller|임펠러`), "impeller"},
+}
+
+// serviceWords mark a count of maintenance work rather than of failures.
+var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b|\binspect\w*|\bpm\b|정비|점검`)
+
+// whichLine / whichAsset ask for a ranking by line or machine.
+var (
+	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|어느 라인|어떤 라인|라인별`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machine|asset|equipment|one)\b|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별`)
+)
+
+// maintenance answers a question about the maintenance history from the
+// records: the figures, and the records behind them. Without history it
+// says what it would need, as the metric table does.
+func (r *run) maintenance() {
+	q := r.q
+	ask := maintAskOf(q.Text)
+	if ask == nil {
+		ask = &maintAsks[len(maintAsks)-1]
+	}
+	args := map[string]any{"aggregate": ask.aggregate}
+	targets := append([]string(nil), q.Assets...)
+	switch {
+	case len(targets) == 1:
+		args["asset"] = targets[0]
+	case len(targets) > 1:
+		args["assets"] = targets
+	case len(q.Lines) == 1:
+		args["line"] = q.Lines[0]
+	}
+	if q.Window.Named {
+		args["since"], args["until"] = stampUTC(q.Window.From), stampUTC(q.Window.To)
+	}
+	for _, c := range componentWords {
+		if c.re.MatchString(q.Text) {
+			args["component"] = c.part
+			break
+		}
+	}
+	if ask.key == "count" {
+		if serviceWords.MatchString(q.Text) {
+			args["kind"] = "preventive"
+		} else {
+			args["kind"] = "failure"
+		}
+		if len(q.Reported) > 0 && args["component"] == nil {
+			args["failure_mode"] = q.Reported[0]
+		}
+	}
+	if ask.key == "downtime" && strings.Contains(q.Text, "breakdown") || ask.key == "downtime" && strings.Contains(q.Text, "고장") {
+		args["kind"] = "failure"
+	}
+	switch {
+	case (ask.key == "downtime" || ask.key == "reliability" || ask.key == "count") && whichLine.MatchString(q.Text) && len(q.Lines) == 0:
+		args["group_by"] = "line"
+	case (ask.key == "downtime" || ask.key == "count") && whichAsset.MatchString(q.Text):
+		args["group_by"] = "asset"
+	case ask.key == "reliability" && len(q.Lines) == 1 && len(targets) == 0:
+		// "MTTR on line 2": the line as a whole.
+	case (ask.key == "reliability" || ask.key == "last" || ask.key == "next") && len(targets) > 1:
+		args["group_by"] = "asset"
+	}
+	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
+	if ask.key == "reliability" && len(targets) > 1 {
+		// Together, and each machine.
+		together := map[string]any{}
+		for k, v := range args {
+			if k != "group_by" {
+				together[k] = v
+			}
+		}
+		calls = append([]agent.ToolCall{{Name: tools.MaintenanceHistory, Args: together}}, calls...)
+	}
+	res := r.call(calls...)
+	if len(res) == 0 || !res[0].OK {
+		if mt := metricFor(q.Text); mt != nil {
+			q.Metric = mt
+			r.q = q
+			r.missingMetric()
+			return
+		}
+		r.a.Situation = joinLines(append([]string{r.msg("maint.none")}, r.failures...))
+		r.a.Confidence = "low"
+		return
+	}
+	var lines []string
+	for i, x := range res {
+		if !x.OK {
+			continue
+		}
+		lines = append(lines, r.maintLines(ask, x, i == len(res)-1)...)
+		for _, c := range x.Result.Citations {
+			r.a.Citations = appendCitation(r.a.Citations, c)
+		}
+	}
+	r.a.Situation = joinLines(lines)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+}
+
+func appendCitation(cs []tools.Citation, c tools.Citation) []tools.Citation {
+	for _, x := range cs {
+		if x.ID == c.ID {
+			return cs
+		}
+	}
+	return append(cs, c)
+}
+
+// maintData is the part of a maintenance_history result an answer reads.
+type maintData struct {
+	Window struct {
+		From  string `json:"from"`
+		To    string `json:"to"`
+		Basis string `json:"basis"`
+	} `json:"window"`
+	Matched int `json:"matched"`
+	Figures []struct {
+		Group          string         `json:"group"`
+		Assets         []string       `json:"assets"`
+		Records        int            `json:"records"`
+		Counts         map[string]int `json:"counts"`
+		Failures       int            `json:"failures"`
+		DowntimeHours  float64        `json:"downtime_hours"`
+		OperatingHours float64        `json:"operating_hours"`
+		MTBFHours      *float64       `json:"mtbf_hours"`
+		MTBFDays       *float64       `json:"mtbf_days"`
+		MTTRHours      *float64       `json:"mttr_hours"`
+		RepairsTimed   int            `json:"repairs_timed"`
+		LastService    *struct {
+			ID, Kind, At, Title string
+		} `json:"last_service"`
+		LastFailure *struct {
+			ID, At, Title string
+		} `json:"last_failure"`
+		NextService       string `json:"next_service"`
+		NextServiceBasis  string `json:"next_service_basis"`
+		NextServiceRecord string `json:"next_service_record"`
+	} `json:"figures"`
+	Records []struct {
+		ID       string `json:"id"`
+		Kind     string `json:"kind"`
+		Asset    string `json:"asset"`
+		Opened   string `json:"opened"`
+		Title    string `json:"title"`
+		Document string `json:"document"`
+		Downtime *int   `json:"downtime_minutes"`
+	} `json:"records"`
+	Visits []struct {
+		Asset          string   `json:"asset"`
+		From           string   `json:"from"`
+		To             string   `json:"to"`
+		WorkOrders     []string `json:"work_orders"`
+		Titles         []string `json:"titles"`
+		PlannedMinutes int      `json:"planned_minutes"`
+	} `json:"visits"`
+	Filter map[string]any `json:"filter"`
+}
+
+// maintLines writes a result's figures and (withRecords) the records behind them.
+func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []string {
+	d, ok := decode[maintData](x.Result.Data)
+	if !ok {
+		return []string{x.Result.Summary}
+	}
+	var out []string
+	scope := r.maintScope(d.Filter)
+	if ask.key == "bundle" {
+		if len(d.Visits) == 0 {
+			return []string{r.msg("maint.bundle_none", scope)}
+		}
+		for _, v := range d.Visits {
+			out = append(out, r.msg("maint.visit", v.Asset, len(v.WorkOrders), strings.Join(v.WorkOrders, ", "), v.From, v.To, v.PlannedMinutes))
+		}
+		return out
+	}
+	span := fmt.Sprintf("%s – %s", d.Window.From, d.Window.To)
+	for _, f := range d.Figures {
+		name := f.Group
+		if name == "" {
+			name = scope
+		}
+		switch ask.key {
+		case "last", "next":
+			if f.LastService != nil {
+				out = append(out, r.msg("maint.last", name, f.LastService.At, f.LastService.Title, f.LastService.ID))
+			} else {
+				out = append(out, r.msg("maint.last_none", name))
+			}
+			if f.LastFailure != nil {
+				out = append(out, r.msg("maint.last_failure", f.LastFailure.At, f.LastFailure.Title, f.LastFailure.ID))
+			}
+			if f.NextService != "" {
+				if f.NextServiceRecord != "" {
+					out = append(out, r.msg("maint.next", f.NextService, f.NextServiceRecord))
+				} else {
+					out = append(out, r.msg("maint.next_estimated", f.NextService))
+				}
+			}
+		case "count":
+			out = append(out, r.msg("maint.count", name, f.Records, r.maintWhat(d.Filter), span))
+		case "downtime":
+			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
+		case "reliability":
+			s := r.msg("maint.reliability_head", name, f.Failures, len(f.Assets), fmt.Sprintf("%.0f", f.OperatingHours), span)
+			if f.MTBFHours != nil {
+				s += " " + r.msg("maint.mtbf", fmt.Sprintf("%.0f", *f.MTBFHours), fmt.Sprintf("%.1f", *f.MTBFDays))
+			} else {
+				s += " " + r.msg("maint.mtbf_none")
+			}
+			if f.MTTRHours != nil {
+				s += " " + r.msg("maint.mttr", fmt.Sprintf("%.1f", *f.MTTRHours), f.RepairsTimed)
+			} else if f.Failures > 0 {
+				s += " " + r.msg("maint.mttr_none")
+			}
+			out = append(out, s)
+		}
+	}
+	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability") {
+		var recs []string
+		for i, rec := range d.Records {
+			if i >= 5 {
+				break
+			}
+			s := fmt.Sprintf("%s %s (%s)", rec.Opened, rec.Title, rec.ID)
+			if rec.Document != "" && rec.Document != rec.ID {
+				s += " → " + rec.Document
+			}
+			recs = append(recs, s)
+		}
+		if len(recs) > 0 {
+			out = append(out, r.msg("maint.records", strings.Join(recs, "; ")))
+		} else if ask.key == "count" {
+			out = append(out, r.msg("maint.count_zero_hint"))
+		}
+	}
+	return out
+}
+
+func (r *run) maintScope(f map[string]any) string {
+	if as, ok := f["assets"].([]any); ok && len(as) > 0 {
+		var names []string
+		for _, a := range as {
+			names = append(names, fmt.Sprint(a))
+		}
+		return strings.Join(names, ", ")
+	}
+	if l, ok := f["line"].(string); ok {
+		return l
+	}
+	return r.msg("maint.plant")
+}
+
+func (r *run) maintWhat(f map[string]any) string {
+	what := r.msg("maint.what_failures")
+	if k, _ := f["kind"].(string); k == "preventive" {
+		what = r.msg("maint.what_service")
+	}
+	if c, _ := f["component"].(string); c != "" {
+		what += " (" + c + ")"
+	}
+	return what
+}
+
+// riskLines adds the failure-risk model's view to a ranking: the model's
+// riskiest assets with their probability and driver (and every asset's
+// 48-hour probability, which the ranking adds to its score), or why there
+// is none.
+func (r *run) riskLines() ([]string, map[string]float64) {
+	if !r.in.Tools.Has(tools.FailureRisk) {
+		return nil, nil
+	}
+	res := r.call(agent.ToolCall{Name: tools.FailureRisk, Args: map[string]any{"top": 50}})
+	if len(res) == 0 || !res[0].OK {
+		return nil, nil
+	}
+	type riskData struct {
+		Status string `json:"status"`
+		Model  string `json:"model"`
+		Assets []struct {
+			Asset   string  `json:"asset"`
+			P48     float64 `json:"p48h"`
+			P7d     float64 `json:"p7d"`
+			Alarm   bool    `json:"alarm"`
+			Drivers []struct {
+				Feature string  `json:"feature"`
+				Value   float64 `json:"value"`
+			} `json:"drivers"`
+		} `json:"assets"`
+	}
+	d, ok := decode[riskData](res[0].Result.Data)
+	if !ok {
+		return nil, nil
+	}
+	if d.Status != "trained" {
+		return []string{r.msg("risk.untrained")}, nil
+	}
+	var out []string
+	p48 := map[string]float64{}
+	for i, a := range d.Assets {
+		p48[a.Asset] = a.P48
+		if i >= 3 {
+			continue
+		}
+		s := r.msg("risk.asset", a.Asset, val(round1(100*a.P48)), val(round1(100*a.P7d)))
+		if len(a.Drivers) > 0 {
+			s += " " + r.msg("risk.driver", a.Drivers[0].Feature, val(a.Drivers[0].Value))
+		}
+		out = append(out, s)
+	}
+	if len(out) > 0 {
+		out = append([]string{r.msg("risk.head", d.Model)}, out...)
+	}
+	return out, p48
+}
+
+func round1(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
