@@ -35,19 +35,28 @@ CREATE TABLE series_tail (
 CREATE INDEX series_tail_bucket ON series_tail (bucket, tlast);
 
 -- A deleted series takes its points out of the tail too (the other series'
--- points of the same rows stay).
+-- points of the same rows stay). A statement trigger sees every series the
+-- DELETE removes at once: a rule would join each tail row to one of them
+-- only, and leave the others' points in a row they share.
 -- +goose StatementBegin
-CREATE OR REPLACE RULE series_delete_points AS ON DELETE TO series DO ALSO (
-    DELETE FROM series_raw WHERE series_id = OLD.id;
-    DELETE FROM series_minute WHERE series_id = OLD.id;
-    DELETE FROM series_hour WHERE series_id = OLD.id;
-    DELETE FROM series_tail WHERE OLD.id = ALL(sids);
+CREATE FUNCTION series_tail_forget() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    gone bigint[];
+BEGIN
+    SELECT array_agg(id) INTO gone FROM gone_series;
+    IF gone IS NULL THEN
+        RETURN NULL;
+    END IF;
+    DELETE FROM series_tail t WHERE t.sids <@ gone;
     UPDATE series_tail t SET (sids, ts, vals) = (
         SELECT array_agg(u.s ORDER BY u.k), array_agg(u.x ORDER BY u.k), array_agg(u.v ORDER BY u.k)
-        FROM unnest(t.sids, t.ts, t.vals) WITH ORDINALITY AS u(s, x, v, k) WHERE u.s <> OLD.id)
-    WHERE OLD.id = ANY(t.sids)
-);
+        FROM unnest(t.sids, t.ts, t.vals) WITH ORDINALITY AS u(s, x, v, k) WHERE u.s <> ALL(gone))
+    WHERE t.sids && gone;
+    RETURN NULL;
+END $$;
 -- +goose StatementEnd
+CREATE TRIGGER series_tail_forget AFTER DELETE ON series
+    REFERENCING OLD TABLE AS gone_series FOR EACH STATEMENT EXECUTE FUNCTION series_tail_forget();
 
 -- One row per point, blocks and tail together; a point in the tail replaces
 -- a stored one at the same time, the later arrival an earlier one.
@@ -212,12 +221,6 @@ SELECT r.series_id,
 FROM series_raw r CROSS JOIN LATERAL unnest(r.vals) WITH ORDINALITY AS u(value, k)
 WHERE u.value IS NOT NULL;
 
--- +goose StatementBegin
-CREATE OR REPLACE RULE series_delete_points AS ON DELETE TO series DO ALSO (
-    DELETE FROM series_raw WHERE series_id = OLD.id;
-    DELETE FROM series_minute WHERE series_id = OLD.id;
-    DELETE FROM series_hour WHERE series_id = OLD.id
-);
--- +goose StatementEnd
-
+DROP TRIGGER series_tail_forget ON series;
+DROP FUNCTION series_tail_forget();
 DROP TABLE series_tail;

@@ -45,7 +45,8 @@ func (s Selector) check() error {
 type DeleteReport struct {
 	// Series are the names of the series, sorted.
 	Series []string `json:"series"`
-	// Points counts the raw points; RawBlocks the blocks holding them.
+	// Points counts the raw points, those of the blocks and those still in
+	// the tail (live data not yet folded); RawBlocks the blocks.
 	Points    int64 `json:"points"`
 	RawBlocks int64 `json:"raw_blocks"`
 	// MinuteRollups and HourRollups count the rollup rows (an hour of
@@ -138,7 +139,8 @@ func (st *Store) deleteReport(ctx context.Context, ss []Series) (DeleteReport, e
 	}
 	err := st.db.QueryRow(ctx, `
 SELECT (SELECT count(*) FROM series_raw WHERE series_id = ANY($1)),
-       (SELECT COALESCE(sum(n), 0) FROM series_raw WHERE series_id = ANY($1)),
+       (SELECT COALESCE(sum(n), 0) FROM series_raw WHERE series_id = ANY($1)) +
+       (SELECT count(*) FROM series_tail t, unnest(t.sids) AS u(s) WHERE t.sids && $1 AND u.s = ANY($1)),
        (SELECT count(*) FROM series_minute WHERE series_id = ANY($1)),
        (SELECT count(*) FROM series_hour WHERE series_id = ANY($1)),
        (SELECT COALESCE(sum(c), 0) FROM series_hour, unnest(counts) AS c WHERE series_id = ANY($1)),
@@ -180,7 +182,8 @@ func (st *Store) Delete(ctx context.Context, sel Selector) (DeleteReport, error)
 		return DeleteReport{}, err
 	}
 	// The rule series_delete_points (migration 00020) deletes the blocks
-	// and rollups with the rows; model_evaluations cascade.
+	// and rollups with the rows, the trigger series_tail_forget (00070)
+	// their points in the tail; model_evaluations cascade.
 	if _, err := tx.Exec(ctx, `DELETE FROM series WHERE id = ANY($1)`, ids); err != nil {
 		return DeleteReport{}, fmt.Errorf("series: delete: %w", err)
 	}

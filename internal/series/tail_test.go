@@ -461,3 +461,76 @@ func TestTailRowsSharedBySeries(t *testing.T) {
 	require.EqualValues(t, 700+64*3, rep.Points, "series 0 (700 points) and 64 others of 3")
 	checkReads(t, st, tx, kept, want, t0, t0.Add(time.Hour), "folded")
 }
+
+// TestDeleteAndRenameReachTheTail: deleting an asset removes every point of
+// its series from the tail, also from rows that several of them share
+// (one DELETE of many series), and reports them; the other series keep
+// theirs. Renaming an asset keeps its live points with its series.
+func TestDeleteAndRenameReachTheTail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	st := series.New(tx)
+	// 130 series, alternately of two assets: ids 64 apart share a bucket,
+	// so tail rows hold several series of each asset.
+	var ss []series.Series
+	want := map[int64]map[time.Time]float64{}
+	var stored, live []series.Row
+	for i := range 130 {
+		asset := []string{"even", "odd"}[i%2]
+		s, err := st.Upsert(ctx, series.Series{Name: fmt.Sprintf("%s.v%03d", asset, i), Asset: asset, Sensor: fmt.Sprintf("v%03d", i), Interval: time.Second})
+		require.NoError(t, err)
+		ss = append(ss, s)
+		want[s.ID] = map[time.Time]float64{}
+		for k := range 6 {
+			ts := t0.Add(time.Duration(k) * time.Second)
+			r := series.Row{SeriesID: s.ID, TS: ts, Value: float64(i*10 + k)}
+			if k < 3 {
+				stored = append(stored, r)
+			} else {
+				live = append(live, r)
+			}
+			want[s.ID][ts] = r.Value
+		}
+	}
+	_, err := st.Append(ctx, stored)
+	require.NoError(t, err)
+	_, err = st.Ingest(ctx, live, time.Time{})
+	require.NoError(t, err)
+	var shared int
+	require.NoError(t, tx.QueryRow(ctx, `SELECT count(*) FROM series_tail t
+WHERE (SELECT count(DISTINCT u) FROM unnest(t.sids) AS u JOIN series s ON s.id = u WHERE s.asset = 'odd') > 1`).Scan(&shared))
+	require.Positive(t, shared, "tail rows shared by series of the asset deleted")
+
+	plan, err := st.DeletePlan(ctx, series.Selector{Asset: "odd"})
+	require.NoError(t, err)
+	require.EqualValues(t, 65*6, plan.Points, "blocks and tail")
+	rep, err := st.Delete(ctx, series.Selector{Asset: "odd"})
+	require.NoError(t, err)
+	require.Equal(t, plan, rep)
+	var left int
+	require.NoError(t, tx.QueryRow(ctx, `SELECT count(*) FROM series_tail t, unnest(t.sids) AS u(s) WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = u.s)`).Scan(&left))
+	require.Zero(t, left, "no point of a deleted series is left in the tail")
+	var even []series.Series
+	for i, s := range ss {
+		if i%2 == 0 {
+			even = append(even, s)
+		}
+	}
+	checkReads(t, st, tx, even, want, t0, t0.Add(time.Hour), "after deleting an asset")
+
+	renamed, err := st.RenameAsset(ctx, "even", "pair")
+	require.NoError(t, err)
+	require.Len(t, renamed, 65)
+	var pair []series.Series
+	for _, r := range renamed {
+		s, err := st.Lookup(ctx, r.New)
+		require.NoError(t, err)
+		pair = append(pair, s)
+	}
+	checkReads(t, st, tx, pair, want, t0, t0.Add(time.Hour), "after renaming the asset")
+	c, err := st.Compact(ctx, series.CompactOptions{})
+	require.NoError(t, err)
+	require.EqualValues(t, 65*3, c.Points)
+	checkReads(t, st, tx, pair, want, t0, t0.Add(time.Hour), "renamed and folded")
+}
