@@ -6,6 +6,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -284,6 +285,27 @@ func TestDirectWritesWinOverTheTail(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.Append(ctx, []series.Row{{SeriesID: s.ID, TS: t0.Add(2 * time.Minute), Value: 4}})
 	require.ErrorContains(t, err, "already stored")
+
+	// An import of the series over live points: the file's points win
+	// where they meet, the live ones stay elsewhere, each point once.
+	_, err = st.Ingest(ctx, []series.Row{{SeriesID: s.ID, TS: t0.Add(3 * time.Minute), Value: 5}, {SeriesID: s.ID, TS: t0.Add(4 * time.Minute), Value: 6}}, time.Time{})
+	require.NoError(t, err)
+	file := "series,timestamp,value\n" +
+		"direct.v," + t0.Add(4*time.Minute).Format(time.RFC3339) + ",60\n" +
+		"direct.v," + t0.Add(5*time.Minute).Format(time.RFC3339) + ",70\n"
+	res, err := st.Import(ctx, strings.NewReader(file), series.ImportOptions{})
+	require.NoError(t, err)
+	require.EqualValues(t, 2, res.Points)
+	pts, err = st.Points(ctx, []series.Series{s}, t0, t0.Add(time.Hour), 0)
+	require.NoError(t, err)
+	var vals []float64
+	for _, p := range pts[s.ID] {
+		vals = append(vals, p.Value)
+	}
+	require.Equal(t, []float64{10, 2, 3, 5, 60, 70}, vals)
+	var n int
+	require.NoError(t, tx.QueryRow(ctx, `SELECT count(*) FROM points WHERE series_id = $1`, s.ID).Scan(&n))
+	require.Equal(t, 6, n)
 }
 
 // TestCompactAfterFoldsOnlyWhatWaited: with After, only the series whose
