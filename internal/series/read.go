@@ -511,7 +511,7 @@ func (e embedded) Latest(ctx context.Context, ss []Series) (map[int64]Point, err
 	for i, s := range ss {
 		ids[i] = s.ID
 	}
-	tails, err := readTail(ctx, e.st.db, ids, time.Time{}, time.Time{})
+	tails, err := latestTail(ctx, e.st.db, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -552,12 +552,9 @@ LEFT JOIN LATERAL (SELECT t0, lasts, counts FROM series_hour WHERE series_id = s
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("series: latest: %w", err)
 	}
-	for id, frags := range tails {
-		b := flatten(id, frags)
-		if n := len(b.ts); n > 0 {
-			if t := fromMicros(b.ts[n-1]); !t.Before(out[id].TS) {
-				out[id] = Point{TS: t, Value: b.vs[n-1], Count: 1}
-			}
+	for id, p := range tails {
+		if !p.TS.Before(out[id].TS) {
+			out[id] = p // the tail's point replaces a stored one at the same time
 		}
 	}
 	return out, nil

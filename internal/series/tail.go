@@ -375,6 +375,103 @@ CROSS JOIN LATERAL (SELECT * FROM series_tail WHERE bucket = q.b AND tlast >= $2
 	return out, nil
 }
 
+// latestReach are how far below the newest row of the tail latestTail
+// reads, round after round, for the series not settled yet; after the
+// last, it reads the rest.
+var latestReach = []time.Duration{time.Minute, 10 * time.Minute}
+
+// latestTail returns the newest point in the tail of each series of ids
+// that has one (of points at one timestamp, the latest arrival's). It
+// reads the newest rows first: a series whose newest point found is no
+// older than the rows read is settled, since a row not read ends before
+// it; the others are looked for further down, in rows that hold them. A
+// live series is settled in the first round, so a Latest of a whole plant
+// reads the last minute of the tail, not all of it.
+func latestTail(ctx context.Context, q interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, ids []int64) (map[int64]Point, error) {
+	type newest struct {
+		frag *fragment // the fragment holding it (its arrival orders ties)
+		ts   int64
+		v    float64
+	}
+	found := map[int64]newest{}
+	pending := slices.Clone(ids)
+	var below time.Time // rows with tlast below it are not read yet (zero: none read)
+	for round := 0; len(pending) > 0; round++ {
+		want := make(map[int64]bool, len(pending))
+		var buckets []int32
+		for _, id := range pending {
+			want[id] = true
+			if b := bucketOf(id); !slices.Contains(buckets, b) {
+				buckets = append(buckets, b)
+			}
+		}
+		var (
+			rows pgx.Rows
+			err  error
+			lo   time.Time
+		)
+		last := round >= len(latestReach)
+		switch {
+		case round == 0:
+			var top pgtype.Timestamptz
+			if err := q.QueryRow(ctx, `SELECT max(tlast) FROM series_tail WHERE bucket = ANY($1)`, buckets).Scan(&top); err != nil {
+				return nil, fmt.Errorf("series: latest in the tail: %w", err)
+			}
+			if !top.Valid {
+				return map[int64]Point{}, nil // an empty tail
+			}
+			lo = top.Time.Add(-latestReach[0])
+			rows, err = q.Query(ctx, `SELECT `+tailColumns+` FROM series_tail WHERE bucket = ANY($1) AND tlast >= $2`, buckets, lo)
+		case last:
+			rows, err = q.Query(ctx, `SELECT `+tailColumns+` FROM series_tail WHERE bucket = ANY($1) AND tlast < $2 AND sids && $3`, buckets, below, pending)
+		default:
+			lo = below.Add(latestReach[round-1] - latestReach[round])
+			rows, err = q.Query(ctx, `SELECT `+tailColumns+` FROM series_tail WHERE bucket = ANY($1) AND tlast >= $2 AND tlast < $3 AND sids && $4`, buckets, lo, below, pending)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("series: latest in the tail: %w", err)
+		}
+		for rows.Next() {
+			if err := scanTail(rows, 0, want, func(f *fragment) {
+				n := len(f.ts) - 1
+				if n < 0 {
+					return
+				}
+				o, ok := found[f.seriesID]
+				if !ok || f.ts[n] > o.ts || (f.ts[n] == o.ts && later(f, o.frag) > 0) {
+					found[f.seriesID] = newest{frag: f, ts: f.ts[n], v: f.vs[n]}
+				}
+			}); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("series: latest in the tail: %w", err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("series: latest in the tail: %w", err)
+		}
+		if last {
+			break
+		}
+		below = lo
+		next := pending[:0]
+		for _, id := range pending {
+			if o, ok := found[id]; !ok || o.ts < micros(lo) {
+				next = append(next, id)
+			}
+		}
+		pending = next
+	}
+	out := make(map[int64]Point, len(found))
+	for id, o := range found {
+		out[id] = Point{TS: fromMicros(o.ts), Value: o.v, Count: 1}
+	}
+	return out, nil
+}
+
 // foldBuckets folds the tail rows of buckets into blocks and rollups in
 // tx: it takes the rows out (those committed when it runs; later ones
 // wait for the next fold), locks their series in name order like every

@@ -556,3 +556,63 @@ WHERE (SELECT count(DISTINCT u) FROM unnest(t.sids) AS u JOIN series s ON s.id =
 	require.EqualValues(t, 65*3, c.Points)
 	checkReads(t, st, tx, pair, want, t0, t0.Add(time.Hour), "renamed and folded")
 }
+
+// TestLatestReadsTheNewestRowsFirst: Latest reads the tail's newest rows
+// first and looks further down only for the series not found there; the
+// answer is the newest point of each series whatever the rows it is in:
+// series written minutes or half an hour before the newest row, a write
+// arriving later with older timestamps, a timestamp written twice (the
+// later arrival wins), a stored point newer than the tail's, a series
+// without points.
+func TestLatestReadsTheNewestRowsFirst(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	st := series.New(tx)
+	var ss []series.Series
+	for i := range 12 {
+		s, err := st.Upsert(ctx, series.Series{Name: fmt.Sprintf("latest-%02d.v", i), Interval: time.Second})
+		require.NoError(t, err)
+		ss = append(ss, s)
+	}
+	top := t0.Add(2 * time.Hour)
+	// Series 2 has a stored point newer than any of its live ones.
+	_, err := st.UpsertPoints(ctx, []series.Row{{SeriesID: ss[2].ID, TS: top.Add(time.Minute), Value: -2}})
+	require.NoError(t, err)
+	arrived := time.Now()
+	var writes []ingestWrite
+	for i, s := range ss[:11] {
+		newest := top.Add(-time.Duration(i*i) * 20 * time.Second) // 0 s … 33 min before the newest row
+		var rows []series.Row
+		for k := range 5 {
+			rows = append(rows, series.Row{SeriesID: s.ID, TS: newest.Add(-time.Duration(k) * time.Second), Value: float64(i*100 + k)})
+		}
+		writes = append(writes, ingestWrite{arrived.Add(time.Duration(i) * time.Millisecond), rows})
+	}
+	// Series 3: a later arrival with older timestamps, far below.
+	writes = append(writes, ingestWrite{arrived.Add(time.Second), []series.Row{{SeriesID: ss[3].ID, TS: top.Add(-40 * time.Minute), Value: 33}}})
+	// Series 5: its newest timestamp written again, the later arrival
+	// committed first.
+	again := top.Add(-25 * 20 * time.Second)
+	writes = append(writes,
+		ingestWrite{arrived.Add(3 * time.Second), []series.Row{{SeriesID: ss[5].ID, TS: again, Value: 55}}},
+		ingestWrite{arrived.Add(2 * time.Second), []series.Row{{SeriesID: ss[5].ID, TS: again, Value: 54}}})
+	for _, w := range writes {
+		_, err := st.Ingest(ctx, w.rows, w.arrived)
+		require.NoError(t, err)
+	}
+	want := applyWrites(map[int64]map[time.Time]float64{ss[2].ID: {top.Add(time.Minute): -2}}, writes)
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	got, err := st.Latest(ctx, ids)
+	require.NoError(t, err)
+	require.Len(t, got, 11, "series 11 has no points")
+	for _, s := range ss[:11] {
+		exp := sortedPoints(want[s.ID])
+		require.Equal(t, exp[len(exp)-1], series.Point{TS: got[s.ID].TS.UTC(), Value: got[s.ID].Value, Count: 1}, s.Name)
+	}
+	require.Equal(t, 55.0, got[ss[5].ID].Value, "the later arrival")
+	require.Equal(t, -2.0, got[ss[2].ID].Value, "the stored point is newer")
+}
