@@ -218,7 +218,8 @@ func (p *pipeline) fold(ctx context.Context) {
 		case <-t.C:
 		}
 		start := time.Now()
-		rep, err := p.opts.Store.Compact(ctx, series.CompactOptions{After: p.opts.FoldAfter, BatchPoints: foldBatch, Rest: foldRest})
+		rep, err := p.opts.Store.Compact(ctx, series.CompactOptions{After: p.opts.FoldAfter, BatchPoints: foldBatch, Rest: foldRest,
+			Folded: func(_ int, points int64, took time.Duration) { p.state.folded(points, took, p.opts.Now()) }})
 		if err != nil {
 			if ctx.Err() == nil {
 				p.fail("fold", err)
@@ -226,10 +227,8 @@ func (p *pipeline) fold(ctx context.Context) {
 			continue
 		}
 		if rep.Buckets > 0 {
-			took := time.Since(start)
-			p.state.folded(rep.Points, took, p.opts.Now())
 			p.opts.Logger.DebugContext(ctx, "connector folded the tail", "connector", p.name,
-				"buckets", rep.Buckets, "points", rep.Points, "waiting", rep.Waiting, "took", took)
+				"buckets", rep.Buckets, "points", rep.Points, "waiting", rep.Waiting, "took", time.Since(start))
 		}
 	}
 }

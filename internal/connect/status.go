@@ -35,9 +35,10 @@ type Status struct {
 	QueueLimit int `json:"queue_limit"`
 	// Series is the number of series the connector knows.
 	Series int `json:"series"`
-	// Folds counts the folds of the store's tail into blocks that this
-	// connector's writer ran, FoldedPoints the points they moved; LastFold
-	// is when the last one ended and FoldSeconds how long it took.
+	// Folds counts the transactions that folded the store's tail into
+	// blocks for this connector's writer (a fold of a busy tail is many,
+	// with rests between), FoldedPoints the points they moved; LastFold is
+	// when the last one committed and FoldSeconds how long it took.
 	Folds        int64     `json:"folds"`
 	FoldedPoints int64     `json:"folded_points"`
 	LastFold     time.Time `json:"last_fold,omitzero"`

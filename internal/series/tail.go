@@ -536,6 +536,10 @@ type CompactOptions struct {
 	// busy writer takes at most 1/(1+Rest) of the time it runs over and
 	// leaves the writer the rest.
 	Rest float64
+	// Folded, when set, is called after each transaction commits with the
+	// buckets and points it folded and how long it took: a fold of a busy
+	// tail runs for minutes, and its progress is worth seeing meanwhile.
+	Folded func(buckets int, points int64, took time.Duration)
 }
 
 // CompactReport says what Compact did.
@@ -621,10 +625,14 @@ func (st *Store) Compact(ctx context.Context, opt CompactOptions) (CompactReport
 		}); err != nil {
 			return fmt.Errorf("series: compact: %w", err)
 		}
+		took := time.Since(began)
 		rep.Buckets += len(batch)
 		rep.Points += n
+		if opt.Folded != nil {
+			opt.Folded(len(batch), n, took)
+		}
 		batch, pts = batch[:0], 0
-		rest = time.Duration(float64(time.Since(began)) * opt.Rest)
+		rest = time.Duration(float64(took) * opt.Rest)
 		return nil
 	}
 	for _, d := range all {
