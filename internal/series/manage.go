@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -171,6 +172,18 @@ func (st *Store) Delete(ctx context.Context, sel Selector) (DeleteReport, error)
 	ids := make([]int64, len(ss))
 	for i, s := range ss {
 		ids[i] = s.ID
+	}
+	// The tail rows holding their points are locked first, in the order a
+	// fold takes its locks (tail rows, then series), so a fold and a delete
+	// wait for each other at most one way round, never in a cycle.
+	buckets := make([]int32, 0, min(len(ids), tailBuckets))
+	for _, id := range ids {
+		if b := bucketOf(id); !slices.Contains(buckets, b) {
+			buckets = append(buckets, b)
+		}
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM series_tail WHERE bucket = ANY($1) AND sids && $2 FOR UPDATE`, buckets, ids); err != nil {
+		return DeleteReport{}, fmt.Errorf("series: delete: lock the tail: %w", err)
 	}
 	// Locked in name order, like every writer, so a concurrent import
 	// either finishes first or waits and then finds no series.

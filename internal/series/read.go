@@ -629,7 +629,13 @@ FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT t0, counts FROM series_hour WHERE 
 // removed. The series rows stay, so evaluations that refer to them survive.
 func (st *Store) DeleteSource(ctx context.Context, source string) (int64, error) {
 	var n int64
-	err := st.db.QueryRow(ctx, `
+	err := pgx.BeginFunc(ctx, st.db, func(tx pgx.Tx) error {
+		// The tail rows first, as a fold takes them (then series, then
+		// blocks): the two never wait for each other in a cycle.
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM series_tail WHERE sids && (SELECT COALESCE(array_agg(id), '{}') FROM series WHERE source = $1) FOR UPDATE`, source); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `
 WITH ids AS (SELECT id FROM series WHERE source = $1),
      r AS (DELETE FROM series_raw WHERE series_id IN (SELECT id FROM ids) RETURNING n),
      m AS (DELETE FROM series_minute WHERE series_id IN (SELECT id FROM ids) RETURNING 1),
@@ -643,6 +649,7 @@ WITH ids AS (SELECT id FROM series WHERE source = $1),
               FROM unnest(t.sids, t.ts, t.vals) WITH ORDINALITY AS u(s, x, v, k) WHERE u.s <> ALL(a.ids))
             FROM a WHERE t.sids && a.ids AND NOT t.sids <@ a.ids RETURNING 1)
 SELECT COALESCE((SELECT sum(n) FROM r), 0) + (SELECT n FROM tn) -- m, h, td and tu run too: every data-modifying WITH does`, source).Scan(&n)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("series: delete %s points: %w", source, err)
 	}

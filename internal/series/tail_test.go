@@ -616,3 +616,89 @@ func TestLatestReadsTheNewestRowsFirst(t *testing.T) {
 	require.Equal(t, 55.0, got[ss[5].ID].Value, "the later arrival")
 	require.Equal(t, -2.0, got[ss[2].ID].Value, "the stored point is newer")
 }
+
+// TestDeleteWhileFolding: deletes of assets while folds of the tail run
+// and writers keep ingesting: the delete and the folds take their locks
+// in one order (tail rows, then series), so none fails on a deadlock, the
+// deleted series leave nothing behind and the others keep every point.
+func TestDeleteWhileFolding(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	st := series.New(pool)
+	const assets, per = 8, 16 // 128 series: every bucket holds series of several assets
+	var keep []series.Series
+	gone := map[string][]int64{}
+	var all []int64
+	for a := range assets {
+		for i := range per {
+			asset := fmt.Sprintf("asset-%d", a)
+			s, err := st.Upsert(ctx, series.Series{Name: fmt.Sprintf("%s.v%02d", asset, i), Asset: asset, Sensor: fmt.Sprintf("v%02d", i), Interval: time.Second})
+			require.NoError(t, err)
+			all = append(all, s.ID)
+			if a%2 == 0 {
+				keep = append(keep, s)
+			} else {
+				gone[asset] = append(gone[asset], s.ID)
+			}
+		}
+	}
+	base := time.Now().UTC().Truncate(time.Hour)
+	want := map[int64]map[time.Time]float64{}
+	for _, s := range keep {
+		want[s.ID] = map[time.Time]float64{}
+	}
+	var mu sync.Mutex
+	deleted := map[int64]bool{} // the writer stops writing a series just before its delete
+	ingest := func(k int) {
+		var rows []series.Row
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range all {
+			if deleted[id] {
+				continue
+			}
+			ts := base.Add(time.Duration(k) * time.Second)
+			rows = append(rows, series.Row{SeriesID: id, TS: ts, Value: float64(k)})
+			if want[id] != nil {
+				want[id][ts] = float64(k)
+			}
+		}
+		_, err := st.Ingest(ctx, rows, time.Time{})
+		require.NoError(t, err)
+	}
+	for k := range 20 {
+		ingest(k)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for k := 20; ; k++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			ingest(k)
+			_, err := st.Compact(ctx, series.CompactOptions{BatchPoints: 300})
+			require.NoError(t, err)
+		}
+	})
+	for asset, ids := range gone {
+		mu.Lock()
+		for _, id := range ids {
+			deleted[id] = true
+		}
+		mu.Unlock()
+		_, err := st.Delete(ctx, series.Selector{Asset: asset})
+		require.NoError(t, err)
+	}
+	close(done)
+	wg.Wait()
+	var left int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM series_tail t, unnest(t.sids) AS u(s) WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = u.s)`).Scan(&left))
+	require.Zero(t, left, "no point of a deleted series is left in the tail")
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM series_raw r WHERE NOT EXISTS (SELECT 1 FROM series WHERE id = r.series_id)`).Scan(&left))
+	require.Zero(t, left, "nor in the blocks")
+	checkReads(t, st, pool, keep, want, base, base.Add(time.Hour), "after deletes during folds")
+}
