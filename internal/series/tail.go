@@ -39,7 +39,7 @@ import (
 
 const (
 	// tailBuckets is the number of buckets series are spread over in the
-	// tail (the delete rule of migration 00070 does not depend on it).
+	// tail (the delete trigger of migration 00070 does not depend on it).
 	tailBuckets = 64
 	// tailRowPoints is the most points a tail row holds: 24 bytes each,
 	// so a row stays under the table's toast_tuple_target and is never

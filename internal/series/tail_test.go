@@ -455,7 +455,7 @@ func TestTailRowsSharedBySeries(t *testing.T) {
 	require.Less(t, tailRows, len(ss), "fewer rows than series")
 	checkReads(t, st, tx, ss[:5], want, t0, t0.Add(time.Hour), "shared rows")
 
-	// Deleting a series (the catalog's rule) removes its tail points only.
+	// Deleting a series (the catalog's trigger) removes its tail points only.
 	_, err = tx.Exec(ctx, `DELETE FROM series WHERE id = $1`, ss[67].ID)
 	require.NoError(t, err)
 	var left int
