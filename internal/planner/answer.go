@@ -557,6 +557,16 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 	evidence := r.evidenceOf(h)
 	seen := map[string]bool{}
 	for _, f := range d.rules {
+		if f.rule.Plant && f.rule.Action == "" {
+			// A plant-model limit states no action: report the reading.
+			key := "report:" + f.rule.Doc
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, agent.Step{Text: r.msg("rule.report", f.rule.Doc), Basis: agent.BasisRule, Evidence: f.says, Reason: f.says})
+			continue
+		}
 		if seen[f.rule.Action] || r.redone(f.rule.Action) {
 			continue
 		}

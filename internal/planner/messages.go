@@ -107,6 +107,8 @@ var messages = map[string][2]string{
 	"rule.outlook":           {"At this rate it reaches the %s%s %s limit (%s) in about %s h.", "이 속도라면 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다."},
 
 	// Escalation.
+	"rule.report":         {"Report the reading to the maintenance lead now and follow %s.", "측정값을 지금 보전 담당 리더에게 알리고 %s 절차를 따르세요."},
+	"escalate.limit_call": {"At %s%s (%s in %s): call the maintenance lead.", "%s%s 도달 시(%s, %s): 보전 담당 리더에게 바로 알리세요."},
 	"escalate.limit":      {"At %s%s (%s in %s): %s.", "%s%s 도달 시(%s, %s): %s."},
 	"escalate.default":    {"Call the maintenance lead if the readings keep rising or the machine trips.", "수치가 계속 오르거나 설비가 정지하면 보전 담당 리더에게 바로 알리세요."},
 	"escalate.quiet":      {"If it still looks or sounds wrong to you, tell the maintenance lead what you see: the data shows nothing so far.", "그래도 이상해 보이거나 소리가 나면 보전 담당 리더에게 본 내용을 알리세요. 지금까지 데이터에는 이상이 없습니다."},
