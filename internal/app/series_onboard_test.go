@@ -20,7 +20,7 @@ import (
 
 // pdmSlice is the committed slice of the Azure PdM telemetry (machines 8,
 // 12 and 17, 2015-01-31 to 2015-04-01; see its README).
-var pdmSlice = filepath.Join("..", "series", "testdata", "azure_pdm_telemetry_slice.csv")
+var pdmSlice = filepath.Join("..", "..", "deploy", "examples", "azure_pdm", "slice", "PdM_telemetry.csv")
 
 // onboardCLI runs the series, ask and eval commands in-process, with stdin.
 func onboardCLI(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
@@ -62,7 +62,7 @@ func TestSeriesImportCommand(t *testing.T) {
 
 	code, _, errOut := onboardCLI(t, env, "", "series", "import", pdmSlice)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "azure_pdm_telemetry_slice.csv: 14400 of 21600 readings repeat")
+	require.Contains(t, errOut, "PdM_telemetry.csv: 14400 of 21600 readings repeat")
 	require.Contains(t, errOut, "Import the file with --entity machineID")
 	require.Contains(t, errOut, "1 of 1 file(s) not imported")
 
