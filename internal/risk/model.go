@@ -142,7 +142,7 @@ func fit(x *matrix, rows []int, mean, scale, y []float64, lambda float64, start 
 	if start != nil {
 		start.restandardize(mean, scale, w0)
 	}
-	res, err := optimize.Minimize(p, w0, &optimize.Settings{MajorIterations: 200, GradientThreshold: 1e-6}, &optimize.LBFGS{})
+	res, err := optimize.Minimize(p, w0, &optimize.Settings{MajorIterations: 200, GradientThreshold: 1e-5}, &optimize.LBFGS{})
 	if err != nil && res == nil {
 		return LogReg{}, fmt.Errorf("risk: fit: %w", err)
 	}
