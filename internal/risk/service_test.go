@@ -76,7 +76,6 @@ func TestServiceOnAzurePdM(t *testing.T) {
 	require.GreaterOrEqual(t, ev.EventRecall, 0.9)
 	require.GreaterOrEqual(t, ev.Precision, 0.55)
 	require.GreaterOrEqual(t, ev.PRAUC, 0.5)
-	require.Less(t, took, 60*time.Second, "gemba model train risk on Azure PdM takes under 60 s")
 	require.Equal(t, modelreg.TaskRisk, m.Task)
 	require.InDelta(t, ev.Precision, m.Metrics.Risk["precision_48h"], 1e-9, "the registry keeps the test figures")
 
@@ -87,6 +86,7 @@ func TestServiceOnAzurePdM(t *testing.T) {
 	t.Logf("scored %d assets in %s; riskiest %+v", len(rk.Assets), scored, rk.Assets[0])
 	require.Len(t, rk.Assets, 100)
 	require.Less(t, scored, time.Second, "scoring every asset takes under 1 s")
+	require.Less(t, took, 60*time.Second, "gemba model train risk on Azure PdM takes under 60 s")
 	require.GreaterOrEqual(t, rk.Assets[0].P48, rk.Assets[99].P48)
 
 	ev2, err := s.Reevaluate(ctx, now)
