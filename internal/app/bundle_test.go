@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,28 +16,6 @@ import (
 // committed slice (machines 8, 12 and 17), so the test needs nothing from
 // ../shared.
 var pdmBundle = filepath.Join("..", "..", "deploy", "examples", "azure_pdm", "import.yaml")
-
-// gembaCLI runs the whole command tree in-process, as the binary would.
-func gembaCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	app := NewApp(&out, &errb, getenv)
-	defer app.Close()
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.ExecuteContext(context.Background())
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		return ee.code, out.String(), errb.String() + "gemba: " + ee.msg
-	}
-	return 1, out.String(), errb.String() + "gemba: " + err.Error()
-}
 
 // TestBringYourOwnPlantAzurePdM is the README's "Bring your own plant" on
 // the committed slice of Microsoft's Azure PdM sample, from an empty
