@@ -19,7 +19,7 @@ import (
 
 // pdmSlice is the committed slice of the Azure PdM telemetry (machines 8,
 // 12 and 17, 2015-01-31 to 2015-04-01; internal/series/testdata/README.md).
-const pdmSlice = "../internal/series/testdata/azure_pdm_telemetry_slice.csv"
+const pdmSlice = "../deploy/examples/azure_pdm/slice/PdM_telemetry.csv"
 
 // sliceMean is the mean of one machine's column over [from, to), read
 // from the CSV independently of the store.

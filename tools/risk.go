@@ -56,7 +56,7 @@ func failureRisk(ctx context.Context, s riskScorer, now time.Time, a FailureRisk
 	}
 	rk, err := s.Score(ctx, now)
 	if errors.Is(err, risk.ErrNoModel) {
-		return Result{Summary: "no failure-risk model: " + risk.ErrNoModel.Error() + "; rank by anomaly severity",
+		return Result{Summary: "no usable failure-risk model: " + err.Error() + "; rank by anomaly severity",
 			Data: map[string]any{"model": nil, "status": "untrained"}}, nil
 	}
 	if err != nil {

@@ -32,13 +32,17 @@ func TestBenchSeriesSmall(t *testing.T) {
 	t.Logf("%s", errb.String())
 	require.EqualValues(t, 100*3*8640+92*8640, rep.Points)
 	require.Less(t, rep.BytesPerPoint, 20.0, "bytes per point, rollups and indexes included")
-	require.Greater(t, rep.PointsPerSecond, 50_000.0)
-	require.Less(t, rep.Raw24h.P50.Milliseconds(), int64(200))
-	require.Less(t, rep.Hourly90d.P50.Milliseconds(), int64(200))
+	if !raceDetector {
+		require.Greater(t, rep.PointsPerSecond, 50_000.0)
+		require.Less(t, rep.Raw24h.P50.Milliseconds(), int64(200))
+		require.Less(t, rep.Hourly90d.P50.Milliseconds(), int64(200))
+	}
 	require.Equal(t, 1, rep.Injected)
 	require.Equal(t, 1, rep.Caught, "the injected level shift is found")
 	require.LessOrEqual(t, rep.Other, 3)
 	require.Empty(t, rep.VMSkipped)
 	require.EqualValues(t, rep.Points, rep.VMPoints)
-	require.Less(t, rep.VMRaw24h.P50.Milliseconds(), int64(500))
+	if !raceDetector {
+		require.Less(t, rep.VMRaw24h.P50.Milliseconds(), int64(500))
+	}
 }

@@ -21,7 +21,7 @@ report tool-routing accuracy, citation hit rate, numeric grounding and facts. It
 configured LLM when there is one and the offline planner otherwise (or with --offline).
 
 --set history asks the questions about an imported history instead (dates in 2015): import
-internal/series/testdata/azure_pdm_telemetry_slice.csv with --entity machineID first.`,
+deploy/examples/azure_pdm/slice/PdM_telemetry.csv with --entity machineID first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -44,7 +44,7 @@ internal/series/testdata/azure_pdm_telemetry_slice.csv with --entity machineID f
 			}
 			if set == "history" && nPdM < 3 {
 				return exitCode(1, "eval: the history set asks about machine-8, machine-12 and machine-17 in 2015; import them first: "+
-					"gemba series import internal/series/testdata/azure_pdm_telemetry_slice.csv --entity machineID")
+					"gemba series import deploy/examples/azure_pdm/slice/PdM_telemetry.csv --entity machineID")
 			}
 			if set == "demo" && (nSeries == 0 || nDocs == 0) {
 				return exitCode(1, fmt.Sprintf("eval: the database has %d series and %d documents; run `gemba demo seed` first", nSeries, nDocs))

@@ -30,6 +30,7 @@ local console with a short list of next steps backed by data and cited incidents
 		newModelCmd(app),
 		newDemoCmd(app),
 		newHistoryCmd(app),
+		newImportCmd(app),
 		newMCPCmd(app),
 		newConnectCmd(app),
 		newPlantCmd(app),

@@ -258,6 +258,9 @@ func TestSlashBindAgainstPlantFile(t *testing.T) {
 	c.json("POST", "/api/channels/stamping/messages", map[string]string{"text": "/gemba bind line-2"}, http.StatusAccepted, &posted)
 	reply := c.waitReplyIn("stamping", posted.Reply.ID)
 	require.Contains(t, reply.Text+blocksText(reply), "bound this channel to `line=line-2`")
+	// plant.yaml binds the channel to line-1: the reply says the change
+	// lasts until the next apply.
+	require.Contains(t, reply.Text+blocksText(reply), "plant.yaml (version 1) binds this channel to `line=line-1`: this change lasts until the next `gemba plant apply`")
 	s, err := core.Settings(ctx, "console", "stamping")
 	require.NoError(t, err)
 	require.Equal(t, "line-2", s.Scope.Line)

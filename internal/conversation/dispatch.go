@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant/model"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -298,6 +299,20 @@ func (c *Core) runBind(ctx context.Context, t Transport, in Inbound, cmd Command
 	text := fmt.Sprintf(":link: %s bound this channel to `%s`: questions, tools and searches here are scoped to it unless a question names something else.", t.Mention(in.User), Escape(FormatScope(cmd.Scope)))
 	if cmd.Unbind {
 		text = fmt.Sprintf(":link: %s removed this channel's binding: questions here cover the whole plant.", t.Mention(in.User))
+	}
+	// plant.yaml is the source of truth where it binds the channel: say
+	// that this change lasts until the next apply.
+	ch := model.Channel{Source: t.Source(), ID: in.Channel}
+	if f, version, ok, err := model.FileBinding(ctx, c.o.DB, ch); err == nil && ok {
+		now := model.Target{Site: cmd.Scope.Site, Line: cmd.Scope.Line, Asset: cmd.Scope.Asset}
+		if cmd.Unbind {
+			now = model.Target{}
+		}
+		if now != f {
+			text += fmt.Sprintf("\n:warning: plant.yaml (version %d) binds this channel to `%s`: this change lasts until the next `gemba plant apply`, which restores the file's binding. Edit plant.yaml to change it for good.", version, Escape(f.String()))
+		}
+	} else if err != nil {
+		c.log.WarnContext(ctx, "read the plant model's binding", "channel", in.Channel, "err", err)
 	}
 	return c.announce(ctx, t, in, text)
 }

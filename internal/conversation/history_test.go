@@ -23,7 +23,7 @@ func TestCommandsAboutThePast(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := dbtest.Pool(t)
-	f, err := os.Open("../series/testdata/azure_pdm_telemetry_slice.csv")
+	f, err := os.Open("../../deploy/examples/azure_pdm/slice/PdM_telemetry.csv")
 	require.NoError(t, err)
 	_, err = series.New(pool).Import(ctx, f, series.ImportOptions{Entity: "machineID"})
 	require.NoError(t, f.Close())

@@ -132,6 +132,9 @@ func newRunner(t testing.TB, d *demoPlant, model agent.Model) *agent.Runner {
 // on the seeded demo plant and holds the figures to a floor. Only the dev
 // split's cases are printed; the frozen test split shows its figures.
 func TestOfflineEval(t *testing.T) {
+	if raceDetector {
+		t.Skip("the evaluation runs against tool deadlines the race detector's slowdown exceeds")
+	}
 	d := openDemo(t)
 	cases, err := Load()
 	require.NoError(t, err)

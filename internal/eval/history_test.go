@@ -22,7 +22,7 @@ import (
 
 // pdmSlice is the committed slice of the Azure PdM telemetry the history
 // set is asked over.
-const pdmSlice = "../series/testdata/azure_pdm_telemetry_slice.csv"
+const pdmSlice = "../../deploy/examples/azure_pdm/slice/PdM_telemetry.csv"
 
 // TestHistoryEvalSetIsDev: the history set is well formed and, for now,
 // all in the dev split.

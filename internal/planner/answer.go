@@ -129,6 +129,8 @@ func (r *run) condition() {
 		return
 	}
 	r.detect(q.Window, targets)
+	// Failures recorded in a past window, and what came before each.
+	failed := r.failureHistory(targets)
 	h := r.hypothesis(targets)
 	// The explanation (a decomposition over 90 days) is for a diagnosis;
 	// a status question gets the event and the limits without it. It runs
@@ -148,7 +150,7 @@ func (r *run) condition() {
 		for _, res := range r.call(explain...) {
 			x, explained = readExplain(res)
 		}
-		r.a.Situation = joinLines(r.readings(targets, nil, ""))
+		r.a.Situation = joinLines(append(failed, r.readings(targets, nil, "")...))
 		r.a.Confidence = "medium"
 		if len(r.failures) > 0 && len(r.book.events) == 0 {
 			r.a.Confidence = "low"
@@ -170,7 +172,7 @@ func (r *run) condition() {
 	if h.Event != nil {
 		outlook = r.limitOutlook(h, d)
 	}
-	r.a.Situation = joinLines(r.readings(targets, h.Event, outlook))
+	r.a.Situation = joinLines(append(failed, r.readings(targets, h.Event, outlook)...))
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
 	r.a.Escalate = r.escalation(h, d)
@@ -555,6 +557,16 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 	evidence := r.evidenceOf(h)
 	seen := map[string]bool{}
 	for _, f := range d.rules {
+		if f.rule.Plant && f.rule.Action == "" {
+			// A plant-model limit states no action: report the reading.
+			key := "report:" + f.rule.Doc
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			out = append(out, agent.Step{Text: r.msg("rule.report", f.rule.Doc), Basis: agent.BasisRule, Evidence: f.says, Reason: f.says})
+			continue
+		}
 		if seen[f.rule.Action] || r.redone(f.rule.Action) {
 			continue
 		}

@@ -265,10 +265,14 @@ type rule struct {
 	Level     string  `json:"level"`
 	Action    string  `json:"action"`
 	ActionKO  string  `json:"action_ko"`
+	// Plant marks a limit the plant model states (not a document's rule):
+	// Doc is then the reference the file gives, which need not be a
+	// document in the store.
+	Plant bool `json:"-"`
 }
 
 // levelRank orders rule levels: a stop before a danger before an alert.
-var levelRank = map[string]int{"stop": 4, "danger": 3, "alarm": 2, "alert": 1}
+var levelRank = map[string]int{"trip": 4, "stop": 4, "danger": 3, "alarm": 2, "alert": 1, "warn": 0}
 
 // stepsOf reads a runbook's numbered steps, leaving out text that tries
 // to instruct the assistant.

@@ -107,6 +107,8 @@ var messages = map[string][2]string{
 	"rule.outlook":           {"At this rate it reaches the %s%s %s limit (%s) in about %s h.", "이 속도라면 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다."},
 
 	// Escalation.
+	"rule.report":         {"Report the reading to the maintenance lead now and follow %s.", "측정값을 지금 보전 담당 리더에게 알리고 %s 절차를 따르세요."},
+	"escalate.limit_call": {"At %s%s (%s in %s): call the maintenance lead.", "%s%s 도달 시(%s, %s): 보전 담당 리더에게 바로 알리세요."},
 	"escalate.limit":      {"At %s%s (%s in %s): %s.", "%s%s 도달 시(%s, %s): %s."},
 	"escalate.default":    {"Call the maintenance lead if the readings keep rising or the machine trips.", "수치가 계속 오르거나 설비가 정지하면 보전 담당 리더에게 바로 알리세요."},
 	"escalate.quiet":      {"If it still looks or sounds wrong to you, tell the maintenance lead what you see: the data shows nothing so far.", "그래도 이상해 보이거나 소리가 나면 보전 담당 리더에게 본 내용을 알리세요. 지금까지 데이터에는 이상이 없습니다."},
@@ -154,6 +156,12 @@ var messages = map[string][2]string{
 	"maint.escalate":         {"Figures come from the maintenance records; ask the maintenance planner if a record looks wrong or missing.", "수치는 정비 기록에서 계산했습니다. 기록이 틀리거나 빠져 보이면 보전 계획 담당자에게 확인하세요."},
 	"maint.last":             {"%s was last serviced on %s: %s (%s).", "%[1]s 마지막 정비: %[2]s, %[3]s (%[4]s)."},
 	"maint.last_none":        {"%s: no service record (preventive work, inspection or work order done).", "%s: 정비 기록(예방정비, 점검, 완료된 작업지시)이 없습니다."},
+	"failure.record":         {"%s: %s failure recorded %s (%s).", "%[1]s: %[3]s %[2]s 고장 기록 (%[4]s)."},
+	"failure.none":           {"No failure of %s is recorded in %s.", "%[2]s 동안 %[1]s의 고장 기록은 없습니다."},
+	"precursor.head":         {"Before it (the 7 days before the failure): %s.", "고장 전 7일 동안: %s."},
+	"precursor.event":        {"%s %sσ %s usual from %s (%s h before)", "%[4]s부터 %[1]s 평소보다 %[2]sσ %[3]s (%[5]s시간 전)"},
+	"precursor.alert":        {"alerts %s at %s (%s h before)", "%[2]s 경보 %[1]s (%[3]s시간 전)"},
+	"precursor.none":         {"No anomaly event and no alert on %s in the 7 days before it: the data show no precursor.", "고장 전 7일 동안 %s에 이상 이벤트나 경보가 없어, 데이터로는 전조를 찾지 못했습니다."},
 	"maint.last_failure":     {"Last failure: %s, %s (%s).", "마지막 고장: %s, %s (%s)."},
 	"maint.next":             {"Next service due %s (%s).", "다음 정비 예정: %s (%s)."},
 	"maint.next_estimated":   {"Next service about %s (estimated from the usual interval between preventive records).", "다음 정비 예상: %s 경 (예방정비 기록의 평소 간격으로 추정)."},

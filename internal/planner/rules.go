@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -51,10 +52,50 @@ func rulesOf(d docs) []rule {
 	return out
 }
 
-// fire applies the documents' rules to the current readings.
+// rulesFor are the rules an answer about an asset applies: the
+// documents' (rulesOf), and the limits the plant model (plant.yaml) states
+// for the asset's sensors where no document states one for that sensor —
+// a plant that wrote its limits down but has no runbooks yet still gets
+// "above the alarm limit" and "call at 7 mm/s".
+func (r *run) rulesFor(asset string, d docs) []rule {
+	out := rulesOf(d)
+	if r.p == nil {
+		return out
+	}
+	covered := map[string]bool{}
+	for _, ru := range out {
+		if r.applies(ru, asset) {
+			covered[ru.Sensor] = true
+		}
+	}
+	for _, s := range r.p.Specs {
+		if s.Asset != asset || covered[s.Sensor] {
+			continue
+		}
+		for _, l := range s.Limits {
+			ru := rule{Doc: l.Doc, Sensor: s.Sensor, Asset: asset, Unit: s.Unit, Level: l.Level, Plant: true}
+			switch {
+			case l.Above != nil:
+				ru.Condition, ru.Limit = "above", *l.Above
+			case l.Below != nil:
+				ru.Condition, ru.Limit = "below", *l.Below
+			default:
+				continue
+			}
+			if ru.Doc == "" {
+				ru.Doc = "plant.yaml"
+			}
+			r.note(fmt.Sprintf("%s limit of %s %s in the plant model", l.Level, asset, s.Sensor), val(ru.Limit), "plant.yaml")
+			out = append(out, ru)
+		}
+	}
+	return out
+}
+
+// fire applies the rules to the current readings.
 func (r *run) fire(h *hypothesis, d docs) []firing {
 	var out []firing
-	for _, ru := range rulesOf(d) {
+	for _, ru := range r.rulesFor(h.Asset, d) {
 		if !r.applies(ru, h.Asset) {
 			continue
 		}
@@ -114,7 +155,7 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 	v := h.Event.Value
 	var best rule
 	found := false
-	for _, ru := range rulesOf(d) {
+	for _, ru := range r.rulesFor(h.Asset, d) {
 		if ru.Sensor != h.Event.Sensor || !r.applies(ru, h.Asset) {
 			continue
 		}
@@ -170,7 +211,7 @@ func (r *run) nextLimits(h *hypothesis, d docs) []string {
 		v, ok, sensor = h.Event.Value, h.Event.Ongoing, h.Event.Sensor
 	}
 	var rs []rule
-	for _, ru := range rulesOf(d) {
+	for _, ru := range r.rulesFor(h.Asset, d) {
 		if !r.applies(ru, h.Asset) || sensor != "" && ru.Sensor != sensor {
 			continue
 		}
@@ -194,7 +235,12 @@ func (r *run) nextLimits(h *hypothesis, d docs) []string {
 		if r.ko() && ru.ActionKO != "" {
 			action = ru.ActionKO
 		}
-		out = append(out, r.msg("escalate.limit", val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc, action))
+		if action == "" {
+			// A limit the plant model states without an action.
+			out = append(out, r.msg("escalate.limit_call", val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc))
+		} else {
+			out = append(out, r.msg("escalate.limit", val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc, action))
+		}
 		if len(out) == 2 {
 			break
 		}

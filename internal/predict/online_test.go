@@ -193,6 +193,9 @@ func TestOnlineMulti(t *testing.T) {
 // loaded CI machine). It is not parallel: it reads the process's CPU time,
 // which the package's other tests would add to.
 func TestOnlineSpeedFloor(t *testing.T) {
+	if raceDetector {
+		t.Skip("speed is not measured under the race detector")
+	}
 	x := synth(20_000, 288, 50, 10, 1, 9)
 	start := cpuTime()
 	_, err := Detect(Series{Values: x}, DetectOptions{Online: true, Period: 288})

@@ -157,7 +157,7 @@ func Figures(e Evaluation) map[string]float64 {
 }
 
 // Active returns the active model and its registry row; ErrNoModel when
-// none was trained.
+// none was trained, or when the active one has an older feature layout.
 func (s *Service) Active(ctx context.Context) (*Trained, modelreg.Model, error) {
 	m, err := s.reg.Get(ctx, modelreg.BuiltinRisk, "")
 	if errors.Is(err, modelreg.ErrNotFound) {
@@ -176,6 +176,12 @@ func (s *Service) Active(ctx context.Context) (*Trained, modelreg.Model, error) 
 	var tr Trained
 	if err := json.Unmarshal(b, &tr); err != nil {
 		return nil, m, fmt.Errorf("risk: decode %s: %w", m.Ref(), err)
+	}
+	if tr.Spec.Version != SpecVersion {
+		// Its weights belong to another feature layout: scoring with
+		// them would be confidently wrong.
+		return nil, m, fmt.Errorf("%w: the active model %s was trained by an older Gemba (feature layout %d, now %d); train it again",
+			ErrNoModel, m.Ref(), tr.Spec.Version, SpecVersion)
 	}
 	return &tr, m, nil
 }

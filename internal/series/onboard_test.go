@@ -22,7 +22,7 @@ import (
 // pdmSlice is a committed slice of Microsoft's Azure PdM telemetry (see
 // testdata/README.md): machines 8, 12 and 17, 2015-01-31 06:00 to
 // 2015-04-01 05:00, hourly, unchanged rows of the shared file.
-const pdmSlice = "testdata/azure_pdm_telemetry_slice.csv"
+const pdmSlice = "../../deploy/examples/azure_pdm/slice/PdM_telemetry.csv"
 
 // sub runs one case of a table in a savepoint of tx, rolled back when
 // the next case begins (or the test ends), so cases that write the same

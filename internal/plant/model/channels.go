@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gemba-ai/gemba/internal/db"
 )
 
 // Channels are where channel bindings and digest schedules live: the
@@ -129,4 +131,18 @@ func digestsOf(m *Model) (map[Channel]schedule, []Channel) {
 		out[ch] = schedule{Cron: d.Cron, TZ: tz}
 	}
 	return out, order
+}
+
+// FileBinding is what the applied plant.yaml binds a channel to, and the
+// model's version (ok false: no applied model, or it does not bind the
+// channel). A binding changed elsewhere (Slack, the console) lasts until
+// the next apply, which restores the file's: those front doors say so.
+func FileBinding(ctx context.Context, dbtx db.DBTX, ch Channel) (t Target, version int64, ok bool, err error) {
+	a, err := Current(ctx, dbtx)
+	if err != nil || a == nil {
+		return Target{}, 0, false, err
+	}
+	owned, _ := bindingsOf(a.Model)
+	t, ok = owned[ch]
+	return t, a.Version, ok, nil
 }

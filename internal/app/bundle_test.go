@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/require"
+)
+
+// pdmBundle is the Azure PdM import bundle; its default data folder is the
+// committed slice (machines 8, 12 and 17), so the test needs nothing from
+// ../shared.
+var pdmBundle = filepath.Join("..", "..", "deploy", "examples", "azure_pdm", "import.yaml")
+
+// TestBringYourOwnPlantAzurePdM is the README's "Bring your own plant" on
+// the committed slice of Microsoft's Azure PdM sample, from an empty
+// database, with the documented commands: migrate, import the bundle, ask.
+// The answer names machine-12's comp2 failure of 2015-03-23 06:00 from
+// the failure records, and its precursor from the data: the rotate drop
+// that began two days before it and the alerts of the day before.
+func TestBringYourOwnPlantAzurePdM(t *testing.T) {
+	t.Parallel()
+	env, url := onboardEnv(t)
+	began := time.Now()
+
+	code, _, errOut := gembaCLI(t, env, "migrate", "up")
+	require.Zero(t, code, errOut)
+	code, out, errOut := gembaCLI(t, env, "import", pdmBundle)
+	require.Zero(t, code, out+errOut)
+	require.Contains(t, out, "[1/6] gemba plant apply")
+	require.Contains(t, out, "17280 points into 12 series on 3 assets")
+	require.Contains(t, out, "PdM_failures.csv: 9 row(s): 9 record(s) written")
+	require.Contains(t, out, "PdM_errors.csv: 35 row(s): 35 record(s) written")
+	require.Contains(t, out, "azure-pdm: 6 step(s) done")
+
+	code, out, errOut = gembaCLI(t, env, "ask", "what happened to machine-12 in March 2015?")
+	require.Zero(t, code, errOut)
+	el := time.Since(began)
+	t.Logf("from an empty database to the answer in %s:\n%s", el.Round(time.Millisecond), out)
+	require.Contains(t, out, "machine-12: comp2 failure recorded 2015-03-23 06:00 (pdm-12-2015-03-23-06:00:00-comp2)")
+	require.Contains(t, out, "Before it (the 7 days before the failure): rotate")
+	require.Regexp(t, `rotate [\d.]+σ below usual from 2015-03-21 \d\d:00 \(\d+ h before\)`, out)
+	require.Contains(t, out, "alerts error2, error3 at 2015-03-22 06:00 (24 h before)")
+	require.Contains(t, out, "*Sources:* pdm-12-2015-03-23-06:00:00-comp2")
+	require.Less(t, el, 2*time.Minute, "the issue's budget: from an empty database to the answer in under two minutes")
+
+	// In Korean, and about a failure the records do not hold.
+	code, out, errOut = gembaCLI(t, env, "ask", "machine-12 2015년 3월 고장 원인은?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "2015-03-23 06:00 comp2 고장 기록")
+	require.Contains(t, out, "2015-03-22 06:00 경보 error2, error3 (24시간 전)")
+	code, out, errOut = gembaCLI(t, env, "ask", "did machine-8 fail in February 2015?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "No failure of machine-8 is recorded in February 2015")
+	require.NotContains(t, out, "failure recorded")
+
+	// Importing again replaces what the bundle imported: the same counts.
+	code, out, errOut = gembaCLI(t, env, "import", pdmBundle)
+	require.Zero(t, code, out+errOut)
+	conn, err := pgx.Connect(context.Background(), url)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var events, docs int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events`).Scan(&events))
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM documents WHERE id LIKE 'pdm-%'`).Scan(&docs))
+	require.Equal(t, 9+23+35, events, "failures, replacements that are not a failure's own, alerts")
+	require.Equal(t, 9, docs)
+}
+
+// TestImportBundleErrors: a bundle that names a missing file writes
+// nothing; a step that fails stops the import, says which step, and keeps
+// the steps before it.
+func TestImportBundleErrors(t *testing.T) {
+	t.Parallel()
+	env, url := onboardEnv(t)
+	code, _, errOut := gembaCLI(t, env, "migrate", "up")
+	require.Zero(t, code, errOut)
+
+	dir := t.TempDir()
+	slice := filepath.Join("..", "..", "deploy", "examples", "azure_pdm", "slice")
+	abs, err := filepath.Abs(slice)
+	require.NoError(t, err)
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+		return p
+	}
+	missing := write("missing.yaml", "series:\n  - {file: nope.csv, entity: machineID}\nhistory:\n  - {file: PdM_failures.csv}\n")
+	code, _, errOut = gembaCLI(t, env, "import", missing, "--data", abs)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "series[0]: "+filepath.Join(abs, "nope.csv")+" not found")
+	require.Contains(t, errOut, "history[0]: no map")
+	unknown := write("unknown.yaml", "series:\n  - {file: PdM_telemetry.csv, entiti: machineID}\n")
+	code, _, errOut = gembaCLI(t, env, "import", unknown, "--data", abs)
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "field entiti not found")
+
+	// The second step's map reads a column the file lacks.
+	badMap := write("bad-map.yaml", "event:\n  id: \"{nosuch}\"\n  kind: failure\n  asset: \"machine-{machineID}\"\n  opened_at: \"{datetime}\"\n")
+	bundle := write("bundle.yaml", "name: half\nseries:\n  - {file: PdM_telemetry.csv, entity: machineID}\nhistory:\n  - {file: PdM_failures.csv, map: "+filepath.Base(badMap)+"}\n")
+	code, out, errOut := gembaCLI(t, env, "import", bundle, "--data", abs)
+	require.Equal(t, 1, code, out)
+	require.Contains(t, errOut, "half: step 2 of 2 (history import) failed")
+	require.Contains(t, errOut, "nosuch")
+	require.Contains(t, errOut, "steps 1–1 are in")
+	conn, err := pgx.Connect(context.Background(), url)
+	require.NoError(t, err)
+	defer conn.Close(context.Background())
+	var series, events int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM series`).Scan(&series))
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events`).Scan(&events))
+	require.Equal(t, 12, series, "the first step's series stay")
+	require.Zero(t, events, "the failing file wrote nothing")
+	require.False(t, strings.Contains(errOut, "SQLSTATE"), errOut)
+}

@@ -1,0 +1,6 @@
+//go:build !race
+
+package eval
+
+// raceDetector is true under `go test -race`.
+const raceDetector = false

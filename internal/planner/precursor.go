@@ -1,0 +1,176 @@
+package planner
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// failureWords mark a question about a failure and what led to it.
+var failureWords = regexp.MustCompile(`\bfail\w*|\bbroke\b|\bbroken\b|\bbreak ?down\w*|\bprecursor\w*|\bwarning signs?\b|\bearly signs?\b|\bwhat happened\b|\bwent wrong\b|고장|전조|징후|파손|무슨 일`)
+
+// precursorLookback is how far before a failure the answer looks for what
+// announced it: anomaly events that began, and alerts raised, in it.
+const precursorLookback = 7 * 24 * time.Hour
+
+// failureRecord is one maintenance record as maintenance_history lists it.
+type failureRecord struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Asset     string `json:"asset"`
+	Opened    string `json:"opened"`
+	Title     string `json:"title"`
+	Component string `json:"component"`
+	Code      string `json:"code"`
+	Document  string `json:"document"`
+	at        time.Time
+}
+
+// failureHistory answers the maintenance side of a question about a few
+// machines over a past window, or about a failure: the failures recorded
+// in the window and, for each, what came before it in the week before —
+// anomaly events that began then and alerts raised then — or that the
+// data show nothing before it. Nothing is said when the plant has no
+// maintenance history (the question is then about the sensors alone) or
+// the question is neither about the past nor about a failure.
+func (r *run) failureHistory(targets []string) []string {
+	q := r.q
+	past := q.Window.Named && q.Window.To.Before(r.now.Add(-precursorLookback))
+	asked := failureWords.MatchString(q.Text)
+	if len(targets) == 0 || len(targets) > 3 || !(past || asked) || !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return nil
+	}
+	args := map[string]any{"aggregate": "records", "order": "oldest", "limit": 50,
+		"since": stampUTC(q.Window.From.Add(-precursorLookback)), "until": stampUTC(q.Window.To)}
+	if len(targets) == 1 {
+		args["asset"] = targets[0]
+	} else {
+		args["assets"] = targets
+	}
+	res := r.in.Tools.Run(r.ctx, agent.ToolCall{Name: tools.MaintenanceHistory, Args: args})
+	r.results = append(r.results, res...)
+	if len(res) == 0 || !res[0].OK {
+		return nil // no history here, or not for these machines: the sensors answer alone
+	}
+	d, ok := decode[struct {
+		Records []failureRecord `json:"records"`
+	}](res[0].Result.Data)
+	if !ok {
+		return nil
+	}
+	var failures, alerts []failureRecord
+	for _, rec := range d.Records {
+		t, err := time.Parse("2006-01-02 15:04", rec.Opened)
+		if err != nil {
+			continue
+		}
+		rec.at = t
+		switch rec.Kind {
+		case "failure":
+			if !t.Before(q.Window.From) && t.Before(q.Window.To) {
+				failures = append(failures, rec)
+			}
+		case "alert":
+			alerts = append(alerts, rec)
+		}
+	}
+	if len(failures) == 0 {
+		if asked {
+			return []string{r.msg("failure.none", strings.Join(targets, ", "), r.spanIn(q.Window))}
+		}
+		return nil
+	}
+	cited := map[string]bool{}
+	for _, f := range failures {
+		cited[f.Document] = true
+	}
+	for _, c := range res[0].Result.Citations {
+		if cited[c.ID] {
+			r.a.Citations = appendCitation(r.a.Citations, c)
+		}
+	}
+	var out []string
+	for _, f := range failures {
+		what := f.Component
+		if what == "" {
+			what = f.Code
+		}
+		if what == "" {
+			what = f.Title
+		}
+		out = append(out, r.msg("failure.record", f.Asset, what, r.at(f.at), f.ID))
+		out = append(out, r.precursors(f, alerts)...)
+	}
+	return out
+}
+
+// precursors says what came before one failure: the anomaly events on its
+// machine that began in the week before it (read over that week, whatever
+// window the question asked) and the alerts raised then.
+func (r *run) precursors(f failureRecord, alerts []failureRecord) []string {
+	from := f.at.Add(-precursorLookback)
+	var events []Event
+	for _, e := range r.book.of(f.Asset) {
+		if !e.Start.Before(from) && e.Start.Before(f.at) {
+			events = append(events, e)
+		}
+	}
+	if from.Before(r.q.Window.From) {
+		// The week before the failure is partly outside the window read:
+		// read it, without adding its events to the window's answer.
+		res := r.in.Tools.Run(r.ctx, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{
+			"asset": f.Asset, "since": stampUTC(from), "until": stampUTC(f.at)}})
+		r.results = append(r.results, res...)
+		events = events[:0]
+		for _, x := range res {
+			for _, e := range eventsOf(x, r.now) {
+				if e.Asset == f.Asset && !e.Start.Before(from) && e.Start.Before(f.at) {
+					events = append(events, e)
+				}
+			}
+		}
+	}
+	sort.Slice(events, func(i, j int) bool { return events[i].Start.Before(events[j].Start) })
+	var parts []string
+	for _, e := range events {
+		h := r.derive(fmt.Sprintf("hours from %s %s's onset to the failure", e.Asset, e.Sensor), math.Round(f.at.Sub(e.Start).Hours()),
+			fmt.Sprintf("%s − %s", stampUTC(f.at), stampUTC(e.Start)))
+		dir := r.msg("dir.above")
+		if e.Sigma < 0 {
+			dir = r.msg("dir.below")
+		}
+		parts = append(parts, r.msg("precursor.event", r.sensorName(e.Sensor), val(math.Abs(e.Sigma)), dir, r.at(e.Start), h))
+	}
+	// Alerts, one mention per time: "error2, error3 at 2015-03-22 06:00 (24 h before)".
+	byTime := map[time.Time][]string{}
+	var times []time.Time
+	for _, a := range alerts {
+		if a.Asset != f.Asset || a.at.Before(from) || !a.at.Before(f.at) {
+			continue
+		}
+		code := a.Code
+		if code == "" {
+			code = a.Title
+		}
+		if _, ok := byTime[a.at]; !ok {
+			times = append(times, a.at)
+		}
+		byTime[a.at] = appendUnique(byTime[a.at], code)
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	for _, t := range times {
+		h := r.derive(fmt.Sprintf("hours from the alert at %s to the failure", stampUTC(t)), math.Round(f.at.Sub(t).Hours()),
+			fmt.Sprintf("%s − %s", stampUTC(f.at), stampUTC(t)))
+		parts = append(parts, r.msg("precursor.alert", strings.Join(byTime[t], ", "), r.at(t), h))
+	}
+	if len(parts) == 0 {
+		return []string{r.msg("precursor.none", f.Asset)}
+	}
+	return []string{r.msg("precursor.head", strings.Join(parts, "; "))}
+}
