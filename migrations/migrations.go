@@ -7,6 +7,7 @@
 // and audit (agent), 00005 Slack events, channels and digests (bot),
 // 00030 the applied plant model (plant/model),
 // 00050 who made each tool call and which system ran it (agent, MCP),
+// 00070 the series store's tail for live data (series),
 // 00080 maintenance history and the equipment register (maintenance),
 // 00081 the failure-risk task and trained model artifacts (risk, modelreg),
 // 00090 console login sessions (console).

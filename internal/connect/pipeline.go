@@ -21,9 +21,12 @@ import (
 // one. It is declared here so a reworked store (partitions, rollups) can
 // take its place without touching the connectors.
 type Store interface {
-	// UpsertPoints writes rows in one transaction; rows repeating a stored
-	// (series, timestamp) replace its value.
-	UpsertPoints(ctx context.Context, rows []series.Row) (int64, error)
+	// Ingest writes rows of live data in one statement, queryable once it
+	// returns; of two writes of one (series, timestamp) the later arrival
+	// wins.
+	Ingest(ctx context.Context, rows []series.Row, arrived time.Time) (int64, error)
+	// Compact folds what Ingest wrote into the store's blocks and rollups.
+	Compact(ctx context.Context, opt series.CompactOptions) (series.CompactReport, error)
 	// Upsert creates or describes a series.
 	Upsert(ctx context.Context, s series.Series) (series.Series, error)
 	// List returns the series matching a filter.
@@ -71,7 +74,22 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// FoldEvery is how often the writer folds the points written into the
+	// store's tail into its blocks and rollups (default 1 min; negative:
+	// never); FoldAfter is how long points wait in the tail before they are
+	// folded (default 5 min). Every read merges the tail meanwhile.
+	FoldEvery, FoldAfter time.Duration
 }
+
+// Default fold cadence. A fold rewrites the open block of each series it
+// touches, so a block of an hour folded every 5 minutes is written about
+// 6.5 times in all (every 2.5 minutes: 12.5 times), most of the fold's
+// cost; reads decode the waiting points, which costs them little while
+// the wait is a few minutes.
+const (
+	DefaultFoldEvery = time.Minute
+	DefaultFoldAfter = 5 * time.Minute
+)
 
 func (o Options) withDefaults() Options {
 	if o.Logger == nil {
@@ -79,6 +97,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.FoldEvery == 0 {
+		o.FoldEvery = DefaultFoldEvery
+	}
+	if o.FoldAfter == 0 {
+		o.FoldAfter = DefaultFoldAfter
 	}
 	return o
 }
@@ -143,6 +167,12 @@ func (p *pipeline) put(stop <-chan struct{}, it *item) error {
 // that order, so the PUBACKs follow the order the messages arrived in.
 func (p *pipeline) run(ctx context.Context) {
 	var wg sync.WaitGroup
+	folding, stopFolding := context.WithCancel(ctx)
+	var folder sync.WaitGroup
+	if p.opts.FoldEvery > 0 {
+		folder.Go(func() { p.fold(folding) })
+	}
+	defer func() { stopFolding(); folder.Wait() }()
 	for range writers {
 		wg.Go(func() {
 			for {
@@ -163,6 +193,45 @@ func (p *pipeline) run(ctx context.Context) {
 
 // writers is the number of batches written at once.
 const writers = 2
+
+// A fold takes a bucket or two of the tail per transaction and rests as
+// long as each took: measured beside 50,000 points/s on the 2-core
+// machine, one fold of 200,000 points per transaction, back to back,
+// raised the writes' p99 from 1.0 s to 5.4 s (it held the CPU for seconds
+// at a time); in small transactions with rests the writes keep their pace
+// and memory stays flat.
+const (
+	foldBatch = 20_000
+	foldRest  = 1.0
+)
+
+// fold folds the tail into blocks every FoldEvery until ctx is done.
+// Failures are counted and retried at the next tick: the points stay
+// readable in the tail meanwhile.
+func (p *pipeline) fold(ctx context.Context) {
+	t := time.NewTicker(p.opts.FoldEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		start := time.Now()
+		rep, err := p.opts.Store.Compact(ctx, series.CompactOptions{After: p.opts.FoldAfter, BatchPoints: foldBatch, Rest: foldRest,
+			Folded: func(_ int, points int64, took time.Duration) { p.state.folded(points, took, p.opts.Now()) }})
+		if err != nil {
+			if ctx.Err() == nil {
+				p.fail("fold", err)
+			}
+			continue
+		}
+		if rep.Buckets > 0 {
+			p.opts.Logger.DebugContext(ctx, "connector folded the tail", "connector", p.name,
+				"buckets", rep.Buckets, "points", rep.Points, "waiting", rep.Waiting, "took", time.Since(start))
+		}
+	}
+}
 
 // inOrder runs f once every batch numbered before seq has run its own.
 func (p *pipeline) inOrder(seq uint64, f func()) {
@@ -190,9 +259,12 @@ func (p *pipeline) writeBatch(ctx context.Context, seq uint64, items []*item) {
 		p.opts.Metrics.SetConnectorQueue(p.name, p.q.size())
 	}()
 	rows, names, err := p.rows(ctx, items)
+	// The batch's arrival is its newest message's: of two batches holding
+	// one (series, timestamp), the later one wins whichever commits first.
+	arrived := items[len(items)-1].arrived
 	for attempt := 0; ; attempt++ {
 		if err == nil && len(rows) > 0 {
-			_, err = p.opts.Store.UpsertPoints(ctx, rows)
+			_, err = p.opts.Store.Ingest(ctx, rows, arrived)
 		}
 		if err == nil {
 			break
@@ -250,30 +322,44 @@ func (p *pipeline) rows(ctx context.Context, items []*item) ([]series.Row, map[i
 	if err := p.refresh(ctx, items); err != nil {
 		return nil, nil, err
 	}
-	rows := make([]series.Row, 0, 64)
-	names := map[int64]string{}
+	// Sorted by series, time and arrival (the position in the batch): an
+	// unstable sort with the position as the last key is much cheaper than
+	// a stable one, and keeps the last of repeats last all the same.
+	type keyed struct {
+		id, us int64
+		k      int
+		v      float64
+		name   string
+	}
+	n := 0
+	for _, it := range items {
+		n += len(it.points)
+	}
+	all := make([]keyed, 0, n)
 	for _, it := range items {
 		for _, pt := range it.points {
 			id := p.resolve(pt.Series)
 			if id == 0 {
 				continue
 			}
-			names[id] = pt.Series
-			rows = append(rows, series.Row{SeriesID: id, TS: pt.TS.UTC().Truncate(time.Microsecond), Value: pt.Value})
+			all = append(all, keyed{id: id, us: pt.TS.UnixMicro(), k: len(all), v: pt.Value, name: pt.Series})
 		}
 	}
-	// Stable sort keeps arrival order among repeats; keep the last one.
-	slices.SortStableFunc(rows, func(a, b series.Row) int {
-		return cmp.Or(cmp.Compare(a.SeriesID, b.SeriesID), a.TS.Compare(b.TS))
+	slices.SortFunc(all, func(a, b keyed) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.us, b.us), cmp.Compare(a.k, b.k))
 	})
-	out := rows[:0]
-	for i, r := range rows {
-		if i+1 < len(rows) && rows[i+1].SeriesID == r.SeriesID && rows[i+1].TS.Equal(r.TS) {
-			continue
+	rows := make([]series.Row, 0, len(all))
+	names := map[int64]string{}
+	for i, r := range all {
+		if i+1 < len(all) && all[i+1].id == r.id && all[i+1].us == r.us {
+			continue // a later reading of the same (series, timestamp) wins
 		}
-		out = append(out, r)
+		if i == 0 || all[i-1].id != r.id {
+			names[r.id] = r.name
+		}
+		rows = append(rows, series.Row{SeriesID: r.id, TS: time.UnixMicro(r.us).UTC(), Value: r.v})
 	}
-	return out, names, nil
+	return rows, names, nil
 }
 
 // refresh makes sure the cache holds the batch's series: when it names

@@ -35,8 +35,16 @@ type Status struct {
 	QueueLimit int `json:"queue_limit"`
 	// Series is the number of series the connector knows.
 	Series int `json:"series"`
+	// Folds counts the transactions that folded the store's tail into
+	// blocks for this connector's writer (a fold of a busy tail is many,
+	// with rests between), FoldedPoints the points they moved; LastFold is
+	// when the last one committed and FoldSeconds how long it took.
+	Folds        int64     `json:"folds"`
+	FoldedPoints int64     `json:"folded_points"`
+	LastFold     time.Time `json:"last_fold,omitzero"`
+	FoldSeconds  float64   `json:"fold_seconds"`
 	// LastError and LastErrorAt describe the latest failure; ErrorKind is
-	// its kind (connect, payload, unmapped, series, write, status).
+	// its kind (connect, payload, unmapped, series, write, fold, status).
 	LastError   string    `json:"last_error,omitempty"`
 	ErrorKind   string    `json:"error_kind,omitempty"`
 	LastErrorAt time.Time `json:"last_error_at,omitzero"`
@@ -95,6 +103,15 @@ func (t *tracker) wrote(points int, newest time.Time, lag time.Duration, now tim
 		t.s.LastPoint = newest
 	}
 	t.s.LagSeconds = lag.Seconds()
+}
+
+func (t *tracker) folded(points int64, took time.Duration, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.s.Folds++
+	t.s.FoldedPoints += points
+	t.s.LastFold = now
+	t.s.FoldSeconds = took.Seconds()
 }
 
 func (t *tracker) setSeries(n int) {

@@ -289,6 +289,15 @@ func (st *Store) Import(ctx context.Context, r io.Reader, opt ImportOptions) (Im
 	if err := st.ensureRange(ctx, src.first, src.last); err != nil {
 		return ImportResult{}, fmt.Errorf("series: import: %w", err)
 	}
+	// Points of these series still waiting in the tail (a connector's) are
+	// folded first, so the file's points win over them.
+	names := make([]string, 0, len(intervals))
+	for k := range intervals {
+		names = append(names, src.names[k])
+	}
+	if err := st.foldNames(ctx, names); err != nil {
+		return ImportResult{}, fmt.Errorf("series: import: %w", err)
+	}
 	txs := st.On(tx)
 	// Series rows are upserted in name order, so that two imports of
 	// overlapping files lock them in the same order and cannot deadlock.

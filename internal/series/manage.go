@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -45,7 +46,8 @@ func (s Selector) check() error {
 type DeleteReport struct {
 	// Series are the names of the series, sorted.
 	Series []string `json:"series"`
-	// Points counts the raw points; RawBlocks the blocks holding them.
+	// Points counts the raw points, those of the blocks and those still in
+	// the tail (live data not yet folded); RawBlocks the blocks.
 	Points    int64 `json:"points"`
 	RawBlocks int64 `json:"raw_blocks"`
 	// MinuteRollups and HourRollups count the rollup rows (an hour of
@@ -138,7 +140,8 @@ func (st *Store) deleteReport(ctx context.Context, ss []Series) (DeleteReport, e
 	}
 	err := st.db.QueryRow(ctx, `
 SELECT (SELECT count(*) FROM series_raw WHERE series_id = ANY($1)),
-       (SELECT COALESCE(sum(n), 0) FROM series_raw WHERE series_id = ANY($1)),
+       (SELECT COALESCE(sum(n), 0) FROM series_raw WHERE series_id = ANY($1)) +
+       (SELECT count(*) FROM series_tail t, unnest(t.sids) AS u(s) WHERE t.sids && $1 AND u.s = ANY($1)),
        (SELECT count(*) FROM series_minute WHERE series_id = ANY($1)),
        (SELECT count(*) FROM series_hour WHERE series_id = ANY($1)),
        (SELECT COALESCE(sum(c), 0) FROM series_hour, unnest(counts) AS c WHERE series_id = ANY($1)),
@@ -170,6 +173,18 @@ func (st *Store) Delete(ctx context.Context, sel Selector) (DeleteReport, error)
 	for i, s := range ss {
 		ids[i] = s.ID
 	}
+	// The tail rows holding their points are locked first, in the order a
+	// fold takes its locks (tail rows, then series), so a fold and a delete
+	// wait for each other at most one way round, never in a cycle.
+	buckets := make([]int32, 0, min(len(ids), tailBuckets))
+	for _, id := range ids {
+		if b := bucketOf(id); !slices.Contains(buckets, b) {
+			buckets = append(buckets, b)
+		}
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM series_tail WHERE bucket = ANY($1) AND sids && $2 FOR UPDATE`, buckets, ids); err != nil {
+		return DeleteReport{}, fmt.Errorf("series: delete: lock the tail: %w", err)
+	}
 	// Locked in name order, like every writer, so a concurrent import
 	// either finishes first or waits and then finds no series.
 	if _, err := tx.Exec(ctx, `SELECT 1 FROM series WHERE id = ANY($1) ORDER BY name FOR UPDATE`, ids); err != nil {
@@ -180,7 +195,8 @@ func (st *Store) Delete(ctx context.Context, sel Selector) (DeleteReport, error)
 		return DeleteReport{}, err
 	}
 	// The rule series_delete_points (migration 00020) deletes the blocks
-	// and rollups with the rows; model_evaluations cascade.
+	// and rollups with the rows, the trigger series_tail_forget (00070)
+	// their points in the tail; model_evaluations cascade.
 	if _, err := tx.Exec(ctx, `DELETE FROM series WHERE id = ANY($1)`, ids); err != nil {
 		return DeleteReport{}, fmt.Errorf("series: delete: %w", err)
 	}

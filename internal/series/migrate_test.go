@@ -185,3 +185,65 @@ func dump(t *testing.T, pool *pgxpool.Pool, q string, id int64) [][]any {
 	require.NoError(t, err)
 	return out
 }
+
+// beforeTail is the last migration before the tail (00070).
+const beforeTail = 69
+
+// TestTailMigrationDownFoldsTheTail: going down past the tail folds the
+// points still waiting there into the blocks and rollups, in SQL, into
+// the same rows as Compact builds from the same tail (one database folds
+// with Compact, its twin goes down), and up again works.
+func TestTailMigrationDownFoldsTheTail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	open := func() (*pgxpool.Pool, string) {
+		url := dbtest.NewDatabase(t)
+		pool, err := db.Open(ctx, url, db.Options{MaxConns: 4})
+		require.NoError(t, err)
+		t.Cleanup(pool.Close)
+		return pool, url
+	}
+	folded, _ := open()
+	down, downURL := open()
+	stF, stD := series.New(folded), series.New(down)
+	ss, want, _ := tailFixture(t, stF)
+	ss2, _, _ := tailFixture(t, stD)
+	require.Equal(t, ss, ss2, "the twin databases hold the same series")
+	_, err := stF.Compact(ctx, series.CompactOptions{})
+	require.NoError(t, err)
+
+	m, err := db.NewMigrator(ctx, downURL, nil)
+	require.NoError(t, err)
+	defer func() { _ = m.Close() }()
+	_, err = m.DownTo(ctx, beforeTail)
+	require.NoError(t, err)
+
+	for _, s := range ss {
+		for _, q := range []string{
+			`SELECT ts, value FROM points WHERE series_id = $1 ORDER BY ts`,
+			`SELECT t0, tfirst, tlast, n, step_us, offs::text, vals::text FROM series_raw WHERE series_id = $1 ORDER BY t0`,
+			`SELECT t0, mins::text, maxs::text, counts::text, lasts::text FROM series_minute WHERE series_id = $1 ORDER BY t0`,
+			`SELECT t0, mins::text, maxs::text, counts::text, lasts::text FROM series_hour WHERE series_id = $1 ORDER BY t0`,
+			`SELECT extract(epoch FROM block)::bigint FROM series WHERE id = $1`,
+		} {
+			require.Equal(t, dump(t, folded, q, s.ID), dump(t, down, q, s.ID), "%s: %s", s.Name, q)
+		}
+		require.Len(t, dump(t, down, `SELECT ts FROM points WHERE series_id = $1`, s.ID), len(want[s.ID]))
+		for _, table := range []string{"series_minute", "series_hour"} {
+			q := fmt.Sprintf(`SELECT t0, k, m FROM %s, unnest(means) WITH ORDINALITY AS u(m, k) WHERE series_id = $1 AND m IS NOT NULL ORDER BY t0, k`, table)
+			a, b := dump(t, folded, q, s.ID), dump(t, down, q, s.ID)
+			require.Len(t, b, len(a))
+			for i := range a {
+				require.Equal(t, a[i][:2], b[i][:2])
+				require.InDelta(t, a[i][2], b[i][2], 1e-9, "%s %s means", s.Name, table)
+			}
+		}
+	}
+	_, err = m.Up(ctx)
+	require.NoError(t, err)
+	var tail int
+	require.NoError(t, down.QueryRow(ctx, `SELECT count(*) FROM series_tail`).Scan(&tail))
+	require.Zero(t, tail)
+	require.Equal(t, dump(t, folded, `SELECT series_id, ts, value FROM points WHERE series_id = $1 ORDER BY ts`, ss[1].ID),
+		dump(t, down, `SELECT series_id, ts, value FROM points WHERE series_id = $1 ORDER BY ts`, ss[1].ID), "up again")
+}

@@ -174,6 +174,8 @@ func createPartition(ctx context.Context, tx pgx.Tx, p partScheme, start time.Ti
 
 // MaintainReport says what Maintain did.
 type MaintainReport struct {
+	// Folded counts the points of the tail folded into blocks first.
+	Folded int64
 	// Created are the partitions created (for rows that had landed in a
 	// DEFAULT partition); Moved counts the rows moved into them.
 	Created []string
@@ -184,14 +186,19 @@ type MaintainReport struct {
 	Deleted int64
 }
 
-// Maintain gives every block that landed in a DEFAULT partition its own
-// partition, then applies the retention: partitions of raw blocks and of
+// Maintain folds the whole tail into blocks (Compact), gives every block
+// that landed in a DEFAULT partition its own partition, then applies the retention: partitions of raw blocks and of
 // minute rollups wholly older than now − retention are dropped (and such
 // rows deleted from the DEFAULT partitions); hour rollups are kept. Run it
 // periodically (hourly is plenty); it is safe to run from several
 // processes at once.
 func (st *Store) Maintain(ctx context.Context) (MaintainReport, error) {
 	var rep MaintainReport
+	folded, err := st.Compact(ctx, CompactOptions{})
+	if err != nil {
+		return rep, fmt.Errorf("series: maintain: %w", err)
+	}
+	rep.Folded = folded.Points
 	now := st.now()
 	for _, p := range schemes {
 		rows, err := st.db.Query(ctx, `SELECT DISTINCT t0 FROM `+pgx.Identifier{p.table + "_default"}.Sanitize())

@@ -70,6 +70,9 @@ type Store struct {
 	db      db.DBTX
 	opt     options
 	engines map[string]Engine
+	// compacting is held by the running Compact (one at a time per store
+	// and its On copies).
+	compacting chan struct{}
 }
 
 type options struct {
@@ -112,7 +115,7 @@ func WithEngine(name string, e Engine) Option {
 
 // New returns a store on dbtx.
 func New(dbtx db.DBTX, opts ...Option) *Store {
-	st := &Store{db: dbtx}
+	st := &Store{db: dbtx, compacting: make(chan struct{}, 1)}
 	for _, o := range opts {
 		o(st)
 	}

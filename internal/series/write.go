@@ -2,6 +2,7 @@ package series
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -70,6 +71,9 @@ func (st *Store) write(ctx context.Context, rows []Row, appendOnly bool) (int64,
 	if err := st.ensurePartitionsFor(ctx, rows); err != nil {
 		return 0, err
 	}
+	if err := st.foldFor(ctx, seriesOf(rows)); err != nil {
+		return 0, fmt.Errorf("series: write: %w", err)
+	}
 	tx, err := st.db.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("series: write: %w", err)
@@ -134,9 +138,34 @@ type seriesInfo struct {
 //  3. read the blocks the rows fall in, merge, and recompute the minute and
 //     hour slots of the hours those blocks span;
 //  4. delete the old rows and COPY the new ones.
+//
+// The tail of the series is folded before (Store.foldFor), not here, so
+// this transaction locks only its own series.
 func writeRows(ctx context.Context, tx pgx.Tx, rows []Row, appendOnly bool) error {
-	info, err := lockSeries(ctx, tx, rows)
+	info, err := lockSeries(ctx, tx, seriesOf(rows), true)
 	if err != nil {
+		return err
+	}
+	return mergeRows(ctx, tx, info, rows, appendOnly)
+}
+
+// seriesOf returns the series of rows, in order of first appearance.
+func seriesOf(rows []Row) []int64 {
+	ids := make([]int64, 0, 16)
+	seen := map[int64]bool{}
+	for _, r := range rows {
+		if !seen[r.SeriesID] {
+			seen[r.SeriesID] = true
+			ids = append(ids, r.SeriesID)
+		}
+	}
+	return ids
+}
+
+// mergeRows merges rows into their blocks and rollups (steps 2 to 4 of
+// writeRows); info holds the locked series.
+func mergeRows(ctx context.Context, tx pgx.Tx, info map[int64]seriesInfo, rows []Row, appendOnly bool) error {
+	if err := setWidths(ctx, tx, info, rows); err != nil {
 		return err
 	}
 	add, err := cutBlocks(rows, info)
@@ -156,17 +185,18 @@ func writeRows(ctx context.Context, tx pgx.Tx, rows []Row, appendOnly bool) erro
 	raws := make([]rawRow, 0, len(add))
 	for _, k := range keys {
 		b := add[k]
-		if o, ok := old[k]; ok {
+		o, existed := old[k]
+		if existed {
 			var clash int64
 			var fine bool
-			if b, clash, fine = merge(o.decode(), b, appendOnly); !fine {
+			if b, clash, fine = merge(o, b, appendOnly); !fine {
 				return fmt.Errorf("series: write: the point of series %d at %s is already stored (use UpsertPoints to replace it)",
 					k.id, fromMicros(clash).Format(time.RFC3339Nano))
 			}
 		}
 		si := info[k.id]
 		r := b.encode(si.interval)
-		r.existed = old[k].existed
+		r.existed = existed
 		raws = append(raws, r)
 		var mins map[rollupKey]*rollupRow
 		if hasMinutes(si.width) {
@@ -180,17 +210,10 @@ func writeRows(ctx context.Context, tx pgx.Tx, rows []Row, appendOnly bool) erro
 	return storeBlocks(ctx, tx, raws, minutes, hours)
 }
 
-// lockSeries locks the series of rows and returns their interval and block
-// width, fixing the width of series written for the first time.
-func lockSeries(ctx context.Context, tx pgx.Tx, rows []Row) (map[int64]seriesInfo, error) {
-	ids := make([]int64, 0, 16)
-	seen := map[int64]bool{}
-	for _, r := range rows {
-		if !seen[r.SeriesID] {
-			seen[r.SeriesID] = true
-			ids = append(ids, r.SeriesID)
-		}
-	}
+// lockSeries locks the series ids and returns their interval and block
+// width (0 for a series never written). A missing series is an error when
+// all is set, else it is left out.
+func lockSeries(ctx context.Context, tx pgx.Tx, ids []int64, all bool) (map[int64]seriesInfo, error) {
 	q, err := tx.Query(ctx, `SELECT id, interval, block FROM series WHERE id = ANY($1) ORDER BY name FOR NO KEY UPDATE`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("series: write: lock series: %w", err)
@@ -209,19 +232,31 @@ func lockSeries(ctx context.Context, tx pgx.Tx, rows []Row) (map[int64]seriesInf
 	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("series: write: lock series: %w", err)
 	}
-	var unset []int64
-	var widths []pgtype.Interval
 	for _, id := range ids {
-		si, ok := info[id]
-		if !ok {
+		if _, ok := info[id]; !ok && all {
 			return nil, fmt.Errorf("series: write: no series with id %d", id)
 		}
+	}
+	return info, nil
+}
+
+// setWidths fixes the block width of the series of rows written for the
+// first time: from the series' interval, else the median spacing of rows.
+func setWidths(ctx context.Context, tx pgx.Tx, info map[int64]seriesInfo, rows []Row) error {
+	var unset []int64
+	var widths []pgtype.Interval
+	var gaps map[int64]time.Duration
+	for _, id := range seriesOf(rows) {
+		si := info[id]
 		if si.width > 0 {
 			continue
 		}
 		iv := si.interval
 		if iv <= 0 {
-			iv = medianGap(rows, id)
+			if gaps == nil {
+				gaps = medianGaps(rows, info)
+			}
+			iv = gaps[id]
 		}
 		si.width = blockWidth(iv)
 		info[id] = si
@@ -230,24 +265,38 @@ func lockSeries(ctx context.Context, tx pgx.Tx, rows []Row) (map[int64]seriesInf
 	}
 	if len(unset) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE series s SET block = u.block FROM unnest($1::bigint[], $2::interval[]) AS u(id, block) WHERE s.id = u.id`, unset, widths); err != nil {
-			return nil, fmt.Errorf("series: write: block width: %w", err)
+			return fmt.Errorf("series: write: block width: %w", err)
 		}
 	}
-	return info, nil
+	return nil
 }
 
-// medianGap is the median spacing of the rows of series id (0 if unknown).
-func medianGap(rows []Row, id int64) time.Duration {
-	var ts []time.Time
+// medianGaps returns the median spacing of the rows of each series that
+// has neither a block width nor an interval in info (absent: unknown), in
+// one pass over rows.
+func medianGaps(rows []Row, info map[int64]seriesInfo) map[int64]time.Duration {
+	ts := map[int64][]time.Time{}
 	for _, r := range rows {
-		if r.SeriesID == id {
-			ts = append(ts, r.TS)
+		if si := info[r.SeriesID]; si.width <= 0 && si.interval <= 0 {
+			ts[r.SeriesID] = append(ts[r.SeriesID], r.TS)
 		}
 	}
+	out := make(map[int64]time.Duration, len(ts))
+	for id, t := range ts {
+		if g := medianGap(t); g > 0 {
+			out[id] = g
+		}
+	}
+	return out
+}
+
+// medianGap is the median spacing of ts (0 if unknown); ts is sorted in
+// place.
+func medianGap(ts []time.Time) time.Duration {
 	if len(ts) < 2 {
 		return 0
 	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].Before(ts[j]) })
+	slices.SortFunc(ts, time.Time.Compare)
 	gaps := make([]time.Duration, 0, len(ts)-1)
 	for i := 1; i < len(ts); i++ {
 		if g := ts[i].Sub(ts[i-1]); g > 0 {
@@ -329,8 +378,8 @@ func scanRaw(row pgx.Row) (rawRow, error) {
 	return r, nil
 }
 
-// readRawBlocks reads the stored blocks with the given keys.
-func readRawBlocks(ctx context.Context, tx pgx.Tx, keys []rollupKey) (map[rollupKey]rawRow, error) {
+// readRawBlocks reads and decodes the stored blocks with the given keys.
+func readRawBlocks(ctx context.Context, tx pgx.Tx, keys []rollupKey) (map[rollupKey]rawBlock, error) {
 	ids, t0s := splitKeys(keys)
 	q, err := tx.Query(ctx, `SELECT `+rawColumns+` FROM series_raw r
 WHERE (r.series_id, r.t0) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))`, ids, t0s)
@@ -338,14 +387,24 @@ WHERE (r.series_id, r.t0) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz
 		return nil, fmt.Errorf("series: write: read blocks: %w", err)
 	}
 	defer q.Close()
-	out := map[rollupKey]rawRow{}
+	out := map[rollupKey]rawBlock{}
+	fast := binaryColumns(q, 6, 7)
+	var vals []float64
+	var offs []int64
 	for q.Next() {
-		r, err := scanRaw(q)
+		var b rawBlock
+		if fast {
+			b, vals, offs, err = scanRawBlock(q, vals, offs)
+		} else {
+			var r rawRow
+			if r, err = scanRaw(q); err == nil {
+				b = r.decode()
+			}
+		}
 		if err != nil {
 			return nil, fmt.Errorf("series: write: read blocks: %w", err)
 		}
-		r.existed = true
-		out[rollupKey{r.seriesID, r.t0}] = r
+		out[rollupKey{b.seriesID, b.t0}] = b
 	}
 	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("series: write: read blocks: %w", err)
@@ -373,6 +432,47 @@ func scanRollup(row pgx.Row) (*rollupRow, error) {
 	return r, nil
 }
 
+// scanRollupFast is scanRollup decoding the arrays from the binary wire
+// format itself.
+func scanRollupFast(rows pgx.Rows) (*rollupRow, error) {
+	r := &rollupRow{}
+	if err := rows.Scan(&r.seriesID, &r.t0, nil, nil, nil, nil, nil); err != nil {
+		return nil, err
+	}
+	r.t0 = r.t0.UTC()
+	raw := rows.RawValues()
+	floats := func(b []byte) ([]pgtype.Float8, error) {
+		vs, err := float8s(b, nil)
+		out := make([]pgtype.Float8, len(vs))
+		for i, v := range vs {
+			out[i] = pgtype.Float8{Float64: v, Valid: !math.IsNaN(v)}
+		}
+		return out, err
+	}
+	var err error
+	if r.mins, err = floats(raw[2]); err != nil {
+		return nil, err
+	}
+	if r.maxs, err = floats(raw[3]); err != nil {
+		return nil, err
+	}
+	if r.means, err = floats(raw[4]); err != nil {
+		return nil, err
+	}
+	if r.lasts, err = floats(raw[6]); err != nil {
+		return nil, err
+	}
+	r.counts = make([]pgtype.Int4, 0, len(r.means))
+	err = arrayElems(raw[5], func(_ int, e []byte) {
+		c := pgtype.Int4{}
+		if len(e) == 4 {
+			c = pgtype.Int4{Int32: int32(binary.BigEndian.Uint32(e)), Valid: true} //nolint:gosec // a wire field
+		}
+		r.counts = append(r.counts, c)
+	})
+	return r, err
+}
+
 // overlayHours fills the hour slots a write did not recompute (a day row
 // is shared by the 24 hour blocks of a fast series) from the stored rows.
 func overlayHours(ctx context.Context, tx pgx.Tx, hours map[rollupKey]*rollupRow) error {
@@ -389,8 +489,14 @@ WHERE (series_id, t0) IN (SELECT * FROM unnest($1::bigint[], $2::timestamptz[]))
 		return fmt.Errorf("series: write: read hour rollups: %w", err)
 	}
 	defer q.Close()
+	fast := binaryColumns(q, 2, 3, 4, 5, 6)
 	for q.Next() {
-		old, err := scanRollup(q)
+		var old *rollupRow
+		if fast {
+			old, err = scanRollupFast(q)
+		} else {
+			old, err = scanRollup(q)
+		}
 		if err != nil {
 			return fmt.Errorf("series: write: read hour rollups: %w", err)
 		}
@@ -442,16 +548,27 @@ func storeBlocks(ctx context.Context, tx pgx.Tx, raws []rawRow, minutes, hours m
 		}
 		return raws[i].t0.Before(raws[j].t0)
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"series_raw"},
-		[]string{"series_id", "t0", "tfirst", "tlast", "n", "step_us", "offs", "vals"},
-		pgx.CopyFromSlice(len(raws), func(i int) ([]any, error) {
-			r := raws[i]
-			var offs any
-			if r.offs != nil {
-				offs = r.offs
-			}
-			return []any{r.seriesID, r.t0, r.tfirst, r.tlast, r.n, r.stepUS, offs, r.vals}, nil
-		})); err != nil {
+	size := 0
+	for _, r := range raws {
+		size += 120 + 12*(len(r.vals)+len(r.offs))
+	}
+	c := newCopyBuf(size)
+	for _, r := range raws {
+		c.row(8)
+		c.int8(r.seriesID)
+		c.time(r.t0)
+		c.time(r.tfirst)
+		c.time(r.tlast)
+		c.int4(r.n)
+		c.int8(r.stepUS)
+		if r.offs != nil {
+			c.int8s(r.offs)
+		} else {
+			c.null()
+		}
+		c.nullFloat8s(r.vals)
+	}
+	if _, err := copyIn(ctx, tx, "series_raw", []string{"series_id", "t0", "tfirst", "tlast", "n", "step_us", "offs", "vals"}, c.bytes()); err != nil {
 		return fmt.Errorf("series: write: copy blocks: %w", err)
 	}
 	for _, t := range []struct {
@@ -464,17 +581,27 @@ func storeBlocks(ctx context.Context, tx pgx.Tx, raws []rawRow, minutes, hours m
 				list = append(list, r)
 			}
 		}
+		if len(list) == 0 {
+			continue
+		}
 		sort.Slice(list, func(i, j int) bool {
 			if list[i].seriesID != list[j].seriesID {
 				return list[i].seriesID < list[j].seriesID
 			}
 			return list[i].t0.Before(list[j].t0)
 		})
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.table}, []string{"series_id", "t0", "mins", "maxs", "means", "counts", "lasts"},
-			pgx.CopyFromSlice(len(list), func(i int) ([]any, error) {
-				r := list[i]
-				return []any{r.seriesID, r.t0, r.mins, r.maxs, r.means, r.counts, r.lasts}, nil
-			})); err != nil {
+		c := newCopyBuf(len(list) * (80 + 5*12*len(list[0].means)))
+		for _, r := range list {
+			c.row(7)
+			c.int8(r.seriesID)
+			c.time(r.t0)
+			c.nullFloat8s(r.mins)
+			c.nullFloat8s(r.maxs)
+			c.nullFloat8s(r.means)
+			c.nullInt4s(r.counts)
+			c.nullFloat8s(r.lasts)
+		}
+		if _, err := copyIn(ctx, tx, t.table, []string{"series_id", "t0", "mins", "maxs", "means", "counts", "lasts"}, c.bytes()); err != nil {
 			return fmt.Errorf("series: write: copy %s: %w", t.table, err)
 		}
 	}
