@@ -105,10 +105,18 @@ func Run(ctx context.Context, args []string, out, errw io.Writer) int {
 }
 
 func run(ctx context.Context, args []string, out, errw io.Writer, getenv config.Getenv) int {
+	return runWith(ctx, args, nil, out, errw, getenv)
+}
+
+// runWith is run reading standard input from in (nil: the process's).
+func runWith(ctx context.Context, args []string, in io.Reader, out, errw io.Writer, getenv config.Getenv) int {
 	app := NewApp(out, errw, getenv)
 	defer app.Close()
 	root := newRootCmd(app)
 	root.SetArgs(args)
+	if in != nil {
+		root.SetIn(in)
+	}
 	root.SetOut(out)
 	root.SetErr(errw)
 	err := root.ExecuteContext(ctx)

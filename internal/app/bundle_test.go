@@ -28,9 +28,9 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	env, url := onboardEnv(t)
 	began := time.Now()
 
-	code, _, errOut := gembaCLI(t, env, "migrate", "up")
+	code, _, errOut := gemba(t, env, "migrate", "up")
 	require.Zero(t, code, errOut)
-	code, out, errOut := gembaCLI(t, env, "import", pdmBundle)
+	code, out, errOut := gemba(t, env, "import", pdmBundle)
 	require.Zero(t, code, out+errOut)
 	require.Contains(t, out, "[1/6] gemba plant apply")
 	require.Contains(t, out, "17280 points into 12 series on 3 assets")
@@ -38,7 +38,7 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "PdM_errors.csv: 35 row(s): 35 record(s) written")
 	require.Contains(t, out, "azure-pdm: 6 step(s) done")
 
-	code, out, errOut = gembaCLI(t, env, "ask", "what happened to machine-12 in March 2015?")
+	code, out, errOut = gemba(t, env, "ask", "what happened to machine-12 in March 2015?")
 	require.Zero(t, code, errOut)
 	el := time.Since(began)
 	t.Logf("from an empty database to the answer in %s:\n%s", el.Round(time.Millisecond), out)
@@ -50,17 +50,17 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Less(t, el, 2*time.Minute, "the issue's budget: from an empty database to the answer in under two minutes")
 
 	// In Korean, and about a failure the records do not hold.
-	code, out, errOut = gembaCLI(t, env, "ask", "machine-12 2015년 3월 고장 원인은?")
+	code, out, errOut = gemba(t, env, "ask", "machine-12 2015년 3월 고장 원인은?")
 	require.Zero(t, code, errOut)
 	require.Contains(t, out, "2015-03-23 06:00 comp2 고장 기록")
 	require.Contains(t, out, "2015-03-22 06:00 경보 error2, error3 (24시간 전)")
-	code, out, errOut = gembaCLI(t, env, "ask", "did machine-8 fail in February 2015?")
+	code, out, errOut = gemba(t, env, "ask", "did machine-8 fail in February 2015?")
 	require.Zero(t, code, errOut)
 	require.Contains(t, out, "No failure of machine-8 is recorded in February 2015")
 	require.NotContains(t, out, "failure recorded")
 
 	// Importing again replaces what the bundle imported: the same counts.
-	code, out, errOut = gembaCLI(t, env, "import", pdmBundle)
+	code, out, errOut = gemba(t, env, "import", pdmBundle)
 	require.Zero(t, code, out+errOut)
 	conn, err := pgx.Connect(context.Background(), url)
 	require.NoError(t, err)
@@ -78,7 +78,7 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 func TestImportBundleErrors(t *testing.T) {
 	t.Parallel()
 	env, url := onboardEnv(t)
-	code, _, errOut := gembaCLI(t, env, "migrate", "up")
+	code, _, errOut := gemba(t, env, "migrate", "up")
 	require.Zero(t, code, errOut)
 
 	dir := t.TempDir()
@@ -91,19 +91,19 @@ func TestImportBundleErrors(t *testing.T) {
 		return p
 	}
 	missing := write("missing.yaml", "series:\n  - {file: nope.csv, entity: machineID}\nhistory:\n  - {file: PdM_failures.csv}\n")
-	code, _, errOut = gembaCLI(t, env, "import", missing, "--data", abs)
+	code, _, errOut = gemba(t, env, "import", missing, "--data", abs)
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "series[0]: "+filepath.Join(abs, "nope.csv")+" not found")
 	require.Contains(t, errOut, "history[0]: no map")
 	unknown := write("unknown.yaml", "series:\n  - {file: PdM_telemetry.csv, entiti: machineID}\n")
-	code, _, errOut = gembaCLI(t, env, "import", unknown, "--data", abs)
+	code, _, errOut = gemba(t, env, "import", unknown, "--data", abs)
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "field entiti not found")
 
 	// The second step's map reads a column the file lacks.
 	badMap := write("bad-map.yaml", "event:\n  id: \"{nosuch}\"\n  kind: failure\n  asset: \"machine-{machineID}\"\n  opened_at: \"{datetime}\"\n")
 	bundle := write("bundle.yaml", "name: half\nseries:\n  - {file: PdM_telemetry.csv, entity: machineID}\nhistory:\n  - {file: PdM_failures.csv, map: "+filepath.Base(badMap)+"}\n")
-	code, out, errOut := gembaCLI(t, env, "import", bundle, "--data", abs)
+	code, out, errOut := gemba(t, env, "import", bundle, "--data", abs)
 	require.Equal(t, 1, code, out)
 	require.Contains(t, errOut, "half: step 2 of 2 (history import) failed")
 	require.Contains(t, errOut, "nosuch")

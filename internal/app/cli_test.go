@@ -3,8 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -83,35 +81,11 @@ func TestWrongPortIsOneLine(t *testing.T) {
 	require.Contains(t, errOut, "cannot connect to PostgreSQL at 127.0.0.1:1")
 }
 
-// gembaCLI runs the whole command tree in-process, as the binary would:
-// the exit code, and what went to stdout and stderr (a failing command's
-// message last, as "gemba: …").
-func gembaCLI(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	return gembaCLIIn(t, env, "", args...)
-}
-
-// gembaCLIIn is gembaCLI with stdin.
-func gembaCLIIn(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+// gembaIn is gemba with standard input.
+func gembaIn(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	getenv := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	app := NewApp(&out, &errb, getenv)
-	defer app.Close()
-	root := newRootCmd(app)
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.ExecuteContext(context.Background())
-	var ee *exitError
-	switch {
-	case err == nil:
-		return 0, out.String(), errb.String()
-	case errors.As(err, &ee):
-		fmt.Fprintln(&errb, "gemba: "+ee.msg)
-		return ee.code, out.String(), errb.String()
-	}
-	fmt.Fprintln(&errb, "gemba: "+err.Error())
-	return 1, out.String(), errb.String()
+	code = runWith(context.Background(), args, strings.NewReader(stdin), &out, &errb, getenv)
+	return code, out.String(), errb.String()
 }

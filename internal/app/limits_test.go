@@ -54,10 +54,10 @@ assets:
 	require.NoError(t, os.WriteFile(csv, []byte(b.String()), 0o600))
 
 	for _, args := range [][]string{{"migrate", "up"}, {"plant", "apply", plantFile}, {"series", "import", csv}} {
-		code, out, errOut := gembaCLI(t, env, args...)
+		code, out, errOut := gemba(t, env, args...)
 		require.Zero(t, code, strings.Join(args, " ")+": "+out+errOut)
 	}
-	code, out, errOut := gembaCLI(t, env, "ask", "mixer-1 is vibrating, what should I do?")
+	code, out, errOut := gemba(t, env, "ask", "mixer-1 is vibrating, what should I do?")
 	require.Zero(t, code, errOut)
 	t.Log(out)
 	require.Regexp(t, `mixer-1 vibration [\d.]+ mm/s is above the 4.5 mm/s alarm limit in SOP-MX-7`, out)

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/stretchr/testify/require"
@@ -138,27 +137,7 @@ func TestServeMountsMCP(t *testing.T) {
 		"GEMBA_HTTP_ADDR": "127.0.0.1:0", "GEMBA_MCP_TOKEN": "mcp-test-token", "GEMBA_SHUTDOWN_TIMEOUT": "5s"}
 	app := NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	t.Cleanup(app.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, app, ready) }()
-	var addr string
-	select {
-	case addr = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	addr := startServe(t, app)
 	endpoint := "http://" + addr + "/mcp"
 	client := sdk.NewClient(&sdk.Implementation{Name: "gemba-test", Version: "1.0"}, nil)
 	_, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: endpoint, MaxRetries: -1}, nil)

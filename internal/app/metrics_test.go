@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -32,28 +31,7 @@ func TestMetricsCountEachQuestionOnce(t *testing.T) {
 		"GEMBA_SLACK_API_URL":        fake.URL,
 		"GEMBA_MIGRATE_ON_START":     "false",
 	})
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, app, ready) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(30 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
-	var base string
-	select {
-	case addr := <-ready:
-		base = "http://" + addr
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base := "http://" + startServe(t, app)
 	client := &http.Client{Timeout: 30 * time.Second}
 
 	// Slack: a signed mention, answered in its thread.

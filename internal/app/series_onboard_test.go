@@ -31,13 +31,13 @@ func TestSeriesImportCommand(t *testing.T) {
 	t.Parallel()
 	env, _ := onboardEnv(t)
 
-	code, _, errOut := gembaCLIIn(t, env, "", "series", "import", pdmSlice)
+	code, _, errOut := gembaIn(t, env, "", "series", "import", pdmSlice)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "PdM_telemetry.csv: 14400 of 21600 readings repeat")
 	require.Contains(t, errOut, "Import the file with --entity machineID")
 	require.Contains(t, errOut, "1 of 1 file(s) not imported")
 
-	code, out, errOut := gembaCLIIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID", "--unit", "vibration=mm/s")
+	code, out, errOut := gembaIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID", "--unit", "vibration=mm/s")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "entity form (by machineID), 4320 rows, 17280 points into 12 series on 3 assets")
 	require.Contains(t, out, "names: machine-{machineID}.{column} (machine-12.pressure … machine-8.volt)")
@@ -45,13 +45,13 @@ func TestSeriesImportCommand(t *testing.T) {
 	require.Empty(t, errOut)
 
 	seoul := writeFile(t, "seoul.csv", "time,unit,temp\n2015-01-01 09:00:00,7,40\n2015-01-01 09:00:00,7,42\n2015-01-01T00:00:00Z,9,41\n")
-	code, out, errOut = gembaCLIIn(t, env, "", "series", "import", seoul, "--entity", "unit", "--name", "oven-{unit}.{column}", "--tz", "Asia/Seoul", "--on-duplicate", "mean")
+	code, out, errOut = gembaIn(t, env, "", "series", "import", seoul, "--entity", "unit", "--name", "oven-{unit}.{column}", "--tz", "Asia/Seoul", "--on-duplicate", "mean")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "into 2 series on 2 assets")
 	require.Contains(t, out, "time: 2015-01-01 00:00:00 to 2015-01-01 00:00:00 UTC; timestamps without a zone read as Asia/Seoul (--tz)")
 	require.Contains(t, errOut, "warning: 1 row(s) repeat the series and timestamp of another row; their mean is stored (--on-duplicate mean)")
 
-	code, out, errOut = gembaCLIIn(t, env, "", "series", "import", seoul, "--entity", "unit", "--json")
+	code, out, errOut = gembaIn(t, env, "", "series", "import", seoul, "--entity", "unit", "--json")
 	require.Equal(t, 0, code, errOut)
 	var res []struct {
 		Result struct {
@@ -65,11 +65,11 @@ func TestSeriesImportCommand(t *testing.T) {
 	require.Equal(t, []string{"unit-7.temp", "unit-9.temp"}, res[0].Result.Series)
 
 	for _, bad := range [][]string{{"--tz", "Mars/Olympus"}, {"--on-duplicate", "newest"}, {"--delimiter", "ab"}} {
-		code, _, errOut = gembaCLIIn(t, env, "", append([]string{"series", "import", seoul}, bad...)...)
+		code, _, errOut = gembaIn(t, env, "", append([]string{"series", "import", seoul}, bad...)...)
 		require.Equal(t, 2, code, bad)
 		require.Contains(t, errOut, bad[0])
 	}
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "import", seoul, "--entity", "machine")
+	code, _, errOut = gembaIn(t, env, "", "series", "import", seoul, "--entity", "machine")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `seoul.csv: line 1: no entity column "machine" (columns: time, unit, temp)`)
 }
@@ -81,7 +81,7 @@ func TestSeriesDeleteRenameCommands(t *testing.T) {
 	t.Parallel()
 	env, url := onboardEnv(t)
 	ctx := context.Background()
-	code, _, errOut := gembaCLIIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID")
+	code, _, errOut := gembaIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID")
 	require.Equal(t, 0, code, errOut)
 	conn, err := pgx.Connect(ctx, url)
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestSeriesDeleteRenameCommands(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT COALESCE(sum(n), 0) FROM series_raw r JOIN series s ON s.id = r.series_id WHERE s.asset = 'machine-12'`).Scan(&points))
 	require.EqualValues(t, 4*1440, points)
 
-	code, out, errOut := gembaCLIIn(t, env, "", "series", "rename", "--asset", "machine-12", "press-12")
+	code, out, errOut := gembaIn(t, env, "", "series", "rename", "--asset", "machine-12", "press-12")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "renamed asset machine-12 to press-12: 4 series, 1 channel binding(s), 1 alert(s), 1 model(s); points and rollups kept")
 	require.Contains(t, out, "machine-12.rotate → press-12.rotate")
@@ -112,42 +112,42 @@ func TestSeriesDeleteRenameCommands(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, `SELECT COALESCE(sum(n), 0) FROM series_raw r JOIN series s ON s.id = r.series_id WHERE s.asset = 'press-12'`).Scan(&after))
 	require.Equal(t, points, after, "history kept")
 
-	code, out, errOut = gembaCLIIn(t, env, "", "series", "rename", "press-12.rotate", "press-12.speed")
+	code, out, errOut = gembaIn(t, env, "", "series", "rename", "press-12.rotate", "press-12.speed")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "renamed press-12.rotate to press-12.speed (asset press-12, sensor speed); points and rollups kept; 1 model(s) follow")
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "rename", "press-12.speed", "machine-8.volt")
+	code, _, errOut = gembaIn(t, env, "", "series", "rename", "press-12.speed", "machine-8.volt")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `series "machine-8.volt" already exists`)
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "rename", "--asset", "press-12", "machine-8")
+	code, _, errOut = gembaIn(t, env, "", "series", "rename", "--asset", "press-12", "machine-8")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `asset "machine-8" already exists`)
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "rename", "press-99.x", "press-99.y")
+	code, _, errOut = gembaIn(t, env, "", "series", "rename", "press-99.x", "press-99.y")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `unknown series "press-99.x"`)
 
 	// Delete: what goes, a question, then the rows.
-	code, out, _ = gembaCLIIn(t, env, "", "series", "delete", "--asset", "machine-8", "--dry-run")
+	code, out, _ = gembaIn(t, env, "", "series", "delete", "--asset", "machine-8", "--dry-run")
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "Would delete asset machine-8: 4 series")
 	require.Contains(t, out, "points: 5760 raw points in 40 blocks; rollups: 0 minute rows, 244 hour rows (5760 readings); model evaluations: 0")
 	require.Contains(t, out, "channels bound to machine-8: slack:C8")
-	code, out, errOut = gembaCLIIn(t, env, "n\n", "series", "delete", "--asset", "machine-8")
+	code, out, errOut = gembaIn(t, env, "n\n", "series", "delete", "--asset", "machine-8")
 	require.Equal(t, 1, code)
 	require.Contains(t, out, "Delete them? [y/N]")
 	require.Contains(t, errOut, "nothing deleted")
-	code, out, errOut = gembaCLIIn(t, env, "y\n", "series", "delete", "--asset", "machine-8")
+	code, out, errOut = gembaIn(t, env, "y\n", "series", "delete", "--asset", "machine-8")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "deleted 4 series, 5760 points, 0 minute and 244 hour rollup rows")
 	var left int64
 	require.NoError(t, conn.QueryRow(ctx, `SELECT (SELECT count(*) FROM series WHERE asset = 'machine-8') + (SELECT count(*) FROM series_raw r WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.id = r.series_id)) + (SELECT count(*) FROM series_hour h WHERE NOT EXISTS (SELECT 1 FROM series s WHERE s.id = h.series_id))`).Scan(&left))
 	require.Zero(t, left, "no series, blocks or rollups of machine-8 are left")
-	code, out, errOut = gembaCLIIn(t, env, "", "series", "delete", "press-12.speed", "--yes")
+	code, out, errOut = gembaIn(t, env, "", "series", "delete", "press-12.speed", "--yes")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "deleted 1 series, 1440 points")
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "delete", "press-12.sped", "--yes")
+	code, _, errOut = gembaIn(t, env, "", "series", "delete", "press-12.sped", "--yes")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `did you mean`)
-	code, _, errOut = gembaCLIIn(t, env, "", "series", "delete", "--yes")
+	code, _, errOut = gembaIn(t, env, "", "series", "delete", "--yes")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "name exactly one")
 }
@@ -163,9 +163,9 @@ func TestBringYourOwnPlantSeries(t *testing.T) {
 	t.Parallel()
 	env, _ := onboardEnv(t)
 	began := time.Now()
-	code, _, errOut := gembaCLIIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID")
+	code, _, errOut := gembaIn(t, env, "", "series", "import", pdmSlice, "--entity", "machineID")
 	require.Equal(t, 0, code, errOut)
-	code, out, errOut := gembaCLIIn(t, env, "", "ask", "--json", "how did machine-12 behave in March 2015?")
+	code, out, errOut := gembaIn(t, env, "", "ask", "--json", "how did machine-12 behave in March 2015?")
 	require.Equal(t, 0, code, errOut)
 	took := time.Since(began)
 	var a struct {
@@ -191,7 +191,7 @@ func TestBringYourOwnPlantSeries(t *testing.T) {
 	require.Less(t, took, 2*time.Minute)
 
 	// The history evaluation set runs on the same database.
-	code, out, errOut = gembaCLIIn(t, env, "", "eval", "--set", "history", "--offline")
+	code, out, errOut = gembaIn(t, env, "", "eval", "--set", "history", "--offline")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "cases passed 12/12")
 }

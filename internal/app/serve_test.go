@@ -130,27 +130,7 @@ func TestServeDecidesOnTheBoundAddress(t *testing.T) {
 		"GEMBA_HTTP_ADDR": ":0", "GEMBA_METRICS_TOKEN": "metrics-token", "GEMBA_SHUTDOWN_TIMEOUT": "5s"}
 	app := NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	t.Cleanup(app.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, app, ready) }()
-	var bound string
-	select {
-	case bound = <-ready:
-	case err := <-done:
-		t.Fatalf("serve stopped: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			require.NoError(t, err)
-		case <-time.After(15 * time.Second):
-			t.Error("serve did not stop")
-		}
-	})
+	bound := startServe(t, app)
 	_, port, err := net.SplitHostPort(bound)
 	require.NoError(t, err)
 	base := "http://127.0.0.1:" + port
@@ -183,4 +163,32 @@ func TestServeDecidesOnTheBoundAddress(t *testing.T) {
 	code, body = get("/metrics", map[string]string{"Authorization": "Bearer metrics-token"})
 	require.Equal(t, http.StatusOK, code)
 	require.Contains(t, body, "gemba_slack_dedupe_hits_total")
+}
+
+// startServe runs `gemba serve` in-process until the test ends (then
+// stops it and checks it stopped cleanly) and returns the bound address.
+func startServe(t *testing.T, app *App) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, app, ready) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	select {
+	case addr := <-ready:
+		return addr
+	case err := <-done:
+		t.Fatalf("serve stopped: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return ""
 }
