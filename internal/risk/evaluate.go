@@ -55,7 +55,11 @@ func WriteEvaluation(w io.Writer, title string, t *Trained) error {
 		if x.Component == "" {
 			name += " (all components)"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\n", name, x.Failures, x.Detected, x.EventRecall, x.Precision, x.SnapshotRecall, x.PRAUC, x.BaseRate, x.Brier, x.Threshold)
+		thr := fmt.Sprintf("%.3f", x.Threshold)
+		if x.Threshold >= 1 {
+			thr = "shorter horizon's alarm"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n", name, x.Failures, x.Detected, x.EventRecall, x.Precision, x.SnapshotRecall, x.PRAUC, x.BaseRate, x.Brier, thr)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

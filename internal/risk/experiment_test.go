@@ -41,11 +41,13 @@ var experiments = []experiment{
 	{"all, lambda 1e-2", Options{Lambdas: []float64{1e-2}}},
 	{"all, lambda 1e-3", Options{Lambdas: fixed}},
 	{"all, lambda 1e-4", Options{Lambdas: []float64{1e-4}}},
+	{"all, no nesting", Options{Nesting: NestNone}},
+	{"all, nested horizons (probability)", Options{Nesting: NestHorizon}},
 	{defaultExperiment, Options{}},
 }
 
 // defaultExperiment is the name of the chosen configuration, Options{}.
-const defaultExperiment = "default: all, penalty chosen on validation"
+const defaultExperiment = "default: all, penalty chosen on validation, nested alarms"
 
 // TestRiskExperiments compares the configurations on Azure PdM without
 // touching the test part: the history is cut where the real split's test

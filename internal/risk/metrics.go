@@ -61,7 +61,10 @@ type BaselineEval struct {
 	Lift                float64 `json:"lift"`
 }
 
-func measure(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, y []float64, thr float64, opt Options) TargetEval {
+// measure measures a target on rows: alarms where score ≥ thr; PR-AUC,
+// Brier score and calibration of the probabilities p (the score and p
+// differ when nested alarms raise the score; see NestAlarm).
+func measure(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, score, y []float64, thr float64, opt Options) TargetEval {
 	ev := TargetEval{Target: tg, Threshold: round3(thr)}
 	if len(rows) == 0 {
 		return ev
@@ -75,7 +78,7 @@ func measure(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, y []fl
 	var tp, pos float64
 	for k, i := range rows {
 		pos += y[k]
-		if p[k] >= thr {
+		if score[k] >= thr {
 			ev.Alarms++
 			tp += y[k]
 			alarms[snaps[i].asset] = append(alarms[snaps[i].asset], snaps[i].t)
@@ -97,7 +100,7 @@ func measure(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, y []fl
 	ev.PRAUC = round3(averagePrecision(p, y))
 	ev.Calibration = calibration(p, y, 10)
 	if opt.Baseline != nil {
-		ev.Baseline = baseline(tg, assets, snaps, rows, p, y, thr, opt.Baseline)
+		ev.Baseline = baseline(tg, assets, snaps, rows, p, score, y, thr, opt.Baseline)
 	}
 	return ev
 }
@@ -171,17 +174,18 @@ func calibration(p, y []float64, bins int) []CalBin {
 }
 
 // baseline ranks the rows the comparison can score by its score and
-// compares the precision at the model's failure recall.
-func baseline(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, y []float64, thr float64,
+// compares the precision at the model's failure recall (the model's
+// alarms: ms ≥ thr; its PR-AUC: of its probabilities p).
+func baseline(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, ms, y []float64, thr float64,
 	score func(string, time.Time) (float64, bool)) *BaselineEval {
-	var bp, mp, by []float64
+	var bp, mp, msc, by []float64
 	var br []int
 	for k, i := range rows {
 		s, ok := score(assets[snaps[i].asset].Name, snaps[i].t)
 		if !ok {
 			continue
 		}
-		bp, mp, by, br = append(bp, s), append(mp, p[k]), append(by, y[k]), append(br, i)
+		bp, mp, msc, by, br = append(bp, s), append(mp, p[k]), append(msc, ms[k]), append(by, y[k]), append(br, i)
 	}
 	if len(br) == 0 {
 		return nil
@@ -208,7 +212,7 @@ func baseline(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, y []f
 		return prec, n, hit
 	}
 	out := &BaselineEval{Rows: len(br), ModelPRAUC: round3(averagePrecision(mp, by)), BaselinePRAUC: round3(averagePrecision(bp, by))}
-	mprec, n, mhit := flagged(mp, thr)
+	mprec, n, mhit := flagged(msc, thr)
 	out.Failures = n
 	out.ModelPrecision = round3(mprec)
 	if n > 0 {

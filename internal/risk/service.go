@@ -231,27 +231,24 @@ func (tr *Trained) Rank(assets []*Asset, now time.Time, ref string) *Ranking {
 	names := tr.Spec.Names()
 	out := &Ranking{At: now, Model: ref, Figures: Figures(tr.Eval)}
 	buf := make([]float64, 0, tr.Spec.Len())
-	m24, ok24 := tr.Find(24, "")
-	m48, ok48 := tr.Find(48, "")
-	m7, ok7 := tr.Find(168, "")
 	for _, a := range assets {
 		a.prepare()
 		x := tr.Spec.Features(a, now, buf)
 		r := AssetRisk{Asset: a.Name}
-		if ok24 {
-			r.P24 = round3(m24.Model.Predict(x))
+		if p, _, ok := tr.Prob(Target{HorizonHours: 24}, x); ok {
+			r.P24 = round3(p)
 		}
-		if ok48 {
-			r.P48 = round3(m48.Model.Predict(x))
-			r.Alarm = r.P48 >= m48.Threshold
-			r.Drivers = m48.Model.Drivers(x, names, 3)
+		if p, by, ok := tr.Prob(Target{HorizonHours: 48}, x); ok {
+			r.P48 = round3(p)
+			r.Alarm = tr.Alarm(Target{HorizonHours: 48}, x)
+			r.Drivers = by.Model.Drivers(x, names, 3)
 		}
-		if ok7 {
-			r.P7d = round3(m7.Model.Predict(x))
+		if p, _, ok := tr.Prob(Target{HorizonHours: 168}, x); ok {
+			r.P7d = round3(p)
 		}
 		for _, cm := range tr.Models {
 			if cm.HorizonHours == 48 && cm.Component != "" {
-				if p := cm.Model.Predict(x); p > r.PComponent {
+				if p, _, _ := tr.Prob(cm.Target, x); p > r.PComponent {
 					r.Component, r.PComponent = cm.Component, round3(p)
 				}
 			}
@@ -291,10 +288,10 @@ func (s *Service) Reevaluate(ctx context.Context, now time.Time) (*modelreg.Eval
 		a.prepare()
 		for t := from; t.Before(to); t = t.Add(time.Duration(max(tr.StepHour, 1) * float64(time.Hour))) {
 			x := tr.Spec.Features(a, t, buf)
-			pr := m48.Model.Predict(x)
+			pr, _, _ := tr.Prob(m48.Target, x)
 			p = append(p, pr)
 			y = append(y, b2f(failsWithin(a.failures, t, 48*time.Hour)))
-			if pr >= m48.Threshold {
+			if tr.Alarm(m48.Target, x) {
 				alarms[ai] = append(alarms[ai], t)
 			}
 		}

@@ -41,6 +41,42 @@ type Options struct {
 	// Baseline, when set, scores an asset at t by another method (the
 	// anomaly detector's score) for the comparison in the evaluation.
 	Baseline func(asset string, t time.Time) (float64, bool)
+	// Nesting is how a target's probability reads the models of the events
+	// it includes (default NestAlarm).
+	Nesting Nesting
+}
+
+// Nesting says how a target reads the models of the events it includes.
+// A failure within 24 hours is also a failure within 48 hours: the
+// probability of an event can be no smaller than that of an event it
+// includes, and an asset in alarm for the one is in alarm for the other.
+// Each model is fitted on its own labels, so nothing makes this hold by
+// itself.
+type Nesting string
+
+// The nesting rules.
+const (
+	// NestNone: each target reads its own model only.
+	NestNone Nesting = "none"
+	// NestHorizon: a target's probability is the highest of its model's
+	// and of the same component's models at shorter horizons; its
+	// threshold is chosen on that.
+	NestHorizon Nesting = "horizon"
+	// NestAlarm: as NestHorizon for the probability, but the alarm is the
+	// target's own model at its threshold or an alarm of a shorter
+	// horizon's (at that one's threshold, chosen first): a model that
+	// learned the sharp signs of the next 24 hours keeps them at 48.
+	NestAlarm Nesting = "alarm"
+)
+
+// includes reports whether an event of target o (a failure of o's
+// component within o's horizon) is one of tg's events that tg reads under
+// rule n (tg itself included).
+func (n Nesting) includes(tg, o Target) bool {
+	if n == NestNone || n == "" {
+		return o == tg
+	}
+	return o.Component == tg.Component && o.HorizonHours <= tg.HorizonHours
 }
 
 func (o *Options) defaults() {
@@ -77,6 +113,9 @@ func (o *Options) defaults() {
 	}
 	if len(o.Lambdas) == 0 {
 		o.Lambdas = Lambdas
+	}
+	if o.Nesting == "" {
+		o.Nesting = NestAlarm
 	}
 }
 
@@ -132,6 +171,51 @@ type Trained struct {
 	Failures int       `json:"failures"`
 	Assets   int       `json:"assets"`
 	StepHour float64   `json:"step_hours"`
+	// Nesting is how each target's probability reads the models of the
+	// events it includes ("" in models stored before it: none).
+	Nesting Nesting `json:"nesting,omitempty"`
+}
+
+// Prob is the probability of target tg for feature vector x: the highest
+// of the target's model and of the models of the events it includes (see
+// Nesting), with the model that gave it. ok is false when tg has no model.
+func (tr *Trained) Prob(tg Target, x []float64) (p float64, by TargetModel, ok bool) {
+	n := tr.Nesting
+	if n == "" {
+		n = NestNone
+	}
+	p = -1
+	for _, m := range tr.Models {
+		if m.Target == tg {
+			ok = true
+		}
+		if n.includes(tg, m.Target) {
+			if q := m.Model.Predict(x); q > p {
+				p, by = q, m
+			}
+		}
+	}
+	if !ok {
+		return 0, TargetModel{}, false
+	}
+	return p, by, true
+}
+
+// Alarm reports whether x is in alarm for target tg: its probability (Prob)
+// at or above tg's threshold, or, under NestAlarm, tg's own model at its
+// threshold or an alarm of a shorter horizon's.
+func (tr *Trained) Alarm(tg Target, x []float64) bool {
+	if tr.Nesting != NestAlarm {
+		p, _, ok := tr.Prob(tg, x)
+		m, _ := tr.Find(tg.HorizonHours, tg.Component)
+		return ok && p >= m.Threshold
+	}
+	for _, m := range tr.Models {
+		if tr.Nesting.includes(tg, m.Target) && m.Model.Predict(x) >= m.Threshold {
+			return true
+		}
+	}
+	return false
 }
 
 // Find returns the model of a target.
@@ -264,25 +348,23 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(int) bool { return true }))
 	fx := &fitData{assets: assets, snaps: snaps, x: x, meanT: meanT, scaleT: scaleT, meanF: meanF, scaleF: scaleF, part: part}
 
-	type job struct {
-		k  int
-		tg Target
-	}
-	results := make([]TargetModel, len(targets))
-	evals := make([]TargetEval, len(targets))
-	valids := make([]TargetEval, len(targets))
+	// Each target's model is fitted on the training part (its penalty
+	// chosen on the validation part) and refitted on the whole history;
+	// then each target's threshold is chosen on the validation part for
+	// its nested probability (Nesting) and measured on the test part.
+	fits := make([]fitted, len(targets))
 	errs := make([]error, len(targets))
-	jobs := make(chan job)
+	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < max(1, min(runtime.GOMAXPROCS(0), 4)); w++ {
 		wg.Go(func() {
-			for j := range jobs {
-				results[j.k], evals[j.k], valids[j.k], errs[j.k] = fx.trainTarget(j.tg, opt)
+			for k := range jobs {
+				fits[k], errs[k] = fx.fitTarget(targets[k], opt)
 			}
 		})
 	}
-	for k, tg := range targets {
-		jobs <- job{k, tg}
+	for k := range targets {
+		jobs <- k
 	}
 	close(jobs)
 	wg.Wait()
@@ -290,8 +372,31 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 		if errs[k] != nil {
 			return nil, errs[k]
 		}
-		tr.Models = append(tr.Models, results[k])
-		tr.Eval.Targets = append(tr.Eval.Targets, evals[k])
+	}
+	tr.Nesting = opt.Nesting
+	// Shorter horizons first: under NestAlarm a target's threshold is
+	// chosen with the alarms of the shorter ones already fixed.
+	order := make([]int, len(targets))
+	for k := range order {
+		order[k] = k
+	}
+	sort.SliceStable(order, func(a, b int) bool { return targets[order[a]].HorizonHours < targets[order[b]].HorizonHours })
+	thrs := make([]float64, len(targets))
+	evs := make([]TargetEval, len(targets))
+	valids := make([]TargetEval, len(targets))
+	for _, k := range order {
+		tg := targets[k]
+		var nested []nestedModel
+		for j, o := range targets {
+			if j != k && opt.Nesting.includes(tg, o) {
+				nested = append(nested, nestedModel{fits[j].train, thrs[j]})
+			}
+		}
+		evs[k], valids[k], thrs[k] = fx.judge(tg, fits[k].train, nested, opt)
+	}
+	for k, tg := range targets {
+		tr.Models = append(tr.Models, TargetModel{Target: tg, Model: fits[k].final, Threshold: thrs[k]})
+		tr.Eval.Targets = append(tr.Eval.Targets, evs[k])
 		tr.Eval.Validation = append(tr.Eval.Validation, valids[k])
 	}
 	for i := range snaps {
@@ -340,22 +445,28 @@ type fitData struct {
 	part                         func(Target, int) int
 }
 
-// trainTarget fits a target's model on the training part, chooses its
-// threshold on the validation part, measures it there and on the test
-// part, then refits it on the whole history (keeping the threshold).
-func (fx *fitData) trainTarget(tg Target, opt Options) (TargetModel, TargetEval, TargetEval, error) {
+// fitted is a target's model fitted on the training part and refitted on
+// the whole history.
+type fitted struct {
+	train, final LogReg
+}
+
+// label is 1 when row i's asset fails (tg's component, or any) within
+// tg's horizon after the snapshot.
+func (fx *fitData) label(tg Target, i int) float64 {
+	a := fx.assets[fx.snaps[i].asset]
+	ts := a.failures
+	if tg.Component != "" {
+		ts = a.failByComp[tg.Component]
+	}
+	return b2f(failsWithin(ts, fx.snaps[i].t, tg.horizon()))
+}
+
+// rows are the snapshot indexes of each part for tg (training, validation,
+// test) and those whose label is known by the end of the history.
+func (fx *fitData) rows(tg Target, opt Options) (idx [3][]int, all []int) {
 	h := tg.horizon()
 	snaps := fx.snaps
-	label := func(i int) float64 {
-		a := fx.assets[snaps[i].asset]
-		ts := a.failures
-		if tg.Component != "" {
-			ts = a.failByComp[tg.Component]
-		}
-		return b2f(failsWithin(ts, snaps[i].t, h))
-	}
-	var idx [3][]int
-	var all []int
 	for i := range snaps {
 		p := fx.part(tg, i)
 		if p >= 0 {
@@ -365,42 +476,85 @@ func (fx *fitData) trainTarget(tg Target, opt Options) (TargetModel, TargetEval,
 			all = append(all, i)
 		}
 	}
-	ys := func(rows []int) []float64 {
-		out := make([]float64, len(rows))
-		for k, i := range rows {
-			out[k] = label(i)
-		}
-		return out
+	return idx, all
+}
+
+func (fx *fitData) labels(tg Target, rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for k, i := range rows {
+		out[k] = fx.label(tg, i)
 	}
-	// Fit on the training part with each penalty, strongest first (each
-	// fit starts from the previous one), and keep the model that ranks the
-	// validation part best; a weaker penalty must do strictly better.
-	yt, yv := ys(idx[0]), ys(idx[1])
+	return out
+}
+
+// fitTarget fits a target's model on the training part with each penalty,
+// strongest first (each fit starts from the previous one), keeps the one
+// that ranks the validation part best (a weaker penalty must do strictly
+// better), and refits it on the whole history with that penalty.
+func (fx *fitData) fitTarget(tg Target, opt Options) (fitted, error) {
+	idx, all := fx.rows(tg, opt)
+	yt, yv := fx.labels(tg, idx[0]), fx.labels(tg, idx[1])
 	var m LogReg
-	var pv []float64
 	bestAP := -1.0
 	var prev *LogReg
 	for _, lambda := range opt.Lambdas {
 		c, err := fit(fx.x, idx[0], fx.meanT, fx.scaleT, yt, lambda, prev)
 		if err != nil {
-			return TargetModel{}, TargetEval{}, TargetEval{}, err
+			return fitted{}, err
 		}
 		prev = &c
-		p := scoreRows(c, fx.x, idx[1])
-		if ap := averagePrecision(p, yv); ap > bestAP {
-			m, pv, bestAP = c, p, ap
+		if ap := averagePrecision(scoreRows(c, fx.x, idx[1]), yv); ap > bestAP {
+			m, bestAP = c, ap
 		}
 	}
-	thr := chooseThreshold(pv, yv, failurePeaks(tg, fx.assets, snaps, idx[1], pv), opt.Precision, opt.Rule)
-	valid := measure(tg, fx.assets, snaps, idx[1], pv, yv, thr, Options{})
-	ev := measure(tg, fx.assets, snaps, idx[2], scoreRows(m, fx.x, idx[2]), ys(idx[2]), thr, opt)
-	// The refit on the whole history keeps the chosen penalty and starts
-	// from the chosen model.
-	final, err := fit(fx.x, all, fx.meanF, fx.scaleF, ys(all), m.Lambda, &m)
+	final, err := fit(fx.x, all, fx.meanF, fx.scaleF, fx.labels(tg, all), m.Lambda, &m)
 	if err != nil {
-		return TargetModel{}, TargetEval{}, TargetEval{}, err
+		return fitted{}, err
 	}
-	return TargetModel{Target: tg, Model: final, Threshold: thr}, ev, valid, nil
+	return fitted{train: m, final: final}, nil
+}
+
+// nestedModel is the model (fitted on the training part) of an event a
+// target includes, with its threshold.
+type nestedModel struct {
+	m   LogReg
+	thr float64
+}
+
+// judge chooses tg's threshold on the validation part and measures it
+// there and on the test part, for the score opt.Nesting gives: its own
+// model's probability (NestNone); the highest of it and the nested
+// models' (NestHorizon); or its own, raised above every threshold where a
+// nested model is in alarm (NestAlarm).
+func (fx *fitData) judge(tg Target, own LogReg, nested []nestedModel, opt Options) (ev, valid TargetEval, thr float64) {
+	idx, _ := fx.rows(tg, opt)
+	// score returns the probabilities (the highest of the own and nested
+	// models' under NestHorizon and NestAlarm) and the scores the
+	// threshold applies to.
+	score := func(rows []int) (prob, sc []float64) {
+		prob = scoreRows(own, fx.x, rows)
+		sc = append([]float64(nil), prob...)
+		for _, n := range nested {
+			for k, q := range scoreRows(n.m, fx.x, rows) {
+				prob[k] = math.Max(prob[k], q)
+				switch {
+				case opt.Nesting == NestAlarm && q >= n.thr:
+					sc[k] = math.Max(sc[k], 1+q) // in alarm at any threshold of tg's own
+				case opt.Nesting == NestHorizon:
+					sc[k] = prob[k]
+				}
+			}
+		}
+		return prob, sc
+	}
+	pv, sv := score(idx[1])
+	yv := fx.labels(tg, idx[1])
+	thr = chooseThreshold(sv, yv, failurePeaks(tg, fx.assets, fx.snaps, idx[1], sv), opt.Precision, opt.Rule)
+	thr = math.Min(thr, 1) // above 1: the nested alarms alone
+	valid = measure(tg, fx.assets, fx.snaps, idx[1], pv, sv, yv, thr, Options{})
+	pt, st := score(idx[2])
+	ev = measure(tg, fx.assets, fx.snaps, idx[2], pt, st, fx.labels(tg, idx[2]), thr, opt)
+	return ev, valid, thr
 }
 
 // scoreRows scores rows of x with m.
