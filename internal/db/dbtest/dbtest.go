@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -185,6 +186,10 @@ func Pool(t testing.TB) *pgxpool.Pool {
 func Tx(t testing.TB) pgx.Tx {
 	t.Helper()
 	sharedOnce.Do(func() {
+		// NewDatabase ends the first test with t.Fatal when the server is
+		// not there; every later test must then fail with a reason too,
+		// not on a nil pool.
+		sharedErr = errors.New("dbtest: no shared test database (the first test that asked for one says why; is PostgreSQL running? bash deploy/local/setup.sh)")
 		u := NewDatabase(noCleanup{t})
 		sharedPool, sharedErr = db.Open(context.Background(), u, db.Options{MaxConns: 16})
 	})
