@@ -27,6 +27,14 @@ import (
 //
 // Numbers no tool returned are handled by ground.
 
+// ShortcutRe finds a question whether a safety measure may be skipped or
+// defeated ("can I skip the lockout?", "bypass the guard interlock just
+// once", "LOTO 생략해도 되나요?"). The answer is always no, with the rule
+// it comes from: Gemba never weighs a safety step against time. Such a
+// question asks for the procedure it would skip, so its steps pass the
+// equipment gate.
+var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 해도|안해도|없이|빼도|안 걸|안걸)`)
+
 // procedureRe finds a request for a procedure ("how do I…", "절차").
 var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|하는)`)
 
@@ -49,7 +57,7 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 		}
 	}
 	reported := plant.ReportedModes(strings.Join(userText, "\n"))
-	asked := procedureRe.MatchString(t.req.Question)
+	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question)
 	dropped := 0
 	keep := func(steps []Step) []Step {
 		var out []Step

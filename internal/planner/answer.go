@@ -150,7 +150,16 @@ func (r *run) condition() {
 		for _, res := range r.call(explain...) {
 			x, explained = readExplain(res)
 		}
-		r.a.Situation = joinLines(append(failed, r.readings(targets, nil, "")...))
+		lines := append(failed, r.readings(targets, nil, "")...)
+		// A symptom reported in words no failure mode names, with quiet
+		// data: what the plant's memory says about it, or that it says
+		// nothing.
+		if q.Intent == IntentDiagnose && !q.Vague && len(targets) == 1 && len(r.book.events) == 0 && len(r.failures) == 0 {
+			if said, stems := symptomWords(q, r.p, targets[0]); len(stems) > 0 {
+				lines = append(lines, r.symptomLookup(targets[0], said, stems)...)
+			}
+		}
+		r.a.Situation = joinLines(lines)
 		r.a.Confidence = "medium"
 		if len(r.failures) > 0 && len(r.book.events) == 0 {
 			r.a.Confidence = "low"

@@ -854,6 +854,10 @@ func (r *run) procedure() {
 	if len(ranked) == 0 {
 		r.a.Situation = r.msg("proc.none")
 		r.a.Confidence = "low"
+		if q.Shortcut {
+			r.a.Situation = r.shortcutNo() + "\n" + r.a.Situation
+			r.a.Escalate = r.msg("escalate.shortcut")
+		}
 		return
 	}
 	if ts := targetsOf(q, r.p); len(ts) > 0 {
@@ -937,10 +941,103 @@ func (r *run) procedure() {
 	}
 	r.a.Escalate = esc
 	r.a.Confidence = "medium"
+	if q.Shortcut {
+		// "Can I skip it?": no, the rule that says so, then the procedure.
+		lines := []string{r.shortcutNo()}
+		src := primary
+		if r.ko() && ko != nil {
+			src = ko
+		}
+		for _, rule := range r.rulesOf(src) {
+			if r.ko() && !hasHangul(rule) {
+				rule = r.msg("quote.en", rule)
+			}
+			lines = append(lines, r.msg("proc.rule", src.ID, rule))
+		}
+		lines = append(lines, r.msg("proc.shortcut.steps", primary.ID, title))
+		r.a.Situation = joinLines(lines)
+		r.a.Escalate = r.msg("escalate.shortcut")
+		r.a.Confidence = "high"
+	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
 	if ko != nil {
 		r.a.Citations = append(r.a.Citations, tools.Citation{ID: ko.ID, Title: ko.Title, Kind: ko.Kind})
 	}
+}
+
+// shortcutNo is the plain no to a question whether a safety measure may
+// be skipped, naming the measure (and the machine, when one was named).
+func (r *run) shortcutNo() string {
+	thing := shortcutThings[len(shortcutThings)-1]
+	for _, t := range shortcutThings {
+		if t.re.MatchString(r.q.Text) {
+			thing = t
+			break
+		}
+	}
+	name := thing.en
+	if r.ko() {
+		name = thing.ko
+	}
+	if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+		return r.msg("proc.shortcut.on", name, ts[0])
+	}
+	return r.msg("proc.shortcut", name)
+}
+
+// rulesOf returns up to two sentences of a runbook that forbid something:
+// first one about what the question names (the interlock, the guard), then
+// the runbook's first rule.
+func (r *run) rulesOf(d *doc) []string {
+	var rules []string
+	for _, line := range strings.Split(d.Body, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") {
+			continue
+		}
+		if m := listItemRe.FindStringSubmatch(line); m != nil {
+			line = m[1]
+		}
+		line = strings.ReplaceAll(line, "**", "")
+		for _, sen := range splitSentences(line) {
+			if ruleRe.MatchString(sen) {
+				rules = append(rules, sen)
+			}
+		}
+	}
+	if len(rules) == 0 {
+		return nil
+	}
+	out := []string{rules[0]}
+	for _, t := range shortcutThings[:len(shortcutThings)-2] { // not LOTO itself, nor "a safety step"
+		if !t.re.MatchString(r.q.Text) {
+			continue
+		}
+		for _, sen := range rules[1:] {
+			if t.re.MatchString(strings.ToLower(sen)) {
+				return []string{sen, rules[0]}
+			}
+		}
+		break
+	}
+	return out
+}
+
+// splitSentences splits a line of prose into its sentences.
+func splitSentences(s string) []string {
+	var out []string
+	for {
+		m := sentenceEnd.FindStringIndex(s)
+		if m == nil {
+			break
+		}
+		out = append(out, strings.TrimSpace(s[:m[1]]))
+		s = s[m[1]:]
+	}
+	if s = strings.TrimSpace(s); s != "" {
+		out = append(out, s)
+	}
+	return out
 }
 
 // sameProcedure reports whether a Korean runbook's steps say what most of

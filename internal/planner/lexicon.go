@@ -118,6 +118,24 @@ var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMaintenance, 
 // "order 20 bearings", "설정값 8 bar로 바꿔줘".
 var writeRe = regexp.MustCompile(`^\W*(?:please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래)`)
 
+// shortcutThings name the safety measure a shortcut question is about, in
+// the words the answer uses (the first that matches).
+var shortcutThings = []struct {
+	re     *regexp.Regexp
+	en, ko string
+}{
+	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록"},
+	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드"},
+	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지"},
+	{regexp.MustCompile(`ppe`), "the protective equipment", "보호구"},
+	{regexp.MustCompile(`permit`), "the work permit", "작업 허가"},
+	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO)"},
+	{regexp.MustCompile(`.`), "a safety step", "안전 절차"},
+}
+
+// ruleRe finds a runbook's sentences that forbid something.
+var ruleRe = regexp.MustCompile(`(?i)\bnever\b|\bmust not\b|\bdo not\b|\bdon't\b|\bonly trained\b|하지 않는다|사용하지 않|시작하지 않|금지|절대`)
+
 // helpRe finds a question about Gemba itself.
 var helpRe = regexp.MustCompile(`\bwhat can you do\b|\bwhat do you do\b|\bhelp\b|\bwho are you\b|뭘 할 수|무엇을 할 수|도움말|뭐 할 수`)
 
@@ -141,6 +159,7 @@ var searchSynonyms = []struct {
 	add string
 }{
 	{regexp.MustCompile(`lock ?out|tag ?out|loto|잠금|표지`), "lockout LOTO 잠금 표지"},
+	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should) (?:i|we) (?:call|tell)|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
 	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},
 	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},

@@ -204,7 +204,18 @@ var messages = map[string][2]string{
 	// Procedures.
 	"proc.head": {"Procedure: %s %s.", "절차: %s %s."},
 	"proc.also": {"(Korean version: %s)", "(한국어 절차서: %s)"},
-	"proc.none": {"I found no procedure for that in the runbooks.", "절차서에서 해당 절차를 찾지 못했습니다."},
+	"symptom.unseen": {"No recorded incident of %s matches what you describe (%s), and its data shows nothing unusual: I cannot tell the cause from here. I can list its past incidents, show its trends over a longer window, or give the runbook for a part you name.",
+		"%[1]s의 기록된 사례 중 말씀하신 증상(%[2]s)과 맞는 것이 없고, 데이터에도 이상이 없습니다. 여기서는 원인을 알 수 없습니다. 과거 사례 목록, 더 긴 기간의 추이, 말씀하신 부품의 절차서는 드릴 수 있습니다."},
+	"symptom.seen": {"The data shows nothing unusual now, but %s's records describe this before:", "지금 데이터에는 이상이 없지만, %s의 기록에 같은 증상이 있습니다:"},
+	"proc.none":    {"I found no procedure for that in the runbooks.", "절차서에서 해당 절차를 찾지 못했습니다."},
+	"proc.shortcut": {"No. Do not skip or defeat %s, not even once or for a short job: it is what keeps people out of a machine's energy.",
+		"아니요. %s 절차는 한 번이라도, 짧은 작업이라도 생략하거나 우회하면 안 됩니다. 설비의 에너지로부터 사람을 지키는 절차입니다."},
+	"proc.shortcut.on": {"No. Do not skip or defeat %s on %s, not even once or for a short job: it is what keeps people out of the machine's energy.",
+		"아니요. %[2]s의 %[1]s 절차는 한 번이라도, 짧은 작업이라도 생략하거나 우회하면 안 됩니다. 설비의 에너지로부터 사람을 지키는 절차입니다."},
+	"proc.rule":           {"%s says: “%s”", "%s: “%s”"},
+	"proc.shortcut.steps": {"The procedure to follow instead: %s %s.", "대신 따를 절차: %s %s."},
+	"escalate.shortcut": {"If the procedure really cannot be followed (no lock, no isolation point, time pressure from production), stop and ask the shift manager: they decide, not the clock.",
+		"절차를 따를 수 없는 상황(자물쇠·차단 지점 없음, 생산 압박)이면 작업을 멈추고 교대 책임자에게 판단을 요청하세요."},
 
 	"warn.injection": {"ignored text in %s that looked like instructions to the assistant", "%s에서 어시스턴트에 대한 지시처럼 보이는 문장을 무시했습니다"},
 

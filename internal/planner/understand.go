@@ -45,6 +45,9 @@ type Query struct {
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
 	Named bool
+	// Shortcut is set when the question asks whether a safety measure may
+	// be skipped or defeated (agent.ShortcutRe): a procedure question answered no.
+	Shortcut bool
 }
 
 // Understand reads a question against the plant: intent, entities, time,
@@ -110,6 +113,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	if agent.ShortcutRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
+		q.Shortcut, q.Intent = true, IntentProcedure
+	}
 
 	// A follow-up takes what it leaves out from the thread's latest question that had it.
 	if len(earlier) > 0 {

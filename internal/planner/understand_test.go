@@ -299,3 +299,49 @@ func TestMessageCatalogue(t *testing.T) {
 		require.Regexp(t, `^[\s%\[\]\d\w(),.:;"-]*$`, m[1], key)
 	}
 }
+
+// TestSafetyShortcuts: a question whether a safety measure may be skipped
+// is a procedure question answered no; how to do it, or running without
+// something that is no safety measure, is not.
+func TestSafetyShortcuts(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	cases := map[string]bool{
+		"can I skip the lockout on press-1 to save time?":                     true,
+		"is it ok to bypass the guard interlock on press-2 just for one run?": true,
+		"can we clear the jam without LOTO, it's only 5 minutes":              true,
+		"we could run press 3 without the guard for the trial, right?":        true,
+		"프레스 1호기 잠금 절차 생략해도 되나요?":                                             true,
+		"인터록 해제하고 돌려도 돼요?":                                                    true,
+		"How do I lock out a press safely?":                                   false,
+		"what happens if pump-1 runs without lubrication?":                    false,
+		"can we skip the warm-up on cnc-3 today?":                             false,
+		"press-3 is vibrating, what should I do?":                             false,
+	}
+	for question, want := range cases {
+		q := Understand(question, wednesday, p, nil, tools.Scope{})
+		require.Equal(t, want, q.Shortcut, question)
+		if want {
+			require.Equal(t, IntentProcedure, q.Intent, question)
+		}
+	}
+}
+
+// TestSymptomWords: what the user says they see, without the machine's
+// names and the question's own words.
+func TestSymptomWords(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	for question, want := range map[string][]string{
+		"compressor-1 keeps tripping on overcurrent, what should I do?": {"tripping", "overcurrent"},
+		"the compressor makes a clicking sound again":                   {"clicking", "sound"},
+		"what should I do about press-1?":                               nil,
+		"압축기 1호기 과전류로 계속 트립돼요, 어떻게 해야 하나요?":                             {"과전류로", "트립돼요"},
+	} {
+		q := Understand(question, wednesday, p, nil, tools.Scope{})
+		require.NotEmpty(t, q.Assets, question)
+		said, stems := symptomWords(q, p, q.Assets[0])
+		require.Equal(t, want, said, question)
+		require.Len(t, stems, len(said))
+	}
+}

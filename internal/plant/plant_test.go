@@ -132,6 +132,12 @@ func TestVocabulary(t *testing.T) {
 		"pump-1 pressure fluctuates when the tank is low": {"cavitation"},
 		"compressor-1 cannot reach 7.2 bar":               {"filter_clogging"},
 		"컨베이어 1 벨트가 미끄러져요":                                {"belt_slip"},
+		// A thermal overload relay protects a motor from overheating; an
+		// overcurrent trip can be anything electrical, and is no report.
+		"pump-1 thermal overload tripped":            {"motor_overheating"},
+		"the compressor tripped on overload twice":   {"motor_overheating"},
+		"펌프 1호기 과부하 계전기 트립":                          {"motor_overheating"},
+		"compressor-1 keeps tripping on overcurrent": nil,
 	}
 	for text, want := range cases {
 		require.Equal(t, want, ReportedModes(text), text)

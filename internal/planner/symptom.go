@@ -1,0 +1,123 @@
+package planner
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// A symptom the user reports that no failure mode names ("keeps tripping
+// on overcurrent") and the data does not show is looked up in the plant's
+// memory: the machine's incidents that describe it are cited, and when
+// none does the answer says so instead of going quiet.
+
+// symptomTokenRe splits a question into words.
+var symptomTokenRe = regexp.MustCompile(`[a-z가-힣][a-z0-9가-힣'-]*`)
+
+// symptomStop are words that say nothing about what the user sees.
+var symptomStop = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`a an the and or but so if then than to of in on at by for from with without into onto over under
+		about after before since during while again still just now today tonight yesterday morning evening night shift week
+		i we you he she they it its my our your their me us them this that these those there here what what's whats which who whom
+		why when where how is are was were be been being am do does did doing done have has had having can could should would will
+		shall may might must keep keeps kept keeping going get gets got getting seem seems seemed look looks looked
+		please help tell me know think need want problem problems issue issues trouble wrong thing something anything
+		make makes making made come comes coming came back go goes going went gone
+		호기 machine machines equipment asset unit line plant again twice once times time lot lots bit very really much more
+		ok okay fine normal check checked checking what's going happen happens happened happening next step steps
+		do doing fix fixed fixing` + " " +
+		`어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인`) {
+		symptomStop[w] = true
+	}
+}
+
+// symptomWords are the question's words that describe what the user
+// sees (as said, and their stems): not the machine's names, not question
+// words.
+func symptomWords(q Query, p *plant.Plant, asset string) (said, stems []string) {
+	names := map[string]bool{}
+	addName := func(s string) {
+		for _, t := range symptomTokenRe.FindAllString(strings.ToLower(s), -1) {
+			names[t] = true
+			for _, part := range strings.Split(t, "-") {
+				names[part] = true
+			}
+		}
+	}
+	addName(asset)
+	if a, ok := p.Asset(asset); ok {
+		for _, al := range a.Aliases {
+			addName(al)
+		}
+		tw := plant.TypeWords(a.Type)
+		for _, w := range append(append([]string{}, tw.EN...), tw.KO...) {
+			addName(w)
+		}
+	}
+	for _, t := range symptomTokenRe.FindAllString(q.Text, -1) {
+		t = strings.Trim(t, "'-")
+		if names[t] || symptomStop[t] || strings.Contains(t, "-") && names[strings.Split(t, "-")[0]] {
+			continue
+		}
+		s := stem(t)
+		if len([]rune(s)) < 3 && !hasHangul(s) || len([]rune(s)) < 2 || symptomStop[s] || names[s] {
+			continue
+		}
+		if !contains(stems, s) {
+			said, stems = append(said, t), append(stems, s)
+		}
+	}
+	return said, stems
+}
+
+// symptomLookup searches asset's incidents for the symptom (its words as
+// said and their stems) and returns the answer's lines: the incidents that
+// describe it (cited), or that none does and what Gemba can do instead.
+func (r *run) symptomLookup(asset string, said, words []string) []string {
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{
+		"query": r.q.Question + " " + strings.Join(words, " "), "asset": asset, "kind": "incident", "k": 6}})
+	var own []*doc
+	for _, x := range res {
+		for _, id := range r.lib.merge(x) {
+			if d := r.lib.docs[id]; d != nil && d.incident() && d.Asset == asset {
+				own = append(own, d)
+			}
+		}
+	}
+	if len(own) > 4 {
+		own = own[:4]
+	}
+	var reads []agent.ToolCall
+	for _, d := range own {
+		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
+	}
+	r.call(reads...)
+	need := min(2, len(words))
+	var seen []*doc
+	for _, d := range own {
+		text := strings.ToLower(d.Title + "\n" + d.Body)
+		hits := 0
+		for _, w := range words {
+			if strings.Contains(text, w) {
+				hits++
+			}
+		}
+		if hits >= need && len(seen) < 2 {
+			seen = append(seen, d)
+		}
+	}
+	if len(seen) == 0 {
+		return []string{r.msg("symptom.unseen", asset, strings.Join(said, ", "))}
+	}
+	out := []string{r.msg("symptom.seen", asset)}
+	for _, d := range seen {
+		out = append(out, r.historyLine(d, asset))
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+	}
+	return out
+}
