@@ -51,12 +51,26 @@ var factRules = []factRule{
 		RulesDown: "", Redo: regexp.MustCompile(`(?i)regrease|grease with|lubric|그리스 주입|재윤활`), Instead: "fact.greased"},
 }
 
-// factsIn returns the facts a text states.
+// notDoneBefore finds, just before a fact's words, that it is asked about
+// or planned rather than done ("should we replace the bearing", "do we need
+// a new belt"); notDoneAfter finds it after Korean verbs ("교체해야",
+// "교체할까요", "언제 교체").
+var (
+	notDoneBefore = regexp.MustCompile(`\b(?:should|need|needs|must|have to|has to|going to|will|shall|when to|can we|could we|can i|do we|do i|is it time to|time to|plan to|planning to|want to|whether to|how to|when do)\b[^.?!,;]{0,25}$|언제\s*$`)
+	notDoneAfter  = regexp.MustCompile(`^\s*(?:해야|할|하려|하면|해도|할까|하나|해 ?줘|해주|예정|필요|시기|주기|언제)`)
+)
+
+// factsIn returns the facts a text states as done.
 func factsIn(text string) []factRule {
+	lower := strings.ToLower(text)
 	var out []factRule
 	for _, r := range factRules {
-		if r.re.MatchString(strings.ToLower(text)) {
+		for _, m := range r.re.FindAllStringIndex(lower, -1) {
+			if notDoneBefore.MatchString(lower[:m[0]]) || notDoneAfter.MatchString(lower[m[1]:]) {
+				continue
+			}
 			out = append(out, r)
+			break
 		}
 	}
 	return out

@@ -101,12 +101,17 @@ var intentPhrases = map[Intent][]phrase{
 	},
 	IntentDiagnose: {
 		p(4, `\bhow long (?:until|till|before)\b|\bhow soon\b|\bwhen will it (?:reach|hit)\b|언제 .{0,10}(?:도달|넘)`),
+		// A machine reaching a limit is about its readings, not a forecast of output.
+		p(6, `\bwhen (?:will|would|does|do)\b.{0,30}\b(?:reach|hit|cross|exceed|get to|pass|go over)\b.{0,25}\b(?:limits?|alarms?|danger|alert|trip|threshold|stop level)\b|(?:한계|경보|위험|알람|정지) ?(?:값|기준|수준)?.{0,6}(?:언제|도달)`),
 		p(3, `\bwhy\b|\bcause\w*\b|\breason\b|\bwhat(?:'s| is) (?:wrong|going on|happening)\b|\bwhat (?:should|do|can) (?:i|we) (?:do|check)\b|\bwhat now\b|\bnext steps?\b|\bwhat to do\b|\bshould (?:i|we) (?:worry|stop)\b|\bis it safe\b|\bwhen should we\b|\bwhat do (?:i|we) do\b`),
 		p(3, `왜|원인|이유|어떻게 (?:해야|하죠|하나요|할까)|세워야|교체해야|걱정`),
 	},
 	IntentStatus: {
 		p(2, `\bstatus\b|\bok\b|\bokay\b|\bfine\b|\bhealthy\b|\bnormal\b|\bany (?:anomal\w*|problems?|issues?)\b|\banything (?:wrong|unusual|odd|on|happen\w*)\b|\bhow(?:'s| is| are| did)\b|\bcheck\b|\bdoing\b|\balright\b|\ball good\b|\banomal\w*\b|\bunusual\b|\btrend\b|\bdrifted\b`),
 		p(2, `괜찮|정상|상태|어때|이상 (?:있|없)|이상이? 있|문제|무슨 일|추이|추세`),
+		// "did anything break last night?": the plant's state over that window.
+		p(2, `\b(?:anything|something|any (?:machines?|equipment|assets?)|what)\b.{0,20}\b(?:break|broke|broken|fail|failed|go down|went down|trip|tripped|stop|stopped)\b`),
+		p(2, `고장 ?(?:난|났|나)|멈춘|멈췄|서 ?버린|트립된|트립됐`),
 	},
 }
 

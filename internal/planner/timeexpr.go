@@ -314,10 +314,15 @@ var timeRules = []timeRule{
 			s := p.ShiftAt(now, -1)
 			return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}, true
 		}, nil},
-	{regexp.MustCompile(`\blast night\b|\bovernight\b|\bnight shift\b|어젯밤|어제\s*밤|간밤|지난밤|밤사이|야간`), past,
+	{regexp.MustCompile(`\blast night\b|어젯밤|어제\s*밤|간밤|지난밤`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.LastNight(now)
 			return Span{From: s.From, To: s.To, Label: "last night's shift", LabelKO: "지난 야간 교대"}, true
+		}, nil},
+	{regexp.MustCompile(`\bovernight\b|\bnight shift\b|밤사이|야간`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.LatestNight(now)
+			return Span{From: s.From, To: s.To, Label: "the night shift", LabelKO: "야간 교대"}, true
 		}, nil},
 	{regexp.MustCompile(`\b(?:end|rest) of (?:the |this )?shift\b|교대\s*(?:끝|종료|마감)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -344,7 +349,7 @@ var timeRules = []timeRule{
 		}, nil},
 	{regexp.MustCompile(`\btonight\b|오늘\s*밤`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			s := p.LastNight(p.At(now, 0, 23*time.Hour))
+			s := p.LatestNight(p.At(now, 0, 23*time.Hour))
 			return Span{From: s.From, To: p.ShiftAt(s.From, 0).To, Label: "tonight", LabelKO: "오늘 밤"}, true
 		}, nil},
 	{regexp.MustCompile(`\bnext week\b|다음\s*주`), future,

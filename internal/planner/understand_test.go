@@ -345,3 +345,23 @@ func TestSymptomWords(t *testing.T) {
 		require.Len(t, stems, len(said))
 	}
 }
+
+// TestFactsSaidAsDone: a fact counts when it is said as done, not when it
+// is asked about or planned.
+func TestFactsSaidAsDone(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]int{
+		"the bearing was replaced last week, still vibrating":    1,
+		"we put in a new bearing on monday":                      1,
+		"베어링을 지난주에 교체했는데 진동이 계속 올라가요":                            1,
+		"what if the belt was replaced yesterday?":               1,
+		"do we need a new bearing on press 3?":                   0,
+		"should we replace the bearing or regrease it?":          0,
+		"when to change the filter on compressor-1?":             0,
+		"press 3 베어링 언제 교체해야 돼?":                                 0,
+		"필터 교체할까요?":                                              0,
+		"we should check it, the bearing was replaced last week": 1,
+	} {
+		require.Len(t, factsIn(text), want, text)
+	}
+}

@@ -105,11 +105,25 @@ func (p *Plant) ShiftAt(t time.Time, off int) ShiftSpan {
 }
 
 // LastNight returns the latest night shift (the last shift of the day)
-// that has started by t; its end is capped at t.
+// that has started by t on an earlier day; its end is capped at t. In the
+// small hours that is the night going on; in the evening, once tonight's
+// shift has begun, "last night" is still the one before.
 func (p *Plant) LastNight(t time.Time) ShiftSpan {
-	for off := 0; off > -4; off-- {
+	return p.night(t, p.Day(t, 0))
+}
+
+// LatestNight returns the latest night shift that has started by t, today's
+// included ("the night shift", "overnight"); its end is capped at t.
+func (p *Plant) LatestNight(t time.Time) ShiftSpan {
+	return p.night(t, t.Add(time.Nanosecond))
+}
+
+// night is the latest night shift that started by t and before the time
+// before, its end capped at t.
+func (p *Plant) night(t, before time.Time) ShiftSpan {
+	for off := 0; off > -5; off-- {
 		s := p.ShiftAt(t, off)
-		if s.Start == p.Shifts[len(p.Shifts)-1].Start {
+		if s.Start == p.Shifts[len(p.Shifts)-1].Start && s.From.Before(before) {
 			if s.To.After(t) {
 				s.To = t
 			}

@@ -116,6 +116,15 @@ func TestCalendar(t *testing.T) {
 	require.Equal(t, "Tue 03-03 22:00", f(night.From))
 	require.Equal(t, "Wed 03-04 03:00", f(night.To))
 	require.Equal(t, "Tue 03-03 22:00", f(p.ShiftAt(early, 0).From))
+	// At 23:30 tonight's shift has begun, but "last night" is still the one before.
+	evening := time.Date(2026, 3, 4, 14, 30, 0, 0, time.UTC) // 23:30 Wednesday in Seoul
+	night = p.LastNight(evening)
+	require.Equal(t, "Tue 03-03 22:00", f(night.From))
+	require.Equal(t, "Wed 03-04 06:00", f(night.To))
+	// "The night shift" then is tonight's, so far.
+	latest := p.LatestNight(evening)
+	require.Equal(t, "Wed 03-04 22:00", f(latest.From))
+	require.Equal(t, "Wed 03-04 23:30", f(latest.To))
 	require.Equal(t, "Wed 03-04 06:00", f(p.FirstShiftStart(now)))
 }
 
