@@ -215,7 +215,7 @@ type csvSource struct {
 
 	// Repairs of the cleaning policy: values skipped as missing or
 	// infinite, rows sharing a series and timestamp with another.
-	missing, nonFinite, dups tally
+	missing, nonFinite, status, dups tally
 }
 
 // colStat describes a value column's cells, to recognise an entity id or
@@ -267,6 +267,10 @@ func (s *csvSource) warnings(policy DupPolicy) []clean.Warning {
 	if s.nonFinite.n > 0 {
 		out = append(out, clean.Warning{Kind: clean.WarnNonFinite, Count: s.nonFinite.n, Line: s.nonFinite.line,
 			Msg: fmt.Sprintf("%d infinite value(s) skipped", s.nonFinite.n)})
+	}
+	if s.status.n > 0 {
+		out = append(out, clean.Warning{Kind: clean.WarnStatus, Count: s.status.n, Line: s.status.line,
+			Msg: fmt.Sprintf("%d status word(s) where a reading failed (Bad, I/O Timeout, #DIV/0!…) skipped (no point written)", s.status.n)})
 	}
 	if s.dups.n > 0 {
 		what := map[DupPolicy]string{
@@ -539,6 +543,9 @@ func (s *csvSource) readable(line int, column, name, cell string, kind clean.Cel
 		return false
 	case clean.NonFinite:
 		s.nonFinite.add(line)
+		return false
+	case clean.Status:
+		s.status.add(line)
 		return false
 	}
 	return true

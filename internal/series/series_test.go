@@ -353,8 +353,9 @@ func TestImportUnsorted(t *testing.T) {
 }
 
 // TestImportRepairs: a file in time order with a gateway's resend, missing
-// markers and an infinite value is imported under the cleaning policy,
-// with the repairs counted.
+// markers, an infinite value, a historian's status words and a thousands
+// separator is imported under the cleaning policy, with the repairs
+// counted.
 func TestImportRepairs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -364,19 +365,26 @@ func TestImportRepairs(t *testing.T) {
 		"2026-03-02 01:00,2,NaN\n" +
 		"2026-03-02 01:00,2.5,41\n" +
 		"2026-03-02 02:00,inf,42\n" +
-		"2026-03-02 03:00,4,\n"
+		"2026-03-02 03:00,4,\n" +
+		"2026-03-02 04:00,I/O Timeout,\"1,043.5\"\n" +
+		"2026-03-02 05:00,5,Bad\n" +
+		"2026-03-02 06:00,6,44\n" +
+		"2026-03-02 07:00,7,45\n"
 	res, err := st.Import(ctx, strings.NewReader(in), series.ImportOptions{Asset: "pump-7"})
 	require.NoError(t, err)
-	require.EqualValues(t, 6, res.Points, "vibration 00,01,03 and temp 00,01,02")
+	require.EqualValues(t, 12, res.Points, "vibration 00,01,03,05,06,07 and temp 00,01,02,04,06,07 (a historian's status is no point)")
 	got := map[string]int{}
 	for _, w := range res.Warnings {
 		got[w.Kind] = w.Count
 		require.NotEmpty(t, w.Msg)
 	}
-	require.Equal(t, map[string]int{clean.WarnMissing: 1, clean.WarnNonFinite: 1, clean.WarnDuplicate: 1}, got)
+	require.Equal(t, map[string]int{clean.WarnMissing: 1, clean.WarnNonFinite: 1, clean.WarnDuplicate: 1, clean.WarnStatus: 2}, got)
 	w, err := st.Window(ctx, "pump-7.vibration", time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC))
 	require.NoError(t, err)
 	require.Equal(t, 2.5, w.Data.Values[1], "the resend supersedes the first row")
+	tw, err := st.Window(ctx, "pump-7.temp", time.Date(2026, 3, 2, 4, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC))
+	require.NoError(t, err)
+	require.Equal(t, []float64{1043.5}, tw.Data.Values, "a thousands separator is read")
 }
 
 func TestUpsertPoints(t *testing.T) {

@@ -18,6 +18,11 @@
 //   - Missing values (empty, NaN, NA, N/A, null, none, -) stay missing; they
 //     are counted, never filled.
 //   - Infinite values (inf, -Infinity) are treated as missing and counted.
+//   - Status words a historian or spreadsheet writes where a reading failed
+//     (Bad, I/O Timeout, Comm Fail, Shutdown, No Data, #DIV/0!; see
+//     [StatusWords]) are treated as missing and counted on their own.
+//   - Thousands separators are read where they cannot be a decimal comma
+//     (1,234.5 and 1,234,567); a lone "1,234" stays an error.
 //   - Rows out of time order are sorted (stably) and counted.
 //   - Duplicate timestamps keep the last row of the file (a gateway's resend
 //     or a correction supersedes what came before); the superseded rows are
@@ -47,6 +52,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -65,6 +71,9 @@ const (
 	Missing
 	// NonFinite is an infinite number, treated as missing.
 	NonFinite
+	// Status is a status word where a reading failed (see StatusWords),
+	// treated as missing.
+	Status
 	// Unreadable is anything else: the line is an error.
 	Unreadable
 )
@@ -72,12 +81,45 @@ const (
 // missingMarkers are the spellings of a missing value, lower case.
 var missingMarkers = map[string]bool{"": true, "nan": true, "na": true, "n/a": true, "null": true, "none": true, "-": true, "#n/a": true}
 
+// StatusWords are the states historians and spreadsheets write in a value
+// column where a reading failed: the OSIsoft PI System digital states, OPC
+// quality names and spreadsheet errors, lower case with single spaces.
+var StatusWords = map[string]bool{}
+
+func init() {
+	for _, w := range []string{
+		// PI System digital states.
+		"bad", "bad input", "bad output", "bad data", "bad quality", "comm fail", "i/o timeout", "shutdown", "no data",
+		"calc failed", "calc off", "scan off", "scan timeout", "pt created", "configure", "out of serv", "out of service",
+		"over range", "under range", "not connect", "not connected", "invalid data", "invalid float", "intf shut",
+		"arc off-line", "no sample", "equip fail", "unit down", "doubtful", "no result", "no alarm", "set to bad",
+		// OPC quality and common gateway words.
+		"uncertain", "device failure", "sensor failure", "comm failure", "last known value", "not available", "offline",
+		"timeout", "error", "failed", "no value", "nodata", "missing", "n.a.", "--",
+		// Spreadsheet errors.
+		"#value!", "#div/0!", "#ref!", "#num!", "#name?", "#null!", "#error", "#####",
+	} {
+		StatusWords[w] = true
+	}
+}
+
+// thousandsRe is a number with thousands separators that cannot be read as
+// a decimal comma: a decimal point after them, or several groups.
+var thousandsRe = regexp.MustCompile(`^[+-]?\d{1,3}(?:,\d{3})+\.\d+$|^[+-]?\d{1,3}(?:,\d{3}){2,}(?:\.\d+)?$`)
+
 // ParseValue reads a value cell. The value is NaN unless the cell is a
 // Number.
 func ParseValue(s string) (float64, Cell) {
 	s = strings.TrimSpace(s)
-	if missingMarkers[strings.ToLower(s)] {
+	low := strings.ToLower(s)
+	if missingMarkers[low] {
 		return math.NaN(), Missing
+	}
+	if StatusWords[strings.Join(strings.Fields(low), " ")] {
+		return math.NaN(), Status
+	}
+	if thousandsRe.MatchString(s) {
+		s = strings.ReplaceAll(s, ",", "")
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	switch {
@@ -165,6 +207,7 @@ func MoreSpecific(a, b string) bool {
 const (
 	WarnMissing    = "missing_values"
 	WarnNonFinite  = "non_finite_values"
+	WarnStatus     = "status_values"
 	WarnUnsorted   = "out_of_order"
 	WarnDuplicate  = "duplicate_timestamps"
 	WarnOffGrid    = "irregular_sampling"
@@ -284,11 +327,13 @@ func Align(pts []Point, opt Options) *Aligned {
 	a := &Aligned{Slot: make([]int, n)}
 	rep := &a.Report
 	rep.Rows = n
-	var missing, nonFinite tally
+	var missing, nonFinite, status tally
 	for _, p := range pts {
 		switch {
 		case p.Cell == NonFinite:
 			nonFinite.add(p.Line)
+		case p.Cell == Status:
+			status.add(p.Line)
 		case math.IsNaN(p.Value):
 			missing.add(p.Line)
 		}
@@ -300,6 +345,10 @@ func Align(pts []Point, opt Options) *Aligned {
 	if nonFinite.n > 0 {
 		rep.Warnings = append(rep.Warnings, Warning{Kind: WarnNonFinite, Count: nonFinite.n, Line: nonFinite.line,
 			Msg: fmt.Sprintf("%d infinite value(s) treated as missing", nonFinite.n)})
+	}
+	if status.n > 0 {
+		rep.Warnings = append(rep.Warnings, Warning{Kind: WarnStatus, Count: status.n, Line: status.line,
+			Msg: fmt.Sprintf("%d status word(s) where a reading failed (Bad, I/O Timeout, #DIV/0!…) treated as missing", status.n)})
 	}
 	if n == 0 {
 		return a

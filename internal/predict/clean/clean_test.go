@@ -27,6 +27,22 @@ func TestParseValue(t *testing.T) {
 		{"1e400", math.NaN(), NonFinite},
 		{"abc", math.NaN(), Unreadable},
 		{"1,5", math.NaN(), Unreadable},
+		// Historians and spreadsheets write a status where a reading failed:
+		// read as missing and counted on their own, never an error.
+		{"Bad", math.NaN(), Status},
+		{"I/O Timeout", math.NaN(), Status},
+		{"comm fail", math.NaN(), Status},
+		{"Shutdown", math.NaN(), Status},
+		{"No Data", math.NaN(), Status},
+		{"#DIV/0!", math.NaN(), Status},
+		{"Bad Quality", math.NaN(), Status},
+		{"17x", math.NaN(), Unreadable},
+		{"Badger", math.NaN(), Unreadable},
+		// Thousands separators where they cannot be a decimal comma.
+		{"1,234.5", 1234.5, Number},
+		{"-12,345,678", -12345678, Number},
+		{"1,234", math.NaN(), Unreadable}, // 1234 or 1.234: not guessed
+		{"12,34.5", math.NaN(), Unreadable},
 	} {
 		v, c := ParseValue(tc.in)
 		require.Equal(t, tc.cell, c, tc.in)

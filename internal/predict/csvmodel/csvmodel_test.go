@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/predict"
+	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
 
 // seasonalCSV writes n hourly rows of a daily pattern with one spike.
@@ -101,6 +102,43 @@ func TestDetectMissingValue(t *testing.T) {
 	rows := readCSV(t, out.String())
 	require.Len(t, rows, 33) // the blank line is skipped, "NaN" is a row
 	require.Equal(t, []string{"", "NaN", "", "0"}, rows[31])
+}
+
+// TestDetectHistorianStatus: a historian's export with status words where
+// readings failed and a thousands separator is scored, not refused: the
+// value column is still found, the statuses are missing rows (counted in
+// their own warning) and every input row has its output row.
+func TestDetectHistorianStatus(t *testing.T) {
+	t.Parallel()
+	in := "timestamp,flow\n"
+	for i := range 60 {
+		v := fmt.Sprint(10 + i%3)
+		switch i {
+		case 20:
+			v = "I/O Timeout"
+		case 21:
+			v = "Bad"
+		case 40:
+			v = `"1,010.5"`
+		}
+		in += fmt.Sprintf("2025-01-01 %02d:%02d:00,%s\n", i/6, i%6*10, v)
+	}
+	var out bytes.Buffer
+	rep, err := Detect(strings.NewReader(in), &out, DetectOptions{})
+	require.NoError(t, err)
+	rows := readCSV(t, out.String())
+	require.Len(t, rows, 61)
+	require.Equal(t, "I/O Timeout", rows[21][1])
+	require.Equal(t, "", rows[21][2], "no score for a failed reading")
+	found := false
+	for _, w := range rep.Table.Report.Warnings {
+		if w.Kind == clean.WarnStatus {
+			found = true
+			require.Equal(t, 2, w.Count)
+			require.Equal(t, 22, w.Line, "the first status is on line 22")
+		}
+	}
+	require.True(t, found, "%+v", rep.Table.Report.Warnings)
 }
 
 func TestReadMalformed(t *testing.T) {
