@@ -137,7 +137,8 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 		horizon = max(1, int(24*time.Hour/step))
 	}
 	if horizon > maxHorizonSteps {
-		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
+		r, res, _ := bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
+		return r, tooLong(maxHorizonSteps, step, res), nil
 	}
 	from, to := end.Add(-hist), end
 	if end.Equal(now) {
@@ -182,6 +183,18 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 	return v.(runForecast), nil, nil
 }
 
+// HorizonLimit is the data of a refusal for a horizon too long: the longest
+// horizon that can be asked, so a caller can ask again at it.
+type HorizonLimit struct {
+	MaxHorizonHours float64 `json:"max_horizon_hours"`
+}
+
+// tooLong adds the longest horizon (steps of step) to a refusal.
+func tooLong(steps int, step time.Duration, res *Result) *Result {
+	res.Data = HorizonLimit{MaxHorizonHours: math.Floor((time.Duration(steps) * step).Hours())}
+	return res
+}
+
 // fitForecast reads s in [from, to) at step (0: its readings) and fits
 // the forecast of horizon steps.
 func (p *predictive) fitForecast(ctx context.Context, s series.Series, from, to time.Time, step time.Duration, horizon, season int) (runForecast, *Result, error) {
@@ -194,8 +207,9 @@ func (p *predictive) fitForecast(ctx context.Context, s series.Series, from, to 
 		return runForecast{}, &r, err
 	}
 	if n := len(w.Data.Values); horizon > predict.MaxHorizon(n) {
-		return bad(fmt.Sprintf("A horizon of %d steps (%s) is too long for %s of history: at most %d steps (%s). Ask for a shorter horizon or more history_days.",
+		r, res, _ := bad(fmt.Sprintf("A horizon of %d steps (%s) is too long for %s of history: at most %d steps (%s). Ask for a shorter horizon or more history_days.",
 			horizon, hoursText(time.Duration(horizon)*w.Step), hoursText(time.Duration(n)*w.Step), predict.MaxHorizon(n), hoursText(time.Duration(predict.MaxHorizon(n))*w.Step)))
+		return r, tooLong(predict.MaxHorizon(n), w.Step, res), nil
 	}
 	fc, err := predict.ForecastSeries(w.Data, predict.ForecastOptions{Horizon: horizon, Season: season})
 	if err != nil {

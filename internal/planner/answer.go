@@ -24,6 +24,10 @@ func (r *run) answer() {
 		r.unknownOnly()
 		return
 	}
+	if q.BadDate != "" {
+		r.badDate()
+		return
+	}
 	switch q.Intent {
 	case IntentMetric:
 		r.metric()
@@ -49,6 +53,23 @@ func (r *run) answer() {
 		r.condition()
 	}
 	r.noteUnknown()
+}
+
+// badDate answers a question that names a date the calendar does not
+// have: which part is wrong, and the month's last day.
+func (r *run) badDate() {
+	d := r.q.BadDate
+	y, m := atoi(d[:4]), atoi(d[5:7])
+	if m < 1 || m > 12 {
+		r.note("month", fmt.Sprint(m), "the question")
+		r.a.Situation = r.msg("time.badmonth", d, m)
+	} else {
+		last := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC)
+		r.note("days in the month", fmt.Sprint(last.Day()), "the calendar")
+		r.note("last day of the month", last.Format("2006-01-02"), "the calendar")
+		r.a.Situation = r.msg("time.baddate", d, last.Day(), last.Format("2006-01-02"))
+	}
+	r.a.Confidence = "low"
 }
 
 // onlyUnknown reports whether the question is about things the plant does

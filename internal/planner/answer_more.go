@@ -134,20 +134,39 @@ func (r *run) forecast() {
 			if a.AtRisk > 0 {
 				s += r.msg("plan.at_risk", a.AtRisk)
 			}
-			out = append(out, sentence(s+r.msg("fc.model", a.Model, val(a.MASE))))
+			out = append(out, sentence(s+r.modelNote(a.Model, a.MASE)))
 			worst = math.Max(worst, a.MASE)
 		}
 	} else {
 		sub := hz.From.After(r.now.Add(30 * time.Minute))
-		var calls []agent.ToolCall
-		for _, l := range lines {
-			s := r.p.OutputSeries(l)
-			calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": hours}})
-			if sub {
-				calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.From)}})
+		forecastCalls := func() []agent.ToolCall {
+			var calls []agent.ToolCall
+			for _, l := range lines {
+				s := r.p.OutputSeries(l)
+				calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": hours}})
+				if sub {
+					calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.From)}})
+				}
 			}
+			return calls
 		}
-		res := r.call(calls...)
+		res := r.call(forecastCalls()...)
+		asked := hz
+		capped := 0.0
+		for try := 0; try < 3; try++ {
+			// Further than the history supports: give the longest
+			// forecast it does, and say so.
+			limit := wholeDays(r.horizonLimit(res))
+			if limit <= 0 {
+				break
+			}
+			capped, hz = limit, r.nextHours(limit)
+			hours, sub = int(limit), false
+			res = r.call(forecastCalls()...)
+		}
+		if capped > 0 {
+			out = append(out, r.msg("fc.capped", r.span(asked), hoursText(time.Duration(capped)*time.Hour, r.ko())))
+		}
 		var sum, sumLo, sumHi float64
 		var parts []string
 		unit := ""
@@ -172,7 +191,7 @@ func (r *run) forecast() {
 				ls = r.derive(line+" lower 80% for "+hz.Label, lo, from+" (lower 80% sums)")
 				hs = r.derive(line+" upper 80% for "+hz.Label, hi, from+" (upper 80% sums)")
 			}
-			out = append(out, sentence(r.msg("fc.line", line, r.span(hz), ts, r.unitIn(totalUnit(full.Unit)), ls, hs)+r.msg("fc.model", full.Model, val(full.MASE))+r.msg("fc.cutoff", r.at(parseStamp(full.Cutoff)))))
+			out = append(out, sentence(r.msg("fc.line", line, r.span(hz), ts, r.unitIn(totalUnit(full.Unit)), ls, hs)+r.modelNote(full.Model, full.MASE)+r.msg("fc.cutoff", r.at(parseStamp(full.Cutoff)))))
 			sum, sumLo, sumHi = sum+total, sumLo+lo, sumHi+hi
 			parts = append(parts, ts)
 			unit = full.Unit
@@ -234,9 +253,12 @@ func (r *run) forecastSensor(series []string) {
 	if !hz.Named {
 		hz = Span{From: r.now, To: r.now.Add(72 * time.Hour), Label: "the next 72 hours", LabelKO: "앞으로 72시간"}
 	}
-	var calls []agent.ToolCall
-	for _, s := range series {
-		calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
+	forecastCalls := func() []agent.ToolCall {
+		var calls []agent.ToolCall
+		for _, s := range series {
+			calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
+		}
+		return calls
 	}
 	var out []string
 	worst := 0.0
@@ -244,7 +266,21 @@ func (r *run) forecastSensor(series []string) {
 	if m := limitRe.FindStringSubmatch(q.Text); m != nil {
 		level, _ = strconv.ParseFloat(m[1], 64)
 	}
-	for _, res := range r.call(calls...) {
+	results := r.call(forecastCalls()...)
+	asked := hz
+	capped := 0.0
+	for try := 0; try < 3; try++ {
+		limit := wholeDays(r.horizonLimit(results))
+		if limit <= 0 {
+			break
+		}
+		capped, hz = limit, r.nextHours(limit)
+		results = r.call(forecastCalls()...)
+	}
+	if capped > 0 {
+		out = append(out, r.msg("fc.capped", r.span(asked), hoursText(time.Duration(capped)*time.Hour, r.ko())))
+	}
+	for _, res := range results {
 		d, ok := decode[forecastData](res.Result.Data)
 		if !res.OK || !ok || len(d.Points) == 0 {
 			continue
@@ -256,7 +292,7 @@ func (r *run) forecastSensor(series []string) {
 			// and the answer says so rather than name a window from now.
 			span = r.msg("fc.from_data_end", r.at(parseStamp(d.Cutoff)), hoursText(hz.To.Sub(hz.From), r.ko()))
 		}
-		out = append(out, sentence(r.msg("fc.sensor", d.Series, span, val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.msg("fc.model", d.Model, val(d.MASE))))
+		out = append(out, sentence(r.msg("fc.sensor", d.Series, span, val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.modelNote(d.Model, d.MASE)))
 		if level > 0 {
 			reached := ""
 			for _, pt := range d.Points {
@@ -277,6 +313,58 @@ func (r *run) forecastSensor(series []string) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = maseConfidence(worst)
 	r.a.Escalate = r.msg("escalate.default")
+}
+
+// wholeDays rounds a horizon in hours down to whole days from two days on.
+func wholeDays(h float64) float64 {
+	if h >= 48 {
+		return math.Floor(h/24) * 24
+	}
+	return math.Floor(h)
+}
+
+// nextHours is the horizon of the next h hours.
+func (r *run) nextHours(h float64) Span {
+	d := time.Duration(h) * time.Hour
+	s := ahead(r.now, d, "the next "+hoursText(d, false), "앞으로 "+hoursText(d, true))
+	s.Named = true
+	return s
+}
+
+// modelNote names a forecast's model and its backtest error; a horizon too
+// long for any backtest origin in the history has none, and says so.
+func (r *run) modelNote(model string, mase float64) string {
+	if mase <= 0 {
+		return r.msg("fc.model_nobt", model)
+	}
+	return r.msg("fc.model", model, val(mase))
+}
+
+// horizonLimit returns the longest horizon (hours) the forecasts refused
+// for a horizon too long allow (the smallest of them), and drops those
+// refusals from the answer's failures: the caller asks again at it. 0 when
+// none was refused for that.
+func (r *run) horizonLimit(res []agent.ToolResult) float64 {
+	limit := 0.0
+	for _, x := range res {
+		if x.OK {
+			continue
+		}
+		hl, ok := decode[tools.HorizonLimit](x.Result.Data)
+		if !ok || hl.MaxHorizonHours < 1 {
+			continue
+		}
+		if limit == 0 || hl.MaxHorizonHours < limit {
+			limit = hl.MaxHorizonHours
+		}
+		for i, f := range r.failures {
+			if f == x.Error {
+				r.failures = append(r.failures[:i], r.failures[i+1:]...)
+				break
+			}
+		}
+	}
+	return limit
 }
 
 func (r *run) failureLines() []string {

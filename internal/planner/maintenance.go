@@ -230,6 +230,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		return out
 	}
 	span := fmt.Sprintf("%s – %s", d.Window.From, d.Window.To)
+	if r.q.Window.Named {
+		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
+	}
 	for _, f := range d.Figures {
 		name := f.Group
 		if name == "" {

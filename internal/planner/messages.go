@@ -132,6 +132,8 @@ var messages = map[string][2]string{
 	"fc.model":           {" (model %s, backtest MASE %s)", " (모델 %s, 백테스트 MASE %s)"},
 	"fc.cutoff":          {", data to %s", ", 데이터 기준 %s"},
 	"fc.from_data_end":   {"the %[2]s after its data ends (%[1]s; there is no newer data)", "데이터가 끝난 %[1]s 이후 %[2]s(더 최근 데이터 없음)"},
+	"fc.capped":          {"You asked for %s, further ahead than this history supports: I can forecast at most %s ahead. The longest forecast:", "요청하신 %s는 이 이력으로 예측할 수 있는 범위를 넘습니다. 최대 %s 앞까지만 예측할 수 있습니다. 가능한 가장 긴 예측:"},
+	"fc.model_nobt":      {" (model %s; not backtested: the history holds no origin for a horizon this long)", " (모델 %s, 이 길이의 예측은 이력상 백테스트 불가)"},
 	"fc.line":            {"%s: %s forecast %s%s (80%%: %s–%s)", "%[1]s: %[2]s 예측 생산량 %[3]s%[4]s (80%% 구간 %[5]s–%[6]s)"},
 	"fc.total":           {"Plant total for %s: %s%s (80%%: %s–%s).", "%[1]s 공장 합계: %[2]s%[3]s (80%% 구간 %[4]s–%[5]s)."},
 	"fc.sensor":          {"%s over %s: %s%s by %s (80%%: %s–%s)", "%[1]s 예측(%[2]s): %[5]s에 %[3]s%[4]s (80%% 구간 %[6]s–%[7]s)"},
@@ -204,6 +206,9 @@ var messages = map[string][2]string{
 	// Procedures.
 	"proc.head": {"Procedure: %s %s.", "절차: %s %s."},
 	"proc.also": {"(Korean version: %s)", "(한국어 절차서: %s)"},
+	"time.baddate": {"%s is not a date: that month has %d days. Ask again with the day you mean (its last day is %s).",
+		"%s는 없는 날짜입니다. 그 달은 %d일까지 있습니다. 원하시는 날짜로 다시 물어봐 주세요(그 달의 마지막 날: %s)."},
+	"time.badmonth": {"%s is not a date: there is no month %d.", "%s는 없는 날짜입니다. %d월은 없습니다."},
 	"symptom.unseen": {"No recorded incident of %s matches what you describe (%s), and its data shows nothing unusual: I cannot tell the cause from here. I can list its past incidents, show its trends over a longer window, or give the runbook for a part you name.",
 		"%[1]s의 기록된 사례 중 말씀하신 증상(%[2]s)과 맞는 것이 없고, 데이터에도 이상이 없습니다. 여기서는 원인을 알 수 없습니다. 과거 사례 목록, 더 긴 기간의 추이, 말씀하신 부품의 절차서는 드릴 수 있습니다."},
 	"symptom.seen": {"The data shows nothing unusual now, but %s's records describe this before:", "지금 데이터에는 이상이 없지만, %s의 기록에 같은 증상이 있습니다:"},

@@ -86,8 +86,10 @@ func unit(u string) time.Duration {
 		return 7 * 24 * time.Hour
 	case strings.HasPrefix(u, "shift"), u == "교대":
 		return 8 * time.Hour
-	case strings.HasPrefix(u, "month"), u == "달":
+	case strings.HasPrefix(u, "month"), u == "달", u == "개월":
 		return 30 * 24 * time.Hour
+	case strings.HasPrefix(u, "year"), u == "년":
+		return 365 * 24 * time.Hour
 	}
 	return time.Hour
 }
@@ -133,6 +135,23 @@ func daySpan(p *plant.Plant, y int, m time.Month, d int) (Span, bool) {
 		return Span{}, false
 	}
 	return Span{From: t, To: p.Day(t, 1), Label: fmt.Sprintf("%s %d, %d", monthNames[m], d, y), LabelKO: fmt.Sprintf("%d년 %d월 %d일", y, m, d)}, true
+}
+
+// latestMonth is the latest month m that has begun by now: the whole
+// month, or this month up to now.
+func latestMonth(p *plant.Plant, now time.Time, m time.Month) (Span, bool) {
+	if m < 1 || m > 12 {
+		return Span{}, false
+	}
+	y := p.Local(now).Year()
+	if time.Date(y, m, 1, 0, 0, 0, 0, p.Location).After(now) {
+		y--
+	}
+	s, ok := monthSpan(p, y, m)
+	if s.To.After(now) {
+		s.To = now
+	}
+	return s, ok
 }
 
 // monthSpan is one whole month of a given year in plant time.
@@ -261,8 +280,8 @@ var timeRules = []timeRule{
 		}, nil},
 	{regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			t := time.Date(atoi(m[1]), time.Month(atoi(m[2])), atoi(m[3]), 0, 0, 0, 0, p.Location)
-			return Span{From: t, To: p.Day(t, 1), Label: m[0], LabelKO: m[0]}, atoi(m[2]) >= 1 && atoi(m[2]) <= 12
+			t, ok := ymd(p, m[1], m[2], m[3]) // 2026-11-31 is no date: see badDate
+			return Span{From: t, To: p.Day(t, 1), Label: m[0], LabelKO: m[0]}, ok
 		}, nil},
 	{regexp.MustCompile(`\b(since |on )?` + month + ` (\d{1,2})(?:st|nd|rd|th)?\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -279,6 +298,17 @@ var timeRules = []timeRule{
 				return Span{From: a, To: now, Label: m[0], LabelKO: m[0]}, ok
 			}
 			return Span{From: a, To: p.Day(a, 1), Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
+	// A month named alone ("downtime in november", "11월에"): the latest
+	// such month not after now (this month so far). An English month needs
+	// a preposition before it: "may" alone is a verb.
+	{regexp.MustCompile(`\b(?:in|during|for|since|from|of|throughout|last|over) ` + month + `\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return latestMonth(p, now, months[m[1]])
+		}, nil},
+	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(?:에|에는|중|동안|한 ?달|의|부터)|\s|$)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return latestMonth(p, now, time.Month(atoi(m[1])))
 		}, nil},
 	// Since a weekday, a clock time.
 	{regexp.MustCompile(`\bsince (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:from|since) (?:last )?(mon|tue|wed|thu|fri|sat|sun)\b|([월화수목금토일])요일\s*(?:부터|이후)`), past,
@@ -364,12 +394,12 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: now, To: p.Day(now, 1), Label: "the end of today", LabelKO: "오늘 끝"}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|days?|weeks?|shifts?)\b`), future,
+	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|days?|weeks?|shifts?|months?|years?)\b`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			d := time.Duration(count(m[1])) * unit(m[2])
 			return ahead(now, d, m[0], m[0]), true
 		}, nil},
-	{regexp.MustCompile(`(?:앞으로|향후)\s*(?:` + koNum + `\s*(시간|일|주|교대)|` + koDays + `)`), future,
+	{regexp.MustCompile(`(?:앞으로|향후)\s*(?:` + koNum + `\s*(시간|일|주|교대|개월|달)|` + koDays + `)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			if m[3] != "" {
 				return ahead(now, time.Duration(count(m[3]))*24*time.Hour, m[0], m[0]), true
@@ -514,6 +544,20 @@ var timeRules = []timeRule{
 		}, nil},
 }
 
+// isoDateRe finds a date written as YYYY-MM-DD.
+var isoDateRe = regexp.MustCompile(`\b(\d{4})-(\d{2})-(\d{2})\b`)
+
+// badDate returns a YYYY-MM-DD date in text that is no date of the
+// calendar (2026-11-31, 2026-02-29), or "".
+func badDate(text string, p *plant.Plant) string {
+	for _, m := range isoDateRe.FindAllStringSubmatch(text, -1) {
+		if _, ok := ymd(p, m[1], m[2], m[3]); !ok {
+			return m[0]
+		}
+	}
+	return ""
+}
+
 // readTimes finds the window behind now and the horizon ahead of now a
 // question names, in the plant's calendar. A phrase that points either
 // way ("today", "this shift") fills both: the window up to now, the
@@ -534,6 +578,15 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 		s.Named = true
 		switch r.dir {
 		case past:
+			// A date or month named that has not begun yet ("in 2027",
+			// "on 2026-12-25" asked before it) is ahead, not behind.
+			if s.From.After(now) {
+				if !horizon.Named {
+					s.Ahead = true
+					horizon = s
+				}
+				continue
+			}
 			if !window.Named {
 				window = s
 			}

@@ -45,6 +45,9 @@ type Query struct {
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
 	Named bool
+	// BadDate is a date the question writes that the calendar does not
+	// have (2026-11-31): the answer says so rather than read another day.
+	BadDate string
 	// Shortcut is set when the question asks whether a safety measure may
 	// be skipped or defeated (agent.ShortcutRe): a procedure question answered no.
 	Shortcut bool
@@ -82,6 +85,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
 	q.Window, q.Horizon = readTimes(q.Text, now, p)
+	q.BadDate = badDate(q.Text, p)
 	q.Reported = plant.ReportedModes(q.Text)
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
 	q.Plan = planRe.MatchString(q.Text)

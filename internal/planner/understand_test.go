@@ -149,6 +149,11 @@ func TestTimeWords(t *testing.T) {
 		"11월 20일":                               "11-20 00:00–11-21 00:00",
 		"11월 18일부터 23일까지":                       "11-18 00:00–11-24 00:00",
 		"오전 6시 이후":                              "03-04 06:00–03-04 10:20",
+		// A month named alone: the latest one begun (this one so far).
+		"downtime in november":  "11-01 00:00–12-01 00:00",
+		"failures during march": "03-01 00:00–03-04 10:20",
+		"11월에 다운타임":             "11-01 00:00–12-01 00:00",
+		"output of february":    "02-01 00:00–03-01 00:00",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
@@ -173,12 +178,22 @@ func TestTimeWords(t *testing.T) {
 		"다음 주":                    "03-09 00:00–03-16 00:00",
 		"다음 교대":                   "03-04 14:00–03-04 22:00",
 		"make it 2 days":          "03-04 10:20–03-06 10:20",
+		"next 3 months":           "03-04 10:20–06-02 10:20",
+		"앞으로 2개월":                 "03-04 10:20–05-03 10:20",
+		// A date or year not begun yet is ahead, not behind.
+		"in 2027":    "01-01 00:00–01-01 00:00",
+		"2026-12-25": "12-25 00:00–12-26 00:00",
 	}
 	for text, want := range ahead {
 		_, h := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
 		require.True(t, h.Named, text)
 		require.Equal(t, want, f(h.From)+"–"+f(h.To), text)
 	}
+	// "May" alone is a verb, not a month; a date the calendar lacks is said so.
+	w, _ := readTimes("may i see press 1", wednesday, p)
+	require.False(t, w.Named)
+	require.Equal(t, "2026-11-31", badDate("output on 2026-11-31", p))
+	require.Equal(t, "", badDate("output on 2026-11-30", p))
 	// No time word: the last 24 hours and the next 24.
 	q := Understand("is press 1 ok?", wednesday, p, nil, tools.Scope{})
 	require.False(t, q.Window.Named)
