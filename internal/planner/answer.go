@@ -436,8 +436,12 @@ func (r *run) eventLine(e Event) string {
 func (r *run) quietLine(asset string) string {
 	var rd []string
 	latest := ""
+	named := false // the question names a sensor this asset has: only that one
 	for _, s := range r.p.Series {
-		if s.Asset != asset || s.LatestAt == "" {
+		named = named || s.Asset == asset && contains(r.q.Sensors, s.Sensor)
+	}
+	for _, s := range r.p.Series {
+		if s.Asset != asset || s.LatestAt == "" || named && !contains(r.q.Sensors, s.Sensor) {
 			continue
 		}
 		rd = append(rd, r.sensorName(s.Sensor)+" "+val(s.Latest)+suffix(s.Unit))
@@ -963,8 +967,17 @@ func (r *run) rank(only []string) {
 			quiet = append(quiet, a)
 		}
 	}
-	if len(quiet) > 0 && r.detected() {
+	switch {
+	case len(quiet) == 0 || !r.detected():
+	case len(rs) > 0:
 		lines = append(lines, r.msg("rank.quiet", len(quiet), strings.Join(quiet, ", "), r.spanIn(q.Window)))
+	case len(quiet) <= 4 && len(q.Assets) > 0:
+		// Machines named side by side, none unusual: each with its readings.
+		for _, a := range quiet {
+			lines = append(lines, r.quietLine(a))
+		}
+	default:
+		lines = append(lines, r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(q.Window)))
 	}
 	lines = append(lines, riskLines...)
 	for _, f := range r.failures {
