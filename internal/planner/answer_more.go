@@ -1153,6 +1153,10 @@ func (r *run) outOfScope() {
 		r.a.Situation = r.msg("oos.write")
 	case r.q.Help:
 		r.a.Situation = r.msg("oos.help")
+	case greetRe.MatchString(r.q.Text):
+		r.a.Situation = r.msg("social.hello")
+	case thanksRe.MatchString(r.q.Text):
+		r.a.Situation = r.msg("social.thanks")
 	default:
 		r.a.Situation = r.msg("oos.general")
 	}

@@ -56,6 +56,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식`),
 		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
 		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
+		p(6, `^\W*(?:(?:ok|okay|great|cool|perfect|got it|nice|understood|alright)\W*)?(?:thanks|thank you|thx|ty|cheers)(?: (?:a lot|so much|very much))?\W*$|^\W*(?:ok|okay|got it|understood|alright|will do)\W*$`),
+		p(6, `^\W*(?:네\W*)?(?:알겠\S*|고맙\S*|감사\S*)\W*$`),
 	},
 	IntentHandover: {
 		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b`),
@@ -142,6 +144,18 @@ var shortcutThings = []struct {
 
 // ruleRe finds a runbook's sentences that forbid something.
 var ruleRe = regexp.MustCompile(`(?i)\bnever\b|\bmust not\b|\bdo not\b|\bdon't\b|\bonly trained\b|하지 않는다|사용하지 않|시작하지 않|금지|절대`)
+
+// greetRe and thanksRe find a greeting and a thank-you (or a plain
+// acknowledgement), answered as such rather than as out of scope.
+var (
+	greetRe  = regexp.MustCompile(`^\W*(?:hi|hello|hey|yo|good (?:morning|afternoon|evening)|안녕\S*)\W*$`)
+	thanksRe = regexp.MustCompile(`^\W*(?:(?:ok|okay|great|cool|perfect|got it|nice|understood|alright)\W*)?(?:thanks|thank you|thx|ty|cheers)(?: (?:a lot|so much|very much))?\W*$|^\W*(?:ok|okay|got it|understood|alright|will do|bye|good night)\W*$|^\W*(?:네\W*)?(?:알겠\S*|고마\S*|고맙\S*|감사\S*|수고\S*)\W*$`)
+)
+
+// symptomRe finds a symptom stated as a report ("pump-1 is making a
+// rattling noise", "there's oil under the press"): a diagnosis, even
+// without a question.
+var symptomRe = regexp.MustCompile(`\b(?:nois\w*|rattl\w*|knock\w*|squeal\w*|grind\w*|whin\w*|hum(?:ming)?|click\w*|bang\w*|clunk\w*|leak\w*|drip\w*|smok\w*|smell\w*|burning|spark\w*|trip(?:s|ped|ping)?|fault\w*|stuck|jamm\w*|seiz\w*|shak\w*|wobbl\w*|stall\w*|won't start|will not start|doesn't start|keeps stopping)\b|소음|소리|새요|샌다|누유|누설|연기|냄새|타는|스파크|트립|고장 ?났|걸려|멈춰|안 돌아|떨려`)
 
 // helpRe finds a question about Gemba itself.
 var helpRe = regexp.MustCompile(`\bwhat can you do\b|\bwhat do you do\b|\bhelp\b|\bwho are you\b|뭘 할 수|무엇을 할 수|도움말|뭐 할 수`)

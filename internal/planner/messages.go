@@ -229,6 +229,9 @@ var messages = map[string][2]string{
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",
 		"저는 읽기 전용이라 설정값 변경, 설비 정지·가동, 부품 주문은 할 수 없습니다. 설비 데이터를 확인하고, 해당 작업 절차서를 찾고, 누구에게 연락할지 알려 드릴 수 있습니다."},
+	"social.hello": {"Hello. I can check machines and lines for anomalies and explain them, say what to do next with the runbooks' steps, forecast output against plan, and find past incidents and procedures. For example: \"is press-3 ok?\"",
+		"안녕하세요. 설비·라인 이상 확인과 원인 설명, 절차서에 따른 다음 조치, 계획 대비 생산 예측, 과거 사례와 절차 찾기를 도와드립니다. 예: \"3호기 프레스 괜찮아?\""},
+	"social.thanks": {"You're welcome. Ask again any time, here or in a thread.", "천만에요. 언제든 다시 물어보세요."},
 	"oos.help": {"I can: check machines and lines for anomalies and explain them; say what to do next with the runbooks' steps; forecast output against plan; find past incidents and procedures; summarise a shift for handover.",
 		"할 수 있는 일: 설비와 라인의 이상 감지와 원인 설명, 절차서 기반 조치 안내, 계획 대비 생산 예측, 과거 사례와 절차 검색, 교대 인수인계 요약."},
 }

@@ -176,7 +176,7 @@ func intentOf(q Query) Intent {
 			return IntentForecast
 		case q.Output || q.Plan:
 			return IntentMetric
-		case len(q.Reported) > 0:
+		case len(q.Reported) > 0, !q.Vague && len(q.Assets) > 0 && symptomRe.MatchString(q.Text):
 			return IntentDiagnose
 		case entities || len(q.Sensors) > 0 || q.Vague:
 			return IntentStatus
@@ -185,6 +185,9 @@ func intentOf(q Query) Intent {
 	case IntentStatus, IntentDiagnose, IntentMetric:
 		if q.Horizon.Ahead && (q.Output || q.Plan) {
 			return IntentForecast
+		}
+		if best == IntentStatus && !q.Vague && symptomRe.MatchString(q.Text) && len(q.Assets) > 0 {
+			return IntentDiagnose // "pump-1 is making a rattling noise": a report
 		}
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && best != IntentDiagnose {
 			return IntentMetric

@@ -75,6 +75,11 @@ func TestIntents(t *testing.T) {
 		"set press 3 speed to 900 spm":                      IntentOutOfScope,
 		"오늘 점심 메뉴 추천해줘":                                     IntentOutOfScope,
 		"hi":                                                IntentOutOfScope,
+		"ok thanks":                                         IntentOutOfScope,
+		"네 알겠습니다":                                           IntentOutOfScope,
+		"pump-1 is making a rattling noise":                 IntentDiagnose,
+		"filler-1 is leaking":                               IntentDiagnose,
+		"컨베이어 1에서 타는 냄새가 나요":                                IntentDiagnose,
 	}
 	for question, want := range cases {
 		q := Understand(question, wednesday, p, nil, tools.Scope{})
