@@ -53,8 +53,8 @@ var maintenanceSchema = map[string]any{
 		"status":       map[string]any{"type": "string", "enum": []string{"open", "closed"}, "description": "Only open (not done) or closed records."},
 		"since":        map[string]any{"type": "string", "description": "Records opened at or after this time: ISO (2026-01-01, 2026-03-02T06:00Z) or a time ago (30d, 12w). Default: all records."},
 		"until":        map[string]any{"type": "string", "description": "Records opened before this time (default now)."},
-		"aggregate": map[string]any{"type": "string", "enum": []string{"records", "count", "last_service", "next_service", "downtime", "reliability", "bundle"},
-			"description": "records: the matching records; count: how many, by kind; last_service / next_service: the latest work done and the next due; downtime: hours lost; reliability: MTBF and MTTR; bundle: open work orders grouped into visits per asset."},
+		"aggregate": map[string]any{"type": "string", "enum": []string{"records", "count", "last_service", "next_service", "downtime", "reliability", "bundle", "assets"},
+			"description": "records: the matching records; count: how many, by kind; last_service / next_service: the latest work done and the next due; downtime: hours lost; reliability: MTBF and MTTR; bundle: open work orders grouped into visits per asset; assets: the register (every asset with records, sensors or not)."},
 		"group_by":    map[string]any{"type": "string", "enum": []string{"asset", "asset_type", "line", "failure_mode", "component", "kind"}, "description": "Figures per asset, type, line, failure mode, component or kind (default: one group)."},
 		"order":       map[string]any{"type": "string", "enum": []string{"newest", "oldest", "downtime", "cost", "due"}, "description": "Order of the records listed (default newest first)."},
 		"limit":       map[string]any{"type": "integer", "minimum": 1, "maximum": 50, "description": "How many records to list (default 10)."},
@@ -86,6 +86,24 @@ func MaintenanceHistoryTool(store *maintenance.Store, now func() time.Time) Tool
 	})
 }
 
+// RegisterAsset is one asset of the maintenance register (the equipment
+// table and the assets records name), as aggregate "assets" lists them.
+type RegisterAsset struct {
+	Asset string `json:"asset"`
+	Type  string `json:"type,omitempty"`
+	Line  string `json:"line,omitempty"`
+}
+
+// registerResult lists the register: every asset the maintenance history
+// knows, sensors or not.
+func registerResult(equip []maintenance.Equipment) Result {
+	out := make([]RegisterAsset, len(equip))
+	for i, q := range equip {
+		out[i] = RegisterAsset{Asset: q.Asset, Type: q.AssetType, Line: q.Line}
+	}
+	return Result{Data: map[string]any{"assets": out, "total": len(out)}, Summary: fmt.Sprintf("%d asset(s) in the maintenance register", len(out))}
+}
+
 // maxMaintenanceRecords caps the records a result lists.
 const maxMaintenanceRecords = 50
 
@@ -95,9 +113,9 @@ func maintenanceHistory(ctx context.Context, src maintenanceSource, now time.Tim
 		agg = "records"
 	}
 	switch agg {
-	case "records", "count", "last_service", "next_service", "downtime", "reliability", "bundle":
+	case "records", "count", "last_service", "next_service", "downtime", "reliability", "bundle", "assets":
 	default:
-		return Result{UserError: fmt.Sprintf("aggregate %q: use records, count, last_service, next_service, downtime, reliability or bundle", a.Aggregate)}, nil
+		return Result{UserError: fmt.Sprintf("aggregate %q: use records, count, last_service, next_service, downtime, reliability, bundle or assets", a.Aggregate)}, nil
 	}
 	group, err := maintenance.ParseGroup(a.GroupBy)
 	if err != nil {
@@ -120,6 +138,9 @@ func maintenanceHistory(ctx context.Context, src maintenanceSource, now time.Tim
 	equip, err := src.Assets(ctx)
 	if err != nil {
 		return Result{}, err
+	}
+	if agg == "assets" {
+		return registerResult(equip), nil
 	}
 	f := maintenance.Filter{FailureMode: strings.TrimSpace(a.FailureMode), Code: strings.TrimSpace(a.Code),
 		Component: strings.TrimSpace(a.Component), Status: strings.ToLower(strings.TrimSpace(a.Status))}

@@ -138,19 +138,29 @@ func (tt *turnTools) Plant(ctx context.Context) (*plant.Plant, error) {
 }
 
 func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
+	d := tt.t.plant.d
 	if !tt.Has(tools.ListSeries) {
-		return plant.New(nil, tt.t.plant.d)
+		return plant.New(nil, d)
 	}
 	// One call for the whole catalog and, beside it, one per kind of
 	// series: a long catalog comes in pages, and the kinds together
-	// usually fit where the whole does not.
-	res := tt.runUnscoped(ctx,
-		ToolCall{Name: tools.ListSeries, Args: map[string]any{}},
-		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "sensor"}},
-		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
-		ToolCall{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}})
+	// usually fit where the whole does not. The maintenance register
+	// (RegisterCall) adds the assets that have records but no series: a
+	// machine of the CMMS is a machine of the plant.
+	calls := []ToolCall{
+		{Name: tools.ListSeries, Args: map[string]any{}},
+		{Name: tools.ListSeries, Args: map[string]any{"kind": "sensor"}},
+		{Name: tools.ListSeries, Args: map[string]any{"kind": "production"}},
+		{Name: tools.ListSeries, Args: map[string]any{"kind": "plan"}}}
+	if tt.Has(tools.MaintenanceHistory) {
+		calls = append(calls, RegisterCall)
+	}
+	res := tt.runUnscoped(ctx, calls...)
+	if len(res) > 4 && res[4].OK {
+		d = withRegister(d, res[4].Result.Data)
+	}
 	if !res[0].OK {
-		return plant.New(nil, tt.t.plant.d)
+		return plant.New(nil, d)
 	}
 	page := func(r ToolResult) ([]plant.Series, int) {
 		ss := plant.SeriesFromData(r.Result.Data)
@@ -164,7 +174,7 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 	}
 	series, total := page(res[0])
 	if total <= len(series) {
-		return plant.New(series, tt.t.plant.d)
+		return plant.New(series, d)
 	}
 	var byKind []plant.Series
 	complete, sum := true, 0
@@ -179,21 +189,56 @@ func (tt *turnTools) readPlant(ctx context.Context) (*plant.Plant, error) {
 		byKind = append(byKind, ss...)
 	}
 	if complete && sum == total {
-		return plant.New(byKind, tt.t.plant.d)
+		return plant.New(byKind, d)
 	}
 	// Still too long: the whole catalog page by page (an imported plant of
 	// 100 machines × 4 sensors has no lines to split it by).
-	var calls []ToolCall
-	for off := len(series); off < total && len(calls) < maxCatalogPages; off += max(1, len(series)) {
-		calls = append(calls, ToolCall{Name: tools.ListSeries, Args: map[string]any{"offset": off}})
+	var pages []ToolCall
+	for off := len(series); off < total && len(pages) < maxCatalogPages; off += max(1, len(series)) {
+		pages = append(pages, ToolCall{Name: tools.ListSeries, Args: map[string]any{"offset": off}})
 	}
-	for _, r := range tt.runUnscoped(ctx, calls...) {
+	for _, r := range tt.runUnscoped(ctx, pages...) {
 		if r.OK {
 			ss, _ := page(r)
 			series = append(series, ss...)
 		}
 	}
-	return plant.New(series, tt.t.plant.d)
+	return plant.New(series, d)
+}
+
+// RegisterCall reads the maintenance register for the plant's catalog: a
+// read of the catalog, like list_series, not a step of an answer.
+var RegisterCall = ToolCall{Name: tools.MaintenanceHistory, Args: map[string]any{"aggregate": "assets"}}
+
+// IsCatalogRead reports whether a traced call read the plant's catalog
+// (RegisterCall) rather than answer the question.
+func IsCatalogRead(t ToolTrace) bool {
+	return t.Tool == tools.MaintenanceHistory && t.Args["aggregate"] == "assets"
+}
+
+// withRegister adds the register's assets that the plant model does not
+// declare to d (a copy), with their type and line.
+func withRegister(d plant.Defaults, data any) plant.Defaults {
+	var reg struct {
+		Assets []tools.RegisterAsset `json:"assets"`
+	}
+	b, err := json.Marshal(data)
+	if err != nil || json.Unmarshal(b, &reg) != nil || len(reg.Assets) == 0 {
+		return d
+	}
+	declared := map[string]bool{}
+	for _, a := range d.Assets {
+		declared[a.Name] = true
+	}
+	out := d
+	out.Assets = append([]plant.AssetSpec(nil), d.Assets...)
+	for _, a := range reg.Assets {
+		if a.Asset != "" && !declared[a.Asset] {
+			out.Assets = append(out.Assets, plant.AssetSpec{Name: a.Asset, Type: a.Type, Line: a.Line})
+			declared[a.Asset] = true
+		}
+	}
+	return out
 }
 
 // maxCatalogPages bounds the pages of list_series one question reads for

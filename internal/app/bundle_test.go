@@ -59,6 +59,30 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "No failure of machine-8 is recorded in February 2015")
 	require.NotContains(t, out, "failure recorded")
 
+	// A machine of the CMMS register with records but no sensors (the
+	// full sample's machines 21–100) is a machine of the plant: never
+	// "there is no machine-45".
+	dir := t.TempDir()
+	machines := filepath.Join(dir, "machines.csv")
+	failures := filepath.Join(dir, "failures.csv")
+	require.NoError(t, os.WriteFile(machines, []byte("\"machineID\",\"model\",\"age\"\n45,\"model3\",9\n"), 0o600))
+	require.NoError(t, os.WriteFile(failures, []byte("\"datetime\",\"machineID\",\"failure\"\n2015-01-22 06:00:00,45,\"comp2\"\n"), 0o600))
+	maps := filepath.Join("..", "..", "deploy", "examples", "azure_pdm")
+	code, out, errOut = gemba(t, env, "history", "import", machines, "--map", filepath.Join(maps, "machines.yaml"))
+	require.Zero(t, code, out+errOut)
+	code, out, errOut = gemba(t, env, "history", "import", failures, "--map", filepath.Join(maps, "failures.yaml"))
+	require.Zero(t, code, out+errOut)
+	code, out, errOut = gemba(t, env, "ask", "is machine-45 ok?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-45 has no sensor data in Gemba, only maintenance records")
+	require.NotContains(t, out, "There is no machine-45")
+	code, out, errOut = gemba(t, env, "ask", "what happened to machine-45 in January 2015?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-45: comp2 failure recorded 2015-01-22 06:00")
+	code, out, errOut = gemba(t, env, "ask", "what's the MTBF of model3 machines?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "the model3 machines:")
+
 	// Importing again replaces what the bundle imported: the same counts.
 	code, out, errOut = gemba(t, env, "import", pdmBundle)
 	require.Zero(t, code, out+errOut)
@@ -68,8 +92,8 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	var events, docs int
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events`).Scan(&events))
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM documents WHERE id LIKE 'pdm-%'`).Scan(&docs))
-	require.Equal(t, 9+23+35, events, "failures, replacements that are not a failure's own, alerts")
-	require.Equal(t, 9, docs)
+	require.Equal(t, 9+23+35+1, events, "failures, replacements that are not a failure's own, alerts; machine-45's failure")
+	require.Equal(t, 10, docs)
 }
 
 // TestImportBundleErrors: a bundle that names a missing file writes

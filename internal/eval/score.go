@@ -27,6 +27,9 @@ func score(res *Result, c Case, a *agent.Answer, clk Clock) {
 	}
 	called := map[string]bool{}
 	for _, t := range a.Trace {
+		if agent.IsCatalogRead(t) {
+			continue // the plant's catalog, read for every question
+		}
 		if !called[t.Tool] {
 			called[t.Tool] = true
 			res.ToolsCalled = append(res.ToolsCalled, t.Tool)

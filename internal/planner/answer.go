@@ -233,14 +233,30 @@ func (r *run) detect(w Span, targets []string) {
 			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("line", l)})
 		}
 	default:
-		for i, a := range targets {
-			if i == 12 {
+		n := 0
+		for _, a := range targets {
+			if n == 12 {
 				break
 			}
+			if !r.hasSeries(a) {
+				continue // a machine of the maintenance register only: readings says so
+			}
 			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("asset", a)})
+			n++
 		}
 	}
 	r.call(calls...)
+}
+
+// hasSeries reports whether the plant has time series of asset (a machine
+// of the maintenance register may have none).
+func (r *run) hasSeries(asset string) bool {
+	for _, s := range r.p.Series {
+		if s.Asset == asset {
+			return true
+		}
+	}
+	return false
 }
 
 // hypothesis picks the failure the answer is about: an event on a target
@@ -373,6 +389,10 @@ func (r *run) modeQuery(mode, asset string) string {
 func (r *run) readings(targets []string, main *Event, outlook string) []string {
 	var out, quiet []string
 	for _, a := range targets {
+		if !r.hasSeries(a) {
+			out = append(out, r.msg("asset.noseries", a))
+			continue
+		}
 		es := r.book.of(a)
 		if len(es) == 0 {
 			quiet = append(quiet, a)

@@ -78,6 +78,8 @@ func (r *run) maintenance() {
 	switch {
 	case len(targets) == 1:
 		args["asset"] = targets[0]
+	case q.Type != "" && !q.FollowUp:
+		args["asset_type"] = q.Type // one figure for the type, its records behind it
 	case len(targets) > 1:
 		args["assets"] = targets
 	case len(q.Lines) == 1:
@@ -173,6 +175,7 @@ type maintData struct {
 	Figures []struct {
 		Group          string         `json:"group"`
 		Assets         []string       `json:"assets"`
+		AssetsCount    int            `json:"assets_count"` // instead of Assets when they are many
 		Records        int            `json:"records"`
 		Counts         map[string]int `json:"counts"`
 		Failures       int            `json:"failures"`
@@ -260,7 +263,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		case "downtime":
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "reliability":
-			s := r.msg("maint.reliability_head", name, f.Failures, len(f.Assets), fmt.Sprintf("%.0f", f.OperatingHours), span)
+			s := r.msg("maint.reliability_head", name, f.Failures, max(len(f.Assets), f.AssetsCount), fmt.Sprintf("%.0f", f.OperatingHours), span)
 			if f.MTBFHours != nil {
 				s += " " + r.msg("maint.mtbf", fmt.Sprintf("%.0f", *f.MTBFHours), fmt.Sprintf("%.1f", *f.MTBFDays))
 			} else {
@@ -305,6 +308,9 @@ func (r *run) maintScope(f map[string]any) string {
 	}
 	if l, ok := f["line"].(string); ok {
 		return l
+	}
+	if t, ok := f["asset_type"].(string); ok && t != "" {
+		return r.msg("maint.type", t)
 	}
 	return r.msg("maint.plant")
 }

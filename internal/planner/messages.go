@@ -21,6 +21,7 @@ var messages = map[string][2]string{
 		"%[1]s %[2]s: %[5]s ~ %[6]s 평소보다 %[3]sσ %[4]s (%[7]s: %[8]s%[9]s, 평소 %[10]s)."},
 	"dir.above":      {"above", "높음"},
 	"dir.below":      {"below", "낮음"},
+	"asset.noseries": {"%s has no sensor data in Gemba, only maintenance records: ask for its history, its failures or its last service.", "%s는 Gemba에 센서 데이터가 없고 정비 기록만 있습니다. 이력, 고장 기록, 마지막 정비를 물어봐 주세요."},
 	"quiet.one":      {"%s: no significant anomalies (%s).", "%s: %s 동안 유의미한 이상 없음."},
 	"quiet.readings": {"%s: no significant anomalies (%s); latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
 	"quiet.many":     {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
@@ -154,6 +155,7 @@ var messages = map[string][2]string{
 	"metric.quality.instead": {"What I can give instead: output against plan, and anomalies that often come with quality problems.", "대신 드릴 수 있는 것: 계획 대비 생산량과 품질 문제와 자주 함께 나타나는 이상."},
 	// Maintenance history.
 	"maint.none":             {"No maintenance history is recorded for this plant yet: import the CMMS's work orders, failures and alerts (gemba history import).", "이 플랜트에는 아직 정비 이력 기록이 없습니다. CMMS의 작업지시·고장·알람을 가져오세요 (gemba history import)."},
+	"maint.type":             {"the %s machines", "%s 설비"},
 	"maint.plant":            {"the plant", "플랜트 전체"},
 	"maint.escalate":         {"Figures come from the maintenance records; ask the maintenance planner if a record looks wrong or missing.", "수치는 정비 기록에서 계산했습니다. 기록이 틀리거나 빠져 보이면 보전 계획 담당자에게 확인하세요."},
 	"maint.last":             {"%s was last serviced on %s: %s (%s).", "%[1]s 마지막 정비: %[2]s, %[3]s (%[4]s)."},

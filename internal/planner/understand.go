@@ -20,6 +20,9 @@ type Query struct {
 	// by type ("the compressor"), from the channel's scope or inherited
 	// from the thread.
 	Assets, Lines, Series []string
+	// Type is the one asset type the question names instead of machines
+	// ("MTBF of the presses"); Assets then hold its machines.
+	Type string
 	// Sensors are the sensor kinds named.
 	Sensors []string
 	// Unknown are names the plant does not have.
@@ -82,6 +85,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		for _, a := range p.AssetsOfType(typ) {
 			q.Assets = appendUnique(q.Assets, a)
 		}
+	}
+	if len(m.Assets) == 0 && len(m.Types) == 1 {
+		q.Type = m.Types[0] // "the presses", "model3 machines": the type as a whole
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
 	q.Window, q.Horizon = readTimes(q.Text, now, p)

@@ -191,6 +191,26 @@ func (p *Plant) Resolve(text string) Mentions {
 		}
 	}
 
+	// The plant's own types that are no equipment type Gemba knows words
+	// for ("model3" of a CMMS register): named as they are written.
+	known := map[string]bool{}
+	for _, et := range EquipmentTypes {
+		known[et.Type] = true
+	}
+	for _, typ := range p.Types() {
+		n := Normalize(typ)
+		if known[typ] || strings.TrimSpace(n) == "" {
+			continue
+		}
+		for _, form := range []string{n + "s", n} {
+			if loc := aliasIndex(t, form); loc != nil && free(loc[0], loc[1]) {
+				m.Types = appendUnique(m.Types, typ)
+				take(loc[0], loc[1])
+				break
+			}
+		}
+	}
+
 	// Sensors.
 	for _, s := range Sensors {
 		if s.Matcher().MatchString(t) {
