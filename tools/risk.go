@@ -88,8 +88,13 @@ func failureRisk(ctx context.Context, s riskScorer, now time.Time, a FailureRisk
 	}
 	f := rk.Figures
 	sum := fmt.Sprintf("failure risk by %s (measured: precision %.2f, failure recall %.2f at 48 h): %s", rk.Model, f["precision_48h"], f["event_recall_48h"], strings.Join(parts, "; "))
-	return Result{Summary: sum, Data: map[string]any{"model": rk.Model, "status": "trained", "at": stamp(rk.At), "assets": out,
-		"figures": f}}, nil
+	data := map[string]any{"model": rk.Model, "status": "trained", "at": stamp(rk.At), "assets": out, "figures": f}
+	if rk.Stale {
+		data["as_of_latest_record"] = true
+		data["note"] = "the plant's records end at " + stamp(rk.At) + ", long before now: the risk is as of then, and says nothing of now"
+		sum = "as of the latest record (" + stamp(rk.At) + "): " + sum
+	}
+	return Result{Summary: sum, Data: data}, nil
 }
 
 func containsFoldName(ss []string, s string) bool {

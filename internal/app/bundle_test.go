@@ -59,6 +59,13 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "No failure of machine-8 is recorded in February 2015")
 	require.NotContains(t, out, "failure recorded")
 
+	// Asked now, years after the data ends: the machine's last data, said so.
+	code, out, errOut = gemba(t, env, "ask", "is machine-12 ok?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-12's data ends at 2015-04-01 05:00")
+	require.Contains(t, out, "its last day of data")
+	require.NotContains(t, out, "has no data between")
+
 	// A machine of the CMMS register with records but no sensors (the
 	// full sample's machines 21–100) is a machine of the plant: never
 	// "there is no machine-45".

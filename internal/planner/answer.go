@@ -241,11 +241,63 @@ func (r *run) detect(w Span, targets []string) {
 			if !r.hasSeries(a) {
 				continue // a machine of the maintenance register only: readings says so
 			}
-			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: with("asset", a)})
+			args := with("asset", a)
+			if sw, ok := r.staleWindow(a, w); ok {
+				args["since"], args["until"] = stampUTC(sw.From), stampUTC(sw.To)
+			}
+			calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: args})
 			n++
 		}
 	}
 	r.call(calls...)
+}
+
+// staleWindow returns, when the question named no window and all of
+// asset's data ends before w begins, a window as long as w that ends at its
+// last data, and notes it: "is machine-3 ok?" on an archive is answered
+// from the data there is, and says when that ends.
+func (r *run) staleWindow(asset string, w Span) (Span, bool) {
+	if r.q.Window.Named {
+		return Span{}, false
+	}
+	var last time.Time
+	for _, s := range r.p.Series {
+		if s.Asset != asset || s.LatestAt == "" {
+			continue
+		}
+		if t := parseStamp(s.LatestAt); t.After(last) {
+			last = t
+		}
+	}
+	if last.IsZero() || !last.Before(w.From) {
+		return Span{}, false
+	}
+	sw := Span{From: last.Add(-w.To.Sub(w.From)), To: last.Add(time.Minute), Label: "its last day of data", LabelKO: "마지막 하루치 데이터", Named: true}
+	if r.stale == nil {
+		r.stale = map[string]Span{}
+	}
+	r.stale[asset] = sw
+	return sw, true
+}
+
+// plantStale returns, when the question named no window and all the
+// plant's data ends before the default window begins, the window of its
+// last day of data and when it ends.
+func (r *run) plantStale() (Span, time.Time, bool) {
+	if r.q.Window.Named {
+		return Span{}, time.Time{}, false
+	}
+	var last time.Time
+	for _, s := range r.p.Series {
+		if t := parseStamp(s.LatestAt); s.LatestAt != "" && t.After(last) {
+			last = t
+		}
+	}
+	if last.IsZero() || !last.Before(r.q.Window.From) {
+		return Span{}, time.Time{}, false
+	}
+	return Span{From: last.Add(-r.q.Window.To.Sub(r.q.Window.From)), To: last.Add(time.Minute), Label: "the plant's last day of data",
+		LabelKO: "플랜트의 마지막 하루치 데이터", Named: true}, last, true
 }
 
 // hasSeries reports whether the plant has time series of asset (a machine
@@ -467,10 +519,16 @@ func (r *run) quietLine(asset string) string {
 		rd = append(rd, r.sensorName(s.Sensor)+" "+val(s.Latest)+suffix(s.Unit))
 		latest = s.LatestAt
 	}
-	if len(rd) == 0 {
-		return r.msg("quiet.one", asset, r.spanIn(r.q.Window))
+	w := r.q.Window
+	stale := ""
+	if sw, ok := r.stale[asset]; ok {
+		w = sw
+		stale = r.msg("asset.stale", asset, r.at(parseStamp(latest))) + " "
 	}
-	return r.msg("quiet.readings", asset, r.spanIn(r.q.Window), r.at(parseStamp(latest)), strings.Join(rd, ", "))
+	if len(rd) == 0 {
+		return stale + r.msg("quiet.one", asset, r.spanIn(w))
+	}
+	return stale + r.msg("quiet.readings", asset, r.spanIn(w), r.at(parseStamp(latest)), strings.Join(rd, ", "))
 }
 
 func suffix(unit string) string {
@@ -897,7 +955,13 @@ func (r *run) rank(only []string) {
 	if len(targets) == 0 {
 		// The whole plant: line by line, or in one call when some assets
 		// are on no line (a plant without lines, such as a fleet of
-		// machines).
+		// machines). A plant whose data all ends before the window (an
+		// archive) is judged on its last day of data, and says so.
+		if sw, last, ok := r.plantStale(); ok {
+			r.q.Window = sw
+			q = r.q
+			r.staleNote = r.msg("plant.stale", r.at(last))
+		}
 		var calls []agent.ToolCall
 		onLines := 0
 		for _, l := range r.p.LineNames() {
@@ -960,6 +1024,9 @@ func (r *run) rank(only []string) {
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
 	var lines []string
+	if r.staleNote != "" {
+		lines = append(lines, r.staleNote)
+	}
 	if len(rs) > 0 {
 		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
 	}
@@ -981,9 +1048,12 @@ func (r *run) rank(only []string) {
 		}
 		lines = append(lines, s)
 	}
-	var quiet []string
+	var quiet, recordsOnly []string
 	for _, a := range targets {
-		if !atRisk[a] {
+		switch {
+		case !r.hasSeries(a):
+			recordsOnly = append(recordsOnly, a) // no detector ran on it
+		case !atRisk[a]:
 			quiet = append(quiet, a)
 		}
 	}
@@ -998,6 +1068,9 @@ func (r *run) rank(only []string) {
 		}
 	default:
 		lines = append(lines, r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(q.Window)))
+	}
+	if len(recordsOnly) > 0 {
+		lines = append(lines, r.msg("assets.records_only", len(recordsOnly)))
 	}
 	lines = append(lines, riskLines...)
 	for _, f := range r.failures {

@@ -341,6 +341,8 @@ func (r *run) riskLines() ([]string, map[string]float64) {
 	type riskData struct {
 		Status string `json:"status"`
 		Model  string `json:"model"`
+		At     string `json:"at"`
+		Stale  bool   `json:"as_of_latest_record"`
 		Assets []struct {
 			Asset   string  `json:"asset"`
 			P48     float64 `json:"p48h"`
@@ -373,7 +375,11 @@ func (r *run) riskLines() ([]string, map[string]float64) {
 		out = append(out, s)
 	}
 	if len(out) > 0 {
-		out = append([]string{r.msg("risk.head", d.Model)}, out...)
+		head := r.msg("risk.head", d.Model)
+		if d.Stale {
+			head = r.msg("risk.head_stale", d.Model, r.at(parseStamp(d.At)))
+		}
+		out = append([]string{head}, out...)
 	}
 	return out, p48
 }

@@ -96,6 +96,12 @@ type run struct {
 	derived []agent.Derived
 	// failures are the readable errors of tools that could not answer.
 	failures []string
+	// stale holds, per asset whose data ends before the window asked
+	// (an archive, a connector down), the window of its last data that
+	// was checked instead.
+	stale map[string]Span
+	// staleNote says the whole plant's data ends before the window asked.
+	staleNote string
 }
 
 // ignored notes document text that looked like instructions to the

@@ -206,24 +206,45 @@ type AssetRisk struct {
 
 // Ranking is every asset's risk at a moment, riskiest first.
 type Ranking struct {
-	At     time.Time   `json:"at"`
+	At time.Time `json:"at"`
+	// Stale is set when At is the latest record, long before now: the
+	// history ends there.
+	Stale  bool        `json:"stale,omitempty"`
 	Model  string      `json:"model"`
 	Assets []AssetRisk `json:"assets"`
 	// Figures are the model's test figures (precision and recall at 48 h).
 	Figures map[string]float64 `json:"figures"`
 }
 
-// Score ranks every asset by its risk at now.
+// staleAfter is how long a plant's records may fall silent before a
+// ranking is made as of its latest record rather than now: a history that
+// ends long ago (an archive, an import of past years) says nothing of now,
+// and "days since the last repair" would only grow.
+const staleAfter = 30 * 24 * time.Hour
+
+// Score ranks every asset by its risk at now, or, when the plant's records
+// end more than staleAfter before now, at its latest record (Ranking.AsOf
+// says so).
 func (s *Service) Score(ctx context.Context, now time.Time) (*Ranking, error) {
 	tr, m, err := s.Active(ctx)
 	if err != nil {
 		return nil, err
 	}
+	cov, err := s.maint.Coverage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stale := false
+	if cov.Records > 0 && now.Sub(cov.Last) > staleAfter {
+		now, stale = cov.Last, true
+	}
 	assets, err := s.loadAssets(ctx, now.Add(-(driftHours+baselineHours+24)*time.Hour), now.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	return tr.Rank(assets, now, m.Ref()), nil
+	rk := tr.Rank(assets, now, m.Ref())
+	rk.Stale = stale
+	return rk, nil
 }
 
 // Rank scores assets at now with the trained models.
