@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -31,8 +32,19 @@ var maintAsks = []maintAsk{
 	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
 
+// countFirst marks a question that asks for a number of records first
+// ("how many work orders are open?"): a count, not a bundle.
+var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
+
 // maintAskOf returns the maintenance question a text asks, if any.
 func maintAskOf(text string) *maintAsk {
+	if countFirst.MatchString(text) {
+		for i := range maintAsks {
+			if maintAsks[i].key == "count" {
+				return &maintAsks[i]
+			}
+		}
+	}
 	for i := range maintAsks {
 		if maintAsks[i].re.MatchString(text) {
 			return &maintAsks[i]
@@ -53,6 +65,42 @@ var componentWords = []struct {
 	{regexp.MustCompile(`\bbelt|벨트`), "belt"},
 	{regexp.MustCompile(`\bseal\b|씰`), "seal"},
 	{regexp.MustCompile(`impeller|임펠러`), "impeller"},
+}
+
+// workOrderWords and openWords mark a count of work orders, and of the
+// open ones.
+var (
+	workOrderWords = regexp.MustCompile(`\bwork ?orders?\b|\bwos?\b|작업 ?지시`)
+	openWords      = regexp.MustCompile(`\bopen\b|\boutstanding\b|\bpending\b|미완료|열린|진행 중`)
+)
+
+// componentBeforeRe finds the word before "failures" or "replacements":
+// the component, when it is no other kind of word ("comp2 failures").
+var componentBeforeRe = regexp.MustCompile(`\b([a-z][a-z0-9_-]{1,30})\s+(?:failures?|replacements?)\b`)
+
+// notComponent are words that come before "failures" and name no part.
+var notComponent = map[string]bool{"many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
+	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
+	"machine": true, "machines": true, "equipment": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true}
+
+// namedComponent returns a part named before "failures" that the plant's
+// vocabulary does not otherwise know (a CMMS's own component names, such
+// as comp2), or "".
+func namedComponent(q Query, p *plant.Plant) string {
+	m := componentBeforeRe.FindStringSubmatch(q.Text)
+	if m == nil || notComponent[m[1]] {
+		return ""
+	}
+	w := m[1]
+	if _, ok := p.Asset(w); ok || len(p.AssetsOfType(w)) > 0 || len(p.AssetsOfType(strings.TrimSuffix(w, "s"))) > 0 {
+		return ""
+	}
+	for _, t := range plant.EquipmentTypes {
+		if t.Matcher().MatchString(w) {
+			return ""
+		}
+	}
+	return w
 }
 
 // serviceWords mark a count of maintenance work rather than of failures.
@@ -95,10 +143,21 @@ func (r *run) maintenance() {
 		}
 	}
 	if ask.key == "count" {
-		if serviceWords.MatchString(q.Text) {
+		switch {
+		case workOrderWords.MatchString(q.Text):
+			args["kind"] = "work_order"
+		case serviceWords.MatchString(q.Text):
 			args["kind"] = "preventive"
-		} else {
+		default:
 			args["kind"] = "failure"
+		}
+		if openWords.MatchString(q.Text) {
+			args["status"] = "open"
+		}
+		if args["component"] == nil {
+			if c := namedComponent(q, r.p); c != "" {
+				args["component"] = c
+			}
 		}
 		if len(q.Reported) > 0 && args["component"] == nil {
 			args["failure_mode"] = q.Reported[0]
@@ -317,8 +376,13 @@ func (r *run) maintScope(f map[string]any) string {
 
 func (r *run) maintWhat(f map[string]any) string {
 	what := r.msg("maint.what_failures")
-	if k, _ := f["kind"].(string); k == "preventive" {
+	switch k, _ := f["kind"].(string); {
+	case k == "preventive":
 		what = r.msg("maint.what_service")
+	case k == "work_order" && f["status"] == "open":
+		what = r.msg("maint.what_wo_open")
+	case k == "work_order":
+		what = r.msg("maint.what_wo")
 	}
 	if c, _ := f["component"].(string); c != "" {
 		what += " (" + c + ")"

@@ -175,6 +175,8 @@ var messages = map[string][2]string{
 	"maint.count":            {"%s: %d %s recorded (%s).", "%[1]s: %[4]s 기간 %[3]s %[2]d건 기록."},
 	"maint.what_failures":    {"failure(s)", "고장"},
 	"maint.what_service":     {"service record(s)", "정비"},
+	"maint.what_wo":          {"work order(s)", "작업 지시"},
+	"maint.what_wo_open":     {"open work order(s)", "미완료 작업 지시"},
 	"maint.count_zero_hint":  {"None in that window; ask without a date to see the earlier ones.", "해당 기간에는 없습니다. 기간 없이 물어보시면 이전 기록을 보여 드립니다."},
 	"maint.downtime":         {"%s: %s hours of downtime recorded, %d failure(s) (%s).", "%[1]s: 정지 시간 %[2]s시간 기록, 고장 %[3]d건 (%[4]s)."},
 	"maint.reliability_head": {"%s: %d failure(s) on %d asset(s) over %s operating hours (%s).", "%[1]s: 가동 %[4]s시간 동안 설비 %[3]d대에서 고장 %[2]d건 (%[5]s)."},

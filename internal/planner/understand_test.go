@@ -80,6 +80,9 @@ func TestIntents(t *testing.T) {
 		"pump-1 is making a rattling noise":                 IntentDiagnose,
 		"filler-1 is leaking":                               IntentDiagnose,
 		"컨베이어 1에서 타는 냄새가 나요":                                IntentDiagnose,
+		"how many bearing failures did press-3 have?":       IntentMaintenance,
+		"how many work orders are open for pump 2?":         IntentMaintenance,
+		"펌프 1호기 작년에 고장 몇 번 났어?":                             IntentMaintenance,
 	}
 	for question, want := range cases {
 		q := Understand(question, wednesday, p, nil, tools.Scope{})
