@@ -550,10 +550,10 @@ func (r *run) missingMetric() {
 			out = append(out, r.msg("metric.instead_output")+" "+r.outputLine(lo, w))
 		}
 	}
-	if m.Key == "energy" {
+	if m.ReadingInstead != "" {
 		for _, a := range q.Assets {
-			if se, ok := r.p.SeriesNamed(a + ".motor_current"); ok && se.LatestAt != "" {
-				out = append(out, r.msg("reading.now", a, r.sensorName("motor_current"), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+			if se, ok := r.p.SeriesNamed(a + "." + m.ReadingInstead); ok && se.LatestAt != "" {
+				out = append(out, r.msg("reading.now", a, r.sensorName(m.ReadingInstead), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
 			}
 		}
 	}

@@ -199,6 +199,8 @@ var messages = map[string][2]string{
 	"metric.downtime.instead":    {"What I can give instead: output against plan hour by hour, and the downtime recorded in past incident reports.", "대신 드릴 수 있는 것: 시간별 계획 대비 생산량과 과거 사례 보고서에 기록된 정지 시간."},
 	"metric.cycle.missing":       {"I cannot report cycle time: the plant's data has no cycle counts.", "사이클 타임은 알려 드릴 수 없습니다. 플랜트 데이터에 사이클 수 기록이 없습니다."},
 	"metric.cycle.instead":       {"What I can give instead: output per hour against plan, and the speed each machine runs at.", "대신 드릴 수 있는 것: 시간당 계획 대비 생산량과 설비별 속도."},
+	"metric.flow.missing":        {"I cannot report flow (air, water or product delivered): the plant has no flow meters in its data.", "유량(공기·물·제품 토출량)은 알려 드릴 수 없습니다. 플랜트 데이터에 유량계가 없습니다."},
+	"metric.flow.instead":        {"What I can give instead: the pressure the machines hold, and their motor current.", "대신 드릴 수 있는 것: 설비의 압력과 모터 전류."},
 	"metric.humidity.missing":    {"I cannot report humidity: the plant has no humidity sensors in its data.", "습도는 알려 드릴 수 없습니다. 플랜트 데이터에 습도 센서가 없습니다."},
 	"metric.humidity.instead":    {"What I can give instead: the temperatures the machines measure.", "대신 드릴 수 있는 것: 설비가 측정하는 온도."},
 	"metric.instead_output":      {"Instead:", "대신:"},

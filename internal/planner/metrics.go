@@ -19,6 +19,9 @@ type metric struct {
 	Missing, Instead string
 	// InsteadOutput runs output against plan for the named lines instead.
 	InsteadOutput bool
+	// ReadingInstead is a sensor whose latest reading on the named
+	// machines is given instead (motor current for energy).
+	ReadingInstead string
 }
 
 // metrics are the metrics Gemba knows the name of. Output, plan
@@ -30,7 +33,7 @@ var metrics = []metric{
 	{Key: "oee", re: regexp.MustCompile(`\boee\b|overall equipment effectiveness|설비종합효율|종합효율`),
 		Needs: [][]string{{"state", "downtime", "availability"}, {"good_count", "scrap", "reject"}}, Missing: "metric.oee.missing", Instead: "metric.oee.instead", InsteadOutput: true},
 	{Key: "energy", re: regexp.MustCompile(`\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bpower (?:use|usage|draw)\b|전력|에너지|전기 사용`),
-		Needs: [][]string{{"power", "energy", "kwh"}}, Missing: "metric.energy.missing", Instead: "metric.energy.instead"},
+		Needs: [][]string{{"power", "energy", "kwh"}}, Missing: "metric.energy.missing", Instead: "metric.energy.instead", ReadingInstead: "motor_current"},
 	{Key: "quality", re: regexp.MustCompile(`\bscrap\b|reject rate|defect rate|\bdefects?\b|\byield\b|first pass|\bquality\b|불량|수율|품질`),
 		Needs: [][]string{{"good_count", "scrap", "reject"}}, Missing: "metric.quality.missing", Instead: "metric.quality.instead", InsteadOutput: true},
 	{Key: "reliability", re: regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 수리`),
@@ -39,6 +42,8 @@ var metrics = []metric{
 		Needs: [][]string{{"state", "downtime"}}, Missing: "metric.downtime.missing", Instead: "metric.downtime.instead"},
 	{Key: "cycle_time", re: regexp.MustCompile(`\bcycle time\b|\btakt\b|사이클 ?타임|택트`),
 		Needs: [][]string{{"cycle_count", "cycle_time"}}, Missing: "metric.cycle.missing", Instead: "metric.cycle.instead", InsteadOutput: true},
+	{Key: "flow", re: regexp.MustCompile(`\bflow(?: ?rate)?\b|\bhow much (?:air|water|steam|gas|oil|coolant)\b|\b(?:air|water|steam|gas) (?:output|produced|delivered|consumption|use|usage)\b|\bcfm\b|\bm3/h\b|\bl/min\b|유량|공기량|토출량`),
+		Needs: [][]string{{"flow", "flow_rate"}}, Missing: "metric.flow.missing", Instead: "metric.flow.instead", ReadingInstead: "pressure"},
 	{Key: "humidity", re: regexp.MustCompile(`\bhumidity\b|\bmoisture\b|습도`),
 		Needs: [][]string{{"humidity"}}, Missing: "metric.humidity.missing", Instead: "metric.humidity.instead"},
 }

@@ -617,6 +617,12 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				if !w.From.Before(now) {
 					w.From = now.Add(-24 * time.Hour)
 				}
+				if length := s.To.Sub(s.From); w.To.Sub(w.From) < time.Hour && length > 2*time.Hour {
+					// "this week" asked on Monday at 00:05: it has just
+					// begun and holds nothing yet; the one before it does.
+					w = Span{From: s.From.Add(-length), To: s.From, Named: true,
+						Label: s.Label + " (just begun, so the one before)", LabelKO: s.LabelKO + " (막 시작되어 직전 기간)"}
+				}
 				window = w
 			}
 			if !horizon.Named {

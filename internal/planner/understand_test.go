@@ -197,8 +197,13 @@ func TestTimeWords(t *testing.T) {
 		require.True(t, h.Named, text)
 		require.Equal(t, want, f(h.From)+"–"+f(h.To), text)
 	}
+	// "This week" asked as it begins (Monday 00:05): the week before.
+	monday := time.Date(2026, 3, 8, 15, 5, 0, 0, time.UTC) // Monday 00:05 in Seoul
+	w, _ := readTimes("press 3 this week", monday, p)
+	require.Equal(t, "03-02 00:00–03-09 00:00", f(w.From)+"–"+f(w.To))
+	require.Contains(t, w.Label, "just begun")
 	// "May" alone is a verb, not a month; a date the calendar lacks is said so.
-	w, _ := readTimes("may i see press 1", wednesday, p)
+	w, _ = readTimes("may i see press 1", wednesday, p)
 	require.False(t, w.Named)
 	require.Equal(t, "2026-11-31", badDate("output on 2026-11-31", p))
 	require.Equal(t, "", badDate("output on 2026-11-30", p))
