@@ -105,11 +105,11 @@ func (s *Service) Train(ctx context.Context, now time.Time, opt Options) (*Train
 	if cov.Records == 0 {
 		return nil, modelreg.Model{}, &TooFewFailuresError{Need: max(opt.MinFailures, 20), Part: "history"}
 	}
-	// Whole days (UTC): the split and the snapshots every few hours then
-	// fall on the same clock hours however the history was loaded, so the
-	// same records give the same model and figures (gemba model
-	// evaluate-risk reads the CSV files on the same days).
-	to := minT(now, cov.Last.Add(time.Hour)).Truncate(24 * time.Hour)
+	// The history starts at midnight (UTC): the snapshots every few hours
+	// then fall on the same clock hours however the history was loaded,
+	// so the same records give the same model and figures as gemba model
+	// evaluate-risk on the CSV files.
+	to := minT(now, cov.Last.Add(time.Hour)).Truncate(time.Hour)
 	from := cov.First.Truncate(24 * time.Hour)
 	if !cov.FirstFailure.IsZero() && cov.FirstFailure.After(from) {
 		// Before the first failure record the failure history is not
