@@ -138,34 +138,22 @@ func (r *run) forecast() {
 			worst = math.Max(worst, a.MASE)
 		}
 	} else {
-		sub := hz.From.After(r.now.Add(30 * time.Minute))
-		forecastCalls := func() []agent.ToolCall {
+		var res []agent.ToolResult
+		var note string
+		res, hz, note = r.callCapped(hz, func(hz Span) []agent.ToolCall {
 			var calls []agent.ToolCall
 			for _, l := range lines {
 				s := r.p.OutputSeries(l)
-				calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": hours}})
-				if sub {
+				calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
+				if hz.From.After(r.now.Add(30 * time.Minute)) {
 					calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.From)}})
 				}
 			}
 			return calls
-		}
-		res := r.call(forecastCalls()...)
-		asked := hz
-		capped := 0.0
-		for try := 0; try < 3; try++ {
-			// Further than the history supports: give the longest
-			// forecast it does, and say so.
-			limit := wholeDays(r.horizonLimit(res))
-			if limit <= 0 {
-				break
-			}
-			capped, hz = limit, r.nextHours(limit)
-			hours, sub = int(limit), false
-			res = r.call(forecastCalls()...)
-		}
-		if capped > 0 {
-			out = append(out, r.msg("fc.capped", r.span(asked), hoursText(time.Duration(capped)*time.Hour, r.ko())))
+		})
+		sub := hz.From.After(r.now.Add(30 * time.Minute))
+		if note != "" {
+			out = append(out, note)
 		}
 		var sum, sumLo, sumHi float64
 		var parts []string
@@ -253,32 +241,21 @@ func (r *run) forecastSensor(series []string) {
 	if !hz.Named {
 		hz = Span{From: r.now, To: r.now.Add(72 * time.Hour), Label: "the next 72 hours", LabelKO: "앞으로 72시간"}
 	}
-	forecastCalls := func() []agent.ToolCall {
-		var calls []agent.ToolCall
-		for _, s := range series {
-			calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
-		}
-		return calls
-	}
 	var out []string
 	worst := 0.0
 	level := 0.0
 	if m := limitRe.FindStringSubmatch(q.Text); m != nil {
 		level, _ = strconv.ParseFloat(m[1], 64)
 	}
-	results := r.call(forecastCalls()...)
-	asked := hz
-	capped := 0.0
-	for try := 0; try < 3; try++ {
-		limit := wholeDays(r.horizonLimit(results))
-		if limit <= 0 {
-			break
+	results, hz, note := r.callCapped(hz, func(hz Span) []agent.ToolCall {
+		var calls []agent.ToolCall
+		for _, s := range series {
+			calls = append(calls, agent.ToolCall{Name: tools.ForecastSeries, Args: map[string]any{"series": s, "horizon_hours": r.hoursTo(hz.To)}})
 		}
-		capped, hz = limit, r.nextHours(limit)
-		results = r.call(forecastCalls()...)
-	}
-	if capped > 0 {
-		out = append(out, r.msg("fc.capped", r.span(asked), hoursText(time.Duration(capped)*time.Hour, r.ko())))
+		return calls
+	})
+	if note != "" {
+		out = append(out, note)
 	}
 	for _, res := range results {
 		d, ok := decode[forecastData](res.Result.Data)
@@ -313,6 +290,28 @@ func (r *run) forecastSensor(series []string) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = maseConfidence(worst)
 	r.a.Escalate = r.msg("escalate.default")
+}
+
+// callCapped runs the forecasts build makes for horizon hz; while one is
+// refused for a horizon further than its history supports, it asks again
+// at the longest the history allows (up to three times: the tool's own cap,
+// then the history's). It returns the results, the horizon they cover and
+// the sentence that says it was shortened ("" when it was not).
+func (r *run) callCapped(hz Span, build func(Span) []agent.ToolCall) ([]agent.ToolResult, Span, string) {
+	res := r.call(build(hz)...)
+	asked, capped := hz, 0.0
+	for try := 0; try < 3; try++ {
+		limit := wholeDays(r.horizonLimit(res))
+		if limit <= 0 {
+			break
+		}
+		capped, hz = limit, r.nextHours(limit)
+		res = r.call(build(hz)...)
+	}
+	if capped == 0 {
+		return res, hz, ""
+	}
+	return res, hz, r.msg("fc.capped", r.span(asked), hoursText(time.Duration(capped)*time.Hour, r.ko()))
 }
 
 // wholeDays rounds a horizon in hours down to whole days from two days on.
