@@ -275,10 +275,21 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		return Result{}, err
 	}
 	var subs []predict.Subject
+	var oldest, newest time.Time // where the data of the subjects without data in the window runs
+	allEmpty := true
 	for _, d := range dets {
 		if d.noData != nil {
 			noData = append(noData, d.noLabel)
 			lastErr = d.noData
+			var ew *series.EmptyWindowError
+			if errors.As(d.noData, &ew) && !ew.Last.IsZero() {
+				newest = maxTime(newest, ew.Last)
+				if oldest.IsZero() || ew.First.Before(oldest) {
+					oldest = ew.First
+				}
+			} else {
+				allEmpty = false
+			}
 			continue
 		}
 		checked = append(checked, d.sub.Label)
@@ -289,6 +300,13 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		events = append(events, d.events...)
 	}
 	if len(checked) == 0 {
+		if len(noData) > 1 && allEmpty {
+			// The whole plant, or a line, has no data in the window: say
+			// so once, with where the newest data is, not about one machine.
+			return Result{UserError: fmt.Sprintf("There is no data between %s and %s on any of the %d assets checked: their data runs from %s to %s; ask for a window inside that.",
+				stamp(from), stamp(to), len(noData), stamp(oldest), stamp(newest)), Summary: "no data in the window",
+				Data: map[string]any{"no_data": noData, "first": stamp(oldest), "last": stamp(newest)}}, nil
+		}
 		return userErr(lastErr)
 	}
 	// Events whose leading sensor stays close to its usual weekly pattern

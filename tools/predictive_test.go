@@ -217,6 +217,11 @@ func TestPredictiveTools(t *testing.T) {
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "2020-01-01", "until": "2020-01-02"}`)
 		require.Contains(t, res.UserError, "has no data between 2020-01-01T00:00Z and 2020-01-02T00:00Z")
 		require.Contains(t, res.UserError, "Its data runs from")
+		// The whole plant without data in the window: said once, with
+		// where the newest data is, not about whichever machine came first.
+		res, _ = call(t, ctx, reg, "detect_anomalies", `{"since": "2020-01-01", "until": "2020-01-02"}`)
+		require.Contains(t, res.UserError, "There is no data between 2020-01-01T00:00Z and 2020-01-02T00:00Z on any of the")
+		require.Contains(t, res.UserError, "their data runs from")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "2h", "until": "3h"}`)
 		require.Contains(t, res.UserError, "must be before until")
 		res, _ = call(t, ctx, reg, "detect_anomalies", `{"asset": "press-3", "since": "last tuesday"}`)

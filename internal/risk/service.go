@@ -382,5 +382,15 @@ func (s *Service) DigestAlarms(ctx context.Context, now time.Time, k int) (alarm
 	if len(alarms) == 0 {
 		note = fmt.Sprintf("Failure risk (%s): no asset above its 48-hour alarm threshold.", rk.Model)
 	}
+	if rk.Stale {
+		// The records end long before now: the alarms are of then.
+		asOf := fmt.Sprintf("as of the latest record, %s (the records end there; nothing is known of now)", rk.At.UTC().Format("2006-01-02 15:04"))
+		for i := range alarms {
+			alarms[i] += " — " + asOf
+		}
+		if note != "" {
+			note = strings.TrimSuffix(note, ".") + ", " + asOf + "."
+		}
+	}
 	return alarms, note, nil
 }
