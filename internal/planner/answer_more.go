@@ -575,6 +575,10 @@ func (r *run) compare() {
 	w := q.Window
 	if !w.Named {
 		w = Span{From: r.p.Day(r.now, 0), To: r.now, Label: "today", LabelKO: "오늘"}
+		if r.now.Sub(w.From) < 2*time.Hour {
+			// Just after midnight "today" holds nothing yet.
+			w = Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
+		}
 	}
 	outs := r.output(r.outputLines(), w)
 	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })
