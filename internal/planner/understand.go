@@ -2,6 +2,7 @@ package planner
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -184,6 +185,8 @@ func intentOf(q Query) Intent {
 			return IntentMetric
 		case len(q.Reported) > 0, !q.Vague && len(q.Assets) > 0 && symptomRe.MatchString(q.Text):
 			return IntentDiagnose
+		case len(q.Sensors) > 0 && len(q.Assets) > 0 && !q.Vague && !q.Output && !q.Plan && len(strings.Fields(q.Text)) <= 4:
+			return IntentMetric // "press-3 temperature?": that reading, and the machine's state
 		case entities || len(q.Sensors) > 0 || q.Vague:
 			return IntentStatus
 		}
