@@ -1027,6 +1027,9 @@ func (r *run) rank(only []string) {
 	if r.staleNote != "" {
 		lines = append(lines, r.staleNote)
 	}
+	if len(only) == 0 && len(q.Assets) == 0 {
+		lines = append(lines, r.plantFailures()...) // "did anything break last week?"
+	}
 	if len(rs) > 0 {
 		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
 	}

@@ -164,6 +164,8 @@ var messages = map[string][2]string{
 	"maint.last":             {"%s was last serviced on %s: %s (%s).", "%[1]s 마지막 정비: %[2]s, %[3]s (%[4]s)."},
 	"maint.last_none":        {"%s: no service record (preventive work, inspection or work order done).", "%s: 정비 기록(예방정비, 점검, 완료된 작업지시)이 없습니다."},
 	"failure.record":         {"%s: %s failure recorded %s (%s).", "%[1]s: %[3]s %[2]s 고장 기록 (%[4]s)."},
+	"failure.none_plant":     {"No failure is recorded in the plant in %s.", "%s 동안 플랜트에 기록된 고장은 없습니다."},
+	"failure.plant_head":     {"%d failure(s) recorded in %s:", "%[2]s 동안 기록된 고장 %[1]d건:"},
 	"failure.none":           {"No failure of %s is recorded in %s.", "%[2]s 동안 %[1]s의 고장 기록은 없습니다."},
 	"precursor.head":         {"Before it (the 7 days before the failure): %s.", "고장 전 7일 동안: %s."},
 	"precursor.event":        {"%s %sσ %s usual from %s (%s h before)", "%[4]s부터 %[1]s 평소보다 %[2]sσ %[3]s (%[5]s시간 전)"},

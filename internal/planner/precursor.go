@@ -110,6 +110,51 @@ func (r *run) failureHistory(targets []string) []string {
 	return out
 }
 
+// plantFailures lists the failures recorded anywhere in the plant over the
+// question's window, for "did anything break last week?": the sensors say
+// what looks wrong, the records say what broke. Nil when the question does
+// not ask about failures or there is no maintenance history.
+func (r *run) plantFailures() []string {
+	q := r.q
+	if !failureWords.MatchString(q.Text) && !breakWords.MatchString(q.Text) || !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return nil
+	}
+	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: map[string]any{"aggregate": "records", "kind": "failure",
+		"order": "oldest", "limit": 10, "since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+	if len(res) == 0 || !res[0].OK {
+		return nil
+	}
+	d, ok := decode[struct {
+		Matched int             `json:"matched"`
+		Records []failureRecord `json:"records"`
+	}](res[0].Result.Data)
+	if !ok {
+		return nil
+	}
+	if len(d.Records) == 0 {
+		return []string{r.msg("failure.none_plant", r.spanIn(q.Window))}
+	}
+	out := []string{r.msg("failure.plant_head", d.Matched, r.spanIn(q.Window))}
+	for _, f := range d.Records {
+		at, err := time.Parse("2006-01-02 15:04", f.Opened)
+		if err != nil {
+			continue
+		}
+		what := f.Component
+		if what == "" {
+			what = f.Title
+		}
+		out = append(out, r.msg("failure.record", f.Asset, what, r.at(at), f.ID))
+	}
+	for _, c := range res[0].Result.Citations {
+		r.a.Citations = appendCitation(r.a.Citations, c)
+	}
+	return out
+}
+
+// breakWords are the other words for a failure ("did anything break?").
+var breakWords = regexp.MustCompile(`\bbreak\b|\bbroke\b|\bwent down\b|\btripped\b|고장|멈췄|멈춘`)
+
 // precursors says what came before one failure: the anomaly events on its
 // machine that began in the week before it (read over that week, whatever
 // window the question asked) and the alerts raised then.
