@@ -45,6 +45,8 @@ func (r *run) answer() {
 		r.handover()
 	case IntentProcedure:
 		r.procedure()
+	case IntentDocument:
+		r.document()
 	default:
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines

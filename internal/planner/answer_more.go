@@ -963,6 +963,14 @@ func (r *run) procedure() {
 			ranked = kept
 		}
 	}
+	r.procedureFrom(ranked)
+}
+
+// procedureFrom answers with the first of ranked runbooks (its Korean
+// version among the next ones when the question is Korean): its steps, each
+// that touches equipment marked as asked for, and its escalation.
+func (r *run) procedureFrom(ranked []*doc) {
+	q := r.q
 	primary := ranked[0]
 	// The canonical procedure is the English one when an English runbook
 	// says the same; the Korean one gives the Korean text.

@@ -34,7 +34,14 @@ const (
 	// IntentOutOfScope: not about the plant, or an order Gemba cannot
 	// carry out (it is read-only).
 	IntentOutOfScope Intent = "out_of_scope"
+	// IntentDocument: a document named by its id ("what is INC-1003?",
+	// "show me RB-LOTO"): read and told.
+	IntentDocument Intent = "document"
 )
+
+// docIDRe finds a document id of the plant's memory as people write it:
+// an incident, runbook, SOP, use case or work order.
+var docIDRe = regexp.MustCompile(`(?i)\b(?:INC|RB|SOP|UC|WO)-[A-Za-z0-9][A-Za-z0-9_-]*[A-Za-z0-9]\b`)
 
 // phrase is a pattern that points at an intent, with its weight.
 type phrase struct {
@@ -60,7 +67,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `^\W*(?:네\W*)?(?:알겠\S*|고맙\S*|감사\S*)\W*$`),
 	},
 	IntentHandover: {
-		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b`),
+		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes|recap)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b|\b(?:summar\w*|recap\w*|sum up)\b.{0,15}\bshift\b`),
 		p(6, `인수인계|교대 (?:보고|요약)|지난 교대에 무슨`),
 	},
 	IntentProcedure: {

@@ -49,6 +49,8 @@ type Query struct {
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
 	Named bool
+	// Docs are document ids the question names (INC-1003, RB-LOTO), as written.
+	Docs []string
 	// BadDate is a date the question writes that the calendar does not
 	// have (2026-11-31): the answer says so rather than read another day.
 	BadDate string
@@ -126,6 +128,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Intent = intentOf(q)
 	if agent.ShortcutRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
 		q.Shortcut, q.Intent = true, IntentProcedure
+	}
+	if ids := docIDRe.FindAllString(question, 3); len(ids) > 0 && !q.Shortcut {
+		q.Docs, q.Intent = ids, IntentDocument
 	}
 
 	// A follow-up takes what it leaves out from the thread's latest question that had it.

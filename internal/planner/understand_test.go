@@ -83,6 +83,9 @@ func TestIntents(t *testing.T) {
 		"how many bearing failures did press-3 have?":       IntentMaintenance,
 		"how many work orders are open for pump 2?":         IntentMaintenance,
 		"펌프 1호기 작년에 고장 몇 번 났어?":                             IntentMaintenance,
+		"what is INC-1003?":                                 IntentDocument,
+		"show me RB-bearing-inspection":                     IntentDocument,
+		"summarize the last shift":                          IntentHandover,
 	}
 	for question, want := range cases {
 		q := Understand(question, wednesday, p, nil, tools.Scope{})

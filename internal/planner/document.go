@@ -1,0 +1,97 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// document answers a question that names documents by id ("what is
+// INC-1003?", "show me RB-LOTO"): a runbook's procedure; an incident's
+// what happened, why and what was done; an id the store does not hold,
+// said so.
+func (r *run) document() {
+	var calls []agent.ToolCall
+	for _, id := range r.q.Docs {
+		calls = append(calls, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
+	}
+	var out []string
+	var runbook *doc
+	for i, res := range r.call(calls...) {
+		id := r.q.Docs[i]
+		if !res.OK {
+			out = append(out, r.msg("doc.none", id))
+			continue
+		}
+		ids := r.lib.merge(res)
+		if len(ids) == 0 {
+			continue
+		}
+		d := r.lib.docs[ids[0]]
+		if d == nil {
+			continue
+		}
+		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+		if d.runbook() {
+			if runbook == nil {
+				runbook = d
+			}
+			continue
+		}
+		out = append(out, r.incidentStory(d)...)
+	}
+	if runbook != nil && len(out) == 0 {
+		// A runbook alone: its procedure, as "how do I …" gets it.
+		r.procedureFrom([]*doc{runbook})
+		return
+	}
+	if runbook != nil {
+		out = append(out, r.msg("proc.head", runbook.ID, runbook.Title))
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "medium"
+	if len(r.a.Citations) == 0 {
+		r.a.Confidence = "low"
+	}
+}
+
+// incidentStory tells one incident: the history line (when, what, the
+// outcome, what was done) and its symptoms and root cause as recorded.
+func (r *run) incidentStory(d *doc) []string {
+	if t, err := time.Parse(time.RFC3339, d.Occurred); err == nil {
+		d.Occurred = r.p.Local(t).Format("2006-01-02") // get_document's instant, as search writes it
+	}
+	out := []string{r.historyLine(d, "")}
+	secs := sections(d.Body)
+	done := 0
+	for _, a := range actionItems(d.Body) {
+		if !outcomeLineRe.MatchString(a) {
+			done++
+		}
+	}
+	for _, part := range []struct {
+		key   string
+		names []string
+	}{
+		{"doc.symptoms", []string{"symptom", "증상"}},
+		{"doc.cause", []string{"root cause", "cause", "원인"}},
+		{"doc.done", []string{"actions", "action taken", "corrective", "조치"}},
+	} {
+		if part.key == "doc.done" && done > 0 {
+			continue // the history line says what was done
+		}
+		text := firstSentence(sectionLines(secs, part.names...))
+		if text == "" || injectionRe.MatchString(text) {
+			continue
+		}
+		if r.ko() && !hasHangul(text) {
+			text = r.msg("quote.en", text)
+		} else if !r.ko() && hasHangul(text) {
+			text = r.msg("quote.ko", text)
+		}
+		out = append(out, r.msg(part.key, strings.TrimSpace(text)))
+	}
+	return out
+}
