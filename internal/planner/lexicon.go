@@ -79,7 +79,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentMaintenance: {
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
-		p(7, `\bmtbf\b|\bmttr\b|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
+		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `고장 간격|평균 수리|작업 ?지시|정지 시간|다운타임|비가동|마지막 ?(?:점검|정비|보전|수리|교체|교환)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
@@ -136,7 +136,7 @@ var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMaintenance, 
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",
 // "order 20 bearings", "설정값 8 bar로 바꿔줘".
-var writeRe = regexp.MustCompile(`^\W*(?:please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래)`)
+var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래|줄 ?수 ?있)`)
 
 // shortcutThings name the safety measure a shortcut question is about, in
 // the words the answer uses (the first that matches).
