@@ -68,7 +68,12 @@ func TestRetryConflictsRecoversFromARealDeadlock(t *testing.T) {
 	wg.Wait()
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
-	require.Equal(t, 1, retries, "one transaction was killed as the deadlock victim and retried")
+	// One transaction is killed as the deadlock victim and retried; on a
+	// loaded machine its retry can meet the other transaction again before
+	// that one commits (seen once in CI under the race detector), so a
+	// second retry is allowed — what matters is that both commit.
+	require.GreaterOrEqual(t, retries, 1, "a transaction was killed as the deadlock victim and retried")
+	require.LessOrEqual(t, retries, 4, "and the retries converge")
 	var total int
 	require.NoError(t, pool.QueryRow(ctx, `SELECT sum(n) FROM lock_pair`).Scan(&total))
 	require.Equal(t, 4, total, "both transactions committed both updates")
