@@ -34,6 +34,9 @@ const (
 	// IntentOutOfScope: not about the plant, or an order Gemba cannot
 	// carry out (it is read-only).
 	IntentOutOfScope Intent = "out_of_scope"
+	// IntentLimits: the limits a machine's documents and plant model
+	// state ("what are the alarm limits for pump-1?").
+	IntentLimits Intent = "limits"
 	// IntentDocument: a document named by its id ("what is INC-1003?",
 	// "show me RB-LOTO"): read and told.
 	IntentDocument Intent = "document"
@@ -92,6 +95,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
 	},
+	IntentLimits: {
+		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
+	},
 	IntentMetric: {
 		p(5, `\boee\b|overall equipment effectiveness|\bmtbf\b|\bmttr\b|mean time between|\bcycle time\b|\btakt\b|first pass yield|\byield\b|scrap rate|reject rate|defect rate|\bdowntime\b|\buptime\b|\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bhumidity\b`),
 		p(5, `설비종합효율|종합효율|가동률|불량률|수율|고장 간격|다운타임|정지 시간|사이클 ?타임|택트|전력|에너지|습도`),
@@ -131,7 +137,7 @@ var intentPhrases = map[Intent][]phrase{
 }
 
 // intentOrder breaks ties: an earlier intent wins.
-var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
+var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentLimits, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
 
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",

@@ -218,6 +218,12 @@ var messages = map[string][2]string{
 	// Procedures.
 	"proc.head":    {"Procedure: %s %s.", "절차: %s %s."},
 	"proc.also":    {"(Korean version: %s)", "(한국어 절차서: %s)"},
+	"limits.one":   {"%s %s %s%s (%s)", "%[1]s: %[3]s%[4]s %[2]s (%[5]s)"},
+	"limits.above": {"above", "초과"},
+	"limits.below": {"below", "미만"},
+	"limits.now":   {"— now %s%s (%s).", "— 현재 %s%s (%s 기준)."},
+	"limits.none":  {"No limit for %s is stated in its runbooks, incidents or the plant model (plant.yaml): add them there to have Gemba apply them.", "%s의 기준값은 절차서, 과거 사례, 플랜트 모델(plant.yaml) 어디에도 없습니다. 그곳에 적어 두면 Gemba가 적용합니다."},
+	"limits.which": {"Which machine? Name one, for example \"what are the limits for press-3?\"", "어느 설비인가요? 예: \"3호기 프레스 기준값 알려줘\""},
 	"doc.none":     {"There is no document %s in the plant's memory: search by what happened instead (for example \"press-3 bearing failure\").", "플랜트 기록에 %s 문서가 없습니다. 무슨 일이 있었는지로 검색해 보세요(예: \"3호기 프레스 베어링 고장\")."},
 	"doc.symptoms": {"Symptoms: %s", "증상: %s"},
 	"doc.cause":    {"Root cause: %s", "근본 원인: %s"},
