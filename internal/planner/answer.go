@@ -49,6 +49,8 @@ func (r *run) answer() {
 		r.document()
 	case IntentLimits:
 		r.limits()
+	case IntentCatalog:
+		r.catalog()
 	default:
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines

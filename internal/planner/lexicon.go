@@ -37,6 +37,9 @@ const (
 	// IntentLimits: the limits a machine's documents and plant model
 	// state ("what are the alarm limits for pump-1?").
 	IntentLimits Intent = "limits"
+	// IntentCatalog: what the plant has ("list the machines", "what
+	// sensors does press-3 have?"), from its catalog.
+	IntentCatalog Intent = "catalog"
 	// IntentDocument: a document named by its id ("what is INC-1003?",
 	// "show me RB-LOTO"): read and told.
 	IntentDocument Intent = "document"
@@ -95,6 +98,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
 	},
+	IntentCatalog: {
+		p(8, `\b(?:list|show)(?: me)? (?:all )?(?:the |our )?(?:machines|assets|equipment|sensors|lines|series)\b|\bwhat (?:machines|assets|equipment|sensors|lines|series) (?:are there|do we have|does .{1,30} have|is there|exist)\b|\bwhich (?:sensors|machines) (?:does|do|are on) .{0,30}\b(?:have|line)\b|설비 ?목록|센서 ?목록|라인 ?목록|어떤 (?:설비|센서|라인)(?:가|이|들이)? 있`),
+	},
 	IntentLimits: {
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
 	},
@@ -137,7 +143,7 @@ var intentPhrases = map[Intent][]phrase{
 }
 
 // intentOrder breaks ties: an earlier intent wins.
-var intentOrder = []Intent{IntentOutOfScope, IntentHandover, IntentLimits, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
+var intentOrder = []Intent{IntentOutOfScope, IntentCatalog, IntentHandover, IntentLimits, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
 
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",

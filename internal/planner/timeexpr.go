@@ -617,9 +617,10 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				if !w.From.Before(now) {
 					w.From = now.Add(-24 * time.Hour)
 				}
-				if length := s.To.Sub(s.From); w.To.Sub(w.From) < time.Hour && length > 2*time.Hour {
-					// "this week" asked on Monday at 00:05: it has just
-					// begun and holds nothing yet; the one before it does.
+				if length := s.To.Sub(s.From); w.To.Sub(w.From) < max(time.Hour, length/14) && length > 2*time.Hour {
+					// "this week" asked on Monday at 00:05 (or in its first
+					// half day): it has just begun and holds next to nothing
+					// yet; the one before it does.
 					w = Span{From: s.From.Add(-length), To: s.From, Named: true,
 						Label: s.Label + " (just begun, so the one before)", LabelKO: s.LabelKO + " (막 시작되어 직전 기간)"}
 				}

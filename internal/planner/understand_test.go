@@ -86,6 +86,8 @@ func TestIntents(t *testing.T) {
 		"what is INC-1003?":                                 IntentDocument,
 		"show me RB-bearing-inspection":                     IntentDocument,
 		"summarize the last shift":                          IntentHandover,
+		"list the machines":                                 IntentCatalog,
+		"what sensors does press-3 have?":                   IntentCatalog,
 		"what are the alarm limits for pump-1?":             IntentLimits,
 		"펌프 1호기 경보 기준값 알려줘":                                 IntentLimits,
 		"when will press 3 hit the danger limit?":           IntentDiagnose,
