@@ -134,6 +134,15 @@ func (a *Asset) prepare() {
 	}
 }
 
+// failuresOf are the failure times a target counts: its component's, or
+// all of the asset's.
+func (a *Asset) failuresOf(tg Target) []time.Time {
+	if tg.Component != "" {
+		return a.failByComp[tg.Component]
+	}
+	return a.failures
+}
+
 // countIn counts times in (from, to].
 func countIn(ts []time.Time, from, to time.Time) int {
 	i := sort.Search(len(ts), func(k int) bool { return ts[k].After(from) })

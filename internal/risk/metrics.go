@@ -108,24 +108,28 @@ func measure(tg Target, assets []*Asset, snaps []snapshot, rows []int, p, score,
 // eventRecall counts the failures (of the target) whose whole horizon
 // before them lies in [from, to] and how many were flagged in it.
 func eventRecall(tg Target, assets []*Asset, alarms map[int][]time.Time, from, to time.Time, h time.Duration) (n, hit int) {
-	for ai, a := range assets {
-		ts := a.failures
-		if tg.Component != "" {
-			ts = a.failByComp[tg.Component]
+	eachFailure(tg, assets, from, to, h, func(ai int, f time.Time) {
+		n++
+		if countIn(alarms[ai], f.Add(-h-time.Nanosecond), f.Add(-time.Nanosecond)) > 0 {
+			hit++
 		}
+	})
+	return n, hit
+}
+
+// eachFailure calls fn for each failure of the target (once per asset and
+// time) whose horizon h before it lies in [from, to], with its asset's index.
+func eachFailure(tg Target, assets []*Asset, from, to time.Time, h time.Duration, fn func(ai int, f time.Time)) {
+	for ai, a := range assets {
 		var last time.Time
-		for _, f := range ts {
+		for _, f := range a.failuresOf(tg) {
 			if f.Add(-h).Before(from) || f.After(to.Add(h)) || f.Equal(last) {
 				continue
 			}
 			last = f
-			n++
-			if countIn(alarms[ai], f.Add(-h-time.Nanosecond), f.Add(-time.Nanosecond)) > 0 {
-				hit++
-			}
+			fn(ai, f)
 		}
 	}
-	return n, hit
 }
 
 // averagePrecision is the area under the precision-recall curve (step-wise).

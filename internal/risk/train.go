@@ -454,12 +454,7 @@ type fitted struct {
 // label is 1 when row i's asset fails (tg's component, or any) within
 // tg's horizon after the snapshot.
 func (fx *fitData) label(tg Target, i int) float64 {
-	a := fx.assets[fx.snaps[i].asset]
-	ts := a.failures
-	if tg.Component != "" {
-		ts = a.failByComp[tg.Component]
-	}
-	return b2f(failsWithin(ts, fx.snaps[i].t, tg.horizon()))
+	return b2f(failsWithin(fx.assets[fx.snaps[i].asset].failuresOf(tg), fx.snaps[i].t, tg.horizon()))
 }
 
 // rows are the snapshot indexes of each part for tg (training, validation,
@@ -635,27 +630,16 @@ func failurePeaks(tg Target, assets []*Asset, snaps []snapshot, rows []int, p []
 	}
 	h := tg.horizon()
 	var out []float64
-	for ai, a := range assets {
-		ts := a.failures
-		if tg.Component != "" {
-			ts = a.failByComp[tg.Component]
-		}
-		var last time.Time
-		for _, f := range ts {
-			if f.Add(-h).Before(from) || f.After(to.Add(h)) || f.Equal(last) {
-				continue
+	eachFailure(tg, assets, from, to, h, func(ai int, f time.Time) {
+		peak := -1.0
+		for _, k := range byAsset[ai] {
+			t := snaps[rows[k]].t
+			if !t.Before(f.Add(-h)) && t.Before(f) {
+				peak = math.Max(peak, p[k])
 			}
-			last = f
-			peak := -1.0
-			for _, k := range byAsset[ai] {
-				t := snaps[rows[k]].t
-				if !t.Before(f.Add(-h)) && t.Before(f) {
-					peak = math.Max(peak, p[k])
-				}
-			}
-			out = append(out, peak)
 		}
-	}
+		out = append(out, peak)
+	})
 	return out
 }
 
