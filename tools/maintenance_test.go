@@ -214,3 +214,36 @@ GROUP BY q.asset_type`)
 	}
 	require.Contains(t, res.Summary, "MTTR unknown")
 }
+
+// TestMaintenanceRegister: aggregate "assets" lists the register — the
+// equipment list, even imported before any record, and the assets records
+// name — which the agent's catalog reads so a machine of the CMMS is a
+// machine of the plant.
+func TestMaintenanceRegister(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	reg := maintenanceRegistry(t, tx, time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC))
+	st := maintenance.New(tx)
+
+	res, data := call(t, ctx, reg, tools.MaintenanceHistory, `{"aggregate": "assets"}`)
+	require.Empty(t, res.UserError)
+	require.EqualValues(t, 0, data["total"], "an empty register is no error")
+
+	_, err := st.UpsertEquipment(ctx, []maintenance.Equipment{{Asset: "machine-45", AssetType: "model3"}})
+	require.NoError(t, err)
+	res, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"aggregate": "assets"}`)
+	require.Empty(t, res.UserError, "an equipment list without records is a register")
+	require.EqualValues(t, 1, data["total"])
+	require.Equal(t, map[string]any{"asset": "machine-45", "type": "model3"}, data["assets"].([]any)[0])
+
+	_, err = st.Upsert(ctx, smallHistory(), false)
+	require.NoError(t, err)
+	_, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"aggregate": "assets"}`)
+	require.EqualValues(t, 4, data["total"], "machine-45 and the three assets with records")
+	var names []string
+	for _, a := range data["assets"].([]any) {
+		names = append(names, a.(map[string]any)["asset"].(string))
+	}
+	require.Equal(t, []string{"machine-45", "press-1", "press-2", "pump-1"}, names)
+}

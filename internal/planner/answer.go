@@ -263,22 +263,10 @@ func (r *run) detect(w Span, targets []string) {
 // last data, and notes it: "is machine-3 ok?" on an archive is answered
 // from the data there is, and says when that ends.
 func (r *run) staleWindow(asset string, w Span) (Span, bool) {
-	if r.q.Window.Named {
+	sw, _, ok := r.lastDataWindow(asset, w, "its last day of data", "마지막 하루치 데이터")
+	if !ok {
 		return Span{}, false
 	}
-	var last time.Time
-	for _, s := range r.p.Series {
-		if s.Asset != asset || s.LatestAt == "" {
-			continue
-		}
-		if t := parseStamp(s.LatestAt); t.After(last) {
-			last = t
-		}
-	}
-	if last.IsZero() || !last.Before(w.From) {
-		return Span{}, false
-	}
-	sw := Span{From: last.Add(-w.To.Sub(w.From)), To: last.Add(time.Minute), Label: "its last day of data", LabelKO: "마지막 하루치 데이터", Named: true}
 	if r.stale == nil {
 		r.stale = map[string]Span{}
 	}
@@ -286,24 +274,31 @@ func (r *run) staleWindow(asset string, w Span) (Span, bool) {
 	return sw, true
 }
 
-// plantStale returns, when the question named no window and all the
-// plant's data ends before the default window begins, the window of its
-// last day of data and when it ends.
+// plantStale is staleWindow for the whole plant: the window of the
+// plant's last day of data, and when that data ends.
 func (r *run) plantStale() (Span, time.Time, bool) {
+	return r.lastDataWindow("", r.q.Window, "the plant's last day of data", "플랜트의 마지막 하루치 데이터")
+}
+
+// lastDataWindow returns, when the question named no window and the data
+// of asset ("" for the whole plant) all ends before w begins, a window as
+// long as w that ends at that last data, labelled so, and when it ends.
+func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span, time.Time, bool) {
 	if r.q.Window.Named {
 		return Span{}, time.Time{}, false
 	}
 	var last time.Time
 	for _, s := range r.p.Series {
-		if t := parseStamp(s.LatestAt); s.LatestAt != "" && t.After(last) {
-			last = t
+		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
+			if t := parseStamp(s.LatestAt); t.After(last) {
+				last = t
+			}
 		}
 	}
-	if last.IsZero() || !last.Before(r.q.Window.From) {
+	if last.IsZero() || !last.Before(w.From) {
 		return Span{}, time.Time{}, false
 	}
-	return Span{From: last.Add(-r.q.Window.To.Sub(r.q.Window.From)), To: last.Add(time.Minute), Label: "the plant's last day of data",
-		LabelKO: "플랜트의 마지막 하루치 데이터", Named: true}, last, true
+	return Span{From: last.Add(-w.To.Sub(w.From)), To: last.Add(time.Minute), Label: label, LabelKO: labelKO, Named: true}, last, true
 }
 
 // hasSeries reports whether the plant has time series of asset (a machine
