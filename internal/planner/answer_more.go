@@ -339,6 +339,17 @@ func (r *run) modelNote(model string, mase float64) string {
 	return r.msg("fc.model", model, val(mase))
 }
 
+// dropFailure takes a tool's refusal back out of the answer's failures
+// when the caller has handled it.
+func (r *run) dropFailure(msg string) {
+	for i, f := range r.failures {
+		if f == msg {
+			r.failures = append(r.failures[:i], r.failures[i+1:]...)
+			return
+		}
+	}
+}
+
 // horizonLimit returns the longest horizon (hours) the forecasts refused
 // for a horizon too long allow (the smallest of them), and drops those
 // refusals from the answer's failures: the caller asks again at it. 0 when
@@ -356,12 +367,7 @@ func (r *run) horizonLimit(res []agent.ToolResult) float64 {
 		if limit == 0 || hl.MaxHorizonHours < limit {
 			limit = hl.MaxHorizonHours
 		}
-		for i, f := range r.failures {
-			if f == x.Error {
-				r.failures = append(r.failures[:i], r.failures[i+1:]...)
-				break
-			}
-		}
+		r.dropFailure(x.Error)
 	}
 	return limit
 }
@@ -405,6 +411,11 @@ func (r *run) output(lines []string, w Span) []lineOutput {
 		var b planData
 		if ended && i+1 < len(res) {
 			b, _ = decode[planData](res[i+1].Result.Data)
+			if !res[i+1].OK {
+				// Nothing recorded since the window ended (asked just
+				// after it): the window's own figures stand alone.
+				r.dropFailure(res[i+1].Error)
+			}
 			i++
 		}
 		if !res[i].OK && !ended || !ok || a.Past == nil {
@@ -574,11 +585,8 @@ func (r *run) compare() {
 	}
 	w := q.Window
 	if !w.Named {
-		w = Span{From: r.p.Day(r.now, 0), To: r.now, Label: "today", LabelKO: "오늘"}
-		if r.now.Sub(w.From) < 2*time.Hour {
-			// Just after midnight "today" holds nothing yet.
-			w = Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
-		}
+		today := Span{From: r.p.Day(r.now, 0), To: r.p.Day(r.now, 1), Label: "today", LabelKO: "오늘"}
+		w = sofar(today, Span{From: today.From, To: r.now, Label: "today", LabelKO: "오늘"}, false)
 	}
 	outs := r.output(r.outputLines(), w)
 	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })

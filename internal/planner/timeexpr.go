@@ -558,6 +558,19 @@ func badDate(text string, p *plant.Plant) string {
 	return ""
 }
 
+// sofar returns w, the part of span s up to now; or, when s has only just
+// begun ("this week" asked on Monday at 00:05, or in its first half day)
+// and w holds next to nothing yet, the span of the same length before it,
+// labelled so.
+func sofar(s, w Span, named bool) Span {
+	length := s.To.Sub(s.From)
+	if w.To.Sub(w.From) >= max(time.Hour, length/14) || length <= 2*time.Hour {
+		return w
+	}
+	return Span{From: s.From.Add(-length), To: s.From, Named: named,
+		Label: s.Label + " (just begun, so the one before)", LabelKO: s.LabelKO + " (막 시작되어 직전 기간)"}
+}
+
 // readTimes finds the window behind now and the horizon ahead of now a
 // question names, in the plant's calendar. A phrase that points either
 // way ("today", "this shift") fills both: the window up to now, the
@@ -617,14 +630,7 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				if !w.From.Before(now) {
 					w.From = now.Add(-24 * time.Hour)
 				}
-				if length := s.To.Sub(s.From); w.To.Sub(w.From) < max(time.Hour, length/14) && length > 2*time.Hour {
-					// "this week" asked on Monday at 00:05 (or in its first
-					// half day): it has just begun and holds next to nothing
-					// yet; the one before it does.
-					w = Span{From: s.From.Add(-length), To: s.From, Named: true,
-						Label: s.Label + " (just begun, so the one before)", LabelKO: s.LabelKO + " (막 시작되어 직전 기간)"}
-				}
-				window = w
+				window = sofar(s, w, true)
 			}
 			if !horizon.Named {
 				h := s
