@@ -46,7 +46,7 @@ func EvaluatePdM(dir string) (*PdMReport, error) {
 // WriteEvaluation prints a trained model's evaluation as a table.
 func WriteEvaluation(w io.Writer, title string, t *Trained) error {
 	e := t.Eval
-	fmt.Fprintf(w, "%s: %d assets, %d failures, %s–%s; fitted on %s–%s, threshold chosen on %s–%s, measured on %s–%s (%d asset-hours every %.0f h)\n",
+	fmt.Fprintf(w, "%s: %d assets, %d failures, %s–%s; fitted on %s–%s, threshold chosen on %s–%s, measured on %s–%s (%d asset-hours, every hour; learned from one snapshot every %.0f h per asset, staggered across assets)\n",
 		title, t.Assets, t.Failures, day(t.DataFrom), day(t.DataTo), day(e.TrainFrom), day(e.ValidFrom), day(e.ValidFrom), day(e.TestFrom), day(e.TestFrom), day(e.TestTo), e.TestRows, t.StepHour)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tFAILURES\tCAUGHT\tRECALL (failures)\tPRECISION\tRECALL (asset-hours)\tPR-AUC\tBASE RATE\tBRIER\tTHRESHOLD")

@@ -3,6 +3,7 @@ package risk
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -72,29 +73,50 @@ func TestRiskExperiments(t *testing.T) {
 	var sb strings.Builder
 	var chosen *TargetEval
 	fmt.Fprintf(&sb, "%-40s %-12s | %-22s | %-30s | %s\n", "config", "target", "V1 rec/prec/PR-AUC", "V2 n rec prec PR-AUC", "time")
+	// GEMBA_RISK_SHIFTS (hours, comma-separated; default 0) starts the
+	// history that many hours later: a model whose figures move with it
+	// depends on where its snapshots fall in the day.
+	shifts := []int{0}
+	if v := os.Getenv("GEMBA_RISK_SHIFTS"); v != "" {
+		shifts = nil
+		for _, f := range strings.Split(v, ",") {
+			h, err := strconv.Atoi(strings.TrimSpace(f))
+			require.NoError(t, err, "GEMBA_RISK_SHIFTS")
+			shifts = append(shifts, h)
+		}
+	}
 	for _, e := range experiments {
 		if which != "all" && !matchAny(e.name, strings.Split(which, ",")) {
 			continue
 		}
-		assets := cut(p.Assets, testFrom)
-		opt := e.opt
-		opt.TrainShare, opt.ValidShare = 0.5/0.7, 0.1/0.7
-		began := time.Now()
-		tr, err := Train(assets, p.From, testFrom, opt)
-		require.NoError(t, err, e.name)
-		took := time.Since(began)
-		for k, v2 := range tr.Eval.Targets {
-			v1 := tr.Eval.Validation[k]
-			if v2.HorizonHours == 168 {
-				continue
+		for _, shift := range shifts {
+			assets := cut(p.Assets, testFrom)
+			opt := e.opt
+			from := p.From.Add(time.Duration(shift) * time.Hour)
+			span := testFrom.Sub(p.From)
+			opt.TrainShare = float64(p.From.Add(span*5/7).Sub(from)) / float64(testFrom.Sub(from))
+			opt.ValidShare = float64(span/7) / float64(testFrom.Sub(from))
+			began := time.Now()
+			tr, err := Train(assets, from, testFrom, opt)
+			require.NoError(t, err, e.name)
+			took := time.Since(began)
+			name := e.name
+			if len(shifts) > 1 {
+				name = fmt.Sprintf("%s, +%d h", e.name, shift)
 			}
-			fmt.Fprintf(&sb, "%-40s %-12s | %.3f %.3f %.3f    | %3d %.3f %.3f %.3f        | %s\n", e.name, v2.Target.String(),
-				v1.EventRecall, v1.Precision, v1.PRAUC, v2.Failures, v2.EventRecall, v2.Precision, v2.PRAUC, took.Round(time.Second))
-		}
-		if e.name == defaultExperiment {
-			v2, ok := tr.Eval.Find(48, "")
-			require.True(t, ok)
-			chosen = &v2
+			for k, v2 := range tr.Eval.Targets {
+				v1 := tr.Eval.Validation[k]
+				if v2.HorizonHours == 168 {
+					continue
+				}
+				fmt.Fprintf(&sb, "%-40s %-12s | %.3f %.3f %.3f    | %3d %.3f %.3f %.3f        | %s\n", name, v2.Target.String(),
+					v1.EventRecall, v1.Precision, v1.PRAUC, v2.Failures, v2.EventRecall, v2.Precision, v2.PRAUC, took.Round(time.Second))
+			}
+			if e.name == defaultExperiment && shift == shifts[0] {
+				v2, ok := tr.Eval.Find(48, "")
+				require.True(t, ok)
+				chosen = &v2
+			}
 		}
 	}
 	t.Log("\n" + sb.String())

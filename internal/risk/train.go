@@ -170,7 +170,7 @@ type Trained struct {
 	DataTo   time.Time `json:"data_to"`
 	Failures int       `json:"failures"`
 	Assets   int       `json:"assets"`
-	StepHour float64   `json:"step_hours"`
+	StepHour float64   `json:"step_hours"` // the training snapshots' spacing per asset
 	// Nesting is how each target's probability reads the models of the
 	// events it includes ("" in models stored before it: none).
 	Nesting Nesting `json:"nesting,omitempty"`
@@ -261,6 +261,9 @@ func (e Evaluation) Find(horizonHours int, component string) (TargetEval, bool) 
 type snapshot struct {
 	asset int
 	t     time.Time
+	// grid is set on the snapshots learned from (one every step per
+	// asset); the others are scored only (validation and test).
+	grid bool
 }
 
 // Train learns the models from assets' histories over [from, to).
@@ -312,12 +315,21 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 		}
 	}
 	// Snapshots start a day in (every window then has a little history)
-	// and stop where the shortest horizon's label is still known.
+	// and stop where the shortest horizon's label is still known. The
+	// models learn from one snapshot every step per asset, staggered
+	// across assets (asset i's grid starts i hours later, modulo the
+	// step) so that every hour of the day is learned from; the threshold
+	// is chosen and the models measured on every hour, as the product
+	// scores them, so the figures do not depend on where a grid falls.
 	start := from.Add(24 * time.Hour).Truncate(time.Hour)
 	var snaps []snapshot
+	hours := int(step / time.Hour)
 	for i := range assets {
-		for t := start; !t.After(to.Add(-opt.Horizons[0])); t = t.Add(step) {
-			snaps = append(snaps, snapshot{i, t})
+		for t, h := start, 0; !t.After(to.Add(-opt.Horizons[0])); t, h = t.Add(time.Hour), h+1 {
+			grid := (h-i%hours)%hours == 0
+			if grid || !t.Before(validFrom) {
+				snaps = append(snaps, snapshot{i, t, grid})
+			}
 		}
 	}
 	if len(snaps) == 0 {
@@ -345,8 +357,8 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	// Standardise with the training part's statistics only.
 	trainRows := rowsWhere(len(snaps), func(i int) bool { return part(Target{HorizonHours: 24}, i) == 0 })
 	meanT, scaleT := standardize(x, trainRows)
-	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(int) bool { return true }))
-	fx := &fitData{assets: assets, snaps: snaps, x: x, meanT: meanT, scaleT: scaleT, meanF: meanF, scaleF: scaleF, part: part}
+	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(i int) bool { return snaps[i].grid }))
+	fx := &fitData{assets: assets, snaps: snaps, x: x, meanT: meanT, scaleT: scaleT, meanF: meanF, scaleF: scaleF, part: part, end: to}
 
 	// Each target's model is fitted on the training part (its penalty
 	// chosen on the validation part) and refitted on the whole history;
@@ -443,6 +455,7 @@ type fitData struct {
 	x                            *matrix
 	meanT, scaleT, meanF, scaleF []float64
 	part                         func(Target, int) int
+	end                          time.Time // where the labels are known up to
 }
 
 // fitted is a target's model fitted on the training part and refitted on
@@ -467,7 +480,7 @@ func (fx *fitData) rows(tg Target, opt Options) (idx [3][]int, all []int) {
 		if p >= 0 {
 			idx[p] = append(idx[p], i)
 		}
-		if !snaps[i].t.Add(h).After(snaps[len(snaps)-1].t.Add(opt.Horizons[0])) {
+		if snaps[i].grid && !snaps[i].t.Add(h).After(fx.end) {
 			all = append(all, i)
 		}
 	}
