@@ -18,13 +18,78 @@ type LatestReadingsArgs struct {
 	Asset string `json:"asset"`
 	// Days is how far back the usual range is measured (default 7).
 	Days int `json:"days,omitempty"`
+	// Sensor keeps one sensor only ("" : every sensor).
+	Sensor string `json:"sensor,omitempty"`
+	// Since and Until, when Since is set, add each sensor's trend over
+	// that window: first and last value, lowest and highest with when,
+	// mean and the change (windowArgs' forms; Until defaults to now).
+	Since string `json:"since,omitempty"`
+	Until string `json:"until,omitempty"`
+}
+
+// trend is one sensor's figures over a window (latest_readings with since).
+type trend struct {
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	Points int       `json:"points"`
+	// Step is the spacing the figures were read at ("10m", "1h": hourly
+	// means over long windows).
+	Step      string    `json:"step"`
+	First     float64   `json:"first"`
+	FirstAt   time.Time `json:"first_at"`
+	Last      float64   `json:"last"`
+	LastAt    time.Time `json:"last_at"`
+	Min       float64   `json:"min"`
+	MinAt     time.Time `json:"min_at"`
+	Max       float64   `json:"max"`
+	MaxAt     time.Time `json:"max_at"`
+	Mean      float64   `json:"mean"`
+	Change    float64   `json:"change"`
+	ChangePct float64   `json:"change_pct,omitempty"`
+}
+
+// trendOf computes a window's figures; ok is false without a reading.
+func trendOf(w series.Window, from, to time.Time) (trend, bool) {
+	t := trend{From: from, To: to, Step: w.Step.String(), Min: math.Inf(1), Max: math.Inf(-1)}
+	sum := 0.0
+	for i, v := range w.Data.Values {
+		if math.IsNaN(v) || i >= len(w.Data.Times) {
+			continue
+		}
+		at := w.Data.Times[i]
+		if t.Points == 0 {
+			t.First, t.FirstAt = v, at
+		}
+		t.Last, t.LastAt = v, at
+		if v < t.Min {
+			t.Min, t.MinAt = v, at
+		}
+		if v > t.Max {
+			t.Max, t.MaxAt = v, at
+		}
+		sum += v
+		t.Points++
+	}
+	if t.Points == 0 {
+		return trend{}, false
+	}
+	t.Mean = sig(sum / float64(t.Points))
+	t.Change = sig(t.Last - t.First)
+	if t.First != 0 {
+		t.ChangePct = math.Round(1000*(t.Last-t.First)/math.Abs(t.First)) / 10
+	}
+	t.First, t.Last, t.Min, t.Max = sig(t.First), sig(t.Last), sig(t.Min), sig(t.Max)
+	return t, true
 }
 
 var latestReadingsSchema = map[string]any{
 	"type": "object",
 	"properties": map[string]any{
-		"asset": map[string]any{"type": "string", "description": "The asset, e.g. press-3 (as list_series names it)."},
-		"days":  map[string]any{"type": "integer", "minimum": 1, "maximum": 90, "description": "How many days back the usual range is measured (default 7)."},
+		"asset":  map[string]any{"type": "string", "description": "The asset, e.g. press-3 (as list_series names it)."},
+		"days":   map[string]any{"type": "integer", "minimum": 1, "maximum": 90, "description": "How many days back the usual range is measured (default 7)."},
+		"sensor": map[string]any{"type": "string", "description": "Only this sensor (e.g. pressure); default every sensor of the asset."},
+		"since":  map[string]any{"type": "string", "description": "Add each sensor's trend from this time: first and last value, lowest and highest with when, mean, change. An ISO time or a time ago (30d, 1w). Windows over 3 days are read as hourly means."},
+		"until":  map[string]any{"type": "string", "description": "End of the trend window (default now)."},
 	},
 	"required":             []string{"asset"},
 	"additionalProperties": false,
@@ -46,6 +111,8 @@ type reading struct {
 	UsualP90 float64   `json:"usual_p90"`
 	// Position is "above usual", "below usual" or "within usual".
 	Position string `json:"position"`
+	// Trend is the sensor over the window asked (since), when asked.
+	Trend *trend `json:"trend,omitempty"`
 }
 
 // LatestReadingsTool is latest_readings on the series store; now is the clock.
@@ -72,6 +139,29 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 		if err != nil {
 			return Result{}, err
 		}
+		if a.Sensor != "" {
+			var names []string
+			ss = slices.DeleteFunc(ss, func(s series.Series) bool {
+				names = append(names, s.Sensor)
+				return !strings.EqualFold(s.Sensor, strings.TrimSpace(a.Sensor))
+			})
+			if len(ss) == 0 {
+				return Result{UserError: fmt.Sprintf("%s has no %s sensor; its sensors: %s", asset, a.Sensor, strings.Join(names, ", "))}, nil
+			}
+		}
+		t := now()
+		var from, until time.Time
+		if a.Since != "" {
+			if from, err = parseWhen(a.Since, t.UTC()); err == nil {
+				until, err = parseWhen(a.Until, t.UTC())
+			}
+			if err != nil {
+				return Result{UserError: err.Error()}, nil
+			}
+			if !from.Before(until) {
+				return Result{UserError: fmt.Sprintf("the trend window is empty: since (%s) must be before until (%s)", stamp(from), stamp(until))}, nil
+			}
+		}
 		ids := make([]int64, len(ss))
 		for i, s := range ss {
 			ids[i] = s.ID
@@ -80,7 +170,6 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 		if err != nil {
 			return Result{}, err
 		}
-		t := now()
 		var out []reading
 		var parts []string
 		for _, s := range ss {
@@ -109,8 +198,27 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 			default:
 				r.Position = "within usual"
 			}
+			part := fmt.Sprintf("%s %s %s (usual %s–%s, %s)", r.Sensor, num(r.Value), r.Unit, num(r.UsualP10), num(r.UsualP90), r.Position)
+			if !from.IsZero() {
+				var w series.Window
+				if until.Sub(from) > 3*24*time.Hour {
+					w, err = store.WindowStep(ctx, s, from, until, time.Hour)
+				} else {
+					w, err = store.WindowOf(ctx, s, from, until)
+				}
+				if err != nil {
+					return Result{}, err
+				}
+				if tr, ok := trendOf(w, from, until); ok {
+					r.Trend = &tr
+					part += fmt.Sprintf("; %s to %s: %s → %s (lowest %s at %s, highest %s at %s, mean %s)", stamp(from), stamp(until),
+						num(tr.First), num(tr.Last), num(tr.Min), stamp(tr.MinAt), num(tr.Max), stamp(tr.MaxAt), num(tr.Mean))
+				} else {
+					part += fmt.Sprintf("; no reading from %s to %s", stamp(from), stamp(until))
+				}
+			}
 			out = append(out, r)
-			parts = append(parts, fmt.Sprintf("%s %s %s (usual %s–%s, %s)", r.Sensor, num(r.Value), r.Unit, num(r.UsualP10), num(r.UsualP90), r.Position))
+			parts = append(parts, part)
 		}
 		if len(out) == 0 {
 			return Result{UserError: fmt.Sprintf("%s has no sensor readings stored", asset)}, nil

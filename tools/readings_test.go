@@ -52,3 +52,46 @@ func TestLatestReadings(t *testing.T) {
 	res, _ = call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","colour":"red"}`)
 	require.True(t, res.InvalidArgs)
 }
+
+// TestLatestReadingsTrend asks for one sensor's trend over a window: press-3
+// vibration over the last 3 days rises (its bearing), its lowest and
+// highest lie in the window with their times, and a long window is read
+// as hourly means; a sensor the asset lacks and a bad window come back in
+// words.
+func TestLatestReadingsTrend(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	reg := tools.NewRegistry(tools.LatestReadingsTool(series.New(tx), func() time.Time { return plantNow }))
+
+	res, data := call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"3d"}`)
+	require.Empty(t, res.UserError)
+	rs := data["readings"].([]any)
+	require.Len(t, rs, 1, "one sensor asked")
+	tr := rs[0].(map[string]any)["trend"].(map[string]any)
+	require.Greater(t, tr["last"].(float64), tr["first"].(float64), "press-3's vibration rose: %v", tr)
+	require.Greater(t, tr["change"].(float64), 0.0)
+	require.LessOrEqual(t, tr["min"].(float64), tr["mean"].(float64))
+	require.GreaterOrEqual(t, tr["max"].(float64), tr["mean"].(float64))
+	maxAt, err := time.Parse(time.RFC3339, tr["max_at"].(string))
+	require.NoError(t, err)
+	require.True(t, !maxAt.Before(plantNow.Add(-72*time.Hour)) && maxAt.Before(plantNow.Add(time.Minute)), "the highest lies in the window: %s", maxAt)
+	require.Equal(t, "10m0s", tr["step"], "3 days are read at the series' own step")
+	require.Contains(t, res.Summary, "lowest")
+
+	_, data = call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"30d"}`)
+	tr = data["readings"].([]any)[0].(map[string]any)["trend"].(map[string]any)
+	require.Equal(t, "1h0m0s", tr["step"], "a month is read as hourly means")
+	require.Greater(t, tr["points"].(float64), 24.0*20)
+
+	for args, says := range map[string]string{
+		`{"asset":"press-3","sensor":"pressure"}`:                       "no pressure sensor",
+		`{"asset":"press-3","since":"yesterday-ish"}`:                   "cannot read the time",
+		`{"asset":"press-3","since":"2026-03-02","until":"2026-03-01"}`: "trend window is empty",
+	} {
+		res, _ := call(t, ctx, reg, tools.LatestReadings, args)
+		require.Contains(t, res.UserError, says, args)
+	}
+}

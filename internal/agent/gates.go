@@ -236,6 +236,14 @@ func UnknownSentence(lang string, us []plant.Unknown, p *plant.Plant) string {
 		if len(close) == 0 && (u.Kind == plant.UnknownType || u.Kind == plant.UnknownAsset) && p != nil {
 			close = p.AssetNames()
 		}
+		if u.Kind == plant.UnknownArea {
+			if lang == "ko" {
+				parts = append(parts, fmt.Sprintf("%s에 있는 설비나 센서는 이 플랜트의 데이터에 없습니다 (아는 라인: %s).", u.Said, strings.Join(close, ", ")))
+			} else {
+				parts = append(parts, fmt.Sprintf("Nothing in this plant's data is in the %s: no machine or sensor there is connected (the lines I know: %s).", u.Said, strings.Join(close, ", ")))
+			}
+			continue
+		}
 		if lang == "ko" {
 			s := fmt.Sprintf("이 플랜트에는 %s이(가) 없습니다", u.Said)
 			if len(close) > 0 {

@@ -128,7 +128,9 @@ func TestMain(m *testing.M) {
 // series store and the incident store's tools.
 func (d *demoPlant) registry() *tools.Registry {
 	now := func() time.Time { return d.now }
-	ts := append(tools.Predictive(series.New(d.pool), modelreg.New(d.pool), now), tools.Incidents(d.docs)...)
+	st := series.New(d.pool)
+	ts := append(tools.Predictive(st, modelreg.New(d.pool), now), tools.Incidents(d.docs)...)
+	ts = append(ts, tools.LatestReadingsTool(st, now)) // as the app wires it
 	ts = append(ts, tools.MaintenanceHistoryTool(maintenance.New(d.pool), now), tools.FailureRiskTool(risk.NewService(d.pool), now))
 	return tools.NewRegistry(ts...)
 }

@@ -51,12 +51,23 @@ func (r *run) answer() {
 		r.limits()
 	case IntentCatalog:
 		r.catalog()
+	case IntentShifts:
+		r.shifts()
+	case IntentCode:
+		r.code()
 	default:
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines
 			break
 		}
 		r.condition()
+		if targets := targetsOf(q, r.p); r.trendAsked(targets) {
+			// "the trend of compressor-1 pressure over the last month":
+			// the sensor's figures first, then what the detector saw.
+			if lines := r.trends(targets); len(lines) > 0 {
+				r.a.Situation = joinLines(lines) + "\n" + r.a.Situation
+			}
+		}
 	}
 	r.noteUnknown()
 }
@@ -86,7 +97,7 @@ func (r *run) onlyUnknown() bool {
 	unknownThing := false
 	for _, u := range q.Unknown {
 		switch u.Kind {
-		case plant.UnknownAsset, plant.UnknownType, plant.UnknownSeries:
+		case plant.UnknownAsset, plant.UnknownType, plant.UnknownSeries, plant.UnknownArea:
 			unknownThing = true
 		case plant.UnknownLine:
 			unknownThing = unknownThing || len(q.Lines) == 0

@@ -865,7 +865,11 @@ func (r *run) handover() {
 		calls = append(calls, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"line": l, "since": stampUTC(w.From), "until": stampUTC(w.To)}})
 	}
 	r.call(calls...)
-	out := []string{r.msg("handover.head", r.span(w))}
+	head := "handover.head"
+	if w.To.Sub(w.From) > 12*time.Hour {
+		head = "summary.head" // a day, a week: a summary, not a shift's handover
+	}
+	out := []string{r.msg(head, r.span(w))}
 	var quiet []string
 	var top *Event
 	for _, l := range lines {

@@ -126,6 +126,7 @@ var messages = map[string][2]string{
 	"rank.line_quiet": {"no significant anomalies (%s)", "%s 동안 유의미한 이상 없음"},
 	"cmp.furthest":    {"Furthest behind plan: %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%)."},
 	"handover.head":   {"Handover for %s:", "%s 인수인계:"},
+	"summary.head":    {"Summary of %s:", "%s 요약:"},
 	"handover.watch":  {"Watch first: %s (%s pattern).", "가장 먼저 볼 것: %s (%s 패턴)."},
 
 	// Forecasts and output.
@@ -252,6 +253,25 @@ var messages = map[string][2]string{
 	"warn.injection": {"ignored text in %s that looked like instructions to the assistant", "%s에서 어시스턴트에 대한 지시처럼 보이는 문장을 무시했습니다"},
 
 	// Out of scope.
+	"shifts.people": {"I have no shift roster or operator records: I read the machines' data, the maintenance history and the plant's documents, not who works when. The shift lead or the roster system knows.",
+		"근무표나 작업자 기록은 제게 없습니다. 저는 설비 데이터, 정비 이력, 공장 문서를 읽을 뿐 누가 언제 근무하는지는 알 수 없습니다. 교대 책임자나 근무 관리 시스템에서 확인해 주세요."},
+	"shifts.now": {"Shift now: %s (%s–%s); the next shift change is at %s, when the %s shift begins.",
+		"현재 교대: %s (%s–%s). 다음 교대는 %s, %s 근무가 시작됩니다."},
+	"shifts.pattern": {"The plant's shifts start at: %s (%s).", "교대 시작 시각: %s (%s)."},
+	"shifts.instead.asset": {"What I can say instead is how %s ran in that shift: ask, for example, \"how did it run last night?\".",
+		"대신 해당 교대 동안 %s의 가동 상태를 알려 드릴 수 있습니다. 예: \"어젯밤 어땠어?\""},
+	"shifts.instead": {"What I can say instead is how the machines and lines ran in a shift: ask, for example, \"what happened last shift?\".",
+		"대신 교대 동안 설비와 라인이 어땠는지 알려 드릴 수 있습니다. 예: \"지난 교대에 무슨 일 있었어?\""},
+	"code.seen": {"%s in %s: \"%s\"", "%s (%s): \"%s\""},
+	"code.none": {"None of the plant's documents (incidents, runbooks, work orders) mention %s, so I cannot say what it means. The machine's own alarm list (in its maintenance manual or on the controller's help screen) has it; once that manual is loaded into Gemba's documents I can answer from it.",
+		"공장 문서(사례, 절차서, 작업 지시) 중 %s을(를) 언급한 것이 없어 의미를 말씀드릴 수 없습니다. 설비 정비 매뉴얼의 알람 목록이나 컨트롤러 도움말 화면에서 확인해 주세요. 그 매뉴얼을 Gemba 문서에 올리면 다음부터 답할 수 있습니다."},
+	"trend.line": {"%s %s, %s: from %s to %s (%s); lowest %s at %s, highest %s at %s; mean %s.",
+		"%s %s, %s: %s에서 %s로 (%s). 최저 %s (%s), 최고 %s (%s), 평균 %s."},
+	"trend.hourly": {"(Read as hourly means.)", "(시간 평균 기준)"},
+	"trend.up":     {"up %s", "%s 상승"},
+	"trend.down":   {"down %s", "%s 하락"},
+	"trend.flat":   {"unchanged", "변화 없음"},
+	"trend.none":   {"%s %s: no reading in %s.", "%s %s: %s 동안 측정값이 없습니다."},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",

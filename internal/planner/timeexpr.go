@@ -434,6 +434,16 @@ var timeRules = []timeRule{
 			}
 			return Span{From: from, To: now, Label: "this morning", LabelKO: "오늘 아침"}, true
 		}, nil},
+	// "over the last month", "the past week": the days up to now, not
+	// the calendar month or week before this one.
+	{regexp.MustCompile(`\b(?:over|in|during|for|within|across) the (?:last|past) (month|week)\b|\bthe past (month|week)\b|(?:최근|지난) 한 ?(달|주)(?:간| 동안)?|한 ?(달|주) ?(?:간|동안)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			u := m[1] + m[2] + m[3] + m[4]
+			if u == "month" || u == "달" {
+				return ago(now, 30*24*time.Hour, "the last 30 days", "최근 30일"), true
+			}
+			return ago(now, 7*24*time.Hour, "the last 7 days", "최근 7일"), true
+		}, nil},
 	{regexp.MustCompile(`\blast week\b|지난\s*주|저번\s*주`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, -1), To: p.Week(now, 0), Label: "last week", LabelKO: "지난주"}, true

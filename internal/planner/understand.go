@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -69,6 +70,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
 	q.Unknown = m.Unknown
+	if len(m.Assets)+len(m.Lines)+len(m.Series)+len(m.Types) > 0 {
+		// A place said beside a machine ("press 3 in the warehouse
+		// aisle") is where it stands, not a subject of its own.
+		q.Unknown = slices.DeleteFunc(slices.Clone(q.Unknown), func(u plant.Unknown) bool { return u.Kind == plant.UnknownArea })
+	}
 	if len(p.Assets) == 0 {
 		// No catalog to judge by (no list_series, or an empty store): the
 		// names are taken as said, unverified, rather than all unknown.
@@ -163,6 +169,10 @@ func intentOf(q Query) Intent {
 		return IntentOutOfScope
 	case q.Help:
 		return IntentOutOfScope
+	case peopleRe.MatchString(q.Text) || shiftTimesRe.MatchString(q.Text):
+		return IntentShifts
+	case len(codesIn(q.Text)) > 0:
+		return IntentCode
 	case q.Metric != nil && maintAskOf(q.Text) == nil:
 		return IntentMetric
 	}

@@ -170,6 +170,11 @@ func TestTimeWords(t *testing.T) {
 		"failures during march": "03-01 00:00–03-04 10:20",
 		"11월에 다운타임":             "11-01 00:00–12-01 00:00",
 		"output of february":    "02-01 00:00–03-01 00:00",
+		// "over the last month" is the days up to now; "last month" the calendar's.
+		"pressure trend over the last month": "02-02 10:20–03-04 10:20",
+		"last month":                         "02-01 00:00–03-01 00:00",
+		"in the past week":                   "02-25 10:20–03-04 10:20",
+		"최근 한 달 압력":                          "02-02 10:20–03-04 10:20",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)

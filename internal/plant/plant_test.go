@@ -221,6 +221,9 @@ func TestResolve(t *testing.T) {
 		{text: "line 4 output", unknown: []string{"line-4"}},
 		{text: "4라인 생산량", unknown: []string{"line-4"}},
 		{text: "the pressure on filler-1", assets: []string{"filler-1"}},
+		{text: "what's the temperature in the warehouse?", unknown: []string{"warehouse"}},
+		{text: "창고 온도 어때?", unknown: []string{"창고"}},
+		{text: "the server room and the loading dock", unknown: []string{"loading dock", "server room"}},
 	}
 	for _, c := range cases {
 		m := p.Resolve(c.text)

@@ -38,6 +38,9 @@ const (
 	UnknownLine   = "line"
 	UnknownSeries = "series"
 	UnknownType   = "type"
+	// UnknownArea is a place of the site no machine or line of the plant
+	// is known by ("the warehouse").
+	UnknownArea = "area"
 )
 
 // Resolve finds the assets, lines, series, sensors and equipment types a
@@ -188,6 +191,17 @@ func (p *Plant) Resolve(text string) Mentions {
 				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.TrimSpace(t[loc[0]:loc[1]]), Kind: UnknownType})
 			}
 			take(loc[0], loc[1])
+		}
+	}
+
+	// Places of the site (vocab.go's Areas) that name no line or asset
+	// (those were taken above): the plant's data does not cover them.
+	for _, area := range Areas {
+		for _, loc := range area.Matcher().FindAllStringIndex(t, -1) {
+			if free(loc[0], loc[1]) {
+				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.TrimSpace(t[loc[0]:loc[1]]), Kind: UnknownArea, Closest: p.LineNames()})
+				take(loc[0], loc[1])
+			}
 		}
 	}
 

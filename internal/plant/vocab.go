@@ -72,6 +72,22 @@ var EquipmentTypes = []EquipmentType{
 	{"generator", Words{EN: []string{"generator", "genset"}, KO: []string{"발전기"}}},
 }
 
+// Areas are places of a site people name that are no machine or line
+// ("the warehouse", "창고", "the server room"). A question about one is
+// about something the plant's data does not cover, unless a line or asset
+// of the plant is called by its name.
+var Areas = []Words{
+	{EN: []string{"warehouse", "warehouses", "storeroom", "store room", "stockroom", "stock room", "goods in", "goods inward"}, KO: []string{"창고", "자재실"}},
+	{EN: []string{"loading dock", "loading bay", "shipping dock", "dispatch area"}, KO: []string{"하역장", "출하장"}},
+	{EN: []string{"office", "offices", "meeting room"}, KO: []string{"사무실", "회의실"}},
+	{EN: []string{"canteen", "cafeteria", "break room", "locker room", "kitchen"}, KO: []string{"식당", "휴게실", "탈의실"}},
+	{EN: []string{"server room", "data center", "data centre"}, KO: []string{"서버실", "전산실"}},
+	{EN: []string{"laboratory", "quality lab", "test lab"}, KO: []string{"실험실", "품질실"}},
+	{EN: []string{"boiler room", "plant room", "substation", "electrical room"}, KO: []string{"보일러실", "기계실", "변전실", "전기실"}},
+	{EN: []string{"paint shop", "paint booth", "clean room", "cleanroom", "tool room", "toolroom"}, KO: []string{"도장실", "도장 부스", "클린룸", "공구실"}},
+	{EN: []string{"parking lot", "car park", "yard"}, KO: []string{"주차장", "야적장"}},
+}
+
 // TypeWords returns the words of an equipment type.
 func TypeWords(typ string) Words {
 	for _, t := range EquipmentTypes {
