@@ -80,6 +80,14 @@ func TestExtractNumbers(t *testing.T) {
 	for _, s := range []string{"6.5", "12", "11000"} {
 		require.False(t, ev.has(extractNumbers(s)[0]), s)
 	}
+	// A negative number in a tool's JSON is negative: an answer may say
+	// it with its sign, and a sign it did not have is no match.
+	ev = newEvidence(`{"change":-0.0375,"deltas":[-2.5,3.1]}`)
+	for _, s := range []string{"(-0.0375 bar)", "fell -2.5", "0.0375", "rose 3.1"} {
+		n := extractNumbers(s)
+		require.True(t, ev.has(n[0]), s)
+	}
+	require.False(t, ev.has(extractNumbers(" -3.1")[0]), "3.1 was positive")
 }
 
 func TestRenderMarksOfflineAndEquipment(t *testing.T) {

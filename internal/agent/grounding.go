@@ -57,7 +57,9 @@ func extractNumbers(s string) []number {
 		}
 		rest := strings.TrimLeft(s[j:], " ")
 		n.pct = strings.HasPrefix(rest, "%") || strings.HasPrefix(rest, "퍼센트") || strings.HasPrefix(rest, "percent")
-		if i > 0 && s[i-1] == '-' && (i == 1 || s[i-2] == ' ' || s[i-2] == '(') {
+		if i > 0 && s[i-1] == '-' && (i == 1 || strings.IndexByte(" (:,[=\n", s[i-2]) >= 0) {
+			// A minus sign: after a space or bracket in prose, after ':'
+			// or ',' in a tool's JSON ("change":-0.0375).
 			n.val = -v
 		}
 		out = append(out, n)
