@@ -236,6 +236,10 @@ func UnknownSentence(lang string, us []plant.Unknown, p *plant.Plant) string {
 		if len(close) == 0 && (u.Kind == plant.UnknownType || u.Kind == plant.UnknownAsset) && p != nil {
 			close = p.AssetNames()
 		}
+		if len(close) > 8 {
+			// A register of a hundred machines is no list to read.
+			close = append(close[:8:8], "…")
+		}
 		if u.Kind == plant.UnknownArea {
 			if lang == "ko" {
 				parts = append(parts, fmt.Sprintf("%s에 있는 설비나 센서는 이 플랜트의 데이터에 없습니다 (아는 라인: %s).", u.Said, strings.Join(close, ", ")))

@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -101,6 +103,26 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM documents WHERE id LIKE 'pdm-%'`).Scan(&docs))
 	require.Equal(t, 9+23+35+1, events, "failures, replacements that are not a failure's own, alerts; machine-45's failure")
 	require.Equal(t, 10, docs)
+
+	// "Which machines failed most?": a ranking of counts, checked against
+	// SQL computed here, most first.
+	code, out, errOut = gemba(t, env, "ask", "which machines failed most in 2015?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "Ranked by the number recorded, most first:")
+	var top string
+	var n int
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT asset, count(*) FROM maintenance_events
+		WHERE kind = 'failure' AND opened_at >= '2015-01-01' AND opened_at < '2016-01-01'
+		GROUP BY asset ORDER BY count(*) DESC, asset LIMIT 1`).Scan(&top, &n))
+	require.Regexp(t, `most first:\n`+regexp.QuoteMeta(fmt.Sprintf("%s: %d failure(s) recorded (2015", top, n)), out)
+
+	// A machine named "machine 12" (no hyphen) is machine-12; its sensor's
+	// figures over a month come from its own readings.
+	code, out, errOut = gemba(t, env, "ask", "average vibration of machine 12 in March 2015")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-12 vibration, March 2015")
+	require.Regexp(t, `mean [\d.]+`, out)
+	require.NotContains(t, out, "There is no")
 }
 
 // TestImportBundleErrors: a bundle that names a missing file writes

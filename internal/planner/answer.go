@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -58,6 +59,10 @@ func (r *run) answer() {
 	default:
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines
+			break
+		}
+		if targets := targetsOf(q, r.p); len(q.Assets) > 0 && riskAskRe.MatchString(q.Text) {
+			r.assetRisk(targets)
 			break
 		}
 		r.condition()
@@ -136,7 +141,18 @@ func (r *run) unknownSentence() string {
 
 // unknownOnly answers a question about things the plant does not have.
 func (r *run) unknownOnly() {
-	r.a.Situation = r.unknownSentence() + "\n" + r.msg("unknown.instead", strings.Join(r.p.LineNames(), ", "))
+	what := r.p.LineNames()
+	if len(what) == 0 {
+		what = r.p.AssetNames() // a plant of machines on no line (a CMMS register)
+	}
+	if len(what) > 5 {
+		what = append(what[:5:5], "…")
+	}
+	example := "press-3"
+	if names := r.p.AssetNames(); len(names) > 0 && !slices.Contains(names, example) {
+		example = names[0]
+	}
+	r.a.Situation = r.unknownSentence() + "\n" + r.msg("unknown.instead", strings.Join(what, ", "), example)
 	r.a.Confidence = "low"
 	for _, u := range r.q.Unknown {
 		r.a.Unknown = appendUnique(r.a.Unknown, u.Said)

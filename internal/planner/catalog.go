@@ -1,8 +1,12 @@
 package planner
 
 import (
+	"regexp"
 	"strings"
 )
+
+// sensorWordRe asks for sensors rather than machines.
+var sensorWordRe = regexp.MustCompile(`\bsensors?\b|\bsignals?\b|\btags?\b|센서|신호|태그`)
 
 // catalog answers what the plant has, from its catalog (the series, the
 // plant model and the maintenance register): for machines named, their
@@ -11,6 +15,25 @@ import (
 func (r *run) catalog() {
 	q := r.q
 	var out []string
+	if q.Type != "" && !sensorWordRe.MatchString(q.Text) {
+		// "list the machines of model4", "which presses do we have?"
+		as := r.p.AssetsOfType(q.Type)
+		shown := as
+		if len(shown) > 30 {
+			shown = shown[:30]
+		}
+		list := strings.Join(shown, ", ")
+		if len(shown) < len(as) {
+			list += ", …"
+		}
+		out = append(out, r.msg("catalog.type", q.Type, len(as), list))
+		if len(as) > 0 {
+			out = append(out, r.msg("catalog.ask", as[0]))
+		}
+		r.a.Situation = joinLines(out)
+		r.a.Confidence = "high"
+		return
+	}
 	if len(q.Assets) > 0 && !q.PlantWide && len(q.Assets) <= 6 {
 		for _, a := range q.Assets {
 			var rd []string

@@ -94,6 +94,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `고장 간격|평균 수리|작업 ?지시|정지 시간|다운타임|비가동|마지막 ?(?:점검|정비|보전|수리|교체|교환)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
 		// "how many bearing failures did press-3 have?": a count of records.
 		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업)|(?:고장|정비|교체|작업 ?지시).{0,15}몇 ?(?:번|건|회|개)`),
+		// "which machines failed most in 2015?": counts of records, ranked.
+		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
 		// "when was the bearing last replaced?": a record's date.
 		p(7, `\blast (?:replaced|changed|swapped|renewed|cleaned)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped|renewed)\b`),
 	},
@@ -102,7 +104,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
 	},
 	IntentCatalog: {
-		p(8, `\b(?:list|show)(?: me)? (?:all )?(?:the |our )?(?:machines|assets|equipment|sensors|lines|series)\b|\bwhat (?:machines|assets|equipment|sensors|lines|series) (?:are there|do we have|does .{1,30} have|is there|exist)\b|\bwhich (?:sensors|machines) (?:does|do|are on) .{0,30}\b(?:have|line)\b|설비 ?목록|센서 ?목록|라인 ?목록|어떤 (?:설비|센서|라인)(?:가|이|들이)? 있`),
+		p(8, `\b(?:list|show)(?: me)? (?:all )?(?:the |our )?(?:machines|assets|equipment|sensors|lines|series)\b|\bwhat (?:machines|assets|equipment|sensors|lines|series) (?:are there|do we have|(?:does|do) .{1,30} have|is there|exist)\b|\b(?:which|what|how many) [a-z0-9]+s (?:do we have|are there|does the plant have)\b|\bdo we have (?:any|a|an) [a-z0-9]+\b|\bwhich (?:sensors|machines) (?:does|do|are on) .{0,30}\b(?:have|line)\b|설비 ?목록|센서 ?목록|라인 ?목록|어떤 (?:설비|센서|라인)(?:가|이|들이)? 있`),
 	},
 	IntentLimits: {
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),

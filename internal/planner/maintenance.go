@@ -27,7 +27,7 @@ var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
 	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
-	{"count", regexp.MustCompile(`\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"count", regexp.MustCompile(`\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
@@ -81,7 +81,7 @@ var componentBeforeRe = regexp.MustCompile(`\b([a-z][a-z0-9_-]{1,30})\s+(?:failu
 // notComponent are words that come before "failures" and name no part.
 var notComponent = map[string]bool{"many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
 	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
-	"machine": true, "machines": true, "equipment": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true}
+	"machine": true, "machines": true, "equipment": true, "most": true, "fewest": true, "least": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true}
 
 // namedComponent returns a part named before "failures" that the plant's
 // vocabulary does not otherwise know (a CMMS's own component names, such
@@ -109,7 +109,7 @@ var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|어느 라인|어떤 라인|라인별`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machine|asset|equipment|one)\b|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)`)
 )
 
 // maintenance answers a question about the maintenance history from the
@@ -295,10 +295,18 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if r.q.Window.Named {
 		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
 	}
+	grouped, counted := len(d.Figures) > 1, 0
 	for _, f := range d.Figures {
 		name := f.Group
 		if name == "" {
 			name = scope
+		}
+		if grouped && ask.key == "count" {
+			// A ranking: the machines or lines that had any, most first.
+			if f.Records == 0 || counted == 10 {
+				continue
+			}
+			counted++
 		}
 		switch ask.key {
 		case "last", "next":
@@ -319,6 +327,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 		case "count":
 			out = append(out, r.msg("maint.count", name, f.Records, r.maintWhat(d.Filter), span))
+			if grouped && counted == 1 {
+				out[len(out)-1] = r.msg("maint.count_rank") + "\n" + out[len(out)-1]
+			}
 		case "downtime":
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "reliability":
@@ -335,6 +346,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 			out = append(out, s)
 		}
+	}
+	if grouped && ask.key == "count" && counted == 0 {
+		out = append(out, r.msg("maint.count_none_any", r.maintWhat(d.Filter), span))
 	}
 	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability") {
 		var recs []string
@@ -394,11 +408,17 @@ func (r *run) maintWhat(f map[string]any) string {
 // riskiest assets with their probability and driver (and every asset's
 // 48-hour probability, which the ranking adds to its score), or why there
 // is none.
-func (r *run) riskLines() ([]string, map[string]float64) {
+func (r *run) riskLines(assets ...string) ([]string, map[string]float64) {
 	if !r.in.Tools.Has(tools.FailureRisk) {
 		return nil, nil
 	}
-	res := r.call(agent.ToolCall{Name: tools.FailureRisk, Args: map[string]any{"top": 50}})
+	args := map[string]any{"top": 50}
+	show := 3
+	if len(assets) > 0 {
+		// The assets asked about, each of them.
+		args["assets"], show = assets, len(assets)
+	}
+	res := r.call(agent.ToolCall{Name: tools.FailureRisk, Args: args})
 	if len(res) == 0 || !res[0].OK {
 		return nil, nil
 	}
@@ -429,14 +449,20 @@ func (r *run) riskLines() ([]string, map[string]float64) {
 	p48 := map[string]float64{}
 	for i, a := range d.Assets {
 		p48[a.Asset] = a.P48
-		if i >= 3 {
+		if i >= show {
 			continue
 		}
 		s := r.msg("risk.asset", a.Asset, val(round1(100*a.P48)), val(round1(100*a.P7d)))
+		if a.Alarm {
+			s += " " + r.msg("risk.alarm")
+		}
 		if len(a.Drivers) > 0 {
 			s += " " + r.msg("risk.driver", a.Drivers[0].Feature, val(a.Drivers[0].Value))
 		}
 		out = append(out, s)
+	}
+	if len(out) == 0 && len(assets) > 0 {
+		return []string{r.msg("risk.none", strings.Join(assets, ", "))}, p48
 	}
 	if len(out) > 0 {
 		head := r.msg("risk.head", d.Model)
@@ -449,3 +475,21 @@ func (r *run) riskLines() ([]string, map[string]float64) {
 }
 
 func round1(x float64) float64 { return float64(int(x*10+0.5)) / 10 }
+
+// riskAskRe asks a machine's failure risk ("what is the failure risk for
+// machine-45?", "is pump-2 likely to fail?", "고장 위험").
+var riskAskRe = regexp.MustCompile(`\bfailure[- ]risk\b|\brisk of (?:a )?(?:failure|failing|breakdown)\b|\b(?:probability|chance|likelihood) of (?:a )?(?:failure|failing|breaking down|breakdown)\b|\blikely to (?:fail|break)\b|\bgoing to (?:fail|break)\b|\bwill (?:it|\S+-\d+) (?:fail|break)\b|고장 ?(?:위험|확률|가능성)|고장 ?날 ?(?:것 ?같|가능성|확률)`)
+
+// assetRisk answers a named machine's failure risk: the model's
+// probabilities and driver for each, then what its data shows.
+func (r *run) assetRisk(targets []string) {
+	lines, _ := r.riskLines(targets...)
+	r.condition()
+	switch {
+	case len(lines) == 0:
+		lines = []string{r.msg("risk.notool")}
+	case lines[0] == r.msg("risk.untrained"):
+		lines = []string{r.msg("risk.untrained_asset")}
+	}
+	r.a.Situation = strings.TrimSpace(joinLines(lines) + "\n" + r.a.Situation)
+}

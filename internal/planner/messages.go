@@ -54,7 +54,7 @@ var messages = map[string][2]string{
 
 	// Unknown things.
 	"unknown.sensor":  {"%s has no %s sensor (its sensors: %s).", "%s에는 %s 센서가 없습니다(있는 센서: %s)."},
-	"unknown.instead": {"I can check the plant's own machines and lines instead (%s): ask, for example, \"is press-3 ok?\".", "대신 이 플랜트의 설비와 라인(%s)을 확인할 수 있습니다. 예: \"프레스 3호기 괜찮아?\""},
+	"unknown.instead": {"I can check the plant's own machines and lines instead (%s): ask, for example, \"is %s ok?\".", "대신 이 플랜트의 설비와 라인(%s)을 확인할 수 있습니다. 예: \"%s 괜찮아?\""},
 
 	// Causes.
 	"explain.trend":      {"a trend change (%s%s over the window), not the usual daily and weekly pattern", "평소 일간·주간 패턴이 아닌 추세 변화 (구간 중 %s%s)"},
@@ -180,6 +180,8 @@ var messages = map[string][2]string{
 	"maint.what_service":     {"service record(s)", "정비"},
 	"maint.what_wo":          {"work order(s)", "작업 지시"},
 	"maint.what_wo_open":     {"open work order(s)", "미완료 작업 지시"},
+	"maint.count_rank":       {"Ranked by the number recorded, most first:", "기록 건수 순 (많은 순):"},
+	"maint.count_none_any":   {"No %s recorded on any machine (%s).", "어느 설비에도 %[2]s 기간 %[1]s 기록이 없습니다."},
 	"maint.count_zero_hint":  {"None in that window; ask without a date to see the earlier ones.", "해당 기간에는 없습니다. 기간 없이 물어보시면 이전 기록을 보여 드립니다."},
 	"maint.downtime":         {"%s: %s hours of downtime recorded, %d failure(s) (%s).", "%[1]s: 정지 시간 %[2]s시간 기록, 고장 %[3]d건 (%[4]s)."},
 	"maint.reliability_head": {"%s: %d failure(s) on %d asset(s) over %s operating hours (%s).", "%[1]s: 가동 %[4]s시간 동안 설비 %[3]d대에서 고장 %[2]d건 (%[5]s)."},
@@ -272,6 +274,12 @@ var messages = map[string][2]string{
 	"trend.down":   {"down %s", "%s 하락"},
 	"trend.flat":   {"unchanged", "변화 없음"},
 	"trend.none":   {"%s %s: no reading in %s.", "%s %s: %s 동안 측정값이 없습니다."},
+	"risk.alarm":   {"In alarm: above the model's alert threshold.", "경보 상태: 모델의 경보 기준 초과."},
+	"risk.none":    {"The failure-risk model gives no figure for %s (no records of it in the history it scores).", "고장 위험 모델에 %s의 값이 없습니다 (점수를 매기는 이력에 기록이 없음)."},
+	"risk.notool":  {"No failure-risk model is available here.", "여기서는 고장 위험 모델을 쓸 수 없습니다."},
+	"risk.untrained_asset": {"No failure-risk model is trained for this plant yet (gemba model train risk needs enough recorded failures), so I cannot give a probability of failure; what its data shows is below.",
+		"이 플랜트에는 아직 고장 위험 모델이 학습되지 않아 (gemba model train risk, 고장 기록이 충분해야 함) 고장 확률을 드릴 수 없습니다. 데이터로 본 상태는 아래와 같습니다."},
+	"catalog.type": {"The %s machines (%d): %s.", "%s 설비 (%d대): %s."},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -139,7 +140,7 @@ func (r *run) call(calls ...agent.ToolCall) []agent.ToolResult {
 			r.lib.merge(x)
 		}
 		if !x.OK && x.Error != "" {
-			r.failures = append(r.failures, x.Error)
+			r.addFailure(x.Error)
 		}
 	}
 	return res
@@ -262,4 +263,26 @@ func (r *run) hoursSince(t time.Time) int {
 // hoursTo is the whole hours from now to t (at least 1).
 func (r *run) hoursTo(t time.Time) int {
 	return max(1, int(math.Ceil(t.Sub(r.now).Hours()-1e-9)))
+}
+
+// noDataRe reads detect_anomalies' "no data in the window" message, which
+// each line's call of a plant-wide question repeats.
+var noDataRe = regexp.MustCompile(`^There is no data between (\S+) and (\S+) on any of the (\d+) assets checked: (.*)$`)
+
+// addFailure keeps a tool's readable error for the answer; the same "no
+// data in the window" of several lines' calls is said once, for all of
+// their assets.
+func (r *run) addFailure(e string) {
+	if m := noDataRe.FindStringSubmatch(e); m != nil {
+		for i, f := range r.failures {
+			o := noDataRe.FindStringSubmatch(f)
+			if o == nil || o[1] != m[1] || o[2] != m[2] || o[4] != m[4] {
+				continue
+			}
+			n := r.derive("assets without data in the window, all calls", float64(atoi(o[3])+atoi(m[3])), "detect_anomalies")
+			r.failures[i] = fmt.Sprintf("There is no data between %s and %s on any of the %s assets checked: %s", m[1], m[2], n, m[4])
+			return
+		}
+	}
+	r.failures = append(r.failures, e)
 }

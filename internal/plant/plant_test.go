@@ -224,6 +224,9 @@ func TestResolve(t *testing.T) {
 		{text: "what's the temperature in the warehouse?", unknown: []string{"warehouse"}},
 		{text: "창고 온도 어때?", unknown: []string{"창고"}},
 		{text: "the server room and the loading dock", unknown: []string{"loading dock", "server room"}},
+		{text: "average vibration of machine 3 in february", unknown: []string{"machine-3"}},
+		{text: "did the machine stop 2 hours ago? which machine 2 days ago", unknown: nil},
+		{text: "unit 12 and press 3", assets: []string{"press-3"}, unknown: []string{"unit-12"}},
 	}
 	for _, c := range cases {
 		m := p.Resolve(c.text)
@@ -244,6 +247,31 @@ func TestResolve(t *testing.T) {
 	m = p.Resolve("line-4")
 	require.Equal(t, []string{"line-1", "line-2", "line-3"}, m.Unknown[0].Closest)
 	require.Contains(t, p.Resolve("press 3 vibration, hot").Sensors, "temperature")
+
+	// A plant whose machines are "machine-<n>" (a CMMS export): "machine 3"
+	// is machine-3 as "press 3" is press-3, lists included, and a number
+	// it does not have is unknown, never another machine.
+	var ss []Series
+	for _, n := range []string{"1", "3", "4", "12"} {
+		ss = append(ss, Series{Name: "machine-" + n + ".vibration", Asset: "machine-" + n, Sensor: "vibration"})
+	}
+	mp, err := New(ss, Defaults{})
+	require.NoError(t, err)
+	for text, want := range map[string][]string{
+		"average vibration of machine 3 in february": {"machine-3"},
+		"machines 3 and 4":                           {"machine-3", "machine-4"},
+		"machine #12 ok?":                            {"machine-12"},
+		"is machine12 ok":                            {"machine-12"},
+		"machine-1":                                  {"machine-1"},
+		"which machines failed most in 2015?":        nil,
+	} {
+		m := mp.Resolve(text)
+		require.Equal(t, want, m.Assets, text)
+		require.Empty(t, m.Unknown, text)
+	}
+	m = mp.Resolve("is machine 7 ok?")
+	require.Empty(t, m.Assets)
+	require.Equal(t, "machine-7", m.Unknown[0].Said)
 }
 
 func norm(s []string) []string {

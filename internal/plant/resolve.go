@@ -2,9 +2,11 @@ package plant
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Mentions are the things of the plant a text names.
@@ -160,6 +162,44 @@ func (p *Plant) Resolve(text string) Mentions {
 			}
 		}
 	}
+	// Assets the plant names "<word>-<n>" with a word no equipment type
+	// has ("machine-3" of a CMMS export): read as the type rules read
+	// "press 3", "press #3", "press3", "press 2 and 3".
+	for _, prefix := range p.namePrefixes() {
+		for _, sm := range prefixRe(prefix).FindAllStringSubmatchIndex(t, -1) {
+			if !free(sm[0], sm[1]) {
+				continue
+			}
+			for _, n := range numbersIn(t[sm[2]:sm[3]]) {
+				name := prefix + "-" + strconv.Itoa(n)
+				if _, ok := p.Asset(name); ok {
+					m.Assets = appendUnique(m.Assets, name)
+					continue
+				}
+				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownAsset, Closest: nearest(name, p.AssetNames(), 3)})
+			}
+			take(sm[0], sm[1])
+		}
+	}
+	// A generic word and a number ("machine 3", "unit 12") in a plant
+	// whose assets are not named so: a machine it does not have, never
+	// the plant as a whole. A time or count after the number ("machine
+	// 2 hours ago") is no name.
+	for _, w := range genericWords {
+		if slices.Contains(p.namePrefixes(), w) {
+			continue
+		}
+		for _, sm := range prefixRe(w).FindAllStringSubmatchIndex(t, -1) {
+			if !free(sm[0], sm[1]) || unitAfterRe.MatchString(t[sm[1]:]) {
+				continue
+			}
+			for _, n := range numbersIn(t[sm[2]:sm[3]]) {
+				name := w + "-" + strconv.Itoa(n)
+				m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownAsset, Closest: nearest(name, p.AssetNames(), 3)})
+			}
+			take(sm[0], sm[1])
+		}
+	}
 	// Any other name-number token ("xj-7") that is not a document id.
 	for _, sm := range genericNameRe.FindAllStringSubmatchIndex(t, -1) {
 		if !free(sm[0], sm[1]) {
@@ -297,8 +337,7 @@ func init() {
 		}
 		sort.Slice(en, func(i, j int) bool { return len(en[i]) > len(en[j]) })
 		sort.Slice(ko, func(i, j int) bool { return len(ko[i]) > len(ko[j]) })
-		// A list of numbers after the first: "2 and 3", "2, 3", "2/3", "2호기랑 3호기".
-		list := `\d+(?:\s*(?:호기|번))?(?:\s*(?:,|/|&|\band\b|\bor\b|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+(?:\s*(?:호기|번))?)*`
+		list := numberList
 		var res []*regexp.Regexp
 		if len(en) > 0 {
 			w := `(?:` + strings.Join(en, "|") + `)`
@@ -323,6 +362,58 @@ func init() {
 }
 
 func assetRes(et EquipmentType) []*regexp.Regexp { return assetReCache[et.Type] }
+
+// numberList is one number or a list of them: "2 and 3", "2, 3", "2/3",
+// "2호기랑 3호기".
+const numberList = `\d+(?:\s*(?:호기|번))?(?:\s*(?:,|/|&|\band\b|\bor\b|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+(?:\s*(?:호기|번))?)*`
+
+// genericWords name a machine by number in any plant ("machine 3").
+var genericWords = []string{"machine", "unit", "station", "asset"}
+
+// unitAfterRe is a time or count word after a number: "machine 2 hours
+// ago" names no machine.
+var unitAfterRe = regexp.MustCompile(`^\s*(?:%|x\b|h\b|hrs?\b|hours?\b|min\w*\b|days?\b|weeks?\b|months?\b|years?\b|times?\b|shifts?\b|parts?\b|pcs\b|units?\b|시간|분|일|주|번|회|개)`)
+
+var prefixCache sync.Map // prefix → *regexp.Regexp
+
+// prefixRe finds a plant's own name word and its numbers ("machine 3",
+// "machines 2 and 4", "machine #12").
+func prefixRe(prefix string) *regexp.Regexp {
+	if re, ok := prefixCache.Load(prefix); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := regexp.MustCompile(`\b` + regexp.QuoteMeta(prefix) + `s?[\s\-_#]*(?:no\.?\s*|number\s*)?(` + numberList + `)\b`)
+	prefixCache.Store(prefix, re)
+	return re
+}
+
+// namePrefixes are the words of the plant's "<word>-<n>" asset names that
+// no equipment type, line or document id uses ("machine" of machine-3).
+func (p *Plant) namePrefixes() []string {
+	taken := map[string]bool{"line": true}
+	for k := range docPrefixes {
+		taken[k] = true
+	}
+	for _, et := range EquipmentTypes {
+		taken[et.Type] = true
+		for _, w := range et.EN {
+			taken[strings.ToLower(w)] = true
+		}
+	}
+	var out []string
+	for _, a := range p.Assets {
+		n := Normalize(a.Name)
+		if !plainNameRe.MatchString(n) {
+			continue
+		}
+		w := n[:strings.LastIndexByte(n, '-')]
+		if !taken[w] {
+			taken[w] = true
+			out = append(out, w)
+		}
+	}
+	return out
+}
 
 func typeOnlyRe(et EquipmentType) *regexp.Regexp { return typeOnlyCache[et.Type] }
 
