@@ -66,9 +66,12 @@ func (r *run) answer() {
 			break
 		}
 		r.condition()
+	}
+	if q.Intent == IntentMetric || q.Intent == IntentStatus || q.Intent == IntentDiagnose || q.Intent == "" {
 		if targets := targetsOf(q, r.p); r.trendAsked(targets) {
-			// "the trend of compressor-1 pressure over the last month":
-			// the sensor's figures first, then what the detector saw.
+			// "the trend of compressor-1 pressure over the last month",
+			// "press 3's max temperature yesterday": the sensor's figures
+			// over the window first, then what the detector saw.
 			if lines := r.trends(targets); len(lines) > 0 {
 				r.a.Situation = joinLines(lines) + "\n" + r.a.Situation
 			}

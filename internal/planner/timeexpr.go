@@ -176,6 +176,27 @@ func ahead(now time.Time, d time.Duration, label, ko string) Span {
 	return Span{From: now, To: now.Add(d), Label: label, LabelKO: ko}
 }
 
+// clockWord is a time of day in English: "8am", "8:30 pm", "14:00",
+// "noon", "midnight".
+const clockWord = `\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?|noon|midday|midnight`
+
+var clockWordRe = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|o'?clock)?$`)
+
+// clockOf reads a clockWord.
+func clockOf(s string) (time.Duration, bool) {
+	switch s = strings.TrimSpace(s); s {
+	case "noon", "midday":
+		return 12 * time.Hour, true
+	case "midnight":
+		return 0, true
+	}
+	m := clockWordRe.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	return clock(atoi(m[1]), atoi(m[2]), m[3])
+}
+
 // clock is the time of day from an hour, minutes and am/pm words.
 func clock(h, m int, ampm string) (time.Duration, bool) {
 	switch strings.ReplaceAll(ampm, ".", "") {
@@ -319,6 +340,43 @@ var timeRules = []timeRule{
 			}
 			wd, ok := weekdays[w]
 			return Span{From: p.Weekday(now, wd), To: now, Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
+	// "between 8am and noon today", "from 14:00 to 16:30 yesterday",
+	// "어제 오후 2시부터 4시까지": the latest such span, unless a day is named.
+	{regexp.MustCompile(`\b(?:between|from) (` + clockWord + `) (?:and|to|until|till|-) (` + clockWord + `)(?:\s+(yesterday|today))?\b|(오늘|어제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:부터|에서|~)\s*(오전|오후|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:까지|사이)?`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			var c1, c2 time.Duration
+			var ok1, ok2 bool
+			day := m[3] + m[4]
+			if m[1] != "" {
+				c1, ok1 = clockOf(m[1])
+				c2, ok2 = clockOf(m[2])
+			} else {
+				c1, ok1 = clock(atoi(m[6]), atoi(m[7]), m[5])
+				ampm := m[8]
+				if ampm == "" && m[5] != "" && atoi(m[9]) < 12 && atoi(m[9]) <= atoi(m[6])+12 && (m[5] == "오후" || m[5] == "저녁" || m[5] == "밤") {
+					ampm = m[5] // "오후 2시부터 4시까지": both in the afternoon
+				}
+				c2, ok2 = clock(atoi(m[9]), atoi(m[10]), ampm)
+			}
+			if !ok1 || !ok2 {
+				return Span{}, false
+			}
+			off := 0
+			if day == "yesterday" || day == "어제" {
+				off = -1
+			}
+			from, to := p.At(now, off, c1), p.At(now, off, c2)
+			if !to.After(from) {
+				to = to.Add(24 * time.Hour) // "from 22:00 to 06:00": across midnight
+			}
+			if day == "" && from.After(now) {
+				from, to = from.Add(-24*time.Hour), to.Add(-24*time.Hour) // the latest such span
+			}
+			if to.After(now) && from.Before(now) {
+				to = now
+			}
+			return Span{From: from, To: to, Label: m[0], LabelKO: m[0]}, true
 		}, nil},
 	{regexp.MustCompile(`\b(?:since|from|after) (\d{1,2})(?::(\d{2}))?(?:\s*(am|pm|a\.m\.|p\.m\.|o'?clock))?(?:\s+(yesterday|today|this morning))?\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {

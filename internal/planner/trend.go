@@ -11,7 +11,7 @@ import (
 )
 
 // trendRe asks how a reading went over a time: its trend.
-var trendRe = regexp.MustCompile(`\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|추이|추세|변화|그래프|차트`)
+var trendRe = regexp.MustCompile(`\b(?:max|maximum|highest|peak|min|minimum|lowest|average|mean|avg)\b|최고|최대|최저|최소|평균|\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|추이|추세|변화|그래프|차트`)
 
 // trendAsked reports whether the question asks a named sensor's trend:
 // a sensor, a machine, and trend words or a window longer than a day.

@@ -172,6 +172,12 @@ func TestTimeWords(t *testing.T) {
 		"output of february":    "02-01 00:00–03-01 00:00",
 		// "over the last month" is the days up to now; "last month" the calendar's.
 		"pressure trend over the last month": "02-02 10:20–03-04 10:20",
+		"between 8am and noon today":         "03-04 08:00–03-04 10:20",
+		"from 14:00 to 16:30":                "03-03 14:00–03-03 16:30",
+		"between 2 pm and 4 pm yesterday":    "03-03 14:00–03-03 16:00",
+		"from 22:00 to 06:00":                "03-03 22:00–03-04 06:00",
+		"어제 오후 2시부터 4시까지":                    "03-03 14:00–03-03 16:00",
+		"오전 8시부터 10시까지":                      "03-04 08:00–03-04 10:00",
 		"last month":                         "02-01 00:00–03-01 00:00",
 		"in the past week":                   "02-25 10:20–03-04 10:20",
 		"최근 한 달 압력":                          "02-02 10:20–03-04 10:20",
