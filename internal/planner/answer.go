@@ -211,10 +211,18 @@ func (r *run) condition() {
 		// A symptom reported in words no failure mode names, with quiet
 		// data: what the plant's memory says about it, or that it says
 		// nothing.
-		if q.Intent == IntentDiagnose && !q.Vague && len(targets) == 1 && len(r.book.events) == 0 && len(r.failures) == 0 {
+		runUntil := runUntilRe.MatchString(q.Text)
+		if q.Intent == IntentDiagnose && !q.Vague && !runUntil && len(targets) == 1 && len(r.book.events) == 0 && len(r.failures) == 0 {
 			if said, stems := symptomWords(q, r.p, targets[0]); len(stems) > 0 {
 				lines = append(lines, r.symptomLookup(targets[0], said, stems)...)
 			}
+		}
+		if runUntil && q.Horizon.Named && q.Horizon.Ahead && len(r.book.events) == 0 && len(r.failures) == 0 {
+			label := q.Horizon.Label
+			if r.ko() {
+				label = q.Horizon.LabelKO
+			}
+			lines = append(lines, r.msg("rule.quiet_horizon", label, r.at(q.Horizon.To)))
 		}
 		r.a.Situation = joinLines(lines)
 		r.a.Confidence = "medium"

@@ -108,6 +108,9 @@ var messages = map[string][2]string{
 	"rule.dir.above_rising":  {"above", "초과"},
 	"rule.dir.below_falling": {"below", "미만"},
 	"rule.for":               {" and has risen for %d h", ", %d시간째 상승 중"},
+	"rule.before_horizon":    {"That is about %s, sooner than the time you asked about (%s, to %s): do not plan to run it that long without acting.", "약 %[1]s로, 물어보신 시점(%[2]s, %[3]s)보다 앞섭니다. 조치 없이 그때까지 가동할 계획은 세우지 마세요."},
+	"rule.after_horizon":     {"At this rate it stays below that limit for the time you asked about (%s, to %s), but the rate can change: re-check every shift.", "이 속도라면 물어보신 시점(%[1]s, %[2]s)까지는 그 기준 아래지만 속도는 바뀔 수 있으니 매 교대 다시 확인하세요."},
+	"rule.quiet_horizon":     {"Nothing in its data now points to a problem before the time you asked about (%s, to %s); the data cannot promise it, so re-check every shift.", "지금 데이터로는 물어보신 시점(%[1]s, %[2]s) 전에 문제를 가리키는 것이 없습니다. 데이터가 보장하지는 못하니 매 교대 다시 확인하세요."},
 	"rule.outlook":           {"At this rate it reaches the %s%s %s limit (%s) in about %s h.", "이 속도라면 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다."},
 
 	// Escalation.

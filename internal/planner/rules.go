@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"time"
 )
@@ -199,8 +200,26 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	nx, _ := r.next(h, d)
 	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
 		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours since "+stampUTC(h.Event.Start)+")")
-	return r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
+	out := r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
+	if hz := r.q.Horizon; hz.Named && hz.Ahead && runUntilRe.MatchString(r.q.Text) {
+		// "can I keep running until friday?": the limit against that time.
+		label := hz.Label
+		if r.ko() {
+			label = hz.LabelKO
+		}
+		at := r.now.Add(time.Duration(hrs * float64(time.Hour)))
+		r.note("time the limit is reached at the current rate, plant time", r.at(at), "now + hours to the next limit")
+		if at.Before(hz.To) {
+			out += " " + r.msg("rule.before_horizon", r.at(at), label, r.at(hz.To))
+		} else {
+			out += " " + r.msg("rule.after_horizon", label, r.at(hz.To))
+		}
+	}
+	return out
 }
+
+// runUntilRe asks whether a machine can run until a time.
+var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:last|hold(?: out)?|hang on|make it) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay)\w* (?:the \w+ )?(?:until|till|to)\b|까지 (?:버틸|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|돌려도 되|가동해도 되)`)
 
 // nextLimits are the limits beyond the current reading, for escalation:
 // "At 7 mm/s (danger in RB-bearing-inspection): plan the bearing replacement within 48 h."

@@ -440,6 +440,23 @@ var timeRules = []timeRule{
 			s := p.LatestNight(p.At(now, 0, 23*time.Hour))
 			return Span{From: s.From, To: p.ShiftAt(s.From, 0).To, Label: "tonight", LabelKO: "오늘 밤"}, true
 		}, nil},
+	// "until the weekend": to Saturday 00:00; "over the weekend": Saturday and Sunday.
+	{regexp.MustCompile(`\b(?:until|till|to|by|before) (?:the |this )?weekend\b|주말까지|주말 전`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			sat := nextSaturday(p, now)
+			if !sat.After(now) {
+				sat = sat.AddDate(0, 0, 7) // at the weekend already: the next one
+			}
+			return Span{From: now, To: sat, Label: "until the weekend", LabelKO: "주말까지"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:over|through|during|across) (?:the |this )?weekend\b|\bthis weekend\b|주말 ?(?:동안|내내|사이)|이번 ?주말`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			sat := nextSaturday(p, now)
+			if now.Sub(sat) >= 48*time.Hour {
+				sat = sat.AddDate(0, 0, 7)
+			}
+			return Span{From: maxTime(now, sat), To: sat.AddDate(0, 0, 2), Label: "the weekend", LabelKO: "주말"}, true
+		}, nil},
 	{regexp.MustCompile(`\bnext week\b|다음\s*주`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, 1), To: p.Week(now, 2), Label: "next week", LabelKO: "다음 주"}, true
@@ -644,18 +661,36 @@ func sofar(s, w Span, named bool) Span {
 // way ("today", "this shift") fills both: the window up to now, the
 // horizon to the span's end.
 func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span) {
+	// taken are the bytes of phrases already read: "friday" inside "until
+	// friday" is that horizon's, not also a past Friday's window.
+	var taken [][2]int
+	inside := func(loc []int) bool {
+		for _, t := range taken {
+			if loc[0] >= t[0] && loc[1] <= t[1] {
+				return true
+			}
+		}
+		return false
+	}
 	for _, r := range timeRules {
 		if window.Named && horizon.Named {
 			break
 		}
-		m := r.re.FindStringSubmatch(text)
-		if m == nil {
+		loc := r.re.FindStringSubmatchIndex(text)
+		if loc == nil || inside(loc) {
 			continue
+		}
+		m := make([]string, len(loc)/2)
+		for i := range m {
+			if loc[2*i] >= 0 {
+				m[i] = text[loc[2*i]:loc[2*i+1]]
+			}
 		}
 		s, ok := r.span(m, now, p)
 		if !ok {
 			continue
 		}
+		taken = append(taken, [2]int{loc[0], loc[1]})
 		s.Named = true
 		switch r.dir {
 		case past:
@@ -712,4 +747,21 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 		}
 	}
 	return window, horizon
+}
+
+// nextSaturday is 00:00 of this week's Saturday in plant time (today's on
+// a Saturday, the day before's on a Sunday).
+func nextSaturday(p *plant.Plant, now time.Time) time.Time {
+	d := p.Day(now, 0)
+	if d.Weekday() == time.Sunday {
+		return p.Day(d, -1)
+	}
+	return p.Day(d, int(time.Saturday-d.Weekday()))
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

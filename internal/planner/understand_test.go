@@ -206,6 +206,9 @@ func TestTimeWords(t *testing.T) {
 		"다음 교대":                   "03-04 14:00–03-04 22:00",
 		"make it 2 days":          "03-04 10:20–03-06 10:20",
 		"next 3 months":           "03-04 10:20–06-02 10:20",
+		"until the weekend":       "03-04 10:20–03-07 00:00",
+		"over the weekend":        "03-07 00:00–03-09 00:00",
+		"주말까지":                    "03-04 10:20–03-07 00:00",
 		"앞으로 2개월":                 "03-04 10:20–05-03 10:20",
 		// A date or year not begun yet is ahead, not behind.
 		"in 2027":    "01-01 00:00–01-01 00:00",
@@ -216,9 +219,15 @@ func TestTimeWords(t *testing.T) {
 		require.True(t, h.Named, text)
 		require.Equal(t, want, f(h.From)+"–"+f(h.To), text)
 	}
+	// "until friday" is a horizon only: its "friday" is no past Friday's
+	// window (the window stays the default, the data up to now).
+	w, h := readTimes("press 3 vibration is high, can I keep running until friday?", wednesday, p)
+	require.False(t, w.Named)
+	require.True(t, h.Named)
+	require.Equal(t, "03-06", h.To.In(p.Location).AddDate(0, 0, -1).Format("01-02"))
 	// "This week" asked as it begins (Monday 00:05): the week before.
 	monday := time.Date(2026, 3, 8, 15, 5, 0, 0, time.UTC) // Monday 00:05 in Seoul
-	w, _ := readTimes("press 3 this week", monday, p)
+	w, _ = readTimes("press 3 this week", monday, p)
 	require.Equal(t, "03-02 00:00–03-09 00:00", f(w.From)+"–"+f(w.To))
 	require.Contains(t, w.Label, "just begun")
 	// "May" alone is a verb, not a month; a date the calendar lacks is said so.
