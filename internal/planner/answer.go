@@ -56,6 +56,8 @@ func (r *run) answer() {
 		r.shifts()
 	case IntentCode:
 		r.code()
+	case IntentParts:
+		r.parts()
 	default:
 		if (q.Plan || q.Output) && len(q.Assets) == 0 && len(q.Lines) > 0 {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines

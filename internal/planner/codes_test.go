@@ -33,3 +33,21 @@ func TestCodeLines(t *testing.T) {
 	require.Empty(t, codeLines(body, "E4"))
 	require.Equal(t, []string{"E420 is another code."}, codeLines(body, "e420"))
 }
+
+func TestPartsAsked(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"what spare parts do i need for the press 3 bearing job?": true,
+		"what tools do i need for the conveyor belt change?":      true,
+		"part number of the filler filter":                        true,
+		"필요한 부품은? 펌프 1호기 스트레이너 청소":                                true,
+		"how many parts did line 1 make yesterday?":               false,
+		"parts short of plan on line 2":                           false,
+	} {
+		got := partsAskRe.MatchString(text) && !madeRe.MatchString(text)
+		require.Equal(t, want, got, text)
+	}
+	body := "---\ntags: [filter, spare parts]\n---\n## Steps\n1. Get the correct element: part no. PF-25-700.\n| Spare part not in stock | Stores | 1 hour |\n2. **[LOTO]** Fit the new element and a new O-ring."
+	require.Equal(t, []string{"Get the correct element: part no. PF-25-700.", "[LOTO] Fit the new element and a new O-ring."}, partLines(body, 5))
+	require.Len(t, partLines(body, 1), 1)
+}

@@ -1,0 +1,120 @@
+package planner
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// IntentParts asks which spare parts, tools or materials a job needs
+// ("what spare parts do I need for the press 3 bearing job?", "필요한
+// 부품은?"): what the plant's runbooks and past incidents of the job say.
+const IntentParts Intent = "parts"
+
+// partsAskRe asks for a job's parts, tools or materials.
+var partsAskRe = regexp.MustCompile(`\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)`)
+
+// madeRe marks "parts" as output ("how many parts did line 1 make?").
+var madeRe = regexp.MustCompile(`\bproduc\w*|\bmade\b|\bmake\b|\boutput\b|\bbuilt\b|\bpacked\b|\bshipped\b|\bshort\b|생산|실적`)
+
+// partLineRe marks a document line that names a part, a tool or a
+// material of the job.
+var partLineRe = regexp.MustCompile(`(?i)part no\.?|\bp/n\b|\bspares?\b|\bnew (?:[a-z-]+ ){0,2}(?:unit|bearing|bearings|element|belt|belts|seal|seals|filter|cartridge|gasket|kit|impeller|strainer|basket|coupling|screen|fan)\b|\bgaskets?\b|\bkit\b|\bpuller\b|\binduction heater\b|\btorque wrench\b|\bgrease\b|\bSKF\b|예비|부품|신품|개스킷|그리스|풀러`)
+
+// parts answers what a job needs from the lines of its runbooks and of
+// the machine's past incidents of it that name parts, tools or materials,
+// each cited; with none, it says the documents list none.
+func (r *run) parts() {
+	q := r.q
+	asset := ""
+	if ts := targetsOf(q, r.p); len(ts) > 0 {
+		asset = ts[0]
+	}
+	mode := r.partMode()
+	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": q.Question, "kind": "runbook", "k": 4}}}
+	inc := map[string]any{"query": q.Question, "kind": "incident", "k": 4}
+	if asset != "" {
+		inc["asset"] = asset
+	}
+	if mode != "" {
+		inc["failure_mode"] = mode
+	}
+	calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: inc})
+	var ids []string
+	for _, res := range r.call(calls...) {
+		for _, id := range r.lib.merge(res) {
+			if d := r.lib.docs[id]; d != nil && (mode == "" || d.Mode == mode || d.Mode == "") && (asset == "" || fit(d, asset, r.p) >= 0) {
+				ids = appendUnique(ids, id)
+			}
+		}
+	}
+	if mode != "" {
+		if canon, _ := r.lib.runbooks(mode, asset, r.p); canon != nil {
+			ids = append([]string{canon.ID}, ids...)
+			ids = dedupe(ids)
+		}
+	}
+	if len(ids) > 5 {
+		ids = ids[:5]
+	}
+	var reads []agent.ToolCall
+	for _, id := range ids {
+		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
+	}
+	r.call(reads...)
+	var lines []string
+	for _, id := range ids {
+		d := r.lib.docs[id]
+		if d == nil {
+			continue
+		}
+		for _, l := range partLines(d.Body, min(2, 6-len(lines))) {
+			lines = append(lines, "• "+r.msg("parts.line", l, d.ID))
+			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+		}
+	}
+	if len(lines) == 0 {
+		r.a.Situation = r.msg("parts.none")
+		r.a.Confidence = "low"
+		return
+	}
+	r.a.Situation = joinLines(append(append([]string{r.msg("parts.head")}, lines...), r.msg("parts.stock")))
+	r.a.Confidence = "medium"
+}
+
+// partLines are up to n lines of a document's text (not its front matter
+// or tables) that name a part, a tool or a material.
+func partLines(body string, n int) []string {
+	var out []string
+	for _, l := range strings.Split(bodyText(body), "\n") {
+		if len(out) >= n {
+			break
+		}
+		l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*#0123456789. "))
+		l = strings.TrimSpace(strings.ReplaceAll(l, "**", ""))
+		if l != "" && !strings.HasPrefix(l, "|") && partLineRe.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// bodyText is a document's text without its front matter.
+func bodyText(body string) string {
+	if strings.HasPrefix(body, "---") {
+		if i := strings.Index(body[3:], "\n---"); i >= 0 {
+			return body[3+i+4:]
+		}
+	}
+	return body
+}
+
+func dedupe(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		out = appendUnique(out, s)
+	}
+	return out
+}
