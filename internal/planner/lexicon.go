@@ -198,6 +198,10 @@ var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bpar
 // "what about yesterday?", "그럼 2호기는?").
 var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?`)
 
+// swapRe marks a follow-up that asks the same of another subject ("and
+// pump 1?", "what about press 2?", "2라인은?").
+var swapRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|then)\b|^\W*(?:그럼|그리고)|(?:은|는)\?\W*$`)
+
 // vagueRe finds a symptom said without saying what ("looks off",
 // "이상해요"): no report of a failure.
 var vagueRe = regexp.MustCompile(`\blooks? (?:off|odd|weird|strange|funny|wrong|a bit odd)\b|\bseems? (?:weird|odd|off|strange|wrong)\b|\bacting up\b|\bnot right\b|\bsomething(?:'s| is)? (?:off|wrong|not right)\b|이상해|이상한데|이상하|뭔가 이상`)

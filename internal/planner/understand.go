@@ -274,6 +274,18 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		q.Intent = prev.Intent
 		q.FollowUp = true
 	}
+	// "and pump 1?" after "pump 2's pressure over the last week": the same
+	// question of another machine — its sensor and its time carry over.
+	if swapRe.MatchString(q.Text) && q.Named && len(q.Sensors) == 0 && q.Intent == prev.Intent {
+		q.FollowUp = true
+		for _, s := range prev.Sensors {
+			for _, a := range q.Assets {
+				if as, ok := p.Asset(a); ok && contains(as.Sensors, s) {
+					q.Sensors = appendUnique(q.Sensors, s)
+				}
+			}
+		}
+	}
 	if q.Intent == IntentDiagnose || q.Intent == IntentStatus {
 		q.Plan = q.Plan || prev.Plan
 	}
