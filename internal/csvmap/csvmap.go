@@ -14,6 +14,8 @@
 package csvmap
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -591,7 +593,11 @@ type Reader struct {
 
 // NewReader reads the header of r. An empty file is io.EOF.
 func NewReader(r io.Reader) (*Reader, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(16 << 10)
+	comma, _ := SniffFormat(head) // a ";"-separated Excel export reads too
+	cr := csv.NewReader(br)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	h, err := cr.Read()
 	if err != nil {
@@ -699,3 +705,61 @@ func (d *Duplicates) See(id string, line int) int {
 	d.first[id] = line
 	return 0
 }
+
+// SniffFormat reads the start of a CSV file (its first kilobytes): the
+// field separator, the most frequent of , ; tab and | in the header line
+// outside quotes (a comma on a tie); and, for a file not separated by
+// commas, whether its numbers are written with a decimal comma ("50,64"):
+// some cells read so and none with a decimal point.
+func SniffFormat(head []byte) (comma rune, decimalComma bool) {
+	line := head
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		line = head[:i]
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(line) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case !quoted && (c == ',' || c == ';' || c == '\t' || c == '|'):
+			counts[c]++
+		}
+	}
+	comma = ','
+	for _, c := range []rune{';', '\t', '|'} {
+		if counts[c] > counts[comma] {
+			comma = c
+		}
+	}
+	if comma == ',' {
+		return comma, false
+	}
+	if i := bytes.LastIndexByte(head, '\n'); i >= 0 {
+		head = head[:i+1] // whole lines only: the sample may end mid-row
+	}
+	cr := csv.NewReader(bytes.NewReader(head))
+	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes = comma, -1, true
+	commas, points := 0, 0
+	for n := 0; n < 50; n++ {
+		rec, err := cr.Read()
+		if err != nil {
+			break // the end of the sample (a cut last line included)
+		}
+		for _, f := range rec {
+			f = strings.TrimSpace(f)
+			switch {
+			case decimalCommaCell.MatchString(f):
+				commas++
+			case decimalPointCell.MatchString(f):
+				points++
+			}
+		}
+	}
+	return comma, commas > 0 && points == 0
+}
+
+var (
+	decimalCommaCell = regexp.MustCompile(`^[+-]?\d+,\d+$`)
+	decimalPointCell = regexp.MustCompile(`^[+-]?\d+\.\d+$`)
+)

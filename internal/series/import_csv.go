@@ -1,6 +1,8 @@
 package series
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/csvmap"
 	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
 
@@ -181,6 +184,8 @@ type csvSource struct {
 	cr  *csv.Reader
 	lay *layout
 	tp  timeParser
+	// decimalComma: the file writes "50,64" for 50.64 (clean.SniffFormat).
+	decimalComma bool
 
 	perr    *ImportError
 	fatal   error
@@ -342,12 +347,17 @@ func (s *csvSource) intervals() map[int32]time.Duration {
 }
 
 func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(16 << 10)
+	comma, dec := csvmap.SniffFormat(head) // ";" and "50,64" from a comma-decimal Excel
+	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
+	cr.Comma = comma
 	if opt.Comma != 0 {
 		cr.Comma = opt.Comma
+		dec = opt.Comma != ',' && dec
 	}
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -360,6 +370,11 @@ func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
+	if opt.TimeColumn == "" && findCol(header, timeHeaders) < 0 {
+		// A time column of another name ("Zeit", "시각"): the first
+		// whose cells in the file's first rows are all timestamps.
+		opt.TimeColumn = timeColumnOf(header, head, cr.Comma)
+	}
 	lay, err := newLayout(header, opt)
 	if err != nil {
 		return nil, err
@@ -368,7 +383,7 @@ func newCSVSource(r io.Reader, opt ImportOptions) (*csvSource, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	s := &csvSource{cr: cr, lay: lay, tp: timeParser{loc: loc}, perr: &ImportError{}, index: map[string]int32{}, byKey: map[string][]int32{}}
+	s := &csvSource{cr: cr, lay: lay, tp: timeParser{loc: loc}, perr: &ImportError{}, index: map[string]int32{}, byKey: map[string][]int32{}, decimalComma: dec}
 	s.stats = make([]colStat, max(1, len(lay.cols)))
 	for i := range s.stats {
 		s.stats[i].distinct = map[string]struct{}{}
@@ -503,7 +518,7 @@ func (s *csvSource) Next() bool {
 				s.perr.add(line, lay.header[lay.scol], "empty series name")
 				continue
 			}
-			v, kind := clean.ParseValue(rec[lay.vcol])
+			v, kind := clean.ParseValueIn(rec[lay.vcol], s.decimalComma)
 			s.stats[0].see(rec[lay.vcol], v, kind)
 			if s.readable(line, lay.header[lay.vcol], name, rec[lay.vcol], kind) {
 				s.stage(s.intern(name, "", lay.header[lay.vcol]), ts, v, line)
@@ -519,7 +534,7 @@ func (s *csvSource) Next() bool {
 			if strings.TrimSpace(cell) == "" {
 				continue // a missing reading in a wide file: not a repair
 			}
-			v, kind := clean.ParseValue(cell)
+			v, kind := clean.ParseValueIn(cell, s.decimalComma)
 			s.stats[j].see(cell, v, kind)
 			if s.readable(line, lay.header[c], s.names[ks[j]], cell, kind) {
 				s.stage(ks[j], ts, v, line)
@@ -556,3 +571,46 @@ func (s *csvSource) Values() ([]any, error) { return s.cur, nil }
 
 // Err reports a failure to read the input (not a malformed row).
 func (s *csvSource) Err() error { return s.fatal }
+
+// timeColumnOf names the first column whose cells in the sample's rows
+// (up to 20, after the header) are all timestamps in a layout of the
+// import's ("" when none). Unix seconds do not count: they are numbers too.
+func timeColumnOf(header []string, sample []byte, comma rune) string {
+	if i := bytes.LastIndexByte(sample, '\n'); i >= 0 {
+		sample = sample[:i+1] // whole lines only: the sample may end mid-row
+	}
+	cr := csv.NewReader(bytes.NewReader(sample))
+	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes = comma, -1, true
+	if _, err := cr.Read(); err != nil {
+		return ""
+	}
+	var rows [][]string
+	for len(rows) < 20 {
+		rec, err := cr.Read()
+		if err != nil {
+			break
+		}
+		rows = append(rows, rec)
+	}
+	for c, h := range header {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		n := 0
+		ok := len(rows) > 0
+		for _, rec := range rows {
+			if c >= len(rec) || strings.TrimSpace(rec[c]) == "" {
+				continue
+			}
+			if _, layout, good := clean.ParseTime(rec[c], ""); !good || layout == clean.LayoutUnix {
+				ok = false
+				break
+			}
+			n++
+		}
+		if ok && n > 0 {
+			return h
+		}
+	}
+	return ""
+}

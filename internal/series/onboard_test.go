@@ -265,6 +265,17 @@ func TestImportTimestampFormats(t *testing.T) {
 	require.Len(t, res.Warnings, 1)
 	require.Equal(t, clean.WarnDuplicate, res.Warnings[0].Kind)
 
+	// A comma-decimal locale's Excel export: ";" between fields, "50,64",
+	// dotted day-first dates.
+	st = sub(t, tx)
+	res, err = st.Import(ctx, strings.NewReader("\ufeffZeit;Temperatur\n01.01.2015 06:00;50,64\n01.01.2015 07:00;-0,5\n"), series.ImportOptions{Asset: "eu-1"})
+	require.NoError(t, err)
+	require.Equal(t, want, res.First)
+	require.EqualValues(t, 2, res.Points)
+	w, err := st.Window(ctx, "eu-1.temperatur", want, want.Add(2*time.Hour))
+	require.NoError(t, err)
+	require.Equal(t, []float64{50.64, -0.5}, w.Data.Values)
+
 	for _, bad := range []string{"yesterday", "2015-13-01 00:00:00", "12345", "1/1/15"} {
 		_, err := sub(t, tx).Import(ctx, strings.NewReader("time,v\n2015-01-01T00:00:00Z,1\n"+bad+",2\n"), series.ImportOptions{Asset: "ts-bad"})
 		var ie *series.ImportError

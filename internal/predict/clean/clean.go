@@ -109,8 +109,20 @@ var thousandsRe = regexp.MustCompile(`^[+-]?\d{1,3}(?:,\d{3})+\.\d+$|^[+-]?\d{1,
 
 // ParseValue reads a value cell. The value is NaN unless the cell is a
 // Number.
-func ParseValue(s string) (float64, Cell) {
+func ParseValue(s string) (float64, Cell) { return ParseValueIn(s, false) }
+
+// decimalCommaRe is a number written with a decimal comma, its thousands
+// (if any) grouped by dots: "50,64", "-0,5", "1.234,5".
+var decimalCommaRe = regexp.MustCompile(`^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^[+-]?\d+,\d+$`)
+
+// ParseValueIn is ParseValue for a file written with a decimal comma
+// (decimalComma: "50,64" is 50.64 and "1.234,5" is 1234.5), as Excel
+// writes in comma-decimal locales.
+func ParseValueIn(s string, decimalComma bool) (float64, Cell) {
 	s = strings.TrimSpace(s)
+	if decimalComma && decimalCommaRe.MatchString(s) {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, ".", ""), ",", ".")
+	}
 	low := strings.ToLower(s)
 	if missingMarkers[low] {
 		return math.NaN(), Missing
@@ -161,6 +173,12 @@ var layouts = []string{
 	"1/2/2006 15:04:05",
 	"1/2/2006 3:04:05 PM",
 	"1/2/2006 15:04",
+	// European dotted dates (day first): Excel exports of comma-decimal locales.
+	"02.01.2006 15:04:05",
+	"02.01.2006 15:04",
+	"2.1.2006 15:04:05",
+	"2.1.2006 15:04",
+	"02.01.2006",
 }
 
 // Layouts returns the accepted timestamp layouts, most specific first.

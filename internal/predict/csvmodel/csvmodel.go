@@ -13,6 +13,7 @@
 package csvmodel
 
 import (
+	"bufio"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/csvmap"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
@@ -112,6 +114,13 @@ type Table struct {
 	Slot []int
 	// Report holds the cleaning policy's counts and warnings.
 	Report clean.Report
+	// Comma is the field separator read (csvmap.SniffFormat) and
+	// DecimalComma whether numbers were read with a decimal comma.
+	Comma        rune
+	DecimalComma bool
+	// UnitsRow is the data row read as a units or description row and set
+	// aside (Slot −1, no time), or −1.
+	UnitsRow int
 }
 
 var timeNames = []string{"timestamp", "time", "datetime", "date", "ts"}
@@ -125,7 +134,11 @@ type record struct {
 // *ParseError; a file without a usable header or value column fails at
 // once. Everything readable is cleaned by package clean's policy.
 func Read(r io.Reader, opt ReadOptions) (*Table, error) {
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(16 << 10)
+	comma, dec := csvmap.SniffFormat(head)
+	cr := csv.NewReader(br)
+	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -169,11 +182,28 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 		}
 		recs = append(recs, record{line: line, fields: fields})
 	}
-	tc, vc, err := chooseColumns(header, recs, opt)
+	// A units or description row under the header ("", "(m3/h)"): no
+	// timestamp and no number in any column. Set aside and said so.
+	var units *record
+	if len(recs) > 1 && unitsRow(recs[0].fields) {
+		units = &recs[0]
+		recs = recs[1:]
+	}
+	tc, vc, err := chooseColumns(header, recs, opt, dec)
 	if err != nil {
 		return nil, fmt.Errorf("csvmodel: read: %w", err)
 	}
-	t := &Table{ValueCol: header[vc]}
+	t := &Table{ValueCol: header[vc], Comma: comma, DecimalComma: dec, UnitsRow: -1}
+	if units != nil {
+		// Kept as a row (the commands write one output row per input
+		// row), set aside from the series.
+		t.UnitsRow = 0
+		t.RawValues = append(t.RawValues, units.fields[vc])
+		if tc >= 0 {
+			t.RawTimes = append(t.RawTimes, units.fields[tc])
+			t.Times = append(t.Times, time.Time{})
+		}
+	}
 	if tc >= 0 {
 		t.TimeCol = header[tc]
 	}
@@ -181,7 +211,7 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	last := "" // the layout that parsed the previous timestamp, tried first
 	for _, rec := range recs {
 		raw := rec.fields[vc]
-		v, cell := clean.ParseValue(raw)
+		v, cell := clean.ParseValueIn(raw, dec)
 		if cell == clean.Unreadable {
 			pe.add(rec.line, "bad number %q in column %q", raw, t.ValueCol)
 		}
@@ -212,12 +242,94 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	}
 	al := clean.Align(pts, clean.Options{Untimed: tc < 0})
 	t.Step, t.Slot, t.Report = al.Step, al.Slot, al.Report
+	if units != nil {
+		t.Slot = append([]int{-1}, t.Slot...)
+	}
+	var notes []clean.Warning
+	if comma != ',' {
+		msg := fmt.Sprintf("columns separated by %q", string(comma))
+		if dec {
+			msg += ", numbers written with a decimal comma (50,64 read as 50.64)"
+		}
+		notes = append(notes, clean.Warning{Kind: WarnFormat, Count: 1, Msg: msg})
+	}
+	if units != nil {
+		notes = append(notes, clean.Warning{Kind: WarnUnitsRow, Count: 1, Line: units.line,
+			Msg: fmt.Sprintf("a units or description row (%s) under the header, set aside", strings.Join(nonEmpty(units.fields), ", "))})
+	}
+	t.Report.Warnings = append(notes, t.Report.Warnings...)
 	t.Grid = predict.Series{Values: al.Values, Times: al.Times}
 	return t, nil
 }
 
+// Warning kinds of the reading itself (package clean's are the policy's).
+const (
+	// WarnFormat: the file is not comma-separated, or writes decimal commas.
+	WarnFormat = "format"
+	// WarnUnitsRow: a units row under the header was set aside.
+	WarnUnitsRow = "units_row"
+)
+
+// unitsRow reports whether a first data row is a units or description
+// row: something written, but no timestamp and no number anywhere.
+func unitsRow(fields []string) bool {
+	written := false
+	for _, f := range fields {
+		if f == "" {
+			continue
+		}
+		written = true
+		if _, _, ok := clean.ParseTime(f, ""); ok {
+			return false
+		}
+		if _, cell := clean.ParseValue(f); cell != clean.Unreadable {
+			return false // a number, or a missing value or status word of a reading
+		}
+	}
+	return written
+}
+
+// timeColumnByContent is the first column whose first cells (up to 50)
+// are all timestamps, whatever its name ("Zeitstempel", "시각"); −1 when
+// none. Unix seconds count only under a time-like name, as they are
+// numbers too.
+func timeColumnByContent(header []string, recs []record) int {
+	for c := range header {
+		if header[c] == "" {
+			continue // a column must be named to be told apart (Table.TimeCol)
+		}
+		n := 0
+		ok := len(recs) > 0
+		for _, rec := range recs[:min(len(recs), 50)] {
+			if rec.fields[c] == "" {
+				continue
+			}
+			_, layout, good := clean.ParseTime(rec.fields[c], "")
+			if !good || layout == clean.LayoutUnix {
+				ok = false
+				break
+			}
+			n++
+		}
+		if ok && n > 0 {
+			return c
+		}
+	}
+	return -1
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // chooseColumns resolves the time and value columns (time −1 when none).
-func chooseColumns(header []string, recs []record, opt ReadOptions) (tc, vc int, err error) {
+func chooseColumns(header []string, recs []record, opt ReadOptions, dec bool) (tc, vc int, err error) {
 	find := func(name string) int {
 		for i, h := range header {
 			if strings.EqualFold(h, name) {
@@ -237,6 +349,9 @@ func chooseColumns(header []string, recs []record, opt ReadOptions) (tc, vc int,
 				break
 			}
 		}
+		if tc < 0 {
+			tc = timeColumnByContent(header, recs)
+		}
 	}
 	if opt.ValueCol != "" {
 		if vc = find(opt.ValueCol); vc < 0 {
@@ -255,7 +370,7 @@ func chooseColumns(header []string, recs []record, opt ReadOptions) (tc, vc int,
 		}
 		nums, bad := 0, 0
 		for _, rec := range recs[:min(len(recs), 50)] {
-			switch _, cell := clean.ParseValue(rec.fields[c]); cell {
+			switch _, cell := clean.ParseValueIn(rec.fields[c], dec); cell {
 			case clean.Unreadable:
 				bad++
 			case clean.Number:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/csvmap"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/predict/clean"
 )
@@ -26,6 +27,7 @@ import (
 // the file is not well-formed CSV.
 func dataRows(data []byte) (int, bool) {
 	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma, _ = csvmap.SniffFormat(data[:min(len(data), 16<<10)])
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
 	header, err := cr.Read()
@@ -93,7 +95,11 @@ func checkTable(t *testing.T, data []byte, tab *Table, named bool) {
 	numbers := 0
 	for i, s := range tab.Slot {
 		require.Less(t, s, len(g), "row %d's slot is on the grid", i)
-		v, cell := clean.ParseValue(tab.RawValues[i])
+		if i == tab.UnitsRow {
+			require.Equal(t, -1, s, "a units row is set aside")
+			continue
+		}
+		v, cell := clean.ParseValueIn(tab.RawValues[i], tab.DecimalComma)
 		require.NotEqual(t, clean.Unreadable, cell, "row %d value %q accepted but unreadable", i, tab.RawValues[i])
 		if s < 0 {
 			continue // set aside by the policy (a far-away timestamp)
@@ -114,7 +120,11 @@ func checkTable(t *testing.T, data []byte, tab *Table, named bool) {
 			}
 		}
 		if tab.Times == nil {
-			require.Equal(t, i, s, "without timestamps each row is a slot")
+			want := i
+			if tab.UnitsRow >= 0 && i > tab.UnitsRow {
+				want-- // the units row set aside has no slot
+			}
+			require.Equal(t, want, s, "without timestamps each row is a slot")
 		}
 	}
 	if !named {

@@ -244,3 +244,41 @@ func TestForecastCSVErrors(t *testing.T) {
 	_, err = Detect(strings.NewReader("value\n1\n2\n"), &bytes.Buffer{}, DetectOptions{})
 	require.ErrorIs(t, err, predict.ErrTooShort)
 }
+
+// TestReadSpreadsheetExports reads files as spreadsheets write them: a
+// comma-decimal locale's Excel (";" between fields, "50,64", dotted
+// day-first dates, a byte-order mark, a time column of another name), and
+// a units row under the header; each repair is said in the report.
+func TestReadSpreadsheetExports(t *testing.T) {
+	t.Parallel()
+	eu := "\ufeffZeitstempel;Temperatur;Druck\n01.11.2026 00:00;50,64;1.013,5\n01.11.2026 00:10;50,97;1.014,0\n01.11.2026 00:20;-0,5;1.012,25\n"
+	tb, err := Read(strings.NewReader(eu), ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, "Zeitstempel", tb.TimeCol, "found by its cells, not its name")
+	require.Equal(t, "Temperatur", tb.ValueCol)
+	require.Equal(t, []float64{50.64, 50.97, -0.5}, tb.Grid.Values)
+	require.Equal(t, time.Date(2026, 11, 1, 0, 10, 0, 0, time.UTC), tb.Times[1])
+	require.Equal(t, 10*time.Minute, tb.Step)
+	require.Contains(t, tb.Report.Warnings[0].Msg, `separated by ";", numbers written with a decimal comma`)
+	tb, err = Read(strings.NewReader(eu), ReadOptions{ValueCol: "Druck"})
+	require.NoError(t, err)
+	require.Equal(t, []float64{1013.5, 1014, 1012.25}, tb.Grid.Values, "dotted thousands and a decimal comma")
+
+	// A semicolon file with decimal points keeps them.
+	tb, err = Read(strings.NewReader("time;v\n2025-01-01 00:00;1.234\n2025-01-01 01:00;2.5\n"), ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []float64{1.234, 2.5}, tb.Grid.Values)
+
+	us := "Timestamp,Flow\n,(m3/h)\n11/01/2026 12:00:00 AM,\"1,197.4\"\n\n11/01/2026 12:10:00 AM,\"1,201.0\"\n"
+	tb, err = Read(strings.NewReader(us), ReadOptions{})
+	require.NoError(t, err)
+	require.Equal(t, []float64{1197.4, 1201}, tb.Grid.Values)
+	require.Equal(t, WarnUnitsRow, tb.Report.Warnings[0].Kind)
+	require.Equal(t, 2, tb.Report.Warnings[0].Line)
+	require.Contains(t, tb.Report.Warnings[0].Msg, "(m3/h)")
+
+	// A first row of missing values is data, not units.
+	tb, err = Read(strings.NewReader("v\nn/a\n1\n2\n"), ReadOptions{})
+	require.NoError(t, err)
+	require.Len(t, tb.Grid.Values, 3)
+}
