@@ -7,6 +7,9 @@ import (
 
 	"github.com/gemba-ai/gemba/bot"
 	"github.com/gemba-ai/gemba/internal/blockkit"
+	"github.com/gemba-ai/gemba/internal/console"
+	"github.com/gemba-ai/gemba/internal/conversation"
+	"github.com/gemba-ai/gemba/internal/plant/model"
 )
 
 // newDigestCmd is `gemba digest --channel C [--dry-run]`: one channel's
@@ -25,8 +28,20 @@ with --dry-run it is printed instead and nothing is posted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if channel == "" {
-				return exitCode(2, "digest: --channel is required (a Slack channel id such as C0123456789)")
+				return exitCode(2, "digest: --channel is required (a Slack channel id such as C0123456789, or source:channel as gemba channel list prints it)")
 			}
+			ch, err := model.ParseChannel(channel)
+			if err != nil {
+				return exitCode(2, "digest: --channel "+err.Error())
+			}
+			var names conversation.Names = bot.Names{}
+			if ch.Source == model.SourceConsole {
+				if !dryRun {
+					return exitCode(2, "digest: "+ch.String()+" is a console channel: the running console (gemba serve) shows its digests; use --dry-run to print one")
+				}
+				names = consoleNames{}
+			}
+			channel = ch.ID
 			ctx := cmd.Context()
 			cfg, err := app.Config()
 			if err != nil {
@@ -40,7 +55,7 @@ with --dry-run it is printed instead and nothing is posted.`,
 				return err
 			}
 			if dryRun {
-				d, err := p.core.BuildDigest(ctx, bot.Names{}, channel)
+				d, err := p.core.BuildDigest(ctx, names, channel)
 				if err != nil {
 					return err
 				}
@@ -67,3 +82,10 @@ with --dry-run it is printed instead and nothing is posted.`,
 	cmd.AddCommand(digestScheduleCmds(app)...) // schedule, disable, list: channel.go
 	return cmd
 }
+
+// consoleNames names things for a console channel's printed digest: its
+// source is the console's (its bindings and settings are read there).
+type consoleNames struct{ bot.Names }
+
+// Source is "console".
+func (consoleNames) Source() string { return console.Source }

@@ -38,4 +38,24 @@ func TestDigestCommand(t *testing.T) {
 	msgs := fake.Messages("C1")
 	require.GreaterOrEqual(t, len(msgs), 2, "header and details in its thread")
 	require.Equal(t, msgs[0].TS, msgs[1].ThreadTS)
+
+	// A channel as `gemba channel list` prints it (source:channel): its
+	// binding scopes the digest; a console channel is printed only.
+	code, out, errOut = gemba(t, env, "demo", "seed")
+	require.Equal(t, 0, code, out+errOut)
+	code, out, errOut = gemba(t, env, "channel", "bind", "console:shop-floor", "line-2")
+	require.Equal(t, 0, code, out+errOut)
+	code, out, errOut = gemba(t, env, "digest", "--channel", "console:shop-floor", "--dry-run")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "`line=line-2`")
+	require.NotContains(t, out, "whole plant")
+	code, out, errOut = gemba(t, env, "digest", "--channel", "slack:C1", "--dry-run")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "whole plant")
+	code, _, errOut = gemba(t, env, "digest", "--channel", "console:shop-floor")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "use --dry-run")
+	code, _, errOut = gemba(t, env, "digest", "--channel", "teams:x", "--dry-run")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, `unknown source "teams"`)
 }
