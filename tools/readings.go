@@ -27,8 +27,9 @@ type LatestReadingsArgs struct {
 	Until string `json:"until,omitempty"`
 }
 
-// trend is one sensor's figures over a window (latest_readings with since).
-type trend struct {
+// Trend is one sensor's figures over a window (latest_readings with
+// since), as its result's readings carry them.
+type Trend struct {
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
 	Points int       `json:"points"`
@@ -49,8 +50,8 @@ type trend struct {
 }
 
 // trendOf computes a window's figures; ok is false without a reading.
-func trendOf(w series.Window, from, to time.Time) (trend, bool) {
-	t := trend{From: from, To: to, Step: w.Step.String(), Min: math.Inf(1), Max: math.Inf(-1)}
+func trendOf(w series.Window, from, to time.Time) (Trend, bool) {
+	t := Trend{From: from, To: to, Step: w.Step.String(), Min: math.Inf(1), Max: math.Inf(-1)}
 	sum := 0.0
 	for i, v := range w.Data.Values {
 		if math.IsNaN(v) || i >= len(w.Data.Times) {
@@ -71,7 +72,7 @@ func trendOf(w series.Window, from, to time.Time) (trend, bool) {
 		t.Points++
 	}
 	if t.Points == 0 {
-		return trend{}, false
+		return Trend{}, false
 	}
 	t.Mean = sig(sum / float64(t.Points))
 	t.Change = sig(t.Last - t.First)
@@ -112,7 +113,7 @@ type reading struct {
 	// Position is "above usual", "below usual" or "within usual".
 	Position string `json:"position"`
 	// Trend is the sensor over the window asked (since), when asked.
-	Trend *trend `json:"trend,omitempty"`
+	Trend *Trend `json:"trend,omitempty"`
 }
 
 // LatestReadingsTool is latest_readings on the series store; now is the clock.

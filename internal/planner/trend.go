@@ -25,20 +25,9 @@ func (r *run) trendAsked(targets []string) bool {
 
 // trendReading is the part of a latest_readings result a trend line reads.
 type trendReading struct {
-	Sensor string `json:"sensor"`
-	Unit   string `json:"unit"`
-	Trend  *struct {
-		Step      string    `json:"step"`
-		First     float64   `json:"first"`
-		Last      float64   `json:"last"`
-		Min       float64   `json:"min"`
-		MinAt     time.Time `json:"min_at"`
-		Max       float64   `json:"max"`
-		MaxAt     time.Time `json:"max_at"`
-		Mean      float64   `json:"mean"`
-		Change    float64   `json:"change"`
-		ChangePct float64   `json:"change_pct"`
-	} `json:"trend"`
+	Sensor string       `json:"sensor"`
+	Unit   string       `json:"unit"`
+	Trend  *tools.Trend `json:"trend"`
 }
 
 // trends returns the named sensors' figures over the question's window on
