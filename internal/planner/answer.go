@@ -70,6 +70,10 @@ func (r *run) answer() {
 		r.condition()
 	}
 	if q.Intent == IntentMetric || q.Intent == IntentStatus || q.Intent == IntentDiagnose || q.Intent == "" {
+		if targets := targetsOf(q, r.p); freshRe.MatchString(q.Text) && len(targets) > 0 && len(targets) <= 6 {
+			// "is the cnc-4 data up to date?": when its data last came first.
+			r.a.Situation = joinLines(r.freshness(targets)) + "\n" + r.a.Situation
+		}
 		if targets := targetsOf(q, r.p); r.trendAsked(targets) {
 			// "the trend of compressor-1 pressure over the last month",
 			// "press 3's max temperature yesterday": the sensor's figures

@@ -32,6 +32,7 @@ func SeriesFromData(data any) []Series {
 				s.Unit, _ = t["unit"].(string)
 				s.Latest, _ = t["latest"].(float64)
 				s.LatestAt, _ = t["latest_at"].(string)
+				s.Interval, _ = t["interval"].(string)
 				out = append(out, completeSeries(s))
 			}
 			keys := make([]string, 0, len(t))

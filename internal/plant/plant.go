@@ -97,6 +97,8 @@ type Series struct {
 	// empty when the catalog did not say).
 	Latest   float64 `json:"latest,omitempty"`
 	LatestAt string  `json:"latest_at,omitempty"`
+	// Interval is the series' sampling interval ("10m0s"; "" when unknown).
+	Interval string `json:"interval,omitempty"`
 }
 
 // The kinds of series the catalog has.

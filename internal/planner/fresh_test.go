@@ -1,0 +1,36 @@
+package planner
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+)
+
+// TestFreshness: a machine's latest reading against how often it reports —
+// current, late (a connector down), or without a known rate — with the
+// time since in words the grounding check reads.
+func TestFreshness(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 17, 20, 0, 0, time.UTC)
+	p, err := plant.New([]plant.Series{
+		{Name: "press-1.vibration", Asset: "press-1", Sensor: "vibration", LatestAt: "2026-12-06T17:10:00Z", Interval: "10m0s"},
+		{Name: "press-2.vibration", Asset: "press-2", Sensor: "vibration", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"},
+		{Name: "press-2.temperature", Asset: "press-2", Sensor: "temperature", LatestAt: "2026-12-06T14:10:00Z", Interval: "1h0m0s"},
+		{Name: "pump-1.pressure", Asset: "pump-1", Sensor: "pressure", LatestAt: "2026-12-03T17:20:00Z"},
+	}, plant.DemoDefaults())
+	require.NoError(t, err)
+	r := &run{p: p, now: now, lang: "en"}
+	got := r.freshness([]string{"press-1", "press-2", "pump-1", "cnc-1"})
+	require.Len(t, got, 4)
+	require.Contains(t, got[0], "press-1's latest reading came at 12-07 02:10 (10 min ago); it reports every 10 min, so its data is current")
+	require.Contains(t, got[1], "(3 h ago), though it reports every 10 min: its data is late")
+	require.Contains(t, got[2], "pump-1's latest reading came at 12-04 02:20 (3 days ago).")
+	require.Contains(t, got[3], "cnc-1")
+	r.lang = "ko"
+	require.Contains(t, r.freshness([]string{"press-2"})[0], "3시간 전")
+	require.Equal(t, "1 h 30 min", (&run{lang: "en"}).every(90*time.Minute))
+	require.Equal(t, "30 s", (&run{lang: "en"}).every(30*time.Second))
+}
