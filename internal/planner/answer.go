@@ -204,8 +204,21 @@ func (r *run) condition() {
 		if h != nil {
 			asset = h.Asset
 		}
-		explain = append(explain, agent.ToolCall{Name: tools.ExplainAnomaly, Args: map[string]any{"asset": asset,
-			"since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}})
+		args := map[string]any{"asset": asset, "since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}
+		if h == nil || h.Event == nil {
+			// "why is compressor-1 temperature low?": that sensor, not
+			// whichever moved most.
+			if as, ok := r.p.Asset(asset); ok {
+				for _, s := range q.Sensors {
+					if contains(as.Sensors, s) {
+						delete(args, "asset")
+						args["series"] = asset + "." + s
+						break
+					}
+				}
+			}
+		}
+		explain = append(explain, agent.ToolCall{Name: tools.ExplainAnomaly, Args: args})
 	}
 	var x explanation
 	explained := false
@@ -631,6 +644,9 @@ func (r *run) verdict(x explanation, asset, mode string) string {
 		key := "explain.vs_week"
 		if x.Lag == "24h0m0s" {
 			key = "explain.vs_day"
+		}
+		if math.Abs(x.LagPct) < 0.5 {
+			key += "_same" // not "-0%"
 		}
 		parts = append(parts, r.msg(key, fmt.Sprintf("%+.0f", x.LagPct)))
 	}

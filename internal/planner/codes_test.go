@@ -51,3 +51,15 @@ func TestPartsAsked(t *testing.T) {
 	require.Equal(t, []string{"Get the correct element: part no. PF-25-700.", "[LOTO] Fit the new element and a new O-ring."}, partLines(body, 5))
 	require.Len(t, partLines(body, 1), 1)
 }
+
+func TestPolarityAndWords(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, -1, polarity("why is compressor-1 temperature low?"))
+	require.Equal(t, 1, polarity("compressor-1 motor overheating on hot summer days"))
+	require.Equal(t, 0, polarity("pump 2 is noisy"))
+	require.Equal(t, -1, polarity("토출 압력이 떨어져요"))
+	require.True(t, wordIn("the strainer clogged again", "clog"))
+	require.False(t, wordIn("air flow was reduced", "low"))
+	require.True(t, wordIn("pressure low at the outlet", "low"))
+	require.True(t, wordIn("펌프 소음이 났다", "소음"))
+}

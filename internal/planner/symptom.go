@@ -98,14 +98,25 @@ func (r *run) symptomLookup(asset string, said, words []string) []string {
 	}
 	r.call(reads...)
 	need := min(2, len(words))
+	want := polarity(r.q.Text)
 	var seen []*doc
 	for _, d := range own {
 		text := strings.ToLower(d.Title + "\n" + d.Body)
+		if got := polarity(strings.ToLower(d.Title)); want != 0 && got != 0 && got != want {
+			continue // "temperature low" is no overheating incident
+		}
+		// The words must describe it together: in one line of the record
+		// ("temperature" in one place and "low" pressure in another is
+		// not a low temperature).
 		hits := 0
-		for _, w := range words {
-			if strings.Contains(text, w) {
-				hits++
+		for _, line := range strings.Split(text, "\n") {
+			n := 0
+			for _, w := range words {
+				if wordIn(line, w) {
+					n++
+				}
 			}
+			hits = max(hits, n)
 		}
 		if hits >= need && len(seen) < 2 {
 			seen = append(seen, d)
@@ -121,3 +132,44 @@ func (r *run) symptomLookup(asset string, said, words []string) []string {
 	}
 	return out
 }
+
+// lowRe and highRe say which way a reading went.
+var (
+	lowRe  = regexp.MustCompile(`\b(?:low|lower|too low|dropp\w*|drops?|fall\w*|fell|decreas\w*|cold|cool\w*|under\w*|reduced|weak)\b|낮|떨어|감소|차갑|약해`)
+	highRe = regexp.MustCompile(`\b(?:high|higher|too high|ris\w*|rose|increas\w*|hot|overheat\w*|over-?temp\w*|climb\w*|spik\w*|excess\w*)\b|높|올라|상승|과열|뜨거`)
+)
+
+// polarity is −1 for a text about a reading going down, +1 for up, 0 for
+// neither or both.
+func polarity(text string) int {
+	lo, hi := lowRe.MatchString(text), highRe.MatchString(text)
+	switch {
+	case lo && !hi:
+		return -1
+	case hi && !lo:
+		return 1
+	}
+	return 0
+}
+
+// wordIn reports whether text holds a word beginning with w ("clog" in
+// "clogged"), not w inside another word ("low" in "flow"); Korean words
+// are matched anywhere (particles attach to them).
+func wordIn(text, w string) bool {
+	if hasHangul(w) {
+		return strings.Contains(text, w)
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], w)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if at == 0 || !isLetter(text[at-1]) {
+			return true
+		}
+		i = at + len(w)
+	}
+}
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' }
