@@ -101,3 +101,20 @@ func TestRenderMarksOfflineAndEquipment(t *testing.T) {
 	a.Lang = "ko"
 	require.Contains(t, Render(a), "*신뢰도:* 높음")
 }
+
+// TestJobUnderway: a job said as under way with its next steps asked is a
+// request for the rest of its procedure; a plain status or a "what next"
+// with nothing done is not.
+func TestJobUnderway(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"we cleaned the pump 1 strainer this morning, anything else to do?": true,
+		"filler filter changed, what next?":                                 true,
+		"펌프 1호기 스트레이너 청소했어요. 이제 뭐 해야 돼?":                                    true,
+		"what next?":                         false,
+		"is pump 1 ok? anything else?":       false,
+		"the strainer was cleaned last week": false,
+	} {
+		require.Equal(t, want, jobUnderwayRe.MatchString(q), q)
+	}
+}

@@ -38,6 +38,11 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 // procedureRe finds a request for a procedure ("how do I…", "절차").
 var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|하는)`)
 
+// jobUnderwayRe finds a job said as under way and its next steps asked
+// ("we cleaned the strainer, anything else to do?", "스트레이너 청소했어요.
+// 이제 뭐 해야 돼?"): the rest of that job's procedure is asked for.
+var jobUnderwayRe = regexp.MustCompile(`(?i)\b(?:cleaned|cleared|replaced|changed|swapped|removed|opened|fitted|drained|isolated|locked out|re-?greased|tensioned)\b.{0,60}\b(?:anything else|what (?:now|next|else)|what(?:'s| is) (?:left|next)|next steps?|how do (?:i|we) finish)\b|(?:청소|세척|교체|교환|분리|잠금|주입).{0,12}(?:했|했어요|했습니다|완료).{0,30}(?:이제 뭐|다음에? ?(?:뭐|무엇)|또 뭐|뭘 더|남은)`)
+
 // gate applies the evidence gates to an answer.
 func (r *Runner) gate(ctx context.Context, t *turn, a *Answer) {
 	r.gateEquipment(t, a)
@@ -57,7 +62,7 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 		}
 	}
 	reported := plant.ReportedModes(strings.Join(userText, "\n"))
-	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question)
+	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question) || jobUnderwayRe.MatchString(t.req.Question)
 	dropped := 0
 	keep := func(steps []Step) []Step {
 		var out []Step

@@ -68,6 +68,10 @@ func (r *run) answer() {
 			break
 		}
 		r.condition()
+		if ts := targetsOf(q, r.p); len(q.Facts) > 0 && len(ts) == 1 && nextAskRe.MatchString(q.Text) {
+			// "we cleaned the pump 1 strainer, anything else to do?"
+			r.afterDone(ts[0])
+		}
 	}
 	if q.Intent == IntentMetric || q.Intent == IntentStatus || q.Intent == IntentDiagnose || q.Intent == "" {
 		if targets := targetsOf(q, r.p); freshRe.MatchString(q.Text) && len(targets) > 0 && len(targets) <= 6 {
