@@ -29,6 +29,13 @@ func (r *run) answer() {
 		r.badDate()
 		return
 	}
+	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
+		// "press 3 vibration this week vs last week": one sensor, two spans.
+		if r.comparePeriods(targetsOf(q, r.p)) {
+			r.noteUnknown()
+			return
+		}
+	}
 	switch q.Intent {
 	case IntentMetric:
 		r.metric()

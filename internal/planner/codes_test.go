@@ -63,3 +63,17 @@ func TestPolarityAndWords(t *testing.T) {
 	require.True(t, wordIn("pressure low at the outlet", "low"))
 	require.True(t, wordIn("펌프 소음이 났다", "소음"))
 }
+
+func TestPrevPeriodAsked(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"compare press 3 vibration this week vs last week": true,
+		"press 3 vibration today compare to yesterday":     true,
+		"pump 1 pressure vs last week":                     true,
+		"프레스 3호기 진동 지난주 대비":                                true,
+		"pump-2 motor temperature over the last 2 days":    false,
+		"is press 3 worse than before?":                    false,
+	} {
+		require.Equal(t, want, prevRe.MatchString(q), q)
+	}
+}

@@ -304,6 +304,7 @@ var messages = map[string][2]string{
 	"fact.said.bearing":  {"the bearing was replaced", "베어링을 교체했다"},
 	"fact.said.belt":     {"the belt work was done", "벨트 작업을 했다"},
 	"fact.said.grease":   {"it was greased", "그리스를 주입했다"},
+	"trend.vs":           {"The mean changed by %s%% against the earlier span.", "평균은 이전 기간 대비 %s%% 변했습니다."},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",

@@ -103,6 +103,8 @@ type run struct {
 	stale map[string]Span
 	// staleNote says the whole plant's data ends before the window asked.
 	staleNote string
+	// trendGaps counts trend windows without a reading.
+	trendGaps int
 }
 
 // ignored notes document text that looked like instructions to the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -33,6 +34,12 @@ type trendReading struct {
 // trends returns the named sensors' figures over the question's window on
 // each target that has them (latest_readings with since and until).
 func (r *run) trends(targets []string) []string {
+	lines, _ := r.trendsWithMeans(targets)
+	return lines
+}
+
+// trendsWithMeans is trends with each line's mean.
+func (r *run) trendsWithMeans(targets []string) ([]string, []float64) {
 	type ask struct{ asset, sensor string }
 	var asks []ask
 	var calls []agent.ToolCall
@@ -52,8 +59,14 @@ func (r *run) trends(targets []string) []string {
 		}
 	}
 	var out []string
+	var means []float64
 	for i, res := range r.call(calls...) {
 		if !res.OK {
+			// No reading in the window (the tool says where the data is):
+			// said, never left out.
+			r.dropFailure(res.Error)
+			out = append(out, r.msg("trend.none", asks[i].asset, r.sensorName(asks[i].sensor), r.spanIn(w))+" "+strings.TrimPrefix(res.Error, "tool failed: "))
+			r.trendGaps++
 			continue
 		}
 		d, ok := decode[struct {
@@ -86,6 +99,68 @@ func (r *run) trends(targets []string) []string {
 			line += " " + r.msg("trend.hourly")
 		}
 		out = append(out, line)
+		means = append(means, t.Mean)
 	}
-	return out
+	return out, means
+}
+
+// prevRe names the earlier period a comparison is against ("vs last
+// week", "than yesterday", "지난주 대비").
+var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|지난주(?:와|랑|하고)`)
+
+// dayWordRe names days ("today", "yesterday", "어제").
+var dayWordRe = regexp.MustCompile(`\btoday\b|\byesterday\b|\bday before\b|오늘|어제|전일|그저께`)
+
+// comparePeriods answers a sensor's figures in two periods ("press 3
+// vibration this week vs last week"): the window asked and the one just
+// before it of the same length, each with its first, last, range and mean,
+// and the change of the mean.
+func (r *run) comparePeriods(targets []string) bool {
+	q := r.q
+	if len(targets) != 1 || len(q.Sensors) == 0 || !prevRe.MatchString(q.Text) {
+		return false
+	}
+	// The span asked about is the time words left once the earlier span's
+	// ("vs last week") are taken out: "this week vs last week" is this week.
+	cur, _ := readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
+	switch {
+	case cur.Named:
+	case strings.Contains(q.Text, "week") || strings.Contains(q.Text, "주"):
+		cur = Span{From: r.now.Add(-7 * 24 * time.Hour), To: r.now, Label: "the last 7 days", LabelKO: "최근 7일"}
+	default:
+		cur = Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
+	}
+	d := cur.To.Sub(cur.From)
+	back := d
+	switch {
+	case strings.Contains(q.Text, "week") || strings.Contains(q.Text, "주"):
+		back = max(d, 7*24*time.Hour) // "this week vs last week": a week back
+	case dayWordRe.MatchString(q.Text):
+		back = max(d, 24*time.Hour) // "today vs yesterday": the same hours a day back
+	}
+	prev := Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: "the same span before", LabelKO: "직전 같은 기간"}
+	saved := r.q.Window
+	var lines []string
+	var means []float64
+	for _, w := range []Span{cur, prev} {
+		r.q.Window = w
+		ls, ms := r.trendsWithMeans(targets)
+		lines = append(lines, ls...)
+		means = append(means, ms...)
+	}
+	r.q.Window = saved
+	if len(lines) == 0 {
+		return false
+	}
+	if len(means) == 2 && means[1] != 0 {
+		pct := r.derive("change of the mean against the earlier span, %", math.Round(1000*(means[0]-means[1])/math.Abs(means[1]))/10,
+			"(mean now − mean before) ÷ mean before")
+		lines = append(lines, r.msg("trend.vs", pct))
+	}
+	r.a.Situation = joinLines(lines)
+	r.a.Confidence = "high"
+	if r.trendGaps > 0 {
+		r.a.Confidence = "medium" // one span has no data to compare
+	}
+	return true
 }
