@@ -23,6 +23,7 @@ func newBenchCmd(app *App) *cobra.Command {
 		keep     bool
 		noVM     bool
 		duration string
+		end      string
 		reuseURL string
 	)
 	cmd := &cobra.Command{
@@ -41,6 +42,13 @@ VictoriaMetrics data are removed at the end. Mind the disk: about 10-15 bytes a 
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			o.VM = !noVM
+			if end != "" {
+				t, err := time.Parse(time.RFC3339, end)
+				if err != nil || t.After(time.Now()) {
+					return exitCode(2, "--end wants a past time such as 2026-03-02T06:00:00Z")
+				}
+				o.End = t.UTC()
+			}
 			if duration != "" {
 				d, err := time.ParseDuration(duration)
 				if err != nil || d <= 0 {
@@ -74,6 +82,7 @@ VictoriaMetrics data are removed at the end. Mind the disk: about 10-15 bytes a 
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&end, "end", "", "end of the generated history, RFC 3339 (default this hour); a run ending at the same time of day generates the same plant")
 	f.IntVar(&o.Tags, "tags", 2000, "tags in the plant")
 	f.StringVar(&duration, "step", "10s", "sampling interval")
 	f.Float64Var(&o.Days, "days", 5, "days of history of every tag")

@@ -359,9 +359,9 @@ func injected(i int, end time.Time) (time.Time, bool) {
 // value is the reading of tag i at t: a level of its own, a daily swing,
 // noise (σ 1), a shift of +6 for the injected tags, rounded to the
 // instrument's precision.
-func value(r *rand.Rand, i int, t, end time.Time, decimals int) float64 {
+func value(seed uint64, i int, t, end time.Time, decimals int) float64 {
 	h := float64(t.Unix()%86400) / 3600
-	v := 20 + float64(i%97) + 5*math.Sin(2*math.Pi*h/24+float64(i%13)) + r.NormFloat64()
+	v := 20 + float64(i%97) + 5*math.Sin(2*math.Pi*h/24+float64(i%13)) + noise(seed, i, end.Sub(t))
 	if at, ok := injected(i, end); ok && !t.Before(at) {
 		v += 6
 	}
@@ -370,6 +370,24 @@ func value(r *rand.Rand, i int, t, end time.Time, decimals int) float64 {
 		v = math.Round(v*p) / p
 	}
 	return v
+}
+
+// noise is a standard normal draw fixed by (seed, tag, time before the
+// end): the same plant whatever order the writers take the days in (a
+// stream per writer made the data, and so the findings, depend on the
+// scheduling), and for every run that ends at the same time of day.
+func noise(seed uint64, i int, before time.Duration) float64 {
+	mix := func(x uint64) uint64 { // splitmix64
+		x += 0x9e3779b97f4a7c15
+		x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+		x = (x ^ x>>27) * 0x94d049bb133111eb
+		return x ^ x>>31
+	}
+	a := mix(seed ^ mix(uint64(i)) ^ mix(uint64(before))) //nolint:gosec // tag indexes and times before the end are non-negative
+	b := mix(a)
+	u1 := (float64(a>>11) + 0.5) / (1 << 53)
+	u2 := float64(b>>11) / (1 << 53)
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2) // Box–Muller
 }
 
 // job is one day of one group of tags.
@@ -405,15 +423,14 @@ func load(ctx context.Context, st *series.Store, o Options, tags, long []series.
 		wg    sync.WaitGroup
 	)
 	ch := make(chan job)
-	for w := range o.Writers {
+	for range o.Writers {
 		wg.Go(func() {
-			r := rand.New(rand.NewPCG(o.Seed, uint64(w)+2)) //nolint:gosec // bench data
 			var rows []series.Row
 			for j := range ch {
 				rows = rows[:0]
 				for k, s := range j.tags {
 					for t := j.from; t.Before(j.to); t = t.Add(o.Step) {
-						rows = append(rows, series.Row{SeriesID: s.ID, TS: t, Value: value(r, j.first+k, t, o.End, o.Decimals)})
+						rows = append(rows, series.Row{SeriesID: s.ID, TS: t, Value: value(o.Seed, j.first+k, t, o.End, o.Decimals)})
 					}
 				}
 				n, err := st.Append(ctx, rows)
