@@ -85,6 +85,12 @@ func (r *run) answer() {
 			// "is the cnc-4 data up to date?": when its data last came first.
 			r.a.Situation = joinLines(r.freshness(targets)) + "\n" + r.a.Situation
 		}
+		if targets := targetsOf(q, r.p); usualAsked(q.Text) && len(q.Sensors) > 0 && len(targets) > 0 && len(targets) <= 3 {
+			// "what is the usual vibration for press 2?": its usual range first.
+			if lines := r.usual(targets); len(lines) > 0 {
+				r.a.Situation = joinLines(lines) + "\n" + r.a.Situation
+			}
+		}
 		if targets := targetsOf(q, r.p); r.trendAsked(targets) {
 			// "the trend of compressor-1 pressure over the last month",
 			// "press 3's max temperature yesterday": the sensor's figures

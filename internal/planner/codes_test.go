@@ -77,3 +77,16 @@ func TestPrevPeriodAsked(t *testing.T) {
 		require.Equal(t, want, prevRe.MatchString(q), q)
 	}
 }
+
+func TestUsualAsked(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"what is the usual vibration for press 2?": true,
+		"normal range of pump 1 pressure":          true,
+		"프레스 2호기 평소 진동":                            true,
+		"press-3 sounds louder than usual":         false,
+		"평소보다 진동이 커요":                              false,
+	} {
+		require.Equal(t, want, usualAsked(q), q)
+	}
+}

@@ -164,3 +164,66 @@ func (r *run) comparePeriods(targets []string) bool {
 	}
 	return true
 }
+
+// usualRe asks a reading's usual range ("what is the usual vibration for
+// press 2?", "normal range of pump 1 pressure", "평소 진동").
+var usualRe = regexp.MustCompile(`\busual(?:ly)?\b|\bnormal (?:value|range|level|reading|operating)s?\b|\btypical(?:ly)?\b|\bbaseline\b|\bexpected (?:value|range|level)\b|평소|정상 (?:범위|값|수준)|기준선`)
+
+// thanUsualRe compares with the usual ("louder than usual") rather than
+// asking for it.
+var thanUsualRe = regexp.MustCompile(`\b(?:than|as) (?:usual|normal|typical)\b|평소보다|평소처럼`)
+
+// usualAsked reports whether the question asks a reading's usual range.
+func usualAsked(text string) bool {
+	return usualRe.MatchString(thanUsualRe.ReplaceAllString(text, " "))
+}
+
+// usual says each named sensor's usual range (10th–90th percentile of the
+// last 7 days, latest_readings) and where its latest reading stands.
+func (r *run) usual(targets []string) []string {
+	type ask struct{ asset, sensor string }
+	var asks []ask
+	var calls []agent.ToolCall
+	for _, a := range targets {
+		as, ok := r.p.Asset(a)
+		if !ok {
+			continue
+		}
+		for _, s := range r.q.Sensors {
+			if contains(as.Sensors, s) {
+				asks = append(asks, ask{a, s})
+				calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "sensor": s}})
+			}
+		}
+	}
+	var out []string
+	for i, res := range r.call(calls...) {
+		if !res.OK {
+			continue
+		}
+		d, ok := decode[struct {
+			Days     int `json:"days"`
+			Readings []struct {
+				Unit     string    `json:"unit"`
+				Value    float64   `json:"value"`
+				At       time.Time `json:"at"`
+				P10      float64   `json:"usual_p10"`
+				P50      float64   `json:"usual_median"`
+				P90      float64   `json:"usual_p90"`
+				Position string    `json:"position"`
+			} `json:"readings"`
+		}](res.Result.Data)
+		if !ok || len(d.Readings) == 0 {
+			continue
+		}
+		rd := d.Readings[0]
+		pos := map[string]string{"above usual": "usual.above", "below usual": "usual.below", "within usual": "usual.within"}[rd.Position]
+		if pos == "" {
+			out = append(out, r.msg("usual.none", asks[i].asset, r.sensorName(asks[i].sensor)))
+			continue
+		}
+		out = append(out, r.msg("usual.line", asks[i].asset, r.sensorName(asks[i].sensor), val(rd.P10), val(rd.P90)+suffix(rd.Unit), d.Days, val(rd.P50),
+			val(rd.Value)+suffix(rd.Unit), r.at(rd.At), r.msg(pos)))
+	}
+	return out
+}
