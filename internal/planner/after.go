@@ -59,15 +59,7 @@ func (r *run) afterDone(asset string) bool {
 		if r.ko() && !hasHangul(it) {
 			s.Text = r.msg("quote.step", it, rb.ID)
 		}
-		if equipment(it) {
-			// The job is under way: its own procedure's next steps.
-			s.TouchesEquipment, s.SOP, s.Basis, s.Evidence = true, rb.ID, agent.BasisRequest, r.msg("basis.request")
-			if m := sopRefRe.FindString(it); m != "" {
-				s.SOP = m
-			}
-			s.Reason = s.Evidence
-		}
-		out = append(out, s)
+		out = append(out, r.requested(s, it, rb.ID)) // the job under way: its own procedure's next steps
 	}
 	r.a.Steps = out
 	r.a.Detail = nil

@@ -1024,14 +1024,7 @@ func (r *run) procedureFrom(ranked []*doc) {
 				s.Text = r.msg("quote.step", it, primary.ID)
 			}
 		}
-		if equipment(it) {
-			s.TouchesEquipment, s.SOP, s.Basis, s.Evidence = true, primary.ID, agent.BasisRequest, r.msg("basis.request")
-			if m := sopRefRe.FindString(it); m != "" {
-				s.SOP = m
-			}
-			s.Reason = s.Evidence
-		}
-		r.a.Steps = append(r.a.Steps, s)
+		r.a.Steps = append(r.a.Steps, r.requested(s, it, primary.ID))
 	}
 	title := primary.Title
 	if r.ko() && ko != nil {
@@ -1187,3 +1180,17 @@ func (r *run) outOfScope() {
 }
 
 var _ = fmt.Sprintf
+
+// requested marks a step of a procedure the user asked for (its text it,
+// from runbook id) that touches equipment: its basis is the request, its
+// SOP the runbook or the one the step names.
+func (r *run) requested(s agent.Step, it, id string) agent.Step {
+	if equipment(it) {
+		s.TouchesEquipment, s.SOP, s.Basis, s.Evidence = true, id, agent.BasisRequest, r.msg("basis.request")
+		if m := sopRefRe.FindString(it); m != "" {
+			s.SOP = m
+		}
+		s.Reason = s.Evidence
+	}
+	return s
+}
