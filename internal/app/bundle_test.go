@@ -116,6 +116,22 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 		GROUP BY asset ORDER BY count(*) DESC, asset LIMIT 1`).Scan(&top, &n))
 	require.Regexp(t, `most first:\n`+regexp.QuoteMeta(fmt.Sprintf("%s: %d failure(s) recorded (2015", top, n)), out)
 
+	// "How many errors did machine 12 log in March 2015?": the alert
+	// records counted (SQL here), not its failures.
+	code, out, errOut = gemba(t, env, "ask", "how many errors did machine 12 log in march 2015?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events
+		WHERE kind = 'alert' AND asset = 'machine-12' AND opened_at >= '2015-03-01' AND opened_at < '2015-04-01'`).Scan(&n))
+	require.Positive(t, n)
+	require.Contains(t, out, fmt.Sprintf("machine-12: %d alert(s) recorded (March 2015", n))
+
+	// "What is the MTBF of comp2?": that component's failures only.
+	code, out, errOut = gemba(t, env, "ask", "what is the MTBF of comp2?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events WHERE kind = 'failure' AND component = 'comp2'`).Scan(&n))
+	require.Contains(t, out, fmt.Sprintf("(comp2): %d failure(s)", n))
+	require.NotContains(t, out, "comp1 failed")
+
 	// A machine named "machine 12" (no hyphen) is machine-12; its sensor's
 	// figures over a month come from its own readings.
 	code, out, errOut = gemba(t, env, "ask", "average vibration of machine 12 in March 2015")

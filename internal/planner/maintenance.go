@@ -27,7 +27,7 @@ var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
 	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
-	{"count", regexp.MustCompile(`\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
@@ -78,6 +78,10 @@ var (
 // the component, when it is no other kind of word ("comp2 failures").
 var componentBeforeRe = regexp.MustCompile(`\b([a-z][a-z0-9_-]{1,30})\s+(?:failures?|replacements?)\b`)
 
+// componentCodeRe finds a component code after "of" or "for" ("comp2",
+// "c-12"): letters with a digit, as CMMS exports name parts.
+var componentCodeRe = regexp.MustCompile(`\b(?:of|for|on) (?:the )?([a-z]+-?\d+[a-z]?)\b`)
+
 // notComponent are words that come before "failures" and name no part.
 var notComponent = map[string]bool{"many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
 	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
@@ -88,10 +92,18 @@ var notComponent = map[string]bool{"many": true, "the": true, "total": true, "al
 // as comp2), or "".
 func namedComponent(q Query, p *plant.Plant) string {
 	m := componentBeforeRe.FindStringSubmatch(q.Text)
+	if m == nil {
+		// "the MTBF of comp2": a CMMS component code (letters and a
+		// digit) after "of" or "for".
+		m = componentCodeRe.FindStringSubmatch(q.Text)
+	}
 	if m == nil || notComponent[m[1]] {
 		return ""
 	}
 	w := m[1]
+	if _, ok := p.Line(w); ok || strings.HasPrefix(w, "line") {
+		return ""
+	}
 	if _, ok := p.Asset(w); ok || len(p.AssetsOfType(w)) > 0 || len(p.AssetsOfType(strings.TrimSuffix(w, "s"))) > 0 {
 		return ""
 	}
@@ -102,6 +114,9 @@ func namedComponent(q Query, p *plant.Plant) string {
 	}
 	return w
 }
+
+// alertWords mark a count of logged errors and alarms rather than of failures.
+var alertWords = regexp.MustCompile(`\berrors?\b|\balerts?\b|\balarms?\b|\bwarnings?\b|\bfaults?\b|에러|오류|알람|경보`)
 
 // serviceWords mark a count of maintenance work rather than of failures.
 var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b|\binspect\w*|\bpm\b|정비|점검`)
@@ -148,6 +163,8 @@ func (r *run) maintenance() {
 			args["kind"] = "work_order"
 		case serviceWords.MatchString(q.Text):
 			args["kind"] = "preventive"
+		case alertWords.MatchString(q.Text):
+			args["kind"] = "alert" // a CMMS's or controller's logged errors and alarms
 		default:
 			args["kind"] = "failure"
 		}
@@ -161,6 +178,11 @@ func (r *run) maintenance() {
 		}
 		if len(q.Reported) > 0 && args["component"] == nil {
 			args["failure_mode"] = q.Reported[0]
+		}
+	}
+	if (ask.key == "reliability" || ask.key == "downtime") && args["component"] == nil {
+		if c := namedComponent(q, r.p); c != "" {
+			args["component"] = c // "the MTBF of comp2"
 		}
 	}
 	if ask.key == "downtime" && strings.Contains(q.Text, "breakdown") || ask.key == "downtime" && strings.Contains(q.Text, "고장") {
@@ -333,6 +355,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		case "downtime":
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "reliability":
+			if c, _ := d.Filter["component"].(string); c != "" {
+				name += " (" + c + ")" // "the plant (comp2)": that component's failures
+			}
 			s := r.msg("maint.reliability_head", name, f.Failures, max(len(f.Assets), f.AssetsCount), fmt.Sprintf("%.0f", f.OperatingHours), span)
 			if f.MTBFHours != nil {
 				s += " " + r.msg("maint.mtbf", fmt.Sprintf("%.0f", *f.MTBFHours), fmt.Sprintf("%.1f", *f.MTBFDays))
@@ -397,6 +422,8 @@ func (r *run) maintWhat(f map[string]any) string {
 		what = r.msg("maint.what_wo_open")
 	case k == "work_order":
 		what = r.msg("maint.what_wo")
+	case k == "alert":
+		what = r.msg("maint.what_alerts")
 	}
 	if c, _ := f["component"].(string); c != "" {
 		what += " (" + c + ")"

@@ -310,6 +310,7 @@ var messages = map[string][2]string{
 	"usual.above":        {"above its usual range", "평소보다 높음"},
 	"usual.below":        {"below its usual range", "평소보다 낮음"},
 	"usual.none":         {"%s %s: too little history for a usual range.", "%s %s: 평소 범위를 낼 이력이 부족합니다."},
+	"maint.what_alerts":  {"alert(s)", "경보"},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",
