@@ -118,3 +118,26 @@ func TestJobUnderway(t *testing.T) {
 		require.Equal(t, want, jobUnderwayRe.MatchString(q), q)
 	}
 }
+
+// TestReadingRe: a reading given with its unit is a report the equipment
+// gate accepts; numbers without a sensor's unit are not.
+func TestReadingRe(t *testing.T) {
+	t.Parallel()
+	for q, want := range map[string]bool{
+		"pump-1 pressure is 2.2 bar, what do I do?": true,
+		"cnc 2 spindle is hot, 75 degrees":          true,
+		"press 1 motor current jumped to 60 A":      true,
+		"press 2 vibration is 3 mm/s":               true,
+		"스핀들 75도야":                                  true,
+		"is press 3 ok?":                            false,
+		"line 1 made 500 parts":                     false,
+		"what happened at 14:00?":                   false,
+	} {
+		_, _, got := ReadingIn(q)
+		require.Equal(t, want, got, q)
+	}
+	_, _, got := ReadingIn("press 3 stopped at 3 a.m.")
+	require.False(t, got, "a clock, not amperes")
+	v, u, _ := ReadingIn("at 3 a.m. it drew 60 A")
+	require.Equal(t, []string{"60", "A"}, []string{v, u})
+}

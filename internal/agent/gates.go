@@ -38,6 +38,23 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 // procedureRe finds a request for a procedure ("how do I…", "절차").
 var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|하는)`)
 
+// ReadingRe finds a reading the user gives with its unit ("pressure is
+// 2.2 bar", "75 degrees", "60 A", "6.5 mm/s", "스핀들 75도").
+var ReadingRe = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|degrees?(?:\s?c)?|deg\b|mm/s|amps?\b|a\b|rpm|도\b|도(?:야|예요|입니다|에요|가|인데))`)
+
+// ReadingIn returns the first reading a text gives (its value and unit),
+// leaving out a clock's "3 a.m." that reads like amperes.
+func ReadingIn(text string) (value, unit string, ok bool) {
+	for _, m := range ReadingRe.FindAllStringSubmatchIndex(text, -1) {
+		unit = text[m[4]:m[5]]
+		if strings.EqualFold(unit, "a") && strings.HasPrefix(strings.ToLower(text[m[5]:]), ".m") {
+			continue
+		}
+		return text[m[2]:m[3]], unit, true
+	}
+	return "", "", false
+}
+
 // jobUnderwayRe finds a job said as under way and its next steps asked
 // ("we cleaned the strainer, anything else to do?", "스트레이너 청소했어요.
 // 이제 뭐 해야 돼?"): the rest of that job's procedure is asked for.
@@ -62,6 +79,8 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 		}
 	}
 	reported := plant.ReportedModes(strings.Join(userText, "\n"))
+	// A reading the user took ("pressure is 2.2 bar") is a report too.
+	_, _, readingGiven := ReadingIn(strings.Join(userText, "\n"))
 	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question) || jobUnderwayRe.MatchString(t.req.Question)
 	dropped := 0
 	keep := func(steps []Step) []Step {
@@ -76,7 +95,7 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 			case BasisSensor, BasisRule:
 				ok = len(events) > 0
 			case BasisReport:
-				ok = len(reported) > 0
+				ok = len(reported) > 0 || readingGiven
 			case BasisRequest:
 				ok = asked
 			case "":

@@ -74,7 +74,24 @@ func (r *run) answer() {
 			r.assetRisk(targets)
 			break
 		}
+		// "pump-1 pressure is 2.2 bar": the user's reading against the
+		// machine's limits first; a limit it crosses points the steps.
+		var said []string
+		if ts := targetsOf(q, r.p); len(ts) == 1 {
+			var mode string
+			if said, mode = r.reportedReading(ts[0]); mode != "" && !contains(r.q.Reported, mode) {
+				num, unit, _ := agent.ReadingIn(q.Text)
+				r.readingSaid = r.msg("reading.said", num+" "+unit)
+				r.q.Reported = append([]string{mode}, r.q.Reported...)
+				if r.q.Intent == IntentStatus {
+					r.q.Intent = IntentDiagnose
+				}
+			}
+		}
 		r.condition()
+		if len(said) > 0 {
+			r.a.Situation = joinLines(said) + "\n" + r.a.Situation
+		}
 		if ts := targetsOf(q, r.p); len(q.Facts) > 0 && len(ts) == 1 && nextAskRe.MatchString(q.Text) {
 			// "we cleaned the pump 1 strainer, anything else to do?"
 			r.afterDone(ts[0])
@@ -927,6 +944,10 @@ func (r *run) recorded(inc *doc, asset string, actions []string) string {
 func (r *run) evidenceOf(h *hypothesis) string {
 	if h.Basis == agent.BasisSensor && h.Event != nil {
 		return r.msg("basis.sensor", h.Asset, r.sensorName(h.Event.Sensor), r.modeName(h.Mode))
+	}
+	if r.readingSaid != "" && !contains(plant.ReportedModes(r.q.Text), h.Mode) {
+		// The user gave a reading that crosses a limit, not the failure.
+		return r.msg("basis.reading", r.readingSaid)
 	}
 	return r.msg("basis.report", r.modeName(h.Mode))
 }

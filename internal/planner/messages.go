@@ -100,6 +100,8 @@ var messages = map[string][2]string{
 
 	// Bases of steps that touch equipment.
 	"basis.sensor":  {"sensor evidence: %s %s shows the %s pattern", "센서 근거: %s %s에서 %s 패턴 확인"},
+	"basis.reading": {"based on the reading you gave (%s); the sensors do not confirm it", "말씀하신 측정값(%s) 기준이며 센서로는 확인되지 않음"},
+	"reading.said":  {"%s, past its documented limit", "%s, 문서 기준 초과"},
 	"basis.report":  {"based on your report of %s; the sensors do not confirm it", "보고하신 %s 증상 기준이며 센서로는 확인되지 않음"},
 	"basis.request": {"the procedure you asked for", "요청하신 절차"},
 
@@ -311,6 +313,13 @@ var messages = map[string][2]string{
 	"usual.below":        {"below its usual range", "평소보다 낮음"},
 	"usual.none":         {"%s %s: too little history for a usual range.", "%s %s: 평소 범위를 낼 이력이 부족합니다."},
 	"maint.what_alerts":  {"alert(s)", "경보"},
+	"reported.crossed":   {"You read %s on %s %s: that is %s the %s %s limit in %s (%s). The steps below rest on your reading; the data's own latest value follows.", "말씀하신 %[2]s %[3]s %[1]s은(는) %[7]s의 %[6]s 기준 %[5]s %[4]s입니다 (%[8]s). 아래 단계는 말씀하신 값 기준이며, 데이터의 최근 값은 이어서 적었습니다."},
+	"reported.differs":   {"The sensor's latest value is %s (%s), not that: check the gauge against the sensor first.", "센서의 최근 값은 %s (%s)로 다릅니다. 먼저 계기와 센서 값을 비교하세요."},
+	"reported.above":     {"above", "초과"},
+	"reported.below":     {"below", "미만"},
+	"reported.within":    {"You read %s on %s %s: within the limits its documents state (%s).", "말씀하신 %[2]s %[3]s %[1]s은(는) 문서의 기준 안입니다 (%[4]s)."},
+	"reported.limit":     {"%s %s in %s", "%[3]s의 %[1]s %[2]s"},
+	"reported.nolimit":   {"You read %s on %s %s; no document of the plant states a limit for it, so I cannot judge that value.", "말씀하신 %[2]s %[3]s %[1]s에 대해 공장 문서에 기준이 없어 그 값을 판단할 수 없습니다."},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",

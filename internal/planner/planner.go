@@ -105,6 +105,9 @@ type run struct {
 	staleNote string
 	// trendGaps counts trend windows without a reading.
 	trendGaps int
+	// readingSaid is a reading the user gave that crosses a documented
+	// limit ("2.2 bar"): what the answer's steps rest on.
+	readingSaid string
 }
 
 // ignored notes document text that looked like instructions to the

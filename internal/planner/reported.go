@@ -1,0 +1,99 @@
+package planner
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
+)
+
+// unitSensor is the sensor a unit reads.
+func unitSensor(unit string) string {
+	u := strings.ToLower(strings.ReplaceAll(unit, " ", ""))
+	switch {
+	case u == "bar":
+		return "pressure"
+	case u == "mm/s":
+		return "vibration"
+	case u == "rpm":
+		return "speed"
+	case u == "a" || strings.HasPrefix(u, "amp"):
+		return "motor_current"
+	}
+	return "temperature" // °C, degrees, 도
+}
+
+// reportedReading reads a value the user gives for a machine against the
+// limits its documents and plant model state: the most severe limit it
+// crosses (with the failure mode whose documents state it, so the answer's
+// steps rest on the user's reading), or that it is within them.
+func (r *run) reportedReading(asset string) (lines []string, mode string) {
+	num, unit, ok := agent.ReadingIn(r.q.Text)
+	if !ok {
+		return nil, ""
+	}
+	m := []string{"", num, unit}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return nil, ""
+	}
+	sensor := unitSensor(m[2])
+	as, ok := r.p.Asset(asset)
+	if !ok || !contains(as.Sensors, sensor) {
+		return nil, ""
+	}
+	typ := typeOf(asset, r.p)
+	var best *rule
+	var within []string
+	seen := map[string]bool{}
+	for _, dir := range []int{+1, -1} {
+		for _, md := range plant.SupportingModes(sensor, dir, typ) {
+			if seen[md] {
+				continue
+			}
+			seen[md] = true
+			d := r.readDocs(&hypothesis{Asset: asset, Mode: md, Basis: agent.BasisReport})
+			for _, ru := range r.rulesFor(asset, d) {
+				if ru.Sensor != sensor || !r.applies(ru, asset) {
+					continue
+				}
+				crossed := strings.HasPrefix(ru.Condition, "above") && v > ru.Limit || strings.HasPrefix(ru.Condition, "below") && v < ru.Limit
+				if !crossed {
+					within = appendUnique(within, r.msg("reported.limit", r.levelName(ru.Level), val(ru.Limit)+suffix(ru.Unit), ru.Doc))
+					continue
+				}
+				if best == nil || levelRank[ru.Level] > levelRank[best.Level] {
+					ru := ru
+					best, mode = &ru, md
+				}
+			}
+		}
+	}
+	said := m[1] + suffix(r.p.Unit(asset, sensor))
+	switch {
+	case best != nil:
+		dir := r.msg("reported.above")
+		if strings.HasPrefix(best.Condition, "below") {
+			dir = r.msg("reported.below")
+		}
+		action := best.Action
+		if r.ko() && best.ActionKO != "" {
+			action = best.ActionKO
+		}
+		lines = append(lines, r.msg("reported.crossed", said, asset, r.sensorName(sensor), dir, val(best.Limit)+suffix(best.Unit), r.levelName(best.Level), best.Doc, action))
+		for _, se := range r.p.Series {
+			if se.Asset == asset && se.Sensor == sensor && se.LatestAt != "" && math.Abs(se.Latest-v) > 0.1*math.Max(math.Abs(v), 1e-9) {
+				// The sensor reads otherwise: which is right is the first check.
+				lines = append(lines, r.msg("reported.differs", val(se.Latest)+suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+			}
+		}
+	case len(within) > 0:
+		lines = append(lines, r.msg("reported.within", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+		mode = ""
+	default:
+		lines = append(lines, r.msg("reported.nolimit", said, asset, r.sensorName(sensor)))
+	}
+	return lines, mode
+}
