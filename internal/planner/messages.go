@@ -313,7 +313,7 @@ var messages = map[string][2]string{
 	"usual.below":        {"below its usual range", "평소보다 낮음"},
 	"usual.none":         {"%s %s: too little history for a usual range.", "%s %s: 평소 범위를 낼 이력이 부족합니다."},
 	"maint.what_alerts":  {"alert(s)", "경보"},
-	"reported.crossed":   {"You read %s on %s %s: that is %s the %s %s limit in %s (%s). The steps below rest on your reading; the data's own latest value follows.", "말씀하신 %[2]s %[3]s %[1]s은(는) %[7]s의 %[6]s 기준 %[5]s %[4]s입니다 (%[8]s). 아래 단계는 말씀하신 값 기준이며, 데이터의 최근 값은 이어서 적었습니다."},
+	"reported.crossed":   {"You read %s on %s %s: that is %s the %s %s limit in %s (%s).", "말씀하신 %[2]s %[3]s %[1]s은(는) %[7]s의 %[6]s 기준 %[5]s %[4]s입니다 (%[8]s)."},
 	"reported.differs":   {"The sensor's latest value is %s (%s), not that: check the gauge against the sensor first.", "센서의 최근 값은 %s (%s)로 다릅니다. 먼저 계기와 센서 값을 비교하세요."},
 	"reported.above":     {"above", "초과"},
 	"reported.below":     {"below", "미만"},

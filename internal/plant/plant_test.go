@@ -147,6 +147,8 @@ func TestVocabulary(t *testing.T) {
 		"the compressor tripped on overload twice":   {"motor_overheating"},
 		"펌프 1호기 과부하 계전기 트립":                          {"motor_overheating"},
 		"compressor-1 keeps tripping on overcurrent": nil,
+		"filler-1 is making short fills":             {"filter_clogging"},
+		"underfilled bottles on the filler":          {"filter_clogging"},
 	}
 	for text, want := range cases {
 		require.Equal(t, want, ReportedModes(text), text)
