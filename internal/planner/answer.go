@@ -300,6 +300,9 @@ func (r *run) condition() {
 		outlook = r.limitOutlook(h, d)
 	}
 	r.a.Situation = joinLines(append(failed, r.readings(targets, h.Event, outlook)...))
+	if v := r.stopVerdict(h, d); v != "" {
+		r.a.Situation = v + "\n" + r.a.Situation // "should we stop press 3 now?": the answer first
+	}
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
 	r.a.Escalate = r.escalation(h, d)

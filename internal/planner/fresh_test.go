@@ -34,3 +34,24 @@ func TestFreshness(t *testing.T) {
 	require.Equal(t, "1 h 30 min", (&run{lang: "en"}).every(90*time.Minute))
 	require.Equal(t, "30 s", (&run{lang: "en"}).every(30*time.Second))
 }
+
+// TestStopVerdict: "should we stop it now?" — yes at or past the stop limit
+// its documents state, "not by its documents yet" below it, nothing
+// without a stop limit or when not asked.
+func TestStopVerdict(t *testing.T) {
+	t.Parallel()
+	p, err := plant.New([]plant.Series{{Name: "press-3.vibration", Asset: "press-3", Sensor: "vibration"}}, plant.DemoDefaults())
+	require.NoError(t, err)
+	d := docs{canon: &doc{ID: "RB-x", Rules: []rule{
+		{Doc: "RB-x", Sensor: "vibration", AssetType: "press", Condition: "above", Limit: 7, Unit: "mm/s", Level: "danger"},
+		{Doc: "RB-x", Sensor: "vibration", AssetType: "press", Condition: "above", Limit: 10, Unit: "mm/s", Level: "stop"},
+	}}}
+	r := &run{p: p, lang: "en", q: Query{Text: "should we stop press 3 now?"}}
+	h := &hypothesis{Asset: "press-3", Event: &Event{Asset: "press-3", Sensor: "vibration", Value: 11, Ongoing: true}}
+	require.Contains(t, r.stopVerdict(h, d), "Yes: stop press-3 now")
+	h.Event.Value = 5.6
+	require.Contains(t, r.stopVerdict(h, d), "Not by its documents yet")
+	require.Empty(t, r.stopVerdict(h, docs{}), "no stop limit stated")
+	r.q.Text = "is press 3 ok?"
+	require.Empty(t, r.stopVerdict(h, d), "not asked")
+}

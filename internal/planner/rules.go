@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -265,4 +266,29 @@ func (r *run) nextLimits(h *hypothesis, d docs) []string {
 		}
 	}
 	return out
+}
+
+// stopAskRe asks whether to stop a machine now.
+var stopAskRe = regexp.MustCompile(`\bshould (?:we|i) (?:stop|shut (?:it |\S+ )?down|switch (?:it )?off|take (?:it )?out of service)\b|\b(?:do|must) (?:we|i) (?:have to )?stop\b|\b(?:stop|shut down) (?:it|the \w+|\w+ \d+|\S+-\d+) now\b|\bneed to stop\b|세워야|정지해야|멈춰야|세울까|멈출까`)
+
+// stopVerdict answers "should we stop it now?" from the reading and the
+// stop limit its documents state: yes at or past it, otherwise not yet by
+// its documents, with how far the reading is from it and the nearer
+// limit's action. "" when not asked or no stop limit is stated.
+func (r *run) stopVerdict(h *hypothesis, d docs) string {
+	if !stopAskRe.MatchString(r.q.Text) || h == nil || h.Event == nil || !h.Event.Ongoing {
+		return ""
+	}
+	v := h.Event.Value
+	for _, ru := range r.rulesFor(h.Asset, d) {
+		if ru.Sensor != h.Event.Sensor || !r.applies(ru, h.Asset) || levelRank[ru.Level] < levelRank["stop"] {
+			continue
+		}
+		above := strings.HasPrefix(ru.Condition, "above")
+		if above && v >= ru.Limit || !above && v <= ru.Limit {
+			return r.msg("stop.yes", h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
+		}
+		return r.msg("stop.notyet", h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
+	}
+	return ""
 }
