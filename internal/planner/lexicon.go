@@ -128,7 +128,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(5, `\bfirst\b.{0,20}$|\bmaintain first\b|\battention first\b|\btop \d+\b|\bpriorit\w*|\bmost urgent\b|\bat (?:most )?risk\b|\briskiest\b|\bworst\b|\bmost\b|\bhottest\b|\bfurthest\b|\bwhich (?:machine|asset|equipment|one|line)\b`),
 		p(5, `우선순위|먼저|부터 봐|가장|제일|어떤 설비부터`),
 		// "what should the night shift watch?": what needs attention first.
-		p(5, `\bwatch\b|\bkeep an eye on\b|\blook out for\b|\bwatch out\b|\bpay attention to\b|지켜봐|주의해서 봐|눈여겨`),
+		p(5, `\bwatch\b|\bkeep an eye on\b|\blook out for\b|\bwatch out\b|\bpay attention to\b|\bfocus(?:ed|ing)? on\b|\bconcentrate on\b|\bwhat matters most\b|지켜봐|주의해서 봐|눈여겨|집중해야|중점적으로`),
 	},
 	IntentCompare: {
 		p(5, `\bcompare\w*\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst each other\b|\bthan last week\b`),
