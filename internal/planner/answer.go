@@ -45,6 +45,9 @@ func (r *run) answer() {
 		r.compare()
 	case IntentRank:
 		r.rank(nil)
+		if q.Broad {
+			r.a.Situation = r.msg("broad.read") + "\n" + r.a.Situation
+		}
 	case IntentHistory:
 		r.history()
 	case IntentMaintenance:

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 // TestFreshness: a machine's latest reading against how often it reports —
@@ -54,4 +55,33 @@ func TestStopVerdict(t *testing.T) {
 	require.Empty(t, r.stopVerdict(h, docs{}), "no stop limit stated")
 	r.q.Text = "is press 3 ok?"
 	require.Empty(t, r.stopVerdict(h, d), "not asked")
+}
+
+// TestBroadQuestions: a question about the plant that names no intent is
+// the plant's state, said so; workplace matters with a plant word stay out
+// of scope; a machine's status beside a time word stays its status.
+func TestBroadQuestions(t *testing.T) {
+	t.Parallel()
+	pl, err := plant.New([]plant.Series{
+		{Name: "press-3.vibration", Asset: "press-3", Line: "line-1", Sensor: "vibration"},
+		{Name: "line-1.output", Line: "line-1", Kind: "output"},
+	}, plant.DemoDefaults())
+	require.NoError(t, err)
+	now := time.Date(2026, 3, 4, 1, 20, 0, 0, time.UTC)
+	for text, want := range map[string]struct {
+		intent Intent
+		broad  bool
+	}{
+		"tell me about the plant":                       {IntentRank, true},
+		"공장 현황 알려줘":                                     {IntentRank, true},
+		"what should the day shift focus on?":           {IntentRank, false},
+		"what's the wifi password in the plant?":        {IntentOutOfScope, false},
+		"how do I request vacation for my shift?":       {IntentOutOfScope, false},
+		"write me a poem about the factory":             {IntentOutOfScope, false},
+		"is press 3 ok? I'm going on vacation tomorrow": {IntentStatus, false},
+	} {
+		q := Understand(text, now, pl, nil, tools.Scope{})
+		require.Equal(t, want.intent, q.Intent, text)
+		require.Equal(t, want.broad, q.Broad, text)
+	}
 }

@@ -201,6 +201,16 @@ var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bpar
 // "what about yesterday?", "그럼 2호기는?").
 var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?`)
 
+// workplaceRe marks workplace matters that are no machine's (HR, IT,
+// facilities): a question that names nothing else is out of scope, even
+// with a plant word in it ("the wifi password in the plant").
+var workplaceRe = regexp.MustCompile(`\b(?:wi-?fi|password|vacation|holidays?|day off|days off|annual leave|sick leave|payroll|pay ?slip|paycheck|overtime pay|parking|canteen|cafeteria|uniform|badge|locker|hr department|human resources|benefits|bonus)\b|와이파이|비밀번호|휴가|연차|휴일|급여|월급날|주차|식당 메뉴|유니폼|사원증|사물함|인사팀|복지|상여`)
+
+// plantWordRe marks a question about the plant that names no intent of
+// its own: its state, worst first, is the answer (chat stays out of scope:
+// those words score first).
+var plantWordRe = regexp.MustCompile(`\b(?:plant|factory|shop ?floor|the floor|machines|equipment|lines|assets|my shift|this shift|the shift|production|maintenance)\b|공장|현장|설비|라인|교대|생산|현황`)
+
 // swapRe marks a follow-up that asks the same of another subject ("and
 // pump 1?", "what about press 2?", "2라인은?").
 var swapRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|then)\b|^\W*(?:그럼|그리고)|(?:은|는)\?\W*$`)

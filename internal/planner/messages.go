@@ -322,6 +322,7 @@ var messages = map[string][2]string{
 	"reported.nolimit":   {"You read %s on %s %s; no document of the plant states a limit for it, so I cannot judge that value.", "말씀하신 %[2]s %[3]s %[1]s에 대해 공장 문서에 기준이 없어 그 값을 판단할 수 없습니다."},
 	"stop.yes":           {"Yes: stop %s now. Its %s reads %s, at or past the %s stop limit in %s.", "네, %[1]s을(를) 지금 세우세요. %[2]s 값 %[3]s로 %[5]s의 정지 기준 %[4]s에 도달했습니다."},
 	"stop.notyet":        {"Not by its documents yet: %s's %s reads %s, below the %s stop limit in %s; act on the nearer limits below, and stop at once if it reaches that one or you see or hear it get worse.", "문서 기준으로는 아직 아닙니다. %[1]s %[2]s 값 %[3]s는 %[5]s의 정지 기준 %[4]s 아래입니다. 아래의 더 가까운 기준에 따라 조치하고, 정지 기준에 도달하거나 상태가 눈에 띄게 나빠지면 즉시 세우세요."},
+	"broad.read":         {"I read this as asking how the plant stands; ask about a machine, a line, a forecast, an incident or a procedure for more.", "플랜트 전반의 상태를 묻는 것으로 이해했습니다. 더 자세히는 설비, 라인, 예측, 과거 사례, 절차에 대해 물어보세요."},
 	"oos.general": {"That is outside what I can help with. I answer questions about the plant: the state of machines and lines, why something is off and what to do (with the runbooks' steps), forecasts against plan, past incidents and procedures.",
 		"제가 도와드릴 수 있는 범위 밖의 질문입니다. 설비·라인 상태와 이상 원인 및 조치(절차서 단계 포함), 계획 대비 생산 예측, 과거 사례와 절차에 대해 답할 수 있습니다."},
 	"oos.write": {"I am read-only: I cannot change setpoints, stop or start machines, or order parts. I can check the machine's data, find the runbook for the job, and say who to call.",

@@ -40,6 +40,9 @@ type Query struct {
 	Plan, Output bool
 	// Write is an order to act on the plant; Help a question about Gemba.
 	Write, Help bool
+	// Broad marks a question about the plant that names no intent of its
+	// own, answered with the plant's state (the answer says it read it so).
+	Broad bool
 	// Metric is a metric named that needs data (OEE, energy…).
 	Metric *metric
 	// Facts are what the user says was done, in this question or earlier in the thread.
@@ -132,6 +135,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	q.Broad = q.Intent == IntentRank && broadOnly(q)
 	if agent.ShortcutRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
 		q.Shortcut, q.Intent = true, IntentProcedure
 	}
@@ -210,6 +214,12 @@ func intentOf(q Query) Intent {
 			return IntentMetric // "press-3 temperature?": that reading, and the machine's state
 		case entities || len(q.Sensors) > 0 || q.Vague:
 			return IntentStatus
+		case workplaceRe.MatchString(q.Text):
+			return IntentOutOfScope
+		case plantWordRe.MatchString(q.Text):
+			// "tell me about the plant", "anything I should know before
+			// my shift?", "공장 현황": the plant's state, worst first.
+			return IntentRank
 		}
 		return ""
 	case IntentStatus, IntentDiagnose, IntentMetric:
@@ -233,6 +243,12 @@ func intentOf(q Query) Intent {
 	case IntentCompare:
 		if scores[IntentForecast] > 0 && (q.Output || q.Plan) && q.Horizon.Ahead {
 			return IntentForecast
+		}
+	case IntentForecast:
+		// "is press 3 ok? … tomorrow": a machine's state asked beside a
+		// time word is its state, not its line's output forecast.
+		if !q.Output && !q.Plan && len(q.Assets) > 0 && scores[IntentStatus] > 0 && scores[IntentForecast] <= 3 {
+			return IntentStatus
 		}
 	case IntentHistory:
 		if scores[IntentProcedure] > scores[IntentHistory] {
@@ -375,4 +391,15 @@ func linesOf(q Query, p *plant.Plant) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// broadOnly reports whether a question reaches the ranking only through
+// plantWordRe (no rank phrase of its own).
+func broadOnly(q Query) bool {
+	for _, ph := range intentPhrases[IntentRank] {
+		if ph.re.MatchString(q.Text) {
+			return false
+		}
+	}
+	return plantWordRe.MatchString(q.Text)
 }
