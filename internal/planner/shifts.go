@@ -17,7 +17,7 @@ var shiftTimesRe = regexp.MustCompile(`\bwhen (?:is|does|do) (?:the )?(?:next |t
 
 // peopleRe asks who works, ran or is on duty: a roster Gemba does not have
 // ("who should I call" is a procedure's escalation, not this).
-var peopleRe = regexp.MustCompile(`\bwho(?:'s| is| was| are| were| will be)? (?:on (?:shift|duty|call)|working|running|in charge|operating)\b|\bwho ran\b|\bwho (?:is|was) the (?:operator|technician|supervisor|shift lead)\b|\bwhich (?:operators?|technicians?|person|people|workers?|crew|team|mechanic)\b.{0,30}\b(?:ran|run|running|worked|working|was on|is on|on shift|operated|operating|fixed|repaired)\b|\b(?:shift )?(?:roster|rota)\b|\bstaffing\b|\bhow many (?:people|operators|workers) (?:are|were|will be)\b|누가 (?:근무|일했|일해|담당|운전|작업|당직)|근무자|작업자(?:가|는)? 누구|담당자(?:가|는)? 누구|당직자`)
+var peopleRe = regexp.MustCompile(`\bwho(?:'s| is| was| are| were| will be)? (?:on (?:shift|duty|call)|working|running|in charge|operating)\b|\bwho ran\b|\bwho (?:is|was) the (?:operator|technician|supervisor|shift lead)\b|\bwhich (?:operators?|technicians?|person|people|workers?|crew|team|mechanic)\b.{0,30}\b(?:ran|run|running|worked|working|was on|is on|on shift|operated|operating|fixed|repaired)\b|\b(?:shift )?(?:roster|rota)\b|\bstaffing\b|\bhow many (?:people|operators|workers) (?:are|were|will be)\b|누가 (?:근무|일했|일해|담당|운전|작업|당직)|(?:교대|근무|근무조|조)\s*(?:는|가)?\s*누구|근무자|작업자(?:가|는)? 누구|담당자(?:가|는)? 누구|당직자`)
 
 // shifts answers from the plant calendar: the shift now and the next
 // change, the plant's shift pattern, and plainly that who works when is no

@@ -106,7 +106,7 @@ func (r *run) trendsWithMeans(targets []string) ([]string, []float64) {
 
 // prevRe names the earlier period a comparison is against ("vs last
 // week", "than yesterday", "지난주 대비").
-var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|지난주(?:와|랑|하고)`)
+var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|지난주(?:와|랑|하고)|(?:어제|전날|지난주|전주)(?:랑|와|과|하고)\s*비교`)
 
 // dayWordRe names days ("today", "yesterday", "어제").
 var dayWordRe = regexp.MustCompile(`\btoday\b|\byesterday\b|\bday before\b|오늘|어제|전일|그저께`)
