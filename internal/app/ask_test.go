@@ -95,4 +95,14 @@ func TestAskOfflineAndBadInput(t *testing.T) {
 	code, out, _ = gemba(t, env, "audit", "tail")
 	require.Equal(t, 0, code)
 	require.Contains(t, out, "Q: 펌프 2 씰 누설 과거 사례 있나요?")
+
+	// Nothing loaded yet: said, with how to start — never "press-3 has
+	// only maintenance records" or an empty list.
+	for _, q := range []string{"is press 3 ok?", "list the machines", "what happened yesterday?"} {
+		code, out, errOut = gemba(t, env, "ask", q)
+		require.Equal(t, 0, code, errOut)
+		require.Contains(t, out, "Gemba has no data for this plant yet", q)
+		require.Contains(t, out, "gemba demo seed", q)
+		require.NotContains(t, out, "only maintenance records", q)
+	}
 }

@@ -21,6 +21,16 @@ func (r *run) answer() {
 		r.outOfScope()
 		return
 	}
+	if len(r.p.Series) == 0 && len(r.p.Assets) == 0 {
+		switch q.Intent {
+		case IntentStatus, IntentDiagnose, IntentRank, IntentCompare, IntentForecast, IntentMetric, IntentHandover, IntentCatalog:
+			// A plant with nothing loaded yet: said, with how to start,
+			// never "press-3 has only maintenance records".
+			r.a.Situation = r.msg("plant.empty")
+			r.a.Confidence = "low"
+			return
+		}
+	}
 	if r.onlyUnknown() {
 		r.unknownOnly()
 		return

@@ -75,6 +75,9 @@ var intentPhrases = map[Intent][]phrase{
 	IntentHandover: {
 		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes|recap)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b|\b(?:summar\w*|recap\w*|sum up)\b.{0,15}\bshift\b`),
 		p(6, `인수인계|교대 (?:보고|요약)|지난 교대에 무슨`),
+		// "what happened yesterday?": the summary of that time ("what
+		// happened to machine-12 in March" is a machine's history).
+		p(6, `\bwhat (?:happened|went on|was going on)\s*(?:yesterday|today|last night|overnight|this (?:morning|afternoon|week|weekend)|last (?:week|weekend|shift)|on the (?:night|day|late) shift|during the night|in the plant|on the floor)?\s*\??\s*$`),
 		// "give me a summary of last week": the same summary over a period.
 		p(6, `\b(?:summar\w*|recap\w*|sum up|overview|rundown|review)\b.{0,25}\b(?:(?:last|this|past|previous) (?:week|month|\d+ days|few days|weekend)|yesterday|today)\b|\b(?:weekly|daily|monthly) (?:summary|report|recap|review)\b|\bhow did (?:last|this) (?:week|month|weekend) go\b`),
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
