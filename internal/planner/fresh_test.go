@@ -79,6 +79,9 @@ func TestBroadQuestions(t *testing.T) {
 		"how do I request vacation for my shift?":       {IntentOutOfScope, false},
 		"write me a poem about the factory":             {IntentOutOfScope, false},
 		"is press 3 ok? I'm going on vacation tomorrow": {IntentStatus, false},
+		"what went wrong last night?":                   {IntentHandover, false},
+		"were there any alarms overnight?":              {IntentHandover, false},
+		"did you sleep well last night?":                {IntentOutOfScope, false},
 	} {
 		q := Understand(text, now, pl, nil, tools.Scope{})
 		require.Equal(t, want.intent, q.Intent, text)

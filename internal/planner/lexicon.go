@@ -204,6 +204,10 @@ var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bpar
 // "what about yesterday?", "그럼 2호기는?").
 var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?`)
 
+// chatRe marks small talk that names a time ("how was your weekend?",
+// "did you sleep last night?"): no summary of the plant.
+var chatRe = regexp.MustCompile(`\byour\b|\byou\b.{0,10}\b(?:sleep|do|feel|enjoy)\b|\bweekend plans\b|\bbirthday\b|잘 잤|주말 잘`)
+
 // workplaceRe marks workplace matters that are no machine's (HR, IT,
 // facilities): a question that names nothing else is out of scope, even
 // with a plant word in it ("the wifi password in the plant").

@@ -214,8 +214,12 @@ func intentOf(q Query) Intent {
 			return IntentMetric // "press-3 temperature?": that reading, and the machine's state
 		case entities || len(q.Sensors) > 0 || q.Vague:
 			return IntentStatus
-		case workplaceRe.MatchString(q.Text):
+		case workplaceRe.MatchString(q.Text), chatRe.MatchString(q.Text):
 			return IntentOutOfScope
+		case q.Window.Named && !q.Horizon.Ahead:
+			// "what went wrong last night?", "밤사이 별일 없었어?": a past
+			// time and nothing else named is that time's summary.
+			return IntentHandover
 		case plantWordRe.MatchString(q.Text):
 			// "tell me about the plant", "anything I should know before
 			// my shift?", "공장 현황": the plant's state, worst first.
