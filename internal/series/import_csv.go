@@ -573,8 +573,7 @@ func (s *csvSource) Values() ([]any, error) { return s.cur, nil }
 func (s *csvSource) Err() error { return s.fatal }
 
 // timeColumnOf names the first column whose cells in the sample's rows
-// (up to 20, after the header) are all timestamps in a layout of the
-// import's ("" when none). Unix seconds do not count: they are numbers too.
+// (up to 20, after the header) are all timestamps (clean.TimeColumn), or "".
 func timeColumnOf(header []string, sample []byte, comma rune) string {
 	if i := bytes.LastIndexByte(sample, '\n'); i >= 0 {
 		sample = sample[:i+1] // whole lines only: the sample may end mid-row
@@ -592,25 +591,8 @@ func timeColumnOf(header []string, sample []byte, comma rune) string {
 		}
 		rows = append(rows, rec)
 	}
-	for c, h := range header {
-		if strings.TrimSpace(h) == "" {
-			continue
-		}
-		n := 0
-		ok := len(rows) > 0
-		for _, rec := range rows {
-			if c >= len(rec) || strings.TrimSpace(rec[c]) == "" {
-				continue
-			}
-			if _, layout, good := clean.ParseTime(rec[c], ""); !good || layout == clean.LayoutUnix {
-				ok = false
-				break
-			}
-			n++
-		}
-		if ok && n > 0 {
-			return h
-		}
+	if c := clean.TimeColumn(header, rows); c >= 0 {
+		return header[c]
 	}
 	return ""
 }

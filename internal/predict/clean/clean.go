@@ -603,3 +603,30 @@ func InferStep(sorted []time.Time) time.Duration {
 	}
 	return med
 }
+
+// TimeColumn is the first named column whose non-empty cells in rows (up
+// to 50) are all timestamps in an accepted layout ("Zeitstempel", "시각"),
+// or −1. Unix seconds do not count: they are numbers too. A column must be
+// named to be told apart from the value columns.
+func TimeColumn(header []string, rows [][]string) int {
+	for c, h := range header {
+		if strings.TrimSpace(h) == "" {
+			continue
+		}
+		n, ok := 0, len(rows) > 0
+		for _, rec := range rows[:min(len(rows), 50)] {
+			if c >= len(rec) || strings.TrimSpace(rec[c]) == "" {
+				continue
+			}
+			if _, layout, good := ParseTime(rec[c], ""); !good || layout == LayoutUnix {
+				ok = false
+				break
+			}
+			n++
+		}
+		if ok && n > 0 {
+			return c
+		}
+	}
+	return -1
+}

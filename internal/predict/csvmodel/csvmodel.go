@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -255,7 +256,7 @@ func Read(r io.Reader, opt ReadOptions) (*Table, error) {
 	}
 	if units != nil {
 		notes = append(notes, clean.Warning{Kind: WarnUnitsRow, Count: 1, Line: units.line,
-			Msg: fmt.Sprintf("a units or description row (%s) under the header, set aside", strings.Join(nonEmpty(units.fields), ", "))})
+			Msg: fmt.Sprintf("a units or description row (%s) under the header, set aside", strings.Join(slices.DeleteFunc(slices.Clone(units.fields), func(f string) bool { return f == "" }), ", "))})
 	}
 	t.Report.Warnings = append(notes, t.Report.Warnings...)
 	t.Grid = predict.Series{Values: al.Values, Times: al.Times}
@@ -289,45 +290,6 @@ func unitsRow(fields []string) bool {
 	return written
 }
 
-// timeColumnByContent is the first column whose first cells (up to 50)
-// are all timestamps, whatever its name ("Zeitstempel", "시각"); −1 when
-// none. Unix seconds count only under a time-like name, as they are
-// numbers too.
-func timeColumnByContent(header []string, recs []record) int {
-	for c := range header {
-		if header[c] == "" {
-			continue // a column must be named to be told apart (Table.TimeCol)
-		}
-		n := 0
-		ok := len(recs) > 0
-		for _, rec := range recs[:min(len(recs), 50)] {
-			if rec.fields[c] == "" {
-				continue
-			}
-			_, layout, good := clean.ParseTime(rec.fields[c], "")
-			if !good || layout == clean.LayoutUnix {
-				ok = false
-				break
-			}
-			n++
-		}
-		if ok && n > 0 {
-			return c
-		}
-	}
-	return -1
-}
-
-func nonEmpty(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // chooseColumns resolves the time and value columns (time −1 when none).
 func chooseColumns(header []string, recs []record, opt ReadOptions, dec bool) (tc, vc int, err error) {
 	find := func(name string) int {
@@ -350,7 +312,11 @@ func chooseColumns(header []string, recs []record, opt ReadOptions, dec bool) (t
 			}
 		}
 		if tc < 0 {
-			tc = timeColumnByContent(header, recs)
+			rows := make([][]string, len(recs))
+			for i, rec := range recs {
+				rows[i] = rec.fields
+			}
+			tc = clean.TimeColumn(header, rows)
 		}
 	}
 	if opt.ValueCol != "" {
