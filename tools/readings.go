@@ -99,8 +99,8 @@ var latestReadingsSchema = map[string]any{
 const latestReadingsDesc = "The latest reading of every sensor of an asset, how old it is, and where it stands against the sensor's usual range " +
 	"(10th–90th percentile of the last days). Use it for \"how is press-3 now?\" before looking for anomalies."
 
-// reading is one sensor's latest value in a latest_readings result.
-type reading struct {
+// Reading is one sensor's latest value in a latest_readings result.
+type Reading struct {
 	Sensor   string    `json:"sensor"`
 	Series   string    `json:"series"`
 	Unit     string    `json:"unit,omitempty"`
@@ -171,14 +171,14 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 		if err != nil {
 			return Result{}, err
 		}
-		var out []reading
+		var out []Reading
 		var parts []string
 		for _, s := range ss {
 			p, ok := latest[s.ID]
 			if !ok {
 				continue
 			}
-			r := reading{Sensor: s.Sensor, Series: s.Name, Unit: s.Unit, Value: sig(p.Value), At: p.TS, AgeMin: int(t.Sub(p.TS).Minutes())}
+			r := Reading{Sensor: s.Sensor, Series: s.Name, Unit: s.Unit, Value: sig(p.Value), At: p.TS, AgeMin: int(t.Sub(p.TS).Minutes())}
 			w, err := store.WindowOf(ctx, s, p.TS.Add(-time.Duration(days)*24*time.Hour), p.TS)
 			if err == nil {
 				vals := slices.DeleteFunc(slices.Clone(w.Data.Values), math.IsNaN)

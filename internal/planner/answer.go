@@ -39,9 +39,10 @@ func (r *run) answer() {
 		r.badDate()
 		return
 	}
+	targets := targetsOf(q, r.p)
 	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
 		// "press 3 vibration this week vs last week": one sensor, two spans.
-		if r.comparePeriods(targetsOf(q, r.p)) {
+		if r.comparePeriods(targets) {
 			r.noteUnknown()
 			return
 		}
@@ -83,16 +84,16 @@ func (r *run) answer() {
 			r.compare() // "why is line 1 short of plan?": its output, then its machines
 			break
 		}
-		if targets := targetsOf(q, r.p); len(q.Assets) > 0 && riskAskRe.MatchString(q.Text) {
+		if len(q.Assets) > 0 && riskAskRe.MatchString(q.Text) {
 			r.assetRisk(targets)
 			break
 		}
 		// "pump-1 pressure is 2.2 bar": the user's reading against the
 		// machine's limits first; a limit it crosses points the steps.
 		var said []string
-		if ts := targetsOf(q, r.p); len(ts) == 1 {
+		if len(targets) == 1 {
 			var mode string
-			if said, mode = r.reportedReading(ts[0]); mode != "" && !contains(r.q.Reported, mode) {
+			if said, mode = r.reportedReading(targets[0]); mode != "" && !contains(r.q.Reported, mode) {
 				num, unit, _ := agent.ReadingIn(q.Text)
 				r.readingSaid = r.msg("reading.said", num+" "+unit)
 				r.q.Reported = append([]string{mode}, r.q.Reported...)
@@ -105,29 +106,26 @@ func (r *run) answer() {
 		if len(said) > 0 {
 			r.a.Situation = joinLines(said) + "\n" + r.a.Situation
 		}
-		if ts := targetsOf(q, r.p); len(q.Facts) > 0 && len(ts) == 1 && nextAskRe.MatchString(q.Text) {
+		if len(q.Facts) > 0 && len(targets) == 1 && nextAskRe.MatchString(q.Text) {
 			// "we cleaned the pump 1 strainer, anything else to do?"
-			r.afterDone(ts[0])
+			r.afterDone(targets[0])
 		}
 	}
 	if q.Intent == IntentMetric || q.Intent == IntentStatus || q.Intent == IntentDiagnose || q.Intent == "" {
-		if targets := targetsOf(q, r.p); freshRe.MatchString(q.Text) && len(targets) > 0 && len(targets) <= 6 {
-			// "is the cnc-4 data up to date?": when its data last came first.
-			r.a.Situation = joinLines(r.freshness(targets)) + "\n" + r.a.Situation
+		// What the question asks of the readings themselves comes first,
+		// then what the detector saw.
+		var lead []string
+		if freshRe.MatchString(q.Text) && len(targets) > 0 && len(targets) <= 6 {
+			lead = append(lead, r.freshness(targets)...) // "is the cnc-4 data up to date?"
 		}
-		if targets := targetsOf(q, r.p); usualAsked(q.Text) && len(q.Sensors) > 0 && len(targets) > 0 && len(targets) <= 3 {
-			// "what is the usual vibration for press 2?": its usual range first.
-			if lines := r.usual(targets); len(lines) > 0 {
-				r.a.Situation = joinLines(lines) + "\n" + r.a.Situation
-			}
+		if usualAsked(q.Text) && len(q.Sensors) > 0 && len(targets) > 0 && len(targets) <= 3 {
+			lead = append(lead, r.usual(targets)...) // "what is the usual vibration for press 2?"
 		}
-		if targets := targetsOf(q, r.p); r.trendAsked(targets) {
-			// "the trend of compressor-1 pressure over the last month",
-			// "press 3's max temperature yesterday": the sensor's figures
-			// over the window first, then what the detector saw.
-			if lines := r.trends(targets); len(lines) > 0 {
-				r.a.Situation = joinLines(lines) + "\n" + r.a.Situation
-			}
+		if r.trendAsked(targets) {
+			lead = append(lead, r.trends(targets)...) // "press 3's max temperature yesterday"
+		}
+		if len(lead) > 0 {
+			r.a.Situation = joinLines(lead) + "\n" + r.a.Situation
 		}
 	}
 	r.noteUnknown()

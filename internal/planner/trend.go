@@ -24,26 +24,24 @@ func (r *run) trendAsked(targets []string) bool {
 	return trendRe.MatchString(q.Text) || q.Window.Named && q.Window.To.Sub(q.Window.From) > 26*time.Hour
 }
 
-// trendReading is the part of a latest_readings result a trend line reads.
-type trendReading struct {
-	Sensor string       `json:"sensor"`
-	Unit   string       `json:"unit"`
-	Trend  *tools.Trend `json:"trend"`
+// readingsData is a latest_readings result as the planner reads it.
+type readingsData struct {
+	Days     int             `json:"days"`
+	Readings []tools.Reading `json:"readings"`
 }
 
 // trends returns the named sensors' figures over the question's window on
 // each target that has them (latest_readings with since and until).
 func (r *run) trends(targets []string) []string {
-	lines, _ := r.trendsWithMeans(targets)
+	lines, _ := r.trendsWithMeans(targets, r.q.Window)
 	return lines
 }
 
 // trendsWithMeans is trends with each line's mean.
-func (r *run) trendsWithMeans(targets []string) ([]string, []float64) {
+func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 	type ask struct{ asset, sensor string }
 	var asks []ask
 	var calls []agent.ToolCall
-	w := r.q.Window
 	for _, a := range targets {
 		as, ok := r.p.Asset(a)
 		if !ok {
@@ -69,9 +67,7 @@ func (r *run) trendsWithMeans(targets []string) ([]string, []float64) {
 			r.trendGaps++
 			continue
 		}
-		d, ok := decode[struct {
-			Readings []trendReading `json:"readings"`
-		}](res.Result.Data)
+		d, ok := decode[readingsData](res.Result.Data)
 		if !ok || len(d.Readings) == 0 {
 			continue
 		}
@@ -139,16 +135,13 @@ func (r *run) comparePeriods(targets []string) bool {
 		back = max(d, 24*time.Hour) // "today vs yesterday": the same hours a day back
 	}
 	prev := Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: "the same span before", LabelKO: "직전 같은 기간"}
-	saved := r.q.Window
 	var lines []string
 	var means []float64
 	for _, w := range []Span{cur, prev} {
-		r.q.Window = w
-		ls, ms := r.trendsWithMeans(targets)
+		ls, ms := r.trendsWithMeans(targets, w)
 		lines = append(lines, ls...)
 		means = append(means, ms...)
 	}
-	r.q.Window = saved
 	if len(lines) == 0 {
 		return false
 	}
@@ -201,18 +194,7 @@ func (r *run) usual(targets []string) []string {
 		if !res.OK {
 			continue
 		}
-		d, ok := decode[struct {
-			Days     int `json:"days"`
-			Readings []struct {
-				Unit     string    `json:"unit"`
-				Value    float64   `json:"value"`
-				At       time.Time `json:"at"`
-				P10      float64   `json:"usual_p10"`
-				P50      float64   `json:"usual_median"`
-				P90      float64   `json:"usual_p90"`
-				Position string    `json:"position"`
-			} `json:"readings"`
-		}](res.Result.Data)
+		d, ok := decode[readingsData](res.Result.Data)
 		if !ok || len(d.Readings) == 0 {
 			continue
 		}
@@ -222,7 +204,7 @@ func (r *run) usual(targets []string) []string {
 			out = append(out, r.msg("usual.none", asks[i].asset, r.sensorName(asks[i].sensor)))
 			continue
 		}
-		out = append(out, r.msg("usual.line", asks[i].asset, r.sensorName(asks[i].sensor), val(rd.P10), val(rd.P90)+suffix(rd.Unit), d.Days, val(rd.P50),
+		out = append(out, r.msg("usual.line", asks[i].asset, r.sensorName(asks[i].sensor), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit), d.Days, val(rd.UsualP50),
 			val(rd.Value)+suffix(rd.Unit), r.at(rd.At), r.msg(pos)))
 	}
 	return out
