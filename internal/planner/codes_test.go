@@ -90,3 +90,10 @@ func TestUsualAsked(t *testing.T) {
 		require.Equal(t, want, usualAsked(q), q)
 	}
 }
+
+func TestWeekWords(t *testing.T) {
+	t.Parallel()
+	require.True(t, weekWordRe.MatchString("프레스 3호기 진동 지난주 대비"))
+	require.True(t, weekWordRe.MatchString("pump 1 pressure vs last week"))
+	require.False(t, weekWordRe.MatchString("3호기 프레스 진동 어제랑 비교해 주세요"), "the 주 of 주세요 is no week")
+}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -52,8 +53,7 @@ func (r *run) parts() {
 	}
 	if mode != "" {
 		if canon, _ := r.lib.runbooks(mode, asset, r.p); canon != nil {
-			ids = append([]string{canon.ID}, ids...)
-			ids = dedupe(ids)
+			ids = append([]string{canon.ID}, slices.DeleteFunc(ids, func(id string) bool { return id == canon.ID })...)
 		}
 	}
 	if len(ids) > 5 {
@@ -109,12 +109,4 @@ func bodyText(body string) string {
 		}
 	}
 	return body
-}
-
-func dedupe(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		out = appendUnique(out, s)
-	}
-	return out
 }

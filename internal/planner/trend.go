@@ -104,6 +104,10 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 // week", "than yesterday", "지난주 대비").
 var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|지난주(?:와|랑|하고)|(?:어제|전날|지난주|전주)(?:랑|와|과|하고)\s*비교`)
 
+// weekWordRe names weeks ("vs last week", "지난주 대비"; not the "주" of
+// "비교해 주세요").
+var weekWordRe = regexp.MustCompile(`\bweeks?\b|지난 ?주|이번 ?주|전주|일주일|한 ?주`)
+
 // dayWordRe names days ("today", "yesterday", "어제").
 var dayWordRe = regexp.MustCompile(`\btoday\b|\byesterday\b|\bday before\b|오늘|어제|전일|그저께`)
 
@@ -121,7 +125,7 @@ func (r *run) comparePeriods(targets []string) bool {
 	cur, _ := readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
 	switch {
 	case cur.Named:
-	case strings.Contains(q.Text, "week") || strings.Contains(q.Text, "주"):
+	case weekWordRe.MatchString(q.Text):
 		cur = Span{From: r.now.Add(-7 * 24 * time.Hour), To: r.now, Label: "the last 7 days", LabelKO: "최근 7일"}
 	default:
 		cur = Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
@@ -129,7 +133,7 @@ func (r *run) comparePeriods(targets []string) bool {
 	d := cur.To.Sub(cur.From)
 	back := d
 	switch {
-	case strings.Contains(q.Text, "week") || strings.Contains(q.Text, "주"):
+	case weekWordRe.MatchString(q.Text):
 		back = max(d, 7*24*time.Hour) // "this week vs last week": a week back
 	case dayWordRe.MatchString(q.Text):
 		back = max(d, 24*time.Hour) // "today vs yesterday": the same hours a day back

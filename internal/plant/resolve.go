@@ -165,7 +165,8 @@ func (p *Plant) Resolve(text string) Mentions {
 	// Assets the plant names "<word>-<n>" with a word no equipment type
 	// has ("machine-3" of a CMMS export): read as the type rules read
 	// "press 3", "press #3", "press3", "press 2 and 3".
-	for _, prefix := range p.namePrefixes() {
+	prefixes := p.namePrefixes()
+	for _, prefix := range prefixes {
 		for _, sm := range prefixRe(prefix).FindAllStringSubmatchIndex(t, -1) {
 			if !free(sm[0], sm[1]) {
 				continue
@@ -186,7 +187,7 @@ func (p *Plant) Resolve(text string) Mentions {
 	// the plant as a whole. A time or count after the number ("machine
 	// 2 hours ago") is no name.
 	for _, w := range genericWords {
-		if slices.Contains(p.namePrefixes(), w) {
+		if slices.Contains(prefixes, w) {
 			continue
 		}
 		for _, sm := range prefixRe(w).FindAllStringSubmatchIndex(t, -1) {
