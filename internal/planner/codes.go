@@ -57,8 +57,9 @@ func (r *run) code() {
 		r.condition()
 	}
 	var lines []string
-	found := false
+	found := false // any code found in the documents
 	for _, c := range codes {
+		seen := false
 		args := map[string]any{"query": c + " " + r.q.Question, "k": 8}
 		if len(r.q.Assets) == 1 {
 			args["asset"] = r.q.Assets[0]
@@ -78,12 +79,12 @@ func (r *run) code() {
 				for _, l := range codeLines(d.Title+"\n"+d.Body, c) {
 					lines = append(lines, r.msg("code.seen", c, d.ID, l))
 					r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
-					found = true
+					found, seen = true, true
 				}
 			}
 		}
-		if !found {
-			lines = append(lines, r.msg("code.none", c))
+		if !seen {
+			lines = append(lines, r.msg("code.none", c)) // each code the documents do not mention, said
 		}
 	}
 	r.a.Situation = strings.TrimSpace(joinLines(lines) + "\n" + r.a.Situation)
