@@ -46,8 +46,15 @@ func EvaluatePdM(dir string) (*PdMReport, error) {
 // WriteEvaluation prints a trained model's evaluation as a table.
 func WriteEvaluation(w io.Writer, title string, t *Trained) error {
 	e := t.Eval
-	fmt.Fprintf(w, "%s: %d assets, %d failures, %s–%s; fitted on %s–%s, threshold chosen on %s–%s, measured on %s–%s (%d asset-hours, every hour; learned from one snapshot every %.0f h per asset, staggered across assets)\n",
-		title, t.Assets, t.Failures, day(t.DataFrom), day(t.DataTo), day(e.TrainFrom), day(e.ValidFrom), day(e.ValidFrom), day(e.TestFrom), day(e.TestFrom), day(e.TestTo), e.TestRows, t.StepHour)
+	learned := fmt.Sprintf("learned from one snapshot every %.0f h per asset, staggered across assets", t.StepHour)
+	switch {
+	case t.StepHour <= 1:
+		learned = "learned from every hour"
+	case t.Sampling == SampleCases:
+		learned = fmt.Sprintf("learned from every hour of the week before each failure and one snapshot every %.0f h elsewhere, staggered across assets", t.StepHour)
+	}
+	fmt.Fprintf(w, "%s: %d assets, %d failures, %s–%s; fitted on %s–%s, threshold chosen on %s–%s, measured on %s–%s (%d asset-hours, every hour; %s)\n",
+		title, t.Assets, t.Failures, day(t.DataFrom), day(t.DataTo), day(e.TrainFrom), day(e.ValidFrom), day(e.ValidFrom), day(e.TestFrom), day(e.TestFrom), day(e.TestTo), e.TestRows, learned)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "TARGET\tFAILURES\tCAUGHT\tRECALL (failures)\tPRECISION\tRECALL (asset-hours)\tPR-AUC\tBASE RATE\tBRIER\tTHRESHOLD")
 	for _, x := range e.Targets {

@@ -44,6 +44,8 @@ var experiments = []experiment{
 	{"all, lambda 1e-4", Options{Lambdas: []float64{1e-4}}},
 	{"all, no nesting", Options{Nesting: NestNone}},
 	{"all, nested horizons (probability)", Options{Nesting: NestHorizon}},
+	{"all, grid sampling", Options{Sampling: SampleGrid}},
+	{"all, penalties 1e-2 and 1e-3", Options{Lambdas: []float64{1e-2, 1e-3}}},
 	{defaultExperiment, Options{}},
 }
 

@@ -26,7 +26,9 @@
 // best by average precision; the threshold the highest of those that
 // catch the most failures at the precision aimed for), measured on the
 // latest part, then refitted on all of it; the measured figures go to the
-// model registry. The feature groups were chosen on Azure PdM without its
+// model registry. Where there are too many asset-hours to learn from each,
+// the fits read every hour of the week before each failure and a weighted
+// grid elsewhere (SampleCases). The feature groups were chosen on Azure PdM without its
 // test part (experiment_test.go: fitted before 2015-07-02, compared on
 // 07-02–09-13).
 //

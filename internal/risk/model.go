@@ -23,7 +23,7 @@ type LogReg struct {
 // Lambdas are the L2 penalties (on the standardised weights, per row of
 // the mean loss) a target's fit tries, strongest first; each target keeps
 // the one whose model ranks its validation part best.
-var Lambdas = []float64{1e-2, 1e-3}
+var Lambdas = []float64{1e-2, 1e-3, 1e-4}
 
 // matrix is a sparse row-major feature matrix: most features (alert
 // counts and their interactions) are zero on most asset-hours, so a fit
@@ -59,18 +59,21 @@ func (m *matrix) appendRows(o *matrix) {
 	}
 }
 
-// standardize returns the columns' means and scales over rows (1 for a
-// constant column).
-func standardize(x *matrix, rows []int) (mean, scale []float64) {
+// standardize returns the columns' means and scales over rows, weighted
+// by the snapshots' weights (1 for a constant column).
+func standardize(x *matrix, rows []int, snaps []snapshot) (mean, scale []float64) {
 	mean, sq := make([]float64, x.cols), make([]float64, x.cols)
+	n := 0.0
 	for _, i := range rows {
+		w := snaps[i].w
+		n += w
 		for k := x.ptr[i]; k < x.ptr[i+1]; k++ {
 			v := x.val[k]
-			mean[x.idx[k]] += v
-			sq[x.idx[k]] += v * v
+			mean[x.idx[k]] += w * v
+			sq[x.idx[k]] += w * v * v
 		}
 	}
-	n := float64(max(len(rows), 1))
+	n = math.Max(n, 1)
 	scale = make([]float64, x.cols)
 	for j := range mean {
 		mean[j] /= n
@@ -83,11 +86,15 @@ func standardize(x *matrix, rows []int) (mean, scale []float64) {
 }
 
 // fit fits the logistic regression to rows of x (standardised with mean
-// and scale) with labels y (one per row listed), starting from start (a
+// and scale) with labels y and weights wt (one per row listed), starting from start (a
 // model fitted before: a warm start) when it is not nil.
-func fit(x *matrix, rows []int, mean, scale, y []float64, lambda float64, start *LogReg) (LogReg, error) {
+func fit(x *matrix, rows []int, wt, mean, scale, y []float64, lambda float64, start *LogReg) (LogReg, error) {
 	d := x.cols
-	n := float64(len(rows))
+	n := 0.0
+	for _, w := range wt {
+		n += w
+	}
+	n = math.Max(n, 1)
 	v := make([]float64, d)
 	gr := make([]float64, d)
 	var lastW []float64
@@ -114,12 +121,12 @@ func fit(x *matrix, rows []int, mean, scale, y []float64, lambda float64, start 
 			}
 			// One exponential serves the loss and the probability.
 			ex := math.Exp(-math.Abs(s))
-			l += math.Log1p(ex) + math.Max(s, 0) - y[k]*s
+			l += wt[k] * (math.Log1p(ex) + math.Max(s, 0) - y[k]*s)
 			pr := 1 / (1 + ex)
 			if s < 0 {
 				pr = ex / (1 + ex)
 			}
-			e := pr - y[k]
+			e := wt[k] * (pr - y[k])
 			sumE += e
 			for q := lo; q < hi; q++ {
 				gr[x.idx[q]] += e * x.val[q]

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -17,8 +18,9 @@ type Options struct {
 	// ComponentHorizons are the horizons that get a model per component
 	// (default 24 h and 48 h).
 	ComponentHorizons []time.Duration
-	// Step is the spacing of the snapshots learned from (default: hourly,
-	// widened so that at most MaxRows snapshots are made).
+	// Step is the spacing of the grid of snapshots learned from (default:
+	// hourly, widened so that the grid holds at most MaxRows; see Sampling
+	// for the hours added before failures).
 	Step    time.Duration
 	MaxRows int
 	// MinFailures is the fewest failures worth learning from (default 20),
@@ -44,7 +46,27 @@ type Options struct {
 	// Nesting is how a target's probability reads the models of the events
 	// it includes (default NestAlarm).
 	Nesting Nesting
+	// Sampling is which snapshots the models learn from (default
+	// SampleCases).
+	Sampling Sampling
 }
+
+// Sampling says which snapshots of the history a model learns from when
+// there are too many asset-hours to learn from every one (Options.MaxRows).
+type Sampling string
+
+// The sampling rules.
+const (
+	// SampleGrid: one snapshot every step per asset.
+	SampleGrid Sampling = "grid"
+	// SampleCases: every hour in the week before a failure (where the
+	// rare positive labels are, at every horizon) and one snapshot every
+	// step elsewhere, each of those weighted by the step in hours, so the
+	// fit's loss is that of every asset-hour (case-control sampling with
+	// inverse-probability weights). The failures are the scarce
+	// information; a grid keeps only one hour in step of each.
+	SampleCases Sampling = "cases"
+)
 
 // Nesting says how a target reads the models of the events it includes.
 // A failure within 24 hours is also a failure within 48 hours: the
@@ -117,6 +139,9 @@ func (o *Options) defaults() {
 	if o.Nesting == "" {
 		o.Nesting = NestAlarm
 	}
+	if o.Sampling == "" {
+		o.Sampling = SampleCases
+	}
 }
 
 // TooFewFailuresError says the history holds too few failures to learn
@@ -171,6 +196,7 @@ type Trained struct {
 	Failures int       `json:"failures"`
 	Assets   int       `json:"assets"`
 	StepHour float64   `json:"step_hours"` // the training snapshots' spacing per asset
+	Sampling Sampling  `json:"sampling,omitempty"`
 	// Nesting is how each target's probability reads the models of the
 	// events it includes ("" in models stored before it: none).
 	Nesting Nesting `json:"nesting,omitempty"`
@@ -264,6 +290,8 @@ type snapshot struct {
 	// grid is set on the snapshots learned from (one every step per
 	// asset); the others are scored only (validation and test).
 	grid bool
+	// w is the snapshot's weight when it is learned from (0: scored only).
+	w float64
 }
 
 // Train learns the models from assets' histories over [from, to).
@@ -324,11 +352,19 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	start := from.Add(24 * time.Hour).Truncate(time.Hour)
 	var snaps []snapshot
 	hours := int(step / time.Hour)
-	for i := range assets {
+	longest := slices.Max(opt.Horizons)
+	for i, a := range assets {
 		for t, h := start, 0; !t.After(to.Add(-opt.Horizons[0])); t, h = t.Add(time.Hour), h+1 {
 			grid := (h-i%hours)%hours == 0
-			if grid || !t.Before(validFrom) {
-				snaps = append(snaps, snapshot{i, t, grid})
+			sn := snapshot{asset: i, t: t}
+			switch {
+			case opt.Sampling == SampleCases && hours > 1 && failsWithin(a.failures, t, longest):
+				sn.grid, sn.w = true, 1
+			case grid:
+				sn.grid, sn.w = true, float64(hours)
+			}
+			if sn.grid || !t.Before(validFrom) {
+				snaps = append(snaps, sn)
 			}
 		}
 	}
@@ -338,7 +374,7 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	x := features(spec, assets, snaps)
 
 	targets := targetsOf(opt, compFail)
-	tr := &Trained{Spec: spec, DataFrom: from, DataTo: to, Failures: failures, Assets: len(assets), StepHour: step.Hours()}
+	tr := &Trained{Spec: spec, DataFrom: from, DataTo: to, Failures: failures, Assets: len(assets), StepHour: step.Hours(), Sampling: opt.Sampling}
 	tr.Eval = Evaluation{TrainFrom: start, ValidFrom: validFrom, TestFrom: testFrom, TestTo: to}
 	// Rows of each part per target: a row's label window must end inside its part.
 	part := func(tg Target, i int) int {
@@ -356,8 +392,8 @@ func Train(assets []*Asset, from, to time.Time, opt Options) (*Trained, error) {
 	}
 	// Standardise with the training part's statistics only.
 	trainRows := rowsWhere(len(snaps), func(i int) bool { return part(Target{HorizonHours: 24}, i) == 0 })
-	meanT, scaleT := standardize(x, trainRows)
-	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(i int) bool { return snaps[i].grid }))
+	meanT, scaleT := standardize(x, trainRows, snaps)
+	meanF, scaleF := standardize(x, rowsWhere(len(snaps), func(i int) bool { return snaps[i].grid }), snaps)
 	fx := &fitData{assets: assets, snaps: snaps, x: x, meanT: meanT, scaleT: scaleT, meanF: meanF, scaleF: scaleF, part: part, end: to}
 
 	// Each target's model is fitted on the training part (its penalty
@@ -487,6 +523,15 @@ func (fx *fitData) rows(tg Target, opt Options) (idx [3][]int, all []int) {
 	return idx, all
 }
 
+// weights are the rows' weights in a fit (see SampleCases).
+func (fx *fitData) weights(rows []int) []float64 {
+	out := make([]float64, len(rows))
+	for k, i := range rows {
+		out[k] = fx.snaps[i].w
+	}
+	return out
+}
+
 func (fx *fitData) labels(tg Target, rows []int) []float64 {
 	out := make([]float64, len(rows))
 	for k, i := range rows {
@@ -506,7 +551,7 @@ func (fx *fitData) fitTarget(tg Target, opt Options) (fitted, error) {
 	bestAP := -1.0
 	var prev *LogReg
 	for _, lambda := range opt.Lambdas {
-		c, err := fit(fx.x, idx[0], fx.meanT, fx.scaleT, yt, lambda, prev)
+		c, err := fit(fx.x, idx[0], fx.weights(idx[0]), fx.meanT, fx.scaleT, yt, lambda, prev)
 		if err != nil {
 			return fitted{}, err
 		}
@@ -515,7 +560,7 @@ func (fx *fitData) fitTarget(tg Target, opt Options) (fitted, error) {
 			m, bestAP = c, ap
 		}
 	}
-	final, err := fit(fx.x, all, fx.meanF, fx.scaleF, fx.labels(tg, all), m.Lambda, &m)
+	final, err := fit(fx.x, all, fx.weights(all), fx.meanF, fx.scaleF, fx.labels(tg, all), m.Lambda, &m)
 	if err != nil {
 		return fitted{}, err
 	}
