@@ -67,6 +67,18 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "machine-12's data ends at 2015-04-01 05:00")
 	require.Contains(t, out, "its last day of data")
 	require.NotContains(t, out, "has no data between")
+	// A named window after the data ends ("since this morning" while the
+	// feed is silent): said in plant time, then the last data.
+	code, out, errOut = gemba(t, env, "ask", "is machine-12 ok since this morning?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-12 has sent no data in the time asked (this morning")
+	require.Contains(t, out, "its data ends at 2015-04-01 05:00")
+	require.Contains(t, out, "its last day of data")
+	require.NotContains(t, out, "has no data between")
+	code, out, errOut = gemba(t, env, "ask", "machine-12 is making a rattling noise since noon")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "machine-12 has sent no data in the time asked (since noon")
+	require.NotContains(t, out, "has no data between")
 
 	// A machine of the CMMS register with records but no sensors (the
 	// full sample's machines 21–100) is a machine of the plant: never

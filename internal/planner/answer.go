@@ -128,7 +128,36 @@ func (r *run) answer() {
 			r.a.Situation = joinLines(lead) + "\n" + r.a.Situation
 		}
 	}
+	r.staleNotes()
 	r.noteUnknown()
+}
+
+// staleNotes leads the answer, when the question named a window that
+// begins after an asset's last data, with what it sent last: the readings
+// shown are older than the time asked about, and a silent feed is itself
+// news.
+func (r *run) staleNotes() {
+	if !r.q.Window.Named || len(r.stale) == 0 {
+		return
+	}
+	var assets []string
+	for a := range r.stale {
+		assets = append(assets, a)
+	}
+	sort.Strings(assets)
+	var notes []string
+	for _, a := range assets {
+		var last time.Time
+		for _, s := range r.p.Series {
+			if s.Asset == a && s.LatestAt != "" {
+				if t := parseStamp(s.LatestAt); t.After(last) {
+					last = t
+				}
+			}
+		}
+		notes = append(notes, r.msg("asset.stale_named", a, r.spanIn(r.q.Window), r.at(last)))
+	}
+	r.a.Situation = joinLines(notes) + "\n" + r.a.Situation
 }
 
 // badDate answers a question that names a date the calendar does not
@@ -388,10 +417,11 @@ func (r *run) plantStale() (Span, time.Time, bool) {
 // lastDataWindow returns, when the question named no window and the data
 // of asset ("" for the whole plant) all ends before w begins, a window as
 // long as w that ends at that last data, labelled so, and when it ends.
+//
+// A window the question named that begins after the last data ("since
+// this morning" while the feed has been silent since last night) is
+// answered the same way: the answer says that nothing arrived in it.
 func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span, time.Time, bool) {
-	if r.q.Window.Named {
-		return Span{}, time.Time{}, false
-	}
 	var last time.Time
 	for _, s := range r.p.Series {
 		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
@@ -403,7 +433,11 @@ func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span,
 	if last.IsZero() || !last.Before(w.From) {
 		return Span{}, time.Time{}, false
 	}
-	return Span{From: last.Add(-w.To.Sub(w.From)), To: last.Add(time.Minute), Label: label, LabelKO: labelKO, Named: true}, last, true
+	length := w.To.Sub(w.From)
+	if r.q.Window.Named {
+		length = max(length, 24*time.Hour) // "this morning" long gone: the last day of data
+	}
+	return Span{From: last.Add(-length), To: last.Add(time.Minute), Label: label, LabelKO: labelKO, Named: true}, last, true
 }
 
 // hasSeries reports whether the plant has time series of asset (a machine
@@ -629,7 +663,9 @@ func (r *run) quietLine(asset string) string {
 	stale := ""
 	if sw, ok := r.stale[asset]; ok {
 		w = sw
-		stale = r.msg("asset.stale", asset, r.at(parseStamp(latest))) + " "
+		if !r.q.Window.Named { // a named window's note leads the answer (staleNotes)
+			stale = r.msg("asset.stale", asset, r.at(parseStamp(latest))) + " "
+		}
 	}
 	if len(rd) == 0 {
 		return stale + r.msg("quiet.one", asset, r.spanIn(w))

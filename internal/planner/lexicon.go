@@ -111,6 +111,9 @@ var intentPhrases = map[Intent][]phrase{
 	},
 	IntentLimits: {
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
+		// How close the readings are to their limits: the margins, closest first.
+		p(7, `\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
+		p(7, `(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`),
 	},
 	IntentMetric: {
 		p(5, `\boee\b|overall equipment effectiveness|\bmtbf\b|\bmttr\b|mean time between|\bcycle time\b|\btakt\b|first pass yield|\byield\b|scrap rate|reject rate|defect rate|\bdowntime\b|\buptime\b|\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bhumidity\b`),
@@ -189,7 +192,7 @@ var (
 // symptomRe finds a symptom stated as a report ("pump-1 is making a
 // rattling noise", "there's oil under the press"): a diagnosis, even
 // without a question.
-var symptomRe = regexp.MustCompile(`\b(?:nois\w*|rattl\w*|knock\w*|squeal\w*|grind\w*|whin\w*|hum(?:ming)?|click\w*|bang\w*|clunk\w*|leak\w*|drip\w*|smok\w*|smell\w*|burning|spark\w*|trip(?:s|ped|ping)?|fault\w*|stuck|jamm\w*|seiz\w*|shak\w*|wobbl\w*|stall\w*|won't start|will not start|doesn't start|keeps stopping)\b|소음|소리|새요|샌다|누유|누설|연기|냄새|타는|스파크|트립|고장 ?났|걸려|멈춰|안 돌아|떨려`)
+var symptomRe = regexp.MustCompile(`\b(?:nois\w*|loud\w*|sounds? (?:odd|weird|strange|funny|different|wrong|rough)|rattl\w*|knock\w*|squeal\w*|grind\w*|whin\w*|hum(?:ming)?|click\w*|bang\w*|clunk\w*|leak\w*|drip\w*|smok\w*|smell\w*|burning|spark\w*|trip(?:s|ped|ping)?|fault\w*|stuck|jamm\w*|seiz\w*|shak\w*|wobbl\w*|stall\w*|won't start|will not start|doesn't start|keeps stopping)\b|소음|소리|새요|샌다|누유|누설|연기|냄새|타는|스파크|트립|고장 ?났|걸려|멈춰|안 돌아|떨려`)
 
 // helpRe finds a question about Gemba itself.
 var helpRe = regexp.MustCompile(`\bwhat can you do\b|\bwhat do you do\b|\bhelp\b|\bwho are you\b|뭘 할 수|무엇을 할 수|도움말|뭐 할 수`)
@@ -212,6 +215,10 @@ var chatRe = regexp.MustCompile(`\byour\b|\byou\b.{0,10}\b(?:sleep|do|feel|enjoy
 // facilities): a question that names nothing else is out of scope, even
 // with a plant word in it ("the wifi password in the plant").
 var workplaceRe = regexp.MustCompile(`\b(?:wi-?fi|password|vacation|holidays?|day off|days off|annual leave|sick leave|payroll|pay ?slip|paycheck|overtime pay|parking|canteen|cafeteria|uniform|badge|locker|hr department|human resources|benefits|bonus)\b|와이파이|비밀번호|휴가|연차|휴일|급여|월급날|주차|식당 메뉴|유니폼|사원증|사물함|인사팀|복지|상여`)
+
+// nearLimitRe asks how close readings are to their limits ("which sensor
+// is closest to its limit?", "how far is cnc 2 from its limits?").
+var nearLimitRe = regexp.MustCompile(`\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b|(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`)
 
 // plantWordRe marks a question about the plant that names no intent of
 // its own: its state, worst first, is the answer (chat stays out of scope:

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -17,15 +18,27 @@ import (
 func (r *run) limits() {
 	q := r.q
 	targets := targetsOf(q, r.p)
+	near := nearLimitRe.MatchString(q.Text)
+	plantWide := false
+	if len(targets) == 0 && near {
+		// "is any sensor near its limit?": every machine with readings.
+		plantWide = true
+		for _, a := range r.p.Assets {
+			if r.hasSeries(a.Name) {
+				targets = append(targets, a.Name)
+			}
+		}
+	}
 	if len(targets) == 0 {
 		r.a.Situation = r.msg("limits.which")
 		r.a.Confidence = "low"
 		return
 	}
-	if len(targets) > 3 {
+	if len(targets) > 3 && !plantWide {
 		targets = targets[:3]
 	}
 	var out []string
+	var all []limitLine
 	cited := map[string]bool{}
 	byID := map[string]*doc{} // the documents read, by id
 	for _, a := range targets {
@@ -61,10 +74,18 @@ func (r *run) limits() {
 		}
 		lines := r.limitLines(a, sensors, rules, cited)
 		if len(lines) == 0 {
-			out = append(out, r.msg("limits.none", a))
+			if !plantWide {
+				out = append(out, r.msg("limits.none", a))
+			}
 			continue
 		}
-		out = append(out, lines...)
+		for _, l := range lines {
+			out = append(out, l.text)
+		}
+		all = append(all, lines...)
+	}
+	if near {
+		out = r.nearest(all, out, plantWide)
 	}
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "medium"
@@ -89,10 +110,27 @@ func b2s(b bool) string {
 	return "above"
 }
 
+// limitLine is one sensor's limits, as written, and where its current
+// reading stands against the nearest of them.
+type limitLine struct {
+	text, asset, sensor string
+	// margin says how far the reading is from its nearest limit not yet
+	// crossed ("" when there is no reading or every limit is crossed);
+	// rel is that distance as a share of the limit, crossed the level of
+	// the highest limit it is beyond (0: none).
+	margin  string
+	rel     float64
+	crossed int
+	// beyond says by how much the reading is past the highest limit it
+	// has crossed ("" when none).
+	beyond string
+}
+
 // limitLines writes one line per sensor: its limits, highest level last,
-// each once, with its source, and the current reading.
-func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map[string]bool) []string {
-	var out []string
+// each once, with its source, the current reading and how far it is from
+// the nearest limit.
+func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map[string]bool) []limitLine {
+	var out []limitLine
 	for _, sensor := range sensors {
 		seen := map[string]bool{} // a limit stated by several documents is said once, by the first
 		var rs []rule
@@ -123,14 +161,102 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 				cited[ru.Doc] = true
 			}
 		}
+		ll := limitLine{asset: asset, sensor: sensor, rel: math.Inf(1)}
 		line := fmt.Sprintf("%s %s: %s", asset, r.sensorName(sensor), strings.Join(parts, "; "))
 		for _, s := range r.p.Series {
 			if s.Asset == asset && s.Sensor == sensor && s.LatestAt != "" {
 				line += " " + r.msg("limits.now", val(s.Latest), suffix(s.Unit), r.at(parseStamp(s.LatestAt)))
+				r.marginOf(&ll, s.Latest, rs)
+				if ll.margin != "" {
+					line = strings.TrimSuffix(line, ".") + ": " + ll.margin + "."
+				}
 				break
 			}
 		}
-		out = append(out, line)
+		ll.text = line
+		out = append(out, ll)
 	}
 	return out
+}
+
+// marginOf fills ll's margin from the reading x and the sensor's limits:
+// the nearest limit not yet crossed, and the highest one crossed.
+func (r *run) marginOf(ll *limitLine, x float64, rs []rule) {
+	var best, worst *rule
+	for i := range rs {
+		ru := &rs[i]
+		beyond := x > ru.Limit
+		if ru.Condition == "below" {
+			beyond = x < ru.Limit
+		}
+		if beyond {
+			if lv := levelRank[ru.Level] + 1; lv > ll.crossed {
+				ll.crossed, worst = lv, ru
+			}
+			continue
+		}
+		if d := math.Abs(x-ru.Limit) / math.Max(math.Abs(ru.Limit), 1e-9); d < ll.rel {
+			ll.rel, best = d, ru
+		}
+	}
+	if worst != nil {
+		from := fmt.Sprintf("%s %s reading %s against the %s %s limit %s (%s)", ll.asset, ll.sensor, val(x), worst.Level, worst.Condition, val(worst.Limit), worst.Doc)
+		cond := r.msg("limits.above")
+		if worst.Condition == "below" {
+			cond = r.msg("limits.below")
+		}
+		ll.beyond = r.msg("limits.over", r.derive("distance beyond the limit", math.Abs(x-worst.Limit), from), suffix(worst.Unit), cond, val(worst.Limit), suffix(worst.Unit), r.levelName(worst.Level))
+	}
+	if best == nil {
+		ll.margin = ll.beyond
+		return
+	}
+	side := r.msg("limits.below")
+	if best.Condition == "below" {
+		side = r.msg("limits.above")
+	}
+	from := fmt.Sprintf("%s %s reading %s against the %s %s limit %s (%s)", ll.asset, ll.sensor, val(x), best.Level, best.Condition, val(best.Limit), best.Doc)
+	diff := r.derive("distance to the nearest limit", math.Abs(x-best.Limit), from)
+	pct := r.derive("distance to the nearest limit, % of the limit", math.Round(100*ll.rel), from)
+	ll.margin = r.msg("limits.margin", diff, suffix(best.Unit), pct, side, val(best.Limit), suffix(best.Unit), r.levelName(best.Level))
+	if ll.beyond != "" {
+		ll.margin = ll.beyond + "; " + ll.margin
+	}
+}
+
+// nearest puts the sensors closest to a limit first: those beyond one
+// (highest level first), then by the margin to the nearest, as a share of
+// that limit. Plant-wide, only the closest few are listed.
+func (r *run) nearest(all []limitLine, out []string, plantWide bool) []string {
+	if len(all) == 0 {
+		return out
+	}
+	sort.SliceStable(all, func(i, j int) bool {
+		if all[i].crossed != all[j].crossed {
+			return all[i].crossed > all[j].crossed
+		}
+		return all[i].rel < all[j].rel
+	})
+	first := all[0]
+	var lead string
+	switch {
+	case first.crossed > 0:
+		lead = r.msg("limits.beyond", first.asset, r.sensorName(first.sensor), first.beyond)
+	case first.margin != "":
+		lead = r.msg("limits.closest", first.asset, r.sensorName(first.sensor), first.margin)
+	default:
+		return out
+	}
+	shown := all
+	if plantWide && len(shown) > 6 {
+		shown = shown[:6]
+	}
+	lines := []string{lead}
+	for _, l := range shown {
+		lines = append(lines, l.text)
+	}
+	if n := len(all) - len(shown); n > 0 {
+		lines = append(lines, r.msg("limits.more", n))
+	}
+	return lines
 }

@@ -29,9 +29,9 @@ func init() {
 		please help tell me know think need want problem problems issue issues trouble wrong thing something anything
 		make makes making made come comes coming came back go goes going went gone
 		호기 machine machines equipment asset unit line plant again twice once times time lot lots bit very really much more
-		ok okay fine normal check checked checking what's going happen happens happened happening next step steps
+		ok okay fine normal usual usually check checked checking what's going happen happens happened happening next step steps
 		do doing fix fixed fixing` + " " +
-		`어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인`) {
+		`부터 이후 어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인`) {
 		symptomStop[w] = true
 	}
 }
@@ -59,7 +59,7 @@ func symptomWords(q Query, p *plant.Plant, asset string) (said, stems []string) 
 			addName(w)
 		}
 	}
-	for _, t := range symptomTokenRe.FindAllString(q.Text, -1) {
+	for _, t := range symptomTokenRe.FindAllString(withoutTimes(q.Text), -1) {
 		t = strings.Trim(t, "'-")
 		if names[t] || symptomStop[t] || strings.Contains(t, "-") && names[strings.Split(t, "-")[0]] {
 			continue

@@ -180,6 +180,24 @@ func ahead(now time.Time, d time.Duration, label, ko string) Span {
 // "noon", "midnight".
 const clockWord = `\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?|noon|midday|midnight`
 
+// mealTimeRe is a time told by a meal or the middle of the day: "since
+// lunch", "after the lunch break yesterday", "since yesterday's lunch",
+// "from noon", "since midnight", "어제 점심 먹고 나서", "정오부터".
+var mealTimeRe = regexp.MustCompile(`\b(?:since|from|after) (?:(yesterday)(?:'s)? )?(?:the )?(?:lunch(?: ?time| ?break)?|(noon|midday|midnight))(?:\s+(yesterday|today))?\b|(어제|오늘)?\s*(?:점심(?:\s*시간)?|(정오|자정))\s*(?:먹고\s*나서|먹고|먹은\s*(?:후|뒤)|이후|부터|후|뒤|지나서)(?:부터|로)?`)
+
+// withoutTimes is text with its time expressions blanked: the words of
+// "since lunch yesterday" describe when, not what.
+func withoutTimes(text string) string {
+	for _, tr := range timeRules {
+		text = tr.re.ReplaceAllString(text, " ")
+	}
+	return mealWordRe.ReplaceAllString(text, " ")
+}
+
+// mealWordRe blanks the meal words of time expressions ("since lunch")
+// before the intent is scored: lunch there is a time, not small talk.
+var mealWordRe = regexp.MustCompile(`\b((?:since|from|after|before|until|till|by|around) (?:(?:yesterday|today)(?:'s)? )?(?:the )?)lunch(?: ?time| ?break)?\b|점심(?:\s*시간)?(\s*(?:먹고|먹은|이후|부터|후|뒤|전|까지|지나서))`)
+
 var clockWordRe = regexp.MustCompile(`^(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.|o'?clock)?$`)
 
 // clockOf reads a clockWord.
@@ -377,6 +395,28 @@ var timeRules = []timeRule{
 				to = now
 			}
 			return Span{From: from, To: to, Label: m[0], LabelKO: m[0]}, true
+		}, nil},
+	// "since lunch", "after the lunch break yesterday", "since noon",
+	// "점심 먹고 나서": a plant's lunch is read as 12:00, and the label says so.
+	{mealTimeRe, past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			c, ok := clockOf(m[2])
+			switch {
+			case m[5] == "자정":
+				c = 0
+			case !ok:
+				c = 12 * time.Hour // lunch, noon (정오)
+			}
+			off := 0
+			if m[1] == "yesterday" || m[3] == "yesterday" || m[4] == "어제" {
+				off = -1
+			}
+			s := since(p, now, off, c, strings.TrimSpace(m[0]))
+			if !strings.Contains(m[0], "noon") && !strings.Contains(m[0], "midday") && !strings.Contains(m[0], "midnight") {
+				s.Label += fmt.Sprintf(" (read as %s)", p.Local(s.From).Format("15:04"))
+				s.LabelKO += fmt.Sprintf(" (%s 기준)", p.Local(s.From).Format("15:04"))
+			}
+			return s, true
 		}, nil},
 	{regexp.MustCompile(`\b(?:since|from|after) (\d{1,2})(?::(\d{2}))?(?:\s*(am|pm|a\.m\.|p\.m\.|o'?clock))?(?:\s+(yesterday|today|this morning))?\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {

@@ -187,9 +187,10 @@ func intentOf(q Query) Intent {
 		return IntentMetric
 	}
 	scores := map[Intent]int{}
+	text := mealWordRe.ReplaceAllString(q.Text, "${1}midday${2}")
 	for in, ps := range intentPhrases {
 		for _, ph := range ps {
-			if ph.re.MatchString(q.Text) {
+			if ph.re.MatchString(text) {
 				scores[in] += ph.weight
 			}
 		}
