@@ -144,6 +144,18 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, fmt.Sprintf("(comp2): %d failure(s)", n))
 	require.NotContains(t, out, "comp1 failed")
 
+	// "When was comp2 on machine 12 last replaced?": the latest replacement
+	// or failure repair of that part (SQL here), never another part's.
+	code, out, errOut = gemba(t, env, "ask", "when was comp2 on machine 12 last replaced?")
+	require.Zero(t, code, errOut)
+	var id string
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT id FROM maintenance_events
+		WHERE asset = 'machine-12' AND component = 'comp2' AND kind IN ('failure', 'preventive', 'work_order')
+		ORDER BY opened_at DESC LIMIT 1`).Scan(&id))
+	require.Contains(t, out, "The last replacement")
+	require.Contains(t, out, "("+id+")")
+	require.NotContains(t, out, "comp1 replaced")
+
 	// A machine named "machine 12" (no hyphen) is machine-12; its sensor's
 	// figures over a month come from its own readings.
 	code, out, errOut = gemba(t, env, "ask", "average vibration of machine 12 in March 2015")

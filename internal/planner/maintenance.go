@@ -29,8 +29,13 @@ var maintAsks = []maintAsk{
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
+	{"replaced", replacedAskRe, "records"},
 	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
+
+// replacedAskRe asks when a part was last replaced or changed ("when was
+// the bearing on press 3 last replaced?", "last bearing change on press 3").
+var replacedAskRe = regexp.MustCompile(`\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:교체|교환)(?:했|한|된|됐|하셨)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`)
 
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
@@ -115,6 +120,27 @@ func namedComponent(q Query, p *plant.Plant) string {
 	return w
 }
 
+// codeTokenRe is a CMMS component code: letters then a digit ("comp2").
+var codeTokenRe = regexp.MustCompile(`\b[a-z]+\d+[a-z]?\b`)
+
+// componentCode returns the first component code the question names that
+// is no asset, line or alias of the plant, or "".
+func componentCode(q Query, p *plant.Plant) string {
+	for _, w := range codeTokenRe.FindAllString(q.Text, -1) {
+		if _, ok := p.Asset(w); ok {
+			continue
+		}
+		if _, ok := p.Line(w); ok || strings.HasPrefix(w, "line") {
+			continue
+		}
+		if len(p.AssetsOfType(strings.TrimRight(w, "0123456789"))) > 0 {
+			continue // "cnc3", "press3": a machine said without its hyphen
+		}
+		return w
+	}
+	return ""
+}
+
 // alertWords mark a count of logged errors and alarms rather than of failures.
 var alertWords = regexp.MustCompile(`\berrors?\b|\balerts?\b|\balarms?\b|\bwarnings?\b|\bfaults?\b|에러|오류|알람|경보`)
 
@@ -131,8 +157,23 @@ var (
 // records: the figures, and the records behind them. Without history it
 // says what it would need, as the metric table does.
 func (r *run) maintenance() {
+	if checkedSinceRe.MatchString(r.q.Text) && len(r.q.Assets) == 1 {
+		r.checkedSince(r.q.Assets[0])
+		return
+	}
+	r.maintenanceAs("")
+}
+
+// maintenanceAs is maintenance for the ask with that key ("": the one
+// the question asks).
+func (r *run) maintenanceAs(key string) {
 	q := r.q
 	ask := maintAskOf(q.Text)
+	for i := range maintAsks {
+		if maintAsks[i].key == key {
+			ask = &maintAsks[i]
+		}
+	}
 	if ask == nil {
 		ask = &maintAsks[len(maintAsks)-1]
 	}
@@ -156,6 +197,18 @@ func (r *run) maintenance() {
 			args["component"] = c.part
 			break
 		}
+	}
+	if ask.key == "replaced" {
+		if args["component"] == nil {
+			if c := namedComponent(q, r.p); c != "" {
+				args["component"] = c
+			} else if c := componentCode(q, r.p); c != "" {
+				args["component"] = c // "when was comp2 on machine 12 last replaced?"
+			}
+		}
+		delete(args, "aggregate")
+		r.replaced(args)
+		return
 	}
 	if ask.key == "count" {
 		switch {
@@ -309,7 +362,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			return []string{r.msg("maint.bundle_none", scope)}
 		}
 		for _, v := range d.Visits {
-			out = append(out, r.msg("maint.visit", v.Asset, len(v.WorkOrders), strings.Join(v.WorkOrders, ", "), v.From, v.To, v.PlannedMinutes))
+			out = append(out, r.msg("maint.visit", v.Asset, len(v.WorkOrders), strings.Join(v.WorkOrders, ", "), r.recordAt(v.From), r.recordAt(v.To), v.PlannedMinutes))
 		}
 		return out
 	}
@@ -333,18 +386,18 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		switch ask.key {
 		case "last", "next":
 			if f.LastService != nil {
-				out = append(out, r.msg("maint.last", name, f.LastService.At, f.LastService.Title, f.LastService.ID))
+				out = append(out, r.msg("maint.last", name, r.recordAt(f.LastService.At), f.LastService.Title, f.LastService.ID))
 			} else {
 				out = append(out, r.msg("maint.last_none", name))
 			}
 			if f.LastFailure != nil {
-				out = append(out, r.msg("maint.last_failure", f.LastFailure.At, f.LastFailure.Title, f.LastFailure.ID))
+				out = append(out, r.msg("maint.last_failure", r.recordAt(f.LastFailure.At), f.LastFailure.Title, f.LastFailure.ID))
 			}
 			if f.NextService != "" {
 				if f.NextServiceRecord != "" {
-					out = append(out, r.msg("maint.next", f.NextService, f.NextServiceRecord))
+					out = append(out, r.msg("maint.next", r.recordAt(f.NextService), f.NextServiceRecord))
 				} else {
-					out = append(out, r.msg("maint.next_estimated", f.NextService))
+					out = append(out, r.msg("maint.next_estimated", r.recordAt(f.NextService)))
 				}
 			}
 		case "count":
@@ -381,7 +434,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			if i >= 5 {
 				break
 			}
-			s := fmt.Sprintf("%s %s (%s)", rec.Opened, rec.Title, rec.ID)
+			s := fmt.Sprintf("%s %s (%s)", r.recordAt(rec.Opened), rec.Title, rec.ID)
 			if rec.Document != "" && rec.Document != rec.ID {
 				s += " → " + rec.Document
 			}

@@ -1,0 +1,178 @@
+package planner
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// replaceWordRe marks a record that replaced or changed a part (a title
+// or description; "lubrication and check" is no replacement).
+var replaceWordRe = regexp.MustCompile(`(?i)\breplac\w*|\bchange(?:d|out)?\b|\bswap\w*|\bnew \w+ (?:fitted|installed)|교체|교환`)
+
+// checkedSinceRe asks whether a machine was looked at since something
+// began ("has press 3 been checked since the vibration started?").
+var checkedSinceRe = regexp.MustCompile(`\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`)
+
+// maintRecord is one record of a maintenance_history listing.
+type maintRecord struct {
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Asset     string `json:"asset"`
+	Opened    string `json:"opened"`
+	Closed    string `json:"closed"`
+	Status    string `json:"status"`
+	Title     string `json:"title"`
+	Component string `json:"component"`
+	Code      string `json:"code"`
+	Document  string `json:"document"`
+}
+
+// records lists maintenance_history's records for args (newest first).
+func (r *run) records(args map[string]any) ([]maintRecord, bool) {
+	args["aggregate"], args["limit"] = "records", 50
+	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: args})
+	if len(res) == 0 || !res[0].OK {
+		return nil, false
+	}
+	d, ok := decode[struct {
+		Records []maintRecord `json:"records"`
+	}](res[0].Result.Data)
+	for _, c := range res[0].Result.Citations {
+		r.a.Citations = appendCitation(r.a.Citations, c)
+	}
+	return d.Records, ok
+}
+
+// recordAt is a record's time ("2006-01-02 15:04", UTC) in plant time.
+func (r *run) recordAt(s string) string {
+	t, err := time.Parse("2006-01-02 15:04", s)
+	if err != nil {
+		return s
+	}
+	return r.at(t)
+}
+
+// replaced answers "when was the bearing on press 3 last replaced?": the
+// latest record that replaced or repaired the part (a failure's repair,
+// or work whose record says it replaced it), never an inspection; the
+// open work to replace it; what else was done to it since.
+func (r *run) replaced(args map[string]any) {
+	part, _ := args["component"].(string)
+	asset, _ := args["asset"].(string)
+	subject := asset
+	if subject == "" {
+		subject = r.maintScope(args)
+	}
+	if part != "" {
+		subject = r.msg("maint.part_of", part, subject)
+	}
+	recs, ok := r.records(args)
+	if !ok {
+		r.a.Situation = joinLines(append([]string{r.msg("maint.none")}, r.failures...))
+		r.a.Confidence = "low"
+		return
+	}
+	var last *maintRecord
+	var open []string
+	for i := range recs {
+		rec := &recs[i]
+		if rec.Kind == "alert" {
+			continue
+		}
+		replacing := rec.Kind == "failure" || replaceWordRe.MatchString(rec.Title)
+		switch {
+		case rec.Status == "open" && (replacing || rec.Kind == "work_order"):
+			open = append(open, r.msg("maint.open_one", rec.Title, rec.ID, r.recordAt(rec.Opened)))
+		case last == nil && replacing && rec.Status != "open":
+			last = rec
+		}
+	}
+	var out []string
+	switch {
+	case last == nil:
+		out = append(out, r.msg("maint.replaced_none", subject, len(recs)))
+	case last.Kind == "failure":
+		out = append(out, r.msg("maint.replaced_failure", subject, r.recordAt(last.Opened), last.Title, last.ID, r.recordAt(last.Closed)))
+	default:
+		out = append(out, r.msg("maint.replaced", subject, r.recordAt(last.Opened), last.Title, last.ID))
+	}
+	if len(open) > 0 {
+		out = append(out, r.msg("maint.open", strings.Join(open, "; ")))
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// checkedSince answers "has press 3 been checked since the vibration
+// started?": the anomaly's onset from the data, the maintenance records
+// since then (work, then alarms), the last work before it, and the open
+// work orders.
+func (r *run) checkedSince(asset string) {
+	r.detect(r.q.Window, []string{asset})
+	var onset time.Time
+	var lead string
+	for _, e := range r.book.of(asset) {
+		if e.Significant() {
+			onset, lead = e.Start, r.eventLine(e)
+			break
+		}
+	}
+	if onset.IsZero() {
+		// Nothing began: when it was last looked at is the answer.
+		r.maintenanceAs("last")
+		r.a.Situation = joinLines([]string{r.quietLine(asset), r.a.Situation})
+		return
+	}
+	recs, ok := r.records(map[string]any{"asset": asset, "since": stampUTC(onset)})
+	if !ok {
+		r.a.Situation = joinLines(append([]string{lead, r.msg("maint.none")}, r.failures...))
+		r.a.Confidence = "low"
+		return
+	}
+	var work, alarms []string
+	lastAlarm := ""
+	for _, rec := range recs {
+		if rec.Kind == "alert" {
+			if lastAlarm == "" {
+				lastAlarm = r.recordAt(rec.Opened)
+			}
+			alarms = append(alarms, rec.ID)
+			continue
+		}
+		work = append(work, r.msg("maint.rec", r.recordAt(rec.Opened), rec.Title, rec.ID))
+	}
+	out := []string{lead}
+	if len(work) == 0 {
+		out = append(out, r.msg("maint.nothing_since", asset, r.at(onset)))
+	} else {
+		out = append(out, r.msg("maint.work_since", r.at(onset), strings.Join(work, "; ")))
+	}
+	if len(alarms) > 0 {
+		out = append(out, r.msg("maint.alarms_since", len(alarms), lastAlarm))
+	}
+	before, _ := r.records(map[string]any{"asset": asset, "until": stampUTC(onset)})
+	for _, rec := range before {
+		if rec.Kind != "alert" && rec.Status != "open" {
+			out = append(out, r.msg("maint.before", r.msg("maint.rec", r.recordAt(rec.Opened), rec.Title, rec.ID)))
+			break
+		}
+	}
+	open, _ := r.records(map[string]any{"asset": asset, "status": "open"})
+	var os []string
+	for _, rec := range open {
+		if rec.Kind != "alert" {
+			os = append(os, r.msg("maint.open_one", rec.Title, rec.ID, r.recordAt(rec.Opened)))
+		}
+	}
+	if len(os) > 0 {
+		out = append(out, r.msg("maint.open", strings.Join(os, "; ")))
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+}
