@@ -39,6 +39,12 @@ func (r *run) answer() {
 		r.badDate()
 		return
 	}
+	if freshRe.MatchString(q.Text) && len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && q.Type == "" &&
+		(q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentHandover) {
+		r.plantFreshness() // "which machines haven't sent data in the last hour?"
+		r.noteUnknown()
+		return
+	}
 	targets := targetsOf(q, r.p)
 	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
 		// "press 3 vibration this week vs last week": one sensor, two spans.

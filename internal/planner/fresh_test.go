@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -34,6 +35,46 @@ func TestFreshness(t *testing.T) {
 	require.Contains(t, r.freshness([]string{"press-2"})[0], "3시간 전")
 	require.Equal(t, "1 h 30 min", (&run{lang: "en"}).every(90*time.Minute))
 	require.Equal(t, "30 s", (&run{lang: "en"}).every(30*time.Second))
+}
+
+// TestPlantFreshness: "which machines haven't sent data?" — the late
+// machines named (several silent since one moment: their shared
+// connection), the rest counted; every machine silent since one moment is
+// the feed, said once.
+func TestPlantFreshness(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 17, 20, 0, 0, time.UTC)
+	series := []plant.Series{
+		{Name: "press-1.vibration", Asset: "press-1", Sensor: "vibration", LatestAt: "2026-12-06T17:10:00Z", Interval: "10m0s"},
+		{Name: "press-2.vibration", Asset: "press-2", Sensor: "vibration", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"},
+		{Name: "pump-1.pressure", Asset: "pump-1", Sensor: "pressure", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"},
+		{Name: "cnc-1.vibration", Asset: "cnc-1", Sensor: "vibration", LatestAt: "2026-12-06T16:20:00Z", Interval: "10m0s"},
+	}
+	p, err := plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r := &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
+	r.plantFreshness()
+	require.Contains(t, r.a.Situation, "3 of 4 machines with readings are late sending data:")
+	require.Contains(t, r.a.Situation, "press-2: latest reading 12-06 23:20 (3 h ago), though it reports every 10 min.")
+	require.Contains(t, r.a.Situation, "cnc-1: latest reading 12-07 01:20 (1 h ago)")
+	require.Contains(t, r.a.Situation, "On time (1): press-1.")
+	require.NotEmpty(t, r.a.Escalate)
+
+	series[0].LatestAt, series[3].LatestAt = "2026-12-06T14:20:00Z", "2026-12-06T14:20:00Z"
+	p, err = plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r = &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
+	r.plantFreshness()
+	require.Contains(t, r.a.Situation, "None of the 4 machines with readings has sent data since 12-06 23:20 (3 h ago)")
+	require.Contains(t, r.a.Situation, "the plant's data feed has stopped")
+
+	series[0].LatestAt, series[1].LatestAt, series[2].LatestAt, series[3].LatestAt = "2026-12-06T17:10:00Z", "2026-12-06T17:15:00Z", "2026-12-06T17:10:00Z", "2026-12-06T17:20:00Z"
+	p, err = plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r = &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
+	r.plantFreshness()
+	require.Contains(t, r.a.Situation, "All 4 of 4 machines with readings are sending data on time")
+	require.Empty(t, r.a.Escalate)
 }
 
 // TestStopVerdict: "should we stop it now?" — yes at or past the stop limit

@@ -217,6 +217,8 @@ func intentOf(q Query) Intent {
 			return IntentStatus
 		case workplaceRe.MatchString(q.Text), chatRe.MatchString(q.Text):
 			return IntentOutOfScope
+		case freshRe.MatchString(q.Text):
+			return IntentStatus // "is all the data coming in?": the machines' data, plant-wide
 		case q.Window.Named && !q.Horizon.Ahead:
 			// "what went wrong last night?", "밤사이 별일 없었어?": a past
 			// time and nothing else named is that time's summary.
