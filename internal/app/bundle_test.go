@@ -71,13 +71,19 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	// feed is silent): said in plant time, then the last data.
 	code, out, errOut = gemba(t, env, "ask", "is machine-12 ok since this morning?")
 	require.Zero(t, code, errOut)
-	require.Contains(t, out, "machine-12 has sent no data in the time asked (this morning")
-	require.Contains(t, out, "its data ends at 2015-04-01 05:00")
-	require.Contains(t, out, "its last day of data")
+	require.Contains(t, out, "No data has arrived in the time asked (this morning")
+	require.Contains(t, out, "the data of machine-12 ends at 2015-04-01 05:00")
+	require.Contains(t, out, "the last day of data")
 	require.NotContains(t, out, "has no data between")
 	code, out, errOut = gemba(t, env, "ask", "machine-12 is making a rattling noise since noon")
 	require.Zero(t, code, errOut)
-	require.Contains(t, out, "machine-12 has sent no data in the time asked (since noon")
+	require.Contains(t, out, "No data has arrived in the time asked (since noon")
+	code, out, errOut = gemba(t, env, "ask", "what happened since midnight?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "No data has arrived in the time asked (since midnight")
+	require.Contains(t, out, "the data of the plant ends at 2015-04-01 05:00")
+	require.NotContains(t, out, "has no data between")
+	require.NotContains(t, out, "Could not check")
 	require.NotContains(t, out, "has no data between")
 
 	// A machine of the CMMS register with records but no sensors (the

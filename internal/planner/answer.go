@@ -46,6 +46,9 @@ func (r *run) answer() {
 		return
 	}
 	targets := targetsOf(q, r.p)
+	if r.windowAfterData(targets) {
+		q = r.q
+	}
 	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
 		// "press 3 vibration this week vs last week": one sensor, two spans.
 		if r.comparePeriods(targets) {
@@ -138,11 +141,54 @@ func (r *run) answer() {
 	r.noteUnknown()
 }
 
+// windowAfterData moves a named past window that begins after all the
+// data the question reads ("what happened since midnight?" while the feed
+// has been silent since last night) to the last day of that data, and
+// notes the window asked: the answer says so first (staleNotes) instead of
+// the tools' "no data between" errors.
+func (r *run) windowAfterData(targets []string) bool {
+	q := r.q
+	if !q.Window.Named || q.Horizon.Ahead && q.Intent == IntentForecast {
+		return false
+	}
+	switch q.Intent {
+	case IntentStatus, IntentDiagnose, IntentRank, IntentHandover, IntentCompare, IntentMetric, "":
+	default:
+		return false
+	}
+	var last time.Time
+	for _, s := range r.p.Series {
+		in := len(targets) == 0 && len(q.Lines) == 0 && len(q.Series) == 0 ||
+			contains(targets, s.Asset) || s.Asset == "" && contains(q.Lines, s.Line) || contains(q.Series, s.Name)
+		if in && s.LatestAt != "" && s.Kind != "plan" { // a plan runs ahead of the data
+			last = maxTime(last, parseStamp(s.LatestAt))
+		}
+	}
+	if last.IsZero() || !last.Before(q.Window.From) {
+		return false
+	}
+	asked := q.Window
+	r.asked, r.lastData = &asked, last
+	r.q.Window = Span{From: last.Add(-24 * time.Hour), To: last.Add(time.Minute), Label: "the last day of data", LabelKO: "마지막 하루치 데이터", Named: true}
+	return true
+}
+
 // staleNotes leads the answer, when the question named a window that
 // begins after an asset's last data, with what it sent last: the readings
 // shown are older than the time asked about, and a silent feed is itself
 // news.
 func (r *run) staleNotes() {
+	if r.asked != nil {
+		who := r.msg("stale.plant")
+		if len(r.q.Lines) > 0 && len(r.q.Assets) == 0 {
+			who = strings.Join(r.q.Lines, ", ")
+		} else if t := targetsOf(r.q, r.p); len(t) > 0 && len(t) <= 3 {
+			who = strings.Join(t, ", ")
+		}
+		asked := *r.asked
+		r.a.Situation = r.msg("window.after_data", r.spanIn(asked), who, r.at(r.lastData)) + "\n" + r.a.Situation
+		return
+	}
 	if !r.q.Window.Named || len(r.stale) == 0 {
 		return
 	}

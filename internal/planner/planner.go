@@ -101,6 +101,11 @@ type run struct {
 	// (an archive, a connector down), the window of its last data that
 	// was checked instead.
 	stale map[string]Span
+	// asked is the window the question named when all the data it reads
+	// ends before it (the window is then the last day of data), and
+	// lastData when that data ends.
+	asked    *Span
+	lastData time.Time
 	// staleNote says the whole plant's data ends before the window asked.
 	staleNote string
 	// trendGaps counts trend windows without a reading.
