@@ -25,6 +25,45 @@ type LatestReadingsArgs struct {
 	// mean and the change (windowArgs' forms; Until defaults to now).
 	Since string `json:"since,omitempty"`
 	Until string `json:"until,omitempty"`
+	// Every, with Since, adds the trend window's values in buckets of
+	// this length ("1h": hourly means, lowest and highest), at most 72.
+	Every string `json:"every,omitempty"`
+}
+
+// Bucket is one stretch of a trend window (latest_readings with every).
+type Bucket struct {
+	At     time.Time `json:"at"`
+	Mean   float64   `json:"mean"`
+	Min    float64   `json:"min"`
+	Max    float64   `json:"max"`
+	Points int       `json:"points"`
+}
+
+// maxBuckets bounds a trend's buckets: a table a person reads.
+const maxBuckets = 72
+
+// bucketsOf splits a window's values into buckets every long, aligned on
+// multiples of every since the Unix epoch (whole hours for 1h).
+func bucketsOf(w series.Window, every time.Duration) []Bucket {
+	var out []Bucket
+	for i, v := range w.Data.Values {
+		if math.IsNaN(v) || i >= len(w.Data.Times) {
+			continue
+		}
+		at := w.Data.Times[i].Truncate(every)
+		if n := len(out); n == 0 || !out[n-1].At.Equal(at) {
+			out = append(out, Bucket{At: at, Min: v, Max: v})
+		}
+		b := &out[len(out)-1]
+		b.Mean += v
+		b.Points++
+		b.Min, b.Max = math.Min(b.Min, v), math.Max(b.Max, v)
+	}
+	for i := range out {
+		out[i].Mean = sig(out[i].Mean / float64(out[i].Points))
+		out[i].Min, out[i].Max = sig(out[i].Min), sig(out[i].Max)
+	}
+	return out
 }
 
 // Trend is one sensor's figures over a window (latest_readings with
@@ -47,6 +86,9 @@ type Trend struct {
 	Mean      float64   `json:"mean"`
 	Change    float64   `json:"change"`
 	ChangePct float64   `json:"change_pct,omitempty"`
+	// Buckets are the window's values every Every (when asked).
+	Every   string   `json:"every,omitempty"`
+	Buckets []Bucket `json:"buckets,omitempty"`
 }
 
 // trendOf computes a window's figures; ok is false without a reading.
@@ -91,6 +133,7 @@ var latestReadingsSchema = map[string]any{
 		"sensor": map[string]any{"type": "string", "description": "Only this sensor (e.g. pressure); default every sensor of the asset."},
 		"since":  map[string]any{"type": "string", "description": "Add each sensor's trend from this time: first and last value, lowest and highest with when, mean, change. An ISO time or a time ago (30d, 1w). Windows over 3 days are read as hourly means."},
 		"until":  map[string]any{"type": "string", "description": "End of the trend window (default now)."},
+		"every":  map[string]any{"type": "string", "description": "With since: also list the window's values in buckets this long (mean, lowest, highest), e.g. 1h for hourly values; at most 72 buckets."},
 	},
 	"required":             []string{"asset"},
 	"additionalProperties": false,
@@ -163,6 +206,18 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 				return Result{UserError: fmt.Sprintf("the trend window is empty: since (%s) must be before until (%s)", stamp(from), stamp(until))}, nil
 			}
 		}
+		var every time.Duration
+		if a.Every != "" {
+			if every, err = time.ParseDuration(strings.TrimSpace(a.Every)); err != nil || every < time.Minute {
+				return Result{UserError: fmt.Sprintf("every %q: give a length such as 1h or 30m", a.Every)}, nil
+			}
+			switch {
+			case from.IsZero():
+				return Result{UserError: "every needs since: the window to split (e.g. since 12h, every 1h)"}, nil
+			case until.Sub(from)/every > maxBuckets:
+				return Result{UserError: fmt.Sprintf("%s every %s is %d buckets; at most %d: widen every or shorten the window", until.Sub(from).Round(time.Minute), every, int(until.Sub(from)/every), maxBuckets)}, nil
+			}
+		}
 		ids := make([]int64, len(ss))
 		for i, s := range ss {
 			ids[i] = s.ID
@@ -211,6 +266,9 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 					return Result{}, err
 				}
 				if tr, ok := trendOf(w, from, until); ok {
+					if every > 0 {
+						tr.Every, tr.Buckets = every.String(), bucketsOf(w, every)
+					}
 					r.Trend = &tr
 					part += fmt.Sprintf("; %s to %s: %s → %s (lowest %s at %s, highest %s at %s, mean %s)", stamp(from), stamp(until),
 						num(tr.First), num(tr.Last), num(tr.Min), stamp(tr.MinAt), num(tr.Max), stamp(tr.MaxAt), num(tr.Mean))

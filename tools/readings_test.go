@@ -86,10 +86,33 @@ func TestLatestReadingsTrend(t *testing.T) {
 	require.Equal(t, "1h0m0s", tr["step"], "a month is read as hourly means")
 	require.Greater(t, tr["points"].(float64), 24.0*20)
 
+	// Hour by hour: 12 hourly buckets of the 10-minute data, each its
+	// hour's mean between its lowest and highest, in time order.
+	_, data = call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"12h","every":"1h"}`)
+	tr = data["readings"].([]any)[0].(map[string]any)["trend"].(map[string]any)
+	bs := tr["buckets"].([]any)
+	require.GreaterOrEqual(t, len(bs), 12)
+	require.LessOrEqual(t, len(bs), 13)
+	var prev time.Time
+	for _, x := range bs {
+		b := x.(map[string]any)
+		at, err := time.Parse(time.RFC3339, b["at"].(string))
+		require.NoError(t, err)
+		require.Zero(t, at.Minute(), "buckets start on the hour")
+		require.True(t, at.After(prev))
+		prev = at
+		require.LessOrEqual(t, b["min"].(float64), b["mean"].(float64))
+		require.GreaterOrEqual(t, b["max"].(float64), b["mean"].(float64))
+		require.LessOrEqual(t, b["points"].(float64), 6.0)
+	}
+
 	for args, says := range map[string]string{
-		`{"asset":"press-3","sensor":"pressure"}`:                       "no pressure sensor",
-		`{"asset":"press-3","since":"yesterday-ish"}`:                   "cannot read the time",
-		`{"asset":"press-3","since":"2026-03-02","until":"2026-03-01"}`: "trend window is empty",
+		`{"asset":"press-3","sensor":"vibration","every":"1h"}`:              "every needs since",
+		`{"asset":"press-3","sensor":"vibration","since":"7d","every":"1h"}`: "at most 72",
+		`{"asset":"press-3","sensor":"vibration","since":"7d","every":"x"}`:  "give a length",
+		`{"asset":"press-3","sensor":"pressure"}`:                            "no pressure sensor",
+		`{"asset":"press-3","since":"yesterday-ish"}`:                        "cannot read the time",
+		`{"asset":"press-3","since":"2026-03-02","until":"2026-03-01"}`:      "trend window is empty",
 	} {
 		res, _ := call(t, ctx, reg, tools.LatestReadings, args)
 		require.Contains(t, res.UserError, says, args)

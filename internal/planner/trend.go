@@ -21,8 +21,12 @@ func (r *run) trendAsked(targets []string) bool {
 	if len(q.Sensors) == 0 || len(targets) == 0 || len(targets) > 3 || contains(q.Sensors, "output") {
 		return false
 	}
-	return trendRe.MatchString(q.Text) || q.Window.Named && q.Window.To.Sub(q.Window.From) > 26*time.Hour
+	return trendRe.MatchString(q.Text) || hourlyRe.MatchString(q.Text) || q.Window.Named && q.Window.To.Sub(q.Window.From) > 26*time.Hour
 }
+
+// hourlyRe asks for a sensor's values hour by hour ("every hour last
+// night", "hourly", "시간별").
+var hourlyRe = regexp.MustCompile(`\b(?:every|each|per|by the) hour\b|\bhourly\b|\bhour by hour\b|\bhour-by-hour\b|시간별|매 ?시간|시간마다|시간 단위`)
 
 // readingsData is a latest_readings result as the planner reads it.
 type readingsData struct {
@@ -52,8 +56,11 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 				continue
 			}
 			asks = append(asks, ask{a, s})
-			calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "sensor": s,
-				"since": stampUTC(w.From), "until": stampUTC(w.To)}})
+			args := map[string]any{"asset": a, "sensor": s, "since": stampUTC(w.From), "until": stampUTC(w.To)}
+			if hourlyRe.MatchString(r.q.Text) && w.To.Sub(w.From) <= 72*time.Hour {
+				args["every"] = "1h"
+			}
+			calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
 		}
 	}
 	var out []string
@@ -93,6 +100,14 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 			val(t.Min), r.at(t.MinAt), val(t.Max), r.at(t.MaxAt), val(t.Mean)+suffix(rd.Unit))
 		if t.Step == "1h0m0s" {
 			line += " " + r.msg("trend.hourly")
+		}
+		if len(t.Buckets) > 0 {
+			// "every hour last night": the hours, in plant time.
+			var hs []string
+			for _, b := range t.Buckets {
+				hs = append(hs, r.p.Local(b.At).Format("15:04")+" "+val(b.Mean))
+			}
+			line += "\n" + r.msg("trend.buckets", r.unitIn(rd.Unit), strings.Join(hs, " · "))
 		}
 		out = append(out, line)
 		means = append(means, t.Mean)
