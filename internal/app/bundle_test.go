@@ -162,6 +162,31 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "("+id+")")
 	require.NotContains(t, out, "comp1 replaced")
 
+	// "Which machine had the most comp4 failures?": a ranking of that
+	// component's failures by machine (SQL here), not a list of records.
+	code, out, errOut = gemba(t, env, "ask", "which machine had the most comp4 failures in 2015?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT asset, count(*) FROM maintenance_events
+		WHERE kind = 'failure' AND component = 'comp4' AND opened_at >= '2015-01-01' AND opened_at < '2016-01-01'
+		GROUP BY asset ORDER BY count(*) DESC, asset LIMIT 1`).Scan(&top, &n))
+	require.Contains(t, out, "Ranked by the number recorded, most first:")
+	require.Contains(t, out, fmt.Sprintf("%s: %d failure(s)", top, n))
+
+	// "When did machine 17 last fail?": its latest failure record (SQL).
+	code, out, errOut = gemba(t, env, "ask", "when did machine 17 last fail?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT id FROM maintenance_events
+		WHERE kind = 'failure' AND asset = 'machine-17' ORDER BY opened_at DESC LIMIT 1`).Scan(&id))
+	require.Contains(t, out, "Last failure")
+	require.Contains(t, out, "("+id+")")
+	require.NotContains(t, out, "no significant anomalies")
+
+	// "How many days between failures on machine 8?": its MTBF.
+	code, out, errOut = gemba(t, env, "ask", "how many days between failures on machine 8?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "MTBF")
+	require.NotContains(t, out, "None in that window")
+
 	// A machine named "machine 12" (no hyphen) is machine-12; its sensor's
 	// figures over a month come from its own readings.
 	code, out, errOut = gemba(t, env, "ask", "average vibration of machine 12 in March 2015")

@@ -25,17 +25,23 @@ type maintAsk struct {
 
 var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
-	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
+	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	{"replaced", replacedAskRe, "records"},
-	{"last", regexp.MustCompile(`\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
+	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
 
 // replacedAskRe asks when a part was last replaced or changed ("when was
 // the bearing on press 3 last replaced?", "last bearing change on press 3").
 var replacedAskRe = regexp.MustCompile(`\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:교체|교환)(?:했|한|된|됐|하셨)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`)
+
+// failAskRe asks about failures rather than service.
+var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
+
+// betweenFailuresRe asks for the time between failures.
+var betweenFailuresRe = regexp.MustCompile(`\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격`)
 
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
@@ -43,6 +49,14 @@ var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
 
 // maintAskOf returns the maintenance question a text asks, if any.
 func maintAskOf(text string) *maintAsk {
+	if betweenFailuresRe.MatchString(text) {
+		// "how many days between failures?": the MTBF, not a count.
+		for i := range maintAsks {
+			if maintAsks[i].key == "reliability" {
+				return &maintAsks[i]
+			}
+		}
+	}
 	if countFirst.MatchString(text) {
 		for i := range maintAsks {
 			if maintAsks[i].key == "count" {
@@ -88,7 +102,7 @@ var componentBeforeRe = regexp.MustCompile(`\b([a-z][a-z0-9_-]{1,30})\s+(?:failu
 var componentCodeRe = regexp.MustCompile(`\b(?:of|for|on) (?:the )?([a-z]+-?\d+[a-z]?)\b`)
 
 // notComponent are words that come before "failures" and name no part.
-var notComponent = map[string]bool{"many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
+var notComponent = map[string]bool{"between": true, "in": true, "on": true, "for": true, "with": true, "and": true, "or": true, "no": true, "many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
 	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
 	"machine": true, "machines": true, "equipment": true, "most": true, "fewest": true, "least": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true}
 
@@ -385,13 +399,22 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		}
 		switch ask.key {
 		case "last", "next":
+			var svc, fail string
 			if f.LastService != nil {
-				out = append(out, r.msg("maint.last", name, r.recordAt(f.LastService.At), f.LastService.Title, f.LastService.ID))
+				svc = r.msg("maint.last", name, r.recordAt(f.LastService.At), f.LastService.Title, f.LastService.ID)
 			} else {
-				out = append(out, r.msg("maint.last_none", name))
+				svc = r.msg("maint.last_none", name)
 			}
 			if f.LastFailure != nil {
-				out = append(out, r.msg("maint.last_failure", r.recordAt(f.LastFailure.At), f.LastFailure.Title, f.LastFailure.ID))
+				fail = r.msg("maint.last_failure", r.recordAt(f.LastFailure.At), f.LastFailure.Title, f.LastFailure.ID)
+			}
+			if fail != "" && failAskRe.MatchString(r.q.Text) {
+				out = append(out, fail, svc) // "when did machine 17 last fail?": the failure first
+			} else {
+				out = append(out, svc)
+				if fail != "" {
+					out = append(out, fail)
+				}
 			}
 			if f.NextService != "" {
 				if f.NextServiceRecord != "" {
@@ -442,7 +465,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		}
 		if len(recs) > 0 {
 			out = append(out, r.msg("maint.records", strings.Join(recs, "; ")))
-		} else if ask.key == "count" {
+		} else if ask.key == "count" && r.q.Window.Named {
 			out = append(out, r.msg("maint.count_zero_hint"))
 		}
 	}
