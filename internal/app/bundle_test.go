@@ -181,6 +181,16 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "("+id+")")
 	require.NotContains(t, out, "no significant anomalies")
 
+	// "What came before machine 12's last failure?": that failure (SQL
+	// here) and the alerts of the week before it.
+	code, out, errOut = gemba(t, env, "ask", "what errors came before machine 12's last failure?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT id FROM maintenance_events
+		WHERE kind = 'failure' AND asset = 'machine-12' ORDER BY opened_at DESC LIMIT 1`).Scan(&id))
+	require.Contains(t, out, "("+id+")")
+	require.Contains(t, out, "Before it (the 7 days before the failure)")
+	require.NotContains(t, out, "no significant anomalies (the last day of data")
+
 	// "How many days between failures on machine 8?": its MTBF.
 	code, out, errOut = gemba(t, env, "ask", "how many days between failures on machine 8?")
 	require.Zero(t, code, errOut)

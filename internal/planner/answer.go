@@ -46,6 +46,9 @@ func (r *run) answer() {
 		return
 	}
 	targets := targetsOf(q, r.p)
+	if r.lastFailureWindow(targets) {
+		q = r.q // "what came before machine 12's last failure?": that failure's time
+	}
 	if r.windowAfterData(targets) {
 		q = r.q
 	}
@@ -141,6 +144,36 @@ func (r *run) answer() {
 	r.noteUnknown()
 }
 
+// lastFailureRe asks about a machine's last failure and what led to it.
+var lastFailureRe = regexp.MustCompile(`\b(?:before|prior to|leading (?:up )?to|ahead of|preceded|caused)\b.{0,30}\b(?:last|latest|most recent|previous) (?:failure|breakdown)\b|\b(?:last|latest|most recent) (?:failure|breakdown)\b.{0,30}\b(?:why|cause\w*|before|signs?|errors?|alerts?|alarms?|precursors?|warnings?)\b|\b(?:why|what caused|cause of)\b.{0,30}\b(?:last|latest|most recent) (?:failure|breakdown)\b|마지막 고장.{0,10}(?:전|원인|징후|전조|이유)`)
+
+// lastFailureWindow sets the window, for a question about one machine's
+// last failure and what came before it, to the hour of that failure (its
+// latest failure record), so the answer is that failure and its week
+// before; false when the question is not that or there is no record.
+func (r *run) lastFailureWindow(targets []string) bool {
+	q := r.q
+	if q.Window.Named || len(targets) != 1 || !lastFailureRe.MatchString(q.Text) || !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return false
+	}
+	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: map[string]any{"asset": targets[0], "kind": "failure", "aggregate": "records", "limit": 1}})
+	if len(res) == 0 || !res[0].OK {
+		return false
+	}
+	d, ok := decode[struct {
+		Records []failureRecord `json:"records"`
+	}](res[0].Result.Data)
+	if !ok || len(d.Records) == 0 {
+		return false
+	}
+	t, err := time.Parse("2006-01-02 15:04", d.Records[0].Opened)
+	if err != nil {
+		return false
+	}
+	r.q.Window = Span{From: t, To: t.Add(time.Hour), Label: "its last failure", LabelKO: "마지막 고장", Named: true}
+	return true
+}
+
 // windowAfterData moves a named past window that begins after all the
 // data the question reads ("what happened since midnight?" while the feed
 // has been silent since last night) to the last day of that data, and
@@ -148,7 +181,9 @@ func (r *run) answer() {
 // the tools' "no data between" errors.
 func (r *run) windowAfterData(targets []string) bool {
 	q := r.q
-	if !q.Window.Named || q.Horizon.Ahead && q.Intent == IntentForecast {
+	if !q.Window.Named || q.Horizon.Ahead && q.Intent == IntentForecast || q.Window.To.Before(r.now.Add(-24*time.Hour)) {
+		// A window long past (a date in an imported history) is answered
+		// for itself: its records may hold what the sensors do not.
 		return false
 	}
 	switch q.Intent {
@@ -400,6 +435,12 @@ func (r *run) condition() {
 	r.a.Escalate = r.escalation(h, d)
 	r.a.Confidence = r.confidence(h, d)
 	r.cite(d)
+	if q.Window.Named && q.Window.To.Before(r.now.Add(-7*24*time.Hour)) && h.Event != nil && !h.Event.AsOf.IsZero() {
+		// A window long past (the week before last month's failure): what
+		// happened then, not steps to take now on a machine since repaired.
+		r.a.Steps = nil
+		r.a.Escalate = r.msg("history.then", h.Asset)
+	}
 }
 
 // detect runs detect_anomalies on the targets over the window: per line
@@ -474,6 +515,9 @@ func (r *run) plantStale() (Span, time.Time, bool) {
 // this morning" while the feed has been silent since last night) is
 // answered the same way: the answer says that nothing arrived in it.
 func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span, time.Time, bool) {
+	if r.q.Window.Named && r.q.Window.To.Before(r.now.Add(-24*time.Hour)) {
+		return Span{}, time.Time{}, false // a date long past is answered for itself
+	}
 	var last time.Time
 	for _, s := range r.p.Series {
 		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
@@ -661,7 +705,7 @@ func (r *run) readings(targets []string, main *Event, outlook string) []string {
 		}
 	}
 	for _, f := range r.failures {
-		out = append(out, r.msg("tool.failed", f))
+		out = append(out, r.failedLine(f))
 	}
 	return out
 }
@@ -1278,7 +1322,7 @@ func (r *run) rank(only []string) {
 	}
 	lines = append(lines, riskLines...)
 	for _, f := range r.failures {
-		lines = append(lines, r.msg("tool.failed", f))
+		lines = append(lines, r.failedLine(f))
 	}
 	r.a.Situation = joinLines(lines)
 	if len(rs) == 0 {

@@ -375,7 +375,7 @@ func (r *run) horizonLimit(res []agent.ToolResult) float64 {
 func (r *run) failureLines() []string {
 	var out []string
 	for _, f := range r.failures {
-		out = append(out, r.msg("tool.failed", f))
+		out = append(out, r.failedLine(f))
 	}
 	return out
 }

@@ -22,6 +22,7 @@ var messages = map[string][2]string{
 	"dir.above":           {"above", "높음"},
 	"dir.below":           {"below", "낮음"},
 	"asset.stale":         {"%s's data ends at %s: nothing newer has arrived, so this is what its last data shows.", "%s의 데이터는 %s에 끝납니다. 그 뒤 데이터가 없어 마지막 데이터로 판단했습니다."},
+	"history.then":        {"That was then: no steps are given for a time long past. Ask \"is %s ok now?\" for its state today.", "과거 기간이라 조치 단계는 드리지 않습니다. 지금 상태는 \"%s 지금 괜찮아?\"로 물어보세요."},
 	"window.after_data":   {"No data has arrived in the time asked (%s): the data of %s ends at %s, so this is what its last day of data shows. If the machines are running, the data feed has stopped (ask \"which machines haven't sent data?\").", "요청하신 기간(%s)의 데이터가 없습니다. %s의 데이터가 %s에 끝나 마지막 하루치 데이터로 판단했습니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다(\"데이터 안 들어오는 설비 있어?\"로 확인)."},
 	"stale.plant":         {"the plant", "플랜트"},
 	"asset.stale_named":   {"%s has sent no data in the time asked (%s): its data ends at %s, so this is what its last data shows. If the machine is running, its data feed has stopped.", "%s의 요청하신 기간(%s) 데이터가 없습니다. 데이터가 %s에 끝나 마지막 데이터로 판단했습니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다."},

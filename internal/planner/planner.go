@@ -279,6 +279,24 @@ func (r *run) hoursTo(t time.Time) int {
 // each line's call of a plant-wide question repeats.
 var noDataRe = regexp.MustCompile(`^There is no data between (\S+) and (\S+) on any of the (\d+) assets checked: (.*)$`)
 
+// isoStampRe is a tool's UTC time stamp ("2026-12-06T15:00Z").
+var isoStampRe = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?Z\b`)
+
+// failedLine says what a tool could not do, its UTC stamps in plant time
+// as every other time of the answer.
+func (r *run) failedLine(f string) string {
+	f = isoStampRe.ReplaceAllStringFunc(f, func(s string) string {
+		t := parseStamp(s)
+		if t.IsZero() {
+			return s
+		}
+		l := r.at(t)
+		r.note("tool time, plant time", l, s)
+		return l
+	})
+	return r.msg("tool.failed", f)
+}
+
 // addFailure keeps a tool's readable error for the answer; the same "no
 // data in the window" of several lines' calls is said once, for all of
 // their assets.

@@ -180,6 +180,9 @@ func (r *run) hoursToNext(h *hypothesis, d docs) (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if !h.Event.AsOf.IsZero() && r.now.Sub(h.Event.AsOf) > 7*24*time.Hour {
+		return 0, false // a window long past: what came next is history, not a rate to project
+	}
 	elapsed := r.now.Sub(h.Event.Start).Hours()
 	if elapsed < 1 {
 		return 0, false

@@ -175,6 +175,10 @@ func intentOf(q Query) Intent {
 		return IntentOutOfScope
 	case peopleRe.MatchString(q.Text) || shiftTimesRe.MatchString(q.Text):
 		return IntentShifts
+	case lastFailureRe.MatchString(q.Text) && len(q.Assets) == 1:
+		// "what came before machine 12's last failure?": that failure and
+		// its week before, not the maintenance dates.
+		return IntentStatus
 	case len(codesIn(q.Text)) > 0:
 		return IntentCode
 	case partsAskRe.MatchString(q.Text) && !madeRe.MatchString(q.Text) && !q.Plan:
