@@ -469,11 +469,24 @@ func (r *run) metric() {
 			r.currentReading(sensors)
 			return
 		}
+		if q.Output && len(linesOf(q, r.p)) > 0 && lossRe.MatchString(q.Text) {
+			// "how much output did we lose on line 1 because of press 3?":
+			// the line's output against plan, that the data cannot lay the
+			// shortfall on the machine, then the machine's state.
+			r.outputAnswer()
+			out := r.a.Situation
+			r.condition()
+			r.a.Situation = joinLines([]string{out, r.msg("out.cannot_attribute", strings.Join(q.Assets, ", ")), r.a.Situation})
+			return
+		}
 		r.condition()
 		return
 	}
 	r.outputAnswer()
 }
+
+// lossRe asks what a machine cost in output.
+var lossRe = regexp.MustCompile(`\blos[et]\b|\bloss\w*\b|\bshort\w*\b|\bbecause of\b|\bdue to\b|\bcaused by\b|\bcost us\b|때문에|손실|부족|못 ?만든`)
 
 func (r *run) outputAnswer() {
 	q := r.q

@@ -75,6 +75,8 @@ var intentPhrases = map[Intent][]phrase{
 	IntentHandover: {
 		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes|recap)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b|\b(?:summar\w*|recap\w*|sum up)\b.{0,15}\bshift\b`),
 		p(6, `인수인계|교대 (?:보고|요약)|지난 교대에 무슨`),
+		// "a summary for the morning meeting", "아침 회의용 요약".
+		p(6, `\b(?:summary|summari[sz]e|brief(?:ing)?|recap|overview|update)\b.{0,30}\b(?:meeting|stand-?up|huddle|briefing)\b|\bmorning (?:meeting|huddle|report|briefing)\b|(?:아침|오전|주간|일일) ?(?:회의|조회|미팅|브리핑)|회의용`),
 		// "what happened yesterday?": the summary of that time ("what
 		// happened to machine-12 in March" is a machine's history).
 		p(6, `\bwhat (?:happened|went on|was going on)\s*(?:yesterday|today|last night|overnight|this (?:morning|afternoon|week|weekend)|last (?:week|weekend|shift)|on the (?:night|day|late) shift|during the night|in the plant|on the floor)?\s*\??\s*$`),
@@ -96,6 +98,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
+		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
 		p(7, `고장 간격|평균 수리|작업 ?지시|정지 시간|다운타임|비가동|마지막 ?(?:점검|정비|보전|수리|교체|교환)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
 		p(8, `\b(?:most|fewest|least) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|\b(?:last|latest|most recent) (?:fail\w*|breakdown)\b|\bwhen did .{0,30}\blast (?:fail|break|broke)`),
 		// "how many bearing failures did press-3 have?": a count of records.
