@@ -117,6 +117,8 @@ var intentPhrases = map[Intent][]phrase{
 	},
 	IntentLimits: {
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
+		// "and its limits?": a follow-up asking for them.
+		p(7, `\b(?:its|their) (?:alarm |danger |stop |trip )?(?:limits|thresholds)\b|^\W*(?:and |what about )?(?:the )?(?:alarm )?limits\W*$|(?:그|이) 설비 기준값|기준값은\??\s*$`),
 		// How close the readings are to their limits: the margins, closest first.
 		p(7, `\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
 		p(7, `(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`),
