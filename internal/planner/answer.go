@@ -52,6 +52,13 @@ func (r *run) answer() {
 	if r.windowAfterData(targets) {
 		q = r.q
 	}
+	if len(q.Assets) == 2 && len(q.Lines) == 0 && !q.Output && !q.Plan && crossCompareRe.MatchString(q.Text) && !prevRe.MatchString(q.Text) {
+		// "is cnc 2 running hotter than cnc 1?": two machines, one sensor.
+		if s := r.compareSensor(); s != "" && r.compareAssets(q.Assets, s) {
+			r.noteUnknown()
+			return
+		}
+	}
 	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
 		// "press 3 vibration this week vs last week": one sensor, two spans.
 		if r.comparePeriods(targets) {

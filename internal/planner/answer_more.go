@@ -667,6 +667,9 @@ func (r *run) history() {
 			}
 		}
 	}
+	if asset == "" && mode == "" && recentIncidentsRe.MatchString(q.Text) && r.recentIncidents() {
+		return // "what's the newest incident?": the latest records, newest first
+	}
 	// The question's words, and what it is about: a follow-up ("has this
 	// happened before?") says nothing of its own.
 	query := r.q.Question

@@ -111,6 +111,8 @@ var intentPhrases = map[Intent][]phrase{
 	IntentHistory: {
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
+		// "what's the newest incident?", "recent incidents": the latest records.
+		p(6, `\b(?:latest|newest|most recent|recent|last few|last \d+) (?:incidents?|cases|breakdowns|problems)\b|최근 (?:사례|사고|고장 사례)`),
 	},
 	IntentCatalog: {
 		p(8, `\b(?:list|show)(?: me)? (?:all )?(?:the |our )?(?:machines|assets|equipment|sensors|lines|series)\b|\bwhat (?:machines|assets|equipment|sensors|lines|series) (?:are there|do we have|(?:does|do) .{1,30} have|is there|exist)\b|\b(?:which|what|how many) [a-z0-9]+s (?:do we have|are there|does the plant have)\b|\bdo we have (?:any|a|an) [a-z0-9]+\b|\bwhich (?:sensors|machines) (?:does|do|are on) .{0,30}\b(?:have|line)\b|설비 ?목록|센서 ?목록|라인 ?목록|어떤 (?:설비|센서|라인)(?:가|이|들이)? 있`),

@@ -176,3 +176,38 @@ func (r *run) checkedSince(asset string) {
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
 }
+
+// recentIncidentsRe asks for the latest incidents, plant-wide.
+var recentIncidentsRe = regexp.MustCompile(`\b(?:latest|newest|most recent|recent|last few|last \d+) (?:incidents?|cases|breakdowns|problems)\b|최근 (?:사례|사고|고장 사례)`)
+
+// recentIncidents answers "what's the newest incident?": the plant's
+// latest failure records, newest first, each with its incident document;
+// false without a maintenance history (the incident search answers then).
+func (r *run) recentIncidents() bool {
+	if !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return false
+	}
+	args := map[string]any{"kind": "failure"}
+	if r.q.Window.Named {
+		args["since"], args["until"] = stampUTC(r.q.Window.From), stampUTC(r.q.Window.To)
+	}
+	recs, ok := r.records(args)
+	if !ok || len(recs) == 0 {
+		return false
+	}
+	out := []string{r.msg("recent.head")}
+	for i, rec := range recs {
+		if i == 5 {
+			break
+		}
+		s := r.msg("maint.rec", r.recordAt(rec.Opened), rec.Title, rec.ID)
+		if rec.Document != "" && rec.Document != rec.ID {
+			s += " → " + rec.Document
+		}
+		out = append(out, s)
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+	return true
+}

@@ -76,6 +76,8 @@ func TestIntents(t *testing.T) {
 		"오늘 점심 메뉴 추천해줘":                                         IntentOutOfScope,
 		"what's for lunch?":                                     IntentOutOfScope,
 		"last bearing change on press 3":                        IntentMaintenance,
+		"what's the newest incident?":                           IntentHistory,
+		"show me recent incidents":                              IntentHistory,
 		"press 3 and its limits?":                               IntentLimits,
 		"give me a summary for the morning meeting":             IntentHandover,
 		"아침 회의용으로 요약해줘":                                         IntentHandover,
