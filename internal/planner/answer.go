@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -234,22 +235,9 @@ func (r *run) staleNotes() {
 	if !r.q.Window.Named || len(r.stale) == 0 {
 		return
 	}
-	var assets []string
-	for a := range r.stale {
-		assets = append(assets, a)
-	}
-	sort.Strings(assets)
 	var notes []string
-	for _, a := range assets {
-		var last time.Time
-		for _, s := range r.p.Series {
-			if s.Asset == a && s.LatestAt != "" {
-				if t := parseStamp(s.LatestAt); t.After(last) {
-					last = t
-				}
-			}
-		}
-		notes = append(notes, r.msg("asset.stale_named", a, r.spanIn(r.q.Window), r.at(last)))
+	for _, a := range slices.Sorted(maps.Keys(r.stale)) {
+		notes = append(notes, r.msg("asset.stale_named", a, r.spanIn(r.q.Window), r.at(r.lastDataOf(a))))
 	}
 	r.a.Situation = joinLines(notes) + "\n" + r.a.Situation
 }
@@ -525,14 +513,7 @@ func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span,
 	if r.q.Window.Named && r.q.Window.To.Before(r.now.Add(-24*time.Hour)) {
 		return Span{}, time.Time{}, false // a date long past is answered for itself
 	}
-	var last time.Time
-	for _, s := range r.p.Series {
-		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
-			if t := parseStamp(s.LatestAt); t.After(last) {
-				last = t
-			}
-		}
-	}
+	last := r.lastDataOf(asset)
 	if last.IsZero() || !last.Before(w.From) {
 		return Span{}, time.Time{}, false
 	}
@@ -541,6 +522,17 @@ func (r *run) lastDataWindow(asset string, w Span, label, labelKO string) (Span,
 		length = max(length, 24*time.Hour) // "this morning" long gone: the last day of data
 	}
 	return Span{From: last.Add(-length), To: last.Add(time.Minute), Label: label, LabelKO: labelKO, Named: true}, last, true
+}
+
+// lastDataOf is when asset's newest reading came ("" : the whole plant's).
+func (r *run) lastDataOf(asset string) time.Time {
+	var last time.Time
+	for _, s := range r.p.Series {
+		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
+			last = maxTime(last, parseStamp(s.LatestAt))
+		}
+	}
+	return last
 }
 
 // hasSeries reports whether the plant has time series of asset (a machine
