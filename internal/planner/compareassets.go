@@ -7,7 +7,7 @@ import (
 
 // crossCompareRe asks how two machines compare ("is cnc 2 running hotter
 // than cnc 1?", "compare press 1 and press 2 vibration", "1호기랑 2호기 비교").
-var crossCompareRe = regexp.MustCompile(`\b(?:hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower|more|less)\b.{0,40}\bthan\b|\bcompar\w*\b|\bvs\.?\b|\bversus\b|비교|보다 (?:더 )?(?:뜨거|높|낮|빠르|느리|시끄)`)
+var crossCompareRe = regexp.MustCompile(`\b(?:hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower|more|less)\b.{0,40}\bthan\b|\bcompar\w*\b|\bvs\.?\b|\bversus\b|비교|보다.{0,12}(?:뜨거|따뜻|차가|높|낮|빠르|느리|시끄|많|적)`)
 
 // comparativeSensors maps comparative words to the sensor they are about.
 var comparativeSensors = []struct {
@@ -97,7 +97,7 @@ func (r *run) compareAssets(assets []string, sensor string) bool {
 	// "is cnc 2 running hotter than cnc 1?": yes or no first.
 	if m := askedDirRe.FindStringSubmatch(r.q.Text); m != nil {
 		want := 1
-		if lowerWordRe.MatchString(m[1]) {
+		if lowerWordRe.MatchString(m[1] + m[2]) {
 			want = -1
 		}
 		got := 0
@@ -135,6 +135,6 @@ func (r *run) compareAssets(assets []string, sensor string) bool {
 // 1?") with its comparative word; lowerWordRe marks the words that ask
 // whether the first is lower.
 var (
-	askedDirRe  = regexp.MustCompile(`^\W*(?:is|are|does|do|was|were)\b.{0,40}\b(hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower)\b.{0,30}\bthan\b`)
-	lowerWordRe = regexp.MustCompile(`cooler|colder|slower|lower`)
+	askedDirRe  = regexp.MustCompile(`^\W*(?:is|are|does|do|was|were)\b.{0,40}\b(hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower)\b.{0,30}\bthan\b|보다.{0,12}?(뜨거|따뜻|차가|시끄|빠르|느리|높|낮)\S*\s*\??\s*$`)
+	lowerWordRe = regexp.MustCompile(`cooler|colder|slower|lower|차가|느리|낮`)
 )

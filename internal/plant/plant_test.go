@@ -206,6 +206,11 @@ func TestResolve(t *testing.T) {
 		{text: "press 2 and 3 vibration", assets: []string{"press-2", "press-3"}},
 		{text: "프레스 2호기랑 3호기 진동", assets: []string{"press-2", "press-3"}},
 		{text: "3호기 프레스 상태", assets: []string{"press-3"}},
+		// A bare number a machine is compared with is another of its type,
+		// when the plant has it ("than 50" may be a reading).
+		{text: "is press 2 hotter than 1?", assets: []string{"press-2", "press-1"}},
+		{text: "2번 프레스가 1번보다 더 뜨거워?", assets: []string{"press-2", "press-1"}},
+		{text: "is press 3 hotter than 50?", assets: []string{"press-3"}},
 		{text: "2번 펌프 압력", assets: []string{}, unknown: []string{"pump-2"}},
 		{text: "프레스 삼호기", assets: []string{"press-3"}},
 		{text: "press three", assets: []string{"press-3"}},

@@ -162,6 +162,26 @@ func (p *Plant) Resolve(text string) Mentions {
 			}
 		}
 	}
+	// "is press 2 hotter than 1?", "2번 프레스가 1번보다 뜨거워?": a bare
+	// number a machine is compared with is another machine of its type.
+	if len(m.Assets) == 1 {
+		if a, ok := p.Asset(m.Assets[0]); ok && a.Type != "" {
+			for _, sm := range thanNumberRe.FindAllStringSubmatchIndex(t, -1) {
+				g := 2
+				if sm[2] >= 0 {
+					g = 1
+				}
+				if !free(sm[2*g], sm[2*g+1]) {
+					continue
+				}
+				name := a.Type + "-" + t[sm[2*g]:sm[2*g+1]]
+				if _, ok := p.Asset(name); ok { // "than 50" may be a reading: only a machine the plant has
+					m.Assets = appendUnique(m.Assets, name)
+					take(sm[0], sm[1])
+				}
+			}
+		}
+	}
 	// Assets the plant names "<word>-<n>" with a word no equipment type
 	// has ("machine-3" of a CMMS export): read as the type rules read
 	// "press 3", "press #3", "press3", "press 2 and 3".
@@ -363,6 +383,10 @@ func init() {
 }
 
 func assetRes(et EquipmentType) []*regexp.Regexp { return assetReCache[et.Type] }
+
+// thanNumberRe is a bare number a machine is compared with ("than 1",
+// "than number 2", "1번보다", "1호기보다").
+var thanNumberRe = regexp.MustCompile(`\bthan (?:no\.?\s*|number\s*|#\s*)?(\d+)\s*(?:[?.!,]|$)|(\d+)\s*(?:호기|번)\s*보다`)
 
 // numberList is one number or a list of them: "2 and 3", "2, 3", "2/3",
 // "2호기랑 3호기".
