@@ -169,7 +169,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 // depend on what else the question says.
 func intentOf(q Query) Intent {
 	switch {
-	case q.Write:
+	case q.Write, secretRe.MatchString(q.Text):
 		return IntentOutOfScope
 	case q.Help:
 		return IntentOutOfScope
