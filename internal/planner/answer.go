@@ -36,6 +36,12 @@ func (r *run) answer() {
 		r.unknownOnly()
 		return
 	}
+	if !q.FollowUp && len(q.Assets)+len(q.Lines)+len(q.Series)+len(q.Sensors) == 0 && q.Type == "" && len(strings.Fields(q.Text)) <= 6 &&
+		vagueRefRe.MatchString(q.Text) && (q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentDiagnose) {
+		// "is it ok?", "그거 괜찮아?" with nothing before it: which thing?
+		r.a.Situation = r.msg("clarify.which")
+		return
+	}
 	if q.BadDate != "" {
 		r.badDate()
 		return

@@ -1189,6 +1189,9 @@ func (r *run) outOfScope() {
 		r.a.Situation = r.msg("social.hello")
 	case thanksRe.MatchString(r.q.Text):
 		r.a.Situation = r.msg("social.thanks")
+	case r.q.Intent == "" && len(strings.Fields(r.q.Text)) <= 6 && vagueRefRe.MatchString(r.q.Text):
+		// "is it bad?", "fix it" as a first message: which thing is "it"?
+		r.a.Situation = r.msg("clarify.which")
 	default:
 		r.a.Situation = r.msg("oos.general")
 	}
@@ -1196,6 +1199,10 @@ func (r *run) outOfScope() {
 }
 
 var _ = fmt.Sprintf
+
+// vagueRefRe is a pronoun standing for a thing not named ("is it bad?",
+// "fix it", "그거 괜찮아?").
+var vagueRefRe = regexp.MustCompile(`\b(?:it|this|that|they|them|this one|that one)\b|그거|이거|저거|그것|이것|저것`)
 
 // requested marks a step of a procedure the user asked for (its text it,
 // from runbook id) that touches equipment: its basis is the request, its

@@ -141,6 +141,8 @@ var intentPhrases = map[Intent][]phrase{
 		// "how many machines are in alarm?", "is anything above its limit?":
 		// the plant's readings against their limits, worst first.
 		p(8, `\bin alarm\b|\balarm(?:ing|s)? (?:now|right now)\b|\babove (?:its |their |the |any )?(?:alarm |alert |danger |trip )?limits?\b|\bover (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bexceed\w* (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bbeyond (?:its |their |the )?limits?\b|(?:경보|알람|위험) ?(?:기준|한계)?(?:을|를)? ?(?:넘|초과)|(?:경보|알람) (?:상태|중)`),
+		// "what needs attention?", "does anything need a look?".
+		p(6, `\bneeds? (?:attention|a look|looking at|checking|fixing|work)\b|확인할 설비|손봐야|봐야 할 설비|점검할 설비`),
 		p(5, `\bfirst\b.{0,20}$|\bmaintain first\b|\battention first\b|\btop \d+\b|\bpriorit\w*|\bmost urgent\b|\bat (?:most )?risk\b|\briskiest\b|\bworst\b|\bmost\b|\bhottest\b|\bfurthest\b|\bwhich (?:machine|asset|equipment|one|line)\b`),
 		p(5, `우선순위|먼저|부터 봐|가장|제일|어떤 설비부터`),
 		// "what should the night shift watch?": what needs attention first.
