@@ -147,6 +147,9 @@ func (r *run) answer() {
 		if usualAsked(q.Text) && len(q.Sensors) > 0 && len(targets) > 0 && len(targets) <= 3 {
 			lead = append(lead, r.usual(targets)...) // "what is the usual vibration for press 2?"
 		}
+		if len(targets) > 0 && len(targets) <= 3 {
+			lead = append(lead, r.converted(targets)...) // "press 3 vibration in inches per second"
+		}
 		if r.trendAsked(targets) {
 			lead = append(lead, r.trends(targets)...) // "press 3's max temperature yesterday"
 		}

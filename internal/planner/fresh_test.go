@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -75,6 +76,39 @@ func TestPlantFreshness(t *testing.T) {
 	r.plantFreshness()
 	require.Contains(t, r.a.Situation, "All 4 of 4 machines with readings are sending data on time")
 	require.Empty(t, r.a.Escalate)
+}
+
+// TestUnitConversion: a reading asked in another unit is converted with
+// the factor said; a unit no reading converts to is said so.
+func TestUnitConversion(t *testing.T) {
+	t.Parallel()
+	p, err := plant.New([]plant.Series{
+		{Name: "press-3.vibration", Asset: "press-3", Sensor: "vibration", Unit: "mm/s", Latest: 5.63, LatestAt: "2026-12-06T14:20:00Z"},
+		{Name: "press-3.temperature", Asset: "press-3", Sensor: "temperature", Unit: "°C", Latest: 39.1, LatestAt: "2026-12-06T14:20:00Z"},
+	}, plant.DemoDefaults())
+	require.NoError(t, err)
+	for text, want := range map[string]string{
+		"press 3 vibration in inches per second": "press-3 vibration: 5.63 mm/s = 0.222 in/s (12-06 23:20; ÷ 25.4).",
+		"press 3 temperature in fahrenheit":      "press-3 temperature: 39.1 °C = 102 °F (12-06 23:20; × 9/5 + 32).",
+		"press 3 temperature in kelvin":          "press-3 temperature: 39.1 °C = 312 K",
+		"press 3 pressure in psi":                "No reading of press-3 has a unit that converts to psi.",
+		"press 3 vibration":                      "",
+	} {
+		r := &run{p: p, lang: "en", now: time.Date(2026, 12, 6, 15, 0, 0, 0, time.UTC), q: Query{Text: text}, a: &agent.Answer{}}
+		if strings.Contains(text, "vibration") {
+			r.q.Sensors = []string{"vibration"}
+		} else if strings.Contains(text, "temperature") {
+			r.q.Sensors = []string{"temperature"}
+		}
+		got := strings.Join(r.converted([]string{"press-3"}), "\n")
+		if want == "" {
+			require.Empty(t, got, text)
+			continue
+		}
+		require.Contains(t, got, want, text)
+	}
+	require.InDelta(t, 0.222, sigDigits(5.63/25.4, 3), 1e-9)
+	require.Zero(t, sigDigits(0, 3))
 }
 
 // TestStopVerdict: "should we stop it now?" — yes at or past the stop limit
