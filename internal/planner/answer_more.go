@@ -114,6 +114,7 @@ func (r *run) forecast() {
 	hours := r.hoursTo(hz.To)
 	var out []string
 	worst := 0.0
+	var accuracy []string // each line's backtest error, for "how accurate are your forecasts?"
 	if q.Plan {
 		var calls []agent.ToolCall
 		for _, l := range lines {
@@ -180,6 +181,9 @@ func (r *run) forecast() {
 				hs = r.derive(line+" upper 80% for "+hz.Label, hi, from+" (upper 80% sums)")
 			}
 			out = append(out, sentence(r.msg("fc.line", line, r.span(hz), ts, r.unitIn(totalUnit(full.Unit)), ls, hs)+r.modelNote(full.Model, full.MASE)+r.msg("fc.cutoff", r.at(parseStamp(full.Cutoff)))))
+			if full.MASE > 0 {
+				accuracy = append(accuracy, r.msg("fc.accuracy_line", line, val(full.MASE), r.derive(line+" backtest error, % of seasonal naive's", math.Round(100*full.MASE), "100 × backtest MASE")))
+			}
 			sum, sumLo, sumHi = sum+total, sumLo+lo, sumHi+hi
 			parts = append(parts, ts)
 			unit = full.Unit
@@ -193,6 +197,10 @@ func (r *run) forecast() {
 		}
 	}
 	out = append(out, r.failureLines()...)
+	if accuracyAskRe.MatchString(r.q.Text) && len(accuracy) > 0 {
+		// "how accurate are your forecasts?": the backtest first, in words.
+		out = append(append([]string{r.msg("fc.accuracy_head")}, accuracy...), out...)
+	}
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = maseConfidence(worst)
 	if len(out) == 0 || worst == 0 {
@@ -484,6 +492,9 @@ func (r *run) metric() {
 	}
 	r.outputAnswer()
 }
+
+// accuracyAskRe asks how accurate the forecasts are.
+var accuracyAskRe = regexp.MustCompile(`\bhow (?:accurate|good|reliable|trustworthy|right)\b.{0,30}\b(?:forecasts?|predictions?)\b|\bforecast(?:ing)? (?:accuracy|error)\b|\baccuracy of (?:the |your )?(?:forecasts?|predictions?)\b|예측.{0,8}(?:정확|믿을|오차)`)
 
 // lossRe asks what a machine cost in output.
 var lossRe = regexp.MustCompile(`\blos[et]\b|\bloss\w*\b|\bshort\w*\b|\bbecause of\b|\bdue to\b|\bcaused by\b|\bcost us\b|때문에|손실|부족|못 ?만든`)

@@ -36,6 +36,8 @@ var messages = map[string][2]string{
 	"clarify.which":        {"Which machine or line do you mean? Name one (for example \"is press-3 ok?\"), or ask \"what needs attention?\" for the whole plant.", "어느 설비나 라인을 말씀하시나요? 이름을 알려 주세요(예: \"3호기 프레스 괜찮아?\"). 공장 전체는 \"지금 확인할 설비 있어?\"로 물어보세요."},
 	"conv.line":            {"%s %s: %s %s = %s %s (%s; %s).", "%s %s: %s %s = %s %s (%s 기준, %s)."},
 	"conv.none":            {"No reading of %[2]s has a unit that converts to %[1]s.", "%[2]s의 측정값 중 %[1]s(으)로 바꿀 수 있는 단위가 없습니다."},
+	"fc.accuracy_head":     {"How accurate: each line's model is backtested on its own latest data (rolling origins) before it is used. MASE is its error against a seasonal-naive forecast's (repeating the same hour of the last season), in the history it was fitted on: below 1 beats it.", "정확도: 각 라인의 모델은 사용 전에 최근 데이터로 백테스트합니다(롤링 원점). MASE는 학습 구간에서 계절 단순 예측(직전 계절의 같은 시간을 반복)의 오차 대비 오차이며, 1보다 작으면 그보다 낫습니다."},
+	"fc.accuracy_line":     {"%s: MASE %s, errors about %s %% of seasonal naive's.", "%s: MASE %s, 계절 단순 예측 오차의 약 %s%%."},
 	"window.after_data":    {"No data has arrived in the time asked (%s): the data of %s ends at %s, so this is what its last day of data shows. If the machines are running, the data feed has stopped (ask \"which machines haven't sent data?\").", "요청하신 기간(%s)의 데이터가 없습니다. %s의 데이터가 %s에 끝나 마지막 하루치 데이터로 판단했습니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다(\"데이터 안 들어오는 설비 있어?\"로 확인)."},
 	"stale.plant":          {"the plant", "플랜트"},
 	"asset.stale_named":    {"%s has sent no data in the time asked (%s): its data ends at %s, so this is what its last data shows. If the machine is running, its data feed has stopped.", "%s의 요청하신 기간(%s) 데이터가 없습니다. 데이터가 %s에 끝나 마지막 데이터로 판단했습니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다."},
