@@ -191,6 +191,14 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "Before it (the 7 days before the failure)")
 	require.NotContains(t, out, "no significant anomalies (the last day of data")
 
+	// "What does error2 mean?": no document explains it; the records log
+	// it so many times (SQL here).
+	code, out, errOut = gemba(t, env, "ask", "what does error code error2 mean?")
+	require.Zero(t, code, errOut)
+	require.NoError(t, conn.QueryRow(context.Background(), `SELECT count(*) FROM maintenance_events WHERE code = 'error2'`).Scan(&n))
+	require.Contains(t, out, fmt.Sprintf("ERROR2 is logged in the maintenance records %d time(s)", n))
+	require.Contains(t, out, "No document explains ERROR2")
+
 	// "How many days between failures on machine 8?": its MTBF.
 	code, out, errOut = gemba(t, env, "ask", "how many days between failures on machine 8?")
 	require.Zero(t, code, errOut)

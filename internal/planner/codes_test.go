@@ -20,6 +20,11 @@ func TestCodesIn(t *testing.T) {
 		{"press 3 alarmed 2 times today", nil},
 		{"the alarm limit for vibration", nil},
 		{"alarm 2 times", nil},
+		// A code asked about alone; an Azure PdM code word with its number.
+		{"what does VIB-HI mean?", []string{"VIB-HI"}},
+		{"what does error code error4 mean?", []string{"ERROR4"}},
+		{"what is INC-1003?", nil},
+		{"what is press-3?", nil},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.want, codesIn(c.text), c.text)

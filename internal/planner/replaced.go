@@ -19,16 +19,17 @@ var checkedSinceRe = regexp.MustCompile(`\b(?:been|was|were|got|anyone|anybody|s
 
 // maintRecord is one record of a maintenance_history listing.
 type maintRecord struct {
-	ID        string `json:"id"`
-	Kind      string `json:"kind"`
-	Asset     string `json:"asset"`
-	Opened    string `json:"opened"`
-	Closed    string `json:"closed"`
-	Status    string `json:"status"`
-	Title     string `json:"title"`
-	Component string `json:"component"`
-	Code      string `json:"code"`
-	Document  string `json:"document"`
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Asset       string `json:"asset"`
+	Opened      string `json:"opened"`
+	Closed      string `json:"closed"`
+	Status      string `json:"status"`
+	Title       string `json:"title"`
+	Component   string `json:"component"`
+	Code        string `json:"code"`
+	FailureMode string `json:"failure_mode"`
+	Document    string `json:"document"`
 }
 
 // records lists maintenance_history's records for args (newest first).
