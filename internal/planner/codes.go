@@ -23,7 +23,7 @@ var codeRe = regexp.MustCompile(`(?i)\b((?:error|err|alarm|fault)\d{1,4})\b|\b(?
 // meanCodeRe finds a code asked about alone ("what does VIB-HI mean?",
 // "what is E42?"): letters, a hyphen and letters or digits, or letters
 // then digits.
-var meanCodeRe = regexp.MustCompile(`(?i)\bwhat (?:does|do|is) (?:the |an? )?(?:alarm |alert |code |message )?([a-z]{2,5}-[a-z0-9]{1,5}|[a-z]{1,3}\d{2,5})\b(?:\s+(?:alarm|alert|code|message))?\s*(?:mean|stand for|\?|$)`)
+var meanCodeRe = regexp.MustCompile(`(?i)\bwhat (?:does|do|is) (?:the |an? )?(?:alarm |alert |code |message )?([a-z]{2,5}-[a-z0-9]{1,5}|[a-z]{1,3}\d{2,5})\b(?:\s+(?:alarm|alert|code|message))?\s*(?:mean|stand for|\?|$)|(?i)\b([a-z]{2,5}-[a-z0-9]{1,5}|[a-z]{1,3}\d{2,5})\s*(?:알람|경보|코드)?\s*(?:가|이|는|은|란)?\s*(?:뭐야|뭐예요|뭔가요|무슨 뜻|무엇인가요|뜻이|의미)`)
 
 // notCodePrefixes are the document and record ids' prefixes: "what is
 // INC-1003?" asks for a document, not a code.
@@ -40,9 +40,10 @@ func codesIn(text string) []string {
 		}
 	}
 	if m := meanCodeRe.FindStringSubmatch(text); m != nil {
-		c := strings.ToUpper(m[1])
+		said := m[1] + m[2]
+		c := strings.ToUpper(said)
 		prefix, _, _ := strings.Cut(c, "-")
-		if !notCodePrefixes[prefix] && !assetLikeRe.MatchString(m[1]) {
+		if !notCodePrefixes[prefix] && !assetLikeRe.MatchString(said) {
 			out = appendUnique(out, c)
 		}
 	}

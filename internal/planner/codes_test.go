@@ -25,6 +25,8 @@ func TestCodesIn(t *testing.T) {
 		{"what does error code error4 mean?", []string{"ERROR4"}},
 		{"what is INC-1003?", nil},
 		{"what is press-3?", nil},
+		{"VIB-HI가 뭐야?", []string{"VIB-HI"}},
+		{"INC-1003이 뭐야?", nil},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.want, codesIn(c.text), c.text)
