@@ -95,6 +95,16 @@ func TestMaintenanceHistoryFigures(t *testing.T) {
 	require.Equal(t, []any{"W1", "W2"}, visits[0].(map[string]any)["work_orders"])
 	require.EqualValues(t, 150, visits[0].(map[string]any)["planned_minutes"])
 
+	// One record by its id, whatever its case: the work order W1.
+	res, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"id": "w1"}`)
+	require.Empty(t, res.UserError)
+	recs := data["records"].([]any)
+	require.Len(t, recs, 1)
+	require.Equal(t, "W1", recs[0].(map[string]any)["id"])
+	res, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"id": "W-NONE"}`)
+	require.Empty(t, res.UserError)
+	require.EqualValues(t, 0, data["matched"])
+
 	// Readable errors.
 	for args, want := range map[string]string{
 		`{"asset": "robot-7"}`:                           `no maintenance records for asset "robot-7"`,

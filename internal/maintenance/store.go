@@ -127,6 +127,8 @@ type Filter struct {
 	Order string
 	// Limit caps the records returned (0: all).
 	Limit int
+	// ID keeps the record with this id only (case-insensitive).
+	ID string
 }
 
 // Orders are the orders Query accepts.
@@ -181,8 +183,9 @@ WHERE (cardinality($1::text[]) = 0 OR e.asset = ANY($1))
   AND ($9::timestamptz IS NULL OR e.opened_at < $9)
   AND (cardinality($10::text[]) = 0 OR lower(coalesce(nullif(e.asset_type, ''), nullif(q.asset_type, ''),
        regexp_replace(lower(e.asset), '[-_ ]?#?[0-9]+$', ''))) = ANY($10))
+  AND ($11 = '' OR lower(e.id) = lower($11))
 ORDER BY `+prefixed("e.", order)+` LIMIT `+limit,
-		assets, lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types)
+		assets, lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types, strings.TrimSpace(f.ID))
 	if err != nil {
 		return nil, fmt.Errorf("maintenance: query: %w", err)
 	}

@@ -19,9 +19,17 @@ func (r *run) document() {
 	}
 	var out []string
 	var runbook *doc
+	records := 0 // maintenance records named by id
 	for i, res := range r.call(calls...) {
 		id := r.q.Docs[i]
 		if !res.OK {
+			// Not a document: a maintenance record by that id (a work
+			// order number), or said to be neither.
+			if line := r.recordByID(id); line != "" {
+				out = append(out, line)
+				records++
+				continue
+			}
 			out = append(out, r.msg("doc.none", id))
 			continue
 		}
@@ -52,7 +60,10 @@ func (r *run) document() {
 	}
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "medium"
-	if len(r.a.Citations) == 0 {
+	switch {
+	case records == len(r.q.Docs):
+		r.a.Confidence = "high" // records read as they stand
+	case len(r.a.Citations) == 0 && records == 0:
 		r.a.Confidence = "low"
 	}
 }
@@ -94,4 +105,36 @@ func (r *run) incidentStory(d *doc) []string {
 		out = append(out, r.msg(part.key, strings.TrimSpace(text)))
 	}
 	return out
+}
+
+// recordByID says what the maintenance record with that id is: its kind,
+// machine, title, status (open, due; or closed when) ("" when there is no
+// such record or no history).
+func (r *run) recordByID(id string) string {
+	if !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return ""
+	}
+	recs, ok := r.records(map[string]any{"id": id})
+	if !ok || len(recs) == 0 {
+		return ""
+	}
+	rec := recs[0]
+	state := r.msg("rec.closed", r.recordAt(rec.Closed))
+	switch {
+	case rec.Status == "open" && rec.Due != "":
+		state = r.msg("rec.open_due", r.recordAt(rec.Due))
+	case rec.Status == "open":
+		state = r.msg("rec.open")
+	case rec.Closed == "":
+		state = r.msg("rec.done")
+	}
+	return r.msg("rec.line", rec.ID, r.kindWord(rec.Kind), rec.Asset, rec.Title, r.recordAt(rec.Opened), state)
+}
+
+// kindWord names a maintenance record's kind in the answer's language.
+func (r *run) kindWord(k string) string {
+	if w := message(r.lang, "reckind."+k); w != "reckind."+k {
+		return w
+	}
+	return strings.ReplaceAll(k, "_", " ")
 }

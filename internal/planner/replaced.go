@@ -24,6 +24,7 @@ type maintRecord struct {
 	Asset       string `json:"asset"`
 	Opened      string `json:"opened"`
 	Closed      string `json:"closed"`
+	Due         string `json:"due"`
 	Status      string `json:"status"`
 	Title       string `json:"title"`
 	Component   string `json:"component"`
