@@ -170,20 +170,14 @@ var lastFailureRe = regexp.MustCompile(`\b(?:before|prior to|leading (?:up )?to|
 // before; false when the question is not that or there is no record.
 func (r *run) lastFailureWindow(targets []string) bool {
 	q := r.q
-	if q.Window.Named || len(targets) != 1 || !lastFailureRe.MatchString(q.Text) || !r.in.Tools.Has(tools.MaintenanceHistory) {
+	if q.Window.Named || len(targets) != 1 || !lastFailureRe.MatchString(q.Text) {
 		return false
 	}
-	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: map[string]any{"asset": targets[0], "kind": "failure", "aggregate": "records", "limit": 1}})
-	if len(res) == 0 || !res[0].OK {
+	recs, ok := r.records(map[string]any{"asset": targets[0], "kind": "failure", "limit": 1})
+	if !ok || len(recs) == 0 {
 		return false
 	}
-	d, ok := decode[struct {
-		Records []failureRecord `json:"records"`
-	}](res[0].Result.Data)
-	if !ok || len(d.Records) == 0 {
-		return false
-	}
-	t, err := time.Parse("2006-01-02 15:04", d.Records[0].Opened)
+	t, err := time.Parse(recordLayout, recs[0].Opened)
 	if err != nil {
 		return false
 	}

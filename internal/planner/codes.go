@@ -129,9 +129,6 @@ func (r *run) code() {
 // records on which machines, the latest, and the failure mode recorded
 // with it ("" without records or history).
 func (r *run) codeRecords(c string) string {
-	if !r.in.Tools.Has(tools.MaintenanceHistory) {
-		return ""
-	}
 	recs, ok := r.records(map[string]any{"code": c})
 	if !ok || len(recs) == 0 {
 		return ""

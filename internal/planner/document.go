@@ -111,9 +111,6 @@ func (r *run) incidentStory(d *doc) []string {
 // machine, title, status (open, due; or closed when) ("" when there is no
 // such record or no history).
 func (r *run) recordByID(id string) string {
-	if !r.in.Tools.Has(tools.MaintenanceHistory) {
-		return ""
-	}
 	recs, ok := r.records(map[string]any{"id": id})
 	if !ok || len(recs) == 0 {
 		return ""

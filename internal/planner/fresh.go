@@ -17,7 +17,7 @@ var freshRe = regexp.MustCompile(`\b(?:haven't|hasn't|have not|has not|not|stopp
 func (r *run) freshness(targets []string) []string {
 	var out []string
 	for _, a := range targets {
-		_, line := r.freshOf(a)
+		_, line, _, _ := r.freshInfo(a)
 		out = append(out, line)
 	}
 	return out
@@ -33,40 +33,30 @@ const (
 	freshUnknown // no sampling interval known
 )
 
-// freshOf says how current asset a's data is, and the line that says so.
-func (r *run) freshOf(a string) (freshState, string) {
-	st, line, _, _ := r.freshInfo(a)
-	return st, line
-}
-
-// freshInfo is freshOf with the asset's newest reading and its shortest
-// sampling interval.
+// freshInfo says how current asset a's data is, the line that says so,
+// its newest reading and its shortest sampling interval.
 func (r *run) freshInfo(a string) (st freshState, line string, newest time.Time, every time.Duration) {
-	{
-		for _, s := range r.p.Series {
-			if s.Asset != a || s.LatestAt == "" {
-				continue
-			}
-			if t := parseStamp(s.LatestAt); t.After(newest) {
-				newest = t
-			}
-			if d, err := time.ParseDuration(s.Interval); err == nil && d > 0 && (every == 0 || d < every) {
-				every = d
-			}
+	for _, s := range r.p.Series {
+		if s.Asset != a || s.LatestAt == "" {
+			continue
 		}
-		if newest.IsZero() {
-			return freshNone, r.msg("asset.noseries", a), newest, every
+		newest = maxTime(newest, parseStamp(s.LatestAt))
+		if d, err := time.ParseDuration(s.Interval); err == nil && d > 0 && (every == 0 || d < every) {
+			every = d
 		}
-		age := r.now.Sub(newest)
-		ago := r.ago(age)
-		switch {
-		case every == 0:
-			return freshUnknown, r.msg("fresh.unknown_rate", a, r.at(newest), ago), newest, every
-		case age > max(3*every, 15*time.Minute):
-			return freshLate, r.msg("fresh.late", a, r.at(newest), ago, r.every(every)), newest, every
-		}
-		return freshOK, r.msg("fresh.ok", a, r.at(newest), ago, r.every(every)), newest, every
 	}
+	if newest.IsZero() {
+		return freshNone, r.msg("asset.noseries", a), newest, every
+	}
+	age := r.now.Sub(newest)
+	ago := r.ago(age)
+	switch {
+	case every == 0:
+		return freshUnknown, r.msg("fresh.unknown_rate", a, r.at(newest), ago), newest, every
+	case age > max(3*every, 15*time.Minute):
+		return freshLate, r.msg("fresh.late", a, r.at(newest), ago, r.every(every)), newest, every
+	}
+	return freshOK, r.msg("fresh.ok", a, r.at(newest), ago, r.every(every)), newest, every
 }
 
 // plantFreshness answers "which machines haven't sent data?", "is all the

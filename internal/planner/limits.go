@@ -42,7 +42,6 @@ func (r *run) limits() {
 	cited := map[string]bool{}
 	byID := map[string]*doc{} // the documents read, by id
 	for _, a := range targets {
-		typ := typeOf(a, r.p)
 		var sensors []string
 		for _, s := range r.p.Series {
 			if s.Asset == a && s.Sensor != "" && (len(q.Sensors) == 0 || contains(q.Sensors, s.Sensor)) {
@@ -51,25 +50,16 @@ func (r *run) limits() {
 		}
 		// The documents of every failure mode a sensor's movement supports.
 		var rules []rule
-		seen := map[string]bool{}
-		for _, sensor := range sensors {
-			for _, dir := range []int{+1, -1} {
-				for _, mode := range plant.SupportingModes(sensor, dir, typ) {
-					if seen[mode] {
-						continue
-					}
-					seen[mode] = true
-					d := r.readDocs(&hypothesis{Asset: a, Mode: mode, Basis: agent.BasisReport})
-					rules = append(rules, r.rulesFor(a, d)...)
-					for _, x := range append([]*doc{d.canon}, d.incidents...) {
-						if x != nil {
-							byID[x.ID] = x
-						}
-					}
+		mds := r.modeDocs(a, sensors)
+		for _, md := range mds {
+			rules = append(rules, r.rulesFor(a, md.d)...)
+			for _, x := range append([]*doc{md.d.canon}, md.d.incidents...) {
+				if x != nil {
+					byID[x.ID] = x
 				}
 			}
 		}
-		if len(seen) == 0 {
+		if len(mds) == 0 {
 			rules = r.rulesFor(a, docs{})
 		}
 		lines := r.limitLines(a, sensors, rules, cited)
@@ -101,6 +91,32 @@ func (r *run) limits() {
 		}
 	}
 	sort.SliceStable(r.a.Citations, func(i, j int) bool { return r.a.Citations[i].ID < r.a.Citations[j].ID })
+}
+
+// modeDoc is one failure mode a sensor's movement supports and its
+// documents.
+type modeDoc struct {
+	mode string
+	d    docs
+}
+
+// modeDocs reads the documents of every failure mode that a rise or a
+// fall of one of the asset's sensors supports, each mode once.
+func (r *run) modeDocs(asset string, sensors []string) []modeDoc {
+	typ := typeOf(asset, r.p)
+	var out []modeDoc
+	seen := map[string]bool{}
+	for _, sensor := range sensors {
+		for _, dir := range []int{+1, -1} {
+			for _, mode := range plant.SupportingModes(sensor, dir, typ) {
+				if !seen[mode] {
+					seen[mode] = true
+					out = append(out, modeDoc{mode, r.readDocs(&hypothesis{Asset: asset, Mode: mode, Basis: agent.BasisReport})})
+				}
+			}
+		}
+	}
+	return out
 }
 
 func b2s(b bool) string {

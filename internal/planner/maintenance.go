@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
@@ -595,4 +596,57 @@ func (r *run) assetRisk(targets []string) {
 		lines = []string{r.msg("risk.untrained_asset")}
 	}
 	r.a.Situation = strings.TrimSpace(joinLines(lines) + "\n" + r.a.Situation)
+}
+
+// maintRecord is one record of a maintenance_history listing.
+type maintRecord struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Asset       string `json:"asset"`
+	Opened      string `json:"opened"`
+	Closed      string `json:"closed"`
+	Due         string `json:"due"`
+	Status      string `json:"status"`
+	Title       string `json:"title"`
+	Component   string `json:"component"`
+	Code        string `json:"code"`
+	FailureMode string `json:"failure_mode"`
+	Document    string `json:"document"`
+	at          time.Time
+}
+
+// recordLayout is how maintenance_history writes a record's times (UTC).
+const recordLayout = "2006-01-02 15:04"
+
+// records lists maintenance_history's records for args (newest first; at
+// most 50 unless args give a limit); false when the plant has no
+// maintenance history or the call fails.
+func (r *run) records(args map[string]any) ([]maintRecord, bool) {
+	if !r.in.Tools.Has(tools.MaintenanceHistory) {
+		return nil, false
+	}
+	args["aggregate"] = "records"
+	if args["limit"] == nil {
+		args["limit"] = 50
+	}
+	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: args})
+	if len(res) == 0 || !res[0].OK {
+		return nil, false
+	}
+	d, ok := decode[struct {
+		Records []maintRecord `json:"records"`
+	}](res[0].Result.Data)
+	for _, c := range res[0].Result.Citations {
+		r.a.Citations = appendCitation(r.a.Citations, c)
+	}
+	return d.Records, ok
+}
+
+// recordAt is a record's time ("2006-01-02 15:04", UTC) in plant time.
+func (r *run) recordAt(s string) string {
+	t, err := time.Parse(recordLayout, s)
+	if err != nil {
+		return s
+	}
+	return r.at(t)
 }

@@ -19,19 +19,6 @@ var failureWords = regexp.MustCompile(`\bfail\w*|\bbroke\b|\bbroken\b|\bbreak ?d
 // announced it: anomaly events that began, and alerts raised, in it.
 const precursorLookback = 7 * 24 * time.Hour
 
-// failureRecord is one maintenance record as maintenance_history lists it.
-type failureRecord struct {
-	ID        string `json:"id"`
-	Kind      string `json:"kind"`
-	Asset     string `json:"asset"`
-	Opened    string `json:"opened"`
-	Title     string `json:"title"`
-	Component string `json:"component"`
-	Code      string `json:"code"`
-	Document  string `json:"document"`
-	at        time.Time
-}
-
 // failureHistory answers the maintenance side of a question about a few
 // machines over a past window, or about a failure: the failures recorded
 // in the window and, for each, what came before it in the week before —
@@ -59,14 +46,14 @@ func (r *run) failureHistory(targets []string) []string {
 		return nil // no history here, or not for these machines: the sensors answer alone
 	}
 	d, ok := decode[struct {
-		Records []failureRecord `json:"records"`
+		Records []maintRecord `json:"records"`
 	}](res[0].Result.Data)
 	if !ok {
 		return nil
 	}
-	var failures, alerts []failureRecord
+	var failures, alerts []maintRecord
 	for _, rec := range d.Records {
-		t, err := time.Parse("2006-01-02 15:04", rec.Opened)
+		t, err := time.Parse(recordLayout, rec.Opened)
 		if err != nil {
 			continue
 		}
@@ -125,8 +112,8 @@ func (r *run) plantFailures() []string {
 		return nil
 	}
 	d, ok := decode[struct {
-		Matched int             `json:"matched"`
-		Records []failureRecord `json:"records"`
+		Matched int           `json:"matched"`
+		Records []maintRecord `json:"records"`
 	}](res[0].Result.Data)
 	if !ok {
 		return nil
@@ -136,7 +123,7 @@ func (r *run) plantFailures() []string {
 	}
 	out := []string{r.msg("failure.plant_head", d.Matched, r.spanIn(q.Window))}
 	for _, f := range d.Records {
-		at, err := time.Parse("2006-01-02 15:04", f.Opened)
+		at, err := time.Parse(recordLayout, f.Opened)
 		if err != nil {
 			continue
 		}
@@ -158,7 +145,7 @@ var breakWords = regexp.MustCompile(`\bbreak\b|\bbroke\b|\bwent down\b|\btripped
 // precursors says what came before one failure: the anomaly events on its
 // machine that began in the week before it (read over that week, whatever
 // window the question asked) and the alerts raised then.
-func (r *run) precursors(f failureRecord, alerts []failureRecord) []string {
+func (r *run) precursors(f maintRecord, alerts []maintRecord) []string {
 	from := f.at.Add(-precursorLookback)
 	var events []Event
 	for _, e := range r.book.of(f.Asset) {

@@ -4,9 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // replaceWordRe marks a record that replaced or changed a part (a title
@@ -16,47 +13,6 @@ var replaceWordRe = regexp.MustCompile(`(?i)\breplac\w*|\bchange(?:d|out)?\b|\bs
 // checkedSinceRe asks whether a machine was looked at since something
 // began ("has press 3 been checked since the vibration started?").
 var checkedSinceRe = regexp.MustCompile(`\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`)
-
-// maintRecord is one record of a maintenance_history listing.
-type maintRecord struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Asset       string `json:"asset"`
-	Opened      string `json:"opened"`
-	Closed      string `json:"closed"`
-	Due         string `json:"due"`
-	Status      string `json:"status"`
-	Title       string `json:"title"`
-	Component   string `json:"component"`
-	Code        string `json:"code"`
-	FailureMode string `json:"failure_mode"`
-	Document    string `json:"document"`
-}
-
-// records lists maintenance_history's records for args (newest first).
-func (r *run) records(args map[string]any) ([]maintRecord, bool) {
-	args["aggregate"], args["limit"] = "records", 50
-	res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: args})
-	if len(res) == 0 || !res[0].OK {
-		return nil, false
-	}
-	d, ok := decode[struct {
-		Records []maintRecord `json:"records"`
-	}](res[0].Result.Data)
-	for _, c := range res[0].Result.Citations {
-		r.a.Citations = appendCitation(r.a.Citations, c)
-	}
-	return d.Records, ok
-}
-
-// recordAt is a record's time ("2006-01-02 15:04", UTC) in plant time.
-func (r *run) recordAt(s string) string {
-	t, err := time.Parse("2006-01-02 15:04", s)
-	if err != nil {
-		return s
-	}
-	return r.at(t)
-}
 
 // replaced answers "when was the bearing on press 3 last replaced?": the
 // latest record that replaced or repaired the part (a failure's repair,
@@ -186,9 +142,6 @@ var recentIncidentsRe = regexp.MustCompile(`\b(?:latest|newest|most recent|recen
 // latest failure records, newest first, each with its incident document;
 // false without a maintenance history (the incident search answers then).
 func (r *run) recentIncidents() bool {
-	if !r.in.Tools.Has(tools.MaintenanceHistory) {
-		return false
-	}
 	args := map[string]any{"kind": "failure"}
 	if r.q.Window.Named {
 		args["since"], args["until"] = stampUTC(r.q.Window.From), stampUTC(r.q.Window.To)

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 // unitSensor is the sensor a unit reads.
@@ -44,30 +43,21 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	if !ok || !contains(as.Sensors, sensor) {
 		return nil, ""
 	}
-	typ := typeOf(asset, r.p)
 	var best *rule
 	var within []string
-	seen := map[string]bool{}
-	for _, dir := range []int{+1, -1} {
-		for _, md := range plant.SupportingModes(sensor, dir, typ) {
-			if seen[md] {
+	for _, md := range r.modeDocs(asset, []string{sensor}) {
+		for _, ru := range r.rulesFor(asset, md.d) {
+			if ru.Sensor != sensor || !r.applies(ru, asset) {
 				continue
 			}
-			seen[md] = true
-			d := r.readDocs(&hypothesis{Asset: asset, Mode: md, Basis: agent.BasisReport})
-			for _, ru := range r.rulesFor(asset, d) {
-				if ru.Sensor != sensor || !r.applies(ru, asset) {
-					continue
-				}
-				crossed := strings.HasPrefix(ru.Condition, "above") && v > ru.Limit || strings.HasPrefix(ru.Condition, "below") && v < ru.Limit
-				if !crossed {
-					within = appendUnique(within, r.msg("reported.limit", r.levelName(ru.Level), val(ru.Limit)+suffix(ru.Unit), ru.Doc))
-					continue
-				}
-				if best == nil || levelRank[ru.Level] > levelRank[best.Level] {
-					ru := ru
-					best, mode = &ru, md
-				}
+			crossed := strings.HasPrefix(ru.Condition, "above") && v > ru.Limit || strings.HasPrefix(ru.Condition, "below") && v < ru.Limit
+			if !crossed {
+				within = appendUnique(within, r.msg("reported.limit", r.levelName(ru.Level), val(ru.Limit)+suffix(ru.Unit), ru.Doc))
+				continue
+			}
+			if best == nil || levelRank[ru.Level] > levelRank[best.Level] {
+				ru := ru
+				best, mode = &ru, md.mode
 			}
 		}
 	}

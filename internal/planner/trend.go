@@ -41,27 +41,36 @@ func (r *run) trends(targets []string) []string {
 	return lines
 }
 
-// trendsWithMeans is trends with each line's mean.
-func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
-	type ask struct{ asset, sensor string }
-	var asks []ask
-	var calls []agent.ToolCall
+// sensorAsk is one named sensor on one machine that has it.
+type sensorAsk struct{ asset, sensor string }
+
+// sensorAsks pairs the targets with the question's sensors each has.
+func (r *run) sensorAsks(targets []string) []sensorAsk {
+	var out []sensorAsk
 	for _, a := range targets {
 		as, ok := r.p.Asset(a)
 		if !ok {
 			continue
 		}
 		for _, s := range r.q.Sensors {
-			if !contains(as.Sensors, s) {
-				continue
+			if contains(as.Sensors, s) {
+				out = append(out, sensorAsk{a, s})
 			}
-			asks = append(asks, ask{a, s})
-			args := map[string]any{"asset": a, "sensor": s, "since": stampUTC(w.From), "until": stampUTC(w.To)}
-			if hourlyRe.MatchString(r.q.Text) && w.To.Sub(w.From) <= 72*time.Hour {
-				args["every"] = "1h"
-			}
-			calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
 		}
+	}
+	return out
+}
+
+// trendsWithMeans is trends with each line's mean.
+func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
+	asks := r.sensorAsks(targets)
+	calls := make([]agent.ToolCall, len(asks))
+	for i, k := range asks {
+		args := map[string]any{"asset": k.asset, "sensor": k.sensor, "since": stampUTC(w.From), "until": stampUTC(w.To)}
+		if hourlyRe.MatchString(r.q.Text) && w.To.Sub(w.From) <= 72*time.Hour {
+			args["every"] = "1h"
+		}
+		calls[i] = agent.ToolCall{Name: tools.LatestReadings, Args: args}
 	}
 	var out []string
 	var means []float64
@@ -193,20 +202,10 @@ func usualAsked(text string) bool {
 // usual says each named sensor's usual range (10th–90th percentile of the
 // last 7 days, latest_readings) and where its latest reading stands.
 func (r *run) usual(targets []string) []string {
-	type ask struct{ asset, sensor string }
-	var asks []ask
-	var calls []agent.ToolCall
-	for _, a := range targets {
-		as, ok := r.p.Asset(a)
-		if !ok {
-			continue
-		}
-		for _, s := range r.q.Sensors {
-			if contains(as.Sensors, s) {
-				asks = append(asks, ask{a, s})
-				calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "sensor": s}})
-			}
-		}
+	asks := r.sensorAsks(targets)
+	calls := make([]agent.ToolCall, len(asks))
+	for i, k := range asks {
+		calls[i] = agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": k.asset, "sensor": k.sensor}}
 	}
 	var out []string
 	for i, res := range r.call(calls...) {

@@ -12,18 +12,19 @@ var unitAskRe = regexp.MustCompile(`\bin (?:inch(?:es)? per second|in/s|ips)\b|\
 
 // conversion turns a reading of one unit into another.
 type conversion struct {
-	ask, from, to string
-	f             func(float64) float64
-	how           string
+	ask      *regexp.Regexp
+	from, to string
+	f        func(float64) float64
+	how      string
 }
 
 var conversions = []conversion{
-	{`inch|in/s|ips|인치`, "mm/s", "in/s", func(v float64) float64 { return v / 25.4 }, "÷ 25.4"},
-	{`fahrenheit|°f|deg f|화씨`, "°C", "°F", func(v float64) float64 { return v*9/5 + 32 }, "× 9/5 + 32"},
-	{`psi`, "bar", "psi", func(v float64) float64 { return v * 14.5038 }, "× 14.5038"},
-	{`kpa`, "bar", "kPa", func(v float64) float64 { return v * 100 }, "× 100"},
-	{`mpa`, "bar", "MPa", func(v float64) float64 { return v / 10 }, "÷ 10"},
-	{`kelvin`, "°C", "K", func(v float64) float64 { return v + 273.15 }, "+ 273.15"},
+	{regexp.MustCompile(`inch|in/s|ips|인치`), "mm/s", "in/s", func(v float64) float64 { return v / 25.4 }, "÷ 25.4"},
+	{regexp.MustCompile(`fahrenheit|°f|deg f|화씨`), "°C", "°F", func(v float64) float64 { return v*9/5 + 32 }, "× 9/5 + 32"},
+	{regexp.MustCompile(`psi`), "bar", "psi", func(v float64) float64 { return v * 14.5038 }, "× 14.5038"},
+	{regexp.MustCompile(`kpa`), "bar", "kPa", func(v float64) float64 { return v * 100 }, "× 100"},
+	{regexp.MustCompile(`mpa`), "bar", "MPa", func(v float64) float64 { return v / 10 }, "÷ 10"},
+	{regexp.MustCompile(`kelvin`), "°C", "K", func(v float64) float64 { return v + 273.15 }, "+ 273.15"},
 }
 
 // converted returns, when the question asks for another unit, the
@@ -37,7 +38,7 @@ func (r *run) converted(targets []string) []string {
 	}
 	var c *conversion
 	for i := range conversions {
-		if regexp.MustCompile(conversions[i].ask).MatchString(m) {
+		if conversions[i].ask.MatchString(m) {
 			c = &conversions[i]
 			break
 		}
