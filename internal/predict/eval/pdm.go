@@ -1,6 +1,6 @@
 // Package eval measures Gemba's predictive models on real (or, here,
 // realistically simulated) plant data, so their numbers can be rerun and
-// quoted: `gemba eval-models` calls [EvalPdM].
+// quoted: `gemba model evaluate-pdm` calls [EvalPdM].
 package eval
 
 import (
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -35,6 +36,7 @@ const (
 	pdmTelemetry    = "PdM_telemetry.csv"
 	pdmFailures     = "PdM_failures.csv"
 	pdmErrors       = "PdM_errors.csv"
+	pdmMaint        = "PdM_maint.csv"
 	hoursPerMonth   = 730.5 // 365.25·24/12
 	pdmDetectorName = "online multivariate (4 sensors per machine: a calibrated streaming detector per sensor and a joint shift test, MEWMA and per-sensor CUSUM)"
 )
@@ -86,10 +88,24 @@ type PdMReport struct {
 	// after a failure: the sensors settling after a component replacement.
 	AfterRepairEvents int
 	// BeforeErrorEvents counts the false events followed within 48 hours
-	// by a logged non-fatal error on the machine (PdM_errors.csv): the
-	// simulation's sensors also drift before errors, so these are anomalies
-	// worth a look even though no failure followed.
+	// by a logged non-fatal error on the machine (PdM_errors.csv). Errors
+	// are frequent, so compare with ChanceError before reading these as
+	// precursors: on machines 1–20 the count is what chance gives.
 	BeforeErrorEvents int
+	// BeforeReplacementEvents counts the false events followed within 48
+	// hours by a scheduled component replacement on the machine (a
+	// PdM_maint.csv record at no failure): the simulated component was
+	// wearing and was replaced before it failed.
+	BeforeReplacementEvents int
+	// UnexplainedEvents counts the false events followed by neither a
+	// logged error nor a scheduled replacement.
+	UnexplainedEvents int
+	// ChanceError, ChanceReplacement and ChanceEither are how many of the
+	// false events would be followed by an error, a replacement or either
+	// by coincidence: the expected counts had each started at a random
+	// hour of its machine's window. Errors and replacements are frequent,
+	// so a good share of the "explained" events are explained by chance.
+	ChanceError, ChanceReplacement, ChanceEither float64
 	// FalseEventsPerMachineMonth is FalseEvents / MachineMonths.
 	FalseEventsPerMachineMonth float64
 	// BatchDetected and BatchFalseEvents are Detected and FalseEvents for
@@ -139,8 +155,10 @@ func (r *PdMReport) String() string {
 	fmt.Fprintf(&b, "failures preceded by an event within 48 h: %d of %d (%.0f%%)\n", r.Detected, r.Failures, 100*r.DetectionRate)
 	fmt.Fprintf(&b, "  of the %d with at least 7 days of telemetry before them: %d\n", r.WithHistory, r.DetectedWithHistory)
 	fmt.Fprintf(&b, "failure records (components): %d\n", r.ComponentFailures)
-	fmt.Fprintf(&b, "events: %d, not followed by a failure within 48 h: %d = %.2f per machine-month (%d of them just after a repair, %d followed by a logged error)\n",
-		r.Events, r.FalseEvents, r.FalseEventsPerMachineMonth, r.AfterRepairEvents, r.BeforeErrorEvents)
+	fmt.Fprintf(&b, "events: %d, not followed by a failure within 48 h: %d = %.2f per machine-month (%d of them just after a repair)\n",
+		r.Events, r.FalseEvents, r.FalseEventsPerMachineMonth, r.AfterRepairEvents)
+	fmt.Fprintf(&b, "  of those: %d followed by a logged error (%.1f expected by chance), %d by a scheduled component replacement (%.1f by chance), %d by neither = %.2f per machine-month (%.1f by chance)\n",
+		r.BeforeErrorEvents, r.ChanceError, r.BeforeReplacementEvents, r.ChanceReplacement, r.UnexplainedEvents, float64(r.UnexplainedEvents)/r.MachineMonths, float64(r.FalseEvents)-r.ChanceEither)
 	fmt.Fprintf(&b, "batch mode (whole window at once, for reference): %d of %d failures, %.2f false events per machine-month\n", r.BatchDetected, r.Failures, float64(r.BatchFalseEvents)/r.MachineMonths)
 	for _, f := range []PdMForecast{r.Forecast, r.ForecastDaily} {
 		fmt.Fprintf(&b, "forecast backtest (%s, %d series, horizon %d, %d origins): MASE %.3f vs seasonal naive %.3f, naive %.3f; sMAPE %.2f%% vs %.2f%%\n",
@@ -167,6 +185,9 @@ type machine struct {
 	failures []time.Time
 	records  int         // failure records, one per component
 	errors   []time.Time // logged non-fatal errors
+	// replacements are the component replacements of PdM_maint.csv that
+	// are not at a failure: the scheduled (preventive) ones.
+	replacements []time.Time
 }
 
 // EvalPdM runs the anomaly and forecasting evaluation on Microsoft's Azure
@@ -188,9 +209,9 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		rep.MachineMonths += float64(len(m.times)) / hoursPerMonth
 	}
 	type detOut struct {
-		failures, detected, events, falseEv, afterRepair, beforeErr int
-		withHist, detectedHist, batchDetected, batchFalse           int
-		err                                                         error
+		score                                             eventScore
+		withHist, detectedHist, batchDetected, batchFalse int
+		err                                               error
 	}
 	outs := make([]detOut, len(ms))
 	fcs := make([][]fcScore, len(ms))
@@ -203,21 +224,23 @@ func EvalPdM(dir string) (*PdMReport, error) {
 			o.err = fmt.Errorf("machine %d: %w", m.id, err)
 			return
 		}
-		o.failures, o.detected, o.events, o.falseEv, o.afterRepair, o.beforeErr = scoreEvents(det.Events, m.failures, m.errors)
+		o.score = scoreEvents(det.Events, m.times, m.failures, m.errors, m.replacements)
 		var late []time.Time
 		for _, f := range m.failures {
 			if f.Sub(m.times[0]) >= pdmHistory {
 				late = append(late, f)
 			}
 		}
-		o.withHist, o.detectedHist, _, _, _, _ = scoreEvents(det.Events, late, nil)
+		hist := scoreEvents(det.Events, nil, late, nil, nil)
+		o.withHist, o.detectedHist = hist.failures, hist.detected
 		batch := predict.DetectorSettings(time.Hour, len(m.times), false)
 		bdet, err := predict.DetectMulti(predict.Multi{Names: pdmSensors, Times: m.times, Values: m.values}, batch)
 		if err != nil {
 			o.err = fmt.Errorf("machine %d: batch: %w", m.id, err)
 			return
 		}
-		_, o.batchDetected, _, o.batchFalse, _, _ = scoreEvents(bdet.Events, m.failures, nil)
+		batchScore := scoreEvents(bdet.Events, nil, m.failures, nil, nil)
+		o.batchDetected, o.batchFalse = batchScore.detected, batchScore.falseEv
 		fcs[i], fcsDaily[i], o.err = backtestMachine(m)
 	})
 	var all, allDaily []fcScore
@@ -225,12 +248,17 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		if o.err != nil {
 			return nil, fmt.Errorf("eval: pdm: %w", o.err)
 		}
-		rep.Failures += o.failures
-		rep.Detected += o.detected
-		rep.Events += o.events
-		rep.FalseEvents += o.falseEv
-		rep.AfterRepairEvents += o.afterRepair
-		rep.BeforeErrorEvents += o.beforeErr
+		rep.Failures += o.score.failures
+		rep.Detected += o.score.detected
+		rep.Events += o.score.events
+		rep.FalseEvents += o.score.falseEv
+		rep.AfterRepairEvents += o.score.afterRepair
+		rep.BeforeErrorEvents += o.score.beforeErr
+		rep.BeforeReplacementEvents += o.score.beforeRepl
+		rep.UnexplainedEvents += o.score.unexplained
+		rep.ChanceError += o.score.chanceErr
+		rep.ChanceReplacement += o.score.chanceRepl
+		rep.ChanceEither += o.score.chanceEither
 		rep.WithHistory += o.withHist
 		rep.DetectedWithHistory += o.detectedHist
 		rep.BatchDetected += o.batchDetected
@@ -250,40 +278,88 @@ func EvalPdM(dir string) (*PdMReport, error) {
 	return rep, nil
 }
 
-// scoreEvents matches one machine's events with its failures.
-func scoreEvents(evs []predict.Event, failures, errs []time.Time) (nFail, detected, events, falseEv, afterRepair, beforeErr int) {
-	nFail = len(failures)
+// eventScore is one machine's events matched with its failures, errors and
+// scheduled replacements; the fields are those of PdMReport.
+type eventScore struct {
+	failures, detected, events, falseEv, afterRepair, beforeErr, beforeRepl, unexplained int
+	// chanceErr, chanceRepl and chanceEither are the expected counts of
+	// false events followed by an error, a replacement or either if each
+	// had started at a random hour of the window (see chance).
+	chanceErr, chanceRepl, chanceEither float64
+}
+
+// scoreEvents matches one machine's events with its failures, logged errors
+// and scheduled component replacements (errs and repl may be nil).
+func scoreEvents(evs []predict.Event, times, failures, errs, repl []time.Time) eventScore {
+	s := eventScore{failures: len(failures)}
 	for _, f := range failures {
 		for _, e := range evs {
 			if e.Start.Before(f) && !e.End.Before(f.Add(-pdmLead)) {
-				detected++
+				s.detected++
 				break
 			}
 		}
 	}
+	within := func(e predict.Event) func(time.Time) bool {
+		return func(t time.Time) bool { return !t.Before(e.Start) && !t.After(e.End.Add(pdmLead)) }
+	}
 	for _, e := range evs {
-		events++
-		followed := false
-		recent := false
-		for _, f := range failures {
-			if !f.Before(e.Start) && !f.After(e.End.Add(pdmLead)) {
-				followed = true
-			}
-			if !e.Start.Before(f) && e.Start.Sub(f) <= pdmLead {
-				recent = true
-			}
+		s.events++
+		if slices.ContainsFunc(failures, within(e)) {
+			continue
 		}
-		if !followed {
-			falseEv++
-			if recent {
-				afterRepair++
-			}
-			if slices.ContainsFunc(errs, func(t time.Time) bool { return !t.Before(e.Start) && !t.After(e.End.Add(pdmLead)) }) {
-				beforeErr++
-			}
+		s.falseEv++
+		if slices.ContainsFunc(failures, func(f time.Time) bool { return !e.Start.Before(f) && e.Start.Sub(f) <= pdmLead }) {
+			s.afterRepair++
+		}
+		err, rep := slices.ContainsFunc(errs, within(e)), slices.ContainsFunc(repl, within(e))
+		if err {
+			s.beforeErr++
+		}
+		if rep {
+			s.beforeRepl++
+		}
+		if !err && !rep {
+			s.unexplained++
+		}
+		if len(times) > 0 {
+			ce, cr, cx := chance(times, e.End.Sub(e.Start)+pdmLead, errs, repl)
+			s.chanceErr += ce
+			s.chanceRepl += cr
+			s.chanceEither += cx
 		}
 	}
-	return nFail, detected, events, falseEv, afterRepair, beforeErr
+	return s
+}
+
+// chance is the share of the windows of length span starting at each hour
+// of times (those that end inside it) that contain an error, a replacement,
+// or either: how often an event of that length would be "explained" by
+// coincidence.
+func chance(times []time.Time, span time.Duration, errs, repl []time.Time) (pErr, pRepl, pEither float64) {
+	n := 0
+	last := times[len(times)-1]
+	for _, t := range times {
+		if t.Add(span).After(last) {
+			break
+		}
+		in := func(x time.Time) bool { return !x.Before(t) && !x.After(t.Add(span)) }
+		e, r := slices.ContainsFunc(errs, in), slices.ContainsFunc(repl, in)
+		n++
+		if e {
+			pErr++
+		}
+		if r {
+			pRepl++
+		}
+		if e || r {
+			pEither++
+		}
+	}
+	if n == 0 {
+		return 0, 0, 0
+	}
+	return pErr / float64(n), pRepl / float64(n), pEither / float64(n)
 }
 
 type fcScore struct {
@@ -535,6 +611,30 @@ func loadPdM(dir string) ([]*machine, error) {
 		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	err = readCSV(filepath.Join(dir, pdmMaint), func(rec []string) error {
+		if len(rec) != 3 {
+			return fmt.Errorf("want 3 fields, got %d", len(rec))
+		}
+		id, err := strconv.Atoi(rec[1])
+		if err != nil {
+			return fmt.Errorf("machineID %q: %w", rec[1], err)
+		}
+		m := byID[id]
+		if m == nil {
+			return nil
+		}
+		ts, err := time.Parse(pdmTimeLayout, rec[0])
+		if err != nil {
+			return fmt.Errorf("datetime: %w", err)
+		}
+		if !slices.ContainsFunc(m.failures, ts.Equal) && !slices.ContainsFunc(m.replacements, ts.Equal) {
+			m.replacements = append(m.replacements, ts)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	ms := make([]*machine, 0, len(byID))

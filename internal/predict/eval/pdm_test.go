@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,4 +37,38 @@ func TestEvalPdMMissingDir(t *testing.T) {
 	t.Parallel()
 	_, err := EvalPdM(t.TempDir())
 	require.Error(t, err)
+}
+
+// TestScoreEventsExplanations checks the breakdown of false events on a
+// hand-made machine: a detected failure, one false event before a logged
+// error, one before a scheduled replacement, one before neither, and the
+// chance rates of windows of that length.
+func TestScoreEventsExplanations(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	h := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Hour) }
+	times := make([]time.Time, 1000)
+	for i := range times {
+		times[i] = h(i)
+	}
+	ev := func(a, b int) predict.Event { return predict.Event{Start: h(a), End: h(b), Onset: h(a)} }
+	evs := []predict.Event{ev(100, 110), ev(300, 310), ev(500, 510), ev(700, 710)}
+	failures := []time.Time{h(130)}
+	errs := []time.Time{h(320)}
+	repl := []time.Time{h(540)}
+	s := scoreEvents(evs, times, failures, errs, repl)
+	require.Equal(t, 1, s.failures)
+	require.Equal(t, 1, s.detected)
+	require.Equal(t, 4, s.events)
+	require.Equal(t, 3, s.falseEv)
+	require.Equal(t, 1, s.beforeErr)
+	require.Equal(t, 1, s.beforeRepl)
+	require.Equal(t, 1, s.unexplained)
+	// A 58-hour window contains the error at hour 320 when it starts in
+	// [262, 320]: 59 of the 942 start hours whose window ends by hour 999.
+	pe, pr, px := chance(times, 58*time.Hour, errs, repl)
+	require.InDelta(t, 59.0/942, pe, 1e-9)
+	require.InDelta(t, 59.0/942, pr, 1e-9)
+	require.InDelta(t, 118.0/942, px, 1e-9)
+	require.InDelta(t, 3*118.0/942, s.chanceEither, 1e-9)
 }
