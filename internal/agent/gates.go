@@ -60,6 +60,18 @@ func ReadingIn(text string) (value, unit string, ok bool) {
 // 이제 뭐 해야 돼?"): the rest of that job's procedure is asked for.
 var jobUnderwayRe = regexp.MustCompile(`(?i)\b(?:cleaned|cleared|replaced|changed|swapped|removed|opened|fitted|drained|isolated|locked out|re-?greased|tensioned)\b.{0,60}\b(?:anything else|what (?:now|next|else)|what(?:'s| is) (?:left|next)|next steps?|how do (?:i|we) finish)\b|(?:청소|세척|교체|교환|분리|잠금|주입).{0,12}(?:했|했어요|했습니다|완료).{0,30}(?:이제 뭐|다음에? ?(?:뭐|무엇)|또 뭐|뭘 더|남은)`)
 
+// runbookNamed says whether question names, by its id, a runbook the
+// answer cites ("show RB-LOTO"): its procedure is asked for.
+func runbookNamed(question string, cites []tools.Citation) bool {
+	q := strings.ToLower(question)
+	for _, c := range cites {
+		if c.Kind == "runbook" && c.ID != "" && strings.Contains(q, strings.ToLower(c.ID)) {
+			return true
+		}
+	}
+	return false
+}
+
 // gate applies the evidence gates to an answer.
 func (r *Runner) gate(ctx context.Context, t *turn, a *Answer) {
 	r.gateEquipment(t, a)
@@ -81,7 +93,8 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 	reported := plant.ReportedModes(strings.Join(userText, "\n"))
 	// A reading the user took ("pressure is 2.2 bar") is a report too.
 	_, _, readingGiven := ReadingIn(strings.Join(userText, "\n"))
-	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question) || jobUnderwayRe.MatchString(t.req.Question)
+	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question) || jobUnderwayRe.MatchString(t.req.Question) ||
+		runbookNamed(t.req.Question, a.Citations)
 	dropped := 0
 	keep := func(steps []Step) []Step {
 		var out []Step

@@ -526,3 +526,16 @@ func TestTurnBudgetShrinksLaterResults(t *testing.T) {
 	require.LessOrEqual(t, len(second), 1000, "the turn's budget is spent")
 	require.Contains(t, second, "wide result")
 }
+
+// TestRunbookNamedByIDIsAskedFor: "show RB-LOTO" asks for that runbook's
+// procedure, so its equipment steps stand as requested; an incident named
+// by id, or a runbook the answer does not cite, is no such request.
+func TestRunbookNamedByIDIsAskedFor(t *testing.T) {
+	t.Parallel()
+	cites := []tools.Citation{{ID: "RB-LOTO", Kind: "runbook"}, {ID: "INC-1003", Kind: "incident"}}
+	require.True(t, runbookNamed("show RB-LOTO", cites))
+	require.True(t, runbookNamed("rb-loto 보여줘", cites))
+	require.False(t, runbookNamed("show INC-1003", cites))
+	require.False(t, runbookNamed("show RB-007", cites))
+	require.False(t, runbookNamed("is press-3 ok?", nil))
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1002,6 +1003,16 @@ func (r *run) procedure() {
 			ranked = kept
 		}
 	}
+	if !q.Shortcut {
+		// The runbook must be for the task asked about, not merely the
+		// nearest one; else say there is none and name the nearest.
+		d := r.coveringRunbook(ranked)
+		if d == nil {
+			r.noProcedure(ranked)
+			return
+		}
+		ranked = append([]*doc{d}, slices.DeleteFunc(slices.Clone(ranked), func(x *doc) bool { return x == d })...)
+	}
 	r.procedureFrom(ranked)
 }
 
@@ -1021,14 +1032,14 @@ func (r *run) procedureFrom(ranked []*doc) {
 	r.call(reads...)
 	if primary.korean() {
 		for _, d := range ranked[1:min(4, len(ranked))] {
-			if !d.korean() && d.Read && sameProcedure(stepsOf(d), stepsOf(primary)) {
+			if !d.korean() && d.Read && sameProcedure(stepsOf(d), stepsOf(primary)) && titlesAgree(d.Title, primary.Title) {
 				primary, ko = d, primary
 				break
 			}
 		}
 	} else {
 		for _, d := range ranked[1:min(4, len(ranked))] {
-			if d.korean() && d.Read && sameProcedure(stepsOf(primary), stepsOf(d)) {
+			if d.korean() && d.Read && sameProcedure(stepsOf(primary), stepsOf(d)) && titlesAgree(primary.Title, d.Title) {
 				ko = d
 				break
 			}
@@ -1173,6 +1184,38 @@ func splitSentences(s string) []string {
 
 // sameProcedure reports whether a Korean runbook's steps say what most of
 // the English one's do.
+// titlesAgree says whether an English and a Korean runbook title name the
+// same parts: a part (plant.Components) in one title and not the other
+// means two procedures ("Pump suction strainer cleaning" is not "필터 교체
+// 절차"), however alike their steps read.
+func titlesAgree(en, ko string) bool {
+	le := strings.ToLower(en)
+	for i, c := range plant.Components {
+		inE, inK := componentWordRes[i].MatchString(le), false
+		for _, w := range c.KO {
+			inK = inK || strings.Contains(ko, w)
+		}
+		if inE != inK {
+			return false
+		}
+	}
+	return true
+}
+
+// componentWordRes match each component's English words in a lowercase
+// title, whole words.
+var componentWordRes = func() []*regexp.Regexp {
+	out := make([]*regexp.Regexp, len(plant.Components))
+	for i, c := range plant.Components {
+		alt := make([]string, len(c.EN))
+		for j, w := range c.EN {
+			alt[j] = regexp.QuoteMeta(strings.ToLower(w))
+		}
+		out[i] = regexp.MustCompile(`\b(?:` + strings.Join(alt, "|") + `)\b`)
+	}
+	return out
+}()
+
 func sameProcedure(en, ko []string) bool {
 	if len(en) == 0 || len(ko) == 0 {
 		return false

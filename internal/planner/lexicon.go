@@ -85,9 +85,12 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
 	},
 	IntentProcedure: {
-		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely )?(?:lock|change|replace|clean|clear|tension|adjust|apply|set|do|fit|remove|grease|warm|restart|reset|open|isolate)\b`),
-		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b`),
-		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b`),
+		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely |properly |correctly )?(?:lock|change|replace|clean|clear|re-?tension|adjust|apply|set|do|fit|remove|grease|lubricate|warm|restart|reset|open|isolate|inspect|escalate|handle|install|calibrate|align|drain|flush|refill|tighten)\b`),
+		// "how do I check the belt tension?": a check by hand of a part, not
+		// a reading ("how do I check press 3's vibration?" is the data).
+		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
+		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|best) way to\b`),
+		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b|\bescalate\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)`),
 	},
 	IntentMaintenance: {
@@ -251,10 +254,13 @@ var swapRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|t
 var vagueRe = regexp.MustCompile(`\blooks? (?:off|odd|weird|strange|funny|wrong|a bit odd)\b|\bseems? (?:weird|odd|off|strange|wrong)\b|\bacting up\b|\bnot right\b|\bsomething(?:'s| is)? (?:off|wrong|not right)\b|이상해|이상한데|이상하|뭔가 이상`)
 
 // searchSynonyms widen a document search with the words documents use.
-var searchSynonyms = []struct {
+// synonym adds words to a text its pattern matches.
+type synonym struct {
 	re  *regexp.Regexp
 	add string
-}{
+}
+
+var searchSynonyms = []synonym{
 	{regexp.MustCompile(`lock ?out|tag ?out|loto|잠금|표지`), "lockout LOTO 잠금 표지"},
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should) (?:i|we) (?:call|tell)|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},

@@ -144,6 +144,7 @@ var messages = map[string][2]string{
 	"escalate.quiet":      {"If it still looks or sounds wrong to you, tell the maintenance lead what you see: the data shows nothing so far.", "그래도 이상해 보이거나 소리가 나면 보전 담당 리더에게 본 내용을 알리세요. 지금까지 데이터에는 이상이 없습니다."},
 	"escalate.production": {"Tell the shift lead and production planning if the forecast stays below plan.", "예측이 계속 계획보다 낮으면 교대 리더와 생산 계획 담당에게 알리세요."},
 	"escalate.procedure":  {"Stop and call the maintenance lead if anything in the procedure does not match what you find.", "절차 내용과 현장 상황이 다르면 작업을 멈추고 보전 담당 리더에게 연락하세요."},
+	"escalate.uncovered":  {"Ask the maintenance lead or the machine's manual for this procedure before touching the machine; once written, add it to the runbooks (`gemba ingest`) so I can give it next time.", "설비를 만지기 전에 보전 담당 리더나 설비 매뉴얼에서 이 절차를 확인하세요. 작성되면 절차서로 등록하면(`gemba ingest`) 다음부터 안내할 수 있습니다."},
 
 	// Ranking.
 	"rank.head":       {"Ranked by risk (anomalies: %s; limits from the runbooks):", "위험도 순위 (%s 이상 감지, 기준은 절차서):"},
@@ -293,8 +294,10 @@ var messages = map[string][2]string{
 	"time.badmonth": {"%s is not a date: there is no month %d.", "%s는 없는 날짜입니다. %d월은 없습니다."},
 	"symptom.unseen": {"No recorded incident of %s matches what you describe (%s), and its data shows nothing unusual: I cannot tell the cause from here. I can list its past incidents, show its trends over a longer window, or give the runbook for a part you name.",
 		"%[1]s의 기록된 사례 중 말씀하신 증상(%[2]s)과 맞는 것이 없고, 데이터에도 이상이 없습니다. 여기서는 원인을 알 수 없습니다. 과거 사례 목록, 더 긴 기간의 추이, 말씀하신 부품의 절차서는 드릴 수 있습니다."},
-	"symptom.seen": {"The data shows nothing unusual now, but %s's records describe this before:", "지금 데이터에는 이상이 없지만, %s의 기록에 같은 증상이 있습니다:"},
-	"proc.none":    {"I found no procedure for that in the runbooks.", "절차서에서 해당 절차를 찾지 못했습니다."},
+	"symptom.seen":   {"The data shows nothing unusual now, but %s's records describe this before:", "지금 데이터에는 이상이 없지만, %s의 기록에 같은 증상이 있습니다:"},
+	"proc.none":      {"I found no procedure for that in the runbooks.", "절차서에서 해당 절차를 찾지 못했습니다."},
+	"proc.uncovered": {"There is no runbook in the plant's documents for %q, so I will not give another task's steps for it.", "공장 문서에 「%s」 절차서가 없습니다. 다른 작업의 절차를 대신 드리지 않습니다."},
+	"proc.nearest":   {"The nearest runbooks: %s. Ask for one by its id (\"show %s\") if it is what you need.", "가장 가까운 절차서: %s. 필요하면 번호로 물어보세요 (\"%s 보여줘\")."},
 	"proc.shortcut": {"No. Do not skip or defeat %s, not even once or for a short job: it is what keeps people out of a machine's energy.",
 		"아니요. %s 절차는 한 번이라도, 짧은 작업이라도 생략하거나 우회하면 안 됩니다. 설비의 에너지로부터 사람을 지키는 절차입니다."},
 	"proc.shortcut.on": {"No. Do not skip or defeat %s on %s, not even once or for a short job: it is what keeps people out of the machine's energy.",

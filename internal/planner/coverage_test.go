@@ -1,0 +1,74 @@
+package planner
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestTaskStems: the task of a how-to question is its words less the
+// question and procedure words, machine names and numbers, and the
+// circumstances after "after", "when" and the like.
+func TestTaskStems(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		q, phrase string
+		n         int
+	}{
+		{"what's the start-up procedure for press 2?", "start-up", 1},
+		{"how do I replace the motor on conveyor 1?", "replace the motor", 2},
+		{"how should we warm up cnc 2 after the weekend?", "warm", 1},
+		{"how do I check the belt tension on the conveyor?", "check the belt tension", 3},
+		{"how to handle a motor overheating alarm on cnc 4?", "motor overheating alarm", 3},
+		{"프레스 2 시운전 절차 알려줘", "시운전", 1},
+		{"what's the procedure for press 2?", "", 0},
+	} {
+		words, phrase := taskStems(c.q, nil)
+		require.Equal(t, c.phrase, phrase, c.q)
+		require.Len(t, words, c.n, c.q)
+	}
+}
+
+// TestCovers: a runbook covers a task when most of its words are in the
+// title (directly or through synonyms) or one word a search synonym points
+// at is; a Korean task against an English title without a synonym cannot
+// be judged.
+func TestCovers(t *testing.T) {
+	t.Parallel()
+	loto := &doc{ID: "RB-LOTO", Title: "Lockout/tagout (LOTO) before touching any machine"}
+	belt := &doc{ID: "RB-belt-tension", Title: "Drive belt inspection and tensioning (conveyors and press V-belts)"}
+	motor := &doc{ID: "RB-005", Title: "Motor overheating response"}
+	esc := &doc{ID: "RB-007", Title: "Escalation matrix for line stops and safety events"}
+	bearingKO := &doc{ID: "RB-011", Title: "베어링 점검 및 교체 절차"}
+	for _, c := range []struct {
+		q         string
+		d         *doc
+		covered   bool
+		judgeable bool
+	}{
+		{"what's the start-up procedure for press 2?", loto, false, true},
+		{"how do I safely isolate the compressor?", loto, true, true},
+		{"how do I replace the motor on conveyor 1?", belt, false, true},
+		{"how do I replace the motor on conveyor 1?", motor, false, true},
+		{"how do I check the belt tension on the conveyor?", belt, true, true},
+		{"how to handle a motor overheating alarm on cnc 4?", motor, true, true},
+		{"who do I call about a hydraulic leak on press 2?", esc, true, true},
+		{"프레스 2 시운전 절차 알려줘", bearingKO, false, true},
+		{"프레스 2 시운전 절차 알려줘", loto, false, false},
+		{"what's the procedure for press 2?", loto, true, true},
+	} {
+		words, _ := taskStems(c.q, nil)
+		covered, ok := covers(c.d, words)
+		require.Equal(t, c.covered, covered, "%s / %s", c.q, c.d.ID)
+		require.Equal(t, c.judgeable, ok, "%s / %s judgeable", c.q, c.d.ID)
+	}
+}
+
+// TestTitlesAgree: an English runbook and a Korean one are twins only
+// when their titles name the same parts.
+func TestTitlesAgree(t *testing.T) {
+	t.Parallel()
+	require.True(t, titlesAgree("Bearing inspection and replacement for presses, pumps and spindles", "베어링 점검 및 교체 절차"))
+	require.True(t, titlesAgree("Lockout/tagout (LOTO) before touching any machine", "잠금·표지(LOTO) 절차"))
+	require.False(t, titlesAgree("Pump suction strainer cleaning (pump-1, pump-2)", "필터 교체 절차 (충전기, 절삭유, 유압)"))
+}
