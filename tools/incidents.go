@@ -26,22 +26,28 @@ type SearchIncidentsArgs struct {
 	FailureMode string `json:"failure_mode,omitempty"`
 	K           int    `json:"k,omitempty"`
 	Since       string `json:"since,omitempty"`
+	Until       string `json:"until,omitempty"`
 }
 
 var searchSchema = map[string]any{
 	"type": "object",
 	"properties": map[string]any{
-		"query":        map[string]any{"type": "string", "description": "Symptom or question in the user's words (English or Korean), e.g. \"press-3 vibration rising for two days\"."},
+		"query":        map[string]any{"type": "string", "description": "Symptom or question in the user's words (English or Korean), e.g. \"press-3 vibration rising for two days\". Empty with filters (since, until, asset, line, failure_mode) lists the matching documents newest first, e.g. every incident of last month."},
 		"kind":         map[string]any{"type": "string", "enum": []string{"incident", "runbook", "usecase", "note"}, "description": "Only this kind of document."},
 		"asset":        map[string]any{"type": "string", "description": "Only documents about this asset, e.g. press-3."},
 		"line":         map[string]any{"type": "string", "description": "Only documents about this production line, e.g. line-1."},
 		"failure_mode": map[string]any{"type": "string", "description": "Only this failure mode: bearing_wear, filter_clogging, belt_slip, motor_overheating, cavitation, ..."},
-		"k":            map[string]any{"type": "integer", "minimum": 1, "maximum": 20, "description": "How many documents (default 5)."},
+		"k":            map[string]any{"type": "integer", "minimum": 1, "maximum": maxSearchK, "description": "How many documents (default 5)."},
 		"since":        map[string]any{"type": "string", "description": "Only incidents that occurred since a date (2024-06-01) or a span back from now (90d, 12w, 6m, 1y); undated runbooks and use cases stay."},
+		"until":        map[string]any{"type": "string", "description": "Only incidents that occurred before this date (2024-07-01) or span back from now (30d); with since, a window such as one month."},
 	},
 	"required":             []string{"query"},
 	"additionalProperties": false,
 }
+
+// maxSearchK is the most documents one search returns: enough to list a
+// month's incidents.
+const maxSearchK = 50
 
 // SearchIncidentsTool is search_incidents: hybrid search over past incidents,
 // runbooks and use cases. The caller's Scope (a channel bound to a
@@ -52,8 +58,8 @@ func SearchIncidentsTool(s *rag.Store) Tool {
 		searchSchema,
 		func(ctx context.Context, a SearchIncidentsArgs) (Result, error) {
 			q := rag.Query{Text: strings.TrimSpace(a.Query), K: a.K, Asset: a.Asset, Line: a.Line, FailureMode: a.FailureMode}
-			if q.K > 20 {
-				q.K = 20
+			if q.K > maxSearchK {
+				q.K = maxSearchK
 			}
 			if a.Kind != "" {
 				k, err := rag.ParseKind(a.Kind)
@@ -69,8 +75,18 @@ func SearchIncidentsTool(s *rag.Store) Tool {
 				}
 				q.Since = t
 			}
-			if q.Text == "" && q.Asset == "" && q.Line == "" && q.FailureMode == "" {
-				return Result{UserError: "query is empty: describe the symptom or name an asset, line or failure_mode"}, nil
+			if a.Until != "" {
+				t, err := rag.ParseSince(a.Until, s.Now())
+				if err != nil {
+					return Result{UserError: strings.Replace(err.Error(), "since", "until", 1)}, nil
+				}
+				q.Until = t
+			}
+			if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
+				return Result{UserError: fmt.Sprintf("until %s is not after since %s: the window is empty", q.Until.Format(time.DateOnly), q.Since.Format(time.DateOnly))}, nil
+			}
+			if q.Text == "" && q.Asset == "" && q.Line == "" && q.FailureMode == "" && q.Since.IsZero() && q.Until.IsZero() {
+				return Result{UserError: "query is empty: describe the symptom, or name an asset, line, failure_mode or a since/until window"}, nil
 			}
 			if sc := ScopeFrom(ctx); !sc.IsZero() && q.Asset == "" && q.Line == "" {
 				q.Site, q.Line, q.Asset, q.Lenient = sc.Site, sc.Line, sc.Asset, true

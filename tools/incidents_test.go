@@ -79,3 +79,46 @@ func TestIncidentTools(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, res.UserError, "no document")
 }
+
+// TestSearchIncidentsWindow: an empty query with since and until lists
+// every incident of that window, newest first, whatever its words; checked
+// against SQL over the same store; a window that ends before it starts is
+// a clear error.
+func TestSearchIncidentsWindow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
+	require.NoError(t, err)
+	s := rag.New(pool, emb, rag.Options{})
+	_, err = s.Ingest(ctx, []string{"../internal/demo/docs"}, rag.IngestOptions{})
+	require.NoError(t, err)
+	search := tools.SearchIncidentsTool(s)
+
+	rows, err := pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'incident' AND occurred_at >= '2024-11-01' AND occurred_at < '2025-01-01' ORDER BY occurred_at DESC, id`)
+	require.NoError(t, err)
+	var want []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		want = append(want, id)
+	}
+	require.NoError(t, rows.Err())
+	require.Greater(t, len(want), 5, "the demo documents have incidents in November and December 2024")
+
+	res, err := search.Call(ctx, json.RawMessage(`{"query":"","kind":"incident","since":"2024-11-01","until":"2025-01-01","k":50}`))
+	require.NoError(t, err)
+	require.Empty(t, res.UserError)
+	var got []string
+	for _, c := range res.Citations {
+		got = append(got, c.ID)
+	}
+	require.Equal(t, want, got)
+
+	res, err = search.Call(ctx, json.RawMessage(`{"query":"","kind":"incident","since":"2025-01-01","until":"2024-11-01"}`))
+	require.NoError(t, err)
+	require.Contains(t, res.UserError, "the window is empty")
+	res, err = search.Call(ctx, json.RawMessage(`{"query":"x","until":"later"}`))
+	require.NoError(t, err)
+	require.Contains(t, res.UserError, "until")
+}

@@ -696,29 +696,51 @@ func (r *run) history() {
 	for _, s := range q.Sensors {
 		query += " " + strings.ReplaceAll(s, "_", " ")
 	}
-	var calls []agent.ToolCall
-	if asset != "" {
-		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "asset": asset, "kind": "incident", "k": 8}})
+	// A time named ("this year", "last month", "since September"): the
+	// incidents that occurred in it, newest first, and only those: listed
+	// by their dates (an empty query), not by how well they match the words.
+	win := q.Window.Named && !q.Window.Ahead
+	search := func(window bool) {
+		args := func(a map[string]any) map[string]any {
+			a["kind"], a["k"] = "incident", 8
+			if window {
+				a["query"], a["k"] = "", 50
+				a["since"] = q.Window.From.UTC().Format(time.DateOnly) // dates; occurredIn keeps the window
+				a["until"] = q.Window.To.UTC().Add(24 * time.Hour).Format(time.DateOnly)
+			}
+			return a
+		}
+		var calls []agent.ToolCall
+		if asset != "" {
+			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(map[string]any{"query": query, "asset": asset})})
+		}
+		if mode != "" {
+			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(map[string]any{"query": query + " " + r.modeQuery(mode, asset), "failure_mode": mode})})
+		}
+		if len(calls) == 0 {
+			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(map[string]any{"query": query})})
+		}
+		r.call(calls...)
 	}
-	if mode != "" {
-		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query + " " + r.modeQuery(mode, asset), "failure_mode": mode, "kind": "incident", "k": 8}})
-	}
-	if len(calls) == 0 {
-		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "incident", "k": 8}})
-	}
-	r.call(calls...)
-	var found []*doc
-	for _, d := range r.sortedDocs() {
+	search(win)
+	matches := func(d *doc) bool {
 		if !d.incident() || mode != "" && d.Mode != "" && d.Mode != mode {
-			continue
+			return false
 		}
 		if asset != "" && d.Asset != asset && (mode == "" || d.Mode != mode) {
-			continue
+			return false
 		}
-		if failedRe.MatchString(q.Text) && !strings.EqualFold(d.Outcome, "failed") {
-			continue
+		return !failedRe.MatchString(q.Text) || strings.EqualFold(d.Outcome, "failed")
+	}
+	var found []*doc
+	for _, d := range r.sortedDocs() {
+		if matches(d) && (!win || r.occurredIn(d, q.Window)) {
+			found = append(found, d)
 		}
-		found = append(found, d)
+	}
+	if win {
+		r.historyIn(found, asset, mode, matches)
+		return
 	}
 	// The asset's own first, then the same type, then the rest of the mode.
 	sort.SliceStable(found, func(i, j int) bool {

@@ -249,12 +249,20 @@ var messages = map[string][2]string{
 	"metric.instead_output":      {"Instead:", "대신:"},
 
 	// History.
-	"hist.head":     {"Past incidents (%s):", "과거 사례 (%s):"},
-	"hist.none":     {"No past incidents of %s in the store.", "저장소에 %s 관련 과거 사례가 없습니다."},
-	"hist.none_own": {"%s has no past incident of its own for %s; the closest cases elsewhere:", "%s 자체의 %s 과거 사례는 없습니다. 다른 설비의 유사 사례:"},
-	"hist.this":     {"this", "이 증상"},
-	"hist.line":     {"%s (%s): %s — %s", "%s (%s): %s — %s"},
-	"hist.done":     {"; what was done: %s", "; 조치: %s"},
+	"hist.head":          {"Past incidents (%s):", "과거 사례 (%s):"},
+	"hist.none":          {"No past incidents of %s in the store.", "저장소에 %s 관련 과거 사례가 없습니다."},
+	"hist.none_own":      {"%s has no past incident of its own for %s; the closest cases elsewhere:", "%s 자체의 %s 과거 사례는 없습니다. 다른 설비의 유사 사례:"},
+	"hist.this":          {"this", "이 증상"},
+	"hist.plant":         {"the plant", "공장 전체"},
+	"hist.none_window":   {"There is no incident of %s recorded (%s).", "%s의 사고·고장 사례가 기록되어 있지 않습니다 (%s)."},
+	"hist.latest_before": {"The latest before it: %s", "그 이전 가장 최근 사례: %s"},
+	"hist.count":         {"%d incidents of %s recorded (%s):", "%[2]s의 사례 %[1]d건 (%[3]s):"},
+	"hist.count1":        {"1 incident of %s recorded (%s):", "%s의 사례 1건 (%s):"},
+	"escalate.incidents": {"The list comes from the plant's incident records: an incident nobody wrote up is not in it; the maintenance records (\"how many failures …\") count breakdowns on their own.", "목록은 공장의 사고 기록에서 나온 것입니다. 기록되지 않은 사고는 빠져 있으며, 고장 건수는 보전 기록(\"고장 몇 번 …\")으로 따로 볼 수 있습니다."},
+	"hist.in_window":     {"Incidents of %s recorded (%s):", "%s의 사례 (%s):"},
+	"hist.more":          {"… and %d more; ask for a machine or a shorter time to see them.", "… 외 %d건. 설비나 기간을 좁혀 물어보면 볼 수 있습니다."},
+	"hist.line":          {"%s (%s): %s — %s", "%s (%s): %s — %s"},
+	"hist.done":          {"; what was done: %s", "; 조치: %s"},
 
 	// Procedures.
 	"proc.head":           {"Procedure: %s %s.", "절차: %s %s."},

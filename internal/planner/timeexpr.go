@@ -341,13 +341,22 @@ var timeRules = []timeRule{
 	// A month named alone ("downtime in november", "11월에"): the latest
 	// such month not after now (this month so far). An English month needs
 	// a preposition before it: "may" alone is a verb.
-	{regexp.MustCompile(`\b(?:in|during|for|since|from|of|throughout|last|over) ` + month + `\b`), past,
+	// "since september", "9월부터": from that month's start until now.
+	{regexp.MustCompile(`\b(in|during|for|since|from|of|throughout|last|over) ` + month + `\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			return latestMonth(p, now, months[m[1]])
+			pre := ""
+			if m[1] == "since" || m[1] == "from" {
+				pre = m[1]
+			}
+			return sinceOr(latestMonth(p, now, months[m[2]]))(pre, now)
 		}, nil},
-	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(?:에|에는|중|동안|한 ?달|의|부터)|\s|$)`), past,
+	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(에|에는|중|동안|한 ?달|의|부터)|\s|$)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			return latestMonth(p, now, time.Month(atoi(m[1])))
+			pre := ""
+			if m[2] == "부터" {
+				pre = "since"
+			}
+			return sinceOr(latestMonth(p, now, time.Month(atoi(m[1]))))(pre, now)
 		}, nil},
 	// Since a weekday, a clock time.
 	{regexp.MustCompile(`\bsince (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:from|since) (?:last )?(mon|tue|wed|thu|fri|sat|sun)\b|([월화수목금토일])요일\s*(?:부터|이후)`), past,
