@@ -2,8 +2,12 @@ package planner
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 // TestTaskStems: the task of a how-to question is its words less the
@@ -71,4 +75,38 @@ func TestTitlesAgree(t *testing.T) {
 	require.True(t, titlesAgree("Bearing inspection and replacement for presses, pumps and spindles", "베어링 점검 및 교체 절차"))
 	require.True(t, titlesAgree("Lockout/tagout (LOTO) before touching any machine", "잠금·표지(LOTO) 절차"))
 	require.False(t, titlesAgree("Pump suction strainer cleaning (pump-1, pump-2)", "필터 교체 절차 (충전기, 절삭유, 유압)"))
+}
+
+// TestRecordIntents: alarm logs and incidents of a time are records, a
+// reported alarm is a symptom, how-tos in other words are procedures.
+func TestRecordIntents(t *testing.T) {
+	t.Parallel()
+	pl, err := plant.New([]plant.Series{
+		{Name: "press-3.vibration", Asset: "press-3", Line: "line-1", Sensor: "vibration"},
+		{Name: "conveyor-1.speed", Asset: "conveyor-1", Line: "line-3", Sensor: "speed"},
+		{Name: "pump-2.pressure", Asset: "pump-2", Line: "line-2", Sensor: "pressure"},
+	}, plant.DemoDefaults())
+	require.NoError(t, err)
+	now := time.Date(2026, 3, 4, 1, 20, 0, 0, time.UTC)
+	for text, want := range map[string]Intent{
+		"how many alarms did press 3 raise this week?":     IntentMaintenance,
+		"show me the alarm log for pump 2":                 IntentMaintenance,
+		"when was the last alarm on press 3?":              IntentMaintenance,
+		"what are the alarm limits on press 3?":            IntentLimits,
+		"how many incidents did we have last month?":       IntentHistory,
+		"list the incidents on pump 2 since september":     IntentHistory,
+		"what is the right way to re-tension a V-belt?":    IntentProcedure,
+		"how do I escalate a safety event?":                IntentProcedure,
+		"how do I check the belt tension on the conveyor?": IntentProcedure,
+	} {
+		q := Understand(text, now, pl, nil, tools.Scope{})
+		require.Equal(t, want, q.Intent, text)
+	}
+	// A reported alarm is about the machine, not the alarm log.
+	q := Understand("conveyor speed alarm went off twice this shift", now, pl, nil, tools.Scope{})
+	require.Contains(t, []Intent{IntentDiagnose, IntentStatus}, q.Intent)
+	// "since september" runs to now.
+	q = Understand("list the incidents on pump 2 since september", now, pl, nil, tools.Scope{})
+	require.True(t, q.Window.To.Equal(now))
+	require.True(t, q.Window.From.Equal(time.Date(2025, 8, 31, 15, 0, 0, 0, time.UTC)), q.Window.From)
 }

@@ -28,11 +28,19 @@ var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
 	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	{"replaced", replacedAskRe, "records"},
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
+
+// alarmRecordsAsk asks for the logged alarms themselves ("what alarms
+// came in last night?", "show me the alarm log for pump 2", "when was the
+// last alarm on press 3?"): the records, newest first, with their count.
+// "Alarm limits" are limits, not records; an alarm reported ("the speed
+// alarm went off twice") is a symptom, and "were there any alarms
+// overnight?" asks how the night went.
+const alarmRecordsAsk = `\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|alerts|errors|faults|warnings)\b|\b(?:alarm|alert|error|fault) (?:log|history|list|records?)\b|\b(?:last|latest|most recent|newest) (?:alarm|alert|error|fault)s?\b|\b(?:raise|raised|log|logged) (?:any )?(?:alarms?|alerts?)\b|(?:알람|경보|에러|오류) ?(?:이력|기록|목록)|(?:마지막|최근) (?:알람|경보)`
 
 // replacedAskRe asks when a part was last replaced or changed ("when was
 // the bearing on press 3 last replaced?", "last bearing change on press 3").
@@ -381,7 +389,8 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		}
 		return out
 	}
-	span := fmt.Sprintf("%s – %s", d.Window.From, d.Window.To)
+	// The tool's window is in UTC ("2026-12-06 21:36"); answers speak plant time.
+	span := fmt.Sprintf("%s – %s", r.utcStamp(d.Window.From), r.utcStamp(d.Window.To))
 	if r.q.Window.Named {
 		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
 	}
@@ -452,6 +461,14 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if grouped && ask.key == "count" && counted == 0 {
 		out = append(out, r.msg("maint.count_none_any", r.maintWhat(d.Filter), span))
 	}
+	if !grouped && ask.key == "count" && len(out) == 0 {
+		// Nothing of that kind at all ("the alarm log for pump 2"): said, not left blank.
+		if r.q.Window.Named {
+			out = append(out, r.msg("maint.count", scope, 0, r.maintWhat(d.Filter), span))
+		} else {
+			out = append(out, r.msg("maint.count_never", scope, r.maintWhat(d.Filter)))
+		}
+	}
 	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability") {
 		var recs []string
 		for i, rec := range d.Records {
@@ -463,6 +480,10 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 				s += " → " + rec.Document
 			}
 			recs = append(recs, s)
+		}
+		if len(recs) > 0 && ask.key == "count" && latestAskRe.MatchString(r.q.Text) {
+			// "when was the last alarm on press 3?": the newest record first.
+			out = append([]string{r.msg("maint.latest_record", recs[0])}, out...)
 		}
 		if len(recs) > 0 {
 			out = append(out, r.msg("maint.records", strings.Join(recs, "; ")))
@@ -645,6 +666,19 @@ func (r *run) records(args map[string]any) ([]maintRecord, bool) {
 // recordAt is a record's time ("2006-01-02 15:04", UTC) in plant time.
 func (r *run) recordAt(s string) string {
 	t, err := time.Parse(recordLayout, s)
+	if err != nil {
+		return s
+	}
+	return r.at(t)
+}
+
+// latestAskRe asks for the newest record ("the last alarm", "마지막 알람").
+var latestAskRe = regexp.MustCompile(`(?i)\b(?:last|latest|most recent|newest)\b|마지막|최근`)
+
+// utcStamp rewrites a tool's UTC minute ("2026-12-06 21:36") in plant
+// time; anything else stays as it is.
+func (r *run) utcStamp(s string) string {
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, time.UTC)
 	if err != nil {
 		return s
 	}

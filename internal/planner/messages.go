@@ -220,6 +220,8 @@ var messages = map[string][2]string{
 	"maint.what_wo_open":     {"open work order(s)", "미완료 작업 지시"},
 	"maint.count_rank":       {"Ranked by the number recorded, most first:", "기록 건수 순 (많은 순):"},
 	"maint.count_none_any":   {"No %s recorded on any machine (%s).", "어느 설비에도 %[2]s 기간 %[1]s 기록이 없습니다."},
+	"maint.count_never":      {"%s: no %s recorded in the maintenance history at all.", "%s: 보전 이력에 %s 기록이 전혀 없습니다."},
+	"maint.latest_record":    {"The latest: %s.", "가장 최근: %s."},
 	"maint.count_zero_hint":  {"None in that window; ask without a date to see the earlier ones.", "해당 기간에는 없습니다. 기간 없이 물어보시면 이전 기록을 보여 드립니다."},
 	"maint.downtime":         {"%s: %s hours of downtime recorded, %d failure(s) (%s).", "%[1]s: 정지 시간 %[2]s시간 기록, 고장 %[3]d건 (%[4]s)."},
 	"maint.reliability_head": {"%s: %d failure(s) on %d asset(s) over %s operating hours (%s).", "%[1]s: 가동 %[4]s시간 동안 설비 %[3]d대에서 고장 %[2]d건 (%[5]s)."},
