@@ -440,6 +440,8 @@ type planArgs struct {
 	Plan         string   `json:"plan,omitempty"`
 	HorizonHours float64  `json:"horizon_hours,omitempty"`
 	PastHours    *float64 `json:"past_hours,omitempty"`
+	Since        string   `json:"since,omitempty"`
+	Until        string   `json:"until,omitempty"`
 }
 
 const planDesc = "Compare a line's production with its plan: actual vs plan over the past hours (default 24) and the forecast vs plan for the coming hours (default 24), with the expected shortfall and its 80% range and the hours at risk. Use it for 'will line 1 make its plan today?'."
@@ -452,6 +454,8 @@ var planSchema = map[string]any{
 		"plan":          map[string]any{"type": "string", "description": "Plan series, if not <line>.plan."},
 		"horizon_hours": map[string]any{"type": "number", "description": "Hours ahead to forecast (default 24)."},
 		"past_hours":    map[string]any{"type": "number", "description": "Hours back to compare actual output with plan (default 24; 0 skips)."},
+		"since":         map[string]any{"type": "string", "description": "Instead of past_hours: compare actual with plan from this time (ISO like 2026-03-02T06:00Z, a date, or a time ago like 36h)…"},
+		"until":         map[string]any{"type": "string", "description": "…until this time (default now), e.g. one shift or one day; the output of a past day is its own, not a difference of totals."},
 	},
 	"additionalProperties": false,
 }
@@ -519,18 +523,36 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	planLine.Name, planLine.Style = "plan", "plan"
 
 	// The past: actual against plan.
-	if pastHours > 0 {
+	if pastHours > 0 || a.Since != "" {
 		step := out.Interval
 		if step <= 0 {
 			step = time.Hour
 		}
 		// Whole steps: the last 24 hours of hourly output are 24 points.
 		from := now.Truncate(step).Add(-time.Duration(pastHours * float64(time.Hour)))
-		w, err := p.store.WindowOf(ctx, out, from, now.Add(time.Nanosecond))
+		end := now.Add(time.Nanosecond)
+		if a.Since != "" {
+			// An explicit window [since, until): a day, a shift.
+			var err error
+			if from, err = parseWhen(a.Since, now); err != nil {
+				return Result{UserError: err.Error(), Summary: "bad arguments"}, nil
+			}
+			if a.Until != "" {
+				if end, err = parseWhen(a.Until, now); err != nil {
+					return Result{UserError: err.Error(), Summary: "bad arguments"}, nil
+				}
+			}
+			if !from.Before(end) {
+				return Result{UserError: fmt.Sprintf("the window is empty: since (%s) must be before until (%s)", stamp(from), stamp(end)), Summary: "bad arguments"}, nil
+			}
+		} else if a.Until != "" {
+			return Result{UserError: "until needs since: compare_to_plan reads since → until, or the last past_hours", Summary: "bad arguments"}, nil
+		}
+		w, err := p.store.WindowOf(ctx, out, from, end)
 		if err != nil {
 			return userErr(err)
 		}
-		pv, err := p.planValues(ctx, plan, from, now.Add(time.Nanosecond))
+		pv, err := p.planValues(ctx, plan, from, end)
 		if err != nil && !errors.Is(err, series.ErrEmptyWindow) {
 			return Result{}, fmt.Errorf("tools: compare_to_plan: %w", err)
 		}
@@ -550,19 +572,39 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 			}
 		}
 		if hours > 0 {
+			to := now
+			if a.Since != "" {
+				to = end
+			}
 			past := map[string]any{
-				"from": stamp(from), "to": stamp(now), "hours": hours,
+				"from": stamp(from), "to": stamp(to), "hours": hours,
 				"actual": sig(act), "plan": sig(pl), "shortfall": sig(pl - act),
 				"attainment_pct": sig(100 * act / pl), "hours_below_plan": below,
 			}
 			data["past"] = past
-			fmt.Fprintf(&b, "%s: last %d h produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), hours, num(act), num(pl), num(100*act/pl))
+			if a.Since != "" {
+				fmt.Fprintf(&b, "%s: %s → %s (%d h) produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(to), hours, num(act), num(pl), num(100*act/pl))
+			} else {
+				fmt.Fprintf(&b, "%s: last %d h produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), hours, num(act), num(pl), num(100*act/pl))
+			}
 			if pl > act {
 				fmt.Fprintf(&b, ", %s short)", num(pl-act))
 			} else {
 				fmt.Fprintf(&b, ", %s ahead)", num(act-pl))
 			}
 		}
+	}
+
+	if a.Since != "" && a.HorizonHours == 0 {
+		// A past window asked for: no forecast unless asked too.
+		if data["past"] == nil {
+			until := a.Until
+			if until == "" {
+				until = "now"
+			}
+			return Result{UserError: fmt.Sprintf("%s has no output with a plan value from %s to %s.", out.Name, a.Since, until), Summary: "no data in the window"}, nil
+		}
+		return Result{Data: data, Summary: b.String()}, nil
 	}
 
 	// The future: forecast against plan.

@@ -387,5 +387,26 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.UserError, "too long")
 		_, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "horizon_hours": 200}`)
 		require.Contains(t, data["ahead"].(map[string]any)["note"], "the plan covers 168 of the 200 forecast hours")
+
+		// An explicit past window: its own figures, no forecast; two
+		// adjacent windows add up to the one that covers both.
+		res, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "48h", "until": "24h"}`)
+		require.Empty(t, res.UserError)
+		require.Nil(t, data["ahead"])
+		first := data["past"].(map[string]any)
+		require.EqualValues(t, 24, first["hours"])
+		require.Contains(t, res.Summary, "(24 h) produced")
+		_, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "24h"}`)
+		second := data["past"].(map[string]any)
+		_, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "48h"}`)
+		both := data["past"].(map[string]any)
+		require.InEpsilon(t, both["actual"].(float64), first["actual"].(float64)+second["actual"].(float64), 0.01)
+		require.InEpsilon(t, both["plan"].(float64), first["plan"].(float64)+second["plan"].(float64), 0.01)
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "until": "24h"}`)
+		require.Contains(t, res.UserError, "until needs since")
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "24h", "until": "48h"}`)
+		require.Contains(t, res.UserError, "the window is empty")
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "soon"}`)
+		require.Contains(t, res.UserError, "cannot read the time")
 	})
 }

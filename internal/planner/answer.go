@@ -73,6 +73,16 @@ func (r *run) answer() {
 			return
 		}
 	}
+	if rateAskRe.MatchString(q.Text) && r.breakdownAsked() {
+		r.outputBreakdown("rate") // "average output per hour on line 2 yesterday"
+		r.noteUnknown()
+		return
+	}
+	if u := breakdownUnit(q.Text); u != "" && r.breakdownAsked() {
+		r.outputBreakdown(u) // "which shift produced the most yesterday?"
+		r.noteUnknown()
+		return
+	}
 	switch q.Intent {
 	case IntentMetric:
 		r.metric()

@@ -400,53 +400,33 @@ type lineOutput struct {
 }
 
 // output reads each line's output against plan over the window: one
-// compare_to_plan per line from the window's start (and one from its end
-// when it ended before now: the window's output is their difference).
+// compare_to_plan per line over [start, end) (its end now when it has not
+// ended), so a past day's figures are its own, not a difference of totals.
 func (r *run) output(lines []string, w Span) []lineOutput {
-	step := r.now.Truncate(time.Hour)
-	pastFrom := math.Max(1, step.Sub(w.From).Hours())
-	ended := w.To.Before(r.now.Add(-30 * time.Minute))
 	var calls []agent.ToolCall
 	for _, l := range lines {
-		calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "past_hours": pastFrom, "horizon_hours": 1}})
-		if ended {
-			calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "past_hours": math.Max(0.001, step.Sub(w.To).Hours()), "horizon_hours": 1}})
-		}
+		calls = append(calls, r.planCall(l, w.From, w.To))
 	}
-	res := r.call(calls...)
 	var out []lineOutput
-	for i := 0; i < len(res); i++ {
-		a, ok := decode[planData](res[i].Result.Data)
-		var b planData
-		if ended && i+1 < len(res) {
-			b, _ = decode[planData](res[i+1].Result.Data)
-			if !res[i+1].OK {
-				// Nothing recorded since the window ended (asked just
-				// after it): the window's own figures stand alone.
-				r.dropFailure(res[i+1].Error)
-			}
-			i++
-		}
-		if !res[i].OK && !ended || !ok || a.Past == nil {
+	for _, res := range r.call(calls...) {
+		a, ok := decode[planData](res.Result.Data)
+		if !res.OK || !ok || a.Past == nil {
 			continue
 		}
-		lo := lineOutput{Line: strings.TrimSuffix(a.Output, ".output"), Actual: a.Past.Actual, Plan: a.Past.Plan, Pct: a.Past.Pct, Short: a.Past.Shortfall, Unit: a.Unit,
-			SActual: val(a.Past.Actual), SPlan: val(a.Past.Plan), SPct: val(a.Past.Pct), SSh: val(math.Abs(a.Past.Shortfall))}
-		if ended && b.Past != nil {
-			lo.Actual, lo.Plan = a.Past.Actual-b.Past.Actual, a.Past.Plan-b.Past.Plan
-			lo.Short = lo.Plan - lo.Actual
-			from := "compare_to_plan " + a.Output + " from " + stampUTC(w.From) + " minus from " + stampUTC(w.To)
-			lo.SActual = r.derive(lo.Line+" output "+w.Label, lo.Actual, from+" (actual)")
-			lo.SPlan = r.derive(lo.Line+" plan "+w.Label, lo.Plan, from+" (plan)")
-			if lo.Plan > 0 {
-				lo.Pct = 100 * lo.Actual / lo.Plan
-				lo.SPct = r.derive(lo.Line+" attainment "+w.Label, lo.Pct, "100 × actual ÷ plan")
-			}
-			lo.SSh = r.derive(lo.Line+" gap "+w.Label, math.Abs(lo.Short), "plan − actual")
-		}
-		out = append(out, lo)
+		out = append(out, lineOutput{Line: strings.TrimSuffix(a.Output, ".output"), Actual: a.Past.Actual, Plan: a.Past.Plan, Pct: a.Past.Pct, Short: a.Past.Shortfall, Unit: a.Unit,
+			SActual: val(a.Past.Actual), SPlan: val(a.Past.Plan), SPct: val(a.Past.Pct), SSh: val(math.Abs(a.Past.Shortfall))})
 	}
 	return out
+}
+
+// planCall is compare_to_plan over [from, to) of line's output, no
+// forecast; to at or after now reads until now.
+func (r *run) planCall(line string, from, to time.Time) agent.ToolCall {
+	args := map[string]any{"line": line, "since": stampUTC(from)}
+	if to.Before(r.now) {
+		args["until"] = stampUTC(to)
+	}
+	return agent.ToolCall{Name: tools.CompareToPlan, Args: args}
 }
 
 func (r *run) outputLine(lo lineOutput, w Span) string {

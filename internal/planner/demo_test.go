@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -29,6 +30,7 @@ import (
 type demoPlant struct {
 	runner *agent.Runner
 	now    time.Time
+	pool   *pgxpool.Pool
 }
 
 var (
@@ -94,7 +96,7 @@ func openDemo(t testing.TB) *demoPlant {
 			demoErr = err
 			return
 		}
-		demoDB = &demoPlant{runner: r, now: now}
+		demoDB = &demoPlant{runner: r, now: now, pool: pool}
 	})
 	require.NoError(t, demoErr)
 	return demoDB

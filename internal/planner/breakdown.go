@@ -1,0 +1,289 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+)
+
+// --- Output by day, shift or hour, and rates ----------------------------------
+//
+// "What was our best day last week on line 1?", "which shift produced the
+// most yesterday?", "line 3 output per day this week", "어제 교대별
+// 생산량": the window's output against plan split into days, shifts or
+// hours, with the best and the worst; "average output per hour": the
+// window's output over its hours.
+
+// breakdownAskRe asks for output split by a unit of time; its groups name
+// the unit.
+var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)`)
+
+// rateAskRe asks for a rate: output per hour over the window.
+var rateAskRe = regexp.MustCompile(`(?i)\b(?:average|mean|avg)\b.{0,30}\b(?:per|an|each|a) hour\b|\b(?:parts|units|pieces|output) (?:per|an|a) hour\b|\bhourly (?:rate|average)\b|\brate per hour\b|시간당`)
+
+// breakdownUnit is the unit breakdownAskRe names ("day", "shift", "hour"),
+// "" when the question asks for none.
+func breakdownUnit(text string) string {
+	m := breakdownAskRe.FindStringSubmatch(text)
+	if m == nil {
+		return ""
+	}
+	for _, g := range m[1:] {
+		switch g {
+		case "day", "daily", "일별", "날짜별", "날":
+			return "day"
+		case "shift", "교대별", "교대":
+			return "shift"
+		case "hour", "hourly", "시간별", "시간":
+			return "hour"
+		}
+	}
+	return "day" // "day by day"
+}
+
+// bucket is one part of the window, with its label.
+type bucket struct {
+	From, To time.Time
+	Label    string
+}
+
+// buckets splits w by unit in plant time, each part ending by now: the
+// days it covers, the shifts that start in it (whole, as the plant counts
+// a day's shifts), or its hours; at most max parts (the latest).
+func (r *run) buckets(w Span, unit string, max int) []bucket {
+	var out []bucket
+	end := w.To
+	if end.After(r.now) {
+		end = r.now
+	}
+	switch unit {
+	case "day":
+		for d := r.p.Day(w.From, 0); d.Before(end); d = r.p.Day(d, 1) {
+			from, to := later(d, w.From), earlier(r.p.Day(d, 1), end)
+			label := r.p.Local(d).Format("Mon 01-02")
+			if r.ko() {
+				label = r.p.Local(d).Format("01-02") + " (" + koWeekday[r.p.Local(d).Weekday()] + ")"
+			}
+			out = append(out, bucket{from, to, label})
+		}
+	case "shift":
+		s := r.p.ShiftAt(w.From, 0)
+		if s.From.Before(w.From) {
+			s = r.p.ShiftAt(s.From, 1) // the shifts that start in the window
+		}
+		for ; s.From.Before(end) && s.From.Before(w.To); s = r.p.ShiftAt(s.From, 1) {
+			name := r.msg("shift.named", s.Name)
+			if r.ko() {
+				name = r.msg("shift.named", s.NameKO)
+			}
+			out = append(out, bucket{s.From, earlier(s.To, r.now), fmt.Sprintf("%s (%s–%s)", name, r.at(s.From), r.p.Local(s.To).Format("15:04"))})
+		}
+	case "hour":
+		for h := w.From.Truncate(time.Hour); h.Before(end); h = h.Add(time.Hour) {
+			out = append(out, bucket{later(h, w.From), earlier(h.Add(time.Hour), end), r.at(h)})
+		}
+	}
+	if len(out) > max {
+		out = out[len(out)-max:]
+	}
+	return out
+}
+
+var koWeekday = [...]string{"일", "월", "화", "수", "목", "금", "토"}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// bucketOutput reads line's output and plan in each bucket (one compare_to_plan
+// over each); ok is false when none had any. A bucket without data is
+// zero (a stopped feed is said beside it, see breakdownLines).
+func (r *run) bucketOutput(line string, bs []bucket) (actual, plan []float64, unit string, ok bool) {
+	calls := make([]agent.ToolCall, len(bs))
+	for i, b := range bs {
+		calls[i] = r.planCall(line, b.From, b.To)
+	}
+	actual, plan = make([]float64, len(bs)), make([]float64, len(bs))
+	for i, res := range r.call(calls...) {
+		d, good := decode[planData](res.Result.Data)
+		if !res.OK {
+			r.dropFailure(res.Error) // no output in that part: zero
+			continue
+		}
+		if !good || d.Past == nil {
+			continue
+		}
+		actual[i], plan[i], unit, ok = d.Past.Actual, d.Past.Plan, d.Unit, true
+	}
+	return actual, plan, unit, ok
+}
+
+// outputBreakdown answers the output of each line named (or the plant's,
+// summed over its lines) by day, shift or hour of the window, with the
+// best and worst part; or, for a rate, the output per hour.
+func (r *run) outputBreakdown(unit string) {
+	q := r.q
+	w := q.Window
+	if !w.Named {
+		switch unit {
+		case "day":
+			w = Span{From: r.p.Day(r.now, -7), To: r.p.Day(r.now, 0), Label: "the last 7 days", LabelKO: "최근 7일"}
+		case "shift":
+			w = Span{From: r.p.Day(r.now, -1), To: r.p.Day(r.now, 0), Label: "yesterday", LabelKO: "어제"}
+		}
+	}
+	named := linesOf(q, r.p)
+	lines := r.outputLines()
+	if unit == "rate" {
+		r.outputRate(lines, w)
+		return
+	}
+	bs := r.buckets(w, unit, 31)
+	if len(bs) == 0 {
+		r.a.Situation = r.msg("bd.none", r.spanIn(w))
+		r.a.Confidence = "low"
+		return
+	}
+	type part struct{ actual, plan float64 }
+	sum := make([]part, len(bs))
+	var unitName string
+	any := false
+	var out []string
+	for _, l := range lines {
+		actual, plan, u, ok := r.bucketOutput(l, bs)
+		if !ok {
+			continue
+		}
+		any, unitName = true, u
+		for i := range bs {
+			sum[i].actual += actual[i]
+			sum[i].plan += plan[i]
+		}
+		if len(named) == 0 {
+			continue // the plant's total per part, below
+		}
+		out = append(out, r.breakdownLines(l, w, unit, bs, func(i int) (float64, float64) {
+			return actual[i], plan[i]
+		}, u, r.outputEnd(l))...)
+	}
+	if !any {
+		r.a.Situation = joinLines(append([]string{r.msg("bd.none", r.spanIn(w))}, r.failureLines()...))
+		r.a.Confidence = "low"
+		return
+	}
+	if len(named) == 0 {
+		var last time.Time
+		for _, l := range lines {
+			last = maxTime(last, r.outputEnd(l))
+		}
+		out = append(out, r.breakdownLines(r.msg("bd.plant", strings.Join(lines, ", ")), w, unit, bs, func(i int) (float64, float64) {
+			return sum[i].actual, sum[i].plan
+		}, unitName, last)...)
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.production")
+}
+
+// breakdownLines writes one line's (or the plant's) parts and its best and
+// worst: by output for shifts and hours, by attainment of plan where plans
+// differ (days: a Sunday's plan is not a Monday's).
+func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, part func(int) (float64, float64), u string, last time.Time) []string {
+	out := []string{r.msg("bd.head."+unit, who, r.spanIn(w))}
+	best, worst := -1, -1
+	score := func(i int) float64 {
+		a, p := part(i)
+		if unit == "day" && p > 0 {
+			return a / p
+		}
+		return a
+	}
+	for i, b := range bs {
+		a, p := part(i)
+		line := r.msg("bd.part", b.Label, r.derive(who+" output "+b.Label, a, "compare_to_plan over the part (summed over the lines for the plant)"), r.unitIn(totalUnit(u)),
+			r.derive(who+" plan "+b.Label, p, "compare_to_plan over the part (summed over the lines for the plant)"))
+		if p > 0 {
+			line += " " + r.msg("bd.pct", r.derive(who+" attainment "+b.Label, 100*a/p, "100 × output ÷ plan"))
+		}
+		switch {
+		case !last.IsZero() && b.To.After(last.Add(time.Hour)):
+			line += " " + r.msg("bd.data_until", r.at(last)) // the feed ended inside it
+		case b.To.Sub(b.From) < bs[0].To.Sub(bs[0].From)*3/4 && i == len(bs)-1 && !b.To.Before(r.now.Add(-time.Minute)):
+			line += " " + r.msg("bd.so_far")
+		}
+		out = append(out, "• "+line)
+		if p == 0 && a == 0 {
+			continue // not worked (a weekend): neither best nor worst
+		}
+		if best < 0 || score(i) > score(best) {
+			best = i
+		}
+		if worst < 0 || score(i) < score(worst) {
+			worst = i
+		}
+	}
+	if best >= 0 && len(bs) > 1 {
+		out = append(out, r.msg("bd.best."+unit, bs[best].Label, bs[worst].Label))
+	}
+	return out
+}
+
+// outputEnd is the time of line's newest output value (zero when unknown).
+func (r *run) outputEnd(line string) time.Time {
+	if se, ok := r.p.SeriesNamed(r.p.OutputSeries(line)); ok && se.LatestAt != "" {
+		return parseStamp(se.LatestAt)
+	}
+	return time.Time{}
+}
+
+// breakdownAsked says whether a question that names a unit of time asks
+// for output: output or plan words, or a line with no machine or sensor
+// ("what was our best day last week on line 1?"); never a forecast.
+func (r *run) breakdownAsked() bool {
+	q := r.q
+	if q.Horizon.Ahead || len(q.Assets) > 0 || len(q.Unknown) > 0 {
+		return false
+	}
+	return q.Output || q.Plan || len(q.Lines) > 0 && len(q.Sensors) == 0
+}
+
+// outputRate answers the output per hour of each line over the window
+// (its hours so far), with the plan's.
+func (r *run) outputRate(lines []string, w Span) {
+	outs := r.output(lines, w)
+	end := w.To
+	if end.After(r.now) {
+		end = r.now
+	}
+	hours := end.Sub(w.From).Hours()
+	var out []string
+	for _, lo := range outs {
+		if hours <= 0 {
+			break
+		}
+		out = append(out, r.outputLine(lo, w))
+		out = append(out, r.msg("bd.rate", lo.Line, r.derive(lo.Line+" output per hour "+w.Label, lo.Actual/hours, fmt.Sprintf("output ÷ %.0f hours", hours)), r.unitIn(totalUnit(lo.Unit)),
+			r.derive(lo.Line+" plan per hour "+w.Label, lo.Plan/hours, fmt.Sprintf("plan ÷ %.0f hours", hours)), r.derive("hours in "+w.Label, hours, "window end − start")))
+	}
+	if len(out) == 0 {
+		out = append(out, r.msg("bd.none", r.spanIn(w)))
+		r.a.Confidence = "low"
+	} else {
+		r.a.Confidence = "high"
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Escalate = r.msg("escalate.production")
+}

@@ -1,0 +1,59 @@
+package planner
+
+import (
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// TestOutputByDayMatchesSQL: "line 1 output per day last week" gives each
+// plant day's output as SQL over the stored hourly values sums it (within
+// the answer's three significant digits), and names the best day.
+func TestOutputByDayMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "line 1 output per day last week")
+	require.NotEmpty(t, calledWith(a, tools.CompareToPlan))
+	require.Contains(t, a.Situation, "line-1 by day (last week")
+	require.Contains(t, a.Situation, "Best day:")
+
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	monday := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	partRe := regexp.MustCompile(`(?m)^• \w{3} (\d{2}-\d{2}): ([\d.]+) parts of ([\d.]+) planned`)
+	parts := partRe.FindAllStringSubmatch(a.Situation, -1)
+	require.Len(t, parts, 7, a.Situation)
+	sum := func(name string, from, to time.Time) float64 {
+		var v float64
+		err := d.pool.QueryRow(context.Background(), `
+			SELECT coalesce(sum(u.m * u.c), 0)
+			FROM series_hour h JOIN series s ON s.id = h.series_id,
+			     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
+			WHERE s.name = $1 AND u.c > 0
+			  AND h.t0 + (u.i - 1) * interval '1 hour' >= $2 AND h.t0 + (u.i - 1) * interval '1 hour' < $3`, name, from, to).Scan(&v)
+		require.NoError(t, err)
+		return v
+	}
+	for i, p := range parts {
+		day := monday.AddDate(0, 0, i)
+		require.Equal(t, day.Format("01-02"), p[1])
+		got, err := strconv.ParseFloat(p[2], 64)
+		require.NoError(t, err)
+		plan, err := strconv.ParseFloat(p[3], 64)
+		require.NoError(t, err)
+		want := sum("line-1.output", day, day.AddDate(0, 0, 1))
+		wantPlan := sum("line-1.plan", day, day.AddDate(0, 0, 1))
+		require.InEpsilon(t, want, got, 0.006, "%s output: answer %v, SQL %v", p[1], got, want)
+		require.InEpsilon(t, wantPlan, plan, 0.006, "%s plan: answer %v, SQL %v", p[1], plan, wantPlan)
+	}
+	require.True(t, strings.Contains(a.Situation, "worst:"))
+}
