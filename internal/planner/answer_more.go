@@ -630,8 +630,10 @@ var failedRe = regexp.MustCompile(`did not work|didn't work|not work|failed|íš¨ê
 func (r *run) history() {
 	q := r.q
 	targets := targetsOf(q, r.p)
-	asset := ""
-	if len(targets) > 0 {
+	asset, line := "", ""
+	if len(q.Assets) == 0 && len(q.Lines) == 1 {
+		line = q.Lines[0] // "line 2's incidents": the line's, not its first machine's
+	} else if len(targets) > 0 {
 		asset = targets[0]
 	}
 	mode := ""
@@ -640,7 +642,7 @@ func (r *run) history() {
 	} else if m := r.componentMode(); m != "" {
 		mode = m
 	}
-	if len(targets) > 1 && len(targets) <= 4 {
+	if line == "" && len(targets) > 1 && len(targets) <= 4 {
 		// Several machines: the one whose data shows the failure now is the
 		// subject, the others' cases are similar ones.
 		r.detect(q.Window, targets)
@@ -679,10 +681,16 @@ func (r *run) history() {
 	// A time named ("this year", "last month", "since September"): the
 	// incidents that occurred in it, newest first, and only those: listed
 	// by their dates (an empty query), not by how well they match the words.
-	win := q.Window.Named && !q.Window.Ahead
+	win := q.Window.Named && !q.Window.Ahead && !q.WindowInherited
+	// Nothing to match ("past incidents on line 3", "show me its last
+	// incidents"): the records newest first, not the nearest to the words.
+	listing := mode == "" && len(q.Sensors) == 0 && len(q.Reported) == 0 && (asset != "" || line != "")
 	search := func(window bool) {
 		args := func(a map[string]any) map[string]any {
 			a["kind"], a["k"] = "incident", 8
+			if listing {
+				a["query"], a["k"] = "", 20
+			}
 			if window {
 				a["query"], a["k"] = "", 50
 				a["since"] = q.Window.From.UTC().Format(time.DateOnly) // dates; occurredIn keeps the window
@@ -698,7 +706,11 @@ func (r *run) history() {
 			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(map[string]any{"query": query + " " + r.modeQuery(mode, asset), "failure_mode": mode})})
 		}
 		if len(calls) == 0 {
-			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(map[string]any{"query": query})})
+			a := map[string]any{"query": query}
+			if line != "" {
+				a["line"] = line
+			}
+			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(a)})
 		}
 		r.call(calls...)
 	}
@@ -710,6 +722,9 @@ func (r *run) history() {
 		if asset != "" && d.Asset != asset && (mode == "" || d.Mode != mode) {
 			return false
 		}
+		if line != "" && d.Line != line && !r.onLine(d.Asset, line) {
+			return false
+		}
 		return !failedRe.MatchString(q.Text) || strings.EqualFold(d.Outcome, "failed")
 	}
 	var found []*doc
@@ -719,7 +734,7 @@ func (r *run) history() {
 		}
 	}
 	if win {
-		r.historyIn(found, asset, mode, matches)
+		r.historyIn(found, asset, line, mode, matches)
 		return
 	}
 	// The asset's own first, then the same type, then the rest of the mode.
@@ -746,10 +761,10 @@ func (r *run) history() {
 	}
 	switch {
 	case len(found) == 0:
-		out = append(out, r.msg("hist.none", r.subject(asset, mode)))
+		out = append(out, r.msg("hist.none", r.subject(orDefault(asset, line), mode)))
 		r.a.Confidence = "low"
 	case own > 0 || asset == "":
-		out = append([]string{r.msg("hist.head", r.subject(asset, mode))}, out...)
+		out = append([]string{r.msg("hist.head", r.subject(orDefault(asset, line), mode))}, out...)
 		r.a.Confidence = "medium"
 	default:
 		out = append([]string{r.msg("hist.none_own", asset, r.subject("", mode))}, out...)
@@ -770,6 +785,12 @@ func histTier(d *doc, asset string, p *plant.Plant) int {
 		return 1
 	}
 	return 2
+}
+
+// onLine says whether asset is one of line's machines.
+func (r *run) onLine(asset, line string) bool {
+	a, ok := r.p.Asset(asset)
+	return ok && a.Line == line
 }
 
 // partMode is the failure mode the parts a question names point at

@@ -98,6 +98,8 @@ func TestRecordIntents(t *testing.T) {
 		"what is the right way to re-tension a V-belt?":    IntentProcedure,
 		"how do I escalate a safety event?":                IntentProcedure,
 		"how do I check the belt tension on the conveyor?": IntentProcedure,
+		"how do I tension the drive belt?":                 IntentProcedure,
+		"how do I re-tension the drive belt?":              IntentProcedure,
 	} {
 		q := Understand(text, now, pl, nil, tools.Scope{})
 		require.Equal(t, want, q.Intent, text)

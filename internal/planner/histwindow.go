@@ -46,7 +46,7 @@ func (r *run) occurredIn(d *doc, w Span) bool {
 // (of asset, or of the failure mode, or plant-wide): counted when asked,
 // newest first (at most 8 listed); none is said plainly, with the latest
 // before the window from a search without it.
-func (r *run) historyIn(found []*doc, asset, mode string, matches func(*doc) bool) {
+func (r *run) historyIn(found []*doc, asset, line, mode string, matches func(*doc) bool) {
 	if asset != "" {
 		// A machine named: its own incidents, not the mode's elsewhere.
 		var own []*doc
@@ -58,8 +58,8 @@ func (r *run) historyIn(found []*doc, asset, mode string, matches func(*doc) boo
 		found = own
 	}
 	sort.SliceStable(found, func(i, j int) bool { return found[i].Occurred > found[j].Occurred })
-	subject := r.subject(asset, mode)
-	if asset == "" && mode == "" {
+	subject := r.subject(orDefault(asset, line), mode)
+	if asset == "" && line == "" && mode == "" {
 		subject = r.msg("hist.plant")
 	}
 	span := r.spanIn(r.q.Window)
@@ -70,6 +70,9 @@ func (r *run) historyIn(found []*doc, asset, mode string, matches func(*doc) boo
 		}
 		if mode != "" {
 			args["failure_mode"] = mode
+		}
+		if line != "" && asset == "" {
+			args["line"] = line
 		}
 		r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args})
 	}

@@ -85,7 +85,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
 	},
 	IntentProcedure: {
-		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely |properly |correctly )?(?:lock|change|replace|clean|clear|re-?tension|adjust|apply|set|do|fit|remove|grease|lubricate|warm|restart|reset|open|isolate|inspect|escalate|handle|install|calibrate|align|drain|flush|refill|tighten)\b`),
+		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely |properly |correctly )?(?:lock|change|replace|clean|clear|(?:re-?)?tension|adjust|apply|set|do|fit|remove|grease|lubricate|warm|restart|reset|open|isolate|inspect|escalate|handle|install|calibrate|align|drain|flush|refill|tighten)\b`),
 		// "how do I check the belt tension?": a check by hand of a part, not
 		// a reading ("how do I check press 3's vibration?" is the data).
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),

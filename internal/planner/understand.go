@@ -49,6 +49,9 @@ type Query struct {
 	Facts []factRule
 	// FollowUp is set when entities or the intent came from earlier turns.
 	FollowUp bool
+	// WindowInherited is set when the time came from an earlier turn ("and
+	// yesterday?" before "show me its incidents"), not from this question.
+	WindowInherited bool
 	// PlantWide is set when nothing narrower was named.
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
@@ -320,7 +323,7 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
 	}
 	if !q.Window.Named && prev.Window.Named && q.FollowUp {
-		q.Window = prev.Window
+		q.Window, q.WindowInherited = prev.Window, true
 	}
 	if !q.Horizon.Named && prev.Horizon.Named && q.FollowUp {
 		q.Horizon = prev.Horizon
