@@ -97,7 +97,7 @@ var intentPhrases = map[Intent][]phrase{
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
 		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
-		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:교체|교환)(?:했|한|된|됐|하셨)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`),
+		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
@@ -226,7 +226,7 @@ var helpRe = regexp.MustCompile(`\bwhat can you do\b|\bwhat do you do\b|\bhelp\b
 var planRe = regexp.MustCompile(`\bplan\b|\bplanned\b|\btarget\b|\bbehind\b|\bahead of\b|\bon track\b|\bquota\b|\bkeep up\b|\bshort of\b|계획|목표|달성|미달|뒤처`)
 
 // outputRe finds a question about production output.
-var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bparts\b|\bunits\b|\bmake\b|\bvolume\b|생산|실적|출하`)
+var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bparts\b|\bunits\b|\bmake\b|\bmade\b|\bvolume\b|생산|실적|출하|몇 ?개.{0,8}(?:만들|나왔|뽑|찍)|(?:만들었|만든 ?게|뽑았|찍었)`)
 
 // followUpRe marks a question that continues the thread ("and press 2?",
 // "what about yesterday?", "그럼 2호기는?").

@@ -44,7 +44,10 @@ const alarmRecordsAsk = `\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|
 
 // replacedAskRe asks when a part was last replaced or changed ("when was
 // the bearing on press 3 last replaced?", "last bearing change on press 3").
-var replacedAskRe = regexp.MustCompile(`\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:교체|교환)(?:했|한|된|됐|하셨)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`)
+var replacedAskRe = regexp.MustCompile(replacedAskPattern)
+
+// replacedAskPattern is replacedAskRe's pattern, which the intent phrases share.
+const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`
 
 // failAskRe asks about failures rather than service.
 var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
