@@ -106,6 +106,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, `\b(?:most|fewest|least) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|\b(?:last|latest|most recent) (?:fail\w*|breakdown)\b|\bwhen did .{0,30}\blast (?:fail|break|broke)`),
 		// "how many bearing failures did press-3 have?": a count of records.
 		p(7, alarmRecordsAsk),
+		p(9, replaceIntervalPattern),
 		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업)|(?:고장|정비|교체|작업 ?지시).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
