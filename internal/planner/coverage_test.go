@@ -112,3 +112,17 @@ func TestRecordIntents(t *testing.T) {
 	require.True(t, q.Window.To.Equal(now))
 	require.True(t, q.Window.From.Equal(time.Date(2025, 8, 31, 15, 0, 0, 0, time.UTC)), q.Window.From)
 }
+
+// TestMaintUnreadable: a tool error that is not "no history" is said as
+// such, never as an empty history.
+func TestMaintUnreadable(t *testing.T) {
+	t.Parallel()
+	r := &run{lang: "en"}
+	require.Equal(t, []string{message("en", "maint.none")}, r.maintUnreadable())
+	r.failures = []string{"no maintenance history is recorded for this plant: import …"}
+	require.Equal(t, []string{message("en", "maint.none")}, r.maintUnreadable())
+	r.failures = []string{"limit must be from 1 to 50, not 200"}
+	out := r.maintUnreadable()
+	require.Equal(t, message("en", "maint.unreadable"), out[0])
+	require.Contains(t, out, "limit must be from 1 to 50, not 200")
+}

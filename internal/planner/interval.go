@@ -34,7 +34,7 @@ func (r *run) replacementInterval(args map[string]any) {
 	args["limit"] = 50 // the newest 50, the most the tool lists
 	recs, ok := r.records(args)
 	if !ok {
-		r.a.Situation = joinLines(append([]string{r.msg("maint.none")}, r.failures...))
+		r.a.Situation = joinLines(r.maintUnreadable())
 		r.a.Confidence = "low"
 		return
 	}

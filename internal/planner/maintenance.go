@@ -301,7 +301,7 @@ func (r *run) maintenanceAs(key string) {
 			r.missingMetric()
 			return
 		}
-		r.a.Situation = joinLines(append([]string{r.msg("maint.none")}, r.failures...))
+		r.a.Situation = joinLines(r.maintUnreadable())
 		r.a.Confidence = "low"
 		return
 	}
@@ -691,4 +691,16 @@ func (r *run) utcStamp(s string) string {
 		return s
 	}
 	return r.at(t)
+}
+
+// maintUnreadable says why the maintenance history gave nothing: no
+// history recorded (or no tool), or the tool's own error, which is not
+// the same thing ("limit must be …" is no sign of an empty history).
+func (r *run) maintUnreadable() []string {
+	for _, f := range r.failures {
+		if !strings.Contains(f, "no maintenance history") {
+			return append([]string{r.msg("maint.unreadable")}, r.failures...)
+		}
+	}
+	return []string{r.msg("maint.none")}
 }

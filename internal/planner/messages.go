@@ -200,6 +200,7 @@ var messages = map[string][2]string{
 	"metric.quality.instead": {"What I can give instead: output against plan, and anomalies that often come with quality problems.", "대신 드릴 수 있는 것: 계획 대비 생산량과 품질 문제와 자주 함께 나타나는 이상."},
 	// Maintenance history.
 	"maint.none":             {"No maintenance history is recorded for this plant yet: import the CMMS's work orders, failures and alerts (gemba history import).", "이 플랜트에는 아직 정비 이력 기록이 없습니다. CMMS의 작업지시·고장·알람을 가져오세요 (gemba history import)."},
+	"maint.unreadable":       {"The maintenance history could not be read for this question:", "이 질문에 대해 정비 이력을 읽지 못했습니다:"},
 	"maint.type":             {"the %s machines", "%s 설비"},
 	"maint.plant":            {"the plant", "플랜트 전체"},
 	"maint.escalate":         {"Figures come from the maintenance records; ask the maintenance planner if a record looks wrong or missing.", "수치는 정비 기록에서 계산했습니다. 기록이 틀리거나 빠져 보이면 보전 계획 담당자에게 확인하세요."},
@@ -238,8 +239,8 @@ var messages = map[string][2]string{
 	"maint.latest_record":    {"The latest: %s.", "가장 최근: %s."},
 	"interval.none":          {"%s: no replacement is recorded, so there is no interval to give.", "%s: 교체 기록이 없어 주기를 알 수 없습니다."},
 	"interval.once":          {"%s: replaced or repaired once in the records (%s, %s, %s); one replacement gives no interval.", "%s: 교체·수리 기록은 한 번뿐입니다 (%s, %s, %s). 한 번으로는 주기를 알 수 없습니다."},
-	"interval.many": {"%[1]s: replaced or repaired %[2]d times in the records, on average every %[3]s days; newest first: %[4]s.", "%[1]s: 기록상 교체·수리 %[2]d회, 평균 %[3]s일마다; 최근 순: %[4]s."},
-	"interval.many_recent": {"%s: replaced or repaired %d times in the newest 50 records (since %[5]s), on average every %[3]s days; newest first: %[4]s.", "%s: 최근 기록 50건(%[5]s 이후) 중 교체·수리 %[2]d회, 평균 %[3]s일마다; 최근 순: %[4]s."},
+	"interval.many":          {"%[1]s: replaced or repaired %[2]d times in the records, on average every %[3]s days; newest first: %[4]s.", "%[1]s: 기록상 교체·수리 %[2]d회, 평균 %[3]s일마다; 최근 순: %[4]s."},
+	"interval.many_recent":   {"%s: replaced or repaired %d times in the newest 50 records (since %[5]s), on average every %[3]s days; newest first: %[4]s.", "%s: 최근 기록 50건(%[5]s 이후) 중 교체·수리 %[2]d회, 평균 %[3]s일마다; 최근 순: %[4]s."},
 	"interval.pm":            {"Its planned service (%s) runs about every %s days; the last %s (%s).", "계획 정비(%s)는 약 %s일마다 하며, 최근은 %s (%s)입니다."},
 	"maint.count_zero_hint":  {"None in that window; ask without a date to see the earlier ones.", "해당 기간에는 없습니다. 기간 없이 물어보시면 이전 기록을 보여 드립니다."},
 	"maint.downtime":         {"%s: %s hours of downtime recorded, %d failure(s) (%s).", "%[1]s: 정지 시간 %[2]s시간 기록, 고장 %[3]d건 (%[4]s)."},

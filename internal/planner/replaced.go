@@ -30,7 +30,7 @@ func (r *run) replaced(args map[string]any) {
 	}
 	recs, ok := r.records(args)
 	if !ok {
-		r.a.Situation = joinLines(append([]string{r.msg("maint.none")}, r.failures...))
+		r.a.Situation = joinLines(r.maintUnreadable())
 		r.a.Confidence = "low"
 		return
 	}
@@ -88,7 +88,7 @@ func (r *run) checkedSince(asset string) {
 	}
 	recs, ok := r.records(map[string]any{"asset": asset, "since": stampUTC(onset)})
 	if !ok {
-		r.a.Situation = joinLines(append([]string{lead, r.msg("maint.none")}, r.failures...))
+		r.a.Situation = joinLines(append([]string{lead}, r.maintUnreadable()...))
 		r.a.Confidence = "low"
 		return
 	}
