@@ -99,6 +99,9 @@ func (r *run) historyIn(found []*doc, asset, line, mode string, matches func(*do
 		r.a.Confidence = "medium"
 	default:
 		switch {
+		case len(found) >= 50:
+			// The search lists at most 50: a floor, not the count.
+			out = append(out, r.msg("hist.count_capped", len(found), subject, span))
 		case countAskRe.MatchString(r.q.Text) && len(found) == 1:
 			out = append(out, r.msg("hist.count1", subject, span))
 		case countAskRe.MatchString(r.q.Text):

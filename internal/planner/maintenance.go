@@ -41,7 +41,7 @@ var maintAsks = []maintAsk{
 // "Alarm limits" are limits, not records; an alarm reported ("the speed
 // alarm went off twice") is a symptom, and "were there any alarms
 // overnight?" asks how the night went.
-const alarmRecordsAsk = `\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|alerts|errors|faults|warnings)\b|\b(?:alarm|alert|error|fault) (?:log|history|list|records?)\b|\b(?:last|latest|most recent|newest) (?:alarm|alert|error|fault)s?\b|\b(?:raise|raised|log|logged) (?:any )?(?:alarms?|alerts?)\b|(?:알람|경보|에러|오류) ?(?:이력|기록|목록)|(?:마지막|최근) (?:알람|경보)`
+const alarmRecordsAsk = `\b(?:list|show(?: me)?)\b.{0,20}\b(?:failures|breakdowns|repairs|work ?orders|replacements)\b|\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|alerts|errors|faults|warnings)\b|\b(?:alarm|alert|error|fault) (?:log|history|list|records?)\b|\b(?:last|latest|most recent|newest) (?:alarm|alert|error|fault)s?\b|\b(?:raise|raised|log|logged) (?:any )?(?:alarms?|alerts?)\b|(?:알람|경보|에러|오류) ?(?:이력|기록|목록)|(?:마지막|최근) (?:알람|경보)`
 
 // replacedAskRe asks when a part was last replaced or changed ("when was
 // the bearing on press 3 last replaced?", "last bearing change on press 3").

@@ -280,6 +280,7 @@ var messages = map[string][2]string{
 	"hist.latest_before": {"The latest before it: %s", "그 이전 가장 최근 사례: %s"},
 	"hist.count":         {"%d incidents of %s recorded (%s):", "%[2]s의 사례 %[1]d건 (%[3]s):"},
 	"hist.count1":        {"1 incident of %s recorded (%s):", "%s의 사례 1건 (%s):"},
+	"hist.count_capped":  {"At least %d incidents of %s recorded (%s): the incident search lists at most 50, so this is a floor; the maintenance records count failures exactly (ask \"how many failures …\"). The newest:", "%[2]s의 사례가 최소 %[1]d건 기록되어 있습니다 (%[3]s). 사례 검색은 최대 50건까지만 보여 주므로 정확한 건수는 아닙니다. 고장 건수는 정비 기록으로 정확히 셀 수 있습니다(\"고장 몇 번 …\"). 최근 사례:"},
 	"escalate.incidents": {"The list comes from the plant's incident records: an incident nobody wrote up is not in it; the maintenance records (\"how many failures …\") count breakdowns on their own.", "목록은 공장의 사고 기록에서 나온 것입니다. 기록되지 않은 사고는 빠져 있으며, 고장 건수는 보전 기록(\"고장 몇 번 …\")으로 따로 볼 수 있습니다."},
 	"hist.in_window":     {"Incidents of %s recorded (%s):", "%s의 사례 (%s):"},
 	"hist.more":          {"… and %d more; ask for a machine or a shorter time to see them.", "… 외 %d건. 설비나 기간을 좁혀 물어보면 볼 수 있습니다."},
