@@ -99,11 +99,17 @@ func TestRecordIntents(t *testing.T) {
 		"how do I escalate a safety event?":                IntentProcedure,
 		"how do I check the belt tension on the conveyor?": IntentProcedure,
 		"how do I tension the drive belt?":                 IntentProcedure,
+		"what's overdue in maintenance?":                   IntentMaintenance,
+		"what is scheduled for maintenance tomorrow?":      IntentMaintenance,
+		"what should I tell the next shift?":               IntentHandover,
+		"how often is the conveyor belt replaced?":         IntentMaintenance,
 		"how do I re-tension the drive belt?":              IntentProcedure,
 	} {
 		q := Understand(text, now, pl, nil, tools.Scope{})
 		require.Equal(t, want, q.Intent, text)
 	}
+	require.Equal(t, "next", maintAskOf("when is press 1 due for service?").key)
+	require.Equal(t, "due", maintAskOf("what maintenance is due this week?").key)
 	// A reported alarm is about the machine, not the alarm log.
 	q := Understand("conveyor speed alarm went off twice this shift", now, pl, nil, tools.Scope{})
 	require.Contains(t, []Intent{IntentDiagnose, IntentStatus}, q.Intent)

@@ -75,6 +75,8 @@ var intentPhrases = map[Intent][]phrase{
 	IntentHandover: {
 		p(6, `\bhand ?-?overs?\b|\bshift (?:report|summary|notes|recap)\b|\bwhat happened (?:last|during the|in the last|on the last) shift\b|\b(?:summar\w*|recap\w*|sum up)\b.{0,15}\bshift\b`),
 		p(6, `인수인계|교대 (?:보고|요약)|지난 교대에 무슨`),
+		// "what should I tell the next shift?": what this shift hands over.
+		p(8, `\b(?:tell|pass (?:on )?to|hand (?:over )?to|brief|warn|update) (?:the )?(?:next|incoming|oncoming|night|day|late|following) shift\b|다음 교대(?:에|에게|한테).{0,10}(?:전달|알려|인계|말해)`),
 		// "a summary for the morning meeting", "아침 회의용 요약".
 		p(6, `\b(?:summary|summari[sz]e|brief(?:ing)?|recap|overview|update)\b.{0,30}\b(?:meeting|stand-?up|huddle|briefing)\b|\bmorning (?:meeting|huddle|report|briefing)\b|(?:아침|오전|주간|일일) ?(?:회의|조회|미팅|브리핑)|회의용`),
 		// "what happened yesterday?": the summary of that time ("what
@@ -107,6 +109,7 @@ var intentPhrases = map[Intent][]phrase{
 		// "how many bearing failures did press-3 have?": a count of records.
 		p(7, alarmRecordsAsk),
 		p(9, replaceIntervalPattern),
+		p(9, dueAskPattern),
 		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업)|(?:고장|정비|교체|작업 ?지시).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),

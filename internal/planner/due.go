@@ -1,0 +1,80 @@
+package planner
+
+import (
+	"strings"
+	"time"
+)
+
+// --- What is due or overdue ------------------------------------------------------
+//
+// "What's overdue in maintenance?", "what maintenance is due this week?",
+// "what is scheduled for maintenance tomorrow?", "이번 주에 예정된 정비":
+// the open work in the maintenance history by its due date — overdue first,
+// then due in the time asked (or all open work), then open work without a
+// due date.
+
+// dueAskPattern asks what maintenance is due, scheduled or overdue.
+const dueAskPattern = `\boverdue\b|\bpast due\b|\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b.{0,25}\b(?:due|schedul\w*|plann\w*|coming up)\b|\b(?:due|schedul\w*|plann\w*)\b.{0,20}\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b|(?:예정된|예정|밀린|지연된|기한).{0,10}(?:정비|점검|작업)|(?:정비|점검|작업).{0,10}(?:예정|밀린|지연|기한)`
+
+// dueWork answers what open work is due: overdue, due in the window asked
+// (all open work when none is named), without a due date.
+func (r *run) dueWork(args map[string]any) {
+	args["status"] = "open"
+	delete(args, "since")
+	delete(args, "until")
+	delete(args, "aggregate")
+	recs, ok := r.records(args)
+	if !ok {
+		r.a.Situation = joinLines(r.maintUnreadable())
+		r.a.Confidence = "low"
+		return
+	}
+	// The time asked looks ahead for work that is due ("this week" is
+	// Monday to Monday, not the week before as for a status).
+	w := r.q.Window
+	if r.q.Horizon.Named {
+		w = r.q.Horizon
+		w.Named = true
+	}
+	var overdue, due, undated, later []string
+	for _, rec := range recs {
+		if rec.Kind == "alert" {
+			continue
+		}
+		line := r.msg("due.rec", rec.Title, rec.ID)
+		t, err := time.Parse(recordLayout, rec.Due)
+		switch {
+		case err != nil:
+			undated = append(undated, line)
+		case t.Before(r.now):
+			overdue = append(overdue, line+" "+r.msg("due.was", r.recordAt(rec.Due), num(r.now.Sub(t).Hours()/24)))
+		case !w.Named || !t.Before(w.From) && t.Before(w.To):
+			due = append(due, line+" "+r.msg("due.at", r.recordAt(rec.Due)))
+		default:
+			later = append(later, line+" "+r.msg("due.at", r.recordAt(rec.Due)))
+		}
+	}
+	var out []string
+	if len(overdue) > 0 {
+		out = append(out, r.msg("due.overdue", len(overdue), strings.Join(overdue, "; ")))
+	} else {
+		out = append(out, r.msg("due.none_overdue"))
+	}
+	switch {
+	case len(due) > 0 && w.Named:
+		out = append(out, r.msg("due.in", r.spanIn(w), strings.Join(due, "; ")))
+	case len(due) > 0:
+		out = append(out, r.msg("due.open", strings.Join(due, "; ")))
+	case w.Named:
+		out = append(out, r.msg("due.none_in", r.spanIn(w)))
+		if len(later) > 0 {
+			out = append(out, r.msg("due.next", later[0]))
+		}
+	}
+	if len(undated) > 0 {
+		out = append(out, r.msg("due.undated", strings.Join(undated, "; ")))
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+}
