@@ -55,6 +55,43 @@ func ReadingIn(text string) (value, unit string, ok bool) {
 	return "", "", false
 }
 
+// Threshold is a value a question looks for in the data ("when did pump 1
+// pressure last drop below 2.5 bar?", "how many hours was press 3 above
+// 4.5 mm/s?"): a threshold, not a reading the user took.
+type Threshold struct {
+	// Above is set for above/over/exceeded (이상, 초과, 넘), else below.
+	Above bool
+	// Value and Unit are as written ("2.5", "bar"); Unit may be empty.
+	Value, Unit string
+}
+
+var (
+	thresholdENRe = regexp.MustCompile(`(?i)\b(above|over|exceed(?:s|ed|ing)?|more than|higher than|greater than|below|under|less than|lower than)\s+(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|degrees?(?:\s?c)?|mm/s|amps?\b|a\b|rpm|%|psi|kpa|v\b)?`)
+	thresholdKORe = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|도|mm/s|a\b|rpm|%)?\s*(이상|초과|넘|이하|미만|아래|밑)`)
+	// thresholdAskRe is the question about time a threshold comes with.
+	thresholdAskRe = regexp.MustCompile(`(?i)\bwhen\b|\bhow (?:many|much|long|often)\b|\bsince when\b|\blast time\b|\bever\b|언제|몇 ?(?:시간|번|일|분)|얼마나 (?:오래|자주)|얼마 동안|적 ?(?:있|이)`)
+)
+
+// ThresholdIn returns the threshold a question about the data's past
+// asks for, if it asks one: a comparison with a value and a question of
+// time ("when", "how many hours", "since when", "몇 시간"). "Vibration is
+// over 6 mm/s, what do I do?" is a reading, not this.
+func ThresholdIn(text string) (Threshold, bool) {
+	if !thresholdAskRe.MatchString(text) {
+		return Threshold{}, false
+	}
+	if m := thresholdENRe.FindStringSubmatch(text); m != nil {
+		w := strings.ToLower(m[1])
+		above := !strings.HasPrefix(w, "below") && !strings.HasPrefix(w, "under") && !strings.HasPrefix(w, "less") && !strings.HasPrefix(w, "lower")
+		return Threshold{Above: above, Value: m[2], Unit: m[3]}, true
+	}
+	if m := thresholdKORe.FindStringSubmatch(text); m != nil {
+		above := m[3] == "이상" || m[3] == "초과" || m[3] == "넘"
+		return Threshold{Above: above, Value: m[1], Unit: m[2]}, true
+	}
+	return Threshold{}, false
+}
+
 // jobUnderwayRe finds a job said as under way and its next steps asked
 // ("we cleaned the strainer, anything else to do?", "스트레이너 청소했어요.
 // 이제 뭐 해야 돼?"): the rest of that job's procedure is asked for.
@@ -93,6 +130,9 @@ func (r *Runner) gateEquipment(t *turn, a *Answer) {
 	reported := plant.ReportedModes(strings.Join(userText, "\n"))
 	// A reading the user took ("pressure is 2.2 bar") is a report too.
 	_, _, readingGiven := ReadingIn(strings.Join(userText, "\n"))
+	if _, asked := ThresholdIn(t.req.Question); asked {
+		readingGiven = false // "how many hours was it above 4.5 mm/s?" reports nothing
+	}
 	asked := procedureRe.MatchString(t.req.Question) || ShortcutRe.MatchString(t.req.Question) || jobUnderwayRe.MatchString(t.req.Question) ||
 		runbookNamed(t.req.Question, a.Citations)
 	dropped := 0

@@ -539,3 +539,28 @@ func TestRunbookNamedByIDIsAskedFor(t *testing.T) {
 	require.False(t, runbookNamed("show RB-007", cites))
 	require.False(t, runbookNamed("is press-3 ok?", nil))
 }
+
+// TestThresholdIn: a comparison with a value and a question of time is a
+// threshold to look for; a value said with "over" and no such question is
+// a reading.
+func TestThresholdIn(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]*Threshold{
+		"when did pump 1 pressure last drop below 2.5 bar?":    {Above: false, Value: "2.5", Unit: "bar"},
+		"how many hours was press 3 above 4.5 mm/s this week?": {Above: true, Value: "4.5", Unit: "mm/s"},
+		"since when has press 3 been above 4.5 mm/s?":          {Above: true, Value: "4.5", Unit: "mm/s"},
+		"has press 3 ever exceeded 7 mm/s?":                    {Above: true, Value: "7", Unit: "mm/s"},
+		"프레스 3 진동이 4.5 mm/s 넘은 게 몇 시간이야?":                      {Above: true, Value: "4.5", Unit: "mm/s"},
+		"press 3 vibration is over 6 mm/s, what should I do?":  nil,
+		"pump-1 pressure is 2.2 bar":                           nil,
+		"when will press 3 reach the danger limit?":            nil,
+	} {
+		got, ok := ThresholdIn(text)
+		if want == nil {
+			require.False(t, ok, text)
+			continue
+		}
+		require.True(t, ok, text)
+		require.Equal(t, *want, got, text)
+	}
+}

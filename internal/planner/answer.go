@@ -73,6 +73,10 @@ func (r *run) answer() {
 			return
 		}
 	}
+	if th, ok := agent.ThresholdIn(q.Text); ok && len(targets) == 1 && r.threshold(targets[0], th) {
+		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
+		return
+	}
 	if rateAskRe.MatchString(q.Text) && r.breakdownAsked() {
 		r.outputBreakdown("rate") // "average output per hour on line 2 yesterday"
 		r.noteUnknown()

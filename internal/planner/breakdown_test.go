@@ -57,3 +57,35 @@ func TestOutputByDayMatchesSQL(t *testing.T) {
 	}
 	require.True(t, strings.Contains(a.Situation, "worst:"))
 }
+
+// TestThresholdHoursMatchSQL: "how many hours was press 3 above 4.5 mm/s
+// this week?" counts the hours whose stored hourly mean is above 4.5, as
+// SQL over the hourly aggregates counts them (at the three significant
+// digits the tools report: an hourly mean of 4.503 reads 4.50, not above);
+// the value is no reading.
+func TestThresholdHoursMatchSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "how many hours was press 3 above 4.5 mm/s this week?")
+	require.NotContains(t, a.Situation, "You read")
+	require.Empty(t, a.Steps)
+	m := regexp.MustCompile(`above 4\.5 mm/s in (\d+) of the (\d+) hours with data`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	monday := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7), 0, 0, 0, 0, seoul)
+	var above, hours int
+	err := d.pool.QueryRow(context.Background(), `
+		SELECT count(*) FILTER (WHERE round(u.m::numeric, 3 - ceil(log(abs(u.m)::numeric))::int) > 4.5), count(*)
+		FROM series_hour h JOIN series s ON s.id = h.series_id,
+		     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
+		WHERE s.name = 'press-3.vibration' AND u.c > 0
+		  AND h.t0 + (u.i - 1) * interval '1 hour' >= $1 AND h.t0 + (u.i - 1) * interval '1 hour' < $2`, monday, d.now).Scan(&above, &hours)
+	require.NoError(t, err)
+	t.Logf("answer %s of %s; SQL %d of %d", m[1], m[2], above, hours)
+	require.Equal(t, strconv.Itoa(above), m[1], "hours above")
+	require.Equal(t, strconv.Itoa(hours), m[2], "hours with data")
+	require.Positive(t, above, "press-3's vibration has been rising for about 36 hours")
+}

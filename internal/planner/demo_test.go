@@ -89,7 +89,8 @@ func openDemo(t testing.TB) *demoPlant {
 			return
 		}
 		clock := func() time.Time { return now }
-		reg := tools.NewRegistry(append(tools.Predictive(series.New(pool), modelreg.New(pool), clock), tools.Incidents(docs)...)...)
+		st := series.New(pool)
+		reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(pool), clock), tools.LatestReadingsTool(st, clock)), tools.Incidents(docs)...)...)
 		r, err := agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
 			Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

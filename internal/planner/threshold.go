@@ -1,0 +1,236 @@
+package planner
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// --- A threshold looked for in the data -------------------------------------------
+//
+// "When did pump 1 pressure last drop below 2.5 bar?", "how many hours was
+// press 3 above 4.5 mm/s this week?", "since when has press 3 been above
+// 4.5 mm/s?", "4.5 mm/s 넘은 게 몇 시간이야?": the sensor's hourly values
+// read back (latest_readings in 72-hour pieces) against the value asked.
+// The value is a threshold, never a reading the user took.
+
+const (
+	thresholdChunk    = 72 * time.Hour      // one latest_readings call: 72 hourly buckets
+	thresholdLookback = 90 * 24 * time.Hour // how far back "when … last" looks
+)
+
+// thresholdHoursRe asks how long or how many hours; thresholdSinceRe
+// since when it has been so.
+var (
+	thresholdHoursRe = regexp.MustCompile(`(?i)\bhow (?:many|much) (?:hours|time|days)\b|\bhow long was\b|\bhow often\b|몇 ?시간|얼마 동안|몇 ?번`)
+	thresholdSinceRe = regexp.MustCompile(`(?i)\bsince when\b|\bhow long (?:has|have)\b|언제부터`)
+)
+
+// unitSensors names the sensor a unit measures, for a threshold with no
+// sensor named ("above 4.5 mm/s").
+var unitSensors = map[string]string{"mm/s": "vibration", "bar": "pressure", "psi": "pressure", "kpa": "pressure", "rpm": "speed", "a": "motor_current", "amp": "motor_current", "amps": "motor_current"}
+
+// thresholdSensor is the one sensor of asset the question means: named, or
+// measured in the threshold's unit.
+func (r *run) thresholdSensor(asset string, th agent.Threshold) string {
+	a, ok := r.p.Asset(asset)
+	if !ok {
+		return ""
+	}
+	for _, s := range r.q.Sensors {
+		if contains(a.Sensors, s) {
+			return s
+		}
+	}
+	u := strings.ToLower(strings.ReplaceAll(th.Unit, " ", ""))
+	if strings.Contains(u, "c") && !strings.Contains(u, "pa") || strings.HasPrefix(u, "deg") || u == "도" || u == "℃" {
+		u = "°c"
+	}
+	s := unitSensors[u]
+	if u == "°c" {
+		s = "temperature"
+	}
+	if s != "" && contains(a.Sensors, s) {
+		return s
+	}
+	return ""
+}
+
+// hourValue is one hourly bucket of a sensor.
+type hourValue struct {
+	at             time.Time
+	mean, min, max float64
+}
+
+// hourly reads asset's sensor as hourly buckets over [from, to), in
+// 72-hour pieces, oldest first.
+func (r *run) hourly(asset, sensor string, from, to time.Time) []hourValue {
+	var calls []agent.ToolCall
+	for t := from; t.Before(to); t = t.Add(thresholdChunk) {
+		end := t.Add(thresholdChunk)
+		if end.After(to) {
+			end = to
+		}
+		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": asset, "sensor": sensor,
+			"since": stampUTC(t), "until": stampUTC(end), "every": "1h"}})
+	}
+	var out []hourValue
+	for _, res := range r.call(calls...) {
+		if !res.OK {
+			r.dropFailure(res.Error) // no data in that piece
+			continue
+		}
+		d, ok := decode[struct {
+			Readings []struct {
+				Trend *struct {
+					Buckets []struct {
+						At     time.Time `json:"at"`
+						Mean   float64   `json:"mean"`
+						Min    float64   `json:"min"`
+						Max    float64   `json:"max"`
+						Points int       `json:"points"`
+					} `json:"buckets"`
+				} `json:"trend"`
+			} `json:"readings"`
+		}](res.Result.Data)
+		if !ok {
+			continue
+		}
+		for _, s := range d.Readings {
+			if s.Trend == nil {
+				continue
+			}
+			for _, b := range s.Trend.Buckets {
+				if b.Points > 0 {
+					out = append(out, hourValue{b.At, b.Mean, b.Min, b.Max})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// threshold answers a question about when, or for how long, asset's sensor
+// was above or below the value asked.
+func (r *run) threshold(asset string, th agent.Threshold) bool {
+	sensor := r.thresholdSensor(asset, th)
+	v, err := strconv.ParseFloat(th.Value, 64)
+	if sensor == "" || err != nil {
+		return false
+	}
+	unit := th.Unit
+	if se, ok := r.p.SeriesNamed(asset + "." + sensor); ok && se.Unit != "" {
+		unit = se.Unit
+	}
+	cmp := r.msg("thr.below")
+	if th.Above {
+		cmp = r.msg("thr.above")
+	}
+	beyond := func(x float64) bool { return th.Above && x > v || !th.Above && x < v }
+	what := fmt.Sprintf("%s %s", asset, r.sensorName(sensor))
+	limit := strings.TrimSpace(th.Value + " " + unit)
+	var out []string
+	switch {
+	case thresholdHoursRe.MatchString(r.q.Text) && !thresholdSinceRe.MatchString(r.q.Text):
+		// How many hours in the window asked (the last 7 days when none).
+		w := r.q.Window
+		if !w.Named {
+			w = Span{From: r.now.Add(-7 * 24 * time.Hour), To: r.now, Label: "the last 7 days", LabelKO: "최근 7일"}
+		}
+		hs := r.hourly(asset, sensor, w.From, earlier(w.To, r.now))
+		n := 0
+		for _, h := range hs {
+			if beyond(h.mean) {
+				n++
+			}
+		}
+		if len(hs) == 0 {
+			out = append(out, r.msg("thr.nodata", what, r.spanIn(w)))
+			break
+		}
+		out = append(out, r.msg("thr.hours", what, cmp, limit,
+			r.derive(what+" hours "+cmp+" "+limit, float64(n), "hourly means from latest_readings counted"),
+			r.derive(what+" hours with data", float64(len(hs)), "hourly buckets with readings from latest_readings"), r.spanIn(w)))
+		if run := currentRun(hs, func(h hourValue) bool { return beyond(h.mean) }); run != nil {
+			if newest := hs[len(hs)-1].at; r.now.Sub(newest) <= 2*time.Hour {
+				out = append(out, r.msg("thr.still", cmp, limit, r.at(run.at)))
+			} else {
+				// The feed stopped: "now" is its last reading.
+				out = append(out, r.msg("thr.still_last", cmp, limit, r.at(newest), r.at(run.at)))
+			}
+		}
+	default:
+		// When last (or since when): read back from now in 72-hour pieces.
+		var last, runStart *hourValue
+		var lastHours []hourValue
+		for end := r.now; end.After(r.now.Add(-thresholdLookback)) && last == nil; end = end.Add(-3 * thresholdChunk) {
+			hs := r.hourly(asset, sensor, end.Add(-3*thresholdChunk), end)
+			test := func(h hourValue) bool { return beyond(h.max) && th.Above || beyond(h.min) && !th.Above }
+			for i := len(hs) - 1; i >= 0; i-- {
+				if test(hs[i]) {
+					last = &hs[i]
+					lastHours = hs
+					break
+				}
+			}
+		}
+		if last == nil {
+			out = append(out, r.msg("thr.never", what, cmp, limit, num(thresholdLookback.Hours()/24)))
+			break
+		}
+		// The stretch it belongs to: back to the first hour of the run.
+		i := 0
+		for k := range lastHours {
+			if lastHours[k].at.Equal(last.at) {
+				i = k
+			}
+		}
+		start := i
+		test := func(h hourValue) bool { return beyond(h.max) && th.Above || beyond(h.min) && !th.Above }
+		for start > 0 && test(lastHours[start-1]) && lastHours[start].at.Sub(lastHours[start-1].at) <= time.Hour {
+			start--
+		}
+		runStart = &lastHours[start]
+		peak := last.max
+		if !th.Above {
+			peak = last.min
+		}
+		for _, h := range lastHours[start : i+1] {
+			if th.Above && h.max > peak || !th.Above && h.min < peak {
+				peak = h.max
+				if !th.Above {
+					peak = h.min
+				}
+			}
+		}
+		ongoing := r.now.Sub(last.at) <= 2*time.Hour && i == len(lastHours)-1
+		if ongoing {
+			out = append(out, r.msg("thr.now", what, cmp, limit, r.at(runStart.at), val(peak), suffix(unit)))
+		} else {
+			out = append(out, r.msg("thr.last", what, cmp, limit, r.at(last.at), r.at(runStart.at), r.at(last.at.Add(time.Hour)), val(peak), suffix(unit)))
+		}
+	}
+	out = append(out, r.msg("thr.basis"))
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.default")
+	return true
+}
+
+// currentRun returns the first hour of the run the newest hours make when
+// the newest satisfies ok (nil otherwise).
+func currentRun(hs []hourValue, ok func(hourValue) bool) *hourValue {
+	if len(hs) == 0 || !ok(hs[len(hs)-1]) {
+		return nil
+	}
+	i := len(hs) - 1
+	for i > 0 && ok(hs[i-1]) && hs[i].at.Sub(hs[i-1].at) <= time.Hour {
+		i--
+	}
+	return &hs[i]
+}
