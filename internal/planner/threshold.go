@@ -47,6 +47,13 @@ func (r *run) thresholdSensor(asset string, th agent.Threshold) string {
 			return s
 		}
 	}
+	// A sensor the plant names its own way ("rotate", "volt"), said as is.
+	words := strings.Fields(strings.ToLower(taskTokenRe.ReplaceAllStringFunc(r.q.Text, func(w string) string { return " " + w + " " })))
+	for _, s := range a.Sensors {
+		if contains(words, strings.ToLower(s)) || contains(words, strings.ToLower(strings.ReplaceAll(s, "_", " "))) {
+			return s
+		}
+	}
 	u := strings.ToLower(strings.ReplaceAll(th.Unit, " ", ""))
 	if strings.Contains(u, "c") && !strings.Contains(u, "pa") || strings.HasPrefix(u, "deg") || u == "도" || u == "℃" {
 		u = "°c"
@@ -165,10 +172,15 @@ func (r *run) threshold(asset string, th agent.Threshold) bool {
 			}
 		}
 	default:
-		// When last (or since when): read back from now in 72-hour pieces.
+		// When last (or since when): read back in 72-hour pieces from now,
+		// or from the machine's last data when its feed ended long ago.
+		from := r.now
+		if ld := r.lastDataOf(asset); !ld.IsZero() && ld.Add(time.Hour).Before(from) {
+			from = ld.Add(time.Hour)
+		}
 		var last, runStart *hourValue
 		var lastHours []hourValue
-		for end := r.now; end.After(r.now.Add(-thresholdLookback)) && last == nil; end = end.Add(-3 * thresholdChunk) {
+		for end := from; end.After(from.Add(-thresholdLookback)) && last == nil; end = end.Add(-3 * thresholdChunk) {
 			hs := r.hourly(asset, sensor, end.Add(-3*thresholdChunk), end)
 			test := func(h hourValue) bool { return beyond(h.max) && th.Above || beyond(h.min) && !th.Above }
 			for i := len(hs) - 1; i >= 0; i-- {
