@@ -77,6 +77,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return
 	}
+	if r.outputPeriods() {
+		r.noteUnknown() // "line 2 output yesterday vs the day before"
+		return
+	}
 	if rateAskRe.MatchString(q.Text) && r.breakdownAsked() {
 		r.outputBreakdown("rate") // "average output per hour on line 2 yesterday"
 		r.noteUnknown()

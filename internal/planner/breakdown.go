@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -286,4 +287,58 @@ func (r *run) outputRate(lines []string, w Span) {
 	}
 	r.a.Situation = joinLines(append(out, r.failureLines()...))
 	r.a.Escalate = r.msg("escalate.production")
+}
+
+// outputPeriods answers output in two periods ("line 2 output yesterday
+// vs the day before", "this week's output compared with last week"): each
+// line's output against plan in both, and the change.
+func (r *run) outputPeriods() bool {
+	q := r.q
+	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) || !prevRe.MatchString(q.Text) {
+		return false
+	}
+	cur, _ := readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
+	week := weekWordRe.MatchString(q.Text)
+	switch {
+	case cur.Named:
+	case week:
+		cur = Span{From: r.p.Week(r.now, 0), To: r.now, Label: "this week so far", LabelKO: "이번 주 현재까지"}
+	default:
+		cur = Span{From: r.p.Day(r.now, 0), To: r.now, Label: "today so far", LabelKO: "오늘 현재까지"}
+	}
+	back, label, labelKO := 24*time.Hour, "the day before", "그 전날"
+	if week {
+		back, label, labelKO = 7*24*time.Hour, "the week before", "그 전주"
+	}
+	if d := cur.To.Sub(cur.From); d > back {
+		back = d
+	}
+	prev := Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: label, LabelKO: labelKO}
+	lines := r.outputLines()
+	now, before := r.output(lines, cur), r.output(lines, prev)
+	if len(now) == 0 {
+		return false
+	}
+	var out []string
+	for _, lo := range now {
+		out = append(out, r.outputLine(lo, cur))
+		for _, b := range before {
+			if b.Line != lo.Line {
+				continue
+			}
+			out = append(out, r.outputLine(b, prev))
+			if b.Actual > 0 {
+				pct := r.derive(lo.Line+" output change against "+label+", %", math.Round(1000*(lo.Actual-b.Actual)/b.Actual)/10, "(output − earlier output) ÷ earlier output")
+				said := label
+				if r.ko() {
+					said = labelKO
+				}
+				out = append(out, r.msg("bd.change", lo.Line, pct, said))
+			}
+		}
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.production")
+	return true
 }

@@ -189,6 +189,7 @@ var messages = map[string][2]string{
 	"bd.best.shift":      {"Most: %s; least: %s.", "가장 많이 생산: %s, 가장 적게: %s."},
 	"bd.best.hour":       {"Most: %s; least: %s.", "가장 많이 생산: %s, 가장 적게: %s."},
 	"bd.rate":            {"%s: %s%s per hour against %s planned per hour (over %s hours).", "%s: 시간당 %s%s 생산, 계획은 시간당 %s (%s시간 기준)."},
+	"bd.change":          {"%s: output %s%% against %s.", "%s: %[3]s 대비 생산 %[2]s%%."},
 	"out.window_default": {"(No time named: the last 24 hours.)", "(기간을 말하지 않아 지난 24시간 기준입니다.)"},
 
 	// Metrics the plant cannot compute.

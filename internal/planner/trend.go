@@ -126,7 +126,7 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 
 // prevRe names the earlier period a comparison is against ("vs last
 // week", "than yesterday", "지난주 대비").
-var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|지난주(?:와|랑|하고)|(?:어제|전날|지난주|전주)(?:랑|와|과|하고)\s*비교`)
+var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than|with)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|전날 ?대비|지난주(?:와|랑|하고)|(?:어제|전날|그 ?전날|지난주|전주)(?:랑|이랑|와|과|하고)\s*비교`)
 
 // weekWordRe names weeks ("vs last week", "지난주 대비"; not the "주" of
 // "비교해 주세요").
