@@ -412,7 +412,7 @@ func (c *Core) process(ctx context.Context, j job) {
 		}
 		err = c.handle(ctx, t, j, in)
 	}()
-	if err != nil && transient(err) && j.attempt < c.o.MaxAttempts && !errors.Is(err, errLostLease) {
+	if c.willRetry(j, err) {
 		// The platform or the database hiccuped: let the sweeper try again
 		// (the placeholder, if any, is reused).
 		c.log.WarnContext(ctx, "delivery hit a transient error; will retry", "err", err)
@@ -427,6 +427,13 @@ func (c *Core) process(ctx context.Context, j job) {
 		return
 	}
 	c.finish(context.WithoutCancel(ctx), j, err)
+}
+
+// willRetry reports whether a recorded delivery that failed with err is
+// released to be tried again (a transient error with attempts left)
+// rather than finished; the console's deliveries (no id) never are.
+func (c *Core) willRetry(j job, err error) bool {
+	return err != nil && j.id != "" && transient(err) && j.attempt < c.o.MaxAttempts && !errors.Is(err, errLostLease)
 }
 
 func interval(d time.Duration) string { return fmt.Sprintf("%d milliseconds", d.Milliseconds()) }

@@ -111,6 +111,13 @@ func (c *Core) ask(ctx context.Context, t Transport, j job, q question) error {
 		err = errors.New("the agent returned no answer")
 	}
 	if err != nil {
+		if c.willRetry(j, err) {
+			// The database or the platform hiccuped and the delivery will
+			// be tried again, reusing the placeholder: an apology now would
+			// stand beside the answer that attempt gives (two replies to
+			// one question).
+			return fmt.Errorf("ask: %w", err)
+		}
 		c.apologize(context.WithoutCancel(ctx), t, q.place, replyRef, tx, err)
 		return &toldUser{fmt.Errorf("ask: %w", err)}
 	}

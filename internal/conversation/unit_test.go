@@ -138,3 +138,19 @@ func TestTransient(t *testing.T) {
 	require.False(t, transient(&toldUser{retryable{true}}), "the user already got an apology")
 	require.False(t, transient(nil))
 }
+
+// TestWillRetry: a recorded delivery hit by a transient error with
+// attempts left is tried again (so the question's handler keeps its
+// apology back); the last attempt, a permanent error, a lost lease and the
+// console's unrecorded deliveries are not.
+func TestWillRetry(t *testing.T) {
+	t.Parallel()
+	c := &Core{o: Options{MaxAttempts: 3}}
+	down := fmt.Errorf("ask: %w", &net.OpError{Op: "dial", Err: errors.New("connection refused")})
+	require.True(t, c.willRetry(job{id: "Ev1", attempt: 1}, down))
+	require.False(t, c.willRetry(job{id: "Ev1", attempt: 3}, down), "the last attempt apologizes")
+	require.False(t, c.willRetry(job{id: "", attempt: 0}, down), "the console is not retried")
+	require.False(t, c.willRetry(job{id: "Ev1", attempt: 1}, errors.New("bad question")))
+	require.False(t, c.willRetry(job{id: "Ev1", attempt: 1}, fmt.Errorf("%w: %w", errLostLease, down)))
+	require.False(t, c.willRetry(job{id: "Ev1", attempt: 1}, nil))
+}
