@@ -124,7 +124,7 @@ var intentPhrases = map[Intent][]phrase{
 		// "how many incidents did we have last month?", "list the
 		// incidents on pump 1 since september": the incident records of a
 		// time, not the machines' state then.
-		p(6, `\b(?:how many|list|show(?: me)?|which|what|any)\b.{0,25}\bincidents?\b|\bincidents?\b.{0,25}\b(?:this|last|since|during|so far)\b|사고.{0,6}(?:몇 ?건|목록)|(?:몇 ?건).{0,6}사고`),
+		p(6, `\b(?:how many|list|show(?: me)?|which|what|any)\b.{0,25}\bincidents?\b|\bincidents?\b.{0,25}\b(?:this|last|since|during|so far)\b|사고.{0,6}(?:몇 ?건|목록)|(?:몇 ?건).{0,6}사고|사고.{0,4}(?:있었|났었|났어|났나)`),
 	},
 	IntentCatalog: {
 		p(8, `\b(?:list|show)(?: me)? (?:all )?(?:the |our )?(?:machines|assets|equipment|sensors|lines|series)\b|\bwhat (?:machines|assets|equipment|sensors|lines|series) (?:are there|do we have|(?:does|do) .{1,30} have|is there|exist)\b|\b(?:which|what|how many) [a-z0-9]+s (?:do we have|are there|does the plant have)\b|\bdo we have (?:any|a|an) [a-z0-9]+\b|\bwhich (?:sensors|machines) (?:does|do|are on) .{0,30}\b(?:have|line)\b|설비 ?목록|센서 ?목록|라인 ?목록|어떤 (?:설비|센서|라인)(?:가|이|들이)? 있`),
