@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,8 +16,6 @@ import (
 
 // replaceIntervalPattern asks how often a part is replaced or changed.
 const replaceIntervalPattern = `\bhow often (?:is|are|do|does|did|should|must)\b.{0,40}\b(?:replac\w*|chang\w*|swap\w*|renew\w*)|\b(?:replacement|change|changeout) (?:interval|frequency|cycle|period)\b|(?:교체|교환) ?(?:주기|간격)|얼마나 자주.{0,12}(?:교체|교환|갈|바꿔|바꾸)|몇 ?(?:달|개월|주|일)마다.{0,12}(?:교체|교환|갈|바꿔|바꾸)`
-
-var replaceIntervalRe = regexp.MustCompile(replaceIntervalPattern)
 
 // replacementInterval answers how often args' part (on args' machine) is
 // replaced, from its records.
