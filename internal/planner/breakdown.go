@@ -63,7 +63,7 @@ func (r *run) buckets(w Span, unit string, max int) []bucket {
 	switch unit {
 	case "day":
 		for d := r.p.Day(w.From, 0); d.Before(end); d = r.p.Day(d, 1) {
-			from, to := later(d, w.From), earlier(r.p.Day(d, 1), end)
+			from, to := maxTime(d, w.From), minTime(r.p.Day(d, 1), end)
 			label := r.p.Local(d).Format("Mon 01-02")
 			if r.ko() {
 				label = r.p.Local(d).Format("01-02") + " (" + koWeekday[r.p.Local(d).Weekday()] + ")"
@@ -80,11 +80,11 @@ func (r *run) buckets(w Span, unit string, max int) []bucket {
 			if r.ko() {
 				name = r.msg("shift.named", s.NameKO)
 			}
-			out = append(out, bucket{s.From, earlier(s.To, r.now), fmt.Sprintf("%s (%s–%s)", name, r.at(s.From), r.p.Local(s.To).Format("15:04"))})
+			out = append(out, bucket{s.From, minTime(s.To, r.now), fmt.Sprintf("%s (%s–%s)", name, r.at(s.From), r.p.Local(s.To).Format("15:04"))})
 		}
 	case "hour":
 		for h := w.From.Truncate(time.Hour); h.Before(end); h = h.Add(time.Hour) {
-			out = append(out, bucket{later(h, w.From), earlier(h.Add(time.Hour), end), r.at(h)})
+			out = append(out, bucket{maxTime(h, w.From), minTime(h.Add(time.Hour), end), r.at(h)})
 		}
 	}
 	if len(out) > max {
@@ -95,19 +95,6 @@ func (r *run) buckets(w Span, unit string, max int) []bucket {
 
 var koWeekday = [...]string{"일", "월", "화", "수", "목", "금", "토"}
 
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
 
 // bucketOutput reads line's output and plan in each bucket (one compare_to_plan
 // over each); ok is false when none had any. A bucket without data is

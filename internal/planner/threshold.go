@@ -149,7 +149,7 @@ func (r *run) threshold(asset string, th agent.Threshold) bool {
 		if !w.Named {
 			w = Span{From: r.now.Add(-7 * 24 * time.Hour), To: r.now, Label: "the last 7 days", LabelKO: "최근 7일"}
 		}
-		hs := r.hourly(asset, sensor, w.From, earlier(w.To, r.now))
+		hs := r.hourly(asset, sensor, w.From, minTime(w.To, r.now))
 		n := 0
 		for _, h := range hs {
 			if beyond(h.mean) {

@@ -814,3 +814,11 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return b
 }
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -563,24 +563,9 @@ func loadPdM(dir string) ([]*machine, error) {
 	if len(byID) == 0 {
 		return nil, fmt.Errorf("%s: no telemetry for machines 1-%d", pdmTelemetry, pdmMachines)
 	}
-	err = readCSV(filepath.Join(dir, pdmFailures), func(rec []string) error {
-		if len(rec) != 3 {
-			return fmt.Errorf("want 3 fields, got %d", len(rec))
-		}
-		id, err := strconv.Atoi(rec[1])
-		if err != nil {
-			return fmt.Errorf("machineID %q: %w", rec[1], err)
-		}
-		m := byID[id]
-		if m == nil {
-			return nil
-		}
-		ts, err := time.Parse(pdmTimeLayout, rec[0])
-		if err != nil {
-			return fmt.Errorf("datetime: %w", err)
-		}
+	err = readMachineEvents(filepath.Join(dir, pdmFailures), byID, func(m *machine, ts time.Time) {
 		if ts.Before(m.times[0]) || ts.After(m.times[len(m.times)-1]) {
-			return nil
+			return
 		}
 		m.records++
 		// Several components can fail at the same hour; that is one
@@ -588,51 +573,22 @@ func loadPdM(dir string) ([]*machine, error) {
 		if !slices.ContainsFunc(m.failures, ts.Equal) {
 			m.failures = append(m.failures, ts)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(filepath.Join(dir, pdmErrors), func(rec []string) error {
-		if len(rec) != 3 {
-			return fmt.Errorf("want 3 fields, got %d", len(rec))
-		}
-		id, err := strconv.Atoi(rec[1])
-		if err != nil {
-			return fmt.Errorf("machineID %q: %w", rec[1], err)
-		}
-		if m := byID[id]; m != nil {
-			ts, err := time.Parse(pdmTimeLayout, rec[0])
-			if err != nil {
-				return fmt.Errorf("datetime: %w", err)
-			}
-			m.errors = append(m.errors, ts)
-		}
-		return nil
+	err = readMachineEvents(filepath.Join(dir, pdmErrors), byID, func(m *machine, ts time.Time) {
+		m.errors = append(m.errors, ts)
 	})
 	if err != nil {
 		return nil, err
 	}
-	err = readCSV(filepath.Join(dir, pdmMaint), func(rec []string) error {
-		if len(rec) != 3 {
-			return fmt.Errorf("want 3 fields, got %d", len(rec))
-		}
-		id, err := strconv.Atoi(rec[1])
-		if err != nil {
-			return fmt.Errorf("machineID %q: %w", rec[1], err)
-		}
-		m := byID[id]
-		if m == nil {
-			return nil
-		}
-		ts, err := time.Parse(pdmTimeLayout, rec[0])
-		if err != nil {
-			return fmt.Errorf("datetime: %w", err)
-		}
+	// Replacements at a failure's hour are its repair; the rest were
+	// scheduled. The file is optional (older copies of the sample lack it).
+	err = readMachineEvents(filepath.Join(dir, pdmMaint), byID, func(m *machine, ts time.Time) {
 		if !slices.ContainsFunc(m.failures, ts.Equal) && !slices.ContainsFunc(m.replacements, ts.Equal) {
 			m.replacements = append(m.replacements, ts)
 		}
-		return nil
 	})
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
@@ -644,6 +600,30 @@ func loadPdM(dir string) ([]*machine, error) {
 	}
 	slices.SortFunc(ms, func(a, b *machine) int { return a.id - b.id })
 	return ms, nil
+}
+
+// readMachineEvents reads a PdM event table (datetime, machineID, what)
+// and calls event for each row of a machine in byID.
+func readMachineEvents(path string, byID map[int]*machine, event func(m *machine, ts time.Time)) error {
+	return readCSV(path, func(rec []string) error {
+		if len(rec) != 3 {
+			return fmt.Errorf("want 3 fields, got %d", len(rec))
+		}
+		id, err := strconv.Atoi(rec[1])
+		if err != nil {
+			return fmt.Errorf("machineID %q: %w", rec[1], err)
+		}
+		m := byID[id]
+		if m == nil {
+			return nil
+		}
+		ts, err := time.Parse(pdmTimeLayout, rec[0])
+		if err != nil {
+			return fmt.Errorf("datetime: %w", err)
+		}
+		event(m, ts)
+		return nil
+	})
 }
 
 // readCSV calls row for each record after the header of the file at path.
