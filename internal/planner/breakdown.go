@@ -95,7 +95,6 @@ func (r *run) buckets(w Span, unit string, max int) []bucket {
 
 var koWeekday = [...]string{"일", "월", "화", "수", "목", "금", "토"}
 
-
 // bucketOutput reads line's output and plan in each bucket (one compare_to_plan
 // over each); ok is false when none had any. A bucket without data is
 // zero (a stopped feed is said beside it, see breakdownLines).
