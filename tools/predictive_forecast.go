@@ -548,8 +548,24 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 		} else if a.Until != "" {
 			return Result{UserError: "until needs since: compare_to_plan reads since → until, or the last past_hours", Summary: "bad arguments"}, nil
 		}
+		if a.Since != "" {
+			// The plan over the whole window, output or not ("the plan for
+			// tomorrow", "this week's plan").
+			if all, err := p.planValues(ctx, plan, from, end); err == nil && len(all) > 0 {
+				var total float64
+				for _, v := range all {
+					total += v
+				}
+				data["plan_window"] = map[string]any{"from": stamp(from), "to": stamp(end), "hours": len(all), "plan": sig(total)}
+				fmt.Fprintf(&b, "%s plan %s → %s (%d h): %s", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(end), len(all), num(total))
+			}
+		}
 		w, err := p.store.WindowOf(ctx, out, from, end)
 		if err != nil {
+			if a.Since != "" && a.HorizonHours == 0 && errors.Is(err, series.ErrEmptyWindow) && data["plan_window"] != nil {
+				// No output yet in the window: the plan alone.
+				return Result{Data: data, Summary: b.String()}, nil
+			}
 			return userErr(err)
 		}
 		pv, err := p.planValues(ctx, plan, from, end)
@@ -582,6 +598,9 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 				"attainment_pct": sig(100 * act / pl), "hours_below_plan": below,
 			}
 			data["past"] = past
+			if b.Len() > 0 {
+				b.WriteString("; ")
+			}
 			if a.Since != "" {
 				fmt.Fprintf(&b, "%s: %s → %s (%d h) produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(to), hours, num(act), num(pl), num(100*act/pl))
 			} else {

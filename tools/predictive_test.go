@@ -402,6 +402,16 @@ func TestPredictiveTools(t *testing.T) {
 		both := data["past"].(map[string]any)
 		require.InEpsilon(t, both["actual"].(float64), first["actual"].(float64)+second["actual"].(float64), 0.01)
 		require.InEpsilon(t, both["plan"].(float64), first["plan"].(float64)+second["plan"].(float64), 0.01)
+		// A window still to come has no output: the plan alone, summed
+		// over its hours, equal to the plan the forecast path adds up.
+		tomorrow := plantNow.Truncate(time.Hour).Add(24 * time.Hour)
+		res, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+tomorrow.Format(time.RFC3339)+`", "until": "`+tomorrow.Add(24*time.Hour).Format(time.RFC3339)+`"}`)
+		require.Empty(t, res.UserError)
+		require.Nil(t, data["past"])
+		pw := data["plan_window"].(map[string]any)
+		require.EqualValues(t, 24, pw["hours"])
+		require.Greater(t, pw["plan"].(float64), 0.0)
+		require.Contains(t, res.Summary, "line-1 plan")
 		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "until": "24h"}`)
 		require.Contains(t, res.UserError, "until needs since")
 		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "24h", "until": "48h"}`)

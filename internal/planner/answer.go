@@ -77,6 +77,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return
 	}
+	if r.planOnly() {
+		r.noteUnknown() // "what's the plan for line 1 tomorrow?"
+		return
+	}
 	if r.outputPeriods() {
 		r.noteUnknown() // "line 2 output yesterday vs the day before"
 		return

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 // --- Output by day, shift or hour, and rates ----------------------------------
@@ -326,5 +327,62 @@ func (r *run) outputPeriods() bool {
 	r.a.Situation = joinLines(append(out, r.failureLines()...))
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.production")
+	return true
+}
+
+// planAskRe asks for the plan itself ("what's the plan for line 1
+// tomorrow?", "how many parts are planned this week?", "내일 계획 생산량"),
+// not whether it will be met.
+var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이) (?:얼마|몇)`)
+
+// planMetRe asks whether the plan will be met: a forecast against it.
+var planMetRe = regexp.MustCompile(`(?i)\bwill (?:we|it|they|line)\b|\bmake (?:it|the plan)\b|\bhit\b|\bmeet\b|\bachiev\w*|\bon track\b|\bbehind\b|\bahead\b|\bshort\b|달성|맞출|채울|부족`)
+
+// planOnly answers the plan of each line (named, or every line) over a
+// coming or current time: its total from the plan series, the whole
+// period ("this week" is Monday to Monday), never a forecast.
+func (r *run) planOnly() bool {
+	q := r.q
+	if !planAskRe.MatchString(q.Text) || planMetRe.MatchString(q.Text) || len(q.Assets) > 0 || !q.Horizon.Named && !q.Window.Named {
+		return false
+	}
+	w := q.Window
+	if q.Horizon.Named {
+		w = q.Horizon
+	}
+	if weekWordRe.MatchString(q.Text) && !strings.Contains(strings.ToLower(q.Text), "last") && !strings.Contains(q.Text, "지난") {
+		w = Span{From: r.p.Week(r.now, 0), To: r.p.Week(r.now, 1), Label: "this week", LabelKO: "이번 주", Named: true}
+		if strings.Contains(strings.ToLower(q.Text), "next") || strings.Contains(q.Text, "다음") {
+			w = Span{From: r.p.Week(r.now, 1), To: r.p.Week(r.now, 2), Label: "next week", LabelKO: "다음 주", Named: true}
+		}
+	}
+	var calls []agent.ToolCall
+	for _, l := range r.outputLines() {
+		calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "since": stampUTC(w.From), "until": stampUTC(w.To)}})
+	}
+	var out []string
+	for _, res := range r.call(calls...) {
+		d, ok := decode[struct {
+			Output string `json:"output"`
+			Unit   string `json:"unit"`
+			Window *struct {
+				Hours int     `json:"hours"`
+				Plan  float64 `json:"plan"`
+			} `json:"plan_window"`
+		}](res.Result.Data)
+		if !res.OK || !ok || d.Window == nil {
+			continue
+		}
+		out = append(out, r.msg("plan.only", strings.TrimSuffix(d.Output, ".output"), r.spanIn(w), val(d.Window.Plan), r.unitIn(totalUnit(d.Unit)), d.Window.Hours))
+	}
+	if len(out) == 0 {
+		out = append(out, r.msg("plan.none", r.spanIn(w)))
+		r.a.Confidence = "low"
+	} else {
+		out = append(out, r.msg("plan.ask_forecast"))
+		r.a.Confidence = "high"
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Escalate = r.msg("escalate.plan")
 	return true
 }

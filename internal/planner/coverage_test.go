@@ -110,6 +110,16 @@ func TestRecordIntents(t *testing.T) {
 	}
 	require.Equal(t, "next", maintAskOf("when is press 1 due for service?").key)
 	require.Equal(t, "due", maintAskOf("what maintenance is due this week?").key)
+	// The plan itself, or whether it will be met.
+	for text, want := range map[string]bool{
+		"what's the plan for line 1 tomorrow?":             true,
+		"how many parts are planned for line 3 this week?": true,
+		"내일 1라인 계획 생산량은?":                                  true,
+		"will line 1 make its plan tomorrow?":              false,
+		"what's the plan for line 1, will we hit it?":      false,
+	} {
+		require.Equal(t, want, planAskRe.MatchString(text) && !planMetRe.MatchString(text), text)
+	}
 	// A reported alarm is about the machine, not the alarm log.
 	q := Understand("conveyor speed alarm went off twice this shift", now, pl, nil, tools.Scope{})
 	require.Contains(t, []Intent{IntentDiagnose, IntentStatus}, q.Intent)
