@@ -55,6 +55,18 @@ func (r *run) dueWork(args map[string]any) {
 		}
 	}
 	var out []string
+	if oldestOpenRe.MatchString(r.q.Text) {
+		// "what's the oldest open work order?": the one opened first.
+		var oldest *maintRecord
+		for i := range recs {
+			if recs[i].Kind != "alert" && (oldest == nil || recs[i].Opened < oldest.Opened) {
+				oldest = &recs[i]
+			}
+		}
+		if oldest != nil {
+			out = append(out, r.msg("due.oldest", oldest.Title, oldest.ID, r.recordAt(oldest.Opened)))
+		}
+	}
 	if len(overdue) > 0 {
 		out = append(out, r.msg("due.overdue", len(overdue), strings.Join(overdue, "; ")))
 	} else {

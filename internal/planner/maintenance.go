@@ -58,12 +58,33 @@ var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
 // betweenFailuresRe asks for the time between failures.
 var betweenFailuresRe = regexp.MustCompile(`\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격`)
 
+// openRankRe ranks machines by their open work; oldestOpenRe asks for the
+// open work that has waited longest.
+var (
+	openRankRe   = regexp.MustCompile(`\b(?:most|fewest|least|more)\b.{0,12}\bopen (?:work ?orders?|jobs?|tickets?)\b|열린 작업.{0,10}(?:가장|제일) 많`)
+	oldestOpenRe = regexp.MustCompile(`\b(?:oldest|longest[- ]open|open the longest|waiting the longest)\b|가장 오래된 (?:작업|정비)`)
+)
+
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
 var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
 
 // maintAskOf returns the maintenance question a text asks, if any.
 func maintAskOf(text string) *maintAsk {
+	byKey := func(k string) *maintAsk {
+		for i := range maintAsks {
+			if maintAsks[i].key == k {
+				return &maintAsks[i]
+			}
+		}
+		return nil
+	}
+	switch {
+	case openRankRe.MatchString(text):
+		return byKey("count") // "which machine has the most open work orders?": a ranking, not visits
+	case oldestOpenRe.MatchString(text):
+		return byKey("due") // "what's the oldest open work order?": the open work, oldest first
+	}
 	if betweenFailuresRe.MatchString(text) {
 		// "how many days between failures?": the MTBF, not a count.
 		for i := range maintAsks {

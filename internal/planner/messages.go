@@ -257,6 +257,7 @@ var messages = map[string][2]string{
 	"due.none_in":            {"Nothing open is due (%s).", "%s 기한인 미완료 작업은 없습니다."},
 	"due.next":               {"The next due: %s.", "다음 기한: %s."},
 	"due.undated":            {"Open without a due date: %s.", "기한 없는 미완료 작업: %s."},
+	"due.oldest":             {"The oldest open: %s (%s), opened %s.", "가장 오래된 미완료 작업: %s (%s), %s 등록."},
 	"thr.above":              {"above", "초과"},
 	"thr.below":              {"below", "미만"},
 	"thr.nodata":             {"%s has no data (%s).", "%s: 데이터가 없습니다 (%s)."},
