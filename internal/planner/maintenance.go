@@ -342,10 +342,16 @@ func (r *run) maintenanceAs(key string) {
 			r.a.Citations = appendCitation(r.a.Citations, c)
 		}
 	}
+	if whoDidRe.MatchString(q.Text) {
+		lines = append(lines, r.msg("maint.who_unknown")) // "who did the last repair on pump 1?"
+	}
 	r.a.Situation = joinLines(lines)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
 }
+
+// whoDidRe asks who did a job: the records name no one.
+var whoDidRe = regexp.MustCompile(`(?i)\bwho (?:did|made|fixed|repaired|serviced|worked on|replaced|changed|was on)\b|누가 (?:했|고쳤|수리|정비|교체|작업)`)
 
 func appendCitation(cs []tools.Citation, c tools.Citation) []tools.Citation {
 	for _, x := range cs {

@@ -17,6 +17,10 @@ const IntentParts Intent = "parts"
 // partsAskRe asks for a job's parts, tools or materials.
 var partsAskRe = regexp.MustCompile(`\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)`)
 
+// stockAskRe asks what is in stock ("do we have spare bearings?",
+// "베어링 재고 있어?"): the plant's data keeps no stores records.
+var stockAskRe = regexp.MustCompile(`(?i)\b(?:do|did) we (?:have|still have|keep)\b.{0,20}\b(?:spares?|spare \w+|bearings?|filters?|belts?|seals?|strainers?|parts?)\b|\bin stock\b|\bstock (?:of|level)s?\b|\binventory\b|\bspares? (?:left|available|on hand)\b|재고|예비품.{0,6}(?:있|남)`)
+
 // madeRe marks "parts" as output ("how many parts did line 1 make?").
 var madeRe = regexp.MustCompile(`\bproduc\w*|\bmade\b|\bmake\b|\boutput\b|\bbuilt\b|\bpacked\b|\bshipped\b|\bshort\b|생산|실적`)
 
@@ -75,13 +79,21 @@ func (r *run) parts() {
 			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
 		}
 	}
+	var lead []string
+	if stockAskRe.MatchString(q.Text) {
+		// "do we have spare bearings?": no stores records, said first.
+		lead = []string{r.msg("parts.no_stock")}
+	}
 	if len(lines) == 0 {
-		r.a.Situation = r.msg("parts.none")
+		r.a.Situation = joinLines(append(lead, r.msg("parts.none")))
 		r.a.Confidence = "low"
 		return
 	}
-	r.a.Situation = joinLines(append(append([]string{r.msg("parts.head")}, lines...), r.msg("parts.stock")))
+	r.a.Situation = joinLines(append(append(append(lead, r.msg("parts.head")), lines...), r.msg("parts.stock")))
 	r.a.Confidence = "medium"
+	if len(lead) > 0 {
+		r.a.Confidence = "low" // the question asked was stock, which is not known
+	}
 }
 
 // partLines are up to n lines of a document's text (not its front matter

@@ -184,7 +184,7 @@ func intentOf(q Query) Intent {
 		return IntentStatus
 	case len(codesIn(q.Text)) > 0:
 		return IntentCode
-	case partsAskRe.MatchString(q.Text) && !madeRe.MatchString(q.Text) && !q.Plan:
+	case (partsAskRe.MatchString(q.Text) || stockAskRe.MatchString(q.Text)) && !madeRe.MatchString(q.Text) && !q.Plan:
 		return IntentParts
 	case runUntilRe.MatchString(q.Text) && len(q.Assets) > 0 && !q.Output && !q.Plan:
 		// "can we wait until next week to change the press 3 bearing?":
