@@ -128,6 +128,10 @@ func TestStopVerdict(t *testing.T) {
 	h.Event.Value = 5.6
 	require.Contains(t, r.stopVerdict(h, d), "Not by its documents yet")
 	require.Empty(t, r.stopVerdict(h, docs{}), "no stop limit stated")
+	r.q.Text = "is press 3 safe to run?"
+	require.Contains(t, r.stopVerdict(h, d), "By its documents it may still run")
+	h.Event.Value = 11
+	require.Contains(t, r.stopVerdict(h, d), "No: stop press-3 now")
 	r.q.Text = "is press 3 ok?"
 	require.Empty(t, r.stopVerdict(h, d), "not asked")
 }

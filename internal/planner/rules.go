@@ -223,7 +223,7 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 }
 
 // runUntilRe asks whether a machine can run until a time.
-var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay)\w* (?:the \w+ )?(?:until|till|to)\b|까지 (?:버틸|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|돌려도 되|가동해도 되)`)
+var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay|defer|push)\w*\b.{0,40}\b(?:until|till|to)\b|까지 (?:버틸|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|돌려도 되|가동해도 되)`)
 
 // nextLimits are the limits beyond the current reading, for escalation:
 // "At 7 mm/s (danger in RB-bearing-inspection): plan the bearing replacement within 48 h."
@@ -274,12 +274,17 @@ func (r *run) nextLimits(h *hypothesis, d docs) []string {
 // stopAskRe asks whether to stop a machine now.
 var stopAskRe = regexp.MustCompile(`\bshould (?:we|i) (?:stop|shut (?:it |\S+ )?down|switch (?:it )?off|take (?:it )?out of service)\b|\b(?:do|must) (?:we|i) (?:have to )?stop\b|\b(?:stop|shut down) (?:it|the \w+|\w+ \d+|\S+-\d+) now\b|\bneed to stop\b|세워야|정지해야|멈춰야|세울까|멈출까`)
 
+// safeAskRe asks whether a machine may keep running ("is press 3 safe to
+// run?", "계속 돌려도 돼?").
+var safeAskRe = regexp.MustCompile(`\b(?:is|are) (?:it|they|\S+(?: \d+)?) (?:still )?(?:safe|ok|okay) to (?:run|operate|use|keep running)\b|\bsafe to (?:run|operate|keep running)\b|계속 (?:돌려도|가동해도|운전해도) (?:돼|되나|될까|괜찮)`)
+
 // stopVerdict answers "should we stop it now?" from the reading and the
 // stop limit its documents state: yes at or past it, otherwise not yet by
 // its documents, with how far the reading is from it and the nearer
 // limit's action. "" when not asked or no stop limit is stated.
 func (r *run) stopVerdict(h *hypothesis, d docs) string {
-	if !stopAskRe.MatchString(r.q.Text) || h == nil || h.Event == nil || !h.Event.Ongoing {
+	safe := safeAskRe.MatchString(r.q.Text)
+	if !stopAskRe.MatchString(r.q.Text) && !safe || h == nil || h.Event == nil || !h.Event.Ongoing {
 		return ""
 	}
 	v := h.Event.Value
@@ -288,10 +293,15 @@ func (r *run) stopVerdict(h *hypothesis, d docs) string {
 			continue
 		}
 		above := strings.HasPrefix(ru.Condition, "above")
+		key := "stop.notyet"
 		if above && v >= ru.Limit || !above && v <= ru.Limit {
-			return r.msg("stop.yes", h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
+			key = "stop.yes"
 		}
-		return r.msg("stop.notyet", h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
+		if safe {
+			// "is it safe to run?": the same verdict, said the other way round.
+			key = map[string]string{"stop.yes": "safe.no", "stop.notyet": "safe.yet"}[key]
+		}
+		return r.msg(key, h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
 	}
 	return ""
 }
