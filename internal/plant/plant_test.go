@@ -340,3 +340,22 @@ func TestWeekdayShifts(t *testing.T) {
 	require.Equal(t, "Sun 06:00", f(p.ShiftAt(sat, 1).From))
 	require.Equal(t, "Sat 06:00", f(p.FirstShiftStart(sat)))
 }
+
+// TestResolvePlantSensorNames: an imported plant's own sensor names
+// ("volt", "rotate") are found as words, not inside others.
+func TestResolvePlantSensorNames(t *testing.T) {
+	t.Parallel()
+	p, err := New([]Series{
+		{Name: "machine-5.volt", Asset: "machine-5", Sensor: "volt"},
+		{Name: "machine-5.rotate", Asset: "machine-5", Sensor: "rotate"},
+		{Name: "machine-5.oil_level", Asset: "machine-5", Sensor: "oil_level"},
+	}, DemoDefaults())
+	require.NoError(t, err)
+	require.Equal(t, []string{"volt"}, p.Resolve("average volt of machine 5 in february").Sensors)
+	require.Equal(t, []string{"rotate"}, p.Resolve("machine 5 rotate trend").Sensors)
+	require.Equal(t, []string{"oil_level"}, p.Resolve("machine 5 oil level today").Sensors)
+	require.Empty(t, p.Resolve("machine 5 voltage regulator").Sensors, "volt inside another word")
+	require.True(t, wordIn("a volt b", "volt"))
+	require.False(t, wordIn("revolting", "volt"))
+	require.True(t, wordIn("revolt volt", "volt"))
+}

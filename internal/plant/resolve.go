@@ -287,12 +287,41 @@ func (p *Plant) Resolve(text string) Mentions {
 	}
 
 	// Sensors.
+	vocab := map[string]bool{}
 	for _, s := range Sensors {
+		vocab[s.Sensor] = true
 		if s.Matcher().MatchString(t) {
 			m.Sensors = appendUnique(m.Sensors, s.Sensor)
 		}
 	}
+	// The plant's own sensor names ("volt", "rotate" in an imported
+	// plant), said as they are written.
+	for _, se := range p.Series {
+		if se.Sensor == "" || vocab[se.Sensor] || contains(m.Sensors, se.Sensor) {
+			continue
+		}
+		vocab[se.Sensor] = true
+		if form := Normalize(strings.ReplaceAll(se.Sensor, "_", " ")); strings.TrimSpace(form) != "" && wordIn(t, form) {
+			m.Sensors = appendUnique(m.Sensors, se.Sensor)
+		}
+	}
 	return m
+}
+
+// wordIn reports whether form stands in t as whole words, anywhere.
+func wordIn(t, form string) bool {
+	for i := 0; i <= len(t)-len(form); {
+		k := strings.Index(t[i:], form)
+		if k < 0 {
+			return false
+		}
+		a, b := i+k, i+k+len(form)
+		if (a == 0 || !isWordByte(t[a-1])) && (b == len(t) || !isWordByte(t[b])) {
+			return true
+		}
+		i = a + 1
+	}
+	return false
 }
 
 func appendUnknown(us []Unknown, u Unknown) []Unknown {
