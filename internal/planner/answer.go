@@ -37,7 +37,7 @@ func (r *run) answer() {
 		return
 	}
 	if !q.FollowUp && len(q.Assets)+len(q.Lines)+len(q.Series)+len(q.Sensors) == 0 && q.Type == "" && len(strings.Fields(q.Text)) <= 6 &&
-		vagueRefRe.MatchString(q.Text) && (q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentDiagnose) {
+		vagueRefRe.MatchString(timeRefRe.ReplaceAllString(q.Text, " ")) && (q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentDiagnose) {
 		// "is it ok?", "그거 괜찮아?" with nothing before it: which thing?
 		r.a.Situation = r.msg("clarify.which")
 		return
@@ -90,7 +90,15 @@ func (r *run) answer() {
 		r.noteUnknown()
 		return
 	}
-	if u := breakdownUnit(q.Text); u != "" && r.breakdownAsked() {
+	u := breakdownUnit(q.Text)
+	if u == "" && outputTrendRe.MatchString(q.Text) && q.Output {
+		// "the trend of line 1 output this week": its days (its hours for a day).
+		u = "hour"
+		if !q.Window.Named || q.Window.To.Sub(q.Window.From) >= 48*time.Hour {
+			u = "day"
+		}
+	}
+	if u != "" && r.breakdownAsked() {
 		r.outputBreakdown(u) // "which shift produced the most yesterday?"
 		r.noteUnknown()
 		return

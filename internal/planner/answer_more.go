@@ -1279,6 +1279,10 @@ var _ = fmt.Sprintf
 
 // vagueRefRe is a pronoun standing for a thing not named ("is it bad?",
 // "fix it", "그거 괜찮아?").
+// timeRefRe is a time said with "this" or "that" ("this week", "that
+// day"): no vague reference to a thing.
+var timeRefRe = regexp.MustCompile(`\b(?:this|that) (?:week|month|year|morning|afternoon|evening|shift|quarter|time|day|night)\b`)
+
 var vagueRefRe = regexp.MustCompile(`\b(?:it|this|that|they|them|this one|that one)\b|그거|이거|저거|그것|이것|저것`)
 
 // requested marks a step of a procedure the user asked for (its text it,

@@ -23,6 +23,10 @@ import (
 // the unit.
 var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)`)
 
+// outputTrendRe asks how output went over a time ("the trend of line 1
+// output this week", "생산량 추이").
+var outputTrendRe = regexp.MustCompile(`(?i)\btrend\w*\b|\bday to day\b|추이|추세`)
+
 // rateAskRe asks for a rate: output per hour over the window.
 var rateAskRe = regexp.MustCompile(`(?i)\b(?:average|mean|avg)\b.{0,30}\b(?:per|an|each|a) hour\b|\b(?:parts|units|pieces|output) (?:per|an|a) hour\b|\bhourly (?:rate|average)\b|\brate per hour\b|시간당`)
 
