@@ -73,6 +73,10 @@ func (r *run) answer() {
 			return
 		}
 	}
+	if r.running(targets) {
+		r.noteUnknown() // "is the compressor running?"
+		return
+	}
 	if th, ok := agent.ThresholdIn(q.Text); ok && len(targets) == 1 && r.threshold(targets[0], th) {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return

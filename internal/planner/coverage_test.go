@@ -145,3 +145,20 @@ func TestMaintUnreadable(t *testing.T) {
 	require.Equal(t, message("en", "maint.unreadable"), out[0])
 	require.Contains(t, out, "limit must be from 1 to 50, not 200")
 }
+
+// TestRunningAsk: whether a machine runs now, not how it runs.
+func TestRunningAsk(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]bool{
+		"is the compressor running?":              true,
+		"is cnc 2 running right now?":             true,
+		"which machines are running?":             true,
+		"is line 1 down?":                         true,
+		"컨베이어 가동 중이야?":                            true,
+		"is press 3 running hotter than press 1?": false,
+		"is the conveyor running slow?":           false,
+		"how is press 3 running today?":           false,
+	} {
+		require.Equal(t, want, runningAskRe.MatchString(text), text)
+	}
+}
