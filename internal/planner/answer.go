@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -779,6 +780,7 @@ func (r *run) eventLine(e Event) string {
 // quietLine says an asset showed nothing, with its latest readings.
 func (r *run) quietLine(asset string) string {
 	var rd []string
+	limit := time.Hour // readings older than this (or three intervals) are not "now"
 	latest := ""
 	named := false // the question names a sensor this asset has: only that one
 	for _, s := range r.p.Series {
@@ -790,6 +792,9 @@ func (r *run) quietLine(asset string) string {
 		}
 		rd = append(rd, r.sensorName(s.Sensor)+" "+val(s.Latest)+suffix(s.Unit))
 		latest = s.LatestAt
+		if iv, err := time.ParseDuration(s.Interval); err == nil && 3*iv > limit {
+			limit = 3 * iv
+		}
 	}
 	w := r.q.Window
 	stale := ""
@@ -802,7 +807,16 @@ func (r *run) quietLine(asset string) string {
 	if len(rd) == 0 {
 		return stale + r.msg("quiet.one", asset, r.spanIn(w))
 	}
-	return stale + r.msg("quiet.readings", asset, r.spanIn(w), r.at(parseStamp(latest)), strings.Join(rd, ", "))
+	line := stale + r.msg("quiet.readings", asset, r.spanIn(w), r.at(parseStamp(latest)), strings.Join(rd, ", "))
+	if age := r.now.Sub(parseStamp(latest)); stale == "" && !w.To.Before(r.now.Add(-time.Minute)) && age > limit {
+		// "No anomalies" from readings hours old says nothing of now.
+		ago := hoursText(age, r.ko())
+		if n, err := strconv.ParseFloat(strings.TrimRightFunc(strings.Fields(ago)[0], func(c rune) bool { return c < '0' || c > '9' }), 64); err == nil {
+			r.derive(asset+" age of the newest reading", n, "now − the newest reading's time, in whole hours or days")
+		}
+		line += " " + r.msg("quiet.old", ago)
+	}
+	return line
 }
 
 func suffix(unit string) string {

@@ -167,3 +167,20 @@ func TestBroadQuestions(t *testing.T) {
 		require.Equal(t, want.broad, q.Broad, text)
 	}
 }
+
+// TestQuietLineSaysOldReadings: "no anomalies" from readings hours old says
+// their age; recent readings need no note.
+func TestQuietLineSaysOldReadings(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 22, 40, 0, 0, time.UTC)
+	series := []plant.Series{{Name: "press-2.vibration", Asset: "press-2", Sensor: "vibration", Latest: 2.1, Unit: "mm/s", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"}}
+	p, err := plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r := &run{p: p, now: now, lang: "en", a: &agent.Answer{}, q: Query{Window: Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours"}}}
+	require.Contains(t, r.quietLine("press-2"), "Its newest reading is 8 hours old")
+	series[0].LatestAt = "2026-12-06T22:30:00Z"
+	p, err = plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r.p = p
+	require.NotContains(t, r.quietLine("press-2"), "old")
+}

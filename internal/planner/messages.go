@@ -46,6 +46,7 @@ var messages = map[string][2]string{
 	"asset.noseries":       {"%s has no sensor data in Gemba, only maintenance records: ask for its history, its failures or its last service.", "%s는 Gemba에 센서 데이터가 없고 정비 기록만 있습니다. 이력, 고장 기록, 마지막 정비를 물어봐 주세요."},
 	"quiet.one":            {"%s: no significant anomalies (%s).", "%s: %s 동안 유의미한 이상 없음."},
 	"quiet.readings":       {"%s: no significant anomalies (%s); latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
+	"quiet.old":            {"Its newest reading is %s old: this says nothing of now, and if it is running its data feed has stopped.", "최근 측정값이 %s 전 것입니다. 지금 상태는 알 수 없으며, 가동 중이라면 데이터 수집이 멈춘 것입니다."},
 	"quiet.many":           {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
 	"quiet.line":           {"%s: no significant anomalies on %s (%s).", "%[1]s: %[2]s, %[3]s 동안 유의미한 이상 없음."},
 	"tool.failed":          {"Could not check everything: %s", "일부는 확인하지 못했습니다(도구 메시지 원문): %s"},
