@@ -74,6 +74,10 @@ func (r *run) answer() {
 			return
 		}
 	}
+	if r.extreme() {
+		r.noteUnknown() // "which pump has the highest pressure?"
+		return
+	}
 	if r.running(targets) {
 		r.noteUnknown() // "is the compressor running?"
 		return

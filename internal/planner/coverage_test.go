@@ -162,3 +162,22 @@ func TestRunningAsk(t *testing.T) {
 		require.Equal(t, want, runningAskRe.MatchString(text), text)
 	}
 }
+
+// TestExtremeAsk: which machine reads highest or lowest, and the end asked.
+func TestExtremeAsk(t *testing.T) {
+	t.Parallel()
+	for text, want := range map[string]string{
+		"which pump has the highest pressure?": "highest",
+		"hottest machine right now?":           "hottest",
+		"which press vibrates the most?":       "most",
+		"which conveyor is slowest today?":     "slowest",
+		"is press 3 ok?":                       "",
+	} {
+		m := extremeAskRe.FindStringSubmatch(text)
+		got := ""
+		if m != nil {
+			got = m[1] + m[2] + m[3]
+		}
+		require.Equal(t, want, got, text)
+	}
+}

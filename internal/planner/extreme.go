@@ -1,0 +1,127 @@
+package planner
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// --- Which machine reads highest or lowest -----------------------------------------
+//
+// "Which pump has the highest pressure?", "hottest machine right now?",
+// "which press vibrates the most?": the machines (of the type named, or
+// all) ranked by their latest reading of that sensor, each with its time;
+// readings older than an hour are marked, for they say nothing of now.
+
+// extremeAskRe asks for the highest or lowest reading across machines;
+// group 1 says which end.
+var extremeAskRe = regexp.MustCompile(`(?i)\b(?:which|what|who)\b.{0,30}\b(highest|lowest|most|least|hottest|coldest|fastest|slowest|loudest)\b|\b(hottest|coldest|highest|lowest|fastest|slowest)\b.{0,20}\b(?:machine|asset|one|press|pump|cnc|conveyor|filler|compressor)s?\b|가장 (높|낮|뜨거|많이 떨|빠르|느리)`)
+
+// extremeSensorWords give the sensor a superlative implies.
+var extremeSensorWords = map[string]string{"hottest": "temperature", "coldest": "temperature", "fastest": "speed", "slowest": "speed", "loudest": "vibration", "뜨거": "temperature", "많이 떨": "vibration", "빠르": "speed", "느리": "speed"}
+
+// extreme answers which machine reads highest (or lowest) on one sensor.
+func (r *run) extreme() bool {
+	q := r.q
+	m := extremeAskRe.FindStringSubmatch(q.Text)
+	if m == nil || len(q.Assets) == 1 {
+		return false
+	}
+	end := strings.ToLower(m[1] + m[2] + m[3])
+	sensor := ""
+	if len(q.Sensors) == 1 {
+		sensor = q.Sensors[0]
+	}
+	if sensor == "" {
+		sensor = extremeSensorWords[end]
+	}
+	if sensor == "" || sensor == "output" {
+		return false
+	}
+	low := end == "lowest" || end == "least" || end == "coldest" || end == "slowest" || end == "낮" || end == "느리"
+	// The machines asked about: those named, the type named, or all.
+	var pool []string
+	switch {
+	case len(q.Assets) > 1:
+		pool = q.Assets
+	case q.Type != "":
+		pool = r.p.AssetsOfType(q.Type)
+	case len(q.Lines) > 0:
+		pool = targetsOf(q, r.p)
+	}
+	type reading struct {
+		asset, unit string
+		v           float64
+		at          time.Time
+	}
+	var rs []reading
+	for _, s := range r.p.Series {
+		if s.Sensor != sensor || s.LatestAt == "" || len(pool) > 0 && !contains(pool, s.Asset) {
+			continue
+		}
+		rs = append(rs, reading{s.Asset, s.Unit, s.Latest, parseStamp(s.LatestAt)})
+	}
+	if len(rs) < 2 {
+		return false
+	}
+	slices.SortStableFunc(rs, func(a, b reading) int {
+		if low {
+			a, b = b, a
+		}
+		switch {
+		case a.v > b.v:
+			return -1
+		case a.v < b.v:
+			return 1
+		}
+		return 0
+	})
+	var parts []string
+	old := 0
+	for i, x := range rs {
+		if i == 5 {
+			break
+		}
+		p := r.msg("extreme.one", x.asset, val(x.v)+suffix(x.unit), r.at(x.at))
+		if r.now.Sub(x.at) > time.Hour {
+			p += " " + r.msg("extreme.old")
+			old++
+		}
+		parts = append(parts, p)
+	}
+	key := "extreme.high"
+	if low {
+		key = "extreme.low"
+	}
+	out := []string{r.msg(key, r.sensorName(sensor), strings.Join(parts, "; "))}
+	// What the detectors make of the machines ranked first: a high value
+	// may be its usual level, a modest one a rise.
+	var top []string
+	for i, x := range rs {
+		if i < 5 {
+			top = append(top, x.asset)
+		}
+	}
+	r.detect(q.Window, top)
+	for _, a := range top {
+		for _, e := range r.book.of(a) {
+			if e.Significant() && e.Sensor == sensor {
+				out = append(out, r.eventLine(e))
+			}
+		}
+	}
+	if len(rs) > 5 {
+		out = append(out, r.msg("extreme.more", len(rs)-5))
+	}
+	if old > 0 {
+		out = append(out, r.msg("extreme.stale"))
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
+	if old > 0 {
+		r.a.Confidence = "low"
+	}
+	r.a.Escalate = r.msg("escalate.default")
+	return true
+}
