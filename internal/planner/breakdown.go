@@ -152,14 +152,14 @@ func (r *run) outputBreakdown(unit string) {
 	type part struct{ actual, plan float64 }
 	sum := make([]part, len(bs))
 	var unitName string
-	any := false
+	read := false
 	var out []string
 	for _, l := range lines {
 		actual, plan, u, ok := r.bucketOutput(l, bs)
 		if !ok {
 			continue
 		}
-		any, unitName = true, u
+		read, unitName = true, u
 		for i := range bs {
 			sum[i].actual += actual[i]
 			sum[i].plan += plan[i]
@@ -171,7 +171,7 @@ func (r *run) outputBreakdown(unit string) {
 			return actual[i], plan[i]
 		}, u, r.outputEnd(l))...)
 	}
-	if !any {
+	if !read {
 		r.a.Situation = joinLines(append([]string{r.msg("bd.none", r.spanIn(w))}, r.failureLines()...))
 		r.a.Confidence = "low"
 		return

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -67,15 +68,9 @@ func (r *run) extreme() bool {
 	}
 	slices.SortStableFunc(rs, func(a, b reading) int {
 		if low {
-			a, b = b, a
+			return cmp.Compare(a.v, b.v)
 		}
-		switch {
-		case a.v > b.v:
-			return -1
-		case a.v < b.v:
-			return 1
-		}
-		return 0
+		return cmp.Compare(b.v, a.v)
 	})
 	var parts []string
 	old := 0

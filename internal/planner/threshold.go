@@ -178,53 +178,42 @@ func (r *run) threshold(asset string, th agent.Threshold) bool {
 		if ld := r.lastDataOf(asset); !ld.IsZero() && ld.Add(time.Hour).Before(from) {
 			from = ld.Add(time.Hour)
 		}
-		var last, runStart *hourValue
-		var lastHours []hourValue
-		for end := from; end.After(from.Add(-thresholdLookback)) && last == nil; end = end.Add(-3 * thresholdChunk) {
-			hs := r.hourly(asset, sensor, end.Add(-3*thresholdChunk), end)
-			test := func(h hourValue) bool { return beyond(h.max) && th.Above || beyond(h.min) && !th.Above }
-			for i := len(hs) - 1; i >= 0; i-- {
-				if test(hs[i]) {
-					last = &hs[i]
-					lastHours = hs
-					break
+		// An hour counts when its highest reading is above the value (its
+		// lowest below it, for "below").
+		edge := func(h hourValue) float64 {
+			if th.Above {
+				return h.max
+			}
+			return h.min
+		}
+		hit := func(h hourValue) bool { return beyond(edge(h)) }
+		var hs []hourValue
+		last := -1
+		for end := from; end.After(from.Add(-thresholdLookback)) && last < 0; end = end.Add(-3 * thresholdChunk) {
+			hs = r.hourly(asset, sensor, end.Add(-3*thresholdChunk), end)
+			for k := len(hs) - 1; k >= 0 && last < 0; k-- {
+				if hit(hs[k]) {
+					last = k
 				}
 			}
 		}
-		if last == nil {
+		if last < 0 {
 			out = append(out, r.msg("thr.never", what, cmp, limit, num(thresholdLookback.Hours()/24)))
 			break
 		}
-		// The stretch it belongs to: back to the first hour of the run.
-		i := 0
-		for k := range lastHours {
-			if lastHours[k].at.Equal(last.at) {
-				i = k
+		// The stretch it belongs to, and its extreme.
+		run := currentRun(hs[:last+1], hit)
+		peak := edge(hs[last])
+		for _, h := range hs[:last+1] {
+			if !h.at.Before(run.at) && beyond(edge(h)) && (th.Above && edge(h) > peak || !th.Above && edge(h) < peak) {
+				peak = edge(h)
 			}
 		}
-		start := i
-		test := func(h hourValue) bool { return beyond(h.max) && th.Above || beyond(h.min) && !th.Above }
-		for start > 0 && test(lastHours[start-1]) && lastHours[start].at.Sub(lastHours[start-1].at) <= time.Hour {
-			start--
-		}
-		runStart = &lastHours[start]
-		peak := last.max
-		if !th.Above {
-			peak = last.min
-		}
-		for _, h := range lastHours[start : i+1] {
-			if th.Above && h.max > peak || !th.Above && h.min < peak {
-				peak = h.max
-				if !th.Above {
-					peak = h.min
-				}
-			}
-		}
-		ongoing := r.now.Sub(last.at) <= 2*time.Hour && i == len(lastHours)-1
-		if ongoing {
-			out = append(out, r.msg("thr.now", what, cmp, limit, r.at(runStart.at), val(peak), suffix(unit)))
+		at := hs[last].at
+		if r.now.Sub(at) <= 2*time.Hour && last == len(hs)-1 {
+			out = append(out, r.msg("thr.now", what, cmp, limit, r.at(run.at), val(peak), suffix(unit)))
 		} else {
-			out = append(out, r.msg("thr.last", what, cmp, limit, r.at(last.at), r.at(runStart.at), r.at(last.at.Add(time.Hour)), val(peak), suffix(unit)))
+			out = append(out, r.msg("thr.last", what, cmp, limit, r.at(at), r.at(run.at), r.at(at.Add(time.Hour)), val(peak), suffix(unit)))
 		}
 	}
 	out = append(out, r.msg("thr.basis"))
