@@ -444,7 +444,7 @@ type planArgs struct {
 	Until        string   `json:"until,omitempty"`
 }
 
-const planDesc = "Compare a line's production with its plan: actual vs plan over the past hours (default 24) and the forecast vs plan for the coming hours (default 24), with the expected shortfall and its 80% range and the hours at risk. Use it for 'will line 1 make its plan today?'."
+const planDesc = "Compare a line's production with its plan: actual vs plan over the past hours (default 24) and the forecast vs plan for the coming hours (default 24), with the expected shortfall and its 80% range and the hours at risk. For 'will line 1 make its plan today / tomorrow / this week?' give since and until, the period's start and end, so the answer is the whole period's."
 
 var planSchema = map[string]any{
 	"type": "object",
@@ -455,7 +455,7 @@ var planSchema = map[string]any{
 		"horizon_hours": map[string]any{"type": "number", "description": "Hours ahead to forecast (default 24)."},
 		"past_hours":    map[string]any{"type": "number", "description": "Hours back to compare actual output with plan (default 24; 0 skips)."},
 		"since":         map[string]any{"type": "string", "description": "Instead of past_hours: compare actual with plan from this time (ISO like 2026-03-02T06:00Z, a date, or a time ago like 36h)…"},
-		"until":         map[string]any{"type": "string", "description": "…until this time (default now), e.g. one shift or one day; the output of a past day is its own, not a difference of totals."},
+		"until":         map[string]any{"type": "string", "description": "…until this time (default now), e.g. one shift or one day; the output of a past day is its own, not a difference of totals. An until in the future compares a whole period with its plan: what was made from since (default now) plus the forecast of the rest, e.g. since today 00:00 until tomorrow 00:00 for 'will we make today's plan?', or tomorrow's 00:00 to 24:00 for tomorrow's."},
 	},
 	"additionalProperties": false,
 }
@@ -517,6 +517,30 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 		horizonHours = 24
 	}
 	now := p.now().UTC()
+	if a.Until != "" {
+		// A period that ends ahead: made so far plus the forecast of the
+		// rest, against the whole period's plan.
+		end, err := parseWhen(a.Until, now)
+		if err != nil {
+			return Result{UserError: err.Error(), Summary: "bad arguments"}, nil
+		}
+		if end.After(now) {
+			from := now
+			if a.Since != "" {
+				if from, err = parseWhen(a.Since, now); err != nil {
+					return Result{UserError: err.Error(), Summary: "bad arguments"}, nil
+				}
+			}
+			if !from.Before(end) {
+				return Result{UserError: fmt.Sprintf("the window is empty: since (%s) must be before until (%s)", stamp(from), stamp(end)), Summary: "bad arguments"}, nil
+			}
+			return p.projectToPlan(ctx, out, plan, from, end, now)
+		}
+	} else if a.Since != "" {
+		if from, err := parseWhen(a.Since, now); err == nil && from.After(now) {
+			return Result{UserError: fmt.Sprintf("since (%s) is in the future: give until too (the end of the period to compare with its plan)", stamp(from)), Summary: "bad arguments"}, nil
+		}
+	}
 	data := map[string]any{"output": out.Name, "plan": plan.Name, "unit": out.Unit}
 	var b strings.Builder
 	var planLine chart.Line

@@ -402,16 +402,51 @@ func TestPredictiveTools(t *testing.T) {
 		both := data["past"].(map[string]any)
 		require.InEpsilon(t, both["actual"].(float64), first["actual"].(float64)+second["actual"].(float64), 0.01)
 		require.InEpsilon(t, both["plan"].(float64), first["plan"].(float64)+second["plan"].(float64), 0.01)
-		// A window still to come has no output: the plan alone, summed
-		// over its hours, equal to the plan the forecast path adds up.
+		// A period still to come ("tomorrow"): its plan against the
+		// forecast of its hours alone, which is the forecast to its end
+		// less the forecast to its start.
+		rfc := func(t time.Time) string { return t.Format(time.RFC3339) }
 		tomorrow := plantNow.Truncate(time.Hour).Add(24 * time.Hour)
-		res, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+tomorrow.Format(time.RFC3339)+`", "until": "`+tomorrow.Add(24*time.Hour).Format(time.RFC3339)+`"}`)
+		res, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+rfc(tomorrow)+`", "until": "`+rfc(tomorrow.Add(24*time.Hour))+`"}`)
 		require.Empty(t, res.UserError)
 		require.Nil(t, data["past"])
-		pw := data["plan_window"].(map[string]any)
+		require.Nil(t, data["ahead"])
+		pw := data["window"].(map[string]any)
 		require.EqualValues(t, 24, pw["hours"])
+		require.EqualValues(t, 0, pw["made_hours"])
+		require.EqualValues(t, 24, pw["forecast_hours"])
 		require.Greater(t, pw["plan"].(float64), 0.0)
-		require.Contains(t, res.Summary, "line-1 plan")
+		require.Equal(t, pw["forecast"], pw["projected"])
+		_, toEnd := call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon_hours": 48}`)
+		_, toStart := call(t, ctx, reg, "forecast_series", `{"series": "line-1.output", "horizon_hours": 24}`)
+		require.InEpsilon(t, toEnd["total"].(float64)-toStart["total"].(float64), pw["forecast"].(float64), 0.01)
+		require.Contains(t, res.Summary, "line-1 "+rfc(tomorrow.UTC())[:16])
+		require.Contains(t, res.Summary, "forecast")
+		require.Len(t, res.Charts, 1)
+
+		// A period under way ("today"): what was made since its start, as
+		// the past comparison reads it, plus the forecast of the rest.
+		start := plantNow.Truncate(time.Hour).Add(-5 * time.Hour)
+		res, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+rfc(start)+`", "until": "`+rfc(start.Add(24*time.Hour))+`"}`)
+		require.Empty(t, res.UserError)
+		pw = data["window"].(map[string]any)
+		_, soFar := call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+rfc(start)+`"}`)
+		sf := soFar["past"].(map[string]any)
+		require.Equal(t, sf["hours"], pw["made_hours"])
+		require.InEpsilon(t, sf["actual"].(float64), pw["made"].(float64), 0.001)
+		require.InEpsilon(t, sf["plan"].(float64), pw["plan_so_far"].(float64), 0.001)
+		require.EqualValues(t, 24, pw["made_hours"].(float64)+pw["forecast_hours"].(float64))
+		require.InEpsilon(t, pw["made"].(float64)+pw["forecast"].(float64), pw["projected"].(float64), 0.01) // three significant digits each
+		require.InEpsilon(t, 100*pw["projected"].(float64)/pw["plan"].(float64), pw["attainment_pct"].(float64), 0.01)
+		require.Contains(t, res.Summary, "made ")
+		require.Contains(t, res.Summary, "projected")
+		require.Nil(t, pw["gap_hours"])
+		require.Nil(t, pw["feed_note"], "the test plant's feed is current")
+
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+rfc(tomorrow)+`"}`)
+		require.Contains(t, res.UserError, "give until too")
+		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "`+rfc(tomorrow)+`", "until": "`+rfc(tomorrow)+`"}`)
+		require.Contains(t, res.UserError, "the window is empty")
 		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "until": "24h"}`)
 		require.Contains(t, res.UserError, "until needs since")
 		res, _ = call(t, ctx, reg, "compare_to_plan", `{"line": "line-1", "since": "24h", "until": "48h"}`)

@@ -199,11 +199,18 @@ func callWindow(args map[string]any, now time.Time) (since, until time.Time, ok 
 	return since, until, false
 }
 
-// callHorizon reads how far a forecast call looks ahead.
+// callHorizon reads how far a forecast call looks ahead: its horizon, or
+// an until in the future.
 func callHorizon(args map[string]any, now time.Time) (time.Time, bool) {
 	for _, k := range []string{"horizon_hours", "horizon"} {
 		if h, ok := args[k].(float64); ok && h > 0 {
 			return now.Add(time.Duration(h * float64(time.Hour))), true
+		}
+	}
+	// compare_to_plan over a period that ends ahead reaches its until.
+	if u, _ := args["until"].(string); u != "" {
+		if t, err := parseStamp(u, now); err == nil && t.After(now) {
+			return t, true
 		}
 	}
 	return time.Time{}, false

@@ -45,6 +45,32 @@ type planData struct {
 	Unit   string    `json:"unit"`
 	Past   *planSpan `json:"past"`
 	Ahead  *planSpan `json:"ahead"`
+	Window *planWin  `json:"window"`
+}
+
+// planWin is a period that ends ahead against its whole plan: made so
+// far plus the forecast of the rest.
+type planWin struct {
+	Plan      float64 `json:"plan"`
+	Compared  float64 `json:"plan_compared"`
+	Made      float64 `json:"made"`
+	MadeHours int     `json:"made_hours"`
+	PlanSoFar float64 `json:"plan_so_far"`
+	Forecast  float64 `json:"forecast"`
+	FCHours   int     `json:"forecast_hours"`
+	Lo        float64 `json:"forecast_lo80"`
+	Hi        float64 `json:"forecast_hi80"`
+	Projected float64 `json:"projected"`
+	ProjLo    float64 `json:"projected_lo80"`
+	ProjHi    float64 `json:"projected_hi80"`
+	Pct       float64 `json:"attainment_pct"`
+	Shortfall float64 `json:"shortfall"`
+	AtRisk    int     `json:"hours_at_risk"`
+	GapHours  int     `json:"gap_hours"`
+	Model     string  `json:"model"`
+	MASE      float64 `json:"mase"`
+	Cutoff    string  `json:"cutoff"`
+	FeedNote  string  `json:"feed_note"`
 }
 
 type planSpan struct {
@@ -112,32 +138,31 @@ func (r *run) forecast() {
 	}
 	lines := r.outputLines()
 	hz := q.Horizon
-	hours := r.hoursTo(hz.To)
 	var out []string
 	worst := 0.0
 	var accuracy []string // each line's backtest error, for "how accurate are your forecasts?"
 	if q.Plan {
+		// The whole period's plan: "today" began at 00:00, "tomorrow"
+		// begins ahead.
+		period := hz
+		if !hz.Began.IsZero() {
+			period.From = hz.Began
+			if l, ok := periodLabels[hz.Label]; ok {
+				period.Label, period.LabelKO = l[0], l[1]
+			}
+		}
 		var calls []agent.ToolCall
 		for _, l := range lines {
-			calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "horizon_hours": hours, "past_hours": 0}})
+			calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "since": stampUTC(period.From), "until": stampUTC(period.To)}})
 		}
-		out = append(out, r.msg("fc.head_plan", r.span(hz)))
+		out = append(out, r.msg("plan.head_window", r.span(period)))
 		for _, res := range r.call(calls...) {
 			d, ok := decode[planData](res.Result.Data)
-			if !res.OK || !ok || d.Ahead == nil {
+			if !res.OK || !ok || d.Window == nil {
 				continue
 			}
-			a := d.Ahead
-			line := strings.TrimSuffix(d.Output, ".output")
-			s := r.msg("plan.ahead", line, a.Hours, val(a.Forecast), val(a.Plan), val(a.Pct), val(a.Lo), val(a.Hi))
-			if a.Shortfall > 0 {
-				s += r.msg("plan.short", val(a.Shortfall), r.unitIn(totalUnit(d.Unit)))
-			}
-			if a.AtRisk > 0 {
-				s += r.msg("plan.at_risk", a.AtRisk)
-			}
-			out = append(out, sentence(s+r.modelNote(a.Model, a.MASE)))
-			worst = math.Max(worst, a.MASE)
+			out = append(out, r.planWindow(d))
+			worst = math.Max(worst, d.Window.MASE)
 		}
 	} else {
 		var res []agent.ToolResult
@@ -336,6 +361,66 @@ func (r *run) nextHours(h float64) Span {
 	d := time.Duration(h) * time.Hour
 	s := ahead(r.now, d, "the next "+hoursText(d, false), "앞으로 "+hoursText(d, true))
 	s.Named = true
+	return s
+}
+
+// periodLabels name the whole period of a horizon said by its end ("by
+// the end of the shift" is this shift's plan).
+var periodLabels = map[string][2]string{
+	"the end of this shift": {"this shift", "이번 교대"},
+	"the end of today":      {"today", "오늘"},
+	"the rest of this week": {"this week", "이번 주"},
+}
+
+// planWindow says one line's period against its plan: what it made so
+// far, the forecast of the rest, and the projected total against the plan.
+func (r *run) planWindow(d planData) string {
+	w := d.Window
+	line := strings.TrimSuffix(d.Output, ".output")
+	unit := r.unitIn(totalUnit(d.Unit))
+	var parts []string
+	if w.MadeHours > 0 {
+		parts = append(parts, r.msg("plan.made", val(w.Made), unit, w.MadeHours, val(w.PlanSoFar)))
+	}
+	if w.FCHours > 0 {
+		key := "plan.rest"
+		if w.MadeHours == 0 {
+			key = "plan.fc_all"
+		}
+		parts = append(parts, r.msg(key, val(w.Forecast), w.FCHours, val(w.Lo), val(w.Hi)))
+	}
+	s := line + ": " + strings.Join(parts, "; ")
+	if w.MadeHours > 0 && w.FCHours > 0 {
+		s += r.msg("plan.projected", val(w.Projected), val(w.Compared), val(w.Pct), val(w.ProjLo), val(w.ProjHi))
+	} else {
+		s += r.msg("plan.against", val(w.Compared), val(w.Pct))
+	}
+	if w.Shortfall > 0 {
+		s += r.msg("plan.short", val(w.Shortfall), unit)
+	}
+	if w.AtRisk > 0 {
+		s += r.msg("plan.at_risk", w.AtRisk)
+	}
+	if w.FCHours > 0 {
+		s += r.modelNote(w.Model, w.MASE)
+	}
+	s = sentence(s)
+	if w.FCHours > 0 && w.Compared > 0 {
+		switch {
+		case w.ProjHi < w.Compared:
+			s += " " + r.msg("plan.verdict_miss")
+		case w.ProjLo >= w.Compared:
+			s += " " + r.msg("plan.verdict_make")
+		default:
+			s += " " + r.msg("plan.verdict_open")
+		}
+	}
+	if w.GapHours > 0 {
+		s += " " + r.msg("plan.gap", w.GapHours)
+	}
+	if w.FeedNote != "" && w.Cutoff != "" {
+		s += " " + r.msg("plan.feed_stopped", d.Output, r.at(parseStamp(w.Cutoff)))
+	}
 	return s
 }
 

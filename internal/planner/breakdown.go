@@ -373,7 +373,16 @@ func (r *run) planOnly() bool {
 				Hours int     `json:"hours"`
 				Plan  float64 `json:"plan"`
 			} `json:"plan_window"`
+			// A period that ends ahead comes back as its projection,
+			// with the same plan total.
+			Ahead *struct {
+				Hours int     `json:"hours"`
+				Plan  float64 `json:"plan"`
+			} `json:"window"`
 		}](res.Result.Data)
+		if ok && d.Window == nil {
+			d.Window = d.Ahead
+		}
 		if !res.OK || !ok || d.Window == nil {
 			continue
 		}

@@ -89,3 +89,46 @@ func TestThresholdHoursMatchSQL(t *testing.T) {
 	require.Equal(t, strconv.Itoa(hours), m[2], "hours with data")
 	require.Positive(t, above, "press-3's vibration has been rising for about 36 hours")
 }
+
+// TestTodaysPlanMadeSoFarMatchesSQL: "will line 1 make today's plan?" is
+// the whole day's: what SQL sums of today's stored output so far, plus the
+// forecast of the rest, against the whole day's plan as SQL sums it.
+func TestTodaysPlanMadeSoFarMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "will line 1 make its plan today?")
+	require.NotEmpty(t, calledWith(a, tools.CompareToPlan))
+	require.Contains(t, a.Situation, "Against plan, today (")
+
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul)
+	sum := func(name string, from, to time.Time) float64 {
+		var v float64
+		err := d.pool.QueryRow(context.Background(), `
+			SELECT coalesce(sum(u.m * u.c), 0)
+			FROM series_hour h JOIN series s ON s.id = h.series_id,
+			     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
+			WHERE s.name = $1 AND u.c > 0
+			  AND h.t0 + (u.i - 1) * interval '1 hour' >= $2 AND h.t0 + (u.i - 1) * interval '1 hour' < $3`, name, from, to).Scan(&v)
+		require.NoError(t, err)
+		return v
+	}
+	m := regexp.MustCompile(`made ([\d.]+) parts so far in (\d+) h \(plan for those hours ([\d.]+)\); forecast ([\d.]+) for the other (\d+) h .*?; expected total ([\d.]+) against a plan of ([\d.]+)`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	f := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		return v
+	}
+	madeH, restH := f(m[2]), f(m[5])
+	require.EqualValues(t, 24, madeH+restH, "every hour of the day is made or forecast")
+	end := day.Add(time.Duration(madeH) * time.Hour)
+	require.InEpsilon(t, sum("line-1.output", day, end), f(m[1]), 0.006, "made so far")
+	require.InEpsilon(t, sum("line-1.plan", day, end), f(m[3]), 0.006, "plan so far")
+	require.InEpsilon(t, sum("line-1.plan", day, day.AddDate(0, 0, 1)), f(m[7]), 0.006, "the whole day's plan")
+	require.InEpsilon(t, f(m[1])+f(m[4]), f(m[6]), 0.01, "made plus forecast")
+	require.Regexp(t, `On track|Likely to miss|Too close to call`, a.Situation)
+}

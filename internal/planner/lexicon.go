@@ -286,3 +286,10 @@ var searchSynonyms = []synonym{
 // corrected towards (the plant's vocabulary is corrected by plant).
 var vocabulary = []string{"forecast", "anomaly", "anomalies", "procedure", "maintain", "maintenance", "tomorrow", "yesterday",
 	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning"}
+
+// planMakeRe asks whether a plan will be met: "on track", "make it", "달성",
+// not "behind" (where the output stands now).
+var planMakeRe = regexp.MustCompile(`(?i)\bon track\b|\bmake\b|\bhit\b|\bmeet\b|\bachiev\w*|\bwill\b|\bgoing to\b|달성|맞출|맞추|채울`)
+
+// didRe asks about the past ("did we make plan today?", "했어?").
+var didRe = regexp.MustCompile(`(?i)\b(?:did|was|were|have we|has it)\b|했어|했나|했니|됐어|됐나`)

@@ -20,6 +20,10 @@ type Span struct {
 	// Ahead is set for a horizon a phrase puts in the future ("tomorrow",
 	// "next shift"), not one that points either way ("today").
 	Ahead bool
+	// Began is the start of a horizon's period that has already begun
+	// ("today" asked at 10:00 began at 00:00): a plan is the whole
+	// period's, so what was made in it so far counts.
+	Began time.Time
 }
 
 // direction says which way a time phrase points.
@@ -463,7 +467,8 @@ var timeRules = []timeRule{
 		}, nil},
 	{regexp.MustCompile(`\b(?:end|rest) of (?:the |this )?shift\b|교대\s*(?:끝|종료|마감)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			return Span{From: now, To: p.ShiftAt(now, 0).To, Label: "the end of this shift", LabelKO: "이번 교대 끝"}, true
+			s := p.ShiftAt(now, 0)
+			return Span{From: now, To: s.To, Label: "the end of this shift", LabelKO: "이번 교대 끝", Began: byEnd(m[0], s.From)}, true
 		}, nil},
 	{regexp.MustCompile(`\bnext shift\b|다음\s*교대`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -512,11 +517,11 @@ var timeRules = []timeRule{
 		}, nil},
 	{regexp.MustCompile(`\b(?:rest|end) of (?:the |this )?week\b|이번\s*주\s*(?:남은|말)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			return Span{From: now, To: p.Week(now, 1), Label: "the rest of this week", LabelKO: "이번 주 남은 기간"}, true
+			return Span{From: now, To: p.Week(now, 1), Label: "the rest of this week", LabelKO: "이번 주 남은 기간", Began: byEnd(m[0], p.Week(now, 0))}, true
 		}, nil},
 	{regexp.MustCompile(`\bend of (?:the )?day\b`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			return Span{From: now, To: p.Day(now, 1), Label: "the end of today", LabelKO: "오늘 끝"}, true
+			return Span{From: now, To: p.Day(now, 1), Label: "the end of today", LabelKO: "오늘 끝", Began: p.Day(now, 0)}, true
 		}, nil},
 	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|days?|weeks?|shifts?|months?|years?)\b`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -787,7 +792,7 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 			if !horizon.Named {
 				h := s
 				if h.From.Before(now) {
-					h.From = now
+					h.From, h.Began = now, s.From
 				}
 				if h.To.After(now) {
 					horizon = h
@@ -796,6 +801,15 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 		}
 	}
 	return window, horizon
+}
+
+// byEnd is the period's start for "by the end of the shift" (the whole
+// shift's plan), none for "the rest of the shift" (only what is left).
+func byEnd(phrase string, start time.Time) time.Time {
+	if strings.Contains(phrase, "rest") || strings.Contains(phrase, "남은") {
+		return time.Time{}
+	}
+	return start
 }
 
 // nextSaturday is 00:00 of this week's Saturday in plant time (today's on

@@ -212,7 +212,7 @@ func intentOf(q Query) Intent {
 	switch best {
 	case "":
 		switch {
-		case q.Horizon.Ahead && (q.Output || q.Plan):
+		case q.Horizon.Ahead && (q.Output || q.Plan), planInProgress(&q):
 			return IntentForecast
 		case q.Output || q.Plan:
 			return IntentMetric
@@ -237,7 +237,7 @@ func intentOf(q Query) Intent {
 		}
 		return ""
 	case IntentStatus, IntentDiagnose, IntentMetric:
-		if q.Horizon.Ahead && (q.Output || q.Plan) {
+		if q.Horizon.Ahead && (q.Output || q.Plan) || planInProgress(&q) {
 			return IntentForecast
 		}
 		if best == IntentStatus && !q.Vague && symptomRe.MatchString(q.Text) && len(q.Assets) > 0 {
@@ -270,6 +270,13 @@ func intentOf(q Query) Intent {
 		}
 	}
 	return best
+}
+
+// planInProgress is whether a period under way will meet its plan ("are
+// we on track to make today's plan?", "이번 주 목표 맞출 수 있어?"): what
+// was made so far and the forecast of the rest, not the output so far.
+func planInProgress(q *Query) bool {
+	return q.Plan && !q.Horizon.Began.IsZero() && planMakeRe.MatchString(q.Text) && !didRe.MatchString(q.Text)
 }
 
 // inherit fills a follow-up from the thread: the entities of the latest
