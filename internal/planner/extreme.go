@@ -17,7 +17,34 @@ import (
 
 // extremeAskRe asks for the highest or lowest reading across machines;
 // group 1 says which end.
-var extremeAskRe = regexp.MustCompile(`(?i)\b(?:which|what|who)\b.{0,30}\b(highest|lowest|most|least|hottest|coldest|fastest|slowest|loudest)\b|\b(hottest|coldest|highest|lowest|fastest|slowest)\b.{0,20}\b(?:machine|asset|one|press|pump|cnc|conveyor|filler|compressor)s?\b|가장 (높|낮|뜨거|많이 떨|빠르|느리)`)
+var extremeAskRe = regexp.MustCompile(`(?i)\b(?:which|what|who)\b.{0,30}\b(highest|lowest|most|least|hottest|coldest|fastest|slowest|loudest)\b|\b(hottest|coldest|highest|lowest|fastest|slowest)\b.{0,20}\b(?:machine|asset|one|press|pump|cnc|conveyor|filler|compressor)s?\b|가장 (높|낮|뜨거|많이 떨|빠르|느리)` +
+	// "top 3 machines by vibration", "rank the pumps by pressure", "진동
+	// 높은 순으로": a sensor named, highest first unless bottom or lowest.
+	`|\b(top|bottom)\b(?:\s+\w+){0,3}\s+by\b|\brank\w*\b.{0,40}\bby\b|(높|낮)은\s*순|(상위|하위)\s*\d+`)
+
+// extremeCountRe says how many to list: "top 3", "which 2 machines",
+// "설비 3개".
+var extremeCountRe = regexp.MustCompile(`(?i)\b(?:top|bottom|first)\s+(\d+|two|three|four|five|ten)\b|\b(\d+|two|three|four|five|ten)\s+(?:\w+\s+)?(?:machines|assets|pumps|presses|cncs|conveyors|fillers|compressors|ones|highest|lowest|hottest|coldest|fastest|slowest)\b|(?:상위|하위)\s*(\d+)|(\d+)\s*(?:개|대|곳)`)
+
+var countWords = map[string]int{"two": 2, "three": 3, "four": 4, "five": 5, "ten": 10}
+
+// extremeCount is how many machines the question asks for (5 when it
+// does not say).
+func extremeCount(text string) int {
+	m := extremeCountRe.FindStringSubmatch(text)
+	for _, g := range m[min(1, len(m)):] {
+		if g == "" {
+			continue
+		}
+		if n, ok := countWords[strings.ToLower(g)]; ok {
+			return n
+		}
+		if n := atoi(g); n > 0 {
+			return min(n, 50)
+		}
+	}
+	return 5
+}
 
 // extremeSensorWords give the sensor a superlative implies.
 var extremeSensorWords = map[string]string{"hottest": "temperature", "coldest": "temperature", "fastest": "speed", "slowest": "speed", "loudest": "vibration", "뜨거": "temperature", "많이 떨": "vibration", "빠르": "speed", "느리": "speed"}
@@ -29,7 +56,13 @@ func (r *run) extreme() bool {
 	if m == nil || len(q.Assets) == 1 {
 		return false
 	}
-	end := strings.ToLower(m[1] + m[2] + m[3])
+	end := strings.ToLower(m[1] + m[2] + m[3] + m[4] + m[5] + m[6])
+	switch end {
+	case "top", "상위":
+		end = "highest"
+	case "bottom", "하위":
+		end = "lowest"
+	}
 	sensor := ""
 	if len(q.Sensors) == 1 {
 		sensor = q.Sensors[0]
@@ -72,10 +105,11 @@ func (r *run) extreme() bool {
 		}
 		return cmp.Compare(b.v, a.v)
 	})
+	n := extremeCount(q.Text)
 	var parts []string
 	old := 0
 	for i, x := range rs {
-		if i == 5 {
+		if i == n {
 			break
 		}
 		p := r.msg("extreme.one", x.asset, val(x.v)+suffix(x.unit), r.at(x.at))
@@ -90,11 +124,14 @@ func (r *run) extreme() bool {
 		key = "extreme.low"
 	}
 	out := []string{r.msg(key, r.sensorName(sensor), strings.Join(parts, "; "))}
+	if len(rs) > n {
+		out = append(out, r.msg("extreme.more", len(rs)-n))
+	}
 	// What the detectors make of the machines ranked first: a high value
 	// may be its usual level, a modest one a rise.
 	var top []string
 	for i, x := range rs {
-		if i < 5 {
+		if i < n {
 			top = append(top, x.asset)
 		}
 	}
@@ -105,9 +142,6 @@ func (r *run) extreme() bool {
 				out = append(out, r.eventLine(e))
 			}
 		}
-	}
-	if len(rs) > 5 {
-		out = append(out, r.msg("extreme.more", len(rs)-5))
 	}
 	if old > 0 {
 		out = append(out, r.msg("extreme.stale"))
