@@ -769,8 +769,9 @@ func (r *run) eventLine(e Event) string {
 	}
 	sigma := val(math.Abs(e.Sigma))
 	unit := suffix(e.Unit)
-	if e.Ongoing && !e.AsOf.IsZero() {
-		return r.msg("event.ongoing_at", e.Asset, r.sensorName(e.Sensor), val(e.Value), unit, r.at(e.AsOf), val(e.Usual), sigma, dir, r.at(e.Start), r.kindName(e.Kind))
+	asOf := r.stoppedAt(e)
+	if e.Ongoing && !asOf.IsZero() {
+		return r.msg("event.ongoing_at", e.Asset, r.sensorName(e.Sensor), val(e.Value), unit, r.at(asOf), val(e.Usual), sigma, dir, r.at(e.Start), r.kindName(e.Kind))
 	}
 	if e.Ongoing {
 		return r.msg("event.ongoing", e.Asset, r.sensorName(e.Sensor), val(e.Value), unit, val(e.Usual), sigma, dir, r.at(e.Start), r.hoursSince(e.Start), r.kindName(e.Kind))
@@ -779,6 +780,41 @@ func (r *run) eventLine(e Event) string {
 		return r.msg("event.at", e.Asset, r.sensorName(e.Sensor), sigma, dir, r.at(e.Start), r.kindName(e.Kind), val(e.Value), unit, val(e.Usual))
 	}
 	return r.msg("event.past", e.Asset, r.sensorName(e.Sensor), sigma, dir, r.at(e.Start), r.at(e.End), r.kindName(e.Kind), val(e.Value), unit, val(e.Usual))
+}
+
+// stoppedAt is when an ongoing event's level was last read when that is
+// not now: the end of a past window asked for, or the last reading of a
+// feed that stopped (zero when the level is now's).
+func (r *run) stoppedAt(e Event) time.Time {
+	if !e.AsOf.IsZero() {
+		return e.AsOf
+	}
+	if e.Ongoing && !e.End.IsZero() && r.now.Sub(e.End) > r.staleAfter(e.Asset, e.Sensor) {
+		return e.End
+	}
+	return time.Time{}
+}
+
+// lastRead is the time an event's level is of: stoppedAt, or now.
+func (r *run) lastRead(e Event) time.Time {
+	if t := r.stoppedAt(e); !t.IsZero() {
+		return t
+	}
+	return r.now
+}
+
+// staleAfter is how old a sensor's last reading may be and still say
+// "now": an hour, or three of its intervals when they are longer.
+func (r *run) staleAfter(asset, sensor string) time.Duration {
+	limit := time.Hour
+	for _, s := range r.p.Series {
+		if s.Asset == asset && s.Sensor == sensor {
+			if iv, err := time.ParseDuration(s.Interval); err == nil && 3*iv > limit {
+				limit = 3 * iv
+			}
+		}
+	}
+	return limit
 }
 
 // quietLine says an asset showed nothing, with its latest readings.
@@ -796,9 +832,7 @@ func (r *run) quietLine(asset string) string {
 		}
 		rd = append(rd, r.sensorName(s.Sensor)+" "+val(s.Latest)+suffix(s.Unit))
 		latest = s.LatestAt
-		if iv, err := time.ParseDuration(s.Interval); err == nil && 3*iv > limit {
-			limit = 3 * iv
-		}
+		limit = max(limit, r.staleAfter(asset, s.Sensor))
 	}
 	w := r.q.Window
 	stale := ""

@@ -184,3 +184,26 @@ func TestQuietLineSaysOldReadings(t *testing.T) {
 	r.p = p
 	require.NotContains(t, r.quietLine("press-2"), "old")
 }
+
+// TestEventLineSaysWhenFeedStopped: an ongoing event whose last reading
+// is hours old states its level at that reading, never "now".
+func TestEventLineSaysWhenFeedStopped(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 23, 40, 0, 0, time.UTC)
+	series := []plant.Series{{Name: "press-3.vibration", Asset: "press-3", Sensor: "vibration", Latest: 5.6, Unit: "mm/s", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"}}
+	p, err := plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	r := &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
+	e := Event{Asset: "press-3", Sensor: "vibration", Start: now.Add(-50 * time.Hour), End: time.Date(2026, 12, 6, 14, 20, 0, 0, time.UTC),
+		Ongoing: true, Kind: "drift", Value: 5.6, Usual: 2.1, Sigma: 20, Unit: "mm/s"}
+	line := r.eventLine(e)
+	require.Equal(t, e.End, r.lastRead(e), "rates and durations run to the last reading")
+	require.NotContains(t, line, " now ")
+	require.Contains(t, line, "at "+r.at(e.End))
+	e.End = now.Add(-10 * time.Minute)
+	require.Contains(t, r.eventLine(e), "5.6 mm/s now")
+	require.Equal(t, now, r.lastRead(e))
+	r.lang = "ko"
+	e.End = time.Date(2026, 12, 6, 14, 20, 0, 0, time.UTC)
+	require.NotContains(t, r.eventLine(e), "현재")
+}

@@ -136,6 +136,7 @@ var messages = map[string][2]string{
 	"rule.after_horizon":     {"At this rate it stays below that limit for the time you asked about (%s, to %s), but the rate can change: re-check every shift.", "이 속도라면 물어보신 시점(%[1]s, %[2]s)까지는 그 기준 아래지만 속도는 바뀔 수 있으니 매 교대 다시 확인하세요."},
 	"rule.quiet_horizon":     {"Nothing in its data now points to a problem before the time you asked about (%s, to %s); the data cannot promise it, so re-check every shift.", "지금 데이터로는 물어보신 시점(%[1]s, %[2]s) 전에 문제를 가리키는 것이 없습니다. 데이터가 보장하지는 못하니 매 교대 다시 확인하세요."},
 	"rule.outlook":           {"At this rate it reaches the %s%s %s limit (%s) in about %s h.", "이 속도라면 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다."},
+	"rule.outlook_at":        {"At the rate it had at its last reading (%[6]s) it would reach the %[1]s%[2]s %[3]s limit (%[4]s) about %[5]s h after that reading; there is no newer data to say where it is now.", "마지막 측정(%[6]s) 당시 속도라면 그로부터 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다. 그 뒤 데이터가 없어 지금 값은 알 수 없습니다."},
 
 	// Escalation.
 	"rule.report":         {"Report the reading to the maintenance lead now and follow %s.", "측정값을 지금 보전 담당 리더에게 알리고 %s 절차를 따르세요."},

@@ -127,7 +127,7 @@ func (r *run) fire(h *hypothesis, d docs) []firing {
 		}
 		says := r.msg("rule.crossed", h.Asset, r.sensorName(ru.Sensor), val(v), suffix(ru.Unit), r.msg("rule.dir."+ru.Condition), val(ru.Limit), suffix(ru.Unit), r.levelName(ru.Level), ru.Doc)
 		if ru.Condition == "above_rising" || ru.Condition == "below_falling" {
-			says += r.msg("rule.for", r.hoursSince(h.Event.Start))
+			says += r.msg("rule.for", int(math.Round(r.lastRead(*h.Event).Sub(h.Event.Start).Hours())))
 		}
 		out = append(out, firing{rule: ru, says: says})
 	}
@@ -183,7 +183,7 @@ func (r *run) hoursToNext(h *hypothesis, d docs) (float64, bool) {
 	if !h.Event.AsOf.IsZero() && r.now.Sub(h.Event.AsOf) > 7*24*time.Hour {
 		return 0, false // a window long past: what came next is history, not a rate to project
 	}
-	elapsed := r.now.Sub(h.Event.Start).Hours()
+	elapsed := r.lastRead(*h.Event).Sub(h.Event.Start).Hours()
 	if elapsed < 1 {
 		return 0, false
 	}
@@ -203,8 +203,13 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	}
 	nx, _ := r.next(h, d)
 	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
-		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours since "+stampUTC(h.Event.Start)+")")
+		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours from "+stampUTC(h.Event.Start)+" to "+stampUTC(r.lastRead(*h.Event))+")")
 	out := r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
+	if at := r.stoppedAt(*h.Event); !at.IsZero() && h.Event.AsOf.IsZero() {
+		// The feed stopped: the rate is the one it had then, counted
+		// from its last reading.
+		out = r.msg("rule.outlook_at", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v, r.at(at))
+	}
 	if hz := r.q.Horizon; hz.Named && hz.Ahead && runUntilRe.MatchString(r.q.Text) {
 		// "can I keep running until friday?": the limit against that time.
 		label := hz.Label
