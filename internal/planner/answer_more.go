@@ -1290,8 +1290,6 @@ func splitSentences(s string) []string {
 	return out
 }
 
-// sameProcedure reports whether a Korean runbook's steps say what most of
-// the English one's do.
 // titlesAgree says whether an English and a Korean runbook title name the
 // same parts: a part (plant.Components) in one title and not the other
 // means two procedures ("Pump suction strainer cleaning" is not "필터 교체
@@ -1324,6 +1322,8 @@ var componentWordRes = func() []*regexp.Regexp {
 	return out
 }()
 
+// sameProcedure reports whether a Korean runbook's steps say what most of
+// the English one's do.
 func sameProcedure(en, ko []string) bool {
 	if len(en) == 0 || len(ko) == 0 {
 		return false

@@ -68,6 +68,7 @@ func (r *run) parts() {
 		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
 	}
 	r.call(reads...)
+	ids = r.oneOfTwins(ids)
 	var lines []string
 	for _, id := range ids {
 		d := r.lib.docs[id]
@@ -75,7 +76,11 @@ func (r *run) parts() {
 			continue
 		}
 		for _, l := range partLines(d.Body, min(2, 6-len(lines))) {
-			lines = append(lines, "• "+r.msg("parts.line", l, d.ID))
+			key := "parts.line"
+			if r.ko() && !d.korean() {
+				key = "parts.line_en"
+			}
+			lines = append(lines, "• "+r.msg(key, l, d.ID))
 			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
 		}
 	}
@@ -94,6 +99,38 @@ func (r *run) parts() {
 	if len(lead) > 0 {
 		r.a.Confidence = "low" // the question asked was stock, which is not known
 	}
+}
+
+// oneOfTwins keeps one of a runbook and its twin in the other language
+// (the same steps, titles that name the same parts): the one in the
+// answer's language, so its lines are not said twice.
+func (r *run) oneOfTwins(ids []string) []string {
+	kept := map[string]string{} // the dropped one → its twin, which takes its place
+	for _, a := range ids {
+		en := r.lib.docs[a]
+		if en == nil || en.korean() || !en.Read {
+			continue
+		}
+		for _, b := range ids {
+			ko := r.lib.docs[b]
+			if ko == nil || !ko.korean() || !ko.Read || !sameProcedure(stepsOf(en), stepsOf(ko)) || !titlesAgree(en.Title, ko.Title) {
+				continue
+			}
+			if r.ko() {
+				kept[en.ID] = ko.ID
+			} else {
+				kept[ko.ID] = en.ID
+			}
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if k, ok := kept[id]; ok {
+			id = k
+		}
+		out = appendUnique(out, id)
+	}
+	return out
 }
 
 // partLines are up to n lines of a document's text (not its front matter
