@@ -113,6 +113,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업)|(?:고장|정비|교체|작업 ?지시).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
+		// "what's the most common failure mode?", "which component fails
+		// most often?": failures counted by mode or part.
+		p(8, commonModePattern+`|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|부품.{0,10}(?:가장|제일) (?:많이|자주) 고장|(?:가장|제일) (?:많이|자주) 고장\S* 부품`),
 		// "when was the bearing last replaced?": a record's date.
 		p(7, `\blast (?:replaced|changed|swapped|renewed|cleaned)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped|renewed)\b`),
 	},

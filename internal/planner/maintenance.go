@@ -29,7 +29,7 @@ var maintAsks = []maintAsk{
 	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
@@ -140,7 +140,8 @@ var componentCodeRe = regexp.MustCompile(`\b(?:of|for|on) (?:the )?([a-z]+-?\d+[
 // notComponent are words that come before "failures" and name no part.
 var notComponent = map[string]bool{"between": true, "in": true, "on": true, "for": true, "with": true, "and": true, "or": true, "no": true, "many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
 	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
-	"machine": true, "machines": true, "equipment": true, "most": true, "fewest": true, "least": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true}
+	"machine": true, "machines": true, "equipment": true, "most": true, "fewest": true, "least": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true,
+	"common": true, "frequent": true, "usual": true, "typical": true, "biggest": true, "main": true, "top": true, "commonest": true}
 
 // namedComponent returns a part named before "failures" that the plant's
 // vocabulary does not otherwise know (a CMMS's own component names, such
@@ -196,6 +197,17 @@ var alertWords = regexp.MustCompile(`\berrors?\b|\balerts?\b|\balarms?\b|\bwarni
 
 // serviceWords mark a count of maintenance work rather than of failures.
 var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b|\binspect\w*|\bpm\b|정비|점검`)
+
+// whichComponent / commonMode ask for failures ranked by the part that
+// failed or by failure mode ("which component fails most often?", "the
+// most common failure on the presses?", "가장 흔한 고장 유형").
+var (
+	whichComponent = regexp.MustCompile(`\bwhich (?:components?|parts?)\b|\b(?:components?|parts?)\b.{0,20}\b(?:most|often|frequent\w*)\b|(?:어느|어떤|무슨) 부품|부품.{0,10}(?:가장|제일|자주|많이)|(?:가장|제일).{0,12}부품|부품별`)
+	commonMode     = regexp.MustCompile(commonModePattern)
+)
+
+// commonModePattern is commonMode's pattern, which the count ask shares.
+const commonModePattern = `\b(?:most|least) (?:common|frequent|usual)\b.{0,20}\b(?:failures?|breakdowns?|faults?|problems?|issues?|causes?|modes?)\b|\b(?:commonest|top|main|biggest) (?:failure|breakdown|fault)s?(?: modes?| types?| causes?)?\b|\bfailure (?:modes?|types?|causes?)\b|\bwhat (?:usually|most often|typically) (?:fails|breaks|goes wrong)\b|(?:가장|제일) (?:흔한|많은|잦은|자주 나는) (?:고장|문제|불량)|고장 (?:유형|모드|원인)별?|고장 유형`
 
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
@@ -300,6 +312,10 @@ func (r *run) maintenanceAs(key string) {
 		args["kind"] = "failure"
 	}
 	switch {
+	case ask.key == "count" && args["kind"] == "failure" && whichComponent.MatchString(q.Text):
+		args["group_by"] = "component"
+	case ask.key == "count" && args["kind"] == "failure" && commonMode.MatchString(q.Text):
+		args["group_by"] = "failure_mode"
 	case (ask.key == "downtime" || ask.key == "reliability" || ask.key == "count") && whichLine.MatchString(q.Text) && len(q.Lines) == 0:
 		args["group_by"] = "line"
 	case (ask.key == "downtime" || ask.key == "count") && whichAsset.MatchString(q.Text):
