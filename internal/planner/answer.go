@@ -1357,6 +1357,11 @@ func (r *run) rank(only []string) {
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Score > rs[j].Score })
 	var lines []string
+	if failLikelyRe.MatchString(q.Text) {
+		// "which machine will fail next?": the failure-risk model's answer
+		// (or why there is none) first, the anomalies after it.
+		lines, riskLines = append(lines, riskLines...), nil
+	}
 	if r.staleNote != "" {
 		lines = append(lines, r.staleNote)
 	}

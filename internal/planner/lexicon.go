@@ -156,6 +156,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "how many machines are in alarm?", "is anything above its limit?":
 		// the plant's readings against their limits, worst first.
 		p(8, `\bin alarm\b|\balarm(?:ing|s)? (?:now|right now)\b|\babove (?:its |their |the |any )?(?:alarm |alert |danger |trip )?limits?\b|\bover (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bexceed\w* (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bbeyond (?:its |their |the )?limits?\b|(?:경보|알람|위험) ?(?:기준|한계)?(?:을|를)? ?(?:넘|초과)|(?:경보|알람) (?:상태|중)`),
+		// "which machine will fail next?", "고장 날 가능성이 높은 설비":
+		// the failure-risk ranking.
+		{re: failLikelyRe, weight: 7},
 		// "what needs attention?", "does anything need a look?".
 		p(6, `\bneeds? (?:attention|a look|looking at|checking|fixing|work)\b|확인할 설비|손봐야|봐야 할 설비|점검할 설비`),
 		p(5, `\bfirst\b.{0,20}$|\bmaintain first\b|\battention first\b|\btop \d+\b|\bpriorit\w*|\bmost urgent\b|\bat (?:most )?risk\b|\briskiest\b|\bworst\b|\bmost\b|\bhottest\b|\bfurthest\b|\bwhich (?:machine|asset|equipment|one|line)\b`),
@@ -296,3 +299,8 @@ var planMakeRe = regexp.MustCompile(`(?i)\bon track\b|\bmake\b|\bhit\b|\bmeet\b|
 
 // didRe asks about the past ("did we make plan today?", "했어?").
 var didRe = regexp.MustCompile(`(?i)\b(?:did|was|were|have we|has it)\b|했어|했나|했니|됐어|됐나`)
+
+// failLikelyRe asks which machine will fail: the failure-risk model's
+// question ("most likely to fail", "will fail next", "at risk of failing",
+// "고장 날 가능성").
+var failLikelyRe = regexp.MustCompile(`(?i)\blikely to (?:fail|break)|\b(?:fail|break)s? (?:next|soon|first)\b|\bat risk of (?:fail|break)|\brisk of (?:a )?failure\b|\bfailure (?:risk|probabilit\w*|chance)\b|\bwill (?:fail|break down)\b|\bgoing to (?:fail|break)\b|고장 ?(?:위험|확률|가능성)|고장 ?(?:날|나기|이 날) ?(?:것|가능|확률)|곧 고장`)
