@@ -529,6 +529,7 @@ func figureData(figs []maintenance.Figures, agg string) []map[string]any {
 		if f.Cost > 0 {
 			m["cost"] = f.Cost
 		}
+		m["cost_records"] = f.CostRecords
 		if e := f.LastService; e != nil {
 			m["last_service"] = map[string]any{"id": e.ID, "kind": e.Kind, "at": dayTime(e.OpenedAt), "title": e.Title, "asset": e.Asset}
 		}

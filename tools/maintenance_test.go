@@ -25,9 +25,9 @@ func ptrI(i int) *int             { return &i }
 func smallHistory() []maintenance.Event {
 	d := func(s string) time.Time { t, _ := time.Parse("2006-01-02 15:04", s); return t }
 	return []maintenance.Event{
-		{ID: "F1", Kind: maintenance.KindFailure, Asset: "press-1", Line: "line-1", FailureMode: "bearing_wear", Component: "main bearing", OpenedAt: d("2026-01-10 08:00"), ClosedAt: ptrT(d("2026-01-10 14:00")), DowntimeMinutes: ptrI(360), DocumentID: "INC-1", Title: "press-1 bearing failed"},
+		{ID: "F1", Kind: maintenance.KindFailure, Asset: "press-1", Line: "line-1", FailureMode: "bearing_wear", Component: "main bearing", OpenedAt: d("2026-01-10 08:00"), ClosedAt: ptrT(d("2026-01-10 14:00")), DowntimeMinutes: ptrI(360), Cost: ptrF(1200.5), DocumentID: "INC-1", Title: "press-1 bearing failed"},
 		{ID: "F2", Kind: maintenance.KindFailure, Asset: "press-2", Line: "line-1", FailureMode: "belt_slip", OpenedAt: d("2026-02-10 08:00"), DowntimeMinutes: ptrI(120), Title: "press-2 belt slipped"},
-		{ID: "F3", Kind: maintenance.KindFailure, Asset: "pump-1", Line: "line-3", FailureMode: "filter_clogging", Component: "suction strainer", OpenedAt: d("2026-03-01 08:00"), DowntimeMinutes: ptrI(600), Title: "pump-1 strainer clogged"},
+		{ID: "F3", Kind: maintenance.KindFailure, Asset: "pump-1", Line: "line-3", FailureMode: "filter_clogging", Component: "suction strainer", OpenedAt: d("2026-03-01 08:00"), DowntimeMinutes: ptrI(600), Cost: ptrF(800), Title: "pump-1 strainer clogged"},
 		{ID: "P1", Kind: maintenance.KindPreventive, Asset: "press-1", Line: "line-1", OpenedAt: d("2026-02-01 06:00"), ClosedAt: ptrT(d("2026-02-01 08:00")), Title: "press-1 lubrication PM"},
 		{ID: "I1", Kind: maintenance.KindInspection, Asset: "press-1", Line: "line-1", OpenedAt: d("2026-03-05 06:00"), ClosedAt: ptrT(d("2026-03-05 07:00")), Title: "press-1 vibration route"},
 		{ID: "W1", Kind: maintenance.KindWorkOrder, Asset: "pump-1", Line: "line-3", OpenedAt: d("2026-03-10 06:00"), DueAt: ptrT(d("2026-03-20 06:00")), PlannedMinutes: ptrI(60), Title: "replace strainer gasket"},
@@ -80,6 +80,15 @@ func TestMaintenanceHistoryFigures(t *testing.T) {
 	require.Equal(t, "line-3", figs[0].(map[string]any)["group"])
 	require.InDelta(t, 10.0, figs[0].(map[string]any)["downtime_hours"], 0.01)
 	require.Equal(t, "line-1", figs[1].(map[string]any)["group"])
+	// Costs: summed where stated, with how many records state one; a
+	// group whose records state none has no cost, not a cost of zero.
+	require.InDelta(t, 800.0, figs[0].(map[string]any)["cost"], 0.001)
+	require.EqualValues(t, 1, figs[0].(map[string]any)["cost_records"])
+	require.InDelta(t, 1200.5, figs[1].(map[string]any)["cost"], 0.001)
+	_, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"asset": "press-2", "aggregate": "downtime"}`)
+	fig2 := data["figures"].([]any)[0].(map[string]any)
+	require.EqualValues(t, 0, fig2["cost_records"])
+	require.Nil(t, fig2["cost"])
 
 	// How many times did pump-1's strainer clog: one record.
 	res, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"asset": "pump-1", "kind": "failure", "component": "strainer", "aggregate": "count"}`)
@@ -257,3 +266,5 @@ func TestMaintenanceRegister(t *testing.T) {
 	}
 	require.Equal(t, []string{"machine-45", "press-1", "press-2", "pump-1"}, names)
 }
+
+func ptrF(f float64) *float64 { return &f }

@@ -63,8 +63,10 @@ type Figures struct {
 	MTBFHours      *float64 `json:"mtbf_hours,omitempty"`
 	MTTRHours      *float64 `json:"mttr_hours,omitempty"`
 	RepairsTimed   int      `json:"repairs_timed,omitempty"`
-	// Cost sums the stated costs.
-	Cost float64 `json:"cost,omitempty"`
+	// Cost sums the stated costs; CostRecords counts the records that
+	// state one (none: the records keep no costs, not a cost of zero).
+	Cost        float64 `json:"cost,omitempty"`
+	CostRecords int     `json:"cost_records"`
 	// LastService is the latest maintenance work done (preventive,
 	// inspection or work order, closed), LastFailure the latest failure.
 	LastService *Event `json:"last_service,omitempty"`
@@ -184,6 +186,7 @@ func figuresOf(g string, es []Event, w Window, now time.Time) Figures {
 		}
 		if e.Cost != nil {
 			f.Cost += *e.Cost
+			f.CostRecords++
 		}
 		if e.Kind == KindFailure {
 			f.Failures++

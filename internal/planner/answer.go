@@ -126,6 +126,11 @@ func (r *run) answer() {
 		}
 	case IntentHistory:
 		r.history()
+		if whoDidRe.MatchString(q.Text) {
+			// "who fixed pump 1 last time?": its incidents, and that they
+			// name no one.
+			r.a.Situation = joinLines([]string{r.a.Situation, r.msg("maint.who_unknown")})
+		}
 	case IntentMaintenance:
 		r.maintenance()
 	case IntentHandover:

@@ -1,6 +1,10 @@
 package planner
 
-import "regexp"
+import (
+	"regexp"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+)
 
 // Intent is what a question asks for.
 type Intent string
@@ -113,6 +117,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업)|(?:고장|정비|교체|작업 ?지시).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
+		// "how much did breakdowns cost us?": the records' costs.
+		p(9, maintCostPattern),
 		// "what's the most common failure mode?", "which component fails
 		// most often?": failures counted by mode or part.
 		p(8, commonModePattern+`|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|부품.{0,10}(?:가장|제일) (?:많이|자주) 고장|(?:가장|제일) (?:많이|자주) 고장\S* 부품`),
@@ -290,8 +296,7 @@ var searchSynonyms = []synonym{
 
 // vocabulary are the planner's own words that misspellings are
 // corrected towards (the plant's vocabulary is corrected by plant).
-var vocabulary = []string{"forecast", "anomaly", "anomalies", "procedure", "maintain", "maintenance", "tomorrow", "yesterday",
-	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning"}
+var vocabulary = plant.QuestionWords
 
 // planMakeRe asks whether a plan will be met: "on track", "make it", "달성",
 // not "behind" (where the output stands now).

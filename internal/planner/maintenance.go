@@ -27,6 +27,7 @@ type maintAsk struct {
 var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
 	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
+	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
 	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b`), "count"},
@@ -36,6 +37,11 @@ var maintAsks = []maintAsk{
 	{"replaced", replacedAskRe, "records"},
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
+
+// maintCostPattern asks what maintenance or breakdowns cost ("how much
+// did breakdowns cost us?", "what did we spend on maintenance?", "수리
+// 비용"): the costs the records state, or that they state none.
+const maintCostPattern = `\b(?:cost|costs|costing|spend|spent|spending|expens\w*)\b.{0,40}\b(?:breakdowns?|failures?|repairs?|maintenance|downtime|work ?orders?|fix\w*)\b|\b(?:breakdowns?|failures?|repairs?|maintenance|downtime|work ?orders?)\b.{0,40}\b(?:cost|costs|costing|spend|spent|expens\w*)\b|(?:정비|수리|고장|보전|유지보수).{0,10}(?:비용|돈|지출)|(?:비용|지출).{0,10}(?:정비|수리|고장|보전)`
 
 // alarmRecordsAsk asks for the logged alarms themselves ("what alarms
 // came in last night?", "show me the alarm log for pump 2", "when was the
@@ -65,6 +71,10 @@ var (
 	oldestOpenRe = regexp.MustCompile(`\b(?:oldest|longest[- ]open|open the longest|waiting the longest)\b|가장 오래된 (?:작업|정비)`)
 )
 
+// downtimeHoursRe asks for hours of downtime ("how many hours of downtime
+// did line 1 have?"): the downtime figure, though it starts "how many".
+var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|정지 시간|다운타임`)
+
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
 var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
@@ -93,7 +103,7 @@ func maintAskOf(text string) *maintAsk {
 			}
 		}
 	}
-	if countFirst.MatchString(text) {
+	if countFirst.MatchString(text) && !downtimeHoursRe.MatchString(text) {
 		for i := range maintAsks {
 			if maintAsks[i].key == "count" {
 				return &maintAsks[i]
@@ -308,7 +318,7 @@ func (r *run) maintenanceAs(key string) {
 			args["component"] = c // "the MTBF of comp2"
 		}
 	}
-	if ask.key == "downtime" && strings.Contains(q.Text, "breakdown") || ask.key == "downtime" && strings.Contains(q.Text, "고장") {
+	if (ask.key == "downtime" || ask.key == "cost") && (strings.Contains(q.Text, "breakdown") || strings.Contains(q.Text, "failure") || strings.Contains(q.Text, "고장")) {
 		args["kind"] = "failure"
 	}
 	switch {
@@ -399,6 +409,8 @@ type maintData struct {
 		MTBFDays       *float64       `json:"mtbf_days"`
 		MTTRHours      *float64       `json:"mttr_hours"`
 		RepairsTimed   int            `json:"repairs_timed"`
+		Cost           float64        `json:"cost"`
+		CostRecords    int            `json:"cost_records"`
 		LastService    *struct {
 			ID, Kind, At, Title string
 		} `json:"last_service"`
@@ -497,6 +509,12 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 		case "downtime":
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
+		case "cost":
+			if f.CostRecords > 0 {
+				out = append(out, r.msg("maint.cost", name, val(f.Cost), f.CostRecords, f.Records, r.maintWhat(d.Filter), span))
+			} else {
+				out = append(out, r.msg("maint.cost_none", name, f.Records, r.maintWhat(d.Filter), fmt.Sprintf("%.1f", f.DowntimeHours), span))
+			}
 		case "reliability":
 			if c, _ := d.Filter["component"].(string); c != "" {
 				name += " (" + c + ")" // "the plant (comp2)": that component's failures
@@ -526,7 +544,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			out = append(out, r.msg("maint.count_never", scope, r.maintWhat(d.Filter)))
 		}
 	}
-	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability") {
+	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability" || ask.key == "cost") {
 		var recs []string
 		for i, rec := range d.Records {
 			if i >= 5 {

@@ -297,6 +297,8 @@ var messages = map[string][2]string{
 	"extreme.stale":          {"Readings marked old are more than an hour old: they say nothing of now (ask \"which machines haven't sent data?\").", "(오래됨) 표시는 1시간보다 오래된 측정값으로 지금 상태를 말해 주지 않습니다 (\"데이터 안 들어오는 설비 있어?\")."},
 	"maint.count_zero_hint":  {"None in that window; ask without a date to see the earlier ones.", "해당 기간에는 없습니다. 기간 없이 물어보시면 이전 기록을 보여 드립니다."},
 	"maint.downtime":         {"%s: %s hours of downtime recorded, %d failure(s) (%s).", "%[1]s: 정지 시간 %[2]s시간 기록, 고장 %[3]d건 (%[4]s)."},
+	"maint.cost":             {"%s: %s in stated costs over %d of %d %s records (%s); records without a cost are not counted.", "%[1]s: %[6]s 기간 %[5]s 기록 %[4]d건 중 비용이 적힌 %[3]d건의 비용 합계 %[2]s (비용 없는 기록은 제외)."},
+	"maint.cost_none":        {"%s: the maintenance records state no cost, so I cannot say what it cost. What they do state: %d %s records and %s hours of downtime (%s). The costs are in the CMMS or with the maintenance planner or controlling.", "%[1]s: 정비 기록에 비용이 없어 비용은 알 수 없습니다. 기록에 있는 것: %[5]s 기간 %[3]s 기록 %[2]d건, 정지 시간 %[4]s시간. 비용은 CMMS나 보전 계획 담당, 관리회계 쪽에서 확인하세요."},
 	"maint.reliability_head": {"%s: %d failure(s) on %d asset(s) over %s operating hours (%s).", "%[1]s: 가동 %[4]s시간 동안 설비 %[3]d대에서 고장 %[2]d건 (%[5]s)."},
 	"maint.mtbf":             {"MTBF %s h (%s days) = operating hours ÷ failures.", "MTBF %s시간 (%s일) = 가동 시간 ÷ 고장 건수."},
 	"maint.mtbf_none":        {"MTBF cannot be computed: no failures in the window.", "기간 내 고장이 없어 MTBF를 계산할 수 없습니다."},

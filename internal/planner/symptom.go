@@ -30,7 +30,8 @@ func init() {
 		make makes making made come comes coming came back go goes going went gone
 		호기 machine machines equipment asset unit line plant again twice once times time lot lots bit very really much more
 		ok okay fine normal usual usually check checked checking what's going happen happens happened happening next step steps
-		do doing fix fixed fixing` + " " +
+		do doing fix fixed fixing i'm im i've i'd we're we've it's there's that's
+		hear hears hearing heard see sees seeing saw seen notice notices noticed noticing` + " " +
 		`부터 이후 어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인`) {
 		symptomStop[w] = true
 	}

@@ -66,6 +66,12 @@ func sortByLen(ws []string) {
 	}
 }
 
+// QuestionWords are words of questions, beside the plant's vocabulary,
+// that misspellings are corrected towards ("forcast" → "forecast"); the
+// planner passes them to NormalizeWith.
+var QuestionWords = []string{"forecast", "anomaly", "anomalies", "procedure", "maintain", "maintenance", "tomorrow", "yesterday",
+	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning"}
+
 // Normalize lowercases a text, writes number words as digits ("press
 // three" → "press 3", "next two days" → "next 2 days", "프레스 삼호기" →
 // "프레스 3호기") and corrects words one edit away from the plant's
@@ -94,6 +100,9 @@ func NormalizeWith(text string, extra []string) string {
 	return latinWord.ReplaceAllStringFunc(t, func(w string) string {
 		if _, ok := dict[w]; ok {
 			return w
+		}
+		if realWords[w] {
+			return w // "lower" is a word, not a misspelling of "power"
 		}
 		// Only a concept's first word is a target: a listed misspelling
 		// (one of the type's listed misspellings) is read, never written:
