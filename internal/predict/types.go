@@ -71,6 +71,15 @@ type DetectOptions struct {
 	// shift detector (an EWMA with weight λ = 2/(ShiftMemory+1)); longer
 	// memory finds smaller sustained shifts, later. Default 19 (λ = 0.1).
 	ShiftMemory int
+	// SpatialTolerance, when positive, adds the spatial rule of Numenta's
+	// NAB detector to the online detector: a scored point outside the range
+	// of the values before it, widened by this fraction of the range on
+	// each side (Numenta uses 0.05), scores [SpatialScore] (an event
+	// onset unless an event holds). 0 disables it.
+	SpatialTolerance float64
+	// SpatialWindow is how many of the latest points the spatial rule's
+	// range covers; 0 covers every point seen.
+	SpatialWindow int
 }
 
 // PointScore is the verdict on one point.
