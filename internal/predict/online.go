@@ -117,7 +117,7 @@ func (d detector) detectOnline(s Series) *Detection {
 	rt := newRangeTrack(d.spatialTol, d.spatialW)
 	for i, v := range x {
 		sp := st.Push(v)
-		if sp.Warm && rt.outside(v) {
+		if sp.Warm && rt.outside(v, d.spatialPad(sp)) {
 			sp.Score = math.Max(sp.Score, SpatialScore)
 		}
 		rt.push(v)
@@ -277,7 +277,7 @@ func (d detector) detectMultiOnline(m Multi, n int, opt DetectOptions) *Detectio
 		for j, st := range streams {
 			v := m.Values[j][t]
 			sp := st.Push(v)
-			if sp.Warm && ranges[j].outside(v) {
+			if sp.Warm && ranges[j].outside(v, d.spatialPad(sp)) {
 				outside = append(outside, j)
 			}
 			ranges[j].push(v)

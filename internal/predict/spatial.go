@@ -26,6 +26,16 @@ type rangePoint struct {
 	v float64
 }
 
+// spatialPad is the least margin beyond the range the spatial rule needs
+// at this point: SpatialGuard units of the series' noise scale (0 without
+// the guard).
+func (d detector) spatialPad(sp StreamPoint) float64 {
+	if d.spatialGuard <= 0 {
+		return 0
+	}
+	return d.spatialGuard * sp.Scale
+}
+
 // newRangeTrack returns nil when the rule is off.
 func newRangeTrack(tol float64, w int) *rangeTrack {
 	if tol <= 0 {
@@ -35,9 +45,10 @@ func newRangeTrack(tol float64, w int) *rangeTrack {
 }
 
 // outside reports whether v lies beyond the range of the values pushed so
-// far by more than tol of the range (never while the range is a point).
-func (r *rangeTrack) outside(v float64) bool {
-	if r == nil || math.IsNaN(v) || !r.any {
+// far by more than tol of the range and by more than minPad (never while
+// the range is a point, nor when minPad is NaN: no noise scale yet).
+func (r *rangeTrack) outside(v, minPad float64) bool {
+	if r == nil || math.IsNaN(v) || math.IsNaN(minPad) || !r.any {
 		return false
 	}
 	lo, hi := r.lo, r.hi
@@ -50,7 +61,7 @@ func (r *rangeTrack) outside(v float64) bool {
 	if hi <= lo {
 		return false
 	}
-	pad := r.tol * (hi - lo)
+	pad := math.Max(r.tol*(hi-lo), minPad)
 	return v > hi+pad || v < lo-pad
 }
 

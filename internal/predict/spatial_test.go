@@ -12,20 +12,26 @@ import (
 // the window on without counting as a value.
 func TestRangeTrack(t *testing.T) {
 	t.Parallel()
-	require.False(t, newRangeTrack(0, 0).outside(100), "off")
+	require.False(t, newRangeTrack(0, 0).outside(100, 0), "off")
 	all, win := newRangeTrack(0.05, 0), newRangeTrack(0.05, 3)
-	require.False(t, all.outside(5), "nothing seen")
+	require.False(t, all.outside(5, 0), "nothing seen")
 	for _, v := range []float64{0, 10, math.NaN(), 5, 5, 5} {
 		all.push(v)
 		win.push(v)
 	}
-	require.False(t, all.outside(10.5))
-	require.True(t, all.outside(10.6))
-	require.True(t, all.outside(-0.6))
-	require.False(t, win.outside(6), "the last three values are all 5: no range")
+	require.False(t, all.outside(10.5, 0))
+	require.True(t, all.outside(10.6, 0))
+	require.True(t, all.outside(-0.6, 0))
+	require.False(t, win.outside(6, 0), "the last three values are all 5: no range")
 	win.push(6)
-	require.True(t, win.outside(6.1))
-	require.False(t, win.outside(4.95))
+	require.True(t, win.outside(6.1, 0))
+	require.False(t, win.outside(4.95, 0))
+	// The guard: beyond the range by more than the tolerance but not by
+	// the noise scale's margin is inside; NaN (no scale yet) never fires.
+	require.False(t, all.outside(10.6, 1))
+	require.True(t, all.outside(11.1, 1))
+	require.False(t, all.outside(-1.5, 2))
+	require.False(t, all.outside(20, math.NaN()))
 }
 
 // TestOnlineSpatialRule: with the spatial rule, a value beyond the range
@@ -37,16 +43,18 @@ func TestOnlineSpatialRule(t *testing.T) {
 	x[100] = 200 // in the warm-up: sets the range, never scored
 	x[800] = 220 // beyond the range by 12%
 	for _, c := range []struct {
-		tol     float64
-		spatial bool
-	}{{0.05, true}, {0.2, false}, {0, false}} {
-		opt := DetectOptions{Online: true, Threshold: 0.32, SpatialTolerance: c.tol}
+		tol, guard float64
+		spatial    bool
+	}{{0.05, 0, true}, {0.2, 0, false}, {0, 0, false}, {0.05, 1, true}, {0.05, 50, false}} {
+		// The noise scale is about 1: a guard of 50 needs a value 50
+		// beyond the range, and 220 is 20 beyond it.
+		opt := DetectOptions{Online: true, Threshold: 0.32, SpatialTolerance: c.tol, SpatialGuard: c.guard}
 		det, err := Detect(Series{Values: x, Times: hourly(len(x))}, opt)
 		require.NoError(t, err)
 		require.True(t, det.Points[100].Missing)
 		ev := eventAt(det.Events, 800)
-		require.NotNil(t, ev, "tolerance %v", c.tol)
-		require.Equal(t, c.spatial, ev.Score == SpatialScore, "tolerance %v: %+v", c.tol, ev)
+		require.NotNil(t, ev, "tolerance %v, guard %v", c.tol, c.guard)
+		require.Equal(t, c.spatial, ev.Score == SpatialScore, "tolerance %v, guard %v: %+v", c.tol, c.guard, ev)
 	}
 }
 

@@ -80,6 +80,13 @@ type DetectOptions struct {
 	// SpatialWindow is how many of the latest points the spatial rule's
 	// range covers; 0 covers every point seen.
 	SpatialWindow int
+	// SpatialGuard, when positive, makes the spatial rule also require the
+	// value to lie beyond the range by more than this many units of the
+	// series' own noise scale (the robust residual scale the detector has
+	// learnt from the points before it, [StreamPoint.Scale]): on a noisy
+	// series a new record by 5% of the range is often just noise. 0 keeps
+	// Numenta's rule as it is.
+	SpatialGuard float64
 }
 
 // PointScore is the verdict on one point.

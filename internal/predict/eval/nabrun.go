@@ -36,6 +36,11 @@ var NABVariants = map[string]func(*predict.DetectOptions){
 	// The same over the last 2,000 points (the detector's calibration
 	// history) rather than all of them.
 	"spatial-window": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialWindow = 0.05, 2000 },
+	// The spatial rule guarded by the series' noise: the value must also
+	// be beyond the range by more than one (spatial-guard-2: two) units of
+	// the detector's robust residual scale, learnt from the past.
+	"spatial-guard":   func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 1 },
+	"spatial-guard-2": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 2 },
 }
 
 // NABProfileScore is one profile's result on one split.
