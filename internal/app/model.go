@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -287,6 +289,8 @@ func newModelEvaluateNABCmd(app *App) *cobra.Command {
 		dir     string
 		asJSON  bool
 		perFile string
+		variant string
+		split   string
 	)
 	cmd := &cobra.Command{
 		Use:   "nab --dir DIR",
@@ -299,11 +303,22 @@ fixed threshold. Results are given on all files and on the tuning and frozen spl
 files, picked by a hash of their names before any tuning). Files the detector rejects are listed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, ok := eval.NABVariants[variant]; !ok {
+				return exitCode(2, fmt.Sprintf("--variant %q: want one of %s", variant, strings.Join(slices.Sorted(maps.Keys(eval.NABVariants)), ", ")))
+			}
+			switch split {
+			case "", eval.SplitAll, eval.SplitTune, eval.SplitFrozen:
+			default:
+				return exitCode(2, fmt.Sprintf("--split %q: want all, tune or frozen", split))
+			}
+			if perFile != "" && split != "" && perFile != split {
+				return exitCode(2, fmt.Sprintf("--per-file %s: only the %s split is scored", perFile, split))
+			}
 			if err := benchDir(dir, "data/, labels/ and config/ of a NAB corpus"); err != nil {
 				return err
 			}
 			began := time.Now()
-			rep, err := eval.EvalNAB(dir, eval.NABOptions{})
+			rep, err := eval.EvalNAB(dir, eval.NABOptions{Variant: variant, Split: split})
 			if err != nil {
 				return err
 			}
@@ -321,6 +336,8 @@ files, picked by a hash of their names before any tuning). Files the detector re
 	cmd.Flags().StringVar(&dir, "dir", "../shared/data/nab_dev", "NAB corpus folder")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&perFile, "per-file", "", "also list each file's outcome for this split (all, tune or frozen)")
+	cmd.Flags().StringVar(&split, "split", "", "score only this split (tune while tuning: the frozen files are not run); default all three")
+	cmd.Flags().StringVar(&variant, "variant", "default", "score an evaluation-only change to the online detector: spatial (Numenta's spatial rule), spatial-window (its range over the last 2,000 points), spatial-guard and spatial-guard-2 (the rule only beyond the range by more than 1 or 2 units of the series' noise scale too)")
 	return cmd
 }
 

@@ -140,6 +140,15 @@ func TestModelCSVCommands(t *testing.T) {
 		require.Equal(t, 1, code, bench)
 		require.Contains(t, errOut, "point it at the folder holding", bench)
 	}
+	code, _, errOut = gemba(t, nil, "model", "evaluate", "nab", "--variant", "htm")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, `--variant "htm": want one of default, spatial, spatial-guard, spatial-guard-2, spatial-window`)
+	code, _, errOut = gemba(t, nil, "model", "evaluate", "nab", "--split", "train")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "want all, tune or frozen")
+	code, _, errOut = gemba(t, nil, "model", "evaluate", "nab", "--split", "tune", "--per-file", "frozen")
+	require.Equal(t, 2, code)
+	require.Contains(t, errOut, "only the tune split is scored")
 }
 
 func TestDemoSeedAndModelRegistry(t *testing.T) {

@@ -32,10 +32,14 @@ type detector struct {
 	gap       int
 	h         float64 // CUSUM decision interval; <= 0 disables
 	online    bool
+	// the online spatial rule (DetectOptions.SpatialTolerance)
+	spatialTol   float64
+	spatialW     int
+	spatialGuard float64
 }
 
 func newDetector(opt DetectOptions, p int) detector {
-	d := detector{p: p, online: opt.Online}
+	d := detector{p: p, online: opt.Online, spatialTol: opt.SpatialTolerance, spatialW: opt.SpatialWindow, spatialGuard: opt.SpatialGuard}
 	d.threshold = opt.Threshold
 	if d.threshold <= 0 || d.threshold >= 1 {
 		d.threshold = defaultThreshold

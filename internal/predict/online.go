@@ -114,8 +114,13 @@ func (d detector) detectOnline(s Series) *Detection {
 	z := make([]float64, n)
 	tests := make([]int, n)
 	al := newAlarm(d.threshold, holdPoints(stepOf(s.Times)), d.gap)
+	rt := newRangeTrack(d.spatialTol, d.spatialW)
 	for i, v := range x {
 		sp := st.Push(v)
+		if sp.Warm && rt.outside(v, d.spatialPad(sp)) {
+			sp.Score = math.Max(sp.Score, SpatialScore)
+		}
+		rt.push(v)
 		raw[i], z[i], tests[i] = sp.Score, sp.Z, sp.Test
 		if !sp.Warm && det.WarmUp == i && !math.IsNaN(v) || (det.WarmUp == i && math.IsNaN(v)) {
 			det.WarmUp = i + 1 // the leading points the detector could not judge
@@ -247,8 +252,10 @@ func (d detector) detectMultiOnline(m Multi, n int, opt DetectOptions) *Detectio
 		joint = jd.jointMulti(m, n, opt)
 	}
 	streams := make([]*Stream, k)
+	ranges := make([]*rangeTrack, k)
 	for j := range streams {
 		streams[j] = NewStream(d.p)
+		ranges[j] = newRangeTrack(d.spatialTol, d.spatialW)
 	}
 	det := &Detection{Period: d.p, Points: make([]PointScore, n), Contributions: make([][]float64, n)}
 	shares := make([]float64, n*k)
@@ -266,8 +273,14 @@ func (d detector) detectMultiOnline(m Multi, n int, opt DetectOptions) *Detectio
 		det.Contributions[t] = row
 		best, present, sum := 0.0, 0, 0.0
 		lead[t] = -1
+		var outside []int // sensors beyond their range so far (the spatial rule)
 		for j, st := range streams {
-			sp := st.Push(m.Values[j][t])
+			v := m.Values[j][t]
+			sp := st.Push(v)
+			if sp.Warm && ranges[j].outside(v, d.spatialPad(sp)) {
+				outside = append(outside, j)
+			}
+			ranges[j].push(v)
 			if !sp.Warm {
 				continue
 			}
@@ -305,6 +318,15 @@ func (d detector) detectMultiOnline(m Multi, n int, opt DetectOptions) *Detectio
 			}
 		}
 		raw[t] = surpriseScore(math.Min(0, best+math.Log10(float64(present))))
+		if len(outside) > 0 && raw[t] < SpatialScore {
+			// The spatial rule: the sensors beyond their range share it.
+			raw[t] = SpatialScore
+			clear(row)
+			for _, j := range outside {
+				row[j] = 1 / float64(len(outside))
+			}
+			lead[t] = outside[0]
+		}
 		rep, onset := al.step(t, raw[t], false)
 		det.Points[t] = PointScore{Score: rep, IsAnomaly: onset, Z: math.Abs(z[t])}
 	}

@@ -147,6 +147,10 @@ type StreamPoint struct {
 	Expected float64
 	// Z is the standardised residual (signed), NaN while unknown.
 	Z float64
+	// Scale is the residual scale Z is standardised by: the robust (MAD)
+	// scale of the chosen predictor's recent residuals, learnt from the
+	// points before this one; NaN while unknown.
+	Scale float64
 	// Log10P is log10 of the point's tail probability (the smallest of the
 	// tests' p-values, corrected for their number); 0 when not scored.
 	Log10P float64
@@ -198,7 +202,7 @@ func NewStream(p int) *Stream {
 // learns from it.
 func (s *Stream) Push(x float64) StreamPoint {
 	s.n++
-	pt := StreamPoint{Expected: math.NaN(), Z: math.NaN()}
+	pt := StreamPoint{Expected: math.NaN(), Z: math.NaN(), Scale: math.NaN()}
 	if math.IsNaN(x) {
 		s.forget()
 		s.last = pt
@@ -276,6 +280,9 @@ func (s *Stream) Push(x float64) StreamPoint {
 	}
 	s.lastX = x
 	pt.Z = z
+	if !math.IsNaN(z) {
+		pt.Scale = math.Max(zsc, s.floor)
+	}
 	// The spike test forgives a value inside the range seen near this time
 	// of day in past seasons: a daily job's spike that comes a few minutes
 	// early or late is not news.

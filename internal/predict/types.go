@@ -71,6 +71,22 @@ type DetectOptions struct {
 	// shift detector (an EWMA with weight λ = 2/(ShiftMemory+1)); longer
 	// memory finds smaller sustained shifts, later. Default 19 (λ = 0.1).
 	ShiftMemory int
+	// SpatialTolerance, when positive, adds the spatial rule of Numenta's
+	// NAB detector to the online detector: a scored point outside the range
+	// of the values before it, widened by this fraction of the range on
+	// each side (Numenta uses 0.05), scores [SpatialScore] (an event
+	// onset unless an event holds). 0 disables it.
+	SpatialTolerance float64
+	// SpatialWindow is how many of the latest points the spatial rule's
+	// range covers; 0 covers every point seen.
+	SpatialWindow int
+	// SpatialGuard, when positive, makes the spatial rule also require the
+	// value to lie beyond the range by more than this many units of the
+	// series' own noise scale (the robust residual scale the detector has
+	// learnt from the points before it, [StreamPoint.Scale]): on a noisy
+	// series a new record by 5% of the range is often just noise. 0 keeps
+	// Numenta's rule as it is.
+	SpatialGuard float64
 }
 
 // PointScore is the verdict on one point.

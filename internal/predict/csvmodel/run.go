@@ -23,6 +23,9 @@ type DetectOptions struct {
 	// Threshold is the anomaly score cut (0 means the detector settings'
 	// threshold).
 	Threshold float64
+	// Amend, when set, changes the detector settings before detection
+	// (evaluation variants only).
+	Amend func(*predict.DetectOptions)
 }
 
 // ForecastOptions configure [Forecast].
@@ -80,6 +83,9 @@ func Score(r io.Reader, opt DetectOptions) (*Scored, error) {
 	}
 	if opt.Threshold != 0 {
 		o.Threshold = opt.Threshold
+	}
+	if opt.Amend != nil {
+		opt.Amend(&o)
 	}
 	det, err := predict.Detect(t.Grid, o)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/predict/csvmodel"
 )
 
@@ -17,6 +18,29 @@ type NABOptions struct {
 	// Detect overrides the detector (experiments); nil runs `gemba model
 	// detect --online` on each file, exactly as a user would.
 	Detect func(f NABFile) ([]float64, float64, error)
+	// Variant names an evaluation-only change to the detector settings
+	// (see [NABVariants]); "" is the product's detector.
+	Variant string
+	// Split limits the run to one split (SplitTune while tuning, so the
+	// frozen files are not even scored); "" reports all three.
+	Split string
+}
+
+// NABVariants are the evaluation-only changes to the online detector's
+// settings that `gemba model evaluate nab --variant` scores.
+var NABVariants = map[string]func(*predict.DetectOptions){
+	"default": nil,
+	// Numenta's spatial rule (nab/detectors/numenta: a value beyond the
+	// range seen so far by 5% of it scores the maximum).
+	"spatial": func(o *predict.DetectOptions) { o.SpatialTolerance = 0.05 },
+	// The same over the last 2,000 points (the detector's calibration
+	// history) rather than all of them.
+	"spatial-window": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialWindow = 0.05, 2000 },
+	// The spatial rule guarded by the series' noise: the value must also
+	// be beyond the range by more than one (spatial-guard-2: two) units of
+	// the detector's robust residual scale, learnt from the past.
+	"spatial-guard":   func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 1 },
+	"spatial-guard-2": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 2 },
 }
 
 // NABProfileScore is one profile's result on one split.
@@ -69,14 +93,22 @@ func EvalNAB(dir string, opt NABOptions) (*NABReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	amend, ok := NABVariants[opt.Variant]
+	if !ok && opt.Variant != "" {
+		return nil, fmt.Errorf("eval: nab: unknown variant %q", opt.Variant)
+	}
 	detect := opt.Detect
 	if detect == nil {
-		detect = detectNABFile
+		detect = func(f NABFile) ([]float64, float64, error) { return detectNABFile(f, amend) }
 	}
 	scores := make([][]float64, len(c.Files))
 	fixed := make([]float64, len(c.Files))
 	errs := make([]error, len(c.Files))
 	parallel(len(c.Files), func(k int) {
+		if !inSplit(c.Files[k].Name, opt.Split) {
+			scores[k] = make([]float64, c.Files[k].Rows)
+			return
+		}
 		scores[k], fixed[k], errs[k] = detect(c.Files[k])
 	})
 	rep := &NABReport{Dir: dir}
@@ -90,7 +122,11 @@ func EvalNAB(dir string, opt NABOptions) (*NABReport, error) {
 			theta = fixed[k]
 		}
 	}
-	for _, split := range []string{SplitAll, SplitTune, SplitFrozen} {
+	splits := []string{SplitAll, SplitTune, SplitFrozen}
+	if opt.Split != "" {
+		splits = []string{opt.Split}
+	}
+	for _, split := range splits {
 		var idx []int
 		for k, f := range c.Files {
 			if inSplit(f.Name, split) {
@@ -132,13 +168,13 @@ func scoreSplit(name string, c *NABCorpus, scores [][]float64, theta float64) NA
 // detectNABFile scores one file as `gemba model detect --online` does and
 // returns one score per row (0 where the detector gives none) and the
 // detector's own threshold.
-func detectNABFile(f NABFile) ([]float64, float64, error) {
+func detectNABFile(f NABFile, amend func(*predict.DetectOptions)) ([]float64, float64, error) {
 	r, err := os.Open(f.Path)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer func() { _ = r.Close() }()
-	sc, err := csvmodel.Score(r, csvmodel.DetectOptions{Online: true})
+	sc, err := csvmodel.Score(r, csvmodel.DetectOptions{Online: true, Amend: amend})
 	if err != nil {
 		return nil, 0, err
 	}
