@@ -217,7 +217,7 @@ var (
 )
 
 // commonModePattern is commonMode's pattern, which the count ask shares.
-const commonModePattern = `\b(?:most|least) (?:common|frequent|usual)\b.{0,20}\b(?:failures?|breakdowns?|faults?|problems?|issues?|causes?|modes?)\b|\b(?:commonest|top|main|biggest) (?:failure|breakdown|fault)s?(?: modes?| types?| causes?)?\b|\bfailure (?:modes?|types?|causes?)\b|\bwhat (?:usually|most often|typically) (?:fails|breaks|goes wrong)\b|(?:가장|제일) (?:흔한|많은|잦은|자주 나는) (?:고장|문제|불량)|고장 (?:유형|모드|원인)별?|고장 유형`
+const commonModePattern = `\b(?:most|least) (?:common|frequent|usual)\b.{0,20}\b(?:failures?|breakdowns?|faults?|problems?|issues?|causes?|modes?)\b|\b(?:commonest|top|main|biggest) (?:failure|breakdown|fault)s?(?: modes?| types?| causes?)?\b|\bfailure (?:modes?|types?)\b|\bwhat (?:usually|most often|typically) (?:fails|breaks|goes wrong)\b|(?:가장|제일) (?:흔한|많은|잦은|자주 나는) (?:고장|문제|불량)|고장 ?(?:유형|모드)|고장 ?원인별`
 
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
