@@ -176,6 +176,12 @@ func (r *run) answer() {
 		if len(said) > 0 {
 			r.a.Situation = joinLines(said) + "\n" + r.a.Situation
 		}
+		if l := r.lineAsked(); l != "" {
+			// "how is line 3 doing?": its output against plan too.
+			for _, lo := range r.output([]string{l}, r.q.Window) {
+				r.a.Situation = joinLines([]string{r.a.Situation, r.outputLine(lo, r.q.Window)})
+			}
+		}
 		if len(q.Facts) > 0 && len(targets) == 1 && nextAskRe.MatchString(q.Text) {
 			// "we cleaned the pump 1 strainer, anything else to do?"
 			r.afterDone(targets[0])
@@ -715,6 +721,20 @@ func (r *run) modeQuery(mode, asset string) string {
 	}
 	parts = append(parts, fm.Components...)
 	return strings.Join(append(parts, asset), " ")
+}
+
+// lineAsked is the line a question asks the state of, as a whole ("how
+// is line 3 doing?", "2라인 오늘 어때?"), when it has an output series:
+// no machine, sensor or symptom named.
+func (r *run) lineAsked() string {
+	q := r.q
+	if q.Intent != IntentStatus || len(q.Lines) != 1 || len(q.Assets) > 0 || len(q.Sensors) > 0 || len(q.Reported) > 0 || q.FollowUp {
+		return ""
+	}
+	if r.p.OutputSeries(q.Lines[0]) == "" {
+		return ""
+	}
+	return q.Lines[0]
 }
 
 // readings says how the targets are: every event, once, from its record

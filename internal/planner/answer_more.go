@@ -482,6 +482,8 @@ type lineOutput struct {
 	Actual, Plan, Pct, Short  float64
 	SActual, SPlan, SPct, SSh string // as written (tool values or derived)
 	Unit                      string
+	// Hours are the hours with output data the figures cover.
+	Hours int
 }
 
 // output reads each line's output against plan over the window: one
@@ -499,7 +501,7 @@ func (r *run) output(lines []string, w Span) []lineOutput {
 			continue
 		}
 		out = append(out, lineOutput{Line: strings.TrimSuffix(a.Output, ".output"), Actual: a.Past.Actual, Plan: a.Past.Plan, Pct: a.Past.Pct, Short: a.Past.Shortfall, Unit: a.Unit,
-			SActual: val(a.Past.Actual), SPlan: val(a.Past.Plan), SPct: val(a.Past.Pct), SSh: val(math.Abs(a.Past.Shortfall))})
+			SActual: val(a.Past.Actual), SPlan: val(a.Past.Plan), SPct: val(a.Past.Pct), SSh: val(math.Abs(a.Past.Shortfall)), Hours: a.Past.Hours})
 	}
 	return out
 }
@@ -519,7 +521,13 @@ func (r *run) outputLine(lo lineOutput, w Span) string {
 	if lo.Short < 0 {
 		gap = r.msg("out.ahead", lo.SSh, r.unitIn(totalUnit(lo.Unit)))
 	}
-	return r.msg("out.line", lo.Line, r.span(w), lo.SActual, r.unitIn(totalUnit(lo.Unit)), lo.SPlan, lo.SPct, gap)
+	s := r.msg("out.line", lo.Line, r.span(w), lo.SActual, r.unitIn(totalUnit(lo.Unit)), lo.SPlan, lo.SPct, gap)
+	// Hours of the window (up to now) the feed did not cover: said, for
+	// the figures are those of the hours it did.
+	if total := int(math.Round(minTime(w.To, r.now).Sub(w.From).Hours())); lo.Hours > 0 && lo.Hours < total-1 {
+		s += " " + r.msg("out.partial", lo.Hours, total)
+	}
+	return s
 }
 
 // --- Metrics ---------------------------------------------------------------

@@ -185,6 +185,7 @@ var messages = map[string][2]string{
 	"fc.reach":           {"The upper 80%% bound of %s reaches %s%s by %s.", "%[1]s의 80%% 상한이 %[4]s까지 %[2]s%[3]s에 도달합니다."},
 	"fc.noreach":         {"%s is not forecast to reach %s%s within %s, even at the upper 80%% bound.", "%[1]s는 %[4]s 안에 80%% 상한으로도 %[2]s%[3]s에 도달하지 않는 것으로 예측됩니다."},
 	"out.line":           {"%s, %s: %s%s produced of %s planned (%s%%, %s).", "%[1]s, %[2]s: 생산 %[3]s%[4]s / 계획 %[5]s (달성률 %[6]s%%, %[7]s)."},
+	"out.partial":        {"Only %d of its %d hours have output data: the figures are those hours' (ask \"which machines haven't sent data?\").", "%[2]d시간 중 %[1]d시간만 생산 데이터가 있어 그 시간만 집계했습니다 (\"데이터 안 들어오는 설비 있어?\")."},
 	"out.short":          {"%s%s short", "%s%s 부족"},
 	"out.ahead":          {"%s%s ahead", "%s%s 초과"},
 	"out.total":          {"Plant, %s: %s%s produced of %s planned (%s%%).", "공장 전체, %[1]s: 생산 %[2]s%[3]s / 계획 %[4]s (달성률 %[5]s%%)."},
