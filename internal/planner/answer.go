@@ -811,11 +811,15 @@ func (r *run) eventLine(e Event) string {
 // not now: the end of a past window asked for, or the last reading of a
 // feed that stopped (zero when the level is now's).
 func (r *run) stoppedAt(e Event) time.Time {
+	end := r.now
+	if !e.AsOf.IsZero() {
+		end = e.AsOf
+	}
+	if e.Ongoing && !e.End.IsZero() && end.Sub(e.End) > r.staleAfter(e.Asset, e.Sensor) {
+		return e.End // the feed stopped before the window's end
+	}
 	if !e.AsOf.IsZero() {
 		return e.AsOf
-	}
-	if e.Ongoing && !e.End.IsZero() && r.now.Sub(e.End) > r.staleAfter(e.Asset, e.Sensor) {
-		return e.End
 	}
 	return time.Time{}
 }

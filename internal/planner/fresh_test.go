@@ -206,4 +206,10 @@ func TestEventLineSaysWhenFeedStopped(t *testing.T) {
 	r.lang = "ko"
 	e.End = time.Date(2026, 12, 6, 14, 20, 0, 0, time.UTC)
 	require.NotContains(t, r.eventLine(e), "현재")
+	// A past window (a shift) that ends after the feed stopped: the level
+	// is the last reading's, not the window end's.
+	e.AsOf = now.Add(-30 * time.Minute)
+	require.Equal(t, e.End, r.stoppedAt(e))
+	e.End = e.AsOf.Add(-10 * time.Minute)
+	require.Equal(t, e.AsOf, r.stoppedAt(e))
 }

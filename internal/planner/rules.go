@@ -205,7 +205,7 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
 		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours from "+stampUTC(h.Event.Start)+" to "+stampUTC(r.lastRead(*h.Event))+")")
 	out := r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
-	if at := r.stoppedAt(*h.Event); !at.IsZero() && h.Event.AsOf.IsZero() {
+	if at := r.stoppedAt(*h.Event); !at.IsZero() && !at.Equal(h.Event.AsOf) {
 		// The feed stopped: the rate is the one it had then, counted
 		// from its last reading.
 		out = r.msg("rule.outlook_at", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v, r.at(at))
@@ -216,8 +216,8 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 		if r.ko() {
 			label = hz.LabelKO
 		}
-		at := r.now.Add(time.Duration(hrs * float64(time.Hour)))
-		r.note("time the limit is reached at the current rate, plant time", r.at(at), "now + hours to the next limit")
+		at := r.lastRead(*h.Event).Add(time.Duration(hrs * float64(time.Hour)))
+		r.note("time the limit is reached at the current rate, plant time", r.at(at), "time of the level ("+stampUTC(r.lastRead(*h.Event))+") + hours to the next limit")
 		if at.Before(hz.To) {
 			out += " " + r.msg("rule.before_horizon", r.at(at), label, r.at(hz.To))
 		} else {
