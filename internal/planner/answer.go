@@ -112,6 +112,10 @@ func (r *run) answer() {
 		r.noteUnknown()
 		return
 	}
+	if r.machineOutput() {
+		r.noteUnknown()
+		return
+	}
 	switch q.Intent {
 	case IntentMetric:
 		r.metric()

@@ -530,6 +530,39 @@ func (r *run) outputLine(lo lineOutput, w Span) string {
 	return s
 }
 
+// machineCountRe asks how much a machine made ("how many parts did press
+// 3 make?", "press 3 output yesterday", "프레스 3 몇 개 만들었어?").
+var machineCountRe = regexp.MustCompile(`\bhow (?:many|much)\b.{0,30}\b(?:make|made|produce\w*|output|pack\w*|run|ran)\b|\b(?:output|production|throughput)\b|몇 ?개|생산량|실적`)
+
+// machineOutput answers how much one machine made: output is counted per
+// line, so the machine's own count is not in the data; its line's output
+// over the window is given instead, and what it lost to the machine is
+// another question (lossRe).
+func (r *run) machineOutput() bool {
+	q := r.q
+	if !q.Output || q.Plan || q.Metric != nil || len(q.Assets) != 1 || len(q.Lines) > 0 || lossRe.MatchString(q.Text) || !machineCountRe.MatchString(q.Text) {
+		return false
+	}
+	for _, s := range r.p.Series {
+		if s.Asset == q.Assets[0] && s.Sensor == "output" {
+			return false // a machine with its own count
+		}
+	}
+	as, ok := r.p.Asset(q.Assets[0])
+	if !ok || as.Line == "" || r.p.OutputSeries(as.Line) == "" {
+		return false
+	}
+	w := q.Window
+	out := []string{r.msg("out.per_line", q.Assets[0])}
+	for _, lo := range r.output([]string{as.Line}, w) {
+		out = append(out, r.outputLine(lo, w))
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "medium"
+	r.a.Escalate = r.msg("escalate.plan")
+	return true
+}
+
 // --- Metrics ---------------------------------------------------------------
 
 // metric answers a number: output or plan attainment over a window, a

@@ -137,6 +137,7 @@ var messages = map[string][2]string{
 	"rule.quiet_horizon":     {"Nothing in its data now points to a problem before the time you asked about (%s, to %s); the data cannot promise it, so re-check every shift.", "지금 데이터로는 물어보신 시점(%[1]s, %[2]s) 전에 문제를 가리키는 것이 없습니다. 데이터가 보장하지는 못하니 매 교대 다시 확인하세요."},
 	"rule.outlook":           {"At this rate it reaches the %s%s %s limit (%s) in about %s h.", "이 속도라면 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다."},
 	"rule.outlook_at":        {"At the rate it had at its last reading (%[6]s) it would reach the %[1]s%[2]s %[3]s limit (%[4]s) about %[5]s h after that reading; there is no newer data to say where it is now.", "마지막 측정(%[6]s) 당시 속도라면 그로부터 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다. 그 뒤 데이터가 없어 지금 값은 알 수 없습니다."},
+	"rule.outlook_then":      {"At the rate it had at the end of the time asked about (%[6]s) it would reach the %[1]s%[2]s %[3]s limit (%[4]s) about %[5]s h after that; ask \"is %[7]s ok now?\" for where it stands now.", "물어보신 기간 끝(%[6]s) 당시 속도라면 그로부터 약 %[5]s시간 뒤 %[4]s의 %[3]s 기준 %[1]s%[2]s에 도달합니다. 지금 상태는 \"%[7]s 지금 괜찮아?\"로 물어보세요."},
 
 	// Escalation.
 	"rule.report":         {"Report the reading to the maintenance lead now and follow %s.", "측정값을 지금 보전 담당 리더에게 알리고 %s 절차를 따르세요."},
@@ -186,6 +187,7 @@ var messages = map[string][2]string{
 	"fc.noreach":         {"%s is not forecast to reach %s%s within %s, even at the upper 80%% bound.", "%[1]s는 %[4]s 안에 80%% 상한으로도 %[2]s%[3]s에 도달하지 않는 것으로 예측됩니다."},
 	"out.line":           {"%s, %s: %s%s produced of %s planned (%s%%, %s).", "%[1]s, %[2]s: 생산 %[3]s%[4]s / 계획 %[5]s (달성률 %[6]s%%, %[7]s)."},
 	"out.partial":        {"Only %d of its %d hours have output data: the figures are those hours' (ask \"which machines haven't sent data?\").", "%[2]d시간 중 %[1]d시간만 생산 데이터가 있어 그 시간만 집계했습니다 (\"데이터 안 들어오는 설비 있어?\")."},
+	"out.per_line":       {"Output is counted per line, not per machine: the data has no count of what %[1]s made. Its line's output instead:", "생산량은 설비가 아니라 라인 단위로 집계되어 %[1]s 단독 생산량은 데이터에 없습니다. 대신 소속 라인의 생산량:"},
 	"out.short":          {"%s%s short", "%s%s 부족"},
 	"out.ahead":          {"%s%s ahead", "%s%s 초과"},
 	"out.total":          {"Plant, %s: %s%s produced of %s planned (%s%%).", "공장 전체, %[1]s: 생산 %[2]s%[3]s / 계획 %[4]s (달성률 %[5]s%%)."},

@@ -205,10 +205,15 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
 		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours from "+stampUTC(h.Event.Start)+" to "+stampUTC(r.lastRead(*h.Event))+")")
 	out := r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
-	if at := r.stoppedAt(*h.Event); !at.IsZero() && !at.Equal(h.Event.AsOf) {
+	switch at := r.stoppedAt(*h.Event); {
+	case at.IsZero():
+	case !at.Equal(h.Event.AsOf):
 		// The feed stopped: the rate is the one it had then, counted
 		// from its last reading.
 		out = r.msg("rule.outlook_at", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v, r.at(at))
+	default:
+		// A window in the past ("yesterday"): the rate it had at its end.
+		out = r.msg("rule.outlook_then", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v, r.at(at), h.Asset)
 	}
 	if hz := r.q.Horizon; hz.Named && hz.Ahead && runUntilRe.MatchString(r.q.Text) {
 		// "can I keep running until friday?": the limit against that time.
