@@ -140,12 +140,14 @@ func userErr(err error) (Result, error) {
 		return Result{UserError: msg, Summary: "unknown " + nf.What + " " + nf.Name}, nil
 	case errors.As(err, &ew):
 		msg := fmt.Sprintf("%s has no data between %s and %s.", ew.Name, stamp(ew.From), stamp(ew.To))
+		data := map[string]any{"no_data": []string{ew.Name}}
 		if !ew.First.IsZero() {
 			msg += fmt.Sprintf(" Its data runs from %s to %s; ask for a window inside that.", stamp(ew.First), stamp(ew.Last))
+			data["first"], data["last"] = stamp(ew.First), stamp(ew.Last)
 		} else {
 			msg += " It has no data at all."
 		}
-		return Result{UserError: msg, Summary: "no data for " + ew.Name}, nil
+		return Result{UserError: msg, Summary: "no data for " + ew.Name, Data: data}, nil
 	case errors.As(err, &he):
 		return Result{UserError: fmt.Sprintf("A horizon of %d steps is too long for this history: at most %d steps can be forecast (half the history). Ask for a shorter horizon.", he.Horizon, he.Max), Summary: "horizon too long"}, nil
 	case errors.Is(err, predict.ErrTooShort):

@@ -520,6 +520,10 @@ func RenderDigest(d *conversation.Digest) (header []slack.Block, details []slack
 		window = d.Shift + " shift, " + window
 	}
 	head := fmt.Sprintf(":clipboard: *Shift digest* — `%s` · %s", escape(scope), escape(window))
+	if !d.FeedStopped.IsZero() {
+		head += fmt.Sprintf("\n:warning: *No data since %s* (%s): the plant's data feed has stopped or is behind, so this shift could not be checked. Check the connectors (`gemba connect`) or the gateway.",
+			escape(d.Clock(d.FeedStopped)), escape(d.Ago(d.FeedStopped)))
+	}
 	if len(d.LookFirst) > 0 {
 		head += "\n*Look first:* " + escape(d.LookFirst[0])
 	}

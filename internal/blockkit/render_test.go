@@ -194,4 +194,13 @@ func TestDigestHeaderNeverReassuresFalsely(t *testing.T) {
 	require.NotContains(t, text, "Nothing needs attention")
 	require.Contains(t, text, "Not checked:* anomalies")
 	require.Contains(t, text, "this digest is incomplete")
+	require.NotContains(t, text, "No data since")
+
+	// A feed that stopped is said first, with since when.
+	stopped := &conversation.Digest{Channel: "C1", Since: at.Add(-8 * time.Hour), Now: at, Anomalies: "No data this shift",
+		AnomaliesNote: true, Unchecked: []string{"anomalies (no data this shift)"}, FeedStopped: at.Add(-10 * time.Hour)}
+	text = DigestText(stopped)
+	require.Contains(t, text, "No data since Nov 26 19:00 UTC* (10 h ago)")
+	require.Contains(t, text, "gemba connect")
+	require.Less(t, strings.Index(text, "No data since"), strings.Index(text, "Not checked"))
 }

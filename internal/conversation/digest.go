@@ -64,6 +64,10 @@ type Digest struct {
 	// Unchecked are the checks that could not run, each with why: while
 	// any is there, the digest never says that nothing needs attention.
 	Unchecked []string
+	// FeedStopped is the newest reading when a check found no data in
+	// the shift because the data ends before it: the feed has stopped or
+	// is behind, which the header says first.
+	FeedStopped time.Time
 	Charts    []chart.Chart
 	// OpenThreads are the channel's unresolved threads of the last week.
 	OpenThreads []DigestThread
@@ -99,6 +103,15 @@ func (d *Digest) Clock(t time.Time) string {
 		return lt.Format("Jan 2 15:04 MST")
 	}
 	return lt.Format("2006-01-02 15:04 MST")
+}
+
+// Ago says how long before the digest t was: "10 h ago", "3 days ago".
+func (d *Digest) Ago(t time.Time) string {
+	h := d.Now.Sub(t).Hours()
+	if h < 48 {
+		return fmt.Sprintf("%.0f h ago", h)
+	}
+	return fmt.Sprintf("%.0f days ago", h/24)
 }
 
 // DigestEvent is one anomaly event in a digest.
@@ -314,6 +327,11 @@ func (c *Core) digestAnomalies(ctx context.Context, d *Digest) {
 	var res tools.Result
 	d.Anomalies, d.AnomaliesNote, res = c.digestTool(ctx, tools.DetectAnomalies, args)
 	if d.AnomaliesNote {
+		if last, ok := d.stale(res, since); ok {
+			d.Anomalies = "No data this shift: the newest reading is from " + d.Clock(last) + "."
+			d.Unchecked = append(d.Unchecked, "anomalies (no data this shift)")
+			return
+		}
 		d.Unchecked = append(d.Unchecked, "anomalies ("+d.Anomalies+")")
 		return
 	}
@@ -333,6 +351,30 @@ func (c *Core) digestAnomalies(ctx context.Context, d *Digest) {
 	d.Events, d.Checked, d.Minor = found.Events, len(found.Checked), found.Minor
 	d.Charts = append(d.Charts, res.Charts...)
 	d.Anomalies = found.text(d, fmt.Sprintf("the %d asset(s) checked", d.Checked), since)
+}
+
+// stale reads a tool's refusal for want of data: when the data it names
+// ends before from (the feed stopped or is behind), its newest reading,
+// which FeedStopped keeps (the newest over all checks).
+func (d *Digest) stale(res tools.Result, from time.Time) (time.Time, bool) {
+	m, ok := res.Data.(map[string]any)
+	if !ok {
+		return time.Time{}, false
+	}
+	s, _ := m["last"].(string)
+	last, err := time.Parse("2006-01-02T15:04Z", s)
+	if err != nil {
+		if last, err = time.Parse(time.RFC3339, s); err != nil {
+			return time.Time{}, false
+		}
+	}
+	if !last.Before(from) {
+		return time.Time{}, false
+	}
+	if last.After(d.FeedStopped) {
+		d.FeedStopped = last
+	}
+	return last, true
 }
 
 // detection is what a detect_anomalies result holds, read back from its
@@ -450,6 +492,11 @@ func (c *Core) digestPlan(ctx context.Context, d *Digest) {
 			sb.WriteString("\n")
 		}
 		if note {
+			if last, ok := d.stale(res, d.Now.Add(-time.Duration(past)*time.Hour)); ok {
+				fmt.Fprintf(&sb, "• %s: _no output data this shift: the newest is from %s_", l, d.Clock(last))
+				d.Unchecked = append(d.Unchecked, "plan of "+l+" (no output data this shift)")
+				continue
+			}
 			fmt.Fprintf(&sb, "• %s: _%s_", l, text)
 			d.Unchecked = append(d.Unchecked, "plan of "+l+" ("+text+")")
 			continue

@@ -104,6 +104,26 @@ func TestDigestOnTheDemoPlant(t *testing.T) {
 	}
 	require.Len(t, d2.Lines, 1)
 	require.Equal(t, "line-2", d2.Lines[0].Line)
+
+	// A day and a half later with no new data: the feed stopped. The
+	// digest says since when, in plant time, and never reads as clean.
+	later := now.Add(36 * time.Hour)
+	lclock := func() time.Time { return later }
+	c3, err := New(Options{DB: pool, Now: lclock, Tools: tools.NewRegistry(tools.Predictive(store, nil, lclock)...), Calendar: cal,
+		PlannedLines: func(context.Context) ([]string, error) { return []string{"line-1", "line-2", "line-3"}, nil }})
+	require.NoError(t, err)
+	c3.Register(mt)
+	d3, err := c3.BuildDigest(ctx, mt, "C-unbound")
+	require.NoError(t, err)
+	t.Log(digestText(d3))
+	require.False(t, d3.Clean())
+	require.False(t, d3.FeedStopped.IsZero(), "the data ends before the shift")
+	require.WithinDuration(t, now, d3.FeedStopped, time.Hour, "the newest reading is the seed's last")
+	require.Contains(t, d3.Unchecked, "anomalies (no data this shift)")
+	require.Contains(t, d3.Unchecked, "plan of line-1 (no output data this shift)")
+	require.Contains(t, d3.Anomalies, "KST")
+	require.NotContains(t, d3.Anomalies, "Z (", "no UTC stamps in a plant digest")
+	require.Equal(t, "36 h ago", d3.Ago(now))
 }
 
 // lastAnswer is the text of the last answer posted.
