@@ -68,7 +68,7 @@ type Digest struct {
 	// the shift because the data ends before it: the feed has stopped or
 	// is behind, which the header says first.
 	FeedStopped time.Time
-	Charts    []chart.Chart
+	Charts      []chart.Chart
 	// OpenThreads are the channel's unresolved threads of the last week.
 	OpenThreads []DigestThread
 	// Alerts are the alerts raised since Since on the channel's part of
