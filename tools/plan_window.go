@@ -157,18 +157,7 @@ func (p *predictive) projectToPlan(ctx context.Context, out, plan series.Series,
 	}
 	res := Result{Data: data, Summary: b.String()}
 	if nFC > 0 {
-		planLine := chart.Line{Name: "plan", Style: "plan"}
-		if cpv, err := p.planValues(ctx, plan, rf.w.Data.Times[chartStart(rf)], end); err == nil {
-			ts := make([]int64, 0, len(cpv))
-			for t := range cpv {
-				ts = append(ts, t)
-			}
-			slices.Sort(ts)
-			for _, t := range ts {
-				planLine.Times = append(planLine.Times, t)
-				planLine.Values = append(planLine.Values, cpv[t])
-			}
-		}
+		planLine := p.planLine(ctx, plan, rf, end)
 		res.Charts = []chart.Chart{forecastChart(rf, &planLine)}
 	}
 	return res, nil

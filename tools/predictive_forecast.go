@@ -543,8 +543,6 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	}
 	data := map[string]any{"output": out.Name, "plan": plan.Name, "unit": out.Unit}
 	var b strings.Builder
-	var planLine chart.Line
-	planLine.Name, planLine.Style = "plan", "plan"
 
 	// The past: actual against plan.
 	if pastHours > 0 || a.Since != "" {
@@ -707,18 +705,27 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	}
 	fmt.Fprintf(&b, " (%s, %s, MASE %s)", ref, fc.Model, num(fc.MASE))
 	res := Result{Data: data, Summary: b.String()}
-	// The chart shows the plan over the history shown as well as ahead.
-	if cpv, err := p.planValues(ctx, plan, rf.w.Data.Times[chartStart(rf)], fc.Times[len(fc.Times)-1].Add(time.Nanosecond)); err == nil {
-		ts := make([]int64, 0, len(cpv))
-		for t := range cpv {
-			ts = append(ts, t)
-		}
-		slices.Sort(ts)
-		for _, t := range ts {
-			planLine.Times = append(planLine.Times, t)
-			planLine.Values = append(planLine.Values, cpv[t])
-		}
-	}
+	planLine := p.planLine(ctx, plan, rf, fc.Times[len(fc.Times)-1].Add(time.Nanosecond))
 	res.Charts = []chart.Chart{forecastChart(rf, &planLine)}
 	return res, nil
+}
+
+// planLine is the plan drawn on a forecast chart: over the history the
+// chart shows as well as ahead, to end.
+func (p *predictive) planLine(ctx context.Context, plan series.Series, rf runForecast, end time.Time) chart.Line {
+	l := chart.Line{Name: "plan", Style: "plan"}
+	cpv, err := p.planValues(ctx, plan, rf.w.Data.Times[chartStart(rf)], end)
+	if err != nil {
+		return l
+	}
+	ts := make([]int64, 0, len(cpv))
+	for t := range cpv {
+		ts = append(ts, t)
+	}
+	slices.Sort(ts)
+	for _, t := range ts {
+		l.Times = append(l.Times, t)
+		l.Values = append(l.Values, cpv[t])
+	}
+	return l
 }

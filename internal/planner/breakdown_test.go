@@ -32,17 +32,7 @@ func TestOutputByDayMatchesSQL(t *testing.T) {
 	partRe := regexp.MustCompile(`(?m)^• \w{3} (\d{2}-\d{2}): ([\d.]+) parts of ([\d.]+) planned`)
 	parts := partRe.FindAllStringSubmatch(a.Situation, -1)
 	require.Len(t, parts, 7, a.Situation)
-	sum := func(name string, from, to time.Time) float64 {
-		var v float64
-		err := d.pool.QueryRow(context.Background(), `
-			SELECT coalesce(sum(u.m * u.c), 0)
-			FROM series_hour h JOIN series s ON s.id = h.series_id,
-			     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
-			WHERE s.name = $1 AND u.c > 0
-			  AND h.t0 + (u.i - 1) * interval '1 hour' >= $2 AND h.t0 + (u.i - 1) * interval '1 hour' < $3`, name, from, to).Scan(&v)
-		require.NoError(t, err)
-		return v
-	}
+	sum := func(name string, from, to time.Time) float64 { return hourlySum(t, d, name, from, to) }
 	for i, p := range parts {
 		day := monday.AddDate(0, 0, i)
 		require.Equal(t, day.Format("01-02"), p[1])
@@ -105,17 +95,7 @@ func TestTodaysPlanMadeSoFarMatchesSQL(t *testing.T) {
 	seoul, _ := time.LoadLocation("Asia/Seoul")
 	l := d.now.In(seoul)
 	day := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul)
-	sum := func(name string, from, to time.Time) float64 {
-		var v float64
-		err := d.pool.QueryRow(context.Background(), `
-			SELECT coalesce(sum(u.m * u.c), 0)
-			FROM series_hour h JOIN series s ON s.id = h.series_id,
-			     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
-			WHERE s.name = $1 AND u.c > 0
-			  AND h.t0 + (u.i - 1) * interval '1 hour' >= $2 AND h.t0 + (u.i - 1) * interval '1 hour' < $3`, name, from, to).Scan(&v)
-		require.NoError(t, err)
-		return v
-	}
+	sum := func(name string, from, to time.Time) float64 { return hourlySum(t, d, name, from, to) }
 	m := regexp.MustCompile(`made ([\d.]+) parts so far in (\d+) h \(plan for those hours ([\d.]+)\); forecast ([\d.]+) for the other (\d+) h .*?; expected total ([\d.]+) against a plan of ([\d.]+)`).FindStringSubmatch(a.Situation)
 	require.NotNil(t, m, a.Situation)
 	f := func(s string) float64 {
@@ -131,4 +111,19 @@ func TestTodaysPlanMadeSoFarMatchesSQL(t *testing.T) {
 	require.InEpsilon(t, sum("line-1.plan", day, day.AddDate(0, 0, 1)), f(m[7]), 0.006, "the whole day's plan")
 	require.InEpsilon(t, f(m[1])+f(m[4]), f(m[6]), 0.01, "made plus forecast")
 	require.Regexp(t, `On track|Likely to miss|Too close to call`, a.Situation)
+}
+
+// hourlySum is SQL's sum of a series' stored hourly values in [from, to),
+// computed apart from the tools.
+func hourlySum(t *testing.T, d *demoPlant, name string, from, to time.Time) float64 {
+	t.Helper()
+	var v float64
+	err := d.pool.QueryRow(context.Background(), `
+		SELECT coalesce(sum(u.m * u.c), 0)
+		FROM series_hour h JOIN series s ON s.id = h.series_id,
+		     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
+		WHERE s.name = $1 AND u.c > 0
+		  AND h.t0 + (u.i - 1) * interval '1 hour' >= $2 AND h.t0 + (u.i - 1) * interval '1 hour' < $3`, name, from, to).Scan(&v)
+	require.NoError(t, err)
+	return v
 }

@@ -173,15 +173,10 @@ func TestBroadQuestions(t *testing.T) {
 func TestQuietLineSaysOldReadings(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 6, 22, 40, 0, 0, time.UTC)
-	series := []plant.Series{{Name: "press-2.vibration", Asset: "press-2", Sensor: "vibration", Latest: 2.1, Unit: "mm/s", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"}}
-	p, err := plant.New(series, plant.DemoDefaults())
-	require.NoError(t, err)
-	r := &run{p: p, now: now, lang: "en", a: &agent.Answer{}, q: Query{Window: Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours"}}}
+	r := oneSensorRun(t, "press-2", 2.1, "2026-12-06T14:20:00Z", now)
+	r.q = Query{Window: Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours"}}
 	require.Contains(t, r.quietLine("press-2"), "Its newest reading is 8 hours old")
-	series[0].LatestAt = "2026-12-06T22:30:00Z"
-	p, err = plant.New(series, plant.DemoDefaults())
-	require.NoError(t, err)
-	r.p = p
+	r.p = oneSensorRun(t, "press-2", 2.1, "2026-12-06T22:30:00Z", now).p
 	require.NotContains(t, r.quietLine("press-2"), "old")
 }
 
@@ -190,10 +185,7 @@ func TestQuietLineSaysOldReadings(t *testing.T) {
 func TestEventLineSaysWhenFeedStopped(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 12, 6, 23, 40, 0, 0, time.UTC)
-	series := []plant.Series{{Name: "press-3.vibration", Asset: "press-3", Sensor: "vibration", Latest: 5.6, Unit: "mm/s", LatestAt: "2026-12-06T14:20:00Z", Interval: "10m0s"}}
-	p, err := plant.New(series, plant.DemoDefaults())
-	require.NoError(t, err)
-	r := &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
+	r := oneSensorRun(t, "press-3", 5.6, "2026-12-06T14:20:00Z", now)
 	e := Event{Asset: "press-3", Sensor: "vibration", Start: now.Add(-50 * time.Hour), End: time.Date(2026, 12, 6, 14, 20, 0, 0, time.UTC),
 		Ongoing: true, Kind: "drift", Value: 5.6, Usual: 2.1, Sigma: 20, Unit: "mm/s"}
 	line := r.eventLine(e)
@@ -212,4 +204,14 @@ func TestEventLineSaysWhenFeedStopped(t *testing.T) {
 	require.Equal(t, e.End, r.stoppedAt(e))
 	e.End = e.AsOf.Add(-10 * time.Minute)
 	require.Equal(t, e.AsOf, r.stoppedAt(e))
+}
+
+// oneSensorRun is a run at now on a plant of one machine with one
+// vibration sensor (10-minute readings) whose latest reading is v at at.
+func oneSensorRun(t *testing.T, asset string, v float64, at string, now time.Time) *run {
+	t.Helper()
+	series := []plant.Series{{Name: asset + ".vibration", Asset: asset, Sensor: "vibration", Latest: v, Unit: "mm/s", LatestAt: at, Interval: "10m0s"}}
+	p, err := plant.New(series, plant.DemoDefaults())
+	require.NoError(t, err)
+	return &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
 }
