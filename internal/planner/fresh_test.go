@@ -215,3 +215,15 @@ func oneSensorRun(t *testing.T, asset string, v float64, at string, now time.Tim
 	require.NoError(t, err)
 	return &run{p: p, now: now, lang: "en", a: &agent.Answer{}}
 }
+
+// TestUTCSpan: a records window reads in plant time, its end "now" when
+// it is the question's time, with years on both ends when they differ.
+func TestUTCSpan(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 6, 15, 31, 0, 0, time.UTC)
+	r := oneSensorRun(t, "press-3", 5.6, "2026-12-06T14:20:00Z", now)
+	require.Equal(t, "2014-06-01 15:00 – now", r.utcSpan("2014-06-01 06:00", "2026-12-06 15:31"))
+	require.Equal(t, "2014-06-01 15:00 – 2015-01-01 15:00", r.utcSpan("2014-06-01 06:00", "2015-01-01 06:00"))
+	require.Equal(t, "01-02 09:00 – 02-01 09:00", r.utcSpan("2026-01-02 00:00", "2026-02-01 00:00"))
+	require.Equal(t, "x – y", r.utcSpan("x", "y"))
+}

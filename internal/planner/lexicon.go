@@ -121,7 +121,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(9, maintCostPattern),
 		// "what's the most common failure mode?", "which component fails
 		// most often?": failures counted by mode or part.
-		p(8, commonModePattern+`|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|부품.{0,10}(?:가장|제일) (?:많이|자주) 고장|(?:가장|제일) (?:많이|자주) 고장\S* 부품`),
+		p(8, commonModePattern+`|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비)|부품.{0,10}(?:가장|제일) (?:많이|자주) 고장|(?:가장|제일) (?:많이|자주) 고장\S* 부품`),
 		// "when was the bearing last replaced?": a record's date.
 		p(7, `\blast (?:replaced|changed|swapped|renewed|cleaned)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped|renewed)\b`),
 	},

@@ -30,7 +30,7 @@ var maintAsks = []maintAsk{
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
@@ -219,6 +219,11 @@ var (
 // commonModePattern is commonMode's pattern, which the count ask shares.
 const commonModePattern = `\b(?:most|least) (?:common|frequent|usual)\b.{0,20}\b(?:failures?|breakdowns?|faults?|problems?|issues?|causes?|modes?)\b|\b(?:commonest|top|main|biggest) (?:failure|breakdown|fault)s?(?: modes?| types?| causes?)?\b|\bfailure (?:modes?|types?)\b|\bwhat (?:usually|most often|typically) (?:fails|breaks|goes wrong)\b|(?:가장|제일) (?:흔한|많은|잦은|자주 나는) (?:고장|문제|불량)|고장 ?(?:유형|모드)|고장 ?원인별`
 
+// whichType asks for figures per type or model of machine ("which model
+// has the most failures?", "which type of machine fails the most?", "설비
+// 종류별 고장 건수").
+var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|classes?)\b|\b(?:by|per) (?:machine |equipment |asset )?(?:type|model|kind)s?\b|\b(?:machine|equipment|asset) (?:types?|models?)\b.{0,20}\bmost\b|어느 (?:모델|기종|유형)|(?:설비|기계) ?(?:종류|유형|기종)별|기종별|모델별|종류별`)
+
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|어느 라인|어떤 라인|라인별`)
@@ -326,6 +331,8 @@ func (r *run) maintenanceAs(key string) {
 		args["group_by"] = "component"
 	case ask.key == "count" && args["kind"] == "failure" && commonMode.MatchString(q.Text):
 		args["group_by"] = "failure_mode"
+	case (ask.key == "downtime" || ask.key == "reliability" || ask.key == "count" || ask.key == "cost") && whichType.MatchString(q.Text) && q.Type == "":
+		args["group_by"] = "asset_type"
 	case (ask.key == "downtime" || ask.key == "reliability" || ask.key == "count") && whichLine.MatchString(q.Text) && len(q.Lines) == 0:
 		args["group_by"] = "line"
 	case (ask.key == "downtime" || ask.key == "count") && whichAsset.MatchString(q.Text):
@@ -459,7 +466,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		return out
 	}
 	// The tool's window is in UTC ("2026-12-06 21:36"); answers speak plant time.
-	span := fmt.Sprintf("%s – %s", r.utcStamp(d.Window.From), r.utcStamp(d.Window.To))
+	span := r.utcSpan(d.Window.From, d.Window.To)
 	if r.q.Window.Named {
 		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
 	}
@@ -752,6 +759,24 @@ var latestAskRe = regexp.MustCompile(`(?i)\b(?:last|latest|most recent|newest)\b
 
 // utcStamp rewrites a tool's UTC minute ("2026-12-06 21:36") in plant
 // time; anything else stays as it is.
+// utcSpan writes the tool's window [from, to] in plant time: "now" for an
+// end at the question's time, and years on both ends when they differ
+// ("2014-06-01 06:00 – now", never "2014-06-01 06:00 – 12-07 00:31").
+func (r *run) utcSpan(from, to string) string {
+	f, err1 := time.ParseInLocation("2006-01-02 15:04", from, time.UTC)
+	t, err2 := time.ParseInLocation("2006-01-02 15:04", to, time.UTC)
+	if err1 != nil || err2 != nil {
+		return fmt.Sprintf("%s – %s", r.utcStamp(from), r.utcStamp(to))
+	}
+	end := r.at(t)
+	if d := r.now.Sub(t); d < 2*time.Minute && d > -2*time.Minute {
+		end = r.msg("word.now")
+	} else if r.p.Local(f).Year() != r.p.Local(t).Year() {
+		end = r.p.Local(t).Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("%s – %s", r.at(f), end)
+}
+
 func (r *run) utcStamp(s string) string {
 	t, err := time.ParseInLocation("2006-01-02 15:04", s, time.UTC)
 	if err != nil {

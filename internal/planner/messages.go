@@ -250,6 +250,7 @@ var messages = map[string][2]string{
 	"maint.next":             {"Next service due %s (%s).", "다음 정비 예정: %s (%s)."},
 	"maint.next_estimated":   {"Next service about %s (estimated from the usual interval between preventive records).", "다음 정비 예상: %s 경 (예방정비 기록의 평소 간격으로 추정)."},
 	"maint.count":            {"%s: %d %s recorded (%s).", "%[1]s: %[4]s 기간 %[3]s %[2]d건 기록."},
+	"word.now":               {"now", "현재"},
 	"maint.what_failures":    {"failure(s)", "고장"},
 	"maint.what_service":     {"service record(s)", "정비"},
 	"maint.what_wo":          {"work order(s)", "작업 지시"},
