@@ -105,7 +105,7 @@ func TestModelCSVCommands(t *testing.T) {
 	badOut := filepath.Join(t.TempDir(), "never.csv")
 	code, _, errOut = gemba(t, nil, "model", "detect", "--csv", bad, "--out", badOut)
 	require.Equal(t, 1, code)
-	require.Contains(t, errOut, "no numeric column")
+	require.Contains(t, errOut, `line 3: bad number "abc" in column "value"`, "the column mostly of numbers is found and its bad cell named")
 	code, _, errOut = gemba(t, nil, "model", "detect", "--csv", bad, "--value-col", "value", "--out", badOut)
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, `line 3: bad number "abc"`, "only the unreadable line is an error")

@@ -329,7 +329,10 @@ func chooseColumns(header []string, recs []record, opt ReadOptions, dec bool) (t
 		return tc, vc, nil
 	}
 	// The first column whose first cells (up to 50) are numbers or empty,
-	// with at least one number, is the value column.
+	// with at least one number, is the value column; failing that, the
+	// column mostly of numbers (a few bad cells, which are then reported
+	// by line, as for a column named: "line 3: bad number "abc"").
+	mostly, most := -1, 0
 	for c := range header {
 		if c == tc {
 			continue
@@ -346,6 +349,12 @@ func chooseColumns(header []string, recs []record, opt ReadOptions, dec bool) (t
 		if nums > 0 && bad == 0 {
 			return tc, c, nil
 		}
+		if nums > bad && nums > most {
+			mostly, most = c, nums
+		}
+	}
+	if mostly >= 0 {
+		return tc, mostly, nil
 	}
 	return 0, 0, fmt.Errorf("no numeric column in header %q (name one with the value column option): %w", header, ErrMalformed)
 }

@@ -163,6 +163,10 @@ func TestReadMalformed(t *testing.T) {
 			[]string{"3 problems", "line 3: bad number", "line 4: bad timestamp", "line 5: has 3 fields"}},
 		{"capped list", many, ReadOptions{ValueCol: "value"}, []string{"line 21:", "and 10 more"}},
 		{"no numeric column", "timestamp,name\n2025-01-01,a\n", ReadOptions{}, []string{"no numeric column"}},
+		// Unnamed, a column mostly of numbers is the value column, and its
+		// bad cells are reported by line as for a named one.
+		{"bad number, column found", "timestamp,value\n2025-01-01 00:00:00,1\n2025-01-01 01:00:00,abc\n2025-01-01 02:00:00,3\n", ReadOptions{},
+			[]string{`line 3: bad number "abc" in column "value"`}},
 		{"unknown column", "timestamp,value\n2025-01-01,1\n", ReadOptions{ValueCol: "flow"}, []string{`no value column "flow"`}},
 		{"unknown time column", "t,value\n2025-01-01,1\n", ReadOptions{TimeCol: "when"}, []string{`no time column "when"`}},
 		{"empty", "", ReadOptions{}, []string{"want a header row"}},
