@@ -180,6 +180,10 @@ func ahead(now time.Time, d time.Duration, label, ko string) Span {
 	return Span{From: now, To: now.Add(d), Label: label, LabelKO: ko}
 }
 
+// strictClock is a time of day that cannot be a count: "6am", "14:00",
+// "noon" (not a bare "6").
+const strictClock = `\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)|\d{1,2}:\d{2}|noon|midday|midnight`
+
 // clockWord is a time of day in English: "8am", "8:30 pm", "14:00",
 // "noon", "midnight".
 const clockWord = `\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)?|noon|midday|midnight`
@@ -363,14 +367,21 @@ var timeRules = []timeRule{
 			return sinceOr(latestMonth(p, now, time.Month(atoi(m[1]))))(pre, now)
 		}, nil},
 	// Since a weekday, a clock time.
-	{regexp.MustCompile(`\bsince (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\b(?:from|since) (?:last )?(mon|tue|wed|thu|fri|sat|sun)\b|([월화수목금토일])요일\s*(?:부터|이후)`), past,
+	{regexp.MustCompile(`\bsince (monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:'s)?(?:\s+(?:at\s+)?(` + strictClock + `))?(?:\s|$|[?.,!])|\b(?:from|since) (?:last )?(mon|tue|wed|thu|fri|sat|sun)\b|([월화수목금토일])요일\s*(?:부터|이후)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			w := m[1] + m[3]
-			if m[2] != "" {
-				w = map[string]string{"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}[m[2]]
+			w := m[1] + m[4]
+			if m[3] != "" {
+				w = map[string]string{"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday", "sat": "saturday", "sun": "sunday"}[m[3]]
 			}
 			wd, ok := weekdays[w]
-			return Span{From: p.Weekday(now, wd), To: now, Label: m[0], LabelKO: m[0]}, ok
+			from := p.Weekday(now, wd)
+			if c, cok := clockOf(m[2]); cok && m[2] != "" {
+				// "since monday 6am": from that time of that day.
+				if at := from.Add(c); !at.After(now) {
+					from = at
+				}
+			}
+			return Span{From: from, To: now, Label: strings.TrimSpace(m[0]), LabelKO: strings.TrimSpace(m[0])}, ok
 		}, nil},
 	// "between 8am and noon today", "from 14:00 to 16:30 yesterday",
 	// "어제 오후 2시부터 4시까지": the latest such span, unless a day is named.
@@ -572,6 +583,14 @@ var timeRules = []timeRule{
 				return ago(now, 30*24*time.Hour, "the last 30 days", "최근 30일"), true
 			}
 			return ago(now, 7*24*time.Hour, "the last 7 days", "최근 7일"), true
+		}, nil},
+	// A day of last week: "tuesday last week", "last week's tuesday",
+	// "지난주 화요일" (before "last week", which would take the whole week).
+	{regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?:of )?last week\b|\blast week'?s (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|(?:지난|저번)\s*주\s*([월화수목금토일])요일`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			wd, ok := weekdays[m[1]+m[2]+m[3]]
+			d := p.Day(p.Week(now, -1), (int(wd)+6)%7) // Monday first
+			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, ok
 		}, nil},
 	{regexp.MustCompile(`\blast week\b|지난\s*주|저번\s*주`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {

@@ -228,6 +228,13 @@ func TestTimeWords(t *testing.T) {
 		"last month":                         "02-01 00:00–03-01 00:00",
 		"in the past week":                   "02-25 10:20–03-04 10:20",
 		"최근 한 달 압력":                          "02-02 10:20–03-04 10:20",
+		// A day of last week, and a weekday with a time.
+		"지난주 화요일 1라인 생산량":            "02-24 00:00–02-25 00:00",
+		"output on friday last week": "02-27 00:00–02-28 00:00",
+		"last week's monday":         "02-23 00:00–02-24 00:00",
+		"since monday 6am":           "03-02 06:00–03-04 10:20",
+		"since tuesday at 14:00":     "03-03 14:00–03-04 10:20",
+		"since monday 2 alarms":      "03-02 00:00–03-04 10:20",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
