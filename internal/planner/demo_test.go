@@ -18,6 +18,7 @@ import (
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -90,7 +91,7 @@ func openDemo(t testing.TB) *demoPlant {
 		}
 		clock := func() time.Time { return now }
 		st := series.New(pool)
-		reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(pool), clock), tools.LatestReadingsTool(st, clock)), tools.Incidents(docs)...)...)
+		reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(pool), clock), tools.LatestReadingsTool(st, clock), tools.MaintenanceHistoryTool(maintenance.New(pool), clock)), tools.Incidents(docs)...)...)
 		r, err := agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
 			Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
