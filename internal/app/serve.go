@@ -133,7 +133,12 @@ func serve(ctx context.Context, app *App, ready chan<- string) error {
 		health.Add("slack", b.Ready)
 	}
 
-	srv := newHTTPServer(mux, serverTimeouts)
+	// Shutdown waits for in-flight requests; the long-lived GETs (the
+	// console's long poll, an MCP client's event stream) are told to end
+	// when it starts, so they do not hold it to its timeout.
+	streams := make(chan struct{})
+	srv := newHTTPServer(endGetsOnShutdown(mux, streams), serverTimeouts)
+	srv.RegisterOnShutdown(func() { close(streams) })
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -217,6 +222,28 @@ type httpTimeouts struct {
 // events; each handler bounds its own work instead (Slack acks record and
 // return, answers run in the core's workers with their own deadlines).
 var serverTimeouts = httpTimeouts{Header: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
+
+// endGetsOnShutdown cancels the context of GET requests when stop closes
+// (the server's shutdown began): a long poll or an event stream returns at
+// once, while POSTs in flight (Slack acks, MCP tool calls) complete.
+func endGetsOnShutdown(h http.Handler, stop <-chan struct{}) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			h.ServeHTTP(w, r)
+			return
+		}
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 // newHTTPServer is serve's HTTP server with its timeouts.
 func newHTTPServer(h http.Handler, t httpTimeouts) *http.Server {

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -191,4 +192,45 @@ func startServe(t *testing.T, app *App) string {
 		t.Fatal("serve did not start")
 	}
 	return ""
+}
+
+// TestServeStopsDuringALongPoll: a console page waiting on its long poll
+// (held up to 25 s) does not hold `gemba serve`'s shutdown to its timeout
+// (3 s here): the poll is told to end when shutdown begins, answers, and
+// the server stops cleanly (startServe's cleanup requires it).
+func TestServeStopsDuringALongPoll(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"GEMBA_DATABASE_URL": dbtest.NewDatabase(t), "GEMBA_LOG_LEVEL": "error",
+		"GEMBA_HTTP_ADDR": "127.0.0.1:0", "GEMBA_SHUTDOWN_TIMEOUT": "3s"}
+	app := NewApp(io.Discard, io.Discard, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	t.Cleanup(app.Close)
+	polled := make(chan int, 1)
+	t.Cleanup(func() {
+		// After the server stopped (cleanups run last first): the poll
+		// was answered, not cut off.
+		select {
+		case code := <-polled:
+			require.Equal(t, http.StatusOK, code)
+		case <-time.After(10 * time.Second):
+			t.Error("the long poll never returned")
+		}
+	})
+	addr := startServe(t, app)
+	res, err := http.Get("http://" + addr + "/api/channels/shop-floor/messages")
+	require.NoError(t, err)
+	var list struct {
+		Version int64 `json:"version"`
+	}
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&list))
+	require.NoError(t, res.Body.Close())
+	go func() {
+		res, err := http.Get(fmt.Sprintf("http://%s/api/channels/shop-floor/messages?after=%d", addr, list.Version))
+		if err != nil {
+			polled <- 0
+			return
+		}
+		_ = res.Body.Close()
+		polled <- res.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond) // the poll is waiting
 }
