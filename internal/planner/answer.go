@@ -184,6 +184,10 @@ func (r *run) answer() {
 		if len(said) > 0 {
 			r.a.Situation = joinLines(said) + "\n" + r.a.Situation
 		}
+		if v := r.okVerdicts(targets); len(v) > 0 && len(said) == 0 {
+			// "press 3 is fine right?": yes, no, or cannot say, first.
+			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
+		}
 		if l := r.lineAsked(); l != "" {
 			// "how is line 3 doing?": its output against plan too.
 			for _, lo := range r.output([]string{l}, r.q.Window) {
@@ -729,6 +733,74 @@ func (r *run) modeQuery(mode, asset string) string {
 	}
 	parts = append(parts, fm.Components...)
 	return strings.Join(append(parts, asset), " ")
+}
+
+// okAskRe asks whether machines are all right ("is press 3 ok?", "press
+// 3 is fine right?", "프레스 3 괜찮아?").
+var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay|fine|alright|all right|normal|good|healthy|in good shape)\b|\b(?:fine|ok|okay|good|normal),? right\b|괜찮|정상이야|정상인가|정상 ?맞|문제 ?없`)
+
+// okVerdicts answer "is it ok?" for each of up to three machines asked:
+// no when the detectors found a significant event on it, yes when they
+// found none on data that is current, and that it cannot be said when
+// its data is old.
+func (r *run) okVerdicts(targets []string) []string {
+	q := r.q
+	if !okAskRe.MatchString(q.Text) || len(targets) == 0 || len(targets) > 3 || len(q.Reported) > 0 || q.Window.Named && q.Window.To.Before(r.now.Add(-time.Hour)) || !r.detected() {
+		return nil
+	}
+	var no, unknown, yes []string // said worst first, as rankings are
+	for _, a := range targets {
+		if !r.hasSeries(a) {
+			continue
+		}
+		var ev *Event
+		for _, e := range r.book.of(a) {
+			if e.Significant() {
+				e := e
+				ev = &e
+				break
+			}
+		}
+		switch {
+		case ev != nil:
+			dir := r.msg("ok.above")
+			if ev.Sigma < 0 {
+				dir = r.msg("ok.below")
+			}
+			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), dir))
+		case r.staleFor(a) > 0:
+			unknown = append(unknown, r.msg("ok.unknown", a, hoursOld(r.staleFor(a))))
+		default:
+			yes = append(yes, r.msg("ok.yes", a))
+		}
+	}
+	return append(append(no, unknown...), yes...)
+}
+
+// staleFor is how old an asset's newest reading is when it is too old to
+// say anything of now (0 when it is current).
+func (r *run) staleFor(asset string) time.Duration {
+	var newest time.Time
+	limit := time.Hour
+	for _, s := range r.p.Series {
+		if s.Asset != asset || s.LatestAt == "" {
+			continue
+		}
+		newest = maxTime(newest, parseStamp(s.LatestAt))
+		limit = max(limit, r.staleAfter(asset, s.Sensor))
+	}
+	if newest.IsZero() || r.now.Sub(newest) <= limit {
+		return 0
+	}
+	return r.now.Sub(newest)
+}
+
+// hoursOld writes an age in whole hours, or days past two days.
+func hoursOld(d time.Duration) string {
+	if d < 48*time.Hour {
+		return fmt.Sprintf("%.0f h", d.Hours())
+	}
+	return fmt.Sprintf("%.0f d", d.Hours()/24)
 }
 
 // lineAsked is the line a question asks the state of, as a whole ("how

@@ -45,11 +45,14 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	}
 	var best *rule
 	var within []string
+	above, below := false, false // which sides the documents bound
 	for _, md := range r.modeDocs(asset, []string{sensor}) {
 		for _, ru := range r.rulesFor(asset, md.d) {
 			if ru.Sensor != sensor || !r.applies(ru, asset) {
 				continue
 			}
+			above = above || strings.HasPrefix(ru.Condition, "above")
+			below = below || strings.HasPrefix(ru.Condition, "below")
 			crossed := strings.HasPrefix(ru.Condition, "above") && v > ru.Limit || strings.HasPrefix(ru.Condition, "below") && v < ru.Limit
 			if !crossed {
 				within = appendUnique(within, r.msg("reported.limit", r.levelName(ru.Level), val(ru.Limit)+suffix(ru.Unit), ru.Doc))
@@ -73,17 +76,45 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 			action = best.ActionKO
 		}
 		lines = append(lines, r.msg("reported.crossed", said, asset, r.sensorName(sensor), dir, val(best.Limit)+suffix(best.Unit), r.levelName(best.Level), best.Doc, action))
-		for _, se := range r.p.Series {
-			if se.Asset == asset && se.Sensor == sensor && se.LatestAt != "" && math.Abs(se.Latest-v) > 0.1*math.Max(math.Abs(v), 1e-9) {
-				// The sensor reads otherwise: which is right is the first check.
-				lines = append(lines, r.msg("reported.differs", val(se.Latest)+suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
-			}
-		}
+		lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
 	case len(within) > 0:
-		lines = append(lines, r.msg("reported.within", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
 		mode = ""
+		latest, ok := r.latestOf(asset, sensor)
+		switch {
+		case ok && !above && v > latest:
+			// Only a low limit is documented: a high reading is not
+			// "within the limits", it is beyond what they say.
+			lines = append(lines, r.msg("reported.no_upper", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
+		case ok && !below && v < latest:
+			lines = append(lines, r.msg("reported.no_lower", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
+		default:
+			lines = append(lines, r.msg("reported.within", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+		}
 	default:
 		lines = append(lines, r.msg("reported.nolimit", said, asset, r.sensorName(sensor)))
 	}
 	return lines, mode
+}
+
+// latestOf is the latest reading of an asset's sensor.
+func (r *run) latestOf(asset, sensor string) (float64, bool) {
+	for _, se := range r.p.Series {
+		if se.Asset == asset && se.Sensor == sensor && se.LatestAt != "" {
+			return se.Latest, true
+		}
+	}
+	return 0, false
+}
+
+// sensorDiffers says the sensor reads otherwise than the value the user
+// gives (more than 10% apart): which is right is the first check.
+func (r *run) sensorDiffers(asset, sensor string, v float64) []string {
+	for _, se := range r.p.Series {
+		if se.Asset == asset && se.Sensor == sensor && se.LatestAt != "" && math.Abs(se.Latest-v) > 0.1*math.Max(math.Abs(v), 1e-9) {
+			return []string{r.msg("reported.differs", val(se.Latest)+suffix(se.Unit), r.at(parseStamp(se.LatestAt)))}
+		}
+	}
+	return nil
 }

@@ -18,7 +18,7 @@ import (
 // The figures answer; no threshold of Gemba's own calls it fixed.
 
 // afterWorkRe asks whether a machine came back after a job.
-var afterWorkRe = regexp.MustCompile(`(?i)\b(?:recover\w*|better|improv\w*|back to normal|normal again|fixed|work(?:ed)?|help(?:ed)?|come back|came back|settle\w*|drop(?:ped)?|go(?:ne)? (?:back )?down)\b.{0,60}\b(?:after|since)\b.{0,40}\b(?:clean\w*|replac\w*|chang\w*|repair\w*|fix\w*|servic\w*|swap\w*|overhaul\w*|lubricat\w*|greas\w*|done|work)\b|\bdid (?:the|that|our) (?:\w+ ){0,3}(?:cleaning|replacement|repair|change|fix|service|swap|overhaul|job|work)\b.{0,20}\b(?:work|help|fix)\b|(?:청소|교체|교환|수리|정비|갈고|갈아)(?:하고|한|했는데|후|뒤|이후|하고 나서|한 뒤|한 후).{0,20}(?:회복|좋아|나아|정상|돌아|내려|떨어)`)
+var afterWorkRe = regexp.MustCompile(`(?i)\b(?:recover\w*|better|improv\w*|back to normal|normal again|fixed|work(?:ed)?|help(?:ed)?|come back|came back|settle\w*|drop(?:ped)?|go(?:ne)? (?:back )?down)\b.{0,60}\b(?:after|since)\b.{0,40}\b(?:clean\w*|replac\w*|chang\w*|repair\w*|fix\w*|servic\w*|swap\w*|overhaul\w*|lubric\w*|greas\w*|done|work)\b|\bdid (?:the|that|our) (?:\w+ ){0,3}(?:cleaning|replacement|repair|change|fix|service|swap|overhaul|job|work)\b.{0,20}\b(?:work|help|fix)\b|(?:청소|교체|교환|수리|정비|갈고|갈아)(?:하고|한|했는데|후|뒤|이후|하고 나서|한 뒤|한 후).{0,20}(?:회복|좋아|나아|정상|돌아|내려|떨어)`)
 
 // verifyWork answers whether a machine's readings came back after the
 // latest job of the kind asked on it; false when the question is no such

@@ -43,3 +43,28 @@ func TestVerifyWorkOnDemo(t *testing.T) {
 		require.Equal(t, want, afterWorkRe.MatchString(q), q)
 	}
 }
+
+// TestOKVerdicts: "is it ok?" is answered first — no for a machine with a
+// significant event, yes for one without on current data — worst first.
+func TestOKVerdicts(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "are press 1 and press 3 ok?")
+	lines := regexp.MustCompile(`\n`).Split(a.Situation, -1)
+	require.GreaterOrEqual(t, len(lines), 2, a.Situation)
+	require.Equal(t, "No: press-3's vibration is well above its usual pattern, as follows.", lines[0])
+	require.Equal(t, "Yes, as far as its data shows: nothing significant on press-1.", lines[1])
+	a = d.ask(t, "", "프레스 3 괜찮아?")
+	require.True(t, regexp.MustCompile(`^아니요: press-3`).MatchString(a.Situation), a.Situation)
+	// A high reading against documents that bound only the low side.
+	a = d.ask(t, "", "pump 1 pressure is 9 bar, is that ok?")
+	require.Contains(t, a.Situation, "its documents state no upper limit for it (only alarm 2.3 bar in RB-pump-strainer)")
+	require.Contains(t, a.Situation, "check the gauge against the sensor first")
+	require.NotContains(t, a.Situation, "within the limits")
+	require.NotContains(t, a.Situation, "Yes, as far as")
+	for q, want := range map[string]bool{"press 3 is fine right?": true, "is pump 1 ok?": true, "how is press 3 doing?": false, "is it safe to run press 3?": false} {
+		require.Equal(t, want, okAskRe.MatchString(q), q)
+	}
+}
