@@ -142,6 +142,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
 		// "and its limits?": a follow-up asking for them.
 		p(7, `\b(?:its|their) (?:alarm |danger |stop |trip )?(?:limits|thresholds)\b|^\W*(?:and |what about )?(?:the )?(?:alarm )?limits\W*$|(?:그|이) 설비 기준값|기준값은\??\s*$`),
+		// "what does the press 3 runbook say about vibration limits?": the
+		// limits the documents state, not a how-to.
+		p(9, `\b(?:say|says|said|state|states|mention|mentions|give|gives)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b|(?:기준|한계|경보 ?기준|알람 ?기준)(?:이|은|값은|값이)?.{0,8}(?:뭐라고|어떻게) ?(?:나와|적혀|되어|돼)`),
 		// How close the readings are to their limits: the margins, closest first.
 		p(7, `\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
 		p(7, `(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`),

@@ -74,6 +74,7 @@ func TestIntents(t *testing.T) {
 		"which machine will fail next?":                                  IntentRank,
 		"which type of machine fails the most?":                          IntentMaintenance,
 		"how reliable is the filler?":                                    IntentMaintenance,
+		"what does the press 3 runbook say about vibration limits?":      IntentLimits,
 		"설비 종류별 고장 건수 알려줘":                                               IntentMaintenance,
 		"which machines are most likely to fail this week?":              IntentRank,
 		"어떤 설비가 고장 날 가능성이 높아?":                                           IntentRank,
