@@ -113,6 +113,9 @@ func TestRecordIntents(t *testing.T) {
 	require.Equal(t, "count", maintAskOf("which machine has the most open work orders?").key)
 	require.Equal(t, "due", maintAskOf("what's the oldest open work order?").key)
 	require.Equal(t, "bundle", maintAskOf("any open work orders on line 1?").key)
+	require.Equal(t, "due", maintAskOf("show me all open work orders due this week").key)
+	require.Equal(t, "bundle", maintAskOf("bundle the open work orders due this week").key)
+	require.Equal(t, "next", maintAskOf("which machines need pm this week?").key)
 	// The plan itself, or whether it will be met.
 	for text, want := range map[string]bool{
 		"what's the plan for line 1 tomorrow?":             true,

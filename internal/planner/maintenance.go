@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +32,7 @@ var maintAsks = []maintAsk{
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
 	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)`), "count"},
-	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b|다음 (?:점검|정비)`), "next_service"},
+	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
@@ -75,6 +76,9 @@ var (
 // did line 1 have?"): the downtime figure, though it starts "how many".
 var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|정지 시간|다운타임`)
 
+// bundleWordRe asks for open work grouped into visits.
+var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|\bgroup\w*\b|묶어|한 번에`)
+
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
 var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
@@ -94,6 +98,8 @@ func maintAskOf(text string) *maintAsk {
 		return byKey("count") // "which machine has the most open work orders?": a ranking, not visits
 	case oldestOpenRe.MatchString(text):
 		return byKey("due") // "what's the oldest open work order?": the open work, oldest first
+	case byKey("bundle").re.MatchString(text) && byKey("due").re.MatchString(text) && !bundleWordRe.MatchString(text):
+		return byKey("due") // "open work orders due this week": those due, not visits
 	}
 	if betweenFailuresRe.MatchString(text) {
 		// "how many days between failures?": the MTBF, not a count.
@@ -279,6 +285,12 @@ func (r *run) maintenanceAs(key string) {
 		r.dueWork(args) // "what's overdue in maintenance?"
 		return
 	}
+	if ask.key == "next" {
+		// The next service looks ahead: a time named bounds which are
+		// listed, not the records read (the last service is any time).
+		delete(args, "since")
+		delete(args, "until")
+	}
 	if ask.key == "replaced" || ask.key == "interval" {
 		if args["component"] == nil {
 			if c := namedComponent(q, r.p); c != "" {
@@ -339,8 +351,9 @@ func (r *run) maintenanceAs(key string) {
 		args["group_by"] = "asset"
 	case ask.key == "reliability" && len(q.Lines) == 1 && len(targets) == 0:
 		// "MTTR on line 2": the line as a whole.
-	case (ask.key == "reliability" || ask.key == "last" || ask.key == "next") && len(targets) > 1:
-		args["group_by"] = "asset"
+	case (ask.key == "reliability" || ask.key == "last" || ask.key == "next") && len(targets) > 1,
+		ask.key == "next" && len(targets) == 0 && len(q.Lines) == 0 && whichAsset.MatchString(q.Text):
+		args["group_by"] = "asset" // "which machines need PM this week?": each machine's
 	}
 	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
 	if ask.key == "reliability" && len(targets) > 1 {
@@ -471,6 +484,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
 	}
 	grouped, counted := len(d.Figures) > 1, 0
+	if grouped && ask.key == "next" {
+		return r.nextByAsset(d)
+	}
 	for _, f := range d.Figures {
 		name := f.Group
 		if name == "" {
@@ -574,6 +590,55 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		}
 	}
 	return out
+}
+
+// nextByAsset lists each machine's next service ("which machines need PM
+// this week?"): those that fall in the time asked when one is named
+// (soonest first), or the soonest when none does.
+func (r *run) nextByAsset(d maintData) []string {
+	type next struct {
+		asset, line string
+		at          time.Time
+	}
+	var all []next
+	for _, f := range d.Figures {
+		t, err := time.Parse(recordLayout, f.NextService)
+		if err != nil {
+			continue
+		}
+		line := r.msg("maint.next_asset_est", f.Group, r.recordAt(f.NextService))
+		if f.NextServiceRecord != "" {
+			line = r.msg("maint.next_asset", f.Group, r.recordAt(f.NextService), f.NextServiceRecord)
+		}
+		all = append(all, next{f.Group, line, t})
+	}
+	slices.SortStableFunc(all, func(a, b next) int { return a.at.Compare(b.at) })
+	if len(all) == 0 {
+		return []string{r.msg("maint.next_none")}
+	}
+	hz := r.q.Horizon
+	if !hz.Named {
+		out := make([]string, 0, len(all))
+		for _, n := range all {
+			out = append(out, n.line)
+		}
+		return out
+	}
+	from := hz.From
+	if !hz.Began.IsZero() {
+		from = hz.Began
+		hz.From = from
+	}
+	var out []string
+	for _, n := range all {
+		if !n.at.Before(from) && n.at.Before(hz.To) {
+			out = append(out, n.line) // in the time asked
+		}
+	}
+	if len(out) == 0 {
+		return []string{r.msg("maint.next_none_in", r.spanIn(hz), all[0].line)}
+	}
+	return append([]string{r.msg("maint.next_in", r.spanIn(hz))}, out...)
 }
 
 func (r *run) maintScope(f map[string]any) string {
