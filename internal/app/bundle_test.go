@@ -67,6 +67,11 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	require.Contains(t, out, "machine-12's data ends at 2015-04-01 05:00")
 	require.Contains(t, out, "its last day of data")
 	require.NotContains(t, out, "has no data between")
+	require.Contains(t, out, "I cannot say how machine-12 is now: its newest reading is from 2015-04-01 05:00", "is it ok? answered first")
+	// A fleet without lines: no output to set against a plan, said.
+	code, out, errOut = gemba(t, env, "ask", "will we make plan today?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "no line with a production output series")
 	// A named window after the data ends ("since this morning" while the
 	// feed is silent): said in plant time, then the last data.
 	code, out, errOut = gemba(t, env, "ask", "is machine-12 ok since this morning?")

@@ -769,7 +769,7 @@ func (r *run) okVerdicts(targets []string) []string {
 			}
 			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), dir))
 		case r.staleFor(a) > 0:
-			unknown = append(unknown, r.msg("ok.unknown", a, hoursOld(r.staleFor(a))))
+			unknown = append(unknown, r.msg("ok.unknown", a, r.at(r.now.Add(-r.staleFor(a)))))
 		default:
 			yes = append(yes, r.msg("ok.yes", a))
 		}
@@ -793,14 +793,6 @@ func (r *run) staleFor(asset string) time.Duration {
 		return 0
 	}
 	return r.now.Sub(newest)
-}
-
-// hoursOld writes an age in whole hours, or days past two days.
-func hoursOld(d time.Duration) string {
-	if d < 48*time.Hour {
-		return fmt.Sprintf("%.0f h", d.Hours())
-	}
-	return fmt.Sprintf("%.0f d", d.Hours()/24)
 }
 
 // lineAsked is the line a question asks the state of, as a whole ("how

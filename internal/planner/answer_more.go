@@ -137,6 +137,20 @@ func (r *run) forecast() {
 		return
 	}
 	lines := r.outputLines()
+	if len(lines) == 0 {
+		// A plant without output series (a fleet of machines): no output
+		// to forecast or to set against a plan, said.
+		example := "machine-1"
+		for _, se := range r.p.Series {
+			if se.Asset != "" && se.Sensor != "" && se.Sensor != "output" {
+				example = se.Asset + " " + se.Sensor
+				break
+			}
+		}
+		r.a.Situation = joinLines(append([]string{r.msg("fc.no_output", example)}, r.failureLines()...))
+		r.a.Confidence = "low"
+		return
+	}
 	hz := q.Horizon
 	var out []string
 	worst := 0.0

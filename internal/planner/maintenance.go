@@ -636,7 +636,13 @@ func (r *run) nextByAsset(d maintData) []string {
 		}
 	}
 	if len(out) == 0 {
-		return []string{r.msg("maint.next_none_in", r.spanIn(hz), all[0].line)}
+		for _, n := range all {
+			if !n.at.Before(hz.To) {
+				return []string{r.msg("maint.next_none_in", r.spanIn(hz), n.line)}
+			}
+		}
+		// Every date the records give is behind the time asked: an archive.
+		return []string{r.msg("maint.next_all_past", r.spanIn(hz), all[len(all)-1].line)}
 	}
 	return append([]string{r.msg("maint.next_in", r.spanIn(hz))}, out...)
 }
