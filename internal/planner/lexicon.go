@@ -119,6 +119,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
 		// "which machines need PM this week?": their next service.
 		p(8, `\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|\bdue for (?:pm|an? inspection)\b|(?:점검|정비|pm)이? ?필요한`),
+		// "number of failures per machine last year": a count of records.
+		p(8, `\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b`),
 		// "how much did breakdowns cost us?": the records' costs.
 		p(9, maintCostPattern),
 		// "what's the most common failure mode?", "which component fails

@@ -159,6 +159,17 @@ func (r *run) call(calls ...agent.ToolCall) []agent.ToolResult {
 // msg is a message of the catalogue in the answer's language.
 func (r *run) msg(key string, args ...any) string { return message(r.lang, key, args...) }
 
+// ends writes a span's ends in plant time, both with their year when the
+// years differ ("2025-01-01 00:00–2026-01-01 00:00", never "2025-01-01
+// 00:00–01-01 00:00").
+func (r *run) ends(s Span) (string, string) {
+	from, to := r.at(s.From), r.at(s.To)
+	if !s.From.IsZero() && !s.To.IsZero() && r.p.Local(s.From).Year() != r.p.Local(s.To).Year() {
+		from, to = r.p.Local(s.From).Format("2006-01-02 15:04"), r.p.Local(s.To).Format("2006-01-02 15:04")
+	}
+	return from, to
+}
+
 // at writes an instant in plant time ("12-02 10:20"), with its year when
 // that is not the year of the question ("2015-03-21 13:00": a question
 // about an imported history must not read as this year).
@@ -179,7 +190,7 @@ func (r *run) span(s Span) string {
 	if r.ko() {
 		label = s.LabelKO
 	}
-	from, to := r.at(s.From), r.at(s.To)
+	from, to := r.ends(s)
 	r.note("window start, plant time", from, stampUTC(s.From))
 	r.note("window end, plant time", to, stampUTC(s.To))
 	return fmt.Sprintf("%s (%s–%s)", label, from, to)
@@ -191,7 +202,7 @@ func (r *run) spanIn(s Span) string {
 	if r.ko() {
 		label = s.LabelKO
 	}
-	from, to := r.at(s.From), r.at(s.To)
+	from, to := r.ends(s)
 	r.note("window start, plant time", from, stampUTC(s.From))
 	r.note("window end, plant time", to, stampUTC(s.To))
 	return fmt.Sprintf("%s, %s–%s", label, from, to)
