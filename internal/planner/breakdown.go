@@ -283,12 +283,12 @@ func (r *run) outputRate(lines []string, w Span) {
 // outputPeriods answers output in two periods ("line 2 output yesterday
 // vs the day before", "this week's output compared with last week"): each
 // line's output against plan in both, and the change.
-func (r *run) outputPeriods() bool {
+// twoPeriods are the periods of a comparison with the one before ("this
+// week vs last week", "yesterday vs the day before"): the time named (this
+// week or today so far when none), and as long a span just before it.
+func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 	q := r.q
-	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) || !prevRe.MatchString(q.Text) {
-		return false
-	}
-	cur, _ := readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
+	cur, _ = readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
 	week := weekWordRe.MatchString(q.Text)
 	switch {
 	case cur.Named:
@@ -297,14 +297,24 @@ func (r *run) outputPeriods() bool {
 	default:
 		cur = Span{From: r.p.Day(r.now, 0), To: r.now, Label: "today so far", LabelKO: "오늘 현재까지"}
 	}
-	back, label, labelKO := 24*time.Hour, "the day before", "그 전날"
+	back := 24 * time.Hour
+	label, labelKO = "the day before", "그 전날"
 	if week {
 		back, label, labelKO = 7*24*time.Hour, "the week before", "그 전주"
 	}
 	if d := cur.To.Sub(cur.From); d > back {
 		back = d
 	}
-	prev := Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: label, LabelKO: labelKO}
+	prev = Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: label, LabelKO: labelKO}
+	return cur, prev, label, labelKO
+}
+
+func (r *run) outputPeriods() bool {
+	q := r.q
+	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) || !prevRe.MatchString(q.Text) {
+		return false
+	}
+	cur, prev, label, labelKO := r.twoPeriods()
 	lines := r.outputLines()
 	now, before := r.output(lines, cur), r.output(lines, prev)
 	if len(now) == 0 {

@@ -120,7 +120,7 @@ var intentPhrases = map[Intent][]phrase{
 		// "which machines need PM this week?": their next service.
 		p(8, `\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|\bdue for (?:pm|an? inspection)\b|(?:점검|정비|pm)이? ?필요한`),
 		// "number of failures per machine last year": a count of records.
-		p(8, `\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b`),
+		p(8, `\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`),
 		// "how much did breakdowns cost us?": the records' costs.
 		p(9, maintCostPattern),
 		// "what's the most common failure mode?", "which component fails

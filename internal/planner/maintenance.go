@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -31,7 +32,7 @@ var maintAsks = []maintAsk{
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
@@ -355,6 +356,10 @@ func (r *run) maintenanceAs(key string) {
 		ask.key == "next" && len(targets) == 0 && len(q.Lines) == 0 && whichAsset.MatchString(q.Text):
 		args["group_by"] = "asset" // "which machines need PM this week?": each machine's
 	}
+	if (ask.key == "downtime" || ask.key == "count" || ask.key == "cost") && prevRe.MatchString(q.Text) && args["group_by"] == nil {
+		r.maintPeriods(ask, args) // "this week's downtime vs last week"
+		return
+	}
 	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
 	if ask.key == "reliability" && len(targets) > 1 {
 		// Together, and each machine.
@@ -590,6 +595,70 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		}
 	}
 	return out
+}
+
+// maintPeriods answers a maintenance figure in two periods ("compare this
+// week's downtime with last week"): each period's figure and records, then
+// the change.
+func (r *run) maintPeriods(ask *maintAsk, args map[string]any) {
+	cur, prev, label, labelKO := r.twoPeriods()
+	var out []string
+	var figs [2]float64
+	saved := r.q.Window
+	defer func() { r.q.Window = saved }()
+	ok := 0
+	for i, w := range []Span{cur, prev} {
+		w.Named = true
+		a := map[string]any{}
+		for k, v := range args {
+			a[k] = v
+		}
+		a["since"], a["until"] = stampUTC(w.From), stampUTC(minTime(w.To, r.now))
+		res := r.call(agent.ToolCall{Name: tools.MaintenanceHistory, Args: a})
+		if len(res) == 0 || !res[0].OK {
+			continue
+		}
+		r.q.Window = w
+		out = append(out, r.maintLines(ask, res[0], false)...)
+		if d, dok := decode[maintData](res[0].Result.Data); dok && len(d.Figures) == 1 {
+			f := d.Figures[0]
+			figs[i] = float64(f.Records)
+			if ask.key == "downtime" {
+				figs[i] = f.DowntimeHours
+			}
+			ok++
+		}
+	}
+	if len(out) == 0 {
+		r.a.Situation = joinLines(r.maintUnreadable())
+		r.a.Confidence = "low"
+		return
+	}
+	if ok == 2 && ask.key != "cost" {
+		said := label
+		if r.ko() {
+			said = labelKO
+		}
+		what := r.msg("maint.what_records")
+		if ask.key == "downtime" {
+			what = r.msg("maint.what_downtime")
+		}
+		diff := r.derive("change against "+label, math.Abs(figs[0]-figs[1]), "the two periods' figures, subtracted")
+		if ask.key == "downtime" {
+			diff += " h"
+		}
+		switch {
+		case figs[0] > figs[1]:
+			out = append(out, r.msg("maint.change_up", what, diff, said))
+		case figs[0] < figs[1]:
+			out = append(out, r.msg("maint.change_down", what, diff, said))
+		default:
+			out = append(out, r.msg("maint.change_same", what, said))
+		}
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
 }
 
 // nextByAsset lists each machine's next service ("which machines need PM
