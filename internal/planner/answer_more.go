@@ -782,6 +782,19 @@ func (r *run) history() {
 	} else if m := r.componentMode(); m != "" {
 		mode = m
 	}
+	var now string // what the machine's data shows, for "similar to what it has now"
+	if mode == "" && asset != "" && len(targets) == 1 && similarNowRe.MatchString(q.Text) {
+		r.detect(q.Window, targets)
+		for _, e := range r.book.of(asset) {
+			if !e.Significant() {
+				continue
+			}
+			if modes := plant.SupportingModes(e.Sensor, e.Dir(), typeOf(asset, r.p)); len(modes) > 0 {
+				mode, now = modes[0], r.eventLine(e)
+				break
+			}
+		}
+	}
 	if line == "" && len(targets) > 1 && len(targets) <= 4 {
 		// Several machines: the one whose data shows the failure now is the
 		// subject, the others' cases are similar ones.
@@ -910,12 +923,20 @@ func (r *run) history() {
 		out = append([]string{r.msg("hist.none_own", asset, r.subject("", mode))}, out...)
 		r.a.Confidence = "low"
 	}
+	if now != "" {
+		out = append([]string{now}, out...)
+	}
 	r.a.Situation = joinLines(append(out, r.failureLines()...))
 	for _, d := range found {
 		r.a.Citations = append(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
 	}
 	r.a.Escalate = r.msg("escalate.default")
 }
+
+// similarNowRe asks for past cases like a machine's present state ("the
+// incidents similar to what press 3 has now", "has this happened before
+// on other machines?", "비슷한 사례").
+var similarNowRe = regexp.MustCompile(`(?i)\bsimilar\b|\blike (?:this|that|what|it)\b|\bsame (?:problem|issue|thing|failure|fault)\b|비슷한|유사한|같은 (?:문제|고장|증상)`)
 
 func histTier(d *doc, asset string, p *plant.Plant) int {
 	switch {
