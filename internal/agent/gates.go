@@ -63,11 +63,17 @@ type Threshold struct {
 	Above bool
 	// Value and Unit are as written ("2.5", "bar"); Unit may be empty.
 	Value, Unit string
+	// Future is set for a value asked about ahead ("will press 3 reach 7
+	// mm/s today?"): no reading either, and nothing to look for in the past.
+	Future bool
 }
 
 var (
 	thresholdENRe = regexp.MustCompile(`(?i)\b(above|over|exceed(?:s|ed|ing)?|more than|higher than|greater than|below|under|less than|lower than)\s+(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|degrees?(?:\s?c)?|mm/s|amps?\b|a\b|rpm|%|psi|kpa|v\b)?`)
 	thresholdKORe = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|도|mm/s|a\b|rpm|%)?\s*(이상|초과|넘|이하|미만|아래|밑)`)
+	// thresholdAheadRe asks whether or when a value will be reached:
+	// groups 1–3 in English (verb, value, unit), 4–7 in Korean.
+	thresholdAheadRe = regexp.MustCompile(`(?i)\b(?:will|would|going to|could|might|how (?:long|soon)|until|till)\b.{0,40}\b(reach(?:es)?|hit(?:s)?|get to|gets to|go (?:over|above|below|under)|goes (?:over|above|below|under)|cross(?:es)?|exceed(?:s)?|pass(?:es)?|drops? (?:to|below|under)|falls? (?:to|below|under))\s+(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|degrees?(?:\s?c)?|mm/s|amps?\b|a\b|rpm|%|psi|kpa|v\b)?|()(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|도|mm/s|a\b|rpm|%)?\s*(?:에|까지|을|를|이|가)?\s*(도달할|넘을|넘어갈|넘어설|떨어질|내려갈|아래로 ?갈)`)
 	// thresholdAskRe is the question about time a threshold comes with.
 	thresholdAskRe = regexp.MustCompile(`(?i)\bwhen\b|\bhow (?:many|much|long|often)\b|\bsince when\b|\blast time\b|\bever\b|언제|몇 ?(?:시간|번|일|분)|얼마나 (?:오래|자주)|얼마 동안|적 ?(?:있|이)`)
 )
@@ -77,6 +83,14 @@ var (
 // time ("when", "how many hours", "since when", "몇 시간"). "Vibration is
 // over 6 mm/s, what do I do?" is a reading, not this.
 func ThresholdIn(text string) (Threshold, bool) {
+	if m := thresholdAheadRe.FindStringSubmatch(text); m != nil {
+		// "will it reach 7 mm/s?", "how long until it hits 80 °C?", "7 mm/s
+		// 넘을까?": a value ahead, not a reading.
+		v, u, w := m[2]+m[5], m[3]+m[6], strings.ToLower(m[1]+m[7])
+		above := !strings.Contains(w, "below") && !strings.Contains(w, "under") && !strings.Contains(w, "drop") && !strings.Contains(w, "fall") &&
+			!strings.Contains(w, "떨어") && !strings.Contains(w, "아래") && !strings.Contains(w, "밑")
+		return Threshold{Above: above, Value: v, Unit: u, Future: true}, true
+	}
 	if !thresholdAskRe.MatchString(text) {
 		return Threshold{}, false
 	}

@@ -554,6 +554,11 @@ func TestThresholdIn(t *testing.T) {
 		"press 3 vibration is over 6 mm/s, what should I do?":  nil,
 		"pump-1 pressure is 2.2 bar":                           nil,
 		"when will press 3 reach the danger limit?":            nil,
+		// A value asked about ahead: a threshold, never a reading.
+		"will press 3 reach 7 mm/s today?":              {Above: true, Value: "7", Unit: "mm/s", Future: true},
+		"how long until pump 1 drops below 2.3 bar?":    {Above: false, Value: "2.3", Unit: "bar", Future: true},
+		"is the compressor going to hit 80 °C tonight?": {Above: true, Value: "80", Unit: "°C", Future: true},
+		"프레스 3 진동 7 mm/s 넘을까?":                          {Above: true, Value: "7", Unit: "mm/s", Future: true},
 	} {
 		got, ok := ThresholdIn(text)
 		if want == nil {

@@ -86,7 +86,7 @@ func (r *run) answer() {
 		r.noteUnknown() // "did pump 1 pressure recover after the strainer was cleaned?"
 		return
 	}
-	if th, ok := agent.ThresholdIn(q.Text); ok && len(targets) == 1 && r.threshold(targets[0], th) {
+	if th, ok := agent.ThresholdIn(q.Text); ok && !th.Future && len(targets) == 1 && r.threshold(targets[0], th) {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return
 	}

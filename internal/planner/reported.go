@@ -33,6 +33,9 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	if !ok {
 		return nil, ""
 	}
+	if _, asked := agent.ThresholdIn(r.q.Text); asked {
+		return nil, "" // "will it reach 7 mm/s?": a value asked about, not read
+	}
 	m := []string{"", num, unit}
 	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
