@@ -39,7 +39,7 @@ func (p *predictive) projectToPlan(ctx context.Context, out, plan series.Series,
 	// What was made: the output's readings in the window up to now.
 	made := map[int64]float64{}
 	if from.Before(now) {
-		w, err := p.store.WindowOf(ctx, out, from, minT(end, now.Add(time.Nanosecond)))
+		w, err := p.store.WindowOf(ctx, out, from, minTime(end, now.Add(time.Nanosecond)))
 		switch {
 		case err == nil:
 			for i, t := range w.Data.Times {
@@ -161,11 +161,4 @@ func (p *predictive) projectToPlan(ctx context.Context, out, plan series.Series,
 		res.Charts = []chart.Chart{forecastChart(rf, &planLine)}
 	}
 	return res, nil
-}
-
-func minT(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }

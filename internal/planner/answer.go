@@ -769,7 +769,7 @@ func (r *run) okVerdicts(targets []string) []string {
 			}
 			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), dir))
 		case r.staleFor(a) > 0:
-			unknown = append(unknown, r.msg("ok.unknown", a, r.at(r.now.Add(-r.staleFor(a)))))
+			unknown = append(unknown, r.msg("ok.unknown", a, r.at(r.newestOf(a))))
 		default:
 			yes = append(yes, r.msg("ok.yes", a))
 		}
@@ -780,19 +780,28 @@ func (r *run) okVerdicts(targets []string) []string {
 // staleFor is how old an asset's newest reading is when it is too old to
 // say anything of now (0 when it is current).
 func (r *run) staleFor(asset string) time.Duration {
-	var newest time.Time
+	newest := r.newestOf(asset)
 	limit := time.Hour
 	for _, s := range r.p.Series {
-		if s.Asset != asset || s.LatestAt == "" {
-			continue
+		if s.Asset == asset {
+			limit = max(limit, r.staleAfter(asset, s.Sensor))
 		}
-		newest = maxTime(newest, parseStamp(s.LatestAt))
-		limit = max(limit, r.staleAfter(asset, s.Sensor))
 	}
 	if newest.IsZero() || r.now.Sub(newest) <= limit {
 		return 0
 	}
 	return r.now.Sub(newest)
+}
+
+// newestOf is the time of an asset's newest reading (zero without any).
+func (r *run) newestOf(asset string) time.Time {
+	var newest time.Time
+	for _, s := range r.p.Series {
+		if s.Asset == asset && s.LatestAt != "" {
+			newest = maxTime(newest, parseStamp(s.LatestAt))
+		}
+	}
+	return newest
 }
 
 // lineAsked is the line a question asks the state of, as a whole ("how

@@ -908,13 +908,11 @@ func (r *run) utcSpan(from, to string) string {
 	if err1 != nil || err2 != nil {
 		return fmt.Sprintf("%s – %s", r.utcStamp(from), r.utcStamp(to))
 	}
-	end := r.at(t)
+	from, end := r.ends(Span{From: f, To: t})
 	if d := r.now.Sub(t); d < 2*time.Minute && d > -2*time.Minute {
-		end = r.msg("word.now")
-	} else if r.p.Local(f).Year() != r.p.Local(t).Year() {
-		end = r.p.Local(t).Format("2006-01-02 15:04")
+		from, end = r.at(f), r.msg("word.now")
 	}
-	return fmt.Sprintf("%s – %s", r.at(f), end)
+	return fmt.Sprintf("%s – %s", from, end)
 }
 
 func (r *run) utcStamp(s string) string {

@@ -124,7 +124,7 @@ func (r *run) verifyWork(targets []string) bool {
 		if !have[1] || !have[2] {
 			continue
 		}
-		u := suffix(r.unitOf(asset, s))
+		u := suffix(r.p.Unit(asset, s))
 		cmp := r.msg("verify.means", asset, r.sensorName(s), val(means[1])+u, val(means[2])+u)
 		if have[0] {
 			// Against its level the week before: how far off each was.
@@ -151,14 +151,4 @@ func (r *run) offBy(what string, d float64, unit string) string {
 		return r.msg("verify.below", v+unit)
 	}
 	return r.msg("verify.above", v+unit)
-}
-
-// unitOf is the unit of an asset's sensor ("" when unknown).
-func (r *run) unitOf(asset, sensor string) string {
-	for _, s := range r.p.Series {
-		if s.Asset == asset && s.Sensor == sensor {
-			return s.Unit
-		}
-	}
-	return ""
 }
