@@ -305,12 +305,19 @@ func (r *run) forecastSensor(series []string) {
 	if note != "" {
 		out = append(out, note)
 	}
+	results = r.reachMoment(results, hz)
 	for _, res := range results {
 		d, ok := decode[forecastData](res.Result.Data)
 		if !res.OK || !ok || len(d.Points) == 0 {
 			continue
 		}
 		last := d.Points[len(d.Points)-1]
+		if hz.Point || hz.Moment {
+			// A sensor's value "by 18:00" is its value then.
+			out = append(out, r.forecastAt(d, hz))
+			worst = math.Max(worst, d.MASE)
+			continue
+		}
 		span := r.span(hz)
 		if d.AsOf != "" {
 			// Data that ends in the past is forecast from its own end,
@@ -318,6 +325,9 @@ func (r *run) forecastSensor(series []string) {
 			span = r.msg("fc.from_data_end", r.at(parseStamp(d.Cutoff)), hoursText(hz.To.Sub(hz.From), r.ko()))
 		}
 		out = append(out, sentence(r.msg("fc.sensor", d.Series, span, val(last.Mean), suffix(d.Unit), r.at(parseStamp(last.T)), val(last.Lo80), val(last.Hi80))+r.modelNote(d.Model, d.MASE)))
+		if st := r.staleForecast(d); st != "" {
+			out = append(out, st)
+		}
 		if level > 0 {
 			reached := ""
 			for _, pt := range d.Points {
@@ -338,6 +348,69 @@ func (r *run) forecastSensor(series []string) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = maseConfidence(worst)
 	r.a.Escalate = r.msg("escalate.default")
+}
+
+// reachMoment makes each forecast reach the moment asked: data that ended
+// in the past is forecast from its own end, so a horizon counted from now
+// falls short of the moment by as long as the data is old; such a forecast
+// is asked again for that much longer.
+func (r *run) reachMoment(results []agent.ToolResult, hz Span) []agent.ToolResult {
+	out := make([]agent.ToolResult, len(results))
+	copy(out, results)
+	for i, res := range results {
+		d, ok := decode[forecastData](res.Result.Data)
+		if !res.OK || !ok || len(d.Points) == 0 {
+			continue
+		}
+		short := hz.To.Sub(parseStamp(d.Points[len(d.Points)-1].T))
+		if short < 30*time.Minute {
+			continue
+		}
+		args := map[string]any{}
+		for k, v := range res.Call.Args {
+			args[k] = v
+		}
+		args["horizon_hours"] = r.hoursTo(hz.To) + int(math.Ceil(short.Hours()))
+		again := r.call(agent.ToolCall{Name: res.Call.Name, Args: args})
+		if len(again) == 1 && again[0].OK {
+			out[i] = again[0]
+		}
+	}
+	return out
+}
+
+// forecastAt says a forecast at the moment asked ("at 14:00 tomorrow"):
+// the point nearest it, with its 80 % interval, and how far past the data's
+// end it lies when the data stopped.
+func (r *run) forecastAt(d forecastData, hz Span) string {
+	best := d.Points[0]
+	for _, pt := range d.Points {
+		if parseStamp(pt.T).Sub(hz.To).Abs() < parseStamp(best.T).Sub(hz.To).Abs() {
+			best = pt
+		}
+	}
+	label := strings.TrimPrefix(hz.Label, "until ")
+	if r.ko() {
+		label = strings.TrimSuffix(hz.LabelKO, "까지")
+	}
+	s := sentence(r.msg("fc.sensor_at", d.Series, label, r.at(parseStamp(best.T)), val(best.Mean), suffix(d.Unit), val(best.Lo80), val(best.Hi80)) + r.modelNote(d.Model, d.MASE))
+	if cut := parseStamp(d.Cutoff); d.AsOf != "" || r.now.Sub(cut) > time.Hour {
+		gap := hoursText(parseStamp(best.T).Sub(cut), r.ko())
+		r.note("hours from the data's end to the moment asked", gap, d.Cutoff+" to "+best.T)
+		s += " " + r.msg("fc.at_stale", r.at(cut), gap)
+	}
+	return s
+}
+
+// staleForecast says a forecast runs on from data that stopped hours ago
+// (data older than its history window is said by fc.from_data_end); empty
+// when the data is current.
+func (r *run) staleForecast(d forecastData) string {
+	cut := parseStamp(d.Cutoff)
+	if d.AsOf != "" || cut.IsZero() || r.now.Sub(cut) <= time.Hour {
+		return ""
+	}
+	return r.msg("fc.stale", r.at(cut), r.ago(r.now.Sub(cut)))
 }
 
 // callCapped runs the forecasts build makes for horizon hz; while one is
@@ -661,13 +734,20 @@ func (r *run) currentReading(sensors []string) {
 	q := r.q
 	r.detect(q.Window, q.Assets)
 	var out []string
+	stale := false
 	for _, a := range q.Assets {
 		for _, sensor := range sensors {
 			se, ok := r.p.SeriesNamed(a + "." + sensor)
 			if !ok || se.LatestAt == "" || r.eventOn(a, sensor) {
 				continue // an event states the reading itself: one number
 			}
-			out = append(out, r.msg("reading.now", a, r.sensorName(sensor), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+			line := r.msg("reading.now", a, r.sensorName(sensor), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt)))
+			if age := r.now.Sub(parseStamp(se.LatestAt)); age > r.staleAfter(a, sensor) {
+				// The last reading of a feed that stopped is no value now.
+				line += " " + r.msg("reading.old", r.ago(age))
+				stale = true
+			}
+			out = append(out, line)
 		}
 		for _, e := range r.book.of(a) {
 			out = append(out, r.eventLine(e))
@@ -679,6 +759,9 @@ func (r *run) currentReading(sensors []string) {
 	out = append(out, r.failureLines()...)
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
+	if stale {
+		r.a.Confidence = "low"
+	}
 	r.a.Escalate = r.msg("escalate.default")
 }
 
@@ -733,9 +816,23 @@ func (r *run) compare() {
 		today := Span{From: r.p.Day(r.now, 0), To: r.p.Day(r.now, 1), Label: "today", LabelKO: "오늘"}
 		w = sofar(today, Span{From: today.From, To: r.now, Label: "today", LabelKO: "오늘"}, false)
 	}
-	outs := r.output(r.outputLines(), w)
-	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })
 	var s []string
+	outs := r.output(r.outputLines(), w)
+	if len(outs) == 0 && !q.Window.Named {
+		// Output that stopped before today: its last day of data, said so,
+		// rather than nothing.
+		if last := r.lastOutput(r.outputLines()); !last.IsZero() && last.Before(w.From) {
+			asked := w
+			w = Span{From: last.Add(-24 * time.Hour), To: last.Add(time.Minute), Label: "the last day of data", LabelKO: "마지막 하루치 데이터", Named: true}
+			who := strings.Join(r.outputLines(), ", ")
+			s = append(s, r.msg("window.after_data", r.spanIn(asked), who, r.at(last)))
+			outs = r.output(r.outputLines(), w)
+		}
+	}
+	if len(outs) == 0 {
+		s = append(s, r.msg("out.none", strings.Join(r.outputLines(), ", "), r.spanIn(w)))
+	}
+	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })
 	for _, lo := range outs {
 		s = append(s, r.outputLine(lo, w))
 	}
@@ -750,14 +847,30 @@ func (r *run) compare() {
 	}
 	r.a.Escalate = r.msg("escalate.production")
 	if q.Intent == IntentDiagnose || len(targets) > 0 && q.Plan {
-		// "why is line 1 short of plan?": its machines too.
-		r.detect(q.Window, targets)
+		// "why is line 1 short of plan?": its machines too, over the
+		// output's window when that fell back to the last day of data.
+		dw := q.Window
+		if w.Named && !q.Window.Named {
+			dw = w
+		}
+		r.detect(dw, targets)
 		for _, a := range targets {
 			for _, e := range r.book.of(a) {
 				r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
 			}
 		}
 	}
+}
+
+// lastOutput is the time of the newest output reading of the lines.
+func (r *run) lastOutput(lines []string) time.Time {
+	var last time.Time
+	for _, l := range lines {
+		if se, ok := r.p.SeriesNamed(r.p.OutputSeries(l)); ok && se.LatestAt != "" {
+			last = maxTime(last, parseStamp(se.LatestAt))
+		}
+	}
+	return last
 }
 
 // --- History ---------------------------------------------------------------

@@ -119,6 +119,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
 		// "which machines need PM this week?": their next service.
 		p(8, `\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|\bdue for (?:pm|an? inspection)\b|(?:점검|정비|pm)이? ?필요한`),
+		// "which asset has the most incidents?", "incidents per line": the
+		// failure records counted by asset or line, not a search.
+		p(8, `\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:incidents|problems|issues|stoppages)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|\b(?:number|count) of incidents\b|\bincident count\b|(?:사고|문제|고장).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)`),
 		// "number of failures per machine last year": a count of records.
 		p(8, `\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`),
 		// "how much did breakdowns cost us?": the records' costs.
@@ -158,6 +161,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(5, `설비종합효율|종합효율|가동률|불량률|수율|고장 간격|다운타임|정지 시간|사이클 ?타임|택트|전력|에너지|습도`),
 		p(3, `\bhow much did\b|\bhow many (?:parts|units) did\b|\bproduced\b|\bso far today\b|\bplan attainment\b|\battainment\b|\bwhat(?:'s| is) (?:the )?.{0,30}(?:right now|now)\b|\bcurrent (?:value|reading|temperature|pressure|vibration|speed)\b|\bcurrent\s+\w+\s+of\b`),
 		p(3, `생산 실적|실적|생산량 얼마|지금 .{0,10}값|현재 값|얼마야`),
+		// "프레스 3 온도 지금 몇 도야?", "압력 몇 바야?": a reading's value.
+		p(4, `몇 ?(?:도|바|rpm|밀리|암페어|볼트|킬로와트|퍼센트)(?:야|예요|에요|인가|일까|지|\?|$)|(?:온도|압력|진동|속도|전류|유량)\S*\s*(?:지금|현재)\s*(?:몇|얼마)`),
 	},
 	IntentForecast: {
 		p(4, `\bforecast\w*\b|\bpredict\w*\b|\bprojection\b|\bwill (?:we|it|line|the|our|they)\b|\bgoing to\b|\bexpect\w*\b|\bhow (?:much|many) .{0,30}\bwill\b|\bby the end of\b|\brest of (?:the|this)\b|\bwhen will\b|\bkeep up\b`),

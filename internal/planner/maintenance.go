@@ -32,7 +32,7 @@ var maintAsks = []maintAsk{
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`), "count"},
+	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
@@ -234,7 +234,7 @@ var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|clas
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|\b(?:by|per|for each|each) line\b|어느 라인|어떤 라인|라인별|라인마다`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는`)
 )
 
 // maintenance answers a question about the maintenance history from the

@@ -20,6 +20,12 @@ type Span struct {
 	// Ahead is set for a horizon a phrase puts in the future ("tomorrow",
 	// "next shift"), not one that points either way ("today").
 	Ahead bool
+	// Point is set when the question asks for the value at To ("at 14:00
+	// tomorrow"), not over the whole span.
+	Point bool
+	// Moment is set when the span ends at a moment the question names
+	// ("by 18:00 today", "at 14:00 tomorrow").
+	Moment bool
 	// Began is the start of a horizon's period that has already begun
 	// ("today" asked at 10:00 began at 00:00): a plan is the whole
 	// period's, so what was made in it so far counts.
@@ -491,6 +497,13 @@ var timeRules = []timeRule{
 			s := p.ShiftAt(now, 0)
 			return Span{From: s.From, To: s.To, Label: "this shift (" + s.Name + ")", LabelKO: "이번 교대(" + s.NameKO + ")"}, true
 		}, nil},
+	// A moment ahead: "at 14:00 tomorrow", "tomorrow at 2pm", "by 6pm
+	// today", "내일 오후 2시에": the horizon ends then, and "at" asks for
+	// the value at that moment (Point), "by" for everything until it.
+	{regexp.MustCompile(`\b(at|around|by|until|till) (` + clockWord + `) (tomorrow|today|tonight)\b|\b(tomorrow|today|tonight) (at|around|by|until|till) (` + clockWord + `)(?:\s|$|[?.,!])|(내일|오늘|모레)\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(에|까지|쯤|경|즈음)?`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return momentAhead(m, now, p)
+		}, nil},
 	// Days ahead.
 	{regexp.MustCompile(`\bday after tomorrow\b|모레`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -854,4 +867,53 @@ func minTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// momentAhead reads a moment ahead from the groups of its rule: 1 the
+// English preposition, 2 the time and 3 the day, or 4 the day, 5 the
+// preposition and 6 the time; in Korean 7 the day, 8 the part of the day,
+// 9 the hour, 10 the minutes, 11 "반" (half past) and 12 the particle.
+func momentAhead(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+	prep, day, at := m[1], m[3], m[2]
+	if m[4] != "" {
+		prep, day, at = m[5], m[4], m[6]
+	}
+	var c time.Duration
+	ok := false
+	if m[7] != "" {
+		day, prep = m[7], m[12]
+		mins := atoi(m[10])
+		if m[11] != "" {
+			mins = 30
+		}
+		c, ok = clock(atoi(m[9]), mins, m[8])
+	} else {
+		c, ok = clockOf(at)
+		if ok && day == "tonight" && c < 12*time.Hour && c >= time.Hour {
+			c += 12 * time.Hour // "tonight at 10" is 22:00
+		}
+	}
+	if !ok {
+		return Span{}, false
+	}
+	off := 0
+	switch day {
+	case "tomorrow", "내일":
+		off = 1
+	case "모레":
+		off = 2
+	}
+	to := p.Day(now, off).Add(c)
+	if !to.After(now) {
+		return Span{}, false
+	}
+	clk := p.Local(to).Format("15:04")
+	label, ko := clk+" "+map[int]string{0: "today", 1: "tomorrow", 2: "the day after tomorrow"}[off], map[int]string{0: "오늘", 1: "내일", 2: "모레"}[off]+" "+clk
+	point := true
+	switch prep {
+	case "by", "until", "till", "까지":
+		point = false
+		label, ko = "until "+label, ko+"까지"
+	}
+	return Span{From: now, To: to, Label: label, LabelKO: ko, Point: point, Moment: true}, true
 }

@@ -1,0 +1,85 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/maintenance"
+	"github.com/gemba-ai/gemba/internal/modelreg"
+	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/series"
+	"github.com/gemba-ai/gemba/rag"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// staleDemo is the demo plant asked 25 hours after its data ends: every
+// feed has stopped, as when a connector is down overnight. Answers must
+// say so, never pass an old reading off as the value now.
+func staleDemo(t *testing.T) (*agent.Runner, time.Time) {
+	t.Helper()
+	d := openDemo(t)
+	now := d.now.Add(25 * time.Hour)
+	clock := func() time.Time { return now }
+	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
+	require.NoError(t, err)
+	docs := rag.New(d.pool, emb, rag.Options{Logger: slog.New(slog.DiscardHandler)})
+	st := series.New(d.pool)
+	reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(d.pool), clock), tools.LatestReadingsTool(st, clock), tools.MaintenanceHistoryTool(maintenance.New(d.pool), clock)), tools.Incidents(docs)...)...)
+	r, err := agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(d.pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	return r, now
+}
+
+func askRunner(t *testing.T, r *agent.Runner, question string) *agent.Answer {
+	t.Helper()
+	a, err := r.Ask(context.Background(), agent.Request{ThreadKey: "stale-" + question, Question: question})
+	require.NoError(t, err)
+	require.Equal(t, agent.ModeOffline, a.Mode)
+	return a
+}
+
+// TestStaleFeedAnswers: with every feed stopped a day ago, a reading asked
+// "right now" is its last one, said as such; a forecast "at 14:00
+// tomorrow" is of that moment and says how far past the data it lies; a
+// line's output against plan today falls back to its last day of data,
+// said, instead of "No verified figures".
+func TestStaleFeedAnswers(t *testing.T) {
+	r, now := staleDemo(t)
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+
+	a := askRunner(t, r, "what's the temperature on the compressor right now?")
+	require.Contains(t, a.Situation, "compressor-1 temperature:")
+	require.Contains(t, a.Situation, "That is its last reading, 25 h ago")
+	require.Equal(t, "low", a.Confidence)
+	a = askRunner(t, r, "프레스 3 온도 지금 몇 도야?")
+	require.Contains(t, a.Situation, "press-3 온도:")
+	require.Contains(t, a.Situation, "마지막 측정값(25시간 전)")
+
+	a = askRunner(t, r, "what will press-3 vibration be at 14:00 tomorrow?")
+	l := now.In(seoul)
+	want := time.Date(l.Year(), l.Month(), l.Day()+1, 14, 0, 0, 0, seoul)
+	require.Contains(t, a.Situation, "press-3.vibration at 14:00 tomorrow ("+want.Format("01-02")+" 1")
+	require.Contains(t, a.Situation, "past its last reading, and there is no newer data")
+	calls := calledWith(a, tools.ForecastSeries)
+	require.NotEmpty(t, calls)
+	// The last call reaches the moment from the data's end (25 h before now).
+	h, err := strconv.ParseFloat(fmt.Sprint(calls[len(calls)-1]["horizon_hours"]), 64)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, h, want.Sub(now).Hours()+25)
+
+	a = askRunner(t, r, "why is line 1 behind plan?")
+	require.Contains(t, a.Situation, "No data has arrived in the time asked (today")
+	require.Contains(t, a.Situation, "line-1, the last day of data")
+	require.Contains(t, a.Situation, "planned")
+	require.NotContains(t, a.Situation, "No verified figures")
+	require.True(t, strings.Contains(a.Cause, "press-3"), a.Cause)
+}
