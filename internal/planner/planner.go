@@ -91,8 +91,11 @@ type run struct {
 	lang string
 	a    *agent.Answer
 
-	book    eventBook
-	lib     library
+	book eventBook
+	lib  library
+	// reach is, per asset, when its reading reaches the next documented
+	// limit at its current rate, as an outlook said it.
+	reach   map[string]reachAt
 	results []agent.ToolResult
 	derived []agent.Derived
 	// failures are the readable errors of tools that could not answer.
@@ -324,4 +327,10 @@ func (r *run) addFailure(e string) {
 		}
 	}
 	r.failures = append(r.failures, e)
+}
+
+// reachAt is when a reading reaches a limit, and the limit in words.
+type reachAt struct {
+	At    time.Time
+	Limit string
 }

@@ -69,7 +69,11 @@ func (r *run) failureHistory(targets []string) []string {
 	}
 	if len(failures) == 0 {
 		if asked {
-			return []string{r.msg("failure.none", strings.Join(targets, ", "), r.spanIn(q.Window))}
+			key := "failure.none"
+			if prepLabelRe.MatchString(q.Window.Label) {
+				key = "failure.none_at" // "on tuesday", not "in on tuesday"
+			}
+			return []string{r.msg(key, strings.Join(targets, ", "), r.spanIn(q.Window))}
 		}
 		return nil
 	}
@@ -206,3 +210,6 @@ func (r *run) precursors(f maintRecord, alerts []maintRecord) []string {
 	}
 	return []string{r.msg("precursor.head", strings.Join(parts, "; "))}
 }
+
+// prepLabelRe is a window label that carries its own preposition.
+var prepLabelRe = regexp.MustCompile(`^(?:on|since|from|until|till|during|over|before|after|between|at) `)

@@ -205,6 +205,13 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	v := r.derive("hours to the next limit at the current rate", math.Round(hrs),
 		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ (("+val(h.Event.Value)+" − "+val(h.Event.Usual)+") ÷ hours from "+stampUTC(h.Event.Start)+" to "+stampUTC(r.lastRead(*h.Event))+")")
 	out := r.msg("rule.outlook", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v)
+	if r.reach == nil {
+		r.reach = map[string]reachAt{}
+	}
+	if _, ok := r.reach[h.Asset]; !ok {
+		at := r.lastRead(*h.Event).Add(time.Duration(math.Round(hrs)) * time.Hour) // "about 17 h" after the reading
+		r.reach[h.Asset] = reachAt{At: at, Limit: r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc)}
+	}
 	switch at := r.stoppedAt(*h.Event); {
 	case at.IsZero():
 	case !at.Equal(h.Event.AsOf):
@@ -221,7 +228,7 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 		if r.ko() {
 			label = hz.LabelKO
 		}
-		at := r.lastRead(*h.Event).Add(time.Duration(hrs * float64(time.Hour)))
+		at := r.lastRead(*h.Event).Add(time.Duration(math.Round(hrs)) * time.Hour) // "about 17 h" after the reading
 		r.note("time the limit is reached at the current rate, plant time", r.at(at), "time of the level ("+stampUTC(r.lastRead(*h.Event))+") + hours to the next limit")
 		if at.Before(hz.To) {
 			out += " " + r.msg("rule.before_horizon", r.at(at), label, r.at(hz.To))

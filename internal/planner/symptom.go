@@ -3,6 +3,7 @@ package planner
 import (
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
@@ -123,13 +124,71 @@ func (r *run) symptomLookup(asset string, said, words []string) []string {
 			seen = append(seen, d)
 		}
 	}
+	recs := r.partRecords(asset)
 	if len(seen) == 0 {
-		return []string{r.msg("symptom.unseen", asset, strings.Join(said, ", "))}
+		return append(recs, r.msg("symptom.unseen", asset, strings.Join(said, ", ")))
 	}
 	out := []string{r.msg("symptom.seen", asset)}
 	for _, d := range seen {
 		out = append(out, r.historyLine(d, asset))
 		r.a.Citations = append(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+	}
+	return append(out, recs...)
+}
+
+// symptomParts are parts a reported symptom names beyond those of
+// maintenance questions (componentWords).
+var symptomParts = []struct {
+	re   *regexp.Regexp
+	part string
+}{
+	{regexp.MustCompile(`coupling|커플링`), "coupling"},
+	{regexp.MustCompile(`gasket|개스킷|가스켓`), "gasket"},
+	{regexp.MustCompile(`valve|밸브`), "valve"},
+	{regexp.MustCompile(`hose|호스`), "hose"},
+	{regexp.MustCompile(`nozzle|노즐`), "nozzle"},
+}
+
+// partRecords reads the maintenance records of the part a reported
+// symptom names on the asset ("pump 2 seal is leaking"): work already
+// open on it comes first, as the plant's own answer to the report, then
+// the last time the part was worked on or checked.
+func (r *run) partRecords(asset string) []string {
+	part := ""
+	for _, c := range componentWords {
+		if c.re.MatchString(r.q.Text) {
+			part = c.part
+			break
+		}
+	}
+	for _, c := range symptomParts {
+		if part == "" && c.re.MatchString(r.q.Text) {
+			part = c.part
+		}
+	}
+	if part == "" {
+		return nil
+	}
+	recs, ok := r.records(map[string]any{"asset": asset, "component": part, "limit": 10})
+	if !ok || len(recs) == 0 {
+		return nil
+	}
+	var open []string
+	var last *maintRecord
+	for i, rec := range recs {
+		switch {
+		case rec.Status == "open":
+			open = append(open, r.msg("symptom.open_item", rec.ID, rec.Title, r.recordAt(rec.Opened)))
+		case last == nil:
+			last = &recs[i]
+		}
+	}
+	var out []string
+	if len(open) > 0 {
+		out = append(out, r.msg("symptom.open_wo", part, asset, strings.Join(open, "; ")))
+	}
+	if last != nil {
+		out = append(out, r.msg("symptom.last_record", part, asset, r.recordAt(last.Opened), last.Title, last.ID))
 	}
 	return out
 }
@@ -175,4 +234,50 @@ func wordIn(text, w string) bool {
 
 func isLetter(b byte) bool {
 	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+// openWork says the work open on an asset with an ongoing anomaly (its
+// open work orders and planned jobs, with their due times); empty when
+// there is none, no anomaly, or the answer already names them.
+func (r *run) openWork(asset string) string {
+	ongoing := false
+	for _, e := range r.book.of(asset) {
+		ongoing = ongoing || e.Ongoing && e.Significant()
+	}
+	if !ongoing {
+		return ""
+	}
+	recs, ok := r.records(map[string]any{"asset": asset, "status": "open", "limit": 5})
+	if !ok {
+		return ""
+	}
+	var items []string
+	late, lateDue := "", time.Time{}
+	for _, rec := range recs {
+		if rec.Kind == "alert" || strings.Contains(r.a.Situation, rec.ID) {
+			continue
+		}
+		item := r.msg("maint.open_one", rec.Title, rec.ID, r.recordAt(rec.Opened))
+		if rec.Due != "" {
+			item += r.msg("open.due", r.recordAt(rec.Due))
+			if due, err := time.Parse(recordLayout, rec.Due); err == nil {
+				if ra, ok := r.reach[asset]; ok && ra.At.Before(due) && (late == "" || due.Before(lateDue)) {
+					late, lateDue = rec.ID, due
+				}
+			}
+		}
+		items = append(items, item)
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	out := r.msg("open.work", asset, strings.Join(items, "; "))
+	if late != "" {
+		// The job is due after the reading reaches its next limit.
+		ra := r.reach[asset]
+		gap := hoursText(lateDue.Sub(ra.At), r.ko())
+		r.note("hours between the projected limit and the job's due time", gap, stampUTC(ra.At)+" to "+stampUTC(lateDue))
+		out += " " + r.msg("open.late", late, ra.Limit, r.at(ra.At), gap)
+	}
+	return out
 }
