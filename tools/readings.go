@@ -28,6 +28,106 @@ type LatestReadingsArgs struct {
 	// Every, with Since, adds the trend window's values in buckets of
 	// this length ("1h": hourly means, lowest and highest), at most 72.
 	Every string `json:"every,omitempty"`
+	// Above and Below, with Since, add how long the readings spent above
+	// (or below) that level in the trend window ("how many hours has
+	// press-3 been above 4.5 mm/s?").
+	Above *float64 `json:"above,omitempty"`
+	Below *float64 `json:"below,omitempty"`
+}
+
+// Beyond is the time a sensor's readings spent beyond a level in a trend
+// window, read on its own readings (not hourly means) for windows up to
+// 31 days.
+type Beyond struct {
+	Level float64 `json:"level"`
+	// Side is "above" or "below".
+	Side string `json:"side"`
+	// Hours is the time beyond the level; Share its part of the time the
+	// window has readings for, in percent.
+	Hours float64 `json:"hours"`
+	Share float64 `json:"share_pct"`
+	// Readings is the number of readings beyond it.
+	Readings int `json:"readings"`
+	// First and Last are the first and last readings beyond it.
+	First time.Time `json:"first,omitzero"`
+	Last  time.Time `json:"last,omitzero"`
+	// Since is when the stretch beyond it that the window ends in began
+	// (zero when the last reading is not beyond it); SinceHours its length.
+	Since      time.Time `json:"since,omitzero"`
+	SinceHours float64   `json:"since_hours,omitempty"`
+	// Longest is the longest unbroken stretch beyond it, in hours.
+	Longest float64 `json:"longest_hours"`
+	// Step is the spacing the readings were read at.
+	Step string `json:"step"`
+}
+
+// beyondOf measures the time w's readings spent above (or below) level:
+// each reading counts until the next one, a gap of more than three times
+// the usual spacing counts as one spacing (no data is no time beyond), and
+// the last reading counts one spacing.
+func beyondOf(w series.Window, level float64, above bool) Beyond {
+	b := Beyond{Level: level, Side: "below", Step: w.Step.String()}
+	if above {
+		b.Side = "above"
+	}
+	var ts []time.Time
+	var vs []float64
+	for i, v := range w.Data.Values {
+		if !math.IsNaN(v) && i < len(w.Data.Times) {
+			ts, vs = append(ts, w.Data.Times[i]), append(vs, v)
+		}
+	}
+	if len(ts) == 0 {
+		return b
+	}
+	gaps := make([]float64, 0, len(ts))
+	for i := 1; i < len(ts); i++ {
+		gaps = append(gaps, ts[i].Sub(ts[i-1]).Hours())
+	}
+	usual := w.Step.Hours()
+	if len(gaps) > 0 {
+		sorted := slices.Clone(gaps)
+		slices.Sort(sorted)
+		usual = sorted[len(sorted)/2]
+	}
+	if usual <= 0 {
+		usual = 1.0 / 6
+	}
+	total, run := 0.0, 0.0
+	var runFrom time.Time
+	for i, v := range vs {
+		d := usual
+		if i < len(gaps) && gaps[i] <= 3*usual {
+			d = gaps[i]
+		}
+		total += d
+		if above && v > level || !above && v < level {
+			if b.Readings == 0 {
+				b.First = ts[i]
+			}
+			b.Readings++
+			b.Last = ts[i]
+			b.Hours += d
+			if run == 0 {
+				runFrom = ts[i]
+			}
+			run += d
+			b.Longest = math.Max(b.Longest, run)
+			if i == len(vs)-1 {
+				b.Since, b.SinceHours = runFrom, sig(run)
+			}
+			if i < len(gaps) && gaps[i] > 3*usual {
+				run = 0 // the feed stopped: the stretch ends with it
+			}
+			continue
+		}
+		run = 0
+	}
+	if total > 0 {
+		b.Share = math.Round(1000*b.Hours/total) / 10
+	}
+	b.Hours, b.Longest = sig(b.Hours), sig(b.Longest)
+	return b
 }
 
 // Bucket is one stretch of a trend window (latest_readings with every).
@@ -89,6 +189,8 @@ type Trend struct {
 	// Buckets are the window's values every Every (when asked).
 	Every   string   `json:"every,omitempty"`
 	Buckets []Bucket `json:"buckets,omitempty"`
+	// Beyond is the time beyond the level asked (above or below).
+	Beyond *Beyond `json:"beyond,omitempty"`
 }
 
 // trendOf computes a window's figures; ok is false without a reading.
@@ -134,6 +236,8 @@ var latestReadingsSchema = map[string]any{
 		"since":  map[string]any{"type": "string", "description": "Add each sensor's trend from this time: first and last value, lowest and highest with when, mean, change. An ISO time or a time ago (30d, 1w). Windows over 3 days are read as hourly means."},
 		"until":  map[string]any{"type": "string", "description": "End of the trend window (default now)."},
 		"every":  map[string]any{"type": "string", "description": "With since: also list the window's values in buckets this long (mean, lowest, highest), e.g. 1h for hourly values; at most 72 buckets."},
+		"above":  map[string]any{"type": "number", "description": "With since and one sensor: also say how long the readings were above this level in the window (hours, share of the time, first and last time, the stretch it ends in)."},
+		"below":  map[string]any{"type": "number", "description": "As above, for time below this level."},
 	},
 	"required":             []string{"asset"},
 	"additionalProperties": false,
@@ -206,6 +310,18 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 				return Result{UserError: fmt.Sprintf("the trend window is empty: since (%s) must be before until (%s)", stamp(from), stamp(until))}, nil
 			}
 		}
+		if a.Above != nil || a.Below != nil {
+			switch {
+			case a.Above != nil && a.Below != nil:
+				return Result{UserError: "give above or below, not both"}, nil
+			case from.IsZero():
+				return Result{UserError: "above and below need since: the window to measure (e.g. since 7d, above 4.5)"}, nil
+			case a.Sensor == "":
+				return Result{UserError: "above and below need one sensor: a level is in one sensor's unit"}, nil
+			case until.Sub(from) > 31*24*time.Hour:
+				return Result{UserError: "time beyond a level is measured on the readings themselves over at most 31 days: shorten the window"}, nil
+			}
+		}
 		var every time.Duration
 		if a.Every != "" {
 			if every, err = time.ParseDuration(strings.TrimSpace(a.Every)); err != nil || every < time.Minute {
@@ -269,9 +385,26 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 					if every > 0 {
 						tr.Every, tr.Buckets = every.String(), bucketsOf(w, every)
 					}
-					r.Trend = &tr
 					part += fmt.Sprintf("; %s to %s: %s → %s (lowest %s at %s, highest %s at %s, mean %s)", stamp(from), stamp(until),
 						num(tr.First), num(tr.Last), num(tr.Min), stamp(tr.MinAt), num(tr.Max), stamp(tr.MaxAt), num(tr.Mean))
+					if a.Above != nil || a.Below != nil {
+						raw := w
+						if raw.Step >= time.Hour && s.Interval > 0 && s.Interval < time.Hour {
+							// Hourly means blur a crossing: the readings themselves.
+							if raw, err = store.WindowOf(ctx, s, from, until); err != nil {
+								return Result{}, err
+							}
+						}
+						var b Beyond
+						if a.Above != nil {
+							b = beyondOf(raw, *a.Above, true)
+						} else {
+							b = beyondOf(raw, *a.Below, false)
+						}
+						tr.Beyond = &b
+						part += fmt.Sprintf("; %s %s for %s h (%s%% of the time), %d readings", b.Side, num(b.Level), num(b.Hours), num(b.Share), b.Readings)
+					}
+					r.Trend = &tr
 				} else {
 					part += fmt.Sprintf("; no reading from %s to %s", stamp(from), stamp(until))
 				}

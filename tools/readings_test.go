@@ -118,3 +118,63 @@ func TestLatestReadingsTrend(t *testing.T) {
 		require.Contains(t, res.UserError, says, args)
 	}
 }
+
+// TestLatestReadingsBeyond asks how long press-3's vibration has been above
+// 4.5 mm/s (its bearing documents' alert limit) over the last 7 days: the
+// count of readings beyond agrees with one computed here from the stored
+// window, the hours are those readings' 10-minute spans, and the window
+// ends inside the stretch (the vibration is still above it). Below a level
+// nothing reaches counts nothing; bad combinations come back in words.
+func TestLatestReadingsBeyond(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	st := series.New(tx)
+	reg := tools.NewRegistry(tools.LatestReadingsTool(st, func() time.Time { return plantNow }))
+
+	res, data := call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"7d","above":4.5}`)
+	require.Empty(t, res.UserError)
+	tr := data["readings"].([]any)[0].(map[string]any)["trend"].(map[string]any)
+	b := tr["beyond"].(map[string]any)
+
+	s, err := st.Lookup(ctx, "press-3.vibration")
+	require.NoError(t, err)
+	w, err := st.WindowOf(ctx, s, plantNow.Add(-7*24*time.Hour), plantNow)
+	require.NoError(t, err)
+	above, total := 0, 0
+	for _, v := range w.Data.Values {
+		if v == v { // not NaN
+			total++
+			if v > 4.5 {
+				above++
+			}
+		}
+	}
+	require.Positive(t, above, "the demo's bearing has pushed the vibration past 4.5 mm/s")
+	require.Equal(t, float64(above), b["readings"].(float64))
+	require.InDelta(t, float64(above)/6, b["hours"].(float64), 0.2, "10-minute readings: %v", b)
+	require.InDelta(t, 100*float64(above)/float64(total), b["share_pct"].(float64), 0.2)
+	require.Equal(t, "above", b["side"])
+	require.NotEmpty(t, b["since"], "the window ends above the level: %v", b)
+	require.LessOrEqual(t, b["since_hours"].(float64), b["hours"].(float64))
+	require.GreaterOrEqual(t, b["longest_hours"].(float64), b["since_hours"].(float64))
+	require.Contains(t, res.Summary, "above 4.5 for")
+
+	_, data = call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"7d","below":0}`)
+	b = data["readings"].([]any)[0].(map[string]any)["trend"].(map[string]any)["beyond"].(map[string]any)
+	require.Zero(t, b["readings"].(float64))
+	require.Zero(t, b["hours"].(float64))
+	require.Nil(t, b["since"])
+
+	for args, says := range map[string]string{
+		`{"asset":"press-3","sensor":"vibration","above":4.5}`:                        "need since",
+		`{"asset":"press-3","since":"7d","above":4.5}`:                                "one sensor",
+		`{"asset":"press-3","sensor":"vibration","since":"7d","above":4.5,"below":1}`: "not both",
+		`{"asset":"press-3","sensor":"vibration","since":"60d","above":4.5}`:          "at most 31 days",
+	} {
+		res, _ := call(t, ctx, reg, tools.LatestReadings, args)
+		require.Contains(t, res.UserError, says, args)
+	}
+}

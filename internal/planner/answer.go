@@ -86,6 +86,17 @@ func (r *run) answer() {
 		r.noteUnknown() // "did pump 1 pressure recover after the strainer was cleaned?"
 		return
 	}
+	if len(targets) == 1 {
+		// "how many hours has press 3 been above the alert limit?": the
+		// documented limit's value, looked for in the data.
+		if _, named := agent.ThresholdIn(q.Text); !named {
+			if th, which, ok := r.namedLimit(targets[0]); ok && r.threshold(targets[0], th) {
+				r.a.Situation = which + "\n" + r.a.Situation
+				r.noteUnknown()
+				return
+			}
+		}
+	}
 	if th, ok := agent.ThresholdIn(q.Text); ok && !th.Future && len(targets) == 1 && r.threshold(targets[0], th) {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return

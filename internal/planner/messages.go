@@ -63,6 +63,7 @@ var messages = map[string][2]string{
 	"kind.drift":           {"drift", "서서히 변화"},
 	"kind.level_shift":     {"level shift", "수준 변화"},
 	"kind.spike":           {"spike", "급변"},
+	"thr.named":            {"The limit asked about: %s %s, %s %s %s%s (%s).", "물어보신 기준: %s %s, %s %s %s%s (%s)."},
 	"level.alert":          {"alert", "주의"},
 	"level.alarm":          {"alarm", "경보"},
 	"level.danger":         {"danger", "위험"},

@@ -142,11 +142,11 @@ var symptomParts = []struct {
 	re   *regexp.Regexp
 	part string
 }{
-	{regexp.MustCompile(`coupling|커플링`), "coupling"},
-	{regexp.MustCompile(`gasket|개스킷|가스켓`), "gasket"},
-	{regexp.MustCompile(`valve|밸브`), "valve"},
-	{regexp.MustCompile(`hose|호스`), "hose"},
-	{regexp.MustCompile(`nozzle|노즐`), "nozzle"},
+	{regexp.MustCompile(`\bcoupling|커플링`), "coupling"},
+	{regexp.MustCompile(`\bgasket|개스킷|가스켓`), "gasket"},
+	{regexp.MustCompile(`\bvalve|밸브`), "valve"},
+	{regexp.MustCompile(`\bhose|호스`), "hose"},
+	{regexp.MustCompile(`\bnozzle|노즐`), "nozzle"},
 }
 
 // partRecords reads the maintenance records of the part a reported

@@ -235,3 +235,98 @@ func currentRun(hs []hourValue, ok func(hourValue) bool) *hourValue {
 	}
 	return &hs[i]
 }
+
+// namedLimitRe names a documented limit by its level instead of its value
+// ("the alert limit", "its danger level", "위험 기준"): 1 the English
+// level, 2 the Korean one; neither for "the limit" alone.
+var namedLimitRe = regexp.MustCompile(`(?i)\b(?:the |its |their )?(?:(alert|alarm|warning|danger|stop|trip) )?(?:limit|level|threshold)s?\b|(주의|경보|알람|위험|정지)?\s*(?:기준|한계)`)
+
+// namedLimitLevels are the rule levels each word names.
+var namedLimitLevels = map[string][]string{
+	"alert": {"alert", "warn"}, "warning": {"alert", "warn"}, "alarm": {"alarm", "alert"},
+	"danger": {"danger"}, "stop": {"stop", "trip"}, "trip": {"trip", "stop"},
+	"주의": {"alert", "warn"}, "경보": {"alarm", "alert"}, "알람": {"alarm", "alert"}, "위험": {"danger"}, "정지": {"stop", "trip"},
+}
+
+// namedLimit reads a question of time about a limit named by its level
+// ("how many hours has press 3 been above the alert limit?", "since when
+// is pump 1 below its alarm level?") as the threshold that limit's
+// document states, with the line that says which limit and where from.
+func (r *run) namedLimit(asset string) (agent.Threshold, string, bool) {
+	if !thresholdHoursRe.MatchString(r.q.Text) && !thresholdSinceRe.MatchString(r.q.Text) && !regexp.MustCompile(`(?i)\bwhen\b|언제`).MatchString(r.q.Text) {
+		return agent.Threshold{}, "", false
+	}
+	m := namedLimitRe.FindStringSubmatch(r.q.Text)
+	if m == nil || limitAheadRe.MatchString(r.q.Text) {
+		return agent.Threshold{}, "", false
+	}
+	word := strings.ToLower(m[1] + m[2])
+	a, ok := r.p.Asset(asset)
+	if !ok {
+		return agent.Threshold{}, "", false
+	}
+	sensors := a.Sensors
+	if named := r.thresholdSensor(asset, agent.Threshold{}); named != "" {
+		sensors = []string{named}
+	}
+	var rules []rule
+	for _, md := range r.modeDocs(asset, sensors) {
+		rules = append(rules, r.rulesFor(asset, md.d)...)
+	}
+	if len(rules) == 0 {
+		rules = r.rulesFor(asset, docs{})
+	}
+	side := ""
+	switch {
+	case belowWordRe.MatchString(r.q.Text):
+		side = "below"
+	case aboveWordRe.MatchString(r.q.Text):
+		side = "above"
+	}
+	var best *rule
+	rank := func(ru rule) int {
+		k := levelRank[ru.Level]
+		if word != "" && namedLimitLevels[word][0] != ru.Level {
+			k += 10 // the level named first, a near one after
+		}
+		return k
+	}
+	for i, ru := range rules {
+		if !contains(sensors, ru.Sensor) || !r.applies(ru, asset) || ru.Limit == 0 {
+			continue
+		}
+		if word != "" && !contains(namedLimitLevels[word], ru.Level) {
+			continue
+		}
+		if side != "" && strings.HasPrefix(ru.Condition, "below") != (side == "below") {
+			continue
+		}
+		// The mildest level when none is named: the first limit crossed.
+		if best == nil || rank(ru) < rank(*best) {
+			best = &rules[i]
+		}
+	}
+	if best == nil {
+		return agent.Threshold{}, "", false
+	}
+	above := !strings.HasPrefix(best.Condition, "below")
+	th := agent.Threshold{Above: above, Value: val(best.Limit), Unit: best.Unit}
+	r.q.Sensors = appendUnique(r.q.Sensors, best.Sensor)
+	if !best.Plant {
+		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: best.Doc})
+	}
+	cond := r.msg("limits.above")
+	if !above {
+		cond = r.msg("limits.below")
+	}
+	return th, r.msg("thr.named", asset, r.sensorName(best.Sensor), r.levelName(best.Level), cond, val(best.Limit), suffix(best.Unit), best.Doc), true
+}
+
+// belowWordRe and aboveWordRe say which side of a limit a question means.
+var (
+	belowWordRe = regexp.MustCompile(`(?i)\b(?:below|under|beneath|dropp\w*|fell|fall\w*|lower than|less than)\b|아래|밑|미만|이하|떨어`)
+	aboveWordRe = regexp.MustCompile(`(?i)\b(?:above|over|exceed\w*|beyond|past|higher than|more than)\b|넘|초과|이상|위로`)
+)
+
+// limitAheadRe asks when a limit will be reached: an outlook, not the past.
+var limitAheadRe = regexp.MustCompile(`(?i)\b(?:will|would|going to|how soon|until|till|expect\w*|before it)\b|될까|할까|도달할|넘을까|넘을지|언제쯤`)
