@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -95,14 +96,22 @@ type RegisterAsset struct {
 	Asset string `json:"asset"`
 	Type  string `json:"type,omitempty"`
 	Line  string `json:"line,omitempty"`
+	Model string `json:"model,omitempty"`
+	// Installed is the install date the equipment table gives (or one
+	// derived from an age and its date), and AgeYears the age it makes now.
+	Installed string  `json:"installed,omitempty"`
+	AgeYears  float64 `json:"age_years,omitempty"`
 }
 
 // registerResult lists the register: every asset the maintenance history
-// knows, sensors or not.
-func registerResult(equip []maintenance.Equipment) Result {
+// knows, sensors or not, with its model and age where the table has them.
+func registerResult(equip []maintenance.Equipment, now time.Time) Result {
 	out := make([]RegisterAsset, len(equip))
 	for i, q := range equip {
-		out[i] = RegisterAsset{Asset: q.Asset, Type: q.AssetType, Line: q.Line}
+		out[i] = RegisterAsset{Asset: q.Asset, Type: q.AssetType, Line: q.Line, Model: q.Model}
+		if age, ok := q.AgeYears(now); ok {
+			out[i].Installed, out[i].AgeYears = q.InstalledAt.UTC().Format("2006-01-02"), math.Round(age*10)/10
+		}
 	}
 	return Result{Data: map[string]any{"assets": out, "total": len(out)}, Summary: fmt.Sprintf("%d asset(s) in the maintenance register", len(out))}
 }
@@ -137,7 +146,7 @@ func maintenanceHistory(ctx context.Context, src maintenanceSource, now time.Tim
 		if err != nil {
 			return Result{}, err
 		}
-		return registerResult(equip), nil
+		return registerResult(equip, now), nil
 	}
 	cov, err := src.Coverage(ctx)
 	if err != nil {

@@ -265,6 +265,16 @@ func TestMaintenanceRegister(t *testing.T) {
 		names = append(names, a.(map[string]any)["asset"].(string))
 	}
 	require.Equal(t, []string{"machine-45", "press-1", "press-2", "pump-1"}, names)
+
+	// An install date gives the model and the age at the tool's clock.
+	inst := time.Date(2006, 3, 15, 0, 0, 0, 0, time.UTC)
+	_, err = st.UpsertEquipment(ctx, []maintenance.Equipment{{Asset: "machine-45", AssetType: "model3", Model: "model3", InstalledAt: &inst}})
+	require.NoError(t, err)
+	_, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"aggregate": "assets"}`)
+	m45 := data["assets"].([]any)[0].(map[string]any)
+	require.Equal(t, "2006-03-15", m45["installed"])
+	require.InDelta(t, 20.0, m45["age_years"].(float64), 0.05, "2006-03-15 to 2026-03-15")
+	require.Equal(t, "model3", m45["model"])
 }
 
 func ptrF(f float64) *float64 { return &f }

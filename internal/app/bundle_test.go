@@ -114,6 +114,11 @@ func TestBringYourOwnPlantAzurePdM(t *testing.T) {
 	code, out, errOut = gemba(t, env, "ask", "what's the MTBF of model3 machines?")
 	require.Zero(t, code, errOut)
 	require.Contains(t, out, "the model3 machines:")
+	// Its age: 9 years on 2015-01-01 by the machines table.
+	code, out, errOut = gemba(t, env, "ask", "how old is machine-45?")
+	require.Zero(t, code, errOut)
+	require.Contains(t, out, "the equipment register gives its install date as 2006-01-0")
+	require.Contains(t, out, "machine-45 is ")
 
 	// Importing again replaces what the bundle imported: the same counts.
 	code, out, errOut = gemba(t, env, "import", pdmBundle)

@@ -314,7 +314,10 @@ func ParseEquipment(r io.Reader, m csvmap.File, source string) ([]Equipment, err
 				probs.Add(row.Line, "age_years needs as_of, the date the age was counted at (as_of: 2015-01-01)")
 				continue
 			}
-			t := asOf.Add(-time.Duration(years * 365.25 * 24 * float64(time.Hour)))
+			// Whole years go back on the calendar ("9 years before
+			// 2015-01-01" is 2006-01-01), the fraction in days.
+			whole := math.Floor(years)
+			t := asOf.AddDate(-int(whole), 0, 0).Add(-time.Duration((years - whole) * 365.25 * 24 * float64(time.Hour)))
 			inst = &t
 		}
 		q.InstalledAt = inst

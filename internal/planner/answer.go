@@ -74,6 +74,10 @@ func (r *run) answer() {
 			return
 		}
 	}
+	if r.age(targets) {
+		r.noteUnknown() // "how old is machine 8?"
+		return
+	}
 	if r.extreme() {
 		r.noteUnknown() // "which pump has the highest pressure?"
 		return
@@ -139,6 +143,12 @@ func (r *run) answer() {
 	case IntentCompare:
 		r.compare()
 	case IntentRank:
+		if len(q.Assets) > 0 && len(q.Assets) <= 5 && riskAskRe.MatchString(q.Text) {
+			// "what is the failure risk of machine 12?": its own figure,
+			// not the fleet's top three.
+			r.assetRisk(targets)
+			break
+		}
 		r.rank(nil)
 		if q.Broad {
 			r.a.Situation = r.msg("broad.read") + "\n" + r.a.Situation

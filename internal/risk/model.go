@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/gonum/optimize"
 )
@@ -226,7 +227,12 @@ func (m LogReg) Drivers(x []float64, names []string, k int) []Driver {
 	for j, v := range x {
 		c := m.Weights[j] * (v - m.Mean[j]) / m.Scale[j]
 		if c >= 0.25 {
-			ds = append(ds, Driver{Feature: names[j], Value: math.Round(v*100) / 100, Effect: math.Round(c*100) / 100})
+			d := Driver{Feature: names[j], Value: math.Round(v*100) / 100, Effect: math.Round(c*100) / 100}
+			if n, ok := strings.CutSuffix(d.Feature, " (log)"); ok {
+				// A feature learnt on log(1 + days) is said in days.
+				d.Feature, d.Value = n, math.Round(math.Expm1(v))
+			}
+			ds = append(ds, d)
 		}
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].Effect > ds[j].Effect })
