@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -195,6 +196,7 @@ func intentOf(q Query) Intent {
 	}
 	scores := map[Intent]int{}
 	text := mealWordRe.ReplaceAllString(q.Text, "${1}midday${2}")
+	text = periodBeforeRe.ReplaceAllString(text, " ") // "the day before?" is a time, not "happened before?"
 	for in, ps := range intentPhrases {
 		for _, ph := range ps {
 			if ph.re.MatchString(text) {
@@ -329,6 +331,17 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	if q.Intent == IntentForecast || q.Intent == IntentMetric || q.Intent == IntentCompare {
 		q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
 	}
+	if m := periodBeforeRe.FindStringSubmatch(q.Text); m != nil && prev.Window.Named && (!q.Window.Named || !strings.Contains(q.Text, "yesterday") && !strings.Contains(q.Text, "어제")) {
+		// "what about the day before?": the period before the one the
+		// thread asked about, as long as it.
+		q.Window, q.WindowInherited = periodBefore(prev.Window, m), true
+		q.Window.Named = true
+		if (q.Intent == "" || q.Intent == IntentHistory || q.Intent == IntentHandover) && prev.Intent != "" {
+			q.Intent = prev.Intent // the same question of that period
+			q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
+		}
+		q.FollowUp = true
+	}
 	if !q.Window.Named && prev.Window.Named && q.FollowUp {
 		q.Window, q.WindowInherited = prev.Window, true
 	}
@@ -423,4 +436,33 @@ func broadOnly(q Query) bool {
 		}
 	}
 	return plantWordRe.MatchString(q.Text)
+}
+
+// periodBeforeRe is the period before the one a thread asked about ("the
+// day before", "the previous week", "그 전날"): its unit in English (1 or
+// 2) or in Korean (3).
+var periodBeforeRe = regexp.MustCompile(`(?i)\bthe (day|week|month|shift|hour|one|night) before\b|\bthe previous (day|week|month|shift|hour|one|night)\b|그 ?(전날|전주|전달|전 교대|전날 밤)`)
+
+// periodBefore is the span before w, as long as w (a month before for a
+// month).
+func periodBefore(w Span, m []string) Span {
+	unit := strings.ToLower(m[1] + m[2] + m[3])
+	if unit == "month" || unit == "전달" {
+		return Span{From: w.From.AddDate(0, -1, 0), To: w.From, Label: "the month before", LabelKO: "그 전달"}
+	}
+	if unit == "night" || unit == "전날 밤" {
+		// The same hours a day earlier: a night shift is not a day long.
+		return Span{From: w.From.Add(-24 * time.Hour), To: w.To.Add(-24 * time.Hour), Label: "the night before", LabelKO: "그 전날 밤"}
+	}
+	d := w.To.Sub(w.From)
+	label, ko := "the period before", "그 전 기간"
+	switch unit {
+	case "day", "전날":
+		label, ko = "the day before", "그 전날"
+	case "week", "전주":
+		label, ko = "the week before", "그 전주"
+	case "shift", "전 교대":
+		label, ko = "the shift before", "그 전 교대"
+	}
+	return Span{From: w.From.Add(-d), To: w.From, Label: label, LabelKO: ko}
 }
