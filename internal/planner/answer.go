@@ -205,6 +205,10 @@ func (r *run) answer() {
 		if len(said) > 0 {
 			r.a.Situation = joinLines(said) + "\n" + r.a.Situation
 		}
+		if v := r.onsetLead(targets); len(v) > 0 && len(said) == 0 {
+			// "when did press 3's vibration start rising?": when, first.
+			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
+		}
 		if v := r.okVerdicts(targets); len(v) > 0 && len(said) == 0 {
 			// "press 3 is fine right?": yes, no, or cannot say, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
@@ -1613,3 +1617,44 @@ func (r *run) rankLines(rs []risk) {
 
 // stampUTC writes an instant as the tools read it.
 func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// onsetAskRe asks when a change began ("when did the vibration on press 3
+// start rising?", "since when has pump 1 been low?", "언제부터 올랐어?").
+var onsetAskRe = regexp.MustCompile(`(?i)\bwhen did\b.{0,50}\b(?:start|begin|began|kick in)\b|\bsince when\b|\bhow long has\b.{0,40}\b(?:been (?:rising|falling|climbing|dropping|high|low|up|down|off|unusual|abnormal)|had (?:this|the|a) problem)\b|\bwhen (?:was|is) (?:the )?(?:onset|start)\b|언제부터|시작된 (?:게|것이|지) 언제|언제 시작`)
+
+// onsetLead says when each machine's change began, from its most
+// significant event: the onset the detector found, the level then and
+// now, and how long before the last reading; a machine without one is
+// said to show none. Nil when the question does not ask when.
+func (r *run) onsetLead(targets []string) []string {
+	if !onsetAskRe.MatchString(r.q.Text) || len(targets) == 0 || len(targets) > 3 || !r.detected() {
+		return nil
+	}
+	if th, ok := agent.ThresholdIn(r.q.Text); ok && !th.Future {
+		return nil // "since when is it above 4.5 mm/s?" is the threshold's question
+	}
+	var out []string
+	for _, a := range targets {
+		var ev *Event
+		for _, e := range r.book.of(a) {
+			if e.Significant() && (len(r.q.Sensors) == 0 || contains(r.q.Sensors, e.Sensor)) && (ev == nil || math.Abs(e.Sigma) > math.Abs(ev.Sigma)) {
+				e := e
+				ev = &e
+			}
+		}
+		if ev == nil {
+			if r.hasSeries(a) {
+				out = append(out, r.msg("onset.none", a, r.spanIn(r.q.Window)))
+			}
+			continue
+		}
+		dir := r.msg("onset.up")
+		if ev.Dir() < 0 {
+			dir = r.msg("onset.down")
+		}
+		last := r.lastRead(*ev)
+		hrs := r.derive("hours from the onset to the last reading", math.Round(last.Sub(ev.Start).Hours()), stampUTC(ev.Start)+" to "+stampUTC(last))
+		out = append(out, r.msg("onset.lead", a, r.sensorName(ev.Sensor), dir, r.at(ev.Start), hrs, r.at(last)))
+	}
+	return out
+}
