@@ -66,6 +66,10 @@ func (r *run) answer() {
 			r.noteUnknown()
 			return
 		}
+		if len(q.Sensors) == 0 && r.compareSensor() == "" && r.compareAllSensors(q.Assets) {
+			r.noteUnknown() // "what's the difference between press 1 and press 3?"
+			return
+		}
 	}
 	if q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == IntentStatus {
 		// "press 3 vibration this week vs last week": one sensor, two spans.

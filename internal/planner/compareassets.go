@@ -3,11 +3,12 @@ package planner
 import (
 	"math"
 	"regexp"
+	"sort"
 )
 
 // crossCompareRe asks how two machines compare ("is cnc 2 running hotter
 // than cnc 1?", "compare press 1 and press 2 vibration", "1호기랑 2호기 비교").
-var crossCompareRe = regexp.MustCompile(`\b(?:hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower|more|less)\b.{0,40}\bthan\b|\bcompar\w*\b|\bvs\.?\b|\bversus\b|비교|보다.{0,12}(?:뜨거|따뜻|차가|높|낮|빠르|느리|시끄|많|적)`)
+var crossCompareRe = regexp.MustCompile(`\bdifference between\b|\bdiffer\w*\b|\bhow (?:do|does)\b.{0,30}\bcompare\b|\b(?:hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower|more|less)\b.{0,40}\bthan\b|\bcompar\w*\b|\bvs\.?\b|\bversus\b|비교|보다.{0,12}(?:뜨거|따뜻|차가|높|낮|빠르|느리|시끄|많|적)`)
 
 // comparativeSensors maps comparative words to the sensor they are about.
 var comparativeSensors = []struct {
@@ -138,3 +139,87 @@ var (
 	askedDirRe  = regexp.MustCompile(`^\W*(?:is|are|does|do|was|were)\b.{0,40}\b(hotter|warmer|cooler|colder|louder|noisier|faster|slower|higher|lower)\b.{0,30}\bthan\b|보다.{0,12}?(뜨거|따뜻|차가|시끄|빠르|느리|높|낮)\S*\s*\??\s*$`)
 	lowerWordRe = regexp.MustCompile(`cooler|colder|slower|lower|차가|느리|낮`)
 )
+
+// compareAllSensors answers how two machines compare when no sensor is
+// named ("what's the difference between press 1 and press 3?"): for each
+// sensor both have, the difference of their means over the window, the
+// largest relative difference first, then any anomaly either shows.
+func (r *run) compareAllSensors(assets []string) bool {
+	a0, ok0 := r.p.Asset(assets[0])
+	a1, ok1 := r.p.Asset(assets[1])
+	if !ok0 || !ok1 {
+		return false
+	}
+	var shared []string
+	for _, s := range a0.Sensors {
+		if contains(a1.Sensors, s) {
+			shared = append(shared, s)
+		}
+	}
+	if len(shared) == 0 {
+		return false
+	}
+	r.q.Sensors, r.q.Reported = shared, nil
+	r.detect(r.q.Window, assets)
+	inAlarm := func(a string) bool {
+		for _, e := range r.book.of(a) {
+			if e.Significant() {
+				return true
+			}
+		}
+		return false
+	}
+	if !inAlarm(assets[0]) && inAlarm(assets[1]) {
+		assets = []string{assets[1], assets[0]} // the machine in alarm first
+	}
+	type diff struct {
+		line string
+		rel  float64
+	}
+	var diffs []diff
+	for _, s := range shared {
+		r.q.Sensors = []string{s}
+		_, means := r.trendsWithMeans(assets, r.q.Window)
+		if len(means) != 2 {
+			continue
+		}
+		unit := ""
+		if se, ok := r.p.SeriesNamed(assets[0] + "." + s); ok {
+			unit = se.Unit
+		}
+		d := means[0] - means[1]
+		from := "mean of " + assets[0] + " " + s + " − mean of " + assets[1] + " " + s
+		if d == 0 || means[1] == 0 {
+			diffs = append(diffs, diff{line: r.msg("cmp.same_short", r.sensorName(s), val(means[0])+suffix(unit))})
+			continue
+		}
+		more := r.msg("cmp.higher_adj")
+		if d < 0 {
+			more = r.msg("cmp.lower_adj")
+		}
+		rel := math.Abs(d) / math.Abs(means[1])
+		pct := r.derive("difference of the means, % of the second", math.Round(1000*rel)/10, from+" ÷ mean of "+assets[1])
+		diffs = append(diffs, diff{rel: rel, line: r.msg("cmp.sensor_line", r.sensorName(s), val(means[0]), val(means[1])+suffix(unit), r.derive("difference of the means", math.Abs(d), from)+suffix(unit), pct, more)})
+	}
+	r.q.Sensors = shared
+	if len(diffs) == 0 {
+		return false
+	}
+	sort.SliceStable(diffs, func(i, j int) bool { return diffs[i].rel > diffs[j].rel })
+	out := []string{r.msg("cmp.all_head", assets[0], assets[1], r.spanIn(r.q.Window))}
+	for _, d := range diffs {
+		out = append(out, "• "+d.line)
+	}
+	for _, a := range assets {
+		for _, e := range r.book.of(a) {
+			if e.Significant() {
+				out = append(out, r.eventLine(e))
+				break
+			}
+		}
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("cmp.escalate", assets[0])
+	return true
+}
