@@ -217,7 +217,7 @@ func (r *run) answer() {
 			// "press 3 is fine right?": yes, no, or cannot say, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
-		if q.Intent == IntentDiagnose && len(targets) == 1 {
+		if (q.Intent == IntentDiagnose || q.Intent == IntentStatus) && len(targets) == 1 {
 			// "press 3 bearing is noisy": work already open on it, so
 			// a step to plan the job does not plan it twice.
 			if w := r.openWork(targets[0]); w != "" {

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -38,6 +39,13 @@ func (r *run) dueWork(args map[string]any) {
 		w = r.q.Horizon
 		w.Named = true
 	}
+	// By due date, across machines: the records come newest first.
+	sort.SliceStable(recs, func(i, j int) bool {
+		if (recs[i].Due == "") != (recs[j].Due == "") {
+			return recs[j].Due == ""
+		}
+		return recs[i].Due < recs[j].Due
+	})
 	var overdue, due, undated, later []string
 	for _, rec := range recs {
 		if rec.Kind == "alert" {

@@ -122,6 +122,8 @@ var intentPhrases = map[Intent][]phrase{
 		// "which asset has the most incidents?", "incidents per line": the
 		// failure records counted by asset or line, not a search.
 		p(8, `\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|\b(?:number|count) of incidents\b|\bincident count\b|(?:사고|문제|고장).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)`),
+		// "what work orders are open for pump 2?": the open work.
+		p(9, openListPattern+`|작업 ?오더`),
 		// "number of failures per machine last year": a count of records.
 		p(8, `\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages)\b|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`),
 		// "how much did breakdowns cost us?": the records' costs.

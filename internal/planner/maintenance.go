@@ -80,6 +80,13 @@ var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost
 // bundleWordRe asks for open work grouped into visits.
 var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|\bgroup\w*\b|묶어|한 번에`)
 
+// openListPattern asks for the open work itself ("what work orders are
+// open for pump 2?", "is there a WO open on it?", "미완료 작업오더 목록",
+// "걸려있는 작업 몇 건이에요?"): listed by due date, not bundled.
+const openListPattern = `\bopen work ?orders?\b|\bwork ?orders?\b.{0,25}\b(?:open|pending|outstanding)\b|\b(?:wos?|jobs?|tickets?)\b.{0,12}\b(?:open|pending|outstanding)\b|\bopen (?:wos?|jobs?|tickets?)\b|(?:열린|열려 ?있는|미완료|걸려 ?있는|남은|진행 ?중인|밀린) ?(?:작업 ?지시|작업 ?오더|오더|작업|wo)|작업 ?(?:지시|오더).{0,8}(?:뭐|목록|몇 ?건|있)`
+
+var openListRe = regexp.MustCompile(openListPattern)
+
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
 var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
@@ -99,6 +106,8 @@ func maintAskOf(text string) *maintAsk {
 		return byKey("count") // "which machine has the most open work orders?": a ranking, not visits
 	case oldestOpenRe.MatchString(text):
 		return byKey("due") // "what's the oldest open work order?": the open work, oldest first
+	case openListRe.MatchString(text) && !bundleWordRe.MatchString(text):
+		return byKey("due") // "what work orders are open for pump 2?": the open work, by due date
 	case byKey("bundle").re.MatchString(text) && byKey("due").re.MatchString(text) && !bundleWordRe.MatchString(text):
 		return byKey("due") // "open work orders due this week": those due, not visits
 	}

@@ -333,4 +333,10 @@ func (r *run) addFailure(e string) {
 type reachAt struct {
 	At    time.Time
 	Limit string
+	// Sensor, Value, Unit and Dir are the limit's sensor, value and unit
+	// and the side the reading moves towards (+1 up).
+	Sensor string
+	Value  float64
+	Unit   string
+	Dir    int
 }

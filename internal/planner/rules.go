@@ -210,7 +210,8 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	}
 	if _, ok := r.reach[h.Asset]; !ok {
 		at := r.lastRead(*h.Event).Add(time.Duration(math.Round(hrs)) * time.Hour) // "about 17 h" after the reading
-		r.reach[h.Asset] = reachAt{At: at, Limit: r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc)}
+		r.reach[h.Asset] = reachAt{At: at, Limit: r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc),
+			Sensor: h.Event.Sensor, Value: nx.Limit, Unit: nx.Unit, Dir: h.Event.Dir()}
 	}
 	switch at := r.stoppedAt(*h.Event); {
 	case at.IsZero():

@@ -120,6 +120,15 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 		}
 		out = append(out, line)
 		means = append(means, t.Mean)
+		if ra, ok := r.reach[asks[i].asset]; ok && ra.Sensor == asks[i].sensor {
+			// A reading of the window already beyond the limit the outlook
+			// projects: said, so the two do not read as a contradiction.
+			if ra.Dir > 0 && t.Max >= ra.Value {
+				out = append(out, r.msg("rule.touched", ra.Limit, val(t.Max), suffix(ra.Unit), r.at(t.MaxAt)))
+			} else if ra.Dir < 0 && t.Min <= ra.Value {
+				out = append(out, r.msg("rule.touched", ra.Limit, val(t.Min), suffix(ra.Unit), r.at(t.MinAt)))
+			}
+		}
 	}
 	return out, means
 }

@@ -294,6 +294,16 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	last := len(earlier) - 1
 	pq := Understand(earlier[last], now, p, earlier[:last], tools.Scope{})
 	prev := &pq
+	if m := bareNumberRe.FindStringSubmatch(q.Text); m != nil && !q.Named && len(prev.Assets) == 1 {
+		// "2번은?" after "3번 프레스 요즘 어때?": the machine of the same
+		// kind with that number.
+		if i := strings.LastIndex(prev.Assets[0], "-"); i > 0 {
+			if a, ok := p.Asset(prev.Assets[0][:i+1] + m[1]); ok {
+				q.Assets, q.Named, q.Unknown = []string{a.Name}, true, nil
+				q.PlantWide = false
+			}
+		}
+	}
 	if !q.Named && len(q.Unknown) == 0 && prev.Named {
 		q.Assets, q.Lines, q.Series = prev.Assets, prev.Lines, prev.Series
 		if len(q.Sensors) == 0 {
@@ -466,3 +476,7 @@ func periodBefore(w Span, m []string) Span {
 	}
 	return Span{From: w.From.Add(-d), To: w.From, Label: label, LabelKO: ko}
 }
+
+// bareNumberRe is a follow-up naming a machine by its number alone ("2번은?",
+// "and 2?", "what about number 4?", "4호기는?").
+var bareNumberRe = regexp.MustCompile(`(?i)^\W*(?:and |what about |how about |now )?(?:number |no\.? ?|#)?(\d{1,3})\s*(?:번|호기|번 ?설비)?\s*(?:은|는|도|이요|요)?\s*\W*$`)

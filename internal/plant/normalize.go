@@ -83,6 +83,7 @@ func Normalize(text string) string { return NormalizeWith(text, nil) }
 func NormalizeWith(text string, extra []string) string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "“", "\"", "”", "\"", "－", "-", "＃", "#").Replace(t)
+	t = currentAdjRe.ReplaceAllString(t, "now ${1}") // "the current vibration" is the vibration now, not motor current
 	t = numberWordRe.ReplaceAllStringFunc(t, func(w string) string { return strconv.Itoa(NumberWords[w]) })
 	t = replaceKoNumbers(t)
 	dict := dictionary
@@ -199,3 +200,8 @@ func Distance(a, b string) int {
 	}
 	return prev[len(rb)]
 }
+
+// currentAdjRe is "current" as an adjective of time before another
+// measure ("the current vibration", "current temp", "current reading"),
+// not the motor current sensor.
+var currentAdjRe = regexp.MustCompile(`\bcurrent\s+((?:the\s+|its\s+)?(?:vibrations?|temp\w*|pressures?|speed|rpm|readings?|values?|status|state|levels?|situation|condition|numbers?|figures?|output|production|plan|rate|risk|trend))\b`)
