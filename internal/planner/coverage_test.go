@@ -112,7 +112,10 @@ func TestRecordIntents(t *testing.T) {
 	require.Equal(t, "due", maintAskOf("what maintenance is due this week?").key)
 	require.Equal(t, "count", maintAskOf("which machine has the most open work orders?").key)
 	require.Equal(t, "due", maintAskOf("what's the oldest open work order?").key)
-	require.Equal(t, "bundle", maintAskOf("any open work orders on line 1?").key)
+	// Open work asked for is listed by due date; visits only when asked
+	// to bundle ("one visit", "together").
+	require.Equal(t, "due", maintAskOf("any open work orders on line 1?").key)
+	require.Equal(t, "bundle", maintAskOf("group the open work orders on line 1 into one visit").key)
 	require.Equal(t, "due", maintAskOf("show me all open work orders due this week").key)
 	require.Equal(t, "bundle", maintAskOf("bundle the open work orders due this week").key)
 	require.Equal(t, "next", maintAskOf("which machines need pm this week?").key)
