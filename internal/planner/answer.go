@@ -333,6 +333,29 @@ func (r *run) staleNotes() {
 		r.a.Situation = r.msg("window.after_data", r.spanIn(asked), who, r.at(r.lastData)) + "\n" + r.a.Situation
 		return
 	}
+	if w := r.q.Window; w.Named && len(r.stale) == 0 {
+		// A window the data covers only the start of ("last night" with the
+		// feed silent since 23:20): "no anomalies" and totals speak only
+		// for that part, said first.
+		last := r.lastReading()
+		if t := targetsOf(r.q, r.p); len(t) > 0 && len(t) <= 3 {
+			last = time.Time{}
+			for _, a := range t {
+				last = maxTime(last, r.lastDataOf(a))
+			}
+		}
+		end := minTime(w.To, r.now)
+		if !last.IsZero() && last.After(w.From) && end.Sub(last) > 2*time.Hour {
+			cover := r.every(last.Sub(w.From).Round(time.Minute))
+			total := r.every(end.Sub(w.From).Round(time.Minute))
+			r.note("time covered by data", cover, stampUTC(w.From)+" to "+stampUTC(last))
+			r.note("time asked", total, stampUTC(w.From)+" to "+stampUTC(end))
+			r.a.Situation = r.msg("window.partial", r.at(last), cover, total, r.spanIn(w)) + "\n" + r.a.Situation
+			if r.a.Confidence == "high" {
+				r.a.Confidence = "medium"
+			}
+		}
+	}
 	if !r.q.Window.Named || len(r.stale) == 0 {
 		return
 	}
@@ -630,6 +653,18 @@ func (r *run) lastDataOf(asset string) time.Time {
 	var last time.Time
 	for _, s := range r.p.Series {
 		if (asset == "" || s.Asset == asset) && s.LatestAt != "" {
+			last = maxTime(last, parseStamp(s.LatestAt))
+		}
+	}
+	return last
+}
+
+// lastReading is the newest reading of any series but plans (a plan runs
+// ahead of the data).
+func (r *run) lastReading() time.Time {
+	var last time.Time
+	for _, s := range r.p.Series {
+		if s.LatestAt != "" && s.Kind != "plan" {
 			last = maxTime(last, parseStamp(s.LatestAt))
 		}
 	}
@@ -1507,6 +1542,12 @@ func (r *run) rank(only []string) {
 		// "which machine will fail next?": the failure-risk model's answer
 		// (or why there is none) first, the anomalies after it.
 		lines, riskLines = append(lines, riskLines...), nil
+	}
+	if last := r.lastReading(); r.staleNote == "" && len(only) == 0 && len(q.Assets) == 0 && len(q.Lines) == 0 && !q.Window.Named &&
+		!last.IsZero() && r.now.Sub(last) > 2*time.Hour {
+		// Every feed silent for hours: the ranking is as of then, and the
+		// silence is news of its own.
+		r.staleNote = r.msg("plant.silent", r.at(last), r.ago(r.now.Sub(last)))
 	}
 	if r.staleNote != "" {
 		lines = append(lines, r.staleNote)

@@ -611,7 +611,11 @@ func (r *run) outputLine(lo lineOutput, w Span) string {
 	s := r.msg("out.line", lo.Line, r.span(w), lo.SActual, r.unitIn(totalUnit(lo.Unit)), lo.SPlan, lo.SPct, gap)
 	// Hours of the window (up to now) the feed did not cover: said, for
 	// the figures are those of the hours it did.
-	if total := int(math.Round(minTime(w.To, r.now).Sub(w.From).Hours())); lo.Hours > 0 && lo.Hours < total-1 {
+	slack := 1 // the hour in progress may not be in yet
+	if w.To.Before(r.now.Add(-time.Hour)) {
+		slack = 0 // a past window's hours are all due
+	}
+	if total := int(math.Round(minTime(w.To, r.now).Sub(w.From).Hours())); lo.Hours > 0 && lo.Hours < total-slack {
 		s += " " + r.msg("out.partial", lo.Hours, total)
 	}
 	return s

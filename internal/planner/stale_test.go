@@ -25,8 +25,14 @@ import (
 // say so, never pass an old reading off as the value now.
 func staleDemo(t *testing.T) (*agent.Runner, time.Time) {
 	t.Helper()
+	return staleDemoAt(t, 25*time.Hour)
+}
+
+// staleDemoAt is the demo plant asked late after its data ends.
+func staleDemoAt(t *testing.T, late time.Duration) (*agent.Runner, time.Time) {
+	t.Helper()
 	d := openDemo(t)
-	now := d.now.Add(25 * time.Hour)
+	now := d.now.Add(late)
 	clock := func() time.Time { return now }
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	require.NoError(t, err)
@@ -82,4 +88,21 @@ func TestStaleFeedAnswers(t *testing.T) {
 	require.Contains(t, a.Situation, "planned")
 	require.NotContains(t, a.Situation, "No verified figures")
 	require.True(t, strings.Contains(a.Cause, "press-3"), a.Cause)
+}
+
+// TestPartlyCoveredWindow: asked 16 hours after every feed stopped (at
+// 10:20), "yesterday" has data for its first 10 h 20 min only; the answer
+// says so first, and a plant ranking says that no machine has sent data
+// since then.
+func TestPartlyCoveredWindow(t *testing.T) {
+	r, _ := staleDemoAt(t, 16*time.Hour)
+	a := askRunner(t, r, "what happened yesterday?")
+	require.True(t, strings.HasPrefix(a.Situation, "Nothing has arrived since "), a.Situation)
+	require.Contains(t, a.Situation, "the data covers only the first 10 h 20 min of the 24 h asked")
+	require.NotEqual(t, "high", a.Confidence)
+
+	a = askRunner(t, r, "any open alerts?")
+	require.True(t, strings.HasPrefix(a.Situation, "No machine has sent data since "), a.Situation)
+	require.Contains(t, a.Situation, "(16 h ago)")
+	require.Contains(t, a.Situation, "press-3 vibration")
 }
