@@ -66,6 +66,9 @@ type runForecast struct {
 	note string
 	// plan is the resolution the history was read at.
 	plan readPlan
+	// gapNote says the data stopped before now and the forecast ran
+	// through the gap (forecastFromNow).
+	gapNote string
 }
 
 // maxForecastPoints bounds the history a forecast fits on: 28 days of
@@ -82,6 +85,18 @@ func defaultOutput(ctx context.Context) string {
 }
 
 func (p *predictive) forecast(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64, until string) (runForecast, *Result, error) {
+	return p.forecastFrom(ctx, name, horizon, horizonHours, season, historyDays, until, false)
+}
+
+// forecastFromNow is forecast with the horizon counted from now: data that
+// stopped hours ago (a silent feed, within the history window) is forecast
+// on through the gap, and the result keeps the points after now only, so
+// "the next 8 hours" are the next 8 hours, not the 8 after the data ended.
+func (p *predictive) forecastFromNow(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64, until string) (runForecast, *Result, error) {
+	return p.forecastFrom(ctx, name, horizon, horizonHours, season, historyDays, until, true)
+}
+
+func (p *predictive) forecastFrom(ctx context.Context, name string, horizon int, horizonHours float64, season int, historyDays float64, until string, fromNow bool) (runForecast, *Result, error) {
 	bad := func(msg string) (runForecast, *Result, error) {
 		return runForecast{}, &Result{UserError: msg, Summary: "bad arguments"}, nil
 	}
@@ -112,12 +127,19 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 	// The history ends now, at until, or, for data that stopped in the
 	// past (an imported history), at its own end, said in the answer.
 	end, note := now, ""
+	var gap time.Duration // a silent feed's hours up to now, forecast through
+	gapNote := ""
 	if !asOf.IsZero() {
 		end, note = asOf, "as of "+stamp(asOf)+": fitted only on the data before it"
 	} else if latest, err := p.store.Latest(ctx, []int64{s.ID}); err == nil {
-		if lp, ok := latest[s.ID]; ok && lp.TS.Before(now.Add(-hist)) {
+		lp, ok := latest[s.ID]
+		switch {
+		case ok && lp.TS.Before(now.Add(-hist)):
 			end = lp.TS.Add(time.Nanosecond)
 			note = fmt.Sprintf("the data of %s ends at %s, %s before now: the forecast starts from the end of its data", s.Name, stamp(lp.TS), hoursText(now.Sub(lp.TS)))
+		case ok && fromNow && now.Sub(lp.TS) > max(time.Hour, 3*s.Interval):
+			gap = now.Sub(lp.TS)
+			gapNote = fmt.Sprintf("the data of %s ends at %s, %s before now: the forecast runs on from there through the hours without data, and its figures are for the time from now", s.Name, stamp(lp.TS), hoursText(gap))
 		}
 	}
 	plan := readPlan{Resolution: series.ResolutionFor([]series.Series{s}, hist, maxForecastPoints), from: end.Add(-hist), first: s}
@@ -135,6 +157,9 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 		horizon = int(math.Ceil(horizonHours * float64(time.Hour) / float64(step)))
 	default:
 		horizon = max(1, int(24*time.Hour/step))
+	}
+	if gap > 0 {
+		horizon += int(math.Ceil(float64(gap) / float64(step)))
 	}
 	if horizon > maxHorizonSteps {
 		r, res, _ := bad(fmt.Sprintf("A horizon of %d steps (%s) is too long; at most %d steps can be forecast.", horizon, hoursText(time.Duration(horizon)*step), maxHorizonSteps))
@@ -180,7 +205,36 @@ func (p *predictive) forecast(ctx context.Context, name string, horizon int, hor
 	case err != nil:
 		return runForecast{}, nil, fmt.Errorf("tools: forecast %s: %w", s.Name, err)
 	}
-	return v.(runForecast), nil, nil
+	rf := v.(runForecast)
+	if gap > 0 {
+		rf = afterNow(rf, now)
+		rf.gapNote = gapNote
+	}
+	return rf, nil, nil
+}
+
+// afterNow keeps a forecast's points after now (a copy: the cached one is
+// shared).
+func afterNow(rf runForecast, now time.Time) runForecast {
+	fc := *rf.fc
+	k := 0
+	for k < len(fc.Times) && !fc.Times[k].After(now) {
+		k++
+	}
+	if k == 0 || k >= len(fc.Times) {
+		return rf
+	}
+	cut := func(v []float64) []float64 {
+		if len(v) < len(fc.Times) {
+			return v
+		}
+		return v[k:]
+	}
+	fc.Mean, fc.Lo80, fc.Hi80, fc.Lo95, fc.Hi95 = cut(fc.Mean), cut(fc.Lo80), cut(fc.Hi80), cut(fc.Lo95), cut(fc.Hi95)
+	fc.Times = fc.Times[k:]
+	rf.fc = &fc
+	rf.horizon -= k
+	return rf
 }
 
 // HorizonLimit is the data of a refusal for a horizon too long: the longest
@@ -313,7 +367,7 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 	if name == "" {
 		return Result{UserError: "Name the series to forecast, e.g. line-1.output (call list_series to see them).", Summary: "no series named"}, nil
 	}
-	rf, bad, err := p.forecast(ctx, name, a.Horizon, a.HorizonHours, a.Season, a.HistoryDays, a.Until)
+	rf, bad, err := p.forecastFromNow(ctx, name, a.Horizon, a.HorizonHours, a.Season, a.HistoryDays, a.Until)
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}
@@ -354,6 +408,9 @@ func (p *predictive) forecastSeries(ctx context.Context, a forecastArgs) (Result
 		data["evaluation"] = eval
 	}
 	data["resolution"] = rf.plan.data()
+	if rf.gapNote != "" {
+		data["gap_note"] = rf.gapNote
+	}
 	if !rf.asOf.IsZero() {
 		data["as_of"] = stamp(rf.asOf)
 		data["history_note"] = rf.note
@@ -649,7 +706,7 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 	}
 
 	// The future: forecast against plan.
-	rf, bad, err := p.forecast(ctx, out.Name, 0, horizonHours, 0, 0, "")
+	rf, bad, err := p.forecastFromNow(ctx, out.Name, 0, horizonHours, 0, 0, "")
 	if bad != nil || err != nil {
 		return derefResult(bad), err
 	}

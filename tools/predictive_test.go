@@ -455,3 +455,44 @@ func TestPredictiveTools(t *testing.T) {
 		require.Contains(t, res.UserError, "cannot read the time")
 	})
 }
+
+// TestForecastThroughSilentFeed: asked 13 hours after the demo's feeds
+// stopped, "the next 8 hours" of line-3's output are the 8 hours from now,
+// forecast on through the silent hours: every point lies after now, the
+// total is the sum of those points, the result says the data stopped, and
+// the forecast of the same 8 hours asked at the data's end holds the
+// points of the hours after it, not these.
+func TestForecastThroughSilentFeed(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	store := series.New(tx)
+	later := plantNow.Add(13 * time.Hour)
+	reg := tools.NewRegistry(tools.Predictive(store, modelreg.New(tx, modelreg.WithSeries(store)), func() time.Time { return later })...)
+
+	res, data := call(t, ctx, reg, "forecast_series", `{"series": "line-3.output", "horizon_hours": 8}`)
+	require.Empty(t, res.UserError)
+	require.Contains(t, data["gap_note"], "the forecast runs on from there through the hours without data")
+	pts := data["points"].([]any)
+	require.NotEmpty(t, pts)
+	sum := 0.0
+	for _, p := range pts {
+		m := p.(map[string]any)
+		at, err := time.Parse("2006-01-02T15:04Z", m["t"].(string))
+		require.NoError(t, err)
+		require.True(t, at.After(later), "a point before now: %s", at)
+		require.False(t, at.After(later.Add(9*time.Hour)), "a point past the horizon: %s", at)
+		sum += m["mean"].(float64)
+	}
+	require.InDelta(t, 8, len(pts), 1, "hourly output: about 8 points")
+	require.InDelta(t, sum, data["total"].(float64), 0.01*sum+1)
+
+	// compare_to_plan's forecast against plan is of the same hours.
+	_, data = call(t, ctx, reg, "compare_to_plan", `{"line": "line-3", "horizon_hours": 8}`)
+	ahead := data["ahead"].(map[string]any)
+	from, err := time.Parse("2006-01-02T15:04Z", ahead["from"].(string))
+	require.NoError(t, err)
+	require.True(t, from.After(later), "the comparison starts after now: %s", from)
+}

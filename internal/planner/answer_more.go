@@ -155,6 +155,7 @@ func (r *run) forecast() {
 	var out []string
 	worst := 0.0
 	var accuracy []string // each line's backtest error, for "how accurate are your forecasts?"
+	gapped := false       // a line's data stopped hours before now
 	if q.Plan {
 		// The whole period's plan: "today" began at 00:00, "tomorrow"
 		// begins ahead.
@@ -224,6 +225,9 @@ func (r *run) forecast() {
 			if full.MASE > 0 {
 				accuracy = append(accuracy, r.msg("fc.accuracy_line", line, val(full.MASE), r.derive(line+" backtest error, % of seasonal naive's", math.Round(100*full.MASE), "100 × backtest MASE")))
 			}
+			if cut := parseStamp(full.Cutoff); !cut.IsZero() && r.now.Sub(cut) > 2*time.Hour {
+				gapped = true // forecast through hours without data
+			}
 			sum, sumLo, sumHi = sum+total, sumLo+lo, sumHi+hi
 			parts = append(parts, ts)
 			unit = full.Unit
@@ -245,6 +249,9 @@ func (r *run) forecast() {
 	r.a.Confidence = maseConfidence(worst)
 	if len(out) == 0 || worst == 0 {
 		r.a.Confidence = "low"
+	}
+	if gapped && r.a.Confidence == "high" {
+		r.a.Confidence = "medium" // its first hours are forecast, not seen
 	}
 	r.a.Escalate = r.msg("escalate.production")
 }

@@ -2,9 +2,7 @@ package planner
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,12 +73,10 @@ func TestStaleFeedAnswers(t *testing.T) {
 	want := time.Date(l.Year(), l.Month(), l.Day()+1, 14, 0, 0, 0, seoul)
 	require.Contains(t, a.Situation, "press-3.vibration at 14:00 tomorrow ("+want.Format("01-02")+" 1")
 	require.Contains(t, a.Situation, "past its last reading, and there is no newer data")
-	calls := calledWith(a, tools.ForecastSeries)
-	require.NotEmpty(t, calls)
-	// The last call reaches the moment from the data's end (25 h before now).
-	h, err := strconv.ParseFloat(fmt.Sprint(calls[len(calls)-1]["horizon_hours"]), 64)
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, h, want.Sub(now).Hours()+25)
+	// The point given lies within the hour of the moment asked, though the
+	// data ended a day before it.
+	require.Regexp(t, `at 14:00 tomorrow \(`+want.Format("01-02")+` 1[34]:\d\d\)`, a.Situation)
+	require.NotEmpty(t, calledWith(a, tools.ForecastSeries))
 
 	a = askRunner(t, r, "why is line 1 behind plan?")
 	require.Contains(t, a.Situation, "No data has arrived in the time asked (today")
