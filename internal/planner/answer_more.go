@@ -1267,6 +1267,12 @@ func (r *run) procedure() {
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
 	mode := r.partMode()
+	if mode == "" && len(q.Reported) > 0 && len(q.Assets) > 0 {
+		// "cnc4 spindle running hot, what's the procedure?": the runbook of
+		// the failure the symptom reports, not one that shares its words
+		// (the spindle warm-up).
+		mode = q.Reported[0]
+	}
 	if mode != "" {
 		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "failure_mode": mode, "kind": "runbook", "k": 6}})
 	}

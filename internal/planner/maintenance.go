@@ -550,7 +550,11 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			if f.CostRecords > 0 {
 				out = append(out, r.msg("maint.cost", name, val(f.Cost), f.CostRecords, f.Records, r.maintWhat(d.Filter), span))
 			} else {
-				out = append(out, r.msg("maint.cost_none", name, f.Records, r.maintWhat(d.Filter), fmt.Sprintf("%.1f", f.DowntimeHours), span))
+				if kinds := r.kindsText(f.Counts, d.Filter); kinds != "" {
+					out = append(out, r.msg("maint.cost_none_all", name, f.Records, kinds, fmt.Sprintf("%.1f", f.DowntimeHours), span))
+				} else {
+					out = append(out, r.msg("maint.cost_none", name, f.Records, r.maintWhat(d.Filter), fmt.Sprintf("%.1f", f.DowntimeHours), span))
+				}
 			}
 		case "reliability":
 			if c, _ := d.Filter["component"].(string); c != "" {
@@ -942,4 +946,22 @@ func (r *run) maintUnreadable() []string {
 		}
 	}
 	return []string{r.msg("maint.none")}
+}
+
+// kindsText writes a count's records by kind ("6 failures, 121
+// preventive, …") when no kind was filtered on; "" otherwise.
+func (r *run) kindsText(counts map[string]int, filter map[string]any) string {
+	if k, _ := filter["kind"].(string); k != "" || len(counts) < 2 {
+		return ""
+	}
+	var parts []string
+	for _, k := range []string{"failure", "preventive", "inspection", "work_order", "alert"} {
+		if n := counts[k]; n > 0 {
+			parts = append(parts, r.msg("maint.kind_n", n, r.msg("maint.kind."+k)))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ")
 }

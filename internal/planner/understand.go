@@ -270,9 +270,24 @@ func intentOf(q Query) Intent {
 		if scores[IntentProcedure] > scores[IntentHistory] {
 			return IntentProcedure
 		}
+	case IntentProcedure:
+		// "cnc4 spindle running hot, what's the procedure?": a symptom on a
+		// machine and no task named is what to do about it — the failure
+		// mode's runbook, checked against the data — not the runbook that
+		// shares its words (the spindle warm-up).
+		if len(q.Reported) > 0 && len(q.Assets) > 0 && genericProcRe.MatchString(q.Text) && !taskVerbRe.MatchString(q.Text) {
+			return IntentDiagnose
+		}
 	}
 	return best
 }
+
+// genericProcRe asks for "the procedure" without naming a task; taskVerbRe
+// names one ("replace", "clean", "교체").
+var (
+	genericProcRe = regexp.MustCompile(`(?i)\bwhat(?:'s|s| is)? the (?:procedure|sop|process|drill)\b|\bwhich (?:procedure|sop|runbook)\b|\b(?:procedure|sop|runbook)\W*$|절차(?:가|는)? ?(?:뭐|어떻게|있)|조치 ?(?:절차|방법)|매뉴얼(?:은|이)? ?(?:뭐|어떻게)`)
+	taskVerbRe    = regexp.MustCompile(`(?i)\b(?:replac|chang|clean|install|tension|lock|adjust|align|lubricat|greas|remov|fit|swap|inspect|flush|bleed|warm)\w*|교체|청소|설치|조정|정렬|주입|분해|점검|세척`)
+)
 
 // planInProgress is whether a period under way will meet its plan ("are
 // we on track to make today's plan?", "이번 주 목표 맞출 수 있어?"): what
