@@ -33,7 +33,7 @@ var maintAsks = []maintAsk{
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
 	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)`), "count"},
-	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
+	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\b(?:pms?|preventive maintenance|services|inspections) (?:are |is )?(?:due|scheduled|coming up)\b|\b(?:pm|preventive maintenance) (?:schedule|plan|calendar)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
@@ -362,7 +362,7 @@ func (r *run) maintenanceAs(key string) {
 	case ask.key == "reliability" && len(q.Lines) == 1 && len(targets) == 0:
 		// "MTTR on line 2": the line as a whole.
 	case (ask.key == "reliability" || ask.key == "last" || ask.key == "next") && len(targets) > 1,
-		ask.key == "next" && len(targets) == 0 && len(q.Lines) == 0 && whichAsset.MatchString(q.Text):
+		ask.key == "next" && len(targets) == 0 && len(q.Lines) == 0 && (whichAsset.MatchString(q.Text) || pluralPMRe.MatchString(q.Text) || q.Horizon.Named || q.Window.Named):
 		args["group_by"] = "asset" // "which machines need PM this week?": each machine's
 	}
 	if (ask.key == "downtime" || ask.key == "count" || ask.key == "cost") && prevRe.MatchString(q.Text) && args["group_by"] == nil {
@@ -965,3 +965,7 @@ func (r *run) kindsText(counts map[string]int, filter map[string]any) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// pluralPMRe asks for several services ("what PMs are due this week?"):
+// each machine's next one.
+var pluralPMRe = regexp.MustCompile(`(?i)\b(?:pms|services|inspections)\b|정비 (?:일정|목록)|점검 (?:일정|목록)`)
