@@ -9,7 +9,8 @@ import (
 )
 
 // DetectLang returns "ko" when the text is mostly Korean (any Hangul among
-// its letters counts for a lot, since questions mix in asset names), else "en".
+// its letters counts for a lot, since questions mix in asset names) or ends
+// in a Korean word, else "en".
 func DetectLang(s string) string {
 	var hangul, latin int
 	for _, r := range s {
@@ -25,6 +26,19 @@ func DetectLang(s string) string {
 	}
 	if hangul >= 4 {
 		return "ko"
+	}
+	// A Korean sentence ends in its Korean predicate, whatever names it
+	// carries ("filler-1 current 정상?"); an English one naming a Korean
+	// word ("how is 프레스 3 doing?") does not.
+	fields := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i := len(fields) - 1; i >= 0; i-- {
+		if strings.IndexFunc(fields[i], unicode.IsLetter) < 0 {
+			continue // a number
+		}
+		if strings.IndexFunc(fields[i], func(r rune) bool { return unicode.Is(unicode.Hangul, r) }) >= 0 {
+			return "ko"
+		}
+		break
 	}
 	return "en"
 }

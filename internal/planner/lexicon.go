@@ -97,7 +97,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
 		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|best) way to\b`),
 		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b|\bescalate\b`),
-		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)`),
+		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
 		// The maintenance history's records (maintenance.go's maintAsks):

@@ -49,12 +49,12 @@ type EquipmentType struct {
 // EquipmentTypes are the equipment types people name, whether or not a
 // plant has them.
 var EquipmentTypes = []EquipmentType{
-	{"press", Words{EN: []string{"press", "presses", "stamping press", "presss", "pres"}, KO: []string{"프레스"}}},
+	{"press", Words{EN: []string{"press", "presses", "stamping press", "presss", "pres"}, KO: []string{"프레스", "프래스", "프레쓰", "프레스기"}}},
 	{"cnc", Words{EN: []string{"cnc", "cncs", "cnc machine", "machining center", "machining centre", "mill"}, KO: []string{"씨엔씨", "머시닝센터", "머시닝 센터", "CNC"}}},
 	{"pump", Words{EN: []string{"pump", "pumps", "pumpe"}, KO: []string{"펌프"}}},
-	{"filler", Words{EN: []string{"filler", "fillers", "filling machine", "filller"}, KO: []string{"충전기", "필러"}}},
-	{"conveyor", Words{EN: []string{"conveyor", "conveyors", "conveyer", "conveyers", "convayor", "belt conveyor"}, KO: []string{"컨베이어", "콘베이어"}}},
-	{"compressor", Words{EN: []string{"compressor", "compressors", "compresser", "compresor", "air compressor"}, KO: []string{"압축기", "컴프레서", "콤프레서", "컴프레샤"}}}, //nolint:misspell // misspellings people type
+	{"filler", Words{EN: []string{"filler", "fillers", "filling machine", "filller"}, KO: []string{"충전기", "필러", "충진기"}}},
+	{"conveyor", Words{EN: []string{"conveyor", "conveyors", "conveyer", "conveyers", "convayor", "belt conveyor"}, KO: []string{"컨베이어", "콘베이어", "컨베어", "콘베어"}}},
+	{"compressor", Words{EN: []string{"compressor", "compressors", "compresser", "compresor", "air compressor"}, KO: []string{"압축기", "컴프레서", "콤프레서", "컴프레샤", "컴프레셔", "콤프레셔", "에어컴프", "컴프", "콤프"}}}, //nolint:misspell // misspellings people type
 	{"robot", Words{EN: []string{"robot", "robots", "robotic arm", "robot arm", "welding robot"}, KO: []string{"로봇"}}},
 	{"boiler", Words{EN: []string{"boiler", "boilers"}, KO: []string{"보일러"}}},
 	{"chiller", Words{EN: []string{"chiller", "chillers"}, KO: []string{"칠러", "냉동기"}}},
