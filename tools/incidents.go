@@ -132,7 +132,7 @@ func searchResult(q rag.Query, res []rag.Result) Result {
 		h := hit{ID: r.DocumentID, Title: r.Title, Kind: r.Kind, Score: round3(r.Score), Asset: r.Asset, Line: r.Line,
 			FailureMode: r.FailureMode, Outcome: r.Outcome, Section: r.Heading, Snippet: r.Snippet, Source: r.Source}
 		if r.OccurredAt != nil {
-			h.OccurredAt = r.OccurredAt.Format("2006-01-02")
+			h.OccurredAt = r.OccurredAt.UTC().Format("2006-01-02T15:04Z") // the instant: a day is the plant's, not UTC's
 		}
 		hits[i] = h
 		cites[i] = Citation{ID: r.DocumentID, Title: r.Title, Kind: string(r.Kind), Score: h.Score}

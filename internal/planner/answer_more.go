@@ -1145,7 +1145,7 @@ func (r *run) historyLine(d *doc, asset string) string {
 	if asset != "" && d.Asset != "" && d.Asset != asset {
 		who = similarLabel(r.lang, d.Asset) + ": " + d.ID
 	}
-	s := r.msg("hist.line", who, d.Occurred, title, r.msg("outcome."+strings.ToLower(orDefault(d.Outcome, "unknown"))))
+	s := r.msg("hist.line", who, r.occurredDay(d), title, r.msg("outcome."+strings.ToLower(orDefault(d.Outcome, "unknown"))))
 	if d.Read {
 		var acts []string
 		for _, a := range actionItems(d.Body) {
@@ -1588,4 +1588,13 @@ func (r *run) requested(s agent.Step, it, id string) agent.Step {
 		s.Reason = s.Evidence
 	}
 	return s
+}
+
+// occurredDay is the plant day an incident occurred on ("2024-06-09" for
+// 2024-06-08T18:20Z in Seoul), as its records keep it.
+func (r *run) occurredDay(d *doc) string {
+	if t, ok := incidentTime(d); ok && len(d.Occurred) > len(time.DateOnly) {
+		return r.p.Local(t).Format(time.DateOnly)
+	}
+	return d.Occurred
 }

@@ -19,10 +19,11 @@ import (
 // countAskRe asks for a number ("how many", "몇 건").
 var countAskRe = regexp.MustCompile(`(?i)\bhow many\b|몇 ?(?:건|번|개|회)`)
 
-// incidentTime reads a document's occurred date (the search gives
-// 2006-01-02, get_document RFC 3339); ok is false when it has none.
+// incidentTime reads a document's occurred time (the search gives its UTC
+// minute, get_document RFC 3339, older results a date); ok is false when it
+// has none.
 func incidentTime(d *doc) (time.Time, bool) {
-	for _, layout := range []string{time.DateOnly, time.RFC3339} {
+	for _, layout := range []string{"2006-01-02T15:04Z", time.RFC3339, time.DateOnly} {
 		if t, err := time.Parse(layout, d.Occurred); err == nil {
 			return t, true
 		}
@@ -37,6 +38,9 @@ func (r *run) occurredIn(d *doc, w Span) bool {
 	t, ok := incidentTime(d)
 	if !ok {
 		return false
+	}
+	if len(d.Occurred) > len(time.DateOnly) {
+		return !t.Before(w.From) && t.Before(w.To) // an instant: the window itself
 	}
 	day := func(x time.Time) time.Time { return x.UTC().Truncate(24 * time.Hour) }
 	return !t.Before(day(w.From)) && t.Before(w.To.UTC())
