@@ -744,6 +744,17 @@ func (r *run) outputAnswer() {
 func (r *run) currentReading(sensors []string) {
 	q := r.q
 	r.detect(q.Window, q.Assets)
+	if len(q.Assets) >= 2 && len(sensors) == 1 {
+		if out, old, ok := r.readingsTable(q.Assets, sensors[0]); ok {
+			r.a.Situation = joinLines(append(out, r.failureLines()...))
+			r.a.Confidence = "high"
+			if old {
+				r.a.Confidence = "low"
+			}
+			r.a.Escalate = r.msg("escalate.default")
+			return
+		}
+	}
 	var out []string
 	stale := false
 	for _, a := range q.Assets {
@@ -1597,4 +1608,50 @@ func (r *run) occurredDay(d *doc) string {
 		return r.p.Local(t).Format(time.DateOnly)
 	}
 	return d.Occurred
+}
+
+// readingsTable writes one sensor's latest reading on several machines in
+// one line, said once as old when the feed stopped, then any anomaly
+// events: "show me temps on all the cncs".
+func (r *run) readingsTable(assets []string, sensor string) (lines []string, old, ok bool) {
+	var parts []string
+	var newest, oldest time.Time
+	for _, a := range assets {
+		se, ok := r.p.SeriesNamed(a + "." + sensor)
+		if !ok || se.LatestAt == "" {
+			continue
+		}
+		at := parseStamp(se.LatestAt)
+		newest = maxTime(newest, at)
+		if oldest.IsZero() || at.Before(oldest) {
+			oldest = at
+		}
+		parts = append(parts, a+" "+val(se.Latest)+suffix(se.Unit))
+	}
+	if len(parts) < 2 {
+		return nil, false, false
+	}
+	name := r.sensorName(sensor)
+	if !r.ko() && name != "" {
+		name = strings.ToUpper(name[:1]) + name[1:]
+	}
+	head := r.msg("readings.head", name, r.at(newest))
+	if !oldest.Equal(newest) {
+		head = r.msg("readings.head_range", name, r.at(oldest), r.at(newest))
+	}
+	line := head + " " + strings.Join(parts, ", ") + "."
+	if age := r.now.Sub(newest); age > r.staleAfter(assets[0], sensor) {
+		line += " " + r.msg("readings.old", r.ago(age))
+		old = true
+	}
+	out := []string{line}
+	for _, a := range assets {
+		for _, e := range r.book.of(a) {
+			if e.Significant() {
+				out = append(out, r.eventLine(e))
+				break
+			}
+		}
+	}
+	return out, old, true
 }

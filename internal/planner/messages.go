@@ -57,6 +57,9 @@ var messages = map[string][2]string{
 	"quiet.many":           {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
 	"quiet.line":           {"%s: no significant anomalies on %s (%s).", "%[1]s: %[2]s, %[3]s 동안 유의미한 이상 없음."},
 	"tool.failed":          {"Could not check everything: %s", "일부는 확인하지 못했습니다(도구 메시지 원문): %s"},
+	"readings.head":        {"%s, latest readings (%s):", "%s 최근 측정값 (%s):"},
+	"readings.head_range":  {"%s, latest readings (%s to %s):", "%s 최근 측정값 (%s ~ %s):"},
+	"readings.old":         {"These are the last readings, %s: no newer data has arrived, so the values now are not known (ask \"which machines haven't sent data?\").", "마지막 측정값(%s)입니다: 이후 데이터가 없어 지금 값은 알 수 없습니다(\"데이터 안 들어오는 설비 있어?\"로 확인)."},
 	"reading.old":          {"That is its last reading, %s: no newer data has arrived, so its value now is not known (ask \"which machines haven't sent data?\").", "마지막 측정값(%s)입니다: 이후 데이터가 없어 지금 값은 알 수 없습니다(\"데이터 안 들어오는 설비 있어?\"로 확인)."},
 	"reading.now":          {"%s %s: %s%s at %s.", "%s %s: %s%s (%s 기준)."},
 

@@ -220,8 +220,8 @@ func intentOf(q Query) Intent {
 			return IntentMetric
 		case len(q.Reported) > 0, !q.Vague && len(q.Assets) > 0 && symptomRe.MatchString(q.Text):
 			return IntentDiagnose
-		case len(q.Sensors) > 0 && len(q.Assets) > 0 && !q.Vague && !q.Output && !q.Plan && len(strings.Fields(q.Text)) <= 4:
-			return IntentMetric // "press-3 temperature?": that reading, and the machine's state
+		case len(q.Sensors) > 0 && len(q.Assets) > 0 && !q.Vague && !q.Output && !q.Plan && (len(strings.Fields(q.Text)) <= 4 || showReadingsRe.MatchString(q.Text)):
+			return IntentMetric // "press-3 temperature?", "show me temps on all the cncs": those readings
 		case entities || len(q.Sensors) > 0 || q.Vague:
 			return IntentStatus
 		case workplaceRe.MatchString(q.Text), chatRe.MatchString(q.Text):
@@ -495,3 +495,7 @@ func periodBefore(w Span, m []string) Span {
 // bareNumberRe is a follow-up naming a machine by its number alone ("2번은?",
 // "and 2?", "what about number 4?", "4호기는?").
 var bareNumberRe = regexp.MustCompile(`(?i)^\W*(?:and |what about |how about |now )?(?:number |no\.? ?|#)?(\d{1,3})\s*(?:번|호기|번 ?설비)?\s*(?:은|는|도|이요|요)?\s*\W*$`)
+
+// showReadingsRe asks to be shown readings ("show me temps on all the
+// cncs", "list the pump pressures", "온도 보여줘").
+var showReadingsRe = regexp.MustCompile(`(?i)^\W*(?:show|list|give|get|pull up|display)(?: me)?\b|\bwhat are the\b|보여 ?줘|알려 ?줘|목록`)
