@@ -248,7 +248,9 @@ func (r *run) answer() {
 		if len(targets) > 0 && len(targets) <= 3 {
 			lead = append(lead, r.converted(targets)...) // "press 3 vibration in inches per second"
 		}
-		if r.trendAsked(targets) {
+		if v := r.directionVerdicts(targets); len(v) > 0 {
+			lead = append(lead, v...) // "is press 3's temperature rising too?"
+		} else if r.trendAsked(targets) {
 			lead = append(lead, r.trends(targets)...) // "press 3's max temperature yesterday"
 		}
 		if len(lead) > 0 {
@@ -1702,4 +1704,44 @@ func (r *run) onsetLead(targets []string) []string {
 		out = append(out, r.msg("onset.lead", a, r.sensorName(ev.Sensor), dir, r.at(ev.Start), hrs, r.at(last)))
 	}
 	return out
+}
+
+// directionAskRe asks whether a reading is moving one way ("is press 3's
+// temperature rising?", "온도도 같이 올라가고 있어?"): 1 up, 2 down.
+var directionAskRe = regexp.MustCompile(`(?i)\b(rising|going up|increasing|climbing|creeping up|getting (?:hotter|higher|worse)|trending up)\b|\b(dropping|falling|going down|decreasing|getting (?:lower|cooler)|trending down)\b|(올라가|오르고|오르는|상승|높아지)|(내려가|떨어지고|떨어지는|하락|낮아지)`)
+
+// directionVerdicts answers, for each named sensor of the machines asked
+// about, whether it is moving the way asked — yes when an anomaly event
+// on it goes that way, else no, with its trend over the window so the
+// user sees the figures — before anything else the answer says.
+func (r *run) directionVerdicts(targets []string) []string {
+	m := directionAskRe.FindStringSubmatch(r.q.Text)
+	if m == nil || len(targets) == 0 || len(targets) > 3 || len(r.q.Sensors) == 0 || r.q.Output || !r.detected() {
+		return nil
+	}
+	up := m[1] != "" || m[3] != ""
+	var out []string
+	for _, k := range r.sensorAsks(targets) {
+		var ev *Event
+		for _, e := range r.book.of(k.asset) {
+			if e.Sensor == k.sensor && e.Significant() {
+				e := e
+				ev = &e
+				break
+			}
+		}
+		name := k.asset + " " + r.sensorName(k.sensor)
+		switch {
+		case ev != nil && (ev.Dir() > 0) == up:
+			out = append(out, r.msg("dir.yes", name, r.msg(map[bool]string{true: "dir.up", false: "dir.down"}[up]), r.at(ev.Start)))
+		case ev != nil:
+			out = append(out, r.msg("dir.opposite", name, r.msg(map[bool]string{true: "dir.down", false: "dir.up"}[up])))
+		default:
+			out = append(out, r.msg("dir.no", name, r.msg(map[bool]string{true: "dir.up", false: "dir.down"}[up]), r.spanIn(r.q.Window)))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return append(out, r.trends(targets)...)
 }
