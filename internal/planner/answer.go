@@ -556,9 +556,11 @@ func (r *run) condition() {
 	r.a.Escalate = r.escalation(h, d)
 	r.a.Confidence = r.confidence(h, d)
 	r.cite(d)
-	if q.Window.Named && q.Window.To.Before(r.now.Add(-7*24*time.Hour)) && h.Event != nil && !h.Event.AsOf.IsZero() {
-		// A window long past (the week before last month's failure): what
-		// happened then, not steps to take now on a machine since repaired.
+	if q.Window.Named && h.Event != nil && !h.Event.AsOf.IsZero() &&
+		(q.Window.To.Before(r.now.Add(-7*24*time.Hour)) || q.Window.To.Before(r.now.Add(-24*time.Hour)) && !h.Event.Ongoing) {
+		// A window long past (the week before last month's failure), or a
+		// past one whose event was over by its end: what happened then, not
+		// steps to take now on a machine since repaired.
 		r.a.Steps = nil
 		r.a.Escalate = r.msg("history.then", h.Asset)
 	}
