@@ -1058,6 +1058,11 @@ func (r *run) history() {
 		out = append([]string{r.msg("hist.none_own", asset, r.subject("", mode))}, out...)
 		r.a.Confidence = "low"
 	}
+	if downAskRe.MatchString(q.Text) {
+		// "how long was it down?": the downtime the failure records give
+		// for the incidents listed.
+		out = append(out, r.incidentDowntime(found)...)
+	}
 	if now != "" {
 		out = append([]string{now}, out...)
 	}
@@ -1654,4 +1659,31 @@ func (r *run) readingsTable(assets []string, sensor string) (lines []string, old
 		}
 	}
 	return out, old, true
+}
+
+// downAskRe asks how long a machine was down for an incident ("how long
+// was it down?", "몇 시간 멈췄어?").
+var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|the (?:machine|press|line|pump))? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 시간|다운타임`)
+
+// incidentDowntime says, for the first incidents listed, the downtime
+// their failure records give (the record that links the incident).
+func (r *run) incidentDowntime(found []*doc) []string {
+	var out []string
+	for _, d := range found[:min(3, len(found))] {
+		if d.Asset == "" {
+			continue
+		}
+		recs, ok := r.records(map[string]any{"asset": d.Asset, "kind": "failure", "limit": 50})
+		if !ok {
+			return out
+		}
+		for _, rec := range recs {
+			if rec.Document != d.ID || rec.Downtime == nil {
+				continue
+			}
+			out = append(out, r.msg("hist.downtime", d.ID, r.derive(d.ID+" downtime, hours", float64(*rec.Downtime)/60, "downtime_minutes ÷ 60 of "+rec.ID), *rec.Downtime, rec.ID))
+			break
+		}
+	}
+	return out
 }

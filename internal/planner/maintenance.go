@@ -868,6 +868,7 @@ type maintRecord struct {
 	Code        string `json:"code"`
 	FailureMode string `json:"failure_mode"`
 	Document    string `json:"document"`
+	Downtime    *int   `json:"downtime_minutes"`
 	at          time.Time
 }
 
