@@ -28,7 +28,7 @@ type maintAsk struct {
 
 var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
-	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리).{0,10}(?:얼마나 걸|시간이 얼마)`), "reliability"},
+	{"reliability", regexp.MustCompile(`\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리|교환).{0,10}(?:얼마나 걸|시간이 얼마|몇 ?시간 ?(?:걸|정도))`), "reliability"},
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
@@ -37,7 +37,7 @@ var maintAsks = []maintAsk{
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
-	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 (?:점검|정비|보전|수리)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
+	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
 }
 
 // maintCostPattern asks what maintenance or breakdowns cost ("how much

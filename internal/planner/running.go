@@ -18,7 +18,7 @@ import (
 // recent at all: a feed that stopped hours ago says nothing of now.
 
 // runningAskRe asks whether machines run now.
-var runningAskRe = regexp.MustCompile(`(?i)\b(?:is|are)\b.{0,30}\b(?:running|operating|in operation|working|turned on|switched on|stopped|down|idle)\b(?:\s+(?:right\s+)?now)?\s*\??\s*$|\bwhich (?:machines|assets|equipment) (?:are|is) (?:running|working|on|up|down|stopped|idle)\b|가동 ?중|돌아가(?:고 있|나|요|는지)|멈춰 있|서 있(?:어|나)`)
+var runningAskRe = regexp.MustCompile(`(?i)\b(?:is|are)\b.{0,30}\b(?:running|operating|in operation|working|turned on|switched on|stopped|down|idle)\b(?:\s+(?:right\s+)?now)?\s*\??\s*$|\bwhich (?:machines|assets|equipment) (?:are|is) (?:running|working|on|up|down|stopped|idle)\b|가동 ?중|돌아가(?:고 있|나|요|는지)|멈춰 ?있|멈췄(?:어|나|니)|서 ?있(?:어|나)`)
 
 // runningMax is the most machines one answer reads.
 const runningMax = 30
