@@ -202,7 +202,7 @@ var FailureModes = []FailureMode{
 		Reports: []string{`(?i)\bv-?belts?\b.{0,30}\b(?:slip|squeal|glaz|worn|loose)|\bbelts?\b.{0,20}\b(?:slip|squeal|loose|glaz)|\bslipping\b|\bslips\b|벨트.{0,10}(?:미끄러|슬립|소리|헐거)|미끄러`},
 		Signs:   []Sign{{Sensor: "motor_current", Dir: -1}}},
 	{Mode: "cavitation", Names: Words{EN: []string{"cavitation"}, KO: []string{"캐비테이션"}},
-		Reports: []string{`(?i)cavitat|pressure\s+fluctuat|fluctuat\w*\s+pressure|tank is low|low tank|캐비테이션|압력.{0,6}(?:변동|요동|출렁)`},
+		Reports: []string{`(?i)cavitat|pressure\s+fluctuat|fluctuat\w*\s+pressure|tank is low|low tank|\bgravel\b|\bmarbles\b|(?:pressure|needle|gauge)\b.{0,20}\b(?:bounc|jump|swing|flicker)\w*|캐비테이션|압력.{0,6}(?:변동|요동|출렁|튀)|자갈|구슬 ?(?:굴러|소리)`},
 		Signs:   []Sign{{Sensor: "pressure", Dir: 0, Types: []string{"pump"}}}},
 	{Mode: "air_leak", Names: Words{EN: []string{"air leak"}, KO: []string{"공기 누설"}},
 		Reports: []string{`(?i)air leak|leak\w* air|hissing|공기 누설|에어 누설|에어 새`},
