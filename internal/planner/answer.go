@@ -347,7 +347,7 @@ func (r *run) staleNotes() {
 			}
 		}
 		end := minTime(w.To, r.now)
-		if !last.IsZero() && last.After(w.From) && end.Sub(last) > 2*time.Hour && end.Sub(last) > end.Sub(w.From)/10 {
+		if !last.IsZero() && last.After(w.From) && end.Sub(last) > 2*time.Hour && end.Sub(last) > end.Sub(w.From)/10 && r.now.Sub(last) < 7*24*time.Hour {
 			cover := r.every(last.Sub(w.From).Round(time.Minute))
 			total := r.every(end.Sub(w.From).Round(time.Minute))
 			r.note("time covered by data", cover, stampUTC(w.From)+" to "+stampUTC(last))

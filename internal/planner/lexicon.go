@@ -122,6 +122,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "which asset has the most incidents?", "incidents per line": the
 		// failure records counted by asset or line, not a search.
 		p(8, `\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|\b(?:number|count) of incidents\b|\bincident count\b|(?:사고|문제|고장).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)`),
+		// "failures by component in 2015", "breakdowns per machine": counts
+		// of the records, grouped.
+		p(9, `\b(?:failures|breakdowns|repairs|work ?orders|alarms|alerts|errors)\b.{0,12}\b(?:by|per|for each) (?:component|part|machine|asset|line|type|model)\b`),
 		// "what work orders are open for pump 2?": the open work.
 		p(9, openListPattern+`|작업 ?오더`),
 		// "number of failures per machine last year": a count of records.
