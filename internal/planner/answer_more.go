@@ -301,6 +301,12 @@ func (r *run) forecastSensor(series []string) {
 	level := 0.0
 	if m := limitRe.FindStringSubmatch(q.Text); m != nil {
 		level, _ = strconv.ParseFloat(m[1], 64)
+	} else if th, ok := agent.ThresholdIn(q.Text); ok && th.Future && len(series) == 1 {
+		level, _ = strconv.ParseFloat(th.Value, 64) // "when will it hit 7?": the sensor's own unit
+	}
+	var trendReach []string
+	if level > 0 && len(series) == 1 {
+		trendReach = r.rateReach(series[0], level)
 	}
 	results, hz, note := r.callCapped(hz, func(hz Span) []agent.ToolCall {
 		var calls []agent.ToolCall
@@ -347,14 +353,55 @@ func (r *run) forecastSensor(series []string) {
 				out = append(out, r.msg("fc.reach", d.Series, val(level), suffix(d.Unit), reached))
 			} else {
 				out = append(out, r.msg("fc.noreach", d.Series, val(level), suffix(d.Unit), r.span(hz)))
+				if len(trendReach) > 0 {
+					// The models follow the daily and weekly pattern, not a
+					// wear trend building up: said, so the two do not clash.
+					out = append(out, r.msg("fc.vs_trend"))
+				}
 			}
 		}
 		worst = math.Max(worst, d.MASE)
 	}
-	out = append(out, r.failureLines()...)
+	out = append(trendReach, append(out, r.failureLines()...)...)
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = maseConfidence(worst)
 	r.a.Escalate = r.msg("escalate.default")
+}
+
+// rateReach says when a sensor with an ongoing drift towards level would
+// reach it at the rate it has moved since the drift began (from its last
+// reading); nil when there is no such drift.
+func (r *run) rateReach(series string, level float64) []string {
+	se, ok := r.p.SeriesNamed(series)
+	if !ok || se.Asset == "" {
+		return nil
+	}
+	r.detect(Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}, []string{se.Asset})
+	for _, e := range r.book.of(se.Asset) {
+		if e.Sensor != se.Sensor || !e.Ongoing || !e.Significant() {
+			continue
+		}
+		last := r.lastRead(e)
+		hrs := last.Sub(e.Start).Hours()
+		if hrs < 1 {
+			return nil
+		}
+		rate := (e.Value - e.Usual) / hrs
+		if rate == 0 || math.Signbit(rate) != math.Signbit(level-e.Value) {
+			if (level-e.Value)*float64(e.Dir()) <= 0 {
+				// Already beyond it.
+				return []string{r.msg("rate.beyond", series, val(e.Value), suffix(e.Unit), r.at(last), val(level)+suffix(e.Unit))}
+			}
+			return nil
+		}
+		h := (level - e.Value) / rate
+		from := "(" + val(level) + " − " + val(e.Value) + ") ÷ ((" + val(e.Value) + " − " + val(e.Usual) + ") ÷ hours from " + stampUTC(e.Start) + " to " + stampUTC(last) + ")"
+		hs := r.derive("hours to the level at the drift's rate", math.Round(h), from)
+		at := last.Add(time.Duration(math.Round(h)) * time.Hour)
+		r.note("time the level is reached at the drift's rate, plant time", r.at(at), "last reading + hours to the level")
+		return []string{r.msg("rate.reach", series, r.at(e.Start), val(e.Usual), val(e.Value), suffix(e.Unit), val(level)+suffix(e.Unit), hs, r.at(last), r.at(at))}
+	}
+	return nil
 }
 
 // reachMoment makes each forecast reach the moment asked: data that ended
