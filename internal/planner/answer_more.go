@@ -1612,6 +1612,10 @@ func sameProcedure(en, ko []string) bool {
 // carry out (it is read-only), with what it can do instead.
 func (r *run) outOfScope() {
 	switch {
+	case ackRe.MatchString(r.q.Text):
+		// "ack the press 3 alert, maintenance is on it": the alert's own
+		// Acknowledge button records who took it and stops the escalation.
+		r.a.Situation = r.msg("oos.ack")
 	case r.q.Write:
 		r.a.Situation = r.msg("oos.write")
 	case r.q.Help:
@@ -1734,3 +1738,6 @@ func (r *run) incidentDowntime(found []*doc) []string {
 	}
 	return out
 }
+
+// ackRe asks to acknowledge, close or silence an alert.
+var ackRe = regexp.MustCompile(`(?i)^\W*(?:please\s+)?(?:ack|acknowledge|close|silence|mute|dismiss|clear)\b.{0,30}\b(?:alerts?|alarms?)\b|(?:알람|경보).{0,10}(?:확인 ?처리|꺼|해제|닫아|승인|ack)`)

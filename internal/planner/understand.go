@@ -112,7 +112,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
 	q.Plan = planRe.MatchString(q.Text)
 	q.Output = outputRe.MatchString(q.Text) || contains(q.Sensors, "output")
-	q.Write = writeRe.MatchString(q.Text)
+	q.Write = writeRe.MatchString(q.Text) || ackRe.MatchString(q.Text)
 	q.Help = helpRe.MatchString(q.Text)
 	if mt := metricFor(q.Text); mt != nil && !mt.available(p) {
 		q.Metric = mt
