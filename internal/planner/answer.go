@@ -1561,6 +1561,10 @@ func (r *run) rank(only []string) {
 	}
 	if len(rs) > 0 {
 		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
+	} else if len(targets) >= 2 && len(targets) <= 4 {
+		// "which pump is worse?" with nothing unusual on either: no winner,
+		// said first.
+		lines = append(lines, r.msg("rank.tie", strings.Join(targets, ", "), r.spanIn(q.Window)))
 	}
 	atRisk := map[string]bool{}
 	lineAsked := regexp.MustCompile(`\bline\b|라인`).MatchString(q.Text) && len(q.Lines) == 0 && len(q.Assets) == 0

@@ -47,6 +47,7 @@ var messages = map[string][2]string{
 	"stale.plant":          {"the plant", "플랜트"},
 	"asset.stale_named":    {"%s has sent no data in the time asked (%s): its data ends at %s, so this is what its last data shows. If the machine is running, its data feed has stopped.", "%s의 요청하신 기간(%s) 데이터가 없습니다. 데이터가 %s에 끝나 마지막 데이터로 판단했습니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다."},
 	"window.partial":       {"Nothing has arrived since %s, so the data covers only the first %s of the %s asked (%s): what follows speaks for that part alone, and \"no anomalies\" means none while data came in.", "%s 이후 데이터가 없어, 요청하신 %[3]s 중 처음 %[2]s만 데이터가 있습니다(%[4]s). 아래 내용은 그 구간에 대한 것이며, \"이상 없음\"도 데이터가 있던 동안만의 판단입니다."},
+	"rank.tie":             {"Neither stands out: none of %s shows an anomaly in %s, so by their data one is no worse than another. Their readings:", "어느 쪽도 두드러지지 않습니다: %s 모두 %s 동안 이상이 없어 데이터로는 우열이 없습니다. 측정값:"},
 	"plant.silent":         {"No machine has sent data since %s (%s): what follows is as of then. If the machines are running, the data feed has stopped (ask \"which machines haven't sent data?\").", "%s(%s) 이후 어떤 설비도 데이터를 보내지 않았습니다. 아래는 그 시점 기준입니다. 설비가 가동 중이라면 데이터 수집이 멈춘 것입니다(\"데이터 안 들어오는 설비 있어?\"로 확인)."},
 	"plant.stale":          {"The plant's data ends at %s: nothing newer has arrived, so this is what its last data shows.", "플랜트 데이터는 %s에 끝납니다. 그 뒤 데이터가 없어 마지막 데이터로 판단했습니다."},
 	"assets.records_only":  {"%d machine(s) have only maintenance records, no sensor data: their anomalies could not be checked.", "설비 %d대는 센서 데이터 없이 정비 기록만 있어 이상 여부를 확인할 수 없습니다."},
