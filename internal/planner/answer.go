@@ -548,12 +548,20 @@ func (r *run) condition() {
 		outlook = r.limitOutlook(h, d)
 	}
 	r.a.Situation = joinLines(append(failed, r.readings(targets, h.Event, outlook)...))
-	if v := r.stopVerdict(h, d); v != "" {
+	stopNow := r.reportedStop(h, d)
+	if v := r.stopVerdict(h, d); v != "" && stopNow == "" {
 		r.a.Situation = v + "\n" + r.a.Situation // "should we stop press 3 now?": the answer first
+	}
+	if stopNow != "" {
+		// "press 3 is knocking": a stop criterion of the runbook, reported.
+		r.a.Situation = stopNow + "\n" + r.a.Situation
 	}
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
 	r.a.Escalate = r.escalation(h, d)
+	if stopNow != "" {
+		r.a.Escalate = r.msg("stop.reported_escalate", h.Asset)
+	}
 	r.a.Confidence = r.confidence(h, d)
 	r.cite(d)
 	if q.Window.Named && h.Event != nil && !h.Event.AsOf.IsZero() &&

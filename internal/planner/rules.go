@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 // firing is a rule a current reading crosses, and what the answer says of it.
@@ -322,4 +324,83 @@ func (r *run) stopVerdict(h *hypothesis, d docs) string {
 		return r.msg(key, h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
 	}
 	return ""
+}
+
+// reportedStop finds, in the runbook's decision table, a stop criterion
+// that is a symptom rather than a reading ("Stop | 10 mm/s or knocking")
+// for the machine's type, and returns the stop verdict when the user
+// reports that symptom ("press 3 is knocking on the down stroke"): a
+// stop the readings alone would not call.
+func (r *run) reportedStop(h *hypothesis, d docs) string {
+	if h == nil || d.canon == nil || d.canon.Body == "" {
+		return ""
+	}
+	typ := typeOf(h.Asset, r.p)
+	var header []string
+	for _, line := range strings.Split(d.canon.Body, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "|") {
+			header = nil
+			continue
+		}
+		cells := strings.Split(strings.Trim(line, "|"), "|")
+		for i := range cells {
+			cells[i] = strings.TrimSpace(cells[i])
+		}
+		if header == nil {
+			header = cells
+			continue
+		}
+		if !stopRowRe.MatchString(cells[0]) {
+			continue
+		}
+		for i := 1; i < len(cells) && i < len(header); i++ {
+			if !typeHeaderMatches(header[i], typ) {
+				continue
+			}
+			m := orSymptomRe.FindStringSubmatch(cells[i])
+			if m == nil {
+				continue
+			}
+			word := strings.ToLower(strings.TrimSpace(m[1]))
+			if symptomWordRe(word).MatchString(r.q.Text + "\n" + r.q.Thread) {
+				return r.msg("stop.reported", h.Asset, word, cells[i], d.canon.ID)
+			}
+		}
+	}
+	return ""
+}
+
+var (
+	stopRowRe    = regexp.MustCompile(`(?i)^\**\s*(?:stop|trip)\b|정지`)
+	orSymptomRe  = regexp.MustCompile(`(?i)\bor\s+([a-z][a-z -]{2,30})$`)
+	symptomKOFor = map[string]string{"knocking": `타격음|딱딱|쿵쿵|노킹|두드리는`, "chatter": `채터|떨림 ?자국|떨림`}
+)
+
+// typeHeaderMatches says whether a decision table's column header is for
+// machines of type typ ("Press crank / flywheel" for presses).
+func typeHeaderMatches(header, typ string) bool {
+	h := strings.ToLower(header)
+	for _, et := range plant.EquipmentTypes {
+		if et.Type != typ {
+			continue
+		}
+		for _, w := range et.EN {
+			if regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(w)) + `\b`).MatchString(h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// symptomWordRe matches a symptom word of a table as users say it: its
+// stem in English ("knocking", "knocks") and its Korean words.
+func symptomWordRe(word string) *regexp.Regexp {
+	stem := strings.TrimSuffix(strings.TrimSuffix(word, "ing"), "s")
+	pat := `(?i)\b` + regexp.QuoteMeta(stem) + `\w*`
+	if ko := symptomKOFor[word]; ko != "" {
+		pat += "|" + ko
+	}
+	return regexp.MustCompile(pat)
 }

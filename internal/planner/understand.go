@@ -17,8 +17,11 @@ type Query struct {
 	// Question is as asked; Text normalized (lowercase, number words as
 	// digits, misspellings corrected).
 	Question, Text string
-	Lang           string
-	Intent         Intent
+	// Thread is the thread's earlier questions, as asked, for what a
+	// follow-up leaves unsaid ("should we stop it?" after "it knocks").
+	Thread string
+	Lang   string
+	Intent Intent
 	// Assets, Lines and Series are what the answer is about: named,
 	// by type ("the compressor"), from the channel's scope or inherited
 	// from the thread.
@@ -309,6 +312,7 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	last := len(earlier) - 1
 	pq := Understand(earlier[last], now, p, earlier[:last], tools.Scope{})
 	prev := &pq
+	q.Thread = strings.Join(earlier, "\n")
 	if m := bareNumberRe.FindStringSubmatch(q.Text); m != nil && !q.Named && len(prev.Assets) == 1 {
 		// "2번은?" after "3번 프레스 요즘 어때?": the machine of the same
 		// kind with that number.
