@@ -335,7 +335,7 @@ func (r *run) staleNotes() {
 		r.a.Situation = r.msg("window.after_data", r.spanIn(asked), who, r.at(r.lastData)) + "\n" + r.a.Situation
 		return
 	}
-	if w := r.q.Window; w.Named && len(r.stale) == 0 {
+	if w := r.q.Window; w.Named && len(r.stale) == 0 && r.q.Intent != IntentMaintenance {
 		// A window the data covers only the start of ("last night" with the
 		// feed silent since 23:20): "no anomalies" and totals speak only
 		// for that part, said first.

@@ -1330,7 +1330,9 @@ func (r *run) procedure() {
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
 	mode := r.partMode()
+	fromReport := false
 	if mode == "" && len(q.Reported) > 0 && len(q.Assets) > 0 {
+		fromReport = true
 		// "cnc4 spindle running hot, what's the procedure?": the runbook of
 		// the failure the symptom reports, not one that shares its words
 		// (the spindle warm-up).
@@ -1357,6 +1359,8 @@ func (r *run) procedure() {
 		}
 		if canon, _ := r.lib.runbooks(mode, asset, r.p); canon != nil {
 			ranked = append([]*doc{canon}, ranked...)
+		} else {
+			fromReport = false
 		}
 	}
 	if len(ranked) == 0 {
@@ -1380,9 +1384,11 @@ func (r *run) procedure() {
 			ranked = kept
 		}
 	}
-	if !q.Shortcut {
+	if !q.Shortcut && !fromReport {
 		// The runbook must be for the task asked about, not merely the
-		// nearest one; else say there is none and name the nearest.
+		// nearest one; else say there is none and name the nearest. (The
+		// runbook of a failure the question reports on its machine is for
+		// it, whatever its words.)
 		d := r.coveringRunbook(ranked)
 		if d == nil {
 			r.noProcedure(ranked)

@@ -282,7 +282,10 @@ func (r *run) maintenanceAs(key string) {
 	case len(q.Lines) == 1:
 		args["line"] = q.Lines[0]
 	}
-	if q.Window.Named {
+	if q.Window.Named && !(q.WindowInherited && (ask.key == "last" || ask.key == "next" || ask.key == "replaced")) {
+		// A window this question names; one carried over from an earlier
+		// turn ("its temperature over the last 3 days" → "when was it last
+		// serviced?") does not bound its last service.
 		args["since"], args["until"] = stampUTC(q.Window.From), stampUTC(q.Window.To)
 	}
 	for _, c := range componentWords {
