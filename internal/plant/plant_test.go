@@ -359,3 +359,22 @@ func TestResolvePlantSensorNames(t *testing.T) {
 	require.False(t, wordIn("revolting", "volt"))
 	require.True(t, wordIn("revolt volt", "volt"))
 }
+
+// TestShortCodes: a type's initial and a number ("P3", "p-3", "P3호기")
+// name the one machine it fits; "P1", which fits press-1 and pump-1, names
+// neither and offers both; a letter no type starts with names nothing.
+func TestShortCodes(t *testing.T) {
+	p, err := New(demoCatalog(), DemoDefaults())
+	require.NoError(t, err)
+	for _, text := range []string{"P3 지금 세워야 돼?", "is p-3 ok", "p3 vibration", "P3호기 진동"} {
+		m := p.Resolve(Normalize(text))
+		require.Equal(t, []string{"press-3"}, m.Assets, text)
+	}
+	m := p.Resolve(Normalize("is P1 ok?"))
+	require.Empty(t, m.Assets)
+	require.Len(t, m.Unknown, 1)
+	require.ElementsMatch(t, []string{"press-1", "pump-1"}, m.Unknown[0].Closest)
+	m = p.Resolve(Normalize("x3 and a1 readings"))
+	require.Empty(t, m.Assets)
+	require.Empty(t, m.Unknown)
+}

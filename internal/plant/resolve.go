@@ -182,6 +182,32 @@ func (p *Plant) Resolve(text string) Mentions {
 			}
 		}
 	}
+	// Shop-floor codes: a type's initial and a number ("P3", "p-3", "C2")
+	// name the one machine whose type starts with that letter and has that
+	// number; a code two machines share ("P2": press-2 and pump-2) names
+	// none, and a letter no machine's type starts with is no code.
+	for _, sm := range shortCodeRe.FindAllStringSubmatchIndex(t, -1) {
+		if !free(sm[0], sm[1]) {
+			continue
+		}
+		letter, n := t[sm[2]:sm[3]], t[sm[4]:sm[5]]
+		var hits []string
+		for _, a := range p.Assets {
+			if a.Type != "" && strings.HasPrefix(a.Type, letter) && strings.HasSuffix(a.Name, "-"+n) {
+				hits = append(hits, a.Name)
+			}
+		}
+		switch {
+		case len(hits) == 1:
+			m.Assets = appendUnique(m.Assets, hits[0])
+			take(sm[0], sm[1])
+		case len(hits) > 1:
+			// "P2" with press-2 and pump-2: not answered as either; the
+			// answer names both to choose from.
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.ToUpper(letter) + n, Kind: UnknownAsset, Closest: hits})
+			take(sm[0], sm[1])
+		}
+	}
 	// Assets the plant names "<word>-<n>" with a word no equipment type
 	// has ("machine-3" of a CMMS export): read as the type rules read
 	// "press 3", "press #3", "press3", "press 2 and 3".
@@ -503,3 +529,6 @@ func nearest(s string, names []string, k int) []string {
 	}
 	return out
 }
+
+// shortCodeRe is a one-letter machine code and its number: "p3", "p-3".
+var shortCodeRe = regexp.MustCompile(`(?:^|[^\p{L}\d-])([a-z])-?(\d{1,3})(?:호기|번)?(?:[^\p{L}\d]|$|[은는이가을를도의에])`)
