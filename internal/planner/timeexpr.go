@@ -472,6 +472,12 @@ var timeRules = []timeRule{
 			s := p.ShiftAt(now, -1)
 			return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}, true
 		}, nil},
+	// A named shift of a day: "yesterday's late shift", "the day shift
+	// today", "어제 오후조", "오늘 야간 근무".
+	{regexp.MustCompile(`\b(yesterday|today|tonight)(?:'s)? (day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift (yesterday|today|tonight)\b|(어제|오늘|그저께|그제)\s*(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return shiftOfDay(m, now, p)
+		}, nil},
 	{regexp.MustCompile(`\blast night\b|어젯밤|어제\s*밤|간밤|지난밤`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.LastNight(now)
@@ -811,6 +817,15 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				horizon = h
 			}
 		case either:
+			if !s.From.Before(now) {
+				// Wholly ahead ("tonight's night shift" asked at noon): a
+				// horizon, never a window.
+				if !horizon.Named {
+					s.Ahead = true
+					horizon = s
+				}
+				break
+			}
 			if !window.Named {
 				w := s
 				if w.To.After(now) {
@@ -916,4 +931,51 @@ func momentAhead(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 		label, ko = "until "+label, ko+"까지"
 	}
 	return Span{From: now, To: to, Label: label, LabelKO: ko, Point: point, Moment: true}, true
+}
+
+// shiftOfDay reads a named shift of a day from its rule's groups: 1 the day
+// and 2 the shift, or 3 the shift and 4 the day, or (Korean) 5 the day and
+// 6 the shift. The shift is the plant's that starts in that part of the day
+// (morning 04:00–10:00, afternoon 10:00–18:00, night 18:00–04:00).
+func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+	day, kind := m[1], m[2]
+	switch {
+	case m[3] != "":
+		day, kind = m[4], m[3]
+	case m[5] != "":
+		day, kind = m[5], m[6]
+	}
+	off := 0
+	switch day {
+	case "yesterday", "어제":
+		off = -1
+	case "그저께", "그제":
+		off = -2
+	}
+	want := 3
+	switch kind {
+	case "day", "morning", "early", "first", "주간", "오전", "아침":
+		want = 1
+	case "late", "afternoon", "evening", "swing", "second", "오후", "저녁":
+		want = 2
+	}
+	for _, sh := range p.Shifts {
+		h := int(sh.Start.Hours())
+		k := 3
+		switch {
+		case h >= 4 && h < 10:
+			k = 1
+		case h >= 10 && h < 18:
+			k = 2
+		}
+		if k != want {
+			continue
+		}
+		start := p.Day(now, off).Add(sh.Start)
+		span := p.ShiftAt(start.Add(time.Minute), 0)
+		dayEN := map[int]string{0: "today's", -1: "yesterday's", -2: "the day before yesterday's"}[off]
+		dayKO := map[int]string{0: "오늘", -1: "어제", -2: "그저께"}[off]
+		return Span{From: span.From, To: span.To, Label: dayEN + " " + sh.Name + " shift", LabelKO: dayKO + " " + sh.NameKO + " 근무"}, true
+	}
+	return Span{}, false
 }
