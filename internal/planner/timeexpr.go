@@ -474,7 +474,7 @@ var timeRules = []timeRule{
 		}, nil},
 	// A named shift of a day: "yesterday's late shift", "the day shift
 	// today", "어제 오후조", "오늘 야간 근무".
-	{regexp.MustCompile(`\b(yesterday|today|tonight)(?:'s)? (day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift (yesterday|today|tonight)\b|(어제|오늘|그저께|그제)\s*(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)`), either,
+	{regexp.MustCompile(`\b(yesterday|today|tonight)(?:'s)? (day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift (yesterday|today|tonight)\b|(어제|오늘|그저께|그제)\s*(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)\s*(?:끝|마감|종료|마칠)`), either,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return shiftOfDay(m, now, p)
 		}, nil},
@@ -944,6 +944,8 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 		day, kind = m[4], m[3]
 	case m[5] != "":
 		day, kind = m[5], m[6]
+	case m[7] != "":
+		day, kind = "", m[7] // "오후조 끝날 때까지": the one now or next
 	}
 	off := 0
 	switch day {
@@ -972,6 +974,14 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			continue
 		}
 		start := p.Day(now, off).Add(sh.Start)
+		if day == "" {
+			// The shift under way, else its next start.
+			if cur := p.ShiftAt(now, 0); cur.Name == sh.Name {
+				start = cur.From
+			} else if !start.After(now) {
+				start = start.AddDate(0, 0, 1)
+			}
+		}
 		span := p.ShiftAt(start.Add(time.Minute), 0)
 		dayEN := map[int]string{0: "today's", -1: "yesterday's", -2: "the day before yesterday's"}[off]
 		dayKO := map[int]string{0: "오늘", -1: "어제", -2: "그저께"}[off]
