@@ -1618,6 +1618,12 @@ func sameProcedure(en, ko []string) bool {
 // carry out (it is read-only), with what it can do instead.
 func (r *run) outOfScope() {
 	switch {
+	case notifyRe.MatchString(r.q.Text):
+		// "ping the maintenance lead about press 3": Gemba sends nothing.
+		r.a.Situation = r.msg("oos.notify")
+	case rescheduleRe.MatchString(r.q.Text):
+		// "move WO-P3-BRG to tonight": the planner's CMMS, not Gemba.
+		r.a.Situation = r.msg("oos.reschedule")
 	case ackRe.MatchString(r.q.Text):
 		// "ack the press 3 alert, maintenance is on it": the alert's own
 		// Acknowledge button records who took it and stops the escalation.
@@ -1747,3 +1753,10 @@ func (r *run) incidentDowntime(found []*doc) []string {
 
 // ackRe asks to acknowledge, close or silence an alert.
 var ackRe = regexp.MustCompile(`(?i)^\W*(?:please\s+)?(?:ack|acknowledge|close|silence|mute|dismiss|clear)\b.{0,30}\b(?:alerts?|alarms?)\b|(?:알람|경보).{0,10}(?:확인 ?처리|꺼|해제|닫아|승인|ack)`)
+
+// notifyRe asks Gemba to message someone; rescheduleRe to change a work
+// order or its date.
+var (
+	notifyRe     = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:ping|notify|message|text|page|email|e-mail|call|tell|inform|alert)\s+(?:the\s+|my\s+|our\s+)?(?:maintenance|shift|line|plant|production|on-?call|lead|supervisor|manager|boss|team|engineer|tech\w*|planner)\b|(?:에게|한테)\s*(?:연락|전달|알려|메시지)\S*\s*(?:줘|주세요|해줘|해 ?주세요)`)
+	rescheduleRe = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:move|reschedule|postpone|push|bring forward|pull (?:in|forward)|close|cancel|assign|create|open)\b.{0,30}\b(?:wo-[\w-]+|work ?orders?|jobs?|pm)\b|(?:작업 ?지시|작업 ?오더|wo).{0,20}(?:옮겨|당겨|미뤄|변경|취소|닫아|만들어)\S*\s*(?:줘|주세요)`)
+)

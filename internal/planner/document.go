@@ -58,6 +58,11 @@ func (r *run) document() {
 	if runbook != nil {
 		out = append(out, r.msg("proc.head", runbook.ID, runbook.Title))
 	}
+	if rescheduleRe.MatchString(r.q.Text) {
+		// "can you move WO-P3-BRG to tonight?": what Gemba cannot do, then
+		// the record as it stands.
+		out = append([]string{r.msg("oos.reschedule")}, out...)
+	}
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "medium"
 	switch {

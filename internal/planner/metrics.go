@@ -34,7 +34,7 @@ var metrics = []metric{
 		Needs: [][]string{{"state", "downtime", "availability"}, {"good_count", "scrap", "reject"}}, Missing: "metric.oee.missing", Instead: "metric.oee.instead", InsteadOutput: true},
 	{Key: "energy", re: regexp.MustCompile(`\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bpower (?:use|usage|draw)\b|전력|에너지|전기 사용`),
 		Needs: [][]string{{"power", "energy", "kwh"}}, Missing: "metric.energy.missing", Instead: "metric.energy.instead", ReadingInstead: "motor_current"},
-	{Key: "quality", re: regexp.MustCompile(`\bscrap\b|reject rate|defect rate|\bdefects?\b|\byield\b|first pass|\bquality\b|불량|수율|품질`),
+	{Key: "quality", re: regexp.MustCompile(`\bscrap\b|reject rate|defect rate|\brejects?\b|\brejected\b|\bbad parts\b|\bdefects?\b|\byield\b|first pass|\bquality\b|불량|수율|품질`),
 		Needs: [][]string{{"good_count", "scrap", "reject"}}, Missing: "metric.quality.missing", Instead: "metric.quality.instead", InsteadOutput: true},
 	{Key: "reliability", re: regexp.MustCompile(`\bmtbf\b|\bmttr\b|mean time (?:between|to)|고장 간격|평균 수리`),
 		Needs: [][]string{{"state", "downtime"}}, Missing: "metric.reliability.missing", Instead: "metric.reliability.instead"},

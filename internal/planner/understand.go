@@ -115,7 +115,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
 	q.Plan = planRe.MatchString(q.Text)
 	q.Output = outputRe.MatchString(q.Text) || contains(q.Sensors, "output")
-	q.Write = writeRe.MatchString(q.Text) || ackRe.MatchString(q.Text)
+	q.Write = writeRe.MatchString(q.Text) || ackRe.MatchString(q.Text) || notifyRe.MatchString(q.Text) || rescheduleRe.MatchString(q.Text)
 	q.Help = helpRe.MatchString(q.Text)
 	if mt := metricFor(q.Text); mt != nil && !mt.available(p) {
 		q.Metric = mt
@@ -194,7 +194,9 @@ func intentOf(q Query) Intent {
 		// "can we wait until next week to change the press 3 bearing?":
 		// the machine's state against that time, not an output forecast.
 		return IntentDiagnose
-	case q.Metric != nil && maintAskOf(q.Text) == nil:
+	case q.Metric != nil && (maintAskOf(q.Text) == nil || q.Metric.Key == "quality" || q.Metric.Key == "energy"):
+		// "how many rejects yesterday?": a count of what the plant does not
+		// measure, not of maintenance records.
 		return IntentMetric
 	}
 	scores := map[Intent]int{}
