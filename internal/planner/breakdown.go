@@ -149,6 +149,13 @@ func (r *run) outputBreakdown(unit string) {
 		r.a.Confidence = "low"
 		return
 	}
+	var truncated string
+	if all := r.buckets(w, unit, 1<<20); len(all) > len(bs) {
+		// Too many parts to read one by one (a week of hours): the last
+		// ones, said, and the best and worst are of those alone.
+		truncated = r.msg("bd.truncated", r.spanIn(w), len(bs))
+		w = Span{From: bs[0].From, To: w.To, Label: message("en", "bd.truncated_label", len(bs)), LabelKO: message("ko", "bd.truncated_label", len(bs)), Named: true}
+	}
 	type part struct{ actual, plan float64 }
 	sum := make([]part, len(bs))
 	var unitName string
@@ -184,6 +191,9 @@ func (r *run) outputBreakdown(unit string) {
 		out = append(out, r.breakdownLines(r.msg("bd.plant", strings.Join(lines, ", ")), w, unit, bs, func(i int) (float64, float64) {
 			return sum[i].actual, sum[i].plan
 		}, unitName, last)...)
+	}
+	if truncated != "" {
+		out = append([]string{truncated}, out...)
 	}
 	r.a.Situation = joinLines(append(out, r.failureLines()...))
 	r.a.Confidence = "high"

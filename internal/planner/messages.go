@@ -214,6 +214,8 @@ var messages = map[string][2]string{
 	"out.ahead":          {"%s%s ahead", "%s%s 초과"},
 	"out.total":          {"Plant, %s: %s%s produced of %s planned (%s%%).", "공장 전체, %[1]s: 생산 %[2]s%[3]s / 계획 %[4]s (달성률 %[5]s%%)."},
 	"shift.named":        {"%s shift", "%s 교대"},
+	"bd.truncated":       {"Hour by hour, %s is too long to read here: below are its last %d hours only, and its best and worst are of those. Ask for one day (\"line 1 by hour on Wednesday\") to see another day's hours.", "%s은(는) 시간별로 읽기에 너무 깁니다: 아래는 마지막 %d시간뿐이며 최고·최저도 그 안에서입니다. 다른 날의 시간별 값은 하루를 지정해 물어보세요(\"수요일 1라인 시간별\")."},
+	"bd.truncated_label": {"its last %d hours", "마지막 %d시간"},
 	"bd.none":            {"No output is recorded in %s.", "%s 기간에 기록된 생산량이 없습니다."},
 	"bd.plant":           {"the plant (%s)", "공장 전체(%s)"},
 	"bd.head.day":        {"%s by day (%s):", "%s 일별 생산 (%s):"},
