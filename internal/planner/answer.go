@@ -476,6 +476,11 @@ func (r *run) condition() {
 	r.detect(q.Window, targets)
 	// Failures recorded in a past window, and what came before each.
 	failed := r.failureHistory(targets)
+	if downAskRe.MatchString(q.Text) && len(targets) <= 3 && q.Window.Named {
+		// "how long was cnc-2 down when the spindle seized last month?":
+		// the failure records' downtime in that window, first.
+		failed = append(r.windowDowntime(targets, q.Window), failed...)
+	}
 	h := r.hypothesis(targets)
 	// The explanation (a decomposition over 90 days) is for a diagnosis;
 	// a status question gets the event and the limits without it. It runs
@@ -1758,4 +1763,23 @@ func (r *run) directionVerdicts(targets []string) []string {
 		return nil
 	}
 	return append(out, r.trends(targets)...)
+}
+
+// windowDowntime says the downtime of each failure recorded on the targets
+// in w, from the records.
+func (r *run) windowDowntime(targets []string, w Span) []string {
+	var out []string
+	for _, a := range targets {
+		recs, ok := r.records(map[string]any{"asset": a, "kind": "failure", "since": stampUTC(w.From), "until": stampUTC(w.To)})
+		if !ok {
+			continue
+		}
+		for _, rec := range recs {
+			if rec.Downtime == nil {
+				continue
+			}
+			out = append(out, r.msg("down.rec", a, r.derive(rec.ID+" downtime, hours", float64(*rec.Downtime)/60, "downtime_minutes ÷ 60 of "+rec.ID), r.recordAt(rec.Opened), rec.Title, rec.ID, *rec.Downtime))
+		}
+	}
+	return out
 }

@@ -412,6 +412,7 @@ var messages = map[string][2]string{
 	"escalate.incidents": {"The list comes from the plant's incident records: an incident nobody wrote up is not in it; the maintenance records (\"how many failures …\") count breakdowns on their own.", "목록은 공장의 사고 기록에서 나온 것입니다. 기록되지 않은 사고는 빠져 있으며, 고장 건수는 보전 기록(\"고장 몇 번 …\")으로 따로 볼 수 있습니다."},
 	"hist.in_window":     {"Incidents of %s recorded (%s):", "%s의 사례 (%s):"},
 	"hist.more":          {"… and %d more; ask for a machine or a shorter time to see them.", "… 외 %d건. 설비나 기간을 좁혀 물어보면 볼 수 있습니다."},
+	"down.rec":           {"%s was down %s h for the failure of %s (%s, %s: %d min).", "%s: %[3]s 고장으로 %[2]s시간 정지 (%[4]s, %[5]s: %[6]d분)."},
 	"hist.downtime":      {"%s: down %s h (%d min in failure record %s).", "%s: %s시간 정지 (고장 기록 %[4]s의 %[3]d분)."},
 	"hist.line":          {"%s (%s): %s — %s", "%s (%s): %s — %s"},
 	"hist.done":          {"; what was done: %s", "; 조치: %s"},
