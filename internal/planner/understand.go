@@ -291,7 +291,7 @@ func intentOf(q Query) Intent {
 // names one ("replace", "clean", "교체").
 var (
 	genericProcRe = regexp.MustCompile(`(?i)\bwhat(?:'s|s| is)? the (?:procedure|sop|process|drill)\b|\bwhich (?:procedure|sop|runbook)\b|\b(?:procedure|sop|runbook)\W*$|절차(?:가|는)? ?(?:뭐|어떻게|있)|조치 ?(?:절차|방법)|매뉴얼(?:은|이)? ?(?:뭐|어떻게)`)
-	taskVerbRe    = regexp.MustCompile(`(?i)\b(?:replac|chang|clean|install|tension|lock|adjust|align|lubricat|greas|remov|fit|swap|inspect|flush|bleed|warm)\w*|교체|청소|설치|조정|정렬|주입|분해|점검|세척`)
+	taskVerbRe    = regexp.MustCompile(`(?i)\b(?:replac|chang|clean|install|tension|lock|adjust|align|lubric|greas|remov|fit|swap|inspect|flush|bleed|warm)\w*|교체|청소|설치|조정|정렬|주입|분해|점검|세척`)
 )
 
 // planInProgress is whether a period under way will meet its plan ("are
