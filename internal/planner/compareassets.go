@@ -116,19 +116,7 @@ func (r *run) compareAssets(assets []string, sensor string) bool {
 		}
 		verdict = yes + " " + verdict
 	}
-	out := append([]string{verdict}, lines...)
-	// A machine in alarm is said too: a comparison must not hide it.
-	for _, a := range assets {
-		for _, e := range r.book.of(a) {
-			if e.Significant() {
-				out = append(out, r.eventLine(e))
-				break
-			}
-		}
-	}
-	r.a.Situation = joinLines(out)
-	r.a.Confidence = "high"
-	r.a.Escalate = r.msg("cmp.escalate", assets[0])
+	r.compared(assets, append([]string{verdict}, lines...))
 	return true
 }
 
@@ -210,6 +198,13 @@ func (r *run) compareAllSensors(assets []string) bool {
 	for _, d := range diffs {
 		out = append(out, "• "+d.line)
 	}
+	r.compared(assets, out)
+	return true
+}
+
+// compared ends a comparison of machines: its lines, then the event of
+// any machine in alarm (a comparison must not hide it).
+func (r *run) compared(assets, out []string) {
 	for _, a := range assets {
 		for _, e := range r.book.of(a) {
 			if e.Significant() {
@@ -221,5 +216,4 @@ func (r *run) compareAllSensors(assets []string) bool {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("cmp.escalate", assets[0])
-	return true
 }

@@ -122,15 +122,7 @@ func (r *run) namedShift() (s plant.Shift, current, ok bool) {
 		want = 3
 	}
 	for _, sh := range r.p.Shifts {
-		h := int(sh.Start.Hours())
-		kind := 3
-		switch {
-		case h >= 4 && h < 10:
-			kind = 1
-		case h >= 10 && h < 18:
-			kind = 2
-		}
-		if kind == want {
+		if shiftPart(sh) == want {
 			return sh, false, true
 		}
 	}
@@ -199,4 +191,16 @@ func (r *run) dayWord(t time.Time) string {
 		return [...]string{"일", "월", "화", "수", "목", "금", "토"}[r.p.Local(t).Weekday()] + "요일"
 	}
 	return "on " + r.p.Local(t).Weekday().String()
+}
+
+// shiftPart is the part of the day a shift starts in: 1 morning (04:00 to
+// 10:00), 2 afternoon (10:00 to 18:00), 3 night.
+func shiftPart(sh plant.Shift) int {
+	switch h := int(sh.Start.Hours()); {
+	case h >= 4 && h < 10:
+		return 1
+	case h >= 10 && h < 18:
+		return 2
+	}
+	return 3
 }

@@ -962,15 +962,7 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 		want = 2
 	}
 	for _, sh := range p.Shifts {
-		h := int(sh.Start.Hours())
-		k := 3
-		switch {
-		case h >= 4 && h < 10:
-			k = 1
-		case h >= 10 && h < 18:
-			k = 2
-		}
-		if k != want {
+		if shiftPart(sh) != want {
 			continue
 		}
 		start := p.Day(now, off).Add(sh.Start)
