@@ -54,15 +54,7 @@ func (r *run) compareAssets(assets []string, sensor string) bool {
 	}
 	r.q.Sensors, r.q.Reported = []string{sensor}, nil
 	r.detect(r.q.Window, assets)
-	inAlarm := func(a string) bool {
-		for _, e := range r.book.of(a) {
-			if e.Significant() {
-				return true
-			}
-		}
-		return false
-	}
-	if !askedDirRe.MatchString(r.q.Text) && !inAlarm(assets[0]) && inAlarm(assets[1]) {
+	if !askedDirRe.MatchString(r.q.Text) && !r.inAlarm(assets[0]) && r.inAlarm(assets[1]) {
 		assets = []string{assets[1], assets[0]} // the machine in alarm first
 	}
 	lines, means := r.trendsWithMeans(assets, r.q.Window)
@@ -149,15 +141,7 @@ func (r *run) compareAllSensors(assets []string) bool {
 	}
 	r.q.Sensors, r.q.Reported = shared, nil
 	r.detect(r.q.Window, assets)
-	inAlarm := func(a string) bool {
-		for _, e := range r.book.of(a) {
-			if e.Significant() {
-				return true
-			}
-		}
-		return false
-	}
-	if !inAlarm(assets[0]) && inAlarm(assets[1]) {
+	if !r.inAlarm(assets[0]) && r.inAlarm(assets[1]) {
 		assets = []string{assets[1], assets[0]} // the machine in alarm first
 	}
 	type diff struct {
@@ -216,4 +200,14 @@ func (r *run) compared(assets, out []string) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("cmp.escalate", assets[0])
+}
+
+// inAlarm says whether a machine shows a significant anomaly event.
+func (r *run) inAlarm(asset string) bool {
+	for _, e := range r.book.of(asset) {
+		if e.Significant() {
+			return true
+		}
+	}
+	return false
 }
