@@ -48,7 +48,7 @@ func (r *run) answer() {
 		return
 	}
 	if freshRe.MatchString(q.Text) && len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && q.Type == "" &&
-		(q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentHandover) {
+		(q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentHandover || q.Intent == IntentDiagnose) {
 		r.plantFreshness() // "which machines haven't sent data in the last hour?"
 		r.noteUnknown()
 		return

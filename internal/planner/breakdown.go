@@ -357,7 +357,7 @@ func (r *run) outputPeriods() bool {
 // planAskRe asks for the plan itself ("what's the plan for line 1
 // tomorrow?", "how many parts are planned this week?", "내일 계획 생산량"),
 // not whether it will be met.
-var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)? ?(?:얼마|몇 ?개)`)
+var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)?.{0,6}(?:얼마|몇 ?개)`)
 
 // planMetRe asks whether the plan will be met: a forecast against it.
 var planMetRe = regexp.MustCompile(`(?i)\bwill (?:we|it|they|line)\b|\bmake (?:it|the plan)\b|\bhit\b|\bmeet\b|\bachiev\w*|\bon track\b|\bbehind\b|\bahead\b|\bshort\b|달성|맞출|채울|부족`)

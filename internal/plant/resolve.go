@@ -148,6 +148,9 @@ func (p *Plant) Resolve(text string) Mentions {
 				if !free(sm[0], sm[1]) {
 					continue
 				}
+				if countAfterRe.MatchString(t[sm[1]:]) {
+					continue // "cnc 4대": four machines, not cnc-4
+				}
 				nums := numbersIn(t[sm[2]:sm[3]])
 				for _, n := range nums {
 					name := et.Type + "-" + strconv.Itoa(n)
@@ -532,3 +535,6 @@ func nearest(s string, names []string, k int) []string {
 
 // shortCodeRe is a one-letter machine code and its number: "p3", "p-3".
 var shortCodeRe = regexp.MustCompile(`(?:^|[^\p{L}\d-])([a-z])-?(\d{1,3})(?:호기|번)?(?:[^\p{L}\d]|$|[은는이가을를도의에])`)
+
+// countAfterRe is a Korean counter after a number: "4대" counts machines.
+var countAfterRe = regexp.MustCompile(`^\s*대(?:\s|$|[가는를이도의에])`)
