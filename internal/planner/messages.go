@@ -454,6 +454,7 @@ var messages = map[string][2]string{
 		"%s는 없는 날짜입니다. 그 달은 %d일까지 있습니다. 원하시는 날짜로 다시 물어봐 주세요(그 달의 마지막 날: %s)."},
 	"time.badmonth":       {"%s is not a date: there is no month %d.", "%s는 없는 날짜입니다. %d월은 없습니다."},
 	"symptom.open_wo":     {"Work on the %s of %s is already open in the maintenance records: %s. Tell the planner what you see, so it is done with the right priority.", "%[2]s의 %[1]s 작업이 정비 기록에 이미 열려 있습니다: %[3]s. 보이는 상태를 정비 계획 담당자에게 알려 우선순위를 맞추세요."},
+	"symptom.open_any":    {"Open on %s in the maintenance records: %s. Check whether one of them is about what you see.", "정비 기록에 %s의 열린 작업이 있습니다: %s. 보이는 증상과 관련된 작업인지 확인하세요."},
 	"symptom.open_item":   {"%s \"%s\" (opened %s)", "%s \"%s\" (%s 발행)"},
 	"symptom.last_record": {"The last record of the %s of %s: %s, %s (%s).", "%[2]s %[1]s의 마지막 기록: %[3]s, %[4]s (%[5]s)."},
 	"symptom.unseen": {"No recorded incident of %s matches what you describe (%s), and its data shows nothing unusual: I cannot tell the cause from here. I can list its past incidents, show its trends over a longer window, or give the runbook for a part you name.",

@@ -167,7 +167,23 @@ func (r *run) partRecords(asset string) []string {
 		}
 	}
 	if part == "" {
-		return nil
+		// No part named: the work already open on the machine, which may
+		// be about what is reported ("chatter at 12k rpm" beside a tool
+		// holder balance check).
+		recs, ok := r.records(map[string]any{"asset": asset, "status": "open", "limit": 5})
+		if !ok {
+			return nil
+		}
+		var open []string
+		for _, rec := range recs {
+			if rec.Kind != "alert" {
+				open = append(open, r.msg("symptom.open_item", rec.ID, rec.Title, r.recordAt(rec.Opened)))
+			}
+		}
+		if len(open) == 0 {
+			return nil
+		}
+		return []string{r.msg("symptom.open_any", asset, strings.Join(open, "; "))}
 	}
 	recs, ok := r.records(map[string]any{"asset": asset, "component": part, "limit": 10})
 	if !ok || len(recs) == 0 {

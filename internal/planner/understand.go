@@ -221,6 +221,10 @@ func intentOf(q Query) Intent {
 		switch {
 		case q.Horizon.Ahead && (q.Output || q.Plan), planInProgress(&q):
 			return IntentForecast
+		case !q.Vague && len(q.Assets) > 0 && symptomRe.MatchString(q.Text) && !q.Plan:
+			// "cnc 3 chatter marks on parts": a symptom on a machine, though
+			// "parts" is an output word.
+			return IntentDiagnose
 		case q.Output || q.Plan:
 			return IntentMetric
 		case len(q.Reported) > 0, !q.Vague && len(q.Assets) > 0 && symptomRe.MatchString(q.Text):
