@@ -318,7 +318,6 @@ func (r *run) forecastSensor(series []string) {
 	if note != "" {
 		out = append(out, note)
 	}
-	results = r.reachMoment(results, hz)
 	for _, res := range results {
 		d, ok := decode[forecastData](res.Result.Data)
 		if !res.OK || !ok || len(d.Points) == 0 {
@@ -402,35 +401,6 @@ func (r *run) rateReach(series string, level float64) []string {
 		return []string{r.msg("rate.reach", series, r.at(e.Start), val(e.Usual), val(e.Value), suffix(e.Unit), val(level)+suffix(e.Unit), hs, r.at(last), r.at(at))}
 	}
 	return nil
-}
-
-// reachMoment makes each forecast reach the moment asked: data that ended
-// in the past is forecast from its own end, so a horizon counted from now
-// falls short of the moment by as long as the data is old; such a forecast
-// is asked again for that much longer.
-func (r *run) reachMoment(results []agent.ToolResult, hz Span) []agent.ToolResult {
-	out := make([]agent.ToolResult, len(results))
-	copy(out, results)
-	for i, res := range results {
-		d, ok := decode[forecastData](res.Result.Data)
-		if !res.OK || !ok || len(d.Points) == 0 {
-			continue
-		}
-		short := hz.To.Sub(parseStamp(d.Points[len(d.Points)-1].T))
-		if short < 30*time.Minute {
-			continue
-		}
-		args := map[string]any{}
-		for k, v := range res.Call.Args {
-			args[k] = v
-		}
-		args["horizon_hours"] = r.hoursTo(hz.To) + int(math.Ceil(short.Hours()))
-		again := r.call(agent.ToolCall{Name: res.Call.Name, Args: args})
-		if len(again) == 1 && again[0].OK {
-			out[i] = again[0]
-		}
-	}
-	return out
 }
 
 // forecastAt says a forecast at the moment asked ("at 14:00 tomorrow"):

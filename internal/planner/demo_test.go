@@ -89,11 +89,7 @@ func openDemo(t testing.TB) *demoPlant {
 			demoErr = errors.Join(err, fmt.Errorf("ingest failed: %v", rep.Failed))
 			return
 		}
-		clock := func() time.Time { return now }
-		st := series.New(pool)
-		reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(pool), clock), tools.LatestReadingsTool(st, clock), tools.MaintenanceHistoryTool(maintenance.New(pool), clock)), tools.Incidents(docs)...)...)
-		r, err := agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
-			Logger: slog.New(slog.DiscardHandler)})
+		r, err := demoRunner(pool, now)
 		if err != nil {
 			demoErr = err
 			return
@@ -102,6 +98,21 @@ func openDemo(t testing.TB) *demoPlant {
 	})
 	require.NoError(t, demoErr)
 	return demoDB
+}
+
+// demoRunner is the agent with the planner on the seeded demo plant's
+// database (its documents already ingested) at the clock now.
+func demoRunner(pool *pgxpool.Pool, now time.Time) (*agent.Runner, error) {
+	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
+	if err != nil {
+		return nil, err
+	}
+	docs := rag.New(pool, emb, rag.Options{Logger: slog.New(slog.DiscardHandler)})
+	clock := func() time.Time { return now }
+	st := series.New(pool)
+	reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(pool), clock), tools.LatestReadingsTool(st, clock), tools.MaintenanceHistoryTool(maintenance.New(pool), clock)), tools.Incidents(docs)...)...)
+	return agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
+		Logger: slog.New(slog.DiscardHandler)})
 }
 
 func (d *demoPlant) ask(t testing.TB, thread, question string) *agent.Answer {

@@ -335,7 +335,7 @@ func (r *run) reportedStop(h *hypothesis, d docs) string {
 	if h == nil || d.canon == nil || d.canon.Body == "" {
 		return ""
 	}
-	typ := typeOf(h.Asset, r.p)
+	typeRe := plant.TypeWords(typeOf(h.Asset, r.p)).Matcher() // "Press crank / flywheel" is the presses' column
 	var header []string
 	for _, line := range strings.Split(d.canon.Body, "\n") {
 		line = strings.TrimSpace(line)
@@ -355,7 +355,7 @@ func (r *run) reportedStop(h *hypothesis, d docs) string {
 			continue
 		}
 		for i := 1; i < len(cells) && i < len(header); i++ {
-			if !typeHeaderMatches(header[i], typ) {
+			if !typeRe.MatchString(header[i]) {
 				continue
 			}
 			m := orSymptomRe.FindStringSubmatch(cells[i])
@@ -376,23 +376,6 @@ var (
 	orSymptomRe  = regexp.MustCompile(`(?i)\bor\s+([a-z][a-z -]{2,30})$`)
 	symptomKOFor = map[string]string{"knocking": `타격음|딱딱|쿵쿵|노킹|두드리는`, "chatter": `채터|떨림 ?자국|떨림`}
 )
-
-// typeHeaderMatches says whether a decision table's column header is for
-// machines of type typ ("Press crank / flywheel" for presses).
-func typeHeaderMatches(header, typ string) bool {
-	h := strings.ToLower(header)
-	for _, et := range plant.EquipmentTypes {
-		if et.Type != typ {
-			continue
-		}
-		for _, w := range et.EN {
-			if regexp.MustCompile(`\b` + regexp.QuoteMeta(strings.ToLower(w)) + `\b`).MatchString(h) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
 // symptomWordRe matches a symptom word of a table as users say it: its
 // stem in English ("knocking", "knocks") and its Korean words.

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -10,11 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/maintenance"
-	"github.com/gemba-ai/gemba/internal/modelreg"
-	"github.com/gemba-ai/gemba/internal/plant"
-	"github.com/gemba-ai/gemba/internal/series"
-	"github.com/gemba-ai/gemba/rag"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -31,14 +25,7 @@ func staleDemoAt(t *testing.T, late time.Duration) (*agent.Runner, time.Time) {
 	t.Helper()
 	d := openDemo(t)
 	now := d.now.Add(late)
-	clock := func() time.Time { return now }
-	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
-	require.NoError(t, err)
-	docs := rag.New(d.pool, emb, rag.Options{Logger: slog.New(slog.DiscardHandler)})
-	st := series.New(d.pool)
-	reg := tools.NewRegistry(append(append(tools.Predictive(st, modelreg.New(d.pool), clock), tools.LatestReadingsTool(st, clock), tools.MaintenanceHistoryTool(maintenance.New(d.pool), clock)), tools.Incidents(docs)...)...)
-	r, err := agent.New(agent.Options{Tools: reg, Docs: docs, Store: agent.NewStore(d.pool), Planner: New(Options{}), Plant: plant.DemoDefaults(), Now: clock,
-		Logger: slog.New(slog.DiscardHandler)})
+	r, err := demoRunner(d.pool, now)
 	require.NoError(t, err)
 	return r, now
 }
