@@ -25,7 +25,10 @@ type MaintenanceHistoryArgs struct {
 	Code        string `json:"code,omitempty"`
 	Component   string `json:"component,omitempty"`
 	// ID keeps one record, by its id (a work order number such as WO-P2-101).
-	ID     string `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Title keeps the records whose title contains it (lubrication,
+	// cleaning, calibration).
+	Title  string `json:"title,omitempty"`
 	Status string `json:"status,omitempty"`
 	// Since and Until bound when the records were opened.
 	Since string `json:"since,omitempty"`
@@ -54,6 +57,7 @@ var maintenanceSchema = map[string]any{
 		"code":         map[string]any{"type": "string", "description": "Only this failure or alert code, e.g. error1."},
 		"component":    map[string]any{"type": "string", "description": "Only work on this component (a part of its name matches), e.g. strainer, bearing, comp2."},
 		"id":           map[string]any{"type": "string", "description": "One record by its id, e.g. a work order WO-P2-101: its kind, status, dates and title."},
+		"title":        map[string]any{"type": "string", "description": "Only records whose title contains this text (case-insensitive), for work no other field names, e.g. lubric (greasing), clean, calibrat."},
 		"status":       map[string]any{"type": "string", "enum": []string{"open", "closed"}, "description": "Only open (not done) or closed records."},
 		"since":        map[string]any{"type": "string", "description": "Records opened at or after this time: ISO (2026-01-01, 2026-03-02T06:00Z) or a time ago (30d, 12w). Default: all records."},
 		"until":        map[string]any{"type": "string", "description": "Records opened before this time (default now)."},
@@ -161,7 +165,7 @@ func maintenanceHistory(ctx context.Context, src maintenanceSource, now time.Tim
 		return Result{}, err
 	}
 	f := maintenance.Filter{FailureMode: strings.TrimSpace(a.FailureMode), Code: strings.TrimSpace(a.Code),
-		Component: strings.TrimSpace(a.Component), Status: strings.ToLower(strings.TrimSpace(a.Status)), ID: strings.TrimSpace(a.ID)}
+		Component: strings.TrimSpace(a.Component), Status: strings.ToLower(strings.TrimSpace(a.Status)), ID: strings.TrimSpace(a.ID), Title: strings.TrimSpace(a.Title)}
 	if f.Status != "" && f.Status != maintenance.StatusOpen && f.Status != maintenance.StatusClosed {
 		return Result{UserError: fmt.Sprintf("status %q: use open or closed", a.Status)}, nil
 	}
@@ -501,7 +505,7 @@ func filterData(f maintenance.Filter) map[string]any {
 	if len(f.Kinds) > 0 {
 		m["kind"] = f.Kinds[0]
 	}
-	for k, v := range map[string]string{"failure_mode": f.FailureMode, "code": f.Code, "component": f.Component, "status": f.Status, "id": f.ID} {
+	for k, v := range map[string]string{"failure_mode": f.FailureMode, "code": f.Code, "component": f.Component, "status": f.Status, "id": f.ID, "title": f.Title} {
 		if v != "" {
 			m[k] = v
 		}

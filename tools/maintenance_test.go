@@ -165,6 +165,33 @@ func loadPdMHistory(t *testing.T, dbtx db.DBTX) {
 // TestMaintenanceHistoryAzurePdM loads the Azure PdM tables through the
 // documented mapping files and checks the tool's figures against the raw
 // CSV files and SQL written independently of the tool.
+// TestMaintenanceHistoryTitle: work no field names (greasing) is found by
+// its record's title, case-insensitive, with the other filters.
+func TestMaintenanceHistoryTitle(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	now := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	reg := maintenanceRegistry(t, tx, now)
+	_, err := maintenance.New(tx).Upsert(ctx, smallHistory(), false)
+	require.NoError(t, err)
+
+	res, data := call(t, ctx, reg, tools.MaintenanceHistory, `{"asset": "press-1", "aggregate": "last_service", "title": "LUBRIC"}`)
+	require.Empty(t, res.UserError)
+	fig := data["figures"].([]any)[0].(map[string]any)
+	require.Equal(t, "P1", fig["last_service"].(map[string]any)["id"], "the lubrication PM on 02-01, not the later vibration route")
+
+	_, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"title": "strainer"}`)
+	var ids []string
+	for _, r := range data["records"].([]any) {
+		ids = append(ids, r.(map[string]any)["id"].(string))
+	}
+	require.ElementsMatch(t, []string{"F3", "W1"}, ids, "both records whose title names the strainer")
+
+	res, _ = call(t, ctx, reg, tools.MaintenanceHistory, `{"asset": "pump-1", "title": "lubric"}`)
+	require.Contains(t, res.Summary, "0 record(s)", "nothing matches: none, not another record")
+}
+
 func TestMaintenanceHistoryAzurePdM(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat(filepath.Join(pdmDir, "PdM_failures.csv")); err != nil {

@@ -129,6 +129,10 @@ type Filter struct {
 	Limit int
 	// ID keeps the record with this id only (case-insensitive).
 	ID string
+	// Title keeps the records whose title contains it, case-insensitive
+	// ("lubric" finds "lubrication and clutch/brake check"): work a
+	// record names but no field holds (greasing, cleaning, calibration).
+	Title string
 }
 
 // Orders are the orders Query accepts.
@@ -184,8 +188,9 @@ WHERE (cardinality($1::text[]) = 0 OR e.asset = ANY($1))
   AND (cardinality($10::text[]) = 0 OR lower(coalesce(nullif(e.asset_type, ''), nullif(q.asset_type, ''),
        regexp_replace(lower(e.asset), '[-_ ]?#?[0-9]+$', ''))) = ANY($10))
   AND ($11 = '' OR lower(e.id) = lower($11))
+  AND ($12 = '' OR strpos(lower(e.title), lower($12)) > 0)
 ORDER BY `+prefixed("e.", order)+` LIMIT `+limit,
-		assets, lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types, strings.TrimSpace(f.ID))
+		assets, lines, kinds, f.FailureMode, f.Code, f.Component, f.Status, since, until, types, strings.TrimSpace(f.ID), strings.TrimSpace(f.Title))
 	if err != nil {
 		return nil, fmt.Errorf("maintenance: query: %w", err)
 	}
