@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,6 +51,18 @@ func breakdownUnit(text string) string {
 	}
 	return "day" // "day by day"
 }
+
+// bestWorstRe asks for the best or worst part ("best hour", "slowest
+// shift", "가장 많이 생산한 시간").
+var bestWorstRe = regexp.MustCompile(`(?i)\b(?:best|worst|top|lowest|highest|busiest|slowest|peak|most|least)\b|가장|제일|최고|최저`)
+
+// maxRankedParts is the most parts read to rank a window's best and worst
+// (a week of hours, with room); rankedShown how many of each end are
+// listed.
+const (
+	maxRankedParts = 200
+	rankedShown    = 3
+)
 
 // bucket is one part of the window, with its label.
 type bucket struct {
@@ -150,11 +164,20 @@ func (r *run) outputBreakdown(unit string) {
 		return
 	}
 	var truncated string
+	top := 0 // list every part
 	if all := r.buckets(w, unit, 1<<20); len(all) > len(bs) {
-		// Too many parts to read one by one (a week of hours): the last
-		// ones, said, and the best and worst are of those alone.
-		truncated = r.msg("bd.truncated", r.spanIn(w), len(bs))
-		w = Span{From: bs[0].From, To: w.To, Label: message("en", "bd.truncated_label", len(bs)), LabelKO: message("ko", "bd.truncated_label", len(bs)), Named: true}
+		if bestWorstRe.MatchString(q.Text) && len(all) <= maxRankedParts {
+			// "best hour last week": every part is read and ranked, the
+			// best and worst few listed.
+			bs, top = all, rankedShown
+			truncated = r.msg("bd.ranked", r.spanIn(w), len(all), r.msg("bd.unit."+unit), rankedShown)
+		} else {
+			// Too many parts to read one by one (a week of hours): the
+			// last ones, said, and the best and worst are of those alone.
+			truncated = r.msg("bd.truncated", r.spanIn(w), r.msg("bd.unit."+unit), len(bs))
+			w = Span{From: bs[0].From, To: w.To, Label: message("en", "bd.truncated_label", len(bs), message("en", "bd.unit."+unit)),
+				LabelKO: message("ko", "bd.truncated_label", len(bs), message("ko", "bd.unit."+unit)), Named: true}
+		}
 	}
 	type part struct{ actual, plan float64 }
 	sum := make([]part, len(bs))
@@ -174,7 +197,7 @@ func (r *run) outputBreakdown(unit string) {
 		if len(named) == 0 {
 			continue // the plant's total per part, below
 		}
-		out = append(out, r.breakdownLines(l, w, unit, bs, func(i int) (float64, float64) {
+		out = append(out, r.breakdownLines(l, w, unit, bs, top, func(i int) (float64, float64) {
 			return actual[i], plan[i]
 		}, u, r.outputEnd(l))...)
 	}
@@ -188,7 +211,7 @@ func (r *run) outputBreakdown(unit string) {
 		for _, l := range lines {
 			last = maxTime(last, r.outputEnd(l))
 		}
-		out = append(out, r.breakdownLines(r.msg("bd.plant", strings.Join(lines, ", ")), w, unit, bs, func(i int) (float64, float64) {
+		out = append(out, r.breakdownLines(r.msg("bd.plant", strings.Join(lines, ", ")), w, unit, bs, top, func(i int) (float64, float64) {
 			return sum[i].actual, sum[i].plan
 		}, unitName, last)...)
 	}
@@ -202,10 +225,11 @@ func (r *run) outputBreakdown(unit string) {
 
 // breakdownLines writes one line's (or the plant's) parts and its best and
 // worst: by output for shifts and hours, by attainment of plan where plans
-// differ (days: a Sunday's plan is not a Monday's).
-func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, part func(int) (float64, float64), u string, last time.Time) []string {
+// differ (days: a Sunday's plan is not a Monday's). With top > 0 only the
+// top best and top worst parts are listed, best first (the best and worst
+// are still of every part).
+func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, top int, part func(int) (float64, float64), u string, last time.Time) []string {
 	out := []string{r.msg("bd.head."+unit, who, r.spanIn(w))}
-	best, worst := -1, -1
 	score := func(i int) float64 {
 		a, p := part(i)
 		if unit == "day" && p > 0 {
@@ -213,7 +237,25 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, part 
 		}
 		return a
 	}
-	for i, b := range bs {
+	// worked are the parts that count for best and worst: not a part
+	// with neither output nor plan (a weekend), in time order.
+	var worked []int
+	for i := range bs {
+		if a, p := part(i); a != 0 || p != 0 {
+			worked = append(worked, i)
+		}
+	}
+	ranked := slices.Clone(worked)
+	slices.SortStableFunc(ranked, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
+	shown := make([]int, len(bs))
+	for i := range shown {
+		shown[i] = i
+	}
+	if top > 0 && len(ranked) > 2*top {
+		shown = append(slices.Clone(ranked[:top]), ranked[len(ranked)-top:]...)
+	}
+	for _, i := range shown {
+		b := bs[i]
 		a, p := part(i)
 		line := r.msg("bd.part", b.Label, r.derive(who+" output "+b.Label, a, "compare_to_plan over the part (summed over the lines for the plant)"), r.unitIn(totalUnit(u)),
 			r.derive(who+" plan "+b.Label, p, "compare_to_plan over the part (summed over the lines for the plant)"))
@@ -227,17 +269,16 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, part 
 			line += " " + r.msg("bd.so_far")
 		}
 		out = append(out, "• "+line)
-		if p == 0 && a == 0 {
-			continue // not worked (a weekend): neither best nor worst
-		}
-		if best < 0 || score(i) > score(best) {
-			best = i
-		}
-		if worst < 0 || score(i) < score(worst) {
-			worst = i
-		}
 	}
-	if best >= 0 && len(bs) > 1 {
+	if len(ranked) > 0 && len(bs) > 1 {
+		// Ties go to the earliest part (the sort is stable in time order).
+		best, worst := ranked[0], ranked[len(ranked)-1]
+		for _, i := range worked {
+			if score(i) == score(worst) {
+				worst = i
+				break
+			}
+		}
 		out = append(out, r.msg("bd.best."+unit, bs[best].Label, bs[worst].Label))
 	}
 	return out
@@ -296,9 +337,19 @@ func (r *run) outputRate(lines []string, w Span) {
 // twoPeriods are the periods of a comparison with the one before ("this
 // week vs last week", "yesterday vs the day before"): the time named (this
 // week or today so far when none), and as long a span just before it.
+// versusRe is the word a comparison's two periods stand either side of.
+var versusRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with))\s`)
+
 func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 	q := r.q
-	cur, _ = readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
+	if loc := versusRe.FindStringIndex(q.Text); loc != nil {
+		// "last week vs the week before": the time before "vs" is the
+		// current period.
+		cur, _ = readTimes(q.Text[:loc[0]], r.now, r.p)
+	}
+	if !cur.Named {
+		cur, _ = readTimes(prevRe.ReplaceAllString(q.Text, " "), r.now, r.p)
+	}
 	week := weekWordRe.MatchString(q.Text)
 	switch {
 	case cur.Named:

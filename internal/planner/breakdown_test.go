@@ -127,3 +127,83 @@ func hourlySum(t *testing.T, d *demoPlant, name string, from, to time.Time) floa
 	require.NoError(t, err)
 	return v
 }
+
+// TestBestHourOfWeekMatchesSQL: "what was our best hour on line 1 last
+// week" ranks every hour of the week (not the last 31 listed before): its
+// best and worst are the hours SQL finds with the most and least output
+// over the stored hourly values, and the hours listed are the top and
+// bottom three.
+func TestBestHourOfWeekMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "what was our best hour on line 1 last week")
+	require.Contains(t, a.Situation, "of all 168 hours", a.Situation)
+	m := regexp.MustCompile(`Most: (\d{2}-\d{2} \d{2}:\d{2}); least: (\d{2}-\d{2} \d{2}:\d{2})\.`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	monday := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	type hour struct {
+		at time.Time
+		v  float64
+	}
+	var hours []hour
+	for h := monday; h.Before(monday.AddDate(0, 0, 7)); h = h.Add(time.Hour) {
+		hours = append(hours, hour{h, hourlySum(t, d, "line-1.output", h, h.Add(time.Hour))})
+	}
+	best, worst := hours[0], hours[0]
+	for _, h := range hours {
+		if h.v > best.v {
+			best = h
+		}
+		if h.v < worst.v && h.v > 0 {
+			worst = h
+		}
+	}
+	at := func(s string) hour {
+		for _, h := range hours {
+			if h.at.Format("01-02 15:04") == s {
+				return h
+			}
+		}
+		t.Fatalf("%s is not an hour of last week", s)
+		return hour{}
+	}
+	t.Logf("answer best %s, worst %s; SQL best %s (%.0f), worst %s (%.0f)", m[1], m[2], best.at.Format("01-02 15:04"), best.v, worst.at.Format("01-02 15:04"), worst.v)
+	require.InDelta(t, best.v, at(m[1]).v, 0.5, "the best hour has the week's most output")
+	require.InDelta(t, worst.v, at(m[2]).v, 0.5, "the worst hour has the week's least output")
+	require.Len(t, regexp.MustCompile(`(?m)^• \d{2}-\d{2} \d{2}:\d{2}: `).FindAllString(a.Situation, -1), 6, "three best and three worst")
+	require.NotContains(t, a.Situation, "last 31")
+}
+
+// TestOutputWeekVsWeekBeforeMatchesSQL: "compare line 1 output last week
+// vs the week before" is both weeks as SQL sums them, and the change.
+func TestOutputWeekVsWeekBeforeMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "compare line 1 output last week vs the week before")
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	last := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	before := last.AddDate(0, 0, -7)
+	f := func(s string) float64 {
+		v, err := strconv.ParseFloat(s, 64)
+		require.NoError(t, err)
+		return v
+	}
+	for _, c := range []struct {
+		label string
+		from  time.Time
+	}{{"last week", last}, {"the week before", before}} {
+		m := regexp.MustCompile(`line-1, ` + c.label + ` \(` + c.from.Format("01-02") + ` 00:00–[^)]*\): ([\d.]+) parts produced of ([\d.]+) planned`).FindStringSubmatch(a.Situation)
+		require.NotNil(t, m, "%s in %s", c.label, a.Situation)
+		require.InEpsilon(t, hourlySum(t, d, "line-1.output", c.from, c.from.AddDate(0, 0, 7)), f(m[1]), 0.006, c.label)
+		require.InEpsilon(t, hourlySum(t, d, "line-1.plan", c.from, c.from.AddDate(0, 0, 7)), f(m[2]), 0.006, c.label)
+	}
+	require.Contains(t, a.Situation, "against the week before")
+}

@@ -96,7 +96,7 @@ var intentPhrases = map[Intent][]phrase{
 		// a reading ("how do I check press 3's vibration?" is the data).
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
 		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|best) way to\b`),
-		p(4, `\bwho (?:do|should) (?:i|we) (?:call|tell|inform|contact)\b|\bescalation\b|\bescalate\b`),
+		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
@@ -105,6 +105,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
 		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
+		// "did anyone grease press 3 recently?": its lubrication records.
+		p(8, workDoneAskPattern),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
@@ -304,7 +306,7 @@ type synonym struct {
 var searchSynonyms = []synonym{
 	{regexp.MustCompile(`lock ?out|tag ?out|loto|잠금|표지`), "lockout LOTO 잠금 표지"},
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
-	{regexp.MustCompile(`escalat|who (?:do|should) (?:i|we) (?:call|tell)|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
+	{regexp.MustCompile(`escalat|who (?:do|should|can|must) (?:i|we) (?:need to |have to )?(?:call|tell|contact|notify)|who(?:'s| is) on[- ]?call|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
 	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},
 	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},
 	{regexp.MustCompile(`strainer|스트레이너`), "suction strainer cleaning pump"},

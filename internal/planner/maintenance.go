@@ -148,6 +148,40 @@ var componentWords = []struct {
 	{regexp.MustCompile(`impeller|임펠러`), "impeller"},
 }
 
+// workDoneWords name work that records carry only in their titles
+// ("lubrication and clutch/brake check"): "did anyone grease press 3?",
+// "when was pump 1 last cleaned?". title is what the title contains.
+var workDoneWords = []struct {
+	re           *regexp.Regexp
+	title        string
+	what, whatKO string
+}{
+	{regexp.MustCompile(`\boil (?:change|service)|오일 ?(?:교환|교체)`), "oil", "oil service", "오일 정비"},
+	{regexp.MustCompile(`\bgreas\w*|\blubric\w*|\blubed?\b|\boil(?:ed|ing)\b|윤활|그리스|구리스|급유|주유`), "lubric", "lubrication", "윤활"},
+	{regexp.MustCompile(`\bclean(?:ed|ing|s)?\b|청소|세척`), "clean", "cleaning", "청소"},
+	{regexp.MustCompile(`\bcalibrat\w*|교정|캘리브레이션`), "calibrat", "calibration", "교정"},
+	{regexp.MustCompile(`\b(?:re)?align(?:ed|ing|ment)?\b|정렬|얼라인`), "align", "alignment", "정렬"},
+}
+
+// workDoneAskPattern asks whether or when such work was done ("did anyone
+// grease press 3 recently?", "when was pump 1 last cleaned?", "프레스 3
+// 최근에 그리스 넣은 적 있어?").
+const workDoneAskPattern = `\b(?:did|has|have|had)\s+(?:anyone|anybody|someone|somebody|we|they|maintenance)\s+(?:\w+\s+){0,2}(?:greas\w*|lubric\w*|lubed?|oiled|clean(?:ed)?|calibrat\w*|(?:re)?align(?:ed)?)\b|\b(?:last|latest|most recent)\b.{0,20}\b(?:greas\w*|lubric\w*|lube|clean(?:ed|ing)|calibrat\w*|alignment)\b|\bwhen (?:was|were|did)\b.{0,40}\b(?:greased|lubricated|lubed|oiled|cleaned|calibrated|aligned)\b|(?:그리스|구리스|윤활|급유|주유|청소|세척|교정).{0,12}(?:언제|한 ?적|넣은 ?적|했나|했니|했는지|(?:했|넣었)어\s*\?)`
+
+// workDone is the entry of workDoneWords the question names, or nil.
+func workDone(text string) *struct {
+	re           *regexp.Regexp
+	title        string
+	what, whatKO string
+} {
+	for i := range workDoneWords {
+		if workDoneWords[i].re.MatchString(text) {
+			return &workDoneWords[i]
+		}
+	}
+	return nil
+}
+
 // workOrderWords and openWords mark a count of work orders, and of the
 // open ones.
 var (
@@ -294,6 +328,9 @@ func (r *run) maintenanceAs(key string) {
 			break
 		}
 	}
+	if w := workDone(q.Text); w != nil && (ask.key == "last" || ask.key == "count") {
+		args["title"] = w.title // "did anyone grease press 3?": its lubrication records
+	}
 	if ask.key == "due" {
 		r.dueWork(args) // "what's overdue in maintenance?"
 		return
@@ -322,6 +359,9 @@ func (r *run) maintenanceAs(key string) {
 	}
 	if ask.key == "count" {
 		switch {
+		case args["title"] != nil:
+			// "how many times was press 3 lubricated?": the records of
+			// that work, of any kind.
 		case workOrderWords.MatchString(q.Text):
 			args["kind"] = "work_order"
 		case serviceWords.MatchString(q.Text):
@@ -339,7 +379,7 @@ func (r *run) maintenanceAs(key string) {
 				args["component"] = c
 			}
 		}
-		if len(q.Reported) > 0 && args["component"] == nil {
+		if len(q.Reported) > 0 && args["component"] == nil && args["title"] == nil {
 			args["failure_mode"] = q.Reported[0]
 		}
 	}
@@ -501,6 +541,14 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		span = r.spanIn(r.q.Window) // "November 2026, 11-01 00:00–12-01 00:00", in plant time
 	}
 	grouped, counted := len(d.Figures) > 1, 0
+	if w := workDone(r.q.Text); len(d.Figures) == 0 && w != nil && d.Filter["title"] != nil && (ask.key == "last" || ask.key == "next") {
+		// "when was press 3 last calibrated?" with no such record.
+		what := w.what
+		if r.ko() {
+			what = w.whatKO
+		}
+		return []string{r.msg("maint.last_work_none", scope, what)}
+	}
 	if grouped && ask.key == "next" {
 		return r.nextByAsset(d)
 	}
@@ -519,9 +567,21 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		switch ask.key {
 		case "last", "next":
 			var svc, fail string
-			if f.LastService != nil {
+			w := workDone(r.q.Text)
+			switch {
+			case w != nil && d.Filter["title"] != nil:
+				what := w.what
+				if r.ko() {
+					what = w.whatKO
+				}
+				if f.LastService != nil {
+					svc = r.msg("maint.last_work", name, what, r.recordAt(f.LastService.At), f.LastService.Title, f.LastService.ID)
+				} else {
+					svc = r.msg("maint.last_work_none", name, what)
+				}
+			case f.LastService != nil:
 				svc = r.msg("maint.last", name, r.recordAt(f.LastService.At), f.LastService.Title, f.LastService.ID)
-			} else {
+			default:
 				svc = r.msg("maint.last_none", name)
 			}
 			if f.LastFailure != nil {
@@ -752,6 +812,13 @@ func (r *run) maintScope(f map[string]any) string {
 func (r *run) maintWhat(f map[string]any) string {
 	what := r.msg("maint.what_failures")
 	switch k, _ := f["kind"].(string); {
+	case k == "" && f["title"] != nil:
+		if w := workDone(r.q.Text); w != nil {
+			what = r.msg("maint.what_work", w.what)
+			if r.ko() {
+				what = r.msg("maint.what_work", w.whatKO)
+			}
+		}
 	case k == "preventive":
 		what = r.msg("maint.what_service")
 	case k == "work_order" && f["status"] == "open":

@@ -524,6 +524,34 @@ var timeRules = []timeRule{
 			s := p.LatestNight(p.At(now, 0, 23*time.Hour))
 			return Span{From: s.From, To: p.ShiftAt(s.From, 0).To, Label: "tonight", LabelKO: "오늘 밤"}, true
 		}, nil},
+	// "last weekend": the latest weekend that has ended (Saturday and
+	// Sunday); "over the weekend": the weekend under way or just past
+	// while it is nearer than the coming one (until Wednesday noon), and
+	// the coming one for a forecast.
+	{regexp.MustCompile(`\blast weekend\b|\b(?:over|during|on|at|across) the (?:last|past|previous) weekend\b|지난 ?주말|저번 ?주말`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			sat := lastWeekend(p, now)
+			if now.Before(p.Day(sat, 2)) {
+				sat = p.Day(sat, -7) // in a weekend: the one before
+			}
+			return Span{From: sat, To: p.Day(sat, 2), Label: "last weekend", LabelKO: "지난 주말"}, true
+		}, nil},
+	{re: regexp.MustCompile(`\b(?:over|during|across|on|at) (?:the )?weekend\b|주말 ?(?:동안|내내|사이)|주말에`), dir: split,
+		span: func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			sat := lastWeekend(p, now)
+			end := p.Day(sat, 2)
+			if now.Before(end) {
+				return Span{From: sat, To: now, Label: "the weekend so far", LabelKO: "이번 주말 현재까지"}, true
+			}
+			return Span{From: sat, To: end, Label: "the weekend", LabelKO: "주말"}, now.Sub(end) < p.Day(sat, 7).Sub(now)
+		},
+		ahead: func(m []string, now time.Time, p *plant.Plant) Span {
+			sat := nextSaturday(p, now)
+			if now.Sub(sat) >= 48*time.Hour {
+				sat = sat.AddDate(0, 0, 7)
+			}
+			return Span{From: maxTime(now, sat), To: sat.AddDate(0, 0, 2), Label: "the weekend", LabelKO: "주말"}
+		}},
 	// "until the weekend": to Saturday 00:00; "over the weekend": Saturday and Sunday.
 	{regexp.MustCompile(`\b(?:until|till|to|by|before) (?:the |this )?weekend\b|주말까지|주말 전`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -861,6 +889,13 @@ func byEnd(phrase string, start time.Time) time.Time {
 
 // nextSaturday is 00:00 of this week's Saturday in plant time (today's on
 // a Saturday, the day before's on a Sunday).
+// lastWeekend is the Saturday 00:00 of the latest weekend begun by now.
+func lastWeekend(p *plant.Plant, now time.Time) time.Time {
+	d := p.Day(now, 0)
+	back := (int(d.Weekday()) + 1) % 7 // Saturday 0, Sunday 1, Monday 2, …
+	return p.Day(d, -back)
+}
+
 func nextSaturday(p *plant.Plant, now time.Time) time.Time {
 	d := p.Day(now, 0)
 	if d.Weekday() == time.Sunday {

@@ -173,6 +173,44 @@ func TestEntities(t *testing.T) {
 
 // TestTimeWords resolves every time word in the plant's calendar
 // (Asia/Seoul, shifts at 06, 14, 22), never in UTC.
+// TestWeekendWords: "over the weekend" is the weekend just past while it is
+// nearer than the coming one (until Wednesday noon) or under way, and
+// always the coming one as a horizon; "last weekend" is the latest that
+// has ended.
+func TestWeekendWords(t *testing.T) {
+	t.Parallel()
+	p := testPlant(t)
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	f := func(x time.Time) string { return p.Local(x).Format("01-02 15:04") }
+	at := func(day int, hour int) time.Time { return time.Date(2026, 3, day, hour, 0, 0, 0, seoul) } // 03-07 is a Saturday
+	for _, c := range []struct {
+		now         time.Time
+		text        string
+		window, hzn string // "" when none is named
+	}{
+		{at(9, 9), "over the weekend", "03-07 00:00–03-09 00:00", "03-14 00:00–03-16 00:00"},   // Monday
+		{at(11, 10), "over the weekend", "03-07 00:00–03-09 00:00", "03-14 00:00–03-16 00:00"}, // Wednesday morning
+		{at(11, 23), "over the weekend", "", "03-14 00:00–03-16 00:00"},                        // Wednesday night: the coming one is nearer
+		{at(13, 9), "over the weekend", "", "03-14 00:00–03-16 00:00"},                         // Friday: the coming one
+		{at(7, 12), "over the weekend", "03-07 00:00–03-07 12:00", "03-07 12:00–03-09 00:00"},  // Saturday noon: so far
+		{at(7, 12), "last weekend", "02-28 00:00–03-02 00:00", ""},                             // in a weekend: the one before
+		{at(9, 9), "last weekend", "03-07 00:00–03-09 00:00", ""},
+		{at(9, 9), "is it ok to run pump 1 through the weekend?", "", "03-14 00:00–03-16 00:00"},
+	} {
+		w, h := readTimes(plant.NormalizeWith(c.text, vocabulary), c.now.UTC(), p)
+		got := ""
+		if w.Named {
+			got = f(w.From) + "–" + f(w.To)
+		}
+		require.Equal(t, c.window, got, "window of %q at %s", c.text, f(c.now))
+		got = ""
+		if h.Named {
+			got = f(h.From) + "–" + f(h.To)
+		}
+		require.Equal(t, c.hzn, got, "horizon of %q at %s", c.text, f(c.now))
+	}
+}
+
 func TestTimeWords(t *testing.T) {
 	t.Parallel()
 	p := testPlant(t)
@@ -236,6 +274,10 @@ func TestTimeWords(t *testing.T) {
 		"since monday 6am":           "03-02 06:00–03-04 10:20",
 		"since tuesday at 14:00":     "03-03 14:00–03-04 10:20",
 		"since monday 2 alarms":      "03-02 00:00–03-04 10:20",
+		// The weekend just past: nearer on a Wednesday than the coming one.
+		"conveyor speed over the weekend, any dips?": "02-28 00:00–03-02 00:00",
+		"last weekend":  "02-28 00:00–03-02 00:00",
+		"지난 주말 컨베이어 속도": "02-28 00:00–03-02 00:00",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)

@@ -70,7 +70,8 @@ func sortByLen(ws []string) {
 // that misspellings are corrected towards ("forcast" → "forecast"); the
 // planner passes them to NormalizeWith.
 var QuestionWords = []string{"forecast", "anomaly", "anomalies", "procedure", "maintain", "maintenance", "tomorrow", "yesterday",
-	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning"}
+	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning",
+	"which", "highest", "lowest", "hottest", "coldest", "weekend", "average", "between", "latest"}
 
 // Normalize lowercases a text, writes number words as digits ("press
 // three" → "press 3", "next two days" → "next 2 days", "프레스 삼호기" →

@@ -16,6 +16,7 @@ var realWords = map[string]bool{
 	"bewaring": true, // bearing
 	"blaring":  true, // bearing
 	"boiled":   true, // boiler
+	"boldest":  true, // coldest
 	"bower":    true, // power
 	"bowler":   true, // boiler
 	"broiler":  true, // boiler
@@ -58,8 +59,11 @@ var realWords = map[string]bool{
 	"killer":   true, // filler
 	"kilter":   true, // filter
 	"labeled":  true, // labeler
+	"lamest":   true, // latest
+	"latent":   true, // latest
 	"laths":    true, // lathe
 	"latte":    true, // lathe
+	"laxest":   true, // latest
 	"libeler":  true, // labeler
 	"lithe":    true, // lathe
 	"loathe":   true, // lathe
@@ -76,6 +80,9 @@ var realWords = map[string]bool{
 	"mourning": true, // morning
 	"mower":    true, // power
 	"nearing":  true, // bearing
+	"nighest":  true, // highest
+	"oldest":   true, // coldest
+	"overage":  true, // average
 	"poker":    true, // power
 	"poser":    true, // power
 	"powder":   true, // power
@@ -89,6 +96,7 @@ var realWords = map[string]bool{
 	"scram":    true, // scrap
 	"scrip":    true, // scrap
 	"searing":  true, // bearing
+	"slowest":  true, // lowest
 	"sower":    true, // power
 	"spend":    true, // speed
 	"spewed":   true, // speed
