@@ -75,7 +75,7 @@ var (
 	// groups 1–3 in English (verb, value, unit), 4–7 in Korean.
 	thresholdAheadRe = regexp.MustCompile(`(?i)\b(?:will|would|going to|could|might|how (?:long|soon)|until|till)\b.{0,40}\b(reach(?:es)?|hit(?:s)?|get to|gets to|go (?:over|above|below|under)|goes (?:over|above|below|under)|cross(?:es)?|exceed(?:s)?|pass(?:es)?|drops? (?:to|below|under)|falls? (?:to|below|under))\s+(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|degrees?(?:\s?c)?|mm/s|amps?\b|a\b|rpm|%|psi|kpa|v\b)?|()(\d+(?:\.\d+)?)\s*(bar|°\s?c|℃|도|mm/s|a\b|rpm|%)?\s*(?:에|까지|을|를|이|가)?\s*(도달할|넘을|넘어갈|넘어설|떨어질|내려갈|아래로 ?갈)`)
 	// thresholdAskRe is the question about time a threshold comes with.
-	thresholdAskRe = regexp.MustCompile(`(?i)\bwhen\b|\bhow (?:many|much|long|often)\b|\bsince when\b|\blast time\b|\bever\b|언제|몇 ?(?:시간|번|일|분)|얼마나 (?:오래|자주)|얼마 동안|적 ?(?:있|이)`)
+	thresholdAskRe = regexp.MustCompile(`(?i)\bwhen\b|\bwhat time\b|몇 ?시(?:에|야|였|쯤)|\bhow (?:many|much|long|often)\b|\bsince when\b|\blast time\b|\bever\b|언제|몇 ?(?:시간|번|일|분)|얼마나 (?:오래|자주)|얼마 동안|적 ?(?:있|이)`)
 )
 
 // ThresholdIn returns the threshold a question about the data's past

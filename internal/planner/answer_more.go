@@ -893,12 +893,59 @@ func (r *run) compare() {
 			dw = w
 		}
 		r.detect(dw, targets)
+		if why := r.planExplains(outs, w); why != "" {
+			// "why was it lower?" when the plan was lower: that, not a
+			// machine's small excursion, is the cause.
+			r.a.Cause = why
+			return
+		}
 		for _, a := range targets {
 			for _, e := range r.book.of(a) {
 				r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
 			}
 		}
 	}
+}
+
+// lowerAskRe asks why output was lower or higher.
+var lowerAskRe = regexp.MustCompile(`(?i)\b(?:lower|less|fewer|down|drop\w*|fell|short|higher|more|up)\b|낮|적었|적은|줄|떨어|많았|높`)
+
+// planExplains says, for "why was it lower?", whether the plan explains
+// each line's output in w: against the thread's earlier period (q.Earlier)
+// when the plan changed as much as the output did (attainment held within
+// 2 points), or, with none, when the line made at least 97 % of its plan.
+// It returns "" when the plan does not explain it (a shortfall: the
+// machines are the place to look).
+func (r *run) planExplains(outs []lineOutput, w Span) string {
+	q := r.q
+	if !lowerAskRe.MatchString(q.Text) || len(outs) == 0 {
+		return ""
+	}
+	var before []lineOutput
+	if q.Earlier.Named && !q.Earlier.From.Equal(w.From) {
+		before = r.output(r.outputLines(), q.Earlier)
+	}
+	var out []string
+	for _, lo := range outs {
+		if lo.Plan <= 0 {
+			return ""
+		}
+		var b *lineOutput
+		for i := range before {
+			if before[i].Line == lo.Line && before[i].Plan > 0 {
+				b = &before[i]
+			}
+		}
+		switch {
+		case b != nil && lo.Plan != b.Plan && lo.Pct >= b.Pct-2 && (lo.Actual < b.Actual) == (lo.Plan < b.Plan):
+			out = append(out, r.msg("cmp.plan_changed", lo.Line, lo.SPct, r.spanIn(w), b.SPct, r.spanIn(q.Earlier), lo.SPlan, b.SPlan))
+		case b == nil && len(before) == 0 && lo.Pct >= 97:
+			out = append(out, r.msg("cmp.made_plan", lo.Line, lo.SPct, r.spanIn(w)))
+		default:
+			return ""
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // lastOutput is the time of the newest output reading of the lines.

@@ -77,9 +77,17 @@ func (r *run) dueWork(args map[string]any) {
 			out = append(out, r.msg("due.oldest", oldest.Title, oldest.ID, r.recordAt(oldest.Opened)))
 		}
 	}
-	if len(overdue) > 0 {
+	switch {
+	case len(overdue) > 0:
 		out = append(out, r.msg("due.overdue", len(overdue), strings.Join(overdue, "; ")))
-	} else {
+	case len(due)+len(undated)+len(later) == 0:
+		// "any open WO on it?": none at all, said as such.
+		scope := r.maintScope(args)
+		if a, ok := args["asset"].(string); ok {
+			scope = a
+		}
+		out = append(out, r.msg("due.none_open", scope))
+	default:
 		out = append(out, r.msg("due.none_overdue"))
 	}
 	switch {

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,9 @@ func (r *run) hourly(asset, sensor string, from, to time.Time) []hourValue {
 
 // threshold answers a question about when, or for how long, asset's sensor
 // was above or below the value asked.
+// thresholdFirstRe asks when a value was first crossed in the window.
+var thresholdFirstRe = regexp.MustCompile(`(?i)\bfirst\b|처음|최초`)
+
 func (r *run) threshold(asset string, th agent.Threshold) bool {
 	sensor := r.thresholdSensor(asset, th)
 	v, err := strconv.ParseFloat(th.Value, 64)
@@ -169,6 +173,34 @@ func (r *run) threshold(asset string, th agent.Threshold) bool {
 			} else {
 				// The feed stopped: "now" is its last reading.
 				out = append(out, r.msg("thr.still_last", cmp, limit, r.at(newest), r.at(run.at)))
+			}
+		}
+	case thresholdFirstRe.MatchString(r.q.Text) && r.q.Window.Named:
+		// "what time did press 3 first go over the alert limit
+		// yesterday?": the first hour of the window beyond it.
+		w := r.q.Window
+		hs := r.hourly(asset, sensor, w.From, minTime(w.To, r.now))
+		if len(hs) == 0 {
+			out = append(out, r.msg("thr.nodata", what, r.spanIn(w)))
+			break
+		}
+		edge := func(h hourValue) float64 {
+			if th.Above {
+				return h.max
+			}
+			return h.min
+		}
+		first := slices.IndexFunc(hs, func(h hourValue) bool { return beyond(edge(h)) })
+		if first < 0 {
+			out = append(out, r.msg("thr.never_in", what, cmp, limit, r.spanIn(w)))
+			break
+		}
+		h := hs[first]
+		out = append(out, r.msg("thr.first", what, cmp, limit, r.spanIn(w), r.at(h.at), r.p.Local(h.at.Add(time.Hour)).Format("15:04"), val(edge(h)), suffix(unit)))
+		if first > 0 || h.at.After(w.From) {
+			// Whether it stayed there: the hourly means after it.
+			if run := currentRun(hs, func(x hourValue) bool { return beyond(x.mean) }); run != nil && !run.at.Before(h.at) {
+				out = append(out, r.msg("thr.stayed", cmp, limit, r.at(run.at), r.at(hs[len(hs)-1].at.Add(time.Hour))))
 			}
 		}
 	default:
@@ -239,13 +271,13 @@ func currentRun(hs []hourValue, ok func(hourValue) bool) *hourValue {
 // namedLimitRe names a documented limit by its level instead of its value
 // ("the alert limit", "its danger level", "위험 기준"): 1 the English
 // level, 2 the Korean one; neither for "the limit" alone.
-var namedLimitRe = regexp.MustCompile(`(?i)\b(?:the |its |their )?(?:(alert|alarm|warning|danger|stop|trip) )?(?:limit|level|threshold)s?\b|(주의|경보|알람|위험|정지)?\s*(?:기준|한계)`)
+var namedLimitRe = regexp.MustCompile(`(?i)\b(?:the |its |their )?(?:(alert|alarm|warning|danger|stop|trip) )?(?:limit|level|threshold)s?\b|(주의|경고|경보|알람|위험|정지)?\s*(?:기준|한계)`)
 
 // namedLimitLevels are the rule levels each word names.
 var namedLimitLevels = map[string][]string{
 	"alert": {"alert", "warn"}, "warning": {"alert", "warn"}, "alarm": {"alarm", "alert"},
 	"danger": {"danger"}, "stop": {"stop", "trip"}, "trip": {"trip", "stop"},
-	"주의": {"alert", "warn"}, "경보": {"alarm", "alert"}, "알람": {"alarm", "alert"}, "위험": {"danger"}, "정지": {"stop", "trip"},
+	"주의": {"alert", "warn"}, "경고": {"alert", "warn"}, "경보": {"alarm", "alert"}, "알람": {"alarm", "alert"}, "위험": {"danger"}, "정지": {"stop", "trip"},
 }
 
 // namedLimit reads a question of time about a limit named by its level
@@ -253,7 +285,7 @@ var namedLimitLevels = map[string][]string{
 // is pump 1 below its alarm level?") as the threshold that limit's
 // document states, with the line that says which limit and where from.
 func (r *run) namedLimit(asset string) (agent.Threshold, string, bool) {
-	if !thresholdHoursRe.MatchString(r.q.Text) && !thresholdSinceRe.MatchString(r.q.Text) && !regexp.MustCompile(`(?i)\bwhen\b|언제`).MatchString(r.q.Text) {
+	if !thresholdHoursRe.MatchString(r.q.Text) && !thresholdSinceRe.MatchString(r.q.Text) && !regexp.MustCompile(`(?i)\bwhen\b|\bwhat time\b|언제|몇 ?시(?:에|야|였|쯤)`).MatchString(r.q.Text) {
 		return agent.Threshold{}, "", false
 	}
 	m := namedLimitRe.FindStringSubmatch(r.q.Text)

@@ -56,6 +56,10 @@ type Query struct {
 	// WindowInherited is set when the time came from an earlier turn ("and
 	// yesterday?" before "show me its incidents"), not from this question.
 	WindowInherited bool
+	// Earlier is the window the thread's previous question asked about
+	// when this one asks about another ("line 3 output last friday" →
+	// "and saturday?" → "why was it lower?": Friday, against Saturday).
+	Earlier Span
 	// PlantWide is set when nothing narrower was named.
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
@@ -316,6 +320,7 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	// The previous question as it was understood in its own thread, so
 	// that a chain of follow-ups keeps what the first one named.
 	last := len(earlier) - 1
+	ownNamed := q.Named // before the thread's names are taken
 	pq := Understand(earlier[last], now, p, earlier[:last], tools.Scope{})
 	prev := &pq
 	q.Thread = strings.Join(earlier, "\n")
@@ -343,7 +348,10 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	// The intent carries over when this question states none of its own
 	// (a new entity or a new time word: "and press 2?", "and yesterday?"),
 	// or states only a status where the thread was about something else.
-	weak := q.Intent == "" || q.Intent == IntentStatus && followUpRe.MatchString(q.Text) && prev.Intent != IntentStatus
+	weak := q.Intent == "" || q.Intent == IntentStatus && followUpRe.MatchString(q.Text) && prev.Intent != IntentStatus ||
+		// "and saturday?": a bare time, which alone would be that time's
+		// summary, is the thread's question of that time.
+		q.Intent == IntentHandover && !ownNamed && followUpRe.MatchString(q.Text) && prev.Intent != IntentHandover && !phrased(IntentHandover, q.Text)
 	if weak && prev.Intent != "" && prev.Intent != IntentOutOfScope {
 		q.Intent = prev.Intent
 		q.FollowUp = true
@@ -360,8 +368,16 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 			}
 		}
 	}
+	if weak && prev.Intent == "" && (prev.Output || prev.Plan) && len(q.Sensors) == 0 {
+		// "and saturday?" after "line 3 output last friday": the output
+		// of that day.
+		q.Output, q.Plan, q.FollowUp = q.Output || prev.Output, q.Plan || prev.Plan, true
+	}
 	if q.Intent == IntentDiagnose || q.Intent == IntentStatus {
 		q.Plan = q.Plan || prev.Plan
+		if q.Intent == IntentDiagnose && !ownNamed && (len(q.Sensors) == 0 || contains(q.Sensors, "output")) {
+			q.Output = q.Output || prev.Output // "why was it lower?" of the thread's output
+		}
 	}
 	if q.Intent == IntentForecast || q.Intent == IntentMetric || q.Intent == IntentCompare {
 		q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
@@ -379,6 +395,9 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	}
 	if !q.Window.Named && prev.Window.Named && q.FollowUp {
 		q.Window, q.WindowInherited = prev.Window, true
+		q.Earlier = prev.Earlier
+	} else if prev.Window.Named && q.Window.Named && prev.Window.From != q.Window.From {
+		q.Earlier = prev.Window
 	}
 	if !q.Horizon.Named && prev.Horizon.Named && q.FollowUp {
 		q.Horizon = prev.Horizon
@@ -400,6 +419,17 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 			q.Reported = prev.Reported
 		}
 	}
+}
+
+// phrased says whether text says one of in's phrases (not an intent
+// derived from what it names).
+func phrased(in Intent, text string) bool {
+	for _, ph := range intentPhrases[in] {
+		if ph.re.MatchString(text) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasFact(fs []factRule, f factRule) bool {
