@@ -344,6 +344,53 @@ var timeRules = []timeRule{
 			}
 			return Span{From: a, To: p.Day(a, 1), Label: strings.TrimSpace(m[0]), LabelKO: m[0]}, ok
 		}, nil},
+	// "1 dec", "tue 1 dec", "the 5th of december": a day and a month with
+	// no year, the latest such date not after now.
+	{regexp.MustCompile(`\b(\d{1,2})(?:st|nd|rd|th)? (?:of )?` + month + `\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			a, ok := date(p, now, months[m[2]], atoi(m[1]))
+			return Span{From: a, To: p.Day(a, 1), Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
+	// "on the 5th": that day of this month, or of last month when it is
+	// still ahead.
+	{regexp.MustCompile(`\b(?:on )?the (\d{1,2})(?:st|nd|rd|th)\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l, d := p.Local(now), atoi(m[1])
+			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, p.Location)
+			a := first.AddDate(0, 0, d-1)
+			if a.After(now) {
+				first = first.AddDate(0, -1, 0)
+				a = first.AddDate(0, 0, d-1)
+			}
+			ok := d >= 1 && a.Month() == first.Month() // "the 31st" of a 30-day month is no day
+			return Span{From: a, To: p.Day(a, 1), Label: m[0], LabelKO: m[0]}, ok && !a.After(now)
+		}, nil},
+	// "재작년 11월", "작년 11월", "november last year": that month of the
+	// year before last, or of last year.
+	{regexp.MustCompile(`(재작년|작년|지난해|지지난해)\s*(\d{1,2})\s*월|\b` + month + ` (?:of )?(last year|the year before last)\b|\b(?:in )?(last|the previous) year'?s? ` + month + `\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			back, mo := 1, time.Month(0)
+			switch {
+			case m[1] != "":
+				mo = time.Month(atoi(m[2]))
+				if m[1] == "재작년" || m[1] == "지지난해" {
+					back = 2
+				}
+			case m[3] != "":
+				mo = months[m[3]]
+				if m[4] == "the year before last" {
+					back = 2
+				}
+			default:
+				mo = months[m[6]]
+			}
+			if mo < 1 || mo > 12 {
+				return Span{}, false
+			}
+			y := p.Local(now).Year() - back
+			from := time.Date(y, mo, 1, 0, 0, 0, 0, p.Location)
+			return Span{From: from, To: from.AddDate(0, 1, 0), Label: m[0], LabelKO: m[0]}, true
+		}, nil},
 	{regexp.MustCompile(`(\d{1,2})월\s*(\d{1,2})일(부터|이후)?`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			a, ok := date(p, now, time.Month(atoi(m[1])), atoi(m[2]))
@@ -391,41 +438,7 @@ var timeRules = []timeRule{
 		}, nil},
 	// "between 8am and noon today", "from 14:00 to 16:30 yesterday",
 	// "어제 오후 2시부터 4시까지": the latest such span, unless a day is named.
-	{regexp.MustCompile(`\b(?:between|from) (` + clockWord + `) (?:and|to|until|till|-) (` + clockWord + `)(?:\s+(yesterday|today))?\b|(오늘|어제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:부터|에서|~)\s*(오전|오후|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:까지|사이)?`), past,
-		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			var c1, c2 time.Duration
-			var ok1, ok2 bool
-			day := m[3] + m[4]
-			if m[1] != "" {
-				c1, ok1 = clockOf(m[1])
-				c2, ok2 = clockOf(m[2])
-			} else {
-				c1, ok1 = clock(atoi(m[6]), atoi(m[7]), m[5])
-				ampm := m[8]
-				if ampm == "" && m[5] != "" && atoi(m[9]) < 12 && atoi(m[9]) <= atoi(m[6])+12 && (m[5] == "오후" || m[5] == "저녁" || m[5] == "밤") {
-					ampm = m[5] // "오후 2시부터 4시까지": both in the afternoon
-				}
-				c2, ok2 = clock(atoi(m[9]), atoi(m[10]), ampm)
-			}
-			if !ok1 || !ok2 {
-				return Span{}, false
-			}
-			off := 0
-			if day == "yesterday" || day == "어제" {
-				off = -1
-			}
-			from, to := p.At(now, off, c1), p.At(now, off, c2)
-			if !to.After(from) {
-				to = to.Add(24 * time.Hour) // "from 22:00 to 06:00": across midnight
-			}
-			if day == "" && from.After(now) {
-				from, to = from.Add(-24*time.Hour), to.Add(-24*time.Hour) // the latest such span
-			}
-			if to.After(now) && from.Before(now) {
-				to = now
-			}
-			return Span{From: from, To: to, Label: m[0], LabelKO: m[0]}, true
-		}, nil},
+	{clockRangeRe, past, clockRange, nil},
 	// "since lunch", "after the lunch break yesterday", "since noon",
 	// "점심 먹고 나서": a plant's lunch is read as 12:00, and the label says so.
 	{mealTimeRe, past,
@@ -471,6 +484,10 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.ShiftAt(now, -1)
 			return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}, true
+		}, nil},
+	{regexp.MustCompile(`\b(?:the )?day before yesterday\b|그저께|그제(?:[^서]|$)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Day(now, -2), To: p.Day(now, -1), Label: "the day before yesterday", LabelKO: "그저께"}, true
 		}, nil},
 	// A named shift of a day: "yesterday's late shift", "the day shift
 	// today", "어제 오후조", "오늘 야간 근무".
@@ -581,7 +598,7 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: now, To: p.Day(now, 1), Label: "the end of today", LabelKO: "오늘 끝", Began: p.Day(now, 0)}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|days?|weeks?|shifts?|months?|years?)\b`), future,
+	{regexp.MustCompile(`\b(?:next|coming|following)\s+(\d+|a|an)?\s*(hours?|hrs?|h|days?|d|weeks?|wks?|shifts?|months?|years?)\b`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			d := time.Duration(count(m[1])) * unit(m[2])
 			return ahead(now, d, m[0], m[0]), true
@@ -623,9 +640,9 @@ var timeRules = []timeRule{
 		}, nil},
 	// "over the last month", "the past week": the days up to now, not
 	// the calendar month or week before this one.
-	{regexp.MustCompile(`\b(?:over|in|during|for|within|across) the (?:last|past) (month|week)\b|\bthe past (month|week)\b|(?:최근|지난) 한 ?(달|주)(?:간| 동안)?|한 ?(달|주) ?(?:간|동안)`), past,
+	{regexp.MustCompile(`\b(?:over|in|during|for|within|across) the (?:last|past) (month|week)\b|\bthe past (month|week)\b|(?:최근|지난) 한 ?(달|주)(?:간| 동안)?|한 ?(달|주) ?(?:간|동안)|(?:최근|지난)?\s*일(주)일(?:간| 동안)?`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			u := m[1] + m[2] + m[3] + m[4]
+			u := m[1] + m[2] + m[3] + m[4] + m[5]
 			if u == "month" || u == "달" {
 				return ago(now, 30*24*time.Hour, "the last 30 days", "최근 30일"), true
 			}
@@ -649,7 +666,7 @@ var timeRules = []timeRule{
 			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, p.Location)
 			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|days?|weeks?|shifts?)\b`), past,
+	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|shifts?)\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			d := time.Duration(count(m[1])) * unit(m[2])
 			return ago(now, d, m[0], m[0]), true
@@ -718,6 +735,11 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			l := p.Local(now)
 			return Span{From: time.Date(l.Year(), 1, 1, 0, 0, 0, 0, l.Location()), To: now, Label: "this year", LabelKO: "올해"}, true
+		}, nil},
+	{regexp.MustCompile(`\bthe year before last\b|재작년|지지난해`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			return Span{From: time.Date(l.Year()-2, 1, 1, 0, 0, 0, 0, l.Location()), To: time.Date(l.Year()-1, 1, 1, 0, 0, 0, 0, l.Location()), Label: "the year before last", LabelKO: "재작년"}, true
 		}, nil},
 	{regexp.MustCompile(`\blast year\b|\bpast year\b|작년|지난해`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -875,7 +897,97 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 			}
 		}
 	}
+	if window.Named {
+		if w, ok := partOfDay(text, window, now, p); ok {
+			window = w
+		}
+	}
 	return window, horizon
+}
+
+// shiftNameRe names a shift of the day ("the day shift", "주간조").
+var shiftNameRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)`)
+
+// partOfDay narrows a window of one whole day ("11월 30일", "on the 5th",
+// "the day before yesterday") to the clock times or the shift the text
+// also names ("11월 30일 주간조", "between 2am and 6am on the 5th"), on
+// that day.
+func partOfDay(text string, w Span, now time.Time, p *plant.Plant) (Span, bool) {
+	if !w.From.Equal(p.Day(w.From, 0)) || !w.To.Equal(p.Day(w.From, 1)) {
+		return Span{}, false
+	}
+	at := minTime(w.To.Add(-time.Second), now) // "now" on that day
+	if m := clockRangeRe.FindStringSubmatch(text); m != nil && m[3]+m[4] == "" {
+		if s, ok := clockRange(m, at, p); ok && p.Day(s.From, 0).Equal(w.From) {
+			return Span{From: s.From, To: s.To, Label: w.Label + ", " + s.Label, LabelKO: w.LabelKO + ", " + s.LabelKO, Named: true}, true
+		}
+	}
+	if m := shiftNameRe.FindStringSubmatch(text); m != nil {
+		want := shiftWant(m[1] + m[2])
+		for _, sh := range p.Shifts {
+			if shiftPart(sh) != want {
+				continue
+			}
+			span := p.ShiftAt(w.From.Add(sh.Start).Add(time.Minute), 0)
+			if !span.From.Before(now) {
+				return Span{}, false
+			}
+			return Span{From: span.From, To: minTime(span.To, now), Label: w.Label + " " + sh.Name + " shift", LabelKO: w.LabelKO + " " + sh.NameKO + " 근무", Named: true}, true
+		}
+	}
+	return Span{}, false
+}
+
+// shiftWant is the shift of the day (1 first, 2 second, 3 night) a shift
+// word names.
+func shiftWant(kind string) int {
+	switch kind {
+	case "day", "morning", "early", "first", "주간", "오전", "아침":
+		return 1
+	case "late", "afternoon", "evening", "swing", "second", "오후", "저녁":
+		return 2
+	}
+	return 3
+}
+
+// clockRangeRe is a span of clock times ("between 2 pm and 4 pm", "오후 2시부터
+// 4시까지"), of today, yesterday or the latest such.
+var clockRangeRe = regexp.MustCompile(`\b(?:between|from) (` + clockWord + `) (?:and|to|until|till|-) (` + clockWord + `)(?:\s+(yesterday|today))?\b|(오늘|어제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:부터|에서|~)\s*(오전|오후|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분)?\s*(?:까지|사이)?`)
+
+// clockRange reads clockRangeRe's match.
+func clockRange(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+	var c1, c2 time.Duration
+	var ok1, ok2 bool
+	day := m[3] + m[4]
+	if m[1] != "" {
+		c1, ok1 = clockOf(m[1])
+		c2, ok2 = clockOf(m[2])
+	} else {
+		c1, ok1 = clock(atoi(m[6]), atoi(m[7]), m[5])
+		ampm := m[8]
+		if ampm == "" && m[5] != "" && atoi(m[9]) < 12 && atoi(m[9]) <= atoi(m[6])+12 && (m[5] == "오후" || m[5] == "저녁" || m[5] == "밤") {
+			ampm = m[5] // "오후 2시부터 4시까지": both in the afternoon
+		}
+		c2, ok2 = clock(atoi(m[9]), atoi(m[10]), ampm)
+	}
+	if !ok1 || !ok2 {
+		return Span{}, false
+	}
+	off := 0
+	if day == "yesterday" || day == "어제" {
+		off = -1
+	}
+	from, to := p.At(now, off, c1), p.At(now, off, c2)
+	if !to.After(from) {
+		to = to.Add(24 * time.Hour) // "from 22:00 to 06:00": across midnight
+	}
+	if day == "" && from.After(now) {
+		from, to = from.Add(-24*time.Hour), to.Add(-24*time.Hour) // the latest such span
+	}
+	if to.After(now) && from.Before(now) {
+		to = now
+	}
+	return Span{From: from, To: to, Label: m[0], LabelKO: m[0]}, true
 }
 
 // byEnd is the period's start for "by the end of the shift" (the whole
@@ -989,13 +1101,7 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 	case "그저께", "그제":
 		off = -2
 	}
-	want := 3
-	switch kind {
-	case "day", "morning", "early", "first", "주간", "오전", "아침":
-		want = 1
-	case "late", "afternoon", "evening", "swing", "second", "오후", "저녁":
-		want = 2
-	}
+	want := shiftWant(kind)
 	for _, sh := range p.Shifts {
 		if shiftPart(sh) != want {
 			continue

@@ -278,6 +278,23 @@ func TestTimeWords(t *testing.T) {
 		"conveyor speed over the weekend, any dips?": "02-28 00:00–03-02 00:00",
 		"last weekend":  "02-28 00:00–03-02 00:00",
 		"지난 주말 컨베이어 속도": "02-28 00:00–03-02 00:00",
+		// Days by their date or distance, and a part of such a day.
+		"the day before yesterday":             "03-02 00:00–03-03 00:00",
+		"그저께 3라인 달성률":                          "03-02 00:00–03-03 00:00",
+		"line 3 output on tue 1 mar":           "03-01 00:00–03-02 00:00",
+		"the 28th of february":                 "02-28 00:00–03-01 00:00",
+		"press 3 temp on the 2nd":              "03-02 00:00–03-03 00:00",
+		"press 3 temp on the 25th":             "02-25 00:00–02-26 00:00",
+		"between 2am and 6am on the 2nd":       "03-02 02:00–03-02 06:00",
+		"3월 2일 주간조 1라인":                        "03-02 06:00–03-02 14:00",
+		"the day before yesterday night shift": "03-02 22:00–03-03 06:00",
+		"재작년 11월":                              "11-01 00:00–12-01 00:00",
+		"작년 11월 고장":                            "11-01 00:00–12-01 00:00",
+		"november last year":                   "11-01 00:00–12-01 00:00",
+		"재작년":                                  "01-01 00:00–01-01 00:00",
+		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
+		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
+		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
