@@ -47,6 +47,9 @@ type Query struct {
 	Line        string
 	Asset       string
 	FailureMode string
+	// Outcome keeps the incidents whose fix had this outcome (worked,
+	// partial, failed).
+	Outcome Outcome
 	// Since and Until bound occurred_at; documents without a date (most
 	// runbooks) are kept.
 	Since, Until time.Time
@@ -98,7 +101,7 @@ type candidate struct {
 
 // hasFilter reports whether q restricts documents by anything but its text.
 func (q Query) hasFilter() bool {
-	return q.Kind != "" || q.Site != "" || q.Line != "" || q.Asset != "" || q.FailureMode != "" || !q.Since.IsZero() || !q.Until.IsZero()
+	return q.Kind != "" || q.Site != "" || q.Line != "" || q.Asset != "" || q.FailureMode != "" || q.Outcome != "" || !q.Since.IsZero() || !q.Until.IsZero()
 }
 
 // filterSQL renders the document filters of q as SQL over alias d,
@@ -131,6 +134,9 @@ func filterSQL(q Query, args []any) (string, []any) {
 	}
 	if q.FailureMode != "" {
 		add("d.failure_mode", q.FailureMode)
+	}
+	if q.Outcome != "" {
+		add("d.outcome", string(q.Outcome))
 	}
 	if !q.Since.IsZero() {
 		args = append(args, q.Since)

@@ -24,6 +24,7 @@ type SearchIncidentsArgs struct {
 	Asset       string `json:"asset,omitempty"`
 	Line        string `json:"line,omitempty"`
 	FailureMode string `json:"failure_mode,omitempty"`
+	Outcome     string `json:"outcome,omitempty"`
 	K           int    `json:"k,omitempty"`
 	Since       string `json:"since,omitempty"`
 	Until       string `json:"until,omitempty"`
@@ -37,6 +38,7 @@ var searchSchema = map[string]any{
 		"asset":        map[string]any{"type": "string", "description": "Only documents about this asset, e.g. press-3."},
 		"line":         map[string]any{"type": "string", "description": "Only documents about this production line, e.g. line-1."},
 		"failure_mode": map[string]any{"type": "string", "description": "Only this failure mode: bearing_wear, filter_clogging, belt_slip, motor_overheating, cavitation, ..."},
+		"outcome":      map[string]any{"type": "string", "enum": []string{"worked", "partial", "failed"}, "description": "Only incidents whose fix had this outcome, e.g. failed for \"fixes that did not work\" (lessons learned)."},
 		"k":            map[string]any{"type": "integer", "minimum": 1, "maximum": maxSearchK, "description": "How many documents (default 5)."},
 		"since":        map[string]any{"type": "string", "description": "Only incidents that occurred since a date (2024-06-01) or a span back from now (90d, 12w, 6m, 1y); undated runbooks and use cases stay."},
 		"until":        map[string]any{"type": "string", "description": "Only incidents that occurred before this date (2024-07-01) or span back from now (30d); with since, a window such as one month."},
@@ -68,6 +70,13 @@ func SearchIncidentsTool(s *rag.Store) Tool {
 				}
 				q.Kind = k
 			}
+			if a.Outcome != "" {
+				o, err := rag.ParseOutcome(a.Outcome)
+				if err != nil {
+					return Result{UserError: err.Error()}, nil
+				}
+				q.Outcome = o
+			}
 			if a.Since != "" {
 				t, err := rag.ParseSince(a.Since, s.Now())
 				if err != nil {
@@ -85,8 +94,8 @@ func SearchIncidentsTool(s *rag.Store) Tool {
 			if !q.Since.IsZero() && !q.Until.IsZero() && !q.Until.After(q.Since) {
 				return Result{UserError: fmt.Sprintf("until %s is not after since %s: the window is empty", q.Until.Format(time.DateOnly), q.Since.Format(time.DateOnly))}, nil
 			}
-			if q.Text == "" && q.Asset == "" && q.Line == "" && q.FailureMode == "" && q.Since.IsZero() && q.Until.IsZero() {
-				return Result{UserError: "query is empty: describe the symptom, or name an asset, line, failure_mode or a since/until window"}, nil
+			if q.Text == "" && q.Asset == "" && q.Line == "" && q.FailureMode == "" && q.Outcome == "" && q.Since.IsZero() && q.Until.IsZero() {
+				return Result{UserError: "query is empty: describe the symptom, or name an asset, line, failure_mode, outcome or a since/until window"}, nil
 			}
 			if sc := ScopeFrom(ctx); !sc.IsZero() && q.Asset == "" && q.Line == "" {
 				q.Site, q.Line, q.Asset, q.Lenient = sc.Site, sc.Line, sc.Asset, true

@@ -122,3 +122,41 @@ func TestSearchIncidentsWindow(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, res.UserError, "until")
 }
+
+// TestSearchIncidentsOutcome: "fixes that did not work" are every incident
+// recorded as failed, as SQL lists them, and a bad outcome is a clear error.
+func TestSearchIncidentsOutcome(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := dbtest.Pool(t)
+	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
+	require.NoError(t, err)
+	s := rag.New(pool, emb, rag.Options{})
+	_, err = s.Ingest(ctx, []string{"../internal/demo/docs"}, rag.IngestOptions{})
+	require.NoError(t, err)
+	search := tools.SearchIncidentsTool(s)
+
+	rows, err := pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'incident' AND outcome = 'failed' ORDER BY id`)
+	require.NoError(t, err)
+	var want []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		want = append(want, id)
+	}
+	require.NoError(t, rows.Err())
+	require.GreaterOrEqual(t, len(want), 3, "the demo documents record failed fixes")
+
+	res, err := search.Call(ctx, json.RawMessage(`{"query":"","kind":"incident","outcome":"failed","k":50}`))
+	require.NoError(t, err)
+	require.Empty(t, res.UserError)
+	var got []string
+	for _, c := range res.Citations {
+		got = append(got, c.ID)
+	}
+	require.ElementsMatch(t, want, got)
+
+	res, err = search.Call(ctx, json.RawMessage(`{"query":"","outcome":"maybe"}`))
+	require.NoError(t, err)
+	require.Contains(t, res.UserError, "unknown outcome")
+}

@@ -36,7 +36,7 @@ import (
 var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 해도|안해도|없이|빼도|안 걸|안걸)`)
 
 // procedureRe finds a request for a procedure ("how do I…", "절차").
-var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|하는)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
 
 // ReadingRe finds a reading the user gives with its unit ("pressure is
 // 2.2 bar", "75 degrees", "60 A", "6.5 mm/s", "스핀들 75도").

@@ -961,7 +961,7 @@ func (r *run) lastOutput(lines []string) time.Time {
 
 // --- History ---------------------------------------------------------------
 
-var failedRe = regexp.MustCompile(`did not work|didn't work|not work|failed|효과 없|실패`)
+var failedRe = regexp.MustCompile(`did not work|didn'?t work|not work|failed|효과 ?없|실패`)
 
 // history lists what happened before: the asset's own incidents of the
 // failure mode, then similar cases on other machines, each with what was
@@ -1036,10 +1036,15 @@ func (r *run) history() {
 	win := q.Window.Named && !q.Window.Ahead && !q.WindowInherited
 	// Nothing to match ("past incidents on line 3", "show me its last
 	// incidents"): the records newest first, not the nearest to the words.
-	listing := mode == "" && len(q.Sensors) == 0 && len(q.Reported) == 0 && (asset != "" || line != "")
+	// "which fixes did not work?": the incidents recorded as failed fixes.
+	failedAsked := failedRe.MatchString(q.Text)
+	listing := mode == "" && len(q.Sensors) == 0 && len(q.Reported) == 0 && (asset != "" || line != "" || failedAsked)
 	search := func(window bool) {
 		args := func(a map[string]any) map[string]any {
 			a["kind"], a["k"] = "incident", 8
+			if failedAsked {
+				a["outcome"] = "failed"
+			}
 			if listing {
 				a["query"], a["k"] = "", 20
 			}
@@ -1093,8 +1098,13 @@ func (r *run) history() {
 	sort.SliceStable(found, func(i, j int) bool {
 		return histTier(found[i], asset, r.p) < histTier(found[j], asset, r.p)
 	})
-	if len(found) > 4 {
-		found = found[:4]
+	if limit := 4; failedAsked && asset == "" && mode == "" {
+		limit = 8 // lessons learned: every failed fix, a meeting's worth
+		if len(found) > limit {
+			found = found[:limit]
+		}
+	} else if len(found) > limit {
+		found = found[:limit]
 	}
 	var read []agent.ToolCall
 	for i, d := range found {
@@ -1116,7 +1126,11 @@ func (r *run) history() {
 		out = append(out, r.msg("hist.none", r.subject(orDefault(asset, line), mode)))
 		r.a.Confidence = "low"
 	case own > 0 || asset == "":
-		out = append([]string{r.msg("hist.head", r.subject(orDefault(asset, line), mode))}, out...)
+		head := r.msg("hist.head", r.subject(orDefault(asset, line), mode))
+		if failedAsked && asset == "" && line == "" && mode == "" {
+			head = r.msg("hist.head_failed", len(found))
+		}
+		out = append([]string{head}, out...)
 		r.a.Confidence = "medium"
 	default:
 		out = append([]string{r.msg("hist.none_own", asset, r.subject("", mode))}, out...)

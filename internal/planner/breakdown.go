@@ -342,6 +342,10 @@ var versusRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|wit
 
 func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 	q := r.q
+	if q.Earlier.Named && q.Window.Named && moreLessRe.MatchString(q.Text) {
+		// A thread's period against the one it asked before it.
+		return q.Window, q.Earlier, q.Earlier.Label, q.Earlier.LabelKO
+	}
 	if loc := versusRe.FindStringIndex(q.Text); loc != nil {
 		// "last week vs the week before": the time before "vs" is the
 		// current period.
@@ -372,7 +376,8 @@ func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 
 func (r *run) outputPeriods() bool {
 	q := r.q
-	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) || !prevRe.MatchString(q.Text) {
+	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) ||
+		!prevRe.MatchString(q.Text) && !(q.Earlier.Named && moreLessRe.MatchString(q.Text)) {
 		return false
 	}
 	cur, prev, label, labelKO := r.twoPeriods()
@@ -395,7 +400,11 @@ func (r *run) outputPeriods() bool {
 				if r.ko() {
 					said = labelKO
 				}
-				out = append(out, r.msg("bd.change", lo.Line, pct, said))
+				if pct == "0" {
+					out = append(out, r.msg("bd.same", lo.Line, said))
+				} else {
+					out = append(out, r.msg("bd.change", lo.Line, pct, said))
+				}
 			}
 		}
 	}

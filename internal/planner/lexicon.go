@@ -95,9 +95,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "how do I check the belt tension?": a check by hand of a part, not
 		// a reading ("how do I check press 3's vibration?" is the data).
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
-		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|best) way to\b`),
+		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|\bhow (?:do|can|should) (?:i|we) (?:safely )?(?:clear|free|unjam|remove|get out|release)\b`),
 		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
-		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
+		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:빼|꺼내|제거하|푸)는 ?(?:법|방법)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
 		// The maintenance history's records (maintenance.go's maintAsks):
@@ -107,6 +107,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
 		// "did anyone grease press 3 recently?": its lubrication records.
 		p(8, workDoneAskPattern),
+		p(8, lastFailureKO+"|"+alarmMostKO),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
@@ -116,7 +117,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, alarmRecordsAsk),
 		p(9, replaceIntervalPattern),
 		p(9, dueAskPattern),
-		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업|pm|피엠|점검)|(?:고장|정비|교체|작업 ?지시|pm|피엠|점검).{0,15}몇 ?(?:번|건|회|개)`),
+		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive (?:jobs|maintenance)|services|inspections?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업|pm|피엠|점검)|(?:고장|정비|교체|작업 ?지시|pm|피엠|점검).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
 		// "which machines need PM this week?": their next service.
@@ -140,6 +141,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\blast (?:replaced|changed|swapped|renewed|cleaned)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped|renewed)\b`),
 	},
 	IntentHistory: {
+		// "any fixes that didn't work the first time? lessons learned":
+		// the incidents whose fix failed.
+		p(9, `\blessons? learn\w*|\b(?:fix|fixes|repairs?|actions?)\b.{0,30}\b(?:didn'?t|did not|never|that failed to) (?:work|help|fix)|\bfailed (?:fix|fixes|repairs?)\b|\bwhat (?:didn'?t|did not) work\b|효과 ?(?:없었던|없던)|실패한 (?:조치|수리)|교훈`),
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
 		// "what's the newest incident?", "recent incidents": the latest records.
@@ -154,6 +158,9 @@ var intentPhrases = map[Intent][]phrase{
 	},
 	IntentLimits: {
 		p(7, `\b(?:what|which|show|list|tell)\b.{0,30}\b(?:limits?|thresholds?|trip points?)\b|\blimits? (?:for|of|on)\b|기준값|한계값|경보 기준|알람 기준|위험 기준|정지 기준`),
+		// "at what temperature do I have to stop the spindle?", "프레스
+		// 모터 온도 몇도 넘으면 세워야돼?": the limit, not the reading.
+		p(8, `\bat what (?:temperature|temp|pressure|vibration|level|value|point|speed|current|reading)\b|^\W*(?:\S+\s+){0,4}(?:temperature|temp|pressure|vibration|current|speed) (?:limit|threshold|trip point)s?\W*$|\bhow (?:hot|high) (?:can|may|should|is too|before|does)\b|\bwhat (?:temperature|temp|pressure|vibration)\b.{0,20}\b(?:too (?:high|hot)|stop|shut ?down|trip)\b|(?:몇 ?도|몇 ?bar|몇 ?mm/s|얼마).{0,10}(?:넘으면|이상이면|되면|까지 ?(?:괜찮|돼))|(?:온도|압력|진동|전류|속도) ?기준(?:값|치)?(?:이|은|을|좀)?\s*(?:알려|뭐|얼마|\?|$)`),
 		// "and its limits?": a follow-up asking for them.
 		p(7, `\b(?:its|their) (?:alarm |danger |stop |trip )?(?:limits|thresholds)\b|^\W*(?:and |what about )?(?:the )?(?:alarm )?limits\W*$|(?:그|이) 설비 기준값|기준값은\??\s*$`),
 		// "what does the press 3 runbook say about vibration limits?": the

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
@@ -181,7 +182,11 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 		line := fmt.Sprintf("%s %s: %s", asset, r.sensorName(sensor), strings.Join(parts, "; "))
 		for _, s := range r.p.Series {
 			if s.Asset == asset && s.Sensor == sensor && s.LatestAt != "" {
-				line += " " + r.msg("limits.now", val(s.Latest), suffix(s.Unit), r.at(parseStamp(s.LatestAt)))
+				key, at := "limits.now", parseStamp(s.LatestAt)
+				if r.now.Sub(at) > time.Hour {
+					key = "limits.last" // a reading hours old says nothing of now
+				}
+				line += " " + r.msg(key, val(s.Latest), suffix(s.Unit), r.at(at))
 				r.marginOf(&ll, s.Latest, rs)
 				if ll.margin != "" {
 					line = strings.TrimSuffix(line, ".") + ": " + ll.margin + "."

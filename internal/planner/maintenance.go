@@ -32,13 +32,25 @@ var maintAsks = []maintAsk{
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
-	{"count", regexp.MustCompile(`\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:failures|breakdowns|repairs|alarms|alerts|errors)\b.{0,12}\b(?:by|per|for each) (?:component|part|machine|asset|line|type|model)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)|(?:pm|피엠|점검|정비).{0,10}몇 ?(?:건|번|회)`), "count"},
+	{"count", regexp.MustCompile(alarmMostKO + `|\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive|services|inspections?|checks|work ?orders)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:failures|breakdowns|repairs|alarms|alerts|errors)\b.{0,12}\b(?:by|per|for each) (?:component|part|machine|asset|line|type|model)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)|(?:pm|피엠|점검|정비).{0,10}몇 ?(?:건|번|회)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\b(?:pms?|preventive maintenance|services|inspections) (?:are |is )?(?:due|scheduled|coming up)\b|\b(?:pm|preventive maintenance) (?:schedule|plan|calendar)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
-	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)`), "last_service"},
+	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|` + lastFailureKO), "last_service"},
 }
+
+// lastFailureKO asks when a machine last failed ("컴프 마지막으로 고장난
+// 게 언제야?", "언제 고장났었지?").
+const lastFailureKO = `마지막으?로? ?고장|최근 ?고장(?:난|은|이|났던)? ?(?:게|거|것|때|적)? ?언제|고장(?:난|났던|이 난) ?(?:게|거|것|때|적)? ?언제|언제 고장`
+
+// alarmMostKO ranks machines by their alarm records ("최근 한달간 알람
+// 제일 많이 뜬 설비 어디야?").
+const alarmMostKO = `(?:알람|경보|에러|오류).{0,12}(?:가장|제일) ?(?:많|자주)|(?:가장|제일) ?(?:많이|자주) ?(?:뜬|울린|난|발생한|나온) ?(?:알람|경보|에러|오류)`
+
+// unplannedRe limits downtime or cost to failures ("unplanned downtime",
+// "breakdowns", "고장", "돌발").
+var unplannedRe = regexp.MustCompile(`(?i)breakdown|failure|unplanned|unscheduled|고장|돌발|비계획`)
 
 // maintCostPattern asks what maintenance or breakdowns cost ("how much
 // did breakdowns cost us?", "what did we spend on maintenance?", "수리
@@ -256,7 +268,11 @@ func componentCode(q Query, p *plant.Plant) string {
 var alertWords = regexp.MustCompile(`\berrors?\b|\balerts?\b|\balarms?\b|\bwarnings?\b|\bfaults?\b|에러|오류|알람|경보`)
 
 // serviceWords mark a count of maintenance work rather than of failures.
-var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b|\binspect\w*|\bpm\b|정비|점검|피엠`)
+var serviceWords = regexp.MustCompile(`\bservic\w*|\bmaintain\w*|\bmaintenance\b|\bpms?\b|\bpreventive\b|정비|피엠`)
+
+// inspectionWords count inspections ("how many inspections did we log on
+// cnc-2?", "점검 몇 번").
+var inspectionWords = regexp.MustCompile(`\binspect\w*|\bchecks\b|\brounds?\b|\bsurveys?\b|점검|순회`)
 
 // whichComponent / commonMode ask for failures ranked by the part that
 // failed or by failure mode ("which component fails most often?", "the
@@ -277,7 +293,7 @@ var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|clas
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|\b(?:by|per|for each|each) line\b|어느 라인|어떤 라인|라인별|라인마다`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주) (?:\S+ ){0,2}(?:설비|기계)`)
 )
 
 // maintenance answers a question about the maintenance history from the
@@ -364,6 +380,8 @@ func (r *run) maintenanceAs(key string) {
 			// that work, of any kind.
 		case workOrderWords.MatchString(q.Text):
 			args["kind"] = "work_order"
+		case inspectionWords.MatchString(q.Text):
+			args["kind"] = "inspection"
 		case serviceWords.MatchString(q.Text):
 			args["kind"] = "preventive"
 		case alertWords.MatchString(q.Text):
@@ -388,7 +406,7 @@ func (r *run) maintenanceAs(key string) {
 			args["component"] = c // "the MTBF of comp2"
 		}
 	}
-	if (ask.key == "downtime" || ask.key == "cost") && (strings.Contains(q.Text, "breakdown") || strings.Contains(q.Text, "failure") || strings.Contains(q.Text, "고장")) {
+	if (ask.key == "downtime" || ask.key == "cost") && unplannedRe.MatchString(q.Text) {
 		args["kind"] = "failure"
 	}
 	switch {
@@ -552,6 +570,20 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if grouped && ask.key == "next" {
 		return r.nextByAsset(d)
 	}
+	if grouped && ask.key == "downtime" {
+		// "total unplanned downtime in october and which machine was
+		// worst": the total first, then each, most first.
+		hours, fails := 0.0, 0
+		for _, f := range d.Figures {
+			hours += f.DowntimeHours
+			fails += f.Failures
+		}
+		what := r.msg("maint.downtime_all")
+		if k, _ := d.Filter["kind"].(string); k == "failure" {
+			what = r.msg("maint.downtime_failures")
+		}
+		out = append(out, r.msg("maint.downtime_total", r.derive("downtime hours in total", math.Round(hours*10)/10, "sum of the groups' downtime"), what, fails, span))
+	}
 	for _, f := range d.Figures {
 		name := f.Group
 		if name == "" {
@@ -608,6 +640,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 				out[len(out)-1] = r.msg("maint.count_rank") + "\n" + out[len(out)-1]
 			}
 		case "downtime":
+			if len(d.Figures) > 5 && f.DowntimeHours == 0 && f.Failures == 0 {
+				continue // nothing lost there
+			}
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "cost":
 			if f.CostRecords > 0 {
@@ -821,6 +856,8 @@ func (r *run) maintWhat(f map[string]any) string {
 		}
 	case k == "preventive":
 		what = r.msg("maint.what_service")
+	case k == "inspection":
+		what = r.msg("maint.what_inspection")
 	case k == "work_order" && f["status"] == "open":
 		what = r.msg("maint.what_wo_open")
 	case k == "work_order":

@@ -666,7 +666,7 @@ var timeRules = []timeRule{
 			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, p.Location)
 			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|shifts?)\b`), past,
+	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|shifts?|months?|years?)\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			d := time.Duration(count(m[1])) * unit(m[2])
 			return ago(now, d, m[0], m[0]), true

@@ -387,6 +387,11 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		// thread asked about, as long as it.
 		q.Window, q.WindowInherited = periodBefore(prev.Window, m), true
 		q.Window.Named = true
+		if moreLessRe.MatchString(q.Text) {
+			// "그 전주보다 늘었어 줄었어?": the thread's period against the one
+			// before it, not the one before alone.
+			q.Window, q.Earlier = prev.Window, q.Window
+		}
 		if (q.Intent == "" || q.Intent == IntentHistory || q.Intent == IntentHandover) && prev.Intent != "" {
 			q.Intent = prev.Intent // the same question of that period
 			q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
@@ -420,6 +425,10 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 	}
 }
+
+// moreLessRe asks which way a figure went against another period ("up or
+// down?", "늘었어 줄었어?", "그 전주보다").
+var moreLessRe = regexp.MustCompile(`(?i)\b(?:more|less|fewer|higher|lower|up|down|better|worse)\b.{0,12}\b(?:or|than)\b|\bvs\.?\s|\bcompared?\b|늘었|줄었|많았|적었|나아졌|떨어졌|비교|대비|보다`)
 
 // phrased says whether text says one of in's phrases (not an intent
 // derived from what it names).
