@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
 	"math"
 	"regexp"
 	"sort"
@@ -215,6 +217,7 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 		r.reach[h.Asset] = reachAt{At: at, Limit: r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc),
 			Sensor: h.Event.Sensor, Value: nx.Limit, Unit: nx.Unit, Dir: h.Event.Dir()}
 	}
+	touched, sooner := r.recentOutlook(h, nx, hrs)
 	switch at := r.stoppedAt(*h.Event); {
 	case at.IsZero():
 	case !at.Equal(h.Event.AsOf):
@@ -224,6 +227,14 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 	default:
 		// A window in the past ("yesterday"): the rate it had at its end.
 		out = r.msg("rule.outlook_then", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc, v, r.at(at), h.Asset)
+	}
+	if sooner != "" {
+		// The recent rate is the outlook; the whole event's is context.
+		out = sooner + " " + r.msg("rule.outlook_average", v)
+		hrs = r.reach[h.Asset].At.Sub(r.lastRead(*h.Event)).Hours() // the sooner one, below too
+	}
+	if touched != "" {
+		out += " " + touched
 	}
 	if hz := r.q.Horizon; hz.Named && hz.Ahead && runUntilRe.MatchString(r.q.Text) {
 		// "can I keep running until friday?": the limit against that time.
@@ -240,6 +251,71 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 		}
 	}
 	return out
+}
+
+// recentWindow is how far back the recent rate of a reading is read.
+const recentWindow = 12 * time.Hour
+
+// recentOutlook reads the last hours of the event's sensor: when single
+// readings already reached the limit ahead, it says so; when the hourly
+// means rose faster over the last 12 hours than over the whole event (a
+// wearing bearing speeds up), it says when the limit is reached at that
+// rate and keeps that sooner time as the outlook (r.reach). hrs is the
+// outlook at the event's own rate.
+func (r *run) recentOutlook(h *hypothesis, nx rule, hrs float64) (touched, sooner string) {
+	last := r.lastRead(*h.Event)
+	from := last.Add(-recentWindow)
+	if h.Event.Start.After(from.Add(-12 * time.Hour)) {
+		return "", "" // a young event: its own rate is the recent one
+	}
+	res := r.call(agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": h.Asset, "sensor": h.Event.Sensor,
+		"since": stampUTC(h.Event.Start), "until": stampUTC(last.Add(time.Minute))}}, agent.ToolCall{Name: tools.LatestReadings,
+		Args: map[string]any{"asset": h.Asset, "sensor": h.Event.Sensor, "since": stampUTC(from), "until": stampUTC(last.Add(time.Minute)), "every": "1h"}})
+	limit := r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc)
+	if d, ok := decode[readingsData](res[0].Result.Data); res[0].OK && ok && len(d.Readings) > 0 && d.Readings[0].Trend != nil {
+		t := d.Readings[0].Trend
+		if h.Event.Dir() > 0 && t.Max >= nx.Limit {
+			touched = r.msg("rule.touched", limit, val(t.Max), suffix(nx.Unit), r.at(t.MaxAt))
+		} else if h.Event.Dir() < 0 && t.Min <= nx.Limit {
+			touched = r.msg("rule.touched", limit, val(t.Min), suffix(nx.Unit), r.at(t.MinAt))
+		}
+	}
+	d, ok := decode[readingsData](res[1].Result.Data)
+	if !res[1].OK || !ok || len(d.Readings) == 0 || d.Readings[0].Trend == nil || len(d.Readings[0].Trend.Buckets) < 6 {
+		return touched, ""
+	}
+	// The least-squares slope of the hourly means, per hour.
+	bs := d.Readings[0].Trend.Buckets
+	var sx, sy, sxx, sxy float64
+	for _, b := range bs {
+		x := b.At.Sub(bs[0].At).Hours()
+		sx, sy, sxx, sxy = sx+x, sy+b.Mean, sxx+x*x, sxy+x*b.Mean
+	}
+	n := float64(len(bs))
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return touched, ""
+	}
+	slope := (n*sxy - sx*sy) / den
+	rest := nx.Limit - h.Event.Value
+	if slope == 0 || math.Signbit(slope) != math.Signbit(rest) || rest/slope >= hrs {
+		return touched, ""
+	}
+	soon := r.derive("hours to the next limit at the last 12 hours' rate", math.Max(1, math.Round(rest/slope)),
+		"("+val(nx.Limit)+" − "+val(h.Event.Value)+") ÷ least-squares slope of the hourly means from "+stampUTC(from)+" to "+stampUTC(last))
+	rate := r.derive("rate over the last 12 hours, per hour", math.Round(math.Abs(slope)*1000)/1000, "least-squares slope of the hourly means") + suffix(nx.Unit)
+	at := last.Add(time.Duration(math.Max(1, math.Round(rest/slope))) * time.Hour)
+	if at.Before(r.now) {
+		// The feed stopped before then: had it kept rising, it is there.
+		r.note("time the limit is reached at the last 12 hours' rate, plant time", r.at(at), "time of the last reading + hours to the next limit at that rate")
+		sooner = r.msg("rule.outlook_recent_past", rate, soon, r.at(at), val(nx.Limit)+suffix(nx.Unit))
+	} else {
+		sooner = r.msg("rule.outlook_recent", rate, soon, val(nx.Limit)+suffix(nx.Unit))
+	}
+	ra := r.reach[h.Asset]
+	ra.At = at
+	r.reach[h.Asset] = ra
+	return touched, sooner
 }
 
 // runUntilRe asks whether a machine can run until a time.

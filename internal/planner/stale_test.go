@@ -2,6 +2,8 @@ package planner
 
 import (
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +90,37 @@ func TestPartlyCoveredWindow(t *testing.T) {
 	require.True(t, strings.HasPrefix(a.Situation, "No machine has sent data since "), a.Situation)
 	require.Contains(t, a.Situation, "(16 h ago)")
 	require.Contains(t, a.Situation, "press-3 vibration")
+}
+
+// TestRecentRateOutlook: press-3's vibration rose faster over its last
+// 12 hours than over the whole rise; asked a day after the feed stopped,
+// the outlook is at that recent rate, its time already past (so treated as
+// at the limit), the whole rise's figure is context, and the open bearing
+// job is to be brought forward now. The rate is the least-squares slope
+// of the hourly means, computed here from SQL over the stored aggregates.
+func TestRecentRateOutlook(t *testing.T) {
+	r, _ := staleDemo(t)
+	d := openDemo(t)
+	a := askRunner(t, r, "is press 3 ok?")
+	m := regexp.MustCompile(`At its rate over the last 12 hours \(([\d.]+) mm/s per hour\) it would have reached 7 mm/s about (\d+) h after its last reading`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	require.Contains(t, a.Situation, "which is already past")
+	require.Contains(t, a.Situation, "(Over the whole rise, about")
+	require.Contains(t, a.Situation, "bring the job forward now")
+
+	var slope float64
+	err := d.pool.QueryRow(context.Background(), `
+		WITH h AS (
+			SELECT h.t0 + (u.i - 1) * interval '1 hour' AS t, u.m
+			FROM series_hour h JOIN series s ON s.id = h.series_id,
+			     unnest(h.means, h.counts) WITH ORDINALITY AS u(m, c, i)
+			WHERE s.name = 'press-3.vibration' AND u.c > 0),
+		last AS (SELECT max(t) AS t FROM h)
+		SELECT regr_slope(h.m, extract(epoch FROM h.t) / 3600)
+		FROM h, last WHERE h.t >= last.t - interval '12 hours'`).Scan(&slope)
+	require.NoError(t, err)
+	got, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	t.Logf("answer %s mm/s per hour, SQL slope %.4f", m[1], slope)
+	require.InDelta(t, slope, got, 0.02, "the recent rate is the slope of the last 12 hourly means")
 }

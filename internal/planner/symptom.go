@@ -293,7 +293,12 @@ func (r *run) openWork(asset string) string {
 		ra := r.reach[asset]
 		gap := hoursText(lateDue.Sub(ra.At), r.ko())
 		r.note("hours between the projected limit and the job's due time", gap, stampUTC(ra.At)+" to "+stampUTC(lateDue))
-		out += " " + r.msg("open.late", late, ra.Limit, r.at(ra.At), gap)
+		if ra.At.Before(r.now) {
+			// At its recent rate the reading is there already.
+			out += " " + r.msg("open.late_past", late, ra.Limit, r.at(ra.At))
+		} else {
+			out += " " + r.msg("open.late", late, ra.Limit, r.at(ra.At), gap)
+		}
 	}
 	return out
 }
