@@ -1174,14 +1174,30 @@ func (r *run) onLine(asset, line string) bool {
 
 // partMode is the failure mode the parts a question names point at
 // ("strainer" → filter clogging), "" when it names none.
-func (r *run) partMode() string {
+func (r *run) partMode() string { return partModeIn(r.q.Text) }
+
+// partModeIn is the failure mode of the first part text names.
+func partModeIn(text string) string {
 	for _, fm := range plant.FailureModes {
 		for _, c := range fm.Components {
 			for _, comp := range plant.Components {
-				if comp.Key == c && comp.Matcher().MatchString(r.q.Text) {
+				if comp.Key == c && comp.Matcher().MatchString(text) {
 					return fm.Mode
 				}
 			}
+		}
+	}
+	return ""
+}
+
+// threadPartMode is the failure mode of the part the thread's latest
+// question that names one named ("필터 마지막으로 언제 갈았지?" → "교체할때
+// 뭐 준비해야돼?": the filter's).
+func (r *run) threadPartMode() string {
+	earlier := strings.Split(r.q.Thread, "\n")
+	for i := len(earlier) - 1; i >= 0; i-- {
+		if m := partModeIn(plant.Normalize(earlier[i])); m != "" {
+			return m
 		}
 	}
 	return ""

@@ -56,6 +56,9 @@ func breakdownUnit(text string) string {
 // shift", "가장 많이 생산한 시간").
 var bestWorstRe = regexp.MustCompile(`(?i)\b(?:best|worst|top|lowest|highest|busiest|slowest|peak|most|least)\b|가장|제일|최고|최저`)
 
+// behindAskRe asks which part was furthest behind plan.
+var behindAskRe = regexp.MustCompile(`(?i)\b(?:furthest|farthest|most|worst) (?:behind|short|below)\b|\bbiggest (?:shortfall|gap)\b|(?:가장|제일) (?:많이 )?(?:부족|미달|모자)`)
+
 // maxRankedParts is the most parts read to rank a window's best and worst
 // (a week of hours, with room); rankedShown how many of each end are
 // listed.
@@ -269,6 +272,23 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, top i
 			line += " " + r.msg("bd.so_far")
 		}
 		out = append(out, "• "+line)
+	}
+	if behindAskRe.MatchString(r.q.Text) && len(worked) > 1 {
+		// "which hour was line 2 furthest behind plan": the largest
+		// shortfall in parts (ties to the earliest).
+		far, gap := -1, 0.0
+		for _, i := range worked {
+			a, p := part(i)
+			if p > 0 && p-a > gap {
+				far, gap = i, p-a
+			}
+		}
+		if far < 0 {
+			out = append(out, r.msg("bd.none_behind"))
+		} else {
+			out = append(out, r.msg("bd.behind", bs[far].Label, r.derive(who+" shortfall "+bs[far].Label, gap, "plan − output of the part"), r.unitIn(totalUnit(u))))
+		}
+		return out
 	}
 	if len(ranked) > 0 && len(bs) > 1 {
 		// Ties go to the earliest part (the sort is stable in time order).

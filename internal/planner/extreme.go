@@ -2,6 +2,9 @@ package planner
 
 import (
 	"cmp"
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+	"math"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,6 +102,13 @@ func (r *run) extreme() bool {
 	if len(rs) < 2 {
 		return false
 	}
+	if w := q.Window; w.Named && !w.Ahead {
+		// "rank the cncs by spindle temp yesterday": each machine's
+		// extreme over that time, not its latest reading.
+		if r.extremeIn(rs2assets(rs, func(x reading) string { return x.asset }), sensor, low, w) {
+			return true
+		}
+	}
 	slices.SortStableFunc(rs, func(a, b reading) int {
 		if low {
 			return cmp.Compare(a.v, b.v)
@@ -151,6 +161,77 @@ func (r *run) extreme() bool {
 	if old > 0 {
 		r.a.Confidence = "low"
 	}
+	r.a.Escalate = r.msg("escalate.default")
+	return true
+}
+
+// rs2assets maps a slice to its assets.
+func rs2assets[T any](xs []T, asset func(T) string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, asset(x))
+	}
+	return out
+}
+
+// extremeIn ranks assets by their highest (low: lowest) reading of sensor
+// in w, each with when and its mean over w; false when fewer than two
+// have data there.
+func (r *run) extremeIn(assets []string, sensor string, low bool, w Span) bool {
+	calls := make([]agent.ToolCall, len(assets))
+	for i, a := range assets {
+		calls[i] = agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "sensor": sensor, "since": stampUTC(w.From), "until": stampUTC(minTime(w.To, r.now))}}
+	}
+	type peak struct {
+		asset, unit string
+		v, mean     float64
+		at          time.Time
+	}
+	var ps []peak
+	for i, res := range r.call(calls...) {
+		if !res.OK {
+			r.dropFailure(res.Error)
+			continue
+		}
+		d, ok := decode[readingsData](res.Result.Data)
+		if !ok || len(d.Readings) == 0 || d.Readings[0].Trend == nil {
+			continue
+		}
+		t := d.Readings[0].Trend
+		p := peak{assets[i], d.Readings[0].Unit, t.Max, t.Mean, t.MaxAt}
+		if low {
+			p.v, p.at = t.Min, t.MinAt
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) < 2 {
+		return false
+	}
+	slices.SortStableFunc(ps, func(a, b peak) int {
+		if low {
+			return cmp.Compare(a.v, b.v)
+		}
+		return cmp.Compare(b.v, a.v)
+	})
+	n := extremeCount(r.q.Text)
+	var parts []string
+	for i, x := range ps {
+		if i == n {
+			break
+		}
+		parts = append(parts, r.msg("extreme.in_one", x.asset, val(x.v)+suffix(x.unit), r.at(x.at), val(x.mean)+suffix(x.unit)))
+	}
+	key := "extreme.in_high"
+	if low {
+		key = "extreme.in_low"
+	}
+	out := []string{r.msg(key, r.sensorName(sensor), r.spanIn(w), strings.Join(parts, "; "))}
+	if spread := math.Abs(ps[0].v - ps[len(ps)-1].v); spread <= 0.05*math.Max(math.Abs(ps[0].v), 1e-9) {
+		// Within 5 % of each other: no machine stands out.
+		out = append(out, r.msg("extreme.close", r.derive("spread of the extremes", spread, "highest extreme − lowest")+suffix(ps[0].unit)))
+	}
+	r.a.Situation = joinLines(append(out, r.failureLines()...))
+	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.default")
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -37,8 +38,14 @@ var maintAsks = []maintAsk{
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
+	{"longest", regexp.MustCompile(longestWithoutPattern), "last_service"},
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|` + lastFailureKO), "last_service"},
 }
+
+// longestWithoutPattern asks which machine has gone longest without
+// service ("which machine has gone longest without a PM?", "PM 안 한 지
+// 제일 오래된 설비"): machines by their last service, oldest first.
+const longestWithoutPattern = `\blongest (?:without|since)\b.{0,20}\b(?:pm|service|servic\w*|maintenance|inspection|check)|\b(?:pm|service|maintenance|inspection)\b.{0,12}\b(?:longest ago|the longest time ago)\b|\b(?:oldest|least recent) (?:pm|service|maintenance|inspection)\b|\bnot (?:been )?(?:serviced|maintained|inspected|pm'?d) (?:for )?the longest\b|(?:pm|정비|점검)\S*\s*(?:안 ?한|안 ?받은|못 ?한) ?(?:지|기간)?\S*\s*(?:가장|제일) ?오래`
 
 // lastFailureKO asks when a machine last failed ("컴프 마지막으로 고장난
 // 게 언제야?", "언제 고장났었지?").
@@ -351,6 +358,16 @@ func (r *run) maintenanceAs(key string) {
 		r.dueWork(args) // "what's overdue in maintenance?"
 		return
 	}
+	if ask.key == "longest" {
+		args["group_by"] = "asset"
+		if serviceWords.MatchString(q.Text) && !inspectionWords.MatchString(q.Text) {
+			args["kind"] = "preventive"
+		} else if inspectionWords.MatchString(q.Text) {
+			args["kind"] = "inspection"
+		}
+		delete(args, "since")
+		delete(args, "until")
+	}
 	if ask.key == "next" {
 		// The next service looks ahead: a time named bounds which are
 		// listed, not the records read (the last service is any time).
@@ -569,6 +586,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	}
 	if grouped && ask.key == "next" {
 		return r.nextByAsset(d)
+	}
+	if ask.key == "longest" {
+		return r.longestWithout(d)
 	}
 	if grouped && ask.key == "downtime" {
 		// "total unplanned downtime in october and which machine was
@@ -842,6 +862,47 @@ func (r *run) maintScope(f map[string]any) string {
 		return r.msg("maint.type", t)
 	}
 	return r.msg("maint.plant")
+}
+
+// longestWithout ranks the machines by their last service, the longest
+// ago first, with the days since; machines with none on record first.
+func (r *run) longestWithout(d maintData) []string {
+	type last struct {
+		asset, id, title, stamp string
+		at                      time.Time
+	}
+	var ls []last
+	var never []string
+	for _, f := range d.Figures {
+		if f.Group == "" {
+			continue
+		}
+		if f.LastService == nil {
+			never = append(never, f.Group)
+			continue
+		}
+		t, err := time.Parse(recordLayout, f.LastService.At)
+		if err != nil {
+			continue
+		}
+		ls = append(ls, last{f.Group, f.LastService.ID, f.LastService.Title, f.LastService.At, t})
+	}
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].at.Before(ls[j].at) })
+	var out []string
+	if len(never) > 0 {
+		out = append(out, r.msg("maint.longest_never", strings.Join(never, ", ")))
+	}
+	for i, l := range ls {
+		if i == 5 {
+			break
+		}
+		days := r.derive(l.asset+" days since its last service", math.Floor(r.now.Sub(l.at).Hours()/24), "now − the last record's time, in whole days")
+		out = append(out, r.msg("maint.longest", i+1, l.asset, days, r.recordAt(l.stamp), l.title, l.id))
+	}
+	if len(out) == 0 {
+		out = append(out, r.msg("maint.last_none", r.msg("maint.plant")))
+	}
+	return out
 }
 
 func (r *run) maintWhat(f map[string]any) string {

@@ -15,7 +15,7 @@ import (
 const IntentParts Intent = "parts"
 
 // partsAskRe asks for a job's parts, tools or materials.
-var partsAskRe = regexp.MustCompile(`\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)|\bwhat (?:do|should) (?:i|we) (?:need to )?(?:bring|prepare|have ready|get ready)\b|준비(?:할|해야 ?할|해 ?둘) ?(?:거|것|게|물품|자재)|뭘 ?준비|뭐 ?준비|챙겨야 ?(?:할|될)`)
+var partsAskRe = regexp.MustCompile(`\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)|\bwhat (?:do|should) (?:i|we) (?:need to )?(?:bring|prepare|have ready|get ready)\b|준비(?:할|해야 ?할|해 ?둘) ?(?:거|것|게|물품|자재)|뭘 ?준비|뭐 ?준비|챙겨야 ?(?:할|될)|품번|파트 ?넘버|(?:필터|엘리먼트|베어링|벨트|씰|부품)\S* ?(?:규격|사양|스펙)`)
 
 // stockAskRe asks what is in stock ("do we have spare bearings?",
 // "베어링 재고 있어?"): the plant's data keeps no stores records.
@@ -26,7 +26,7 @@ var madeRe = regexp.MustCompile(`\bproduc\w*|\bmade\b|\bmake\b|\boutput\b|\bbuil
 
 // partLineRe marks a document line that names a part, a tool or a
 // material of the job.
-var partLineRe = regexp.MustCompile(`(?i)part no\.?|\bp/n\b|\bspares?\b|\bnew (?:[a-z-]+ ){0,2}(?:unit|bearing|bearings|element|belt|belts|seal|seals|filter|cartridge|gasket|kit|impeller|strainer|basket|coupling|screen|fan)\b|\bgaskets?\b|\bkit\b|\bpuller\b|\binduction heater\b|\btorque wrench\b|\bgrease\b|\bSKF\b|예비|부품|신품|개스킷|그리스|풀러`)
+var partLineRe = regexp.MustCompile(`(?i)part no\.?|\bp/n\b|\bspares?\b|\bnew (?:[a-z-]+ ){0,2}(?:unit|bearing|bearings|element|belt|belts|seal|seals|filter|cartridge|gasket|kit|impeller|strainer|basket|coupling|screen|fan)\b|\bgaskets?\b|\bkit\b|\bpuller\b|\binduction heater\b|\btorque wrench\b|\bgrease\b|\bSKF\b|예비|부품|신품|개스킷|그리스|풀러|품번|엘리먼트|오링|O-?링`)
 
 // parts answers what a job needs from the lines of its runbooks and of
 // the machine's past incidents of it that name parts, tools or materials,
@@ -38,6 +38,9 @@ func (r *run) parts() {
 		asset = ts[0]
 	}
 	mode := r.partMode()
+	if mode == "" && q.FollowUp {
+		mode = r.threadPartMode() // "교체할때 뭐 준비해야돼?" after the filter
+	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": q.Question, "kind": "runbook", "k": 4}}}
 	inc := map[string]any{"query": q.Question, "kind": "incident", "k": 4}
 	if asset != "" {
