@@ -82,6 +82,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "how old is machine 8?"
 		return
 	}
+	if r.readingAt(targets) {
+		r.noteUnknown() // "press 1 current at 3pm yesterday"
+		return
+	}
 	if r.extreme() {
 		r.noteUnknown() // "which pump has the highest pressure?"
 		return

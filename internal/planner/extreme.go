@@ -235,3 +235,49 @@ func (r *run) extremeIn(assets []string, sensor string, low bool, w Span) bool {
 	r.a.Escalate = r.msg("escalate.default")
 	return true
 }
+
+// readingAt answers a reading at a past moment ("press 1 current at 3pm
+// yesterday", "어제 오후 3시쯤 전류"): each target's sensors (those named,
+// else all) at the reading nearest that time, with the hour that followed.
+func (r *run) readingAt(targets []string) bool {
+	q := r.q
+	w := q.Window
+	if !w.Point || w.Ahead || len(targets) == 0 || len(targets) > 4 || q.Output || q.Plan || q.Intent == IntentForecast {
+		return false
+	}
+	var calls []agent.ToolCall
+	for _, a := range targets {
+		args := map[string]any{"asset": a, "since": stampUTC(w.From.Add(-5 * time.Minute)), "until": stampUTC(w.From.Add(time.Hour))}
+		if len(q.Sensors) == 1 {
+			args["sensor"] = q.Sensors[0]
+		}
+		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
+	}
+	var out []string
+	for i, res := range r.call(calls...) {
+		if !res.OK {
+			r.dropFailure(res.Error)
+			out = append(out, r.msg("at.none", targets[i], r.at(w.From))+" "+strings.TrimPrefix(res.Error, "tool failed: "))
+			continue
+		}
+		d, ok := decode[readingsData](res.Result.Data)
+		if !ok {
+			continue
+		}
+		for _, rd := range d.Readings {
+			if len(q.Sensors) > 1 && !contains(q.Sensors, rd.Sensor) || rd.Trend == nil || rd.Trend.Points == 0 {
+				continue
+			}
+			t := rd.Trend
+			out = append(out, r.msg("at.one", targets[i], r.sensorName(rd.Sensor), r.at(t.FirstAt), val(t.First)+suffix(rd.Unit),
+				val(t.Mean)+suffix(rd.Unit), val(t.Min), val(t.Max)+suffix(rd.Unit)))
+		}
+	}
+	if len(out) == 0 {
+		return false
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.default")
+	return true
+}

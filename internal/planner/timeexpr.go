@@ -527,6 +527,51 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return momentAhead(m, now, p)
 		}, nil},
+	// A moment behind: "at 3pm yesterday", "yesterday around 15:00",
+	// "어제 오후 3시쯤": the reading then (Point), the hour from it as
+	// the window.
+	{regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			var c time.Duration
+			ok := false
+			day := m[2] + m[3]
+			switch {
+			case m[1] != "":
+				c, ok = clockOf(m[1])
+			case m[4] != "":
+				c, ok = clockOf(m[4])
+			default:
+				day = m[5]
+				mins := atoi(m[8])
+				if m[9] != "" {
+					mins = 30
+				}
+				ampm := m[6]
+				if ampm == "" && atoi(m[7]) >= 1 && atoi(m[7]) <= 6 {
+					ampm = "오후" // "3시쯤" on the floor is 15:00
+				}
+				c, ok = clock(atoi(m[7]), mins, ampm)
+			}
+			if !ok {
+				return Span{}, false
+			}
+			off := 0
+			switch day {
+			case "yesterday", "어제":
+				off = -1
+			case "그저께", "그제":
+				off = -2
+			}
+			at := p.Day(now, off).Add(c)
+			if day == "" && at.After(now) {
+				at = at.Add(-24 * time.Hour) // the latest such time
+			}
+			if at.After(now) {
+				return Span{}, false
+			}
+			lab := p.Local(at).Format("01-02 15:04")
+			return Span{From: at, To: minTime(at.Add(time.Hour), now), Label: "at " + lab, LabelKO: lab, Point: true}, true
+		}, nil},
 	// Days ahead.
 	{regexp.MustCompile(`\bday after tomorrow\b|모레`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
