@@ -2,6 +2,7 @@ package planner
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,10 +33,21 @@ func init() {
 		호기 machine machines equipment asset unit line plant again twice once times time lot lots bit very really much more
 		ok okay fine normal usual usually check checked checking what's going happen happens happened happening next step steps
 		do doing fix fixed fixing i'm im i've i'd we're we've it's there's that's
-		hear hears hearing heard see sees seeing saw seen notice notices noticed noticing` + " " +
-		`부터 이후 어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인`) {
+		hear hears hearing heard see sees seeing saw seen notice notices noticed noticing lately recently nowadays` + " " +
+		`부터 이후 어떻게 해야 하나요 하죠 할까요 해요 뭐 무엇 왜 계속 또 지금 오늘 어제 다시 자꾸 좀 너무 많이 문제 있어요 있나요 됩니다 되나요 해주세요 알려줘 알려주세요 설비 기계 라인 요즘 요새 최근 있는데 있어 있음 괜찮나 괜찮아 괜찮은지 괜찮을까 괜찮은가 나는데 나요 나네 같은데 같아 들려 들리는데 뭔가 약간 조금`) {
 		symptomStop[w] = true
 	}
+}
+
+// negatedRe marks a record's line that says a symptom was absent.
+var negatedRe = regexp.MustCompile(`(?i)\bno (?:unusual |abnormal |change|noise|leak|smell)|\bnot (?:noisy|hot|leaking)|\bwithout\b|\bas usual\b|\bunchanged\b|\bnormal\b|평소와 같|평소와 다르지 않|변화 ?없|이상 ?없|없었|정상`)
+
+// symptomTwins are a symptom word's words in the other language, so a
+// record written in one matches a report in the other ("소음" is "noise").
+var symptomTwins = map[string][]string{
+	"소음": {"noise", "noisy"}, "소리": {"noise", "sound"}, "떨림": {"vibration", "shak"}, "진동": {"vibration"},
+	"냄새": {"smell"}, "누수": {"leak"}, "누설": {"leak"}, "막힘": {"clog", "block"}, "과열": {"overheat", "hot"},
+	"noise": {"소음", "소리"}, "noisy": {"noise", "소음", "소리"}, "smell": {"냄새"}, "leak": {"누수", "누설"}, "vibration": {"진동", "떨림"},
 }
 
 // symptomWords are the question's words that describe what the user
@@ -81,8 +93,12 @@ func symptomWords(q Query, p *plant.Plant, asset string) (said, stems []string) 
 // said and their stems) and returns the answer's lines: the incidents that
 // describe it (cited), or that none does and what Gemba can do instead.
 func (r *run) symptomLookup(asset string, said, words []string) []string {
+	query := r.q.Question + " " + strings.Join(words, " ")
+	for _, w := range words {
+		query += " " + strings.Join(symptomTwins[w], " ") // "소음" finds a record of "noise"
+	}
 	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{
-		"query": r.q.Question + " " + strings.Join(words, " "), "asset": asset, "kind": "incident", "k": 6}})
+		"query": query, "asset": asset, "kind": "incident", "k": 6}})
 	var own []*doc
 	for _, x := range res {
 		for _, id := range r.lib.merge(x) {
@@ -112,9 +128,12 @@ func (r *run) symptomLookup(asset string, said, words []string) []string {
 		// not a low temperature).
 		hits := 0
 		for _, line := range strings.Split(text, "\n") {
+			if negatedRe.MatchString(line) {
+				continue // "pump noise was as usual", "no unusual noise": not the symptom
+			}
 			n := 0
 			for _, w := range words {
-				if wordIn(line, w) {
+				if wordIn(line, w) || slices.ContainsFunc(symptomTwins[w], func(t string) bool { return wordIn(line, t) }) {
 					n++
 				}
 			}
