@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
@@ -15,13 +16,36 @@ import (
 // demoDocs is an incident store holding the demo plant's documents.
 func demoDocs(t *testing.T) *rag.Store {
 	t.Helper()
+	s, _ := demoDocsPool(t)
+	return s
+}
+
+// demoDocsPool is demoDocs with its database, for SQL computed apart.
+func demoDocsPool(t *testing.T) (*rag.Store, *pgxpool.Pool) {
+	t.Helper()
+	pool := dbtest.Pool(t)
 	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 	require.NoError(t, err)
-	s := rag.New(dbtest.Pool(t), emb, rag.Options{})
+	s := rag.New(pool, emb, rag.Options{})
 	rep, err := s.Ingest(context.Background(), []string{"../internal/demo/docs"}, rag.IngestOptions{})
 	require.NoError(t, err)
 	require.Empty(t, rep.Failed)
-	return s
+	return s, pool
+}
+
+// documentIDs runs a query of document ids.
+func documentIDs(t *testing.T, pool *pgxpool.Pool, query string) []string {
+	t.Helper()
+	rows, err := pool.Query(context.Background(), query)
+	require.NoError(t, err)
+	var out []string
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		out = append(out, id)
+	}
+	require.NoError(t, rows.Err())
+	return out
 }
 
 func TestIncidentTools(t *testing.T) {
@@ -87,23 +111,10 @@ func TestIncidentTools(t *testing.T) {
 func TestSearchIncidentsWindow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
-	require.NoError(t, err)
-	s := rag.New(pool, emb, rag.Options{})
-	_, err = s.Ingest(ctx, []string{"../internal/demo/docs"}, rag.IngestOptions{})
-	require.NoError(t, err)
+	s, pool := demoDocsPool(t)
 	search := tools.SearchIncidentsTool(s)
 
-	rows, err := pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'incident' AND occurred_at >= '2024-11-01' AND occurred_at < '2025-01-01' ORDER BY occurred_at DESC, id`)
-	require.NoError(t, err)
-	var want []string
-	for rows.Next() {
-		var id string
-		require.NoError(t, rows.Scan(&id))
-		want = append(want, id)
-	}
-	require.NoError(t, rows.Err())
+	want := documentIDs(t, pool, `SELECT id FROM documents WHERE kind = 'incident' AND occurred_at >= '2024-11-01' AND occurred_at < '2025-01-01' ORDER BY occurred_at DESC, id`)
 	require.Greater(t, len(want), 5, "the demo documents have incidents in November and December 2024")
 
 	res, err := search.Call(ctx, json.RawMessage(`{"query":"","kind":"incident","since":"2024-11-01","until":"2025-01-01","k":50}`))
@@ -128,23 +139,10 @@ func TestSearchIncidentsWindow(t *testing.T) {
 func TestSearchIncidentsOutcome(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	pool := dbtest.Pool(t)
-	emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
-	require.NoError(t, err)
-	s := rag.New(pool, emb, rag.Options{})
-	_, err = s.Ingest(ctx, []string{"../internal/demo/docs"}, rag.IngestOptions{})
-	require.NoError(t, err)
+	s, pool := demoDocsPool(t)
 	search := tools.SearchIncidentsTool(s)
 
-	rows, err := pool.Query(ctx, `SELECT id FROM documents WHERE kind = 'incident' AND outcome = 'failed' ORDER BY id`)
-	require.NoError(t, err)
-	var want []string
-	for rows.Next() {
-		var id string
-		require.NoError(t, rows.Scan(&id))
-		want = append(want, id)
-	}
-	require.NoError(t, rows.Err())
+	want := documentIDs(t, pool, `SELECT id FROM documents WHERE kind = 'incident' AND outcome = 'failed' ORDER BY id`)
 	require.GreaterOrEqual(t, len(want), 3, "the demo documents record failed fixes")
 
 	res, err := search.Call(ctx, json.RawMessage(`{"query":"","kind":"incident","outcome":"failed","k":50}`))

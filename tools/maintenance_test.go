@@ -162,9 +162,6 @@ func loadPdMHistory(t *testing.T, dbtx db.DBTX) {
 	}
 }
 
-// TestMaintenanceHistoryAzurePdM loads the Azure PdM tables through the
-// documented mapping files and checks the tool's figures against the raw
-// CSV files and SQL written independently of the tool.
 // TestMaintenanceHistoryTitle: work no field names (greasing) is found by
 // its record's title, case-insensitive, with the other filters.
 func TestMaintenanceHistoryTitle(t *testing.T) {
@@ -192,6 +189,9 @@ func TestMaintenanceHistoryTitle(t *testing.T) {
 	require.Contains(t, res.Summary, "0 record(s)", "nothing matches: none, not another record")
 }
 
+// TestMaintenanceHistoryAzurePdM loads the Azure PdM tables through the
+// documented mapping files and checks the tool's figures against the raw
+// CSV files and SQL written independently of the tool.
 func TestMaintenanceHistoryAzurePdM(t *testing.T) {
 	t.Parallel()
 	if _, err := os.Stat(filepath.Join(pdmDir, "PdM_failures.csv")); err != nil {

@@ -555,13 +555,7 @@ var timeRules = []timeRule{
 			if !ok {
 				return Span{}, false
 			}
-			off := 0
-			switch day {
-			case "yesterday", "어제":
-				off = -1
-			case "그저께", "그제":
-				off = -2
-			}
+			off := dayOffset(day)
 			at := p.Day(now, off).Add(c)
 			if day == "" && at.After(now) {
 				at = at.Add(-24 * time.Hour) // the latest such time
@@ -983,6 +977,18 @@ func partOfDay(text string, w Span, now time.Time, p *plant.Plant) (Span, bool) 
 	return Span{}, false
 }
 
+// dayOffset is the days back a day word names (yesterday −1, the day
+// before −2, else 0).
+func dayOffset(day string) int {
+	switch day {
+	case "yesterday", "어제":
+		return -1
+	case "그저께", "그제":
+		return -2
+	}
+	return 0
+}
+
 // shiftWant is the shift of the day (1 first, 2 second, 3 night) a shift
 // word names.
 func shiftWant(kind string) int {
@@ -1139,13 +1145,7 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 	case m[7] != "":
 		day, kind = "", m[7] // "오후조 끝날 때까지": the one now or next
 	}
-	off := 0
-	switch day {
-	case "yesterday", "어제":
-		off = -1
-	case "그저께", "그제":
-		off = -2
-	}
+	off := dayOffset(day)
 	want := shiftWant(kind)
 	for _, sh := range p.Shifts {
 		if shiftPart(sh) != want {
