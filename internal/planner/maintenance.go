@@ -38,9 +38,15 @@ var maintAsks = []maintAsk{
 	// After "next": "when is press 1 due for service?" is its next service.
 	{"due", regexp.MustCompile(dueAskPattern), "records"},
 	{"replaced", replacedAskRe, "records"},
+	{"duration", regexp.MustCompile(jobDurationPattern), "records"},
 	{"longest", regexp.MustCompile(longestWithoutPattern), "last_service"},
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|` + lastFailureKO), "last_service"},
 }
+
+// jobDurationPattern asks how long a job of the records usually takes
+// ("how long does that job usually take?", "스트레이너 청소 보통 얼마나
+// 걸려?"); a repair's time is reliability's MTTR.
+const jobDurationPattern = `\bhow long (?:does|do|did|will) (?:that|this|the|a|an|each|it|one)\b.{0,30}\b(?:job|pm|service|cleaning|check|inspection|work|task|round|route)s?\b.{0,20}\btake\b|\bhow long (?:does|do) (?:that|this|it) (?:usually |normally |typically )?take\b|\b(?:usual|typical|average) (?:duration|time) (?:of|for)\b|(?:청소|점검|정비|교체|pm|작업)\S*\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)`
 
 // longestWithoutPattern asks which machine has gone longest without
 // service ("which machine has gone longest without a PM?", "PM 안 한 지
@@ -356,6 +362,10 @@ func (r *run) maintenanceAs(key string) {
 	}
 	if ask.key == "due" {
 		r.dueWork(args) // "what's overdue in maintenance?"
+		return
+	}
+	if ask.key == "duration" {
+		r.jobDuration(args) // "how long does that job usually take?"
 		return
 	}
 	if ask.key == "longest" {
@@ -862,6 +872,74 @@ func (r *run) maintScope(f map[string]any) string {
 		return r.msg("maint.type", t)
 	}
 	return r.msg("maint.plant")
+}
+
+// jobDuration answers how long a job of the records usually takes: the
+// records of the machine's work that the question (or, for "that job",
+// the thread) names by component or by the work in its title, timed by
+// their downtime or from opening to closing; the median, the range and
+// how many.
+func (r *run) jobDuration(args map[string]any) {
+	q := r.q
+	text := q.Text
+	if q.FollowUp || args["component"] == nil && workDone(text) == nil {
+		text = q.Thread + "\n" + q.Text // "that job": the thread's
+	}
+	if args["component"] == nil {
+		for _, c := range componentWords {
+			if c.re.MatchString(text) {
+				args["component"] = c.part
+			}
+		}
+	}
+	if w := workDone(text); w != nil {
+		args["title"] = w.title
+	}
+	delete(args, "since")
+	delete(args, "until")
+	args["limit"] = 50
+	recs, ok := r.records(args)
+	if !ok {
+		r.a.Situation = joinLines(r.maintUnreadable())
+		r.a.Confidence = "low"
+		return
+	}
+	var mins []float64
+	for _, rec := range recs {
+		switch {
+		case rec.Downtime != nil && *rec.Downtime > 0:
+			mins = append(mins, float64(*rec.Downtime))
+		case rec.Closed != "":
+			a, e1 := time.Parse(recordLayout, rec.Opened)
+			b, e2 := time.Parse(recordLayout, rec.Closed)
+			if e1 == nil && e2 == nil && b.After(a) {
+				mins = append(mins, b.Sub(a).Minutes())
+			}
+		}
+	}
+	what := r.maintScope(args)
+	if a, ok := args["asset"].(string); ok {
+		what = a
+	}
+	if c, ok := args["component"].(string); ok {
+		what += " " + c
+	}
+	if len(mins) == 0 {
+		r.a.Situation = r.msg("maint.duration_none", what, len(recs))
+		r.a.Confidence = "low"
+		r.a.Escalate = r.msg("maint.escalate")
+		return
+	}
+	sort.Float64s(mins)
+	med := mins[len(mins)/2]
+	if len(mins)%2 == 0 {
+		med = (mins[len(mins)/2-1] + mins[len(mins)/2]) / 2
+	}
+	title := recs[0].Title
+	r.a.Situation = r.msg("maint.duration", title, r.derive("median minutes of the job's records", math.Round(med), "median of downtime or closed − opened"),
+		r.derive("shortest minutes", mins[0], "the smallest of those"), r.derive("longest minutes", mins[len(mins)-1], "the largest of those"), len(mins))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
 }
 
 // longestWithout ranks the machines by their last service, the longest
