@@ -102,7 +102,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentMaintenance: {
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
-		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b`),
+		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`),
 		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
 		// "did anyone grease press 3 recently?": its lubrication records.
@@ -238,11 +238,12 @@ var shortcutThings = []struct {
 	en, ko string
 }{
 	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록"},
+	{regexp.MustCompile(`reach|hands? in|cover|커버|덮개|안전문|손 ?(?:넣|집어)`), "the guard and the lockout (reaching in with it open)", "가드와 잠금(LOTO)"},
 	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드"},
 	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지"},
 	{regexp.MustCompile(`ppe`), "the protective equipment", "보호구"},
 	{regexp.MustCompile(`permit`), "the work permit", "작업 허가"},
-	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO)"},
+	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO) 절차"},
 	{regexp.MustCompile(`.`), "a safety step", "안전 절차"},
 }
 
@@ -314,6 +315,7 @@ type synonym struct {
 
 var searchSynonyms = []synonym{
 	{regexp.MustCompile(`lock ?out|tag ?out|loto|잠금|표지`), "lockout LOTO 잠금 표지"},
+	{regexp.MustCompile(`\breach\w*\b.{0,15}\b(?:in|into|inside)\b|\bhands? in\b|커버|덮개|안전문|손 ?(?:넣|집어)`), "lockout LOTO 잠금 표지 guard interlock"},
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should|can|must) (?:i|we) (?:need to |have to )?(?:call|tell|contact|notify)|who(?:'s| is) on[- ]?call|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
 	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},

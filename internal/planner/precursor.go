@@ -33,23 +33,32 @@ func (r *run) failureHistory(targets []string) []string {
 	if len(targets) == 0 || len(targets) > 3 || !(past || asked) || !r.in.Tools.Has(tools.MaintenanceHistory) {
 		return nil
 	}
-	args := map[string]any{"aggregate": "records", "order": "oldest", "limit": 50,
-		"since": stampUTC(q.Window.From.Add(-precursorLookback)), "until": stampUTC(q.Window.To)}
-	if len(targets) == 1 {
-		args["asset"] = targets[0]
-	} else {
-		args["assets"] = targets
+	// The failures of the window and the alerts of the week before each,
+	// read apart: a long window's routine records must not crowd the
+	// failures out of one list.
+	call := func(kind string, from time.Time) agent.ToolCall {
+		args := map[string]any{"aggregate": "records", "order": "oldest", "limit": 50, "kind": kind,
+			"since": stampUTC(from), "until": stampUTC(q.Window.To)}
+		if len(targets) == 1 {
+			args["asset"] = targets[0]
+		} else {
+			args["assets"] = targets
+		}
+		return agent.ToolCall{Name: tools.MaintenanceHistory, Args: args}
 	}
-	res := r.in.Tools.Run(r.ctx, agent.ToolCall{Name: tools.MaintenanceHistory, Args: args})
+	res := r.in.Tools.Run(r.ctx, call("failure", q.Window.From), call("alert", q.Window.From.Add(-precursorLookback)))
 	r.results = append(r.results, res...)
-	if len(res) == 0 || !res[0].OK {
+	if len(res) < 2 || !res[0].OK {
 		return nil // no history here, or not for these machines: the sensors answer alone
 	}
-	d, ok := decode[struct {
-		Records []maintRecord `json:"records"`
-	}](res[0].Result.Data)
-	if !ok {
-		return nil
+	var d struct{ Records []maintRecord }
+	for _, x := range res {
+		got, ok := decode[struct {
+			Records []maintRecord `json:"records"`
+		}](x.Result.Data)
+		if x.OK && ok {
+			d.Records = append(d.Records, got.Records...)
+		}
 	}
 	var failures, alerts []maintRecord
 	for _, rec := range d.Records {
