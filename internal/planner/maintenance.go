@@ -65,6 +65,10 @@ const alarmMostKO = `(?:알람|경보|에러|오류).{0,12}(?:가장|제일) ?(?
 // "breakdowns", "고장", "돌발").
 var unplannedRe = regexp.MustCompile(`(?i)breakdown|failure|unplanned|unscheduled|고장|돌발|비계획`)
 
+// plannedRe limits downtime or cost to preventive work ("PM downtime",
+// "planned maintenance", "예방정비").
+var plannedRe = regexp.MustCompile(`(?i)\bpms?\b|\bpreventive\b|\bplanned\b|\bscheduled\b|예방 ?정비|계획 ?정비|피엠`)
+
 // maintCostPattern asks what maintenance or breakdowns cost ("how much
 // did breakdowns cost us?", "what did we spend on maintenance?", "수리
 // 비용"): the costs the records state, or that they state none.
@@ -306,7 +310,7 @@ var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|clas
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|\b(?:by|per|for each|each) line\b|어느 라인|어떤 라인|라인별|라인마다`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주) (?:\S+ ){0,2}(?:설비|기계)`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\btop \d+ (?:machines|assets)\b|\b(?:machines|assets) by\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주) (?:\S+ ){0,2}(?:설비|기계)`)
 )
 
 // maintenance answers a question about the maintenance history from the
@@ -433,8 +437,11 @@ func (r *run) maintenanceAs(key string) {
 			args["component"] = c // "the MTBF of comp2"
 		}
 	}
-	if (ask.key == "downtime" || ask.key == "cost") && unplannedRe.MatchString(q.Text) {
+	switch {
+	case (ask.key == "downtime" || ask.key == "cost") && unplannedRe.MatchString(q.Text):
 		args["kind"] = "failure"
+	case (ask.key == "downtime" || ask.key == "cost") && plannedRe.MatchString(q.Text):
+		args["kind"] = "preventive" // "the most PM downtime": planned work only
 	}
 	switch {
 	case ask.key == "count" && args["kind"] == "failure" && whichComponent.MatchString(q.Text):
@@ -609,10 +616,18 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			fails += f.Failures
 		}
 		what := r.msg("maint.downtime_all")
-		if k, _ := d.Filter["kind"].(string); k == "failure" {
+		switch k, _ := d.Filter["kind"].(string); k {
+		case "failure":
 			what = r.msg("maint.downtime_failures")
+		case "preventive":
+			what = r.msg("maint.downtime_planned")
 		}
-		out = append(out, r.msg("maint.downtime_total", r.derive("downtime hours in total", math.Round(hours*10)/10, "sum of the groups' downtime"), what, fails, span))
+		total := r.derive("downtime hours in total", math.Round(hours*10)/10, "sum of the groups' downtime")
+		if k, _ := d.Filter["kind"].(string); k == "preventive" {
+			out = append(out, r.msg("maint.downtime_total_planned", total, span))
+		} else {
+			out = append(out, r.msg("maint.downtime_total", total, what, fails, span))
+		}
 	}
 	for _, f := range d.Figures {
 		name := f.Group

@@ -46,6 +46,10 @@ var metrics = []metric{
 		Needs: [][]string{{"flow", "flow_rate"}}, Missing: "metric.flow.missing", Instead: "metric.flow.instead", ReadingInstead: "pressure"},
 	{Key: "humidity", re: regexp.MustCompile(`\bhumidity\b|\bmoisture\b|습도`),
 		Needs: [][]string{{"humidity"}}, Missing: "metric.humidity.missing", Instead: "metric.humidity.instead"},
+	{Key: "dew point", re: regexp.MustCompile(`\bdew ?point\b|이슬점`),
+		Needs: [][]string{{"dew_point", "dewpoint"}}, Missing: "metric.dewpoint.missing", Instead: "metric.dewpoint.instead", ReadingInstead: "pressure"},
+	{Key: "oil level", re: regexp.MustCompile(`\boil (?:level|pressure)\b|\bhydraulic oil\b|오일 ?(?:레벨|압력|양)|유압 ?오일|유압유|작동유`),
+		Needs: [][]string{{"oil_level", "oil_pressure", "hydraulic_pressure"}}, Missing: "metric.oil.missing", Instead: "metric.oil.instead"},
 }
 
 // metricFor returns the metric a text asks for, if any.

@@ -530,7 +530,7 @@ var timeRules = []timeRule{
 	// A moment behind: "at 3pm yesterday", "yesterday around 15:00",
 	// "어제 오후 3시쯤": the reading then (Point), the hour from it as
 	// the window.
-	{regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`), past,
+	{pastMomentRe, past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			var c time.Duration
 			ok := false
@@ -592,22 +592,7 @@ var timeRules = []timeRule{
 			}
 			return Span{From: sat, To: p.Day(sat, 2), Label: "last weekend", LabelKO: "지난 주말"}, true
 		}, nil},
-	{re: regexp.MustCompile(`\b(?:over|during|across|on|at) (?:the )?weekend\b|주말 ?(?:동안|내내|사이)|주말에`), dir: split,
-		span: func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			sat := lastWeekend(p, now)
-			end := p.Day(sat, 2)
-			if now.Before(end) {
-				return Span{From: sat, To: now, Label: "the weekend so far", LabelKO: "이번 주말 현재까지"}, true
-			}
-			return Span{From: sat, To: end, Label: "the weekend", LabelKO: "주말"}, now.Sub(end) < p.Day(sat, 7).Sub(now)
-		},
-		ahead: func(m []string, now time.Time, p *plant.Plant) Span {
-			sat := nextSaturday(p, now)
-			if now.Sub(sat) >= 48*time.Hour {
-				sat = sat.AddDate(0, 0, 7)
-			}
-			return Span{From: maxTime(now, sat), To: sat.AddDate(0, 0, 2), Label: "the weekend", LabelKO: "주말"}
-		}},
+	{re: regexp.MustCompile(`\b(?:over|during|across|on|at) (?:the )?weekend\b|주말 ?(?:동안|내내|사이)|주말에`), dir: split, span: weekendSpan, ahead: weekendAhead},
 	// "until the weekend": to Saturday 00:00; "over the weekend": Saturday and Sunday.
 	{regexp.MustCompile(`\b(?:until|till|to|by|before) (?:the |this )?weekend\b|주말까지|주말 전`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -625,6 +610,8 @@ var timeRules = []timeRule{
 			}
 			return Span{From: maxTime(now, sat), To: sat.AddDate(0, 0, 2), Label: "the weekend", LabelKO: "주말"}, true
 		}, nil},
+	// "weekend output", "주말 생산량": a bare weekend is the split one above.
+	{re: regexp.MustCompile(`\bweekend'?s?\b|주말`), dir: split, span: weekendSpan, ahead: weekendAhead},
 	{regexp.MustCompile(`\bnext week\b|다음\s*주`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, 1), To: p.Week(now, 2), Label: "next week", LabelKO: "다음 주"}, true
@@ -708,6 +695,12 @@ var timeRules = []timeRule{
 	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|shifts?|months?|years?)\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			d := time.Duration(count(m[1])) * unit(m[2])
+			switch {
+			case strings.HasPrefix(m[2], "month"):
+				d = now.Sub(now.AddDate(0, -count(m[1]), 0)) // calendar months back
+			case strings.HasPrefix(m[2], "year"):
+				d = now.Sub(now.AddDate(-count(m[1]), 0, 0))
+			}
 			return ago(now, d, m[0], m[0]), true
 		}, nil},
 	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `?\s*(분|시간|일|주|교대)`), past,
@@ -902,7 +895,7 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 			}
 			if !horizon.Named {
 				h := r.ahead(m, now, p)
-				h.Named = true
+				h.Named, h.Ahead = true, true
 				horizon = h
 			}
 		case either:
@@ -941,8 +934,21 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 			window = w
 		}
 	}
+	if window.Point && !window.Ahead {
+		// "thursday at 3pm": the moment on the day named beside it.
+		if day, _ := readTimes(pastMomentRe.ReplaceAllString(text, " "), now, p); day.Named && day.From.Equal(p.Day(day.From, 0)) && day.To.Equal(p.Day(day.From, 1)) {
+			at := day.From.Add(window.From.Sub(p.Day(window.From, 0)))
+			if !at.After(now) {
+				lab := p.Local(at).Format("01-02 15:04")
+				window = Span{From: at, To: minTime(at.Add(time.Hour), now), Label: "at " + lab, LabelKO: lab, Point: true, Named: true}
+			}
+		}
+	}
 	return window, horizon
 }
+
+// pastMomentRe is a moment behind ("at 3pm yesterday", "어제 오후 3시쯤").
+var pastMomentRe = regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`)
 
 // shiftNameRe names a shift of the day ("the day shift", "주간조").
 var shiftNameRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)`)
@@ -1052,6 +1058,27 @@ func byEnd(phrase string, start time.Time) time.Time {
 
 // nextSaturday is 00:00 of this week's Saturday in plant time (today's on
 // a Saturday, the day before's on a Sunday).
+// weekendSpan is "the weekend" behind: the one under way, or the one just
+// past while it is nearer than the coming one.
+func weekendSpan(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+	sat := lastWeekend(p, now)
+	end := p.Day(sat, 2)
+	if now.Before(end) {
+		return Span{From: sat, To: now, Label: "the weekend so far", LabelKO: "이번 주말 현재까지"}, true
+	}
+	return Span{From: sat, To: end, Label: "the weekend", LabelKO: "주말"}, now.Sub(end) < p.Day(sat, 7).Sub(now)
+}
+
+// weekendAhead is "the weekend" ahead: the coming one (the rest of the
+// one under way).
+func weekendAhead(m []string, now time.Time, p *plant.Plant) Span {
+	sat := nextSaturday(p, now)
+	if now.Sub(sat) >= 48*time.Hour {
+		sat = sat.AddDate(0, 0, 7)
+	}
+	return Span{From: maxTime(now, sat), To: sat.AddDate(0, 0, 2), Label: "the weekend", LabelKO: "주말"}
+}
+
 // lastWeekend is the Saturday 00:00 of the latest weekend begun by now.
 func lastWeekend(p *plant.Plant, now time.Time) time.Time {
 	d := p.Day(now, 0)
