@@ -97,6 +97,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
 		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|\bhow (?:do|can|should) (?:i|we) (?:safely )?(?:clear|free|unjam|remove|get out|release)\b`),
 		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
+		p(6, `(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:빼|꺼내|제거하|푸)는 ?(?:법|방법)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
@@ -110,6 +111,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, lastFailureKO+"|"+alarmMostKO),
 		p(9, longestWithoutPattern),
 		p(9, jobDurationPattern),
+		// "컴프 다음 PM 언제?", "cnc4 마지막으로 손본게 언제야?", "고장 몇일마다
+		// 나?", "예방정비 제일 많이 한 설비": the records.
+		p(8, `다음 ?(?:pm|피엠|예방 ?정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|(?:고장|정지)\S*.{0,12}(?:몇 ?일|며칠|몇 ?주|몇 ?달)\s*(?:마다|에 한 번)|(?:예방 ?정비|pm|피엠|점검|정비)\S*\s*(?:가장|제일) ?(?:많이|자주|적게)|\bmost (?:pms?|preventive|inspections|services)\b`),
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
@@ -319,6 +323,7 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should|can|must) (?:i|we) (?:need to |have to )?(?:call|tell|contact|notify)|who(?:'s| is) on[- ]?call|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
 	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},
+	{regexp.MustCompile(`(?:vibration|진동) ?(?:alarm|알람|경보)|(?:alarm|알람|경보).{0,10}(?:vibration|진동)`), "vibration alarm triage"},
 	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},
 	{regexp.MustCompile(`strainer|스트레이너`), "suction strainer cleaning pump"},
 	{regexp.MustCompile(`intake|air filter|흡입`), "intake air filter compressor"},

@@ -485,6 +485,14 @@ var timeRules = []timeRule{
 			s := p.ShiftAt(now, -1)
 			return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}, true
 		}, nil},
+	// A day of last week: "tuesday last week", "last week's tuesday",
+	// "지난주 화요일" (before "last week", which would take the whole week).
+	{regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?:of )?last week\b|\blast week'?s (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|(?:지난|저번)\s*주\s*([월화수목금토일])요일`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			wd, ok := weekdays[m[1]+m[2]+m[3]]
+			d := p.Day(p.Week(now, -1), (int(wd)+6)%7) // Monday first
+			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, ok
+		}, nil},
 	{regexp.MustCompile(`\b(?:the )?day before yesterday\b|그저께|그제(?:[^서]|$)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Day(now, -2), To: p.Day(now, -1), Label: "the day before yesterday", LabelKO: "그저께"}, true
@@ -673,14 +681,6 @@ var timeRules = []timeRule{
 				return ago(now, 30*24*time.Hour, "the last 30 days", "최근 30일"), true
 			}
 			return ago(now, 7*24*time.Hour, "the last 7 days", "최근 7일"), true
-		}, nil},
-	// A day of last week: "tuesday last week", "last week's tuesday",
-	// "지난주 화요일" (before "last week", which would take the whole week).
-	{regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday) (?:of )?last week\b|\blast week'?s (monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|(?:지난|저번)\s*주\s*([월화수목금토일])요일`), past,
-		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
-			wd, ok := weekdays[m[1]+m[2]+m[3]]
-			d := p.Day(p.Week(now, -1), (int(wd)+6)%7) // Monday first
-			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, ok
 		}, nil},
 	{regexp.MustCompile(`\blast week\b|지난\s*주|저번\s*주`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -951,7 +951,7 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 var pastMomentRe = regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`)
 
 // shiftNameRe names a shift of the day ("the day shift", "주간조").
-var shiftNameRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)`)
+var shiftNameRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
 
 // partOfDay narrows a window of one whole day ("11월 30일", "on the 5th",
 // "the day before yesterday") to the clock times or the shift the text
@@ -968,7 +968,7 @@ func partOfDay(text string, w Span, now time.Time, p *plant.Plant) (Span, bool) 
 		}
 	}
 	if m := shiftNameRe.FindStringSubmatch(text); m != nil {
-		want := shiftWant(m[1] + m[2])
+		want := shiftWant(m[1] + m[2] + m[3])
 		for _, sh := range p.Shifts {
 			if shiftPart(sh) != want {
 				continue

@@ -12,7 +12,7 @@ import (
 )
 
 // trendRe asks how a reading went over a time: its trend.
-var trendRe = regexp.MustCompile(`\b(?:max|maximum|highest|peak|min|minimum|lowest|average|mean|avg)\b|최고|최대|최저|최소|평균|\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|추이|추세|변화|그래프|차트`)
+var trendRe = regexp.MustCompile(`\b(?:max|maximum|highest|peak|min|minimum|lowest|average|mean|avg)\b|최고|최대|최저|최소|평균|(?:제일|가장) ?(?:낮았|높았|낮은|높은|낮을|높을)|\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|추이|추세|변화|그래프|차트`)
 
 // trendAsked reports whether the question asks a named sensor's trend:
 // a sensor, a machine, and trend words or a window longer than a day.
@@ -21,7 +21,10 @@ func (r *run) trendAsked(targets []string) bool {
 	if len(q.Sensors) == 0 || len(targets) == 0 || len(targets) > 3 || contains(q.Sensors, "output") {
 		return false
 	}
-	return trendRe.MatchString(q.Text) || hourlyRe.MatchString(q.Text) || q.Window.Named && q.Window.To.Sub(q.Window.From) > 26*time.Hour
+	// A past window named ("지난주 수요일 야간에 진동 어땠어?"): its figures,
+	// not only the latest reading.
+	past := q.Window.Named && !q.Window.Ahead && !q.Window.Point && q.Window.To.Before(r.now.Add(-time.Hour))
+	return trendRe.MatchString(q.Text) || hourlyRe.MatchString(q.Text) || q.Window.Named && q.Window.To.Sub(q.Window.From) > 26*time.Hour || past
 }
 
 // hourlyRe asks for a sensor's values hour by hour ("every hour last

@@ -146,6 +146,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	if q.Intent == IntentRank && len(q.Assets) == 1 && len(q.Sensors) > 0 && !contains(q.Sensors, "output") && trendRe.MatchString(q.Text) {
+		// "펌프1 토출압력 제일 낮았을 때 몇이었어": one machine's extreme, not a ranking.
+		q.Intent = IntentMetric
+	}
 	q.Broad = q.Intent == IntentRank && broadOnly(q)
 	if agent.ShortcutRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
 		q.Shortcut, q.Intent = true, IntentProcedure
