@@ -53,6 +53,10 @@ func (r *run) answer() {
 		r.noteUnknown()
 		return
 	}
+	if intervalAsked(q.Text) && !didRe.MatchString(q.Text) && r.interval() {
+		r.noteUnknown() // "what's the lube interval on press 3?"
+		return
+	}
 	targets := targetsOf(q, r.p)
 	if r.lastFailureWindow(targets) {
 		q = r.q // "what came before machine 12's last failure?": that failure's time

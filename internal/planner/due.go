@@ -15,7 +15,7 @@ import (
 // due date.
 
 // dueAskPattern asks what maintenance is due, scheduled or overdue.
-const dueAskPattern = `\boverdue\b|\bpast due\b|\b(?:maintenance|work|service|pms?|jobs?|work ?orders?)\b.{0,25}\b(?:due|schedul\w*|plann\w*|coming up)\b|\b(?:due|schedul\w*|plann\w*)\b.{0,20}\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b|(?:예정된|예정|밀린|지연된|기한|마감).{0,10}(?:정비|점검|작업|pm|피엠)|(?:정비|점검|작업|pm|피엠).{0,10}(?:예정|밀린|지연|기한|마감)` +
+const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?orders?|jobs?)\b|\b(?:wo|work ?order)\b.{0,10}\bstatus\b|작업 ?지시.{0,10}(?:상태|진행|어떻게 ?됐)|\boverdue\b|\bpast due\b|\b(?:maintenance|work|service|pms?|jobs?|work ?orders?)\b.{0,25}\b(?:due|schedul\w*|plann\w*|coming up)\b|\b(?:due|schedul\w*|plann\w*)\b.{0,20}\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b|(?:예정된|예정|밀린|지연된|기한|마감).{0,10}(?:정비|점검|작업|pm|피엠)|(?:정비|점검|작업|pm|피엠).{0,10}(?:예정|밀린|지연|기한|마감)` +
 	// "any updates on the pump 2 work order?", "what's open for conveyor 1?".
 	`|\b(?:updates?|status|news|progress)\b.{0,30}\bwork ?orders?\b|\bwork ?orders?\b.{0,20}\b(?:status|updates?|progress)\b|\bwhat(?:'s| is| are) (?:still )?(?:open|pending|outstanding)\b|\bopen (?:jobs?|tickets?)\b`
 

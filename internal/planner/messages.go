@@ -296,6 +296,7 @@ var messages = map[string][2]string{
 	"maint.what_work":              {"%s record(s)", "%s 기록"},
 	"maint.duration":               {"\"%s\" usually takes %s minutes (from %s to %s over %d timed records).", "\"%s\" 작업은 보통 %s분 걸립니다 (기록 %[5]d건 기준 %[3]s–%[4]s분)."},
 	"maint.duration_none":          {"%s: none of its %d records says how long it took.", "%s: 기록 %d건 중 소요 시간이 적힌 것이 없습니다."},
+	"interval.head":                {"What the plant's documents say about how often this is done:", "공장 문서에 적힌 주기:"},
 	"maint.longest":                {"%d. %s: %s days since its last service, %s: %s (%s).", "%d. %s: 마지막 정비 후 %s일, %s: %s (%s)."},
 	"maint.longest_never":          {"No service on record at all: %s.", "정비 기록이 전혀 없음: %s."},
 	"extreme.in_high":              {"Highest %s over %s (each machine's peak, with its mean): %s.", "%[2]s 동안 %[1]s 최고값 순 (설비별 최고치와 평균): %[3]s."},

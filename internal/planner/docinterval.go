@@ -1,0 +1,143 @@
+package planner
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// --- How often a job is to be done, by the documents --------------------------
+//
+// "What's the lube interval on press 3?", "프레스3 그리스 주기 몇 시간이야?":
+// the interval the runbooks and incidents state for that work, quoted
+// with its source; how often it was done is the records' (maintenance).
+
+// intervalAskRe asks for the interval a job is to be done at.
+var intervalAskRe = regexp.MustCompile(`(?i)\b(?:interval|frequency)\b|\bhow often (?:should|must|do we need to|are we supposed to)\b|\bevery how many\b|주기|몇 ?(?:시간|일|주)마다 (?:해야|넣어야|줘야|점검해야|교체해야)`)
+
+// intervalWorkRe names the work the interval is of.
+var intervalWorkRe = regexp.MustCompile(`(?i)\bgreas\w*|\blub\w*|\boil\w*|\bclean\w*|\binspect\w*|\bchang\w*|\breplac\w*|\bcheck\w*|\bservic\w*|\bpm\b|\bfilter\b|\bstrainer\b|\bbelt\b|그리스|구리스|윤활|급유|청소|세척|점검|교체|교환|필터|스트레이너|벨트`)
+
+// intervalLineRe finds a document's sentence that states an interval.
+var intervalLineRe = regexp.MustCompile(`(?i)\bevery\s+(?:\d+|few|two|three|four|six|eight)?\s*(?:hours?|h|days?|weeks?|months?|shifts?|years?|[\d,]+\s*h)\b|\binterval\b|\bweekly\b|\bmonthly\b|\bdaily\b|\bper shift\b|\d+\s*(?:시간|일|주|개월)\s*마다|주기|매\s*(?:주|월|일|교대)`)
+
+// statedPeriodRe is an interval stated as a period ("every 4 hours",
+// "4시간마다").
+var statedPeriodRe = regexp.MustCompile(`(?i)\bevery\s+\d+|\d+\s*(?:시간|일|주|개월)\s*마다`)
+
+// intervalAsked says whether the question asks for a documented interval.
+func intervalAsked(text string) bool {
+	return intervalAskRe.MatchString(text) && intervalWorkRe.MatchString(text)
+}
+
+// interval answers with the documents' sentences that state how often the
+// work named is done, on the machine named; false when none says.
+func (r *run) interval() bool {
+	q := r.q
+	query := q.Question
+	for _, s := range searchSynonyms {
+		if s.re.MatchString(q.Text) {
+			query += " " + s.add
+		}
+	}
+	if m := workDone(q.Text); m != nil {
+		query += " " + m.what
+	}
+	args := func(kind string) map[string]any {
+		a := map[string]any{"query": query, "kind": kind, "k": 4}
+		return a
+	}
+	var ids []string
+	targets := targetsOf(q, r.p)
+	for _, res := range r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args("runbook")}, agent.ToolCall{Name: tools.SearchIncidents, Args: args("incident")}) {
+		for _, id := range r.lib.merge(res) {
+			d := r.lib.docs[id]
+			if d == nil || len(targets) > 0 && fit(d, targets[0], r.p) < 0 {
+				continue
+			}
+			ids = appendUnique(ids, id)
+		}
+	}
+	if len(ids) > 6 {
+		ids = ids[:6]
+	}
+	var reads []agent.ToolCall
+	for _, id := range ids {
+		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
+	}
+	r.call(reads...)
+	var work []string
+	for _, w := range intervalWorkRe.FindAllString(q.Text, -1) {
+		work = append(work, w)
+		for _, f := range workFamilies {
+			if f.MatchString(w) {
+				work = append(work, f.String())
+			}
+		}
+	}
+	var lines []string
+	for _, id := range r.oneOfTwins(ids) {
+		d := r.lib.docs[id]
+		if d == nil {
+			continue
+		}
+		for _, l := range strings.Split(bodyText(d.Body), "\n") {
+			l = strings.TrimSpace(strings.TrimLeft(l, "-*0123456789. "))
+			if l == "" || strings.HasPrefix(l, "|") || !intervalLineRe.MatchString(l) || !anyWordIn(l, work) {
+				continue
+			}
+			key := "parts.line"
+			if r.ko() && !d.korean() {
+				key = "parts.line_en"
+			}
+			lines = append(lines, "• "+r.msg(key, l, d.ID))
+			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+			if len(lines) == 4 {
+				break
+			}
+		}
+		if len(lines) == 4 {
+			break
+		}
+	}
+	if len(lines) == 0 {
+		return false
+	}
+	// A stated period first ("every 4 hours"), then the rest.
+	sort.SliceStable(lines, func(i, j int) bool {
+		return statedPeriodRe.MatchString(lines[i]) && !statedPeriodRe.MatchString(lines[j])
+	})
+	r.a.Situation = joinLines(append([]string{r.msg("interval.head")}, lines...))
+	r.a.Confidence = "medium"
+	return true
+}
+
+// workFamilies are words that name the same work ("lube" is greasing).
+var workFamilies = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)greas|lub|oil|그리스|구리스|윤활|급유`),
+	regexp.MustCompile(`(?i)clean|청소|세척`),
+	regexp.MustCompile(`(?i)inspect|check|점검|확인`),
+	regexp.MustCompile(`(?i)chang|replac|교체|교환`),
+}
+
+// anyWordIn says whether line holds one of the words (or its stem), any case.
+func anyWordIn(line string, words []string) bool {
+	l := strings.ToLower(line)
+	for _, w := range words {
+		if strings.Contains(w, "|") {
+			// a family's pattern
+			if regexp.MustCompile("(?i)" + strings.TrimPrefix(w, "(?i)")).MatchString(l) {
+				return true
+			}
+			continue
+		}
+		w = strings.ToLower(w)
+		if strings.Contains(l, w) || len(w) > 5 && strings.Contains(l, w[:5]) {
+			return true
+		}
+	}
+	return false
+}
