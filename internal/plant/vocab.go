@@ -58,7 +58,7 @@ var EquipmentTypes = []EquipmentType{
 	{"robot", Words{EN: []string{"robot", "robots", "robotic arm", "robot arm", "welding robot"}, KO: []string{"로봇"}}},
 	{"boiler", Words{EN: []string{"boiler", "boilers"}, KO: []string{"보일러"}}},
 	{"chiller", Words{EN: []string{"chiller", "chillers"}, KO: []string{"칠러", "냉동기"}}},
-	{"oven", Words{EN: []string{"oven", "ovens", "curing oven", "furnace"}, KO: []string{"오븐", "건조로", "가열로"}}},
+	{"oven", Words{EN: []string{"oven", "ovens", "curing oven", "furnace"}, KO: []string{"오븐", "건조로", "가열로", "열처리로", "소둔로", "용해로"}}},
 	{"welder", Words{EN: []string{"welder", "welders", "welding machine", "welding"}, KO: []string{"용접기"}}},
 	{"mixer", Words{EN: []string{"mixer", "mixers", "blender"}, KO: []string{"믹서", "혼합기"}}},
 	{"extruder", Words{EN: []string{"extruder", "extruders"}, KO: []string{"압출기"}}},
@@ -70,6 +70,9 @@ var EquipmentTypes = []EquipmentType{
 	{"palletizer", Words{EN: []string{"palletizer", "palletiser"}, KO: []string{"팔레타이저"}}},
 	{"cooling_tower", Words{EN: []string{"cooling tower"}, KO: []string{"냉각탑"}}},
 	{"generator", Words{EN: []string{"generator", "genset"}, KO: []string{"발전기"}}},
+	{"molder", Words{EN: []string{"injection molding machine", "injection moulding machine", "injection molder", "molding machine"}, KO: []string{"사출기", "사출 성형기"}}},
+	{"grinder", Words{EN: []string{"grinder", "grinders", "grinding machine"}, KO: []string{"연삭기", "그라인더"}}},
+	{"fan", Words{EN: []string{"exhaust fan", "blower"}, KO: []string{"송풍기", "배기팬", "블로워"}}},
 }
 
 // Areas are places of a site people name that are no machine or line
