@@ -138,6 +138,10 @@ func (r *run) answer() {
 			u = "day"
 		}
 	}
+	if (u == "day" || u == "shift") && len(q.Sensors) == 1 && q.Sensors[0] != "output" && len(targets) == 1 && r.sensorBreakdown(targets[0], q.Sensors[0], u) {
+		r.noteUnknown() // "daily avg pump 2 pressure for last week"
+		return
+	}
 	if u != "" && r.breakdownAsked() {
 		r.outputBreakdown(u) // "which shift produced the most yesterday?"
 		r.noteUnknown()

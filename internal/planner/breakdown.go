@@ -499,3 +499,45 @@ func (r *run) planOnly() bool {
 	r.a.Escalate = r.msg("escalate.plan")
 	return true
 }
+
+// sensorBreakdown answers a sensor of one machine by day or by shift of
+// the window (the last 7 days when none is named): each part's mean and
+// range, from latest_readings over each part; false when no part has data.
+func (r *run) sensorBreakdown(asset, sensor, unit string) bool {
+	w := r.q.Window
+	if !w.Named {
+		w = Span{From: r.p.Day(r.now, -7), To: r.p.Day(r.now, 0), Label: "the last 7 days", LabelKO: "최근 7일"}
+	}
+	bs := r.buckets(w, unit, 31)
+	if len(bs) < 2 {
+		return false
+	}
+	calls := make([]agent.ToolCall, len(bs))
+	for i, b := range bs {
+		calls[i] = agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": asset, "sensor": sensor, "since": stampUTC(b.From), "until": stampUTC(b.To)}}
+	}
+	out := []string{r.msg("sbd.head."+unit, asset, r.sensorName(sensor), r.spanIn(w))}
+	read := 0
+	for i, res := range r.call(calls...) {
+		if !res.OK {
+			r.dropFailure(res.Error)
+			out = append(out, "• "+r.msg("sbd.none", bs[i].Label))
+			continue
+		}
+		d, ok := decode[readingsData](res.Result.Data)
+		if !ok || len(d.Readings) == 0 || d.Readings[0].Trend == nil || d.Readings[0].Trend.Points == 0 {
+			out = append(out, "• "+r.msg("sbd.none", bs[i].Label))
+			continue
+		}
+		t, u := d.Readings[0].Trend, d.Readings[0].Unit
+		out = append(out, "• "+r.msg("sbd.part", bs[i].Label, val(t.Mean)+suffix(u), val(t.Min), val(t.Max)+suffix(u)))
+		read++
+	}
+	if read == 0 {
+		return false
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.default")
+	return true
+}
