@@ -61,14 +61,7 @@ func (r *run) interval() bool {
 			ids = appendUnique(ids, id)
 		}
 	}
-	if len(ids) > 6 {
-		ids = ids[:6]
-	}
-	var reads []agent.ToolCall
-	for _, id := range ids {
-		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
-	}
-	r.call(reads...)
+	ids = r.readFirst(ids, 6)
 	var work []string
 	for _, w := range intervalWorkRe.FindAllString(q.Text, -1) {
 		work = append(work, w)

@@ -369,3 +369,16 @@ func uniqStrings(ss []string) []string {
 	}
 	return out
 }
+
+// readFirst reads the first n of ids (get_document each) and returns them.
+func (r *run) readFirst(ids []string, n int) []string {
+	if len(ids) > n {
+		ids = ids[:n]
+	}
+	var reads []agent.ToolCall
+	for _, id := range ids {
+		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
+	}
+	r.call(reads...)
+	return ids
+}

@@ -63,14 +63,7 @@ func (r *run) parts() {
 			ids = append([]string{canon.ID}, slices.DeleteFunc(ids, func(id string) bool { return id == canon.ID })...)
 		}
 	}
-	if len(ids) > 5 {
-		ids = ids[:5]
-	}
-	var reads []agent.ToolCall
-	for _, id := range ids {
-		reads = append(reads, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": id}})
-	}
-	r.call(reads...)
+	ids = r.readFirst(ids, 5)
 	ids = r.oneOfTwins(ids)
 	var lines []string
 	for _, id := range ids {
