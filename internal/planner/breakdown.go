@@ -366,6 +366,9 @@ func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 		// A thread's period against the one it asked before it.
 		return q.Window, q.Earlier, q.Earlier.Label, q.Earlier.LabelKO
 	}
+	if a, b, ok := namedPair(q.Text, r.now, r.p); ok && !prevRe.MatchString(q.Text) {
+		return a, b, b.Label, b.LabelKO // "compare line 1 output monday and tuesday"
+	}
 	if loc := versusRe.FindStringIndex(q.Text); loc != nil {
 		// "last week vs the week before": the time before "vs" is the
 		// current period.
@@ -397,7 +400,7 @@ func (r *run) twoPeriods() (cur, prev Span, label, labelKO string) {
 func (r *run) outputPeriods() bool {
 	q := r.q
 	if len(q.Assets) > 0 || len(q.Sensors) > 0 && !contains(q.Sensors, "output") || !(q.Output || q.Plan) ||
-		!prevRe.MatchString(q.Text) && !(q.Earlier.Named && moreLessRe.MatchString(q.Text)) {
+		!prevRe.MatchString(q.Text) && !(q.Earlier.Named && moreLessRe.MatchString(q.Text)) && !pairNamed(q.Text, r) {
 		return false
 	}
 	cur, prev, label, labelKO := r.twoPeriods()
@@ -540,4 +543,10 @@ func (r *run) sensorBreakdown(asset, sensor, unit string) bool {
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.default")
 	return true
+}
+
+// pairNamed says whether the question compares two periods it names.
+func pairNamed(text string, r *run) bool {
+	_, _, ok := namedPair(text, r.now, r.p)
+	return ok
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gemba-ai/gemba/internal/plant"
+
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
 )
@@ -136,6 +138,30 @@ func (r *run) trendsWithMeans(targets []string, w Span) ([]string, []float64) {
 	return out, means
 }
 
+// pairSplitRe is what stands between two periods compared ("monday and
+// tuesday", "어제랑 그저께").
+var pairSplitRe = regexp.MustCompile(`(?i)\s+(?:vs\.?|versus|against|compared (?:to|with)|and|with)\s+|(?:이랑|랑|하고|와|과)\s+`)
+
+// compareWordRe asks for a comparison.
+var compareWordRe = regexp.MustCompile(`(?i)\bvs\.?|\bversus\b|\bcompar\w*|\bagainst\b|\bdifference\b|비교|대비|차이`)
+
+// namedPair returns the two periods a comparison names on either side of
+// its connector ("어제랑 그저께 비교", "compare monday and tuesday"), the
+// first first; ok is false unless both are named and differ.
+func namedPair(text string, now time.Time, p *plant.Plant) (a, b Span, ok bool) {
+	if !compareWordRe.MatchString(text) {
+		return Span{}, Span{}, false
+	}
+	for _, l := range pairSplitRe.FindAllStringIndex(text, -1) {
+		wa, _ := readTimes(text[:l[0]], now, p)
+		wb, _ := readTimes(text[l[1]:], now, p)
+		if wa.Named && wb.Named && !wa.From.Equal(wb.From) {
+			return wa, wb, true
+		}
+	}
+	return Span{}, Span{}, false
+}
+
 // prevRe names the earlier period a comparison is against ("vs last
 // week", "than yesterday", "지난주 대비").
 var prevRe = regexp.MustCompile(`\b(?:vs\.?|versus|against|compared? (?:to|with)|than|with)\s+(?:the\s+)?(?:last|previous|prior|the week before|the day before|yesterday)\b|\blast week\b.{0,20}\b(?:vs\.?|versus|and|against)\b|지난주 ?대비|전주 ?대비|어제 ?대비|전일 ?대비|전날 ?대비|지난주(?:와|랑|하고)|(?:어제|전날|그 ?전날|지난주|전주)(?:랑|이랑|와|과|하고)\s*비교`)
@@ -153,8 +179,14 @@ var dayWordRe = regexp.MustCompile(`\btoday\b|\byesterday\b|\bday before\b|오�
 // and the change of the mean.
 func (r *run) comparePeriods(targets []string) bool {
 	q := r.q
-	if len(targets) != 1 || len(q.Sensors) == 0 || !prevRe.MatchString(q.Text) {
+	pa, pb, paired := namedPair(q.Text, r.now, r.p)
+	paired = paired && !prevRe.MatchString(q.Text) // "vs last week" is the span before, as below
+	if len(targets) != 1 || len(q.Sensors) == 0 || !prevRe.MatchString(q.Text) && !paired {
 		return false
+	}
+	if paired {
+		// "어제랑 그저께 비교": the two spans named, as named.
+		return r.comparedSpans(targets, pa, pb)
 	}
 	// The span asked about is the time words left once the earlier span's
 	// ("vs last week") are taken out: "this week vs last week" is this week.
@@ -175,6 +207,12 @@ func (r *run) comparePeriods(targets []string) bool {
 		back = max(d, 24*time.Hour) // "today vs yesterday": the same hours a day back
 	}
 	prev := Span{From: cur.From.Add(-back), To: cur.To.Add(-back), Label: "the same span before", LabelKO: "직전 같은 기간"}
+	return r.comparedSpans(targets, cur, prev)
+}
+
+// comparedSpans puts a sensor's figures over two spans side by side, with
+// the change of the mean.
+func (r *run) comparedSpans(targets []string, cur, prev Span) bool {
 	var lines []string
 	var means []float64
 	for _, w := range []Span{cur, prev} {
