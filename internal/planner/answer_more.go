@@ -961,7 +961,7 @@ func (r *run) lastOutput(lines []string) time.Time {
 
 // --- History ---------------------------------------------------------------
 
-var failedRe = regexp.MustCompile(`did not work|didn'?t work|not work|failed|효과 ?없|실패`)
+var failedRe = regexp.MustCompile(`did not work|didn'?t work|not work|failed|효과 ?없|실패|재발한|재발된|\brecurred\b`)
 
 // history lists what happened before: the asset's own incidents of the
 // failure mode, then similar cases on other machines, each with what was

@@ -129,10 +129,14 @@ func (r *run) bucketOutput(line string, bs []bucket) (actual, plan []float64, un
 	for i, res := range r.call(calls...) {
 		d, good := decode[planData](res.Result.Data)
 		if !res.OK {
-			r.dropFailure(res.Error) // no output in that part: zero
+			r.dropFailure(res.Error) // no output in that part: said as such, not zero
+			actual[i], plan[i] = math.NaN(), math.NaN()
 			continue
 		}
-		if !good || d.Past == nil {
+		if !good || d.Past == nil || d.Past.Hours == 0 && d.Past.Actual == 0 {
+			// No output hour in the part (the feed had stopped): no data,
+			// not nothing made against nothing planned.
+			actual[i], plan[i] = math.NaN(), math.NaN()
 			continue
 		}
 		actual[i], plan[i], unit, ok = d.Past.Actual, d.Past.Plan, d.Unit, true
@@ -194,6 +198,9 @@ func (r *run) outputBreakdown(unit string) {
 		}
 		read, unitName = true, u
 		for i := range bs {
+			if math.IsNaN(actual[i]) {
+				continue // a line without data in that part adds nothing
+			}
 			sum[i].actual += actual[i]
 			sum[i].plan += plan[i]
 		}
@@ -244,7 +251,7 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, top i
 	// with neither output nor plan (a weekend), in time order.
 	var worked []int
 	for i := range bs {
-		if a, p := part(i); a != 0 || p != 0 {
+		if a, p := part(i); (a != 0 || p != 0) && !math.IsNaN(a) {
 			worked = append(worked, i)
 		}
 	}
@@ -260,6 +267,10 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, top i
 	for _, i := range shown {
 		b := bs[i]
 		a, p := part(i)
+		if math.IsNaN(a) {
+			out = append(out, "• "+r.msg("bd.part_nodata", b.Label))
+			continue
+		}
 		line := r.msg("bd.part", b.Label, r.derive(who+" output "+b.Label, a, "compare_to_plan over the part (summed over the lines for the plant)"), r.unitIn(totalUnit(u)),
 			r.derive(who+" plan "+b.Label, p, "compare_to_plan over the part (summed over the lines for the plant)"))
 		if p > 0 {
@@ -437,6 +448,10 @@ func (r *run) outputPeriods() bool {
 	return true
 }
 
+// planDateAhead is how far ahead a date without a year asked for a plan
+// is still this year's.
+const planDateAhead = 31 * 24 * time.Hour
+
 // planAskRe asks for the plan itself ("what's the plan for line 1
 // tomorrow?", "how many parts are planned this week?", "내일 계획 생산량"),
 // not whether it will be met.
@@ -456,6 +471,11 @@ func (r *run) planOnly() bool {
 	w := q.Window
 	if q.Horizon.Named {
 		w = q.Horizon
+	}
+	if next := w.From.AddDate(1, 0, 0); !q.Horizon.Named && w.Named && next.After(r.now) && next.Sub(r.now) <= planDateAhead {
+		// "12월 11일 계획" asked on 12-07: a plan's date a few days ahead
+		// is this year's, not last year's.
+		w = Span{From: next, To: w.To.AddDate(1, 0, 0), Label: w.Label, LabelKO: w.LabelKO, Named: true}
 	}
 	if weekWordRe.MatchString(q.Text) && !strings.Contains(strings.ToLower(q.Text), "last") && !strings.Contains(q.Text, "지난") {
 		w = Span{From: r.p.Week(r.now, 0), To: r.p.Week(r.now, 1), Label: "this week", LabelKO: "이번 주", Named: true}

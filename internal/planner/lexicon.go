@@ -149,7 +149,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentHistory: {
 		// "any fixes that didn't work the first time? lessons learned":
 		// the incidents whose fix failed.
-		p(9, `\blessons? learn\w*|\b(?:fix|fixes|repairs?|actions?)\b.{0,30}\b(?:didn'?t|did not|never|that failed to) (?:work|help|fix)|\bfailed (?:fix|fixes|repairs?)\b|\bwhat (?:didn'?t|did not) work\b|효과 ?(?:없었던|없던)|실패한 (?:조치|수리)|교훈`),
+		p(9, `\blessons? learn\w*|\b(?:fix|fixes|repairs?|actions?)\b.{0,30}\b(?:didn'?t|did not|never|that failed to) (?:work|help|fix)|\bfailed (?:fix|fixes|repairs?)\b|\bwhat (?:didn'?t|did not) work\b|효과 ?(?:없었던|없던)|실패한 (?:조치|수리)|교훈|재발한|재발된|다시 (?:난|발생한) 고장|\brecurr\w*|\bcame back\b`),
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
 		// "what's the newest incident?", "recent incidents": the latest records.
@@ -233,7 +233,7 @@ var intentOrder = []Intent{IntentOutOfScope, IntentCatalog, IntentHandover, Inte
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",
 // "order 20 bearings", "설정값 8 bar로 바꿔줘".
-var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래|줄 ?수 ?있)`)
+var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래|줄 ?수 ?있)|(?:발주|주문|구매)\s*(?:넣어|해|좀 해|부탁)\S*\s*(?:줘|주세요|줄래)?`)
 
 // shortcutThings name the safety measure a shortcut question is about, in
 // the words the answer uses (the first that matches).

@@ -229,6 +229,7 @@ var messages = map[string][2]string{
 	"bd.head.shift":      {"%s by shift (%s; the shifts that start in it):", "%s 교대별 생산 (%s; 이 기간에 시작한 교대):"},
 	"bd.head.hour":       {"%s by hour (%s):", "%s 시간별 생산 (%s):"},
 	"bd.part":            {"%s: %s%s of %s planned", "%s: 생산 %s%s / 계획 %s"},
+	"bd.part_nodata":     {"%s: no output data", "%s: 생산 데이터 없음"},
 	"bd.pct":             {"(%s%%)", "(달성률 %s%%)"},
 	"bd.so_far":          {"so far", "진행 중"},
 	"bd.data_until":      {"(data only until %s)", "(데이터는 %s까지)"},
