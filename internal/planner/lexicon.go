@@ -173,7 +173,7 @@ var intentPhrases = map[Intent][]phrase{
 		// limits the documents state, not a how-to.
 		p(9, `\b(?:say|says|said|state|states|mention|mentions|give|gives)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b|(?:기준|한계|경보 ?기준|알람 ?기준)(?:이|은|값은|값이)?.{0,8}(?:뭐라고|어떻게) ?(?:나와|적혀|되어|돼)`),
 		// How close the readings are to their limits: the margins, closest first.
-		p(7, `\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
+		p(7, `\b(?:close|closest|closer|closeness|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
 		p(7, `(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`),
 	},
 	IntentMetric: {
@@ -295,7 +295,7 @@ var workplaceRe = regexp.MustCompile(`\b(?:wi-?fi|password|vacation|holidays?|da
 
 // nearLimitRe asks how close readings are to their limits ("which sensor
 // is closest to its limit?", "how far is cnc 2 from its limits?").
-var nearLimitRe = regexp.MustCompile(`\b(?:close|closest|closer|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b|(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`)
+var nearLimitRe = regexp.MustCompile(`\b(?:close|closest|closer|closeness|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b|(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`)
 
 // plantWordRe marks a question about the plant that names no intent of
 // its own: its state, worst first, is the answer (chat stays out of scope:

@@ -65,6 +65,9 @@ const alarmMostKO = `(?:알람|경보|에러|오류).{0,12}(?:가장|제일) ?(?
 // "breakdowns", "고장", "돌발").
 var unplannedRe = regexp.MustCompile(`(?i)breakdown|failure|unplanned|unscheduled|고장|돌발|비계획`)
 
+// pmWordRe names preventive maintenance itself ("PM", "예방정비").
+var pmWordRe = regexp.MustCompile(`(?i)\bpms?\b|\bpreventive\b|예방 ?정비|피엠`)
+
 // plannedRe limits downtime or cost to preventive work ("PM downtime",
 // "planned maintenance", "예방정비").
 var plannedRe = regexp.MustCompile(`(?i)\bpms?\b|\bpreventive\b|\bplanned\b|\bscheduled\b|예방 ?정비|계획 ?정비|피엠`)
@@ -360,6 +363,9 @@ func (r *run) maintenanceAs(key string) {
 			args["component"] = c.part
 			break
 		}
+	}
+	if (ask.key == "last" || ask.key == "next") && pmWordRe.MatchString(q.Text) && args["kind"] == nil {
+		args["kind"] = "preventive" // "the last PM on cnc-4": not its last inspection
 	}
 	if w := workDone(q.Text); w != nil && (ask.key == "last" || ask.key == "count") {
 		args["title"] = w.title // "did anyone grease press 3?": its lubrication records

@@ -15,7 +15,7 @@ import (
 const IntentParts Intent = "parts"
 
 // partsAskRe asks for a job's parts, tools or materials.
-var partsAskRe = regexp.MustCompile(`\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)|\bwhat (?:do|should) (?:i|we) (?:need to )?(?:bring|prepare|have ready|get ready)\b|준비(?:할|해야 ?할|해 ?둘) ?(?:거|것|게|물품|자재)|뭘 ?준비|뭐 ?준비|챙겨야 ?(?:할|될)|품번|파트 ?넘버|(?:필터|엘리먼트|베어링|벨트|씰|부품)\S* ?(?:규격|사양|스펙)`)
+var partsAskRe = regexp.MustCompile(`\bwhat (?:micron|size|grade|rating|spec\w*)\b|\b(?:micron|µm) (?:rating|filter|element)\b|\b(?:spare )?parts?\b.{0,40}\b(?:need|needed|required|require|list)\b|\bwhat (?:spares|spare parts|parts|tools|materials|consumables)\b|\bwhich (?:spares|spare parts|parts|tools)\b|\bpart (?:number|no\.?)s?\b|\bp/n\b|\bbill of materials\b|(?:필요한|어떤) ?(?:부품|예비품|공구|자재)|(?:부품|예비품|공구|자재)\S* (?:뭐|무엇|필요)|부품 ?(?:번호|목록|리스트)|\bwhat (?:do|should) (?:i|we) (?:need to )?(?:bring|prepare|have ready|get ready)\b|준비(?:할|해야 ?할|해 ?둘) ?(?:거|것|게|물품|자재)|뭘 ?준비|뭐 ?준비|챙겨야 ?(?:할|될)|품번|파트 ?넘버|(?:필터|엘리먼트|베어링|벨트|씰|부품)\S* ?(?:규격|사양|스펙)`)
 
 // stockAskRe asks what is in stock ("do we have spare bearings?",
 // "베어링 재고 있어?"): the plant's data keeps no stores records.
