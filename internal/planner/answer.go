@@ -950,6 +950,17 @@ func (r *run) readings(targets []string, main *Event, outlook string) []string {
 		} else {
 			out = append(out, r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(r.q.Window)))
 		}
+		if len(quiet) > 2 && !r.q.Window.To.Before(r.now.Add(-time.Hour)) {
+			// "no significant anomalies" on machines whose feed stopped
+			// hours ago says nothing of now: said, as for one machine.
+			var newest time.Time
+			for _, a := range quiet {
+				newest = maxTime(newest, r.lastDataOf(a))
+			}
+			if !newest.IsZero() && r.now.Sub(newest) > 2*time.Hour {
+				out = append(out, r.msg("quiet.stale", r.at(newest), hoursText(r.now.Sub(newest), r.ko())))
+			}
+		}
 	}
 	for _, f := range r.failures {
 		out = append(out, r.failedLine(f))

@@ -56,6 +56,7 @@ var messages = map[string][2]string{
 	"quiet.readings":       {"%s: no significant anomalies (%s); latest readings (%s): %s.", "%[1]s: %[2]s 동안 유의미한 이상 없음. 최근 측정값(%[3]s): %[4]s."},
 	"quiet.old":            {"Its newest reading is %s old: this says nothing of now, and if it is running its data feed has stopped.", "최근 측정값이 %s 전 것입니다. 지금 상태는 알 수 없으며, 가동 중이라면 데이터 수집이 멈춘 것입니다."},
 	"quiet.many":           {"No significant anomalies on %s (%s).", "%[1]s: %[2]s 동안 유의미한 이상 없음."},
+	"quiet.stale":          {"Their newest readings are from %s (%s ago): this says nothing of now, and if they are running their data feed has stopped.", "이 설비들의 최신 측정값은 %s 것입니다(%s 전): 지금 상태는 알 수 없으며, 가동 중이라면 데이터 수집이 멈춘 것입니다."},
 	"quiet.line":           {"%s: no significant anomalies on %s (%s).", "%[1]s: %[2]s, %[3]s 동안 유의미한 이상 없음."},
 	"tool.failed":          {"Could not check everything: %s", "일부는 확인하지 못했습니다(도구 메시지 원문): %s"},
 	"readings.head":        {"%s, latest readings (%s):", "%s 최근 측정값 (%s):"},

@@ -124,3 +124,22 @@ func TestRecentRateOutlook(t *testing.T) {
 	t.Logf("answer %s mm/s per hour, SQL slope %.4f", m[1], slope)
 	require.InDelta(t, slope, got, 0.02, "the recent rate is the slope of the last 12 hourly means")
 }
+
+// TestQuietLineOnStoppedFeed: a line whose machines show nothing on a feed
+// stopped 16 hours ago says their newest readings are old, as one machine's
+// answer does, rather than a bare "no significant anomalies".
+func TestQuietLineOnStoppedFeed(t *testing.T) {
+	r, _ := staleDemoAt(t, 16*time.Hour) // the last 24 hours hold 8 of data
+	for _, q := range []string{"something smells hot around line 2", "anything wrong on line 3?"} {
+		a := askRunner(t, r, q)
+		require.Contains(t, a.Situation, "no significant anomalies", q)
+		// Every quiet statement comes with its age: one machine's, or the
+		// line's machines' together.
+		quiet := strings.Count(a.Situation, "no significant anomalies")
+		aged := strings.Count(a.Situation, "says nothing of now")
+		require.GreaterOrEqual(t, aged, min(quiet, 1), "%s: %s", q, a.Situation)
+		if strings.Contains(a.Situation, "no significant anomalies on ") {
+			require.Contains(t, a.Situation, "Their newest readings are from", q)
+		}
+	}
+}
