@@ -67,6 +67,8 @@ const koDays = `(하루|이틀|사흘|나흘|닷새|엿새|이레|열흘)`
 
 var weekdays = map[string]time.Weekday{"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,
 	"friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday,
+	"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "thur": time.Thursday,
+	"thurs": time.Thursday, "fri": time.Friday,
 	"월": time.Monday, "화": time.Tuesday, "수": time.Wednesday, "목": time.Thursday, "금": time.Friday, "토": time.Saturday, "일": time.Sunday}
 
 func count(s string) int {
@@ -743,7 +745,7 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, 0), To: p.Week(now, 1), Label: "this week", LabelKO: "이번 주"}, true
 		}, nil},
-	{re: regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|([월화수목금토일])요일`), dir: split,
+	{re: regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri)\b|([월화수목금토일])요일`), dir: split,
 		span: func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			last := p.Weekday(now, weekdays[m[1]+m[2]])
 			return Span{From: last, To: p.Day(last, 1), Label: m[0], LabelKO: m[0]}, true
@@ -886,6 +888,11 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				horizon = s
 			}
 		case split:
+			if window.Named && !horizon.Named {
+				// "tue 1 dec": the date named already places the day; its
+				// weekday is no coming one.
+				break
+			}
 			if !window.Named {
 				w := s
 				if w.To.After(now) {
@@ -895,7 +902,10 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 			}
 			if !horizon.Named {
 				h := r.ahead(m, now, p)
-				h.Named, h.Ahead = true, true
+				// Ahead (a forecast's) only when the question looks ahead:
+				// "forecast line 2 for wednesday", not "line 3 output on
+				// monday" asked on a Wednesday.
+				h.Named, h.Ahead = true, splitAheadRe.MatchString(text)
 				horizon = h
 			}
 		case either:
@@ -946,6 +956,10 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 	}
 	return window, horizon
 }
+
+// splitAheadRe marks a question about a weekday or weekend that looks
+// ahead (its coming one is a forecast's horizon).
+var splitAheadRe = regexp.MustCompile(`(?i)\bforecast\w*|\bpredict\w*|\bprojected\b|\bwill\b|\bgoing to\b|\bexpect\w*|\bcoming\b|\bupcoming\b|\bplanned for\b|예측|예상|될까|할까|맞출|달성할`)
 
 // pastMomentRe is a moment behind ("at 3pm yesterday", "어제 오후 3시쯤").
 var pastMomentRe = regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`)
