@@ -109,6 +109,8 @@ var intentPhrases = map[Intent][]phrase{
 		// "did anyone grease press 3 recently?": its lubrication records.
 		p(8, workDoneAskPattern),
 		p(8, lastFailureKO+"|"+alarmMostKO),
+		// "any alarms that day?", "그날 알람 있었어?": the records.
+		p(8, anyAlarmsPattern),
 		p(9, longestWithoutPattern),
 		p(9, jobDurationPattern),
 		// "컴프 다음 PM 언제?", "cnc4 마지막으로 손본게 언제야?", "고장 몇일마다
