@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
@@ -58,17 +59,24 @@ func eventsOf(data map[string]any, asset string) []any {
 	return out
 }
 
+// seededDemo is a transaction holding the demo plant seeded at plantNow,
+// and its series store.
+func seededDemo(t *testing.T) (pgx.Tx, *series.Store) {
+	t.Helper()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(context.Background(), tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	return tx, series.New(tx)
+}
+
 // TestPredictiveTools runs every predictive tool on the seeded demo plant,
 // with good and bad arguments. One seeding is shared by the subtests.
 func TestPredictiveTools(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tx := dbtest.Tx(t)
-	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
-	require.NoError(t, err)
-	store := series.New(tx)
+	tx, store := seededDemo(t)
 	mreg := modelreg.New(tx, modelreg.WithSeries(store))
-	_, err = mreg.Reevaluate(ctx, plantNow)
+	_, err := mreg.Reevaluate(ctx, plantNow)
 	require.NoError(t, err)
 	reg := tools.NewRegistry(tools.Predictive(store, mreg, func() time.Time { return plantNow })...)
 	require.Len(t, reg.List(), 5)
@@ -465,10 +473,7 @@ func TestPredictiveTools(t *testing.T) {
 func TestForecastThroughSilentFeed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tx := dbtest.Tx(t)
-	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
-	require.NoError(t, err)
-	store := series.New(tx)
+	tx, store := seededDemo(t)
 	later := plantNow.Add(13 * time.Hour)
 	reg := tools.NewRegistry(tools.Predictive(store, modelreg.New(tx, modelreg.WithSeries(store)), func() time.Time { return later })...)
 

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -62,14 +63,19 @@ func (r *run) interval() bool {
 		}
 	}
 	ids = r.readFirst(ids, 6)
-	var work []string
+	// The work asked about, as matchers: its family's words ("lube" is
+	// greasing), else the word itself (its first five letters for a
+	// longer one: "calibrate" finds "calibration").
+	var work []*regexp.Regexp
 	for _, w := range intervalWorkRe.FindAllString(q.Text, -1) {
-		work = append(work, w)
+		rs := []rune(w)
+		m := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(string(rs[:min(len(rs), 5)])))
 		for _, f := range workFamilies {
 			if f.MatchString(w) {
-				work = append(work, f.String())
+				m = f
 			}
 		}
+		work = append(work, m)
 	}
 	var lines []string
 	for _, id := range r.oneOfTwins(ids) {
@@ -79,7 +85,7 @@ func (r *run) interval() bool {
 		}
 		for _, l := range strings.Split(bodyText(d.Body), "\n") {
 			l = strings.TrimSpace(strings.TrimLeft(l, "-*0123456789. "))
-			if l == "" || strings.HasPrefix(l, "|") || !intervalLineRe.MatchString(l) || !anyWordIn(l, work) {
+			if l == "" || strings.HasPrefix(l, "|") || !intervalLineRe.MatchString(l) || !slices.ContainsFunc(work, func(m *regexp.Regexp) bool { return m.MatchString(l) }) {
 				continue
 			}
 			key := "parts.line"
@@ -114,23 +120,4 @@ var workFamilies = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)clean|청소|세척`),
 	regexp.MustCompile(`(?i)inspect|check|점검|확인`),
 	regexp.MustCompile(`(?i)chang|replac|교체|교환`),
-}
-
-// anyWordIn says whether line holds one of the words (or its stem), any case.
-func anyWordIn(line string, words []string) bool {
-	l := strings.ToLower(line)
-	for _, w := range words {
-		if strings.Contains(w, "|") {
-			// a family's pattern
-			if regexp.MustCompile("(?i)" + strings.TrimPrefix(w, "(?i)")).MatchString(l) {
-				return true
-			}
-			continue
-		}
-		w = strings.ToLower(w)
-		if strings.Contains(l, w) || len(w) > 5 && strings.Contains(l, w[:5]) {
-			return true
-		}
-	}
-	return false
 }

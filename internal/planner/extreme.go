@@ -105,7 +105,11 @@ func (r *run) extreme() bool {
 	if w := q.Window; w.Named && !w.Ahead {
 		// "rank the cncs by spindle temp yesterday": each machine's
 		// extreme over that time, not its latest reading.
-		if r.extremeIn(rs2assets(rs, func(x reading) string { return x.asset }), sensor, low, w) {
+		assets := make([]string, len(rs))
+		for i, x := range rs {
+			assets[i] = x.asset
+		}
+		if r.extremeIn(assets, sensor, low, w) {
 			return true
 		}
 	}
@@ -163,15 +167,6 @@ func (r *run) extreme() bool {
 	}
 	r.a.Escalate = r.msg("escalate.default")
 	return true
-}
-
-// rs2assets maps a slice to its assets.
-func rs2assets[T any](xs []T, asset func(T) string) []string {
-	out := make([]string, 0, len(xs))
-	for _, x := range xs {
-		out = append(out, asset(x))
-	}
-	return out
 }
 
 // extremeIn ranks assets by their highest (low: lowest) reading of sensor
