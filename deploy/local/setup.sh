@@ -67,7 +67,9 @@ apt_install() {
   apt_update
   say "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  APT_INSTALLED=1
 }
+APT_INSTALLED=0
 
 # 1. PostgreSQL server.
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
@@ -131,6 +133,17 @@ else
     cd /; rm -rf "$BUILD"
     say "pgvector installed"
   fi
+fi
+
+# 3b. Installing the build dependencies can upgrade the server package under a
+# running cluster (postgresql-server-dev-N pulls the matching postgresql-N):
+# the old postmaster then fails to load the new libraries ("could not load
+# library plpgsql.so: undefined symbol"). Restart it on the new binaries.
+if [ "$APT_INSTALLED" -eq 1 ]; then
+  say "packages were installed: restarting cluster $PGV/$CLUSTER on the installed binaries"
+  $SUDO pg_ctlcluster "$PGV" "$CLUSTER" restart
+  for _ in $(seq 1 30); do pg_isready -q -p "$PORT" -h /var/run/postgresql && break; sleep 0.5; done
+  pg_isready -q -p "$PORT" -h /var/run/postgresql || die "cluster did not become ready after the restart; see /var/log/postgresql/"
 fi
 
 # 4. Role and database.
