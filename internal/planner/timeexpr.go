@@ -68,7 +68,7 @@ const koDays = `(하루|이틀|사흘|나흘|닷새|엿새|이레|열흘)`
 var weekdays = map[string]time.Weekday{"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,
 	"friday": time.Friday, "saturday": time.Saturday, "sunday": time.Sunday,
 	"mon": time.Monday, "tue": time.Tuesday, "tues": time.Tuesday, "wed": time.Wednesday, "thu": time.Thursday, "thur": time.Thursday,
-	"thurs": time.Thursday, "fri": time.Friday,
+	"thurs": time.Thursday, "fri": time.Friday, "sat": time.Saturday, "sun": time.Sunday,
 	"월": time.Monday, "화": time.Tuesday, "수": time.Wednesday, "목": time.Thursday, "금": time.Friday, "토": time.Saturday, "일": time.Sunday}
 
 func count(s string) int {
@@ -499,9 +499,22 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Day(now, -2), To: p.Day(now, -1), Label: "the day before yesterday", LabelKO: "그저께"}, true
 		}, nil},
+	// A named shift of a weekday: "tue night shift", "monday's day shift",
+	// "monday night", "월요일 야간조": the latest such shift begun, or,
+	// when the question looks ahead, the next one (before the bare night
+	// shift, which would take last night's).
+	{re: weekdayShiftRe, dir: split,
+		span: func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return weekdayShift(m, now, p, false)
+		},
+		ahead: func(m []string, now time.Time, p *plant.Plant) Span {
+			s, _ := weekdayShift(m, now, p, true)
+			return s
+		}},
 	// A named shift of a day: "yesterday's late shift", "the day shift
-	// today", "어제 오후조", "오늘 야간 근무".
-	{regexp.MustCompile(`\b(yesterday|today|tonight)(?:'s)? (day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift (yesterday|today|tonight)\b|(어제|오늘|그저께|그제)\s*(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)\s*(?:끝|마감|종료|마칠)`), either,
+	// today", "tomorrow night shift", "어제 오후조", "오늘 야간 근무", "내일
+	// 야간조".
+	{regexp.MustCompile(`\b(yesterday|today|tonight|tomorrow)(?:'s)? (day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift\b|\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift (yesterday|today|tonight|tomorrow)\b|(어제|오늘|그저께|그제|내일|모레)\s*(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)\s*(?:끝|마감|종료|마칠)`), either,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return shiftOfDay(m, now, p)
 		}, nil},
@@ -1005,8 +1018,42 @@ func dayOffset(day string) int {
 		return -1
 	case "그저께", "그제":
 		return -2
+	case "tomorrow", "내일":
+		return 1
+	case "모레":
+		return 2
 	}
 	return 0
+}
+
+// weekdayShiftRe is a named shift of a weekday ("tue night shift",
+// "monday's day shift", "monday night", "월요일 야간조", "수요일 밤").
+var weekdayShiftRe = regexp.MustCompile(`\b(?:on )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues?|wed|thu(?:rs?)?|fri|sat|sun)(?:'s)? (?:(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shift|(night))\b|([월화수목금토일])요일\s*(?:(주간|오전|아침|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간|밤))`)
+
+// weekdayShift reads weekdayShiftRe's match: the latest such shift that
+// has begun, or with ahead the next one that has not.
+func weekdayShift(m []string, now time.Time, p *plant.Plant, ahead bool) (Span, bool) {
+	wd, ok := weekdays[m[1]+m[4]]
+	if !ok {
+		return Span{}, false
+	}
+	want := shiftWant(m[2] + m[3] + m[5] + m[6])
+	for _, sh := range p.Shifts {
+		if shiftPart(sh) != want {
+			continue
+		}
+		d := p.Weekday(now, wd)
+		switch {
+		case ahead && !d.Add(sh.Start).After(now):
+			d = p.Day(d, 7)
+		case !ahead && d.Add(sh.Start).After(now):
+			d = p.Day(d, -7)
+		}
+		span := p.ShiftAt(d.Add(sh.Start).Add(time.Minute), 0)
+		return Span{From: span.From, To: span.To, Label: wd.String() + "'s " + sh.Name + " shift",
+			LabelKO: string([]rune("일월화수목금토")[wd]) + "요일 " + sh.NameKO + " 근무"}, true
+	}
+	return Span{}, false
 }
 
 // shiftWant is the shift of the day (1 first, 2 second, 3 night) a shift
@@ -1202,8 +1249,8 @@ func shiftOfDay(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			}
 		}
 		span := p.ShiftAt(start.Add(time.Minute), 0)
-		dayEN := map[int]string{0: "today's", -1: "yesterday's", -2: "the day before yesterday's"}[off]
-		dayKO := map[int]string{0: "오늘", -1: "어제", -2: "그저께"}[off]
+		dayEN := map[int]string{0: "today's", -1: "yesterday's", -2: "the day before yesterday's", 1: "tomorrow's", 2: "the day after tomorrow's"}[off]
+		dayKO := map[int]string{0: "오늘", -1: "어제", -2: "그저께", 1: "내일", 2: "모레"}[off]
 		return Span{From: span.From, To: span.To, Label: dayEN + " " + sh.Name + " shift", LabelKO: dayKO + " " + sh.NameKO + " 근무"}, true
 	}
 	return Span{}, false

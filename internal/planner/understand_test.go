@@ -295,6 +295,13 @@ func TestTimeWords(t *testing.T) {
 		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
 		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
 		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
+		// A named shift of a weekday: the latest one begun.
+		"how did line 1 do on tue night shift": "03-03 22:00–03-04 06:00",
+		"wed night shift":                      "02-25 22:00–02-26 06:00",
+		"line 2 on monday's day shift":         "03-02 06:00–03-02 14:00",
+		"line 3 output monday night":           "03-02 22:00–03-03 06:00",
+		"월요일 야간조 1라인":                          "03-02 22:00–03-03 06:00",
+		"화요일 밤 프레스3":                           "03-03 22:00–03-04 06:00",
 	}
 	for text, want := range past {
 		w, _ := readTimes(plant.NormalizeWith(text, vocabulary), wednesday, p)
@@ -324,6 +331,11 @@ func TestTimeWords(t *testing.T) {
 		"over the weekend":        "03-07 00:00–03-09 00:00",
 		"주말까지":                    "03-04 10:20–03-07 00:00",
 		"앞으로 2개월":                 "03-04 10:20–05-03 10:20",
+		// A named shift ahead.
+		"plan for tomorrow night shift":          "03-05 22:00–03-06 06:00",
+		"내일 주간조 계획":                              "03-05 06:00–03-05 14:00",
+		"모레 야간조":                                 "03-06 22:00–03-07 06:00",
+		"forecast line 2 for friday's day shift": "03-06 06:00–03-06 14:00",
 		// A date or year not begun yet is ahead, not behind.
 		"in 2027":    "01-01 00:00–01-01 00:00",
 		"2026-12-25": "12-25 00:00–12-26 00:00",
