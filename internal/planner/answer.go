@@ -57,6 +57,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "what's the lube interval on press 3?"
 		return
 	}
+	if k, ok := docFactAsked(q.Text, r.p); ok && r.docFact(k) {
+		r.noteUnknown() // "what PPE do I need to change the press 3 bearing?"
+		return
+	}
 	targets := targetsOf(q, r.p)
 	if r.lastFailureWindow(targets) {
 		q = r.q // "what came before machine 12's last failure?": that failure's time
