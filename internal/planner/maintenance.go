@@ -46,7 +46,7 @@ var maintAsks = []maintAsk{
 // jobDurationPattern asks how long a job of the records usually takes
 // ("how long does that job usually take?", "스트레이너 청소 보통 얼마나
 // 걸려?"); a repair's time is reliability's MTTR.
-const jobDurationPattern = `\bhow long (?:does|do|did|will) (?:that|this|the|a|an|each|it|one)\b.{0,30}\b(?:job|pm|service|cleaning|check|inspection|work|task|round|route)s?\b.{0,20}\btake\b|\bhow long (?:does|do) (?:that|this|it) (?:usually |normally |typically )?take\b|\b(?:usual|typical|average) (?:duration|time) (?:of|for)\b|(?:청소|점검|정비|교체|pm|작업)\S*\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)`
+const jobDurationPattern = `\bhow long (?:does|do|did|will) (?:that|this|the|a|an|each|it|one)\b.{0,30}\b(?:job|pm|service|cleaning|check|inspection|work|task|round|route)s?\b.{0,20}\btake\b|\bhow long (?:does|do) (?:that|this|it) (?:usually |normally |typically )?take\b|\b(?:usual|typical|average) (?:duration|time) (?:of|for)\b|(?:청소|점검|정비|교체|pm|작업)\S*\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)|(?:그거|그것|그건|그 ?작업|이거|이 ?작업)\s*(?:하면|하는 ?데|하려면|하는 ?거)?\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)`
 
 // longestWithoutPattern asks which machine has gone longest without
 // service ("which machine has gone longest without a PM?", "PM 안 한 지
