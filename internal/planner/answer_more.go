@@ -628,9 +628,13 @@ func (r *run) planCall(line string, from, to time.Time) agent.ToolCall {
 }
 
 func (r *run) outputLine(lo lineOutput, w Span) string {
-	gap := r.msg("out.short", lo.SSh, r.unitIn(totalUnit(lo.Unit)))
+	unit := r.unitIn(totalUnit(lo.Unit))
+	if lo.SSh == "1" && unit == " parts" {
+		unit = " part" // "1 part ahead"
+	}
+	gap := r.msg("out.short", lo.SSh, unit)
 	if lo.Short < 0 {
-		gap = r.msg("out.ahead", lo.SSh, r.unitIn(totalUnit(lo.Unit)))
+		gap = r.msg("out.ahead", lo.SSh, unit)
 	}
 	s := r.msg("out.line", lo.Line, r.span(w), lo.SActual, r.unitIn(totalUnit(lo.Unit)), lo.SPlan, lo.SPct, gap)
 	// Hours of the window (up to now) the feed did not cover: said, for

@@ -509,13 +509,20 @@ func (r *run) planOnly() bool {
 		if !res.OK || !ok || d.Window == nil {
 			continue
 		}
-		out = append(out, r.msg("plan.only", strings.TrimSuffix(d.Output, ".output"), r.spanIn(w), val(d.Window.Plan), r.unitIn(totalUnit(d.Unit)), d.Window.Hours))
+		key := "plan.only"
+		if d.Window.Hours == 1 {
+			key = "plan.only_hour"
+		}
+		out = append(out, r.msg(key, strings.TrimSuffix(d.Output, ".output"), r.spanIn(w), val(d.Window.Plan), r.unitIn(totalUnit(d.Unit)), d.Window.Hours))
 	}
-	if len(out) == 0 {
+	switch {
+	case len(out) == 0:
 		out = append(out, r.msg("plan.none", r.spanIn(w)))
 		r.a.Confidence = "low"
-	} else {
-		out = append(out, r.msg("plan.ask_forecast"))
+	case w.To.After(r.now):
+		out = append(out, r.msg("plan.ask_forecast")) // a past hour's plan is no forecast's
+		r.a.Confidence = "high"
+	default:
 		r.a.Confidence = "high"
 	}
 	r.a.Situation = joinLines(append(out, r.failureLines()...))

@@ -247,6 +247,7 @@ var messages = map[string][2]string{
 	"sbd.none":           {"%s: no data", "%s: 데이터 없음"},
 	"bd.change":          {"%s: output %s%% against %s.", "%s: %[3]s 대비 생산 %[2]s%%."},
 	"plan.only":          {"%s, %s: %s%s planned (%d hours of plan).", "%s, %s: 계획 %s%s (계획 %d시간)."},
+	"plan.only_hour":     {"%s, %s: %s%s planned (%d hour of plan).", "%s, %s: 계획 %s%s (계획 %d시간)."},
 	"plan.none":          {"No plan is recorded for %s.", "%s 기간의 생산 계획이 기록되어 있지 않습니다."},
 	"plan.ask_forecast":  {"Ask \"will we make the plan?\" to see whether it will be met.", "계획을 맞출 수 있을지는 \"계획 달성 가능해?\"라고 물어보세요."},
 	"escalate.plan":      {"The figures are the plan series as recorded; production planning owns them if one looks wrong.", "수치는 기록된 생산 계획 그대로입니다. 틀려 보이면 생산 계획 담당에게 확인하세요."},
