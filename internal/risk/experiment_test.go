@@ -46,6 +46,7 @@ var experiments = []experiment{
 	{"all, nested horizons (probability)", Options{Nesting: NestHorizon}},
 	{"all, grid sampling", Options{Sampling: SampleGrid}},
 	{"all, penalties 1e-2 and 1e-3", Options{Lambdas: []float64{1e-2, 1e-3}}},
+	{"all, rule balanced", Options{Rule: RuleBalanced}},
 	{defaultExperiment, Options{}},
 }
 

@@ -670,6 +670,11 @@ const (
 	// RuleAssetHours: the lowest threshold whose precision reaches the aim
 	// (the most asset-hours flagged).
 	RuleAssetHours ThresholdRule = "asset-hours"
+	// RuleBalanced: among the thresholds whose precision reaches the aim,
+	// the one with the best harmonic mean of failure recall and precision
+	// (the highest of equals): an alarm that catches one more failure at
+	// the cost of many false asset-hours is not taken.
+	RuleBalanced ThresholdRule = "balanced"
 )
 
 // failurePeaks returns, for each failure of the target whose horizon lies
@@ -724,6 +729,7 @@ func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) fl
 	best, bestF1, tp := -1.0, -1.0, 0.0
 	f1Thr := 0.5
 	caught, bestCaught := 0, 0 // a threshold that catches no failure is no choice
+	bestBal := 0.0
 	for k, i := range idx {
 		tp += y[i]
 		if k+1 < len(idx) && p[idx[k+1]] == p[i] {
@@ -737,6 +743,13 @@ func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) fl
 			switch rule {
 			case RuleAssetHours:
 				best = p[i]
+			case RuleBalanced:
+				if len(pk) > 0 {
+					r := float64(caught) / float64(len(pk))
+					if f := 2 * prec * r / math.Max(prec+r, 1e-12); caught > 0 && f > bestBal {
+						best, bestBal = p[i], f
+					}
+				}
 			default:
 				if caught > bestCaught {
 					best, bestCaught = p[i], caught
