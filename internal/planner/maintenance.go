@@ -238,7 +238,13 @@ var componentCodeRe = regexp.MustCompile(`\b(?:of|for|on) (?:the )?([a-z]+-?\d+[
 var notComponent = map[string]bool{"between": true, "in": true, "on": true, "for": true, "with": true, "and": true, "or": true, "no": true, "many": true, "the": true, "total": true, "all": true, "any": true, "recent": true, "past": true,
 	"previous": true, "more": true, "those": true, "these": true, "such": true, "new": true, "of": true, "its": true, "their": true,
 	"machine": true, "machines": true, "equipment": true, "most": true, "fewest": true, "least": true, "asset": true, "assets": true, "unplanned": true, "planned": true, "major": true, "minor": true,
-	"common": true, "frequent": true, "usual": true, "typical": true, "biggest": true, "main": true, "top": true, "commonest": true}
+	"common": true, "frequent": true, "usual": true, "typical": true, "biggest": true, "main": true, "top": true, "commonest": true,
+	// Prepositions and other function words ("downtime from failures").
+	"from": true, "to": true, "by": true, "after": true, "before": true, "about": true, "since": true, "during": true, "than": true,
+	"at": true, "into": true, "over": true, "under": true, "without": true, "due": true, "caused": true, "because": true, "like": true,
+	"last": true, "first": true, "repeat": true, "repeated": true, "several": true, "few": true, "some": true, "our": true, "my": true,
+	"this": true, "that": true, "same": true, "other": true, "every": true, "each": true, "real": true, "actual": true, "sudden": true,
+	"unexpected": true, "serious": true, "mechanical": true, "electrical": true}
 
 // namedComponent returns a part named before "failures" that the plant's
 // vocabulary does not otherwise know (a CMMS's own component names, such
@@ -738,6 +744,11 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 		} else {
 			out = append(out, r.msg("maint.count_never", scope, r.maintWhat(d.Filter)))
 		}
+	}
+	if len(out) == 0 {
+		// No record matches ("downtime from impeller failures on line-1"):
+		// said, never an answer with nothing in it.
+		out = append(out, r.msg("maint.nothing", scope, r.maintWhat(d.Filter), span))
 	}
 	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability" || ask.key == "cost") {
 		var recs []string

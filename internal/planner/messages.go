@@ -372,6 +372,7 @@ var messages = map[string][2]string{
 	"maint.what_wo_open":           {"open work order(s)", "미완료 작업 지시"},
 	"maint.count_rank":             {"Ranked by the number recorded, most first:", "기록 건수 순 (많은 순):"},
 	"maint.count_none_any":         {"No %s recorded on any machine (%s).", "어느 설비에도 %[2]s 기간 %[1]s 기록이 없습니다."},
+	"maint.nothing":                {"%s: no %s recorded (%s), so there is no figure to give.", "%[1]s: %[3]s 기간에 기록된 %[2]s 없어 낼 수치가 없습니다."},
 	"maint.count_never":            {"%s: no %s recorded in the maintenance history at all.", "%s: 보전 이력에 %s 기록이 전혀 없습니다."},
 	"maint.latest_record":          {"The latest: %s.", "가장 최근: %s."},
 	"maint.who_unknown":            {"The maintenance records do not say who did the work; the work order in the CMMS or the maintenance lead will know.", "정비 기록에는 작업자가 없습니다. CMMS의 작업지시나 보전 담당 리더에게 확인하세요."},
