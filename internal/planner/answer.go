@@ -849,7 +849,7 @@ var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay
 // its data is old.
 func (r *run) okVerdicts(targets []string) []string {
 	q := r.q
-	if !okAskRe.MatchString(q.Text) || len(targets) == 0 || len(targets) > 3 || len(q.Reported) > 0 || q.Window.Named && q.Window.To.Before(r.now.Add(-time.Hour)) || !r.detected() {
+	if !okAskRe.MatchString(q.Text) && beyondUsualAsk(q.Text) == 0 || len(targets) == 0 || len(targets) > 3 || len(q.Reported) > 0 || q.Window.Named && q.Window.To.Before(r.now.Add(-time.Hour)) || !r.detected() {
 		return nil
 	}
 	var no, unknown, yes []string // said worst first, as rankings are
@@ -865,7 +865,19 @@ func (r *run) okVerdicts(targets []string) []string {
 				break
 			}
 		}
+		ask := beyondUsualAsk(q.Text)
 		switch {
+		case ev != nil && ask != 0:
+			// "is that higher than normal?": yes when it is off that way.
+			dir := r.msg("ok.above")
+			if ev.Sigma < 0 {
+				dir = r.msg("ok.below")
+			}
+			key := "ok.beyond_yes"
+			if (ev.Sigma < 0) != (ask < 0) {
+				key = "ok.beyond_other"
+			}
+			no = append(no, r.msg(key, a, r.sensorName(ev.Sensor), dir))
 		case ev != nil:
 			dir := r.msg("ok.above")
 			if ev.Sigma < 0 {
@@ -874,11 +886,30 @@ func (r *run) okVerdicts(targets []string) []string {
 			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), dir))
 		case r.staleFor(a) > 0:
 			unknown = append(unknown, r.msg("ok.unknown", a, r.at(r.newestOf(a))))
+		case ask != 0:
+			yes = append(yes, r.msg("ok.beyond_no", a))
 		default:
 			yes = append(yes, r.msg("ok.yes", a))
 		}
 	}
 	return append(append(no, unknown...), yes...)
+}
+
+// beyondUsualRe asks whether a reading is off its usual level one way
+// ("is that higher than normal?", "평소보다 높아?"): 1 above, 2 below.
+var beyondUsualRe = regexp.MustCompile(`(?i)\b(higher|more|above|hotter|louder|faster|bigger|worse)\s+than\s+(?:normal|usual)\b|\b(above) (?:normal|usual)\b|\b(lower|less|below|colder|cooler|quieter|slower|smaller)\s+than\s+(?:normal|usual)\b|\b(below) (?:normal|usual)\b|평소보다\s*(?:(높|많|세|뜨거|크|빠르)|(낮|적|약|차가|작|느리))`)
+
+// beyondUsualAsk is 1 when the question asks whether a reading is above
+// its usual level, −1 below, 0 when it asks neither.
+func beyondUsualAsk(text string) int {
+	m := beyondUsualRe.FindStringSubmatch(text)
+	switch {
+	case m == nil:
+		return 0
+	case m[1]+m[2]+m[5] != "":
+		return 1
+	}
+	return -1
 }
 
 // staleFor is how old an asset's newest reading is when it is too old to

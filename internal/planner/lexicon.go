@@ -211,7 +211,7 @@ var intentPhrases = map[Intent][]phrase{
 	},
 	IntentCompare: {
 		p(5, `\bcompare\w*\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst each other\b|\bthan last week\b`),
-		p(5, `비교|보다 `),
+		p(5, `비교|(?:^|[^소시통])보다 `), // "어제보다 ", not "평소보다" (its usual level: status)
 	},
 	IntentDiagnose: {
 		p(4, `\bhow long (?:until|till|before)\b|\bhow soon\b|\bwhen will it (?:reach|hit)\b|언제 .{0,10}(?:도달|넘)`),

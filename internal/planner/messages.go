@@ -620,6 +620,9 @@ var messages = map[string][2]string{
 	"reported.below":       {"below", "미만"},
 	"reported.within":      {"You read %s on %s %s: within the limits its documents state (%s).", "말씀하신 %[2]s %[3]s %[1]s은(는) 문서의 기준 안입니다 (%[4]s)."},
 	"ok.no":                {"No: %s's %s is %s its usual pattern, as follows.", "아니요: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
+	"ok.beyond_yes":        {"Yes: %s's %s is %s its usual pattern, as follows.", "네: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
+	"ok.beyond_other":      {"No, the other way: %s's %s is %s its usual pattern, as follows.", "아니요, 반대입니다: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
+	"ok.beyond_no":         {"No, as far as its data shows: %s's readings are within their usual pattern.", "아니요, 데이터상으로는 %s의 값이 평소 패턴 안에 있습니다."},
 	"ok.above":             {"well above", "높습니다"},
 	"ok.below":             {"well below", "낮습니다"},
 	"ok.yes":               {"Yes, as far as its data shows: nothing significant on %s.", "네, 데이터상으로는 %s에 유의미한 이상이 없습니다."},
@@ -660,6 +663,9 @@ func message(lang, key string, args ...any) string {
 	}
 	if len(args) == 0 {
 		return t
+	}
+	if lang == "ko" {
+		return josa(fmt.Sprintf(t, args...)) // "press-3은", "진동이"
 	}
 	return fmt.Sprintf(t, args...)
 }
