@@ -965,7 +965,9 @@ func (r *run) lastOutput(lines []string) time.Time {
 
 // --- History ---------------------------------------------------------------
 
-var failedRe = regexp.MustCompile(`did not work|didn'?t work|not work|failed|효과 ?없|실패|재발한|재발된|\brecurred\b`)
+// A machine that "actually failed" is no failed fix: "failed" counts only
+// of a fix, a repair or an attempt.
+var failedRe = regexp.MustCompile(`did not work|didn'?t work|not work|did ?n[o']t hold|\b(?:fix|fixes|repairs?|attempts?|solutions?|actions?|remed\w+)\b.{0,20}\bfailed\b|\bfailed (?:fix|fixes|repairs?|attempts?|solutions?)\b|효과 ?없|실패|재발한|재발된|\brecurred\b`)
 
 // history lists what happened before: the asset's own incidents of the
 // failure mode, then similar cases on other machines, each with what was
