@@ -65,13 +65,26 @@ func (r *run) parts() {
 	}
 	ids = r.readFirst(ids, 5)
 	ids = r.oneOfTwins(ids)
+	// A part named ("the pump-2 mechanical seal"): only lines that name it;
+	// a filter's part number is no answer for a seal.
+	var comp *namedPart
+	if partNumberAskRe.MatchString(q.Text) {
+		comp = partNamed(q.Text) // not "parts for the strainer cleaning": a gasket
+	}
 	var lines []string
 	for _, id := range ids {
 		d := r.lib.docs[id]
 		if d == nil {
 			continue
 		}
-		for _, l := range partLines(d.Body, min(2, 6-len(lines))) {
+		n := min(2, 6-len(lines))
+		if comp != nil {
+			n = 6 - len(lines)
+		}
+		for _, l := range partLines(d.Body, n) {
+			if comp != nil && !comp.re.MatchString(l) {
+				continue
+			}
 			key := "parts.line"
 			if r.ko() && !d.korean() {
 				key = "parts.line_en"
@@ -85,6 +98,34 @@ func (r *run) parts() {
 		// "do we have spare bearings?": no stores records, said first.
 		lead = []string{r.msg("parts.no_stock")}
 	}
+	if len(lines) == 0 && comp != nil {
+		// Said plainly, with the open work orders on that part.
+		what := comp.part
+		if r.ko() {
+			what = comp.ko
+		}
+		scope := asset
+		if scope == "" {
+			scope = r.msg("parts.any_machine")
+		}
+		out := append(lead, r.msg("parts.none_named", what, scope))
+		if asset != "" {
+			if recs, ok := r.records(map[string]any{"asset": asset, "kind": "work_order", "status": "open"}); ok {
+				for _, rec := range recs {
+					if comp.re.MatchString(strings.ToLower(rec.Title)) {
+						due := ""
+						if rec.Due != "" {
+							due = r.msg("parts.wo_due", r.recordAt(rec.Due))
+						}
+						out = append(out, r.msg("parts.wo_open", rec.Title, rec.ID, due))
+					}
+				}
+			}
+		}
+		r.a.Situation = joinLines(out)
+		r.a.Confidence = "low"
+		return
+	}
 	if len(lines) == 0 {
 		r.a.Situation = joinLines(append(lead, r.msg("parts.none")))
 		r.a.Confidence = "low"
@@ -95,6 +136,42 @@ func (r *run) parts() {
 	if len(lead) > 0 {
 		r.a.Confidence = "low" // the question asked was stock, which is not known
 	}
+}
+
+// namedPart is a part a question can name, with the words that name it
+// in a document's line.
+type namedPart struct {
+	re       *regexp.Regexp // in the question and in a document's line
+	part, ko string
+}
+
+// partNumberAskRe asks for a part itself (its number, spec or an order),
+// not for what a job on it needs.
+var partNumberAskRe = regexp.MustCompile(`(?i)\bpart (?:number|no\.?)s?\b|\bp/n\b|\border\b|\bwhat (?:micron|size|grade|rating|spec\w*)\b|\bspec(?:ification)?s?\b|품번|파트 ?넘버|규격|사양|스펙|주문|발주`)
+
+var namedParts = []namedPart{
+	{regexp.MustCompile(`(?i)\bseals?\b|씰|실링`), "seal", "씰"},
+	{regexp.MustCompile(`(?i)\bbearings?\b|베어링`), "bearing", "베어링"},
+	{regexp.MustCompile(`(?i)\bbelts?\b|벨트`), "belt", "벨트"},
+	{regexp.MustCompile(`(?i)\bimpellers?\b|임펠러`), "impeller", "임펠러"},
+	{regexp.MustCompile(`(?i)\bcouplings?\b|커플링`), "coupling", "커플링"},
+	{regexp.MustCompile(`(?i)\bgaskets?\b|개스킷|가스켓`), "gasket", "개스킷"},
+	{regexp.MustCompile(`(?i)\bo-?rings?\b|오링|O-?링`), "O-ring", "오링"},
+	{regexp.MustCompile(`(?i)\bfilters?\b|\belements?\b|필터|엘리먼트`), "filter", "필터"},
+	{regexp.MustCompile(`(?i)\bstrainers?\b|\bbaskets?\b|스트레이너`), "strainer", "스트레이너"},
+	{regexp.MustCompile(`(?i)\bfans?\b|팬`), "fan", "팬"},
+	{regexp.MustCompile(`(?i)\bmotors?\b|모터`), "motor", "모터"},
+}
+
+// partNamed is the part the question names ("the pump-2 mechanical seal"),
+// or nil.
+func partNamed(text string) *namedPart {
+	for i := range namedParts {
+		if namedParts[i].re.MatchString(text) {
+			return &namedParts[i]
+		}
+	}
+	return nil
 }
 
 // oneOfTwins keeps one of a runbook and its twin in the other language
