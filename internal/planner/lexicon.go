@@ -235,7 +235,7 @@ var intentOrder = []Intent{IntentOutOfScope, IntentCatalog, IntentHandover, Inte
 // writeRe finds an order to act on the plant, which Gemba (read-only)
 // cannot carry out: "set press 3 speed to 900", "stop line 2 now",
 // "order 20 bearings", "설정값 8 bar로 바꿔줘".
-var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래|줄 ?수 ?있)|(?:발주|주문|구매)\s*(?:넣어|해|좀 해|부탁)\S*\s*(?:줘|주세요|줄래)?`)
+var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:please\s+)?|please\s+)?(?:set|change|raise|lower|increase|decrease|stop|start|shut ?down|turn (?:on|off)|reset|restart|order|buy|purchase|book|schedule)\b|(?:바꿔|변경해|올려|내려|멈춰|정지시켜|꺼|켜|주문해|구매해)\s*(?:줘|주세요|줄래|줄 ?수 ?있)|(?:발주|주문|구매)\s*(?:넣어|해|좀 해|부탁)(?:\s*(?:줘|주세요|줄래|줄 ?수 ?있\S*|드려|해|요))?(?:[\s?.!]|$)`)
 
 // shortcutThings name the safety measure a shortcut question is about, in
 // the words the answer uses (the first that matches).
