@@ -906,7 +906,10 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 				// weekday is no coming one.
 				break
 			}
-			if !window.Named {
+			if !window.Named && !splitAheadRe.MatchString(text) {
+				// A question that looks ahead ("will it hold until the job
+				// on wednesday?") is about the coming one only: last
+				// Wednesday's data is no part of it.
 				w := s
 				if w.To.After(now) {
 					w.To = now

@@ -180,6 +180,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	return q
 }
 
+// plannedJobRe is a maintenance job planned ("until the planned bearing
+// job"): "planned" there is no production plan.
+var plannedJobRe = regexp.MustCompile(`\bplanned (?:[a-z-]+ ){0,2}(?:job|work|work ?order|replacement|change|repair|pm|maintenance|service|swap|stop|shutdown)\b|(?:예정된|계획된) ?(?:\S+ )?(?:작업|교체|정비|수리)`)
+
 // intentOf scores the intent phrases and applies the few rules that
 // depend on what else the question says.
 func intentOf(q Query) Intent {
@@ -198,7 +202,7 @@ func intentOf(q Query) Intent {
 		return IntentCode
 	case (partsAskRe.MatchString(q.Text) || stockAskRe.MatchString(q.Text)) && !madeRe.MatchString(q.Text) && !q.Plan:
 		return IntentParts
-	case runUntilRe.MatchString(q.Text) && len(q.Assets) > 0 && !q.Output && !q.Plan:
+	case runUntilRe.MatchString(q.Text) && len(q.Assets) > 0 && !q.Output && (!q.Plan || plannedJobRe.MatchString(q.Text)):
 		// "can we wait until next week to change the press 3 bearing?":
 		// the machine's state against that time, not an output forecast.
 		return IntentDiagnose
