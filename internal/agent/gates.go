@@ -37,7 +37,10 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// Reaching into a machine with its guard open ("can I open the cover
 	// and reach in quickly?", "커버 열고 잠깐 손 넣어서 빼도 되지?"): the
 	// same shortcut, said as an act.
-	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도)`)
+	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도)` +
+	// Clearing a jam by hand ("can I just pull it out by hand?", "그냥
+	// 손으로 빼도 되죠?"): the same.
+	`|\b(?:pull|yank|grab|clear|free|get|take|pick)\b.{0,25}\b(?:by hand|with (?:my|your|bare) hands?)\b|손으로 ?(?:그냥 |바로 |잠깐 )?(?:빼|꺼내|치우|치워|잡아 ?빼|당겨|뽑|정리)\S*`)
 
 // procedureRe finds a request for a procedure ("how do I…", "절차").
 var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
