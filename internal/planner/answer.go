@@ -1793,7 +1793,7 @@ var directionAskRe = regexp.MustCompile(`(?i)\b(rising|going up|increasing|climb
 // user sees the figures — before anything else the answer says.
 func (r *run) directionVerdicts(targets []string) []string {
 	m := directionAskRe.FindStringSubmatch(r.q.Text)
-	if m == nil || len(targets) == 0 || len(targets) > 3 || len(r.q.Sensors) == 0 || r.q.Output || !r.detected() {
+	if m == nil || whyRe.MatchString(r.q.Text) || len(targets) == 0 || len(targets) > 3 || len(r.q.Sensors) == 0 || r.q.Output || !r.detected() {
 		return nil
 	}
 	up := m[1] != "" || m[3] != ""

@@ -324,6 +324,8 @@ var messages = map[string][2]string{
 	"extreme.in_low":               {"Lowest %s over %s (each machine's lowest, with its mean): %s.", "%[2]s 동안 %[1]s 최저값 순 (설비별 최저치와 평균): %[3]s."},
 	"extreme.in_one":               {"%s %s at %s (mean %s)", "%s %s (%s, 평균 %s)"},
 	"extreme.close":                {"They are within %s of each other: no machine stands out.", "서로 %s 이내로, 눈에 띄는 설비는 없습니다."},
+	"at.now":                       {"%s %s now (latest reading, %s): %s, %s since then.", "%s %s 현재(최신 측정 %s): %s, 그때보다 %s."},
+	"at.yesterday_same":            {"this time yesterday (%s)", "어제 이맘때(%s)"},
 	"at.one":                       {"%s %s at %s: %s (the hour from then: mean %s, range %s–%s).", "%s %s, %s: %s (그 후 한 시간 평균 %s, 범위 %s–%s)."},
 	"at.none":                      {"%s: no reading at %s.", "%s: %s의 측정값이 없습니다."},
 	"maint.last_none":              {"%s: no service record (preventive work, inspection or work order done).", "%s: 정비 기록(예방정비, 점검, 완료된 작업지시)이 없습니다."},

@@ -495,6 +495,13 @@ var timeRules = []timeRule{
 			d := p.Day(p.Week(now, -1), (int(wd)+6)%7) // Monday first
 			return Span{From: d, To: p.Day(d, 1), Label: m[0], LabelKO: m[0]}, ok
 		}, nil},
+	// This clock time yesterday: "this time yesterday", "어제 이맘때".
+	{sameTimeYesterdayRe, past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			at := now.Add(-24 * time.Hour)
+			lab := p.Local(at).Format("01-02 15:04")
+			return Span{From: at, To: at.Add(time.Hour), Label: "this time yesterday (" + lab + ")", LabelKO: "어제 이맘때(" + lab + ")", Point: true}, true
+		}, nil},
 	{regexp.MustCompile(`\b(?:the )?day before yesterday\b|그저께|그제(?:[^서]|$)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Day(now, -2), To: p.Day(now, -1), Label: "the day before yesterday", LabelKO: "그저께"}, true
@@ -962,7 +969,7 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 	}
 	if window.Point && !window.Ahead {
 		// "thursday at 3pm": the moment on the day named beside it.
-		if day, _ := readTimes(pastMomentRe.ReplaceAllString(text, " "), now, p); day.Named && day.From.Equal(p.Day(day.From, 0)) && day.To.Equal(p.Day(day.From, 1)) {
+		if day, _ := readTimes(sameTimeYesterdayRe.ReplaceAllString(pastMomentRe.ReplaceAllString(text, " "), " "), now, p); day.Named && day.From.Equal(p.Day(day.From, 0)) && day.To.Equal(p.Day(day.From, 1)) {
 			at := day.From.Add(window.From.Sub(p.Day(window.From, 0)))
 			if !at.After(now) {
 				lab := p.Local(at).Format("01-02 15:04")
@@ -976,6 +983,9 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 // splitAheadRe marks a question about a weekday or weekend that looks
 // ahead (its coming one is a forecast's horizon).
 var splitAheadRe = regexp.MustCompile(`(?i)\bforecast\w*|\bpredict\w*|\bprojected\b|\bwill\b|\bgoing to\b|\bexpect\w*|\bcoming\b|\bupcoming\b|\bplanned for\b|예측|예상|될까|할까|맞출|달성할`)
+
+// sameTimeYesterdayRe is this clock time yesterday.
+var sameTimeYesterdayRe = regexp.MustCompile(`\b(?:(?:at |around |about )?(?:this|the same) time yesterday|yesterday (?:at |around |about )?(?:this|the same) time)\b|어제\s*(?:이맘때|이\s*시간(?:대|쯤)?|이\s*시각|같은\s*시간(?:대)?|이\s*때|이때)`)
 
 // pastMomentRe is a moment behind ("at 3pm yesterday", "어제 오후 3시쯤").
 var pastMomentRe = regexp.MustCompile(`\b(?:at|around|about|as of) (` + strictClock + `)(?:\s+(yesterday|today|this morning))?(?:\s|$|[?.,!])|\b(yesterday|today) (?:at|around|about) (` + strictClock + `)|(어제|오늘|그저께|그제)?\s*(오전|오후|아침|저녁|밤)?\s*(\d{1,2})\s*시(?:\s*(\d{1,2})\s*분|\s*(반))?\s*(?:쯤|경|즈음|께|에)(?:[^서부]|$)`)

@@ -180,6 +180,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	return q
 }
 
+// ongoingRe says a question is about what is going on now ("why does it
+// keep rising?", "왜 계속 올라가?").
+var ongoingRe = regexp.MustCompile(`\bkeeps? (?:on )?(?:rising|going|climbing|dropping|falling|increasing|getting)\b|\bstill\b|계속|아직|여전히`)
+
 // plannedJobRe is a maintenance job planned ("until the planned bearing
 // job"): "planned" there is no production plan.
 var plannedJobRe = regexp.MustCompile(`\bplanned (?:[a-z-]+ ){0,2}(?:job|work|work ?order|replacement|change|repair|pm|maintenance|service|swap|stop|shutdown)\b|(?:예정된|계획된) ?(?:\S+ )?(?:작업|교체|정비|수리)`)
@@ -406,7 +410,9 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 		q.FollowUp = true
 	}
-	if !q.Window.Named && prev.Window.Named && q.FollowUp {
+	if !q.Window.Named && prev.Window.Named && q.FollowUp && !ongoingRe.MatchString(q.Text) {
+		// Not "why does it keep rising?": that is about now, whatever
+		// time the thread looked at before.
 		q.Window, q.WindowInherited = prev.Window, true
 		q.Earlier = prev.Earlier
 	} else if prev.Window.Named && q.Window.Named && prev.Window.From != q.Window.From {

@@ -295,6 +295,9 @@ func TestTimeWords(t *testing.T) {
 		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
 		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
 		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
+		// This clock time yesterday.
+		"press 3 vibration this time yesterday": "03-03 10:20–03-03 11:20",
+		"어제 이맘때랑 비교하면?":                         "03-03 10:20–03-03 11:20",
 		// A named shift of a weekday: the latest one begun.
 		"how did line 1 do on tue night shift": "03-03 22:00–03-04 06:00",
 		"wed night shift":                      "02-25 22:00–02-26 06:00",
