@@ -303,9 +303,22 @@ func intentOf(q Query) Intent {
 		if len(q.Reported) > 0 && len(q.Assets) > 0 && genericProcRe.MatchString(q.Text) && !taskVerbRe.MatchString(q.Text) {
 			return IntentDiagnose
 		}
+		// "압축기 7.2바 안 올라갈때 뭐부터 봐야돼?", "compressor won't build
+		// up to 7.2 bar, what should I check first?": a symptom on a
+		// machine and what to look at first is its diagnosis.
+		if checkFirstRe.MatchString(q.Text) && (len(q.Assets) > 0 || q.Type != "") && (len(q.Reported) > 0 || shortOfRe.MatchString(q.Text) || symptomRe.MatchString(q.Text)) && !taskVerbRe.MatchString(q.Text) {
+			return IntentDiagnose
+		}
 	}
 	return best
 }
+
+// checkFirstRe asks what to look at first; shortOfRe says a reading
+// does not come up to its level ("can't reach 7.2 bar", "안 올라가").
+var (
+	checkFirstRe = regexp.MustCompile(`(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b|\bwhere (?:do|should) (?:i|we) start\b`)
+	shortOfRe    = regexp.MustCompile(`\b(?:can'?t|cannot|won'?t|doesn'?t|does not|not) (?:reach|get (?:up )?to|build(?: up)?(?: to)?|hold|make)\b|\bnot reaching\b|안 ?(?:올라가|올라와|올라감|나와|나옴|잡혀|차)|못 ?(?:올라가|올라와|미쳐)|미달`)
+)
 
 // genericProcRe asks for "the procedure" without naming a task; taskVerbRe
 // names one ("replace", "clean", "교체").

@@ -151,6 +151,9 @@ func (p *Plant) Resolve(text string) Mentions {
 				if countAfterRe.MatchString(t[sm[1]:]) {
 					continue // "cnc 4대": four machines, not cnc-4
 				}
+				if measureAfterRe.MatchString(t[sm[1]:]) {
+					continue // "압축기 7.2바": a pressure, not compressor-7
+				}
 				nums := numbersIn(t[sm[2]:sm[3]])
 				for _, n := range nums {
 					name := et.Type + "-" + strconv.Itoa(n)
@@ -537,4 +540,8 @@ func nearest(s string, names []string, k int) []string {
 var shortCodeRe = regexp.MustCompile(`(?:^|[^\p{L}\d-])([a-z])-?(\d{1,3})(?:호기|번)?(?:[^\p{L}\d]|$|[은는이가을를도의에])`)
 
 // countAfterRe is a Korean counter after a number: "4대" counts machines.
+// measureAfterRe is a decimal or a unit after a number: "압축기 7.2바",
+// "compressor 7 bar" say a reading, not a machine.
+var measureAfterRe = regexp.MustCompile(`^(?:[.,]\d|\s*(?:bar\b|바|mm\b|°|rpm\b|psi\b|kpa\b|mpa\b|hz\b|%))`)
+
 var countAfterRe = regexp.MustCompile(`^\s*대(?:\s|$|[가는를이도의에])`)
