@@ -49,6 +49,27 @@ var docFactKinds = []docFactKind{
 		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:mm|µm|μm|um|micron\w*|thou|in(?:ch(?:es)?)?)\b`),
 		search: "clearance tolerance runout mm 간극 공차",
 	},
+	{
+		key:    "tension",
+		ask:    regexp.MustCompile(`(?i)\b(?:what|how much|which)\b.{0,30}\btension\b|\btension\b.{0,25}\b(?:should|supposed|set|spec\w*|value)\b|장력.{0,12}(?:얼마|몇|맞춰|기준|값)`),
+		line:   regexp.MustCompile(`(?i)tension|장력`),
+		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:Hz\b|N\b|kgf\b|mm\b)`),
+		search: "belt tension Hz frequency 장력",
+	},
+	{
+		key:    "warmup",
+		ask:    regexp.MustCompile(`(?i)\bwarm[- ]?up\b.{0,30}\b(?:how long|minutes|mins)\b|\bhow long\b.{0,30}\bwarm[- ]?up\b|워밍업.{0,12}(?:몇 ?분|얼마|몇 ?시간)|예열.{0,12}(?:몇 ?분|얼마|몇 ?시간)|몇 ?분.{0,12}(?:워밍업|예열)`),
+		line:   regexp.MustCompile(`(?i)warm[- ]?up|\bmin\b|minutes|워밍업|예열`),
+		value:  regexp.MustCompile(`(?i)\d+\s*(?:min\b|minutes|분)`),
+		search: "spindle warm-up program minutes rpm 워밍업",
+	},
+	{
+		key:    "setpoint",
+		ask:    regexp.MustCompile(`(?i)\bsupposed to (?:deliver|run at|be at|read|hold|be|give|put out)\b|\bwhat (?:pressure|temperature|temp|speed|current|rpm)\b.{0,40}\b(?:should|supposed|normally|spec\w*)\b|\bset ?point\b|정상 ?(?:압력|온도|속도|전류|회전수).{0,8}(?:얼마|몇)|(?:압력|온도|속도|전류|회전수)\S* (?:기준|설정값|정격).{0,8}(?:얼마|몇)|설정값.{0,8}(?:얼마|몇)`),
+		line:   regexp.MustCompile(`(?i)pressure|temperature|speed|current|\breach|\bhold|normal|압력|온도|속도|전류|정상`),
+		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:bar\b|°\s?C|℃|rpm\b|A\b|mm/s\b|psi\b)`),
+		search: "normal operating pressure temperature reach hold 정상",
+	},
 }
 
 // fastenerRe names what is tightened ("the bolts", "단자").
@@ -97,40 +118,65 @@ func (r *run) docFact(k docFactKind) bool {
 		}
 	}
 	ids = r.readFirst(ids, 6)
-	var stated, named, read []string
+	// A line of a document and how well the document fits the machine
+	// asked about: where documents of the machine or its type (fit 2 or
+	// more: named in the title, or its own) state it, the lines of others
+	// are left out ("compressor-1": not the filler's filter).
+	type found struct {
+		line string
+		d    *doc
+		fit  float64
+	}
+	var stated, named []found
+	var read []string
 	for _, id := range r.oneOfTwins(ids) {
 		d := r.lib.docs[id]
 		if d == nil {
 			continue
 		}
 		read = append(read, d.ID)
+		f := 0.0
+		if len(targets) > 0 {
+			f = fit(d, targets[0], r.p)
+		}
 		for _, l := range strings.Split(bodyText(d.Body), "\n") {
 			l = strings.TrimSpace(strings.TrimLeft(strings.ReplaceAll(l, "**", ""), "-*0123456789. "))
 			if l == "" || strings.HasPrefix(l, "|") || !k.line.MatchString(l) {
 				continue
 			}
-			key := "parts.line"
-			if r.ko() && !d.korean() {
-				key = "parts.line_en"
-			}
-			line := "• " + r.msg(key, l, d.ID)
-			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
 			if k.value == nil || k.value.MatchString(l) {
-				if len(stated) < 4 {
-					stated = append(stated, line)
-				}
-			} else if len(named) < 3 {
-				named = append(named, line)
+				stated = append(stated, found{l, d, f})
+			} else {
+				named = append(named, found{l, d, f})
 			}
 		}
+	}
+	best := func(fs []found, n int) []string {
+		top := 0.0
+		for _, x := range fs {
+			top = max(top, x.fit)
+		}
+		var out []string
+		for _, x := range fs {
+			if top >= 2 && x.fit < 2 || len(out) == n {
+				continue
+			}
+			key := "parts.line"
+			if r.ko() && !x.d.korean() {
+				key = "parts.line_en"
+			}
+			out = append(out, "• "+r.msg(key, x.line, x.d.ID))
+			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: x.d.ID, Title: x.d.Title, Kind: x.d.Kind})
+		}
+		return out
 	}
 	what := r.msg("docfact." + k.key + ".what")
 	switch {
 	case len(stated) > 0:
-		r.a.Situation = joinLines(append([]string{r.msg("docfact.head", what)}, stated...))
+		r.a.Situation = joinLines(append([]string{r.msg("docfact.head", what)}, best(stated, 4)...))
 		r.a.Confidence = "medium"
 	case len(named) > 0:
-		r.a.Situation = joinLines(append(append([]string{r.msg("docfact.named", what)}, named...), r.msg("docfact."+k.key+".instead")))
+		r.a.Situation = joinLines(append(append([]string{r.msg("docfact.named", what)}, best(named, 3)...), r.msg("docfact."+k.key+".instead")))
 		r.a.Confidence = "low"
 	default:
 		docs := r.msg("docfact.docs_none")

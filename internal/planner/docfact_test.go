@@ -21,6 +21,9 @@ func TestDocFactAsked(t *testing.T) {
 		"what torque for the press-3 bearing housing bolts?": "torque",
 		"cnc4 모터 단자 조임 토크 몇이야?":                              "torque",
 		"what clearance on the pump coupling?":               "clearance",
+		"컨베이어 벨트 장력 얼마로 맞춰야 돼?":                              "tension",
+		"cnc 스핀들 카트리지 교체하고 워밍업 몇분 돌려야 돼?":                    "warmup",
+		"what pressure is compressor-1 supposed to deliver?": "setpoint",
 	}
 	for q, want := range asks {
 		k, ok := docFactAsked(q, none)
@@ -31,6 +34,8 @@ func TestDocFactAsked(t *testing.T) {
 		"filler 1 supply pressure keeps climbing and fills are out of tolerance",
 		"press 3 is vibrating, what should i do?",
 		"how do i change the filter on the filler?",
+		"what pressure is compressor-1 at?",
+		"is the belt tension ok on conveyor 1?",
 	} {
 		_, ok := docFactAsked(q, none)
 		require.False(t, ok, q)
