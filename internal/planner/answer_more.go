@@ -1811,5 +1811,5 @@ var ackRe = regexp.MustCompile(`(?i)^\W*(?:please\s+)?(?:ack|acknowledge|close|s
 // order or its date.
 var (
 	notifyRe     = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:ping|notify|message|text|page|email|e-mail|call|tell|inform|alert)\s+(?:the\s+|my\s+|our\s+)?(?:maintenance|shift|line|plant|production|on-?call|lead|supervisor|manager|boss|team|engineer|tech\w*|planner)\b|(?:에게|한테)\s*(?:연락|전달|알려|메시지)\S*\s*(?:줘|주세요|해줘|해 ?주세요)`)
-	rescheduleRe = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:move|reschedule|postpone|push|bring forward|pull (?:in|forward)|close|cancel|assign|create|open)\b.{0,30}\b(?:wo-[\w-]+|work ?orders?|jobs?|pm)\b|(?:작업 ?지시|작업 ?오더|wo).{0,20}(?:옮겨|당겨|미뤄|변경|취소|닫아|만들어)\S*\s*(?:줘|주세요)`)
+	rescheduleRe = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:move|reschedule|postpone|push|bring forward|pull (?:in|forward)|close|cancel|assign|create|open (?:a|an|one|up a)\b)\b.{0,30}\b(?:wo-[\w-]+|work ?orders?|jobs?|pm)\b|(?:작업 ?지시|작업 ?오더|wo).{0,20}(?:옮겨|당겨|미뤄|변경|취소|닫아|만들어)\S*\s*(?:줘|주세요)`)
 )

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -14,10 +15,15 @@ import (
 // then due in the time asked (or all open work), then open work without a
 // due date.
 
+// dueFirstRe asks for the work due first.
+var dueFirstRe = regexp.MustCompile(`\bdue (?:first|next|soonest)\b|\bfirst due\b|(?:제일|가장) (?:먼저|빨리)|(?:제일|가장) 급한`)
+
 // dueAskPattern asks what maintenance is due, scheduled or overdue.
 const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?orders?|jobs?)\b|\b(?:wo|work ?order)\b.{0,10}\bstatus\b|작업 ?지시.{0,10}(?:상태|진행|어떻게 ?됐)|\boverdue\b|\bpast due\b|\b(?:maintenance|work|service|pms?|jobs?|work ?orders?)\b.{0,25}\b(?:due|schedul\w*|plann\w*|coming up)\b|\b(?:due|schedul\w*|plann\w*)\b.{0,20}\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b|(?:예정된|예정|밀린|지연된|기한|마감).{0,10}(?:정비|점검|작업|pm|피엠)|(?:정비|점검|작업|pm|피엠).{0,10}(?:예정|밀린|지연|기한|마감)` +
 	// "any updates on the pump 2 work order?", "what's open for conveyor 1?".
-	`|\b(?:updates?|status|news|progress)\b.{0,30}\bwork ?orders?\b|\bwork ?orders?\b.{0,20}\b(?:status|updates?|progress)\b|\bwhat(?:'s| is| are) (?:still )?(?:open|pending|outstanding)\b|\bopen (?:jobs?|tickets?)\b`
+	`|\b(?:updates?|status|news|progress)\b.{0,30}\bwork ?orders?\b|\bwork ?orders?\b.{0,20}\b(?:status|updates?|progress)\b|\bwhat(?:'s| is| are) (?:still )?(?:open|pending|outstanding)\b|\bopen (?:jobs?|tickets?)\b` +
+	// "which one is due first?" after a list of work orders.
+	`|\b(?:which|what)(?: one| job| wo| work ?order)?s? (?:is |are )?due (?:first|next|soonest)\b|\bdue (?:first|soonest)\b|(?:제일|가장) (?:먼저|빨리) (?:해야 ?(?:하는|되는|할)|마감(?:인|되는))|(?:제일|가장) 급한 (?:작업|wo|작업 ?지시|거)`
 
 // dueWork answers what open work is due: overdue, due in the window asked
 // (all open work when none is named), without a due date.
@@ -75,6 +81,17 @@ func (r *run) dueWork(args map[string]any) {
 		}
 		if oldest != nil {
 			out = append(out, r.msg("due.oldest", oldest.Title, oldest.ID, r.recordAt(oldest.Opened)))
+		}
+	}
+	if dueFirstRe.MatchString(r.q.Text) {
+		// "which one is due first?": that one, before the list.
+		switch {
+		case len(overdue) > 0:
+			out = append(out, r.msg("due.first", overdue[0]))
+		case len(due) > 0:
+			out = append(out, r.msg("due.first", due[0]))
+		case len(later) > 0:
+			out = append(out, r.msg("due.first", later[0]))
 		}
 	}
 	switch {

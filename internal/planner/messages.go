@@ -401,6 +401,7 @@ var messages = map[string][2]string{
 	"due.none_open":                {"No work order is open on %s.", "%s에 열린 작업지시가 없습니다."},
 	"due.none_overdue":             {"No open work order is overdue.", "기한이 지난 미완료 작업은 없습니다."},
 	"due.in":                       {"Due (%s): %s.", "%s 기한: %s."},
+	"due.first":                    {"Due first: %s.", "가장 먼저: %s."},
 	"due.open":                     {"Open, by due date: %s.", "미완료 작업(기한 순): %s."},
 	"due.none_in":                  {"Nothing open is due (%s).", "%s 기한인 미완료 작업은 없습니다."},
 	"due.next":                     {"The next due: %s.", "다음 기한: %s."},
