@@ -256,6 +256,8 @@ var messages = map[string][2]string{
 	// Metrics the plant cannot compute.
 	"metric.oee.missing":     {"I cannot compute OEE here: the plant's data has no downtime or machine-state records (availability) and no good and scrap counts (quality); it has hourly output and plan.", "여기서는 OEE(설비종합효율)를 계산할 수 없습니다. 플랜트 데이터에 정지 시간·설비 상태 기록(가동률)과 양품·불량 수량(품질)이 없고, 시간별 생산량과 계획만 있습니다."},
 	"metric.oee.instead":     {"What I can give instead: output against plan (the performance side of OEE), and anomalies on the line's machines.", "대신 드릴 수 있는 것: 계획 대비 생산량(OEE의 성능 측면)과 라인 설비의 이상 여부."},
+	"metric.ambient.missing": {"I cannot say the ambient (hall) temperature: the plant's data has no ambient or room temperature sensor, only the machines' own temperatures. A hall thermometer or the building system has it.", "주변(실내) 온도는 알려 드릴 수 없습니다. 플랜트 데이터에 실내·주변 온도 센서가 없고 설비 자체 온도만 있습니다. 현장 온도계나 건물 관리 시스템에서 확인하세요."},
+	"metric.ambient.instead": {"What I can give instead: each machine's own temperature.", "대신 드릴 수 있는 것: 설비별 자체 온도."},
 	"metric.energy.missing":  {"I cannot report energy use: the plant has no power or energy meters (kWh) in its data.", "전력(에너지) 사용량은 알려 드릴 수 없습니다. 플랜트 데이터에 전력량계(kWh)가 없습니다."},
 	"metric.energy.instead":  {"What I can give instead: each machine's motor current (A), a proxy for its load.", "대신 드릴 수 있는 것: 설비별 모터 전류(A), 부하의 대리 지표."},
 	"metric.quality.missing": {"I cannot report scrap, yield or quality: the plant's data has no good, scrap or reject counts.", "불량률·수율·품질은 알려 드릴 수 없습니다. 플랜트 데이터에 양품·불량 수량이 없습니다."},

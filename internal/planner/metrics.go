@@ -32,7 +32,7 @@ type metric struct {
 var metrics = []metric{
 	{Key: "oee", re: regexp.MustCompile(`\boee\b|overall equipment effectiveness|설비종합효율|종합효율`),
 		Needs: [][]string{{"state", "downtime", "availability"}, {"good_count", "scrap", "reject"}}, Missing: "metric.oee.missing", Instead: "metric.oee.instead", InsteadOutput: true},
-	{Key: "energy", re: regexp.MustCompile(`\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bpower (?:use|usage|draw)\b|전력|에너지|전기 사용`),
+	{Key: "energy", re: regexp.MustCompile(`\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bpower (?:use|usage|draw)\b|\b(?:power|electric(?:ity)?|energy) (?:bill|cost)s?\b|전력|에너지|전기 ?사용|전기 ?요금|전기세|전기료`),
 		Needs: [][]string{{"power", "energy", "kwh"}}, Missing: "metric.energy.missing", Instead: "metric.energy.instead", ReadingInstead: "motor_current"},
 	{Key: "quality", re: regexp.MustCompile(`\bscrap\b|reject rate|defect rate|\brejects?\b|\brejected\b|\bbad parts\b|\bdefects?\b|\byield\b|first pass|\bquality\b|불량|수율|품질`),
 		Needs: [][]string{{"good_count", "scrap", "reject"}}, Missing: "metric.quality.missing", Instead: "metric.quality.instead", InsteadOutput: true},
@@ -48,6 +48,8 @@ var metrics = []metric{
 		Needs: [][]string{{"humidity"}}, Missing: "metric.humidity.missing", Instead: "metric.humidity.instead"},
 	{Key: "dew point", re: regexp.MustCompile(`\bdew ?point\b|이슬점`),
 		Needs: [][]string{{"dew_point", "dewpoint"}}, Missing: "metric.dewpoint.missing", Instead: "metric.dewpoint.instead", ReadingInstead: "pressure"},
+	{Key: "ambient", re: regexp.MustCompile(`\bambient\b|\b(?:hall|room|shop ?floor|building|outside|outdoor|workshop)\s+(?:air\s+)?temp\w*|\btemp\w* (?:in|of) the (?:hall|room|shop ?floor|building|workshop)\b|실내 ?온도|현장 ?온도|외기 ?온도|주변 ?온도|기온|공장 ?안 ?온도`),
+		Needs: [][]string{{"ambient_temperature", "ambient", "room_temperature"}}, Missing: "metric.ambient.missing", Instead: "metric.ambient.instead", ReadingInstead: "temperature"},
 	{Key: "oil level", re: regexp.MustCompile(`\boil (?:level|pressure)\b|\bhydraulic oil\b|오일 ?(?:레벨|압력|양)|유압 ?오일|유압유|작동유`),
 		Needs: [][]string{{"oil_level", "oil_pressure", "hydraulic_pressure"}}, Missing: "metric.oil.missing", Instead: "metric.oil.instead"},
 }
