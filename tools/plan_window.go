@@ -101,9 +101,9 @@ func (p *predictive) projectToPlan(ctx context.Context, out, plan series.Series,
 	covered := planMade + planRest
 	proj, projLo, projHi := act+fSum, act+lo, act+hi
 	win := map[string]any{
-		"from": stamp(from), "to": stamp(end), "hours": len(hours), "plan": sig(planAll),
-		"made": sig(act), "made_hours": nMade, "plan_so_far": sig(planMade),
-		"forecast": sig(fSum), "forecast_hours": nFC, "forecast_lo80": sig(lo), "forecast_hi80": sig(hi), "plan_rest": sig(planRest),
+		"from": stamp(from), "to": stamp(end), "hours": len(hours), "plan": count(planAll),
+		"made": count(act), "made_hours": nMade, "plan_so_far": count(planMade),
+		"forecast": sig(fSum), "forecast_hours": nFC, "forecast_lo80": sig(lo), "forecast_hi80": sig(hi), "plan_rest": count(planRest),
 		"projected": sig(proj), "projected_lo80": sig(projLo), "projected_hi80": sig(projHi),
 		"hours_at_risk": atRisk,
 	}
@@ -130,9 +130,9 @@ func (p *predictive) projectToPlan(ctx context.Context, out, plan series.Series,
 	data := map[string]any{"output": out.Name, "plan": plan.Name, "unit": out.Unit, "window": win}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s → %s (%d h planned, %s)", line, stamp(from), stamp(end), len(hours), num(planAll))
+	fmt.Fprintf(&b, "%s %s → %s (%d h planned, %s)", line, stamp(from), stamp(end), len(hours), countText(planAll))
 	if nMade > 0 {
-		fmt.Fprintf(&b, ": made %s in %d h (plan for those hours %s)", num(act), nMade, num(planMade))
+		fmt.Fprintf(&b, ": made %s in %d h (plan for those hours %s)", countText(act), nMade, countText(planMade))
 	}
 	if nFC > 0 {
 		sep := ":"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -673,7 +674,7 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 			}
 			past := map[string]any{
 				"from": stamp(from), "to": stamp(to), "hours": hours,
-				"actual": sig(act), "plan": sig(pl), "shortfall": sig(pl - act),
+				"actual": count(act), "plan": count(pl), "shortfall": count(pl - act),
 				"attainment_pct": sig(100 * act / pl), "hours_below_plan": below,
 			}
 			data["past"] = past
@@ -681,12 +682,12 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 				b.WriteString("; ")
 			}
 			if a.Since != "" {
-				fmt.Fprintf(&b, "%s: %s → %s (%d h) produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(to), hours, num(act), num(pl), num(100*act/pl))
+				fmt.Fprintf(&b, "%s: %s → %s (%d h) produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(to), hours, countText(act), countText(pl), num(100*act/pl))
 			} else {
-				fmt.Fprintf(&b, "%s: last %d h produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), hours, num(act), num(pl), num(100*act/pl))
+				fmt.Fprintf(&b, "%s: last %d h produced %s of %s planned (%s%%", strings.TrimSuffix(out.Name, ".output"), hours, countText(act), countText(pl), num(100*act/pl))
 			}
 			if pl > act {
-				fmt.Fprintf(&b, ", %s short)", num(pl-act))
+				fmt.Fprintf(&b, ", %s short)", countText(pl-act))
 			} else {
 				fmt.Fprintf(&b, ", %s ahead)", num(act-pl))
 			}
@@ -786,3 +787,15 @@ func (p *predictive) planLine(ctx context.Context, plan series.Series, rf runFor
 	}
 	return l
 }
+
+// count is a count of parts as the tools give it: whole from 100 up
+// ("393173", not "393000", whose difference from the plan would not add
+// up), three significant digits below.
+func count(v float64) float64 {
+	if math.Abs(v) >= 100 {
+		return math.Round(v)
+	}
+	return sig(v)
+}
+
+func countText(v float64) string { return strconv.FormatFloat(count(v), 'f', -1, 64) }

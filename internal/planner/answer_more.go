@@ -722,6 +722,9 @@ func (r *run) metric() {
 // accuracyAskRe asks how accurate the forecasts are.
 var accuracyAskRe = regexp.MustCompile(`\bhow (?:accurate|good|reliable|trustworthy|right)\b.{0,30}\b(?:forecasts?|predictions?)\b|\bforecast(?:ing)? (?:accuracy|error)\b|\baccuracy of (?:the |your )?(?:forecasts?|predictions?)\b|예측.{0,8}(?:정확|믿을|오차)`)
 
+// rankWordRe asks for a ranking ("rank the lines", "순위").
+var rankWordRe = regexp.MustCompile(`(?i)\brank\w*|\branking\b|\bbest to worst\b|\bworst to best\b|순위|랭킹|등수|줄 ?세워`)
+
 // lossRe asks what a machine cost in output.
 var lossRe = regexp.MustCompile(`\blos[et]\b|\bloss\w*\b|\bshort\w*\b|\bbecause of\b|\bdue to\b|\bcaused by\b|\bcost us\b|때문에|손실|부족|못 ?만든`)
 
@@ -731,6 +734,17 @@ func (r *run) outputAnswer() {
 	lines := r.outputLines()
 	outs := r.output(lines, w)
 	var s []string
+	if rankWordRe.MatchString(q.Text) && len(outs) > 1 {
+		// "라인별 달성률 순위": best first, by the share of plan made.
+		share := func(lo lineOutput) float64 {
+			if lo.Plan > 0 {
+				return lo.Actual / lo.Plan
+			}
+			return lo.Pct / 100
+		}
+		sort.SliceStable(outs, func(i, j int) bool { return share(outs[i]) > share(outs[j]) })
+		s = append(s, r.msg("out.ranked"))
+	}
 	var sum, plan float64
 	for _, lo := range outs {
 		s = append(s, r.outputLine(lo, w))
@@ -745,7 +759,7 @@ func (r *run) outputAnswer() {
 		if len(outs) > 0 {
 			unit = r.unitIn(totalUnit(outs[0].Unit))
 		}
-		s = append(s, r.msg("out.total", r.span(w), r.derive("plant output", sum, "sum of the lines' output"), unit, r.derive("plant plan", plan, "sum of the lines' plan"),
+		s = append(s, r.msg("out.total", r.span(w), r.deriveCount("plant output", sum, "sum of the lines' output"), unit, r.deriveCount("plant plan", plan, "sum of the lines' plan"),
 			r.derive("plant attainment", pct, "100 × output ÷ plan")))
 	}
 	if !w.Named {
@@ -875,12 +889,29 @@ func (r *run) compare() {
 	if len(outs) == 0 {
 		s = append(s, r.msg("out.none", strings.Join(r.outputLines(), ", "), r.spanIn(w)))
 	}
-	sort.SliceStable(outs, func(i, j int) bool { return outs[i].Pct < outs[j].Pct })
+	// By the share of plan made, from the counts (the tool's percentage
+	// is rounded: 98.470 and 98.476 both read 98.5).
+	share := func(lo lineOutput) float64 {
+		if lo.Plan > 0 {
+			return lo.Actual / lo.Plan
+		}
+		return lo.Pct / 100
+	}
+	sort.SliceStable(outs, func(i, j int) bool { return share(outs[i]) < share(outs[j]) })
 	for _, lo := range outs {
 		s = append(s, r.outputLine(lo, w))
 	}
 	if len(outs) > 1 {
-		s = append([]string{r.msg("cmp.furthest", outs[0].Line, outs[0].SPct)}, s...)
+		head := r.msg("cmp.furthest", outs[0].Line, outs[0].SPct)
+		if outs[0].SPct == outs[1].SPct {
+			// Tied as written: the finer figures, and who is most short.
+			p0 := fmt.Sprintf("%.2f", 100*share(outs[0]))
+			p1 := fmt.Sprintf("%.2f", 100*share(outs[1]))
+			r.note(outs[0].Line+" attainment, %", p0, "actual ÷ plan × 100")
+			r.note(outs[1].Line+" attainment, %", p1, "actual ÷ plan × 100")
+			head = r.msg("cmp.furthest_tie", outs[0].Line, p0, outs[1].Line, p1)
+		}
+		s = append([]string{head}, s...)
 	}
 	s = append(s, r.failureLines()...)
 	r.a.Situation = joinLines(s)

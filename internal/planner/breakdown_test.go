@@ -207,3 +207,39 @@ func TestOutputWeekVsWeekBeforeMatchesSQL(t *testing.T) {
 	}
 	require.Contains(t, a.Situation, "against the week before")
 }
+
+// TestFurthestBehindMatchesSQL checks "which line was furthest behind plan
+// last week?" against the share of plan each line made, summed in SQL from
+// the hourly series: the line named first is the one with the lowest share
+// (the tool's rounded percentages had tied two lines and named the first
+// in line order), and each line's counts are the whole sums.
+func TestFurthestBehindMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "which line was furthest behind plan last week?")
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	from := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	to := from.AddDate(0, 0, 7)
+	worst, share := "", 2.0
+	for _, line := range []string{"line-1", "line-2", "line-3"} {
+		out, plan := hourlySum(t, d, line+".output", from, to), hourlySum(t, d, line+".plan", from, to)
+		require.Positive(t, plan, line)
+		if out/plan < share {
+			worst, share = line, out/plan
+		}
+		m := regexp.MustCompile(line + `, last week \([^)]*\): (\d+) parts produced of (\d+) planned`).FindStringSubmatch(a.Situation)
+		require.NotNil(t, m, "%s in %s", line, a.Situation)
+		require.InDelta(t, out, float64(atoiT(t, m[1])), 1, line)
+		require.InDelta(t, plan, float64(atoiT(t, m[2])), 1, line)
+	}
+	require.True(t, strings.HasPrefix(a.Situation, "Furthest behind plan: "+worst+" "), "want %s (%.4f) first: %s", worst, share, a.Situation)
+}
+
+func atoiT(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	require.NoError(t, err)
+	return n
+}

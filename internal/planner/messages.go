@@ -168,14 +168,15 @@ var messages = map[string][2]string{
 	"escalate.uncovered":  {"Ask the maintenance lead or the machine's manual for this procedure before touching the machine; once written, add it to the runbooks (`gemba ingest`) so I can give it next time.", "설비를 만지기 전에 보전 담당 리더나 설비 매뉴얼에서 이 절차를 확인하세요. 작성되면 절차서로 등록하면(`gemba ingest`) 다음부터 안내할 수 있습니다."},
 
 	// Ranking.
-	"rank.head":       {"Ranked by risk (anomalies: %s; limits from the runbooks):", "위험도 순위 (%s 이상 감지, 기준은 절차서):"},
-	"rank.quiet":      {"No significant anomalies on the other %d asset(s) (%s; %s).", "나머지 %d대(%s)는 %s 동안 유의미한 이상 없음."},
-	"rank.lines_head": {"Lines ranked by their riskiest machine (%s):", "가장 위험한 설비 기준 라인 순위 (%s):"},
-	"rank.line_quiet": {"no significant anomalies (%s)", "%s 동안 유의미한 이상 없음"},
-	"cmp.furthest":    {"Furthest behind plan: %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%)."},
-	"handover.head":   {"Handover for %s:", "%s 인수인계:"},
-	"summary.head":    {"Summary of %s:", "%s 요약:"},
-	"handover.watch":  {"Watch first: %s (%s pattern).", "가장 먼저 볼 것: %s (%s 패턴)."},
+	"rank.head":        {"Ranked by risk (anomalies: %s; limits from the runbooks):", "위험도 순위 (%s 이상 감지, 기준은 절차서):"},
+	"rank.quiet":       {"No significant anomalies on the other %d asset(s) (%s; %s).", "나머지 %d대(%s)는 %s 동안 유의미한 이상 없음."},
+	"rank.lines_head":  {"Lines ranked by their riskiest machine (%s):", "가장 위험한 설비 기준 라인 순위 (%s):"},
+	"rank.line_quiet":  {"no significant anomalies (%s)", "%s 동안 유의미한 이상 없음"},
+	"cmp.furthest_tie": {"Furthest behind plan: %s at %s%%, practically tied with %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%), %s (%s%%)와 사실상 같습니다."},
+	"cmp.furthest":     {"Furthest behind plan: %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%)."},
+	"handover.head":    {"Handover for %s:", "%s 인수인계:"},
+	"summary.head":     {"Summary of %s:", "%s 요약:"},
+	"handover.watch":   {"Watch first: %s (%s pattern).", "가장 먼저 볼 것: %s (%s 패턴)."},
 
 	// Forecasts and output.
 	"fc.head_plan":       {"Forecast against plan to %s:", "%s까지 계획 대비 예측:"},
@@ -216,6 +217,7 @@ var messages = map[string][2]string{
 	"out.per_line":       {"Output is counted per line, not per machine: the data has no count of what %[1]s made. Its line's output instead:", "생산량은 설비가 아니라 라인 단위로 집계되어 %[1]s 단독 생산량은 데이터에 없습니다. 대신 소속 라인의 생산량:"},
 	"out.short":          {"%s%s short", "%s%s 부족"},
 	"out.ahead":          {"%s%s ahead", "%s%s 초과"},
+	"out.ranked":         {"Ranked by share of plan made, best first:", "계획 달성률 순위(높은 순):"},
 	"out.total":          {"Plant, %s: %s%s produced of %s planned (%s%%).", "공장 전체, %[1]s: 생산 %[2]s%[3]s / 계획 %[4]s (달성률 %[5]s%%)."},
 	"shift.named":        {"%s shift", "%s 교대"},
 	"bd.truncated":       {"%[1]s has too many %[2]s to list one by one: below are its last %[3]d only, and its best and worst are of those. Ask for one day (\"line 1 by hour on Wednesday\") or for the best and worst (\"best hour last week\").", "%[1]s은(는) 하나씩 나열하기엔 %[2]s이 너무 많습니다: 아래는 마지막 %[3]d개뿐이며 최고·최저도 그 안에서입니다. 하루를 지정하거나(\"수요일 1라인 시간별\") 최고·최저를 물어보세요(\"지난주 최고 생산 시간\")."},

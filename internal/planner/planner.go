@@ -229,6 +229,17 @@ func (r *run) derive(what string, v float64, from string) string {
 	return s
 }
 
+// deriveCount records a count of parts the planner computed: whole from 100
+// up, as the tools give counts ("478175", not "478000").
+func (r *run) deriveCount(what string, v float64, from string) string {
+	if math.Abs(v) < 100 {
+		return r.derive(what, v, from)
+	}
+	s := strconv.FormatFloat(math.Round(v), 'f', -1, 64)
+	r.derived = append(r.derived, agent.Derived{What: what, Value: s, From: from})
+	return s
+}
+
 // num writes a number with at most 3 significant digits, as the tools do.
 func num(v float64) string {
 	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
