@@ -421,6 +421,20 @@ func (r *run) outputPeriods() bool {
 		return false
 	}
 	var out []string
+	if last := r.lastOutput(lines); !last.IsZero() && cur.To.After(last.Add(time.Hour)) && !cur.To.Before(r.now.Add(-time.Minute)) {
+		// The current period's data stopped before now (a silent feed):
+		// the earlier one over the same hours only, or the comparison
+		// counts hours the current one has no data for.
+		covered := 0
+		for _, lo := range now {
+			covered = max(covered, lo.Hours)
+		}
+		if end := prev.From.Add(time.Duration(covered) * time.Hour); covered > 0 && end.Before(prev.To) {
+			prev.To = end
+			before = r.output(lines, prev)
+			out = append(out, r.msg("bd.same_hours", covered, r.at(last.Add(time.Hour))))
+		}
+	}
 	for _, lo := range now {
 		out = append(out, r.outputLine(lo, cur))
 		for _, b := range before {
