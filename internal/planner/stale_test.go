@@ -143,3 +143,23 @@ func TestQuietLineOnStoppedFeed(t *testing.T) {
 		}
 	}
 }
+
+// TestSameHoursWhenFeedStopped: asked some hours after the output feed
+// stopped, "today vs yesterday" compares the hours both have data for,
+// says so, and its figures are the hourly sums of the same hours in SQL.
+func TestSameHoursWhenFeedStopped(t *testing.T) {
+	r, now := staleDemoAt(t, 3*time.Hour)
+	d := openDemo(t)
+	a := askRunner(t, r, "compare line 1 output today vs yesterday")
+	m := regexp.MustCompile(`Compared over the same (\d+) hours of each period`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	hours := atoiT(t, m[1])
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := now.In(seoul)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul)
+	yesterday := today.AddDate(0, 0, -1)
+	want := hourlySum(t, d, "line-1.output", yesterday, yesterday.Add(time.Duration(hours)*time.Hour))
+	got := regexp.MustCompile(`line-1, the day before \([^)]*\): (\d+) parts produced`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, got, a.Situation)
+	require.InDelta(t, want, float64(atoiT(t, got[1])), 1)
+}
