@@ -502,6 +502,7 @@ func (r *run) planOnly() bool {
 		calls = append(calls, agent.ToolCall{Name: tools.CompareToPlan, Args: map[string]any{"line": l, "since": stampUTC(w.From), "until": stampUTC(w.To)}})
 	}
 	var out []string
+	partial := false
 	for _, res := range r.call(calls...) {
 		d, ok := decode[struct {
 			Output string `json:"output"`
@@ -528,6 +529,12 @@ func (r *run) planOnly() bool {
 			key = "plan.only_hour"
 		}
 		out = append(out, r.msg(key, strings.TrimSuffix(d.Output, ".output"), r.spanIn(w), val(d.Window.Plan), r.unitIn(totalUnit(d.Unit)), d.Window.Hours))
+		if asked := int(math.Round(w.To.Sub(w.From).Hours())); d.Window.Hours > 0 && d.Window.Hours < asked {
+			// "next week's plan": entered for 16 of its 168 hours is no
+			// week's total.
+			out = append(out, r.msg("plan.partial", d.Window.Hours, r.derive("hours asked", float64(asked), "end − start of the period asked")))
+			partial = true
+		}
 	}
 	switch {
 	case len(out) == 0:
@@ -536,6 +543,9 @@ func (r *run) planOnly() bool {
 	case w.To.After(r.now):
 		out = append(out, r.msg("plan.ask_forecast")) // a past hour's plan is no forecast's
 		r.a.Confidence = "high"
+		if partial {
+			r.a.Confidence = "medium"
+		}
 	default:
 		r.a.Confidence = "high"
 	}

@@ -250,6 +250,7 @@ var messages = map[string][2]string{
 	"bd.same_hours":      {"Compared over the same %d hours of each period: the output data of the current one ends at %s.", "두 기간 모두 같은 %d시간으로 비교합니다: 현재 기간의 생산 데이터가 %s에서 끝납니다."},
 	"bd.change":          {"%s: output %s%% against %s.", "%s: %[3]s 대비 생산 %[2]s%%."},
 	"plan.only":          {"%s, %s: %s%s planned (%d hours of plan).", "%s, %s: 계획 %s%s (계획 %d시간)."},
+	"plan.partial":       {"The plan is entered for only %d of the %s hours asked, so this is not the period's total: ask production planning for the rest.", "요청하신 %[2]s시간 중 %[1]d시간에만 계획이 입력되어 있어 기간 전체 합계가 아닙니다. 나머지는 생산 계획 담당에게 확인하세요."},
 	"plan.only_hour":     {"%s, %s: %s%s planned (%d hour of plan).", "%s, %s: 계획 %s%s (계획 %d시간)."},
 	"plan.none":          {"No plan is recorded for %s.", "%s 기간의 생산 계획이 기록되어 있지 않습니다."},
 	"plan.ask_forecast":  {"Ask \"will we make the plan?\" to see whether it will be met.", "계획을 맞출 수 있을지는 \"계획 달성 가능해?\"라고 물어보세요."},
