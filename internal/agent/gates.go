@@ -43,7 +43,7 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	`|\b(?:pull|yank|grab|clear|free|get|take|pick)\b.{0,25}\b(?:by hand|with (?:my|your|bare) hands?)\b|손으로 ?(?:그냥 |바로 |잠깐 )?(?:빼|꺼내|치우|치워|잡아 ?빼|당겨|뽑|정리)\S*`)
 
 // procedureRe finds a request for a procedure ("how do I…", "절차").
-var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:loto|lockout|lock ?out) (?:steps|sequence|order)\b|순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃).{0,12}(?:순서|절차|단계)|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
 
 // ReadingRe finds a reading the user gives with its unit ("pressure is
 // 2.2 bar", "75 degrees", "60 A", "6.5 mm/s", "스핀들 75도").

@@ -98,6 +98,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|\bhow (?:do|can|should) (?:i|we) (?:safely )?(?:clear|free|unjam|remove|get out|release)\b`),
 		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
 		p(6, `(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b`),
+		// "LOTO 순서대로 알려줘", "잠금 절차 알려줘": the steps of a procedure.
+		p(6, `순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃|lockout).{0,12}(?:순서|절차|단계|방법)|\b(?:loto|lockout|lock ?out) (?:steps|sequence|procedure|order)\b|\bsteps? (?:of|for) (?:the )?(?:loto|lockout)\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:빼|꺼내|제거하|푸)는 ?(?:법|방법)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
