@@ -127,7 +127,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, alarmRecordsAsk),
 		p(9, replaceIntervalPattern),
 		p(9, dueAskPattern),
-		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive (?:jobs|maintenance)|services|inspections?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업|pm|피엠|점검)|(?:고장|정비|교체|작업 ?지시|pm|피엠|점검).{0,15}몇 ?(?:번|건|회|개)`),
+		p(7, `\bhow many\b.{0,40}\b(?:failures?|breakdowns?|work ?orders?|repairs?|replacements?|stoppages?|trips?|errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive (?:jobs|maintenance)|services|inspections?)\b|\bhow often\b.{0,40}\b(?:fail|break|broke|trip|clog|jam)\w*|몇 ?(?:번|건|회).{0,15}(?:고장|정비|교체|작업|pm|피엠|점검|알람|경보)|(?:알람|경보|에러|오류)\S*.{0,10}몇 ?(?:번|건|회|개)|(?:고장|정비|교체|작업 ?지시|pm|피엠|점검).{0,15}몇 ?(?:번|건|회|개)`),
 		// "which machines failed most in 2015?": counts of records, ranked.
 		p(8, `\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least) (?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)`),
 		// "which machines need PM this week?": their next service.

@@ -43,6 +43,10 @@ var maintAsks = []maintAsk{
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|` + lastFailureKO), "last_service"},
 }
 
+// listTimesRe asks when each of the thread's records was ("그거
+// 언제언제야?", "when were they?").
+var listTimesRe = regexp.MustCompile(`언제언제|언제 ?언제|몇 ?시 ?몇 ?시|\bwhen (?:were|did) (?:they|those|these)\b|\bwhat (?:times|dates)\b|\bwhich (?:days|dates|times)\b`)
+
 // jobDurationPattern asks how long a job of the records usually takes
 // ("how long does that job usually take?", "스트레이너 청소 보통 얼마나
 // 걸려?"); a repair's time is reliability's MTTR.
@@ -343,6 +347,17 @@ func (r *run) maintenance() {
 func (r *run) maintenanceAs(key string) {
 	q := r.q
 	ask := maintAskOf(q.Text)
+	if q.FollowUp && listTimesRe.MatchString(q.Text) {
+		// "그거 언제언제야?" after "프레스3 알람 몇번 떴어?": the thread's
+		// count, whose records say when.
+		if lines := strings.Split(strings.TrimSpace(q.Thread), "\n"); len(lines) > 0 {
+			if prev := maintAskOf(lines[len(lines)-1]); prev != nil && prev.key == "count" {
+				ask = prev
+				r.q.Text += " " + lines[len(lines)-1]
+				q = r.q
+			}
+		}
+	}
 	for i := range maintAsks {
 		if maintAsks[i].key == key {
 			ask = &maintAsks[i]
