@@ -20,7 +20,7 @@ import (
 
 // extremeAskRe asks for the highest or lowest reading across machines;
 // group 1 says which end.
-var extremeAskRe = regexp.MustCompile(`(?i)\b(?:which|what|who)\b.{0,30}\b(highest|lowest|most|least|hottest|coldest|fastest|slowest|loudest)\b|\b(hottest|coldest|highest|lowest|fastest|slowest)\b.{0,20}\b(?:machine|asset|one|press|pump|cnc|conveyor|filler|compressor)s?\b|가장 (높|낮|뜨거|많이 떨|빠르|느리)` +
+var extremeAskRe = regexp.MustCompile(`(?i)\b(?:which|what|who)\b.{0,30}\b(highest|lowest|most|least|hottest|coldest|fastest|slowest|loudest)\b|\b(hottest|coldest|highest|lowest|fastest|slowest)\b.{0,20}\b(?:machine|asset|one|press|pump|cnc|conveyor|filler|compressor)s?\b|(?:가장|제일|젤) ?(높|낮|뜨거|많이 떨|빠르|느리)` +
 	// "top 3 machines by vibration", "rank the pumps by pressure", "진동
 	// 높은 순으로": a sensor named, highest first unless bottom or lowest.
 	`|\b(top|bottom)\b(?:\s+\w+){0,3}\s+by\b|\brank\w*\b.{0,40}\bby\b|(높|낮)은\s*순|(상위|하위)\s*\d+`)
@@ -202,11 +202,18 @@ func (r *run) extremeIn(assets []string, sensor string, low bool, w Span) bool {
 	if len(ps) < 2 {
 		return false
 	}
+	byMean := meanAskRe.MatchString(r.q.Text) // "rank the cncs by avg vibration"
+	by := func(x peak) float64 {
+		if byMean {
+			return x.mean
+		}
+		return x.v
+	}
 	slices.SortStableFunc(ps, func(a, b peak) int {
 		if low {
-			return cmp.Compare(a.v, b.v)
+			return cmp.Compare(by(a), by(b))
 		}
-		return cmp.Compare(b.v, a.v)
+		return cmp.Compare(by(b), by(a))
 	})
 	n := extremeCount(r.q.Text)
 	var parts []string
@@ -214,14 +221,23 @@ func (r *run) extremeIn(assets []string, sensor string, low bool, w Span) bool {
 		if i == n {
 			break
 		}
+		if byMean {
+			parts = append(parts, r.msg("extreme.mean_one", x.asset, val(x.mean)+suffix(x.unit), val(x.v)+suffix(x.unit)))
+			continue
+		}
 		parts = append(parts, r.msg("extreme.in_one", x.asset, val(x.v)+suffix(x.unit), r.at(x.at), val(x.mean)+suffix(x.unit)))
 	}
 	key := "extreme.in_high"
-	if low {
+	switch {
+	case byMean && low:
+		key = "extreme.mean_low"
+	case byMean:
+		key = "extreme.mean_high"
+	case low:
 		key = "extreme.in_low"
 	}
 	out := []string{r.msg(key, r.sensorName(sensor), r.spanIn(w), strings.Join(parts, "; "))}
-	if spread := math.Abs(ps[0].v - ps[len(ps)-1].v); spread <= 0.05*math.Max(math.Abs(ps[0].v), 1e-9) {
+	if spread := math.Abs(by(ps[0]) - by(ps[len(ps)-1])); spread <= 0.05*math.Max(math.Abs(by(ps[0])), 1e-9) {
 		// Within 5 % of each other: no machine stands out.
 		out = append(out, r.msg("extreme.close", r.derive("spread of the extremes", spread, "highest extreme − lowest")+suffix(ps[0].unit)))
 	}
@@ -230,6 +246,10 @@ func (r *run) extremeIn(assets []string, sensor string, low bool, w Span) bool {
 	r.a.Escalate = r.msg("escalate.default")
 	return true
 }
+
+// meanAskRe asks for a ranking by the mean ("by avg vibration", "평균 진동
+// 순").
+var meanAskRe = regexp.MustCompile(`(?i)\b(?:avg|average|mean)\b|평균`)
 
 // readingAt answers a reading at a past moment ("press 1 current at 3pm
 // yesterday", "어제 오후 3시쯤 전류"): each target's sensors (those named,
