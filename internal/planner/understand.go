@@ -171,6 +171,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		}
 	}
 	q.PlantWide = len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && len(q.Unknown) == 0
+	if !q.Window.Named && latelyRe.MatchString(q.Text) && trendRe.MatchString(q.Text) {
+		// "컴프 토출압 요새 떨어지는거 같은데 추세 좀 봐줘": a trend "lately"
+		// is weeks, not the last day.
+		q.Window = Span{From: now.Add(-14 * 24 * time.Hour), To: now, Label: "the last 2 weeks", LabelKO: "최근 2주", Named: true}
+	}
 	if !q.Window.Named {
 		q.Window = Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
 	}
@@ -179,6 +184,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	return q
 }
+
+// latelyRe is "lately" without a span ("요새", "these days").
+var latelyRe = regexp.MustCompile(`\blately\b|\brecently\b|\bthese days\b|\bof late\b|요새|요즘|근래|최근 들어`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
