@@ -57,6 +57,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "what's the lube interval on press 3?"
 		return
 	}
+	if sensorFaultRe.MatchString(q.Text) && len(q.Assets) == 1 && len(q.Sensors) == 1 && r.sensorCheck(q.Assets[0], q.Sensors[0]) {
+		r.noteUnknown() // "프레스3 온도센서 고장난거 아냐?"
+		return
+	}
 	if k, ok := docFactAsked(q.Text, r.p); ok && r.docFact(k) {
 		r.noteUnknown() // "what PPE do I need to change the press 3 bearing?"
 		return
