@@ -346,8 +346,17 @@ func UnknownSentence(lang string, us []plant.Unknown, p *plant.Plant) string {
 			}
 			continue
 		}
+		if u.Ambiguous && len(close) > 1 {
+			// "P2", "3호기": more than one machine is named so.
+			if lang == "ko" {
+				parts = append(parts, plant.Josa(fmt.Sprintf("%s은(는) %s 중 어느 설비인가요? 설비 이름으로 다시 물어봐 주세요 (예: \"%s\").", u.Said, strings.Join(close, ", "), close[0])))
+			} else {
+				parts = append(parts, fmt.Sprintf("%s could be %s: which one do you mean? Ask again with its name (for example \"%s\").", u.Said, strings.Join(close, " or "), close[0]))
+			}
+			continue
+		}
 		if lang == "ko" {
-			s := fmt.Sprintf("이 플랜트에는 %s이(가) 없습니다", u.Said)
+			s := plant.Josa(fmt.Sprintf("이 플랜트에는 %s이(가) 없습니다", u.Said))
 			if len(close) > 0 {
 				s += fmt.Sprintf(" (가까운 이름: %s)", strings.Join(close, ", "))
 			}

@@ -464,6 +464,9 @@ func (r *run) unknownOnly() {
 		example = names[0]
 	}
 	r.a.Situation = r.unknownSentence() + "\n" + r.msg("unknown.instead", strings.Join(what, ", "), example)
+	if !slices.ContainsFunc(r.q.Unknown, func(u plant.Unknown) bool { return !u.Ambiguous }) {
+		r.a.Situation = r.unknownSentence() // "P2": which one, asked back
+	}
 	r.a.Confidence = "low"
 	for _, u := range r.q.Unknown {
 		r.a.Unknown = appendUnique(r.a.Unknown, u.Said)

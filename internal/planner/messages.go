@@ -1,6 +1,10 @@
 package planner
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gemba-ai/gemba/internal/plant"
+)
 
 // messages is the planner's catalogue: every fixed phrase, sentence
 // template and safety wording of an answer, in English and Korean, so that
@@ -698,7 +702,7 @@ func message(lang, key string, args ...any) string {
 		return t
 	}
 	if lang == "ko" {
-		return josa(fmt.Sprintf(t, args...)) // "press-3은", "진동이"
+		return plant.Josa(fmt.Sprintf(t, args...)) // "press-3은", "진동이"
 	}
 	return fmt.Sprintf(t, args...)
 }

@@ -32,6 +32,9 @@ type Unknown struct {
 	// Closest are the nearest known names (same type, the lines, the
 	// asset's other series); empty when nothing is near.
 	Closest []string
+	// Ambiguous is set when the name fits each of Closest ("P2": press-2
+	// and pump-2; "3호기": press-3 and cnc-3): which one is asked back.
+	Ambiguous bool `json:"ambiguous,omitempty"`
 }
 
 // The kinds of an Unknown.
@@ -210,7 +213,30 @@ func (p *Plant) Resolve(text string) Mentions {
 		case len(hits) > 1:
 			// "P2" with press-2 and pump-2: not answered as either; the
 			// answer names both to choose from.
-			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.ToUpper(letter) + n, Kind: UnknownAsset, Closest: hits})
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.ToUpper(letter) + n, Kind: UnknownAsset, Closest: hits, Ambiguous: true})
+			take(sm[0], sm[1])
+		}
+	}
+	// "3호기" with no type: the machine numbered so when only one is;
+	// with several ("press-3", "cnc-3"), none is guessed and the answer
+	// names them to choose from.
+	for _, sm := range bareUnitRe.FindAllStringSubmatchIndex(t, -1) {
+		if !free(sm[0], sm[1]) {
+			continue
+		}
+		n := t[sm[2]:sm[3]]
+		var hits []string
+		for _, a := range p.Assets {
+			if strings.HasSuffix(a.Name, "-"+n) {
+				hits = append(hits, a.Name)
+			}
+		}
+		switch {
+		case len(hits) == 1:
+			m.Assets = appendUnique(m.Assets, hits[0])
+			take(sm[0], sm[1])
+		case len(hits) > 1:
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: n + "호기", Kind: UnknownAsset, Closest: hits, Ambiguous: true})
 			take(sm[0], sm[1])
 		}
 	}
@@ -540,6 +566,9 @@ func nearest(s string, names []string, k int) []string {
 var shortCodeRe = regexp.MustCompile(`(?:^|[^\p{L}\d-])([a-z])-?(\d{1,3})(?:호기|번)?(?:[^\p{L}\d]|$|[은는이가을를도의에])`)
 
 // countAfterRe is a Korean counter after a number: "4대" counts machines.
+// bareUnitRe is a machine number with no type ("3호기").
+var bareUnitRe = regexp.MustCompile(`(\d+)\s*호기`)
+
 // measureAfterRe is a decimal or a unit after a number: "압축기 7.2바",
 // "compressor 7 bar" say a reading, not a machine.
 var measureAfterRe = regexp.MustCompile(`^(?:[.,]\d|\s*(?:bar\b|바|mm\b|°|rpm\b|psi\b|kpa\b|mpa\b|hz\b|%))`)

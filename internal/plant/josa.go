@@ -1,4 +1,4 @@
-package planner
+package plant
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 //
 // A message's Korean text writes a particle that depends on the word before
 // it in both forms ("%s은(는)", "%s이(가)"), since the word is filled in
-// later. josa picks the form that word takes: "press-3은" (삼), "cnc-2는"
+// later. Josa picks the form that word takes: "press-3은" (삼), "cnc-2는"
 // (이), "진동이", "압력이".
 
 // josaPairs are the particle placeholders and their forms after a final
@@ -23,9 +23,9 @@ var josaPairs = []struct{ both, cons, vowel string }{
 	{"(으)로", "으로", "로"},
 }
 
-// josa replaces every particle placeholder in s by the form that the word
+// Josa replaces every particle placeholder in s by the form that the word
 // before it takes; a placeholder with nothing readable before it stays.
-func josa(s string) string {
+func Josa(s string) string {
 	if !strings.Contains(s, "(") {
 		return s
 	}

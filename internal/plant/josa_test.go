@@ -1,4 +1,4 @@
-package planner
+package plant
 
 import (
 	"testing"
@@ -29,6 +29,6 @@ func TestJosa(t *testing.T) {
 		"pressure은(는)":         "pressure는",
 		"이(가) 앞에 아무것도 없으면 그대로": "이(가) 앞에 아무것도 없으면 그대로",
 	} {
-		require.Equal(t, want, josa(in), in)
+		require.Equal(t, want, Josa(in), in)
 	}
 }
