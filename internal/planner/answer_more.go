@@ -288,6 +288,9 @@ func (r *run) sensorSeries() []string {
 
 var limitRe = regexp.MustCompile(`(\d+(?:\.\d+)?)\s*(mm/s|bar|°c|a\b|rpm)`)
 
+// alarmWordRe names an alarm or a limit ("the alarm limit", "알람").
+var alarmWordRe = regexp.MustCompile(`(?i)\b(?:alarms?|alerts?|limits?|trips?|thresholds?)\b|알람|경보|알림|한계|기준값`)
+
 // forecastSensor forecasts sensor series, and when the question names a
 // level ("when will it reach 7 mm/s?"), the first forecast time at it.
 func (r *run) forecastSensor(series []string) {
@@ -303,6 +306,35 @@ func (r *run) forecastSensor(series []string) {
 		level, _ = strconv.ParseFloat(m[1], 64)
 	} else if th, ok := agent.ThresholdIn(q.Text); ok && th.Future && len(series) == 1 {
 		level, _ = strconv.ParseFloat(th.Value, 64) // "when will it hit 7?": the sensor's own unit
+	}
+	limitName, limitDoc := "", ""
+	if level == 0 && len(series) == 1 && alarmWordRe.MatchString(q.Text) {
+		// "will it hit the alarm limit next week?", "알람 뜰 가능성": the
+		// sensor's first documented limit above.
+		if se, ok := r.p.SeriesNamed(series[0]); ok {
+			var rules []rule
+			for _, md := range r.modeDocs(se.Asset, []string{se.Sensor}) {
+				rules = append(rules, r.rulesFor(se.Asset, md.d)...)
+			}
+			if len(rules) == 0 {
+				rules = r.rulesFor(se.Asset, docs{})
+			}
+			var best *rule
+			for i, ru := range rules {
+				if ru.Sensor != se.Sensor || !r.applies(ru, se.Asset) || ru.Limit == 0 || strings.HasPrefix(ru.Condition, "below") {
+					continue
+				}
+				if best == nil || levelRank[ru.Level] < levelRank[best.Level] {
+					best = &rules[i] // the mildest: the first alarm it would raise
+				}
+			}
+			if best != nil {
+				level, limitName, limitDoc = best.Limit, r.levelName(best.Level), best.Doc
+				if limitDoc == "" {
+					limitDoc = r.msg("fc.limit_plant")
+				}
+			}
+		}
 	}
 	var trendReach []string
 	if level > 0 && len(series) == 1 {
@@ -350,8 +382,14 @@ func (r *run) forecastSensor(series []string) {
 			}
 			if reached != "" {
 				out = append(out, r.msg("fc.reach", d.Series, val(level), suffix(d.Unit), reached))
+				if limitName != "" {
+					out[len(out)-1] += " " + r.msg("fc.limit_is", val(level)+suffix(d.Unit), limitName, limitDoc)
+				}
 			} else {
 				out = append(out, r.msg("fc.noreach", d.Series, val(level), suffix(d.Unit), r.span(hz)))
+				if limitName != "" {
+					out[len(out)-1] += " " + r.msg("fc.limit_is", val(level)+suffix(d.Unit), limitName, limitDoc)
+				}
 				if len(trendReach) > 0 {
 					// The models follow the daily and weekly pattern, not a
 					// wear trend building up: said, so the two do not clash.

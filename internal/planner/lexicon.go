@@ -193,6 +193,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(3, `\btomorrow\b|\bday after tomorrow\b|\bnext \d* ?(?:hours?|days?|weeks?|shifts?)\b|\btonight\b|\bnext week\b|\bmake it \d+ (?:hours?|days?)\b`),
 		p(4, `예측|전망|예상|될까|달성할|달성 가능|앞으로|향후|모레|내일`),
 		p(2, `다음 (?:주|교대)`),
+		// "다음주에 알람 뜰 가능성 있어?", "any chance it hits the alarm
+		// limit next week?": a sensor's outlook against its limit.
+		p(6, `(?:알람|경보|알림)\S*\s*(?:뜰|울릴|날|걸릴|발생할)\s*(?:가능성|확률|것 ?같)|(?:넘을|도달할|닿을)\s*(?:가능성|확률)|\b(?:chance|likely|likelihood|probability|odds)\b.{0,40}\b(?:alarm|alert|limit|trip)\w*`),
 	},
 	IntentRank: {
 		// "how many machines are in alarm?", "is anything above its limit?":

@@ -214,6 +214,8 @@ var messages = map[string][2]string{
 	"rate.reach":         {"%s has drifted up since %s (from a usual %s to %s%s): at that rate it would reach %s about %s h after its last reading (%s), about %s.", "%[1]s은(는) %[2]s부터 평소 %[3]s에서 %[4]s%[5]s로 변해 왔습니다: 그 속도라면 마지막 측정(%[8]s) 약 %[7]s시간 뒤, %[9]s경 %[6]s에 도달합니다."},
 	"rate.beyond":        {"%s is already there: %s%s at its last reading (%s), beyond %s.", "%s은(는) 이미 넘었습니다: 마지막 측정(%[4]s) %[2]s%[3]s로 %[5]s 초과."},
 	"fc.vs_trend":        {"The statistical forecast follows the usual daily and weekly pattern, not wear building up, so it does not show this drift: while the drift lasts, go by its rate above and re-measure every shift.", "통계 예측은 평소 일간·주간 패턴을 따를 뿐 마모가 쌓이는 추세는 보지 못합니다: 이 추세가 이어지는 동안은 위의 속도를 기준으로 매 교대 다시 측정하세요."},
+	"fc.limit_is":        {"(%s is its %s limit in %s.)", "(%[1]s는 %[3]s의 %[2]s 기준입니다.)"},
+	"fc.limit_plant":     {"the plant model", "플랜트 모델"},
 	"fc.noreach":         {"%s is not forecast to reach %s%s within %s, even at the upper 80%% bound.", "%[1]s는 %[4]s 안에 80%% 상한으로도 %[2]s%[3]s에 도달하지 않는 것으로 예측됩니다."},
 	"out.none":           {"There is no output data for %s in %s, so I cannot say how it stands against plan.", "%s의 %s 생산 데이터가 없어 계획 대비 실적을 말할 수 없습니다."},
 	"out.line":           {"%s, %s: %s%s produced of %s planned (%s%%, %s).", "%[1]s, %[2]s: 생산 %[3]s%[4]s / 계획 %[5]s (달성률 %[6]s%%, %[7]s)."},
