@@ -686,6 +686,14 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Day(now, -1), To: p.Day(now, 0), Label: "yesterday", LabelKO: "어제"}, true
 		}, nil},
+	// "this afternoon", "this evening", "오늘 오후": that part of today, so
+	// far when it has begun, ahead when not.
+	{regexp.MustCompile(`\bthis (afternoon|evening)\b|오늘\s*(오후|저녁)(?:\s|$|에|부터|동안|[?.,!])`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			part := m[1] + m[2]
+			h := map[string][2]int{"afternoon": {12, 18}, "오후": {12, 18}, "evening": {18, 22}, "저녁": {18, 22}}[part]
+			return Span{From: p.At(now, 0, time.Duration(h[0])*time.Hour), To: p.At(now, 0, time.Duration(h[1])*time.Hour), Label: "this " + part, LabelKO: "오늘 " + part}, true
+		}, nil},
 	{regexp.MustCompile(`\bthis morning\b|오늘\s*아침|아침부터|오전부터`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			from := p.FirstShiftStart(now)
@@ -822,6 +830,27 @@ var timeRules = []timeRule{
 			l := p.Local(now)
 			first := time.Date(l.Year(), l.Month(), 1, 0, 0, 0, 0, l.Location())
 			return Span{From: first.AddDate(0, -1, 0), To: first, Label: "last month", LabelKO: "지난달"}, true
+		}, nil},
+	// A bare shift name ("what about the afternoon shift so far?",
+	// "오후조는?"): its latest one begun, so far. Last of all, so that a
+	// day named beside it places it ("11월 30일 주간조", read by partOfDay).
+	{regexp.MustCompile(`\b(?:the )?(day|morning|early|first|late|afternoon|evening|swing|second) shift\b|(주간|오후|저녁)\s*(?:조|근무|교대)`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			want := shiftWant(m[1] + m[2])
+			for _, sh := range p.Shifts {
+				if shiftPart(sh) != want {
+					continue
+				}
+				start := p.Day(now, 0).Add(sh.Start)
+				if start.After(now) {
+					start = p.Day(now, -1).Add(sh.Start)
+				}
+				span := p.ShiftAt(start.Add(time.Minute), 0)
+				day := map[bool]string{true: "today's", false: "yesterday's"}[p.Day(span.From, 0).Equal(p.Day(now, 0))]
+				dayKO := map[bool]string{true: "오늘", false: "어제"}[p.Day(span.From, 0).Equal(p.Day(now, 0))]
+				return Span{From: span.From, To: span.To, Label: day + " " + sh.Name + " shift", LabelKO: dayKO + " " + sh.NameKO + " 근무"}, true
+			}
+			return Span{}, false
 		}, nil},
 }
 

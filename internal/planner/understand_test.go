@@ -295,6 +295,9 @@ func TestTimeWords(t *testing.T) {
 		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
 		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
 		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
+		// A bare shift name: the latest one begun.
+		"what about the day shift so far?": "03-04 06:00–03-04 10:20",
+		"how did the afternoon shift do?":  "03-03 14:00–03-03 22:00",
 		// This clock time yesterday.
 		"press 3 vibration this time yesterday": "03-03 10:20–03-03 11:20",
 		"어제 이맘때랑 비교하면?":                         "03-03 10:20–03-03 11:20",
@@ -334,6 +337,9 @@ func TestTimeWords(t *testing.T) {
 		"over the weekend":        "03-07 00:00–03-09 00:00",
 		"주말까지":                    "03-04 10:20–03-07 00:00",
 		"앞으로 2개월":                 "03-04 10:20–05-03 10:20",
+		// A part of today not begun yet.
+		"filler-1 pressure this afternoon": "03-04 12:00–03-04 18:00",
+		"오늘 저녁 1라인 계획":                     "03-04 18:00–03-04 22:00",
 		// A named shift ahead.
 		"plan for tomorrow night shift":          "03-05 22:00–03-06 06:00",
 		"내일 주간조 계획":                              "03-05 06:00–03-05 14:00",
