@@ -349,7 +349,7 @@ var messages = map[string][2]string{
 	"extreme.in_one":               {"%s %s at %s (mean %s)", "%s %s (%s, 평균 %s)"},
 	"extreme.close":                {"They are within %s of each other: no machine stands out.", "서로 %s 이내로, 눈에 띄는 설비는 없습니다."},
 	"sc.head":                      {"%s from %s to %s (its last day of data): %d readings, from %s to %s.", "%s, %s–%s (마지막 하루 데이터): 측정 %d건, 범위 %s–%s."},
-	"sc.missing":                   {"%d of its %d 20-minute stretches have no reading: the sensor or its feed drops out.", "20분 구간 %[2]d개 중 %[1]d개에 측정값이 없습니다: 센서나 데이터 수집이 끊깁니다."},
+	"sc.missing":                   {"%s of its %s 20-minute stretches have no reading: the sensor or its feed drops out.", "20분 구간 %[2]s개 중 %[1]s개에 측정값이 없습니다: 센서나 데이터 수집이 끊깁니다."},
 	"sc.stuck":                     {"Its value has not changed for %s hours (since %s): a stuck sensor or a frozen feed.", "%[2]s부터 %[1]s시간 동안 값이 전혀 변하지 않았습니다: 센서 고착이나 데이터 멈춤입니다."},
 	"sc.jumps":                     {"It jumps: one 20-minute stretch spans %s, %s times its usual spread. Check the sensor's wiring and connector.", "값이 튑니다: 20분 구간 하나의 폭이 %s로 평소 폭의 %s배입니다. 센서 배선과 커넥터를 점검하세요."},
 	"sc.ok":                        {"None of the signs of a faulty sensor: no gaps, no stuck value, no jumps beyond its usual spread.", "센서 고장의 징후(결측, 고정된 값, 평소 폭을 넘는 튐)는 보이지 않습니다."},

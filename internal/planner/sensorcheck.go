@@ -43,32 +43,13 @@ func (r *run) sensorCheck(asset, sensor string) bool {
 	u := suffix(rd.Unit)
 	name := asset + " " + r.sensorName(sensor)
 	out := []string{r.msg("sc.head", name, r.at(from), r.at(last), t.Points, val(t.Min)+u, val(t.Max)+u)}
-	bs := t.Buckets
-	// Gaps: stretches of the day without a reading.
 	want := int(last.Sub(from) / sensorStretch)
-	missing := max(0, want-len(bs))
-	for _, b := range bs {
-		if b.Points == 0 {
-			missing++
-		}
-	}
-	// A stuck value: the last stretches all one value.
-	flat := 0
-	for i := len(bs) - 1; i >= 0 && bs[i].Max == bs[i].Min && bs[i].Min == bs[len(bs)-1].Min; i-- {
-		flat++
-	}
-	// Jumps: a stretch whose spread is far beyond the usual one.
-	spreads := make([]float64, 0, len(bs))
-	for _, b := range bs {
-		spreads = append(spreads, b.Max-b.Min)
-	}
-	sorted := slices.Clone(spreads)
-	slices.Sort(sorted)
-	usual := sorted[len(sorted)/2]
-	worst := sorted[len(sorted)-1]
+	sg := sensorSignsOf(t.Buckets, want)
+	bs := t.Buckets
+	missing, flat, worst, usual := sg.missing, sg.flat, sg.worst, sg.usual
 	signs := 0
 	if missing > want/10 {
-		out = append(out, r.msg("sc.missing", missing, want))
+		out = append(out, r.msg("sc.missing", r.derive("stretches without a reading", float64(missing), "20-minute stretches of the day with no point"), r.derive("stretches in the day", float64(want), "24 h ÷ 20 min")))
 		signs++
 	}
 	if flat >= 6 {
@@ -95,4 +76,35 @@ func (r *run) sensorCheck(asset, sensor string) bool {
 	r.a.Confidence = "medium"
 	r.a.Escalate = r.msg("sc.escalate")
 	return true
+}
+
+// sensorSigns are the signs of a faulty sensor in its stretches: stretches
+// without a reading (of want), the last stretches all at one value, and
+// the widest stretch against the usual (median) one.
+type sensorSigns struct {
+	missing, flat int
+	worst, usual  float64
+}
+
+func sensorSignsOf(bs []tools.Bucket, want int) sensorSigns {
+	var sg sensorSigns
+	sg.missing = max(0, want-len(bs))
+	for _, b := range bs {
+		if b.Points == 0 {
+			sg.missing++
+		}
+	}
+	if len(bs) == 0 {
+		return sg
+	}
+	for i := len(bs) - 1; i >= 0 && bs[i].Max == bs[i].Min && bs[i].Min == bs[len(bs)-1].Min; i-- {
+		sg.flat++
+	}
+	spreads := make([]float64, 0, len(bs))
+	for _, b := range bs {
+		spreads = append(spreads, b.Max-b.Min)
+	}
+	slices.Sort(spreads)
+	sg.usual, sg.worst = spreads[len(spreads)/2], spreads[len(spreads)-1]
+	return sg
 }
