@@ -1615,6 +1615,15 @@ func (r *run) procedureFrom(ranked []*doc) {
 // shortcutNo is the plain no to a question whether a safety measure may
 // be skipped, naming the measure (and the machine, when one was named).
 func (r *run) shortcutNo() string {
+	if estopInsteadRe.MatchString(r.q.Text) {
+		// "can I just hit the e-stop?": the e-stop is what they would rely
+		// on, the lockout what they would skip.
+		target := r.msg("proc.the_machine")
+		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+			target = ts[0]
+		}
+		return r.msg("proc.shortcut.estop", target)
+	}
 	thing := shortcutThings[len(shortcutThings)-1]
 	for _, t := range shortcutThings {
 		if t.re.MatchString(r.q.Text) {
@@ -1631,6 +1640,9 @@ func (r *run) shortcutNo() string {
 	}
 	return r.msg("proc.shortcut", name)
 }
+
+// estopInsteadRe relies on an e-stop in place of the lockout.
+var estopInsteadRe = regexp.MustCompile(`(?i)\b(?:just|only|instead)\b.{0,25}\b(?:e-?stop|emergency stop|estop|stop button)\b|\b(?:e-?stop|emergency stop|stop button)\b.{0,25}\b(?:instead of|rather than|enough|good enough|suffice|ok to work|then work)\b|비상\s*정지\S*\s*(?:만|눌러\s*놓고|누르고|걸고|걸어\s*놓고)`)
 
 // rulesOf returns up to two sentences of a runbook that forbid something:
 // first one about what the question names (the interlock, the guard), then

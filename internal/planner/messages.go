@@ -565,6 +565,8 @@ var messages = map[string][2]string{
 	"proc.nearest":   {"The nearest runbooks: %s. Ask for one by its id (\"show %s\") if it is what you need.", "가장 가까운 절차서: %s. 필요하면 번호로 물어보세요 (\"%s 보여줘\")."},
 	"proc.shortcut": {"No. Do not skip or defeat %s, not even once or for a short job: it is what keeps people out of a machine's energy.",
 		"아니요. %s은(는) 한 번이라도, 짧은 작업이라도 생략하거나 우회하면 안 됩니다. 설비의 에너지로부터 사람을 지키는 절차입니다."},
+	"proc.the_machine":    {"the machine", "설비"},
+	"proc.shortcut.estop": {"No. An emergency stop is no isolation: the machine can restart and its stored energy stays. Lock %s out (LOTO) before any work on it.", "아니요. 비상 정지는 차단 수단이 아닙니다: 설비가 다시 움직일 수 있고 남은 에너지도 그대로입니다. %s 작업 전에 반드시 잠금·표지(LOTO)를 하세요."},
 	"proc.shortcut.on": {"No. Do not skip or defeat %s on %s, not even once or for a short job: it is what keeps people out of the machine's energy.",
 		"아니요. %[2]s의 %[1]s은(는) 한 번이라도, 짧은 작업이라도 생략하거나 우회하면 안 됩니다. 설비의 에너지로부터 사람을 지키는 절차입니다."},
 	"proc.rule":           {"%s says: “%s”", "%s: “%s”"},
