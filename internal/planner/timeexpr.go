@@ -261,6 +261,22 @@ func since(p *plant.Plant, now time.Time, dayOff int, c time.Duration, label str
 // of each direction that matches wins. A new time word is an entry here
 // plus a test case.
 var timeRules = []timeRule{
+	// One hour of the clock: "in the 10am hour", "the 14:00 hour", "10시대":
+	// the latest such hour begun (today's, else yesterday's).
+	{regexp.MustCompile(`\b(?:in |during |for |over )?the (\d{1,2})(?::00)?\s*(am|pm|a\.m\.|p\.m\.)?[- ]?(?:o'?clock )?hour\b|(오전|오후)?\s*(\d{1,2})\s*시\s*(?:대|시간대)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			h, ampm := m[1]+m[4], m[2]+m[3]
+			c, ok := clock(atoi(h), 0, ampm)
+			if !ok {
+				return Span{}, false
+			}
+			at := p.At(now, 0, c)
+			if at.After(now) {
+				at = at.Add(-24 * time.Hour)
+			}
+			lab := p.Local(at).Format("01-02 15:04")
+			return Span{From: at, To: minTime(at.Add(time.Hour), now), Label: "the hour from " + lab, LabelKO: lab + "부터 한 시간"}, true
+		}, nil},
 	// Dates with a year: any stretch of the past (an imported history),
 	// before the rules that read a month and day as the latest such date.
 	{regexp.MustCompile(`\b(?:from |between )?(\d{4})-(\d{2})-(\d{2}) ?(?:\.\.|~|to|until|till|and|-) ?(\d{4})-(\d{2})-(\d{2})\b`), past,

@@ -295,6 +295,11 @@ func TestTimeWords(t *testing.T) {
 		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
 		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
 		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
+		// One hour of the clock.
+		"line-1 output in the 10am hour today": "03-04 10:00–03-04 10:20",
+		"line 2 output the 9am hour":           "03-04 09:00–03-04 10:00",
+		"1라인 오전 8시대 생산량":                       "03-04 08:00–03-04 09:00",
+		"the 14:00 hour":                       "03-03 14:00–03-03 15:00",
 		// A bare shift name: the latest one begun.
 		"what about the day shift so far?": "03-04 06:00–03-04 10:20",
 		"how did the afternoon shift do?":  "03-03 14:00–03-03 22:00",
