@@ -188,6 +188,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 // latelyRe is "lately" without a span ("요새", "these days").
 var latelyRe = regexp.MustCompile(`\blately\b|\brecently\b|\bthese days\b|\bof late\b|요새|요즘|근래|최근 들어`)
 
+// failAheadRe asks whether a machine will fail ("will it fail this
+// week?", "고장 날까?").
+var failAheadRe = regexp.MustCompile(`\b(?:fail|break(?: down)?|give out|seize|go|die|trip)\b.{0,30}\b(?:this week|today|tonight|tomorrow|soon|before|by|next)\b|\b(?:will|going to|likely to|about to)\b.{0,25}\b(?:fail|break|give out|seize|trip)\b|고장\s*(?:날|나|안\s*날)\S*\s*(?:까|것 ?같|가능성|확률)|(?:망가질|터질|나갈)\S*\s*(?:까|것 ?같)`)
+
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
 var ongoingRe = regexp.MustCompile(`\bkeeps? (?:on )?(?:rising|going|climbing|dropping|falling|increasing|getting)\b|\bstill\b|계속|아직|여전히`)
@@ -294,6 +298,12 @@ func intentOf(q Query) Intent {
 			return IntentForecast
 		}
 	case IntentForecast:
+		// "will press-3 bearing fail this week?", "프레스3 이번주에 고장
+		// 날까?": the machine's outlook against its limits and its open
+		// jobs, not its line's output forecast.
+		if !q.Output && !q.Plan && len(q.Assets) > 0 && failAheadRe.MatchString(q.Text) {
+			return IntentDiagnose
+		}
 		// "is press 3 ok? … tomorrow": a machine's state asked beside a
 		// time word is its state, not its line's output forecast.
 		if !q.Output && !q.Plan && len(q.Assets) > 0 && scores[IntentStatus] > 0 && scores[IntentForecast] <= 3 {
