@@ -243,3 +243,32 @@ func atoiT(t *testing.T, s string) int {
 	require.NoError(t, err)
 	return n
 }
+
+// TestMeanChangeMatchesSQL: "press 2 motor current yesterday average vs
+// today average", asked earlier span first, gives the change of the later
+// span's mean against the earlier one's, its sign as the means from SQL
+// (it was computed the wrong way round: −7.7 % for a rise of 8.5 %).
+func TestMeanChangeMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "press 2 motor current yesterday average vs today average")
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul)
+	mean := func(from, to time.Time) float64 {
+		var v float64
+		require.NoError(t, d.pool.QueryRow(context.Background(), `
+			SELECT avg(p.value) FROM points p JOIN series s ON s.id = p.series_id
+			WHERE s.name = 'press-2.motor_current' AND p.ts >= $1 AND p.ts < $2`, from, to).Scan(&v))
+		return v
+	}
+	before, now := mean(today.AddDate(0, 0, -1), today), mean(today, d.now)
+	m := regexp.MustCompile(`The mean changed by ([+-]?[\d.]+)% against the earlier span`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	got, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	want := 100 * (now - before) / before
+	require.InDelta(t, want, got, 1.0, "SQL: %.2f → %.2f", before, now)
+}

@@ -223,9 +223,17 @@ func (r *run) comparedSpans(targets []string, cur, prev Span) bool {
 	if len(lines) == 0 {
 		return false
 	}
+	if len(means) == 2 && prev.From.After(cur.From) {
+		// "어제 평균이랑 오늘 평균": asked earlier first; the change is the
+		// later span's against the earlier one's either way.
+		means[0], means[1] = means[1], means[0]
+	}
 	if len(means) == 2 && means[1] != 0 {
 		pct := r.derive("change of the mean against the earlier span, %", math.Round(1000*(means[0]-means[1])/math.Abs(means[1]))/10,
 			"(mean now − mean before) ÷ mean before")
+		if means[0] > means[1] {
+			pct = "+" + pct
+		}
 		lines = append(lines, r.msg("trend.vs", pct))
 	}
 	r.a.Situation = joinLines(lines)
