@@ -57,6 +57,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "what's the lube interval on press 3?"
 		return
 	}
+	if q.ShiftOnly != 0 && (q.Output || q.Plan) && len(q.Assets) == 0 && r.shiftTotals() {
+		r.noteUnknown() // "지난주 야간조 2라인 생산량"
+		return
+	}
 	if sensorFaultRe.MatchString(q.Text) && len(q.Assets) == 1 && len(q.Sensors) == 1 && r.sensorCheck(q.Assets[0], q.Sensors[0]) {
 		r.noteUnknown() // "프레스3 온도센서 고장난거 아냐?"
 		return

@@ -601,3 +601,58 @@ func pairNamed(text string, r *run) bool {
 	_, _, ok := namedPair(text, r.now, r.p)
 	return ok
 }
+
+// shiftTotals answers one shift of the day over a period of days
+// ("지난주 야간조 2라인 생산량", "last week's night shifts on line 2"):
+// each line's output and plan summed over every such shift that starts
+// in the period, with how many there were.
+func (r *run) shiftTotals() bool {
+	q := r.q
+	w := q.Window
+	end := minTime(w.To, r.now)
+	var bs []bucket
+	name, nameKO := "", ""
+	for s := r.p.ShiftAt(w.From, 0); s.From.Before(end); s = r.p.ShiftAt(s.From, 1) {
+		if s.From.Before(w.From) || shiftPart(s.Shift) != q.ShiftOnly {
+			continue
+		}
+		bs = append(bs, bucket{s.From, minTime(s.To, r.now), ""})
+		name, nameKO = s.Name, s.NameKO
+	}
+	if len(bs) == 0 {
+		return false
+	}
+	var out []string
+	for _, l := range r.outputLines() {
+		actual, plan, u, ok := r.bucketOutput(l, bs)
+		if !ok {
+			continue
+		}
+		var a, p float64
+		n := 0
+		for i := range bs {
+			if math.IsNaN(actual[i]) {
+				continue
+			}
+			a, p, n = a+actual[i], p+plan[i], n+1
+		}
+		if p == 0 {
+			continue
+		}
+		shift := name
+		if r.ko() {
+			shift = nameKO
+		}
+		out = append(out, r.msg("bd.shift_total", l, r.spanIn(w), shift, n,
+			r.deriveCount(l+" output over those shifts", a, "sum of the shifts' output"), r.unitIn(totalUnit(u)),
+			r.deriveCount(l+" plan over those shifts", p, "sum of the shifts' plan"),
+			r.derive(l+" attainment over those shifts, %", 100*a/p, "output ÷ plan × 100")))
+	}
+	if len(out) == 0 {
+		return false
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.production")
+	return true
+}

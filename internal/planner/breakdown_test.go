@@ -272,3 +272,27 @@ func TestMeanChangeMatchesSQL(t *testing.T) {
 	want := 100 * (now - before) / before
 	require.InDelta(t, want, got, 1.0, "SQL: %.2f → %.2f", before, now)
 }
+
+// TestShiftTotalsMatchSQL: "line 2 output last week's night shifts" sums
+// the seven night shifts (22:00–06:00) that start in last week, as the
+// hourly sums in SQL.
+func TestShiftTotalsMatchSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	a := d.ask(t, "", "line 2 output last week's night shifts")
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	week := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	var out, plan float64
+	for i := 0; i < 7; i++ {
+		from := week.AddDate(0, 0, i).Add(22 * time.Hour)
+		out += hourlySum(t, d, "line-2.output", from, from.Add(8*time.Hour))
+		plan += hourlySum(t, d, "line-2.plan", from, from.Add(8*time.Hour))
+	}
+	m := regexp.MustCompile(`its night shifts \(7 with data\): (\d+) parts produced of (\d+) planned`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	require.InDelta(t, out, float64(atoiT(t, m[1])), 1)
+	require.InDelta(t, plan, float64(atoiT(t, m[2])), 1)
+}

@@ -253,6 +253,7 @@ var messages = map[string][2]string{
 	"sbd.head.shift":     {"%s %s by shift (%s):", "%s %s 교대별 (%s):"},
 	"sbd.part":           {"%s: mean %s (range %s–%s)", "%s: 평균 %s (범위 %s–%s)"},
 	"sbd.none":           {"%s: no data", "%s: 데이터 없음"},
+	"bd.shift_total":     {"%s, %s, its %s shifts (%d with data): %s%s produced of %s planned (%s%%).", "%s, %s %s 근무 (데이터 있는 %d개 교대): 생산 %s%s / 계획 %s (달성률 %s%%)."},
 	"bd.same_hours":      {"Compared over the same %d hours of each period: the output data of the current one ends at %s.", "두 기간 모두 같은 %d시간으로 비교합니다: 현재 기간의 생산 데이터가 %s에서 끝납니다."},
 	"bd.change":          {"%s: output %s%% against %s.", "%s: %[3]s 대비 생산 %[2]s%%."},
 	"plan.only":          {"%s, %s: %s%s planned (%d hours of plan).", "%s, %s: 계획 %s%s (계획 %d시간)."},

@@ -60,6 +60,10 @@ type Query struct {
 	// when this one asks about another ("line 3 output last friday" →
 	// "and saturday?" → "why was it lower?": Friday, against Saturday).
 	Earlier Span
+	// ShiftOnly is the shift of the day (1 day, 2 afternoon, 3 night) a
+	// question asks of every day in a longer period ("지난주 야간조",
+	// "last week's night shifts"); 0 when none.
+	ShiftOnly int
 	// PlantWide is set when nothing narrower was named.
 	PlantWide bool
 	// Named is set when the question itself named an asset, line or series.
@@ -114,6 +118,13 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
 	q.Window, q.Horizon = readTimes(q.Text, now, p)
+	if m := dayShiftWordRe.FindStringSubmatch(q.Text); m != nil && periodWordRe.MatchString(q.Text) {
+		// "지난주 야간조 2라인 생산량": every night shift of last week, not
+		// last night's.
+		if w, h := readTimes(dayShiftWordRe.ReplaceAllString(q.Text, " "), now, p); w.Named && w.To.Sub(w.From) > 36*time.Hour {
+			q.Window, q.Horizon, q.ShiftOnly = w, h, shiftWant(m[1]+m[2]+m[3])
+		}
+	}
 	q.BadDate = badDate(q.Text, p)
 	q.Reported = plant.ReportedModes(q.Text)
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
@@ -191,6 +202,12 @@ var latelyRe = regexp.MustCompile(`\blately\b|\brecently\b|\bthese days\b|\bof l
 // failAheadRe asks whether a machine will fail ("will it fail this
 // week?", "고장 날까?").
 var failAheadRe = regexp.MustCompile(`\b(?:fail|break(?: down)?|give out|seize|go|die|trip)\b.{0,30}\b(?:this week|today|tonight|tomorrow|soon|before|by|next)\b|\b(?:will|going to|likely to|about to)\b.{0,25}\b(?:fail|break|give out|seize|trip)\b|고장\s*(?:날|나|안\s*날)\S*\s*(?:까|것 ?같|가능성|확률)|(?:망가질|터질|나갈)\S*\s*(?:까|것 ?같)`)
+
+// dayShiftWordRe names a shift of the day; periodWordRe a period of days.
+var (
+	dayShiftWordRe  = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
+	periodWordRe = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
+)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
