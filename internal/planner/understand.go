@@ -205,8 +205,8 @@ var failAheadRe = regexp.MustCompile(`\b(?:fail|break(?: down)?|give out|seize|g
 
 // dayShiftWordRe names a shift of the day; periodWordRe a period of days.
 var (
-	dayShiftWordRe  = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
-	periodWordRe = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
+	dayShiftWordRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
+	periodWordRe   = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
 )
 
 // ongoingRe says a question is about what is going on now ("why does it
