@@ -59,7 +59,7 @@ var docFactKinds = []docFactKind{
 	{
 		key:    "warmup",
 		ask:    regexp.MustCompile(`(?i)\bwarm[- ]?up\b.{0,30}\b(?:how long|minutes|mins)\b|\bhow long\b.{0,30}\bwarm[- ]?up\b|워밍업.{0,12}(?:몇 ?분|얼마|몇 ?시간)|예열.{0,12}(?:몇 ?분|얼마|몇 ?시간)|몇 ?분.{0,12}(?:워밍업|예열)`),
-		line:   regexp.MustCompile(`(?i)warm[- ]?up|\bmin\b|minutes|워밍업|예열`),
+		line:   regexp.MustCompile(`(?i)warm[- ]?up|워밍업|예열|\brpm\b`),
 		value:  regexp.MustCompile(`(?i)\d+\s*(?:min\b|minutes|분)`),
 		search: "spindle warm-up program minutes rpm 워밍업",
 	},

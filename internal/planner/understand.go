@@ -157,6 +157,13 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	if q.Intent == "" {
+		if _, ok := docFactAsked(q.Text, p); ok {
+			// "스핀들 워밍업 몇분": a value of the runbooks, with nothing else
+			// named, is no question out of scope.
+			q.Intent = IntentProcedure
+		}
+	}
 	if q.Intent == IntentRank && len(q.Assets) == 1 && len(q.Sensors) > 0 && !contains(q.Sensors, "output") && trendRe.MatchString(q.Text) {
 		// "펌프1 토출압력 제일 낮았을 때 몇이었어": one machine's extreme, not a ranking.
 		q.Intent = IntentMetric
