@@ -92,7 +92,7 @@ const maintCostPattern = `\b(?:cost|costs|costing|spend|spent|spending|expens\w*
 // "Alarm limits" are limits, not records; an alarm reported ("the speed
 // alarm went off twice") is a symptom, and "were there any alarms
 // overnight?" asks how the night went.
-const alarmRecordsAsk = `\b(?:list|show(?: me)?)\b.{0,20}\b(?:failures|breakdowns|repairs|work ?orders|replacements)\b|\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|alerts|errors|faults|warnings)\b|\b(?:alarm|alert|error|fault) (?:log|history|list|records?)\b|\b(?:last|latest|most recent|newest) (?:alarm|alert|error|fault)s?\b|\b(?:raise|raised|log|logged) (?:any )?(?:alarms?|alerts?)\b|(?:알람|경보|에러|오류) ?(?:이력|기록|목록)|(?:마지막|최근) (?:알람|경보)`
+const alarmRecordsAsk = `\b(?:list|show(?: me)?)\b.{0,20}\b(?:failures|breakdowns|repairs|work ?orders|replacements)\b|\b(?:list|show(?: me)?|which|what)\b.{0,20}\b(?:alarms|alerts|errors|faults|warnings)\b|\b(?:alarm|alert|error|fault) (?:log|history|list|records?)\b|\b(?:last|latest|most recent|newest) (?:alarm|alert|error|fault)s?\b|\b(?:raise|raised|log|logged) (?:any )?(?:alarms?|alerts?)\b|(?:알람|경보|에러|오류) ?(?:이력|기록|목록)|(?:마지막|최근) (?:알람|경보)|(?:알람|경보)\S*\s*(?:뭐|뭔|무슨|어떤|(?:떴|울렸|들어왔)(?:어|나|냐|는지|니|습니까))|(?:뭐|뭔|무슨|어떤)\s*(?:알람|경보)`
 
 // replacedAskRe asks when a part was last replaced or changed ("when was
 // the bearing on press 3 last replaced?", "last bearing change on press 3").
@@ -328,7 +328,7 @@ var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|clas
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|\b(?:by|per|for each|each) line\b|어느 라인|어떤 라인|라인별|라인마다`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\btop \d+ (?:machines|assets)\b|\b(?:machines|assets) by\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주|적게) (?:\S+ ){0,2}(?:설비|기계)|(?:가장|제일) ?(?:오래|길게) (?:\S+ ){0,2}(?:설비|기계)|(?:설비|기계) ?top ?\d|\btop ?\d+\b`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\btop \d+ (?:machines|assets)\b|\b(?:machines|assets) by\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주|적게) (?:\S+ ){0,2}(?:설비|기계)|(?:가장|제일) ?(?:오래|길게) (?:\S+ ){0,2}(?:설비|기계)|(?:설비|기계) ?top ?\d|\btop ?\d+\b|랭킹|순위`)
 )
 
 // maintenance answers a question about the maintenance history from the

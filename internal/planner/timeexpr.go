@@ -749,6 +749,10 @@ var timeRules = []timeRule{
 			}
 			return ago(now, d, m[0], m[0]), true
 		}, nil},
+	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `\s*(?:개월|달)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return ago(now, now.Sub(now.AddDate(0, -count(m[1]), 0)), m[0], m[0]), true // calendar months back
+		}, nil},
 	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `?\s*(분|시간|일|주|교대)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return ago(now, time.Duration(count(m[1]))*unit(m[2]), m[0], m[0]), true

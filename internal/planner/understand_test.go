@@ -295,6 +295,7 @@ func TestTimeWords(t *testing.T) {
 		"지난 일주일 press3 진동":                     "02-25 10:20–03-04 10:20",
 		"일주일간 알람":                              "02-25 10:20–03-04 10:20",
 		"cnc-4 temp trend last 48h":            "03-02 10:20–03-04 10:20",
+		"최근 3개월 고장 다운타임":                       "12-04 10:20–03-04 10:20",
 		// One hour of the clock.
 		"line-1 output in the 10am hour today": "03-04 10:00–03-04 10:20",
 		"line 2 output the 9am hour":           "03-04 09:00–03-04 10:00",
