@@ -105,19 +105,7 @@ func (r *run) docFact(k docFactKind) bool {
 		}
 	}
 	targets := targetsOf(q, r.p)
-	var ids []string
-	for _, res := range r.call(
-		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 4}},
-		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "incident", "k": 4}}) {
-		for _, id := range r.lib.merge(res) {
-			d := r.lib.docs[id]
-			if d == nil || len(targets) > 0 && fit(d, targets[0], r.p) < 0 {
-				continue
-			}
-			ids = appendUnique(ids, id)
-		}
-	}
-	ids = r.readFirst(ids, 6)
+	ids := r.readFitting(query, targets)
 	// A line of a document and how well the document fits the machine
 	// asked about: where documents of the machine or its type (fit 2 or
 	// more: named in the title, or its own) state it, the lines of others
@@ -188,4 +176,23 @@ func (r *run) docFact(k docFactKind) bool {
 	}
 	r.a.Escalate = r.msg("docfact." + k.key + ".escalate")
 	return true
+}
+
+// readFitting searches runbooks and incidents for query, keeps those that
+// fit the first target (another machine's are left out) and reads the
+// first six.
+func (r *run) readFitting(query string, targets []string) []string {
+	var ids []string
+	for _, res := range r.call(
+		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 4}},
+		agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "incident", "k": 4}}) {
+		for _, id := range r.lib.merge(res) {
+			d := r.lib.docs[id]
+			if d == nil || len(targets) > 0 && fit(d, targets[0], r.p) < 0 {
+				continue
+			}
+			ids = appendUnique(ids, id)
+		}
+	}
+	return r.readFirst(ids, 6)
 }

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -47,22 +46,7 @@ func (r *run) interval() bool {
 	if m := workDone(q.Text); m != nil {
 		query += " " + m.what
 	}
-	args := func(kind string) map[string]any {
-		a := map[string]any{"query": query, "kind": kind, "k": 4}
-		return a
-	}
-	var ids []string
-	targets := targetsOf(q, r.p)
-	for _, res := range r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args("runbook")}, agent.ToolCall{Name: tools.SearchIncidents, Args: args("incident")}) {
-		for _, id := range r.lib.merge(res) {
-			d := r.lib.docs[id]
-			if d == nil || len(targets) > 0 && fit(d, targets[0], r.p) < 0 {
-				continue
-			}
-			ids = appendUnique(ids, id)
-		}
-	}
-	ids = r.readFirst(ids, 6)
+	ids := r.readFitting(query, targetsOf(q, r.p))
 	// The work asked about, as matchers: its family's words ("lube" is
 	// greasing), else the word itself (its first five letters for a
 	// longer one: "calibrate" finds "calibration").

@@ -195,6 +195,18 @@ func (p *Plant) Resolve(text string) Mentions {
 	// name the one machine whose type starts with that letter and has that
 	// number; a code two machines share ("P2": press-2 and pump-2) names
 	// none, and a letter no machine's type starts with is no code.
+	// pick takes the one machine a short name fits, or names the several
+	// it fits to choose from (text [from, to) is read either way).
+	pick := func(hits []string, said string, from, to int) {
+		switch {
+		case len(hits) == 1:
+			m.Assets = appendUnique(m.Assets, hits[0])
+			take(from, to)
+		case len(hits) > 1:
+			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: said, Kind: UnknownAsset, Closest: hits, Ambiguous: true})
+			take(from, to)
+		}
+	}
 	for _, sm := range shortCodeRe.FindAllStringSubmatchIndex(t, -1) {
 		if !free(sm[0], sm[1]) {
 			continue
@@ -206,16 +218,9 @@ func (p *Plant) Resolve(text string) Mentions {
 				hits = append(hits, a.Name)
 			}
 		}
-		switch {
-		case len(hits) == 1:
-			m.Assets = appendUnique(m.Assets, hits[0])
-			take(sm[0], sm[1])
-		case len(hits) > 1:
-			// "P2" with press-2 and pump-2: not answered as either; the
-			// answer names both to choose from.
-			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: strings.ToUpper(letter) + n, Kind: UnknownAsset, Closest: hits, Ambiguous: true})
-			take(sm[0], sm[1])
-		}
+		// "P2" with press-2 and pump-2: not answered as either; the answer
+		// names both to choose from.
+		pick(hits, strings.ToUpper(letter)+n, sm[0], sm[1])
 	}
 	// "3호기" with no type: the machine numbered so when only one is;
 	// with several ("press-3", "cnc-3"), none is guessed and the answer
@@ -231,14 +236,7 @@ func (p *Plant) Resolve(text string) Mentions {
 				hits = append(hits, a.Name)
 			}
 		}
-		switch {
-		case len(hits) == 1:
-			m.Assets = appendUnique(m.Assets, hits[0])
-			take(sm[0], sm[1])
-		case len(hits) > 1:
-			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: n + "호기", Kind: UnknownAsset, Closest: hits, Ambiguous: true})
-			take(sm[0], sm[1])
-		}
+		pick(hits, n+"호기", sm[0], sm[1])
 	}
 	// Assets the plant names "<word>-<n>" with a word no equipment type
 	// has ("machine-3" of a CMMS export): read as the type rules read
