@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -214,11 +215,7 @@ func TestOutputWeekVsWeekBeforeMatchesSQL(t *testing.T) {
 // (the tool's rounded percentages had tied two lines and named the first
 // in line order), and each line's counts are the whole sums.
 func TestFurthestBehindMatchesSQL(t *testing.T) {
-	if raceDetector {
-		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
-	}
-	d := openDemo(t)
-	a := d.ask(t, "", "which line was furthest behind plan last week?")
+	d, a := askDemo(t, "which line was furthest behind plan last week?")
 	seoul, _ := time.LoadLocation("Asia/Seoul")
 	l := d.now.In(seoul)
 	from := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
@@ -249,11 +246,7 @@ func atoiT(t *testing.T, s string) int {
 // span's mean against the earlier one's, its sign as the means from SQL
 // (it was computed the wrong way round: −7.7 % for a rise of 8.5 %).
 func TestMeanChangeMatchesSQL(t *testing.T) {
-	if raceDetector {
-		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
-	}
-	d := openDemo(t)
-	a := d.ask(t, "", "press 2 motor current yesterday average vs today average")
+	d, a := askDemo(t, "press 2 motor current yesterday average vs today average")
 	seoul, _ := time.LoadLocation("Asia/Seoul")
 	l := d.now.In(seoul)
 	today := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul)
@@ -277,11 +270,7 @@ func TestMeanChangeMatchesSQL(t *testing.T) {
 // the seven night shifts (22:00–06:00) that start in last week, as the
 // hourly sums in SQL.
 func TestShiftTotalsMatchSQL(t *testing.T) {
-	if raceDetector {
-		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
-	}
-	d := openDemo(t)
-	a := d.ask(t, "", "line 2 output last week's night shifts")
+	d, a := askDemo(t, "line 2 output last week's night shifts")
 	seoul, _ := time.LoadLocation("Asia/Seoul")
 	l := d.now.In(seoul)
 	week := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
@@ -295,4 +284,16 @@ func TestShiftTotalsMatchSQL(t *testing.T) {
 	require.NotNil(t, m, a.Situation)
 	require.InDelta(t, out, float64(atoiT(t, m[1])), 1)
 	require.InDelta(t, plan, float64(atoiT(t, m[2])), 1)
+}
+
+// askDemo asks the demo plant a question for a test that checks the answer
+// against SQL (skipped under the race detector, whose slowdown exceeds the
+// tools' deadlines).
+func askDemo(t *testing.T, question string) (*demoPlant, *agent.Answer) {
+	t.Helper()
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	return d, d.ask(t, "", question)
 }
