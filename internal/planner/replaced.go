@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -47,6 +48,25 @@ func (r *run) replaced(args map[string]any) {
 			open = append(open, r.msg("maint.open_one", rec.Title, rec.ID, r.recordAt(rec.Opened)))
 		case last == nil && replacing && rec.Status != "open":
 			last = rec
+		}
+	}
+	if last == nil && len(recs) >= 50 {
+		// The newest 50 records are routine ones (a year of inspections):
+		// the failures and work orders, read apart, may hold an older
+		// replacement ("last bearing replacement on press-2": 2024-11-22).
+		for _, kind := range []string{"failure", "work_order"} {
+			a := maps.Clone(args)
+			a["kind"] = kind
+			more, ok := r.records(a)
+			if !ok {
+				continue
+			}
+			for i := range more {
+				rec := &more[i]
+				if rec.Status != "open" && (rec.Kind == "failure" || replaceWordRe.MatchString(rec.Title)) && (last == nil || rec.Opened > last.Opened) {
+					last = rec
+				}
+			}
 		}
 	}
 	var out []string
