@@ -752,6 +752,23 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if grouped && ask.key == "count" && counted == 0 {
 		out = append(out, r.msg("maint.count_none_any", r.maintWhat(d.Filter), span))
 	}
+	if grouped && ask.key == "count" {
+		// The ranking lists ten at most: the total and how many more, so a
+		// cut list does not read as all of them.
+		total, with := 0, 0
+		for _, f := range d.Figures {
+			if f.Records > 0 {
+				total += f.Records
+				with++
+			}
+		}
+		if with > 0 {
+			out = append([]string{r.msg("maint.count_total", total, r.maintWhat(d.Filter), with, span)}, out...)
+		}
+		if with > counted {
+			out = append(out, r.msg("maint.count_more", with-counted))
+		}
+	}
 	if !grouped && ask.key == "count" && len(out) == 0 {
 		// Nothing of that kind at all ("the alarm log for pump 2"): said, not left blank.
 		if r.q.Window.Named {
