@@ -118,6 +118,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
 	q.Window, q.Horizon = readTimes(q.Text, now, p)
+	if q.Window.Label == "the night shift" && nowWordRe.MatchString(q.Text) {
+		// "야간조 인수인계용 지금 상황": the state now, for the night shift
+		// about to take over, not the last night shift's.
+		q.Window = Span{}
+	}
 	if m := dayShiftWordRe.FindStringSubmatch(q.Text); m != nil && periodWordRe.MatchString(q.Text) {
 		// "지난주 야간조 2라인 생산량": every night shift of last week, not
 		// last night's.
@@ -215,6 +220,9 @@ var (
 	dayShiftWordRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
 	periodWordRe   = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
 )
+
+// nowWordRe says "now" ("지금 상황", "right now").
+var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b|지금|현재`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
