@@ -457,6 +457,11 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	if q.Intent == IntentForecast || q.Intent == IntentMetric || q.Intent == IntentCompare {
 		q.Output, q.Plan = q.Output || prev.Output, q.Plan || prev.Plan
 	}
+	if (prev.Output || prev.Plan) && !q.Output && !q.Plan && len(q.Assets) == 0 && !slices.ContainsFunc(q.Sensors, func(s string) bool { return s != "output" && s != "plan" }) && breakdownAskRe.MatchString(q.Text) {
+		// "which shift was worst?" after a line's output: that output by
+		// shift, not the line's machines ranked.
+		q.Output, q.Plan, q.Intent, q.FollowUp = prev.Output, prev.Plan, IntentMetric, true
+	}
 	if m := periodBeforeRe.FindStringSubmatch(q.Text); m != nil && prev.Window.Named && (!q.Window.Named || !strings.Contains(q.Text, "yesterday") && !strings.Contains(q.Text, "어제")) {
 		// "what about the day before?": the period before the one the
 		// thread asked about, as long as it.
