@@ -152,7 +152,9 @@ func maintAskOf(text string) *maintAsk {
 	case byKey("bundle").re.MatchString(text) && byKey("due").re.MatchString(text) && !bundleWordRe.MatchString(text):
 		return byKey("due") // "open work orders due this week": those due, not visits
 	}
-	if betweenFailuresRe.MatchString(text) {
+	if betweenFailuresRe.MatchString(text) || mtbfNamedRe.MatchString(text) {
+		// "how many failures … and what's its MTBF?": the reliability
+		// figures, which count the failures too.
 		// "how many days between failures?": the MTBF, not a count.
 		for i := range maintAsks {
 			if maintAsks[i].key == "reliability" {
@@ -174,6 +176,9 @@ func maintAskOf(text string) *maintAsk {
 	}
 	return nil
 }
+
+// mtbfNamedRe names a reliability figure.
+var mtbfNamedRe = regexp.MustCompile(`(?i)\bmtbf\b|\bmttr\b|\bmean time (?:between|to)\b|고장 간격|평균 수리|평균 고장`)
 
 // componentWords are parts people name in maintenance questions, as the
 // records name them (a part of the component's name matches).
