@@ -563,7 +563,6 @@ func nearest(s string, names []string, k int) []string {
 // shortCodeRe is a one-letter machine code and its number: "p3", "p-3".
 var shortCodeRe = regexp.MustCompile(`(?:^|[^\p{L}\d-])([a-z])-?(\d{1,3})(?:호기|번)?(?:[^\p{L}\d]|$|[은는이가을를도의에])`)
 
-// countAfterRe is a Korean counter after a number: "4대" counts machines.
 // bareUnitRe is a machine number with no type ("3호기").
 var bareUnitRe = regexp.MustCompile(`(\d+)\s*호기`)
 
@@ -571,4 +570,5 @@ var bareUnitRe = regexp.MustCompile(`(\d+)\s*호기`)
 // "compressor 7 bar" say a reading, not a machine.
 var measureAfterRe = regexp.MustCompile(`^(?:[.,]\d|\s*(?:bar\b|바|mm\b|°|rpm\b|psi\b|kpa\b|mpa\b|hz\b|%))`)
 
+// countAfterRe is a Korean counter after a number: "4대" counts machines.
 var countAfterRe = regexp.MustCompile(`^\s*대(?:\s|$|[가는를이도의에])`)
