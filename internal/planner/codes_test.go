@@ -55,8 +55,8 @@ func TestPartsAsked(t *testing.T) {
 		require.Equal(t, want, got, text)
 	}
 	body := "---\ntags: [filter, spare parts]\n---\n## Steps\n1. Get the correct element: part no. PF-25-700.\n| Spare part not in stock | Stores | 1 hour |\n2. **[LOTO]** Fit the new element and a new O-ring."
-	require.Equal(t, []string{"Get the correct element: part no. PF-25-700.", "[LOTO] Fit the new element and a new O-ring."}, partLines(body, 5))
-	require.Len(t, partLines(body, 1), 1)
+	require.Equal(t, []string{"Get the correct element: part no. PF-25-700.", "[LOTO] Fit the new element and a new O-ring."}, partLines(body, 5, nil))
+	require.Len(t, partLines(body, 1, nil), 1)
 }
 
 func TestPolarityAndWords(t *testing.T) {

@@ -127,9 +127,8 @@ func (r *run) docFact(k docFactKind) bool {
 		if len(targets) > 0 {
 			f = fit(d, targets[0], r.p)
 		}
-		for _, l := range strings.Split(bodyText(d.Body), "\n") {
-			l = strings.TrimSpace(strings.TrimLeft(strings.ReplaceAll(l, "**", ""), "-*0123456789. "))
-			if l == "" || strings.HasPrefix(l, "|") || !k.line.MatchString(l) {
+		for _, l := range docLines(d.Body) {
+			if !k.line.MatchString(l) {
 				continue
 			}
 			if k.value == nil || k.value.MatchString(l) {
@@ -149,12 +148,7 @@ func (r *run) docFact(k docFactKind) bool {
 			if top >= 2 && x.fit < 2 || len(out) == n {
 				continue
 			}
-			key := "parts.line"
-			if r.ko() && !x.d.korean() {
-				key = "parts.line_en"
-			}
-			out = append(out, "• "+r.msg(key, x.line, x.d.ID))
-			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: x.d.ID, Title: x.d.Title, Kind: x.d.Kind})
+			out = append(out, r.quote(x.line, x.d))
 		}
 		return out
 	}

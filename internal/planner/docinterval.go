@@ -4,9 +4,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strings"
-
-	"github.com/gemba-ai/gemba/tools"
 )
 
 // --- How often a job is to be done, by the documents --------------------------
@@ -67,17 +64,11 @@ func (r *run) interval() bool {
 		if d == nil {
 			continue
 		}
-		for _, l := range strings.Split(bodyText(d.Body), "\n") {
-			l = strings.TrimSpace(strings.TrimLeft(l, "-*0123456789. "))
-			if l == "" || strings.HasPrefix(l, "|") || !intervalLineRe.MatchString(l) || !slices.ContainsFunc(work, func(m *regexp.Regexp) bool { return m.MatchString(l) }) {
+		for _, l := range docLines(d.Body) {
+			if !intervalLineRe.MatchString(l) || !slices.ContainsFunc(work, func(m *regexp.Regexp) bool { return m.MatchString(l) }) {
 				continue
 			}
-			key := "parts.line"
-			if r.ko() && !d.korean() {
-				key = "parts.line_en"
-			}
-			lines = append(lines, "• "+r.msg(key, l, d.ID))
-			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+			lines = append(lines, r.quote(l, d))
 			if len(lines) == 4 {
 				break
 			}

@@ -78,19 +78,12 @@ func (r *run) parts() {
 			continue
 		}
 		n := min(2, 6-len(lines))
+		var keep *regexp.Regexp
 		if comp != nil {
-			n = 6 - len(lines)
+			n, keep = 6-len(lines), comp.re
 		}
-		for _, l := range partLines(d.Body, n) {
-			if comp != nil && !comp.re.MatchString(l) {
-				continue
-			}
-			key := "parts.line"
-			if r.ko() && !d.korean() {
-				key = "parts.line_en"
-			}
-			lines = append(lines, "• "+r.msg(key, l, d.ID))
-			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+		for _, l := range partLines(d.Body, n, keep) {
+			lines = append(lines, r.quote(l, d))
 		}
 	}
 	var lead []string
@@ -206,21 +199,44 @@ func (r *run) oneOfTwins(ids []string) []string {
 	return out
 }
 
-// partLines are up to n lines of a document's text (not its front matter
-// or tables) that name a part, a tool or a material.
-func partLines(body string, n int) []string {
+// partLines are up to n lines of a document's text (docLines) that name
+// a part, a tool or a material and match keep (nil: any).
+func partLines(body string, n int, keep *regexp.Regexp) []string {
 	var out []string
-	for _, l := range strings.Split(bodyText(body), "\n") {
+	for _, l := range docLines(body) {
 		if len(out) >= n {
 			break
 		}
-		l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*#0123456789. "))
-		l = strings.TrimSpace(strings.ReplaceAll(l, "**", ""))
-		if l != "" && !strings.HasPrefix(l, "|") && partLineRe.MatchString(l) {
+		if partLineRe.MatchString(l) && (keep == nil || keep.MatchString(l)) {
 			out = append(out, l)
 		}
 	}
 	return out
+}
+
+// docLines are a document's text lines without its front matter, tables
+// and empty lines, each without its list marker and bold markup.
+func docLines(body string) []string {
+	var out []string
+	for _, l := range strings.Split(bodyText(body), "\n") {
+		l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*#0123456789. "))
+		l = strings.TrimSpace(strings.ReplaceAll(l, "**", ""))
+		if l != "" && !strings.HasPrefix(l, "|") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// quote is a document's line as an answer cites it ("• "…" [RB-005]",
+// marked as the English original in a Korean answer), and cites d.
+func (r *run) quote(l string, d *doc) string {
+	key := "parts.line"
+	if r.ko() && !d.korean() {
+		key = "parts.line_en"
+	}
+	r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+	return "• " + r.msg(key, l, d.ID)
 }
 
 // bodyText is a document's text without its front matter.
