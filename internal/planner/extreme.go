@@ -268,7 +268,10 @@ func (r *run) readingAt(targets []string) bool {
 		}
 		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
 	}
-	var out []string
+	// "어제 이맘때랑 비교하면?": that moment against the latest reading,
+	// which the same call returns.
+	against := sameTimeYesterdayRe.MatchString(q.Text) || againstNowRe.MatchString(q.Text)
+	var out, now []string
 	for i, res := range r.call(calls...) {
 		if !res.OK {
 			r.dropFailure(res.Error)
@@ -290,15 +293,20 @@ func (r *run) readingAt(targets []string) bool {
 			}
 			out = append(out, r.msg("at.one", targets[i], r.sensorName(rd.Sensor), when, val(t.First)+suffix(rd.Unit),
 				val(t.Mean)+suffix(rd.Unit), val(t.Min), val(t.Max)+suffix(rd.Unit)))
+			if against {
+				change := math.Round((rd.Value-t.First)*100) / 100
+				diff := r.derive(targets[i]+" "+rd.Sensor+" change since then", change, "latest value − first value at the moment asked")
+				if change > 0 {
+					diff = "+" + diff
+				}
+				now = append(now, r.msg("at.now", targets[i], r.sensorName(rd.Sensor), r.at(rd.At), val(rd.Value)+suffix(rd.Unit), diff+suffix(rd.Unit)))
+			}
 		}
 	}
 	if len(out) == 0 {
 		return false
 	}
-	if sameTimeYesterdayRe.MatchString(q.Text) || againstNowRe.MatchString(q.Text) {
-		// "어제 이맘때랑 비교하면?": that moment against the latest reading.
-		out = append(out, r.nowAgainst(targets, w.From)...)
-	}
+	out = append(out, now...)
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.default")
@@ -308,36 +316,3 @@ func (r *run) readingAt(targets []string) bool {
 // againstNowRe asks for a past moment against now ("compared with now",
 // "지금이랑 비교").
 var againstNowRe = regexp.MustCompile(`(?i)\bcompar\w*|\bvs\.?\b|\bversus\b|\bthan now\b|비교|지금이랑|지금과|대비`)
-
-// nowAgainst gives each target's latest readings of the question's
-// sensors with their change since a past moment's first reading.
-func (r *run) nowAgainst(targets []string, then time.Time) []string {
-	q := r.q
-	var calls []agent.ToolCall
-	for _, a := range targets {
-		args := map[string]any{"asset": a, "since": stampUTC(then.Add(-5 * time.Minute)), "until": stampUTC(then.Add(time.Hour))}
-		if len(q.Sensors) == 1 {
-			args["sensor"] = q.Sensors[0]
-		}
-		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
-	}
-	var out []string
-	for i, res := range r.call(calls...) {
-		d, ok := decode[readingsData](res.Result.Data)
-		if !res.OK || !ok {
-			continue
-		}
-		for _, rd := range d.Readings {
-			if len(q.Sensors) > 1 && !contains(q.Sensors, rd.Sensor) || rd.Trend == nil || rd.Trend.Points == 0 {
-				continue
-			}
-			change := math.Round((rd.Value-rd.Trend.First)*100) / 100
-			diff := r.derive(targets[i]+" "+rd.Sensor+" change since then", change, "latest value − first value at the moment asked")
-			if change > 0 {
-				diff = "+" + diff
-			}
-			out = append(out, r.msg("at.now", targets[i], r.sensorName(rd.Sensor), r.at(rd.At), val(rd.Value)+suffix(rd.Unit), diff+suffix(rd.Unit)))
-		}
-	}
-	return out
-}
