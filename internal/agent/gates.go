@@ -38,12 +38,16 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// and reach in quickly?", "커버 열고 잠깐 손 넣어서 빼도 되지?"): the
 	// same shortcut, said as an act.
 	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도)` +
-	// An e-stop in place of the lockout ("can I just hit the e-stop?",
-	// "비상정지만 누르고 작업해도 돼?"): an e-stop is no isolation.
-	`|\b(?:just|only|instead)\b.{0,25}\b(?:e-?stop|emergency stop|estop|stop button)\b|\b(?:e-?stop|emergency stop|stop button)\b.{0,25}\b(?:instead of|rather than|enough|good enough|suffice|ok to work|then work)\b|\bor (?:can|could) (?:i|we) just\b.{0,30}\b(?:e-?stop|emergency stop|stop button)|비상\s*정지\S*\s*(?:만|눌러\s*놓고|누르고|걸고|걸어\s*놓고).{0,20}(?:작업|해도|되|돼|괜찮)` +
+	// An e-stop in place of the lockout (EstopInsteadPattern).
+	`|` + EstopInsteadPattern +
 	// Clearing a jam by hand ("can I just pull it out by hand?", "그냥
 	// 손으로 빼도 되죠?"): the same.
 	`|\b(?:pull|yank|grab|clear|free|get|take|pick)\b.{0,25}\b(?:by hand|with (?:my|your|bare) hands?)\b|손으로 ?(?:그냥 |바로 |잠깐 )?(?:빼|꺼내|치우|치워|잡아 ?빼|당겨|뽑|정리)\S*`)
+
+// EstopInsteadPattern relies on an emergency stop in place of the lockout
+// ("can I just hit the e-stop?", "비상정지만 누르고 작업해도 돼?"): an
+// e-stop is no isolation.
+const EstopInsteadPattern = `\b(?:just|only|instead)\b.{0,25}\b(?:e-?stop|emergency stop|estop|stop button)\b|\b(?:e-?stop|emergency stop|stop button)\b.{0,25}\b(?:instead of|rather than|enough|good enough|suffice|ok to work|then work)\b|비상\s*정지\S*\s*(?:만|눌러\s*놓고|누르고|걸고|걸어\s*놓고).{0,20}(?:작업|해도|되|돼|괜찮)`
 
 // procedureRe finds a request for a procedure ("how do I…", "절차").
 var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:loto|lockout|lock ?out) (?:steps|sequence|order)\b|순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃).{0,12}(?:순서|절차|단계)|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)

@@ -1642,7 +1642,7 @@ func (r *run) shortcutNo() string {
 }
 
 // estopInsteadRe relies on an e-stop in place of the lockout.
-var estopInsteadRe = regexp.MustCompile(`(?i)\b(?:just|only|instead)\b.{0,25}\b(?:e-?stop|emergency stop|estop|stop button)\b|\b(?:e-?stop|emergency stop|stop button)\b.{0,25}\b(?:instead of|rather than|enough|good enough|suffice|ok to work|then work)\b|비상\s*정지\S*\s*(?:만|눌러\s*놓고|누르고|걸고|걸어\s*놓고)`)
+var estopInsteadRe = regexp.MustCompile(`(?i)` + agent.EstopInsteadPattern)
 
 // rulesOf returns up to two sentences of a runbook that forbid something:
 // first one about what the question names (the interlock, the guard), then

@@ -549,7 +549,7 @@ var timeRules = []timeRule{
 	{regexp.MustCompile(`\bovernight\b|\bnight shift\b|밤사이|야간`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.LatestNight(now)
-			return Span{From: s.From, To: s.To, Label: "the night shift", LabelKO: "야간 교대"}, true
+			return Span{From: s.From, To: s.To, Label: bareNightLabel, LabelKO: "야간 교대"}, true
 		}, nil},
 	{regexp.MustCompile(`\b(?:end|rest) of (?:the |this )?shift\b|교대\s*(?:끝|종료|마감)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
@@ -1032,6 +1032,10 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 // splitAheadRe marks a question about a weekday or weekend that looks
 // ahead (its coming one is a forecast's horizon).
 var splitAheadRe = regexp.MustCompile(`(?i)\bforecast\w*|\bpredict\w*|\bprojected\b|\bwill\b|\bgoing to\b|\bexpect\w*|\bcoming\b|\bupcoming\b|\bplanned for\b|예측|예상|될까|할까|맞출|달성할`)
+
+// bareNightLabel labels the night shift named alone ("night shift", "야간"):
+// the latest one, which "지금" overrides (Understand).
+const bareNightLabel = "the night shift"
 
 // sameTimeYesterdayRe is this clock time yesterday.
 var sameTimeYesterdayRe = regexp.MustCompile(`\b(?:(?:at |around |about )?(?:this|the same) time yesterday|yesterday (?:at |around |about )?(?:this|the same) time)\b|어제\s*(?:이맘때|이\s*시간(?:대|쯤)?|이\s*시각|같은\s*시간(?:대)?|이\s*때|이때)`)

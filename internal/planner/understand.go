@@ -118,7 +118,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
 	q.Window, q.Horizon = readTimes(q.Text, now, p)
-	if q.Window.Label == "the night shift" && nowWordRe.MatchString(q.Text) {
+	if q.Window.Label == bareNightLabel && nowWordRe.MatchString(q.Text) {
 		// "야간조 인수인계용 지금 상황": the state now, for the night shift
 		// about to take over, not the last night shift's.
 		q.Window = Span{}
