@@ -429,6 +429,7 @@ func (r *run) onlyUnknown() bool {
 // noteUnknown says what the question named that the plant does not have,
 // before the rest of the answer.
 func (r *run) noteUnknown() {
+	r.noteCorrected()
 	if len(r.q.Unknown) == 0 {
 		return
 	}
@@ -438,6 +439,44 @@ func (r *run) noteUnknown() {
 	}
 	if r.a.Confidence == "high" {
 		r.a.Confidence = "medium"
+	}
+}
+
+// because turns the answer to a thread's question, asked again by a bare
+// "why?", into its reasons: the likely cause and what the data shows,
+// first, without the steps the earlier answer gave (they are said to be
+// there). An answer with no cause and no steps is left as it is: its
+// situation is all the reasoning there is.
+func (r *run) because() {
+	a := r.a
+	if a.Cause == "" && len(a.Steps)+len(a.Detail) == 0 {
+		return
+	}
+	var lines []string
+	if a.Cause != "" {
+		lines = append(lines, r.msg("why.because", a.Cause))
+		if a.Situation != "" {
+			lines = append(lines, r.msg("why.data"), a.Situation)
+		}
+	} else {
+		lines = append(lines, r.msg("why.because", a.Situation))
+	}
+	if len(a.Steps)+len(a.Detail) > 0 {
+		lines = append(lines, r.msg("why.steps_before"))
+	}
+	a.Situation = joinLines(lines)
+	a.Cause = ""
+	a.Steps, a.Detail = nil, nil
+}
+
+// noteCorrected says, first, which machine a misspelt name was read as
+// ("Reading pmp-1 as pump-1."), once.
+func (r *run) noteCorrected() {
+	for _, c := range r.q.Corrected {
+		line := r.msg("typo.read_as", c.Said, c.Asset)
+		if !strings.Contains(r.a.Situation, line) {
+			r.a.Situation = strings.TrimSpace(line + "\n" + r.a.Situation)
+		}
 	}
 }
 

@@ -72,6 +72,9 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 	pl.log.DebugContext(ctx, "question understood", "intent", q.Intent, "assets", q.Assets, "lines", q.Lines,
 		"window", q.Window.Label, "horizon", q.Horizon.Label, "unknown", len(q.Unknown))
 	r.answer()
+	if q.WhyOnly {
+		r.because()
+	}
 	a := r.a
 	a.Intent = string(q.Intent)
 	if a.Intent == "" {

@@ -33,6 +33,9 @@ type Query struct {
 	Sensors []string
 	// Unknown are names the plant does not have.
 	Unknown []plant.Unknown
+	// Corrected are machine names read as misspellings ("pmp-1" as
+	// pump-1), said at the answer's start.
+	Corrected []plant.Correction
 	// Window is the time behind now the question is about (default: the
 	// last 24 hours), Horizon the time ahead (default: the next 24 hours).
 	Window, Horizon Span
@@ -53,6 +56,10 @@ type Query struct {
 	Facts []factRule
 	// FollowUp is set when entities or the intent came from earlier turns.
 	FollowUp bool
+	// WhyOnly is set for a bare "why?" ("how do you know?", "왜 그렇게
+	//판단했어?") after an earlier question: the reasoning behind the
+	// answer to that question, not that answer again.
+	WhyOnly bool
 	// WindowInherited is set when the time came from an earlier turn ("and
 	// yesterday?" before "show me its incidents"), not from this question.
 	WindowInherited bool
@@ -88,6 +95,8 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
 	q.Unknown = m.Unknown
+	q.Corrected = m.Corrected
+	q.WhyOnly = len(earlier) > 0 && whyOnlyRe.MatchString(q.Text)
 	if len(m.Assets)+len(m.Lines)+len(m.Series)+len(m.Types) > 0 {
 		// A place said beside a machine ("press 3 in the warehouse
 		// aisle") is where it stands, not a subject of its own.
@@ -223,6 +232,11 @@ var (
 
 // nowWordRe says "now" ("지금 상황", "right now").
 var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b|지금|현재`)
+
+// whyOnlyRe is a question that asks only why: "why?", "how come?",
+// "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
+// 판단했어?".
+var whyOnlyRe = regexp.MustCompile(`^\W*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?)\W*$|^\W*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)\W*$`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").

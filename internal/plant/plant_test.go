@@ -378,3 +378,37 @@ func TestShortCodes(t *testing.T) {
 	require.Empty(t, m.Assets)
 	require.Empty(t, m.Unknown)
 }
+
+// TestMisspeltNames reads a small misspelling of a machine's type word,
+// with the number of one machine, as that machine; never a number, never
+// a word two machines fit, never a word too short to read.
+func TestMisspeltNames(t *testing.T) {
+	t.Parallel()
+	p, err := New(demoCatalog(), DemoDefaults())
+	require.NoError(t, err)
+	for text, want := range map[string]string{
+		"pmp-1 discharge presure": "pump-1",
+		"prss-3 vibration":        "press-3",
+		"cnx-2 spindle speed":     "cnc-2",
+	} {
+		m := p.Resolve(Normalize(text))
+		require.Equal(t, []string{want}, m.Assets, text)
+		require.Len(t, m.Corrected, 1, text)
+		require.Equal(t, want, m.Corrected[0].Asset, text)
+		require.Empty(t, m.Unknown, text)
+	}
+	// pump-7 does not exist: no other pump is read for it.
+	for _, text := range []string{"pmp-7 pressure", "pm-1 pressure", "pxyz-1 pressure"} {
+		m := p.Resolve(Normalize(text))
+		require.Empty(t, m.Assets, text)
+		require.Empty(t, m.Corrected, text)
+		require.Len(t, m.Unknown, 1, text)
+	}
+	// A word two machines numbered 1 fit equally ("pess": press and
+	// pump's neighbours) names neither.
+	two, err := New(append(demoCatalog(), Series{Name: "pest-1.temperature", Asset: "pest-1", Sensor: "temperature"}), DemoDefaults())
+	require.NoError(t, err)
+	m := two.Resolve(Normalize("pess-1 temperature"))
+	require.Empty(t, m.Corrected)
+	require.Len(t, m.Unknown, 1)
+}

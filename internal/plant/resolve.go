@@ -21,6 +21,47 @@ type Mentions struct {
 	Types []string
 	// Unknown are the things named that the plant does not have.
 	Unknown []Unknown
+	// Corrected are names read as a misspelling of one machine ("pmp-1"
+	// as pump-1); that machine is in Assets, and the answer says so.
+	Corrected []Correction
+}
+
+// Correction is a misspelt machine name and the machine it was read as.
+type Correction struct {
+	Said, Asset string
+}
+
+// misspelt returns the one machine numbered n whose name's word is a
+// small misspelling of word ("pmp" of pump, "prss" of press): one edit
+// for a word of up to four letters, two for a longer one. The number is
+// never corrected (pump-7 is no typo of pump-1), a word of two letters
+// is too short to read, and a word two machines fit names neither.
+func (p *Plant) misspelt(word, n string) (string, bool) {
+	if len(word) < 3 {
+		return "", false
+	}
+	limit := 1
+	if len(word) > 4 {
+		limit = 2
+	}
+	var hit string
+	for _, a := range p.Assets {
+		i := strings.LastIndexByte(a.Name, '-')
+		if i <= 0 {
+			continue
+		}
+		prefix, num := a.Name[:i], a.Name[i+1:]
+		if num != n || prefix == word {
+			continue
+		}
+		if Distance(word, prefix) <= limit {
+			if hit != "" && hit != a.Name {
+				return "", false
+			}
+			hit = a.Name
+		}
+	}
+	return hit, hit != ""
 }
 
 // Unknown is a name the plant does not have.
@@ -289,6 +330,10 @@ func (p *Plant) Resolve(text string) Mentions {
 		name := t[sm[0]:sm[1]]
 		if _, ok := p.Asset(name); ok {
 			m.Assets = appendUnique(m.Assets, name)
+		} else if a, ok := p.misspelt(word, t[sm[4]:sm[5]]); ok {
+			// "pmp-1": pump-1, said as read.
+			m.Assets = appendUnique(m.Assets, a)
+			m.Corrected = append(m.Corrected, Correction{Said: name, Asset: a})
 		} else {
 			m.Unknown = appendUnknown(m.Unknown, Unknown{Said: name, Kind: UnknownAsset, Closest: nearest(name, p.AssetNames(), 3)})
 		}
