@@ -42,7 +42,19 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	`|` + EstopInsteadPattern +
 	// Clearing a jam by hand ("can I just pull it out by hand?", "그냥
 	// 손으로 빼도 되죠?"): the same.
-	`|\b(?:pull|yank|grab|clear|free|get|take|pick)\b.{0,25}\b(?:by hand|with (?:my|your|bare) hands?)\b|손으로 ?(?:그냥 |바로 |잠깐 )?(?:빼|꺼내|치우|치워|잡아 ?빼|당겨|뽑|정리)\S*`)
+	`|\b(?:pull|yank|grab|clear|free|get|take|pick)\b.{0,25}\b(?:by hand|with (?:my|your|bare) hands?)\b|손으로 ?(?:그냥 |바로 |잠깐 )?(?:빼|꺼내|치우|치워|잡아 ?빼|당겨|뽑|정리|집어)\S*` +
+	// Reaching in, asked as a permission, whatever the machine's state
+	// ("can I just reach in and grab it while it's stopped?"): a stopped
+	// machine is no isolated one.
+	`|\b(?:can|could|may|ok to|okay to|alright to|fine to)\b.{0,20}\b(?:reach|stick (?:my |a |your )?hands?|put (?:my |a |your )?hands?)\b.{0,10}\b(?:in|into|inside)\b` +
+	// Removing another person's lock ("someone left their lock on, can I
+	// cut it off?", "퇴근한 사람 자물쇠 풀어도 돼?"): never; the abandoned-lock
+	// procedure is the shift manager's.
+	`|` + OthersLockPattern)
+
+// OthersLockPattern asks whether another person's lockout lock may be
+// removed.
+const OthersLockPattern = `\b(?:someone|somebody|another (?:person|guy|worker|tech\w*)|a (?:guy|worker|tech\w*|colleague)|(?:the )?(?:other|previous|last|day|night) (?:shift|guy|person|worker|crew))\b.{0,60}\block(?:out)?s?\b.{0,60}\b(?:remove|cut|take (?:it |them )?off|unlock|open|pull (?:it |them )?off|break)\b|\b(?:remove|cut (?:off)?|take off|unlock|open|break)\b.{0,20}\b(?:someone(?: else)?'?s|somebody(?: else)?'?s|another (?:person|guy|worker)'?s|(?:his|her|their)|other (?:people|person|guys?)'?s?)\b.{0,15}\block(?:out)?s?\b|(?:퇴근|간 사람|다른 사람|남의|남이|타인|전 교대|앞 교대|전 근무).{0,30}(?:자물쇠|잠금|락|록|loto).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)|(?:자물쇠|잠금|락|록|loto).{0,30}(?:퇴근|간 사람|다른 사람|남의|남이|타인).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)`
 
 // EstopInsteadPattern relies on an emergency stop in place of the lockout
 // ("can I just hit the e-stop?", "비상정지만 누르고 작업해도 돼?"): an

@@ -1452,6 +1452,13 @@ func (r *run) procedure() {
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
 	mode := r.partMode()
+	if jamAskRe.MatchString(q.Text) {
+		mode = "" // "박스 걸렸는데 벨트 멈췄으니까…": the jam, not the belt
+	} else if q.Shortcut {
+		// "can I pick the scrap out of the die while it runs?": the lockout
+		// procedure, whatever else the words share with other runbooks.
+		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": "lockout tagout LOTO energy isolation 잠금 표지", "kind": "runbook", "k": 3}})
+	}
 	fromReport := false
 	if mode == "" && len(q.Reported) > 0 && len(q.Assets) > 0 {
 		fromReport = true
@@ -1468,6 +1475,14 @@ func (r *run) procedure() {
 	for _, x := range res[:1] {
 		for _, id := range r.lib.merge(x) {
 			if d := r.lib.docs[id]; d != nil && d.runbook() {
+				ranked = append(ranked, d)
+			}
+		}
+	}
+	if q.Shortcut && !jamAskRe.MatchString(q.Text) && len(res) > 1 {
+		// The lockout procedure's search: its runbooks after the others.
+		for _, id := range r.lib.merge(res[len(res)-1]) {
+			if d := r.lib.docs[id]; d != nil && d.runbook() && !slices.Contains(ranked, d) {
 				ranked = append(ranked, d)
 			}
 		}
@@ -1504,6 +1519,17 @@ func (r *run) procedure() {
 		}
 		if len(kept) > 0 {
 			ranked = kept
+		}
+	}
+	if q.Shortcut {
+		// "can I reach in while it's stopped?", "can I cut his lock off?":
+		// the jam procedure for a jam, else the lockout procedure, first.
+		want := lotoTitleRe
+		if jamAskRe.MatchString(q.Text) {
+			want = jamTitleRe
+		}
+		if i := slices.IndexFunc(ranked, func(d *doc) bool { return want.MatchString(d.ID + " " + d.Title) }); i > 0 {
+			ranked = append([]*doc{ranked[i]}, slices.Delete(slices.Clone(ranked), i, i+1)...)
 		}
 	}
 	if !q.Shortcut && !fromReport {
@@ -1595,16 +1621,32 @@ func (r *run) procedureFrom(ranked []*doc) {
 		if r.ko() && ko != nil {
 			src = ko
 		}
-		for _, rule := range r.rulesOf(src) {
-			if r.ko() && !hasHangul(rule) {
-				rule = r.msg("quote.en", rule)
+		rules := r.rulesOf(src)
+		if src != primary && len(rules) < 2 {
+			// The Korean runbook says nothing about what was asked
+			// (someone else's lock): the English one's rule, quoted.
+			if all := r.rulesOf(primary); len(all) == 2 {
+				rules = append([]string{all[0]}, rules...)
 			}
-			lines = append(lines, r.msg("proc.rule", src.ID, rule))
+		}
+		for _, rule := range rules {
+			id := src.ID
+			if r.ko() && !hasHangul(rule) {
+				rule, id = r.msg("quote.en", rule), primary.ID
+			}
+			lines = append(lines, r.msg("proc.rule", id, rule))
 		}
 		lines = append(lines, r.msg("proc.shortcut.steps", primary.ID, title))
 		r.a.Situation = joinLines(lines)
 		r.a.Escalate = r.msg("escalate.shortcut")
 		r.a.Confidence = "high"
+		if othersLockRe.MatchString(q.Text) {
+			// Someone else's lock: nothing of the lockout's own steps is
+			// the asker's to do; whom to call is.
+			r.a.Situation = joinLines(lines[:len(lines)-1])
+			r.a.Steps, r.a.Detail = nil, nil
+			r.a.Escalate = r.msg("escalate.others_lock")
+		}
 	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
 	if ko != nil {
@@ -1615,6 +1657,10 @@ func (r *run) procedureFrom(ranked []*doc) {
 // shortcutNo is the plain no to a question whether a safety measure may
 // be skipped, naming the measure (and the machine, when one was named).
 func (r *run) shortcutNo() string {
+	if othersLockRe.MatchString(r.q.Text) {
+		// "can I cut his lock off?": never, whoever's it is.
+		return r.msg("proc.shortcut.others_lock")
+	}
 	if estopInsteadRe.MatchString(r.q.Text) {
 		// "can I just hit the e-stop?": the e-stop is what they would rely
 		// on, the lockout what they would skip.
@@ -1641,6 +1687,16 @@ func (r *run) shortcutNo() string {
 	return r.msg("proc.shortcut", name)
 }
 
+// othersLockRe asks whether another person's lock may be removed.
+var othersLockRe = regexp.MustCompile(`(?i)` + agent.OthersLockPattern)
+
+// lotoTitleRe and jamTitleRe find the lockout and the jam procedures by
+// their ids and titles.
+var (
+	lotoTitleRe = regexp.MustCompile(`(?i)\bloto\b|lock-?out|잠금`)
+	jamTitleRe  = regexp.MustCompile(`(?i)\bjams?\b|걸림`)
+)
+
 // estopInsteadRe relies on an e-stop in place of the lockout.
 var estopInsteadRe = regexp.MustCompile(`(?i)` + agent.EstopInsteadPattern)
 
@@ -1648,7 +1704,7 @@ var estopInsteadRe = regexp.MustCompile(`(?i)` + agent.EstopInsteadPattern)
 // first one about what the question names (the interlock, the guard), then
 // the runbook's first rule.
 func (r *run) rulesOf(d *doc) []string {
-	var rules []string
+	var rules, lines []string // each rule sentence and the line it stands in
 	for _, line := range strings.Split(d.Body, "\n") {
 		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") {
@@ -1660,26 +1716,36 @@ func (r *run) rulesOf(d *doc) []string {
 		line = strings.ReplaceAll(line, "**", "")
 		for _, sen := range splitSentences(line) {
 			if ruleRe.MatchString(sen) {
-				rules = append(rules, sen)
+				rules, lines = append(rules, sen), append(lines, line)
 			}
 		}
 	}
 	if len(rules) == 0 {
 		return nil
 	}
-	out := []string{rules[0]}
+	if line := r.thingRule(rules[1:], lines[1:]); line != "" {
+		return []string{line, rules[0]}
+	}
+	return []string{rules[0]}
+}
+
+// thingRule is the rule about what the question names (the interlock,
+// someone else's lock), as its whole line ("Never remove someone else's
+// lock. If a lock is left, the shift manager follows the abandoned-lock
+// procedure."); "" when none of rules is about it.
+func (r *run) thingRule(rules, lines []string) string {
 	for _, t := range shortcutThings[:len(shortcutThings)-2] { // not LOTO itself, nor "a safety step"
 		if !t.re.MatchString(r.q.Text) {
 			continue
 		}
-		for _, sen := range rules[1:] {
-			if t.re.MatchString(strings.ToLower(sen)) {
-				return []string{sen, rules[0]}
+		for i, sen := range rules {
+			if t.re.MatchString(strings.ToLower(sen)) || t.key != "" && strings.Contains(strings.ToLower(sen), t.key) {
+				return lines[i]
 			}
 		}
 		break
 	}
-	return out
+	return ""
 }
 
 // splitSentences splits a line of prose into its sentences.

@@ -3,6 +3,7 @@ package planner
 import (
 	"regexp"
 
+	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
 )
 
@@ -247,15 +248,19 @@ var writeRe = regexp.MustCompile(`^\W*(?:(?:can|could|would|will) you\s+(?:pleas
 var shortcutThings = []struct {
 	re     *regexp.Regexp
 	en, ko string
+	// key is a word of the runbook's rule about the thing when the
+	// question's pattern would not find it there ("someone else's").
+	key string
 }{
-	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록"},
-	{regexp.MustCompile(`reach|hands? in|cover|커버|덮개|안전문|손 ?(?:넣|집어)`), "the guard and the lockout (reaching in with it open)", "가드와 잠금(LOTO)"},
-	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드"},
-	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지"},
-	{regexp.MustCompile(`ppe`), "the protective equipment", "보호구"},
-	{regexp.MustCompile(`permit`), "the work permit", "작업 허가"},
-	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO) 절차"},
-	{regexp.MustCompile(`.`), "a safety step", "안전 절차"},
+	{regexp.MustCompile(`(?i)` + agent.OthersLockPattern), "someone else's lock", "다른 사람의 자물쇠", "someone else"},
+	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록", ""},
+	{regexp.MustCompile(`reach|hands? in|by hand|cover|커버|덮개|안전문|손 ?(?:넣|집어)|손으로`), "the guard and the lockout before reaching into the machine", "손을 넣기 전 가드와 잠금(LOTO)", ""},
+	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드", ""},
+	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지", ""},
+	{regexp.MustCompile(`ppe`), "the protective equipment", "보호구", ""},
+	{regexp.MustCompile(`permit`), "the work permit", "작업 허가", ""},
+	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO) 절차", ""},
+	{regexp.MustCompile(`.`), "a safety step", "안전 절차", ""},
 }
 
 // ruleRe finds a runbook's sentences that forbid something.
@@ -329,7 +334,7 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`\breach\w*\b.{0,15}\b(?:in|into|inside)\b|\bhands? in\b|커버|덮개|안전문|손 ?(?:넣|집어)`), "lockout LOTO 잠금 표지 guard interlock"},
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should|can|must) (?:i|we) (?:need to |have to )?(?:call|tell|contact|notify)|who(?:'s| is) on[- ]?call|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
-	{regexp.MustCompile(`jam|걸림`), "carton jam conveyor"},
+	{jamAskRe, "carton jam conveyor"},
 	{regexp.MustCompile(`(?:vibration|진동) ?(?:alarm|알람|경보)|(?:alarm|알람|경보).{0,10}(?:vibration|진동)`), "vibration alarm triage"},
 	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},
 	{regexp.MustCompile(`strainer|스트레이너`), "suction strainer cleaning pump"},
@@ -338,6 +343,9 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`bearing|베어링`), "bearing inspection replacement 베어링 교체"},
 	{regexp.MustCompile(`filter|필터`), "filter change element 필터 교체"},
 }
+
+// jamAskRe is a jam: "carton jammed", "박스 걸렸는데".
+var jamAskRe = regexp.MustCompile(`jam|걸림|(?:박스|상자|카톤|제품|포장)\S{0,2} ?(?:걸렸|걸려|끼었|끼어|꼈|막혔)`)
 
 // vocabulary are the planner's own words that misspellings are
 // corrected towards (the plant's vocabulary is corrected by plant).
