@@ -51,10 +51,24 @@ var docFactKinds = []docFactKind{
 	},
 	{
 		key:    "tension",
-		ask:    regexp.MustCompile(`(?i)\b(?:what|how much|which)\b.{0,30}\btension\b|\btension\b.{0,25}\b(?:should|supposed|set|spec\w*|value)\b|장력.{0,12}(?:얼마|몇|맞춰|기준|값)`),
+		ask:    regexp.MustCompile(`(?i)\b(?:what|how much|which)\b.{0,30}\btension\b|\btension\b.{0,25}\b(?:should|supposed|set|spec\w*|value|freq\w*|hz)\b|\b(?:freq\w*|hz)\b.{0,20}\btension\b|장력.{0,12}(?:얼마|몇|맞춰|기준|값|hz|주파수)`),
 		line:   regexp.MustCompile(`(?i)tension|장력`),
 		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:Hz\b|N\b|kgf\b|mm\b)`),
 		search: "belt tension Hz frequency 장력",
+	},
+	{
+		key:    "rating",
+		ask:    regexp.MustCompile(`(?i)\b(?:what|which|how many)\b.{0,15}\b(?:micron\w*|µm|μm|mesh)\b|\b(?:micron|mesh) (?:rating|size|element|filter)\b|몇 ?(?:마이크로\S*|미크론|마이크론|µm|um|메쉬|메시)|(?:마이크로|미크론|마이크론|메쉬|메시)\S* ?(?:짜리|몇|얼마|뭐)`),
+		line:   regexp.MustCompile(`(?i)micron|µm|μm|\bmesh\b|마이크로|미크론|메쉬|메시`),
+		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:µm|μm|um\b|microns?\b|mesh\b|마이크로|미크론)`),
+		search: "filter element micron µm part no. 필터 엘리먼트",
+	},
+	{
+		key:    "heat",
+		ask:    regexp.MustCompile(`(?i)\b(?:how hot|what temp\w*|max\w* temp\w*|how many degrees)\b.{0,40}\bheat\w*|\bheat\w*\b.{0,40}\b(?:how hot|what temp\w*|max\w*|degrees)\b|가열.{0,20}(?:몇 ?도|온도|최대|최고)|(?:몇 ?도|최대 온도|최고 온도).{0,15}가열`),
+		line:   regexp.MustCompile(`(?i)heat|가열`),
+		value:  regexp.MustCompile(`(?i)\d+(?:[.,]\d+)?\s*(?:°\s?C|℃|°F)`),
+		search: "bearing fitting heated induction heater temperature max 가열",
 	},
 	{
 		key:    "warmup",
