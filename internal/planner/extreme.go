@@ -73,7 +73,7 @@ func (r *run) extreme() bool {
 	if sensor == "" {
 		sensor = extremeSensorWords[end]
 	}
-	if sensor == "" || sensor == "output" {
+	if sensor == "" || sensor == "output" || sensor == "plan" {
 		return false
 	}
 	low := end == "lowest" || end == "least" || end == "coldest" || end == "slowest" || end == "낮" || end == "느리"

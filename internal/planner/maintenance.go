@@ -43,6 +43,10 @@ var maintAsks = []maintAsk{
 	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|` + lastFailureKO), "last_service"},
 }
 
+// maintTimeRe is a time word of a maintenance question, left out when a
+// follow-up asks it again of another time.
+var maintTimeRe = regexp.MustCompile(`\b(?:this|last|past|previous) (?:year|month|quarter|week)\b|\b(?:in|over) the (?:last|past) \d+ (?:days|weeks|months|years)\b|\bin \d{4}\b|올해|작년|지난 ?(?:해|달|주|분기)|이번 ?(?:달|주|분기)|최근 ?\d+ ?(?:일|주|개월|달|년)`)
+
 // listTimesRe asks when each of the thread's records was ("그거
 // 언제언제야?", "when were they?").
 var listTimesRe = regexp.MustCompile(`언제언제|언제 ?언제|몇 ?시 ?몇 ?시|\bwhen (?:were|did) (?:they|those|these)\b|\bwhat (?:times|dates)\b|\bwhich (?:days|dates|times)\b`)
@@ -361,6 +365,26 @@ func (r *run) maintenanceAs(key string) {
 				r.q.Text += " " + lines[len(lines)-1]
 				q = r.q
 			}
+		}
+	}
+	if q.FollowUp && ask == nil {
+		// "which one first?", "and last year?", "and over the whole
+		// history?": the thread's latest maintenance question, of this
+		// one's time (its own time words left out).
+		lines := strings.Split(strings.TrimSpace(q.Thread), "\n")
+		for i := len(lines) - 1; i >= 0; i-- {
+			prev := maintAskOf(lines[i])
+			if prev == nil {
+				continue
+			}
+			ask = prev
+			extra := maintTimeRe.ReplaceAllString(plant.Normalize(lines[i]), " ")
+			if whichFirstRe.MatchString(q.Text) && (prev.key == "bundle" || prev.key == "due") {
+				ask, extra = maintAskOf("due first"), extra+" due first"
+			}
+			r.q.Text += " " + extra
+			q = r.q
+			break
 		}
 	}
 	for i := range maintAsks {

@@ -740,6 +740,9 @@ var timeRules = []timeRule{
 		}, nil},
 	{regexp.MustCompile(`\b(?:last|past|previous|over the last|over the past|in the last|in the past|during the last|for the last|for the past)\s+(\d+|a|an)?\s*(minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|shifts?|months?|years?)\b`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			if m[1] == "" && strings.HasPrefix(m[2], "year") && (m[0] == "last year" || m[0] == "previous year") {
+				return Span{}, false // "last year" alone is the calendar year before this one
+			}
 			d := time.Duration(count(m[1])) * unit(m[2])
 			switch {
 			case strings.HasPrefix(m[2], "month"):

@@ -233,6 +233,17 @@ var (
 // nowWordRe says "now" ("지금 상황", "right now").
 var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b|지금|현재`)
 
+// whichFirstRe asks, after a list, which of it comes first: "which one
+// first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
+var whichFirstRe = regexp.MustCompile(`^\W*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first\W*$|^\W*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)\s*(?:해|하지|할까|해야|처리)?\S*\W*$`)
+
+// allTimeRe asks over every record there is: "over the whole history",
+// "all time", "ever", "전체 기간", "지금까지 전부".
+var allTimeRe = regexp.MustCompile(`\b(?:(?:over |in )?the (?:whole|entire|full) (?:history|record|records)|all[- ]time|of all time|since (?:records began|the (?:start|beginning))|ever recorded)\b|전체 ?기간|전 ?기간|지금까지 ?(?:전부|전체|다)|기록 ?전체|역대`)
+
+// phrasedOwnAsk says a question asks a maintenance question of its own.
+func phrasedOwnAsk(text string) bool { return maintAskOf(text) != nil }
+
 // whyOnlyRe is a question that asks only why: "why?", "how come?",
 // "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
 // 판단했어?".
@@ -492,7 +503,16 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 		q.FollowUp = true
 	}
-	if !q.Window.Named && prev.Window.Named && q.FollowUp && !ongoingRe.MatchString(q.Text) {
+	if prev.Intent == IntentMaintenance && !phrasedOwnAsk(q.Text) && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
+		// "which one first?" after the open work orders, "and last year?"
+		// after a count of breakdowns, "and over the whole history?" after
+		// a ranking: the thread's maintenance question again.
+		q.Intent, q.FollowUp = IntentMaintenance, true
+	}
+	if allTimeRe.MatchString(q.Text) {
+		// "over the whole history?": every record, not the thread's period.
+		q.Window, q.WindowInherited = Span{}, false
+	} else if !q.Window.Named && prev.Window.Named && q.FollowUp && !ongoingRe.MatchString(q.Text) {
 		// Not "why does it keep rising?": that is about now, whatever
 		// time the thread looked at before.
 		q.Window, q.WindowInherited = prev.Window, true
