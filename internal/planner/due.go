@@ -45,6 +45,10 @@ func (r *run) dueWork(args map[string]any) {
 		w = r.q.Horizon
 		w.Named = true
 	}
+	if w.Named && !w.To.Before(r.now.Add(-time.Minute)) && !w.To.After(r.now.Add(time.Minute)) {
+		// "due this month": to the month's end, not up to now.
+		w.To = r.periodEnd(w)
+	}
 	// By due date, across machines: the records come newest first.
 	sort.SliceStable(recs, func(i, j int) bool {
 		if (recs[i].Due == "") != (recs[j].Due == "") {
@@ -124,4 +128,24 @@ func (r *run) dueWork(args map[string]any) {
 	r.a.Situation = joinLines(out)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// periodEnd is the end of the calendar period a window up to now is the
+// part so far of ("this month": the 1st of next month); the window's end
+// when it is no such period.
+func (r *run) periodEnd(w Span) time.Time {
+	l := r.p.Local(r.now)
+	switch w.Label {
+	case "today":
+		return r.p.Day(r.now, 1)
+	case "this week":
+		return r.p.Week(r.now, 1)
+	case "this month":
+		return time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, l.Location())
+	case "this quarter":
+		return time.Date(l.Year(), time.Month((int(l.Month())-1)/3*3+4), 1, 0, 0, 0, 0, l.Location())
+	case "this year":
+		return time.Date(l.Year()+1, 1, 1, 0, 0, 0, 0, l.Location())
+	}
+	return w.To
 }

@@ -31,7 +31,7 @@ var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
 	{"reliability", regexp.MustCompile(`(?:고장|정지)\S*.{0,12}(?:몇 ?일|며칠|몇 ?주|몇 ?달)\s*(?:마다|에 한 번)|\bhow often (?:does|do) .{0,30}\b(?:fail|break)\w*|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리|교환).{0,10}(?:얼마나 걸|시간이 얼마|몇 ?시간 ?(?:걸|정도))`), "reliability"},
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
-	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 시간|다운타임|비가동|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`), "downtime"},
+	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 ?시간|다운타임|비가동|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
 	{"count", regexp.MustCompile(anyAlarmsPattern + `|` + alarmMostKO + `|(?:예방 ?정비|pm|피엠|점검|정비)\S*\s*(?:가장|제일) ?(?:많이|자주|적게)|\bmost (?:pms?|preventive|inspections|services)\b|\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive|services|inspections?|checks|work ?orders)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:failures|breakdowns|repairs|alarms|alerts|errors)\b.{0,12}\b(?:by|per|for each) (?:component|part|machine|asset|line|type|model)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)|(?:pm|피엠|점검|정비).{0,10}몇 ?(?:건|번|회)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\b(?:pms?|preventive maintenance|services|inspections) (?:are |is )?(?:due|scheduled|coming up)\b|\b(?:pm|preventive maintenance) (?:schedule|plan|calendar)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|다음 ?(?:pm|피엠|예방 ?정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
@@ -40,7 +40,7 @@ var maintAsks = []maintAsk{
 	{"replaced", replacedAskRe, "records"},
 	{"duration", regexp.MustCompile(jobDurationPattern), "records"},
 	{"longest", regexp.MustCompile(longestWithoutPattern), "last_service"},
-	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막 ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|` + lastFailureKO), "last_service"},
+	{"last", regexp.MustCompile(`\b(?:last|latest|most recent) (?:fail\w*|breakdown|broke)|\bwhen did .{0,30}\blast (?:fail|break|broke)|\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled|last)\b|마지막(?:으로)? ?(?:점검|정비|보전|수리|pm|피엠)|언제 (?:점검|정비)|최근 (?:점검|정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|` + lastFailureKO), "last_service"},
 }
 
 // maintTimeRe is a time word of a maintenance question, left out when a
@@ -255,6 +255,10 @@ var notComponent = map[string]bool{"between": true, "in": true, "on": true, "for
 	// Prepositions and other function words ("downtime from failures").
 	"from": true, "to": true, "by": true, "after": true, "before": true, "about": true, "since": true, "during": true, "than": true,
 	"at": true, "into": true, "over": true, "under": true, "without": true, "due": true, "caused": true, "because": true, "like": true,
+	// Verbs and question words ("compare failure downtime in october and november").
+	"compare": true, "show": true, "list": true, "count": true, "rank": true, "plot": true, "chart": true, "sum": true, "average": true,
+	"get": true, "give": true, "what": true, "which": true, "how": true, "did": true, "were": true, "was": true, "are": true, "is": true,
+	"tell": true, "check": true, "see": true, "find": true, "pull": true, "summarize": true, "summarise": true,
 	"last": true, "first": true, "repeat": true, "repeated": true, "several": true, "few": true, "some": true, "our": true, "my": true,
 	"this": true, "that": true, "same": true, "other": true, "every": true, "each": true, "real": true, "actual": true, "sudden": true,
 	"unexpected": true, "serious": true, "mechanical": true, "electrical": true}
@@ -394,6 +398,24 @@ func (r *run) maintenanceAs(key string) {
 	}
 	if ask == nil {
 		ask = &maintAsks[len(maintAsks)-1]
+	}
+	if a, b, paired := namedPair(q.Text, r.now, r.p); paired && key == "" && (ask.key == "downtime" || ask.key == "count" || ask.key == "cost") {
+		// "10월이랑 11월 고장 정지시간 비교해줘": the same figure over each
+		// period named, the earlier first.
+		if b.From.Before(a.From) {
+			a, b = b, a
+		}
+		var lines []string
+		for _, w := range []Span{a, b} {
+			r.q.Window = w
+			r.q.Window.Named = true
+			r.a.Situation = ""
+			r.maintenanceAs(ask.key)
+			lines = append(lines, r.a.Situation)
+		}
+		r.q = q
+		r.a.Situation = joinLines(append([]string{r.msg("maint.pair")}, lines...))
+		return
 	}
 	args := map[string]any{"aggregate": ask.aggregate}
 	targets := append([]string(nil), q.Assets...)

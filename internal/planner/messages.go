@@ -95,6 +95,7 @@ var messages = map[string][2]string{
 	"why.because":      {"Because: %s", "근거: %s"},
 	"why.data":         {"What the data shows:", "데이터로 보면:"},
 	"why.steps_before": {"The steps are those of my previous answer (ask \"what should I do?\" to see them again).", "조치는 앞의 답변과 같습니다 (\"어떻게 해야 돼?\"라고 물으면 다시 보여드립니다)."},
+	"maint.pair":       {"Each period from the maintenance records, the earlier first:", "정비 기록의 기간별 수치 (이전 기간부터):"},
 	"typo.read_as":     {"Reading %s as %s (no machine is named %[1]s).", "%s은 %s(으)로 읽었습니다 (%[1]s(이)라는 설비는 없습니다)."},
 	"unknown.instead":  {"I can check the plant's own machines and lines instead (%s): ask, for example, \"is %s ok?\".", "대신 이 플랜트의 설비와 라인(%s)을 확인할 수 있습니다. 예: \"%s 괜찮아?\""},
 

@@ -429,6 +429,12 @@ var timeRules = []timeRule{
 			}
 			return sinceOr(latestMonth(p, now, months[m[2]]))(pre, now)
 		}, nil},
+	// A month's full name alone ("october vs november"), but not "may" or
+	// "march", which are verbs.
+	{regexp.MustCompile(`\b(january|february|april|june|july|august|september|october|november|december)\b`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return sinceOr(latestMonth(p, now, months[m[1]]))("", now)
+		}, nil},
 	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(에|에는|중|동안|한 ?달|의|부터)|\s|$)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			pre := ""

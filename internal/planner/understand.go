@@ -171,6 +171,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	if len(q.Assets) > 0 && !q.Output && !q.Plan && reachLimitAskRe.MatchString(q.Text) && q.Intent != IntentOutOfScope && q.Intent != IntentForecast {
+		// "프레스3 진동 이 추세면 언제쯤 위험 기준 넘어?": the machine's
+		// outlook against its documented limits, not the last day's trend.
+		q.Intent = IntentDiagnose
+	}
 	if q.Intent == "" {
 		if _, ok := docFactAsked(q.Text, p); ok {
 			// "스핀들 워밍업 몇분": a value of the runbooks, with nothing else
@@ -232,6 +237,11 @@ var (
 
 // nowWordRe says "now" ("지금 상황", "right now").
 var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b|지금|현재`)
+
+// reachLimitAskRe asks when a reading will reach a limit: "when will it
+// hit the danger limit?", "how long until it reaches the alarm level?",
+// "언제쯤 위험 기준 넘어?".
+var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\b(?:reach|hit|cross|pass|exceed|go (?:over|above|past)|get to)\b|\bhow (?:long|soon) (?:until|before|till|to)\b.{0,40}\b(?:reach|hit|cross|limit|danger|alarm|alert|trip)|언제(?:쯤)?.{0,20}(?:위험|경보|알람|정지|한계|기준|주의)\S*.{0,10}(?:넘|도달|닿|찍)|(?:위험|경보|알람|한계|주의) ?(?:기준|값|레벨|수준)?\S* ?(?:넘|도달|닿)\S*.{0,10}언제|(?:몇 ?시간|며칠) (?:뒤|후)에?.{0,10}(?:넘|도달|닿)`)
 
 // whichFirstRe asks, after a list, which of it comes first: "which one
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
