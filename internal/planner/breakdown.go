@@ -469,7 +469,7 @@ const planDateAhead = 31 * 24 * time.Hour
 // planAskRe asks for the plan itself ("what's the plan for line 1
 // tomorrow?", "how many parts are planned this week?", "내일 계획 생산량"),
 // not whether it will be met.
-var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)?.{0,6}(?:얼마|몇 ?개)`)
+var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)?.{0,6}(?:얼마|몇 ?개)|\bplan\b.{0,20}\b(?:in yet|out yet|entered|available|ready|been (?:set|made|entered))\b|\b(?:is there|any|do we have an?) (?:production )?plan\b|계획\S{0,2} ?(?:나와|나왔|잡혀|올라와|들어와|있어|있나|있음)`)
 
 // planMetRe asks whether the plan will be met: a forecast against it.
 var planMetRe = regexp.MustCompile(`(?i)\bwill (?:we|it|they|line)\b|\bmake (?:it|the plan)\b|\bhit\b|\bmeet\b|\bachiev\w*|\bon track\b|\bbehind\b|\bahead\b|\bshort\b|달성|맞출|채울|부족`)
@@ -491,11 +491,17 @@ func (r *run) planOnly() bool {
 		// is this year's, not last year's.
 		w = Span{From: next, To: w.To.AddDate(1, 0, 0), Label: w.Label, LabelKO: w.LabelKO, Named: true}
 	}
-	if weekWordRe.MatchString(q.Text) && !strings.Contains(strings.ToLower(q.Text), "last") && !strings.Contains(q.Text, "지난") {
+	if weekWordRe.MatchString(q.Text) && !strings.Contains(strings.ToLower(q.Text), "last") && !strings.Contains(q.Text, "지난") && w.Label != "the rest of this week" {
+		// Not "이번주 남은 기간": the rest of the week, from now.
 		w = Span{From: r.p.Week(r.now, 0), To: r.p.Week(r.now, 1), Label: "this week", LabelKO: "이번 주", Named: true}
 		if strings.Contains(strings.ToLower(q.Text), "next") || strings.Contains(q.Text, "다음") {
 			w = Span{From: r.p.Week(r.now, 1), To: r.p.Week(r.now, 2), Label: "next week", LabelKO: "다음 주", Named: true}
 		}
+	}
+	if t := w.From.Truncate(time.Hour); t.Before(w.From) && !w.From.After(r.now.Add(time.Minute)) {
+		// "the rest of this week" from 19:03: the plan of the hours still
+		// to come, from 20:00 (the hour under way is mostly made).
+		w.From = t.Add(time.Hour)
 	}
 	var calls []agent.ToolCall
 	for _, l := range r.outputLines() {

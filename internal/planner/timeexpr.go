@@ -664,6 +664,12 @@ var timeRules = []timeRule{
 		}, nil},
 	// "weekend output", "주말 생산량": a bare weekend is the split one above.
 	{re: regexp.MustCompile(`\bweekend'?s?\b|주말`), dir: split, span: weekendSpan, ahead: weekendAhead},
+	{regexp.MustCompile(`\bnext month\b|다음\s*달`), future,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			l := p.Local(now)
+			first := time.Date(l.Year(), l.Month()+1, 1, 0, 0, 0, 0, l.Location())
+			return Span{From: first, To: first.AddDate(0, 1, 0), Label: "next month", LabelKO: "다음 달"}, true
+		}, nil},
 	{regexp.MustCompile(`\bnext week\b|다음\s*주`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, 1), To: p.Week(now, 2), Label: "next week", LabelKO: "다음 주"}, true
