@@ -11,12 +11,14 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gemba-ai/gemba/internal/conversation"
 	"github.com/gemba-ai/gemba/internal/db"
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
 	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/plant"
+	"github.com/gemba-ai/gemba/internal/plant/model"
 	"github.com/gemba-ai/gemba/internal/risk"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/rag"
@@ -29,6 +31,8 @@ type demoPlant struct {
 	pool *pgxpool.Pool
 	docs *rag.Store
 	now  time.Time
+	// defaults are the plant model in force (the demo's plant.yaml).
+	defaults plant.Defaults
 }
 
 var (
@@ -55,6 +59,18 @@ func openDemo(t testing.TB) *demoPlant {
 			demoErr = err
 			return
 		}
+		// The demo plant's model (aliases, limits, shifts), as `gemba demo
+		// seed` applies it: the plant a user of the demo asks about.
+		if _, err := model.Apply(ctx, model.Env{DB: pool, Channels: conversation.PlantChannelsOn}, demo.PlantFile,
+			model.ApplyOptions{FileName: "demo/plant.yaml", By: "eval"}); err != nil {
+			demoErr = err
+			return
+		}
+		inForce, err := model.Load(ctx, pool, plant.DemoDefaults())
+		if err != nil {
+			demoErr = err
+			return
+		}
 		emb, err := rag.NewLocalEmbedder(rag.DefaultLocalDim)
 		if err != nil {
 			demoErr = err
@@ -70,7 +86,7 @@ func openDemo(t testing.TB) *demoPlant {
 			demoErr = rep.Failed[0]
 			return
 		}
-		demoDB = &demoPlant{pool: pool, docs: docs, now: now}
+		demoDB = &demoPlant{pool: pool, docs: docs, now: now, defaults: inForce.Defaults}
 	})
 	require.NoError(t, demoErr)
 	return demoDB

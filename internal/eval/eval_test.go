@@ -18,7 +18,6 @@ import (
 	"github.com/gemba-ai/gemba/internal/config"
 	"github.com/gemba-ai/gemba/internal/llmtest"
 	"github.com/gemba-ai/gemba/internal/planner"
-	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -121,7 +120,7 @@ func newRunner(t testing.TB, d *demoPlant, model agent.Model) *agent.Runner {
 	t.Helper()
 	r, err := agent.New(agent.Options{
 		Model: model, ModelName: "scripted", Tools: d.registry(), Store: agent.NewStore(d.pool), Docs: d.docs,
-		Planner: planner.New(planner.Options{}), Plant: plant.DemoDefaults(),
+		Planner: planner.New(planner.Options{}), Plant: d.defaults,
 		Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return d.now },
 	})
 	require.NoError(t, err)

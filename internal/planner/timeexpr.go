@@ -722,6 +722,15 @@ var timeRules = []timeRule{
 			h := map[string][2]int{"afternoon": {12, 18}, "오후": {12, 18}, "evening": {18, 22}, "저녁": {18, 22}}[part]
 			return Span{From: p.At(now, 0, time.Duration(h[0])*time.Hour), To: p.At(now, 0, time.Duration(h[1])*time.Hour), Label: "this " + part, LabelKO: "오늘 " + part}, true
 		}, nil},
+	// "since lunch", "점심 이후": from noon (yesterday's before it).
+	{regexp.MustCompile(`\b(?:since|after) lunch(?:time)?\b|점심\s*(?:이후|먹고|후에?|지나고|부터)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			from := p.At(now, 0, 12*time.Hour)
+			if from.After(now) {
+				from = p.At(now, -1, 12*time.Hour)
+			}
+			return Span{From: from, To: now, Label: "since lunch", LabelKO: "점심 이후"}, true
+		}, nil},
 	{regexp.MustCompile(`\bthis morning\b|오늘\s*아침|아침부터|오전부터`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			from := p.FirstShiftStart(now)
