@@ -70,6 +70,10 @@ func (r *run) answer() {
 		return
 	}
 	targets := targetsOf(q, r.p)
+	if r.fixWorked(targets) {
+		r.noteUnknown() // "did the regrease fix on press-1 back in 2024 work?"
+		return
+	}
 	if r.lastFailureWindow(targets) {
 		q = r.q // "what came before machine 12's last failure?": that failure's time
 	}

@@ -91,13 +91,20 @@ var messages = map[string][2]string{
 	"outcome.unknown":      {"outcome not recorded", "결과 기록 없음"},
 
 	// Unknown things.
-	"unknown.sensor":   {"%s has no %s sensor (its sensors: %s).", "%s에는 %s 센서가 없습니다(있는 센서: %s)."},
-	"why.because":      {"Because: %s", "근거: %s"},
-	"why.data":         {"What the data shows:", "데이터로 보면:"},
-	"why.steps_before": {"The steps are those of my previous answer (ask \"what should I do?\" to see them again).", "조치는 앞의 답변과 같습니다 (\"어떻게 해야 돼?\"라고 물으면 다시 보여드립니다)."},
-	"maint.pair":       {"Each period from the maintenance records, the earlier first:", "정비 기록의 기간별 수치 (이전 기간부터):"},
-	"typo.read_as":     {"Reading %s as %s (no machine is named %[1]s).", "%s은 %s(으)로 읽었습니다 (%[1]s(이)라는 설비는 없습니다)."},
-	"unknown.instead":  {"I can check the plant's own machines and lines instead (%s): ask, for example, \"is %s ok?\".", "대신 이 플랜트의 설비와 라인(%s)을 확인할 수 있습니다. 예: \"%s 괜찮아?\""},
+	"unknown.sensor":    {"%s has no %s sensor (its sensors: %s).", "%s에는 %s 센서가 없습니다(있는 센서: %s)."},
+	"why.because":       {"Because: %s", "근거: %s"},
+	"why.data":          {"What the data shows:", "데이터로 보면:"},
+	"why.steps_before":  {"The steps are those of my previous answer (ask \"what should I do?\" to see them again).", "조치는 앞의 답변과 같습니다 (\"어떻게 해야 돼?\"라고 물으면 다시 보여드립니다)."},
+	"fixworked.no":      {"No: %s", "아니요: %s"},
+	"fixworked.none_in": {"No incident of that on %s is recorded in %s; the latest one is below.", "%s의 그 작업 기록은 %s에는 없습니다. 가장 최근 기록은 아래와 같습니다."},
+	"fixworked.then":    {"What came next: %s", "그다음: %s"},
+	"fixworked.yes":     {"Yes: %s", "네: %s"},
+	"fixworked.partly":  {"Only partly: %s", "일부만 효과가 있었습니다: %s"},
+	"fixworked.unknown": {"The record does not say whether it worked: %s", "효과가 있었는지 기록에 없습니다: %s"},
+	"escalate.history":  {"The incident records are the source; ask the maintenance lead if one looks wrong or incomplete.", "출처는 사고 기록입니다. 기록이 틀리거나 빠져 보이면 보전 담당 리더에게 확인하세요."},
+	"maint.pair":        {"Each period from the maintenance records, the earlier first:", "정비 기록의 기간별 수치 (이전 기간부터):"},
+	"typo.read_as":      {"Reading %s as %s (no machine is named %[1]s).", "%s은 %s(으)로 읽었습니다 (%[1]s(이)라는 설비는 없습니다)."},
+	"unknown.instead":   {"I can check the plant's own machines and lines instead (%s): ask, for example, \"is %s ok?\".", "대신 이 플랜트의 설비와 라인(%s)을 확인할 수 있습니다. 예: \"%s 괜찮아?\""},
 
 	// Causes.
 	"explain.trend":        {"a trend change (%s%s over the window), not the usual daily and weekly pattern", "평소 일간·주간 패턴이 아닌 추세 변화 (구간 중 %s%s)"},

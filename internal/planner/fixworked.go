@@ -1,0 +1,133 @@
+package planner
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
+)
+
+// --- Did a past fix work? ------------------------------------------------------
+//
+// "did the regrease fix on press-1 back in 2024 work?", "작년에 펌프1 스트레이너
+// 청소한 거 효과 있었어?": the machine's incident of that fix and its recorded
+// outcome, said as yes, no or partly first, and, when it did not fix it, the
+// incident that followed on the machine and what it did.
+
+// fixWorkedRe asks whether a fix done in the past worked.
+var fixWorkedRe = regexp.MustCompile(`\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|했던|한 거|했던 거|한 것)\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
+
+// fixStopRe are the words of such a question that say nothing of what was
+// done: function words, times, machine names.
+var fixStopRe = regexp.MustCompile(`\b(?:the|that|our|their|your|on|in|at|of|for|to|back|last|this|year|month|week|ago|it|its|a|an|did|does|do|was|were|is|work|worked|hold|help|fix|fixed|repair|job|successful|effective|success|\d+)\b|[a-z]+-\d+|\S*(?:년|월|주|일)에?\b|효과\S*|소용\S*|있었\S*|없었\S*|거\b|것\b`)
+
+// fixWorked answers whether one machine's past fix worked; false when the
+// question is not that or no incident of the machine is found.
+func (r *run) fixWorked(targets []string) bool {
+	q := r.q
+	if !fixWorkedRe.MatchString(q.Text) || len(targets) != 1 {
+		return false
+	}
+	asset := targets[0]
+	text := strings.ToLower(q.Text)
+	for _, n := range append(r.p.AssetNames(), r.p.LineNames()...) {
+		text = strings.ReplaceAll(text, n, " ")
+	}
+	var stems []string
+	for _, w := range strings.Fields(fixStopRe.ReplaceAllString(text, " ")) {
+		w = strings.Trim(w, "?.,!")
+		if len([]rune(w)) >= 2 && !stopWords[w] {
+			stems = append(stems, stem(w))
+		}
+	}
+	args := map[string]any{"query": q.Question, "asset": asset, "kind": "incident", "k": 20}
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args})
+	if len(res) == 0 || !res[0].OK {
+		return false
+	}
+	ids := r.lib.merge(res[0])
+	r.readFirst(ids, 8)
+	var own []*doc
+	for _, id := range ids {
+		if d := r.lib.docs[id]; d != nil && d.incident() && d.Asset == asset {
+			own = append(own, d)
+		}
+	}
+	if len(own) == 0 {
+		return false
+	}
+	sort.SliceStable(own, func(i, j int) bool { return own[i].Occurred < own[j].Occurred })
+	// The time said is when the fix was done ("back in 2024", "작년에"),
+	// which a fact said ("청소한 거") does not make the question's window.
+	w, _ := readTimes(q.Text, r.now, r.p)
+	inWindow := func(d *doc) bool { return !w.Named || w.Ahead || r.occurredIn(d, w) }
+	says := func(d *doc) int { // what was done in its title counts twice
+		title, body := strings.ToLower(d.Title), strings.ToLower(d.Body)
+		n := 0
+		for _, s := range stems {
+			if strings.Contains(title, s) {
+				n += 2
+			}
+			if strings.Contains(body, s) {
+				n++
+			}
+		}
+		return n
+	}
+	// The latest of those that say most of what was done.
+	var hit *doc
+	best := 0
+	for _, d := range own {
+		if !inWindow(d) {
+			continue
+		}
+		if n := says(d); n >= best {
+			hit, best = d, n
+		}
+	}
+	var lines []string
+	if hit == nil && w.Named {
+		// Nothing of it in the time said: the latest of it, said as such.
+		best = 1
+		for _, d := range own {
+			if n := says(d); n >= best {
+				hit, best = d, n
+			}
+		}
+		if hit == nil {
+			return false
+		}
+		label := w.Label
+		if r.ko() {
+			label = w.LabelKO
+		}
+		lines = append(lines, r.msg("fixworked.none_in", asset, label))
+	}
+	if hit == nil {
+		return false
+	}
+	switch strings.ToLower(hit.Outcome) {
+	case "failed":
+		lines = append(lines, r.msg("fixworked.no", r.historyLine(hit, asset)))
+		for _, d := range own {
+			if d.Occurred > hit.Occurred {
+				lines = append(lines, r.msg("fixworked.then", r.historyLine(d, asset)))
+				r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+				break
+			}
+		}
+	case "worked":
+		lines = append(lines, r.msg("fixworked.yes", r.historyLine(hit, asset)))
+	case "partial":
+		lines = append(lines, r.msg("fixworked.partly", r.historyLine(hit, asset)))
+	default:
+		lines = append(lines, r.msg("fixworked.unknown", r.historyLine(hit, asset)))
+	}
+	r.a.Citations = append([]tools.Citation{{ID: hit.ID, Title: hit.Title, Kind: hit.Kind}}, r.a.Citations...)
+	r.a.Situation = joinLines(lines)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.history")
+	return true
+}
