@@ -71,6 +71,12 @@ var docFactKinds = []docFactKind{
 		search: "bearing fitting heated induction heater temperature max 가열",
 	},
 	{
+		key:    "schedule",
+		ask:    regexp.MustCompile(`(?i)(?:마다|매주|매일|매번|월요일 ?아침|주말마다).{0,12}(?:해야|하는|돌려야|돌리는|돌려|실행)|언제 (?:해야|돌려야|실행해야)|\b(?:every|each) (?:monday|morning|shift|day|week|start-?up)\b.{0,30}\b(?:do|run|need\w*|required|supposed|have to)\b|\b(?:do|should|must) (?:i|we) (?:run|do) (?:it|this|that) (?:every|each|after|before)\b|\bwhen (?:do|should|must) (?:i|we) (?:run|do) (?:it|this|that|the)\b|\b(?:have to|need to|must|should|supposed to) (?:run|do)\b.{0,40}\b(?:every|each) (?:monday|morning|shift|day|week)\b`),
+		line:   regexp.MustCompile(`(?i)\brun (?:it )?(?:after|before|every|when|at)\b|\bevery (?:monday|morning|shift|day|week)\b|\bafter a stop\b|마다|매주|매일|실행한다|수행한다`),
+		search: "when to run every Monday morning after a stop",
+	},
+	{
 		key:    "warmup",
 		ask:    regexp.MustCompile(`(?i)\bwarm[- ]?up\b.{0,30}\b(?:how long|minutes|mins)\b|\bhow long\b.{0,30}\bwarm[- ]?up\b|워밍업.{0,12}(?:몇 ?분|얼마|몇 ?시간)|예열.{0,12}(?:몇 ?분|얼마|몇 ?시간)|몇 ?분.{0,12}(?:워밍업|예열)`),
 		line:   regexp.MustCompile(`(?i)warm[- ]?up|워밍업|예열|\brpm\b`),
@@ -113,8 +119,17 @@ func docFactAsked(text string, p *plant.Plant) (docFactKind, bool) {
 func (r *run) docFact(k docFactKind) bool {
 	q := r.q
 	query := q.Question + " " + k.search
+	about := q.Text
+	if k.key == "schedule" && q.Thread != "" {
+		// "월요일 아침마다 해야 되는 거 맞아?" after the warm-up: of the
+		// thread's procedure.
+		lines := strings.Split(strings.TrimSpace(q.Thread), "\n")
+		last := lines[len(lines)-1]
+		query += " " + last
+		about += " " + plant.Normalize(last)
+	}
 	for _, s := range searchSynonyms {
-		if s.re.MatchString(q.Text) {
+		if s.re.MatchString(about) {
 			query += " " + s.add
 		}
 	}
@@ -151,6 +166,12 @@ func (r *run) docFact(k docFactKind) bool {
 				named = append(named, found{l, d, f})
 			}
 		}
+	}
+	if k.key == "schedule" && len(stated) > 0 {
+		// When a procedure is to be run is its own runbook's line, not
+		// every "every shift" of the others.
+		first := stated[0].d
+		stated = slices.DeleteFunc(stated, func(f found) bool { return f.d != first })
 	}
 	best := func(fs []found, n int) []string {
 		top := 0.0
