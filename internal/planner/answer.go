@@ -70,6 +70,10 @@ func (r *run) answer() {
 		return
 	}
 	targets := targetsOf(q, r.p)
+	if r.alwaysCause(targets) {
+		r.noteUnknown() // "컨베이어 속도 알람 뜨면 무조건 벨트 문제임?"
+		return
+	}
 	if r.fixWorked(targets) {
 		r.noteUnknown() // "did the regrease fix on press-1 back in 2024 work?"
 		return
