@@ -96,7 +96,7 @@ var messages = map[string][2]string{
 	"why.data":          {"What the data shows:", "데이터로 보면:"},
 	"why.steps_before":  {"The steps are those of my previous answer (ask \"what should I do?\" to see them again).", "조치는 앞의 답변과 같습니다 (\"어떻게 해야 돼?\"라고 물으면 다시 보여드립니다)."},
 	"fixworked.no":      {"No: %s", "아니요: %s"},
-	"always.no":         {"Not always: %s's records show %[3]d different causes behind its %[2]s alarms or readings — check which one it is before acting:", "아니요, 항상 그렇지는 않습니다: %s의 기록에는 %[2]s 알람·이상의 원인이 %[3]d가지로 나옵니다. 조치 전에 어느 쪽인지 확인하세요:"},
+	"always.no":         {"Not always: the records of %s show, for its %s alarms or readings, %d different causes — check which one it is before acting:", "아니요, 항상 그렇지는 않습니다: %s의 기록에는 %s 알람·이상의 원인이 %d가지로 나옵니다. 조치 전에 어느 쪽인지 확인하세요:"},
 	"always.one":        {"%s's records hold one cause behind its %s alarms or readings so far; that does not make it the only one — check before acting:", "%s의 기록에는 %s 알람·이상의 원인이 지금까지 한 가지뿐이지만, 그것만 원인이라는 뜻은 아닙니다. 조치 전에 확인하세요:"},
 	"fixworked.none_in": {"No incident of that on %s is recorded in %s; the latest one is below.", "%s의 그 작업 기록은 %s에는 없습니다. 가장 최근 기록은 아래와 같습니다."},
 	"fixworked.then":    {"What came next: %s", "그다음: %s"},
