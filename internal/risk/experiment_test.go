@@ -47,6 +47,7 @@ var experiments = []experiment{
 	{"all, grid sampling", Options{Sampling: SampleGrid}},
 	{"all, penalties 1e-2 and 1e-3", Options{Lambdas: []float64{1e-2, 1e-3}}},
 	{"all, rule balanced", Options{Rule: RuleBalanced}},
+	{"rule confident, all, nested alarms", Options{Rule: RuleConfident}},
 	{defaultExperiment, Options{}},
 }
 
