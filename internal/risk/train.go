@@ -33,7 +33,7 @@ type Options struct {
 	// Precision is the precision the alarm threshold aims for on the
 	// validation part (default 0.5).
 	Precision float64
-	// Rule is how the threshold is chosen (default RuleFailures).
+	// Rule is how the threshold is chosen (default RuleConfident).
 	Rule ThresholdRule
 	// Features are the optional feature groups (nil: DefaultFeatures).
 	Features *FeatureSet
@@ -131,7 +131,7 @@ func (o *Options) defaults() {
 		o.Features = &set
 	}
 	if o.Rule == "" {
-		o.Rule = RuleFailures
+		o.Rule = RuleConfident
 	}
 	if len(o.Lambdas) == 0 {
 		o.Lambdas = Lambdas
@@ -690,7 +690,7 @@ const (
 	// alarm episodes, not asset-hours (see alarmEpisodes): an asset's
 	// consecutive alarms share their label and are one observation, not
 	// dozens. When no threshold that catches a failure passes, it falls
-	// back to RuleFailures.
+	// back to RuleFailures. The default.
 	RuleConfident ThresholdRule = "confident"
 )
 
