@@ -47,6 +47,7 @@ var experiments = []experiment{
 	{"all, grid sampling", Options{Sampling: SampleGrid}},
 	{"all, penalties 1e-2 and 1e-3", Options{Lambdas: []float64{1e-2, 1e-3}}},
 	{"all, rule balanced", Options{Rule: RuleBalanced}},
+	{"rule failures (point estimate), all, nested alarms", Options{Rule: RuleFailures}},
 	{defaultExperiment, Options{}},
 }
 
@@ -75,7 +76,7 @@ func TestRiskExperiments(t *testing.T) {
 	testFrom := p.From.Add(time.Duration(float64(p.To.Sub(p.From)) * 0.7)).Truncate(time.Hour)
 	var sb strings.Builder
 	var chosen *TargetEval
-	fmt.Fprintf(&sb, "%-40s %-12s | %-22s | %-30s | %s\n", "config", "target", "V1 rec/prec/PR-AUC", "V2 n rec prec PR-AUC", "time")
+	fmt.Fprintf(&sb, "%-40s %-12s | %-22s | %-30s | %-9s | %s\n", "config", "target", "V1 rec/prec/PR-AUC", "V2 n rec prec PR-AUC", "threshold", "time")
 	// GEMBA_RISK_SHIFTS (hours, comma-separated; default 0) starts the
 	// history that many hours later: a model whose figures move with it
 	// depends on where its snapshots fall in the day.
@@ -112,8 +113,8 @@ func TestRiskExperiments(t *testing.T) {
 				if v2.HorizonHours == 168 {
 					continue
 				}
-				fmt.Fprintf(&sb, "%-40s %-12s | %.3f %.3f %.3f    | %3d %.3f %.3f %.3f        | %s\n", name, v2.Target.String(),
-					v1.EventRecall, v1.Precision, v1.PRAUC, v2.Failures, v2.EventRecall, v2.Precision, v2.PRAUC, took.Round(time.Second))
+				fmt.Fprintf(&sb, "%-40s %-12s | %.3f %.3f %.3f    | %3d %.3f %.3f %.3f        | %.3f     | %s\n", name, v2.Target.String(),
+					v1.EventRecall, v1.Precision, v1.PRAUC, v2.Failures, v2.EventRecall, v2.Precision, v2.PRAUC, v2.Threshold, took.Round(time.Second))
 			}
 			if e.name == defaultExperiment && shift == shifts[0] {
 				v2, ok := tr.Eval.Find(48, "")

@@ -33,7 +33,7 @@ type Options struct {
 	// Precision is the precision the alarm threshold aims for on the
 	// validation part (default 0.5).
 	Precision float64
-	// Rule is how the threshold is chosen (default RuleFailures).
+	// Rule is how the threshold is chosen (default RuleConfident).
 	Rule ThresholdRule
 	// Features are the optional feature groups (nil: DefaultFeatures).
 	Features *FeatureSet
@@ -131,7 +131,7 @@ func (o *Options) defaults() {
 		o.Features = &set
 	}
 	if o.Rule == "" {
-		o.Rule = RuleFailures
+		o.Rule = RuleConfident
 	}
 	if len(o.Lambdas) == 0 {
 		o.Lambdas = Lambdas
@@ -602,7 +602,15 @@ func (fx *fitData) judge(tg Target, own LogReg, nested []nestedModel, opt Option
 	}
 	pv, sv := score(idx[1])
 	yv := fx.labels(tg, idx[1])
-	thr = chooseThreshold(sv, yv, failurePeaks(tg, fx.assets, fx.snaps, idx[1], sv), opt.Precision, opt.Rule)
+	var rp *rowPlaces
+	if opt.Rule == RuleConfident {
+		rp = &rowPlaces{horizonHours: int64(tg.HorizonHours)}
+		for _, i := range idx[1] {
+			rp.asset = append(rp.asset, fx.snaps[i].asset)
+			rp.hour = append(rp.hour, fx.snaps[i].t.Unix()/3600)
+		}
+	}
+	thr = chooseThreshold(sv, yv, failurePeaks(tg, fx.assets, fx.snaps, idx[1], sv), opt.Precision, opt.Rule, rp)
 	thr = math.Min(thr, 1) // above 1: the nested alarms alone
 	valid = measure(tg, fx.assets, fx.snaps, idx[1], pv, sv, yv, thr, Options{})
 	pt, st := score(idx[2])
@@ -675,7 +683,145 @@ const (
 	// (the highest of equals): an alarm that catches one more failure at
 	// the cost of many false asset-hours is not taken.
 	RuleBalanced ThresholdRule = "balanced"
+	// RuleConfident: as RuleFailures, but a threshold passes only when a
+	// one-sided 95 % lower confidence bound on its precision (Wilson score,
+	// confidenceZ) reaches the aim, not the point estimate: the margin
+	// shrinks as the validation evidence grows. The evidence is counted in
+	// alarm episodes, not asset-hours (see alarmEpisodes): an asset's
+	// consecutive alarms share their label and are one observation, not
+	// dozens. When no threshold that catches a failure passes, it falls
+	// back to RuleFailures. The default.
+	RuleConfident ThresholdRule = "confident"
 )
+
+// confidenceZ is RuleConfident's normal quantile: a one-sided 95 % bound.
+const confidenceZ = 1.645
+
+// wilsonLower is the Wilson score lower bound on a proportion p̂ observed
+// over n (effective) trials, at normal quantile z.
+func wilsonLower(p, n, z float64) float64 {
+	if n <= 0 {
+		return 0
+	}
+	z2 := z * z
+	return (p + z2/(2*n) - z*math.Sqrt(p*(1-p)/n+z2/(4*n*n))) / (1 + z2/n)
+}
+
+// rowPlaces locate the rows a threshold is chosen on, for RuleConfident:
+// each row's asset and hour (since the Unix epoch), and the target's
+// horizon in hours.
+type rowPlaces struct {
+	asset        []int
+	hour         []int64
+	horizonHours int64
+}
+
+// alarmEpisodes groups flagged rows into episodes as a threshold comes
+// down: the flagged hours of one asset, those less than the horizon apart
+// joined (two hours that close can be labelled by the same failure). If
+// each episode's hours share its outcome, the flagged asset-hours'
+// precision is a mean of the episodes' outcomes weighted by their lengths
+// nᵢ, whose variance is p(1−p)·Σnᵢ²/(Σnᵢ)²: its effective sample size is
+// (Σnᵢ)²/Σnᵢ² (Kish's), at most the number of episodes.
+type alarmEpisodes struct {
+	rp      *rowPlaces
+	gap     int64
+	lines   map[int]*assetLine
+	parent  []int
+	size    []int
+	flagged []bool
+	n       float64 // flagged rows, Σnᵢ
+	sumSq   float64 // Σnᵢ²
+}
+
+// assetLine maps an asset's hours (from base) to row positions (−1: none).
+type assetLine struct {
+	base int64
+	at   []int
+}
+
+func newAlarmEpisodes(rp *rowPlaces) *alarmEpisodes {
+	e := &alarmEpisodes{rp: rp, gap: max(1, rp.horizonHours-1), lines: map[int]*assetLine{},
+		parent: make([]int, len(rp.asset)), size: make([]int, len(rp.asset)), flagged: make([]bool, len(rp.asset))}
+	lo, hi := map[int]int64{}, map[int]int64{}
+	for k, a := range rp.asset {
+		h := rp.hour[k]
+		if l, ok := lo[a]; !ok || h < l {
+			lo[a] = h
+		}
+		if u, ok := hi[a]; !ok || h > u {
+			hi[a] = h
+		}
+	}
+	for a, l := range lo {
+		at := make([]int, hi[a]-l+1)
+		for j := range at {
+			at[j] = -1
+		}
+		e.lines[a] = &assetLine{base: l, at: at}
+	}
+	for k, a := range rp.asset {
+		l := e.lines[a]
+		l.at[rp.hour[k]-l.base] = k
+	}
+	return e
+}
+
+func (e *alarmEpisodes) root(k int) int {
+	for e.parent[k] != k {
+		e.parent[k] = e.parent[e.parent[k]]
+		k = e.parent[k]
+	}
+	return k
+}
+
+func (e *alarmEpisodes) join(a, b int) {
+	ra, rb := e.root(a), e.root(b)
+	if ra == rb {
+		return
+	}
+	sa, sb := float64(e.size[ra]), float64(e.size[rb])
+	e.sumSq += (sa+sb)*(sa+sb) - sa*sa - sb*sb
+	if e.size[ra] < e.size[rb] {
+		ra, rb = rb, ra
+	}
+	e.parent[rb] = ra
+	e.size[ra] += e.size[rb]
+}
+
+// flag adds row k to the alarms, joining it to the nearest flagged hour of
+// its asset on either side that is less than the horizon away (every
+// flagged hour nearer is already in that one's episode).
+func (e *alarmEpisodes) flag(k int) {
+	if e.flagged[k] {
+		return
+	}
+	e.flagged[k], e.parent[k], e.size[k] = true, k, 1
+	e.n++
+	e.sumSq++
+	l := e.lines[e.rp.asset[k]]
+	h := e.rp.hour[k] - l.base
+	for _, dir := range []int64{-1, 1} {
+		for d := int64(1); d <= e.gap; d++ {
+			j := h + dir*d
+			if j < 0 || j >= int64(len(l.at)) {
+				break
+			}
+			if q := l.at[j]; q >= 0 && e.flagged[q] {
+				e.join(k, q)
+				break
+			}
+		}
+	}
+}
+
+// effective is the flagged rows' effective sample size, (Σnᵢ)²/Σnᵢ².
+func (e *alarmEpisodes) effective() float64 {
+	if e.sumSq == 0 {
+		return 0
+	}
+	return e.n * e.n / e.sumSq
+}
 
 // failurePeaks returns, for each failure of the target whose horizon lies
 // within rows' span (as eventRecall counts them), the highest score of its
@@ -710,8 +856,16 @@ func failurePeaks(tg Target, assets []*Asset, snaps []snapshot, rows []int, p []
 // scores p, labels y and failure peaks (failurePeaks) by rule, for a
 // precision of at least want; when no threshold reaches it (for
 // RuleFailures: none that catches a failure), the one with the best F1 of
-// asset-hours.
-func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) float64 {
+// asset-hours. RuleConfident needs the rows' places (rp); without them, or
+// when no threshold passes its bound, it is RuleFailures.
+func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule, rp *rowPlaces) float64 {
+	var ep *alarmEpisodes
+	if rule == RuleConfident {
+		if rp == nil || len(rp.asset) != len(p) {
+			return chooseThreshold(p, y, peaks, want, RuleFailures, nil)
+		}
+		ep = newAlarmEpisodes(rp)
+	}
 	idx := make([]int, len(p))
 	for i := range idx {
 		idx[i] = i
@@ -732,6 +886,9 @@ func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) fl
 	bestBal := 0.0
 	for k, i := range idx {
 		tp += y[i]
+		if ep != nil {
+			ep.flag(i)
+		}
 		if k+1 < len(idx) && p[idx[k+1]] == p[i] {
 			continue // a threshold sits between distinct scores
 		}
@@ -739,7 +896,11 @@ func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) fl
 			caught++
 		}
 		prec, rec := tp/float64(k+1), tp/pos
-		if prec >= want {
+		passes := prec >= want
+		if ep != nil {
+			passes = wilsonLower(prec, ep.effective(), confidenceZ) >= want
+		}
+		if passes {
 			switch rule {
 			case RuleAssetHours:
 				best = p[i]
@@ -762,6 +923,9 @@ func chooseThreshold(p, y, peaks []float64, want float64, rule ThresholdRule) fl
 	}
 	if best > 0 {
 		return best
+	}
+	if rule == RuleConfident {
+		return chooseThreshold(p, y, peaks, want, RuleFailures, nil)
 	}
 	return f1Thr
 }
