@@ -69,6 +69,9 @@ func (r *run) answer() {
 		r.noteUnknown() // "what PPE do I need to change the press 3 bearing?"
 		return
 	}
+	if r.worstLineOfThread() {
+		q = r.q // "꼴찌 라인은 왜 못 맞춘 거야?" after a ranking of the lines
+	}
 	targets := targetsOf(q, r.p)
 	if r.alwaysCause(targets) {
 		r.noteUnknown() // "컨베이어 속도 알람 뜨면 무조건 벨트 문제임?"

@@ -972,13 +972,35 @@ func (r *run) compare() {
 			r.a.Cause = why
 			return
 		}
+		// Only what could have cost output: not a machine running faster
+		// than usual; and movements that are small are said as such, never
+		// as the likely cause with high confidence.
+		strong := false
 		for _, a := range targets {
 			for _, e := range r.book.of(a) {
+				if rateSensorRe.MatchString(e.Sensor) && e.Dir() > 0 {
+					continue // "press-1 speed 1.5σ above usual" cannot explain a shortfall
+				}
+				strong = strong || math.Abs(e.Sigma) >= strongSigma
 				r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
 			}
 		}
+		if r.a.Cause != "" && !strong {
+			r.a.Cause = r.msg("cmp.cause_weak") + " " + r.a.Cause
+			r.a.Confidence = "medium"
+		}
 	}
 }
+
+// rateSensorRe names sensors whose rise means more throughput (speed,
+// stroke rate, rpm, flow of product).
+var rateSensorRe = regexp.MustCompile(`(?i)speed|rate|rpm|spm|stroke|throughput|output|cycles?`)
+
+// strongSigma is how far from usual (robust σ) a machine's movement must
+// be before an answer offers it as the likely cause of a shortfall: the
+// detector's events start nearer, and an event of 1σ on a line's machines
+// is as likely chance as cause.
+const strongSigma = 3.0
 
 // lowerAskRe asks why output was lower or higher.
 var lowerAskRe = regexp.MustCompile(`(?i)\b(?:lower|less|fewer|down|drop\w*|fell|short|higher|more|up)\b|낮|적었|적은|줄|떨어|많았|높`)

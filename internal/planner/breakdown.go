@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -23,7 +24,7 @@ import (
 
 // breakdownAskRe asks for output split by a unit of time; its groups name
 // the unit.
-var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)`)
+var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:근무)?(조)별|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)`)
 
 // outputTrendRe asks how output went over a time ("the trend of line 1
 // output this week", "생산량 추이").
@@ -43,7 +44,7 @@ func breakdownUnit(text string) string {
 		switch g {
 		case "day", "daily", "일별", "날짜별", "날":
 			return "day"
-		case "shift", "교대별", "교대":
+		case "shift", "교대별", "교대", "조":
 			return "shift"
 		case "hour", "hourly", "시간별", "시간":
 			return "hour"
@@ -662,3 +663,59 @@ func (r *run) shiftTotals() bool {
 	r.a.Escalate = r.msg("escalate.production")
 	return true
 }
+
+// worstLineRe names the line a ranking put last ("the worst line",
+// "꼴찌 라인"); bestLineRe the one it put first.
+var (
+	worstLineRe = regexp.MustCompile(`(?i)\b(?:the )?(?:worst|lowest|bottom|last[- ]placed?|weakest)(?: one| line)?\b|꼴찌|최하위|(?:가장|제일) (?:낮은|못한|뒤처진) (?:라인|거|곳)`)
+	bestLineRe  = regexp.MustCompile(`(?i)\b(?:the )?(?:best|top|highest)(?: one| line)\b|(?:1등|1위|최상위) ?(?:라인|한 ?라인)?|(?:가장|제일) (?:높은|잘한) (?:라인|거|곳)`)
+)
+
+// worstLineOfThread reads "the worst line" of a follow-up to a ranking of
+// the lines against plan ("지난주 라인별 계획 달성률 순위" → "꼴찌 라인은 왜
+// 못 맞춘 거야?") as that line: the lines' output against plan over the
+// thread's window again, and the one with the smallest share (the largest
+// for "the best"); the question then asks about it. False when the
+// question names a line or machine, or the thread was no such ranking.
+func (r *run) worstLineOfThread() bool {
+	q := r.q
+	worst, best := worstLineRe.MatchString(q.Text), bestLineRe.MatchString(q.Text)
+	if !q.FollowUp && q.Thread == "" || len(q.Lines)+len(q.Assets) > 0 && q.Named || !worst && !best {
+		return false
+	}
+	lines := strings.Split(strings.TrimSpace(q.Thread), "\n")
+	prev := plant.Normalize(lines[len(lines)-1])
+	if !planWordRe.MatchString(prev) || !lineRankRe.MatchString(prev) {
+		return false
+	}
+	if !q.Window.Named {
+		// The ranking's time ("지난주"), which this question leaves unsaid.
+		if w, _ := readTimes(prev, r.now, r.p); w.Named {
+			r.q.Window, r.q.WindowInherited = w, true
+			q = r.q
+		}
+	}
+	outs := r.output(r.outputLines(), q.Window)
+	if len(outs) < 2 {
+		return false
+	}
+	pick := outs[0]
+	for _, o := range outs[1:] {
+		share, picked := o.Actual/math.Max(o.Plan, 1e-9), pick.Actual/math.Max(pick.Plan, 1e-9) // unrounded
+		if worst && share < picked || !worst && share > picked {
+			pick = o
+		}
+	}
+	r.q.Lines, r.q.Assets, r.q.Named = []string{pick.Line}, nil, true
+	r.q.Output, r.q.Plan = true, true
+	if whyRe.MatchString(q.Text) {
+		r.q.Intent = IntentDiagnose
+	}
+	return true
+}
+
+// planWordRe and lineRankRe find a ranking of the lines against plan.
+var (
+	planWordRe = regexp.MustCompile(`(?i)\bplan\w*|attainment|계획|달성`)
+	lineRankRe = regexp.MustCompile(`(?i)\brank\w*|\bby line\b|\beach line\b|\bwhich line\b|\blines?\b.{0,20}\b(?:best|worst|most|least|behind)\b|라인별|순위|랭킹|어느 라인`)
+)

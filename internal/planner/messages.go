@@ -191,6 +191,7 @@ var messages = map[string][2]string{
 	"rank.lines_head":  {"Lines ranked by their riskiest machine (%s):", "가장 위험한 설비 기준 라인 순위 (%s):"},
 	"rank.line_quiet":  {"no significant anomalies (%s)", "%s 동안 유의미한 이상 없음"},
 	"cmp.furthest_tie": {"Furthest behind plan: %s at %s%%, practically tied with %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%), %s (%s%%)와 사실상 같습니다."},
+	"cmp.cause_weak":   {"Nothing on the line's machines clearly explains it; the only movements, all small:", "라인 설비에서 뚜렷한 원인은 보이지 않습니다. 작은 변화만 있었습니다:"},
 	"cmp.furthest":     {"Furthest behind plan: %s at %s%%.", "계획 대비 가장 뒤처진 라인: %s (%s%%)."},
 	"handover.head":    {"Handover for %s:", "%s 인수인계:"},
 	"summary.head":     {"Summary of %s:", "%s 요약:"},

@@ -245,7 +245,7 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 
 // whichFirstRe asks, after a list, which of it comes first: "which one
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
-var whichFirstRe = regexp.MustCompile(`^\W*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first\W*$|^\W*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)\s*(?:해|하지|할까|해야|처리)?\S*\W*$`)
+var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)\s*(?:해|하지|할까|해야|처리)?\S*[\s\p{P}\p{S}]*$`)
 
 // allTimeRe asks over every record there is: "over the whole history",
 // "all time", "ever", "전체 기간", "지금까지 전부".
@@ -257,7 +257,7 @@ func phrasedOwnAsk(text string) bool { return maintAskOf(text) != nil }
 // whyOnlyRe is a question that asks only why: "why?", "how come?",
 // "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
 // 판단했어?".
-var whyOnlyRe = regexp.MustCompile(`^\W*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?)\W*$|^\W*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)\W*$`)
+var whyOnlyRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?)[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)[\s\p{P}\p{S}]*$`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
