@@ -669,7 +669,7 @@ func periodBefore(w Span, m []string) Span {
 
 // bareNumberRe is a follow-up naming a machine by its number alone ("2번은?",
 // "and 2?", "what about number 4?", "4호기는?").
-var bareNumberRe = regexp.MustCompile(`(?i)^\W*(?:and |what about |how about |now )?(?:number |no\.? ?|#)?(\d{1,3})\s*(?:번|호기|번 ?설비)?\s*(?:은|는|도|이요|요)?\s*\W*$`)
+var bareNumberRe = regexp.MustCompile(`(?i)^[\s\p{P}\p{S}]*(?:and |what about |how about |now )?(?:number |no\.? ?|#)?(\d{1,3})\s*(?:번|호기|번 ?설비)?\s*(?:은|는|도|이요|요)?[\s\p{P}\p{S}]*$`)
 
 // showReadingsRe asks to be shown readings ("show me temps on all the
 // cncs", "list the pump pressures", "온도 보여줘").
