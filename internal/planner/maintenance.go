@@ -399,7 +399,7 @@ func (r *run) maintenanceAs(key string) {
 	if ask == nil {
 		ask = &maintAsks[len(maintAsks)-1]
 	}
-	if a, b, paired := namedPair(q.Text, r.now, r.p); paired && key == "" && (ask.key == "downtime" || ask.key == "count" || ask.key == "cost") {
+	if a, b, paired := namedPair(q.Text, r.now, r.p); paired && key == "" && (ask.key == "downtime" || ask.key == "count" || ask.key == "cost") && !(q.FollowUp && whyRe.MatchString(q.Question)) {
 		// "10월이랑 11월 고장 정지시간 비교해줘": the same figure over each
 		// period named, the earlier first.
 		if b.From.Before(a.From) {
@@ -835,11 +835,20 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	}
 	if withRecords && (ask.key == "count" || ask.key == "downtime" || ask.key == "reliability" || ask.key == "cost") {
 		var recs []string
-		for i, rec := range d.Records {
+		list := d.Records
+		if ask.key == "downtime" {
+			// The records that cost the most hours first, each with its hours.
+			list = slices.Clone(list)
+			sort.SliceStable(list, func(i, j int) bool { return minutesOf(list[i].Downtime) > minutesOf(list[j].Downtime) })
+		}
+		for i, rec := range list {
 			if i >= 5 {
 				break
 			}
 			s := fmt.Sprintf("%s %s (%s)", r.recordAt(rec.Opened), rec.Title, rec.ID)
+			if ask.key == "downtime" && rec.Downtime != nil && *rec.Downtime > 0 {
+				s += " " + r.msg("maint.rec_hours", r.derive("downtime of "+rec.ID+", hours", float64(*rec.Downtime)/60, "downtime_minutes ÷ 60"))
+			}
 			if rec.Document != "" && rec.Document != rec.ID {
 				s += " → " + rec.Document
 			}
@@ -1336,3 +1345,11 @@ func (r *run) kindsText(counts map[string]int, filter map[string]any) string {
 // pluralPMRe asks for several services ("what PMs are due this week?"):
 // each machine's next one.
 var pluralPMRe = regexp.MustCompile(`(?i)\b(?:pms|services|inspections)\b|정비 (?:일정|목록)|점검 (?:일정|목록)`)
+
+// minutesOf is a record's downtime in minutes (0 when not recorded).
+func minutesOf(m *int) int {
+	if m == nil {
+		return 0
+	}
+	return *m
+}

@@ -498,6 +498,7 @@ var messages = map[string][2]string{
 	"maint.mtbf_none":              {"MTBF cannot be computed: no failures in the window.", "기간 내 고장이 없어 MTBF를 계산할 수 없습니다."},
 	"maint.mttr":                   {"MTTR %s h (mean repair time of %d timed repair(s)).", "MTTR %s시간 (수리 시간이 기록된 %d건의 평균)."},
 	"maint.mttr_none":              {"MTTR unknown: the records carry no repair times.", "기록에 수리 시간이 없어 MTTR은 알 수 없습니다."},
+	"maint.rec_hours":              {"— %s h down", "— 정지 %s시간"},
 	"maint.records":                {"Records: %s.", "근거 기록: %s."},
 	"maint.bundle_none":            {"No open work orders for %s.", "%s: 미완료 작업지시가 없습니다."},
 	"maint.visit":                  {"%s: one visit for %d open work order(s) %s, due %s to %s, about %d min of work.", "%[1]s: 미완료 작업지시 %[2]d건(%[3]s)을 한 번에 방문 처리, 기한 %[4]s ~ %[5]s, 작업 약 %[6]d분."},
