@@ -82,8 +82,30 @@ func actionItems(body string) []string {
 			}
 		}
 	}
+	if len(items) == 0 && lines == nil {
+		// A record told as prose ("탱크 보충, 수위 스위치 청소 및 시험 후
+		// 재가동"): its sentences that say what was done.
+		for _, l := range strings.Split(body, "\n") {
+			l = strings.TrimSpace(l)
+			if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "|") || strings.HasPrefix(l, "---") {
+				continue
+			}
+			for _, sen := range splitSentences(l) {
+				if proseActionRe.MatchString(sen) && !proseNoActionRe.MatchString(sen) {
+					items = append(items, sen)
+				}
+			}
+		}
+	}
 	return items
 }
+
+// proseActionRe finds a sentence of a prose record that says what was
+// done; proseNoActionRe one that only judges or tells the outcome.
+var (
+	proseActionRe   = regexp.MustCompile(`(?i)\b(?:replaced|cleaned|refilled|topped up|tightened|adjusted|realigned|reset|flushed|regreased|greased|restarted|repaired|fitted|changed|swapped|tested)\b|보충|청소|교체|조임|조정|재정렬|세척|재가동|수리|장착|시험 후`)
+	proseNoActionRe = regexp.MustCompile(`(?i)구분한다|\bdistinguish|\bunlike\b|\blesson\b|교훈`)
+)
 
 var numberedItemRe = regexp.MustCompile(`^\s*\d+[.)]\s+(.+)$`)
 
