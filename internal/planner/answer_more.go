@@ -1683,6 +1683,14 @@ func (r *run) shortcutNo() string {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")
 	}
+	if shortcutThings[1].re.MatchString(r.q.Text) {
+		// "ok if i tighten the gland while its running?": stop and lock out.
+		target := r.msg("proc.the_machine")
+		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+			target = ts[0]
+		}
+		return r.msg("proc.shortcut.running", target)
+	}
 	if estopInsteadRe.MatchString(r.q.Text) {
 		// "can I just hit the e-stop?": the e-stop is what they would rely
 		// on, the lockout what they would skip.

@@ -499,6 +499,7 @@ var messages = map[string][2]string{
 	"maint.mttr":                   {"MTTR %s h (mean repair time of %d timed repair(s)).", "MTTR %s시간 (수리 시간이 기록된 %d건의 평균)."},
 	"maint.mttr_none":              {"MTTR unknown: the records carry no repair times.", "기록에 수리 시간이 없어 MTTR은 알 수 없습니다."},
 	"maint.rec_hours":              {"— %s h down", "— 정지 %s시간"},
+	"maint.replaced_service":       {"The latest scheduled service of %s after that: %s, %s (%s) — such a service usually changes it, but the record does not say so.", "그 이후 %s의 가장 최근 정기 정비: %s, %s (%s) — 보통 이때 교체하지만 기록에 교체 여부는 적혀 있지 않습니다."},
 	"maint.records":                {"Records: %s.", "근거 기록: %s."},
 	"maint.bundle_none":            {"No open work orders for %s.", "%s: 미완료 작업지시가 없습니다."},
 	"maint.visit":                  {"%s: one visit for %d open work order(s) %s, due %s to %s, about %d min of work.", "%[1]s: 미완료 작업지시 %[2]d건(%[3]s)을 한 번에 방문 처리, 기한 %[4]s ~ %[5]s, 작업 약 %[6]d분."},
@@ -602,7 +603,8 @@ var messages = map[string][2]string{
 		"아니요. 다른 사람의 자물쇠는 어떤 이유로도 풀거나 자르면 안 됩니다: 자물쇠는 건 사람만 풉니다. 그 사람이 아직 설비 위험 구역에 있거나 그 잠금에 기대고 있을 수 있습니다."},
 	"escalate.others_lock": {"Call your supervisor or shift manager to deal with the lock left on; nobody works on that machine until it is settled.",
 		"감독자나 교대 책임자에게 연락해 남겨진 자물쇠를 처리하게 하세요. 처리될 때까지 그 설비에서 아무도 작업하지 않습니다."},
-	"proc.shortcut.steps": {"The procedure to follow instead: %s %s.", "대신 따를 절차: %s %s."},
+	"proc.shortcut.running": {"No. Never work on %s while it runs, not even briefly: stop it and lock it out (LOTO) first.", "아니요. %s 가동 중에는 잠깐이라도 작업하면 안 됩니다: 먼저 정지하고 잠금·표지(LOTO)를 하세요."},
+	"proc.shortcut.steps":   {"The procedure to follow instead: %s %s.", "대신 따를 절차: %s %s."},
 	"escalate.shortcut": {"If the procedure really cannot be followed (no lock, no isolation point, time pressure from production), stop and ask the shift manager: they decide, not the clock.",
 		"절차를 따를 수 없는 상황(자물쇠·차단 지점 없음, 생산 압박)이면 작업을 멈추고 교대 책임자에게 판단을 요청하세요."},
 

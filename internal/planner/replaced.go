@@ -35,12 +35,15 @@ func (r *run) replaced(args map[string]any) {
 		r.a.Confidence = "low"
 		return
 	}
-	var last *maintRecord
+	var last, service *maintRecord
 	var open []string
 	for i := range recs {
 		rec := &recs[i]
 		if rec.Kind == "alert" {
 			continue
+		}
+		if service == nil && rec.Kind == "preventive" && rec.Status != "open" && serviceWordRe.MatchString(rec.Title) {
+			service = rec // "intake filter and oil service": the element is changed in it
 		}
 		replacing := rec.Kind == "failure" || replaceWordRe.MatchString(rec.Title)
 		switch {
@@ -78,6 +81,11 @@ func (r *run) replaced(args map[string]any) {
 	default:
 		out = append(out, r.msg("maint.replaced", subject, r.recordAt(last.Opened), last.Title, last.ID))
 	}
+	if service != nil && (last == nil || service.Opened > last.Opened) {
+		// A scheduled service of the part after its last repair: the
+		// element is usually changed in it, but the record does not say.
+		out = append(out, r.msg("maint.replaced_service", subject, r.recordAt(service.Opened), service.Title, service.ID))
+	}
 	if len(open) > 0 {
 		out = append(out, r.msg("maint.open", strings.Join(open, "; ")))
 	}
@@ -85,6 +93,10 @@ func (r *run) replaced(args map[string]any) {
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
 }
+
+// serviceWordRe is a scheduled job that services a part ("intake filter
+// and oil service", "belt change").
+var serviceWordRe = regexp.MustCompile(`(?i)\bservice\b|\bchange\b|\breplace\w*|\boverhaul\b|교체|교환|정비`)
 
 // checkedSince answers "has press 3 been checked since the vibration
 // started?": the anomaly's onset from the data, the maintenance records
