@@ -92,6 +92,9 @@ var docFactKinds = []docFactKind{
 	},
 }
 
+// stepsAskRe asks for a procedure's steps, not when it is run.
+var stepsAskRe = regexp.MustCompile(`(?i)\b(?:steps?|procedure|how (?:do|to|should) (?:i|we)?|sequence|walk me through)\b|순서|절차|방법|어떻게 (?:해|하|돌려)`)
+
 // fastenerRe names what is tightened ("the bolts", "단자").
 var fastenerRe = regexp.MustCompile(`(?i)\bbolts?\b|\bscrews?\b|\bnuts?\b|\bterminals?\b|\bfasteners?\b|\btighten\w*|\bstuds?\b|볼트|너트|나사|단자|조임|체결`)
 
@@ -102,6 +105,9 @@ func docFactAsked(text string, p *plant.Plant) (docFactKind, bool) {
 	for _, k := range docFactKinds {
 		if !k.ask.MatchString(text) {
 			continue
+		}
+		if k.key == "schedule" && stepsAskRe.MatchString(text) {
+			continue // "월요일 아침이라 워밍업 해야 되는데 순서 알려줘": the steps
 		}
 		if k.key == "torque" && !fastenerRe.MatchString(text) && slices.ContainsFunc(p.Series, func(s plant.Series) bool {
 			return strings.Contains(strings.ToLower(s.Sensor+" "+s.Name), "torque")

@@ -207,6 +207,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Lines = []string{scope.Line}
 		}
 	}
+	if len(q.Assets) > 0 && (safeAskRe.MatchString(q.Text) || stopAskRe.MatchString(q.Text)) &&
+		(q.Intent == "" || q.Intent == IntentStatus || q.Intent == IntentMetric || q.Intent == IntentRank) {
+		// "그럼 그냥 계속 돌려도 돼?" after a reading: whether to stop, from
+		// the machine's state against its stop limit.
+		q.Intent = IntentDiagnose
+	}
 	q.PlantWide = len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && len(q.Unknown) == 0
 	if !q.Window.Named && latelyRe.MatchString(q.Text) && trendRe.MatchString(q.Text) {
 		// "컴프 토출압 요새 떨어지는거 같은데 추세 좀 봐줘": a trend "lately"
@@ -245,7 +251,7 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 
 // whichFirstRe asks, after a list, which of it comes first: "which one
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
-var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)\s*(?:해|하지|할까|해야|처리)?\S*[\s\p{P}\p{S}]*$`)
+var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$`)
 
 // allTimeRe asks over every record there is: "over the whole history",
 // "all time", "ever", "전체 기간", "지금까지 전부".
@@ -257,7 +263,7 @@ func phrasedOwnAsk(text string) bool { return maintAskOf(text) != nil }
 // whyOnlyRe is a question that asks only why: "why?", "how come?",
 // "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
 // 판단했어?".
-var whyOnlyRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?)[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)[\s\p{P}\p{S}]*$`)
+var whyOnlyRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?|why (?:is|are|was|were|does|did|do) (?:it|that|this|we|they|he|she)(?: \S+){0,3})[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)[\s\p{P}\p{S}]*$`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
