@@ -43,6 +43,21 @@ func (r *run) answer() {
 		r.a.Situation = r.msg("clarify.which")
 		return
 	}
+	if !q.FollowUp && len(q.Sensors) == 1 && len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && q.Type == "" && len(q.Unknown) == 0 &&
+		(q.Intent == IntentMetric || q.Intent == IntentStatus) && len(strings.Fields(q.Text)) <= 6 && !plantWideRe.MatchString(q.Text) {
+		// "모터 온도 몇 도야?": which machine's? The ones that have it.
+		var with []string
+		for _, a := range r.p.Assets {
+			if contains(a.Sensors, q.Sensors[0]) {
+				with = append(with, a.Name)
+			}
+		}
+		if len(with) > 1 {
+			r.a.Situation = r.msg("clarify.which_sensor", r.sensorName(q.Sensors[0]), strings.Join(with, ", "))
+			r.a.Confidence = "low"
+			return
+		}
+	}
 	if q.BadDate != "" {
 		r.badDate()
 		return
@@ -479,6 +494,9 @@ func (r *run) because() {
 	a.Cause = ""
 	a.Steps, a.Detail = nil, nil
 }
+
+// plantWideRe asks about every machine at once ("all", "any", "전체").
+var plantWideRe = regexp.MustCompile(`(?i)\b(?:all|any|every|each|plant|highest|lowest|max\w*|min\w*|top)\b|전체|모든|전부|제일|가장|공장`)
 
 // noteCorrected says, first, which machine a misspelt name was read as
 // ("Reading pmp-1 as pump-1."), once.

@@ -17,7 +17,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|했던|한 거|했던 거|한 것)\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
+var fixWorkedRe = regexp.MustCompile(`\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
 
 // fixStopRe are the words of such a question that say nothing of what was
 // done: function words, times, machine names.
@@ -38,8 +38,21 @@ func (r *run) fixWorked(targets []string) bool {
 	var stems []string
 	for _, w := range strings.Fields(fixStopRe.ReplaceAllString(text, " ")) {
 		w = strings.Trim(w, "?.,!")
+		if m := r.p.Resolve(w); len(m.Assets)+len(m.Lines)+len(m.Types) > 0 {
+			continue // "프레스2": the machine, not what was done
+		}
 		if len([]rune(w)) >= 2 && !stopWords[w] {
 			stems = append(stems, stem(w))
+		}
+	}
+	for _, syn := range searchSynonyms {
+		if syn.re.MatchString(q.Text) {
+			// "벨트 … 장력": the English records' words for it too.
+			for _, w := range strings.Fields(syn.add) {
+				if len([]rune(w)) >= 3 && !stopWords[w] {
+					stems = appendUnique(stems, stem(w))
+				}
+			}
 		}
 	}
 	args := map[string]any{"query": q.Question, "asset": asset, "kind": "incident", "k": 20}

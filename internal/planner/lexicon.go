@@ -122,7 +122,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\blast (?:serviced|service|maintained|maintenance|pm|inspect\w*|repair\w*|overhaul\w*)\b|\bwhen (?:was|were|did) .{0,30}(?:serviced|maintained|inspected|repaired|overhauled)\b|\bnext (?:service|maintenance|pm|inspection)\b|\bdue for (?:service|maintenance)\b`),
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
-		p(7, `고장 간격|평균 수리|작업 ?지시|정지 ?시간|다운타임|비가동|마지막(?:으로)? ?(?:점검|정비|보전|수리|교체|교환|pm|피엠)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
+		p(7, `(?:정비|보전|수리)\S* ?(?:때문에|로|으로)?.{0,10}(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|고장 간격|평균 수리|작업 ?지시|정지 ?시간|다운타임|비가동|마지막(?:으로)? ?(?:점검|정비|보전|수리|교체|교환|pm|피엠)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
 		p(8, `\b(?:most|fewest|least) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|\b(?:last|latest|most recent) (?:fail\w*|breakdown)\b|\bwhen did .{0,30}\blast (?:fail|break|broke)`),
 		// "how many bearing failures did press-3 have?": a count of records.
 		p(7, alarmRecordsAsk),

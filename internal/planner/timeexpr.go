@@ -664,6 +664,10 @@ var timeRules = []timeRule{
 		}, nil},
 	// "weekend output", "주말 생산량": a bare weekend is the split one above.
 	{re: regexp.MustCompile(`\bweekend'?s?\b|주말`), dir: split, span: weekendSpan, ahead: weekendAhead},
+	{regexp.MustCompile(`\bthe week before last\b|지지난\s*주|저저번\s*주`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return Span{From: p.Week(now, -2), To: p.Week(now, -1), Label: "the week before last", LabelKO: "지지난주"}, true
+		}, nil},
 	{regexp.MustCompile(`\bnext month\b|다음\s*달`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			l := p.Local(now)

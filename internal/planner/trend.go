@@ -14,7 +14,7 @@ import (
 )
 
 // trendRe asks how a reading went over a time: its trend.
-var trendRe = regexp.MustCompile(`\b(?:max|maximum|highest|peak|min|minimum|lowest|average|mean|avg)\b|최고|최대|최저|최소|평균|(?:제일|가장) ?(?:낮았|높았|낮은|높은|낮을|높을)|\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|\b(?:has|have|'s|is) (?:it |its \w+ |the \w+ )?been doing\b|\bbeen doing\b|추이|추세|변화|그래프|차트|어땠|어떻게 (?:변했|움직였|됐)`)
+var trendRe = regexp.MustCompile(`\b(?:max|maximum|highest|peak|min|minimum|lowest|average|mean|avg)\b|최고|최대|최저|최소|평균|(?:제일|가장) ?(?:낮았|높았|낮은|높은|낮을|높을)|\btrend\w*\b|\bover the (?:last|past)\b|\bhow (?:has|did) .{0,30}\b(?:changed?|moved?|gone|developed?|evolved?)\b|\bhistory of\b|\bplot\b|\bchart\b|\bgraph\b|\b(?:has|have|'s|is) (?:it |its \w+ |the \w+ )?been doing\b|\bbeen doing\b|\bhow much (?:has|did|have) .{0,30}\b(?:rise|rose|risen|gone up|go up|increase\w*|drop\w*|fall|fallen|fell|gone down|go down|change\w*)\b|추이|추세|변화|그래프|차트|어땠|어떻게 (?:변했|움직였|됐)|얼마나 (?:올랐|내렸|떨어졌|늘었|줄었|변했|상승|하락)`)
 
 // trendAsked reports whether the question asks a named sensor's trend:
 // a sensor, a machine, and trend words or a window longer than a day.

@@ -525,6 +525,11 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		// a ranking: the thread's maintenance question again.
 		q.Intent, q.FollowUp = IntentMaintenance, true
 	}
+	if !q.Window.Named && prev.Window.Named && (q.Output || q.Plan) && (prev.Output || prev.Plan) && !ownNamed && !ongoingRe.MatchString(q.Text) {
+		// "which line was worst vs plan?" after "output for all lines
+		// yesterday": yesterday's.
+		q.FollowUp = true
+	}
 	if allTimeRe.MatchString(q.Text) {
 		// "over the whole history?": every record, not the thread's period.
 		q.Window, q.WindowInherited = Span{}, false
