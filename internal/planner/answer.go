@@ -69,6 +69,13 @@ func (r *run) answer() {
 		return
 	}
 	if intervalAsked(q.Text) && !didRe.MatchString(q.Text) && r.interval() {
+		if partNumberAskRe.MatchString(q.Text) {
+			// "compressor intake filter - part no and how often to change?":
+			// both.
+			every := r.a.Situation
+			r.parts()
+			r.a.Situation = joinLines([]string{every, r.a.Situation})
+		}
 		r.noteUnknown() // "what's the lube interval on press 3?"
 		return
 	}

@@ -13,13 +13,13 @@ import (
 // with its source; how often it was done is the records' (maintenance).
 
 // intervalAskRe asks for the interval a job is to be done at.
-var intervalAskRe = regexp.MustCompile(`(?i)\b(?:interval|frequency)\b|\bhow often (?:should|must|do we need to|are we supposed to)\b|\bevery how many\b|주기|몇 ?(?:시간|일|주)마다 (?:해야|넣어야|줘야|점검해야|교체해야)`)
+var intervalAskRe = regexp.MustCompile(`(?i)\b(?:interval|frequency)\b|\bhow often (?:should|must|do we need to|are we supposed to|to|is it to be)\b|\bevery how many\b|주기|몇 ?(?:시간|일|주)마다 (?:해야|넣어야|줘야|점검해야|교체해야)`)
 
 // intervalWorkRe names the work the interval is of.
 var intervalWorkRe = regexp.MustCompile(`(?i)\bgreas\w*|\blub\w*|\boil\w*|\bclean\w*|\binspect\w*|\bchang\w*|\breplac\w*|\bcheck\w*|\bservic\w*|\bpm\b|\bfilter\b|\bstrainer\b|\bbelt\b|그리스|구리스|윤활|급유|청소|세척|점검|교체|교환|필터|스트레이너|벨트`)
 
 // intervalLineRe finds a document's sentence that states an interval.
-var intervalLineRe = regexp.MustCompile(`(?i)\bevery\s+(?:\d+|few|two|three|four|six|eight)?\s*(?:hours?|h|days?|weeks?|months?|shifts?|years?|[\d,]+\s*h)\b|\binterval\b|\bweekly\b|\bmonthly\b|\bdaily\b|\bper shift\b|\d+\s*(?:시간|일|주|개월)\s*마다|주기|매\s*(?:주|월|일|교대)`)
+var intervalLineRe = regexp.MustCompile(`(?i)\bevery\s+(?:\d+|few|two|three|four|six|eight)?\s*(?:hours?|h|days?|weeks?|months?|shifts?|years?|[\d,]+\s*(?:hours?|hrs?|h))\b|\binterval\b|\bweekly\b|\bmonthly\b|\bdaily\b|\bper shift\b|\d+\s*(?:시간|일|주|개월)\s*마다|주기|매\s*(?:주|월|일|교대)`)
 
 // statedPeriodRe is an interval stated as a period ("every 4 hours",
 // "4시간마다").

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -22,7 +23,7 @@ var partsAskRe = regexp.MustCompile(`\bwhat (?:micron|size|grade|rating|spec\w*)
 var stockAskRe = regexp.MustCompile(`(?i)\b(?:do|did) we (?:have|still have|keep)\b.{0,20}\b(?:spares?|spare \w+|bearings?|filters?|belts?|seals?|strainers?|parts?)\b|\bin stock\b|\bstock (?:of|level)s?\b|\binventory\b|\bspares? (?:left|available|on hand)\b|재고|예비품.{0,6}(?:있|남)`)
 
 // madeRe marks "parts" as output ("how many parts did line 1 make?").
-var madeRe = regexp.MustCompile(`\bproduc\w*|\bmade\b|\bmake\b|\boutput\b|\bbuilt\b|\bpacked\b|\bshipped\b|\bshort\b|생산|실적`)
+var madeRe = regexp.MustCompile(`\bproduc(?:e|ed|es|ing|tion|tive|tivity|ts)\b|\bmade\b|\bmake\b|\boutput\b|\bbuilt\b|\bpacked\b|\bshipped\b|\bshort\b|생산|실적`)
 
 // partLineRe marks a document line that names a part, a tool or a
 // material of the job.
@@ -65,6 +66,23 @@ func (r *run) parts() {
 	}
 	ids = r.readFirst(ids, 5)
 	ids = r.oneOfTwins(ids)
+	if asset != "" {
+		// Where documents of the machine itself (or its type, by title)
+		// hold the answer, another machine's are left out ("compressor
+		// intake filter part no": not the filler's filter).
+		top := 0.0
+		for _, id := range ids {
+			if d := r.lib.docs[id]; d != nil {
+				top = max(top, fit(d, asset, r.p))
+			}
+		}
+		if top >= 2 {
+			ids = slices.DeleteFunc(ids, func(id string) bool {
+				d := r.lib.docs[id]
+				return d == nil || fit(d, asset, r.p) < 2 && r.namesOther(d, asset)
+			})
+		}
+	}
 	// A part named ("the pump-2 mechanical seal"): only lines that name it;
 	// a filter's part number is no answer for a seal.
 	var comp *namedPart
@@ -247,4 +265,25 @@ func bodyText(body string) string {
 		}
 	}
 	return body
+}
+
+// namesOther says a document is about other machines than asset: its
+// asset field, or the machine types its title names ("filter change
+// (filler, coolant, hydraulic)" is not the compressor's).
+func (r *run) namesOther(d *doc, asset string) bool {
+	if d.Asset != "" {
+		return d.Asset != asset
+	}
+	title := plant.Normalize(d.Title)
+	typ := typeOf(asset, r.p)
+	named := false
+	for _, et := range plant.EquipmentTypes {
+		if et.Matcher().MatchString(title) {
+			if et.Type == typ {
+				return false
+			}
+			named = true
+		}
+	}
+	return named
 }
