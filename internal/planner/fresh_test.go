@@ -193,7 +193,7 @@ func TestEventLineSaysWhenFeedStopped(t *testing.T) {
 	require.NotContains(t, line, " now ")
 	require.Contains(t, line, "at "+r.at(e.End))
 	e.End = now.Add(-10 * time.Minute)
-	require.Contains(t, r.eventLine(e), "5.6 mm/s now")
+	require.Contains(t, r.eventLine(e), "5.6 mm/s over the latest hour")
 	require.Equal(t, now, r.lastRead(e))
 	r.lang = "ko"
 	e.End = time.Date(2026, 12, 6, 14, 20, 0, 0, time.UTC)

@@ -15,8 +15,8 @@ import (
 // its arguments cleanly.
 var messages = map[string][2]string{
 	// Events, readings.
-	"event.ongoing": {"%s %s: %s%s now (usual %s), %sσ %s usual since %s (%d h, %s).",
-		"%[1]s %[2]s: 현재 %[3]s%[4]s (평소 %[5]s), %[8]s부터 평소보다 %[6]sσ %[7]s (%[9]d시간째, %[10]s)."},
+	"event.ongoing": {"%s %s: %s%s over the latest hour (usual %s), %sσ %s usual since %s (%d h, %s).",
+		"%[1]s %[2]s: 최근 1시간 %[3]s%[4]s (평소 %[5]s), %[8]s부터 평소보다 %[6]sσ %[7]s (%[9]d시간째, %[10]s)."},
 	"event.ongoing_at": {"%s %s: %s%s at %s (usual %s), %sσ %s usual since %s (%s).",
 		"%[1]s %[2]s: %[5]s 기준 %[3]s%[4]s (평소 %[6]s), %[9]s부터 평소보다 %[7]sσ %[8]s (%[10]s)."},
 	"event.at": {"%s %s: %sσ %s usual at %s (%s: %s%s, usual %s).",
