@@ -429,7 +429,10 @@ func planInProgress(q *Query) bool {
 // earlier question that named any, its intent when this one has none (or
 // only says "and …?"), its time when this one names none.
 func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
-	follow := followUpRe.MatchString(q.Text) || len([]rune(q.Question)) < 40
+	follow := followUpRe.MatchString(q.Text) || len([]rune(q.Question)) < 40 ||
+		// "is the belt slipping? check the past 3 days" after conveyor-1's
+		// jams: a part or a failure of no machine named is the thread's.
+		!q.Named && len(q.Unknown) == 0 && (len(q.Reported) > 0 || partModeIn(q.Text) != "")
 	if !follow {
 		return
 	}
