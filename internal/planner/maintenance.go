@@ -451,6 +451,10 @@ func (r *run) maintenanceAs(key string) {
 		r.dueWork(args) // "what's overdue in maintenance?"
 		return
 	}
+	if ask.key == "last" && q.FollowUp && beforeThatRe.MatchString(q.Question) && args["asset"] != nil {
+		r.servicesBefore(args) // "그 전에는?" after the last service
+		return
+	}
 	if ask.key == "duration" {
 		r.jobDuration(args) // "how long does that job usually take?"
 		return
@@ -1352,4 +1356,39 @@ func minutesOf(m *int) int {
 		return 0
 	}
 	return *m
+}
+
+// beforeThatRe asks for what came before the thread's answer ("and before
+// that?", "그 전에는?").
+var beforeThatRe = regexp.MustCompile(`(?i)\bbefore that\b|\bprevious (?:ones?|services?|times?)\b|\bthe (?:one|time) before\b|그 ?전에?(?:는|은)?|그 ?이전|그 ?앞(?:에|은|는)`)
+
+// servicesBefore lists the machine's service records before its latest
+// one, newest first (alarms left out): "그 전에는?" after "when was pump 1
+// last serviced?".
+func (r *run) servicesBefore(args map[string]any) {
+	a := map[string]any{"asset": args["asset"], "limit": 20}
+	recs, ok := r.records(a)
+	if !ok {
+		r.a.Situation = joinLines(r.maintUnreadable())
+		r.a.Confidence = "low"
+		return
+	}
+	var done []maintRecord
+	for _, rec := range recs {
+		if rec.Kind != "alert" && rec.Status != "open" {
+			done = append(done, rec)
+		}
+	}
+	if len(done) < 2 {
+		r.a.Situation = r.msg("maint.before_none", args["asset"])
+		r.a.Confidence = "medium"
+		return
+	}
+	var lines []string
+	for _, rec := range done[1:min(len(done), 5)] {
+		lines = append(lines, "• "+r.msg("maint.before_one", r.recordAt(rec.Opened), rec.Title, rec.ID))
+	}
+	r.a.Situation = joinLines(append([]string{r.msg("maint.before_latest", args["asset"], r.recordAt(done[0].Opened))}, lines...))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
 }
