@@ -804,6 +804,32 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			out = append(out, s)
 		}
 	}
+	if ask.key == "reliability" && (worstLineRe.MatchString(r.q.Question) || bestLineRe.MatchString(r.q.Question)) {
+		// "which one's the worst?" after the presses' MTBF: the machine(s)
+		// that fail most often (the least often for "the best"), first.
+		worst := worstLineRe.MatchString(r.q.Question)
+		var pick []string
+		var at float64
+		for _, f := range d.Figures {
+			if f.MTBFHours == nil || max(len(f.Assets), f.AssetsCount) != 1 || f.Group == "" {
+				continue
+			}
+			v := *f.MTBFHours
+			switch {
+			case len(pick) == 0 || worst && v < at || !worst && v > at:
+				pick, at = []string{f.Group}, v
+			case v == at:
+				pick = append(pick, f.Group)
+			}
+		}
+		if len(pick) > 0 {
+			key := "maint.mtbf_worst"
+			if !worst {
+				key = "maint.mtbf_best"
+			}
+			out = append([]string{r.msg(key, strings.Join(pick, ", "), fmt.Sprintf("%.0f", at))}, out...)
+		}
+	}
 	if grouped && ask.key == "count" && counted == 0 {
 		out = append(out, r.msg("maint.count_none_any", r.maintWhat(d.Filter), span))
 	}

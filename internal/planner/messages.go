@@ -502,6 +502,8 @@ var messages = map[string][2]string{
 	"maint.before_latest":          {"Before %s's latest work (%s), newest first:", "%s의 가장 최근 작업(%s) 이전 기록 (최근 순):"},
 	"maint.before_one":             {"%s %s (%s)", "%s %s (%s)"},
 	"maint.before_none":            {"No earlier work is recorded on %s.", "%s의 그 이전 작업 기록은 없습니다."},
+	"maint.mtbf_worst":             {"Fails most often (lowest MTBF): %s, %s h between failures.", "가장 자주 고장 나는 설비(MTBF 최저): %s, 고장 간격 %s시간."},
+	"maint.mtbf_best":              {"Fails least often (highest MTBF): %s, %s h between failures.", "가장 드물게 고장 나는 설비(MTBF 최고): %s, 고장 간격 %s시간."},
 	"maint.rec_hours":              {"— %s h down", "— 정지 %s시간"},
 	"maint.replaced_service":       {"The latest scheduled service of %s after that: %s, %s (%s) — such a service usually changes it, but the record does not say so.", "그 이후 %s의 가장 최근 정기 정비: %s, %s (%s) — 보통 이때 교체하지만 기록에 교체 여부는 적혀 있지 않습니다."},
 	"maint.records":                {"Records: %s.", "근거 기록: %s."},

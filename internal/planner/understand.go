@@ -522,7 +522,7 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 		q.FollowUp = true
 	}
-	if prev.Intent == IntentMaintenance && !phrasedOwnAsk(q.Text) && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
+	if prev.Intent == IntentMaintenance && !phrasedOwnAsk(q.Text) && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || !ownNamed && len(strings.Fields(q.Text)) <= 6 && (worstLineRe.MatchString(q.Text) || bestLineRe.MatchString(q.Text)) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
 		// "which one first?" after the open work orders, "and last year?"
 		// after a count of breakdowns, "and over the whole history?" after
 		// a ranking: the thread's maintenance question again.
