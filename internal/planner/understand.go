@@ -207,6 +207,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Lines = []string{scope.Line}
 		}
 	}
+	if len(q.Assets) > 0 && len(q.Assets) <= 3 && len(q.Sensors) > 0 && !q.Output && !q.Plan && usualAsked(q.Text) &&
+		(q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == "") {
+		// "그거 정상 범위야? 평소랑 비교하면?" after a reading: that reading
+		// against its usual range, not a ranking of the plant.
+		q.Intent = IntentStatus
+	}
 	if len(q.Assets) > 0 && (safeAskRe.MatchString(q.Text) || stopAskRe.MatchString(q.Text)) &&
 		(q.Intent == "" || q.Intent == IntentStatus || q.Intent == IntentMetric || q.Intent == IntentRank) {
 		// "그럼 그냥 계속 돌려도 돼?" after a reading: whether to stop, from
