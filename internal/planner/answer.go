@@ -162,6 +162,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "when did pump 1 pressure last drop below 2.5 bar?"
 		return
 	}
+	if r.outputNormal() {
+		r.noteUnknown() // "is that normal?" after a line's output
+		return
+	}
 	if r.planOnly() {
 		r.noteUnknown() // "what's the plan for line 1 tomorrow?"
 		return

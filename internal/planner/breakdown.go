@@ -719,3 +719,66 @@ var (
 	planWordRe = regexp.MustCompile(`(?i)\bplan\w*|attainment|계획|달성`)
 	lineRankRe = regexp.MustCompile(`(?i)\brank\w*|\bby line\b|\beach line\b|\bwhich line\b|\blines?\b.{0,20}\b(?:best|worst|most|least|behind)\b|라인별|순위|랭킹|어느 라인`)
 )
+
+// outputNormalRe asks whether the thread's output figure is normal ("is
+// that normal?", "그거 정상이야?", "평소 수준이야?").
+var outputNormalRe = regexp.MustCompile(`(?i)\b(?:is|was) (?:that|this|it) (?:normal|usual|typical|ok|okay)\b|\bnormal for (?:it|them|us|that line|the line)\b|정상(?:이야|인가|이에요|인지|이냐|이지)|평소 (?:수준|정도)|평소랑 비슷`)
+
+// outputNormal answers "is that normal?" after a line's output against
+// plan: that share of plan against the line's daily shares over the 14
+// days before the period — within their range, or below or above it.
+// False when the question is not that.
+func (r *run) outputNormal() bool {
+	q := r.q
+	if !outputNormalRe.MatchString(q.Question) || !q.FollowUp || !q.Output && !q.Plan || len(q.Assets) > 0 {
+		return false
+	}
+	lines := q.Lines
+	if len(lines) == 0 {
+		lines = r.outputLines()
+	}
+	if len(lines) == 0 || len(lines) > 3 {
+		return false
+	}
+	w := q.Window
+	var out []string
+	for _, l := range lines {
+		cur := r.output([]string{l}, w)
+		if len(cur) == 0 || cur[0].Plan <= 0 {
+			continue
+		}
+		day := r.p.Day(w.From, 0)
+		var shares []float64
+		for i := 1; i <= 14; i++ {
+			from := r.p.Day(day, -i)
+			for _, o := range r.output([]string{l}, Span{From: from, To: r.p.Day(from, 1)}) {
+				if o.Plan > 0 {
+					shares = append(shares, 100*o.Actual/o.Plan)
+				}
+			}
+		}
+		if len(shares) < 5 {
+			continue
+		}
+		lo, hi := slices.Min(shares), slices.Max(shares)
+		pct := 100 * cur[0].Actual / cur[0].Plan
+		key := "out.normal_yes"
+		switch {
+		case pct < lo:
+			key = "out.normal_below"
+		case pct > hi:
+			key = "out.normal_above"
+		}
+		out = append(out, r.msg(key, l, r.derive(l+" share of plan, %", pct, "100 × output ÷ plan"), len(shares),
+			r.derive(l+" lowest daily share of plan, 14 days before, %", lo, "min over days of 100 × output ÷ plan"),
+			r.derive(l+" highest daily share of plan, 14 days before, %", hi, "max over days of 100 × output ÷ plan")))
+		out = append(out, r.outputLine(cur[0], w))
+	}
+	if len(out) == 0 {
+		return false
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("escalate.production")
+	return true
+}

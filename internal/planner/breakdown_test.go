@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
@@ -296,4 +297,36 @@ func askDemo(t *testing.T, question string) (*demoPlant, *agent.Answer) {
 	}
 	d := openDemo(t)
 	return d, d.ask(t, "", question)
+}
+
+// TestOutputNormalMatchesSQL checks "is that normal?" after a line's
+// output: the range it gives is the line's daily share of plan over the 14
+// days before the period, computed here from the hourly points.
+func TestOutputNormalMatchesSQL(t *testing.T) {
+	if raceDetector {
+		t.Skip("its answers run against tool deadlines the race detector's slowdown exceeds")
+	}
+	d := openDemo(t)
+	d.ask(t, "normal-sql", "line 2 output last week")
+	a := d.ask(t, "normal-sql", "is that normal?")
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	week := time.Date(l.Year(), l.Month(), l.Day()-int((l.Weekday()+6)%7)-7, 0, 0, 0, 0, seoul)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := 1; i <= 14; i++ {
+		from := week.AddDate(0, 0, -i)
+		out := hourlySum(t, d, "line-2.output", from, from.AddDate(0, 0, 1))
+		plan := hourlySum(t, d, "line-2.plan", from, from.AddDate(0, 0, 1))
+		if plan > 0 {
+			lo, hi = math.Min(lo, 100*out/plan), math.Max(hi, 100*out/plan)
+		}
+	}
+	m := regexp.MustCompile(`over the 14 days before ran ([\d.]+)–([\d.]+)%`).FindStringSubmatch(a.Situation)
+	require.NotNil(t, m, a.Situation)
+	gotLo, err := strconv.ParseFloat(m[1], 64)
+	require.NoError(t, err)
+	gotHi, err := strconv.ParseFloat(m[2], 64)
+	require.NoError(t, err)
+	require.InDelta(t, lo, gotLo, 0.06, a.Situation)
+	require.InDelta(t, hi, gotHi, 0.06, a.Situation)
 }
