@@ -15,7 +15,7 @@ import (
 // between them, and the planned service of the part and its interval.
 
 // replaceIntervalPattern asks how often a part is replaced or changed.
-const replaceIntervalPattern = `\bhow often (?:is|are|do|does|did|should|must)\b.{0,40}\b(?:replac\w*|chang\w*|swap\w*|renew\w*)|\b(?:replacement|change|changeout) (?:interval|frequency|cycle|period)\b|(?:교체|교환) ?(?:주기|간격)|얼마나 자주.{0,12}(?:교체|교환|갈|바꿔|바꾸)|몇 ?(?:달|개월|주|일)마다.{0,12}(?:교체|교환|갈|바꿔|바꾸)`
+const replaceIntervalPattern = `\bhow often (?:is|are|do|does|did|should|must)\b.{0,40}\b(?:replac\w*|chang\w*|swap\w*|renew\w*)|\b(?:replacement|change|changeout) (?:interval|frequency|cycle|period)\b|(?:교체|교환) ?(?:주기|간격)|얼마나 자주.{0,12}(?:교체|교환|갈|바꿔|바꾸)|몇 ?(?:달|개월|주|일)마다.{0,12}(?:교체|교환|갈|바꿔|바꾸)|(?:청소|점검|세척) ?(?:주기|간격|기록)|\d+ ?(?:달|개월|주|일)마다 .{0,10}(?:하고 있|하는 거|하는 게|청소|점검|교체)|\bhow often (?:is|are|do|does|did) .{0,40}\b(?:clean\w*|inspect\w*|check\w*)\b|\b(?:cleaning|inspection) (?:records?|history|interval)\b`
 
 // replacementInterval answers how often args' part (on args' machine) is
 // replaced, from its records.
