@@ -66,7 +66,7 @@ const OthersLockPattern = `\b(?:someone|somebody|another (?:person|guy|worker|te
 const EstopInsteadPattern = `\b(?:just|only|instead)\b.{0,25}\b(?:e-?stop|emergency stop|estop|stop button)\b|\b(?:e-?stop|emergency stop|stop button)\b.{0,25}\b(?:instead of|rather than|enough|good enough|suffice|ok to work|then work)\b|비상\s*정지\S*\s*(?:만|눌러\s*놓고|누르고|걸고|걸어\s*놓고).{0,20}(?:작업|해도|되|돼|괜찮)`
 
 // procedureRe finds a request for a procedure ("how do I…", "절차").
-var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:loto|lockout|lock ?out) (?:steps|sequence|order)\b|순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃).{0,12}(?:순서|절차|단계)|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
+var procedureRe = regexp.MustCompile(`(?i)how (?:do|can|should|to) (?:i|we|you)?\s*\w*|\bwhat (?:do|should|must) (?:i|we) do (?:if|when)\b|(?:넘어가면|넘으면|떨어지면|초과하면|내려가면).{0,10}어떻게 (?:해야|하면|해)|\bprocedure\b|\bsop\b|\brunbook\b|instructions|steps to|\b(?:loto|lockout|lock ?out) (?:steps|sequence|order)\b|순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃).{0,12}(?:순서|절차|단계)|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|절차|방법|매뉴얼|어떻게 (?:교체|청소|조정|잠금|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`)
 
 // ReadingRe finds a reading the user gives with its unit ("pressure is
 // 2.2 bar", "75 degrees", "60 A", "6.5 mm/s", "스핀들 75도").

@@ -95,6 +95,10 @@ func (r *run) answer() {
 		q = r.q // "꼴찌 라인은 왜 못 맞춘 거야?" after a ranking of the lines
 	}
 	targets := targetsOf(q, r.p)
+	if r.ifReach(targets) {
+		r.noteUnknown() // "충전기 압력이 4.5 넘어가면 어떻게 해야됨?"
+		return
+	}
 	if r.alwaysCause(targets) {
 		r.noteUnknown() // "컨베이어 속도 알람 뜨면 무조건 벨트 문제임?"
 		return
