@@ -655,13 +655,7 @@ func (r *run) shiftTotals() bool {
 			r.deriveCount(l+" plan over those shifts", p, "sum of the shifts' plan"),
 			r.derive(l+" attainment over those shifts, %", 100*a/p, "output ÷ plan × 100")))
 	}
-	if len(out) == 0 {
-		return false
-	}
-	r.a.Situation = joinLines(out)
-	r.a.Confidence = "high"
-	r.a.Escalate = r.msg("escalate.production")
-	return true
+	return r.productionAnswer(out)
 }
 
 // worstLineRe names the line a ranking put last ("the worst line",
@@ -774,6 +768,12 @@ func (r *run) outputNormal() bool {
 			r.derive(l+" highest daily share of plan, 14 days before, %", hi, "max over days of 100 × output ÷ plan")))
 		out = append(out, r.outputLine(cur[0], w))
 	}
+	return r.productionAnswer(out)
+}
+
+// productionAnswer sets the answer to lines of production figures; false
+// when there are none.
+func (r *run) productionAnswer(out []string) bool {
 	if len(out) == 0 {
 		return false
 	}
