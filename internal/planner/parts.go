@@ -202,6 +202,10 @@ func (r *run) oneOfTwins(ids []string) []string {
 			}
 			if r.ko() {
 				kept[en.ID] = ko.ID
+				if r.twinOf == nil {
+					r.twinOf = map[string]string{}
+				}
+				r.twinOf[ko.ID] = en.ID // cited beside it: the canonical procedure
 			} else {
 				kept[ko.ID] = en.ID
 			}
@@ -252,6 +256,11 @@ func (r *run) quote(l string, d *doc) string {
 	key := "parts.line"
 	if r.ko() && !d.korean() {
 		key = "parts.line_en"
+	}
+	if en := r.lib.docs[r.twinOf[d.ID]]; en != nil {
+		// A Korean runbook quoted for its English twin: both cited, as
+		// the procedure answer cites them.
+		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: en.ID, Title: en.Title, Kind: en.Kind})
 	}
 	r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
 	return "• " + r.msg(key, l, d.ID)

@@ -119,6 +119,9 @@ type run struct {
 	// readingSaid is a reading the user gave that crosses a documented
 	// limit ("2.2 bar"): what the answer's steps rest on.
 	readingSaid string
+	// twinOf maps a Korean runbook quoted in place of its English twin to
+	// that twin (oneOfTwins).
+	twinOf map[string]string
 }
 
 // ignored notes document text that looked like instructions to the
