@@ -2,9 +2,11 @@ package planner
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -39,15 +41,17 @@ func (r *run) alwaysCause(targets []string) bool {
 	r.readFirst(ids, 12)
 	// The machine's cases of the sign asked about: its sensor in the
 	// record, one per failure mode (the first the search returned).
-	var words []string
-	for _, s := range q.Sensors {
-		words = append(words, sensorWordsEN(s)...)
+	var words []*regexp.Regexp // the plant vocabulary's words for the sensors asked
+	for _, s := range plant.Sensors {
+		if contains(q.Sensors, s.Sensor) {
+			words = append(words, s.Matcher())
+		}
 	}
 	var cases []*doc
 	seen := map[string]bool{}
 	for _, id := range ids {
 		d := r.lib.docs[id]
-		if d == nil || !d.incident() || d.Asset != asset {
+		if d == nil || !d.incident() {
 			continue
 		}
 		if !signIn(d.Title+"\n"+d.Body, words) || seen[d.Mode] {
@@ -76,45 +80,18 @@ func (r *run) alwaysCause(targets []string) bool {
 	return true
 }
 
-// sensorWordsEN are the words an English record uses for a sensor kind.
-func sensorWordsEN(sensor string) []string {
-	w := strings.ReplaceAll(sensor, "_", " ")
-	out := []string{w}
-	switch sensor {
-	case "speed":
-		out = append(out, "rpm", "encoder")
-	case "motor_current":
-		out = append(out, "current", "amps")
-	case "temperature":
-		out = append(out, "temp", "overheat")
-	case "vibration":
-		out = append(out, "mm/s")
-	}
-	return out
-}
-
 // quietSignRe says a sentence finds nothing wrong with what it names
 // ("belt speed and current normal").
 var quietSignRe = regexp.MustCompile(`(?i)\b(?:normal|steady|stable|unchanged|fine|ok|okay|flat)\b|정상|안정`)
 
 // signIn says whether a record names the sign (one of words) as something
 // that moved or alarmed, in a sentence that does not call it normal.
-func signIn(text string, words []string) bool {
+func signIn(text string, words []*regexp.Regexp) bool {
 	for _, line := range strings.Split(strings.ToLower(text), "\n") {
 		for _, sen := range splitSentences(line) {
-			if containsAny(sen, words) && !quietSignRe.MatchString(sen) {
+			if !quietSignRe.MatchString(sen) && slices.ContainsFunc(words, func(w *regexp.Regexp) bool { return w.MatchString(sen) }) {
 				return true
 			}
-		}
-	}
-	return false
-}
-
-// containsAny says whether text holds one of words.
-func containsAny(text string, words []string) bool {
-	for _, w := range words {
-		if w != "" && strings.Contains(text, w) {
-			return true
 		}
 	}
 	return false

@@ -1683,7 +1683,7 @@ func (r *run) shortcutNo() string {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")
 	}
-	if shortcutThings[1].re.MatchString(r.q.Text) {
+	if whileRunningRe.MatchString(r.q.Text) {
 		// "ok if i tighten the gland while its running?": stop and lock out.
 		target := r.msg("proc.the_machine")
 		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
@@ -1716,9 +1716,6 @@ func (r *run) shortcutNo() string {
 	}
 	return r.msg("proc.shortcut", name)
 }
-
-// othersLockRe asks whether another person's lock may be removed.
-var othersLockRe = regexp.MustCompile(`(?i)` + agent.OthersLockPattern)
 
 // lotoTitleRe and jamTitleRe find the lockout and the jam procedures by
 // their ids and titles.

@@ -31,12 +31,8 @@ func (r *run) fixWorked(targets []string) bool {
 		return false
 	}
 	asset := targets[0]
-	text := strings.ToLower(q.Text)
-	for _, n := range append(r.p.AssetNames(), r.p.LineNames()...) {
-		text = strings.ReplaceAll(text, n, " ")
-	}
 	var stems []string
-	for _, w := range strings.Fields(fixStopRe.ReplaceAllString(text, " ")) {
+	for _, w := range strings.Fields(fixStopRe.ReplaceAllString(strings.ToLower(q.Text), " ")) {
 		w = strings.Trim(w, "?.,!")
 		if m := r.p.Resolve(w); len(m.Assets)+len(m.Lines)+len(m.Types) > 0 {
 			continue // "프레스2": the machine, not what was done

@@ -252,8 +252,8 @@ var shortcutThings = []struct {
 	// question's pattern would not find it there ("someone else's").
 	key string
 }{
-	{regexp.MustCompile(`(?i)` + agent.OthersLockPattern), "someone else's lock", "다른 사람의 자물쇠", "someone else"},
-	{regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`), "stopping and locking out the machine before working on it", "작업 전 정지와 잠금(LOTO)", ""},
+	{othersLockRe, "someone else's lock", "다른 사람의 자물쇠", "someone else"},
+	{whileRunningRe, "stopping and locking out the machine before working on it", "작업 전 정지와 잠금(LOTO)", ""},
 	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록", ""},
 	{regexp.MustCompile(`reach|hands? in|by hand|cover|커버|덮개|안전문|손 ?(?:넣|집어)|손으로`), "the guard and the lockout before reaching into the machine", "손을 넣기 전 가드와 잠금(LOTO)", ""},
 	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드", ""},
@@ -344,6 +344,13 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`bearing|베어링`), "bearing inspection replacement 베어링 교체"},
 	{regexp.MustCompile(`filter|필터`), "filter change element 필터 교체"},
 }
+
+// othersLockRe asks whether another person's lock may be removed;
+// whileRunningRe names work on a machine while it runs.
+var (
+	othersLockRe   = regexp.MustCompile(`(?i)` + agent.OthersLockPattern)
+	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`)
+)
 
 // jamAskRe is a jam: "carton jammed", "박스 걸렸는데".
 var jamAskRe = regexp.MustCompile(`jam|걸림|(?:박스|상자|카톤|제품|포장)\S{0,2} ?(?:걸렸|걸려|끼었|끼어|꼈|막혔)`)

@@ -263,9 +263,6 @@ var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s
 // "all time", "ever", "전체 기간", "지금까지 전부".
 var allTimeRe = regexp.MustCompile(`\b(?:(?:over |in )?the (?:whole|entire|full) (?:history|record|records)|all[- ]time|of all time|since (?:records began|the (?:start|beginning))|ever recorded)\b|전체 ?기간|전 ?기간|지금까지 ?(?:전부|전체|다)|기록 ?전체|역대`)
 
-// phrasedOwnAsk says a question asks a maintenance question of its own.
-func phrasedOwnAsk(text string) bool { return maintAskOf(text) != nil }
-
 // whyOnlyRe is a question that asks only why: "why?", "how come?",
 // "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
 // 판단했어?".
@@ -528,7 +525,7 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 		q.FollowUp = true
 	}
-	if prev.Intent == IntentMaintenance && !phrasedOwnAsk(q.Text) && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || !ownNamed && len(strings.Fields(q.Text)) <= 6 && (worstLineRe.MatchString(q.Text) || bestLineRe.MatchString(q.Text)) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
+	if prev.Intent == IntentMaintenance && maintAskOf(q.Text) == nil && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || !ownNamed && len(strings.Fields(q.Text)) <= 6 && (worstLineRe.MatchString(q.Text) || bestLineRe.MatchString(q.Text)) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
 		// "which one first?" after the open work orders, "and last year?"
 		// after a count of breakdowns, "and over the whole history?" after
 		// a ranking: the thread's maintenance question again.
