@@ -418,6 +418,11 @@ func Describe(sub Subject, e Event, lead int) Anomaly {
 	if !e.Onset.IsZero() {
 		a.Onset = e.Onset
 	}
+	if e.Kind == KindDrift || e.Kind == KindLevelShift {
+		if c := leadStart(sub, lead, e, sigma); c >= 0 && c < len(sub.Data.Times) {
+			a.Start = sub.Data.Times[c]
+		}
+	}
 	if e.PeakIdx < len(sub.Data.Values[lead]) {
 		a.PeakValue = sub.Data.Values[lead][e.PeakIdx]
 	}
@@ -436,6 +441,148 @@ func Describe(sub Subject, e Event, lead int) Anomaly {
 		a.Shares = []Share{{Sensor: name, Share: 1}}
 	}
 	return a
+}
+
+// leadStart is where the leading sensor j's own departure began (-1 when
+// it cannot be told). An event's start is that of all its sensors together:
+// a temperature that fell below usual with a load change hours before a
+// bearing began to wear would otherwise date the vibration's rise from the
+// temperature's drop, and "vibration up since" must be about vibration.
+//
+// The sensor's departures from its usual pattern (the baseline of
+// LevelStats, standardised, in the event's direction, through a 5-point
+// running median so an impact spike does not pull the fit) are fitted,
+// over the event and as long a stretch before it, by three simple change
+// models: a step (one level, then another), a hinge (a flat level, then a
+// straight ramp) and accelerating hinges (then a power curve, as wear
+// often grows; see hingePowers). The change point of the best fit (least squares) is the start.
+func leadStart(sub Subject, j int, e Event, sigma float64) int {
+	if sigma == 0 || math.IsNaN(sigma) {
+		return -1
+	}
+	vals := sub.Data.Values[j]
+	step := stepOf(sub.Data.Times)
+	if step <= 0 {
+		step = time.Hour
+	}
+	p := CalendarPeriod(step, len(vals))
+	dev := func(t int) float64 {
+		if p > 1 {
+			return vals[t] - UsualAt(vals, p, t)
+		}
+		return vals[t]
+	}
+	base0 := max(0, e.StartIdx-int(baselineSpan/step))
+	base := make([]float64, 0, e.StartIdx-base0)
+	for t := base0; t < e.StartIdx; t++ {
+		base = append(base, dev(t))
+	}
+	med, sc := RobustLocScale(base)
+	if !(sc > 0) || CountFinite(base) < 12 {
+		return -1
+	}
+	end := min(e.EndIdx, len(vals)-1)
+	from := max(base0, e.StartIdx-max(streamLongM, end-e.StartIdx))
+	var ts, ys []float64
+	sign := math.Copysign(1, sigma)
+	for t := from; t <= end; t++ {
+		if d := dev(t); !math.IsNaN(d) {
+			ts = append(ts, float64(t))
+			ys = append(ys, sign*(d-med)/sc)
+		}
+	}
+	ys = rollingMedianCentered(ys, startSmooth)
+	c := changePoint(ts, ys)
+	if c < 0 {
+		return -1
+	}
+	return int(ts[c])
+}
+
+// hingePowers are the shapes of ramp changePoint tries: straight, and a
+// coarse grid of accelerating ones (wear grows faster as it goes, at a
+// rate no one can know in advance).
+var hingePowers = []float64{1, 1.5, 2, 3}
+
+// pow is x^pw for x ≥ 0 and the powers of hingePowers, without math.Pow.
+func pow(x, pw float64) float64 {
+	switch pw {
+	case 1:
+		return x
+	case 1.5:
+		return x * math.Sqrt(x)
+	case 2:
+		return x * x
+	case 3:
+		return x * x * x
+	}
+	return math.Pow(x, pw)
+}
+
+// hingeSSE is the residual sum of squares of ys fitted by least squares
+// with y = a + b·max(0, t − c)^pw.
+func hingeSSE(ts, ys []float64, c, pw float64) float64 {
+	n := float64(len(ys))
+	var sx, sy, sxx, sxy float64
+	for i, t := range ts {
+		x := pow(math.Max(0, t-c), pw)
+		sx += x
+		sy += ys[i]
+		sxx += x * x
+		sxy += x * ys[i]
+	}
+	den := n*sxx - sx*sx
+	if den <= 0 {
+		return math.Inf(1)
+	}
+	b := (n*sxy - sx*sy) / den
+	a := (sy - b*sx) / n
+	v := 0.0
+	for i, t := range ts {
+		r := ys[i] - a - b*pow(math.Max(0, t-c), pw)
+		v += r * r
+	}
+	return v
+}
+
+// startSmooth is the half-width of the running median leadStart fits, so
+// an impact spike does not pull the fit (and, unlike clipping, the shape
+// of a large departure is kept).
+const startSmooth = 2
+
+// changePoint is the index k (into ts) where the best of a step, a hinge
+// and an accelerating hinge fitted to ys by least squares changes, or -1
+// with too few points. At least minSide points lie on each side.
+func changePoint(ts, ys []float64) int {
+	const minSide = 3
+	n := len(ys)
+	if n < 2*minSide+1 {
+		return -1
+	}
+	// Prefix sums for the step model's segment means.
+	s1, s2 := make([]float64, n+1), make([]float64, n+1)
+	for i, y := range ys {
+		s1[i+1], s2[i+1] = s1[i]+y, s2[i]+y*y
+	}
+	sse := func(a, b int) float64 { // points a..b-1 about their mean
+		m := float64(b - a)
+		sum := s1[b] - s1[a]
+		return s2[b] - s2[a] - sum*sum/m
+	}
+	best, bestK := math.Inf(1), -1
+	for k := minSide; k <= n-minSide; k++ {
+		if v := sse(0, k) + sse(k, n); v < best {
+			best, bestK = v, k
+		}
+		// A hinge at ts[k] (y = a + b·max(0, t − ts[k])^pw): straight,
+		// or accelerating as a power between 1.5 and 3.
+		for _, pw := range hingePowers {
+			if v := hingeSSE(ts, ys, ts[k], pw); v < best {
+				best, bestK = v, k
+			}
+		}
+	}
+	return bestK
 }
 
 // lastFinite is the index of the last point where any sensor has a value.
