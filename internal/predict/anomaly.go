@@ -492,11 +492,12 @@ func leadStart(sub Subject, j int, e Event, sigma float64) int {
 		}
 	}
 	ys = rollingMedianCentered(ys, startSmooth)
+	ts, ys = binMeans(ts, ys, startFitPoints)
 	c := changePoint(ts, ys)
 	if c < 0 {
 		return -1
 	}
-	return int(ts[c])
+	return int(math.Round(ts[c]))
 }
 
 // hingePowers are the shapes of ramp changePoint tries: straight, and a
@@ -543,6 +544,31 @@ func hingeSSE(ts, ys []float64, c, pw float64) float64 {
 		v += r * r
 	}
 	return v
+}
+
+// startFitPoints bounds the points leadStart fits (changePoint costs the
+// square of their number): a longer stretch is fitted as means of
+// consecutive points.
+const startFitPoints = 800
+
+// binMeans averages consecutive pairs (t, y) in groups so at most n
+// remain.
+func binMeans(ts, ys []float64, n int) ([]float64, []float64) {
+	if len(ys) <= n {
+		return ts, ys
+	}
+	g := (len(ys) + n - 1) / n
+	var bt, by []float64
+	for i := 0; i < len(ys); i += g {
+		j := min(i+g, len(ys))
+		var st, sy float64
+		for k := i; k < j; k++ {
+			st += ts[k]
+			sy += ys[k]
+		}
+		bt, by = append(bt, st/float64(j-i)), append(by, sy/float64(j-i))
+	}
+	return bt, by
 }
 
 // startSmooth is the half-width of the running median leadStart fits, so

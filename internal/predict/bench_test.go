@@ -119,3 +119,27 @@ func BenchmarkOnlineDetect(b *testing.B) {
 	cpu := cpuTime() - start
 	b.ReportMetric(float64(n*len(x))/cpu.Seconds(), "points/cpu-s")
 }
+
+// BenchmarkLeadStart times dating the leading sensor's change on a long
+// event (5 days of 10-minute readings, a ramp, after 20 days of history).
+func BenchmarkLeadStart(b *testing.B) {
+	n, at := 25*144, 20*144
+	times := make([]time.Time, n)
+	vals := make([]float64, n)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		times[i] = t0.Add(time.Duration(i) * 10 * time.Minute)
+		vals[i] = math.Sin(float64(i)/7) * 0.1
+		if i > at {
+			vals[i] += float64(i-at) / 100
+		}
+	}
+	sub := Subject{Label: "x", Data: Multi{Names: []string{"v"}, Times: times, Values: [][]float64{vals}}}
+	e := Event{StartIdx: at - 100, OnsetIdx: at + 50, EndIdx: n - 1, Kind: KindDrift}
+	b.ResetTimer()
+	for range b.N {
+		if c := leadStart(sub, 0, e, 5); c < at-12 || c > at+24 {
+			b.Fatalf("ramp from %d dated %d", at, c)
+		}
+	}
+}
