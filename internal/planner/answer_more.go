@@ -1679,6 +1679,15 @@ func (r *run) procedureFrom(ranked []*doc) {
 // shortcutNo is the plain no to a question whether a safety measure may
 // be skipped, naming the measure (and the machine, when one was named).
 func (r *run) shortcutNo() string {
+	no := r.shortcutNoOnly()
+	if r.q.Pushback {
+		no += " " + r.msg("proc.shortcut.pushback")
+	}
+	return no
+}
+
+// shortcutNoOnly is shortcutNo without the answer to an argument.
+func (r *run) shortcutNoOnly() string {
 	if othersLockRe.MatchString(r.q.Text) {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")

@@ -264,6 +264,10 @@ var shortcutThings = []struct {
 	{regexp.MustCompile(`.`), "a safety step", "안전 절차", ""},
 }
 
+// pushbackRe finds an argument with a safety no ("why not? it only takes
+// a second", "come on, just this once", "왜요? 잠깐이면 되는데").
+var pushbackRe = regexp.MustCompile(`^\W*(?:why|but|come on|seriously|really|it'?s (?:just|only)|only|just|quick|nobody|no one|everyone|we always)\b|\b(?:only takes|just takes|takes (?:a|one) (?:sec|second|minute|moment)|just (?:this )?once|real quick|in a hurry|we'?re behind|i'?ll be quick|be careful)\b|^[\s\p{P}]*(?:왜|아니|그래도|에이|진짜|급한데|급해서)|잠깐이면|잠깐만|금방|한 ?번만|빨리 ?하면|조심하면|다들|맨날`)
+
 // ruleRe finds a runbook's sentences that forbid something.
 var ruleRe = regexp.MustCompile(`(?i)\bnever\b|\bmust not\b|\bdo not\b|\bdon't\b|\bonly trained\b|하지 않는다|사용하지 않|시작하지 않|금지|절대`)
 

@@ -83,6 +83,10 @@ type Query struct {
 	// Shortcut is set when the question asks whether a safety measure may
 	// be skipped or defeated (agent.ShortcutRe): a procedure question answered no.
 	Shortcut bool
+	// Pushback is set when the question argues with a safety no of the
+	// thread ("why not? it only takes a second", "왜요? 잠깐이면 되는데"):
+	// Shortcut is set too, and Text holds the thread's question before it.
+	Pushback bool
 }
 
 // Understand reads a question against the plant: intent, entities, time,
@@ -446,6 +450,12 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	pq := Understand(earlier[last], now, p, earlier[:last], tools.Scope{})
 	prev := &pq
 	q.Thread = strings.Join(earlier, "\n")
+	if prev.Shortcut && !q.Shortcut && pushbackRe.MatchString(q.Text) && len(strings.Fields(q.Text)) <= 10 {
+		// "why not? it only takes a second" after a safety no: the same
+		// no, said again with why, about what the thread asked to skip.
+		q.Shortcut, q.Pushback, q.Intent = true, true, IntentProcedure
+		q.Text = prev.Text + "\n" + q.Text
+	}
 	if m := bareNumberRe.FindStringSubmatch(q.Text); m != nil && !q.Named && len(prev.Assets) == 1 {
 		// "2번은?" after "3번 프레스 요즘 어때?": the machine of the same
 		// kind with that number.

@@ -74,6 +74,10 @@ func endsInConsonant(s string) (cons, ok bool) {
 	case unicode.IsLetter(r) && r < utf8.RuneSelf:
 		l := strings.ToLower(s)
 		return strings.HasSuffix(l, "ng") || strings.HasSuffix(l, "m") || strings.HasSuffix(l, "n") || strings.HasSuffix(l, "l"), true
+	case r == ')' && hangulBeforeParen(s):
+		// "잠금(LOTO)": a gloss after a Korean word; the particle follows
+		// the word, as Korean writing has it.
+		return endsInConsonant(s[:strings.LastIndex(s, "(")])
 	case r == ')' || r == '"' || r == '\'' || r == ']' || r == '」':
 		// "RB-005(모터)", "\"필터\"": the word inside.
 		return endsInConsonant(strings.TrimRight(s[:len(s)-utf8.RuneLen(r)], ")\"']」"))
@@ -93,6 +97,17 @@ func endsInRieul(s string) bool {
 		return strings.ContainsRune("178", r)
 	}
 	return strings.HasSuffix(strings.ToLower(s), "l") || r == 'L' || r == 'R'
+}
+
+// hangulBeforeParen says whether the last "(" of s follows a Hangul
+// syllable ("잠금(LOTO)").
+func hangulBeforeParen(s string) bool {
+	i := strings.LastIndex(s, "(")
+	if i <= 0 {
+		return false
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return r >= 0xAC00 && r <= 0xD7A3
 }
 
 // prevRune is the rune before s's last one (0 when there is none).

@@ -28,6 +28,8 @@ func TestJosa(t *testing.T) {
 		"vibration은(는)":        "vibration은",
 		"pressure은(는)":         "pressure는",
 		"이(가) 앞에 아무것도 없으면 그대로": "이(가) 앞에 아무것도 없으면 그대로",
+		"잠금(LOTO)을(를) 생략":      "잠금(LOTO)을 생략",
+		"RB-005(모터)은(는)":       "RB-005(모터)는",
 	} {
 		require.Equal(t, want, Josa(in), in)
 	}
