@@ -264,6 +264,13 @@ var shortcutThings = []struct {
 	{regexp.MustCompile(`.`), "a safety step", "안전 절차", ""},
 }
 
+// judgeAskRe finds a reading asked to be judged ("higher than usual?",
+// "평소보다 높아?"): the machine's state, not the bare reading.
+var judgeAskRe = regexp.MustCompile(`(?i)usual|normal|than|high|low|평소|정상|높|낮|보다`)
+
+// nowAskRe finds a reading asked for now ("press 3 temp right now?").
+var nowAskRe = regexp.MustCompile(`\b(?:right now|now|currently|at the moment|atm)\b|지금|현재`)
+
 // pushbackRe finds an argument with a safety no ("why not? it only takes
 // a second", "come on, just this once", "왜요? 잠깐이면 되는데").
 var pushbackRe = regexp.MustCompile(`^\W*(?:why|but|come on|seriously|really|it'?s (?:just|only)|only|just|quick|nobody|no one|everyone|we always)\b|\b(?:only takes|just takes|takes (?:a|one) (?:sec|second|minute|moment)|just (?:this )?once|real quick|in a hurry|we'?re behind|i'?ll be quick|be careful)\b|^[\s\p{P}]*(?:왜|아니|그래도|에이|진짜|급한데|급해서)|잠깐이면|잠깐만|금방|한 ?번만|빨리 ?하면|조심하면|다들|맨날`)

@@ -175,6 +175,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 
 	q.Intent = intentOf(q)
+	if q.Intent == IntentStatus && len(q.Assets) > 0 && len(q.Sensors) > 0 && !q.Output && !q.Plan && !phrased(IntentStatus, q.Text) && !symptomRe.MatchString(q.Text) && nowAskRe.MatchString(q.Text) && !judgeAskRe.MatchString(q.Text) {
+		// "temp on the 800t press right now?": that reading, not the
+		// machine's state (which led with another sensor's event).
+		q.Intent = IntentMetric
+	}
 	if len(q.Assets) > 0 && !q.Output && !q.Plan && reachLimitAskRe.MatchString(q.Text) && q.Intent != IntentOutOfScope && q.Intent != IntentForecast {
 		// "프레스3 진동 이 추세면 언제쯤 위험 기준 넘어?": the machine's
 		// outlook against its documented limits, not the last day's trend.
