@@ -132,12 +132,17 @@ const openListPattern = `\bopen work ?orders?\b|\bwork ?orders?\b.{0,25}\b(?:ope
 
 var openListRe = regexp.MustCompile(openListPattern)
 
+// woRe finds the shorthand "WO"/"WOs" for a work order ("open WOs on pump
+// 2?"), not a work order's id ("WO-P2-101").
+var woRe = regexp.MustCompile(`(?i)\bwo(s?)(\s|[?.!,;:]|$)`)
+
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.
 var countFirst = regexp.MustCompile(`^\W*how many\b|몇 ?(?:번|건|회|개)`)
 
 // maintAskOf returns the maintenance question a text asks, if any.
 func maintAskOf(text string) *maintAsk {
+	text = woRe.ReplaceAllString(text, "work order$1$2")
 	byKey := func(k string) *maintAsk {
 		for i := range maintAsks {
 			if maintAsks[i].key == k {
