@@ -55,7 +55,7 @@ func TestReportedStartNearPrecursor(t *testing.T) {
 			require.GreaterOrEqual(t, total, 8*len(demo.Schedule(base))-2, "nearly every failure of every seeding has an event")
 			// Floors. Before the leading sensor's own start
 			// (predict.leadStart): dev 39 of 55 (live 4 of 8), frozen 32
-			// of 56 (5). With it: dev 53 of 55, frozen 52 of 56, live 8
+			// of 56 (5). With it: dev 52 of 55, frozen 52 of 56, live 8
 			// of 8 in both. The frozen set was run for each of the three
 			// variants tried (two were dropped), so it is not untouched.
 			require.GreaterOrEqual(t, float64(good), 0.85*float64(total), "reported starts within the bound")

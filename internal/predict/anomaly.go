@@ -546,10 +546,9 @@ func hingeSSE(ts, ys []float64, c, pw float64) float64 {
 	return v
 }
 
-// startFitPoints bounds the points leadStart fits (changePoint costs the
-// square of their number): a longer stretch is fitted as means of
-// consecutive points.
-const startFitPoints = 800
+// startFitPoints bounds the points leadStart fits: a longer stretch (weeks
+// of 10-minute readings) is fitted as means of consecutive points.
+const startFitPoints = 4000
 
 // binMeans averages consecutive pairs (t, y) in groups so at most n
 // remain.
@@ -577,14 +576,37 @@ func binMeans(ts, ys []float64, n int) ([]float64, []float64) {
 const startSmooth = 2
 
 // changePoint is the index k (into ts) where the best of a step, a hinge
-// and an accelerating hinge fitted to ys by least squares changes, or -1
-// with too few points. At least minSide points lie on each side.
+// and accelerating hinges fitted to ys by least squares changes, or -1
+// with too few points. At least minSide points lie on each side. A long
+// series is searched coarse to fine: on means of consecutive points first
+// (at most startCoarse), then at full resolution around the best of them.
 func changePoint(ts, ys []float64) int {
-	const minSide = 3
 	n := len(ys)
 	if n < 2*minSide+1 {
 		return -1
 	}
+	if n <= startCoarse {
+		return changePointAmong(ts, ys, minSide, n-minSide)
+	}
+	bt, by := binMeans(ts, ys, startCoarse)
+	kb := changePointAmong(bt, by, minSide, len(by)-minSide)
+	if kb < 0 {
+		return -1
+	}
+	g := (n + startCoarse - 1) / startCoarse // points per mean
+	return changePointAmong(ts, ys, max(minSide, (kb-2)*g), min(n-minSide, (kb+3)*g))
+}
+
+// minSide is the fewest points changePoint leaves on either side of a
+// change; startCoarse bounds the points of its coarse search.
+const (
+	minSide     = 3
+	startCoarse = 200
+)
+
+// changePointAmong is changePoint's search over the candidates lo..hi.
+func changePointAmong(ts, ys []float64, lo, hi int) int {
+	n := len(ys)
 	// Prefix sums for the step model's segment means.
 	s1, s2 := make([]float64, n+1), make([]float64, n+1)
 	for i, y := range ys {
@@ -596,7 +618,7 @@ func changePoint(ts, ys []float64) int {
 		return s2[b] - s2[a] - sum*sum/m
 	}
 	best, bestK := math.Inf(1), -1
-	for k := minSide; k <= n-minSide; k++ {
+	for k := lo; k <= hi; k++ {
 		if v := sse(0, k) + sse(k, n); v < best {
 			best, bestK = v, k
 		}
