@@ -281,7 +281,13 @@ func stepsOf(d *doc) []string {
 		return nil
 	}
 	var out []string
-	for _, it := range actionItems(d.Body) {
+	items := actionItems(d.Body)
+	if len(items) == 0 {
+		// Steps kept under sections of their cadence ("## Weekly",
+		// "## Monthly") or their own headings: every numbered item, in order.
+		items = numberedItems(d.Body)
+	}
+	for _, it := range items {
 		if injectionRe.MatchString(it) {
 			continue
 		}

@@ -133,6 +133,36 @@ func topLevelSteps(body string) []string {
 	return items
 }
 
+// numberedItems are the numbered items of body, whatever section holds
+// them (not those of an escalation or reference section), with their
+// continuation lines.
+func numberedItems(body string) []string {
+	var items []string
+	skip := false
+	cont := false
+	for _, l := range strings.Split(body, "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "#") {
+			h := strings.ToLower(t)
+			skip = strings.Contains(h, "escalat") || strings.Contains(h, "reference") || strings.Contains(h, "에스컬레이션") || strings.Contains(h, "참고")
+			cont = false
+			continue
+		}
+		if skip {
+			continue
+		}
+		if m := numberedItemRe.FindStringSubmatch(l); m != nil {
+			items = append(items, strings.TrimSpace(m[1]))
+			cont = true
+		} else if n := len(items); cont && n > 0 && strings.HasPrefix(l, "  ") && t != "" {
+			items[n-1] += " " + t
+		} else {
+			cont = false
+		}
+	}
+	return items
+}
+
 // tableSteps reads a runbook that is one table of three columns (an
 // escalation matrix: situation, who, within) as one step per row:
 // "Line stopped, cause unknown: Maintenance on-call (ext. 4411), within 10 minutes".

@@ -23,7 +23,9 @@ const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?or
 	// "any updates on the pump 2 work order?", "what's open for conveyor 1?".
 	`|\b(?:updates?|status|news|progress)\b.{0,30}\bwork ?orders?\b|\bwork ?orders?\b.{0,20}\b(?:status|updates?|progress)\b|\bwhat(?:'s| is| are) (?:still )?(?:open|pending|outstanding)\b|\bopen (?:jobs?|tickets?)\b` +
 	// "which one is due first?" after a list of work orders.
-	`|\b(?:which|what)(?: one| job| wo| work ?order)?s? (?:is |are )?due (?:first|next|soonest)\b|\bdue (?:first|soonest)\b|(?:제일|가장) (?:먼저|빨리) (?:해야 ?(?:하는|되는|할)|마감(?:인|되는))|(?:제일|가장) 급한 (?:작업|wo|작업 ?지시|거)`
+	`|\b(?:which|what)(?: one| job| wo| work ?order)?s? (?:is |are )?due (?:first|next|soonest)\b|\bdue (?:first|soonest)\b|(?:제일|가장) (?:먼저|빨리) (?:해야 ?(?:하는|되는|할)|마감(?:인|되는))|(?:제일|가장) 급한 (?:작업|wo|작업 ?지시|거)` +
+	// "펌프2 커플링 정렬 WO 마감 언제까지에요?": a work order's due date.
+	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:의\s*)?(?:기한|마감|납기)|(?:기한|마감)\S*\s*언제`
 
 // dueWork answers what open work is due: overdue, due in the window asked
 // (all open work when none is named), without a due date.
@@ -87,6 +89,15 @@ func (r *run) dueWork(args map[string]any) {
 			out = append(out, r.msg("due.oldest", oldest.Title, oldest.ID, r.recordAt(oldest.Opened)))
 		}
 	}
+	if rec := r.namedRecord(recs); rec != nil {
+		// "when is the pump 2 coupling alignment WO due?": that one first.
+		if t, err := time.Parse(recordLayout, rec.Due); err == nil {
+			out = append(out, r.msg("due.named", rec.ID, rec.Title, r.recordAt(rec.Due)))
+			if t.Before(r.now) {
+				out[len(out)-1] += " " + r.msg("due.named_over", num(r.now.Sub(t).Hours()/24))
+			}
+		}
+	}
 	if dueFirstRe.MatchString(r.q.Text) {
 		// "which one is due first?": that one, before the list.
 		switch {
@@ -148,4 +159,26 @@ func (r *run) periodEnd(w Span) time.Time {
 		return time.Date(l.Year()+1, 1, 1, 0, 0, 0, 0, l.Location())
 	}
 	return w.To
+}
+
+// namedRecord is the one open record whose title names the part the
+// question names ("the coupling alignment WO": "realign motor coupling"),
+// nil when none or several do.
+func (r *run) namedRecord(recs []maintRecord) *maintRecord {
+	var found *maintRecord
+	for _, np := range namedParts {
+		if !np.re.MatchString(r.q.Text) {
+			continue
+		}
+		for i := range recs {
+			if recs[i].Kind == "alert" || !np.re.MatchString(recs[i].Title) {
+				continue
+			}
+			if found != nil && found != &recs[i] {
+				return nil
+			}
+			found = &recs[i]
+		}
+	}
+	return found
 }

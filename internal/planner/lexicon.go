@@ -70,8 +70,8 @@ func p(weight int, pattern string) phrase {
 // in intentOrder. Adding a phrase is adding an entry (and a test case).
 var intentPhrases = map[Intent][]phrase{
 	IntentOutOfScope: {
-		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery)\b`),
-		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식`),
+		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery|restaurants?|pub)\b`),
+		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식|회식|맛집|식당|술집|카페 추천`),
 		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
 		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
 		p(6, `^\W*(?:(?:ok|okay|great|cool|perfect|got it|nice|understood|alright)\W*)?(?:thanks|thank you|thx|ty|cheers)(?: (?:a lot|so much|very much))?\W*$|^\W*(?:ok|okay|got it|understood|alright|will do)\W*$`),
@@ -354,6 +354,7 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`belt|벨트`), "drive belt tension 벨트 장력"},
 	{regexp.MustCompile(`bearing|베어링`), "bearing inspection replacement 베어링 교체"},
 	{regexp.MustCompile(`filter|필터`), "filter change element 필터 교체"},
+	{regexp.MustCompile(`greas|lubric|그리스|윤활|주유|급유`), "lubrication grease 윤활 그리스"},
 }
 
 // othersLockRe asks whether another person's lock may be removed;

@@ -459,6 +459,8 @@ var messages = map[string][2]string{
 	"due.none_overdue":             {"No open work order is overdue.", "기한이 지난 미완료 작업은 없습니다."},
 	"due.in":                       {"Due (%s): %s.", "%s 기한: %s."},
 	"due.first":                    {"Due first: %s.", "가장 먼저: %s."},
+	"due.named":                    {"%s (%s) is due %s.", "%s (%s) 기한은 %s입니다."},
+	"due.named_over":               {"It is %s days overdue.", "%s일 지났습니다."},
 	"due.open":                     {"Open, by due date: %s.", "미완료 작업(기한 순): %s."},
 	"due.none_in":                  {"Nothing open is due (%s).", "%s 기한인 미완료 작업은 없습니다."},
 	"due.next":                     {"The next due: %s.", "다음 기한: %s."},

@@ -95,6 +95,7 @@ type Query struct {
 func Understand(question string, now time.Time, p *plant.Plant, earlier []string, scope tools.Scope) Query {
 	q := Query{Question: question, Lang: agent.DetectLang(question)}
 	q.Text = plant.NormalizeWith(question, vocabulary)
+	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2") // "open WOs on pump 2?"
 	m := p.Resolve(q.Text)
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
