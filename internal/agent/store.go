@@ -63,7 +63,9 @@ func EstimateTokens(s string) int {
 }
 
 // History returns the thread's latest turns, oldest first, whose estimated
-// tokens fit within budget.
+// tokens fit within budget: the newest first, and once an answer no longer
+// fits, only the (short) questions before it, back to the first question
+// that does not fit.
 func (s *Store) History(ctx context.Context, threadKey string, budget int) ([]Turn, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT m.role, m.content, m.tokens
@@ -86,7 +88,13 @@ func (s *Store) History(ctx context.Context, threadKey string, budget int) ([]Tu
 			t.Tokens = EstimateTokens(t.Content)
 		}
 		if used+t.Tokens > budget {
-			break
+			if t.Role == RoleUser {
+				break
+			}
+			// A long answer that no longer fits is left out, not the
+			// questions before it: a thread's third question ("지금 당장
+			// 세워야 돼?") still knows the machine its first one named.
+			continue
 		}
 		used += t.Tokens
 		rev = append(rev, t)

@@ -97,6 +97,16 @@ func TestHistoryBudget(t *testing.T) {
 	require.Len(t, some, 2)
 	require.Equal(t, "and press 1?", some[0].Content)
 
+	// With room for the earlier questions but not their answers, the
+	// questions stay (a third follow-up still knows the first one's
+	// machine) and the answers that do not fit are left out.
+	qs := all[0].Tokens + all[2].Tokens
+	asked, err := store.History(ctx, "cli:mem", last+qs)
+	require.NoError(t, err)
+	require.Len(t, asked, 4)
+	require.Equal(t, []string{"Is press 3 ok?", "프레스 2호기는요?", "and press 1?"}, []string{asked[0].Content, asked[1].Content, asked[2].Content})
+	require.Equal(t, RoleAssistant, asked[3].Role)
+
 	none, err := store.History(ctx, "cli:other", 1000)
 	require.NoError(t, err)
 	require.Empty(t, none)

@@ -224,9 +224,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		q.Intent = IntentStatus
 	}
 	if len(q.Assets) > 0 && (safeAskRe.MatchString(q.Text) || stopAskRe.MatchString(q.Text)) &&
-		(q.Intent == "" || q.Intent == IntentStatus || q.Intent == IntentMetric || q.Intent == IntentRank) {
-		// "그럼 그냥 계속 돌려도 돼?" after a reading: whether to stop, from
-		// the machine's state against its stop limit.
+		(q.Intent == "" || q.Intent == IntentStatus || q.Intent == IntentMetric || q.Intent == IntentRank || q.Intent == IntentForecast || q.Intent == IntentHandover) {
+		// "그럼 그냥 계속 돌려도 돼?" after a reading, "can i keep running it
+		// till end of shift?": whether to stop, from the machine's state
+		// against its stop limit (and its rate towards the nearer ones).
 		q.Intent = IntentDiagnose
 	}
 	q.PlantWide = len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && len(q.Unknown) == 0
