@@ -881,7 +881,12 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 				break
 			}
 			s := fmt.Sprintf("%s %s (%s)", r.recordAt(rec.Opened), rec.Title, rec.ID)
-			if ask.key == "downtime" && rec.Downtime != nil && *rec.Downtime > 0 {
+			switch {
+			case ask.key != "downtime" || rec.Downtime == nil || *rec.Downtime <= 0:
+			case *rec.Downtime < 60:
+				// "정지 50분", not "0.833시간".
+				s += " " + r.msg("maint.rec_minutes", num(float64(*rec.Downtime)))
+			default:
 				s += " " + r.msg("maint.rec_hours", r.derive("downtime of "+rec.ID+", hours", float64(*rec.Downtime)/60, "downtime_minutes ÷ 60"))
 			}
 			if rec.Document != "" && rec.Document != rec.ID {
