@@ -246,7 +246,7 @@ func (r *run) comparedSpans(targets []string, cur, prev Span) bool {
 
 // usualRe asks a reading's usual range ("what is the usual vibration for
 // press 2?", "normal range of pump 1 pressure", "평소 진동").
-var usualRe = regexp.MustCompile(`\busual(?:ly)?\b|\bnormal (?:value|range|level|reading|operating)s?\b|\btypical(?:ly)?\b|\bbaseline\b|\bexpected (?:value|range|level)\b|평소|정상 (?:범위|값|수준)|기준선`)
+var usualRe = regexp.MustCompile(`\busual(?:ly)?\b|\bnormal (?:value|range|level|reading|operating)s?\b|\bwhat(?:'s|s| is) normal\b|\btypical(?:ly)?\b|\bbaseline\b|\bexpected (?:value|range|level)\b|평소|정상 ?(?:범위|값|수준)|기준선`)
 
 // thanUsualRe compares with the usual ("louder than usual") rather than
 // asking for it.

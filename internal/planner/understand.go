@@ -218,8 +218,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		}
 	}
 	if len(q.Assets) > 0 && len(q.Assets) <= 3 && len(q.Sensors) > 0 && !q.Output && !q.Plan && usualAsked(q.Text) &&
-		(q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == "") {
-		// "그거 정상 범위야? 평소랑 비교하면?" after a reading: that reading
+		(q.Intent == IntentCompare || q.Intent == IntentRank || q.Intent == "" || q.Intent == IntentForecast && !phrased(IntentForecast, q.Text)) {
+		// "그거 정상 범위야? 평소랑 비교하면?" after a reading, "whats normal
+		// for it anyway" after a forecast: that reading
 		// against its usual range, not a ranking of the plant.
 		q.Intent = IntentStatus
 	}
