@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
@@ -17,7 +18,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
+var fixWorkedRe = regexp.MustCompile(`\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
 
 // fixStopRe are the words of such a question that say nothing of what was
 // done: function words, times, machine names.
@@ -134,9 +135,46 @@ func (r *run) fixWorked(targets []string) bool {
 	default:
 		lines = append(lines, r.msg("fixworked.unknown", r.historyLine(hit, asset)))
 	}
+	lines = append(lines, r.sinceFix(asset, hit)...)
 	r.a.Citations = append([]tools.Citation{{ID: hit.ID, Title: hit.Title, Kind: hit.Kind}}, r.a.Citations...)
 	r.a.Situation = joinLines(lines)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("escalate.history")
 	return true
 }
+
+// sinceFix is how the asked sensor (or the fixed failure's leading one) has
+// read since the fix: the record says whether it was fixed, the readings
+// whether it stayed so ("has vibration stayed normal since?"). Nothing
+// when no sensor is known or the fix is too recent to tell.
+func (r *run) sinceFix(asset string, fix *doc) []string {
+	t, ok := incidentTime(fix)
+	if !ok {
+		return nil
+	}
+	from := t.Add(24 * time.Hour) // the repair itself left out
+	if r.now.Sub(from) < 24*time.Hour {
+		return nil
+	}
+	sensors := r.q.Sensors
+	if len(sensors) == 0 {
+		if s := modeSensor[fix.Mode]; s != "" {
+			sensors = []string{s}
+		}
+	}
+	if len(sensors) == 0 {
+		return nil
+	}
+	saved := r.q.Sensors
+	r.q.Sensors = sensors[:1]
+	defer func() { r.q.Sensors = saved }()
+	w := Span{From: from, To: r.now, Label: "since the fix", LabelKO: "조치 이후", Named: true}
+	lines, _ := r.trendsWithMeans([]string{asset}, w)
+	if len(lines) == 0 {
+		return nil
+	}
+	return append([]string{r.msg("fixworked.since", r.at(from))}, lines...)
+}
+
+// modeSensor is the sensor a failure mode shows first.
+var modeSensor = map[string]string{"bearing_wear": "vibration", "filter_clogging": "pressure", "belt_slip": "motor_current", "motor_overheating": "temperature"}

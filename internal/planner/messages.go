@@ -100,6 +100,7 @@ var messages = map[string][2]string{
 	"always.one":           {"%s's records hold one cause behind its %s alarms or readings so far; that does not make it the only one — check before acting:", "%s의 기록에는 %s 알람·이상의 원인이 지금까지 한 가지뿐이지만, 그것만 원인이라는 뜻은 아닙니다. 조치 전에 확인하세요:"},
 	"fixworked.none_in":    {"No incident of that on %s is recorded in %s; the latest one is below.", "%s의 그 작업 기록은 %s에는 없습니다. 가장 최근 기록은 아래와 같습니다."},
 	"fixworked.then":       {"What came next: %s", "그다음: %s"},
+	"fixworked.since":      {"Since the fix (from %s), the readings:", "조치 이후(%s부터) 측정값:"},
 	"fixworked.yes":        {"Yes: %s", "네: %s"},
 	"fixworked.partly":     {"Only partly: %s", "일부만 효과가 있었습니다: %s"},
 	"fixworked.unknown":    {"The record does not say whether it worked: %s", "효과가 있었는지 기록에 없습니다: %s"},
