@@ -476,6 +476,22 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 			}
 		}
 	}
+	if !ownNamed && len(prev.Assets) <= 1 {
+		// "아 5호기 말고 1호기", "sorry, not 5, number 1" after a machine of a
+		// kind (or one the plant does not have, "프레스 5호기"): that kind's
+		// machine with the last number said.
+		if m := lastNumberRe.FindAllStringSubmatch(q.Text, -1); len(m) > 0 && len(q.Assets) == 0 && swapNumberRe.MatchString(q.Text) {
+			if kind := threadKind(prev); kind != "" {
+				if a, ok := p.Asset(kind + m[len(m)-1][1]); ok {
+					q.Assets, q.Named, q.Unknown = []string{a.Name}, true, nil
+					q.PlantWide = false
+					if len(q.Sensors) == 0 {
+						q.Sensors = prev.Sensors // the thread's "진동값"
+					}
+				}
+			}
+		}
+	}
 	if !q.Named && len(q.Unknown) == 0 && prev.Named {
 		q.Assets, q.Lines, q.Series = prev.Assets, prev.Lines, prev.Series
 		if len(q.Sensors) == 0 {
@@ -706,6 +722,39 @@ func periodBefore(w Span, m []string) Span {
 
 // bareNumberRe is a follow-up naming a machine by its number alone ("2번은?",
 // "and 2?", "what about number 4?", "4호기는?").
+// swapNumberRe and lastNumberRe find a correction to another number of
+// the same kind of machine ("아 5호기 말고 1호기", "sorry, not 5, number 1",
+// "I meant 2").
+var (
+	swapNumberRe = regexp.MustCompile(`(?i)말고|아니고|아니라|\bnot\b|\bi meant\b|\bmeant\b|\binstead\b`)
+	lastNumberRe = regexp.MustCompile(`(\d{1,3})(?:\s*(?:번|호기)(?:은|는|요|이요)?)?(?:\s*\p{P}|\s*$|\s+(?:말고|아니고|아니라))`)
+)
+
+// threadKind is the kind prefix ("press-") of the one machine the earlier
+// question named, or of the one it named that the plant does not have
+// ("press-5": its nearest names are presses).
+func threadKind(prev *Query) string {
+	prefix := func(name string) string {
+		if i := strings.LastIndex(name, "-"); i > 0 {
+			return name[:i+1]
+		}
+		return ""
+	}
+	if len(prev.Assets) == 1 {
+		return prefix(prev.Assets[0])
+	}
+	if len(prev.Unknown) == 1 && len(prev.Unknown[0].Closest) > 0 {
+		k := prefix(prev.Unknown[0].Closest[0])
+		for _, c := range prev.Unknown[0].Closest {
+			if prefix(c) != k {
+				return ""
+			}
+		}
+		return k
+	}
+	return ""
+}
+
 var bareNumberRe = regexp.MustCompile(`(?i)^[\s\p{P}\p{S}]*(?:and |what about |how about |now )?(?:number |no\.? ?|#)?(\d{1,3})\s*(?:번|호기|번 ?설비)?\s*(?:은|는|도|이요|요)?[\s\p{P}\p{S}]*$`)
 
 // showReadingsRe asks to be shown readings ("show me temps on all the
