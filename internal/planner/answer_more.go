@@ -1377,9 +1377,24 @@ func (r *run) historyLine(d *doc, asset string) string {
 			}
 			s += r.msg("hist.done", done)
 		}
+		if histCauseRe.MatchString(r.q.Text) {
+			// "지난번에 과열로 섰을때 원인 뭐였죠?": the record's root cause too.
+			if rc := firstSentence(sectionLines(sections(d.Body), "root cause", "cause", "원인")); rc != "" && !injectionRe.MatchString(rc) {
+				switch {
+				case r.ko() && !hasHangul(rc):
+					rc = r.msg("quote.en", strings.TrimSuffix(rc, "."))
+				case !r.ko() && hasHangul(rc):
+					rc = r.msg("quote.ko", strings.TrimSuffix(rc, "."))
+				}
+				s += r.msg("hist.cause", strings.TrimSuffix(rc, "."))
+			}
+		}
 	}
 	return sentence(s)
 }
+
+// histCauseRe asks for the cause of past incidents.
+var histCauseRe = regexp.MustCompile(`caus\w*|root|why|원인|왜`)
 
 func orDefault(s, def string) string {
 	if s == "" {

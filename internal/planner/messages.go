@@ -559,6 +559,7 @@ var messages = map[string][2]string{
 	"down.rec":           {"%s was down %s h for the failure of %s (%s, %s: %d min).", "%s: %[3]s 고장으로 %[2]s시간 정지 (%[4]s, %[5]s: %[6]d분)."},
 	"hist.downtime":      {"%s: down %s h (%d min in failure record %s).", "%s: %s시간 정지 (고장 기록 %[4]s의 %[3]d분)."},
 	"hist.line":          {"%s (%s): %s — %s", "%s (%s): %s — %s"},
+	"hist.cause":         {"; cause: %s", "; 원인: %s"},
 	"hist.done":          {"; what was done: %s", "; 조치: %s"},
 
 	// Procedures.
