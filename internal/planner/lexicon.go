@@ -205,6 +205,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "which machine will fail next?", "고장 날 가능성이 높은 설비":
 		// the failure-risk ranking.
 		{re: failLikelyRe, weight: 7},
+		// "what should I look at first tonight?", "오늘 밤에 뭐부터 봐야 돼?":
+		// where to start is the plant's machines, worst first.
+		p(9, `^[\s\p{P}\p{S}]*(?:(?:ok|so|and),?\s+)?(?:what (?:should|do) (?:i|we) (?:look at|check|watch|focus on|keep an eye on|worry about) (?:first|most)|where should (?:i|we) (?:start|look first)|what(?:'s| is) (?:the |our )?(?:top|first|biggest) (?:priority|concern|risk))(?:\s+(?:tonight|today|now|this (?:shift|morning|afternoon|evening)|on (?:the )?(?:night|late|day) shift))?[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:오늘 ?(?:밤|저녁)|오늘|지금|이번 교대|야간)(?:에|엔|에는)?\s*)?(?:뭐|뭘|무엇|어디)(?:부터| 먼저|를 먼저|을 먼저) ?(?:봐야|살펴|확인해야|체크해야|챙겨야)\S*(?:\s*(?:돼|되|해|할까|하나|하지|함)\S*)?[\s\p{P}\p{S}]*$`),
 		// "any open alerts?", "anything I need to know before standup?",
 		// "what's going on?": the plant's state now, worst first.
 		p(8, `\b(?:open|active|current|live|outstanding|unacknowledged) (?:alerts?|alarms?|warnings?)\b|\b(?:anything|what) (?:do )?i (?:need|should|ought) to know\b|\bbefore (?:the )?(?:stand-?up|standup meeting|morning meeting|huddle|tier ?1|gemba walk)\b|\bwhat(?:'s| is) (?:going on|happening) (?:on the floor|in the plant|out there|now)\b|(?:활성|현재|떠 ?있는|울리는|열린) (?:알람|경보)|알아야 할 (?:거|것|게)|조회 전에|회의 전에`),
