@@ -1394,7 +1394,7 @@ func (r *run) historyLine(d *doc, asset string) string {
 }
 
 // histCauseRe asks for the cause of past incidents.
-var histCauseRe = regexp.MustCompile(`caus\w*|root|why|원인|왜`)
+var histCauseRe = regexp.MustCompile(`\bcaus\w*|\broot\b|\bwhy\b|원인|왜`)
 
 func orDefault(s, def string) string {
 	if s == "" {
