@@ -628,7 +628,14 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 		} else if a.Until != "" {
 			return Result{UserError: "until needs since: compare_to_plan reads since → until, or the last past_hours", Summary: "bad arguments"}, nil
 		}
+		shownFrom, shownEnd := from, end
 		if a.Since != "" {
+			// A bucket of output belongs to the window when its middle does:
+			// "the last 8 hours" asked at 21:00:27 holds the 13:00 hour.
+			from = from.Add(-step / 2)
+			if a.Until != "" {
+				end = end.Add(-step / 2)
+			}
 			// The plan over the whole window, output or not ("the plan for
 			// tomorrow", "this week's plan").
 			if all, err := p.planValues(ctx, plan, from, end); err == nil && len(all) > 0 {
@@ -636,8 +643,8 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 				for _, v := range all {
 					total += v
 				}
-				data["plan_window"] = map[string]any{"from": stamp(from), "to": stamp(end), "hours": len(all), "plan": sig(total)}
-				fmt.Fprintf(&b, "%s plan %s → %s (%d h): %s", strings.TrimSuffix(out.Name, ".output"), stamp(from), stamp(end), len(all), num(total))
+				data["plan_window"] = map[string]any{"from": stamp(shownFrom), "to": stamp(shownEnd), "hours": len(all), "plan": sig(total)}
+				fmt.Fprintf(&b, "%s plan %s → %s (%d h): %s", strings.TrimSuffix(out.Name, ".output"), stamp(shownFrom), stamp(shownEnd), len(all), num(total))
 			}
 		}
 		w, err := p.store.WindowOf(ctx, out, from, end)
@@ -668,9 +675,9 @@ func (p *predictive) compareToPlan(ctx context.Context, a planArgs) (Result, err
 			}
 		}
 		if hours > 0 {
-			to := now
+			from, to := from, now
 			if a.Since != "" {
-				to = end
+				from, to = shownFrom, shownEnd
 			}
 			past := map[string]any{
 				"from": stamp(from), "to": stamp(to), "hours": hours,

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -410,6 +411,17 @@ func TestPredictiveTools(t *testing.T) {
 		both := data["past"].(map[string]any)
 		require.InEpsilon(t, both["actual"].(float64), first["actual"].(float64)+second["actual"].(float64), 0.01)
 		require.InEpsilon(t, both["plan"].(float64), first["plan"].(float64)+second["plan"].(float64), 0.01)
+		// A window that begins seconds after an hour ("the last 8 hours"
+		// asked at 21:00:27) holds that hour: a bucket belongs to the window
+		// its middle is in.
+		_, ls := call(t, ctx, reg, "list_series", `{"line": "line-1", "kind": "production"}`)
+		last, err := time.Parse("2006-01-02T15:04Z", ls["series"].([]any)[0].(map[string]any)["latest_at"].(string))
+		require.NoError(t, err)
+		h0 := last.Add(-10 * time.Hour) // an output bucket's stamp
+		args := fmt.Sprintf(`{"line": "line-1", "since": %q, "until": %q}`, h0.Add(27*time.Second).Format(time.RFC3339), h0.Add(8*time.Hour).Format(time.RFC3339))
+		_, data = call(t, ctx, reg, "compare_to_plan", args)
+		require.EqualValues(t, 8, data["past"].(map[string]any)["hours"], "the 8 hourly buckets of an 8-hour window")
+		require.Equal(t, h0.Add(27*time.Second).UTC().Format("2006-01-02T15:04Z"), data["past"].(map[string]any)["from"], "the window as asked")
 		// A period still to come ("tomorrow"): its plan against the
 		// forecast of its hours alone, which is the forecast to its end
 		// less the forecast to its start.
