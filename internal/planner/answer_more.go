@@ -178,6 +178,13 @@ func (r *run) forecast() {
 			}
 			out = append(out, r.planWindow(d))
 			worst = math.Max(worst, d.Window.MASE)
+			if w := d.Window; w.FCHours > 0 && w.Compared > 0 && w.ProjLo < w.Compared && w.ProjHi >= w.Compared && wholeDay(r.p, period) {
+				// Too close to call by the forecast's range: how often the
+				// line made a whole day's plan lately says more.
+				if t := r.trackRecord(strings.TrimSuffix(d.Output, ".output"), period.From); t != "" {
+					out = append(out, t)
+				}
+			}
 		}
 	} else {
 		var res []agent.ToolResult
@@ -2011,3 +2018,35 @@ var (
 	notifyRe     = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:ping|notify|message|text|page|email|e-mail|call|tell|inform|alert)\s+(?:the\s+|my\s+|our\s+)?(?:maintenance|shift|line|plant|production|on-?call|lead|supervisor|manager|boss|team|engineer|tech\w*|planner)\b|(?:에게|한테)\s*(?:연락|전달|알려|메시지)\S*\s*(?:줘|주세요|해줘|해 ?주세요)`)
 	rescheduleRe = regexp.MustCompile(`(?i)^\W*(?:please\s+|can you\s+|could you\s+)?(?:move|reschedule|postpone|push|bring forward|pull (?:in|forward)|close|cancel|assign|create|open (?:a|an|one|up a)\b)\b.{0,30}\b(?:wo-[\w-]+|work ?orders?|jobs?|pm)\b|(?:작업 ?지시|작업 ?오더|wo).{0,20}(?:옮겨|당겨|미뤄|변경|취소|닫아|만들어)\S*\s*(?:줘|주세요)`)
 )
+
+// wholeDay says whether s is whole plant days.
+func wholeDay(p *plant.Plant, s Span) bool {
+	return !s.From.IsZero() && p.Day(s.From, 0).Equal(s.From) && s.To.Sub(s.From) >= 20*time.Hour && p.Day(s.To, 0).Equal(s.To)
+}
+
+// trackRecord says on how many of the 14 whole days before day (before
+// today when day is ahead) line made its daily plan, and its daily shares'
+// range ("" with fewer than 5 such days).
+func (r *run) trackRecord(line string, day time.Time) string {
+	var shares []float64
+	made := 0
+	if today := r.p.Day(r.now, 0); day.After(today) {
+		day = today // the days before today: today, still running, is no whole day
+	}
+	for i := 1; i <= 14; i++ {
+		from := r.p.Day(day, -i)
+		for _, o := range r.output([]string{line}, Span{From: from, To: r.p.Day(from, 1)}) {
+			if o.Plan > 0 && o.Hours >= 20 {
+				shares = append(shares, 100*o.Actual/o.Plan)
+				if o.Actual >= o.Plan {
+					made++
+				}
+			}
+		}
+	}
+	if len(shares) < 5 {
+		return ""
+	}
+	lo, hi := slices.Min(shares), slices.Max(shares)
+	return r.msg("plan.track", line, made, len(shares), r.derive("lowest daily share of plan, %", lo, "min of the days' actual ÷ plan"), r.derive("highest daily share of plan, %", hi, "max of the days' actual ÷ plan"))
+}

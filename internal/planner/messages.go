@@ -221,6 +221,7 @@ var messages = map[string][2]string{
 	"plan.feed_stopped":  {"%s has sent no reading since %s: the hours since are forecast, not counted as made.", "%s 데이터가 %s 이후 들어오지 않아, 그 뒤 시간은 실적이 아니라 예측입니다."},
 	"plan.verdict_miss":  {"Likely to miss the plan: even the upper 80% bound is below it.", "계획 미달 가능성이 큽니다: 80% 상한도 계획보다 낮습니다."},
 	"plan.verdict_make":  {"On track: even the lower 80% bound reaches the plan.", "계획 달성 가능성이 큽니다: 80% 하한도 계획에 도달합니다."},
+	"plan.track":         {"Lately: %s made its daily plan on %d of the last %d whole days (its daily share ran %s–%s%%).", "최근: %s은(는) 일일 계획을 %d일 달성했습니다 (지난 온전한 %d일 중, 일별 달성률 %s–%s%%)."},
 	"plan.verdict_open":  {"Too close to call: the plan lies inside the 80% range.", "판단하기 어렵습니다: 계획이 80% 구간 안에 있습니다."},
 	"fc.model":           {" (model %s, backtest MASE %s)", " (모델 %s, 백테스트 MASE %s)"},
 	"fc.cutoff":          {", data to %s", ", 데이터 기준 %s"},
