@@ -1459,6 +1459,9 @@ func (r *run) handover() {
 	for _, lo := range r.output(lines, w) {
 		out = append(out, "• "+r.outputLine(lo, w))
 	}
+	if a := r.alarmsIn(lines, w); a != "" {
+		out = append(out, "• "+a)
+	}
 	out = append(out, r.failureLines()...)
 	r.a.Confidence = "medium"
 	r.a.Escalate = r.msg("escalate.default")
@@ -2049,4 +2052,36 @@ func (r *run) trackRecord(line string, day time.Time) string {
 	}
 	lo, hi := slices.Min(shares), slices.Max(shares)
 	return r.msg("plan.track", line, made, len(shares), r.derive("lowest daily share of plan, %", lo, "min of the days' actual ÷ plan"), r.derive("highest daily share of plan, %", hi, "max of the days' actual ÷ plan"))
+}
+
+// alarmsIn lists the alarms the maintenance records hold for the machines
+// of lines in w ("" when none or no records): a shift's summary says what
+// went off in it.
+func (r *run) alarmsIn(lines []string, w Span) string {
+	recs, ok := r.records(map[string]any{"kind": "alert", "since": stampUTC(w.From), "until": stampUTC(w.To), "limit": 20})
+	if !ok {
+		return ""
+	}
+	var on []string
+	for _, l := range lines {
+		if ln, ok := r.p.Line(l); ok {
+			on = append(on, ln.Assets...)
+		}
+	}
+	var items []string
+	for _, rec := range recs {
+		if len(on) > 0 && !slices.Contains(on, rec.Asset) {
+			continue
+		}
+		items = append(items, r.msg("handover.alarm", r.recordAt(rec.Opened), rec.Title, rec.ID))
+	}
+	if len(items) == 0 {
+		return ""
+	}
+	slices.Sort(items)
+	if n := len(items); n > 5 {
+		// A week's summary: the first five, and how many more.
+		items = append(items[:5:5], r.msg("handover.alarms_more", n-5))
+	}
+	return r.msg("handover.alarms", strings.Join(items, "; "))
 }
