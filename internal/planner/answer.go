@@ -87,6 +87,16 @@ func (r *run) answer() {
 		r.noteUnknown() // "프레스3 온도센서 고장난거 아냐?"
 		return
 	}
+	if r.replaceCriterion() {
+		if partNumberAskRe.MatchString(q.Text) {
+			// "filler-1 제품필터 품번이랑 교체 기준 알려줘": both.
+			rule := r.a.Situation
+			r.parts()
+			r.a.Situation = joinLines([]string{r.a.Situation, rule})
+		}
+		r.noteUnknown()
+		return
+	}
 	if k, ok := docFactAsked(q.Text, r.p); ok && r.docFact(k) {
 		r.noteUnknown() // "what PPE do I need to change the press 3 bearing?"
 		return

@@ -3,6 +3,7 @@ package planner
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +17,47 @@ import (
 // each machine asked about (the sensors named, else all), the limits its
 // failure modes' runbooks and incidents state and those of the plant
 // model, each with where it comes from and the current reading.
+// replaceCritRe asks for the rule that says when a part is replaced
+// ("replacement criteria", "교체 기준 알려줘"); replaceWhenRe asks when
+// to replace it ("when should the filler-1 product filter be replaced?"),
+// which for a machine whose readings are moving now is its diagnosis.
+var (
+	replaceCritRe = regexp.MustCompile(`(?i)\b(?:replacement|change-?out|changeout) (?:criteri\w*|rules?|points?|limits?)\b|교체 ?(?:기준|조건)`)
+	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|교체 ?시점`)
+)
+
+// replaceActionRe finds a rule's action that replaces or changes a part.
+var replaceActionRe = regexp.MustCompile(`(?i)\breplac\w*|\bchange\b|\bswap\w*|교체|교환`)
+
+// replaceCriterion answers when one machine's part is to be replaced: the
+// documented rules whose action replaces it, with that action; false when
+// the question is not that or no such rule is stated.
+func (r *run) replaceCriterion() bool {
+	ts := targetsOf(r.q, r.p)
+	if len(ts) != 1 || !replaceCritRe.MatchString(r.q.Text) && !replaceWhenRe.MatchString(r.q.Text) {
+		return false
+	}
+	if !replaceCritRe.MatchString(r.q.Text) {
+		// "when should it be replaced?": of a machine moving now, its
+		// diagnosis (the state against the same rules, and how soon).
+		r.call(agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{"asset": ts[0]}})
+		for _, e := range r.book.of(ts[0]) {
+			if e.Significant() {
+				return false
+			}
+		}
+	}
+	saved := *r.a
+	r.replaceRules = true
+	r.limits()
+	r.replaceRules = false
+	if r.a.Confidence == "low" || strings.Contains(r.a.Situation, r.msg("limits.none", ts[0])) {
+		*r.a = saved
+		return false
+	}
+	return true
+}
+
 func (r *run) limits() {
 	q := r.q
 	targets := targetsOf(q, r.p)
@@ -156,6 +198,9 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 			if ru.Sensor != sensor || !r.applies(ru, asset) || ru.Limit == 0 || seen[k] {
 				continue
 			}
+			if r.replaceRules && !replaceActionRe.MatchString(ru.Action+" "+ru.ActionKO) {
+				continue
+			}
 			seen[k] = true
 			rs = append(rs, ru)
 		}
@@ -173,7 +218,15 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 			if ru.Plant && ru.Doc != "plant.yaml" {
 				src = "plant.yaml, " + ru.Doc // the plant model's limit, with the reference it gives
 			}
-			parts = append(parts, r.msg("limits.one", r.levelName(ru.Level), cond, val(ru.Limit), suffix(ru.Unit), src))
+			part := r.msg("limits.one", r.levelName(ru.Level), cond, val(ru.Limit), suffix(ru.Unit), src)
+			if r.replaceRules {
+				act := ru.Action
+				if r.ko() && ru.ActionKO != "" {
+					act = ru.ActionKO
+				}
+				part += r.msg("limits.action", act)
+			}
+			parts = append(parts, part)
 			if !ru.Plant {
 				cited[ru.Doc] = true
 			}

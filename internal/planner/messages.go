@@ -570,6 +570,7 @@ var messages = map[string][2]string{
 	"proc.head":           {"Procedure: %s %s.", "절차: %s %s."},
 	"proc.also":           {"(Korean version: %s)", "(한국어 절차서: %s)"},
 	"limits.one":          {"%s %s %s%s (%s)", "%[1]s: %[3]s%[4]s %[2]s (%[5]s)"},
+	"limits.action":       {" → %s", " → %s"},
 	"limits.above":        {"above", "초과"},
 	"limits.below":        {"below", "미만"},
 	"limits.last":         {"— last reading %s%s (%s, no data since).", "— 마지막 측정값 %s%s (%s, 이후 데이터 없음)."},

@@ -116,6 +116,10 @@ type run struct {
 	staleNote string
 	// trendGaps counts trend windows without a reading.
 	trendGaps int
+	// replaceRules narrows the limits to the rules whose action replaces
+	// or changes a part, said with that action ("when should the filter be
+	// replaced?").
+	replaceRules bool
 	// readingSaid is a reading the user gave that crosses a documented
 	// limit ("2.2 bar"): what the answer's steps rest on.
 	readingSaid string
