@@ -229,6 +229,9 @@ func (r *run) forecast() {
 				hs = r.derive(line+" upper 80% for "+hz.Label, hi, from+" (upper 80% sums)")
 			}
 			out = append(out, sentence(r.msg("fc.line", line, r.span(hz), ts, r.unitIn(totalUnit(full.Unit)), ls, hs)+r.modelNote(full.Model, full.MASE)+r.msg("fc.cutoff", r.at(parseStamp(full.Cutoff)))))
+			if pace := r.recentPace(line); pace != "" {
+				out = append(out, pace)
+			}
 			if full.MASE > 0 {
 				accuracy = append(accuracy, r.msg("fc.accuracy_line", line, val(full.MASE), r.derive(line+" backtest error, % of seasonal naive's", math.Round(100*full.MASE), "100 × backtest MASE")))
 			}
@@ -2084,4 +2087,19 @@ func (r *run) alarmsIn(lines []string, w Span) string {
 		items = append(items[:5:5], r.msg("handover.alarms_more", n-5))
 	}
 	return r.msg("handover.alarms", strings.Join(items, "; "))
+}
+
+// recentPace warns when line's last 12 hours ran well below their plan
+// (under 95 %): a forecast follows the longer pattern, and a machine
+// failing now makes the line slower than its past weeks.
+func (r *run) recentPace(line string) string {
+	if _, ok := r.p.Line(line); !ok {
+		return ""
+	}
+	for _, o := range r.output([]string{line}, Span{From: r.now.Add(-12 * time.Hour), To: r.now}) {
+		if o.Plan > 0 && o.Hours >= 6 && o.Pct < 95 {
+			return r.msg("fc.recent_pace", line, o.Hours, o.SPct, o.SActual, o.SPlan)
+		}
+	}
+	return ""
 }

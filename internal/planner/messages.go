@@ -231,6 +231,7 @@ var messages = map[string][2]string{
 	"fc.from_data_end":   {"the %[2]s after its data ends (%[1]s; there is no newer data)", "데이터가 끝난 %[1]s 이후 %[2]s(더 최근 데이터 없음)"},
 	"fc.capped":          {"You asked for %s, further ahead than this history supports: I can forecast at most %s ahead. The longest forecast:", "요청하신 %s는 이 이력으로 예측할 수 있는 범위를 넘습니다. 최대 %s 앞까지만 예측할 수 있습니다. 가능한 가장 긴 예측:"},
 	"fc.model_nobt":      {" (model %s; not backtested: the history holds no origin for a horizon this long)", " (모델 %s, 이 길이의 예측은 이력상 백테스트 불가)"},
+	"fc.recent_pace":     {"But %s's last %d hours ran at %s%% of plan (%s of %s): the forecast follows its longer pattern, so read it as optimistic while that lasts.", "다만 %s의 최근 %d시간은 계획 대비 %s%%였습니다 (%s / %s): 예측은 더 긴 기간의 패턴을 따르므로, 이 상태가 이어지는 동안은 낙관적인 값으로 보세요."},
 	"fc.line":            {"%s: %s forecast %s%s (80%%: %s–%s)", "%[1]s: %[2]s 예측 생산량 %[3]s%[4]s (80%% 구간 %[5]s–%[6]s)"},
 	"fc.total":           {"Plant total for %s: %s%s (80%%: %s–%s).", "%[1]s 공장 합계: %[2]s%[3]s (80%% 구간 %[4]s–%[5]s)."},
 	"fc.sensor":          {"%s over %s: %s%s by %s (80%%: %s–%s)", "%[1]s 예측(%[2]s): %[5]s에 %[3]s%[4]s (80%% 구간 %[6]s–%[7]s)"},
