@@ -34,7 +34,10 @@ import (
 // it comes from: Gemba never weighs a safety step against time. Such a
 // question asks for the procedure it would skip, so its steps pass the
 // equipment gate.
-var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without|w/o|tap(?:e|ed|ing) (?:over|up|off)|block\w*|mute\w*|cheat\w*|tie (?:back|down|off|up)|wedg\w*|prop\w* open)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 해도|안해도|없이|빼도|안 걸|안걸|바이패스|무력화|점퍼|테이프|막아|가리고|가려|꺼 ?두|끄고|꺼도)` +
+var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without|w/o|tap(?:e|ed|ing) (?:over|up|off)|block\w*|mute\w*|cheat\w*|tie (?:back|down|off|up)|wedg\w*|prop\w* open)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 ?해도|안 ?하고|안 ?하면|없이|빼도|빼고|안 ?걸|바이패스|무력화|점퍼|테이프|막아|가리고|가려|꺼 ?두|끄고|꺼도)` +
+	// The device named before what is done to it ("light curtain on press
+	// 2 keeps tripping, ok to bypass it for the rest of the shift?").
+	`|\b(?:light curtains?|interlocks?|guards?|e-?stops?|emergency stops?|safety (?:switch|gate|door|sensor|mat|relay)s?)\b.{0,60}\b(?:bypass\w*|defeat\w*|overrid\w*|disabl\w*|jumper\w*|mute\w*|tap(?:e|ed|ing) (?:it|them) (?:over|up|off)|tie (?:it|them) (?:back|off|up))\s+(?:it|them)?\b` +
 	// Reaching into a machine with its guard open ("can I open the cover
 	// and reach in quickly?", "커버 열고 잠깐 손 넣어서 빼도 되지?"): the
 	// same shortcut, said as an act.

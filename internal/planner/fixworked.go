@@ -18,7 +18,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
+var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
 
 // fixStopRe are the words of such a question that say nothing of what was
 // done: function words, times, machine names.

@@ -71,6 +71,8 @@ func p(weight int, pattern string) phrase {
 var intentPhrases = map[Intent][]phrase{
 	IntentOutOfScope: {
 		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery|restaurants?|pub)\b`),
+		// "will it rain in seoul tomorrow": the weather, whatever time it names.
+		p(9, `\b(?:rain(?:s|ing|y)?|snow(?:s|ing|y)?|weather)\b|날씨|(?:비|눈)(?:가|이)? ?(?:와|올|오나|오려|내릴)`),
 		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식|회식|맛집|식당|술집|카페 추천`),
 		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
 		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
