@@ -567,6 +567,17 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		// a ranking: the thread's maintenance question again.
 		q.Intent, q.FollowUp = IntentMaintenance, true
 	}
+	if prev.Intent == IntentMaintenance && q.Intent == IntentMaintenance && maintAskOf(q.Text) != nil && !ownNamed && len(q.Unknown) == 0 && !allTimeRe.MatchString(q.Text) {
+		// "다운타임은 총 얼마였어?" after "지난달 고장 몇 건이었어?": the same
+		// period, and the breakdowns the thread counted.
+		if !q.Window.Named && prev.Window.Named {
+			q.Window, q.WindowInherited = prev.Window, true
+		}
+		if m := unplannedRe.FindString(prev.Text); m != "" && !unplannedRe.MatchString(q.Text) && !plannedRe.MatchString(q.Text) {
+			q.Text += " " + m
+		}
+		q.FollowUp = true
+	}
 	if !q.Window.Named && prev.Window.Named && (q.Output || q.Plan) && (prev.Output || prev.Plan) && !ownNamed && !ongoingRe.MatchString(q.Text) {
 		// "which line was worst vs plan?" after "output for all lines
 		// yesterday": yesterday's.
