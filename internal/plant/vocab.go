@@ -118,7 +118,7 @@ var Sensors = []SensorWords{
 		"temprature", "temperture", //nolint:misspell // misspellings people type
 		"hot", "hottest", "heat", "overheating", "overheat", "overheats", "warm", "cold"},
 		KO: []string{"온도", "과열", "뜨거", "열이"}}},
-	{"pressure", Words{EN: []string{"pressure", "pressures", "presure", "psi", "bar"}, KO: []string{"압력", "차압", "토출압", "흡입압", "공급압", "라인압", "토출 압"}}},
+	{"pressure", Words{EN: []string{"pressure", "pressures", "presure", "psi", "bar"}, KO: []string{"압력", "차압", "토출압", "흡입압", "공급압", "라인압", "토출 압", "유압"}}},
 	{"motor_current", Words{EN: []string{"current", "amps", "amp", "amperage", "current draw", "load"}, KO: []string{"전류", "부하"}}},
 	{"speed", Words{EN: []string{"speed", "rpm", "spm", "slow", "slower", "stroke rate"}, KO: []string{"속도", "회전수", "회전"}}},
 	{"output", Words{EN: []string{"output", "production", "produce", "produced", "producing", "throughput", "parts", "units", "volume", "make"}, KO: []string{"생산량", "생산", "실적", "출하"}}},
