@@ -661,7 +661,7 @@ func (r *run) shiftTotals() bool {
 // worstLineRe names the line a ranking put last ("the worst line",
 // "꼴찌 라인"); bestLineRe the one it put first.
 var (
-	worstLineRe = regexp.MustCompile(`(?i)\b(?:the )?(?:worst|lowest|bottom|last[- ]placed?|weakest)(?: one| line)?\b|꼴찌|최하위|(?:가장|제일) (?:낮은|못한|뒤처진) (?:라인|거|곳)`)
+	worstLineRe = regexp.MustCompile(`(?i)\b(?:the )?(?:worst|lowest|bottom|last[- ]placed?|weakest)(?: one| line)?\b|꼴찌|최하위|(?:가장|제일) ?(?:낮은|못한|뒤처진|안 ?좋은|나쁜|부진한) (?:라인|거|곳|데)`)
 	bestLineRe  = regexp.MustCompile(`(?i)\b(?:the )?(?:best|top|highest)(?: one| line)\b|(?:1등|1위|최상위) ?(?:라인|한 ?라인)?|(?:가장|제일) (?:높은|잘한) (?:라인|거|곳)`)
 )
 
@@ -674,10 +674,20 @@ var (
 func (r *run) worstLineOfThread() bool {
 	q := r.q
 	worst, best := worstLineRe.MatchString(q.Text), bestLineRe.MatchString(q.Text)
-	if !q.FollowUp && q.Thread == "" || len(q.Lines)+len(q.Assets) > 0 && q.Named || !worst && !best {
+	if !q.FollowUp && q.Thread == "" || len(q.Lines)+len(q.Assets) > 0 && q.Named {
 		return false
 	}
 	lines := strings.Split(strings.TrimSpace(q.Thread), "\n")
+	if !worst && !best && len(lines) >= 2 && q.Window.Named && len(strings.Fields(q.Text)) <= 3 {
+		// "이번주는?" after "제일 안좋은 라인 어디야?": the same question of
+		// that period, about the thread's ranking before it.
+		last := plant.Normalize(lines[len(lines)-1])
+		worst, best = worstLineRe.MatchString(last), bestLineRe.MatchString(last)
+		lines = lines[:len(lines)-1]
+	}
+	if !worst && !best {
+		return false
+	}
 	prev := plant.Normalize(lines[len(lines)-1])
 	if !planWordRe.MatchString(prev) || !lineRankRe.MatchString(prev) {
 		return false
@@ -688,6 +698,13 @@ func (r *run) worstLineOfThread() bool {
 			r.q.Window, r.q.WindowInherited = w, true
 			q = r.q
 		}
+	}
+	if worst && !whyRe.MatchString(q.Text) {
+		// "which line was worst?", "제일 안좋은 라인 어디야?": the lines
+		// against plan of that period, furthest behind first.
+		r.q.Lines, r.q.Assets, r.q.Named = nil, nil, false
+		r.q.Output, r.q.Plan, r.q.Intent = true, true, IntentCompare
+		return true
 	}
 	outs := r.output(r.outputLines(), q.Window)
 	if len(outs) < 2 {
