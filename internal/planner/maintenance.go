@@ -376,10 +376,11 @@ func (r *run) maintenanceAs(key string) {
 			}
 		}
 	}
-	if q.FollowUp && ask == nil {
+	if q.FollowUp && ask == nil && workDone(q.Text) == nil {
 		// "which one first?", "and last year?", "and over the whole
 		// history?": the thread's latest maintenance question, of this
-		// one's time (its own time words left out).
+		// one's time (its own time words left out). A question naming work
+		// done ("스트레이너 청소는 마지막으로 언제 했어?") is its own.
 		lines := strings.Split(strings.TrimSpace(q.Thread), "\n")
 		for i := len(lines) - 1; i >= 0; i-- {
 			prev := maintAskOf(lines[i])
