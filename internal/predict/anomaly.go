@@ -460,29 +460,13 @@ func leadStart(sub Subject, j int, e Event, sigma float64) int {
 	if sigma == 0 || math.IsNaN(sigma) {
 		return -1
 	}
-	vals := sub.Data.Values[j]
-	step := stepOf(sub.Data.Times)
-	if step <= 0 {
-		step = time.Hour
-	}
-	p := CalendarPeriod(step, len(vals))
-	dev := func(t int) float64 {
-		if p > 1 {
-			return vals[t] - UsualAt(vals, p, t)
-		}
-		return vals[t]
-	}
-	base0 := max(0, e.StartIdx-int(baselineSpan/step))
-	base := make([]float64, 0, e.StartIdx-base0)
-	for t := base0; t < e.StartIdx; t++ {
-		base = append(base, dev(t))
-	}
-	med, sc := RobustLocScale(base)
-	if !(sc > 0) || CountFinite(base) < 12 {
+	dev, med, sc, ok := departures(sub, j, e)
+	if !ok {
 		return -1
 	}
+	vals := sub.Data.Values[j]
 	end := min(e.EndIdx, len(vals)-1)
-	from := max(base0, e.StartIdx-max(streamLongM, end-e.StartIdx))
+	from := max(0, e.StartIdx-max(streamLongM, end-e.StartIdx))
 	var ts, ys []float64
 	sign := math.Copysign(1, sigma)
 	for t := from; t <= end; t++ {
@@ -645,6 +629,33 @@ func lastFinite(m Multi) int {
 	return -1
 }
 
+// departures is how sensor j of sub departs from its usual pattern around
+// e: dev(t) is its value less the usual value at t (the median of the same
+// phase in earlier seasons; the value itself without a season), and med
+// and sc the robust centre and scale of those departures over the week
+// before e. ok is false with fewer than 12 of them or no spread.
+func departures(sub Subject, j int, e Event) (dev func(int) float64, med, sc float64, ok bool) {
+	vals := sub.Data.Values[j]
+	step := stepOf(sub.Data.Times)
+	if step <= 0 {
+		step = time.Hour
+	}
+	p := CalendarPeriod(step, len(vals))
+	dev = func(t int) float64 {
+		if p > 1 {
+			return vals[t] - UsualAt(vals, p, t)
+		}
+		return vals[t]
+	}
+	base0 := max(0, e.StartIdx-int(baselineSpan/step))
+	base := make([]float64, 0, e.StartIdx-base0)
+	for t := base0; t < e.StartIdx; t++ {
+		base = append(base, dev(t))
+	}
+	med, sc = RobustLocScale(base)
+	return dev, med, sc, sc > 0 && CountFinite(base) >= 12
+}
+
 // baselineSpan is the history an event's "usual level" scale is measured on.
 const baselineSpan = 7 * 24 * time.Hour
 
@@ -672,18 +683,13 @@ func LevelStats(sub Subject, j int, e Event) (level, usual, scale, sigma float64
 	}
 	level = NaNMean(vals[a : b+1])
 	base0 := max(0, e.StartIdx-int(baselineSpan/step))
-	if p > 1 {
-		var exp, res, base []float64
+	if dev, med, sc, ok := departures(sub, j, e); ok && p > 1 {
+		var exp, res []float64
 		for t := a; t <= b; t++ {
-			x := UsualAt(vals, p, t)
-			exp = append(exp, x)
-			res = append(res, vals[t]-x)
+			exp = append(exp, UsualAt(vals, p, t))
+			res = append(res, dev(t))
 		}
-		for t := base0; t < e.StartIdx; t++ {
-			base = append(base, vals[t]-UsualAt(vals, p, t))
-		}
-		med, sc := RobustLocScale(base)
-		if u := NaNMean(exp); !math.IsNaN(u) && sc > 0 && CountFinite(base) >= 12 {
+		if u := NaNMean(exp); !math.IsNaN(u) {
 			return level, u, sc, (NaNMean(res) - med) / sc
 		}
 	}
