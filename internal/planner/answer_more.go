@@ -2039,14 +2039,11 @@ func (r *run) trackRecord(line string, day time.Time) string {
 	if today := r.p.Day(r.now, 0); day.After(today) {
 		day = today // the days before today: today, still running, is no whole day
 	}
-	for i := 1; i <= 14; i++ {
-		from := r.p.Day(day, -i)
-		for _, o := range r.output([]string{line}, Span{From: from, To: r.p.Day(from, 1)}) {
-			if o.Plan > 0 && o.Hours >= 20 {
-				shares = append(shares, 100*o.Actual/o.Plan)
-				if o.Actual >= o.Plan {
-					made++
-				}
+	for _, o := range r.daysBefore(line, day) {
+		if o.Hours >= 20 {
+			shares = append(shares, 100*o.Actual/o.Plan)
+			if o.Actual >= o.Plan {
+				made++
 			}
 		}
 	}

@@ -731,6 +731,21 @@ var (
 	lineRankRe = regexp.MustCompile(`(?i)\brank\w*|\bby line\b|\beach line\b|\bwhich line\b|\blines?\b.{0,20}\b(?:best|worst|most|least|behind)\b|라인별|순위|랭킹|어느 라인`)
 )
 
+// daysBefore is line's output against plan on each of the 14 days before
+// day that had a plan.
+func (r *run) daysBefore(line string, day time.Time) []lineOutput {
+	var out []lineOutput
+	for i := 1; i <= 14; i++ {
+		from := r.p.Day(day, -i)
+		for _, o := range r.output([]string{line}, Span{From: from, To: r.p.Day(from, 1)}) {
+			if o.Plan > 0 {
+				out = append(out, o)
+			}
+		}
+	}
+	return out
+}
+
 // outputNormalRe asks whether the thread's output figure is normal ("is
 // that normal?", "그거 정상이야?", "평소 수준이야?").
 var outputNormalRe = regexp.MustCompile(`(?i)\b(?:is|was) (?:that|this|it) (?:normal|usual|typical|ok|okay)\b|\bnormal for (?:it|them|us|that line|the line)\b|정상(?:이야|인가|이에요|인지|이냐|이지)|평소 (?:수준|정도)|평소랑 비슷`)
@@ -758,15 +773,9 @@ func (r *run) outputNormal() bool {
 		if len(cur) == 0 || cur[0].Plan <= 0 {
 			continue
 		}
-		day := r.p.Day(w.From, 0)
 		var shares []float64
-		for i := 1; i <= 14; i++ {
-			from := r.p.Day(day, -i)
-			for _, o := range r.output([]string{l}, Span{From: from, To: r.p.Day(from, 1)}) {
-				if o.Plan > 0 {
-					shares = append(shares, 100*o.Actual/o.Plan)
-				}
-			}
+		for _, o := range r.daysBefore(l, r.p.Day(w.From, 0)) {
+			shares = append(shares, 100*o.Actual/o.Plan)
 		}
 		if len(shares) < 5 {
 			continue

@@ -2,11 +2,13 @@ package planner
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -158,7 +160,7 @@ func (r *run) sinceFix(asset string, fix *doc) []string {
 	}
 	sensors := r.q.Sensors
 	if len(sensors) == 0 {
-		if s := modeSensor[fix.Mode]; s != "" {
+		if s := modeSensor(fix.Mode, typeOf(asset, r.p)); s != "" {
 			sensors = []string{s}
 		}
 	}
@@ -176,5 +178,18 @@ func (r *run) sinceFix(asset string, fix *doc) []string {
 	return append([]string{r.msg("fixworked.since", r.at(from))}, lines...)
 }
 
-// modeSensor is the sensor a failure mode shows first.
-var modeSensor = map[string]string{"bearing_wear": "vibration", "filter_clogging": "pressure", "belt_slip": "motor_current", "motor_overheating": "temperature"}
+// modeSensor is the first sensor the plant vocabulary names as a sign of
+// mode on a machine of type typ ("" when none).
+func modeSensor(mode, typ string) string {
+	for _, f := range plant.FailureModes {
+		if f.Mode != mode {
+			continue
+		}
+		for _, sg := range f.Signs {
+			if len(sg.Types) == 0 || slices.Contains(sg.Types, typ) {
+				return sg.Sensor
+			}
+		}
+	}
+	return ""
+}

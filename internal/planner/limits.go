@@ -13,10 +13,6 @@ import (
 	"github.com/gemba-ai/gemba/tools"
 )
 
-// limits answers "what are the alarm limits for pump-1?": per sensor of
-// each machine asked about (the sensors named, else all), the limits its
-// failure modes' runbooks and incidents state and those of the plant
-// model, each with where it comes from and the current reading.
 // replaceCritRe asks for the rule that says when a part is replaced
 // ("replacement criteria", "교체 기준 알려줘"); replaceWhenRe asks when
 // to replace it ("when should the filler-1 product filter be replaced?"),
@@ -25,9 +21,6 @@ var (
 	replaceCritRe = regexp.MustCompile(`(?i)\b(?:replacement|change-?out|changeout) (?:criteri\w*|rules?|points?|limits?)\b|교체 ?(?:기준|조건)`)
 	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|교체 ?시점`)
 )
-
-// replaceActionRe finds a rule's action that replaces or changes a part.
-var replaceActionRe = regexp.MustCompile(`(?i)\breplac\w*|\bchange\b|\bswap\w*|교체|교환`)
 
 // replaceCriterion answers when one machine's part is to be replaced: the
 // documented rules whose action replaces it, with that action; false when
@@ -49,16 +42,20 @@ func (r *run) replaceCriterion() bool {
 	}
 	saved := *r.a
 	r.replaceRules = true
-	r.limits()
+	found := r.limits()
 	r.replaceRules = false
-	if r.a.Confidence == "low" || strings.Contains(r.a.Situation, r.msg("limits.none", ts[0])) {
+	if !found {
 		*r.a = saved
-		return false
 	}
-	return true
+	return found
 }
 
-func (r *run) limits() {
+// limits answers "what are the alarm limits for pump-1?": per sensor of
+// each machine asked about (the sensors named, else all), the limits its
+// failure modes' runbooks and incidents state and those of the plant
+// model, each with where it comes from and the current reading;
+// false when none is stated for them.
+func (r *run) limits() bool {
 	q := r.q
 	targets := targetsOf(q, r.p)
 	near := nearLimitRe.MatchString(q.Text)
@@ -75,7 +72,7 @@ func (r *run) limits() {
 	if len(targets) == 0 {
 		r.a.Situation = r.msg("limits.which")
 		r.a.Confidence = "low"
-		return
+		return false
 	}
 	if len(targets) > 3 && !plantWide {
 		targets = targets[:3]
@@ -134,6 +131,7 @@ func (r *run) limits() {
 		}
 	}
 	sort.SliceStable(r.a.Citations, func(i, j int) bool { return r.a.Citations[i].ID < r.a.Citations[j].ID })
+	return len(all) > 0
 }
 
 // modeDoc is one failure mode a sensor's movement supports and its
@@ -198,7 +196,7 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 			if ru.Sensor != sensor || !r.applies(ru, asset) || ru.Limit == 0 || seen[k] {
 				continue
 			}
-			if r.replaceRules && !replaceActionRe.MatchString(ru.Action+" "+ru.ActionKO) {
+			if r.replaceRules && !replaceWordRe.MatchString(ru.Action+" "+ru.ActionKO) {
 				continue
 			}
 			seen[k] = true
