@@ -1419,11 +1419,7 @@ func orDefault(s, def string) string {
 // output against plan, and what to look at first.
 func (r *run) handover() {
 	q := r.q
-	w := q.Window
-	if !w.Named {
-		s := r.p.ShiftAt(r.now, -1)
-		w = Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}
-	}
+	w := r.handedOver(q.Window)
 	lines := linesOf(q, r.p)
 	if len(lines) == 0 {
 		lines = r.p.LineNames()
@@ -1485,6 +1481,28 @@ func (r *run) handover() {
 		}
 	}
 	r.a.Situation = joinLines(out)
+}
+
+// handedOver is the shift a handover covers: the one whose end is nearest
+// now. Late in a shift (its last quarter) that is the shift so far, about to
+// be handed over; otherwise the shift before it. A shift named as it has
+// only just begun ("야간조 인수인계 요약 좀" at 22:32) is the one taking over:
+// its handover is the shift that ended as it began, not its first minutes.
+// Any other window named is kept.
+func (r *run) handedOver(w Span) Span {
+	cur := r.p.ShiftAt(r.now, 0)
+	quarter := cur.To.Sub(cur.From) / 4
+	if w.Named && !(w.From.Equal(cur.From) && r.now.Sub(cur.From) < quarter) {
+		return w
+	}
+	if !w.Named && cur.To.Sub(r.now) <= quarter {
+		return Span{From: cur.From, To: r.now, Label: "this shift (" + cur.Name + ") so far", LabelKO: "이번 교대(" + cur.NameKO + ") 지금까지"}
+	}
+	s := r.p.ShiftAt(r.now, -1)
+	if w.Named {
+		return Span{From: s.From, To: s.To, Label: "the " + s.Name + " shift, handed over to the " + cur.Name + " shift", LabelKO: s.NameKO + " 교대(" + cur.NameKO + " 교대에 인계)"}
+	}
+	return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}
 }
 
 // --- Procedures --------------------------------------------------------------
