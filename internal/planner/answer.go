@@ -274,6 +274,7 @@ func (r *run) answer() {
 			if said, mode = r.reportedReading(targets[0]); mode != "" && !contains(r.q.Reported, mode) {
 				num, unit, _ := agent.ReadingIn(q.Text)
 				r.readingSaid = r.msg("reading.said", num+" "+unit)
+				r.q.AsksMode = false // a reading told is a report
 				r.q.Reported = append([]string{mode}, r.q.Reported...)
 				if r.q.Intent == IntentStatus {
 					r.q.Intent = IntentDiagnose
@@ -286,6 +287,10 @@ func (r *run) answer() {
 		}
 		if v := r.onsetLead(targets); len(v) > 0 && len(said) == 0 {
 			// "when did press 3's vibration start rising?": when, first.
+			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
+		}
+		if v := r.modeVerdicts(targets); len(v) > 0 && len(said) == 0 {
+			// "cnc4 running hot again?": yes or no from the data, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
 		if v := r.okVerdicts(targets); len(v) > 0 && len(said) == 0 {
@@ -638,7 +643,7 @@ func (r *run) condition() {
 		// data: what the plant's memory says about it, or that it says
 		// nothing.
 		runUntil := runUntilRe.MatchString(q.Text)
-		if q.Intent == IntentDiagnose && !q.Vague && !runUntil && len(targets) == 1 && len(r.book.events) == 0 && len(r.failures) == 0 {
+		if q.Intent == IntentDiagnose && !q.Vague && !q.AsksMode && !runUntil && len(targets) == 1 && len(r.book.events) == 0 && len(r.failures) == 0 {
 			if said, stems := symptomWords(q, r.p, targets[0]); len(stems) > 0 {
 				lines = append(lines, r.symptomLookup(targets[0], said, stems)...)
 			}
@@ -846,7 +851,9 @@ func (r *run) hypothesis(targets []string) *hypothesis {
 			return &hypothesis{Asset: a, Mode: mode, Basis: agent.BasisSensor, Event: &ev, Reported: reported}
 		}
 	}
-	if len(q.Reported) > 0 && !q.Vague && len(targets) <= 2 {
+	if len(q.Reported) > 0 && !q.Vague && len(targets) <= 2 && !q.AsksMode {
+		// A report is evidence for steps; a question whether it is
+		// happening is not ("cnc4 running hot again?": the data answers).
 		return &hypothesis{Asset: targets[0], Mode: q.Reported[0], Basis: agent.BasisReport, Reported: true}
 	}
 	// A part named beside a symptom ("motor current is falling, strainer?")
@@ -946,6 +953,75 @@ func (r *run) modeQuery(mode, asset string) string {
 // okAskRe asks whether machines are all right ("is press 3 ok?", "press
 // 3 is fine right?", "프레스 3 괜찮아?").
 var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay|fine|alright|all right|normal|good|healthy|in good shape)\b|\b(?:fine|ok|okay|good|normal),? right\b|괜찮|정상이야|정상인가|정상 ?맞|문제 ?없`)
+
+// asksModeRe and notAskRe tell a question whether a failure is happening
+// ("cnc4 running hot again?", "is pump 1 overheating?", "또 과열된거야?")
+// from a report of it that asks what to do ("cnc 4 is running hot, what
+// do i do?"), why, or says what someone saw.
+var (
+	asksModeRe = regexp.MustCompile(`\?\s*$|(?:이야|인가요?|인가|거야|건가요?|는가|냐|니|나요|었어|였어|됐어|했어|해)\s*$`)
+	notAskRe   = regexp.MustCompile(`(?i)\b(?:what|which|when|where|who|how|why)\b|\bcaus\w*|\bhelp\b|\b(?:i|we)\b|\bmy\b|어떻게|뭐|뭘|무엇|무슨|언제|어디|누가|얼마|몇|원인|조치|해야|왜|방법|내가|제가|우리|봤|들리|느껴`)
+)
+
+// asksMode reports whether text asks if the failure it names is happening.
+func asksMode(text string) bool {
+	return asksModeRe.MatchString(text) && !notAskRe.MatchString(text)
+}
+
+// modeVerdicts answer a question whether the failure it names is happening
+// on up to three machines: yes when an event the detectors found supports
+// that failure, no (saying what else they found, if anything) when none
+// does, and that it cannot be said when the data is old; with the last
+// time the failure was recorded on the machine ("again?").
+func (r *run) modeVerdicts(targets []string) []string {
+	q := r.q
+	if !q.AsksMode || len(targets) == 0 || len(targets) > 3 || !r.detected() {
+		return nil
+	}
+	mode := q.Reported[0]
+	var out []string
+	for _, a := range targets {
+		if !r.hasSeries(a) {
+			continue
+		}
+		var sup, other *Event
+		for _, e := range r.book.of(a) {
+			if !e.Significant() {
+				continue
+			}
+			e := e
+			if contains(plant.SupportingModes(e.Sensor, e.Dir(), typeOf(a, r.p)), mode) {
+				sup = &e
+				break
+			}
+			if other == nil {
+				other = &e
+			}
+		}
+		dir := func(e *Event) string {
+			if e.Sigma < 0 {
+				return r.msg("ok.below")
+			}
+			return r.msg("ok.above")
+		}
+		switch {
+		case sup != nil:
+			out = append(out, r.msg("mode.yes", a, r.sensorName(sup.Sensor), dir(sup)))
+		case r.staleFor(a) > 0:
+			out = append(out, r.msg("ok.unknown", a, r.at(r.newestOf(a))))
+		case other != nil:
+			out = append(out, r.msg("mode.other", r.modeName(mode), a, r.sensorName(other.Sensor), dir(other)))
+		default:
+			out = append(out, r.msg("mode.no", r.modeName(mode), a))
+		}
+		if sup == nil {
+			if recs, ok := r.records(map[string]any{"asset": a, "kind": "failure", "failure_mode": mode, "limit": 1}); ok && len(recs) > 0 {
+				out = append(out, r.msg("mode.last", r.recordAt(recs[0].Opened), recs[0].ID, r.quoteTitle(recs[0].Title)))
+			}
+		}
+	}
+	return out
+}
 
 // okVerdicts answer "is it ok?" for each of up to three machines asked:
 // no when the detectors found a significant event on it, yes when they

@@ -1349,15 +1349,21 @@ func (r *run) sortedDocs() []*doc {
 	return out
 }
 
-// historyLine says one past incident: when, what, what was done, whether it worked.
-func (r *run) historyLine(d *doc, asset string) string {
-	title := d.Title
+// quoteTitle marks a title in the other language than the answer's as a
+// quote ("(영문 원문) ...").
+func (r *run) quoteTitle(title string) string {
 	switch {
 	case r.ko() && !hasHangul(title):
-		title = r.msg("quote.en", title)
+		return r.msg("quote.en", title)
 	case !r.ko() && hasHangul(title):
-		title = r.msg("quote.ko", title)
+		return r.msg("quote.ko", title)
 	}
+	return title
+}
+
+// historyLine says one past incident: when, what, what was done, whether it worked.
+func (r *run) historyLine(d *doc, asset string) string {
+	title := r.quoteTitle(d.Title)
 	who := d.ID
 	if asset != "" && d.Asset != "" && d.Asset != asset {
 		who = similarLabel(r.lang, d.Asset) + ": " + d.ID

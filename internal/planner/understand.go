@@ -43,6 +43,9 @@ type Query struct {
 	// is set for a symptom said without saying what ("looks off").
 	Reported []string
 	Vague    bool
+	// AsksMode marks a question whether the failure it names is happening
+	// ("cnc4 running hot again?"), not a report of it: the data answers.
+	AsksMode bool
 	// Plan, Output: the question is about production against plan, or output.
 	Plan, Output bool
 	// Write is an order to act on the plant; Help a question about Gemba.
@@ -147,6 +150,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.BadDate = badDate(q.Text, p)
 	q.Reported = plant.ReportedModes(q.Text)
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
+	q.AsksMode = len(q.Reported) > 0 && asksMode(q.Text)
 	q.Plan = planRe.MatchString(q.Text)
 	q.Output = outputRe.MatchString(q.Text) || contains(q.Sensors, "output")
 	q.Write = writeRe.MatchString(q.Text) || ackRe.MatchString(q.Text) || notifyRe.MatchString(q.Text) || rescheduleRe.MatchString(q.Text)
