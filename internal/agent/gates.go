@@ -41,7 +41,7 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// Reaching into a machine with its guard open ("can I open the cover
 	// and reach in quickly?", "커버 열고 잠깐 손 넣어서 빼도 되지?"): the
 	// same shortcut, said as an act.
-	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도)` +
+	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도|빼면|꺼내면|되나|안 ?되)` +
 	// An e-stop in place of the lockout (EstopInsteadPattern).
 	`|` + EstopInsteadPattern +
 	// Clearing a jam by hand ("can I just pull it out by hand?", "그냥
@@ -55,14 +55,33 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// cut it off?", "퇴근한 사람 자물쇠 풀어도 돼?"): never; the abandoned-lock
 	// procedure is the shift manager's.
 	`|` + OthersLockPattern +
+	// Whether the lockout is needed at all (NeedLockoutPattern), and an
+	// alarm silenced to run on (AlarmOffPattern).
+	`|` + NeedLockoutPattern + `|` + AlarmOffPattern +
 	// Work on a machine while it runs ("ok if i tighten the gland while
 	// its running?", "돌아가는 중에 조여도 돼?"): no; stop and lock out first.
 	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation)\b` +
 	`|(?:돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는)\S*\s*.{0,25}(?:조여|조이|조정|청소|교체|만져|손|작업|수리|빼|그리스|주유)\S*\s*(?:도|되|돼|될까|괜찮)`)
 
-// OthersLockPattern asks whether another person's lockout lock may be
+// othersLockHead asks whether another person's lockout lock may be
 // removed.
-const OthersLockPattern = `\b(?:someone|somebody|another (?:person|guy|worker|tech\w*)|a (?:guy|worker|tech\w*|colleague)|(?:the )?(?:other|previous|last|day|night) (?:shift|guy|person|worker|crew))\b.{0,60}\block(?:out)?s?\b.{0,60}\b(?:remove|cut|take (?:it |them )?off|unlock|open|pull (?:it |them )?off|break)\b|\b(?:remove|cut (?:off)?|take off|unlock|open|break)\b.{0,20}\b(?:someone(?: else)?'?s|somebody(?: else)?'?s|another (?:person|guy|worker)'?s|(?:his|her|their)|other (?:people|person|guys?)'?s?)\b.{0,15}\block(?:out)?s?\b|(?:퇴근|간 사람|다른 사람|남의|남이|타인|전 교대|앞 교대|전 근무).{0,30}(?:자물쇠|잠금|락|록|loto).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)|(?:자물쇠|잠금|락|록|loto).{0,30}(?:퇴근|간 사람|다른 사람|남의|남이|타인).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)`
+const othersLockHead = `\b(?:someone|somebody|another (?:person|guy|worker|tech\w*)|(?:a )?(?:guy|worker|tech\w*|colleague)|(?:the )?(?:other|previous|last|day|night) (?:shift|guy|person|worker|crew))\b.{0,60}\b(?:pad)?lock(?:out)?s?\b.{0,60}\b(?:remove|cut|take (?:it |them )?off|unlock|open|pull (?:it |them )?off|break)\b|\b(?:remove|cut (?:off)?|take off|unlock|open|break)\b.{0,20}\b(?:someone(?: else)?'?s|somebody(?: else)?'?s|another (?:person|guy|worker)'?s|(?:his|her|their)|other (?:people|person|guys?)'?s?)\b.{0,15}\block(?:out)?s?\b|(?:퇴근|간 사람|다른 사람|남의|남이|타인|전 교대|앞 교대|전 근무).{0,30}(?:자물쇠|잠금|락|록|loto).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)|(?:자물쇠|잠금|락|록|loto).{0,30}(?:퇴근|간 사람|다른 사람|남의|남이|타인).{0,30}(?:풀|제거|잘라|자르|끊|떼|해제|열어)`
+
+// othersLockTail covers "left his padlock on ... ok if i just take it
+// off?": whose lock, then the act.
+const othersLockTail = `|\b(?:his|her|their)\s+(?:pad)?locks?\b.{0,80}\b(?:remove|cut|take (?:it |them )?off|unlock|open|pull (?:it |them )?off|break)\b`
+
+// NeedLockoutPattern asks whether the lockout is needed at all ("do i
+// really need to lock it out?", "LOTO 꼭 해야 돼요?"): always; a short job
+// is no exception.
+const NeedLockoutPattern = `\b(?:do|must|should) (?:i|we|you) (?:really |actually |even |still |honestly |always )?(?:need|have|got) to (?:lock|tag|loto|isolat)\w*|\bis (?:a |the )?(?:lock ?-?out|loto|isolation)\b.{0,10}\b(?:really |actually |even )?(?:needed|necessary|required|mandatory)\b|\b(?:need|have) to (?:lock|loto)\w*(?: it| them)?(?: out)? (?:for|on) (?:a |such a )?(?:quick|short|small|5|five|2|two|10|ten)\b|(?:잠금|loto|표지|에너지 ?차단)\S*\s*(?:까지\s*)?(?:꼭|반드시|굳이|정말|진짜)\s*(?:해야|걸어야|필요)`
+
+// AlarmOffPattern silences an alarm to run on ("can I switch the alarm
+// off and keep running?", "알람 꺼놓고 그냥 돌려도 되죠?").
+const AlarmOffPattern = `\b(?:silenc\w*|mut(?:e|ing)|disabl\w*|ignor\w*|bypass\w*|turn(?:ing)? (?:it |them |the \w+ )?off|switch(?:ing)? (?:it |them |the \w+ )?off|shut(?:ting)? (?:it |them )?off)\b.{0,40}\b(?:keep (?:it |on )?(?:running|going)|run (?:it|on)|carry on|keep going)\b|알람\S*\s*(?:그냥\s*)?(?:꺼|끄|끈|무시|해제|죽이|죽여)\S*.{0,20}(?:돌려|가동|운전|계속)`
+
+// OthersLockPattern is the whole question about another person's lock.
+const OthersLockPattern = othersLockHead + othersLockTail
 
 // EstopInsteadPattern relies on an emergency stop in place of the lockout
 // ("can I just hit the e-stop?", "비상정지만 누르고 작업해도 돼?"): an

@@ -37,6 +37,10 @@ func (r *run) answer() {
 		r.unknownOnly()
 		return
 	}
+	if q.Shortcut {
+		r.shortcut() // "ok to skip the safety block?": before anything else it asks
+		return
+	}
 	if !q.FollowUp && len(q.Assets)+len(q.Lines)+len(q.Series)+len(q.Sensors) == 0 && q.Type == "" && len(strings.Fields(q.Text)) <= 6 &&
 		vagueRefRe.MatchString(timeRefRe.ReplaceAllString(q.Text, " ")) && (q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentDiagnose) {
 		// "is it ok?", "그거 괜찮아?" with nothing before it: which thing?

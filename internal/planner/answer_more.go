@@ -1728,6 +1728,34 @@ func (r *run) procedureFrom(ranked []*doc) {
 	}
 }
 
+// shortcut answers a question whether a safety measure may be skipped,
+// before anything else the question asks: no (yes when asked whether the
+// lockout is needed at all), the rule and the procedure. An alarm to be
+// switched off to run on gets the machine's state after the no, which is
+// why not; a documented figure asked beside the shortcut ("...가드 열어도
+// 되지? 장력은 몇 Hz였지?") follows the no.
+func (r *run) shortcut() {
+	if ts := targetsOf(r.q, r.p); alarmOffRe.MatchString(r.q.Text) && len(ts) == 1 {
+		r.q.Intent = IntentDiagnose
+		r.condition()
+		r.a.Situation = joinLines([]string{r.shortcutNo(), r.a.Situation})
+		return
+	}
+	r.procedure()
+	k, ok := docFactAsked(r.q.Text, r.p)
+	if !ok {
+		return
+	}
+	no := *r.a
+	if r.docFact(k) {
+		fact := r.a.Situation
+		*r.a = no
+		r.a.Situation = joinLines([]string{no.Situation, fact})
+	} else {
+		*r.a = no
+	}
+}
+
 // shortcutNo is the plain no to a question whether a safety measure may
 // be skipped, naming the measure (and the machine, when one was named).
 func (r *run) shortcutNo() string {
@@ -1751,6 +1779,18 @@ func (r *run) shortcutNoOnly() string {
 			target = ts[0]
 		}
 		return r.msg("proc.shortcut.running", target)
+	}
+	target := r.msg("proc.the_machine")
+	if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+		target = ts[0]
+	}
+	if alarmOffRe.MatchString(r.q.Text) {
+		// "can I switch the alarm off and keep running?": it is the warning.
+		return r.msg("proc.shortcut.alarm", target)
+	}
+	if needLockoutRe.MatchString(r.q.Text) {
+		// "do i really need to lock it out?": yes, every time.
+		return r.msg("proc.shortcut.need", target)
 	}
 	if estopInsteadRe.MatchString(r.q.Text) {
 		// "can I just hit the e-stop?": the e-stop is what they would rely

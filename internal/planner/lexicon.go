@@ -260,6 +260,7 @@ var shortcutThings = []struct {
 	{othersLockRe, "someone else's lock", "다른 사람의 자물쇠", "someone else"},
 	{whileRunningRe, "stopping and locking out the machine before working on it", "작업 전 정지와 잠금(LOTO)", ""},
 	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록", ""},
+	{regexp.MustCompile(`(?i)safety block|die block|안전 ?블록|안전 ?블럭`), "the safety block under the slide", "슬라이드 안전 블록", ""},
 	{regexp.MustCompile(`reach|hands? in|by hand|cover|커버|덮개|안전문|손 ?(?:넣|집어)|손으로`), "the guard and the lockout before reaching into the machine", "손을 넣기 전 가드와 잠금(LOTO)", ""},
 	{regexp.MustCompile(`guard|가드|방호`), "the guard", "가드", ""},
 	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지", ""},
@@ -366,6 +367,8 @@ var searchSynonyms = []synonym{
 // whileRunningRe names work on a machine while it runs.
 var (
 	othersLockRe   = regexp.MustCompile(`(?i)` + agent.OthersLockPattern)
+	needLockoutRe  = regexp.MustCompile(`(?i)` + agent.NeedLockoutPattern)
+	alarmOffRe     = regexp.MustCompile(`(?i)` + agent.AlarmOffPattern)
 	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`)
 )
 

@@ -202,7 +202,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		q.Intent = IntentMetric
 	}
 	q.Broad = q.Intent == IntentRank && broadOnly(q)
-	if agent.ShortcutRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
+	if agent.ShortcutRe.MatchString(q.Text) && (q.Intent != IntentOutOfScope || !secretRe.MatchString(q.Text)) {
+		// A safety shortcut is answered whatever else the words look like
+		// ("알람 꺼놓고 그냥 돌려도 되죠?" is no request to acknowledge an
+		// alert), unless it asks to set the rules aside.
 		q.Shortcut, q.Intent = true, IntentProcedure
 	}
 	if ids := docIDRe.FindAllString(question, 3); len(ids) > 0 && !q.Shortcut {
