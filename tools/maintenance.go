@@ -592,6 +592,9 @@ func recordData(es []maintenance.Event) []map[string]any {
 		if e.DowntimeMinutes != nil {
 			m["downtime_minutes"] = *e.DowntimeMinutes
 		}
+		if e.PlannedMinutes != nil {
+			m["planned_minutes"] = *e.PlannedMinutes
+		}
 		if e.Cost != nil {
 			m["cost"] = *e.Cost
 		}

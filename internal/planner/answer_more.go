@@ -1952,6 +1952,9 @@ func (r *run) outOfScope() {
 	case rescheduleRe.MatchString(r.q.Text):
 		// "move WO-P3-BRG to tonight": the planner's CMMS, not Gemba.
 		r.a.Situation = r.msg("oos.reschedule")
+	case payRe.MatchString(r.q.Text):
+		// "이번달 야간수당 언제 들어와요?": HR's, not the plant's data.
+		r.a.Situation = r.msg("oos.general") + " " + r.msg("oos.hr")
 	case ackRe.MatchString(r.q.Text):
 		// "ack the press 3 alert, maintenance is on it": the alert's own
 		// Acknowledge button records who took it and stops the escalation.

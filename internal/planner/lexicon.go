@@ -64,6 +64,12 @@ func p(weight int, pattern string) phrase {
 	return phrase{re: regexp.MustCompile(pattern), weight: weight}
 }
 
+// payPattern names pay and leave, which are HR's ("이번달 야간수당 언제
+// 들어와요?").
+const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|overtime pay|shift (?:allowance|premium|differential)|bonus(?:es)?|annual leave|vacation days?|pto)\b|수당|급여|월급날|상여금?|성과급|보너스|연차|휴가 ?(?:신청|며칠|일수)`
+
+var payRe = regexp.MustCompile(payPattern)
+
 // intentPhrases are the phrases of each intent, matched on the normalized
 // question (lowercase, number words as digits, misspellings corrected).
 // The intent with the highest total wins; ties go to the earlier intent
@@ -73,6 +79,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery|restaurants?|pub)\b`),
 		// "will it rain in seoul tomorrow": the weather, whatever time it names.
 		p(9, `\b(?:rain(?:s|ing|y)?|snow(?:s|ing|y)?|weather)\b|날씨|(?:비|눈)(?:가|이)? ?(?:와|올|오나|오려|내릴)`),
+		// Pay and leave ("이번달 야간수당 언제 들어와요?"): HR's, whatever
+		// shift the words name.
+		p(9, payPattern),
 		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식|회식|맛집|식당|술집|카페 추천`),
 		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
 		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
@@ -118,6 +127,8 @@ var intentPhrases = map[Intent][]phrase{
 		p(8, anyAlarmsPattern),
 		p(9, longestWithoutPattern),
 		p(9, jobDurationPattern),
+		// "whats open on pump 2? i see a bunch of WOs": its open work.
+		p(7, `\bwork ?orders?\b|\bwhat(?:'?s| is| are)? (?:still )?open\b`),
 		// "컴프 다음 PM 언제?", "cnc4 마지막으로 손본게 언제야?", "고장 몇일마다
 		// 나?", "예방정비 제일 많이 한 설비": the records.
 		p(8, `다음 ?(?:pm|피엠|예방 ?정비)|마지막으?로? ?손 ?(?:본|봤|댄)|언제 손 ?(?:봤|본|댔)|(?:고장|정지)\S*.{0,12}(?:몇 ?일|며칠|몇 ?주|몇 ?달)\s*(?:마다|에 한 번)|(?:예방 ?정비|pm|피엠|점검|정비)\S*\s*(?:가장|제일) ?(?:많이|자주|적게)|\bmost (?:pms?|preventive|inspections|services)\b`),

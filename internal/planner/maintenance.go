@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
@@ -54,7 +55,7 @@ var listTimesRe = regexp.MustCompile(`언제언제|언제 ?언제|몇 ?시 ?몇 
 // jobDurationPattern asks how long a job of the records usually takes
 // ("how long does that job usually take?", "스트레이너 청소 보통 얼마나
 // 걸려?"); a repair's time is reliability's MTTR.
-const jobDurationPattern = `\bhow long (?:does|do|did|will) (?:that|this|the|a|an|each|it|one)\b.{0,30}\b(?:job|pm|service|cleaning|check|inspection|work|task|round|route)s?\b.{0,20}\btake\b|\bhow long (?:does|do) (?:that|this|it) (?:usually |normally |typically )?take\b|\b(?:usual|typical|average) (?:duration|time) (?:of|for)\b|(?:청소|점검|정비|교체|pm|작업)\S*\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)|(?:그거|그것|그건|그 ?작업|이거|이 ?작업)\s*(?:하면|하는 ?데|하려면|하는 ?거)?\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)`
+const jobDurationPattern = `\bhow long (?:is|are|should|would|will) .{0,40}\btake\b|\bhow long (?:does|do|did|will) (?:that|this|the|a|an|each|it|one)\b.{0,30}\b(?:job|pm|service|cleaning|check|inspection|work|task|round|route)s?\b.{0,20}\btake\b|\bhow long (?:does|do) (?:that|this|it) (?:usually |normally |typically )?take\b|\b(?:usual|typical|average) (?:duration|time) (?:of|for)\b|(?:청소|점검|정비|교체|pm|작업)\S*\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)|(?:그거|그것|그건|그 ?작업|이거|이 ?작업)\s*(?:하면|하는 ?데|하려면|하는 ?거)?\s*(?:보통|평소에?|대개|평균)?\s*(?:얼마나|몇 ?(?:분|시간)) ?(?:걸려|걸리|소요)`
 
 // longestWithoutPattern asks which machine has gone longest without
 // service ("which machine has gone longest without a PM?", "PM 안 한 지
@@ -126,9 +127,9 @@ var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost
 var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|\bgroup\w*\b|묶어|한 번에`)
 
 // openListPattern asks for the open work itself ("what work orders are
-// open for pump 2?", "is there a WO open on it?", "미완료 작업오더 목록",
+// open for pump 2?", "whats open on pump 2? i see a bunch of WOs", "is there a WO open on it?", "미완료 작업오더 목록",
 // "걸려있는 작업 몇 건이에요?"): listed by due date, not bundled.
-const openListPattern = `\bopen work ?orders?\b|\bwork ?orders?\b.{0,25}\b(?:open|pending|outstanding)\b|\b(?:wos?|jobs?|tickets?)\b.{0,12}\b(?:open|pending|outstanding)\b|\bopen (?:wos?|jobs?|tickets?)\b|(?:열린|열려 ?있는|미완료|걸려 ?있는|남은|진행 ?중인|밀린) ?(?:작업 ?지시|작업 ?오더|오더|작업|wo)|작업 ?(?:지시|오더).{0,8}(?:뭐|목록|몇 ?건|있)`
+const openListPattern = `\bopen work ?orders?\b|\bwhat(?:'?s| is| are)? (?:still |currently )?open\b|\b(?:bunch|lot|lots|list) of (?:open )?work ?orders\b|\bwork ?orders?\b.{0,25}\b(?:open|pending|outstanding)\b|\b(?:wos?|jobs?|tickets?)\b.{0,12}\b(?:open|pending|outstanding)\b|\bopen (?:wos?|jobs?|tickets?)\b|(?:열린|열려 ?있는|미완료|걸려 ?있는|남은|진행 ?중인|밀린) ?(?:작업 ?지시|작업 ?오더|오더|작업|wo)|작업 ?(?:지시|오더).{0,8}(?:뭐|목록|몇 ?건|있)`
 
 var openListRe = regexp.MustCompile(openListPattern)
 
@@ -1067,6 +1068,9 @@ func (r *run) jobDuration(args map[string]any) {
 	}
 	delete(args, "since")
 	delete(args, "until")
+	if r.plannedTime(args, text) {
+		return // "how long is the seal one supposed to take?": its work order's estimate
+	}
 	args["limit"] = 50
 	recs, ok := r.records(args)
 	if !ok {
@@ -1111,6 +1115,50 @@ func (r *run) jobDuration(args map[string]any) {
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
 }
+
+// plannedTime answers how long a job should take from the estimate on an
+// open work order of the machine that the question's words name ("how
+// long is the seal one supposed to take?" after pump-2's open work: its
+// seal work order's planned minutes); false when none is named or has one.
+func (r *run) plannedTime(args map[string]any, text string) bool {
+	asset, ok := args["asset"].(string)
+	if !ok {
+		return false
+	}
+	recs, ok := r.records(map[string]any{"asset": asset, "kind": "work_order", "status": "open"})
+	if !ok {
+		return false
+	}
+	words := strings.FieldsFunc(strings.ToLower(r.q.Text), func(c rune) bool { return !unicode.IsLetter(c) && !unicode.IsDigit(c) })
+	var hit *maintRecord
+	for i, rec := range recs {
+		title := strings.ToLower(rec.Title)
+		for _, w := range words {
+			if len([]rune(w)) >= 3 && !plannedStop[w] && !strings.Contains(asset, w) && wordIn(title, w) {
+				if hit != nil && hit.ID != rec.ID {
+					return false // the words name more than one
+				}
+				hit = &recs[i]
+			}
+		}
+	}
+	if hit == nil || hit.Planned == nil || *hit.Planned <= 0 {
+		return false
+	}
+	due := ""
+	if hit.Due != "" {
+		due = r.msg("maint.planned_due", r.recordAt(hit.Due))
+	}
+	r.a.Situation = r.msg("maint.planned_time", hit.ID, r.quoteTitle(hit.Title), *hit.Planned, due)
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+	return true
+}
+
+// plannedStop are question words that name no job.
+var plannedStop = map[string]bool{"how": true, "long": true, "the": true, "one": true, "job": true, "take": true, "takes": true, "supposed": true,
+	"should": true, "does": true, "will": true, "that": true, "this": true, "work": true, "order": true, "planned": true, "estimate": true, "time": true,
+	"얼마나": true, "걸려": true, "걸려요": true, "걸리나": true, "작업": true, "시간": true}
 
 // longestWithout ranks the machines by their last service, the longest
 // ago first, with the days since; machines with none on record first.
@@ -1285,6 +1333,7 @@ type maintRecord struct {
 	FailureMode string `json:"failure_mode"`
 	Document    string `json:"document"`
 	Downtime    *int   `json:"downtime_minutes"`
+	Planned     *int   `json:"planned_minutes"`
 	at          time.Time
 }
 
