@@ -455,8 +455,12 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 		// in the same week judge every point from the same history.
 		plan.from = historyStart(from)
 	}
-	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, plan, from, to, online, past) }
+	// A past window that ends before the data does cut any event running
+	// at its end (a stale feed's last day does not).
+	cut := past && p.runsOn(ctx, ss, to)
+	compute := func() (any, error) { return p.runDetection(ctx, asset, name, ss, plan, from, to, online, past, cut) }
 	key, ok := p.detectKey(ctx, asset, name, ss, plan, from, to, online, past)
+	key += fmt.Sprintf("|cut=%t", cut)
 	var v any
 	if ok {
 		v, err = p.cache.do(ctx, key, compute)
@@ -475,6 +479,24 @@ func (p *predictive) detectOne(ctx context.Context, asset, name string, from, to
 		d.noData = &c
 	}
 	return d, nil
+}
+
+// runsOn reports whether any of the series has points after t.
+func (p *predictive) runsOn(ctx context.Context, ss []series.Series, t time.Time) bool {
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		ids[i] = s.ID
+	}
+	last, err := p.store.Latest(ctx, ids)
+	if err != nil {
+		return false
+	}
+	for _, pt := range last {
+		if pt.TS.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // detectKey is the cache key of a detection: the subject, the mode, the
@@ -514,7 +536,7 @@ func (p *predictive) detectKey(ctx context.Context, asset, name string, ss []ser
 
 // runDetection loads the subject and detects its anomalies (the uncached
 // path of detectOne).
-func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past bool) (detection, error) {
+func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []series.Series, plan readPlan, from, to time.Time, online, past, cut bool) (detection, error) {
 	var sub predict.Subject
 	var err error
 	if name != "" {
@@ -528,7 +550,7 @@ func (p *predictive) runDetection(ctx context.Context, asset, name string, ss []
 			sub = assetSubject(mw)
 		}
 	}
-	sub.Past = past
+	sub.Past, sub.Cut = past, cut
 	var ew *series.EmptyWindowError
 	if errors.As(err, &ew) {
 		ew.From = from // report the window asked for, not the warm-up

@@ -699,7 +699,8 @@ func (r *run) condition() {
 	r.a.Confidence = r.confidence(h, d)
 	r.cite(d)
 	if q.Window.Named && h.Event != nil && !h.Event.AsOf.IsZero() &&
-		(q.Window.To.Before(r.now.Add(-7*24*time.Hour)) || q.Window.To.Before(r.now.Add(-24*time.Hour)) && !h.Event.Ongoing) {
+		(q.Window.To.Before(r.now.Add(-7*24*time.Hour)) || q.Window.To.Before(r.now.Add(-24*time.Hour)) && !h.Event.Ongoing) ||
+		h.Event == nil && q.Window.Named && q.Window.To.Before(r.now.Add(-7*24*time.Hour)) && r.recordedFailure(h) != nil {
 		// A window long past (the week before last month's failure), or a
 		// past one whose event was over by its end: what happened then, not
 		// steps to take now on a machine since repaired.
@@ -864,6 +865,17 @@ func (r *run) hypothesis(targets []string) *hypothesis {
 	// asks about that part's failure mode.
 	if m := r.partMode(); m != "" && !q.Vague && len(targets) <= 2 && (len(q.Sensors) > 0 || q.Intent == IntentDiagnose) {
 		return &hypothesis{Asset: targets[0], Mode: m, Basis: agent.BasisReport, Reported: true}
+	}
+	return nil
+}
+
+// recordedFailure is a failure of the hypothesis's mode on its machine
+// recorded in the window asked, if any.
+func (r *run) recordedFailure(h *hypothesis) *maintRecord {
+	for i, f := range r.windowFailures {
+		if f.Asset == h.Asset && f.FailureMode == h.Mode {
+			return &r.windowFailures[i]
+		}
 	}
 	return nil
 }
@@ -1371,6 +1383,10 @@ func (r *run) cause(h *hypothesis, d docs, x explanation, explained bool) string
 	var parts []string
 	if explained && h.Event != nil {
 		parts = append(parts, r.verdict(x, h.Asset, h.Mode))
+	} else if f := r.recordedFailure(h); f != nil {
+		// "9월에 과열로 섰던거 같은데": the record says so, whatever the
+		// detectors make of the month.
+		parts = append(parts, r.msg("cause.recorded", r.modeName(h.Mode), h.Asset, r.at(f.at), f.ID))
 	} else if h.Basis == agent.BasisReport {
 		parts = append(parts, r.msg("cause.report", r.modeName(h.Mode), h.Asset))
 	}

@@ -170,6 +170,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(9, `\blessons? learn\w*|\b(?:fix|fixes|repairs?|actions?)\b.{0,30}\b(?:didn'?t|did not|never|that failed to) (?:work|help|fix)|\bfailed (?:fix|fixes|repairs?)\b|\bwhat (?:didn'?t|did not) work\b|효과 ?(?:없었던|없던)|실패한 (?:조치|수리)|교훈|재발한|재발된|다시 (?:난|발생한) 고장|\brecurr\w*|\bcame back\b`),
 		p(4, `\bhappened before\b|\bseen (?:this|that|it) before\b|\bbefore\?|\bever\b|\blast time\b|\bpreviously\b|\b(?:past|previous|earlier|old) (?:incidents?|cases?|failures?|fixes|repairs|problems|work orders?)\b|\bfixed (?:it )?before\b|\bhistory\b|\bwhat fixed\b|\bwhat did we do\b|\bhow many times\b|\bwhich fixes\b|\bwhen was that\b|\bhad .{0,30}problems? before\b`),
 		p(4, `과거|이전에|전에도|전에 어떻게|예전|사례|이력|지난번|어떻게 고쳤|어떻게 해결|전에 있었`),
+		// "그때 원인이 뭐였고 뭘로 고쳤어?", "9월 과열 원인이랑 뭘로 고쳤는지":
+		// a past failure's cause and what fixed it, from its record.
+		p(7, `(?:뭘로|뭐로|무엇으로|뭐 ?해서|어떻게) ?(?:고쳤|해결했|해결됐|수리했|조치했|복구했)|(?:원인|이유)\S*.{0,15}(?:고쳤|해결했|조치했|수리했|조치는|조치가)`),
 		// "what's the newest incident?", "recent incidents": the latest records.
 		p(6, `\b(?:latest|newest|most recent|recent|last few|last \d+) (?:incidents?|cases|breakdowns|problems)\b|최근 (?:사례|사고|고장 사례)`),
 		// "how many incidents did we have last month?", "list the

@@ -119,6 +119,7 @@ var messages = map[string][2]string{
 	"explain.vs_week_same": {"about the same as the same hours a week earlier%.0s", "지난주 같은 시간대와 비슷함%.0s"},
 	"explain.vs_day_same":  {"about the same as the same hours a day earlier%.0s", "전날 같은 시간대와 비슷함%.0s"},
 	"cause.pattern":        {"The %s pattern: %s", "%s 패턴: %s"},
+	"cause.recorded":       {"The records confirm %s on %s: a failure at %s (%s).", "기록상 %[2]s의 %[1]s이(가) 확인됩니다: %[3]s 고장 (%[4]s)."},
 	"cause.report":         {"The sensor data does not show %s on %s; what follows rests on what you describe.", "%[2]s의 %[1]s은(는) 센서 데이터로 확인되지 않습니다. 아래는 말씀하신 내용 기준입니다."},
 	"cause.own":            {"As in %s on %s: %s", "%[2]s의 과거 사례 %[1]s: %[3]s"},
 	"cause.own_title":      {"A past case of the same kind on %[2]s: %[1]s %[3]s.", "%[2]s의 같은 종류 과거 사례: %[1]s %[3]s."},

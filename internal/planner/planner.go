@@ -103,6 +103,9 @@ type run struct {
 	derived []agent.Derived
 	// failures are the readable errors of tools that could not answer.
 	failures []string
+	// windowFailures are the failure records of the window asked
+	// (failureHistory), which confirm a failure the user names.
+	windowFailures []maintRecord
 	// stale holds, per asset whose data ends before the window asked
 	// (an archive, a connector down), the window of its last data that
 	// was checked instead.

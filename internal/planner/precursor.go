@@ -76,6 +76,7 @@ func (r *run) failureHistory(targets []string) []string {
 			alerts = append(alerts, rec)
 		}
 	}
+	r.windowFailures = failures
 	if len(failures) == 0 {
 		if asked {
 			key := "failure.none"

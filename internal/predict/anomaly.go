@@ -38,6 +38,10 @@ type Subject struct {
 	// Past says the window ends before now, so "ongoing" means "still
 	// running at the window's end".
 	Past bool
+	// Cut says the data runs on after the window: an event running at the
+	// window's end that had come back by then (cameBack) is measured as a
+	// finished one.
+	Cut bool
 }
 
 // Unit returns the unit of a sensor ("" when unknown).
@@ -412,7 +416,7 @@ func Describe(sub Subject, e Event, lead int) Anomaly {
 	a := Anomaly{
 		Asset: sub.Asset, Subject: sub.Label, Sensor: name, Unit: sub.Unit(name), Kind: e.Kind,
 		Start: e.Start, Onset: e.Start, Peak: e.PeakTime, End: e.End, Step: stepOf(sub.Data.Times),
-		Ongoing: e.EndIdx >= last-3, Past: sub.Past, Score: e.Score,
+		Ongoing: e.EndIdx >= last-3 && !cameBack(sub, lead, e), Past: sub.Past, Score: e.Score,
 		Value: level, Usual: usual, Sigma: sigma, Event: e, Lead: lead,
 	}
 	if !e.Onset.IsZero() {
@@ -476,12 +480,30 @@ func leadStart(sub Subject, j int, e Event, sigma float64) int {
 		}
 	}
 	ys = rollingMedianCentered(ys, startSmooth)
+	ts, ys = toTop(ts, ys)
 	ts, ys = binMeans(ts, ys, startFitPoints)
 	c := changePoint(ts, ys)
 	if c < 0 {
 		return -1
 	}
 	return int(math.Round(ts[c]))
+}
+
+// toTop cuts a departure that rose and came back (a machine that
+// overheated, tripped and cooled) at its top: the change that began it is
+// before the top, and the fall after it is no part of that change. A
+// departure still near its top at the end is kept whole.
+func toTop(ts, ys []float64) ([]float64, []float64) {
+	top := 0
+	for i, y := range ys {
+		if y > ys[top] {
+			top = i
+		}
+	}
+	if n := len(ys); n == 0 || ys[top] <= 0 || ys[n-1] > ys[top]/2 {
+		return ts, ys
+	}
+	return ts[:top+1], ys[:top+1]
 }
 
 // hingePowers are the shapes of ramp changePoint tries: straight, and a
@@ -676,7 +698,8 @@ func LevelStats(sub Subject, j int, e Event) (level, usual, scale, sigma float64
 	last := lastFinite(sub.Data)
 	a, b := e.StartIdx, e.EndIdx
 	switch {
-	case e.EndIdx >= last-3:
+	case e.EndIdx >= last-3 && !cameBack(sub, j, e):
+		// Still running now: where it is.
 		a = max(e.StartIdx, e.EndIdx-int(time.Hour/step))
 	case e.Kind == KindSpike && e.PeakIdx < len(vals) && !math.IsNaN(vals[e.PeakIdx]):
 		a, b = e.PeakIdx, e.PeakIdx
@@ -702,6 +725,65 @@ func LevelStats(sub Subject, j int, e Event) (level, usual, scale, sigma float64
 		sigma = (level - usual) / scale
 	}
 	return level, usual, scale, sigma
+}
+
+// cameBack reports whether event e, running to the end of a window that
+// ends before the data does, had come back by then (a motor that
+// overheated, tripped and cooled before the month asked about ended): its
+// last hour departs from the usual pattern by less than half as much as its
+// furthest hour. Such an event is measured as a finished one, not at its
+// last hour; one still far off at the window's end is measured there.
+func cameBack(sub Subject, j int, e Event) bool {
+	if !sub.Cut {
+		return false
+	}
+	vals := sub.Data.Values[j]
+	step := stepOf(sub.Data.Times)
+	if step <= 0 {
+		step = time.Hour
+	}
+	h := max(1, int(time.Hour/step))
+	end := min(e.EndIdx, len(vals)-1)
+	if end-e.StartIdx+1 < 2*h || e.StartIdx < h {
+		return false
+	}
+	// Departures from the usual pattern as it was before the event (the
+	// same phase of up to four seasons before it began; the week before
+	// it without a season): a usual that learnt the event would call a
+	// level that stayed up "back".
+	p := CalendarPeriod(step, len(vals))
+	base, _ := RobustLocScale(vals[max(0, e.StartIdx-int(baselineSpan/step)):e.StartIdx])
+	usual := func(t int) float64 {
+		if p <= 1 {
+			return base
+		}
+		k := (t-e.StartIdx)/p + 1
+		var xs []float64
+		for ; len(xs) < 4 && t-k*p >= 0; k++ {
+			if v := vals[t-k*p]; !math.IsNaN(v) {
+				xs = append(xs, v)
+			}
+		}
+		if len(xs) == 0 {
+			return base
+		}
+		return median(xs)
+	}
+	off := func(t0 int) float64 {
+		var xs []float64
+		for t := t0; t < t0+h; t++ {
+			xs = append(xs, vals[t]-usual(t))
+		}
+		return math.Abs(NaNMean(xs))
+	}
+	top := 0.0
+	for t := e.StartIdx; t+h-1 <= end; t++ {
+		if d := off(t); d > top {
+			top = d
+		}
+	}
+	lastOff := off(end - h + 1)
+	return !math.IsNaN(lastOff) && lastOff < top/2
 }
 
 // UsualAt is the usual value of vals at t: the median of the same phase of
