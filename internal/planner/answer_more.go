@@ -1679,6 +1679,20 @@ func (r *run) procedureFrom(ranked []*doc) {
 	if ko != nil && r.ko() {
 		r.a.Situation += " " + r.msg("proc.also", ko.ID)
 	}
+	if needAskRe.MatchString(q.Text) && !q.Shortcut {
+		// "do i need to do the warmup?": when the runbook says it is
+		// required, first.
+		src := primary
+		if r.ko() && ko != nil {
+			src = ko
+		}
+		if when := runbookWhen(src.Body); when != "" {
+			if r.ko() && !hasHangul(when) {
+				when = r.msg("quote.en", when)
+			}
+			r.a.Situation = joinLines([]string{r.msg("proc.when", src.ID, when), r.a.Situation})
+		}
+	}
 	esc := firstSentence(sectionLines(sections(primary.Body), "escalat", "에스컬레이션", "보고"))
 	if esc != "" && r.ko() && !hasHangul(esc) {
 		esc = r.msg("quote.en", esc)
@@ -1726,6 +1740,31 @@ func (r *run) procedureFrom(ranked []*doc) {
 	if ko != nil {
 		r.a.Citations = append(r.a.Citations, tools.Citation{ID: ko.ID, Title: ko.Title, Kind: ko.Kind})
 	}
+}
+
+// needAskRe asks whether a job is needed ("do i need to do the warmup?",
+// "워밍업 해야 돼요?").
+var needAskRe = regexp.MustCompile(`(?i)\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:need|have|got) to\b|\bis (?:a |the )?\S+ (?:needed|required|necessary)\b|\bneed (?:a|the) \S+\b|해야 ?(?:돼|되|하나|함|할까|하는지)|필요(?:해|한가|하나|있|한지)`)
+
+// whenRuleRe finds a runbook's sentence saying when it applies.
+var whenRuleRe = regexp.MustCompile(`(?i)\b(?:after|every|before|whenever|each|daily|weekly|monthly|when)\b|후|마다|매주|매일|매월|전에|때`)
+
+// runbookWhen is the sentence of a runbook's introduction (before its
+// steps) that says when it is done ("Run after a spindle cartridge change,
+// after a stop longer than 8 hours, and every Monday morning").
+func runbookWhen(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "---"):
+			continue
+		case numberedItemRe.MatchString(line):
+			return "" // the steps began: no such sentence
+		case whenRuleRe.MatchString(line):
+			return firstSentence([]string{line})
+		}
+	}
+	return ""
 }
 
 // shortcut answers a question whether a safety measure may be skipped,

@@ -103,6 +103,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
 	},
 	IntentProcedure: {
+		// "do i need to do the warmup before running parts?": the runbook
+		// of the job, and when it is required.
+		p(9, `\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:do|run|perform|go through) (?:the |a |its )?(?:warm ?-?up|run-?in)\b|\bneed (?:a |the )?warm ?-?up\b|(?:워밍업|웜업|난기 ?운전|길들이기)\S*\s*(?:꼭\s*)?(?:해야|필요|돌려야)`),
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely |properly |correctly )?(?:lock|change|replace|clean|clear|(?:re-?)?tension|adjust|apply|set|do|fit|remove|grease|lubricate|warm|restart|reset|open|isolate|inspect|escalate|handle|install|calibrate|align|drain|flush|refill|tighten)\b`),
 		// "how do I check the belt tension?": a check by hand of a part, not
 		// a reading ("how do I check press 3's vibration?" is the data).

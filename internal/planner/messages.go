@@ -630,6 +630,7 @@ var messages = map[string][2]string{
 	"escalate.others_lock": {"Call your supervisor or shift manager to deal with the lock left on; nobody works on that machine until it is settled.",
 		"감독자나 교대 책임자에게 연락해 남겨진 자물쇠를 처리하게 하세요. 처리될 때까지 그 설비에서 아무도 작업하지 않습니다."},
 	"proc.shortcut.pushback": {"A quick job is no exception: a machine can start, or release its stored energy, faster than a hand can be pulled back, and a short job is when the step gets skipped.", "잠깐이라도 예외는 없습니다: 설비는 손을 빼는 것보다 빨리 움직이거나 남은 에너지를 풀어낼 수 있고, 짧은 작업일수록 이 절차를 건너뛰기 쉽습니다."},
+	"proc.when":              {"When it is required (%s): %s", "언제 해야 하는지 (%s): %s"},
 	"proc.shortcut.need":     {"Yes. Lock %s out (LOTO) before any work on it, even a five-minute job: a short job is when a machine gets started with someone in it.", "네. 짧은 작업이라도 %s 작업 전에 반드시 잠금·표지(LOTO)를 하세요: 짧은 작업일수록 사람이 안에 있는데 설비가 기동되는 사고가 납니다."},
 	"proc.shortcut.alarm":    {"No. Do not switch off or ignore %s's alarm to keep running: it is the warning that the machine is past a limit. Find out why it sounds and act on it, as follows.", "아니요. 계속 돌리려고 %s의 알람을 끄거나 무시하면 안 됩니다: 알람은 설비가 기준을 넘었다는 경고입니다. 왜 울리는지 확인하고 아래대로 조치하세요."},
 	"proc.shortcut.running":  {"No. Never work on %s while it runs, not even briefly: stop it and lock it out (LOTO) first.", "아니요. %s 가동 중에는 잠깐이라도 작업하면 안 됩니다: 먼저 정지하고 잠금·표지(LOTO)를 하세요."},
