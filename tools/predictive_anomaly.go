@@ -346,6 +346,14 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		data["minor_events"] = minor
 		data["minor_note"] = fmt.Sprintf("%d detector event(s) within %.0fσ of the usual weekly pattern (%.0fσ if sustained) are not listed", minor, predict.MinSigma, predict.MinSigma/2)
 	}
+	for _, d := range dets {
+		if d.noData == nil && d.sub.Cut {
+			// The data runs on after the window: its end is not the
+			// latest reading, and an event running there may have moved on.
+			data["runs_on"] = true
+			break
+		}
+	}
 	if len(noData) > 0 {
 		data["no_data"] = noData
 	}

@@ -1978,7 +1978,11 @@ func (r *run) onsetLead(targets []string) []string {
 		}
 		last := r.lastRead(*ev)
 		hrs := r.derive("hours from the onset to the last reading", math.Round(last.Sub(ev.Start).Hours()), stampUTC(ev.Start)+" to "+stampUTC(last))
-		out = append(out, r.msg("onset.lead", a, r.sensorName(ev.Sensor), dir, r.at(ev.Start), hrs, r.at(last)))
+		key := "onset.lead"
+		if ev.Cut {
+			key = "onset.lead_window" // the window's end, not the latest reading
+		}
+		out = append(out, r.msg(key, a, r.sensorName(ev.Sensor), dir, r.at(ev.Start), hrs, r.at(last)))
 	}
 	return out
 }

@@ -31,6 +31,9 @@ type Event struct {
 	// AsOf is the end of a window that ended in the past: "ongoing" and
 	// Value then mean at that time, not now.
 	AsOf time.Time
+	// Cut says the window ended before the data does: an event running at
+	// its end has moved on since, so nothing is projected from there.
+	Cut bool
 }
 
 // Share is one sensor's share of an event.
@@ -65,6 +68,8 @@ func parseStamp(s string) time.Time {
 // detectData is the part of a detect_anomalies result the planner reads.
 type detectData struct {
 	Checked []string `json:"checked"`
+	// RunsOn says the data runs on after the window.
+	RunsOn bool `json:"runs_on"`
 	Window  struct {
 		From string `json:"from"`
 		To   string `json:"to"`
@@ -122,7 +127,7 @@ func eventsOf(r agent.ToolResult, now time.Time) []Event {
 			}
 		}
 		out = append(out, Event{Asset: asset, Sensor: e.Sensor, Start: parseStamp(e.Start), End: parseStamp(e.End), Peak: parseStamp(e.Peak),
-			Ongoing: e.Ongoing, Kind: e.Kind, Value: e.Value, Usual: e.Usual, Sigma: e.Sigma, Unit: e.Unit, Shares: e.Contributors, AsOf: asOf})
+			Ongoing: e.Ongoing, Kind: e.Kind, Value: e.Value, Usual: e.Usual, Sigma: e.Sigma, Unit: e.Unit, Shares: e.Contributors, AsOf: asOf, Cut: d.RunsOn && !asOf.IsZero()})
 	}
 	return out
 }

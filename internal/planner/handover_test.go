@@ -55,3 +55,29 @@ func TestHandoverShift(t *testing.T) {
 		require.Contains(t, a.Situation, c.says, c.question)
 	}
 }
+
+// TestPastWindowIsNotTheLastReading: a shift asked about that ended before
+// the data does ("언제부터 이랬어요? 주간조때도 이랬나" at night) is not the
+// latest reading: nothing is projected from its end ("there is no newer
+// data" was said while 57 readings had come since), and the onset is
+// dated against the end of the time asked.
+func TestPastWindowIsNotTheLastReading(t *testing.T) {
+	d := openDemo(t)
+	seoul, _ := time.LoadLocation("Asia/Seoul")
+	l := d.now.In(seoul)
+	// 23:30 the evening before the seeded clock: the day shift ended at
+	// 14:00 and the data runs on past both.
+	now := time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, seoul).Add(-30 * time.Minute)
+	r, err := demoRunner(d.pool, now)
+	require.NoError(t, err)
+	at := &demoPlant{runner: r, now: now, pool: d.pool}
+	for i, q := range []string{"3호기 프레스 진동 왜케 높아요?? 계속 돌려도 되는거에요", "언제부터 이랬어요? 주간조때도 이랬나"} {
+		a := at.ask(t, "past-window-ko", q)
+		if i == 0 {
+			continue
+		}
+		require.NotContains(t, a.Situation, "이후 데이터가 없", q)
+		require.NotContains(t, a.Situation, "마지막 측정", q)
+		require.Contains(t, a.Situation, "물어보신 구간의 끝", q)
+	}
+}

@@ -330,6 +330,7 @@ var messages = map[string][2]string{
 	"stop.reported":                {"Stop %s now: you report %s, and its runbook makes that a stop criterion by itself (%s: stop now, %s), whatever the readings say.", "%s를 지금 정지하세요: 말씀하신 %s은(는) 절차서에서 그 자체로 정지 기준입니다(%[4]s: %[3]s이면 즉시 정지). 측정값과 관계없습니다."},
 	"stop.reported_escalate":       {"Stop %s now and call the maintenance lead; lock it out (RB-LOTO) before anyone touches it.", "%s를 지금 정지하고 보전 담당 리더에게 알리세요. 누가 손대기 전에 잠금·표지(RB-LOTO)를 하세요."},
 	"onset.lead":                   {"%s %s started %s at about %s, when it left its usual pattern: %s h before its last reading (%s).", "%s %s: %[4]s경 평소 패턴을 벗어나 %[3]s 시작했습니다. 마지막 측정(%[6]s)보다 %[5]s시간 전입니다."},
+	"onset.lead_window":            {"%s %s started %s at about %s, when it left its usual pattern: %s h before the end of the time asked (%s).", "%s %s: %[4]s경 평소 패턴을 벗어나 %[3]s 시작했습니다. 물어보신 구간의 끝(%[6]s)보다 %[5]s시간 전입니다."},
 	"onset.up":                     {"rising", "오르기"},
 	"onset.down":                   {"falling", "내려가기"},
 	"onset.none":                   {"%s shows no change from its usual pattern in %s: nothing has started that the data can see.", "%s: %s 동안 평소 패턴에서 벗어난 변화가 없어, 데이터로 보이는 시작 시점이 없습니다."},

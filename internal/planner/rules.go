@@ -155,7 +155,7 @@ func (r *run) levelName(level string) string {
 
 // next is the nearest limit ahead of a rising (or falling) reading.
 func (r *run) next(h *hypothesis, d docs) (rule, bool) {
-	if h.Event == nil || !h.Event.Ongoing {
+	if h.Event == nil || !h.Event.Ongoing || h.Event.Cut {
 		return rule{}, false
 	}
 	v := h.Event.Value
