@@ -70,7 +70,7 @@ type detectData struct {
 	Checked []string `json:"checked"`
 	// RunsOn says the data runs on after the window.
 	RunsOn bool `json:"runs_on"`
-	Window  struct {
+	Window struct {
 		From string `json:"from"`
 		To   string `json:"to"`
 	} `json:"window"`
