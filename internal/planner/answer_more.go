@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
@@ -181,7 +183,11 @@ func (r *run) forecast() {
 			if w := d.Window; w.FCHours > 0 && w.Compared > 0 && w.ProjLo < w.Compared && w.ProjHi >= w.Compared && wholeDay(r.p, period) {
 				// Too close to call by the forecast's range: how often the
 				// line made a whole day's plan lately says more.
-				if t := r.trackRecord(strings.TrimSuffix(d.Output, ".output"), period.From); t != "" {
+				if t, made, n := r.trackRecord(strings.TrimSuffix(d.Output, ".output"), period.From); t != "" {
+					if v := recordVerdict(made, n); v != "" {
+						// The record settles what the range cannot.
+						out[len(out)-1] = strings.Replace(out[len(out)-1], r.msg("plan.verdict_open"), r.msg("plan.verdict_record_"+v), 1)
+					}
 					out = append(out, t)
 				}
 			}
@@ -2136,10 +2142,28 @@ func wholeDay(p *plant.Plant, s Span) bool {
 	return !s.From.IsZero() && p.Day(s.From, 0).Equal(s.From) && s.To.Sub(s.From) >= 20*time.Hour && p.Day(s.To, 0).Equal(s.To)
 }
 
+// recordVerdict reads a line's record of making its daily plan on made of
+// n days: "miss" when, with a uniform prior on the rate at which it makes
+// its plan, the rate is below one half with 95% probability (0 to 3 of 14
+// days), "make" when above it with 95% (11 to 14 of 14), else "".
+func recordVerdict(made, n int) string {
+	if n == 0 {
+		return ""
+	}
+	rate := distuv.Beta{Alpha: float64(made + 1), Beta: float64(n - made + 1)}
+	switch below := rate.CDF(0.5); {
+	case below >= 0.95:
+		return "miss"
+	case below <= 0.05:
+		return "make"
+	}
+	return ""
+}
+
 // trackRecord says on how many of the 14 whole days before day (before
 // today when day is ahead) line made its daily plan, and its daily shares'
-// range ("" with fewer than 5 such days).
-func (r *run) trackRecord(line string, day time.Time) string {
+// range ("" with fewer than 5 such days), with the counts.
+func (r *run) trackRecord(line string, day time.Time) (string, int, int) {
 	var shares []float64
 	made := 0
 	if today := r.p.Day(r.now, 0); day.After(today) {
@@ -2154,10 +2178,10 @@ func (r *run) trackRecord(line string, day time.Time) string {
 		}
 	}
 	if len(shares) < 5 {
-		return ""
+		return "", 0, 0
 	}
 	lo, hi := slices.Min(shares), slices.Max(shares)
-	return r.msg("plan.track", line, made, len(shares), r.derive("lowest daily share of plan, %", lo, "min of the days' actual ÷ plan"), r.derive("highest daily share of plan, %", hi, "max of the days' actual ÷ plan"))
+	return r.msg("plan.track", line, made, len(shares), r.derive("lowest daily share of plan, %", lo, "min of the days' actual ÷ plan"), r.derive("highest daily share of plan, %", hi, "max of the days' actual ÷ plan")), made, len(shares)
 }
 
 // alarmsIn lists the alarms the maintenance records hold for the machines

@@ -81,3 +81,15 @@ func TestPastWindowIsNotTheLastReading(t *testing.T) {
 		require.Contains(t, a.Situation, "물어보신 구간의 끝", q)
 	}
 }
+
+// TestRecordVerdict: a line's record of making its daily plan settles a
+// forecast too close to call only when it is clear (95%) which side of one
+// half its rate lies on.
+func TestRecordVerdict(t *testing.T) {
+	for _, c := range []struct {
+		made, n int
+		want    string
+	}{{0, 14, "miss"}, {3, 14, "miss"}, {4, 14, ""}, {7, 14, ""}, {10, 14, ""}, {11, 14, "make"}, {14, 14, "make"}, {0, 3, ""}, {0, 0, ""}} {
+		require.Equal(t, c.want, recordVerdict(c.made, c.n), "%d of %d", c.made, c.n)
+	}
+}
