@@ -20,7 +20,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)`)
+var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
 
 // fixStopRe are the words of such a question that say nothing of what was
 // done: function words, times, machine names.

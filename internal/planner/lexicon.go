@@ -376,6 +376,7 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`intake|air filter|흡입`), "intake air filter compressor"},
 	{regexp.MustCompile(`belt|벨트`), "drive belt tension 벨트 장력"},
 	{regexp.MustCompile(`bearing|베어링`), "bearing inspection replacement 베어링 교체"},
+	{regexp.MustCompile(`spindle|스핀들`), "spindle cartridge 스핀들"},
 	{regexp.MustCompile(`filter|필터`), "filter change element 필터 교체"},
 	{regexp.MustCompile(`greas|lubric|그리스|윤활|주유|급유`), "lubrication grease 윤활 그리스"},
 }
