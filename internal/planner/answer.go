@@ -319,6 +319,11 @@ func (r *run) answer() {
 			r.afterDone(targets[0])
 		}
 	}
+	if alarmsNowRe.MatchString(q.Text) && !q.Window.Named {
+		// "지금 떠있는 알람 있어?": the alarm records open now and raised
+		// in the last day, beside what the detectors see.
+		r.a.Situation = joinLines(append([]string{r.a.Situation}, r.alarmsNow(linesOf(q, r.p))...))
+	}
 	if q.Intent == IntentMetric || q.Intent == IntentStatus || q.Intent == IntentDiagnose || q.Intent == "" {
 		// What the question asks of the readings themselves comes first,
 		// then what the detector saw.

@@ -2216,6 +2216,42 @@ func (r *run) alarmsIn(lines []string, w Span) string {
 	return r.msg("handover.alarms", strings.Join(items, "; "))
 }
 
+// alarmsNowRe asks which alarms are up now ("지금 떠있는 알람 있어?",
+// "any alarms active right now?").
+const alarmsNowPattern = `\b(?:any|what|which)\b.{0,15}\b(?:alarms?|alerts?)\b.{0,20}\b(?:active|up|on|right now|now|currently|at the moment|going off|showing|sounding)\b|\bactive (?:alarms?|alerts?)\b|(?:지금|현재)\s*(?:떠\s*있는|걸려\s*있는|울리는|켜진|켜져\s*있는|발생한|들어온|들어와\s*있는)?\s*(?:알람|경보)|(?:떠\s*있는|걸려\s*있는|울리고\s*있는|켜져\s*있는|열려\s*있는)\s*(?:알람|경보)`
+
+var alarmsNowRe = regexp.MustCompile(`(?i)` + alarmsNowPattern)
+
+// alarmsNow says the alarm records open now on the lines (all when none
+// is named) and those raised in the last day.
+func (r *run) alarmsNow(lines []string) []string {
+	recs, ok := r.records(map[string]any{"kind": "alert", "status": "open", "limit": 20})
+	if !ok {
+		return nil
+	}
+	var on []string
+	for _, l := range lines {
+		if ln, ok := r.p.Line(l); ok {
+			on = append(on, ln.Assets...)
+		}
+	}
+	var open []string
+	for _, rec := range recs {
+		if len(on) == 0 || slices.Contains(on, rec.Asset) {
+			open = append(open, r.msg("handover.alarm", r.recordAt(rec.Opened), rec.Title, rec.ID))
+		}
+	}
+	out := []string{r.msg("alarms.open_none")}
+	if len(open) > 0 {
+		out = []string{r.msg("alarms.open", strings.Join(open, "; "))}
+	}
+	day := Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
+	if a := r.alarmsIn(lines, day); a != "" {
+		out = append(out, r.msg("alarms.window", r.spanIn(day))+" "+a)
+	}
+	return out
+}
+
 // recentPace warns when line's last 12 hours ran well below their plan
 // (under 95 %): a forecast follows the longer pattern, and a machine
 // failing now makes the line slower than its past weeks.

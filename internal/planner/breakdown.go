@@ -162,6 +162,12 @@ func (r *run) outputBreakdown(unit string) {
 	named := linesOf(q, r.p)
 	lines := r.outputLines()
 	if unit == "rate" {
+		if !w.Named && nowAskRe.MatchString(q.Text) {
+			// "2라인 지금 시간당 몇개 나오고 있어요?": the latest whole hour,
+			// not the day's mean (output is counted by the hour).
+			to := r.now.Truncate(time.Hour)
+			w = Span{From: to.Add(-time.Hour), To: to, Label: "the latest whole hour", LabelKO: "최근 1시간"}
+		}
 		r.outputRate(lines, w)
 		return
 	}

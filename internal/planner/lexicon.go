@@ -218,6 +218,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:알람|경보|알림)\S*\s*(?:뜰|울릴|날|걸릴|발생할)\s*(?:가능성|확률|것 ?같)|(?:넘을|도달할|닿을)\s*(?:가능성|확률)|\b(?:chance|likely|likelihood|probability|odds)\b.{0,40}\b(?:alarm|alert|limit|trip)\w*`),
 	},
 	IntentRank: {
+		// "any alarms active right now?": the plant's state now, with the
+		// alarm records (alarmsNow).
+		p(7, alarmsNowPattern),
 		// "how many machines are in alarm?", "is anything above its limit?":
 		// the plant's readings against their limits, worst first.
 		p(8, `\bin alarm\b|\balarm(?:ing|s)? (?:now|right now)\b|\babove (?:its |their |the |any )?(?:alarm |alert |danger |trip )?limits?\b|\bover (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bexceed\w* (?:its |their |the |any )?(?:alarm |alert |danger )?limits?\b|\bbeyond (?:its |their |the )?limits?\b|(?:경보|알람|위험) ?(?:기준|한계)?(?:을|를)? ?(?:넘|초과)|(?:경보|알람) (?:상태|중)`),

@@ -206,6 +206,9 @@ var messages = map[string][2]string{
 	"summary.head":         {"Summary of %s:", "%s 요약:"},
 	"handover.alarm":       {"%s %s (%s)", "%s %s (%s)"},
 	"handover.alarms_more": {"and %d more", "외 %d건"},
+	"alarms.open_none":     {"No alarm is open in the maintenance records.", "정비 기록에 지금 열려 있는 알람은 없습니다."},
+	"alarms.open":          {"Open alarms: %s.", "열려 있는 알람: %s."},
+	"alarms.window":        {"In %s:", "%s:"},
 	"handover.alarms":      {"Alarms recorded: %s.", "기록된 알람: %s."},
 	"handover.watch":       {"Watch first: %s (%s pattern).", "가장 먼저 볼 것: %s (%s 패턴)."},
 
