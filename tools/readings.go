@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -33,6 +34,90 @@ type LatestReadingsArgs struct {
 	// press-3 been above 4.5 mm/s?").
 	Above *float64 `json:"above,omitempty"`
 	Below *float64 `json:"below,omitempty"`
+	// Gaps, with Since, adds the stretches in the trend window where
+	// readings are missing ("any sensors with data gaps last week?").
+	Gaps bool `json:"gaps,omitempty"`
+}
+
+// Gap is a stretch of missing readings: from the first missing reading's
+// time to the next reading's (or the window's end).
+type Gap struct {
+	From    time.Time `json:"from"`
+	To      time.Time `json:"to"`
+	Missing int       `json:"missing"`
+}
+
+// Gaps are a sensor's missing readings in a window (latest_readings with
+// gaps): a stretch counts from minGapReadings readings missing in a row
+// (a single dropped reading is noise, not a gap).
+type Gaps struct {
+	Count   int     `json:"count"`
+	Missing int     `json:"missing"`
+	Hours   float64 `json:"hours"`
+	Longest *Gap    `json:"longest,omitempty"`
+	// List holds the longest few, longest first.
+	List []Gap  `json:"list,omitempty"`
+	Step string `json:"step"`
+}
+
+// minGapReadings is the run of missing readings that makes a gap.
+const minGapReadings = 2
+
+// gapsOf finds the gaps of a window [from, to) of readings on its regular
+// grid (missing readings are NaN there; missing ones before the first
+// reading and after the last are counted from the window's ends).
+func gapsOf(w series.Window, from, to time.Time) Gaps {
+	g := Gaps{Step: w.Step.String()}
+	var all []Gap
+	edge := func(a, b time.Time) {
+		if w.Step <= 0 || !a.Before(b) {
+			return
+		}
+		if n := int(b.Sub(a) / w.Step); n >= minGapReadings {
+			all = append(all, Gap{From: a, To: b, Missing: n})
+			g.Missing += n
+		}
+	}
+	if n := len(w.Data.Times); n > 0 {
+		edge(from, w.Data.Times[0])
+	}
+	run := 0
+	flush := func(i int) {
+		if run >= minGapReadings {
+			end := to
+			if i < len(w.Data.Times) {
+				end = w.Data.Times[i]
+			}
+			all = append(all, Gap{From: w.Data.Times[i-run], To: end, Missing: run})
+			g.Missing += run
+		}
+		run = 0
+	}
+	for i, v := range w.Data.Values {
+		if i >= len(w.Data.Times) {
+			break
+		}
+		if math.IsNaN(v) {
+			run++
+			continue
+		}
+		flush(i)
+	}
+	flush(min(len(w.Data.Values), len(w.Data.Times)))
+	if n := len(w.Data.Times); n > 0 {
+		edge(w.Data.Times[n-1].Add(w.Step), to)
+	}
+	g.Count = len(all)
+	for _, x := range all {
+		g.Hours += x.To.Sub(x.From).Hours()
+	}
+	g.Hours = sig(g.Hours)
+	slices.SortStableFunc(all, func(a, b Gap) int { return cmp.Compare(b.To.Sub(b.From), a.To.Sub(a.From)) })
+	if len(all) > 0 {
+		g.Longest = &all[0]
+		g.List = all[:min(3, len(all))]
+	}
+	return g
 }
 
 // Beyond is the time a sensor's readings spent beyond a level in a trend
@@ -191,6 +276,8 @@ type Trend struct {
 	Buckets []Bucket `json:"buckets,omitempty"`
 	// Beyond is the time beyond the level asked (above or below).
 	Beyond *Beyond `json:"beyond,omitempty"`
+	// Gaps are the window's missing readings (when asked).
+	Gaps *Gaps `json:"gaps,omitempty"`
 }
 
 // trendOf computes a window's figures; ok is false without a reading.
@@ -238,6 +325,7 @@ var latestReadingsSchema = map[string]any{
 		"every":  map[string]any{"type": "string", "description": "With since: also list the window's values in buckets this long (mean, lowest, highest), e.g. 1h for hourly values; at most 72 buckets."},
 		"above":  map[string]any{"type": "number", "description": "With since and one sensor: also say how long the readings were above this level in the window (hours, share of the time, first and last time, the stretch it ends in)."},
 		"below":  map[string]any{"type": "number", "description": "As above, for time below this level."},
+		"gaps":   map[string]any{"type": "boolean", "description": "With since: also list each sensor's gaps in the window (2 or more readings missing in a row: when, how long, how many readings), read on the readings themselves over at most 31 days."},
 	},
 	"required":             []string{"asset"},
 	"additionalProperties": false,
@@ -322,6 +410,14 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 				return Result{UserError: "time beyond a level is measured on the readings themselves over at most 31 days: shorten the window"}, nil
 			}
 		}
+		if a.Gaps {
+			switch {
+			case from.IsZero():
+				return Result{UserError: "gaps need since: the window to look in (e.g. since 7d, gaps true)"}, nil
+			case until.Sub(from) > 31*24*time.Hour:
+				return Result{UserError: "gaps are found on the readings themselves over at most 31 days: shorten the window"}, nil
+			}
+		}
 		var every time.Duration
 		if a.Every != "" {
 			if every, err = time.ParseDuration(strings.TrimSpace(a.Every)); err != nil || every < time.Minute {
@@ -403,6 +499,18 @@ func LatestReadingsTool(store *series.Store, now func() time.Time) Tool {
 						}
 						tr.Beyond = &b
 						part += fmt.Sprintf("; %s %s for %s h (%s%% of the time), %d readings", b.Side, num(b.Level), num(b.Hours), num(b.Share), b.Readings)
+					}
+					if a.Gaps {
+						raw := w
+						if raw.Step >= time.Hour && s.Interval > 0 && s.Interval < time.Hour {
+							// Hourly means hide a short gap: the readings themselves.
+							if raw, err = store.WindowOf(ctx, s, from, until); err != nil {
+								return Result{}, err
+							}
+						}
+						g := gapsOf(raw, from, until)
+						tr.Gaps = &g
+						part += fmt.Sprintf("; %d gaps (%d readings missing, %s h)", g.Count, g.Missing, num(g.Hours))
 					}
 					r.Trend = &tr
 				} else {

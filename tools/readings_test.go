@@ -2,6 +2,7 @@ package tools_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -177,4 +178,62 @@ func TestLatestReadingsBeyond(t *testing.T) {
 		res, _ := call(t, ctx, reg, tools.LatestReadings, args)
 		require.Contains(t, res.UserError, says, args)
 	}
+}
+
+// TestLatestReadingsGaps: the gaps of every sensor of an asset over a
+// week, checked against the stored blocks read with SQL (a NULL is a
+// dropped reading): every run of two or more missing readings is a gap,
+// its readings counted, the longest first; a single dropped reading is not.
+func TestLatestReadingsGaps(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	st := series.New(tx)
+	reg := tools.NewRegistry(tools.LatestReadingsTool(st, func() time.Time { return plantNow }))
+	from := plantNow.Add(-7 * 24 * time.Hour)
+	for _, asset := range []string{"pump-1", "cnc-3", "press-3"} {
+		res, data := call(t, ctx, reg, tools.LatestReadings, `{"asset":"`+asset+`","since":"7d","gaps":true}`)
+		require.Empty(t, res.UserError)
+		for _, x := range data["readings"].([]any) {
+			rd := x.(map[string]any)
+			g := rd["trend"].(map[string]any)["gaps"].(map[string]any)
+			// The runs of NULLs from SQL, on the 10-minute grid.
+			rows, err := tx.Query(ctx, `
+				with pts as (
+					select r.tfirst + ((i-1)*r.step_us) * interval '1 microsecond' as t, v
+					from series_raw r join series s on s.id = r.series_id, unnest(r.vals) with ordinality u(v, i)
+					where s.name = $1)
+				select t, v is null from pts where t >= $2 and t < $3 order by t`, rd["series"], from, plantNow)
+			require.NoError(t, err)
+			runs, run, missing := []int{}, 0, 0
+			for rows.Next() {
+				var at time.Time
+				var null bool
+				require.NoError(t, rows.Scan(&at, &null))
+				if null {
+					run++
+					continue
+				}
+				if run >= 2 {
+					runs, missing = append(runs, run), missing+run
+				}
+				run = 0
+			}
+			require.NoError(t, rows.Err())
+			if run >= 2 {
+				runs, missing = append(runs, run), missing+run
+			}
+			require.Equal(t, float64(len(runs)), g["count"].(float64), "%s gaps", rd["series"])
+			require.Equal(t, float64(missing), g["missing"].(float64), "%s missing readings", rd["series"])
+			if len(runs) > 0 {
+				require.Equal(t, float64(slices.Max(runs)), g["longest"].(map[string]any)["missing"].(float64), rd["series"])
+			}
+		}
+	}
+	res, _ := call(t, ctx, reg, tools.LatestReadings, `{"asset":"pump-1","gaps":true}`)
+	require.Contains(t, res.UserError, "need since")
+	res, _ = call(t, ctx, reg, tools.LatestReadings, `{"asset":"pump-1","since":"60d","gaps":true}`)
+	require.Contains(t, res.UserError, "at most 31 days")
 }

@@ -66,6 +66,11 @@ func (r *run) answer() {
 		r.badDate()
 		return
 	}
+	if gapsAskRe.MatchString(q.Text) {
+		r.dataGaps(q.Assets) // "any sensors with data gaps in the last week?"
+		r.noteUnknown()
+		return
+	}
 	if freshRe.MatchString(q.Text) && len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && q.Type == "" &&
 		(q.Intent == IntentStatus || q.Intent == IntentRank || q.Intent == IntentHandover || q.Intent == IntentDiagnose) {
 		r.plantFreshness() // "which machines haven't sent data in the last hour?"
