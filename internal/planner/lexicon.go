@@ -199,6 +199,9 @@ var intentPhrases = map[Intent][]phrase{
 		// How close the readings are to their limits: the margins, closest first.
 		p(7, `\b(?:close|closest|closer|closeness|near|nearest|nearer|far|furthest|headroom|margin)\b.{0,30}\b(?:limits?|thresholds?|trip points?|alarm levels?)\b`),
 		p(7, `(?:한계|한계값|기준값|경보 ?기준|알람 ?기준).{0,12}(?:가까|얼마나|남았|여유)`),
+		// "프레스 베어링 진동 기준 알람값 위험값 몇이었지?", "what are the alarm
+		// and danger levels for press vibration?": the limits themselves.
+		p(9, `(?:알람|경보|주의|위험|정지|트립)\s*(?:값|레벨|수준|기준값?)\S*.{0,20}(?:몇|얼마|뭐)|(?:기준|기준값)\S*\s*(?:알람|경보|주의|위험)\S*.{0,20}(?:몇|얼마|뭐)|\b(?:alarm|alert|danger|trip|stop)\s+(?:and|or|/)\s+(?:alarm|alert|danger|trip|stop)\s+(?:levels?|limits?|values?|points?)\b|\bwhat (?:are|were|is|was) (?:the )?(?:\w+ ){0,3}(?:alarm|alert|danger|trip) (?:levels?|limits?|values?|points?)\b`),
 	},
 	IntentMetric: {
 		p(5, `\boee\b|overall equipment effectiveness|\bmtbf\b|\bmttr\b|mean time between|\bcycle time\b|\btakt\b|first pass yield|\byield\b|scrap rate|reject rate|defect rate|\bdowntime\b|\buptime\b|\benergy\b|power consumption|\bkwh\b|\belectricity\b|\bhumidity\b`),
