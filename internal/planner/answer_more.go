@@ -2188,23 +2188,7 @@ func (r *run) trackRecord(line string, day time.Time) (string, int, int) {
 // of lines in w ("" when none or no records): a shift's summary says what
 // went off in it.
 func (r *run) alarmsIn(lines []string, w Span) string {
-	recs, ok := r.records(map[string]any{"kind": "alert", "since": stampUTC(w.From), "until": stampUTC(w.To), "limit": 20})
-	if !ok {
-		return ""
-	}
-	var on []string
-	for _, l := range lines {
-		if ln, ok := r.p.Line(l); ok {
-			on = append(on, ln.Assets...)
-		}
-	}
-	var items []string
-	for _, rec := range recs {
-		if len(on) > 0 && !slices.Contains(on, rec.Asset) {
-			continue
-		}
-		items = append(items, r.msg("handover.alarm", r.recordAt(rec.Opened), rec.Title, rec.ID))
-	}
+	items, _ := r.alarmItems(map[string]any{"kind": "alert", "since": stampUTC(w.From), "until": stampUTC(w.To), "limit": 20}, lines)
 	if len(items) == 0 {
 		return ""
 	}
@@ -2216,6 +2200,28 @@ func (r *run) alarmsIn(lines []string, w Span) string {
 	return r.msg("handover.alarms", strings.Join(items, "; "))
 }
 
+// alarmItems lists the alarm records args select on the machines of
+// lines (all when none), each as when, what and its id; ok is false when
+// the records cannot be read.
+func (r *run) alarmItems(args map[string]any, lines []string) (items []string, ok bool) {
+	recs, ok := r.records(args)
+	if !ok {
+		return nil, false
+	}
+	var on []string
+	for _, l := range lines {
+		if ln, ok := r.p.Line(l); ok {
+			on = append(on, ln.Assets...)
+		}
+	}
+	for _, rec := range recs {
+		if len(on) == 0 || slices.Contains(on, rec.Asset) {
+			items = append(items, r.msg("handover.alarm", r.recordAt(rec.Opened), rec.Title, rec.ID))
+		}
+	}
+	return items, true
+}
+
 // alarmsNowRe asks which alarms are up now ("지금 떠있는 알람 있어?",
 // "any alarms active right now?").
 const alarmsNowPattern = `\b(?:any|what|which)\b.{0,15}\b(?:alarms?|alerts?)\b.{0,20}\b(?:active|up|on|right now|now|currently|at the moment|going off|showing|sounding)\b|\bactive (?:alarms?|alerts?)\b|(?:지금|현재)\s*(?:떠\s*있는|걸려\s*있는|울리는|켜진|켜져\s*있는|발생한|들어온|들어와\s*있는)?\s*(?:알람|경보)|(?:떠\s*있는|걸려\s*있는|울리고\s*있는|켜져\s*있는|열려\s*있는)\s*(?:알람|경보)`
@@ -2225,21 +2231,9 @@ var alarmsNowRe = regexp.MustCompile(`(?i)` + alarmsNowPattern)
 // alarmsNow says the alarm records open now on the lines (all when none
 // is named) and those raised in the last day.
 func (r *run) alarmsNow(lines []string) []string {
-	recs, ok := r.records(map[string]any{"kind": "alert", "status": "open", "limit": 20})
+	open, ok := r.alarmItems(map[string]any{"kind": "alert", "status": "open", "limit": 20}, lines)
 	if !ok {
 		return nil
-	}
-	var on []string
-	for _, l := range lines {
-		if ln, ok := r.p.Line(l); ok {
-			on = append(on, ln.Assets...)
-		}
-	}
-	var open []string
-	for _, rec := range recs {
-		if len(on) == 0 || slices.Contains(on, rec.Asset) {
-			open = append(open, r.msg("handover.alarm", r.recordAt(rec.Opened), rec.Title, rec.ID))
-		}
 	}
 	out := []string{r.msg("alarms.open_none")}
 	if len(open) > 0 {
