@@ -34,7 +34,7 @@ import (
 // it comes from: Gemba never weighs a safety step against time. Such a
 // question asks for the procedure it would skip, so its steps pass the
 // equipment gate.
-var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without|w/o|tap(?:e|ed|ing) (?:over|up|off)|block\w*|mute\w*|cheat\w*|tie (?:back|down|off|up)|wedg\w*|prop\w* open)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 ?해도|안 ?하고|안 ?하면|없이|빼도|빼고|안 ?걸|바이패스|무력화|점퍼|테이프|막아|가리고|가려|꺼 ?두|끄고|꺼도)` +
+var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid\w*|ignor\w*|defeat\w*|disabl\w*|jumper\w*|get around|go around|leave (?:out|off)|do without|work without|run (?:it )?without|do it without|without|w/o|tap(?:e|ed|ing) (?:over|up|off)|block\w*|mute\w*|cheat\w*|tie (?:back|down|off|up)|wedg\w*|prop\w* open)\b.{0,40}\b(?:lock ?-?out|tag ?-?out|loto|lock(?:s|ing)?|isolat\w*|guards?|interlocks?|light curtains?|safety \w+|e-?stops?|emergency stops?|ppe|permits?|zero energy)\b|(?:잠금|표지|loto|인터록|인터락|안전|가드|방호|비상 ?정지|에너지 차단).{0,15}(?:생략|건너뛰|건너 뛰|우회|해제|무시|안 ?해도|안 ?하고|안 ?하면|없이|빼도|빼고|안 ?걸|바이패스|무력화|점퍼|테이프|막아|가리고|가려|꺼 ?두|끄고|꺼도|풀고|풀어|풀면)` +
 	// The device named before what is done to it ("light curtain on press
 	// 2 keeps tripping, ok to bypass it for the rest of the shift?").
 	`|\b(?:light curtains?|interlocks?|guards?|e-?stops?|emergency stops?|safety (?:switch|gate|door|sensor|mat|relay)s?)\b.{0,60}\b(?:bypass\w*|defeat\w*|overrid\w*|disabl\w*|jumper\w*|mute\w*|tap(?:e|ed|ing) (?:it|them) (?:over|up|off)|tie (?:it|them) (?:back|off|up))\s+(?:it|them)?\b` +
@@ -57,7 +57,7 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	`|` + OthersLockPattern +
 	// Whether the lockout is needed at all (NeedLockoutPattern), and an
 	// alarm silenced to run on (AlarmOffPattern).
-	`|` + NeedLockoutPattern + `|` + AlarmOffPattern +
+	`|` + NeedLockoutPattern + `|` + AlarmOffPattern + `|` + LockWhoPattern +
 	// Work on a machine while it runs ("ok if i tighten the gland while
 	// its running?", "돌아가는 중에 조여도 돼?"): no; stop and lock out first.
 	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation)\b` +
@@ -74,7 +74,12 @@ const othersLockTail = `|\b(?:his|her|their)\s+(?:pad)?locks?\b.{0,80}\b(?:remov
 // NeedLockoutPattern asks whether the lockout is needed at all ("do i
 // really need to lock it out?", "LOTO 꼭 해야 돼요?"): always; a short job
 // is no exception.
-const NeedLockoutPattern = `\b(?:do|must|should) (?:i|we|you) (?:really |actually |even |still |honestly |always )?(?:need|have|got) to (?:lock|tag|loto|isolat)\w*|\bis (?:a |the )?(?:lock ?-?out|loto|isolation)\b.{0,10}\b(?:really |actually |even )?(?:needed|necessary|required|mandatory)\b|\b(?:need|have) to (?:lock|loto)\w*(?: it| them)?(?: out)? (?:for|on) (?:a |such a )?(?:quick|short|small|5|five|2|two|10|ten)\b|(?:잠금|loto|표지|에너지 ?차단)\S*\s*(?:까지\s*)?(?:꼭|반드시|굳이|정말|진짜)\s*(?:해야|걸어야|필요)`
+const NeedLockoutPattern = `\b(?:do|must|should) (?:i|we|you) (?:really |actually |even |still |honestly |always )?(?:need|have|got) to (?:lock|tag|loto|isolat|vent|bleed|depressuri[sz]|drain|release the (?:pressure|air|energy))\w*|(?:에어|공기|압력|압|잔압)\S*\s*(?:꼭|반드시|굳이)\s*(?:빼야|배기해야|빼고)|\bis (?:a |the )?(?:lock ?-?out|loto|isolation)\b.{0,10}\b(?:really |actually |even )?(?:needed|necessary|required|mandatory)\b|\b(?:need|have) to (?:lock|loto)\w*(?: it| them)?(?: out)? (?:for|on) (?:a |such a )?(?:quick|short|small|5|five|2|two|10|ten)\b|(?:잠금|loto|표지|에너지 ?차단)\S*\s*(?:까지\s*)?(?:꼭|반드시|굳이|정말|진짜)\s*(?:해야|걸어야|필요)`
+
+// LockWhoPattern asks whether someone may apply the lockout themselves
+// ("잠금 제가 직접 걸어도 돼요?", "can i do the lockout myself?"): only
+// trained, authorised staff do.
+const LockWhoPattern = `\b(?:can|may|could) i (?:just )?(?:do|apply|fit|put on|hang|put) (?:the |my own |a )?(?:lock ?-?out|loto|locks?|tags?)(?: on)? (?:myself|on my own|alone)\b|\b(?:am i|are we) (?:allowed|authori[sz]ed|trained|qualified) to (?:lock|loto|apply|do the lock)\w*|\bdo (?:i|we) need maintenance (?:to|for) (?:the )?(?:lock|loto)\w*|(?:잠금|loto|자물쇠|록아웃)\S*\s*(?:을|를)?\s*(?:제가|내가|저도|나도|직접|혼자|작업자가|운전자가)\s*(?:직접\s*)?(?:걸어도|해도|달아도|걸면|하면|채워도)`
 
 // AlarmOffPattern silences an alarm to run on ("can I switch the alarm
 // off and keep running?", "알람 꺼놓고 그냥 돌려도 되죠?").

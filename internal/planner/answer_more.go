@@ -1734,12 +1734,16 @@ func (r *run) procedureFrom(ranked []*doc) {
 		r.a.Situation = joinLines(lines)
 		r.a.Escalate = r.msg("escalate.shortcut")
 		r.a.Confidence = "high"
-		if othersLockRe.MatchString(q.Text) {
-			// Someone else's lock: nothing of the lockout's own steps is
-			// the asker's to do; whom to call is.
+		if othersLockRe.MatchString(q.Text) || lockWhoRe.MatchString(q.Text) {
+			// Someone else's lock, or whether one may lock out oneself:
+			// nothing of the lockout's own steps is the asker's to do
+			// before that is settled; whom to call is.
 			r.a.Situation = joinLines(lines[:len(lines)-1])
 			r.a.Steps, r.a.Detail = nil, nil
 			r.a.Escalate = r.msg("escalate.others_lock")
+			if lockWhoRe.MatchString(q.Text) {
+				r.a.Escalate = r.msg("escalate.lock_who")
+			}
 		}
 	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
@@ -1832,6 +1836,10 @@ func (r *run) shortcutNoOnly() string {
 	if alarmOffRe.MatchString(r.q.Text) {
 		// "can I switch the alarm off and keep running?": it is the warning.
 		return r.msg("proc.shortcut.alarm", target)
+	}
+	if lockWhoRe.MatchString(r.q.Text) {
+		// "잠금 제가 직접 걸어도 돼요?": only authorised staff lock out.
+		return r.msg("proc.shortcut.lock_who")
 	}
 	if needLockoutRe.MatchString(r.q.Text) {
 		// "do i really need to lock it out?": yes, every time.

@@ -280,6 +280,7 @@ var shortcutThings = []struct {
 	// question's pattern would not find it there ("someone else's").
 	key string
 }{
+	{lockWhoRe, "who may apply locks", "잠금 권한", "authori"},
 	{othersLockRe, "someone else's lock", "다른 사람의 자물쇠", "someone else"},
 	{whileRunningRe, "stopping and locking out the machine before working on it", "작업 전 정지와 잠금(LOTO)", ""},
 	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록", ""},
@@ -393,6 +394,7 @@ var (
 	othersLockRe   = regexp.MustCompile(`(?i)` + agent.OthersLockPattern)
 	needLockoutRe  = regexp.MustCompile(`(?i)` + agent.NeedLockoutPattern)
 	alarmOffRe     = regexp.MustCompile(`(?i)` + agent.AlarmOffPattern)
+	lockWhoRe      = regexp.MustCompile(`(?i)` + agent.LockWhoPattern)
 	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`)
 )
 
