@@ -14,7 +14,7 @@ import (
 // gapsAskRe asks where the data has holes ("any sensors with data gaps in
 // the last week?", "최근 일주일 데이터 끊긴 센서 있어?"): the gaps in a past
 // window, not whether the feeds report now.
-var gapsAskRe = regexp.MustCompile(`(?i)\b(?:gaps?|dropouts?|drop-?outs?|holes?)\b.{0,20}\b(?:data|readings?|sensors?|feeds?)\b|\b(?:data|readings?|sensors?|feeds?)\b.{0,20}\b(?:gaps?|dropouts?|drop-?outs?|holes?)\b|\bmissing (?:data|readings?)\b|데이터\S*\s*(?:끊긴|끊겼|끊김|끊어진|빠진|누락|비어|공백)|(?:끊긴|끊겼던|누락된|빠진)\s*(?:센서|데이터|구간)|결측`)
+var gapsAskRe = regexp.MustCompile(`(?i)\b(?:gaps?|dropouts?|drop-?outs?|holes?)\b.{0,20}\b(?:data|readings?|sensors?|feeds?)\b|\b(?:data|readings?|sensors?|feeds?)\b.{0,20}\b(?:gaps?|dropouts?|drop-?outs?|holes?)\b|\bmissing (?:data|readings?)\b|\b(?:chart|graph|trend|plot)\b.{0,20}\b(?:holes?|gaps?|blank|missing)\b|데이터\S*\s*(?:끊긴|끊겼|끊김|끊어진|빠진|누락|비어|공백)|(?:끊긴|끊겼던|누락된|빠진)\s*(?:센서|데이터|구간)|결측`)
 
 // gapsWindow is the window gaps are looked for in when none is named.
 const gapsWindow = 7 * 24 * time.Hour
@@ -42,7 +42,11 @@ func (r *run) dataGaps(targets []string) {
 	}
 	var calls []agent.ToolCall
 	for _, a := range targets {
-		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "since": stampUTC(w.From), "until": stampUTC(w.To), "gaps": true}})
+		args := map[string]any{"asset": a, "since": stampUTC(w.From), "until": stampUTC(w.To), "gaps": true}
+		if len(r.q.Sensors) == 1 && len(targets) == 1 {
+			args["sensor"] = r.q.Sensors[0] // "cnc-3 temp chart has a hole": that sensor
+		}
+		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: args})
 	}
 	type hole struct {
 		series   string

@@ -64,9 +64,10 @@ func p(weight int, pattern string) phrase {
 	return phrase{re: regexp.MustCompile(pattern), weight: weight}
 }
 
-// payPattern names pay and leave, which are HR's ("이번달 야간수당 언제
-// 들어와요?").
-const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|overtime pay|shift (?:allowance|premium|differential)|bonus(?:es)?|annual leave|vacation days?|pto)\b|수당|급여|월급날|상여금?|성과급|보너스|연차|휴가 ?(?:신청|며칠|일수)`
+// payPattern names pay, leave and approving overtime, which are HR's or a
+// manager's ("이번달 야간수당 언제 들어와요?", "can you approve overtime for
+// the night crew on saturday").
+const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|overtime pay|shift (?:allowance|premium|differential)|bonus(?:es)?|annual leave|vacation days?|pto)\b|\b(?:approve|book|sign off|authori[sz]e|schedule|request)\b.{0,20}\b(?:overtime|ot|extra shifts?|weekend shifts?)\b|수당|급여|월급날|상여금?|성과급|보너스|연차|휴가 ?(?:신청|며칠|일수)|(?:특근|잔업|연장 ?근무)\S*\s*(?:승인|신청|결재|잡아)`
 
 var payRe = regexp.MustCompile(payPattern)
 
@@ -103,6 +104,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
 	},
 	IntentProcedure: {
+		// "cnc-1 was off all weekend, what are the spindle warmup steps":
+		// the runbook, whatever time the words name.
+		p(9, `\bwhat are the (?:[\w-]+ ){0,3}(?:steps|procedure|sequence|checklist)\b|\b(?:steps|procedure|sequence) (?:for|of) (?:the |a )?(?:[\w-]+ ){0,2}(?:warm ?-?up|run-?in|start ?-?up|change|cleaning)\b`),
 		// "do i need to do the warmup before running parts?": the runbook
 		// of the job, and when it is required.
 		p(9, `\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:do|run|perform|go through) (?:the |a |its )?(?:warm ?-?up|run-?in)\b|\bneed (?:a |the )?warm ?-?up\b|(?:워밍업|웜업|난기 ?운전|길들이기)\S*\s*(?:꼭\s*)?(?:해야|필요|돌려야)`),
