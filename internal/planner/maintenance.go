@@ -347,7 +347,7 @@ var whichType = regexp.MustCompile(`\bwhich (?:models?|types?|kinds?|makes?|clas
 // whichLine / whichAsset ask for a ranking by line or machine.
 var (
 	whichLine  = regexp.MustCompile(`\bwhich line\b|\blines?\b.{0,20}\bmost\b|\b(?:by|per|for each|each) line\b|어느 라인|어떤 라인|라인별|라인마다`)
-	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|\btop \d+ (?:machines|assets)\b|\b(?:machines|assets) by\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주|적게) (?:\S+ ){0,2}(?:설비|기계)|(?:가장|제일) ?(?:오래|길게) (?:\S+ ){0,2}(?:설비|기계)|(?:설비|기계) ?top ?\d|\btop ?\d+\b|랭킹|순위`)
+	whichAsset = regexp.MustCompile(`\bwhich (?:machines?|assets?|equipment|ones?)\b|(?:가장|제일)\s*(?:길었던|길었|긴|많았던|많은|오래)\S*\s*(?:설비|기계)|\btop \d+ (?:machines|assets)\b|\b(?:machines|assets) by\b|\b(?:by|per|for each|each) (?:machine|asset)\b|설비마다|기계별|\bmachines?\b.{0,20}\bmost\b|어느 설비|어떤 설비|설비별|(?:가장|제일) (?:많이|자주) 고장\S* (?:설비|기계)|(?:설비|기계).{0,6}(?:가장|제일)|(?:가장|제일) 많은\S* (?:설비|기계)|많은 (?:설비|기계)는|(?:가장|제일) ?(?:많이|자주|적게) (?:\S+ ){0,2}(?:설비|기계)|(?:가장|제일) ?(?:오래|길게) (?:\S+ ){0,2}(?:설비|기계)|(?:설비|기계) ?top ?\d|\btop ?\d+\b|랭킹|순위`)
 )
 
 // maintenance answers a question about the maintenance history from the

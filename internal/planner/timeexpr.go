@@ -59,10 +59,10 @@ var months = map[string]time.Month{"jan": 1, "january": 1, "feb": 2, "february":
 	"nov": 11, "november": 11, "dec": 12, "december": 12}
 
 // koCount are Korean counting words for numbers of hours, days, weeks.
-var koCount = map[string]int{"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열두": 12, "스물네": 24,
+var koCount = map[string]int{"한": 1, "두": 2, "세": 3, "석": 3, "네": 4, "넉": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10, "열두": 12, "스물네": 24,
 	"하루": 1, "이틀": 2, "사흘": 3, "나흘": 4, "닷새": 5, "엿새": 6, "이레": 7, "열흘": 10}
 
-const koNum = `(\d+|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열두|열|스물네)`
+const koNum = `(\d+|한|두|세|석|네|넉|다섯|여섯|일곱|여덟|아홉|열두|열|스물네)`
 const koDays = `(하루|이틀|사흘|나흘|닷새|엿새|이레|열흘)`
 
 var weekdays = map[string]time.Weekday{"monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday, "thursday": time.Thursday,

@@ -99,6 +99,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q := Query{Question: question, Lang: agent.DetectLang(question)}
 	q.Text = plant.NormalizeWith(question, vocabulary)
 	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2") // "open WOs on pump 2?"
+	q.Text = jelRe.ReplaceAllString(q.Text, "${1}제일 ")       // "젤 길었던": 제일, said short
 	m := p.Resolve(q.Text)
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
@@ -265,6 +266,9 @@ var (
 	dayShiftWordRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
 	periodWordRe   = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
 )
+
+// jelRe is "젤", the spoken short form of "제일" (most) before a word.
+var jelRe = regexp.MustCompile(`(^|\s)젤\s?`)
 
 // nowWordRe says "now" ("지금 상황", "right now").
 var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\b|\bnow\b|지금|현재`)
