@@ -66,6 +66,10 @@ func (r *run) answer() {
 		r.badDate()
 		return
 	}
+	if ts := targetsOf(q, r.p); lastAlarmRe.MatchString(q.Text) && len(ts) == 1 && r.lastAlarms(ts[0]) {
+		r.noteUnknown() // "3호기 프레스 알람 최근에 언제 떴어?"
+		return
+	}
 	if gapsAskRe.MatchString(q.Text) {
 		r.dataGaps(q.Assets) // "any sensors with data gaps in the last week?"
 		r.noteUnknown()

@@ -1685,7 +1685,7 @@ func (r *run) procedureFrom(ranked []*doc) {
 	if ko != nil && r.ko() {
 		r.a.Situation += " " + r.msg("proc.also", ko.ID)
 	}
-	if needAskRe.MatchString(q.Text) && !q.Shortcut {
+	if needAskRe.MatchString(q.Text) && !q.Shortcut && !whoAskRe.MatchString(q.Text) {
 		// "do i need to do the warmup?": when the runbook says it is
 		// required, first.
 		src := primary
@@ -1755,6 +1755,10 @@ func (r *run) procedureFrom(ranked []*doc) {
 // needAskRe asks whether a job is needed ("do i need to do the warmup?",
 // "워밍업 해야 돼요?").
 var needAskRe = regexp.MustCompile(`(?i)\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:need|have|got) to\b|\bis (?:a |the )?\S+ (?:needed|required|necessary)\b|\bneed (?:a|the) \S+\b|해야 ?(?:돼|되|하나|함|할까|하는지)|필요(?:해|한가|하나|있|한지)`)
+
+// whoAskRe asks whom to call ("보전 누구한테 연락해야돼요?"): no job's
+// when-rule.
+var whoAskRe = regexp.MustCompile(`(?i)\bwho\b|누구|연락|전화`)
 
 // whenRuleRe finds a runbook's sentence saying when it applies.
 var whenRuleRe = regexp.MustCompile(`(?i)\b(?:after|every|before|whenever|each|daily|weekly|monthly|when)\b|후|마다|매주|매일|매월|전에|때`)
@@ -2228,6 +2232,28 @@ func (r *run) alarmItems(args map[string]any, lines []string) (items []string, o
 		}
 	}
 	return items, true
+}
+
+// lastAlarmRe asks when a machine's alarms last went off ("3호기 프레스
+// 알람 최근에 언제 떴어?", "when did press 3 last alarm?").
+var lastAlarmRe = regexp.MustCompile(`(?i)(?:알람|경보)\S*\s*(?:최근에?|마지막으?로?|제일 최근)\s*(?:언제|몇 ?시)|(?:최근|마지막)\S*\s*(?:알람|경보)\S*\s*(?:언제|몇 ?시)|\bwhen (?:was|did) .{0,30}\b(?:last|latest|most recent) (?:alarm|alert)s?\b|\bwhen did .{0,30}\blast (?:alarm|alert)\b|\b(?:last|latest|most recent) (?:alarm|alert)s? (?:on|for|of)\b`)
+
+// lastAlarms answers when asset's alarms last went off: its latest three
+// alarm records, newest first; false when the records cannot be read.
+func (r *run) lastAlarms(asset string) bool {
+	items, ok := r.alarmItems(map[string]any{"kind": "alert", "asset": asset, "limit": 3}, nil)
+	if !ok {
+		return false
+	}
+	if len(items) == 0 {
+		r.a.Situation = r.msg("alarms.last_none", asset)
+		r.a.Confidence = "medium"
+		return true
+	}
+	r.a.Situation = r.msg("alarms.last", asset, strings.Join(items, "; "))
+	r.a.Confidence = "high"
+	r.a.Escalate = r.msg("maint.escalate")
+	return true
 }
 
 // alarmsNowRe asks which alarms are up now ("지금 떠있는 알람 있어?",

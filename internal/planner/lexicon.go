@@ -104,6 +104,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:지난|이번|어제|오늘|최근) ?(?:주|달|한 주|일주일|하루)?.{0,6}(?:요약|정리)|(?:주간|월간|일간) (?:요약|보고|리포트)`),
 	},
 	IntentProcedure: {
+		// "보전 누구한테 연락해야돼요? 라인 멈췄어요", "who do i call, line is
+		// down": the escalation runbook.
+		p(9, `누구(?:한테|에게|를)\s*(?:연락|전화|보고|알려|불러)|(?:연락|전화|보고)\S*\s*(?:누구|어디)(?:한테|에|로)|\bwho (?:do|should|can|must) (?:i|we) (?:call|ring|phone|contact|tell|notify)\b`),
 		// "cnc-1 was off all weekend, what are the spindle warmup steps":
 		// the runbook, whatever time the words name.
 		p(9, `\bwhat are the (?:[\w-]+ ){0,3}(?:steps|procedure|sequence|checklist)\b|\b(?:steps|procedure|sequence) (?:for|of) (?:the |a )?(?:[\w-]+ ){0,2}(?:warm ?-?up|run-?in|start ?-?up|change|cleaning)\b`),

@@ -212,6 +212,8 @@ var messages = map[string][2]string{
 	"gaps.none":            {"None of the %d sensors had a gap in its readings (2 or more missing in a row; %s).", "센서 %d개 모두 데이터 끊김(연속 2개 이상 누락)이 없었습니다 (%s)."},
 	"gaps.none_read":       {"I could not read the sensors' readings (%s).", "센서 데이터를 읽지 못했습니다 (%s)."},
 	"gaps.escalate":        {"Gaps that repeat on one sensor point at its wiring, gateway or historian: tell the controls or IT team.", "한 센서에서 끊김이 반복되면 배선·게이트웨이·히스토리안 문제일 수 있습니다: 제어/IT 담당에게 알리세요."},
+	"alarms.last":          {"%s's latest alarms, newest first: %s.", "%s의 최근 알람 (최신순): %s."},
+	"alarms.last_none":     {"No alarm of %s is in the maintenance records.", "정비 기록에 %s의 알람이 없습니다."},
 	"alarms.open_none":     {"No alarm is open in the maintenance records.", "정비 기록에 지금 열려 있는 알람은 없습니다."},
 	"alarms.open":          {"Open alarms: %s.", "열려 있는 알람: %s."},
 	"alarms.window":        {"In %s:", "%s:"},

@@ -28,8 +28,8 @@ var driveSensors = []string{"speed", "motor_current"}
 
 // running answers whether the named machines (or every machine) run now.
 func (r *run) running(targets []string) bool {
-	if !runningAskRe.MatchString(r.q.Text) {
-		return false
+	if !runningAskRe.MatchString(r.q.Text) || r.q.Intent == IntentProcedure {
+		return false // "보전 누구한테 연락해야돼요? 라인 멈췄어요": whom to call
 	}
 	if len(targets) == 0 {
 		for _, a := range r.p.Assets {

@@ -198,6 +198,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Intent = IntentProcedure
 		}
 	}
+	if q.Intent == IntentMetric && len(q.Assets) == 1 && len(q.Reported) > 0 && !q.AsksMode && symptomRe.MatchString(q.Text) {
+		// "3호기 프레스 진동 지금 몇이에요? 쿵쿵 소리 좀 나는거 같은데": a
+		// symptom told beside the reading asked: a diagnosis, the reading in it.
+		q.Intent = IntentDiagnose
+	}
 	if q.Intent == IntentRank && len(q.Assets) == 1 && len(q.Sensors) > 0 && !contains(q.Sensors, "output") && trendRe.MatchString(q.Text) {
 		// "펌프1 토출압력 제일 낮았을 때 몇이었어": one machine's extreme, not a ranking.
 		q.Intent = IntentMetric

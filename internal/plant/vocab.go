@@ -217,7 +217,7 @@ var FailureModes = []FailureMode{
 		Reports: []string{`(?i)overheat|running hot|runs hot|too hot|\bhot\b|temperature (?:alarm|is high|high|keeps rising|rising)|tripped on (?:over-?)?temp|thermal overload|overload (?:relay )?trip|trip\w* (?:on|the) (?:thermal )?overload|과열|뜨거|온도가? ?(?:높|올라|계속)|열동|과부하 ?(?:계전기|릴레이)?.{0,4}(?:트립|작동|떨어)`},
 		Signs:   []Sign{{Sensor: "temperature", Dir: +1}}},
 	{Mode: "bearing_wear", Names: Words{EN: []string{"bearing wear"}, KO: []string{"베어링 마모"}}, Components: []string{"bearing", "grease"},
-		Reports: []string{`(?i)\bbearings?\b.{0,25}\b(?:noisy|noise|worn|fail|going|hot|knock|squeal|grind|rumbl)|knock|grinding|rumbl|vibrat\w*\s+(?:a lot|badly|hard|strongly|heavily|so much|more)|vibration (?:is |keeps |has been )?(?:rising|up|high|increasing|creeping|climbing|trending|going up)|shaking|\bvibrat(?:es|ing)\b|surface finish|베어링.{0,10}(?:소음|소리|마모|걱정|고장)|타격음|진동이? ?(?:심|커|크|올라|계속|높|상승)`},
+		Reports: []string{`(?i)\bbearings?\b.{0,25}\b(?:noisy|noise|worn|fail|going|hot|knock|squeal|grind|rumbl)|knock|grinding|rumbl|vibrat\w*\s+(?:a lot|badly|hard|strongly|heavily|so much|more)|vibration (?:is |keeps |has been )?(?:rising|up|high|increasing|creeping|climbing|trending|going up)|shaking|\bvibrat(?:es|ing)\b|surface finish|베어링.{0,10}(?:소음|소리|마모|걱정|고장)|타격음|쿵쿵|덜컹|딱딱 ?(?:소리|거려)|진동이? ?(?:심|커|크|올라|계속|높|상승)`},
 		Signs:   []Sign{{Sensor: "vibration", Dir: +1}}},
 }
 
