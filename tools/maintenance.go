@@ -260,6 +260,21 @@ func maintenanceHistory(ctx context.Context, src maintenanceSource, now time.Tim
 	}
 	groupAssets := assetsByGroup(equip, f, group)
 	figs := maintenance.Summarize(all, group, w, groupAssets, now)
+	for i := range figs {
+		// A line runs as one system: its MTBF counts the window's hours once.
+		switch {
+		case group == maintenance.GroupLine:
+			var es []maintenance.Event
+			for _, e := range all {
+				if e.Line == figs[i].Group {
+					es = append(es, e)
+				}
+			}
+			figs[i].AsSystem(es, w)
+		case group == maintenance.GroupNone && len(f.Lines) == 1 && len(f.Assets) == 0 && len(f.AssetTypes) == 0:
+			figs[i].AsSystem(all, w)
+		}
+	}
 	sortFigures(figs, agg)
 	recs := pickRecords(inWin, agg, a.Order, a.Limit)
 	data := map[string]any{
@@ -530,6 +545,9 @@ func figureData(figs []maintenance.Figures, agg string) []map[string]any {
 		m["downtime_records"] = f.DowntimeRecords
 		if agg == "reliability" || f.MTBFHours != nil {
 			m["operating_hours"] = f.OperatingHours
+			if f.OneSystem {
+				m["one_system"] = true // a line: its hours counted once
+			}
 			if f.MTBFHours != nil {
 				m["mtbf_hours"] = *f.MTBFHours
 				m["mtbf_days"] = round1(*f.MTBFHours / 24)

@@ -73,6 +73,28 @@ func TestMaintenanceHistoryFigures(t *testing.T) {
 	require.InDelta(t, 4.0, fig["mttr_hours"], 0.01)
 	require.Contains(t, res.Summary, "MTBF")
 
+	// A line is one system (a stop of any of its machines stops it): its
+	// MTBF is the window's hours less its downtime, ÷ its failures — not
+	// each machine's hours added up. Line-1 over the same window: 1,392 h
+	// less 8 h, ÷ 2 failures (the presses as a type above count 2 × 1,392 h).
+	for _, args := range []string{
+		`{"line": "line-1", "aggregate": "reliability", "since": "2026-01-01", "until": "2026-02-28T00:00:00Z"}`,
+		`{"aggregate": "reliability", "group_by": "line", "since": "2026-01-01", "until": "2026-02-28T00:00:00Z"}`,
+	} {
+		res, data = call(t, ctx, reg, tools.MaintenanceHistory, args)
+		require.Empty(t, res.UserError, args)
+		var line1 map[string]any
+		for _, x := range data["figures"].([]any) {
+			if g := x.(map[string]any); g["group"] == "line-1" || g["group"] == nil {
+				line1 = g
+			}
+		}
+		require.NotNil(t, line1, "%s: %v", args, data["figures"])
+		span := time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC).Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)).Hours()
+		require.InDelta(t, (span-8)/2, line1["mtbf_hours"], 0.5, args)
+		require.Equal(t, true, line1["one_system"], args)
+	}
+
 	// Which line lost the most hours: line-3 (10 h) before line-1 (8 h).
 	res, data = call(t, ctx, reg, tools.MaintenanceHistory, `{"aggregate": "downtime", "group_by": "line"}`)
 	require.Empty(t, res.UserError)

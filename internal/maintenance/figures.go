@@ -61,6 +61,9 @@ type Figures struct {
 	// OperatingHours, MTBFHours, MTTRHours and RepairsTimed: see the type.
 	OperatingHours float64  `json:"operating_hours,omitempty"`
 	MTBFHours      *float64 `json:"mtbf_hours,omitempty"`
+	// OneSystem says the group's hours are counted once, as one system
+	// (a line), not once per machine (AsSystem).
+	OneSystem bool `json:"one_system,omitempty"`
 	MTTRHours      *float64 `json:"mttr_hours,omitempty"`
 	RepairsTimed   int      `json:"repairs_timed,omitempty"`
 	// Cost sums the stated costs; CostRecords counts the records that
@@ -228,7 +231,20 @@ func figuresOf(g string, es []Event, w Window, now time.Time) Figures {
 // operating computes operating hours and MTBF: the window's hours per
 // asset less the downtime stated inside it.
 func (f *Figures) operating(es []Event, w Window) {
-	hours := w.Hours() * float64(len(f.Assets))
+	f.operatingOf(es, w, len(f.Assets))
+}
+
+// AsSystem recomputes the operating hours and MTBF of a group that runs as
+// one system, a line: a stop of any of its machines stops it, so its
+// operating hours are the window's hours (not each machine's added up)
+// less the downtime its records state.
+func (f *Figures) AsSystem(es []Event, w Window) {
+	f.OneSystem = true
+	f.operatingOf(es, w, 1)
+}
+
+func (f *Figures) operatingOf(es []Event, w Window, units int) {
+	hours := w.Hours() * float64(units)
 	for _, e := range es {
 		if inWindow(e.OpenedAt, w) && e.DowntimeMinutes != nil {
 			hours -= float64(*e.DowntimeMinutes) / 60
