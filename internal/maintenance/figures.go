@@ -63,9 +63,9 @@ type Figures struct {
 	MTBFHours      *float64 `json:"mtbf_hours,omitempty"`
 	// OneSystem says the group's hours are counted once, as one system
 	// (a line), not once per machine (AsSystem).
-	OneSystem bool `json:"one_system,omitempty"`
-	MTTRHours      *float64 `json:"mttr_hours,omitempty"`
-	RepairsTimed   int      `json:"repairs_timed,omitempty"`
+	OneSystem    bool     `json:"one_system,omitempty"`
+	MTTRHours    *float64 `json:"mttr_hours,omitempty"`
+	RepairsTimed int      `json:"repairs_timed,omitempty"`
 	// Cost sums the stated costs; CostRecords counts the records that
 	// state one (none: the records keep no costs, not a cost of zero).
 	Cost        float64 `json:"cost,omitempty"`
