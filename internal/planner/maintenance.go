@@ -466,6 +466,9 @@ func (r *run) maintenanceAs(key string) {
 		r.jobDuration(args) // "how long does that job usually take?"
 		return
 	}
+	if ask.key == "downtime" && q.FollowUp && thenRe.MatchString(q.Text) && r.thenDowntime(args) {
+		return // "그때 다운타임 몇시간이었음?" after an incident: that one's
+	}
 	if ask.key == "longest" {
 		args["group_by"] = "asset"
 		if serviceWords.MatchString(q.Text) && !inspectionWords.MatchString(q.Text) {
@@ -1114,6 +1117,48 @@ func (r *run) jobDuration(args map[string]any) {
 		r.derive("shortest minutes", mins[0], "the smallest of those"), r.derive("longest minutes", mins[len(mins)-1], "the largest of those"), len(mins))
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// thenRe points back at the incident just talked about ("그때", "that
+// time", "back then").
+var thenRe = regexp.MustCompile(`(?i)그때|그 때|그 당시|\b(?:that time|back then|that one|that failure|that incident|then)\b`)
+
+// incidentIDRe finds an incident document's id in an answer's text.
+var incidentIDRe = regexp.MustCompile(`\bINC-[A-Za-z0-9-]*\d`)
+
+// thenDowntime answers the downtime of the incident the thread's previous
+// answer named first, from its failure record; false when there is none.
+func (r *run) thenDowntime(args map[string]any) bool {
+	var prev string
+	for _, h := range r.in.History {
+		if h.Role == agent.RoleAssistant {
+			prev = h.Content
+		}
+	}
+	id := incidentIDRe.FindString(prev)
+	if id == "" {
+		return false
+	}
+	q := map[string]any{"kind": "failure", "limit": 50}
+	if a, ok := args["asset"]; ok {
+		q["asset"] = a
+	}
+	recs, ok := r.records(q)
+	if !ok {
+		return false
+	}
+	for _, rec := range recs {
+		if rec.Document != id || rec.Downtime == nil {
+			continue
+		}
+		hours := r.derive("hours of downtime of "+rec.ID, float64(*rec.Downtime)/60, "its downtime minutes ÷ 60")
+		r.a.Situation = r.msg("maint.then_downtime", id, rec.ID, r.recordAt(rec.Opened), r.quoteTitle(rec.Title), hours)
+		r.a.Confidence = "high"
+		r.a.Escalate = r.msg("maint.escalate")
+		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: id, Title: rec.Title, Kind: "incident"})
+		return true
+	}
+	return false
 }
 
 // plannedTime answers how long a job should take from the estimate on an
