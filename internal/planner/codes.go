@@ -16,9 +16,9 @@ const IntentCode Intent = "code"
 
 // codeRe finds an alarm, error or fault code as people write it: a code
 // word then the code ("error code E42", "alarm 1023", "fault F-07",
-// "에러 코드 E42", "알람 1023"). A code is letters then digits, or two
+// "에러 코드 E42", "알람 1023", or the code first: "E-07 에러"). A code is letters then digits, or two
 // digits or more (so "alarm 2 times" is no code).
-var codeRe = regexp.MustCompile(`(?i)\b((?:error|err|alarm|fault)\d{1,4})\b|\b(?:error|alarm|fault|err|warning)s?\b\s*(?:code|no\.?|number|#)?\s*([a-z]{1,3}-?\d{1,5}[a-z]?|\d{2,5})\b|(?:에러|오류|알람|경보|고장|폴트)\s*(?:코드|번호)?\s*([a-z]{1,3}-?\d{1,5}|\d{2,5})|\bcodes?\s+([a-z]{1,3}-?\d{1,5}|\d{2,5})\b`)
+var codeRe = regexp.MustCompile(`(?i)\b((?:error|err|alarm|fault)\d{1,4})\b|\b(?:error|alarm|fault|err|warning)s?\b\s*(?:code|no\.?|number|#)?\s*([a-z]{1,3}-?\d{1,5}[a-z]?|\d{2,5})\b|(?:에러|오류|알람|경보|고장|폴트)\s*(?:코드|번호)?\s*([a-z]{1,3}-?\d{1,5}|\d{2,5})|\bcodes?\s+([a-z]{1,3}-?\d{1,5}|\d{2,5})\b|\b([a-z]{1,2}-?\d{2,5})\s*(?:에러|오류|알람|경보|폴트|(?:error|alarm|fault)s?\b)`)
 
 // meanCodeRe finds a code asked about alone ("what does VIB-HI mean?",
 // "what is E42?"): letters, a hyphen and letters or digits, or letters

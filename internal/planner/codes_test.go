@@ -27,6 +27,11 @@ func TestCodesIn(t *testing.T) {
 		{"what is press-3?", nil},
 		{"VIB-HI가 뭐야?", []string{"VIB-HI"}},
 		{"INC-1003이 뭐야?", nil},
+		// The code before its word ("E-07 에러"), never a machine's name.
+		{"cnc3에서 E-07 에러 뜨는데 뭐임?", []string{"E-07"}},
+		{"got an E42 error on cnc 2", []string{"E42"}},
+		{"cnc-4 alarm went off", nil},
+		{"press-3 알람 떴어", nil},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.want, codesIn(c.text), c.text)
