@@ -135,6 +135,19 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		q.Type = m.Types[0] // "the presses", "model3 machines": the type as a whole
 	}
 	q.Named = len(q.Assets)+len(q.Lines)+len(q.Series) > 0
+	if len(q.Assets) > 0 && len(q.Lines) == 0 && othersRe.MatchString(q.Text) {
+		// "프레스3 말고 딴 설비는 특이사항 없지?", "apart from press 3,
+		// anything else?": every other machine.
+		var rest []string
+		for _, a := range p.Assets {
+			if !contains(q.Assets, a.Name) {
+				rest = append(rest, a.Name)
+			}
+		}
+		if len(rest) > 0 {
+			q.Assets, q.Type = rest, ""
+		}
+	}
 	q.Window, q.Horizon = readTimes(q.Text, now, p)
 	if q.Window.Label == bareNightLabel && nowWordRe.MatchString(q.Text) {
 		// "야간조 인수인계용 지금 상황": the state now, for the night shift
@@ -271,6 +284,10 @@ var (
 	dayShiftWordRe = regexp.MustCompile(`\b(day|morning|early|first|late|afternoon|evening|swing|second|night|third) shifts?\b|(주간|오전|오후|저녁|야간|밤)\s*(?:조|근무|교대)|(야간)`)
 	periodWordRe   = regexp.MustCompile(`\b(?:last|this|past|previous) (?:week|month)\b|\bover the (?:last|past) \d+ days\b|지난\s*주|이번\s*주|지난\s*달|이번\s*달|저번\s*주`)
 )
+
+// othersRe asks about every machine but those named ("프레스3 말고 딴
+// 설비는?", "apart from press 3, anything else going on?").
+var othersRe = regexp.MustCompile(`(?i)(?:말고|빼고|제외하고|외에|외엔|외에는)\s*(?:딴|다른|나머지|그 ?외)\s*(?:설비|기계|거|것|애들|데)|\b(?:apart from|other than|besides|except(?: for)?|aside from)\b.{0,30}\b(?:anything|any(?:thing)? other|else|the rest|other (?:machines|equipment|assets))\b|\b(?:any|the) other (?:machines|equipment|assets)\b.{0,20}\b(?:besides|than|apart from)\b`)
 
 // jelRe is "젤", the spoken short form of "제일" (most) before a word.
 var jelRe = regexp.MustCompile(`(^|\s)젤\s?`)
