@@ -19,7 +19,7 @@ import (
 // which for a machine whose readings are moving now is its diagnosis.
 var (
 	replaceCritRe = regexp.MustCompile(`(?i)\b(?:replacement|change-?out|changeout) (?:criteri\w*|rules?|points?|limits?)\b|교체 ?(?:기준|조건)`)
-	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|교체 ?시점`)
+	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|\bwhen (?:do|should|must) (?:we|i|you) (?:replace|change|swap)\b|교체 ?시점|언제 ?(?:교체|갈아|바꿔)`)
 )
 
 // replaceCriterion answers when one machine's part is to be replaced: the
