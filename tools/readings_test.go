@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
@@ -129,11 +130,7 @@ func TestLatestReadingsTrend(t *testing.T) {
 func TestLatestReadingsBeyond(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tx := dbtest.Tx(t)
-	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
-	require.NoError(t, err)
-	st := series.New(tx)
-	reg := tools.NewRegistry(tools.LatestReadingsTool(st, func() time.Time { return plantNow }))
+	_, st, reg := seededReadings(t)
 
 	res, data := call(t, ctx, reg, tools.LatestReadings, `{"asset":"press-3","sensor":"vibration","since":"7d","above":4.5}`)
 	require.Empty(t, res.UserError)
@@ -187,11 +184,7 @@ func TestLatestReadingsBeyond(t *testing.T) {
 func TestLatestReadingsGaps(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	tx := dbtest.Tx(t)
-	_, err := demo.Seed(ctx, tx, demo.Options{Now: plantNow})
-	require.NoError(t, err)
-	st := series.New(tx)
-	reg := tools.NewRegistry(tools.LatestReadingsTool(st, func() time.Time { return plantNow }))
+	tx, _, reg := seededReadings(t)
 	from := plantNow.Add(-7 * 24 * time.Hour)
 	for _, asset := range []string{"pump-1", "cnc-3", "press-3"} {
 		res, data := call(t, ctx, reg, tools.LatestReadings, `{"asset":"`+asset+`","since":"7d","gaps":true}`)
@@ -236,4 +229,15 @@ func TestLatestReadingsGaps(t *testing.T) {
 	require.Contains(t, res.UserError, "need since")
 	res, _ = call(t, ctx, reg, tools.LatestReadings, `{"asset":"pump-1","since":"60d","gaps":true}`)
 	require.Contains(t, res.UserError, "at most 31 days")
+}
+
+// seededReadings is a transaction with the demo plant seeded at plantNow,
+// its series store and latest_readings on it.
+func seededReadings(t *testing.T) (pgx.Tx, *series.Store, *tools.Registry) {
+	t.Helper()
+	tx := dbtest.Tx(t)
+	_, err := demo.Seed(context.Background(), tx, demo.Options{Now: plantNow})
+	require.NoError(t, err)
+	st := series.New(tx)
+	return tx, st, tools.NewRegistry(tools.LatestReadingsTool(st, func() time.Time { return plantNow }))
 }
