@@ -211,6 +211,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Intent = IntentProcedure
 		}
 	}
+	if len(q.Assets) == 1 && bringForwardRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
+		// "프레스3 베어링 교체 작업지시 언제로 잡혀있지? 당겨야 되나": the open
+		// job against when the reading reaches its limit, which the
+		// machine's diagnosis weighs.
+		q.Intent = IntentDiagnose
+	}
 	if q.Intent == IntentMetric && len(q.Assets) == 1 && len(q.Reported) > 0 && !q.AsksMode && symptomRe.MatchString(q.Text) {
 		// "3호기 프레스 진동 지금 몇이에요? 쿵쿵 소리 좀 나는거 같은데": a
 		// symptom told beside the reading asked: a diagnosis, the reading in it.
@@ -288,6 +294,10 @@ var (
 // othersRe asks about every machine but those named ("프레스3 말고 딴
 // 설비는?", "apart from press 3, anything else going on?").
 var othersRe = regexp.MustCompile(`(?i)(?:말고|빼고|제외하고|외에|외엔|외에는)\s*(?:딴|다른|나머지|그 ?외)\s*(?:설비|기계|거|것|애들|데)|\b(?:apart from|other than|besides|except(?: for)?|aside from)\b.{0,30}\b(?:anything|any(?:thing)? other|else|the rest|other (?:machines|equipment|assets))\b|\b(?:any|the) other (?:machines|equipment|assets)\b.{0,20}\b(?:besides|than|apart from)\b`)
+
+// bringForwardRe asks whether a planned job should come sooner ("당겨야
+// 되나", "should we bring the job forward?").
+var bringForwardRe = regexp.MustCompile(`(?i)(?:당겨야|앞당겨야|앞당길|당길까|당겨도)|\b(?:bring|move|pull)\b.{0,30}\b(?:forward|up|in|sooner|earlier)\b`)
 
 // jelRe is "젤", the spoken short form of "제일" (most) before a word.
 var jelRe = regexp.MustCompile(`(^|\s)젤\s?`)
