@@ -302,6 +302,10 @@ func (r *run) answer() {
 			// "when did press 3's vibration start rising?": when, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
+		if q.Restart && len(targets) == 1 && len(q.Reported) > 0 {
+			// "리셋하고 다시 돌려도 되나요?": the checks first, then restart.
+			r.a.Situation = joinLines([]string{r.msg("restart.after_trip", targets[0], r.modeName(q.Reported[0])), r.a.Situation})
+		}
 		if v := r.modeVerdicts(targets); len(v) > 0 && len(said) == 0 {
 			// "cnc4 running hot again?": yes or no from the data, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation

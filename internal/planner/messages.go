@@ -745,6 +745,7 @@ var messages = map[string][2]string{
 	"ok.beyond_yes":        {"Yes: %s's %s is %s its usual pattern, as follows.", "네: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
 	"ok.beyond_other":      {"No, the other way: %s's %s is %s its usual pattern, as follows.", "아니요, 반대입니다: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
 	"ok.beyond_no":         {"No, as far as its data shows: %s's readings are within their usual pattern.", "아니요, 데이터상으로는 %s의 값이 평소 패턴 안에 있습니다."},
+	"restart.after_trip":   {"Not until the cause is checked: a trip like this on %s points to %s. Do the checks below first, then restart and watch it; if it trips again, stop and call maintenance.", "원인을 확인하기 전에는 안 됩니다: %s의 이런 트립은 %s을(를) 가리킵니다. 아래 점검을 먼저 하고 재가동한 뒤 지켜보세요. 다시 트립되면 정지하고 보전에 연락하세요."},
 	"mode.yes":             {"Yes: %s's %s is %s its usual pattern, as follows.", "네: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
 	"mode.no":              {"No, as far as its data shows: no sign of %s on %s.", "아니요, 데이터상으로는 %[2]s에 %[1]s 징후가 없습니다."},
 	"mode.other":           {"No, as far as its data shows: no sign of %s on %s, but its %s is %s its usual pattern, as follows.", "아니요, 데이터상으로는 %[2]s에 %[1]s 징후는 없지만, %[3]s이(가) 평소 패턴보다 %[4]s. 자세한 내용은 아래와 같습니다."},

@@ -46,6 +46,9 @@ type Query struct {
 	// AsksMode marks a question whether the failure it names is happening
 	// ("cnc4 running hot again?"), not a report of it: the data answers.
 	AsksMode bool
+	// Restart marks a question whether to reset a trip and restart: the
+	// answer is not before its cause is checked.
+	Restart bool
 	// Plan, Output: the question is about production against plan, or output.
 	Plan, Output bool
 	// Write is an order to act on the plant; Help a question about Gemba.
@@ -211,6 +214,16 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Intent = IntentProcedure
 		}
 	}
+	if len(q.Assets) == 1 && restartAfterRe.MatchString(q.Text) && len(q.Sensors) == 1 && q.Intent != IntentOutOfScope {
+		// "cnc 4호기 온도알람 떴다는데 리셋하고 다시 돌려도 되나요?": the trip
+		// reports the failure its sensor points to; restart after its checks.
+		if len(q.Reported) == 0 {
+			if modes := plant.SupportingModes(q.Sensors[0], 1, typeOf(q.Assets[0], p)); len(modes) > 0 {
+				q.Reported = modes[:1]
+			}
+		}
+		q.Intent, q.Restart = IntentDiagnose, true
+	}
 	if len(q.Assets) == 1 && bringForwardRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
 		// "프레스3 베어링 교체 작업지시 언제로 잡혀있지? 당겨야 되나": the open
 		// job against when the reading reaches its limit, which the
@@ -298,6 +311,11 @@ var othersRe = regexp.MustCompile(`(?i)(?:말고|빼고|제외하고|외에|외�
 // bringForwardRe asks whether a planned job should come sooner ("당겨야
 // 되나", "should we bring the job forward?").
 var bringForwardRe = regexp.MustCompile(`(?i)(?:당겨야|앞당겨야|앞당길|당길까|당겨도)|\b(?:bring|move|pull)\b.{0,30}\b(?:forward|up|in|sooner|earlier)\b`)
+
+// restartAfterRe asks whether to reset a trip or alarm and restart ("온도알람
+// 떴다는데 리셋하고 다시 돌려도 되나요?", "tripped on a temp alarm, ok to reset
+// it and restart?").
+var restartAfterRe = regexp.MustCompile(`(?i)(?:알람|경보|트립|정지)\S*.{0,25}리셋\S*\s*(?:하고|해서)?\s*(?:다시\s*)?(?:돌려|가동|켜|운전|재가동)|\b(?:alarm|trip\w*|fault)\b.{0,40}\breset\b.{0,20}\b(?:restart|run|start)\w*`)
 
 // jelRe is "젤", the spoken short form of "제일" (most) before a word.
 var jelRe = regexp.MustCompile(`(^|\s)젤\s?`)
