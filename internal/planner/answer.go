@@ -70,6 +70,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "3호기 프레스 알람 최근에 언제 떴어?"
 		return
 	}
+	if hotAskRe.MatchString(q.Text) && len(q.Assets)+len(q.Lines)+len(q.Series) == 0 && q.Type == "" && !q.Shortcut && r.hotMachines() {
+		r.noteUnknown() // "is any machine running hot right now"
+		return
+	}
 	if gapsAskRe.MatchString(q.Text) {
 		r.dataGaps(q.Assets) // "any sensors with data gaps in the last week?"
 		r.noteUnknown()
