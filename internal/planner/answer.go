@@ -1036,12 +1036,7 @@ func (r *run) modeVerdicts(targets []string) []string {
 				other = &e
 			}
 		}
-		dir := func(e *Event) string {
-			if e.Sigma < 0 {
-				return r.msg("ok.below")
-			}
-			return r.msg("ok.above")
-		}
+		dir := r.offSide
 		switch {
 		case sup != nil:
 			out = append(out, r.msg("mode.yes", a, r.sensorName(sup.Sensor), dir(sup)))
@@ -1059,6 +1054,14 @@ func (r *run) modeVerdicts(targets []string) []string {
 		}
 	}
 	return out
+}
+
+// offSide says which side of its usual pattern an event is ("well above").
+func (r *run) offSide(e *Event) string {
+	if e.Sigma < 0 {
+		return r.msg("ok.below")
+	}
+	return r.msg("ok.above")
 }
 
 // okVerdicts answer "is it ok?" for each of up to three machines asked:
@@ -1087,21 +1090,13 @@ func (r *run) okVerdicts(targets []string) []string {
 		switch {
 		case ev != nil && ask != 0:
 			// "is that higher than normal?": yes when it is off that way.
-			dir := r.msg("ok.above")
-			if ev.Sigma < 0 {
-				dir = r.msg("ok.below")
-			}
 			key := "ok.beyond_yes"
 			if (ev.Sigma < 0) != (ask < 0) {
 				key = "ok.beyond_other"
 			}
-			no = append(no, r.msg(key, a, r.sensorName(ev.Sensor), dir))
+			no = append(no, r.msg(key, a, r.sensorName(ev.Sensor), r.offSide(ev)))
 		case ev != nil:
-			dir := r.msg("ok.above")
-			if ev.Sigma < 0 {
-				dir = r.msg("ok.below")
-			}
-			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), dir))
+			no = append(no, r.msg("ok.no", a, r.sensorName(ev.Sensor), r.offSide(ev)))
 		case r.staleFor(a) > 0:
 			unknown = append(unknown, r.msg("ok.unknown", a, r.at(r.newestOf(a))))
 		case ask != 0:
