@@ -308,7 +308,9 @@ func (r *run) answer() {
 		}
 		if q.Restart && len(targets) == 1 && len(q.Reported) > 0 {
 			// "리셋하고 다시 돌려도 되나요?": the checks first, then restart.
-			r.a.Situation = joinLines([]string{r.msg("restart.after_trip", targets[0], r.modeName(q.Reported[0])), r.a.Situation})
+			lines := []string{r.msg("restart.after_trip", targets[0], r.modeName(q.Reported[0]))}
+			lines = append(lines, r.tripReading(targets[0])...)
+			r.a.Situation = joinLines(append(lines, r.a.Situation))
 		}
 		if v := r.modeVerdicts(targets); len(v) > 0 && len(said) == 0 {
 			// "cnc4 running hot again?": yes or no from the data, first.

@@ -332,3 +332,25 @@ func (r *run) nearest(all []limitLine, out []string, plantWide bool) []string {
 	}
 	return lines
 }
+
+// tripReading is the tripped sensor's latest reading against its limits
+// ("cnc-4 temperature: alarm above 70 °C (RB-005); 45.1 °C at …"), the
+// documents that state them cited: whether it has cooled below the limit
+// that tripped it, before a restart.
+func (r *run) tripReading(asset string) []string {
+	var rules []rule
+	for _, md := range r.modeDocs(asset, r.q.Sensors) {
+		rules = append(rules, r.rulesFor(asset, md.d)...)
+	}
+	cited := map[string]bool{}
+	var out []string
+	for _, l := range r.limitLines(asset, r.q.Sensors, rules, cited) {
+		out = append(out, l.text)
+	}
+	for id := range cited {
+		if d := r.lib.docs[id]; d != nil {
+			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+		}
+	}
+	return out
+}

@@ -116,7 +116,7 @@ var Sensors = []SensorWords{
 		KO: []string{"진동", "떨림", "떨려", "소음", "소리", "타격음"}}},
 	{"temperature", Words{EN: []string{"temperature", "temp", "temps",
 		"temprature", "temperture", //nolint:misspell // misspellings people type
-		"hot", "hottest", "heat", "overheating", "overheat", "overheats", "warm", "cold"},
+		"hot", "hottest", "heat", "overheating", "overheat", "overheats", "overtemp", "overtemperature", "over-temp", "warm", "cold"},
 		KO: []string{"온도", "과열", "뜨거", "열이"}}},
 	{"pressure", Words{EN: []string{"pressure", "pressures", "presure", "psi", "bar"}, KO: []string{"압력", "차압", "토출압", "흡입압", "공급압", "라인압", "토출 압", "유압"}}},
 	{"motor_current", Words{EN: []string{"current", "amps", "amp", "amperage", "current draw", "load"}, KO: []string{"전류", "부하"}}},
