@@ -299,8 +299,9 @@ func TestSearchEnglishAndKorean(t *testing.T) {
 		{"잠금 표지 절차", "RB-014"},
 		{"컨베이어 벨트 슬립", "INC-2024-085"},
 	} {
-		res, err := s.Search(ctx, Query{Text: tc.q, K: 3})
+		res, err := s.Search(ctx, Query{Text: tc.q, K: 5})
 		require.NoError(t, err)
+		t.Logf("%q -> %v", tc.q, ids(res))
 		require.Contains(t, ids(res), tc.want, "%q -> %v", tc.q, ids(res))
 	}
 	// Cross-language: a Korean question finds the English incident too.

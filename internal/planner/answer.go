@@ -954,15 +954,10 @@ func (r *run) readDocsWith(h *hypothesis, extra ...agent.ToolCall) (docs, []agen
 	r.call(read...)
 	if d.ko != nil && d.canon != nil && d.ko.Read {
 		// A Korean runbook counts as the same procedure only when most of
-		// its steps say what the canonical one's do.
-		en, ko := stepsOf(d.canon), stepsOf(d.ko)
-		matched := 0
-		for _, s := range align(en, ko) {
-			if s != "" {
-				matched++
-			}
-		}
-		if len(ko) == 0 || float64(matched) < 0.6*float64(len(ko)) {
+		// its steps say what the canonical one's do and its title names the
+		// same parts: the filler's filter change is not the pump strainer's
+		// cleaning, however many of their steps read alike.
+		if !sameProcedure(stepsOf(d.canon), stepsOf(d.ko)) || !titlesAgree(d.canon.Title, d.ko.Title) {
 			d.ko = nil
 		}
 	}

@@ -193,7 +193,12 @@ func (l *library) runbooks(mode, asset string, p *plant.Plant) (canon, ko *doc) 
 		if !d.korean() && canon == nil {
 			canon = d
 		}
-		if d.korean() && ko == nil {
+	}
+	for _, d := range cands {
+		// The Korean one whose title names the parts the canonical one's
+		// does: the bearing procedure's twin, not the press lubrication
+		// check filed under the same failure.
+		if d.korean() && ko == nil && (canon == nil || titlesAgree(canon.Title, d.Title)) {
 			ko = d
 		}
 	}

@@ -82,9 +82,11 @@ func actionItems(body string) []string {
 			}
 		}
 	}
-	if len(items) == 0 && lines == nil {
+	if len(items) == 0 && lines == nil && len(numberedItems(body)) == 0 {
 		// A record told as prose ("탱크 보충, 수위 스위치 청소 및 시험 후
-		// 재가동"): its sentences that say what was done.
+		// 재가동"): its sentences that say what was done. Numbered steps
+		// under headings of their own ("## 매주") are no prose: stepsOf
+		// reads them.
 		for _, l := range strings.Split(body, "\n") {
 			l = strings.TrimSpace(l)
 			if l == "" || strings.HasPrefix(l, "#") || strings.HasPrefix(l, "|") || strings.HasPrefix(l, "---") {
