@@ -645,6 +645,16 @@ func (r *run) condition() {
 			asset = h.Asset
 		}
 		args := map[string]any{"asset": asset, "since": stampUTC(q.Window.From), "until": stampUTC(q.Window.To)}
+		if e := r.pastFocus(h, asset); e != nil {
+			// "why did cnc-2 seize last month?": the event that came before
+			// it explained, not the whole month (where four days of rise
+			// are a short excursion among quiet weeks).
+			args["since"], args["until"] = stampUTC(e.Start), stampUTC(e.End)
+			if h == nil || h.Event == nil {
+				args["series"] = e.Asset + "." + e.Sensor
+				delete(args, "asset")
+			}
+		}
 		if h == nil || h.Event == nil {
 			// "why is compressor-1 temperature low?": that sensor, not
 			// whichever moved most.
@@ -731,6 +741,44 @@ func (r *run) condition() {
 		r.a.Steps = nil
 		r.a.Escalate = r.msg("history.then", h.Asset)
 	}
+}
+
+// pastFocus is, for a window long past (last month), the event a "why"
+// is about: the hypothesis's, or else the asset's furthest from usual
+// (3σ at least); nil for a window that runs to now or an event that is
+// not wholly inside it.
+func (r *run) pastFocus(h *hypothesis, asset string) *Event {
+	w := r.q.Window
+	if !w.Named || !w.To.Before(r.now.Add(-24*time.Hour)) {
+		return nil
+	}
+	inside := func(e *Event) bool {
+		return e != nil && !e.Start.Before(w.From) && e.End.After(e.Start) && !e.End.After(w.To)
+	}
+	var best *Event
+	if h != nil && h.Event != nil {
+		if !inside(h.Event) {
+			return nil
+		}
+		best = h.Event
+	}
+	for _, e := range r.book.of(asset) {
+		if h == nil && math.Abs(e.Sigma) >= 3 && inside(&e) && (best == nil || math.Abs(e.Sigma) > math.Abs(best.Sigma)) {
+			best = &e
+		}
+	}
+	if best == nil {
+		return nil
+	}
+	// A failure recorded while it ran ends it there: what came after is
+	// the repair.
+	out := *best
+	for _, f := range r.windowFailures {
+		if f.Asset == out.Asset && f.at.After(out.Start) && f.at.Before(out.End) {
+			out.End = f.at
+		}
+	}
+	return &out
 }
 
 // detect runs detect_anomalies on the targets over the window: per line

@@ -13,7 +13,7 @@ import (
 )
 
 // failureWords mark a question about a failure and what led to it.
-var failureWords = regexp.MustCompile(`\bfail\w*|\bbroke\b|\bbroken\b|\bbreak ?down\w*|\bprecursor\w*|\bwarning signs?\b|\bearly signs?\b|\bwhat happened\b|\bwent wrong\b|고장|전조|징후|파손|무슨 일`)
+var failureWords = regexp.MustCompile(`\bfail\w*|\bbroke\b|\bbroken\b|\bbreak ?down\w*|\bprecursor\w*|\bwarning signs?\b|\bearly signs?\b|\bwhat happened\b|\bwent wrong\b|\bseiz\w*|\bburn(?:t|ed) out\b|고장|고착|전조|징후|파손|무슨 일`)
 
 // precursorLookback is how far before a failure the answer looks for what
 // announced it: anomaly events that began, and alerts raised, in it.

@@ -224,6 +224,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		}
 		q.Intent, q.Restart = IntentDiagnose, true
 	}
+	if len(q.Assets) == 1 && q.Intent == IntentMaintenance && (stopAskRe.MatchString(q.Text) || safeAskRe.MatchString(q.Text) || runUntilRe.MatchString(q.Text)) {
+		// "do we stop it or can it limp to the bearing WO on wed?": whether
+		// to run, from the reading and the limits, with the open job
+		// against them; not the service history the job's name suggests.
+		q.Intent = IntentDiagnose
+	}
 	if len(q.Assets) == 1 && bringForwardRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
 		// "프레스3 베어링 교체 작업지시 언제로 잡혀있지? 당겨야 되나": the open
 		// job against when the reading reaches its limit, which the

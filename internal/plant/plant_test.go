@@ -234,6 +234,14 @@ func TestResolve(t *testing.T) {
 		{text: "average vibration of machine 3 in february", unknown: []string{"machine-3"}},
 		{text: "did the machine stop 2 hours ago? which machine 2 days ago", unknown: nil},
 		{text: "unit 12 and press 3", assets: []string{"press-3"}, unknown: []string{"unit-12"}},
+		// A range names every machine or line of it; a range of readings does not.
+		{text: "cnc 1~4호기 중에 지금 온도 젤 높은거 몇호기?", assets: []string{"cnc-1", "cnc-2", "cnc-3", "cnc-4"}},
+		{text: "which of cnc 1-4 is hottest", assets: []string{"cnc-1", "cnc-2", "cnc-3", "cnc-4"}},
+		{text: "cnc-2 to cnc-4 temps", assets: []string{"cnc-2", "cnc-3", "cnc-4"}},
+		{text: "프레스 1~3호기 진동", assets: []string{"press-1", "press-2", "press-3"}},
+		{text: "line 1 to 3 output", lines: []string{"line-1", "line-2", "line-3"}},
+		{text: "press 3 vibration 6-7 mm/s", assets: []string{"press-3"}},
+		{text: "press 3 1-2 hours ago", assets: []string{"press-3"}},
 	}
 	for _, c := range cases {
 		m := p.Resolve(c.text)

@@ -98,7 +98,7 @@ const (
 // line") and misspellings of the vocabulary ("compressr", "conveyer").
 func (p *Plant) Resolve(text string) Mentions {
 	var m Mentions
-	t := Normalize(text)
+	t := expandRanges(Normalize(text))
 	taken := make([]bool, len(t)) // bytes already read as part of a name
 
 	take := func(i, j int) {
@@ -513,6 +513,82 @@ func init() {
 }
 
 func assetRes(et EquipmentType) []*regexp.Regexp { return assetReCache[et.Type] }
+
+// rangeRes find a range of machine or line numbers after a type word
+// ("cnc 1~4호기", "press 1-3", "cnc-1 to cnc-4", "line 1 to 3"): the word,
+// the first number and the last.
+var rangeRes = func() []*regexp.Regexp {
+	var out []*regexp.Regexp
+	add := func(words []string, en bool) {
+		var q []string
+		for _, w := range words {
+			q = append(q, regexp.QuoteMeta(strings.ToLower(w)))
+		}
+		sort.Slice(q, func(i, j int) bool { return len(q[i]) > len(q[j]) })
+		w := `(?:` + strings.Join(q, "|") + `)`
+		b := ""
+		if en {
+			b = `\b`
+		}
+		out = append(out, regexp.MustCompile(b+`(`+w+`)s?[\s\-_#]*(\d{1,2})\s*(?:호기|번)?\s*(?:~|–|-|\bto\b|\bthrough\b|\bthru\b)\s*(?:`+w+`s?[\s\-_#]*)?(\d{1,2})(?:\s*(?:호기|번))?`))
+	}
+	for _, et := range EquipmentTypes {
+		add(et.EN, true)
+		add(et.KO, false)
+	}
+	add([]string{"line"}, true)
+	add([]string{"라인"}, false)
+	return out
+}()
+
+// expandRanges writes a range of machine or line numbers as the list of
+// them ("cnc 1~4호기" → "cnc 1, cnc 2, cnc 3, cnc 4"), which the name rules read as
+// every machine of it; a range of readings after a machine ("press 3 6-7
+// mm/s") is left alone.
+func expandRanges(t string) string {
+	for _, re := range rangeRes {
+		if !re.MatchString(t) {
+			continue
+		}
+		t = replaceAllSubmatchFunc(re, t, func(m []string, rest string) (string, bool) {
+			n1, _ := strconv.Atoi(m[2])
+			n2, _ := strconv.Atoi(m[3])
+			if n2 <= n1 || n2-n1 > 12 || measureAfterRe.MatchString(rest) || unitAfterRe.MatchString(rest) || countAfterRe.MatchString(rest) {
+				return "", false
+			}
+			nums := make([]string, 0, n2-n1+1)
+			for n := n1; n <= n2; n++ {
+				nums = append(nums, m[1]+" "+strconv.Itoa(n))
+			}
+			return strings.Join(nums, ", "), true
+		})
+	}
+	return t
+}
+
+// replaceAllSubmatchFunc replaces each match of re in s by what f returns
+// for its submatches and the text after it, when f says to.
+func replaceAllSubmatchFunc(re *regexp.Regexp, s string, f func(m []string, rest string) (string, bool)) string {
+	var b strings.Builder
+	last := 0
+	for _, loc := range re.FindAllStringSubmatchIndex(s, -1) {
+		m := make([]string, len(loc)/2)
+		for i := range m {
+			if loc[2*i] >= 0 {
+				m[i] = s[loc[2*i]:loc[2*i+1]]
+			}
+		}
+		repl, ok := f(m, s[loc[1]:])
+		if !ok {
+			continue
+		}
+		b.WriteString(s[last:loc[0]])
+		b.WriteString(repl)
+		last = loc[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
 
 // thanNumberRe is a bare number a machine is compared with ("than 1",
 // "than number 2", "1번보다", "1호기보다").

@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,7 +36,8 @@ var (
 	hangulUnits = "대개시일분초년월주차회째명도단"
 	latinUnits  = map[string]bool{"bar": true, "mm": true, "a": true, "hz": true, "rpm": true, "spm": true, "kw": true, "v": true,
 		"h": true, "hr": true, "hrs": true, "hours": true, "min": true, "s": true, "c": true, "days": true, "day": true, "µm": true, "um": true,
-		"psi": true, "kg": true, "m": true, "l": true, "bpm": true, "percent": true, "times": true, "x": true}
+		"psi": true, "kg": true, "m": true, "l": true, "bpm": true, "percent": true, "times": true, "x": true,
+		"week": true, "weeks": true, "month": true, "months": true, "mins": true, "minutes": true, "hour": true, "secs": true}
 	joiners = []string{",", "/", "&", "및", "와", "과", "이랑", "랑", "하고", "and", "or"}
 )
 
@@ -184,6 +186,18 @@ func (r *assetRules) typeFirst(text string, ds, de int) (span, bool) {
 		return span{}, false
 	}
 	ids := []string{p + "-" + text[ds:de]}
+	if n2s, n2e, end, ok := r.rangeAfter(text, de, p); ok {
+		// "cnc 1~4호기", "press 1-3", "cnc-1 to cnc-4": every machine of
+		// the range.
+		n1, _ := strconv.Atoi(text[ds:de])
+		n2, _ := strconv.Atoi(text[n2s:n2e])
+		if n2 > n1 && n2-n1 <= 12 {
+			for n := n1 + 1; n <= n2; n++ {
+				ids = append(ids, p+"-"+strconv.Itoa(n))
+			}
+			return span{ws, end, strings.Join(ids, " ")}, true
+		}
+	}
 	if counted {
 		// "프레스 2호기랑 3호기": the type carries over to later numbers.
 		for {
@@ -196,6 +210,52 @@ func (r *assetRules) typeFirst(text string, ds, de int) (span, bool) {
 		}
 	}
 	return span{ws, e, strings.Join(ids, " ")}, true
+}
+
+// rangeMarkers join the two ends of a range of machine numbers.
+var rangeMarkers = []string{"~", "–", "-", "through", "thru", "to"}
+
+// rangeAfter matches "<marker> [<type>[ -#_]]<n2>[counter]" at i, the type
+// (if repeated) of prefix p: the end of a range "1~4호기", "1-3", "1 to
+// cnc-4". It returns where n2's digits are and where the match ends.
+func (r *assetRules) rangeAfter(text string, i int, p string) (n2s, n2e, end int, ok bool) {
+	skip := func(k int, set string) int {
+		for k < len(text) && strings.IndexByte(set, text[k]) >= 0 {
+			k++
+		}
+		return k
+	}
+	k := skip(i, " \t")
+	m := ""
+	for _, mk := range rangeMarkers {
+		if len(text)-k >= len(mk) && strings.EqualFold(text[k:k+len(mk)], mk) {
+			m = mk
+			break
+		}
+	}
+	if m == "" || unicode.IsLetter(rune(m[0])) && (k+len(m) >= len(text) || text[k+len(m)] != ' ') {
+		return 0, 0, 0, false
+	}
+	k = skip(k+len(m), " \t")
+	if we := wordEnd(text, k); we > k {
+		// the type said again: "cnc-1 to cnc-4"
+		if q, found := r.prefix[strings.ToLower(text[k:we])]; !found || q != p {
+			return 0, 0, 0, false
+		}
+		k = skip(we, " \t-#_")
+	}
+	n2s = k
+	for k < len(text) && text[k] >= '0' && text[k] <= '9' {
+		k++
+	}
+	if k == n2s || k-n2s > 3 {
+		return 0, 0, 0, false
+	}
+	end, counted := counterAfter(text, k)
+	if !counted && !quantityFree(text, k) {
+		return 0, 0, 0, false
+	}
+	return n2s, k, end, true
 }
 
 // numberFirst matches "<n><counter> <type>" (3호기 프레스, 3번 프레스) and,

@@ -250,3 +250,23 @@ func TestFormerGlossaryCovered(t *testing.T) {
 		require.Equal(t, id, ps[0].Concept.ID, ko)
 	}
 }
+
+// A range of machine numbers names every machine in it; a range of values
+// after a machine is no range of machines.
+func TestNormalizeAssetRanges(t *testing.T) {
+	v := Default()
+	for in, want := range map[string]string{
+		"cnc 1~4호기 중에 지금 온도 젤 높은거 몇호기?":       "cnc-1 cnc-2 cnc-3 cnc-4 중에 지금 온도 젤 높은거 몇호기?",
+		"which of cnc 1-4 is running hottest": "which of cnc-1 cnc-2 cnc-3 cnc-4 is running hottest",
+		"cnc-1 to cnc-4 temps":                "cnc-1 cnc-2 cnc-3 cnc-4 temps",
+		"프레스 1~3호기":                           "press-1 press-2 press-3",
+		"line 1-3 output":                     "line-1 line-2 line-3 output",
+		"press 3 to 4 mm/s":                   "press-3 to 4 mm/s",
+		"press-3 vibration 6-7 mm/s":          "press-3 vibration 6-7 mm/s",
+		"pump 2-1 swap":                       "pump-2-1 swap",
+	} {
+		if got := v.NormalizeAssets(in); got != want {
+			t.Errorf("NormalizeAssets(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
