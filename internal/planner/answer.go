@@ -312,7 +312,7 @@ func (r *run) answer() {
 			lines = append(lines, r.tripReading(targets[0])...)
 			r.a.Situation = joinLines(append(lines, r.a.Situation))
 		}
-		if v := r.modeVerdicts(targets); len(v) > 0 && len(said) == 0 {
+		if v := r.modeVerdicts(targets); len(v) > 0 {
 			// "cnc4 running hot again?": yes or no from the data, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
@@ -935,7 +935,7 @@ func (r *run) hypothesis(targets []string) *hypothesis {
 	}
 	// A part named beside a symptom ("motor current is falling, strainer?")
 	// asks about that part's failure mode.
-	if m := r.partMode(); m != "" && !q.Vague && len(targets) <= 2 && (len(q.Sensors) > 0 || q.Intent == IntentDiagnose) {
+	if m := r.partMode(); m != "" && !q.Vague && !(q.AsksMode && againAskRe.MatchString(q.Text)) && len(targets) <= 2 && (len(q.Sensors) > 0 || q.Intent == IntentDiagnose) {
 		return &hypothesis{Asset: targets[0], Mode: m, Basis: agent.BasisReport, Reported: true}
 	}
 	return nil
@@ -1046,10 +1046,34 @@ var (
 	notAskRe   = regexp.MustCompile(`(?i)\b(?:what|which|when|where|who|how|why)\b|\bcaus\w*|\bhelp\b|\b(?:i|we)\b|\bmy\b|어떻게|뭐|뭘|무엇|무슨|언제|어디|누가|얼마|몇|원인|조치|해야|왜|방법|내가|제가|우리|봤|들리|느껴`)
 )
 
-// asksMode reports whether text asks if the failure it names is happening.
+// againAskRe asks whether a failure is back or beginning ("again?", "any
+// sign of", "coming back", "재발", "또 … 거야?").
+var againAskRe = regexp.MustCompile(`(?i)\bagain\b|\bany (?:signs?|hints?|indications?) of\b|\bcom(?:ing|e) back\b|\bcreeping (?:up|down)\b|재발|조짐|(?:^|\s)또\s`)
+
+// askClauseRe splits a text into its sentences, each with its mark.
+var askClauseRe = regexp.MustCompile(`[^?.!]+[?.!]*`)
+
+// asksMode reports whether text asks if the failure it names is happening:
+// as a whole, or in one of its sentences ("cnc4 temps last week? any sign
+// of the overheat thing coming back", "creeping up again? last time it
+// clogged and we got low fills": the sentence that asks, not the one
+// that tells).
 func asksMode(text string) bool {
-	return asksModeRe.MatchString(text) && !notAskRe.MatchString(text)
+	if asksModeRe.MatchString(text) && !notAskRe.MatchString(text) {
+		return true
+	}
+	for _, c := range askClauseRe.FindAllString(text, -1) {
+		c = strings.TrimSpace(c)
+		if (asksModeRe.MatchString(c) || anySignRe.MatchString(c)) && againAskRe.MatchString(c) && !notAskRe.MatchString(c) {
+			return true
+		}
+	}
+	return false
 }
+
+// anySignRe asks for signs of a failure without a question mark ("any
+// sign of the overheat thing coming back", "재발 조짐 있어").
+var anySignRe = regexp.MustCompile(`(?i)\bany (?:signs?|hints?|indications?) of\b|조짐|징후`)
 
 // modeVerdicts answer a question whether the failure it names is happening
 // on up to three machines: yes when an event the detectors found supports

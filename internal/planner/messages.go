@@ -758,6 +758,8 @@ var messages = map[string][2]string{
 	"ok.below":             {"well below", "낮습니다"},
 	"ok.yes":               {"Yes, as far as its data shows: nothing significant on %s.", "네, 데이터상으로는 %s에 유의미한 이상이 없습니다."},
 	"ok.unknown":           {"I cannot say how %s is now: its newest reading is from %s, and that data shows nothing significant.", "지금 %s 상태는 알 수 없습니다: 최신 측정값이 %s 것이며, 그 데이터에는 유의미한 이상이 없습니다."},
+	"reported.not_low":     {"No, %s is not low for %s %s: it is above the low limits its documents state (%s).", "아니요, %[2]s %[3]s %[1]s은(는) 낮지 않습니다: 문서의 하한 기준보다 높습니다 (%[4]s)."},
+	"reported.not_high":    {"No, %s is not high for %s %s: it is below the limits its documents state (%s).", "아니요, %[2]s %[3]s %[1]s은(는) 높지 않습니다: 문서의 기준보다 낮습니다 (%[4]s)."},
 	"reported.no_upper":    {"You read %s on %s %s: its documents state no upper limit for it (only %s), so I cannot call that value safe.", "말씀하신 %[2]s %[3]s %[1]s: 문서에는 상한 기준이 없습니다 (%[4]s만 있음). 그래서 그 값이 안전하다고 말할 수 없습니다."},
 	"reported.no_lower":    {"You read %s on %s %s: its documents state no lower limit for it (only %s), so I cannot call that value safe.", "말씀하신 %[2]s %[3]s %[1]s: 문서에는 하한 기준이 없습니다 (%[4]s만 있음). 그래서 그 값이 안전하다고 말할 수 없습니다."},
 	"reported.limit":       {"%s %s in %s", "%[3]s의 %[1]s %[2]s"},

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -84,6 +85,14 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 		mode = ""
 		latest, ok := r.latestOf(asset, sensor)
 		switch {
+		case below && lowAskRe.MatchString(r.q.Text):
+			// "3.3 bar, is that low?": against the low limits, which it
+			// clears.
+			lines = append(lines, r.msg("reported.not_low", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
+		case above && highAskRe.MatchString(r.q.Text):
+			lines = append(lines, r.msg("reported.not_high", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
+			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
 		case ok && !above && v > latest:
 			// Only a low limit is documented: a high reading is not
 			// "within the limits", it is beyond what they say.
@@ -100,6 +109,13 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	}
 	return lines, mode
 }
+
+// lowAskRe and highAskRe ask whether a value told is low or high ("is
+// that low?", "너무 높은거야?").
+var (
+	lowAskRe  = regexp.MustCompile(`(?i)\b(?:is|isn't|it's|that's|too)\b.{0,15}\blow\b|낮은\s*(?:거|건|거야|건가|편)|낮아\s*\?|낮나`)
+	highAskRe = regexp.MustCompile(`(?i)\b(?:is|isn't|it's|that's|too)\b.{0,15}\bhigh\b|높은\s*(?:거|건|거야|건가|편)|높아\s*\?|높나`)
+)
 
 // latestOf is the latest reading of an asset's sensor.
 func (r *run) latestOf(asset, sensor string) (float64, bool) {

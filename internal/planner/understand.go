@@ -166,6 +166,13 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.BadDate = badDate(q.Text, p)
 	q.Reported = plant.ReportedModes(q.Text)
+	if len(q.Reported) == 0 && len(q.Assets) == 1 && againAskRe.MatchString(q.Text) && asksMode(q.Text) {
+		// "pump1 pressure 3.3 bar, is that low? strainer again?": the
+		// part's failure, asked whether it is back.
+		if m := partModeIn(q.Text); m != "" {
+			q.Reported = []string{m}
+		}
+	}
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
 	q.AsksMode = len(q.Reported) > 0 && asksMode(q.Text)
 	q.Plan = planRe.MatchString(q.Text)
@@ -228,6 +235,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		// "do we stop it or can it limp to the bearing WO on wed?": whether
 		// to run, from the reading and the limits, with the open job
 		// against them; not the service history the job's name suggests.
+		q.Intent = IntentDiagnose
+	}
+	if len(q.Assets) == 1 && q.AsksMode && q.Intent == IntentHistory && againAskRe.MatchString(q.Text) {
+		// "filler pressure creeping up again? last time it clogged": now,
+		// whether it is back, with the last time recorded.
 		q.Intent = IntentDiagnose
 	}
 	if len(q.Assets) == 1 && bringForwardRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
