@@ -372,7 +372,7 @@ var stopAskRe = regexp.MustCompile(`\bshould (?:we|i) (?:stop|shut (?:it |\S+ )?
 
 // safeAskRe asks whether a machine may keep running ("is press 3 safe to
 // run?", "계속 돌려도 돼?").
-var safeAskRe = regexp.MustCompile(`\b(?:is|are) (?:it|they|\S+(?: \d+)?) (?:still )?(?:safe|ok|okay) to (?:run|operate|use|keep running)\b|\bsafe to (?:run|operate|keep running)\b|\bok(?:ay)? to (?:keep (?:it |her )?(?:running|going)|run it)\b|\bcan (?:we|i) keep (?:it |her )?(?:running|going)\b|(?:계속|그냥|이대로|교대 끝날 ?때까지|끝날 ?때까지)\s*(?:그냥\s*)?(?:돌려도|가동해도|운전해도) ?(?:돼|되나|될까|괜찮)`)
+var safeAskRe = regexp.MustCompile(`\b(?:is|are) (?:it|they|\S+(?: \d+)?) (?:still )?(?:safe|ok|okay) to (?:run|operate|use|keep running)\b|\bsafe to (?:run|operate|keep running)\b|\bok(?:ay)? to (?:keep (?:it |her )?(?:running|going)|run it)\b|\bcan (?:we|i) (?:just |still )?keep (?:it |her )?(?:running|going)\b|(?:계속|그냥|이대로|교대 끝날 ?때까지|끝날 ?때까지)\s*(?:그냥\s*)?(?:돌려도|가동해도|운전해도) ?(?:돼|되나|될까|되는|되냐|되지|됨|괜찮)`)
 
 // stopVerdict answers "should we stop it now?" from the reading and the
 // stop limit its documents state: yes at or past it, otherwise not yet by

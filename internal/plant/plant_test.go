@@ -242,6 +242,9 @@ func TestResolve(t *testing.T) {
 		{text: "line 1 to 3 output", lines: []string{"line-1", "line-2", "line-3"}},
 		{text: "press 3 vibration 6-7 mm/s", assets: []string{"press-3"}},
 		{text: "press 3 1-2 hours ago", assets: []string{"press-3"}},
+		{text: "why is L1 behind", lines: []string{"line-1"}},
+		{text: "L3은 왜 밀려?", lines: []string{"line-3"}},
+		{text: "L7 output", unknown: nil},
 	}
 	for _, c := range cases {
 		m := p.Resolve(c.text)

@@ -149,6 +149,25 @@ func (p *Plant) Resolve(text string) Mentions {
 			take(sm[0], sm[1])
 		}
 	}
+	// "L1", "ln2": a line's short code, when the plant has that line and
+	// no machine the code could also name ("L1" for a lathe-1).
+	for _, sm := range shortLineRe.FindAllStringSubmatchIndex(t, -1) {
+		if !free(sm[2], sm[3]) {
+			continue
+		}
+		n := t[sm[2]:sm[3]]
+		if _, ok := p.Line("line-" + n); !ok {
+			continue
+		}
+		clash := false
+		for _, a := range p.Assets {
+			clash = clash || strings.HasPrefix(a.Type, "l") && strings.HasSuffix(a.Name, "-"+n)
+		}
+		if !clash {
+			m.Lines = appendUnique(m.Lines, "line-"+n)
+			take(sm[0], sm[1])
+		}
+	}
 	for _, l := range p.Lines {
 		for _, a := range l.Aliases {
 			if loc := aliasIndex(t, strings.ToLower(a)); loc != nil && free(loc[0], loc[1]) {
@@ -439,6 +458,7 @@ var (
 	genericNameRe = regexp.MustCompile(`\b([a-z]{2,})-(\d+)\b`)
 	plainNameRe   = regexp.MustCompile(`^[a-z]{2,}-\d+$`)
 	docPrefixes   = map[string]bool{"inc": true, "rb": true, "wo": true, "uc": true, "sop": true, "line": true, "iso": true, "covid": true, "ep": true, "pf": true, "af": true}
+	shortLineRe   = regexp.MustCompile(`\b(?:l|ln)-?(\d{1,2})\b`)
 	lineRes       = []*regexp.Regexp{
 		regexp.MustCompile(`\bline[\s\-#_]*(?:no\.?\s*)?(\d+)\b`),
 		regexp.MustCompile(`(\d+)\s*(?:번\s*)?(?:생산\s*)?라인`),
