@@ -126,7 +126,7 @@ func (r *run) dueWork(args map[string]any) {
 	case len(due) > 0 && w.Named:
 		out = append(out, r.msg("due.in", r.spanIn(w), strings.Join(due, "; ")))
 	case len(due) > 0:
-		out = append(out, r.msg("due.open", strings.Join(due, "; ")))
+		out = append(out, r.msg("due.open", len(due), strings.Join(due, "; ")))
 	case w.Named:
 		out = append(out, r.msg("due.none_in", r.spanIn(w)))
 		if len(later) > 0 {

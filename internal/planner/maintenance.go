@@ -129,7 +129,7 @@ var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|
 // openListPattern asks for the open work itself ("what work orders are
 // open for pump 2?", "whats open on pump 2? i see a bunch of WOs", "is there a WO open on it?", "미완료 작업오더 목록",
 // "걸려있는 작업 몇 건이에요?"): listed by due date, not bundled.
-const openListPattern = `\bopen work ?orders?\b|\bwhat(?:'?s| is| are)? (?:still |currently )?open\b|\b(?:bunch|lot|lots|list) of (?:open )?work ?orders\b|\bwork ?orders?\b.{0,25}\b(?:open|pending|outstanding)\b|\b(?:wos?|jobs?|tickets?)\b.{0,12}\b(?:open|pending|outstanding)\b|\bopen (?:wos?|jobs?|tickets?)\b|(?:열린|열려 ?있는|미완료|걸려 ?있는|남은|진행 ?중인|밀린) ?(?:작업 ?지시|작업 ?오더|오더|작업|wo)|작업 ?(?:지시|오더).{0,8}(?:뭐|목록|몇 ?건|있)`
+const openListPattern = `\bopen work ?orders?\b|\bwhat(?:'?s| is| are)? (?:still |currently )?open\b|\b(?:bunch|lot|lots|list) of (?:open )?work ?orders\b|\bwork ?orders?\b.{0,25}\b(?:open|pending|outstanding)\b|\b(?:wos?|jobs?|tickets?)\b.{0,12}\b(?:open|pending|outstanding)\b|\bopen (?:wos?|jobs?|tickets?)\b|(?:열린|열려 ?있는|오픈된|오픈 된|오픈|미완료|미결|걸려 ?있는|남은|진행 ?중인|밀린) ?(?:작업 ?지시|작업 ?오더|오더|작업|work ?orders?|wo)|작업 ?(?:지시|오더).{0,8}(?:뭐|목록|몇 ?건|있)`
 
 var openListRe = regexp.MustCompile(openListPattern)
 

@@ -489,7 +489,7 @@ var messages = map[string][2]string{
 	"due.first":                    {"Due first: %s.", "가장 먼저: %s."},
 	"due.named":                    {"%s (%s) is due %s.", "%s (%s) 기한은 %s입니다."},
 	"due.named_over":               {"It is %s days overdue.", "%s일 지났습니다."},
-	"due.open":                     {"Open, by due date: %s.", "미완료 작업(기한 순): %s."},
+	"due.open":                     {"%d open, by due date: %s.", "미완료 작업 %d건(기한 순): %s."},
 	"due.none_in":                  {"Nothing open is due (%s).", "%s 기한인 미완료 작업은 없습니다."},
 	"due.next":                     {"The next due: %s.", "다음 기한: %s."},
 	"due.undated":                  {"Open without a due date: %s.", "기한 없는 미완료 작업: %s."},
