@@ -140,13 +140,20 @@ func (r *run) answer() {
 	if r.windowAfterData(targets) {
 		q = r.q
 	}
-	if len(q.Assets) == 2 && len(q.Lines) == 0 && !q.Output && !q.Plan && crossCompareRe.MatchString(q.Text) && !prevRe.MatchString(q.Text) {
+	if len(q.Assets) >= 2 && len(q.Assets) <= 4 && len(q.Lines) == 0 && worseAskRe.MatchString(q.Text) && len(q.Sensors) == 0 &&
+		len(r.p.Resolve(q.Text).Assets) >= 2 && r.compareCondition(q.Assets) {
+		// "which is in worse shape, pump 1 or pump 2?": the sensors, then
+		// the records.
+		r.noteUnknown()
+		return
+	}
+	if len(q.Assets) >= 2 && len(q.Assets) <= 4 && len(q.Lines) == 0 && !q.Output && !q.Plan && crossCompareRe.MatchString(q.Text) && !prevRe.MatchString(q.Text) {
 		// "is cnc 2 running hotter than cnc 1?": two machines, one sensor.
 		if s := r.compareSensor(); s != "" && r.compareAssets(q.Assets, s) {
 			r.noteUnknown()
 			return
 		}
-		if len(q.Sensors) == 0 && r.compareSensor() == "" && r.compareAllSensors(q.Assets) {
+		if len(q.Assets) == 2 && len(q.Sensors) == 0 && r.compareSensor() == "" && r.compareAllSensors(q.Assets) {
 			r.noteUnknown() // "what's the difference between press 1 and press 3?"
 			return
 		}

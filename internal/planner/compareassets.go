@@ -4,6 +4,8 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
+	"time"
 )
 
 // crossCompareRe asks how two machines compare ("is cnc 2 running hotter
@@ -58,6 +60,25 @@ func (r *run) compareAssets(assets []string, sensor string) bool {
 		assets = []string{assets[1], assets[0]} // the machine in alarm first
 	}
 	lines, means := r.trendsWithMeans(assets, r.q.Window)
+	if len(assets) > 2 && len(means) == len(assets) {
+		// "compare vib press1 vs press2 vs press3": their means side by
+		// side, highest first, then each one's figures.
+		unit := ""
+		if se, ok := r.p.SeriesNamed(assets[0] + "." + sensor); ok {
+			unit = se.Unit
+		}
+		idx := make([]int, len(assets))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(i, j int) bool { return means[idx[i]] > means[idx[j]] })
+		var parts []string
+		for _, i := range idx {
+			parts = append(parts, assets[i]+" "+val(means[i])+suffix(unit))
+		}
+		r.compared(assets, append([]string{r.msg("cmp.rank", r.sensorName(sensor), r.spanIn(r.q.Window), strings.Join(parts, ", "))}, lines...))
+		return true
+	}
 	if len(means) != 2 {
 		r.a.Situation = joinLines(lines)
 		r.a.Confidence = "low"
@@ -210,4 +231,119 @@ func (r *run) inAlarm(asset string) bool {
 		}
 	}
 	return false
+}
+
+// worseAskRe asks which of a few machines is in worse shape ("which is in
+// worse shape, pump 1 or pump 2?", "펌프1이랑 펌프2 중에 어느쪽이 상태 더
+// 안좋아?").
+var worseAskRe = regexp.MustCompile(`(?i)\b(?:which|what)\b.{0,40}\b(?:worse|worst|in (?:worse|better|the worst) (?:shape|condition)|healthier|more (?:trouble|problems?|issues?))\b|\b(?:worse|worst) (?:shape|condition)\b|(?:어느|어떤|뭐가|누가).{0,20}(?:더\s*(?:안\s*좋|나쁘|나빠|문제|심각|위험|상태)|상태가?\s*(?:더|제일|가장)\s*(?:안\s*좋|나쁘|나빠))`)
+
+// compareCondition answers which of a few machines is in worse shape:
+// each one's anomaly in the window, its open work orders and its failures
+// in the last 90 days; the worse one is the one with an anomaly, else the
+// one the records burden more, said as the records' verdict and not the
+// sensors'. False when the plant has none of these machines' data.
+func (r *run) compareCondition(assets []string) bool {
+	r.detect(r.q.Window, assets)
+	if !r.detected() {
+		return false
+	}
+	type state struct {
+		asset          string
+		event          *Event
+		open, failures int
+		lastFail       *maintRecord
+	}
+	var st []state
+	for _, a := range assets {
+		s := state{asset: a}
+		for _, e := range r.book.of(a) {
+			if e.Significant() {
+				e := e
+				s.event = &e
+				break
+			}
+		}
+		if recs, ok := r.records(map[string]any{"asset": a, "kind": "work_order", "status": "open"}); ok {
+			s.open = len(recs)
+		}
+		if recs, ok := r.records(map[string]any{"asset": a, "kind": "failure", "since": stampUTC(r.now.Add(-90 * 24 * time.Hour)), "until": stampUTC(r.now)}); ok {
+			s.failures = len(recs)
+			if len(recs) > 0 {
+				s.lastFail = &recs[0]
+			}
+		}
+		st = append(st, s)
+	}
+	var out []string
+	var alarmed []string
+	for _, s := range st {
+		if s.event != nil {
+			alarmed = append(alarmed, s.asset)
+		}
+	}
+	// The records' worse one carries at least as much of both, open work
+	// and recent failures, as every other, and more of one: no weighing
+	// of one against the other.
+	worst := -1
+	for i := range st {
+		dominates := true
+		for j := range st {
+			if i == j {
+				continue
+			}
+			if st[i].open < st[j].open || st[i].failures < st[j].failures || st[i].open == st[j].open && st[i].failures == st[j].failures {
+				dominates = false
+			}
+		}
+		if dominates {
+			worst = i
+		}
+	}
+	most := func(f func(state) int) string {
+		b := 0
+		for i := range st {
+			if f(st[i]) > f(st[b]) {
+				b = i
+			}
+		}
+		return st[b].asset
+	}
+	switch {
+	case len(alarmed) == 1:
+		out = append(out, r.msg("worse.sensor", alarmed[0]))
+	case len(alarmed) > 1:
+		out = append(out, r.msg("worse.several", strings.Join(alarmed, ", ")))
+	case worst >= 0:
+		out = append(out, r.msg("worse.records", strings.Join(assets, ", "), r.spanIn(r.q.Window), st[worst].asset))
+	default:
+		same := true
+		for i := range st {
+			same = same && st[i].open == st[0].open && st[i].failures == st[0].failures
+		}
+		if same {
+			out = append(out, r.msg("worse.none", strings.Join(assets, ", "), r.spanIn(r.q.Window)))
+		} else {
+			out = append(out, r.msg("worse.mixed", strings.Join(assets, ", "), r.spanIn(r.q.Window),
+				most(func(s state) int { return s.open }), most(func(s state) int { return s.failures })))
+		}
+	}
+	for _, s := range st {
+		line := "• " + r.msg("worse.line", s.asset, s.open, s.failures)
+		if s.lastFail != nil {
+			line += " " + r.msg("worse.last_fail", r.recordAt(s.lastFail.Opened), s.lastFail.ID)
+		}
+		out = append(out, line)
+	}
+	for _, s := range st {
+		if s.event != nil {
+			out = append(out, r.eventLine(*s.event))
+		} else {
+			out = append(out, r.quietLine(s.asset))
+		}
+	}
+	r.a.Situation = joinLines(out)
+	r.a.Confidence = "medium"
+	r.a.Escalate = r.msg("maint.escalate")
+	return true
 }

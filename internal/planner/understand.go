@@ -103,6 +103,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Text = plant.NormalizeWith(question, vocabulary)
 	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2") // "open WOs on pump 2?"
 	q.Text = jelRe.ReplaceAllString(q.Text, "${1}제일 ")       // "젤 길었던": 제일, said short
+	q.Text = shortDayWords(q.Text)                             // "tmrw day shift", "낼 주간조"
 	m := p.Resolve(q.Text)
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
@@ -334,6 +335,31 @@ var bringForwardRe = regexp.MustCompile(`(?i)(?:당겨야|앞당겨야|앞당길
 // 떴다는데 리셋하고 다시 돌려도 되나요?", "tripped on a temp alarm, ok to reset
 // it and restart?").
 var restartAfterRe = regexp.MustCompile(`(?i)(?:알람|경보|트립|정지)\S*.{0,25}리셋\S*\s*(?:하고|해서)?\s*(?:다시\s*)?(?:돌려|가동|켜|운전|재가동)|\b(?:alarm|trip\w*|fault)\b.{0,40}\breset\b.{0,20}\b(?:restart|run|start)\w*`)
+
+// shortDayEN are the short forms people type for the days' names;
+// naeilRe is "낼", 내일 said short, before a time or a plan word (not "낼
+// 수 있어": can pay).
+var (
+	shortDayEN = []struct {
+		re   *regexp.Regexp
+		word string
+	}{
+		{regexp.MustCompile(`\b(?:tmrw|tmrow|tmr|tmrrw|tomoz|2moro\w*|2morrow)\b`), "tomorrow"},
+		{regexp.MustCompile(`\b(?:yday|ystrdy|ystdy|yest)\b`), "yesterday"},
+		{regexp.MustCompile(`\b(?:tonite|2nite)\b`), "tonight"},
+		{regexp.MustCompile(`\b2day\b`), "today"},
+	}
+	naeilRe = regexp.MustCompile(`(^|\s)낼(\s+)(주간|야간|오전|오후|아침|저녁|밤|낮|새벽|\d|생산|계획|예측|까지|몇|교대)`)
+)
+
+// shortDayWords writes the short forms of today, tomorrow, yesterday and
+// tonight in full.
+func shortDayWords(t string) string {
+	for _, d := range shortDayEN {
+		t = d.re.ReplaceAllString(t, d.word)
+	}
+	return naeilRe.ReplaceAllString(t, "${1}내일${2}${3}")
+}
 
 // jelRe is "젤", the spoken short form of "제일" (most) before a word.
 var jelRe = regexp.MustCompile(`(^|\s)젤\s?`)
@@ -592,6 +618,11 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	if weak && prev.Intent != "" && prev.Intent != IntentOutOfScope {
 		q.Intent = prev.Intent
 		q.FollowUp = true
+	}
+	if q.FollowUp && q.Intent == IntentMetric && len(q.Assets) > 0 && beyondUsualAsk(q.Text) != 0 {
+		// "is that higher than normal for it?" after a reading: the
+		// verdict against its usual pattern, not the reading again.
+		q.Intent = IntentStatus
 	}
 	// "and pump 1?" after "pump 2's pressure over the last week": the same
 	// question of another machine — its sensor and its time carry over.

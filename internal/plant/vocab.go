@@ -112,7 +112,7 @@ type SensorWords struct {
 // measure (power, humidity, good and scrap counts): a question about one
 // of those is about something the plant does not have.
 var Sensors = []SensorWords{
-	{"vibration", Words{EN: []string{"vibration", "vibrations", "vibrating", "vibrates", "vibrate", "vibraton", "vibrationn", "shaking", "shakes", "shake", "rattle", "rattling", "knocking", "knock", "noise", "noisy", "louder", "sounds"},
+	{"vibration", Words{EN: []string{"vibration", "vibrations", "vib", "vibs", "vibrating", "vibrates", "vibrate", "vibraton", "vibrationn", "shaking", "shakes", "shake", "rattle", "rattling", "knocking", "knock", "noise", "noisy", "louder", "sounds"},
 		KO: []string{"진동", "떨림", "떨려", "소음", "소리", "타격음"}}},
 	{"temperature", Words{EN: []string{"temperature", "temp", "temps",
 		"temprature", "temperture", //nolint:misspell // misspellings people type
