@@ -103,7 +103,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	q.Text = plant.NormalizeWith(question, vocabulary)
 	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2") // "open WOs on pump 2?"
 	q.Text = jelRe.ReplaceAllString(q.Text, "${1}제일 ")       // "젤 길었던": 제일, said short
-	q.Text = shortDayWords(q.Text)                             // "tmrw day shift", "낼 주간조"
+	q.Text = shortDayWords(q.Text)                           // "tmrw day shift", "낼 주간조"
 	m := p.Resolve(q.Text)
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
