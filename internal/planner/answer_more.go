@@ -1507,7 +1507,9 @@ func (r *run) handedOver(w Span) Span {
 	if w.Named && !(w.From.Equal(cur.From) && r.now.Sub(cur.From) < quarter) {
 		return w
 	}
-	if !w.Named && cur.To.Sub(r.now) <= quarter {
+	if !w.Named && (cur.To.Sub(r.now) <= quarter || handoverNowRe.MatchString(r.q.Text) && r.now.Sub(cur.From) >= quarter) {
+		// Late in a shift, or "handover notes for right now" well into
+		// it: the shift so far.
 		return Span{From: cur.From, To: r.now, Label: "this shift (" + cur.Name + ") so far", LabelKO: "이번 교대(" + cur.NameKO + ") 지금까지"}
 	}
 	s := r.p.ShiftAt(r.now, -1)
@@ -1516,6 +1518,10 @@ func (r *run) handedOver(w Span) Span {
 	}
 	return Span{From: s.From, To: s.To, Label: "the last shift (" + s.Name + ")", LabelKO: "지난 교대(" + s.NameKO + ")"}
 }
+
+// handoverNowRe asks for a handover as of now ("handover notes for right
+// now", "지금까지 인수인계").
+var handoverNowRe = regexp.MustCompile(`(?i)\b(?:right )?now\b|\bso far\b|\bcurrent(?:ly)?\b|지금|현재|여태`)
 
 // --- Procedures --------------------------------------------------------------
 
