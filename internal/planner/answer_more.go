@@ -1367,8 +1367,12 @@ func (r *run) quoteTitle(title string) string {
 	return title
 }
 
-// historyLine says one past incident: when, what, what was done, whether it worked.
-func (r *run) historyLine(d *doc, asset string) string {
+// historyLine says one past incident: when, what, what was done (its
+// first two actions), whether it worked.
+func (r *run) historyLine(d *doc, asset string) string { return r.historyLineN(d, asset, 2) }
+
+// historyLineN is historyLine with up to acts of the recorded actions.
+func (r *run) historyLineN(d *doc, asset string, acts int) string {
 	title := r.quoteTitle(d.Title)
 	who := d.ID
 	if asset != "" && d.Asset != "" && d.Asset != asset {
@@ -1376,21 +1380,21 @@ func (r *run) historyLine(d *doc, asset string) string {
 	}
 	s := r.msg("hist.line", who, r.occurredDay(d), title, r.msg("outcome."+strings.ToLower(orDefault(d.Outcome, "unknown"))))
 	if d.Read {
-		var acts []string
+		var did []string
 		for _, a := range actionItems(d.Body) {
 			if injectionRe.MatchString(a) {
 				r.ignored(d.ID)
 				continue
 			}
 			if !outcomeLineRe.MatchString(a) {
-				acts = append(acts, strings.TrimSuffix(a, "."))
+				did = append(did, strings.TrimSuffix(a, "."))
 			}
-			if len(acts) == 2 {
+			if len(did) == acts {
 				break
 			}
 		}
-		if len(acts) > 0 {
-			done := strings.Join(acts, "; ")
+		if len(did) > 0 {
+			done := strings.Join(did, "; ")
 			switch {
 			case r.ko() && !hasHangul(done):
 				done = r.msg("quote.en", done)
@@ -1399,7 +1403,7 @@ func (r *run) historyLine(d *doc, asset string) string {
 			}
 			s += r.msg("hist.done", done)
 		}
-		if histCauseRe.MatchString(r.q.Text) {
+		if histCauseRe.MatchString(r.q.Text) && !r.causeSaid[d.ID] {
 			// "지난번에 과열로 섰을때 원인 뭐였죠?": the record's root cause too.
 			if rc := firstSentence(sectionLines(sections(d.Body), "root cause", "cause", "원인")); rc != "" && !injectionRe.MatchString(rc) {
 				switch {
@@ -2114,12 +2118,14 @@ func (r *run) readingsTable(assets []string, sensor string) (lines []string, old
 
 // downAskRe asks how long a machine was down for an incident ("how long
 // was it down?", "몇 시간 멈췄어?").
-var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 시간|다운타임`)
+var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|we|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 시간|다운타임`)
 
 // incidentDowntime says, for the first incidents listed, the downtime
 // their failure records give (the record that links the incident).
 func (r *run) incidentDowntime(found []*doc) []string {
 	var out []string
+	cited := slices.Clone(r.a.Citations)
+	defer func() { r.a.Citations = cited }() // the machine's other failures are read, not cited
 	for _, d := range found[:min(3, len(found))] {
 		if d.Asset == "" {
 			continue

@@ -623,6 +623,7 @@ var messages = map[string][2]string{
 	"doc.none":            {"There is no document %s in the plant's memory: search by what happened instead (for example \"press-3 bearing failure\").", "플랜트 기록에 %s 문서가 없습니다. 무슨 일이 있었는지로 검색해 보세요(예: \"3호기 프레스 베어링 고장\")."},
 	"doc.symptoms":        {"Symptoms: %s", "증상: %s"},
 	"doc.cause":           {"Root cause: %s", "근본 원인: %s"},
+	"doc.cause_of":        {"%s root cause: %s", "%s 근본 원인: %s"},
 	"doc.done":            {"What was done: %s", "조치: %s"},
 	"time.baddate": {"%s is not a date: that month has %d days. Ask again with the day you mean (its last day is %s).",
 		"%s는 없는 날짜입니다. 그 달은 %d일까지 있습니다. 원하시는 날짜로 다시 물어봐 주세요(그 달의 마지막 날: %s)."},
