@@ -104,7 +104,14 @@ const alarmRecordsAsk = `\b(?:list|show(?: me)?)\b.{0,20}\b(?:failures|breakdown
 var replacedAskRe = regexp.MustCompile(replacedAskPattern)
 
 // replacedAskPattern is replacedAskRe's pattern, which the intent phrases share.
-const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`
+const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)|` + partChangedKO
+
+// partChangedKO asks when a part was last changed, said with "갈다"'s
+// short form ("마지막으로 필터 간게 언제야?", "필터 간 지 얼마나 됐어?").
+const partChangedKO = `(?:마지막|최근|언제).{0,15}` + partGoneKO + `|` + partGoneKO + `.{0,10}(?:언제|마지막|얼마)`
+
+// partGoneKO is a part and "간" (changed): "필터 간게", "베어링 간 날".
+const partGoneKO = `(?:필터|스트레이너|베어링|벨트|씰|임펠러|엘리먼트|오일|부품|매트)\S{0,2}\s*(?:간|갈은|갈아 ?준)\s*(?:게|거|것|지|때|날|적)`
 
 // failAskRe asks about failures rather than service.
 var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
@@ -193,15 +200,26 @@ var mtbfNamedRe = regexp.MustCompile(`(?i)\bmtbf\b|\bmttr\b|\bmean time (?:betwe
 // componentWords are parts people name in maintenance questions, as the
 // records name them (a part of the component's name matches).
 var componentWords = []struct {
-	re   *regexp.Regexp
-	part string
+	re       *regexp.Regexp
+	part, ko string
 }{
-	{regexp.MustCompile(`strainer|스트레이너`), "strainer"},
-	{regexp.MustCompile(`filter|필터`), "filter"},
-	{regexp.MustCompile(`bearing|베어링`), "bearing"},
-	{regexp.MustCompile(`\bbelt|벨트`), "belt"},
-	{regexp.MustCompile(`\bseal\b|씰`), "seal"},
-	{regexp.MustCompile(`impeller|임펠러`), "impeller"},
+	{regexp.MustCompile(`strainer|스트레이너`), "strainer", "스트레이너"},
+	{regexp.MustCompile(`filter|필터`), "filter", "필터"},
+	{regexp.MustCompile(`bearing|베어링`), "bearing", "베어링"},
+	{regexp.MustCompile(`\bbelt|벨트`), "belt", "벨트"},
+	{regexp.MustCompile(`\bseal\b|씰`), "seal", "씰"},
+	{regexp.MustCompile(`impeller|임펠러`), "impeller", "임펠러"},
+}
+
+// partWord names a part of componentWords in the answer's language
+// (another part as the records name it).
+func (r *run) partWord(part string) string {
+	for _, c := range componentWords {
+		if c.part == part && r.ko() {
+			return c.ko
+		}
+	}
+	return part
 }
 
 // workDoneWords name work that records carry only in their titles

@@ -543,6 +543,7 @@ var messages = map[string][2]string{
 	"maint.rec_minutes":            {"— %s min down", "— 정지 %s분"},
 	"maint.rec_hours":              {"— %s h down", "— 정지 %s시간"},
 	"maint.replaced_service":       {"The latest scheduled service of %s after that: %s, %s (%s) — such a service usually changes it, but the record does not say so.", "그 이후 %s의 가장 최근 정기 정비: %s, %s (%s) — 보통 이때 교체하지만 기록에 교체 여부는 적혀 있지 않습니다."},
+	"maint.replaced_before":        {"Before that, it was changed after a failure on %s: %s (%s)", "그 전 교체는 %s 고장 때였습니다: %s (%s)"},
 	"maint.records":                {"Records: %s.", "근거 기록: %s."},
 	"maint.bundle_none":            {"No open work orders for %s.", "%s: 미완료 작업지시가 없습니다."},
 	"maint.visit":                  {"%s: one visit for %d open work order(s) %s, due %s to %s, about %d min of work.", "%[1]s: 미완료 작업지시 %[2]d건(%[3]s)을 한 번에 방문 처리, 기한 %[4]s ~ %[5]s, 작업 약 %[6]d분."},
