@@ -1211,17 +1211,37 @@ func (r *run) history() {
 	sort.SliceStable(found, func(i, j int) bool {
 		return histTier(found[i], asset, r.p) < histTier(found[j], asset, r.p)
 	})
+	// "how many times has conveyor 1 had belt slip, and what fixed it each
+	// time?": the machine's own cases, all of them read, newest first, and
+	// how many the records count.
+	timesAsked, fixAsked := histTimesRe.MatchString(q.Text) && asset != "", histFixRe.MatchString(q.Text) && asset != ""
+	var count string
+	if timesAsked || fixAsked {
+		var own []*doc
+		for _, d := range found {
+			if d.Asset == asset {
+				own = append(own, d)
+			}
+		}
+		if len(own) > 0 {
+			sort.SliceStable(own, func(i, j int) bool { return own[i].Occurred > own[j].Occurred })
+			found = own[:min(6, len(own))]
+		}
+		if timesAsked {
+			count = r.timesRecorded(asset, mode, own)
+		}
+	}
 	if limit := 4; failedAsked && asset == "" && mode == "" {
 		limit = 8 // lessons learned: every failed fix, a meeting's worth
 		if len(found) > limit {
 			found = found[:limit]
 		}
-	} else if len(found) > limit {
+	} else if len(found) > limit && !timesAsked && !fixAsked {
 		found = found[:limit]
 	}
 	var read []agent.ToolCall
 	for i, d := range found {
-		if i < 2 {
+		if i < 2 || timesAsked || fixAsked {
 			read = append(read, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
 		}
 	}
@@ -1231,6 +1251,11 @@ func (r *run) history() {
 	for _, d := range found {
 		if asset != "" && d.Asset == asset {
 			own++
+		}
+		if fixAsked {
+			// Every action, and how a fix that did not hold failed.
+			out = append(out, sentence(strings.TrimSuffix(r.historyLineN(d, asset, 4), ".")+r.outcomeDetail(d)))
+			continue
 		}
 		out = append(out, r.historyLine(d, asset))
 	}
@@ -1254,6 +1279,9 @@ func (r *run) history() {
 		// for the incidents listed.
 		out = append(out, r.incidentDowntime(found)...)
 	}
+	if count != "" {
+		out = append([]string{count}, out...) // "how many times?": the count first
+	}
 	if now != "" {
 		out = append([]string{now}, out...)
 	}
@@ -1263,6 +1291,79 @@ func (r *run) history() {
 	}
 	r.a.Escalate = r.msg("escalate.default")
 }
+
+// histTimesRe asks how many times something happened ("how many times
+// has it slipped?", "몇번 났었어?"); histFixRe what fixed it ("what fixed
+// it each time?", "뭐로 고쳤는지도").
+var (
+	histTimesRe = regexp.MustCompile(`(?i)\bhow many (?:times|incidents|cases)\b|\bhow often\b|몇 ?(?:번|회|차례)|횟수`)
+	histFixRe   = regexp.MustCompile(`(?i)\bwhat (?:fixed|cured|solved|sorted)\b|\bhow (?:was|were|did) (?:it|they|we) (?:get )?(?:fix|fixed|repair|repaired|solve|solved|cure|cured)\b|\bwhat (?:was|did we|did they) (?:do|done)\b.{0,20}\b(?:fix|each time|about it)\b|(?:뭐로|뭘로|무엇으로|어떻게) ?(?:고쳤|고친|해결|조치)|조치(?:는|한 ?거|했던 ?거)? ?(?:뭐|뭔)`)
+)
+
+// timesRecorded says how many times the machine had the failure (any
+// failure when no mode is named), from its failure records, with their
+// ids; from the incidents found, with their dates, when there are no
+// records ("" when neither says).
+func (r *run) timesRecorded(asset, mode string, own []*doc) string {
+	what := r.subject("", mode)
+	if mode == "" {
+		what = r.msg("maint.what_failures")
+	}
+	args := map[string]any{"asset": asset, "kind": "failure"}
+	if mode != "" {
+		args["failure_mode"] = mode
+	}
+	if recs, ok := r.records(args); ok {
+		if len(recs) == 0 {
+			return r.msg("hist.times_none", asset, what)
+		}
+		var ids []string
+		for _, rec := range recs {
+			ids = append(ids, rec.ID)
+		}
+		n := r.derive(asset+" "+what+", failure records", float64(len(recs)), "count of the failure records")
+		return r.msg("hist.times", asset, what, n, strings.Join(ids, ", "))
+	}
+	if len(own) == 0 {
+		return ""
+	}
+	var when []string
+	for _, d := range own {
+		when = append(when, r.occurredDay(d))
+	}
+	n := r.derive(asset+" "+what+", incidents", float64(len(own)), "count of the incident documents found")
+	return r.msg("hist.times_docs", asset, what, n, strings.Join(when, ", "))
+}
+
+// outcomeDetail is how a fix that did not fully work turned out, from the
+// incident's outcome section ("Partial: slip stopped, but the oil-soaked
+// belt kept slipping … and was replaced a week later"), as " — …" ("" for
+// a fix that worked or a record that does not say).
+func (r *run) outcomeDetail(d *doc) string {
+	if !d.Read || strings.EqualFold(d.Outcome, "worked") {
+		return ""
+	}
+	for _, l := range sectionLines(sections(d.Body), "outcome", "결과") {
+		for _, sen := range splitSentences(strings.TrimSpace(l)) {
+			if !outcomeWordRe.MatchString(sen) || injectionRe.MatchString(sen) {
+				continue
+			}
+			sen = strings.TrimSuffix(strings.TrimSpace(outcomeWordRe.ReplaceAllString(strings.ReplaceAll(sen, "**", ""), "")), ".")
+			switch {
+			case r.ko() && !hasHangul(sen):
+				sen = r.msg("quote.en", sen)
+			case !r.ko() && hasHangul(sen):
+				sen = r.msg("quote.ko", sen)
+			}
+			return r.msg("hist.how_went", sen)
+		}
+	}
+	return ""
+}
+
+// outcomeWordRe starts the sentence of an outcome section that says how
+// a fix turned out ("Partial: …", "**Failed**: …", "효과 없음: …").
+var outcomeWordRe = regexp.MustCompile(`(?i)^\W*(?:partial|partly|failed|did not work|not fixed|worked|효과 ?없|부분적|실패)\W*[:：]`)
 
 // similarNowRe asks for past cases like a machine's present state ("the
 // incidents similar to what press 3 has now", "has this happened before

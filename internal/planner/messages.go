@@ -588,6 +588,10 @@ var messages = map[string][2]string{
 	"hist.downtime":      {"%s: down %s h (%d min in failure record %s).", "%s: %s시간 정지 (고장 기록 %[4]s의 %[3]d분)."},
 	"hist.line":          {"%s (%s): %s — %s", "%s (%s): %s — %s"},
 	"hist.cause":         {"; cause: %s", "; 원인: %s"},
+	"hist.times":         {"%s: %s %s times in the failure records (%s).", "%s %s: 고장 기록상 %s번 (%s)."},
+	"hist.times_docs":    {"%s: %s %s times in the incident records (%s).", "%s %s: 사례 기록상 %s번 (%s)."},
+	"hist.times_none":    {"%s: no %s in the failure records.", "%s: 고장 기록에 %s 없음."},
+	"hist.how_went":      {"; how it went: %s", "; 결과: %s"},
 	"hist.done":          {"; what was done: %s", "; 조치: %s"},
 
 	// Procedures.
