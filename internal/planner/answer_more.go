@@ -1215,8 +1215,9 @@ func (r *run) history() {
 	// time?": the machine's own cases, all of them read, newest first, and
 	// how many the records count.
 	timesAsked, fixAsked := histTimesRe.MatchString(q.Text) && asset != "", histFixRe.MatchString(q.Text) && asset != ""
+	preventAsked := preventAskRe.MatchString(q.Text) && asset != ""
 	var count string
-	if timesAsked || fixAsked {
+	if timesAsked || fixAsked || preventAsked {
 		var own []*doc
 		for _, d := range found {
 			if d.Asset == asset {
@@ -1236,12 +1237,12 @@ func (r *run) history() {
 		if len(found) > limit {
 			found = found[:limit]
 		}
-	} else if len(found) > limit && !timesAsked && !fixAsked {
+	} else if len(found) > limit && !timesAsked && !fixAsked && !preventAsked {
 		found = found[:limit]
 	}
 	var read []agent.ToolCall
 	for i, d := range found {
-		if i < 2 || timesAsked || fixAsked {
+		if i < 2 || timesAsked || fixAsked || preventAsked {
 			read = append(read, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
 		}
 	}
@@ -1281,6 +1282,9 @@ func (r *run) history() {
 	}
 	if count != "" {
 		out = append([]string{count}, out...) // "how many times?": the count first
+	}
+	if preventAsked && len(found) > 0 && found[0].Asset == asset {
+		out = append(r.preventions(found, asset, mode), out...) // "재발방지 대책": the measures first
 	}
 	if now != "" {
 		out = append([]string{now}, out...)
@@ -1359,6 +1363,73 @@ func (r *run) outcomeDetail(d *doc) string {
 		}
 	}
 	return ""
+}
+
+// preventAskPattern asks what was put in place so a failure does not
+// happen again ("재발방지 대책", "what did we put in place so cnc-4
+// doesn't overheat again?", "countermeasures").
+const preventAskPattern = `재발 ?방지|재발 ?(?:안|않|막)|(?:대책|방지책)\S*\s*(?:뭐|뭔|무엇|어떤|있|세웠|했)|\bprevent\w*\b.{0,30}\b(?:again|recurr\w*|repeat\w*|happening)|\bput in place\b|\bso (?:it|that|that it|[a-z]+-?\d+|the \w+) (?:does ?n[o']?t|won'?t|will not|never|can'?t|cannot) .{0,30}\bagain\b|\bcounter-?measures?\b|\b(?:stop|keep) (?:it|this|that) (?:from )?(?:happening|coming back|recurring)(?: again)?\b|\bwhat (?:did|have) we (?:change|changed)\b.{0,30}\bsince\b`
+
+var preventAskRe = regexp.MustCompile(`(?i)` + preventAskPattern)
+
+// measureRe finds a sentence of an incident that records a measure put in
+// place against a repeat ("Fan filter change added to the monthly PM",
+// "Parameters restored and an external fan fitted", "스트레이너 점검 주기를
+// 2주로 단축했다"); lessonRe one that states the lesson drawn.
+var (
+	measureRe = regexp.MustCompile(`(?i)\badded to\b|\bnow\b|\bmoved (?:from|to)\b|\binterval\b|\brule adopted\b|\brequested\b|\bupdated\b|\bfitted\b|\binstalled\b|\brestored\b|\bintroduced\b|\bcut from\b|\bfrom now on\b|\bevery (?:\d+|two|three|four|shift|week|month)|\bper shift\b|추가했|단축했|주기를|요청했|설치했|도입했|변경했|마다`)
+	lessonRe  = regexp.MustCompile(`(?i)^\W*(?:lesson|rule|always|교훈)\b|^\W*(?:lesson|rule)\w*:`)
+)
+
+// preventions says, for each of the machine's incidents found, what its
+// record says was put in place against a repeat: the outcome's measures
+// and the actions that changed a practice ("Lubrication interval cut from
+// 8 to 4 hours"), else its lesson; said so when none records any.
+func (r *run) preventions(found []*doc, asset, mode string) []string {
+	var lines []string
+	for _, d := range found {
+		if !d.Read || d.Asset != asset {
+			continue
+		}
+		var ms []string
+		for _, a := range actionItems(d.Body) {
+			if measureRe.MatchString(a) && !injectionRe.MatchString(a) && !outcomeLineRe.MatchString(a) {
+				ms = append(ms, strings.TrimSuffix(a, "."))
+			}
+		}
+		var lesson string
+		for _, l := range sectionLines(sections(d.Body), "outcome", "결과") {
+			for _, sen := range splitSentences(strings.TrimSpace(l)) {
+				sen = strings.TrimSuffix(strings.ReplaceAll(sen, "**", ""), ".")
+				switch {
+				case injectionRe.MatchString(sen) || outcomeWordRe.MatchString(sen+":"):
+				case measureRe.MatchString(sen):
+					ms = append(ms, sen)
+				case lesson == "" && lessonRe.MatchString(sen):
+					lesson = sen
+				}
+			}
+		}
+		if len(ms) == 0 && lesson != "" {
+			ms = []string{lesson}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		said := strings.Join(ms, "; ")
+		switch {
+		case r.ko() && !hasHangul(said):
+			said = r.msg("quote.en", said)
+		case !r.ko() && hasHangul(said):
+			said = r.msg("quote.ko", said)
+		}
+		lines = append(lines, r.msg("hist.prevent", d.ID, r.occurredDay(d), said))
+	}
+	subject := r.subject(asset, mode)
+	if len(lines) == 0 {
+		return []string{r.msg("hist.prevent_none", subject)}
+	}
+	return append([]string{r.msg("hist.prevent_head", subject)}, lines...)
 }
 
 // outcomeWordRe starts the sentence of an outcome section that says how

@@ -183,6 +183,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "그때 원인이 뭐였고 뭘로 고쳤어?", "9월 과열 원인이랑 뭘로 고쳤는지":
 		// a past failure's cause and what fixed it, from its record.
 		p(7, `(?:뭘로|뭐로|무엇으로|뭐 ?해서|어떻게) ?(?:고쳤|해결했|해결됐|수리했|조치했|복구했)|(?:원인|이유)\S*.{0,15}(?:고쳤|해결했|조치했|수리했|조치는|조치가)`),
+		// "cnc-4 과열 재발방지 대책 뭐였더라", "what did we put in place so
+		// cnc-4 doesn't overheat again?": the measures its incidents record.
+		p(9, preventAskPattern),
 		// "what's the newest incident?", "recent incidents": the latest records.
 		p(6, `\b(?:latest|newest|most recent|recent|last few|last \d+) (?:incidents?|cases|breakdowns|problems)\b|최근 (?:사례|사고|고장 사례)`),
 		// "how many incidents did we have last month?", "list the

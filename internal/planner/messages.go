@@ -591,6 +591,9 @@ var messages = map[string][2]string{
 	"hist.times":         {"%s: %s %s times in the failure records (%s).", "%s %s: 고장 기록상 %s번 (%s)."},
 	"hist.times_docs":    {"%s: %s %s times in the incident records (%s).", "%s %s: 사례 기록상 %s번 (%s)."},
 	"hist.times_none":    {"%s: no %s in the failure records.", "%s: 고장 기록에 %s 없음."},
+	"hist.prevent":       {"%s (%s): %s.", "%s (%s): %s."},
+	"hist.prevent_head":  {"What the incident records say was put in place against a repeat (%s):", "재발 방지로 기록된 조치 (%s):"},
+	"hist.prevent_none":  {"The incident records (%s) state no measure against a repeat; what was done each time:", "사례 기록(%s)에 재발 방지 대책은 적혀 있지 않습니다. 각 사례의 조치:"},
 	"hist.how_went":      {"; how it went: %s", "; 결과: %s"},
 	"hist.done":          {"; what was done: %s", "; 조치: %s"},
 
