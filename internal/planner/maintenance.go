@@ -127,8 +127,10 @@ var (
 )
 
 // downtimeHoursRe asks for hours of downtime ("how many hours of downtime
-// did line 1 have?"): the downtime figure, though it starts "how many".
-var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|정지 시간|다운타임`)
+// did line 1 have?", "how many breakdowns … and how much downtime?"): the
+// downtime figure, which counts the failures too, though it starts "how
+// many".
+var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|\b(?:how much|what|and(?: the)?(?: total)?|plus(?: the)?|with(?: the)?) downtime\b|\bhow long (?:were|was) (?:we|it|they) down\b|정지 ?시간|다운타임`)
 
 // bundleWordRe asks for open work grouped into visits.
 var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|\bgroup\w*\b|묶어|한 번에`)
