@@ -919,7 +919,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 			recs = append(recs, s)
 		}
-		if len(recs) > 0 && ask.key == "count" && latestAskRe.MatchString(r.q.Text) {
+		if len(recs) > 0 && ask.key == "count" && latestAskRe.MatchString(maintTimeRe.ReplaceAllString(r.q.Text, " ")) {
 			// "when was the last alarm on press 3?": the newest record first.
 			out = append([]string{r.msg("maint.latest_record", recs[0])}, out...)
 		}
@@ -1438,7 +1438,9 @@ func (r *run) recordAt(s string) string {
 	return r.at(t)
 }
 
-// latestAskRe asks for the newest record ("the last alarm", "마지막 알람").
+// latestAskRe asks for the newest record ("the last alarm", "마지막 알람"),
+// read with the question's time words left out ("how many breakdowns
+// last month?" asks for no latest record).
 var latestAskRe = regexp.MustCompile(`(?i)\b(?:last|latest|most recent|newest)\b|마지막|최근`)
 
 // utcStamp rewrites a tool's UTC minute ("2026-12-06 21:36") in plant
