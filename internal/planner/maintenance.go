@@ -2,10 +2,12 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -171,6 +173,9 @@ func maintAskOf(text string) *maintAsk {
 	case byKey("bundle").re.MatchString(text) && byKey("due").re.MatchString(text) && !bundleWordRe.MatchString(text):
 		return byKey("due") // "open work orders due this week": those due, not visits
 	}
+	if costOfTimeRe.MatchString(text) && !moneyRe.MatchString(costOfTimeRe.ReplaceAllString(text, " ")) {
+		return byKey("downtime") // "which machine cost us the most downtime?": hours, not money
+	}
 	if betweenFailuresRe.MatchString(text) || mtbfNamedRe.MatchString(text) {
 		// "how many failures … and what's its MTBF?": the reliability
 		// figures, which count the failures too.
@@ -195,6 +200,13 @@ func maintAskOf(text string) *maintAsk {
 	}
 	return nil
 }
+
+// costOfTimeRe says what something cost in time ("which machine cost us
+// the most downtime?", "cost us 12 hours"); moneyRe names money.
+var (
+	costOfTimeRe = regexp.MustCompile(`(?i)\bcost(?:s|ing)?\b (?:us |the plant |the line |them |it |me )?(?:the )?(?:most |more |much |least |a lot of |so much |\d+(?:\.\d+)? )?(?:hours? (?:of )?)?(?:downtime|hours|uptime|production time|production hours)\b`)
+	moneyRe      = regexp.MustCompile(`(?i)\bmoney\b|[$€£₩]|\b(?:dollars?|euros?|won|budget|spend\w*|spent|expens\w*|price\w*|cash)\b|비용|돈|지출|금액|원가`)
+)
 
 // mtbfNamedRe names a reliability figure.
 var mtbfNamedRe = regexp.MustCompile(`(?i)\bmtbf\b|\bmttr\b|\bmean time (?:between|to)\b|고장 간격|평균 수리|평균 고장`)
@@ -581,6 +593,14 @@ func (r *run) maintenanceAs(key string) {
 		r.maintPeriods(ask, args) // "this week's downtime vs last week"
 		return
 	}
+	var withPlanned map[string]any
+	if ask.key == "downtime" && args["kind"] == nil && (args["group_by"] == "asset" || args["group_by"] == "line") {
+		// "which machine cost us the most downtime?", "top 3 machines by
+		// downtime": ranked by what breakdowns cost; planned work, which
+		// the records count as downtime too, said apart.
+		withPlanned = maps.Clone(args)
+		args["kind"] = "failure"
+	}
 	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
 	if ask.key == "reliability" && len(targets) > 1 {
 		// Together, and each machine.
@@ -592,7 +612,14 @@ func (r *run) maintenanceAs(key string) {
 		}
 		calls = append([]agent.ToolCall{{Name: tools.MaintenanceHistory, Args: together}}, calls...)
 	}
+	if withPlanned != nil {
+		calls = append(calls, agent.ToolCall{Name: tools.MaintenanceHistory, Args: withPlanned})
+	}
 	res := r.call(calls...)
+	var planned *agent.ToolResult
+	if withPlanned != nil && len(res) == len(calls) {
+		planned, res = &res[len(res)-1], res[:len(res)-1]
+	}
 	if len(res) == 0 || !res[0].OK {
 		if mt := metricFor(q.Text); mt != nil {
 			q.Metric = mt
@@ -614,12 +641,60 @@ func (r *run) maintenanceAs(key string) {
 			r.a.Citations = appendCitation(r.a.Citations, c)
 		}
 	}
+	if planned != nil && planned.OK {
+		if l := r.plannedToo(*planned); l != "" {
+			// Beside the ranking, before the records behind it.
+			at := len(lines)
+			if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1], strings.TrimSuffix(r.msg("maint.records", ""), ".")) {
+				at = n - 1
+			}
+			lines = slices.Insert(lines, at, l)
+		}
+	}
 	if whoDidRe.MatchString(q.Text) {
 		lines = append(lines, r.msg("maint.who_unknown")) // "who did the last repair on pump 1?"
 	}
 	r.a.Situation = joinLines(lines)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// topRe asks for the first few of a ranking ("top 3 machines", "top3",
+// "상위 5개"); mostAskRe for the one with the most.
+var (
+	topRe     = regexp.MustCompile(`(?i)\btop ?(\d{1,2})\b|상위 ?(\d{1,2})`)
+	mostAskRe = regexp.MustCompile(`(?i)\b(?:the )?most\b|\bworst\b|\bhighest\b|\btop ?\d|(?:제일|가장|젤|최다|상위)`)
+)
+
+// topN is the number of a ranking's first the question asks for (0: all).
+func topN(text string) int {
+	m := topRe.FindStringSubmatch(text)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1] + m[2])
+	return n
+}
+
+// plannedToo says a downtime ranking again with planned work counted:
+// its first three and the total ("" when the result has no downtime).
+func (r *run) plannedToo(x agent.ToolResult) string {
+	d, ok := decode[maintData](x.Result.Data)
+	if !ok {
+		return ""
+	}
+	var top []string
+	total := 0.0
+	for _, f := range d.Figures {
+		total += f.DowntimeHours
+		if f.DowntimeHours > 0 && len(top) < 3 {
+			top = append(top, r.msg("maint.hours_of", f.Group, fmt.Sprintf("%.1f", f.DowntimeHours)))
+		}
+	}
+	if len(top) == 0 {
+		return ""
+	}
+	return r.msg("maint.planned_too", strings.Join(top, ", "), r.derive("downtime hours, planned work included", math.Round(total*10)/10, "sum of the groups' downtime"))
 }
 
 // whoDidRe asks who did a job: the records name no one.
@@ -724,6 +799,12 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if ask.key == "longest" {
 		return r.longestWithout(d)
 	}
+	top, shown, more := topN(r.q.Text), 0, 0
+	if grouped && ask.key == "downtime" && mostAskRe.MatchString(r.q.Text) && len(d.Figures) > 0 && d.Figures[0].DowntimeHours > 0 {
+		// "which machine cost us the most downtime?": that one, first.
+		f := d.Figures[0]
+		out = append(out, r.msg("maint.downtime_most", f.Group, fmt.Sprintf("%.1f", f.DowntimeHours)))
+	}
 	if grouped && ask.key == "downtime" {
 		// "total unplanned downtime in october and which machine was
 		// worst": the total first, then each, most first.
@@ -805,6 +886,13 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			if len(d.Figures) > 5 && f.DowntimeHours == 0 && f.Failures == 0 {
 				continue // nothing lost there
 			}
+			if grouped && top > 0 && shown == top {
+				if f.DowntimeHours > 0 {
+					more++ // "top 3 machines by downtime": three
+				}
+				continue
+			}
+			shown++
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "cost":
 			if f.CostRecords > 0 {
@@ -833,6 +921,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 			out = append(out, s)
 		}
+	}
+	if more > 0 {
+		out = append(out, r.msg("maint.downtime_more", more))
 	}
 	if ask.key == "reliability" && (worstLineRe.MatchString(r.q.Question) || bestLineRe.MatchString(r.q.Question)) {
 		// "which one's the worst?" after the presses' MTBF: the machine(s)
