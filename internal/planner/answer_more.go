@@ -2290,7 +2290,7 @@ func (r *run) readingsTable(assets []string, sensor string) (lines []string, old
 
 // downAskRe asks how long a machine was down for an incident ("how long
 // was it down?", "몇 시간 멈췄어?").
-var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|we|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 시간|다운타임`)
+var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|we|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 ?시간|다운타임`)
 
 // incidentDowntime says, for the first incidents listed, the downtime
 // their failure records give (the record that links the incident).

@@ -113,7 +113,7 @@ const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:
 const partChangedKO = `(?:마지막|최근|언제).{0,15}` + partGoneKO + `|` + partGoneKO + `.{0,10}(?:언제|마지막|얼마)`
 
 // partGoneKO is a part and "간" (changed): "필터 간게", "베어링 간 날".
-const partGoneKO = `(?:필터|스트레이너|베어링|벨트|씰|임펠러|엘리먼트|오일|부품|매트)\S{0,2}\s*(?:간|갈은|갈아 ?준)\s*(?:게|거|것|지|때|날|적)`
+const partGoneKO = `(?:필터|스트레이너|베어링|벨트|씰|임펠러|엘리먼트|오일|부품|매트)\S{0,2}\s*(?:(?:마지막으로|마지막에|최근에?|언제)\s+)?(?:간|갈은|갈아 ?준)\s*(?:게|거|것|지|때|날|적)`
 
 // failAskRe asks about failures rather than service.
 var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
@@ -388,6 +388,12 @@ var (
 func (r *run) maintenance() {
 	if checkedSinceRe.MatchString(r.q.Text) && len(r.q.Assets) == 1 {
 		r.checkedSince(r.q.Assets[0])
+		return
+	}
+	if ask := maintAskOf(r.q.Text); histFixRe.MatchString(r.q.Text) && len(r.q.Assets) == 1 && !r.q.Window.Named && (ask == nil || ask.key == "count") {
+		// "how often has pump 2's strainer clogged and how did we fix
+		// it?": its cases, counted, each with what fixed it.
+		r.history()
 		return
 	}
 	r.maintenanceAs("")
