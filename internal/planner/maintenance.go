@@ -486,6 +486,20 @@ func (r *run) maintenanceAs(key string) {
 			break
 		}
 	}
+	if ask.key == "replaced" && args["component"] == nil && q.FollowUp {
+		// "when did we last change it?" after "time to change the filter?":
+		// the part the thread named last.
+		earlier := strings.Split(q.Thread, "\n")
+	thread:
+		for i := len(earlier) - 1; i >= 0; i-- {
+			for _, c := range componentWords {
+				if c.re.MatchString(plant.Normalize(earlier[i])) {
+					args["component"] = c.part
+					break thread
+				}
+			}
+		}
+	}
 	if (ask.key == "last" || ask.key == "next") && pmWordRe.MatchString(q.Text) && args["kind"] == nil {
 		args["kind"] = "preventive" // "the last PM on cnc-4": not its last inspection
 	}
