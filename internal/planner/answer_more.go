@@ -1211,17 +1211,38 @@ func (r *run) history() {
 	sort.SliceStable(found, func(i, j int) bool {
 		return histTier(found[i], asset, r.p) < histTier(found[j], asset, r.p)
 	})
+	// "how many times has conveyor 1 had belt slip, and what fixed it each
+	// time?": the machine's own cases, all of them read, newest first, and
+	// how many the records count.
+	timesAsked, fixAsked := histTimesRe.MatchString(q.Text) && asset != "", histFixRe.MatchString(q.Text) && asset != ""
+	preventAsked := preventAskRe.MatchString(q.Text) && asset != ""
+	var count string
+	if timesAsked || fixAsked || preventAsked {
+		var own []*doc
+		for _, d := range found {
+			if d.Asset == asset {
+				own = append(own, d)
+			}
+		}
+		if len(own) > 0 {
+			sort.SliceStable(own, func(i, j int) bool { return own[i].Occurred > own[j].Occurred })
+			found = own[:min(6, len(own))]
+		}
+		if timesAsked {
+			count = r.timesRecorded(asset, mode, own)
+		}
+	}
 	if limit := 4; failedAsked && asset == "" && mode == "" {
 		limit = 8 // lessons learned: every failed fix, a meeting's worth
 		if len(found) > limit {
 			found = found[:limit]
 		}
-	} else if len(found) > limit {
+	} else if len(found) > limit && !timesAsked && !fixAsked && !preventAsked {
 		found = found[:limit]
 	}
 	var read []agent.ToolCall
 	for i, d := range found {
-		if i < 2 {
+		if i < 2 || timesAsked || fixAsked || preventAsked {
 			read = append(read, agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
 		}
 	}
@@ -1231,6 +1252,11 @@ func (r *run) history() {
 	for _, d := range found {
 		if asset != "" && d.Asset == asset {
 			own++
+		}
+		if fixAsked {
+			// Every action, and how a fix that did not hold failed.
+			out = append(out, sentence(strings.TrimSuffix(r.historyLineN(d, asset, 4), ".")+r.outcomeDetail(d)))
+			continue
 		}
 		out = append(out, r.historyLine(d, asset))
 	}
@@ -1254,6 +1280,12 @@ func (r *run) history() {
 		// for the incidents listed.
 		out = append(out, r.incidentDowntime(found)...)
 	}
+	if count != "" {
+		out = append([]string{count}, out...) // "how many times?": the count first
+	}
+	if preventAsked && len(found) > 0 && found[0].Asset == asset {
+		out = append(r.preventions(found, asset, mode), out...) // "재발방지 대책": the measures first
+	}
 	if now != "" {
 		out = append([]string{now}, out...)
 	}
@@ -1263,6 +1295,146 @@ func (r *run) history() {
 	}
 	r.a.Escalate = r.msg("escalate.default")
 }
+
+// histTimesRe asks how many times something happened ("how many times
+// has it slipped?", "몇번 났었어?"); histFixRe what fixed it ("what fixed
+// it each time?", "뭐로 고쳤는지도").
+var (
+	histTimesRe = regexp.MustCompile(`(?i)\bhow many (?:times|incidents|cases)\b|\bhow often\b|몇 ?(?:번|회|차례)|횟수`)
+	histFixRe   = regexp.MustCompile(`(?i)\bwhat (?:fixed|cured|solved|sorted)\b|\bhow (?:was|were|did) (?:it|they|we) (?:get )?(?:fix|fixed|repair|repaired|solve|solved|cure|cured)\b|\bwhat (?:was|did we|did they) (?:do|done)\b.{0,20}\b(?:fix|each time|about it)\b|(?:뭐로|뭘로|무엇으로|어떻게) ?(?:고쳤|고친|해결|조치)|조치(?:는|한 ?거|했던 ?거)? ?(?:뭐|뭔)`)
+)
+
+// timesRecorded says how many times the machine had the failure (any
+// failure when no mode is named), from its failure records, with their
+// ids; from the incidents found, with their dates, when there are no
+// records ("" when neither says).
+func (r *run) timesRecorded(asset, mode string, own []*doc) string {
+	what := r.subject("", mode)
+	if mode == "" {
+		what = r.msg("maint.what_failures")
+	}
+	args := map[string]any{"asset": asset, "kind": "failure"}
+	if mode != "" {
+		args["failure_mode"] = mode
+	}
+	if recs, ok := r.records(args); ok {
+		if len(recs) == 0 {
+			return r.msg("hist.times_none", asset, what)
+		}
+		var ids []string
+		for _, rec := range recs {
+			ids = append(ids, rec.ID)
+		}
+		n := r.derive(asset+" "+what+", failure records", float64(len(recs)), "count of the failure records")
+		return r.msg("hist.times", asset, what, n, strings.Join(ids, ", "))
+	}
+	if len(own) == 0 {
+		return ""
+	}
+	var when []string
+	for _, d := range own {
+		when = append(when, r.occurredDay(d))
+	}
+	n := r.derive(asset+" "+what+", incidents", float64(len(own)), "count of the incident documents found")
+	return r.msg("hist.times_docs", asset, what, n, strings.Join(when, ", "))
+}
+
+// outcomeDetail is how a fix that did not fully work turned out, from the
+// incident's outcome section ("Partial: slip stopped, but the oil-soaked
+// belt kept slipping … and was replaced a week later"), as " — …" ("" for
+// a fix that worked or a record that does not say).
+func (r *run) outcomeDetail(d *doc) string {
+	if !d.Read || strings.EqualFold(d.Outcome, "worked") {
+		return ""
+	}
+	for _, l := range sectionLines(sections(d.Body), "outcome", "결과") {
+		for _, sen := range splitSentences(strings.TrimSpace(l)) {
+			if !outcomeWordRe.MatchString(sen) || injectionRe.MatchString(sen) {
+				continue
+			}
+			sen = strings.TrimSuffix(strings.TrimSpace(outcomeWordRe.ReplaceAllString(strings.ReplaceAll(sen, "**", ""), "")), ".")
+			switch {
+			case r.ko() && !hasHangul(sen):
+				sen = r.msg("quote.en", sen)
+			case !r.ko() && hasHangul(sen):
+				sen = r.msg("quote.ko", sen)
+			}
+			return r.msg("hist.how_went", sen)
+		}
+	}
+	return ""
+}
+
+// preventAskPattern asks what was put in place so a failure does not
+// happen again ("재발방지 대책", "what did we put in place so cnc-4
+// doesn't overheat again?", "countermeasures").
+const preventAskPattern = `재발 ?방지|재발 ?(?:안|않|막)|(?:대책|방지책)\S*\s*(?:뭐|뭔|무엇|어떤|있|세웠|했)|\bprevent\w*\b.{0,30}\b(?:again|recurr\w*|repeat\w*|happening)|\bput in place\b|\bso (?:it|that|that it|[a-z]+-?\d+|the \w+) (?:does ?n[o']?t|won'?t|will not|never|can'?t|cannot) .{0,30}\bagain\b|\bcounter-?measures?\b|\b(?:stop|keep) (?:it|this|that) (?:from )?(?:happening|coming back|recurring)(?: again)?\b|\bwhat (?:did|have) we (?:change|changed)\b.{0,30}\bsince\b`
+
+var preventAskRe = regexp.MustCompile(`(?i)` + preventAskPattern)
+
+// measureRe finds a sentence of an incident that records a measure put in
+// place against a repeat ("Fan filter change added to the monthly PM",
+// "Parameters restored and an external fan fitted", "스트레이너 점검 주기를
+// 2주로 단축했다"); lessonRe one that states the lesson drawn.
+var (
+	measureRe = regexp.MustCompile(`(?i)\badded to\b|\bnow\b|\bmoved (?:from|to)\b|\binterval\b|\brule adopted\b|\brequested\b|\bupdated\b|\bfitted\b|\binstalled\b|\brestored\b|\bintroduced\b|\bcut from\b|\bfrom now on\b|\bevery (?:\d+|two|three|four|shift|week|month)|\bper shift\b|추가했|단축했|주기를|요청했|설치했|도입했|변경했|마다`)
+	lessonRe  = regexp.MustCompile(`(?i)^\W*(?:lesson|rule|always|교훈)\b|^\W*(?:lesson|rule)\w*:`)
+)
+
+// preventions says, for each of the machine's incidents found, what its
+// record says was put in place against a repeat: the outcome's measures
+// and the actions that changed a practice ("Lubrication interval cut from
+// 8 to 4 hours"), else its lesson; said so when none records any.
+func (r *run) preventions(found []*doc, asset, mode string) []string {
+	var lines []string
+	for _, d := range found {
+		if !d.Read || d.Asset != asset {
+			continue
+		}
+		var ms []string
+		for _, a := range actionItems(d.Body) {
+			if measureRe.MatchString(a) && !injectionRe.MatchString(a) && !outcomeLineRe.MatchString(a) {
+				ms = append(ms, strings.TrimSuffix(a, "."))
+			}
+		}
+		var lesson string
+		for _, l := range sectionLines(sections(d.Body), "outcome", "결과") {
+			for _, sen := range splitSentences(strings.TrimSpace(l)) {
+				sen = strings.TrimSuffix(strings.ReplaceAll(sen, "**", ""), ".")
+				switch {
+				case injectionRe.MatchString(sen) || outcomeWordRe.MatchString(sen+":"):
+				case measureRe.MatchString(sen):
+					ms = append(ms, sen)
+				case lesson == "" && lessonRe.MatchString(sen):
+					lesson = sen
+				}
+			}
+		}
+		if len(ms) == 0 && lesson != "" {
+			ms = []string{lesson}
+		}
+		if len(ms) == 0 {
+			continue
+		}
+		said := strings.Join(ms, "; ")
+		switch {
+		case r.ko() && !hasHangul(said):
+			said = r.msg("quote.en", said)
+		case !r.ko() && hasHangul(said):
+			said = r.msg("quote.ko", said)
+		}
+		lines = append(lines, r.msg("hist.prevent", d.ID, r.occurredDay(d), said))
+	}
+	subject := r.subject(asset, mode)
+	if len(lines) == 0 {
+		return []string{r.msg("hist.prevent_none", subject)}
+	}
+	return append([]string{r.msg("hist.prevent_head", subject)}, lines...)
+}
+
+// outcomeWordRe starts the sentence of an outcome section that says how
+// a fix turned out ("Partial: …", "**Failed**: …", "효과 없음: …").
+var outcomeWordRe = regexp.MustCompile(`(?i)^\W*(?:partial|partly|failed|did not work|not fixed|worked|효과 ?없|부분적|실패)\W*[:：]`)
 
 // similarNowRe asks for past cases like a machine's present state ("the
 // incidents similar to what press 3 has now", "has this happened before
@@ -1367,8 +1539,12 @@ func (r *run) quoteTitle(title string) string {
 	return title
 }
 
-// historyLine says one past incident: when, what, what was done, whether it worked.
-func (r *run) historyLine(d *doc, asset string) string {
+// historyLine says one past incident: when, what, what was done (its
+// first two actions), whether it worked.
+func (r *run) historyLine(d *doc, asset string) string { return r.historyLineN(d, asset, 2) }
+
+// historyLineN is historyLine with up to acts of the recorded actions.
+func (r *run) historyLineN(d *doc, asset string, acts int) string {
 	title := r.quoteTitle(d.Title)
 	who := d.ID
 	if asset != "" && d.Asset != "" && d.Asset != asset {
@@ -1376,21 +1552,21 @@ func (r *run) historyLine(d *doc, asset string) string {
 	}
 	s := r.msg("hist.line", who, r.occurredDay(d), title, r.msg("outcome."+strings.ToLower(orDefault(d.Outcome, "unknown"))))
 	if d.Read {
-		var acts []string
+		var did []string
 		for _, a := range actionItems(d.Body) {
 			if injectionRe.MatchString(a) {
 				r.ignored(d.ID)
 				continue
 			}
 			if !outcomeLineRe.MatchString(a) {
-				acts = append(acts, strings.TrimSuffix(a, "."))
+				did = append(did, strings.TrimSuffix(a, "."))
 			}
-			if len(acts) == 2 {
+			if len(did) == acts {
 				break
 			}
 		}
-		if len(acts) > 0 {
-			done := strings.Join(acts, "; ")
+		if len(did) > 0 {
+			done := strings.Join(did, "; ")
 			switch {
 			case r.ko() && !hasHangul(done):
 				done = r.msg("quote.en", done)
@@ -1399,7 +1575,7 @@ func (r *run) historyLine(d *doc, asset string) string {
 			}
 			s += r.msg("hist.done", done)
 		}
-		if histCauseRe.MatchString(r.q.Text) {
+		if histCauseRe.MatchString(r.q.Text) && !r.causeSaid[d.ID] {
 			// "지난번에 과열로 섰을때 원인 뭐였죠?": the record's root cause too.
 			if rc := firstSentence(sectionLines(sections(d.Body), "root cause", "cause", "원인")); rc != "" && !injectionRe.MatchString(rc) {
 				switch {
@@ -2120,12 +2296,14 @@ func (r *run) readingsTable(assets []string, sensor string) (lines []string, old
 
 // downAskRe asks how long a machine was down for an incident ("how long
 // was it down?", "몇 시간 멈췄어?").
-var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 시간|다운타임`)
+var downAskRe = regexp.MustCompile(`(?i)\bhow long (?:was|were|is|did) (?:it|they|we|the \w+|[a-z]+-?\d+|[a-z]+ \d+)? ?(?:down|out|stopped|off|take)\b|\bdowntime\b|\bhow long did (?:it|the (?:repair|fix|job)) take\b|몇 ?시간 ?(?:멈|섰|정지|걸)|얼마나 (?:멈|섰|걸렸)|정지 ?시간|다운타임`)
 
 // incidentDowntime says, for the first incidents listed, the downtime
 // their failure records give (the record that links the incident).
 func (r *run) incidentDowntime(found []*doc) []string {
 	var out []string
+	cited := slices.Clone(r.a.Citations)
+	defer func() { r.a.Citations = cited }() // the machine's other failures are read, not cited
 	for _, d := range found[:min(3, len(found))] {
 		if d.Asset == "" {
 			continue

@@ -119,6 +119,23 @@ func TestRecordIntents(t *testing.T) {
 	require.Equal(t, "due", maintAskOf("show me all open work orders due this week").key)
 	require.Equal(t, "bundle", maintAskOf("bundle the open work orders due this week").key)
 	require.Equal(t, "next", maintAskOf("which machines need pm this week?").key)
+	// Time a machine cost is downtime; money is cost.
+	require.Equal(t, "downtime", maintAskOf("which machine cost us the most downtime last 90 days?").key)
+	require.Equal(t, "cost", maintAskOf("how much did breakdowns cost us last year?").key)
+	require.Equal(t, "cost", maintAskOf("what did the downtime cost us in money?").key)
+	// A count asked with the downtime beside it is the downtime figure,
+	// which counts the failures too.
+	require.Equal(t, "downtime", maintAskOf("how many breakdowns on line 3 this quarter and how much downtime").key)
+	require.Equal(t, "count", maintAskOf("how many breakdowns on line 3 this quarter").key)
+	require.Equal(t, "replaced", maintAskOf("마지막으로 필터 간게 언제야?").key)
+	require.Equal(t, 3, topN("top 3 machines by downtime"))
+	require.Equal(t, 3, topN("다운타임 젤 많은 설비 top3"))
+	require.Equal(t, 0, topN("which machine had the most downtime?"))
+	// "라인별로 합치면?" after a downtime ranking: the same figures by line.
+	for _, text := range []string{"라인별로 합치면?", "and by line?", "설비별로는?"} {
+		q := Understand(text, now, pl, []string{"최근 3개월 고장 다운타임 젤 많은 설비 top3 뽑아줘"}, tools.Scope{})
+		require.Equal(t, IntentMaintenance, q.Intent, text)
+	}
 	// The plan itself, or whether it will be met.
 	for text, want := range map[string]bool{
 		"what's the plan for line 1 tomorrow?":             true,

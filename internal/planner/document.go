@@ -73,13 +73,29 @@ func (r *run) document() {
 	}
 }
 
-// incidentStory tells one incident: the history line (when, what, the
-// outcome, what was done) and its symptoms and root cause as recorded.
+// incidentStory tells one incident: what the question asks of it first
+// (its root cause, how long it was down), then the history line (when,
+// what, the outcome, what was done) and its symptoms and root cause as
+// recorded.
 func (r *run) incidentStory(d *doc) []string {
 	if t, err := time.Parse(time.RFC3339, d.Occurred); err == nil {
 		d.Occurred = r.p.Local(t).Format("2006-01-02") // get_document's instant, as search writes it
 	}
-	out := []string{r.historyLine(d, "")}
+	var lead []string
+	causeAsked := histCauseRe.MatchString(r.q.Text)
+	if causeAsked {
+		// "INC-1003 what was the root cause?": the whole root cause (the
+		// worn bearing and why it wore), first.
+		if rc := r.rootCause(d); rc != "" {
+			lead = append(lead, r.msg("doc.cause_of", d.ID, rc))
+			r.causeLed(d.ID)
+		}
+	}
+	if downAskRe.MatchString(r.q.Text) {
+		// "… and how long were we down?": the failure record's downtime.
+		lead = append(lead, r.incidentDowntime([]*doc{d})...)
+	}
+	out := append(lead, r.historyLineN(d, "", 4))
 	secs := sections(d.Body)
 	done := 0
 	for _, a := range actionItems(d.Body) {
@@ -98,18 +114,65 @@ func (r *run) incidentStory(d *doc) []string {
 		if part.key == "doc.done" && done > 0 {
 			continue // the history line says what was done
 		}
-		text := firstSentence(sectionLines(secs, part.names...))
-		if text == "" || injectionRe.MatchString(text) {
-			continue
+		if part.key == "doc.cause" && causeAsked {
+			continue // said first
 		}
-		if r.ko() && !hasHangul(text) {
+		text := firstSentence(sectionLines(secs, part.names...))
+		if part.key == "doc.cause" {
+			text = r.rootCause(d)
+		} else if text == "" || injectionRe.MatchString(text) {
+			continue
+		} else if r.ko() && !hasHangul(text) {
 			text = r.msg("quote.en", text)
 		} else if !r.ko() && hasHangul(text) {
 			text = r.msg("quote.ko", text)
 		}
+		if text == "" {
+			continue
+		}
 		out = append(out, r.msg(part.key, strings.TrimSpace(text)))
 	}
 	return out
+}
+
+// rootCause is an incident's root cause as recorded, whole (its first
+// sentences: "the bearing was spalled" and "its grease line was partly
+// blocked"), quoted when in the other language ("" when none is written).
+func (r *run) rootCause(d *doc) string {
+	lines := sectionLines(sections(d.Body), "root cause", "cause", "원인")
+	var prose []string
+	for _, l := range lines {
+		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "|") {
+			prose = append(prose, strings.TrimLeft(t, "-*• "))
+		}
+	}
+	sens := splitSentences(strings.Join(prose, " "))
+	if len(sens) > 3 {
+		sens = sens[:3]
+	}
+	text := strings.TrimSpace(strings.Join(sens, " "))
+	if text == "" || injectionRe.MatchString(text) {
+		return ""
+	}
+	if r := []rune(text); len(r) > 480 {
+		text = string(r[:480]) + "…"
+	}
+	switch {
+	case r.ko() && !hasHangul(text):
+		text = r.msg("quote.en", strings.TrimSuffix(text, "."))
+	case !r.ko() && hasHangul(text):
+		text = r.msg("quote.ko", strings.TrimSuffix(text, "."))
+	}
+	return text
+}
+
+// causeLed notes an incident whose root cause the answer already led
+// with: its history line does not say it again.
+func (r *run) causeLed(id string) {
+	if r.causeSaid == nil {
+		r.causeSaid = map[string]bool{}
+	}
+	r.causeSaid[id] = true
 }
 
 // recordByID says what the maintenance record with that id is: its kind,

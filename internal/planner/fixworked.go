@@ -22,6 +22,10 @@ import (
 // fixWorkedRe asks whether a fix done in the past worked.
 var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
 
+// howFixedRe asks how something was fixed ("how did we fix it?"), not
+// whether the fix worked: the incidents' actions answer it.
+var howFixedRe = regexp.MustCompile(`\bhow (?:did|do|have|had) (?:we|they|you|maintenance|it) (?:get |got )?(?:fix|fixed|repair|repaired|solve|solved|sort|sorted|cure|cured)\b`)
+
 // fixStopRe are the words of such a question that say nothing of what was
 // done: function words, times, machine names.
 var fixStopRe = regexp.MustCompile(`\b(?:the|that|our|their|your|on|in|at|of|for|to|back|last|this|year|month|week|ago|it|its|a|an|did|does|do|was|were|is|work|worked|hold|help|fix|fixed|repair|job|successful|effective|success|\d+)\b|[a-z]+-\d+|\S*(?:년|월|주|일)에?\b|효과\S*|소용\S*|있었\S*|없었\S*|거\b|것\b`)
@@ -30,7 +34,7 @@ var fixStopRe = regexp.MustCompile(`\b(?:the|that|our|their|your|on|in|at|of|for
 // question is not that or no incident of the machine is found.
 func (r *run) fixWorked(targets []string) bool {
 	q := r.q
-	if !fixWorkedRe.MatchString(q.Text) || len(targets) != 1 {
+	if !fixWorkedRe.MatchString(q.Text) || len(targets) != 1 || howFixedRe.MatchString(q.Text) {
 		return false
 	}
 	asset := targets[0]

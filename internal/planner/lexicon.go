@@ -128,7 +128,7 @@ var intentPhrases = map[Intent][]phrase{
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
 		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)`),
-		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`),
+		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)|`+partChangedKO),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
 		// "did anyone grease press 3 recently?": its lubrication records.
 		p(8, workDoneAskPattern),
@@ -183,6 +183,9 @@ var intentPhrases = map[Intent][]phrase{
 		// "그때 원인이 뭐였고 뭘로 고쳤어?", "9월 과열 원인이랑 뭘로 고쳤는지":
 		// a past failure's cause and what fixed it, from its record.
 		p(7, `(?:뭘로|뭐로|무엇으로|뭐 ?해서|어떻게) ?(?:고쳤|해결했|해결됐|수리했|조치했|복구했)|(?:원인|이유)\S*.{0,15}(?:고쳤|해결했|조치했|수리했|조치는|조치가)`),
+		// "cnc-4 과열 재발방지 대책 뭐였더라", "what did we put in place so
+		// cnc-4 doesn't overheat again?": the measures its incidents record.
+		p(9, preventAskPattern),
 		// "what's the newest incident?", "recent incidents": the latest records.
 		p(6, `\b(?:latest|newest|most recent|recent|last few|last \d+) (?:incidents?|cases|breakdowns|problems)\b|최근 (?:사례|사고|고장 사례)`),
 		// "how many incidents did we have last month?", "list the

@@ -2,10 +2,12 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -104,7 +106,14 @@ const alarmRecordsAsk = `\b(?:list|show(?: me)?)\b.{0,20}\b(?:failures|breakdown
 var replacedAskRe = regexp.MustCompile(replacedAskPattern)
 
 // replacedAskPattern is replacedAskRe's pattern, which the intent phrases share.
-const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)`
+const replacedAskPattern = `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|\b(?:replaced|changed|swapped)\b.{0,20}\blast\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)|` + partChangedKO
+
+// partChangedKO asks when a part was last changed, said with "갈다"'s
+// short form ("마지막으로 필터 간게 언제야?", "필터 간 지 얼마나 됐어?").
+const partChangedKO = `(?:마지막|최근|언제).{0,15}` + partGoneKO + `|` + partGoneKO + `.{0,10}(?:언제|마지막|얼마)`
+
+// partGoneKO is a part and "간" (changed): "필터 간게", "베어링 간 날".
+const partGoneKO = `(?:필터|스트레이너|베어링|벨트|씰|임펠러|엘리먼트|오일|부품|매트)\S{0,2}\s*(?:(?:마지막으로|마지막에|최근에?|언제)\s+)?(?:간|갈은|갈아 ?준)\s*(?:게|거|것|지|때|날|적)`
 
 // failAskRe asks about failures rather than service.
 var failAskRe = regexp.MustCompile(`\bfail\w*|\bbreak\w*|\bbroke\w*|고장`)
@@ -120,8 +129,10 @@ var (
 )
 
 // downtimeHoursRe asks for hours of downtime ("how many hours of downtime
-// did line 1 have?"): the downtime figure, though it starts "how many".
-var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|정지 시간|다운타임`)
+// did line 1 have?", "how many breakdowns … and how much downtime?"): the
+// downtime figure, which counts the failures too, though it starts "how
+// many".
+var downtimeHoursRe = regexp.MustCompile(`\bhours? (?:of )?(?:downtime|down|lost|stopped)\b|\bdowntime hours\b|\b(?:how much|what|and(?: the)?(?: total)?|plus(?: the)?|with(?: the)?) downtime\b|\bhow long (?:were|was) (?:we|it|they) down\b|정지 ?시간|다운타임`)
 
 // bundleWordRe asks for open work grouped into visits.
 var bundleWordRe = regexp.MustCompile(`\bbundle\w*\b|\bone visit\b|\btogether\b|\bgroup\w*\b|묶어|한 번에`)
@@ -162,6 +173,9 @@ func maintAskOf(text string) *maintAsk {
 	case byKey("bundle").re.MatchString(text) && byKey("due").re.MatchString(text) && !bundleWordRe.MatchString(text):
 		return byKey("due") // "open work orders due this week": those due, not visits
 	}
+	if costOfTimeRe.MatchString(text) && !moneyRe.MatchString(costOfTimeRe.ReplaceAllString(text, " ")) {
+		return byKey("downtime") // "which machine cost us the most downtime?": hours, not money
+	}
 	if betweenFailuresRe.MatchString(text) || mtbfNamedRe.MatchString(text) {
 		// "how many failures … and what's its MTBF?": the reliability
 		// figures, which count the failures too.
@@ -187,21 +201,39 @@ func maintAskOf(text string) *maintAsk {
 	return nil
 }
 
+// costOfTimeRe says what something cost in time ("which machine cost us
+// the most downtime?", "cost us 12 hours"); moneyRe names money.
+var (
+	costOfTimeRe = regexp.MustCompile(`(?i)\bcost(?:s|ing)?\b (?:us |the plant |the line |them |it |me )?(?:the )?(?:most |more |much |least |a lot of |so much |\d+(?:\.\d+)? )?(?:hours? (?:of )?)?(?:downtime|hours|uptime|production time|production hours)\b`)
+	moneyRe      = regexp.MustCompile(`(?i)\bmoney\b|[$€£₩]|\b(?:dollars?|euros?|won|budget|spend\w*|spent|expens\w*|price\w*|cash)\b|비용|돈|지출|금액|원가`)
+)
+
 // mtbfNamedRe names a reliability figure.
 var mtbfNamedRe = regexp.MustCompile(`(?i)\bmtbf\b|\bmttr\b|\bmean time (?:between|to)\b|고장 간격|평균 수리|평균 고장`)
 
 // componentWords are parts people name in maintenance questions, as the
 // records name them (a part of the component's name matches).
 var componentWords = []struct {
-	re   *regexp.Regexp
-	part string
+	re       *regexp.Regexp
+	part, ko string
 }{
-	{regexp.MustCompile(`strainer|스트레이너`), "strainer"},
-	{regexp.MustCompile(`filter|필터`), "filter"},
-	{regexp.MustCompile(`bearing|베어링`), "bearing"},
-	{regexp.MustCompile(`\bbelt|벨트`), "belt"},
-	{regexp.MustCompile(`\bseal\b|씰`), "seal"},
-	{regexp.MustCompile(`impeller|임펠러`), "impeller"},
+	{regexp.MustCompile(`strainer|스트레이너`), "strainer", "스트레이너"},
+	{regexp.MustCompile(`filter|필터`), "filter", "필터"},
+	{regexp.MustCompile(`bearing|베어링`), "bearing", "베어링"},
+	{regexp.MustCompile(`\bbelt|벨트`), "belt", "벨트"},
+	{regexp.MustCompile(`\bseal\b|씰`), "seal", "씰"},
+	{regexp.MustCompile(`impeller|임펠러`), "impeller", "임펠러"},
+}
+
+// partWord names a part of componentWords in the answer's language
+// (another part as the records name it).
+func (r *run) partWord(part string) string {
+	for _, c := range componentWords {
+		if c.part == part && r.ko() {
+			return c.ko
+		}
+	}
+	return part
 }
 
 // workDoneWords name work that records carry only in their titles
@@ -358,6 +390,12 @@ func (r *run) maintenance() {
 		r.checkedSince(r.q.Assets[0])
 		return
 	}
+	if ask := maintAskOf(r.q.Text); histFixRe.MatchString(r.q.Text) && len(r.q.Assets) == 1 && !r.q.Window.Named && (ask == nil || ask.key == "count") {
+		// "how often has pump 2's strainer clogged and how did we fix
+		// it?": its cases, counted, each with what fixed it.
+		r.history()
+		return
+	}
 	r.maintenanceAs("")
 }
 
@@ -446,6 +484,20 @@ func (r *run) maintenanceAs(key string) {
 		if c.re.MatchString(q.Text) {
 			args["component"] = c.part
 			break
+		}
+	}
+	if ask.key == "replaced" && args["component"] == nil && q.FollowUp {
+		// "when did we last change it?" after "time to change the filter?":
+		// the part the thread named last.
+		earlier := strings.Split(q.Thread, "\n")
+	thread:
+		for i := len(earlier) - 1; i >= 0; i-- {
+			for _, c := range componentWords {
+				if c.re.MatchString(plant.Normalize(earlier[i])) {
+					args["component"] = c.part
+					break thread
+				}
+			}
 		}
 	}
 	if (ask.key == "last" || ask.key == "next") && pmWordRe.MatchString(q.Text) && args["kind"] == nil {
@@ -561,6 +613,14 @@ func (r *run) maintenanceAs(key string) {
 		r.maintPeriods(ask, args) // "this week's downtime vs last week"
 		return
 	}
+	var withPlanned map[string]any
+	if ask.key == "downtime" && args["kind"] == nil && (args["group_by"] == "asset" || args["group_by"] == "line") {
+		// "which machine cost us the most downtime?", "top 3 machines by
+		// downtime": ranked by what breakdowns cost; planned work, which
+		// the records count as downtime too, said apart.
+		withPlanned = maps.Clone(args)
+		args["kind"] = "failure"
+	}
 	calls := []agent.ToolCall{{Name: tools.MaintenanceHistory, Args: args}}
 	if ask.key == "reliability" && len(targets) > 1 {
 		// Together, and each machine.
@@ -572,7 +632,14 @@ func (r *run) maintenanceAs(key string) {
 		}
 		calls = append([]agent.ToolCall{{Name: tools.MaintenanceHistory, Args: together}}, calls...)
 	}
+	if withPlanned != nil {
+		calls = append(calls, agent.ToolCall{Name: tools.MaintenanceHistory, Args: withPlanned})
+	}
 	res := r.call(calls...)
+	var planned *agent.ToolResult
+	if withPlanned != nil && len(res) == len(calls) {
+		planned, res = &res[len(res)-1], res[:len(res)-1]
+	}
 	if len(res) == 0 || !res[0].OK {
 		if mt := metricFor(q.Text); mt != nil {
 			q.Metric = mt
@@ -594,12 +661,60 @@ func (r *run) maintenanceAs(key string) {
 			r.a.Citations = appendCitation(r.a.Citations, c)
 		}
 	}
+	if planned != nil && planned.OK {
+		if l := r.plannedToo(*planned); l != "" {
+			// Beside the ranking, before the records behind it.
+			at := len(lines)
+			if n := len(lines); n > 0 && strings.HasPrefix(lines[n-1], strings.TrimSuffix(r.msg("maint.records", ""), ".")) {
+				at = n - 1
+			}
+			lines = slices.Insert(lines, at, l)
+		}
+	}
 	if whoDidRe.MatchString(q.Text) {
 		lines = append(lines, r.msg("maint.who_unknown")) // "who did the last repair on pump 1?"
 	}
 	r.a.Situation = joinLines(lines)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// topRe asks for the first few of a ranking ("top 3 machines", "top3",
+// "상위 5개"); mostAskRe for the one with the most.
+var (
+	topRe     = regexp.MustCompile(`(?i)\btop ?(\d{1,2})\b|상위 ?(\d{1,2})`)
+	mostAskRe = regexp.MustCompile(`(?i)\b(?:the )?most\b|\bworst\b|\bhighest\b|\btop ?\d|(?:제일|가장|젤|최다|상위)`)
+)
+
+// topN is the number of a ranking's first the question asks for (0: all).
+func topN(text string) int {
+	m := topRe.FindStringSubmatch(text)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1] + m[2])
+	return n
+}
+
+// plannedToo says a downtime ranking again with planned work counted:
+// its first three and the total ("" when the result has no downtime).
+func (r *run) plannedToo(x agent.ToolResult) string {
+	d, ok := decode[maintData](x.Result.Data)
+	if !ok {
+		return ""
+	}
+	var top []string
+	total := 0.0
+	for _, f := range d.Figures {
+		total += f.DowntimeHours
+		if f.DowntimeHours > 0 && len(top) < 3 {
+			top = append(top, r.msg("maint.hours_of", f.Group, fmt.Sprintf("%.1f", f.DowntimeHours)))
+		}
+	}
+	if len(top) == 0 {
+		return ""
+	}
+	return r.msg("maint.planned_too", strings.Join(top, ", "), r.derive("downtime hours, planned work included", math.Round(total*10)/10, "sum of the groups' downtime"))
 }
 
 // whoDidRe asks who did a job: the records name no one.
@@ -704,6 +819,12 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 	if ask.key == "longest" {
 		return r.longestWithout(d)
 	}
+	top, shown, more := topN(r.q.Text), 0, 0
+	if grouped && ask.key == "downtime" && mostAskRe.MatchString(r.q.Text) && len(d.Figures) > 0 && d.Figures[0].DowntimeHours > 0 {
+		// "which machine cost us the most downtime?": that one, first.
+		f := d.Figures[0]
+		out = append(out, r.msg("maint.downtime_most", f.Group, fmt.Sprintf("%.1f", f.DowntimeHours)))
+	}
 	if grouped && ask.key == "downtime" {
 		// "total unplanned downtime in october and which machine was
 		// worst": the total first, then each, most first.
@@ -785,6 +906,13 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			if len(d.Figures) > 5 && f.DowntimeHours == 0 && f.Failures == 0 {
 				continue // nothing lost there
 			}
+			if grouped && top > 0 && shown == top {
+				if f.DowntimeHours > 0 {
+					more++ // "top 3 machines by downtime": three
+				}
+				continue
+			}
+			shown++
 			out = append(out, r.msg("maint.downtime", name, fmt.Sprintf("%.1f", f.DowntimeHours), f.Failures, span))
 		case "cost":
 			if f.CostRecords > 0 {
@@ -813,6 +941,9 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 			out = append(out, s)
 		}
+	}
+	if more > 0 {
+		out = append(out, r.msg("maint.downtime_more", more))
 	}
 	if ask.key == "reliability" && (worstLineRe.MatchString(r.q.Question) || bestLineRe.MatchString(r.q.Question)) {
 		// "which one's the worst?" after the presses' MTBF: the machine(s)
@@ -899,7 +1030,7 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 			recs = append(recs, s)
 		}
-		if len(recs) > 0 && ask.key == "count" && latestAskRe.MatchString(r.q.Text) {
+		if len(recs) > 0 && ask.key == "count" && latestAskRe.MatchString(maintTimeRe.ReplaceAllString(r.q.Text, " ")) {
 			// "when was the last alarm on press 3?": the newest record first.
 			out = append([]string{r.msg("maint.latest_record", recs[0])}, out...)
 		}
@@ -1418,7 +1549,9 @@ func (r *run) recordAt(s string) string {
 	return r.at(t)
 }
 
-// latestAskRe asks for the newest record ("the last alarm", "마지막 알람").
+// latestAskRe asks for the newest record ("the last alarm", "마지막 알람"),
+// read with the question's time words left out ("how many breakdowns
+// last month?" asks for no latest record).
 var latestAskRe = regexp.MustCompile(`(?i)\b(?:last|latest|most recent|newest)\b|마지막|최근`)
 
 // utcStamp rewrites a tool's UTC minute ("2026-12-06 21:36") in plant

@@ -126,6 +126,9 @@ type run struct {
 	// readingSaid is a reading the user gave that crosses a documented
 	// limit ("2.2 bar"): what the answer's steps rest on.
 	readingSaid string
+	// causeSaid holds the incidents whose root cause the answer led with
+	// (incidentStory): their history lines do not repeat it.
+	causeSaid map[string]bool
 	// twinOf maps a Korean runbook quoted in place of its English twin to
 	// that twin (oneOfTwins).
 	twinOf map[string]string

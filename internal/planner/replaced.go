@@ -27,7 +27,7 @@ func (r *run) replaced(args map[string]any) {
 		subject = r.maintScope(args)
 	}
 	if part != "" {
-		subject = r.msg("maint.part_of", part, subject)
+		subject = r.msg("maint.part_of", r.partWord(part), subject)
 	}
 	recs, ok := r.records(args)
 	if !ok {
@@ -35,7 +35,7 @@ func (r *run) replaced(args map[string]any) {
 		r.a.Confidence = "low"
 		return
 	}
-	var last, service *maintRecord
+	var last, before, service *maintRecord
 	var open []string
 	for i := range recs {
 		rec := &recs[i]
@@ -51,6 +51,8 @@ func (r *run) replaced(args map[string]any) {
 			open = append(open, r.msg("maint.open_one", rec.Title, rec.ID, r.recordAt(rec.Opened)))
 		case last == nil && replacing && rec.Status != "open":
 			last = rec
+		case before == nil && replacing && rec.Status != "open":
+			before = rec // the change before the last
 		}
 	}
 	if last == nil && len(recs) >= 50 {
@@ -80,6 +82,15 @@ func (r *run) replaced(args map[string]any) {
 		out = append(out, r.msg("maint.replaced_failure", subject, r.recordAt(last.Opened), last.Title, last.ID, r.recordAt(last.Closed)))
 	default:
 		out = append(out, r.msg("maint.replaced", subject, r.recordAt(last.Opened), last.Title, last.ID))
+	}
+	if last != nil && last.Kind != "failure" && before != nil && before.Kind == "failure" {
+		// "마지막으로 필터 간게 언제야?": the routine change, and the
+		// breakdown that changed it before, which says why it matters.
+		s := r.msg("maint.replaced_before", r.recordAt(before.Opened), before.Title, before.ID)
+		if before.Document != "" && before.Document != before.ID {
+			s += " → " + before.Document
+		}
+		out = append(out, sentence(s))
 	}
 	if service != nil && (last == nil || service.Opened > last.Opened) {
 		// A scheduled service of the part after its last repair: the

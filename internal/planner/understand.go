@@ -671,10 +671,11 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 		q.FollowUp = true
 	}
-	if prev.Intent == IntentMaintenance && maintAskOf(q.Text) == nil && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || !ownNamed && len(strings.Fields(q.Text)) <= 6 && (worstLineRe.MatchString(q.Text) || bestLineRe.MatchString(q.Text)) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
+	if prev.Intent == IntentMaintenance && maintAskOf(q.Text) == nil && (whichFirstRe.MatchString(q.Text) || allTimeRe.MatchString(q.Text) || !ownNamed && len(strings.Fields(q.Text)) <= 6 && (worstLineRe.MatchString(q.Text) || bestLineRe.MatchString(q.Text) || regroupRe.MatchString(q.Text)) || q.Window.Named && q.Intent != IntentMaintenance && len(strings.Fields(q.Text)) <= 5) {
 		// "which one first?" after the open work orders, "and last year?"
 		// after a count of breakdowns, "and over the whole history?" after
-		// a ranking: the thread's maintenance question again.
+		// a ranking, "라인별로 합치면?" after the machines' downtime: the
+		// thread's maintenance question again.
 		q.Intent, q.FollowUp = IntentMaintenance, true
 	}
 	if prev.Intent == IntentMaintenance && q.Intent == IntentMaintenance && maintAskOf(q.Text) != nil && !ownNamed && len(q.Unknown) == 0 && !allTimeRe.MatchString(q.Text) {
@@ -725,6 +726,10 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 		}
 	}
 }
+
+// regroupRe asks for the thread's figures summed another way ("라인별로
+// 합치면?", "and by line?", "per machine?").
+var regroupRe = regexp.MustCompile(`(?i)\b(?:by|per|for each|each) (?:line|machine|asset|type|model|component|part)s?\b|(?:라인|설비|기계|기종|모델|부품|유형|종류)\s*(?:별|마다)`)
 
 // moreLessRe asks which way a figure went against another period ("up or
 // down?", "늘었어 줄었어?", "그 전주보다").
