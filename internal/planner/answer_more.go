@@ -1843,19 +1843,47 @@ func (r *run) procedureFrom(ranked []*doc) {
 	if r.ko() && ko != nil {
 		koText = align(en, stepsOf(ko))
 	}
-	for i, it := range en {
-		s := agent.Step{Text: it, Citations: []string{primary.ID}}
-		if r.ko() {
-			switch {
-			case koText != nil && koText[i] != "":
-				s.Text = koText[i]
-				s.Citations = append(s.Citations, ko.ID)
-			case hasHangul(it):
-			default:
-				s.Text = r.msg("quote.step", it, primary.ID)
+	switch {
+	case r.ko() && ko != nil:
+		// A Korean question and the plant's Korean runbook of the same
+		// procedure: its own steps, in its own order (one of them may say
+		// what two English ones do), each marked by the English step it
+		// says, if any; what the English one has beyond it, counted.
+		enOf := map[string]string{}
+		missing := 0
+		for i, k := range koText {
+			if k != "" {
+				enOf[k] = en[i]
+			} else {
+				missing++
 			}
 		}
-		r.a.Steps = append(r.a.Steps, r.requested(s, it, primary.ID))
+		for _, k := range stepsOf(ko) {
+			s := agent.Step{Text: k, Citations: []string{primary.ID, ko.ID}}
+			it := k
+			if e, ok := enOf[k]; ok {
+				it = e // marked as the English step it says is
+			}
+			r.a.Steps = append(r.a.Steps, r.requested(s, it, primary.ID))
+		}
+		if missing > 0 {
+			defer func() { r.a.Situation = joinLines([]string{r.a.Situation, r.msg("proc.more_en", primary.ID, missing)}) }()
+		}
+	default:
+		for i, it := range en {
+			s := agent.Step{Text: it, Citations: []string{primary.ID}}
+			if r.ko() {
+				switch {
+				case koText != nil && koText[i] != "":
+					s.Text = koText[i]
+					s.Citations = append(s.Citations, ko.ID)
+				case hasHangul(it):
+				default:
+					s.Text = r.msg("quote.step", it, primary.ID)
+				}
+			}
+			r.a.Steps = append(r.a.Steps, r.requested(s, it, primary.ID))
+		}
 	}
 	title := primary.Title
 	if r.ko() && ko != nil {

@@ -117,7 +117,7 @@ var intentPhrases = map[Intent][]phrase{
 		// "how do I check the belt tension?": a check by hand of a part, not
 		// a reading ("how do I check press 3's vibration?" is the data).
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*check (?:the |a |an )?(?:[a-z0-9-]+ ){0,3}(?:belt|bearing|filter|strainer|tension|lubrication|oil level|grease|alignment|coupling|guard)s?\b`),
-		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|\bhow (?:do|can|should) (?:i|we) (?:safely )?(?:clear|free|unjam|remove|get out|release)\b`),
+		p(4, `\bhow to\b|\bprocedure\b|\bsop\b|\brunbook\b|\binstructions?\b|\bsteps (?:to|for)\b|\b(?:give|gimme|show|send|list)\b.{0,25}\bsteps\b|\b(?:swap|replacement|change ?out|removal|install(?:ation)?|cleaning)\s+(?:steps|sequence)\b|\bwhich sop\b|\b(?:right|correct|proper|safe|safest|best|quickest|fastest) way to\b|\bhow (?:do|can|should) (?:i|we) (?:safely )?(?:clear|free|unjam|remove|get out|release)\b`),
 		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
 		p(6, `(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b`),
 		// "LOTO 순서대로 알려줘", "잠금 절차 알려줘": the steps of a procedure.

@@ -41,6 +41,7 @@ var messages = map[string][2]string{
 	"worse.mixed":          {"By the sensors, none of %s is off its usual pattern over %s; the maintenance records are split: %s has the most open work, %s the most failures in the last 90 days:", "센서로는 %s 모두 %s 동안 평소 패턴 안입니다. 정비 기록은 갈립니다: 미완료 작업은 %s, 최근 90일 고장은 %s 쪽이 많습니다:"},
 	"worse.line":           {"%s: open work orders %d; failures in the last 90 days %d.", "%s: 미완료 작업 %d건, 최근 90일 고장 %d건."},
 	"worse.last_fail":      {"Last failure %s (%s).", "마지막 고장 %s (%s)."},
+	"proc.more_en":         {"The English runbook %s has %d more step(s) that this one does not state.", "영문 절차서 %s에는 이 한국어 절차서에 없는 단계가 %d개 더 있습니다: 원문도 확인하세요."},
 	"cmp.rank":             {"Mean %s over %s, highest first: %s.", "%[2]s 평균 %[1]s, 높은 순: %[3]s."},
 	"cmp.same":             {"%s and %s had the same mean %s over %s.", "%s와 %s의 %s 평균은 %s 동안 같았습니다."},
 	"cmp.higher":           {"higher", "높"},
