@@ -1532,11 +1532,13 @@ func (r *run) procedure() {
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
 	mode := r.partMode()
+	lotoAt := -1 // the lockout procedure's search among the calls
 	if jamAskRe.MatchString(q.Text) {
 		mode = "" // "박스 걸렸는데 벨트 멈췄으니까…": the jam, not the belt
 	} else if q.Shortcut {
 		// "can I pick the scrap out of the die while it runs?": the lockout
 		// procedure, whatever else the words share with other runbooks.
+		lotoAt = len(calls)
 		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": "lockout tagout LOTO energy isolation 잠금 표지", "kind": "runbook", "k": 3}})
 	}
 	fromReport := false
@@ -1559,9 +1561,12 @@ func (r *run) procedure() {
 			}
 		}
 	}
-	if q.Shortcut && !jamAskRe.MatchString(q.Text) && len(res) > 1 {
-		// The lockout procedure's search: its runbooks after the others.
-		for _, id := range r.lib.merge(res[len(res)-1]) {
+	if lotoAt >= 0 && lotoAt < len(res) {
+		// The lockout procedure's search: its runbooks after the others
+		// (not the failure mode's search, which may come after it: "에어
+		// 새는데 운전중에 조여도 되나" had the motor-overheating runbook as
+		// its procedure, the lockout's never looked at).
+		for _, id := range r.lib.merge(res[lotoAt]) {
 			if d := r.lib.docs[id]; d != nil && d.runbook() && !slices.Contains(ranked, d) {
 				ranked = append(ranked, d)
 			}
@@ -1608,8 +1613,14 @@ func (r *run) procedure() {
 		if jamAskRe.MatchString(q.Text) {
 			want = jamTitleRe
 		}
-		if i := slices.IndexFunc(ranked, func(d *doc) bool { return want.MatchString(d.ID + " " + d.Title) }); i > 0 {
-			ranked = append([]*doc{ranked[i]}, slices.Delete(slices.Clone(ranked), i, i+1)...)
+		ranked = frontRunbooks(ranked, want)
+	}
+	if !q.Shortcut && escalationAsked(q.Text) {
+		// "라인 서고 사람 다쳤을 때 누구한테 먼저 연락함?": the escalation
+		// matrix (and its twin), whatever else the words share with others.
+		if front := frontRunbooks(ranked, escalTitleRe); escalTitleRe.MatchString(front[0].Title) {
+			r.procedureFrom(front)
+			return
 		}
 	}
 	if !q.Shortcut && !fromReport {
@@ -1625,6 +1636,24 @@ func (r *run) procedure() {
 		ranked = append([]*doc{d}, slices.DeleteFunc(slices.Clone(ranked), func(x *doc) bool { return x == d })...)
 	}
 	r.procedureFrom(ranked)
+}
+
+// frontRunbooks puts every runbook whose id or title want matches first,
+// in their order, each once: its twin in the other language is then among
+// those read beside it (an English question once got the Korean RB-014,
+// RB-LOTO ranked fifth).
+func frontRunbooks(ranked []*doc, want *regexp.Regexp) []*doc {
+	var first, rest []*doc
+	for _, d := range ranked {
+		switch {
+		case slices.Contains(first, d) || slices.Contains(rest, d):
+		case want.MatchString(d.ID + " " + d.Title):
+			first = append(first, d)
+		default:
+			rest = append(rest, d)
+		}
+	}
+	return append(first, rest...)
 }
 
 // procedureFrom answers with the first of ranked runbooks (its Korean
@@ -1700,6 +1729,12 @@ func (r *run) procedureFrom(ranked []*doc) {
 		}
 	}
 	esc := firstSentence(sectionLines(sections(primary.Body), "escalat", "에스컬레이션", "보고"))
+	if r.ko() && koText != nil {
+		// The Korean twin's own sentence, where it has one.
+		if k := firstSentence(sectionLines(sections(ko.Body), "escalat", "에스컬레이션", "보고")); hasHangul(k) {
+			esc = k
+		}
+	}
 	if esc != "" && r.ko() && !hasHangul(esc) {
 		esc = r.msg("quote.en", esc)
 	}
@@ -1745,6 +1780,14 @@ func (r *run) procedureFrom(ranked []*doc) {
 				r.a.Escalate = r.msg("escalate.lock_who")
 			}
 		}
+	}
+	if !q.Shortcut && escalTitleRe.MatchString(primary.Title) {
+		// "someone got hurt, who do I call first?": its row first.
+		id := primary.ID
+		if r.ko() && koText != nil {
+			id = ko.ID
+		}
+		r.escalationFirst(en, id)
 	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
 	if ko != nil {
