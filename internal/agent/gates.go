@@ -60,8 +60,10 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	`|` + NeedLockoutPattern + `|` + AlarmOffPattern + `|` + LockWhoPattern +
 	// Work on a machine while it runs ("ok if i tighten the gland while
 	// its running?", "돌아가는 중에 조여도 돼?"): no; stop and lock out first.
-	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation)\b` +
-	`|(?:돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는)\S*\s*.{0,25}(?:조여|조이|조정|청소|교체|만져|손|작업|수리|빼|그리스|주유)\S*\s*(?:도|되|돼|될까|괜찮)`)
+	// "tighten it while it runs", "fix it without stopping it", "안 세우고
+	// 조여도 돼?": the same.
+	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation|under pressure|pressuri[sz]ed)|(?:while|when) (?:it|the \w+) (?:still )?(?:runs|operates|moves|turns|spins)|without (?:stopping|shutting|switching|turning) (?:it |the \w+ )?(?:down|off)?)\b` +
+	`|(?:돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는|안 ?세우고|세우지 않고|정지 ?(?:안 ?하고|하지 않고|없이)|안 ?끄고|끄지 않고)\S*\s*.{0,25}(?:조여|조이|조정|청소|교체|만져|손|작업|수리|빼|그리스|주유)\S*\s*(?:도|되|돼|될까|괜찮)`)
 
 // othersLockHead asks whether another person's lockout lock may be
 // removed.

@@ -1751,6 +1751,13 @@ func (r *run) procedureFrom(ranked []*doc) {
 			src = ko
 		}
 		rules := r.rulesOf(src)
+		if leakRunning(q.Text) {
+			// A leak under pressure: the steps that release it and prove
+			// it gone, not the lockout's general rule.
+			if rs := releaseSteps(src); len(rs) > 0 {
+				rules = rs
+			}
+		}
 		if src != primary && len(rules) < 2 {
 			// The Korean runbook says nothing about what was asked
 			// (someone else's lock): the English one's rule, quoted.
@@ -1838,6 +1845,10 @@ func (r *run) shortcut() {
 		return
 	}
 	r.procedure()
+	if leakRunning(r.q.Text) {
+		// The same leak before, and the air pressure now.
+		r.a.Situation = joinLines(append([]string{r.a.Situation}, r.leakContext()...))
+	}
 	k, ok := docFactAsked(r.q.Text, r.p)
 	if !ok {
 		return
@@ -1873,6 +1884,10 @@ func (r *run) shortcutNoOnly() string {
 		target := r.msg("proc.the_machine")
 		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
 			target = ts[0]
+		}
+		if leakRunning(r.q.Text) {
+			// "에어 새는데 운전중에 조여도 되나": a line under pressure.
+			return r.msg("proc.shortcut.leak", target)
 		}
 		return r.msg("proc.shortcut.running", target)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/tools"
 )
 
 // This file routes safety questions to the hazard they are about, not to
@@ -80,4 +81,159 @@ func (r *run) escalationFirst(en []string, id string) {
 		r.a.Escalate = r.msg("escalate.injury")
 	}
 	r.a.Confidence = "high"
+}
+
+// --- A leak fixed while the machine runs --------------------------------------
+
+// leakRe says something leaks ("에어 새는데", "leaking oil at the seal",
+// "hissing at the coupling"); airLeakRe that it is compressed air.
+var (
+	leakRe    = regexp.MustCompile(`(?i)\bleak\w*|\bdrip\w*|\bweep\w*|\bhiss\w*|\bspray\w*|\bsquirt\w*|\bseep\w*|새(?:는|고|요|네|서|어|길래|는데)|샌다|누설|누유|누수|누출|스며`)
+	airLeakRe = regexp.MustCompile(`(?i)\bair\b|pneumat\w*|compressed|\bcompressor\b|에어|공기|공압|컴프`)
+	// oilLeakRe is a liquid other than air: no header pressure to read.
+	oilLeakRe = regexp.MustCompile(`(?i)\boil\b|hydraul\w*|coolant|water|grease|유압|기름|오일|누유|절삭유|냉각수|물이|물 ?새`)
+)
+
+// leakRunning says the question would fix a leak while the machine runs:
+// a pressurised line is the hazard, whatever machine it is on.
+func leakRunning(text string) bool {
+	return leakRe.MatchString(text) && whileRunningRe.MatchString(text)
+}
+
+// releaseStepRe finds the lockout's steps that release stored pressure
+// and prove it gone ("vent the receiver", "bleed to zero", "read 0 bar").
+var releaseStepRe = regexp.MustCompile(`(?i)\bvent\w*|\bbleed\w*|\bzero\b|\b0 bar\b|배기|배압|0 bar|무에너지`)
+
+// releaseSteps are the steps of the lockout runbook d that release a
+// line's pressure and check it is gone, as rules to quote.
+func releaseSteps(d *doc) []string {
+	var out []string
+	for _, s := range stepsOf(d) {
+		if releaseStepRe.MatchString(s) && len(out) < 2 {
+			out = append(out, strings.TrimSpace(strings.ReplaceAll(s, "**", "")))
+		}
+	}
+	return out
+}
+
+// leakContext is what the plant knows of a leak like the one reported:
+// the past incident of the same leak (what was found, how it ended) and,
+// for compressed air, the header pressure now against its usual range.
+func (r *run) leakContext() []string {
+	target := ""
+	if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+		target = ts[0]
+	}
+	air := airLeakRe.MatchString(r.q.Text) && !oilLeakRe.MatchString(r.q.Text)
+	query := "leak 누설 " + r.q.Question
+	if air {
+		query += " air leak compressed air pressure 공기 누설"
+	}
+	var lines []string
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "incident", "k": 6}})
+	var found *doc
+	for _, x := range res {
+		for _, id := range r.lib.merge(x) {
+			d := r.lib.docs[id]
+			if d == nil || !d.incident() || found != nil {
+				continue
+			}
+			leak := leakRe.MatchString(d.Title) || d.Mode == "air_leak"
+			if air {
+				leak = d.Mode == "air_leak" || leakRe.MatchString(d.Title) && airLeakRe.MatchString(d.Title)
+			}
+			// Compressed air is one network: its leak on any machine is
+			// the same case; another leak is the same machine's or its
+			// type's.
+			if leak && (air || target != "" && (d.Asset == target || typeOf(d.Asset, r.p) == typeOf(target, r.p))) {
+				found = d
+			}
+		}
+	}
+	if found != nil {
+		r.call(agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": found.ID}})
+		how := r.msg("outcome." + strings.ToLower(orDefault(found.Outcome, "unknown")))
+		if found.Downtime != nil {
+			if *found.Downtime == 0 {
+				how += ", " + r.msg("leak.no_downtime")
+			} else {
+				how += ", " + r.msg("leak.downtime", *found.Downtime)
+			}
+		}
+		lines = append(lines, r.msg("leak.case", found.ID, found.Title, how))
+		if f := foundSentence(found.Body); f != "" {
+			if r.ko() && !hasHangul(f) {
+				f = r.msg("quote.en", f)
+			}
+			lines = append(lines, r.msg("leak.found", f))
+		}
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: found.ID, Title: found.Title, Kind: found.Kind})
+	}
+	if air {
+		lines = append(lines, r.airPressure(target)...)
+	}
+	return lines
+}
+
+// foundSentence is the sentence of an incident that says what was found
+// ("An ultrasonic leak survey found a broken quick coupling …").
+func foundSentence(body string) string {
+	for _, line := range strings.Split(body, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") || strings.HasPrefix(line, "---") {
+			continue
+		}
+		for _, sen := range splitSentences(line) {
+			if foundRe.MatchString(sen) {
+				return sen
+			}
+		}
+	}
+	return ""
+}
+
+var foundRe = regexp.MustCompile(`(?i)\bfound\b|\bcaused by\b|\broot cause\b|발견|원인은`)
+
+// airPressure is the compressed-air header's pressure now (the machine's
+// own when it makes the air, else the plant's compressors'), against its
+// usual range: whether the leak shows in the data yet.
+func (r *run) airPressure(target string) []string {
+	var assets []string
+	if a, ok := r.p.Asset(target); ok && contains(a.Sensors, "pressure") && a.Type == "compressor" {
+		assets = []string{target}
+	} else {
+		for _, c := range r.p.AssetsOfType("compressor") {
+			if a, ok := r.p.Asset(c); ok && contains(a.Sensors, "pressure") {
+				assets = append(assets, c)
+			}
+		}
+	}
+	var calls []agent.ToolCall
+	for _, a := range assets {
+		calls = append(calls, agent.ToolCall{Name: tools.LatestReadings, Args: map[string]any{"asset": a, "sensor": "pressure"}})
+	}
+	var out []string
+	for _, x := range r.call(calls...) {
+		d, ok := decode[readingsData](x.Result.Data)
+		if !x.OK || !ok {
+			continue
+		}
+		for _, rd := range d.Readings {
+			key := "leak.pressure_other"
+			switch rd.Position {
+			case "within usual":
+				key = "leak.pressure_ok"
+			case "below usual":
+				key = "leak.pressure_low"
+			}
+			asset, _, _ := strings.Cut(rd.Series, ".")
+			name := asset + " " + r.sensorName(rd.Sensor)
+			if rd.UsualP10 == 0 && rd.UsualP90 == 0 {
+				out = append(out, r.msg("leak.pressure_now", name, val(rd.Value)+suffix(rd.Unit), r.at(rd.At)))
+				continue
+			}
+			out = append(out, r.msg(key, name, val(rd.Value)+suffix(rd.Unit), r.at(rd.At), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit)))
+		}
+	}
+	return out
 }

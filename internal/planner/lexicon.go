@@ -406,7 +406,7 @@ var (
 	needLockoutRe  = regexp.MustCompile(`(?i)` + agent.NeedLockoutPattern)
 	alarmOffRe     = regexp.MustCompile(`(?i)` + agent.AlarmOffPattern)
 	lockWhoRe      = regexp.MustCompile(`(?i)` + agent.LockWhoPattern)
-	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`)
+	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|runs|moving|moves|operating|operates|live|energi[sz]ed|turning|turns|spinning|spins|on|under pressure|pressuri[sz]ed)\b|\bwithout (?:stopping|shutting|switching|turning)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는|안 ?세우고|세우지 않고|정지 ?(?:안 ?하고|하지 않고|없이)|안 ?끄고|끄지 않고`)
 )
 
 // injuryRe says someone was hurt, or nearly ("got hurt", "near miss",
