@@ -1849,6 +1849,18 @@ func (r *run) shortcut() {
 		// The same leak before, and the air pressure now.
 		r.a.Situation = joinLines(append([]string{r.a.Situation}, r.leakContext()...))
 	}
+	if openTouchRe.MatchString(r.q.Text) && !othersLockRe.MatchString(r.q.Text) {
+		// The machine's own runbook on opening it, after the no, and what
+		// its data says of the alarm, after the procedure.
+		quote, data := r.touchContext()
+		lines := strings.SplitN(r.a.Situation, "\n", 2)
+		out := []string{lines[0], quote}
+		out = append(out, lines[1:]...)
+		r.a.Situation = joinLines(append(out, data...))
+		if len(data) > 0 {
+			r.a.Escalate = r.msg("escalate.touch")
+		}
+	}
 	k, ok := docFactAsked(r.q.Text, r.p)
 	if !ok {
 		return
@@ -1878,6 +1890,18 @@ func (r *run) shortcutNoOnly() string {
 	if othersLockRe.MatchString(r.q.Text) {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")
+	}
+	if openTouchRe.MatchString(r.q.Text) {
+		// "cnc4 온도알람 떴는데 도어 열고 스핀들 만져봐도 됨?": stopped,
+		// still and locked out first; a hot part burns.
+		target := r.msg("proc.the_machine")
+		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+			target = ts[0]
+		}
+		if hotSaidRe.MatchString(r.q.Text) {
+			return r.msg("proc.shortcut.touch_hot", target)
+		}
+		return r.msg("proc.shortcut.touch", target)
 	}
 	if whileRunningRe.MatchString(r.q.Text) {
 		// "ok if i tighten the gland while its running?": stop and lock out.

@@ -4,8 +4,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
+	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -236,4 +238,135 @@ func (r *run) airPressure(target string) []string {
 		}
 	}
 	return out
+}
+
+// --- A door opened to touch a part after an alarm ------------------------------
+
+// openTouchRe opens a guard or door to touch a part by hand (agent.OpenTouchPattern);
+// alarmSaidRe says an alarm came up; hotSaidRe that heat is the worry.
+var (
+	openTouchRe = regexp.MustCompile(`(?i)` + agent.OpenTouchPattern)
+	alarmSaidRe = regexp.MustCompile(`(?i)\balarm\w*|\balert\w*|\btrip\w*|\bwarning\b|\bfault\b|알람|경보|트립|경고|에러|폴트`)
+	hotSaidRe   = regexp.MustCompile(`(?i)\btemp\w*|\bhot\b|\bheat\w*|\boverheat\w*|\bwarm\b|\bburn\w*|온도|뜨거|과열|화상|열나|열이`)
+	// openStepRe finds a runbook's step about opening the machine.
+	openStepRe = regexp.MustCompile(`(?i)\bbefore opening\b|\bopen\w*\b|열기|여는|열고`)
+)
+
+// touchContext is, for a question to open a machine and touch a part
+// after an alarm: the step of the runbook of the failure the alarm's
+// sensor points to that says to lock out before opening ("[LOTO] Apply
+// RB-LOTO before opening a motor enclosure"), quoted; and what the data
+// says of the alarm: the sensor's latest reading against its usual range
+// and the runbook's limit, or every sensor's when the alarm names none.
+// A reading within its range says the alarm and the data disagree.
+func (r *run) touchContext() (quote string, data []string) {
+	ts := targetsOf(r.q, r.p)
+	if len(ts) != 1 {
+		return "", nil
+	}
+	asset := ts[0]
+	as, ok := r.p.Asset(asset)
+	if !ok {
+		return "", nil
+	}
+	var sensors []string
+	for _, s := range r.q.Sensors {
+		if contains(as.Sensors, s) {
+			sensors = append(sensors, s)
+		}
+	}
+	if len(sensors) == 0 && hotSaidRe.MatchString(r.q.Text) && contains(as.Sensors, "temperature") {
+		sensors = []string{"temperature"}
+	}
+	var limit *rule
+	if len(sensors) == 1 {
+		if modes := plant.SupportingModes(sensors[0], +1, as.Type); len(modes) > 0 {
+			d := r.readDocs(&hypothesis{Asset: asset, Mode: modes[0], Basis: agent.BasisReport})
+			quote = r.openStep(d)
+			for _, ru := range r.rulesFor(asset, d) {
+				if ru.Sensor == sensors[0] && r.applies(ru, asset) && strings.HasPrefix(ru.Condition, "above") && (limit == nil || levelRank[ru.Level] < levelRank[limit.Level]) {
+					ru := ru
+					limit = &ru // the first limit an alarm would be: the lowest level stated
+				}
+			}
+		}
+	}
+	if !alarmSaidRe.MatchString(r.q.Text) {
+		return quote, nil
+	}
+	args := map[string]any{"asset": asset}
+	if len(sensors) == 1 {
+		args["sensor"] = sensors[0]
+	}
+	var readings []tools.Reading
+	for _, x := range r.call(agent.ToolCall{Name: tools.LatestReadings, Args: args}) {
+		if d, ok := decode[readingsData](x.Result.Data); x.OK && ok {
+			readings = append(readings, d.Readings...)
+		}
+	}
+	if len(readings) == 0 {
+		return quote, []string{r.msg("touch.no_data", asset)}
+	}
+	if len(sensors) == 1 {
+		rd := readings[0]
+		lim := ""
+		if limit != nil {
+			side := "touch.below_limit"
+			if rd.Value > limit.Limit {
+				side = "touch.above_limit"
+			}
+			lim = r.msg(side, r.levelName(limit.Level), val(limit.Limit)+suffix(limit.Unit), limit.Doc)
+		}
+		name := asset + " " + r.sensorName(rd.Sensor)
+		reading := val(rd.Value) + suffix(rd.Unit)
+		switch {
+		case rd.Position == "above usual" || limit != nil && rd.Value > limit.Limit:
+			return quote, []string{r.msg("touch.data_high", name, reading, r.at(rd.At), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit), lim)}
+		case rd.UsualP10 == 0 && rd.UsualP90 == 0:
+			return quote, []string{r.msg("touch.data_now", name, reading, r.at(rd.At), lim)}
+		default:
+			return quote, []string{r.msg("touch.data_ok", name, reading, r.at(rd.At), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit), lim)}
+		}
+	}
+	// No sensor named: those outside their usual range, else that none is.
+	var off []string
+	var newest time.Time
+	for _, rd := range readings {
+		newest = maxTime(newest, rd.At)
+		if rd.Position == "above usual" || rd.Position == "below usual" {
+			off = append(off, r.msg("hot.line", r.sensorName(rd.Sensor), val(rd.Value), suffix(rd.Unit), val(rd.UsualP10), val(rd.UsualP90), r.at(rd.At)))
+		}
+	}
+	if len(off) > 0 {
+		return quote, []string{r.msg("touch.data_off", asset, strings.Join(off, "; "))}
+	}
+	return quote, []string{r.msg("touch.data_none", asset, r.at(newest))}
+}
+
+// openStep quotes the step of a failure mode's runbook that says to lock
+// the machine out before opening it, in the answer's language.
+func (r *run) openStep(d docs) string {
+	if d.canon == nil {
+		return ""
+	}
+	en := stepsOf(d.canon)
+	var ko []string
+	if r.ko() && d.ko != nil {
+		ko = align(en, stepsOf(d.ko))
+	}
+	for i, s := range en {
+		if !strings.Contains(s, "[LOTO]") || !openStepRe.MatchString(s) {
+			continue
+		}
+		text, id := strings.TrimSpace(strings.ReplaceAll(s, "**", "")), d.canon.ID
+		switch {
+		case ko != nil && ko[i] != "":
+			text, id = strings.TrimSpace(strings.ReplaceAll(ko[i], "**", "")), d.ko.ID
+		case r.ko():
+			text = r.msg("quote.en", text)
+		}
+		r.a.Citations = append(r.a.Citations, tools.Citation{ID: id, Title: r.lib.docs[id].Title, Kind: r.lib.docs[id].Kind})
+		return r.msg("proc.rule", id, text)
+	}
+	return ""
 }
