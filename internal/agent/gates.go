@@ -58,6 +58,9 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// Whether the lockout is needed at all (NeedLockoutPattern), and an
 	// alarm silenced to run on (AlarmOffPattern).
 	`|` + NeedLockoutPattern + `|` + AlarmOffPattern + `|` + LockWhoPattern +
+	// A personal lock at the end of a shift ("LOTO 걸어놨는데 교대시간
+	// 넘어가면 자물쇠 어떻게 해야돼?") (LockShiftPattern).
+	`|` + LockShiftPattern +
 	// Opening a door or guard to touch a part after an alarm ("cnc4
 	// 온도알람 떴는데 도어 열고 스핀들 만져봐도 됨?") (OpenTouchPattern).
 	`|` + OpenTouchPattern +
@@ -98,6 +101,15 @@ const OpenTouchPattern = `\b(?:open\w*|remov\w*|take off|lift\w*|pop\w*)\b.{0,25
 	`|\b(?:touch\w*|feel\w*)\b.{0,25}\b(?:spindle|motor|bearing|housing|casing|chuck|shaft|winding)s?\b.{0,30}\b(?:check|see|tell|know)\b.{0,25}\b(?:hot|temp\w*|warm|heat\w*)\b` +
 	`|(?:도어|문|커버|가드|덮개|안전문|뚜껑|케이스|판넬|패널)\s*(?:을|를)?\s*(?:열고|열어서|열어 ?보고|열어 ?놓고|연 ?다음|연 ?채|떼고|열면)\S*.{0,25}(?:만져|만지|손으로|손 ?대|손 ?넣)` +
 	`|(?:스핀들|모터|베어링|하우징|케이싱|축)\S*\s*(?:손으로\s*)?(?:만져|만지)\S*\s*(?:봐도|도|보면|봐서|볼까)`
+
+// LockShiftPattern asks what becomes of one's lock when the shift ends
+// with the job open ("i have my lock on press 2, shift ends at 14:00 and
+// the job isn't done", "퇴근해야 되는데 제 자물쇠 걸어둔 채로 가도 돼요?"):
+// only its owner removes it, and the handover is the shift manager's.
+const LockShiftPattern = `\b(?:(?:pad)?locks?|loto|lock-?outs?)\b.{0,80}\b(?:shift (?:ends?|ending|change\w*|is over|handover|hand-?over)|end of (?:my |the |our )?shift|go(?:ing)? home|clock(?:ing)? (?:out|off)|leave (?:it|them) on|overnight|next (?:shift|guy|crew|person)|hand (?:it |them )?over|handover|hand-?off)\b` +
+	`|\b(?:shift (?:ends?|ending|change\w*|is over|handover)|end of (?:my |the |our )?shift|going home|clock(?:ing)? (?:out|off))\b.{0,80}\b(?:(?:pad)?locks?|loto|lock-?outs?)\b` +
+	`|(?:자물쇠|잠금|loto|록아웃)\S*.{0,40}(?:교대|퇴근|인계|다음 ?근무|다음 ?조|야간조|주간조|오후조|근무 ?(?:끝|종료))` +
+	`|(?:교대|퇴근|인계|근무 ?(?:끝|종료))\S*.{0,40}(?:자물쇠|잠금|loto|록아웃)`
 
 // OthersLockPattern is the whole question about another person's lock.
 const OthersLockPattern = othersLockHead + othersLockTail

@@ -1776,7 +1776,12 @@ func (r *run) procedureFrom(ranked []*doc) {
 		r.a.Situation = joinLines(lines)
 		r.a.Escalate = r.msg("escalate.shortcut")
 		r.a.Confidence = "high"
-		if othersLockRe.MatchString(q.Text) || lockWhoRe.MatchString(q.Text) {
+		if lockShiftRe.MatchString(q.Text) && !othersLockRe.MatchString(q.Text) {
+			// "my lock is on and the shift ends": what the procedure says
+			// of one's lock, and whether it says anything of a shift
+			// change; no steps of the lockout are the question.
+			r.lockShift(src)
+		} else if othersLockRe.MatchString(q.Text) || lockWhoRe.MatchString(q.Text) {
 			// Someone else's lock, or whether one may lock out oneself:
 			// nothing of the lockout's own steps is the asker's to do
 			// before that is settled; whom to call is.
@@ -1890,6 +1895,11 @@ func (r *run) shortcutNoOnly() string {
 	if othersLockRe.MatchString(r.q.Text) {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")
+	}
+	if lockShiftRe.MatchString(r.q.Text) {
+		// "LOTO 걸어놨는데 교대시간 넘어가면 자물쇠 어떻게 해야돼?": it stays
+		// the owner's; the handover is the shift manager's.
+		return r.msg("proc.shortcut.lock_shift")
 	}
 	if openTouchRe.MatchString(r.q.Text) {
 		// "cnc4 온도알람 떴는데 도어 열고 스핀들 만져봐도 됨?": stopped,

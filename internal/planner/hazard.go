@@ -370,3 +370,68 @@ func (r *run) openStep(d docs) string {
 	}
 	return ""
 }
+
+// --- A personal lock when the shift ends -----------------------------------------
+
+// lockShiftRe asks what becomes of one's lock when the shift ends with the
+// job open (agent.LockShiftPattern).
+var lockShiftRe = regexp.MustCompile(`(?i)` + agent.LockShiftPattern)
+
+var (
+	// lockWordRe finds a rule about a personal lock or its key.
+	lockWordRe = regexp.MustCompile(`(?i)\b(?:pad)?locks?\b|\bkey\b|자물쇠|열쇠`)
+	// lockAuthRe is who may apply locks: another question (lockWhoRe).
+	lockAuthRe = regexp.MustCompile(`(?i)authori|trained|권한|교육`)
+	// shiftClauseRe is a rule about a lock at a shift change.
+	shiftClauseRe = regexp.MustCompile(`(?i)\bshift (?:change|end|handover|hand-?over)\b|\bend of (?:the |a )?shift\b|교대 ?(?:시|때|시간|인계|교체)|근무 ?교대`)
+)
+
+// lockShift answers what to do with one's lock when the shift ends and
+// the job is not done: the plain rule (it stays the owner's; not off while
+// the job is open, not left behind), what the lockout procedure d says of
+// personal locks and their keys, and its rule for a shift change, or that
+// it has none: the handover is agreed with the shift manager.
+func (r *run) lockShift(d *doc) {
+	lines := []string{r.shortcutNo()}
+	var pieces []string
+	var clause string
+	for _, line := range strings.Split(d.Body, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") || strings.HasPrefix(line, "---") {
+			continue
+		}
+		if m := listItemRe.FindStringSubmatch(line); m != nil {
+			line = m[1]
+		}
+		line = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(line, "**", ""), "[LOTO]", ""))
+		for _, sen := range splitSentences(line) {
+			if shiftClauseRe.MatchString(sen) && lockWordRe.MatchString(sen) && clause == "" {
+				clause = sen
+			}
+			// The part of a long step that is about the lock ("…; each
+			// person removes only their own lock; restart …").
+			for _, part := range strings.Split(sen, "; ") {
+				part = strings.TrimSpace(part)
+				if lockWordRe.MatchString(part) && !lockAuthRe.MatchString(part) && !slices.Contains(pieces, part) {
+					pieces = append(pieces, part)
+				}
+			}
+		}
+	}
+	if len(pieces) > 0 {
+		quoted := make([]string, len(pieces))
+		for i, p := range pieces {
+			quoted[i] = "“" + p + "”"
+		}
+		lines = append(lines, r.msg("lock.rules", d.ID, strings.Join(quoted, " ")))
+	}
+	if clause != "" {
+		lines = append(lines, r.msg("proc.rule", d.ID, clause))
+	} else {
+		lines = append(lines, r.msg("lock.no_shift_rule", d.ID))
+	}
+	r.a.Situation = joinLines(lines)
+	r.a.Steps, r.a.Detail = nil, nil
+	r.a.Escalate = r.msg("escalate.lock_shift")
+	r.a.Confidence = "high"
+}
