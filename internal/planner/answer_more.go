@@ -1796,10 +1796,10 @@ func (r *run) procedureFrom(ranked []*doc) {
 	if !q.Shortcut && escalTitleRe.MatchString(primary.Title) {
 		// "someone got hurt, who do I call first?": its row first.
 		id := primary.ID
-		if r.ko() && koText != nil {
+		if ko != nil {
 			id = ko.ID
 		}
-		r.escalationFirst(en, id)
+		r.escalationFirst(en, koText, id)
 	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
 	if ko != nil {

@@ -42,9 +42,10 @@ var escRows = []struct{ ask, row *regexp.Regexp }{
 // question says happened first, most urgent first, and leads the answer
 // with whom to call first ("사람 다쳤을 때 누구한테 먼저 연락함?": the
 // shift manager and EHS, not maintenance). en are the rows as the English
-// runbook writes them, in the order of the answer's steps; id the
-// document the steps' text comes from.
-func (r *run) escalationFirst(en []string, id string) {
+// runbook writes them, in the order of the answer's steps, ko the Korean
+// twin's rows aligned with them (nil when there is none); id the document
+// the Korean rows come from.
+func (r *run) escalationFirst(en, ko []string, id string) {
 	if len(en) != len(r.a.Steps) {
 		return
 	}
@@ -73,12 +74,29 @@ func (r *run) escalationFirst(en []string, id string) {
 		}
 	}
 	r.a.Steps = steps
-	text := strings.TrimSuffix(strings.TrimSpace(steps[0].Text), ".")
-	lead := r.msg("proc.escalate.first_whole", text, id)
-	if sit, who, ok := strings.Cut(text, ": "); ok && (hasHangul(text) == r.ko()) {
-		lead = r.msg("proc.escalate.first", lowerFirst(sit), lowerFirst(who), id)
+	// The row in the answer's language: the English one quoted in a
+	// Korean answer when no Korean twin says it.
+	row, src := en[first[0]], r.a.Steps[0].Citations[0]
+	if r.ko() {
+		if ko == nil || ko[first[0]] == "" {
+			r.a.Situation = joinLines([]string{r.msg("proc.escalate.first_whole", r.msg("quote.en", strings.TrimSuffix(row, ".")), src), r.a.Situation})
+			r.escalated()
+			return
+		}
+		row, src = ko[first[0]], id
+	}
+	row = strings.TrimSuffix(strings.TrimSpace(row), ".")
+	lead := r.msg("proc.escalate.first_whole", row, src)
+	if sit, who, ok := strings.Cut(row, ": "); ok {
+		lead = r.msg("proc.escalate.first", lowerFirst(sit), lowerFirst(who), src)
 	}
 	r.a.Situation = joinLines([]string{lead, r.a.Situation})
+	r.escalated()
+}
+
+// escalated finishes an escalation answer led by its first call: the
+// person first when someone is hurt.
+func (r *run) escalated() {
 	if hurtRe.MatchString(r.q.Text) {
 		r.a.Escalate = r.msg("escalate.injury")
 	}
@@ -359,13 +377,13 @@ func (r *run) openStep(d docs) string {
 			continue
 		}
 		text, id := strings.TrimSpace(strings.ReplaceAll(s, "**", "")), d.canon.ID
-		switch {
-		case ko != nil && ko[i] != "":
+		if ko != nil && ko[i] != "" {
 			text, id = strings.TrimSpace(strings.ReplaceAll(ko[i], "**", "")), d.ko.ID
-		case r.ko():
-			text = r.msg("quote.en", text)
 		}
 		r.a.Citations = append(r.a.Citations, tools.Citation{ID: id, Title: r.lib.docs[id].Title, Kind: r.lib.docs[id].Kind})
+		if r.ko() && !hasHangul(text) {
+			return r.msg("quote.step", text, id) // no Korean twin says it
+		}
 		return r.msg("proc.rule", id, text)
 	}
 	return ""
