@@ -108,8 +108,8 @@ const OpenTouchPattern = `\b(?:open\w*|remov\w*|take off|lift\w*|pop\w*)\b.{0,25
 // only its owner removes it, and the handover is the shift manager's.
 const LockShiftPattern = `\b(?:(?:pad)?locks?|loto|lock-?outs?)\b.{0,80}\b(?:shift (?:ends?|ending|change\w*|is over|handover|hand-?over)|end of (?:my |the |our )?shift|go(?:ing)? home|clock(?:ing)? (?:out|off)|leave (?:it|them) on|overnight|next (?:shift|guy|crew|person)|hand (?:it |them )?over|handover|hand-?off)\b` +
 	`|\b(?:shift (?:ends?|ending|change\w*|is over|handover)|end of (?:my |the |our )?shift|going home|clock(?:ing)? (?:out|off))\b.{0,80}\b(?:(?:pad)?locks?|loto|lock-?outs?)\b` +
-	`|(?:자물쇠|잠금|loto|록아웃)\S*.{0,40}(?:교대|퇴근|인계|다음 ?근무|다음 ?조|야간조|주간조|오후조|근무 ?(?:끝|종료))` +
-	`|(?:교대|퇴근|인계|근무 ?(?:끝|종료))\S*.{0,40}(?:자물쇠|잠금|loto|록아웃)`
+	`|(?:자물쇠|잠금|loto|록아웃)\S*.{0,40}(?:교대|퇴근|인계|다음 ?(?:근무|조|교대|사람)|야간조|주간조|오후조|근무 ?(?:끝|종료))` +
+	`|(?:교대|퇴근|인계|다음 ?(?:근무|조|교대|사람)|근무 ?(?:끝|종료))\S*.{0,40}(?:자물쇠|잠금|loto|록아웃)`
 
 // OthersLockPattern is the whole question about another person's lock.
 const OthersLockPattern = othersLockHead + othersLockTail

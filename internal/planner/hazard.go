@@ -339,7 +339,11 @@ func (r *run) touchContext() (quote string, data []string) {
 		reading := val(rd.Value) + suffix(rd.Unit)
 		switch {
 		case rd.Position == "above usual" || limit != nil && rd.Value > limit.Limit:
-			return quote, []string{r.msg("touch.data_high", name, reading, r.at(rd.At), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit), lim)}
+			key := "touch.data_high"
+			if rd.Sensor == "temperature" {
+				key = "touch.data_hot" // let it cool down first
+			}
+			return quote, []string{r.msg(key, name, reading, r.at(rd.At), val(rd.UsualP10), val(rd.UsualP90)+suffix(rd.Unit), lim)}
 		case rd.UsualP10 == 0 && rd.UsualP90 == 0:
 			return quote, []string{r.msg("touch.data_now", name, reading, r.at(rd.At), lim)}
 		default:

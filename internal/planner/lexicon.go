@@ -108,7 +108,7 @@ var intentPhrases = map[Intent][]phrase{
 		// down": the escalation runbook.
 		// "누구한테 먼저 연락함?", "near miss at the press, who needs to
 		// know?": the same, with a word between or the other way round.
-		p(9, `누구(?:한테|에게|를)\s*(?:(?:제일\s*|가장\s*)?먼저\s*|바로\s*|빨리\s*|즉시\s*|우선\s*)?(?:연락|전화|보고|알려|불러)|(?:연락|전화|보고)\S*\s*(?:누구|어디)(?:한테|에|로)|\bwho (?:do|should|can|must) (?:i|we) (?:call|ring|phone|contact|tell|notify|report (?:it |this |that )?to)\b|\bwho (?:needs|has|have|must|should) to (?:know|be told|be called|be informed|be notified)\b|\bwho (?:should|must) (?:know|be told|be called|be informed|be notified)\b|\bwho (?:to|should i|should we) (?:tell|inform|notify|report (?:it |this |that )?to)\b`),
+		p(9, `(?:누구|어디)(?:한테|에게|를|에|로)\s*(?:(?:제일\s*|가장\s*)?먼저\s*|바로\s*|빨리\s*|즉시\s*|우선\s*)?(?:연락|전화|보고|알려|불러|신고)|(?:연락|전화|보고)\S*\s*(?:누구|어디)(?:한테|에|로)|\bwho (?:do|should|can|must) (?:i|we) (?:call|ring|phone|contact|tell|notify|report (?:it |this |that )?to)\b|\bwho (?:needs|has|have|must|should) to (?:know|be told|be called|be informed|be notified)\b|\bwho (?:should|must) (?:know|be told|be called|be informed|be notified)\b|\bwho (?:to|should i|should we) (?:tell|inform|notify|report (?:it |this |that )?to)\b`),
 		// "cnc-1 was off all weekend, what are the spindle warmup steps":
 		// the runbook, whatever time the words name.
 		p(9, `\bwhat are the (?:[\w-]+ ){0,3}(?:steps|procedure|sequence|checklist)\b|\b(?:steps|procedure|sequence) (?:for|of) (?:the |a )?(?:[\w-]+ ){0,2}(?:warm ?-?up|run-?in|start ?-?up|change|cleaning)\b`),
@@ -411,7 +411,7 @@ var (
 
 // injuryRe says someone was hurt, or nearly ("got hurt", "near miss",
 // "사람 다쳤을 때", "아차사고"): a safety event.
-var injuryRe = regexp.MustCompile(hurtPattern + `|\bnear[- ]?miss\w*|\baccident\w*|\bsafety (?:event|incident)\b|아차 ?사고|아차|안전 ?사고`)
+var injuryRe = regexp.MustCompile(hurtPattern + `|\bnear[- ]?miss\w*|\baccident\w*|\bsafety (?:event|incident)\b|아차 ?사고|아차|안전 ?사고|사고\s*(?:났|나면|나서|발생|가 ?나)`)
 
 // hurtRe says someone was hurt (not a near miss): the person comes first.
 var hurtRe = regexp.MustCompile(hurtPattern)
