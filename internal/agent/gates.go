@@ -58,10 +58,18 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// Whether the lockout is needed at all (NeedLockoutPattern), and an
 	// alarm silenced to run on (AlarmOffPattern).
 	`|` + NeedLockoutPattern + `|` + AlarmOffPattern + `|` + LockWhoPattern +
+	// A personal lock at the end of a shift ("LOTO 걸어놨는데 교대시간
+	// 넘어가면 자물쇠 어떻게 해야돼?") (LockShiftPattern).
+	`|` + LockShiftPattern +
+	// Opening a door or guard to touch a part after an alarm ("cnc4
+	// 온도알람 떴는데 도어 열고 스핀들 만져봐도 됨?") (OpenTouchPattern).
+	`|` + OpenTouchPattern +
 	// Work on a machine while it runs ("ok if i tighten the gland while
 	// its running?", "돌아가는 중에 조여도 돼?"): no; stop and lock out first.
-	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation)\b` +
-	`|(?:돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는)\S*\s*.{0,25}(?:조여|조이|조정|청소|교체|만져|손|작업|수리|빼|그리스|주유)\S*\s*(?:도|되|돼|될까|괜찮)`)
+	// "tighten it while it runs", "fix it without stopping it", "안 세우고
+	// 조여도 돼?": the same.
+	`|\b(?:tighten\w*|adjust\w*|clean\w*|greas\w*|lubric\w*|fix\w*|repair\w*|replac\w*|remov\w*|chang\w*|swap\w*|touch\w*|work on|unclog\w*|clear\w*)\b.{0,40}\b(?:(?:while|when) (?:it'?s |it is |its |the \w+ (?:is |are )?)?(?:still )?(?:running|on|moving|operating|live|energi[sz]ed|turning|spinning|in operation|under pressure|pressuri[sz]ed)|(?:while|when) (?:it|the \w+) (?:still )?(?:runs|operates|moves|turns|spins)|without (?:stopping|shutting|switching|turning) (?:it |the \w+ )?(?:down|off)?)\b` +
+	`|(?:돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는|안 ?세우고|세우지 않고|정지 ?(?:안 ?하고|하지 않고|없이)|안 ?끄고|끄지 않고)\S*\s*.{0,25}(?:조여|조이|조정|청소|교체|만져|손|작업|수리|빼|그리스|주유)\S*\s*(?:도|되|돼|될까|괜찮)`)
 
 // othersLockHead asks whether another person's lockout lock may be
 // removed.
@@ -84,6 +92,24 @@ const LockWhoPattern = `\b(?:can|may|could) i (?:just )?(?:do|apply|fit|put on|h
 // AlarmOffPattern silences an alarm to run on ("can I switch the alarm
 // off and keep running?", "알람 꺼놓고 그냥 돌려도 되죠?").
 const AlarmOffPattern = `\b(?:silenc\w*|mut(?:e|ing)|disabl\w*|ignor\w*|bypass\w*|turn(?:ing)? (?:it |them |the \w+ )?off|switch(?:ing)? (?:it |them |the \w+ )?off|shut(?:ting)? (?:it |them )?off)\b.{0,40}\b(?:keep (?:it |on )?(?:running|going)|run (?:it|on)|carry on|keep going)\b|알람\S*\s*(?:그냥\s*)?(?:꺼|끄|끈|무시|해제|죽이|죽여)\S*.{0,20}(?:돌려|가동|운전|계속)`
+
+// OpenTouchPattern opens a door, guard or cover to touch or feel a part
+// by hand, or touches a motor or spindle to feel whether it is hot ("can I
+// open the door and touch the spindle to check?", "커버 열고 모터 손으로
+// 만져봐도 돼?"): not before it has stopped and is locked out.
+const OpenTouchPattern = `\b(?:open\w*|remov\w*|take off|lift\w*|pop\w*)\b.{0,25}\b(?:guards?|covers?|doors?|hood|enclosure|panel|lid)\b.{0,50}\b(?:touch\w*|feel\w*|by hand|hands? on|put (?:my |a )?hands?)\b` +
+	`|\b(?:touch\w*|feel\w*)\b.{0,25}\b(?:spindle|motor|bearing|housing|casing|chuck|shaft|winding)s?\b.{0,30}\b(?:check|see|tell|know)\b.{0,25}\b(?:hot|temp\w*|warm|heat\w*)\b` +
+	`|(?:도어|문|커버|가드|덮개|안전문|뚜껑|케이스|판넬|패널)\s*(?:을|를)?\s*(?:열고|열어서|열어 ?보고|열어 ?놓고|연 ?다음|연 ?채|떼고|열면)\S*.{0,25}(?:만져|만지|손으로|손 ?대|손 ?넣)` +
+	`|(?:스핀들|모터|베어링|하우징|케이싱|축)\S*\s*(?:손으로\s*)?(?:만져|만지)\S*\s*(?:봐도|도|보면|봐서|볼까)`
+
+// LockShiftPattern asks what becomes of one's lock when the shift ends
+// with the job open ("i have my lock on press 2, shift ends at 14:00 and
+// the job isn't done", "퇴근해야 되는데 제 자물쇠 걸어둔 채로 가도 돼요?"):
+// only its owner removes it, and the handover is the shift manager's.
+const LockShiftPattern = `\b(?:(?:pad)?locks?|loto|lock-?outs?)\b.{0,80}\b(?:shift (?:ends?|ending|change\w*|is over|handover|hand-?over)|end of (?:my |the |our )?shift|go(?:ing)? home|clock(?:ing)? (?:out|off)|leave (?:it|them) on|overnight|next (?:shift|guy|crew|person)|hand (?:it |them )?over|handover|hand-?off)\b` +
+	`|\b(?:shift (?:ends?|ending|change\w*|is over|handover)|end of (?:my |the |our )?shift|going home|clock(?:ing)? (?:out|off))\b.{0,80}\b(?:(?:pad)?locks?|loto|lock-?outs?)\b` +
+	`|(?:자물쇠|잠금|loto|록아웃)\S*.{0,40}(?:교대|퇴근|인계|다음 ?(?:근무|조|교대|사람)|야간조|주간조|오후조|근무 ?(?:끝|종료))` +
+	`|(?:교대|퇴근|인계|다음 ?(?:근무|조|교대|사람)|근무 ?(?:끝|종료))\S*.{0,40}(?:자물쇠|잠금|loto|록아웃)`
 
 // OthersLockPattern is the whole question about another person's lock.
 const OthersLockPattern = othersLockHead + othersLockTail

@@ -23,10 +23,10 @@ func TestIngestAndSearchCommands(t *testing.T) {
 
 	code, out, errOut := gemba(t, env, "ingest", corpus)
 	require.Equal(t, 0, code, errOut)
-	require.Regexp(t, `70 file\(s\): 75 added, 0 updated, 0 unchanged, 0 failed \(\d+ chunks written\)`, out)
+	require.Regexp(t, `71 file\(s\): 76 added, 0 updated, 0 unchanged, 0 failed \(\d+ chunks written\)`, out)
 	code, out, _ = gemba(t, env, "ingest", corpus)
 	require.Equal(t, 0, code)
-	require.Contains(t, out, "0 added, 0 updated, 75 unchanged")
+	require.Contains(t, out, "0 added, 0 updated, 76 unchanged")
 
 	code, out, _ = gemba(t, env, "search", "press 3 is vibrating, what should I do?", "--k", "3")
 	require.Equal(t, 0, code)
@@ -55,7 +55,7 @@ func TestIngestAndSearchCommands(t *testing.T) {
 
 	code, out, _ = gemba(t, env, "rag", "stats")
 	require.Equal(t, 0, code)
-	require.Contains(t, out, "documents          75")
+	require.Contains(t, out, "documents          76")
 	require.Contains(t, out, "local-ngram-v3/384")
 	require.NotContains(t, out, "note:")
 

@@ -1714,11 +1714,13 @@ func (r *run) procedure() {
 	}
 	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 6}}}
 	mode := r.partMode()
+	lotoAt := -1 // the lockout procedure's search among the calls
 	if jamAskRe.MatchString(q.Text) {
 		mode = "" // "박스 걸렸는데 벨트 멈췄으니까…": the jam, not the belt
 	} else if q.Shortcut {
 		// "can I pick the scrap out of the die while it runs?": the lockout
 		// procedure, whatever else the words share with other runbooks.
+		lotoAt = len(calls)
 		calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": "lockout tagout LOTO energy isolation 잠금 표지", "kind": "runbook", "k": 3}})
 	}
 	fromReport := false
@@ -1741,9 +1743,12 @@ func (r *run) procedure() {
 			}
 		}
 	}
-	if q.Shortcut && !jamAskRe.MatchString(q.Text) && len(res) > 1 {
-		// The lockout procedure's search: its runbooks after the others.
-		for _, id := range r.lib.merge(res[len(res)-1]) {
+	if lotoAt >= 0 && lotoAt < len(res) {
+		// The lockout procedure's search: its runbooks after the others
+		// (not the failure mode's search, which may come after it: "에어
+		// 새는데 운전중에 조여도 되나" had the motor-overheating runbook as
+		// its procedure, the lockout's never looked at).
+		for _, id := range r.lib.merge(res[lotoAt]) {
 			if d := r.lib.docs[id]; d != nil && d.runbook() && !slices.Contains(ranked, d) {
 				ranked = append(ranked, d)
 			}
@@ -1790,8 +1795,14 @@ func (r *run) procedure() {
 		if jamAskRe.MatchString(q.Text) {
 			want = jamTitleRe
 		}
-		if i := slices.IndexFunc(ranked, func(d *doc) bool { return want.MatchString(d.ID + " " + d.Title) }); i > 0 {
-			ranked = append([]*doc{ranked[i]}, slices.Delete(slices.Clone(ranked), i, i+1)...)
+		ranked = frontRunbooks(ranked, want)
+	}
+	if !q.Shortcut && escalationAsked(q.Text) {
+		// "라인 서고 사람 다쳤을 때 누구한테 먼저 연락함?": the escalation
+		// matrix (and its twin), whatever else the words share with others.
+		if front := frontRunbooks(ranked, escalTitleRe); escalTitleRe.MatchString(front[0].Title) {
+			r.procedureFrom(front)
+			return
 		}
 	}
 	if !q.Shortcut && !fromReport {
@@ -1807,6 +1818,24 @@ func (r *run) procedure() {
 		ranked = append([]*doc{d}, slices.DeleteFunc(slices.Clone(ranked), func(x *doc) bool { return x == d })...)
 	}
 	r.procedureFrom(ranked)
+}
+
+// frontRunbooks puts every runbook whose id or title want matches first,
+// in their order, each once: its twin in the other language is then among
+// those read beside it (an English question once got the Korean RB-014,
+// RB-LOTO ranked fifth).
+func frontRunbooks(ranked []*doc, want *regexp.Regexp) []*doc {
+	var first, rest []*doc
+	for _, d := range ranked {
+		switch {
+		case slices.Contains(first, d) || slices.Contains(rest, d):
+		case want.MatchString(d.ID + " " + d.Title):
+			first = append(first, d)
+		default:
+			rest = append(rest, d)
+		}
+	}
+	return append(first, rest...)
 }
 
 // procedureFrom answers with the first of ranked runbooks (its Korean
@@ -1910,6 +1939,12 @@ func (r *run) procedureFrom(ranked []*doc) {
 		}
 	}
 	esc := firstSentence(sectionLines(sections(primary.Body), "escalat", "에스컬레이션", "보고"))
+	if r.ko() && koText != nil {
+		// The Korean twin's own sentence, where it has one.
+		if k := firstSentence(sectionLines(sections(ko.Body), "escalat", "에스컬레이션", "보고")); hasHangul(k) {
+			esc = k
+		}
+	}
 	if esc != "" && r.ko() && !hasHangul(esc) {
 		esc = r.msg("quote.en", esc)
 	}
@@ -1926,6 +1961,13 @@ func (r *run) procedureFrom(ranked []*doc) {
 			src = ko
 		}
 		rules := r.rulesOf(src)
+		if leakRunning(q.Text) {
+			// A leak under pressure: the steps that release it and prove
+			// it gone, not the lockout's general rule.
+			if rs := releaseSteps(src); len(rs) > 0 {
+				rules = rs
+			}
+		}
 		if src != primary && len(rules) < 2 {
 			// The Korean runbook says nothing about what was asked
 			// (someone else's lock): the English one's rule, quoted.
@@ -1944,7 +1986,12 @@ func (r *run) procedureFrom(ranked []*doc) {
 		r.a.Situation = joinLines(lines)
 		r.a.Escalate = r.msg("escalate.shortcut")
 		r.a.Confidence = "high"
-		if othersLockRe.MatchString(q.Text) || lockWhoRe.MatchString(q.Text) {
+		if lockShiftRe.MatchString(q.Text) && !othersLockRe.MatchString(q.Text) {
+			// "my lock is on and the shift ends": what the procedure says
+			// of one's lock, and whether it says anything of a shift
+			// change; no steps of the lockout are the question.
+			r.lockShift(src)
+		} else if othersLockRe.MatchString(q.Text) || lockWhoRe.MatchString(q.Text) {
 			// Someone else's lock, or whether one may lock out oneself:
 			// nothing of the lockout's own steps is the asker's to do
 			// before that is settled; whom to call is.
@@ -1955,6 +2002,14 @@ func (r *run) procedureFrom(ranked []*doc) {
 				r.a.Escalate = r.msg("escalate.lock_who")
 			}
 		}
+	}
+	if !q.Shortcut && escalTitleRe.MatchString(primary.Title) {
+		// "someone got hurt, who do I call first?": its row first.
+		id := primary.ID
+		if ko != nil {
+			id = ko.ID
+		}
+		r.escalationFirst(en, koText, id)
 	}
 	r.a.Citations = append(r.a.Citations, tools.Citation{ID: primary.ID, Title: primary.Title, Kind: primary.Kind})
 	if ko != nil {
@@ -2005,6 +2060,22 @@ func (r *run) shortcut() {
 		return
 	}
 	r.procedure()
+	if leakRunning(r.q.Text) {
+		// The same leak before, and the air pressure now.
+		r.a.Situation = joinLines(append([]string{r.a.Situation}, r.leakContext()...))
+	}
+	if openTouchRe.MatchString(r.q.Text) && !othersLockRe.MatchString(r.q.Text) {
+		// The machine's own runbook on opening it, after the no, and what
+		// its data says of the alarm, after the procedure.
+		quote, data := r.touchContext()
+		lines := strings.SplitN(r.a.Situation, "\n", 2)
+		out := []string{lines[0], quote}
+		out = append(out, lines[1:]...)
+		r.a.Situation = joinLines(append(out, data...))
+		if len(data) > 0 {
+			r.a.Escalate = r.msg("escalate.touch")
+		}
+	}
 	k, ok := docFactAsked(r.q.Text, r.p)
 	if !ok {
 		return
@@ -2035,11 +2106,32 @@ func (r *run) shortcutNoOnly() string {
 		// "can I cut his lock off?": never, whoever's it is.
 		return r.msg("proc.shortcut.others_lock")
 	}
+	if lockShiftRe.MatchString(r.q.Text) {
+		// "LOTO 걸어놨는데 교대시간 넘어가면 자물쇠 어떻게 해야돼?": it stays
+		// the owner's; the handover is the shift manager's.
+		return r.msg("proc.shortcut.lock_shift")
+	}
+	if openTouchRe.MatchString(r.q.Text) {
+		// "cnc4 온도알람 떴는데 도어 열고 스핀들 만져봐도 됨?": stopped,
+		// still and locked out first; a hot part burns.
+		target := r.msg("proc.the_machine")
+		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+			target = ts[0]
+		}
+		if hotSaidRe.MatchString(r.q.Text) {
+			return r.msg("proc.shortcut.touch_hot", target)
+		}
+		return r.msg("proc.shortcut.touch", target)
+	}
 	if whileRunningRe.MatchString(r.q.Text) {
 		// "ok if i tighten the gland while its running?": stop and lock out.
 		target := r.msg("proc.the_machine")
 		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
 			target = ts[0]
+		}
+		if leakRunning(r.q.Text) {
+			// "에어 새는데 운전중에 조여도 되나": a line under pressure.
+			return r.msg("proc.shortcut.leak", target)
 		}
 		return r.msg("proc.shortcut.running", target)
 	}

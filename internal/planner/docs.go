@@ -22,6 +22,8 @@ type doc struct {
 	Body  string
 	Rules []rule
 	Read  bool
+	// Downtime is an incident's recorded downtime in minutes, when read.
+	Downtime *int
 }
 
 func (d *doc) korean() bool { return hasHangul(d.Title) }
@@ -67,6 +69,7 @@ type hitShape struct {
 	OccurredAt  string  `json:"occurred_at"`
 	Body        string  `json:"body"`
 	Rules       []rule  `json:"rules"`
+	Downtime    *int    `json:"downtime_minutes"`
 }
 
 // merge records what a search or get_document result says of documents,
@@ -113,6 +116,9 @@ func (l *library) merge(r agent.ToolResult) []string {
 		}
 		if r.Call.Name == tools.GetDocument {
 			x.Body, x.Read = h.Body, true
+			if h.Downtime != nil {
+				x.Downtime = h.Downtime
+			}
 			x.Rules = nil
 			for _, ru := range h.Rules {
 				ru.Doc = h.ID

@@ -198,8 +198,8 @@ func tableSteps(body string) []string {
 		s := r[0] + ": " + r[1]
 		switch {
 		case r[2] == "":
-		case r[2][0] >= '0' && r[2][0] <= '9':
-			s += ", " + strings.ToLower(rows[0][2]) + " " + r[2] // "within 10 minutes"
+		case r[2][0] >= '0' && r[2][0] <= '9' && !hasHangul(rows[0][2]):
+			s += ", " + strings.ToLower(rows[0][2]) + " " + r[2] // "within 10 minutes" ("10분 이내" says it itself)
 		default:
 			s += ", " + r[2] // "immediately"
 		}

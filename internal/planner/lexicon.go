@@ -106,7 +106,9 @@ var intentPhrases = map[Intent][]phrase{
 	IntentProcedure: {
 		// "보전 누구한테 연락해야돼요? 라인 멈췄어요", "who do i call, line is
 		// down": the escalation runbook.
-		p(9, `누구(?:한테|에게|를)\s*(?:연락|전화|보고|알려|불러)|(?:연락|전화|보고)\S*\s*(?:누구|어디)(?:한테|에|로)|\bwho (?:do|should|can|must) (?:i|we) (?:call|ring|phone|contact|tell|notify)\b`),
+		// "누구한테 먼저 연락함?", "near miss at the press, who needs to
+		// know?": the same, with a word between or the other way round.
+		p(9, `(?:누구|어디)(?:한테|에게|를|에|로)\s*(?:(?:제일\s*|가장\s*)?먼저\s*|바로\s*|빨리\s*|즉시\s*|우선\s*)?(?:연락|전화|보고|알려|불러|신고)|(?:연락|전화|보고)\S*\s*(?:누구|어디)(?:한테|에|로)|\bwho (?:do|should|can|must) (?:i|we) (?:call|ring|phone|contact|tell|notify|report (?:it |this |that )?to)\b|\bwho (?:needs|has|have|must|should) to (?:know|be told|be called|be informed|be notified)\b|\bwho (?:should|must) (?:know|be told|be called|be informed|be notified)\b|\bwho (?:to|should i|should we) (?:tell|inform|notify|report (?:it |this |that )?to)\b`),
 		// "cnc-1 was off all weekend, what are the spindle warmup steps":
 		// the runbook, whatever time the words name.
 		p(9, `\bwhat are the (?:[\w-]+ ){0,3}(?:steps|procedure|sequence|checklist)\b|\b(?:steps|procedure|sequence) (?:for|of) (?:the |a )?(?:[\w-]+ ){0,2}(?:warm ?-?up|run-?in|start ?-?up|change|cleaning)\b`),
@@ -386,6 +388,8 @@ var searchSynonyms = []synonym{
 	{regexp.MustCompile(`\breach\w*\b.{0,15}\b(?:in|into|inside)\b|\bhands? in\b|커버|덮개|안전문|손 ?(?:넣|집어)`), "lockout LOTO 잠금 표지 guard interlock"},
 	{regexp.MustCompile(`interlock|guard|light curtain|e-?stop|emergency stop|인터록|인터락|가드|비상 ?정지`), "lockout LOTO isolation interlock emergency stop 잠금 표지 인터록"},
 	{regexp.MustCompile(`escalat|who (?:do|should|can|must) (?:i|we) (?:need to |have to )?(?:call|tell|contact|notify)|who(?:'s| is) on[- ]?call|line stops?|누구|보고|연락|에스컬레이션`), "escalation matrix line stopped maintenance on-call"},
+	// "someone got hurt, who do I call?": the matrix's safety row.
+	{injuryRe, "safety event injury near miss escalation 안전 사고 부상 아차사고 에스컬레이션"},
 	{jamAskRe, "carton jam conveyor"},
 	{regexp.MustCompile(`(?:vibration|진동) ?(?:alarm|알람|경보)|(?:alarm|알람|경보).{0,10}(?:vibration|진동)`), "vibration alarm triage"},
 	{regexp.MustCompile(`warm-?up|워밍업`), "spindle warm-up run-in"},
@@ -405,8 +409,17 @@ var (
 	needLockoutRe  = regexp.MustCompile(`(?i)` + agent.NeedLockoutPattern)
 	alarmOffRe     = regexp.MustCompile(`(?i)` + agent.AlarmOffPattern)
 	lockWhoRe      = regexp.MustCompile(`(?i)` + agent.LockWhoPattern)
-	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|moving|operating|live|energi[sz]ed|turning|spinning|on)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는`)
+	whileRunningRe = regexp.MustCompile(`\b(?:while|when)\b.{0,20}\b(?:running|runs|moving|moves|operating|operates|live|energi[sz]ed|turning|turns|spinning|spins|on|under pressure|pressuri[sz]ed)\b|\bwithout (?:stopping|shutting|switching|turning)\b|돌아가는|가동 ?중|운전 ?중|작동 ?중|돌고 있는|안 ?세우고|세우지 않고|정지 ?(?:안 ?하고|하지 않고|없이)|안 ?끄고|끄지 않고`)
 )
+
+// injuryRe says someone was hurt, or nearly ("got hurt", "near miss",
+// "사람 다쳤을 때", "아차사고"): a safety event.
+var injuryRe = regexp.MustCompile(hurtPattern + `|\bnear[- ]?miss\w*|\baccident\w*|\bsafety (?:event|incident)\b|아차 ?사고|아차|안전 ?사고|사고\s*(?:났|나면|나서|발생|가 ?나)`)
+
+// hurtRe says someone was hurt (not a near miss): the person comes first.
+var hurtRe = regexp.MustCompile(hurtPattern)
+
+const hurtPattern = `(?i)\binjur\w*|\bhurt\b|\b(?:cut|burn(?:ed|t)?|crush\w*|trapp\w*) (?:his|her|their|my|a) (?:hand|finger|arm|foot|leg)s?\b|\b(?:got|was|is|been) (?:cut|burn(?:ed|t)|crushed|trapped|caught in)\b|다쳤|다친|다치|다침|부상|산재|화상|베였|끼였|깔렸`
 
 // jamAskRe is a jam: "carton jammed", "박스 걸렸는데".
 var jamAskRe = regexp.MustCompile(`jam|걸림|(?:박스|상자|카톤|제품|포장)\S{0,2} ?(?:걸렸|걸려|끼었|끼어|꼈|막혔)`)
