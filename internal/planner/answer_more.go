@@ -992,14 +992,24 @@ func (r *run) compare() {
 		// than usual; and movements that are small are said as such, never
 		// as the likely cause with high confidence.
 		strong := false
+		var evs []Event
 		for _, a := range targets {
 			for _, e := range r.book.of(a) {
 				if rateSensorRe.MatchString(e.Sensor) && e.Dir() > 0 {
 					continue // "press-1 speed 1.5σ above usual" cannot explain a shortfall
 				}
 				strong = strong || math.Abs(e.Sigma) >= strongSigma
-				r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
+				evs = append(evs, e)
 			}
+		}
+		// The furthest from usual first; beside one that is far off, the
+		// small movements of other machines explain nothing.
+		sort.SliceStable(evs, func(i, j int) bool { return math.Abs(evs[i].Sigma) > math.Abs(evs[j].Sigma) })
+		for _, e := range evs {
+			if strong && math.Abs(e.Sigma) < strongSigma {
+				continue
+			}
+			r.a.Cause = strings.TrimSpace(r.a.Cause + " " + sentence(r.eventLine(e)))
 		}
 		if r.a.Cause != "" && !strong {
 			r.a.Cause = r.msg("cmp.cause_weak") + " " + r.a.Cause
@@ -1879,14 +1889,14 @@ func (r *run) procedureFrom(ranked []*doc) {
 		// what two English ones do), each marked by the English step it
 		// says, if any; what the English one has beyond it, counted.
 		enOf := map[string]string{}
-		missing := 0
 		for i, k := range koText {
 			if k != "" {
 				enOf[k] = en[i]
-			} else {
-				missing++
 			}
 		}
+		// Only a count of steps is claimed, never which: the alignment of
+		// a step may miss where the two say the same.
+		missing := len(en) - len(stepsOf(ko))
 		for _, k := range stepsOf(ko) {
 			s := agent.Step{Text: k, Citations: []string{primary.ID, ko.ID}}
 			it := k
@@ -2311,6 +2321,9 @@ func (r *run) outOfScope() {
 	case rescheduleRe.MatchString(r.q.Text):
 		// "move WO-P3-BRG to tonight": the planner's CMMS, not Gemba.
 		r.a.Situation = r.msg("oos.reschedule")
+	case staffRe.MatchString(r.q.Text):
+		// "how many ppl are on the night shift tonight": the roster's.
+		r.a.Situation = r.msg("oos.staff")
 	case payRe.MatchString(r.q.Text):
 		// "이번달 야간수당 언제 들어와요?": HR's, not the plant's data.
 		r.a.Situation = r.msg("oos.general") + " " + r.msg("oos.hr")

@@ -71,6 +71,11 @@ const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|ov
 
 var payRe = regexp.MustCompile(payPattern)
 
+// staffPattern asks who or how many people work a shift.
+const staffPattern = `\bhow many (?:people|ppl|persons|operators|workers|staff|guys|techs?|technicians|heads|hands|crew)\b|\b(?:headcount|staffing|roster|rota|attendance)\b|\bwho(?:'s| is) (?:on|working|in) (?:the |tonight'?s? |today'?s? )?(?:night |day |late |next )?shift\b|\b(?:is|are) (?:\w+ )?(?:on shift|in today|working tonight)\b|몇 ?명|인원(?:이| 수|수)?|근무자 ?(?:명단|수)|출근(?:했|해|하|자)|결근`
+
+var staffRe = regexp.MustCompile(staffPattern)
+
 // intentPhrases are the phrases of each intent, matched on the normalized
 // question (lowercase, number words as digits, misspellings corrected).
 // The intent with the highest total wins; ties go to the earlier intent
@@ -83,6 +88,9 @@ var intentPhrases = map[Intent][]phrase{
 		// Pay and leave ("이번달 야간수당 언제 들어와요?"): HR's, whatever
 		// shift the words name.
 		p(9, payPattern),
+		// Staffing ("how many ppl are on the night shift tonight", "오늘
+		// 야간조 몇 명 출근해?"): the roster's, not the plant's data.
+		p(9, staffPattern),
 		p(6, `날씨|농담|점심|저녁 메뉴|메뉴 추천|영화|노래|월급|연봉|주식|회식|맛집|식당|술집|카페 추천`),
 		p(6, `^\W*(?:hi|hello|hey|yo|thanks|thank you|thx|good morning|good night|bye)\W*$`),
 		p(6, `^\W*(?:안녕\S*|고마워\S*|감사\S*|수고\S*)\W*$`),
@@ -148,7 +156,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(7, `\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?)\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|this year|last year|this month|last month|quarter)\b|\bhow many times\b.{0,40}\b(?:clog\w*|fail\w*|broke\w*|trip\w*|jam\w*)\b.{0,30}\b(?:this|last) (?:year|month|quarter)\b`),
 		p(7, `(?:교체|수리|교환|정비)(?:하는 ?데|하려면|에)?.{0,6}(?:얼마나 걸|시간이 얼마|몇 시간)`),
 		p(7, `(?:정비|보전|수리)\S* ?(?:때문에|로|으로)?.{0,10}(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|고장 간격|평균 수리|작업 ?지시|정지 ?시간|다운타임|비가동|마지막(?:으로)? ?(?:점검|정비|보전|수리|교체|교환|pm|피엠)|언제 (?:점검|정비|교체했|교환했)|최근 (?:점검|정비|교체|교환)|다음 (?:점검|정비|교체)|몇 번 .{0,10}(?:고장|막혔|막힌)`),
-		p(8, `\b(?:most|fewest|least) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|\b(?:last|latest|most recent) (?:fail\w*|breakdown)\b|\bwhen did .{0,30}\blast (?:fail|break|broke)`),
+		p(8, `\b(?:most|fewest|least) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders)\b|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|\b(?:last|latest|most recent) (?:fail\w*|breakdown)\b|\bwhen did .{0,30}\blast (?:(?:actually|really|properly) )?(?:fail|break|broke)`),
 		// "how many bearing failures did press-3 have?": a count of records.
 		p(7, alarmRecordsAsk),
 		p(9, replaceIntervalPattern),

@@ -105,7 +105,11 @@ func (r *run) parts() {
 		}
 	}
 	var lead []string
-	if stockAskRe.MatchString(q.Text) {
+	switch {
+	case orderAskRe.MatchString(q.Text):
+		// "pls order 2 spare crank bearings": nothing is ordered here.
+		lead = []string{r.msg("stock.order")}
+	case stockAskRe.MatchString(q.Text) || storesAskRe.MatchString(q.Text):
 		// "do we have spare bearings?": no stores records, said first.
 		lead = []string{r.msg("parts.no_stock")}
 	}

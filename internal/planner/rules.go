@@ -170,12 +170,27 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 		if !up && !down {
 			continue
 		}
+		if stopLevelAskRe.MatchString(r.q.Text) && levelRank[ru.Level] >= levelRank["stop"] {
+			// "when does press-3 hit trip level?": the stop limit, not
+			// the nearest one.
+			if !found || levelRank[best.Level] < levelRank["stop"] || math.Abs(ru.Limit-v) < math.Abs(best.Limit-v) {
+				best, found = ru, true
+			}
+			continue
+		}
+		if found && stopLevelAskRe.MatchString(r.q.Text) && levelRank[best.Level] >= levelRank["stop"] {
+			continue
+		}
 		if !found || math.Abs(ru.Limit-v) < math.Abs(best.Limit-v) {
 			best, found = ru, true
 		}
 	}
 	return best, found
 }
+
+// stopLevelAskRe asks when a reading reaches the level that stops the
+// machine ("trip level", "stop limit", "정지 기준").
+var stopLevelAskRe = regexp.MustCompile(`(?i)\b(?:trip|stop|shut ?down|shut-?off|cut-?out)(?:ping)? (?:level|limit|point|threshold|value)\b|정지 ?(?:기준|한계|레벨|값)|트립 ?(?:기준|레벨|값|되는)`)
 
 // hoursToNext is how long the reading takes to reach the next limit at
 // the rate it has moved since the event began.

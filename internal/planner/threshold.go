@@ -361,4 +361,4 @@ var (
 )
 
 // limitAheadRe asks when a limit will be reached: an outlook, not the past.
-var limitAheadRe = regexp.MustCompile(`(?i)\b(?:will|would|going to|how soon|until|till|expect\w*|before it)\b|될까|할까|도달할|넘을까|넘을지|언제쯤`)
+var limitAheadRe = regexp.MustCompile(`(?i)\b(?:will|would|going to|gonna|how soon|until|till|expect\w*|before it|if we do nothing)\b|\bwhen (?:does|do)\b.{0,40}\b(?:hit|reach|get to|cross)\b|될까|할까|도달할|넘을까|넘을지|언제쯤|이대로|언제.{0,15}(?:찍|도달|닿)`)

@@ -152,7 +152,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Assets, q.Type = rest, ""
 		}
 	}
-	q.Window, q.Horizon = readTimes(q.Text, now, p)
+	q.Window, q.Horizon = readTimes(likeTimeRe.ReplaceAllString(q.Text, " "), now, p)
 	if q.Window.Label == bareNightLabel && nowWordRe.MatchString(q.Text) {
 		// "야간조 인수인계용 지금 상황": the state now, for the night shift
 		// about to take over, not the last night shift's.
@@ -241,6 +241,28 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	if len(q.Assets) == 1 && q.AsksMode && q.Intent == IntentHistory && againAskRe.MatchString(q.Text) {
 		// "filler pressure creeping up again? last time it clogged": now,
 		// whether it is back, with the last time recorded.
+		q.Intent = IntentDiagnose
+	}
+	if (stockAskRe.MatchString(q.Text) || storesAskRe.MatchString(q.Text) || orderAskRe.MatchString(q.Text)) && q.Intent != IntentOutOfScope {
+		// "스트레이너 바스켓 재고 창고에 있나?", "order 2 spare bearings":
+		// parts in stock or to order, not a machine called 창고.
+		q.Intent = IntentParts
+		q.Unknown = slices.DeleteFunc(q.Unknown, func(u plant.Unknown) bool { return stockPlaceRe.MatchString(u.Said) })
+	}
+	if len(q.Sensors) == 0 && len(q.Assets) == 1 {
+		// "when will press-3 reach 10 mm/s?": the unit names the sensor
+		// (else the machine's line output was forecast).
+		if _, unit, ok := agent.ReadingIn(q.Text); ok {
+			if s := unitSensor(unit); s != "" {
+				if a, ok := p.Asset(q.Assets[0]); ok && contains(a.Sensors, s) {
+					q.Sensors = []string{s}
+				}
+			}
+		}
+	}
+	if len(q.Assets) == 1 && stopLevelAskRe.MatchString(q.Text) && (q.Intent == IntentLimits || q.Intent == IntentHistory || q.Intent == IntentMetric) {
+		// "if we do nothing when does press-3 hit trip level": when, from
+		// its rise, not whether it has been there.
 		q.Intent = IntentDiagnose
 	}
 	if len(q.Assets) == 1 && bringForwardRe.MatchString(q.Text) && q.Intent != IntentOutOfScope {
@@ -336,6 +358,23 @@ var bringForwardRe = regexp.MustCompile(`(?i)(?:당겨야|앞당겨야|앞당길
 // it and restart?").
 var restartAfterRe = regexp.MustCompile(`(?i)(?:알람|경보|트립|정지)\S*.{0,25}리셋\S*\s*(?:하고|해서)?\s*(?:다시\s*)?(?:돌려|가동|켜|운전|재가동)|\b(?:alarm|trip\w*|fault)\b.{0,40}\breset\b.{0,20}\b(?:restart|run|start)\w*`)
 
+// storesAskRe asks whether a part is in the stores (stockAskRe's other
+// words); orderAskRe asks Gemba to order parts; stockPlaceRe are the
+// stores' names, no machine's.
+var (
+	storesAskRe  = regexp.MustCompile(`(?i)\b(?:on the shelf|in (?:the )?stores)\b|\b(?:have we got|got any)\b.{0,25}\bspares?\b|창고에\s*(?:있|남|없)`)
+	orderAskRe   = regexp.MustCompile(`(?i)\b(?:order|buy|purchase|requisition|procure)\b.{0,40}\b(?:spares?|parts?|bearings?|filters?|belts?|seals?|elements?|gaskets?)\b|(?:부품|베어링|필터|벨트|씰|엘리먼트|예비품)\S*.{0,15}(?:주문|발주|구매 ?요청|사다|사와)`)
+	stockPlaceRe = regexp.MustCompile(`(?i)창고|warehouse|stores?`)
+)
+
+// likeTimeRe is a time said as a comparison, not as the window asked
+// about ("going up again like last month?", "지난달처럼?").
+var likeTimeRe = regexp.MustCompile(`(?i)\b(?:like|as|same as)(?: it did| we had| happened)? (?:last|the last|in the last)? ?(?:time|month|week|year|winter|summer)\b|(?:지난|저번|작년|전)\s*(?:달|주|번|해)?\s*(?:처럼|같이|때처럼|때같이|만큼)`)
+
+// gapWhyRe asks why output fell short of plan without naming a line
+// ("why the gap?", "왜 이렇게 차이나?").
+var gapWhyRe = regexp.MustCompile(`(?i)\bwhy\b.{0,12}\b(?:gap|short\w*|behind|miss(?:ed|ing)?|drop|difference)\b|\bwhat(?:'s| is) (?:causing|behind) (?:the |that |this )?(?:gap|shortfall|drop)\b|왜.{0,8}(?:차이|부족|모자라|모자르|밀려|밀리|빠져|빠졌|못 ?미쳐)`)
+
 // shortDayEN are the short forms people type for the days' names;
 // naeilRe is "낼", 내일 said short, before a time or a plan word (not "낼
 // 수 있어": can pay).
@@ -376,7 +415,7 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
 var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should|shud|shd|shld|must) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$` +
 	// "그 중에 제일 급한게 뭐야?", "which is the most urgent?"
-	`|^[\s\p{P}\p{S}]*(?:그럼\s+|그 ?중에?(?:서)?\s*)?(?:제일|가장) ?(?:급한|시급한)\S*(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one)?(?: of (?:those|these|them|the \w+))?(?:'s| is| are)? (?:the )?most (?:urgent|pressing|important|critical)(?: one)?[\s\p{P}\p{S}]*$`)
+	`|^[\s\p{P}\p{S}]*(?:그럼\s+|그 ?중에?(?:서)?\s*)?(?:제일|가장) ?(?:급한|시급한)\S*(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1)?(?: of (?:those|these|them|the \w+))?(?:'s| is| are)? (?:the )?most (?:urgent|pressing|important|critical)(?: one| 1)?[\s\p{P}\p{S}]*$`)
 
 // allTimeRe asks over every record there is: "over the whole history",
 // "all time", "ever", "전체 기간", "지금까지 전부".
@@ -618,6 +657,18 @@ func (q *Query) inherit(earlier []string, now time.Time, p *plant.Plant) {
 	if weak && prev.Intent != "" && prev.Intent != IntentOutOfScope {
 		q.Intent = prev.Intent
 		q.FollowUp = true
+	}
+	if q.FollowUp && !ownNamed && gapWhyRe.MatchString(q.Text) && (prev.Output || prev.Plan) && len(q.Assets) == 0 {
+		// "why the gap?" after line 1's and line 2's output against plan:
+		// every line the thread asked about, the widest gap first.
+		lines := q.Lines
+		for _, e := range earlier {
+			for _, l := range p.Resolve(plant.Normalize(e)).Lines {
+				lines = appendUnique(lines, l)
+			}
+		}
+		q.Lines, q.Output, q.Plan = lines, prev.Output, prev.Plan
+		q.Intent = IntentCompare
 	}
 	if q.FollowUp && q.Intent == IntentMetric && len(q.Assets) > 0 && beyondUsualAsk(q.Text) != 0 {
 		// "is that higher than normal for it?" after a reading: the

@@ -243,6 +243,7 @@ func TestResolve(t *testing.T) {
 		{text: "press 3 vibration 6-7 mm/s", assets: []string{"press-3"}},
 		{text: "press 3 1-2 hours ago", assets: []string{"press-3"}},
 		{text: "why is L1 behind", lines: []string{"line-1"}},
+		{text: "compare vibration press 1 vs 2 vs 3", assets: []string{"press-1", "press-2", "press-3"}},
 		{text: "L3은 왜 밀려?", lines: []string{"line-3"}},
 		{text: "L7 output", unknown: nil},
 	}

@@ -616,7 +616,7 @@ var thanNumberRe = regexp.MustCompile(`\bthan (?:no\.?\s*|number\s*|#\s*)?(\d+)\
 
 // numberList is one number or a list of them: "2 and 3", "2, 3", "2/3",
 // "2호기랑 3호기".
-const numberList = `\d+(?:\s*(?:호기|번))?(?:\s*(?:,|/|&|\band\b|\bor\b|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+(?:\s*(?:호기|번))?)*`
+const numberList = `\d+(?:\s*(?:호기|번))?(?:\s*(?:,|/|&|\band\b|\bor\b|\bvs\b\.?|\bversus\b|랑|이랑|와|과|및|하고)\s*(?:#\s*)?\d+(?:\s*(?:호기|번))?)*`
 
 // genericWords name a machine by number in any plant ("machine 3").
 var genericWords = []string{"machine", "unit", "station", "asset"}
