@@ -42,8 +42,30 @@ func (r *run) parts() {
 	if mode == "" && q.FollowUp {
 		mode = r.threadPartMode() // "교체할때 뭐 준비해야돼?" after the filter
 	}
-	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": q.Question, "kind": "runbook", "k": 4}}}
-	inc := map[string]any{"query": q.Question, "kind": "incident", "k": 4}
+	query := q.Question
+	var recLine string
+	for _, id := range q.Docs {
+		// "parts + tools i need for WO-P3-BRG?": the job the work order
+		// names, on its machine.
+		recs, ok := r.records(map[string]any{"id": id})
+		if !ok || len(recs) == 0 {
+			continue
+		}
+		if asset == "" {
+			asset = recs[0].Asset
+		}
+		if mode == "" {
+			mode = partModeIn(plant.Normalize(recs[0].Title))
+		}
+		query += " " + recs[0].Title
+		recLine = r.recordByID(recs[0].ID)
+		break
+	}
+	if recLine != "" {
+		defer func() { r.a.Situation = joinLines([]string{recLine, r.a.Situation}) }()
+	}
+	calls := []agent.ToolCall{{Name: tools.SearchIncidents, Args: map[string]any{"query": query, "kind": "runbook", "k": 4}}}
+	inc := map[string]any{"query": query, "kind": "incident", "k": 4}
 	if asset != "" {
 		inc["asset"] = asset
 	}

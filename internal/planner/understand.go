@@ -289,6 +289,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	if ids := docIDRe.FindAllString(question, 3); len(ids) > 0 && !q.Shortcut {
 		q.Docs, q.Intent = ids, IntentDocument
+		if partsAskRe.MatchString(q.Text) || partsToolsRe.MatchString(q.Text) {
+			// "parts + tools i need for WO-P3-BRG?": the job's parts, the
+			// record naming the job.
+			q.Intent = IntentParts
+		}
 	}
 
 	// A follow-up takes what it leaves out from the thread's latest question that had it.
@@ -366,6 +371,9 @@ var (
 	orderAskRe   = regexp.MustCompile(`(?i)\b(?:order|buy|purchase|requisition|procure)\b.{0,40}\b(?:spares?|parts?|bearings?|filters?|belts?|seals?|elements?|gaskets?)\b|(?:부품|베어링|필터|벨트|씰|엘리먼트|예비품)\S*.{0,15}(?:주문|발주|구매 ?요청|사다|사와)`)
 	stockPlaceRe = regexp.MustCompile(`(?i)창고|warehouse|stores?`)
 )
+
+// partsToolsRe asks what a job needs ("parts + tools i need for …").
+var partsToolsRe = regexp.MustCompile(`(?i)\b(?:parts?|tools?|spares?|materials?)\b.{0,12}\b(?:need|needed|required|for)\b|(?:부품|공구|자재)`)
 
 // likeTimeRe is a time said as a comparison, not as the window asked
 // about ("going up again like last month?", "지난달처럼?").
