@@ -132,6 +132,9 @@ var intentPhrases = map[Intent][]phrase{
 		p(6, `(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b`),
 		// "LOTO 순서대로 알려줘", "잠금 절차 알려줘": the steps of a procedure.
 		p(6, `순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃|lockout).{0,12}(?:순서|절차|단계|방법)|\b(?:loto|lockout|lock ?out) (?:steps|sequence|procedure|order)\b|\bsteps? (?:of|for) (?:the )?(?:loto|lockout)\b`),
+		// "컴프레샤 흡입필터 교체할때 압 다 빼고 해야돼?": what a job's
+		// procedure requires.
+		p(6, `(?:교체|교환|청소|세척|분해|정비|수리)\S*\s*(?:할 ?때|하기 ?전에?|전에|시에?)\s.{0,25}(?:해야|필요|돼\?|되나|되지)|\b(?:do|must|should) (?:i|we|you) (?:have to |need to )?\w+.{0,30}\b(?:before|when) (?:changing|replacing|cleaning|servicing|swapping)\b`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:빼|꺼내|제거하|푸)는 ?(?:법|방법)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {

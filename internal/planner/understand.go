@@ -231,6 +231,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			}
 		}
 		q.Intent, q.Restart = IntentDiagnose, true
+		q.AsksMode = false // the trip reports it; what is asked is the restart
 	}
 	if len(q.Assets) == 1 && q.Intent == IntentMaintenance && (stopAskRe.MatchString(q.Text) || safeAskRe.MatchString(q.Text) || runUntilRe.MatchString(q.Text)) {
 		// "do we stop it or can it limp to the bearing WO on wed?": whether
@@ -361,7 +362,7 @@ var bringForwardRe = regexp.MustCompile(`(?i)(?:당겨야|앞당겨야|앞당길
 // restartAfterRe asks whether to reset a trip or alarm and restart ("온도알람
 // 떴다는데 리셋하고 다시 돌려도 되나요?", "tripped on a temp alarm, ok to reset
 // it and restart?").
-var restartAfterRe = regexp.MustCompile(`(?i)(?:알람|경보|트립|정지)\S*.{0,25}리셋\S*\s*(?:하고|해서)?\s*(?:다시\s*)?(?:돌려|가동|켜|운전|재가동)|\b(?:alarm|trip\w*|fault)\b.{0,40}\breset\b.{0,20}\b(?:restart|run|start)\w*`)
+var restartAfterRe = regexp.MustCompile(`(?i)(?:알람|경보|트립|정지)\S*.{0,25}리셋\S*\s*(?:하고|해서)?\s*(?:(?:바로|곧바로|그냥|얼른)\s*)?(?:다시\s*)?(?:돌려|가동|켜|운전|재가동)|\b(?:alarm|trip\w*|fault)\b.{0,40}\breset\b.{0,20}\b(?:restart|run|start)\w*`)
 
 // storesAskRe asks whether a part is in the stores (stockAskRe's other
 // words); orderAskRe asks Gemba to order parts; stockPlaceRe are the
