@@ -25,7 +25,9 @@ const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?or
 	// "which one is due first?" after a list of work orders.
 	`|\b(?:which|what)(?: one| job| wo| work ?order)?s? (?:is |are )?due (?:first|next|soonest)\b|\bdue (?:first|soonest)\b|(?:제일|가장) (?:먼저|빨리) (?:해야 ?(?:하는|되는|할)|마감(?:인|되는))|(?:제일|가장) 급한 (?:작업|wo|작업 ?지시|거)` +
 	// "펌프2 커플링 정렬 WO 마감 언제까지에요?": a work order's due date.
-	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:의\s*)?(?:기한|마감|납기)|(?:기한|마감)\S*\s*언제`
+	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:의\s*)?(?:기한|마감|납기)|(?:기한|마감)\S*\s*언제` +
+	// "드라이브 풀리 라깅 교체 WO는 언제로 잡혀있음?": when it is scheduled.
+	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:은|는|이|가)?\s*언제(?:로|쯤)?\s*(?:잡혀|예정|하|해|돼|되)|\bwhen (?:is|are|'s) (?:the |our |that )?.{0,40}\b(?:work ?orders?|jobs?)\b.{0,10}\b(?:scheduled|planned|due|booked)\b`
 
 // dueWork answers what open work is due: overdue, due in the window asked
 // (all open work when none is named), without a due date.

@@ -146,7 +146,7 @@ var openListRe = regexp.MustCompile(openListPattern)
 
 // woRe finds the shorthand "WO"/"WOs" for a work order ("open WOs on pump
 // 2?"), not a work order's id ("WO-P2-101").
-var woRe = regexp.MustCompile(`(?i)\bwo(s?)(\s|[?.!,;:]|$)`)
+var woRe = regexp.MustCompile(`(?i)\bwo(s?)(\s|[?.!,;:]|$|[은는이가을를도의에])`)
 
 // countFirst marks a question that asks for a number of records first
 // ("how many work orders are open?"): a count, not a bundle.

@@ -198,6 +198,9 @@ var namedParts = []namedPart{
 	{regexp.MustCompile(`(?i)\bstrainers?\b|\bbaskets?\b|스트레이너`), "strainer", "스트레이너"},
 	{regexp.MustCompile(`(?i)\bfans?\b|팬`), "fan", "팬"},
 	{regexp.MustCompile(`(?i)\bmotors?\b|모터`), "motor", "모터"},
+	{regexp.MustCompile(`(?i)\bpulleys?\b|풀리`), "pulley", "풀리"},
+	{regexp.MustCompile(`(?i)\blagging\b|라깅`), "lagging", "라깅"},
+	{regexp.MustCompile(`(?i)\btool ?holders?\b|툴 ?홀더|공구 ?홀더`), "tool holder", "툴 홀더"},
 }
 
 // partNamed is the part the question names ("the pump-2 mechanical seal"),
