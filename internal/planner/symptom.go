@@ -279,12 +279,18 @@ func (r *run) openWork(asset string) string {
 	for _, e := range r.book.of(asset) {
 		ongoing = ongoing || e.Ongoing && e.Significant()
 	}
-	if !ongoing {
+	np := partNamed(r.q.Text)
+	if !ongoing && np == nil {
 		return ""
 	}
 	recs, ok := r.records(map[string]any{"asset": asset, "status": "open", "limit": 5})
 	if !ok {
 		return ""
+	}
+	if !ongoing {
+		// "is it the tool holder again?" on a machine the data calls
+		// quiet: the open work on that part, if any.
+		recs = slices.DeleteFunc(recs, func(rec maintRecord) bool { return !np.re.MatchString(rec.Title) })
 	}
 	var items []string
 	late, lateDue := "", time.Time{}
