@@ -100,8 +100,17 @@ func (r *run) escalated() {
 	if hurtRe.MatchString(r.q.Text) {
 		r.a.Escalate = r.msg("escalate.injury")
 	}
+	if stopAskRe.MatchString(r.q.Text) || stopLineAskRe.MatchString(r.q.Text) {
+		// "라인은 세워야됨?": the matrix says whom to call, not whether to
+		// stop; said so, with the one rule that needs no document.
+		r.a.Situation = joinLines([]string{r.a.Situation, r.msg("escalate.stop_line")})
+	}
 	r.a.Confidence = "high"
 }
+
+// stopLineAskRe asks whether to stop the line ("라인은 세워야됨?", "do we
+// stop the line?").
+var stopLineAskRe = regexp.MustCompile(`(?i)\b(?:stop|shut down|halt) the line\b|라인\S*\s*(?:세워|멈춰|정지해)`)
 
 // --- A leak fixed while the machine runs --------------------------------------
 

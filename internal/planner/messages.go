@@ -43,6 +43,7 @@ var messages = map[string][2]string{
 	"worse.last_fail":      {"Last failure %s (%s).", "마지막 고장 %s (%s)."},
 	"proc.more_en":         {"The English runbook %s has %d more step(s) that this one does not state.", "영문 절차서 %s에는 이 한국어 절차서에 없는 단계가 %d개 더 있습니다: 원문도 확인하세요."},
 	"stock.order":          {"I cannot place orders (Gemba only reads the plant's data): stores and purchasing do.", "주문은 할 수 없습니다(Gemba는 플랜트 데이터를 읽기만 합니다): 자재·구매 담당이 합니다."},
+	"escalate.stop_line":   {"Whether to stop the line: the escalation matrix does not say; the person you call first decides. Stop a machine at once with its emergency stop if it can still hurt someone.", "라인을 세울지는 에스컬레이션 기준에 없습니다: 먼저 연락하는 담당자가 판단합니다. 다만 설비가 아직 사람을 다치게 할 수 있으면 즉시 비상 정지하세요."},
 	"cmp.rank":             {"Mean %s over %s, highest first: %s.", "%[2]s 평균 %[1]s, 높은 순: %[3]s."},
 	"cmp.same":             {"%s and %s had the same mean %s over %s.", "%s와 %s의 %s 평균은 %s 동안 같았습니다."},
 	"cmp.higher":           {"higher", "높"},
