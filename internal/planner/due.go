@@ -16,7 +16,7 @@ import (
 // due date.
 
 // dueFirstRe asks for the work due first.
-var dueFirstRe = regexp.MustCompile(`\bdue (?:first|next|soonest)\b|\bfirst due\b|(?:제일|가장) (?:먼저|빨리)|(?:제일|가장) 급한`)
+var dueFirstRe = regexp.MustCompile(`\bdue (?:first|next|soonest)\b|\bfirst due\b|(?:제일|가장) (?:먼저|빨리)|(?:제일|가장) 급한|(?:뭐|뭘|어떤 ?거|어느 ?거)(?:부터| 먼저)`)
 
 // dueAskPattern asks what maintenance is due, scheduled or overdue.
 const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?orders?|jobs?)\b|\b(?:wo|work ?order)\b.{0,10}\bstatus\b|작업 ?지시.{0,10}(?:상태|진행|어떻게 ?됐)|\boverdue\b|\bpast due\b|\b(?:maintenance|work|service|pms?|jobs?|work ?orders?)\b.{0,25}\b(?:due|schedul\w*|plann\w*|coming up)\b|\b(?:due|schedul\w*|plann\w*)\b.{0,20}\b(?:maintenance|work|service|pm|jobs?|work ?orders?)\b|(?:예정된|예정|밀린|지연된|기한|마감).{0,10}(?:정비|점검|작업|pm|피엠)|(?:정비|점검|작업|pm|피엠).{0,10}(?:예정|밀린|지연|기한|마감)` +
@@ -26,6 +26,8 @@ const dueAskPattern = `\bstatus of (?:the |our |that )?.{0,30}\b(?:wos?|work ?or
 	`|\b(?:which|what)(?: one| job| wo| work ?order)?s? (?:is |are )?due (?:first|next|soonest)\b|\bdue (?:first|soonest)\b|(?:제일|가장) (?:먼저|빨리) (?:해야 ?(?:하는|되는|할)|마감(?:인|되는))|(?:제일|가장) 급한 (?:작업|wo|작업 ?지시|거)` +
 	// "펌프2 커플링 정렬 WO 마감 언제까지에요?": a work order's due date.
 	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:의\s*)?(?:기한|마감|납기)|(?:기한|마감)\S*\s*언제` +
+	// "pump-2 WO 왜케 많아? 뭐부터 해야됨": the one due first.
+	`|(?:work ?orders?|작업 ?지시)\S*.{0,25}(?:뭐|뭘|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저)` +
 	// "드라이브 풀리 라깅 교체 WO는 언제로 잡혀있음?": when it is scheduled.
 	`|(?:work ?orders?|작업 ?지시)\S*\s*(?:은|는|이|가)?\s*언제(?:로|쯤)?\s*(?:잡혀|예정|하|해|돼|되)|\bwhen (?:is|are|'s) (?:the |our |that )?.{0,40}\b(?:work ?orders?|jobs?)\b.{0,10}\b(?:scheduled|planned|due|booked)\b`
 

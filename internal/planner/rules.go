@@ -334,7 +334,7 @@ func (r *run) recentOutlook(h *hypothesis, nx rule, hrs float64) (touched, soone
 }
 
 // runUntilRe asks whether a machine can run until a time.
-var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it|limp(?: along| on)?) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay|defer|push)\w*\b.{0,40}\b(?:until|till|to)\b|까지 (?:버틸|버텨|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|버텨도 되|버텨도 돼|돌려도 되|가동해도 되)`)
+var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it|limp(?: along| on)?) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay|defer|push)\w*\b.{0,40}\b(?:until|till|to)\b|까지 (?:버틸|버텨|버팀|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|버텨도 되|버텨도 돼|버팀\s*\?|버티나|버틸까|돌려도 되|가동해도 되)`)
 
 // nextLimits are the limits beyond the current reading, for escalation:
 // "At 7 mm/s (danger in RB-bearing-inspection): plan the bearing replacement within 48 h."
