@@ -24,7 +24,7 @@ import (
 
 // breakdownAskRe asks for output split by a unit of time; its groups name
 // the unit.
-var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:근무)?(조)별|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)`)
+var breakdownAskRe = regexp.MustCompile(`(?i)\b(?:per|by|each|every) (day|shift|hour)\b|\b(daily|hourly)\b|\bday[- ]by[- ]day\b|\b(?:best|worst|top|lowest|highest|busiest|slowest|which) (day|shift|hour)s?\b|(일별|날짜별|교대별|시간별)|(?:근무)?(조)별|(?:가장|제일) (?:많이|적게) (?:생산한|만든|나온) (날|교대|시간)|(?:가장|제일) (?:많이 )?(?:빠진|빠졌던|부족했던|모자랐던|밀린|밀렸던|낮았던|적었던) (날|교대|시간)`)
 
 // outputTrendRe asks how output went over a time ("the trend of line 1
 // output this week", "생산량 추이").
@@ -58,7 +58,7 @@ func breakdownUnit(text string) string {
 var bestWorstRe = regexp.MustCompile(`(?i)\b(?:best|worst|top|lowest|highest|busiest|slowest|peak|most|least)\b|가장|제일|최고|최저`)
 
 // behindAskRe asks which part was furthest behind plan.
-var behindAskRe = regexp.MustCompile(`(?i)\b(?:furthest|farthest|most|worst) (?:behind|short|below)\b|\bbiggest (?:shortfall|gap)\b|(?:가장|제일) (?:많이 )?(?:부족|미달|모자)`)
+var behindAskRe = regexp.MustCompile(`(?i)\b(?:furthest|farthest|most|worst) (?:behind|short|below)\b|\bbiggest (?:shortfall|gap)\b|(?:가장|제일) (?:많이 )?(?:부족|미달|모자|빠진|빠졌던|밀린|밀렸던)`)
 
 // maxRankedParts is the most parts read to rank a window's best and worst
 // (a week of hours, with room); rankedShown how many of each end are
@@ -301,12 +301,15 @@ func (r *run) breakdownLines(who string, w Span, unit string, bs []bucket, top i
 				far, gap = i, p-a
 			}
 		}
-		if far < 0 {
-			out = append(out, r.msg("bd.none_behind"))
-		} else {
-			out = append(out, r.msg("bd.behind", bs[far].Label, r.derive(who+" shortfall "+bs[far].Label, gap, "plan − output of the part"), r.unitIn(totalUnit(u))))
+		// The answer first, under the heading; the parts after it.
+		lead := r.msg("bd.none_behind")
+		if far >= 0 {
+			lead = r.msg("bd.behind", bs[far].Label, r.derive(who+" shortfall "+bs[far].Label, gap, "plan − output of the part"), r.unitIn(totalUnit(u)))
 		}
-		return out
+		if len(out) > 0 {
+			return append([]string{out[0], lead}, out[1:]...)
+		}
+		return append(out, lead)
 	}
 	if len(ranked) > 0 && len(bs) > 1 {
 		// Ties go to the earliest part (the sort is stable in time order).
