@@ -2111,7 +2111,12 @@ func (r *run) directionVerdicts(targets []string) []string {
 		case ev != nil:
 			out = append(out, r.msg("dir.opposite", name, r.msg(map[bool]string{true: "dir.down", false: "dir.up"}[up])))
 		default:
-			out = append(out, r.msg("dir.no", name, r.msg(map[bool]string{true: "dir.up", false: "dir.down"}[up]), r.spanIn(r.q.Window)))
+			key := "dir.no"
+			if okAskRe.MatchString(r.q.Text) {
+				// "creeping up, is that normal?": two questions, each answered.
+				key = "dir.no_normal"
+			}
+			out = append(out, r.msg(key, name, r.msg(map[bool]string{true: "dir.up", false: "dir.down"}[up]), r.spanIn(r.q.Window)))
 		}
 	}
 	if len(out) == 0 {
