@@ -1426,13 +1426,7 @@ func (r *run) preventions(found []*doc, asset, mode string) []string {
 		if len(ms) == 0 {
 			continue
 		}
-		said := strings.Join(ms, "; ")
-		switch {
-		case r.ko() && !hasHangul(said):
-			said = r.msg("quote.en", said)
-		case !r.ko() && hasHangul(said):
-			said = r.msg("quote.ko", said)
-		}
+		said := r.quoteTitle(strings.Join(ms, "; "))
 		lines = append(lines, r.msg("hist.prevent", d.ID, r.occurredDay(d), said))
 	}
 	subject := r.subject(asset, mode)
@@ -1537,8 +1531,8 @@ func (r *run) sortedDocs() []*doc {
 	return out
 }
 
-// quoteTitle marks a title in the other language than the answer's as a
-// quote ("(영문 원문) ...").
+// quoteTitle marks a title (or any text quoted from a record) in the
+// other language than the answer's as a quote ("(영문 원문) ...").
 func (r *run) quoteTitle(title string) string {
 	switch {
 	case r.ko() && !hasHangul(title):
@@ -1576,14 +1570,7 @@ func (r *run) historyLineN(d *doc, asset string, acts int) string {
 			}
 		}
 		if len(did) > 0 {
-			done := strings.Join(did, "; ")
-			switch {
-			case r.ko() && !hasHangul(done):
-				done = r.msg("quote.en", done)
-			case !r.ko() && hasHangul(done):
-				done = r.msg("quote.ko", done)
-			}
-			s += r.msg("hist.done", done)
+			s += r.msg("hist.done", r.quoteTitle(strings.Join(did, "; ")))
 		}
 		if histCauseRe.MatchString(r.q.Text) && !r.causeSaid[d.ID] {
 			// "지난번에 과열로 섰을때 원인 뭐였죠?": the record's root cause too.
