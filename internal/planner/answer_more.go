@@ -1979,6 +1979,14 @@ func (r *run) procedureFrom(ranked []*doc) {
 			}
 			lines = append(lines, r.msg("proc.rule", id, rule))
 		}
+		if rule, id := r.lockersRule(); rule != "" && !othersLockRe.MatchString(q.Text) && !lockWhoRe.MatchString(q.Text) {
+			// "그냥 손으로 빼도 돼요?" from an operator: the lock is not
+			// theirs to apply; who may, as the lockout procedure says.
+			lines = append(lines, r.msg("proc.rule", id, rule))
+			if d := r.lib.docs[id]; d != nil {
+				r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+			}
+		}
 		lines = append(lines, r.msg("proc.shortcut.steps", primary.ID, title))
 		r.a.Situation = joinLines(lines)
 		r.a.Escalate = r.msg("escalate.shortcut")
@@ -2233,6 +2241,64 @@ func (r *run) thingRule(rules, lines []string) string {
 }
 
 // splitSentences splits a line of prose into its sentences.
+// lockersRe finds the lockout procedure's rule of who may apply locks.
+var lockersRe = regexp.MustCompile(`(?i)\bonly\b.{0,30}\b(?:trained|authori[sz]ed)\b.{0,40}\blocks?\b|(?:교육|권한|인가).{0,20}(?:인원|사람|직원)만`)
+
+// lockersRule is that rule, as the lockout runbook read for the answer
+// writes it (its Korean twin's in a Korean answer, when it says it), and
+// the document; "" when none was read or none says it.
+func (r *run) lockersRule() (string, string) {
+	var en, ko, enID, koID string
+	has := false
+	for _, d := range r.lib.docs {
+		has = has || d.runbook() && lotoTitleRe.MatchString(d.Title)
+	}
+	if !has {
+		// A jam's shortcut searched the jam's procedure only.
+		for _, res := range r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": "lockout tagout LOTO energy isolation 잠금 표지", "kind": "runbook", "k": 3}}) {
+			r.lib.merge(res)
+		}
+	}
+	ids := make([]string, 0, len(r.lib.docs))
+	for id := range r.lib.docs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	var unread []string
+	for _, id := range ids {
+		if d := r.lib.docs[id]; d.runbook() && !d.Read && lotoTitleRe.MatchString(d.Title) {
+			unread = append(unread, id)
+		}
+	}
+	r.readFirst(unread, 2) // found by the lockout search, not yet read
+	for _, id := range ids {
+		d := r.lib.docs[id]
+		if !d.runbook() || !d.Read || !lotoTitleRe.MatchString(d.Title) {
+			continue
+		}
+		for _, sen := range splitSentences(bodyText(d.Body)) {
+			if !lockersRe.MatchString(sen) {
+				continue
+			}
+			sen = strings.TrimSpace(strings.ReplaceAll(sen, "**", ""))
+			if d.korean() && ko == "" {
+				ko, koID = sen, d.ID
+			} else if !d.korean() && en == "" {
+				en, enID = sen, d.ID
+			}
+		}
+	}
+	switch {
+	case r.ko() && ko != "":
+		return ko, koID
+	case en != "" && r.ko():
+		return r.msg("quote.en", en), enID
+	case en != "":
+		return en, enID
+	}
+	return ko, koID
+}
+
 func splitSentences(s string) []string {
 	var out []string
 	for {
