@@ -768,10 +768,11 @@ func (r *run) pastFocus(h *hypothesis, asset string) *Event {
 			return nil
 		}
 		best = h.Event
-	}
-	for _, e := range r.book.of(asset) {
-		if h == nil && math.Abs(e.Sigma) >= 3 && inside(&e) && (best == nil || math.Abs(e.Sigma) > math.Abs(best.Sigma)) {
-			best = &e
+	} else {
+		for _, e := range r.book.of(asset) {
+			if math.Abs(e.Sigma) >= 3 && inside(&e) && (best == nil || math.Abs(e.Sigma) > math.Abs(best.Sigma)) {
+				best = &e
+			}
 		}
 	}
 	if best == nil {

@@ -241,8 +241,9 @@ var worseAskRe = regexp.MustCompile(`(?i)\b(?:which|what)\b.{0,40}\b(?:worse|wor
 // compareCondition answers which of a few machines is in worse shape:
 // each one's anomaly in the window, its open work orders and its failures
 // in the last 90 days; the worse one is the one with an anomaly, else the
-// one the records burden more, said as the records' verdict and not the
-// sensors'. False when the plant has none of these machines' data.
+// one whose records carry as much of both as every other and more of one
+// (said as the records' verdict, not the sensors'), else the records are
+// said to be split. False when the plant has none of these machines' data.
 func (r *run) compareCondition(assets []string) bool {
 	r.detect(r.q.Window, assets)
 	if !r.detected() {

@@ -128,7 +128,7 @@ func (r *run) parts() {
 	}
 	var lead []string
 	switch {
-	case orderAskRe.MatchString(q.Text):
+	case orderAsked(q.Text):
 		// "pls order 2 spare crank bearings": nothing is ordered here.
 		lead = []string{r.msg("stock.order")}
 	case stockAskRe.MatchString(q.Text) || storesAskRe.MatchString(q.Text):

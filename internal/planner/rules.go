@@ -161,6 +161,9 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 	v := h.Event.Value
 	var best rule
 	found := false
+	// "when does press-3 hit trip level?": the stop limit, not the nearest.
+	wantStop := stopLevelAskRe.MatchString(r.q.Text)
+	isStop := func(ru rule) bool { return levelRank[ru.Level] >= levelRank["stop"] }
 	for _, ru := range r.rulesFor(h.Asset, d) {
 		if ru.Sensor != h.Event.Sensor || !r.applies(ru, h.Asset) {
 			continue
@@ -170,19 +173,12 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 		if !up && !down {
 			continue
 		}
-		if stopLevelAskRe.MatchString(r.q.Text) && levelRank[ru.Level] >= levelRank["stop"] {
-			// "when does press-3 hit trip level?": the stop limit, not
-			// the nearest one.
-			if !found || levelRank[best.Level] < levelRank["stop"] || math.Abs(ru.Limit-v) < math.Abs(best.Limit-v) {
-				best, found = ru, true
-			}
-			continue
-		}
-		if found && stopLevelAskRe.MatchString(r.q.Text) && levelRank[best.Level] >= levelRank["stop"] {
-			continue
-		}
-		if !found || math.Abs(ru.Limit-v) < math.Abs(best.Limit-v) {
+		switch {
+		case !found, wantStop && isStop(ru) && !isStop(best):
 			best, found = ru, true
+		case wantStop && isStop(best) && !isStop(ru):
+		case math.Abs(ru.Limit-v) < math.Abs(best.Limit-v):
+			best = ru
 		}
 	}
 	return best, found

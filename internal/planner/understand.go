@@ -244,7 +244,7 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		// whether it is back, with the last time recorded.
 		q.Intent = IntentDiagnose
 	}
-	if (stockAskRe.MatchString(q.Text) || storesAskRe.MatchString(q.Text) || orderAskRe.MatchString(q.Text)) && q.Intent != IntentOutOfScope {
+	if (stockAskRe.MatchString(q.Text) || storesAskRe.MatchString(q.Text) || orderAsked(q.Text)) && q.Intent != IntentOutOfScope {
 		// "스트레이너 바스켓 재고 창고에 있나?", "order 2 spare bearings":
 		// parts in stock or to order, not a machine called 창고.
 		q.Intent = IntentParts
@@ -373,12 +373,20 @@ var (
 	stockPlaceRe = regexp.MustCompile(`(?i)창고|warehouse|stores?`)
 )
 
+// orderAsked says text asks Gemba to order parts; a work order's "order"
+// is none ("the work order's parts").
+func orderAsked(text string) bool {
+	return orderAskRe.MatchString(workOrderWordRe.ReplaceAllString(text, " "))
+}
+
+var workOrderWordRe = regexp.MustCompile(`(?i)\bwork ?orders?\b`)
+
 // partsToolsRe asks what a job needs ("parts + tools i need for …").
 var partsToolsRe = regexp.MustCompile(`(?i)\b(?:parts?|tools?|spares?|materials?)\b.{0,12}\b(?:need|needed|required|for)\b|(?:부품|공구|자재)`)
 
 // likeTimeRe is a time said as a comparison, not as the window asked
 // about ("going up again like last month?", "지난달처럼?").
-var likeTimeRe = regexp.MustCompile(`(?i)\b(?:like|as|same as)(?: it did| we had| happened)? (?:last|the last|in the last)? ?(?:time|month|week|year|winter|summer)\b|(?:지난|저번|작년|전)\s*(?:달|주|번|해)?\s*(?:처럼|같이|때처럼|때같이|만큼)`)
+var likeTimeRe = regexp.MustCompile(`(?i)\blike(?: it did| we had| happened)? (?:last|the last) (?:time|month|week|year|winter|summer)\b|(?:지난|저번|작년|전)\s*(?:달|주|번|해)?\s*(?:처럼|같이|때처럼|때같이|만큼)`)
 
 // gapWhyRe asks why output fell short of plan without naming a line
 // ("why the gap?", "왜 이렇게 차이나?").
