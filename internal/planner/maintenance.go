@@ -32,6 +32,9 @@ type maintAsk struct {
 
 var maintAsks = []maintAsk{
 	{"bundle", regexp.MustCompile(`\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bwork ?orders? (?:open|pending|outstanding|backlog)\b|\bbacklog\b|작업 ?지시|묶어|한 번에 (?:처리|방문)`), "bundle"},
+	// Before reliability: "how long does a crank bearing swap take?" is
+	// the time of that part's replacements, not the MTTR of its repairs.
+	{"swaptime", swapTimeRe, "records"},
 	{"reliability", regexp.MustCompile(`(?:고장|정지)\S*.{0,12}(?:몇 ?일|며칠|몇 ?주|몇 ?달)\s*(?:마다|에 한 번)|\bhow often (?:does|do) .{0,30}\b(?:fail|break)\w*|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리|교환).{0,10}(?:얼마나 걸|시간이 얼마|몇 ?시간 ?(?:걸|정도))`), "reliability"},
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
 	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 ?시간|다운타임|비가동|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:정비|보전|수리)\S* ?(?:때문에|로|으로)?.{0,10}(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`), "downtime"},
@@ -194,6 +197,9 @@ func maintAskOf(text string) *maintAsk {
 		}
 	}
 	for i := range maintAsks {
+		if maintAsks[i].key == "swaptime" && !swapTimeAsked(text) {
+			continue // "how long will it run before the bearing needs replacing?"
+		}
 		if maintAsks[i].re.MatchString(text) {
 			return &maintAsks[i]
 		}
@@ -499,6 +505,17 @@ func (r *run) maintenanceAs(key string) {
 				}
 			}
 		}
+	}
+	if ask.key == "swaptime" {
+		if r.swapTime(args) {
+			return // "how long does a crank bearing swap take?"
+		}
+		for i := range maintAsks {
+			if maintAsks[i].key == "reliability" {
+				ask = &maintAsks[i] // no part named: the mean time to repair
+			}
+		}
+		args["aggregate"] = ask.aggregate
 	}
 	if (ask.key == "last" || ask.key == "next") && pmWordRe.MatchString(q.Text) && args["kind"] == nil {
 		args["kind"] = "preventive" // "the last PM on cnc-4": not its last inspection
