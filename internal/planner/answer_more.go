@@ -2028,7 +2028,7 @@ var needAskRe = regexp.MustCompile(`(?i)\b(?:do|should|must) (?:i|we|you)\b.{0,2
 
 // whoAskRe asks whom to call ("보전 누구한테 연락해야돼요?"): no job's
 // when-rule.
-var whoAskRe = regexp.MustCompile(`(?i)\bwho\b|누구|연락|전화`)
+var whoAskRe = regexp.MustCompile(`(?i)\bwho\b|\b(?:where|what number) (?:do|should|can|must) (?:i|we) (?:call|ring|phone|report)\b|누구|연락|전화`)
 
 // whenRuleRe finds a runbook's sentence saying when it applies.
 var whenRuleRe = regexp.MustCompile(`(?i)\b(?:after|every|before|whenever|each|daily|weekly|monthly|when)\b|후|마다|매주|매일|매월|전에|때`)

@@ -668,6 +668,10 @@ func (r *run) maintenanceAs(key string) {
 		r.a.Confidence = "low"
 		return
 	}
+	r.groupBy, _ = args["group_by"].(string)
+	if ask.key == "count" && (r.groupBy == "failure_mode" || r.groupBy == "component") {
+		r.groupAssetsOf(args, r.groupBy)
+	}
 	var lines []string
 	for i, x := range res {
 		if !x.OK {
@@ -744,6 +748,31 @@ func appendCitation(cs []tools.Citation, c tools.Citation) []tools.Citation {
 		}
 	}
 	return append(cs, c)
+}
+
+// groupAssetsOf reads the records behind a count by failure mode or part
+// and keeps, per group, the machines they are on ("고장유형 뭐야?
+// 설비별로도"); nothing when they are more than one read returns.
+func (r *run) groupAssetsOf(args map[string]any, by string) {
+	a := maps.Clone(args)
+	delete(a, "group_by")
+	a["limit"] = 50
+	cites := r.a.Citations
+	recs, ok := r.records(a)
+	r.a.Citations = cites
+	if !ok || len(recs) == 50 {
+		return
+	}
+	r.groupAssets = map[string][]string{}
+	for _, rec := range recs {
+		g := rec.FailureMode
+		if by == "component" {
+			g = rec.Component
+		}
+		if !slices.Contains(r.groupAssets[g], rec.Asset) {
+			r.groupAssets[g] = append(r.groupAssets[g], rec.Asset)
+		}
+	}
 }
 
 // maintData is the part of a maintenance_history result an answer reads.
@@ -916,6 +945,10 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 		case "count":
 			out = append(out, r.msg("maint.count", name, f.Records, r.maintWhat(d.Filter), span))
+			if as := r.groupAssets[f.Group]; len(as) > 0 {
+				// "고장유형 … 설비별로도": which machines each mode's records are on.
+				out[len(out)-1] = strings.TrimSuffix(out[len(out)-1], ".") + " " + r.msg("maint.count_on", strings.Join(as, ", "))
+			}
 			if grouped && counted == 1 {
 				out[len(out)-1] = r.msg("maint.count_rank") + "\n" + out[len(out)-1]
 			}
@@ -1002,7 +1035,23 @@ func (r *run) maintLines(ask *maintAsk, x agent.ToolResult, withRecords bool) []
 			}
 		}
 		if with > 0 {
-			out = append([]string{r.msg("maint.count_total", total, r.maintWhat(d.Filter), with, span)}, out...)
+			// Groups are machines only when grouped by machine: failure
+			// modes and parts span machines, counted from their records
+			// when read (groupAssets), else unsaid.
+			line := r.msg("maint.count_total_n", total, r.maintWhat(d.Filter), span)
+			switch {
+			case r.groupAssets != nil:
+				machines := map[string]bool{}
+				for _, as := range r.groupAssets {
+					for _, a := range as {
+						machines[a] = true
+					}
+				}
+				line = r.msg("maint.count_total", total, r.maintWhat(d.Filter), len(machines), span)
+			case r.groupBy == "" || r.groupBy == "asset":
+				line = r.msg("maint.count_total", total, r.maintWhat(d.Filter), with, span)
+			}
+			out = append([]string{line}, out...)
 		}
 		if with > counted {
 			out = append(out, r.msg("maint.count_more", with-counted))

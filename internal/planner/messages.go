@@ -473,6 +473,8 @@ var messages = map[string][2]string{
 	"maint.change_same":            {"%s: the same as %s.", "%s: %s와 같습니다."},
 	"maint.count_total":            {"In total: %d %s recorded on %d machine(s) (%s).", "합계: %[4]s 기간 %[2]s %[1]d건, 설비 %[3]d대."},
 	"maint.count_more":             {"…and %d more machine(s) with records, not listed.", "…기록이 있는 설비 %d대는 목록에서 생략했습니다."},
+	"maint.count_total_n":          {"In total: %d %s recorded (%s).", "합계: %[3]s 기간 %[2]s %[1]d건."},
+	"maint.count_on":               {"(on %s).", "(%s)."},
 	"maint.count":                  {"%s: %d %s recorded (%s).", "%[1]s: %[4]s 기간 %[3]s %[2]d건 기록."},
 	"verify.work":                  {"work", "작업"},
 	"verify.none":                  {"No finished %[2]s on %[1]s is on record, so there is no before and after to compare.", "%[1]s에 완료된 %[2]s 기록이 없어 전후를 비교할 수 없습니다."},

@@ -132,6 +132,11 @@ type run struct {
 	// twinOf maps a Korean runbook quoted in place of its English twin to
 	// that twin (oneOfTwins).
 	twinOf map[string]string
+	// groupAssets are, for a count by failure mode or part, the machines
+	// each group's records are on.
+	groupAssets map[string][]string
+	// groupBy is how the maintenance figures asked are grouped.
+	groupBy string
 }
 
 // ignored notes document text that looked like instructions to the

@@ -445,5 +445,3 @@ func (r *run) citeRecord(rec *maintRecord) {
 	}
 	r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: rec.Document, Title: title})
 }
-
-

@@ -404,6 +404,10 @@ var (
 		{regexp.MustCompile(`\b(?:yday|ystrdy|ystdy|yest)\b`), "yesterday"},
 		{regexp.MustCompile(`\b(?:tonite|2nite)\b`), "tonight"},
 		{regexp.MustCompile(`\b2day\b`), "today"},
+		// "this yr", "last wk", "past 3 mos": the periods written short.
+		{regexp.MustCompile(`\b(this|last|past|previous|next|a|per|\d+) yrs?\b`), "$1 year"},
+		{regexp.MustCompile(`\b(this|last|past|previous|next|a|per|\d+) wks?\b`), "$1 week"},
+		{regexp.MustCompile(`\b(this|last|past|previous|next|a|per|\d+) mths?\b`), "$1 month"},
 	}
 	naeilRe = regexp.MustCompile(`(^|\s)낼(\s+)(주간|야간|오전|오후|아침|저녁|밤|낮|새벽|\d|생산|계획|예측|까지|몇|교대)`)
 )
@@ -465,6 +469,10 @@ func intentOf(q Query) Intent {
 		// "what came before machine 12's last failure?": that failure and
 		// its week before, not the maintenance dates.
 		return IntentStatus
+	case injuryRe.MatchString(q.Text) && escalationAsked(q.Text):
+		// "프레스쪽에서 손 다친사람 생김 어디 연락해야돼요??": whom to
+		// call about the person, not the state of the machines named.
+		return IntentProcedure
 	case len(codesIn(q.Text)) > 0:
 		return IntentCode
 	case (partsAskRe.MatchString(q.Text) || stockAskRe.MatchString(q.Text)) && !madeRe.MatchString(q.Text) && !q.Plan:
