@@ -1794,6 +1794,11 @@ func (r *run) procedure() {
 		}
 		ranked = frontRunbooks(ranked, want)
 	}
+	if !q.Shortcut && lotoHowRe.MatchString(q.Text) {
+		// "press-3 베어링 교체 들어가기전에 LOTO 어케 해야돼?": the lockout
+		// procedure asked for, before the job's own runbook.
+		ranked = frontRunbooks(ranked, lotoTitleRe)
+	}
 	if !q.Shortcut && escalationAsked(q.Text) {
 		// "라인 서고 사람 다쳤을 때 누구한테 먼저 연락함?": the escalation
 		// matrix (and its twin), whatever else the words share with others.
@@ -2362,7 +2367,14 @@ func sameProcedure(en, ko []string) bool {
 	return float64(n) >= 0.6*float64(len(ko))
 }
 
+// lotoHowRe asks how to lock a machine out ("LOTO 어케 해야돼?", "lockout
+// steps before the swap?").
+var lotoHowRe = regexp.MustCompile(`(?i)(?:\bloto\b|\block ?-?out\b|잠금|록아웃).{0,12}(?:순서|절차|단계|방법|어떻게|어케|어캐|\bsteps\b|\bsequence\b|\bprocedure\b)|\bhow (?:do|should|to|can) (?:i|we)?\s*(?:lock (?:it |the \w+ )?out|loto)\b`)
+
 // --- Out of scope ------------------------------------------------------------
+
+// weatherRe asks about the weather.
+var weatherRe = regexp.MustCompile(`(?i)\b(?:rain(?:s|ing|y)?|snow(?:s|ing|y)?|weather|storm|typhoon)\b|날씨|태풍|(?:^|\s)(?:비|눈)(?:가|이)? ?(?:와|올|오나|오려|내릴|온대|온다|오네|오면|왔)`)
 
 // outOfScope answers what Gemba does not do: chat, or an order it cannot
 // carry out (it is read-only), with what it can do instead.
@@ -2377,6 +2389,9 @@ func (r *run) outOfScope() {
 	case staffRe.MatchString(r.q.Text):
 		// "how many ppl are on the night shift tonight": the roster's.
 		r.a.Situation = r.msg("oos.staff")
+	case weatherRe.MatchString(r.q.Text):
+		// "내일 아침 서울 눈온대?": no weather data, not tomorrow's output.
+		r.a.Situation = r.msg("oos.general") + " " + r.msg("oos.weather")
 	case payRe.MatchString(r.q.Text):
 		// "이번달 야간수당 언제 들어와요?": HR's, not the plant's data.
 		r.a.Situation = r.msg("oos.general") + " " + r.msg("oos.hr")

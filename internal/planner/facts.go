@@ -54,10 +54,10 @@ var factRules = []factRule{
 // notDoneBefore finds, just before a fact's words, that it is asked about
 // or planned rather than done ("should we replace the bearing", "do we need
 // a new belt"); notDoneAfter finds it after Korean verbs ("교체해야",
-// "교체할까요", "언제 교체", "교체한게 언제야?").
+// "교체할까요", "언제 교체", "교체한게 언제야?", "교체 들어가기전에").
 var (
 	notDoneBefore = regexp.MustCompile(`\b(?:should|need|needs|must|have to|has to|going to|will|shall|when to|when (?:was|were|did)|how many times|how often|(?:did|has|have) (?:anyone|anybody|someone|somebody|we|they)|can we|could we|can i|do we|do i|is it time to|time to|plan to|planning to|want to|whether to|how to|when do)\b[^.?!,;]{0,25}$|언제\s*$`)
-	notDoneAfter  = regexp.MustCompile(`^\s*(?:해야|할|하려|하면|해도|할까|하나|해 ?줘|해주|예정|필요|시기|주기|언제)|^\S{0,4}\s*언제`)
+	notDoneAfter  = regexp.MustCompile(`^\s*(?:해야|할|하려|하면|해도|할까|하나|해 ?줘|해주|예정|필요|시기|주기|언제|들어가|들어갈|시작|착수|하기 ?전|전에|작업 ?(?:전|시작|들어))|^\S{0,4}\s*언제`)
 )
 
 // factsIn returns the facts a text states as done.

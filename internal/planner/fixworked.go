@@ -20,7 +20,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
+var fixWorkedRe = regexp.MustCompile(`\bdid (?:it|that|the (?:[\w-]+ )?(?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:any )?signs? (?:of )?(?:it |its |it's |the \w+ )?(?:coming back|returning|recurring)\b|재발 ?(?:조짐|징후|기미)|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
 
 // howFixedRe asks how something was fixed ("how did we fix it?"), not
 // whether the fix worked: the incidents' actions answer it.
@@ -159,6 +159,12 @@ func (r *run) sinceFix(asset string, fix *doc) []string {
 		return nil
 	}
 	from := t.Add(24 * time.Hour) // the repair itself left out
+	if c, ok := r.repairClosed(asset, fix.ID); ok && c.After(t) {
+		// The failure record says when the repair ended: the readings
+		// since then, not since a day after the incident began (a
+		// bearing that failed four days later would count as "since").
+		from = c
+	}
 	if r.now.Sub(from) < 24*time.Hour {
 		return nil
 	}
@@ -196,4 +202,23 @@ func modeSensor(mode, typ string) string {
 		}
 	}
 	return ""
+}
+
+// repairClosed is when the failure record of the incident id on asset
+// was closed (the repair done), if the records hold it.
+func (r *run) repairClosed(asset, id string) (time.Time, bool) {
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"asset": asset, "kind": "failure", "limit": 50})
+	r.a.Citations = cites
+	if !ok {
+		return time.Time{}, false
+	}
+	for _, rec := range recs {
+		if rec.Document == id && rec.Closed != "" {
+			if c, err := time.Parse(recordLayout, rec.Closed); err == nil {
+				return c, true
+			}
+		}
+	}
+	return time.Time{}, false
 }

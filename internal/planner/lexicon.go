@@ -67,7 +67,7 @@ func p(weight int, pattern string) phrase {
 // payPattern names pay, leave and approving overtime, which are HR's or a
 // manager's ("이번달 야간수당 언제 들어와요?", "can you approve overtime for
 // the night crew on saturday").
-const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|overtime pay|shift (?:allowance|premium|differential)|bonus(?:es)?|annual leave|vacation days?|pto)\b|\b(?:approve|book|sign off|authori[sz]e|schedule|request)\b.{0,20}\b(?:overtime|ot|extra shifts?|weekend shifts?)\b|수당|급여|월급날|상여금?|성과급|보너스|연차|휴가 ?(?:신청|며칠|일수)|(?:특근|잔업|연장 ?근무)\S*\s*(?:승인|신청|결재|잡아)`
+const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|overtime pay|shift (?:allowance|premium|differential)|bonus(?:es)?|annual leave|vacation days?|pto)\b|\b(?:approve|book|sign off|authori[sz]e|schedule|request)\b.{0,20}\b(?:overtime|ot|extra shifts?|weekend shifts?)\b|수당|급여|월급날|상여금?|성과급|보너스|연차|휴가 ?(?:신청|며칠|일수)|(?:특근|잔업|연장 ?근무)\S*\s*(?:승인|신청|결재|잡아)|(?:특근|잔업|연장 ?근무|야근)\s*(?:시간|수당|내역|현황|합계)|\bovertime (?:hours|hrs|total|totals|report|summary)\b|\bhours? of overtime\b`
 
 var payRe = regexp.MustCompile(payPattern)
 
@@ -84,7 +84,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentOutOfScope: {
 		p(6, `\b(?:weather|joke|jokes|football|soccer|baseball|salary|salaries|earn|earns|poem|song|recipe|lunch|dinner|movie|horoscope|stock price|lottery|restaurants?|pub)\b`),
 		// "will it rain in seoul tomorrow": the weather, whatever time it names.
-		p(9, `\b(?:rain(?:s|ing|y)?|snow(?:s|ing|y)?|weather)\b|날씨|(?:비|눈)(?:가|이)? ?(?:와|올|오나|오려|내릴)`),
+		p(9, `\b(?:rain(?:s|ing|y)?|snow(?:s|ing|y)?|weather)\b|날씨|(?:^|\s)(?:비|눈)(?:가|이)? ?(?:와|올|오나|오려|내릴|온대|온다|오네|오면|왔)`),
 		// Pay and leave ("이번달 야간수당 언제 들어와요?"): HR's, whatever
 		// shift the words name.
 		p(9, payPattern),
@@ -131,7 +131,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(4, `\bwho (?:do|should|can|must) (?:i|we) (?:need to |have to |got to )?(?:call|tell|inform|contact|ring|notify)\b|\bwho (?:to|should i|should we) (?:call|contact)\b|\bwho(?:'s| is) on[- ]?call\b|\bescalation\b|\bescalate\b`),
 		p(6, `(?:뭐|무엇|뭘)부터 (?:봐야|확인|점검|해야|체크)|\bwhat (?:do|should) (?:i|we) (?:check|look at) first\b|\bfirst (?:thing )?to check\b`),
 		// "LOTO 순서대로 알려줘", "잠금 절차 알려줘": the steps of a procedure.
-		p(6, `순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃|lockout).{0,12}(?:순서|절차|단계|방법)|\b(?:loto|lockout|lock ?out) (?:steps|sequence|procedure|order)\b|\bsteps? (?:of|for) (?:the )?(?:loto|lockout)\b`),
+		p(6, `순서(?:대로)? ?(?:알려|말해|정리|보여)|(?:loto|잠금|록아웃|lockout).{0,12}(?:순서|절차|단계|방법|어떻게|어케|어캐)|\b(?:loto|lockout|lock ?out) (?:steps|sequence|procedure|order)\b|\bsteps? (?:of|for) (?:the )?(?:loto|lockout)\b`),
 		// "컴프레샤 흡입필터 교체할때 압 다 빼고 해야돼?": what a job's
 		// procedure requires.
 		p(6, `(?:교체|교환|청소|세척|분해|정비|수리)\S*\s*(?:할 ?때|하기 ?전에?|전에|시에?)\s.{0,25}(?:해야|필요|돼\?|되나|되지)|\b(?:do|must|should) (?:i|we|you) (?:have to |need to )?\w+.{0,30}\b(?:before|when) (?:changing|replacing|cleaning|servicing|swapping)\b`),
@@ -359,7 +359,7 @@ var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bpar
 
 // followUpRe marks a question that continues the thread ("and press 2?",
 // "what about yesterday?", "그럼 2호기는?").
-var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it|is that|is this|was that|does that)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?|\b(?:this|that|it) (?:happened|happens|happen|again)\b|\blast time (?:this|that|it)\b|\bthe same (?:thing|problem|issue|fault)\b|이런 (?:적|일|경우)|같은 (?:문제|증상|고장)|\b(?:it|this one|that one|the thing)\b|그거|이거|그 ?설비|걔`)
+var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it|is that|is this|was that|does that)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?|\b(?:this|that|it) (?:happened|happens|happen|again)\b|\blast time (?:this|that|it)\b|\bthe same (?:thing|problem|issue|fault)\b|이런 (?:적|일|경우)|같은 (?:문제|증상|고장)|\b(?:it|it'?s|this one|that one|the thing|the fix|the repair|the replacement)\b|그거|이거|그 ?설비|걔`)
 
 // chatRe marks small talk that names a time ("how was your weekend?",
 // "did you sleep last night?"): no summary of the plant.

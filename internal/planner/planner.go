@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,26 @@ func New(o Options) *Planner {
 
 // Plan answers one question: it reads the plant, understands the
 // question, runs the intent's tools and composes the answer.
+// pastCauseAskRe asks what caused something that is over ("원인
+// 뭐였음?", "what caused it?").
+var pastCauseAskRe = regexp.MustCompile(`(?i)원인\S*\s*(?:이|은|는)?\s*(?:뭐였|뭐 ?였|무엇이었|뭐였음)|왜 (?:고장 ?났었|그랬었|났었)|\bwhat (?:was|were) the (?:root )?causes?\b|\bwhat caused (?:it|that|this|the \w+)\b|\bwhy did (?:it|that|this) (?:fail|happen|break|seize|trip)\b|\bwhat was (?:wrong|behind it)\b`)
+
+// onlyIncident is the one incident the thread's latest answer names, or
+// "" when it names none or several.
+func onlyIncident(history []agent.Turn) string {
+	for i := len(history) - 1; i >= 0; i-- {
+		if history[i].Role != agent.RoleAssistant {
+			continue
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(incidentIDRe.FindAllString(history[i].Content, -1))))
+		if len(ids) == 1 {
+			return ids[0]
+		}
+		return ""
+	}
+	return ""
+}
+
 func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer, error) {
 	p, err := in.Tools.Plant(ctx)
 	if err != nil && p == nil {
@@ -68,6 +89,13 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 		}
 	}
 	q := Understand(in.Request.Question, in.Request.Now, p, earlier, in.Request.Scope)
+	if q.FollowUp && len(q.Docs) == 0 && !q.Shortcut && pastCauseAskRe.MatchString(q.Text) {
+		// "원인 뭐였음?" after an answer about one past incident: that
+		// incident's recorded cause, not a diagnosis of the machine now.
+		if id := onlyIncident(in.History); id != "" {
+			q.Docs, q.Intent = []string{id}, IntentDocument
+		}
+	}
 	r := &run{ctx: ctx, in: in, p: p, q: q, now: in.Request.Now, lang: in.Lang, a: &agent.Answer{}}
 	pl.log.DebugContext(ctx, "question understood", "intent", q.Intent, "assets", q.Assets, "lines", q.Lines,
 		"window", q.Window.Label, "horizon", q.Horizon.Label, "unknown", len(q.Unknown))
