@@ -2038,7 +2038,7 @@ func stampUTC(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // onsetAskRe asks when a change began ("when did the vibration on press 3
 // start rising?", "since when has pump 1 been low?", "언제부터 올랐어?").
-var onsetAskRe = regexp.MustCompile(`(?i)\bwhen did\b.{0,50}\b(?:start|begin|began|kick in)\b|\bsince when\b|\bhow long has\b.{0,40}\b(?:been (?:rising|falling|climbing|dropping|high|low|up|down|off|unusual|abnormal)|had (?:this|the|a) problem)\b|\bwhen (?:was|is) (?:the )?(?:onset|start)\b|언제부터|시작된 (?:게|것이|지) 언제|언제 시작`)
+var onsetAskRe = regexp.MustCompile(`(?i)\bwhen did\b.{0,50}\b(?:start|begin|began|kick in)\b|\bsince when\b|\bhow long has\b.{0,40}\b(?:been (?:rising|falling|climbing|dropping|high|low|up|down|off|unusual|abnormal)|had (?:this|the|a) problem)\b|\bwhen (?:was|is) (?:the )?(?:onset|start)\b|\bhow long (?:has|have) (?:it|this|that|they|the \w+) been (?:like (?:this|that)|going on|happening|doing (?:this|that)|this way|that way|acting up)\b|\bhow long (?:has|have) (?:this|that) been\b|이런 ?지 ?(?:얼마나|며칠|몇)|언제부터|시작된 (?:게|것이|지) 언제|언제 시작`)
 
 // onsetLead says when each machine's change began, from its most
 // significant event: the onset the detector found, the level then and

@@ -627,6 +627,17 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Day(now, 1), To: p.Day(now, 2), Label: "tomorrow", LabelKO: "내일"}, true
 		}, nil},
+	// "tonight" asked during the night shift (at 04:10): the night under
+	// way, so far and what is left of it; else the coming night.
+	{regexp.MustCompile(`\btonight\b|오늘\s*밤`), either,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			s := p.LatestNight(now)
+			end := p.ShiftAt(s.From, 0).To
+			if s.From.After(now) || !now.Before(end) || now.Sub(s.From) >= 12*time.Hour {
+				return Span{}, false
+			}
+			return Span{From: s.From, To: end, Label: "tonight", LabelKO: "오늘 밤"}, true
+		}, nil},
 	{regexp.MustCompile(`\btonight\b|오늘\s*밤`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.LatestNight(p.At(now, 0, 23*time.Hour))

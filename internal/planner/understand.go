@@ -436,7 +436,7 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
 var whichFirstRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1| job| wo| work ?order)?s? (?:(?:do|should|shud|shd|shld|must) (?:i|we) (?:do |start )?|to (?:do |start )?|comes? |goes )?first[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:그럼\s+|그러면\s+)?(?:뭐|뭘|무엇|어떤 ?거|어느 ?거|어떤 ?것)(?:부터| 먼저|을 먼저|를 먼저)(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$` +
 	// "그 중에 제일 급한게 뭐야?", "which is the most urgent?"
-	`|^[\s\p{P}\p{S}]*(?:그럼\s+|그 ?중에?(?:서)?\s*)?(?:제일|가장) ?(?:급한|시급한)\S*(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: one| 1)?(?: of (?:those|these|them|the \w+))?(?:'s| is| are)? (?:the )?most (?:urgent|pressing|important|critical)(?: one| 1)?[\s\p{P}\p{S}]*$`)
+	`|^[\s\p{P}\p{S}]*(?:그럼\s+|그 ?중에?(?:서)?\s*)?(?:제일|가장) ?(?:급한|시급한)\S*(?:\s*\S+){0,2}[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:ok|so|and|then),?\s+)?(?:which|what)(?: ones?| 1)?(?: of (?:those|these|them|the \w+))?(?:'s| is| are)? (?:the )?most (?:urgent|pressing|important|critical)(?: one| 1)?[\s\p{P}\p{S}]*$`)
 
 // allTimeRe asks over every record there is: "over the whole history",
 // "all time", "ever", "전체 기간", "지금까지 전부".

@@ -565,3 +565,20 @@ func TestFactsSaidAsDone(t *testing.T) {
 		require.Len(t, factsIn(text), want, text)
 	}
 }
+
+// TestTonightDuringTheNight: "tonight" asked at 04:10 is the night shift
+// under way (22:00–06:00), not the next one (16th read-through: "press 3
+// shaking alot tonight whats going on??" got the next night's forecast;
+// written before the fix). Asked in the afternoon it is the coming night.
+func TestTonightDuringTheNight(t *testing.T) {
+	p := testPlant(t)
+	seoul, err := time.LoadLocation("Asia/Seoul")
+	require.NoError(t, err)
+	night := time.Date(2026, 12, 8, 4, 10, 0, 0, seoul)
+	q := Understand("press 3 shaking alot tonight whats going on??", night, p, nil, tools.Scope{})
+	require.Equal(t, time.Date(2026, 12, 7, 22, 0, 0, 0, seoul), q.Window.From.In(seoul), "the night under way: %+v", q.Window)
+	require.False(t, q.Horizon.Ahead, "a window under way, not a forecast: %+v", q.Horizon)
+	afternoon := time.Date(2026, 12, 8, 15, 0, 0, 0, seoul)
+	q = Understand("will line 1 make plan tonight?", afternoon, p, nil, tools.Scope{})
+	require.Equal(t, time.Date(2026, 12, 8, 22, 0, 0, 0, seoul), q.Horizon.From.In(seoul), "the coming night: %+v", q.Horizon)
+}
