@@ -97,18 +97,32 @@ func (r *run) swapTime(args map[string]any) bool {
 	var all []maintRecord
 	capped := map[string]bool{}
 	cites := r.a.Citations
-	for _, kind := range []string{"failure", "work_order", "preventive"} {
-		a := maps.Clone(base)
-		a["kind"] = kind
-		recs, ok := r.records(a)
-		if !ok {
-			r.a.Situation = joinLines(r.maintUnreadable())
-			r.a.Confidence = "low"
-			return true
-		}
-		all = append(all, recs...)
-		if len(recs) == 50 {
-			capped[kind] = true // the newest 50 of that kind: said in the answer
+	bases := []map[string]any{base}
+	if asset != "" {
+		// The machine's own records too: an imported history need not
+		// carry the machines' types.
+		bases = append(bases, map[string]any{"component": part, "limit": 50, "asset": asset})
+	}
+	seen := map[string]bool{}
+	for _, b := range bases {
+		for _, kind := range []string{"failure", "work_order", "preventive"} {
+			a := maps.Clone(b)
+			a["kind"] = kind
+			recs, ok := r.records(a)
+			if !ok {
+				r.a.Situation = joinLines(r.maintUnreadable())
+				r.a.Confidence = "low"
+				return true
+			}
+			for _, rec := range recs {
+				if !seen[rec.ID] {
+					seen[rec.ID] = true
+					all = append(all, rec)
+				}
+			}
+			if len(recs) == 50 {
+				capped[kind] = true // the newest 50 of that kind: said in the answer
+			}
 		}
 	}
 	r.a.Citations = cites // only the documents of the records shown, below
