@@ -84,6 +84,15 @@ var docFactKinds = []docFactKind{
 		search: "spindle warm-up program minutes rpm 워밍업",
 	},
 	{
+		// "cnc 스핀들 워밍업 프로그램 번호 뭐였죠": the NC program a runbook
+		// names (O9001), never a status of the machines.
+		key:    "program",
+		ask:    regexp.MustCompile(`(?i)\bprogram ?(?:no\.?|number|num|#|name)\b|\b(?:which|what) (?:nc |cnc |g-?code )?program\b|\bprogram (?:do|should|must) (?:i|we) (?:run|use|load|call)\b|프로그램 ?(?:번호|넘버|no|이름|명|뭐)|(?:몇 ?번|어떤|무슨) ?프로그램`),
+		line:   regexp.MustCompile(`(?i)\bprogram\b|프로그램`),
+		value:  regexp.MustCompile(`\b[OP]\d{3,5}\b`),
+		search: "program number run program O warm-up 프로그램 실행",
+	},
+	{
 		key:    "setpoint",
 		ask:    regexp.MustCompile(`(?i)\bsupposed to (?:deliver|run at|be at|read|hold|be|give|put out)\b|\bwhat (?:pressure|temperature|temp|speed|current|rpm)\b.{0,40}\b(?:should|supposed|normally|spec\w*)\b|\bset ?point\b|정상 ?(?:압력|온도|속도|전류|회전수).{0,8}(?:얼마|몇)|(?:압력|온도|속도|전류|회전수)\S* (?:기준|설정값|정격).{0,8}(?:얼마|몇)|설정값.{0,8}(?:얼마|몇)`),
 		line:   regexp.MustCompile(`(?i)pressure|temperature|speed|current|\breach|\bhold|normal|압력|온도|속도|전류|정상`),

@@ -19,6 +19,9 @@ import (
 // which for a machine whose readings are moving now is its diagnosis.
 var (
 	replaceCritRe = regexp.MustCompile(`(?i)\b(?:replacement|change-?out|changeout) (?:criteri\w*|rules?|points?|limits?)\b|교체 ?(?:기준|조건)`)
+	// replaceNeedRe asks whether the part is due for a change now ("do we
+	// need to change the filter?", "교체해야되나").
+	replaceNeedRe = regexp.MustCompile(`(?i)\b(?:should|must) (?:we|i|you) (?:change|replace|swap)\b|\b(?:do|does) (?:we|i|you|it) (?:need to|have to) (?:change|replace|swap)\b|\bneeds? (?:to be )?(?:changed|replaced|changing|replacing|a change)\b|\b(?:is it )?time to (?:change|replace|swap)\b|\bdue (?:for )?(?:a )?(?:change|replacement)\b|(?:교체|교환|갈아)\S*\s*(?:해야\s*(?:되나|돼|하나|할까|됨|함|되요|돼요|되는|하는)|필요(?:해|한가|하나|함|할까)?\s*\?|할까)`)
 	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|\bwhen (?:do|should|must) (?:we|i|you) (?:replace|change|swap)\b|교체 ?시점|언제 ?(?:교체|갈아|바꿔)`)
 )
 
@@ -27,7 +30,8 @@ var (
 // the question is not that or no such rule is stated.
 func (r *run) replaceCriterion() bool {
 	ts := targetsOf(r.q, r.p)
-	if len(ts) != 1 || !replaceCritRe.MatchString(r.q.Text) && !replaceWhenRe.MatchString(r.q.Text) {
+	need := replaceNeedRe.MatchString(r.q.Text) && !replaceCritRe.MatchString(r.q.Text) && !replaceWhenRe.MatchString(r.q.Text)
+	if len(ts) != 1 || !replaceCritRe.MatchString(r.q.Text) && !replaceWhenRe.MatchString(r.q.Text) && !need {
 		return false
 	}
 	if !replaceCritRe.MatchString(r.q.Text) {
@@ -46,8 +50,17 @@ func (r *run) replaceCriterion() bool {
 	r.replaceRules = false
 	if !found {
 		*r.a = saved
+		return false
 	}
-	return found
+	if need && r.replaceRead {
+		// "교체해야되나": the answer first, then the rule and the reading.
+		key := "limits.replace_not_yet"
+		if r.replaceCrossed {
+			key = "limits.replace_due"
+		}
+		r.a.Situation = r.msg(key) + "\n" + r.a.Situation
+	}
+	return true
 }
 
 // limits answers "what are the alarm limits for pump-1?": per sensor of
@@ -239,6 +252,11 @@ func (r *run) limitLines(asset string, sensors []string, rules []rule, cited map
 				}
 				line += " " + r.msg(key, val(s.Latest), suffix(s.Unit), r.at(at))
 				r.marginOf(&ll, s.Latest, rs)
+				if r.replaceRules {
+					// Whether the part is due by its rule now ("교체해야되나").
+					r.replaceRead = true
+					r.replaceCrossed = r.replaceCrossed || ll.crossed > 0
+				}
 				if ll.margin != "" {
 					line = strings.TrimSuffix(line, ".") + ": " + ll.margin + "."
 				}

@@ -403,6 +403,11 @@ func (r *run) maintenance() {
 		return
 	}
 	r.maintenanceAs("")
+	if ts := targetsOf(r.q, r.p); len(ts) == 1 && len(r.q.Sensors) > 0 && stateAskRe.MatchString(r.q.Text) && !r.q.Window.Named && r.a.Situation != "" {
+		// "filler pressure normal? when was the filter last changed": the
+		// reading's state first, then the records.
+		r.a.Situation = joinLines(append(r.stateFirst(ts[0]), r.a.Situation))
+	}
 }
 
 // maintenanceAs is maintenance for the ask with that key ("": the one
@@ -695,9 +700,64 @@ func (r *run) maintenanceAs(key string) {
 	if whoDidRe.MatchString(q.Text) {
 		lines = append(lines, r.msg("maint.who_unknown")) // "who did the last repair on pump 1?"
 	}
+	if ask.key == "last" && histFixRe.MatchString(q.Text) && len(res) > 0 && res[0].OK {
+		// "when did press-3 last fail and what fixed it": the second half,
+		// from the last failure's incident.
+		lines = append(lines, r.lastFailureFix(res[0])...)
+	}
 	r.a.Situation = joinLines(lines)
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
+}
+
+// stateAskRe asks, in a clause of its own, whether a reading is normal
+// ("filler pressure normal?", "압력 정상이야?").
+var stateAskRe = regexp.MustCompile(`(?i)\b(?:normal|ok|okay|fine|alright|good|usual)\s*\?|정상(?:이야|인가|임|이에요|이예요|맞아|이지)?\s*\?|괜찮(?:아|나|은가|아요)?\s*\?`)
+
+// stateFirst is how the asked sensors of asset read now: their events,
+// else that nothing is off with their latest readings.
+func (r *run) stateFirst(asset string) []string {
+	r.detect(r.q.Window, []string{asset})
+	if !r.detected() {
+		return nil
+	}
+	var out []string
+	for _, e := range r.book.of(asset) {
+		if contains(r.q.Sensors, e.Sensor) {
+			out = append(out, r.eventLine(e))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, r.quietLine(asset))
+	}
+	return out
+}
+
+// lastFailureFix is what fixed the last failure a maintenance_history
+// result names: its incident's recorded actions, from the failure record.
+func (r *run) lastFailureFix(x agent.ToolResult) []string {
+	d, ok := decode[maintData](x.Result.Data)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, f := range d.Figures {
+		if f.LastFailure == nil {
+			continue
+		}
+		cites := r.a.Citations
+		recs, ok := r.records(map[string]any{"id": f.LastFailure.ID})
+		r.a.Citations = cites
+		if !ok || len(recs) == 0 || recs[0].Document == "" {
+			continue
+		}
+		r.readFirst([]string{recs[0].Document}, 1)
+		if doc := r.lib.get(recs[0].Document); doc.Read {
+			out = append(out, r.historyLine(doc, recs[0].Asset))
+			r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: doc.ID, Title: doc.Title, Kind: doc.Kind})
+		}
+	}
+	return out
 }
 
 // topRe asks for the first few of a ranking ("top 3 machines", "top3",

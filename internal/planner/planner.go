@@ -151,6 +151,9 @@ type run struct {
 	// or changes a part, said with that action ("when should the filter be
 	// replaced?").
 	replaceRules bool
+	// replaceRead and replaceCrossed say a replacement rule's sensor had a
+	// reading, and whether one is past its limit (the part is due).
+	replaceRead, replaceCrossed bool
 	// readingSaid is a reading the user gave that crosses a documented
 	// limit ("2.2 bar"): what the answer's steps rest on.
 	readingSaid string
