@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"regexp"
 	"strings"
 	"time"
 
@@ -57,6 +58,13 @@ func (r *run) document() {
 	}
 	if runbook != nil {
 		out = append(out, r.msg("proc.head", runbook.ID, runbook.Title))
+	}
+	if records > 0 && similarBeforeRe.MatchString(r.q.Text) {
+		// "WO-C3-201 내용 뭐야? 예전에 비슷한 건 있었나": the past
+		// incidents like the work on that machine.
+		for _, id := range r.q.Docs {
+			out = append(out, r.similarToRecord(id)...)
+		}
 	}
 	if rescheduleRe.MatchString(r.q.Text) {
 		// "can you move WO-P3-BRG to tonight?": what Gemba cannot do, then
@@ -202,4 +210,40 @@ func (r *run) kindWord(k string) string {
 		return w
 	}
 	return strings.ReplaceAll(k, "_", " ")
+}
+
+// similarBeforeRe asks whether something like it happened before ("예전에
+// 비슷한 건 있었나", "anything like it before?").
+var similarBeforeRe = regexp.MustCompile(`(?i)비슷한 ?(?:건|거|게|것|사례|일|고장|경우)|예전에.{0,12}(?:있었|있나|있어)|\b(?:anything|something|any(?:thing)?) (?:like (?:it|this|that)|similar)\b|\bsimilar (?:cases?|incidents?|problems?|ones?)\b|\bhappened before\b|\bseen (?:it|this|that) before\b`)
+
+// similarToRecord lists the past incidents of a maintenance record's
+// machine that its title's words find, nearest first (at most two).
+func (r *run) similarToRecord(id string) []string {
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"id": id})
+	r.a.Citations = cites
+	if !ok || len(recs) == 0 {
+		return nil
+	}
+	rec := recs[0]
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": rec.Title, "asset": rec.Asset, "kind": "incident", "k": 6}})
+	if len(res) == 0 || !res[0].OK {
+		return nil
+	}
+	var out []string
+	mode := ""
+	for _, did := range r.lib.merge(res[0]) {
+		d := r.lib.docs[did]
+		if d == nil || !d.incident() || d.Asset != rec.Asset || len(out) == 2 || len(out) == 1 && d.Mode != mode {
+			continue // the nearest, and a second only of the same failure mode
+		}
+		mode = d.Mode
+		r.readFirst([]string{d.ID}, 1)
+		out = append(out, r.historyLine(d, rec.Asset))
+		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: d.ID, Title: d.Title, Kind: d.Kind})
+	}
+	if len(out) == 0 {
+		return []string{r.msg("doc.similar_none", rec.Asset)}
+	}
+	return append([]string{r.msg("doc.similar", rec.Asset)}, out...)
 }

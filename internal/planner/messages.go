@@ -396,6 +396,8 @@ var messages = map[string][2]string{
 	"interval.head":                {"What the plant's documents say about how often this is done:", "공장 문서에 적힌 주기:"},
 	"limits.replace_not_yet":       {"Not yet by the documents' rule: the reading is short of the limit at which they say to change it.", "문서 기준으로는 아직 아닙니다: 측정값이 교체 기준에 못 미칩니다."},
 	"limits.replace_due":           {"Yes by the documents' rule: the reading is past the limit at which they say to change it.", "문서 기준으로는 교체할 때입니다: 측정값이 교체 기준을 넘었습니다."},
+	"doc.similar":                  {"Past incidents like it on %s:", "%s의 비슷한 과거 사례:"},
+	"doc.similar_none":             {"No past incident of %s matches it in the plant's records.", "공장 기록에 %s의 비슷한 과거 사례는 없습니다."},
 	"docfact.head":                 {"What the plant's documents say about %s:", "공장 문서에 적힌 %s:"},
 	"docfact.named":                {"The plant's documents name %s here but state no value:", "공장 문서에 %s 언급은 있지만 값은 없습니다:"},
 	"docfact.none":                 {"%s do not state %s for this work, so I cannot tell you.", "%s에는 이 작업의 %s가 적혀 있지 않아 알려 드릴 수 없습니다."},

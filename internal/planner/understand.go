@@ -62,6 +62,9 @@ type Query struct {
 	Facts []factRule
 	// FollowUp is set when entities or the intent came from earlier turns.
 	FollowUp bool
+	// AlarmsFirst: a follow-up asks which of the thread's alarms are
+	// still open ("which are still open"): the alarm records lead.
+	AlarmsFirst bool
 	// WhyOnly is set for a bare "why?" ("how do you know?", "왜 그렇게
 	//판단했어?") after an earlier question: the reasoning behind the
 	// answer to that question, not that answer again.
@@ -301,6 +304,10 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	if len(earlier) > 0 {
 		q.inherit(earlier, now, p)
 	}
+	if q.FollowUp && stillOpenRe.MatchString(q.Text) && alarmNameRe.MatchString(q.Thread) && !alarmNameRe.MatchString(q.Text) {
+		// "which are still open" after the day's alarms: those alarms now.
+		q.AlarmsFirst, q.Intent = true, IntentStatus
+	}
 	if !q.Named && len(q.Unknown) == 0 {
 		switch {
 		case scope.Asset != "":
@@ -431,6 +438,13 @@ var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\
 // hit the danger limit?", "how long until it reaches the alarm level?",
 // "언제쯤 위험 기준 넘어?".
 var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\b(?:reach|hit|cross|pass|exceed|go (?:over|above|past)|get to)\b|\bhow (?:long|soon) (?:until|before|till|to)\b.{0,40}\b(?:reach|hit|cross|limit|danger|alarm|alert|trip)|언제(?:쯤)?.{0,20}(?:위험|경보|알람|정지|한계|기준|주의)\S*.{0,10}(?:넘|도달|닿|찍)|(?:위험|경보|알람|한계|주의) ?(?:기준|값|레벨|수준)?\S* ?(?:넘|도달|닿)\S*.{0,10}언제|(?:몇 ?시간|며칠) (?:뒤|후)에?.{0,10}(?:넘|도달|닿)`)
+
+// stillOpenRe asks which of a list are still open or active ("which are
+// still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
+var (
+	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)`)
+	alarmNameRe = regexp.MustCompile(`(?i)\balarms?\b|\balerts?\b|알람|경보`)
+)
 
 // whichFirstRe asks, after a list, which of it comes first: "which one
 // first?", "what should I do first?", "뭐부터 해?", "뭘 먼저 해야 돼?".
