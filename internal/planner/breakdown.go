@@ -479,7 +479,7 @@ const planDateAhead = 31 * 24 * time.Hour
 // planAskRe asks for the plan itself ("what's the plan for line 1
 // tomorrow?", "how many parts are planned this week?", "내일 계획 생산량"),
 // not whether it will be met.
-var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)?.{0,6}(?:얼마|몇 ?개)|\bplan\b.{0,20}\b(?:in yet|out yet|entered|available|ready|been (?:set|made|entered))\b|\b(?:is there|any|do we have an?) (?:production )?plan\b|계획\S{0,2} ?(?:나와|나왔|잡혀|올라와|들어와|있어|있나|있음)`)
+var planAskRe = regexp.MustCompile(`(?i)\bwhat(?:'s| is| are)? (?:the |our )?(?:production )?plan(?:ned)?\b|\bhow (?:many|much)\b.{0,30}\bplan\b.{0,6}\b(?:is |are )?(?:left|remaining)\b|\bremaining plan\b|\bhow (?:many|much)\b.{0,30}\bplanned\b|\bplanned (?:output|production|quantity|volume)\b|\bthe plan for\b|계획 ?(?:생산량|수량|물량)|계획(?:은|이)?.{0,6}(?:얼마|몇 ?개)|\bplan\b.{0,20}\b(?:in yet|out yet|entered|available|ready|been (?:set|made|entered))\b|\b(?:is there|any|do we have an?) (?:production )?plan\b|계획\S{0,2} ?(?:나와|나왔|잡혀|올라와|들어와|있어|있나|있음)`)
 
 // planMetRe asks whether the plan will be met: a forecast against it.
 var planMetRe = regexp.MustCompile(`(?i)\bwill (?:we|it|they|line)\b|\bmake (?:it|the plan)\b|\bhit\b|\bmeet\b|\bachiev\w*|\bon track\b|\bbehind\b|\bahead\b|\bshort\b|달성|맞출|채울|부족`)

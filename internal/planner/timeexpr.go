@@ -689,7 +689,7 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: p.Week(now, 1), To: p.Week(now, 2), Label: "next week", LabelKO: "다음 주"}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:rest|end) of (?:the |this )?week\b|이번\s*주\s*(?:남은|말)`), future,
+	{regexp.MustCompile(`\b(?:rest|end) of (?:the |this )?week\b|\b(?:left|remaining) (?:this|for the|of the|for this) week\b|\bthis week'?s? (?:remaining|left)\b|이번\s*주\s*(?:남은|말)|남은\s*이번\s*주`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return Span{From: now, To: p.Week(now, 1), Label: "the rest of this week", LabelKO: "이번 주 남은 기간", Began: byEnd(m[0], p.Week(now, 0))}, true
 		}, nil},
