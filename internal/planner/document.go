@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"fmt"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -48,6 +50,15 @@ func (r *run) document() {
 				runbook = d
 			}
 			continue
+		}
+		if samePatternRe.MatchString(r.q.Text) && d.incident() {
+			// "press-3 이번 알람 INC-1003 때랑 비슷한 패턴이야?": the change
+			// now against the one before that failure, then the incident.
+			if lines := r.samePattern(d); len(lines) > 0 {
+				out = append(out, lines...)
+				out = append(out, r.historyLineN(d, "", 4))
+				continue
+			}
 		}
 		out = append(out, r.incidentStory(d)...)
 	}
@@ -246,4 +257,153 @@ func (r *run) similarToRecord(id string) []string {
 		return []string{r.msg("doc.similar_none", rec.Asset)}
 	}
 	return append([]string{r.msg("doc.similar", rec.Asset)}, out...)
+}
+
+// samePatternRe asks whether what happens now is like a past incident
+// ("INC-1003 때랑 비슷한 패턴이야?", "the same thing as before INC-1003?").
+var samePatternRe = regexp.MustCompile(`(?i)비슷한 ?(?:패턴|양상|모양|흐름)|같은 ?(?:패턴|양상|증상)|(?:때|때랑|때와|때하고|처럼).{0,6}(?:비슷|같|똑같)|\b(?:same|similar) (?:pattern|thing|way|trend|signature|shape)\b|\blike (?:before|it did before|last time)\b|\bdoing the same\b`)
+
+// samePattern compares the change on an incident's machine now with the
+// one before the incident's failure, on the sensor its failure mode moves:
+// how far above usual, over how long, and how fast, then and now. Nil
+// when the failure record or the sensor is not known.
+func (r *run) samePattern(d *doc) []string {
+	asset := d.Asset
+	if len(r.q.Assets) == 1 {
+		asset = r.q.Assets[0]
+	}
+	sensor := modeSensor(d.Mode, typeOf(asset, r.p))
+	if asset == "" || sensor == "" {
+		return nil
+	}
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"asset": d.Asset, "kind": "failure", "limit": 50})
+	r.a.Citations = cites
+	if !ok {
+		return nil
+	}
+	var failed time.Time
+	for _, rec := range recs {
+		if rec.Document == d.ID {
+			if t, err := time.Parse(recordLayout, rec.Opened); err == nil {
+				failed = t
+			}
+		}
+	}
+	if failed.IsZero() || !failed.Before(r.now) {
+		return nil
+	}
+	// Then: the event on that sensor in the week before the failure.
+	res := r.in.Tools.Run(r.ctx, agent.ToolCall{Name: tools.DetectAnomalies, Args: map[string]any{
+		"asset": d.Asset, "since": stampUTC(failed.Add(-precursorLookback)), "until": stampUTC(failed)}})
+	r.results = append(r.results, res...)
+	var then *Event
+	for _, x := range res {
+		for _, e := range eventsOf(x, r.now) {
+			if e.Sensor == sensor && e.Start.Before(failed) && (then == nil || math.Abs(e.Sigma) > math.Abs(then.Sigma)) {
+				then = &e
+			}
+		}
+	}
+	// Now: the event on it in the window asked.
+	r.detect(r.q.Window, []string{asset})
+	var now *Event
+	for _, e := range r.book.of(asset) {
+		if e.Sensor == sensor && e.Ongoing && (now == nil || math.Abs(e.Sigma) > math.Abs(now.Sigma)) {
+			now = &e
+		}
+	}
+	name := r.sensorName(sensor)
+	switch {
+	case now == nil:
+		return []string{r.msg("samepat.no_now", asset, name, d.ID)}
+	case then == nil:
+		return []string{r.msg("samepat.no_then", asset, name, d.ID)}
+	case now.Dir() != then.Dir():
+		return []string{r.msg("samepat.other_way", asset, name, d.ID)}
+	}
+	// How far each rose, from the hourly means: the first hour of the
+	// change to its highest hour (a failure stops the machine, so the last
+	// hour before it says little), over the hours between.
+	rise := func(e *Event, end time.Time, what string) (first, peak, delta, hours, rate, unit string, perHour float64, ok bool) {
+		hourly, u, good := r.hourlyMeans(asset, sensor, e.Start, end)
+		if !good || len(hourly) < 2 {
+			return
+		}
+		top := 0
+		for i, b := range hourly {
+			if float64(e.Dir())*(b.Mean-hourly[top].Mean) > 0 {
+				top = i
+			}
+		}
+		h := hourly[top].At.Sub(hourly[0].At).Hours()
+		dv := math.Abs(hourly[top].Mean - hourly[0].Mean)
+		if h < 1 {
+			return
+		}
+		first, peak = val(hourly[0].Mean), val(hourly[top].Mean)
+		from := fmt.Sprintf("%s %s %s: hourly means from %s (%s) to %s (%s)", asset, sensor, what, first, stampUTC(hourly[0].At), peak, stampUTC(hourly[top].At))
+		delta = r.derive(what+": change from the first hour to the furthest", math.Round(dv*100)/100, from)
+		hours = r.derive(what+": hours from the first hour to the furthest", math.Round(h), from)
+		perHour = dv / h
+		rate = r.derive(what+": change per hour", math.Round(perHour*1000)/1000, from)
+		return first, peak, delta, hours, rate, suffix(u), perHour, true
+	}
+	fN, kN, dN, hN, rN, unit, pN, ok1 := rise(now, r.lastRead(*now), "now")
+	fT, kT, dT, hT, rT, _, pT, ok2 := rise(then, failed, "before "+d.ID)
+	if !ok1 || !ok2 {
+		return nil
+	}
+	out := []string{
+		r.msg("samepat.same", asset, name, d.ID),
+		r.msg("samepat.now", fN, kN, unit, dN, hN, r.at(now.Start), rN),
+		r.msg("samepat.then", d.ID, fT, kT, unit, dT, hT, r.at(failed), rT),
+	}
+	if pT > 0 {
+		ratio := pN / pT
+		from := fmt.Sprintf("rise per hour now %s ÷ before %s %s", rN, d.ID, rT)
+		switch {
+		case ratio >= 1.25:
+			out = append(out, r.msg("samepat.faster", r.derive("ratio of the rises per hour", math.Round(ratio*10)/10, from)))
+		case ratio <= 0.8:
+			out = append(out, r.msg("samepat.slower", r.derive("ratio of the rises per hour", math.Round(ratio*10)/10, from)))
+		default:
+			out = append(out, r.msg("samepat.as_fast"))
+		}
+	}
+	return out
+}
+
+// hourlyMeans reads a sensor's hourly means from one time to another:
+// the trend itself for windows read as hourly means (over three days),
+// else its hourly buckets.
+func (r *run) hourlyMeans(asset, sensor string, from, to time.Time) ([]tools.Bucket, string, bool) {
+	args := map[string]any{"asset": asset, "sensor": sensor, "since": stampUTC(from), "until": stampUTC(to)}
+	if to.Sub(from) <= 72*time.Hour {
+		args["every"] = "1h"
+	}
+	res := r.call(agent.ToolCall{Name: tools.LatestReadings, Args: args})
+	if len(res) == 0 || !res[0].OK {
+		return nil, "", false
+	}
+	rd, ok := decode[readingsData](res[0].Result.Data)
+	if !ok || len(rd.Readings) == 0 || rd.Readings[0].Trend == nil {
+		return nil, "", false
+	}
+	t := rd.Readings[0].Trend
+	if len(t.Buckets) > 0 {
+		return t.Buckets, rd.Readings[0].Unit, true
+	}
+	if t.Step != "1h0m0s" {
+		return nil, "", false
+	}
+	// Over three days the trend's own figures are hourly means: the
+	// first, and the furthest each way.
+	out := []tools.Bucket{{At: t.FirstAt, Mean: t.First}}
+	if t.MaxAt.Before(t.MinAt) {
+		out = append(out, tools.Bucket{At: t.MaxAt, Mean: t.Max}, tools.Bucket{At: t.MinAt, Mean: t.Min})
+	} else {
+		out = append(out, tools.Bucket{At: t.MinAt, Mean: t.Min}, tools.Bucket{At: t.MaxAt, Mean: t.Max})
+	}
+	return out, rd.Readings[0].Unit, true
 }
