@@ -103,6 +103,7 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 	if q.WhyOnly {
 		r.because()
 	}
+	r.operatorView()
 	a := r.a
 	a.Intent = string(q.Intent)
 	if a.Intent == "" {
