@@ -2094,6 +2094,9 @@ var directionAskRe = regexp.MustCompile(`(?i)\b(rising|going up|increasing|climb
 // on it goes that way, else no, with its trend over the window so the
 // user sees the figures — before anything else the answer says.
 func (r *run) directionVerdicts(targets []string) []string {
+	if worseNowRe.MatchString(r.q.Text) && !whyRe.MatchString(r.q.Text) {
+		return r.worseVerdicts(targets)
+	}
 	m := directionAskRe.FindStringSubmatch(r.q.Text)
 	if m == nil || whyRe.MatchString(r.q.Text) || len(targets) == 0 || len(targets) > 3 || len(r.q.Sensors) == 0 || r.q.Output || !r.detected() {
 		return nil
@@ -2128,6 +2131,38 @@ func (r *run) directionVerdicts(targets []string) []string {
 		return nil
 	}
 	return append(out, r.trends(targets)...)
+}
+
+// worseVerdicts answers "is it getting worse?": for each sensor asked (or
+// each of the machine's, when none is named), yes when a change on it is
+// still moving away from its usual pattern, no when none is; then the
+// figures.
+func (r *run) worseVerdicts(targets []string) []string {
+	if len(targets) == 0 || len(targets) > 3 || r.q.Output || !r.detected() {
+		return nil
+	}
+	var out []string
+	for _, a := range targets {
+		found := false
+		for _, e := range r.book.of(a) {
+			if len(r.q.Sensors) > 0 && !contains(r.q.Sensors, e.Sensor) || !e.Significant() || !e.Ongoing {
+				continue
+			}
+			found = true
+			out = append(out, r.msg("dir.worse_yes", a+" "+r.sensorName(e.Sensor), r.at(e.Start)))
+		}
+		if !found {
+			name := a
+			if len(r.q.Sensors) == 1 {
+				name += " " + r.sensorName(r.q.Sensors[0])
+			}
+			out = append(out, r.msg("dir.worse_no", name, r.spanIn(r.q.Window)))
+		}
+	}
+	if len(r.q.Sensors) > 0 {
+		out = append(out, r.trends(targets)...)
+	}
+	return out
 }
 
 // windowDowntime says the downtime of each failure recorded on the targets

@@ -350,6 +350,8 @@ var messages = map[string][2]string{
 	"age.one":                      {"%s is %s years old: the equipment register gives its install date as %s%s.", "%s: 설치 후 %[2]s년 (설비 대장 설치일 %[3]s%[4]s)."},
 	"age.model":                    {" (model %s)", ", 모델 %s"},
 	"age.unknown":                  {"The equipment register has no install date for %s, so I cannot say how old it is: the asset register or the CMMS would have it (an equipment mapping with installed_at or age_years loads it).", "설비 대장에 %s의 설치일이 없어 연식을 알 수 없습니다. 자산 대장이나 CMMS에서 확인하세요(installed_at 또는 age_years가 있는 설비 매핑으로 불러올 수 있습니다)."},
+	"dir.worse_yes":                {"Yes: %s is still moving away from its usual pattern, since about %s.", "네: %s이(가) %s경부터 평소 패턴에서 계속 벗어나고 있습니다."},
+	"dir.worse_no":                 {"No: %s shows no change from its usual pattern in %s.", "아니요: %s은(는) %s 동안 평소 패턴과 다른 변화가 없습니다."},
 	"dir.yes":                      {"Yes: %s is %s beyond its usual pattern, since about %s.", "네: %s이(가) %s 중입니다. %s경부터 평소 패턴을 벗어났습니다."},
 	"dir.opposite":                 {"No: %s is %s, the other way, against its usual pattern.", "아니요: %s은(는) 반대로 %s 중입니다(평소 패턴 대비)."},
 	"dir.no_normal":                {"It is not: %s is not %s beyond its usual daily and weekly pattern, so it reads as normal (no anomaly on it in %s); its figures:", "아니요, 정상 범위입니다: %s은(는) 평소 일간·주간 패턴을 넘어 %s 중이 아닙니다(%s 동안 이상 없음). 수치:"},

@@ -304,6 +304,14 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	if len(earlier) > 0 {
 		q.inherit(earlier, now, p)
 	}
+	if q.FollowUp && worseNowRe.MatchString(q.Text) && (q.Intent == IntentForecast || q.Intent == "") {
+		// "is it getting worse?" after "how's the vibration tonight?"
+		// asked before the night: the trend so far, not the night's
+		// forecast again, unless it names a time of its own.
+		if w, h := readTimes(q.Text, now, p); !w.Named && !h.Named {
+			q.Intent, q.Window, q.Horizon = IntentStatus, w, h
+		}
+	}
 	if q.FollowUp && stillOpenRe.MatchString(q.Text) && alarmNameRe.MatchString(q.Thread) && !alarmNameRe.MatchString(q.Text) {
 		// "which are still open" after the day's alarms: those alarms now.
 		q.AlarmsFirst, q.Intent = true, IntentStatus
@@ -438,6 +446,10 @@ var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\
 // hit the danger limit?", "how long until it reaches the alarm level?",
 // "언제쯤 위험 기준 넘어?".
 var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\b(?:reach|hit|cross|pass|exceed|go (?:over|above|past)|get to)\b|\bhow (?:long|soon) (?:until|before|till|to)\b.{0,40}\b(?:reach|hit|cross|limit|danger|alarm|alert|trip)|언제(?:쯤)?.{0,20}(?:위험|경보|알람|정지|한계|기준|주의)\S*.{0,10}(?:넘|도달|닿|찍)|(?:위험|경보|알람|한계|주의) ?(?:기준|값|레벨|수준)?\S* ?(?:넘|도달|닿)\S*.{0,10}언제|(?:몇 ?시간|며칠) (?:뒤|후)에?.{0,10}(?:넘|도달|닿)`)
+
+// worseNowRe asks whether a change is getting worse ("is it getting
+// worse?", "이거 점점 심해지는 중임?").
+var worseNowRe = regexp.MustCompile(`(?i)\bgetting worse\b|\bworse (?:than|now|today|yet)\b|\bdeteriorat\w*|심해지|나빠지|악화`)
 
 // stillOpenRe asks which of a list are still open or active ("which are
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
