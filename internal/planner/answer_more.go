@@ -2181,6 +2181,16 @@ func (r *run) shortcutNoOnly() string {
 	if r.ko() {
 		name = thing.ko
 	}
+	if thing.en == "the machine's protective trip" {
+		// "bypass the low pressure trip just to finish the batch?": a trip
+		// guards the machine and the people near it; its cause is found,
+		// not jumpered.
+		target := r.msg("proc.the_machine")
+		if ts := targetsOf(r.q, r.p); len(ts) == 1 {
+			target = ts[0]
+		}
+		return r.msg("proc.shortcut.trip", target)
+	}
 	if ts := targetsOf(r.q, r.p); len(ts) == 1 {
 		return r.msg("proc.shortcut.on", name, ts[0])
 	}

@@ -313,6 +313,7 @@ var shortcutThings = []struct {
 	{regexp.MustCompile(`e-?stop|emergency stop|비상 ?정지`), "the emergency stop", "비상 정지", ""},
 	{regexp.MustCompile(`ppe`), "the protective equipment", "보호구", ""},
 	{regexp.MustCompile(`permit`), "the work permit", "작업 허가", ""},
+	{regexp.MustCompile(`\btrips?\b|cut-?outs?|protection|pressure switch|트립|보호 ?장치`), "the machine's protective trip", "설비 보호 트립", ""},
 	{regexp.MustCompile(`lock|tag|loto|isolat|zero energy|잠금|표지|에너지 차단`), "lockout/tagout (LOTO)", "잠금·표지(LOTO) 절차", ""},
 	{regexp.MustCompile(`.`), "a safety step", "안전 절차", ""},
 }

@@ -73,6 +73,14 @@ var QuestionWords = []string{"forecast", "anomaly", "anomalies", "procedure", "m
 	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning",
 	"which", "highest", "lowest", "hottest", "coldest", "weekend", "average", "between", "latest"}
 
+// countOfRe is a count of machines ("cnc 4대중에", "4대 다"): the number
+// counts them, it names none. hogiListRe is numbers listed before one
+// "호기" ("1 2 3호기").
+var (
+	countOfRe  = regexp.MustCompile(`(^|[^\d])(\d{1,2})\s*대(중|가운데|\s|$|[?.,!])`)
+	hogiListRe = regexp.MustCompile(`\d{1,2}(?:\s+\d{1,2})+\s*호기`)
+)
+
 // Normalize lowercases a text, writes number words as digits ("press
 // three" → "press 3", "next two days" → "next 2 days", "프레스 삼호기" →
 // "프레스 3호기") and corrects words one edit away from the plant's
@@ -87,6 +95,11 @@ func NormalizeWith(text string, extra []string) string {
 	t = currentAdjRe.ReplaceAllString(t, "now ${1}") // "the current vibration" is the vibration now, not motor current
 	t = numberWordRe.ReplaceAllStringFunc(t, func(w string) string { return strconv.Itoa(NumberWords[w]) })
 	t = replaceKoNumbers(t)
+	t = countOfRe.ReplaceAllString(t, "${1}${3}") // "cnc 4대중에": four machines, not cnc-4
+	t = hogiListRe.ReplaceAllStringFunc(t, func(m string) string {
+		// "프레스 1 2 3호기": each number is a machine of the kind.
+		return strings.Join(strings.Fields(strings.TrimSuffix(strings.TrimSpace(m), "호기")), "호기, ") + "호기"
+	})
 	dict := dictionary
 	if len(extra) > 0 {
 		dict = make(map[string]int, len(dictionary)+len(extra))
