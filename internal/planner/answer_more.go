@@ -1311,7 +1311,7 @@ func (r *run) history() {
 // it each time?", "뭐로 고쳤는지도").
 var (
 	histTimesRe = regexp.MustCompile(`(?i)\bhow many (?:times|incidents|cases)\b|\bhow often\b|몇 ?(?:번|회|차례)|횟수`)
-	histFixRe   = regexp.MustCompile(`(?i)\bwhat (?:fixed|cured|solved|sorted)\b|\bhow (?:was|were|did) (?:it|they|we) (?:get )?(?:fix|fixed|repair|repaired|solve|solved|cure|cured)\b|\bwhat (?:was|did we|did they) (?:do|done)\b.{0,20}\b(?:fix|each time|about it)\b|(?:뭐로|뭘로|무엇으로|어떻게) ?(?:고쳤|고친|해결|조치)|조치(?:는|한 ?거|했던 ?거)? ?(?:뭐|뭔)`)
+	histFixRe   = regexp.MustCompile(`(?i)\bwhat (?:fixed|cured|solved|sorted)\b|\bwhat was the (?:fix|repair|solution|remedy)\b|\bhow was it (?:fixed|repaired|solved)\b|\bhow (?:was|were|did) (?:it|they|we) (?:get )?(?:fix|fixed|repair|repaired|solve|solved|cure|cured)\b|\bwhat (?:was|did we|did they) (?:do|done)\b.{0,20}\b(?:fix|each time|about it)\b|(?:뭐로|뭘로|무엇으로|어떻게) ?(?:고쳤|고친|해결|조치)|조치(?:는|한 ?거|했던 ?거)? ?(?:뭐|뭔)`)
 )
 
 // timesRecorded says how many times the machine had the failure (any
@@ -2033,7 +2033,7 @@ var needAskRe = regexp.MustCompile(`(?i)\b(?:do|should|must) (?:i|we|you)\b.{0,2
 
 // whoAskRe asks whom to call ("보전 누구한테 연락해야돼요?"): no job's
 // when-rule.
-var whoAskRe = regexp.MustCompile(`(?i)\bwho\b|\b(?:where|what number) (?:do|should|can|must) (?:i|we) (?:call|ring|phone|report)\b|누구|연락|전화`)
+var whoAskRe = regexp.MustCompile(`(?i)\bwho\b|\b(?:where|what number) (?:do|should|can|must) (?:i|we) (?:call|ring|phone|report)\b|\bwhen (?:do|should|must) (?:i|we) (?:report|escalate|call)\b|누구|연락|전화|(?:한테|에게|께|에) ?보고|보고해야|보고 ?해야`)
 
 // whenRuleRe finds a runbook's sentence saying when it applies.
 var whenRuleRe = regexp.MustCompile(`(?i)\b(?:after|every|before|whenever|each|daily|weekly|monthly|when)\b|후|마다|매주|매일|매월|전에|때`)

@@ -135,11 +135,14 @@ var intentPhrases = map[Intent][]phrase{
 		// "컴프레샤 흡입필터 교체할때 압 다 빼고 해야돼?": what a job's
 		// procedure requires.
 		p(6, `(?:교체|교환|청소|세척|분해|정비|수리)\S*\s*(?:할 ?때|하기 ?전에?|전에|시에?)\s.{0,25}(?:해야|필요|돼\?|되나|되지)|\b(?:do|must|should) (?:i|we|you) (?:have to |need to )?\w+.{0,30}\b(?:before|when) (?:changing|replacing|cleaning|servicing|swapping)\b`),
+		// "스트레이너 청소하려면 어떻게 해요? 순서좀", "공장장님한테 보고해야돼?"
+		p(6, `(?:청소|교체|교환|점검|정비|분해|조립|설치|조정|세척)\S*\s*(?:하려면|할려면|하는 ?법|하는 ?방법)\s*(?:어떻게|어케|어캐|뭐)|순서\s*좀|(?:한테|에게|께) ?보고\S*\s*(?:해야|하나|하면)`),
 		p(4, `절차|방법|매뉴얼|누구(?:에게|한테)|에스컬레이션|어떻게 (?:교체|청소|조정|잠그|하는|빼|꺼내|제거|풀어|치워|돌려)|(?:빼|꺼내|제거하|푸)는 ?(?:법|방법)|(?:교체|교환|청소|세척|조정|분해|설치|장착)\s*(?:어떻게|하는 ?법|순서)`),
 	},
 	IntentMaintenance: {
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
+		p(7, `몇 ?시간 ?(?:서 ?있었|섰었|멈춰 ?있었|멈췄었|정지했었|다운됐었)`),
 		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)`),
 		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)|`+partChangedKO),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),

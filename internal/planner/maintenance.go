@@ -37,7 +37,7 @@ var maintAsks = []maintAsk{
 	{"swaptime", swapTimeRe, "records"},
 	{"reliability", regexp.MustCompile(`(?:고장|정지)\S*.{0,12}(?:몇 ?일|며칠|몇 ?주|몇 ?달)\s*(?:마다|에 한 번)|\bhow often (?:does|do) .{0,30}\b(?:fail|break)\w*|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\b(?:days|hours|weeks|time|long) between (?:\w+ )?(?:failures|breakdowns)\b|고장 간격|평균 (?:수리|고장)|\bhow long (?:does|did|do|will) .{0,40}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|(?:교체|수리|교환).{0,10}(?:얼마나 걸|시간이 얼마|몇 ?시간 ?(?:걸|정도))`), "reliability"},
 	{"cost", regexp.MustCompile(maintCostPattern), "downtime"},
-	{"downtime", regexp.MustCompile(`\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 ?시간|다운타임|비가동|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:정비|보전|수리)\S* ?(?:때문에|로|으로)?.{0,10}(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`), "downtime"},
+	{"downtime", regexp.MustCompile(`\bhow long (?:was|were) (?:it|they|we|the \w+|[a-z]+-\d+) down\b|몇 ?시간 ?(?:서 ?있었|섰었|섰어|멈춰 ?있었|멈췄었|정지했었|다운됐었)|\blost the most\b|\bmost (?:downtime|hours lost)\b|\bdowntime\b|\bhours lost\b|\blost (?:\d+ )?hours\b|정지 ?시간|다운타임|비가동|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:정비|보전|수리)\S* ?(?:때문에|로|으로)?.{0,10}(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간`), "downtime"},
 	{"interval", regexp.MustCompile(replaceIntervalPattern), "records"},
 	{"count", regexp.MustCompile(anyAlarmsPattern + `|` + alarmMostKO + `|(?:예방 ?정비|pm|피엠|점검|정비)\S*\s*(?:가장|제일) ?(?:많이|자주|적게)|\bmost (?:pms?|preventive|inspections|services)\b|\bhow many (?:errors?|alerts?|alarms?|warnings?|faults?|pms?|preventive|services|inspections?|checks|work ?orders)\b|` + alarmRecordsAsk + `|(?:에러|오류|알람|경보).{0,8}몇|\b(?:failed|fails|broke(?: down)?|breaks(?: down)?|broken down|tripped|jammed|clogged) (?:the )?(?:most|least)\b|\b(?:most|fewest|least|more) (?:[a-z][a-z0-9_-]* )?(?:failures|breakdowns|repairs|replacements|trips|work ?orders|incidents|problems|issues|stoppages|errors|alarms|alerts|warnings|faults)\b|(?:가장|제일) (?:많이|자주) 고장|고장.{0,6}(?:가장|제일) (?:많|잦)|\bhow (?:many|often)\b.{0,40}\b(?:times?|failures?|breakdowns?|clog\w*|fail\w*|broke\w*|trip\w*|jam\w*|stopp\w*)\b|\bhow often\b|몇 번|몇 회|횟수|` + commonModePattern + `|\bwhich (?:components?|parts?) (?:fails?|breaks?|wears?)\b|(?:종류|유형|기종|모델)별 ?(?:고장|정비|작업)|\b(?:number|count|total) of (?:failures|breakdowns|repairs|replacements|work ?orders|alarms|alerts|errors|stoppages|incidents)\b|\bincident (?:count|numbers)\b|\b(?:failures|breakdowns|repairs|alarms|alerts|errors)\b.{0,12}\b(?:by|per|for each) (?:component|part|machine|asset|line|type|model)\b|\b(?:incidents?|problems|issues) (?:per|by) (?:asset|machine|line|equipment|type)\b|(?:사고|문제).{0,6}(?:가장|제일) 많|(?:가장|제일) 많은 (?:사고|문제)|(?:설비|라인)별 (?:사고|문제)|(?:고장|정비|작업|알람|경보|에러|오류) ?(?:건수|횟수)|(?:pm|피엠|점검|정비).{0,10}몇 ?(?:건|번|회)`), "count"},
 	{"next", regexp.MustCompile(`\bnext (?:service|maintenance|pm|inspection)\b|\b(?:pms?|preventive maintenance|services|inspections) (?:are |is )?(?:due|scheduled|coming up)\b|\b(?:pm|preventive maintenance) (?:schedule|plan|calendar)\b|\bdue for (?:service|maintenance|pm|an? inspection)\b|\b(?:need|needs|require|requires)\b.{0,12}\b(?:pm|service|servicing|maintenance|an? inspection)\b|다음 (?:점검|정비)|다음 ?(?:pm|피엠|예방 ?정비)|(?:점검|정비|pm)이? ?필요한`), "next_service"},
@@ -82,7 +82,7 @@ const alarmMostKO = `(?:알람|경보|에러|오류).{0,12}(?:가장|제일) ?(?
 
 // unplannedRe limits downtime or cost to failures ("unplanned downtime",
 // "breakdowns", "고장", "돌발").
-var unplannedRe = regexp.MustCompile(`(?i)breakdown|failure|unplanned|unscheduled|고장|돌발|비계획`)
+var unplannedRe = regexp.MustCompile(`(?i)breakdown|failure|unplanned|unscheduled|\b(?:failed|broke|went|seized)\b|고장|돌발|비계획|나갔을|나갔던|터졌|망가졌`)
 
 // pmWordRe names preventive maintenance itself ("PM", "예방정비").
 var pmWordRe = regexp.MustCompile(`(?i)\bpms?\b|\bpreventive\b|예방 ?정비|피엠`)
@@ -540,7 +540,7 @@ func (r *run) maintenanceAs(key string) {
 		r.jobDuration(args) // "how long does that job usually take?"
 		return
 	}
-	if ask.key == "downtime" && q.FollowUp && thenRe.MatchString(q.Text) && r.thenDowntime(args) {
+	if ask.key == "downtime" && q.FollowUp && (thenRe.MatchString(q.Text) || itDownRe.MatchString(q.Text)) && r.thenDowntime(args) {
 		return // "그때 다운타임 몇시간이었음?" after an incident: that one's
 	}
 	if ask.key == "longest" {
@@ -1376,6 +1376,10 @@ func (r *run) jobDuration(args map[string]any) {
 	r.a.Escalate = r.msg("maint.escalate")
 }
 
+// itDownRe asks how long the machine just talked about was down ("how
+// long was it down", "몇시간 서있었음?").
+var itDownRe = regexp.MustCompile(`(?i)\bhow long (?:was|were) (?:it|they|we) down\b|몇 ?시간 ?(?:서 ?있었|섰었|멈춰 ?있었|멈췄었)`)
+
 // thenRe points back at the incident just talked about ("그때", "that
 // time", "back then").
 var thenRe = regexp.MustCompile(`(?i)그때|그 때|그 당시|\b(?:that time|back then|that one|that failure|that incident|then)\b`)
@@ -1409,7 +1413,7 @@ func (r *run) thenDowntime(args map[string]any) bool {
 			continue
 		}
 		hours := r.derive("hours of downtime of "+rec.ID, float64(*rec.Downtime)/60, "its downtime minutes ÷ 60")
-		r.a.Situation = r.msg("maint.then_downtime", id, rec.ID, r.recordAt(rec.Opened), r.quoteTitle(rec.Title), hours)
+		r.a.Situation = r.msg("maint.then_downtime", id, rec.ID, r.recordAt(rec.Opened), r.quoteTitle(rec.Title), hours, *rec.Downtime)
 		r.a.Confidence = "high"
 		r.a.Escalate = r.msg("maint.escalate")
 		r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: id, Title: rec.Title, Kind: "incident"})

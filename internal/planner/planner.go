@@ -77,6 +77,42 @@ func onlyIncident(history []agent.Turn) string {
 	return ""
 }
 
+// alarmsBeforeRe asks whether alarms or signs came before something the
+// thread named ("그전에 알람 미리 떴었음?", "were there any alarms before
+// it?").
+var alarmsBeforeRe = regexp.MustCompile(`(?i)(?:그 ?전에|전에|미리|앞서).{0,12}(?:알람|경보|징후|전조)|(?:알람|경보|징후|전조)\S*\s*(?:미리|먼저|앞서)|\b(?:alarms?|alerts?|warnings?|signs?)\b.{0,25}\bbefore (?:it|that|the failure|the breakdown|hand)\b|\bany (?:warning|early) signs?\b`)
+
+// failureIDRe finds a failure record's id in an answer ("F-INC-1005").
+var failureIDRe = regexp.MustCompile(`\bF-[A-Za-z0-9][A-Za-z0-9-]*\d\b`)
+
+// threadFailure is the one failure record the thread's latest answer
+// names, read from the records (nil when it names none or several).
+func (r *run) threadFailure() *maintRecord {
+	for i := len(r.in.History) - 1; i >= 0; i-- {
+		h := r.in.History[i]
+		if h.Role != agent.RoleAssistant {
+			continue
+		}
+		ids := slices.Compact(slices.Sorted(slices.Values(failureIDRe.FindAllString(h.Content, -1))))
+		if len(ids) != 1 {
+			return nil
+		}
+		cites := r.a.Citations
+		recs, ok := r.records(map[string]any{"id": ids[0]})
+		r.a.Citations = cites
+		if !ok || len(recs) == 0 || recs[0].Kind != "failure" {
+			return nil
+		}
+		t, err := time.Parse(recordLayout, recs[0].Opened)
+		if err != nil {
+			return nil
+		}
+		recs[0].at = t
+		return &recs[0]
+	}
+	return nil
+}
+
 func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer, error) {
 	p, err := in.Tools.Plant(ctx)
 	if err != nil && p == nil {
@@ -97,6 +133,14 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 		}
 	}
 	r := &run{ctx: ctx, in: in, p: p, q: q, now: in.Request.Now, lang: in.Lang, a: &agent.Answer{}}
+	if q.FollowUp && alarmsBeforeRe.MatchString(q.Text) {
+		// "그전에 알람 미리 떴었음?" after an answer about one failure: the
+		// week before that failure, with its alarms and changes.
+		if f := r.threadFailure(); f != nil {
+			r.q.Assets, r.q.Named, r.q.Intent = []string{f.Asset}, true, IntentStatus
+			r.q.Window = Span{From: f.at.Add(-precursorLookback), To: f.at.Add(time.Hour), Label: "the week before " + f.ID, LabelKO: f.ID + " 전 1주", Named: true}
+		}
+	}
 	pl.log.DebugContext(ctx, "question understood", "intent", q.Intent, "assets", q.Assets, "lines", q.Lines,
 		"window", q.Window.Label, "horizon", q.Horizon.Label, "unknown", len(q.Unknown))
 	r.answer()
