@@ -363,7 +363,7 @@ var outputRe = regexp.MustCompile(`\boutput\b|\bproduc\w*\b|\bthroughput\b|\bpar
 
 // followUpRe marks a question that continues the thread ("and press 2?",
 // "what about yesterday?", "그럼 2호기는?").
-var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\W*(?:why|when|how long|has it|was it|is it|is that|is this|was that|does that)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?|\b(?:this|that|it) (?:happened|happens|happen|again)\b|\blast time (?:this|that|it)\b|\bthe same (?:thing|problem|issue|fault)\b|이런 (?:적|일|경우)|같은 (?:문제|증상|고장)|\b(?:it|it'?s|this one|that one|the thing|the fix|the repair|the replacement)\b|그거|이거|그 ?설비|걔`)
+var followUpRe = regexp.MustCompile(`^\W*(?:and|what about|how about|same for|also|ok,? and|then|sorry,? i meant|i meant|make it|what if|we |the .{0,20} (?:was|were) |it )|^\W*(?:그럼|그러면|그리고|또|그건|그것|그거)|(?:은|는|요)\?\W*$|^\S+(?:\s+\S+)?(?:은|는|도)\W*$|^\W*(?:why|when|how long|has it|was it|is it|is that|is this|was that|does that)\b|^\W*왜|^\W*(?:내일|어제|오늘)(?:은|는)?\?|\b(?:this|that|it) (?:happened|happens|happen|again)\b|\blast time (?:this|that|it)\b|\bthe same (?:thing|problem|issue|fault)\b|이런 (?:적|일|경우)|같은 (?:문제|증상|고장)|\b(?:it|it'?s|this one|that one|the thing|the fix|the repair|the replacement)\b|그거|이거|그 ?설비|걔`)
 
 // chatRe marks small talk that names a time ("how was your weekend?",
 // "did you sleep last night?"): no summary of the plant.

@@ -454,7 +454,7 @@ var worseNowRe = regexp.MustCompile(`(?i)\bgetting worse\b|\bworse (?:than|now|t
 // stillOpenRe asks which of a list are still open or active ("which are
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
 var (
-	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)`)
+	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|\b(?:were|are|was|is|got|have|has) (?:they|those|these|it|that|them|all|both)(?: been)? (?:closed(?: out)?|cleared|resolved|acknowledged|acked)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)|(?:닫혔|종료됐|처리됐|해제됐|클리어)`)
 	alarmNameRe = regexp.MustCompile(`(?i)\balarms?\b|\balerts?\b|알람|경보`)
 )
 
