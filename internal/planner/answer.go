@@ -549,7 +549,13 @@ func (r *run) because() {
 	}
 	var lines []string
 	if a.Cause != "" {
-		lines = append(lines, r.msg("why.because", a.Cause))
+		if l := r.causeLine(a.Cause); l != "" && len(r.q.Lines) > 1 {
+			// "why was it short" after lines 1 and 2: which line the
+			// cause is on, so it is not read as the other's.
+			lines = append(lines, r.msg("why.because_on", l, a.Cause))
+		} else {
+			lines = append(lines, r.msg("why.because", a.Cause))
+		}
 		if a.Situation != "" {
 			lines = append(lines, r.msg("why.data"), a.Situation)
 		}
@@ -562,6 +568,18 @@ func (r *run) because() {
 	a.Situation = joinLines(lines)
 	a.Cause = ""
 	a.Steps, a.Detail = nil, nil
+}
+
+// causeLine is the line of the machine a cause begins with ("press-3
+// vibration: …" → line-1), or "".
+func (r *run) causeLine(cause string) string {
+	best, at := "", len(cause)
+	for _, as := range r.p.Assets {
+		if i := strings.Index(cause, as.Name); i >= 0 && i < at && as.Line != "" {
+			best, at = as.Line, i
+		}
+	}
+	return best
 }
 
 // plantWideRe asks about every machine at once ("all", "any", "전체").

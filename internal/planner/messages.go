@@ -104,6 +104,7 @@ var messages = map[string][2]string{
 	// Unknown things.
 	"unknown.sensor":       {"%s has no %s sensor (its sensors: %s).", "%s에는 %s 센서가 없습니다(있는 센서: %s)."},
 	"why.because":          {"Because: %s", "근거: %s"},
+	"why.because_on":       {"On %s, because: %s", "%s: 근거: %s"},
 	"why.data":             {"What the data shows:", "데이터로 보면:"},
 	"why.steps_before":     {"The steps are those of my previous answer (ask \"what should I do?\" to see them again).", "조치는 앞의 답변과 같습니다 (\"어떻게 해야 돼?\"라고 물으면 다시 보여드립니다)."},
 	"fixworked.no":         {"No: %s", "아니요: %s"},
