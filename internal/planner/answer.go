@@ -1635,8 +1635,17 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 		}
 	}
 	byStep, _ := matchActions(en, actions)
+	// A symptom reported without the part ("surface finish looks bad"),
+	// the data quiet and no failure recorded: the checks, not the steps
+	// that take the part out, until a check confirms the failure.
+	holdBack := h.Basis == agent.BasisReport && h.Event == nil && r.readingSaid == "" && r.recordedFailure(h) == nil && !modePartNamed(h.Mode, r.q.Text)
+	held := 0
 	for i, it := range en {
 		if r.redone(it) {
+			continue
+		}
+		if holdBack && partOutRe.MatchString(it) {
+			held++
 			continue
 		}
 		s := agent.Step{Text: it, Citations: []string{d.canon.ID}}
@@ -1665,7 +1674,29 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 		s.Reason = strings.Join(why, "; ")
 		out = append(out, s)
 	}
+	if held > 0 {
+		r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held", held, r.modeName(h.Mode), h.Asset)})
+	}
 	return out
+}
+
+// partOutRe is a runbook step that takes a part out or puts a new one in.
+var partOutRe = regexp.MustCompile(`(?i)\b(?:remove|replace|fit (?:the |a )?new|renew|exchange|swap|pull)\b|분리|교체|교환|새 (?:베어링|벨트|필터|엘리먼트)`)
+
+// modePartWords are the words that name the part a failure mode is of.
+var modePartWords = map[string]*regexp.Regexp{
+	"bearing_wear":      regexp.MustCompile(`(?i)bearing|베어링`),
+	"filter_clogging":   regexp.MustCompile(`(?i)filter|strainer|element|screen|필터|스트레이너|엘리먼트`),
+	"belt_slip":         regexp.MustCompile(`(?i)\bbelts?\b|pulley|벨트|풀리`),
+	"motor_overheating": regexp.MustCompile(`(?i)\bmotor|\bfan\b|모터|팬`),
+}
+
+// modePartNamed says a text names the part a failure mode is of ("the
+// bearing is noisy"), not only a symptom ("surface finish looks bad").
+// A mode without listed part words counts as named.
+func modePartNamed(mode, text string) bool {
+	re, ok := modePartWords[mode]
+	return !ok || re.MatchString(text)
 }
 
 // redone reports whether a step would redo what the user says was done.
