@@ -769,8 +769,24 @@ func (r *run) condition() {
 		// steps to take now on a machine since repaired.
 		r.a.Steps = nil
 		r.a.Escalate = r.msg("history.then", h.Asset)
+		if againRiskRe.MatchString(q.Text) {
+			// "또 그럴 가능성 있나": the readings since the repair, which
+			// say whether it is coming back.
+			for _, inc := range d.incidents {
+				if inc.Asset == h.Asset && inc.Read {
+					if lines := r.sinceFix(h.Asset, inc); len(lines) > 0 {
+						r.a.Situation = joinLines(append([]string{r.a.Situation, r.msg("again.head")}, lines...))
+					}
+					break
+				}
+			}
+		}
 	}
 }
+
+// againRiskRe asks whether a past failure could happen again ("또 그럴
+// 가능성 있나", "could it happen again?").
+var againRiskRe = regexp.MustCompile(`(?i)또 ?그럴 ?(?:가능성|수|것|거)|재발 ?(?:가능성|위험|할까|하나)|다시 ?(?:그럴|날|생길) ?(?:가능성|수|까)|\b(?:could|can|will|might) (?:it|that|this) (?:happen|come back|recur)(?: again)?\b|\bhappen again\b|\bchance of (?:it |a )?(?:recurr\w*|happening again)\b`)
 
 // pastFocus is, for a window long past (last month), the event a "why"
 // is about: the hypothesis's, or else the asset's furthest from usual

@@ -179,6 +179,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	}
 	q.Vague = vagueRe.MatchString(q.Text) && len(q.Reported) == 0
 	q.AsksMode = len(q.Reported) > 0 && asksMode(q.Text)
+	if q.AsksMode && q.Window.Named && q.Window.To.Before(now.Add(-24*time.Hour)) && againRiskRe.MatchString(q.Text) {
+		// "what caused the overheat trip in september? could it happen
+		// again?": that failure and its cause, then the readings since
+		// the repair; not whether it is happening now.
+		q.AsksMode = false
+	}
 	q.Plan = planRe.MatchString(q.Text)
 	q.Output = outputRe.MatchString(q.Text) || contains(q.Sensors, "output")
 	q.Write = writeRe.MatchString(q.Text) || ackRe.MatchString(q.Text) || notifyRe.MatchString(q.Text) || rescheduleRe.MatchString(q.Text)
