@@ -544,6 +544,47 @@ func (r *run) noteUnknown() {
 // situation is all the reasoning there is.
 func (r *run) because() {
 	a := r.a
+	if a.Cause == "" && len(a.Steps)+len(a.Detail) == 0 && (r.q.Output || r.q.Plan) && len(r.q.Assets) == 0 {
+		// "왜?" after a line's output that nothing explains: said, with
+		// how its share of plan compares with its usual days.
+		lines := r.q.Lines
+		if len(lines) == 0 {
+			lines = r.outputLines()
+		}
+		if len(lines) == 0 || len(lines) > 3 {
+			return
+		}
+		var assets []string
+		for _, l := range lines {
+			if ln, ok := r.p.Line(l); ok {
+				assets = append(assets, ln.Assets...)
+			}
+		}
+		if len(assets) == 0 {
+			return
+		}
+		r.detect(r.q.Window, assets)
+		if !r.detected() {
+			return
+		}
+		for _, as := range assets {
+			for _, e := range r.book.of(as) {
+				if e.Significant() {
+					return // a machine moved: not "nothing explains it"
+				}
+			}
+		}
+		usual := r.usualShare(lines, r.q.Window)
+		if len(usual) == 0 {
+			return
+		}
+		for i, u := range usual {
+			// Not a "yes" to a question nobody asked here.
+			usual[i] = strings.TrimPrefix(strings.TrimPrefix(u, "Yes: "), "네: ")
+		}
+		a.Situation = joinLines(append([]string{r.msg("why.nothing_output")}, usual...))
+		return
+	}
 	if a.Cause == "" && len(a.Steps)+len(a.Detail) == 0 {
 		return
 	}

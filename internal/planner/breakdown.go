@@ -775,7 +775,13 @@ func (r *run) outputNormal() bool {
 	if len(lines) == 0 || len(lines) > 3 {
 		return false
 	}
-	w := q.Window
+	return r.productionAnswer(r.usualShare(lines, q.Window))
+}
+
+// usualShare says, for each line, its share of plan over w against the
+// daily shares of the 14 days before (within, below or above that range),
+// with the window's figures; nothing for a line with fewer than 5 days.
+func (r *run) usualShare(lines []string, w Span) []string {
 	var out []string
 	for _, l := range lines {
 		cur := r.output([]string{l}, w)
@@ -803,7 +809,7 @@ func (r *run) outputNormal() bool {
 			r.derive(l+" highest daily share of plan, 14 days before, %", hi, "max over days of 100 × output ÷ plan")))
 		out = append(out, r.outputLine(cur[0], w))
 	}
-	return r.productionAnswer(out)
+	return out
 }
 
 // productionAnswer sets the answer to lines of production figures; false

@@ -105,6 +105,7 @@ var messages = map[string][2]string{
 	"unknown.sensor":       {"%s has no %s sensor (its sensors: %s).", "%s에는 %s 센서가 없습니다(있는 센서: %s)."},
 	"steps.held":           {"%d step(s) that take a part out or fit a new one held back: neither the data nor a check confirms %s on %s yet. Do the checks first.", "부품을 빼는 단계 %d개는 보류했습니다: 데이터로도 점검으로도 %[3]s의 %[2]s이(가) 아직 확인되지 않았습니다. 점검부터 하세요."},
 	"again.head":           {"Whether it could happen again: how it has read since the repair.", "재발 가능성: 수리 이후 측정값은 이렇습니다."},
+	"why.nothing_output":   {"Nothing in the machines' data explains it: no machine of the line shows an anomaly then. How its share of plan compares with its usual days:", "설비 데이터로 설명되는 원인은 없습니다: 그 시간 라인 설비에 이상이 없었습니다. 평소 날들과 비교한 계획 대비 달성률:"},
 	"why.because":          {"Because: %s", "근거: %s"},
 	"why.because_on":       {"On %s, because: %s", "%s: 근거: %s"},
 	"why.data":             {"What the data shows:", "데이터로 보면:"},

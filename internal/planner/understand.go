@@ -477,7 +477,7 @@ var allTimeRe = regexp.MustCompile(`\b(?:(?:over |in )?the (?:whole|entire|full)
 // whyOnlyRe is a question that asks only why: "why?", "how come?",
 // "why do you say that?", "how do you know?", "왜?", "근거는?", "왜 그렇게
 // 판단했어?".
-var whyOnlyRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?|why (?:is|are|was|were|does|did|do) (?:it|that|this|we|they|he|she)(?: \S+){0,3})[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)[\s\p{P}\p{S}]*$`)
+var whyOnlyRe = regexp.MustCompile(`^[\s\p{P}\p{S}]*(?:(?:but|and|ok|so|then),?\s+)?(?:why|why so|why is that|why's that|how come|why do you (?:say|think) (?:that|so)|what makes you (?:say|think) (?:that|so)|how do you know(?: that)?|how can you tell|on what basis|based on what|what(?:'s| is) (?:that|this|it) based on|explain(?: that| why)?|why (?:is|are|was|were|does|did|do) (?:it|that|this|we|they|he|she)(?: \S+){0,3})[\s\p{P}\p{S}]*$|^[\s\p{P}\p{S}]*(?:(?:근데|그럼|그러니까)\s+)?(?:왜|왜요|왜죠|왜 그래\S*|왜 그랬\S*|왜 그런\S*|왜 그렇\S*|왜 그렇게 \S+|근거(?:는|는요|가 뭐\S*|가 뭔데\S*)?|무슨 근거\S*|어떻게 알아\S*|이유(?:는|는요|가 뭐\S*)?)[\s\p{P}\p{S}]*$`)
 
 // ongoingRe says a question is about what is going on now ("why does it
 // keep rising?", "왜 계속 올라가?").
