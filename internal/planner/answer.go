@@ -623,6 +623,60 @@ func (r *run) causeLine(cause string) string {
 	return best
 }
 
+// firstLookRe asks which machine to look at first ("which one should i
+// look at first", "어느 거 먼저 봐야 돼?").
+var firstLookRe = regexp.MustCompile(`(?i)\b(?:look at|check|start with|go to|prioriti[sz]e)\b.{0,12}\bfirst\b|\bfirst\b.{0,12}\b(?:look|check)\b|먼저 ?(?:봐|보|확인|점검|해야)|(?:뭐|어느|어떤).{0,6}(?:먼저|우선)`)
+
+// openWorkFirst lists the targets' open work orders, the machine whose
+// open work is due first first; nothing when none has any.
+func (r *run) openWorkFirst(targets []string) []string {
+	type asset struct {
+		name, first, firstDue string
+		n                     int
+	}
+	var as []asset
+	for _, t := range targets {
+		cites := r.a.Citations
+		recs, ok := r.records(map[string]any{"asset": t, "status": "open", "limit": 20})
+		r.a.Citations = cites
+		if !ok {
+			return nil
+		}
+		a := asset{name: t}
+		for _, rec := range recs {
+			if rec.Kind == "alert" {
+				continue
+			}
+			a.n++
+			if rec.Due != "" && (a.firstDue == "" || rec.Due < a.firstDue) {
+				a.first, a.firstDue = rec.ID, rec.Due
+			}
+		}
+		as = append(as, a)
+	}
+	sort.SliceStable(as, func(i, j int) bool {
+		if (as[i].firstDue == "") != (as[j].firstDue == "") {
+			return as[i].firstDue != ""
+		}
+		return as[i].firstDue < as[j].firstDue || as[i].firstDue == as[j].firstDue && as[i].n > as[j].n
+	})
+	var out []string
+	for _, a := range as {
+		switch {
+		case a.n == 0:
+			out = append(out, r.msg("first.none", a.name))
+		case a.first != "":
+			out = append(out, r.msg("first.open", a.name, a.n, a.first, r.recordAt(a.firstDue)))
+		default:
+			out = append(out, r.msg("first.open_nodue", a.name, a.n))
+		}
+	}
+	if len(out) == 0 || as[0].n == 0 {
+		return nil
+	}
+	return append([]string{r.msg("first.head", as[0].name)}, out...)
+}
+
 // plantWideRe asks about every machine at once ("all", "any", "전체").
 var plantWideRe = regexp.MustCompile(`(?i)\b(?:all|any|every|each|plant|highest|lowest|max\w*|min\w*|top)\b|전체|모든|전부|제일|가장|공장`)
 
@@ -2034,12 +2088,18 @@ func (r *run) rank(only []string) {
 	if len(only) == 0 && len(q.Assets) == 0 {
 		lines = append(lines, r.plantFailures()...) // "did anything break last week?"
 	}
+	var firstWork []string
 	if len(rs) > 0 {
 		lines = append(lines, r.msg("rank.head", r.spanIn(q.Window)))
 	} else if len(targets) >= 2 && len(targets) <= 4 {
 		// "which pump is worse?" with nothing unusual on either: no winner,
 		// said first.
 		lines = append(lines, r.msg("rank.tie", strings.Join(targets, ", "), r.spanIn(q.Window)))
+		if whichFirstRe.MatchString(q.Text) || firstLookRe.MatchString(q.Text) {
+			// "which one should i look at first?": their open work,
+			// the machine with work due first first (after the readings).
+			firstWork = r.openWorkFirst(targets)
+		}
 	}
 	atRisk := map[string]bool{}
 	lineAsked := regexp.MustCompile(`\bline\b|라인`).MatchString(q.Text) && len(q.Lines) == 0 && len(q.Assets) == 0
@@ -2083,6 +2143,7 @@ func (r *run) rank(only []string) {
 	if len(recordsOnly) > 0 {
 		lines = append(lines, r.msg("assets.records_only", len(recordsOnly)))
 	}
+	lines = append(lines, firstWork...)
 	lines = append(lines, riskLines...)
 	for _, f := range r.failures {
 		lines = append(lines, r.failedLine(f))
