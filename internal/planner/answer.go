@@ -296,8 +296,7 @@ func (r *run) answer() {
 		if len(targets) == 1 {
 			var mode string
 			if said, mode = r.reportedReading(targets[0]); mode != "" && !contains(r.q.Reported, mode) {
-				num, unit, _ := agent.ReadingIn(q.Text)
-				r.readingSaid = r.msg("reading.said", num+" "+unit)
+				r.readingSaid = r.msg("reading.said", r.saidReading)
 				r.q.AsksMode = false // a reading told is a report
 				r.q.Reported = append([]string{mode}, r.q.Reported...)
 				if r.q.Intent == IntentStatus {
@@ -526,6 +525,11 @@ func (r *run) onlyUnknown() bool {
 func (r *run) noteUnknown() {
 	r.noteCorrected()
 	if len(r.q.Unknown) == 0 {
+		return
+	}
+	if r.q.Intent == IntentProcedure && injuryRe.MatchString(r.q.Text) && escalationAsked(r.q.Text) {
+		// "지게차랑 부딪힐뻔 했어요, 누구한테 보고해야되요?": whom to call
+		// about the near miss; the forklift is no machine to look up.
 		return
 	}
 	r.a.Situation = strings.TrimSpace(r.unknownSentence() + "\n" + r.a.Situation)

@@ -859,6 +859,7 @@ var messages = map[string][2]string{
 	"reported.differs":     {"The sensor's latest value is %s (%s), not that: check the gauge against the sensor first.", "센서의 최근 값은 %s (%s)로 다릅니다. 먼저 계기와 센서 값을 비교하세요."},
 	"reported.above":       {"above", "초과"},
 	"reported.below":       {"below", "미만"},
+	"reported.at":          {"at", "도달"},
 	"reported.within":      {"You read %s on %s %s: within the limits its documents state (%s).", "말씀하신 %[2]s %[3]s %[1]s은(는) 문서의 기준 안입니다 (%[4]s)."},
 	"ok.no":                {"No: %s's %s is %s its usual pattern, as follows.", "아니요: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
 	"ok.beyond_yes":        {"Yes: %s's %s is %s its usual pattern, as follows.", "네: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},

@@ -202,6 +202,8 @@ type run struct {
 	// readingSaid is a reading the user gave that crosses a documented
 	// limit ("2.2 bar"): what the answer's steps rest on.
 	readingSaid string
+	// saidReading is the reading the user gave, with its unit ("4.5 mm/s").
+	saidReading string
 	// causeSaid holds the incidents whose root cause the answer led with
 	// (incidentStory): their history lines do not repeat it.
 	causeSaid map[string]bool

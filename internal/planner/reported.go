@@ -31,8 +31,14 @@ func unitSensor(unit string) string {
 // steps rest on the user's reading), or that it is within them.
 func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	num, unit, ok := agent.ReadingIn(r.q.Text)
+	sensor := ""
 	if !ok {
-		return nil, ""
+		// "press 1 vib reading 4.5": a number after its sensor's name, in
+		// that sensor's unit.
+		if num, sensor, ok = bareReading(r.q.Text); !ok {
+			return nil, ""
+		}
+		unit = r.p.Unit(asset, sensor)
 	}
 	if _, asked := agent.ThresholdIn(r.q.Text); asked {
 		return nil, "" // "will it reach 7 mm/s?": a value asked about, not read
@@ -42,7 +48,10 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	if err != nil {
 		return nil, ""
 	}
-	sensor := unitSensor(m[2])
+	if sensor == "" {
+		sensor = unitSensor(m[2])
+	}
+	r.saidReading = num + " " + unit
 	as, ok := r.p.Asset(asset)
 	if !ok || !contains(as.Sensors, sensor) {
 		return nil, ""
@@ -57,7 +66,9 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 			}
 			above = above || strings.HasPrefix(ru.Condition, "above")
 			below = below || strings.HasPrefix(ru.Condition, "below")
-			crossed := strings.HasPrefix(ru.Condition, "above") && v > ru.Limit || strings.HasPrefix(ru.Condition, "below") && v < ru.Limit
+			// A reading at the limit has reached it ("4.5" against the 4.5
+			// alert): crossed, not within.
+			crossed := strings.HasPrefix(ru.Condition, "above") && v >= ru.Limit || strings.HasPrefix(ru.Condition, "below") && v <= ru.Limit
 			if !crossed {
 				within = appendUnique(within, r.msg("reported.limit", r.levelName(ru.Level), val(ru.Limit)+suffix(ru.Unit), ru.Doc))
 				continue
@@ -72,7 +83,10 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	switch {
 	case best != nil:
 		dir := r.msg("reported.above")
-		if strings.HasPrefix(best.Condition, "below") {
+		switch {
+		case v == best.Limit:
+			dir = r.msg("reported.at") // "4.5" against the 4.5 alert: reached
+		case strings.HasPrefix(best.Condition, "below"):
 			dir = r.msg("reported.below")
 		}
 		action := best.Action
@@ -108,6 +122,35 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 		lines = append(lines, r.msg("reported.nolimit", said, asset, r.sensorName(sensor)))
 	}
 	return lines, mode
+}
+
+// bareReadingRe is a number said right after a sensor's name with no unit
+// ("vib reading 4.5", "진동 4.5 나와").
+var bareReadingRe = regexp.MustCompile(`(?i)\b(vib\w*|vibration|temp\w*|pressure|current|amps|speed|rpm)\s*(?:reading|reads|readings|is|at|of|shows|=|:)?\s*(?:is |at |of |about |around |like )?(\d+(?:\.\d+)?)\b(?:\s*(?:now|right now|today))?\s*(?:[,.?!]|$|\s+(?:is|and|but|so|,))|(진동|온도|압력|전류|속도)\s*(?:값|이|가|은|는)?\s*(\d+(?:\.\d+)?)\s*(?:나와|나오|찍|이야|인데|임|떠|,|\?)`)
+
+// bareReading returns a reading said without its unit and its sensor.
+func bareReading(text string) (num, sensor string, ok bool) {
+	m := bareReadingRe.FindStringSubmatch(text)
+	if m == nil {
+		return "", "", false
+	}
+	word, n := strings.ToLower(m[1]), m[2]
+	if word == "" {
+		word, n = m[3], m[4]
+	}
+	switch {
+	case strings.HasPrefix(word, "vib"), word == "진동":
+		return n, "vibration", true
+	case strings.HasPrefix(word, "temp"), word == "온도":
+		return n, "temperature", true
+	case word == "pressure", word == "압력":
+		return n, "pressure", true
+	case word == "current", word == "amps", word == "전류":
+		return n, "motor_current", true
+	case word == "speed", word == "rpm", word == "속도":
+		return n, "speed", true
+	}
+	return "", "", false
 }
 
 // lowAskRe and highAskRe ask whether a value told is low or high ("is

@@ -324,12 +324,10 @@ func (r *run) recordReplaced(rec *maintRecord, partRe *regexp.Regexp) bool {
 	}
 	if d := r.lib.get(rec.Document); rec.Document != "" && d.Read && d.Body != "" {
 		for _, a := range actionItems(d.Body) {
-			for _, c := range splitClauses(a) {
-				if !replacedRe.MatchString(c) {
-					continue
-				}
+			for _, c := range splitClauses(docIDRe.ReplaceAllString(a, "")) {
+				// (A runbook's id, "RB-pump-strainer", names no part.)
 				for _, n := range names {
-					if n.MatchString(c) {
+					if near(n, replacedRe, c, 12) {
 						return true
 					}
 				}
@@ -458,4 +456,19 @@ func (r *run) citeRecord(rec *maintRecord) {
 		title = d.Title
 	}
 	r.a.Citations = appendCitation(r.a.Citations, tools.Citation{ID: rec.Document, Title: title})
+}
+
+// near says a clause names the part within gap bytes of the replacing
+// word, either way round ("Bearing unit replaced", "replaced the
+// bearing", "베어링을 교체"), so "Strainer cleaned and gasket replaced"
+// replaced the gasket, not the strainer.
+func near(part, verb *regexp.Regexp, clause string, gap int) bool {
+	for _, p := range part.FindAllStringIndex(clause, -1) {
+		for _, v := range verb.FindAllStringIndex(clause, -1) {
+			if v[0] >= p[1] && v[0]-p[1] <= gap || p[0] >= v[1] && p[0]-v[1] <= gap {
+				return true
+			}
+		}
+	}
+	return false
 }

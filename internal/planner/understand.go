@@ -457,6 +457,9 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 // worse?", "이거 점점 심해지는 중임?").
 var worseNowRe = regexp.MustCompile(`(?i)\bgetting worse\b|\bworse (?:than|now|today|yet)\b|\bdeteriorat\w*|심해지|나빠지|악화`)
 
+// doWhatRe asks what to do ("what do i do first", "어떻게 해야돼요").
+var doWhatRe = regexp.MustCompile(`(?i)\bwhat (?:do|should|shall|can|must) (?:i|we) do\b|\bwhat now\b|어떻게 ?(?:해야|하면|하죠|해요)|뭐 ?(?:해야|부터)`)
+
 // stillOpenRe asks which of a list are still open or active ("which are
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
 var (
@@ -501,6 +504,11 @@ func intentOf(q Query) Intent {
 		// "what came before machine 12's last failure?": that failure and
 		// its week before, not the maintenance dates.
 		return IntentStatus
+	case len(q.Reported) > 0 && len(q.Assets) == 1 && doWhatRe.MatchString(q.Text) && !q.Write:
+		// "pump1 motor smells hot and theres a burning smell, what do i
+		// do first": a failure reported on one machine and what to do,
+		// not a ranking ("first").
+		return IntentDiagnose
 	case injuryRe.MatchString(q.Text) && escalationAsked(q.Text):
 		// "프레스쪽에서 손 다친사람 생김 어디 연락해야돼요??": whom to
 		// call about the person, not the state of the machines named.
