@@ -1792,6 +1792,23 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 	if held > 0 {
 		r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held", held, r.modeName(h.Mode), h.Asset)})
 	}
+	if h.Basis == agent.BasisReport && h.Event == nil && (r.q.AsksMode || asksMode(r.q.Text)) && r.readingSaid == "" && r.recordedFailure(h) == nil {
+		// "is that the spindle bearing going?", "흡입필터 막힌건가", the data
+		// saying no: a question is no report, so the checks only.
+		var kept []agent.Step
+		n := 0
+		for _, st := range out {
+			if st.TouchesEquipment {
+				n++
+				continue
+			}
+			kept = append(kept, st)
+		}
+		if n > 0 {
+			r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held_asked", n, r.modeName(h.Mode), h.Asset)})
+		}
+		out = kept
+	}
 	return out
 }
 

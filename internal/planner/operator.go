@@ -16,7 +16,7 @@ import (
 // answer, after those, said to be maintenance's.
 
 // operatorSelfRe says the asker runs the machine.
-var operatorSelfRe = regexp.MustCompile(`(?i)\b(?:i'?m|i am|im) (?:the |an? |just (?:the |an? )?)?(?:machine |press |line |cnc |shift )?operator\b|\boperator here\b|\bas (?:the |an? )?operator\b|(?:저|나|전|난|제가)\s*(?:는|은)?\s*(?:작업자|오퍼레이터|운전자)(?:인데|입니다|예요|에요|임|이라|라서)|(?:작업자|오퍼레이터)(?:인데|입니다|예요|에요|임|라서)\b`)
+var operatorSelfRe = regexp.MustCompile(`(?i)\b(?:i'?m|i am|im) (?:the |an? |just (?:the |an? )?)?(?:machine |press |line |cnc |shift )?operator\b|\boperator here\b|\bas (?:the |an? )?operator\b|(?:저|나|전|난|제가)\s*(?:는|은)?\s*(?:작업자|오퍼레이터|운전자)(?:인데|입니다|예요|에요|임|이라|라서)|(?:작업자|오퍼레이터)(?:인데|입니다|예요|에요|임|라서)`)
 
 // woIDRe finds a work order's id in an answer.
 var woIDRe = regexp.MustCompile(`\bWO-[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]\b`)
