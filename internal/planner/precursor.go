@@ -29,7 +29,7 @@ const precursorLookback = 7 * 24 * time.Hour
 func (r *run) failureHistory(targets []string) []string {
 	q := r.q
 	past := q.Window.Named && q.Window.To.Before(r.now.Add(-precursorLookback))
-	asked := failureWords.MatchString(q.Text) && !failAheadRe.MatchString(q.Text) // "will it fail this week?" looks ahead
+	asked := failureWords.MatchString(q.Text) && !failAheadRe.MatchString(q.Text) && !tillFailRe.MatchString(q.Text) // "will it fail this week?", "how long till it fails?" look ahead
 	if len(targets) == 0 || len(targets) > 3 || !(past || asked) || !r.in.Tools.Has(tools.MaintenanceHistory) {
 		return nil
 	}

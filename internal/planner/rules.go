@@ -162,7 +162,7 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 	var best rule
 	found := false
 	// "when does press-3 hit trip level?": the stop limit, not the nearest.
-	wantStop := stopLevelAskRe.MatchString(r.q.Text)
+	wantStop := stopLevelAskRe.MatchString(r.q.Text) || tillFailRe.MatchString(r.q.Text)
 	isStop := func(ru rule) bool { return levelRank[ru.Level] >= levelRank["stop"] }
 	for _, ru := range r.rulesFor(h.Asset, d) {
 		if ru.Sensor != h.Event.Sensor || !r.applies(ru, h.Asset) {
@@ -183,6 +183,11 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 	}
 	return best, found
 }
+
+// tillFailRe asks how long a machine has until it fails ("how long till it
+// fails at this rate?", "이대로면 언제 고장 나?"): the stop limit is the
+// documents' line for that, not the nearer ones.
+var tillFailRe = regexp.MustCompile(`(?i)\b(?:how long|how much time|when)\b.{0,20}\b(?:till|until|before)\b.{0,12}\b(?:fails?|breaks?|seizes?|gives out|dies|goes)\b|\bwhen (?:will|would) (?:it|press \d|[a-z]+-\d+) (?:fail|break|seize)\b|(?:언제|얼마나|몇 ?시간).{0,12}(?:고장 ?(?:날|나|난대)|망가질|터질)|고장 ?(?:나기|날 ?때)까지`)
 
 // stopLevelAskRe asks when a reading reaches the level that stops the
 // machine ("trip level", "stop limit", "정지 기준").
