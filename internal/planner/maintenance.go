@@ -403,10 +403,17 @@ func (r *run) maintenance() {
 		return
 	}
 	r.maintenanceAs("")
-	if ts := targetsOf(r.q, r.p); len(ts) == 1 && len(r.q.Sensors) > 0 && stateAskRe.MatchString(r.q.Text) && !r.q.Window.Named && r.a.Situation != "" {
+	ts := targetsOf(r.q, r.p)
+	if len(ts) == 1 && len(r.q.Sensors) > 0 && stateAskRe.MatchString(r.q.Text) && !r.q.Window.Named && r.a.Situation != "" {
 		// "filler pressure normal? when was the filter last changed": the
 		// reading's state first, then the records.
 		r.a.Situation = joinLines(append(r.stateFirst(ts[0]), r.a.Situation))
+	}
+	if len(ts) == 1 && plannedAskRe.MatchString(r.q.Text) && !strings.Contains(r.a.Situation, r.msg("maint.planned_mark")) {
+		// "WO 언제까지임? 작업시간 얼마 잡혀있어?": the job's planned time too.
+		if l := r.plannedLine(ts[0]); l != "" {
+			r.a.Situation = joinLines([]string{r.a.Situation, l})
+		}
 	}
 }
 
@@ -712,7 +719,7 @@ func (r *run) maintenanceAs(key string) {
 
 // stateAskRe asks, in a clause of its own, whether a reading is normal
 // ("filler pressure normal?", "압력 정상이야?").
-var stateAskRe = regexp.MustCompile(`(?i)\b(?:normal|ok|okay|fine|alright|good|usual)\s*\?|정상(?:이야|인가|임|이에요|이예요|맞아|이지)?\s*\?|괜찮(?:아|나|은가|아요)?\s*\?`)
+var stateAskRe = regexp.MustCompile(`(?i)\b(?:normal|ok|okay|fine|alright|good|usual)\s*\?|정상\S{0,6}\s*\?|괜찮\S{0,6}\s*\?`)
 
 // stateFirst is how the asked sensors of asset read now: their events,
 // else that nothing is off with their latest readings.
@@ -721,13 +728,17 @@ func (r *run) stateFirst(asset string) []string {
 	if !r.detected() {
 		return nil
 	}
-	var out []string
+	// "토출압 3.3 나오는데 괜찮은거죠?": the reading told, against the
+	// limits, first.
+	out, _ := r.reportedReading(asset)
+	moved := false
 	for _, e := range r.book.of(asset) {
 		if contains(r.q.Sensors, e.Sensor) {
 			out = append(out, r.eventLine(e))
+			moved = true
 		}
 	}
-	if len(out) == 0 {
+	if !moved {
 		out = append(out, r.quietLine(asset))
 	}
 	return out
@@ -1459,6 +1470,45 @@ func (r *run) plannedTime(args map[string]any, text string) bool {
 	r.a.Confidence = "high"
 	r.a.Escalate = r.msg("maint.escalate")
 	return true
+}
+
+// plannedAskRe asks for a job's planned time ("작업시간 얼마 잡혀있어?",
+// "how many hours is it planned for?").
+var plannedAskRe = regexp.MustCompile(`(?i)작업 ?시간.{0,8}(?:얼마|몇)|(?:얼마|몇 ?시간|몇 ?분).{0,6}(?:잡혀|계획)|\bplanned (?:time|hours|minutes|duration)\b|\bhow (?:long|many hours) is (?:it|the \w+|that) (?:planned|scheduled|booked)\b`)
+
+// plannedLine is the planned time of the asset's open work order the
+// question's words name, or of its only open work order with one.
+func (r *run) plannedLine(asset string) string {
+	saved := *r.a
+	if r.plannedTime(map[string]any{"asset": asset}, r.q.Text) {
+		l := r.a.Situation
+		*r.a = saved
+		return l
+	}
+	*r.a = saved
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"asset": asset, "kind": "work_order", "status": "open"})
+	r.a.Citations = cites
+	if !ok {
+		return ""
+	}
+	var only *maintRecord
+	for i := range recs {
+		if recs[i].Planned != nil && *recs[i].Planned > 0 {
+			if only != nil {
+				return "" // more than one: the words must say which
+			}
+			only = &recs[i]
+		}
+	}
+	if only == nil {
+		return ""
+	}
+	due := ""
+	if only.Due != "" {
+		due = r.msg("maint.planned_due", r.recordAt(only.Due))
+	}
+	return r.msg("maint.planned_time", only.ID, r.quoteTitle(only.Title), *only.Planned, due)
 }
 
 // plannedStop are question words that name no job.

@@ -386,6 +386,7 @@ var messages = map[string][2]string{
 	"maint.what_work":              {"%s record(s)", "%s 기록"},
 	"maint.duration":               {"\"%s\" usually takes %s minutes (from %s to %s over %d timed records).", "\"%s\" 작업은 보통 %s분 걸립니다 (기록 %[5]d건 기준 %[3]s–%[4]s분)."},
 	"maint.then_downtime":          {"%s (%s, %s, %s): %s h of downtime recorded (%d min).", "%s (%s, %s, %s): 기록된 정지 시간 %s시간 (%d분)."},
+	"maint.planned_mark":           {"is planned at", "분으로 계획"},
 	"maint.planned_due":            {", due %s", ", 기한 %s"},
 	"maint.planned_time":           {"%s (%s) is planned at %d minutes%s.", "%s (%s) 작업은 %d분으로 계획되어 있습니다%s."},
 	"swap.none":                    {"No record replaced the %s on %s (%d records of that part read): the records cannot say how long the job takes.", "%[2]s에는 %[1]s 교체 기록이 없습니다(해당 부품 기록 %[3]d건 확인). 기록으로는 작업 시간을 알 수 없습니다."},

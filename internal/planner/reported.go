@@ -126,7 +126,7 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 
 // bareReadingRe is a number said right after a sensor's name with no unit
 // ("vib reading 4.5", "진동 4.5 나와").
-var bareReadingRe = regexp.MustCompile(`(?i)\b(vib\w*|vibration|temp\w*|pressure|current|amps|speed|rpm)\s*(?:reading|reads|readings|is|at|of|shows|=|:)?\s*(?:is |at |of |about |around |like )?(\d+(?:\.\d+)?)\b(?:\s*(?:now|right now|today))?\s*(?:[,.?!]|$|\s+(?:is|and|but|so|,))|(진동|온도|압력|전류|속도)\s*(?:값|이|가|은|는)?\s*(\d+(?:\.\d+)?)\s*(?:나와|나오|찍|이야|인데|임|떠|,|\?)`)
+var bareReadingRe = regexp.MustCompile(`(?i)\b(vib\w*|vibration|temp\w*|pressure|current|amps|speed|rpm)\s*(?:reading|reads|readings|is|at|of|shows|=|:)?\s*(?:is |at |of |about |around |like )?(\d+(?:\.\d+)?)\b(?:\s*(?:now|right now|today))?\s*(?:[,.?!]|$|\s+(?:is|and|but|so|,))|(진동|온도|압력|토출압|흡입압|전류|속도)\s*(?:값|이|가|은|는)?\s*(\d+(?:\.\d+)?)\s*(?:나와|나오|찍|이야|인데|임|떠|,|\?)`)
 
 // bareReading returns a reading said without its unit and its sensor.
 func bareReading(text string) (num, sensor string, ok bool) {
@@ -143,7 +143,7 @@ func bareReading(text string) (num, sensor string, ok bool) {
 		return n, "vibration", true
 	case strings.HasPrefix(word, "temp"), word == "온도":
 		return n, "temperature", true
-	case word == "pressure", word == "압력":
+	case word == "pressure", word == "압력", word == "토출압", word == "흡입압":
 		return n, "pressure", true
 	case word == "current", word == "amps", word == "전류":
 		return n, "motor_current", true
