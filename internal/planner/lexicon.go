@@ -143,6 +143,7 @@ var intentPhrases = map[Intent][]phrase{
 		// The maintenance history's records (maintenance.go's maintAsks):
 		// they outweigh history's "how many times" and the metric names.
 		p(7, `몇 ?시간 ?(?:서 ?있었|섰었|멈춰 ?있었|멈췄었|정지했었|다운됐었)`),
+		p(7, `(?:알람|경보)\s*(?:리스트|목록|내역)|\b(?:list|show)\b.{0,15}\b(?:alarms?|alerts?)\b|\b(?:alarms?|alerts?) (?:list|log)\b`),
 		p(7, `\bhow long (?:does|did|do|will) (?:a |an |the |it take to )?.{0,30}\b(?:change|replacement|repair|swap|fix|overhaul)s?\b|\bmtbf\b|\bmttr\b|\breliab\w*|신뢰성|mean time (?:between|to)|\bbundle\w*\b|\bopen work ?orders?\b|\bone visit\b|\bbacklog\b|\blost the most\b|\bhours lost\b|\bdowntime\b|(?:고장|정지|수리)(?:으로|나서|때문에)? ?(?:선|멈춘|멈췄던|정지한|서 ?있던) ?시간|(?:고장|정지)\S*\s*(?:제일|가장)\s*(?:오래|길게)\s*(?:선|멈춘|멈췄던|정지한|서 ?있던|멈춰 ?있던)`),
 		p(8, `\b(?:last|latest|most recent|previous)\b.{0,30}\b(?:replace\w*|change[ds]?|changeout|swap\w*)\b|\bwhen (?:was|were|did) .{0,40}\b(?:replaced|changed|swapped)\b|(?:마지막|최근|언제).{0,15}(?:(?:교체|교환)(?:했|한|된|됐|하셨)|갈았|갈아 ?끼웠|바꿨|바꾼)|(?:교체|교환)(?:했|한|된|됐).{0,10}(?:언제|마지막)|(?:갈았|바꿨).{0,10}(?:언제|마지막)|마지막\s*(?:교체|교환)|`+partChangedKO),
 		p(8, `\b(?:been|was|were|got|anyone|anybody|somebody|someone)\b.{0,20}\b(?:checked|inspected|looked at|serviced|maintained|repaired|seen)\b.{0,40}\b(?:since|after)\b|(?:이후|부터|뒤로?|나서).{0,15}(?:점검|확인|정비).{0,6}(?:했|받았|됐|했나|했어)`),
