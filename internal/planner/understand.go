@@ -310,6 +310,26 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	if len(earlier) > 0 {
 		q.inherit(earlier, now, p)
 	}
+	if (q.Plan || q.Output) && madeItRe.MatchString(q.Text) && q.Intent != IntentForecast && planInProgress(&q) {
+		// "line 3 output this week vs plan, r we gonna make it?": the
+		// period under way, so far and forecast to its end, though "vs"
+		// reads as a comparison.
+		q.Intent = IntentForecast
+	} else if (q.Plan || q.Output) && q.Window.Named && !q.Horizon.Named && planMakeRe.MatchString(q.Text) && !didRe.MatchString(q.Text) && madeItRe.MatchString(q.Text) {
+		// "line 3 output this week vs plan, r we gonna make it?": the
+		// period under way, so far and forecast to its end.
+		end := time.Time{}
+		switch q.Window.Label {
+		case "this week":
+			end = p.Week(now, 1)
+		case "today":
+			end = p.Day(now, 1)
+		}
+		if !end.IsZero() && end.After(now) {
+			q.Horizon = Span{From: now, To: end, Label: q.Window.Label, LabelKO: q.Window.LabelKO, Named: true, Ahead: true, Began: q.Window.From}
+			q.Plan, q.Intent = true, IntentForecast
+		}
+	}
 	if q.FollowUp && worseNowRe.MatchString(q.Text) && (q.Intent == IntentForecast || q.Intent == "") {
 		// "is it getting worse?" after "how's the vibration tonight?"
 		// asked before the night: the trend so far, not the night's
@@ -452,6 +472,10 @@ var nowWordRe = regexp.MustCompile(`\bright now\b|\bcurrently\b|\bat the moment\
 // hit the danger limit?", "how long until it reaches the alarm level?",
 // "언제쯤 위험 기준 넘어?".
 var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\b(?:reach|hit|cross|pass|exceed|go (?:over|above|past)|get to)\b|\bhow (?:long|soon) (?:until|before|till|to)\b.{0,40}\b(?:reach|hit|cross|limit|danger|alarm|alert|trip)|언제(?:쯤)?.{0,20}(?:위험|경보|알람|정지|한계|기준|주의)\S*.{0,10}(?:넘|도달|닿|찍)|(?:위험|경보|알람|한계|주의) ?(?:기준|값|레벨|수준)?\S* ?(?:넘|도달|닿)\S*.{0,10}언제|(?:몇 ?시간|며칠) (?:뒤|후)에?.{0,10}(?:넘|도달|닿)`)
+
+// madeItRe asks whether a period's plan will be made ("r we gonna make
+// it?", "will we hit plan?", "맞출 수 있어?").
+var madeItRe = regexp.MustCompile(`(?i)\b(?:gonna|going to|will|can|could)\b.{0,15}\b(?:make|hit|meet|reach)\b|\bon track\b|맞출|맞추|채울|달성(?:할|하|가능)`)
 
 // worseNowRe asks whether a change is getting worse ("is it getting
 // worse?", "이거 점점 심해지는 중임?").
