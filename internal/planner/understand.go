@@ -338,6 +338,15 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 			q.Intent, q.Window, q.Horizon = IntentStatus, w, h
 		}
 	}
+	if allLinesRe.MatchString(q.Text) && len(p.Lines) > 1 {
+		// "what about yesterday, whole day, all 3 lines": every line, not
+		// the thread's last one.
+		q.Lines = nil
+		for _, l := range p.Lines {
+			q.Lines = append(q.Lines, l.Name)
+		}
+		q.Assets, q.PlantWide = nil, false
+	}
 	if q.FollowUp && stillOpenRe.MatchString(q.Text) && alarmNameRe.MatchString(q.Thread) && !alarmNameRe.MatchString(q.Text) {
 		// "which are still open" after the day's alarms: those alarms now.
 		q.AlarmsFirst, q.Intent = true, IntentStatus
@@ -476,6 +485,9 @@ var reachLimitAskRe = regexp.MustCompile(`\bwhen (?:will|would|does|is) .{0,40}\
 // madeItRe asks whether a period's plan will be made ("r we gonna make
 // it?", "will we hit plan?", "맞출 수 있어?").
 var madeItRe = regexp.MustCompile(`(?i)\b(?:gonna|going to|will|can|could)\b.{0,15}\b(?:make|hit|meet|reach)\b|\bon track\b|맞출|맞추|채울|달성(?:할|하|가능)`)
+
+// allLinesRe names every line ("all 3 lines", "모든 라인", "라인 전부").
+var allLinesRe = regexp.MustCompile(`(?i)\ball (?:\d+ |three |the )?lines\b|\bevery line\b|\beach line\b|모든 ?라인|전 ?라인|라인 ?(?:전체|전부|모두|다)|\d ?개 ?라인 ?(?:다|전부|모두)`)
 
 // worseNowRe asks whether a change is getting worse ("is it getting
 // worse?", "이거 점점 심해지는 중임?").
