@@ -56,6 +56,9 @@ func (r *run) document() {
 			// now against the one before that failure, then the incident.
 			if lines := r.samePattern(d); len(lines) > 0 {
 				out = append(out, lines...)
+				if rc := r.rootCause(d); rc != "" {
+					out = append(out, r.msg("doc.cause_of", d.ID, rc)) // what it was then
+				}
 				out = append(out, r.historyLineN(d, "", 4))
 				continue
 			}
@@ -261,7 +264,7 @@ func (r *run) similarToRecord(id string) []string {
 
 // samePatternRe asks whether what happens now is like a past incident
 // ("INC-1003 때랑 비슷한 패턴이야?", "the same thing as before INC-1003?").
-var samePatternRe = regexp.MustCompile(`(?i)비슷한 ?(?:패턴|양상|모양|흐름)|같은 ?(?:패턴|양상|증상)|(?:때|때랑|때와|때하고|처럼).{0,6}(?:비슷|같|똑같)|\b(?:same|similar) (?:pattern|thing|way|trend|signature|shape)\b|\blike (?:before|it did before|last time)\b|\bdoing the same\b`)
+var samePatternRe = regexp.MustCompile(`(?i)비슷한 ?(?:패턴|양상|모양|흐름)|같은 ?(?:패턴|양상|증상|원인)|\bsame (?:thing|problem|issue|cause|failure|fault) as\b|\blike (?:the|last) \w+ (?:breakdown|failure)\b|(?:때|때랑|때와|때하고|처럼).{0,6}(?:비슷|같|똑같)|\b(?:same|similar) (?:pattern|thing|way|trend|signature|shape)\b|\blike (?:before|it did before|last time)\b|\bdoing the same\b`)
 
 // samePattern compares the change on an incident's machine now with the
 // one before the incident's failure, on the sensor its failure mode moves:
@@ -305,8 +308,9 @@ func (r *run) samePattern(d *doc) []string {
 			}
 		}
 	}
-	// Now: the event on it in the window asked.
-	r.detect(r.q.Window, []string{asset})
+	// Now: the event on it over the last day (the window asked may be
+	// the past failure's: "same thing as the october breakdown?").
+	r.detect(Span{From: r.now.Add(-24 * time.Hour), To: r.now, Label: "the last 24 hours", LabelKO: "지난 24시간"}, []string{asset})
 	var now *Event
 	for _, e := range r.book.of(asset) {
 		if e.Sensor == sensor && e.Ongoing && (now == nil || math.Abs(e.Sigma) > math.Abs(now.Sigma)) {

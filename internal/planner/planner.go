@@ -77,6 +77,23 @@ func onlyIncident(history []agent.Turn) string {
 	return ""
 }
 
+// windowFailureDoc is the incident of the latest failure recorded on asset
+// in w, or "".
+func (r *run) windowFailureDoc(asset string, w Span) string {
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"asset": asset, "kind": "failure", "since": stampUTC(w.From), "until": stampUTC(w.To)})
+	r.a.Citations = cites
+	if !ok {
+		return ""
+	}
+	for _, rec := range recs {
+		if rec.Document != "" {
+			return rec.Document
+		}
+	}
+	return ""
+}
+
 // alarmsBeforeRe asks whether alarms or signs came before something the
 // thread named ("그전에 알람 미리 떴었음?", "were there any alarms before
 // it?").
@@ -133,6 +150,13 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 		}
 	}
 	r := &run{ctx: ctx, in: in, p: p, q: q, now: in.Request.Now, lang: in.Lang, a: &agent.Answer{}}
+	if len(q.Docs) == 0 && samePatternRe.MatchString(q.Text) && len(q.Assets) == 1 && q.Window.Named && q.Window.To.Before(in.Request.Now) {
+		// "same thing as the october breakdown?": that failure's incident,
+		// compared with now.
+		if id := r.windowFailureDoc(q.Assets[0], q.Window); id != "" {
+			r.q.Docs, r.q.Intent = []string{id}, IntentDocument
+		}
+	}
 	if q.FollowUp && alarmsBeforeRe.MatchString(q.Text) {
 		// "그전에 알람 미리 떴었음?" after an answer about one failure: the
 		// week before that failure, with its alarms and changes.
