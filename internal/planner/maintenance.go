@@ -1401,13 +1401,7 @@ var incidentIDRe = regexp.MustCompile(`\bINC-[A-Za-z0-9-]*\d`)
 // thenDowntime answers the downtime of the incident the thread's previous
 // answer named first, from its failure record; false when there is none.
 func (r *run) thenDowntime(args map[string]any) bool {
-	var prev string
-	for _, h := range r.in.History {
-		if h.Role == agent.RoleAssistant {
-			prev = h.Content
-		}
-	}
-	id := incidentIDRe.FindString(prev)
+	id := incidentIDRe.FindString(lastAnswer(r.in.History))
 	if id == "" {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 )
@@ -17,9 +18,6 @@ import (
 
 // operatorSelfRe says the asker runs the machine.
 var operatorSelfRe = regexp.MustCompile(`(?i)\b(?:i'?m|i am|im) (?:the |an? |just (?:the |an? )?)?(?:machine |press |line |cnc |shift )?operator\b|\boperator here\b|\bas (?:the |an? )?operator\b|(?:저|나|전|난|제가)\s*(?:는|은)?\s*(?:작업자|오퍼레이터|운전자)(?:인데|입니다|예요|에요|임|이라|라서)|(?:작업자|오퍼레이터)(?:인데|입니다|예요|에요|임|라서)`)
-
-// woIDRe finds a work order's id in an answer.
-var woIDRe = regexp.MustCompile(`\bWO-[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]\b`)
 
 // operatorView puts an operator's steps first when the asker says they run
 // the machine: keep running or stop, by the stop limit of the machine's
@@ -72,8 +70,11 @@ func (r *run) operatorView() {
 		first = append(first, agent.Step{Text: r.msg("operator.no_stop_rule", name)})
 	}
 	tell := agent.Step{Text: r.msg("operator.tell")}
-	if id := woIDRe.FindString(r.a.Situation); id != "" {
-		tell.Text = r.msg("operator.tell_wo", id)
+	for _, id := range docIDRe.FindAllString(r.a.Situation, -1) {
+		if strings.HasPrefix(strings.ToUpper(id), "WO-") {
+			tell.Text = r.msg("operator.tell_wo", id) // the open work order the answer names
+			break
+		}
 	}
 	first = append(first, tell)
 	rest := append(append([]agent.Step(nil), r.a.Steps...), r.a.Detail...)

@@ -64,17 +64,27 @@ var pastCauseAskRe = regexp.MustCompile(`(?i)원인\S*\s*(?:이|은|는)?\s*(?:�
 // onlyIncident is the one incident the thread's latest answer names, or
 // "" when it names none or several.
 func onlyIncident(history []agent.Turn) string {
+	return onlyID(incidentIDRe, lastAnswer(history))
+}
+
+// lastAnswer is the thread's latest answer, or "".
+func lastAnswer(history []agent.Turn) string {
 	for i := len(history) - 1; i >= 0; i-- {
-		if history[i].Role != agent.RoleAssistant {
-			continue
+		if history[i].Role == agent.RoleAssistant {
+			return history[i].Content
 		}
-		ids := slices.Compact(slices.Sorted(slices.Values(incidentIDRe.FindAllString(history[i].Content, -1))))
-		if len(ids) == 1 {
-			return ids[0]
-		}
-		return ""
 	}
 	return ""
+}
+
+// onlyID is the one id re finds in text, or "" when it finds none or
+// several different ones.
+func onlyID(re *regexp.Regexp, text string) string {
+	ids := slices.Compact(slices.Sorted(slices.Values(re.FindAllString(text, -1))))
+	if len(ids) != 1 {
+		return ""
+	}
+	return ids[0]
 }
 
 // windowFailureDoc is the incident of the latest failure recorded on asset
@@ -105,29 +115,22 @@ var failureIDRe = regexp.MustCompile(`\bF-[A-Za-z0-9][A-Za-z0-9-]*\d\b`)
 // threadFailure is the one failure record the thread's latest answer
 // names, read from the records (nil when it names none or several).
 func (r *run) threadFailure() *maintRecord {
-	for i := len(r.in.History) - 1; i >= 0; i-- {
-		h := r.in.History[i]
-		if h.Role != agent.RoleAssistant {
-			continue
-		}
-		ids := slices.Compact(slices.Sorted(slices.Values(failureIDRe.FindAllString(h.Content, -1))))
-		if len(ids) != 1 {
-			return nil
-		}
-		cites := r.a.Citations
-		recs, ok := r.records(map[string]any{"id": ids[0]})
-		r.a.Citations = cites
-		if !ok || len(recs) == 0 || recs[0].Kind != "failure" {
-			return nil
-		}
-		t, err := time.Parse(recordLayout, recs[0].Opened)
-		if err != nil {
-			return nil
-		}
-		recs[0].at = t
-		return &recs[0]
+	id := onlyID(failureIDRe, lastAnswer(r.in.History))
+	if id == "" {
+		return nil
 	}
-	return nil
+	cites := r.a.Citations
+	recs, ok := r.records(map[string]any{"id": id})
+	r.a.Citations = cites
+	if !ok || len(recs) == 0 || recs[0].Kind != "failure" {
+		return nil
+	}
+	t, err := time.Parse(recordLayout, recs[0].Opened)
+	if err != nil {
+		return nil
+	}
+	recs[0].at = t
+	return &recs[0]
 }
 
 func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer, error) {
