@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -35,6 +36,14 @@ type predictive struct {
 	// cache holds detections and forecasts keyed by the points they read
 	// (nil: disabled).
 	cache *memo
+	// alarms is the machines' alarm log (nil: none is read).
+	alarms AlarmLog
+}
+
+// AlarmLog is where the alarms machines logged are read: the maintenance
+// store's alert records (maintenance.Store).
+type AlarmLog interface {
+	Query(ctx context.Context, f maintenance.Filter) ([]maintenance.Event, error)
 }
 
 // PredictiveOptions tune the predictive tools.
@@ -47,6 +56,10 @@ type PredictiveOptions struct {
 	// CacheTTL bounds how long a cached detection or forecast is reused
 	// (default DefaultCacheTTL; negative disables the cache).
 	CacheTTL time.Duration
+	// Alarms is the machines' alarm log: with it, detect_anomalies marks
+	// each event an alarm the machine logged confirms (predict.Confirming)
+	// and names the assets whose alarms it reads.
+	Alarms AlarmLog
 	// CacheClock measures the TTL (default time.Now, also when Now is a
 	// fixed clock).
 	CacheClock func() time.Time
@@ -85,7 +98,7 @@ func newPredictive(store *series.Store, reg *modelreg.Registry, o PredictiveOpti
 	if o.CacheTTL == 0 {
 		o.CacheTTL = DefaultCacheTTL
 	}
-	return &predictive{store: store, reg: reg, now: o.Now, cache: newMemo(o.CacheSize, o.CacheTTL, o.CacheClock)}
+	return &predictive{store: store, reg: reg, now: o.Now, cache: newMemo(o.CacheSize, o.CacheTTL, o.CacheClock), alarms: o.Alarms}
 }
 
 func (p *predictive) tools() []Tool {

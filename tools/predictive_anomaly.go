@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/chart"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/modelreg"
 	"github.com/gemba-ai/gemba/internal/predict"
 	"github.com/gemba-ai/gemba/internal/series"
@@ -322,6 +323,10 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		kept = append(kept, e)
 	}
 	events = kept
+	logged, err := p.confirm(ctx, subs, events, to)
+	if err != nil {
+		return Result{}, err
+	}
 	sort.SliceStable(events, func(i, j int) bool { return math.Abs(events[i].Sigma) > math.Abs(events[j].Sigma) })
 	total := len(events)
 	if len(events) > maxEvents {
@@ -341,6 +346,11 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 	}
 	if total > len(events) {
 		data["note"] = fmt.Sprintf("%d events in all; the %d strongest are listed", total, len(events))
+	}
+	if p.alarms != nil {
+		// The assets whose alarm log was read: their events carry
+		// confirmed_by when an alarm the machine logged confirms them.
+		data["alarm_log"] = logged
 	}
 	if minor > 0 {
 		data["minor_events"] = minor
@@ -392,7 +402,11 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 				best = e
 			}
 		}
-		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text()) + readAs
+		res.Summary = fmt.Sprintf("%d anomaly event(s) on %s; strongest: %s", total, what, best.Text())
+		if best.Alarm != nil {
+			res.Summary += fmt.Sprintf("; the machine logged alarm %s at %s, which confirms it", alarmName(*best.Alarm), predict.Stamp(best.Alarm.At))
+		}
+		res.Summary += readAs
 	}
 	if len(subs) > 0 {
 		// The chart shows the subject of the strongest event (the first
@@ -413,6 +427,77 @@ func (p *predictive) detectAnomalies(ctx context.Context, a detectArgs) (Result,
 		res.Charts = []chart.Chart{anomalyChart(sub, own, from, to)}
 	}
 	return res, nil
+}
+
+// alarmHistory is how far back an asset's alarm log is read to tell
+// whether Gemba reads its alarms at all.
+const alarmHistory = 90 * 24 * time.Hour
+
+// confirm reads the alarm log of the subjects' assets and marks each event
+// an alarm the machine logged confirms (predict.Confirming: while the
+// event ran or within predict.AlarmAfter after it, up to the window's end
+// or now). It returns the assets with any alarm on record in the 90 days
+// before the window's end (empty without an alarm log): on the others an
+// event cannot be confirmed, only seen. Events are modified in place
+// (they are the caller's copies, not the cache's).
+func (p *predictive) confirm(ctx context.Context, subs []predict.Subject, events []predict.Anomaly, to time.Time) ([]string, error) {
+	if p.alarms == nil || len(subs) == 0 {
+		return nil, nil
+	}
+	var assets []string
+	for _, s := range subs {
+		if s.Asset != "" && !slices.Contains(assets, s.Asset) {
+			assets = append(assets, s.Asset)
+		}
+	}
+	if len(assets) == 0 {
+		return []string{}, nil
+	}
+	since := to.Add(-alarmHistory)
+	for _, e := range events {
+		if e.Start.Before(since) {
+			since = e.Start
+		}
+	}
+	until := to.Add(predict.AlarmAfter)
+	if now := p.now(); until.After(now) {
+		until = now.Add(time.Minute)
+	}
+	recs, err := p.alarms.Query(ctx, maintenance.Filter{Assets: assets, Kinds: []maintenance.Kind{maintenance.KindAlert}, Since: since, Until: until, Order: "oldest"})
+	if err != nil {
+		return nil, fmt.Errorf("tools: alarm log: %w", err)
+	}
+	byAsset := map[string][]predict.Alarm{}
+	for _, r := range recs {
+		code := r.Code
+		if code == "" {
+			code = r.Title
+		}
+		byAsset[r.Asset] = append(byAsset[r.Asset], predict.Alarm{ID: r.ID, Code: code, At: r.OpenedAt})
+	}
+	logged := []string{}
+	for _, a := range assets {
+		if len(byAsset[a]) > 0 {
+			logged = append(logged, a)
+		}
+	}
+	for i, e := range events {
+		if a, ok := predict.Confirming(e.Start, e.End, byAsset[e.Asset]); ok {
+			events[i].Alarm = &a
+		}
+	}
+	return logged, nil
+}
+
+// alarmName names an alarm for a sentence: its code and its record's id.
+func alarmName(a predict.Alarm) string {
+	switch {
+	case a.Code != "" && a.ID != "" && a.ID != a.Code:
+		return a.Code + " (" + a.ID + ")"
+	case a.Code != "":
+		return a.Code
+	}
+	return a.ID
 }
 
 // byStrength returns the events from the strongest (largest |σ|) down.

@@ -257,7 +257,7 @@ func newCore(cfg *config.Config, p *parts, app *App, metrics *ops.Metrics) (*con
 		}
 		return ss[0].Line
 	}
-	o.Alerts = conversation.AlertOptions{Disabled: !cfg.Alerts.Enabled, Cooldown: cfg.Alerts.Cooldown, EscalateAfter: cfg.Alerts.EscalateAfter}
+	o.Alerts = conversation.AlertOptions{Disabled: !cfg.Alerts.Enabled, Cooldown: cfg.Alerts.Cooldown, EscalateAfter: cfg.Alerts.EscalateAfter, Confirm: cfg.Alerts.Confirm}
 	if cfg.Alerts.EscalateAfter == 0 {
 		o.Alerts.EscalateAfter = -1 // configured as "never"
 	}
@@ -338,10 +338,12 @@ func plantTools(pool db.DBTX, app *App) []tools.Tool {
 }
 
 // storeTools are the predictive tools and latest_readings on st, and the
-// maintenance history and failure-risk tools.
+// maintenance history and failure-risk tools. The anomaly tools read the
+// machines' alarm log from the maintenance history.
 func storeTools(st *series.Store, pool db.DBTX) []tools.Tool {
-	return append(tools.Predictive(st, modelreg.New(pool), time.Now), tools.LatestReadingsTool(st, time.Now),
-		tools.MaintenanceHistoryTool(maintenance.New(pool), time.Now), tools.FailureRiskTool(risk.NewService(pool), time.Now))
+	maint := maintenance.New(pool)
+	return append(tools.PredictiveWith(st, modelreg.New(pool), tools.PredictiveOptions{Now: time.Now, Alarms: maint}), tools.LatestReadingsTool(st, time.Now),
+		tools.MaintenanceHistoryTool(maint, time.Now), tools.FailureRiskTool(risk.NewService(pool), time.Now))
 }
 
 // resolvedLog records threads resolved with "Mark resolved" as work

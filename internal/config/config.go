@@ -91,6 +91,10 @@ type AlertConfig struct {
 	// EscalateAfter is when an unacknowledged alert is escalated in its
 	// thread (GEMBA_ALERT_ESCALATE_AFTER; 0 never).
 	EscalateAfter time.Duration
+	// Confirm is "alarm" (default: on an asset whose alarm log Gemba
+	// reads, an event is posted once an alarm the machine logged confirms
+	// it) or "none" (every event is posted) (GEMBA_ALERT_CONFIRM).
+	Confirm string
 }
 
 // Enabled reports whether a Slack workspace is configured.
@@ -195,6 +199,7 @@ var Vars = []Var{
 	{"GEMBA_ALERT_CHANNELS", "", false, "Comma-separated channels for alerts on assets no channel is bound to: Slack channel ids, or source:channel such as console:shop-floor."},
 	{"GEMBA_ALERT_COOLDOWN", "30m", false, "Least time between two alerts on one asset."},
 	{"GEMBA_ALERT_ESCALATE_AFTER", "30m", false, "When an alert nobody acknowledged is escalated in its thread (@here); 0 never."},
+	{"GEMBA_ALERT_CONFIRM", "alarm", false, "alarm: on an asset with alarms on record, post an event once an alarm the machine logged confirms it (while it runs or within a day after); none: post every event."},
 	{"GEMBA_MCP_SERVERS", "", true, "External MCP servers whose tools the LLM agent may call: a YAML or JSON list (name, command or url, tools, timeout), usually in a file named by GEMBA_MCP_SERVERS_FILE. See README \"MCP\"."},
 	{"GEMBA_SERIES_RAW_RETENTION", "0", false, "How long raw points are kept (e.g. 30d, 12w, 720h; 0 keeps them). Older points live on in the minute and hour rollups; writes older than this are refused."},
 	{"GEMBA_SERIES_MINUTE_RETENTION", "0", false, "How long minute rollups are kept (0 keeps them; at least GEMBA_SERIES_RAW_RETENTION). Hour rollups are always kept."},
@@ -276,6 +281,7 @@ func Load(get Getenv) (*Config, error) {
 			Channels:      l.list("GEMBA_ALERT_CHANNELS"),
 			Cooldown:      l.dur("GEMBA_ALERT_COOLDOWN"),
 			EscalateAfter: l.dur("GEMBA_ALERT_ESCALATE_AFTER"),
+			Confirm:       l.oneOf("GEMBA_ALERT_CONFIRM", "alarm", "none"),
 		},
 		Series: SeriesConfig{
 			RawRetention:    l.retention("GEMBA_SERIES_RAW_RETENTION"),

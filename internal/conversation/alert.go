@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,7 +55,20 @@ type AlertOptions struct {
 	// Debounce gathers live points of one asset before it is looked at
 	// (default 500 ms).
 	Debounce time.Duration
+	// Confirm is ConfirmAlarm (default) or ConfirmNone. With ConfirmAlarm,
+	// an event on an asset whose alarm log Gemba reads (any alarm on
+	// record) is posted once an alarm the machine logged confirms it
+	// (predict.Confirming); until then it is watched: listed by
+	// detect_anomalies, in digests and on the console, but nobody is paged.
+	// Assets without an alarm log alert on the sensors alone.
+	Confirm string
 }
+
+// Values of AlertOptions.Confirm.
+const (
+	ConfirmAlarm = "alarm"
+	ConfirmNone  = "none"
+)
 
 // Target is a channel of a front door.
 type Target struct {
@@ -109,6 +123,9 @@ func (o *AlertOptions) defaults() {
 	def(&o.Window, 6*time.Hour)
 	def(&o.SweepEvery, time.Minute)
 	def(&o.Debounce, 500*time.Millisecond)
+	if o.Confirm == "" {
+		o.Confirm = ConfirmAlarm
+	}
 }
 
 // alerter gathers the assets live points touched, so that each is looked
@@ -203,6 +220,12 @@ type detectedEvent struct {
 	Sigma   float64 `json:"sigma"`
 	Unit    string  `json:"unit"`
 	Summary string  `json:"summary"`
+	// ConfirmedBy is the alarm the machine logged that confirms the event.
+	ConfirmedBy *struct {
+		ID   string `json:"id"`
+		Code string `json:"code"`
+		At   string `json:"at"`
+	} `json:"confirmed_by"`
 }
 
 func (e detectedEvent) onset() (time.Time, error) {
@@ -236,6 +259,8 @@ func (c *Core) CheckAsset(ctx context.Context, asset string) ([]Alert, error) {
 	}
 	var data struct {
 		Events []detectedEvent `json:"events"`
+		// AlarmLog are the assets whose alarm log the tool read.
+		AlarmLog []string `json:"alarm_log"`
 	}
 	b, _ := json.Marshal(res.Data)
 	if err := json.Unmarshal(b, &data); err != nil {
@@ -245,11 +270,41 @@ func (c *Core) CheckAsset(ctx context.Context, asset string) ([]Alert, error) {
 	var raised []Alert
 	for _, e := range data.Events {
 		onset, err := e.onset()
-		if err != nil || !e.Ongoing || onset.Before(now.Add(-c.o.Alerts.Recent)) {
+		if err != nil {
 			continue
 		}
 		if e.Asset == "" {
 			e.Asset = asset
+		}
+		// An event is new when its onset is recent. On an asset whose alarm
+		// log Gemba reads it waits for an alarm the machine logged to
+		// confirm it, and is new when that alarm is (the sensors drifted
+		// for hours, then the machine raised it; the event may have just
+		// ended); until then it is watched, not posted.
+		var alarmAt time.Time
+		if e.ConfirmedBy != nil {
+			alarmAt, _ = time.Parse("2006-01-02T15:04Z", e.ConfirmedBy.At)
+		}
+		at := onset
+		switch needAlarm := c.o.Alerts.Confirm == ConfirmAlarm && slices.Contains(data.AlarmLog, e.Asset); {
+		case needAlarm && alarmAt.IsZero():
+			continue
+		case needAlarm:
+			if alarmAt.After(onset) {
+				at = alarmAt
+			}
+		case !e.Ongoing:
+			continue
+		}
+		if at.Before(now.Add(-c.o.Alerts.Recent)) {
+			continue
+		}
+		if !alarmAt.IsZero() {
+			name := e.ConfirmedBy.Code
+			if name == "" {
+				name = e.ConfirmedBy.ID
+			}
+			e.Summary = strings.TrimSuffix(e.Summary, ".") + fmt.Sprintf(". Confirmed by alarm %s, logged by the machine at %s.", name, alarmAt.In(c.zone()).Format("01-02 15:04"))
 		}
 		a, won, err := c.claimAlert(ctx, e, onset)
 		if err != nil {

@@ -145,8 +145,9 @@ func TestMain(m *testing.M) {
 func (d *demoPlant) registry() *tools.Registry {
 	now := func() time.Time { return d.now }
 	st := series.New(d.pool)
-	ts := append(tools.Predictive(st, modelreg.New(d.pool), now), tools.Incidents(d.docs)...)
+	maint := maintenance.New(d.pool)
+	ts := append(tools.PredictiveWith(st, modelreg.New(d.pool), tools.PredictiveOptions{Now: now, Alarms: maint}), tools.Incidents(d.docs)...)
 	ts = append(ts, tools.LatestReadingsTool(st, now)) // as the app wires it
-	ts = append(ts, tools.MaintenanceHistoryTool(maintenance.New(d.pool), now), tools.FailureRiskTool(risk.NewService(d.pool), now))
+	ts = append(ts, tools.MaintenanceHistoryTool(maint, now), tools.FailureRiskTool(risk.NewService(d.pool), now))
 	return tools.NewRegistry(ts...)
 }

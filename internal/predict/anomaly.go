@@ -115,6 +115,9 @@ type Anomaly struct {
 	Event Event
 	// Lead is the leading sensor's index in the subject's Data.Names.
 	Lead int
+	// Alarm is the alarm the machine logged that confirms the event (see
+	// [Confirming]); nil when none did or the caller has no alarm log.
+	Alarm *Alarm
 }
 
 // Hours is the event's length in hours, one step included.
@@ -185,6 +188,14 @@ type anomalyJSON struct {
 	Unit         string      `json:"unit,omitempty"`
 	Contributors []shareJSON `json:"contributors,omitempty"`
 	Summary      string      `json:"summary"`
+	ConfirmedBy  *alarmJSON  `json:"confirmed_by,omitempty"`
+}
+
+// alarmJSON is the alarm that confirms an event.
+type alarmJSON struct {
+	ID   string `json:"id,omitempty"`
+	Code string `json:"code,omitempty"`
+	At   string `json:"at"`
 }
 
 type shareJSON struct {
@@ -203,6 +214,9 @@ func (a Anomaly) MarshalJSON() ([]byte, error) {
 	}
 	if !a.Onset.Equal(a.Start) {
 		j.Onset = Stamp(a.Onset)
+	}
+	if a.Alarm != nil {
+		j.ConfirmedBy = &alarmJSON{ID: a.Alarm.ID, Code: a.Alarm.Code, At: Stamp(a.Alarm.At)}
 	}
 	for _, s := range a.Shares {
 		if len(j.Contributors) == 4 {

@@ -108,6 +108,23 @@ type PdMReport struct {
 	ChanceError, ChanceReplacement, ChanceEither float64
 	// FalseEventsPerMachineMonth is FalseEvents / MachineMonths.
 	FalseEventsPerMachineMonth float64
+	// Alerts counts the events a logged error of the machine confirms (an
+	// error in PdM_errors.csv while the event ran or within
+	// predict.AlarmAfter after it): the events Gemba pages someone for on a
+	// machine whose alarm log it reads. An alert begins when it is
+	// confirmed (the error's time, or the event's onset when the error came
+	// first).
+	Alerts int
+	// AlertsDetected counts failures preceded by an alert within 48 hours.
+	AlertsDetected int
+	// FalseAlerts counts alerts not followed by a failure within 48 hours.
+	FalseAlerts int
+	// FalseAlertsPerMachineMonth is FalseAlerts / MachineMonths.
+	FalseAlertsPerMachineMonth float64
+	// EventLead and AlertLead are the median warning, in hours: from the
+	// start of the first event (alert) before each failure it catches to
+	// the failure.
+	EventLead, AlertLead float64
 	// BatchDetected and BatchFalseEvents are Detected and FalseEvents for
 	// the same detector in batch mode (each machine's whole window judged
 	// at once, as when explaining what happened): an upper reference, not
@@ -159,6 +176,9 @@ func (r *PdMReport) String() string {
 		r.Events, r.FalseEvents, r.FalseEventsPerMachineMonth, r.AfterRepairEvents)
 	fmt.Fprintf(&b, "  of those: %d followed by a logged error (%.1f expected by chance), %d by a scheduled component replacement (%.1f by chance), %d by neither = %.2f per machine-month (%.1f by chance)\n",
 		r.BeforeErrorEvents, r.ChanceError, r.BeforeReplacementEvents, r.ChanceReplacement, r.UnexplainedEvents, float64(r.UnexplainedEvents)/r.MachineMonths, float64(r.FalseEvents)-r.ChanceEither)
+	fmt.Fprintf(&b, "alerts (events confirmed by an error the machine logged while they ran or within %.0f h after): %d; failures preceded within 48 h: %d of %d (%.0f%%); not followed by a failure: %d = %.2f per machine-month\n",
+		predict.AlarmAfter.Hours(), r.Alerts, r.AlertsDetected, r.Failures, 100*float64(r.AlertsDetected)/math.Max(1, float64(r.Failures)), r.FalseAlerts, r.FalseAlertsPerMachineMonth)
+	fmt.Fprintf(&b, "  median warning before a caught failure: %.0f h from the event's start, %.0f h from the alert\n", r.EventLead, r.AlertLead)
 	fmt.Fprintf(&b, "batch mode (whole window at once, for reference): %d of %d failures, %.2f false events per machine-month\n", r.BatchDetected, r.Failures, float64(r.BatchFalseEvents)/r.MachineMonths)
 	for _, f := range []PdMForecast{r.Forecast, r.ForecastDaily} {
 		fmt.Fprintf(&b, "forecast backtest (%s, %d series, horizon %d, %d origins): MASE %.3f vs seasonal naive %.3f, naive %.3f; sMAPE %.2f%% vs %.2f%%\n",
@@ -209,7 +229,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		rep.MachineMonths += float64(len(m.times)) / hoursPerMonth
 	}
 	type detOut struct {
-		score                                             eventScore
+		score, alerts                                     eventScore
 		withHist, detectedHist, batchDetected, batchFalse int
 		err                                               error
 	}
@@ -225,6 +245,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 			return
 		}
 		o.score = scoreEvents(det.Events, m.times, m.failures, m.errors, m.replacements)
+		o.alerts = scoreEvents(confirmed(det.Events, m.alarms()), nil, m.failures, nil, nil)
 		var late []time.Time
 		for _, f := range m.failures {
 			if f.Sub(m.times[0]) >= pdmHistory {
@@ -244,6 +265,7 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		fcs[i], fcsDaily[i], o.err = backtestMachine(m)
 	})
 	var all, allDaily []fcScore
+	var eventLeads, alertLeads []float64
 	for i, o := range outs {
 		if o.err != nil {
 			return nil, fmt.Errorf("eval: pdm: %w", o.err)
@@ -261,6 +283,11 @@ func EvalPdM(dir string) (*PdMReport, error) {
 		rep.ChanceEither += o.score.chanceEither
 		rep.WithHistory += o.withHist
 		rep.DetectedWithHistory += o.detectedHist
+		eventLeads = append(eventLeads, o.score.leads...)
+		alertLeads = append(alertLeads, o.alerts.leads...)
+		rep.Alerts += o.alerts.events
+		rep.AlertsDetected += o.alerts.detected
+		rep.FalseAlerts += o.alerts.falseEv
 		rep.BatchDetected += o.batchDetected
 		rep.BatchFalseEvents += o.batchFalse
 		rep.ComponentFailures += ms[i].records
@@ -272,16 +299,48 @@ func EvalPdM(dir string) (*PdMReport, error) {
 	}
 	if rep.MachineMonths > 0 {
 		rep.FalseEventsPerMachineMonth = float64(rep.FalseEvents) / rep.MachineMonths
+		rep.FalseAlertsPerMachineMonth = float64(rep.FalseAlerts) / rep.MachineMonths
 	}
+	rep.EventLead, rep.AlertLead = median(eventLeads), median(alertLeads)
 	rep.Forecast = summarize(all, "hourly", pdmHorizon, pdmOrigins)
 	rep.ForecastDaily = summarize(allDaily, "daily means", 7, pdmDailyOrigins)
 	return rep, nil
+}
+
+// confirmed returns the events an alarm confirms (predict.Confirming), each
+// as the alert it raises: from the time it was confirmed to the event's end.
+func confirmed(evs []predict.Event, alarms []predict.Alarm) []predict.Event {
+	var out []predict.Event
+	for _, e := range evs {
+		a, ok := predict.Confirming(e.Start, e.End, alarms)
+		if !ok {
+			continue
+		}
+		e.Start = predict.ConfirmedAt(e.Onset, a)
+		if e.End.Before(e.Start) {
+			e.End = e.Start
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// alarms are the machine's logged errors as alarms.
+func (m *machine) alarms() []predict.Alarm {
+	out := make([]predict.Alarm, len(m.errors))
+	for i, t := range m.errors {
+		out[i] = predict.Alarm{At: t}
+	}
+	return out
 }
 
 // eventScore is one machine's events matched with its failures, errors and
 // scheduled replacements; the fields are those of PdMReport.
 type eventScore struct {
 	failures, detected, events, falseEv, afterRepair, beforeErr, beforeRepl, unexplained int
+	// leads are the hours from the first event before each detected
+	// failure to the failure.
+	leads []float64
 	// chanceErr, chanceRepl and chanceEither are the expected counts of
 	// false events followed by an error, a replacement or either if each
 	// had started at a random hour of the window (see chance).
@@ -296,6 +355,7 @@ func scoreEvents(evs []predict.Event, times, failures, errs, repl []time.Time) e
 		for _, e := range evs {
 			if e.Start.Before(f) && !e.End.Before(f.Add(-pdmLead)) {
 				s.detected++
+				s.leads = append(s.leads, f.Sub(e.Start).Hours())
 				break
 			}
 		}
@@ -651,4 +711,17 @@ func readCSV(path string, row func([]string) error) error {
 			return fmt.Errorf("%s line %d: %w", filepath.Base(path), line, err)
 		}
 	}
+}
+
+// median is the median of xs (0 when empty); xs is reordered.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }
