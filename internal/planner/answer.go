@@ -1397,8 +1397,12 @@ func (r *run) readings(targets []string, main *Event, outlook string) []string {
 		}
 		for _, e := range es {
 			out = append(out, r.eventLine(e))
-			if main != nil && e.Asset == main.Asset && e.Sensor == main.Sensor && e.Start.Equal(main.Start) && outlook != "" {
+			isMain := main != nil && e.Asset == main.Asset && e.Sensor == main.Sensor && e.Start.Equal(main.Start)
+			if isMain && outlook != "" {
 				out = append(out, outlook)
+			}
+			if isMain && e.Alarm != "" && !e.AlarmAt.IsZero() {
+				out = append(out, r.msg("event.confirmed", e.Asset, e.Alarm, r.at(e.AlarmAt)))
 			}
 		}
 	}

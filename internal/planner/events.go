@@ -34,6 +34,10 @@ type Event struct {
 	// Cut says the window ended before the data does: an event running at
 	// its end has moved on since, so nothing is projected from there.
 	Cut bool
+	// Alarm is the code of the alarm the machine logged that confirms the
+	// event, AlarmAt its time ("" and zero when none did).
+	Alarm   string
+	AlarmAt time.Time
 }
 
 // Share is one sensor's share of an event.
@@ -87,6 +91,11 @@ type detectData struct {
 		Sigma        float64 `json:"sigma"`
 		Unit         string  `json:"unit"`
 		Contributors []Share `json:"contributors"`
+		ConfirmedBy  *struct {
+			ID   string `json:"id"`
+			Code string `json:"code"`
+			At   string `json:"at"`
+		} `json:"confirmed_by"`
 	} `json:"events"`
 	NoData []string `json:"no_data"`
 }
@@ -126,8 +135,15 @@ func eventsOf(r agent.ToolResult, now time.Time) []Event {
 				asset, _, _ = strings.Cut(s, ".")
 			}
 		}
-		out = append(out, Event{Asset: asset, Sensor: e.Sensor, Start: parseStamp(e.Start), End: parseStamp(e.End), Peak: parseStamp(e.Peak),
-			Ongoing: e.Ongoing, Kind: e.Kind, Value: e.Value, Usual: e.Usual, Sigma: e.Sigma, Unit: e.Unit, Shares: e.Contributors, AsOf: asOf, Cut: d.RunsOn && !asOf.IsZero()})
+		ev := Event{Asset: asset, Sensor: e.Sensor, Start: parseStamp(e.Start), End: parseStamp(e.End), Peak: parseStamp(e.Peak),
+			Ongoing: e.Ongoing, Kind: e.Kind, Value: e.Value, Usual: e.Usual, Sigma: e.Sigma, Unit: e.Unit, Shares: e.Contributors, AsOf: asOf, Cut: d.RunsOn && !asOf.IsZero()}
+		if c := e.ConfirmedBy; c != nil {
+			ev.Alarm, ev.AlarmAt = c.Code, parseStamp(c.At)
+			if ev.Alarm == "" {
+				ev.Alarm = c.ID
+			}
+		}
+		out = append(out, ev)
 	}
 	return out
 }

@@ -17,6 +17,8 @@ var messages = map[string][2]string{
 	// Events, readings.
 	"event.ongoing": {"%s %s: %s%s over the latest hour (usual %s), %sσ %s usual since %s (%d h, %s).",
 		"%[1]s %[2]s: 최근 1시간 %[3]s%[4]s (평소 %[5]s), %[8]s부터 평소보다 %[6]sσ %[7]s (%[9]d시간째, %[10]s)."},
+	"event.confirmed": {"%s logged alarm %s at %s during this change: the machine's own alarm confirms what the sensors show.",
+		"%[1]s가 이 변화 중 %[3]s에 알람 %[2]s를 기록했습니다: 센서가 보여 주는 변화를 설비 자체 알람이 확인합니다."},
 	"event.ongoing_at": {"%s %s: %s%s at %s (usual %s), %sσ %s usual since %s (%s).",
 		"%[1]s %[2]s: %[5]s 기준 %[3]s%[4]s (평소 %[6]s), %[9]s부터 평소보다 %[7]sσ %[8]s (%[10]s)."},
 	"event.at": {"%s %s: %sσ %s usual at %s (%s: %s%s, usual %s).",
