@@ -121,6 +121,10 @@ type DigestEvent struct {
 	Ongoing                   bool
 	Sigma                     float64
 	Value, Current, Usual     float64
+	// Alarm is the alarm the machine logged that confirms the event, at
+	// AlarmAt ("" when none did).
+	Alarm   string
+	AlarmAt time.Time
 }
 
 // Text is the event as one line in the digest's time zone, e.g. "press-3
@@ -136,9 +140,14 @@ func (e DigestEvent) Text(d *Digest) string {
 	}
 	s := fmt.Sprintf("%s %s %s %.1fσ", e.Asset, e.Sensor, dir, math.Abs(e.Sigma))
 	if e.Ongoing {
-		return s + fmt.Sprintf(" since %s (now %s%s, usual %s)", d.Clock(e.Start), num(e.Current), u, num(e.Usual))
+		s += fmt.Sprintf(" since %s (now %s%s, usual %s)", d.Clock(e.Start), num(e.Current), u, num(e.Usual))
+	} else {
+		s += fmt.Sprintf(" from %s to %s (%s: %s%s, usual %s)", d.Clock(e.Start), d.Clock(e.End), strings.ReplaceAll(e.Kind, "_", " "), num(e.Value), u, num(e.Usual))
 	}
-	return s + fmt.Sprintf(" from %s to %s (%s: %s%s, usual %s)", d.Clock(e.Start), d.Clock(e.End), strings.ReplaceAll(e.Kind, "_", " "), num(e.Value), u, num(e.Usual))
+	if e.Alarm != "" && !e.AlarmAt.IsZero() {
+		s += fmt.Sprintf("; confirmed by alarm %s at %s", e.Alarm, d.Clock(e.AlarmAt))
+	}
+	return s
 }
 
 func num(v float64) string { return predict.Num(v) }
@@ -403,8 +412,16 @@ func readDetection(res tools.Result) (detection, error) {
 			continue
 		}
 		end, _ := time.Parse("2006-01-02T15:04Z", e.End)
-		out.Events = append(out.Events, DigestEvent{Asset: e.Asset, Sensor: e.Sensor, Kind: e.Kind, Unit: e.Unit, Start: start, End: end,
-			Ongoing: e.Ongoing, Sigma: e.Sigma, Value: e.Value, Current: e.Current, Usual: e.Usual})
+		de := DigestEvent{Asset: e.Asset, Sensor: e.Sensor, Kind: e.Kind, Unit: e.Unit, Start: start, End: end,
+			Ongoing: e.Ongoing, Sigma: e.Sigma, Value: e.Value, Current: e.Current, Usual: e.Usual}
+		if c := e.ConfirmedBy; c != nil {
+			de.Alarm = c.Code
+			if de.Alarm == "" {
+				de.Alarm = c.ID
+			}
+			de.AlarmAt, _ = time.Parse("2006-01-02T15:04Z", c.At)
+		}
+		out.Events = append(out.Events, de)
 	}
 	slices.SortStableFunc(out.Events, func(a, b DigestEvent) int {
 		if a.Ongoing != b.Ongoing {

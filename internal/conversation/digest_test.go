@@ -11,6 +11,7 @@ import (
 
 	"github.com/gemba-ai/gemba/internal/db/dbtest"
 	"github.com/gemba-ai/gemba/internal/demo"
+	"github.com/gemba-ai/gemba/internal/maintenance"
 	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/internal/series"
 	"github.com/gemba-ai/gemba/tools"
@@ -38,7 +39,8 @@ func TestDigestOnTheDemoPlant(t *testing.T) {
 	_, err := demo.Seed(ctx, pool, demo.Options{Now: now})
 	require.NoError(t, err)
 	store := series.New(pool)
-	reg := tools.NewRegistry(tools.Predictive(store, nil, clock)...)
+	// As the app wires it: the maintenance history is the alarm log.
+	reg := tools.NewRegistry(tools.PredictiveWith(store, nil, tools.PredictiveOptions{Now: clock, Alarms: maintenance.New(pool)})...)
 	cal, err := plant.New(nil, plant.DemoDefaults())
 	require.ErrorIs(t, err, plant.ErrEmptyCatalog)
 	c, err := New(Options{DB: pool, Now: clock, Tools: reg, Calendar: cal,
@@ -69,6 +71,7 @@ func TestDigestOnTheDemoPlant(t *testing.T) {
 	require.Contains(t, d.LookFirst[0], "press-3")
 	require.Contains(t, d.Anomalies, "KST")
 	require.NotContains(t, d.Anomalies, "Z (", "no UTC stamps in a plant digest")
+	require.Contains(t, d.Anomalies, "; confirmed by alarm VIB-HI at Nov 26 20:00 KST", "the alarm press-3 logged during its rise")
 	for _, l := range []string{"line-1", "line-2", "line-3"} {
 		require.Contains(t, d.Plan, l)
 	}
