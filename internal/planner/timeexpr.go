@@ -180,6 +180,9 @@ func atoi(s string) int {
 	return n
 }
 
+// inRe is the preposition before "the last/past …" in a time phrase.
+var inRe = regexp.MustCompile(`^(?:over|in|during|for|within|across) the `)
+
 func ago(now time.Time, d time.Duration, label, ko string) Span {
 	return Span{From: now.Add(-d), To: now, Label: label, LabelKO: ko}
 }
@@ -786,7 +789,12 @@ var timeRules = []timeRule{
 			case strings.HasPrefix(m[2], "year"):
 				d = now.Sub(now.AddDate(-count(m[1]), 0, 0))
 			}
-			return ago(now, d, m[0], m[0]), true
+			label := inRe.ReplaceAllString(m[0], "the ") // "in the last 12 months" is said "in the last 12 months", not "in in …"
+			return ago(now, d, label, label), true
+		}, nil},
+	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `\s*(?:년|해)`), past,
+		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
+			return ago(now, now.Sub(now.AddDate(-count(m[1]), 0, 0)), m[0], m[0]), true // calendar years back
 		}, nil},
 	{regexp.MustCompile(`(?:지난|최근|과거)\s*` + koNum + `\s*(?:개월|달)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
