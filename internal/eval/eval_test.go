@@ -141,6 +141,13 @@ func TestOfflineEval(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, WriteText(&buf, rep, WriteOptions{ShowTest: os.Getenv("GEMBA_EVAL_SHOW_TEST") != ""}))
 	t.Log("\n" + buf.String())
+	if path := os.Getenv("GEMBA_EVAL_DUMP"); path != "" {
+		// A development aid: every case's answer and checks, to compare two
+		// runs (GEMBA_EVAL_DUMP=/tmp/after.json).
+		b, err := json.MarshalIndent(rep.Results, "", " ")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(path, b, 0o600))
+	}
 	require.Equal(t, "offline", rep.Mode)
 	dev, test := rep.Splits[SplitDev], rep.Splits[SplitTest]
 	for _, s := range []*Summary{dev, test} {

@@ -1796,9 +1796,12 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 	if held > 0 {
 		r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held", held, r.modeName(h.Mode), h.Asset)})
 	}
-	if h.Basis == agent.BasisReport && h.Event == nil && (r.q.AsksMode || asksMode(r.q.Text)) && r.readingSaid == "" && r.recordedFailure(h) == nil {
+	denied := r.directionDenied(h.Asset)
+	if h.Basis == agent.BasisReport && h.Event == nil && (r.q.AsksMode || asksMode(r.q.Text) || denied) && r.readingSaid == "" && r.recordedFailure(h) == nil {
 		// "is that the spindle bearing going?", "흡입필터 막힌건가", the data
-		// saying no: a question is no report, so the checks only.
+		// saying no: a question is no report, so the checks only. So too
+		// "air pressure dropping? tools feel weak" with the pressure not
+		// dropping: the report rests on a reading the data contradicts.
 		var kept []agent.Step
 		n := 0
 		for _, st := range out {
@@ -1808,13 +1811,60 @@ func (r *run) steps(h *hypothesis, d docs) []agent.Step {
 			}
 			kept = append(kept, st)
 		}
-		if n > 0 {
+		switch {
+		case n > 0 && denied && !r.q.AsksMode && !asksMode(r.q.Text):
+			r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held_reading", n, h.Asset)})
+		case n > 0:
 			r.a.Situation = joinLines([]string{r.a.Situation, r.msg("steps.held_asked", n, r.modeName(h.Mode), h.Asset)})
 		}
 		out = kept
 	}
 	return out
 }
+
+// directionDenied says the question asks whether a reading of asset is
+// moving one way ("air pressure dropping?") and the data says it is not:
+// no significant event on a sensor asked goes that way.
+func (r *run) directionDenied(asset string) bool {
+	loc := directionAskRe.FindStringSubmatchIndex(r.q.Text)
+	if loc == nil || whyRe.MatchString(r.q.Text) || len(r.q.Sensors) == 0 || !r.detected() || !askedHere(r.q.Text, loc[0], loc[1]) {
+		return false
+	}
+	up := loc[2] >= 0 || loc[6] >= 0
+	asks := r.sensorAsks([]string{asset})
+	for _, k := range asks {
+		for _, e := range r.book.of(k.asset) {
+			if e.Sensor == k.sensor && e.Significant() && (e.Dir() > 0) == up {
+				return false
+			}
+		}
+	}
+	return len(asks) > 0
+}
+
+// askedHere says the words text[i:j] are asked, not reported: a question
+// mark or a Korean question ending follows them in the same clause, and
+// no negation comes just before ("keeps climbing" and "7.2 bar까지 안
+// 올라가요" are reports).
+func askedHere(text string, i, j int) bool {
+	before := text[:i]
+	if k := strings.LastIndexAny(before, ".!?\n"); k >= 0 {
+		before = before[k+1:]
+	}
+	if negBeforeRe.MatchString(before) {
+		return false
+	}
+	rest := text[j:]
+	if k := strings.IndexAny(rest, ".!,\n"); k >= 0 {
+		rest = rest[:k]
+	}
+	return strings.Contains(rest, "?") || koAskEndRe.MatchString(rest)
+}
+
+var (
+	negBeforeRe = regexp.MustCompile(`(?i)(?:\bnot|n't|\bnever|안|못)\s*$`)
+	koAskEndRe  = regexp.MustCompile(`^\S*(?:나요|니|냐|는지|는가|어요\?|죠\?)`)
+)
 
 // partOutRe is a runbook step that takes a part out or puts a new one in.
 var partOutRe = regexp.MustCompile(`(?i)\b(?:remove|replace|fit (?:the |a )?new|renew|exchange|swap|pull)\b|분리|교체|교환|새 (?:베어링|벨트|필터|엘리먼트)`)

@@ -112,6 +112,7 @@ var messages = map[string][2]string{
 	"first.open":           {"%s: %d open work order(s); the first due is %[3]s, at %[4]s.", "%s: 열린 작업 지시 %d건, 가장 먼저 기한인 것은 %[3]s (%[4]s)."},
 	"first.open_nodue":     {"%s: %d open work order(s), none with a due date.", "%s: 열린 작업 지시 %d건, 기한 없음."},
 	"first.none":           {"%s: no open work order.", "%s: 열린 작업 지시 없음."},
+	"steps.held_reading":   {"%d step(s) that touch the machine held back: the reading you asked about on %s is not moving that way. Do the checks first.", "설비를 만지는 단계 %d개는 보류했습니다: 물어보신 %[2]s의 측정값은 그렇게 변하고 있지 않습니다. 점검부터 하세요."},
 	"steps.held_asked":     {"%d step(s) that touch the machine held back: you asked whether it is %s, and the data on %s does not show it. Do the checks first.", "설비를 만지는 단계 %d개는 보류했습니다: %[2]s인지 물으셨고, %[3]s 데이터로는 확인되지 않습니다. 점검부터 하세요."},
 	"why.because":          {"Because: %s", "근거: %s"},
 	"why.because_on":       {"On %s, because: %s", "%s: 근거: %s"},
