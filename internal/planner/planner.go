@@ -175,6 +175,7 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 		r.because()
 	}
 	r.operatorView()
+	r.burnView()
 	a := r.a
 	a.Intent = string(q.Intent)
 	if a.Intent == "" {
