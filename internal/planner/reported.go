@@ -107,12 +107,14 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 		case above && highAskRe.MatchString(r.q.Text):
 			lines = append(lines, r.msg("reported.not_high", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
 			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
-		case ok && !above && v > latest:
+		case ok && !above && v > latest && !ownReading(v, latest):
 			// Only a low limit is documented: a high reading is not
-			// "within the limits", it is beyond what they say.
+			// "within the limits", it is beyond what they say (a reading
+			// close to the sensor's own is its usual level, which the
+			// detector judges).
 			lines = append(lines, r.msg("reported.no_upper", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
 			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
-		case ok && !below && v < latest:
+		case ok && !below && v < latest && !ownReading(v, latest):
 			lines = append(lines, r.msg("reported.no_lower", said, asset, r.sensorName(sensor), strings.Join(within, "; ")))
 			lines = append(lines, r.sensorDiffers(asset, sensor, v)...)
 		default:
@@ -122,6 +124,12 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 		lines = append(lines, r.msg("reported.nolimit", said, asset, r.sensorName(sensor)))
 	}
 	return lines, mode
+}
+
+// ownReading says a reading the user gives is the sensor's own, give or take
+// the 10 % sensorDiffers allows.
+func ownReading(v, latest float64) bool {
+	return math.Abs(latest-v) <= 0.1*math.Max(math.Abs(v), 1e-9)
 }
 
 // bareReadingRe is a number said right after a sensor's name with no unit
