@@ -21,7 +21,7 @@ var (
 	replaceCritRe = regexp.MustCompile(`(?i)\b(?:replacement|change-?out|changeout) (?:criteri\w*|rules?|points?|limits?)\b|교체 ?(?:기준|조건)`)
 	// replaceNeedRe asks whether the part is due for a change now ("do we
 	// need to change the filter?", "교체해야되나").
-	replaceNeedRe = regexp.MustCompile(`(?i)\b(?:should|must) (?:we|i|you) (?:change|replace|swap)\b|\b(?:do|does) (?:we|i|you|it) (?:need to|have to) (?:change|replace|swap)\b|\bneeds? (?:to be )?(?:changed|replaced|changing|replacing|a change)\b|\b(?:is it )?time to (?:change|replace|swap)\b|\bdue (?:for )?(?:a )?(?:change|replacement)\b|(?:교체|교환|갈아)\S*\s*(?:해야\s*(?:되나|돼|하나|할까|됨|함|되요|돼요|되는|하는)|필요(?:해|한가|하나|함|할까)?\s*\?|할까)`)
+	replaceNeedRe = regexp.MustCompile(`(?i)\b(?:should|must) (?:we|i|you) (?:change|replace|swap)\b|\b(?:do|does) (?:we|i|you|it) (?:need to|have to) (?:change|replace|swap)\b|\bneeds? (?:to be )?(?:changed|replaced|changing|replacing|a change)\b|\b(?:is it )?time to (?:change|replace|swap)\b|\bdue (?:for )?(?:a )?(?:change|replacement)\b|(?:교체|교환|갈아)\S*\s*(?:해야\s*(?:되나|돼|하나|할까|됨|함|되요|돼요|되는|하는)|필요(?:해|한가|하나|함|할까)?\s*\?|할까)|(?:교체|교환|갈|바꿀)\S*\s*(?:때|시기|타이밍)\S*\s*(?:됐|된|되었|왔|온)`)
 	replaceWhenRe = regexp.MustCompile(`(?i)\bwhen to (?:replace|change|swap)\b|\bwhen (?:should|must|do|does) .{0,50}\bbe (?:replaced|changed|swapped)\b|\bwhen (?:do|should|must) (?:we|i|you) (?:replace|change|swap)\b|교체 ?시점|언제 ?(?:교체|갈아|바꿔)`)
 )
 
