@@ -1264,10 +1264,66 @@ func (r *run) modeVerdicts(targets []string) []string {
 		if sup == nil {
 			if recs, ok := r.records(map[string]any{"asset": a, "kind": "failure", "failure_mode": mode, "limit": 1}); ok && len(recs) > 0 {
 				out = append(out, r.msg("mode.last", r.recordAt(recs[0].Opened), recs[0].ID, r.quoteTitle(recs[0].Title)))
+				out = append(out, r.sameContext(a, mode)...)
 			}
 		}
 	}
 	return out
+}
+
+// workContexts are the kinds of work a question can say the machine is
+// in, which a past incident may name as its cause: the question's words
+// (English and Korean) and the incident's (English).
+var workContexts = []struct{ ask, doc *regexp.Regexp }{
+	{regexp.MustCompile(`(?i)\binch(?:ing|ed)?\b|인칭|촌동`), regexp.MustCompile(`(?i)\binch(?:ing)?\b`)},
+	{regexp.MustCompile(`(?i)\bdie (?:change|setting|set-?up)\b|금형\s*(?:교체|세팅|셋팅|교환)`), regexp.MustCompile(`(?i)\bdie (?:change|setting)\b`)},
+	{regexp.MustCompile(`(?i)\bwarm-?up\b|워밍업|난기`), regexp.MustCompile(`(?i)\bwarm-?up\b`)},
+	{regexp.MustCompile(`(?i)\bstart-?ups?\b|\bfrequent starts?\b|잦은\s*기동|기동\s*반복`), regexp.MustCompile(`(?i)\bstarts\b|\bstart-?up\b`)},
+}
+
+// sameContext finds, among asset's incidents of mode, one whose title or
+// root cause names the work the question says the machine is in
+// ("inching during a die change") and says it: its root cause and what
+// was done, which fit the question better than the data's general
+// verdict. Nil when the question names no such work or no incident does.
+func (r *run) sameContext(asset, mode string) []string {
+	var ctx []*regexp.Regexp
+	for _, w := range workContexts {
+		if w.ask.MatchString(r.q.Text) {
+			ctx = append(ctx, w.doc)
+		}
+	}
+	if len(ctx) == 0 {
+		return nil
+	}
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: map[string]any{"query": r.q.Question, "asset": asset, "failure_mode": mode, "kind": "incident", "k": 5}})
+	for _, id := range r.lib.merge(firstResult(res)) {
+		d := r.lib.docs[id]
+		if d == nil || d.korean() || !slices.ContainsFunc(ctx, func(re *regexp.Regexp) bool { return re.MatchString(d.Title) }) {
+			continue
+		}
+		if !d.Read {
+			r.call(agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": d.ID}})
+		}
+		cause := r.rootCause(d)
+		done := firstSentence(sectionLines(sections(d.Body), "actions", "action taken", "corrective", "조치"))
+		if cause == "" || done == "" || injectionRe.MatchString(done) {
+			return nil
+		}
+		if r.ko() && !hasHangul(done) {
+			done = r.msg("quote.en", done)
+		}
+		return []string{r.msg("mode.context", d.ID, cause, done)}
+	}
+	return nil
+}
+
+// firstResult is the first of results, or a failed one when there is none.
+func firstResult(res []agent.ToolResult) agent.ToolResult {
+	if len(res) == 0 {
+		return agent.ToolResult{}
+	}
+	return res[0]
 }
 
 // offSide says which side of its usual pattern an event is ("well above").

@@ -879,6 +879,7 @@ var messages = map[string][2]string{
 	"mode.yes":             {"Yes: %s's %s is %s its usual pattern, as follows.", "네: %[1]s의 %[2]s이(가) 평소 패턴보다 %[3]s. 자세한 내용은 아래와 같습니다."},
 	"mode.no":              {"No, as far as its data shows: no sign of %s on %s.", "아니요, 데이터상으로는 %[2]s에 %[1]s 징후가 없습니다."},
 	"mode.other":           {"No, as far as its data shows: no sign of %s on %s, but its %s is %s its usual pattern, as follows.", "아니요, 데이터상으로는 %[2]s에 %[1]s 징후는 없지만, %[3]s이(가) 평소 패턴보다 %[4]s. 자세한 내용은 아래와 같습니다."},
+	"mode.context":         {"What you describe matches %s: %s What was done then: %s", "말씀하신 상황은 %s와 같습니다: %s 그때 조치: %s"},
 	"mode.last":            {"Last recorded: %s, %s (%s).", "마지막 기록: %s, %s (%s)."},
 	"ok.above":             {"well above", "높습니다"},
 	"ok.below":             {"well below", "낮습니다"},

@@ -117,7 +117,7 @@ var Sensors = []SensorWords{
 	{"temperature", Words{EN: []string{"temperature", "temp", "temps",
 		"temprature", "temperture", //nolint:misspell // misspellings people type
 		"hot", "hottest", "heat", "overheating", "overheat", "overheats", "overtemp", "overtemperature", "over-temp", "warm", "cold"},
-		KO: []string{"온도", "과열", "뜨거", "열이"}}},
+		KO: []string{"온도", "과열", "뜨거", "뜨끈", "열이"}}},
 	{"pressure", Words{EN: []string{"pressure", "pressures", "presure", "psi", "bar"}, KO: []string{"압력", "차압", "토출압", "흡입압", "공급압", "라인압", "토출 압", "유압"}}},
 	{"motor_current", Words{EN: []string{"current", "amps", "amp", "amperage", "current draw", "load"}, KO: []string{"전류", "부하"}}},
 	{"speed", Words{EN: []string{"speed", "rpm", "spm", "slow", "slower", "stroke rate"}, KO: []string{"속도", "회전수", "회전"}}},
@@ -214,7 +214,7 @@ var FailureModes = []FailureMode{
 		Reports: []string{`(?i)(?:filter|strainer|screen|element)s?\b.{0,20}\b(?:clog|block|dirty|full)|\bclog|cannot reach|can't reach|won't reach|(?:can'?t|cannot|won'?t|doesn'?t|not) (?:build(?: up)?|get (?:up )?to|hold)\b.{0,12}\b(?:bar|pressure|psi)\b|\bnot building (?:up )?pressure\b|discharge pressure.{0,20}(?:drop|fall|low)|pressure (?:is |keeps |has been )?(?:dropping|falling|climbing|rising|creeping)|pressure (?:is )?(?:too )?(?:low|high)\b|\b(?:low|high) (?:air |discharge |line |supply )?pressure\b|fills?\b.{0,20}(?:light|low|short|out of tolerance)|\b(?:short|light|under)[- ]?fill|checkweigher|막혔|막힘|압력이? ?(?:계속 )?(?:떨어|낮아|올라|높아|안 올라)|까지 안 올라|\d+(?:\.\d+)?\s*(?:바|bar)\s*(?:이상|까지)?\s*(?:안|못)\s*(?:올라|나와|잡혀|미쳐)|압력\S*\s*(?:안|못)\s*(?:올라|나와|잡혀)|충전량.{0,6}(?:부족|미달)`},
 		Signs:   []Sign{{Sensor: "pressure", Dir: +1, Types: []string{"filler"}}, {Sensor: "pressure", Dir: -1, Types: []string{"pump", "compressor"}}}},
 	{Mode: "motor_overheating", Names: Words{EN: []string{"motor overheating"}, KO: []string{"모터 과열"}}, Components: []string{"fan"},
-		Reports: []string{`(?i)overheat|burn(?:ing|t)? smell|smell\w* (?:of |like )?(?:something )?burn\w*|smells? hot|탄 ?내|타는 ?냄새|running hot|runs hot|too hot|\bhot\b|temperature (?:alarm|is high|high|keeps rising|rising)|tripped on (?:over-?)?temp|thermal overload|overload (?:relay )?trip|trip\w* (?:on|the) (?:thermal )?overload|과열|뜨거|온도가? ?(?:높|올라|계속)|열동|과부하 ?(?:계전기|릴레이)?.{0,4}(?:트립|작동|떨어)`},
+		Reports: []string{`(?i)overheat|burn(?:ing|t)? smell|smell\w* (?:of |like )?(?:something )?burn\w*|smells? hot|탄 ?내|타는 ?냄새|running hot|runs hot|too hot|\bhot\b|temperature (?:alarm|is high|high|keeps rising|rising)|tripped on (?:over-?)?temp|thermal overload|overload (?:relay )?trip|trip\w* (?:on|the) (?:thermal )?overload|과열|뜨거|뜨끈|온도가? ?(?:높|올라|계속)|열동|과부하 ?(?:계전기|릴레이)?.{0,4}(?:트립|작동|떨어)`},
 		Signs:   []Sign{{Sensor: "temperature", Dir: +1}}},
 	{Mode: "bearing_wear", Names: Words{EN: []string{"bearing wear"}, KO: []string{"베어링 마모"}}, Components: []string{"bearing", "grease"},
 		Reports: []string{`(?i)\bbearings?\b.{0,25}\b(?:noisy|noise|worn|fail|going|hot|knock|squeal|grind|rumbl)|knock|grinding|rumbl|vibrat\w*\s+(?:a lot|badly|hard|strongly|heavily|so much|more)|vibration (?:is |keeps |has been )?(?:rising|up|high|increasing|creeping|climbing|trending|going up)|shaking|\bvibrat(?:es|ing)\b|surface finish|베어링.{0,10}(?:소음|소리|마모|걱정|고장)|타격음|쿵쿵|덜컹|딱딱 ?(?:소리|거려)|진동이? ?(?:심|커|크|올라|계속|높|상승)`},
