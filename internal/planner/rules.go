@@ -187,7 +187,7 @@ func (r *run) next(h *hypothesis, d docs) (rule, bool) {
 // tillFailRe asks how long a machine has until it fails ("how long till it
 // fails at this rate?", "이대로면 언제 고장 나?"): the stop limit is the
 // documents' line for that, not the nearer ones.
-var tillFailRe = regexp.MustCompile(`(?i)\b(?:how long|how much time|when)\b.{0,20}\b(?:till|until|before)\b.{0,12}\b(?:fails?|breaks?|seizes?|gives out|dies|goes)\b|\bwhen (?:will|would) (?:it|press \d|[a-z]+-\d+) (?:fail|break|seize)\b|(?:언제|얼마나|몇 ?시간).{0,12}(?:고장 ?(?:날|나|난대)|망가질|터질)|고장 ?(?:나기|날 ?때)까지`)
+var tillFailRe = regexp.MustCompile(`\bhow (?:many|much) (?:days?|hours?|time|weeks?)\b.{0,20}\b(?:left|remaining|do we have|have we got|before)\b|\b(?:days?|hours?|time) (?:left|remaining)\b.{0,30}\bbefore\b|(?:며칠|몇 ?일|몇 ?시간|얼마나)\s*(?:더\s*)?(?:남았|버틸|버티|갈까|쓸 ?수)|(?i)\b(?:how long|how much time|when)\b.{0,20}\b(?:till|until|before)\b.{0,12}\b(?:fails?|breaks?|seizes?|gives out|dies|goes)\b|\bwhen (?:will|would) (?:it|press \d|[a-z]+-\d+) (?:fail|break|seize)\b|(?:언제|얼마나|몇 ?시간).{0,12}(?:고장 ?(?:날|나|난대)|망가질|터질)|고장 ?(?:나기|날 ?때)까지`)
 
 // stopLevelAskRe asks when a reading reaches the level that stops the
 // machine ("trip level", "stop limit", "정지 기준").
