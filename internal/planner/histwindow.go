@@ -3,6 +3,7 @@ package planner
 import (
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
@@ -46,6 +47,43 @@ func (r *run) occurredIn(d *doc, w Span) bool {
 	return !t.Before(day(w.From)) && t.Before(w.To.UTC())
 }
 
+// failedNone says that no incident of the window is recorded as a fix that
+// did not work, with how many incidents it has and how they ended.
+func (r *run) failedNone(asset, line, mode, span string) []string {
+	args := map[string]any{"query": "", "kind": "incident", "k": 50,
+		"since": r.q.Window.From.UTC().Format(time.DateOnly), "until": r.q.Window.To.UTC().Add(24 * time.Hour).Format(time.DateOnly)}
+	if asset != "" {
+		args["asset"] = asset
+	}
+	if mode != "" {
+		args["failure_mode"] = mode
+	}
+	if line != "" && asset == "" {
+		args["line"] = line
+	}
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args})
+	outcomes := map[string]int{}
+	n := 0
+	for _, id := range r.lib.merge(firstResult(res)) {
+		d := r.lib.docs[id]
+		if d == nil || !d.incident() || !r.occurredIn(d, r.q.Window) {
+			continue
+		}
+		n++
+		outcomes[strings.ToLower(orDefault(d.Outcome, "unknown"))]++
+	}
+	if n == 0 {
+		return []string{r.msg("hist.none_window", r.subject(orDefault(asset, line), mode), span)}
+	}
+	var parts []string
+	for _, o := range []string{"worked", "partial", "failed", "unknown"} {
+		if outcomes[o] > 0 {
+			parts = append(parts, r.msg("hist.outcome_n", outcomes[o], r.msg("outcome."+o)))
+		}
+	}
+	return []string{r.msg("hist.none_failed", span, n, strings.Join(parts, ", "))}
+}
+
 // historyIn answers with found, the incidents in the question's window
 // (of asset, or of the failure mode, or plant-wide): counted when asked,
 // newest first (at most 8 listed); none is said plainly, with the latest
@@ -82,6 +120,11 @@ func (r *run) historyIn(found []*doc, asset, line, mode string, matches func(*do
 	}
 	var out []string
 	switch {
+	case len(found) == 0 && failedRe.MatchString(r.q.Text):
+		// "which fixes did not work?": none recorded as failed is not "no
+		// incident": how many there were, and how they ended.
+		out = append(out, r.failedNone(asset, line, mode, span)...)
+		r.a.Confidence = "medium"
 	case len(found) == 0:
 		out = append(out, r.msg("hist.none_window", subject, span))
 		// The latest before the window, so "none" has a reference.

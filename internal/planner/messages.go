@@ -651,6 +651,8 @@ var messages = map[string][2]string{
 	"hist.none_own":      {"%s has no past incident of its own for %s; the closest cases elsewhere:", "%s 자체의 %s 과거 사례는 없습니다. 다른 설비의 유사 사례:"},
 	"hist.this":          {"this", "이 증상"},
 	"hist.plant":         {"the plant", "공장 전체"},
+	"hist.none_failed":   {"No fix recorded as not working (%s): %d incidents occurred then, %s.", "효과 없음으로 기록된 조치는 없습니다 (%s): 그 기간 사고·고장 %d건, %s."},
+	"hist.outcome_n":     {"%d %s", "%d건 %s"},
 	"hist.none_window":   {"There is no incident of %s recorded (%s).", "%s의 사고·고장 사례가 기록되어 있지 않습니다 (%s)."},
 	"hist.latest_before": {"The latest before it: %s", "그 이전 가장 최근 사례: %s"},
 	"hist.count":         {"%d incidents of %s recorded (%s):", "%[2]s의 사례 %[1]d건 (%[3]s):"},
