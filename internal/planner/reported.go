@@ -43,6 +43,9 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 	if _, asked := agent.ThresholdIn(r.q.Text); asked {
 		return nil, "" // "will it reach 7 mm/s?": a value asked about, not read
 	}
+	if unreached(r.q.Text, num) {
+		return nil, "" // "can't get up to 7.2 bar": the value it fails to reach
+	}
 	m := []string{"", num, unit}
 	v, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
@@ -124,6 +127,14 @@ func (r *run) reportedReading(asset string) (lines []string, mode string) {
 		lines = append(lines, r.msg("reported.nolimit", said, asset, r.sensorName(sensor)))
 	}
 	return lines, mode
+}
+
+// unreached says num is a value the machine fails to reach ("cant get up
+// to 7.2 bar", "7.2 bar까지 안 올라가요"), a target, not a reading.
+func unreached(text, num string) bool {
+	n := regexp.QuoteMeta(num)
+	re := regexp.MustCompile(`(?i)\b(?:can'?t|cannot|won'?t|doesn'?t|does not|did not|didn'?t|not|never|unable to|fails? to|failing to)\s+(?:get|reach|build|make|come|go|climb|rise|pump)?\s*(?:up\s+)?(?:to\s+)?(?:reach\s+)?(?:the\s+)?` + n + `\b|` + n + `\s*[a-zA-Z°/%]*\s*(?:까지|에)\s*(?:(?:가|이)?\s*)?(?:안|못)\s*(?:올라|오르|차|도달|가)`)
+	return re.MatchString(text)
 }
 
 // ownReading says a reading the user gives is the sensor's own, give or take
