@@ -20,7 +20,7 @@ var partsAskRe = regexp.MustCompile(`\bwhat (?:micron|size|grade|rating|spec\w*)
 
 // stockAskRe asks what is in stock ("do we have spare bearings?",
 // "베어링 재고 있어?"): the plant's data keeps no stores records.
-var stockAskRe = regexp.MustCompile(`(?i)\b(?:do|did) we (?:have|still have|keep)\b.{0,20}\b(?:spares?|spare \w+|bearings?|filters?|belts?|seals?|strainers?|parts?)\b|\bin stock\b|\bstock (?:of|level)s?\b|\binventory\b|\bspares? (?:left|available|on hand)\b|재고|예비품.{0,6}(?:있|남)`)
+var stockAskRe = regexp.MustCompile(`(?i)\b(?:do|did) we (?:have|still have|keep)\b.{0,20}\b(?:spares?|spare \w+|bearings?|filters?|belts?|seals?|strainers?|parts?)\b|\bin stock\b|\bstock (?:of|level)s?\b|\binventory\b|\bspares? (?:left|available|on hand)\b|재고|예비품.{0,14}(?:있|남)|(?:부품|베어링|필터|벨트|씰|엘리먼트)\S*.{0,10}몇 ?개.{0,6}(?:있|남)`)
 
 // madeRe marks "parts" as output ("how many parts did line 1 make?").
 var madeRe = regexp.MustCompile(`\bproduc(?:e|ed|es|ing|tion|tive|tivity|ts)\b|\bmade\b|\bmake\b|\boutput\b|\bbuilt\b|\bpacked\b|\bshipped\b|\bshort\b|생산|실적`)
