@@ -1180,7 +1180,7 @@ func (r *run) modeQuery(mode, asset string) string {
 
 // okAskRe asks whether machines are all right ("is press 3 ok?", "press
 // 3 is fine right?", "프레스 3 괜찮아?").
-var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay|fine|alright|all right|normal|good|healthy|in good shape)\b|\b(?:fine|ok|okay|good|normal),? right\b|괜찮|정상이야|정상인가|정상 ?맞|문제 ?없`)
+var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay|fine|alright|all right|normal|good|healthy|in good shape)\b|\b(?:fine|ok|okay|good|normal),? right\b|괜찮|정상이야|정상인가|정상 ?맞|정상\s*\?|문제 ?없`)
 
 // asksModeRe and notAskRe tell a question whether a failure is happening
 // ("cnc4 running hot again?", "is pump 1 overheating?", "또 과열된거야?")

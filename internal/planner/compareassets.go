@@ -210,6 +210,25 @@ func (r *run) compareAllSensors(assets []string) bool {
 // compared ends a comparison of machines: its lines, then the event of
 // any machine in alarm (a comparison must not hide it).
 func (r *run) compared(assets, out []string) {
+	if okAskRe.MatchString(r.q.Text) {
+		// "둘다 정상?": each machine against its own usual pattern, first.
+		var verdicts []string
+		for _, a := range assets {
+			var ev *Event
+			for _, e := range r.book.of(a) {
+				if e.Significant() {
+					ev = &e
+					break
+				}
+			}
+			if ev != nil {
+				verdicts = append(verdicts, r.msg("ok.no", a, r.sensorName(ev.Sensor), r.offSide(ev)))
+			} else {
+				verdicts = append(verdicts, r.msg("ok.yes", a))
+			}
+		}
+		out = append(verdicts, out...)
+	}
 	for _, a := range assets {
 		for _, e := range r.book.of(a) {
 			if e.Significant() {
