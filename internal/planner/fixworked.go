@@ -20,7 +20,7 @@ import (
 // incident that followed on the machine and what it did.
 
 // fixWorkedRe asks whether a fix done in the past worked.
-var fixWorkedRe = regexp.MustCompile(`\bno (?:repeat|recurrence|return|comeback)\w*\b.{0,40}\b(?:since|after)\b|(?:갈고|교체하고|바꾸고|고치고|수리하고|청소하고|갈아 ?끼우고)(?: ?나서| ?난 ?(?:후|뒤)에?)?\s*.{0,20}재발|(?:교체|수리|청소|정비) ?(?:후|이후|하고 ?나서|한 ?뒤)\S*\s*.{0,20}재발 ?(?:없|안)|\bdid (?:it|that|the (?:[\w-]+ )?(?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:any )?signs? (?:of )?(?:it |its |it's |the \w+ )?(?:coming back|returning|recurring)\b|재발 ?(?:조짐|징후|기미)|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
+var fixWorkedRe = regexp.MustCompile(`\b(?:replaced|changed|swapped|fixed|repaired|rebuilt|overhauled)\b.{0,60}\bhow(?:'?s| is| has| have| was)\b.{0,20}\b(?:running|doing|behaving|going|been|held up)\b.{0,15}\bsince\b|(?:교체|수리|청소|정비|갈아 ?끼운|갈은)\S*\s*(?:뒤로|뒤에|후로|후에|이후로?|하고 ?나서)\s*.{0,15}(?:상태|어때|어떤가|괜찮)|\bno (?:repeat|recurrence|return|comeback)\w*\b.{0,40}\b(?:since|after)\b|(?:갈고|교체하고|바꾸고|고치고|수리하고|청소하고|갈아 ?끼우고)(?: ?나서| ?난 ?(?:후|뒤)에?)?\s*.{0,20}재발|(?:교체|수리|청소|정비) ?(?:후|이후|하고 ?나서|한 ?뒤)\S*\s*.{0,20}재발 ?(?:없|안)|\bdid (?:it|that|the (?:[\w-]+ )?(?:fix|repair|replacement|job|change)) (?:work|help|hold)\b|\b(?:any )?signs? (?:of )?(?:it |its |it's |the \w+ )?(?:coming back|returning|recurring)\b|재발 ?(?:조짐|징후|기미)|\b(?:stayed|been|remained|kept|stays?) (?:normal|ok|okay|fine|down|good|low)\b.{0,20}\b(?:since|after)\b|(?:다시|재발) ?안 ?(?:올라|오르|생기|났)|\bdid (?:the |that |our |their |your |a )?.{0,60}\b(?:work|hold|help|fix (?:it|the problem|the issue))\b\s*\W*$|\bwas (?:the |that )?.{0,40}\b(?:successful|effective|a success)\b|(?:한|던|은)(?: ?거| ?것)?\s*(?:효과|소용) ?(?:있었|봤|있어|있나|없었)|(?:해서|하고) (?:고쳐졌|해결됐|나았)|(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)\S*.{0,30}(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)|(?:갈았|교체했|교체한|바꿨|바꾼|고쳤|수리했|청소했|정비했)\S*.{0,30}(?:이제|인제|지금은) ?(?:괜찮|정상|문제 ?없)|\b(?:ok|okay|fine|good|normal|alright) now\b.{0,40}\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b|\b(?:replaced|changed|swapped|fixed|repaired|cleaned)\b.{0,40}\b(?:ok|okay|fine|good|normal|alright) now\b`)
 
 // howFixedRe asks how something was fixed ("how did we fix it?"), not
 // whether the fix worked: the incidents' actions answer it.
@@ -78,7 +78,15 @@ func (r *run) fixWorked(targets []string) bool {
 	// The time said is when the fix was done ("back in 2024", "작년에"),
 	// which a fact said ("청소한 거") does not make the question's window.
 	w, _ := readTimes(q.Text, r.now, r.p)
-	inWindow := func(d *doc) bool { return !w.Named || w.Ahead || r.occurredIn(d, w) }
+	inWindow := func(d *doc) bool {
+		if !w.Named || w.Ahead || r.occurredIn(d, w) {
+			return true
+		}
+		// "replaced in nov": the repair done then, though the incident
+		// began before it.
+		c, ok := r.repairClosed(asset, d.ID)
+		return ok && !c.Before(w.From) && c.Before(w.To)
+	}
 	says := func(d *doc) int { // what was done in its title counts twice
 		title, body := strings.ToLower(d.Title), strings.ToLower(d.Body)
 		n := 0
