@@ -347,7 +347,11 @@ func (r *run) answer() {
 	if q.AlarmsFirst {
 		// "which are still open" after the day's alarms: the alarm
 		// records now, then what the detectors see of their cause.
-		r.a.Situation = joinLines(append(r.alarmsNow(linesOf(q, r.p)), r.a.Situation))
+		lead := r.alarmsNow(linesOf(q, r.p))
+		if whoAckRe.MatchString(q.Text) {
+			lead = append([]string{r.msg("alarms.who")}, lead...)
+		}
+		r.a.Situation = joinLines(append(lead, r.a.Situation))
 	} else if alarmsNowRe.MatchString(q.Text) && !q.Window.Named {
 		// "지금 떠있는 알람 있어?": the alarm records open now and raised
 		// in the last day, beside what the detectors see.

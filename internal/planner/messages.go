@@ -246,6 +246,7 @@ var messages = map[string][2]string{
 	"gaps.escalate":        {"Gaps that repeat on one sensor point at its wiring, gateway or historian: tell the controls or IT team.", "한 센서에서 끊김이 반복되면 배선·게이트웨이·히스토리안 문제일 수 있습니다: 제어/IT 담당에게 알리세요."},
 	"alarms.last":          {"%s's latest alarms, newest first: %s.", "%s의 최근 알람 (최신순): %s."},
 	"alarms.last_none":     {"No alarm of %s is in the maintenance records.", "정비 기록에 %s의 알람이 없습니다."},
+	"alarms.who":           {"The alarm records do not say who acknowledged or cleared an alarm (ask the shift lead or the HMI's event log); this is their state now:", "알람 기록에는 누가 확인·해제했는지가 남아 있지 않습니다(교대 책임자나 HMI 이벤트 로그를 확인하세요). 지금 상태는 이렇습니다:"},
 	"alarms.open_none":     {"No alarm is open in the maintenance records.", "정비 기록에 지금 열려 있는 알람은 없습니다."},
 	"alarms.open":          {"Open alarms: %s.", "열려 있는 알람: %s."},
 	"alarms.window":        {"In %s:", "%s:"},

@@ -347,8 +347,9 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		}
 		q.Assets, q.PlantWide = nil, false
 	}
-	if q.FollowUp && stillOpenRe.MatchString(q.Text) && alarmNameRe.MatchString(q.Thread) && !alarmNameRe.MatchString(q.Text) {
+	if q.FollowUp && (stillOpenRe.MatchString(q.Text) || whoAckRe.MatchString(q.Text)) && alarmNameRe.MatchString(q.Thread) && !alarmNameRe.MatchString(q.Text) {
 		// "which are still open" after the day's alarms: those alarms now.
+		// "who acked them?": the records do not say who, then the same.
 		q.AlarmsFirst, q.Intent = true, IntentStatus
 	}
 	if !q.Named && len(q.Unknown) == 0 {
@@ -500,6 +501,8 @@ var doWhatRe = regexp.MustCompile(`(?i)\bwhat (?:do|should|shall|can|must) (?:i|
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
 var (
 	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|\b(?:were|are|was|is|got|have|has) (?:they|those|these|it|that|them|all|both)(?: been)? (?:closed(?: out)?|cleared|resolved|acknowledged|acked)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)|(?:닫혔|종료됐|처리됐|해제됐|클리어)`)
+	// whoAckRe asks who acknowledged, cleared or handled alarms.
+	whoAckRe    = regexp.MustCompile(`(?i)\bwho (?:acked|acknowledged|ack'd|cleared|closed|reset|handled|responded to|took)\b|누가 ?(?:확인|조치|해제|처리|리셋|승인|닫|받)`)
 	alarmNameRe = regexp.MustCompile(`(?i)\balarms?\b|\balerts?\b|알람|경보`)
 )
 
