@@ -122,7 +122,7 @@ var intentPhrases = map[Intent][]phrase{
 		p(9, `\bwhat are the (?:[\w-]+ ){0,3}(?:steps|procedure|sequence|checklist)\b|\b(?:steps|procedure|sequence) (?:for|of) (?:the |a )?(?:[\w-]+ ){0,2}(?:warm ?-?up|run-?in|start ?-?up|change|cleaning)\b`),
 		// "do i need to do the warmup before running parts?": the runbook
 		// of the job, and when it is required.
-		p(9, `\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:do|run|perform|go through) (?:the |a |its )?(?:warm ?-?up|run-?in)\b|\bneed (?:a |the )?warm ?-?up\b|(?:워밍업|웜업|난기 ?운전|길들이기)\S*\s*(?:꼭\s*)?(?:해야|필요|돌려야)`),
+		p(9, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:run|start|do|perform)\b.{0,30}\b(?:warm ?-?up|run-?in)\b|\b(?:do|should|must) (?:i|we|you)\b.{0,20}\b(?:do|run|perform|go through) (?:the |a |its )?(?:warm ?-?up|run-?in)\b|\bneed (?:a |the )?warm ?-?up\b|(?:워밍업|웜업|난기 ?운전|길들이기)\S*\s*(?:꼭\s*)?(?:해야|필요|돌려야)`),
 		p(4, `\bhow (?:do|can|should|to|would) (?:i|we|you)?\s*(?:safely |properly |correctly )?(?:lock|change|replace|clean|clear|(?:re-?)?tension|adjust|apply|set|do|fit|remove|grease|lubricate|warm|restart|reset|open|isolate|inspect|escalate|handle|install|calibrate|align|drain|flush|refill|tighten)\b`),
 		// "how do I check the belt tension?": a check by hand of a part, not
 		// a reading ("how do I check press 3's vibration?" is the data).

@@ -170,7 +170,9 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 	}
 	pl.log.DebugContext(ctx, "question understood", "intent", q.Intent, "assets", q.Assets, "lines", q.Lines,
 		"window", q.Window.Label, "horizon", q.Horizon.Label, "unknown", len(q.Unknown))
-	r.answer()
+	if !r.previousStop() {
+		r.answer()
+	}
 	if q.WhyOnly {
 		r.because()
 	}

@@ -104,10 +104,10 @@ type Query struct {
 func Understand(question string, now time.Time, p *plant.Plant, earlier []string, scope tools.Scope) Query {
 	q := Query{Question: question, Lang: agent.DetectLang(question)}
 	q.Text = plant.NormalizeWith(question, vocabulary)
-	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2") // "open WOs on pump 2?"
-	q.Text = jelRe.ReplaceAllString(q.Text, "${1}제일 ")       // "젤 길었던": 제일, said short
-	q.Text = shortDayWords(q.Text)                           // "tmrw day shift", "낼 주간조"
-	m := p.Resolve(q.Text)
+	q.Text = woRe.ReplaceAllString(q.Text, "work order$1$2")    // "open WOs on pump 2?"
+	q.Text = jelRe.ReplaceAllString(q.Text, "${1}제일 ")          // "젤 길었던": 제일, said short
+	q.Text = shortDayWords(q.Text)                              // "tmrw day shift", "낼 주간조"
+	m := p.Resolve(warmUpRe.ReplaceAllString(q.Text, "warmup")) // a spindle's warm-up is a procedure, not a temperature
 	q.Assets, q.Lines, q.Series = m.Assets, m.Lines, m.Series
 	q.Sensors = m.Sensors
 	q.Unknown = m.Unknown
@@ -501,6 +501,8 @@ var doWhatRe = regexp.MustCompile(`(?i)\bwhat (?:do|should|shall|can|must) (?:i|
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
 var (
 	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|\b(?:were|are|was|is|got|have|has) (?:they|those|these|it|that|them|all|both)(?: been)? (?:closed(?: out)?|cleared|resolved|acknowledged|acked)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)|(?:닫혔|종료됐|처리됐|해제됐|클리어)`)
+	// warmUpRe is a warm-up run, the noun ("the spindle warm-up").
+	warmUpRe = regexp.MustCompile(`(?i)\bwarm[- ]up\b`)
 	// whoAckRe asks who acknowledged, cleared or handled alarms.
 	whoAckRe    = regexp.MustCompile(`(?i)\bwho (?:acked|acknowledged|ack'd|cleared|closed|reset|handled|responded to|took)\b|누가 ?(?:확인|조치|해제|처리|리셋|승인|닫|받)`)
 	alarmNameRe = regexp.MustCompile(`(?i)\balarms?\b|\balerts?\b|알람|경보`)
