@@ -277,7 +277,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentDiagnose: {
 		p(4, `\bhow long (?:until|till|before)\b|\bhow soon\b|\bwhen will it (?:reach|hit)\b|언제 .{0,10}(?:도달|넘)`),
 		// A machine reaching a limit is about its readings, not a forecast of output.
-		p(6, `\bwhen (?:will|would|does|do)\b.{0,30}\b(?:reach|hit|cross|exceed|get to|pass|go over)\b.{0,25}\b(?:limits?|alarms?|danger|alert|trip|threshold|stop level)\b|(?:한계|경보|위험|알람|정지) ?(?:값|기준|수준)?.{0,6}(?:언제|도달)`),
+		p(6, `\bwhen (?:will|would|does|do)\b.{0,30}\b(?:reach|hit|cross|exceed|get to|pass|go over)\b.{0,25}\b(?:limits?|alarms?|danger|alert|trip|threshold|stop level)\b|(?:한계|경보|위험|알람|정지) ?(?:값|기준|수준)?.{0,6}(?:언제|도달)|언제\S*\s*.{0,10}(?:한계|경보|위험|알람|정지|주의) ?(?:값|기준|수준|레벨)\S*\s*(?:넘|도달|닿|찍|초과)`),
 		p(3, `\bwhy\b|\bcause\w*\b|\breason\b|\bwhat(?:'s| is) (?:wrong|going on|happening)\b|\bwhat (?:should|do|can) (?:i|we) (?:do|check)\b|\bwhat now\b|\bnext steps?\b|\bwhat to do\b|\bshould (?:i|we) (?:worry|stop)\b|\bis it safe\b|\bwhen should we\b|\bwhat do (?:i|we) do\b`),
 		p(3, `왜|원인|이유|어떻게 (?:해야|하죠|하나요|할까)|세워야|교체해야|걱정`),
 	},
