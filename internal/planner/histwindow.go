@@ -47,11 +47,10 @@ func (r *run) occurredIn(d *doc, w Span) bool {
 	return !t.Before(day(w.From)) && t.Before(w.To.UTC())
 }
 
-// failedNone says that no incident of the window is recorded as a fix that
-// did not work, with how many incidents it has and how they ended.
-func (r *run) failedNone(asset, line, mode, span string) []string {
-	args := map[string]any{"query": "", "kind": "incident", "k": 50,
-		"since": r.q.Window.From.UTC().Format(time.DateOnly), "until": r.q.Window.To.UTC().Add(24 * time.Hour).Format(time.DateOnly)}
+// incidentsOf are search_incidents arguments listing the incidents of an
+// asset (else a line) and a failure mode by date, with args added.
+func incidentsOf(asset, line, mode string, args map[string]any) map[string]any {
+	args["query"], args["kind"] = "", "incident"
 	if asset != "" {
 		args["asset"] = asset
 	}
@@ -61,7 +60,14 @@ func (r *run) failedNone(asset, line, mode, span string) []string {
 	if line != "" && asset == "" {
 		args["line"] = line
 	}
-	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args})
+	return args
+}
+
+// failedNone says that no incident of the window is recorded as a fix that
+// did not work, with how many incidents it has and how they ended.
+func (r *run) failedNone(asset, line, mode, span string) []string {
+	res := r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: incidentsOf(asset, line, mode, map[string]any{"k": 50,
+		"since": r.q.Window.From.UTC().Format(time.DateOnly), "until": r.q.Window.To.UTC().Add(24 * time.Hour).Format(time.DateOnly)})})
 	outcomes := map[string]int{}
 	n := 0
 	for _, id := range r.lib.merge(firstResult(res)) {
@@ -106,17 +112,7 @@ func (r *run) historyIn(found []*doc, asset, line, mode string, matches func(*do
 	}
 	span := r.spanIn(r.q.Window)
 	before := func(t time.Time) {
-		args := map[string]any{"query": "", "kind": "incident", "k": 5, "until": t.UTC().Format(time.DateOnly)}
-		if asset != "" {
-			args["asset"] = asset
-		}
-		if mode != "" {
-			args["failure_mode"] = mode
-		}
-		if line != "" && asset == "" {
-			args["line"] = line
-		}
-		r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: args})
+		r.call(agent.ToolCall{Name: tools.SearchIncidents, Args: incidentsOf(asset, line, mode, map[string]any{"k": 5, "until": t.UTC().Format(time.DateOnly)})})
 	}
 	var out []string
 	switch {
