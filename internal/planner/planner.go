@@ -178,6 +178,7 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 	}
 	r.operatorView()
 	r.burnView()
+	r.noiseView()
 	a := r.a
 	a.Intent = string(q.Intent)
 	if a.Intent == "" {

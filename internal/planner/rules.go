@@ -427,9 +427,21 @@ func (r *run) reportedStop(h *hypothesis, d docs) string {
 	if h == nil || d.canon == nil || d.canon.Body == "" {
 		return ""
 	}
-	typeRe := plant.TypeWords(typeOf(h.Asset, r.p)).Matcher() // "Press crank / flywheel" is the presses' column
+	cell, word := stopSymptom(d.canon.Body, typeOf(h.Asset, r.p))
+	if cell != "" && symptomWordRe(word).MatchString(r.q.Text+"\n"+r.q.Thread) {
+		return r.msg("stop.reported", h.Asset, word, cell, d.canon.ID)
+	}
+	return ""
+}
+
+// stopSymptom is the cell of a runbook's decision table where the stop
+// row meets the machine type's column, when it names a symptom besides a
+// reading ("10 mm/s or knocking"), and that symptom ("knocking"); empty
+// when there is none.
+func stopSymptom(body, typ string) (cell, word string) {
+	typeRe := plant.TypeWords(typ).Matcher() // "Press crank / flywheel" is the presses' column
 	var header []string
-	for _, line := range strings.Split(d.canon.Body, "\n") {
+	for _, line := range strings.Split(body, "\n") {
 		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "|") {
 			header = nil
@@ -450,17 +462,12 @@ func (r *run) reportedStop(h *hypothesis, d docs) string {
 			if !typeRe.MatchString(header[i]) {
 				continue
 			}
-			m := orSymptomRe.FindStringSubmatch(cells[i])
-			if m == nil {
-				continue
-			}
-			word := strings.ToLower(strings.TrimSpace(m[1]))
-			if symptomWordRe(word).MatchString(r.q.Text + "\n" + r.q.Thread) {
-				return r.msg("stop.reported", h.Asset, word, cells[i], d.canon.ID)
+			if m := orSymptomRe.FindStringSubmatch(cells[i]); m != nil {
+				return cells[i], strings.ToLower(strings.TrimSpace(m[1]))
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 var (
