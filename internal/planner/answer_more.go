@@ -1820,7 +1820,56 @@ func (r *run) procedure() {
 		ranked = append([]*doc{d}, slices.DeleteFunc(slices.Clone(ranked), func(x *doc) bool { return x == d })...)
 	}
 	r.procedureFrom(ranked)
+	if !q.Shortcut && lotoHowRe.MatchString(q.Text) {
+		r.lotoForJob(ranked)
+	}
 }
+
+// lotoForJob adds, to the lockout procedure asked before a job ("스트레이너
+// 바스켓 교체할때 LOTO 순서"), the job's own isolation from its runbook:
+// the step that applies the lockout and says what to isolate on this
+// machine ("close suction and discharge valves, drain the casing"), after
+// the lockout's own steps of isolation.
+func (r *run) lotoForJob(ranked []*doc) {
+	if len(r.a.Steps) == 0 || len(ranked) == 0 || !lotoTitleRe.MatchString(ranked[0].ID+" "+ranked[0].Title) {
+		return
+	}
+	words, _ := taskStems(r.q.Text, r.p)
+	var job *doc
+	for _, same := range []bool{true, false} { // the answer's language first
+		for _, d := range ranked {
+			if job == nil && d.runbook() && d.korean() == r.ko() == same && !lotoTitleRe.MatchString(d.ID+" "+d.Title) && !escalTitleRe.MatchString(d.Title) {
+				if c, _ := covers(d, words); c {
+					job = d
+				}
+			}
+		}
+	}
+	if job == nil {
+		return
+	}
+	if !job.Read {
+		r.call(agent.ToolCall{Name: tools.GetDocument, Args: map[string]any{"id": job.ID}})
+	}
+	for _, st := range stepsOf(job) {
+		rest := lotoApplyRe.ReplaceAllString(st, "")
+		if !strings.Contains(st, "RB-LOTO") || len([]rune(strings.Trim(rest, " .:;,"))) < 12 {
+			continue
+		}
+		s := r.requested(agent.Step{Text: r.msg("loto.job", job.ID, strings.TrimSpace(st)), Citations: []string{job.ID}}, st, job.ID)
+		at := len(r.a.Steps)
+		for i, x := range r.a.Steps {
+			if strings.Contains(x.Text, "[LOTO]") {
+				at = i + 1 // after the lockout's isolation steps
+			}
+		}
+		r.a.Steps = slices.Insert(r.a.Steps, min(at, len(r.a.Steps)), s)
+		return
+	}
+}
+
+// lotoApplyRe is the part of a step that only says to apply the lockout.
+var lotoApplyRe = regexp.MustCompile(`(?i)\*\*\[LOTO\]\*\*|apply RB-LOTO|RB-LOTO\s*(?:적용|를 적용한다|를 따른다)`)
 
 // frontRunbooks puts every runbook whose id or title want matches first,
 // in their order, each once: its twin in the other language is then among
