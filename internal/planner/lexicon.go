@@ -264,7 +264,7 @@ var intentPhrases = map[Intent][]phrase{
 		// "what's going on?": the plant's state now, worst first.
 		p(8, `\b(?:open|active|current|live|outstanding|unacknowledged) (?:alerts?|alarms?|warnings?)\b|\b(?:anything|what) (?:do )?i (?:need|should|ought) to know\b|\bbefore (?:the )?(?:stand-?up|standup meeting|morning meeting|huddle|tier ?1|gemba walk)\b|\bwhat(?:'s| is) (?:going on|happening) (?:on the floor|in the plant|out there|now)\b|(?:활성|현재|떠 ?있는|울리는|열린) (?:알람|경보)|알아야 할 (?:거|것|게)|조회 전에|회의 전에`),
 		// "what needs attention?", "does anything need a look?".
-		p(6, `\bneeds? (?:attention|a look|looking at|checking|fixing|work)\b|확인할 설비|손봐야|봐야 할 설비|점검할 설비`),
+		p(6, `\bneeds? (?:attention|a look|looking at|checking|fixing|work)\b|확인할 설비|손봐야|봐야 할 설비|점검할 설비|꼭\s*챙겨야|그\s*중에?.{0,20}챙겨야`),
 		p(5, `\bfirst\b.{0,20}$|\bmaintain first\b|\battention first\b|\btop \d+\b|\bpriorit\w*|\bmost urgent\b|\bat (?:most )?risk\b|\briskiest\b|\bworst\b|\bwh?ich\b.{0,30}\b(?:worse|in worse shape|needs? (?:it )?more)\b|\bmost\b|\bhottest\b|\bfurthest\b|\bwhich (?:machine|asset|equipment|one|line)\b`),
 		p(5, `우선순위|먼저|부터 봐|가장|제일|어떤 설비부터`),
 		// "what should the night shift watch?": what needs attention first.

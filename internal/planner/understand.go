@@ -501,6 +501,9 @@ var doWhatRe = regexp.MustCompile(`(?i)\bwhat (?:do|should|shall|can|must) (?:i|
 // still open", "아직 떠있는 거 있어?"); alarmNameRe names alarms.
 var (
 	stillOpenRe = regexp.MustCompile(`(?i)\b(?:which|what|any|are (?:they|those|these|any)|is (?:it|that|any))\b.{0,20}\b(?:still )?(?:open|active|up|on|going off)\b|\bstill (?:open|active|up|on|going off)\b|\b(?:were|are|was|is|got|have|has) (?:they|those|these|it|that|them|all|both)(?: been)? (?:closed(?: out)?|cleared|resolved|acknowledged|acked)\b|아직 ?(?:떠|열려|걸려|안 ?닫|안 ?꺼|울리|켜져)|(?:닫혔|종료됐|처리됐|해제됐|클리어)`)
+	// attendAskRe asks what to see to ("그중에 오늘 주간에 꼭 챙겨야 될거"):
+	// the machines needing attention, not the parts to bring.
+	attendAskRe = regexp.MustCompile(`꼭\s*챙겨야|그\s*중에?.{0,20}챙겨야|(?:오늘|이번\s*교대|주간|야간|오후|교대)\S*\s*(?:꼭\s*)?챙겨야`)
 	// warmUpRe is a warm-up run, the noun ("the spindle warm-up").
 	warmUpRe = regexp.MustCompile(`(?i)\bwarm[- ]up\b`)
 	// whoAckRe asks who acknowledged, cleared or handled alarms.
@@ -556,7 +559,7 @@ func intentOf(q Query) Intent {
 		return IntentProcedure
 	case len(codesIn(q.Text)) > 0:
 		return IntentCode
-	case (partsAskRe.MatchString(q.Text) || stockAskRe.MatchString(q.Text)) && !madeRe.MatchString(q.Text) && !q.Plan:
+	case (partsAskRe.MatchString(q.Text) && !attendAskRe.MatchString(q.Text) || stockAskRe.MatchString(q.Text)) && !madeRe.MatchString(q.Text) && !q.Plan:
 		return IntentParts
 	case runUntilRe.MatchString(q.Text) && len(q.Assets) > 0 && !q.Output && (!q.Plan || plannedJobRe.MatchString(q.Text)):
 		// "can we wait until next week to change the press 3 bearing?":
