@@ -248,6 +248,7 @@ var messages = map[string][2]string{
 	"alarms.last_none":     {"No alarm of %s is in the maintenance records.", "정비 기록에 %s의 알람이 없습니다."},
 	"noise.stop":           {"You hear a noise: %s's stop row for a %s is \"%s\". If that is the sound, stop %s now, whatever the reading.", "소리가 난다고 하셨습니다: %s의 %s 정지 기준은 \"%s\"입니다. 그 소리라면 수치와 관계없이 %s을(를) 바로 정지하세요."},
 	"loto.job":             {"For this job (%s): %s", "이 작업에서는 (%s): %s"},
+	"wo.why":               {"%s (%s) follows %s, %s: %s. It checks against the same problem.", "%s (%s)은(는) %s (%s: %s)와 같은 문제를 막기 위한 작업입니다."},
 	"prev.stop":            {"As the procedure above says (%s): %s", "앞의 절차대로입니다 (%s): %s"},
 	"prev.step_n":          {"step %s", "%s단계"},
 	"prev.stop_escalate":   {"After stopping, call the maintenance lead before running it again.", "정지한 뒤에는 다시 돌리기 전에 보전 담당 리더에게 연락하세요."},

@@ -179,6 +179,7 @@ func (pl *Planner) Plan(ctx context.Context, in agent.PlanInput) (*agent.Answer,
 	r.operatorView()
 	r.burnView()
 	r.noiseView()
+	r.woWhyView()
 	a := r.a
 	a.Intent = string(q.Intent)
 	if a.Intent == "" {
