@@ -25,18 +25,7 @@ func (r *run) noiseView() {
 	if !noiseRe.MatchString(r.q.Text) || negatedRe.MatchString(r.q.Text) {
 		return
 	}
-	targets := targetsOf(r.q, r.p)
-	if len(targets) != 1 {
-		return
-	}
-	asset := targets[0]
-	var ev *Event
-	for _, e := range r.book.of(asset) {
-		if e.Ongoing && e.Significant() {
-			ev = &e
-			break
-		}
-	}
+	asset, ev := r.oneOngoing()
 	if ev == nil {
 		return
 	}

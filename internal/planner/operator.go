@@ -29,17 +29,7 @@ func (r *run) operatorView() {
 	if !operatorSelfRe.MatchString(r.q.Text) || len(r.a.Steps)+len(r.a.Detail) == 0 {
 		return
 	}
-	targets := targetsOf(r.q, r.p)
-	if len(targets) != 1 {
-		return
-	}
-	asset := targets[0]
-	var ev *Event
-	for _, e := range r.book.of(asset) {
-		if e.Ongoing && e.Significant() && (ev == nil || math.Abs(e.Sigma) > math.Abs(ev.Sigma)) {
-			ev = &e
-		}
-	}
+	asset, ev := r.oneOngoing()
 	if ev == nil {
 		return
 	}
@@ -80,6 +70,23 @@ func (r *run) operatorView() {
 	rest := append(append([]agent.Step(nil), r.a.Steps...), r.a.Detail...)
 	r.a.Steps, r.a.Detail = first, rest
 	r.a.Situation = joinLines([]string{r.a.Situation, r.msg("operator.rest", len(rest))})
+}
+
+// oneOngoing is the one machine a question names and its strongest
+// ongoing change; a nil event when it names more or none, or the machine
+// shows none.
+func (r *run) oneOngoing() (string, *Event) {
+	targets := targetsOf(r.q, r.p)
+	if len(targets) != 1 {
+		return "", nil
+	}
+	var ev *Event
+	for _, e := range r.book.of(targets[0]) {
+		if e.Ongoing && e.Significant() && (ev == nil || math.Abs(e.Sigma) > math.Abs(ev.Sigma)) {
+			ev = &e
+		}
+	}
+	return targets[0], ev
 }
 
 // stopRule is the lowest limit at which the machine's documents say to
