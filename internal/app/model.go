@@ -337,7 +337,7 @@ files, picked by a hash of their names before any tuning). Files the detector re
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&perFile, "per-file", "", "also list each file's outcome for this split (all, tune or frozen)")
 	cmd.Flags().StringVar(&split, "split", "", "score only this split (tune while tuning: the frozen files are not run); default all three")
-	cmd.Flags().StringVar(&variant, "variant", "default", "score an evaluation-only change to the online detector: spatial (Numenta's spatial rule), spatial-window (its range over the last 2,000 points), spatial-guard and spatial-guard-2 (the rule only beyond the range by more than 1 or 2 units of the series' noise scale too)")
+	cmd.Flags().StringVar(&variant, "variant", "default", "score an evaluation-only change to the online detector: no-spatial (without the spatial rule), spatial (Numenta's spatial rule without the default's guard of one unit of the series' noise scale), spatial-window (that over the last 2,000 points), spatial-guard-2 (a guard of two units)")
 	return cmd
 }
 

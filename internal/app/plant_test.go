@@ -142,7 +142,7 @@ func TestModelCSVCommands(t *testing.T) {
 	}
 	code, _, errOut = gemba(t, nil, "model", "evaluate", "nab", "--variant", "htm")
 	require.Equal(t, 2, code)
-	require.Contains(t, errOut, `--variant "htm": want one of default, spatial, spatial-guard, spatial-guard-2, spatial-window`)
+	require.Contains(t, errOut, `--variant "htm": want one of default, no-spatial, spatial, spatial-guard-2, spatial-window`)
 	code, _, errOut = gemba(t, nil, "model", "evaluate", "nab", "--split", "train")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, "want all, tune or frozen")

@@ -55,7 +55,10 @@
 // scores. The smallest p-value, corrected for the six tests, becomes the
 // score S/(S+5) with S = −log10 p: 0.5 means "a one-in-100,000 point here",
 // 0.67 one in 10¹⁰. The first 150 points are a reported warm-up
-// ([Detection].WarmUp).
+// ([Detection].WarmUp). Beside the tests, Numenta's spatial rule
+// ([SpatialTolerance], [SpatialGuard]): after the warm-up, a value beyond
+// the range of every value before it by 5% of that range and by one unit
+// of the series' robust residual scale scores [SpatialScore].
 //
 // Events fire once, at onset: a point whose score reaches the threshold
 // opens an event, which lasts while scores stay above half the threshold and

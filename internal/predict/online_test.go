@@ -198,7 +198,7 @@ func TestOnlineSpeedFloor(t *testing.T) {
 	}
 	x := synth(20_000, 288, 50, 10, 1, 9)
 	start := cpuTime()
-	_, err := Detect(Series{Values: x}, DetectOptions{Online: true, Period: 288})
+	_, err := Detect(Series{Values: x}, onlineSettings(len(x)))
 	require.NoError(t, err)
 	cpu := cpuTime() - start
 	rate := float64(len(x)) / cpu.Seconds()

@@ -20,6 +20,15 @@ const (
 	BatchThreshold = 0.99
 	// ShiftInterval is the batch detector's CUSUM decision interval.
 	ShiftInterval = 18
+	// SpatialTolerance and SpatialGuard are the online spatial rule
+	// (see [DetectOptions].SpatialTolerance): a value beyond the range of
+	// every value before it by 5% of that range (Numenta's constant) and
+	// by one unit of the series' robust residual scale is an anomaly,
+	// however ordinary its residual. Adopted by a rule fixed before the
+	// runs: it lifts NAB and, on the PdM telemetry, loses no failure and
+	// adds no false confirmed alert (README, model section).
+	SpatialTolerance = 0.05
+	SpatialGuard     = 1
 )
 
 // DetectorSettings is Gemba's one detector configuration: the options every
@@ -37,6 +46,7 @@ func DetectorSettings(step time.Duration, n int, online bool) DetectOptions {
 	}
 	if online {
 		o.Threshold, o.AssetThreshold = SeriesThreshold, AssetThreshold
+		o.SpatialTolerance, o.SpatialGuard = SpatialTolerance, SpatialGuard
 	}
 	return o
 }

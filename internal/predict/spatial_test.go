@@ -3,6 +3,7 @@ package predict
 import (
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -71,4 +72,22 @@ func TestOnlineMultiSpatialRule(t *testing.T) {
 	require.NotNil(t, ev)
 	require.Equal(t, SpatialScore, ev.Score)
 	require.Equal(t, "b", ev.Contributions[0].Sensor)
+}
+
+// TestSettingsSpatialRule: the one detector configuration carries the
+// guarded spatial rule online and not in hindsight (batch), and a record
+// beyond the range by far more than the noise fires through it.
+func TestSettingsSpatialRule(t *testing.T) {
+	t.Parallel()
+	on, batch := DetectorSettings(time.Hour, 1000, true), DetectorSettings(time.Hour, 1000, false)
+	require.InDelta(t, 0.05, on.SpatialTolerance, 1e-12)
+	require.InDelta(t, 1.0, on.SpatialGuard, 1e-12)
+	require.Zero(t, batch.SpatialTolerance)
+	x := synth(1000, 24, 50, 10, 1, 3)
+	x[800] = 90 // the range is about 38–62: beyond it by 28
+	det, err := Detect(Series{Values: x, Times: hourly(len(x))}, on)
+	require.NoError(t, err)
+	ev := eventAt(det.Events, 800)
+	require.NotNil(t, ev)
+	require.Equal(t, SpatialScore, ev.Score)
 }

@@ -30,16 +30,17 @@ type NABOptions struct {
 // settings that `gemba model evaluate nab --variant` scores.
 var NABVariants = map[string]func(*predict.DetectOptions){
 	"default": nil,
-	// Numenta's spatial rule (nab/detectors/numenta: a value beyond the
-	// range seen so far by 5% of it scores the maximum).
-	"spatial": func(o *predict.DetectOptions) { o.SpatialTolerance = 0.05 },
-	// The same over the last 2,000 points (the detector's calibration
-	// history) rather than all of them.
-	"spatial-window": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialWindow = 0.05, 2000 },
-	// The spatial rule guarded by the series' noise: the value must also
-	// be beyond the range by more than one (spatial-guard-2: two) units of
-	// the detector's robust residual scale, learnt from the past.
-	"spatial-guard":   func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 1 },
+	// The detector without the spatial rule (the default before it was
+	// adopted).
+	"no-spatial": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0, 0 },
+	// Numenta's spatial rule as it is (nab/detectors/numenta: a value
+	// beyond the range seen so far by 5% of it scores the maximum), without
+	// the default's guard of one unit of the series' noise scale.
+	"spatial": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 0 },
+	// The unguarded rule over the last 2,000 points (the detector's
+	// calibration history) rather than all of them.
+	"spatial-window": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard, o.SpatialWindow = 0.05, 0, 2000 },
+	// The default with a guard of two units instead of one.
 	"spatial-guard-2": func(o *predict.DetectOptions) { o.SpatialTolerance, o.SpatialGuard = 0.05, 2 },
 }
 

@@ -27,16 +27,17 @@ func TestEvalPdM(t *testing.T) {
 	require.Less(t, rep.Forecast.MASE, rep.Forecast.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (hourly)")
 	require.Less(t, rep.ForecastDaily.MASE, rep.ForecastDaily.SeasonalNaiveMASE, "the forecaster must beat seasonal naive (daily)")
 	// Guard rails a little beyond the measured figures (34 of 37 within 48
-	// hours, 1.34 false events per machine-month), so a regression in the
-	// detector shows up here.
+	// hours, 1.50 false events per machine-month with the spatial rule;
+	// 1.34 without it), so a regression in the detector shows up here.
 	require.GreaterOrEqual(t, rep.DetectionRate, 0.85)
-	require.LessOrEqual(t, rep.FalseEventsPerMachineMonth, 1.5)
+	require.LessOrEqual(t, rep.FalseEventsPerMachineMonth, 1.6)
 	// The alerts, events the machine's own error log confirms (measured:
 	// 34 of 37 caught, 0.42 false alerts per machine-month): the issue's
 	// target is at least 90 % caught and at most one false per
 	// machine-month.
 	require.GreaterOrEqual(t, float64(rep.AlertsDetected)/float64(rep.Failures), 0.9)
 	require.LessOrEqual(t, rep.FalseAlertsPerMachineMonth, 1.0)
+	require.LessOrEqual(t, rep.FalseAlerts, 27, "a regression: 25 false alerts measured")
 	require.Less(t, rep.FalseAlerts, rep.FalseEvents)
 }
 
