@@ -322,7 +322,7 @@ func (r *run) answer() {
 			// "cnc4 running hot again?": yes or no from the data, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
-		if v := r.okVerdicts(targets); len(v) > 0 && len(said) == 0 {
+		if v := r.okVerdicts(targets); len(v) > 0 && len(said) == 0 && r.stopSaid == "" {
 			// "press 3 is fine right?": yes, no, or cannot say, first.
 			r.a.Situation = joinLines(v) + "\n" + r.a.Situation
 		}
@@ -855,9 +855,15 @@ func (r *run) condition() {
 	if stopNow != "" {
 		// "press 3 is knocking": a stop criterion of the runbook, reported.
 		r.a.Situation = stopNow + "\n" + r.a.Situation
+		r.stopSaid = "stop.reported"
 	}
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
+	if r.stopSaid == "stop.notyet" || r.stopSaid == "safe.yet" {
+		// "should we stop it now?" — not yet: what to do until the job,
+		// not the repair under lockout, which is for when it is stopped.
+		r.a.Steps = r.untilTheJob(r.a.Steps, h)
+	}
 	r.a.Escalate = r.escalation(h, d)
 	if stopNow != "" {
 		r.a.Escalate = r.msg("stop.reported_escalate", h.Asset)
@@ -1256,6 +1262,9 @@ func (r *run) modeVerdicts(targets []string) []string {
 		}
 		dir := r.offSide
 		switch {
+		case sup != nil && r.stopSaid != "":
+			// "진동 심한데 세워야 돼요?": the stop verdict answers; a
+			// "yes" to the symptom told would read as "yes, stop".
 		case sup != nil:
 			out = append(out, r.msg("mode.yes", a, r.sensorName(sup.Sensor), dir(sup)))
 		case r.staleFor(a) > 0:

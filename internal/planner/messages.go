@@ -901,6 +901,7 @@ var messages = map[string][2]string{
 	"reported.limit":       {"%s %s in %s", "%[3]s의 %[1]s %[2]s"},
 	"reported.nolimit":     {"You read %s on %s %s; no document of the plant states a limit for it, so I cannot judge that value.", "말씀하신 %[2]s %[3]s %[1]s에 대해 공장 문서에 기준이 없어 그 값을 판단할 수 없습니다."},
 	"stop.yes":             {"Yes: stop %s now. Its %s reads %s, at or past the %s stop limit in %s.", "네, %[1]s을(를) 지금 세우세요. %[2]s 값 %[3]s로 %[5]s의 정지 기준 %[4]s에 도달했습니다."},
+	"stop.job_later":       {"The repair itself (%s, under lockout) is for when %s is stopped for it; ask for the procedure then.", "수리 작업 자체(%[1]s, 잠금·표지 후)는 %[2]s를 그 작업으로 세웠을 때 합니다. 그때 절차를 물어보세요."},
 	"stop.notyet":          {"Not by its documents yet: %s's %s reads %s, below the %s stop limit in %s; act on the nearer limits below, and stop at once if it reaches that one or you see or hear it get worse.", "문서 기준으로는 아직 아닙니다. %[1]s %[2]s 값 %[3]s는 %[5]s의 정지 기준 %[4]s 아래입니다. 아래의 더 가까운 기준에 따라 조치하고, 정지 기준에 도달하거나 상태가 눈에 띄게 나빠지면 즉시 세우세요."},
 	"safe.no":              {"No: stop %s now. Its %s reads %s, at or past the %s stop limit in %s.", "아니요, %[1]s을(를) 지금 세우세요. %[2]s 값 %[3]s로 %[5]s의 정지 기준 %[4]s에 도달했습니다."},
 	"safe.yet":             {"By its documents it may still run: %s's %s reads %s, below the %s stop limit in %s. It is not normal: act on the nearer limits below, and stop at once if it reaches that one or you see or hear it get worse.", "문서 기준으로는 아직 가동할 수 있습니다. %[1]s %[2]s 값 %[3]s는 %[5]s의 정지 기준 %[4]s 아래입니다. 다만 정상은 아니니 아래의 더 가까운 기준에 따라 조치하고, 정지 기준에 도달하거나 상태가 나빠지면 즉시 세우세요."},

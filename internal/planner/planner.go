@@ -222,6 +222,11 @@ type run struct {
 	lastData time.Time
 	// staleNote says the whole plant's data ends before the window asked.
 	staleNote string
+	// stopSaid is the stop verdict said first ("stop.yes", "stop.notyet",
+	// "safe.no", "safe.yet", or "stop.reported" for a stop symptom the user
+	// reported): the question asked is whether to stop, so a symptom told
+	// in it is not asked back ("진동 심한데 세워야 돼요?").
+	stopSaid string
 	// trendGaps counts trend windows without a reading.
 	trendGaps int
 	// replaceRules narrows the limits to the rules whose action replaces

@@ -6,6 +6,7 @@ import (
 	"github.com/gemba-ai/gemba/tools"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -413,9 +414,56 @@ func (r *run) stopVerdict(h *hypothesis, d docs) string {
 			// "is it safe to run?": the same verdict, said the other way round.
 			key = map[string]string{"stop.yes": "safe.no", "stop.notyet": "safe.yet"}[key]
 		}
+		r.stopSaid = key
 		return r.msg(key, h.Asset, r.sensorName(h.Event.Sensor), val(v)+suffix(ru.Unit), val(ru.Limit)+suffix(ru.Unit), ru.Doc)
 	}
 	return ""
+}
+
+// untilTheJob leaves out of an answer's steps, when the verdict on
+// stopping is "not yet", the repair under lockout: from the first [LOTO]
+// step on, the lockout steps and the steps of the procedures they come
+// from. Steps from elsewhere (an incident of the work being done) stay.
+// The repair is pointed to, by its procedures, for when the machine is
+// stopped for it.
+func (r *run) untilTheJob(steps []agent.Step, h *hypothesis) []agent.Step {
+	first := slices.IndexFunc(steps, func(s agent.Step) bool { return strings.Contains(s.Text, "[LOTO]") })
+	if first <= 0 {
+		return steps
+	}
+	var sops []string
+	for _, x := range steps[first:] {
+		if !strings.Contains(x.Text, "[LOTO]") {
+			continue
+		}
+		for _, c := range x.Citations {
+			if strings.HasPrefix(c, "RB-") && !lotoTitleRe.MatchString(c) && !contains(sops, c) {
+				sops = append(sops, c)
+			}
+		}
+	}
+	if len(sops) == 0 {
+		return steps
+	}
+	ofProcedure := func(x agent.Step) bool {
+		for _, c := range x.Citations {
+			if !contains(sops, c) && !lotoTitleRe.MatchString(c) {
+				return false
+			}
+		}
+		return len(x.Citations) > 0
+	}
+	out := slices.Clone(steps[:first])
+	// The pointer stands where the repair began, on the evidence of the
+	// steps it leaves out.
+	out = append(out, agent.Step{Text: r.msg("stop.job_later", strings.Join(sops, ", "), h.Asset), Citations: sops,
+		Basis: steps[first].Basis, Evidence: steps[first].Evidence})
+	for _, x := range steps[first:] {
+		if !strings.Contains(x.Text, "[LOTO]") && !ofProcedure(x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // reportedStop finds, in the runbook's decision table, a stop criterion
