@@ -852,6 +852,9 @@ func (r *run) condition() {
 	if v := r.stopVerdict(h, d); v != "" && stopNow == "" {
 		r.a.Situation = v + "\n" + r.a.Situation // "should we stop press 3 now?": the answer first
 	}
+	if r.postponeSaid != "" && stopNow == "" {
+		r.a.Situation = r.postponeSaid + "\n" + r.a.Situation
+	}
 	if stopNow != "" {
 		// "press 3 is knocking": a stop criterion of the runbook, reported.
 		r.a.Situation = stopNow + "\n" + r.a.Situation

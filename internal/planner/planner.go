@@ -227,6 +227,9 @@ type run struct {
 	// reported): the question asked is whether to stop, so a symptom told
 	// in it is not asked back ("진동 심한데 세워야 돼요?").
 	stopSaid string
+	// postponeSaid is the verdict on putting a job off to the time asked
+	// ("can we push the WO to next week?"), said first.
+	postponeSaid string
 	// trendGaps counts trend windows without a reading.
 	trendGaps int
 	// replaceRules narrows the limits to the rules whose action replaces

@@ -266,6 +266,20 @@ func (r *run) limitOutlook(h *hypothesis, d docs) string {
 		} else {
 			out += " " + r.msg("rule.after_horizon", label, r.at(hz.To))
 		}
+		if postponeRe.MatchString(r.q.Text) {
+			// "can we push the bearing WO to next week?": the answer
+			// first, from the same reach against the time asked.
+			limit := r.msg("reach.limit", val(nx.Limit), suffix(nx.Unit), r.levelName(nx.Level), nx.Doc)
+			action := nx.Action
+			if r.ko() && nx.ActionKO != "" {
+				action = nx.ActionKO
+			}
+			if at.Before(hz.To) {
+				r.postponeSaid = r.msg("postpone.no", h.Asset, r.sensorName(h.Event.Sensor), limit, r.at(at), label, action)
+			} else {
+				r.postponeSaid = r.msg("postpone.ok", h.Asset, r.sensorName(h.Event.Sensor), limit, label)
+			}
+		}
 	}
 	return out
 }
@@ -335,8 +349,12 @@ func (r *run) recentOutlook(h *hypothesis, nx rule, hrs float64) (touched, soone
 	return touched, sooner
 }
 
+// postponeRe asks whether a job can be put off to a later time ("can we
+// push the bearing WO to next week?", "다음주로 미뤄도 돼?").
+var postponeRe = regexp.MustCompile(`(?i)\b(?:push|postpon|delay|defer|put off|slip|bump)\w*\b|미뤄|미룰|미루|연기`)
+
 // runUntilRe asks whether a machine can run until a time.
-var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it|limp(?: along| on)?) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay|defer|push)\w*\b.{0,40}\b(?:until|till|to)\b|까지 (?:버틸|버텨|버팀|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:버틸 수|버텨도 되|버텨도 돼|버팀\s*\?|버티나|버틸까|돌려도 되|가동해도 되)`)
+var runUntilRe = regexp.MustCompile(`\bkeep (?:it |her |him )?(?:running|going)\b|\brun(?:ning)? (?:it )?(?:until|till|through|to|into)\b|\b(?:run|running|operate|operating)\b.{0,40}\b(?:until|till|through) (?:the |this |next )?(?:weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight|end of|next|[0-9])|\b(?:last|hold(?: out)?|hang on|make it|limp(?: along| on)?) (?:until|till|to)\b|\bsafe to (?:run|keep|operate)\b|\b(?:wait|postpone|delay|defer|push)\w*\b.{0,40}\b(?:until|till|to)\b|까지 (?:버틸|버텨|버팀|돌려도|가동해도|운전해도|기다려도|미뤄도)|(?:로|으로|까지)\s*(?:미뤄도|미룰|미루면|연기해도|연기하면)|(?:버틸 수|버텨도 되|버텨도 돼|버팀\s*\?|버티나|버틸까|돌려도 되|가동해도 되)`)
 
 // nextLimits are the limits beyond the current reading, for escalation:
 // "At 7 mm/s (danger in RB-bearing-inspection): plan the bearing replacement within 48 h."

@@ -1077,8 +1077,9 @@ func readTimes(text string, now time.Time, p *plant.Plant) (window, horizon Span
 }
 
 // splitAheadRe marks a question about a weekday or weekend that looks
-// ahead (its coming one is a forecast's horizon).
-var splitAheadRe = regexp.MustCompile(`(?i)\bforecast\w*|\bpredict\w*|\bprojected\b|\bwill\b|\bgoing to\b|\bexpect\w*|\bcoming\b|\bupcoming\b|\bplanned for\b|예측|예상|될까|할까|맞출|달성할`)
+// ahead (its coming one is a forecast's horizon, a due date, the day a job
+// is pushed to).
+var splitAheadRe = regexp.MustCompile(`(?i)\b(?:is|are|'s|it's) due (?:on |by |this )?(?:mon|tue|wed|thu|fri|sat|sun)\w*|\b(?:push|postpone|delay|defer|move)\w*\b.{0,30}\b(?:to|until|till) (?:this )?(?:mon|tue|wed|thu|fri|sat|sun)\w*|\bforecast\w*|\bpredict\w*|\bprojected\b|\bwill\b|\bgoing to\b|\bexpect\w*|\bcoming\b|\bupcoming\b|\bplanned for\b|예측|예상|될까|할까|맞출|달성할`)
 
 // bareNightLabel labels the night shift named alone ("night shift", "야간"):
 // the latest one, which "지금" overrides (Understand).
