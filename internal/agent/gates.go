@@ -42,6 +42,10 @@ var ShortcutRe = regexp.MustCompile(`(?i)\b(?:skip\w*|bypass\w*|override|overrid
 	// and reach in quickly?", "커버 열고 잠깐 손 넣어서 빼도 되지?"): the
 	// same shortcut, said as an act.
 	`|\b(?:reach|put (?:my |a |your )?hands?|stick (?:my |a |your )?hands?|climb)\b.{0,15}\b(?:in|into|inside|under)\b.{0,40}\b(?:quick\w*|briefly|just|real quick|for a (?:sec|second|moment)|while (?:it'?s )?(?:running|on|moving)|with (?:the )?(?:guard|cover|door) (?:open|off))\b|\b(?:open|remove|take off|lift)\b.{0,15}\b(?:the )?(?:guard|cover|door)\b.{0,30}\b(?:reach|hand|grab|clear)\b|(?:커버|가드|덮개|안전문|방호) ?(?:를|을)? ?(?:열고|연 ?채|떼고|열어 ?놓고).{0,20}손|손 ?(?:넣어|집어 ?넣어|넣고).{0,20}(?:되지|돼|될까|괜찮|빼도|꺼내도|빼면|꺼내면|되나|안 ?되)` +
+	// Opening a system under pressure without releasing it first ("ok to
+	// open it without venting the receiver?", "리시버 배기 안하고 까도
+	// 되지?"): stored energy, the same shortcut.
+	`|\b(?:without|w/o|skip\w*|not|never|before)\b.{0,20}\b(?:vent\w*|bleed\w*|bled|depressuri[sz]\w*|de-?pressuri[sz]\w*|blow\w* (?:it )?down|releas\w* (?:the )?(?:pressure|air))\b|(?:배기|벤트|탈압|감압|블로우 ?다운|잔압 ?(?:제거|빼)|(?:압력?|에어|공기) ?(?:을|를)? ?(?:빼|뺀|제거))\s*(?:안 ?하고|안 ?하면|안 ?해도|안 ?하고도|생략|없이|건너뛰|안 ?빼고|안 ?빼도|하지 ?말고|전에)|(?:압력?|에어|공기) ?(?:을|를)? ?안 ?빼` +
 	// An e-stop in place of the lockout (EstopInsteadPattern).
 	`|` + EstopInsteadPattern +
 	// Clearing a jam by hand ("can I just pull it out by hand?", "그냥

@@ -1820,7 +1820,9 @@ func (r *run) procedure() {
 		ranked = append([]*doc{d}, slices.DeleteFunc(slices.Clone(ranked), func(x *doc) bool { return x == d })...)
 	}
 	r.procedureFrom(ranked)
-	if !q.Shortcut && lotoHowRe.MatchString(q.Text) {
+	if lotoHowRe.MatchString(q.Text) || q.Shortcut {
+		// The lockout asked before a job, or a shortcut asked on one
+		// ("리시버 배기 안하고 필터 까도 되지?"): that job's own isolation.
 		r.lotoForJob(ranked)
 	}
 }

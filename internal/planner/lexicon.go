@@ -310,6 +310,7 @@ var shortcutThings = []struct {
 	{lockWhoRe, "who may apply locks", "잠금 권한", "authori"},
 	{othersLockRe, "someone else's lock", "다른 사람의 자물쇠", "someone else"},
 	{whileRunningRe, "stopping and locking out the machine before working on it", "작업 전 정지와 잠금(LOTO)", ""},
+	{regexp.MustCompile(`(?i)vent|bleed|bled|depressur|blow\w* (?:it )?down|release\w* (?:the )?(?:pressure|air)|배기|벤트|탈압|감압|블로우|잔압|(?:압력?|에어|공기) ?(?:을|를)? ?(?:안 )?(?:빼|뺀|제거)`), "releasing the pressure (vent to 0 bar) before opening", "열기 전 압력 배기(0 bar 확인)", "0 bar"},
 	{regexp.MustCompile(`interlock|light curtain|인터록|인터락`), "the interlock", "인터록", ""},
 	{regexp.MustCompile(`(?i)safety block|die block|안전 ?블록|안전 ?블럭`), "the safety block under the slide", "슬라이드 안전 블록", ""},
 	{regexp.MustCompile(`reach|hands? in|by hand|cover|커버|덮개|안전문|손 ?(?:넣|집어)|손으로`), "the guard and the lockout before reaching into the machine", "손을 넣기 전 가드와 잠금(LOTO)", ""},
