@@ -862,6 +862,7 @@ func (r *run) condition() {
 	}
 	r.a.Cause = r.cause(h, d, x, explained)
 	r.a.Steps = r.steps(h, d)
+	r.reportedElsewhere(h, targets)
 	if r.stopSaid == "stop.notyet" || r.stopSaid == "safe.yet" {
 		// "should we stop it now?" — not yet: what to do until the job,
 		// not the repair under lockout, which is for when it is stopped.

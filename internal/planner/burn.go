@@ -2,6 +2,7 @@ package planner
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
 	"github.com/gemba-ai/gemba/tools"
@@ -15,7 +16,7 @@ import (
 // shift manager and EHS, immediately), then the diagnosis it would give.
 
 // burnRe reports a burning smell or smoke.
-var burnRe = regexp.MustCompile(`(?i)\bburn(?:ing|t)\b.{0,25}\bsmell|\bsmell\w*\s+(?:of\s+|like\s+)?(?:burn\w*|smoke|scorch\w*)|\bsmok(?:e|ing|y)\b|\bscorch\w*|타는\s*냄새|탄\s*냄새|탄내|연기`)
+var burnRe = regexp.MustCompile(`(?i)\bburn(?:ing|t)\b.{0,25}\bsmell|\bsmell\w*\s+(?:of\s+|like\s+)?(?:(?:something|sth|smth|sumthin\w*|sort of|kind of)\s+)?(?:burn\w*|smoke|scorch\w*)|\bsmok(?:e|ing|y)\b|\bscorch\w*|타는\s*냄새|탄\s*냄새|탄내|연기`)
 
 // noBurnRe denies it ("no smoke", "no burning smell", "연기는 없").
 var noBurnRe = regexp.MustCompile(`(?i)\bno\s+(?:smoke|burn\w*|smell)|\bwithout\s+(?:smoke|a smell)|연기\S*\s*(?:는|도)?\s*(?:없|안)|냄새\S*\s*(?:는|도)?\s*(?:없|안)`)
@@ -35,12 +36,20 @@ func (r *run) burnView() {
 		return
 	}
 	targets := targetsOf(r.q, r.p)
-	if len(targets) != 1 {
+	if len(targets) == 0 || len(targets) > 6 {
 		return
 	}
 	asset := targets[0]
+	if len(targets) > 1 {
+		// "1라인 프레스쪽에서 타는 냄새": near several machines, the same
+		// safety event for all of them, and which one it is comes first.
+		asset = strings.Join(targets, ", ")
+	}
 	matrix := r.escalationMatrix()
 	stop := agent.Step{Text: r.msg("burn.stop", asset)}
+	if len(targets) > 1 {
+		stop = agent.Step{Text: r.msg("burn.stop_area", asset)}
+	}
 	call := agent.Step{Text: r.msg("burn.call")}
 	if matrix != "" {
 		call.Citations = []string{matrix}

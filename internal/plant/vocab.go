@@ -202,7 +202,7 @@ type Sign struct {
 // under, most specific first: a named part decides before a symptom.
 var FailureModes = []FailureMode{
 	{Mode: "belt_slip", Names: Words{EN: []string{"belt slip"}, KO: []string{"벨트 슬립"}}, Components: []string{"belt", "pulley"},
-		Reports: []string{`(?i)\bv-?belts?\b.{0,30}\b(?:slip|squeal|glaz|worn|loose)|\bbelts?\b.{0,20}\b(?:slip|squeal|loose|glaz)|\bslipping\b|\bslips\b|벨트.{0,10}(?:미끄러|슬립|소리|헐거)|미끄러`},
+		Reports: []string{`(?i)\bburn\w* rubber|\brubber\b.{0,12}\b(?:burn\w*|smell\w*)|고무.{0,6}(?:타는|탄) ?(?:냄새|내)|\bv-?belts?\b.{0,30}\b(?:slip|squeal|glaz|worn|loose)|\bbelts?\b.{0,20}\b(?:slip|squeal|loose|glaz)|\bslipping\b|\bslips\b|벨트.{0,10}(?:미끄러|슬립|소리|헐거)|미끄러`},
 		Signs:   []Sign{{Sensor: "motor_current", Dir: -1}}},
 	{Mode: "cavitation", Names: Words{EN: []string{"cavitation"}, KO: []string{"캐비테이션"}},
 		Reports: []string{`(?i)cavitat|pressure\s+fluctuat|fluctuat\w*\s+pressure|tank is low|low tank|\bgravel\b|\bmarbles\b|(?:pressure|needle|gauge)\b.{0,20}\b(?:bounc|jump|swing|flicker)\w*|캐비테이션|압력.{0,6}(?:변동|요동|출렁|튀)|자갈|구슬 ?(?:굴러|소리)`},
