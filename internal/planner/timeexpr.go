@@ -565,12 +565,12 @@ var timeRules = []timeRule{
 			s := p.ShiftAt(now, 0)
 			return Span{From: now, To: s.To, Label: "the end of this shift", LabelKO: "이번 교대 끝", Began: byEnd(m[0], s.From)}, true
 		}, nil},
-	{regexp.MustCompile(`\bnext shift\b|다음\s*교대`), future,
+	{regexp.MustCompile(`\bnext shift\b|다음\s*교대|다음\s*조(?:[\s?,.!]|$|에|는|가|도|의|까지|에서|동안|꺼|거)`), future,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.ShiftAt(now, 1)
 			return Span{From: s.From, To: s.To, Label: "the next shift (" + s.Name + ")", LabelKO: "다음 교대(" + s.NameKO + ")"}, true
 		}, nil},
-	{regexp.MustCompile(`\b(?:this|current) shift\b|이번\s*교대|현\s*교대|현재\s*교대|지금\s*교대`), either,
+	{regexp.MustCompile(`\b(?:this|current) shift\b|이번\s*교대|현\s*교대|현재\s*교대|지금\s*교대|(?:이번|지금|현)\s*조(?:[\s?,.!]|$|에|는|가|도|의|까지|에서|동안|꺼|거)`), either,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			s := p.ShiftAt(now, 0)
 			return Span{From: s.From, To: s.To, Label: "this shift (" + s.Name + ")", LabelKO: "이번 교대(" + s.NameKO + ")"}, true
