@@ -403,7 +403,7 @@ func (r *run) nextLimits(h *hypothesis, d docs) []string {
 }
 
 // stopAskRe asks whether to stop a machine now.
-var stopAskRe = regexp.MustCompile(`\b(?:keep (?:it |her )?running|run (?:it )?on)\b.{0,15}\bor (?:stop|shut)|\b(?:stop|shut (?:it )?down)\b.{0,10}\bor keep\b|\bshould (?:we|i) (?:stop|shut (?:it |\S+ )?down|switch (?:it )?off|take (?:it )?out of service)\b|\b(?:do|must) (?:we|i) (?:have to )?stop\b|\b(?:stop|shut down) (?:it|the \w+|\w+ \d+|\S+-\d+) now\b|\bneed to stop\b|세워야|정지해야|멈춰야|세울까|멈출까`)
+var stopAskRe = regexp.MustCompile(`\b(?:keep (?:it |her )?running|run (?:it )?on)\b.{0,15}\bor (?:stop|shut)|\brun (?:it |her )?(?:till|until|to|through)\b.{0,25}\bor (?:stop|shut)|\b(?:stop|shut (?:it )?down)\b.{0,10}\bor keep\b|\bshould (?:we|i) (?:stop|shut (?:it |\S+ )?down|switch (?:it )?off|take (?:it )?out of service)\b|\b(?:do|must) (?:we|i) (?:have to )?stop\b|\b(?:stop|shut down) (?:it|the \w+|\w+ \d+|\S+-\d+) now\b|\bneed to stop\b|세워야|정지해야|멈춰야|세울까|멈출까`)
 
 // safeAskRe asks whether a machine may keep running ("is press 3 safe to
 // run?", "계속 돌려도 돼?").

@@ -309,6 +309,11 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 	// A follow-up takes what it leaves out from the thread's latest question that had it.
 	if len(earlier) > 0 {
 		q.inherit(earlier, now, p)
+		if len(q.Assets) == 1 && q.Intent == IntentMaintenance && (stopAskRe.MatchString(q.Text) || safeAskRe.MatchString(q.Text)) {
+			// "그럼 당장 세워야돼? 아님 WO 일정까지 버텨도 되나" of the
+			// thread's machine: whether to stop it, as when it is named.
+			q.Intent = IntentDiagnose
+		}
 	}
 	if (q.Plan || q.Output) && madeItRe.MatchString(q.Text) && q.Intent != IntentForecast && planInProgress(&q) {
 		// "line 3 output this week vs plan, r we gonna make it?": the

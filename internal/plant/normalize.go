@@ -73,6 +73,14 @@ var QuestionWords = []string{"forecast", "anomaly", "anomalies", "procedure", "m
 	"handover", "compare", "production", "output", "status", "history", "escalation", "priority", "schedule", "predict", "tonight", "morning",
 	"which", "highest", "lowest", "hottest", "coldest", "weekend", "average", "between", "latest"}
 
+// chatShort are chat spellings of question words ("what shud i do",
+// "wat now"), too far from the word for the one-edit correction.
+var (
+	chatShort = map[string]string{"shud": "should", "shld": "should", "shd": "should", "shoud": "should", "shuld": "should",
+		"cud": "could", "cld": "could", "wud": "would", "wat": "what", "wht": "what"}
+	chatShortRe = regexp.MustCompile(`\b(?:shud|shld|shd|shoud|shuld|cud|cld|wud|wat|wht)\b`)
+)
+
 // countOfRe is a count of machines ("cnc 4대중에", "4대 다"): the number
 // counts them, it names none. hogiListRe is numbers listed before one
 // "호기" ("1 2 3호기").
@@ -92,6 +100,7 @@ func Normalize(text string) string { return NormalizeWith(text, nil) }
 func NormalizeWith(text string, extra []string) string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "“", "\"", "”", "\"", "－", "-", "＃", "#").Replace(t)
+	t = chatShortRe.ReplaceAllStringFunc(t, func(w string) string { return chatShort[w] }) // "what shud i do" is "what should i do"
 	t = currentAdjRe.ReplaceAllString(t, "now ${1}") // "the current vibration" is the vibration now, not motor current
 	t = numberWordRe.ReplaceAllStringFunc(t, func(w string) string { return strconv.Itoa(NumberWords[w]) })
 	t = replaceKoNumbers(t)
