@@ -101,7 +101,7 @@ func NormalizeWith(text string, extra []string) string {
 	t := strings.ToLower(text)
 	t = strings.NewReplacer("’", "'", "‘", "'", "“", "\"", "”", "\"", "－", "-", "＃", "#").Replace(t)
 	t = chatShortRe.ReplaceAllStringFunc(t, func(w string) string { return chatShort[w] }) // "what shud i do" is "what should i do"
-	t = currentAdjRe.ReplaceAllString(t, "now ${1}") // "the current vibration" is the vibration now, not motor current
+	t = currentAdjRe.ReplaceAllString(t, "now ${1}")                                       // "the current vibration" is the vibration now, not motor current
 	t = numberWordRe.ReplaceAllStringFunc(t, func(w string) string { return strconv.Itoa(NumberWords[w]) })
 	t = replaceKoNumbers(t)
 	t = countOfRe.ReplaceAllString(t, "${1}${3}") // "cnc 4대중에": four machines, not cnc-4
