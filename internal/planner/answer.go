@@ -85,7 +85,7 @@ func (r *run) answer() {
 		r.noteUnknown()
 		return
 	}
-	if intervalAsked(q.Text) && !didRe.MatchString(q.Text) && r.interval() {
+	if intervalAsked(intervalText(q)) && !didRe.MatchString(q.Text) && r.interval() {
 		if partNumberAskRe.MatchString(q.Text) {
 			// "compressor intake filter - part no and how often to change?":
 			// both.

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 )
 
 // --- How often a job is to be done, by the documents --------------------------
@@ -13,7 +14,7 @@ import (
 // with its source; how often it was done is the records' (maintenance).
 
 // intervalAskRe asks for the interval a job is to be done at.
-var intervalAskRe = regexp.MustCompile(`(?i)\b(?:interval|frequency)\b|\bhow often (?:should|must|do we need to|are we supposed to|to|is it to be)\b|\bevery how many\b|주기|몇 ?(?:시간|일|주)마다 (?:해야|넣어야|줘야|점검해야|교체해야)`)
+var intervalAskRe = regexp.MustCompile(`(?i)\b(?:interval|frequency)\b|\bhow often (?:should|must|do we need to|are we supposed to|to|is it to be)\b|\bevery how many\b|주기|몇 ?(?:시간|일|주)마다 (?:해야|넣어야|줘야|점검해야|교체해야)|얼마나 ?자주 ?(?:해야|갈아야|바꿔야|교체해야|점검해야|넣어야|청소해야)`)
 
 // intervalWorkRe names the work the interval is of.
 var intervalWorkRe = regexp.MustCompile(`(?i)\bgreas\w*|\blub\w*|\boil\w*|\bclean\w*|\binspect\w*|\bchang\w*|\breplac\w*|\bcheck\w*|\bservic\w*|\bpm\b|\bfilter\b|\bstrainer\b|\bbelt\b|그리스|구리스|윤활|급유|청소|세척|점검|교체|교환|필터|스트레이너|벨트`)
@@ -30,17 +31,38 @@ func intervalAsked(text string) bool {
 	return intervalAskRe.MatchString(text) && intervalWorkRe.MatchString(text)
 }
 
+// intervalText is the text an interval question names its work in: the
+// question, or, when it names none ("how often shud it be done" after "how
+// do i change the compressor intake filter"), the question with the
+// thread's latest question that does.
+func intervalText(q Query) string {
+	if intervalWorkRe.MatchString(q.Text) || !intervalAskRe.MatchString(q.Text) || len(strings.Fields(q.Text)) > 10 {
+		return q.Text
+	}
+	earlier := strings.Split(q.Thread, "\n")
+	for i := len(earlier) - 1; i >= 0 && i >= len(earlier)-2; i-- {
+		if intervalWorkRe.MatchString(earlier[i]) {
+			return q.Text + " " + strings.ToLower(earlier[i])
+		}
+	}
+	return q.Text
+}
+
 // interval answers with the documents' sentences that state how often the
 // work named is done, on the machine named; false when none says.
 func (r *run) interval() bool {
 	q := r.q
+	text := intervalText(q)
 	query := q.Question
+	if text != q.Text {
+		query = text // the work is the thread's
+	}
 	for _, s := range searchSynonyms {
-		if s.re.MatchString(q.Text) {
+		if s.re.MatchString(text) {
 			query += " " + s.add
 		}
 	}
-	if m := workDone(q.Text); m != nil {
+	if m := workDone(text); m != nil {
 		query += " " + m.what
 	}
 	ids := r.readFitting(query, targetsOf(q, r.p))
@@ -48,7 +70,7 @@ func (r *run) interval() bool {
 	// greasing), else the word itself (its first five letters for a
 	// longer one: "calibrate" finds "calibration").
 	var work []*regexp.Regexp
-	for _, w := range intervalWorkRe.FindAllString(q.Text, -1) {
+	for _, w := range intervalWorkRe.FindAllString(text, -1) {
 		rs := []rune(w)
 		m := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(string(rs[:min(len(rs), 5)])))
 		for _, f := range workFamilies {

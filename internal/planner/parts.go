@@ -267,10 +267,13 @@ func partLines(body string, n int, keep *regexp.Regexp) []string {
 
 // docLines are a document's text lines without its front matter, tables
 // and empty lines, each without its list marker and bold markup.
+// listMarkRe is a line's list or heading marks ("- ", "5. ", "## 2) ").
+var listMarkRe = regexp.MustCompile(`^\s*(?:(?:[-*+]|#+|\d{1,3}[.)])(?:\s+|$))+`)
+
 func docLines(body string) []string {
 	var out []string
 	for _, l := range strings.Split(bodyText(body), "\n") {
-		l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*#0123456789. "))
+		l = strings.TrimSpace(listMarkRe.ReplaceAllString(l, "")) // "5. 2,000시간마다": the item's number, not the figure's
 		l = strings.TrimSpace(strings.ReplaceAll(l, "**", ""))
 		if l != "" && !strings.HasPrefix(l, "|") {
 			out = append(out, l)
