@@ -147,7 +147,7 @@ func (r *run) answer() {
 		r.noteUnknown()
 		return
 	}
-	if len(q.Assets) >= 2 && len(q.Assets) <= 4 && len(q.Lines) == 0 && !q.Output && !q.Plan && crossCompareRe.MatchString(q.Text) && !prevRe.MatchString(q.Text) {
+	if len(q.Assets) >= 2 && len(q.Assets) <= 4 && len(q.Lines) == 0 && !q.Output && !q.Plan && (crossCompareRe.MatchString(q.Text) || whichMoreRe.MatchString(q.Text)) && !prevRe.MatchString(q.Text) {
 		// "is cnc 2 running hotter than cnc 1?": two machines, one sensor.
 		if s := r.compareSensor(); s != "" && r.compareAssets(q.Assets, s) {
 			r.noteUnknown()

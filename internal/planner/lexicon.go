@@ -273,6 +273,7 @@ var intentPhrases = map[Intent][]phrase{
 	IntentCompare: {
 		p(5, `\bcompare\w*\b|\bcomparison\b|\bvs\.?\b|\bversus\b|\bcompared (?:to|with)\b|\bagainst each other\b|\bthan last week\b`),
 		p(5, `비교|(?:^|[^소시통])보다 `), // "어제보다 ", not "평소보다" (its usual level: status)
+		p(5, whichMoreRe.String()),
 	},
 	IntentDiagnose: {
 		p(4, `\bhow long (?:until|till|before)\b|\bhow soon\b|\bwhen will it (?:reach|hit)\b|언제 .{0,10}(?:도달|넘)`),
@@ -289,6 +290,11 @@ var intentPhrases = map[Intent][]phrase{
 		p(2, `고장 ?(?:난|났|나)|멈춘|멈췄|서 ?버린|트립된|트립됐`),
 	},
 }
+
+// whichMoreRe asks which of the machines named is more so ("which pump
+// is running hotter, 1 or 2?", "1이랑 2 중에 어느 쪽이 더 뜨거워?"): a
+// comparison of the two, not a ranking of the plant nor a report.
+var whichMoreRe = regexp.MustCompile(`\bwhich(?: one| \w+)?\s+(?:is|'s|are|runs|is running|gets|has)\s+(?:running\s+|getting\s+)?(?:hotter|warmer|colder|cooler|louder|noisier|faster|slower|higher|lower|more|less)\b|어느 ?(?:쪽|거|게|것|설비|기계|펌프|프레스|라인|호기)\S*\s*(?:이|가)?\s*더`)
 
 // intentOrder breaks ties: an earlier intent wins.
 var intentOrder = []Intent{IntentOutOfScope, IntentCatalog, IntentHandover, IntentLimits, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}

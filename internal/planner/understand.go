@@ -290,6 +290,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		// "펌프1 토출압력 제일 낮았을 때 몇이었어": one machine's extreme, not a ranking.
 		q.Intent = IntentMetric
 	}
+	if whichMoreRe.MatchString(q.Text) && len(q.Assets) >= 2 && len(q.Assets) <= 4 {
+		// "which pump is running hotter, 1 or 2?": those machines side by
+		// side on the reading the word compares (compareSensor), not a
+		// ranking of the plant nor a report of overheating.
+		q.Intent, q.Reported, q.AsksMode = IntentCompare, nil, false
+	}
 	q.Broad = q.Intent == IntentRank && broadOnly(q)
 	if agent.ShortcutRe.MatchString(q.Text) && (q.Intent != IntentOutOfScope || !secretRe.MatchString(q.Text)) {
 		// A safety shortcut is answered whatever else the words look like
