@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -1192,6 +1193,15 @@ func (r *run) history() {
 			}
 			calls = append(calls, agent.ToolCall{Name: tools.SearchIncidents, Args: args(a)})
 		}
+		if failedAsked {
+			// "fixes that didn't work": those that fixed it only in part
+			// too, for they did not hold either.
+			for _, c := range slices.Clone(calls) {
+				a := maps.Clone(c.Args)
+				a["outcome"] = "partial"
+				calls = append(calls, agent.ToolCall{Name: c.Name, Args: a})
+			}
+		}
 		r.call(calls...)
 	}
 	search(win)
@@ -1205,7 +1215,7 @@ func (r *run) history() {
 		if line != "" && d.Line != line && !r.onLine(d.Asset, line) {
 			return false
 		}
-		return !failedRe.MatchString(q.Text) || strings.EqualFold(d.Outcome, "failed")
+		return !failedRe.MatchString(q.Text) || strings.EqualFold(d.Outcome, "failed") || strings.EqualFold(d.Outcome, "partial")
 	}
 	var found []*doc
 	for _, d := range r.sortedDocs() {
