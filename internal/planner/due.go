@@ -47,6 +47,11 @@ func (r *run) dueWork(args map[string]any) {
 	// The time asked looks ahead for work that is due ("this week" is
 	// Monday to Monday, not the week before as for a status).
 	w := r.q.Window
+	if r.q.WindowInherited {
+		// "그 베어링 교체 WO 언제로 잡혀있어?" after "어제부터 올라가던데
+		// 왜?": the thread's time was the readings', not the work's.
+		w.Named = false
+	}
 	if r.q.Horizon.Named {
 		w = r.q.Horizon
 		w.Named = true

@@ -1468,7 +1468,7 @@ func (r *run) plannedTime(args map[string]any, text string) bool {
 
 // plannedAskRe asks for a job's planned time ("작업시간 얼마 잡혀있어?",
 // "how many hours is it planned for?").
-var plannedAskRe = regexp.MustCompile(`(?i)작업 ?시간.{0,8}(?:얼마|몇)|(?:얼마|몇 ?시간|몇 ?분).{0,6}(?:잡혀|계획)|\bplanned (?:time|hours|minutes|duration)\b|\bhow (?:long|many hours) is (?:it|the \w+|that) (?:planned|scheduled|booked)\b`)
+var plannedAskRe = regexp.MustCompile(`(?i)작업 ?시간.{0,8}(?:얼마|몇)|작업(?:은|는|이|가)?\s*(?:몇 ?시간|얼마나|얼마)\s*(?:걸려|걸리|걸림|소요)|(?:얼마|몇 ?시간|몇 ?분).{0,6}(?:잡혀|계획)|\bplanned (?:time|hours|minutes|duration)\b|\bhow (?:long|many hours) is (?:it|the \w+|that) (?:planned|scheduled|booked)\b`)
 
 // plannedLine is the planned time of the asset's open work order the
 // question's words name, or of its only open work order with one.
