@@ -72,7 +72,7 @@ const payPattern = `\b(?:payroll|pay ?(?:day|check|cheque|slip|stub)s?|wages?|ov
 var payRe = regexp.MustCompile(payPattern)
 
 // staffPattern asks who or how many people work a shift.
-const staffPattern = `\bhow many (?:people|ppl|persons|operators|workers|staff|guys|techs?|technicians|heads|hands|crew)\b|\b(?:headcount|staffing|roster|rota|attendance)\b|\bwho(?:'s| is) (?:on|working|in) (?:the |tonight'?s? |today'?s? )?(?:night |day |late |next )?shift\b|\b(?:is|are) (?:\w+ )?(?:on shift|in today|working tonight)\b|몇 ?명|인원(?:이| 수|수)?|근무자 ?(?:명단|수)|출근(?:했|해|하|자)|결근`
+const staffPattern = `\bhow many (?:people|ppl|persons|operators|workers|staff|guys|techs?|technicians|heads|hands|crew)\b|\b(?:headcount|staffing|roster|rota|attendance)\b|\bwho(?:'s| is) (?:on|working|in) (?:the |tonight'?s? |today'?s? )?(?:night |day |late |next )?shift\b|\b(?:is|are) (?:\w+ )?(?:on shift|in today|working tonight)\b|몇 ?명|인원(?:이| 수|수)?|근무자 ?(?:명단|수)|출근(?:했|해|하|자)|결근|퇴근(?:했|해|하|한|자|시간)|\b(?:clock(?:ed)?|punch(?:ed)?) (?:in|out)\b|\bwhat time did \w+ (?:leave|go home|get in|arrive)\b`
 
 var staffRe = regexp.MustCompile(staffPattern)
 

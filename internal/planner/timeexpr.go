@@ -438,11 +438,12 @@ var timeRules = []timeRule{
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			return sinceOr(latestMonth(p, now, months[m[1]]))("", now)
 		}, nil},
-	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(에|에는|중|동안|한 ?달|의|부터)|\s|$)`), past,
+	{regexp.MustCompile(`(?:^|[^\d년])\s*(\d{1,2})\s*월(?:\s*(에|에는|중|동안|한 ?달|의|부터|이후로|이후|이래로?|들어서?)|\s|$)`), past,
 		func(m []string, now time.Time, p *plant.Plant) (Span, bool) {
 			pre := ""
-			if m[2] == "부터" {
-				pre = "since"
+			switch m[2] {
+			case "부터", "이후로", "이후", "이래", "이래로", "들어", "들어서":
+				pre = "since" // "10월 이후로": from October to now
 			}
 			return sinceOr(latestMonth(p, now, time.Month(atoi(m[1]))))(pre, now)
 		}, nil},
