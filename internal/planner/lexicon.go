@@ -296,6 +296,11 @@ var intentPhrases = map[Intent][]phrase{
 // comparison of the two, not a ranking of the plant nor a report.
 var whichMoreRe = regexp.MustCompile(`\bwhich(?: one| \w+)?\s+(?:is|'s|are|runs|is running|gets|has)\s+(?:running\s+|getting\s+)?(?:hotter|warmer|colder|cooler|louder|noisier|faster|slower|higher|lower|more|less)\b|어느 ?(?:쪽|거|게|것|설비|기계|펌프|프레스|라인|호기)\S*\s*(?:이|가)?\s*더`)
 
+// pastTimeToldRe tells when something happened before, as context for an
+// "again?" ("9월에 한번 섰었잖아요", "it tripped in september"): the time
+// named is then not the window asked.
+var pastTimeToldRe = regexp.MustCompile(`(?i)(?:었|였|났|섰|했)(?:었)?(?:잖|는데|던|지|죠)|\b(?:last time|like (?:it did )?in|(?:tripped|stopped|failed|broke|happened|went down|seized) (?:back )?in)\b`)
+
 // intentOrder breaks ties: an earlier intent wins.
 var intentOrder = []Intent{IntentOutOfScope, IntentCatalog, IntentHandover, IntentLimits, IntentMaintenance, IntentMetric, IntentProcedure, IntentHistory, IntentForecast, IntentCompare, IntentRank, IntentDiagnose, IntentStatus}
 

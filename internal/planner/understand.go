@@ -391,6 +391,12 @@ func Understand(question string, now time.Time, p *plant.Plant, earlier []string
 		// is weeks, not the last day.
 		q.Window = Span{From: now.Add(-14 * 24 * time.Hour), To: now, Label: "the last 2 weeks", LabelKO: "최근 2주", Named: true}
 	}
+	if q.AsksMode && q.Window.Named && q.Window.To.Before(now.Add(-24*time.Hour)) && againAskRe.MatchString(q.Text) && pastTimeToldRe.MatchString(q.Text) {
+		// "cnc4 또 과열되는거 아니에요? 9월에 한번 섰었잖아요": the month is
+		// when it happened before; whether it is happening again is now's
+		// question (the last failure is told beside it).
+		q.Window = Span{}
+	}
 	if !q.Window.Named {
 		q.Window = Span{From: now.Add(-24 * time.Hour), To: now, Label: "the last 24 hours", LabelKO: "지난 24시간"}
 	}
