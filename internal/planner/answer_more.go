@@ -1610,6 +1610,10 @@ func orDefault(s, def string) string {
 
 // --- Handover --------------------------------------------------------------
 
+// alarmListAskRe asks which alarms went off in a time ("any alarms
+// overnight?", "어젯밤 알람 떴어?").
+var alarmListAskRe = regexp.MustCompile(`(?i)\b(?:any|what|which|were there|list)\b.{0,15}\b(?:alarms?|alerts?)\b|\b(?:alarms?|alerts?)\b.{0,20}\b(?:overnight|last night|go off|went off|come up|came up)\b|(?:알람|경보)\S*\s*(?:있었|있어|있나|떴|뜬|울렸|들어왔|발생)`)
+
 // handover summarises a shift: the anomaly events in it, each line's
 // output against plan, and what to look at first.
 func (r *run) handover() {
@@ -1629,6 +1633,16 @@ func (r *run) handover() {
 		head = "summary.head" // a day, a week: a summary, not a shift's handover
 	}
 	out := []string{r.msg(head, r.span(w))}
+	alarmsAsked := alarmListAskRe.MatchString(q.Text)
+	if alarmsAsked {
+		// "any alarms overnight?": the alarms first, then what the
+		// detectors saw; the output is not asked.
+		a := r.alarmsIn(lines, w)
+		if a == "" {
+			a = r.msg("alarms.none_in", r.spanIn(w))
+		}
+		out = append(out, "• "+a)
+	}
 	var quiet []string
 	var top *Event
 	for _, l := range lines {
@@ -1650,11 +1664,13 @@ func (r *run) handover() {
 	if len(quiet) > 0 && r.detected() {
 		out = append(out, "• "+r.msg("quiet.many", strings.Join(quiet, ", "), r.spanIn(w)))
 	}
-	for _, lo := range r.output(lines, w) {
-		out = append(out, "• "+r.outputLine(lo, w))
-	}
-	if a := r.alarmsIn(lines, w); a != "" {
-		out = append(out, "• "+a)
+	if !alarmsAsked {
+		for _, lo := range r.output(lines, w) {
+			out = append(out, "• "+r.outputLine(lo, w))
+		}
+		if a := r.alarmsIn(lines, w); a != "" {
+			out = append(out, "• "+a)
+		}
 	}
 	out = append(out, r.failureLines()...)
 	r.a.Confidence = "medium"
