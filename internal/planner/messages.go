@@ -118,7 +118,7 @@ var messages = map[string][2]string{
 	"report.elsewhere":          {"What you report points to %s (%s lists it as a sign), which the data shows on none of %s; %s's change above is another fault. Check for it as the first step says.", "말씀하신 증상은 %[1]s의 징후입니다(%[2]s에 적혀 있음). 데이터로는 %[3]s 어디에서도 보이지 않으며, 위의 %[4]s 변화는 다른 문제입니다. 첫 단계대로 확인하세요."},
 	"report.elsewhere_step":     {"On %s: %s", "%s: %s"},
 	"report.elsewhere_evidence": {"based on your report of %s; the sensors do not show it", "말씀하신 %s 증상 기준, 센서로는 확인되지 않음"},
-	"alarms.none_in":       {"No alarm was recorded in %s.", "%s 동안 기록된 알람이 없습니다."},
+	"alarms.none_in":            {"No alarm was recorded in %s.", "%s 동안 기록된 알람이 없습니다."},
 	"burn.call":                 {"Call the shift manager and the EHS on-call now: a safety event is reported immediately.", "지금 바로 교대 책임자와 EHS 당직에게 연락하세요: 안전 사고는 즉시 보고합니다."},
 	"burn.escalate":             {"Now: the shift manager and the EHS on-call (a safety event); maintenance for the cause.", "지금: 교대 책임자와 EHS 당직(안전 사고), 원인은 보전팀."},
 	"burn.escalate_doc":         {"Now: the shift manager and the EHS on-call, as %s says for a safety event; maintenance for the cause.", "지금: %s에 따라 안전 사고는 교대 책임자와 EHS 당직에게, 원인은 보전팀에."},
