@@ -265,6 +265,7 @@ func (r *run) answer() {
 		}
 	case IntentMaintenance:
 		r.maintenance()
+		r.readingBeside(targets)
 	case IntentHandover:
 		r.handover()
 	case IntentProcedure:

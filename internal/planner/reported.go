@@ -179,6 +179,27 @@ var (
 	highAskRe = regexp.MustCompile(`(?i)\b(?:is|isn't|it's|that's|too)\b.{0,15}\bhigh\b|높은\s*(?:거|건|거야|건가|편)|높아\s*\?|높나`)
 )
 
+// readingBeside adds, to a records answer about one machine, the latest
+// reading a second clause asks for now ("필러1 필터 마지막으로 언제
+// 갈았지? 지금 차압은 어때": the pressure it reads).
+func (r *run) readingBeside(targets []string) {
+	q := r.q
+	if len(targets) != 1 || len(q.Sensors) == 0 || !nowAskRe.MatchString(q.Text) {
+		return
+	}
+	var lines []string
+	for _, sensor := range q.Sensors {
+		for _, se := range r.p.Series {
+			if se.Asset == targets[0] && se.Sensor == sensor && se.LatestAt != "" {
+				lines = append(lines, r.msg("reading.now", targets[0], r.sensorName(sensor), val(se.Latest), suffix(se.Unit), r.at(parseStamp(se.LatestAt))))
+			}
+		}
+	}
+	if len(lines) > 0 {
+		r.a.Situation = joinLines(append([]string{r.a.Situation}, lines...))
+	}
+}
+
 // latestOf is the latest reading of an asset's sensor.
 func (r *run) latestOf(asset, sensor string) (float64, bool) {
 	for _, se := range r.p.Series {
