@@ -130,6 +130,10 @@ func (r *run) answer() {
 		r.noteUnknown() // "컨베이어 속도 알람 뜨면 무조건 벨트 문제임?"
 		return
 	}
+	if r.whatIfNot(targets) {
+		r.noteUnknown() // "얼라인 안하고 그냥 두면 어케됨?"
+		return
+	}
 	if r.lastFailurePeak(targets) {
 		r.noteUnknown() // "저번 베어링 고장때 진동 몇까지 갔었지? 지금이랑 비교해줘"
 		return

@@ -121,6 +121,8 @@ var messages = map[string][2]string{
 	"alarms.none_in":            {"No alarm was recorded in %s.", "%s 동안 기록된 알람이 없습니다."},
 	"peak.then":                 {"Before %[1]s's last such failure (%[3]s, %[4]s: %[5]s) its %[2]s reached a highest of %[6]s at %[7]s, in the two days before it.", "%[1]s의 지난 같은 고장(%[3]s, %[4]s: %[5]s) 전 2일 동안 %[2]s 최고값은 %[6]s(%[7]s)였습니다."},
 	"peak.now":                  {"Now it reads %s: %s %% of that peak.", "지금은 %s로, 그 최고값의 %s%%입니다."},
+	"whatif.head":               {"What the plant's records say about leaving the %s undone, on %s and machines like it:", "%[1]s 작업을 하지 않고 두었을 때 %[2]s와 같은 종류 설비의 기록:"},
+	"whatif.case":               {"%s (%s): %s. %s", "%s (%s): %s. %s"},
 	"burn.call":                 {"Call the shift manager and the EHS on-call now: a safety event is reported immediately.", "지금 바로 교대 책임자와 EHS 당직에게 연락하세요: 안전 사고는 즉시 보고합니다."},
 	"burn.escalate":             {"Now: the shift manager and the EHS on-call (a safety event); maintenance for the cause.", "지금: 교대 책임자와 EHS 당직(안전 사고), 원인은 보전팀."},
 	"burn.escalate_doc":         {"Now: the shift manager and the EHS on-call, as %s says for a safety event; maintenance for the cause.", "지금: %s에 따라 안전 사고는 교대 책임자와 EHS 당직에게, 원인은 보전팀에."},
