@@ -1211,7 +1211,7 @@ var okAskRe = regexp.MustCompile(`(?i)\b(?:is|are|was|were)\b.{0,40}\b(?:ok|okay
 // do i do?"), why, or says what someone saw.
 var (
 	asksModeRe = regexp.MustCompile(`\?\s*$|(?:이야|인가요?|인가|거야|건가요?|는가|냐|니|나요|었어|였어|됐어|했어|해)\s*$`)
-	notAskRe   = regexp.MustCompile(`(?i)\b(?:what|which|when|where|who|how|why)\b|\bcaus\w*|\bhelp\b|\b(?:i|we)\b|\bmy\b|어떻게|뭐|뭘|무엇|무슨|언제|어디|누가|얼마|몇|원인|조치|해야|왜|방법|내가|제가|우리|봤|들리|느껴`)
+	notAskRe   = regexp.MustCompile(`(?i)\b(?:what|which|when|where|who|how|why)\b|\bcaus\w*|\bhelp\b|\b(?:i|we)\b|\bmy\b|어떻게|뭐|뭘|무엇|무슨|언제|어디|누가|얼마|몇|원인|조치|해야|왜|방법|내가|제가|우리|봤|(?:^|[^흔])들리|느껴`)
 )
 
 // againAskRe asks whether a failure is back or beginning ("again?", "any
