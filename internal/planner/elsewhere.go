@@ -1,11 +1,9 @@
 package planner
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/plant"
 )
 
 // A failure reported near several machines ("고무 타는 냄새 near the line-1
@@ -30,7 +28,7 @@ func (r *run) reportedElsewhere(h *hypothesis, targets []string) {
 	}
 	var with []string // the machines the mode is about
 	for _, a := range targets {
-		if modeApplies(mode, typeOf(a, r.p)) {
+		if modeSensor(mode, typeOf(a, r.p)) != "" { // a mode machines of its type have
 			with = append(with, a)
 		}
 	}
@@ -63,19 +61,4 @@ func (r *run) reportedElsewhere(h *hypothesis, targets []string) {
 	// steps until the job stay, the repair is pointed to.
 	r.a.Steps = append([]agent.Step{check}, r.untilTheJob(r.a.Steps, h)...)
 	r.cite(docs{canon: rb})
-}
-
-// modeApplies says a failure mode is one a machine of the type can have:
-// a sign of it is not limited to other types.
-func modeApplies(mode, typ string) bool {
-	fm, ok := plant.Mode(mode)
-	if !ok {
-		return false
-	}
-	for _, s := range fm.Signs {
-		if len(s.Types) == 0 || slices.Contains(s.Types, typ) {
-			return true
-		}
-	}
-	return false
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gemba-ai/gemba/internal/agent"
-	"github.com/gemba-ai/gemba/internal/plant"
 	"github.com/gemba-ai/gemba/tools"
 )
 
@@ -47,11 +46,9 @@ func (r *run) lastFailurePeak(targets []string) bool {
 	if err != nil {
 		return false
 	}
-	sensor := ""
+	sensor := modeSensor(f.FailureMode, typeOf(asset, r.p))
 	if len(q.Sensors) > 0 {
 		sensor = q.Sensors[0]
-	} else if fm, ok := plant.Mode(f.FailureMode); ok && len(fm.Signs) > 0 {
-		sensor = fm.Signs[0].Sensor
 	}
 	if sensor == "" {
 		return false
